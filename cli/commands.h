@@ -1,0 +1,40 @@
+/*
+ * commands.h — the subcommands of the `galley` binary.
+ *
+ * Each takes the arguments after its name (argv[0] is the subcommand) and
+ * returns the process exit status.  Exit statuses, for every subcommand:
+ *   0  success (query: at least one hit)
+ *   1  query: no hits
+ *   2  usage error, bad query or bad arguments
+ *   3  index missing, locked or corrupt
+ *   4  input error (missing, unreadable, truncated or malformed input)
+ *   5  OpenCL device error
+ *   6  out of memory, disk full or another system error
+ */
+#ifndef GAL_COMMANDS_H
+#define GAL_COMMANDS_H
+
+enum {
+    GAL_EXIT_OK = 0,
+    GAL_EXIT_NOHITS = 1,
+    GAL_EXIT_USAGE = 2,
+    GAL_EXIT_INDEX = 3,
+    GAL_EXIT_INPUT = 4,
+    GAL_EXIT_DEVICE = 5,
+    GAL_EXIT_SYSTEM = 6,
+};
+
+int gal_cmd_index(int argc, char **argv);
+int gal_cmd_query(int argc, char **argv);
+int gal_cmd_devices(int argc, char **argv);
+
+/* Map a gal_status to the exit status above. */
+int gal_exit_for(int status);
+
+/* Print "galley: error: <detail>" for status to stderr and return its exit status. */
+int gal_report(int status);
+
+/* Print "galley: error: <msg>" and "Try 'galley CMD --help'" and return 2. */
+int gal_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,48 @@
+#include "alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Failure injection is for single-threaded tests; the counter is not atomic. */
+static unsigned long fail_at, count;
+
+static int should_fail(void)
+{
+    return fail_at && ++count >= fail_at;
+}
+
+void gal_alloc_fail_at(unsigned long nth)
+{
+    fail_at = nth;
+    count = 0;
+}
+
+void *gal_malloc(size_t n)
+{
+    return should_fail() ? NULL : malloc(n ? n : 1);
+}
+
+void *gal_calloc(size_t count_, size_t size)
+{
+    return should_fail() ? NULL : calloc(count_ ? count_ : 1, size ? size : 1);
+}
+
+void *gal_realloc(void *p, size_t n)
+{
+    return should_fail() ? NULL : realloc(p, n ? n : 1);
+}
+
+void gal_free(void *p)
+{
+    free(p);
+}
+
+char *gal_strndup(const char *s, size_t n)
+{
+    char *d = gal_malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}

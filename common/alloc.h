@@ -1,0 +1,23 @@
+/*
+ * alloc.h — the one allocator every galley module uses.
+ *
+ * Routing all allocation through here lets a test make the Nth allocation
+ * fail (gal_alloc_fail_at) and check that the error path cleans up.
+ * gal_free(NULL) is a no-op.
+ */
+#ifndef GAL_ALLOC_H
+#define GAL_ALLOC_H
+
+#include <stddef.h>
+
+void *gal_malloc(size_t n);
+void *gal_calloc(size_t count, size_t size);
+void *gal_realloc(void *p, size_t n);
+void gal_free(void *p);
+char *gal_strndup(const char *s, size_t n);
+
+/* Tests only: the nth allocation from now (1-based) and every later one fail;
+ * 0 turns failure injection off. */
+void gal_alloc_fail_at(unsigned long nth);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * doc_record.h — the document table's records and the per-batch docstats.
+ *
+ * Document record (varints and byte strings, then a CRC-32 trailer):
+ *   id_len id, title_len title, date_len date, zigzag(date_sec) or 0 for
+ *   none (stored as zigzag(date_sec) + 1), file number, tokens,
+ *   title_tokens, url_len url
+ *
+ * Docstats record for a batch of n documents starting at first_doc:
+ *   u32 n (little-endian), then n × u32 tokens, n × i64 date_sec (LE), CRC.
+ * Readers keep a pointer to it in the map and read entries with memcpy.
+ */
+#ifndef GAL_DOC_RECORD_H
+#define GAL_DOC_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+typedef struct gal_doc_fields {
+    const char *id;
+    size_t id_len;
+    const char *title;
+    size_t title_len;
+    const char *date;
+    size_t date_len;
+    int64_t date_sec; /* GAL_NO_DATE (index.h) when none */
+    uint32_t file_no;
+    uint32_t tokens;
+    uint32_t title_tokens;
+    const char *url;
+    size_t url_len;
+} gal_doc_fields;
+
+/* Append the sealed record for f to out (not cleared). */
+int gal_doc_record_encode(const gal_doc_fields *f, gal_buf *out);
+
+/* Parse a record; string pointers point into data.  GAL_ECORRUPT naming
+ * doc when the checksum or layout is wrong. */
+int gal_doc_record_decode(const void *data, size_t len, uint32_t doc, gal_doc_fields *f);
+
+/* Docstats: build for n documents, and read entry i of a checked record. */
+int gal_docstats_encode(const uint32_t *tokens, const int64_t *date_sec, uint32_t n,
+                        gal_buf *out);
+/* Check a docstats record; *n gets its document count. */
+int gal_docstats_check(const void *data, size_t len, uint32_t first_doc, uint32_t *n);
+uint32_t gal_docstats_tokens(const void *data, uint32_t i);
+int64_t gal_docstats_date(const void *data, uint32_t n, uint32_t i);
+
+/* Parse an ISO 8601 date ("1987-02-26", "1987-02-26T15:01:01.790",
+ * "2025-04-01 10:00:00Z", "...+02:00") into seconds since 1970 UTC (no
+ * offset means UTC).  Returns 0, or -1 when s is not such a date. */
+int gal_date_parse(const char *s, size_t len, int64_t *sec);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+int64_t gal_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * format.h — the on-disk layout of a galley index, in one place.
+ *
+ * One LMDB environment (a directory) with these named databases:
+ *
+ *   meta      ASCII name → value (u64 little-endian counters, or bytes)
+ *   postings  term hash (8 B big-endian) ‖ first doc (4 B BE) → postings chunk
+ *             (postings_codec.h).  A cursor set on the 8-byte prefix walks
+ *             one term's chunks in document order.
+ *   lexicon   term hash (8 B BE) → folded term bytes
+ *   vocab     folded term bytes → term hash (8 B BE): prefix queries
+ *   docs      doc number (4 B BE) → document record (doc_record.h)
+ *   ids       external id bytes → doc number (4 B BE); first one wins
+ *   text      doc number (4 B BE) → stored text record (stored_text.h)
+ *   docstats  first doc of a batch (4 B BE) → per-document arrays of that
+ *             batch (doc_record.h): token counts and dates, for BM25 and
+ *             date filters without touching the docs table
+ *   files     file number (4 B BE) → input path
+ *
+ * Every record that carries data (postings chunks, documents, stored text,
+ * docstats) ends in a CRC-32 of the bytes before it (record.h), so a flipped
+ * bit is reported as corruption instead of read as data.
+ *
+ * Change anything here and bump GAL_FORMAT_VERSION.
+ */
+#ifndef GAL_FORMAT_H
+#define GAL_FORMAT_H
+
+#include <stdint.h>
+
+#define GAL_FORMAT_VERSION 1u
+
+#define GAL_DB_META "meta"
+#define GAL_DB_POSTINGS "postings"
+#define GAL_DB_LEXICON "lexicon"
+#define GAL_DB_VOCAB "vocab"
+#define GAL_DB_DOCS "docs"
+#define GAL_DB_IDS "ids"
+#define GAL_DB_TEXT "text"
+#define GAL_DB_DOCSTATS "docstats"
+#define GAL_DB_FILES "files"
+
+/* meta keys */
+#define GAL_META_FORMAT "format_version"
+#define GAL_META_TOKENIZER "tokenizer_version"
+#define GAL_META_DOCS "docs"
+#define GAL_META_TOKENS "tokens"
+#define GAL_META_TERMS "terms"
+#define GAL_META_RAW_BYTES "raw_bytes"
+#define GAL_META_BATCHES "batches"
+#define GAL_META_COLLISIONS "collisions"
+#define GAL_META_FILES "files"
+#define GAL_META_CREATED "created"         /* unix seconds of the first batch */
+#define GAL_META_UPDATED "updated"         /* unix seconds of the last batch */
+#define GAL_META_BUILD "build"             /* text: device and options of the last run */
+#define GAL_META_ZDICT "zdict"             /* zstd dictionary for stored text */
+#define GAL_META_RESUME "resume"           /* file number (u64) ‖ offset (u64) done */
+
+/* Postings chunks hold at most this many documents, so that seeking can skip
+ * by key and no decode step touches more than one small block. */
+#define GAL_CHUNK_DOCS 128u
+
+static inline void gal_put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static inline uint32_t gal_get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void gal_put_be64(uint8_t *p, uint64_t v)
+{
+    gal_put_be32(p, (uint32_t)(v >> 32));
+    gal_put_be32(p + 4, (uint32_t)v);
+}
+
+static inline uint64_t gal_get_be64(const uint8_t *p)
+{
+    return (uint64_t)gal_get_be32(p) << 32 | gal_get_be32(p + 4);
+}
+
+static inline void gal_put_le64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint64_t gal_get_le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* postings key: hash ‖ first doc */
+#define GAL_POSTINGS_KEY_LEN 12
+static inline void gal_postings_key(uint8_t key[GAL_POSTINGS_KEY_LEN], uint64_t hash, uint32_t doc)
+{
+    gal_put_be64(key, hash);
+    gal_put_be32(key + 8, doc);
+}
+
+#endif

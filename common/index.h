@@ -1,0 +1,120 @@
+/*
+ * index.h — reading a galley index: the API that `galley query`, `show`,
+ * `stats` and the tests use.  The writing side is in index_write.h.
+ *
+ * An index is one LMDB environment directory.  Readers never block the
+ * writer and see only committed batches: everything read through one
+ * gal_snapshot comes from one read transaction.
+ *
+ * Memory returned as `const` pointers below points into the LMDB map or into
+ * a buffer owned by the object it came from; each function says until when
+ * it stays valid.
+ */
+#ifndef GAL_INDEX_H
+#define GAL_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+typedef struct gal_index gal_index;       /* an open environment (thread-safe) */
+typedef struct gal_snapshot gal_snapshot; /* one read transaction (one thread) */
+typedef struct gal_postings gal_postings; /* a cursor over one term's postings */
+
+/* Counts kept in the index metadata, as of the snapshot. */
+typedef struct gal_index_stats {
+    uint64_t docs;       /* documents */
+    uint64_t tokens;     /* positions used, title and body, indexed or not */
+    uint64_t terms;      /* distinct terms in the lexicon */
+    uint64_t raw_bytes;  /* decompressed input bytes */
+    uint64_t batches;    /* committed write transactions */
+    uint64_t collisions; /* term-hash collisions detected */
+    uint32_t format_version;
+    uint32_t tokenizer_version;
+    double avg_doc_tokens;
+} gal_index_stats;
+
+/* Open the index directory read-only.  GAL_ENOTFOUND when dir holds no
+ * index, GAL_ECORRUPT when it is not a galley index or has another format
+ * version.  *out is written only on success; close with gal_index_close(). */
+int gal_index_open(const char *dir, gal_index **out);
+void gal_index_close(gal_index *ix); /* NULL is fine */
+
+/* Begin a read transaction.  Close with gal_snapshot_end() before the index. */
+int gal_snapshot_begin(gal_index *ix, gal_snapshot **out);
+void gal_snapshot_end(gal_snapshot *s); /* NULL is fine */
+
+int gal_snapshot_stats(gal_snapshot *s, gal_index_stats *out);
+
+/* Document table. */
+typedef struct gal_doc_info {
+    uint32_t doc;          /* dense document number */
+    const char *id;        /* external id; may be empty */
+    size_t id_len;
+    const char *title;
+    size_t title_len;
+    const char *date;      /* as given in the input; may be empty */
+    size_t date_len;
+    int64_t date_sec;      /* seconds since 1970 UTC, or GAL_NO_DATE */
+    const char *source;    /* input file path */
+    size_t source_len;
+    uint32_t tokens;       /* title + body tokens */
+    uint32_t title_tokens; /* body positions start at title_tokens + GAL_TITLE_BODY_GAP */
+} gal_doc_info;
+#define GAL_NO_DATE INT64_MIN
+
+/* Look up document `doc`.  Strings are valid until the snapshot ends.
+ * GAL_ENOTFOUND when doc >= docs; GAL_ECORRUPT when the record is damaged. */
+int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out);
+
+/* Token count of `doc` (BM25 document length), from an in-memory array;
+ * 0 when doc is out of range. */
+uint32_t gal_snapshot_doc_tokens(gal_snapshot *s, uint32_t doc);
+
+/* Date of `doc` in seconds since 1970 (GAL_NO_DATE when it has none), from
+ * an in-memory array. */
+int64_t gal_snapshot_doc_date(gal_snapshot *s, uint32_t doc);
+
+/* Find a document by external id.  GAL_ENOTFOUND when there is none. */
+int gal_snapshot_find_id(gal_snapshot *s, const char *id, size_t len, uint32_t *doc);
+
+/* Stored text: the title, a '\n', then the body, exactly as indexed (so
+ * token offsets in it match what the tokenizer saw).  Replaces out's
+ * contents. */
+int gal_snapshot_text(gal_snapshot *s, uint32_t doc, gal_buf *out);
+
+/* Lexicon: the folded term for `hash`.  GAL_ENOTFOUND when absent; the
+ * string is valid until the snapshot ends. */
+int gal_snapshot_term(gal_snapshot *s, uint64_t hash, const char **term, size_t *len);
+
+/* Call fn for each lexicon term that starts with the folded bytes `prefix`,
+ * in byte order, until fn returns non-zero (that value is returned) or the
+ * terms run out (0). */
+typedef int (*gal_term_fn)(void *ctx, const char *term, size_t len, uint64_t hash);
+int gal_snapshot_terms_with_prefix(gal_snapshot *s, const char *prefix, size_t len,
+                                   gal_term_fn fn, void *ctx);
+
+/*
+ * Postings of one term: documents in increasing order, each with its term
+ * frequency and positions.
+ *
+ * gal_postings_open() never fails for an absent term: the cursor is just
+ * empty (df 0).  gal_postings_next() moves to the next document and returns
+ * 1, 0 at the end, or a negative status (GAL_ECORRUPT on a bad checksum).
+ * gal_postings_seek() moves to the first document >= target, skipping whole
+ * chunks by their keys without decoding them; same returns.  The current
+ * document, tf and positions are valid after a return of 1; positions stay
+ * valid until the next move.
+ */
+int gal_postings_open(gal_snapshot *s, uint64_t hash, gal_postings **out);
+void gal_postings_close(gal_postings *p); /* NULL is fine */
+/* Documents containing the term (sum over chunk headers; cached). */
+uint32_t gal_postings_df(gal_postings *p);
+int gal_postings_next(gal_postings *p);
+int gal_postings_seek(gal_postings *p, uint32_t target);
+uint32_t gal_postings_doc(const gal_postings *p);
+uint32_t gal_postings_tf(const gal_postings *p);
+const uint32_t *gal_postings_positions(gal_postings *p); /* tf entries, increasing */
+
+#endif

@@ -1,0 +1,566 @@
+/*
+ * index_read.c — the read side of the index (index.h) over store.h.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "alloc.h"
+#include "doc_record.h"
+#include "format.h"
+#include "index.h"
+#include "postings_codec.h"
+#include "status.h"
+#include "store.h"
+#include "stored_text.h"
+#include "varint.h"
+
+struct gal_index {
+    gal_store *st;
+    pthread_mutex_t dict_lock;
+    int dict_loaded;
+    ZSTD_DDict *ddict; /* NULL when the index has no dictionary */
+};
+
+/* One batch's docstats record, pointing into the map. */
+typedef struct docstats_ref {
+    uint32_t first_doc;
+    uint32_t n;
+    const uint8_t *data;
+} docstats_ref;
+
+struct gal_snapshot {
+    gal_index *ix;
+    MDB_txn *txn;
+    docstats_ref *batches;
+    size_t nbatches;
+    ZSTD_DCtx *dctx;
+    uint64_t docs;
+};
+
+struct gal_postings {
+    gal_snapshot *s;
+    MDB_cursor *cur;
+    uint64_t hash;
+    int64_t df; /* -1 until computed */
+    int started, done;
+    gal_chunk_view chunk;
+    uint32_t docs[GAL_CHUNK_DOCS], tfs[GAL_CHUNK_DOCS];
+    uint32_t idx;             /* current document within the chunk */
+    const uint8_t *pos_p;     /* positions of document pos_idx start here */
+    uint32_t pos_idx;
+    uint32_t positions_cap;
+    uint32_t *positions;
+    char key_desc[48];
+};
+
+int gal_index_open(const char *dir, gal_index **out)
+{
+    gal_index *ix = gal_calloc(1, sizeof *ix);
+    if (!ix)
+        return gal_error_set(GAL_ENOMEM, "out of memory opening '%s'", dir);
+    int rc = gal_store_open(dir, GAL_STORE_READ, &ix->st);
+    if (rc) {
+        gal_free(ix);
+        return rc;
+    }
+    pthread_mutex_init(&ix->dict_lock, NULL);
+    *out = ix;
+    return 0;
+}
+
+void gal_index_close(gal_index *ix)
+{
+    if (!ix)
+        return;
+    ZSTD_freeDDict(ix->ddict);
+    pthread_mutex_destroy(&ix->dict_lock);
+    gal_store_close(ix->st);
+    gal_free(ix);
+}
+
+static int load_docstats(gal_snapshot *s)
+{
+    gal_store *st = s->ix->st;
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(s->txn, st->docstats, &cur);
+    if (mrc)
+        return gal_store_error(st, mrc, "cannot read docstats of");
+    size_t cap = 0;
+    MDB_val k, v;
+    int rc = 0;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 4) {
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: docstats key of %zu bytes", k.mv_size);
+            break;
+        }
+        docstats_ref ref = {gal_get_be32(k.mv_data), 0, v.mv_data};
+        if ((rc = gal_docstats_check(v.mv_data, v.mv_size, ref.first_doc, &ref.n)))
+            break;
+        if (s->nbatches == cap) {
+            cap = cap ? cap * 2 : 16;
+            docstats_ref *b = gal_realloc(s->batches, cap * sizeof *b);
+            if (!b) {
+                rc = gal_error_set(GAL_ENOMEM, "out of memory reading docstats");
+                break;
+            }
+            s->batches = b;
+        }
+        s->batches[s->nbatches++] = ref;
+    }
+    if (!rc && mrc != MDB_NOTFOUND)
+        rc = gal_store_error(st, mrc, "cannot read docstats of");
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+int gal_snapshot_begin(gal_index *ix, gal_snapshot **out)
+{
+    gal_snapshot *s = gal_calloc(1, sizeof *s);
+    if (!s)
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    s->ix = ix;
+    int rc = gal_store_txn_begin(ix->st, 1, &s->txn);
+    if (!rc)
+        rc = gal_meta_get_u64(ix->st, s->txn, GAL_META_DOCS, &s->docs);
+    if (!rc)
+        rc = load_docstats(s);
+    if (rc) {
+        gal_snapshot_end(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void gal_snapshot_end(gal_snapshot *s)
+{
+    if (!s)
+        return;
+    if (s->txn)
+        mdb_txn_abort(s->txn);
+    ZSTD_freeDCtx(s->dctx);
+    gal_free(s->batches);
+    gal_free(s);
+}
+
+int gal_snapshot_stats(gal_snapshot *s, gal_index_stats *out)
+{
+    gal_store *st = s->ix->st;
+    gal_index_stats r;
+    uint64_t fmt, tok;
+    int rc;
+    memset(&r, 0, sizeof r);
+    if ((rc = gal_meta_get_u64(st, s->txn, GAL_META_DOCS, &r.docs)) ||
+        (rc = gal_meta_get_u64(st, s->txn, GAL_META_TOKENS, &r.tokens)) ||
+        (rc = gal_meta_get_u64(st, s->txn, GAL_META_TERMS, &r.terms)) ||
+        (rc = gal_meta_get_u64(st, s->txn, GAL_META_RAW_BYTES, &r.raw_bytes)) ||
+        (rc = gal_meta_get_u64(st, s->txn, GAL_META_BATCHES, &r.batches)) ||
+        (rc = gal_meta_get_u64(st, s->txn, GAL_META_COLLISIONS, &r.collisions)) ||
+        (rc = gal_meta_get_u64(st, s->txn, GAL_META_FORMAT, &fmt)) ||
+        (rc = gal_meta_get_u64(st, s->txn, GAL_META_TOKENIZER, &tok)))
+        return rc;
+    r.format_version = (uint32_t)fmt;
+    r.tokenizer_version = (uint32_t)tok;
+    r.avg_doc_tokens = r.docs ? (double)r.tokens / (double)r.docs : 0.0;
+    *out = r;
+    return 0;
+}
+
+int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out)
+{
+    gal_store *st = s->ix->st;
+    uint8_t key[4];
+    gal_put_be32(key, doc);
+    MDB_val k = {4, key}, v;
+    int mrc = mdb_get(s->txn, st->docs, &k, &v);
+    if (mrc == MDB_NOTFOUND)
+        return gal_error_set(GAL_ENOTFOUND, "no document %u in '%s'", doc, st->dir);
+    if (mrc)
+        return gal_store_error(st, mrc, "cannot read a document of");
+    gal_doc_fields f;
+    int rc = gal_doc_record_decode(v.mv_data, v.mv_size, doc, &f);
+    if (rc)
+        return rc;
+    out->doc = doc;
+    out->id = f.id;
+    out->id_len = f.id_len;
+    out->title = f.title;
+    out->title_len = f.title_len;
+    out->date = f.date;
+    out->date_len = f.date_len;
+    out->date_sec = f.date_sec;
+    out->tokens = f.tokens;
+    out->title_tokens = f.title_tokens;
+    out->source = "";
+    out->source_len = 0;
+    uint8_t fkey[4];
+    gal_put_be32(fkey, f.file_no);
+    MDB_val fk = {4, fkey}, fv;
+    if (mdb_get(s->txn, st->files, &fk, &fv) == 0) {
+        out->source = fv.mv_data;
+        out->source_len = fv.mv_size;
+    }
+    return 0;
+}
+
+static const docstats_ref *find_batch(const gal_snapshot *s, uint32_t doc)
+{
+    size_t lo = 0, hi = s->nbatches;
+    while (lo < hi) { /* last batch with first_doc <= doc */
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->batches[mid].first_doc <= doc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    const docstats_ref *b = &s->batches[lo - 1];
+    return doc - b->first_doc < b->n ? b : NULL;
+}
+
+uint32_t gal_snapshot_doc_tokens(gal_snapshot *s, uint32_t doc)
+{
+    const docstats_ref *b = find_batch(s, doc);
+    return b ? gal_docstats_tokens(b->data, doc - b->first_doc) : 0;
+}
+
+int64_t gal_snapshot_doc_date(gal_snapshot *s, uint32_t doc)
+{
+    const docstats_ref *b = find_batch(s, doc);
+    return b ? gal_docstats_date(b->data, b->n, doc - b->first_doc) : GAL_NO_DATE;
+}
+
+int gal_snapshot_find_id(gal_snapshot *s, const char *id, size_t len, uint32_t *doc)
+{
+    gal_store *st = s->ix->st;
+    if (len == 0 || len > 511)
+        return gal_error_set(GAL_ENOTFOUND, "no document with id '%.*s'", (int)len, id);
+    MDB_val k = {len, (void *)id}, v;
+    int mrc = mdb_get(s->txn, st->ids, &k, &v);
+    if (mrc == MDB_NOTFOUND)
+        return gal_error_set(GAL_ENOTFOUND, "no document with id '%.*s'", (int)len, id);
+    if (mrc)
+        return gal_store_error(st, mrc, "cannot look up an id in");
+    if (v.mv_size != 4)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: ids record '%.*s'", (int)len, id);
+    *doc = gal_get_be32(v.mv_data);
+    return 0;
+}
+
+static int load_dict(gal_snapshot *s)
+{
+    gal_index *ix = s->ix;
+    int rc = 0;
+    pthread_mutex_lock(&ix->dict_lock);
+    if (!ix->dict_loaded) {
+        const void *p;
+        size_t n;
+        rc = gal_meta_get_bytes(ix->st, s->txn, GAL_META_ZDICT, &p, &n);
+        if (!rc && p) {
+            ix->ddict = ZSTD_createDDict(p, n);
+            if (!ix->ddict)
+                rc = gal_error_set(GAL_ECORRUPT, "corrupt index: bad zstd dictionary in '%s'",
+                                   ix->st->dir);
+        }
+        /* A snapshot older than the dictionary has no dict-compressed text,
+         * so loading it later (or never) is safe. */
+        if (!rc && p)
+            ix->dict_loaded = 1;
+    }
+    pthread_mutex_unlock(&ix->dict_lock);
+    return rc;
+}
+
+int gal_snapshot_text(gal_snapshot *s, uint32_t doc, gal_buf *out)
+{
+    gal_store *st = s->ix->st;
+    int rc = load_dict(s);
+    if (rc)
+        return rc;
+    if (!s->dctx && !(s->dctx = ZSTD_createDCtx()))
+        return gal_error_set(GAL_ENOMEM, "out of memory for zstd");
+    uint8_t key[4];
+    gal_put_be32(key, doc);
+    MDB_val k = {4, key}, v;
+    int mrc = mdb_get(s->txn, st->text, &k, &v);
+    if (mrc == MDB_NOTFOUND)
+        return gal_error_set(GAL_ENOTFOUND, "no stored text for document %u", doc);
+    if (mrc)
+        return gal_store_error(st, mrc, "cannot read text of");
+    return gal_stored_text_decode(s->dctx, s->ix->ddict, v.mv_data, v.mv_size, doc, out);
+}
+
+int gal_snapshot_term(gal_snapshot *s, uint64_t hash, const char **term, size_t *len)
+{
+    gal_store *st = s->ix->st;
+    uint8_t key[8];
+    gal_put_be64(key, hash);
+    MDB_val k = {8, key}, v;
+    int mrc = mdb_get(s->txn, st->lexicon, &k, &v);
+    if (mrc == MDB_NOTFOUND)
+        return gal_error_set(GAL_ENOTFOUND, "term not in the lexicon");
+    if (mrc)
+        return gal_store_error(st, mrc, "cannot read the lexicon of");
+    *term = v.mv_data;
+    *len = v.mv_size;
+    return 0;
+}
+
+int gal_snapshot_terms_with_prefix(gal_snapshot *s, const char *prefix, size_t len, gal_term_fn fn,
+                                   void *ctx)
+{
+    gal_store *st = s->ix->st;
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(s->txn, st->vocab, &cur);
+    if (mrc)
+        return gal_store_error(st, mrc, "cannot read the vocabulary of");
+    MDB_val k = {len, (void *)prefix}, v;
+    int rc = 0;
+    if (len == 0)
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    else
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    for (; mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < len || memcmp(k.mv_data, prefix, len) != 0)
+            break;
+        if (v.mv_size != 8) {
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: vocab record of %zu bytes", v.mv_size);
+            break;
+        }
+        if ((rc = fn(ctx, k.mv_data, k.mv_size, gal_get_be64(v.mv_data))))
+            break;
+    }
+    if (!rc && mrc && mrc != MDB_NOTFOUND)
+        rc = gal_store_error(st, mrc, "cannot read the vocabulary of");
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+/* ---- postings cursor ---- */
+
+int gal_postings_open(gal_snapshot *s, uint64_t hash, gal_postings **out)
+{
+    gal_postings *p = gal_calloc(1, sizeof *p);
+    if (!p)
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    int mrc = mdb_cursor_open(s->txn, s->ix->st->postings, &p->cur);
+    if (mrc) {
+        gal_free(p);
+        return gal_store_error(s->ix->st, mrc, "cannot read postings of");
+    }
+    p->s = s;
+    p->hash = hash;
+    p->df = -1;
+    *out = p;
+    return 0;
+}
+
+void gal_postings_close(gal_postings *p)
+{
+    if (!p)
+        return;
+    if (p->cur)
+        mdb_cursor_close(p->cur);
+    gal_free(p->positions);
+    gal_free(p);
+}
+
+static int key_is_term(const gal_postings *p, const MDB_val *k)
+{
+    return k->mv_size == GAL_POSTINGS_KEY_LEN && gal_get_be64(k->mv_data) == p->hash;
+}
+
+/* Parse and decode the chunk under the cursor's current key k/v. */
+static int load_chunk(gal_postings *p, const MDB_val *k, const MDB_val *v)
+{
+    uint32_t first = gal_get_be32((const uint8_t *)k->mv_data + 8);
+    snprintf(p->key_desc, sizeof p->key_desc, "term %016llx doc %u", (unsigned long long)p->hash,
+             first);
+    int rc = gal_chunk_parse(v->mv_data, v->mv_size, first, &p->chunk, p->key_desc);
+    if (!rc && p->chunk.ndocs > GAL_CHUNK_DOCS)
+        rc = gal_error_set(GAL_ECORRUPT, "corrupt index: postings record %s holds %u documents",
+                           p->key_desc, p->chunk.ndocs);
+    if (!rc)
+        rc = gal_chunk_decode_docs(&p->chunk, p->docs, p->tfs, p->key_desc);
+    if (rc)
+        return rc;
+    p->idx = 0;
+    p->pos_p = p->chunk.pos;
+    p->pos_idx = 0;
+    return 0;
+}
+
+/* Move the LMDB cursor with op (after positioning k), load the chunk there
+ * if it belongs to this term.  Returns 1 loaded, 0 no more chunks. */
+static int step_chunk(gal_postings *p, MDB_val *k, MDB_cursor_op op)
+{
+    MDB_val v;
+    int mrc = mdb_cursor_get(p->cur, k, &v, op);
+    if (mrc == MDB_NOTFOUND || (mrc == 0 && !key_is_term(p, k))) {
+        p->done = 1;
+        return 0;
+    }
+    if (mrc)
+        return gal_store_error(p->s->ix->st, mrc, "cannot read postings of");
+    int rc = load_chunk(p, k, &v);
+    return rc ? rc : 1;
+}
+
+uint32_t gal_postings_df(gal_postings *p)
+{
+    if (p->df >= 0)
+        return (uint32_t)p->df;
+    MDB_cursor *cur;
+    uint64_t df = 0;
+    if (mdb_cursor_open(p->s->txn, p->s->ix->st->postings, &cur) == 0) {
+        uint8_t key[GAL_POSTINGS_KEY_LEN];
+        gal_postings_key(key, p->hash, 0);
+        MDB_val k = {sizeof key, key}, v;
+        int mrc;
+        for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && key_is_term(p, &k);
+             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            uint32_t n, span;
+            if (gal_chunk_peek(v.mv_data, v.mv_size, &n, &span) == 0)
+                df += n;
+        }
+        mdb_cursor_close(cur);
+    }
+    p->df = (int64_t)(df > UINT32_MAX ? UINT32_MAX : df);
+    return (uint32_t)p->df;
+}
+
+int gal_postings_next(gal_postings *p)
+{
+    if (p->done)
+        return 0;
+    if (!p->started) {
+        p->started = 1;
+        uint8_t key[GAL_POSTINGS_KEY_LEN];
+        gal_postings_key(key, p->hash, 0);
+        MDB_val k = {sizeof key, key};
+        return step_chunk(p, &k, MDB_SET_RANGE);
+    }
+    if (p->idx + 1 < p->chunk.ndocs) {
+        p->idx++;
+        return 1;
+    }
+    MDB_val k;
+    return step_chunk(p, &k, MDB_NEXT);
+}
+
+int gal_postings_seek(gal_postings *p, uint32_t target)
+{
+    if (p->done)
+        return 0;
+    if (p->started && p->docs[p->idx] >= target)
+        return 1;
+    if (!p->started || target > p->chunk.last_doc) {
+        /* Find the chunk that may hold target: the last one starting at or
+         * before it, or else the first one after it. */
+        p->started = 1;
+        uint8_t key[GAL_POSTINGS_KEY_LEN];
+        gal_postings_key(key, p->hash, target);
+        MDB_val k = {sizeof key, key}, v;
+        int mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET_RANGE);
+        int exact = mrc == 0 && key_is_term(p, &k) && gal_get_be32((uint8_t *)k.mv_data + 8) == target;
+        if (!exact) {
+            MDB_cursor_op back = mrc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV;
+            if (mrc != 0 && mrc != MDB_NOTFOUND)
+                return gal_store_error(p->s->ix->st, mrc, "cannot read postings of");
+            int prc = mdb_cursor_get(p->cur, &k, &v, back);
+            int use_prev = 0;
+            if (prc == 0 && key_is_term(p, &k)) {
+                uint32_t n, span;
+                uint32_t first = gal_get_be32((uint8_t *)k.mv_data + 8);
+                if (gal_chunk_peek(v.mv_data, v.mv_size, &n, &span) == 0 && first + span >= target)
+                    use_prev = 1;
+            }
+            if (!use_prev) {
+                /* step forward again to the first chunk after target */
+                if (prc == 0)
+                    mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT);
+                else
+                    mrc = mdb_cursor_get(p->cur, &k, &v, MDB_FIRST);
+                if (mrc == MDB_NOTFOUND || (mrc == 0 && !key_is_term(p, &k))) {
+                    p->done = 1;
+                    return 0;
+                }
+                if (mrc)
+                    return gal_store_error(p->s->ix->st, mrc, "cannot read postings of");
+            }
+        } else if (mrc) {
+            return gal_store_error(p->s->ix->st, mrc, "cannot read postings of");
+        }
+        int rc = load_chunk(p, &k, &v);
+        if (rc)
+            return rc;
+    }
+    /* target lies in the current chunk, or before its first document */
+    uint32_t lo = p->idx, hi = p->chunk.ndocs;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (p->docs[mid] < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == p->chunk.ndocs) { /* cannot happen when target <= last_doc */
+        MDB_val k;
+        int rc = step_chunk(p, &k, MDB_NEXT);
+        return rc <= 0 ? rc : gal_postings_seek(p, target);
+    }
+    p->idx = lo;
+    return 1;
+}
+
+uint32_t gal_postings_doc(const gal_postings *p)
+{
+    return p->docs[p->idx];
+}
+
+uint32_t gal_postings_tf(const gal_postings *p)
+{
+    return p->tfs[p->idx];
+}
+
+const uint32_t *gal_postings_positions(gal_postings *p)
+{
+    if (p->pos_idx > p->idx) { /* cannot move back: restart the section */
+        p->pos_p = p->chunk.pos;
+        p->pos_idx = 0;
+    }
+    const uint8_t *q = p->pos_p, *end = p->chunk.pos_end;
+    while (p->pos_idx < p->idx) { /* skip the positions of earlier documents */
+        for (uint32_t k = 0; k < p->tfs[p->pos_idx]; k++) {
+            while (q < end && (*q & 0x80))
+                q++;
+            q++;
+        }
+        p->pos_idx++;
+    }
+    p->pos_p = q;
+    uint32_t tf = p->tfs[p->idx];
+    if (tf > p->positions_cap) {
+        uint32_t *np = gal_realloc(p->positions, (size_t)tf * sizeof *np);
+        if (!np)
+            return NULL;
+        p->positions = np;
+        p->positions_cap = tf;
+    }
+    uint32_t pos = 0;
+    for (uint32_t k = 0; k < tf; k++) {
+        uint32_t gap = 0;
+        if (q > end || gal_varint_get32(&q, end, &gap)) {
+            gal_error_set(GAL_ECORRUPT, "corrupt index: postings record %s: bad positions",
+                          p->key_desc);
+            return NULL;
+        }
+        pos += gap;
+        p->positions[k] = pos;
+    }
+    return p->positions;
+}

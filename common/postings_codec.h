@@ -1,0 +1,52 @@
+/*
+ * postings_codec.h — one postings chunk: up to GAL_CHUNK_DOCS documents of
+ * one term, with term frequencies and positions.
+ *
+ * Layout (all varints, see varint.h):
+ *   ndocs, last_doc - first_doc, docs_len, tfs_len
+ *   docs section: ndocs - 1 gaps (doc[i] - doc[i-1]); doc[0] is in the key
+ *   tfs section:  ndocs term frequencies
+ *   positions:    per document, its first position, then tf - 1 gaps
+ *   CRC-32 trailer (record.h)
+ * Sections are separate so that AND and counting never decode positions,
+ * and positions are decoded only for the documents a phrase asks about.
+ */
+#ifndef GAL_POSTINGS_CODEC_H
+#define GAL_POSTINGS_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* Encode ndocs documents (increasing), their tfs, and all their positions
+ * (sum of tfs entries, increasing within each document) as a sealed chunk
+ * into out, which is cleared first. */
+int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *positions,
+                     uint32_t ndocs, gal_buf *out);
+
+/* A parsed chunk: pointers into the record, valid as long as it is. */
+typedef struct gal_chunk_view {
+    uint32_t first_doc;
+    uint32_t last_doc;
+    uint32_t ndocs;
+    const uint8_t *docs, *docs_end;
+    const uint8_t *tfs, *tfs_end;
+    const uint8_t *pos, *pos_end;
+} gal_chunk_view;
+
+/* Check the checksum and header of a chunk stored under first_doc.
+ * GAL_ECORRUPT with a detail naming key_desc on any inconsistency. */
+int gal_chunk_parse(const void *data, size_t len, uint32_t first_doc, gal_chunk_view *v,
+                    const char *key_desc);
+
+/* Decode every document number and tf of a parsed chunk into docs[] and
+ * tfs[] (room for v->ndocs each). */
+int gal_chunk_decode_docs(const gal_chunk_view *v, uint32_t *docs, uint32_t *tfs,
+                          const char *key_desc);
+
+/* Only the chunk header's ndocs and last doc, without verifying the
+ * checksum: for df sums and skipping, which never trust it for data. */
+int gal_chunk_peek(const void *data, size_t len, uint32_t *ndocs, uint32_t *span);
+
+#endif

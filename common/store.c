@@ -1,0 +1,223 @@
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "format.h"
+#include "status.h"
+#include "tokenizer_rules.h"
+
+#define GAL_INITIAL_MAP (256ull << 20)
+
+int gal_store_error(const gal_store *st, int mdb_rc, const char *what)
+{
+    const char *dir = st ? st->dir : "?";
+    int status = GAL_EDB;
+    if (mdb_rc == ENOSPC || mdb_rc == EDQUOT)
+        status = GAL_EFULL;
+    else if (mdb_rc == ENOMEM)
+        status = GAL_ENOMEM;
+    else if (mdb_rc == MDB_CORRUPTED || mdb_rc == MDB_PAGE_NOTFOUND || mdb_rc == MDB_INVALID ||
+             mdb_rc == MDB_VERSION_MISMATCH)
+        status = GAL_ECORRUPT;
+    else if (mdb_rc == EIO)
+        status = GAL_EIO;
+    return gal_error_set(status, "%s '%s': %s", what, dir, mdb_strerror(mdb_rc));
+}
+
+static int open_dbi(gal_store *st, MDB_txn *txn, const char *name, MDB_dbi *dbi)
+{
+    int rc = mdb_dbi_open(txn, name, st->writable ? MDB_CREATE : 0, dbi);
+    if (rc == MDB_NOTFOUND)
+        return gal_error_set(GAL_ECORRUPT, "'%s' is not a galley index: table '%s' is missing",
+                             st->dir, name);
+    return rc ? gal_store_error(st, rc, "cannot open table in") : 0;
+}
+
+static int take_writer_lock(gal_store *st)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/writer.lock", st->dir);
+    st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (st->lock_fd < 0)
+        return gal_error_set(GAL_EIO, "cannot open '%s': %s", path, strerror(errno));
+    if (flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        int busy = errno == EWOULDBLOCK;
+        return gal_error_set(busy ? GAL_EBUSY : GAL_EIO,
+                             busy ? "index '%s' is being written by another galley process"
+                                  : "cannot lock index '%s': %s",
+                             st->dir, strerror(errno));
+    }
+    return 0;
+}
+
+static int check_version(gal_store *st, MDB_txn *txn)
+{
+    uint64_t format, tokenizer;
+    int rc;
+    if ((rc = gal_meta_get_u64(st, txn, GAL_META_FORMAT, &format)) ||
+        (rc = gal_meta_get_u64(st, txn, GAL_META_TOKENIZER, &tokenizer)))
+        return rc;
+    if (format == 0 && st->writable)
+        return 0; /* a new index */
+    if (format != GAL_FORMAT_VERSION)
+        return gal_error_set(GAL_ECORRUPT, "index '%s' has format version %llu, this galley reads %u",
+                             st->dir, (unsigned long long)format, GAL_FORMAT_VERSION);
+    if (tokenizer != GAL_TOKENIZER_VERSION)
+        return gal_error_set(GAL_ECORRUPT,
+                             "index '%s' was built with tokenizer version %llu, this galley has %u",
+                             st->dir, (unsigned long long)tokenizer, GAL_TOKENIZER_VERSION);
+    return 0;
+}
+
+int gal_store_open(const char *dir, int mode, gal_store **out)
+{
+    gal_store *st = gal_calloc(1, sizeof *st);
+    if (!st)
+        return gal_error_set(GAL_ENOMEM, "out of memory opening '%s'", dir);
+    st->lock_fd = -1;
+    st->writable = mode == GAL_STORE_WRITE;
+    int rc = GAL_ENOMEM;
+    MDB_txn *txn = NULL;
+    if (!(st->dir = gal_strndup(dir, strlen(dir))))
+        goto fail;
+
+    char data[4096];
+    snprintf(data, sizeof data, "%s/data.mdb", dir);
+    struct stat sb;
+    if (st->writable) {
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+            rc = gal_error_set(errno == ENOSPC ? GAL_EFULL : GAL_EIO, "cannot create '%s': %s",
+                               dir, strerror(errno));
+            goto fail;
+        }
+        if ((rc = take_writer_lock(st)))
+            goto fail;
+    } else if (stat(data, &sb) != 0) {
+        rc = gal_error_set(GAL_ENOTFOUND, "no index at '%s': %s", dir,
+                           stat(dir, &sb) != 0 ? strerror(errno) : "data.mdb is missing");
+        goto fail;
+    }
+
+    int mrc;
+    if ((mrc = mdb_env_create(&st->env)) || (mrc = mdb_env_set_maxdbs(st->env, 16)) ||
+        (mrc = mdb_env_set_maxreaders(st->env, 1024))) {
+        rc = gal_store_error(st, mrc, "cannot set up");
+        goto fail;
+    }
+    if (st->writable && stat(data, &sb) != 0 && (mrc = mdb_env_set_mapsize(st->env, GAL_INITIAL_MAP))) {
+        rc = gal_store_error(st, mrc, "cannot size");
+        goto fail;
+    }
+    unsigned flags = MDB_NOTLS | (st->writable ? 0 : MDB_RDONLY);
+    if ((mrc = mdb_env_open(st->env, dir, flags, 0644))) {
+        rc = gal_store_error(st, mrc, "cannot open index");
+        goto fail;
+    }
+    if ((rc = gal_store_txn_begin(st, !st->writable, &txn)))
+        goto fail;
+    if ((rc = open_dbi(st, txn, GAL_DB_META, &st->meta)) ||
+        (rc = open_dbi(st, txn, GAL_DB_POSTINGS, &st->postings)) ||
+        (rc = open_dbi(st, txn, GAL_DB_LEXICON, &st->lexicon)) ||
+        (rc = open_dbi(st, txn, GAL_DB_VOCAB, &st->vocab)) ||
+        (rc = open_dbi(st, txn, GAL_DB_DOCS, &st->docs)) ||
+        (rc = open_dbi(st, txn, GAL_DB_IDS, &st->ids)) ||
+        (rc = open_dbi(st, txn, GAL_DB_TEXT, &st->text)) ||
+        (rc = open_dbi(st, txn, GAL_DB_DOCSTATS, &st->docstats)) ||
+        (rc = open_dbi(st, txn, GAL_DB_FILES, &st->files)) || (rc = check_version(st, txn)))
+        goto fail;
+    if ((mrc = mdb_txn_commit(txn))) {
+        txn = NULL;
+        rc = gal_store_error(st, mrc, "cannot open index");
+        goto fail;
+    }
+    *out = st;
+    return 0;
+fail:
+    if (txn)
+        mdb_txn_abort(txn);
+    gal_store_close(st);
+    return rc;
+}
+
+void gal_store_close(gal_store *st)
+{
+    if (!st)
+        return;
+    if (st->env)
+        mdb_env_close(st->env);
+    if (st->lock_fd >= 0)
+        close(st->lock_fd); /* releases the flock */
+    gal_free(st->dir);
+    gal_free(st);
+}
+
+int gal_store_txn_begin(gal_store *st, int rdonly, MDB_txn **txn)
+{
+    int rc = mdb_txn_begin(st->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
+    if (rc == MDB_MAP_RESIZED) {
+        /* the writer grew the map: adopt its size and try again */
+        if ((rc = mdb_env_set_mapsize(st->env, 0)) == 0)
+            rc = mdb_txn_begin(st->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
+    }
+    return rc ? gal_store_error(st, rc, "cannot begin a transaction on") : 0;
+}
+
+int gal_store_grow(gal_store *st)
+{
+    MDB_envinfo info;
+    int rc = mdb_env_info(st->env, &info);
+    if (!rc)
+        rc = mdb_env_set_mapsize(st->env, info.me_mapsize * 2);
+    return rc ? gal_store_error(st, rc, "cannot grow the map of") : 0;
+}
+
+int gal_meta_get_bytes(gal_store *st, MDB_txn *txn, const char *key, const void **p, size_t *n)
+{
+    MDB_val k = {strlen(key), (void *)key}, v;
+    int rc = mdb_get(txn, st->meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        *p = NULL;
+        *n = 0;
+        return 0;
+    }
+    if (rc)
+        return gal_store_error(st, rc, "cannot read metadata of");
+    *p = v.mv_data;
+    *n = v.mv_size;
+    return 0;
+}
+
+int gal_meta_get_u64(gal_store *st, MDB_txn *txn, const char *key, uint64_t *v)
+{
+    const void *p;
+    size_t n;
+    int rc = gal_meta_get_bytes(st, txn, key, &p, &n);
+    if (rc)
+        return rc;
+    if (p && n != 8)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index '%s': meta '%s' has %zu bytes", st->dir,
+                             key, n);
+    *v = p ? gal_get_le64(p) : 0;
+    return 0;
+}
+
+int gal_meta_put_bytes(gal_store *st, MDB_txn *txn, const char *key, const void *p, size_t n)
+{
+    MDB_val k = {strlen(key), (void *)key}, v = {n, (void *)p};
+    int rc = mdb_put(txn, st->meta, &k, &v, 0);
+    return rc ? gal_store_error(st, rc, "cannot write metadata of") : 0;
+}
+
+int gal_meta_put_u64(gal_store *st, MDB_txn *txn, const char *key, uint64_t v)
+{
+    uint8_t b[8];
+    gal_put_le64(b, v);
+    return gal_meta_put_bytes(st, txn, key, b, sizeof b);
+}

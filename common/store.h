@@ -1,0 +1,47 @@
+/*
+ * store.h — the LMDB environment under an index: opening it, its named
+ * databases, the writer lock, map growth, metadata and LMDB error
+ * translation.  Shared by the reading side (index_read.c) and the writer.
+ */
+#ifndef GAL_STORE_H
+#define GAL_STORE_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct gal_store {
+    MDB_env *env;
+    MDB_dbi meta, postings, lexicon, vocab, docs, ids, text, docstats, files;
+    char *dir;
+    int lock_fd; /* writer lock (flock), -1 for readers */
+    int writable;
+} gal_store;
+
+enum { GAL_STORE_READ = 0, GAL_STORE_WRITE = 1 };
+
+/* Open the index in dir.  GAL_STORE_WRITE creates the directory and the
+ * databases if needed and takes the writer lock (GAL_EBUSY when another
+ * process holds it).  GAL_STORE_READ fails with GAL_ENOTFOUND when dir holds
+ * no index and GAL_ECORRUPT when its format version is not ours. */
+int gal_store_open(const char *dir, int mode, gal_store **out);
+void gal_store_close(gal_store *st); /* NULL is fine */
+
+/* Begin a transaction, absorbing a map resize made by another process. */
+int gal_store_txn_begin(gal_store *st, int rdonly, MDB_txn **txn);
+
+/* Double the map size; no transaction may be open in this process. */
+int gal_store_grow(gal_store *st);
+
+/* Translate an LMDB return code into a gal_status with a detail line that
+ * names what failed, e.g. "cannot write 'idx': MDB_MAP_FULL ...". */
+int gal_store_error(const gal_store *st, int mdb_rc, const char *what);
+
+/* meta helpers: absent u64 keys read as 0 */
+int gal_meta_get_u64(gal_store *st, MDB_txn *txn, const char *key, uint64_t *v);
+int gal_meta_put_u64(gal_store *st, MDB_txn *txn, const char *key, uint64_t v);
+int gal_meta_put_bytes(gal_store *st, MDB_txn *txn, const char *key, const void *p, size_t n);
+/* *p is NULL with *n 0 when absent; valid until the transaction ends. */
+int gal_meta_get_bytes(gal_store *st, MDB_txn *txn, const char *key, const void **p, size_t *n);
+
+#endif

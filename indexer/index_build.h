@@ -1,0 +1,41 @@
+/*
+ * index_build.h — `galley index` as a library call: read → tokenize →
+ * group → encode → write, one batch at a time, so memory is bounded by the
+ * batch size and every committed batch survives a crash.
+ */
+#ifndef GAL_INDEX_BUILD_H
+#define GAL_INDEX_BUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reader.h"
+
+typedef struct gal_build_opts {
+    const char *out_dir;
+    const char *const *inputs;
+    size_t ninputs;
+    const char *device;   /* "auto", "ref" or a device number */
+    size_t batch_bytes;   /* text bytes per batch */
+    gal_format format;    /* GAL_FORMAT_AUTO to detect per file */
+    int strict;           /* malformed records are fatal */
+    int quiet;            /* no warnings, no progress */
+    int progress;         /* 1 on, 0 off, -1 when stderr is a terminal */
+    int append;           /* add to an existing index */
+} gal_build_opts;
+
+typedef struct gal_build_report {
+    uint64_t docs, raw_bytes, tokens, new_terms, skipped, batches, files;
+    uint64_t index_bytes;  /* size of the LMDB data file afterwards */
+    double seconds;        /* wall time, end to end */
+    double read_sec, tokenize_sec, encode_sec, compress_sec, write_sec;
+    char device[256];      /* what tokenized: "reference (host C)" or the OpenCL device */
+} gal_build_report;
+
+/* Build (or with append, extend) the index.  Inputs are checked before the
+ * index is created or opened: a missing one fails with GAL_ENOTFOUND and
+ * writes nothing.  On a later failure the index keeps every batch committed
+ * before it, and report still describes what was done. */
+int gal_index_build(const gal_build_opts *opts, gal_build_report *report);
+
+#endif

@@ -1,0 +1,455 @@
+#include "index_writer.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <zdict.h>
+#include <zstd.h>
+
+#include "alloc.h"
+#include "doc_record.h"
+#include "format.h"
+#include "postings_builder.h"
+#include "status.h"
+#include "store.h"
+#include "stored_text.h"
+#include "terms.h"
+
+/* Train the stored-text dictionary on the first batch with this many
+ * documents; smaller ones are stored with plain zstd. */
+#define DICT_MIN_DOCS 256
+#define DICT_BYTES (112 * 1024)
+#define DICT_SAMPLE_BYTES (8u << 20)
+#define TEXT_LEVEL 3
+#define MAX_COLLISION_WARNINGS 5
+
+typedef struct pending_file {
+    uint32_t no;
+    char *path;
+} pending_file;
+
+struct gal_writer {
+    gal_store *st;
+    gal_writer_totals totals;
+    uint64_t created;
+    gal_builder builder;
+    ZSTD_CCtx *cctx;
+    ZSTD_CDict *cdict;
+    gal_buf dict; /* dictionary trained in this run, not yet committed */
+    int has_dict;
+    gal_buf docs_out, text_out, stats_out;
+    size_t *doc_off, *text_off;
+    size_t off_cap;
+    pending_file *files;
+    size_t nfiles, files_cap;
+    uint32_t next_file_no;
+    char *build_note;
+};
+
+static double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int load_state(gal_writer *w, int append)
+{
+    gal_store *st = w->st;
+    MDB_txn *txn;
+    int rc = gal_store_txn_begin(st, 1, &txn);
+    if (rc)
+        return rc;
+    gal_writer_totals *t = &w->totals;
+    const void *dict;
+    size_t dict_len;
+    if ((rc = gal_meta_get_u64(st, txn, GAL_META_DOCS, &t->docs)) ||
+        (rc = gal_meta_get_u64(st, txn, GAL_META_TOKENS, &t->tokens)) ||
+        (rc = gal_meta_get_u64(st, txn, GAL_META_TERMS, &t->terms)) ||
+        (rc = gal_meta_get_u64(st, txn, GAL_META_RAW_BYTES, &t->raw_bytes)) ||
+        (rc = gal_meta_get_u64(st, txn, GAL_META_BATCHES, &t->batches)) ||
+        (rc = gal_meta_get_u64(st, txn, GAL_META_COLLISIONS, &t->collisions)) ||
+        (rc = gal_meta_get_u64(st, txn, GAL_META_CREATED, &w->created)) ||
+        (rc = gal_meta_get_bytes(st, txn, GAL_META_ZDICT, &dict, &dict_len)))
+        goto done;
+    uint64_t files;
+    if ((rc = gal_meta_get_u64(st, txn, GAL_META_FILES, &files)))
+        goto done;
+    w->next_file_no = (uint32_t)files;
+    if (t->batches && !append) {
+        rc = gal_error_set(GAL_EUSAGE, "'%s' already holds an index of %llu documents; use --append to add to it",
+                           st->dir, (unsigned long long)t->docs);
+        goto done;
+    }
+    if (dict) {
+        w->cdict = ZSTD_createCDict(dict, dict_len, TEXT_LEVEL);
+        if (!w->cdict) {
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: bad zstd dictionary in '%s'", st->dir);
+            goto done;
+        }
+        w->has_dict = 1;
+    }
+done:
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+int gal_writer_open(const char *dir, int append, gal_writer **out)
+{
+    gal_writer *w = gal_calloc(1, sizeof *w);
+    if (!w)
+        return gal_error_set(GAL_ENOMEM, "out of memory opening '%s'", dir);
+    gal_builder_init(&w->builder);
+    gal_buf_init(&w->dict);
+    gal_buf_init(&w->docs_out);
+    gal_buf_init(&w->text_out);
+    gal_buf_init(&w->stats_out);
+    int rc = gal_store_open(dir, GAL_STORE_WRITE, &w->st);
+    if (!rc)
+        rc = load_state(w, append);
+    if (!rc && !(w->cctx = ZSTD_createCCtx()))
+        rc = gal_error_set(GAL_ENOMEM, "out of memory for zstd");
+    if (rc) {
+        gal_writer_close(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+void gal_writer_close(gal_writer *w)
+{
+    if (!w)
+        return;
+    gal_builder_release(&w->builder);
+    ZSTD_freeCCtx(w->cctx);
+    ZSTD_freeCDict(w->cdict);
+    gal_buf_release(&w->dict);
+    gal_buf_release(&w->docs_out);
+    gal_buf_release(&w->text_out);
+    gal_buf_release(&w->stats_out);
+    gal_free(w->doc_off);
+    gal_free(w->text_off);
+    for (size_t i = 0; i < w->nfiles; i++)
+        gal_free(w->files[i].path);
+    gal_free(w->files);
+    gal_free(w->build_note);
+    gal_store_close(w->st);
+    gal_free(w);
+}
+
+uint32_t gal_writer_next_doc(const gal_writer *w)
+{
+    return (uint32_t)w->totals.docs;
+}
+
+const gal_writer_totals *gal_writer_totals_get(const gal_writer *w)
+{
+    return &w->totals;
+}
+
+int gal_writer_add_file(gal_writer *w, const char *path, uint32_t *file_no)
+{
+    if (w->nfiles == w->files_cap) {
+        size_t cap = w->files_cap ? w->files_cap * 2 : 64;
+        pending_file *f = gal_realloc(w->files, cap * sizeof *f);
+        if (!f)
+            return gal_error_set(GAL_ENOMEM, "out of memory");
+        w->files = f;
+        w->files_cap = cap;
+    }
+    char *copy = gal_strndup(path, strlen(path));
+    if (!copy)
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    w->files[w->nfiles++] = (pending_file){w->next_file_no, copy};
+    *file_no = w->next_file_no++;
+    return 0;
+}
+
+int gal_writer_set_build_note(gal_writer *w, const char *note)
+{
+    char *copy = gal_strndup(note, strlen(note));
+    if (!copy)
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    gal_free(w->build_note);
+    w->build_note = copy;
+    return 0;
+}
+
+/* Train a dictionary on the bodies of this batch, once per index. */
+static int maybe_train_dict(gal_writer *w, const gal_batch *b)
+{
+    if (w->has_dict || b->ndocs < DICT_MIN_DOCS)
+        return 0;
+    size_t nsamples = 0, total = 0;
+    size_t *sizes = gal_malloc(b->ndocs * sizeof *sizes);
+    if (!sizes)
+        return gal_error_set(GAL_ENOMEM, "out of memory training a dictionary");
+    /* spread the sample over the batch, not only its first documents */
+    uint32_t step = 1;
+    if (b->text.len > DICT_SAMPLE_BYTES)
+        step = (uint32_t)(b->text.len / DICT_SAMPLE_BYTES) + 1;
+    gal_buf sample;
+    gal_buf_init(&sample);
+    int rc = 0;
+    for (uint32_t d = 0; d < b->ndocs && !rc; d += step) {
+        size_t len = b->doc_start[d + 1] - 1 - b->doc_start[d];
+        rc = gal_buf_append(&sample, b->text.data + b->doc_start[d], len);
+        sizes[nsamples++] = len;
+        total += len;
+    }
+    if (!rc && (rc = gal_buf_reserve(&w->dict, DICT_BYTES)) == 0) {
+        size_t n = ZDICT_trainFromBuffer(w->dict.data, DICT_BYTES, sample.data, sizes,
+                                         (unsigned)nsamples);
+        if (!ZDICT_isError(n)) { /* too little or too uniform text: go without */
+            w->dict.len = n;
+            w->cdict = ZSTD_createCDict(w->dict.data, n, TEXT_LEVEL);
+            if (!w->cdict)
+                rc = gal_error_set(GAL_ENOMEM, "out of memory for a zstd dictionary");
+            else
+                w->has_dict = 1;
+        }
+    }
+    (void)total;
+    gal_buf_release(&sample);
+    gal_free(sizes);
+    return rc;
+}
+
+/* Encode document records and stored text (outside the transaction, so a
+ * map-full retry does not redo it). */
+static int encode_docs(gal_writer *w, const gal_batch *b, const gal_tokens *t)
+{
+    if (b->ndocs + 1 > w->off_cap) {
+        size_t cap = b->ndocs + 1;
+        size_t *d = gal_realloc(w->doc_off, cap * sizeof *d);
+        if (!d)
+            return gal_error_set(GAL_ENOMEM, "out of memory");
+        w->doc_off = d;
+        size_t *x = gal_realloc(w->text_off, cap * sizeof *x);
+        if (!x)
+            return gal_error_set(GAL_ENOMEM, "out of memory");
+        w->text_off = x;
+        w->off_cap = cap;
+    }
+    gal_buf_clear(&w->docs_out);
+    gal_buf_clear(&w->text_out);
+    uint32_t *tokens = gal_malloc((b->ndocs + 1) * sizeof *tokens);
+    int64_t *dates = gal_malloc((b->ndocs + 1) * sizeof *dates);
+    int rc = tokens && dates ? 0 : gal_error_set(GAL_ENOMEM, "out of memory");
+    /* title tokens: count the tokens of each document before its body */
+    size_t ti = 0;
+    double t0 = now_sec();
+    for (uint32_t d = 0; d < b->ndocs && !rc; d++) {
+        const gal_batch_doc *bd = &b->docs[d];
+        uint32_t title_tokens = 0;
+        while (ti < t->n && t->doc[ti] < d)
+            ti++;
+        while (ti < t->n && t->doc[ti] == d && t->offset[ti] < b->body_start[d]) {
+            title_tokens++;
+            ti++;
+        }
+        const char *s = (const char *)b->strings.data;
+        gal_doc_fields f = {
+            .id = s + bd->id, .id_len = bd->id_len,
+            .title = (const char *)b->text.data + b->doc_start[d],
+            .title_len = b->body_start[d] - 1 - b->doc_start[d],
+            .date = s + bd->date, .date_len = bd->date_len, .date_sec = bd->date_sec,
+            .file_no = bd->file_no, .tokens = t->doc_tokens[d], .title_tokens = title_tokens,
+            .url = s + bd->url, .url_len = bd->url_len,
+        };
+        tokens[d] = t->doc_tokens[d];
+        dates[d] = bd->date_sec;
+        w->doc_off[d] = w->docs_out.len;
+        rc = gal_doc_record_encode(&f, &w->docs_out);
+    }
+    w->doc_off[b->ndocs] = w->docs_out.len;
+    if (!rc)
+        rc = gal_docstats_encode(tokens, dates, b->ndocs, &w->stats_out);
+    gal_free(tokens);
+    gal_free(dates);
+    w->totals.encode_sec += now_sec() - t0;
+    if (rc)
+        return rc;
+
+    t0 = now_sec();
+    rc = maybe_train_dict(w, b);
+    for (uint32_t d = 0; d < b->ndocs && !rc; d++) {
+        w->text_off[d] = w->text_out.len;
+        /* stored text: title '\n' body, without the batch's final newline */
+        size_t len = b->doc_start[d + 1] - 1 - b->doc_start[d];
+        rc = gal_stored_text_encode(w->cctx, w->cdict, TEXT_LEVEL, b->text.data + b->doc_start[d],
+                                    len, &w->text_out);
+    }
+    w->text_off[b->ndocs] = w->text_out.len;
+    w->totals.compress_sec += now_sec() - t0;
+    return rc;
+}
+
+static int put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen,
+               const void *v, size_t vlen, unsigned flags)
+{
+    MDB_val key = {klen, (void *)k}, val = {vlen, (void *)v};
+    int rc = mdb_put(txn, dbi, &key, &val, flags);
+    if (rc == MDB_KEYEXIST && (flags & MDB_NOOVERWRITE))
+        return 0;
+    return rc;
+}
+
+/* Add the batch's new terms to the lexicon and vocabulary; count collisions. */
+static int write_lexicon(gal_writer *w, MDB_txn *txn, const gal_batch *b, uint64_t *new_terms,
+                         uint64_t *collisions)
+{
+    gal_store *st = w->st;
+    const gal_builder *bl = &w->builder;
+    for (size_t k = 0; k < bl->nterms; k++) {
+        const gal_term_group *g = &bl->terms[k];
+        gal_term term;
+        if (!gal_term_next((const char *)b->text.data, b->text.len, g->first_offset, &term) ||
+            term.hash != g->hash)
+            return gal_error_set(GAL_EINPUT, "internal error: term at batch offset %u does not re-hash",
+                                 g->first_offset);
+        uint8_t key[8];
+        gal_put_be64(key, g->hash);
+        MDB_val kv = {8, key}, v;
+        int mrc = mdb_get(txn, st->lexicon, &kv, &v);
+        if (mrc == 0) {
+            if (v.mv_size != term.folded_len || memcmp(v.mv_data, term.folded, v.mv_size) != 0) {
+                if (w->totals.collisions + *collisions < MAX_COLLISION_WARNINGS)
+                    fprintf(stderr, "galley: warning: term hash collision: '%.*s' and '%s' share key %016llx\n",
+                            (int)v.mv_size, (const char *)v.mv_data, term.folded,
+                            (unsigned long long)g->hash);
+                (*collisions)++;
+            }
+            continue;
+        }
+        if (mrc != MDB_NOTFOUND)
+            return mrc;
+        if ((mrc = put(txn, st->lexicon, key, 8, term.folded, term.folded_len, 0)) ||
+            (mrc = put(txn, st->vocab, term.folded, term.folded_len, key, 8, 0)))
+            return mrc;
+        (*new_terms)++;
+    }
+    return 0;
+}
+
+/* Everything one batch writes, in one transaction.  Returns an LMDB code
+ * (so MDB_MAP_FULL can be retried) or a negative gal_status. */
+static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const gal_tokens *t,
+                       uint64_t *new_terms, uint64_t *collisions)
+{
+    gal_store *st = w->st;
+    const gal_postings_out *po = &w->builder.out;
+    int rc;
+    for (size_t i = 0; i < po->nchunks; i++)
+        if ((rc = put(txn, st->postings, po->keys + i * GAL_POSTINGS_KEY_LEN, GAL_POSTINGS_KEY_LEN,
+                      po->data.data + po->val_off[i], po->val_off[i + 1] - po->val_off[i], 0)))
+            return rc;
+    if ((rc = write_lexicon(w, txn, b, new_terms, collisions)))
+        return rc;
+    for (uint32_t d = 0; d < b->ndocs; d++) {
+        uint8_t key[4];
+        gal_put_be32(key, b->first_doc + d);
+        if ((rc = put(txn, st->docs, key, 4, w->docs_out.data + w->doc_off[d],
+                      w->doc_off[d + 1] - w->doc_off[d], MDB_APPEND)) ||
+            (rc = put(txn, st->text, key, 4, w->text_out.data + w->text_off[d],
+                      w->text_off[d + 1] - w->text_off[d], MDB_APPEND)))
+            return rc;
+        const gal_batch_doc *bd = &b->docs[d];
+        if (bd->id_len > 0 && bd->id_len <= 511 &&
+            (rc = put(txn, st->ids, b->strings.data + bd->id, bd->id_len, key, 4, MDB_NOOVERWRITE)))
+            return rc;
+    }
+    uint8_t skey[4];
+    gal_put_be32(skey, b->first_doc);
+    if (b->ndocs && (rc = put(txn, st->docstats, skey, 4, w->stats_out.data, w->stats_out.len,
+                              MDB_APPEND)))
+        return rc;
+    for (size_t i = 0; i < w->nfiles; i++) {
+        uint8_t fkey[4];
+        gal_put_be32(fkey, w->files[i].no);
+        if ((rc = put(txn, st->files, fkey, 4, w->files[i].path, strlen(w->files[i].path), 0)))
+            return rc;
+    }
+    const gal_writer_totals *tot = &w->totals;
+    uint64_t now = (uint64_t)time(NULL);
+    uint8_t resume[16];
+    gal_put_le64(resume, b->end_file_no);
+    gal_put_le64(resume + 8, b->end_offset);
+    if ((rc = gal_meta_put_u64(st, txn, GAL_META_FORMAT, GAL_FORMAT_VERSION)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_TOKENIZER, GAL_TOKENIZER_VERSION)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_DOCS, tot->docs + b->ndocs)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_TOKENS, tot->tokens + t->n)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_TERMS, tot->terms + *new_terms)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_RAW_BYTES, tot->raw_bytes + b->raw_bytes)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_BATCHES, tot->batches + 1)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_COLLISIONS, tot->collisions + *collisions)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_FILES, w->next_file_no)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_CREATED, w->created ? w->created : now)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_UPDATED, now)) ||
+        (rc = gal_meta_put_bytes(st, txn, GAL_META_RESUME, resume, sizeof resume)))
+        return rc;
+    if (w->dict.len && (rc = gal_meta_put_bytes(st, txn, GAL_META_ZDICT, w->dict.data, w->dict.len)))
+        return rc;
+    if (w->build_note &&
+        (rc = gal_meta_put_bytes(st, txn, GAL_META_BUILD, w->build_note, strlen(w->build_note))))
+        return rc;
+    return 0;
+}
+
+int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t)
+{
+    if (b->first_doc != gal_writer_next_doc(w))
+        return gal_error_set(GAL_EUSAGE, "internal error: batch starts at doc %u, index at %u",
+                             b->first_doc, gal_writer_next_doc(w));
+    /* documents first: their title-token count reads t->offset, which the
+     * postings builder then reuses */
+    int rc = encode_docs(w, b, t);
+    if (rc)
+        return rc;
+    double t0 = now_sec();
+    if ((rc = gal_builder_run(&w->builder, t, b->first_doc)))
+        return rc;
+    w->totals.encode_sec += now_sec() - t0;
+
+    t0 = now_sec();
+    uint64_t new_terms, collisions;
+    for (;;) {
+        MDB_txn *txn;
+        if ((rc = gal_store_txn_begin(w->st, 0, &txn)))
+            return rc;
+        new_terms = collisions = 0;
+        int wrc = write_batch(w, txn, b, t, &new_terms, &collisions);
+        if (wrc == 0)
+            wrc = mdb_txn_commit(txn);
+        else
+            mdb_txn_abort(txn);
+        if (wrc == MDB_MAP_FULL) {
+            if ((rc = gal_store_grow(w->st)))
+                return rc;
+            continue;
+        }
+        if (wrc < 0 && wrc > -100)
+            return wrc; /* already a gal_status */
+        if (wrc)
+            return gal_store_error(w->st, wrc, "cannot write batch to");
+        break;
+    }
+    w->totals.write_sec += now_sec() - t0;
+    gal_writer_totals *tot = &w->totals;
+    tot->docs += b->ndocs;
+    tot->tokens += t->n;
+    tot->terms += new_terms;
+    tot->new_terms += new_terms;
+    tot->raw_bytes += b->raw_bytes;
+    tot->batches++;
+    tot->collisions += collisions;
+    if (!w->created)
+        w->created = (uint64_t)time(NULL);
+    /* committed: the dictionary and file names are in the index now */
+    gal_buf_clear(&w->dict);
+    for (size_t i = 0; i < w->nfiles; i++)
+        gal_free(w->files[i].path);
+    w->nfiles = 0;
+    return 0;
+}

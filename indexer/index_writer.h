@@ -1,0 +1,52 @@
+/*
+ * index_writer.h — stages 4 and 5 of `galley index`: encode a tokenized
+ * batch (postings, lexicon, document table, stored text) and commit it in
+ * one LMDB write transaction.
+ *
+ * A batch is all or nothing: if anything fails the transaction is aborted,
+ * and the index stays at its last committed batch.  When the LMDB map is
+ * full the transaction is aborted, the map doubled, and the batch written
+ * again.
+ */
+#ifndef GAL_INDEX_WRITER_H
+#define GAL_INDEX_WRITER_H
+
+#include <stdint.h>
+
+#include "batch.h"
+#include "tokenize.h"
+
+typedef struct gal_writer gal_writer;
+
+typedef struct gal_writer_totals {
+    uint64_t docs, tokens, terms, raw_bytes, batches, collisions;
+    uint64_t new_terms;      /* terms added by this run */
+    double encode_sec;       /* grouping, postings and record encoding */
+    double compress_sec;     /* stored text compression */
+    double write_sec;        /* LMDB puts and commits */
+} gal_writer_totals;
+
+/* Open (creating if needed) the index in dir for writing.  An index that
+ * already holds documents is refused with GAL_EUSAGE unless append is set.
+ * GAL_EBUSY when another writer holds it. */
+int gal_writer_open(const char *dir, int append, gal_writer **out);
+void gal_writer_close(gal_writer *w); /* NULL is fine */
+
+/* Document number the next batch starts at. */
+uint32_t gal_writer_next_doc(const gal_writer *w);
+
+/* Register an input path; its number is stored with each document and the
+ * path is written with the next batch. */
+int gal_writer_add_file(gal_writer *w, const char *path, uint32_t *file_no);
+
+/* Write and commit batch b (b->first_doc must be gal_writer_next_doc())
+ * tokenized as t.  t->offset is clobbered. */
+int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t);
+
+/* Record a description of how the index was built (meta "build"), in the
+ * next commit. */
+int gal_writer_set_build_note(gal_writer *w, const char *note);
+
+const gal_writer_totals *gal_writer_totals_get(const gal_writer *w);
+
+#endif

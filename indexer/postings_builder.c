@@ -1,0 +1,217 @@
+#include "postings_builder.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "format.h"
+#include "postings_codec.h"
+#include "status.h"
+#include "tokenizer_rules.h"
+
+void gal_builder_init(gal_builder *b)
+{
+    memset(b, 0, sizeof *b);
+    gal_buf_init(&b->chunk);
+    gal_buf_init(&b->out.data);
+}
+
+void gal_builder_release(gal_builder *b)
+{
+    gal_free(b->terms);
+    gal_free(b->slots);
+    gal_free(b->occ_doc);
+    gal_free(b->occ_pos);
+    gal_free(b->scratch);
+    gal_free(b->out.keys);
+    gal_free(b->out.val_off);
+    gal_buf_release(&b->chunk);
+    gal_buf_release(&b->out.data);
+    gal_builder_init(b);
+}
+
+static int oom(const char *what)
+{
+    return gal_error_set(GAL_ENOMEM, "out of memory grouping postings (%s)", what);
+}
+
+static int rehash(gal_builder *b, size_t nslots)
+{
+    uint32_t *slots = gal_calloc(nslots, sizeof *slots);
+    if (!slots)
+        return oom("term table");
+    for (size_t t = 0; t < b->nterms; t++) {
+        size_t i = (size_t)b->terms[t].hash & (nslots - 1);
+        while (slots[i])
+            i = (i + 1) & (nslots - 1);
+        slots[i] = (uint32_t)t + 1;
+    }
+    gal_free(b->slots);
+    b->slots = slots;
+    b->nslots = nslots;
+    return 0;
+}
+
+/* Term index for hash, inserting it (with first occurrence at offset). */
+static long term_of(gal_builder *b, uint64_t hash, uint32_t offset)
+{
+    size_t i = (size_t)hash & (b->nslots - 1);
+    for (;;) {
+        uint32_t s = b->slots[i];
+        if (!s)
+            break;
+        if (b->terms[s - 1].hash == hash)
+            return (long)(s - 1);
+        i = (i + 1) & (b->nslots - 1);
+    }
+    if (b->nterms == b->terms_cap) {
+        size_t cap = b->terms_cap ? b->terms_cap * 2 : 4096;
+        gal_term_group *t = gal_realloc(b->terms, cap * sizeof *t);
+        if (!t)
+            return oom("terms");
+        b->terms = t;
+        b->terms_cap = cap;
+    }
+    b->terms[b->nterms] = (gal_term_group){hash, offset, 0, 0};
+    b->slots[i] = (uint32_t)++b->nterms;
+    if (b->nterms * 2 > b->nslots) {
+        int rc = rehash(b, b->nslots * 2);
+        if (rc)
+            return rc;
+    }
+    return (long)(b->nterms - 1);
+}
+
+static int by_hash(const void *a, const void *b)
+{
+    uint64_t x = ((const gal_term_group *)a)->hash, y = ((const gal_term_group *)b)->hash;
+    return x < y ? -1 : x > y;
+}
+
+static int out_reserve(gal_postings_out *o)
+{
+    if (o->nchunks + 1 < o->cap)
+        return 0;
+    size_t cap = o->cap ? o->cap * 2 : 4096;
+    uint8_t *k = gal_realloc(o->keys, cap * GAL_POSTINGS_KEY_LEN);
+    if (!k)
+        return oom("keys");
+    o->keys = k;
+    size_t *v = gal_realloc(o->val_off, (cap + 1) * sizeof *v);
+    if (!v)
+        return oom("keys");
+    o->val_off = v;
+    o->cap = cap;
+    return 0;
+}
+
+/* Encode one term's occurrences as chunks of at most GAL_CHUNK_DOCS docs. */
+static int encode_term(gal_builder *b, const gal_term_group *g, uint32_t first_doc)
+{
+    const uint32_t *doc = b->occ_doc + g->start, *pos = b->occ_pos + g->start;
+    uint32_t *docs = b->scratch, *tfs = b->scratch + GAL_CHUNK_DOCS;
+    uint32_t i = 0;
+    while (i < g->count) {
+        uint32_t ndocs = 0, chunk_start = i;
+        while (i < g->count && ndocs < GAL_CHUNK_DOCS) {
+            uint32_t d = doc[i], tf = 0;
+            while (i < g->count && doc[i] == d) {
+                tf++;
+                i++;
+            }
+            docs[ndocs] = d + first_doc;
+            tfs[ndocs] = tf;
+            ndocs++;
+        }
+        int rc = gal_chunk_encode(docs, tfs, pos + chunk_start, ndocs, &b->chunk);
+        if (!rc)
+            rc = out_reserve(&b->out);
+        if (!rc)
+            rc = gal_buf_append(&b->out.data, b->chunk.data, b->chunk.len);
+        if (rc)
+            return rc;
+        gal_postings_key(b->out.keys + b->out.nchunks * GAL_POSTINGS_KEY_LEN, g->hash, docs[0]);
+        b->out.nchunks++;
+        b->out.val_off[b->out.nchunks] = b->out.data.len;
+    }
+    return 0;
+}
+
+int gal_builder_run(gal_builder *b, gal_tokens *t, uint32_t first_doc)
+{
+    int rc;
+    b->nterms = 0;
+    if (!b->slots && (rc = rehash(b, 1 << 16)))
+        return rc;
+    memset(b->slots, 0, b->nslots * sizeof *b->slots);
+    if (!b->scratch && !(b->scratch = gal_malloc(2 * GAL_CHUNK_DOCS * sizeof *b->scratch)))
+        return oom("scratch");
+
+    /* pass 1: term of each token, kept in the offset array */
+    uint32_t *term_idx = t->offset;
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->hash[i] == GAL_HASH_NONE) {
+            term_idx[i] = UINT32_MAX;
+            continue;
+        }
+        long ti = term_of(b, t->hash[i], t->offset[i]);
+        if (ti < 0)
+            return (int)ti;
+        b->terms[ti].count++;
+        term_idx[i] = (uint32_t)ti;
+    }
+    /* pass 2: order terms by hash; rank[] maps a term to its place */
+    uint32_t *rank = gal_malloc((b->nterms + 1) * sizeof *rank);
+    if (!rank)
+        return oom("ranks");
+    for (size_t k = 0; k < b->nterms; k++)
+        b->terms[k].start = (uint32_t)k; /* remember the original index */
+    qsort(b->terms, b->nterms, sizeof *b->terms, by_hash);
+    size_t total = 0;
+    for (size_t k = 0; k < b->nterms; k++) {
+        rank[b->terms[k].start] = (uint32_t)k;
+        b->terms[k].start = (uint32_t)total;
+        total += b->terms[k].count;
+    }
+    /* pass 3: stable scatter of (doc, pos) into term order */
+    if (total > b->occ_cap) {
+        gal_free(b->occ_doc);
+        gal_free(b->occ_pos);
+        b->occ_doc = gal_malloc(total * sizeof *b->occ_doc);
+        b->occ_pos = gal_malloc(total * sizeof *b->occ_pos);
+        b->occ_cap = b->occ_doc && b->occ_pos ? total : 0;
+        if (!b->occ_cap) {
+            gal_free(rank);
+            return oom("occurrences");
+        }
+    }
+    uint32_t *fill = gal_malloc((b->nterms + 1) * sizeof *fill);
+    if (!fill) {
+        gal_free(rank);
+        return oom("fill");
+    }
+    for (size_t k = 0; k < b->nterms; k++)
+        fill[k] = b->terms[k].start;
+    for (size_t i = 0; i < t->n; i++) {
+        if (term_idx[i] == UINT32_MAX)
+            continue;
+        uint32_t k = rank[term_idx[i]];
+        b->occ_doc[fill[k]] = t->doc[i];
+        b->occ_pos[fill[k]] = t->pos[i];
+        fill[k]++;
+    }
+    gal_free(fill);
+    gal_free(rank);
+    /* the hash table indexes terms by their old order: it is stale now */
+    memset(b->slots, 0, b->nslots * sizeof *b->slots);
+
+    b->out.nchunks = 0;
+    gal_buf_clear(&b->out.data);
+    if ((rc = out_reserve(&b->out)))
+        return rc;
+    b->out.val_off[0] = 0;
+    for (size_t k = 0; k < b->nterms; k++)
+        if ((rc = encode_term(b, &b->terms[k], first_doc)))
+            return rc;
+    return 0;
+}

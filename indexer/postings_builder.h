@@ -1,0 +1,54 @@
+/*
+ * postings_builder.h — stage 3 of `galley index`: group a batch's tokens by
+ * term and encode each term's postings as chunks (postings_codec.h).
+ *
+ * Tokens arrive in (doc, position) order; a stable counting sort by term
+ * keeps that order within each term, so no per-term sort is needed.  Terms
+ * come out in hash order, which is key order in the postings table.
+ */
+#ifndef GAL_POSTINGS_BUILDER_H
+#define GAL_POSTINGS_BUILDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "tokenize.h"
+
+typedef struct gal_term_group {
+    uint64_t hash;
+    uint32_t first_offset; /* batch byte offset of its first occurrence */
+    uint32_t start;        /* first occurrence in occ_doc/occ_pos */
+    uint32_t count;        /* occurrences */
+} gal_term_group;
+
+/* The encoded postings of a batch: chunk i has key keys[i] (12 bytes) and
+ * value data[val_off[i], val_off[i+1]). */
+typedef struct gal_postings_out {
+    uint8_t *keys;
+    size_t *val_off;
+    size_t nchunks, cap;
+    gal_buf data;
+} gal_postings_out;
+
+typedef struct gal_builder {
+    gal_term_group *terms;
+    size_t nterms, terms_cap;
+    uint32_t *slots; /* open addressing: term index + 1, 0 = empty */
+    size_t nslots;
+    uint32_t *occ_doc, *occ_pos;
+    size_t occ_cap;
+    uint32_t *scratch; /* per-chunk doc/tf arrays */
+    gal_buf chunk;
+    gal_postings_out out;
+} gal_builder;
+
+void gal_builder_init(gal_builder *b);
+void gal_builder_release(gal_builder *b);
+
+/* Group tokens t (whose offset[] array is reused as scratch and left
+ * undefined) and encode postings with document numbers shifted by
+ * first_doc.  Results: b->terms[0..nterms) in hash order and b->out. */
+int gal_builder_run(gal_builder *b, gal_tokens *t, uint32_t first_doc);
+
+#endif

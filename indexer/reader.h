@@ -1,0 +1,79 @@
+/*
+ * reader.h — turn input files into documents.
+ *
+ * Stage 1 of `galley index` (read → tokenize → group → encode → write).
+ * An input is a file, a directory (walked recursively, entries in byte order
+ * of their names) or "-" for standard input.  Each file may be gzip- or
+ * zstd-compressed (detected by its first bytes, not its name) and holds JSON
+ * Lines, TREC SGML or plain text (one document per file, first line the
+ * title); the format is chosen by the name without its compression suffix
+ * and, when the name says nothing, by the first non-blank byte of content.
+ */
+#ifndef GAL_READER_H
+#define GAL_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum gal_format {
+    GAL_FORMAT_AUTO = 0,
+    GAL_FORMAT_JSONL,
+    GAL_FORMAT_TREC,
+    GAL_FORMAT_TEXT,
+} gal_format;
+
+/* One document as a reader hands it over.  Every string is UTF-8 as found in
+ * the input (JSON escapes and SGML entities already decoded, invalid bytes
+ * kept as they are), not NUL-terminated, and valid only during the callback.
+ * A missing field has len 0. */
+typedef struct gal_doc {
+    const char *id;
+    size_t id_len;
+    const char *title;
+    size_t title_len;
+    const char *text;
+    size_t text_len;
+    const char *date;
+    size_t date_len;
+    const char *url;
+    size_t url_len;
+    const char *path;     /* the input file it came from */
+    uint64_t line;        /* 1-based line (JSONL) or line of <DOC> (TREC) */
+    uint64_t end_offset;  /* offset in the decompressed stream just past it */
+} gal_doc;
+
+/* Called once per document in input order.  A non-zero return stops the
+ * read and is passed back by gal_read_input(). */
+typedef int (*gal_doc_fn)(void *ctx, const gal_doc *doc);
+
+typedef struct gal_read_opts {
+    gal_format format; /* GAL_FORMAT_AUTO to detect */
+    int strict;        /* malformed record: 1 = fatal GAL_EINPUT, 0 = warn and skip */
+    int quiet;         /* 1 = do not print warnings for skipped records */
+} gal_read_opts;
+
+typedef struct gal_read_stats {
+    uint64_t files;
+    uint64_t docs;
+    uint64_t skipped;      /* malformed records skipped (with a warning each) */
+    uint64_t raw_bytes;    /* decompressed bytes read */
+    uint64_t input_bytes;  /* bytes read from disk (compressed size) */
+} gal_read_stats;
+
+/* Expand inputs (files, directories, "-") into the ordered list of files to
+ * read.  Fails with GAL_ENOTFOUND naming the first input that does not exist,
+ * before anything is read.  *out is a heap array of heap strings; free with
+ * gal_input_list_free(). */
+int gal_input_list(const char *const *inputs, size_t ninputs, char ***out, size_t *nout);
+void gal_input_list_free(char **list, size_t n);
+
+/* Read one file (or "-") and call fn for each document.  Warnings (skipped
+ * malformed records) go to stderr as one line naming file and line:
+ *   galley: warning: news.jsonl:17: invalid JSON: ... (record skipped)
+ * Errors (unreadable or truncated compressed file, strict-mode malformed
+ * record) return a negative gal_status with gal_error_detail() naming the
+ * file and place.  stats is added to, not reset. */
+int gal_read_file(const char *path, const gal_read_opts *opts, gal_doc_fn fn, void *ctx,
+                  gal_read_stats *stats);
+
+#endif

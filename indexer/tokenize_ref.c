@@ -1,0 +1,102 @@
+/*
+ * tokenize_ref.c — the host reference tokenizer: one sequential scan per
+ * document, on the same rules header the kernels use.  It is the path taken
+ * without an OpenCL device and the oracle that device output is compared to.
+ */
+#include "tokenize.h"
+
+#include "alloc.h"
+#include "status.h"
+#include "tokenizer_rules.h"
+
+void gal_tokens_init(gal_tokens *t)
+{
+    t->hash = NULL;
+    t->doc = t->pos = t->offset = t->doc_tokens = NULL;
+    t->n = t->cap = t->ndocs = t->docs_cap = 0;
+}
+
+void gal_tokens_release(gal_tokens *t)
+{
+    gal_free(t->hash);
+    gal_free(t->doc);
+    gal_free(t->pos);
+    gal_free(t->offset);
+    gal_free(t->doc_tokens);
+    gal_tokens_init(t);
+}
+
+static int grow(void **p, size_t n, size_t size)
+{
+    void *q = gal_realloc(*p, n * size);
+    if (!q)
+        return gal_error_set(GAL_ENOMEM, "out of memory for %zu tokens", n);
+    *p = q;
+    return 0;
+}
+
+int gal_tokens_reserve(gal_tokens *t, size_t ntokens, size_t ndocs)
+{
+    int rc = 0;
+    if (ntokens > t->cap) {
+        size_t cap = ntokens + ntokens / 4;
+        if ((rc = grow((void **)&t->hash, cap, sizeof *t->hash)) ||
+            (rc = grow((void **)&t->doc, cap, sizeof *t->doc)) ||
+            (rc = grow((void **)&t->pos, cap, sizeof *t->pos)) ||
+            (rc = grow((void **)&t->offset, cap, sizeof *t->offset)))
+            return rc;
+        t->cap = cap;
+    }
+    if (ndocs > t->docs_cap) {
+        if ((rc = grow((void **)&t->doc_tokens, ndocs, sizeof *t->doc_tokens)))
+            return rc;
+        t->docs_cap = ndocs;
+    }
+    return 0;
+}
+
+/* Append the tokens of text[from, to) with positions from first_pos on;
+ * returns how many there were, or a negative status. */
+static long scan_field(const uint8_t *text, uint32_t from, uint32_t to, uint32_t doc,
+                       uint32_t first_pos, gal_tokens *out)
+{
+    gal_token_span tok;
+    uint32_t i = from, pos = first_pos;
+    while (gal_next_token(text, i, to, to, GAL_SEED_WORD, &tok)) {
+        if (out->n == out->cap) {
+            int rc = gal_tokens_reserve(out, out->cap ? out->cap * 2 : 4096, out->ndocs);
+            if (rc)
+                return rc;
+        }
+        out->hash[out->n] = tok.hash;
+        out->doc[out->n] = doc;
+        out->pos[out->n] = pos++;
+        out->offset[out->n] = tok.start;
+        out->n++;
+        i = tok.end;
+    }
+    return (long)(pos - first_pos);
+}
+
+int gal_tokenize_ref(const uint8_t *text, uint32_t nbytes, const uint32_t *doc_start,
+                     const uint32_t *body_start, uint32_t ndocs, gal_tokens *out)
+{
+    (void)nbytes;
+    out->n = 0;
+    out->ndocs = 0;
+    int rc = gal_tokens_reserve(out, out->cap, ndocs);
+    if (rc)
+        return rc;
+    out->ndocs = ndocs;
+    for (uint32_t d = 0; d < ndocs; d++) {
+        long title = scan_field(text, doc_start[d], body_start[d], d, 0, out);
+        if (title < 0)
+            return (int)title;
+        long body = scan_field(text, body_start[d], doc_start[d + 1], d,
+                               (uint32_t)title + GAL_TITLE_BODY_GAP, out);
+        if (body < 0)
+            return (int)body;
+        out->doc_tokens[d] = (uint32_t)(title + body);
+    }
+    return 0;
+}
