@@ -27,6 +27,9 @@ static const char help[] =
     "                       multiple of this [64]\n"
     "  --format F           jsonl, trec or text: skip format detection\n"
     "  --append             add documents to an existing index\n"
+    "  --resume             continue an interrupted run: give the same inputs,\n"
+    "                       from the same directory; reading starts after the\n"
+    "                       last committed document\n"
     "  --strict             a malformed record is an error, not a warning\n"
     "  --progress           show progress even when stderr is not a terminal\n"
     "  -q, --quiet          no warnings and no progress\n"
@@ -106,6 +109,8 @@ int gal_cmd_index(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--append")) {
             o.append = 1;
+        } else if (!strcmp(a, "--resume")) {
+            o.resume = 1;
         } else if (!strcmp(a, "--strict")) {
             o.strict = 1;
         } else if (!strcmp(a, "--progress")) {

@@ -54,7 +54,9 @@
 #define GAL_META_UPDATED "updated"         /* unix seconds of the last batch */
 #define GAL_META_BUILD "build"             /* text: device and options of the last run */
 #define GAL_META_ZDICT "zdict"             /* zstd dictionary for stored text */
-#define GAL_META_RESUME "resume"           /* file number (u64) ‖ offset (u64) done */
+#define GAL_META_RESUME "resume"           /* file number ‖ offset (u64 LE each): input done so far */
+#define GAL_META_RUN_FIRST_FILE "run_first_file" /* file number the latest run started at */
+#define GAL_META_RUN_COMPLETE "run_complete"     /* 1 once the latest run read all its input */
 
 /* Postings chunks hold at most this many documents, so that seeking can skip
  * by key and no decode step touches more than one small block. */

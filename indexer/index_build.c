@@ -1,5 +1,6 @@
 #include "index_build.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,18 +15,46 @@
 #include "status.h"
 #include "tokenize.h"
 
+/*
+ * Two threads share the work.  The reader thread (decompress, parse, lay
+ * out documents) fills one batch while the main thread tokenizes, encodes
+ * and commits the other; they swap through a one-slot hand-off, so the
+ * slower of the two sets the pace and memory holds two batches.
+ */
+typedef struct handoff {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    gal_batch *full;  /* filled, waiting for the main thread */
+    gal_batch *empty; /* processed, waiting for the reader */
+    int reader_done;  /* no more batches will come */
+    int reader_rc;
+    int stop;         /* the main thread failed: the reader gives up */
+} handoff;
+
 typedef struct build_state {
     const gal_build_opts *opts;
     gal_build_report *report;
     gal_writer *w;
     gal_cl *cl;
     gal_cl_tokenizer *clt;
-    gal_batch batch;
+    gal_batch batches[2];
     gal_tokens tokens;
+    handoff h;
+    /* reader thread only */
+    gal_batch *fill;
+    uint32_t next_doc;
+    char **files;
+    size_t nfiles, first_input;
+    uint32_t first_file_no;
     uint32_t file_no;
+    int skipping;         /* resume: drop documents up to skip_offset */
+    uint64_t skip_offset;
+    gal_read_stats rstats;
+    uint64_t read_files;
+    /* main thread only */
     double start, last_progress;
     int progress;
-    uint64_t total_input, done_input; /* bytes on disk: all inputs, finished files */
+    uint64_t total_input;
 } build_state;
 
 static double now_sec(void)
@@ -42,23 +71,24 @@ static void show_progress(build_state *s, int final)
         return;
     s->last_progress = t;
     double el = t - s->start;
-    const gal_writer_totals *tot = gal_writer_totals_get(s->w);
     double mb = (double)s->report->raw_bytes / 1e6;
     char eta[32] = "";
-    if (s->total_input && s->done_input && s->done_input < s->total_input)
-        snprintf(eta, sizeof eta, ", ETA %.0fs",
-                 el * (double)(s->total_input - s->done_input) / (double)s->done_input);
+    /* compressed input is read at about the pace raw text is committed */
+    pthread_mutex_lock(&s->h.mu);
+    uint64_t done_input = s->rstats.input_bytes;
+    pthread_mutex_unlock(&s->h.mu);
+    if (!final && s->total_input && done_input && done_input < s->total_input)
+        snprintf(eta, sizeof eta, ", ETA %.0f s",
+                 el * (double)(s->total_input - done_input) / (double)done_input);
     fprintf(stderr, "\r\033[Kgalley: %llu documents, %.1f MB, %.1f MB/s%s",
-            (unsigned long long)(tot->docs + s->batch.ndocs), mb, el > 0 ? mb / el : 0.0, eta);
+            (unsigned long long)s->report->docs, mb, el > 0 ? mb / el : 0.0, eta);
     if (final)
         fputc('\n', stderr);
 }
 
-static int flush_batch(build_state *s)
+/* Main thread: tokenize and commit one batch. */
+static int process_batch(build_state *s, gal_batch *b)
 {
-    gal_batch *b = &s->batch;
-    if (b->ndocs == 0)
-        return 0;
     double t0 = now_sec();
     int rc = s->clt ? gal_cl_tokenize(s->clt, b->text.data, (uint32_t)b->text.len, b->doc_start,
                                       b->body_start, b->ndocs, &s->tokens)
@@ -74,20 +104,104 @@ static int flush_batch(build_state *s)
     s->report->raw_bytes += b->raw_bytes;
     s->report->tokens += ntokens;
     s->report->batches++;
-    gal_batch_reset(b, gal_writer_next_doc(s->w));
     show_progress(s, 0);
+    return 0;
+}
+
+/* Reader thread: pass the filled batch on and take an empty one.  Fails
+ * only when the main thread has stopped. */
+static int hand_off(build_state *s)
+{
+    handoff *h = &s->h;
+    pthread_mutex_lock(&h->mu);
+    while (h->full && !h->stop)
+        pthread_cond_wait(&h->cv, &h->mu);
+    if (!h->stop) {
+        h->full = s->fill;
+        pthread_cond_broadcast(&h->cv);
+        while (!h->empty && !h->stop)
+            pthread_cond_wait(&h->cv, &h->mu);
+        s->fill = h->empty;
+        h->empty = NULL;
+    }
+    int stop = h->stop;
+    pthread_mutex_unlock(&h->mu);
+    if (stop)
+        return GAL_EUSAGE; /* the main thread's own error is what gets reported */
+    gal_batch_reset(s->fill, s->next_doc);
     return 0;
 }
 
 static int on_doc(void *ctx, const gal_doc *doc)
 {
     build_state *s = ctx;
-    int rc = gal_batch_add(&s->batch, doc, s->file_no);
+    if (s->skipping && doc->end_offset <= s->skip_offset)
+        return 0; /* committed by the interrupted run */
+    int rc = gal_batch_add(s->fill, doc, s->file_no);
     if (rc)
         return rc;
-    if (s->batch.text.len >= s->opts->batch_bytes)
-        return flush_batch(s);
+    s->next_doc++;
+    if (s->fill->text.len >= s->opts->batch_bytes)
+        return hand_off(s);
     return 0;
+}
+
+static void *reader_main(void *arg)
+{
+    build_state *s = arg;
+    const gal_build_opts *o = s->opts;
+    gal_read_opts ropts = {o->format, o->strict, o->quiet};
+    int rc = 0;
+    for (size_t i = s->first_input; i < s->nfiles && !rc; i++) {
+        s->file_no = s->first_file_no + (uint32_t)(i - s->first_input);
+        gal_read_stats one;
+        memset(&one, 0, sizeof one);
+        rc = gal_read_file(s->files[i], &ropts, on_doc, s, &one);
+        s->skipping = 0;
+        pthread_mutex_lock(&s->h.mu);
+        s->rstats.input_bytes += one.input_bytes;
+        s->rstats.raw_bytes += one.raw_bytes;
+        s->rstats.skipped += one.skipped;
+        s->rstats.docs += one.docs;
+        s->read_files++;
+        pthread_mutex_unlock(&s->h.mu);
+    }
+    if (!rc && s->fill->ndocs)
+        rc = hand_off(s);
+    pthread_mutex_lock(&s->h.mu);
+    s->h.reader_done = 1;
+    s->h.reader_rc = rc;
+    pthread_cond_broadcast(&s->h.cv);
+    pthread_mutex_unlock(&s->h.mu);
+    return NULL;
+}
+
+/* Main thread: commit batches as the reader fills them. */
+static int consume(build_state *s)
+{
+    handoff *h = &s->h;
+    int rc = 0;
+    for (;;) {
+        pthread_mutex_lock(&h->mu);
+        while (!h->full && !h->reader_done)
+            pthread_cond_wait(&h->cv, &h->mu);
+        gal_batch *b = h->full;
+        h->full = NULL;
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+        if (!b)
+            break; /* reader done, nothing left */
+        rc = process_batch(s, b);
+        pthread_mutex_lock(&h->mu);
+        h->empty = b;
+        if (rc)
+            h->stop = 1;
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+        if (rc)
+            break;
+    }
+    return rc;
 }
 
 static void open_device(build_state *s)
@@ -112,6 +226,47 @@ static void open_device(build_state *s)
     snprintf(r->device, sizeof r->device, "%s", s->cl->info.name);
 }
 
+/* Check that the inputs are those of the interrupted run and find where to
+ * start reading: the file of the last committed document, after it. */
+static int plan_resume(build_state *s, char **files, size_t nfiles, size_t *first_input,
+                       int *complete)
+{
+    gal_resume_point rp;
+    gal_writer_resume_point(s->w, &rp);
+    if (!rp.has_batches) { /* killed before its first commit: start over */
+        gal_writer_begin_run(s->w);
+        return 0;
+    }
+    if (rp.complete) {
+        *complete = 1;
+        return 0;
+    }
+    size_t k = rp.file_no - rp.run_first_file;
+    if (rp.file_no < rp.run_first_file || k >= nfiles)
+        return gal_error_set(GAL_EUSAGE,
+                             "--resume needs the inputs of the interrupted run: it read %zu files, "
+                             "%zu are given", k + 1, nfiles);
+    for (size_t i = 0; i <= k; i++) {
+        char *path = NULL;
+        int rc = gal_writer_file_path(s->w, rp.run_first_file + (uint32_t)i, &path);
+        if (rc)
+            return rc;
+        int same = !strcmp(path, files[i]);
+        if (!same)
+            rc = gal_error_set(GAL_EUSAGE,
+                               "--resume needs the inputs of the interrupted run: input %zu is "
+                               "'%s', the index recorded '%s'", i + 1, files[i], path);
+        gal_free(path);
+        if (rc)
+            return rc;
+    }
+    gal_writer_continue_run(s->w, rp.file_no);
+    *first_input = k;
+    s->skipping = 1;
+    s->skip_offset = rp.offset;
+    return 0;
+}
+
 int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
 {
     build_state s;
@@ -121,14 +276,17 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     s.report = report;
     s.start = now_sec();
     s.progress = opts->quiet ? 0 : opts->progress >= 0 ? opts->progress : isatty(2);
-    gal_batch_init(&s.batch);
+    gal_batch_init(&s.batches[0]);
+    gal_batch_init(&s.batches[1]);
     gal_tokens_init(&s.tokens);
+    pthread_mutex_init(&s.h.mu, NULL);
+    pthread_cond_init(&s.h.cv, NULL);
+    int reader_started = 0;
+    pthread_t reader;
 
-    char **files = NULL;
-    size_t nfiles = 0;
-    int rc = gal_input_list(opts->inputs, opts->ninputs, &files, &nfiles);
+    int rc = gal_input_list(opts->inputs, opts->ninputs, &s.files, &s.nfiles);
     if (rc)
-        return rc;
+        goto done;
     /* With a strict device request ("0", "1"...) a missing device is an
      * error, not a fallback: check it before the index is touched. */
     if (opts->device && strcmp(opts->device, "auto") && strcmp(opts->device, "ref")) {
@@ -139,34 +297,59 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     } else {
         open_device(&s);
     }
-    for (size_t i = 0; i < nfiles; i++) {
+    for (size_t i = 0; i < s.nfiles; i++) {
         struct stat sb;
-        if (strcmp(files[i], "-") && stat(files[i], &sb) == 0)
+        if (strcmp(s.files[i], "-") && stat(s.files[i], &sb) == 0)
             s.total_input += (uint64_t)sb.st_size;
     }
-    if ((rc = gal_writer_open(opts->out_dir, opts->append, &s.w)))
+    if ((rc = gal_writer_open(opts->out_dir, opts->append || opts->resume, &s.w)))
         goto done;
+    if (opts->resume) {
+        int complete = 0;
+        if ((rc = plan_resume(&s, s.files, s.nfiles, &s.first_input, &complete)))
+            goto done;
+        if (complete) {
+            if (!opts->quiet)
+                fprintf(stderr, "galley: '%s' is complete: nothing to resume\n", opts->out_dir);
+            goto done;
+        }
+    } else {
+        gal_writer_begin_run(s.w);
+    }
     char note[512];
     snprintf(note, sizeof note, "device=%s batch_mb=%zu", report->device, opts->batch_bytes >> 20);
     if ((rc = gal_writer_set_build_note(s.w, note)))
         goto done;
-    gal_batch_reset(&s.batch, gal_writer_next_doc(s.w));
-
-    gal_read_opts ropts = {opts->format, opts->strict, opts->quiet};
-    gal_read_stats rstats;
-    memset(&rstats, 0, sizeof rstats);
-    for (size_t i = 0; i < nfiles && !rc; i++) {
-        if ((rc = gal_writer_add_file(s.w, files[i], &s.file_no)))
-            break;
-        uint64_t before = rstats.input_bytes;
-        rc = gal_read_file(files[i], &ropts, on_doc, &s, &rstats);
-        s.done_input += rstats.input_bytes - before;
-        report->files++;
+    /* every input of the run gets its number now; the reader thread never
+     * touches the writer */
+    for (size_t i = s.first_input; i < s.nfiles && !rc; i++) {
+        uint32_t no;
+        rc = gal_writer_add_file(s.w, s.files[i], &no);
+        if (i == s.first_input)
+            s.first_file_no = no;
     }
+    if (rc)
+        goto done;
+
+    s.next_doc = gal_writer_next_doc(s.w);
+    s.fill = &s.batches[0];
+    s.h.empty = &s.batches[1];
+    gal_batch_reset(s.fill, s.next_doc);
+    if (pthread_create(&reader, NULL, reader_main, &s) != 0) {
+        rc = gal_error_set(GAL_ENOMEM, "cannot start the reader thread");
+        goto done;
+    }
+    reader_started = 1;
+    rc = consume(&s);
+    pthread_join(reader, NULL);
     if (!rc)
-        rc = flush_batch(&s);
-    report->skipped = rstats.skipped;
+        rc = s.h.reader_rc;
+    if (!rc)
+        rc = gal_writer_finish(s.w);
 done:
+    if (reader_started)
+        report->files = s.read_files;
+    report->skipped = s.rstats.skipped;
     if (s.w) {
         const gal_writer_totals *tot = gal_writer_totals_get(s.w);
         report->new_terms = tot->new_terms;
@@ -175,6 +358,7 @@ done:
         report->write_sec = tot->write_sec;
     }
     report->seconds = now_sec() - s.start;
+    /* the main thread's stages; reading overlaps them and shows as the rest */
     report->read_sec = report->seconds - report->tokenize_sec - report->encode_sec -
                        report->compress_sec - report->write_sec;
     if (s.w)
@@ -182,9 +366,12 @@ done:
     gal_writer_close(s.w);
     gal_cl_tokenizer_free(s.clt);
     gal_cl_close(s.cl);
-    gal_batch_release(&s.batch);
+    gal_batch_release(&s.batches[0]);
+    gal_batch_release(&s.batches[1]);
     gal_tokens_release(&s.tokens);
-    gal_input_list_free(files, nfiles);
+    gal_input_list_free(s.files, s.nfiles);
+    pthread_mutex_destroy(&s.h.mu);
+    pthread_cond_destroy(&s.h.cv);
     char data[4096];
     struct stat sb;
     snprintf(data, sizeof data, "%s/data.mdb", opts->out_dir);

@@ -22,6 +22,7 @@ typedef struct gal_build_opts {
     int quiet;            /* no warnings, no progress */
     int progress;         /* 1 on, 0 off, -1 when stderr is a terminal */
     int append;           /* add to an existing index */
+    int resume;           /* continue an interrupted run with the same inputs */
 } gal_build_opts;
 
 typedef struct gal_build_report {
@@ -32,7 +33,9 @@ typedef struct gal_build_report {
     char device[256];      /* what tokenized: "reference (host C)" or the OpenCL device */
 } gal_build_report;
 
-/* Build (or with append, extend) the index.  Inputs are checked before the
+/* Build (or with append, extend) the index.  With resume, the inputs must
+ * name the same files as the interrupted run, in the same order; reading
+ * starts after the last committed document.  Inputs are checked before the
  * index is created or opened: a missing one fails with GAL_ENOTFOUND and
  * writes nothing.  On a later failure the index keeps every batch committed
  * before it, and report still describes what was done. */

@@ -43,6 +43,8 @@ struct gal_writer {
     pending_file *files;
     size_t nfiles, files_cap;
     uint32_t next_file_no;
+    uint32_t run_first_file;
+    gal_resume_point resume;
     char *build_note;
 };
 
@@ -72,10 +74,23 @@ static int load_state(gal_writer *w, int append)
         (rc = gal_meta_get_u64(st, txn, GAL_META_CREATED, &w->created)) ||
         (rc = gal_meta_get_bytes(st, txn, GAL_META_ZDICT, &dict, &dict_len)))
         goto done;
-    uint64_t files;
-    if ((rc = gal_meta_get_u64(st, txn, GAL_META_FILES, &files)))
+    uint64_t files, run_first, complete;
+    const void *resume;
+    size_t resume_len;
+    if ((rc = gal_meta_get_u64(st, txn, GAL_META_FILES, &files)) ||
+        (rc = gal_meta_get_u64(st, txn, GAL_META_RUN_FIRST_FILE, &run_first)) ||
+        (rc = gal_meta_get_u64(st, txn, GAL_META_RUN_COMPLETE, &complete)) ||
+        (rc = gal_meta_get_bytes(st, txn, GAL_META_RESUME, &resume, &resume_len)))
         goto done;
     w->next_file_no = (uint32_t)files;
+    w->run_first_file = (uint32_t)run_first;
+    w->resume.has_batches = t->batches > 0;
+    w->resume.complete = complete == 1;
+    w->resume.run_first_file = (uint32_t)run_first;
+    if (resume && resume_len == 16) {
+        w->resume.file_no = (uint32_t)gal_get_le64(resume);
+        w->resume.offset = gal_get_le64((const uint8_t *)resume + 8);
+    }
     if (t->batches && !append) {
         rc = gal_error_set(GAL_EUSAGE, "'%s' already holds an index of %llu documents; use --append to add to it",
                            st->dir, (unsigned long long)t->docs);
@@ -385,6 +400,8 @@ static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const ga
         (rc = gal_meta_put_u64(st, txn, GAL_META_BATCHES, tot->batches + 1)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_COLLISIONS, tot->collisions + *collisions)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_FILES, w->next_file_no)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_RUN_FIRST_FILE, w->run_first_file)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_RUN_COMPLETE, 0)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_CREATED, w->created ? w->created : now)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_UPDATED, now)) ||
         (rc = gal_meta_put_bytes(st, txn, GAL_META_RESUME, resume, sizeof resume)))
@@ -452,4 +469,61 @@ int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t)
         gal_free(w->files[i].path);
     w->nfiles = 0;
     return 0;
+}
+
+void gal_writer_resume_point(const gal_writer *w, gal_resume_point *out)
+{
+    *out = w->resume;
+}
+
+int gal_writer_file_path(gal_writer *w, uint32_t no, char **path)
+{
+    MDB_txn *txn;
+    int rc = gal_store_txn_begin(w->st, 1, &txn);
+    if (rc)
+        return rc;
+    uint8_t key[4];
+    gal_put_be32(key, no);
+    MDB_val k = {4, key}, v;
+    int mrc = mdb_get(txn, w->st->files, &k, &v);
+    if (mrc == MDB_NOTFOUND)
+        rc = gal_error_set(GAL_ENOTFOUND, "index '%s' records no input file %u", w->st->dir, no);
+    else if (mrc)
+        rc = gal_store_error(w->st, mrc, "cannot read the input files of");
+    else if (!(*path = gal_strndup(v.mv_data, v.mv_size)))
+        rc = gal_error_set(GAL_ENOMEM, "out of memory");
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+void gal_writer_begin_run(gal_writer *w)
+{
+    w->run_first_file = w->next_file_no;
+}
+
+void gal_writer_continue_run(gal_writer *w, uint32_t file_no)
+{
+    w->next_file_no = file_no;
+}
+
+int gal_writer_finish(gal_writer *w)
+{
+    for (;;) {
+        MDB_txn *txn;
+        int rc = gal_store_txn_begin(w->st, 0, &txn);
+        if (rc)
+            return rc;
+        rc = gal_meta_put_u64(w->st, txn, GAL_META_RUN_COMPLETE, 1);
+        if (rc) {
+            mdb_txn_abort(txn);
+            return rc;
+        }
+        int mrc = mdb_txn_commit(txn);
+        if (mrc == MDB_MAP_FULL) {
+            if ((rc = gal_store_grow(w->st)))
+                return rc;
+            continue;
+        }
+        return mrc ? gal_store_error(w->st, mrc, "cannot finish") : 0;
+    }
 }

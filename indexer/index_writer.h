@@ -49,4 +49,30 @@ int gal_writer_set_build_note(gal_writer *w, const char *note);
 
 const gal_writer_totals *gal_writer_totals_get(const gal_writer *w);
 
+/* Where the latest run stands, as committed: for `galley index --resume`. */
+typedef struct gal_resume_point {
+    int has_batches;         /* the index holds at least one batch */
+    int complete;            /* the latest run read all its input */
+    uint32_t run_first_file; /* file number of the latest run's first input */
+    uint32_t file_no;        /* file the last committed document came from */
+    uint64_t offset;         /* decompressed offset just past that document */
+} gal_resume_point;
+
+void gal_writer_resume_point(const gal_writer *w, gal_resume_point *out);
+
+/* The path recorded for file number no (heap string for the caller to
+ * gal_free).  GAL_ENOTFOUND when there is none. */
+int gal_writer_file_path(gal_writer *w, uint32_t no, char **path);
+
+/* Start a new run: its first input gets the next file number, and the run
+ * is marked incomplete with the next commit. */
+void gal_writer_begin_run(gal_writer *w);
+
+/* Continue the latest run at file number file_no (resume): the next
+ * gal_writer_add_file() gets that number again. */
+void gal_writer_continue_run(gal_writer *w, uint32_t file_no);
+
+/* Mark the run complete, in a transaction of its own. */
+int gal_writer_finish(gal_writer *w);
+
 #endif
