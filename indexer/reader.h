@@ -69,7 +69,7 @@ void gal_input_list_free(char **list, size_t n);
 
 /* Read one file (or "-") and call fn for each document.  Warnings (skipped
  * malformed records) go to stderr as one line naming file and line:
- *   galley: warning: news.jsonl:17: invalid JSON: ... (record skipped)
+ *   galley: warning: news.jsonl:17: invalid JSON at column 5: ... (record skipped)
  * Errors (unreadable or truncated compressed file, strict-mode malformed
  * record) return a negative gal_status with gal_error_detail() naming the
  * file and place.  stats is added to, not reset. */

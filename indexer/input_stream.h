@@ -1,0 +1,56 @@
+/*
+ * input_stream.h — one input file as a stream of decompressed bytes.
+ *
+ * Opens a path (or "-" for standard input), sniffs its first bytes and
+ * decodes gzip (1f 8b; concatenated members allowed), zstd (28 b5 2f fd;
+ * several frames allowed) or passes plain bytes through.  Memory stays
+ * bounded: one 1 MiB input block plus the decoder's own state.
+ *
+ * A stream that ends inside a gzip member or a zstd frame, a corrupt stream
+ * and a failed read are errors, never a short success: gal_istream_read()
+ * returns GAL_EINPUT (truncated or corrupt) or GAL_EIO (read failed) with a
+ * detail that names the file and the decompressed offset, e.g.
+ *   news.jsonl.zst: truncated zstd stream at offset 123456
+ */
+#ifndef GAL_INPUT_STREAM_H
+#define GAL_INPUT_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum gal_compression {
+    GAL_COMPRESSION_NONE = 0,
+    GAL_COMPRESSION_GZIP,
+    GAL_COMPRESSION_ZSTD,
+} gal_compression;
+
+typedef struct gal_istream gal_istream;
+
+/* Open path ("-" = standard input, which is not closed later) and sniff its
+ * compression.  Errors: GAL_ENOTFOUND (no such file, detail "cannot open
+ * 'X': No such file or directory"), GAL_EIO (other open or read failure),
+ * GAL_ENOMEM.  *out is written only on success; close it with
+ * gal_istream_close(). */
+int gal_istream_open(const char *path, gal_istream **out);
+
+/* Read up to n decompressed bytes into dst.  *got is n unless the stream
+ * ended cleanly, and 0 only at its end.  Errors as described above; after
+ * an error the stream stays failed and returns the same status. */
+int gal_istream_read(gal_istream *s, void *dst, size_t n, size_t *got);
+
+/* The compression found by gal_istream_open(). */
+gal_compression gal_istream_compression(const gal_istream *s);
+
+/* Bytes read from the file so far (compressed size). */
+uint64_t gal_istream_in_bytes(const gal_istream *s);
+
+/* Decompressed bytes handed out so far. */
+uint64_t gal_istream_out_bytes(const gal_istream *s);
+
+/* The name used in messages: the path, or "<stdin>" for "-". */
+const char *gal_istream_name(const gal_istream *s);
+
+/* Close the file (not standard input) and free everything; NULL is a no-op. */
+void gal_istream_close(gal_istream *s);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * reader.c — gal_read_file(): open, pick the format, hand over to a parser.
+ *
+ * The format comes from opts, else from the name without its compression
+ * suffix (.jsonl .json .ndjson → JSONL, .trec .sgml .sgm → TREC, .txt →
+ * TEXT), else from the first non-blank byte of content ('{' → JSONL, "<DOC"
+ * → TREC, anything else → TEXT).
+ */
+#include "reader.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "input_stream.h"
+#include "reader_formats.h"
+#include "status.h"
+
+int gal_rd_fill(gal_rd_src *r)
+{
+    if (r->eof)
+        return 0;
+    if (r->pos > 0) {
+        size_t keep = r->buf.len - r->pos;
+        memmove(r->buf.data, r->buf.data + r->pos, keep);
+        r->base += r->pos;
+        r->buf.len = keep;
+        r->pos = 0;
+    }
+    int rc = gal_buf_reserve(&r->buf, GAL_RD_BLOCK);
+    if (rc)
+        return rc;
+    size_t got = 0;
+    rc = gal_istream_read(r->in, r->buf.data + r->buf.len, GAL_RD_BLOCK, &got);
+    if (rc)
+        return rc;
+    r->buf.len += got;
+    if (got < GAL_RD_BLOCK)
+        r->eof = 1;
+    return 0;
+}
+
+int gal_rd_malformed(gal_rd_src *r, uint64_t line, const char *fmt, ...)
+{
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (r->opts->strict)
+        return gal_error_set(GAL_EINPUT, "%s:%llu: %s", r->name, (unsigned long long)line, what);
+    r->stats->skipped++;
+    if (!r->opts->quiet)
+        fprintf(stderr, "galley: warning: %s:%llu: %s (record skipped)\n", r->name,
+                (unsigned long long)line, what);
+    return 0;
+}
+
+int gal_rd_emit(gal_rd_src *r, const gal_doc *doc)
+{
+    r->stats->docs++;
+    return r->fn(r->ctx, doc);
+}
+
+int gal_rd_put_utf8(gal_buf *b, uint32_t cp)
+{
+    uint8_t u[4];
+    size_t n;
+    if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        cp = 0xFFFD;
+    if (cp < 0x80) {
+        u[0] = (uint8_t)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (uint8_t)(0xC0 | (cp >> 6));
+        u[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (uint8_t)(0xE0 | (cp >> 12));
+        u[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        u[0] = (uint8_t)(0xF0 | (cp >> 18));
+        u[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (uint8_t)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    return gal_buf_append(b, u, n);
+}
+
+static int ends_with(const char *s, size_t len, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return len >= n && strncasecmp(s + len - n, suffix, n) == 0;
+}
+
+/* The format the file name announces, or GAL_FORMAT_AUTO. */
+static gal_format format_by_name(const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return GAL_FORMAT_AUTO;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t len = strlen(base);
+    static const char *const compressed[] = {".gz", ".gzip", ".zst", ".zstd"};
+    for (size_t i = 0; i < sizeof compressed / sizeof *compressed; i++) {
+        if (ends_with(base, len, compressed[i])) {
+            len -= strlen(compressed[i]);
+            break;
+        }
+    }
+    static const struct {
+        const char *ext;
+        gal_format format;
+    } exts[] = {
+        {".jsonl", GAL_FORMAT_JSONL}, {".json", GAL_FORMAT_JSONL}, {".ndjson", GAL_FORMAT_JSONL},
+        {".trec", GAL_FORMAT_TREC},   {".sgml", GAL_FORMAT_TREC},  {".sgm", GAL_FORMAT_TREC},
+        {".txt", GAL_FORMAT_TEXT},
+    };
+    for (size_t i = 0; i < sizeof exts / sizeof *exts; i++)
+        if (len > strlen(exts[i].ext) && ends_with(base, len, exts[i].ext))
+            return exts[i].format;
+    return GAL_FORMAT_AUTO;
+}
+
+static int is_blank(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Look at the first non-blank byte (after a UTF-8 byte order mark), reading
+ * as far as it takes; nothing is consumed. */
+static int format_by_content(gal_rd_src *r, gal_format *out)
+{
+    int rc;
+    while (gal_rd_avail(r) < 4 && !r->eof)
+        if ((rc = gal_rd_fill(r)) != 0)
+            return rc;
+    const uint8_t *d = gal_rd_data(r);
+    size_t i = gal_rd_avail(r) >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF ? 3 : 0;
+    for (;;) {
+        d = gal_rd_data(r);
+        size_t n = gal_rd_avail(r);
+        while (i < n && is_blank(d[i]))
+            i++;
+        /* the byte, and for '<' three more to see "DOC" */
+        if (i < n && (d[i] != '<' || n - i >= 4 || r->eof)) {
+            if (d[i] == '{')
+                *out = GAL_FORMAT_JSONL;
+            else if (d[i] == '<' && n - i >= 4 && strncasecmp((const char *)d + i + 1, "DOC", 3) == 0)
+                *out = GAL_FORMAT_TREC;
+            else
+                *out = GAL_FORMAT_TEXT;
+            return 0;
+        }
+        if (r->eof) {
+            *out = GAL_FORMAT_TEXT;
+            return 0;
+        }
+        if ((rc = gal_rd_fill(r)) != 0) /* nothing consumed: i stays valid */
+            return rc;
+    }
+}
+
+int gal_read_file(const char *path, const gal_read_opts *opts, gal_doc_fn fn, void *ctx,
+                  gal_read_stats *stats)
+{
+    static const gal_read_opts defaults = {GAL_FORMAT_AUTO, 0, 0};
+    gal_read_stats unused;
+    gal_rd_src r;
+    memset(&r, 0, sizeof r);
+    gal_buf_init(&r.buf);
+    r.opts = opts ? opts : &defaults;
+    r.fn = fn;
+    r.ctx = ctx;
+    if (!stats) {
+        memset(&unused, 0, sizeof unused);
+        stats = &unused;
+    }
+    r.stats = stats;
+    r.path = path;
+
+    int rc = gal_istream_open(path, &r.in);
+    if (rc)
+        return rc;
+    r.name = gal_istream_name(r.in);
+    stats->files++;
+
+    gal_format format = r.opts->format;
+    if (format == GAL_FORMAT_AUTO)
+        format = format_by_name(path);
+    if (format == GAL_FORMAT_AUTO) {
+        rc = format_by_content(&r, &format);
+        if (rc)
+            goto done;
+    }
+    switch (format) {
+    case GAL_FORMAT_JSONL: rc = gal_read_jsonl(&r); break;
+    case GAL_FORMAT_TREC: rc = gal_read_trec(&r); break;
+    default: rc = gal_read_text(&r); break;
+    }
+done:
+    stats->raw_bytes += gal_istream_out_bytes(r.in);
+    stats->input_bytes += gal_istream_in_bytes(r.in);
+    gal_istream_close(r.in);
+    gal_buf_release(&r.buf);
+    return rc;
+}

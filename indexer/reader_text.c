@@ -1,0 +1,57 @@
+/*
+ * reader_text.c — plain text: the whole file is one document.
+ *
+ * The first line is the title (without its CR LF or LF), the rest is the
+ * body after any blank lines that follow the title; the id is the path as
+ * given.  A UTF-8 byte order mark is dropped.  An empty file still gives
+ * one (empty) document, so every input file counts.
+ */
+#include <string.h>
+
+#include "reader_formats.h"
+
+static int blank_byte(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+int gal_read_text(gal_rd_src *r)
+{
+    int rc;
+    while (!r->eof)
+        if ((rc = gal_rd_fill(r)) != 0)
+            return rc;
+    const uint8_t *d = gal_rd_data(r);
+    size_t n = gal_rd_avail(r), i = 0;
+    if (gal_rd_offset(r) == 0 && n >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF)
+        i = 3;
+
+    size_t ts = i;
+    const uint8_t *nl = memchr(d + ts, '\n', n - ts);
+    size_t te = nl ? (size_t)(nl - d) : n;
+    size_t bs = nl ? te + 1 : n;
+    if (te > ts && d[te - 1] == '\r')
+        te--;
+    /* drop blank lines between title and body */
+    for (size_t k = bs; k < n; k++) {
+        if (d[k] == '\n')
+            bs = k + 1;
+        else if (!blank_byte(d[k]))
+            break;
+    }
+
+    gal_doc doc;
+    memset(&doc, 0, sizeof doc);
+    doc.id = r->path;
+    doc.id_len = strlen(r->path);
+    doc.title = (const char *)d + ts;
+    doc.title_len = te - ts;
+    doc.text = (const char *)d + bs;
+    doc.text_len = n - bs;
+    doc.path = r->path;
+    doc.line = 1;
+    doc.end_offset = gal_rd_offset(r) + n;
+    rc = gal_rd_emit(r, &doc);
+    r->pos += n;
+    return rc;
+}

@@ -1,0 +1,332 @@
+/*
+ * reader_trec.c — TREC SGML: <DOC> … </DOC> blocks.
+ *
+ * Inside a block: id from <DOCNO> (surrounding blanks trimmed), title from
+ * the first of <HEADLINE>, <HEAD>, <TITLE> in the block, body from every
+ * <TEXT> joined with '\n'.  Tag names are case-insensitive and may carry
+ * attributes.  The content of HEADLINE/HEAD/TITLE and TEXT loses exactly one
+ * leading and one trailing newline (LF or CR LF), so `<TEXT>\nbody\n</TEXT>`
+ * gives `body`.  Entities &amp; &lt; &gt; &quot; &apos; &#N; &#xN; are
+ * decoded; any other '&' is kept as it is.  Other markup inside TEXT is
+ * kept.  Text outside blocks is ignored.
+ */
+#include <stdbool.h>
+#include <string.h>
+#include <strings.h>
+
+#include "reader_formats.h"
+#include "status.h"
+
+typedef struct span {
+    size_t off, len;   /* in the block, or in scratch when in_scratch */
+    bool in_scratch;
+    bool set;
+} span;
+
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static bool tag_end(uint8_t c)
+{
+    return c == '>' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Offset of the next "<name" (or "</name" when closing) followed by '>' or
+ * a blank, in d[from, n); n when there is none. */
+static size_t find_tag(const uint8_t *d, size_t n, size_t from, const char *name, bool closing)
+{
+    size_t nl = strlen(name), lead = closing ? 2 : 1;
+    for (size_t i = from; i < n;) {
+        const uint8_t *lt = memchr(d + i, '<', n - i);
+        if (!lt)
+            return n;
+        i = (size_t)(lt - d);
+        if (n - i >= lead + nl + 1 && (!closing || d[i + 1] == '/') &&
+            strncasecmp((const char *)d + i + lead, name, nl) == 0 && tag_end(d[i + lead + nl]))
+            return i;
+        i++;
+    }
+    return n;
+}
+
+/* Element `name` starting at or after `from` in the block: *cs and *ce
+ * bound its content and *after is just past its end tag.  0 found, 1 none, -1 opened
+ * but not closed. */
+static int find_elem(const uint8_t *d, size_t n, size_t from, const char *name, size_t *cs,
+                     size_t *ce, size_t *after)
+{
+    size_t o = find_tag(d, n, from, name, false);
+    if (o == n)
+        return 1;
+    const uint8_t *gt = memchr(d + o, '>', n - o);
+    if (!gt)
+        return -1;
+    size_t start = (size_t)(gt - d) + 1;
+    size_t c = find_tag(d, n, start, name, true);
+    if (c == n)
+        return -1;
+    const uint8_t *cgt = memchr(d + c, '>', n - c);
+    *cs = start;
+    *ce = c;
+    *after = (size_t)(cgt - d) + 1;
+    return 0;
+}
+
+static void strip_newlines(const uint8_t *d, size_t *cs, size_t *ce)
+{
+    if (*cs < *ce && d[*cs] == '\n')
+        (*cs)++;
+    else if (*ce - *cs >= 2 && d[*cs] == '\r' && d[*cs + 1] == '\n')
+        *cs += 2;
+    if (*ce > *cs && d[*ce - 1] == '\n') {
+        (*ce)--;
+        if (*ce > *cs && d[*ce - 1] == '\r')
+            (*ce)--;
+    }
+}
+
+/* Decode entities of d[cs, ce) into out. */
+static int decode_entities(gal_buf *out, const uint8_t *d, size_t cs, size_t ce)
+{
+    size_t run = cs, i = cs;
+    while (i < ce) {
+        const uint8_t *amp = memchr(d + i, '&', ce - i);
+        if (!amp)
+            break;
+        i = (size_t)(amp - d);
+        const uint8_t *semi = memchr(d + i, ';', ce - i < 12 ? ce - i : 12);
+        if (!semi) {
+            i++;
+            continue;
+        }
+        size_t nlen = (size_t)(semi - d) - i - 1; /* between '&' and ';' */
+        const char *nm = (const char *)d + i + 1;
+        int ch = -1;
+        uint32_t cp = 0;
+        bool numeric = false;
+        if (nlen == 3 && memcmp(nm, "amp", 3) == 0)
+            ch = '&';
+        else if (nlen == 2 && memcmp(nm, "lt", 2) == 0)
+            ch = '<';
+        else if (nlen == 2 && memcmp(nm, "gt", 2) == 0)
+            ch = '>';
+        else if (nlen == 4 && memcmp(nm, "quot", 4) == 0)
+            ch = '"';
+        else if (nlen == 4 && memcmp(nm, "apos", 4) == 0)
+            ch = '\'';
+        else if (nlen >= 2 && nm[0] == '#') {
+            bool hex = nm[1] == 'x' || nm[1] == 'X';
+            size_t k = hex ? 2 : 1;
+            numeric = k < nlen;
+            for (; k < nlen && numeric; k++) {
+                int c = lower((unsigned char)nm[k]), v;
+                if (c >= '0' && c <= '9')
+                    v = c - '0';
+                else if (hex && c >= 'a' && c <= 'f')
+                    v = c - 'a' + 10;
+                else {
+                    numeric = false;
+                    break;
+                }
+                cp = cp * (hex ? 16 : 10) + (uint32_t)v;
+                if (cp > 0x10FFFF)
+                    cp = 0x110000; /* stays out of range */
+            }
+        }
+        if (ch < 0 && !numeric) {
+            i++;
+            continue; /* not an entity we know: keep it */
+        }
+        if (gal_buf_append(out, d + run, i - run))
+            return GAL_ENOMEM;
+        int rc = numeric ? gal_rd_put_utf8(out, cp == 0 ? 0xFFFD : cp) : gal_buf_push(out, (uint8_t)ch);
+        if (rc)
+            return rc;
+        i = run = (size_t)(semi - d) + 1;
+    }
+    return gal_buf_append(out, d + run, ce - run);
+}
+
+/* Give d[cs, ce) as a field: in place when it holds no '&', else decoded. */
+static int take(span *sp, gal_buf *scratch, const uint8_t *d, size_t cs, size_t ce)
+{
+    sp->set = true;
+    if (!memchr(d + cs, '&', ce - cs)) {
+        sp->in_scratch = false;
+        sp->off = cs;
+        sp->len = ce - cs;
+        return 0;
+    }
+    sp->in_scratch = true;
+    sp->off = scratch->len;
+    int rc = decode_entities(scratch, d, cs, ce);
+    sp->len = scratch->len - sp->off;
+    return rc;
+}
+
+static void give(const span *sp, const uint8_t *block, const gal_buf *scratch, const char **s,
+                 size_t *len)
+{
+    *s = NULL;
+    *len = 0;
+    if (sp->set) {
+        *s = (const char *)(sp->in_scratch ? scratch->data : block) + sp->off;
+        *len = sp->len;
+    }
+}
+
+/* One complete block d[0, n) from "<DOC" to just past "</DOC>". */
+static int read_block(gal_rd_src *r, const uint8_t *d, size_t n, uint64_t line,
+                      uint64_t end_offset, gal_buf *scratch)
+{
+    span id = {0}, title = {0}, text = {0};
+    size_t cs, ce, after;
+    int rc;
+    gal_buf_clear(scratch);
+
+    int found = find_elem(d, n, 0, "DOCNO", &cs, &ce, &after);
+    if (found < 0)
+        return gal_rd_malformed(r, line, "invalid TREC: <DOCNO> is not closed");
+    if (found == 0) {
+        while (cs < ce && (d[cs] == ' ' || d[cs] == '\t' || d[cs] == '\n' || d[cs] == '\r'))
+            cs++;
+        while (ce > cs && (d[ce - 1] == ' ' || d[ce - 1] == '\t' || d[ce - 1] == '\n' ||
+                           d[ce - 1] == '\r'))
+            ce--;
+        if ((rc = take(&id, scratch, d, cs, ce)) != 0)
+            return rc;
+    }
+
+    static const char *const title_tags[] = {"HEADLINE", "HEAD", "TITLE"};
+    size_t best = n;
+    const char *best_tag = NULL;
+    for (int k = 0; k < 3; k++) {
+        size_t o = find_tag(d, n, 0, title_tags[k], false);
+        if (o < best) {
+            best = o;
+            best_tag = title_tags[k];
+        }
+    }
+    if (best_tag) {
+        if (find_elem(d, n, best, best_tag, &cs, &ce, &after) < 0)
+            return gal_rd_malformed(r, line, "invalid TREC: <%s> is not closed", best_tag);
+        strip_newlines(d, &cs, &ce);
+        if ((rc = take(&title, scratch, d, cs, ce)) != 0)
+            return rc;
+    }
+
+    size_t from = 0, ntext = 0;
+    while ((found = find_elem(d, n, from, "TEXT", &cs, &ce, &after)) == 0) {
+        strip_newlines(d, &cs, &ce);
+        if (ntext == 0) {
+            if ((rc = take(&text, scratch, d, cs, ce)) != 0)
+                return rc;
+        } else {
+            /* a later TEXT: the body moves to the end of scratch (where
+             * it already is when it was decoded) and grows there */
+            if (!text.in_scratch) {
+                size_t off = scratch->len;
+                if (gal_buf_append(scratch, d + text.off, text.len))
+                    return GAL_ENOMEM;
+                text.off = off;
+                text.in_scratch = true;
+            }
+            if (gal_buf_push(scratch, '\n') || decode_entities(scratch, d, cs, ce))
+                return GAL_ENOMEM;
+            text.len = scratch->len - text.off;
+        }
+        ntext++;
+        from = after;
+    }
+    if (found < 0)
+        return gal_rd_malformed(r, line, "invalid TREC: <TEXT> is not closed");
+
+    gal_doc doc;
+    memset(&doc, 0, sizeof doc);
+    give(&id, d, scratch, &doc.id, &doc.id_len);
+    give(&title, d, scratch, &doc.title, &doc.title_len);
+    give(&text, d, scratch, &doc.text, &doc.text_len);
+    doc.path = r->path;
+    doc.line = line;
+    doc.end_offset = end_offset;
+    return gal_rd_emit(r, &doc);
+}
+
+static uint64_t count_lines(const uint8_t *d, size_t n)
+{
+    uint64_t k = 0;
+    const uint8_t *e = d + n;
+    while ((d = memchr(d, '\n', (size_t)(e - d))) != NULL) {
+        k++;
+        d++;
+    }
+    return k;
+}
+
+/* Consume n unconsumed bytes, counting their newlines. */
+static void consume(gal_rd_src *r, size_t n, uint64_t *line)
+{
+    *line += count_lines(gal_rd_data(r), n);
+    r->pos += n;
+}
+
+int gal_read_trec(gal_rd_src *r)
+{
+    gal_buf scratch;
+    gal_buf_init(&scratch);
+    uint64_t line = 1;
+    int rc = 0;
+    for (;;) {
+        /* find the next <DOC> */
+        size_t n = gal_rd_avail(r);
+        size_t o = find_tag(gal_rd_data(r), n, 0, "DOC", false);
+        if (o == n) {
+            if (r->eof)
+                break;
+            /* keep a tail that may be the start of a split "<DOC" */
+            size_t keep = n < 4 ? n : 4;
+            consume(r, n - keep, &line);
+            if ((rc = gal_rd_fill(r)) != 0)
+                break;
+            continue;
+        }
+        consume(r, o, &line);
+        uint64_t doc_line = line;
+
+        /* find its </DOC>, reading more as needed */
+        size_t scan = 4, end;
+        for (;;) {
+            const uint8_t *d = gal_rd_data(r);
+            n = gal_rd_avail(r);
+            size_t c = find_tag(d, n, scan, "DOC", true);
+            if (c < n) {
+                const uint8_t *gt = memchr(d + c, '>', n - c);
+                if (gt) {
+                    end = (size_t)(gt - d) + 1;
+                    break;
+                }
+            }
+            if (r->eof) {
+                end = 0;
+                break;
+            }
+            scan = c < n ? c : (n > 6 ? n - 6 : 4);
+            if ((rc = gal_rd_fill(r)) != 0)
+                goto done;
+        }
+        if (end == 0) {
+            rc = gal_rd_malformed(r, doc_line, "invalid TREC: <DOC> without </DOC> at end of file");
+            consume(r, gal_rd_avail(r), &line);
+            break;
+        }
+        rc = read_block(r, gal_rd_data(r), end, doc_line, gal_rd_offset(r) + end, &scratch);
+        consume(r, end, &line);
+        if (rc)
+            break;
+    }
+done:
+    gal_buf_release(&scratch);
+    return rc;
+}

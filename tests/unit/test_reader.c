@@ -1,0 +1,944 @@
+/*
+ * test_reader.c — input listing, decompression and the three formats.
+ *
+ * Everything is written into a temporary directory under /tmp; gzip and
+ * zstd inputs are made here with zlib and libzstd.  With argv[1] = the
+ * shared folder, the JSONL and TREC versions of the shared corpora must
+ * give byte-identical documents.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include "alloc.h"
+#include "check.h"
+#include "input_stream.h"
+#include "reader.h"
+#include "status.h"
+
+static char tmpdir[64];
+
+/* ---- collecting documents ---------------------------------------------- */
+
+typedef struct str {
+    char *p;
+    size_t len;
+} str;
+
+typedef struct cdoc {
+    str id, title, text, date, url;
+    uint64_t line, end_offset;
+} cdoc;
+
+typedef struct coll {
+    cdoc *v;
+    size_t n, cap;
+    size_t stop_after; /* non-zero: return 5 after this many docs */
+} coll;
+
+static str dup_str(const char *p, size_t len)
+{
+    str s;
+    s.p = malloc(len + 1);
+    if (len)
+        memcpy(s.p, p, len);
+    s.p[len] = '\0';
+    s.len = len;
+    return s;
+}
+
+static int collect(void *ctx, const gal_doc *d)
+{
+    coll *c = ctx;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->v = realloc(c->v, c->cap * sizeof *c->v);
+    }
+    cdoc *o = &c->v[c->n++];
+    o->id = dup_str(d->id, d->id_len);
+    o->title = dup_str(d->title, d->title_len);
+    o->text = dup_str(d->text, d->text_len);
+    o->date = dup_str(d->date, d->date_len);
+    o->url = dup_str(d->url, d->url_len);
+    o->line = d->line;
+    o->end_offset = d->end_offset;
+    if (c->stop_after && c->n == c->stop_after)
+        return 5;
+    return 0;
+}
+
+static void coll_free(coll *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->v[i].id.p);
+        free(c->v[i].title.p);
+        free(c->v[i].text.p);
+        free(c->v[i].date.p);
+        free(c->v[i].url.p);
+    }
+    free(c->v);
+    memset(c, 0, sizeof *c);
+}
+
+static int str_is(const str *s, const char *want)
+{
+    return s->len == strlen(want) && memcmp(s->p, want, s->len) == 0;
+}
+
+static int str_eq(const str *a, const str *b)
+{
+    return a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+static char *tpath(const char *name)
+{
+    static char buf[8][512];
+    static int k;
+    char *p = buf[k++ % 8];
+    snprintf(p, sizeof buf[0], "%s/%s", tmpdir, name);
+    return p;
+}
+
+static void write_bytes(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    if (len)
+        fwrite(data, 1, len, f);
+    fclose(f);
+}
+
+static void write_str(const char *path, const char *s)
+{
+    write_bytes(path, s, strlen(s));
+}
+
+static unsigned char *gzip_bytes(const void *data, size_t len, size_t *out_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+    size_t cap = deflateBound(&z, len) + 64;
+    unsigned char *out = malloc(cap);
+    z.next_in = (unsigned char *)data;
+    z.avail_in = (uInt)len;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    deflate(&z, Z_FINISH);
+    *out_len = cap - z.avail_out;
+    deflateEnd(&z);
+    return out;
+}
+
+static unsigned char *zstd_bytes(const void *data, size_t len, size_t *out_len)
+{
+    size_t cap = ZSTD_compressBound(len);
+    unsigned char *out = malloc(cap);
+    *out_len = ZSTD_compress(out, cap, data, len, 3);
+    return out;
+}
+
+/* Concatenate two compressed parts into one file. */
+static void write_two(const char *path, unsigned char *a, size_t an, unsigned char *b, size_t bn)
+{
+    unsigned char *all = malloc(an + bn);
+    memcpy(all, a, an);
+    memcpy(all + an, b, bn);
+    write_bytes(path, all, an + bn);
+    free(all);
+    free(a);
+    free(b);
+}
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+/* ---- reading, with stderr captured -------------------------------------- */
+
+static char warnings[8192];
+
+typedef struct result {
+    int rc;
+    coll docs;
+    gal_read_stats stats;
+    char detail[1024];
+} result;
+
+static result read_with(const char *path, gal_format format, int strict, int quiet)
+{
+    result r;
+    memset(&r, 0, sizeof r);
+    gal_read_opts opts = {format, strict, quiet};
+    fflush(stderr);
+    int saved = dup(2);
+    char wpath[600];
+    snprintf(wpath, sizeof wpath, "%s/stderr.txt", tmpdir);
+    int fd = open(wpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 2);
+    close(fd);
+    gal_error_clear();
+    r.rc = gal_read_file(path, &opts, collect, &r.docs, &r.stats);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    snprintf(r.detail, sizeof r.detail, "%s", r.rc ? gal_error_detail(r.rc) : "");
+    FILE *f = fopen(wpath, "rb");
+    size_t n = f ? fread(warnings, 1, sizeof warnings - 1, f) : 0;
+    warnings[n] = '\0';
+    if (f)
+        fclose(f);
+    return r;
+}
+
+static result read_str(const char *name, const char *content, int strict)
+{
+    char *p = tpath(name);
+    write_str(p, content);
+    return read_with(p, GAL_FORMAT_AUTO, strict, 0);
+}
+
+/* ---- JSONL --------------------------------------------------------------- */
+
+static void test_jsonl_fields(void)
+{
+    result r = read_str("fields.jsonl",
+                        "{\"id\":\"a1\",\"title\":\"T\",\"text\":\"B\",\"date\":\"2025-01-02\",\"url\":\"http://x/\"}\n"
+                        "{\"headline\":\"H\",\"body\":\"b1\",\"date_publish\":\"d1\",\"link\":\"L\"}\n"
+                        "{\"content\":\"c\",\"published\":\"d2\"}\n"
+                        "{\"maintext\":\"m\",\"publish_date\":\"d3\",\"id\":42}\n"
+                        "{\"id\":-1.5e3,\"title\":\"\",\"headline\":\"won\"}\n"
+                        "{\"text\":\"\",\"body\":\"nonempty\",\"title\":\"first\",\"headline\":\"second\"}\n"
+                        "{\"maintext\":\"low\",\"text\":\"high\",\"title\":null,\"url\":5}\n"
+                        "{}\n",
+                        0);
+    CHECK(r.rc == 0);
+    CHECK_EQ_U64(r.docs.n, 8);
+    CHECK_EQ_U64(r.stats.docs, 8);
+    CHECK_EQ_U64(r.stats.skipped, 0);
+    CHECK_EQ_U64(r.stats.files, 1);
+    if (r.docs.n == 8) {
+        cdoc *d = r.docs.v;
+        CHECK(str_is(&d[0].id, "a1") && str_is(&d[0].title, "T") && str_is(&d[0].text, "B"));
+        CHECK(str_is(&d[0].date, "2025-01-02") && str_is(&d[0].url, "http://x/"));
+        CHECK(str_is(&d[1].title, "H") && str_is(&d[1].text, "b1"));
+        CHECK(str_is(&d[1].date, "d1") && str_is(&d[1].url, "L") && d[1].id.len == 0);
+        CHECK(str_is(&d[2].text, "c") && str_is(&d[2].date, "d2"));
+        CHECK(str_is(&d[3].text, "m") && str_is(&d[3].date, "d3") && str_is(&d[3].id, "42"));
+        CHECK(str_is(&d[4].id, "-1.5e3") && str_is(&d[4].title, "won"));
+        CHECK(str_is(&d[5].text, "nonempty") && str_is(&d[5].title, "first"));
+        CHECK(str_is(&d[6].text, "high") && d[6].title.len == 0 && d[6].url.len == 0);
+        CHECK(d[7].id.len == 0 && d[7].title.len == 0 && d[7].text.len == 0);
+        CHECK_EQ_U64(d[0].line, 1);
+        CHECK_EQ_U64(d[7].line, 8);
+        CHECK_EQ_U64(d[7].end_offset, r.stats.raw_bytes);
+    }
+    CHECK(warnings[0] == '\0');
+    coll_free(&r.docs);
+}
+
+static void test_jsonl_escapes(void)
+{
+    result r = read_str("esc.jsonl",
+                        "{\"title\":\"q\\\" b\\\\ s\\/ \\b\\f\\n\\r\\t\",\"text\":\"\\u00e9\\u20AC\\ud83d\\ude00\"}\n"
+                        "{\"title\":\"\\ud800x\",\"text\":\"\\udc00\\ud800\\u0041\\ud83d\"}\n"
+                        "{\"title\":\"a\\u0000b\",\"text\":\"raw \xff\xfe bytes \xc3\xa9\"}\n"
+                        "{\"title\":\"Jos\xc3\xa9 N\xc3\xba\xc3\xb1\x65z\",\"text\":\"\\\"\"}\n",
+                        0);
+    CHECK(r.rc == 0);
+    CHECK_EQ_U64(r.docs.n, 4);
+    if (r.docs.n == 4) {
+        cdoc *d = r.docs.v;
+        CHECK(str_is(&d[0].title, "q\" b\\ s/ \b\f\n\r\t"));
+        CHECK(str_is(&d[0].text, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));
+        CHECK(str_is(&d[1].title, "\xef\xbf\xbdx"));
+        CHECK(str_is(&d[1].text, "\xef\xbf\xbd\xef\xbf\xbd" "A\xef\xbf\xbd"));
+        CHECK(d[2].title.len == 3 && memcmp(d[2].title.p, "a\0b", 3) == 0);
+        CHECK(str_is(&d[2].text, "raw \xff\xfe bytes \xc3\xa9"));
+        CHECK(str_is(&d[3].title, "Jos\xc3\xa9 N\xc3\xba\xc3\xb1\x65z"));
+        CHECK(str_is(&d[3].text, "\""));
+    }
+    coll_free(&r.docs);
+}
+
+static void test_jsonl_nested(void)
+{
+    /* unknown keys with values of every kind and depth */
+    size_t deep = 100000;
+    char *big = malloc(2 * deep + 200);
+    char *p = big;
+    p += sprintf(p, "{\"title\":\"before\",\"x\":");
+    memset(p, '[', deep);
+    p += deep;
+    memset(p, ']', deep);
+    p += deep;
+    p += sprintf(p, "}\n");
+
+    char *ok = malloc(500 * 8 + 200);
+    char *q = ok;
+    q += sprintf(q, "{\"x\":");
+    for (int k = 0; k < 500; k++)
+        q += sprintf(q, "{\"a\":[");
+    for (int k = 0; k < 500; k++)
+        q += sprintf(q, "]}");
+    q += sprintf(q, ",\"title\":\"deep ok\"}\n");
+
+    size_t total = strlen(big) + strlen(ok) + 512;
+    char *content = malloc(total);
+    snprintf(content, total,
+             "{\"meta\":{\"a\":[1,-2.5e-3,{\"b\":[[[]],{}]},\"x\\n\",true,false,null],\"c\":{}},"
+             "\"title\":\"T\",\"tags\":[],\"n\":0}\n%s%s",
+             big, ok);
+    result r = read_str("nested.jsonl", content, 0);
+    CHECK(r.rc == 0);
+    CHECK_EQ_U64(r.docs.n, 2);
+    CHECK_EQ_U64(r.stats.skipped, 1);
+    CHECK(strstr(warnings, "nested.jsonl:2: invalid JSON at column") != NULL);
+    CHECK(strstr(warnings, "nesting too deep (record skipped)") != NULL);
+    if (r.docs.n == 2) {
+        CHECK(str_is(&r.docs.v[0].title, "T"));
+        CHECK(str_is(&r.docs.v[1].title, "deep ok"));
+        CHECK_EQ_U64(r.docs.v[1].line, 3);
+    }
+    coll_free(&r.docs);
+    free(big);
+    free(ok);
+    free(content);
+}
+
+static void test_jsonl_malformed(void)
+{
+    static const char *const bad[] = {
+        "{\"title\":\"a\"",                /* unexpected end */
+        "[1,2]",                           /* not an object */
+        "\"just a string\"",
+        "{\"title\":\"a\"} x",             /* trailing garbage */
+        "{\"title\":\"a\"}{}",
+        "{\"title\":\"a\x01" "b\"}",       /* raw control character */
+        "{\"title\":\"a\tb\"}",            /* raw tab is a control char too */
+        "{\"title\":\"\\x\"}",             /* invalid escape */
+        "{\"title\":\"\\u12G4\"}",
+        "{\"title\":tru}",
+        "{\"a\" 1}",
+        "{\"a\":01}",
+        "{\"a\":-}",
+        "{\"a\":1.}",
+        "{\"a\":[1,]}",
+        "{\"a\":{\"b\"}}",
+        "{a:1}",
+        "{\"a\":1,}",
+        "{\"title\":\"unterminated}",
+        "not json at all",
+    };
+    size_t nbad = sizeof bad / sizeof *bad;
+    char content[4096];
+    size_t len = 0;
+    len += (size_t)sprintf(content + len, "{\"id\":\"good1\"}\n");
+    for (size_t i = 0; i < nbad; i++)
+        len += (size_t)sprintf(content + len, "%s\n", bad[i]);
+    len += (size_t)sprintf(content + len, "{\"id\":\"good2\"}\n");
+    char *path = tpath("bad.jsonl");
+    write_bytes(path, content, len);
+
+    result r = read_with(path, GAL_FORMAT_AUTO, 0, 0);
+    CHECK(r.rc == 0);
+    CHECK_EQ_U64(r.docs.n, 2);
+    CHECK_EQ_U64(r.stats.skipped, nbad);
+    if (r.docs.n == 2)
+        CHECK(str_is(&r.docs.v[1].id, "good2") && r.docs.v[1].line == nbad + 2);
+    /* one warning line per bad record, in the documented form */
+    size_t lines = 0;
+    for (const char *w = warnings; (w = strchr(w, '\n')) != NULL; w++)
+        lines++;
+    CHECK_EQ_U64(lines, nbad);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "galley: warning: %s:2: invalid JSON at column 13: unexpected end of line (record skipped)\n",
+             path);
+    CHECK(strncmp(warnings, want, strlen(want)) == 0);
+    snprintf(want, sizeof want,
+             "galley: warning: %s:3: invalid JSON at column 1: expected '{' (each line must be one JSON object) (record skipped)\n",
+             path);
+    CHECK(strstr(warnings, want) != NULL);
+    snprintf(want, sizeof want,
+             "%s:5: invalid JSON at column 15: trailing characters after the object (record skipped)",
+             path);
+    CHECK(strstr(warnings, want) != NULL);
+    snprintf(want, sizeof want, "%s:7: invalid JSON at column 12: control character in string", path);
+    CHECK(strstr(warnings, want) != NULL);
+    coll_free(&r.docs);
+
+    /* quiet: counted, not printed */
+    r = read_with(path, GAL_FORMAT_AUTO, 0, 1);
+    CHECK(r.rc == 0 && r.stats.skipped == nbad && warnings[0] == '\0');
+    coll_free(&r.docs);
+
+    /* strict: the first bad record is fatal, with the message as detail */
+    r = read_with(path, GAL_FORMAT_AUTO, 1, 0);
+    CHECK(r.rc == GAL_EINPUT);
+    CHECK_EQ_U64(r.docs.n, 1);
+    snprintf(want, sizeof want, "%s:2: invalid JSON at column 13: unexpected end of line", path);
+    CHECK(strcmp(r.detail, want) == 0);
+    CHECK(warnings[0] == '\0');
+    coll_free(&r.docs);
+
+    /* a NUL byte inside a string, and one outside */
+    static const char nul_in[] = "{\"title\":\"a\0b\"}\n{\"title\":\"ok\"}\n\0\n";
+    path = tpath("nul.jsonl");
+    write_bytes(path, nul_in, sizeof nul_in - 1);
+    r = read_with(path, GAL_FORMAT_AUTO, 0, 0);
+    CHECK(r.rc == 0);
+    CHECK_EQ_U64(r.docs.n, 1);
+    CHECK_EQ_U64(r.stats.skipped, 2);
+    CHECK(strstr(warnings, "nul.jsonl:1: invalid JSON at column 12: NUL byte in string") != NULL);
+    CHECK(strstr(warnings, "nul.jsonl:3: invalid JSON at column 1:") != NULL);
+    coll_free(&r.docs);
+}
+
+static void test_jsonl_lines(void)
+{
+    /* CRLF, blank lines, spaces, a byte order mark, no final newline */
+    const char *content = "\xef\xbb\xbf{\"id\":\"1\"}\r\n\r\n   \n\t\r\n{\"id\":\"2\", \"title\" : \"t\" } \r\n{\"id\":\"3\"}";
+    result r = read_str("crlf.jsonl", content, 1);
+    CHECK(r.rc == 0);
+    CHECK_EQ_U64(r.docs.n, 3);
+    CHECK_EQ_U64(r.stats.skipped, 0);
+    if (r.docs.n == 3) {
+        CHECK(str_is(&r.docs.v[0].id, "1") && r.docs.v[0].line == 1);
+        CHECK_EQ_U64(r.docs.v[0].end_offset, 15);
+        CHECK(str_is(&r.docs.v[1].id, "2") && str_is(&r.docs.v[1].title, "t"));
+        CHECK_EQ_U64(r.docs.v[1].line, 5);
+        CHECK(str_is(&r.docs.v[2].id, "3") && r.docs.v[2].line == 6);
+        CHECK_EQ_U64(r.docs.v[2].end_offset, strlen(content));
+    }
+    CHECK_EQ_U64(r.stats.raw_bytes, strlen(content));
+    CHECK_EQ_U64(r.stats.input_bytes, strlen(content));
+    coll_free(&r.docs);
+
+    /* an empty file has no documents */
+    r = read_str("empty.jsonl", "", 1);
+    CHECK(r.rc == 0 && r.docs.n == 0 && r.stats.files == 1);
+    coll_free(&r.docs);
+}
+
+static void test_jsonl_huge(void)
+{
+    /* a 6 MB line with escapes, then a 3 MB line without, then a short one */
+    size_t n1 = 6u << 20, n2 = 3u << 20;
+    char *content = malloc(n1 + n2 + 256);
+    char *p = content;
+    p += sprintf(p, "{\"id\":\"big\",\"text\":\"");
+    size_t reps = n1 / 12;
+    for (size_t i = 0; i < reps; i++) {
+        memcpy(p, "word\\n\\u00e9", 12);
+        p += 12;
+    }
+    p += sprintf(p, "\"}\n{\"title\":\"");
+    memset(p, 'x', n2);
+    p += n2;
+    p += sprintf(p, "\"}\n{\"id\":\"tail\"}\n");
+    char *path = tpath("huge.jsonl");
+    write_bytes(path, content, (size_t)(p - content));
+    result r = read_with(path, GAL_FORMAT_AUTO, 1, 0);
+    CHECK(r.rc == 0);
+    CHECK_EQ_U64(r.docs.n, 3);
+    if (r.docs.n == 3) {
+        CHECK_EQ_U64(r.docs.v[0].text.len, reps * 7);
+        CHECK(memcmp(r.docs.v[0].text.p, "word\n\xc3\xa9word\n", 12) == 0);
+        CHECK_EQ_U64(r.docs.v[1].title.len, n2);
+        CHECK(str_is(&r.docs.v[2].id, "tail"));
+        CHECK_EQ_U64(r.docs.v[2].end_offset, (uint64_t)(p - content));
+    }
+    coll_free(&r.docs);
+    free(content);
+}
+
+/* ---- TREC ----------------------------------------------------------------- */
+
+static void test_trec(void)
+{
+    const char *content =
+        "garbage before\n"
+        "<DOC>\n<DOCNO>d1</DOCNO>\n<HEADLINE>Tom &amp; Jerry &lt;TJ&gt;</HEADLINE>\n"
+        "<TEXT>\nline one\n  line two &quot;q&quot; &apos;a&apos;\n</TEXT>\n</DOC>\n"
+        "<doc>\n<docno> d2 </docno>\n<head>Lower &#233;t&#xE9; &#x20ac; &#8364;</head>\n"
+        "<text>\nfirst\n</text>\n<P>x</P>\n<TEXT>\nsecond &nbsp; & alone &#; &#xZZ; &amp\n</TEXT>\n</doc>\n"
+        "<DOC>\r\n<DOCNO>d3</DOCNO>\r\n<TITLE>\r\nCR title\r\n</TITLE>\r\n<TEXT>\r\n\r\nkeeps blank\r\n\r\n</TEXT>\r\n</DOC>\r\n"
+        "<DOC>\n<DOCNO>d4</DOCNO>\n<TEXT>\n\n</TEXT>\n</DOC>\n"
+        "<DOC>\n<DOCNO>d5</DOCNO>\n<HEADLINE>only title</HEADLINE>\n</DOC>\n"
+        "<DOC>\n<DOCNO>cut</DOCNO>\n<TEXT>\nno end\n";
+    result r = read_str("t.trec", content, 0);
+    CHECK(r.rc == 0);
+    CHECK_EQ_U64(r.docs.n, 5);
+    CHECK_EQ_U64(r.stats.skipped, 1);
+    if (r.docs.n == 5) {
+        cdoc *d = r.docs.v;
+        CHECK(str_is(&d[0].id, "d1"));
+        CHECK(str_is(&d[0].title, "Tom & Jerry <TJ>"));
+        CHECK(str_is(&d[0].text, "line one\n  line two \"q\" 'a'"));
+        CHECK_EQ_U64(d[0].line, 2);
+        CHECK(str_is(&d[1].id, "d2"));
+        CHECK(str_is(&d[1].title, "Lower \xc3\xa9t\xc3\xa9 \xe2\x82\xac \xe2\x82\xac"));
+        CHECK(str_is(&d[1].text, "first\nsecond &nbsp; & alone &#; &#xZZ; &amp"));
+        CHECK_EQ_U64(d[1].line, 10);
+        CHECK(str_is(&d[2].title, "CR title"));
+        CHECK(str_is(&d[2].text, "\r\nkeeps blank\r\n"));
+        CHECK(d[3].text.len == 0 && d[3].title.len == 0 && str_is(&d[3].id, "d4"));
+        CHECK(str_is(&d[4].title, "only title") && d[4].text.len == 0);
+        CHECK(d[0].date.len == 0 && d[0].url.len == 0);
+        const char *end1 = strstr(content, "</DOC>") + 6;
+        CHECK_EQ_U64(d[0].end_offset, (uint64_t)(end1 - content));
+    }
+    CHECK(strstr(warnings, "t.trec:42: invalid TREC: <DOC> without </DOC> at end of file (record skipped)") != NULL);
+    coll_free(&r.docs);
+
+    r = read_str("t2.trec", content, 1);
+    CHECK(r.rc == GAL_EINPUT);
+    CHECK_EQ_U64(r.docs.n, 5);
+    CHECK(strstr(r.detail, "t2.trec:42: invalid TREC") != NULL);
+    CHECK(strstr(r.detail, "record skipped") == NULL);
+    coll_free(&r.docs);
+
+    r = read_str("t3.sgml", "<DOC>\n<DOCNO>x</DOCNO>\n<TEXT>\nnever closed\n</DOC>\n<DOC>\n<DOCNO>y</DOCNO>\n</DOC>\n", 0);
+    CHECK(r.rc == 0 && r.docs.n == 1 && r.stats.skipped == 1);
+    CHECK(strstr(warnings, "t3.sgml:1: invalid TREC: <TEXT> is not closed") != NULL);
+    coll_free(&r.docs);
+
+    /* a document larger than one read block, split across blocks */
+    size_t big = 3u << 20;
+    char *c = malloc(big + 200);
+    char *p = c;
+    p += sprintf(p, "<DOC>\n<DOCNO>big</DOCNO>\n<TEXT>\n");
+    for (size_t i = 0; i < big / 8; i++) {
+        memcpy(p, "a &amp; ", 8);
+        p += 8;
+    }
+    p += sprintf(p, "\n</TEXT>\n</DOC>\n");
+    char *path = tpath("big.trec");
+    write_bytes(path, c, (size_t)(p - c));
+    r = read_with(path, GAL_FORMAT_AUTO, 1, 0);
+    CHECK(r.rc == 0 && r.docs.n == 1);
+    if (r.docs.n == 1)
+        CHECK_EQ_U64(r.docs.v[0].text.len, (big / 8) * 4);
+    coll_free(&r.docs);
+    free(c);
+}
+
+/* ---- plain text ------------------------------------------------------------ */
+
+static void test_text(void)
+{
+    result r = read_str("a.txt", "The title line\r\n\n  \n\nFirst body line.\nSecond.\n", 1);
+    CHECK(r.rc == 0 && r.docs.n == 1);
+    if (r.docs.n == 1) {
+        CHECK(str_is(&r.docs.v[0].id, tpath("a.txt")));
+        CHECK(str_is(&r.docs.v[0].title, "The title line"));
+        CHECK(str_is(&r.docs.v[0].text, "First body line.\nSecond.\n"));
+        CHECK_EQ_U64(r.docs.v[0].end_offset, strlen("The title line\r\n\n  \n\nFirst body line.\nSecond.\n"));
+    }
+    coll_free(&r.docs);
+
+    r = read_str("b.txt", "Only a title", 1);
+    CHECK(r.rc == 0 && r.docs.n == 1);
+    if (r.docs.n == 1)
+        CHECK(str_is(&r.docs.v[0].title, "Only a title") && r.docs.v[0].text.len == 0);
+    coll_free(&r.docs);
+
+    /* forced format overrides the name */
+    char *p = tpath("forced.jsonl");
+    write_str(p, "{not json}\nbody\n");
+    r = read_with(p, GAL_FORMAT_TEXT, 1, 0);
+    CHECK(r.rc == 0 && r.docs.n == 1);
+    if (r.docs.n == 1)
+        CHECK(str_is(&r.docs.v[0].title, "{not json}") && str_is(&r.docs.v[0].text, "body\n"));
+    coll_free(&r.docs);
+}
+
+/* ---- detection by content -------------------------------------------------- */
+
+static void test_detect(void)
+{
+    result r = read_str("noext1", "\n  \t{\"title\":\"json by content\"}\n", 1);
+    CHECK(r.rc == 0 && r.docs.n == 1);
+    if (r.docs.n == 1)
+        CHECK(str_is(&r.docs.v[0].title, "json by content"));
+    coll_free(&r.docs);
+
+    r = read_str("noext2.dat", "\n\n<doc>\n<DOCNO>1</DOCNO>\n<TEXT>\nsgml\n</TEXT>\n</doc>\n", 1);
+    CHECK(r.rc == 0 && r.docs.n == 1);
+    if (r.docs.n == 1)
+        CHECK(str_is(&r.docs.v[0].text, "sgml") && str_is(&r.docs.v[0].id, "1"));
+    coll_free(&r.docs);
+
+    r = read_str("noext3", "<html>\nnot trec\n", 1);
+    CHECK(r.rc == 0 && r.docs.n == 1);
+    if (r.docs.n == 1)
+        CHECK(str_is(&r.docs.v[0].title, "<html>"));
+    coll_free(&r.docs);
+
+    r = read_str("noext4", "<DO", 1);
+    CHECK(r.rc == 0 && r.docs.n == 1);
+    coll_free(&r.docs);
+
+    /* compressed, with nothing in the name: detection after decompression */
+    const char *j = "{\"id\":\"z\"}\n";
+    size_t zn;
+    unsigned char *z = zstd_bytes(j, strlen(j), &zn);
+    write_bytes(tpath("blob"), z, zn);
+    free(z);
+    r = read_with(tpath("blob"), GAL_FORMAT_AUTO, 1, 0);
+    CHECK(r.rc == 0 && r.docs.n == 1);
+    if (r.docs.n == 1)
+        CHECK(str_is(&r.docs.v[0].id, "z"));
+    coll_free(&r.docs);
+
+    /* the name wins over content: .txt holding JSON stays text */
+    r = read_str("looks.txt", "{\"id\":\"1\"}\n", 1);
+    CHECK(r.rc == 0 && r.docs.n == 1);
+    if (r.docs.n == 1)
+        CHECK(str_is(&r.docs.v[0].title, "{\"id\":\"1\"}"));
+    coll_free(&r.docs);
+}
+
+/* ---- compression ------------------------------------------------------------ */
+
+static void test_compressed(void)
+{
+    const char *a = "{\"id\":\"1\",\"title\":\"first member\"}\n{\"id\":\"2\"}\n";
+    const char *b = "{\"id\":\"3\",\"title\":\"second member\"}\n";
+    size_t an, bn;
+    unsigned char *ga = gzip_bytes(a, strlen(a), &an), *gb = gzip_bytes(b, strlen(b), &bn);
+    size_t gz_total = an + bn;
+    write_two(tpath("two.jsonl.gz"), ga, an, gb, bn);
+    result r = read_with(tpath("two.jsonl.gz"), GAL_FORMAT_AUTO, 1, 0);
+    CHECK(r.rc == 0);
+    CHECK_EQ_U64(r.docs.n, 3);
+    if (r.docs.n == 3) {
+        CHECK(str_is(&r.docs.v[2].title, "second member"));
+        CHECK_EQ_U64(r.docs.v[2].end_offset, strlen(a) + strlen(b));
+    }
+    CHECK_EQ_U64(r.stats.raw_bytes, strlen(a) + strlen(b));
+    CHECK_EQ_U64(r.stats.input_bytes, gz_total);
+    coll_free(&r.docs);
+
+    unsigned char *za = zstd_bytes(a, strlen(a), &an), *zb = zstd_bytes(b, strlen(b), &bn);
+    size_t zs_total = an + bn;
+    write_two(tpath("two.jsonl.zst"), za, an, zb, bn);
+    r = read_with(tpath("two.jsonl.zst"), GAL_FORMAT_AUTO, 1, 0);
+    CHECK(r.rc == 0);
+    CHECK_EQ_U64(r.docs.n, 3);
+    CHECK_EQ_U64(r.stats.raw_bytes, strlen(a) + strlen(b));
+    CHECK_EQ_U64(r.stats.input_bytes, zs_total);
+    coll_free(&r.docs);
+
+    /* a larger input (several read blocks) through both codecs */
+    size_t ndocs = 40000;
+    char *big = malloc(ndocs * 80);
+    size_t len = 0;
+    for (size_t i = 0; i < ndocs; i++)
+        len += (size_t)sprintf(big + len, "{\"id\":\"%zu\",\"text\":\"document number %zu of many\"}\n", i, i * 7919);
+    size_t gn, zn;
+    unsigned char *g = gzip_bytes(big, len, &gn), *z = zstd_bytes(big, len, &zn);
+    write_bytes(tpath("big.jsonl.gz"), g, gn);
+    write_bytes(tpath("big.jsonl.zst"), z, zn);
+    r = read_with(tpath("big.jsonl.gz"), GAL_FORMAT_AUTO, 1, 0);
+    CHECK(r.rc == 0 && r.docs.n == ndocs && r.stats.raw_bytes == len);
+    coll_free(&r.docs);
+    r = read_with(tpath("big.jsonl.zst"), GAL_FORMAT_AUTO, 1, 0);
+    CHECK(r.rc == 0 && r.docs.n == ndocs && r.stats.raw_bytes == len);
+    coll_free(&r.docs);
+
+    /* truncated: an error naming the file, never a short success */
+    write_bytes(tpath("cut.jsonl.gz"), g, gn / 2);
+    r = read_with(tpath("cut.jsonl.gz"), GAL_FORMAT_AUTO, 0, 0);
+    CHECK(r.rc == GAL_EINPUT);
+    CHECK(strstr(r.detail, "cut.jsonl.gz: truncated gzip stream at offset ") != NULL);
+    coll_free(&r.docs);
+    write_bytes(tpath("cut2.jsonl.gz"), g, gn - 4); /* only the trailer's size is missing */
+    r = read_with(tpath("cut2.jsonl.gz"), GAL_FORMAT_AUTO, 0, 0);
+    CHECK(r.rc == GAL_EINPUT && strstr(r.detail, "truncated gzip") != NULL);
+    coll_free(&r.docs);
+    write_bytes(tpath("cut.jsonl.zst"), z, zn / 2);
+    r = read_with(tpath("cut.jsonl.zst"), GAL_FORMAT_AUTO, 0, 0);
+    CHECK(r.rc == GAL_EINPUT);
+    CHECK(strstr(r.detail, "cut.jsonl.zst: truncated zstd stream at offset ") != NULL);
+    CHECK(r.docs.n < ndocs);
+    coll_free(&r.docs);
+    write_bytes(tpath("cut2.jsonl.zst"), z, zn - 1);
+    r = read_with(tpath("cut2.jsonl.zst"), GAL_FORMAT_AUTO, 0, 0);
+    CHECK(r.rc == GAL_EINPUT && strstr(r.detail, "truncated zstd") != NULL);
+    coll_free(&r.docs);
+
+    /* corrupt in the middle */
+    g[gn / 2] ^= 0x55;
+    g[gn / 2 + 1] ^= 0xAA;
+    write_bytes(tpath("bad.jsonl.gz"), g, gn);
+    r = read_with(tpath("bad.jsonl.gz"), GAL_FORMAT_AUTO, 0, 1);
+    CHECK(r.rc == GAL_EINPUT && strstr(r.detail, "bad.jsonl.gz: ") != NULL);
+    coll_free(&r.docs);
+    z[zn / 2] ^= 0x55;
+    z[zn / 2 + 1] ^= 0xAA;
+    z[zn / 2 + 2] ^= 0xFF;
+    write_bytes(tpath("bad.jsonl.zst"), z, zn);
+    r = read_with(tpath("bad.jsonl.zst"), GAL_FORMAT_AUTO, 0, 1);
+    CHECK(r.rc == GAL_EINPUT && strstr(r.detail, "bad.jsonl.zst: ") != NULL);
+    coll_free(&r.docs);
+
+    /* garbage after a complete gzip member */
+    unsigned char *h = gzip_bytes(a, strlen(a), &an);
+    unsigned char *junk = malloc(an + 8);
+    memcpy(junk, h, an);
+    memcpy(junk + an, "JUNKJUNK", 8);
+    write_bytes(tpath("junk.jsonl.gz"), junk, an + 8);
+    r = read_with(tpath("junk.jsonl.gz"), GAL_FORMAT_AUTO, 0, 0);
+    CHECK(r.rc == GAL_EINPUT);
+    coll_free(&r.docs);
+    free(h);
+    free(junk);
+    free(g);
+    free(z);
+    free(big);
+
+    /* the stream alone: small reads give every byte */
+    gal_istream *s = NULL;
+    CHECK(gal_istream_open(tpath("two.jsonl.zst"), &s) == 0);
+    if (s) {
+        CHECK(gal_istream_compression(s) == GAL_COMPRESSION_ZSTD);
+        char out[256];
+        size_t total = 0, got = 0;
+        int rc;
+        while ((rc = gal_istream_read(s, out + total, 3, &got)) == 0 && got > 0)
+            total += got;
+        CHECK(rc == 0);
+        CHECK_EQ_U64(total, strlen(a) + strlen(b));
+        CHECK(memcmp(out, a, strlen(a)) == 0);
+        CHECK_EQ_U64(gal_istream_out_bytes(s), total);
+        gal_istream_close(s);
+    }
+}
+
+/* ---- inputs ---------------------------------------------------------------- */
+
+static void test_input_list(void)
+{
+    char d[600];
+    snprintf(d, sizeof d, "%s/walk", tmpdir);
+    mkdir(d, 0700);
+    const char *dirs[] = {"walk/b", "walk/B", "walk/.hid", "walk/b/c"};
+    for (size_t i = 0; i < 4; i++)
+        mkdir(tpath(dirs[i]), 0700);
+    const char *files[] = {"walk/z.jsonl", "walk/a.txt", "walk/A.txt", "walk/.hidden",
+                           "walk/b/2", "walk/b/10", "walk/b/c/x", "walk/B/y",
+                           "walk/.hid/no", "walk/a-b.txt", "walk/\xc3\xa9.txt"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        write_str(tpath(files[i]), "x\n");
+    char link[600];
+    snprintf(link, sizeof link, "%s/walk/b/loop", tmpdir);
+    if (symlink(d, link) != 0)
+        perror("symlink");
+
+    char explicit_hidden[600];
+    snprintf(explicit_hidden, sizeof explicit_hidden, "%s/walk/.hidden", tmpdir);
+    const char *inputs[] = {d, "-", explicit_hidden};
+    char **list = NULL;
+    size_t n = 0;
+    CHECK(gal_input_list(inputs, 3, &list, &n) == 0);
+    const char *want[] = {"walk/A.txt", "walk/B/y", "walk/a-b.txt", "walk/a.txt",
+                          "walk/b/10", "walk/b/2", "walk/b/c/x", "walk/z.jsonl",
+                          "walk/\xc3\xa9.txt"};
+    size_t nwant = sizeof want / sizeof *want;
+    CHECK_EQ_U64(n, nwant + 2);
+    for (size_t i = 0; i < nwant && i < n; i++) {
+        char *w = tpath(want[i]);
+        if (strcmp(list[i], w) != 0) {
+            CHECK(strcmp(list[i], w) == 0);
+            fprintf(stderr, "  entry %zu: got %s want %s\n", i, list[i], w);
+        }
+    }
+    if (n == nwant + 2) {
+        CHECK(strcmp(list[nwant], "-") == 0);
+        CHECK(strcmp(list[nwant + 1], explicit_hidden) == 0);
+    }
+    gal_input_list_free(list, n);
+
+    /* a trailing slash gives no doubled slash */
+    char slashed[700];
+    snprintf(slashed, sizeof slashed, "%s/walk/B/", tmpdir);
+    const char *in2[] = {slashed};
+    CHECK(gal_input_list(in2, 1, &list, &n) == 0);
+    CHECK(n == 1 && strcmp(list[0], tpath("walk/B/y")) == 0);
+    gal_input_list_free(list, n);
+
+    /* a missing input fails first, naming it */
+    const char *in3[] = {d, "/nonexistent/news.jsonl.zst", tpath("also-missing")};
+    list = NULL;
+    n = 77;
+    gal_error_clear();
+    int rc = gal_input_list(in3, 3, &list, &n);
+    CHECK(rc == GAL_ENOTFOUND);
+    CHECK(strcmp(gal_error_detail(rc),
+                 "cannot open '/nonexistent/news.jsonl.zst': No such file or directory") == 0);
+    CHECK(list == NULL && n == 77);
+
+    /* reading a missing file */
+    result r = read_with(tpath("missing.jsonl"), GAL_FORMAT_AUTO, 0, 0);
+    CHECK(r.rc == GAL_ENOTFOUND);
+    char want_detail[700];
+    snprintf(want_detail, sizeof want_detail, "cannot open '%s': No such file or directory",
+             tpath("missing.jsonl"));
+    CHECK(strcmp(r.detail, want_detail) == 0);
+    CHECK_EQ_U64(r.stats.files, 0);
+}
+
+static void test_stdin(void)
+{
+    const char *j = "{\"id\":\"from stdin\"}\n";
+    size_t zn;
+    unsigned char *z = zstd_bytes(j, strlen(j), &zn);
+    write_bytes(tpath("stdin.bin"), z, zn);
+    free(z);
+    int saved = dup(0);
+    int fd = open(tpath("stdin.bin"), O_RDONLY);
+    dup2(fd, 0);
+    close(fd);
+    result r = read_with("-", GAL_FORMAT_AUTO, 1, 0);
+    dup2(saved, 0);
+    close(saved);
+    CHECK(r.rc == 0 && r.docs.n == 1);
+    if (r.docs.n == 1)
+        CHECK(str_is(&r.docs.v[0].id, "from stdin"));
+    coll_free(&r.docs);
+}
+
+static void test_callback_stop(void)
+{
+    char *p = tpath("stop.jsonl");
+    write_str(p, "{\"id\":\"1\"}\n{\"id\":\"2\"}\n{\"id\":\"3\"}\n");
+    coll c;
+    memset(&c, 0, sizeof c);
+    c.stop_after = 2;
+    gal_read_stats st;
+    memset(&st, 0, sizeof st);
+    gal_read_opts opts = {GAL_FORMAT_AUTO, 0, 0};
+    CHECK(gal_read_file(p, &opts, collect, &c, &st) == 5);
+    CHECK_EQ_U64(c.n, 2);
+    coll_free(&c);
+}
+
+/* Every allocation failing in turn: an error or success, never a crash. */
+static void test_alloc_failures(void)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s", tpath("alloc.jsonl.gz"));
+    const char *j = "{\"id\":\"1\",\"title\":\"a\\u00e9\"}\n{\"id\":\"2\"}\n";
+    size_t gn;
+    unsigned char *g = gzip_bytes(j, strlen(j), &gn);
+    write_bytes(p, g, gn);
+    free(g);
+    int ok = 0, failed = 0;
+    for (unsigned long k = 1; k < 40; k++) {
+        gal_alloc_fail_at(k);
+        result r = read_with(p, GAL_FORMAT_AUTO, 1, 0);
+        gal_alloc_fail_at(0);
+        if (r.rc == 0) {
+            ok++;
+            CHECK_EQ_U64(r.docs.n, 2);
+        } else {
+            failed++;
+            CHECK(r.rc == GAL_ENOMEM);
+        }
+        coll_free(&r.docs);
+    }
+    CHECK(ok > 0 && failed > 0);
+}
+
+/* ---- shared corpora ---------------------------------------------------------- */
+
+static void compare_corpus(const char *shared, const char *name)
+{
+    char jp[1024], tp[1024];
+    snprintf(jp, sizeof jp, "%s/corpora/%s.jsonl.zst", shared, name);
+    snprintf(tp, sizeof tp, "%s/corpora/%s.trec.zst", shared, name);
+    if (access(jp, R_OK) != 0 || access(tp, R_OK) != 0) {
+        printf("skipping %s: %s or %s not found\n", name, jp, tp);
+        return;
+    }
+    result j = read_with(jp, GAL_FORMAT_AUTO, 1, 0);
+    result t = read_with(tp, GAL_FORMAT_AUTO, 1, 0);
+    CHECK(j.rc == 0);
+    CHECK(t.rc == 0);
+    if (j.rc)
+        fprintf(stderr, "  %s\n", j.detail);
+    if (t.rc)
+        fprintf(stderr, "  %s\n", t.detail);
+    CHECK(j.docs.n > 0);
+    CHECK_EQ_U64(j.docs.n, t.docs.n);
+    size_t bad = 0;
+    for (size_t i = 0; i < j.docs.n && i < t.docs.n; i++) {
+        cdoc *a = &j.docs.v[i], *b = &t.docs.v[i];
+        if (!str_eq(&a->id, &b->id) || !str_eq(&a->title, &b->title) ||
+            !str_eq(&a->text, &b->text)) {
+            if (bad++ < 3)
+                fprintf(stderr, "  %s doc %zu (id %s / %s) differs\n", name, i, a->id.p, b->id.p);
+        }
+    }
+    CHECK_EQ_U64(bad, 0);
+    CHECK(j.stats.raw_bytes > j.stats.input_bytes);
+    printf("%s: %zu documents identical in JSONL and TREC\n", name, j.docs.n);
+    coll_free(&j.docs);
+    coll_free(&t.docs);
+}
+
+int main(int argc, char **argv)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/galley-reader-XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_jsonl_fields();
+    test_jsonl_escapes();
+    test_jsonl_nested();
+    test_jsonl_malformed();
+    test_jsonl_lines();
+    test_jsonl_huge();
+    test_trec();
+    test_text();
+    test_detect();
+    test_compressed();
+    test_input_list();
+    test_stdin();
+    test_callback_stop();
+    test_alloc_failures();
+
+    struct stat st;
+    if (argc > 1 && stat(argv[1], &st) == 0 && S_ISDIR(st.st_mode)) {
+        compare_corpus(argv[1], "reuters21578");
+        compare_corpus(argv[1], "bbc");
+        compare_corpus(argv[1], "agnews-test");
+        compare_corpus(argv[1], "20news-bydate");
+    } else {
+        printf("skipping the shared corpora: %s is not a directory\n",
+               argc > 1 ? argv[1] : "(no argument)");
+    }
+    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return check_exit("test_reader");
+}
