@@ -15,7 +15,11 @@ static const struct {
 } commands[] = {
     {"index", gal_cmd_index, "build or extend an index from news archives"},
     {"query", gal_cmd_query, "search an index"},
+    {"show", gal_cmd_show, "print a stored document"},
+    {"stats", gal_cmd_stats, "documents, terms, bytes per table"},
+    {"verify", gal_cmd_verify, "check every record of an index"},
     {"devices", gal_cmd_devices, "list OpenCL platforms and devices"},
+    {"bench", gal_cmd_bench, "measure indexing per device, and query latency"},
 };
 
 static void usage(FILE *out)

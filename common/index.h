@@ -115,6 +115,8 @@ int gal_postings_next(gal_postings *p);
 int gal_postings_seek(gal_postings *p, uint32_t target);
 uint32_t gal_postings_doc(const gal_postings *p);
 uint32_t gal_postings_tf(const gal_postings *p);
-const uint32_t *gal_postings_positions(gal_postings *p); /* tf entries, increasing */
+/* The current document's tf positions, increasing; valid until the cursor
+ * moves.  NULL on failure (GAL_ECORRUPT or GAL_ENOMEM in gal_error_detail). */
+const uint32_t *gal_postings_positions(gal_postings *p);
 
 #endif

@@ -14,7 +14,6 @@
 #include "status.h"
 #include "store.h"
 #include "stored_text.h"
-#include "varint.h"
 
 struct gal_index {
     gal_store *st;
@@ -48,9 +47,9 @@ struct gal_postings {
     gal_chunk_view chunk;
     uint32_t docs[GAL_CHUNK_DOCS], tfs[GAL_CHUNK_DOCS];
     uint32_t idx;             /* current document within the chunk */
-    const uint8_t *pos_p;     /* positions of document pos_idx start here */
-    uint32_t pos_idx;
-    uint32_t positions_cap;
+    int have_positions;       /* positions of this chunk are decoded */
+    uint32_t pos_off[GAL_CHUNK_DOCS + 1]; /* document i's positions start here */
+    size_t positions_cap;
     uint32_t *positions;
     char key_desc[48];
 };
@@ -389,8 +388,7 @@ static int load_chunk(gal_postings *p, const MDB_val *k, const MDB_val *v)
     if (rc)
         return rc;
     p->idx = 0;
-    p->pos_p = p->chunk.pos;
-    p->pos_idx = 0;
+    p->have_positions = 0;
     return 0;
 }
 
@@ -529,38 +527,27 @@ uint32_t gal_postings_tf(const gal_postings *p)
 
 const uint32_t *gal_postings_positions(gal_postings *p)
 {
-    if (p->pos_idx > p->idx) { /* cannot move back: restart the section */
-        p->pos_p = p->chunk.pos;
-        p->pos_idx = 0;
-    }
-    const uint8_t *q = p->pos_p, *end = p->chunk.pos_end;
-    while (p->pos_idx < p->idx) { /* skip the positions of earlier documents */
-        for (uint32_t k = 0; k < p->tfs[p->pos_idx]; k++) {
-            while (q < end && (*q & 0x80))
-                q++;
-            q++;
+    if (!p->have_positions) {
+        /* the whole chunk at once: one bit-unpacking pass is cheaper than
+         * finding one document's run in the packed stream */
+        size_t n = 0;
+        for (uint32_t i = 0; i < p->chunk.ndocs; i++) {
+            p->pos_off[i] = (uint32_t)n;
+            n += p->tfs[i];
         }
-        p->pos_idx++;
-    }
-    p->pos_p = q;
-    uint32_t tf = p->tfs[p->idx];
-    if (tf > p->positions_cap) {
-        uint32_t *np = gal_realloc(p->positions, (size_t)tf * sizeof *np);
-        if (!np)
-            return NULL;
-        p->positions = np;
-        p->positions_cap = tf;
-    }
-    uint32_t pos = 0;
-    for (uint32_t k = 0; k < tf; k++) {
-        uint32_t gap = 0;
-        if (q > end || gal_varint_get32(&q, end, &gap)) {
-            gal_error_set(GAL_ECORRUPT, "corrupt index: postings record %s: bad positions",
-                          p->key_desc);
-            return NULL;
+        p->pos_off[p->chunk.ndocs] = (uint32_t)n;
+        if (n > p->positions_cap) {
+            uint32_t *np = gal_realloc(p->positions, n * sizeof *np);
+            if (!np) {
+                gal_error_set(GAL_ENOMEM, "out of memory decoding positions");
+                return NULL;
+            }
+            p->positions = np;
+            p->positions_cap = n;
         }
-        pos += gap;
-        p->positions[k] = pos;
+        if (gal_chunk_decode_positions(&p->chunk, p->tfs, p->positions, n, p->key_desc))
+            return NULL;
+        p->have_positions = 1;
     }
-    return p->positions;
+    return p->positions + p->pos_off[p->idx];
 }

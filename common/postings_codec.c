@@ -1,5 +1,9 @@
 #include "postings_codec.h"
 
+#include <string.h>
+
+#include "alloc.h"
+#include "pfor.h"
 #include "record.h"
 #include "status.h"
 #include "varint.h"
@@ -9,51 +13,51 @@ static int corrupt(const char *key_desc, const char *what)
     return gal_error_set(GAL_ECORRUPT, "corrupt index: postings record %s: %s", key_desc, what);
 }
 
-static size_t varint_len(uint64_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *positions,
                      uint32_t ndocs, gal_buf *out)
 {
-    size_t docs_len = 0, tfs_len = 0, npos = 0;
-    for (uint32_t i = 0; i < ndocs; i++) {
-        if (i)
-            docs_len += varint_len(docs[i] - docs[i - 1]);
-        tfs_len += varint_len(tfs[i]);
-        npos += tfs[i];
-    }
-    gal_buf_clear(out);
-    /* positions take at most 5 bytes each */
-    int rc = gal_buf_reserve(out, 4 * GAL_VARINT_MAX + docs_len + tfs_len + npos * 5 +
-                                      GAL_RECORD_TRAILER);
-    if (rc)
-        return rc;
-    uint8_t *p = out->data;
-    p += gal_varint_put(p, ndocs);
-    p += gal_varint_put(p, ndocs ? docs[ndocs - 1] - docs[0] : 0);
-    p += gal_varint_put(p, docs_len);
-    p += gal_varint_put(p, tfs_len);
-    for (uint32_t i = 1; i < ndocs; i++)
-        p += gal_varint_put(p, docs[i] - docs[i - 1]);
+    size_t npos = 0;
     for (uint32_t i = 0; i < ndocs; i++)
-        p += gal_varint_put(p, tfs[i]);
-    const uint32_t *pos = positions;
-    for (uint32_t i = 0; i < ndocs; i++) {
-        uint32_t prev = 0;
-        for (uint32_t k = 0; k < tfs[i]; k++) {
-            p += gal_varint_put(p, pos[k] - prev);
-            prev = pos[k];
-        }
-        pos += tfs[i];
+        npos += tfs[i];
+    /* one scratch array for the values of the largest section */
+    size_t nvals = npos > ndocs ? npos : ndocs;
+    uint32_t *vals = gal_malloc((nvals ? nvals : 1) * sizeof *vals);
+    if (!vals)
+        return gal_error_set(GAL_ENOMEM, "out of memory encoding postings");
+    gal_buf_clear(out);
+    int rc = gal_buf_reserve(out, 4 * GAL_VARINT_MAX + gal_pfor_bound(ndocs) * 2 +
+                                      gal_pfor_bound(npos) + GAL_RECORD_TRAILER);
+    if (rc) {
+        gal_free(vals);
+        return rc;
     }
-    out->len = (size_t)(p - out->data);
+    /* sections first, into the room after a maximal header; then the header
+     * is written and the sections moved up behind it */
+    uint8_t *body = out->data + 4 * GAL_VARINT_MAX, *p = body;
+    for (uint32_t i = 1; i < ndocs; i++)
+        vals[i - 1] = docs[i] - docs[i - 1] - 1;
+    size_t docs_len = gal_pfor_encode(vals, ndocs ? ndocs - 1 : 0, p);
+    p += docs_len;
+    for (uint32_t i = 0; i < ndocs; i++)
+        vals[i] = tfs[i] - 1;
+    size_t tfs_len = gal_pfor_encode(vals, ndocs, p);
+    p += tfs_len;
+    size_t k = 0;
+    for (uint32_t i = 0; i < ndocs; i++)
+        for (uint32_t j = 0; j < tfs[i]; j++, k++)
+            vals[k] = j ? positions[k] - positions[k - 1] - 1 : positions[k];
+    p += gal_pfor_encode(vals, npos, p);
+    gal_free(vals);
+
+    uint8_t head[4 * GAL_VARINT_MAX], *h = head;
+    h += gal_varint_put(h, ndocs);
+    h += gal_varint_put(h, ndocs ? docs[ndocs - 1] - docs[0] : 0);
+    h += gal_varint_put(h, docs_len);
+    h += gal_varint_put(h, tfs_len);
+    size_t head_len = (size_t)(h - head), body_len = (size_t)(p - body);
+    memmove(out->data + head_len, body, body_len);
+    memcpy(out->data, head, head_len);
+    out->len = head_len + body_len;
     return gal_record_seal(out);
 }
 
@@ -104,22 +108,45 @@ int gal_chunk_decode_docs(const gal_chunk_view *v, uint32_t *docs, uint32_t *tfs
                           const char *key_desc)
 {
     const uint8_t *p = v->docs;
-    uint32_t doc = v->first_doc;
-    docs[0] = doc;
+    /* gaps land in docs[1..], then turn into document numbers in place */
+    if (gal_pfor_decode(&p, v->docs_end, v->ndocs - 1, docs + 1) || p != v->docs_end)
+        return corrupt(key_desc, "bad document section");
+    uint64_t doc = v->first_doc;
+    docs[0] = v->first_doc;
     for (uint32_t i = 1; i < v->ndocs; i++) {
-        uint32_t gap;
-        if (gal_varint_get32(&p, v->docs_end, &gap) || gap == 0 || gap > v->last_doc - doc)
-            return corrupt(key_desc, "bad document gap");
-        doc += gap;
-        docs[i] = doc;
+        doc += (uint64_t)docs[i] + 1;
+        if (doc > v->last_doc)
+            return corrupt(key_desc, "document number beyond the chunk's range");
+        docs[i] = (uint32_t)doc;
     }
-    if (doc != v->last_doc || p != v->docs_end)
+    if (doc != v->last_doc)
         return corrupt(key_desc, "document list does not match its header");
     p = v->tfs;
-    for (uint32_t i = 0; i < v->ndocs; i++)
-        if (gal_varint_get32(&p, v->tfs_end, &tfs[i]) || tfs[i] == 0)
+    if (gal_pfor_decode(&p, v->tfs_end, v->ndocs, tfs) || p != v->tfs_end)
+        return corrupt(key_desc, "bad term frequency section");
+    for (uint32_t i = 0; i < v->ndocs; i++) {
+        if (tfs[i] == UINT32_MAX)
             return corrupt(key_desc, "bad term frequency");
-    if (p != v->tfs_end)
-        return corrupt(key_desc, "term frequency section has trailing bytes");
+        tfs[i]++;
+    }
+    return 0;
+}
+
+int gal_chunk_decode_positions(const gal_chunk_view *v, const uint32_t *tfs, uint32_t *pos,
+                               size_t npos, const char *key_desc)
+{
+    const uint8_t *p = v->pos;
+    if (gal_pfor_decode(&p, v->pos_end, npos, pos) || p != v->pos_end)
+        return corrupt(key_desc, "bad position section");
+    size_t k = 0;
+    for (uint32_t i = 0; i < v->ndocs; i++) {
+        uint64_t at = 0;
+        for (uint32_t j = 0; j < tfs[i]; j++, k++) {
+            at = j ? at + (uint64_t)pos[k] + 1 : pos[k];
+            if (at > UINT32_MAX)
+                return corrupt(key_desc, "position out of range");
+            pos[k] = (uint32_t)at;
+        }
+    }
     return 0;
 }

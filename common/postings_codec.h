@@ -2,12 +2,14 @@
  * postings_codec.h — one postings chunk: up to GAL_CHUNK_DOCS documents of
  * one term, with term frequencies and positions.
  *
- * Layout (all varints, see varint.h):
+ * Layout: a header of four varints (varint.h)
  *   ndocs, last_doc - first_doc, docs_len, tfs_len
- *   docs section: ndocs - 1 gaps (doc[i] - doc[i-1]); doc[0] is in the key
- *   tfs section:  ndocs term frequencies
- *   positions:    per document, its first position, then tf - 1 gaps
- *   CRC-32 trailer (record.h)
+ * then three bit-packed blocks (pfor.h):
+ *   docs section: ndocs - 1 values doc[i] - doc[i-1] - 1; doc[0] is in the key
+ *   tfs section:  ndocs values tf - 1
+ *   positions:    per document, its first position, then tf - 1 values
+ *                 pos[k] - pos[k-1] - 1
+ * and a CRC-32 trailer (record.h).
  * Sections are separate so that AND and counting never decode positions,
  * and positions are decoded only for the documents a phrase asks about.
  */
@@ -44,6 +46,11 @@ int gal_chunk_parse(const void *data, size_t len, uint32_t first_doc, gal_chunk_
  * tfs[] (room for v->ndocs each). */
 int gal_chunk_decode_docs(const gal_chunk_view *v, uint32_t *docs, uint32_t *tfs,
                           const char *key_desc);
+
+/* Decode all positions of the chunk (sum of tfs values, as decoded by
+ * gal_chunk_decode_docs) into pos, each document's run increasing. */
+int gal_chunk_decode_positions(const gal_chunk_view *v, const uint32_t *tfs, uint32_t *pos,
+                               size_t npos, const char *key_desc);
 
 /* Only the chunk header's ndocs and last doc, without verifying the
  * checksum: for df sums and skipping, which never trust it for data. */

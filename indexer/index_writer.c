@@ -19,7 +19,7 @@
  * documents; smaller ones are stored with plain zstd. */
 #define DICT_MIN_DOCS 256
 #define DICT_BYTES (112 * 1024)
-#define DICT_SAMPLE_BYTES (8u << 20)
+#define DICT_SAMPLE_BYTES (2u << 20)
 #define TEXT_LEVEL 3
 #define MAX_COLLISION_WARNINGS 5
 

@@ -14,6 +14,7 @@
 #include "doc_record.h"
 #include "index.h"
 #include "index_build.h"
+#include "pfor.h"
 #include "postings_codec.h"
 #include "status.h"
 #include "terms.h"
@@ -52,6 +53,32 @@ static void test_codec(unsigned seed)
     }
     CHECK_EQ_U64(caught, b.len);
     gal_buf_release(&b);
+}
+
+static void test_pfor(unsigned seed)
+{
+    srand(seed);
+    static uint32_t v[5000], w[5000];
+    static uint8_t buf[5000 * 4 + 64];
+    for (int round = 0; round < 200; round++) {
+        size_t n = (size_t)(rand() % 5000);
+        unsigned width = (unsigned)(rand() % 33);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t x = ((uint64_t)rand() << 31) ^ (uint64_t)rand();
+            v[i] = width == 32 ? (uint32_t)x : (uint32_t)(x & ((1ull << width) - 1));
+            if (rand() % 50 == 0)
+                v[i] = rand() % 2 ? 0xFFFFFFFFu : (uint32_t)x; /* outliers */
+        }
+        size_t len = gal_pfor_encode(v, n, buf);
+        CHECK(len <= gal_pfor_bound(n));
+        const uint8_t *p = buf;
+        CHECK(gal_pfor_decode(&p, buf + len, n, w) == 0 && p == buf + len);
+        CHECK(n == 0 || memcmp(v, w, n * sizeof *v) == 0);
+        /* cut short: an error, never a read past the end */
+        p = buf;
+        if (len > 1)
+            CHECK(gal_pfor_decode(&p, buf + len - 1, n, w) != 0 || n == 0);
+    }
 }
 
 static void test_doc_record(void)
@@ -248,6 +275,7 @@ int main(void)
     unsigned seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)getpid();
     printf("seed %u (set GALLEY_TEST_SEED to repeat)\n", seed);
     test_codec(seed);
+    test_pfor(seed);
     test_doc_record();
     test_build_and_read(seed);
     return check_exit("test_index_format");
