@@ -1,0 +1,512 @@
+/*
+ * cmd_query.c — `galley query INDEX QUERY`: search an index.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "commands.h"
+#include "index.h"
+#include "output.h"
+#include "query.h"
+#include "search.h"
+#include "snippet.h"
+#include "status.h"
+
+#define TITLE_BYTES 100
+#define SNIPPET_BYTES 200
+
+static const char query_help[] =
+    "usage: galley query INDEX QUERY [OPTIONS]\n"
+    "       galley query INDEX --queries FILE|- [OPTIONS]\n"
+    "\n"
+    "Search INDEX and print the best hits, ranked by BM25 (k1 = 1.2, b = 0.75).\n"
+    "\n"
+    "query language (operators are case-sensitive; 'or' is a word):\n"
+    "  tariff talks               both words (implicit AND; AND may be written)\n"
+    "  trade OR tariffs           either; implicit AND binds tighter than OR\n"
+    "  china -bitcoin             NOT (also: china NOT bitcoin)\n"
+    "  (a OR b) c                 grouping\n"
+    "  \"tariff talks\"             phrase; a word such as u.s. or reagan's is a phrase too\n"
+    "  \"china trade\"~3            all words in one field, any order, at most 3 other\n"
+    "                             tokens between the first and the last\n"
+    "  tarif*                     prefix (at most --prefix-cap terms, 256 by default)\n"
+    "  title:tariffs              word, \"phrase\", prefix* or (group) in the title\n"
+    "  entity:\"Scott Bessent\"     named entity\n"
+    "  date:2025-04-01..2025-05-31  inclusive days; YYYY or YYYY-MM also work; either\n"
+    "                             end may be open (date:..1987-03-31); undated\n"
+    "                             documents never match\n"
+    "A query needs at least one positive term.\n"
+    "\n"
+    "options:\n"
+    "  --limit N, -n N     show N hits (default 10; 0 = all)\n"
+    "  --offset N          skip the first N hits\n"
+    "  --sort KEY          score (default), date (newest first) or doc (input order)\n"
+    "  --count             print only the number of matching documents\n"
+    "  --ids               print only external ids, one per line (all of them unless\n"
+    "                      --limit is given)\n"
+    "  --json              one JSON object per hit: query (with --queries), rank, id,\n"
+    "                      doc, score, date, title, source, snippet, snippet_matches\n"
+    "                      (byte ranges in snippet), matches (byte ranges in the\n"
+    "                      stored text that 'galley show --raw' prints)\n"
+    "  --color WHEN        highlight matches: auto (default: on a terminal), always, never\n"
+    "  --queries FILE      run every line of FILE ('-' = standard input) as a query;\n"
+    "                      each result is tagged with its query\n"
+    "  --prefix-cap N      most terms one prefix* expands to (default 256)\n"
+    "  --timing            print query latency (mean, p50, p95, p99) to stderr\n"
+    "  --explain           print how the query was parsed to stderr\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "exit status:\n"
+    "  0  at least one hit\n"
+    "  1  no hits\n"
+    "  2  usage error or bad query (the message names the column)\n"
+    "  3  index missing or corrupt\n"
+    "  6  out of memory or another system error\n";
+
+enum { OUT_PEOPLE, OUT_JSON, OUT_IDS, OUT_COUNT };
+
+typedef struct qopts {
+    const char *index;
+    const char *query;
+    const char *queries;
+    int out;
+    int color;
+    int limit_given;
+    int timing, explain;
+    gal_search_opts so;
+} qopts;
+
+static int parse_size(const char *s, size_t *v)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (!*s || *end || errno || s[0] == '-')
+        return -1;
+    *v = (size_t)x;
+    return 0;
+}
+
+static void note(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "galley: note: %s\n", msg);
+}
+
+static int parse_args(int argc, char **argv, qopts *o)
+{
+    int color = -1; /* auto */
+    const char *pos[2] = {NULL, NULL};
+    int npos = 0, only_pos = 0;
+    memset(o, 0, sizeof *o);
+    o->so.limit = 10;
+    o->so.note = note;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        /* "-word" is a query (NOT word); options are --long, -n and -h */
+        int is_opt = a[0] == '-' && (a[1] == '-' || !strcmp(a, "-n") || !strcmp(a, "-h"));
+        if (only_pos || !is_opt) {
+            if (npos == 2)
+                return gal_usage_error("query", "too many arguments: '%s' (quote the query)", a);
+            pos[npos++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_pos = 1;
+            continue;
+        }
+        /* --opt=value or --opt value */
+        const char *val = NULL;
+        char name[32];
+        const char *eq = strchr(a, '=');
+        size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+        if (nl >= sizeof name)
+            return gal_usage_error("query", "unknown option '%s'", a);
+        memcpy(name, a, nl);
+        name[nl] = '\0';
+        int takes = !strcmp(name, "--limit") || !strcmp(name, "-n") || !strcmp(name, "--offset") ||
+                    !strcmp(name, "--sort") || !strcmp(name, "--color") ||
+                    !strcmp(name, "--colour") || !strcmp(name, "--queries") ||
+                    !strcmp(name, "--prefix-cap");
+        if (takes) {
+            if (eq)
+                val = eq + 1;
+            else if (i + 1 < argc)
+                val = argv[++i];
+            else
+                return gal_usage_error("query", "option '%s' needs a value", name);
+        } else if (eq) {
+            return gal_usage_error("query", "option '%s' takes no value", name);
+        }
+        size_t n;
+        if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
+            fputs(query_help, stdout);
+            return -1;
+        } else if (!strcmp(name, "--count")) {
+            o->out = OUT_COUNT;
+        } else if (!strcmp(name, "--ids")) {
+            o->out = OUT_IDS;
+        } else if (!strcmp(name, "--json")) {
+            o->out = OUT_JSON;
+        } else if (!strcmp(name, "--timing")) {
+            o->timing = 1;
+        } else if (!strcmp(name, "--explain")) {
+            o->explain = 1;
+        } else if (!strcmp(name, "--limit") || !strcmp(name, "-n")) {
+            if (parse_size(val, &n))
+                return gal_usage_error("query", "--limit needs a number, not '%s'", val);
+            o->so.limit = n ? n : SIZE_MAX;
+            o->limit_given = 1;
+        } else if (!strcmp(name, "--offset")) {
+            if (parse_size(val, &n))
+                return gal_usage_error("query", "--offset needs a number, not '%s'", val);
+            o->so.offset = n;
+        } else if (!strcmp(name, "--prefix-cap")) {
+            if (parse_size(val, &n) || n == 0 || n > 100000)
+                return gal_usage_error("query", "--prefix-cap needs a number from 1 to 100000, not '%s'", val);
+            o->so.prefix_cap = (unsigned)n;
+        } else if (!strcmp(name, "--sort")) {
+            if (!strcmp(val, "score"))
+                o->so.sort = GAL_SORT_SCORE;
+            else if (!strcmp(val, "date"))
+                o->so.sort = GAL_SORT_DATE;
+            else if (!strcmp(val, "doc"))
+                o->so.sort = GAL_SORT_DOC;
+            else
+                return gal_usage_error("query", "--sort takes score, date or doc, not '%s'", val);
+        } else if (!strcmp(name, "--color") || !strcmp(name, "--colour")) {
+            if (!strcmp(val, "auto"))
+                color = -1;
+            else if (!strcmp(val, "always"))
+                color = 1;
+            else if (!strcmp(val, "never"))
+                color = 0;
+            else
+                return gal_usage_error("query", "--color takes auto, always or never, not '%s'", val);
+        } else if (!strcmp(name, "--queries")) {
+            o->queries = val;
+        } else {
+            return gal_usage_error("query", "unknown option '%s'", a);
+        }
+    }
+    if (npos == 0)
+        return gal_usage_error("query", "missing INDEX and QUERY");
+    o->index = pos[0];
+    o->query = pos[1];
+    if (!o->query && !o->queries)
+        return gal_usage_error("query", "missing QUERY (or --queries FILE)");
+    if (o->query && o->queries)
+        return gal_usage_error("query", "give either QUERY or --queries, not both");
+    if (o->out == OUT_IDS && !o->limit_given)
+        o->so.limit = SIZE_MAX;
+    if (color < 0) {
+        const char *term = getenv("TERM");
+        color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && !strcmp(term, "dumb"));
+    }
+    o->color = color;
+    return 0;
+}
+
+/* Everything one query's output needs, reused from query to query. */
+typedef struct runner {
+    gal_snapshot *snap;
+    qopts *o;
+    gal_results res;
+    gal_buf out, text, explain;
+    gal_spans spans;
+    gal_excerpt title, snippet;
+    double *lat;
+    size_t nlat, latcap;
+    int any_hits, any_error;
+} runner;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int render_hit(runner *r, gal_matcher *m, const gal_hit *hit, size_t rank,
+                      const char *qtext, size_t qlen)
+{
+    gal_doc_info info;
+    const gal_posrange *ranges;
+    size_t nranges;
+    int rc = gal_snapshot_doc(r->snap, hit->doc, &info);
+    if (!rc)
+        rc = gal_snapshot_text(r->snap, hit->doc, &r->text);
+    if (!rc)
+        rc = gal_matcher_doc(m, hit->doc, &ranges, &nranges);
+    if (rc)
+        return rc;
+    const char *text = (const char *)r->text.data;
+    size_t len = r->text.len, tl = info.title_len < len ? info.title_len : len;
+    if ((rc = gal_snippet_spans(text, len, tl, info.title_tokens, ranges, nranges, &r->spans)))
+        return rc;
+    if ((rc = gal_excerpt_make(&r->title, text, 0, tl, r->spans.v, r->spans.n, TITLE_BYTES)))
+        return rc;
+    if ((rc = gal_excerpt_make(&r->snippet, text, tl < len ? tl + 1 : len, len, r->spans.v,
+                               r->spans.n, SNIPPET_BYTES)))
+        return rc;
+    gal_hit_view v = {
+        .rank = rank, .doc = hit->doc, .score = hit->score,
+        .id = info.id, .id_len = info.id_len, .date = info.date, .date_len = info.date_len,
+        .source = info.source, .source_len = info.source_len,
+        .title = &r->title, .snippet = &r->snippet,
+        .matches = r->spans.v, .nmatches = r->spans.n,
+    };
+    if (r->o->out == OUT_JSON)
+        return gal_out_hit_json(&r->out, &v, qtext, qlen);
+    return gal_out_hit_people(&r->out, &v, r->o->color);
+}
+
+/* Run one query; output goes to r->out.  Returns 0 or a negative status
+ * (a bad query is GAL_EUSAGE). */
+static int run_one(runner *r, const char *qtext, size_t qlen, int tagged)
+{
+    gal_query *q = NULL;
+    gal_matcher *m = NULL;
+    qopts *o = r->o;
+    double t0 = now_ms();
+    int rc = gal_query_parse(qtext, qlen, &q);
+    if (rc)
+        return rc;
+    if (o->explain) {
+        gal_buf_clear(&r->explain);
+        if (!gal_query_format(q, &r->explain))
+            fprintf(stderr, "galley: query: %.*s\n", (int)r->explain.len, (const char *)r->explain.data);
+    }
+    if ((rc = gal_search(r->snap, q, &o->so, &r->res)))
+        goto out;
+    if (r->res.total)
+        r->any_hits = 1;
+    char line[64];
+    switch (o->out) {
+    case OUT_COUNT:
+        snprintf(line, sizeof line, "%" PRIu64, r->res.total);
+        rc = gal_buf_append(&r->out, line, strlen(line));
+        if (!rc && tagged)
+            rc = gal_buf_push(&r->out, '\t') || gal_buf_append(&r->out, qtext, qlen) ? GAL_ENOMEM : 0;
+        if (!rc)
+            rc = gal_buf_push(&r->out, '\n');
+        break;
+    case OUT_IDS:
+        for (size_t k = 0; !rc && k < r->res.nhits; k++) {
+            gal_doc_info info;
+            if ((rc = gal_snapshot_doc(r->snap, r->res.hits[k].doc, &info)))
+                break;
+            if (tagged && (gal_buf_append(&r->out, qtext, qlen) || gal_buf_push(&r->out, '\t')))
+                rc = GAL_ENOMEM;
+            else if (info.id_len)
+                rc = gal_buf_append(&r->out, info.id, info.id_len);
+            else {
+                snprintf(line, sizeof line, "#%" PRIu32, info.doc);
+                rc = gal_buf_append(&r->out, line, strlen(line));
+            }
+            if (!rc)
+                rc = gal_buf_push(&r->out, '\n');
+        }
+        break;
+    default:
+        if (o->out == OUT_PEOPLE) {
+            if (tagged) {
+                rc = gal_buf_append(&r->out, "## ", 3) || gal_buf_append(&r->out, qtext, qlen) ||
+                     gal_buf_push(&r->out, '\n') ? GAL_ENOMEM : 0;
+            }
+            if (!r->res.nhits)
+                snprintf(line, sizeof line, "%" PRIu64 " hits\n\n", r->res.total);
+            else
+                snprintf(line, sizeof line, "%" PRIu64 " hit%s, showing %zu-%zu\n\n", r->res.total,
+                         r->res.total == 1 ? "" : "s", o->so.offset + 1,
+                         o->so.offset + r->res.nhits);
+            if (!rc)
+                rc = gal_buf_append(&r->out, line, strlen(line));
+        }
+        if (!rc && r->res.nhits)
+            rc = gal_matcher_new(r->snap, q, &o->so, &m);
+        for (size_t k = 0; !rc && k < r->res.nhits; k++)
+            rc = render_hit(r, m, &r->res.hits[k], o->so.offset + k + 1, tagged ? qtext : NULL,
+                            qlen);
+    }
+out:
+    if (o->timing && !rc) {
+        if (r->nlat == r->latcap) {
+            size_t cap = r->latcap ? r->latcap * 2 : 256;
+            double *v = gal_realloc(r->lat, cap * sizeof *v);
+            if (v) {
+                r->lat = v;
+                r->latcap = cap;
+            }
+        }
+        if (r->nlat < r->latcap)
+            r->lat[r->nlat++] = now_ms() - t0;
+    }
+    gal_matcher_free(m);
+    gal_query_free(q);
+    return rc;
+}
+
+static int flush_out(runner *r)
+{
+    if (r->out.len && fwrite(r->out.data, 1, r->out.len, stdout) != r->out.len)
+        return gal_error_set(GAL_EIO, "cannot write to standard output: %s", strerror(errno));
+    gal_buf_clear(&r->out);
+    return 0;
+}
+
+static int dbl_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void print_timing(runner *r)
+{
+    if (!r->nlat)
+        return;
+    double sum = 0;
+    for (size_t k = 0; k < r->nlat; k++)
+        sum += r->lat[k];
+    qsort(r->lat, r->nlat, sizeof *r->lat, dbl_cmp);
+#define PCT(p) r->lat[(size_t)((p) * (double)(r->nlat - 1) + 0.5)]
+    fprintf(stderr, "galley: timing: %zu queries, mean %.3f ms, p50 %.3f ms, p95 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+            r->nlat, sum / (double)r->nlat, PCT(0.50), PCT(0.95), PCT(0.99), r->lat[r->nlat - 1]);
+#undef PCT
+}
+
+/* Read one line (without its '\n') into b; 0 at EOF with nothing read. */
+static int read_line(FILE *f, gal_buf *b, int *got)
+{
+    int c;
+    gal_buf_clear(b);
+    *got = 0;
+    while ((c = getc(f)) != EOF) {
+        *got = 1;
+        if (c == '\n')
+            break;
+        if (gal_buf_push(b, (uint8_t)c))
+            return GAL_ENOMEM;
+    }
+    if (b->len && b->data[b->len - 1] == '\r')
+        b->len--;
+    if (ferror(f))
+        return gal_error_set(GAL_EIO, "cannot read queries: %s", strerror(errno));
+    return 0;
+}
+
+static int index_exit(int status)
+{
+    fprintf(stderr, "galley: error: %s\n", gal_error_detail(status));
+    if (status == GAL_ENOTFOUND || status == GAL_ECORRUPT || status == GAL_EBUSY ||
+        status == GAL_EDB)
+        return GAL_EXIT_INDEX;
+    return gal_exit_for(status);
+}
+
+int gal_cmd_query(int argc, char **argv)
+{
+    qopts o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? GAL_EXIT_OK : rc;
+    gal_error_clear();
+
+    /* A bad query is a usage error whatever state the index is in. */
+    if (o.query) {
+        gal_query *q;
+        if ((rc = gal_query_parse(o.query, strlen(o.query), &q)))
+            return gal_report(rc); /* one line: "galley: error: ... at column N" */
+        gal_query_free(q);
+    }
+    FILE *qf = NULL;
+    if (o.queries) {
+        qf = strcmp(o.queries, "-") ? fopen(o.queries, "r") : stdin;
+        if (!qf) {
+            fprintf(stderr, "galley: error: cannot open '%s': %s\n", o.queries, strerror(errno));
+            return GAL_EXIT_USAGE;
+        }
+    }
+
+    gal_index *ix = NULL;
+    runner r;
+    memset(&r, 0, sizeof r);
+    r.o = &o;
+    gal_results_init(&r.res);
+    gal_buf_init(&r.out);
+    gal_buf_init(&r.text);
+    gal_buf_init(&r.explain);
+    gal_spans_init(&r.spans);
+    gal_excerpt_init(&r.title);
+    gal_excerpt_init(&r.snippet);
+    gal_buf line;
+    gal_buf_init(&line);
+    int exit_code;
+
+    if ((rc = gal_index_open(o.index, &ix)) || (rc = gal_snapshot_begin(ix, &r.snap))) {
+        exit_code = index_exit(rc);
+        goto out;
+    }
+    if (o.query) {
+        rc = run_one(&r, o.query, strlen(o.query), 0);
+        if (!rc)
+            rc = flush_out(&r);
+    } else {
+        unsigned long lineno = 0;
+        int got;
+        while (!(rc = read_line(qf, &line, &got)) && got) {
+            lineno++;
+            size_t k = 0;
+            while (k < line.len && (line.data[k] == ' ' || line.data[k] == '\t'))
+                k++;
+            if (k == line.len)
+                continue;
+            gal_error_clear();
+            rc = run_one(&r, (const char *)line.data, line.len, 1);
+            if (rc == GAL_EUSAGE) {
+                fprintf(stderr, "galley: error: line %lu: %s\n", lineno, gal_error_detail(rc));
+                r.any_error = 1;
+                gal_buf_clear(&r.out);
+                rc = 0;
+                continue;
+            }
+            if (rc || (rc = flush_out(&r)))
+                break;
+        }
+    }
+    if (rc) {
+        exit_code = (rc == GAL_ECORRUPT) ? index_exit(rc) : gal_report(rc);
+        goto out;
+    }
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "galley: error: cannot write to standard output: %s\n", strerror(errno));
+        exit_code = GAL_EXIT_SYSTEM;
+        goto out;
+    }
+    if (o.timing)
+        print_timing(&r);
+    exit_code = r.any_error ? GAL_EXIT_USAGE : r.any_hits ? GAL_EXIT_OK : GAL_EXIT_NOHITS;
+out:
+    if (qf && qf != stdin)
+        fclose(qf);
+    gal_buf_release(&line);
+    gal_excerpt_release(&r.title);
+    gal_excerpt_release(&r.snippet);
+    gal_spans_release(&r.spans);
+    gal_buf_release(&r.explain);
+    gal_buf_release(&r.text);
+    gal_buf_release(&r.out);
+    gal_results_release(&r.res);
+    gal_free(r.lat);
+    gal_snapshot_end(r.snap);
+    gal_index_close(ix);
+    return exit_code;
+}

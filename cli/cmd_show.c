@@ -1,0 +1,163 @@
+/*
+ * cmd_show.c — `galley show INDEX ID`: print one stored document.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "commands.h"
+#include "index.h"
+#include "output.h"
+#include "status.h"
+
+static const char show_help[] =
+    "usage: galley show INDEX ID [--raw] [--json]\n"
+    "       galley show INDEX #N | --doc N\n"
+    "\n"
+    "Print a stored document: by external id, or by document number (#N or --doc N).\n"
+    "\n"
+    "options:\n"
+    "  --doc N     the document numbered N (0-based, input order)\n"
+    "  --raw       print the stored text exactly as indexed (title, newline, body);\n"
+    "              the byte offsets in 'galley query --json' matches point into it\n"
+    "  --json      one JSON object: id, doc, date, title, source, tokens, text\n"
+    "  -h, --help  show this help\n"
+    "\n"
+    "exit status:\n"
+    "  0  printed\n"
+    "  1  no such document\n"
+    "  2  usage error\n"
+    "  3  index missing or corrupt\n"
+    "  6  out of memory or another system error\n";
+
+static int parse_doc(const char *s, uint32_t *doc)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end || errno || s[0] == '-' || v >= UINT32_MAX)
+        return -1;
+    *doc = (uint32_t)v;
+    return 0;
+}
+
+int gal_cmd_show(int argc, char **argv)
+{
+    const char *index = NULL, *id = NULL;
+    int raw = 0, json = 0, by_number = 0;
+    uint32_t doc = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(show_help, stdout);
+            return GAL_EXIT_OK;
+        } else if (!strcmp(a, "--raw")) {
+            raw = 1;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--doc") || !strncmp(a, "--doc=", 6)) {
+            const char *v = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || parse_doc(v, &doc))
+                return gal_usage_error("show", "--doc needs a document number");
+            by_number = 1;
+        } else if (a[0] == '-' && a[1]) {
+            return gal_usage_error("show", "unknown option '%s'", a);
+        } else if (!index) {
+            index = a;
+        } else if (!id && !by_number) {
+            id = a;
+        } else {
+            return gal_usage_error("show", "too many arguments: '%s'", a);
+        }
+    }
+    if (!index || (!id && !by_number))
+        return gal_usage_error("show", "missing %s", index ? "ID" : "INDEX and ID");
+    if (id && id[0] == '#' && id[1]) {
+        if (parse_doc(id + 1, &doc))
+            return gal_usage_error("show", "'%s' is not a document number", id);
+        by_number = 1;
+    }
+
+    gal_index *ix = NULL;
+    gal_snapshot *s = NULL;
+    gal_buf text, out;
+    gal_buf_init(&text);
+    gal_buf_init(&out);
+    gal_doc_info info;
+    int code, rc;
+    gal_error_clear();
+    if ((rc = gal_index_open(index, &ix)) || (rc = gal_snapshot_begin(ix, &s))) {
+        fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
+        code = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_INDEX;
+        goto out;
+    }
+    if (!by_number) {
+        rc = gal_snapshot_find_id(s, id, strlen(id), &doc);
+        if (rc == GAL_ENOTFOUND) {
+            fprintf(stderr, "galley: error: no document with id '%s' in '%s'\n", id, index);
+            code = GAL_EXIT_NOHITS;
+            goto out;
+        }
+    }
+    if (!rc)
+        rc = gal_snapshot_doc(s, doc, &info);
+    if (rc == GAL_ENOTFOUND) {
+        fprintf(stderr, "galley: error: no document #%" PRIu32 " in '%s'\n", doc, index);
+        code = GAL_EXIT_NOHITS;
+        goto out;
+    }
+    if (!rc)
+        rc = gal_snapshot_text(s, doc, &text);
+    if (rc) {
+        fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
+        code = rc == GAL_ECORRUPT ? GAL_EXIT_INDEX : gal_exit_for(rc);
+        goto out;
+    }
+    size_t tl = info.title_len < text.len ? info.title_len : text.len;
+    const char *body = (const char *)text.data + (tl < text.len ? tl + 1 : tl);
+    size_t body_len = text.len - (size_t)(body - (const char *)text.data);
+    if (raw) {
+        rc = gal_buf_append(&out, text.data, text.len);
+    } else if (json) {
+        char tmp[96];
+        rc = gal_buf_append(&out, "{\"id\":", 6) || gal_json_string(&out, info.id, info.id_len);
+        snprintf(tmp, sizeof tmp, ",\"doc\":%" PRIu32 ",\"tokens\":%" PRIu32 ",\"date\":", info.doc,
+                 info.tokens);
+        rc = rc || gal_buf_append(&out, tmp, strlen(tmp)) ||
+             (info.date_len ? gal_json_string(&out, info.date, info.date_len)
+                            : gal_buf_append(&out, "null", 4)) ||
+             gal_buf_append(&out, ",\"title\":", 9) ||
+             gal_json_string(&out, (const char *)text.data, tl) ||
+             gal_buf_append(&out, ",\"source\":", 10) ||
+             gal_json_string(&out, info.source, info.source_len) ||
+             gal_buf_append(&out, ",\"text\":", 8) || gal_json_string(&out, body, body_len) ||
+             gal_buf_append(&out, "}\n", 2);
+    } else {
+        fprintf(stdout, "id:     %.*s\ndoc:    %" PRIu32 "\ndate:   %.*s\nsource: %.*s\ntokens: %" PRIu32
+                        "\ntitle:  %.*s\n\n",
+                (int)info.id_len, info.id, info.doc, (int)info.date_len, info.date,
+                (int)info.source_len, info.source, info.tokens, (int)tl, (const char *)text.data);
+        rc = gal_buf_append(&out, body, body_len);
+        if (!rc && (!body_len || body[body_len - 1] != '\n'))
+            rc = gal_buf_push(&out, '\n');
+    }
+    if (rc) {
+        code = gal_report(GAL_ENOMEM);
+        goto out;
+    }
+    if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout)) {
+        fprintf(stderr, "galley: error: cannot write to standard output: %s\n", strerror(errno));
+        code = GAL_EXIT_SYSTEM;
+        goto out;
+    }
+    code = GAL_EXIT_OK;
+out:
+    gal_buf_release(&text);
+    gal_buf_release(&out);
+    gal_snapshot_end(s);
+    gal_index_close(ix);
+    return code;
+}

@@ -1,0 +1,34 @@
+/*
+ * bm25.h — Okapi BM25, the ranking function of `galley query`.
+ *
+ *   score(doc) = sum over matched query terms t of
+ *                idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
+ *   idf(t)     = ln(1 + (N - df + 0.5) / (df + 0.5))
+ *
+ * with k1 = 1.2 and b = 0.75, N the documents in the index, dl the document's
+ * tokens (title and body) and avgdl their mean.  A phrase or a NEAR group
+ * counts as one term: tf is the number of its occurrences in the document
+ * and df the number of documents where it occurs.  This idf never goes
+ * negative, so a very common word still adds a little.
+ */
+#ifndef GAL_BM25_H
+#define GAL_BM25_H
+
+#include <stdint.h>
+
+#define GAL_BM25_K1 1.2
+#define GAL_BM25_B 0.75
+
+typedef struct gal_bm25 {
+    double n_docs;
+    double avgdl;
+} gal_bm25;
+
+void gal_bm25_init(gal_bm25 *m, uint64_t n_docs, double avg_doc_tokens);
+
+double gal_bm25_idf(const gal_bm25 *m, uint64_t df);
+
+/* One term's contribution, given its idf. */
+double gal_bm25_term(const gal_bm25 *m, double idf, uint32_t tf, uint32_t doc_tokens);
+
+#endif

@@ -1,0 +1,1032 @@
+/*
+ * query_eval.c — syntax tree → cursors → ranked documents.
+ *
+ * Each tree node becomes an `it`: a cursor over the documents it matches,
+ * in increasing order, with one operation, advance(target) = move to the
+ * first matching document >= target.  Leaves sit on gal_postings cursors and
+ * jump with gal_postings_seek; AND leap-frogs its children from the rarest
+ * and checks NOT children and date filters only on agreed documents; OR
+ * takes the smallest of its children.  Phrases and NEAR groups read
+ * positions only when every one of their words is in the same document.
+ *
+ * Nothing is allocated per document: scratch arrays are sized when a cursor
+ * is built, and the top hits live in one heap.
+ */
+#include "search.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "bm25.h"
+#include "status.h"
+#include "terms.h"
+
+#define DOC_END UINT32_MAX
+
+enum { IT_EMPTY, IT_TERM, IT_PHRASE, IT_NEAR, IT_DATE, IT_AND, IT_OR };
+
+typedef struct ctx {
+    gal_snapshot *s;
+    gal_bm25 bm;
+    uint32_t ndocs;
+    unsigned prefix_cap;
+    void (*note)(void *, const char *);
+    void *note_ctx;
+    uint32_t tt_doc; /* cache of the last title_tokens lookup */
+    uint32_t tt;
+    int tt_valid;
+    uint32_t dl; /* tokens of the document being scored */
+} ctx;
+
+/* A raw postings cursor and the document it is on. */
+typedef struct cur {
+    gal_postings *p;
+    uint32_t doc;
+    int started;
+} cur;
+
+typedef struct it it;
+struct it {
+    int kind;
+    uint8_t title;
+    int started;
+    uint32_t doc;  /* current document, DOC_END when exhausted */
+    uint32_t freq; /* occurrences at doc (after the title filter) */
+    uint64_t cost; /* documents it may visit, for ordering AND children */
+    double idf;
+    int idf_known;
+    const gal_qnode *q;
+    /* TERM (one cursor), PHRASE and NEAR (n cursors) */
+    uint32_t n;
+    cur *cs;
+    uint32_t *offs;  /* PHRASE: position of word i relative to the first */
+    uint32_t *order; /* cursor order for leap-frogging, rarest first */
+    uint32_t *ptr;   /* scratch for position merging */
+    uint32_t span;   /* TERM: extra positions a match covers (entities) */
+    uint32_t near;
+    /* DATE */
+    int64_t lo, hi;
+    /* AND, OR */
+    uint32_t nkids, nnegs, nfilts;
+    it **kids, **negs, **filts;
+};
+
+typedef struct rangevec {
+    gal_posrange *v;
+    size_t n, cap;
+} rangevec;
+
+static int range_push(rangevec *rv, uint32_t first, uint32_t last)
+{
+    if (rv->n == rv->cap) {
+        size_t cap = rv->cap ? rv->cap * 2 : 64;
+        gal_posrange *v = gal_realloc(rv->v, cap * sizeof *v);
+        if (!v)
+            return gal_error_set(GAL_ENOMEM, "out of memory collecting matches");
+        rv->v = v;
+        rv->cap = cap;
+    }
+    rv->v[rv->n].first = first;
+    rv->v[rv->n].last = last;
+    rv->n++;
+    return 0;
+}
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static int title_tokens(ctx *c, uint32_t doc, uint32_t *tt)
+{
+    if (c->tt_valid && c->tt_doc == doc) {
+        *tt = c->tt;
+        return 0;
+    }
+    gal_doc_info info;
+    int rc = gal_snapshot_doc(c->s, doc, &info);
+    if (rc)
+        return rc;
+    c->tt_doc = doc;
+    c->tt = info.title_tokens;
+    c->tt_valid = 1;
+    *tt = c->tt;
+    return 0;
+}
+
+static int cur_to(cur *k, uint32_t target)
+{
+    if (k->started && k->doc >= target)
+        return k->doc != DOC_END;
+    int r = (k->started && target == k->doc + 1) ? gal_postings_next(k->p)
+                                                 : gal_postings_seek(k->p, target);
+    k->started = 1;
+    if (r <= 0) {
+        k->doc = DOC_END;
+        return r;
+    }
+    k->doc = gal_postings_doc(k->p);
+    return 1;
+}
+
+static int positions_of(cur *k, const uint32_t **pos, uint32_t *tf)
+{
+    *tf = gal_postings_tf(k->p);
+    *pos = gal_postings_positions(k->p);
+    if (!*pos && *tf)
+        return gal_error_set(GAL_ECORRUPT, "postings of document %" PRIu32 " have no positions",
+                             k->doc);
+    return 0;
+}
+
+/* ---- building ------------------------------------------------------------ */
+
+static void it_free(it *t)
+{
+    if (!t)
+        return;
+    for (uint32_t k = 0; k < t->n; k++)
+        gal_postings_close(t->cs[k].p);
+    for (uint32_t k = 0; k < t->nkids; k++)
+        it_free(t->kids[k]);
+    for (uint32_t k = 0; k < t->nnegs; k++)
+        it_free(t->negs[k]);
+    for (uint32_t k = 0; k < t->nfilts; k++)
+        it_free(t->filts[k]);
+    gal_free(t->cs);
+    gal_free(t->offs);
+    gal_free(t->order);
+    gal_free(t->ptr);
+    gal_free(t->kids);
+    gal_free(t->negs);
+    gal_free(t->filts);
+    gal_free(t);
+}
+
+static int nomem(void)
+{
+    return gal_error_set(GAL_ENOMEM, "out of memory evaluating the query");
+}
+
+static it *it_new(int kind, const gal_qnode *q)
+{
+    it *t = gal_calloc(1, sizeof *t);
+    if (t) {
+        t->kind = kind;
+        t->q = q;
+        t->title = q ? q->title : 0;
+        t->doc = DOC_END;
+    }
+    return t;
+}
+
+/* A cursor over the given term keys: one (TERM) or several (PHRASE, NEAR). */
+static int build_words(ctx *c, const gal_qnode *q, int kind, const uint64_t *hashes, uint32_t n,
+                       it **out)
+{
+    for (uint32_t k = 0; k < n; k++)
+        if (hashes[k] == GAL_HASH_NONE) { /* a word too long to index matches nothing */
+            *out = it_new(IT_EMPTY, q);
+            return *out ? 0 : nomem();
+        }
+    it *t = it_new(kind, q);
+    if (!t)
+        return nomem();
+    t->n = n;
+    t->cs = gal_calloc(n, sizeof *t->cs);
+    t->offs = gal_calloc(n, sizeof *t->offs);
+    t->order = gal_calloc(n, sizeof *t->order);
+    t->ptr = gal_calloc(n, sizeof *t->ptr);
+    if (!t->cs || !t->offs || !t->order || !t->ptr) {
+        it_free(t);
+        return nomem();
+    }
+    t->cost = UINT64_MAX;
+    for (uint32_t k = 0; k < n; k++) {
+        int rc = gal_postings_open(c->s, hashes[k], &t->cs[k].p);
+        if (rc) {
+            t->n = k;
+            it_free(t);
+            return rc;
+        }
+        t->offs[k] = k;
+        uint64_t df = gal_postings_df(t->cs[k].p);
+        if (df < t->cost)
+            t->cost = df;
+        /* insertion sort by df: n is small */
+        uint32_t j = k;
+        while (j > 0 && gal_postings_df(t->cs[t->order[j - 1]].p) > df) {
+            t->order[j] = t->order[j - 1];
+            j--;
+        }
+        t->order[j] = k;
+    }
+    if (kind == IT_TERM) {
+        t->idf = gal_bm25_idf(&c->bm, t->cost);
+        t->idf_known = 1;
+    }
+    *out = t;
+    return 0;
+}
+
+typedef struct prefix_ctx {
+    uint64_t *hashes;
+    unsigned n, cap;
+} prefix_ctx;
+
+static int prefix_collect(void *vctx, const char *term, size_t len, uint64_t hash)
+{
+    (void)term;
+    (void)len;
+    prefix_ctx *pc = vctx;
+    if (pc->n == pc->cap)
+        return 1; /* one more than the cap: stop and report */
+    pc->hashes[pc->n++] = hash;
+    return 0;
+}
+
+static int build(ctx *c, const gal_qnode *q, it **out);
+
+static int add_kid(it ***arr, uint32_t *n, it *kid)
+{
+    it **a = gal_realloc(*arr, (*n + 1) * sizeof *a);
+    if (!a)
+        return nomem();
+    a[(*n)++] = kid;
+    *arr = a;
+    return 0;
+}
+
+static int build_prefix(ctx *c, const gal_qnode *q, it **out)
+{
+    prefix_ctx pc = {NULL, 0, c->prefix_cap};
+    pc.hashes = gal_malloc(((size_t)pc.cap + 1) * sizeof *pc.hashes);
+    if (!pc.hashes)
+        return nomem();
+    int rc = gal_snapshot_terms_with_prefix(c->s, q->folded, q->folded_len, prefix_collect, &pc);
+    if (rc < 0) {
+        gal_free(pc.hashes);
+        return rc;
+    }
+    if (rc == 1 && c->note) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "'%.*s*' matches more than %u terms; searching the first %u",
+                 (int)(q->folded_len > 64 ? 64 : q->folded_len), q->folded, pc.cap, pc.cap);
+        c->note(c->note_ctx, msg);
+    }
+    it *t = NULL;
+    if (pc.n == 0) {
+        t = it_new(IT_EMPTY, q);
+        rc = t ? 0 : nomem();
+    } else if (pc.n == 1) {
+        rc = build_words(c, q, IT_TERM, pc.hashes, 1, &t);
+    } else {
+        t = it_new(IT_OR, q);
+        rc = t ? 0 : nomem();
+        for (unsigned k = 0; !rc && k < pc.n; k++) {
+            it *kid;
+            rc = build_words(c, q, IT_TERM, pc.hashes + k, 1, &kid);
+            if (!rc && (rc = add_kid(&t->kids, &t->nkids, kid)))
+                it_free(kid);
+            if (!rc)
+                t->cost += kid->cost;
+        }
+    }
+    gal_free(pc.hashes);
+    if (rc) {
+        it_free(t);
+        return rc;
+    }
+    *out = t;
+    return 0;
+}
+
+static int by_cost(const void *a, const void *b)
+{
+    const it *x = *(it *const *)a, *y = *(it *const *)b;
+    return x->cost < y->cost ? -1 : x->cost > y->cost;
+}
+
+static int build(ctx *c, const gal_qnode *q, it **out)
+{
+    it *t = NULL;
+    int rc = 0;
+    *out = NULL;
+    switch (q->kind) {
+    case GAL_Q_TERM:
+        return build_words(c, q, IT_TERM, q->hashes, 1, out);
+    case GAL_Q_ENTITY:
+        rc = build_words(c, q, IT_TERM, q->hashes, 1, out);
+        if (!rc && (*out)->kind == IT_TERM)
+            (*out)->span = q->nterms ? q->nterms - 1 : 0;
+        return rc;
+    case GAL_Q_PHRASE:
+        return build_words(c, q, IT_PHRASE, q->hashes, q->nterms, out);
+    case GAL_Q_NEAR: {
+        /* a word named twice counts once */
+        uint64_t uniq[GAL_QUERY_MAX_TOKENS];
+        uint32_t n = 0;
+        for (uint32_t k = 0; k < q->nterms && n < GAL_QUERY_MAX_TOKENS; k++) {
+            uint32_t j = 0;
+            while (j < n && uniq[j] != q->hashes[k])
+                j++;
+            if (j == n)
+                uniq[n++] = q->hashes[k];
+        }
+        rc = build_words(c, q, n == 1 ? IT_TERM : IT_NEAR, uniq, n, out);
+        if (!rc)
+            (*out)->near = q->near;
+        return rc;
+    }
+    case GAL_Q_PREFIX:
+        return build_prefix(c, q, out);
+    case GAL_Q_DATE:
+        t = it_new(IT_DATE, q);
+        if (!t)
+            return nomem();
+        t->lo = q->date_lo;
+        t->hi = q->date_hi;
+        t->cost = c->ndocs;
+        *out = t;
+        return 0;
+    case GAL_Q_OR:
+        t = it_new(IT_OR, q);
+        if (!t)
+            return nomem();
+        for (uint32_t k = 0; k < q->nkids; k++) {
+            it *kid;
+            if ((rc = build(c, q->kids[k], &kid)))
+                goto fail;
+            if ((rc = add_kid(&t->kids, &t->nkids, kid))) {
+                it_free(kid);
+                goto fail;
+            }
+            t->cost += kid->cost;
+        }
+        *out = t;
+        return 0;
+    case GAL_Q_AND: {
+        t = it_new(IT_AND, q);
+        if (!t)
+            return nomem();
+        int has_word = 0;
+        for (uint32_t k = 0; k < q->nkids; k++)
+            has_word |= q->kids[k]->kind != GAL_Q_NOT && q->kids[k]->kind != GAL_Q_DATE;
+        for (uint32_t k = 0; k < q->nkids; k++) {
+            const gal_qnode *kq = q->kids[k];
+            it *kid;
+            int isnot = kq->kind == GAL_Q_NOT;
+            if ((rc = build(c, isnot ? kq->kids[0] : kq, &kid)))
+                goto fail;
+            if (isnot)
+                rc = add_kid(&t->negs, &t->nnegs, kid);
+            else if (kq->kind == GAL_Q_DATE && (has_word || t->nkids))
+                rc = add_kid(&t->filts, &t->nfilts, kid);
+            else
+                rc = add_kid(&t->kids, &t->nkids, kid);
+            if (rc) {
+                it_free(kid);
+                goto fail;
+            }
+        }
+        qsort(t->kids, t->nkids, sizeof *t->kids, by_cost);
+        t->cost = t->nkids ? t->kids[0]->cost : 0;
+        *out = t;
+        return 0;
+    }
+    case GAL_Q_NOT:
+        /* the parser lets NOT appear only under AND */
+        return gal_error_set(GAL_EUSAGE, "NOT needs a positive term beside it");
+    }
+    return gal_error_set(GAL_EUSAGE, "unknown query node");
+fail:
+    it_free(t);
+    return rc;
+}
+
+/* ---- matching ------------------------------------------------------------ */
+
+static int advance(ctx *c, it *t, uint32_t target);
+
+static int term_check(ctx *c, it *t, rangevec *rv)
+{
+    cur *k = &t->cs[0];
+    if (!t->title && !rv) {
+        t->freq = gal_postings_tf(k->p);
+        return 0;
+    }
+    const uint32_t *pos;
+    uint32_t tf, tt = UINT32_MAX;
+    int rc = positions_of(k, &pos, &tf);
+    if (!rc && t->title)
+        rc = title_tokens(c, k->doc, &tt);
+    if (rc)
+        return rc;
+    uint32_t f = 0;
+    for (uint32_t j = 0; j < tf && pos[j] < tt; j++) {
+        f++;
+        if (rv && (rc = range_push(rv, pos[j], pos[j] + t->span)))
+            return rc;
+    }
+    t->freq = f;
+    return 0;
+}
+
+static int phrase_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
+{
+    const uint32_t *pos[GAL_QUERY_MAX_TOKENS];
+    uint32_t tf[GAL_QUERY_MAX_TOKENS];
+    uint32_t n = t->n, a = 0, tt = UINT32_MAX;
+    int rc;
+    for (uint32_t i = 0; i < n; i++) {
+        if ((rc = positions_of(&t->cs[i], &pos[i], &tf[i])))
+            return rc;
+        if (tf[i] < tf[a])
+            a = i;
+        t->ptr[i] = 0;
+    }
+    if (t->title && (rc = title_tokens(c, doc, &tt)))
+        return rc;
+    uint32_t f = 0;
+    if (n == 2 && !rv) { /* the common case, with the cursors in registers */
+        const uint32_t *pa = pos[a], *pb = pos[1 - a];
+        uint32_t na = tf[a], nb = tf[1 - a], qb = 0;
+        uint32_t oa = t->offs[a], ob = t->offs[1 - a];
+        for (uint32_t j = 0; j < na; j++) {
+            if (pa[j] < oa)
+                continue;
+            uint32_t s = pa[j] - oa, want = s + ob;
+            if (s >= tt)
+                break;
+            while (qb < nb && pb[qb] < want)
+                qb++;
+            if (qb == nb)
+                break;
+            f += pb[qb] == want;
+        }
+        t->freq = f;
+        return 0;
+    }
+    for (uint32_t j = 0; j < tf[a]; j++) {
+        uint32_t pa = pos[a][j];
+        if (pa < t->offs[a])
+            continue;
+        uint32_t s = pa - t->offs[a];
+        if (s >= tt)
+            break;
+        uint32_t i;
+        for (i = 0; i < n; i++) {
+            if (i == a)
+                continue;
+            uint32_t want = s + t->offs[i];
+            const uint32_t *p = pos[i];
+            uint32_t q = t->ptr[i];
+            while (q < tf[i] && p[q] < want)
+                q++;
+            t->ptr[i] = q;
+            if (q == tf[i])
+                goto done;
+            if (p[q] != want)
+                break;
+        }
+        if (i == n) {
+            f++;
+            if (rv && (rc = range_push(rv, s, s + n - 1)))
+                return rc;
+        }
+    }
+done:
+    t->freq = f;
+    return 0;
+}
+
+static int near_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
+{
+    const uint32_t *pos[GAL_QUERY_MAX_TOKENS];
+    uint32_t tf[GAL_QUERY_MAX_TOKENS];
+    uint32_t n = t->n, tt = UINT32_MAX;
+    int have_tt = 0, rc;
+    for (uint32_t i = 0; i < n; i++) {
+        if ((rc = positions_of(&t->cs[i], &pos[i], &tf[i])))
+            return rc;
+        if (!tf[i]) {
+            t->freq = 0;
+            return 0;
+        }
+        t->ptr[i] = 0;
+    }
+    if (t->title) {
+        if ((rc = title_tokens(c, doc, &tt)))
+            return rc;
+        have_tt = 1;
+    }
+    uint32_t f = 0;
+    for (;;) {
+        uint32_t mn = UINT32_MAX, mx = 0, mi = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t v = pos[i][t->ptr[i]];
+            if (v < mn) {
+                mn = v;
+                mi = i;
+            }
+            if (v > mx)
+                mx = v;
+        }
+        if (t->title && mn >= tt)
+            break;
+        /* distinct words sit at distinct positions, so mx - mn + 1 >= n */
+        if ((uint64_t)(mx - mn + 1 - n) <= t->near) {
+            int ok = 1;
+            if (t->title) {
+                ok = mx < tt;
+            } else if (mx - mn >= GAL_TITLE_BODY_GAP) { /* might join title and body */
+                if (!have_tt) {
+                    if ((rc = title_tokens(c, doc, &tt)))
+                        return rc;
+                    have_tt = 1;
+                }
+                ok = !(mn < tt && mx >= tt);
+            }
+            if (ok) {
+                f++;
+                for (uint32_t i = 0; rv && i < n; i++) {
+                    uint32_t v = pos[i][t->ptr[i]];
+                    if ((rc = range_push(rv, v, v)))
+                        return rc;
+                }
+            }
+        }
+        if (++t->ptr[mi] == tf[mi])
+            break;
+    }
+    t->freq = f;
+    return 0;
+}
+
+static int words_advance(ctx *c, it *t, uint32_t target)
+{
+    uint32_t d = target;
+    int r;
+    for (;;) {
+        cur *lead = &t->cs[t->order[0]];
+        if ((r = cur_to(lead, d)) <= 0)
+            goto end;
+        d = lead->doc;
+        uint32_t k;
+        for (k = 1; k < t->n; k++) {
+            cur *o = &t->cs[t->order[k]];
+            if ((r = cur_to(o, d)) <= 0)
+                goto end;
+            if (o->doc > d) {
+                d = o->doc;
+                break;
+            }
+        }
+        if (k < t->n)
+            continue;
+        if (t->kind == IT_TERM)
+            r = term_check(c, t, NULL);
+        else if (t->kind == IT_PHRASE)
+            r = phrase_check(c, t, d, NULL);
+        else
+            r = near_check(c, t, d, NULL);
+        if (r < 0)
+            goto end;
+        if (t->freq) {
+            t->doc = d;
+            return 1;
+        }
+        if (d == DOC_END - 1) {
+            r = 0;
+            goto end;
+        }
+        d++;
+    }
+end:
+    t->doc = DOC_END;
+    return r;
+}
+
+static int and_advance(ctx *c, it *t, uint32_t target)
+{
+    uint32_t d = target;
+    int r;
+    for (;;) {
+        if ((r = advance(c, t->kids[0], d)) <= 0)
+            goto end;
+        d = t->kids[0]->doc;
+        uint32_t k;
+        for (k = 1; k < t->nkids; k++) {
+            if ((r = advance(c, t->kids[k], d)) <= 0)
+                goto end;
+            if (t->kids[k]->doc > d) {
+                d = t->kids[k]->doc;
+                break;
+            }
+        }
+        if (k < t->nkids)
+            continue;
+        int reject = 0;
+        for (k = 0; k < t->nfilts && !reject; k++) {
+            int64_t dt = gal_snapshot_doc_date(c->s, d);
+            reject = dt == GAL_NO_DATE || dt < t->filts[k]->lo || dt > t->filts[k]->hi;
+        }
+        for (k = 0; k < t->nnegs && !reject; k++) {
+            if ((r = advance(c, t->negs[k], d)) < 0)
+                goto end;
+            reject = r == 1 && t->negs[k]->doc == d;
+        }
+        if (!reject) {
+            t->doc = d;
+            return 1;
+        }
+        if (d == DOC_END - 1) {
+            r = 0;
+            goto end;
+        }
+        d++;
+    }
+end:
+    t->doc = DOC_END;
+    return r;
+}
+
+static int advance(ctx *c, it *t, uint32_t target)
+{
+    if (t->started && t->doc >= target)
+        return t->doc != DOC_END;
+    t->started = 1;
+    switch (t->kind) {
+    case IT_TERM:
+    case IT_PHRASE:
+    case IT_NEAR:
+        return words_advance(c, t, target);
+    case IT_AND:
+        return and_advance(c, t, target);
+    case IT_OR: {
+        uint32_t mn = DOC_END;
+        for (uint32_t k = 0; k < t->nkids; k++) {
+            it *kid = t->kids[k];
+            if (!kid->started || kid->doc < target) {
+                int r = advance(c, kid, target);
+                if (r < 0) {
+                    t->doc = DOC_END;
+                    return r;
+                }
+            }
+            if (kid->doc < mn)
+                mn = kid->doc;
+        }
+        t->doc = mn;
+        return mn != DOC_END;
+    }
+    case IT_DATE:
+        for (uint32_t d = target; d < c->ndocs; d++) {
+            int64_t dt = gal_snapshot_doc_date(c->s, d);
+            if (dt != GAL_NO_DATE && dt >= t->lo && dt <= t->hi) {
+                t->doc = d;
+                return 1;
+            }
+        }
+        t->doc = DOC_END;
+        return 0;
+    default:
+        t->doc = DOC_END;
+        return 0;
+    }
+}
+
+static double score(ctx *c, const it *t)
+{
+    double s = 0;
+    switch (t->kind) {
+    case IT_TERM:
+    case IT_PHRASE:
+    case IT_NEAR:
+        return gal_bm25_term(&c->bm, t->idf, t->freq, c->dl);
+    case IT_AND:
+    case IT_OR:
+        for (uint32_t k = 0; k < t->nkids; k++)
+            if (t->kids[k]->doc == t->doc)
+                s += score(c, t->kids[k]);
+        return s;
+    default:
+        return 0;
+    }
+}
+
+/* ---- phrase statistics --------------------------------------------------- */
+
+/* df of a phrase or NEAR group: the documents where it occurs, counted with
+ * a cursor of its own. */
+static int count_docs(ctx *c, const gal_qnode *q, uint64_t *df)
+{
+    it *t;
+    int rc = build(c, q, &t);
+    if (rc)
+        return rc;
+    uint64_t n = 0;
+    uint32_t d = 0;
+    while ((rc = advance(c, t, d)) == 1) {
+        n++;
+        if (t->doc == DOC_END - 1)
+            break;
+        d = t->doc + 1;
+    }
+    it_free(t);
+    if (rc < 0)
+        return rc;
+    *df = n;
+    return 0;
+}
+
+/* Fill the idf of every phrase and NEAR cursor under t except `skip`. */
+static int phrase_idfs(ctx *c, it *t, const it *skip)
+{
+    int rc;
+    if ((t->kind == IT_PHRASE || t->kind == IT_NEAR) && !t->idf_known && t != skip) {
+        uint64_t df;
+        if ((rc = count_docs(c, t->q, &df)))
+            return rc;
+        t->idf = gal_bm25_idf(&c->bm, df);
+        t->idf_known = 1;
+    }
+    for (uint32_t k = 0; k < t->nkids; k++)
+        if ((rc = phrase_idfs(c, t->kids[k], skip)))
+            return rc;
+    return 0;
+}
+
+/* ---- top k --------------------------------------------------------------- */
+
+static int better(gal_sort m, const gal_hit *a, const gal_hit *b)
+{
+    switch (m) {
+    case GAL_SORT_DATE:
+        if (a->date != b->date)
+            return a->date > b->date;
+        break;
+    case GAL_SORT_DOC:
+        break;
+    default:
+        if (a->score != b->score)
+            return a->score > b->score;
+    }
+    return a->doc < b->doc;
+}
+
+typedef struct heap {
+    gal_hit *v;
+    size_t n, cap, k;
+    gal_sort m;
+} heap;
+
+/* A heap whose root is the worst hit kept. */
+static void sift_down(heap *h, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < h->n && better(h->m, &h->v[w], &h->v[l]))
+            w = l;
+        if (r < h->n && better(h->m, &h->v[w], &h->v[r]))
+            w = r;
+        if (w == i)
+            return;
+        gal_hit tmp = h->v[i];
+        h->v[i] = h->v[w];
+        h->v[w] = tmp;
+        i = w;
+    }
+}
+
+static int heap_push(heap *h, const gal_hit *x)
+{
+    if (h->k == 0)
+        return 0;
+    if (h->n == h->k) {
+        if (better(h->m, x, &h->v[0])) {
+            h->v[0] = *x;
+            sift_down(h, 0);
+        }
+        return 0;
+    }
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 64;
+        gal_hit *v = gal_realloc(h->v, cap * sizeof *v);
+        if (!v)
+            return nomem();
+        h->v = v;
+        h->cap = cap;
+    }
+    size_t i = h->n++;
+    h->v[i] = *x;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!better(h->m, &h->v[p], &h->v[i]))
+            break;
+        gal_hit tmp = h->v[i];
+        h->v[i] = h->v[p];
+        h->v[p] = tmp;
+        i = p;
+    }
+    return 0;
+}
+
+/* ---- entry points -------------------------------------------------------- */
+
+void gal_results_init(gal_results *r)
+{
+    memset(r, 0, sizeof *r);
+}
+
+void gal_results_release(gal_results *r)
+{
+    gal_free(r->hits);
+    gal_results_init(r);
+}
+
+static int ctx_init(ctx *c, gal_snapshot *s, const gal_search_opts *o)
+{
+    gal_index_stats st;
+    int rc = gal_snapshot_stats(s, &st);
+    if (rc)
+        return rc;
+    memset(c, 0, sizeof *c);
+    c->s = s;
+    c->ndocs = st.docs > DOC_END - 1 ? DOC_END - 1 : (uint32_t)st.docs;
+    gal_bm25_init(&c->bm, st.docs, st.avg_doc_tokens);
+    c->prefix_cap = o && o->prefix_cap ? o->prefix_cap : GAL_PREFIX_CAP_DEFAULT;
+    c->note = o ? o->note : NULL;
+    c->note_ctx = o ? o->note_ctx : NULL;
+    return 0;
+}
+
+int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, gal_results *r)
+{
+    ctx c;
+    it *root = NULL;
+    heap h = {0};
+    int rc = ctx_init(&c, s, o);
+    if (rc)
+        return rc;
+    size_t offset = o ? o->offset : 0, limit = o ? o->limit : 10;
+    h.m = o ? o->sort : GAL_SORT_SCORE;
+    h.k = offset + limit < offset ? SIZE_MAX : offset + limit;
+    if ((rc = build(&c, q->root, &root)))
+        goto out;
+    /* A phrase alone ranks the same whatever its idf: score it with idf 1
+     * and scale once its document count is known, instead of counting twice. */
+    int scale_root = (root->kind == IT_PHRASE || root->kind == IT_NEAR);
+    if (scale_root) {
+        root->idf = 1.0;
+        root->idf_known = 1;
+    }
+    if ((rc = phrase_idfs(&c, root, NULL)))
+        goto out;
+    uint64_t total = 0;
+    uint32_t d = 0;
+    while ((rc = advance(&c, root, d)) == 1) {
+        gal_hit hit;
+        hit.doc = root->doc;
+        c.dl = gal_snapshot_doc_tokens(s, hit.doc);
+        hit.score = score(&c, root);
+        hit.date = gal_snapshot_doc_date(s, hit.doc);
+        total++;
+        if ((rc = heap_push(&h, &hit)))
+            goto out;
+        if (hit.doc == DOC_END - 1)
+            break;
+        d = hit.doc + 1;
+    }
+    if (rc < 0)
+        goto out;
+    rc = 0;
+    if (scale_root) {
+        double idf = gal_bm25_idf(&c.bm, total);
+        for (size_t k = 0; k < h.n; k++)
+            h.v[k].score *= idf;
+    }
+    /* heap sort: move the worst to the back until the best is in front */
+    for (size_t n = h.n; n > 1; n--) {
+        gal_hit tmp = h.v[0];
+        h.v[0] = h.v[n - 1];
+        h.v[n - 1] = tmp;
+        size_t keep = h.n;
+        h.n = n - 1;
+        sift_down(&h, 0);
+        h.n = keep;
+    }
+    gal_results_release(r);
+    r->total = total;
+    if (offset < h.n) {
+        memmove(h.v, h.v + offset, (h.n - offset) * sizeof *h.v);
+        r->nhits = h.n - offset;
+        r->hits = h.v;
+        h.v = NULL;
+    }
+out:
+    gal_free(h.v);
+    it_free(root);
+    return rc;
+}
+
+/* ---- matches for snippets ------------------------------------------------ */
+
+struct gal_matcher {
+    ctx c;
+    const gal_query *q;
+    it *root;
+    uint32_t last;
+    rangevec rv;
+};
+
+static int collect(ctx *c, it *t, uint32_t doc, rangevec *rv)
+{
+    int rc;
+    switch (t->kind) {
+    case IT_TERM:
+    case IT_PHRASE:
+    case IT_NEAR:
+        if ((rc = advance(c, t, doc)) < 0)
+            return rc;
+        if (rc == 0 || t->doc != doc)
+            return 0;
+        if (t->kind == IT_TERM)
+            return term_check(c, t, rv);
+        if (t->kind == IT_PHRASE)
+            return phrase_check(c, t, doc, rv);
+        return near_check(c, t, doc, rv);
+    case IT_AND:
+    case IT_OR:
+        for (uint32_t k = 0; k < t->nkids; k++)
+            if ((rc = collect(c, t->kids[k], doc, rv)))
+                return rc;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+int gal_matcher_new(gal_snapshot *s, const gal_query *q, const gal_search_opts *o,
+                    gal_matcher **out)
+{
+    gal_matcher *m = gal_calloc(1, sizeof *m);
+    if (!m)
+        return nomem();
+    gal_search_opts quiet = o ? *o : (gal_search_opts){0};
+    quiet.note = NULL; /* gal_search already said it */
+    int rc = ctx_init(&m->c, s, &quiet);
+    if (rc) {
+        gal_free(m);
+        return rc;
+    }
+    m->q = q;
+    *out = m;
+    return 0;
+}
+
+void gal_matcher_free(gal_matcher *m)
+{
+    if (!m)
+        return;
+    it_free(m->root);
+    gal_free(m->rv.v);
+    gal_free(m);
+}
+
+static int range_cmp(const void *x, const void *y)
+{
+    const gal_posrange *a = x, *b = y;
+    if (a->first != b->first)
+        return a->first < b->first ? -1 : 1;
+    return a->last < b->last ? -1 : a->last > b->last;
+}
+
+int gal_matcher_doc(gal_matcher *m, uint32_t doc, const gal_posrange **ranges, size_t *n)
+{
+    int rc;
+    if (m->root && doc < m->last) {
+        it_free(m->root);
+        m->root = NULL;
+    }
+    if (!m->root && (rc = build(&m->c, m->q->root, &m->root)))
+        return rc;
+    m->last = doc;
+    m->rv.n = 0;
+    if ((rc = collect(&m->c, m->root, doc, &m->rv)))
+        return rc;
+    qsort(m->rv.v, m->rv.n, sizeof *m->rv.v, range_cmp);
+    size_t w = 0;
+    for (size_t k = 0; k < m->rv.n; k++) {
+        if (w && m->rv.v[k].first <= m->rv.v[w - 1].last + 0) {
+            if (m->rv.v[k].last > m->rv.v[w - 1].last)
+                m->rv.v[w - 1].last = m->rv.v[k].last;
+        } else {
+            m->rv.v[w++] = m->rv.v[k];
+        }
+    }
+    m->rv.n = w;
+    *ranges = m->rv.v;
+    *n = w;
+    return 0;
+}

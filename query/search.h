@@ -1,0 +1,76 @@
+/*
+ * search.h — evaluate a parsed query against one index snapshot
+ * (query_eval.c): matching documents, BM25 scores, top-k, and the match
+ * positions that snippets highlight.
+ *
+ * Evaluation is document-at-a-time: every leaf is a cursor over postings
+ * that can jump forward (gal_postings_seek skips whole chunks), AND
+ * leap-frogs its children from the rarest, positions are read only for
+ * documents where all the words of a phrase meet, and the best hits are
+ * kept in a heap of offset + limit entries.
+ */
+#ifndef GAL_SEARCH_H
+#define GAL_SEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index.h"
+#include "query.h"
+
+typedef enum gal_sort {
+    GAL_SORT_SCORE, /* score descending, then doc ascending */
+    GAL_SORT_DATE,  /* newest first, undated last, then doc ascending */
+    GAL_SORT_DOC,   /* doc ascending (input order) */
+} gal_sort;
+
+#define GAL_PREFIX_CAP_DEFAULT 256u
+
+typedef struct gal_search_opts {
+    gal_sort sort;
+    size_t offset;       /* skip this many of the best hits */
+    size_t limit;        /* then keep this many; SIZE_MAX keeps all */
+    unsigned prefix_cap; /* most lexicon terms one prefix* expands to; 0 = default */
+    /* Told once per prefix that matched more terms than the cap (may be NULL). */
+    void (*note)(void *ctx, const char *msg);
+    void *note_ctx;
+} gal_search_opts;
+
+typedef struct gal_hit {
+    uint32_t doc;
+    double score;
+    int64_t date; /* GAL_NO_DATE when undated */
+} gal_hit;
+
+typedef struct gal_results {
+    gal_hit *hits;  /* the requested page, in rank order */
+    size_t nhits;
+    uint64_t total; /* every matching document */
+} gal_results;
+
+void gal_results_init(gal_results *r);
+void gal_results_release(gal_results *r);
+
+/* Run q.  Replaces r's contents on success.  GAL_ECORRUPT from damaged
+ * postings, GAL_ENOMEM. */
+int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, gal_results *r);
+
+/*
+ * Match positions in one document, for highlighting: every occurrence of
+ * every positive leaf of the query (words under NOT are left out), as
+ * token-position ranges [first, last], sorted and merged.
+ */
+typedef struct gal_posrange {
+    uint32_t first, last;
+} gal_posrange;
+
+typedef struct gal_matcher gal_matcher;
+
+int gal_matcher_new(gal_snapshot *s, const gal_query *q, const gal_search_opts *o,
+                    gal_matcher **out);
+void gal_matcher_free(gal_matcher *m); /* NULL is fine */
+/* Fill the ranges for doc; cheapest when called with increasing docs.  The
+ * array stays valid until the next call or gal_matcher_free(). */
+int gal_matcher_doc(gal_matcher *m, uint32_t doc, const gal_posrange **ranges, size_t *n);
+
+#endif

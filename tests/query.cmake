@@ -1,0 +1,20 @@
+# Tests of query/ and `galley query|show|stats`.  Included from
+# tests/CMakeLists.txt (GALLEY_BIN, GALLEY_SHARED, GALLEY_TEST_ENV).
+#
+# test_query_parse and test_query_eval are registered by the unit-test glob;
+# here test_query_eval also gets a work directory, and the golden CLI tests
+# (tests/query_cli/run.py) compare output and exit codes with expected files.
+set_tests_properties(test_query_eval PROPERTIES TIMEOUT 600)
+add_test(NAME query_eval_reuters
+         COMMAND test_query_eval ${GALLEY_SHARED} ${CMAKE_CURRENT_BINARY_DIR}/query_eval_work)
+set_tests_properties(query_eval_reuters PROPERTIES
+  ENVIRONMENT "${GALLEY_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 600)
+
+find_program(GALLEY_QUERY_PYTHON3 NAMES python3)
+if(GALLEY_QUERY_PYTHON3)
+  add_test(NAME query_cli
+           COMMAND ${GALLEY_QUERY_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/query_cli/run.py
+                   --galley ${GALLEY_BIN} --work ${CMAKE_CURRENT_BINARY_DIR}/query_cli_work)
+  set_tests_properties(query_cli PROPERTIES
+    ENVIRONMENT "${GALLEY_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 300)
+endif()
