@@ -22,7 +22,7 @@
 #ifndef GAL_TOKENIZER_RULES_H
 #define GAL_TOKENIZER_RULES_H
 
-#ifdef __OPENCL_VERSION__
+#if defined(__OPENCL_VERSION__) || defined(__OPENCL_C_VERSION__)
 typedef uchar gal_u8;
 typedef uint gal_u32;
 typedef int gal_i32;

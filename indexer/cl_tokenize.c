@@ -1,0 +1,363 @@
+/*
+ * cl_tokenize.c — the OpenCL tokenizer: kernels/tokenize.cl driven from the
+ * host.  See cl_tokenize.h for the contract and tokenize.cl for the kernels.
+ */
+#include "cl_tokenize.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "status.h"
+
+enum { K_SLOTS, K_COMPACT, K_EMIT, K_RANGES, K_DOCS, K_FILL, K_N };
+
+static const char *const kernel_names[K_N] = {"gal_emit_slots", "gal_compact_tokens",
+                                              "gal_emit_tokens", "gal_doc_ranges",
+                                              "gal_token_docs", "gal_doc_fill"};
+
+/* A device buffer that only grows. */
+typedef struct dbuf {
+    cl_mem mem;
+    size_t size;
+} dbuf;
+
+enum {
+    B_TEXT, B_FIRST, B_SLOT_HASH, B_SLOT_OFFSET, B_DOC_START, B_BODY_START, B_HASH,
+    B_OFFSET, B_DOC, B_POS, B_DOC_FIRST, B_BODY_FIRST, B_DOC_TOKENS, B_N
+};
+
+struct gal_cl_tokenizer {
+    gal_cl *cl;
+    cl_program prog;
+    cl_kernel k[K_N];
+    size_t local[K_N]; /* work-group size per kernel */
+    uint32_t chunk;
+    uint32_t default_chunk; /* for the device type, or GALLEY_CL_CHUNK */
+    int per_doc;            /* doc and pos per document (CPU), else per token */
+    dbuf b[B_N];
+    uint32_t *first; /* host copy of the per-chunk counts, then their scan */
+    size_t first_cap;
+};
+
+#define MAX_CHUNK (1u << 24)
+
+int gal_cl_tokenizer_set_chunk(gal_cl_tokenizer *tk, uint32_t chunk_bytes)
+{
+    if (chunk_bytes == 0)
+        chunk_bytes = tk->default_chunk;
+    if (chunk_bytes > MAX_CHUNK)
+        return gal_error_set(GAL_EUSAGE, "chunk of %u bytes is out of range (1..%u)",
+                             chunk_bytes, MAX_CHUNK);
+    tk->chunk = chunk_bytes;
+    return 0;
+}
+
+void gal_cl_tokenizer_set_per_token(gal_cl_tokenizer *tk, int per_token)
+{
+    tk->per_doc = !per_token;
+}
+
+void gal_cl_tokenizer_free(gal_cl_tokenizer *tk)
+{
+    if (!tk)
+        return;
+    for (int i = 0; i < B_N; i++)
+        if (tk->b[i].mem)
+            clReleaseMemObject(tk->b[i].mem);
+    for (int i = 0; i < K_N; i++)
+        if (tk->k[i])
+            clReleaseKernel(tk->k[i]);
+    if (tk->prog)
+        clReleaseProgram(tk->prog);
+    gal_free(tk->first);
+    gal_free(tk);
+}
+
+int gal_cl_tokenizer_new(gal_cl *cl, gal_cl_tokenizer **out)
+{
+    gal_cl_tokenizer *tk = gal_calloc(1, sizeof *tk);
+    if (!tk)
+        return gal_error_set(GAL_ENOMEM, "out of memory for the OpenCL tokenizer");
+    tk->cl = cl;
+    int cpu = strcmp(cl->info.type, "CPU") == 0;
+    tk->chunk = tk->default_chunk = cpu ? 4096 : 512;
+    tk->per_doc = cpu;
+    int rc;
+    const char *env = getenv("GALLEY_CL_CHUNK");
+    if (env && *env) {
+        char *end;
+        unsigned long v = strtoul(env, &end, 10);
+        if (*end || v > MAX_CHUNK) {
+            rc = gal_error_set(GAL_EUSAGE, "bad GALLEY_CL_CHUNK '%s' (want 1..%u)", env,
+                               MAX_CHUNK);
+            goto fail;
+        }
+        if ((rc = gal_cl_tokenizer_set_chunk(tk, (uint32_t)v)))
+            goto fail;
+        tk->default_chunk = tk->chunk;
+    }
+    if ((rc = gal_cl_build(cl, "tokenize.cl", NULL, &tk->prog)))
+        goto fail;
+    for (int i = 0; i < K_N; i++) {
+        cl_int err;
+        tk->k[i] = clCreateKernel(tk->prog, kernel_names[i], &err);
+        if (!tk->k[i]) {
+            rc = gal_error_set(GAL_ECL, "clCreateKernel failed: %s on '%s' (kernel %s)",
+                               gal_cl_strerror(err), cl->info.name, kernel_names[i]);
+            goto fail;
+        }
+        size_t wg = 0;
+        err = clGetKernelWorkGroupInfo(tk->k[i], cl->device, CL_KERNEL_WORK_GROUP_SIZE,
+                                       sizeof wg, &wg, NULL);
+        if (err != CL_SUCCESS) {
+            rc = gal_cl_fail("clGetKernelWorkGroupInfo", err, cl);
+            goto fail;
+        }
+        /* PoCL runs a work-group's items as a loop it tries to vectorise;
+         * the chunk kernels are long divergent scans that run twice as fast
+         * one item per group.  Elsewhere 64 is safe and fills a GPU wave. */
+        if (cpu && (i == K_SLOTS || i == K_COMPACT || i == K_EMIT || i == K_FILL))
+            tk->local[i] = 1;
+        else
+            tk->local[i] = wg < 64 ? (wg ? wg : 1) : 64;
+    }
+    *out = tk;
+    return 0;
+fail:
+    gal_cl_tokenizer_free(tk);
+    return rc;
+}
+
+/* Make b hold at least size bytes (contents are lost when it grows). */
+static int ensure(gal_cl_tokenizer *tk, int which, size_t size, cl_mem_flags flags)
+{
+    dbuf *b = &tk->b[which];
+    if (size == 0)
+        size = 1;
+    if (b->mem && b->size >= size)
+        return 0;
+    if (b->mem) {
+        clReleaseMemObject(b->mem);
+        b->mem = NULL;
+        b->size = 0;
+        size += size / 4; /* grown once: leave room to grow again */
+    }
+    cl_int err;
+    b->mem = clCreateBuffer(tk->cl->context, flags, size, NULL, &err);
+    if (!b->mem)
+        return gal_error_set(GAL_ECL, "clCreateBuffer failed: %s on '%s' (%zu bytes)",
+                             gal_cl_strerror(err), tk->cl->info.name, size);
+    b->size = size;
+    return 0;
+}
+
+/* One kernel argument: its size and where its value is. */
+typedef struct karg {
+    size_t size;
+    const void *val;
+} karg;
+
+#define ARG_MEM(which) {sizeof(cl_mem), &tk->b[which].mem}
+#define ARG_U32(var) {sizeof(cl_uint), &(var)}
+#define SET_ARGS(k, ...)                                                        \
+    set_args(tk, k, (const karg[]){__VA_ARGS__},                                \
+             sizeof((const karg[]){__VA_ARGS__}) / sizeof(karg))
+
+static int set_args(gal_cl_tokenizer *tk, int k, const karg *args, size_t nargs)
+{
+    for (size_t i = 0; i < nargs; i++) {
+        cl_int err = clSetKernelArg(tk->k[k], (cl_uint)i, args[i].size, args[i].val);
+        if (err != CL_SUCCESS)
+            return gal_error_set(GAL_ECL, "clSetKernelArg failed: %s on '%s' (%s arg %zu)",
+                                 gal_cl_strerror(err), tk->cl->info.name, kernel_names[k], i);
+    }
+    return 0;
+}
+
+/* Run kernel k over n items (n > 0), rounding the global size up to a
+ * multiple of the work-group size; the kernels ignore the extra items. */
+static int launch(gal_cl_tokenizer *tk, int k, size_t n)
+{
+    size_t local = tk->local[k];
+    size_t global = (n + local - 1) / local * local;
+    cl_int err = clEnqueueNDRangeKernel(tk->cl->queue, tk->k[k], 1, NULL, &global, &local, 0,
+                                        NULL, NULL);
+    if (err != CL_SUCCESS)
+        return gal_error_set(GAL_ECL, "clEnqueueNDRangeKernel failed: %s on '%s' (%s, %zu items)",
+                             gal_cl_strerror(err), tk->cl->info.name, kernel_names[k], n);
+    return 0;
+}
+
+static int write_buf(gal_cl_tokenizer *tk, int which, const void *src, size_t size)
+{
+    if (size == 0)
+        return 0;
+    cl_int err = clEnqueueWriteBuffer(tk->cl->queue, tk->b[which].mem, CL_FALSE, 0, size, src,
+                                      0, NULL, NULL);
+    if (err != CL_SUCCESS)
+        return gal_error_set(GAL_ECL, "clEnqueueWriteBuffer failed: %s on '%s' (%zu bytes)",
+                             gal_cl_strerror(err), tk->cl->info.name, size);
+    return 0;
+}
+
+static int read_buf(gal_cl_tokenizer *tk, int which, void *dst, size_t size, cl_bool block)
+{
+    if (size == 0)
+        return 0;
+    cl_int err = clEnqueueReadBuffer(tk->cl->queue, tk->b[which].mem, block, 0, size, dst, 0,
+                                     NULL, NULL);
+    if (err != CL_SUCCESS)
+        return gal_error_set(GAL_ECL, "clEnqueueReadBuffer failed: %s on '%s' (%zu bytes)",
+                             gal_cl_strerror(err), tk->cl->info.name, size);
+    return 0;
+}
+
+/* Tokens a chunk of chunk bytes keeps in its slots: news text has about one
+ * token per 6 bytes; a denser chunk sends the batch down the two-pass path. */
+static uint32_t slot_cap(uint32_t chunk)
+{
+    return chunk / 4 + 2;
+}
+
+/* Everything between the uploads and the downloads; the caller waits for
+ * the queue.  Kernel arguments point at locals, which clSetKernelArg copies. */
+static int run(gal_cl_tokenizer *tk, const uint8_t *text, const uint32_t *doc_start,
+               const uint32_t *body_start, uint32_t ndocs, gal_tokens *out)
+{
+    const cl_mem_flags RO = CL_MEM_READ_ONLY, RW = CL_MEM_READ_WRITE;
+    cl_uint base = doc_start[0], limit = doc_start[ndocs], chunk = tk->chunk;
+    cl_uint cap = slot_cap(chunk), nd = ndocs;
+    int rc;
+
+    cl_uint nchunks = (cl_uint)(((size_t)limit - base + chunk - 1) / chunk);
+    size_t nslots = (size_t)nchunks * cap;
+    if (nchunks > tk->first_cap) {
+        uint32_t *f = gal_realloc(tk->first, nchunks * sizeof *f);
+        if (!f)
+            return gal_error_set(GAL_ENOMEM, "out of memory for %u chunk counts", nchunks);
+        tk->first = f;
+        tk->first_cap = nchunks;
+    }
+    if ((rc = ensure(tk, B_TEXT, limit, RO)) ||
+        (rc = ensure(tk, B_FIRST, (size_t)nchunks * 4, RW)) ||
+        (rc = ensure(tk, B_SLOT_HASH, nslots * 8, RW)) ||
+        (rc = ensure(tk, B_SLOT_OFFSET, nslots * 4, RW)) ||
+        (rc = ensure(tk, B_DOC_START, ((size_t)ndocs + 1) * 4, RO)) ||
+        (rc = ensure(tk, B_BODY_START, (size_t)ndocs * 4, RO)) ||
+        (rc = write_buf(tk, B_TEXT, text, limit)) ||
+        (rc = write_buf(tk, B_DOC_START, doc_start, ((size_t)ndocs + 1) * 4)) ||
+        (rc = write_buf(tk, B_BODY_START, body_start, (size_t)ndocs * 4)))
+        return rc;
+
+    /* 1: every chunk's tokens into its slots, and its count */
+    if ((rc = SET_ARGS(K_SLOTS, ARG_MEM(B_TEXT), ARG_U32(base), ARG_U32(limit),
+                       ARG_U32(chunk), ARG_U32(nchunks), ARG_U32(cap), ARG_MEM(B_FIRST),
+                       ARG_MEM(B_SLOT_HASH), ARG_MEM(B_SLOT_OFFSET))) ||
+        (rc = launch(tk, K_SLOTS, nchunks)) ||
+        (rc = read_buf(tk, B_FIRST, tk->first, (size_t)nchunks * 4, CL_TRUE)))
+        return rc;
+
+    /* exclusive scan on the host: a few thousand numbers per batch */
+    uint64_t total = 0;
+    uint32_t most = 0;
+    for (cl_uint c = 0; c < nchunks; c++) {
+        uint32_t n = tk->first[c];
+        most = n > most ? n : most;
+        tk->first[c] = (uint32_t)total;
+        total += n;
+    }
+    if (total > UINT32_MAX)
+        return gal_error_set(GAL_ELIMIT, "batch has %llu tokens", (unsigned long long)total);
+    cl_uint ntok = (cl_uint)total;
+    if ((rc = gal_tokens_reserve(out, ntok, ndocs)))
+        return rc;
+    if (ntok == 0) {
+        memset(out->doc_tokens, 0, (size_t)ndocs * sizeof *out->doc_tokens);
+        return 0;
+    }
+    if ((rc = ensure(tk, B_HASH, (size_t)ntok * 8, RW)) ||
+        (rc = ensure(tk, B_OFFSET, (size_t)ntok * 4, RW)) ||
+        (rc = ensure(tk, B_DOC, (size_t)ntok * 4, RW)) ||
+        (rc = ensure(tk, B_POS, (size_t)ntok * 4, RW)) ||
+        (rc = ensure(tk, B_DOC_TOKENS, (size_t)ndocs * 4, RW)) ||
+        (rc = write_buf(tk, B_FIRST, tk->first, (size_t)nchunks * 4)))
+        return rc;
+
+    /* 2: hash and offset of every token at its global index; chunks that
+     * overflowed their slots scan again */
+    if ((rc = SET_ARGS(K_COMPACT, ARG_U32(nchunks), ARG_U32(cap), ARG_U32(ntok),
+                       ARG_MEM(B_FIRST), ARG_MEM(B_SLOT_HASH), ARG_MEM(B_SLOT_OFFSET),
+                       ARG_MEM(B_HASH), ARG_MEM(B_OFFSET))) ||
+        (rc = launch(tk, K_COMPACT, nchunks)))
+        return rc;
+    if (most > cap &&
+        ((rc = SET_ARGS(K_EMIT, ARG_MEM(B_TEXT), ARG_U32(base), ARG_U32(limit), ARG_U32(chunk),
+                        ARG_U32(nchunks), ARG_U32(cap), ARG_U32(ntok), ARG_MEM(B_FIRST),
+                        ARG_MEM(B_HASH), ARG_MEM(B_OFFSET))) ||
+         (rc = launch(tk, K_EMIT, nchunks))))
+        return rc;
+
+    /* 3: each token's document and position, and doc_tokens */
+    if (tk->per_doc) {
+        if ((rc = SET_ARGS(K_FILL, ARG_MEM(B_OFFSET), ARG_U32(ntok), ARG_MEM(B_DOC_START),
+                           ARG_MEM(B_BODY_START), ARG_U32(nd), ARG_MEM(B_DOC_TOKENS),
+                           ARG_MEM(B_DOC), ARG_MEM(B_POS))) ||
+            (rc = launch(tk, K_FILL, ndocs)))
+            return rc;
+    } else {
+        if ((rc = ensure(tk, B_DOC_FIRST, (size_t)ndocs * 4, RW)) ||
+            (rc = ensure(tk, B_BODY_FIRST, (size_t)ndocs * 4, RW)) ||
+            (rc = SET_ARGS(K_RANGES, ARG_MEM(B_OFFSET), ARG_U32(ntok), ARG_MEM(B_DOC_START),
+                           ARG_MEM(B_BODY_START), ARG_U32(nd), ARG_MEM(B_DOC_FIRST),
+                           ARG_MEM(B_BODY_FIRST), ARG_MEM(B_DOC_TOKENS))) ||
+            (rc = launch(tk, K_RANGES, ndocs)) ||
+            (rc = SET_ARGS(K_DOCS, ARG_MEM(B_OFFSET), ARG_U32(ntok), ARG_MEM(B_DOC_START),
+                           ARG_U32(nd), ARG_MEM(B_DOC_FIRST), ARG_MEM(B_BODY_FIRST),
+                           ARG_MEM(B_DOC), ARG_MEM(B_POS))) ||
+            (rc = launch(tk, K_DOCS, ntok)))
+            return rc;
+    }
+
+    if ((rc = read_buf(tk, B_HASH, out->hash, (size_t)ntok * 8, CL_FALSE)) ||
+        (rc = read_buf(tk, B_OFFSET, out->offset, (size_t)ntok * 4, CL_FALSE)) ||
+        (rc = read_buf(tk, B_DOC, out->doc, (size_t)ntok * 4, CL_FALSE)) ||
+        (rc = read_buf(tk, B_POS, out->pos, (size_t)ntok * 4, CL_FALSE)) ||
+        (rc = read_buf(tk, B_DOC_TOKENS, out->doc_tokens, (size_t)ndocs * 4, CL_FALSE)))
+        return rc;
+    out->n = ntok;
+    return 0;
+}
+
+int gal_cl_tokenize(gal_cl_tokenizer *tk, const uint8_t *text, uint32_t nbytes,
+                    const uint32_t *doc_start, const uint32_t *body_start, uint32_t ndocs,
+                    gal_tokens *out)
+{
+    out->n = 0;
+    out->ndocs = 0;
+    int rc = gal_tokens_reserve(out, out->cap, ndocs);
+    if (rc)
+        return rc;
+    if (ndocs == 0)
+        return 0;
+    if (doc_start[0] > doc_start[ndocs] || doc_start[ndocs] > nbytes)
+        return gal_error_set(GAL_EUSAGE, "bad batch: documents span %u..%u of %u bytes",
+                             doc_start[0], doc_start[ndocs], nbytes);
+    if (doc_start[0] == doc_start[ndocs]) {
+        memset(out->doc_tokens, 0, (size_t)ndocs * sizeof *out->doc_tokens);
+        out->ndocs = ndocs;
+        return 0;
+    }
+    rc = run(tk, text, doc_start, body_start, ndocs, out);
+    /* Wait even after an error: enqueued copies still point at the caller's
+     * memory. */
+    cl_int err = clFinish(tk->cl->queue);
+    if (!rc && err != CL_SUCCESS)
+        rc = gal_cl_fail("clFinish", err, tk->cl);
+    if (rc) {
+        out->n = 0;
+        return rc;
+    }
+    out->ndocs = ndocs;
+    return 0;
+}

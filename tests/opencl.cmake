@@ -1,0 +1,25 @@
+# OpenCL tests beyond tests/unit/test_cl_tokenize.c (included by tests/CMakeLists.txt).
+
+# The unit test reads kernel sources through the embedded table; nothing more
+# to wire up for it.
+
+# Kernel lint: the same source the host builds (tokenizer_rules.h, then the
+# .cl file), checked by clang as OpenCL C 1.2.  clang does not define
+# __OPENCL_VERSION__ by itself (PoCL and vendor compilers do), and the rules
+# header selects its OpenCL branch on that macro, so it is passed here.
+find_program(GALLEY_CLANG_CL NAMES clang-15 clang)
+if(GALLEY_CLANG_CL)
+  file(GLOB GALLEY_LINT_KERNELS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/*.cl)
+  foreach(cl IN LISTS GALLEY_LINT_KERNELS)
+    get_filename_component(name ${cl} NAME_WE)
+    add_test(NAME lint_kernel_${name}
+             COMMAND ${GALLEY_CLANG_CL} -x cl -cl-std=CL1.2 -D__OPENCL_VERSION__=120
+                     -fsyntax-only -Werror -Wall -Wextra
+                     -include ${PROJECT_SOURCE_DIR}/kernels/tokenizer_rules.h ${cl})
+  endforeach()
+endif()
+
+# `galley devices --help` prints its usage and exits 0.
+add_test(NAME cli_devices_help COMMAND ${GALLEY_BIN} devices --help)
+set_tests_properties(cli_devices_help PROPERTIES
+  PASS_REGULAR_EXPRESSION "usage: galley devices" ENVIRONMENT "${GALLEY_TEST_ENV}")
