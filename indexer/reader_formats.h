@@ -39,7 +39,10 @@ typedef struct gal_rd_src {
 int gal_rd_fill(gal_rd_src *r);
 
 /* Unconsumed bytes and their count. */
-static inline const uint8_t *gal_rd_data(const gal_rd_src *r) { return r->buf.data + r->pos; }
+static inline const uint8_t *gal_rd_data(const gal_rd_src *r)
+{
+    return r->buf.data ? r->buf.data + r->pos : (const uint8_t *)""; /* nothing read yet */
+}
 static inline size_t gal_rd_avail(const gal_rd_src *r) { return r->buf.len - r->pos; }
 
 /* Stream offset of the first unconsumed byte. */

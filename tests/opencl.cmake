@@ -13,7 +13,7 @@ if(GALLEY_CLANG_CL)
   foreach(cl IN LISTS GALLEY_LINT_KERNELS)
     get_filename_component(name ${cl} NAME_WE)
     add_test(NAME lint_kernel_${name}
-             COMMAND ${GALLEY_CLANG_CL} -x cl -cl-std=CL1.2 -D__OPENCL_VERSION__=120
+             COMMAND ${GALLEY_CLANG_CL} -x cl -cl-std=CL1.2
                      -fsyntax-only -Werror -Wall -Wextra
                      -include ${PROJECT_SOURCE_DIR}/kernels/tokenizer_rules.h ${cl})
   endforeach()
