@@ -152,6 +152,7 @@ static int parse_args(int argc, char **argv, qopts *o)
             return -1;
         } else if (!strcmp(name, "--count")) {
             o->out = OUT_COUNT;
+            o->so.count_only = 1;
         } else if (!strcmp(name, "--ids")) {
             o->out = OUT_IDS;
         } else if (!strcmp(name, "--json")) {

@@ -67,19 +67,22 @@ int gal_doc_record_decode(const void *data, size_t len, uint32_t doc, gal_doc_fi
     return 0;
 }
 
-int gal_docstats_encode(const uint32_t *tokens, const int64_t *date_sec, uint32_t n, gal_buf *out)
+int gal_docstats_encode(const uint32_t *tokens, const uint32_t *title_tokens,
+                        const int64_t *date_sec, uint32_t n, gal_buf *out)
 {
     gal_buf_clear(out);
-    int rc = gal_buf_reserve(out, 4 + (size_t)n * 12 + GAL_RECORD_TRAILER);
+    int rc = gal_buf_reserve(out, 4 + (size_t)n * 16 + GAL_RECORD_TRAILER);
     if (rc)
         return rc;
     uint8_t *p = out->data;
     for (int k = 0; k < 4; k++)
         *p++ = (uint8_t)(n >> (8 * k));
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < n; i++)
         for (int k = 0; k < 4; k++)
             *p++ = (uint8_t)(tokens[i] >> (8 * k));
-    }
+    for (uint32_t i = 0; i < n; i++)
+        for (int k = 0; k < 4; k++)
+            *p++ = (uint8_t)(title_tokens[i] >> (8 * k));
     for (uint32_t i = 0; i < n; i++) {
         uint64_t d = (uint64_t)date_sec[i];
         for (int k = 0; k < 8; k++)
@@ -105,7 +108,7 @@ int gal_docstats_check(const void *data, size_t len, uint32_t first_doc, uint32_
     int rc = gal_record_open(data, len, &payload, "docstats", key);
     if (rc)
         return rc;
-    if (payload < 4 || (payload - 4) % 12 != 0 || get_le(data, 4) != (payload - 4) / 12)
+    if (payload < 4 || (payload - 4) % 16 != 0 || get_le(data, 4) != (payload - 4) / 16)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: docstats record %s is malformed", key);
     *n = (uint32_t)get_le(data, 4);
     return 0;
@@ -116,9 +119,14 @@ uint32_t gal_docstats_tokens(const void *data, uint32_t i)
     return (uint32_t)get_le((const uint8_t *)data + 4 + (size_t)i * 4, 4);
 }
 
+uint32_t gal_docstats_title_tokens(const void *data, uint32_t n, uint32_t i)
+{
+    return (uint32_t)get_le((const uint8_t *)data + 4 + (size_t)n * 4 + (size_t)i * 4, 4);
+}
+
 int64_t gal_docstats_date(const void *data, uint32_t n, uint32_t i)
 {
-    return (int64_t)get_le((const uint8_t *)data + 4 + (size_t)n * 4 + (size_t)i * 8, 8);
+    return (int64_t)get_le((const uint8_t *)data + 4 + (size_t)n * 8 + (size_t)i * 8, 8);
 }
 
 int64_t gal_days_from_civil(int64_t y, unsigned m, unsigned d)

@@ -7,7 +7,8 @@
  *   title_tokens, url_len url
  *
  * Docstats record for a batch of n documents starting at first_doc:
- *   u32 n (little-endian), then n × u32 tokens, n × i64 date_sec (LE), CRC.
+ *   u32 n (little-endian), then n × u32 tokens, n × u32 title tokens,
+ *   n × i64 date_sec (all LE), CRC.
  * Readers keep a pointer to it in the map and read entries with memcpy.
  */
 #ifndef GAL_DOC_RECORD_H
@@ -41,11 +42,12 @@ int gal_doc_record_encode(const gal_doc_fields *f, gal_buf *out);
 int gal_doc_record_decode(const void *data, size_t len, uint32_t doc, gal_doc_fields *f);
 
 /* Docstats: build for n documents, and read entry i of a checked record. */
-int gal_docstats_encode(const uint32_t *tokens, const int64_t *date_sec, uint32_t n,
-                        gal_buf *out);
+int gal_docstats_encode(const uint32_t *tokens, const uint32_t *title_tokens,
+                        const int64_t *date_sec, uint32_t n, gal_buf *out);
 /* Check a docstats record; *n gets its document count. */
 int gal_docstats_check(const void *data, size_t len, uint32_t first_doc, uint32_t *n);
 uint32_t gal_docstats_tokens(const void *data, uint32_t i);
+uint32_t gal_docstats_title_tokens(const void *data, uint32_t n, uint32_t i);
 int64_t gal_docstats_date(const void *data, uint32_t n, uint32_t i);
 
 /* Parse an ISO 8601 date ("1987-02-26", "1987-02-26T15:01:01.790",

@@ -6,7 +6,8 @@
  *   meta      ASCII name → value (u64 little-endian counters, or bytes)
  *   postings  term hash (8 B big-endian) ‖ first doc (4 B BE) → postings chunk
  *             (postings_codec.h).  A cursor set on the 8-byte prefix walks
- *             one term's chunks in document order.
+ *             one term's chunks in document order.  Terms are words, and
+ *             bigrams of the most frequent words (GAL_META_BIGRAM_WORDS).
  *   lexicon   term hash (8 B BE) → folded term bytes
  *   vocab     folded term bytes → term hash (8 B BE): prefix queries
  *   docs      doc number (4 B BE) → document record (doc_record.h)
@@ -54,9 +55,14 @@
 #define GAL_META_UPDATED "updated"         /* unix seconds of the last batch */
 #define GAL_META_BUILD "build"             /* text: device and options of the last run */
 #define GAL_META_ZDICT "zdict"             /* zstd dictionary for stored text */
+#define GAL_META_BIGRAM_WORDS "bigram_words" /* sorted u64 LE word keys: see gal_bigram_hash */
 #define GAL_META_RESUME "resume"           /* file number ‖ offset (u64 LE each): input done so far */
 #define GAL_META_RUN_FIRST_FILE "run_first_file" /* file number the latest run started at */
 #define GAL_META_RUN_COMPLETE "run_complete"     /* 1 once the latest run read all its input */
+
+/* How many of the first batch's most frequent words pair up into bigram
+ * terms (terms.h). */
+#define GAL_BIGRAM_WORDS 64u
 
 /* Postings chunks hold at most this many documents, so that seeking can skip
  * by key and no decode step touches more than one small block. */

@@ -72,6 +72,10 @@ int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out);
  * 0 when doc is out of range. */
 uint32_t gal_snapshot_doc_tokens(gal_snapshot *s, uint32_t doc);
 
+/* Title tokens of `doc` (body positions start at this + GAL_TITLE_BODY_GAP),
+ * from an in-memory array; 0 when doc is out of range. */
+uint32_t gal_snapshot_doc_title_tokens(gal_snapshot *s, uint32_t doc);
+
 /* Date of `doc` in seconds since 1970 (GAL_NO_DATE when it has none), from
  * an in-memory array. */
 int64_t gal_snapshot_doc_date(gal_snapshot *s, uint32_t doc);
@@ -95,6 +99,11 @@ typedef int (*gal_term_fn)(void *ctx, const char *term, size_t len, uint64_t has
 int gal_snapshot_terms_with_prefix(gal_snapshot *s, const char *prefix, size_t len,
                                    gal_term_fn fn, void *ctx);
 
+/* If the index holds the bigram term of words `first` then `second` (both
+ * among its most frequent words), store its key in *bigram and return 1;
+ * else 0.  Its postings give the position of the first word. */
+int gal_snapshot_bigram(gal_snapshot *s, uint64_t first, uint64_t second, uint64_t *bigram);
+
 /*
  * Postings of one term: documents in increasing order, each with its term
  * frequency and positions.
@@ -111,6 +120,9 @@ int gal_postings_open(gal_snapshot *s, uint64_t hash, gal_postings **out);
 void gal_postings_close(gal_postings *p); /* NULL is fine */
 /* Documents containing the term (sum over chunk headers; cached). */
 uint32_t gal_postings_df(gal_postings *p);
+/* The same count, with every chunk's checksum verified: for answers that
+ * must be exact.  GAL_ECORRUPT names the damaged chunk. */
+int gal_postings_count(gal_postings *p, uint64_t *ndocs);
 int gal_postings_next(gal_postings *p);
 int gal_postings_seek(gal_postings *p, uint32_t target);
 uint32_t gal_postings_doc(const gal_postings *p);

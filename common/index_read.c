@@ -14,6 +14,7 @@
 #include "status.h"
 #include "store.h"
 #include "stored_text.h"
+#include "terms.h"
 
 struct gal_index {
     gal_store *st;
@@ -36,6 +37,8 @@ struct gal_snapshot {
     size_t nbatches;
     ZSTD_DCtx *dctx;
     uint64_t docs;
+    const uint8_t *common; /* GAL_META_BIGRAM_WORDS: sorted u64 LE, in the map */
+    size_t ncommon;
 };
 
 struct gal_postings {
@@ -126,6 +129,16 @@ int gal_snapshot_begin(gal_index *ix, gal_snapshot **out)
         rc = gal_meta_get_u64(ix->st, s->txn, GAL_META_DOCS, &s->docs);
     if (!rc)
         rc = load_docstats(s);
+    if (!rc) {
+        const void *p;
+        size_t n;
+        rc = gal_meta_get_bytes(ix->st, s->txn, GAL_META_BIGRAM_WORDS, &p, &n);
+        if (!rc && n % 8)
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: meta '%s' has %zu bytes",
+                               GAL_META_BIGRAM_WORDS, n);
+        s->common = p;
+        s->ncommon = n / 8;
+    }
     if (rc) {
         gal_snapshot_end(s);
         return rc;
@@ -225,6 +238,33 @@ uint32_t gal_snapshot_doc_tokens(gal_snapshot *s, uint32_t doc)
 {
     const docstats_ref *b = find_batch(s, doc);
     return b ? gal_docstats_tokens(b->data, doc - b->first_doc) : 0;
+}
+
+static int is_common(const gal_snapshot *s, uint64_t hash)
+{
+    size_t lo = 0, hi = s->ncommon;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (gal_get_le64(s->common + 8 * mid) < hash)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->ncommon && gal_get_le64(s->common + 8 * lo) == hash;
+}
+
+int gal_snapshot_bigram(gal_snapshot *s, uint64_t first, uint64_t second, uint64_t *bigram)
+{
+    if (!is_common(s, first) || !is_common(s, second))
+        return 0;
+    *bigram = gal_bigram_hash(first, second);
+    return 1;
+}
+
+uint32_t gal_snapshot_doc_title_tokens(gal_snapshot *s, uint32_t doc)
+{
+    const docstats_ref *b = find_batch(s, doc);
+    return b ? gal_docstats_title_tokens(b->data, b->n, doc - b->first_doc) : 0;
 }
 
 int64_t gal_snapshot_doc_date(gal_snapshot *s, uint32_t doc)
@@ -429,6 +469,35 @@ uint32_t gal_postings_df(gal_postings *p)
     }
     p->df = (int64_t)(df > UINT32_MAX ? UINT32_MAX : df);
     return (uint32_t)p->df;
+}
+
+int gal_postings_count(gal_postings *p, uint64_t *ndocs)
+{
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(p->s->txn, p->s->ix->st->postings, &cur);
+    if (mrc)
+        return gal_store_error(p->s->ix->st, mrc, "cannot read postings of");
+    uint8_t key[GAL_POSTINGS_KEY_LEN];
+    gal_postings_key(key, p->hash, 0);
+    MDB_val k = {sizeof key, key}, v;
+    uint64_t n = 0;
+    int rc = 0;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && key_is_term(p, &k);
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        uint32_t first = gal_get_be32((const uint8_t *)k.mv_data + 8);
+        char desc[48];
+        snprintf(desc, sizeof desc, "term %016llx doc %u", (unsigned long long)p->hash, first);
+        gal_chunk_view view;
+        if ((rc = gal_chunk_parse(v.mv_data, v.mv_size, first, &view, desc)))
+            break;
+        n += view.ndocs;
+    }
+    if (!rc && mrc && mrc != MDB_NOTFOUND)
+        rc = gal_store_error(p->s->ix->st, mrc, "cannot read postings of");
+    mdb_cursor_close(cur);
+    if (!rc)
+        *ndocs = n;
+    return rc;
 }
 
 int gal_postings_next(gal_postings *p)

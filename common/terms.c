@@ -37,3 +37,9 @@ uint64_t gal_term_hash_folded(const char *folded, size_t len, uint64_t seed)
         gal_hasher_byte(&h, (gal_u8)folded[k]);
     return gal_hasher_final(&h);
 }
+
+uint64_t gal_bigram_hash(uint64_t first, uint64_t second)
+{
+    uint64_t h = gal_hash_mix(first ^ gal_hash_mix(second ^ 0x452821E638D01377ull));
+    return h == GAL_HASH_NONE ? 1 : h;
+}

@@ -29,4 +29,11 @@ int gal_term_next(const char *text, size_t len, size_t i, gal_term *t);
 /* Hash already-folded bytes (a lexicon entry) with the word seed. */
 uint64_t gal_term_hash_folded(const char *folded, size_t len, uint64_t seed);
 
+/* Key of the two-word term "first second" (by their word keys), indexed
+ * when both words are among the index's most frequent words (meta
+ * "bigram_words"), so that phrases of common words such as "of the" are read
+ * from one short postings list instead of two long ones.  Never
+ * GAL_HASH_NONE. */
+uint64_t gal_bigram_hash(uint64_t first, uint64_t second);
+
 #endif

@@ -42,6 +42,9 @@ struct gal_writer {
     size_t off_cap;
     pending_file *files;
     size_t nfiles, files_cap;
+    uint64_t common[GAL_BIGRAM_WORDS]; /* words that pair into bigrams */
+    size_t ncommon;
+    int common_known; /* chosen: loaded from the index or by this run */
     uint32_t next_file_no;
     uint32_t run_first_file;
     gal_resume_point resume;
@@ -75,13 +78,26 @@ static int load_state(gal_writer *w, int append)
         (rc = gal_meta_get_bytes(st, txn, GAL_META_ZDICT, &dict, &dict_len)))
         goto done;
     uint64_t files, run_first, complete;
-    const void *resume;
-    size_t resume_len;
+    const void *resume, *common;
+    size_t resume_len, common_len;
     if ((rc = gal_meta_get_u64(st, txn, GAL_META_FILES, &files)) ||
         (rc = gal_meta_get_u64(st, txn, GAL_META_RUN_FIRST_FILE, &run_first)) ||
         (rc = gal_meta_get_u64(st, txn, GAL_META_RUN_COMPLETE, &complete)) ||
-        (rc = gal_meta_get_bytes(st, txn, GAL_META_RESUME, &resume, &resume_len)))
+        (rc = gal_meta_get_bytes(st, txn, GAL_META_RESUME, &resume, &resume_len)) ||
+        (rc = gal_meta_get_bytes(st, txn, GAL_META_BIGRAM_WORDS, &common, &common_len)))
         goto done;
+    if (common) {
+        if (common_len % 8 || common_len / 8 > GAL_BIGRAM_WORDS) {
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': meta '%s' has %zu bytes", st->dir,
+                               GAL_META_BIGRAM_WORDS, common_len);
+            goto done;
+        }
+        w->ncommon = common_len / 8;
+        for (size_t i = 0; i < w->ncommon; i++)
+            w->common[i] = gal_get_le64((const uint8_t *)common + 8 * i);
+        w->common_known = 1;
+        gal_builder_set_common(&w->builder, w->common, w->ncommon);
+    }
     w->next_file_no = (uint32_t)files;
     w->run_first_file = (uint32_t)run_first;
     w->resume.has_batches = t->batches > 0;
@@ -250,8 +266,9 @@ static int encode_docs(gal_writer *w, const gal_batch *b, const gal_tokens *t)
     gal_buf_clear(&w->docs_out);
     gal_buf_clear(&w->text_out);
     uint32_t *tokens = gal_malloc((b->ndocs + 1) * sizeof *tokens);
+    uint32_t *titles = gal_malloc((b->ndocs + 1) * sizeof *titles);
     int64_t *dates = gal_malloc((b->ndocs + 1) * sizeof *dates);
-    int rc = tokens && dates ? 0 : gal_error_set(GAL_ENOMEM, "out of memory");
+    int rc = tokens && titles && dates ? 0 : gal_error_set(GAL_ENOMEM, "out of memory");
     /* title tokens: count the tokens of each document before its body */
     size_t ti = 0;
     double t0 = now_sec();
@@ -274,14 +291,16 @@ static int encode_docs(gal_writer *w, const gal_batch *b, const gal_tokens *t)
             .url = s + bd->url, .url_len = bd->url_len,
         };
         tokens[d] = t->doc_tokens[d];
+        titles[d] = title_tokens;
         dates[d] = bd->date_sec;
         w->doc_off[d] = w->docs_out.len;
         rc = gal_doc_record_encode(&f, &w->docs_out);
     }
     w->doc_off[b->ndocs] = w->docs_out.len;
     if (!rc)
-        rc = gal_docstats_encode(tokens, dates, b->ndocs, &w->stats_out);
+        rc = gal_docstats_encode(tokens, titles, dates, b->ndocs, &w->stats_out);
     gal_free(tokens);
+    gal_free(titles);
     gal_free(dates);
     w->totals.encode_sec += now_sec() - t0;
     if (rc)
@@ -319,6 +338,8 @@ static int write_lexicon(gal_writer *w, MDB_txn *txn, const gal_batch *b, uint64
     const gal_builder *bl = &w->builder;
     for (size_t k = 0; k < bl->nterms; k++) {
         const gal_term_group *g = &bl->terms[k];
+        if (g->kind != GAL_TERM_WORD)
+            continue;
         gal_term term;
         if (!gal_term_next((const char *)b->text.data, b->text.len, g->first_offset, &term) ||
             term.hash != g->hash)
@@ -408,6 +429,13 @@ static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const ga
         return rc;
     if (w->dict.len && (rc = gal_meta_put_bytes(st, txn, GAL_META_ZDICT, w->dict.data, w->dict.len)))
         return rc;
+    if (tot->batches == 0) {
+        uint8_t common[GAL_BIGRAM_WORDS * 8];
+        for (size_t i = 0; i < w->ncommon; i++)
+            gal_put_le64(common + 8 * i, w->common[i]);
+        if ((rc = gal_meta_put_bytes(st, txn, GAL_META_BIGRAM_WORDS, common, w->ncommon * 8)))
+            return rc;
+    }
     if (w->build_note &&
         (rc = gal_meta_put_bytes(st, txn, GAL_META_BUILD, w->build_note, strlen(w->build_note))))
         return rc;
@@ -425,6 +453,14 @@ int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t)
     if (rc)
         return rc;
     double t0 = now_sec();
+    if (!w->common_known) {
+        /* the first batch's most frequent words pair up into bigrams, in
+         * this batch and every later one */
+        if ((rc = gal_builder_top_words(&w->builder, t, GAL_BIGRAM_WORDS, w->common, &w->ncommon)))
+            return rc;
+        gal_builder_set_common(&w->builder, w->common, w->ncommon);
+        w->common_known = 1;
+    }
     if ((rc = gal_builder_run(&w->builder, t, b->first_doc)))
         return rc;
     w->totals.encode_sec += now_sec() - t0;

@@ -7,6 +7,7 @@
 #include "format.h"
 #include "postings_codec.h"
 #include "status.h"
+#include "terms.h"
 #include "tokenizer_rules.h"
 
 void gal_builder_init(gal_builder *b)
@@ -23,6 +24,7 @@ void gal_builder_release(gal_builder *b)
     gal_free(b->occ_doc);
     gal_free(b->occ_pos);
     gal_free(b->scratch);
+    gal_free(b->bigram_at);
     gal_free(b->out.keys);
     gal_free(b->out.val_off);
     gal_buf_release(&b->chunk);
@@ -72,7 +74,7 @@ static long term_of(gal_builder *b, uint64_t hash, uint32_t offset)
         b->terms = t;
         b->terms_cap = cap;
     }
-    b->terms[b->nterms] = (gal_term_group){hash, offset, 0, 0};
+    b->terms[b->nterms] = (gal_term_group){hash, offset, 0, 0, GAL_TERM_WORD};
     b->slots[i] = (uint32_t)++b->nterms;
     if (b->nterms * 2 > b->nslots) {
         int rc = rehash(b, b->nslots * 2);
@@ -80,6 +82,80 @@ static long term_of(gal_builder *b, uint64_t hash, uint32_t offset)
             return rc;
     }
     return (long)(b->nterms - 1);
+}
+
+static int is_common(const gal_builder *b, uint64_t hash)
+{
+    size_t lo = 0, hi = b->ncommon;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->common[mid] < hash)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < b->ncommon && b->common[lo] == hash;
+}
+
+void gal_builder_set_common(gal_builder *b, const uint64_t *sorted, size_t n)
+{
+    b->common = sorted;
+    b->ncommon = n;
+}
+
+static int by_count_desc(const void *a, const void *b)
+{
+    const gal_term_group *x = a, *y = b;
+    return x->count > y->count ? -1 : x->count < y->count ? 1 : (x->hash > y->hash) - (x->hash < y->hash);
+}
+
+static int by_key(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int gal_builder_top_words(gal_builder *b, const gal_tokens *t, size_t k, uint64_t *out,
+                          size_t *nout)
+{
+    int rc;
+    b->nterms = 0;
+    if (!b->slots && (rc = rehash(b, 1 << 16)))
+        return rc;
+    memset(b->slots, 0, b->nslots * sizeof *b->slots);
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->hash[i] == GAL_HASH_NONE)
+            continue;
+        long ti = term_of(b, t->hash[i], 0);
+        if (ti < 0)
+            return (int)ti;
+        b->terms[ti].count++;
+    }
+    qsort(b->terms, b->nterms, sizeof *b->terms, by_count_desc);
+    size_t n = b->nterms < k ? b->nterms : k;
+    for (size_t i = 0; i < n; i++)
+        out[i] = b->terms[i].hash;
+    qsort(out, n, sizeof *out, by_key);
+    *nout = n;
+    b->nterms = 0; /* the table indexes the unsorted order: clear it */
+    memset(b->slots, 0, b->nslots * sizeof *b->slots);
+    return 0;
+}
+
+static int bigram_push(gal_builder *b, uint32_t token, uint32_t term)
+{
+    if (b->nbigrams == b->bigrams_cap) {
+        size_t cap = b->bigrams_cap ? b->bigrams_cap * 2 : 65536;
+        uint32_t *p = gal_realloc(b->bigram_at, cap * 2 * sizeof *p);
+        if (!p)
+            return oom("bigrams");
+        b->bigram_at = p;
+        b->bigrams_cap = cap;
+    }
+    b->bigram_at[2 * b->nbigrams] = token;
+    b->bigram_at[2 * b->nbigrams + 1] = term;
+    b->nbigrams++;
+    return 0;
 }
 
 static int by_hash(const void *a, const void *b)
@@ -147,18 +223,32 @@ int gal_builder_run(gal_builder *b, gal_tokens *t, uint32_t first_doc)
     if (!b->scratch && !(b->scratch = gal_malloc(2 * GAL_CHUNK_DOCS * sizeof *b->scratch)))
         return oom("scratch");
 
-    /* pass 1: term of each token, kept in the offset array */
+    /* pass 1: term of each token, kept in the offset array, and the
+     * bigrams that start at each token */
     uint32_t *term_idx = t->offset;
+    b->nbigrams = 0;
     for (size_t i = 0; i < t->n; i++) {
         if (t->hash[i] == GAL_HASH_NONE) {
             term_idx[i] = UINT32_MAX;
             continue;
         }
-        long ti = term_of(b, t->hash[i], t->offset[i]);
+        uint32_t offset = t->offset[i];
+        long ti = term_of(b, t->hash[i], offset);
         if (ti < 0)
             return (int)ti;
         b->terms[ti].count++;
         term_idx[i] = (uint32_t)ti;
+        if (b->ncommon && i + 1 < t->n && t->doc[i + 1] == t->doc[i] &&
+            t->pos[i + 1] == t->pos[i] + 1 && t->hash[i + 1] != GAL_HASH_NONE &&
+            is_common(b, t->hash[i]) && is_common(b, t->hash[i + 1])) {
+            long bi = term_of(b, gal_bigram_hash(t->hash[i], t->hash[i + 1]), offset);
+            if (bi < 0)
+                return (int)bi;
+            b->terms[bi].kind = GAL_TERM_BIGRAM;
+            b->terms[bi].count++;
+            if ((rc = bigram_push(b, (uint32_t)i, (uint32_t)bi)))
+                return rc;
+        }
     }
     /* pass 2: order terms by hash; rank[] maps a term to its place */
     uint32_t *rank = gal_malloc((b->nterms + 1) * sizeof *rank);
@@ -192,6 +282,7 @@ int gal_builder_run(gal_builder *b, gal_tokens *t, uint32_t first_doc)
     }
     for (size_t k = 0; k < b->nterms; k++)
         fill[k] = b->terms[k].start;
+    size_t next_bigram = 0;
     for (size_t i = 0; i < t->n; i++) {
         if (term_idx[i] == UINT32_MAX)
             continue;
@@ -199,6 +290,13 @@ int gal_builder_run(gal_builder *b, gal_tokens *t, uint32_t first_doc)
         b->occ_doc[fill[k]] = t->doc[i];
         b->occ_pos[fill[k]] = t->pos[i];
         fill[k]++;
+        if (next_bigram < b->nbigrams && b->bigram_at[2 * next_bigram] == i) {
+            k = rank[b->bigram_at[2 * next_bigram + 1]];
+            b->occ_doc[fill[k]] = t->doc[i];
+            b->occ_pos[fill[k]] = t->pos[i];
+            fill[k]++;
+            next_bigram++;
+        }
     }
     gal_free(fill);
     gal_free(rank);

@@ -15,11 +15,14 @@
 #include "buf.h"
 #include "tokenize.h"
 
+enum { GAL_TERM_WORD = 0, GAL_TERM_BIGRAM = 1 };
+
 typedef struct gal_term_group {
     uint64_t hash;
     uint32_t first_offset; /* batch byte offset of its first occurrence */
     uint32_t start;        /* first occurrence in occ_doc/occ_pos */
     uint32_t count;        /* occurrences */
+    uint32_t kind;         /* GAL_TERM_*: only words go to the lexicon */
 } gal_term_group;
 
 /* The encoded postings of a batch: chunk i has key keys[i] (12 bytes) and
@@ -39,12 +42,25 @@ typedef struct gal_builder {
     uint32_t *occ_doc, *occ_pos;
     size_t occ_cap;
     uint32_t *scratch; /* per-chunk doc/tf arrays */
+    uint32_t *bigram_at;   /* (token index, term index) of each bigram */
+    size_t nbigrams, bigrams_cap;
+    const uint64_t *common; /* sorted keys of the words that pair into bigrams */
+    size_t ncommon;
     gal_buf chunk;
     gal_postings_out out;
 } gal_builder;
 
 void gal_builder_init(gal_builder *b);
 void gal_builder_release(gal_builder *b);
+
+/* Words whose adjacent pairs are indexed as bigram terms: sorted keys, kept
+ * by the caller for the builder's lifetime. */
+void gal_builder_set_common(gal_builder *b, const uint64_t *sorted, size_t n);
+
+/* The k most frequent word keys of t (fewer if t has fewer terms), sorted
+ * by key, into out. */
+int gal_builder_top_words(gal_builder *b, const gal_tokens *t, size_t k, uint64_t *out,
+                          size_t *nout);
 
 /* Group tokens t (whose offset[] array is reused as scratch and left
  * undefined) and encode postings with document numbers shifted by

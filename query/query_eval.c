@@ -35,9 +35,6 @@ typedef struct ctx {
     unsigned prefix_cap;
     void (*note)(void *, const char *);
     void *note_ctx;
-    uint32_t tt_doc; /* cache of the last title_tokens lookup */
-    uint32_t tt;
-    int tt_valid;
     uint32_t dl; /* tokens of the document being scored */
 } ctx;
 
@@ -65,7 +62,7 @@ struct it {
     uint32_t *offs;  /* PHRASE: position of word i relative to the first */
     uint32_t *order; /* cursor order for leap-frogging, rarest first */
     uint32_t *ptr;   /* scratch for position merging */
-    uint32_t span;   /* TERM: extra positions a match covers (entities) */
+    uint32_t span;   /* TERM, PHRASE: positions a match covers after its first */
     uint32_t near;
     /* DATE */
     int64_t lo, hi;
@@ -99,18 +96,7 @@ static int range_push(rangevec *rv, uint32_t first, uint32_t last)
 
 static int title_tokens(ctx *c, uint32_t doc, uint32_t *tt)
 {
-    if (c->tt_valid && c->tt_doc == doc) {
-        *tt = c->tt;
-        return 0;
-    }
-    gal_doc_info info;
-    int rc = gal_snapshot_doc(c->s, doc, &info);
-    if (rc)
-        return rc;
-    c->tt_doc = doc;
-    c->tt = info.title_tokens;
-    c->tt_valid = 1;
-    *tt = c->tt;
+    *tt = gal_snapshot_doc_title_tokens(c->s, doc);
     return 0;
 }
 
@@ -307,6 +293,32 @@ static int by_cost(const void *a, const void *b)
     return x->cost < y->cost ? -1 : x->cost > y->cost;
 }
 
+/* A phrase reads two adjacent frequent words ("of the") from their bigram
+ * term when the index has it: one short list instead of two long ones. */
+static int build_phrase(ctx *c, const gal_qnode *q, it **out)
+{
+    uint64_t keys[GAL_QUERY_MAX_TOKENS];
+    uint32_t offs[GAL_QUERY_MAX_TOKENS], n = 0;
+    for (uint32_t k = 0; k < q->nterms; k++) {
+        uint64_t bigram;
+        if (k + 1 < q->nterms && gal_snapshot_bigram(c->s, q->hashes[k], q->hashes[k + 1], &bigram)) {
+            keys[n] = bigram;
+            offs[n++] = k++;
+        } else {
+            keys[n] = q->hashes[k];
+            offs[n++] = k;
+        }
+    }
+    /* a trailing single word after a bigram could instead pair with the
+     * bigram's second word; the cursor count is the same, keep it simple */
+    int rc = build_words(c, q, IT_PHRASE, keys, n, out);
+    if (rc || (*out)->kind != IT_PHRASE)
+        return rc;
+    memcpy((*out)->offs, offs, n * sizeof *offs);
+    (*out)->span = q->nterms - 1;
+    return 0;
+}
+
 static int build(ctx *c, const gal_qnode *q, it **out)
 {
     it *t = NULL;
@@ -321,7 +333,7 @@ static int build(ctx *c, const gal_qnode *q, it **out)
             (*out)->span = q->nterms ? q->nterms - 1 : 0;
         return rc;
     case GAL_Q_PHRASE:
-        return build_words(c, q, IT_PHRASE, q->hashes, q->nterms, out);
+        return build_phrase(c, q, out);
     case GAL_Q_NEAR: {
         /* a word named twice counts once */
         uint64_t uniq[GAL_QUERY_MAX_TOKENS];
@@ -491,7 +503,7 @@ static int phrase_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
         }
         if (i == n) {
             f++;
-            if (rv && (rc = range_push(rv, s, s + n - 1)))
+            if (rv && (rc = range_push(rv, s, s + t->span)))
                 return rc;
         }
     }
@@ -874,6 +886,25 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
     h.k = offset + limit < offset ? SIZE_MAX : offset + limit;
     if ((rc = build(&c, q->root, &root)))
         goto out;
+    if (o && o->count_only) {
+        gal_results_release(r);
+        if (root->kind == IT_TERM && !root->title) { /* a word: its document count */
+            rc = gal_postings_count(root->cs[0].p, &r->total);
+            goto out;
+        }
+        uint64_t n = 0;
+        uint32_t d = 0;
+        while ((rc = advance(&c, root, d)) == 1) {
+            n++;
+            if (root->doc == DOC_END - 1)
+                break;
+            d = root->doc + 1;
+        }
+        if (rc >= 0)
+            rc = 0;
+        r->total = n;
+        goto out;
+    }
     /* A phrase alone ranks the same whatever its idf: score it with idf 1
      * and scale once its document count is known, instead of counting twice. */
     int scale_root = (root->kind == IT_PHRASE || root->kind == IT_NEAR);

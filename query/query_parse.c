@@ -366,8 +366,11 @@ static int parse_primary(parser *p, uint8_t title, gal_qnode **out)
             return fail(p, at, "query is nested too deeply");
         int rc = parse_primary(p, 1, out);
         p->depth--;
-        if (!rc && *out && (*out)->kind == GAL_Q_DATE)
+        if (!rc && *out && (*out)->kind == GAL_Q_DATE) {
+            node_free(*out);
+            *out = NULL;
             return fail(p, at, "title: cannot apply to date:");
+        }
         return rc;
     }
     if (starts_with(p, at, end, "date:")) {

@@ -34,6 +34,7 @@ typedef struct gal_search_opts {
     /* Told once per prefix that matched more terms than the cap (may be NULL). */
     void (*note)(void *ctx, const char *msg);
     void *note_ctx;
+    int count_only;      /* only gal_results.total is wanted: no scores, no hits */
 } gal_search_opts;
 
 typedef struct gal_hit {

@@ -236,6 +236,53 @@ static void test_build_and_read(unsigned seed)
         gal_postings_close(a);
         gal_postings_close(b);
     }
+
+    /* bigram terms: every adjacent pair of frequent words, at the first
+     * word's position, never across the title/body boundary */
+    static const char *pairs[][2] = {{"bank", "of"}, {"of", "england"}, {"the", "the"}, {"u", "s"}};
+    for (size_t q = 0; q < sizeof pairs / sizeof pairs[0]; q++) {
+        uint64_t h1 = gal_term_hash_folded(pairs[q][0], strlen(pairs[q][0]), GAL_SEED_WORD);
+        uint64_t h2 = gal_term_hash_folded(pairs[q][1], strlen(pairs[q][1]), GAL_SEED_WORD);
+        uint64_t hb;
+        CHECK(gal_snapshot_bigram(s, h1, h2, &hb) == 1); /* 16 words: all are frequent */
+        gal_postings *p = NULL;
+        CHECK(gal_postings_open(s, hb, &p) == 0);
+        int more = gal_postings_next(p);
+        uint64_t mismatches = 0;
+        for (uint32_t d = 0; d < ndocs; d++) {
+            gal_doc_info info;
+            CHECK(gal_snapshot_doc(s, d, &info) == 0);
+            CHECK(gal_snapshot_text(s, d, &text) == 0);
+            uint32_t want[2000], nw = 0, pos = 0, prev_pos = UINT32_MAX;
+            uint64_t prev = 0;
+            gal_term t;
+            int in_body = 0;
+            for (size_t i = 0; gal_term_next((const char *)text.data, text.len, i, &t); i = t.end) {
+                if (!in_body && t.start >= info.title_len + 1) {
+                    in_body = 1;
+                    pos = info.title_tokens + GAL_TITLE_BODY_GAP;
+                }
+                if (prev == h1 && t.hash == h2 && prev_pos + 1 == pos && nw < 2000)
+                    want[nw++] = prev_pos;
+                prev = t.hash;
+                prev_pos = pos++;
+            }
+            if (nw == 0) {
+                mismatches += more == 1 && gal_postings_doc(p) == d;
+                continue;
+            }
+            const uint32_t *got = more == 1 && gal_postings_doc(p) == d && gal_postings_tf(p) == nw
+                                      ? gal_postings_positions(p) : NULL;
+            if (!got || memcmp(got, want, nw * sizeof *want) != 0)
+                mismatches++;
+            else
+                more = gal_postings_next(p);
+        }
+        CHECK_EQ_U64(mismatches, 0);
+        gal_postings_close(p);
+    }
+    CHECK(gal_snapshot_bigram(s, gal_term_hash_folded("absent", 6, GAL_SEED_WORD),
+                              gal_term_hash_folded("the", 3, GAL_SEED_WORD), &(uint64_t){0}) == 0);
     gal_buf_release(&text);
 
     uint32_t doc;
