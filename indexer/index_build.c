@@ -51,6 +51,7 @@ typedef struct build_state {
     uint64_t skip_offset;
     gal_read_stats rstats;
     uint64_t read_files;
+    char reader_error[1024]; /* the reader's error detail: it is per thread */
     /* main thread only */
     double start, last_progress;
     int progress;
@@ -168,6 +169,8 @@ static void *reader_main(void *arg)
     }
     if (!rc && s->fill->ndocs)
         rc = hand_off(s);
+    if (rc)
+        snprintf(s->reader_error, sizeof s->reader_error, "%s", gal_error_detail(rc));
     pthread_mutex_lock(&s->h.mu);
     s->h.reader_done = 1;
     s->h.reader_rc = rc;
@@ -342,8 +345,8 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     reader_started = 1;
     rc = consume(&s);
     pthread_join(reader, NULL);
-    if (!rc)
-        rc = s.h.reader_rc;
+    if (!rc && s.h.reader_rc)
+        rc = gal_error_set(s.h.reader_rc, "%s", s.reader_error);
     if (!rc)
         rc = gal_writer_finish(s.w);
 done:

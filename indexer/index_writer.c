@@ -549,7 +549,11 @@ int gal_writer_finish(gal_writer *w)
         int rc = gal_store_txn_begin(w->st, 0, &txn);
         if (rc)
             return rc;
-        rc = gal_meta_put_u64(w->st, txn, GAL_META_RUN_COMPLETE, 1);
+        /* versions too: a run over empty input commits no batch, and its
+         * index must still open */
+        if (!(rc = gal_meta_put_u64(w->st, txn, GAL_META_FORMAT, GAL_FORMAT_VERSION)) &&
+            !(rc = gal_meta_put_u64(w->st, txn, GAL_META_TOKENIZER, GAL_TOKENIZER_VERSION)))
+            rc = gal_meta_put_u64(w->st, txn, GAL_META_RUN_COMPLETE, 1);
         if (rc) {
             mdb_txn_abort(txn);
             return rc;

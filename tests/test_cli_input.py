@@ -1,0 +1,590 @@
+#!/usr/bin/env python3
+"""test_cli_input.py - `galley index` input handling, end to end.
+
+Builds small inputs of its own (seeded, so every run is the same) and checks
+what the contract says about them:
+  * plain, gzip and zstd copies of one JSON Lines file give identical index
+    tables (postings, lexicon, docs, text... everything but meta and files),
+    compared with `mdb_dump -s NAME -p`; compression is found by content;
+  * a malformed JSON line gives `galley: warning: FILE:LINE: invalid JSON ...
+    (record skipped)`, is counted as skipped in the summary line, and with
+    --strict the run exits 4;
+  * invalid UTF-8 and NUL bytes inside texts never crash galley, act as
+    separators, and the other documents are found;
+  * truncated .gz and .zst inputs exit 4 naming the file, and the batches
+    committed before the damage stay searchable (--batch-mb 1);
+  * a missing input exits 4 before anything is written (no index directory);
+  * an empty input gives 0 documents and exit 0;
+  * a directory is walked recursively, entries in byte order of their names;
+  * `-` reads standard input (plain or compressed);
+  * `galley index --help` exits 0 and documents the exit codes; an unknown
+    option exits 2 with "Try 'galley index --help'".
+Expected answers to queries come from oracle.py.
+
+  test_cli_input.py --galley PATH --work DIR [--keep]
+Exit 0 when every check passes, 1 otherwise (each failure printed with what
+was expected and what came), 77 when gzip, zstd or mdb_dump is missing.
+"""
+
+import argparse
+import gzip as gzipmod
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oracle  # noqa: E402
+
+SKIP = 77
+SEED = 20250501
+
+failures = []
+passed = []
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+def check(name, ok, expected="", got=""):
+    got = str(got).strip().replace("\n", " / ")
+    if ok:
+        passed.append(name)
+        log("  ok    %s" % name)
+    else:
+        failures.append((name, expected, got))
+        log("  FAIL  %s\n          expected: %s\n          got:      %s" % (name, expected, got))
+    return ok
+
+
+class Galley:
+    def __init__(self, path):
+        self.path = path
+
+    def run(self, *args, stdin=None, cwd=None, timeout=600):
+        p = subprocess.run([self.path] + list(args), input=stdin, cwd=cwd, timeout=timeout,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return (p.returncode, p.stdout.decode("utf-8", "replace"),
+                p.stderr.decode("utf-8", "replace"))
+
+    def index(self, out, *inputs, opts=(), stdin=None, cwd=None):
+        return self.run("index", "-o", out, "--device", "ref", *opts, *inputs,
+                        stdin=stdin, cwd=cwd)
+
+    def count(self, index, query):
+        rc, out, err = self.run("query", index, query, "--count")
+        out = out.strip()
+        return (int(out) if re.fullmatch(r"\d+", out) else None), rc, err.strip()
+
+    def ids(self, index, query):
+        rc, out, err = self.run("query", index, query, "--ids", "--limit", "1000000")
+        return [l for l in out.split("\n") if l], rc, err.strip()
+
+
+def crashed(rc):
+    return rc < 0 or rc >= 128
+
+
+def summary(err):
+    """(documents, skipped) from the summary line, None where absent."""
+    lines = [l for l in err.splitlines() if l.strip()]
+    docs = skipped = None
+    for line in reversed(lines):
+        if "documents" in line:
+            m = re.search(r"([\d,]+)\s+documents", line)
+            docs = int(m.group(1).replace(",", "")) if m else None
+            m = (re.search(r"([\d,]+)\s+(?:\w+\s+)?skipped", line)
+                 or re.search(r"skipped\D{0,3}([\d,]+)", line))
+            skipped = int(m.group(1).replace(",", "")) if m else 0
+            break
+    return docs, skipped
+
+
+def last_line(err):
+    lines = [l for l in err.splitlines() if l.strip()]
+    return lines[-1] if lines else ""
+
+
+def short(s, n=300):
+    s = s.strip()
+    return s if len(s) <= n else s[:n] + "..."
+
+
+# ------------------------------------------------------------------ inputs
+
+def make_vocab(rng, n):
+    sy = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "shi", "zen", "pra", "dol", "mer",
+          "gan", "tis", "bel", "or", "an", "qu", "ex", "ly"]
+    words = set()
+    while len(words) < n:
+        words.add("".join(rng.choice(sy) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+SPECIAL = ["Zürich", "ΑΘΗΝΑ", "Москва", "İstanbul", "東京", "U.S.", "Reagan's", "Trump’s",
+           "year-on-year", "£1bn", "3.5", "naïve", "CAFÉ", "😀", "a\u00a0b", "x×y", "Ελλάδα"]
+
+
+def make_docs(rng, n, words_per_doc, prefix="d", everyword="everydoc"):
+    vocab = make_vocab(rng, 3000)
+    docs = []
+    for i in range(n):
+        title = " ".join(rng.choice(vocab) for _ in range(rng.randint(2, 8)))
+        body = []
+        for _ in range(words_per_doc):
+            r = rng.random()
+            body.append(rng.choice(SPECIAL) if r < 0.03 else rng.choice(vocab))
+            if rng.random() < 0.08:
+                body[-1] += rng.choice([",", ".", ";", "\n", " -"])
+        body.insert(rng.randint(0, len(body)), everyword)
+        docs.append({"id": "%s%05d" % (prefix, i), "title": title, "text": " ".join(body)})
+    return docs
+
+
+def jsonl(docs, rng=None):
+    lines = []
+    for i, d in enumerate(docs):
+        ascii_only = rng.random() < 0.5 if rng else False
+        lines.append(json.dumps(d, ensure_ascii=ascii_only))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def gz(data):
+    return gzipmod.compress(data, 6, mtime=0)
+
+
+def zst(data):
+    return subprocess.run(["zstd", "-q", "-c", "-3"], input=data, check=True,
+                          stdout=subprocess.PIPE).stdout
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def fresh(path):
+    if os.path.lexists(path):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+    return path
+
+
+def compare_queries(g, name, index, corpus, queries):
+    bad = []
+    for q in queries:
+        want = corpus.count(q)
+        got, rc, err = g.count(index, q)
+        if got != want or rc != (0 if want else 1):
+            bad.append("%s: expected %d (exit %d), got %s (exit %d) %s"
+                       % (q, want, 0 if want else 1, got, rc, short(err, 100)))
+    return check("%s: %d queries agree with the oracle" % (name, len(queries)),
+                 not bad, "oracle counts", "; ".join(bad))
+
+
+# ------------------------------------------------------------------ checks
+
+def test_help(g, work):
+    log("\n[help and usage]")
+    rc, out, err = g.run("index", "--help")
+    check("index --help exits 0", rc == 0, 0, rc)
+    check("index --help prints to stdout", bool(out.strip()), "text on stdout",
+          "stdout empty; stderr: " + short(err))
+    codes = [c for c in "234" if re.search(r"(^|\D)%s(\D|$)" % c, out)]
+    check("index --help mentions exit codes (2, 3, 4)",
+          re.search(r"exit", out, re.I) is not None and len(codes) == 3,
+          "'exit' and the codes 2, 3, 4", short(out, 400))
+    idx = fresh(os.path.join(work, "unknown-opt.idx"))
+    rc, out, err = g.run("index", "--no-such-option", "-o", idx, "x.jsonl")
+    check("unknown option exits 2", rc == 2, 2, rc)
+    check("unknown option says Try 'galley index --help'",
+          "Try 'galley index --help'" in err, "Try 'galley index --help' on stderr", short(err))
+    check("unknown option writes no index", not os.path.exists(idx), "no " + idx, "it exists")
+
+
+def mdb_tables(index):
+    p = subprocess.run(["mdb_dump", "-l", index], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        return None, p.stderr.decode("utf-8", "replace").strip()
+    return sorted(l.strip() for l in p.stdout.decode("utf-8", "replace").splitlines()
+                  if l.strip()), ""
+
+
+def mdb_table(index, name):
+    p = subprocess.run(["mdb_dump", "-s", name, "-p", index], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    return p.returncode, p.stdout
+
+
+def dump_pairs(dump):
+    """key -> value lines of an `mdb_dump -p` output."""
+    lines = dump.decode("latin-1").split("\n")
+    if "HEADER=END" in lines:
+        lines = lines[lines.index("HEADER=END") + 1:]
+    lines = [l for l in lines if l and l != "DATA=END"]
+    return dict(zip(lines[0::2], lines[1::2]))
+
+
+def dump_diff(a, b):
+    pa, pb = dump_pairs(a), dump_pairs(b)
+    only_a = sorted(set(pa) - set(pb))
+    only_b = sorted(set(pb) - set(pa))
+    changed = sorted(k for k in set(pa) & set(pb) if pa[k] != pb[k])
+    first = (only_a or only_b or changed or ["(headers differ)"])[0]
+    return ("%d keys only in plain, %d only here, %d with other values; first: %s"
+            % (len(only_a), len(only_b), len(changed), first.strip()[:80]))
+
+
+def test_compression(g, work):
+    log("\n[plain, gzip and zstd give identical indexes]")
+    rng = random.Random(SEED)
+    docs = make_docs(rng, 400, 120)
+    data = jsonl(docs, rng)
+    corpus = oracle.Corpus().add_jsonl_bytes(data)
+    base = os.path.join(work, "compress")
+    fresh(base)
+    # Same file name in three directories, so that the docs table (which may
+    # record the input path) can be compared byte for byte.
+    variants = {"plain": data, "gzip": gz(data), "zstd": zst(data)}
+    tables = {}
+    for kind, blob in variants.items():
+        d = os.path.join(base, kind)
+        write(os.path.join(d, "news.jsonl"), blob)
+        rc, out, err = g.index("idx", "news.jsonl", opts=("--format", "jsonl"), cwd=d)
+        ndocs, _ = summary(err)
+        check("%s: index exits 0" % kind, rc == 0, 0, "%d: %s" % (rc, short(err)))
+        check("%s: summary line is the last stderr line and counts %d documents"
+              % (kind, len(docs)),
+              "documents" in last_line(err) and ndocs == len(docs),
+              "... %d documents ..." % len(docs), short(last_line(err)))
+        idx = os.path.join(d, "idx")
+        names, why = mdb_tables(idx)
+        if names is None:
+            check("%s: mdb_dump -l lists the tables" % kind, False, "a table list", why)
+            continue
+        tables[kind] = {}
+        for t in names:
+            if t in ("meta", "files"):
+                continue
+            trc, dump = mdb_table(idx, t)
+            tables[kind][t] = dump if trc == 0 else None
+    if "plain" in tables:
+        have = sorted(tables["plain"])
+        need = ["docs", "lexicon", "postings", "text"]
+        check("index has the tables %s" % ", ".join(need),
+              all(t in tables["plain"] for t in need), need, have)
+        for kind in ("gzip", "zstd"):
+            if kind not in tables:
+                continue
+            check("%s: same table names as plain" % kind,
+                  sorted(tables[kind]) == have, have, sorted(tables[kind]))
+            for t in have:
+                a, b = tables["plain"][t], tables[kind].get(t)
+                check("%s: table %s identical to plain's (%d bytes of dump)"
+                      % (kind, t, len(a or b"")),
+                      a is not None and a == b, "same mdb_dump -p output",
+                      dump_diff(a, b) if a is not None and b is not None
+                      else "missing or unreadable")
+    idx = os.path.join(base, "plain", "idx")
+    if os.path.isdir(idx):
+        compare_queries(g, "plain", idx, corpus,
+                        ["everydoc", "zürich", "ZÜRICH", "αθηνα", "МОСКВА", "istanbul",
+                         "東京", "u.s.", "reagan's", "trump's", '"year-on-year"', "1bn",
+                         '"3.5"', "naïve", "café", "x y", '"a b"', docs[7]["title"],
+                         '"%s"' % docs[3]["title"]])
+    # Named with their usual suffixes, and the format left to galley.
+    for suffix, blob in (("jsonl", data), ("jsonl.gz", gz(data)), ("jsonl.zst", zst(data))):
+        f = write(os.path.join(base, "named", "news." + suffix), blob)
+        idx = fresh(os.path.join(base, "named", suffix + ".idx"))
+        rc, out, err = g.index(idx, f)
+        ndocs, _ = summary(err)
+        check("news.%s without --format: exit 0, %d documents" % (suffix, len(docs)),
+              rc == 0 and ndocs == len(docs), "exit 0, %d documents" % len(docs),
+              "exit %d, %s documents: %s" % (rc, ndocs, short(err)))
+        if rc == 0:
+            got, grc, gerr = g.count(idx, "everydoc")
+            check("news.%s: everydoc in all %d documents" % (suffix, len(docs)),
+                  got == len(docs), len(docs), "%s (exit %d) %s" % (got, grc, short(gerr)))
+
+
+def test_malformed(g, work):
+    log("\n[malformed JSON lines]")
+    base = fresh(os.path.join(work, "malformed"))
+    lines = [
+        b'{"id": "m1", "title": "first", "text": "okalpha"}',
+        b'{"id": "m2", "title": "second", "text": "okbeta"}',
+        b'{"id": "m3", "title": "broken", "text": "badgamma',
+        b'{"id": "m4", "title": "fourth", "text": "okdelta"}',
+        b'{"id": "m5", "title": "fifth", "text": "okepsilon"}',
+        b'{"id": "m6", "title": bareword, "text": "badzeta"}',
+        b'{"id": "m7", "title": "seventh", "text": "okomega"}',
+    ]
+    f = write(os.path.join(base, "bad.jsonl"), b"\n".join(lines) + b"\n")
+    idx = os.path.join(base, "idx")
+    rc, out, err = g.index(idx, f, opts=("--format", "jsonl"))
+    check("malformed lines: exit 0 without --strict", rc == 0, 0, "%d: %s" % (rc, short(err)))
+    for line in (3, 6):
+        pat = r"galley: warning: \S*bad\.jsonl:%d: invalid JSON.*\(record skipped\)" % line
+        check("warning names bad.jsonl:%d" % line, re.search(pat, err) is not None,
+              "galley: warning: .../bad.jsonl:%d: invalid JSON ... (record skipped)" % line,
+              short(err, 500))
+    ndocs, skipped = summary(err)
+    check("summary: 5 documents, 2 skipped", ndocs == 5 and skipped == 2,
+          "5 documents, 2 skipped", short(last_line(err)))
+    if rc == 0:
+        bad = []
+        for w, want in (("okalpha", ["m1"]), ("okbeta", ["m2"]), ("okdelta", ["m4"]),
+                        ("okepsilon", ["m5"]), ("okomega", ["m7"]), ("badgamma", []),
+                        ("badzeta", []), ("bareword", [])):
+            got, grc, gerr = g.ids(idx, w)
+            if got != want:
+                bad.append("%s: expected %s, got %s (exit %d)" % (w, want, got, grc))
+        check("the well-formed records are found, the skipped ones not", not bad, "", "; ".join(bad))
+    idx2 = fresh(os.path.join(base, "idx-strict"))
+    rc, out, err = g.index(idx2, f, opts=("--format", "jsonl", "--strict"))
+    check("--strict: exit 4", rc == 4, 4, "%d: %s" % (rc, short(err)))
+    check("--strict: error names bad.jsonl and line 3", re.search(r"bad\.jsonl:3", err) is not None,
+          "bad.jsonl:3 in the message", short(err))
+
+
+def test_bad_bytes(g, work):
+    log("\n[invalid UTF-8 and NUL bytes]")
+    base = fresh(os.path.join(work, "badbytes"))
+    recs = [
+        b'{"id": "b1", "title": "ff byte", "text": "alphaone\xffbetaone plain"}',
+        b'{"id": "b2", "title": "overlong", "text": "alphatwo\xc0\xafbetatwo"}',
+        b'{"id": "b3", "title": "truncated seq", "text": "alphathree\xe2\x82betathree"}',
+        b'{"id": "b4", "title": "surrogate", "text": "alphafour\xed\xa0\x80betafour"}',
+        b'{"id": "b5", "title": "past U+10FFFF", "text": "alphafive\xf4\x90\x80\x80betafive"}',
+        b'{"id": "b6", "title": "lone continuation \x80\xbf", "text": "alphasix\x80betasix"}',
+        b'{"id": "b7", "title": "cut before quote", "text": "betaseven alphaseven\xe2"}',
+        b'{"id": "b8", "title": "nul escape", "text": "nulleft\\u0000nulright"}',
+        b'{"id": "b9", "title": "bad \xfe\xfe title", "text": "alphanine"}',
+        b'{"id": "b10", "title": "5-byte form", "text": "alphaten\xf8\x88\x80\x80\x80betaten"}',
+        b'{"id": "b11", "title": "all bad", "text": "\xff\xfe\xfd\xc3"}',
+        b'{"id": "b12", "title": "good after bad", "text": "\xc3\xa9t\xc3\xa9\xff\xc3\x89T\xc3\x89"}',
+    ]
+    data = b"\n".join(recs) + b"\n"
+    corpus = oracle.Corpus().add_jsonl_bytes(data)
+    f = write(os.path.join(base, "bytes.jsonl"), data)
+    idx = os.path.join(base, "idx")
+    rc, out, err = g.index(idx, f, opts=("--format", "jsonl"))
+    check("invalid UTF-8 / NUL escape: exit 0", rc == 0, 0, "%d: %s" % (rc, short(err)))
+    ndocs, skipped = summary(err)
+    check("invalid UTF-8 / NUL escape: 12 documents", ndocs == 12, 12, short(last_line(err)))
+    if rc == 0:
+        qs = []
+        for w in ("one", "two", "three", "four", "five", "six", "seven", "ten"):
+            qs += ["alpha" + w, "beta" + w, '"alpha%s beta%s"' % (w, w)]
+        qs += ["betaseven", '"betaseven alphaseven"', "nulleft", "nulright",
+               '"nulleft nulright"', "alphanine", "bad title", '"bad title"',
+               "été", "ÉTÉ", '"été été"', "plain", "continuation"]
+        compare_queries(g, "invalid bytes are separators", idx, corpus, qs)
+
+    # A raw NUL byte inside a JSON string is not valid JSON; whatever galley
+    # makes of that record, it must not crash and must find the others.
+    raw = (b'{"id": "n1", "title": "before", "text": "nulfirst"}\n'
+           b'{"id": "n2", "title": "raw nul", "text": "rawleft\x00rawright"}\n'
+           b'{"id": "n3", "title": "lone \\ud800 escape", "text": "nullast \\udfff x"}\n'
+           b'{"id": "n4", "title": "after", "text": "nulfourth"}\n')
+    f = write(os.path.join(base, "rawnul.jsonl"), raw)
+    idx = fresh(os.path.join(base, "idx-rawnul"))
+    rc, out, err = g.index(idx, f, opts=("--format", "jsonl"))
+    check("raw NUL / lone surrogate escapes: no crash, exit 0", rc == 0, 0, "%d: %s" % (rc, short(err)))
+    if rc == 0:
+        bad = []
+        for w, want in (("nulfirst", ["n1"]), ("nulfourth", ["n4"])):
+            got, grc, _ = g.ids(idx, w)
+            if got != want:
+                bad.append("%s: expected %s, got %s (exit %d)" % (w, want, got, grc))
+        check("raw NUL: the other documents are found", not bad, "", "; ".join(bad))
+
+    # The same bytes as a plain text document (first line the title).
+    f = write(os.path.join(base, "plain", "doc.txt"),
+              b"Text \xff title\nbody textleft\x00textright \xc0\xaf textend\xe2\n")
+    idx = fresh(os.path.join(base, "idx-text"))
+    rc, out, err = g.index(idx, f, opts=("--format", "text"))
+    check("--format text with NUL and bad bytes: exit 0", rc == 0, 0, "%d: %s" % (rc, short(err)))
+    if rc == 0:
+        bad = []
+        for q in ("textleft", "textright", '"textleft textright"', "textend", '"text title"'):
+            got, grc, _ = g.count(idx, q)
+            if got != 1:
+                bad.append("%s: expected 1, got %s (exit %d)" % (q, got, grc))
+        check("--format text: NUL and bad bytes separate tokens", not bad, "", "; ".join(bad))
+
+
+def complete_lines(partial):
+    return partial.count(b"\n")
+
+
+def test_truncated(g, work):
+    log("\n[truncated .gz and .zst]")
+    base = fresh(os.path.join(work, "truncated"))
+    rng = random.Random(SEED + 1)
+    docs = make_docs(rng, 6000, 150, prefix="t")
+    data = jsonl(docs)
+    log("  input: %d documents, %.1f MB" % (len(docs), len(data) / 1e6))
+    for suffix, blob, tool in (("gz", gz(data), ["gzip", "-dc"]),
+                               ("zst", zst(data), ["zstd", "-dcq"])):
+        cut = blob[: int(len(blob) * 0.85)]
+        f = write(os.path.join(base, "big.jsonl." + suffix), cut)
+        # What a decoder can still get out of the truncated file.
+        p = subprocess.run(tool + [f], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        readable = complete_lines(p.stdout)
+        idx = os.path.join(base, "idx-" + suffix)
+        t = time.time()
+        rc, out, err = g.index(idx, f, opts=("--format", "jsonl", "--batch-mb", "1"))
+        log("  (galley index on truncated .%s: %.1fs)" % (suffix, time.time() - t))
+        check("truncated .%s: exit 4" % suffix, rc == 4, 4, "%d: %s" % (rc, short(err)))
+        check("truncated .%s: the error names big.jsonl.%s" % (suffix, suffix),
+              ("big.jsonl." + suffix) in err, "big.jsonl.%s on stderr" % suffix, short(err))
+        if not os.path.isdir(idx):
+            check("truncated .%s: index directory exists" % suffix, False, idx, "absent")
+            continue
+        ids, qrc, qerr = g.ids(idx, "everydoc")
+        n = len(ids)
+        check("truncated .%s: index opens and earlier batches are searchable" % suffix,
+              qrc == 0 and 0 < n < len(docs),
+              "exit 0 and 0 < hits < %d" % len(docs), "exit %d, %d hits %s" % (qrc, n, short(qerr)))
+        check("truncated .%s: the documents found are the first ones, in order" % suffix,
+              sorted(ids) == ["t%05d" % i for i in range(n)],
+              "t00000..t%05d" % (n - 1), "%s ... %s" % (sorted(ids)[:3], sorted(ids)[-3:]))
+        check("truncated .%s: no document past the readable part (%d complete lines)"
+              % (suffix, readable), n <= readable, "<= %d" % readable, n)
+        got, crc, _ = g.count(idx, '"%s"' % docs[0]["title"])
+        want = oracle.Corpus().add_jsonl_bytes(jsonl(docs[:n])).count('"%s"' % docs[0]["title"])
+        check("truncated .%s: phrase query on what was committed" % suffix, got == want, want, got)
+
+
+def test_missing(g, work):
+    log("\n[missing input]")
+    base = fresh(os.path.join(work, "missing"))
+    good = write(os.path.join(base, "good.jsonl"), b'{"id": "g1", "title": "t", "text": "x"}\n')
+    for name, inputs in (("only input missing", [os.path.join(base, "nope.jsonl")]),
+                         ("second input missing", [good, os.path.join(base, "nope.jsonl")])):
+        idx = os.path.join(base, name.replace(" ", "-") + ".idx")
+        rc, out, err = g.index(idx, *inputs, opts=("--format", "jsonl"))
+        check("%s: exit 4" % name, rc == 4, 4, "%d: %s" % (rc, short(err)))
+        check("%s: error names nope.jsonl" % name, "nope.jsonl" in err, "nope.jsonl on stderr",
+              short(err))
+        check("%s: no index directory created" % name, not os.path.exists(idx),
+              "no %s" % idx, "exists: %s" % (os.listdir(idx) if os.path.isdir(idx) else "file"))
+
+
+def test_empty(g, work):
+    log("\n[empty input]")
+    base = fresh(os.path.join(work, "empty"))
+    for suffix, blob in (("jsonl", b""), ("jsonl.gz", gz(b"")), ("jsonl.zst", zst(b""))):
+        f = write(os.path.join(base, "empty." + suffix), blob)
+        idx = os.path.join(base, suffix + ".idx")
+        rc, out, err = g.index(idx, f, opts=("--format", "jsonl"))
+        ndocs, _ = summary(err)
+        check("empty %s: exit 0, 0 documents" % suffix, rc == 0 and ndocs == 0,
+              "exit 0, 0 documents", "exit %d: %s" % (rc, short(err)))
+        if rc == 0:
+            got, qrc, qerr = g.count(idx, "anything")
+            check("empty %s: index opens, query has no hits (count 0, exit 1)" % suffix,
+                  got == 0 and qrc == 1, "0, exit 1", "%s, exit %d %s" % (got, qrc, short(qerr)))
+
+
+def test_directory(g, work):
+    log("\n[directory input]")
+    base = fresh(os.path.join(work, "walk"))
+    d = os.path.join(base, "in")
+
+    def rec(i):
+        return json.dumps({"id": i, "title": "walk", "text": "walkorder same words"}).encode() + b"\n"
+    # Byte order of names at each level: B.jsonl, a.jsonl, m/ (k/y.jsonl,
+    # x.jsonl), z.jsonl.  Written in another order on purpose.
+    write(os.path.join(d, "z.jsonl"), rec("z1"))
+    write(os.path.join(d, "m", "x.jsonl"), rec("x1"))
+    write(os.path.join(d, "a.jsonl"), rec("a1") + rec("a2"))
+    write(os.path.join(d, "m", "k", "y.jsonl"), gz(rec("y1")))
+    write(os.path.join(d, "B.jsonl"), zst(rec("B1")))
+    want = ["B1", "a1", "a2", "y1", "x1", "z1"]
+    idx = os.path.join(base, "idx")
+    rc, out, err = g.index(idx, d, opts=("--format", "jsonl"))
+    ndocs, _ = summary(err)
+    check("directory: exit 0, %d documents" % len(want), rc == 0 and ndocs == len(want),
+          "exit 0, %d documents" % len(want), "exit %d: %s" % (rc, short(err)))
+    if rc == 0:
+        ids, qrc, _ = g.ids(idx, "walkorder")
+        # Every document scores the same, so hits come in document order.
+        check("directory: walked recursively in byte order of names", ids == want, want, ids)
+
+
+def test_stdin(g, work):
+    log("\n[standard input]")
+    base = fresh(os.path.join(work, "stdin"))
+    os.makedirs(base)
+    rng = random.Random(SEED + 2)
+    docs = make_docs(rng, 50, 40, prefix="s")
+    data = jsonl(docs, rng)
+    corpus = oracle.Corpus().add_jsonl_bytes(data)
+    for kind, blob, opts in (("plain", data, ("--format", "jsonl")),
+                             ("zstd", zst(data), ("--format", "jsonl")),
+                             ("gzip", gz(data), ("--format", "jsonl")),
+                             ("plain, no --format", data, ())):
+        idx = os.path.join(base, kind.replace(" ", "").replace(",", "") + ".idx")
+        rc, out, err = g.index(idx, "-", opts=opts, stdin=blob)
+        ndocs, _ = summary(err)
+        check("stdin %s: exit 0, %d documents" % (kind, len(docs)),
+              rc == 0 and ndocs == len(docs), "exit 0, %d documents" % len(docs),
+              "exit %d: %s" % (rc, short(err)))
+        if rc == 0:
+            compare_queries(g, "stdin " + kind, idx, corpus,
+                            ["everydoc", '"%s"' % docs[1]["title"], "u.s.", "trump’s"])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--galley", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--only", action="append", help="run only these checks (by name)")
+    args = ap.parse_args()
+    for tool in ("zstd", "gzip", "mdb_dump"):
+        if shutil.which(tool) is None:
+            log("SKIP: the %s command is not installed (mdb_dump: Debian lmdb-utils)" % tool)
+            return SKIP
+    if not os.access(args.galley, os.X_OK):
+        log("FAIL: galley binary %s not found or not executable" % args.galley)
+        return 1
+    os.makedirs(args.work, exist_ok=True)
+    work = os.path.abspath(args.work)
+    g = Galley(os.path.abspath(args.galley))
+    tests = [("help", test_help), ("compression", test_compression),
+             ("malformed", test_malformed), ("badbytes", test_bad_bytes),
+             ("truncated", test_truncated), ("missing", test_missing),
+             ("empty", test_empty), ("directory", test_directory), ("stdin", test_stdin)]
+    t0 = time.time()
+    for name, fn in tests:
+        if args.only and name not in args.only:
+            continue
+        t = time.time()
+        try:
+            fn(g, work)
+        except subprocess.TimeoutExpired as e:
+            check("%s: galley finished" % name, False, "exit within the timeout", str(e))
+        log("  (%s: %.1fs)" % (name, time.time() - t))
+    log("\n%d checks passed, %d failed, %.1fs" % (len(passed), len(failures), time.time() - t0))
+    if failures:
+        log("\nFAILURES (check | expected | got):")
+        for name, want, got in failures:
+            log("  %s | %s | %s" % (name, want, got))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
