@@ -4,10 +4,13 @@
  * One LMDB environment (a directory) with these named databases:
  *
  *   meta      ASCII name → value (u64 little-endian counters, or bytes)
- *   postings  term hash (8 B big-endian) ‖ first doc (4 B BE) → postings chunk
- *             (postings_codec.h).  A cursor set on the 8-byte prefix walks
- *             one term's chunks in document order.  Terms are words, and
- *             bigrams of the most frequent words (GAL_META_BIGRAM_WORDS).
+ *   postings  batch (4 B BE: its first doc) ‖ term hash (8 B BE) ‖ first doc
+ *             of the chunk (4 B BE) → postings chunk (postings_codec.h).
+ *             Every batch's keys sort after all earlier ones, so a batch is
+ *             written by appending (full pages, no copy-on-write of older
+ *             ones), and a term's postings are its chunks in each batch in
+ *             turn: one seek per batch.  Terms are words, and bigrams of the
+ *             most frequent words (GAL_META_BIGRAM_WORDS).
  *   lexicon   term hash (8 B BE) → folded term bytes
  *   vocab     folded term bytes → term hash (8 B BE): prefix queries
  *   docs      doc number (4 B BE) → document record (doc_record.h)
@@ -106,12 +109,14 @@ static inline uint64_t gal_get_le64(const uint8_t *p)
     return v;
 }
 
-/* postings key: hash ‖ first doc */
-#define GAL_POSTINGS_KEY_LEN 12
-static inline void gal_postings_key(uint8_t key[GAL_POSTINGS_KEY_LEN], uint64_t hash, uint32_t doc)
+/* postings key: batch ‖ term hash ‖ first doc of the chunk */
+#define GAL_POSTINGS_KEY_LEN 16
+static inline void gal_postings_key(uint8_t key[GAL_POSTINGS_KEY_LEN], uint32_t batch,
+                                    uint64_t hash, uint32_t doc)
 {
-    gal_put_be64(key, hash);
-    gal_put_be32(key + 8, doc);
+    gal_put_be32(key, batch);
+    gal_put_be64(key + 4, hash);
+    gal_put_be32(key + 12, doc);
 }
 
 #endif

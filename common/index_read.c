@@ -47,6 +47,7 @@ struct gal_postings {
     uint64_t hash;
     int64_t df; /* -1 until computed */
     int started, done;
+    size_t bi; /* batch of the current chunk (index into the snapshot's batches) */
     gal_chunk_view chunk;
     uint32_t docs[GAL_CHUNK_DOCS], tfs[GAL_CHUNK_DOCS];
     uint32_t idx;             /* current document within the chunk */
@@ -408,15 +409,18 @@ void gal_postings_close(gal_postings *p)
     gal_free(p);
 }
 
-static int key_is_term(const gal_postings *p, const MDB_val *k)
+/* Is k a key of this term in batch bi? */
+static int key_in_batch(const gal_postings *p, size_t bi, const MDB_val *k)
 {
-    return k->mv_size == GAL_POSTINGS_KEY_LEN && gal_get_be64(k->mv_data) == p->hash;
+    const uint8_t *d = k->mv_data;
+    return k->mv_size == GAL_POSTINGS_KEY_LEN && gal_get_be32(d) == p->s->batches[bi].first_doc &&
+           gal_get_be64(d + 4) == p->hash;
 }
 
 /* Parse and decode the chunk under the cursor's current key k/v. */
 static int load_chunk(gal_postings *p, const MDB_val *k, const MDB_val *v)
 {
-    uint32_t first = gal_get_be32((const uint8_t *)k->mv_data + 8);
+    uint32_t first = gal_get_be32((const uint8_t *)k->mv_data + 12);
     snprintf(p->key_desc, sizeof p->key_desc, "term %016llx doc %u", (unsigned long long)p->hash,
              first);
     int rc = gal_chunk_parse(v->mv_data, v->mv_size, first, &p->chunk, p->key_desc);
@@ -432,72 +436,109 @@ static int load_chunk(gal_postings *p, const MDB_val *k, const MDB_val *v)
     return 0;
 }
 
-/* Move the LMDB cursor with op (after positioning k), load the chunk there
- * if it belongs to this term.  Returns 1 loaded, 0 no more chunks. */
-static int step_chunk(gal_postings *p, MDB_val *k, MDB_cursor_op op)
+static int cursor_error(const gal_postings *p, int mrc)
 {
-    MDB_val v;
-    int mrc = mdb_cursor_get(p->cur, k, &v, op);
-    if (mrc == MDB_NOTFOUND || (mrc == 0 && !key_is_term(p, k))) {
-        p->done = 1;
+    return gal_store_error(p->s->ix->st, mrc, "cannot read postings of");
+}
+
+/* Position the LMDB cursor on the first chunk of this term in batch bi
+ * whose first document is >= doc.  Returns 1 (k, v set), 0 when the batch
+ * has none, or a negative status.  *past_end is set when the cursor ran off
+ * the end of the table (it is then unpositioned). */
+static int chunk_from_at(gal_postings *p, size_t bi, uint32_t doc, MDB_val *k, MDB_val *v,
+                         int *past_end)
+{
+    uint8_t key[GAL_POSTINGS_KEY_LEN];
+    gal_postings_key(key, p->s->batches[bi].first_doc, p->hash, doc);
+    k->mv_size = sizeof key;
+    k->mv_data = key;
+    int mrc = mdb_cursor_get(p->cur, k, v, MDB_SET_RANGE);
+    *past_end = mrc == MDB_NOTFOUND;
+    if (mrc == MDB_NOTFOUND)
         return 0;
-    }
     if (mrc)
-        return gal_store_error(p->s->ix->st, mrc, "cannot read postings of");
-    int rc = load_chunk(p, k, &v);
-    return rc ? rc : 1;
+        return cursor_error(p, mrc);
+    return key_in_batch(p, bi, k);
+}
+
+static int chunk_from(gal_postings *p, size_t bi, uint32_t doc, MDB_val *k, MDB_val *v)
+{
+    int past_end;
+    return chunk_from_at(p, bi, doc, k, v, &past_end);
+}
+
+/* Load the first chunk of this term in batch bi or a later one; sets done
+ * when there is none.  Returns 1 or 0, or a negative status. */
+static int first_chunk_from_batch(gal_postings *p, size_t bi)
+{
+    for (; bi < p->s->nbatches; bi++) {
+        MDB_val k, v;
+        int r = chunk_from(p, bi, 0, &k, &v);
+        if (r < 0)
+            return r;
+        if (r == 1) {
+            p->bi = bi;
+            int rc = load_chunk(p, &k, &v);
+            return rc ? rc : 1;
+        }
+    }
+    p->done = 1;
+    return 0;
+}
+
+/* Sum the chunk headers of this term in every batch; verify checksums when
+ * asked.  The cursor used is a fresh one, so p's position is kept. */
+static int sum_chunks(gal_postings *p, int verify, uint64_t *ndocs)
+{
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(p->s->txn, p->s->ix->st->postings, &cur);
+    if (mrc)
+        return cursor_error(p, mrc);
+    uint64_t n = 0;
+    int rc = 0;
+    for (size_t bi = 0; bi < p->s->nbatches && !rc; bi++) {
+        uint8_t key[GAL_POSTINGS_KEY_LEN];
+        gal_postings_key(key, p->s->batches[bi].first_doc, p->hash, 0);
+        MDB_val k = {sizeof key, key}, v;
+        for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && key_in_batch(p, bi, &k);
+             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            uint32_t first = gal_get_be32((const uint8_t *)k.mv_data + 12);
+            if (verify) {
+                char desc[48];
+                snprintf(desc, sizeof desc, "term %016llx doc %u", (unsigned long long)p->hash, first);
+                gal_chunk_view view;
+                if ((rc = gal_chunk_parse(v.mv_data, v.mv_size, first, &view, desc)))
+                    break;
+                n += view.ndocs;
+            } else {
+                uint32_t nd, span;
+                if (gal_chunk_peek(v.mv_data, v.mv_size, &nd, &span) == 0)
+                    n += nd;
+            }
+        }
+        if (!rc && mrc && mrc != MDB_NOTFOUND)
+            rc = cursor_error(p, mrc);
+    }
+    mdb_cursor_close(cur);
+    if (!rc)
+        *ndocs = n;
+    return rc;
 }
 
 uint32_t gal_postings_df(gal_postings *p)
 {
-    if (p->df >= 0)
-        return (uint32_t)p->df;
-    MDB_cursor *cur;
-    uint64_t df = 0;
-    if (mdb_cursor_open(p->s->txn, p->s->ix->st->postings, &cur) == 0) {
-        uint8_t key[GAL_POSTINGS_KEY_LEN];
-        gal_postings_key(key, p->hash, 0);
-        MDB_val k = {sizeof key, key}, v;
-        int mrc;
-        for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && key_is_term(p, &k);
-             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-            uint32_t n, span;
-            if (gal_chunk_peek(v.mv_data, v.mv_size, &n, &span) == 0)
-                df += n;
-        }
-        mdb_cursor_close(cur);
+    if (p->df < 0) {
+        uint64_t n = 0;
+        if (sum_chunks(p, 0, &n))
+            n = 0;
+        p->df = (int64_t)(n > UINT32_MAX ? UINT32_MAX : n);
     }
-    p->df = (int64_t)(df > UINT32_MAX ? UINT32_MAX : df);
     return (uint32_t)p->df;
 }
 
 int gal_postings_count(gal_postings *p, uint64_t *ndocs)
 {
-    MDB_cursor *cur;
-    int mrc = mdb_cursor_open(p->s->txn, p->s->ix->st->postings, &cur);
-    if (mrc)
-        return gal_store_error(p->s->ix->st, mrc, "cannot read postings of");
-    uint8_t key[GAL_POSTINGS_KEY_LEN];
-    gal_postings_key(key, p->hash, 0);
-    MDB_val k = {sizeof key, key}, v;
-    uint64_t n = 0;
-    int rc = 0;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && key_is_term(p, &k);
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        uint32_t first = gal_get_be32((const uint8_t *)k.mv_data + 8);
-        char desc[48];
-        snprintf(desc, sizeof desc, "term %016llx doc %u", (unsigned long long)p->hash, first);
-        gal_chunk_view view;
-        if ((rc = gal_chunk_parse(v.mv_data, v.mv_size, first, &view, desc)))
-            break;
-        n += view.ndocs;
-    }
-    if (!rc && mrc && mrc != MDB_NOTFOUND)
-        rc = gal_store_error(p->s->ix->st, mrc, "cannot read postings of");
-    mdb_cursor_close(cur);
-    if (!rc)
-        *ndocs = n;
-    return rc;
+    return sum_chunks(p, 1, ndocs);
 }
 
 int gal_postings_next(gal_postings *p)
@@ -506,17 +547,73 @@ int gal_postings_next(gal_postings *p)
         return 0;
     if (!p->started) {
         p->started = 1;
-        uint8_t key[GAL_POSTINGS_KEY_LEN];
-        gal_postings_key(key, p->hash, 0);
-        MDB_val k = {sizeof key, key};
-        return step_chunk(p, &k, MDB_SET_RANGE);
+        return first_chunk_from_batch(p, 0);
     }
     if (p->idx + 1 < p->chunk.ndocs) {
         p->idx++;
         return 1;
     }
-    MDB_val k;
-    return step_chunk(p, &k, MDB_NEXT);
+    MDB_val k, v;
+    int mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT);
+    if (mrc && mrc != MDB_NOTFOUND)
+        return cursor_error(p, mrc);
+    if (mrc == 0 && key_in_batch(p, p->bi, &k)) {
+        int rc = load_chunk(p, &k, &v);
+        return rc ? rc : 1;
+    }
+    return first_chunk_from_batch(p, p->bi + 1);
+}
+
+/* Index of the batch holding doc: the last one starting at or before it. */
+static size_t batch_of(const gal_snapshot *s, uint32_t doc)
+{
+    size_t lo = 0, hi = s->nbatches;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->batches[mid].first_doc <= doc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? lo - 1 : 0;
+}
+
+/* Load the chunk of batch bi that holds target or, failing that, the first
+ * chunk after it (in this batch or a later one). */
+static int load_chunk_for(gal_postings *p, size_t bi, uint32_t target)
+{
+    MDB_val k, v;
+    int past_end;
+    int r = chunk_from_at(p, bi, target, &k, &v, &past_end);
+    if (r < 0)
+        return r;
+    if (r == 1 && gal_get_be32((const uint8_t *)k.mv_data + 12) == target)
+        goto load;
+    /* The chunk just before the cursor may start below target and reach
+     * it.  After running off the end the cursor is unpositioned: the
+     * chunk before is then the table's last. */
+    MDB_val pk, pv;
+    int mrc = mdb_cursor_get(p->cur, &pk, &pv, past_end ? MDB_LAST : MDB_PREV);
+    if (mrc && mrc != MDB_NOTFOUND)
+        return cursor_error(p, mrc);
+    if (mrc == 0 && key_in_batch(p, bi, &pk)) {
+        uint32_t first = gal_get_be32((const uint8_t *)pk.mv_data + 12), n, span;
+        if (first <= target && gal_chunk_peek(pv.mv_data, pv.mv_size, &n, &span) == 0 &&
+            (uint64_t)first + span >= target) {
+            k = pk;
+            v = pv;
+            goto load;
+        }
+    }
+    if (r == 0)
+        return first_chunk_from_batch(p, bi + 1);
+    /* the chunk after target: step the cursor back onto it */
+    if ((r = chunk_from(p, bi, target, &k, &v)) <= 0)
+        return r < 0 ? r : first_chunk_from_batch(p, bi + 1);
+load:
+    p->bi = bi;
+    int rc = load_chunk(p, &k, &v);
+    return rc ? rc : 1;
 }
 
 int gal_postings_seek(gal_postings *p, uint32_t target)
@@ -526,45 +623,17 @@ int gal_postings_seek(gal_postings *p, uint32_t target)
     if (p->started && p->docs[p->idx] >= target)
         return 1;
     if (!p->started || target > p->chunk.last_doc) {
-        /* Find the chunk that may hold target: the last one starting at or
-         * before it, or else the first one after it. */
+        size_t bi = batch_of(p->s, target);
+        if (p->started && bi < p->bi)
+            bi = p->bi;
         p->started = 1;
-        uint8_t key[GAL_POSTINGS_KEY_LEN];
-        gal_postings_key(key, p->hash, target);
-        MDB_val k = {sizeof key, key}, v;
-        int mrc = mdb_cursor_get(p->cur, &k, &v, MDB_SET_RANGE);
-        int exact = mrc == 0 && key_is_term(p, &k) && gal_get_be32((uint8_t *)k.mv_data + 8) == target;
-        if (!exact) {
-            MDB_cursor_op back = mrc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV;
-            if (mrc != 0 && mrc != MDB_NOTFOUND)
-                return gal_store_error(p->s->ix->st, mrc, "cannot read postings of");
-            int prc = mdb_cursor_get(p->cur, &k, &v, back);
-            int use_prev = 0;
-            if (prc == 0 && key_is_term(p, &k)) {
-                uint32_t n, span;
-                uint32_t first = gal_get_be32((uint8_t *)k.mv_data + 8);
-                if (gal_chunk_peek(v.mv_data, v.mv_size, &n, &span) == 0 && first + span >= target)
-                    use_prev = 1;
-            }
-            if (!use_prev) {
-                /* step forward again to the first chunk after target */
-                if (prc == 0)
-                    mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT);
-                else
-                    mrc = mdb_cursor_get(p->cur, &k, &v, MDB_FIRST);
-                if (mrc == MDB_NOTFOUND || (mrc == 0 && !key_is_term(p, &k))) {
-                    p->done = 1;
-                    return 0;
-                }
-                if (mrc)
-                    return gal_store_error(p->s->ix->st, mrc, "cannot read postings of");
-            }
-        } else if (mrc) {
-            return gal_store_error(p->s->ix->st, mrc, "cannot read postings of");
+        if (p->s->nbatches == 0) {
+            p->done = 1;
+            return 0;
         }
-        int rc = load_chunk(p, &k, &v);
-        if (rc)
-            return rc;
+        int r = load_chunk_for(p, bi, target);
+        if (r <= 0)
+            return r;
     }
     /* target lies in the current chunk, or before its first document */
     uint32_t lo = p->idx, hi = p->chunk.ndocs;
@@ -575,10 +644,10 @@ int gal_postings_seek(gal_postings *p, uint32_t target)
         else
             hi = mid;
     }
-    if (lo == p->chunk.ndocs) { /* cannot happen when target <= last_doc */
-        MDB_val k;
-        int rc = step_chunk(p, &k, MDB_NEXT);
-        return rc <= 0 ? rc : gal_postings_seek(p, target);
+    if (lo == p->chunk.ndocs) { /* the chunk ends before target: try the rest */
+        p->idx = p->chunk.ndocs - 1;
+        int r = gal_postings_next(p);
+        return r <= 0 ? r : gal_postings_seek(p, target);
     }
     p->idx = lo;
     return 1;

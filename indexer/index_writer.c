@@ -379,7 +379,8 @@ static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const ga
     int rc;
     for (size_t i = 0; i < po->nchunks; i++)
         if ((rc = put(txn, st->postings, po->keys + i * GAL_POSTINGS_KEY_LEN, GAL_POSTINGS_KEY_LEN,
-                      po->data.data + po->val_off[i], po->val_off[i + 1] - po->val_off[i], 0)))
+                      po->data.data + po->val_off[i], po->val_off[i + 1] - po->val_off[i],
+                      MDB_APPEND)))
             return rc;
     if ((rc = write_lexicon(w, txn, b, new_terms, collisions)))
         return rc;

@@ -206,7 +206,8 @@ static int encode_term(gal_builder *b, const gal_term_group *g, uint32_t first_d
             rc = gal_buf_append(&b->out.data, b->chunk.data, b->chunk.len);
         if (rc)
             return rc;
-        gal_postings_key(b->out.keys + b->out.nchunks * GAL_POSTINGS_KEY_LEN, g->hash, docs[0]);
+        gal_postings_key(b->out.keys + b->out.nchunks * GAL_POSTINGS_KEY_LEN, first_doc, g->hash,
+                         docs[0]);
         b->out.nchunks++;
         b->out.val_off[b->out.nchunks] = b->out.data.len;
     }
