@@ -47,6 +47,7 @@ typedef struct build_state {
     size_t nfiles, first_input;
     uint32_t first_file_no;
     uint32_t file_no;
+    uint64_t file_input;  /* input bytes of the current file read so far */
     int skipping;         /* resume: drop documents up to skip_offset */
     uint64_t skip_offset;
     gal_read_stats rstats;
@@ -76,7 +77,7 @@ static void show_progress(build_state *s, int final)
     char eta[32] = "";
     /* compressed input is read at about the pace raw text is committed */
     pthread_mutex_lock(&s->h.mu);
-    uint64_t done_input = s->rstats.input_bytes;
+    uint64_t done_input = s->rstats.input_bytes + __atomic_load_n(&s->file_input, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&s->h.mu);
     if (!final && s->total_input && done_input && done_input < s->total_input)
         snprintf(eta, sizeof eta, ", ETA %.0f s",
@@ -136,6 +137,7 @@ static int hand_off(build_state *s)
 static int on_doc(void *ctx, const gal_doc *doc)
 {
     build_state *s = ctx;
+    __atomic_store_n(&s->file_input, doc->input_bytes, __ATOMIC_RELAXED); /* progress only */
     if (s->skipping && doc->end_offset <= s->skip_offset)
         return 0; /* committed by the interrupted run */
     int rc = gal_batch_add(s->fill, doc, s->file_no);
@@ -165,6 +167,7 @@ static void *reader_main(void *arg)
         s->rstats.skipped += one.skipped;
         s->rstats.docs += one.docs;
         s->read_files++;
+        __atomic_store_n(&s->file_input, 0, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&s->h.mu);
     }
     if (!rc && s->fill->ndocs)

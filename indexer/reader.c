@@ -61,7 +61,9 @@ int gal_rd_malformed(gal_rd_src *r, uint64_t line, const char *fmt, ...)
 int gal_rd_emit(gal_rd_src *r, const gal_doc *doc)
 {
     r->stats->docs++;
-    return r->fn(r->ctx, doc);
+    gal_doc d = *doc;
+    d.input_bytes = gal_istream_in_bytes(r->in);
+    return r->fn(r->ctx, &d);
 }
 
 int gal_rd_put_utf8(gal_buf *b, uint32_t cp)

@@ -40,6 +40,7 @@ typedef struct gal_doc {
     const char *path;     /* the input file it came from */
     uint64_t line;        /* 1-based line (JSONL) or line of <DOC> (TREC) */
     uint64_t end_offset;  /* offset in the decompressed stream just past it */
+    uint64_t input_bytes; /* bytes of the file read from disk so far: progress */
 } gal_doc;
 
 /* Called once per document in input order.  A non-zero return stops the
