@@ -14,6 +14,10 @@ void gal_batch_init(gal_batch *b)
     b->docs = NULL;
     b->docs_cap = 0;
     b->raw_bytes = 0;
+    gal_buf_init(&b->stored);
+    gal_buf_init(&b->new_dict);
+    b->stored_off = NULL;
+    b->stored_cap = 0;
     b->end_file_no = 0;
     b->end_offset = 0;
 }
@@ -25,6 +29,9 @@ void gal_batch_release(gal_batch *b)
     gal_free(b->doc_start);
     gal_free(b->body_start);
     gal_free(b->docs);
+    gal_buf_release(&b->stored);
+    gal_buf_release(&b->new_dict);
+    gal_free(b->stored_off);
     gal_batch_init(b);
 }
 
@@ -35,6 +42,8 @@ void gal_batch_reset(gal_batch *b, uint32_t first_doc)
     b->raw_bytes = 0;
     gal_buf_clear(&b->text);
     gal_buf_clear(&b->strings);
+    gal_buf_clear(&b->stored);
+    gal_buf_clear(&b->new_dict);
     if (b->doc_start)
         b->doc_start[0] = 0;
 }

@@ -29,6 +29,12 @@ typedef struct gal_batch {
     size_t docs_cap;
     gal_buf strings;       /* ids, dates, urls */
     uint64_t raw_bytes;    /* title + text bytes as read */
+    /* stored text records, filled by text_pack.h: document d's is
+     * stored[stored_off[d], stored_off[d+1]) */
+    gal_buf stored;
+    size_t *stored_off;
+    size_t stored_cap;
+    gal_buf new_dict;      /* a dictionary this batch trained, for the writer to keep */
     /* where the input stood after the last document: for resume */
     uint32_t end_file_no;
     uint64_t end_offset;

@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <zdict.h>
-#include <zstd.h>
 
 #include "alloc.h"
 #include "doc_record.h"
@@ -12,15 +10,8 @@
 #include "postings_builder.h"
 #include "status.h"
 #include "store.h"
-#include "stored_text.h"
 #include "terms.h"
 
-/* Train the stored-text dictionary on the first batch with this many
- * documents; smaller ones are stored with plain zstd. */
-#define DICT_MIN_DOCS 256
-#define DICT_BYTES (112 * 1024)
-#define DICT_SAMPLE_BYTES (2u << 20)
-#define TEXT_LEVEL 3
 #define MAX_COLLISION_WARNINGS 5
 
 typedef struct pending_file {
@@ -33,12 +24,9 @@ struct gal_writer {
     gal_writer_totals totals;
     uint64_t created;
     gal_builder builder;
-    ZSTD_CCtx *cctx;
-    ZSTD_CDict *cdict;
-    gal_buf dict; /* dictionary trained in this run, not yet committed */
-    int has_dict;
-    gal_buf docs_out, text_out, stats_out;
-    size_t *doc_off, *text_off;
+    gal_buf dict; /* the index's stored-text dictionary, if it has one */
+    gal_buf docs_out, stats_out;
+    size_t *doc_off;
     size_t off_cap;
     pending_file *files;
     size_t nfiles, files_cap;
@@ -112,14 +100,8 @@ static int load_state(gal_writer *w, int append)
                            st->dir, (unsigned long long)t->docs);
         goto done;
     }
-    if (dict) {
-        w->cdict = ZSTD_createCDict(dict, dict_len, TEXT_LEVEL);
-        if (!w->cdict) {
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: bad zstd dictionary in '%s'", st->dir);
-            goto done;
-        }
-        w->has_dict = 1;
-    }
+    if (dict && (rc = gal_buf_append(&w->dict, dict, dict_len)))
+        goto done;
 done:
     mdb_txn_abort(txn);
     return rc;
@@ -133,13 +115,10 @@ int gal_writer_open(const char *dir, int append, gal_writer **out)
     gal_builder_init(&w->builder);
     gal_buf_init(&w->dict);
     gal_buf_init(&w->docs_out);
-    gal_buf_init(&w->text_out);
     gal_buf_init(&w->stats_out);
     int rc = gal_store_open(dir, GAL_STORE_WRITE, &w->st);
     if (!rc)
         rc = load_state(w, append);
-    if (!rc && !(w->cctx = ZSTD_createCCtx()))
-        rc = gal_error_set(GAL_ENOMEM, "out of memory for zstd");
     if (rc) {
         gal_writer_close(w);
         return rc;
@@ -153,14 +132,10 @@ void gal_writer_close(gal_writer *w)
     if (!w)
         return;
     gal_builder_release(&w->builder);
-    ZSTD_freeCCtx(w->cctx);
-    ZSTD_freeCDict(w->cdict);
     gal_buf_release(&w->dict);
     gal_buf_release(&w->docs_out);
-    gal_buf_release(&w->text_out);
     gal_buf_release(&w->stats_out);
     gal_free(w->doc_off);
-    gal_free(w->text_off);
     for (size_t i = 0; i < w->nfiles; i++)
         gal_free(w->files[i].path);
     gal_free(w->files);
@@ -172,6 +147,12 @@ void gal_writer_close(gal_writer *w)
 uint32_t gal_writer_next_doc(const gal_writer *w)
 {
     return (uint32_t)w->totals.docs;
+}
+
+void gal_writer_dict(const gal_writer *w, const void **dict, size_t *len)
+{
+    *dict = w->dict.len ? w->dict.data : NULL;
+    *len = w->dict.len;
 }
 
 const gal_writer_totals *gal_writer_totals_get(const gal_writer *w)
@@ -207,48 +188,8 @@ int gal_writer_set_build_note(gal_writer *w, const char *note)
     return 0;
 }
 
-/* Train a dictionary on the bodies of this batch, once per index. */
-static int maybe_train_dict(gal_writer *w, const gal_batch *b)
-{
-    if (w->has_dict || b->ndocs < DICT_MIN_DOCS)
-        return 0;
-    size_t nsamples = 0, total = 0;
-    size_t *sizes = gal_malloc(b->ndocs * sizeof *sizes);
-    if (!sizes)
-        return gal_error_set(GAL_ENOMEM, "out of memory training a dictionary");
-    /* spread the sample over the batch, not only its first documents */
-    uint32_t step = 1;
-    if (b->text.len > DICT_SAMPLE_BYTES)
-        step = (uint32_t)(b->text.len / DICT_SAMPLE_BYTES) + 1;
-    gal_buf sample;
-    gal_buf_init(&sample);
-    int rc = 0;
-    for (uint32_t d = 0; d < b->ndocs && !rc; d += step) {
-        size_t len = b->doc_start[d + 1] - 1 - b->doc_start[d];
-        rc = gal_buf_append(&sample, b->text.data + b->doc_start[d], len);
-        sizes[nsamples++] = len;
-        total += len;
-    }
-    if (!rc && (rc = gal_buf_reserve(&w->dict, DICT_BYTES)) == 0) {
-        size_t n = ZDICT_trainFromBuffer(w->dict.data, DICT_BYTES, sample.data, sizes,
-                                         (unsigned)nsamples);
-        if (!ZDICT_isError(n)) { /* too little or too uniform text: go without */
-            w->dict.len = n;
-            w->cdict = ZSTD_createCDict(w->dict.data, n, TEXT_LEVEL);
-            if (!w->cdict)
-                rc = gal_error_set(GAL_ENOMEM, "out of memory for a zstd dictionary");
-            else
-                w->has_dict = 1;
-        }
-    }
-    (void)total;
-    gal_buf_release(&sample);
-    gal_free(sizes);
-    return rc;
-}
-
-/* Encode document records and stored text (outside the transaction, so a
- * map-full retry does not redo it). */
+/* Encode document records (outside the transaction, so a map-full retry
+ * does not redo it). */
 static int encode_docs(gal_writer *w, const gal_batch *b, const gal_tokens *t)
 {
     if (b->ndocs + 1 > w->off_cap) {
@@ -257,14 +198,9 @@ static int encode_docs(gal_writer *w, const gal_batch *b, const gal_tokens *t)
         if (!d)
             return gal_error_set(GAL_ENOMEM, "out of memory");
         w->doc_off = d;
-        size_t *x = gal_realloc(w->text_off, cap * sizeof *x);
-        if (!x)
-            return gal_error_set(GAL_ENOMEM, "out of memory");
-        w->text_off = x;
         w->off_cap = cap;
     }
     gal_buf_clear(&w->docs_out);
-    gal_buf_clear(&w->text_out);
     uint32_t *tokens = gal_malloc((b->ndocs + 1) * sizeof *tokens);
     uint32_t *titles = gal_malloc((b->ndocs + 1) * sizeof *titles);
     int64_t *dates = gal_malloc((b->ndocs + 1) * sizeof *dates);
@@ -303,20 +239,6 @@ static int encode_docs(gal_writer *w, const gal_batch *b, const gal_tokens *t)
     gal_free(titles);
     gal_free(dates);
     w->totals.encode_sec += now_sec() - t0;
-    if (rc)
-        return rc;
-
-    t0 = now_sec();
-    rc = maybe_train_dict(w, b);
-    for (uint32_t d = 0; d < b->ndocs && !rc; d++) {
-        w->text_off[d] = w->text_out.len;
-        /* stored text: title '\n' body, without the batch's final newline */
-        size_t len = b->doc_start[d + 1] - 1 - b->doc_start[d];
-        rc = gal_stored_text_encode(w->cctx, w->cdict, TEXT_LEVEL, b->text.data + b->doc_start[d],
-                                    len, &w->text_out);
-    }
-    w->text_off[b->ndocs] = w->text_out.len;
-    w->totals.compress_sec += now_sec() - t0;
     return rc;
 }
 
@@ -389,8 +311,8 @@ static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const ga
         gal_put_be32(key, b->first_doc + d);
         if ((rc = put(txn, st->docs, key, 4, w->docs_out.data + w->doc_off[d],
                       w->doc_off[d + 1] - w->doc_off[d], MDB_APPEND)) ||
-            (rc = put(txn, st->text, key, 4, w->text_out.data + w->text_off[d],
-                      w->text_off[d + 1] - w->text_off[d], MDB_APPEND)))
+            (rc = put(txn, st->text, key, 4, b->stored.data + b->stored_off[d],
+                      b->stored_off[d + 1] - b->stored_off[d], MDB_APPEND)))
             return rc;
         const gal_batch_doc *bd = &b->docs[d];
         if (bd->id_len > 0 && bd->id_len <= 511 &&
@@ -428,7 +350,8 @@ static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const ga
         (rc = gal_meta_put_u64(st, txn, GAL_META_UPDATED, now)) ||
         (rc = gal_meta_put_bytes(st, txn, GAL_META_RESUME, resume, sizeof resume)))
         return rc;
-    if (w->dict.len && (rc = gal_meta_put_bytes(st, txn, GAL_META_ZDICT, w->dict.data, w->dict.len)))
+    if (b->new_dict.len &&
+        (rc = gal_meta_put_bytes(st, txn, GAL_META_ZDICT, b->new_dict.data, b->new_dict.len)))
         return rc;
     if (tot->batches == 0) {
         uint8_t common[GAL_BIGRAM_WORDS * 8];
@@ -500,8 +423,7 @@ int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t)
     tot->collisions += collisions;
     if (!w->created)
         w->created = (uint64_t)time(NULL);
-    /* committed: the dictionary and file names are in the index now */
-    gal_buf_clear(&w->dict);
+    /* committed: the file names are in the index now */
     for (size_t i = 0; i < w->nfiles; i++)
         gal_free(w->files[i].path);
     w->nfiles = 0;

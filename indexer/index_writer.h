@@ -1,7 +1,7 @@
 /*
  * index_writer.h — stages 4 and 5 of `galley index`: encode a tokenized
- * batch (postings, lexicon, document table, stored text) and commit it in
- * one LMDB write transaction.
+ * batch (postings, lexicon, document table) and commit it, with its packed
+ * stored text, in one LMDB write transaction.
  *
  * A batch is all or nothing: if anything fails the transaction is aborted,
  * and the index stays at its last committed batch.  When the LMDB map is
@@ -22,7 +22,6 @@ typedef struct gal_writer_totals {
     uint64_t docs, tokens, terms, raw_bytes, batches, collisions;
     uint64_t new_terms;      /* terms added by this run */
     double encode_sec;       /* grouping, postings and record encoding */
-    double compress_sec;     /* stored text compression */
     double write_sec;        /* LMDB puts and commits */
 } gal_writer_totals;
 
@@ -39,7 +38,11 @@ uint32_t gal_writer_next_doc(const gal_writer *w);
  * path is written with the next batch. */
 int gal_writer_add_file(gal_writer *w, const char *path, uint32_t *file_no);
 
-/* Write and commit batch b (b->first_doc must be gal_writer_next_doc())
+/* The index's stored-text dictionary (NULL when it has none), valid while
+ * the writer is open: for the text packer (text_pack.h). */
+void gal_writer_dict(const gal_writer *w, const void **dict, size_t *len);
+
+/* Write and commit batch b (its stored text already packed) (b->first_doc must be gal_writer_next_doc())
  * tokenized as t.  t->offset is clobbered. */
 int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t);
 
