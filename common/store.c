@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -15,10 +17,33 @@
 
 #define GAL_INITIAL_MAP (256ull << 20)
 
+/* The map size a new index starts with: GAL_INITIAL_MAP, or
+ * GALLEY_INITIAL_MAP_MB megabytes (tests use a small map to make it grow). */
+static size_t initial_map(void)
+{
+    const char *env = getenv("GALLEY_INITIAL_MAP_MB");
+    char *end;
+    long long mb = env && *env ? strtoll(env, &end, 10) : 0;
+    if (mb > 0 && mb <= (1ll << 20) && *end == '\0')
+        return (size_t)mb << 20;
+    return (size_t)GAL_INITIAL_MAP;
+}
+
+/* LMDB turns a short write into EIO ("filesystem full?"): call that a full
+ * disk when the index's file system has less than a megabyte left. */
+static int disk_nearly_full(const char *dir)
+{
+    struct statvfs sv;
+    return dir && statvfs(dir, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < (1u << 20);
+}
+
 int gal_store_error(const gal_store *st, int mdb_rc, const char *what)
 {
     const char *dir = st ? st->dir : "?";
     int status = GAL_EDB;
+    if (mdb_rc == EIO && st && disk_nearly_full(st->dir))
+        return gal_error_set(GAL_EFULL, "%s '%s': no space left on device (%s)", what, dir,
+                             mdb_strerror(mdb_rc));
     if (mdb_rc == ENOSPC || mdb_rc == EDQUOT)
         status = GAL_EFULL;
     else if (mdb_rc == ENOMEM)
@@ -64,8 +89,8 @@ static int check_version(gal_store *st, MDB_txn *txn)
     if ((rc = gal_meta_get_u64(st, txn, GAL_META_FORMAT, &format)) ||
         (rc = gal_meta_get_u64(st, txn, GAL_META_TOKENIZER, &tokenizer)))
         return rc;
-    if (format == 0 && st->writable)
-        return 0; /* a new index */
+    if (format == 0 && (st->writable || tokenizer == 0))
+        return 0; /* a new index: tables made, no batch committed yet (reads as empty) */
     if (format != GAL_FORMAT_VERSION)
         return gal_error_set(GAL_ECORRUPT, "index '%s' has format version %llu, this galley reads %u",
                              st->dir, (unsigned long long)format, GAL_FORMAT_VERSION);
@@ -111,7 +136,7 @@ int gal_store_open(const char *dir, int mode, gal_store **out)
         rc = gal_store_error(st, mrc, "cannot set up");
         goto fail;
     }
-    if (st->writable && stat(data, &sb) != 0 && (mrc = mdb_env_set_mapsize(st->env, GAL_INITIAL_MAP))) {
+    if (st->writable && stat(data, &sb) != 0 && (mrc = mdb_env_set_mapsize(st->env, initial_map()))) {
         rc = gal_store_error(st, mrc, "cannot size");
         goto fail;
     }

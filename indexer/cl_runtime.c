@@ -476,13 +476,14 @@ static void key_add(gal_hasher *h1, gal_hasher *h2, const char *s, size_t n)
     }
 }
 
-static cache_key make_key(const gal_cl *cl, const char *rules, size_t nrules, const char *src,
-                          size_t nsrc, const char *options)
+static cache_key make_key(const gal_cl *cl, const char *rules, size_t nrules, const char *extra,
+                          size_t nextra, const char *src, size_t nsrc, const char *options)
 {
     gal_hasher h1, h2;
     gal_hasher_init(&h1, 0x6A09E667F3BCC908ull);
     gal_hasher_init(&h2, 0xBB67AE8584CAA73Bull);
     key_add(&h1, &h2, rules, nrules);
+    key_add(&h1, &h2, extra, nextra);
     key_add(&h1, &h2, src, nsrc);
     key_add(&h1, &h2, options, strlen(options));
     key_add(&h1, &h2, cl->info.platform, strlen(cl->info.platform));
@@ -643,15 +644,25 @@ static int build_from_cache(gal_cl *cl, cache_key key, const char *options, cl_p
     return 1;
 }
 
+/* A second rules header that some kernels need between tokenizer_rules.h
+ * and their own text (entities.cl: the entity rules the host reference
+ * shares), or NULL. */
+static const char *extra_header(const char *kernel_file_name)
+{
+    return strcmp(kernel_file_name, "entities.cl") == 0 ? "entity_rules.h" : NULL;
+}
+
 int gal_cl_build(gal_cl *cl, const char *kernel_file_name, const char *options,
                  cl_program *out)
 {
-    const char *rules = NULL, *src = NULL;
-    size_t nrules = 0, nsrc = 0;
-    char *own_rules = NULL, *own_src = NULL, *opts = NULL;
+    const char *rules = NULL, *src = NULL, *extra = NULL;
+    size_t nrules = 0, nsrc = 0, nextra = 0;
+    char *own_rules = NULL, *own_src = NULL, *own_extra = NULL, *opts = NULL;
     cl_program prog = NULL;
     int rc;
+    const char *extra_name = extra_header(kernel_file_name);
     if ((rc = load_source("tokenizer_rules.h", &rules, &nrules, &own_rules)) ||
+        (extra_name && (rc = load_source(extra_name, &extra, &nextra, &own_extra))) ||
         (rc = load_source(kernel_file_name, &src, &nsrc, &own_src)))
         goto out;
 
@@ -662,16 +673,16 @@ int gal_cl_build(gal_cl *cl, const char *kernel_file_name, const char *options,
     }
     snprintf(opts, nopts, "-cl-std=CL1.2 %s", options ? options : "");
 
-    cache_key key = make_key(cl, rules, nrules, src, nsrc, opts);
+    cache_key key = make_key(cl, rules, nrules, extra ? extra : "", nextra, src, nsrc, opts);
     if (build_from_cache(cl, key, opts, out)) {
         rc = 0;
         goto out;
     }
 
-    const char *texts[2] = {rules, src};
-    size_t lens[2] = {nrules, nsrc};
+    const char *texts[3] = {rules, extra ? extra : src, src};
+    size_t lens[3] = {nrules, extra ? nextra : nsrc, nsrc};
     cl_int err;
-    prog = clCreateProgramWithSource(cl->context, 2, texts, lens, &err);
+    prog = clCreateProgramWithSource(cl->context, extra ? 3 : 2, texts, lens, &err);
     if (!prog) {
         rc = gal_cl_fail("clCreateProgramWithSource", err, cl);
         goto out;
@@ -691,6 +702,7 @@ int gal_cl_build(gal_cl *cl, const char *kernel_file_name, const char *options,
 out:
     gal_free(opts);
     gal_free(own_rules);
+    gal_free(own_extra);
     gal_free(own_src);
     return rc;
 }

@@ -84,23 +84,30 @@ static long term_of(gal_builder *b, uint64_t hash, uint32_t offset)
     return (long)(b->nterms - 1);
 }
 
+/* Asked for every token: a small hash set (at most 64 of 256 slots used,
+ * keys are well-mixed hashes, never 0) answers in one or two probes. */
 static int is_common(const gal_builder *b, uint64_t hash)
 {
-    size_t lo = 0, hi = b->ncommon;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (b->common[mid] < hash)
-            lo = mid + 1;
-        else
-            hi = mid;
+    for (size_t i = hash & 255;; i = (i + 1) & 255) {
+        if (b->common_set[i] == hash)
+            return 1;
+        if (b->common_set[i] == 0)
+            return 0;
     }
-    return lo < b->ncommon && b->common[lo] == hash;
 }
 
 void gal_builder_set_common(gal_builder *b, const uint64_t *sorted, size_t n)
 {
     b->common = sorted;
     b->ncommon = n;
+    memset(b->common_set, 0, sizeof b->common_set);
+    _Static_assert(GAL_BIGRAM_WORDS <= 128, "the common-word set must stay at most half full");
+    for (size_t k = 0; k < n; k++) {
+        size_t i = sorted[k] & 255;
+        while (b->common_set[i])
+            i = (i + 1) & 255;
+        b->common_set[i] = sorted[k];
+    }
 }
 
 static int by_count_desc(const void *a, const void *b)

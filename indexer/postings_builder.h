@@ -46,6 +46,7 @@ typedef struct gal_builder {
     size_t nbigrams, bigrams_cap;
     const uint64_t *common; /* sorted keys of the words that pair into bigrams */
     size_t ncommon;
+    uint64_t common_set[256]; /* the same keys, open addressing (0 = empty) */
     gal_buf chunk;
     gal_postings_out out;
 } gal_builder;
