@@ -385,7 +385,7 @@ int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t)
         gal_builder_set_common(&w->builder, w->common, w->ncommon);
         w->common_known = 1;
     }
-    if ((rc = gal_builder_run(&w->builder, t, b->first_doc)))
+    if ((rc = gal_builder_run(&w->builder, t, NULL, b->first_doc)))
         return rc;
     w->totals.encode_sec += now_sec() - t0;
 

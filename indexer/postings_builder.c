@@ -221,7 +221,8 @@ static int encode_term(gal_builder *b, const gal_term_group *g, uint32_t first_d
     return 0;
 }
 
-int gal_builder_run(gal_builder *b, gal_tokens *t, uint32_t first_doc)
+int gal_builder_run(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m,
+                    uint32_t first_doc)
 {
     int rc;
     b->nterms = 0;
@@ -258,10 +259,27 @@ int gal_builder_run(gal_builder *b, gal_tokens *t, uint32_t first_doc)
                 return rc;
         }
     }
+    /* entity mentions: terms of their own, after the words */
+    size_t nm = m ? m->n : 0;
+    uint32_t *mention_term = NULL;
+    if (nm && !(mention_term = gal_malloc(nm * sizeof *mention_term)))
+        return oom("mentions");
+    for (size_t i = 0; i < nm; i++) {
+        long ti = term_of(b, m->hash[i], 0);
+        if (ti < 0) {
+            gal_free(mention_term);
+            return (int)ti;
+        }
+        b->terms[ti].kind = GAL_TERM_ENTITY;
+        b->terms[ti].count++;
+        mention_term[i] = (uint32_t)ti;
+    }
     /* pass 2: order terms by hash; rank[] maps a term to its place */
     uint32_t *rank = gal_malloc((b->nterms + 1) * sizeof *rank);
-    if (!rank)
+    if (!rank) {
+        gal_free(mention_term);
         return oom("ranks");
+    }
     for (size_t k = 0; k < b->nterms; k++)
         b->terms[k].start = (uint32_t)k; /* remember the original index */
     qsort(b->terms, b->nterms, sizeof *b->terms, by_hash);
@@ -280,12 +298,14 @@ int gal_builder_run(gal_builder *b, gal_tokens *t, uint32_t first_doc)
         b->occ_cap = b->occ_doc && b->occ_pos ? total : 0;
         if (!b->occ_cap) {
             gal_free(rank);
+            gal_free(mention_term);
             return oom("occurrences");
         }
     }
     uint32_t *fill = gal_malloc((b->nterms + 1) * sizeof *fill);
     if (!fill) {
         gal_free(rank);
+        gal_free(mention_term);
         return oom("fill");
     }
     for (size_t k = 0; k < b->nterms; k++)
@@ -306,6 +326,13 @@ int gal_builder_run(gal_builder *b, gal_tokens *t, uint32_t first_doc)
             next_bigram++;
         }
     }
+    for (size_t i = 0; i < nm; i++) { /* mentions come in (doc, pos) order */
+        uint32_t k = rank[mention_term[i]];
+        b->occ_doc[fill[k]] = m->doc[i];
+        b->occ_pos[fill[k]] = m->pos[i];
+        fill[k]++;
+    }
+    gal_free(mention_term);
     gal_free(fill);
     gal_free(rank);
     /* the hash table indexes terms by their old order: it is stale now */

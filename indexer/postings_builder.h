@@ -15,7 +15,17 @@
 #include "buf.h"
 #include "tokenize.h"
 
-enum { GAL_TERM_WORD = 0, GAL_TERM_BIGRAM = 1 };
+enum { GAL_TERM_WORD = 0, GAL_TERM_BIGRAM = 1, GAL_TERM_ENTITY = 2 };
+
+/* Entity mentions to index beside the words, in (doc, position) order:
+ * mention i of entity key hash[i] in batch-local document doc[i] at the
+ * position of its first word, pos[i]. */
+typedef struct gal_builder_mentions {
+    const uint64_t *hash;
+    const uint32_t *doc;
+    const uint32_t *pos;
+    size_t n;
+} gal_builder_mentions;
 
 typedef struct gal_term_group {
     uint64_t hash;
@@ -64,8 +74,10 @@ int gal_builder_top_words(gal_builder *b, const gal_tokens *t, size_t k, uint64_
                           size_t *nout);
 
 /* Group tokens t (whose offset[] array is reused as scratch and left
- * undefined) and encode postings with document numbers shifted by
- * first_doc.  Results: b->terms[0..nterms) in hash order and b->out. */
-int gal_builder_run(gal_builder *b, gal_tokens *t, uint32_t first_doc);
+ * undefined) and the mentions m (may be NULL), and encode postings with
+ * document numbers shifted by first_doc.  Results: b->terms[0..nterms) in
+ * hash order and b->out. */
+int gal_builder_run(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m,
+                    uint32_t first_doc);
 
 #endif
