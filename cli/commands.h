@@ -27,6 +27,7 @@ enum {
 int gal_cmd_index(int argc, char **argv);
 int gal_cmd_query(int argc, char **argv);
 int gal_cmd_devices(int argc, char **argv);
+int gal_cmd_entities(int argc, char **argv);
 int gal_cmd_bench(int argc, char **argv);
 int gal_cmd_show(int argc, char **argv);
 int gal_cmd_stats(int argc, char **argv);

@@ -20,6 +20,8 @@
  *             batch (doc_record.h): token counts and dates, for BM25 and
  *             date filters without touching the docs table
  *   files     file number (4 B BE) → input path
+ *   entities, entity_forms   the entity table (entity_table.h); each
+ *             entity's mentions are postings of its key (GAL_SEED_ENTITY)
  *
  * Every record that carries data (postings chunks, documents, stored text,
  * docstats) ends in a CRC-32 of the bytes before it (record.h), so a flipped
@@ -58,6 +60,7 @@
 #define GAL_META_UPDATED "updated"         /* unix seconds of the last batch */
 #define GAL_META_BUILD "build"             /* text: device and options of the last run */
 #define GAL_META_ZDICT "zdict"             /* zstd dictionary for stored text */
+#define GAL_META_ENTITY_RULES "entity_rules_version"
 #define GAL_META_BIGRAM_WORDS "bigram_words" /* sorted u64 LE word keys: see gal_bigram_hash */
 #define GAL_META_RESUME "resume"           /* file number ‖ offset (u64 LE each): input done so far */
 #define GAL_META_RUN_FIRST_FILE "run_first_file" /* file number the latest run started at */

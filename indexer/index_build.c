@@ -10,7 +10,9 @@
 #include "alloc.h"
 #include "batch.h"
 #include "cl_runtime.h"
+#include "cl_entities.h"
 #include "cl_tokenize.h"
+#include "entities.h"
 #include "index_writer.h"
 #include "text_pack.h"
 #include "status.h"
@@ -38,6 +40,8 @@ typedef struct build_state {
     gal_writer *w;
     gal_cl *cl;
     gal_cl_tokenizer *clt;
+    gal_cl_entity_finder *cle;
+    gal_mentions mentions;
     gal_batch batches[2];
     gal_tokens tokens;
     handoff h;
@@ -102,8 +106,17 @@ static int process_batch(build_state *s, gal_batch *b)
     s->report->tokenize_sec += now_sec() - t0;
     if (rc)
         return rc;
+    t0 = now_sec();
+    rc = s->cle ? gal_cl_entities(s->cle, b->text.data, (uint32_t)b->text.len, b->doc_start,
+                                  b->body_start, b->ndocs, &s->tokens, &s->mentions)
+                : gal_entities_ref(b->text.data, (uint32_t)b->text.len, b->doc_start,
+                                   b->body_start, b->ndocs, &s->tokens, &s->mentions);
+    s->report->entities_sec += now_sec() - t0;
+    if (rc)
+        return rc;
     uint64_t ntokens = s->tokens.n;
-    if ((rc = gal_writer_commit(s->w, b, &s->tokens)))
+    s->report->mentions += s->mentions.n;
+    if ((rc = gal_writer_commit(s->w, b, &s->tokens, &s->mentions)))
         return rc;
     s->report->docs += b->ndocs;
     s->report->raw_bytes += b->raw_bytes;
@@ -232,11 +245,15 @@ static void open_device(build_state *s)
     int rc = gal_cl_open(spec, &s->cl);
     if (!rc)
         rc = gal_cl_tokenizer_new(s->cl, &s->clt);
+    if (!rc)
+        rc = gal_cl_entities_new(s->cl, &s->cle);
     if (rc) {
         if (!s->opts->quiet)
             fprintf(stderr, "galley: warning: %s; using the reference path\n", gal_error_detail(rc));
         gal_cl_tokenizer_free(s->clt);
         s->clt = NULL;
+        gal_cl_entities_free(s->cle);
+        s->cle = NULL;
         gal_cl_close(s->cl);
         s->cl = NULL;
         return;
@@ -297,6 +314,7 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     gal_batch_init(&s.batches[0]);
     gal_batch_init(&s.batches[1]);
     gal_tokens_init(&s.tokens);
+    gal_mentions_init(&s.mentions);
     pthread_mutex_init(&s.h.mu, NULL);
     pthread_cond_init(&s.h.cv, NULL);
     int reader_started = 0;
@@ -309,7 +327,8 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
      * error, not a fallback: check it before the index is touched. */
     if (opts->device && strcmp(opts->device, "auto") && strcmp(opts->device, "ref")) {
         if ((rc = gal_cl_open(opts->device, &s.cl)) ||
-            (rc = gal_cl_tokenizer_new(s.cl, &s.clt)))
+            (rc = gal_cl_tokenizer_new(s.cl, &s.clt)) ||
+            (rc = gal_cl_entities_new(s.cl, &s.cle)))
             goto done;
         snprintf(report->device, sizeof report->device, "%s", s.cl->info.name);
     } else {
@@ -388,7 +407,9 @@ done:
     gal_writer_close(s.w);
     gal_text_packer_free(s.packer);
     gal_cl_tokenizer_free(s.clt);
+    gal_cl_entities_free(s.cle);
     gal_cl_close(s.cl);
+    gal_mentions_release(&s.mentions);
     gal_batch_release(&s.batches[0]);
     gal_batch_release(&s.batches[1]);
     gal_tokens_release(&s.tokens);

@@ -27,13 +27,14 @@ typedef struct gal_build_opts {
 
 typedef struct gal_build_report {
     uint64_t docs, raw_bytes, tokens, new_terms, skipped, batches, files;
+    uint64_t mentions;     /* entity mentions indexed */
     uint64_t index_bytes;  /* size of the LMDB data file afterwards */
     double seconds;        /* wall time, end to end */
     /* Busy seconds per stage.  The reader thread reads (decompress and
      * parse) and compresses stored text while the main thread tokenizes,
      * encodes and writes, so the two groups overlap in wall time. */
     double read_sec, compress_sec;             /* reader thread */
-    double tokenize_sec, encode_sec, write_sec; /* main thread */
+    double tokenize_sec, entities_sec, encode_sec, write_sec; /* main thread */
     char device[256];      /* what tokenized: "reference (host C)" or the OpenCL device */
 } gal_build_report;
 

@@ -6,6 +6,9 @@
 
 #include "alloc.h"
 #include "doc_record.h"
+#include "entity_table.h"
+#include "tokenizer_rules.h" /* before entity_rules.h, which builds on it */
+#include "entity_rules.h"
 #include "format.h"
 #include "postings_builder.h"
 #include "status.h"
@@ -30,6 +33,7 @@ struct gal_writer {
     size_t off_cap;
     pending_file *files;
     size_t nfiles, files_cap;
+    MDB_dbi entities, entity_forms;
     uint64_t common[GAL_BIGRAM_WORDS]; /* words that pair into bigrams */
     size_t ncommon;
     int common_known; /* chosen: loaded from the index or by this run */
@@ -107,6 +111,21 @@ done:
     return rc;
 }
 
+static int open_entity_tables(gal_writer *w)
+{
+    MDB_txn *txn;
+    int rc = gal_store_txn_begin(w->st, 0, &txn);
+    if (rc)
+        return rc;
+    rc = gal_entity_table_open(txn, 1, &w->entities, &w->entity_forms);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    int mrc = mdb_txn_commit(txn);
+    return mrc ? gal_store_error(w->st, mrc, "cannot create the entity table of") : 0;
+}
+
 int gal_writer_open(const char *dir, int append, gal_writer **out)
 {
     gal_writer *w = gal_calloc(1, sizeof *w);
@@ -119,6 +138,8 @@ int gal_writer_open(const char *dir, int append, gal_writer **out)
     int rc = gal_store_open(dir, GAL_STORE_WRITE, &w->st);
     if (!rc)
         rc = load_state(w, append);
+    if (!rc)
+        rc = open_entity_tables(w);
     if (rc) {
         gal_writer_close(w);
         return rc;
@@ -294,7 +315,7 @@ static int write_lexicon(gal_writer *w, MDB_txn *txn, const gal_batch *b, uint64
 /* Everything one batch writes, in one transaction.  Returns an LMDB code
  * (so MDB_MAP_FULL can be retried) or a negative gal_status. */
 static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const gal_tokens *t,
-                       uint64_t *new_terms, uint64_t *collisions)
+                       const gal_mentions *m, uint64_t *new_terms, uint64_t *collisions)
 {
     gal_store *st = w->st;
     const gal_postings_out *po = &w->builder.out;
@@ -305,6 +326,9 @@ static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const ga
                       MDB_APPEND)))
             return rc;
     if ((rc = write_lexicon(w, txn, b, new_terms, collisions)))
+        return rc;
+    if (m && m->n &&
+        (rc = gal_entity_table_merge(txn, w->entities, w->entity_forms, b->text.data, m, b->first_doc)))
         return rc;
     for (uint32_t d = 0; d < b->ndocs; d++) {
         uint8_t key[4];
@@ -337,6 +361,7 @@ static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const ga
     gal_put_le64(resume + 8, b->end_offset);
     if ((rc = gal_meta_put_u64(st, txn, GAL_META_FORMAT, GAL_FORMAT_VERSION)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_TOKENIZER, GAL_TOKENIZER_VERSION)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_ENTITY_RULES, GAL_ENTITY_RULES_VERSION)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_DOCS, tot->docs + b->ndocs)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_TOKENS, tot->tokens + t->n)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_TERMS, tot->terms + *new_terms)) ||
@@ -366,7 +391,7 @@ static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const ga
     return 0;
 }
 
-int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t)
+int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t, const gal_mentions *m)
 {
     if (b->first_doc != gal_writer_next_doc(w))
         return gal_error_set(GAL_EUSAGE, "internal error: batch starts at doc %u, index at %u",
@@ -385,7 +410,9 @@ int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t)
         gal_builder_set_common(&w->builder, w->common, w->ncommon);
         w->common_known = 1;
     }
-    if ((rc = gal_builder_run(&w->builder, t, NULL, b->first_doc)))
+    gal_builder_mentions bm = {m ? m->hash : NULL, m ? m->doc : NULL, m ? m->pos : NULL,
+                               m ? m->n : 0};
+    if ((rc = gal_builder_run(&w->builder, t, &bm, b->first_doc)))
         return rc;
     w->totals.encode_sec += now_sec() - t0;
 
@@ -396,7 +423,7 @@ int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t)
         if ((rc = gal_store_txn_begin(w->st, 0, &txn)))
             return rc;
         new_terms = collisions = 0;
-        int wrc = write_batch(w, txn, b, t, &new_terms, &collisions);
+        int wrc = write_batch(w, txn, b, t, m, &new_terms, &collisions);
         if (wrc == 0)
             wrc = mdb_txn_commit(txn);
         else

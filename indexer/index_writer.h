@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "batch.h"
+#include "mentions.h"
 #include "tokenize.h"
 
 typedef struct gal_writer gal_writer;
@@ -42,9 +43,10 @@ int gal_writer_add_file(gal_writer *w, const char *path, uint32_t *file_no);
  * the writer is open: for the text packer (text_pack.h). */
 void gal_writer_dict(const gal_writer *w, const void **dict, size_t *len);
 
-/* Write and commit batch b (its stored text already packed) (b->first_doc must be gal_writer_next_doc())
- * tokenized as t.  t->offset is clobbered. */
-int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t);
+/* Write and commit batch b (its stored text already packed, b->first_doc
+ * equal to gal_writer_next_doc()) tokenized as t, with its entity mentions
+ * m (may be NULL).  t->offset is clobbered. */
+int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t, const gal_mentions *m);
 
 /* Record a description of how the index was built (meta "build"), in the
  * next commit. */

@@ -1,0 +1,300 @@
+/*
+ * cmd_entities.c — `galley entities INDEX`: the named entities an index
+ * holds (common/entity_table.h), by documents, by name, or by co-occurrence.
+ */
+#include <inttypes.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "commands.h"
+#include "entity_table.h"
+#include "format.h"
+#include "index.h"
+#include "output.h"
+#include "status.h"
+#include "store.h"
+#include "terms.h"
+
+static const char entities_help[] =
+    "usage: galley entities INDEX [--top N] [--match WORD] [--with NAME] [--json]\n"
+    "\n"
+    "List the named entities (people, organisations, places) found while indexing,\n"
+    "most documents first: documents, mentions and the most frequent surface form.\n"
+    "\n"
+    "options:\n"
+    "  --top N      at most N entities (default 20; 0 for all)\n"
+    "  --match WORD only entities whose name contains WORD (case-insensitive)\n"
+    "  --with NAME  entities that share documents with NAME, most shared first\n"
+    "  --json       one JSON object per entity\n"
+    "  -h, --help   show this help\n"
+    "\n"
+    "exit status:\n"
+    "  0  printed (possibly nothing)\n"
+    "  1  --with: NAME is not an entity of the index\n"
+    "  2  usage error\n"
+    "  3  index missing, corrupt, or without an entity table\n"
+    "  6  out of memory or another system error\n";
+
+typedef struct row {
+    uint64_t hash, docs, mentions, shared;
+    char *name;
+    size_t len;
+} row;
+
+typedef struct list {
+    row *v;
+    size_t n, cap;
+    const char *match; /* folded, or NULL */
+    size_t match_len;
+} list;
+
+/* Folded words of s joined by ' ' into out (size bytes). */
+static size_t fold(const char *s, size_t n, char *out, size_t size)
+{
+    size_t o = 0;
+    gal_term t;
+    for (size_t i = 0; gal_term_next(s, n, i, &t); i = t.end) {
+        size_t tl = strlen(t.folded);
+        if (o + tl + 2 > size)
+            break;
+        if (o)
+            out[o++] = ' ';
+        memcpy(out + o, t.folded, tl);
+        o += tl;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* Call fn(ctx, doc) for each document in the postings of hash, through the
+ * index's postings cursor. */
+static int each_doc(gal_snapshot *snap, uint64_t hash, void (*fn)(void *ctx, uint32_t doc),
+                    void *ctx)
+{
+    gal_postings *p;
+    int rc = gal_postings_open(snap, hash, &p);
+    if (rc)
+        return rc;
+    while ((rc = gal_postings_next(p)) == 1)
+        fn(ctx, gal_postings_doc(p));
+    gal_postings_close(p);
+    return rc < 0 ? rc : 0;
+}
+
+struct bits_ctx {
+    uint8_t *bits;
+    uint64_t ndocs;
+    uint64_t count;
+};
+
+static void set_bit(void *p, uint32_t doc)
+{
+    struct bits_ctx *c = p;
+    if (doc < c->ndocs) {
+        c->count += !(c->bits[doc >> 3] & (1u << (doc & 7)));
+        c->bits[doc >> 3] |= (uint8_t)(1u << (doc & 7));
+    }
+}
+
+static void count_bit(void *p, uint32_t doc)
+{
+    struct bits_ctx *c = p;
+    if (doc < c->ndocs && (c->bits[doc >> 3] & (1u << (doc & 7))))
+        c->count++;
+}
+
+static int collect(void *p, const gal_entity_info *e)
+{
+    list *l = p;
+    if (l->match) {
+        char f[1024];
+        fold(e->display, e->display_len, f, sizeof f);
+        if (!strstr(f, l->match))
+            return 0;
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        row *v = gal_realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return gal_error_set(GAL_ENOMEM, "out of memory listing entities");
+        l->v = v;
+        l->cap = cap;
+    }
+    char *name = gal_malloc(e->display_len + 1);
+    if (!name)
+        return gal_error_set(GAL_ENOMEM, "out of memory listing entities");
+    memcpy(name, e->display, e->display_len);
+    name[e->display_len] = '\0';
+    l->v[l->n++] = (row){e->hash, e->docs, e->mentions, 0, name, e->display_len};
+    return 0;
+}
+
+static int cmp_row(const void *pa, const void *pb)
+{
+    const row *a = pa, *b = pb;
+    if (a->shared != b->shared)
+        return a->shared > b->shared ? -1 : 1;
+    if (a->docs != b->docs)
+        return a->docs > b->docs ? -1 : 1;
+    if (a->mentions != b->mentions)
+        return a->mentions > b->mentions ? -1 : 1;
+    return a->hash < b->hash ? -1 : a->hash > b->hash;
+}
+
+int gal_cmd_entities(int argc, char **argv)
+{
+    const char *dir = NULL, *match = NULL, *with = NULL;
+    long top = 20;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(entities_help, stdout);
+            return GAL_EXIT_OK;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--top") || !strcmp(a, "--match") || !strcmp(a, "--with")) {
+            if (i + 1 >= argc)
+                return gal_usage_error("entities", "option '%s' needs a value", a);
+            const char *v = argv[++i];
+            if (!strcmp(a, "--top")) {
+                char *end;
+                top = strtol(v, &end, 10);
+                if (!*v || *end || top < 0)
+                    return gal_usage_error("entities", "bad --top '%s'", v);
+            } else if (!strcmp(a, "--match")) {
+                match = v;
+            } else {
+                with = v;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            return gal_usage_error("entities", "unknown option '%s'", a);
+        } else if (!dir) {
+            dir = a;
+        } else {
+            return gal_usage_error("entities", "unexpected argument '%s'", a);
+        }
+    }
+    if (!dir)
+        return gal_usage_error("entities", "missing INDEX");
+
+    gal_store *st = NULL;
+    MDB_txn *txn = NULL;
+    gal_index *ix = NULL;
+    gal_snapshot *snap = NULL;
+    list l = {0};
+    char mfold[1024];
+    uint8_t *bits = NULL;
+    int rc, status = GAL_EXIT_OK;
+    if ((rc = gal_store_open(dir, GAL_STORE_READ, &st)) ||
+        (rc = gal_store_txn_begin(st, 1, &txn)))
+        goto fail;
+    MDB_dbi ents, forms;
+    if ((rc = gal_entity_table_open(txn, 0, &ents, &forms)))
+        goto fail;
+    if (match) {
+        l.match_len = fold(match, strlen(match), mfold, sizeof mfold);
+        if (!l.match_len) {
+            gal_store_close(st);
+            return gal_usage_error("entities", "--match needs a word");
+        }
+        l.match = mfold;
+    }
+    gal_entity_info target;
+    uint64_t self = 0;
+    if (with) {
+        self = gal_entity_key(with, strlen(with));
+        rc = self ? gal_entity_get(txn, ents, self, &target) : GAL_ENOTFOUND;
+        if (rc == GAL_ENOTFOUND) {
+            fprintf(stderr, "galley: no entity '%s' in '%s'\n", with, dir);
+            status = GAL_EXIT_NOHITS;
+            goto out;
+        }
+        if (rc)
+            goto fail;
+    }
+    if ((rc = gal_entity_each(txn, ents, collect, &l)))
+        goto fail;
+    /* The entity table is read; postings come through the reading API,
+     * which opens the environment itself (LMDB allows one open per
+     * process at a time). */
+    mdb_txn_abort(txn);
+    txn = NULL;
+    gal_store_close(st);
+    st = NULL;
+    if (with) {
+        gal_index_stats stats;
+        if ((rc = gal_index_open(dir, &ix)) || (rc = gal_snapshot_begin(ix, &snap)) ||
+            (rc = gal_snapshot_stats(snap, &stats)))
+            goto fail;
+        bits = gal_calloc((size_t)(stats.docs / 8 + 1), 1);
+        if (!bits) {
+            rc = gal_error_set(GAL_ENOMEM, "out of memory for %" PRIu64 " documents", stats.docs);
+            goto fail;
+        }
+        struct bits_ctx c = {bits, stats.docs, 0};
+        if ((rc = each_doc(snap, self, set_bit, &c)))
+            goto fail;
+        size_t kept = 0;
+        for (size_t i = 0; i < l.n; i++) {
+            struct bits_ctx s2 = {bits, stats.docs, 0};
+            if (l.v[i].hash != self && (rc = each_doc(snap, l.v[i].hash, count_bit, &s2)))
+                goto fail;
+            l.v[i].shared = s2.count;
+            if (l.v[i].hash == self || !s2.count)
+                gal_free(l.v[i].name);
+            else
+                l.v[kept++] = l.v[i];
+        }
+        l.n = kept;
+    }
+    qsort(l.v, l.n, sizeof *l.v, cmp_row);
+    size_t n = top == 0 || (size_t)top > l.n ? l.n : (size_t)top;
+    gal_buf b;
+    gal_buf_init(&b);
+    for (size_t i = 0; i < n; i++) {
+        const row *r = &l.v[i];
+        gal_buf_clear(&b);
+        if (json) {
+            char tail[160];
+            gal_buf_append(&b, "{\"entity\": ", 11);
+            gal_json_string(&b, r->name, r->len);
+            int tl = snprintf(tail, sizeof tail,
+                              ", \"key\": \"%016" PRIx64 "\", \"docs\": %" PRIu64
+                              ", \"mentions\": %" PRIu64,
+                              r->hash, r->docs, r->mentions);
+            gal_buf_append(&b, tail, (size_t)tl);
+            if (with) {
+                tl = snprintf(tail, sizeof tail, ", \"shared_docs\": %" PRIu64, r->shared);
+                gal_buf_append(&b, tail, (size_t)tl);
+            }
+            gal_buf_append(&b, "}\n", 2);
+            fwrite(b.data, 1, b.len, stdout);
+        } else if (with) {
+            printf("%4zu %8" PRIu64 " shared %8" PRIu64 " docs  %s\n", i + 1, r->shared, r->docs,
+                   r->name);
+        } else {
+            printf("%4zu %8" PRIu64 " docs %8" PRIu64 " mentions  %s\n", i + 1, r->docs,
+                   r->mentions, r->name);
+        }
+    }
+    gal_buf_release(&b);
+    goto out;
+fail:
+    status = gal_report(rc);
+out:
+    for (size_t i = 0; i < l.n; i++)
+        gal_free(l.v[i].name);
+    gal_free(l.v);
+    gal_free(bits);
+    if (txn)
+        mdb_txn_abort(txn);
+    gal_store_close(st);
+    gal_snapshot_end(snap);
+    gal_index_close(ix);
+    return status;
+}

@@ -1,0 +1,316 @@
+/*
+ * entity_table.c — the entities and entity_forms tables (entity_table.h).
+ */
+#include "entity_table.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "format.h"
+#include "record.h"
+#include "status.h"
+#include "terms.h"
+/* gal_mentions is defined with the code that produces it (the indexer); only
+ * the type is used here, nothing is linked from there. */
+#include "mentions.h"
+
+/* MDB_MAP_FULL goes back as itself (positive) so that the writer can grow
+ * the map and retry the batch; other codes become a gal_status. */
+static int db_error(int mrc, const char *what)
+{
+    if (mrc == MDB_MAP_FULL)
+        return mrc;
+    int st = mrc == ENOMEM ? GAL_ENOMEM : mrc == ENOSPC ? GAL_EFULL : GAL_EDB;
+    return gal_error_set(st, "%s: %s", what, mdb_strerror(mrc));
+}
+
+int gal_entity_table_open(MDB_txn *txn, int create, MDB_dbi *entities, MDB_dbi *forms)
+{
+    unsigned flags = create ? MDB_CREATE : 0;
+    MDB_dbi e, f;
+    int mrc = mdb_dbi_open(txn, GAL_DB_ENTITIES, flags, &e);
+    if (!mrc)
+        mrc = mdb_dbi_open(txn, GAL_DB_ENTITY_FORMS, flags, &f);
+    if (mrc == MDB_NOTFOUND)
+        return gal_error_set(GAL_ENOTFOUND, "the index has no entity table (built before entities?)");
+    if (mrc)
+        return db_error(mrc, "cannot open the entity table");
+    *entities = e;
+    *forms = f;
+    return 0;
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+#define REC_FIXED (1 + 8 + 8 + 8 + 4 + 2)
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int parse_record(uint64_t hash, const MDB_val *v, gal_entity_info *out)
+{
+    char desc[40];
+    snprintf(desc, sizeof desc, "entity %016llx", (unsigned long long)hash);
+    size_t len;
+    int rc = gal_record_open(v->mv_data, v->mv_size, &len, GAL_DB_ENTITIES, desc);
+    if (rc)
+        return rc;
+    const uint8_t *p = v->mv_data;
+    if (len < REC_FIXED || p[0] != GAL_ENTITY_RECORD_VERSION ||
+        REC_FIXED + (size_t)(p[29] | p[30] << 8) != len)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: %s record of %zu bytes in '%s'", desc,
+                             len, GAL_DB_ENTITIES);
+    out->hash = hash;
+    out->docs = gal_get_le64(p + 1);
+    out->mentions = gal_get_le64(p + 9);
+    out->display_count = gal_get_le64(p + 17);
+    out->first_doc = get_le32(p + 25);
+    out->display_len = (size_t)(p[29] | p[30] << 8);
+    out->display = (const char *)p + REC_FIXED;
+    return 0;
+}
+
+static int build_record(gal_buf *b, const gal_entity_info *e)
+{
+    uint8_t head[REC_FIXED];
+    head[0] = GAL_ENTITY_RECORD_VERSION;
+    gal_put_le64(head + 1, e->docs);
+    gal_put_le64(head + 9, e->mentions);
+    gal_put_le64(head + 17, e->display_count);
+    put_le32(head + 25, e->first_doc);
+    head[29] = (uint8_t)e->display_len;
+    head[30] = (uint8_t)(e->display_len >> 8);
+    gal_buf_clear(b);
+    int rc;
+    if ((rc = gal_buf_append(b, head, sizeof head)) ||
+        (rc = gal_buf_append(b, e->display, e->display_len)) || (rc = gal_record_seal(b)))
+        return rc;
+    return 0;
+}
+
+int gal_entity_get(MDB_txn *txn, MDB_dbi entities, uint64_t hash, gal_entity_info *out)
+{
+    uint8_t key[8];
+    gal_put_be64(key, hash);
+    MDB_val k = {sizeof key, key}, v;
+    int mrc = mdb_get(txn, entities, &k, &v);
+    if (mrc == MDB_NOTFOUND)
+        return gal_error_set(GAL_ENOTFOUND, "no entity %016llx", (unsigned long long)hash);
+    if (mrc)
+        return db_error(mrc, "cannot read the entity table");
+    return parse_record(hash, &v, out);
+}
+
+int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
+{
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(txn, entities, &cur);
+    if (mrc)
+        return db_error(mrc, "cannot read the entity table");
+    MDB_val k, v;
+    int rc = 0;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !mrc && !rc;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 8) {
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: entity key of %zu bytes", k.mv_size);
+            break;
+        }
+        gal_entity_info e;
+        if ((rc = parse_record(gal_get_be64(k.mv_data), &v, &e)))
+            break;
+        rc = fn(ctx, &e);
+    }
+    if (!rc && mrc && mrc != MDB_NOTFOUND)
+        rc = db_error(mrc, "cannot read the entity table");
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+uint64_t gal_entity_key(const char *name, size_t len)
+{
+    char folded[1024];
+    size_t n = 0;
+    gal_term t;
+    for (size_t i = 0; gal_term_next(name, len, i, &t); i = t.end) {
+        size_t tl = strlen(t.folded);
+        if (n + tl + 1 >= sizeof folded)
+            break;
+        if (n)
+            folded[n++] = ' ';
+        memcpy(folded + n, t.folded, tl);
+        n += tl;
+    }
+    return n ? gal_term_hash_folded(folded, n, GAL_SEED_ENTITY) : 0;
+}
+
+/* ---- merge ------------------------------------------------------------ */
+
+typedef struct ment {
+    uint64_t hash;
+    const uint8_t *s; /* surface */
+    uint32_t len;
+    uint32_t doc;
+} ment;
+
+static int cmp_ment(const void *pa, const void *pb)
+{
+    const ment *a = pa, *b = pb;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    uint32_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->s, b->s, n);
+    if (c)
+        return c;
+    if (a->len != b->len)
+        return a->len < b->len ? -1 : 1;
+    return a->doc < b->doc ? -1 : a->doc > b->doc;
+}
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* Cut a surface form to GAL_ENTITY_MAX_FORM bytes at a code point boundary. */
+static uint32_t form_len(const uint8_t *s, uint32_t len)
+{
+    if (len <= GAL_ENTITY_MAX_FORM)
+        return len;
+    len = GAL_ENTITY_MAX_FORM;
+    while (len > 0 && (s[len] & 0xC0u) == 0x80u)
+        len--;
+    return len;
+}
+
+/* Add n to the count of form (hash, s) in forms; the new count in *total. */
+static int add_form(MDB_txn *txn, MDB_dbi forms, uint64_t hash, const uint8_t *s, uint32_t len,
+                    uint64_t n, uint64_t *total)
+{
+    uint8_t key[8 + GAL_ENTITY_MAX_FORM];
+    gal_put_be64(key, hash);
+    memcpy(key + 8, s, len);
+    MDB_val k = {8 + (size_t)len, key}, v;
+    uint64_t count = n;
+    int mrc = mdb_get(txn, forms, &k, &v);
+    if (!mrc) {
+        if (v.mv_size != 8)
+            return gal_error_set(GAL_ECORRUPT, "corrupt index: entity form count of %zu bytes",
+                                 v.mv_size);
+        count += gal_get_le64(v.mv_data);
+    } else if (mrc != MDB_NOTFOUND) {
+        return db_error(mrc, "cannot read the entity forms");
+    }
+    uint8_t val[8];
+    gal_put_le64(val, count);
+    v.mv_size = sizeof val;
+    v.mv_data = val;
+    if ((mrc = mdb_put(txn, forms, &k, &v, 0)))
+        return db_error(mrc, "cannot write the entity forms");
+    *total = count;
+    return 0;
+}
+
+/* Merge the group g[0, n) of one entity (sorted by surface, then doc). */
+static int merge_entity(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const ment *g, size_t n,
+                        uint32_t first_doc, uint32_t *docs, gal_buf *rec)
+{
+    uint64_t hash = g[0].hash;
+    uint8_t key[8];
+    gal_put_be64(key, hash);
+    MDB_val k = {sizeof key, key}, v;
+    gal_entity_info e = {hash, 0, 0, 0, UINT32_MAX, NULL, 0};
+    uint8_t display[GAL_ENTITY_MAX_FORM];
+    int rc, mrc = mdb_get(txn, entities, &k, &v);
+    if (!mrc) {
+        if ((rc = parse_record(hash, &v, &e)))
+            return rc;
+        memcpy(display, e.display, e.display_len); /* v is invalid after a put */
+        e.display = (const char *)display;
+    } else if (mrc != MDB_NOTFOUND) {
+        return db_error(mrc, "cannot read the entity table");
+    }
+    /* distinct documents */
+    for (size_t i = 0; i < n; i++)
+        docs[i] = g[i].doc;
+    qsort(docs, n, sizeof *docs, cmp_u32);
+    uint64_t ndocs = 0;
+    for (size_t i = 0; i < n; i++)
+        ndocs += i == 0 || docs[i] != docs[i - 1];
+    if (first_doc + docs[0] < e.first_doc)
+        e.first_doc = first_doc + docs[0];
+    e.docs += ndocs;
+    e.mentions += n;
+    /* surface forms: the display form is the one with the highest count */
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && g[j].len == g[i].len && !memcmp(g[j].s, g[i].s, g[i].len))
+            j++;
+        uint32_t len = form_len(g[i].s, g[i].len);
+        uint64_t total = 0;
+        if ((rc = add_form(txn, forms, hash, g[i].s, len, j - i, &total)))
+            return rc;
+        int same = e.display && e.display_len == len && !memcmp(e.display, g[i].s, len);
+        if (same || total > e.display_count) {
+            memcpy(display, g[i].s, len);
+            e.display = (const char *)display;
+            e.display_len = len;
+            e.display_count = total;
+        }
+        i = j;
+    }
+    if ((rc = build_record(rec, &e)))
+        return rc;
+    v.mv_size = rec->len;
+    v.mv_data = rec->data;
+    if ((mrc = mdb_put(txn, entities, &k, &v, 0)))
+        return db_error(mrc, "cannot write the entity table");
+    return 0;
+}
+
+int gal_entity_table_merge(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const uint8_t *text,
+                           const gal_mentions *m, uint32_t first_doc)
+{
+    if (m->n == 0)
+        return 0;
+    ment *all = gal_malloc(m->n * sizeof *all);
+    uint32_t *docs = gal_malloc(m->n * sizeof *docs);
+    gal_buf rec;
+    gal_buf_init(&rec);
+    int rc = 0;
+    if (!all || !docs) {
+        rc = gal_error_set(GAL_ENOMEM, "out of memory merging %zu entity mentions", m->n);
+        goto out;
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        all[i].hash = m->hash[i];
+        all[i].s = text + m->start[i];
+        all[i].len = m->end[i] - m->start[i];
+        all[i].doc = m->doc[i];
+    }
+    qsort(all, m->n, sizeof *all, cmp_ment);
+    for (size_t i = 0; i < m->n && !rc;) {
+        size_t j = i + 1;
+        while (j < m->n && all[j].hash == all[i].hash)
+            j++;
+        rc = merge_entity(txn, entities, forms, all + i, j - i, first_doc, docs, &rec);
+        i = j;
+    }
+out:
+    gal_buf_release(&rec);
+    gal_free(docs);
+    gal_free(all);
+    return rc;
+}

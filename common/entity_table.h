@@ -1,0 +1,80 @@
+/*
+ * entity_table.h — the entity tables of an index: what `galley index`
+ * records about each named entity and what `galley entities` reads.
+ *
+ * Two LMDB named databases in the index environment:
+ *
+ *   entities      entity key (8 B big-endian) → record:
+ *                   u8  version (GAL_ENTITY_RECORD_VERSION)
+ *                   u64 LE documents that mention it
+ *                   u64 LE mentions
+ *                   u64 LE count of the display form below
+ *                   u32 LE first document (global number) it was seen in
+ *                   u16 LE display length, then the display bytes
+ *                   CRC-32 trailer (record.h)
+ *                 The display form is the most frequent surface form so
+ *                 far (ties: the one that got there first).
+ *   entity_forms  entity key (8 B BE) ‖ surface bytes → u64 LE count: exact
+ *                 counts of every surface form, which keep the display form
+ *                 right across batches.
+ *
+ * The entity key is the term hash of the entity's postings:
+ * gal_term_hash_folded(folded words joined by ' ', GAL_SEED_ENTITY).
+ */
+#ifndef GAL_ENTITY_TABLE_H
+#define GAL_ENTITY_TABLE_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GAL_DB_ENTITIES "entities"
+#define GAL_DB_ENTITY_FORMS "entity_forms"
+#define GAL_ENTITY_RECORD_VERSION 1u
+/* Surface forms longer than this are cut (at a UTF-8 boundary) in both tables. */
+#define GAL_ENTITY_MAX_FORM 255u
+
+struct gal_mentions;
+
+/* Open (create != 0: create if missing) the two tables in txn.
+ * GAL_ENOTFOUND when they are missing and create is 0 (an index built before
+ * entities existed); GAL_EDB otherwise on failure. */
+int gal_entity_table_open(MDB_txn *txn, int create, MDB_dbi *entities, MDB_dbi *forms);
+
+/* Add one batch's mentions (gal_entities_ref / gal_cl_entities output over
+ * the batch text `text`, documents numbered from first_doc) to the tables
+ * inside the write transaction txn: per entity, its mentions, the number of
+ * distinct documents, its surface-form counts and display form.  On failure
+ * the caller aborts txn.  Returns 0, a negative gal_status (GAL_ENOMEM,
+ * GAL_ECORRUPT for a damaged record, GAL_EFULL, GAL_EDB) or, like the index
+ * writer's own steps, the positive LMDB code MDB_MAP_FULL, so that the
+ * caller can abort, grow the map (gal_store_grow) and retry the batch. */
+int gal_entity_table_merge(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const uint8_t *text,
+                           const struct gal_mentions *m, uint32_t first_doc);
+
+/* One entity as stored; display points into the LMDB map and is valid until
+ * the transaction ends. */
+typedef struct gal_entity_info {
+    uint64_t hash;
+    uint64_t docs;
+    uint64_t mentions;
+    uint64_t display_count;
+    uint32_t first_doc;
+    const char *display;
+    size_t display_len;
+} gal_entity_info;
+
+/* Look up one entity.  GAL_ENOTFOUND when absent, GAL_ECORRUPT when damaged. */
+int gal_entity_get(MDB_txn *txn, MDB_dbi entities, uint64_t hash, gal_entity_info *out);
+
+/* Call fn for every entity in key order until it returns non-zero (that
+ * value is returned); 0 at the end, or a negative status. */
+typedef int (*gal_entity_fn)(void *ctx, const gal_entity_info *e);
+int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx);
+
+/* The key of a name as typed ("Donald Trump", "BANK of england"): its words
+ * folded and joined by one space, as entity:"..." in a query computes it.
+ * 0 (no key) when the name has no word. */
+uint64_t gal_entity_key(const char *name, size_t len);
+
+#endif

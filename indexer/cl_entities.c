@@ -1,0 +1,285 @@
+/*
+ * cl_entities.c — kernels/entities.cl driven from the host.  See
+ * cl_entities.h for the contract.
+ */
+#include "cl_entities.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "status.h"
+
+enum { K_DOCS, K_COMPACT, K_N };
+static const char *const kernel_names[K_N] = {"gal_entity_docs", "gal_entity_compact"};
+
+enum {
+    B_TEXT, B_DOC_START, B_DOC_FIRST, B_THASH, B_TPOS, B_TOFF, B_MHASH, B_MFIRST, B_MLAST,
+    B_MSTART, B_MEND, B_MFLAG, B_COUNTS, B_FIRST, B_OHASH, B_ODOC, B_OPOS, B_OSTART, B_OEND,
+    B_N
+};
+
+typedef struct dbuf {
+    cl_mem mem;
+    size_t size;
+} dbuf;
+
+struct gal_cl_entity_finder {
+    gal_cl *cl;
+    cl_program prog;
+    cl_kernel k[K_N];
+    size_t local[K_N];
+    dbuf b[B_N];
+    uint32_t *doc_first; /* ndocs + 1: first token of each document */
+    uint32_t *counts;    /* mentions per document, then their exclusive scan */
+    size_t docs_cap;
+};
+
+void gal_cl_entities_free(gal_cl_entity_finder *ce)
+{
+    if (!ce)
+        return;
+    for (int i = 0; i < B_N; i++)
+        if (ce->b[i].mem)
+            clReleaseMemObject(ce->b[i].mem);
+    for (int i = 0; i < K_N; i++)
+        if (ce->k[i])
+            clReleaseKernel(ce->k[i]);
+    if (ce->prog)
+        clReleaseProgram(ce->prog);
+    gal_free(ce->doc_first);
+    gal_free(ce->counts);
+    gal_free(ce);
+}
+
+int gal_cl_entities_new(gal_cl *cl, gal_cl_entity_finder **out)
+{
+    gal_cl_entity_finder *ce = gal_calloc(1, sizeof *ce);
+    if (!ce)
+        return gal_error_set(GAL_ENOMEM, "out of memory for the OpenCL entity finder");
+    ce->cl = cl;
+    int cpu = strcmp(cl->info.type, "CPU") == 0;
+    int rc = gal_cl_build(cl, "entities.cl", NULL, &ce->prog);
+    if (rc)
+        goto fail;
+    for (int i = 0; i < K_N; i++) {
+        cl_int err;
+        ce->k[i] = clCreateKernel(ce->prog, kernel_names[i], &err);
+        if (!ce->k[i]) {
+            rc = gal_error_set(GAL_ECL, "clCreateKernel failed: %s on '%s' (kernel %s)",
+                               gal_cl_strerror(err), cl->info.name, kernel_names[i]);
+            goto fail;
+        }
+        size_t wg = 0;
+        err = clGetKernelWorkGroupInfo(ce->k[i], cl->device, CL_KERNEL_WORK_GROUP_SIZE,
+                                       sizeof wg, &wg, NULL);
+        if (err != CL_SUCCESS) {
+            rc = gal_cl_fail("clGetKernelWorkGroupInfo", err, cl);
+            goto fail;
+        }
+        /* long divergent per-document scans: one item per group on PoCL,
+         * as for the tokenizer's chunk kernels */
+        ce->local[i] = cpu ? 1 : (wg < 64 ? (wg ? wg : 1) : 64);
+    }
+    *out = ce;
+    return 0;
+fail:
+    gal_cl_entities_free(ce);
+    return rc;
+}
+
+/* Make buffer `which` hold at least size bytes (contents are lost on growth). */
+static int ensure(gal_cl_entity_finder *ce, int which, size_t size, cl_mem_flags flags)
+{
+    dbuf *b = &ce->b[which];
+    if (size == 0)
+        size = 1;
+    if (b->mem && b->size >= size)
+        return 0;
+    if (b->mem) {
+        clReleaseMemObject(b->mem);
+        b->mem = NULL;
+        b->size = 0;
+        size += size / 4;
+    }
+    cl_int err;
+    b->mem = clCreateBuffer(ce->cl->context, flags, size, NULL, &err);
+    if (!b->mem)
+        return gal_error_set(GAL_ECL, "clCreateBuffer failed: %s on '%s' (%zu bytes)",
+                             gal_cl_strerror(err), ce->cl->info.name, size);
+    b->size = size;
+    return 0;
+}
+
+static int write_buf(gal_cl_entity_finder *ce, int which, const void *src, size_t size)
+{
+    if (size == 0)
+        return 0;
+    cl_int err = clEnqueueWriteBuffer(ce->cl->queue, ce->b[which].mem, CL_FALSE, 0, size, src,
+                                      0, NULL, NULL);
+    if (err != CL_SUCCESS)
+        return gal_error_set(GAL_ECL, "clEnqueueWriteBuffer failed: %s on '%s' (%zu bytes)",
+                             gal_cl_strerror(err), ce->cl->info.name, size);
+    return 0;
+}
+
+static int read_buf(gal_cl_entity_finder *ce, int which, void *dst, size_t size, cl_bool block)
+{
+    if (size == 0)
+        return 0;
+    cl_int err = clEnqueueReadBuffer(ce->cl->queue, ce->b[which].mem, block, 0, size, dst, 0,
+                                     NULL, NULL);
+    if (err != CL_SUCCESS)
+        return gal_error_set(GAL_ECL, "clEnqueueReadBuffer failed: %s on '%s' (%zu bytes)",
+                             gal_cl_strerror(err), ce->cl->info.name, size);
+    return 0;
+}
+
+typedef struct karg {
+    size_t size;
+    const void *val;
+} karg;
+
+#define ARG_MEM(which) {sizeof(cl_mem), &ce->b[which].mem}
+#define ARG_U32(var) {sizeof(cl_uint), &(var)}
+#define SET_ARGS(k, ...)                                                        \
+    set_args(ce, k, (const karg[]){__VA_ARGS__},                                \
+             sizeof((const karg[]){__VA_ARGS__}) / sizeof(karg))
+
+static int set_args(gal_cl_entity_finder *ce, int k, const karg *args, size_t nargs)
+{
+    for (size_t i = 0; i < nargs; i++) {
+        cl_int err = clSetKernelArg(ce->k[k], (cl_uint)i, args[i].size, args[i].val);
+        if (err != CL_SUCCESS)
+            return gal_error_set(GAL_ECL, "clSetKernelArg failed: %s on '%s' (%s arg %zu)",
+                                 gal_cl_strerror(err), ce->cl->info.name, kernel_names[k], i);
+    }
+    return 0;
+}
+
+static int launch(gal_cl_entity_finder *ce, int k, size_t n)
+{
+    size_t local = ce->local[k];
+    size_t global = (n + local - 1) / local * local;
+    cl_int err = clEnqueueNDRangeKernel(ce->cl->queue, ce->k[k], 1, NULL, &global, &local, 0,
+                                        NULL, NULL);
+    if (err != CL_SUCCESS)
+        return gal_error_set(GAL_ECL,
+                             "clEnqueueNDRangeKernel failed: %s on '%s' (%s, %zu items)",
+                             gal_cl_strerror(err), ce->cl->info.name, kernel_names[k], n);
+    return 0;
+}
+
+static int run(gal_cl_entity_finder *ce, const uint8_t *text, const uint32_t *doc_start,
+               uint32_t ndocs, const gal_tokens *tk, gal_mentions *out)
+{
+    const cl_mem_flags RO = CL_MEM_READ_ONLY, RW = CL_MEM_READ_WRITE;
+    size_t ntok = tk->n;
+    cl_uint nd = ndocs;
+    int rc;
+    if ((rc = ensure(ce, B_TEXT, doc_start[ndocs], RO)) ||
+        (rc = ensure(ce, B_DOC_START, ((size_t)ndocs + 1) * 4, RO)) ||
+        (rc = ensure(ce, B_DOC_FIRST, ((size_t)ndocs + 1) * 4, RO)) ||
+        (rc = ensure(ce, B_THASH, ntok * 8, RO)) || (rc = ensure(ce, B_TPOS, ntok * 4, RO)) ||
+        (rc = ensure(ce, B_TOFF, ntok * 4, RO)) || (rc = ensure(ce, B_MHASH, ntok * 8, RW)) ||
+        (rc = ensure(ce, B_MFIRST, ntok * 4, RW)) || (rc = ensure(ce, B_MLAST, ntok * 4, RW)) ||
+        (rc = ensure(ce, B_MSTART, ntok * 4, RW)) || (rc = ensure(ce, B_MEND, ntok * 4, RW)) ||
+        (rc = ensure(ce, B_MFLAG, ntok * 4, RW)) ||
+        (rc = ensure(ce, B_COUNTS, (size_t)ndocs * 4, RW)) ||
+        (rc = write_buf(ce, B_TEXT, text, doc_start[ndocs])) ||
+        (rc = write_buf(ce, B_DOC_START, doc_start, ((size_t)ndocs + 1) * 4)) ||
+        (rc = write_buf(ce, B_DOC_FIRST, ce->doc_first, ((size_t)ndocs + 1) * 4)) ||
+        (rc = write_buf(ce, B_THASH, tk->hash, ntok * 8)) ||
+        (rc = write_buf(ce, B_TPOS, tk->pos, ntok * 4)) ||
+        (rc = write_buf(ce, B_TOFF, tk->offset, ntok * 4)))
+        return rc;
+
+    /* 1: every document's mentions into the slots of its tokens */
+    if ((rc = SET_ARGS(K_DOCS, ARG_MEM(B_TEXT), ARG_MEM(B_DOC_START), ARG_MEM(B_DOC_FIRST),
+                       ARG_U32(nd), ARG_MEM(B_THASH), ARG_MEM(B_TPOS), ARG_MEM(B_TOFF),
+                       ARG_MEM(B_MHASH), ARG_MEM(B_MFIRST), ARG_MEM(B_MLAST),
+                       ARG_MEM(B_MSTART), ARG_MEM(B_MEND), ARG_MEM(B_MFLAG),
+                       ARG_MEM(B_COUNTS))) ||
+        (rc = launch(ce, K_DOCS, ndocs)) ||
+        (rc = read_buf(ce, B_COUNTS, ce->counts, (size_t)ndocs * 4, CL_TRUE)))
+        return rc;
+
+    /* exclusive scan on the host: one number per document */
+    size_t total = 0;
+    for (uint32_t d = 0; d < ndocs; d++) {
+        uint32_t n = ce->counts[d];
+        ce->counts[d] = (uint32_t)total;
+        total += n;
+    }
+    if ((rc = gal_mentions_reserve(out, total)))
+        return rc;
+    if (total == 0)
+        return 0;
+    if ((rc = ensure(ce, B_FIRST, (size_t)ndocs * 4, RW)) ||
+        (rc = ensure(ce, B_OHASH, total * 8, RW)) || (rc = ensure(ce, B_ODOC, total * 4, RW)) ||
+        (rc = ensure(ce, B_OPOS, total * 4, RW)) || (rc = ensure(ce, B_OSTART, total * 4, RW)) ||
+        (rc = ensure(ce, B_OEND, total * 4, RW)) ||
+        (rc = write_buf(ce, B_FIRST, ce->counts, (size_t)ndocs * 4)))
+        return rc;
+
+    /* 2: slots → output */
+    if ((rc = SET_ARGS(K_COMPACT, ARG_U32(nd), ARG_MEM(B_DOC_FIRST), ARG_MEM(B_FIRST),
+                       ARG_MEM(B_COUNTS), ARG_MEM(B_MHASH), ARG_MEM(B_MFIRST),
+                       ARG_MEM(B_MSTART), ARG_MEM(B_MEND), ARG_MEM(B_TPOS), ARG_MEM(B_OHASH),
+                       ARG_MEM(B_ODOC), ARG_MEM(B_OPOS), ARG_MEM(B_OSTART),
+                       ARG_MEM(B_OEND))) ||
+        (rc = launch(ce, K_COMPACT, ndocs)))
+        return rc;
+    if ((rc = read_buf(ce, B_OHASH, out->hash, total * 8, CL_FALSE)) ||
+        (rc = read_buf(ce, B_ODOC, out->doc, total * 4, CL_FALSE)) ||
+        (rc = read_buf(ce, B_OPOS, out->pos, total * 4, CL_FALSE)) ||
+        (rc = read_buf(ce, B_OSTART, out->start, total * 4, CL_FALSE)) ||
+        (rc = read_buf(ce, B_OEND, out->end, total * 4, CL_FALSE)))
+        return rc;
+    out->n = total;
+    return 0;
+}
+
+int gal_cl_entities(gal_cl_entity_finder *ce, const uint8_t *text, uint32_t nbytes,
+                    const uint32_t *doc_start, const uint32_t *body_start, uint32_t ndocs,
+                    const gal_tokens *tokens, gal_mentions *out)
+{
+    (void)body_start; /* fields are told apart by the position gap */
+    out->n = 0;
+    if (ndocs == 0)
+        return 0;
+    if (doc_start[ndocs] > nbytes || tokens->ndocs != ndocs)
+        return gal_error_set(GAL_EUSAGE, "entities: tokens of %zu documents for a batch of %u",
+                             tokens->ndocs, ndocs);
+    if (tokens->n > UINT32_MAX)
+        return gal_error_set(GAL_ELIMIT, "entities: batch has %zu tokens", tokens->n);
+    if ((size_t)ndocs + 1 > ce->docs_cap) {
+        size_t cap = (size_t)ndocs + 1;
+        uint32_t *f = gal_realloc(ce->doc_first, cap * sizeof *f);
+        if (!f)
+            return gal_error_set(GAL_ENOMEM, "out of memory for %u documents", ndocs);
+        ce->doc_first = f;
+        uint32_t *c = gal_realloc(ce->counts, cap * sizeof *c);
+        if (!c)
+            return gal_error_set(GAL_ENOMEM, "out of memory for %u documents", ndocs);
+        ce->counts = c;
+        ce->docs_cap = cap;
+    }
+    size_t t = 0;
+    for (uint32_t d = 0; d < ndocs; d++) {
+        ce->doc_first[d] = (uint32_t)t;
+        t += tokens->doc_tokens[d];
+    }
+    ce->doc_first[ndocs] = (uint32_t)t;
+    if (t != tokens->n)
+        return gal_error_set(GAL_EUSAGE, "entities: document token counts sum to %zu, not %zu",
+                             t, tokens->n);
+    if (tokens->n == 0)
+        return 0;
+    int rc = run(ce, text, doc_start, ndocs, tokens, out);
+    cl_int err = clFinish(ce->cl->queue);
+    if (!rc && err != CL_SUCCESS)
+        rc = gal_cl_fail("clFinish", err, ce->cl);
+    if (rc)
+        out->n = 0;
+    return rc;
+}

@@ -1,0 +1,33 @@
+/*
+ * cl_entities.h — entity mentions on an OpenCL device (kernels/entities.cl).
+ *
+ * gal_cl_entities() gives byte-identical output to gal_entities_ref()
+ * (entities.h) for the same batch and tokens: the kernel runs the same
+ * gal_ent_doc() from kernels/entity_rules.h, one work-item per document,
+ * including the sentence-start rule and within-document linking; the host
+ * only uploads, scans the per-document counts and downloads.
+ */
+#ifndef GAL_CL_ENTITIES_H
+#define GAL_CL_ENTITIES_H
+
+#include "cl_runtime.h"
+#include "entities.h"
+
+/* The built kernels and their buffers on one device.  (Named apart from the
+ * function gal_cl_entities(): C gives types and functions one namespace.) */
+typedef struct gal_cl_entity_finder gal_cl_entity_finder;
+
+/* Build entities.cl for cl's device.  *out is a new object that borrows cl
+ * (which must outlive it); free it with gal_cl_entities_free().
+ * Errors: as gal_cl_build (GAL_ENOTFOUND when the kernel or entity_rules.h
+ * is not in this build), GAL_ECL, GAL_ENOMEM. */
+int gal_cl_entities_new(gal_cl *cl, gal_cl_entity_finder **out);
+void gal_cl_entities_free(gal_cl_entity_finder *ce); /* NULL is fine */
+
+/* Same arguments and output as gal_entities_ref().  Replaces out's contents;
+ * on failure out->n is 0.  Errors: GAL_ECL, GAL_ENOMEM, GAL_EUSAGE. */
+int gal_cl_entities(gal_cl_entity_finder *ce, const uint8_t *text, uint32_t nbytes,
+                    const uint32_t *doc_start, const uint32_t *body_start, uint32_t ndocs,
+                    const gal_tokens *tokens, gal_mentions *out);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * entities.h — named-entity mentions of a tokenized batch (part of stage 2).
+ *
+ * The rules are in kernels/entity_rules.h (shared with the OpenCL kernel in
+ * kernels/entities.cl, driven by indexer/cl_entities.h); DESIGN.md,
+ * "Entities", says what they are for.  Output, in (doc, pos) order:
+ *   hash[i]   entity key: gal_term_hash_folded(folded words joined by ' ',
+ *             GAL_SEED_ENTITY), as the query parser computes for entity:"..."
+ *   doc[i]    batch-local document
+ *   pos[i]    position of the mention's first token (gal_tokens.pos numbering)
+ *   start[i], end[i]  byte range of the surface form in the batch text
+ * Within one document a later one-word mention equal to the last word of an
+ * earlier person-like mention carries that mention's hash ("Trump" after
+ * "Donald Trump"); its start/end stay its own.
+ */
+#ifndef GAL_ENTITIES_H
+#define GAL_ENTITIES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mentions.h"
+#include "tokenize.h"
+
+/* Host reference: find the entity mentions of a tokenized batch, in (doc,
+ * pos) order, including within-document linking (a later single-word mention
+ * equal to the last word of an earlier multi-word person-like entity in the
+ * same doc gets that entity's hash; its start/end stay its own surface).
+ * tokens must be gal_tokenize_ref's (or a device's identical) output for the
+ * same batch.  Replaces out's contents.  GAL_ENOMEM, or GAL_EUSAGE when the
+ * tokens do not fit the batch. */
+int gal_entities_ref(const uint8_t *text, uint32_t nbytes, const uint32_t *doc_start,
+                     const uint32_t *body_start, uint32_t ndocs, const gal_tokens *tokens,
+                     gal_mentions *out);
+
+#endif

@@ -1,0 +1,454 @@
+/*
+ * test_entities.c — named-entity rules, host reference vs OpenCL, and the
+ * entity table.
+ *
+ *  (a) the word-class table in kernels/entity_rules.h matches its source list
+ *      GAL_ENT_WORDS (`test_entities --print-table` prints the right table);
+ *  (b) the rules on hand-made sentences: every example of issue 4 and of
+ *      DESIGN.md's Entities section;
+ *  (c) gal_cl_entities gives byte-identical mentions to gal_entities_ref on
+ *      random batches (seed printed, GALLEY_TEST_SEED sets it) and on every
+ *      corpus in argv[1]/corpora; no OpenCL device: that part is skipped;
+ *  (d) gal_entity_table_merge / _get / _each on a scratch LMDB environment.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "batch.h"
+#include "check.h"
+#include "cl_entities.h"
+#include "cl_runtime.h"
+#include "cl_tokenize.h"
+#include "entities.h"
+#include "entity_table.h"
+#include "reader.h"
+#include "status.h"
+#include "terms.h"
+#include "tokenize.h"
+#include "tokenizer_rules.h"
+#include "entity_rules.h"
+
+/* ---- (a) the table ------------------------------------------------------ */
+
+typedef struct word_row {
+    uint64_t hash;
+    const char *word;
+    unsigned cls;
+} word_row;
+
+static int cmp_row(const void *a, const void *b)
+{
+    uint64_t x = ((const word_row *)a)->hash, y = ((const word_row *)b)->hash;
+    return x < y ? -1 : x > y;
+}
+
+static const char *class_names(unsigned cls, char *buf, size_t size)
+{
+    static const char *const names[] = {"CONN", "AND",   "FUNC", "HON",     "ABBR", "ROLE",
+                                        "LEAD", "MOD",   "DATE", "DEMONYM", "ORG",  "COMMON"};
+    buf[0] = '\0';
+    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (cls & (1u << i)) {
+            if (buf[0])
+                strncat(buf, "|", size - strlen(buf) - 1);
+            strncat(buf, "GAL_ENT_", size - strlen(buf) - 1);
+            strncat(buf, names[i], size - strlen(buf) - 1);
+        }
+    return buf;
+}
+
+static void check_table(int print)
+{
+#define ROW(w, c) {0, w, c},
+    word_row rows[] = {GAL_ENT_WORDS(ROW)};
+#undef ROW
+    size_t n = sizeof rows / sizeof rows[0];
+    for (size_t i = 0; i < n; i++)
+        rows[i].hash = gal_term_hash_folded(rows[i].word, strlen(rows[i].word), GAL_SEED_WORD);
+    qsort(rows, n, sizeof rows[0], cmp_row);
+    int same = n == GAL_ENT_NWORDS;
+    for (size_t i = 0; same && i < n; i++)
+        same = rows[i].hash == gal_ent_words[i].hash && rows[i].cls == gal_ent_words[i].cls;
+    CHECK(same);
+    if (print || !same) {
+        FILE *f = print ? stdout : stderr;
+        fprintf(f, "#define GAL_ENT_NWORDS %zuu\n", n);
+        for (size_t i = 0; i < n; i++) {
+            char buf[256];
+            fprintf(f, "    {0x%016llXULL, %s}, /* %s */\n", (unsigned long long)rows[i].hash,
+                    class_names(rows[i].cls, buf, sizeof buf), rows[i].word);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        CHECK(gal_ent_class(rows[i].hash) == rows[i].cls);
+    CHECK(gal_ent_class(gal_term_hash_folded("trump", 5, GAL_SEED_WORD)) == 0);
+}
+
+/* ---- batches ------------------------------------------------------------ */
+
+typedef struct batch {
+    uint8_t *text;
+    uint32_t n, cap;
+    uint32_t *doc_start, *body_start;
+    uint32_t ndocs, docs_cap;
+} batch;
+
+static void batch_add(batch *b, const char *title, size_t tl, const char *body, size_t bl)
+{
+    if (b->ndocs + 2 > b->docs_cap) {
+        b->docs_cap = b->docs_cap ? b->docs_cap * 2 : 64;
+        b->doc_start = realloc(b->doc_start, b->docs_cap * sizeof *b->doc_start);
+        b->body_start = realloc(b->body_start, b->docs_cap * sizeof *b->body_start);
+    }
+    if (b->n + tl + bl + 2 > b->cap) {
+        b->cap = (uint32_t)((b->n + tl + bl + 2) * 2);
+        b->text = realloc(b->text, b->cap);
+    }
+    b->doc_start[b->ndocs] = b->n;
+    memcpy(b->text + b->n, title, tl);
+    b->n += (uint32_t)tl;
+    b->text[b->n++] = '\n';
+    b->body_start[b->ndocs] = b->n;
+    memcpy(b->text + b->n, body, bl);
+    b->n += (uint32_t)bl;
+    b->text[b->n++] = '\n';
+    b->ndocs++;
+    b->doc_start[b->ndocs] = b->n;
+}
+
+static void batch_free(batch *b)
+{
+    free(b->text);
+    free(b->doc_start);
+    free(b->body_start);
+    memset(b, 0, sizeof *b);
+}
+
+/* ---- (b) rules ---------------------------------------------------------- */
+
+/* The mentions of one document as "surface|surface|..." (linked ones marked
+ * "surface>key words"), in a static buffer. */
+static const char *mentions_of(const char *title, const char *body)
+{
+    static char out[4096];
+    batch b = {0};
+    batch_add(&b, title, strlen(title), body, strlen(body));
+    gal_tokens t;
+    gal_mentions m;
+    gal_tokens_init(&t);
+    gal_mentions_init(&m);
+    out[0] = '\0';
+    if (gal_tokenize_ref(b.text, b.n, b.doc_start, b.body_start, b.ndocs, &t) ||
+        gal_entities_ref(b.text, b.n, b.doc_start, b.body_start, b.ndocs, &t, &m)) {
+        snprintf(out, sizeof out, "error");
+    } else {
+        size_t o = 0;
+        for (size_t i = 0; i < m.n && o < sizeof out - 200; i++) {
+            uint32_t len = m.end[i] - m.start[i];
+            const char *s = (const char *)b.text + m.start[i];
+            o += (size_t)snprintf(out + o, sizeof out - o, "%s%.*s", i ? "|" : "", (int)len, s);
+            if (m.hash[i] != gal_entity_key(s, len))
+                o += (size_t)snprintf(out + o, sizeof out - o, ">linked");
+        }
+    }
+    gal_mentions_release(&m);
+    gal_tokens_release(&t);
+    batch_free(&b);
+    return out;
+}
+
+#define EXPECT(title, body, want)                                                       \
+    do {                                                                                \
+        const char *got_ = mentions_of(title, body);                                    \
+        check_count++;                                                                  \
+        if (strcmp(got_, want) != 0) {                                                  \
+            check_failures++;                                                           \
+            fprintf(stderr, "%s:%d: %s / %s\n   want %s\n   got  %s\n", __FILE__, __LINE__, \
+                    title, body, want, got_);                                           \
+        }                                                                               \
+    } while (0)
+
+static void check_rules(void)
+{
+    EXPECT("", "Tariffs were raised by Donald Trump on Monday.", "Donald Trump");
+    EXPECT("", "He spoke to the Federal Reserve Board yesterday.", "Federal Reserve Board");
+    EXPECT("", "Rates were cut by the Bank of England today.", "Bank of England");
+    EXPECT("", "The Bank of England cut rates.", "Bank of England");
+    EXPECT("", "a visit by Xi Jinping to São Paulo", "Xi Jinping|São Paulo");
+    EXPECT("", "state broadcaster CCTV said", "CCTV");
+    EXPECT("", "CCTV said the IMF had agreed.", "CCTV|IMF");
+    EXPECT("", "said Treasury Secretary James Baker.", "James Baker");
+    EXPECT("", "talks with President Reagan ended", "Reagan");
+    EXPECT("", "a meeting with Prime Minister Tony Blair", "Tony Blair");
+    EXPECT("", "Mr. Blair said no.", "Blair");
+    EXPECT("", "Yesterday Mr Blair said no.", "Blair");
+    EXPECT("", "It rained. However, Smith stayed.", "Smith");
+    EXPECT("", "from London, Paris and Berlin", "London|Paris|Berlin");
+    EXPECT("", "talks between Britain and France ended", "Britain|France");
+    EXPECT("", "Britain and France agreed", "France"); /* a lone first word needs support */
+    EXPECT("", "underwriters are Merrill Lynch and Co Inc", "Merrill Lynch and Co Inc");
+    EXPECT("TRUMP MEETS XI IN BEIJING AS TARIFF TALKS RESUME", "talks went on", "");
+    EXPECT("", "WASHINGTON, March 3 - talks went on", "WASHINGTON");
+    EXPECT("", "the visit of Donald Trump, then Trump left.", "Donald Trump|Trump>linked");
+    EXPECT("", "Scott Bessent spoke. Later Bessent left.", "Scott Bessent|Bessent>linked");
+    EXPECT("", "Sales rose in March. Profits fell on Monday.", "");
+    EXPECT("", "I think the Japanese team won", "");
+    EXPECT("", "in the U.S. and Canada", "U.S|Canada");
+    EXPECT("", "Secretary of State George Shultz arrived", "George Shultz");
+    EXPECT("", "said Bank of England Governor Robin Leigh-Pemberton", "Bank of England|Robin Leigh-Pemberton");
+    EXPECT("", "The Justice Department said", "Justice Department");
+    EXPECT("", "Sonia O'Sullivan won in St. Louis", "Sonia O'Sullivan|St. Louis");
+    EXPECT("", "the firm Marks & Spencer said", "Marks & Spencer");
+    EXPECT("", "Getty said profits rose. Getty Resources Ltd is based here.", "Getty|Getty Resources Ltd");
+    EXPECT("", "money market operators were divided over whether the Bank\nof France will", "Bank\nof France");
+    EXPECT("", "the Bank\nof France", "Bank|France"); /* a short line does not wrap */
+    EXPECT("", "said Smith\n\nJones went", "Smith");
+    EXPECT("", "mail John_Smith@Example.com now", "");
+    EXPECT("", "watch TV with the MPs", "");
+}
+
+/* ---- (c) reference vs device -------------------------------------------- */
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static int same_mentions(const gal_mentions *a, const gal_mentions *b)
+{
+    if (a->n != b->n)
+        return 0;
+    size_t n = a->n;
+    return (!n || (!memcmp(a->hash, b->hash, n * 8) && !memcmp(a->doc, b->doc, n * 4) &&
+                   !memcmp(a->pos, b->pos, n * 4) && !memcmp(a->start, b->start, n * 4) &&
+                   !memcmp(a->end, b->end, n * 4)));
+}
+
+/* Compare ref and device on one batch; returns the number of mentions. */
+static size_t compare(gal_cl_entity_finder *ce, const batch *b, const char *what)
+{
+    gal_tokens t;
+    gal_mentions r, d;
+    gal_tokens_init(&t);
+    gal_mentions_init(&r);
+    gal_mentions_init(&d);
+    int rc = gal_tokenize_ref(b->text, b->n, b->doc_start, b->body_start, b->ndocs, &t);
+    int rr = rc ? rc : gal_entities_ref(b->text, b->n, b->doc_start, b->body_start, b->ndocs, &t, &r);
+    int rd = rc ? rc : gal_cl_entities(ce, b->text, b->n, b->doc_start, b->body_start, b->ndocs, &t, &d);
+    CHECK(rc == 0 && rr == 0 && rd == 0);
+    if (rd)
+        fprintf(stderr, "device: %s\n", gal_error_detail(rd));
+    int same = same_mentions(&r, &d);
+    CHECK(same);
+    if (!same)
+        fprintf(stderr, "%s: reference has %zu mentions, device %zu\n", what, r.n, d.n);
+    size_t n = r.n;
+    gal_mentions_release(&r);
+    gal_mentions_release(&d);
+    gal_tokens_release(&t);
+    return n;
+}
+
+static void random_batches(gal_cl_entity_finder *ce)
+{
+    static const char *const pieces[] = {
+        "Donald Trump", " ", "  ", "\n", "\n\n", "\n    ", ". ", ", ", "the ", "of ", "and ",
+        "Bank", "England", "Mr. ", "Dr ", "President ", "Prime Minister ", "CCTV", "U.S.", "-",
+        "'", "\xE2\x80\x99", "&", "São Paulo", "ÉCOLE", "Ünal", "x_y@Z.com", "The ", "However, ",
+        "JANUARY", "Monday", "Japanese", "Co", "Inc", "\xFF", "\xC3", "Σ", "Жук", "1987",
+        "A.H. ", "Trump", "TV", "a", "I", "Reuter", "!", "?", ":", "\t",
+    };
+    size_t npieces = sizeof pieces / sizeof pieces[0];
+    for (int round = 0; round < 40; round++) {
+        batch b = {0};
+        uint32_t ndocs = 1 + (uint32_t)(rnd() % 60);
+        char *buf = malloc(20000);
+        for (uint32_t d = 0; d < ndocs; d++) {
+            size_t tl = 0, bl = 0;
+            char title[400];
+            size_t nt = rnd() % 8;
+            for (size_t k = 0; k < nt; k++) {
+                const char *p = pieces[rnd() % npieces];
+                size_t pl = strlen(p);
+                if (tl + pl < sizeof title && !strchr(p, '\n')) {
+                    memcpy(title + tl, p, pl);
+                    tl += pl;
+                }
+            }
+            size_t nb = rnd() % 300;
+            for (size_t k = 0; k < nb; k++) {
+                const char *p;
+                char raw[4];
+                size_t pl;
+                if (rnd() % 10 == 0) { /* random bytes too */
+                    for (int j = 0; j < 4; j++)
+                        raw[j] = (char)(rnd() & 0xFF);
+                    p = raw;
+                    pl = 1 + rnd() % 4;
+                } else {
+                    p = pieces[rnd() % npieces];
+                    pl = strlen(p);
+                }
+                if (bl + pl < 20000) {
+                    memcpy(buf + bl, p, pl);
+                    bl += pl;
+                }
+            }
+            batch_add(&b, title, tl, buf, bl);
+        }
+        free(buf);
+        compare(ce, &b, "random batch");
+        batch_free(&b);
+    }
+}
+
+struct corpus_ctx {
+    gal_cl_entity_finder *ce;
+    batch b;
+    size_t mentions, docs;
+    const char *name;
+};
+
+static int corpus_doc(void *p, const gal_doc *doc)
+{
+    struct corpus_ctx *c = p;
+    batch_add(&c->b, doc->title, doc->title_len, doc->text, doc->text_len);
+    c->docs++;
+    if (c->b.n > (8u << 20)) {
+        c->mentions += compare(c->ce, &c->b, c->name);
+        batch_free(&c->b);
+    }
+    return 0;
+}
+
+static void corpora(gal_cl_entity_finder *ce, const char *shared)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/corpora", shared);
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        printf("test_entities: no %s: corpus comparison skipped\n", dir);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(dp))) {
+        size_t l = strlen(e->d_name);
+        if (l < 9 || (strcmp(e->d_name + l - 10, ".jsonl.zst") && strcmp(e->d_name + l - 9, ".trec.zst")))
+            continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct corpus_ctx c = {ce, {0}, 0, 0, e->d_name};
+        gal_read_opts opts = {GAL_FORMAT_AUTO, 0, 1};
+        gal_read_stats st = {0};
+        clock_t t0 = clock();
+        int rc = gal_read_file(path, &opts, corpus_doc, &c, &st);
+        CHECK(rc == 0);
+        if (c.b.ndocs)
+            c.mentions += compare(ce, &c.b, e->d_name);
+        batch_free(&c.b);
+        printf("test_entities: %s: %zu documents, %zu mentions, reference = device (%.1f s)\n",
+               e->d_name, c.docs, c.mentions, (double)(clock() - t0) / CLOCKS_PER_SEC);
+    }
+    closedir(dp);
+}
+
+/* ---- (d) the table ------------------------------------------------------ */
+
+static void check_table_merge(void)
+{
+    char dir[] = "/tmp/galley-entities-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi ents, forms;
+    CHECK(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 4);
+    CHECK(mdb_env_open(env, dir, 0, 0644) == 0);
+    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+    CHECK(gal_entity_table_open(txn, 1, &ents, &forms) == 0);
+    const char *docs[][2] = {
+        {"", "Donald Trump met the Bank of England. Trump left."},
+        {"", "DONALD TRUMP said. donald trump? Donald Trump and Donald Trump."},
+        {"", "The Bank of England again."},
+    };
+    for (int pass = 0; pass < 2; pass++) { /* two batches: counts add up */
+        batch b = {0};
+        for (int i = 0; i < 3; i++)
+            batch_add(&b, docs[i][0], strlen(docs[i][0]), docs[i][1], strlen(docs[i][1]));
+        gal_tokens t;
+        gal_mentions m;
+        gal_tokens_init(&t);
+        gal_mentions_init(&m);
+        CHECK(gal_tokenize_ref(b.text, b.n, b.doc_start, b.body_start, b.ndocs, &t) == 0);
+        CHECK(gal_entities_ref(b.text, b.n, b.doc_start, b.body_start, b.ndocs, &t, &m) == 0);
+        CHECK(gal_entity_table_merge(txn, ents, forms, b.text, &m, 100u * (uint32_t)pass) == 0);
+        gal_mentions_release(&m);
+        gal_tokens_release(&t);
+        batch_free(&b);
+    }
+    gal_entity_info e;
+    CHECK(gal_entity_get(txn, ents, gal_entity_key("donald trump", 12), &e) == 0);
+    CHECK_EQ_U64(e.docs, 4);     /* docs 0 and 1, twice */
+    CHECK_EQ_U64(e.mentions, 10); /* per batch: 2 in doc 0 (Trump linked), 3 in doc 1 */
+    CHECK(e.display_len == 12 && !memcmp(e.display, "Donald Trump", 12));
+    CHECK_EQ_U64(e.first_doc, 0);
+    CHECK(gal_entity_get(txn, ents, gal_entity_key("Bank of England", 15), &e) == 0);
+    CHECK_EQ_U64(e.docs, 4);
+    CHECK_EQ_U64(e.mentions, 4);
+    CHECK(gal_entity_get(txn, ents, gal_entity_key("nobody", 6), &e) == GAL_ENOTFOUND);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "--print-table")) {
+        check_table(1);
+        return 0;
+    }
+    check_table(0);
+    check_rules();
+    check_table_merge();
+
+    const char *env = getenv("GALLEY_TEST_SEED");
+    rng_state = env && *env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL);
+    printf("test_entities: seed %llu (GALLEY_TEST_SEED)\n", (unsigned long long)rng_state);
+    gal_cl *cl = NULL;
+    int rc = gal_cl_open("auto", &cl);
+    if (rc == GAL_ENOTFOUND) {
+        printf("test_entities: no OpenCL device: reference vs device skipped (%s)\n",
+               gal_error_detail(rc));
+        return check_exit("test_entities");
+    }
+    CHECK(rc == 0);
+    gal_cl_entity_finder *ce = NULL;
+    if (!rc && (rc = gal_cl_entities_new(cl, &ce)))
+        fprintf(stderr, "test_entities: %s\n", gal_error_detail(rc));
+    CHECK(rc == 0);
+    if (!rc) {
+        random_batches(ce);
+        if (argc > 1)
+            corpora(ce, argv[1]);
+        else
+            printf("test_entities: no shared directory given: corpus comparison skipped\n");
+    }
+    gal_cl_entities_free(ce);
+    gal_cl_close(cl);
+    return check_exit("test_entities");
+}

@@ -1,0 +1,137 @@
+/*
+ * test_entity_eval.c — the entity mentions of a JSONL file as JSON, for
+ * bench/entity_eval.py (which compares them with hand-made labels).
+ *
+ *   GALLEY_ENTITY_INPUT=tests/data/entities_labelled.jsonl test_entity_eval
+ *
+ * reads the file with the indexer's own reader, lays the documents out as one
+ * batch, tokenizes it and runs gal_entities_ref, then prints one line per
+ * document: {"id": ..., "mentions": [[surface, key_hex, linked], ...]}.
+ * Without GALLEY_ENTITY_INPUT it has nothing to do: SKIP (77); ctest runs it
+ * through bench/entity_eval.py (tests/entities.cmake).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "check.h"
+#include "entities.h"
+#include "reader.h"
+#include "status.h"
+#include "terms.h"
+#include "tokenize.h"
+
+typedef struct ids {
+    char **v;
+    size_t n, cap;
+} ids;
+
+struct ctx {
+    gal_batch *b;
+    ids *ids;
+};
+
+static int add_doc(void *p, const gal_doc *doc)
+{
+    struct ctx *c = p;
+    if (c->ids->n == c->ids->cap) {
+        size_t cap = c->ids->cap ? c->ids->cap * 2 : 64;
+        char **v = realloc(c->ids->v, cap * sizeof *v);
+        if (!v)
+            return GAL_ENOMEM;
+        c->ids->v = v;
+        c->ids->cap = cap;
+    }
+    char *id = malloc(doc->id_len + 1);
+    if (!id)
+        return GAL_ENOMEM;
+    memcpy(id, doc->id, doc->id_len);
+    id[doc->id_len] = '\0';
+    c->ids->v[c->ids->n++] = id;
+    return gal_batch_add(c->b, doc, 0);
+}
+
+static void put_json_string(FILE *f, const uint8_t *s, size_t n)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned ch = s[i];
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc((int)ch, f);
+    }
+    fputc('"', f);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    const char *input = getenv("GALLEY_ENTITY_INPUT");
+    if (!input || !*input) {
+        check_skip("GALLEY_ENTITY_INPUT is not set (bench/entity_eval.py runs this helper)");
+        return check_exit("test_entity_eval");
+    }
+    gal_batch b;
+    gal_batch_init(&b);
+    gal_batch_reset(&b, 0);
+    ids names = {NULL, 0, 0};
+    struct ctx c = {&b, &names};
+    gal_read_opts opts = {GAL_FORMAT_JSONL, 1, 0};
+    gal_read_stats stats = {0};
+    int rc = gal_read_file(input, &opts, add_doc, &c, &stats);
+    if (rc) {
+        fprintf(stderr, "test_entity_eval: %s\n", gal_error_detail(rc));
+        return 1;
+    }
+    gal_tokens tok;
+    gal_mentions m;
+    gal_tokens_init(&tok);
+    gal_mentions_init(&m);
+    const uint8_t *text = (const uint8_t *)b.text.data;
+    uint32_t nbytes = (uint32_t)b.text.len;
+    if ((rc = gal_tokenize_ref(text, nbytes, b.doc_start, b.body_start, b.ndocs, &tok)) ||
+        (rc = gal_entities_ref(text, nbytes, b.doc_start, b.body_start, b.ndocs, &tok, &m))) {
+        fprintf(stderr, "test_entity_eval: %s\n", gal_error_detail(rc));
+        return 1;
+    }
+    size_t k = 0;
+    for (uint32_t d = 0; d < b.ndocs; d++) {
+        fputs("{\"id\": ", stdout);
+        put_json_string(stdout, (const uint8_t *)names.v[d], strlen(names.v[d]));
+        fputs(", \"mentions\": [", stdout);
+        for (int first = 1; k < m.n && m.doc[k] == d; k++, first = 0) {
+            const uint8_t *s = text + m.start[k];
+            size_t n = m.end[k] - m.start[k];
+            /* the key of the surface itself: differs from hash when linked */
+            gal_term t;
+            char folded[1024];
+            size_t fl = 0;
+            for (size_t i = 0; gal_term_next((const char *)s, n, i, &t); i = t.end) {
+                size_t tl = strlen(t.folded);
+                if (fl + tl + 1 >= sizeof folded)
+                    break;
+                if (fl)
+                    folded[fl++] = ' ';
+                memcpy(folded + fl, t.folded, tl);
+                fl += tl;
+            }
+            uint64_t own = gal_term_hash_folded(folded, fl, GAL_SEED_ENTITY);
+            printf("%s[", first ? "" : ", ");
+            put_json_string(stdout, s, n);
+            printf(", \"%016llx\", %d, %u]", (unsigned long long)m.hash[k], own != m.hash[k],
+                   m.pos[k]);
+        }
+        fputs("]}\n", stdout);
+        free(names.v[d]);
+    }
+    free(names.v);
+    gal_mentions_release(&m);
+    gal_tokens_release(&tok);
+    gal_batch_release(&b);
+    return 0;
+}
