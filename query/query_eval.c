@@ -1046,7 +1046,8 @@ int gal_matcher_doc(gal_matcher *m, uint32_t doc, const gal_posrange **ranges, s
     m->rv.n = 0;
     if ((rc = collect(&m->c, m->root, doc, &m->rv)))
         return rc;
-    qsort(m->rv.v, m->rv.n, sizeof *m->rv.v, range_cmp);
+    if (m->rv.n > 1) /* rv.v is NULL while empty, and qsort wants a pointer */
+        qsort(m->rv.v, m->rv.n, sizeof *m->rv.v, range_cmp);
     size_t w = 0;
     for (size_t k = 0; k < m->rv.n; k++) {
         if (w && m->rv.v[k].first <= m->rv.v[w - 1].last + 0) {
