@@ -138,6 +138,7 @@
     X("australian", GAL_ENT_DEMONYM) \
     X("austrian", GAL_ENT_DEMONYM) \
     X("authority", GAL_ENT_ORG) \
+    X("avg", GAL_ENT_COMMON) \
     X("bank", GAL_ENT_ORG) \
     X("banks", GAL_ENT_ORG) \
     X("because", GAL_ENT_FUNC) \
@@ -145,6 +146,7 @@
     X("belgian", GAL_ENT_DEMONYM) \
     X("bin", GAL_ENT_CONN) \
     X("bishop", GAL_ENT_LEAD) \
+    X("bln", GAL_ENT_COMMON) \
     X("board", GAL_ENT_ORG) \
     X("both", GAL_ENT_FUNC) \
     X("brazilian", GAL_ENT_DEMONYM) \
@@ -198,6 +200,7 @@
     X("county", GAL_ENT_ORG) \
     X("court", GAL_ENT_ORG) \
     X("cpu", GAL_ENT_COMMON) \
+    X("cts", GAL_ENT_COMMON) \
     X("cuban", GAL_ENT_DEMONYM) \
     X("culture", GAL_ENT_MOD) \
     X("czech", GAL_ENT_DEMONYM) \
@@ -222,6 +225,7 @@
     X("di", GAL_ENT_CONN) \
     X("did", GAL_ENT_FUNC) \
     X("director", GAL_ENT_ROLE) \
+    X("dlrs", GAL_ENT_COMMON) \
     X("dna", GAL_ENT_COMMON) \
     X("do", GAL_ENT_CONN|GAL_ENT_FUNC) \
     X("does", GAL_ENT_FUNC) \
@@ -376,6 +380,7 @@
     X("minister", GAL_ENT_ROLE) \
     X("ministry", GAL_ENT_ORG) \
     X("mlle", GAL_ENT_HON) \
+    X("mln", GAL_ENT_COMMON) \
     X("mme", GAL_ENT_HON) \
     X("mon", GAL_ENT_DATE) \
     X("monday", GAL_ENT_DATE) \
@@ -389,6 +394,7 @@
     X("mrs", GAL_ENT_HON) \
     X("ms", GAL_ENT_HON) \
     X("mt", GAL_ENT_ABBR) \
+    X("mths", GAL_ENT_COMMON) \
     X("much", GAL_ENT_FUNC) \
     X("muslim", GAL_ENT_DEMONYM) \
     X("must", GAL_ENT_FUNC) \
@@ -401,6 +407,7 @@
     X("northern", GAL_ENT_DEMONYM) \
     X("norwegian", GAL_ENT_DEMONYM) \
     X("not", GAL_ENT_FUNC) \
+    X("note", GAL_ENT_COMMON) \
     X("nov", GAL_ENT_DATE) \
     X("november", GAL_ENT_DATE) \
     X("now", GAL_ENT_FUNC) \
@@ -428,6 +435,7 @@
     X("party", GAL_ENT_ORG) \
     X("pc", GAL_ENT_COMMON) \
     X("pcs", GAL_ENT_COMMON) \
+    X("pct", GAL_ENT_COMMON) \
     X("peruvian", GAL_ENT_DEMONYM) \
     X("petroleum", GAL_ENT_MOD) \
     X("philippine", GAL_ENT_DEMONYM) \
@@ -448,6 +456,8 @@
     X("prof", GAL_ENT_HON) \
     X("protestant", GAL_ENT_DEMONYM) \
     X("ps", GAL_ENT_COMMON) \
+    X("qtly", GAL_ENT_COMMON) \
+    X("qtr", GAL_ENT_COMMON) \
     X("queen", GAL_ENT_LEAD) \
     X("ram", GAL_ENT_COMMON) \
     X("re", GAL_ENT_FUNC) \
@@ -456,6 +466,7 @@
     X("reserve", GAL_ENT_ORG) \
     X("resources", GAL_ENT_ORG) \
     X("rev", GAL_ENT_HON) \
+    X("revs", GAL_ENT_COMMON) \
     X("river", GAL_ENT_ORG) \
     X("rom", GAL_ENT_COMMON) \
     X("romanian", GAL_ENT_DEMONYM) \
@@ -484,6 +495,8 @@
     X("she", GAL_ENT_FUNC) \
     X("sheikh", GAL_ENT_HON) \
     X("should", GAL_ENT_FUNC) \
+    X("shr", GAL_ENT_COMMON) \
+    X("shrs", GAL_ENT_COMMON) \
     X("since", GAL_ENT_FUNC) \
     X("singer", GAL_ENT_ROLE) \
     X("sir", GAL_ENT_HON) \
@@ -593,7 +606,7 @@ typedef struct gal_ent_word {
     gal_u32 cls;
 } gal_ent_word;
 
-#define GAL_ENT_NWORDS 496u
+#define GAL_ENT_NWORDS 509u
 /* Sorted by hash; generated from GAL_ENT_WORDS. */
 GAL_CONST gal_ent_word gal_ent_words[GAL_ENT_NWORDS] = {
     {0x0018AD85A9F8C880ULL, GAL_ENT_FUNC}, /* to */
@@ -636,7 +649,9 @@ GAL_CONST gal_ent_word gal_ent_words[GAL_ENT_NWORDS] = {
     {0x1145B31E91B15874ULL, GAL_ENT_COMMON}, /* am */
     {0x1181497283A25DE7ULL, GAL_ENT_FUNC}, /* which */
     {0x12F4A3EB5DEFDA62ULL, GAL_ENT_CONN}, /* dos */
+    {0x12FAE2204D52B92AULL, GAL_ENT_COMMON}, /* cts */
     {0x13FDE191F3DCABBFULL, GAL_ENT_DEMONYM}, /* european */
+    {0x1439E6511823FA74ULL, GAL_ENT_COMMON}, /* shr */
     {0x1440FCE5838FF9C1ULL, GAL_ENT_ORG}, /* court */
     {0x1485F61D436C9403ULL, GAL_ENT_DEMONYM}, /* palestinian */
     {0x14A6DF39242FAFDAULL, GAL_ENT_DATE}, /* friday */
@@ -806,7 +821,7 @@ GAL_CONST gal_ent_word gal_ent_words[GAL_ENT_NWORDS] = {
     {0x6425695A94665B8AULL, GAL_ENT_FUNC}, /* despite */
     {0x64644D9343787CBEULL, GAL_ENT_DEMONYM}, /* western */
     {0x649640F3460C0178ULL, GAL_ENT_DEMONYM}, /* englishman */
-    {0x64F7A0E66C84D45EULL, GAL_ENT_COMMON|GAL_ENT_FUNC}, /* ok */
+    {0x64F7A0E66C84D45EULL, GAL_ENT_FUNC|GAL_ENT_COMMON}, /* ok */
     {0x659110B5D360F125ULL, GAL_ENT_DATE}, /* sept */
     {0x66B3CF2A6D86949BULL, GAL_ENT_FUNC}, /* by */
     {0x66EE6BEC37A86627ULL, GAL_ENT_DEMONYM}, /* asian */
@@ -851,12 +866,14 @@ GAL_CONST gal_ent_word gal_ent_words[GAL_ENT_NWORDS] = {
     {0x7917C24C208ECB88ULL, GAL_ENT_ORG}, /* airways */
     {0x792D6AB63585465CULL, GAL_ENT_FUNC}, /* from */
     {0x798402643ED03C19ULL, GAL_ENT_FUNC}, /* let */
+    {0x79CC412D2AB3E324ULL, GAL_ENT_COMMON}, /* qtr */
     {0x7A5CBB6D0BE1A09EULL, GAL_ENT_ORG}, /* organisation */
     {0x7A61078B0A0C284CULL, GAL_ENT_DEMONYM}, /* swiss */
     {0x7AB01772A2A350D3ULL, GAL_ENT_FUNC}, /* thank */
     {0x7ADB1C8ED0755B7FULL, GAL_ENT_FUNC}, /* many */
     {0x7ADC8EAF217C0274ULL, GAL_ENT_ORG}, /* foundation */
     {0x7B6245CF29B23857ULL, GAL_ENT_MOD}, /* trade */
+    {0x7BF233BEF3809DF4ULL, GAL_ENT_COMMON}, /* revs */
     {0x7C43A733A90BA8F5ULL, GAL_ENT_LEAD}, /* judge */
     {0x7CAC343F12EEFE01ULL, GAL_ENT_LEAD}, /* princess */
     {0x7CAEB6F006EC8FC6ULL, GAL_ENT_DEMONYM}, /* irish */
@@ -904,6 +921,7 @@ GAL_CONST gal_ent_word gal_ent_words[GAL_ENT_NWORDS] = {
     {0x925BBBB75FA294D4ULL, GAL_ENT_FUNC}, /* we */
     {0x9285645E14ECA7FDULL, GAL_ENT_DEMONYM}, /* danish */
     {0x92D382DF87F4581DULL, GAL_ENT_FUNC}, /* tomorrow */
+    {0x93B9009073709E5FULL, GAL_ENT_COMMON}, /* bln */
     {0x93C74F8FC9C34EE3ULL, GAL_ENT_DATE}, /* march */
     {0x954FEE3BF8FA1359ULL, GAL_ENT_FUNC}, /* both */
     {0x960A4C5392A39DAEULL, GAL_ENT_COMMON}, /* ceo */
@@ -929,6 +947,7 @@ GAL_CONST gal_ent_word gal_ent_words[GAL_ENT_NWORDS] = {
     {0xA0B0BCFCEA01980AULL, GAL_ENT_FUNC}, /* must */
     {0xA1230BB10DAF3DAAULL, GAL_ENT_MOD}, /* interior */
     {0xA1CE8DB8B1918FB8ULL, GAL_ENT_FUNC}, /* will */
+    {0xA25DF9578561E334ULL, GAL_ENT_COMMON}, /* mln */
     {0xA2C3804C4FB7E7FBULL, GAL_ENT_ORG}, /* church */
     {0xA2D0A375E9967AC8ULL, GAL_ENT_ROLE}, /* actress */
     {0xA390D64ECB3CC7CDULL, GAL_ENT_ORG}, /* states */
@@ -963,6 +982,7 @@ GAL_CONST gal_ent_word gal_ent_words[GAL_ENT_NWORDS] = {
     {0xB33C815025DB8A37ULL, GAL_ENT_ORG}, /* county */
     {0xB39F56302E2DF00BULL, GAL_ENT_MOD}, /* health */
     {0xB3B91CD18D688319ULL, GAL_ENT_DEMONYM}, /* turkish */
+    {0xB404B9E0CCC2751BULL, GAL_ENT_COMMON}, /* mths */
     {0xB44ACD3D9FD7451BULL, GAL_ENT_ORG}, /* services */
     {0xB6A43C219D542CFAULL, GAL_ENT_LEAD}, /* emperor */
     {0xB73F4B1ABFB3C423ULL, GAL_ENT_DEMONYM}, /* romanian */
@@ -978,6 +998,7 @@ GAL_CONST gal_ent_word gal_ent_words[GAL_ENT_NWORDS] = {
     {0xBA69363658BF7BE0ULL, GAL_ENT_FUNC}, /* was */
     {0xBA9580F518C3F9F6ULL, GAL_ENT_ORG}, /* corporation */
     {0xBB2CE6B10D139A44ULL, GAL_ENT_ORG}, /* press */
+    {0xBC01642D9643767BULL, GAL_ENT_COMMON}, /* avg */
     {0xBC1C69FE4365B9BDULL, GAL_ENT_ROLE}, /* speaker */
     {0xBCB429570AA31391ULL, GAL_ENT_FUNC}, /* each */
     {0xBDEB8F68B00129B8ULL, GAL_ENT_CONN}, /* el */
@@ -1010,12 +1031,14 @@ GAL_CONST gal_ent_word gal_ent_words[GAL_ENT_NWORDS] = {
     {0xD1275F5392D9A965ULL, GAL_ENT_FUNC}, /* once */
     {0xD13F0956AF481CC9ULL, GAL_ENT_DATE}, /* jun */
     {0xD193601B92299F07ULL, GAL_ENT_MOD}, /* managing */
+    {0xD2641E006EA13231ULL, GAL_ENT_COMMON}, /* dlrs */
     {0xD2ACC4CA63143D51ULL, GAL_ENT_FUNC}, /* whom */
     {0xD3695277C91EB3A3ULL, GAL_ENT_ORG}, /* board */
     {0xD41C5191EFA75E28ULL, GAL_ENT_ROLE}, /* chairwoman */
     {0xD4CCC5A908A6B7DBULL, GAL_ENT_ORG}, /* post */
     {0xD514FCD332562932ULL, GAL_ENT_ROLE}, /* secretary */
     {0xD52B008C2723EC77ULL, GAL_ENT_CONN}, /* van */
+    {0xD57B42A25F3BA8DAULL, GAL_ENT_COMMON}, /* qtly */
     {0xD6D4F75BA621607CULL, GAL_ENT_MOD}, /* industry */
     {0xD769FE1EF491BADAULL, GAL_ENT_HON}, /* mlle */
     {0xD79BDE2F7E3BF341ULL, GAL_ENT_LEAD}, /* queen */
@@ -1046,6 +1069,7 @@ GAL_CONST gal_ent_word gal_ent_words[GAL_ENT_NWORDS] = {
     {0xE7C125615E9B8762ULL, GAL_ENT_FUNC}, /* well */
     {0xE7E732DFF2A31B40ULL, GAL_ENT_COMMON}, /* tv */
     {0xE80A10446E6B7D59ULL, GAL_ENT_FUNC}, /* these */
+    {0xE8F1ECAA7CF964C9ULL, GAL_ENT_COMMON}, /* pct */
     {0xE8FAA2CCEF8D4F8BULL, GAL_ENT_ROLE}, /* mayor */
     {0xE99561412BD342A4ULL, GAL_ENT_HON}, /* adm */
     {0xEAF0A1B3B2FDFD71ULL, GAL_ENT_DATE}, /* december */
@@ -1066,6 +1090,7 @@ GAL_CONST gal_ent_word gal_ent_words[GAL_ENT_NWORDS] = {
     {0xF02F4DE5D6DD27D3ULL, GAL_ENT_HON}, /* sen */
     {0xF12B9D146DB9B9FFULL, GAL_ENT_DEMONYM}, /* dane */
     {0xF171498363317E44ULL, GAL_ENT_FUNC}, /* meanwhile */
+    {0xF20AC095640A713FULL, GAL_ENT_COMMON}, /* shrs */
     {0xF22C9449FC0CD5B1ULL, GAL_ENT_DEMONYM}, /* korean */
     {0xF2BAEF08311ABCC6ULL, GAL_ENT_FUNC}, /* at */
     {0xF2E603D9F7E6A118ULL, GAL_ENT_ORG}, /* union */
@@ -1083,6 +1108,7 @@ GAL_CONST gal_ent_word gal_ent_words[GAL_ENT_NWORDS] = {
     {0xF97BD5108A6E0E43ULL, GAL_ENT_DATE}, /* thursday */
     {0xF9CA6990E3249BFEULL, GAL_ENT_DEMONYM}, /* german */
     {0xFA0E4F2AD2CDDEA8ULL, GAL_ENT_DEMONYM}, /* nigerian */
+    {0xFC13CDAAF7FC4898ULL, GAL_ENT_COMMON}, /* note */
     {0xFC946C8DC21FEA1FULL, GAL_ENT_DATE}, /* aug */
     {0xFCAE1E879F80682EULL, GAL_ENT_FUNC}, /* did */
     {0xFCCAA5C64EF55078ULL, GAL_ENT_FUNC}, /* only */

@@ -546,8 +546,9 @@ static int near_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
         }
         if (t->title && mn >= tt)
             break;
-        /* distinct words sit at distinct positions, so mx - mn + 1 >= n */
-        if ((uint64_t)(mx - mn + 1 - n) <= t->near) {
+        /* SQLite FTS5's NEAR: at most `near` tokens, query words or not,
+         * between the first and the last word of the window */
+        if ((uint64_t)(mx - mn) <= (uint64_t)t->near + 1) {
             int ok = 1;
             if (t->title) {
                 ok = mx < tt;

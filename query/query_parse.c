@@ -610,7 +610,7 @@ int gal_query_parse(const char *text, size_t len, gal_query **out)
     }
     if (!positive) {
         node_free(root);
-        return gal_error_set(GAL_EUSAGE, "query needs at least one positive term");
+        return fail(&p, 0, "query needs at least one positive term");
     }
     gal_query *q = gal_calloc(1, sizeof *q);
     if (!q) {

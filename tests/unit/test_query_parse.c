@@ -104,8 +104,8 @@ static void test_errors(void)
     EXPECT("OR a", "ERR: OR needs a term on each side at column 1");
     EXPECT("a OR OR b", "ERR: OR needs a term on each side at column 3");
     EXPECT("a NOT", "ERR: NOT needs a term after it at column 3");
-    EXPECT("-a", "ERR: query needs at least one positive term");
-    EXPECT("-a -b", "ERR: query needs at least one positive term");
+    EXPECT("-a", "ERR: query needs at least one positive term at column 1");
+    EXPECT("-a -b", "ERR: query needs at least one positive term at column 1");
     EXPECT("a OR -b", "ERR: each side of OR needs a positive term at column 6");
     EXPECT("", "ERR: empty query");
     EXPECT("   ", "ERR: empty query");
