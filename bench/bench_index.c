@@ -1,0 +1,1050 @@
+/*
+ * bench_index.c — `galley bench index INPUT...`: a full index build per
+ * device, with the time of each stage.
+ *
+ * Each device runs in a forked child: getrusage's peak RSS is per process,
+ * and OpenCL runtimes (PoCL's worker threads) do not survive a fork, so the
+ * parent never touches OpenCL at all, not even to list the devices.  The
+ * child builds into a scratch directory (mkdtemp under $TMPDIR), reads the
+ * index's table sizes, and sends one fixed-size record back through a pipe;
+ * the parent removes the scratch directory.
+ *
+ * Before the first build the parent reads every input once, so each device
+ * starts with the same warm page cache.  Before its timed build a child on
+ * an OpenCL device opens the device and builds the tokenizer program once
+ * (setup_sec), so a cold program cache is not charged to indexing.
+ */
+#define _GNU_SOURCE /* nftw, strsignal */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "bench.h"
+#include "cl_runtime.h"
+#include "cl_tokenize.h"
+#include "commands.h"
+#include "index_build.h"
+#include "reader.h"
+#include "status.h"
+#include "store.h"
+
+static const char help[] =
+    "usage: galley bench index INPUT... [OPTIONS]\n"
+    "\n"
+    "Build a full index of the inputs once per device, each into a scratch\n"
+    "directory under $TMPDIR (removed afterwards) and in a process of its own,\n"
+    "and report for each: wall time, MB/s of raw text (title + body bytes),\n"
+    "documents/s, tokens/s, the seconds and share of wall time of each stage,\n"
+    "CPU time, peak resident memory, and index size over raw text.\n"
+    "\n"
+    "Stages: tokenize (host->device copy, kernels and device->host copy on an\n"
+    "OpenCL device; the C reference tokenizer on 'ref'), encode (grouping by\n"
+    "term, postings and record encoding), compress (stored text), write (LMDB\n"
+    "puts and commits).  These run on the main thread; reading (decompress,\n"
+    "parse, lay out batches) runs on its own thread alongside them, so 'read'\n"
+    "is the rest of the wall time: the main thread waiting for input, plus\n"
+    "opening and finishing the index.  A large 'read' share means reading sets\n"
+    "the pace.  'setup' (open the device, build or load the kernels) is timed\n"
+    "apart and not included in the wall time.\n"
+    "\n"
+    "options:\n"
+    "  --device D       all (the reference path and every OpenCL device, the\n"
+    "                   default), auto, ref, a device number from 'galley\n"
+    "                   devices', or a comma-separated list of these\n"
+    "  --batch-mb N     megabytes of text per batch [64]\n"
+    "  --format F       jsonl, trec or text: skip format detection\n"
+    "  --json FILE      also write the figures as JSON to FILE ('-' = stdout)\n"
+    "  --compare OLD    print each figure's ratio to the same device's figure in\n"
+    "                   OLD, a file that --json wrote before\n"
+    "  -h, --help       show this help\n"
+    "\n"
+    "exit status:\n"
+    "  0  every build succeeded\n"
+    "  2  usage error, or OLD unreadable\n"
+    "  4  input error\n"
+    "  5  OpenCL error on a requested device\n"
+    "  6  out of memory, disk full or another system error\n";
+
+#define MAX_DEVICES 64
+#define MAX_TABLES 32
+#define NSHOWN 6
+
+/* The tables the terminal shows in columns; the rest are summed as "other".
+ * The JSON lists every named database the index has. */
+static const char *const shown_tables[NSHOWN] = {"postings", "lexicon", "vocab",
+                                                 "docs",     "ids",     "text"};
+
+/* What a child sends back: plain data only. */
+typedef struct brun {
+    char spec[32];
+    int rc;               /* gal_status of the build (or of the setup) */
+    int signaled;         /* the child died of this signal */
+    char detail[512];     /* gal_error_detail(rc) */
+    gal_build_report rep;
+    double setup_sec;     /* device open + program build, before the timed build */
+    double user_sec, sys_sec;
+    uint64_t peak_rss;    /* bytes */
+    uint32_t ntables;     /* named databases, as LMDB's main database lists them */
+    char table_name[MAX_TABLES][32];
+    uint64_t table_bytes[MAX_TABLES];
+    uint64_t tables_total;
+    uint64_t disk_bytes;  /* blocks allocated under the index directory */
+} brun;
+
+/* The figures a run is judged by, in the order the JSON lists them. */
+enum {
+    M_SECONDS, M_MBPS, M_DOCSPS, M_TOKPS,
+    M_READ, M_TOKENIZE, M_ENCODE, M_COMPRESS, M_WRITE, M_SETUP, M_CPU,
+    M_RSS, M_INDEX, M_POSTINGS, M_INDEX_RATIO, M_POSTINGS_RATIO, M_NOTEXT_RATIO,
+    NMETRICS
+};
+
+static const struct {
+    const char *key;
+    const char *label;
+    int higher_is_better;
+} metrics[NMETRICS] = {
+    {"seconds", "wall s", 0},
+    {"mb_per_s", "MB/s", 1},
+    {"docs_per_s", "docs/s", 1},
+    {"tokens_per_s", "tokens/s", 1},
+    {"read_sec", "read s", 0},
+    {"tokenize_sec", "tokenize s", 0},
+    {"encode_sec", "encode s", 0},
+    {"compress_sec", "compress s", 0},
+    {"write_sec", "write s", 0},
+    {"setup_sec", "setup s", 0},
+    {"cpu_sec", "CPU s", 0},
+    {"peak_rss_bytes", "peak RSS", 0},
+    {"index_bytes", "index bytes", 0},
+    {"postings_bytes", "postings bytes", 0},
+    {"index_ratio", "index/raw", 0},
+    {"postings_ratio", "postings/raw", 0},
+    {"index_without_text_ratio", "index-text/raw", 0},
+};
+
+/* Bytes of the named table, 0 when the index has none of that name. */
+static uint64_t table_get(const brun *r, const char *name)
+{
+    for (uint32_t k = 0; k < r->ntables; k++)
+        if (!strcmp(r->table_name[k], name))
+            return r->table_bytes[k];
+    return 0;
+}
+
+static void run_metrics(const brun *r, double m[NMETRICS])
+{
+    const gal_build_report *p = &r->rep;
+    double s = p->seconds > 0 ? p->seconds : 1e-9, raw = p->raw_bytes ? (double)p->raw_bytes : 1;
+    m[M_SECONDS] = p->seconds;
+    m[M_MBPS] = (double)p->raw_bytes / 1e6 / s;
+    m[M_DOCSPS] = (double)p->docs / s;
+    m[M_TOKPS] = (double)p->tokens / s;
+    m[M_READ] = p->read_sec;
+    m[M_TOKENIZE] = p->tokenize_sec;
+    m[M_ENCODE] = p->encode_sec;
+    m[M_COMPRESS] = p->compress_sec;
+    m[M_WRITE] = p->write_sec;
+    m[M_SETUP] = r->setup_sec;
+    m[M_CPU] = r->user_sec + r->sys_sec;
+    m[M_RSS] = (double)r->peak_rss;
+    m[M_INDEX] = (double)p->index_bytes;
+    m[M_POSTINGS] = (double)table_get(r, "postings");
+    m[M_INDEX_RATIO] = (double)p->index_bytes / raw;
+    m[M_POSTINGS_RATIO] = m[M_POSTINGS] / raw;
+    m[M_NOTEXT_RATIO] = (double)(r->tables_total - table_get(r, "text")) / raw;
+}
+
+/* ---- scratch directories ---- */
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path) ? -1 : 0;
+}
+
+static void rm_tree(const char *dir)
+{
+    if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) && errno != ENOENT)
+        fprintf(stderr, "galley: warning: cannot remove '%s': %s\n", dir, strerror(errno));
+}
+
+static uint64_t disk_sum;
+
+static int du_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)path;
+    (void)ftw;
+    if (flag == FTW_F)
+        disk_sum += (uint64_t)sb->st_blocks * 512u;
+    return 0;
+}
+
+/* ---- the child ---- */
+
+/* Every named database of the index and its pages, as mdb_stat -a shows them. */
+static void read_tables(const char *dir, brun *r)
+{
+    gal_store *st = NULL;
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    MDB_dbi main_db;
+    if (gal_store_open(dir, GAL_STORE_READ, &st) || gal_store_txn_begin(st, 1, &txn) ||
+        mdb_dbi_open(txn, NULL, 0, &main_db) || mdb_cursor_open(txn, main_db, &cur))
+        goto out;
+    MDB_val key, val;
+    for (int op = MDB_FIRST; r->ntables < MAX_TABLES && !mdb_cursor_get(cur, &key, &val, op);
+         op = MDB_NEXT) {
+        char name[32];
+        MDB_dbi dbi;
+        MDB_stat ms;
+        if (key.mv_size == 0 || key.mv_size >= sizeof name)
+            continue;
+        memcpy(name, key.mv_data, key.mv_size);
+        name[key.mv_size] = '\0';
+        if (mdb_dbi_open(txn, name, 0, &dbi) || mdb_stat(txn, dbi, &ms))
+            continue; /* a plain key of the main database, not a table */
+        uint32_t k = r->ntables++;
+        memcpy(r->table_name[k], name, key.mv_size + 1);
+        r->table_bytes[k] =
+            (uint64_t)(ms.ms_branch_pages + ms.ms_leaf_pages + ms.ms_overflow_pages) * ms.ms_psize;
+        r->tables_total += r->table_bytes[k];
+    }
+out:
+    if (cur)
+        mdb_cursor_close(cur);
+    if (txn)
+        mdb_txn_abort(txn);
+    gal_store_close(st);
+}
+
+static void child_run(const gal_build_opts *base, const char *spec, const char *index_dir,
+                      brun *r)
+{
+    gal_build_opts o = *base;
+    o.out_dir = index_dir;
+    o.device = spec;
+    o.quiet = 1;
+    o.progress = 0;
+    if (strcmp(spec, "ref")) {
+        /* warm the program cache; an "auto" without a device falls back in the build */
+        gal_cl *cl = NULL;
+        gal_cl_tokenizer *tk = NULL;
+        double t0 = gal_bench_now();
+        int rc = gal_cl_open(spec, &cl);
+        if (!rc)
+            rc = gal_cl_tokenizer_new(cl, &tk);
+        r->setup_sec = gal_bench_now() - t0;
+        gal_cl_tokenizer_free(tk);
+        gal_cl_close(cl);
+        if (rc && strcmp(spec, "auto")) {
+            r->rc = rc;
+            snprintf(r->detail, sizeof r->detail, "%s", gal_error_detail(rc));
+            return;
+        }
+        gal_error_clear();
+    }
+    r->rc = gal_index_build(&o, &r->rep);
+    if (r->rc)
+        snprintf(r->detail, sizeof r->detail, "%s", gal_error_detail(r->rc));
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0) {
+        r->peak_rss = (uint64_t)ru.ru_maxrss * 1024u; /* kilobytes on Linux */
+        r->user_sec = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6;
+        r->sys_sec = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+    }
+    if (!r->rc) {
+        read_tables(index_dir, r);
+        disk_sum = 0;
+        nftw(index_dir, du_entry, 16, FTW_PHYS);
+        r->disk_bytes = disk_sum;
+    }
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t k = write(fd, c, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        c += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static ssize_t read_all(int fd, void *p, size_t n)
+{
+    char *c = p;
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = read(fd, c + got, n - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+    }
+    return (ssize_t)got;
+}
+
+/* Fork; the child calls fn(ctx, fd) and writes its answer to fd; the parent
+ * reads up to n bytes of it into out.  Returns the bytes read, or -1 with
+ * *sig set when the child died of a signal (0 otherwise). */
+static ssize_t in_child(void (*fn)(void *ctx, int fd), void *ctx, void *out, size_t n, int *sig)
+{
+    int fds[2];
+    *sig = 0;
+    if (pipe(fds))
+        return -1;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        fn(ctx, fds[1]);
+        close(fds[1]);
+        _exit(0);
+    }
+    close(fds[1]);
+    ssize_t got = read_all(fds[0], out, n);
+    close(fds[0]);
+    int ws;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFSIGNALED(ws)) {
+        *sig = WTERMSIG(ws);
+        return -1;
+    }
+    return got;
+}
+
+typedef struct build_ctx {
+    const gal_build_opts *opts;
+    const char *spec;
+    const char *index_dir;
+} build_ctx;
+
+static void build_child(void *arg, int fd)
+{
+    build_ctx *c = arg;
+    brun r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.spec, sizeof r.spec, "%s", c->spec);
+    child_run(c->opts, c->spec, c->index_dir, &r);
+    write_all(fd, &r, sizeof r);
+}
+
+typedef struct dev_list {
+    uint32_t n, rc;
+    gal_cl_device_info v[MAX_DEVICES];
+} dev_list;
+
+static void list_child(void *arg, int fd)
+{
+    (void)arg;
+    dev_list *d = calloc(1, sizeof *d);
+    if (!d)
+        return;
+    size_t n = 0;
+    int rc = gal_cl_list_devices(d->v, MAX_DEVICES, &n);
+    d->n = rc ? 0 : (uint32_t)(n < MAX_DEVICES ? n : MAX_DEVICES);
+    d->rc = (uint32_t)-rc;
+    write_all(fd, d, sizeof *d);
+    free(d);
+}
+
+/* ---- one build ---- */
+
+static int bench_one(const gal_build_opts *opts, const char *spec, brun *r)
+{
+    const char *tmp = getenv("TMPDIR");
+    char dir[4096], index_dir[4200];
+    snprintf(dir, sizeof dir, "%s/galley-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    memset(r, 0, sizeof *r);
+    snprintf(r->spec, sizeof r->spec, "%s", spec);
+    if (!mkdtemp(dir)) {
+        r->rc = gal_error_set(GAL_EIO, "cannot make a scratch directory '%s': %s", dir,
+                              strerror(errno));
+        snprintf(r->detail, sizeof r->detail, "%s", gal_error_detail(r->rc));
+        return r->rc;
+    }
+    snprintf(index_dir, sizeof index_dir, "%s/index", dir);
+    build_ctx c = {opts, spec, index_dir};
+    int sig;
+    ssize_t got = in_child(build_child, &c, r, sizeof *r, &sig);
+    if (got != (ssize_t)sizeof *r) {
+        memset(r, 0, sizeof *r);
+        snprintf(r->spec, sizeof r->spec, "%s", spec);
+        r->rc = GAL_EIO;
+        r->signaled = sig;
+        if (sig)
+            snprintf(r->detail, sizeof r->detail, "the build process died of signal %d (%s)", sig,
+                     strsignal(sig));
+        else
+            snprintf(r->detail, sizeof r->detail, "the build process ended without a result");
+    }
+    rm_tree(dir);
+    return r->rc;
+}
+
+/* ---- output ---- */
+
+static void human_bytes(double n, char *out, size_t cap)
+{
+    if (n >= 1e9)
+        snprintf(out, cap, "%.2f GB", n / 1e9);
+    else if (n >= 1e6)
+        snprintf(out, cap, "%.1f MB", n / 1e6);
+    else
+        snprintf(out, cap, "%.1f kB", n / 1e3);
+}
+
+static void short_name(const brun *r, char *out, size_t cap)
+{
+    char name[300];
+    snprintf(name, sizeof name, "%s%s%s", r->spec, r->rep.device[0] ? ": " : "", r->rep.device);
+    /* collapse runs of spaces that device names carry */
+    size_t k = 0;
+    for (size_t i = 0; name[i] && k + 1 < cap; i++)
+        if (!(name[i] == ' ' && k && out[k - 1] == ' '))
+            out[k++] = name[i];
+    out[k] = '\0';
+}
+
+#define NAME_W 34
+
+static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_bytes)
+{
+    const brun *any = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!runs[i].rc) {
+            any = &runs[i];
+            break;
+        }
+    if (any) {
+        char raw[32], in[32];
+        human_bytes((double)any->rep.raw_bytes, raw, sizeof raw);
+        human_bytes((double)input_bytes, in, sizeof in);
+        fprintf(out, "corpus: %" PRIu64 " documents, %" PRIu64 " tokens, %s of raw text (%s of input "
+               "files)\n\n",
+               any->rep.docs, any->rep.tokens, raw, in);
+    }
+    fprintf(out, "%-*s %8s %8s %9s %9s %9s %9s %9s %9s\n", NAME_W, "device", "wall s", "MB/s", "kdocs/s",
+           "Mtok/s", "CPU/wall", "peak RSS", "index/raw", "post/raw");
+    for (size_t i = 0; i < n; i++) {
+        char name[NAME_W + 1];
+        short_name(&runs[i], name, sizeof name);
+        if (runs[i].rc) {
+            fprintf(out, "%-*s failed: %s\n", NAME_W, name, runs[i].detail);
+            continue;
+        }
+        double m[NMETRICS], s = runs[i].rep.seconds > 0 ? runs[i].rep.seconds : 1e-9;
+        run_metrics(&runs[i], m);
+        char rss[32];
+        human_bytes(m[M_RSS], rss, sizeof rss);
+        fprintf(out, "%-*s %8.2f %8.1f %9.1f %9.2f %9.2f %9s %9.3f %9.3f\n", NAME_W, name, m[M_SECONDS],
+               m[M_MBPS], m[M_DOCSPS] / 1e3, m[M_TOKPS] / 1e6, m[M_CPU] / s, rss,
+               m[M_INDEX_RATIO], m[M_POSTINGS_RATIO]);
+    }
+    fprintf(out, "\nseconds and share of wall time per stage\n");
+    fprintf(out, "%-*s %14s %14s %14s %14s %14s %8s\n", NAME_W, "device", "read*", "tokenize", "encode",
+           "compress", "write", "setup");
+    for (size_t i = 0; i < n; i++) {
+        if (runs[i].rc)
+            continue;
+        char name[NAME_W + 1];
+        short_name(&runs[i], name, sizeof name);
+        double m[NMETRICS], s = runs[i].rep.seconds > 0 ? runs[i].rep.seconds : 1e-9;
+        run_metrics(&runs[i], m);
+        fprintf(out, "%-*s", NAME_W, name);
+        for (int k = M_READ; k <= M_WRITE; k++)
+            fprintf(out, " %7.2f %5.1f%%", m[k], 100.0 * m[k] / s);
+        fprintf(out, " %8.2f\n", m[M_SETUP]);
+    }
+    fprintf(out, "* read: wall time the main thread did not spend in its own stages, i.e. waiting\n"
+           "  for the reader thread (decompress, parse, batch layout), plus open and finish\n");
+    fprintf(out, "\nindex tables (bytes, share of raw text)\n");
+    fprintf(out, "%-*s", NAME_W, "device");
+    for (size_t k = 0; k < NSHOWN; k++)
+        fprintf(out, " %17s", shown_tables[k]);
+    fprintf(out, " %17s\n", "other");
+    for (size_t i = 0; i < n; i++) {
+        if (runs[i].rc)
+            continue;
+        char name[NAME_W + 1], b[32];
+        short_name(&runs[i], name, sizeof name);
+        double raw = runs[i].rep.raw_bytes ? (double)runs[i].rep.raw_bytes : 1;
+        fprintf(out, "%-*s", NAME_W, name);
+        uint64_t other = runs[i].tables_total;
+        for (size_t k = 0; k < NSHOWN; k++) {
+            uint64_t t = table_get(&runs[i], shown_tables[k]);
+            human_bytes((double)t, b, sizeof b);
+            fprintf(out, " %10s %5.3f", b, (double)t / raw);
+            other -= t;
+        }
+        human_bytes((double)other, b, sizeof b);
+        fprintf(out, " %10s %5.3f\n", b, (double)other / raw);
+    }
+}
+
+static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts *o,
+                       const char *const *inputs, size_t ninputs, uint64_t input_bytes)
+{
+    char date[32];
+    struct utsname un;
+    gal_bench_utc_now(date, sizeof date);
+    if (uname(&un)) {
+        strcpy(un.nodename, "?");
+        strcpy(un.machine, "?");
+    }
+    fprintf(f, "{\"galley_bench\": \"index\", \"version\": 1, \"date\": \"%s\", \"host\": ", date);
+    gal_bench_json_str(f, un.nodename, strlen(un.nodename));
+    fprintf(f, ", \"machine\": \"%s\", \"cpus\": %ld, \"batch_mb\": %zu,\n \"inputs\": [",
+            un.machine, sysconf(_SC_NPROCESSORS_ONLN), o->batch_bytes >> 20);
+    for (size_t i = 0; i < ninputs; i++) {
+        if (i)
+            fputs(", ", f);
+        gal_bench_json_str(f, inputs[i], strlen(inputs[i]));
+    }
+    fprintf(f, "], \"input_bytes\": %" PRIu64 ",\n \"runs\": [", input_bytes);
+    for (size_t i = 0; i < n; i++) {
+        const brun *r = &runs[i];
+        fputs(i ? ",\n  {\"spec\": " : "\n  {\"spec\": ", f);
+        gal_bench_json_str(f, r->spec, strlen(r->spec));
+        fputs(", \"device\": ", f);
+        gal_bench_json_str(f, r->rep.device, strlen(r->rep.device));
+        if (r->rc) {
+            fputs(", \"ok\": false, \"error\": ", f);
+            gal_bench_json_str(f, r->detail, strlen(r->detail));
+            fputs("}", f);
+            continue;
+        }
+        const gal_build_report *p = &r->rep;
+        fprintf(f,
+                ", \"ok\": true,\n   \"docs\": %" PRIu64 ", \"raw_bytes\": %" PRIu64
+                ", \"tokens\": %" PRIu64 ", \"new_terms\": %" PRIu64 ", \"batches\": %" PRIu64
+                ", \"skipped\": %" PRIu64 ",\n   ",
+                p->docs, p->raw_bytes, p->tokens, p->new_terms, p->batches, p->skipped);
+        double m[NMETRICS], s = p->seconds > 0 ? p->seconds : 1e-9;
+        run_metrics(r, m);
+        for (int k = 0; k < NMETRICS; k++) {
+            int whole = k == M_RSS || k == M_INDEX || k == M_POSTINGS;
+            fprintf(f, whole ? "\"%s\": %.0f,%s" : "\"%s\": %.6g,%s", metrics[k].key, m[k],
+                    k % 4 == 3 ? "\n   " : " ");
+        }
+        fprintf(f, "\"user_sec\": %.3f, \"sys_sec\": %.3f, \"disk_bytes\": %" PRIu64
+                   ", \"tables_bytes\": %" PRIu64 ",\n   \"share\": {",
+                r->user_sec, r->sys_sec, r->disk_bytes, r->tables_total);
+        for (int k = M_READ; k <= M_WRITE; k++)
+            fprintf(f, "%s\"%.*s\": %.4f", k == M_READ ? "" : ", ",
+                    (int)(strlen(metrics[k].key) - 4), metrics[k].key, m[k] / s);
+        fputs("},\n   \"tables\": {", f);
+        for (uint32_t k = 0; k < r->ntables; k++) {
+            fputs(k ? ", " : "", f);
+            gal_bench_json_str(f, r->table_name[k], strlen(r->table_name[k]));
+            fprintf(f, ": %" PRIu64, r->table_bytes[k]);
+        }
+        fputs("}}", f);
+    }
+    fputs("\n ]}\n", f);
+}
+
+/* ---- --compare: a small JSON reader, enough for what write_json writes ---- */
+
+enum { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
+
+typedef struct jval {
+    int type;
+    double num;
+    char *str;
+    size_t n;
+    struct jval *kid;
+    char **key;
+} jval;
+
+static void jfree(jval *v)
+{
+    if (!v)
+        return;
+    gal_free(v->str);
+    for (size_t i = 0; i < v->n; i++) {
+        jfree(&v->kid[i]);
+        if (v->key)
+            gal_free(v->key[i]);
+    }
+    gal_free(v->kid);
+    gal_free(v->key);
+}
+
+typedef struct jparser {
+    const char *p, *end;
+} jparser;
+
+static void jws(jparser *j)
+{
+    while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
+        j->p++;
+}
+
+static int jstring(jparser *j, char **out)
+{
+    if (j->p >= j->end || *j->p != '"')
+        return -1;
+    j->p++;
+    size_t cap = 16, n = 0;
+    char *s = gal_malloc(cap);
+    if (!s)
+        return -1;
+    while (j->p < j->end && *j->p != '"') {
+        char c = *j->p++;
+        if (c == '\\') {
+            if (j->p >= j->end)
+                break;
+            c = *j->p++;
+            if (c == 'n')
+                c = '\n';
+            else if (c == 't')
+                c = '\t';
+            else if (c == 'u') { /* only ASCII matters here */
+                if (j->end - j->p < 4)
+                    break;
+                unsigned u = (unsigned)strtoul((char[5]){j->p[0], j->p[1], j->p[2], j->p[3], 0},
+                                               NULL, 16);
+                j->p += 4;
+                c = u < 0x80 ? (char)u : '?';
+            }
+        }
+        if (n + 2 > cap) {
+            char *t = gal_realloc(s, cap *= 2);
+            if (!t) {
+                gal_free(s);
+                return -1;
+            }
+            s = t;
+        }
+        s[n++] = c;
+    }
+    if (j->p >= j->end) {
+        gal_free(s);
+        return -1;
+    }
+    j->p++;
+    s[n] = '\0';
+    *out = s;
+    return 0;
+}
+
+static int jvalue(jparser *j, jval *v, int depth)
+{
+    memset(v, 0, sizeof *v);
+    jws(j);
+    if (j->p >= j->end || depth > 32)
+        return -1;
+    char c = *j->p;
+    if (c == '"') {
+        v->type = J_STR;
+        return jstring(j, &v->str);
+    }
+    if (c == '{' || c == '[') {
+        int obj = c == '{';
+        v->type = obj ? J_OBJ : J_ARR;
+        j->p++;
+        size_t cap = 0;
+        for (;;) {
+            jws(j);
+            if (j->p < j->end && *j->p == (obj ? '}' : ']')) {
+                j->p++;
+                return 0;
+            }
+            if (v->n) {
+                if (j->p >= j->end || *j->p != ',')
+                    return -1;
+                j->p++;
+                jws(j);
+            }
+            if (v->n == cap) {
+                cap = cap ? cap * 2 : 8;
+                jval *k = gal_realloc(v->kid, cap * sizeof *k);
+                if (!k)
+                    return -1;
+                v->kid = k;
+                if (obj) {
+                    char **ks = gal_realloc(v->key, cap * sizeof *ks);
+                    if (!ks)
+                        return -1;
+                    v->key = ks;
+                }
+            }
+            if (obj) {
+                v->key[v->n] = NULL;
+                memset(&v->kid[v->n], 0, sizeof v->kid[v->n]);
+                v->n++;
+                if (jstring(j, &v->key[v->n - 1]))
+                    return -1;
+                jws(j);
+                if (j->p >= j->end || *j->p != ':')
+                    return -1;
+                j->p++;
+                if (jvalue(j, &v->kid[v->n - 1], depth + 1))
+                    return -1;
+            } else {
+                v->n++;
+                if (jvalue(j, &v->kid[v->n - 1], depth + 1))
+                    return -1;
+            }
+        }
+    }
+    if (!strncmp(j->p, "true", 4) || !strncmp(j->p, "false", 5) || !strncmp(j->p, "null", 4)) {
+        v->type = *j->p == 'n' ? J_NULL : J_BOOL;
+        v->num = *j->p == 't';
+        j->p += *j->p == 'f' ? 5 : 4;
+        return 0;
+    }
+    char *end;
+    v->type = J_NUM;
+    v->num = strtod(j->p, &end);
+    if (end == j->p)
+        return -1;
+    j->p = end;
+    return 0;
+}
+
+static const jval *jget(const jval *o, const char *key)
+{
+    if (!o || o->type != J_OBJ)
+        return NULL;
+    for (size_t i = 0; i < o->n; i++)
+        if (!strcmp(o->key[i], key))
+            return &o->kid[i];
+    return NULL;
+}
+
+static int load_json(const char *path, jval *root)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return gal_error_set(GAL_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (;;) {
+        if (n + 65536 > cap) {
+            char *t = gal_realloc(buf, cap = cap ? cap * 2 : 65536 * 2);
+            if (!t) {
+                rc = GAL_ENOMEM;
+                break;
+            }
+            buf = t;
+        }
+        size_t k = fread(buf + n, 1, cap - n - 1, f);
+        n += k;
+        if (k == 0)
+            break;
+    }
+    fclose(f);
+    if (!rc) {
+        jparser j = {buf, buf + n};
+        buf[n] = '\0';
+        if (jvalue(&j, root, 0) || root->type != J_OBJ || !jget(root, "runs")) {
+            jfree(root);
+            memset(root, 0, sizeof *root);
+            rc = gal_error_set(GAL_EUSAGE, "'%s' is not a 'galley bench index --json' file", path);
+        }
+    }
+    gal_free(buf);
+    return rc;
+}
+
+static void print_compare(FILE *out, const brun *runs, size_t n, const jval *old,
+                          const char *path)
+{
+    const jval *oruns = jget(old, "runs");
+    const jval *odate = jget(old, "date");
+    fprintf(out, "\nratio new/old against %s (%s); above 1 means more\n", path,
+           odate && odate->type == J_STR ? odate->str : "undated");
+    static const int shown[] = {M_MBPS, M_SECONDS, M_READ, M_TOKENIZE, M_ENCODE, M_COMPRESS,
+                                M_WRITE, M_RSS, M_INDEX_RATIO, M_POSTINGS_RATIO};
+    fprintf(out, "%-*s", NAME_W, "device");
+    for (size_t k = 0; k < sizeof shown / sizeof shown[0]; k++)
+        fprintf(out, " %*s", k < 2 ? 7 : 9, metrics[shown[k]].label);
+    fprintf(out, "\n");
+    for (size_t i = 0; i < n; i++) {
+        if (runs[i].rc)
+            continue;
+        const jval *match = NULL;
+        for (int pass = 0; pass < 2 && !match; pass++)
+            for (size_t k = 0; oruns && oruns->type == J_ARR && k < oruns->n && !match; k++) {
+                const jval *ok = jget(&oruns->kid[k], "ok");
+                const jval *key = jget(&oruns->kid[k], pass ? "device" : "spec");
+                const char *want = pass ? runs[i].rep.device : runs[i].spec;
+                if (ok && ok->num && key && key->type == J_STR && !strcmp(key->str, want))
+                    match = &oruns->kid[k];
+            }
+        char name[NAME_W + 1];
+        short_name(&runs[i], name, sizeof name);
+        fprintf(out, "%-*s", NAME_W, name);
+        if (!match) {
+            fprintf(out, " (not in the old run)\n");
+            continue;
+        }
+        double m[NMETRICS];
+        run_metrics(&runs[i], m);
+        for (size_t k = 0; k < sizeof shown / sizeof shown[0]; k++) {
+            const jval *ov = jget(match, metrics[shown[k]].key);
+            int w = k < 2 ? 7 : 9;
+            if (ov && ov->type == J_NUM && ov->num > 0)
+                fprintf(out, " %*.2fx", w - 1, m[shown[k]] / ov->num);
+            else
+                fprintf(out, " %*s", w, "-");
+        }
+        fprintf(out, "\n");
+    }
+}
+
+/* ---- arguments and the run ---- */
+
+static int parse_format(const char *s, gal_format *f)
+{
+    if (!strcmp(s, "jsonl"))
+        *f = GAL_FORMAT_JSONL;
+    else if (!strcmp(s, "trec"))
+        *f = GAL_FORMAT_TREC;
+    else if (!strcmp(s, "text"))
+        *f = GAL_FORMAT_TEXT;
+    else
+        return -1;
+    return 0;
+}
+
+/* Read every input once so that each device starts with a warm page cache.
+ * Returns the bytes read. */
+static uint64_t warm_inputs(char **files, size_t n)
+{
+    static char buf[1 << 16];
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        int fd = open(files[i], O_RDONLY);
+        if (fd < 0)
+            continue;
+        ssize_t k;
+        while ((k = read(fd, buf, sizeof buf)) > 0)
+            total += (uint64_t)k;
+        close(fd);
+    }
+    return total;
+}
+
+/* Expand the --device value into specs. */
+static int device_specs(const char *arg, char specs[][32], size_t cap, size_t *n)
+{
+    *n = 0;
+    char *copy = gal_strndup(arg, strlen(arg));
+    if (!copy)
+        return GAL_ENOMEM;
+    int rc = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(t, "all")) {
+            if (*n < cap)
+                snprintf(specs[(*n)++], 32, "ref");
+            dev_list *d = gal_calloc(1, sizeof *d);
+            if (!d) {
+                rc = GAL_ENOMEM;
+                break;
+            }
+            int sig;
+            ssize_t got = in_child(list_child, NULL, d, sizeof *d, &sig);
+            if (got != (ssize_t)sizeof *d)
+                fprintf(stderr, "galley: warning: listing OpenCL devices failed%s; benchmarking "
+                                "the reference path only\n",
+                        sig ? " (the process died)" : "");
+            else if (d->rc)
+                fprintf(stderr, "galley: warning: listing OpenCL devices failed: %s\n",
+                        gal_strerror(-(int)d->rc));
+            else if (!d->n)
+                fprintf(stderr, "galley: warning: no OpenCL device; benchmarking the reference "
+                                "path only\n");
+            for (uint32_t k = 0; got == (ssize_t)sizeof *d && k < d->n && *n < cap; k++)
+                snprintf(specs[(*n)++], 32, "%u", d->v[k].index);
+            gal_free(d);
+        } else if (!strcmp(t, "auto") || !strcmp(t, "ref") || strspn(t, "0123456789") == strlen(t)) {
+            if (*n < cap)
+                snprintf(specs[(*n)++], 32, "%s", t);
+        } else {
+            rc = GAL_EUSAGE;
+        }
+    }
+    gal_free(copy);
+    return rc;
+}
+
+int gal_bench_index(int argc, char **argv)
+{
+    gal_build_opts o = {.batch_bytes = 64u << 20};
+    const char *device = "all", *json = NULL, *compare = NULL;
+    const char **inputs = gal_calloc((size_t)argc, sizeof *inputs);
+    if (!inputs)
+        return gal_report(GAL_ENOMEM);
+    size_t ninputs = 0, nfiles = 0, nspecs = 0;
+    char **files = NULL;
+    char(*specs)[32] = NULL;
+    brun *runs = NULL;
+    jval old;
+    memset(&old, 0, sizeof old);
+    int status = GAL_EXIT_OK;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(help, stdout);
+            goto out;
+        } else if (!strcmp(a, "--device")) {
+            if (!val) {
+                status = gal_usage_error("bench index", "--device needs a value");
+                goto out;
+            }
+            device = val;
+            i++;
+        } else if (!strcmp(a, "--batch-mb")) {
+            char *end;
+            long mb = val ? strtol(val, &end, 10) : 0;
+            if (!val || *end || mb < 1 || mb > 2048) {
+                status = gal_usage_error("bench index", "--batch-mb needs a number from 1 to 2048");
+                goto out;
+            }
+            o.batch_bytes = (size_t)mb << 20;
+            i++;
+        } else if (!strcmp(a, "--format")) {
+            if (!val || parse_format(val, &o.format)) {
+                status = gal_usage_error("bench index", "--format needs jsonl, trec or text");
+                goto out;
+            }
+            i++;
+        } else if (!strcmp(a, "--json")) {
+            if (!val) {
+                status = gal_usage_error("bench index", "--json needs a file");
+                goto out;
+            }
+            json = val;
+            i++;
+        } else if (!strcmp(a, "--compare")) {
+            if (!val) {
+                status = gal_usage_error("bench index", "--compare needs a file");
+                goto out;
+            }
+            compare = val;
+            i++;
+        } else if (!strcmp(a, "-")) {
+            status = gal_usage_error("bench index", "standard input can be read only once: "
+                                                    "give files");
+            goto out;
+        } else if (a[0] == '-' && a[1]) {
+            status = gal_usage_error("bench index", "unknown option '%s'", a);
+            goto out;
+        } else {
+            inputs[ninputs++] = a;
+        }
+    }
+    if (!ninputs) {
+        status = gal_usage_error("bench index", "no input files");
+        goto out;
+    }
+    if (compare) {
+        int rc = load_json(compare, &old);
+        if (rc) {
+            fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
+            status = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_USAGE;
+            goto out;
+        }
+    }
+    int rc = gal_input_list(inputs, ninputs, &files, &nfiles);
+    if (rc) {
+        status = gal_report(rc);
+        goto out;
+    }
+    specs = gal_calloc(MAX_DEVICES + 1, sizeof *specs);
+    if (!specs) {
+        status = gal_report(GAL_ENOMEM);
+        goto out;
+    }
+    if ((rc = device_specs(device, specs, MAX_DEVICES + 1, &nspecs))) {
+        status = rc == GAL_EUSAGE ? gal_usage_error("bench index", "--device takes all, auto, ref "
+                                                                   "or device numbers, not '%s'",
+                                                    device)
+                                  : gal_report(rc);
+        goto out;
+    }
+    runs = gal_calloc(nspecs ? nspecs : 1, sizeof *runs);
+    if (!runs) {
+        status = gal_report(GAL_ENOMEM);
+        goto out;
+    }
+    o.inputs = inputs;
+    o.ninputs = ninputs;
+    uint64_t input_bytes = warm_inputs(files, nfiles);
+    int worst = 0;
+    for (size_t i = 0; i < nspecs; i++) {
+        if (isatty(STDERR_FILENO))
+            fprintf(stderr, "galley: bench: building with device %s ...\n", specs[i]);
+        int r = bench_one(&o, specs[i], &runs[i]);
+        if (r && !worst)
+            worst = r;
+    }
+    /* with --json -, the JSON alone goes to stdout and the table to stderr */
+    FILE *table = json && !strcmp(json, "-") ? stderr : stdout;
+    print_tables(table, runs, nspecs, input_bytes);
+    if (compare)
+        print_compare(table, runs, nspecs, &old, compare);
+    if (json) {
+        FILE *f = strcmp(json, "-") ? fopen(json, "w") : stdout;
+        if (!f) {
+            fprintf(stderr, "galley: error: cannot write '%s': %s\n", json, strerror(errno));
+            status = GAL_EXIT_SYSTEM;
+            goto out;
+        }
+        write_json(f, runs, nspecs, &o, inputs, ninputs, input_bytes);
+        int bad = fflush(f) || ferror(f);
+        if (f != stdout)
+            bad |= fclose(f) != 0;
+        if (bad) {
+            fprintf(stderr, "galley: error: cannot write '%s': %s\n", json, strerror(errno));
+            status = GAL_EXIT_SYSTEM;
+            goto out;
+        }
+    }
+    if (worst) {
+        for (size_t i = 0; i < nspecs; i++)
+            if (runs[i].rc)
+                fprintf(stderr, "galley: error: device %s: %s\n", runs[i].spec, runs[i].detail);
+        status = gal_exit_for(worst);
+    }
+out:
+    jfree(&old);
+    gal_free(runs);
+    gal_free(specs);
+    if (files)
+        gal_input_list_free(files, nfiles);
+    gal_free(inputs);
+    return status;
+}

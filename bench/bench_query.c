@@ -1,0 +1,340 @@
+/*
+ * bench_query.c — `galley bench query INDEX QUERIES`: query latency, warm.
+ *
+ * Every non-blank line of QUERIES is one query in galley's language (the
+ * same file `galley query --queries` takes).  The whole set runs --warmup
+ * times unmeasured (pages of the index come into the cache), then --runs
+ * times measured.  One query's latency is parse + evaluate + rank: the
+ * matching-document count and the top --limit hits by BM25, as `galley
+ * query --count` and `galley query` compute them, without rendering
+ * snippets.  All queries share one read snapshot, in one thread.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "alloc.h"
+#include "bench.h"
+#include "commands.h"
+#include "index.h"
+#include "query.h"
+#include "search.h"
+#include "status.h"
+
+static const char help[] =
+    "usage: galley bench query INDEX QUERIES [OPTIONS]\n"
+    "\n"
+    "Run every non-blank line of the file QUERIES as a query against INDEX, in\n"
+    "this process, and report the latency per query (mean, p50, p95, p99, max)\n"
+    "and queries per second.  The set runs --warmup times first, unmeasured, so\n"
+    "the figures are for a warm cache.  A query's time covers parsing, matching,\n"
+    "counting every matching document and ranking the top --limit by BM25; it\n"
+    "does not cover snippets or output.  A line that does not parse is reported\n"
+    "on stderr and left out.\n"
+    "\n"
+    "options:\n"
+    "  --json FILE     also write the figures and each query's count and mean\n"
+    "                  latency as JSON to FILE ('-' = standard output)\n"
+    "  --warmup N      unmeasured passes over the set first [1]\n"
+    "  --runs N        measured passes [3]\n"
+    "  --limit K       hits ranked per query [10]\n"
+    "  -h, --help      show this help\n"
+    "\n"
+    "exit status:\n"
+    "  0  success\n"
+    "  2  usage error, unreadable QUERIES or no valid query in it\n"
+    "  3  index missing or corrupt\n"
+    "  6  out of memory or another system error\n";
+
+typedef struct bquery {
+    char *text;
+    size_t len;
+    unsigned long line;
+    int bad;         /* does not parse */
+    uint64_t total;  /* matching documents */
+    double sum_ms;   /* over the measured runs */
+} bquery;
+
+typedef struct qset {
+    bquery *v;
+    size_t n, cap;
+} qset;
+
+static void qset_release(qset *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        gal_free(s->v[i].text);
+    gal_free(s->v);
+}
+
+static int qset_load(const char *path, qset *s)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return gal_error_set(GAL_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t got;
+    unsigned long lineno = 0;
+    int rc = 0;
+    while ((got = getline(&line, &lcap, f)) >= 0) {
+        lineno++;
+        size_t n = (size_t)got;
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            n--;
+        size_t k = 0;
+        while (k < n && (line[k] == ' ' || line[k] == '\t'))
+            k++;
+        if (k == n)
+            continue;
+        if (s->n == s->cap) {
+            size_t cap = s->cap ? s->cap * 2 : 256;
+            bquery *v = gal_realloc(s->v, cap * sizeof *v);
+            if (!v) {
+                rc = GAL_ENOMEM;
+                break;
+            }
+            s->v = v;
+            s->cap = cap;
+        }
+        bquery *q = &s->v[s->n];
+        memset(q, 0, sizeof *q);
+        if (!(q->text = gal_malloc(n + 1))) {
+            rc = GAL_ENOMEM;
+            break;
+        }
+        memcpy(q->text, line, n);
+        q->text[n] = '\0';
+        q->len = n;
+        q->line = lineno;
+        s->n++;
+    }
+    if (!rc && ferror(f))
+        rc = gal_error_set(GAL_EIO, "cannot read '%s': %s", path, strerror(errno));
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+static int dbl_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of sorted v[0, n). */
+static double pct(const double *v, size_t n, double p)
+{
+    if (!n)
+        return 0;
+    size_t k = (size_t)(p * (double)n + 0.999999);
+    if (k < 1)
+        k = 1;
+    if (k > n)
+        k = n;
+    return v[k - 1];
+}
+
+/* One pass over the set.  lat (may be NULL) gets each good query's ms. */
+static int run_pass(gal_snapshot *snap, qset *s, const gal_search_opts *so, gal_results *res,
+                    double *lat, size_t *nlat)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        bquery *bq = &s->v[i];
+        if (bq->bad)
+            continue;
+        gal_query *q = NULL;
+        double t0 = gal_bench_now();
+        int rc = gal_query_parse(bq->text, bq->len, &q);
+        if (!rc)
+            rc = gal_search(snap, q, so, res);
+        double ms = (gal_bench_now() - t0) * 1e3;
+        gal_query_free(q);
+        if (rc == GAL_EUSAGE) {
+            fprintf(stderr, "galley: warning: line %lu: %s; left out\n", bq->line,
+                    gal_error_detail(rc));
+            bq->bad = 1;
+            continue;
+        }
+        if (rc)
+            return rc;
+        bq->total = res->total;
+        if (lat) {
+            lat[(*nlat)++] = ms;
+            bq->sum_ms += ms;
+        }
+    }
+    return 0;
+}
+
+static int parse_count(const char *s, long lo, long hi, long *v)
+{
+    char *end;
+    errno = 0;
+    long x = s ? strtol(s, &end, 10) : 0;
+    if (!s || !*s || *end || errno || x < lo || x > hi)
+        return -1;
+    *v = x;
+    return 0;
+}
+
+int gal_bench_query(int argc, char **argv)
+{
+    const char *pos[2] = {NULL, NULL}, *json = NULL;
+    int npos = 0;
+    long warmup = 1, runs = 3, limit = 10;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(help, stdout);
+            return GAL_EXIT_OK;
+        } else if (!strcmp(a, "--json")) {
+            if (!val)
+                return gal_usage_error("bench query", "--json needs a file");
+            json = val;
+            i++;
+        } else if (!strcmp(a, "--warmup")) {
+            if (parse_count(val, 0, 1000, &warmup))
+                return gal_usage_error("bench query", "--warmup needs a number from 0 to 1000");
+            i++;
+        } else if (!strcmp(a, "--runs")) {
+            if (parse_count(val, 1, 1000, &runs))
+                return gal_usage_error("bench query", "--runs needs a number from 1 to 1000");
+            i++;
+        } else if (!strcmp(a, "--limit")) {
+            if (parse_count(val, 1, 1000000, &limit))
+                return gal_usage_error("bench query", "--limit needs a number from 1 to 1000000");
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            return gal_usage_error("bench query", "unknown option '%s'", a);
+        } else if (npos == 2) {
+            return gal_usage_error("bench query", "too many arguments: '%s'", a);
+        } else {
+            pos[npos++] = a;
+        }
+    }
+    if (npos < 2)
+        return gal_usage_error("bench query", "missing %s", npos ? "QUERIES" : "INDEX and QUERIES");
+
+    qset set = {0};
+    gal_index *ix = NULL;
+    gal_snapshot *snap = NULL;
+    gal_results res;
+    gal_results_init(&res);
+    double *lat = NULL;
+    size_t nlat = 0;
+    int exit_code = GAL_EXIT_OK;
+    FILE *jf = NULL;
+
+    int rc = qset_load(pos[1], &set);
+    if (rc) {
+        fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
+        exit_code = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_USAGE;
+        goto out;
+    }
+    if ((rc = gal_index_open(pos[0], &ix)) || (rc = gal_snapshot_begin(ix, &snap))) {
+        fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
+        exit_code = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_INDEX;
+        goto out;
+    }
+    if (!(lat = gal_malloc((set.n ? set.n : 1) * (size_t)runs * sizeof *lat))) {
+        exit_code = gal_report(GAL_ENOMEM);
+        goto out;
+    }
+    gal_search_opts so = {.sort = GAL_SORT_SCORE, .limit = (size_t)limit};
+    /* the first pass also finds the lines that do not parse */
+    for (long w = 0; w < (warmup ? warmup : 1) && !rc; w++)
+        rc = run_pass(snap, &set, &so, &res, NULL, NULL);
+    double t0 = gal_bench_now();
+    for (long r = 0; r < runs && !rc; r++)
+        rc = run_pass(snap, &set, &so, &res, lat, &nlat);
+    double wall = gal_bench_now() - t0;
+    if (rc) {
+        exit_code = rc == GAL_ECORRUPT ? GAL_EXIT_INDEX : gal_report(rc);
+        if (rc == GAL_ECORRUPT)
+            fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
+        goto out;
+    }
+    size_t good = nlat / (size_t)runs;
+    if (!good) {
+        fprintf(stderr, "galley: error: no valid query in '%s'\n", pos[1]);
+        exit_code = GAL_EXIT_USAGE;
+        goto out;
+    }
+    double sum = 0;
+    for (size_t k = 0; k < nlat; k++)
+        sum += lat[k];
+    qsort(lat, nlat, sizeof *lat, dbl_cmp);
+    double mean = sum / (double)nlat, p50 = pct(lat, nlat, 0.50), p95 = pct(lat, nlat, 0.95),
+           p99 = pct(lat, nlat, 0.99), max = lat[nlat - 1], qps = wall > 0 ? (double)nlat / wall : 0;
+    gal_index_stats st;
+    memset(&st, 0, sizeof st);
+    gal_snapshot_stats(snap, &st);
+
+    /* with --json -, the JSON alone goes to stdout and the table to stderr */
+    FILE *out = json && !strcmp(json, "-") ? stderr : stdout;
+    fprintf(out, "index %s: %" PRIu64 " documents, %" PRIu64 " terms\n", pos[0], st.docs, st.terms);
+    fprintf(out, "%zu queries (%zu left out), %ld warm-up and %ld measured passes, top %ld by BM25\n",
+           good, set.n - good, warmup, runs, limit);
+    fprintf(out, "latency ms: mean %.3f  p50 %.3f  p95 %.3f  p99 %.3f  max %.3f\n", mean, p50, p95, p99,
+           max);
+    fprintf(out, "throughput: %.0f queries/s (one thread)\n", qps);
+
+    if (json) {
+        jf = strcmp(json, "-") ? fopen(json, "w") : stdout;
+        if (!jf) {
+            fprintf(stderr, "galley: error: cannot write '%s': %s\n", json, strerror(errno));
+            exit_code = GAL_EXIT_SYSTEM;
+            goto out;
+        }
+        char date[32];
+        struct utsname un;
+        gal_bench_utc_now(date, sizeof date);
+        if (uname(&un))
+            strcpy(un.nodename, "?");
+        fprintf(jf, "{\"galley_bench\": \"query\", \"version\": 1, \"date\": \"%s\", \"host\": ",
+                date);
+        gal_bench_json_str(jf, un.nodename, strlen(un.nodename));
+        fputs(", \"index\": ", jf);
+        gal_bench_json_str(jf, pos[0], strlen(pos[0]));
+        fputs(", \"queries_file\": ", jf);
+        gal_bench_json_str(jf, pos[1], strlen(pos[1]));
+        fprintf(jf,
+                ",\n \"docs\": %" PRIu64 ", \"terms\": %" PRIu64 ", \"queries\": %zu, \"left_out\": %zu,"
+                " \"warmup\": %ld, \"runs\": %ld, \"limit\": %ld,\n"
+                " \"mean_ms\": %.4f, \"p50_ms\": %.4f, \"p95_ms\": %.4f, \"p99_ms\": %.4f,"
+                " \"max_ms\": %.4f, \"qps\": %.1f,\n \"per_query\": [",
+                st.docs, st.terms, good, set.n - good, warmup, runs, limit, mean, p50, p95, p99,
+                max, qps);
+        int first = 1;
+        for (size_t i = 0; i < set.n; i++) {
+            const bquery *bq = &set.v[i];
+            fputs(first ? "\n  {\"query\": " : ",\n  {\"query\": ", jf);
+            first = 0;
+            gal_bench_json_str(jf, bq->text, bq->len);
+            if (bq->bad)
+                fputs(", \"error\": true}", jf);
+            else
+                fprintf(jf, ", \"count\": %" PRIu64 ", \"ms\": %.4f}", bq->total,
+                        bq->sum_ms / (double)runs);
+        }
+        fputs("\n ]}\n", jf);
+        if (fflush(jf) || ferror(jf)) {
+            fprintf(stderr, "galley: error: cannot write '%s': %s\n", json, strerror(errno));
+            exit_code = GAL_EXIT_SYSTEM;
+        }
+    }
+out:
+    if (jf && jf != stdout)
+        fclose(jf);
+    gal_free(lat);
+    gal_results_release(&res);
+    gal_snapshot_end(snap);
+    gal_index_close(ix);
+    qset_release(&set);
+    return exit_code;
+}

@@ -1,0 +1,530 @@
+#!/usr/bin/env python3
+"""compare.py — galley against SQLite FTS5, tantivy and ripgrep: one corpus,
+one query set, one machine, one run.
+
+    bench/compare.py                                  # Reuters-21578
+    bench/compare.py --corpus /tmp/news-1g.jsonl      # a gen_news corpus
+    bench/compare.py --json bench/results/compare-reuters.json
+
+For each tool it measures the build (wall seconds, MB/s of raw text, i.e.
+title + body bytes, the bytes galley counts), the index size on disk, and
+the latency of every query of the set (a warm-up pass, then --runs measured
+passes; mean, p50, p95, p99), and the number of matching documents.  Every
+tool indexes the same documents (title and body; one JSON line each) and is
+asked for the same thing per query: the number of matching documents and
+the ten best by its ranking.
+
+  galley        `galley index` on the decompressed JSON Lines file (its own
+                reader parses the JSON), then `galley bench query`, which
+                runs the queries in-process in C.
+  SQLite FTS5   Python's sqlite3, fts5(title, body, detail=full), one
+                transaction, then 'optimize'; journal and sync off (the
+                kindest settings for it).  Per query: SELECT count(*) and
+                SELECT rowid ... ORDER BY rank LIMIT 10.
+  tantivy       the tantivy package from PyPI, text fields title and body
+                with positions, stored, default tokenizer; one commit, merges
+                waited for.  Per query: searcher.search(limit=10, count=True).
+  ripgrep       no index: `rg -c -i` over the JSON Lines file per query (a
+                regular expression per word or phrase, piped for AND), as a
+                grep baseline.  It counts lines (documents) where the words
+                occur in any JSON field, including ids and dates.
+
+FTS5 and tantivy get their documents from Python: "build" is the time from
+the documents in memory to a committed index, and "end to end" adds the
+Python JSON parsing (the reading galley's own build time includes).  The
+tools tokenize differently (FTS5 unicode61 strips diacritics; tantivy drops
+tokens over 40 bytes; galley splits at ’ and keeps accents), so match
+counts are shown side by side, never asserted.  Timings on a busy 2-core
+machine are noisy: read the ratios, which come from one run.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared"))
+DEFAULT_CORPUS = os.path.join(SHARED, "corpora", "reuters21578.jsonl.zst")
+DEFAULT_QUERIES = os.path.join(HERE, "queries", "reuters.txt")
+VENV_PYTHON = os.path.join(HERE, ".venv", "bin", "python")
+
+try:
+    import tantivy
+except ImportError:
+    tantivy = None
+
+
+def log(msg):
+    print("compare: " + msg, file=sys.stderr, flush=True)
+
+
+def find_galley(given):
+    if given:
+        return given
+    for d in ("build-bench", "build"):
+        p = os.path.join(ROOT, d, "galley")
+        if os.access(p, os.X_OK):
+            return p
+    return shutil.which("galley")
+
+
+def dir_bytes(path):
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    total = 0
+    for base, _, files in os.walk(path):
+        for f in files:
+            total += os.path.getsize(os.path.join(base, f))
+    return total
+
+
+def pct(sorted_values, p):
+    """Nearest-rank percentile, as `galley bench query` computes it."""
+    if not sorted_values:
+        return 0.0
+    k = max(1, min(len(sorted_values), int(p * len(sorted_values) + 0.999999)))
+    return sorted_values[k - 1]
+
+
+def latency_summary(samples):
+    s = sorted(samples)
+    return {
+        "mean_ms": sum(s) / len(s) if s else 0.0,
+        "p50_ms": pct(s, 0.50),
+        "p95_ms": pct(s, 0.95),
+        "p99_ms": pct(s, 0.99),
+        "max_ms": s[-1] if s else 0.0,
+    }
+
+
+# ---- the corpus ----
+
+def prepare_corpus(path, workdir):
+    """A plain JSON Lines file with the corpus: the file itself, or a
+    decompressed copy in workdir."""
+    if path.endswith(".zst"):
+        out = os.path.join(workdir, "corpus.jsonl")
+        with open(out, "wb") as f:
+            subprocess.run(["zstd", "-dcq", path], stdout=f, check=True)
+        return out
+    if path.endswith(".gz"):
+        out = os.path.join(workdir, "corpus.jsonl")
+        with gzip.open(path, "rb") as src, open(out, "wb") as f:
+            shutil.copyfileobj(src, f, 1 << 20)
+        return out
+    return path
+
+
+def load_docs(jsonl):
+    docs, raw = [], 0
+    with open(jsonl, "rb") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            title = d.get("title") or ""
+            text = d.get("text") or ""
+            raw += len(title.encode("utf-8", "surrogatepass")) + len(text.encode("utf-8", "surrogatepass"))
+            docs.append((title, text))
+    return docs, raw
+
+
+# ---- queries: the common subset of the languages ----
+
+CLAUSE = re.compile(r'"([^"]*)"|(\S+)')
+WORD = re.compile(r"\w+")
+
+
+def parse_query(q):
+    """A query of the set as clauses, each a list of lower-case words: a
+    "quoted phrase" or a bare word (several words when it holds punctuation,
+    as in 5.93).  The clauses are ANDed."""
+    clauses = []
+    for m in CLAUSE.finditer(q):
+        words = WORD.findall((m.group(1) if m.group(1) is not None else m.group(2)).lower())
+        if words:
+            clauses.append(words)
+    return clauses
+
+
+def fts5_query(clauses):
+    return " AND ".join('"' + " ".join(c) + '"' for c in clauses)
+
+
+def tantivy_query(clauses):
+    return " ".join("+\"" + " ".join(c) + "\"" for c in clauses)
+
+
+SEP = r"(?:\\[nrt]|[^\w])+"
+
+
+def rg_patterns(clauses):
+    return [r"(?:^|\\[nrt]|[^\w])" + SEP.join(re.escape(w) for w in c) + r"(?:[^\w]|$)"
+            for c in clauses]
+
+
+# ---- the tools ----
+
+def run_galley(args, corpus, queries_file, workdir):
+    idx = os.path.join(workdir, "galley")
+    cmd = [args.galley, "index", "-o", idx, "--device", args.device, "-q", corpus]
+    if args.batch_mb:
+        cmd[4:4] = ["--batch-mb", str(args.batch_mb)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, stderr=subprocess.PIPE, text=True)
+    build = time.perf_counter() - t0
+    if p.returncode:
+        raise RuntimeError("galley index failed: " + p.stderr.strip())
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = {"tool": "galley", "build_sec": build, "index_only_sec": build,
+           "index_bytes": dir_bytes(idx),
+           "peak_rss_bytes": rss * 1024 if rss > before else None}
+    st = subprocess.run([args.galley, "stats", idx, "--json"], capture_output=True, text=True)
+    if st.returncode == 0:
+        try:
+            s = json.loads(st.stdout)
+            out["stats"] = s
+            tables = s.get("tables", {})
+            out["postings_bytes"] = tables.get("postings", {}).get("bytes")
+            out["text_bytes"] = tables.get("text", {}).get("bytes")
+            out["raw_bytes_galley"] = s.get("raw_bytes")
+        except (ValueError, AttributeError):
+            pass
+    dev = subprocess.run([args.galley, "stats", idx], capture_output=True, text=True).stdout
+    m = re.search(r"device=([^\n]*?) batch_mb", dev)
+    out["device"] = m.group(1) if m else args.device
+    qjson = os.path.join(workdir, "galley-queries.json")
+    p = subprocess.run([args.galley, "bench", "query", idx, queries_file, "--json", qjson,
+                        "--warmup", str(args.warmup), "--runs", str(args.runs)],
+                       capture_output=True, text=True)
+    if p.returncode:
+        raise RuntimeError("galley bench query failed: " + p.stderr.strip())
+    with open(qjson) as f:
+        qj = json.load(f)
+    out["per_query"] = {q["query"]: (q.get("count"), q.get("ms")) for q in qj["per_query"]}
+    out["latency"] = {k: qj[k] for k in ("mean_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms")}
+    out["qps"] = qj["qps"]
+    out["note"] = "in-process C (galley bench query)"
+    return out
+
+
+def time_queries(queries, one, warmup, runs):
+    """one(q) -> count.  Returns ({q: (count, mean ms)}, latency summary)."""
+    per, samples = {}, []
+    for _ in range(warmup):
+        for q in queries:
+            one(q)
+    sums = {q: 0.0 for q in queries}
+    counts = {}
+    for _ in range(runs):
+        for q in queries:
+            t0 = time.perf_counter()
+            counts[q] = one(q)
+            ms = (time.perf_counter() - t0) * 1e3
+            sums[q] += ms
+            samples.append(ms)
+    for q in queries:
+        per[q] = (counts[q], sums[q] / runs)
+    return per, latency_summary(samples)
+
+
+def run_fts5(args, docs, queries, workdir):
+    path = os.path.join(workdir, "fts5.db")
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode=OFF")
+    con.execute("PRAGMA synchronous=OFF")
+    con.execute("CREATE VIRTUAL TABLE docs USING fts5(title, body, detail=full)")
+    t0 = time.perf_counter()
+    con.execute("BEGIN")
+    con.executemany("INSERT INTO docs(rowid, title, body) VALUES (?, ?, ?)",
+                    ((i, t, b) for i, (t, b) in enumerate(docs)))
+    con.execute("COMMIT")
+    t1 = time.perf_counter()
+    con.execute("INSERT INTO docs(docs) VALUES ('optimize')")
+    build = time.perf_counter() - t0
+    out = {"tool": "sqlite fts5", "version": sqlite3.sqlite_version, "index_only_sec": build,
+           "optimize_sec": build - (t1 - t0)}
+    con.close()
+    out["index_bytes"] = dir_bytes(path)
+    con = sqlite3.connect(path)
+    top = "SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT 10"
+    cnt = "SELECT count(*) FROM docs WHERE docs MATCH ?"
+    translated = {q: fts5_query(parse_query(q)) for q in queries}
+
+    def one(q):
+        m = translated[q]
+        con.execute(top, (m,)).fetchall()
+        return con.execute(cnt, (m,)).fetchone()[0]
+
+    out["per_query"], out["latency"] = time_queries(queries, one, args.warmup, args.runs)
+    out["note"] = "Python sqlite3; top 10 by rank + count(*)"
+    con.close()
+    return out
+
+
+def run_tantivy(args, docs, queries, workdir):
+    path = os.path.join(workdir, "tantivy")
+    os.makedirs(path)
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("title", stored=True, index_option="position")
+    sb.add_text_field("body", stored=True, index_option="position")
+    schema = sb.build()
+    index = tantivy.Index(schema, path=path)
+    t0 = time.perf_counter()
+    w = index.writer(heap_size=args.tantivy_heap_mb << 20, num_threads=args.tantivy_threads)
+    for t, b in docs:
+        w.add_document(tantivy.Document(title=t, body=b))
+    w.commit()
+    w.wait_merging_threads()
+    build = time.perf_counter() - t0
+    index.reload()
+    try:
+        from importlib.metadata import version
+        tv = version("tantivy")
+    except Exception:  # a build without package metadata
+        tv = getattr(tantivy, "__version__", "?")
+    out = {"tool": "tantivy", "version": tv,
+           "index_only_sec": build, "index_bytes": dir_bytes(path)}
+    searcher = index.searcher()
+    parsed = {}
+    for q in queries:
+        parsed[q] = tantivy_query(parse_query(q))
+
+    def one(q):
+        query = index.parse_query(parsed[q], ["title", "body"], conjunction_by_default=True)
+        return searcher.search(query, limit=10, count=True).count
+
+    out["per_query"], out["latency"] = time_queries(queries, one, args.warmup, args.runs)
+    out["note"] = "Python binding; parse + top 10 + count"
+    return out
+
+
+def run_rg(args, corpus, queries):
+    rg = shutil.which("rg")
+    version = subprocess.run([rg, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    pats = {q: rg_patterns(parse_query(q)) for q in queries}
+
+    def one(q):
+        ps = pats[q]
+        if len(ps) == 1:
+            p = subprocess.run([rg, "-c", "-i", "--no-filename", "-e", ps[0], corpus],
+                               capture_output=True, text=True)
+        else:
+            procs = [subprocess.Popen([rg, "-i", "--no-filename", "--no-line-number", "-e", ps[0], corpus],
+                                      stdout=subprocess.PIPE)]
+            for pat in ps[1:-1]:
+                procs.append(subprocess.Popen([rg, "-i", "-e", pat], stdin=procs[-1].stdout,
+                                              stdout=subprocess.PIPE))
+            p = subprocess.run([rg, "-c", "-i", "-e", ps[-1]], stdin=procs[-1].stdout,
+                               capture_output=True, text=True)
+            for pr in procs:
+                pr.stdout.close()
+                pr.wait()
+        return int(p.stdout.strip() or 0)
+
+    per, lat = time_queries(queries, one, min(args.warmup, 1), 1)
+    return {"tool": "ripgrep", "version": version, "index_only_sec": 0.0, "build_sec": 0.0,
+            "index_bytes": 0, "per_query": per, "latency": lat,
+            "note": "one rg process per query over the JSONL file; 1 measured pass"}
+
+
+# ---- report ----
+
+def fmt_ratio(x):
+    return "-" if x is None else ("%.2fx" % x if x < 100 else "%.0fx" % x)
+
+
+def report(res, meta, args):
+    g = res[0]
+    raw = meta["raw_bytes"]
+    print("corpus: %s: %d documents, %.1f MB raw text (title + body), %.1f MB JSONL"
+          % (meta["corpus"], meta["docs"], raw / 1e6, meta["jsonl_bytes"] / 1e6))
+    print("queries: %s: %d, each: warm-up %d, measured %d pass(es); count + top 10"
+          % (meta["queries_file"], meta["nqueries"], args.warmup, args.runs))
+    print("machine: %s, %d CPUs; python %s\n" % (meta["host"], meta["cpus"], meta["python"]))
+    print("%-24s %9s %9s %8s %10s %9s %9s %8s %8s %8s" % (
+        "tool", "build s", "e2e s", "MB/s", "index MB", "index/raw", "mean ms", "p50 ms",
+        "p95 ms", "p99 ms"))
+    for r in res:
+        name = r["tool"] + (" " + r["version"] if r.get("version") and r["tool"] != "ripgrep" else "")
+        if r["tool"] == "galley":
+            name = "galley (%s)" % r.get("device", "?")
+        e2e = r.get("build_sec")
+        speed = raw / 1e6 / e2e if e2e else None
+        lat = r["latency"]
+        print("%-24.24s %9s %9s %8s %10s %9s %9.3f %9.3f %8.3f %8.3f" % (
+            name,
+            "%.2f" % r["index_only_sec"] if r["tool"] != "ripgrep" else "-",
+            "%.2f" % e2e if r["tool"] != "ripgrep" else "-",
+            "%.1f" % speed if speed else "-",
+            "%.1f" % (r["index_bytes"] / 1e6) if r["index_bytes"] else "-",
+            "%.3f" % (r["index_bytes"] / raw) if r["index_bytes"] else "-",
+            lat["mean_ms"], lat["p50_ms"], lat["p95_ms"], lat["p99_ms"]))
+    for r in res:
+        if r.get("skipped"):
+            print("%-24s skipped: %s" % (r["tool"], r["skipped"]))
+    if g.get("postings_bytes"):
+        print("\ngalley tables: postings %.1f MB (%.3f x raw), stored text %.1f MB (%.3f x raw); "
+              "data.mdb less the text table: %.3f x raw"
+              % (g["postings_bytes"] / 1e6, g["postings_bytes"] / raw, g["text_bytes"] / 1e6,
+                 g["text_bytes"] / raw, (g["index_bytes"] - g["text_bytes"]) / raw))
+    print("\nbuild s: documents in memory -> committed index (galley: the whole `galley index` run)")
+    print("e2e s: from the JSON Lines file (FTS5, tantivy: + %.2f s of Python JSON parsing)"
+          % meta["parse_sec"])
+
+    print("\ngalley's ratios (above 1: galley is better by that factor)")
+    print("%-24s %12s %12s %12s %10s %10s %10s" % (
+        "against", "build (e2e)", "build (idx)", "index size", "q mean", "q p50", "q p99"))
+    for r in res[1:]:
+        def q(k):
+            return r["latency"][k] / g["latency"][k] if g["latency"][k] else None
+        e2e = r["build_sec"] / g["build_sec"] if r.get("build_sec") else None
+        idx = r["index_only_sec"] / g["build_sec"] if r.get("index_only_sec") else None
+        size = r["index_bytes"] / g["index_bytes"] if r.get("index_bytes") else None
+        r["ratios"] = {"build_e2e": e2e, "build_index_only": idx, "index_size": size,
+                       "query_mean": q("mean_ms"), "query_p50": q("p50_ms"), "query_p99": q("p99_ms")}
+        print("%-24s %12s %12s %12s %10s %10s %10s" % (
+            r["tool"], fmt_ratio(e2e), fmt_ratio(idx), fmt_ratio(size), fmt_ratio(q("mean_ms")),
+            fmt_ratio(q("p50_ms")), fmt_ratio(q("p99_ms"))))
+
+    # match counts
+    queries = meta["queries"]
+    print("\nmatch counts (documents), side by side; the tools tokenize differently")
+    for r in res[1:]:
+        asked = [qq for qq in queries if qq in r["per_query"]]
+        same = sum(1 for qq in asked if r["per_query"][qq][0] == g["per_query"][qq][0])
+        print("  galley = %-12s on %d of %d queries" % (r["tool"], same, len(asked)))
+    names = [r["tool"] for r in res]
+    rows = []
+    for qq in queries:
+        cs = [r["per_query"].get(qq, (None, None))[0] for r in res]
+        gc = cs[0] or 0
+        spread = max(abs(c - gc) / max(gc, c, 1) for c in cs if c is not None)
+        rows.append((spread, qq, cs))
+    shown = rows if args.all_counts else sorted(rows, key=lambda x: -x[0])[:args.show_diffs]
+    if not args.all_counts:
+        print("the %d queries with the largest relative differences (--all-counts for every one):"
+              % len(shown))
+    print("  %-44s" % "query" + "".join(" %12s" % n[:12] for n in names))
+    for _, qq, cs in shown:
+        print("  %-44.44s" % qq + "".join(" %12s" % ("-" if c is None else c) for c in cs))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", default=DEFAULT_CORPUS,
+                    help="JSON Lines, optionally .zst or .gz (default: Reuters-21578)")
+    ap.add_argument("--queries", default=DEFAULT_QUERIES, help="one query per line")
+    ap.add_argument("--galley", help="the galley binary (default: build-bench/galley, build/galley)")
+    ap.add_argument("--device", default="auto", help="galley's --device (default auto)")
+    ap.add_argument("--batch-mb", type=int, help="galley's --batch-mb")
+    ap.add_argument("--workdir", help="scratch directory (default: a new one under $TMPDIR)")
+    ap.add_argument("--keep", action="store_true", help="keep the indexes")
+    ap.add_argument("--json", help="write every figure, per query too, to this file")
+    ap.add_argument("--warmup", type=int, default=1, help="unmeasured passes (default 1)")
+    ap.add_argument("--runs", type=int, default=3, help="measured passes (default 3; ripgrep: 1)")
+    ap.add_argument("--no-fts5", action="store_true")
+    ap.add_argument("--no-tantivy", action="store_true")
+    ap.add_argument("--no-rg", action="store_true")
+    ap.add_argument("--rg-queries", type=int, default=0,
+                    help="run ripgrep on only this many queries, evenly spaced (0 = all)")
+    ap.add_argument("--tantivy-threads", type=int, default=0, help="writer threads (0 = tantivy's choice)")
+    ap.add_argument("--tantivy-heap-mb", type=int, default=256)
+    ap.add_argument("--show-diffs", type=int, default=20)
+    ap.add_argument("--all-counts", action="store_true", help="print the counts of every query")
+    args = ap.parse_args()
+
+    global tantivy
+    if tantivy is None and not args.no_tantivy and os.access(VENV_PYTHON, os.X_OK) \
+            and os.path.realpath(sys.prefix) != os.path.realpath(os.path.join(HERE, ".venv")) \
+            and not os.environ.get("GALLEY_COMPARE_REEXEC"):
+        os.environ["GALLEY_COMPARE_REEXEC"] = "1"
+        os.execv(VENV_PYTHON, [VENV_PYTHON] + sys.argv)
+
+    args.galley = find_galley(args.galley)
+    if not args.galley:
+        sys.exit("compare: error: no galley binary: build it or give --galley")
+    with open(args.queries, encoding="utf-8") as f:
+        queries = [l.rstrip("\r\n") for l in f if l.strip()]
+    workdir = args.workdir or tempfile.mkdtemp(prefix="galley-compare-")
+    os.makedirs(workdir, exist_ok=True)
+    try:
+        log("preparing %s" % args.corpus)
+        corpus = prepare_corpus(args.corpus, workdir)
+        t0 = time.perf_counter()
+        docs, raw = load_docs(corpus)
+        parse_sec = time.perf_counter() - t0
+        meta = {"corpus": args.corpus, "jsonl": corpus, "docs": len(docs), "raw_bytes": raw,
+                "jsonl_bytes": os.path.getsize(corpus), "parse_sec": parse_sec,
+                "queries_file": args.queries, "nqueries": len(queries), "queries": queries,
+                "host": platform.node(), "cpus": os.cpu_count(), "python": platform.python_version(),
+                "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "warmup": args.warmup, "runs": args.runs}
+        res = []
+        log("galley: index + queries")
+        res.append(run_galley(args, corpus, args.queries, workdir))
+        if not args.no_fts5:
+            log("sqlite fts5: index + queries")
+            r = run_fts5(args, docs, queries, workdir)
+            r["build_sec"] = r["index_only_sec"] + parse_sec
+            res.append(r)
+            os.remove(os.path.join(workdir, "fts5.db")) if not args.keep else None
+        if not args.no_tantivy:
+            if tantivy is None:
+                log("tantivy: the Python package is not installed (pip install tantivy, e.g. in "
+                    "bench/.venv); left out")
+                print("tantivy: not installed; left out of this run", flush=True)
+            else:
+                log("tantivy: index + queries")
+                r = run_tantivy(args, docs, queries, workdir)
+                r["build_sec"] = r["index_only_sec"] + parse_sec
+                res.append(r)
+        del docs
+        if not args.no_rg:
+            if not shutil.which("rg"):
+                log("ripgrep: 'rg' not found (apt-get install ripgrep); left out")
+                print("ripgrep: not installed; left out of this run", flush=True)
+            else:
+                rq = queries
+                if args.rg_queries and args.rg_queries < len(queries):
+                    step = len(queries) / args.rg_queries
+                    rq = [queries[int(i * step)] for i in range(args.rg_queries)]
+                log("ripgrep: %d queries" % len(rq))
+                res.append(run_rg(args, corpus, rq))
+        report(res, meta, args)
+        if args.json:
+            out = {"compare": 1, "meta": meta, "results": []}
+            for r in res:
+                r = dict(r)
+                r["per_query"] = {q: {"count": c, "ms": ms} for q, (c, ms) in r["per_query"].items()}
+                r.pop("stats", None)
+                out["results"].append(r)
+            with open(args.json, "w") as f:
+                json.dump(out, f, indent=1)
+                f.write("\n")
+            log("wrote %s" % args.json)
+    finally:
+        if not args.keep and not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        elif args.keep:
+            log("kept %s" % workdir)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+        sys.exit("compare: error: %s" % e)
