@@ -71,9 +71,14 @@ static void check_table(int print)
     for (size_t i = 0; i < n; i++)
         rows[i].hash = gal_term_hash_folded(rows[i].word, strlen(rows[i].word), GAL_SEED_WORD);
     qsort(rows, n, sizeof rows[0], cmp_row);
+    uint64_t filter[64] = {0};
+    for (size_t i = 0; i < n; i++)
+        filter[rows[i].hash >> 58] |= 1ull << ((rows[i].hash >> 52) & 63);
     int same = n == GAL_ENT_NWORDS;
     for (size_t i = 0; same && i < n; i++)
         same = rows[i].hash == gal_ent_words[i].hash && rows[i].cls == gal_ent_words[i].cls;
+    for (size_t i = 0; same && i < 64; i++)
+        same = filter[i] == gal_ent_filter[i];
     CHECK(same);
     if (print || !same) {
         FILE *f = print ? stdout : stderr;
@@ -83,6 +88,9 @@ static void check_table(int print)
             fprintf(f, "    {0x%016llXULL, %s}, /* %s */\n", (unsigned long long)rows[i].hash,
                     class_names(rows[i].cls, buf, sizeof buf), rows[i].word);
         }
+        fprintf(f, "filter:\n");
+        for (size_t i = 0; i < 64; i++)
+            fprintf(f, "    0x%016llXULL,%s", (unsigned long long)filter[i], i % 2 ? "\n" : "");
     }
     for (size_t i = 0; i < n; i++)
         CHECK(gal_ent_class(rows[i].hash) == rows[i].cls);
