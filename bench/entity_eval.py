@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Precision and recall of galley's entity mentions on a hand-labelled sample.
 
-    bench/entity_eval.py --helper build/tests/test_entity_eval \
+    bench/entity_eval.py --helper build/tests/entity_mentions \
         [--labels tests/data/entities_labelled.jsonl] [--verbose] \
         [--min-precision P --min-recall R]
 
@@ -21,7 +21,7 @@ titles alone (the Speaker), ordinary words that start a sentence, sign-offs
 ("Reuter"), e-mail addresses, and anything on a shouted (all-caps) headline
 or wire line, which the rules deliberately ignore.
 
-galley's mentions come from the helper (tests/unit/test_entity_eval.c, the
+galley's mentions come from the helper (bench/tools/entity_mentions.c, the
 host reference path).  A mention matches a label of the same document when
 their words are equal after lower-casing (punctuation inside a name is not
 compared: "U.S" = "U.S."); each label matches at most once.  Exit status 1
@@ -47,7 +47,7 @@ def corpus_of(source):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--helper", required=True, help="path of the test_entity_eval binary")
+    ap.add_argument("--helper", required=True, help="path of the entity_mentions binary")
     ap.add_argument("--labels", default=os.path.join(here, "..", "tests", "data",
                                                      "entities_labelled.jsonl"))
     ap.add_argument("--verbose", action="store_true", help="list misses and false hits")
