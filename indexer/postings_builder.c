@@ -138,7 +138,8 @@ int gal_builder_top_words(gal_builder *b, const gal_tokens *t, size_t k, uint64_
             return (int)ti;
         b->terms[ti].count++;
     }
-    qsort(b->terms, b->nterms, sizeof *b->terms, by_count_desc);
+    if (b->nterms > 1) /* terms is NULL for a batch without a word */
+        qsort(b->terms, b->nterms, sizeof *b->terms, by_count_desc);
     size_t n = b->nterms < k ? b->nterms : k;
     for (size_t i = 0; i < n; i++)
         out[i] = b->terms[i].hash;
@@ -282,7 +283,8 @@ int gal_builder_run(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m
     }
     for (size_t k = 0; k < b->nterms; k++)
         b->terms[k].start = (uint32_t)k; /* remember the original index */
-    qsort(b->terms, b->nterms, sizeof *b->terms, by_hash);
+    if (b->nterms > 1) /* terms is NULL for a batch without a word */
+        qsort(b->terms, b->nterms, sizeof *b->terms, by_hash);
     size_t total = 0;
     for (size_t k = 0; k < b->nterms; k++) {
         rank[b->terms[k].start] = (uint32_t)k;

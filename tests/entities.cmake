@@ -1,7 +1,7 @@
 # Named entities (issue 4): tests beyond tests/unit/test_entities.c.
 
 # Precision and recall on the hand-labelled sample must not fall more than
-# 0.02 below what the rules reach today (precision 0.871, recall 0.892 with
+# 0.02 below what the rules reach today (precision 0.879, recall 0.892 with
 # the host reference; bench/entity_eval.py prints them per corpus).
 add_executable(entity_mentions ${PROJECT_SOURCE_DIR}/bench/tools/entity_mentions.c)
 target_link_libraries(entity_mentions PRIVATE galley_indexer)
@@ -11,7 +11,7 @@ if(Python3_Interpreter_FOUND)
            COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/bench/entity_eval.py
                    --helper $<TARGET_FILE:entity_mentions>
                    --labels ${PROJECT_SOURCE_DIR}/tests/data/entities_labelled.jsonl
-                   --min-precision 0.851 --min-recall 0.872)
+                   --min-precision 0.859 --min-recall 0.872)
   set_tests_properties(entities_eval PROPERTIES ENVIRONMENT "${GALLEY_TEST_ENV}")
 endif()
 
