@@ -24,6 +24,7 @@
  * (commands.h). */
 int gal_bench_index(int argc, char **argv);
 int gal_bench_query(int argc, char **argv);
+int gal_bench_postings(int argc, char **argv);
 
 /* Monotonic clock in seconds. */
 static inline double gal_bench_now(void)

@@ -11,12 +11,14 @@ static const char help[] =
     "usage: galley bench index INPUT... [--device D|all] [--batch-mb N]\n"
     "                          [--json FILE] [--compare OLD.json]\n"
     "       galley bench query INDEX QUERIES [--json FILE] [--warmup N] [--runs N]\n"
+    "       galley bench postings INDEX\n"
     "\n"
     "Measure galley on this machine.  'bench index' builds a full index of the\n"
     "inputs once per device, into a scratch directory that it removes, and\n"
     "reports throughput, the time of each stage, peak memory and index size.\n"
     "'bench query' runs every line of QUERIES against INDEX and reports the\n"
-    "latency (mean, p50, p95, p99) and queries per second.\n"
+    "latency (mean, p50, p95, p99) and queries per second.  'bench postings'\n"
+    "decodes every postings chunk and reports bytes per position and speed.\n"
     "\n"
     "'galley bench index --help' and 'galley bench query --help' say more.\n"
     "Figures are printed, never judged: on a busy machine compare ratios from\n"
@@ -33,7 +35,7 @@ static const char help[] =
 int gal_cmd_bench(int argc, char **argv)
 {
     if (argc < 2) {
-        return gal_usage_error("bench", "missing 'index' or 'query'");
+        return gal_usage_error("bench", "missing 'index', 'query' or 'postings'");
     }
     const char *what = argv[1];
     if (!strcmp(what, "-h") || !strcmp(what, "--help")) {
@@ -44,5 +46,7 @@ int gal_cmd_bench(int argc, char **argv)
         return gal_bench_index(argc - 1, argv + 1);
     if (!strcmp(what, "query"))
         return gal_bench_query(argc - 1, argv + 1);
-    return gal_usage_error("bench", "unknown benchmark '%s' (index or query)", what);
+    if (!strcmp(what, "postings"))
+        return gal_bench_postings(argc - 1, argv + 1);
+    return gal_usage_error("bench", "unknown benchmark '%s' (index, query or postings)", what);
 }
