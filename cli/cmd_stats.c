@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "commands.h"
+#include "entity_table.h"
 #include "format.h"
 #include "index.h"
 #include "output.h"
@@ -41,7 +42,8 @@ typedef struct table {
 
 static const char *const table_names[] = {
     GAL_DB_POSTINGS, GAL_DB_LEXICON, GAL_DB_VOCAB, GAL_DB_DOCS, GAL_DB_IDS,
-    GAL_DB_TEXT,     GAL_DB_DOCSTATS, GAL_DB_FILES, GAL_DB_META,
+    GAL_DB_TEXT,     GAL_DB_DOCSTATS, GAL_DB_FILES, GAL_DB_META, GAL_DB_ENTITIES,
+    GAL_DB_ENTITY_FORMS,
 };
 #define NTABLES (sizeof table_names / sizeof table_names[0])
 
@@ -62,7 +64,9 @@ static int read_tables(const char *dir, info *in)
     if ((rc = gal_store_txn_begin(st, 1, &txn)))
         goto out;
     MDB_dbi dbis[NTABLES] = {st->postings, st->lexicon, st->vocab, st->docs, st->ids,
-                             st->text,     st->docstats, st->files, st->meta};
+                             st->text,     st->docstats, st->files, st->meta, 0, 0};
+    /* an index from before entities existed has no entity tables */
+    int have_entities = gal_entity_table_open(txn, 0, &dbis[NTABLES - 2], &dbis[NTABLES - 1]) == 0;
     MDB_envinfo ei;
     MDB_stat es;
     mdb_env_info(st->env, &ei);
@@ -70,12 +74,14 @@ static int read_tables(const char *dir, info *in)
     in->file_bytes = (uint64_t)(ei.me_last_pgno + 1) * es.ms_psize;
     for (size_t k = 0; k < NTABLES; k++) {
         MDB_stat ms;
+        in->t[k].name = table_names[k];
+        if (k >= NTABLES - 2 && !have_entities)
+            continue;
         int mrc = mdb_stat(txn, dbis[k], &ms);
         if (mrc) {
             rc = gal_store_error(st, mrc, "cannot read table statistics of");
             goto out;
         }
-        in->t[k].name = table_names[k];
         in->t[k].bytes =
             (uint64_t)(ms.ms_branch_pages + ms.ms_leaf_pages + ms.ms_overflow_pages) * ms.ms_psize;
         in->t[k].entries = ms.ms_entries;
@@ -222,12 +228,12 @@ int gal_cmd_stats(int argc, char **argv)
         printf("tables:\n");
         for (size_t k = 0; k < NTABLES; k++) {
             fmt_bytes(in.t[k].bytes, a, sizeof a);
-            printf("  %-10s %12" PRIu64 " bytes  %10s  %10" PRIu64 " entries\n", in.t[k].name,
+            printf("  %-12s %12" PRIu64 " bytes  %10s  %10" PRIu64 " entries\n", in.t[k].name,
                    in.t[k].bytes, a, in.t[k].entries);
         }
         fmt_bytes(total, a, sizeof a);
         fmt_bytes(in.file_bytes, c, sizeof c);
-        printf("  %-10s %12" PRIu64 " bytes  %10s  (data.mdb in use: %s)\n", "total", total, a, c);
+        printf("  %-12s %12" PRIu64 " bytes  %10s  (data.mdb in use: %s)\n", "total", total, a, c);
         printf("postings per position: %.3f bytes\n", per_pos);
         printf("index/raw ratio:    %.3f (%.3f without stored text)\n", ratio, ratio_nt);
     }
