@@ -253,7 +253,9 @@ static int merge_entity(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const men
         e.first_doc = first_doc + docs[0];
     e.docs += ndocs;
     e.mentions += n;
-    /* surface forms: the display form is the one with the highest count */
+    /* surface forms: the display form is the most frequent form that names
+     * the entity in full ("Gordon Brown", not the "Brown" linked to it) */
+    int display_full = e.display && gal_entity_key(e.display, e.display_len) == hash;
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && g[j].len == g[i].len && !memcmp(g[j].s, g[i].s, g[i].len))
@@ -263,11 +265,13 @@ static int merge_entity(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const men
         if ((rc = add_form(txn, forms, hash, g[i].s, len, j - i, &total)))
             return rc;
         int same = e.display && e.display_len == len && !memcmp(e.display, g[i].s, len);
-        if (same || total > e.display_count) {
+        int full = gal_entity_key((const char *)g[i].s, len) == hash;
+        if (same || (full && !display_full) || (full == display_full && total > e.display_count)) {
             memcpy(display, g[i].s, len);
             e.display = (const char *)display;
             e.display_len = len;
             e.display_count = total;
+            display_full = full;
         }
         i = j;
     }
