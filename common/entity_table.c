@@ -303,6 +303,10 @@ int gal_entity_table_merge(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const 
         all[i].s = text + m->start[i];
         all[i].len = m->end[i] - m->start[i];
         all[i].doc = m->doc[i];
+        /* "U.S." keeps its last full stop, which the tokenizer left out: the
+         * batch text always goes on after a mention (a newline ends it) */
+        if (all[i].len >= 2 && all[i].s[all[i].len - 2] == '.' && all[i].s[all[i].len] == '.')
+            all[i].len++;
     }
     qsort(all, m->n, sizeof *all, cmp_ment);
     for (size_t i = 0; i < m->n && !rc;) {
