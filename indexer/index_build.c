@@ -17,22 +17,30 @@
 #include "text_pack.h"
 #include "status.h"
 #include "tokenize.h"
+#include "work_queue.h"
 
 /*
- * Two threads share the work.  The reader thread (decompress, parse, lay
- * out documents) fills one batch while the main thread tokenizes, encodes
- * and commits the other; they swap through a one-slot hand-off, so the
- * slower of the two sets the pace and memory holds two batches.
+ * Three threads, one stage each, with batches moving between them through
+ * queues (work_queue.h):
+ *   reader     decompress, parse, lay out documents, compress stored text
+ *   tokenizer  tokenize and find entities (OpenCL or the host reference)
+ *   writer     group and encode postings, commit (the calling thread)
+ * NWORK batches circulate (one filling, one tokenizing, one writing) and
+ * NTOKS token sets (tokenizing, writing), so memory is bounded by the batch
+ * size however large the input is, and the slowest stage sets the pace.
  */
-typedef struct handoff {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    gal_batch *full;  /* filled, waiting for the main thread */
-    gal_batch *empty; /* processed, waiting for the reader */
-    int reader_done;  /* no more batches will come */
-    int reader_rc;
-    int stop;         /* the main thread failed: the reader gives up */
-} handoff;
+#define NWORK 3
+#define NTOKS 2
+
+typedef struct tokset {
+    gal_tokens tokens;
+    gal_mentions mentions;
+} tokset;
+
+typedef struct work {
+    gal_batch batch;
+    tokset *ts; /* from the tokenizer until the writer is done with it */
+} work;
 
 typedef struct build_state {
     const gal_build_opts *opts;
@@ -41,14 +49,19 @@ typedef struct build_state {
     gal_cl *cl;
     gal_cl_tokenizer *clt;
     gal_cl_entity_finder *cle;
-    gal_mentions mentions;
-    gal_batch batches[2];
-    gal_tokens tokens;
-    handoff h;
+    work slots[NWORK];
+    tokset toksets[NTOKS];
+    gal_queue free_q, read_q, token_q, tok_free_q;
+    /* the first error of any stage; a reader error still lets the batches
+     * read before it be committed */
+    pthread_mutex_t err_mu;
+    int err_rc, err_from_reader;
+    char err_detail[1024];
+    pthread_mutex_t stats_mu; /* rstats, read_files */
     /* reader thread only */
     gal_text_packer *packer;
     double reader_busy, compress_sec; /* seconds working, not waiting */
-    gal_batch *fill;
+    work *fill;
     uint32_t next_doc;
     char **files;
     size_t nfiles, first_input;
@@ -59,8 +72,9 @@ typedef struct build_state {
     uint64_t skip_offset;
     gal_read_stats rstats;
     uint64_t read_files;
-    char reader_error[1024]; /* the reader's error detail: it is per thread */
-    /* main thread only */
+    /* tokenizer thread only */
+    double tokenize_sec, entities_sec;
+    /* writer (calling) thread only */
     double start, last_progress;
     int progress;
     uint64_t total_input;
@@ -73,6 +87,36 @@ static double now_sec(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Record a stage's error (the first one wins: it caused the others) and
+ * stop the pipeline.  A reader error only ends the input. */
+static void fail(build_state *s, int rc, int from_reader)
+{
+    pthread_mutex_lock(&s->err_mu);
+    if (!s->err_rc) {
+        s->err_rc = rc;
+        s->err_from_reader = from_reader;
+        /* the detail string is per thread: copy it while on this one */
+        snprintf(s->err_detail, sizeof s->err_detail, "%s", gal_error_detail(rc));
+    }
+    pthread_mutex_unlock(&s->err_mu);
+    if (from_reader) {
+        gal_queue_close(&s->read_q);
+    } else {
+        gal_queue_close(&s->free_q);
+        gal_queue_close(&s->read_q);
+        gal_queue_close(&s->token_q);
+        gal_queue_close(&s->tok_free_q);
+    }
+}
+
+static int stopped(build_state *s)
+{
+    pthread_mutex_lock(&s->err_mu);
+    int stop = s->err_rc && !s->err_from_reader;
+    pthread_mutex_unlock(&s->err_mu);
+    return stop;
+}
+
 static void show_progress(build_state *s, int final)
 {
     double t = now_sec();
@@ -83,9 +127,9 @@ static void show_progress(build_state *s, int final)
     double mb = (double)s->report->raw_bytes / 1e6;
     char eta[32] = "";
     /* compressed input is read at about the pace raw text is committed */
-    pthread_mutex_lock(&s->h.mu);
+    pthread_mutex_lock(&s->stats_mu);
     uint64_t done_input = s->rstats.input_bytes + __atomic_load_n(&s->file_input, __ATOMIC_RELAXED);
-    pthread_mutex_unlock(&s->h.mu);
+    pthread_mutex_unlock(&s->stats_mu);
     if (!final && s->total_input && done_input && done_input < s->total_input)
         snprintf(eta, sizeof eta, ", ETA %.0f s",
                  el * (double)(s->total_input - done_input) / (double)done_input);
@@ -95,65 +139,21 @@ static void show_progress(build_state *s, int final)
         fputc('\n', stderr);
 }
 
-/* Main thread: tokenize and commit one batch. */
-static int process_batch(build_state *s, gal_batch *b)
-{
-    double t0 = now_sec();
-    int rc = s->clt ? gal_cl_tokenize(s->clt, b->text.data, (uint32_t)b->text.len, b->doc_start,
-                                      b->body_start, b->ndocs, &s->tokens)
-                    : gal_tokenize_ref(b->text.data, (uint32_t)b->text.len, b->doc_start,
-                                       b->body_start, b->ndocs, &s->tokens);
-    s->report->tokenize_sec += now_sec() - t0;
-    if (rc)
-        return rc;
-    t0 = now_sec();
-    rc = s->cle ? gal_cl_entities(s->cle, b->text.data, (uint32_t)b->text.len, b->doc_start,
-                                  b->body_start, b->ndocs, &s->tokens, &s->mentions)
-                : gal_entities_ref(b->text.data, (uint32_t)b->text.len, b->doc_start,
-                                   b->body_start, b->ndocs, &s->tokens, &s->mentions);
-    s->report->entities_sec += now_sec() - t0;
-    if (rc)
-        return rc;
-    uint64_t ntokens = s->tokens.n;
-    s->report->mentions += s->mentions.n;
-    if ((rc = gal_writer_commit(s->w, b, &s->tokens, &s->mentions)))
-        return rc;
-    s->report->docs += b->ndocs;
-    s->report->raw_bytes += b->raw_bytes;
-    s->report->tokens += ntokens;
-    s->report->batches++;
-    show_progress(s, 0);
-    return 0;
-}
+/* ---- reader thread ---- */
 
-/* Reader thread: pass the filled batch on and take an empty one.  Fails
- * only when the main thread has stopped. */
+/* Compress the filled batch's text, pass it on and start the next one. */
 static int hand_off(build_state *s)
 {
-    handoff *h = &s->h;
     double t0 = now_sec();
-    int rc = gal_text_packer_run(s->packer, s->fill);
+    int rc = gal_text_packer_run(s->packer, &s->fill->batch);
     s->compress_sec += now_sec() - t0;
     if (rc)
         return rc;
-    s->reader_busy += now_sec() - t0;
-    pthread_mutex_lock(&h->mu);
-    while (h->full && !h->stop)
-        pthread_cond_wait(&h->cv, &h->mu);
-    if (!h->stop) {
-        h->full = s->fill;
-        pthread_cond_broadcast(&h->cv);
-        while (!h->empty && !h->stop)
-            pthread_cond_wait(&h->cv, &h->mu);
-        s->fill = h->empty;
-        h->empty = NULL;
-    }
-    int stop = h->stop;
-    pthread_mutex_unlock(&h->mu);
-    s->reader_busy -= now_sec() - t0; /* waiting for the main thread is not work */
-    if (stop)
-        return GAL_EUSAGE; /* the main thread's own error is what gets reported */
-    gal_batch_reset(s->fill, s->next_doc);
+    double t1 = now_sec();
+    if (gal_queue_push(&s->read_q, s->fill) != 0 || !(s->fill = gal_queue_pop(&s->free_q)))
+        return GAL_EUSAGE; /* another stage failed: its error is the one reported */
+    s->reader_busy -= now_sec() - t1; /* waiting for the other stages is not work */
+    gal_batch_reset(&s->fill->batch, s->next_doc);
     return 0;
 }
 
@@ -163,11 +163,11 @@ static int on_doc(void *ctx, const gal_doc *doc)
     __atomic_store_n(&s->file_input, doc->input_bytes, __ATOMIC_RELAXED); /* progress only */
     if (s->skipping && doc->end_offset <= s->skip_offset)
         return 0; /* committed by the interrupted run */
-    int rc = gal_batch_add(s->fill, doc, s->file_no);
+    int rc = gal_batch_add(&s->fill->batch, doc, s->file_no);
     if (rc)
         return rc;
     s->next_doc++;
-    if (s->fill->text.len >= s->opts->batch_bytes)
+    if (s->fill->batch.text.len >= s->opts->batch_bytes)
         return hand_off(s);
     return 0;
 }
@@ -179,60 +179,106 @@ static void *reader_main(void *arg)
     gal_read_opts ropts = {o->format, o->strict, o->quiet};
     int rc = 0;
     double t0 = now_sec();
+    if (!(s->fill = gal_queue_pop(&s->free_q)))
+        rc = GAL_EUSAGE;
+    else
+        gal_batch_reset(&s->fill->batch, s->next_doc);
     for (size_t i = s->first_input; i < s->nfiles && !rc; i++) {
         s->file_no = s->first_file_no + (uint32_t)(i - s->first_input);
         gal_read_stats one;
         memset(&one, 0, sizeof one);
         rc = gal_read_file(s->files[i], &ropts, on_doc, s, &one);
         s->skipping = 0;
-        pthread_mutex_lock(&s->h.mu);
+        pthread_mutex_lock(&s->stats_mu);
         s->rstats.input_bytes += one.input_bytes;
         s->rstats.raw_bytes += one.raw_bytes;
         s->rstats.skipped += one.skipped;
         s->rstats.docs += one.docs;
         s->read_files++;
         __atomic_store_n(&s->file_input, 0, __ATOMIC_RELAXED);
-        pthread_mutex_unlock(&s->h.mu);
+        pthread_mutex_unlock(&s->stats_mu);
     }
-    if (!rc && s->fill->ndocs)
-        rc = hand_off(s);
+    if (!rc && s->fill->batch.ndocs) {
+        double t1 = now_sec();
+        rc = gal_text_packer_run(s->packer, &s->fill->batch);
+        s->compress_sec += now_sec() - t1;
+        if (!rc && gal_queue_push(&s->read_q, s->fill) != 0)
+            rc = GAL_EUSAGE;
+    }
     s->reader_busy += now_sec() - t0;
-    if (rc)
-        snprintf(s->reader_error, sizeof s->reader_error, "%s", gal_error_detail(rc));
-    pthread_mutex_lock(&s->h.mu);
-    s->h.reader_done = 1;
-    s->h.reader_rc = rc;
-    pthread_cond_broadcast(&s->h.cv);
-    pthread_mutex_unlock(&s->h.mu);
+    if (rc && !stopped(s))
+        fail(s, rc, 1);
+    gal_queue_close(&s->read_q); /* end of input */
     return NULL;
 }
 
-/* Main thread: commit batches as the reader fills them. */
-static int consume(build_state *s)
+/* ---- tokenizer thread ---- */
+
+static int tokenize_one(build_state *s, work *wk)
 {
-    handoff *h = &s->h;
-    int rc = 0;
-    for (;;) {
-        pthread_mutex_lock(&h->mu);
-        while (!h->full && !h->reader_done)
-            pthread_cond_wait(&h->cv, &h->mu);
-        gal_batch *b = h->full;
-        h->full = NULL;
-        pthread_cond_broadcast(&h->cv);
-        pthread_mutex_unlock(&h->mu);
-        if (!b)
-            break; /* reader done, nothing left */
-        rc = process_batch(s, b);
-        pthread_mutex_lock(&h->mu);
-        h->empty = b;
-        if (rc)
-            h->stop = 1;
-        pthread_cond_broadcast(&h->cv);
-        pthread_mutex_unlock(&h->mu);
-        if (rc)
+    gal_batch *b = &wk->batch;
+    gal_tokens *tokens = &wk->ts->tokens;
+    double t0 = now_sec();
+    int rc = s->clt ? gal_cl_tokenize(s->clt, b->text.data, (uint32_t)b->text.len, b->doc_start,
+                                      b->body_start, b->ndocs, tokens)
+                    : gal_tokenize_ref(b->text.data, (uint32_t)b->text.len, b->doc_start,
+                                       b->body_start, b->ndocs, tokens);
+    s->tokenize_sec += now_sec() - t0;
+    if (rc)
+        return rc;
+    t0 = now_sec();
+    rc = s->cle ? gal_cl_entities(s->cle, b->text.data, (uint32_t)b->text.len, b->doc_start,
+                                  b->body_start, b->ndocs, tokens, &wk->ts->mentions)
+                : gal_entities_ref(b->text.data, (uint32_t)b->text.len, b->doc_start,
+                                   b->body_start, b->ndocs, tokens, &wk->ts->mentions);
+    s->entities_sec += now_sec() - t0;
+    return rc;
+}
+
+static void *tokenizer_main(void *arg)
+{
+    build_state *s = arg;
+    work *wk;
+    while ((wk = gal_queue_pop(&s->read_q))) {
+        if (!(wk->ts = gal_queue_pop(&s->tok_free_q)))
+            break; /* stopped */
+        int rc = tokenize_one(s, wk);
+        if (rc) {
+            fail(s, rc, 0);
+            break;
+        }
+        if (gal_queue_push(&s->token_q, wk) != 0)
             break;
     }
-    return rc;
+    gal_queue_close(&s->token_q);
+    return NULL;
+}
+
+/* ---- writer (calling thread) ---- */
+
+static int write_all(build_state *s)
+{
+    work *wk;
+    while ((wk = gal_queue_pop(&s->token_q))) {
+        if (stopped(s))
+            break;
+        gal_batch *b = &wk->batch;
+        uint64_t ntokens = wk->ts->tokens.n;
+        int rc = gal_writer_commit(s->w, b, &wk->ts->tokens, &wk->ts->mentions);
+        if (rc) {
+            fail(s, rc, 0);
+            return rc;
+        }
+        s->report->docs += b->ndocs;
+        s->report->raw_bytes += b->raw_bytes;
+        s->report->tokens += ntokens;
+        s->report->mentions += wk->ts->mentions.n;
+        s->report->batches++;
+        show_progress(s, 0);
+        if (gal_queue_push(&s->tok_free_q, wk->ts) != 0 || gal_queue_push(&s->free_q, wk) != 0)
+            break;
+    }
+    return 0;
 }
 
 static void open_device(build_state *s)
@@ -311,14 +357,20 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     s.report = report;
     s.start = now_sec();
     s.progress = opts->quiet ? 0 : opts->progress >= 0 ? opts->progress : isatty(2);
-    gal_batch_init(&s.batches[0]);
-    gal_batch_init(&s.batches[1]);
-    gal_tokens_init(&s.tokens);
-    gal_mentions_init(&s.mentions);
-    pthread_mutex_init(&s.h.mu, NULL);
-    pthread_cond_init(&s.h.cv, NULL);
-    int reader_started = 0;
-    pthread_t reader;
+    for (int i = 0; i < NWORK; i++)
+        gal_batch_init(&s.slots[i].batch);
+    for (int i = 0; i < NTOKS; i++) {
+        gal_tokens_init(&s.toksets[i].tokens);
+        gal_mentions_init(&s.toksets[i].mentions);
+    }
+    gal_queue_init(&s.free_q);
+    gal_queue_init(&s.tok_free_q);
+    gal_queue_init(&s.read_q);
+    gal_queue_init(&s.token_q);
+    pthread_mutex_init(&s.err_mu, NULL);
+    pthread_mutex_init(&s.stats_mu, NULL);
+    int started = 0;
+    pthread_t reader, tokenizer;
 
     int rc = gal_input_list(opts->inputs, opts->ninputs, &s.files, &s.nfiles);
     if (rc)
@@ -374,22 +426,35 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
         goto done;
 
     s.next_doc = gal_writer_next_doc(s.w);
-    s.fill = &s.batches[0];
-    s.h.empty = &s.batches[1];
-    gal_batch_reset(s.fill, s.next_doc);
+    for (int i = 0; i < NWORK; i++)
+        gal_queue_push(&s.free_q, &s.slots[i]);
+    for (int i = 0; i < NTOKS; i++)
+        gal_queue_push(&s.tok_free_q, &s.toksets[i]);
+    if (pthread_create(&tokenizer, NULL, tokenizer_main, &s) != 0) {
+        rc = gal_error_set(GAL_ENOMEM, "cannot start the tokenizer thread");
+        goto done;
+    }
     if (pthread_create(&reader, NULL, reader_main, &s) != 0) {
+        gal_queue_close(&s.read_q);
+        pthread_join(tokenizer, NULL);
         rc = gal_error_set(GAL_ENOMEM, "cannot start the reader thread");
         goto done;
     }
-    reader_started = 1;
-    rc = consume(&s);
+    started = 1;
+    write_all(&s);
+    /* unblock the other stages if the writer stopped early */
+    if (stopped(&s)) {
+        gal_queue_close(&s.free_q);
+        gal_queue_close(&s.tok_free_q);
+    }
     pthread_join(reader, NULL);
-    if (!rc && s.h.reader_rc)
-        rc = gal_error_set(s.h.reader_rc, "%s", s.reader_error);
+    pthread_join(tokenizer, NULL);
+    if (s.err_rc)
+        rc = gal_error_set(s.err_rc, "%s", s.err_detail);
     if (!rc)
         rc = gal_writer_finish(s.w);
 done:
-    if (reader_started)
+    if (started)
         report->files = s.read_files;
     report->skipped = s.rstats.skipped;
     if (s.w) {
@@ -399,9 +464,11 @@ done:
         report->write_sec = tot->write_sec;
     }
     report->seconds = now_sec() - s.start;
-    /* the reader thread's work, which overlaps the main thread's stages */
+    /* each thread's busy time; the three overlap in wall time */
     report->compress_sec = s.compress_sec;
     report->read_sec = s.reader_busy - s.compress_sec;
+    report->tokenize_sec = s.tokenize_sec;
+    report->entities_sec = s.entities_sec;
     if (s.w)
         show_progress(&s, 1);
     gal_writer_close(s.w);
@@ -409,13 +476,19 @@ done:
     gal_cl_tokenizer_free(s.clt);
     gal_cl_entities_free(s.cle);
     gal_cl_close(s.cl);
-    gal_mentions_release(&s.mentions);
-    gal_batch_release(&s.batches[0]);
-    gal_batch_release(&s.batches[1]);
-    gal_tokens_release(&s.tokens);
+    for (int i = 0; i < NWORK; i++)
+        gal_batch_release(&s.slots[i].batch);
+    for (int i = 0; i < NTOKS; i++) {
+        gal_tokens_release(&s.toksets[i].tokens);
+        gal_mentions_release(&s.toksets[i].mentions);
+    }
+    gal_queue_release(&s.free_q);
+    gal_queue_release(&s.tok_free_q);
+    gal_queue_release(&s.read_q);
+    gal_queue_release(&s.token_q);
+    pthread_mutex_destroy(&s.err_mu);
+    pthread_mutex_destroy(&s.stats_mu);
     gal_input_list_free(s.files, s.nfiles);
-    pthread_mutex_destroy(&s.h.mu);
-    pthread_cond_destroy(&s.h.cv);
     char data[4096];
     struct stat sb;
     snprintf(data, sizeof data, "%s/data.mdb", opts->out_dir);
