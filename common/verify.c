@@ -1,0 +1,789 @@
+/*
+ * verify.c — gal_index_verify(): walk every table of an index in one read
+ * transaction and report each damaged or inconsistent record (verify.h).
+ */
+#include "verify.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "doc_record.h"
+#include "entity_table.h"
+#include "format.h"
+#include "index.h"
+#include "status.h"
+#include "store.h"
+#include "stored_text.h"
+#include "terms.h"
+
+/* Lines printed before the rest are only counted. */
+#define MAX_REPORTED 1000
+/* More positions than this in one chunk are not decoded (128 documents). */
+#define GAL_CHECK_MAX_POSITIONS (1u << 26)
+
+typedef struct batch_ref {
+    uint32_t first_doc, n;
+    const uint8_t *data; /* checked docstats record, in the map */
+} batch_ref;
+
+/* Positions found for one term in one batch (one run of postings keys). */
+typedef struct term_run {
+    uint64_t hash;
+    uint64_t positions;
+} term_run;
+
+typedef struct postings_walk {
+    int have_run;      /* a (batch, term) run has started */
+    uint32_t batch;    /* its batch (first document) */
+    uint64_t hash;     /* its term */
+    uint32_t last_doc; /* the run's previous chunk ends here */
+    const batch_ref *b; /* docstats of the batch, NULL when missing */
+    uint32_t bad_batch; /* batch key last reported as having no docstats */
+    int reported_bad;
+    term_run *runs;    /* one per run, in key order */
+    size_t nruns, runs_cap;
+    uint32_t docs[GAL_CHUNK_DOCS], tfs[GAL_CHUNK_DOCS], max_pos[GAL_CHUNK_DOCS];
+} postings_walk;
+
+typedef struct vctx {
+    gal_store *st;
+    MDB_txn *txn;
+    FILE *report;
+    gal_verify_stats s;
+    uint64_t meta_docs, meta_terms, meta_batches, meta_files, meta_tokens;
+    batch_ref *batches;
+    size_t nbatches;
+    ZSTD_DCtx *dctx;
+    ZSTD_DDict *ddict;
+    gal_buf text;
+    uint32_t next_batch_doc; /* docstats walk: where the next batch must start */
+    uint64_t next_doc;       /* docs and text walks: the next document expected */
+    uint64_t named_positions; /* positions of words (terms in the lexicon) */
+    postings_walk pw;
+    const char *table;       /* being read: named when LMDB faults */
+} vctx;
+
+/*
+ * LMDB does not checksum its own pages: a damaged branch or leaf page header
+ * can make mdb_cursor_get() read outside the map.  While verify reads, a
+ * SIGSEGV or SIGBUS jumps back to gal_index_verify(), which reports the
+ * table as damaged instead of dying.  Verification is single-threaded and
+ * only one runs at a time per process.
+ */
+static sigjmp_buf *volatile fault_jmp;
+
+static void on_fault(int sig)
+{
+    if (fault_jmp)
+        siglongjmp(*fault_jmp, sig);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void problem(vctx *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void problem(vctx *v, const char *fmt, ...)
+{
+    v->s.problems++;
+    if (!v->report)
+        return;
+    if (v->s.problems > MAX_REPORTED) {
+        if (v->s.problems == MAX_REPORTED + 1)
+            fprintf(v->report, "(more problems are counted, not shown)\n");
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(v->report, fmt, ap);
+    va_end(ap);
+    fputc('\n', v->report);
+}
+
+/* Report the detail a codec function left: it already names table and key. */
+static void problem_detail(vctx *v, int rc)
+{
+    const char *d = gal_error_detail(rc);
+    static const char prefix[] = "corrupt index: ";
+    if (!strncmp(d, prefix, sizeof prefix - 1))
+        d += sizeof prefix - 1;
+    problem(v, "%s", d);
+}
+
+/* An LMDB failure while walking `table`: the walk of that table stops. */
+static void problem_mdb(vctx *v, const char *table, int mrc)
+{
+    problem(v, "%s: cannot read the table: %s", table, mdb_strerror(mrc));
+}
+
+static const batch_ref *find_batch(const vctx *v, uint32_t doc)
+{
+    size_t lo = 0, hi = v->nbatches;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->batches[mid].first_doc <= doc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    const batch_ref *b = &v->batches[lo - 1];
+    return doc - b->first_doc < b->n ? b : NULL;
+}
+
+typedef int (*walk_fn)(vctx *v, const MDB_val *k, const MDB_val *val);
+
+/* Call fn on every record of dbi in key order; fn returns 0, or a negative
+ * status that stops everything (out of memory). */
+static int walk(vctx *v, MDB_dbi dbi, const char *table, walk_fn fn)
+{
+    MDB_cursor *cur;
+    v->table = table;
+    int mrc = mdb_cursor_open(v->txn, dbi, &cur);
+    if (mrc) {
+        problem_mdb(v, table, mrc);
+        return 0;
+    }
+    MDB_val k, val;
+    int rc = 0;
+    for (mrc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); mrc == 0 && !rc;
+         mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
+        v->s.records++;
+        rc = fn(v, &k, &val);
+    }
+    if (!rc && mrc != MDB_NOTFOUND)
+        problem_mdb(v, table, mrc);
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+/* ---- meta ---- */
+
+static void read_meta(vctx *v)
+{
+    struct {
+        const char *key;
+        uint64_t *out;
+    } counts[] = {
+        {GAL_META_DOCS, &v->meta_docs},       {GAL_META_TERMS, &v->meta_terms},
+        {GAL_META_BATCHES, &v->meta_batches}, {GAL_META_FILES, &v->meta_files},
+        {GAL_META_TOKENS, &v->meta_tokens},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        *counts[i].out = 0;
+        if (gal_meta_get_u64(v->st, v->txn, counts[i].key, counts[i].out))
+            problem(v, "meta %s: not an 8-byte counter", counts[i].key);
+    }
+    if (v->meta_docs > UINT32_MAX) {
+        problem(v, "meta %s: %llu documents is more than document numbers allow", GAL_META_DOCS,
+                (unsigned long long)v->meta_docs);
+        v->meta_docs = UINT32_MAX;
+    }
+    const void *p;
+    size_t n;
+    if (!gal_meta_get_bytes(v->st, v->txn, GAL_META_RESUME, &p, &n) && p && n != 16)
+        problem(v, "meta %s: %zu bytes, not 16", GAL_META_RESUME, n);
+    uint64_t complete;
+    if (!gal_meta_get_u64(v->st, v->txn, GAL_META_RUN_COMPLETE, &complete) && complete > 1)
+        problem(v, "meta %s: %llu is neither 0 nor 1", GAL_META_RUN_COMPLETE,
+                (unsigned long long)complete);
+    if (!gal_meta_get_bytes(v->st, v->txn, GAL_META_ZDICT, &p, &n) && p) {
+        v->ddict = ZSTD_createDDict(p, n);
+        if (!v->ddict)
+            problem(v, "meta %s: not a zstd dictionary", GAL_META_ZDICT);
+    }
+}
+
+/* ---- docstats ---- */
+
+static int check_docstats(vctx *v, const MDB_val *k, const MDB_val *val)
+{
+    v->s.batches++;
+    if (k->mv_size != 4) {
+        problem(v, "docstats: key of %zu bytes", k->mv_size);
+        return 0;
+    }
+    batch_ref ref = {gal_get_be32(k->mv_data), 0, val->mv_data};
+    int rc = gal_docstats_check(val->mv_data, val->mv_size, ref.first_doc, &ref.n);
+    if (rc) {
+        problem_detail(v, rc);
+        return 0;
+    }
+    if (ref.first_doc != v->next_batch_doc)
+        problem(v, "docstats batch at doc %u: the batch before ends at doc %u", ref.first_doc,
+                v->next_batch_doc);
+    if (ref.n == 0 || ref.n > UINT32_MAX - ref.first_doc) {
+        problem(v, "docstats batch at doc %u: %u documents", ref.first_doc, ref.n);
+        return 0;
+    }
+    v->next_batch_doc = ref.first_doc + ref.n;
+    if ((v->nbatches & (v->nbatches - 1)) == 0) { /* 0, 1, 2, 4...: double */
+        batch_ref *b = gal_realloc(v->batches, (v->nbatches ? 2 * v->nbatches : 16) * sizeof *b);
+        if (!b)
+            return gal_error_set(GAL_ENOMEM, "out of memory verifying docstats");
+        v->batches = b;
+    }
+    v->batches[v->nbatches++] = ref;
+    return 0;
+}
+
+/* ---- docs ---- */
+
+/* Report documents [from, to) that have no record in table. */
+static void missing_range(vctx *v, const char *table, uint64_t from, uint64_t to)
+{
+    if (to <= from)
+        return;
+    if (to - from == 1)
+        problem(v, "%s doc %llu: no record", table, (unsigned long long)from);
+    else
+        problem(v, "%s docs %llu..%llu: no records", table, (unsigned long long)from,
+                (unsigned long long)(to - 1));
+}
+
+/* Check the 4-byte document key of table and the dense numbering; returns
+ * 0 with *doc set, or -1 when the record cannot be checked further. */
+static int doc_key(vctx *v, const char *table, const MDB_val *k, uint32_t *doc)
+{
+    if (k->mv_size != 4) {
+        problem(v, "%s: key of %zu bytes", table, k->mv_size);
+        return -1;
+    }
+    *doc = gal_get_be32(k->mv_data);
+    missing_range(v, table, v->next_doc, *doc < v->meta_docs ? *doc : v->meta_docs);
+    if (*doc >= v->meta_docs)
+        problem(v, "%s doc %u: beyond the %llu documents meta counts", table, *doc,
+                (unsigned long long)v->meta_docs);
+    v->next_doc = (uint64_t)*doc + 1;
+    return 0;
+}
+
+static int check_doc(vctx *v, const MDB_val *k, const MDB_val *val)
+{
+    uint32_t doc;
+    if (doc_key(v, GAL_DB_DOCS, k, &doc))
+        return 0;
+    v->s.docs++;
+    gal_doc_fields f;
+    int rc = gal_doc_record_decode(val->mv_data, val->mv_size, doc, &f);
+    if (rc) {
+        problem_detail(v, rc);
+        return 0;
+    }
+    if (f.title_tokens > f.tokens)
+        problem(v, "docs doc %u: %u title tokens of %u in all", doc, f.title_tokens, f.tokens);
+    if (f.file_no >= v->meta_files) {
+        problem(v, "docs doc %u: file number %u, meta counts %llu files", doc, f.file_no,
+                (unsigned long long)v->meta_files);
+    } else {
+        uint8_t fk[4];
+        gal_put_be32(fk, f.file_no);
+        MDB_val key = {4, fk}, fv;
+        int mrc = mdb_get(v->txn, v->st->files, &key, &fv);
+        if (mrc == MDB_NOTFOUND)
+            problem(v, "docs doc %u: file number %u is not in the files table", doc, f.file_no);
+        else if (mrc)
+            problem_mdb(v, GAL_DB_FILES, mrc);
+    }
+    const batch_ref *b = find_batch(v, doc);
+    if (!b) {
+        problem(v, "docs doc %u: no docstats batch holds it", doc);
+        return 0;
+    }
+    uint32_t tokens = gal_docstats_tokens(b->data, doc - b->first_doc);
+    uint32_t title_tokens = gal_docstats_title_tokens(b->data, b->n, doc - b->first_doc);
+    int64_t date = gal_docstats_date(b->data, b->n, doc - b->first_doc);
+    if (tokens != f.tokens)
+        problem(v, "docs doc %u: %u tokens, docstats batch at doc %u says %u", doc, f.tokens,
+                b->first_doc, tokens);
+    if (title_tokens != f.title_tokens)
+        problem(v, "docs doc %u: %u title tokens, docstats batch at doc %u says %u", doc,
+                f.title_tokens, b->first_doc, title_tokens);
+    if (date != f.date_sec)
+        problem(v, "docs doc %u: its date differs from docstats batch at doc %u", doc,
+                b->first_doc);
+    return 0;
+}
+
+/* ---- text ---- */
+
+static int check_text(vctx *v, const MDB_val *k, const MDB_val *val)
+{
+    uint32_t doc;
+    if (doc_key(v, GAL_DB_TEXT, k, &doc))
+        return 0;
+    v->s.texts++;
+    int rc = gal_stored_text_decode(v->dctx, v->ddict, val->mv_data, val->mv_size, doc, &v->text);
+    if (rc == GAL_ENOMEM)
+        return rc;
+    if (rc) {
+        problem_detail(v, rc);
+        return 0;
+    }
+    /* the stored text starts with the title the document record holds */
+    uint8_t dk[4];
+    gal_put_be32(dk, doc);
+    MDB_val key = {4, dk}, dv;
+    gal_doc_fields f;
+    if (mdb_get(v->txn, v->st->docs, &key, &dv) != 0 ||
+        gal_doc_record_decode(dv.mv_data, dv.mv_size, doc, &f) != 0)
+        return 0; /* reported by the docs walk */
+    if (v->text.len < f.title_len + 1 || memcmp(v->text.data, f.title, f.title_len) != 0 ||
+        v->text.data[f.title_len] != '\n')
+        problem(v, "text doc %u: does not start with the document's title", doc);
+    return 0;
+}
+
+/* ---- ids, files ---- */
+
+static int check_id(vctx *v, const MDB_val *k, const MDB_val *val)
+{
+    v->s.ids++;
+    int shown = k->mv_size > 64 ? 64 : (int)k->mv_size;
+    if (k->mv_size == 0 || k->mv_size > 511)
+        problem(v, "ids '%.*s': key of %zu bytes", shown, (const char *)k->mv_data, k->mv_size);
+    if (val->mv_size != 4) {
+        problem(v, "ids '%.*s': value of %zu bytes, not 4", shown, (const char *)k->mv_data,
+                val->mv_size);
+        return 0;
+    }
+    uint32_t doc = gal_get_be32(val->mv_data);
+    if (doc >= v->meta_docs) {
+        problem(v, "ids '%.*s': doc %u is beyond the %llu documents", shown,
+                (const char *)k->mv_data, doc, (unsigned long long)v->meta_docs);
+        return 0;
+    }
+    uint8_t dk[4];
+    gal_put_be32(dk, doc);
+    MDB_val key = {4, dk}, dv;
+    gal_doc_fields f;
+    if (mdb_get(v->txn, v->st->docs, &key, &dv) != 0 ||
+        gal_doc_record_decode(dv.mv_data, dv.mv_size, doc, &f) != 0)
+        return 0; /* reported by the docs walk */
+    if (f.id_len != k->mv_size || memcmp(f.id, k->mv_data, f.id_len) != 0)
+        problem(v, "ids '%.*s': points at doc %u, whose id is '%.*s'", shown,
+                (const char *)k->mv_data, doc, f.id_len > 64 ? 64 : (int)f.id_len, f.id);
+    return 0;
+}
+
+static int check_file(vctx *v, const MDB_val *k, const MDB_val *val)
+{
+    v->s.files++;
+    if (k->mv_size != 4) {
+        problem(v, "files: key of %zu bytes", k->mv_size);
+        return 0;
+    }
+    uint32_t no = gal_get_be32(k->mv_data);
+    if (no >= v->meta_files)
+        problem(v, "files file %u: meta counts %llu files", no, (unsigned long long)v->meta_files);
+    if (val->mv_size == 0 || memchr(val->mv_data, '\0', val->mv_size))
+        problem(v, "files file %u: not a path", no);
+    return 0;
+}
+
+/* ---- lexicon, vocab ---- */
+
+static int check_lexicon(vctx *v, const MDB_val *k, const MDB_val *val)
+{
+    v->s.terms++;
+    if (k->mv_size != 8) {
+        problem(v, "lexicon: key of %zu bytes", k->mv_size);
+        return 0;
+    }
+    uint64_t hash = gal_get_be64(k->mv_data);
+    const char *term = val->mv_data;
+    int shown = val->mv_size > 64 ? 64 : (int)val->mv_size;
+    if (val->mv_size == 0 || val->mv_size > GAL_MAX_TERM_BYTES) {
+        problem(v, "lexicon term %016llx: %zu bytes long", (unsigned long long)hash, val->mv_size);
+        return 0;
+    }
+    if (gal_term_hash_folded(term, val->mv_size, GAL_SEED_WORD) != hash)
+        problem(v, "lexicon term %016llx: '%.*s' does not hash to its key",
+                (unsigned long long)hash, shown, term);
+    MDB_val vk = {val->mv_size, (void *)term}, vv;
+    int mrc = mdb_get(v->txn, v->st->vocab, &vk, &vv);
+    if (mrc == MDB_NOTFOUND)
+        problem(v, "lexicon term %016llx: '%.*s' is not in vocab", (unsigned long long)hash,
+                shown, term);
+    else if (mrc)
+        problem_mdb(v, GAL_DB_VOCAB, mrc);
+    else if (vv.mv_size != 8 || gal_get_be64(vv.mv_data) != hash)
+        problem(v, "lexicon term %016llx: vocab '%.*s' points elsewhere", (unsigned long long)hash,
+                shown, term);
+    return 0;
+}
+
+static int check_vocab(vctx *v, const MDB_val *k, const MDB_val *val)
+{
+    v->s.vocab++;
+    int shown = k->mv_size > 64 ? 64 : (int)k->mv_size;
+    if (val->mv_size != 8) {
+        problem(v, "vocab '%.*s': value of %zu bytes, not 8", shown, (const char *)k->mv_data,
+                val->mv_size);
+        return 0;
+    }
+    uint8_t lk[8];
+    memcpy(lk, val->mv_data, 8);
+    MDB_val key = {8, lk}, lv;
+    int mrc = mdb_get(v->txn, v->st->lexicon, &key, &lv);
+    if (mrc == MDB_NOTFOUND)
+        problem(v, "vocab '%.*s': term %016llx is not in the lexicon", shown,
+                (const char *)k->mv_data, (unsigned long long)gal_get_be64(lk));
+    else if (mrc)
+        problem_mdb(v, GAL_DB_LEXICON, mrc);
+    else if (lv.mv_size != k->mv_size || memcmp(lv.mv_data, k->mv_data, k->mv_size) != 0)
+        problem(v, "vocab '%.*s': lexicon term %016llx is another word", shown,
+                (const char *)k->mv_data, (unsigned long long)gal_get_be64(lk));
+    return 0;
+}
+
+/* ---- postings ---- */
+
+int gal_chunk_check_positions(const gal_chunk_view *v, const uint32_t *tfs,
+                              const uint32_t *max_pos, uint64_t *npos, const char *key_desc)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < v->ndocs; i++) {
+        /* strictly increasing positions below max_pos: at most max_pos of them */
+        if (max_pos && tfs[i] > max_pos[i])
+            return gal_error_set(GAL_ECORRUPT,
+                                 "corrupt index: postings record %s: its document %u has tf %u, "
+                                 "more than its %u positions", key_desc, i, tfs[i], max_pos[i]);
+        n += tfs[i];
+    }
+    if (n > GAL_CHECK_MAX_POSITIONS)
+        return gal_error_set(GAL_ECORRUPT,
+                             "corrupt index: postings record %s: %llu positions in one chunk",
+                             key_desc, (unsigned long long)n);
+    uint32_t *pos = gal_malloc((size_t)(n ? n : 1) * sizeof *pos);
+    if (!pos)
+        return gal_error_set(GAL_ENOMEM, "out of memory checking postings record %s", key_desc);
+    int rc = gal_chunk_decode_positions(v, tfs, pos, (size_t)n, key_desc);
+    const uint32_t *q = pos; /* document i's positions */
+    for (uint32_t i = 0; i < v->ndocs && !rc; q += tfs[i], i++) {
+        for (uint32_t k = 0; k < tfs[i] && !rc; k++) {
+            if (k > 0 && q[k] <= q[k - 1])
+                rc = gal_error_set(GAL_ECORRUPT,
+                                   "corrupt index: postings record %s: positions of its "
+                                   "document %u do not increase", key_desc, i);
+            else if (max_pos && q[k] >= max_pos[i])
+                rc = gal_error_set(GAL_ECORRUPT,
+                                   "corrupt index: postings record %s: position %u is past "
+                                   "the end of its document %u", key_desc, q[k], i);
+        }
+    }
+    gal_free(pos);
+    if (!rc && npos)
+        *npos = n;
+    return rc;
+}
+
+
+static int check_chunk(vctx *v, const MDB_val *k, const MDB_val *val)
+{
+    postings_walk *w = &v->pw;
+    v->s.chunks++;
+    if (k->mv_size != GAL_POSTINGS_KEY_LEN) {
+        problem(v, "postings: key of %zu bytes", k->mv_size);
+        return 0;
+    }
+    const uint8_t *kp = k->mv_data;
+    uint32_t batch = gal_get_be32(kp);
+    uint64_t hash = gal_get_be64(kp + 4);
+    uint32_t first = gal_get_be32(kp + 12);
+    char desc[64];
+    snprintf(desc, sizeof desc, "batch %u term %016llx doc %u", batch, (unsigned long long)hash,
+             first);
+    if (!w->have_run || batch != w->batch || hash != w->hash) {
+        if (!w->have_run || batch != w->batch) {
+            w->b = find_batch(v, batch);
+            if (w->b && w->b->first_doc != batch)
+                w->b = NULL;
+            if (!w->b && (!w->reported_bad || w->bad_batch != batch)) {
+                problem(v, "postings batch %u: no docstats batch starts at that document", batch);
+                w->reported_bad = 1;
+                w->bad_batch = batch;
+            }
+        }
+        w->have_run = 1;
+        w->batch = batch;
+        w->hash = hash;
+        if (w->nruns == w->runs_cap) {
+            size_t cap = w->runs_cap ? w->runs_cap * 2 : 4096;
+            term_run *r = gal_realloc(w->runs, cap * sizeof *r);
+            if (!r)
+                return gal_error_set(GAL_ENOMEM, "out of memory verifying postings");
+            w->runs = r;
+            w->runs_cap = cap;
+        }
+        w->runs[w->nruns++] = (term_run){hash, 0};
+        if (hash == GAL_HASH_NONE)
+            problem(v, "postings %s: the key uses the hash of unindexed tokens", desc);
+    } else if (first <= w->last_doc) {
+        problem(v, "postings %s: overlaps the term's chunk before, which ends at doc %u", desc,
+                w->last_doc);
+    }
+    gal_chunk_view cv;
+    int rc = gal_chunk_parse(val->mv_data, val->mv_size, first, &cv, desc);
+    if (rc) {
+        problem_detail(v, rc);
+        return 0;
+    }
+    w->last_doc = cv.last_doc;
+    if (cv.ndocs > GAL_CHUNK_DOCS) {
+        problem(v, "postings %s: holds %u documents, at most %u fit", desc, cv.ndocs,
+                GAL_CHUNK_DOCS);
+        return 0;
+    }
+    if ((rc = gal_chunk_decode_docs(&cv, w->docs, w->tfs, desc))) {
+        problem_detail(v, rc);
+        return 0;
+    }
+    v->s.postings += cv.ndocs;
+    if (cv.last_doc >= v->meta_docs) {
+        problem(v, "postings %s: doc %u is beyond the %llu documents", desc, cv.last_doc,
+                (unsigned long long)v->meta_docs);
+        return 0;
+    }
+    if (w->b && (first < w->b->first_doc || cv.last_doc - w->b->first_doc >= w->b->n)) {
+        problem(v, "postings %s: documents %u..%u lie outside the batch (documents %u..%u)", desc,
+                first, cv.last_doc, w->b->first_doc, w->b->first_doc + w->b->n - 1);
+        return 0;
+    }
+    for (uint32_t i = 0; i < cv.ndocs; i++) {
+        const batch_ref *b = find_batch(v, w->docs[i]);
+        w->max_pos[i] = b ? gal_docstats_tokens(b->data, w->docs[i] - b->first_doc) +
+                                GAL_TITLE_BODY_GAP
+                          : UINT32_MAX;
+    }
+    uint64_t npos;
+    if ((rc = gal_chunk_check_positions(&cv, w->tfs, w->max_pos, &npos, desc))) {
+        problem_detail(v, rc);
+        return 0;
+    }
+    v->s.positions += npos;
+    w->runs[w->nruns - 1].positions += npos;
+    return 0;
+}
+
+static int run_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const term_run *)a)->hash, y = ((const term_run *)b)->hash;
+    return x < y ? -1 : x > y;
+}
+
+/* After the postings walk: one entry per term, then against the lexicon
+ * (both in hash order): a lexicon term without postings is a problem, a
+ * postings term without a lexicon entry a bigram or an entity. */
+static void match_lexicon(vctx *v)
+{
+    postings_walk *w = &v->pw;
+    v->table = GAL_DB_LEXICON;
+    if (w->nruns > 1)
+        qsort(w->runs, w->nruns, sizeof *w->runs, run_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < w->nruns; i++) {
+        if (n && w->runs[n - 1].hash == w->runs[i].hash)
+            w->runs[n - 1].positions += w->runs[i].positions;
+        else
+            w->runs[n++] = w->runs[i];
+    }
+    v->s.postings_terms = n;
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(v->txn, v->st->lexicon, &cur);
+    if (mrc) {
+        problem_mdb(v, GAL_DB_LEXICON, mrc);
+        return;
+    }
+    size_t i = 0;
+    MDB_val k, val;
+    for (mrc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
+        if (k.mv_size != 8)
+            continue; /* reported by the lexicon walk */
+        uint64_t hash = gal_get_be64(k.mv_data);
+        for (; i < n && w->runs[i].hash < hash; i++)
+            v->s.unnamed_terms++;
+        if (i < n && w->runs[i].hash == hash) {
+            v->named_positions += w->runs[i].positions;
+            i++;
+        } else {
+            problem(v, "lexicon term %016llx '%.*s': no postings", (unsigned long long)hash,
+                    val.mv_size > 64 ? 64 : (int)val.mv_size, (const char *)val.mv_data);
+        }
+    }
+    v->s.unnamed_terms += n - i;
+    if (mrc != MDB_NOTFOUND)
+        problem_mdb(v, GAL_DB_LEXICON, mrc);
+    mdb_cursor_close(cur);
+}
+
+/* ---- entities (after the postings walk: every entity has postings) ---- */
+
+static int has_postings(const vctx *v, uint64_t hash)
+{
+    size_t lo = 0, hi = v->s.postings_terms; /* runs[] is sorted and unique now */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->pw.runs[mid].hash < hash)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < v->s.postings_terms && v->pw.runs[lo].hash == hash;
+}
+
+static int check_entity(void *ctx, const gal_entity_info *e)
+{
+    vctx *v = ctx;
+    v->s.records++;
+    v->s.entities++;
+    unsigned long long h = (unsigned long long)e->hash;
+    if (e->docs == 0 || e->docs > e->mentions || e->docs > v->meta_docs)
+        problem(v, "entities entity %016llx: %llu documents, %llu mentions", h,
+                (unsigned long long)e->docs, (unsigned long long)e->mentions);
+    if (e->first_doc >= v->meta_docs)
+        problem(v, "entities entity %016llx: first seen in doc %u, beyond the %llu documents", h,
+                e->first_doc, (unsigned long long)v->meta_docs);
+    if (e->display_len == 0 || e->display_count == 0 || e->display_count > e->mentions)
+        problem(v, "entities entity %016llx: bad display form", h);
+    if (!has_postings(v, e->hash))
+        problem(v, "entities entity %016llx '%.*s': no postings", h,
+                e->display_len > 64 ? 64 : (int)e->display_len, e->display);
+    return 0;
+}
+
+static int check_entities(vctx *v)
+{
+    MDB_dbi entities, forms;
+    v->table = "entities";
+    int rc = gal_entity_table_open(v->txn, 0, &entities, &forms);
+    if (rc == GAL_ENOTFOUND)
+        return 0; /* an index from before entities */
+    if (rc) {
+        problem(v, "entities: cannot open the table: %s", gal_error_detail(rc));
+        return 0;
+    }
+    rc = gal_entity_each(v->txn, entities, check_entity, v);
+    if (rc == GAL_ENOMEM)
+        return rc;
+    if (rc)
+        problem_detail(v, rc); /* a damaged record stops the walk */
+    return 0;
+}
+
+static int check_postings(vctx *v)
+{
+    int rc = walk(v, v->st->postings, GAL_DB_POSTINGS, check_chunk);
+    if (!rc) {
+        match_lexicon(v);
+        rc = check_entities(v);
+    }
+    gal_free(v->pw.runs);
+    v->pw.runs = NULL;
+    return rc;
+}
+
+/* ---- the whole index ---- */
+
+int gal_index_verify(const char *dir, FILE *report, gal_verify_stats *out)
+{
+    vctx v;
+    memset(&v, 0, sizeof v);
+    v.report = report;
+    gal_buf_init(&v.text);
+    v.next_batch_doc = 0;
+    v.next_doc = 0;
+    struct sigaction old_segv, old_bus;
+    int handlers = 0;
+    int rc = gal_store_open(dir, GAL_STORE_READ, &v.st);
+    if (rc)
+        return rc;
+    if ((rc = gal_store_txn_begin(v.st, 1, &v.txn)))
+        goto done;
+    if (!(v.dctx = ZSTD_createDCtx())) {
+        rc = gal_error_set(GAL_ENOMEM, "out of memory for zstd");
+        goto done;
+    }
+    sigjmp_buf jb;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fault;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &old_segv);
+    sigaction(SIGBUS, &sa, &old_bus);
+    handlers = 1;
+    int sig = sigsetjmp(jb, 1);
+    if (sig) {
+        problem(&v, "%s: an LMDB page is damaged (signal %d while reading the table)",
+                v.table ? v.table : GAL_DB_META, sig);
+        rc = gal_error_set(GAL_ECORRUPT, "index '%s' is corrupt: %llu problem%s found", dir,
+                           (unsigned long long)v.s.problems, v.s.problems == 1 ? "" : "s");
+        goto done;
+    }
+    fault_jmp = &jb;
+    v.table = GAL_DB_META;
+    read_meta(&v);
+
+    if ((rc = walk(&v, v.st->docstats, GAL_DB_DOCSTATS, check_docstats)))
+        goto done;
+    if (v.next_batch_doc != v.meta_docs)
+        problem(&v, "docstats: batches cover %u documents, meta counts %llu", v.next_batch_doc,
+                (unsigned long long)v.meta_docs);
+    if (v.s.batches != v.meta_batches)
+        problem(&v, "meta %s: %llu, docstats holds %llu batches", GAL_META_BATCHES,
+                (unsigned long long)v.meta_batches, (unsigned long long)v.s.batches);
+
+    v.next_doc = 0;
+    if ((rc = walk(&v, v.st->docs, GAL_DB_DOCS, check_doc)))
+        goto done;
+    missing_range(&v, GAL_DB_DOCS, v.next_doc, v.meta_docs);
+    v.next_doc = 0;
+    if ((rc = walk(&v, v.st->text, GAL_DB_TEXT, check_text)))
+        goto done;
+    missing_range(&v, GAL_DB_TEXT, v.next_doc, v.meta_docs);
+
+    if ((rc = walk(&v, v.st->ids, GAL_DB_IDS, check_id)) ||
+        (rc = walk(&v, v.st->files, GAL_DB_FILES, check_file)) ||
+        (rc = walk(&v, v.st->lexicon, GAL_DB_LEXICON, check_lexicon)) ||
+        (rc = walk(&v, v.st->vocab, GAL_DB_VOCAB, check_vocab)))
+        goto done;
+    if (v.s.terms != v.meta_terms)
+        problem(&v, "meta %s: %llu, the lexicon holds %llu", GAL_META_TERMS,
+                (unsigned long long)v.meta_terms, (unsigned long long)v.s.terms);
+    if (v.s.vocab != v.s.terms)
+        problem(&v, "vocab: %llu entries, the lexicon holds %llu", (unsigned long long)v.s.vocab,
+                (unsigned long long)v.s.terms);
+
+    if ((rc = check_postings(&v)))
+        goto done;
+    if (v.named_positions > v.meta_tokens)
+        problem(&v, "meta %s: %llu, the words' postings hold %llu positions", GAL_META_TOKENS,
+                (unsigned long long)v.meta_tokens, (unsigned long long)v.named_positions);
+
+    if (v.s.problems)
+        rc = gal_error_set(GAL_ECORRUPT, "index '%s' is corrupt: %llu problem%s found", dir,
+                           (unsigned long long)v.s.problems, v.s.problems == 1 ? "" : "s");
+done:
+    if (handlers) {
+        fault_jmp = NULL;
+        sigaction(SIGSEGV, &old_segv, NULL);
+        sigaction(SIGBUS, &old_bus, NULL);
+    }
+    if (out)
+        *out = v.s;
+    if (v.txn)
+        mdb_txn_abort(v.txn);
+    ZSTD_freeDCtx(v.dctx);
+    ZSTD_freeDDict(v.ddict);
+    gal_buf_release(&v.text);
+    gal_free(v.batches);
+    gal_store_close(v.st);
+    return rc;
+}

@@ -1,0 +1,159 @@
+"""Shared helpers for the reliability tests (tests/reliability/*.py).
+
+Every test takes --galley BIN --work DIR [--shared DIR] [--seed N] and exits
+0 (pass), 1 (fail) or 77 (skipped, with the reason printed).  Nothing here
+shares code with galley: the corpora are read with the zstd command and
+Python's json module.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+
+
+def parse_args(desc, need_shared=False, extra=None):
+    ap = argparse.ArgumentParser(description=desc)
+    ap.add_argument("--galley", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--shared", default=None)
+    ap.add_argument("--seed", type=int, default=None,
+                    help="random seed (default: from GALLEY_TEST_SEED or the clock)")
+    if extra:
+        extra(ap)
+    a = ap.parse_args()
+    if a.seed is None:
+        env = os.environ.get("GALLEY_TEST_SEED")
+        a.seed = int(env) if env else int(time.time()) % 1000003
+    if need_shared:
+        corpora = os.path.join(a.shared or "", "corpora")
+        if not a.shared or not os.path.isdir(corpora):
+            skip("no corpus directory '%s' (../shared is absent)" % corpora)
+    return a
+
+
+def skip(why):
+    print("SKIP: " + why)
+    sys.exit(SKIP)
+
+
+class Failures:
+    def __init__(self, name):
+        self.name = name
+        self.count = 0
+
+    def check(self, cond, msg):
+        if not cond:
+            self.count += 1
+            print("FAIL: " + msg, flush=True)
+        return cond
+
+    def exit(self):
+        if self.count:
+            print("%s: %d failure(s)" % (self.name, self.count))
+            sys.exit(1)
+        print("%s: ok" % self.name)
+        sys.exit(0)
+
+
+def fresh_dir(path):
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
+def scratch_dir(work, name):
+    """A directory for indexes that are written a lot: on /dev/shm when it
+    is there (fsync costs nothing on tmpfs, and SIGKILL keeps the page
+    cache, so kill tests mean the same), else under work."""
+    base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else work
+    return tempfile.mkdtemp(prefix="galley-%s-" % name, dir=base)
+
+
+def run(argv, timeout=120, stdin=None, env=None):
+    """Run a command; returns (rc, stdout, stderr) as text.  A signal or a
+    timeout is raised as an error: galley must never crash or hang."""
+    try:
+        p = subprocess.run(argv, input=stdin, capture_output=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("timed out after %ss: %s" % (timeout, " ".join(argv)[:300]))
+    if p.returncode < 0:
+        raise AssertionError("killed by signal %d: %s\nstderr: %s" % (
+            -p.returncode, " ".join(argv)[:300], p.stderr.decode("utf-8", "replace")[-2000:]))
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def corpus(shared, name):
+    return os.path.join(shared, "corpora", name)
+
+
+def corpus_ids(path):
+    """External ids of a JSONL(.zst) corpus, in input order."""
+    if path.endswith(".zst"):
+        data = subprocess.run(["zstd", "-dc", path], capture_output=True, check=True).stdout
+    else:
+        data = open(path, "rb").read()
+    ids = []
+    for line in data.split(b"\n"):
+        if line.strip():
+            ids.append(str(json.loads(line)["id"]))
+    return ids
+
+
+def need_zstd():
+    if shutil.which("zstd") is None:
+        skip("the zstd command is not installed")
+
+
+def stats(galley, index):
+    rc, out, err = run([galley, "stats", index, "--json"])
+    if rc != 0:
+        raise AssertionError("galley stats %s: exit %d: %s" % (index, rc, err.strip()))
+    return json.loads(out)
+
+
+def query_ids(galley, index, queries, timeout=120):
+    """{query: set of external ids} for every query, in one process; each
+    exit status must be 0 or 1 (hits or none)."""
+    text = "".join(q + "\n" for q in queries)
+    rc, out, err = run([galley, "query", index, "--queries", "-", "--ids", "--limit", "0"],
+                       stdin=text.encode(), timeout=timeout)
+    if rc not in (0, 1):
+        raise AssertionError("galley query --queries on %s: exit %d: %s" % (index, rc, err.strip()))
+    res = {q: set() for q in queries}
+    for line in out.splitlines():
+        q, _, doc_id = line.partition("\t")
+        res.setdefault(q, set()).add(doc_id)
+    return res
+
+
+def query_counts(galley, index, queries, timeout=120):
+    """{query: count} in one process."""
+    text = "".join(q + "\n" for q in queries)
+    rc, out, err = run([galley, "query", index, "--queries", "-", "--count"],
+                       stdin=text.encode(), timeout=timeout)
+    if rc not in (0, 1):
+        raise AssertionError("galley query --count on %s: exit %d: %s" % (index, rc, err.strip()))
+    res = {}
+    for line in out.splitlines():
+        n, _, q = line.partition("\t")
+        res[q] = int(n)
+    return res
+
+
+def verify(galley, index, timeout=300):
+    rc, out, err = run([galley, "verify", index], timeout=timeout)
+    return rc, out + err
+
+
+def kill_group(p):
+    try:
+        os.kill(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

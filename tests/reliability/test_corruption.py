@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Corrupted indexes: flipped bytes are reported, never crash or mislead.
+
+A small index (BBC, 1 MB batches) is built, its records are listed with
+mdb_dump, and in a copy of the index one byte inside one stored record is
+flipped (found by searching data.mdb for the record's bytes).  Then:
+  - postings chunk of term T: `galley query --count T` exits 3 naming the
+    postings table; queries for other terms give the same answers as before;
+  - document record / stored text of doc N: `galley show #N` exits 3 naming
+    the docs / text table;
+  - docstats record: every query exits 3 naming docstats;
+  - in every case `galley verify` exits 3 and names the table and key.
+Last, copies with many random bytes flipped anywhere in data.mdb: galley
+query and verify must exit 0, 1 or 3 (never a signal, never a hang).
+"""
+import os
+import random
+import re
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import relcommon as rc_  # noqa: E402
+
+OTHER_QUERIES = ["said", "the", "film", '"interest rates"', "oil OR gas"]
+
+
+def main():
+    a = rc_.parse_args(__doc__, need_shared=True,
+                       extra=lambda ap: ap.add_argument("--random-trials", type=int, default=12))
+    rc_.need_zstd()
+    if shutil.which("mdb_dump") is None:
+        rc_.skip("mdb_dump (lmdb-utils) is not installed")
+    bbc = rc_.corpus(a.shared, "bbc.jsonl.zst")
+    if not os.path.exists(bbc):
+        rc_.skip("corpus file '%s' is missing" % bbc)
+    print("seed %d (rerun with --seed %d)" % (a.seed, a.seed), flush=True)
+    f = rc_.Failures("corruption")
+    rc_.fresh_dir(a.work)
+    scratch = rc_.scratch_dir(a.work, "corrupt")
+    try:
+        run_checks(a, f, scratch, bbc)
+    except AssertionError as e:
+        f.check(False, str(e))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    f.exit()
+
+
+def dump(index, table):
+    """[(key bytes, value bytes)] of one table."""
+    rc, out, err = rc_.run(["mdb_dump", "-s", table, index])
+    if rc != 0:
+        raise AssertionError("mdb_dump -s %s: %s" % (table, err.strip()))
+    recs, key, body = [], None, False
+    for line in out.splitlines():
+        if line == "HEADER=END":
+            body = True
+            continue
+        if not body or not line.startswith(" "):
+            continue
+        b = bytes.fromhex(line.strip())
+        if key is None:
+            key = b
+        else:
+            recs.append((key, b))
+            key = None
+    return recs
+
+
+def flip_copy(src, dst, value, rng):
+    """Copy the index and flip one byte inside value's only occurrence in
+    data.mdb; False when value is not found exactly once."""
+    data = bytearray(open(os.path.join(src, "data.mdb"), "rb").read())
+    at = data.find(value)
+    if at < 0 or data.find(value, at + 1) >= 0:
+        return False
+    shutil.rmtree(dst, ignore_errors=True)
+    os.makedirs(dst)
+    pos = at + rng.randrange(len(value))
+    data[pos] ^= 1 << rng.randrange(8)
+    open(os.path.join(dst, "data.mdb"), "wb").write(data)
+    return True
+
+
+def run_checks(a, f, scratch, bbc):
+    rng = random.Random(a.seed)
+    idx = os.path.join(scratch, "idx")
+    rc, _, err = rc_.run([a.galley, "index", "-q", "--device", "ref", "--batch-mb", "1", "-o", idx,
+                          bbc], timeout=600)
+    if not f.check(rc == 0, "build: exit %d: %s" % (rc, err.strip())):
+        return
+    vrc, vout = rc_.verify(a.galley, idx)
+    f.check(vrc == 0, "verify of the intact index: exit %d: %s" % (vrc, vout[-800:]))
+    lexicon = {k: v.decode("utf-8", "replace") for k, v in dump(idx, "lexicon")}
+    base = rc_.query_counts(a.galley, idx, OTHER_QUERIES)
+    copy = os.path.join(scratch, "copy")
+
+    # postings chunks of plain words with a few hits
+    post = [(k, v) for k, v in dump(idx, "postings")
+            if len(v) >= 24 and k[4:12] in lexicon and lexicon[k[4:12]].isalpha()]
+    rng.shuffle(post)
+    done = 0
+    for k, v in post:
+        if done == 8:
+            break
+        term = lexicon[k[4:12]]
+        if term in ("said", "the", "film", "interest", "rates", "oil", "gas", "or"):
+            continue
+        if not flip_copy(idx, copy, v, rng):
+            continue
+        done += 1
+        rc, out, err = rc_.run([a.galley, "query", copy, "--count", term], timeout=60)
+        f.check(rc == 3 and "postings" in err,
+                "postings of %r flipped: query exits %d (want 3 naming postings): %s"
+                % (term, rc, (out + err).strip()[:300]))
+        got = rc_.query_counts(a.galley, copy, OTHER_QUERIES)
+        f.check(got == base, "postings of %r flipped: other queries changed: %s vs %s"
+                % (term, got, base))
+        vrc, vout = rc_.verify(a.galley, copy)
+        f.check(vrc == 3 and "postings" in vout and k[4:12].hex() in vout,
+                "postings of %r flipped: verify exits %d, want 3 naming the term %s: %s"
+                % (term, vrc, k[4:12].hex(), vout[-500:]))
+    f.check(done >= 4, "only %d postings records could be located in data.mdb" % done)
+
+    for table in ("docs", "text"):
+        recs = [(k, v) for k, v in dump(idx, table) if len(v) >= 24]
+        rng.shuffle(recs)
+        n = 0
+        for k, v in recs:
+            if n == 3:
+                break
+            if not flip_copy(idx, copy, v, rng):
+                continue
+            n += 1
+            doc = int.from_bytes(k, "big")
+            rc, out, err = rc_.run([a.galley, "show", copy, "#%d" % doc], timeout=60)
+            f.check(rc == 3 and table in err,
+                    "%s record of doc %d flipped: show exits %d (want 3 naming %s): %s"
+                    % (table, doc, rc, table, (out + err).strip()[:300]))
+            vrc, vout = rc_.verify(a.galley, copy)
+            f.check(vrc == 3 and re.search(r"\b%s\b.*\bdoc %d\b" % (table, doc), vout),
+                    "%s record of doc %d flipped: verify exits %d, want 3 naming it: %s"
+                    % (table, doc, vrc, vout[-500:]))
+        f.check(n >= 1, "no %s record could be located in data.mdb" % table)
+
+    stats_recs = dump(idx, "docstats")
+    if stats_recs and flip_copy(idx, copy, stats_recs[0][1], rng):
+        rc, out, err = rc_.run([a.galley, "query", copy, "--count", "said"], timeout=60)
+        f.check(rc == 3 and "docstats" in err,
+                "docstats flipped: query exits %d (want 3 naming docstats): %s" % (rc, err.strip()))
+        vrc, vout = rc_.verify(a.galley, copy)
+        f.check(vrc == 3 and "docstats" in vout, "docstats flipped: verify exits %d: %s"
+                % (vrc, vout[-500:]))
+
+    # many random bytes anywhere: LMDB's own pages included
+    src = open(os.path.join(idx, "data.mdb"), "rb").read()
+    outcomes = {}
+    for t in range(a.random_trials):
+        data = bytearray(src)
+        for _ in range(rng.choice([1, 8, 64])):
+            data[rng.randrange(2 * 4096, len(data))] ^= 1 << rng.randrange(8)
+        shutil.rmtree(copy, ignore_errors=True)
+        os.makedirs(copy)
+        open(os.path.join(copy, "data.mdb"), "wb").write(data)
+        keep = os.environ.get("GALLEY_KEEP_CORRUPT")
+        if keep:
+            shutil.copy(os.path.join(copy, "data.mdb"), os.path.join(keep, "flips-%d.mdb" % t))
+        for argv in ([a.galley, "query", copy, "--count", "said"],
+                     [a.galley, "query", copy, "-n", "3", "government OR film"],
+                     [a.galley, "verify", "-q", copy]):
+            try:
+                rc, out, err = rc_.run(argv, timeout=60)
+            except AssertionError as e:
+                f.check(False, "random flips trial %d (seed %d): %s" % (t, a.seed, e))
+                continue
+            outcomes[rc] = outcomes.get(rc, 0) + 1
+            f.check(rc in (0, 1, 3), "random flips trial %d (seed %d): %s exits %d: %s"
+                    % (t, a.seed, argv[1], rc, err.strip()[:300]))
+    print("random flips: exit statuses %s" % sorted(outcomes.items()), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""A full disk and a full LMDB map.
+
+  - Disk: an 8 MB tmpfs is mounted (root needed; skipped with 77 when the
+    mount fails) and Reuters + BBC (tens of MB of index) is indexed into it
+    with 1 MB batches.  `galley index` must exit 6 and say the disk is full;
+    the index must stay at its last committed batch: it opens, verifies, and
+    answers exactly like a complete index restricted to the documents it
+    holds.  After a second tmpfs is mounted over a copy with room to spare,
+    --resume completes it.
+  - Map: with GALLEY_INITIAL_MAP_MB=1 the map must grow many times over
+    while BBC is indexed (1 MB batches), and the index must equal one built
+    with the default map.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import relcommon as rc_  # noqa: E402
+
+QUERIES = ["said", "the", "bank", "film", '"interest rates"', "oil OR gas", "title:trade", "compan*"]
+
+
+def main():
+    a = rc_.parse_args(__doc__, need_shared=True)
+    rc_.need_zstd()
+    f = rc_.Failures("disk_map")
+    rc_.fresh_dir(a.work)
+    reuters = rc_.corpus(a.shared, "reuters21578.jsonl.zst")
+    bbc = rc_.corpus(a.shared, "bbc.jsonl.zst")
+    for p in (reuters, bbc):
+        if not os.path.exists(p):
+            rc_.skip("corpus file '%s' is missing" % p)
+    scratch = rc_.scratch_dir(a.work, "disk")
+    try:
+        check_map(a, f, scratch, bbc)
+        check_disk(a, f, a.work, scratch, [reuters, bbc])
+    except AssertionError as e:
+        f.check(False, str(e))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    f.exit()
+
+
+def index(a, out, inputs, *extra, env=None, timeout=600):
+    return rc_.run([a.galley, "index", "-q", "--device", "ref", "--batch-mb", "1", "-o", out]
+                   + list(extra) + inputs, env=env, timeout=timeout)
+
+
+def check_map(a, f, scratch, bbc):
+    ref = os.path.join(scratch, "map-ref")
+    small = os.path.join(scratch, "map-small")
+    rc, _, err = index(a, ref, [bbc])
+    f.check(rc == 0, "reference build: exit %d: %s" % (rc, err.strip()))
+    env = dict(os.environ, GALLEY_INITIAL_MAP_MB="1")
+    rc, _, err = index(a, small, [bbc], env=env)
+    f.check(rc == 0, "build starting from a 1 MB map: exit %d: %s" % (rc, err.strip()))
+    size = os.path.getsize(os.path.join(small, "data.mdb"))
+    f.check(size > 4 << 20, "the index is only %d bytes: the map never had to grow" % size)
+    vrc, vout = rc_.verify(a.galley, small)
+    f.check(vrc == 0, "verify after map growth: exit %d: %s" % (vrc, vout[-800:]))
+    f.check(rc_.query_ids(a.galley, small, QUERIES) == rc_.query_ids(a.galley, ref, QUERIES),
+            "the index built through map growth answers differently")
+    print("map: grew from 1 MB to hold %d bytes" % size, flush=True)
+
+
+def mount_tmpfs(path, size):
+    os.makedirs(path, exist_ok=True)
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s" % size, "galley-test", path],
+                       capture_output=True)
+    return p.returncode == 0, p.stderr.decode("utf-8", "replace").strip()
+
+
+def umount(path):
+    subprocess.run(["umount", path], capture_output=True)
+
+
+def check_disk(a, f, work, scratch, inputs):
+    mnt = os.path.join(work, "tmpfs")
+    ok, why = mount_tmpfs(mnt, "8m")
+    if not ok:
+        print("disk: skipped: cannot mount a tmpfs (%s); the map check ran" % why)
+        return
+    try:
+        idx = os.path.join(mnt, "idx")
+        rc, _, err = index(a, idx, inputs)
+        f.check(rc == 6, "indexing into a full disk: exit %d, want 6: %s" % (rc, err.strip()))
+        f.check("space" in err.lower() or "full" in err.lower(),
+                "the error does not say the disk is full: %s" % err.strip())
+        print("disk: %s" % err.strip().splitlines()[0] if err.strip() else "disk: (no message)")
+        if not os.path.exists(os.path.join(idx, "data.mdb")):
+            f.check(False, "no index was left on the full disk")
+            return
+        st = rc_.stats(a.galley, idx)
+        n = st["documents"]
+        print("disk: %d documents committed before the disk filled" % n, flush=True)
+        vrc, vout = rc_.verify(a.galley, idx)
+        f.check(vrc == 0, "verify after the disk filled: exit %d: %s" % (vrc, vout[-800:]))
+        order = {}
+        for p in inputs:
+            for doc_id in rc_.corpus_ids(p):
+                order.setdefault(doc_id, len(order))
+        full_dir = os.path.join(scratch, "disk-ref")
+        rc, _, err = index(a, full_dir, inputs)
+        f.check(rc == 0, "reference build: exit %d: %s" % (rc, err.strip()))
+        full = rc_.query_ids(a.galley, full_dir, QUERIES)
+        got = rc_.query_ids(a.galley, idx, QUERIES)
+        for q in QUERIES:
+            want = {i for i in full[q] if order[i] < n}
+            f.check(got[q] == want, "after the disk filled, %r finds %d ids, want %d"
+                    % (q, len(got[q]), len(want)))
+        # room again: a copy on a bigger tmpfs resumes to the complete index
+        big = os.path.join(work, "tmpfs-big")
+        ok, why = mount_tmpfs(big, "256m")
+        if ok:
+            try:
+                copy = os.path.join(big, "idx")
+                shutil.copytree(idx, copy)
+                os.remove(os.path.join(copy, "lock.mdb")) if os.path.exists(
+                    os.path.join(copy, "lock.mdb")) else None
+                rc, _, err = index(a, copy, inputs, "--resume")
+                f.check(rc == 0, "--resume with room again: exit %d: %s" % (rc, err.strip()))
+                f.check(rc_.query_ids(a.galley, copy, QUERIES) == full,
+                        "the resumed index answers differently from a complete build")
+            finally:
+                umount(big)
+    finally:
+        umount(mnt)
+
+
+if __name__ == "__main__":
+    main()
