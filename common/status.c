@@ -19,6 +19,7 @@ const char *gal_strerror(int status)
     case GAL_EFULL: return "no space left on device";
     case GAL_EBUSY: return "index is locked by another writer";
     case GAL_ELIMIT: return "size limit exceeded";
+    case GAL_EMAPFULL: return "index map is full";
     }
     return "unknown error";
 }

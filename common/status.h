@@ -25,6 +25,7 @@ typedef enum gal_status {
     GAL_EFULL = -9,     /* the disk is full */
     GAL_EBUSY = -10,    /* another writer holds the index */
     GAL_ELIMIT = -11,   /* a size limit was exceeded */
+    GAL_EMAPFULL = -12, /* the LMDB map is full: grow it and retry (writer only) */
 } gal_status;
 
 /* A short fixed description of status; never NULL. */

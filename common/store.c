@@ -48,6 +48,8 @@ int gal_store_error(const gal_store *st, int mdb_rc, const char *what)
         status = GAL_EFULL;
     else if (mdb_rc == ENOMEM)
         status = GAL_ENOMEM;
+    else if (mdb_rc == MDB_MAP_FULL)
+        status = GAL_EMAPFULL; /* the writer grows the map and retries */
     else if (mdb_rc == MDB_CORRUPTED || mdb_rc == MDB_PAGE_NOTFOUND || mdb_rc == MDB_INVALID ||
              mdb_rc == MDB_VERSION_MISMATCH)
         status = GAL_ECORRUPT;

@@ -319,7 +319,21 @@ static int plan_resume(build_state *s, char **files, size_t nfiles, size_t *firs
         return 0;
     }
     if (rp.complete) {
-        *complete = 1;
+        /* Complete, unless a later run over other inputs (an --append) was
+         * killed before its first commit: then those inputs start now. */
+        int same = rp.files - rp.run_first_file == nfiles;
+        for (size_t i = 0; same && i < nfiles; i++) {
+            char *path = NULL;
+            int rc = gal_writer_file_path(s->w, rp.run_first_file + (uint32_t)i, &path);
+            if (rc)
+                return rc;
+            same = !strcmp(path, files[i]);
+            gal_free(path);
+        }
+        if (same)
+            *complete = 1;
+        else
+            gal_writer_begin_run(s->w);
         return 0;
     }
     size_t k = rp.file_no - rp.run_first_file;

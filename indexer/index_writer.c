@@ -95,6 +95,7 @@ static int load_state(gal_writer *w, int append)
     w->resume.has_batches = t->batches > 0;
     w->resume.complete = complete == 1;
     w->resume.run_first_file = (uint32_t)run_first;
+    w->resume.files = (uint32_t)files;
     if (resume && resume_len == 16) {
         w->resume.file_no = (uint32_t)gal_get_le64(resume);
         w->resume.offset = gal_get_le64((const uint8_t *)resume + 8);
@@ -428,7 +429,8 @@ int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t, const gal_ment
             wrc = mdb_txn_commit(txn);
         else
             mdb_txn_abort(txn);
-        if (wrc == MDB_MAP_FULL) {
+        /* LMDB's own code from a put, or a helper's translation of it */
+        if (wrc == MDB_MAP_FULL || wrc == GAL_EMAPFULL) {
             if ((rc = gal_store_grow(w->st)))
                 return rc;
             continue;
@@ -504,11 +506,13 @@ int gal_writer_finish(gal_writer *w)
         if (!(rc = gal_meta_put_u64(w->st, txn, GAL_META_FORMAT, GAL_FORMAT_VERSION)) &&
             !(rc = gal_meta_put_u64(w->st, txn, GAL_META_TOKENIZER, GAL_TOKENIZER_VERSION)))
             rc = gal_meta_put_u64(w->st, txn, GAL_META_RUN_COMPLETE, 1);
-        if (rc) {
+        if (rc && rc != GAL_EMAPFULL) {
             mdb_txn_abort(txn);
             return rc;
         }
-        int mrc = mdb_txn_commit(txn);
+        int mrc = rc ? MDB_MAP_FULL : mdb_txn_commit(txn);
+        if (rc)
+            mdb_txn_abort(txn);
         if (mrc == MDB_MAP_FULL) {
             if ((rc = gal_store_grow(w->st)))
                 return rc;
