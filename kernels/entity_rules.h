@@ -1163,7 +1163,28 @@ GAL_FN gal_u32 gal_ent_class(gal_u64 h)
 {
     if (!((gal_ent_filter[h >> 58] >> ((h >> 52) & 63u)) & 1u))
         return 0;
-    gal_u32 lo = 0, hi = GAL_ENT_NWORDS;
+    /* Hashes are uniform, so the table position is about h's share of
+     * 2^64: bracket it by galloping from there, then bisect the bracket. */
+    gal_u32 guess = (gal_u32)(((h >> 32) * (gal_u64)GAL_ENT_NWORDS) >> 32), lo, hi, step = 4u;
+    if (gal_ent_words[guess].hash <= h) {
+        lo = guess;
+        hi = guess + step;
+        while (hi < GAL_ENT_NWORDS && gal_ent_words[hi].hash <= h) {
+            lo = hi;
+            step *= 2u;
+            hi = lo + step;
+        }
+        if (hi > GAL_ENT_NWORDS)
+            hi = GAL_ENT_NWORDS;
+    } else {
+        hi = guess;
+        lo = guess > step ? guess - step : 0u;
+        while (lo > 0u && gal_ent_words[lo].hash > h) {
+            hi = lo;
+            step *= 2u;
+            lo = hi > step ? hi - step : 0u;
+        }
+    }
     while (lo < hi) {
         gal_u32 mid = lo + (hi - lo) / 2u;
         gal_u64 m = gal_ent_words[mid].hash;
@@ -1195,6 +1216,13 @@ GAL_FN int gal_ent_shouts(GAL_TEXT text, gal_u32 lo, gal_u32 hi)
 {
     gal_u32 up = 0, low = 0;
     for (gal_u32 i = lo; i < hi;) {
+        gal_u32 b = text[i];
+        if (b < 0x80u) { /* ASCII: the same answers without decoding */
+            up += b - 'A' < 26u;
+            low += b - 'a' < 26u;
+            i++;
+            continue;
+        }
         gal_i32 cp;
         i += gal_utf8_decode(text, i, hi, &cp);
         if (cp < 0)
@@ -1219,10 +1247,17 @@ GAL_FN gal_u32 gal_ent_shape(GAL_TEXT text, gal_u32 i, gal_u32 limit, gal_u32 *e
     gal_u32 ncp = 0, all_up = 1, flags = 0;
     while (i < limit) {
         gal_i32 cp;
-        gal_u32 n = gal_utf8_decode(text, i, limit, &cp);
-        if (!gal_cp_is_word(cp))
-            break;
-        gal_u32 up = gal_cp_fold(cp) != cp;
+        gal_u32 n = 1, b = text[i], up;
+        if (b < 0x80u) { /* ASCII: the same answers without decoding */
+            if (b - '0' >= 10u && (b | 0x20u) - 'a' >= 26u)
+                break;
+            up = b - 'A' < 26u;
+        } else {
+            n = gal_utf8_decode(text, i, limit, &cp);
+            if (!gal_cp_is_word(cp))
+                break;
+            up = gal_cp_fold(cp) != cp;
+        }
         if (ncp == 0 && up)
             flags |= GAL_ENT_T_CAP;
         all_up &= up;
