@@ -62,7 +62,7 @@ static const char help[] =
     "  --device D       all (the reference path and every OpenCL device, the\n"
     "                   default), auto, ref, a device number from 'galley\n"
     "                   devices', or a comma-separated list of these\n"
-    "  --batch-mb N     megabytes of text per batch [64]\n"
+    "  --batch-mb N     megabytes of text per batch [32]\n"
     "  --format F       jsonl, trec or text: skip format detection\n"
     "  --json FILE      also write the figures as JSON to FILE ('-' = stdout)\n"
     "  --compare OLD    print each figure's ratio to the same device's figure in\n"
@@ -902,7 +902,7 @@ static int device_specs(const char *arg, char specs[][32], size_t cap, size_t *n
 
 int gal_bench_index(int argc, char **argv)
 {
-    gal_build_opts o = {.batch_bytes = 64u << 20};
+    gal_build_opts o = {.batch_bytes = (size_t)GAL_BATCH_MB_DEFAULT << 20};
     const char *device = "all", *json = NULL, *compare = NULL;
     const char **inputs = gal_calloc((size_t)argc, sizeof *inputs);
     if (!inputs)

@@ -23,8 +23,8 @@ static const char help[] =
     "  --device D           auto (a GPU, else any OpenCL device, else the host\n"
     "                       reference path), ref (host reference path), or the\n"
     "                       number of a device from 'galley devices' [auto]\n"
-    "  --batch-mb N         megabytes of text per batch; memory use is a small\n"
-    "                       multiple of this [64]\n"
+    "  --batch-mb N         megabytes of text per batch; the heap holds about 20\n"
+    "                       times this [32]\n"
     "  --format F           jsonl, trec or text: skip format detection\n"
     "  --append             add documents to an existing index\n"
     "  --resume             continue an interrupted run: give the same inputs,\n"
@@ -72,7 +72,7 @@ static void human_bytes(uint64_t n, char *out, size_t cap)
 
 int gal_cmd_index(int argc, char **argv)
 {
-    gal_build_opts o = {.device = "auto", .batch_bytes = 64u << 20, .progress = -1};
+    gal_build_opts o = {.device = "auto", .batch_bytes = (size_t)GAL_BATCH_MB_DEFAULT << 20, .progress = -1};
     const char **inputs = calloc((size_t)argc, sizeof *inputs);
     if (!inputs)
         return gal_report(gal_error_set(GAL_ENOMEM, "out of memory"));

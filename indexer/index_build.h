@@ -11,6 +11,10 @@
 
 #include "reader.h"
 
+/* Text bytes per batch unless told otherwise: three batches and two token
+ * sets are in flight, so the heap holds about 20 times this. */
+#define GAL_BATCH_MB_DEFAULT 32
+
 typedef struct gal_build_opts {
     const char *out_dir;
     const char *const *inputs;
