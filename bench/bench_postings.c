@@ -54,8 +54,7 @@ static int walk(gal_store *st, walk_totals *t)
             break;
         }
         gal_chunk_view cv;
-        uint32_t first = gal_get_be32((const uint8_t *)k.mv_data + 12);
-        if ((rc = gal_chunk_parse(v.mv_data, v.mv_size, first, &cv, "bench")) ||
+        if ((rc = gal_chunk_parse(v.mv_data, v.mv_size, k.mv_data, &cv, "bench")) ||
             (cv.ndocs > GAL_CHUNK_DOCS &&
              (rc = gal_error_set(GAL_ECORRUPT, "corrupt index: oversized postings chunk"))) ||
             (rc = gal_chunk_decode_docs(&cv, docs, tfs, "bench")))

@@ -20,7 +20,7 @@ static int put_bytes(gal_buf *b, const char *s, size_t n)
     return rc ? rc : gal_buf_append(b, s, n);
 }
 
-int gal_doc_record_encode(const gal_doc_fields *f, gal_buf *out)
+int gal_doc_record_encode(const gal_doc_fields *f, uint32_t doc, gal_buf *out)
 {
     size_t start = out->len;
     int rc;
@@ -29,7 +29,7 @@ int gal_doc_record_encode(const gal_doc_fields *f, gal_buf *out)
         (rc = put_varint(out, f->date_sec == GAL_NO_DATE ? 0 : gal_zigzag(f->date_sec) + 1)) ||
         (rc = put_varint(out, f->file_no)) || (rc = put_varint(out, f->tokens)) ||
         (rc = put_varint(out, f->title_tokens)) || (rc = put_bytes(out, f->url, f->url_len)) ||
-        (rc = gal_record_seal_from(out, start))) {
+        (rc = gal_record_seal_from(out, start, gal_record_doc_key(doc)))) {
         out->len = start;
         return rc;
     }
@@ -52,7 +52,7 @@ int gal_doc_record_decode(const void *data, size_t len, uint32_t doc, gal_doc_fi
     char key[32];
     snprintf(key, sizeof key, "doc %u", doc);
     size_t payload;
-    int rc = gal_record_open(data, len, &payload, "docs", key);
+    int rc = gal_record_open(data, len, &payload, gal_record_doc_key(doc), "docs", key);
     if (rc)
         return rc;
     const uint8_t *p = data, *end = p + payload;
@@ -68,7 +68,7 @@ int gal_doc_record_decode(const void *data, size_t len, uint32_t doc, gal_doc_fi
 }
 
 int gal_docstats_encode(const uint32_t *tokens, const uint32_t *title_tokens,
-                        const int64_t *date_sec, uint32_t n, gal_buf *out)
+                        const int64_t *date_sec, uint32_t n, uint32_t first_doc, gal_buf *out)
 {
     gal_buf_clear(out);
     int rc = gal_buf_reserve(out, 4 + (size_t)n * 16 + GAL_RECORD_TRAILER);
@@ -89,7 +89,7 @@ int gal_docstats_encode(const uint32_t *tokens, const uint32_t *title_tokens,
             *p++ = (uint8_t)(d >> (8 * k));
     }
     out->len = (size_t)(p - out->data);
-    return gal_record_seal(out);
+    return gal_record_seal(out, gal_record_doc_key(first_doc));
 }
 
 static uint64_t get_le(const uint8_t *p, int bytes)
@@ -105,7 +105,7 @@ int gal_docstats_check(const void *data, size_t len, uint32_t first_doc, uint32_
     char key[32];
     snprintf(key, sizeof key, "batch at doc %u", first_doc);
     size_t payload;
-    int rc = gal_record_open(data, len, &payload, "docstats", key);
+    int rc = gal_record_open(data, len, &payload, gal_record_doc_key(first_doc), "docstats", key);
     if (rc)
         return rc;
     if (payload < 4 || (payload - 4) % 16 != 0 || get_le(data, 4) != (payload - 4) / 16)

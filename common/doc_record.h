@@ -34,8 +34,9 @@ typedef struct gal_doc_fields {
     size_t url_len;
 } gal_doc_fields;
 
-/* Append the sealed record for f to out (not cleared). */
-int gal_doc_record_encode(const gal_doc_fields *f, gal_buf *out);
+/* Append the sealed record for f, stored under document doc, to out (not
+ * cleared). */
+int gal_doc_record_encode(const gal_doc_fields *f, uint32_t doc, gal_buf *out);
 
 /* Parse a record; string pointers point into data.  GAL_ECORRUPT naming
  * doc when the checksum or layout is wrong. */
@@ -43,7 +44,7 @@ int gal_doc_record_decode(const void *data, size_t len, uint32_t doc, gal_doc_fi
 
 /* Docstats: build for n documents, and read entry i of a checked record. */
 int gal_docstats_encode(const uint32_t *tokens, const uint32_t *title_tokens,
-                        const int64_t *date_sec, uint32_t n, gal_buf *out);
+                        const int64_t *date_sec, uint32_t n, uint32_t first_doc, gal_buf *out);
 /* Check a docstats record; *n gets its document count. */
 int gal_docstats_check(const void *data, size_t len, uint32_t first_doc, uint32_t *n);
 uint32_t gal_docstats_tokens(const void *data, uint32_t i);

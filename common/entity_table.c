@@ -59,12 +59,20 @@ static uint32_t get_le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* The checksum key of the record of entity hash: its LMDB key. */
+static uint32_t entity_key(uint64_t hash)
+{
+    uint8_t k[8];
+    gal_put_be64(k, hash);
+    return gal_record_key(k, sizeof k);
+}
+
 static int parse_record(uint64_t hash, const MDB_val *v, gal_entity_info *out)
 {
     char desc[40];
     snprintf(desc, sizeof desc, "entity %016llx", (unsigned long long)hash);
     size_t len;
-    int rc = gal_record_open(v->mv_data, v->mv_size, &len, GAL_DB_ENTITIES, desc);
+    int rc = gal_record_open(v->mv_data, v->mv_size, &len, entity_key(hash), GAL_DB_ENTITIES, desc);
     if (rc)
         return rc;
     const uint8_t *p = v->mv_data;
@@ -95,7 +103,8 @@ static int build_record(gal_buf *b, const gal_entity_info *e)
     gal_buf_clear(b);
     int rc;
     if ((rc = gal_buf_append(b, head, sizeof head)) ||
-        (rc = gal_buf_append(b, e->display, e->display_len)) || (rc = gal_record_seal(b)))
+        (rc = gal_buf_append(b, e->display, e->display_len)) ||
+        (rc = gal_record_seal(b, entity_key(e->hash))))
         return rc;
     return 0;
 }

@@ -24,8 +24,9 @@
  *             entity's mentions are postings of its key (GAL_SEED_ENTITY)
  *
  * Every record that carries data (postings chunks, documents, stored text,
- * docstats) ends in a CRC-32 of the bytes before it (record.h), so a flipped
- * bit is reported as corruption instead of read as data.
+ * docstats, entities) ends in a CRC-32 of its key and the bytes before it
+ * (record.h), so a flipped bit, in the record or in its key, is reported as
+ * corruption instead of read as data.
  *
  * Change anything here and bump GAL_FORMAT_VERSION.
  */

@@ -423,7 +423,7 @@ static int load_chunk(gal_postings *p, const MDB_val *k, const MDB_val *v)
     uint32_t first = gal_get_be32((const uint8_t *)k->mv_data + 12);
     snprintf(p->key_desc, sizeof p->key_desc, "term %016llx doc %u", (unsigned long long)p->hash,
              first);
-    int rc = gal_chunk_parse(v->mv_data, v->mv_size, first, &p->chunk, p->key_desc);
+    int rc = gal_chunk_parse(v->mv_data, v->mv_size, k->mv_data, &p->chunk, p->key_desc);
     if (!rc && p->chunk.ndocs > GAL_CHUNK_DOCS)
         rc = gal_error_set(GAL_ECORRUPT, "corrupt index: postings record %s holds %u documents",
                            p->key_desc, p->chunk.ndocs);
@@ -507,7 +507,7 @@ static int sum_chunks(gal_postings *p, int verify, uint64_t *ndocs)
                 char desc[48];
                 snprintf(desc, sizeof desc, "term %016llx doc %u", (unsigned long long)p->hash, first);
                 gal_chunk_view view;
-                if ((rc = gal_chunk_parse(v.mv_data, v.mv_size, first, &view, desc)))
+                if ((rc = gal_chunk_parse(v.mv_data, v.mv_size, k.mv_data, &view, desc)))
                     break;
                 n += view.ndocs;
             } else {

@@ -14,7 +14,7 @@ static int corrupt(const char *key_desc, const char *what)
 }
 
 int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *positions,
-                     uint32_t ndocs, gal_buf *out)
+                     uint32_t ndocs, const uint8_t key[GAL_POSTINGS_KEY_LEN], gal_buf *out)
 {
     size_t npos = 0;
     for (uint32_t i = 0; i < ndocs; i++)
@@ -58,7 +58,7 @@ int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *
     memmove(out->data + head_len, body, body_len);
     memcpy(out->data, head, head_len);
     out->len = head_len + body_len;
-    return gal_record_seal(out);
+    return gal_record_seal(out, gal_record_key(key, GAL_POSTINGS_KEY_LEN));
 }
 
 static int parse_header(const uint8_t **p, const uint8_t *end, uint32_t *ndocs, uint32_t *span,
@@ -79,11 +79,13 @@ int gal_chunk_peek(const void *data, size_t len, uint32_t *ndocs, uint32_t *span
     return 0;
 }
 
-int gal_chunk_parse(const void *data, size_t len, uint32_t first_doc, gal_chunk_view *v,
-                    const char *key_desc)
+int gal_chunk_parse(const void *data, size_t len, const uint8_t key[GAL_POSTINGS_KEY_LEN],
+                    gal_chunk_view *v, const char *key_desc)
 {
     size_t payload;
-    int rc = gal_record_open(data, len, &payload, "postings", key_desc);
+    int rc = gal_record_open(data, len, &payload, gal_record_key(key, GAL_POSTINGS_KEY_LEN),
+                             "postings", key_desc);
+    uint32_t first_doc = gal_get_be32(key + 12);
     if (rc)
         return rc;
     const uint8_t *p = data, *end = p + payload;

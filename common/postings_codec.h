@@ -20,12 +20,14 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "format.h"
 
 /* Encode ndocs documents (increasing), their tfs, and all their positions
- * (sum of tfs entries, increasing within each document) as a sealed chunk
- * into out, which is cleared first. */
+ * (sum of tfs entries, increasing within each document) as a chunk sealed
+ * under its LMDB key (format.h: gal_postings_key) into out, which is
+ * cleared first. */
 int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *positions,
-                     uint32_t ndocs, gal_buf *out);
+                     uint32_t ndocs, const uint8_t key[GAL_POSTINGS_KEY_LEN], gal_buf *out);
 
 /* A parsed chunk: pointers into the record, valid as long as it is. */
 typedef struct gal_chunk_view {
@@ -37,10 +39,11 @@ typedef struct gal_chunk_view {
     const uint8_t *pos, *pos_end;
 } gal_chunk_view;
 
-/* Check the checksum and header of a chunk stored under first_doc.
- * GAL_ECORRUPT with a detail naming key_desc on any inconsistency. */
-int gal_chunk_parse(const void *data, size_t len, uint32_t first_doc, gal_chunk_view *v,
-                    const char *key_desc);
+/* Check the checksum and header of a chunk stored under key (whose last
+ * four bytes are its first document).  GAL_ECORRUPT with a detail naming
+ * key_desc on any inconsistency. */
+int gal_chunk_parse(const void *data, size_t len, const uint8_t key[GAL_POSTINGS_KEY_LEN],
+                    gal_chunk_view *v, const char *key_desc);
 
 /* Decode every document number and tf of a parsed chunk into docs[] and
  * tfs[] (room for v->ndocs each). */

@@ -4,9 +4,9 @@
 
 #include "status.h"
 
-static uint32_t crc_of(const void *data, size_t len)
+static uint32_t crc_of(uint32_t seed, const void *data, size_t len)
 {
-    uLong crc = crc32(0L, Z_NULL, 0);
+    uLong crc = seed;
     const Bytef *p = data;
     while (len > 0) { /* zlib takes uInt lengths */
         uInt n = len > 0x40000000u ? 0x40000000u : (uInt)len;
@@ -17,21 +17,26 @@ static uint32_t crc_of(const void *data, size_t len)
     return (uint32_t)crc;
 }
 
-int gal_record_seal(gal_buf *b)
+uint32_t gal_record_key(const void *key, size_t len)
 {
-    return gal_record_seal_from(b, 0);
+    return crc_of((uint32_t)crc32(0L, Z_NULL, 0), key, len);
 }
 
-int gal_record_seal_from(gal_buf *b, size_t start)
+int gal_record_seal(gal_buf *b, uint32_t key)
 {
-    uint32_t crc = crc_of(b->data + start, b->len - start);
+    return gal_record_seal_from(b, 0, key);
+}
+
+int gal_record_seal_from(gal_buf *b, size_t start, uint32_t key)
+{
+    uint32_t crc = crc_of(key, b->data + start, b->len - start);
     uint8_t t[GAL_RECORD_TRAILER] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16),
                                      (uint8_t)(crc >> 24)};
     return gal_buf_append(b, t, sizeof t);
 }
 
-int gal_record_open(const void *data, size_t len, size_t *payload_len, const char *table,
-                    const char *key_desc)
+int gal_record_open(const void *data, size_t len, size_t *payload_len, uint32_t key,
+                    const char *table, const char *key_desc)
 {
     if (len < GAL_RECORD_TRAILER)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: %s record %s is truncated", table,
@@ -39,7 +44,7 @@ int gal_record_open(const void *data, size_t len, size_t *payload_len, const cha
     const uint8_t *t = (const uint8_t *)data + len - GAL_RECORD_TRAILER;
     uint32_t want = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 |
                     (uint32_t)t[3] << 24;
-    if (crc_of(data, len - GAL_RECORD_TRAILER) != want)
+    if (crc_of(key, data, len - GAL_RECORD_TRAILER) != want)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: checksum mismatch in %s record %s",
                              table, key_desc);
     *payload_len = len - GAL_RECORD_TRAILER;

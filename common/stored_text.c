@@ -6,7 +6,7 @@
 #include "status.h"
 
 int gal_stored_text_encode(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level, const void *text,
-                           size_t len, gal_buf *out)
+                           size_t len, unsigned doc, gal_buf *out)
 {
     size_t start = out->len;
     size_t bound = ZSTD_compressBound(len);
@@ -26,7 +26,7 @@ int gal_stored_text_encode(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level, 
         out->len += 1;
         gal_buf_append(out, text, len); /* room was reserved above */
     }
-    return gal_record_seal_from(out, start);
+    return gal_record_seal_from(out, start, gal_record_doc_key(doc));
 }
 
 int gal_stored_text_decode(ZSTD_DCtx *dctx, const ZSTD_DDict *ddict, const void *data, size_t len,
@@ -35,7 +35,7 @@ int gal_stored_text_decode(ZSTD_DCtx *dctx, const ZSTD_DDict *ddict, const void 
     char key[32];
     snprintf(key, sizeof key, "doc %u", doc);
     size_t payload;
-    int rc = gal_record_open(data, len, &payload, "text", key);
+    int rc = gal_record_open(data, len, &payload, gal_record_doc_key(doc), "text", key);
     if (rc)
         return rc;
     if (payload < 1)

@@ -18,10 +18,10 @@
 
 enum { GAL_TEXT_RAW = 0, GAL_TEXT_ZSTD = 1, GAL_TEXT_ZSTD_DICT = 2 };
 
-/* Append the sealed record of text[0, len) to out (not cleared).  cdict may
- * be NULL (no dictionary yet). */
+/* Append the sealed record of text[0, len), stored under document doc, to
+ * out (not cleared).  cdict may be NULL (no dictionary yet). */
 int gal_stored_text_encode(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level, const void *text,
-                           size_t len, gal_buf *out);
+                           size_t len, unsigned doc, gal_buf *out);
 
 /* Decode a record into out (replaced).  ddict may be NULL when the index has
  * no dictionary; a kind-2 record then is corruption. */

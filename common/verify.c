@@ -530,7 +530,7 @@ static int check_chunk(vctx *v, const MDB_val *k, const MDB_val *val)
                 w->last_doc);
     }
     gal_chunk_view cv;
-    int rc = gal_chunk_parse(val->mv_data, val->mv_size, first, &cv, desc);
+    int rc = gal_chunk_parse(val->mv_data, val->mv_size, k->mv_data, &cv, desc);
     if (rc) {
         problem_detail(v, rc);
         return 0;

@@ -252,11 +252,11 @@ static int encode_docs(gal_writer *w, const gal_batch *b, const gal_tokens *t)
         titles[d] = title_tokens;
         dates[d] = bd->date_sec;
         w->doc_off[d] = w->docs_out.len;
-        rc = gal_doc_record_encode(&f, &w->docs_out);
+        rc = gal_doc_record_encode(&f, b->first_doc + d, &w->docs_out);
     }
     w->doc_off[b->ndocs] = w->docs_out.len;
     if (!rc)
-        rc = gal_docstats_encode(tokens, titles, dates, b->ndocs, &w->stats_out);
+        rc = gal_docstats_encode(tokens, titles, dates, b->ndocs, b->first_doc, &w->stats_out);
     gal_free(tokens);
     gal_free(titles);
     gal_free(dates);

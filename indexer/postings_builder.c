@@ -207,15 +207,14 @@ static int encode_term(gal_builder *b, const gal_term_group *g, uint32_t first_d
             tfs[ndocs] = tf;
             ndocs++;
         }
-        int rc = gal_chunk_encode(docs, tfs, pos + chunk_start, ndocs, &b->chunk);
-        if (!rc)
-            rc = out_reserve(&b->out);
-        if (!rc)
-            rc = gal_buf_append(&b->out.data, b->chunk.data, b->chunk.len);
+        int rc = out_reserve(&b->out);
         if (rc)
             return rc;
-        gal_postings_key(b->out.keys + b->out.nchunks * GAL_POSTINGS_KEY_LEN, first_doc, g->hash,
-                         docs[0]);
+        uint8_t *key = b->out.keys + b->out.nchunks * GAL_POSTINGS_KEY_LEN;
+        gal_postings_key(key, first_doc, g->hash, docs[0]);
+        if ((rc = gal_chunk_encode(docs, tfs, pos + chunk_start, ndocs, key, &b->chunk)) ||
+            (rc = gal_buf_append(&b->out.data, b->chunk.data, b->chunk.len)))
+            return rc;
         b->out.nchunks++;
         b->out.val_off[b->out.nchunks] = b->out.data.len;
     }

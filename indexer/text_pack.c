@@ -93,7 +93,7 @@ int gal_text_packer_run(gal_text_packer *tp, gal_batch *b)
         /* stored text: title '\n' body, without the batch's final newline */
         size_t len = b->doc_start[d + 1] - 1 - b->doc_start[d];
         rc = gal_stored_text_encode(tp->cctx, tp->cdict, TEXT_LEVEL, b->text.data + b->doc_start[d],
-                                    len, &b->stored);
+                                    len, b->first_doc + d, &b->stored);
     }
     b->stored_off[b->ndocs] = b->stored.len;
     return rc;

@@ -37,21 +37,31 @@ static void test_codec(unsigned seed)
     }
     gal_buf b;
     gal_buf_init(&b);
-    CHECK(gal_chunk_encode(docs, tfs, pos, 100, &b) == 0);
+    uint8_t key[GAL_POSTINGS_KEY_LEN];
+    gal_postings_key(key, 0, 42, docs[0]);
+    CHECK(gal_chunk_encode(docs, tfs, pos, 100, key, &b) == 0);
     gal_chunk_view v;
-    CHECK(gal_chunk_parse(b.data, b.len, docs[0], &v, "test") == 0);
+    CHECK(gal_chunk_parse(b.data, b.len, key, &v, "test") == 0);
     uint32_t d2[128], t2[128];
     CHECK(gal_chunk_decode_docs(&v, d2, t2, "test") == 0);
     CHECK(memcmp(d2, docs, sizeof docs) == 0 && memcmp(t2, tfs, sizeof tfs) == 0);
     CHECK_EQ_U64(v.last_doc, docs[99]);
-    /* every single flipped bit is caught by the checksum */
+    /* every single flipped bit is caught by the checksum, in the record and
+     * in its key */
     int caught = 0;
     for (size_t i = 0; i < b.len; i++) {
         b.data[i] ^= 0x10;
-        caught += gal_chunk_parse(b.data, b.len, docs[0], &v, "test") == GAL_ECORRUPT;
+        caught += gal_chunk_parse(b.data, b.len, key, &v, "test") == GAL_ECORRUPT;
         b.data[i] ^= 0x10;
     }
     CHECK_EQ_U64(caught, b.len);
+    caught = 0;
+    for (size_t i = 0; i < sizeof key; i++) {
+        key[i] ^= 0x01;
+        caught += gal_chunk_parse(b.data, b.len, key, &v, "test") == GAL_ECORRUPT;
+        key[i] ^= 0x01;
+    }
+    CHECK_EQ_U64(caught, sizeof key);
     gal_buf_release(&b);
 }
 
@@ -89,9 +99,10 @@ static void test_doc_record(void)
     gal_buf b;
     gal_buf_init(&b);
     gal_buf_append(&b, "xx", 2); /* records append to what is there */
-    CHECK(gal_doc_record_encode(&f, &b) == 0);
+    CHECK(gal_doc_record_encode(&f, 7, &b) == 0);
     gal_doc_fields g;
     CHECK(gal_doc_record_decode(b.data + 2, b.len - 2, 7, &g) == 0);
+    CHECK(gal_doc_record_decode(b.data + 2, b.len - 2, 8, &g) == GAL_ECORRUPT); /* wrong key */
     CHECK(g.id_len == 4 && !memcmp(g.id, "id-7", 4) && g.title_len == 7);
     CHECK(g.date_sec == f.date_sec && g.file_no == 3 && g.tokens == 99 && g.title_tokens == 2);
     gal_buf_release(&b);
