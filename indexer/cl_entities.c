@@ -18,17 +18,12 @@ enum {
     B_N
 };
 
-typedef struct dbuf {
-    cl_mem mem;
-    size_t size;
-} dbuf;
-
 struct gal_cl_entity_finder {
     gal_cl *cl;
     cl_program prog;
     cl_kernel k[K_N];
     size_t local[K_N];
-    dbuf b[B_N];
+    gal_cl_buf b[B_N];
     uint32_t *doc_first; /* ndocs + 1: first token of each document */
     uint32_t *counts;    /* mentions per document, then their exclusive scan */
     size_t docs_cap;
@@ -39,8 +34,7 @@ void gal_cl_entities_free(gal_cl_entity_finder *ce)
     if (!ce)
         return;
     for (int i = 0; i < B_N; i++)
-        if (ce->b[i].mem)
-            clReleaseMemObject(ce->b[i].mem);
+        gal_cl_buf_release(&ce->b[i]);
     for (int i = 0; i < K_N; i++)
         if (ce->k[i])
             clReleaseKernel(ce->k[i]);
@@ -87,86 +81,30 @@ fail:
     return rc;
 }
 
-/* Make buffer `which` hold at least size bytes (contents are lost on growth). */
 static int ensure(gal_cl_entity_finder *ce, int which, size_t size, cl_mem_flags flags)
 {
-    dbuf *b = &ce->b[which];
-    if (size == 0)
-        size = 1;
-    if (b->mem && b->size >= size)
-        return 0;
-    if (b->mem) {
-        clReleaseMemObject(b->mem);
-        b->mem = NULL;
-        b->size = 0;
-        size += size / 4;
-    }
-    cl_int err;
-    b->mem = clCreateBuffer(ce->cl->context, flags, size, NULL, &err);
-    if (!b->mem)
-        return gal_error_set(GAL_ECL, "clCreateBuffer failed: %s on '%s' (%zu bytes)",
-                             gal_cl_strerror(err), ce->cl->info.name, size);
-    b->size = size;
-    return 0;
+    return gal_cl_buf_reserve(ce->cl, &ce->b[which], size, flags);
 }
 
 static int write_buf(gal_cl_entity_finder *ce, int which, const void *src, size_t size)
 {
-    if (size == 0)
-        return 0;
-    cl_int err = clEnqueueWriteBuffer(ce->cl->queue, ce->b[which].mem, CL_FALSE, 0, size, src,
-                                      0, NULL, NULL);
-    if (err != CL_SUCCESS)
-        return gal_error_set(GAL_ECL, "clEnqueueWriteBuffer failed: %s on '%s' (%zu bytes)",
-                             gal_cl_strerror(err), ce->cl->info.name, size);
-    return 0;
+    return gal_cl_buf_write(ce->cl, &ce->b[which], src, size);
 }
 
 static int read_buf(gal_cl_entity_finder *ce, int which, void *dst, size_t size, cl_bool block)
 {
-    if (size == 0)
-        return 0;
-    cl_int err = clEnqueueReadBuffer(ce->cl->queue, ce->b[which].mem, block, 0, size, dst, 0,
-                                     NULL, NULL);
-    if (err != CL_SUCCESS)
-        return gal_error_set(GAL_ECL, "clEnqueueReadBuffer failed: %s on '%s' (%zu bytes)",
-                             gal_cl_strerror(err), ce->cl->info.name, size);
-    return 0;
+    return gal_cl_buf_read(ce->cl, &ce->b[which], dst, size, block);
 }
-
-typedef struct karg {
-    size_t size;
-    const void *val;
-} karg;
 
 #define ARG_MEM(which) {sizeof(cl_mem), &ce->b[which].mem}
 #define ARG_U32(var) {sizeof(cl_uint), &(var)}
-#define SET_ARGS(k, ...)                                                        \
-    set_args(ce, k, (const karg[]){__VA_ARGS__},                                \
-             sizeof((const karg[]){__VA_ARGS__}) / sizeof(karg))
-
-static int set_args(gal_cl_entity_finder *ce, int k, const karg *args, size_t nargs)
-{
-    for (size_t i = 0; i < nargs; i++) {
-        cl_int err = clSetKernelArg(ce->k[k], (cl_uint)i, args[i].size, args[i].val);
-        if (err != CL_SUCCESS)
-            return gal_error_set(GAL_ECL, "clSetKernelArg failed: %s on '%s' (%s arg %zu)",
-                                 gal_cl_strerror(err), ce->cl->info.name, kernel_names[k], i);
-    }
-    return 0;
-}
+#define SET_ARGS(kern, ...)                                                        \
+    gal_cl_set_args(ce->cl, ce->k[kern], kernel_names[kern], (const gal_cl_arg[]){__VA_ARGS__}, \
+                    sizeof((const gal_cl_arg[]){__VA_ARGS__}) / sizeof(gal_cl_arg))
 
 static int launch(gal_cl_entity_finder *ce, int k, size_t n)
 {
-    size_t local = ce->local[k];
-    size_t global = (n + local - 1) / local * local;
-    cl_int err = clEnqueueNDRangeKernel(ce->cl->queue, ce->k[k], 1, NULL, &global, &local, 0,
-                                        NULL, NULL);
-    if (err != CL_SUCCESS)
-        return gal_error_set(GAL_ECL,
-                             "clEnqueueNDRangeKernel failed: %s on '%s' (%s, %zu items)",
-                             gal_cl_strerror(err), ce->cl->info.name, kernel_names[k], n);
-    return 0;
+    return gal_cl_launch(ce->cl, ce->k[k], kernel_names[k], n, ce->local[k]);
 }
 
 static int run(gal_cl_entity_finder *ce, const uint8_t *text, const uint32_t *doc_start,

@@ -706,3 +706,76 @@ out:
     gal_free(own_src);
     return rc;
 }
+
+/* ---- buffers and launches, for the kernels' drivers ---- */
+
+int gal_cl_buf_reserve(const gal_cl *cl, gal_cl_buf *b, size_t size, cl_mem_flags flags)
+{
+    if (size == 0)
+        size = 1;
+    if (b->mem && b->size >= size)
+        return 0;
+    if (b->mem) {
+        gal_cl_buf_release(b);
+        size += size / 4; /* grown once: leave room to grow again */
+    }
+    cl_int err;
+    b->mem = clCreateBuffer(cl->context, flags, size, NULL, &err);
+    if (!b->mem)
+        return gal_error_set(GAL_ECL, "clCreateBuffer failed: %s on '%s' (%zu bytes)",
+                             gal_cl_strerror(err), cl->info.name, size);
+    b->size = size;
+    return 0;
+}
+
+void gal_cl_buf_release(gal_cl_buf *b)
+{
+    if (b->mem)
+        clReleaseMemObject(b->mem);
+    b->mem = NULL;
+    b->size = 0;
+}
+
+int gal_cl_buf_write(const gal_cl *cl, const gal_cl_buf *b, const void *src, size_t size)
+{
+    if (size == 0)
+        return 0;
+    cl_int err = clEnqueueWriteBuffer(cl->queue, b->mem, CL_FALSE, 0, size, src, 0, NULL, NULL);
+    if (err != CL_SUCCESS)
+        return gal_error_set(GAL_ECL, "clEnqueueWriteBuffer failed: %s on '%s' (%zu bytes)",
+                             gal_cl_strerror(err), cl->info.name, size);
+    return 0;
+}
+
+int gal_cl_buf_read(const gal_cl *cl, const gal_cl_buf *b, void *dst, size_t size, cl_bool block)
+{
+    if (size == 0)
+        return 0;
+    cl_int err = clEnqueueReadBuffer(cl->queue, b->mem, block, 0, size, dst, 0, NULL, NULL);
+    if (err != CL_SUCCESS)
+        return gal_error_set(GAL_ECL, "clEnqueueReadBuffer failed: %s on '%s' (%zu bytes)",
+                             gal_cl_strerror(err), cl->info.name, size);
+    return 0;
+}
+
+int gal_cl_set_args(const gal_cl *cl, cl_kernel k, const char *name, const gal_cl_arg *args,
+                    size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        cl_int err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].val);
+        if (err != CL_SUCCESS)
+            return gal_error_set(GAL_ECL, "clSetKernelArg failed: %s on '%s' (%s arg %zu)",
+                                 gal_cl_strerror(err), cl->info.name, name, i);
+    }
+    return 0;
+}
+
+int gal_cl_launch(const gal_cl *cl, cl_kernel k, const char *name, size_t n, size_t local)
+{
+    size_t global = (n + local - 1) / local * local;
+    cl_int err = clEnqueueNDRangeKernel(cl->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
+    if (err != CL_SUCCESS)
+        return gal_error_set(GAL_ECL, "clEnqueueNDRangeKernel failed: %s on '%s' (%s, %zu items)",
+                             gal_cl_strerror(err), cl->info.name, name, n);
+    return 0;
+}

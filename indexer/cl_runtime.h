@@ -100,4 +100,31 @@ int gal_cl_build(gal_cl *cl, const char *kernel_file_name, const char *options,
  * wrappers built on this module.  device may be NULL. */
 int gal_cl_fail(const char *call, cl_int code, const gal_cl *cl);
 
+/* A device buffer that grows but never shrinks, owned by the caller. */
+typedef struct gal_cl_buf {
+    cl_mem mem;
+    size_t size;
+} gal_cl_buf;
+
+/* Make b hold at least size bytes; its contents are lost when it grows
+ * (and it then grows by a quarter more, to leave room). */
+int gal_cl_buf_reserve(const gal_cl *cl, gal_cl_buf *b, size_t size, cl_mem_flags flags);
+void gal_cl_buf_release(gal_cl_buf *b);
+/* Queue a copy of size bytes to (non-blocking) or from the device. */
+int gal_cl_buf_write(const gal_cl *cl, const gal_cl_buf *b, const void *src, size_t size);
+int gal_cl_buf_read(const gal_cl *cl, const gal_cl_buf *b, void *dst, size_t size, cl_bool block);
+
+/* One kernel argument: its size and where its value is. */
+typedef struct gal_cl_arg {
+    size_t size;
+    const void *val;
+} gal_cl_arg;
+
+/* Set the n arguments of kernel k (called name in messages). */
+int gal_cl_set_args(const gal_cl *cl, cl_kernel k, const char *name, const gal_cl_arg *args,
+                    size_t n);
+/* Run kernel k over n items (n > 0), rounding the global size up to a
+ * multiple of local; the kernels ignore the extra items. */
+int gal_cl_launch(const gal_cl *cl, cl_kernel k, const char *name, size_t n, size_t local);
+
 #endif

@@ -17,11 +17,6 @@ static const char *const kernel_names[K_N] = {"gal_emit_slots", "gal_compact_tok
                                               "gal_token_docs", "gal_doc_fill"};
 
 /* A device buffer that only grows. */
-typedef struct dbuf {
-    cl_mem mem;
-    size_t size;
-} dbuf;
-
 enum {
     B_TEXT, B_FIRST, B_SLOT_HASH, B_SLOT_OFFSET, B_DOC_START, B_BODY_START, B_HASH,
     B_OFFSET, B_DOC, B_POS, B_DOC_FIRST, B_BODY_FIRST, B_DOC_TOKENS, B_N
@@ -35,7 +30,7 @@ struct gal_cl_tokenizer {
     uint32_t chunk;
     uint32_t default_chunk; /* for the device type, or GALLEY_CL_CHUNK */
     int per_doc;            /* doc and pos per document (CPU), else per token */
-    dbuf b[B_N];
+    gal_cl_buf b[B_N];
     uint32_t *first; /* host copy of the per-chunk counts, then their scan */
     size_t first_cap;
 };
@@ -63,8 +58,7 @@ void gal_cl_tokenizer_free(gal_cl_tokenizer *tk)
     if (!tk)
         return;
     for (int i = 0; i < B_N; i++)
-        if (tk->b[i].mem)
-            clReleaseMemObject(tk->b[i].mem);
+        gal_cl_buf_release(&tk->b[i]);
     for (int i = 0; i < K_N; i++)
         if (tk->k[i])
             clReleaseKernel(tk->k[i]);
@@ -129,88 +123,30 @@ fail:
     return rc;
 }
 
-/* Make b hold at least size bytes (contents are lost when it grows). */
 static int ensure(gal_cl_tokenizer *tk, int which, size_t size, cl_mem_flags flags)
 {
-    dbuf *b = &tk->b[which];
-    if (size == 0)
-        size = 1;
-    if (b->mem && b->size >= size)
-        return 0;
-    if (b->mem) {
-        clReleaseMemObject(b->mem);
-        b->mem = NULL;
-        b->size = 0;
-        size += size / 4; /* grown once: leave room to grow again */
-    }
-    cl_int err;
-    b->mem = clCreateBuffer(tk->cl->context, flags, size, NULL, &err);
-    if (!b->mem)
-        return gal_error_set(GAL_ECL, "clCreateBuffer failed: %s on '%s' (%zu bytes)",
-                             gal_cl_strerror(err), tk->cl->info.name, size);
-    b->size = size;
-    return 0;
-}
-
-/* One kernel argument: its size and where its value is. */
-typedef struct karg {
-    size_t size;
-    const void *val;
-} karg;
-
-#define ARG_MEM(which) {sizeof(cl_mem), &tk->b[which].mem}
-#define ARG_U32(var) {sizeof(cl_uint), &(var)}
-#define SET_ARGS(k, ...)                                                        \
-    set_args(tk, k, (const karg[]){__VA_ARGS__},                                \
-             sizeof((const karg[]){__VA_ARGS__}) / sizeof(karg))
-
-static int set_args(gal_cl_tokenizer *tk, int k, const karg *args, size_t nargs)
-{
-    for (size_t i = 0; i < nargs; i++) {
-        cl_int err = clSetKernelArg(tk->k[k], (cl_uint)i, args[i].size, args[i].val);
-        if (err != CL_SUCCESS)
-            return gal_error_set(GAL_ECL, "clSetKernelArg failed: %s on '%s' (%s arg %zu)",
-                                 gal_cl_strerror(err), tk->cl->info.name, kernel_names[k], i);
-    }
-    return 0;
-}
-
-/* Run kernel k over n items (n > 0), rounding the global size up to a
- * multiple of the work-group size; the kernels ignore the extra items. */
-static int launch(gal_cl_tokenizer *tk, int k, size_t n)
-{
-    size_t local = tk->local[k];
-    size_t global = (n + local - 1) / local * local;
-    cl_int err = clEnqueueNDRangeKernel(tk->cl->queue, tk->k[k], 1, NULL, &global, &local, 0,
-                                        NULL, NULL);
-    if (err != CL_SUCCESS)
-        return gal_error_set(GAL_ECL, "clEnqueueNDRangeKernel failed: %s on '%s' (%s, %zu items)",
-                             gal_cl_strerror(err), tk->cl->info.name, kernel_names[k], n);
-    return 0;
+    return gal_cl_buf_reserve(tk->cl, &tk->b[which], size, flags);
 }
 
 static int write_buf(gal_cl_tokenizer *tk, int which, const void *src, size_t size)
 {
-    if (size == 0)
-        return 0;
-    cl_int err = clEnqueueWriteBuffer(tk->cl->queue, tk->b[which].mem, CL_FALSE, 0, size, src,
-                                      0, NULL, NULL);
-    if (err != CL_SUCCESS)
-        return gal_error_set(GAL_ECL, "clEnqueueWriteBuffer failed: %s on '%s' (%zu bytes)",
-                             gal_cl_strerror(err), tk->cl->info.name, size);
-    return 0;
+    return gal_cl_buf_write(tk->cl, &tk->b[which], src, size);
 }
 
 static int read_buf(gal_cl_tokenizer *tk, int which, void *dst, size_t size, cl_bool block)
 {
-    if (size == 0)
-        return 0;
-    cl_int err = clEnqueueReadBuffer(tk->cl->queue, tk->b[which].mem, block, 0, size, dst, 0,
-                                     NULL, NULL);
-    if (err != CL_SUCCESS)
-        return gal_error_set(GAL_ECL, "clEnqueueReadBuffer failed: %s on '%s' (%zu bytes)",
-                             gal_cl_strerror(err), tk->cl->info.name, size);
-    return 0;
+    return gal_cl_buf_read(tk->cl, &tk->b[which], dst, size, block);
+}
+
+#define ARG_MEM(which) {sizeof(cl_mem), &tk->b[which].mem}
+#define ARG_U32(var) {sizeof(cl_uint), &(var)}
+#define SET_ARGS(kern, ...)                                                        \
+    gal_cl_set_args(tk->cl, tk->k[kern], kernel_names[kern], (const gal_cl_arg[]){__VA_ARGS__}, \
+                    sizeof((const gal_cl_arg[]){__VA_ARGS__}) / sizeof(gal_cl_arg))
+
+static int launch(gal_cl_tokenizer *tk, int k, size_t n)
+{
+    return gal_cl_launch(tk->cl, tk->k[k], kernel_names[k], n, tk->local[k]);
 }
 
 /* Tokens a chunk of chunk bytes keeps in its slots: news text has about one
