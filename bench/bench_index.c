@@ -31,6 +31,7 @@
 
 #include "alloc.h"
 #include "bench.h"
+#include "build_options.h"
 #include "cl_runtime.h"
 #include "cl_tokenize.h"
 #include "commands.h"
@@ -827,19 +828,6 @@ static void print_compare(FILE *out, const brun *runs, size_t n, const jval *old
 
 /* ---- arguments and the run ---- */
 
-static int parse_format(const char *s, gal_format *f)
-{
-    if (!strcmp(s, "jsonl"))
-        *f = GAL_FORMAT_JSONL;
-    else if (!strcmp(s, "trec"))
-        *f = GAL_FORMAT_TREC;
-    else if (!strcmp(s, "text"))
-        *f = GAL_FORMAT_TEXT;
-    else
-        return -1;
-    return 0;
-}
-
 /* Read every input once so that each device starts with a warm page cache.
  * Returns the bytes read. */
 static uint64_t warm_inputs(char **files, size_t n)
@@ -917,6 +905,7 @@ int gal_bench_index(int argc, char **argv)
     memset(&old, 0, sizeof old);
     int status = GAL_EXIT_OK;
     for (int i = 1; i < argc; i++) {
+        int shared;
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(help, stdout);
@@ -928,18 +917,9 @@ int gal_bench_index(int argc, char **argv)
             }
             device = val;
             i++;
-        } else if (!strcmp(a, "--batch-mb")) {
-            char *end;
-            long mb = val ? strtol(val, &end, 10) : 0;
-            if (!val || *end || mb < 1 || mb > 2048) {
-                status = gal_usage_error("bench index", "--batch-mb needs a number from 1 to 2048");
-                goto out;
-            }
-            o.batch_bytes = (size_t)mb << 20;
-            i++;
-        } else if (!strcmp(a, "--format")) {
-            if (!val || parse_format(val, &o.format)) {
-                status = gal_usage_error("bench index", "--format needs jsonl, trec or text");
+        } else if ((shared = gal_build_option("bench index", a, val, &o)) != 0) {
+            if (shared < 0) {
+                status = -shared;
                 goto out;
             }
             i++;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build_options.h"
 #include "commands.h"
 #include "index_build.h"
 #include "status.h"
@@ -47,19 +48,6 @@ static const char help[] =
     "  5  OpenCL error on the requested device\n"
     "  6  out of memory, disk full or another system error\n";
 
-static int parse_format(const char *s, gal_format *f)
-{
-    if (!strcmp(s, "jsonl"))
-        *f = GAL_FORMAT_JSONL;
-    else if (!strcmp(s, "trec"))
-        *f = GAL_FORMAT_TREC;
-    else if (!strcmp(s, "text"))
-        *f = GAL_FORMAT_TEXT;
-    else
-        return -1;
-    return 0;
-}
-
 static void human_bytes(uint64_t n, char *out, size_t cap)
 {
     if (n >= 1000000000ull)
@@ -79,6 +67,7 @@ int gal_cmd_index(int argc, char **argv)
     size_t ninputs = 0;
     int status = GAL_EXIT_OK;
     for (int i = 1; i < argc; i++) {
+        int shared;
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -92,18 +81,9 @@ int gal_cmd_index(int argc, char **argv)
             if (!val) { status = gal_usage_error("index", "--device needs a value"); goto out; }
             o.device = val;
             i++;
-        } else if (!strcmp(a, "--batch-mb")) {
-            char *end;
-            long mb = val ? strtol(val, &end, 10) : 0;
-            if (!val || *end || mb < 1 || mb > 2048) {
-                status = gal_usage_error("index", "--batch-mb needs a number from 1 to 2048");
-                goto out;
-            }
-            o.batch_bytes = (size_t)mb << 20;
-            i++;
-        } else if (!strcmp(a, "--format")) {
-            if (!val || parse_format(val, &o.format)) {
-                status = gal_usage_error("index", "--format needs jsonl, trec or text");
+        } else if ((shared = gal_build_option("index", a, val, &o)) != 0) {
+            if (shared < 0) {
+                status = -shared;
                 goto out;
             }
             i++;

@@ -1,0 +1,30 @@
+#include "build_options.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+
+int gal_build_option(const char *cmd, const char *arg, const char *val, gal_build_opts *o)
+{
+    if (!strcmp(arg, "--batch-mb")) {
+        char *end;
+        long mb = val ? strtol(val, &end, 10) : 0;
+        if (!val || *end || mb < 1 || mb > 2048)
+            return -gal_usage_error(cmd, "--batch-mb needs a number from 1 to 2048");
+        o->batch_bytes = (size_t)mb << 20;
+        return 1;
+    }
+    if (!strcmp(arg, "--format")) {
+        if (val && !strcmp(val, "jsonl"))
+            o->format = GAL_FORMAT_JSONL;
+        else if (val && !strcmp(val, "trec"))
+            o->format = GAL_FORMAT_TREC;
+        else if (val && !strcmp(val, "text"))
+            o->format = GAL_FORMAT_TEXT;
+        else
+            return -gal_usage_error(cmd, "--format needs jsonl, trec or text");
+        return 1;
+    }
+    return 0;
+}
