@@ -34,14 +34,6 @@ struct gal_writer {
     pending_file *files;
     size_t nfiles, files_cap;
     MDB_dbi entities, entity_forms;
-    /* Every term of the lexicon, in memory: term key → a second hash of its
-     * folded bytes, so a batch learns which of its terms are new, and which
-     * collide, without a lookup in the lexicon table.  Terms a batch adds
-     * join it only once that batch is committed. */
-    uint64_t *known_key, *known_print;
-    size_t known_cap, known_n;
-    uint64_t *pending; /* (key, print) pairs of the batch being written */
-    size_t npending, pending_cap;
     uint64_t common[GAL_BIGRAM_WORDS]; /* words that pair into bigrams */
     size_t ncommon;
     int common_known; /* chosen: loaded from the index or by this run */
@@ -120,105 +112,6 @@ done:
     return rc;
 }
 
-#define PRINT_SEED 0xA4093822299F31D0ull
-
-static uint64_t term_print(const char *folded, size_t len)
-{
-    return gal_term_hash_folded(folded, len, PRINT_SEED);
-}
-
-/* Slot of key in the known-terms table: where it is, or the empty slot
- * where it would go. */
-static size_t known_slot(const gal_writer *w, uint64_t key)
-{
-    size_t mask = w->known_cap - 1, i = (size_t)key & mask;
-    while (w->known_key[i] && w->known_key[i] != key)
-        i = (i + 1) & mask;
-    return i;
-}
-
-static int known_add(gal_writer *w, uint64_t key, uint64_t print)
-{
-    if ((w->known_n + 1) * 2 > w->known_cap) {
-        size_t cap = w->known_cap * 2;
-        uint64_t *k = gal_calloc(cap, sizeof *k), *p = gal_calloc(cap, sizeof *p);
-        if (!k || !p) {
-            gal_free(k);
-            gal_free(p);
-            return gal_error_set(GAL_ENOMEM, "out of memory for the lexicon");
-        }
-        for (size_t i = 0; i < w->known_cap; i++) {
-            if (!w->known_key[i])
-                continue;
-            size_t j = (size_t)w->known_key[i] & (cap - 1);
-            while (k[j])
-                j = (j + 1) & (cap - 1);
-            k[j] = w->known_key[i];
-            p[j] = w->known_print[i];
-        }
-        gal_free(w->known_key);
-        gal_free(w->known_print);
-        w->known_key = k;
-        w->known_print = p;
-        w->known_cap = cap;
-    }
-    size_t i = known_slot(w, key);
-    if (!w->known_key[i])
-        w->known_n++;
-    w->known_key[i] = key;
-    w->known_print[i] = print;
-    return 0;
-}
-
-/* Fill the known-terms table from the lexicon of an existing index. */
-static int load_known(gal_writer *w)
-{
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    w->known_cap = 1u << 16;
-    w->known_key = gal_calloc(w->known_cap, sizeof *w->known_key);
-    w->known_print = gal_calloc(w->known_cap, sizeof *w->known_print);
-    if (!w->known_key || !w->known_print)
-        return gal_error_set(GAL_ENOMEM, "out of memory for the lexicon");
-    int rc = gal_store_txn_begin(w->st, 1, &txn);
-    if (rc)
-        return rc;
-    int mrc = mdb_cursor_open(txn, w->st->lexicon, &cur);
-    if (mrc) {
-        mdb_txn_abort(txn);
-        return gal_store_error(w->st, mrc, "cannot read the lexicon of");
-    }
-    MDB_val k, v;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 8)
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: lexicon key of %zu bytes", k.mv_size);
-        else
-            rc = known_add(w, gal_get_be64(k.mv_data), term_print(v.mv_data, v.mv_size));
-    }
-    if (!rc && mrc != MDB_NOTFOUND)
-        rc = gal_store_error(w->st, mrc, "cannot read the lexicon of");
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
-    return rc;
-}
-
-static int pending_push(gal_writer *w, uint64_t key, uint64_t print)
-{
-    if (w->npending == w->pending_cap) {
-        size_t cap = w->pending_cap ? w->pending_cap * 2 : 4096;
-        uint64_t *p = gal_realloc(w->pending, cap * 2 * sizeof *p);
-        if (!p)
-            return gal_error_set(GAL_ENOMEM, "out of memory for the lexicon");
-        w->pending = p;
-        w->pending_cap = cap;
-    }
-    w->pending[2 * w->npending] = key;
-    w->pending[2 * w->npending + 1] = print;
-    w->npending++;
-    return 0;
-}
-
 static int open_entity_tables(gal_writer *w)
 {
     MDB_txn *txn;
@@ -248,8 +141,6 @@ int gal_writer_open(const char *dir, int append, gal_writer **out)
         rc = load_state(w, append);
     if (!rc)
         rc = open_entity_tables(w);
-    if (!rc)
-        rc = load_known(w);
     if (rc) {
         gal_writer_close(w);
         return rc;
@@ -264,9 +155,6 @@ void gal_writer_close(gal_writer *w)
         return;
     gal_builder_release(&w->builder);
     gal_buf_release(&w->dict);
-    gal_free(w->known_key);
-    gal_free(w->known_print);
-    gal_free(w->pending);
     gal_buf_release(&w->docs_out);
     gal_buf_release(&w->stats_out);
     gal_free(w->doc_off);
@@ -403,13 +291,10 @@ static int write_lexicon(gal_writer *w, MDB_txn *txn, const gal_batch *b, uint64
                                  g->first_offset);
         uint8_t key[8];
         gal_put_be64(key, g->hash);
-        uint64_t print = term_print(term.folded, term.folded_len);
-        size_t slot = known_slot(w, g->hash);
-        if (w->known_key[slot]) {
-            if (w->known_print[slot] != print) { /* same key, other bytes */
-                MDB_val kv = {8, key}, v = {0, ""};
-                if (mdb_get(txn, st->lexicon, &kv, &v) != 0)
-                    v.mv_size = 0;
+        MDB_val kv = {8, key}, v;
+        int mrc = mdb_get(txn, st->lexicon, &kv, &v);
+        if (mrc == 0) {
+            if (v.mv_size != term.folded_len || memcmp(v.mv_data, term.folded, v.mv_size) != 0) {
                 if (w->totals.collisions + *collisions < MAX_COLLISION_WARNINGS)
                     fprintf(stderr, "galley: warning: term hash collision: '%.*s' and '%s' share key %016llx\n",
                             (int)v.mv_size, (const char *)v.mv_data, term.folded,
@@ -418,11 +303,10 @@ static int write_lexicon(gal_writer *w, MDB_txn *txn, const gal_batch *b, uint64
             }
             continue;
         }
-        int mrc;
+        if (mrc != MDB_NOTFOUND)
+            return mrc;
         if ((mrc = put(txn, st->lexicon, key, 8, term.folded, term.folded_len, 0)) ||
             (mrc = put(txn, st->vocab, term.folded, term.folded_len, key, 8, 0)))
-            return mrc;
-        if ((mrc = pending_push(w, g->hash, print)))
             return mrc;
         (*new_terms)++;
     }
@@ -540,7 +424,6 @@ int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t, const gal_ment
         if ((rc = gal_store_txn_begin(w->st, 0, &txn)))
             return rc;
         new_terms = collisions = 0;
-        w->npending = 0;
         int wrc = write_batch(w, txn, b, t, m, &new_terms, &collisions);
         if (wrc == 0)
             wrc = mdb_txn_commit(txn);
@@ -558,10 +441,6 @@ int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t, const gal_ment
             return gal_store_error(w->st, wrc, "cannot write batch to");
         break;
     }
-    /* committed: the batch's new terms are known now */
-    for (size_t i = 0; i < w->npending; i++)
-        if ((rc = known_add(w, w->pending[2 * i], w->pending[2 * i + 1])))
-            return rc;
     w->totals.write_sec += now_sec() - t0;
     gal_writer_totals *tot = &w->totals;
     tot->docs += b->ndocs;
