@@ -35,6 +35,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import corpora  # noqa: E402
 import oracle  # noqa: E402
 
 SKIP = 77
@@ -287,23 +288,9 @@ def main():
 
     t_start = time.time()
     corpora_dir = os.path.join(args.shared, "corpora")
-    if not os.path.isdir(corpora_dir):
-        log("SKIP: %s not found: the shared corpora are not available" % corpora_dir)
-        return SKIP
-    if shutil.which("zstd") is None:
-        log("SKIP: the zstd command is not installed")
-        return SKIP
-    if not os.access(args.galley, os.X_OK):
-        log("FAIL: galley binary %s not found or not executable" % args.galley)
-        return 1
-    names = sorted(f[:-len(".jsonl.zst")] for f in os.listdir(corpora_dir)
-                   if f.endswith(".jsonl.zst"))
-    if args.corpus:
-        names = [n for n in names if n in args.corpus]
-    if not names:
-        log("SKIP: no *.jsonl.zst corpus in %s" % corpora_dir)
-        return SKIP
-    os.makedirs(args.work, exist_ok=True)
+    names, status = corpora.pick(args.galley, args.shared, args.corpus, args.work, log)
+    if status is not None:
+        return status
 
     use_auto = False
     if not args.no_auto:
