@@ -640,10 +640,9 @@ static int and_advance(ctx *c, it *t, uint32_t target)
         if (k < t->nkids)
             continue;
         int reject = 0;
-        for (k = 0; k < t->nfilts && !reject; k++) {
-            int64_t dt = gal_snapshot_doc_date(c->s, d);
+        int64_t dt = t->nfilts ? gal_snapshot_doc_date(c->s, d) : GAL_NO_DATE;
+        for (k = 0; k < t->nfilts && !reject; k++)
             reject = dt == GAL_NO_DATE || dt < t->filts[k]->lo || dt > t->filts[k]->hi;
-        }
         for (k = 0; k < t->nnegs && !reject; k++) {
             if ((r = advance(c, t->negs[k], d)) < 0)
                 goto end;
