@@ -107,6 +107,7 @@ typedef struct brun {
 enum {
     M_SECONDS, M_MBPS, M_DOCSPS, M_TOKPS,
     M_READ, M_COMPRESS, M_TOKENIZE, M_ENTITIES, M_ENCODE, M_WRITE, M_SETUP, M_CPU,
+    M_H2D, M_KERNELS, M_D2H,
     M_RSS, M_INDEX, M_POSTINGS, M_INDEX_RATIO, M_POSTINGS_RATIO, M_NOTEXT_RATIO,
     NMETRICS
 };
@@ -128,6 +129,9 @@ static const struct {
     {"write_sec", "write s", 0},
     {"setup_sec", "setup s", 0},
     {"cpu_sec", "CPU s", 0},
+    {"h2d_sec", "h2d s", 0},
+    {"kernel_sec", "kernels s", 0},
+    {"d2h_sec", "d2h s", 0},
     {"peak_rss_bytes", "peak RSS", 0},
     {"index_bytes", "index bytes", 0},
     {"postings_bytes", "postings bytes", 0},
@@ -161,6 +165,9 @@ static void run_metrics(const brun *r, double m[NMETRICS])
     m[M_WRITE] = p->write_sec;
     m[M_SETUP] = r->setup_sec;
     m[M_CPU] = r->user_sec + r->sys_sec;
+    m[M_H2D] = p->h2d_sec;
+    m[M_KERNELS] = p->kernel_sec;
+    m[M_D2H] = p->d2h_sec;
     m[M_RSS] = (double)r->peak_rss;
     m[M_INDEX] = (double)p->index_bytes;
     m[M_POSTINGS] = (double)table_get(r, "postings");
@@ -438,6 +445,36 @@ static void short_name(const brun *r, char *out, size_t cap)
 
 #define NAME_W 34
 
+/* GB/s of a copy, or 0 when it took no measurable time. */
+static double gbps(uint64_t bytes, double sec)
+{
+    return sec > 0 ? (double)bytes / 1e9 / sec : 0;
+}
+
+/* The device's own view of tokenize and entities, for OpenCL runs only. */
+static void print_device_times(FILE *out, const brun *runs, size_t n)
+{
+    int header = 0;
+    for (size_t i = 0; i < n; i++) {
+        const gal_build_report *p = &runs[i].rep;
+        if (runs[i].rc || (p->h2d_bytes == 0 && p->kernel_sec == 0))
+            continue;
+        if (!header) {
+            fprintf(out, "\ndevice time inside tokenize and entities (OpenCL event profiling)\n");
+            fprintf(out, "%-*s %20s %9s %20s\n", NAME_W, "device", "host->device", "kernels",
+                    "device->host");
+            header = 1;
+        }
+        char name[NAME_W + 1], up[32], down[32];
+        short_name(&runs[i], name, sizeof name);
+        human_bytes((double)p->h2d_bytes, up, sizeof up);
+        human_bytes((double)p->d2h_bytes, down, sizeof down);
+        fprintf(out, "%-*s %6.2f s %5.1f GB/s %7.2f s %6.2f s %5.1f GB/s  (%s up, %s down)\n",
+                NAME_W, name, p->h2d_sec, gbps(p->h2d_bytes, p->h2d_sec), p->kernel_sec,
+                p->d2h_sec, gbps(p->d2h_bytes, p->d2h_sec), up, down);
+    }
+}
+
 static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_bytes)
 {
     const brun *any = NULL;
@@ -488,6 +525,7 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
     }
     fprintf(out, "busy seconds per stage: reader thread (read, compress), tokenizer thread\n"
            "(tokenize, entities), writer thread (encode, write); the threads overlap\n");
+    print_device_times(out, runs, n);
     fprintf(out, "\nindex tables (bytes, share of raw text)\n");
     fprintf(out, "%-*s", NAME_W, "device");
     for (size_t k = 0; k < NSHOWN; k++)
@@ -558,8 +596,10 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
                     k % 4 == 3 ? "\n   " : " ");
         }
         fprintf(f, "\"user_sec\": %.3f, \"sys_sec\": %.3f, \"disk_bytes\": %" PRIu64
-                   ", \"tables_bytes\": %" PRIu64 ",\n   \"share\": {",
-                r->user_sec, r->sys_sec, r->disk_bytes, r->tables_total);
+                   ", \"tables_bytes\": %" PRIu64 ",\n   \"h2d_bytes\": %" PRIu64
+                   ", \"d2h_bytes\": %" PRIu64 ", \"share\": {",
+                r->user_sec, r->sys_sec, r->disk_bytes, r->tables_total, p->h2d_bytes,
+                p->d2h_bytes);
         for (int k = M_READ; k <= M_WRITE; k++)
             fprintf(f, "%s\"%.*s\": %.4f", k == M_READ ? "" : ", ",
                     (int)(strlen(metrics[k].key) - 4), metrics[k].key, m[k] / s);

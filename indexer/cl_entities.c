@@ -97,6 +97,7 @@ static int read_buf(gal_cl_entity_finder *ce, int which, void *dst, size_t size,
 }
 
 #define ARG_MEM(which) {sizeof(cl_mem), &ce->b[which].mem}
+#define ARG_CLMEM(mem) {sizeof(cl_mem), &(mem)}
 #define ARG_U32(var) {sizeof(cl_uint), &(var)}
 #define SET_ARGS(kern, ...)                                                        \
     gal_cl_set_args(ce->cl, ce->k[kern], kernel_names[kern], (const gal_cl_arg[]){__VA_ARGS__}, \
@@ -107,33 +108,54 @@ static int launch(gal_cl_entity_finder *ce, int k, size_t n)
     return gal_cl_launch(ce->cl, ce->k[k], kernel_names[k], n, ce->local[k]);
 }
 
+/* Upload the batch's text and tokens into ce's own buffers, and point in at
+ * them. */
+static int upload_inputs(gal_cl_entity_finder *ce, const uint8_t *text, const uint32_t *doc_start,
+                         uint32_t ndocs, const gal_tokens *tk, gal_cl_token_mems *in)
+{
+    const cl_mem_flags RO = CL_MEM_READ_ONLY;
+    size_t ntok = tk->n;
+    int rc;
+    if ((rc = ensure(ce, B_TEXT, doc_start[ndocs], RO)) ||
+        (rc = ensure(ce, B_DOC_START, ((size_t)ndocs + 1) * 4, RO)) ||
+        (rc = ensure(ce, B_THASH, ntok * 8, RO)) || (rc = ensure(ce, B_TPOS, ntok * 4, RO)) ||
+        (rc = ensure(ce, B_TOFF, ntok * 4, RO)) ||
+        (rc = write_buf(ce, B_TEXT, text, doc_start[ndocs])) ||
+        (rc = write_buf(ce, B_DOC_START, doc_start, ((size_t)ndocs + 1) * 4)) ||
+        (rc = write_buf(ce, B_THASH, tk->hash, ntok * 8)) ||
+        (rc = write_buf(ce, B_TPOS, tk->pos, ntok * 4)) ||
+        (rc = write_buf(ce, B_TOFF, tk->offset, ntok * 4)))
+        return rc;
+    in->text = ce->b[B_TEXT].mem;
+    in->doc_start = ce->b[B_DOC_START].mem;
+    in->hash = ce->b[B_THASH].mem;
+    in->pos = ce->b[B_TPOS].mem;
+    in->offset = ce->b[B_TOFF].mem;
+    return 0;
+}
+
+/* in: the text and tokens on the device, NULL mems to upload them here. */
 static int run(gal_cl_entity_finder *ce, const uint8_t *text, const uint32_t *doc_start,
-               uint32_t ndocs, const gal_tokens *tk, gal_mentions *out)
+               uint32_t ndocs, const gal_tokens *tk, gal_cl_token_mems in, gal_mentions *out)
 {
     const cl_mem_flags RO = CL_MEM_READ_ONLY, RW = CL_MEM_READ_WRITE;
     size_t ntok = tk->n;
     cl_uint nd = ndocs;
     int rc;
-    if ((rc = ensure(ce, B_TEXT, doc_start[ndocs], RO)) ||
-        (rc = ensure(ce, B_DOC_START, ((size_t)ndocs + 1) * 4, RO)) ||
-        (rc = ensure(ce, B_DOC_FIRST, ((size_t)ndocs + 1) * 4, RO)) ||
-        (rc = ensure(ce, B_THASH, ntok * 8, RO)) || (rc = ensure(ce, B_TPOS, ntok * 4, RO)) ||
-        (rc = ensure(ce, B_TOFF, ntok * 4, RO)) || (rc = ensure(ce, B_MHASH, ntok * 8, RW)) ||
+    if (!in.text && (rc = upload_inputs(ce, text, doc_start, ndocs, tk, &in)))
+        return rc;
+    if ((rc = ensure(ce, B_DOC_FIRST, ((size_t)ndocs + 1) * 4, RO)) ||
+        (rc = ensure(ce, B_MHASH, ntok * 8, RW)) ||
         (rc = ensure(ce, B_MFIRST, ntok * 4, RW)) || (rc = ensure(ce, B_MLAST, ntok * 4, RW)) ||
         (rc = ensure(ce, B_MSTART, ntok * 4, RW)) || (rc = ensure(ce, B_MEND, ntok * 4, RW)) ||
         (rc = ensure(ce, B_MFLAG, ntok * 4, RW)) ||
         (rc = ensure(ce, B_COUNTS, (size_t)ndocs * 4, RW)) ||
-        (rc = write_buf(ce, B_TEXT, text, doc_start[ndocs])) ||
-        (rc = write_buf(ce, B_DOC_START, doc_start, ((size_t)ndocs + 1) * 4)) ||
-        (rc = write_buf(ce, B_DOC_FIRST, ce->doc_first, ((size_t)ndocs + 1) * 4)) ||
-        (rc = write_buf(ce, B_THASH, tk->hash, ntok * 8)) ||
-        (rc = write_buf(ce, B_TPOS, tk->pos, ntok * 4)) ||
-        (rc = write_buf(ce, B_TOFF, tk->offset, ntok * 4)))
+        (rc = write_buf(ce, B_DOC_FIRST, ce->doc_first, ((size_t)ndocs + 1) * 4)))
         return rc;
 
     /* 1: every document's mentions into the slots of its tokens */
-    if ((rc = SET_ARGS(K_DOCS, ARG_MEM(B_TEXT), ARG_MEM(B_DOC_START), ARG_MEM(B_DOC_FIRST),
-                       ARG_U32(nd), ARG_MEM(B_THASH), ARG_MEM(B_TPOS), ARG_MEM(B_TOFF),
+    if ((rc = SET_ARGS(K_DOCS, ARG_CLMEM(in.text), ARG_CLMEM(in.doc_start), ARG_MEM(B_DOC_FIRST),
+                       ARG_U32(nd), ARG_CLMEM(in.hash), ARG_CLMEM(in.pos), ARG_CLMEM(in.offset),
                        ARG_MEM(B_MHASH), ARG_MEM(B_MFIRST), ARG_MEM(B_MLAST),
                        ARG_MEM(B_MSTART), ARG_MEM(B_MEND), ARG_MEM(B_MFLAG),
                        ARG_MEM(B_COUNTS))) ||
@@ -162,7 +184,7 @@ static int run(gal_cl_entity_finder *ce, const uint8_t *text, const uint32_t *do
     /* 2: slots → output */
     if ((rc = SET_ARGS(K_COMPACT, ARG_U32(nd), ARG_MEM(B_DOC_FIRST), ARG_MEM(B_FIRST),
                        ARG_MEM(B_COUNTS), ARG_MEM(B_MHASH), ARG_MEM(B_MFIRST),
-                       ARG_MEM(B_MSTART), ARG_MEM(B_MEND), ARG_MEM(B_TPOS), ARG_MEM(B_OHASH),
+                       ARG_MEM(B_MSTART), ARG_MEM(B_MEND), ARG_CLMEM(in.pos), ARG_MEM(B_OHASH),
                        ARG_MEM(B_ODOC), ARG_MEM(B_OPOS), ARG_MEM(B_OSTART),
                        ARG_MEM(B_OEND))) ||
         (rc = launch(ce, K_COMPACT, ndocs)))
@@ -177,11 +199,10 @@ static int run(gal_cl_entity_finder *ce, const uint8_t *text, const uint32_t *do
     return 0;
 }
 
-int gal_cl_entities(gal_cl_entity_finder *ce, const uint8_t *text, uint32_t nbytes,
-                    const uint32_t *doc_start, const uint32_t *body_start, uint32_t ndocs,
-                    const gal_tokens *tokens, gal_mentions *out)
+static int find(gal_cl_entity_finder *ce, const gal_cl_tokenizer *from, const uint8_t *text,
+                uint32_t nbytes, const uint32_t *doc_start, uint32_t ndocs,
+                const gal_tokens *tokens, gal_mentions *out)
 {
-    (void)body_start; /* fields are told apart by the position gap */
     out->n = 0;
     if (ndocs == 0)
         return 0;
@@ -213,11 +234,35 @@ int gal_cl_entities(gal_cl_entity_finder *ce, const uint8_t *text, uint32_t nbyt
                              t, tokens->n);
     if (tokens->n == 0)
         return 0;
-    int rc = run(ce, text, doc_start, ndocs, tokens, out);
+    gal_cl_token_mems in = {0};
+    if (from) {
+        gal_cl_tokenizer_mems(from, &in);
+        if (in.nbytes != doc_start[ndocs] || in.ndocs != ndocs || in.ntok != tokens->n)
+            memset(&in, 0, sizeof in); /* not this batch's: upload */
+    }
+    int rc = run(ce, text, doc_start, ndocs, tokens, in, out);
     cl_int err = clFinish(ce->cl->queue);
+    gal_cl_profile_collect(ce->cl);
     if (!rc && err != CL_SUCCESS)
         rc = gal_cl_fail("clFinish", err, ce->cl);
     if (rc)
         out->n = 0;
     return rc;
+}
+
+int gal_cl_entities(gal_cl_entity_finder *ce, const uint8_t *text, uint32_t nbytes,
+                    const uint32_t *doc_start, const uint32_t *body_start, uint32_t ndocs,
+                    const gal_tokens *tokens, gal_mentions *out)
+{
+    (void)body_start; /* fields are told apart by the position gap */
+    return find(ce, NULL, text, nbytes, doc_start, ndocs, tokens, out);
+}
+
+int gal_cl_entities_after(gal_cl_entity_finder *ce, const gal_cl_tokenizer *tk,
+                          const uint8_t *text, uint32_t nbytes, const uint32_t *doc_start,
+                          const uint32_t *body_start, uint32_t ndocs, const gal_tokens *tokens,
+                          gal_mentions *out)
+{
+    (void)body_start;
+    return find(ce, tk, text, nbytes, doc_start, ndocs, tokens, out);
 }

@@ -11,6 +11,7 @@
 #define GAL_CL_ENTITIES_H
 
 #include "cl_runtime.h"
+#include "cl_tokenize.h"
 #include "entities.h"
 
 /* The built kernels and their buffers on one device.  (Named apart from the
@@ -29,5 +30,16 @@ void gal_cl_entities_free(gal_cl_entity_finder *ce); /* NULL is fine */
 int gal_cl_entities(gal_cl_entity_finder *ce, const uint8_t *text, uint32_t nbytes,
                     const uint32_t *doc_start, const uint32_t *body_start, uint32_t ndocs,
                     const gal_tokens *tokens, gal_mentions *out);
+
+/* The same, for the batch that gal_cl_tokenize(tk, ...) has just turned into
+ * tokens, with no other call on tk in between, on the same gal_cl: the
+ * kernels read the text and token arrays tk left on the device
+ * (gal_cl_tokenizer_mems) instead of uploading them again.  When tk holds
+ * nothing that matches this batch's sizes, it uploads as gal_cl_entities
+ * does. */
+int gal_cl_entities_after(gal_cl_entity_finder *ce, const gal_cl_tokenizer *tk,
+                          const uint8_t *text, uint32_t nbytes, const uint32_t *doc_start,
+                          const uint32_t *body_start, uint32_t ndocs, const gal_tokens *tokens,
+                          gal_mentions *out);
 
 #endif

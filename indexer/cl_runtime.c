@@ -375,7 +375,8 @@ int gal_cl_open(const char *spec, gal_cl **out)
         rc = gal_cl_fail("clCreateContext", err, cl);
         goto fail;
     }
-    cl->queue = clCreateCommandQueue(cl->context, cl->device, 0, &err);
+    /* profiling costs a timestamp per command, a few dozen per batch */
+    cl->queue = clCreateCommandQueue(cl->context, cl->device, CL_QUEUE_PROFILING_ENABLE, &err);
     if (!cl->queue) {
         rc = gal_cl_fail("clCreateCommandQueue", err, cl);
         goto fail;
@@ -393,8 +394,10 @@ void gal_cl_close(gal_cl *cl)
         return;
     if (cl->queue) {
         clFinish(cl->queue);
+        gal_cl_profile_collect(cl);
         clReleaseCommandQueue(cl->queue);
     }
+    gal_free(cl->pending);
     if (cl->context)
         clReleaseContext(cl->context);
     gal_free(cl);
@@ -736,26 +739,89 @@ void gal_cl_buf_release(gal_cl_buf *b)
     b->size = 0;
 }
 
-int gal_cl_buf_write(const gal_cl *cl, const gal_cl_buf *b, const void *src, size_t size)
+/* Room for one more profiled command: its event slot, or NULL when the list
+ * cannot grow (the command then runs untimed). */
+static cl_event *pending_slot(gal_cl *cl, int kind, size_t bytes)
+{
+    if (cl->npending == cl->pending_cap) {
+        size_t cap = cl->pending_cap ? cl->pending_cap * 2 : 64;
+        gal_cl_pending *p = gal_realloc(cl->pending, cap * sizeof *p);
+        if (!p) {
+            cl->prof.untimed++;
+            return NULL;
+        }
+        cl->pending = p;
+        cl->pending_cap = cap;
+    }
+    gal_cl_pending *p = &cl->pending[cl->npending];
+    p->event = NULL;
+    p->kind = kind;
+    p->bytes = bytes;
+    return &p->event;
+}
+
+/* The command behind the slot pending_slot gave was queued (event set). */
+static void pending_push(gal_cl *cl, cl_event *slot)
+{
+    if (slot && *slot)
+        cl->npending++;
+}
+
+enum { KIND_H2D, KIND_KERNEL, KIND_D2H };
+
+int gal_cl_buf_write(gal_cl *cl, const gal_cl_buf *b, const void *src, size_t size)
 {
     if (size == 0)
         return 0;
-    cl_int err = clEnqueueWriteBuffer(cl->queue, b->mem, CL_FALSE, 0, size, src, 0, NULL, NULL);
+    cl_event *ev = pending_slot(cl, KIND_H2D, size);
+    cl_int err = clEnqueueWriteBuffer(cl->queue, b->mem, CL_FALSE, 0, size, src, 0, NULL, ev);
     if (err != CL_SUCCESS)
         return gal_error_set(GAL_ECL, "clEnqueueWriteBuffer failed: %s on '%s' (%zu bytes)",
                              gal_cl_strerror(err), cl->info.name, size);
+    pending_push(cl, ev);
     return 0;
 }
 
-int gal_cl_buf_read(const gal_cl *cl, const gal_cl_buf *b, void *dst, size_t size, cl_bool block)
+int gal_cl_buf_read(gal_cl *cl, const gal_cl_buf *b, void *dst, size_t size, cl_bool block)
 {
     if (size == 0)
         return 0;
-    cl_int err = clEnqueueReadBuffer(cl->queue, b->mem, block, 0, size, dst, 0, NULL, NULL);
+    cl_event *ev = pending_slot(cl, KIND_D2H, size);
+    cl_int err = clEnqueueReadBuffer(cl->queue, b->mem, block, 0, size, dst, 0, NULL, ev);
     if (err != CL_SUCCESS)
         return gal_error_set(GAL_ECL, "clEnqueueReadBuffer failed: %s on '%s' (%zu bytes)",
                              gal_cl_strerror(err), cl->info.name, size);
+    pending_push(cl, ev);
     return 0;
+}
+
+void gal_cl_profile_collect(gal_cl *cl)
+{
+    for (size_t i = 0; i < cl->npending; i++) {
+        gal_cl_pending *p = &cl->pending[i];
+        cl_ulong start = 0, end = 0;
+        if (clGetEventProfilingInfo(p->event, CL_PROFILING_COMMAND_START, sizeof start, &start,
+                                    NULL) != CL_SUCCESS ||
+            clGetEventProfilingInfo(p->event, CL_PROFILING_COMMAND_END, sizeof end, &end,
+                                    NULL) != CL_SUCCESS ||
+            end < start) {
+            cl->prof.untimed++;
+        } else {
+            double sec = (double)(end - start) * 1e-9;
+            cl->prof.timed++;
+            if (p->kind == KIND_H2D) {
+                cl->prof.h2d_sec += sec;
+                cl->prof.h2d_bytes += p->bytes;
+            } else if (p->kind == KIND_D2H) {
+                cl->prof.d2h_sec += sec;
+                cl->prof.d2h_bytes += p->bytes;
+            } else {
+                cl->prof.kernel_sec += sec;
+            }
+        }
+        clReleaseEvent(p->event);
+    }
+    cl->npending = 0;
 }
 
 int gal_cl_set_args(const gal_cl *cl, cl_kernel k, const char *name, const gal_cl_arg *args,
@@ -770,12 +836,14 @@ int gal_cl_set_args(const gal_cl *cl, cl_kernel k, const char *name, const gal_c
     return 0;
 }
 
-int gal_cl_launch(const gal_cl *cl, cl_kernel k, const char *name, size_t n, size_t local)
+int gal_cl_launch(gal_cl *cl, cl_kernel k, const char *name, size_t n, size_t local)
 {
     size_t global = (n + local - 1) / local * local;
-    cl_int err = clEnqueueNDRangeKernel(cl->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
+    cl_event *ev = pending_slot(cl, KIND_KERNEL, 0);
+    cl_int err = clEnqueueNDRangeKernel(cl->queue, k, 1, NULL, &global, &local, 0, NULL, ev);
     if (err != CL_SUCCESS)
         return gal_error_set(GAL_ECL, "clEnqueueNDRangeKernel failed: %s on '%s' (%s, %zu items)",
                              gal_cl_strerror(err), cl->info.name, name, n);
+    pending_push(cl, ev);
     return 0;
 }

@@ -51,14 +51,36 @@ typedef struct gal_cl_device_info {
     char driver_version[64];    /* CL_DRIVER_VERSION */
 } gal_cl_device_info;
 
-/* An open device: one context and one in-order command queue on it.  The
- * fields are owned by the handle; read them, never release them. */
+/* What the device spent its time on, from OpenCL event profiling: the
+ * seconds between each command's CL_PROFILING_COMMAND_START and _END, summed
+ * by kind.  Copies may overlap kernels on some devices, so the three need
+ * not add up to wall time. */
+typedef struct gal_cl_profile {
+    double h2d_sec, kernel_sec, d2h_sec;
+    uint64_t h2d_bytes, d2h_bytes;
+    uint64_t timed;   /* commands whose times were read */
+    uint64_t untimed; /* commands the driver gave no times for */
+} gal_cl_profile;
+
+/* One queued command awaiting gal_cl_profile_collect. */
+typedef struct gal_cl_pending {
+    cl_event event;
+    int kind; /* 0 host→device, 1 kernel, 2 device→host */
+    size_t bytes;
+} gal_cl_pending;
+
+/* An open device: one context and one in-order command queue on it, made
+ * with profiling enabled.  The fields are owned by the handle; read them,
+ * never release them. */
 typedef struct gal_cl {
     cl_platform_id platform;
     cl_device_id device;
     cl_context context;
     cl_command_queue queue;
     gal_cl_device_info info;
+    gal_cl_profile prof;     /* totals since gal_cl_open */
+    gal_cl_pending *pending; /* commands queued since the last collect */
+    size_t npending, pending_cap;
 } gal_cl;
 
 /* The CL_* name of an OpenCL status code ("CL_OUT_OF_RESOURCES"), or
@@ -110,9 +132,10 @@ typedef struct gal_cl_buf {
  * (and it then grows by a quarter more, to leave room). */
 int gal_cl_buf_reserve(const gal_cl *cl, gal_cl_buf *b, size_t size, cl_mem_flags flags);
 void gal_cl_buf_release(gal_cl_buf *b);
-/* Queue a copy of size bytes to (non-blocking) or from the device. */
-int gal_cl_buf_write(const gal_cl *cl, const gal_cl_buf *b, const void *src, size_t size);
-int gal_cl_buf_read(const gal_cl *cl, const gal_cl_buf *b, void *dst, size_t size, cl_bool block);
+/* Queue a copy of size bytes to (non-blocking) or from the device; its
+ * time is profiled (gal_cl_profile_collect). */
+int gal_cl_buf_write(gal_cl *cl, const gal_cl_buf *b, const void *src, size_t size);
+int gal_cl_buf_read(gal_cl *cl, const gal_cl_buf *b, void *dst, size_t size, cl_bool block);
 
 /* One kernel argument: its size and where its value is. */
 typedef struct gal_cl_arg {
@@ -125,6 +148,11 @@ int gal_cl_set_args(const gal_cl *cl, cl_kernel k, const char *name, const gal_c
                     size_t n);
 /* Run kernel k over n items (n > 0), rounding the global size up to a
  * multiple of local; the kernels ignore the extra items. */
-int gal_cl_launch(const gal_cl *cl, cl_kernel k, const char *name, size_t n, size_t local);
+int gal_cl_launch(gal_cl *cl, cl_kernel k, const char *name, size_t n, size_t local);
+
+/* After clFinish on cl's queue: add the device times of every command queued
+ * since the last call to cl->prof and release their events.  Never fails: a
+ * command without times counts in cl->prof.untimed. */
+void gal_cl_profile_collect(gal_cl *cl);
 
 #endif

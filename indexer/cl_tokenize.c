@@ -33,6 +33,7 @@ struct gal_cl_tokenizer {
     gal_cl_buf b[B_N];
     uint32_t *first; /* host copy of the per-chunk counts, then their scan */
     size_t first_cap;
+    gal_cl_token_mems last; /* what the last batch left on the device */
 };
 
 #define MAX_CHUNK (1u << 24)
@@ -271,6 +272,7 @@ int gal_cl_tokenize(gal_cl_tokenizer *tk, const uint8_t *text, uint32_t nbytes,
 {
     out->n = 0;
     out->ndocs = 0;
+    memset(&tk->last, 0, sizeof tk->last);
     int rc = gal_tokens_reserve(out, out->cap, ndocs);
     if (rc)
         return rc;
@@ -288,6 +290,7 @@ int gal_cl_tokenize(gal_cl_tokenizer *tk, const uint8_t *text, uint32_t nbytes,
     /* Wait even after an error: enqueued copies still point at the caller's
      * memory. */
     cl_int err = clFinish(tk->cl->queue);
+    gal_cl_profile_collect(tk->cl);
     if (!rc && err != CL_SUCCESS)
         rc = gal_cl_fail("clFinish", err, tk->cl);
     if (rc) {
@@ -295,5 +298,21 @@ int gal_cl_tokenize(gal_cl_tokenizer *tk, const uint8_t *text, uint32_t nbytes,
         return rc;
     }
     out->ndocs = ndocs;
+    if (out->n) {
+        gal_cl_token_mems *m = &tk->last;
+        m->nbytes = doc_start[ndocs];
+        m->ndocs = ndocs;
+        m->ntok = out->n;
+        m->text = tk->b[B_TEXT].mem;
+        m->doc_start = tk->b[B_DOC_START].mem;
+        m->hash = tk->b[B_HASH].mem;
+        m->pos = tk->b[B_POS].mem;
+        m->offset = tk->b[B_OFFSET].mem;
+    }
     return 0;
+}
+
+void gal_cl_tokenizer_mems(const gal_cl_tokenizer *tk, gal_cl_token_mems *out)
+{
+    *out = tk->last;
 }

@@ -55,4 +55,17 @@ int gal_cl_tokenize(gal_cl_tokenizer *tk, const uint8_t *text, uint32_t nbytes,
                     const uint32_t *doc_start, const uint32_t *body_start, uint32_t ndocs,
                     gal_tokens *out);
 
+/* The device copies gal_cl_tokenize left behind for its last batch, for a
+ * later stage on the same device (cl_entities.h) to read instead of
+ * uploading the text and tokens again.  Valid until the next call on tk;
+ * all NULL when the last call failed or found no tokens. */
+typedef struct gal_cl_token_mems {
+    uint32_t nbytes; /* text bytes on the device: doc_start[ndocs] */
+    uint32_t ndocs;
+    size_t ntok;
+    cl_mem text, doc_start, hash, pos, offset;
+} gal_cl_token_mems;
+
+void gal_cl_tokenizer_mems(const gal_cl_tokenizer *tk, gal_cl_token_mems *out);
+
 #endif

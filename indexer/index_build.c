@@ -227,8 +227,11 @@ static int tokenize_one(build_state *s, work *wk)
     if (rc)
         return rc;
     t0 = now_sec();
-    rc = s->cle ? gal_cl_entities(s->cle, b->text.data, (uint32_t)b->text.len, b->doc_start,
-                                  b->body_start, b->ndocs, tokens, &wk->ts->mentions)
+    /* on a device, the entity kernels read the text and tokens that the
+     * tokenizer left there: no second upload */
+    rc = s->cle ? gal_cl_entities_after(s->cle, s->clt, b->text.data, (uint32_t)b->text.len,
+                                        b->doc_start, b->body_start, b->ndocs, tokens,
+                                        &wk->ts->mentions)
                 : gal_entities_ref(b->text.data, (uint32_t)b->text.len, b->doc_start,
                                    b->body_start, b->ndocs, tokens, &wk->ts->mentions);
     s->entities_sec += now_sec() - t0;
@@ -483,6 +486,15 @@ done:
     report->read_sec = s.reader_busy - s.compress_sec;
     report->tokenize_sec = s.tokenize_sec;
     report->entities_sec = s.entities_sec;
+    if (s.cl) {
+        /* every command has finished: each batch waits for its queue */
+        const gal_cl_profile *pf = &s.cl->prof;
+        report->h2d_sec = pf->h2d_sec;
+        report->kernel_sec = pf->kernel_sec;
+        report->d2h_sec = pf->d2h_sec;
+        report->h2d_bytes = pf->h2d_bytes;
+        report->d2h_bytes = pf->d2h_bytes;
+    }
     if (s.w)
         show_progress(&s, 1);
     gal_writer_close(s.w);

@@ -39,6 +39,10 @@ typedef struct gal_build_report {
      * encodes and writes, so the two groups overlap in wall time. */
     double read_sec, compress_sec;             /* reader thread */
     double tokenize_sec, entities_sec, encode_sec, write_sec; /* main thread */
+    /* Inside tokenize and entities on an OpenCL device: the device's own
+     * times for copies and kernels (event profiling), 0 on the reference. */
+    double h2d_sec, kernel_sec, d2h_sec;
+    uint64_t h2d_bytes, d2h_bytes;
     char device[256];      /* what tokenized: "reference (host C)" or the OpenCL device */
 } gal_build_report;
 

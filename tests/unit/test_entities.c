@@ -242,6 +242,36 @@ static int same_mentions(const gal_mentions *a, const gal_mentions *b)
                    !memcmp(a->end, b->end, n * 4)));
 }
 
+/* The device tokenizer, for gal_cl_entities_after: the entity kernels then
+ * read the tokens the tokenizer left on the device, as `galley index` does. */
+static gal_cl_tokenizer *device_tokenizer;
+
+/* The same mentions from device tokens left on the device as from the
+ * reference's (ref). */
+static void compare_after(gal_cl_entity_finder *ce, const batch *b, const gal_mentions *ref,
+                          const char *what)
+{
+    gal_tokens t;
+    gal_mentions d;
+    gal_tokens_init(&t);
+    gal_mentions_init(&d);
+    int rc = gal_cl_tokenize(device_tokenizer, b->text, b->n, b->doc_start, b->body_start,
+                             b->ndocs, &t);
+    if (!rc)
+        rc = gal_cl_entities_after(ce, device_tokenizer, b->text, b->n, b->doc_start,
+                                   b->body_start, b->ndocs, &t, &d);
+    CHECK(rc == 0);
+    if (rc)
+        fprintf(stderr, "device tokens: %s\n", gal_error_detail(rc));
+    int same = same_mentions(ref, &d);
+    CHECK(same);
+    if (!same)
+        fprintf(stderr, "%s: reference has %zu mentions, device after device tokens %zu\n", what,
+                ref->n, d.n);
+    gal_mentions_release(&d);
+    gal_tokens_release(&t);
+}
+
 /* Compare ref and device on one batch; returns the number of mentions. */
 static size_t compare(gal_cl_entity_finder *ce, const batch *b, const char *what)
 {
@@ -260,6 +290,8 @@ static size_t compare(gal_cl_entity_finder *ce, const batch *b, const char *what
     CHECK(same);
     if (!same)
         fprintf(stderr, "%s: reference has %zu mentions, device %zu\n", what, r.n, d.n);
+    if (rr == 0)
+        compare_after(ce, b, &r, what);
     size_t n = r.n;
     gal_mentions_release(&r);
     gal_mentions_release(&d);
@@ -446,7 +478,8 @@ int main(int argc, char **argv)
     }
     CHECK(rc == 0);
     gal_cl_entity_finder *ce = NULL;
-    if (!rc && (rc = gal_cl_entities_new(cl, &ce)))
+    if (!rc && ((rc = gal_cl_entities_new(cl, &ce)) ||
+                (rc = gal_cl_tokenizer_new(cl, &device_tokenizer))))
         fprintf(stderr, "test_entities: %s\n", gal_error_detail(rc));
     CHECK(rc == 0);
     if (!rc) {
@@ -457,6 +490,7 @@ int main(int argc, char **argv)
             printf("test_entities: no shared directory given: corpus comparison skipped\n");
     }
     gal_cl_entities_free(ce);
+    gal_cl_tokenizer_free(device_tokenizer);
     gal_cl_close(cl);
     return check_exit("test_entities");
 }
