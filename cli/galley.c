@@ -20,6 +20,7 @@ static const struct {
     {"show", gal_cmd_show, "print a stored document"},
     {"stats", gal_cmd_stats, "documents, terms, bytes per table"},
     {"verify", gal_cmd_verify, "check every record of an index"},
+    {"compact", gal_cmd_compact, "copy an index without its free pages"},
     {"devices", gal_cmd_devices, "list OpenCL platforms and devices"},
     {"entities", gal_cmd_entities, "list the named entities of an index"},
     {"bench", gal_cmd_bench, "measure indexing per device, and query latency"},

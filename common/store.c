@@ -248,3 +248,16 @@ int gal_meta_put_u64(gal_store *st, MDB_txn *txn, const char *key, uint64_t v)
     gal_put_le64(b, v);
     return gal_meta_put_bytes(st, txn, key, b, sizeof b);
 }
+
+int gal_store_copy_compact(gal_store *st, const char *dst)
+{
+    int rc = mdb_env_copy2(st->env, dst, MDB_CP_COMPACT);
+    if (rc == 0)
+        return 0;
+    int status = rc == ENOSPC || rc == EDQUOT ? GAL_EFULL
+                 : rc == EEXIST               ? GAL_EUSAGE
+                 : rc > 0 && rc < MDB_KEYEXIST ? GAL_EIO
+                                              : GAL_EDB;
+    return gal_error_set(status, "cannot write a compacted copy of '%s' into '%s': %s", st->dir,
+                         dst, rc == EEXIST ? "it already holds an index" : mdb_strerror(rc));
+}

@@ -33,6 +33,14 @@ int gal_store_txn_begin(gal_store *st, int rdonly, MDB_txn **txn);
 /* Double the map size; no transaction may be open in this process. */
 int gal_store_grow(gal_store *st);
 
+/* Write a compacted copy of the index's latest committed state into the
+ * directory dst, which must exist and hold no index: only the pages in use,
+ * in key order, so the space that copy-on-write left free in st is not
+ * copied (LMDB never shrinks a data file by itself).  Safe while a writer
+ * works on st: the copy is one read snapshot.  GAL_EIO or GAL_EFULL (via
+ * errno) when dst cannot be written; GAL_EDB otherwise. */
+int gal_store_copy_compact(gal_store *st, const char *dst);
+
 /* Translate an LMDB return code into a gal_status with a detail line that
  * names what failed, e.g. "cannot write 'idx': MDB_MAP_FULL ...". */
 int gal_store_error(const gal_store *st, int mdb_rc, const char *what);

@@ -1,6 +1,6 @@
 # Reliability tests (tests/reliability/): SIGKILL and --resume, --append,
 # one writer with concurrent readers, a full disk and map growth, flipped
-# bytes in the index, hostile inputs and queries.  Included from
+# bytes in the index, hostile inputs and queries, compaction.  Included from
 # tests/CMakeLists.txt (GALLEY_BIN, GALLEY_SHARED, GALLEY_TEST_ENV).  Each
 # script exits 77 (skipped) with a printed reason when ../shared, zstd,
 # mdb_dump or (for the disk part) mounting a tmpfs is not available.
@@ -17,7 +17,8 @@ set(GALLEY_REL_TESTS
   "append_writers|test_append_writers.py|300"
   "disk_map|test_disk_map.py|300"
   "corruption|test_corruption.py|300"
-  "hostile|test_hostile.py|300")
+  "hostile|test_hostile.py|300"
+  "compact|test_compact.py|300")
 foreach(entry IN LISTS GALLEY_REL_TESTS)
   string(REPLACE "|" ";" parts "${entry}")
   list(GET parts 0 name)
