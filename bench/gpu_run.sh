@@ -1,0 +1,63 @@
+#!/bin/sh
+# gpu_run.sh — the whole GPU measurement in one call on the lent machine:
+# make the NVIDIA OpenCL driver reachable, list the devices, generate a news
+# corpus, and run `galley bench index` on every device; the results go to
+# $OUT (the device tool brings them back) for bench/results/.
+#
+#   sh bench/gpu_run.sh [N]     N generators of GEN_SIZE each (default 4 × 1G);
+#                               needs .gpu/ (bench/gpu_prepare.sh)
+#
+# Each step says what it found; a missing driver is reported, not hidden.
+set -u
+
+here=$(pwd)
+gpu=$here/.gpu
+out=${OUT:-/tmp/galley-gpu-out}
+size=${1:-4}
+per=${GEN_SIZE:-1G}
+mkdir -p "$out"
+log=$out/gpu_run.log
+exec 3>&2 >"$log" 2>&1 || exit 1
+trap 'cat "$log" >&3' EXIT   # the log, and on the terminal (the tool shows its end)
+
+echo "== machine"
+date -u; uname -a; nproc; free -g | head -2
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1
+
+echo "== OpenCL driver"
+export LD_LIBRARY_PATH=$gpu/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+icd=$(find /usr/local/nvidia /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib \
+           -name 'libnvidia-opencl.so.1' 2>/dev/null | head -1)
+if [ -n "$icd" ]; then
+    mkdir -p /etc/OpenCL/vendors
+    ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1 || echo "$icd" >/etc/OpenCL/vendors/nvidia.icd
+    echo "NVIDIA OpenCL library: $icd"; cat /etc/OpenCL/vendors/*.icd
+else
+    echo "MISSING: no libnvidia-opencl.so.1 under /usr/local/nvidia or the library dirs"
+fi
+
+echo "== galley devices"
+"$gpu/galley" devices
+"$gpu/galley" devices --json >"$out/devices.json"
+
+echo "== corpus: $size × $per of gen_news.py output, generated in parallel"
+corpus=/tmp/galley-news
+mkdir -p "$corpus"
+t0=$(date +%s)
+i=0
+while [ "$i" -lt "$size" ]; do
+    python3 "$gpu/gen_news.py" --train "$gpu/train/reuters21578.jsonl" \
+        --train "$gpu/train/bbc.jsonl" --size "$per" --seed $((7 + i)) --quiet \
+        --out "$corpus/news-$i.jsonl" &
+    i=$((i + 1))
+done
+wait
+echo "generated in $(( $(date +%s) - t0 )) s:"; ls -l "$corpus"
+
+echo "== galley bench index: the first device on all of it, then every device on one part"
+export POCL_CACHE_DIR=/tmp/galley-pocl GALLEY_CACHE_DIR=/tmp/galley-cl-cache TMPDIR=/tmp
+"$gpu/galley" bench index "$corpus"/news-*.jsonl --device auto \
+    --json "$out/index-gpu.json"
+"$gpu/galley" bench index "$corpus/news-0.jsonl" --device all \
+    --json "$out/index-gpu-1g-all.json"
+echo "== done"
