@@ -24,7 +24,8 @@ int gal_doc_record_encode(const gal_doc_fields *f, uint32_t doc, gal_buf *out)
 {
     size_t start = out->len;
     int rc;
-    if ((rc = put_bytes(out, f->id, f->id_len)) || (rc = put_bytes(out, f->title, f->title_len)) ||
+    /* the title's bytes begin the stored text: only its length here */
+    if ((rc = put_bytes(out, f->id, f->id_len)) || (rc = put_varint(out, f->title_len)) ||
         (rc = put_bytes(out, f->date, f->date_len)) ||
         (rc = put_varint(out, f->date_sec == GAL_NO_DATE ? 0 : gal_zigzag(f->date_sec) + 1)) ||
         (rc = put_varint(out, f->file_no)) || (rc = put_varint(out, f->tokens)) ||
@@ -56,13 +57,15 @@ int gal_doc_record_decode(const void *data, size_t len, uint32_t doc, gal_doc_fi
     if (rc)
         return rc;
     const uint8_t *p = data, *end = p + payload;
-    uint64_t date;
-    if (get_bytes(&p, end, &f->id, &f->id_len) || get_bytes(&p, end, &f->title, &f->title_len) ||
+    uint64_t date, title_len;
+    if (get_bytes(&p, end, &f->id, &f->id_len) || gal_varint_get(&p, end, &title_len) ||
+        title_len > UINT32_MAX ||
         get_bytes(&p, end, &f->date, &f->date_len) || gal_varint_get(&p, end, &date) ||
         gal_varint_get32(&p, end, &f->file_no) || gal_varint_get32(&p, end, &f->tokens) ||
         gal_varint_get32(&p, end, &f->title_tokens) || get_bytes(&p, end, &f->url, &f->url_len) ||
         p != end)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: docs record %s is malformed", key);
+    f->title_len = (size_t)title_len;
     f->date_sec = date ? gal_unzigzag(date - 1) : GAL_NO_DATE;
     return 0;
 }

@@ -2,9 +2,11 @@
  * doc_record.h — the document table's records and the per-batch docstats.
  *
  * Document record (varints and byte strings, then a CRC-32 trailer):
- *   id_len id, title_len title, date_len date, zigzag(date_sec) or 0 for
+ *   id_len id, title_len, date_len date, zigzag(date_sec) or 0 for
  *   none (stored as zigzag(date_sec) + 1), file number, tokens,
  *   title_tokens, url_len url
+ * The title's bytes are not here: the stored text (stored_text.h) begins
+ * with them, then a '\n'.
  *
  * Docstats record for a batch of n documents starting at first_doc:
  *   u32 n (little-endian), then n × u32 tokens, n × u32 title tokens,
@@ -22,8 +24,7 @@
 typedef struct gal_doc_fields {
     const char *id;
     size_t id_len;
-    const char *title;
-    size_t title_len;
+    size_t title_len; /* the stored text's first title_len bytes */
     const char *date;
     size_t date_len;
     int64_t date_sec; /* GAL_NO_DATE (index.h) when none */

@@ -35,7 +35,7 @@
 
 #include <stdint.h>
 
-#define GAL_FORMAT_VERSION 1u
+#define GAL_FORMAT_VERSION 2u
 
 #define GAL_DB_META "meta"
 #define GAL_DB_POSTINGS "postings"

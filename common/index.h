@@ -52,8 +52,7 @@ typedef struct gal_doc_info {
     uint32_t doc;          /* dense document number */
     const char *id;        /* external id; may be empty */
     size_t id_len;
-    const char *title;
-    size_t title_len;
+    size_t title_len;      /* the stored text's first title_len bytes are the title */
     const char *date;      /* as given in the input; may be empty */
     size_t date_len;
     int64_t date_sec;      /* seconds since 1970 UTC, or GAL_NO_DATE */

@@ -200,7 +200,6 @@ int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out)
     out->doc = doc;
     out->id = f.id;
     out->id_len = f.id_len;
-    out->title = f.title;
     out->title_len = f.title_len;
     out->date = f.date;
     out->date_len = f.date_len;

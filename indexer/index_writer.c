@@ -242,7 +242,6 @@ static int encode_docs(gal_writer *w, const gal_batch *b, const gal_tokens *t)
         const char *s = (const char *)b->strings.data;
         gal_doc_fields f = {
             .id = s + bd->id, .id_len = bd->id_len,
-            .title = (const char *)b->text.data + b->doc_start[d],
             .title_len = b->body_start[d] - 1 - b->doc_start[d],
             .date = s + bd->date, .date_len = bd->date_len, .date_sec = bd->date_sec,
             .file_no = bd->file_no, .tokens = t->doc_tokens[d], .title_tokens = title_tokens,

@@ -93,7 +93,7 @@ static void test_pfor(unsigned seed)
 
 static void test_doc_record(void)
 {
-    gal_doc_fields f = {"id-7", 4, "A title", 7, "1987-02-26T15:01:01.79", 22, 0, 3, 99, 2, "u", 1};
+    gal_doc_fields f = {"id-7", 4, 7, "1987-02-26T15:01:01.79", 22, 0, 3, 99, 2, "u", 1};
     CHECK(gal_date_parse(f.date, f.date_len, &f.date_sec) == 0);
     CHECK_EQ_U64(f.date_sec, 541350061); /* 1987-02-26 15:01:01 UTC */
     gal_buf b;
