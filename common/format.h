@@ -14,7 +14,11 @@
  *   lexicon   term hash (8 B BE) → folded term bytes
  *   vocab     folded term bytes → term hash (8 B BE): prefix queries
  *   docs      doc number (4 B BE) → document record (doc_record.h)
- *   ids       external id bytes → doc number (4 B BE); first one wins
+ *   ids       batch (4 B BE: its first doc) ‖ external id bytes → doc number
+ *             (4 B BE).  Each batch appends its ids in key order, so the
+ *             table never rewrites an earlier batch's pages; an id given
+ *             twice is found in its earliest batch first, at its first doc
+ *             there: the first one wins.
  *   text      doc number (4 B BE) → stored text record (stored_text.h)
  *   docstats  first doc of a batch (4 B BE) → per-document arrays of that
  *             batch (doc_record.h): token counts and dates, for BM25 and
@@ -66,6 +70,9 @@
 #define GAL_META_RESUME "resume"           /* file number ‖ offset (u64 LE each): input done so far */
 #define GAL_META_RUN_FIRST_FILE "run_first_file" /* file number the latest run started at */
 #define GAL_META_RUN_COMPLETE "run_complete"     /* 1 once the latest run read all its input */
+
+/* Longer external ids are kept in the document record but not in ids. */
+#define GAL_IDS_MAX_ID 500u
 
 /* How many of the first batch's most frequent words pair up into bigram
  * terms (terms.h). */

@@ -276,18 +276,25 @@ int64_t gal_snapshot_doc_date(gal_snapshot *s, uint32_t doc)
 int gal_snapshot_find_id(gal_snapshot *s, const char *id, size_t len, uint32_t *doc)
 {
     gal_store *st = s->ix->st;
-    if (len == 0 || len > 511)
+    if (len == 0 || len > GAL_IDS_MAX_ID)
         return gal_error_set(GAL_ENOTFOUND, "no document with id '%.*s'", (int)len, id);
-    MDB_val k = {len, (void *)id}, v;
-    int mrc = mdb_get(s->txn, st->ids, &k, &v);
-    if (mrc == MDB_NOTFOUND)
-        return gal_error_set(GAL_ENOTFOUND, "no document with id '%.*s'", (int)len, id);
-    if (mrc)
-        return gal_store_error(st, mrc, "cannot look up an id in");
-    if (v.mv_size != 4)
-        return gal_error_set(GAL_ECORRUPT, "corrupt index: ids record '%.*s'", (int)len, id);
-    *doc = gal_get_be32(v.mv_data);
-    return 0;
+    /* each batch keeps its own ids: the earliest batch that has it wins */
+    uint8_t key[4 + GAL_IDS_MAX_ID];
+    memcpy(key + 4, id, len);
+    for (size_t bi = 0; bi < s->nbatches; bi++) {
+        gal_put_be32(key, s->batches[bi].first_doc);
+        MDB_val k = {4 + len, key}, v;
+        int mrc = mdb_get(s->txn, st->ids, &k, &v);
+        if (mrc == MDB_NOTFOUND)
+            continue;
+        if (mrc)
+            return gal_store_error(st, mrc, "cannot look up an id in");
+        if (v.mv_size != 4)
+            return gal_error_set(GAL_ECORRUPT, "corrupt index: ids record '%.*s'", (int)len, id);
+        *doc = gal_get_be32(v.mv_data);
+        return 0;
+    }
+    return gal_error_set(GAL_ENOTFOUND, "no document with id '%.*s'", (int)len, id);
 }
 
 static int load_dict(gal_snapshot *s)

@@ -346,18 +346,22 @@ static int check_text(vctx *v, const MDB_val *k, const MDB_val *val)
 static int check_id(vctx *v, const MDB_val *k, const MDB_val *val)
 {
     v->s.ids++;
-    int shown = k->mv_size > 64 ? 64 : (int)k->mv_size;
-    if (k->mv_size == 0 || k->mv_size > 511)
-        problem(v, "ids '%.*s': key of %zu bytes", shown, (const char *)k->mv_data, k->mv_size);
+    if (k->mv_size < 5 || k->mv_size > 4 + GAL_IDS_MAX_ID) {
+        problem(v, "ids: key of %zu bytes", k->mv_size);
+        return 0;
+    }
+    uint32_t batch = gal_get_be32(k->mv_data);
+    const char *id = (const char *)k->mv_data + 4;
+    size_t id_len = k->mv_size - 4;
+    int shown = id_len > 64 ? 64 : (int)id_len;
     if (val->mv_size != 4) {
-        problem(v, "ids '%.*s': value of %zu bytes, not 4", shown, (const char *)k->mv_data,
-                val->mv_size);
+        problem(v, "ids '%.*s': value of %zu bytes, not 4", shown, id, val->mv_size);
         return 0;
     }
     uint32_t doc = gal_get_be32(val->mv_data);
-    if (doc >= v->meta_docs) {
-        problem(v, "ids '%.*s': doc %u is beyond the %llu documents", shown,
-                (const char *)k->mv_data, doc, (unsigned long long)v->meta_docs);
+    if (doc >= v->meta_docs || doc < batch) {
+        problem(v, "ids '%.*s': doc %u is outside its batch at %u and the %llu documents", shown,
+                id, doc, batch, (unsigned long long)v->meta_docs);
         return 0;
     }
     uint8_t dk[4];
@@ -367,9 +371,9 @@ static int check_id(vctx *v, const MDB_val *k, const MDB_val *val)
     if (mdb_get(v->txn, v->st->docs, &key, &dv) != 0 ||
         gal_doc_record_decode(dv.mv_data, dv.mv_size, doc, &f) != 0)
         return 0; /* reported by the docs walk */
-    if (f.id_len != k->mv_size || memcmp(f.id, k->mv_data, f.id_len) != 0)
-        problem(v, "ids '%.*s': points at doc %u, whose id is '%.*s'", shown,
-                (const char *)k->mv_data, doc, f.id_len > 64 ? 64 : (int)f.id_len, f.id);
+    if (f.id_len != id_len || memcmp(f.id, id, id_len) != 0)
+        problem(v, "ids '%.*s': points at doc %u, whose id is '%.*s'", shown, id, doc,
+                f.id_len > 64 ? 64 : (int)f.id_len, f.id);
     return 0;
 }
 

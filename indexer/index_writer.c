@@ -1,6 +1,7 @@
 #include "index_writer.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,6 +23,13 @@ typedef struct pending_file {
     char *path;
 } pending_file;
 
+/* One document's external id, for sorting a batch's ids. */
+struct id_ref {
+    const uint8_t *id;
+    uint32_t len;
+    uint32_t doc;
+};
+
 struct gal_writer {
     gal_store *st;
     gal_writer_totals totals;
@@ -31,6 +39,8 @@ struct gal_writer {
     gal_buf docs_out, stats_out;
     size_t *doc_off;
     size_t off_cap;
+    struct id_ref *ids; /* the batch's documents with an id, in ids key order */
+    size_t ids_cap;
     pending_file *files;
     size_t nfiles, files_cap;
     MDB_dbi entities, entity_forms;
@@ -158,6 +168,7 @@ void gal_writer_close(gal_writer *w)
     gal_buf_release(&w->docs_out);
     gal_buf_release(&w->stats_out);
     gal_free(w->doc_off);
+    gal_free(w->ids);
     for (size_t i = 0; i < w->nfiles; i++)
         gal_free(w->files[i].path);
     gal_free(w->files);
@@ -312,6 +323,53 @@ static int write_lexicon(gal_writer *w, MDB_txn *txn, const gal_batch *b, uint64
     return 0;
 }
 
+/* The ids table's keys sort as LMDB compares them: bytes, then length. */
+static int by_id(const void *pa, const void *pb)
+{
+    const struct id_ref *x = pa, *y = pb;
+    int c = memcmp(x->id, y->id, x->len < y->len ? x->len : y->len);
+    if (c == 0)
+        c = x->len < y->len ? -1 : x->len > y->len;
+    if (c == 0) /* the same id twice: the first document first */
+        c = x->doc < y->doc ? -1 : x->doc > y->doc;
+    return c;
+}
+
+/* The batch's external ids under batch ‖ id (format.h), appended in key
+ * order so that the table never changes a page of an earlier batch; an id
+ * seen twice in the batch keeps its first document. */
+static int write_ids(gal_writer *w, MDB_txn *txn, const gal_batch *b)
+{
+    if (b->ndocs > w->ids_cap) {
+        struct id_ref *v = gal_realloc(w->ids, b->ndocs * sizeof *v);
+        if (!v)
+            return gal_error_set(GAL_ENOMEM, "out of memory sorting ids");
+        w->ids = v;
+        w->ids_cap = b->ndocs;
+    }
+    size_t n = 0;
+    for (uint32_t d = 0; d < b->ndocs; d++) {
+        const gal_batch_doc *bd = &b->docs[d];
+        if (bd->id_len > 0 && bd->id_len <= GAL_IDS_MAX_ID)
+            w->ids[n++] = (struct id_ref){b->strings.data + bd->id, (uint32_t)bd->id_len,
+                                          b->first_doc + d};
+    }
+    qsort(w->ids, n, sizeof *w->ids, by_id);
+    uint8_t key[4 + GAL_IDS_MAX_ID], val[4];
+    gal_put_be32(key, b->first_doc);
+    for (size_t i = 0; i < n; i++) {
+        const struct id_ref *r = &w->ids[i];
+        if (i > 0 && r->len == r[-1].len && !memcmp(r->id, r[-1].id, r->len))
+            continue;
+        memcpy(key + 4, r->id, r->len);
+        gal_put_be32(val, r->doc);
+        int rc = put(txn, w->st->ids, key, 4 + r->len, val, 4, MDB_APPEND);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 /* Everything one batch writes, in one transaction.  Returns an LMDB code
  * (so MDB_MAP_FULL can be retried) or a negative gal_status. */
 static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const gal_tokens *t,
@@ -338,11 +396,9 @@ static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const ga
             (rc = put(txn, st->text, key, 4, b->stored.data + b->stored_off[d],
                       b->stored_off[d + 1] - b->stored_off[d], MDB_APPEND)))
             return rc;
-        const gal_batch_doc *bd = &b->docs[d];
-        if (bd->id_len > 0 && bd->id_len <= 511 &&
-            (rc = put(txn, st->ids, b->strings.data + bd->id, bd->id_len, key, 4, MDB_NOOVERWRITE)))
-            return rc;
     }
+    if ((rc = write_ids(w, txn, b)))
+        return rc;
     uint8_t skey[4];
     gal_put_be32(skey, b->first_doc);
     if (b->ndocs && (rc = put(txn, st->docstats, skey, 4, w->stats_out.data, w->stats_out.len,

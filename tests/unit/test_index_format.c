@@ -327,6 +327,50 @@ out:
         fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* ids are sorted within a batch before they are appended: an id given twice
+ * in one batch, and ids that sort before earlier ones, still find their
+ * first document. */
+static void test_ids_in_one_batch(void)
+{
+    char dir[] = "/tmp/galley-test-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    char input[512], index[512];
+    snprintf(input, sizeof input, "%s/in.jsonl", dir);
+    snprintf(index, sizeof index, "%s/idx", dir);
+    static const char *const ids[] = {"m", "b", "m", "a", "", "ab", "b", "z"};
+    const uint32_t want[] = {0, 1, 0, 3, 0, 5, 1, 7};
+    FILE *f = fopen(input, "w");
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        fprintf(f, "{\"id\": \"%s\", \"title\": \"t%zu\", \"text\": \"words %zu\"}\n", ids[i],
+                i, i);
+    fclose(f);
+    const char *inputs[] = {input};
+    gal_build_opts o = {.out_dir = index, .inputs = inputs, .ninputs = 1, .device = "ref",
+                        .batch_bytes = 1 << 20, .quiet = 1, .progress = 0};
+    gal_build_report r;
+    gal_index *ix = NULL;
+    gal_snapshot *s = NULL;
+    CHECK(gal_index_build(&o, &r) == 0 && r.batches == 1);
+    CHECK(gal_index_open(index, &ix) == 0 && gal_snapshot_begin(ix, &s) == 0);
+    for (size_t i = 0; s && i < sizeof ids / sizeof ids[0]; i++) {
+        uint32_t doc = UINT32_MAX;
+        if (!ids[i][0])
+            continue;
+        CHECK(gal_snapshot_find_id(s, ids[i], strlen(ids[i]), &doc) == 0 && doc == want[i]);
+    }
+    uint32_t doc;
+    CHECK(!s || gal_snapshot_find_id(s, "c", 1, &doc) == GAL_ENOTFOUND);
+    gal_snapshot_end(s);
+    gal_index_close(ix);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
 int main(void)
 {
     const char *env = getenv("GALLEY_TEST_SEED");
@@ -336,5 +380,6 @@ int main(void)
     test_pfor(seed);
     test_doc_record();
     test_build_and_read(seed);
+    test_ids_in_one_batch();
     return check_exit("test_index_format");
 }
