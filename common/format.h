@@ -39,7 +39,7 @@
 
 #include <stdint.h>
 
-#define GAL_FORMAT_VERSION 2u
+#define GAL_FORMAT_VERSION 2u /* 2: compact postings chunks, title lengths in docs, ids by batch */
 
 #define GAL_DB_META "meta"
 #define GAL_DB_POSTINGS "postings"

@@ -21,81 +21,103 @@ static size_t varint_len(uint64_t v)
 
 size_t gal_pfor_bound(size_t n)
 {
-    /* worst case: b = 32 and no exceptions, plus the header */
-    return 1 + GAL_VARINT_MAX + n * 4 + 8;
+    /* the chosen width never costs more than b = 32 without exceptions as
+     * gal_pfor_plan_of() estimates it (4n + 1); the estimate counts one byte
+     * per exception gap, and the gaps' extra varint bytes add at most n/128
+     * since the gaps sum to less than n */
+    return 1 + GAL_VARINT_MAX + n * 4 + n / 128 + 8;
 }
 
-/* Exact size of the block with width b. */
-static size_t block_size(const uint32_t *v, size_t n, unsigned b)
+/* One pass builds a histogram of bit lengths; every width's size follows
+ * from it, since a value of L bits is an exception below width L and its
+ * high part then takes ceil((L - b) / 7) varint bytes.  Widths are tried
+ * from the widest down, and a narrower one must be strictly smaller, so
+ * ties favour fewer exceptions (faster decoding). */
+void gal_pfor_plan_of(const uint32_t *v, size_t n, gal_pfor_plan *plan)
 {
-    uint32_t mask = b == 32 ? 0xFFFFFFFFu : (1u << b) - 1u;
-    size_t size = 0, nexc = 0, last = 0;
-    for (size_t i = 0; i < n; i++) {
-        if ((v[i] & ~mask) == 0)
-            continue;
-        size += varint_len(i - last) + varint_len((uint64_t)v[i] >> b);
-        last = i;
-        nexc++;
-    }
-    return 1 + varint_len(nexc) + (n * b + 7) / 8 + size;
-}
-
-/* Pick the width that makes the block smallest: estimate every width from
- * a histogram of bit lengths, then take the estimate's choice only if its
- * exact size beats plain 32-bit packing, so a block never exceeds
- * gal_pfor_bound(). */
-static unsigned best_width(const uint32_t *v, size_t n)
-{
-    size_t count[33] = {0};
+    uint32_t any = 0;
     for (size_t i = 0; i < n; i++)
+        any |= v[i];
+    unsigned top = bits_of(any);
+    /* two histograms, for even and odd values: runs of values of the same
+     * length would otherwise wait on each other's increment */
+    size_t count[33], odd[33];
+    memset(count, 0, (top + 1) * sizeof *count);
+    memset(odd, 0, (top + 1) * sizeof *odd);
+    size_t i = 0;
+    for (; i + 1 < n; i += 2) {
         count[bits_of(v[i])]++;
-    size_t best_cost = (size_t)-1;
-    unsigned best = 32;
-    size_t wider = 0; /* values needing more than b bits */
-    for (int b = 32; b >= 0; b--) {
-        /* an exception costs its index gap (~1 byte) and its high part */
-        size_t cost = (n * (size_t)b + 7) / 8 + wider * (2 + (size_t)(32 - b) / 16);
-        if (cost <= best_cost) {
-            best_cost = cost;
-            best = (unsigned)b;
-        }
-        wider += count[b];
+        odd[bits_of(v[i + 1])]++;
     }
-    if (best < 32 && block_size(v, n, best) > block_size(v, n, 32))
-        best = 32;
-    return best;
+    if (i < n)
+        count[bits_of(v[i])]++;
+    for (unsigned len = 0; len <= top; len++)
+        count[len] += odd[len];
+    size_t best_cost = (n * top + 7) / 8 + 1, best_nexc = 0;
+    unsigned best = top;
+    for (unsigned b = top; b-- > 0;) {
+        size_t exc_bytes = 0, nexc = 0;
+        for (unsigned len = b + 1; len <= top; len++) {
+            nexc += count[len];
+            exc_bytes += count[len] * (1 + (len - b + 6) / 7);
+        }
+        if (exc_bytes >= best_cost) /* exceptions only grow as b shrinks */
+            break;
+        size_t cost = (n * b + 7) / 8 + exc_bytes + varint_len((uint64_t)nexc << 6 | b);
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = b;
+            best_nexc = nexc;
+        }
+    }
+    plan->width = best;
+    plan->nexc = best_nexc;
+    plan->size = best_cost;
 }
 
-size_t gal_pfor_encode(const uint32_t *v, size_t n, uint8_t *out)
+size_t gal_pfor_encode(const uint32_t *v, size_t n, const gal_pfor_plan *plan, uint8_t *out)
 {
-    unsigned b = n ? best_width(v, n) : 0;
+    gal_pfor_plan own;
+    if (!plan) {
+        gal_pfor_plan_of(v, n, &own);
+        plan = &own;
+    }
+    unsigned b = plan->width;
     uint32_t mask = b == 32 ? 0xFFFFFFFFu : (1u << b) - 1u;
-    size_t nexc = 0;
-    for (size_t i = 0; i < n; i++)
-        nexc += (v[i] & ~mask) != 0;
     uint8_t *p = out;
-    *p++ = (uint8_t)b;
-    p += gal_varint_put(p, nexc);
-    uint64_t acc = 0;
-    unsigned have = 0;
-    for (size_t i = 0; i < n; i++) {
-        acc |= (uint64_t)(v[i] & mask) << have;
-        have += b;
-        while (have >= 8) {
+    p += gal_varint_put(p, (uint64_t)plan->nexc << 6 | b);
+    if (b) {
+        /* 32 bits out at a time: have < 32 before each add and b <= 32,
+         * so the 64-bit accumulator never overflows */
+        uint64_t acc = 0;
+        unsigned have = 0;
+        for (size_t i = 0; i < n; i++) {
+            acc |= (uint64_t)(v[i] & mask) << have;
+            have += b;
+            if (have >= 32) {
+                p[0] = (uint8_t)acc;
+                p[1] = (uint8_t)(acc >> 8);
+                p[2] = (uint8_t)(acc >> 16);
+                p[3] = (uint8_t)(acc >> 24);
+                p += 4;
+                acc >>= 32;
+                have -= 32;
+            }
+        }
+        for (; have > 0; have = have > 8 ? have - 8 : 0) {
             *p++ = (uint8_t)acc;
             acc >>= 8;
-            have -= 8;
         }
     }
-    if (have)
-        *p++ = (uint8_t)acc;
-    size_t last = 0;
-    for (size_t i = 0; i < n; i++) {
-        if ((v[i] & ~mask) == 0)
-            continue;
-        p += gal_varint_put(p, i - last);
-        p += gal_varint_put(p, (uint64_t)v[i] >> b);
-        last = i;
+    if (plan->nexc) {
+        size_t last = 0;
+        for (size_t i = 0; i < n; i++) {
+            if ((v[i] & ~mask) == 0)
+                continue;
+            p += gal_varint_put(p, i - last);
+            p += gal_varint_put(p, (uint64_t)v[i] >> b);
+            last = i;
+        }
     }
     return (size_t)(p - out);
 }
@@ -116,11 +138,12 @@ static uint64_t load64(const uint8_t *q, const uint8_t *end)
 int gal_pfor_decode(const uint8_t **p, const uint8_t *end, size_t n, uint32_t *v)
 {
     const uint8_t *q = *p;
-    if (q >= end)
+    uint64_t head;
+    if (gal_varint_get(&q, end, &head))
         return -1;
-    unsigned b = *q++;
-    uint64_t nexc;
-    if (b > 32 || gal_varint_get(&q, end, &nexc) || nexc > n)
+    unsigned b = (unsigned)(head & 63);
+    uint64_t nexc = head >> 6;
+    if (b > 32 || nexc > n)
         return -1;
     size_t packed = (n * b + 7) / 8;
     if (packed > (size_t)(end - q))

@@ -8,74 +8,172 @@
 #include "status.h"
 #include "varint.h"
 
+/* Chunks with at most this many values keep them on the stack (most chunks
+ * have a few; a frequent term's 128 documents average under 200 positions). */
+#define STACK_VALUES 1024
+
+/* Only chunks of at most this many documents are weighed for the plain
+ * body: past a dozen or so documents the packed one always wins. */
+#define PLAIN_MAX_DOCS 16
+
 static int corrupt(const char *key_desc, const char *what)
 {
     return gal_error_set(GAL_ECORRUPT, "corrupt index: postings record %s: %s", key_desc, what);
 }
 
+static size_t varint_len(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static size_t varints_len(const uint32_t *v, size_t n)
+{
+    size_t len = n;
+    for (size_t i = 0; i < n; i++)
+        len += (v[i] >= 1u << 7) + (v[i] >= 1u << 14) + (v[i] >= 1u << 21) + (v[i] >= 1u << 28);
+    return len;
+}
+
+static uint8_t *put_varints(uint8_t *p, const uint32_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p += gal_varint_put(p, v[i]);
+    return p;
+}
+
 int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *positions,
                      uint32_t ndocs, const uint8_t key[GAL_POSTINGS_KEY_LEN], gal_buf *out)
 {
+    if (ndocs == 0)
+        return gal_error_set(GAL_EUSAGE, "internal error: empty postings chunk");
     size_t npos = 0;
-    for (uint32_t i = 0; i < ndocs; i++)
+    for (uint32_t i = 0; i < ndocs; i++) {
+        if (tfs[i] == 0)
+            return gal_error_set(GAL_EUSAGE, "internal error: postings with tf 0");
         npos += tfs[i];
-    /* one scratch array for the values of the largest section */
-    size_t nvals = npos > ndocs ? npos : ndocs;
-    uint32_t *vals = gal_malloc((nvals ? nvals : 1) * sizeof *vals);
-    if (!vals)
-        return gal_error_set(GAL_ENOMEM, "out of memory encoding postings");
-    gal_buf_clear(out);
-    int rc = gal_buf_reserve(out, 4 * GAL_VARINT_MAX + gal_pfor_bound(ndocs) * 2 +
-                                      gal_pfor_bound(npos) + GAL_RECORD_TRAILER);
-    if (rc) {
-        gal_free(vals);
-        return rc;
     }
-    /* sections first, into the room after a maximal header; then the header
-     * is written and the sections moved up behind it */
-    uint8_t *body = out->data + 4 * GAL_VARINT_MAX, *p = body;
+    /* the three sections' values, side by side: doc gaps (ndocs - 1 of
+     * them, in ndocs slots), tfs - 1, position gaps */
+    size_t nvals = 2 * (size_t)ndocs + npos;
+    uint32_t stack[STACK_VALUES], *vals = stack;
+    if (nvals > STACK_VALUES && !(vals = gal_malloc(nvals * sizeof *vals)))
+        return gal_error_set(GAL_ENOMEM, "out of memory encoding postings");
+    uint32_t *dv = vals, *tv = vals + ndocs, *pv = vals + 2 * (size_t)ndocs;
     for (uint32_t i = 1; i < ndocs; i++)
-        vals[i - 1] = docs[i] - docs[i - 1] - 1;
-    size_t docs_len = gal_pfor_encode(vals, ndocs ? ndocs - 1 : 0, p);
-    p += docs_len;
+        dv[i - 1] = docs[i] - docs[i - 1] - 1;
     for (uint32_t i = 0; i < ndocs; i++)
-        vals[i] = tfs[i] - 1;
-    size_t tfs_len = gal_pfor_encode(vals, ndocs, p);
-    p += tfs_len;
+        tv[i] = tfs[i] - 1;
     size_t k = 0;
-    for (uint32_t i = 0; i < ndocs; i++)
-        for (uint32_t j = 0; j < tfs[i]; j++, k++)
-            vals[k] = j ? positions[k] - positions[k - 1] - 1 : positions[k];
-    p += gal_pfor_encode(vals, npos, p);
-    gal_free(vals);
+    for (uint32_t i = 0; i < ndocs; i++) {
+        pv[k] = positions[k];
+        k++;
+        for (uint32_t j = 1; j < tfs[i]; j++, k++)
+            pv[k] = positions[k] - positions[k - 1] - 1;
+    }
 
-    uint8_t head[4 * GAL_VARINT_MAX], *h = head;
-    h += gal_varint_put(h, ndocs);
-    h += gal_varint_put(h, ndocs ? docs[ndocs - 1] - docs[0] : 0);
-    h += gal_varint_put(h, docs_len);
-    h += gal_varint_put(h, tfs_len);
-    size_t head_len = (size_t)(h - head), body_len = (size_t)(p - body);
-    memmove(out->data + head_len, body, body_len);
-    memcpy(out->data, head, head_len);
-    out->len = head_len + body_len;
-    return gal_record_seal(out, gal_record_key(key, GAL_POSTINGS_KEY_LEN));
+    /* weigh the two bodies */
+    gal_pfor_plan plan[3];
+    gal_pfor_plan_of(dv, ndocs - 1, &plan[0]);
+    gal_pfor_plan_of(tv, ndocs, &plan[1]);
+    gal_pfor_plan_of(pv, npos, &plan[2]);
+    uint32_t span = docs[ndocs - 1] - docs[0];
+    size_t packed_len = varint_len((uint64_t)ndocs << 1 | 1) + varint_len(span) +
+                        varint_len(plan[0].size) + varint_len(plan[1].size) + plan[0].size +
+                        plan[1].size + plan[2].size;
+    int packed = 1;
+    size_t plain_len = 0;
+    if (ndocs <= PLAIN_MAX_DOCS) {
+        plain_len = varint_len((uint64_t)ndocs << 1) + varints_len(dv, ndocs - 1) +
+                    varints_len(tv, ndocs) + varints_len(pv, npos);
+        packed = packed_len < plain_len; /* a tie goes to the simpler body */
+    }
+
+    size_t start = out->len;
+    size_t room = packed ? 4 * GAL_VARINT_MAX + gal_pfor_bound(ndocs) * 2 + gal_pfor_bound(npos)
+                         : plain_len;
+    int rc = gal_buf_reserve(out, room + GAL_RECORD_TRAILER);
+    if (rc)
+        goto done;
+    uint8_t *p = out->data + start;
+    if (!packed) {
+        p += gal_varint_put(p, (uint64_t)ndocs << 1);
+        p = put_varints(p, dv, ndocs - 1);
+        p = put_varints(p, tv, ndocs);
+        p = put_varints(p, pv, npos);
+        out->len = (size_t)(p - out->data);
+    } else {
+        /* sections first, into the room after a maximal header; then the
+         * header is written and the sections moved up behind it (the plans'
+         * sizes are estimates for long sections, so they cannot place it) */
+        uint8_t *body = p + 4 * GAL_VARINT_MAX, *q = body;
+        size_t docs_len = gal_pfor_encode(dv, ndocs - 1, &plan[0], q);
+        q += docs_len;
+        size_t tfs_len = gal_pfor_encode(tv, ndocs, &plan[1], q);
+        q += tfs_len;
+        q += gal_pfor_encode(pv, npos, &plan[2], q);
+        uint8_t head[4 * GAL_VARINT_MAX], *h = head;
+        h += gal_varint_put(h, (uint64_t)ndocs << 1 | 1);
+        h += gal_varint_put(h, span);
+        h += gal_varint_put(h, docs_len);
+        h += gal_varint_put(h, tfs_len);
+        size_t head_len = (size_t)(h - head), body_len = (size_t)(q - body);
+        memcpy(p, head, head_len);
+        memmove(p + head_len, body, body_len);
+        out->len = start + head_len + body_len;
+    }
+    rc = gal_record_seal_from(out, start, gal_record_key(key, GAL_POSTINGS_KEY_LEN));
+    if (rc)
+        out->len = start;
+done:
+    if (vals != stack)
+        gal_free(vals);
+    return rc;
 }
 
-static int parse_header(const uint8_t **p, const uint8_t *end, uint32_t *ndocs, uint32_t *span,
-                        uint64_t *docs_len, uint64_t *tfs_len)
+/* The chunk's first varint: document count and body. */
+static int parse_head(const uint8_t **p, const uint8_t *end, uint32_t *ndocs, int *packed)
 {
-    if (gal_varint_get32(p, end, ndocs) || gal_varint_get32(p, end, span) ||
-        gal_varint_get(p, end, docs_len) || gal_varint_get(p, end, tfs_len))
+    uint64_t h;
+    if (gal_varint_get(p, end, &h) || (h >> 1) == 0 || (h >> 1) > UINT32_MAX)
         return -1;
+    *ndocs = (uint32_t)(h >> 1);
+    *packed = (int)(h & 1);
+    return 0;
+}
+
+/* Step over n varints of at most 32 bits each; their sum plus n (the
+ * document span of n gaps) in *sum when sum is not NULL. */
+static int skip_varints(const uint8_t **p, const uint8_t *end, uint64_t n, uint64_t *sum)
+{
+    uint64_t total = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t x;
+        if (gal_varint_get32(p, end, &x))
+            return -1;
+        total += (uint64_t)x + 1;
+    }
+    if (sum)
+        *sum = total;
     return 0;
 }
 
 int gal_chunk_peek(const void *data, size_t len, uint32_t *ndocs, uint32_t *span)
 {
     const uint8_t *p = data, *end = p + len;
-    uint64_t dl, tl;
-    if (parse_header(&p, end, ndocs, span, &dl, &tl))
+    uint32_t n, s = 0;
+    int packed;
+    uint64_t sum = 0;
+    if (parse_head(&p, end, &n, &packed) ||
+        (packed ? gal_varint_get32(&p, end, &s)
+                : skip_varints(&p, end, n - 1, &sum) || sum > UINT32_MAX))
         return gal_error_set(GAL_ECORRUPT, "corrupt index: bad postings chunk header");
+    *ndocs = n;
+    *span = packed ? s : (uint32_t)sum;
     return 0;
 }
 
@@ -89,20 +187,52 @@ int gal_chunk_parse(const void *data, size_t len, const uint8_t key[GAL_POSTINGS
     if (rc)
         return rc;
     const uint8_t *p = data, *end = p + payload;
-    uint32_t ndocs, span;
-    uint64_t docs_len, tfs_len;
-    if (parse_header(&p, end, &ndocs, &span, &docs_len, &tfs_len))
+    uint32_t ndocs;
+    int packed;
+    if (parse_head(&p, end, &ndocs, &packed))
         return corrupt(key_desc, "bad header");
-    if (ndocs == 0 || docs_len > (uint64_t)(end - p) || tfs_len > (uint64_t)(end - p) - docs_len ||
-        span > UINT32_MAX - first_doc)
-        return corrupt(key_desc, "section lengths exceed the record");
+    const uint8_t *docs = p, *tfs, *pos;
+    uint64_t span;
+    if (packed) {
+        uint32_t s;
+        uint64_t docs_len, tfs_len;
+        if (gal_varint_get32(&p, end, &s) || gal_varint_get(&p, end, &docs_len) ||
+            gal_varint_get(&p, end, &tfs_len))
+            return corrupt(key_desc, "bad header");
+        if (docs_len > (uint64_t)(end - p) || tfs_len > (uint64_t)(end - p) - docs_len)
+            return corrupt(key_desc, "section lengths exceed the record");
+        span = s;
+        docs = p;
+        tfs = docs + docs_len;
+        pos = tfs + tfs_len;
+    } else {
+        /* the plain body has no lengths: step over the gaps and tfs */
+        if (skip_varints(&p, end, ndocs - 1, &span))
+            return corrupt(key_desc, "bad document section");
+        tfs = p;
+        if (skip_varints(&p, end, ndocs, NULL))
+            return corrupt(key_desc, "bad term frequency section");
+        pos = p;
+    }
+    if (span > UINT32_MAX - first_doc)
+        return corrupt(key_desc, "document range exceeds the document numbers");
     v->first_doc = first_doc;
-    v->last_doc = first_doc + span;
+    v->last_doc = first_doc + (uint32_t)span;
     v->ndocs = ndocs;
-    v->docs = p;
-    v->docs_end = v->tfs = p + docs_len;
-    v->tfs_end = v->pos = v->tfs + tfs_len;
+    v->packed = packed;
+    v->docs = docs;
+    v->docs_end = v->tfs = tfs;
+    v->tfs_end = v->pos = pos;
     v->pos_end = end;
+    return 0;
+}
+
+/* Read n varints of at most 32 bits from [*p, end) into v. */
+static int get_varints(const uint8_t **p, const uint8_t *end, size_t n, uint32_t *v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (gal_varint_get32(p, end, &v[i]))
+            return -1;
     return 0;
 }
 
@@ -111,7 +241,9 @@ int gal_chunk_decode_docs(const gal_chunk_view *v, uint32_t *docs, uint32_t *tfs
 {
     const uint8_t *p = v->docs;
     /* gaps land in docs[1..], then turn into document numbers in place */
-    if (gal_pfor_decode(&p, v->docs_end, v->ndocs - 1, docs + 1) || p != v->docs_end)
+    if ((v->packed ? gal_pfor_decode(&p, v->docs_end, v->ndocs - 1, docs + 1)
+                   : get_varints(&p, v->docs_end, v->ndocs - 1, docs + 1)) ||
+        p != v->docs_end)
         return corrupt(key_desc, "bad document section");
     uint64_t doc = v->first_doc;
     docs[0] = v->first_doc;
@@ -124,7 +256,9 @@ int gal_chunk_decode_docs(const gal_chunk_view *v, uint32_t *docs, uint32_t *tfs
     if (doc != v->last_doc)
         return corrupt(key_desc, "document list does not match its header");
     p = v->tfs;
-    if (gal_pfor_decode(&p, v->tfs_end, v->ndocs, tfs) || p != v->tfs_end)
+    if ((v->packed ? gal_pfor_decode(&p, v->tfs_end, v->ndocs, tfs)
+                   : get_varints(&p, v->tfs_end, v->ndocs, tfs)) ||
+        p != v->tfs_end)
         return corrupt(key_desc, "bad term frequency section");
     for (uint32_t i = 0; i < v->ndocs; i++) {
         if (tfs[i] == UINT32_MAX)
@@ -138,7 +272,9 @@ int gal_chunk_decode_positions(const gal_chunk_view *v, const uint32_t *tfs, uin
                                size_t npos, const char *key_desc)
 {
     const uint8_t *p = v->pos;
-    if (gal_pfor_decode(&p, v->pos_end, npos, pos) || p != v->pos_end)
+    if ((v->packed ? gal_pfor_decode(&p, v->pos_end, npos, pos)
+                   : get_varints(&p, v->pos_end, npos, pos)) ||
+        p != v->pos_end)
         return corrupt(key_desc, "bad position section");
     size_t k = 0;
     for (uint32_t i = 0; i < v->ndocs; i++) {

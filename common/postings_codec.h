@@ -2,13 +2,22 @@
  * postings_codec.h — one postings chunk: up to GAL_CHUNK_DOCS documents of
  * one term, with term frequencies and positions.
  *
- * Layout: a header of four varints (varint.h)
- *   ndocs, last_doc - first_doc, docs_len, tfs_len
- * then three bit-packed blocks (pfor.h):
- *   docs section: ndocs - 1 values doc[i] - doc[i-1] - 1; doc[0] is in the key
- *   tfs section:  ndocs values tf - 1
- *   positions:    per document, its first position, then tf - 1 values
- *                 pos[k] - pos[k-1] - 1
+ * Layout: a varint ndocs << 1 | packed, then one of two bodies, whichever
+ * is smaller for the chunk (postings_codec.c decides):
+ *
+ *   packed = 1: three varints last_doc - first_doc, docs_len, tfs_len, then
+ *     three bit-packed blocks (pfor.h):
+ *     docs section: ndocs - 1 values doc[i] - doc[i-1] - 1; doc[0] is in the key
+ *     tfs section:  ndocs values tf - 1
+ *     positions:    per document, its first position, then tf - 1 values
+ *                   pos[k] - pos[k-1] - 1
+ *   packed = 0: the same three sections as plain varints, one per value,
+ *     with no lengths and no last doc (the sections are found, and the last
+ *     doc summed, by stepping over ndocs - 1 and ndocs varints).  Most
+ *     chunks are of rare terms, one or two documents with a position or
+ *     two, where the packed body's lengths and block headers would cost
+ *     more than the values themselves.
+ *
  * and a CRC-32 trailer (record.h).
  * Sections are separate so that AND and counting never decode positions,
  * and positions are decoded only for the documents a phrase asks about.
@@ -22,10 +31,10 @@
 #include "buf.h"
 #include "format.h"
 
-/* Encode ndocs documents (increasing), their tfs, and all their positions
- * (sum of tfs entries, increasing within each document) as a chunk sealed
- * under its LMDB key (format.h: gal_postings_key) into out, which is
- * cleared first. */
+/* Encode ndocs (>= 1) documents (increasing), their tfs, and all their
+ * positions (sum of tfs entries, increasing within each document) as a
+ * chunk sealed under its LMDB key (format.h: gal_postings_key), appended
+ * to out: the chunk is out->data[old length, out->len). */
 int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *positions,
                      uint32_t ndocs, const uint8_t key[GAL_POSTINGS_KEY_LEN], gal_buf *out);
 
@@ -34,6 +43,7 @@ typedef struct gal_chunk_view {
     uint32_t first_doc;
     uint32_t last_doc;
     uint32_t ndocs;
+    int packed; /* which body: pfor blocks, or plain varints */
     const uint8_t *docs, *docs_end;
     const uint8_t *tfs, *tfs_end;
     const uint8_t *pos, *pos_end;

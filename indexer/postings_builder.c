@@ -13,21 +13,21 @@
 void gal_builder_init(gal_builder *b)
 {
     memset(b, 0, sizeof *b);
-    gal_buf_init(&b->chunk);
     gal_buf_init(&b->out.data);
 }
 
 void gal_builder_release(gal_builder *b)
 {
     gal_free(b->terms);
+    gal_free(b->terms_tmp);
     gal_free(b->slots);
-    gal_free(b->occ_doc);
-    gal_free(b->occ_pos);
+    gal_free(b->fill);
+    gal_free(b->occ);
     gal_free(b->scratch);
+    gal_free(b->chunk_pos);
     gal_free(b->bigram_at);
     gal_free(b->out.keys);
     gal_free(b->out.val_off);
-    gal_buf_release(&b->chunk);
     gal_buf_release(&b->out.data);
     gal_builder_init(b);
 }
@@ -37,16 +37,24 @@ static int oom(const char *what)
     return gal_error_set(GAL_ENOMEM, "out of memory grouping postings (%s)", what);
 }
 
+/* Empty the term table for the next batch (or for the sorted term order). */
+static void slots_clear(gal_builder *b)
+{
+    memset(b->slots, 0, b->nslots * sizeof *b->slots);
+}
+
 static int rehash(gal_builder *b, size_t nslots)
 {
-    uint32_t *slots = gal_calloc(nslots, sizeof *slots);
+    gal_term_slot *slots = gal_calloc(nslots, sizeof *slots);
     if (!slots)
         return oom("term table");
-    for (size_t t = 0; t < b->nterms; t++) {
-        size_t i = (size_t)b->terms[t].hash & (nslots - 1);
-        while (slots[i])
+    for (size_t k = 0; k < b->nslots; k++) {
+        if (!b->slots[k].term)
+            continue;
+        size_t i = (size_t)b->slots[k].hash & (nslots - 1);
+        while (slots[i].term)
             i = (i + 1) & (nslots - 1);
-        slots[i] = (uint32_t)t + 1;
+        slots[i] = b->slots[k];
     }
     gal_free(b->slots);
     b->slots = slots;
@@ -54,34 +62,53 @@ static int rehash(gal_builder *b, size_t nslots)
     return 0;
 }
 
-/* Term index for hash, inserting it (with first occurrence at offset). */
-static long term_of(gal_builder *b, uint64_t hash, uint32_t offset)
+/* The slot of term hash, inserting the term (of kind, first occurrence at
+ * batch offset) when it is new; NULL when out of memory.  A bigram or an
+ * entity key found again re-marks its term's kind, as the last one seen. */
+static gal_term_slot *slot_of(gal_builder *b, uint64_t hash, uint32_t offset, uint32_t kind)
 {
-    size_t i = (size_t)hash & (b->nslots - 1);
-    for (;;) {
-        uint32_t s = b->slots[i];
-        if (!s)
+    size_t mask = b->nslots - 1, i = (size_t)hash & mask;
+    for (;; i = (i + 1) & mask) {
+        gal_term_slot *s = &b->slots[i];
+        if (!s->term)
             break;
-        if (b->terms[s - 1].hash == hash)
-            return (long)(s - 1);
-        i = (i + 1) & (b->nslots - 1);
+        if (s->hash == hash) {
+            if (kind != GAL_TERM_WORD)
+                b->terms[s->term - 1].kind = kind;
+            return s;
+        }
     }
     if (b->nterms == b->terms_cap) {
         size_t cap = b->terms_cap ? b->terms_cap * 2 : 4096;
         gal_term_group *t = gal_realloc(b->terms, cap * sizeof *t);
-        if (!t)
-            return oom("terms");
+        if (!t) {
+            oom("terms");
+            return NULL;
+        }
         b->terms = t;
+        gal_free(b->terms_tmp);
+        if (!(b->terms_tmp = gal_malloc(cap * sizeof *b->terms_tmp))) {
+            oom("terms");
+            return NULL;
+        }
         b->terms_cap = cap;
     }
-    b->terms[b->nterms] = (gal_term_group){hash, offset, 0, 0, GAL_TERM_WORD};
-    b->slots[i] = (uint32_t)++b->nterms;
+    b->terms[b->nterms] = (gal_term_group){hash, offset, 0, 0, kind};
+    b->slots[i] = (gal_term_slot){hash, (uint32_t)++b->nterms, 0};
     if (b->nterms * 2 > b->nslots) {
-        int rc = rehash(b, b->nslots * 2);
-        if (rc)
-            return rc;
+        if (rehash(b, b->nslots * 2))
+            return NULL;
+        return slot_of(b, hash, offset, kind); /* finds it where it moved */
     }
-    return (long)(b->nterms - 1);
+    return &b->slots[i];
+}
+
+/* Copy the occurrence counts from the table into terms[]. */
+static void counts_to_terms(gal_builder *b)
+{
+    for (size_t k = 0; k < b->nslots; k++)
+        if (b->slots[k].term)
+            b->terms[b->slots[k].term - 1].count = b->slots[k].count;
 }
 
 /* Asked for every token: a small hash set (at most 64 of 256 slots used,
@@ -129,15 +156,16 @@ int gal_builder_top_words(gal_builder *b, const gal_tokens *t, size_t k, uint64_
     b->nterms = 0;
     if (!b->slots && (rc = rehash(b, 1 << 16)))
         return rc;
-    memset(b->slots, 0, b->nslots * sizeof *b->slots);
+    slots_clear(b);
     for (size_t i = 0; i < t->n; i++) {
         if (t->hash[i] == GAL_HASH_NONE)
             continue;
-        long ti = term_of(b, t->hash[i], 0);
-        if (ti < 0)
-            return (int)ti;
-        b->terms[ti].count++;
+        gal_term_slot *s = slot_of(b, t->hash[i], 0, GAL_TERM_WORD);
+        if (!s)
+            return GAL_ENOMEM;
+        s->count++;
     }
+    counts_to_terms(b);
     if (b->nterms > 1) /* terms is NULL for a batch without a word */
         qsort(b->terms, b->nterms, sizeof *b->terms, by_count_desc);
     size_t n = b->nterms < k ? b->nterms : k;
@@ -146,7 +174,7 @@ int gal_builder_top_words(gal_builder *b, const gal_tokens *t, size_t k, uint64_
     qsort(out, n, sizeof *out, by_key);
     *nout = n;
     b->nterms = 0; /* the table indexes the unsorted order: clear it */
-    memset(b->slots, 0, b->nslots * sizeof *b->slots);
+    slots_clear(b);
     return 0;
 }
 
@@ -172,6 +200,55 @@ static int by_hash(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Buckets longer than this (hashes that are not well mixed) go to qsort. */
+#define SORT_BUCKET_MAX 32
+
+/* Order terms[] by hash, leaving each term's first-seen index in .start.
+ * The hashes are well mixed, so a counting sort by their top bits, about
+ * one bucket per term, leaves a few terms per bucket for an insertion sort
+ * to finish: linear time, where qsort of a batch's terms was a noticeable
+ * share of the writer thread. */
+static int sort_terms(gal_builder *b)
+{
+    size_t n = b->nterms;
+    unsigned bits = 1;
+    while (bits < 24 && ((size_t)1 << bits) < n)
+        bits++;
+    size_t nb = (size_t)1 << bits;
+    uint32_t *end = gal_calloc(nb + 1, sizeof *end);
+    if (!end)
+        return oom("sort");
+    gal_term_group *in = b->terms, *out = b->terms_tmp;
+    for (size_t k = 0; k < n; k++)
+        end[(in[k].hash >> (64 - bits)) + 1]++;
+    for (size_t j = 1; j <= nb; j++)
+        end[j] += end[j - 1];
+    /* end[j] is bucket j's start; placing a term advances it to the end */
+    for (size_t k = 0; k < n; k++) {
+        gal_term_group g = in[k];
+        g.start = (uint32_t)k;
+        out[end[g.hash >> (64 - bits)]++] = g;
+    }
+    for (size_t j = 0, lo = 0; j < nb; lo = end[j++]) {
+        size_t hi = end[j];
+        if (hi - lo > SORT_BUCKET_MAX) {
+            qsort(out + lo, hi - lo, sizeof *out, by_hash);
+            continue;
+        }
+        for (size_t i = lo + 1; i < hi; i++) {
+            gal_term_group g = out[i];
+            size_t at = i;
+            for (; at > lo && out[at - 1].hash > g.hash; at--)
+                out[at] = out[at - 1];
+            out[at] = g;
+        }
+    }
+    gal_free(end);
+    b->terms = out;
+    b->terms_tmp = in;
+    return 0;
+}
+
 static int out_reserve(gal_postings_out *o)
 {
     if (o->nchunks + 1 < o->cap)
@@ -189,20 +266,27 @@ static int out_reserve(gal_postings_out *o)
     return 0;
 }
 
-/* Encode one term's occurrences as chunks of at most GAL_CHUNK_DOCS docs. */
+/* Encode one term's occurrences as chunks of at most GAL_CHUNK_DOCS docs,
+ * straight into the output. */
 static int encode_term(gal_builder *b, const gal_term_group *g, uint32_t first_doc)
 {
-    const uint32_t *doc = b->occ_doc + g->start, *pos = b->occ_pos + g->start;
+    const gal_occ *occ = b->occ + g->start;
     uint32_t *docs = b->scratch, *tfs = b->scratch + GAL_CHUNK_DOCS;
+    if (g->count > b->chunk_pos_cap) {
+        gal_free(b->chunk_pos);
+        b->chunk_pos_cap = 0;
+        if (!(b->chunk_pos = gal_malloc(g->count * sizeof *b->chunk_pos)))
+            return oom("positions");
+        b->chunk_pos_cap = g->count;
+    }
+    uint32_t *pos = b->chunk_pos;
     uint32_t i = 0;
     while (i < g->count) {
-        uint32_t ndocs = 0, chunk_start = i;
+        uint32_t ndocs = 0, npos = 0;
         while (i < g->count && ndocs < GAL_CHUNK_DOCS) {
-            uint32_t d = doc[i], tf = 0;
-            while (i < g->count && doc[i] == d) {
-                tf++;
-                i++;
-            }
+            uint32_t d = occ[i].doc, tf = 0;
+            for (; i < g->count && occ[i].doc == d; i++, tf++)
+                pos[npos++] = occ[i].pos;
             docs[ndocs] = d + first_doc;
             tfs[ndocs] = tf;
             ndocs++;
@@ -212,14 +296,17 @@ static int encode_term(gal_builder *b, const gal_term_group *g, uint32_t first_d
             return rc;
         uint8_t *key = b->out.keys + b->out.nchunks * GAL_POSTINGS_KEY_LEN;
         gal_postings_key(key, first_doc, g->hash, docs[0]);
-        if ((rc = gal_chunk_encode(docs, tfs, pos + chunk_start, ndocs, key, &b->chunk)) ||
-            (rc = gal_buf_append(&b->out.data, b->chunk.data, b->chunk.len)))
+        if ((rc = gal_chunk_encode(docs, tfs, pos, ndocs, key, &b->out.data)))
             return rc;
         b->out.nchunks++;
         b->out.val_off[b->out.nchunks] = b->out.data.len;
     }
     return 0;
 }
+
+/* How many tokens ahead pass 1 prefetches its term's slot: the table is
+ * larger than the caches, and the lookups are otherwise serial misses. */
+#define PREFETCH_AHEAD 16
 
 int gal_builder_run(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m,
                     uint32_t first_doc)
@@ -228,7 +315,7 @@ int gal_builder_run(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m
     b->nterms = 0;
     if (!b->slots && (rc = rehash(b, 1 << 16)))
         return rc;
-    memset(b->slots, 0, b->nslots * sizeof *b->slots);
+    slots_clear(b);
     if (!b->scratch && !(b->scratch = gal_malloc(2 * GAL_CHUNK_DOCS * sizeof *b->scratch)))
         return oom("scratch");
 
@@ -236,26 +323,38 @@ int gal_builder_run(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m
      * bigrams that start at each token */
     uint32_t *term_idx = t->offset;
     b->nbigrams = 0;
+    /* whether token i is a common word, when token i - 1 asked already */
+    int next_known = 0, next_common = 0;
     for (size_t i = 0; i < t->n; i++) {
+        int known = next_known, common = next_common;
+        next_known = 0;
+        if (i + PREFETCH_AHEAD < t->n)
+            __builtin_prefetch(&b->slots[t->hash[i + PREFETCH_AHEAD] & (b->nslots - 1)]);
         if (t->hash[i] == GAL_HASH_NONE) {
             term_idx[i] = UINT32_MAX;
             continue;
         }
         uint32_t offset = t->offset[i];
-        long ti = term_of(b, t->hash[i], offset);
-        if (ti < 0)
-            return (int)ti;
-        b->terms[ti].count++;
-        term_idx[i] = (uint32_t)ti;
-        if (b->ncommon && i + 1 < t->n && t->doc[i + 1] == t->doc[i] &&
-            t->pos[i + 1] == t->pos[i] + 1 && t->hash[i + 1] != GAL_HASH_NONE &&
-            is_common(b, t->hash[i]) && is_common(b, t->hash[i + 1])) {
-            long bi = term_of(b, gal_bigram_hash(t->hash[i], t->hash[i + 1]), offset);
-            if (bi < 0)
-                return (int)bi;
-            b->terms[bi].kind = GAL_TERM_BIGRAM;
-            b->terms[bi].count++;
-            if ((rc = bigram_push(b, (uint32_t)i, (uint32_t)bi)))
+        gal_term_slot *s = slot_of(b, t->hash[i], offset, GAL_TERM_WORD);
+        if (!s)
+            return GAL_ENOMEM;
+        s->count++;
+        term_idx[i] = s->term - 1;
+        if (!b->ncommon || i + 1 >= t->n || t->doc[i + 1] != t->doc[i] ||
+            t->pos[i + 1] != t->pos[i] + 1 || t->hash[i + 1] == GAL_HASH_NONE)
+            continue;
+        if (!known)
+            common = is_common(b, t->hash[i]);
+        if (common) {
+            next_known = 1;
+            next_common = is_common(b, t->hash[i + 1]);
+        }
+        if (common && next_common) {
+            s = slot_of(b, gal_bigram_hash(t->hash[i], t->hash[i + 1]), offset, GAL_TERM_BIGRAM);
+            if (!s)
+                return GAL_ENOMEM;
+            s->count++;
+            if ((rc = bigram_push(b, (uint32_t)i, s->term - 1)))
                 return rc;
         }
     }
@@ -265,79 +364,67 @@ int gal_builder_run(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m
     if (nm && !(mention_term = gal_malloc(nm * sizeof *mention_term)))
         return oom("mentions");
     for (size_t i = 0; i < nm; i++) {
-        long ti = term_of(b, m->hash[i], 0);
-        if (ti < 0) {
+        gal_term_slot *s = slot_of(b, m->hash[i], 0, GAL_TERM_ENTITY);
+        if (!s) {
             gal_free(mention_term);
-            return (int)ti;
+            return GAL_ENOMEM;
         }
-        b->terms[ti].kind = GAL_TERM_ENTITY;
-        b->terms[ti].count++;
-        mention_term[i] = (uint32_t)ti;
+        s->count++;
+        mention_term[i] = s->term - 1;
     }
-    /* pass 2: order terms by hash; rank[] maps a term to its place */
-    uint32_t *rank = gal_malloc((b->nterms + 1) * sizeof *rank);
-    if (!rank) {
+    counts_to_terms(b);
+    /* the table indexes terms by their first-seen order: stale once they
+     * are sorted */
+    slots_clear(b);
+
+    /* pass 2: order terms by hash; fill[] maps a term's first-seen index to
+     * its place in occ */
+    gal_free(b->fill);
+    if (!(b->fill = gal_malloc((b->nterms + 1) * sizeof *b->fill))) {
         gal_free(mention_term);
-        return oom("ranks");
+        return oom("fill");
     }
-    for (size_t k = 0; k < b->nterms; k++)
-        b->terms[k].start = (uint32_t)k; /* remember the original index */
-    if (b->nterms > 1) /* terms is NULL for a batch without a word */
-        qsort(b->terms, b->nterms, sizeof *b->terms, by_hash);
+    if (b->nterms > 1 && (rc = sort_terms(b))) {
+        gal_free(mention_term);
+        return rc;
+    }
+    if (b->nterms == 1)
+        b->terms[0].start = 0;
     size_t total = 0;
     for (size_t k = 0; k < b->nterms; k++) {
-        rank[b->terms[k].start] = (uint32_t)k;
+        b->fill[b->terms[k].start] = (uint32_t)total;
         b->terms[k].start = (uint32_t)total;
         total += b->terms[k].count;
     }
     /* pass 3: stable scatter of (doc, pos) into term order */
     if (total > b->occ_cap) {
-        gal_free(b->occ_doc);
-        gal_free(b->occ_pos);
-        b->occ_doc = gal_malloc(total * sizeof *b->occ_doc);
-        b->occ_pos = gal_malloc(total * sizeof *b->occ_pos);
-        b->occ_cap = b->occ_doc && b->occ_pos ? total : 0;
-        if (!b->occ_cap) {
-            gal_free(rank);
+        gal_free(b->occ);
+        b->occ_cap = 0;
+        if (!(b->occ = gal_malloc(total * sizeof *b->occ))) {
             gal_free(mention_term);
             return oom("occurrences");
         }
+        b->occ_cap = total;
     }
-    uint32_t *fill = gal_malloc((b->nterms + 1) * sizeof *fill);
-    if (!fill) {
-        gal_free(rank);
-        gal_free(mention_term);
-        return oom("fill");
-    }
-    for (size_t k = 0; k < b->nterms; k++)
-        fill[k] = b->terms[k].start;
+    uint32_t *fill = b->fill;
     size_t next_bigram = 0;
     for (size_t i = 0; i < t->n; i++) {
+        /* a rare term's place in occ is a cache miss: ask for it early (a
+         * frequent term's place moves on meanwhile, but stays cached) */
+        if (i + PREFETCH_AHEAD < t->n && term_idx[i + PREFETCH_AHEAD] != UINT32_MAX)
+            __builtin_prefetch(&b->occ[fill[term_idx[i + PREFETCH_AHEAD]]], 1);
         if (term_idx[i] == UINT32_MAX)
             continue;
-        uint32_t k = rank[term_idx[i]];
-        b->occ_doc[fill[k]] = t->doc[i];
-        b->occ_pos[fill[k]] = t->pos[i];
-        fill[k]++;
+        gal_occ o = {t->doc[i], t->pos[i]};
+        b->occ[fill[term_idx[i]]++] = o;
         if (next_bigram < b->nbigrams && b->bigram_at[2 * next_bigram] == i) {
-            k = rank[b->bigram_at[2 * next_bigram + 1]];
-            b->occ_doc[fill[k]] = t->doc[i];
-            b->occ_pos[fill[k]] = t->pos[i];
-            fill[k]++;
+            b->occ[fill[b->bigram_at[2 * next_bigram + 1]]++] = o;
             next_bigram++;
         }
     }
-    for (size_t i = 0; i < nm; i++) { /* mentions come in (doc, pos) order */
-        uint32_t k = rank[mention_term[i]];
-        b->occ_doc[fill[k]] = m->doc[i];
-        b->occ_pos[fill[k]] = m->pos[i];
-        fill[k]++;
-    }
+    for (size_t i = 0; i < nm; i++) /* mentions come in (doc, pos) order */
+        b->occ[fill[mention_term[i]]++] = (gal_occ){m->doc[i], m->pos[i]};
     gal_free(mention_term);
-    gal_free(fill);
-    gal_free(rank);
-    /* the hash table indexes terms by their old order: it is stale now */
-    memset(b->slots, 0, b->nslots * sizeof *b->slots);
 
     b->out.nchunks = 0;
     gal_buf_clear(&b->out.data);

@@ -5,6 +5,11 @@
  * Tokens arrive in (doc, position) order; a stable counting sort by term
  * keeps that order within each term, so no per-term sort is needed.  Terms
  * come out in hash order, which is key order in the postings table.
+ *
+ * This is the writer thread's hot loop, once per token: the term table
+ * keeps each term's hash and count in its slot, so a lookup touches one
+ * cache line, and occurrences are (doc, pos) pairs, so the scatter writes
+ * one.
  */
 #ifndef GAL_POSTINGS_BUILDER_H
 #define GAL_POSTINGS_BUILDER_H
@@ -30,12 +35,12 @@ typedef struct gal_builder_mentions {
 typedef struct gal_term_group {
     uint64_t hash;
     uint32_t first_offset; /* batch byte offset of its first occurrence */
-    uint32_t start;        /* first occurrence in occ_doc/occ_pos */
+    uint32_t start;        /* first occurrence in occ */
     uint32_t count;        /* occurrences */
     uint32_t kind;         /* GAL_TERM_*: only words go to the lexicon */
 } gal_term_group;
 
-/* The encoded postings of a batch: chunk i has key keys[i] (12 bytes) and
+/* The encoded postings of a batch: chunk i has key keys[i] (GAL_POSTINGS_KEY_LEN bytes) and
  * value data[val_off[i], val_off[i+1]). */
 typedef struct gal_postings_out {
     uint8_t *keys;
@@ -44,20 +49,34 @@ typedef struct gal_postings_out {
     gal_buf data;
 } gal_postings_out;
 
+/* A slot of the term table (open addressing, linear probing). */
+typedef struct gal_term_slot {
+    uint64_t hash;
+    uint32_t term;  /* index in terms[] + 1; 0 = empty */
+    uint32_t count; /* occurrences so far */
+} gal_term_slot;
+
+/* One occurrence of a term: batch-local document and position. */
+typedef struct gal_occ {
+    uint32_t doc, pos;
+} gal_occ;
+
 typedef struct gal_builder {
-    gal_term_group *terms;
+    gal_term_group *terms, *terms_tmp; /* terms_tmp: room to sort into */
     size_t nterms, terms_cap;
-    uint32_t *slots; /* open addressing: term index + 1, 0 = empty */
+    gal_term_slot *slots;
     size_t nslots;
-    uint32_t *occ_doc, *occ_pos;
+    uint32_t *fill; /* per term (first-seen order): next place in occ */
+    gal_occ *occ;
     size_t occ_cap;
-    uint32_t *scratch; /* per-chunk doc/tf arrays */
+    uint32_t *scratch;   /* per-chunk doc/tf arrays */
+    uint32_t *chunk_pos; /* per-chunk positions */
+    size_t chunk_pos_cap;
     uint32_t *bigram_at;   /* (token index, term index) of each bigram */
     size_t nbigrams, bigrams_cap;
     const uint64_t *common; /* sorted keys of the words that pair into bigrams */
     size_t ncommon;
     uint64_t common_set[256]; /* the same keys, open addressing (0 = empty) */
-    gal_buf chunk;
     gal_postings_out out;
 } gal_builder;
 

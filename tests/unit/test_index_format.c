@@ -16,6 +16,7 @@
 #include "index_build.h"
 #include "pfor.h"
 #include "postings_codec.h"
+#include "record.h"
 #include "status.h"
 #include "terms.h"
 #include "tokenize.h"
@@ -79,7 +80,7 @@ static void test_pfor(unsigned seed)
             if (rand() % 50 == 0)
                 v[i] = rand() % 2 ? 0xFFFFFFFFu : (uint32_t)x; /* outliers */
         }
-        size_t len = gal_pfor_encode(v, n, buf);
+        size_t len = gal_pfor_encode(v, n, NULL, buf);
         CHECK(len <= gal_pfor_bound(n));
         const uint8_t *p = buf;
         CHECK(gal_pfor_decode(&p, buf + len, n, w) == 0 && p == buf + len);
@@ -88,6 +89,179 @@ static void test_pfor(unsigned seed)
         p = buf;
         if (len > 1)
             CHECK(gal_pfor_decode(&p, buf + len - 1, n, w) != 0 || n == 0);
+    }
+}
+
+/* Encode a chunk, decode it back, and compare; returns whether the chunk
+ * used the packed body.  The encoding is appended to b, after whatever b
+ * held. */
+static int codec_round_trip(const uint32_t *docs, const uint32_t *tfs, const uint32_t *pos,
+                            uint32_t ndocs, gal_buf *b, size_t *start)
+{
+    uint8_t key[GAL_POSTINGS_KEY_LEN];
+    gal_postings_key(key, 7, 0xFEEDull, docs[0]);
+    *start = b->len;
+    CHECK(gal_chunk_encode(docs, tfs, pos, ndocs, key, b) == 0);
+    const uint8_t *rec = b->data + *start;
+    size_t len = b->len - *start, npos = 0;
+    for (uint32_t i = 0; i < ndocs; i++)
+        npos += tfs[i];
+    gal_chunk_view v;
+    static uint32_t d2[GAL_CHUNK_DOCS], t2[GAL_CHUNK_DOCS], p2[4096];
+    CHECK(gal_chunk_parse(rec, len, key, &v, "test") == 0);
+    CHECK_EQ_U64(v.ndocs, ndocs);
+    CHECK_EQ_U64(v.last_doc, docs[ndocs - 1]);
+    uint32_t pn, pspan;
+    CHECK(gal_chunk_peek(rec, len, &pn, &pspan) == 0 && pn == ndocs &&
+          pspan == docs[ndocs - 1] - docs[0]);
+    CHECK(gal_chunk_decode_docs(&v, d2, t2, "test") == 0);
+    CHECK(memcmp(d2, docs, ndocs * sizeof *docs) == 0 && memcmp(t2, tfs, ndocs * sizeof *tfs) == 0);
+    CHECK(gal_chunk_decode_positions(&v, t2, p2, npos, "test") == 0);
+    CHECK(memcmp(p2, pos, npos * sizeof *pos) == 0);
+    return v.packed;
+}
+
+/* Whatever the damage behind a valid checksum (cut short, a byte more, a
+ * byte changed), parsing or decoding reports corruption and reads nothing
+ * outside the record. */
+static void check_damage_caught(const uint8_t *rec, size_t len, uint32_t first_doc)
+{
+    uint8_t key[GAL_POSTINGS_KEY_LEN];
+    gal_postings_key(key, 7, 0xFEEDull, first_doc);
+    uint32_t crc_key = gal_record_key(key, sizeof key);
+    size_t payload = len - GAL_RECORD_TRAILER;
+    for (size_t cut = 0; cut <= payload + 1; cut++) {
+        for (int how = 0; how < 3; how++) {
+            gal_buf b;
+            gal_buf_init(&b);
+            if (how == 0 && cut == payload + 1) { /* one byte more */
+                CHECK(gal_buf_append(&b, rec, payload) == 0 && gal_buf_push(&b, 0) == 0);
+            } else if (how == 0) { /* cut short */
+                if (cut == payload)
+                    continue;
+                CHECK(gal_buf_append(&b, rec, cut) == 0);
+            } else { /* one byte changed */
+                if (cut >= payload)
+                    continue;
+                CHECK(gal_buf_append(&b, rec, payload) == 0);
+                b.data[cut] ^= how == 1 ? 0x01 : 0x80;
+            }
+            CHECK(gal_record_seal(&b, crc_key) == 0);
+            /* an exact-size copy, so that a read past the end is a
+             * sanitizer error */
+            uint8_t *copy = gal_malloc(b.len);
+            memcpy(copy, b.data, b.len);
+            gal_chunk_view v;
+            uint32_t d[GAL_CHUNK_DOCS], t[GAL_CHUNK_DOCS];
+            static uint32_t p[1 << 16];
+            uint32_t pn, pspan;
+            (void)gal_chunk_peek(copy, b.len, &pn, &pspan);
+            int rc = gal_chunk_parse(copy, b.len, key, &v, "test");
+            if (rc == 0) /* readers refuse oversized chunks before decoding */
+                rc = v.ndocs <= GAL_CHUNK_DOCS ? gal_chunk_decode_docs(&v, d, t, "test")
+                                               : GAL_ECORRUPT;
+            if (rc == 0) {
+                uint64_t npos = 0;
+                for (uint32_t i = 0; i < v.ndocs; i++)
+                    npos += t[i];
+                rc = npos <= sizeof p / sizeof *p
+                         ? gal_chunk_decode_positions(&v, t, p, (size_t)npos, "test")
+                         : GAL_ECORRUPT;
+            }
+            /* a changed value may still be a valid chunk (another gap, another
+             * position); a changed length or count never is */
+            if (how == 0)
+                CHECK(rc == GAL_ECORRUPT);
+            else
+                CHECK(rc == 0 || rc == GAL_ECORRUPT);
+            gal_free(copy);
+            gal_buf_release(&b);
+        }
+    }
+}
+
+/* The two chunk bodies: small chunks take plain varints, large ones packed
+ * blocks, each round-trips at the edges of what it holds, and damage to
+ * either is caught. */
+static void test_codec_layouts(unsigned seed)
+{
+    srand(seed);
+    static uint32_t docs[GAL_CHUNK_DOCS], tfs[GAL_CHUNK_DOCS], pos[4096];
+    gal_buf b;
+    gal_buf_init(&b);
+    size_t start;
+
+    /* the commonest chunk: one document, one position */
+    docs[0] = 5;
+    tfs[0] = 1;
+    pos[0] = 3;
+    CHECK(codec_round_trip(docs, tfs, pos, 1, &b, &start) == 0);
+    CHECK(b.len - start <= 3 + GAL_RECORD_TRAILER);
+    check_damage_caught(b.data + start, b.len - start, docs[0]);
+
+    /* extremes: the last document numbers, the largest positions */
+    docs[0] = UINT32_MAX - 2;
+    docs[1] = UINT32_MAX;
+    tfs[0] = 2;
+    tfs[1] = 1;
+    pos[0] = 0;
+    pos[1] = UINT32_MAX;
+    pos[2] = UINT32_MAX;
+    codec_round_trip(docs, tfs, pos, 2, &b, &start);
+    check_damage_caught(b.data + start, b.len - start, docs[0]);
+
+    /* both bodies, chunks appended one after another into one buffer */
+    int seen[2] = {0, 0};
+    gal_buf_clear(&b);
+    for (int round = 0; round < 300; round++) {
+        uint32_t ndocs = 1 + (uint32_t)(rand() % (round < 150 ? 24 : GAL_CHUNK_DOCS));
+        uint32_t d = (uint32_t)(rand() % 1000), np = 0;
+        unsigned gap_bits = (unsigned)(rand() % 20), pos_bits = 1 + (unsigned)(rand() % 16);
+        for (uint32_t i = 0; i < ndocs; i++) {
+            docs[i] = d;
+            d += 1 + (uint32_t)(rand() & ((1u << gap_bits) - 1));
+            tfs[i] = 1 + (uint32_t)(rand() % (rand() % 4 ? 2 : 30));
+            uint32_t p = (uint32_t)(rand() % 50);
+            for (uint32_t k = 0; k < tfs[i]; k++) {
+                pos[np++] = p;
+                p += 1 + (uint32_t)(rand() & ((1u << pos_bits) - 1));
+            }
+        }
+        size_t before = b.len;
+        seen[codec_round_trip(docs, tfs, pos, ndocs, &b, &start)]++;
+        CHECK_EQ_U64(start, before);
+        if (round % 30 == 0)
+            check_damage_caught(b.data + start, b.len - start, docs[0]);
+    }
+    CHECK(seen[0] > 0 && seen[1] > 0);
+    gal_buf_release(&b);
+}
+
+/* pfor at the block sizes where exception gaps change varint length, and a
+ * plan's size is the encoded size up to 128 values. */
+static void test_pfor_edges(void)
+{
+    static uint32_t v[1000], w[1000];
+    static uint8_t buf[1000 * 4 + 64];
+    size_t sizes[] = {0, 1, 2, 127, 128, 129, 1000};
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        size_t n = sizes[si];
+        for (int kind = 0; kind < 4; kind++) {
+            for (size_t i = 0; i < n; i++)
+                v[i] = kind == 0   ? 0
+                       : kind == 1 ? UINT32_MAX
+                       : kind == 2 ? (uint32_t)(i % 7) | (i % 200 == 199 ? 1u << 31 : 0)
+                                   : (uint32_t)(i * 2654435761u) >> (i % 32);
+            gal_pfor_plan plan;
+            gal_pfor_plan_of(v, n, &plan);
+            size_t len = gal_pfor_encode(v, n, &plan, buf);
+            CHECK(len <= gal_pfor_bound(n));
+            if (n <= 128)
+                CHECK_EQ_U64(len, plan.size);
+            const uint8_t *p = buf;
+            CHECK(gal_pfor_decode(&p, buf + len, n, w) == 0 && p == buf + len);
+            CHECK(n == 0 || memcmp(v, w, n * sizeof *v) == 0);
+        }
     }
 }
 
@@ -378,6 +552,8 @@ int main(void)
     printf("seed %u (set GALLEY_TEST_SEED to repeat)\n", seed);
     test_codec(seed);
     test_pfor(seed);
+    test_codec_layouts(seed);
+    test_pfor_edges();
     test_doc_record();
     test_build_and_read(seed);
     test_ids_in_one_batch();
