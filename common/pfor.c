@@ -9,16 +9,6 @@ static unsigned bits_of(uint32_t v)
     return v ? 32u - (unsigned)__builtin_clz(v) : 0u;
 }
 
-static size_t varint_len(uint64_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 size_t gal_pfor_bound(size_t n)
 {
     /* the chosen width never costs more than b = 32 without exceptions as
@@ -63,7 +53,7 @@ void gal_pfor_plan_of(const uint32_t *v, size_t n, gal_pfor_plan *plan)
         }
         if (exc_bytes >= best_cost) /* exceptions only grow as b shrinks */
             break;
-        size_t cost = (n * b + 7) / 8 + exc_bytes + varint_len((uint64_t)nexc << 6 | b);
+        size_t cost = (n * b + 7) / 8 + exc_bytes + gal_varint_len((uint64_t)nexc << 6 | b);
         if (cost < best_cost) {
             best_cost = cost;
             best = b;

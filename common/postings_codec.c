@@ -21,16 +21,6 @@ static int corrupt(const char *key_desc, const char *what)
     return gal_error_set(GAL_ECORRUPT, "corrupt index: postings record %s: %s", key_desc, what);
 }
 
-static size_t varint_len(uint64_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 static size_t varints_len(const uint32_t *v, size_t n)
 {
     size_t len = n;
@@ -82,13 +72,13 @@ int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *
     gal_pfor_plan_of(tv, ndocs, &plan[1]);
     gal_pfor_plan_of(pv, npos, &plan[2]);
     uint32_t span = docs[ndocs - 1] - docs[0];
-    size_t packed_len = varint_len((uint64_t)ndocs << 1 | 1) + varint_len(span) +
-                        varint_len(plan[0].size) + varint_len(plan[1].size) + plan[0].size +
+    size_t packed_len = gal_varint_len((uint64_t)ndocs << 1 | 1) + gal_varint_len(span) +
+                        gal_varint_len(plan[0].size) + gal_varint_len(plan[1].size) + plan[0].size +
                         plan[1].size + plan[2].size;
     int packed = 1;
     size_t plain_len = 0;
     if (ndocs <= PLAIN_MAX_DOCS) {
-        plain_len = varint_len((uint64_t)ndocs << 1) + varints_len(dv, ndocs - 1) +
+        plain_len = gal_varint_len((uint64_t)ndocs << 1) + varints_len(dv, ndocs - 1) +
                     varints_len(tv, ndocs) + varints_len(pv, npos);
         packed = packed_len < plain_len; /* a tie goes to the simpler body */
     }

@@ -22,6 +22,17 @@ static inline size_t gal_varint_put(uint8_t *out, uint64_t v)
     return n;
 }
 
+/* Bytes gal_varint_put writes for v. */
+static inline size_t gal_varint_len(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
 /* Read a varint from [*p, end); advances *p.  Returns 0, or -1 when the
  * input ends inside the varint or it is longer than 64 bits allow. */
 static inline int gal_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)

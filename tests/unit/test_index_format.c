@@ -310,16 +310,33 @@ static void write_corpus(const char *path, int n, unsigned seed)
     fclose(f);
 }
 
-static void test_build_and_read(unsigned seed)
+/* A scratch directory (template in dir) with the paths of an input file and
+ * an index in it (512 bytes each); nonzero, with a failed check, when it
+ * cannot be made. */
+static int scratch(char *dir, char *input, char *index)
 {
-    char dir[] = "/tmp/galley-test-XXXXXX";
     if (!mkdtemp(dir)) {
         CHECK(0);
-        return;
+        return -1;
     }
-    char input[512], index[512];
-    snprintf(input, sizeof input, "%s/in.jsonl", dir);
-    snprintf(index, sizeof index, "%s/idx", dir);
+    snprintf(input, 512, "%s/in.jsonl", dir);
+    snprintf(index, 512, "%s/idx", dir);
+    return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
+static void test_build_and_read(unsigned seed)
+{
+    char dir[] = "/tmp/galley-test-XXXXXX", input[512], index[512];
+    if (scratch(dir, input, index))
+        return;
     const int ndocs = 3000;
     write_corpus(input, ndocs, seed);
     const char *inputs[] = {input};
@@ -495,10 +512,7 @@ out:
         gal_snapshot_end(s);
         gal_index_close(ix);
     }
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    remove_tree(dir);
 }
 
 /* ids are sorted within a batch before they are appended: an id given twice
@@ -506,14 +520,9 @@ out:
  * first document. */
 static void test_ids_in_one_batch(void)
 {
-    char dir[] = "/tmp/galley-test-XXXXXX";
-    if (!mkdtemp(dir)) {
-        CHECK(0);
+    char dir[] = "/tmp/galley-test-XXXXXX", input[512], index[512];
+    if (scratch(dir, input, index))
         return;
-    }
-    char input[512], index[512];
-    snprintf(input, sizeof input, "%s/in.jsonl", dir);
-    snprintf(index, sizeof index, "%s/idx", dir);
     static const char *const ids[] = {"m", "b", "m", "a", "", "ab", "b", "z"};
     const uint32_t want[] = {0, 1, 0, 3, 0, 5, 1, 7};
     FILE *f = fopen(input, "w");
@@ -539,10 +548,7 @@ static void test_ids_in_one_batch(void)
     CHECK(!s || gal_snapshot_find_id(s, "c", 1, &doc) == GAL_ENOTFOUND);
     gal_snapshot_end(s);
     gal_index_close(ix);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    remove_tree(dir);
 }
 
 int main(void)
