@@ -284,6 +284,16 @@ static int put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen,
     return rc;
 }
 
+/* Append k → v after the last key of the cursor's table.  One cursor per
+ * table and batch stays on the table's last page, so an append does not
+ * search down from the root as mdb_put(MDB_APPEND) does each time.  The
+ * transaction closes the cursor when it ends. */
+static int append(MDB_cursor *cur, const void *k, size_t klen, const void *v, size_t vlen)
+{
+    MDB_val key = {klen, (void *)k}, val = {vlen, (void *)v};
+    return mdb_cursor_put(cur, &key, &val, MDB_APPEND);
+}
+
 /* Add the batch's new terms to the lexicon and vocabulary; count collisions. */
 static int write_lexicon(gal_writer *w, MDB_txn *txn, const gal_batch *b, uint64_t *new_terms,
                          uint64_t *collisions)
@@ -355,6 +365,10 @@ static int write_ids(gal_writer *w, MDB_txn *txn, const gal_batch *b)
                                           b->first_doc + d};
     }
     qsort(w->ids, n, sizeof *w->ids, by_id);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, w->st->ids, &cur);
+    if (rc)
+        return rc;
     uint8_t key[4 + GAL_IDS_MAX_ID], val[4];
     gal_put_be32(key, b->first_doc);
     for (size_t i = 0; i < n; i++) {
@@ -363,8 +377,7 @@ static int write_ids(gal_writer *w, MDB_txn *txn, const gal_batch *b)
             continue;
         memcpy(key + 4, r->id, r->len);
         gal_put_be32(val, r->doc);
-        int rc = put(txn, w->st->ids, key, 4 + r->len, val, 4, MDB_APPEND);
-        if (rc)
+        if ((rc = append(cur, key, 4 + r->len, val, 4)))
             return rc;
     }
     return 0;
@@ -377,11 +390,14 @@ static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const ga
 {
     gal_store *st = w->st;
     const gal_postings_out *po = &w->builder.out;
+    MDB_cursor *pc, *dc, *tc;
     int rc;
+    if ((rc = mdb_cursor_open(txn, st->postings, &pc)) ||
+        (rc = mdb_cursor_open(txn, st->docs, &dc)) || (rc = mdb_cursor_open(txn, st->text, &tc)))
+        return rc;
     for (size_t i = 0; i < po->nchunks; i++)
-        if ((rc = put(txn, st->postings, po->keys + i * GAL_POSTINGS_KEY_LEN, GAL_POSTINGS_KEY_LEN,
-                      po->data.data + po->val_off[i], po->val_off[i + 1] - po->val_off[i],
-                      MDB_APPEND)))
+        if ((rc = append(pc, po->keys + i * GAL_POSTINGS_KEY_LEN, GAL_POSTINGS_KEY_LEN,
+                         po->data.data + po->val_off[i], po->val_off[i + 1] - po->val_off[i])))
             return rc;
     if ((rc = write_lexicon(w, txn, b, new_terms, collisions)))
         return rc;
@@ -391,10 +407,10 @@ static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const ga
     for (uint32_t d = 0; d < b->ndocs; d++) {
         uint8_t key[4];
         gal_put_be32(key, b->first_doc + d);
-        if ((rc = put(txn, st->docs, key, 4, w->docs_out.data + w->doc_off[d],
-                      w->doc_off[d + 1] - w->doc_off[d], MDB_APPEND)) ||
-            (rc = put(txn, st->text, key, 4, b->stored.data + b->stored_off[d],
-                      b->stored_off[d + 1] - b->stored_off[d], MDB_APPEND)))
+        if ((rc = append(dc, key, 4, w->docs_out.data + w->doc_off[d],
+                         w->doc_off[d + 1] - w->doc_off[d])) ||
+            (rc = append(tc, key, 4, b->stored.data + b->stored_off[d],
+                         b->stored_off[d + 1] - b->stored_off[d])))
             return rc;
     }
     if ((rc = write_ids(w, txn, b)))
