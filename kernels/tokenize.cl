@@ -71,96 +71,6 @@ inline uint gal_chunk_tokens(__global const uint *first, uint c, uint nchunks, u
     return (c + 1u < nchunks ? first[c + 1u] : ntokens) - first[c];
 }
 
-/*
- * Fast paths.  gal_scan_token gives exactly what gal_next_token gives (the
- * unit test compares them on random bytes), but handles ASCII bytes without
- * decoding and hashes folded code points without a private byte array, which
- * PoCL keeps in memory.  Non-ASCII classification and folding still come from
- * tokenizer_rules.h.
- */
-
-/* Is ASCII byte b a word byte? */
-inline int gal_ascii_word(uint b)
-{
-    return (b - '0' < 10u) || ((b | 0x20u) - 'a' < 26u);
-}
-
-/* gal_hasher_cp without the byte array: same bytes, same order. */
-inline uint gal_hash_folded(gal_hasher *hs, int folded)
-{
-    uint c = (uint)folded;
-    if (c < 0x80u) {
-        gal_hasher_byte(hs, c);
-        return 1;
-    }
-    if (c < 0x800u) {
-        gal_hasher_byte(hs, 0xC0u | (c >> 6));
-        gal_hasher_byte(hs, 0x80u | (c & 0x3Fu));
-        return 2;
-    }
-    if (c < 0x10000u) {
-        gal_hasher_byte(hs, 0xE0u | (c >> 12));
-        gal_hasher_byte(hs, 0x80u | ((c >> 6) & 0x3Fu));
-        gal_hasher_byte(hs, 0x80u | (c & 0x3Fu));
-        return 3;
-    }
-    gal_hasher_byte(hs, 0xF0u | (c >> 18));
-    gal_hasher_byte(hs, 0x80u | ((c >> 12) & 0x3Fu));
-    gal_hasher_byte(hs, 0x80u | ((c >> 6) & 0x3Fu));
-    gal_hasher_byte(hs, 0x80u | (c & 0x3Fu));
-    return 4;
-}
-
-/* gal_next_token(text, i, end, limit, GAL_SEED_WORD, tok), faster. */
-inline int gal_scan_token(__global const uchar *text, uint i, uint end, uint limit,
-                          gal_token_span *tok)
-{
-    int cp;
-    while (i < end) {
-        uint b = text[i];
-        if (b < 0x80u) {
-            if (gal_ascii_word(b))
-                break;
-            i++;
-            continue;
-        }
-        uint n = gal_utf8_decode(text, i, limit, &cp);
-        if (gal_cp_is_word(cp))
-            break;
-        i += n;
-    }
-    if (i >= end)
-        return 0;
-    gal_hasher hs;
-    gal_hasher_init(&hs, GAL_SEED_WORD);
-    tok->start = i;
-    uint folded_bytes = 0;
-    while (i < limit) {
-        uint b = text[i];
-        if (b < 0x80u) {
-            if (b - '0' < 10u) {
-                gal_hasher_byte(&hs, b);
-            } else if ((b | 0x20u) - 'a' < 26u) {
-                gal_hasher_byte(&hs, b | 0x20u);
-            } else {
-                break;
-            }
-            folded_bytes++;
-            i++;
-            continue;
-        }
-        uint n = gal_utf8_decode(text, i, limit, &cp);
-        if (!gal_cp_is_word(cp))
-            break;
-        folded_bytes += gal_hash_folded(&hs, gal_cp_fold(cp));
-        i += n;
-    }
-    tok->end = i;
-    tok->folded_bytes = folded_bytes;
-    tok->hash = folded_bytes > GAL_MAX_TERM_BYTES ? GAL_HASH_NONE : gal_hasher_final(&hs);
-    return 1;
-}
-
 /* For a chunk with more than cap tokens (its slots overflowed): write the
  * hash and start offset of each of its tokens, from global index first[c] on
  * (the exclusive scan of the counts).  Other chunks return at once. */
@@ -175,7 +85,7 @@ __kernel void gal_emit_tokens(__global const uchar *text, uint base, uint limit,
     uint i = gal_chunk_scan_start(text, c, chunk, base, limit, end);
     uint k = first[c];
     gal_token_span tok;
-    while (gal_scan_token(text, i, end, limit, &tok)) {
+    while (gal_next_token(text, i, end, limit, GAL_SEED_WORD, &tok)) {
         hash[k] = tok.hash;
         offset[k] = tok.start;
         k++;
@@ -199,7 +109,7 @@ __kernel void gal_emit_slots(__global const uchar *text, uint base, uint limit, 
     ulong slot = (ulong)c * cap;
     uint k = 0;
     gal_token_span tok;
-    while (gal_scan_token(text, i, end, limit, &tok)) {
+    while (gal_next_token(text, i, end, limit, GAL_SEED_WORD, &tok)) {
         if (k < cap) {
             slot_hash[slot + k] = tok.hash;
             slot_offset[slot + k] = tok.start;

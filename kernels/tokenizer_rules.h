@@ -228,14 +228,38 @@ GAL_FN gal_u64 gal_hasher_final(const gal_hasher *s)
 }
 
 /* Feed one folded code point to the hasher as UTF-8 bytes; returns its
- * folded length in bytes. */
+ * folded length in bytes.  (The bytes go straight in, without the byte array
+ * of gal_utf8_encode, which a device would keep in slow private memory.) */
 GAL_FN gal_u32 gal_hasher_cp(gal_hasher *s, gal_i32 folded)
 {
-    gal_u8 buf[4];
-    gal_u32 n = gal_utf8_encode(folded, buf);
-    for (gal_u32 k = 0; k < n; k++)
-        gal_hasher_byte(s, buf[k]);
-    return n;
+    gal_u32 c = (gal_u32)folded;
+    if (c < 0x80u) {
+        gal_hasher_byte(s, c);
+        return 1;
+    }
+    if (c < 0x800u) {
+        gal_hasher_byte(s, 0xC0u | (c >> 6));
+        gal_hasher_byte(s, 0x80u | (c & 0x3Fu));
+        return 2;
+    }
+    if (c < 0x10000u) {
+        gal_hasher_byte(s, 0xE0u | (c >> 12));
+        gal_hasher_byte(s, 0x80u | ((c >> 6) & 0x3Fu));
+        gal_hasher_byte(s, 0x80u | (c & 0x3Fu));
+        return 3;
+    }
+    gal_hasher_byte(s, 0xF0u | (c >> 18));
+    gal_hasher_byte(s, 0x80u | ((c >> 12) & 0x3Fu));
+    gal_hasher_byte(s, 0x80u | ((c >> 6) & 0x3Fu));
+    gal_hasher_byte(s, 0x80u | (c & 0x3Fu));
+    return 4;
+}
+
+/* Is ASCII byte b a word byte?  gal_cp_is_word's answer for b < 0x80,
+ * without decoding. */
+GAL_FN int gal_ascii_word(gal_u32 b)
+{
+    return (b - '0' < 10u) || ((b | 0x20u) - 'a' < 26u);
 }
 
 /* One token as the scanner sees it. */
@@ -260,8 +284,17 @@ GAL_FN int gal_utf8_is_cont(gal_u32 b)
 GAL_FN int gal_next_token(GAL_TEXT text, gal_u32 i, gal_u32 end, gal_u32 limit, gal_u64 seed,
                           gal_token_span *tok)
 {
+    /* ASCII bytes, most of news text, are classified and folded without
+     * decoding: the same answers as gal_cp_is_word and gal_cp_fold */
     gal_i32 cp = -1;
     while (i < end) {
+        gal_u32 b = text[i];
+        if (b < 0x80u) {
+            if (gal_ascii_word(b))
+                break;
+            i++;
+            continue;
+        }
         gal_u32 n = gal_utf8_decode(text, i, limit, &cp);
         if (gal_cp_is_word(cp))
             break;
@@ -274,6 +307,18 @@ GAL_FN int gal_next_token(GAL_TEXT text, gal_u32 i, gal_u32 end, gal_u32 limit, 
     tok->start = i;
     gal_u32 folded_bytes = 0;
     while (i < limit) {
+        gal_u32 b = text[i];
+        if (b < 0x80u) {
+            if (b - '0' < 10u)
+                gal_hasher_byte(&hs, b);
+            else if ((b | 0x20u) - 'a' < 26u)
+                gal_hasher_byte(&hs, b | 0x20u);
+            else
+                break;
+            folded_bytes++;
+            i++;
+            continue;
+        }
         gal_u32 n = gal_utf8_decode(text, i, limit, &cp);
         if (!gal_cp_is_word(cp))
             break;
