@@ -187,10 +187,36 @@ static int cmp_ment(const void *pa, const void *pb)
     return a->doc < b->doc ? -1 : a->doc > b->doc;
 }
 
-static int cmp_u32(const void *pa, const void *pb)
+/* Sort mentions by hash, keeping their order (documents ascending) among
+ * equal hashes: a counting sort on the top 16 bits into out, then an
+ * insertion sort inside each bucket, which holds a handful. */
+static int sort_by_hash(const ment *in, ment *out, size_t n)
 {
-    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-    return a < b ? -1 : a > b;
+    enum { BITS = 16 };
+    size_t *start = gal_calloc((1u << BITS) + 1, sizeof *start);
+    if (!start)
+        return gal_error_set(GAL_ENOMEM, "out of memory sorting entity mentions");
+    for (size_t i = 0; i < n; i++)
+        start[(in[i].hash >> (64 - BITS)) + 1]++;
+    for (size_t b = 0; b < (1u << BITS); b++)
+        start[b + 1] += start[b];
+    for (size_t i = 0; i < n; i++)
+        out[start[in[i].hash >> (64 - BITS)]++] = in[i];
+    /* start[b] is now where bucket b + 1 begins */
+    size_t lo = 0;
+    for (size_t b = 0; b < (1u << BITS); b++) {
+        size_t hi = start[b];
+        for (size_t i = lo + 1; i < hi; i++) {
+            ment m = out[i];
+            size_t j = i;
+            for (; j > lo && out[j - 1].hash > m.hash; j--)
+                out[j] = out[j - 1];
+            out[j] = m;
+        }
+        lo = hi;
+    }
+    gal_free(start);
+    return 0;
 }
 
 /* Cut a surface form to GAL_ENTITY_MAX_FORM bytes at a code point boundary. */
@@ -232,9 +258,10 @@ static int add_form(MDB_txn *txn, MDB_dbi forms, uint64_t hash, const uint8_t *s
     return 0;
 }
 
-/* Merge the group g[0, n) of one entity (sorted by surface, then doc). */
-static int merge_entity(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const ment *g, size_t n,
-                        uint32_t first_doc, uint32_t *docs, gal_buf *rec)
+/* Merge the group g[0, n) of one entity, in document order; sorts g by
+ * surface, then doc. */
+static int merge_entity(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, ment *g, size_t n,
+                        uint32_t first_doc, gal_buf *rec)
 {
     uint64_t hash = g[0].hash;
     uint8_t key[8];
@@ -251,17 +278,18 @@ static int merge_entity(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const men
     } else if (mrc != MDB_NOTFOUND) {
         return db_error(mrc, "cannot read the entity table");
     }
-    /* distinct documents */
-    for (size_t i = 0; i < n; i++)
-        docs[i] = g[i].doc;
-    qsort(docs, n, sizeof *docs, cmp_u32);
+    /* distinct documents: the group is in document order (mentions.h) */
     uint64_t ndocs = 0;
-    for (size_t i = 0; i < n; i++)
-        ndocs += i == 0 || docs[i] != docs[i - 1];
-    if (first_doc + docs[0] < e.first_doc)
-        e.first_doc = first_doc + docs[0];
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && g[i].doc < g[i - 1].doc)
+            return gal_error_set(GAL_EUSAGE, "internal error: entity mentions out of document order");
+        ndocs += i == 0 || g[i].doc != g[i - 1].doc;
+    }
+    if (first_doc + g[0].doc < e.first_doc)
+        e.first_doc = first_doc + g[0].doc;
     e.docs += ndocs;
     e.mentions += n;
+    qsort(g, n, sizeof *g, cmp_ment); /* equal surfaces next to each other */
     /* surface forms: the display form is the most frequent form that names
      * the entity in full ("Gordon Brown", not the "Brown" linked to it) */
     int display_full = e.display && gal_entity_key(e.display, e.display_len) == hash;
@@ -299,11 +327,11 @@ int gal_entity_table_merge(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const 
     if (m->n == 0)
         return 0;
     ment *all = gal_malloc(m->n * sizeof *all);
-    uint32_t *docs = gal_malloc(m->n * sizeof *docs);
+    ment *sorted = gal_malloc(m->n * sizeof *sorted);
     gal_buf rec;
     gal_buf_init(&rec);
     int rc = 0;
-    if (!all || !docs) {
+    if (!all || !sorted) {
         rc = gal_error_set(GAL_ENOMEM, "out of memory merging %zu entity mentions", m->n);
         goto out;
     }
@@ -317,17 +345,18 @@ int gal_entity_table_merge(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const 
         if (all[i].len >= 2 && all[i].s[all[i].len - 2] == '.' && all[i].s[all[i].len] == '.')
             all[i].len++;
     }
-    qsort(all, m->n, sizeof *all, cmp_ment);
+    if ((rc = sort_by_hash(all, sorted, m->n)))
+        goto out;
     for (size_t i = 0; i < m->n && !rc;) {
         size_t j = i + 1;
-        while (j < m->n && all[j].hash == all[i].hash)
+        while (j < m->n && sorted[j].hash == sorted[i].hash)
             j++;
-        rc = merge_entity(txn, entities, forms, all + i, j - i, first_doc, docs, &rec);
+        rc = merge_entity(txn, entities, forms, sorted + i, j - i, first_doc, &rec);
         i = j;
     }
 out:
     gal_buf_release(&rec);
-    gal_free(docs);
+    gal_free(sorted);
     gal_free(all);
     return rc;
 }

@@ -10,7 +10,7 @@
 
 typedef struct gal_mentions {
     uint64_t *hash;   /* entity key: gal_term_hash_folded(folded words joined by ' ', GAL_SEED_ENTITY) */
-    uint32_t *doc;    /* batch-local document */
+    uint32_t *doc;    /* batch-local document, never decreasing: mentions come in document order */
     uint32_t *pos;    /* position of the mention's first token (same numbering as gal_tokens.pos) */
     uint32_t *start;  /* byte range of the surface form in the batch text (display form) */
     uint32_t *end;
