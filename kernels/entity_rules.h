@@ -49,9 +49,10 @@
  * from its first token's first byte to its last token's last byte.
  *
  * Word classes (function words, roles, months...) are looked up by the
- * token's word hash (GAL_SEED_WORD) in a sorted table; the host-only list
- * GAL_ENT_WORDS is its source, and tests/unit/test_entities.c checks that
- * the table matches it (`test_entities --print-table` regenerates it).
+ * token's word hash (GAL_SEED_WORD) in a sorted table, through a filter and
+ * a bucket index; the host-only list GAL_ENT_WORDS is their source, and
+ * tests/unit/test_entities.c checks that they match it
+ * (`test_entities --print-table` regenerates them).
  *
  * Changing anything here changes every index: bump GAL_ENTITY_RULES_VERSION.
  */
@@ -62,8 +63,15 @@
 #define GAL_GLOBAL __global
 #define GAL_CONST __constant
 #else
+#include <string.h> /* memchr */
 #define GAL_GLOBAL
 #define GAL_CONST static const
+#endif
+
+#if defined(__OPENCL_VERSION__) || defined(__OPENCL_C_VERSION__)
+typedef ushort gal_u16;
+#else
+typedef uint16_t gal_u16;
 #endif
 
 #define GAL_ENTITY_RULES_VERSION 1u
@@ -1158,43 +1166,88 @@ GAL_CONST gal_u64 gal_ent_filter[64] = {
     0x0000000110808402ULL, 0x4400080004003602ULL,
 };
 
+/* gal_ent_words[gal_ent_bucket[k], gal_ent_bucket[k + 1]) are the words
+ * whose hash has k in its top GAL_ENT_BUCKET_BITS bits (one or two, as
+ * hashes are uniform): a lookup past the filter compares with those only.
+ * Generated with the table above. */
+#define GAL_ENT_BUCKET_BITS 10u
+GAL_CONST gal_u16 gal_ent_bucket[(1u << GAL_ENT_BUCKET_BITS) + 1u] = {
+    0, 1, 1, 1, 4, 4, 5, 6, 6, 6, 6, 7, 7, 8, 9, 9,
+    9, 9, 9, 9, 10, 10, 10, 11, 11, 11, 12, 15, 15, 15, 15, 16,
+    16, 16, 16, 16, 16, 16, 17, 17, 17, 17, 18, 18, 18, 19, 19, 20,
+    23, 24, 24, 24, 24, 25, 25, 26, 27, 28, 28, 28, 29, 30, 32, 32,
+    32, 33, 34, 35, 36, 37, 38, 39, 39, 39, 39, 39, 41, 41, 41, 41,
+    42, 43, 44, 46, 46, 46, 47, 49, 49, 49, 50, 51, 53, 53, 53, 53,
+    55, 57, 59, 59, 59, 61, 62, 62, 62, 62, 64, 64, 65, 65, 66, 67,
+    68, 69, 70, 70, 70, 70, 70, 71, 74, 75, 75, 75, 76, 76, 77, 79,
+    79, 80, 81, 84, 85, 85, 86, 89, 90, 90, 91, 91, 91, 91, 93, 93,
+    93, 93, 93, 94, 95, 95, 95, 95, 95, 96, 96, 100, 101, 101, 101, 103,
+    103, 103, 104, 104, 104, 104, 104, 104, 105, 105, 106, 106, 106, 106, 108, 108,
+    110, 111, 112, 112, 112, 112, 112, 112, 113, 113, 113, 114, 114, 114, 114, 114,
+    114, 114, 114, 114, 114, 114, 115, 115, 115, 115, 116, 116, 117, 117, 118, 118,
+    118, 120, 120, 120, 120, 121, 121, 122, 122, 126, 126, 126, 126, 126, 127, 127,
+    127, 127, 127, 127, 127, 128, 128, 128, 128, 128, 129, 130, 130, 131, 131, 131,
+    131, 131, 131, 133, 134, 136, 137, 137, 139, 140, 140, 140, 142, 142, 142, 142,
+    142, 143, 143, 143, 143, 143, 145, 146, 146, 146, 148, 148, 149, 149, 150, 151,
+    151, 151, 151, 152, 153, 154, 154, 155, 155, 155, 155, 155, 155, 157, 158, 158,
+    158, 158, 158, 158, 160, 160, 161, 162, 163, 163, 163, 163, 165, 166, 166, 166,
+    166, 166, 166, 166, 166, 166, 167, 168, 168, 169, 169, 169, 169, 169, 171, 171,
+    171, 171, 171, 171, 171, 171, 171, 171, 172, 172, 173, 174, 174, 174, 175, 175,
+    175, 175, 176, 176, 177, 177, 177, 177, 177, 178, 178, 178, 180, 180, 181, 181,
+    181, 183, 184, 186, 186, 187, 188, 189, 190, 190, 190, 191, 192, 192, 192, 193,
+    193, 193, 193, 193, 193, 194, 195, 196, 197, 198, 198, 200, 201, 202, 202, 202,
+    202, 202, 202, 202, 202, 204, 204, 204, 205, 206, 206, 207, 208, 208, 208, 208,
+    209, 210, 211, 212, 213, 213, 213, 214, 214, 214, 214, 215, 216, 217, 217, 217,
+    218, 219, 221, 221, 222, 223, 225, 225, 225, 225, 225, 229, 229, 229, 229, 229,
+    229, 229, 229, 229, 230, 230, 231, 231, 231, 232, 233, 233, 233, 233, 234, 234,
+    234, 234, 234, 234, 234, 235, 236, 236, 236, 236, 237, 237, 239, 240, 240, 240,
+    241, 241, 241, 241, 243, 243, 243, 245, 246, 247, 248, 248, 248, 249, 249, 250,
+    253, 253, 253, 253, 254, 256, 256, 257, 258, 258, 260, 261, 263, 263, 264, 264,
+    265, 265, 266, 268, 268, 269, 269, 271, 272, 272, 274, 274, 274, 275, 275, 275,
+    275, 277, 280, 280, 281, 281, 281, 281, 281, 281, 281, 282, 283, 284, 284, 285,
+    285, 285, 285, 285, 285, 285, 286, 286, 286, 286, 287, 288, 289, 289, 290, 292,
+    292, 292, 293, 294, 294, 294, 294, 296, 296, 296, 297, 297, 298, 298, 298, 299,
+    300, 300, 301, 301, 303, 303, 304, 305, 305, 307, 307, 307, 308, 308, 308, 309,
+    309, 309, 309, 309, 309, 309, 309, 309, 309, 309, 310, 311, 312, 312, 312, 313,
+    314, 314, 314, 314, 314, 314, 315, 315, 315, 316, 316, 316, 320, 321, 323, 323,
+    323, 323, 323, 323, 323, 323, 324, 324, 324, 324, 324, 325, 326, 326, 327, 327,
+    327, 327, 328, 328, 328, 329, 329, 331, 331, 332, 333, 333, 333, 334, 334, 334,
+    334, 334, 334, 336, 336, 337, 337, 337, 338, 338, 339, 339, 341, 341, 341, 343,
+    345, 345, 346, 346, 346, 346, 346, 348, 348, 350, 350, 351, 352, 352, 352, 352,
+    352, 352, 353, 353, 354, 354, 354, 354, 355, 356, 356, 356, 356, 358, 358, 358,
+    358, 358, 358, 358, 358, 359, 359, 359, 359, 360, 361, 362, 362, 362, 362, 364,
+    365, 366, 367, 367, 367, 368, 369, 369, 369, 370, 370, 370, 370, 371, 371, 373,
+    373, 374, 375, 375, 375, 375, 375, 375, 375, 375, 375, 376, 376, 377, 379, 380,
+    381, 382, 383, 384, 385, 385, 385, 386, 386, 386, 387, 388, 388, 389, 389, 389,
+    389, 391, 391, 392, 392, 392, 392, 392, 393, 393, 394, 394, 394, 396, 396, 396,
+    396, 396, 396, 396, 396, 396, 396, 397, 399, 399, 399, 399, 399, 399, 400, 402,
+    403, 403, 403, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 406, 406, 406,
+    406, 406, 406, 406, 406, 407, 408, 408, 408, 408, 408, 409, 409, 409, 410, 410,
+    410, 410, 410, 410, 411, 412, 412, 412, 412, 412, 413, 414, 414, 415, 415, 415,
+    416, 416, 417, 418, 419, 421, 421, 422, 422, 422, 423, 424, 424, 424, 425, 425,
+    425, 426, 426, 426, 427, 429, 430, 430, 430, 430, 430, 430, 431, 431, 432, 433,
+    435, 435, 435, 435, 435, 436, 436, 436, 437, 439, 440, 440, 441, 442, 442, 443,
+    443, 444, 444, 445, 445, 445, 445, 445, 446, 448, 449, 449, 450, 450, 450, 450,
+    450, 451, 451, 451, 451, 452, 453, 453, 453, 453, 453, 453, 454, 455, 455, 455,
+    455, 455, 455, 455, 455, 456, 456, 456, 456, 456, 457, 457, 457, 457, 457, 457,
+    459, 460, 460, 460, 462, 462, 462, 463, 463, 463, 463, 463, 464, 464, 467, 467,
+    467, 467, 467, 467, 468, 468, 470, 470, 471, 472, 472, 472, 473, 476, 477, 478,
+    478, 479, 479, 479, 479, 480, 481, 481, 481, 483, 483, 484, 486, 488, 488, 488,
+    488, 488, 488, 488, 488, 488, 488, 489, 489, 489, 489, 490, 491, 491, 492, 492,
+    492, 493, 493, 495, 496, 496, 497, 497, 498, 499, 499, 499, 499, 499, 499, 499,
+    499, 500, 500, 502, 504, 504, 504, 505, 505, 505, 505, 506, 506, 506, 506, 507,
+    509,
+};
+
 /* Classes of a word from its GAL_SEED_WORD hash; 0 for most words. */
 GAL_FN gal_u32 gal_ent_class(gal_u64 h)
 {
     if (!((gal_ent_filter[h >> 58] >> ((h >> 52) & 63u)) & 1u))
         return 0;
-    /* Hashes are uniform, so the table position is about h's share of
-     * 2^64: bracket it by galloping from there, then bisect the bracket. */
-    gal_u32 guess = (gal_u32)(((h >> 32) * (gal_u64)GAL_ENT_NWORDS) >> 32), lo, hi, step = 4u;
-    if (gal_ent_words[guess].hash <= h) {
-        lo = guess;
-        hi = guess + step;
-        while (hi < GAL_ENT_NWORDS && gal_ent_words[hi].hash <= h) {
-            lo = hi;
-            step *= 2u;
-            hi = lo + step;
-        }
-        if (hi > GAL_ENT_NWORDS)
-            hi = GAL_ENT_NWORDS;
-    } else {
-        hi = guess;
-        lo = guess > step ? guess - step : 0u;
-        while (lo > 0u && gal_ent_words[lo].hash > h) {
-            hi = lo;
-            step *= 2u;
-            lo = hi > step ? hi - step : 0u;
-        }
-    }
-    while (lo < hi) {
-        gal_u32 mid = lo + (hi - lo) / 2u;
-        gal_u64 m = gal_ent_words[mid].hash;
-        if (m == h)
-            return gal_ent_words[mid].cls;
-        if (m < h)
-            lo = mid + 1u;
-        else
-            hi = mid;
-    }
+    gal_u32 k = (gal_u32)(h >> (64u - GAL_ENT_BUCKET_BITS));
+    for (gal_u32 j = gal_ent_bucket[k]; j < gal_ent_bucket[k + 1u]; j++)
+        if (gal_ent_words[j].hash == h)
+            return gal_ent_words[j].cls;
     return 0;
 }
 
@@ -1211,11 +1264,60 @@ GAL_FN int gal_ent_is_lower(gal_i32 cp)
     return (cp >= 0x3AC && cp <= 0x3CE) || (cp >= 0x430 && cp <= 0x45F);
 }
 
+/* Eight bytes at a time, for the scans below that mostly meet ASCII. */
+
+/* Bytes p[0, 8) as a little-endian word (one load on the host). */
+GAL_FN gal_u64 gal_ent_load8(GAL_TEXT p)
+{
+    return (gal_u64)p[0] | (gal_u64)p[1] << 8 | (gal_u64)p[2] << 16 | (gal_u64)p[3] << 24 |
+           (gal_u64)p[4] << 32 | (gal_u64)p[5] << 40 | (gal_u64)p[6] << 48 |
+           (gal_u64)p[7] << 56;
+}
+
+/* 64-bit constants are cast to gal_u64: in OpenCL C, long long (the type of
+ * an "ull" literal) is 128 bits wide, and a product with one would keep the
+ * high bits that the right shifts below must drop. */
+#define GAL_ENT_BYTES_01 ((gal_u64)0x0101010101010101ull)
+#define GAL_ENT_BYTES_80 ((gal_u64)0x8080808080808080ull)
+#define GAL_ENT_BYTES_INDEX ((gal_u64)0x0001020304050607ull) /* byte k holds 7 - k */
+
+/* The top bit of each byte of w (every byte below 0x80) set where that
+ * byte is in [lo, hi]: no sum below carries into the next byte. */
+GAL_FN gal_u64 gal_ent_bytes_in(gal_u64 w, gal_u32 lo, gal_u32 hi)
+{
+    return (w + GAL_ENT_BYTES_01 * (0x80u - lo)) & ~(w + GAL_ENT_BYTES_01 * (0x7Fu - hi)) &
+           GAL_ENT_BYTES_80;
+}
+
+/* How many bytes of m (only top bits set) have their top bit set: the
+ * multiply adds the eight 0/1 bytes up into the top byte. */
+GAL_FN gal_u32 gal_ent_bytes_count(gal_u64 m)
+{
+    return (gal_u32)(((m >> 7) * GAL_ENT_BYTES_01) >> 56);
+}
+
 /* Does the line text[lo, hi) shout (rule 3)? */
 GAL_FN int gal_ent_shouts(GAL_TEXT text, gal_u32 lo, gal_u32 hi)
 {
     gal_u32 up = 0, low = 0;
+    /* It shouts only if up >= 3 * low at the end (75%), so once even a
+     * capital in every byte left could not get there the answer is no:
+     * prose is decided within its first third.  Over 2^25 bytes the
+     * products below wrap, so such a line is counted to the end to give
+     * the very same answer. */
+    gal_u32 may_stop = hi - lo < (1u << 25);
     for (gal_u32 i = lo; i < hi;) {
+        if (may_stop && up + (hi - i) < 3u * low)
+            return 0;
+        if (hi - i >= 8u) { /* eight ASCII bytes: count their letters at once */
+            gal_u64 w = gal_ent_load8(text + i);
+            if (!(w & GAL_ENT_BYTES_80)) {
+                up += gal_ent_bytes_count(gal_ent_bytes_in(w, 'A', 'Z'));
+                low += gal_ent_bytes_count(gal_ent_bytes_in(w, 'a', 'z'));
+                i += 8u;
+                continue;
+            }
+        }
         gal_u32 b = text[i];
         if (b < 0x80u) { /* ASCII: the same answers without decoding */
             up += b - 'A' < 26u;
@@ -1236,6 +1338,20 @@ GAL_FN int gal_ent_shouts(GAL_TEXT text, gal_u32 lo, gal_u32 hi)
     return cased >= GAL_ENT_SHOUT_MIN && up * 100u >= cased * GAL_ENT_SHOUT_PCT;
 }
 
+/* Where the line holding text[i] ends: the first '\n' in text[i, hi), or
+ * hi.  The host has a vectorised memchr for this; the device scans. */
+GAL_FN gal_u32 gal_ent_line_end(GAL_TEXT text, gal_u32 i, gal_u32 hi)
+{
+#if defined(__OPENCL_VERSION__) || defined(__OPENCL_C_VERSION__)
+    while (i < hi && text[i] != '\n')
+        i++;
+    return i;
+#else
+    const gal_u8 *nl = i < hi ? (const gal_u8 *)memchr(text + i, '\n', hi - i) : NULL;
+    return nl ? (gal_u32)(nl - text) : hi;
+#endif
+}
+
 /* token shape */
 #define GAL_ENT_T_CAP 1u  /* first code point is upper-case */
 #define GAL_ENT_T_ACRO 2u /* two or more code points, all upper-case */
@@ -1245,6 +1361,31 @@ GAL_FN int gal_ent_shouts(GAL_TEXT text, gal_u32 lo, gal_u32 hi)
 GAL_FN gal_u32 gal_ent_shape(GAL_TEXT text, gal_u32 i, gal_u32 limit, gal_u32 *end)
 {
     gal_u32 ncp = 0, all_up = 1, flags = 0;
+    /* Most tokens are short ASCII words, and a byte loop mispredicts the
+     * branch where each one ends; so the first eight bytes (when the text
+     * has them) are taken at once.  Those before the first byte that is
+     * not an ASCII letter or digit belong to the token, one code point
+     * each, just as the loop below would count them.  The loop then goes
+     * on from there with the same state: it stops at once on an ASCII
+     * separator, and carries on after a non-ASCII byte (a word character,
+     * maybe) or eight word bytes. */
+    if (i < limit && limit - i >= 8u) {
+        gal_u64 w = gal_ent_load8(text + i);
+        gal_u64 ascii = ~w & GAL_ENT_BYTES_80, w7 = w & ~GAL_ENT_BYTES_80;
+        gal_u64 upper = gal_ent_bytes_in(w7, 'A', 'Z') & ascii;
+        gal_u64 word = (gal_ent_bytes_in(w7, '0', '9') |
+                        gal_ent_bytes_in(w7 | GAL_ENT_BYTES_01 * 0x20u, 'a', 'z')) &
+                       ascii;
+        gal_u64 stop = ~word & GAL_ENT_BYTES_80;
+        gal_u64 first = stop & (0u - stop); /* top bit of the first other byte, or 0 */
+        gal_u64 before = first - 1u;        /* the bits of the bytes before it */
+        /* first >> 7 is 1 << 8k for byte k: the multiply puts k in the top byte */
+        gal_u32 k = first ? (gal_u32)(((first >> 7) * GAL_ENT_BYTES_INDEX) >> 56) : 8u;
+        flags = (upper & 0x80u) ? GAL_ENT_T_CAP : 0u; /* byte 0 upper-case: k >= 1 */
+        all_up = (upper & before) == (GAL_ENT_BYTES_80 & before);
+        ncp = k;
+        i += k;
+    }
     while (i < limit) {
         gal_i32 cp;
         gal_u32 n = 1, b = text[i], up;
@@ -1270,6 +1411,20 @@ GAL_FN gal_u32 gal_ent_shape(GAL_TEXT text, gal_u32 i, gal_u32 limit, gal_u32 *e
     else if (ncp > 1 && all_up)
         flags |= GAL_ENT_T_ACRO;
     return flags;
+}
+
+/* Is the first code point at text[i] upper-case?  The same answer as
+ * gal_ent_shape(...) & GAL_ENT_T_CAP, from that code point alone. */
+GAL_FN int gal_ent_upper_at(GAL_TEXT text, gal_u32 i, gal_u32 limit)
+{
+    if (i >= limit)
+        return 0;
+    gal_u32 b = text[i];
+    if (b < 0x80u)
+        return b - 'A' < 26u;
+    gal_i32 cp;
+    gal_utf8_decode(text, i, limit, &cp);
+    return gal_cp_fold(cp) != cp; /* only word characters fold */
 }
 
 /* Is the token [i, end) part of an address (user_name@host.domain, a/b/c)?
@@ -1299,7 +1454,10 @@ GAL_FN int gal_ent_address(GAL_TEXT text, gal_u32 i, gal_u32 end, gal_u32 lo, ga
 #define GAL_ENT_G_APOS 16u /* exactly "'" or U+2019 */
 #define GAL_ENT_G_AMP 32u  /* "&" with blanks around it, on one line */
 
-GAL_FN gal_u32 gal_ent_gap(GAL_TEXT text, gal_u32 i, gal_u32 end, gal_u32 lo)
+/* The gap text[i, end) between two tokens; line_lo is where the line that
+ * holds text[i - 1] (the earlier token's last byte) starts, which the caller
+ * already knows, so a line break needs no scan back. */
+GAL_FN gal_u32 gal_ent_gap(GAL_TEXT text, gal_u32 i, gal_u32 end, gal_u32 line_lo)
 {
     gal_u32 len = end - i, nl = 0, indent = 0, other = 0, stop = 0, amp = 0, g = 0;
     for (gal_u32 k = i; k < end; k++) {
@@ -1319,10 +1477,7 @@ GAL_FN gal_u32 gal_ent_gap(GAL_TEXT text, gal_u32 i, gal_u32 end, gal_u32 lo)
     if (nl == 1u && !para) {
         /* a line break after a short line (a list, a signature, a table)
          * is a paragraph break too; wrapped prose has long lines */
-        gal_u32 k = i;
-        while (k > lo && text[k - 1u] != '\n')
-            k--;
-        para = i - k < GAL_ENT_WRAP_MIN;
+        para = i - line_lo < GAL_ENT_WRAP_MIN;
     }
     if (other == 0 && !para)
         g |= GAL_ENT_G_BLANK;
@@ -1362,15 +1517,9 @@ typedef struct gal_ent_ctx {
     gal_u32 m0, n;
 } gal_ent_ctx;
 
-GAL_FN gal_u32 gal_ent_tshape(const gal_ent_ctx *c, gal_u32 t)
-{
-    gal_u32 end;
-    return gal_ent_shape(c->text, c->toff[t], c->hi, &end);
-}
-
 GAL_FN int gal_ent_is_cap(const gal_ent_ctx *c, gal_u32 t)
 {
-    return (gal_ent_tshape(c, t) & GAL_ENT_T_CAP) != 0;
+    return gal_ent_upper_at(c->text, c->toff[t], c->hi);
 }
 
 /* Is token t capitalised and of one of the classes in mask? */
@@ -1385,17 +1534,23 @@ GAL_FN void gal_ent_emit(gal_ent_ctx *c, gal_u32 a, gal_u32 b, int initial)
     /* connectors never start or end a name */
     while (a <= b && !gal_ent_is_cap(c, a))
         a++;
-    while (b >= a && (!gal_ent_is_cap(c, b) || (gal_ent_class(c->thash[b]) & GAL_ENT_CONN))) {
+    gal_u32 last_cls = 0; /* the class of token b, once it is found */
+    for (;;) {
+        if (b < a)
+            return;
+        if (gal_ent_is_cap(c, b)) {
+            last_cls = gal_ent_class(c->thash[b]);
+            if (!(last_cls & GAL_ENT_CONN))
+                break;
+        }
         if (b == 0)
             return;
         b--;
     }
-    if (a > b)
-        return;
     gal_u32 nw = b - a + 1u, flag = 0;
-    gal_u32 last_cls = gal_ent_class(c->thash[b]);
+    gal_u32 a_end, a_shape = gal_ent_shape(c->text, c->toff[a], c->hi, &a_end);
     if (nw == 1u) {
-        gal_u32 shape = gal_ent_tshape(c, a);
+        gal_u32 shape = a_shape;
         if ((shape & GAL_ENT_T_ONE) ||
             (last_cls & (GAL_ENT_DATE | GAL_ENT_DEMONYM | GAL_ENT_FUNC | GAL_ENT_HON |
                          GAL_ENT_ROLE | GAL_ENT_MOD | GAL_ENT_COMMON)))
@@ -1411,10 +1566,10 @@ GAL_FN void gal_ent_emit(gal_ent_ctx *c, gal_u32 a, gal_u32 b, int initial)
     gal_hasher_init(&hs, GAL_SEED_ENTITY);
     gal_u32 person = nw >= 2u && nw <= 3u && !(last_cls & GAL_ENT_ORG);
     gal_u32 titles_only = 1, letters_only = 1, first_end = 0;
-    gal_u32 end = c->toff[a];
+    gal_u32 end = a_end;
     for (gal_u32 t = a; t <= b; t++) {
-        gal_u32 cls = gal_ent_class(c->thash[t]);
-        gal_u32 shape = gal_ent_shape(c->text, c->toff[t], c->hi, &end);
+        gal_u32 cls = t == b ? last_cls : gal_ent_class(c->thash[t]);
+        gal_u32 shape = t == a ? a_shape : gal_ent_shape(c->text, c->toff[t], c->hi, &end);
         letters_only &= (shape & GAL_ENT_T_ONE) != 0;
         first_end = t == a ? end : first_end;
         if (!(shape & GAL_ENT_T_CAP) || (shape & GAL_ENT_T_ACRO) ||
@@ -1425,6 +1580,12 @@ GAL_FN void gal_ent_emit(gal_ent_ctx *c, gal_u32 a, gal_u32 b, int initial)
         if (t > a)
             gal_hasher_byte(&hs, ' ');
         for (gal_u32 i = c->toff[t]; i < end;) {
+            gal_u32 byte = c->text[i];
+            if (byte < 0x80u) { /* ASCII: folds and encodes to one byte */
+                gal_hasher_byte(&hs, byte - 'A' < 26u ? byte + 32u : byte);
+                i++;
+                continue;
+            }
             gal_i32 cp;
             i += gal_utf8_decode(c->text, i, end, &cp);
             gal_hasher_cp(&hs, gal_cp_fold(cp));
@@ -1491,15 +1652,41 @@ GAL_FN void gal_ent_run(gal_ent_ctx *c, gal_u32 a, gal_u32 b, int initial)
     gal_ent_emit(c, i, e, initial);
 }
 
+/* A 256-bit filter of word hashes (bit h >> 56): a clear bit says that h
+ * was never added, so the scan that would look for it may be skipped. */
+GAL_FN void gal_ent_bits_add(gal_u64 *bits, gal_u64 h)
+{
+    bits[h >> 62] |= (gal_u64)1u << ((h >> 56) & 63u);
+}
+
+GAL_FN int gal_ent_bits_may_have(const gal_u64 *bits, gal_u64 h)
+{
+    return (bits[h >> 62] >> ((h >> 56) & 63u)) & 1u;
+}
+
 /* Rules 6 and 7 over the document's mentions, then drop the rejected ones;
- * returns how many remain at [m0, m0 + count). */
+ * returns how many remain at [m0, m0 + count).  Both rules look a word up
+ * in the mentions before or around it, which is quadratic in a long
+ * document's hundreds of mentions; a filter of the words they can find
+ * answers most lookups "no" without the scan. */
 GAL_FN gal_u32 gal_ent_finish(gal_ent_ctx *c)
 {
     gal_u32 m0 = c->m0, m1 = c->m0 + c->n;
+    /* rule 6 finds the words of mentions that are not tentative (emit
+     * never marks one M_DROP, and this loop marks tentative ones only) */
+    gal_u64 words[4] = {0u, 0u, 0u, 0u};
+    for (gal_u32 k = m0; k < m1; k++)
+        if (!(c->mflag[k] & GAL_ENT_M_TENTATIVE))
+            for (gal_u32 t = c->mfirst[k]; t <= c->mlast[k]; t++)
+                gal_ent_bits_add(words, c->thash[t]);
     for (gal_u32 m = m0; m < m1; m++) {
         if (!(c->mflag[m] & GAL_ENT_M_TENTATIVE))
             continue;
         gal_u64 h = c->thash[c->mfirst[m]];
+        if (!gal_ent_bits_may_have(words, h)) {
+            c->mflag[m] |= GAL_ENT_M_DROP;
+            continue;
+        }
         gal_u32 seen = 0;
         for (gal_u32 k = m0; k < m1 && !seen; k++) {
             if (c->mflag[k] & (GAL_ENT_M_TENTATIVE | GAL_ENT_M_DROP))
@@ -1510,11 +1697,14 @@ GAL_FN gal_u32 gal_ent_finish(gal_ent_ctx *c)
         if (!seen)
             c->mflag[m] |= GAL_ENT_M_DROP;
     }
+    /* rule 7 finds the last words of the person-like mentions kept so far */
+    gal_u64 last_words[4] = {0u, 0u, 0u, 0u};
     gal_u32 out = m0;
     for (gal_u32 m = m0; m < m1; m++) {
         if (c->mflag[m] & GAL_ENT_M_DROP)
             continue;
-        if (c->mflag[m] & GAL_ENT_M_ONE) {
+        if ((c->mflag[m] & GAL_ENT_M_ONE) &&
+            gal_ent_bits_may_have(last_words, c->thash[c->mfirst[m]])) {
             gal_u64 h = c->thash[c->mfirst[m]];
             for (gal_u32 k = out; k-- > m0;) /* kept mentions before m */
                 if ((c->mflag[k] & GAL_ENT_M_PERSON) && c->thash[c->mlast[k]] == h) {
@@ -1528,6 +1718,8 @@ GAL_FN gal_u32 gal_ent_finish(gal_ent_ctx *c)
         c->mstart[out] = c->mstart[m];
         c->mend[out] = c->mend[m];
         c->mflag[out] = c->mflag[m];
+        if (c->mflag[m] & GAL_ENT_M_PERSON)
+            gal_ent_bits_add(last_words, c->thash[c->mlast[m]]);
         out++;
     }
     return out - m0;
@@ -1546,24 +1738,47 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
     gal_u32 line_lo = c->lo, line_hi = c->lo; /* the current line, [line_lo, line_hi) */
     int shout = 0;
     gal_u32 a = 0, in_run = 0, initial = 0, lowers = 0, and_at = 0;
-    gal_u32 prev_end = 0, prev_shape = 0, prev_cls = 0;
+    /* The previous token: where it starts and ends, its shape and class.
+     * Most tokens are lower-case words outside any run, and of those the
+     * rules read nothing but where they end, and that only when the next
+     * token is capitalised or continues a run.  So a token's shape and end
+     * are found when it is capitalised, otherwise its end only when the
+     * next token asks (prev_end_known); its shape stays 0, which reads the
+     * same, as nothing tests another flag of a token that is not
+     * capitalised. */
+    gal_u32 prev_off = 0, prev_end = 0, prev_end_known = 0, prev_shape = 0, prev_cls = 0;
     for (gal_u32 t = t0; t < t1; t++) {
-        gal_u32 off = c->toff[t], end;
-        gal_u32 shape = gal_ent_shape(c->text, off, c->hi, &end);
-        gal_u32 cls = gal_ent_class(c->thash[t]);
+        gal_u32 off = c->toff[t], end = off, shape = 0;
+        if (gal_ent_upper_at(c->text, off, c->hi))
+            shape = gal_ent_shape(c->text, off, c->hi, &end);
+        /* A token holds no line break, so line_lo is still the start of
+         * the previous token's line: where the gap's short-line test would
+         * scan back to. */
+        gal_u32 prev_line_lo = line_lo;
         if (off >= line_hi || t == t0) {
             line_lo = off;
             while (line_lo > c->lo && c->text[line_lo - 1u] != '\n')
                 line_lo--;
-            line_hi = off;
-            while (line_hi < c->hi && c->text[line_hi] != '\n')
-                line_hi++;
+            line_hi = gal_ent_line_end(c->text, off, c->hi);
             shout = gal_ent_shouts(c->text, line_lo, line_hi);
         }
         int fresh = t == t0 || tpos[t] != tpos[t - 1u] + 1u; /* first of its field */
-        gal_u32 gap = fresh ? GAL_ENT_G_END : gal_ent_gap(c->text, prev_end, off, c->lo);
         int cap = (shape & GAL_ENT_T_CAP) && !shout && c->thash[t] != GAL_HASH_NONE &&
                   !gal_ent_address(c->text, off, end, c->lo, c->hi, shape);
+        /* The gap is read only to join a run or to start one; otherwise
+         * it may stay G_END. */
+        gal_u32 gap = GAL_ENT_G_END;
+        if (!fresh && (cap || (in_run && !shout))) {
+            if (!prev_end_known) /* only its end is read */
+                gal_ent_shape(c->text, prev_off, c->hi, &prev_end);
+            gap = gal_ent_gap(c->text, prev_end, off, prev_line_lo);
+        }
+        /* The class lookup is needed only by a capitalised token (its own
+         * joining, and the abbreviation test of the next one, which is
+         * reached only while a run goes on) and by a lower-case token that
+         * may join a run as a connector; most tokens are neither.  So cls
+         * stays 0 unless one of those reads it. */
+        gal_u32 cls = cap ? gal_ent_class(c->thash[t]) : 0u;
         int joins = 0;
         if (in_run && !fresh && !shout) {
             int prev_cap = (prev_shape & GAL_ENT_T_CAP) != 0;
@@ -1575,6 +1790,7 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
                          (prev_cap && (gap & (GAL_ENT_G_HYPH | GAL_ENT_G_AMP))) ||
                          (prev_cap && (prev_shape & GAL_ENT_T_ONE) && (gap & GAL_ENT_G_APOS)));
             } else if ((gap & GAL_ENT_G_BLANK) && lowers < 2u && c->thash[t] != GAL_HASH_NONE) {
+                cls = gal_ent_class(c->thash[t]);
                 joins = (cls & (GAL_ENT_CONN | GAL_ENT_AND)) != 0;
                 and_at = (cls & GAL_ENT_AND) ? t : and_at;
             }
@@ -1598,7 +1814,9 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
             lowers = 0;
             initial = (gap & GAL_ENT_G_END) != 0;
         }
+        prev_off = off;
         prev_end = end;
+        prev_end_known = shape != 0;
         prev_shape = shape;
         prev_cls = cls;
     }

@@ -2,8 +2,9 @@
  * test_entities.c — named-entity rules, host reference vs OpenCL, and the
  * entity table.
  *
- *  (a) the word-class table in kernels/entity_rules.h matches its source list
- *      GAL_ENT_WORDS (`test_entities --print-table` prints the right table);
+ *  (a) the word-class table in kernels/entity_rules.h (with its filter and
+ *      bucket index) matches its source list GAL_ENT_WORDS
+ *      (`test_entities --print-table` prints the right tables);
  *  (b) the rules on hand-made sentences: every example of issue 4 and of
  *      DESIGN.md's Entities section;
  *  (c) gal_cl_entities gives byte-identical mentions to gal_entities_ref on
@@ -74,11 +75,21 @@ static void check_table(int print)
     uint64_t filter[64] = {0};
     for (size_t i = 0; i < n; i++)
         filter[rows[i].hash >> 58] |= 1ull << ((rows[i].hash >> 52) & 63);
+    /* bucket[k]: the first row whose hash has top bits k or more */
+    enum { NBUCKETS = 1u << GAL_ENT_BUCKET_BITS };
+    unsigned bucket[NBUCKETS + 1];
+    for (size_t k = 0, i = 0; k <= NBUCKETS; k++) {
+        while (i < n && (k == NBUCKETS || rows[i].hash >> (64 - GAL_ENT_BUCKET_BITS) < k))
+            i++;
+        bucket[k] = (unsigned)i;
+    }
     int same = n == GAL_ENT_NWORDS;
     for (size_t i = 0; same && i < n; i++)
         same = rows[i].hash == gal_ent_words[i].hash && rows[i].cls == gal_ent_words[i].cls;
     for (size_t i = 0; same && i < 64; i++)
         same = filter[i] == gal_ent_filter[i];
+    for (size_t k = 0; same && k <= NBUCKETS; k++)
+        same = bucket[k] == gal_ent_bucket[k];
     CHECK(same);
     if (print || !same) {
         FILE *f = print ? stdout : stderr;
@@ -91,6 +102,10 @@ static void check_table(int print)
         fprintf(f, "filter:\n");
         for (size_t i = 0; i < 64; i++)
             fprintf(f, "    0x%016llXULL,%s", (unsigned long long)filter[i], i % 2 ? "\n" : "");
+        fprintf(f, "bucket:\n");
+        for (size_t k = 0; k <= NBUCKETS; k++)
+            fprintf(f, "%s%u,%s", k % 16 ? " " : "    ", bucket[k],
+                    k % 16 == 15 || k == NBUCKETS ? "\n" : "");
     }
     for (size_t i = 0; i < n; i++)
         CHECK(gal_ent_class(rows[i].hash) == rows[i].cls);
