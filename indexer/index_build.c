@@ -1,6 +1,7 @@
 #include "index_build.h"
 
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -175,6 +176,7 @@ static int on_doc(void *ctx, const gal_doc *doc)
 static void *reader_main(void *arg)
 {
     build_state *s = arg;
+    prctl(PR_SET_NAME, "galley-read"); /* for top -H and perf --comm */
     const gal_build_opts *o = s->opts;
     gal_read_opts ropts = {o->format, o->strict, o->quiet};
     int rc = 0;
@@ -241,6 +243,7 @@ static int tokenize_one(build_state *s, work *wk)
 static void *tokenizer_main(void *arg)
 {
     build_state *s = arg;
+    prctl(PR_SET_NAME, "galley-tokenize");
     work *wk;
     while ((wk = gal_queue_pop(&s->read_q))) {
         if (!(wk->ts = gal_queue_pop(&s->tok_free_q)))
