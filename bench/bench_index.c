@@ -49,15 +49,17 @@ static const char help[] =
     "documents/s, tokens/s, the seconds and share of wall time of each stage,\n"
     "CPU time, peak resident memory, and index size over raw text.\n"
     "\n"
-    "Stages, on three threads that overlap in wall time: the reader thread\n"
+    "Stages, on four threads that overlap in wall time: the reader thread\n"
     "reads (decompress, parse, lay out batches) and compresses stored text;\n"
     "the tokenizer thread tokenizes (host->device copy, kernels and\n"
     "device->host copy on an OpenCL device; the C reference on 'ref') and\n"
-    "finds entities; the writer thread encodes (grouping by term, postings and\n"
-    "records) and writes (LMDB puts and commits).  Each figure is a thread's\n"
-    "busy time in that stage; the thread whose stages add up to the most sets\n"
-    "the pace.  'setup' (open the device, build or load the kernels) is timed\n"
-    "apart and not included in the wall time.\n"
+    "finds entities; the encoder thread encodes (grouping by term, postings\n"
+    "and records); the writer thread writes (LMDB puts and commits).  Each\n"
+    "figure is a thread's busy time in that stage; the thread whose stages add\n"
+    "up to the most sets the pace.  On an OpenCL device a second table splits\n"
+    "tokenize and entities into the device's own copy and kernel times (event\n"
+    "profiling).  'setup' (open the device, build or load the kernels) is\n"
+    "timed apart and not included in the wall time.\n"
     "\n"
     "options:\n"
     "  --device D       all (the reference path and every OpenCL device, the\n"
@@ -524,7 +526,8 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
         fprintf(out, " %8.2f\n", m[M_SETUP]);
     }
     fprintf(out, "busy seconds per stage: reader thread (read, compress), tokenizer thread\n"
-           "(tokenize, entities), writer thread (encode, write); the threads overlap\n");
+           "(tokenize, entities), encoder thread (encode), writer thread (write);\n"
+           "the threads overlap\n");
     print_device_times(out, runs, n);
     fprintf(out, "\nindex tables (bytes, share of raw text)\n");
     fprintf(out, "%-*s", NAME_W, "device");

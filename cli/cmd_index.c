@@ -24,7 +24,7 @@ static const char help[] =
     "  --device D           auto (a GPU, else any OpenCL device, else the host\n"
     "                       reference path), ref (host reference path), or the\n"
     "                       number of a device from 'galley devices' [auto]\n"
-    "  --batch-mb N         megabytes of text per batch; the heap holds about 20\n"
+    "  --batch-mb N         megabytes of text per batch; the heap holds about 30\n"
     "                       times this [32]\n"
     "  --format F           jsonl, trec or text: skip format detection\n"
     "  --append             add documents to an existing index\n"

@@ -21,17 +21,21 @@
 #include "work_queue.h"
 
 /*
- * Three threads, one stage each, with batches moving between them through
+ * Four threads, one stage each, with batches moving between them through
  * queues (work_queue.h):
  *   reader     decompress, parse, lay out documents, compress stored text
  *   tokenizer  tokenize and find entities (OpenCL or the host reference)
- *   writer     group and encode postings, commit (the calling thread)
- * NWORK batches circulate (one filling, one tokenizing, one writing) and
- * NTOKS token sets (tokenizing, writing), so memory is bounded by the batch
+ *   encoder    group and encode postings and document records
+ *   writer     commit (the calling thread)
+ * NWORK batches circulate (one filling, one tokenizing, one encoding, one
+ * writing), NTOKS token sets (tokenizing, encoding, writing) and NENC
+ * encoded batches (encoding, writing), so memory is bounded by the batch
  * size however large the input is, and the slowest stage sets the pace.
+ * Four stages on two cores still pay: whichever two have work run.
  */
-#define NWORK 3
-#define NTOKS 2
+#define NWORK 4
+#define NTOKS 3
+#define NENC 2
 
 typedef struct tokset {
     gal_tokens tokens;
@@ -40,7 +44,8 @@ typedef struct tokset {
 
 typedef struct work {
     gal_batch batch;
-    tokset *ts; /* from the tokenizer until the writer is done with it */
+    tokset *ts;       /* from the tokenizer until the writer is done with it */
+    gal_encoded *enc; /* from the encoder until the writer is done with it */
 } work;
 
 typedef struct build_state {
@@ -52,7 +57,8 @@ typedef struct build_state {
     gal_cl_entity_finder *cle;
     work slots[NWORK];
     tokset toksets[NTOKS];
-    gal_queue free_q, read_q, token_q, tok_free_q;
+    gal_encoded *encs[NENC];
+    gal_queue free_q, read_q, token_q, tok_free_q, enc_q, enc_free_q;
     /* the first error of any stage; a reader error still lets the batches
      * read before it be committed */
     pthread_mutex_t err_mu;
@@ -107,6 +113,8 @@ static void fail(build_state *s, int rc, int from_reader)
         gal_queue_close(&s->read_q);
         gal_queue_close(&s->token_q);
         gal_queue_close(&s->tok_free_q);
+        gal_queue_close(&s->enc_q);
+        gal_queue_close(&s->enc_free_q);
     }
 }
 
@@ -260,17 +268,39 @@ static void *tokenizer_main(void *arg)
     return NULL;
 }
 
+/* ---- encoder thread ---- */
+
+static void *encoder_main(void *arg)
+{
+    build_state *s = arg;
+    prctl(PR_SET_NAME, "galley-encode");
+    work *wk;
+    while ((wk = gal_queue_pop(&s->token_q))) {
+        if (!(wk->enc = gal_queue_pop(&s->enc_free_q)))
+            break; /* stopped */
+        int rc = gal_writer_encode(s->w, wk->enc, &wk->batch, &wk->ts->tokens, &wk->ts->mentions);
+        if (rc) {
+            fail(s, rc, 0);
+            break;
+        }
+        if (gal_queue_push(&s->enc_q, wk) != 0)
+            break;
+    }
+    gal_queue_close(&s->enc_q);
+    return NULL;
+}
+
 /* ---- writer (calling thread) ---- */
 
 static int write_all(build_state *s)
 {
     work *wk;
-    while ((wk = gal_queue_pop(&s->token_q))) {
+    while ((wk = gal_queue_pop(&s->enc_q))) {
         if (stopped(s))
             break;
         gal_batch *b = &wk->batch;
         uint64_t ntokens = wk->ts->tokens.n;
-        int rc = gal_writer_commit(s->w, b, &wk->ts->tokens, &wk->ts->mentions);
+        int rc = gal_writer_commit_encoded(s->w, wk->enc, b, &wk->ts->tokens, &wk->ts->mentions);
         if (rc) {
             fail(s, rc, 0);
             return rc;
@@ -281,7 +311,8 @@ static int write_all(build_state *s)
         s->report->mentions += wk->ts->mentions.n;
         s->report->batches++;
         show_progress(s, 0);
-        if (gal_queue_push(&s->tok_free_q, wk->ts) != 0 || gal_queue_push(&s->free_q, wk) != 0)
+        if (gal_queue_push(&s->enc_free_q, wk->enc) != 0 ||
+            gal_queue_push(&s->tok_free_q, wk->ts) != 0 || gal_queue_push(&s->free_q, wk) != 0)
             break;
     }
     return 0;
@@ -387,10 +418,12 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     gal_queue_init(&s.tok_free_q);
     gal_queue_init(&s.read_q);
     gal_queue_init(&s.token_q);
+    gal_queue_init(&s.enc_q);
+    gal_queue_init(&s.enc_free_q);
     pthread_mutex_init(&s.err_mu, NULL);
     pthread_mutex_init(&s.stats_mu, NULL);
     int started = 0;
-    pthread_t reader, tokenizer;
+    pthread_t reader, tokenizer, encoder;
 
     int rc = gal_input_list(opts->inputs, opts->ninputs, &s.files, &s.nfiles);
     if (rc)
@@ -450,13 +483,25 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
         gal_queue_push(&s.free_q, &s.slots[i]);
     for (int i = 0; i < NTOKS; i++)
         gal_queue_push(&s.tok_free_q, &s.toksets[i]);
+    for (int i = 0; i < NENC && !rc; i++)
+        if (!(rc = gal_encoded_new(&s.encs[i])))
+            gal_queue_push(&s.enc_free_q, s.encs[i]);
+    if (rc)
+        goto done;
+    if (pthread_create(&encoder, NULL, encoder_main, &s) != 0) {
+        rc = gal_error_set(GAL_ENOMEM, "cannot start the encoder thread");
+        goto done;
+    }
     if (pthread_create(&tokenizer, NULL, tokenizer_main, &s) != 0) {
+        gal_queue_close(&s.token_q);
+        pthread_join(encoder, NULL);
         rc = gal_error_set(GAL_ENOMEM, "cannot start the tokenizer thread");
         goto done;
     }
     if (pthread_create(&reader, NULL, reader_main, &s) != 0) {
         gal_queue_close(&s.read_q);
         pthread_join(tokenizer, NULL);
+        pthread_join(encoder, NULL);
         rc = gal_error_set(GAL_ENOMEM, "cannot start the reader thread");
         goto done;
     }
@@ -466,9 +511,11 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     if (stopped(&s)) {
         gal_queue_close(&s.free_q);
         gal_queue_close(&s.tok_free_q);
+        gal_queue_close(&s.enc_free_q);
     }
     pthread_join(reader, NULL);
     pthread_join(tokenizer, NULL);
+    pthread_join(encoder, NULL);
     if (s.err_rc)
         rc = gal_error_set(s.err_rc, "%s", s.err_detail);
     if (!rc)
@@ -515,6 +562,10 @@ done:
     gal_queue_release(&s.tok_free_q);
     gal_queue_release(&s.read_q);
     gal_queue_release(&s.token_q);
+    gal_queue_release(&s.enc_q);
+    gal_queue_release(&s.enc_free_q);
+    for (int i = 0; i < NENC; i++)
+        gal_encoded_free(s.encs[i]);
     pthread_mutex_destroy(&s.err_mu);
     pthread_mutex_destroy(&s.stats_mu);
     gal_input_list_free(s.files, s.nfiles);

@@ -11,8 +11,9 @@
 
 #include "reader.h"
 
-/* Text bytes per batch unless told otherwise: three batches and two token
- * sets are in flight, so the heap holds about 20 times this. */
+/* Text bytes per batch unless told otherwise: four batches, three token
+ * sets and two encoded batches are in flight, so the heap holds about 30
+ * times this. */
 #define GAL_BATCH_MB_DEFAULT 32
 
 typedef struct gal_build_opts {

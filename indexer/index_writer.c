@@ -23,6 +23,38 @@ typedef struct pending_file {
     char *path;
 } pending_file;
 
+struct gal_encoded {
+    gal_builder builder;      /* the batch's terms and encoded postings */
+    gal_buf docs_out;         /* document records, one after another */
+    size_t *doc_off;          /* ndocs + 1 offsets into docs_out */
+    size_t off_cap;
+    gal_buf stats_out;        /* the batch's docstats record */
+    int has_common;           /* builder knows the bigram words */
+};
+
+int gal_encoded_new(gal_encoded **out)
+{
+    gal_encoded *e = gal_calloc(1, sizeof *e);
+    if (!e)
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    gal_builder_init(&e->builder);
+    gal_buf_init(&e->docs_out);
+    gal_buf_init(&e->stats_out);
+    *out = e;
+    return 0;
+}
+
+void gal_encoded_free(gal_encoded *e)
+{
+    if (!e)
+        return;
+    gal_builder_release(&e->builder);
+    gal_buf_release(&e->docs_out);
+    gal_buf_release(&e->stats_out);
+    gal_free(e->doc_off);
+    gal_free(e);
+}
+
 /* One document's external id, for sorting a batch's ids. */
 struct id_ref {
     const uint8_t *id;
@@ -34,11 +66,8 @@ struct gal_writer {
     gal_store *st;
     gal_writer_totals totals;
     uint64_t created;
-    gal_builder builder;
     gal_buf dict; /* the index's stored-text dictionary, if it has one */
-    gal_buf docs_out, stats_out;
-    size_t *doc_off;
-    size_t off_cap;
+    gal_encoded *own; /* for gal_writer_commit */
     struct id_ref *ids; /* the batch's documents with an id, in ids key order */
     size_t ids_cap;
     pending_file *files;
@@ -98,7 +127,6 @@ static int load_state(gal_writer *w, int append)
         for (size_t i = 0; i < w->ncommon; i++)
             w->common[i] = gal_get_le64((const uint8_t *)common + 8 * i);
         w->common_known = 1;
-        gal_builder_set_common(&w->builder, w->common, w->ncommon);
     }
     w->next_file_no = (uint32_t)files;
     w->run_first_file = (uint32_t)run_first;
@@ -142,10 +170,7 @@ int gal_writer_open(const char *dir, int append, gal_writer **out)
     gal_writer *w = gal_calloc(1, sizeof *w);
     if (!w)
         return gal_error_set(GAL_ENOMEM, "out of memory opening '%s'", dir);
-    gal_builder_init(&w->builder);
     gal_buf_init(&w->dict);
-    gal_buf_init(&w->docs_out);
-    gal_buf_init(&w->stats_out);
     int rc = gal_store_open(dir, GAL_STORE_WRITE, &w->st);
     if (!rc)
         rc = load_state(w, append);
@@ -163,11 +188,8 @@ void gal_writer_close(gal_writer *w)
 {
     if (!w)
         return;
-    gal_builder_release(&w->builder);
     gal_buf_release(&w->dict);
-    gal_buf_release(&w->docs_out);
-    gal_buf_release(&w->stats_out);
-    gal_free(w->doc_off);
+    gal_encoded_free(w->own);
     gal_free(w->ids);
     for (size_t i = 0; i < w->nfiles; i++)
         gal_free(w->files[i].path);
@@ -223,17 +245,17 @@ int gal_writer_set_build_note(gal_writer *w, const char *note)
 
 /* Encode document records (outside the transaction, so a map-full retry
  * does not redo it). */
-static int encode_docs(gal_writer *w, const gal_batch *b, const gal_tokens *t)
+static int encode_docs(gal_writer *w, gal_encoded *e, const gal_batch *b, const gal_tokens *t)
 {
-    if (b->ndocs + 1 > w->off_cap) {
+    if (b->ndocs + 1 > e->off_cap) {
         size_t cap = b->ndocs + 1;
-        size_t *d = gal_realloc(w->doc_off, cap * sizeof *d);
+        size_t *d = gal_realloc(e->doc_off, cap * sizeof *d);
         if (!d)
             return gal_error_set(GAL_ENOMEM, "out of memory");
-        w->doc_off = d;
-        w->off_cap = cap;
+        e->doc_off = d;
+        e->off_cap = cap;
     }
-    gal_buf_clear(&w->docs_out);
+    gal_buf_clear(&e->docs_out);
     uint32_t *tokens = gal_malloc((b->ndocs + 1) * sizeof *tokens);
     uint32_t *titles = gal_malloc((b->ndocs + 1) * sizeof *titles);
     int64_t *dates = gal_malloc((b->ndocs + 1) * sizeof *dates);
@@ -261,12 +283,12 @@ static int encode_docs(gal_writer *w, const gal_batch *b, const gal_tokens *t)
         tokens[d] = t->doc_tokens[d];
         titles[d] = title_tokens;
         dates[d] = bd->date_sec;
-        w->doc_off[d] = w->docs_out.len;
-        rc = gal_doc_record_encode(&f, b->first_doc + d, &w->docs_out);
+        e->doc_off[d] = e->docs_out.len;
+        rc = gal_doc_record_encode(&f, b->first_doc + d, &e->docs_out);
     }
-    w->doc_off[b->ndocs] = w->docs_out.len;
+    e->doc_off[b->ndocs] = e->docs_out.len;
     if (!rc)
-        rc = gal_docstats_encode(tokens, titles, dates, b->ndocs, b->first_doc, &w->stats_out);
+        rc = gal_docstats_encode(tokens, titles, dates, b->ndocs, b->first_doc, &e->stats_out);
     gal_free(tokens);
     gal_free(titles);
     gal_free(dates);
@@ -295,11 +317,11 @@ static int append(MDB_cursor *cur, const void *k, size_t klen, const void *v, si
 }
 
 /* Add the batch's new terms to the lexicon and vocabulary; count collisions. */
-static int write_lexicon(gal_writer *w, MDB_txn *txn, const gal_batch *b, uint64_t *new_terms,
-                         uint64_t *collisions)
+static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const gal_batch *b,
+                         uint64_t *new_terms, uint64_t *collisions)
 {
     gal_store *st = w->st;
-    const gal_builder *bl = &w->builder;
+    const gal_builder *bl = &e->builder;
     for (size_t k = 0; k < bl->nterms; k++) {
         const gal_term_group *g = &bl->terms[k];
         if (g->kind != GAL_TERM_WORD)
@@ -385,11 +407,12 @@ static int write_ids(gal_writer *w, MDB_txn *txn, const gal_batch *b)
 
 /* Everything one batch writes, in one transaction.  Returns an LMDB code
  * (so MDB_MAP_FULL can be retried) or a negative gal_status. */
-static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const gal_tokens *t,
-                       const gal_mentions *m, uint64_t *new_terms, uint64_t *collisions)
+static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const gal_batch *b,
+                       const gal_tokens *t, const gal_mentions *m, uint64_t *new_terms,
+                       uint64_t *collisions)
 {
     gal_store *st = w->st;
-    const gal_postings_out *po = &w->builder.out;
+    const gal_postings_out *po = &e->builder.out;
     MDB_cursor *pc, *dc, *tc;
     int rc;
     if ((rc = mdb_cursor_open(txn, st->postings, &pc)) ||
@@ -399,7 +422,7 @@ static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const ga
         if ((rc = append(pc, po->keys + i * GAL_POSTINGS_KEY_LEN, GAL_POSTINGS_KEY_LEN,
                          po->data.data + po->val_off[i], po->val_off[i + 1] - po->val_off[i])))
             return rc;
-    if ((rc = write_lexicon(w, txn, b, new_terms, collisions)))
+    if ((rc = write_lexicon(w, e, txn, b, new_terms, collisions)))
         return rc;
     if (m && m->n &&
         (rc = gal_entity_table_merge(txn, w->entities, w->entity_forms, b->text.data, m, b->first_doc)))
@@ -407,8 +430,8 @@ static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const ga
     for (uint32_t d = 0; d < b->ndocs; d++) {
         uint8_t key[4];
         gal_put_be32(key, b->first_doc + d);
-        if ((rc = append(dc, key, 4, w->docs_out.data + w->doc_off[d],
-                         w->doc_off[d + 1] - w->doc_off[d])) ||
+        if ((rc = append(dc, key, 4, e->docs_out.data + e->doc_off[d],
+                         e->doc_off[d + 1] - e->doc_off[d])) ||
             (rc = append(tc, key, 4, b->stored.data + b->stored_off[d],
                          b->stored_off[d + 1] - b->stored_off[d])))
             return rc;
@@ -417,7 +440,7 @@ static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const ga
         return rc;
     uint8_t skey[4];
     gal_put_be32(skey, b->first_doc);
-    if (b->ndocs && (rc = put(txn, st->docstats, skey, 4, w->stats_out.data, w->stats_out.len,
+    if (b->ndocs && (rc = put(txn, st->docstats, skey, 4, e->stats_out.data, e->stats_out.len,
                               MDB_APPEND)))
         return rc;
     for (size_t i = 0; i < w->nfiles; i++) {
@@ -463,31 +486,50 @@ static int write_batch(gal_writer *w, MDB_txn *txn, const gal_batch *b, const ga
     return 0;
 }
 
-int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t, const gal_mentions *m)
+int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tokens *t,
+                      const gal_mentions *m)
 {
-    if (b->first_doc != gal_writer_next_doc(w))
-        return gal_error_set(GAL_EUSAGE, "internal error: batch starts at doc %u, index at %u",
-                             b->first_doc, gal_writer_next_doc(w));
     /* documents first: their title-token count reads t->offset, which the
      * postings builder then reuses */
-    int rc = encode_docs(w, b, t);
+    int rc = encode_docs(w, e, b, t);
     if (rc)
         return rc;
     double t0 = now_sec();
     if (!w->common_known) {
         /* the first batch's most frequent words pair up into bigrams, in
          * this batch and every later one */
-        if ((rc = gal_builder_top_words(&w->builder, t, GAL_BIGRAM_WORDS, w->common, &w->ncommon)))
+        if ((rc = gal_builder_top_words(&e->builder, t, GAL_BIGRAM_WORDS, w->common, &w->ncommon)))
             return rc;
-        gal_builder_set_common(&w->builder, w->common, w->ncommon);
         w->common_known = 1;
+    }
+    if (!e->has_common) {
+        gal_builder_set_common(&e->builder, w->common, w->ncommon);
+        e->has_common = 1;
     }
     gal_builder_mentions bm = {m ? m->hash : NULL, m ? m->doc : NULL, m ? m->pos : NULL,
                                m ? m->n : 0};
-    if ((rc = gal_builder_run(&w->builder, t, &bm, b->first_doc)))
+    if ((rc = gal_builder_run(&e->builder, t, &bm, b->first_doc)))
         return rc;
     w->totals.encode_sec += now_sec() - t0;
+    return 0;
+}
 
+int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t, const gal_mentions *m)
+{
+    int rc = w->own ? 0 : gal_encoded_new(&w->own);
+    if (!rc)
+        rc = gal_writer_encode(w, w->own, b, t, m);
+    return rc ? rc : gal_writer_commit_encoded(w, w->own, b, t, m);
+}
+
+int gal_writer_commit_encoded(gal_writer *w, const gal_encoded *e, gal_batch *b,
+                              const gal_tokens *t, const gal_mentions *m)
+{
+    if (b->first_doc != gal_writer_next_doc(w))
+        return gal_error_set(GAL_EUSAGE, "internal error: batch starts at doc %u, index at %u",
+                             b->first_doc, gal_writer_next_doc(w));
+    int rc;
+    double t0;
     t0 = now_sec();
     uint64_t new_terms, collisions;
     for (;;) {
@@ -495,7 +537,7 @@ int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t, const gal_ment
         if ((rc = gal_store_txn_begin(w->st, 0, &txn)))
             return rc;
         new_terms = collisions = 0;
-        int wrc = write_batch(w, txn, b, t, m, &new_terms, &collisions);
+        int wrc = write_batch(w, e, txn, b, t, m, &new_terms, &collisions);
         if (wrc == 0)
             wrc = mdb_txn_commit(txn);
         else

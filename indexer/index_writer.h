@@ -43,9 +43,27 @@ int gal_writer_add_file(gal_writer *w, const char *path, uint32_t *file_no);
  * the writer is open: for the text packer (text_pack.h). */
 void gal_writer_dict(const gal_writer *w, const void **dict, size_t *len);
 
-/* Write and commit batch b (its stored text already packed, b->first_doc
- * equal to gal_writer_next_doc()) tokenized as t, with its entity mentions
- * m (may be NULL).  t->offset is clobbered. */
+/* A batch encoded for its commit: its terms and encoded postings, document
+ * records and batch statistics.  Two of them let one batch be encoded while
+ * the one before it is written. */
+typedef struct gal_encoded gal_encoded;
+int gal_encoded_new(gal_encoded **out);
+void gal_encoded_free(gal_encoded *e); /* NULL is fine */
+
+/* Stage 4: group and encode batch b tokenized as t, with its entity
+ * mentions m (may be NULL), into e.  Batches are encoded one at a time, in
+ * order (the first one chooses the bigram words), on any one thread beside
+ * the one that commits.  t->offset is clobbered. */
+int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tokens *t,
+                      const gal_mentions *m);
+
+/* Stage 5: write and commit batch b (its stored text already packed,
+ * b->first_doc equal to gal_writer_next_doc()) as gal_writer_encode left it
+ * in e, with the same t and m. */
+int gal_writer_commit_encoded(gal_writer *w, const gal_encoded *e, gal_batch *b,
+                              const gal_tokens *t, const gal_mentions *m);
+
+/* Both stages, one after the other. */
 int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t, const gal_mentions *m);
 
 /* Record a description of how the index was built (meta "build"), in the

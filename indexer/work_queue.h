@@ -1,8 +1,8 @@
 /*
  * work_queue.h — a bounded queue of pointers between pipeline threads.
  *
- * `galley index` runs three stages on three threads (read → tokenize →
- * write), and batches travel between them through these queues.  A queue
+ * `galley index` runs four stages on four threads (read → tokenize →
+ * encode → write), and batches travel between them through these queues.  A queue
  * can be closed: then pops return what is left and after that NULL, and
  * pushes fail, so that an error in any stage stops the others.
  */
