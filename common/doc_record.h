@@ -1,7 +1,7 @@
 /*
  * doc_record.h — the document table's records and the per-batch docstats.
  *
- * Document record (varints and byte strings, then a CRC-32 trailer):
+ * Document record (varints and byte strings, then a CRC-32C trailer):
  *   id_len id, title_len, date_len date, zigzag(date_sec) or 0 for
  *   none (stored as zigzag(date_sec) + 1), file number, tokens,
  *   title_tokens, url_len url

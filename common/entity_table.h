@@ -11,7 +11,7 @@
  *                   u64 LE count of the display form below
  *                   u32 LE first document (global number) it was seen in
  *                   u16 LE display length, then the display bytes
- *                   CRC-32 trailer (record.h)
+ *                   CRC-32C trailer (record.h)
  *                 The display form is the most frequent surface form so
  *                 far (ties: the one that got there first).
  *   entity_forms  entity key (8 B BE) ‖ surface bytes → u64 LE count: exact

@@ -28,7 +28,7 @@
  *             entity's mentions are postings of its key (GAL_SEED_ENTITY)
  *
  * Every record that carries data (postings chunks, documents, stored text,
- * docstats, entities) ends in a CRC-32 of its key and the bytes before it
+ * docstats, entities) ends in a CRC-32C of its key and the bytes before it
  * (record.h), so a flipped bit, in the record or in its key, is reported as
  * corruption instead of read as data.
  *

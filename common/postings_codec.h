@@ -18,7 +18,7 @@
  *     two, where the packed body's lengths and block headers would cost
  *     more than the values themselves.
  *
- * and a CRC-32 trailer (record.h).
+ * and a CRC-32C trailer (record.h).
  * Sections are separate so that AND and counting never decode positions,
  * and positions are decoded only for the documents a phrase asks about.
  */

@@ -1,25 +1,16 @@
 #include "record.h"
 
-#include <zlib.h>
-
+#include "crc32c.h"
 #include "status.h"
 
 static uint32_t crc_of(uint32_t seed, const void *data, size_t len)
 {
-    uLong crc = seed;
-    const Bytef *p = data;
-    while (len > 0) { /* zlib takes uInt lengths */
-        uInt n = len > 0x40000000u ? 0x40000000u : (uInt)len;
-        crc = crc32(crc, p, n);
-        p += n;
-        len -= n;
-    }
-    return (uint32_t)crc;
+    return gal_crc32c(seed, data, len);
 }
 
 uint32_t gal_record_key(const void *key, size_t len)
 {
-    return crc_of((uint32_t)crc32(0L, Z_NULL, 0), key, len);
+    return crc_of(0, key, len);
 }
 
 int gal_record_seal(gal_buf *b, uint32_t key)

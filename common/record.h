@@ -26,9 +26,9 @@ static inline uint32_t gal_record_doc_key(uint32_t doc)
     return gal_record_key(k, sizeof k);
 }
 
-/* Append the CRC-32 of key ‖ b's current contents. */
+/* Append the CRC-32C (crc32c.h) of key ‖ b's current contents. */
 int gal_record_seal(gal_buf *b, uint32_t key);
-/* Append the CRC-32 of key ‖ b->data[start, len): seals one record
+/* Append the CRC-32C of key ‖ b->data[start, len): seals one record
  * appended to a buffer that already held others. */
 int gal_record_seal_from(gal_buf *b, size_t start, uint32_t key);
 

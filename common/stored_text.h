@@ -1,7 +1,7 @@
 /*
  * stored_text.h — how document text is kept for `show` and snippets.
  *
- * A record is one kind byte, the payload, and a CRC-32 trailer:
+ * A record is one kind byte, the payload, and a CRC-32C trailer:
  *   kind 0: raw bytes
  *   kind 1: one zstd frame
  *   kind 2: one zstd frame made with the index's dictionary (meta "zdict")
