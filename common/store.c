@@ -86,7 +86,7 @@ static int take_writer_lock(gal_store *st)
 
 static int check_version(gal_store *st, MDB_txn *txn)
 {
-    uint64_t format, tokenizer;
+    uint64_t format = 0, tokenizer = 0;
     int rc;
     if ((rc = gal_meta_get_u64(st, txn, GAL_META_FORMAT, &format)) ||
         (rc = gal_meta_get_u64(st, txn, GAL_META_TOKENIZER, &tokenizer)))
@@ -223,8 +223,8 @@ int gal_meta_get_bytes(gal_store *st, MDB_txn *txn, const char *key, const void 
 
 int gal_meta_get_u64(gal_store *st, MDB_txn *txn, const char *key, uint64_t *v)
 {
-    const void *p;
-    size_t n;
+    const void *p = NULL;
+    size_t n = 0;
     int rc = gal_meta_get_bytes(st, txn, key, &p, &n);
     if (rc)
         return rc;

@@ -447,7 +447,7 @@ static int term_check(ctx *c, it *t, rangevec *rv)
 static int phrase_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
 {
     const uint32_t *pos[GAL_QUERY_MAX_TOKENS];
-    uint32_t tf[GAL_QUERY_MAX_TOKENS];
+    uint32_t tf[GAL_QUERY_MAX_TOKENS] = {0};
     uint32_t n = t->n, a = 0, tt = UINT32_MAX;
     int rc;
     for (uint32_t i = 0; i < n; i++) {
