@@ -258,8 +258,42 @@ static int add_form(MDB_txn *txn, MDB_dbi forms, uint64_t hash, const uint8_t *s
     return 0;
 }
 
-/* Merge the group g[0, n) of one entity, in document order; sorts g by
- * surface, then doc. */
+/* Turn the group g[0, n) into its distinct surface forms g[0, d), sorted,
+ * each with its number of mentions in .doc; returns d.  Most entities have a
+ * few forms in a batch: counting them by a linear search is cheaper than
+ * sorting every mention; large groups are sorted. */
+static size_t distinct_forms(ment *g, size_t n)
+{
+    size_t d = 0;
+    if (n > 256) {
+        qsort(g, n, sizeof *g, cmp_ment);
+        for (size_t i = 0; i < n; d++) {
+            size_t j = i + 1;
+            while (j < n && g[j].len == g[i].len && !memcmp(g[j].s, g[i].s, g[i].len))
+                j++;
+            g[d] = g[i];
+            g[d].doc = (uint32_t)(j - i);
+            i = j;
+        }
+        return d;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < d && !(g[k].len == g[i].len && !memcmp(g[k].s, g[i].s, g[i].len)))
+            k++;
+        if (k < d) {
+            g[k].doc++;
+        } else {
+            g[d] = g[i];
+            g[d++].doc = 1;
+        }
+    }
+    qsort(g, d, sizeof *g, cmp_ment); /* surfaces differ: counts never compared */
+    return d;
+}
+
+/* Merge the group g[0, n) of one entity, in document order; g is reused
+ * (distinct_forms). */
 static int merge_entity(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, ment *g, size_t n,
                         uint32_t first_doc, gal_buf *rec)
 {
@@ -289,17 +323,15 @@ static int merge_entity(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, ment *g, 
         e.first_doc = first_doc + g[0].doc;
     e.docs += ndocs;
     e.mentions += n;
-    qsort(g, n, sizeof *g, cmp_ment); /* equal surfaces next to each other */
-    /* surface forms: the display form is the most frequent form that names
-     * the entity in full ("Gordon Brown", not the "Brown" linked to it) */
+    /* surface forms, in surface order: the display form is the most frequent
+     * form that names the entity in full ("Gordon Brown", not the "Brown"
+     * linked to it) */
+    size_t nforms = distinct_forms(g, n);
     int display_full = e.display && gal_entity_key(e.display, e.display_len) == hash;
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && g[j].len == g[i].len && !memcmp(g[j].s, g[i].s, g[i].len))
-            j++;
+    for (size_t i = 0; i < nforms; i++) {
         uint32_t len = form_len(g[i].s, g[i].len);
         uint64_t total = 0;
-        if ((rc = add_form(txn, forms, hash, g[i].s, len, j - i, &total)))
+        if ((rc = add_form(txn, forms, hash, g[i].s, len, g[i].doc, &total)))
             return rc;
         int same = e.display && e.display_len == len && !memcmp(e.display, g[i].s, len);
         int full = gal_entity_key((const char *)g[i].s, len) == hash;
@@ -310,7 +342,6 @@ static int merge_entity(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, ment *g, 
             e.display_count = total;
             display_full = full;
         }
-        i = j;
     }
     if ((rc = build_record(rec, &e)))
         return rc;
