@@ -23,3 +23,14 @@ endif()
 add_test(NAME cli_devices_help COMMAND ${GALLEY_BIN} devices --help)
 set_tests_properties(cli_devices_help PROPERTIES
   PASS_REGULAR_EXPRESSION "usage: galley devices" ENVIRONMENT "${GALLEY_TEST_ENV}")
+
+# `galley devices --json` and `galley bench index --device all` on the bundled
+# sample: every device builds the same index, and OpenCL runs report their
+# copy and kernel times.
+find_program(GALLEY_BENCH_PYTHON3 NAMES python3)
+if(GALLEY_BENCH_PYTHON3)
+  add_test(NAME cli_bench_index
+           COMMAND ${GALLEY_BENCH_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/test_bench_cli.py
+                   --galley ${GALLEY_BIN})
+  set_tests_properties(cli_bench_index PROPERTIES ENVIRONMENT "${GALLEY_TEST_ENV}" TIMEOUT 600)
+endif()

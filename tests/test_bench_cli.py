@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""galley devices and galley bench index, end to end, on the bundled sample.
+
+  - `galley devices --json` is a JSON list; each device has the fields the
+    issue names (name, vendor, type, compute units, clock, memory, max
+    allocation, OpenCL C version, driver).
+  - `galley bench index --device all --json F` builds once per device: every
+    run succeeds with the sample's document count, the same index bytes per
+    table on every device (the tokenizer is byte-identical everywhere), stage
+    seconds that are not negative, and device copy/kernel figures that are
+    zero on the reference path and, on an OpenCL device, positive (event
+    profiling), with every text byte uploaded once.
+  - `--compare F` against the same file prints ratios of 1.00x.
+Without an OpenCL device the device checks are skipped with a note.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SAMPLE = os.path.join(HERE, "..", "samples", "news.jsonl")
+DEVICE_FIELDS = ["index", "name", "platform", "vendor", "type", "compute_units", "max_clock_mhz",
+                 "global_mem_bytes", "max_alloc_bytes", "opencl_c_version", "driver_version"]
+
+failures = 0
+
+
+def check(cond, msg):
+    global failures
+    if not cond:
+        failures += 1
+        print("FAIL: " + msg, flush=True)
+
+
+def run(argv):
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    return p.returncode, p.stdout, p.stderr
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--galley", required=True)
+    a = ap.parse_args()
+    ndocs = sum(1 for line in open(SAMPLE, encoding="utf-8") if line.strip())
+
+    rc, out, err = run([a.galley, "devices", "--json"])
+    check(rc == 0, "devices --json: exit %d: %s" % (rc, err.strip()))
+    devices = json.loads(out) if rc == 0 else []
+    check(isinstance(devices, list), "devices --json is not a list")
+    for d in devices:
+        missing = [f for f in DEVICE_FIELDS if f not in d]
+        check(not missing, "device %r lacks %s" % (d.get("name"), missing))
+    if not devices:
+        print("note: no OpenCL device: only the reference path is benchmarked")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        js = os.path.join(tmp, "bench.json")
+        env = dict(os.environ, TMPDIR=tmp)
+        p = subprocess.run([a.galley, "bench", "index", SAMPLE, "--device", "all", "--json", js],
+                           capture_output=True, text=True, timeout=600, env=env)
+        check(p.returncode == 0, "bench index: exit %d: %s" % (p.returncode, p.stderr.strip()))
+        if p.returncode != 0:
+            sys.exit(1)
+        check("seconds and share of wall time per stage" in p.stdout + p.stderr,
+              "bench index printed no stage table")
+        doc = json.load(open(js))
+        runs = doc["runs"]
+        check(len(runs) == 1 + len(devices), "%d runs for %d devices + ref" % (len(runs), len(devices)))
+        tables = None
+        for r in runs:
+            name = r.get("spec", "?")
+            check(r.get("ok") is True, "%s: run failed: %s" % (name, r.get("error")))
+            if not r.get("ok"):
+                continue
+            check(r["docs"] == ndocs, "%s: %d docs, the sample has %d" % (name, r["docs"], ndocs))
+            for k in ("read_sec", "compress_sec", "tokenize_sec", "entities_sec", "encode_sec",
+                      "write_sec", "h2d_sec", "kernel_sec", "d2h_sec"):
+                check(r[k] >= 0, "%s: %s is %r" % (name, k, r[k]))
+            check(r["mb_per_s"] > 0 and r["peak_rss_bytes"] > 0 and r["index_ratio"] > 0,
+                  "%s: rate, RSS or size missing" % name)
+            if tables is None:
+                tables = r["tables"]
+            check(r["tables"] == tables, "%s: table sizes differ from the first run's" % name)
+            if name == "ref":
+                check(r["h2d_bytes"] == 0 and r["kernel_sec"] == 0,
+                      "ref: device figures are not zero")
+            else:
+                check(r["h2d_bytes"] > 0 and r["d2h_bytes"] > 0 and r["kernel_sec"] > 0,
+                      "%s: no device copy or kernel time recorded" % name)
+                # text goes up once, for the tokenizer; the entity kernels
+                # read it where the tokenizer left it
+                raw = r["raw_bytes"]
+                check(r["h2d_bytes"] < 2 * raw + 65536,
+                      "%s: %d bytes uploaded for %d of text" % (name, r["h2d_bytes"], raw))
+        p = subprocess.run([a.galley, "bench", "index", SAMPLE, "--device", "ref", "--compare", js],
+                           capture_output=True, text=True, timeout=600, env=env)
+        check(p.returncode == 0, "bench --compare: exit %d: %s" % (p.returncode, p.stderr.strip()))
+        check("ratio new/old" in p.stdout + p.stderr, "--compare printed no ratios")
+    if failures:
+        print("bench_cli: %d failure(s)" % failures)
+        sys.exit(1)
+    print("bench_cli: ok")
+
+
+if __name__ == "__main__":
+    main()
