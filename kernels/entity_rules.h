@@ -1264,36 +1264,15 @@ GAL_FN int gal_ent_is_lower(gal_i32 cp)
     return (cp >= 0x3AC && cp <= 0x3CE) || (cp >= 0x430 && cp <= 0x45F);
 }
 
-/* Eight bytes at a time, for the scans below that mostly meet ASCII. */
-
-/* Bytes p[0, 8) as a little-endian word (one load on the host). */
-GAL_FN gal_u64 gal_ent_load8(GAL_TEXT p)
-{
-    return (gal_u64)p[0] | (gal_u64)p[1] << 8 | (gal_u64)p[2] << 16 | (gal_u64)p[3] << 24 |
-           (gal_u64)p[4] << 32 | (gal_u64)p[5] << 40 | (gal_u64)p[6] << 48 |
-           (gal_u64)p[7] << 56;
-}
-
-/* 64-bit constants are cast to gal_u64: in OpenCL C, long long (the type of
- * an "ull" literal) is 128 bits wide, and a product with one would keep the
- * high bits that the right shifts below must drop. */
-#define GAL_ENT_BYTES_01 ((gal_u64)0x0101010101010101ull)
-#define GAL_ENT_BYTES_80 ((gal_u64)0x8080808080808080ull)
+/* Eight bytes at a time (gal_load8 and gal_bytes_in, tokenizer_rules.h),
+ * for the scans below that mostly meet ASCII. */
 #define GAL_ENT_BYTES_INDEX ((gal_u64)0x0001020304050607ull) /* byte k holds 7 - k */
-
-/* The top bit of each byte of w (every byte below 0x80) set where that
- * byte is in [lo, hi]: no sum below carries into the next byte. */
-GAL_FN gal_u64 gal_ent_bytes_in(gal_u64 w, gal_u32 lo, gal_u32 hi)
-{
-    return (w + GAL_ENT_BYTES_01 * (0x80u - lo)) & ~(w + GAL_ENT_BYTES_01 * (0x7Fu - hi)) &
-           GAL_ENT_BYTES_80;
-}
 
 /* How many bytes of m (only top bits set) have their top bit set: the
  * multiply adds the eight 0/1 bytes up into the top byte. */
 GAL_FN gal_u32 gal_ent_bytes_count(gal_u64 m)
 {
-    return (gal_u32)(((m >> 7) * GAL_ENT_BYTES_01) >> 56);
+    return (gal_u32)(((m >> 7) * GAL_BYTES_01) >> 56);
 }
 
 /* Does the line text[lo, hi) shout (rule 3)? */
@@ -1310,10 +1289,10 @@ GAL_FN int gal_ent_shouts(GAL_TEXT text, gal_u32 lo, gal_u32 hi)
         if (may_stop && up + (hi - i) < 3u * low)
             return 0;
         if (hi - i >= 8u) { /* eight ASCII bytes: count their letters at once */
-            gal_u64 w = gal_ent_load8(text + i);
-            if (!(w & GAL_ENT_BYTES_80)) {
-                up += gal_ent_bytes_count(gal_ent_bytes_in(w, 'A', 'Z'));
-                low += gal_ent_bytes_count(gal_ent_bytes_in(w, 'a', 'z'));
+            gal_u64 w = gal_load8(text + i);
+            if (!(w & GAL_BYTES_80)) {
+                up += gal_ent_bytes_count(gal_bytes_in(w, 'A', 'Z'));
+                low += gal_ent_bytes_count(gal_bytes_in(w, 'a', 'z'));
                 i += 8u;
                 continue;
             }
@@ -1370,19 +1349,19 @@ GAL_FN gal_u32 gal_ent_shape(GAL_TEXT text, gal_u32 i, gal_u32 limit, gal_u32 *e
      * separator, and carries on after a non-ASCII byte (a word character,
      * maybe) or eight word bytes. */
     if (i < limit && limit - i >= 8u) {
-        gal_u64 w = gal_ent_load8(text + i);
-        gal_u64 ascii = ~w & GAL_ENT_BYTES_80, w7 = w & ~GAL_ENT_BYTES_80;
-        gal_u64 upper = gal_ent_bytes_in(w7, 'A', 'Z') & ascii;
-        gal_u64 word = (gal_ent_bytes_in(w7, '0', '9') |
-                        gal_ent_bytes_in(w7 | GAL_ENT_BYTES_01 * 0x20u, 'a', 'z')) &
+        gal_u64 w = gal_load8(text + i);
+        gal_u64 ascii = ~w & GAL_BYTES_80, w7 = w & ~GAL_BYTES_80;
+        gal_u64 upper = gal_bytes_in(w7, 'A', 'Z') & ascii;
+        gal_u64 word = (gal_bytes_in(w7, '0', '9') |
+                        gal_bytes_in(w7 | GAL_BYTES_01 * 0x20u, 'a', 'z')) &
                        ascii;
-        gal_u64 stop = ~word & GAL_ENT_BYTES_80;
+        gal_u64 stop = ~word & GAL_BYTES_80;
         gal_u64 first = stop & (0u - stop); /* top bit of the first other byte, or 0 */
         gal_u64 before = first - 1u;        /* the bits of the bytes before it */
         /* first >> 7 is 1 << 8k for byte k: the multiply puts k in the top byte */
         gal_u32 k = first ? (gal_u32)(((first >> 7) * GAL_ENT_BYTES_INDEX) >> 56) : 8u;
         flags = (upper & 0x80u) ? GAL_ENT_T_CAP : 0u; /* byte 0 upper-case: k >= 1 */
-        all_up = (upper & before) == (GAL_ENT_BYTES_80 & before);
+        all_up = (upper & before) == (GAL_BYTES_80 & before);
         ncp = k;
         i += k;
     }

@@ -29,6 +29,7 @@ typedef int gal_i32;
 typedef ulong gal_u64;
 #define GAL_FN inline
 #define GAL_TEXT __global const gal_u8 *
+#define GAL_POPCOUNT64(x) ((gal_u32)popcount(x))
 #else
 #include <stdint.h>
 typedef uint8_t gal_u8;
@@ -37,6 +38,7 @@ typedef int32_t gal_i32;
 typedef uint64_t gal_u64;
 #define GAL_FN static inline
 #define GAL_TEXT const gal_u8 *
+#define GAL_POPCOUNT64(x) ((gal_u32)__builtin_popcountll(x))
 #endif
 
 #define GAL_TOKENIZER_VERSION 1u
@@ -255,6 +257,44 @@ GAL_FN gal_u32 gal_hasher_cp(gal_hasher *s, gal_i32 folded)
     return 4;
 }
 
+/* Feed the low k bytes of w (1 <= k <= 8; its other bytes zero) to the
+ * hasher: the same as k calls of gal_hasher_byte, low byte first. */
+GAL_FN void gal_hasher_bytes(gal_hasher *s, gal_u64 w, gal_u32 k)
+{
+    gal_u32 r = s->n & 7u;
+    s->word |= w << (8u * r);
+    s->n += k;
+    if (r + k >= 8u) {
+        s->h = (s->h ^ s->word) * 0x9E3779B97F4A7C15ull;
+        s->h ^= s->h >> 29;
+        s->word = r ? w >> (64u - 8u * r) : 0u; /* the bytes that did not fit */
+    }
+}
+
+/* Eight bytes at a time, for scans that mostly meet ASCII. */
+
+/* Bytes p[0, 8) as a little-endian word (one load on the host). */
+GAL_FN gal_u64 gal_load8(GAL_TEXT p)
+{
+    return (gal_u64)p[0] | (gal_u64)p[1] << 8 | (gal_u64)p[2] << 16 | (gal_u64)p[3] << 24 |
+           (gal_u64)p[4] << 32 | (gal_u64)p[5] << 40 | (gal_u64)p[6] << 48 |
+           (gal_u64)p[7] << 56;
+}
+
+/* 64-bit constants are cast to gal_u64: in OpenCL C, long long (the type of
+ * an "ull" literal) is 128 bits wide, and a product with one would keep the
+ * high bits that right shifts must drop. */
+#define GAL_BYTES_01 ((gal_u64)0x0101010101010101ull)
+#define GAL_BYTES_20 ((gal_u64)0x2020202020202020ull)
+#define GAL_BYTES_80 ((gal_u64)0x8080808080808080ull)
+
+/* The top bit of each byte of w (every byte below 0x80) set where that
+ * byte is in [lo, hi]: no sum below carries into the next byte. */
+GAL_FN gal_u64 gal_bytes_in(gal_u64 w, gal_u32 lo, gal_u32 hi)
+{
+    return (w + GAL_BYTES_01 * (0x80u - lo)) & ~(w + GAL_BYTES_01 * (0x7Fu - hi)) & GAL_BYTES_80;
+}
+
 /* Is ASCII byte b a word byte?  gal_cp_is_word's answer for b < 0x80,
  * without decoding. */
 GAL_FN int gal_ascii_word(gal_u32 b)
@@ -307,6 +347,28 @@ GAL_FN int gal_next_token(GAL_TEXT text, gal_u32 i, gal_u32 end, gal_u32 limit, 
     tok->start = i;
     gal_u32 folded_bytes = 0;
     while (i < limit) {
+        if (limit - i >= 8u) {
+            /* eight ASCII bytes: fold and hash the word bytes among their
+             * first ones at once (letters get their 0x20 bit) */
+            gal_u64 w = gal_load8(text + i);
+            if (!(w & GAL_BYTES_80)) {
+                gal_u64 letters = gal_bytes_in(w | GAL_BYTES_20, 'a', 'z');
+                gal_u64 word = letters | gal_bytes_in(w, '0', '9');
+                gal_u64 stop = ~word & GAL_BYTES_80;   /* non-word bytes */
+                gal_u32 k = stop ? GAL_POPCOUNT64((stop & (0u - stop)) - 1u) / 8u : 8u;
+                if (k > 0u) {
+                    gal_u64 folded = w | (letters >> 2);
+                    if (k < 8u)
+                        folded &= ((gal_u64)1 << (8u * k)) - 1u;
+                    gal_hasher_bytes(&hs, folded, k);
+                    folded_bytes += k;
+                    i += k;
+                }
+                if (k < 8u)
+                    break; /* text[i] is an ASCII byte outside words */
+                continue;
+            }
+        }
         gal_u32 b = text[i];
         if (b < 0x80u) {
             if (b - '0' < 10u)
