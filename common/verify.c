@@ -311,6 +311,17 @@ static int check_doc(vctx *v, const MDB_val *k, const MDB_val *val)
     return 0;
 }
 
+/* Document doc's record, for a cross-check from another table: nonzero when
+ * it is missing or damaged (the docs walk reports that). */
+static int read_doc(vctx *v, uint32_t doc, gal_doc_fields *f)
+{
+    uint8_t dk[4];
+    gal_put_be32(dk, doc);
+    MDB_val key = {4, dk}, dv;
+    return mdb_get(v->txn, v->st->docs, &key, &dv) != 0 ||
+           gal_doc_record_decode(dv.mv_data, dv.mv_size, doc, f) != 0;
+}
+
 /* ---- text ---- */
 
 static int check_text(vctx *v, const MDB_val *k, const MDB_val *val)
@@ -328,12 +339,8 @@ static int check_text(vctx *v, const MDB_val *k, const MDB_val *val)
     }
     /* the stored text starts with the title whose length the document
      * record holds, then a newline */
-    uint8_t dk[4];
-    gal_put_be32(dk, doc);
-    MDB_val key = {4, dk}, dv;
     gal_doc_fields f;
-    if (mdb_get(v->txn, v->st->docs, &key, &dv) != 0 ||
-        gal_doc_record_decode(dv.mv_data, dv.mv_size, doc, &f) != 0)
+    if (read_doc(v, doc, &f))
         return 0; /* reported by the docs walk */
     if (v->text.len < f.title_len + 1 || v->text.data[f.title_len] != '\n')
         problem(v, "text doc %u: its title is not the %zu bytes its document record says", doc,
@@ -364,12 +371,8 @@ static int check_id(vctx *v, const MDB_val *k, const MDB_val *val)
                 id, doc, batch, (unsigned long long)v->meta_docs);
         return 0;
     }
-    uint8_t dk[4];
-    gal_put_be32(dk, doc);
-    MDB_val key = {4, dk}, dv;
     gal_doc_fields f;
-    if (mdb_get(v->txn, v->st->docs, &key, &dv) != 0 ||
-        gal_doc_record_decode(dv.mv_data, dv.mv_size, doc, &f) != 0)
+    if (read_doc(v, doc, &f))
         return 0; /* reported by the docs walk */
     if (f.id_len != id_len || memcmp(f.id, id, id_len) != 0)
         problem(v, "ids '%.*s': points at doc %u, whose id is '%.*s'", shown, id, doc,
