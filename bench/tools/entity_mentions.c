@@ -16,9 +16,9 @@
 
 #include "batch.h"
 #include "entities.h"
+#include "entity_table.h"
 #include "reader.h"
 #include "status.h"
-#include "terms.h"
 #include "tokenize.h"
 
 typedef struct ids {
@@ -107,19 +107,7 @@ int main(int argc, char **argv)
             const uint8_t *s = text + m.start[k];
             size_t n = m.end[k] - m.start[k];
             /* the key of the surface itself: differs from hash when linked */
-            gal_term t;
-            char folded[1024];
-            size_t fl = 0;
-            for (size_t i = 0; gal_term_next((const char *)s, n, i, &t); i = t.end) {
-                size_t tl = strlen(t.folded);
-                if (fl + tl + 1 >= sizeof folded)
-                    break;
-                if (fl)
-                    folded[fl++] = ' ';
-                memcpy(folded + fl, t.folded, tl);
-                fl += tl;
-            }
-            uint64_t own = gal_term_hash_folded(folded, fl, GAL_SEED_ENTITY);
+            uint64_t own = gal_entity_key((const char *)s, n);
             printf("%s[", first ? "" : ", ");
             put_json_string(stdout, s, n);
             printf(", \"%016llx\", %d, %u]", (unsigned long long)m.hash[k], own != m.hash[k],
