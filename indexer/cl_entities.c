@@ -206,9 +206,9 @@ static int find(gal_cl_entity_finder *ce, const gal_cl_tokenizer *from, const ui
     out->n = 0;
     if (ndocs == 0)
         return 0;
-    if (doc_start[ndocs] > nbytes || tokens->ndocs != ndocs)
-        return gal_error_set(GAL_EUSAGE, "entities: tokens of %zu documents for a batch of %u",
-                             tokens->ndocs, ndocs);
+    int rc = gal_entities_check_batch(nbytes, doc_start, ndocs, tokens);
+    if (rc)
+        return rc;
     if (tokens->n > UINT32_MAX)
         return gal_error_set(GAL_ELIMIT, "entities: batch has %zu tokens", tokens->n);
     if ((size_t)ndocs + 1 > ce->docs_cap) {
@@ -240,7 +240,7 @@ static int find(gal_cl_entity_finder *ce, const gal_cl_tokenizer *from, const ui
         if (in.nbytes != doc_start[ndocs] || in.ndocs != ndocs || in.ntok != tokens->n)
             memset(&in, 0, sizeof in); /* not this batch's: upload */
     }
-    int rc = run(ce, text, doc_start, ndocs, tokens, in, out);
+    rc = run(ce, text, doc_start, ndocs, tokens, in, out);
     cl_int err = clFinish(ce->cl->queue);
     gal_cl_profile_collect(ce->cl);
     if (!rc && err != CL_SUCCESS)

@@ -29,6 +29,12 @@
  * tokens must be gal_tokenize_ref's (or a device's identical) output for the
  * same batch.  Replaces out's contents.  GAL_ENOMEM, or GAL_EUSAGE when the
  * tokens do not fit the batch. */
+/* The batch checks every entity finder makes first: 0 when tokens are of
+ * this batch's ndocs documents, whose text ends within nbytes; else
+ * GAL_EUSAGE. */
+int gal_entities_check_batch(uint32_t nbytes, const uint32_t *doc_start, uint32_t ndocs,
+                             const gal_tokens *tokens);
+
 int gal_entities_ref(const uint8_t *text, uint32_t nbytes, const uint32_t *doc_start,
                      const uint32_t *body_start, uint32_t ndocs, const gal_tokens *tokens,
                      gal_mentions *out);

@@ -11,6 +11,15 @@
 #include "tokenizer_rules.h"
 #include "entity_rules.h"
 
+int gal_entities_check_batch(uint32_t nbytes, const uint32_t *doc_start, uint32_t ndocs,
+                             const gal_tokens *tokens)
+{
+    if (doc_start[ndocs] > nbytes || tokens->ndocs != ndocs)
+        return gal_error_set(GAL_EUSAGE, "entities: tokens of %zu documents for a batch of %u",
+                             tokens->ndocs, ndocs);
+    return 0;
+}
+
 int gal_entities_ref(const uint8_t *text, uint32_t nbytes, const uint32_t *doc_start,
                      const uint32_t *body_start, uint32_t ndocs, const gal_tokens *tokens,
                      gal_mentions *out)
@@ -19,9 +28,9 @@ int gal_entities_ref(const uint8_t *text, uint32_t nbytes, const uint32_t *doc_s
     out->n = 0;
     if (ndocs == 0)
         return 0;
-    if (doc_start[ndocs] > nbytes || tokens->ndocs != ndocs)
-        return gal_error_set(GAL_EUSAGE, "entities: tokens of %zu documents for a batch of %u",
-                             tokens->ndocs, ndocs);
+    int rc = gal_entities_check_batch(nbytes, doc_start, ndocs, tokens);
+    if (rc)
+        return rc;
     /* per-document scratch: first/last token and flags of each mention */
     uint32_t most = 0;
     for (uint32_t d = 0; d < ndocs; d++)
@@ -29,7 +38,6 @@ int gal_entities_ref(const uint8_t *text, uint32_t nbytes, const uint32_t *doc_s
     uint32_t *scratch = gal_malloc(((size_t)most * 3 + 1) * sizeof *scratch);
     if (!scratch)
         return gal_error_set(GAL_ENOMEM, "out of memory for entity scratch");
-    int rc = 0;
     size_t t0 = 0;
     for (uint32_t d = 0; d < ndocs; d++) {
         size_t t1 = t0 + tokens->doc_tokens[d];
