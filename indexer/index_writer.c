@@ -67,7 +67,6 @@ struct gal_writer {
     gal_writer_totals totals;
     uint64_t created;
     gal_buf dict; /* the index's stored-text dictionary, if it has one */
-    gal_encoded *own; /* for gal_writer_commit */
     struct id_ref *ids; /* the batch's documents with an id, in ids key order */
     size_t ids_cap;
     pending_file *files;
@@ -189,7 +188,6 @@ void gal_writer_close(gal_writer *w)
     if (!w)
         return;
     gal_buf_release(&w->dict);
-    gal_encoded_free(w->own);
     gal_free(w->ids);
     for (size_t i = 0; i < w->nfiles; i++)
         gal_free(w->files[i].path);
@@ -514,16 +512,8 @@ int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tok
     return 0;
 }
 
-int gal_writer_commit(gal_writer *w, gal_batch *b, gal_tokens *t, const gal_mentions *m)
-{
-    int rc = w->own ? 0 : gal_encoded_new(&w->own);
-    if (!rc)
-        rc = gal_writer_encode(w, w->own, b, t, m);
-    return rc ? rc : gal_writer_commit_encoded(w, w->own, b, t, m);
-}
-
-int gal_writer_commit_encoded(gal_writer *w, const gal_encoded *e, gal_batch *b,
-                              const gal_tokens *t, const gal_mentions *m)
+int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, const gal_tokens *t,
+                      const gal_mentions *m)
 {
     if (b->first_doc != gal_writer_next_doc(w))
         return gal_error_set(GAL_EUSAGE, "internal error: batch starts at doc %u, index at %u",
