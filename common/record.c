@@ -3,14 +3,9 @@
 #include "crc32c.h"
 #include "status.h"
 
-static uint32_t crc_of(uint32_t seed, const void *data, size_t len)
-{
-    return gal_crc32c(seed, data, len);
-}
-
 uint32_t gal_record_key(const void *key, size_t len)
 {
-    return crc_of(0, key, len);
+    return gal_crc32c(0, key, len);
 }
 
 int gal_record_seal(gal_buf *b, uint32_t key)
@@ -20,7 +15,7 @@ int gal_record_seal(gal_buf *b, uint32_t key)
 
 int gal_record_seal_from(gal_buf *b, size_t start, uint32_t key)
 {
-    uint32_t crc = crc_of(key, b->data + start, b->len - start);
+    uint32_t crc = gal_crc32c(key, b->data + start, b->len - start);
     uint8_t t[GAL_RECORD_TRAILER] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16),
                                      (uint8_t)(crc >> 24)};
     return gal_buf_append(b, t, sizeof t);
@@ -35,7 +30,7 @@ int gal_record_open(const void *data, size_t len, size_t *payload_len, uint32_t 
     const uint8_t *t = (const uint8_t *)data + len - GAL_RECORD_TRAILER;
     uint32_t want = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 |
                     (uint32_t)t[3] << 24;
-    if (crc_of(key, data, len - GAL_RECORD_TRAILER) != want)
+    if (gal_crc32c(key, data, len - GAL_RECORD_TRAILER) != want)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: checksum mismatch in %s record %s",
                              table, key_desc);
     *payload_len = len - GAL_RECORD_TRAILER;
