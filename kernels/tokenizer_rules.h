@@ -212,13 +212,19 @@ GAL_FN gal_u64 gal_hash_mix(gal_u64 x)
     return x;
 }
 
+/* Mix a full word of eight bytes into the state. */
+GAL_FN void gal_hasher_mix_word(gal_hasher *s)
+{
+    s->h = (s->h ^ s->word) * 0x9E3779B97F4A7C15ull;
+    s->h ^= s->h >> 29;
+}
+
 GAL_FN void gal_hasher_byte(gal_hasher *s, gal_u32 b)
 {
     s->word |= (gal_u64)(b & 0xFFu) << (8u * (s->n & 7u));
     s->n++;
     if ((s->n & 7u) == 0u) {
-        s->h = (s->h ^ s->word) * 0x9E3779B97F4A7C15ull;
-        s->h ^= s->h >> 29;
+        gal_hasher_mix_word(s);
         s->word = 0;
     }
 }
@@ -265,8 +271,7 @@ GAL_FN void gal_hasher_bytes(gal_hasher *s, gal_u64 w, gal_u32 k)
     s->word |= w << (8u * r);
     s->n += k;
     if (r + k >= 8u) {
-        s->h = (s->h ^ s->word) * 0x9E3779B97F4A7C15ull;
-        s->h ^= s->h >> 29;
+        gal_hasher_mix_word(s);
         s->word = r ? w >> (64u - 8u * r) : 0u; /* the bytes that did not fit */
     }
 }
