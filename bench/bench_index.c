@@ -108,7 +108,7 @@ typedef struct brun {
 /* The figures a run is judged by, in the order the JSON lists them. */
 enum {
     M_SECONDS, M_MBPS, M_DOCSPS, M_TOKPS,
-    M_READ, M_COMPRESS, M_TOKENIZE, M_ENTITIES, M_ENCODE, M_WRITE, M_SETUP, M_CPU,
+    M_READ, M_COMPRESS, M_TOKENIZE, M_ENTITIES, M_ENCODE, M_WRITE, M_COMPACT, M_SETUP, M_CPU,
     M_H2D, M_KERNELS, M_D2H,
     M_RSS, M_INDEX, M_POSTINGS, M_INDEX_RATIO, M_POSTINGS_RATIO, M_NOTEXT_RATIO,
     NMETRICS
@@ -129,6 +129,7 @@ static const struct {
     {"entities_sec", "entities s", 0},
     {"encode_sec", "encode s", 0},
     {"write_sec", "write s", 0},
+    {"compact_sec", "compact s", 0},
     {"setup_sec", "setup s", 0},
     {"cpu_sec", "CPU s", 0},
     {"h2d_sec", "h2d s", 0},
@@ -165,6 +166,7 @@ static void run_metrics(const brun *r, double m[NMETRICS])
     m[M_ENCODE] = p->encode_sec;
     m[M_COMPRESS] = p->compress_sec;
     m[M_WRITE] = p->write_sec;
+    m[M_COMPACT] = p->compact_sec;
     m[M_SETUP] = r->setup_sec;
     m[M_CPU] = r->user_sec + r->sys_sec;
     m[M_H2D] = p->h2d_sec;
@@ -511,8 +513,8 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
                m[M_INDEX_RATIO], m[M_POSTINGS_RATIO]);
     }
     fprintf(out, "\nseconds and share of wall time per stage\n");
-    fprintf(out, "%-*s %14s %14s %14s %14s %14s %14s %8s\n", NAME_W, "device", "read", "compress",
-           "tokenize", "entities", "encode", "write", "setup");
+    fprintf(out, "%-*s %14s %14s %14s %14s %14s %14s %14s %8s\n", NAME_W, "device", "read",
+            "compress", "tokenize", "entities", "encode", "write", "compact", "setup");
     for (size_t i = 0; i < n; i++) {
         if (runs[i].rc)
             continue;
@@ -521,13 +523,13 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
         double m[NMETRICS], s = runs[i].rep.seconds > 0 ? runs[i].rep.seconds : 1e-9;
         run_metrics(&runs[i], m);
         fprintf(out, "%-*s", NAME_W, name);
-        for (int k = M_READ; k <= M_WRITE; k++)
+        for (int k = M_READ; k <= M_COMPACT; k++)
             fprintf(out, " %7.2f %5.1f%%", m[k], 100.0 * m[k] / s);
         fprintf(out, " %8.2f\n", m[M_SETUP]);
     }
     fprintf(out, "busy seconds per stage: reader thread (read, compress), tokenizer thread\n"
            "(tokenize, entities), encoder thread (encode), writer thread (write);\n"
-           "the threads overlap\n");
+           "the threads overlap; compact (data.mdb without its free pages) follows them\n");
     print_device_times(out, runs, n);
     fprintf(out, "\nindex tables (bytes, share of raw text)\n");
     fprintf(out, "%-*s", NAME_W, "device");
@@ -603,7 +605,7 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
                    ", \"d2h_bytes\": %" PRIu64 ", \"share\": {",
                 r->user_sec, r->sys_sec, r->disk_bytes, r->tables_total, p->h2d_bytes,
                 p->d2h_bytes);
-        for (int k = M_READ; k <= M_WRITE; k++)
+        for (int k = M_READ; k <= M_COMPACT; k++)
             fprintf(f, "%s\"%.*s\": %.4f", k == M_READ ? "" : ", ",
                     (int)(strlen(metrics[k].key) - 4), metrics[k].key, m[k] / s);
         fputs("},\n   \"tables\": {", f);
@@ -831,7 +833,8 @@ static void print_compare(FILE *out, const brun *runs, size_t n, const jval *old
     fprintf(out, "\nratio new/old against %s (%s); above 1 means more\n", path,
            odate && odate->type == J_STR ? odate->str : "undated");
     static const int shown[] = {M_MBPS, M_SECONDS, M_READ, M_COMPRESS, M_TOKENIZE, M_ENTITIES,
-                                M_ENCODE, M_WRITE, M_RSS, M_INDEX_RATIO, M_POSTINGS_RATIO};
+                                M_ENCODE, M_WRITE, M_COMPACT, M_RSS, M_INDEX_RATIO,
+                                M_POSTINGS_RATIO};
     fprintf(out, "%-*s", NAME_W, "device");
     for (size_t k = 0; k < sizeof shown / sizeof shown[0]; k++)
         fprintf(out, " %*s", k < 2 ? 7 : 9, metrics[shown[k]].label);

@@ -41,6 +41,19 @@ int gal_store_grow(gal_store *st);
  * errno) when dst cannot be written; GAL_EDB otherwise. */
 int gal_store_copy_compact(gal_store *st, const char *dst);
 
+/* Close st (written by this process).  First, when at least min_free of
+ * its data file is free pages, replace the file by a compacted copy of its
+ * latest state (store_compact.c says how that stays safe for readers).
+ * Compaction is skipped, with the reason in result->skipped, when the copy
+ * cannot be written (the index stays as it was) or another process has the
+ * index open; an error is returned only when the swap itself fails. */
+typedef struct gal_compaction {
+    int compacted;
+    const char *skipped; /* why not, or NULL */
+    uint64_t before, after; /* data.mdb bytes */
+} gal_compaction;
+int gal_store_close_compacting(gal_store *st, double min_free, gal_compaction *result);
+
 /* Translate an LMDB return code into a gal_status with a detail line that
  * names what failed, e.g. "cannot write 'idx': MDB_MAP_FULL ...". */
 int gal_store_error(const gal_store *st, int mdb_rc, const char *what);

@@ -547,6 +547,16 @@ done:
     }
     if (s.w)
         show_progress(&s, 1);
+    if (!rc && s.w && !opts->no_compact) {
+        double t0 = now_sec();
+        gal_compaction cp;
+        rc = gal_writer_close_compacting(s.w, GAL_COMPACT_MIN_FREE, &cp);
+        s.w = NULL;
+        report->compact_sec = now_sec() - t0;
+        report->compacted_from = cp.compacted ? cp.before : 0;
+        report->compact_skipped = cp.skipped;
+        report->seconds = now_sec() - s.start;
+    }
     gal_writer_close(s.w);
     gal_text_packer_free(s.packer);
     gal_cl_tokenizer_free(s.clt);

@@ -183,18 +183,30 @@ int gal_writer_open(const char *dir, int append, gal_writer **out)
     return 0;
 }
 
-void gal_writer_close(gal_writer *w)
+static void release(gal_writer *w)
 {
-    if (!w)
-        return;
     gal_buf_release(&w->dict);
     gal_free(w->ids);
     for (size_t i = 0; i < w->nfiles; i++)
         gal_free(w->files[i].path);
     gal_free(w->files);
     gal_free(w->build_note);
-    gal_store_close(w->st);
     gal_free(w);
+}
+
+void gal_writer_close(gal_writer *w)
+{
+    if (!w)
+        return;
+    gal_store_close(w->st);
+    release(w);
+}
+
+int gal_writer_close_compacting(gal_writer *w, double min_free, gal_compaction *result)
+{
+    int rc = gal_store_close_compacting(w->st, min_free, result);
+    release(w);
+    return rc;
 }
 
 uint32_t gal_writer_next_doc(const gal_writer *w)
