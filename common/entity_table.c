@@ -169,9 +169,15 @@ uint64_t gal_entity_key(const char *name, size_t len)
 typedef struct ment {
     uint64_t hash;
     const uint8_t *s; /* surface */
+    uint64_t head;    /* its first (up to) 8 bytes: most forms differ there */
     uint32_t len;
     uint32_t doc;
 } ment;
+
+static int same_form(const ment *a, const ment *b)
+{
+    return a->head == b->head && a->len == b->len && !memcmp(a->s, b->s, a->len);
+}
 
 static int cmp_ment(const void *pa, const void *pb)
 {
@@ -269,7 +275,7 @@ static size_t distinct_forms(ment *g, size_t n)
         qsort(g, n, sizeof *g, cmp_ment);
         for (size_t i = 0; i < n; d++) {
             size_t j = i + 1;
-            while (j < n && g[j].len == g[i].len && !memcmp(g[j].s, g[i].s, g[i].len))
+            while (j < n && same_form(&g[j], &g[i]))
                 j++;
             g[d] = g[i];
             g[d].doc = (uint32_t)(j - i);
@@ -279,7 +285,7 @@ static size_t distinct_forms(ment *g, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         size_t k = 0;
-        while (k < d && !(g[k].len == g[i].len && !memcmp(g[k].s, g[i].s, g[i].len)))
+        while (k < d && !same_form(&g[k], &g[i]))
             k++;
         if (k < d) {
             g[k].doc++;
@@ -375,6 +381,8 @@ int gal_entity_table_merge(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const 
          * batch text always goes on after a mention (a newline ends it) */
         if (all[i].len >= 2 && all[i].s[all[i].len - 2] == '.' && all[i].s[all[i].len] == '.')
             all[i].len++;
+        all[i].head = 0;
+        memcpy(&all[i].head, all[i].s, all[i].len < 8 ? all[i].len : 8);
     }
     if ((rc = sort_by_hash(all, sorted, m->n)))
         goto out;

@@ -29,7 +29,8 @@ typedef int gal_i32;
 typedef ulong gal_u64;
 #define GAL_FN inline
 #define GAL_TEXT __global const gal_u8 *
-#define GAL_POPCOUNT64(x) ((gal_u32)popcount(x))
+/* trailing zero bits of x != 0 (OpenCL C 1.2 has popcount, not ctz) */
+#define GAL_CTZ64(x) ((gal_u32)popcount(((x) & (0u - (x))) - 1u))
 #else
 #include <stdint.h>
 typedef uint8_t gal_u8;
@@ -38,7 +39,8 @@ typedef int32_t gal_i32;
 typedef uint64_t gal_u64;
 #define GAL_FN static inline
 #define GAL_TEXT const gal_u8 *
-#define GAL_POPCOUNT64(x) ((gal_u32)__builtin_popcountll(x))
+/* one instruction, where a portable popcount is a libgcc call */
+#define GAL_CTZ64(x) ((gal_u32)__builtin_ctzll(x))
 #endif
 
 #define GAL_TOKENIZER_VERSION 1u
@@ -360,7 +362,7 @@ GAL_FN int gal_next_token(GAL_TEXT text, gal_u32 i, gal_u32 end, gal_u32 limit, 
                 gal_u64 letters = gal_bytes_in(w | GAL_BYTES_20, 'a', 'z');
                 gal_u64 word = letters | gal_bytes_in(w, '0', '9');
                 gal_u64 stop = ~word & GAL_BYTES_80;   /* non-word bytes */
-                gal_u32 k = stop ? GAL_POPCOUNT64((stop & (0u - stop)) - 1u) / 8u : 8u;
+                gal_u32 k = stop ? GAL_CTZ64(stop) / 8u : 8u;
                 if (k > 0u) {
                     gal_u64 folded = w | (letters >> 2);
                     if (k < 8u)
