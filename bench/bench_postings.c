@@ -19,8 +19,15 @@
 #include "status.h"
 #include "store.h"
 
+/* Where a chunk's bytes go: header (ndocs, and on packed bodies the span
+ * and section lengths), the three sections, the CRC-32C trailer. */
+enum { PART_HEADER, PART_DOCS, PART_TFS, PART_POSITIONS, PART_TRAILER, NPARTS };
+static const char *const part_names[NPARTS] = {"header", "doc gaps", "tfs", "positions", "crc"};
+
 typedef struct walk_totals {
     uint64_t chunks, docs, positions, value_bytes, key_bytes;
+    uint64_t packed_chunks, small_chunks; /* pfor bodies; chunks of one or two documents */
+    uint64_t part_bytes[NPARTS];
 } walk_totals;
 
 static double now_sec(void)
@@ -73,6 +80,14 @@ static int walk(gal_store *st, walk_totals *t)
         }
         if ((rc = gal_chunk_decode_positions(&cv, tfs, pos, n, "bench")))
             break;
+        const uint8_t *start = v.mv_data;
+        t->part_bytes[PART_HEADER] += (uint64_t)(cv.docs - start);
+        t->part_bytes[PART_DOCS] += (uint64_t)(cv.docs_end - cv.docs);
+        t->part_bytes[PART_TFS] += (uint64_t)(cv.tfs_end - cv.tfs);
+        t->part_bytes[PART_POSITIONS] += (uint64_t)(cv.pos_end - cv.pos);
+        t->part_bytes[PART_TRAILER] += v.mv_size - (uint64_t)(cv.pos_end - start);
+        t->packed_chunks += cv.packed != 0;
+        t->small_chunks += cv.ndocs <= 2;
         t->chunks++;
         t->docs += cv.ndocs;
         t->positions += n;
@@ -122,6 +137,14 @@ int gal_bench_postings(int argc, char **argv)
     printf("bytes per position: %.3f (values), %.3f (with keys)\n",
            t.positions ? (double)t.value_bytes / (double)t.positions : 0.0,
            t.positions ? (double)(t.value_bytes + t.key_bytes) / (double)t.positions : 0.0);
+    printf("chunks with a packed body %.1f %%, of one or two documents %.1f %%\n",
+           t.chunks ? 100.0 * (double)t.packed_chunks / (double)t.chunks : 0.0,
+           t.chunks ? 100.0 * (double)t.small_chunks / (double)t.chunks : 0.0);
+    printf("bytes per position by part:");
+    for (int k = 0; k < NPARTS; k++)
+        printf(" %s %.3f%s", part_names[k],
+               t.positions ? (double)t.part_bytes[k] / (double)t.positions : 0.0,
+               k + 1 < NPARTS ? "," : "\n");
     printf("decode, warm: %.3f s, %.1f M positions/s, %.1f MB/s of postings (cold pass %.3f s)\n",
            warm, warm > 0 ? (double)t.positions / warm / 1e6 : 0.0,
            warm > 0 ? (double)t.value_bytes / warm / 1e6 : 0.0, cold);
