@@ -49,14 +49,17 @@ static const char help[] =
     "documents/s, tokens/s, the seconds and share of wall time of each stage,\n"
     "CPU time, peak resident memory, and index size over raw text.\n"
     "\n"
-    "Stages, on four threads that overlap in wall time: the reader thread\n"
-    "reads (decompress, parse, lay out batches) and compresses stored text;\n"
-    "the tokenizer thread tokenizes (host->device copy, kernels and\n"
-    "device->host copy on an OpenCL device; the C reference on 'ref') and\n"
-    "finds entities; the encoder thread encodes (grouping by term, postings\n"
-    "and records); the writer thread writes (LMDB puts and commits).  Each\n"
-    "figure is a thread's busy time in that stage; the thread whose stages add\n"
-    "up to the most sets the pace.  On an OpenCL device a second table splits\n"
+    "Stages, on threads that overlap in wall time: the reader thread reads\n"
+    "(decompress, parse, lay out batches; trains the stored-text dictionary\n"
+    "once); the compressor threads compress stored text; the tokenizer\n"
+    "threads tokenize (host->device copy, kernels and device->host copy on an\n"
+    "OpenCL device, one thread; the C reference on 'ref') and find entities;\n"
+    "the encoder threads encode (grouping by term, postings and records); the\n"
+    "writer thread writes\n"
+    "(LMDB puts and commits).  Each figure is the busy time of the stage's\n"
+    "threads summed; the stage with the most per thread sets the pace.  After\n"
+    "them, 'compact' replaces data.mdb by a copy without free pages (see\n"
+    "'galley index --help').  On an OpenCL device a second table splits\n"
     "tokenize and entities into the device's own copy and kernel times (event\n"
     "profiling).  'setup' (open the device, build or load the kernels) is\n"
     "timed apart and not included in the wall time.\n"
@@ -66,6 +69,8 @@ static const char help[] =
     "                   default), auto, ref, a device number from 'galley\n"
     "                   devices', or a comma-separated list of these\n"
     "  --batch-mb N     megabytes of text per batch [32]\n"
+    "  --threads N      compressor, tokenizer and encoder threads, as for\n"
+    "                   'galley index'\n"
     "  --format F       jsonl, trec or text: skip format detection\n"
     "  --json FILE      also write the figures as JSON to FILE ('-' = stdout)\n"
     "  --compare OLD    print each figure's ratio to the same device's figure in\n"
@@ -513,8 +518,8 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
                m[M_INDEX_RATIO], m[M_POSTINGS_RATIO]);
     }
     fprintf(out, "\nseconds and share of wall time per stage\n");
-    fprintf(out, "%-*s %14s %14s %14s %14s %14s %14s %14s %8s\n", NAME_W, "device", "read",
-            "compress", "tokenize", "entities", "encode", "write", "compact", "setup");
+    fprintf(out, "%-*s %14s %14s %14s %14s %14s %14s %14s %8s %8s\n", NAME_W, "device", "read",
+            "compress", "tokenize", "entities", "encode", "write", "compact", "setup", "threads");
     for (size_t i = 0; i < n; i++) {
         if (runs[i].rc)
             continue;
@@ -525,11 +530,16 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
         fprintf(out, "%-*s", NAME_W, name);
         for (int k = M_READ; k <= M_COMPACT; k++)
             fprintf(out, " %7.2f %5.1f%%", m[k], 100.0 * m[k] / s);
-        fprintf(out, " %8.2f\n", m[M_SETUP]);
+        char threads[24];
+        snprintf(threads, sizeof threads, "%u+%u+%u", runs[i].rep.compress_threads,
+                 runs[i].rep.tokenize_threads, runs[i].rep.encode_threads);
+        fprintf(out, " %8.2f %8s\n", m[M_SETUP], threads);
     }
-    fprintf(out, "busy seconds per stage: reader thread (read, compress), tokenizer thread\n"
-           "(tokenize, entities), encoder thread (encode), writer thread (write);\n"
-           "the threads overlap; compact (data.mdb without its free pages) follows them\n");
+    fprintf(out, "busy seconds per stage, summed over its threads, which overlap: reader\n"
+           "(read), compressor threads (compress, with the reader's dictionary\n"
+           "training), tokenizer threads (tokenize, entities), encoder threads\n"
+           "(encode), writer (write); compact (data.mdb without its free pages)\n"
+           "follows them; threads: compressor+tokenizer+encoder\n");
     print_device_times(out, runs, n);
     fprintf(out, "\nindex tables (bytes, share of raw text)\n");
     fprintf(out, "%-*s", NAME_W, "device");
@@ -591,8 +601,9 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
         fprintf(f,
                 ", \"ok\": true,\n   \"docs\": %" PRIu64 ", \"raw_bytes\": %" PRIu64
                 ", \"tokens\": %" PRIu64 ", \"new_terms\": %" PRIu64 ", \"batches\": %" PRIu64
-                ", \"skipped\": %" PRIu64 ",\n   ",
-                p->docs, p->raw_bytes, p->tokens, p->new_terms, p->batches, p->skipped);
+                ", \"skipped\": %" PRIu64 ",\n   \"compress_threads\": %u, \"tokenize_threads\": %u, \"encode_threads\": %u,\n   ",
+                p->docs, p->raw_bytes, p->tokens, p->new_terms, p->batches, p->skipped,
+                p->compress_threads, p->tokenize_threads, p->encode_threads);
         double m[NMETRICS], s = p->seconds > 0 ? p->seconds : 1e-9;
         run_metrics(r, m);
         for (int k = 0; k < NMETRICS; k++) {

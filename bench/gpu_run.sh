@@ -2,7 +2,9 @@
 # gpu_run.sh — the whole GPU measurement in one call on the lent machine:
 # make the NVIDIA OpenCL driver reachable, list the devices, generate a news
 # corpus, and run `galley bench index` on every device; the results go to
-# $OUT (the device tool brings them back) for bench/results/.
+# $OUT (the device tool brings them back) for bench/results/.  The builds
+# use every core (--threads defaults to the cores beyond the reader and
+# writer); one run with --threads 3 shows what the extra threads add.
 #
 #   sh bench/gpu_run.sh [N]     N generators of GEN_SIZE each (default 4 × 1G);
 #                               needs .gpu/ (bench/gpu_prepare.sh)
@@ -60,4 +62,7 @@ export POCL_CACHE_DIR=/tmp/galley-pocl GALLEY_CACHE_DIR=/tmp/galley-cl-cache TMP
     --json "$out/index-gpu.json"
 "$gpu/galley" bench index "$corpus/news-0.jsonl" --device all \
     --json "$out/index-gpu-1g-all.json"
+echo "== the first device on one part with one thread per stage: what the cores add"
+"$gpu/galley" bench index "$corpus/news-0.jsonl" --device auto --threads 3 \
+    --json "$out/index-gpu-1g-threads3.json"
 echo "== done"

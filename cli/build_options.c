@@ -15,6 +15,14 @@ int gal_build_option(const char *cmd, const char *arg, const char *val, gal_buil
         o->batch_bytes = (size_t)mb << 20;
         return 1;
     }
+    if (!strcmp(arg, "--threads")) {
+        char *end;
+        long n = val ? strtol(val, &end, 10) : 0;
+        if (!val || *end || n < 3 || n > GAL_MAX_THREADS)
+            return -gal_usage_error(cmd, "--threads needs a number from 3 to %d", GAL_MAX_THREADS);
+        o->threads = (unsigned)n;
+        return 1;
+    }
     if (!strcmp(arg, "--format")) {
         if (val && !strcmp(val, "jsonl"))
             o->format = GAL_FORMAT_JSONL;

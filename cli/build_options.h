@@ -1,6 +1,7 @@
 /*
  * build_options.h — the index-building options that `galley index` and
- * `galley bench index` share (--batch-mb, --format), parsed in one place.
+ * `galley bench index` share (--batch-mb, --threads, --format), parsed in one
+ * place.
  */
 #ifndef GAL_BUILD_OPTIONS_H
 #define GAL_BUILD_OPTIONS_H

@@ -62,10 +62,13 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const 
 
 uint32_t gal_crc32c(uint32_t crc, const void *data, size_t len)
 {
-    static int hw = -1; /* a benign race: every thread finds the same answer */
+    /* every thread finds the same answer: relaxed atomics are enough */
+    static int hw_known = -1;
+    int hw = __atomic_load_n(&hw_known, __ATOMIC_RELAXED);
     if (hw < 0) {
         __builtin_cpu_init();
         hw = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+        __atomic_store_n(&hw_known, hw, __ATOMIC_RELAXED);
     }
     return hw ? crc32c_hw(crc, data, len) : gal_crc32c_sw(crc, data, len);
 }

@@ -35,6 +35,7 @@ typedef struct gal_batch {
     size_t *stored_off;
     size_t stored_cap;
     gal_buf new_dict;      /* a dictionary this batch trained, for the writer to keep */
+    int use_dict;          /* its text is compressed with the index's dictionary */
     /* where the input stood after the last document: for resume */
     uint32_t end_file_no;
     uint64_t end_offset;

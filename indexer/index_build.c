@@ -21,21 +21,22 @@
 #include "work_queue.h"
 
 /*
- * Four threads, one stage each, with batches moving between them through
- * queues (work_queue.h):
- *   reader     decompress, parse, lay out documents, compress stored text
- *   tokenizer  tokenize and find entities (OpenCL or the host reference)
- *   encoder    group and encode postings and document records
- *   writer     commit (the calling thread)
- * NWORK batches circulate (one filling, one tokenizing, one encoding, one
- * writing), NTOKS token sets (tokenizing, encoding, writing) and NENC
- * encoded batches (encoding, writing), so memory is bounded by the batch
- * size however large the input is, and the slowest stage sets the pace.
- * Four stages on two cores still pay: whichever two have work run.
+ * Five stages, with batches moving between them through queues
+ * (work_queue.h):
+ *   reader      decompress, parse, lay out documents (one thread)
+ *   compressor  compress stored text (ncomp threads)
+ *   tokenizer   tokenize and find entities, on the OpenCL device (one
+ *               thread) or the host reference (ntok threads)
+ *   encoder     group and encode postings and document records (nenc)
+ *   writer      commit, in input order (the calling thread)
+ * A stage of several threads hands batches on in input order (seq_gate),
+ * so every queue stays in order and the writer commits batch after batch.
+ * A pool of batches (one filling, one per worker thread, one writing),
+ * one of token sets and one of encoded batches circulate, so memory is
+ * bounded by the batch size however large the input is, and the slowest
+ * stage sets the pace.  Five threads on two cores still pay: whichever two
+ * have work run.  With more cores, more threads in the middle three.
  */
-#define NWORK 4
-#define NTOKS 3
-#define NENC 2
 
 typedef struct tokset {
     gal_tokens tokens;
@@ -44,9 +45,19 @@ typedef struct tokset {
 
 typedef struct work {
     gal_batch batch;
+    uint64_t seq;     /* place in this run's input order */
     tokset *ts;       /* from the tokenizer until the writer is done with it */
     gal_encoded *enc; /* from the encoder until the writer is done with it */
 } work;
+
+/* Lets the threads of one stage pass batches on in seq order: a thread
+ * enters with its batch's seq once every earlier batch has left. */
+typedef struct seq_gate {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t next;
+    int closed; /* stopped: nobody waits any more */
+} seq_gate;
 
 typedef struct build_state {
     const gal_build_opts *opts;
@@ -55,20 +66,31 @@ typedef struct build_state {
     gal_cl *cl;
     gal_cl_tokenizer *clt;
     gal_cl_entity_finder *cle;
-    work slots[NWORK];
-    tokset toksets[NTOKS];
-    gal_encoded *encs[NENC];
-    gal_queue free_q, read_q, token_q, tok_free_q, enc_q, enc_free_q;
+    unsigned ncomp, ntok, nenc;
+    size_t nwork, ntoksets, nencs;
+    work *slots;
+    tokset *toksets;
+    gal_encoded **encs;
+    gal_queue free_q, read_q, comp_q, token_q, tok_free_q, enc_q, enc_free_q;
+    seq_gate comp_gate, tok_gate, enc_gate;
+    /* the first batch of the run chooses the bigram words that every other
+     * batch's encoding needs (gal_writer_encode) */
+    pthread_mutex_t common_mu;
+    pthread_cond_t common_cv;
+    int common_ready;
+    /* the last thread of a stage to finish closes the stage's output */
+    unsigned comp_running, tok_running, enc_running;
     /* the first error of any stage; a reader error still lets the batches
      * read before it be committed */
     pthread_mutex_t err_mu;
     int err_rc, err_from_reader;
     char err_detail[1024];
-    pthread_mutex_t stats_mu; /* rstats, read_files */
+    pthread_mutex_t stats_mu; /* rstats, read_files, the stage seconds */
     /* reader thread only */
-    gal_text_packer *packer;
-    double reader_busy, compress_sec; /* seconds working, not waiting */
+    gal_text_dict *tdict;
+    double reader_busy, train_sec; /* seconds working, not waiting */
     work *fill;
+    uint64_t next_seq;
     uint32_t next_doc;
     char **files;
     size_t nfiles, first_input;
@@ -79,13 +101,54 @@ typedef struct build_state {
     uint64_t skip_offset;
     gal_read_stats rstats;
     uint64_t read_files;
-    /* tokenizer thread only */
-    double tokenize_sec, entities_sec;
+    /* compressor and tokenizer threads, under stats_mu */
+    double tokenize_sec, entities_sec, compress_sec;
     /* writer (calling) thread only */
     double start, last_progress;
     int progress;
     uint64_t total_input;
 } build_state;
+
+static void gate_init(seq_gate *g)
+{
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cv, NULL);
+    g->next = 0;
+    g->closed = 0;
+}
+
+static void gate_destroy(seq_gate *g)
+{
+    pthread_mutex_destroy(&g->mu);
+    pthread_cond_destroy(&g->cv);
+}
+
+/* 1 once every batch before seq has left, 0 when the gate closed. */
+static int gate_enter(seq_gate *g, uint64_t seq)
+{
+    pthread_mutex_lock(&g->mu);
+    while (g->next != seq && !g->closed)
+        pthread_cond_wait(&g->cv, &g->mu);
+    int open = !g->closed;
+    pthread_mutex_unlock(&g->mu);
+    return open;
+}
+
+static void gate_leave(seq_gate *g)
+{
+    pthread_mutex_lock(&g->mu);
+    g->next++;
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+}
+
+static void gate_close(seq_gate *g)
+{
+    pthread_mutex_lock(&g->mu);
+    g->closed = 1;
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+}
 
 static double now_sec(void)
 {
@@ -111,10 +174,17 @@ static void fail(build_state *s, int rc, int from_reader)
     } else {
         gal_queue_close(&s->free_q);
         gal_queue_close(&s->read_q);
+        gal_queue_close(&s->comp_q);
         gal_queue_close(&s->token_q);
         gal_queue_close(&s->tok_free_q);
         gal_queue_close(&s->enc_q);
         gal_queue_close(&s->enc_free_q);
+        gate_close(&s->comp_gate);
+        gate_close(&s->tok_gate);
+        gate_close(&s->enc_gate);
+        pthread_mutex_lock(&s->common_mu);
+        pthread_cond_broadcast(&s->common_cv);
+        pthread_mutex_unlock(&s->common_mu);
     }
 }
 
@@ -150,14 +220,16 @@ static void show_progress(build_state *s, int final)
 
 /* ---- reader thread ---- */
 
-/* Compress the filled batch's text, pass it on and start the next one. */
+/* Give the filled batch its place in the run and the dictionary decision,
+ * pass it on and start the next one. */
 static int hand_off(build_state *s)
 {
     double t0 = now_sec();
-    int rc = gal_text_packer_run(s->packer, &s->fill->batch);
-    s->compress_sec += now_sec() - t0;
+    int rc = gal_text_dict_prepare(s->tdict, &s->fill->batch);
+    s->train_sec += now_sec() - t0;
     if (rc)
         return rc;
+    s->fill->seq = s->next_seq++;
     double t1 = now_sec();
     if (gal_queue_push(&s->read_q, s->fill) != 0 || !(s->fill = gal_queue_pop(&s->free_q)))
         return GAL_EUSAGE; /* another stage failed: its error is the one reported */
@@ -210,8 +282,9 @@ static void *reader_main(void *arg)
     }
     if (!rc && s->fill->batch.ndocs) {
         double t1 = now_sec();
-        rc = gal_text_packer_run(s->packer, &s->fill->batch);
-        s->compress_sec += now_sec() - t1;
+        rc = gal_text_dict_prepare(s->tdict, &s->fill->batch);
+        s->train_sec += now_sec() - t1;
+        s->fill->seq = s->next_seq++;
         if (!rc && gal_queue_push(&s->read_q, s->fill) != 0)
             rc = GAL_EUSAGE;
     }
@@ -222,7 +295,57 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
-/* ---- tokenizer thread ---- */
+/* The last thread of a stage to finish closes its output queue. */
+static void stage_done(build_state *s, unsigned *running, gal_queue *out)
+{
+    pthread_mutex_lock(&s->stats_mu);
+    int last = --*running == 0;
+    pthread_mutex_unlock(&s->stats_mu);
+    if (last)
+        gal_queue_close(out);
+}
+
+/* Pass wk on to the next stage once every earlier batch has gone; 0 when
+ * the build stopped. */
+static int pass_on(seq_gate *g, gal_queue *next, work *wk)
+{
+    if (!gate_enter(g, wk->seq))
+        return 0;
+    int pushed = gal_queue_push(next, wk) == 0;
+    gate_leave(g);
+    return pushed;
+}
+
+/* ---- compressor threads ---- */
+
+static void *compressor_main(void *arg)
+{
+    build_state *s = arg;
+    prctl(PR_SET_NAME, "galley-compress");
+    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    if (!cctx)
+        fail(s, gal_error_set(GAL_ENOMEM, "out of memory for zstd"), 0);
+    work *wk;
+    while (cctx && (wk = gal_queue_pop(&s->read_q))) {
+        double t0 = now_sec();
+        int rc = gal_text_pack(cctx, s->tdict, &wk->batch);
+        double t1 = now_sec();
+        pthread_mutex_lock(&s->stats_mu);
+        s->compress_sec += t1 - t0;
+        pthread_mutex_unlock(&s->stats_mu);
+        if (rc) {
+            fail(s, rc, 0);
+            break;
+        }
+        if (!pass_on(&s->comp_gate, &s->comp_q, wk))
+            break;
+    }
+    ZSTD_freeCCtx(cctx);
+    stage_done(s, &s->comp_running, &s->comp_q);
+    return NULL;
+}
+
+/* ---- tokenizer threads ---- */
 
 static int tokenize_one(build_state *s, work *wk)
 {
@@ -233,10 +356,9 @@ static int tokenize_one(build_state *s, work *wk)
                                       b->body_start, b->ndocs, tokens)
                     : gal_tokenize_ref(b->text.data, (uint32_t)b->text.len, b->doc_start,
                                        b->body_start, b->ndocs, tokens);
-    s->tokenize_sec += now_sec() - t0;
+    double t1 = now_sec();
     if (rc)
         return rc;
-    t0 = now_sec();
     /* on a device, the entity kernels read the text and tokens that the
      * tokenizer left there: no second upload */
     rc = s->cle ? gal_cl_entities_after(s->cle, s->clt, b->text.data, (uint32_t)b->text.len,
@@ -244,7 +366,11 @@ static int tokenize_one(build_state *s, work *wk)
                                         &wk->ts->mentions)
                 : gal_entities_ref(b->text.data, (uint32_t)b->text.len, b->doc_start,
                                    b->body_start, b->ndocs, tokens, &wk->ts->mentions);
-    s->entities_sec += now_sec() - t0;
+    double t2 = now_sec();
+    pthread_mutex_lock(&s->stats_mu);
+    s->tokenize_sec += t1 - t0;
+    s->entities_sec += t2 - t1;
+    pthread_mutex_unlock(&s->stats_mu);
     return rc;
 }
 
@@ -253,40 +379,76 @@ static void *tokenizer_main(void *arg)
     build_state *s = arg;
     prctl(PR_SET_NAME, "galley-tokenize");
     work *wk;
-    while ((wk = gal_queue_pop(&s->read_q))) {
-        if (!(wk->ts = gal_queue_pop(&s->tok_free_q)))
-            break; /* stopped */
+    /* the token set first: a thread that holds a batch never waits for one
+     * while later batches hold them all */
+    tokset *ts;
+    while ((ts = gal_queue_pop(&s->tok_free_q))) {
+        if (!(wk = gal_queue_pop(&s->comp_q))) {
+            gal_queue_push(&s->tok_free_q, ts);
+            break; /* end of input, or stopped */
+        }
+        wk->ts = ts;
         int rc = tokenize_one(s, wk);
         if (rc) {
             fail(s, rc, 0);
             break;
         }
-        if (gal_queue_push(&s->token_q, wk) != 0)
+        if (!pass_on(&s->tok_gate, &s->token_q, wk))
             break;
     }
-    gal_queue_close(&s->token_q);
+    stage_done(s, &s->tok_running, &s->token_q);
     return NULL;
 }
 
-/* ---- encoder thread ---- */
+/* ---- encoder threads ---- */
+
+/* Batches after the run's first wait until it has chosen the bigram words;
+ * 0 when the build stopped meanwhile. */
+static int wait_for_common(build_state *s, const work *wk)
+{
+    if (wk->seq == 0)
+        return 1;
+    pthread_mutex_lock(&s->common_mu);
+    while (!s->common_ready && !stopped(s))
+        pthread_cond_wait(&s->common_cv, &s->common_mu);
+    int ready = s->common_ready;
+    pthread_mutex_unlock(&s->common_mu);
+    return ready;
+}
+
+static void common_chosen(build_state *s)
+{
+    pthread_mutex_lock(&s->common_mu);
+    s->common_ready = 1;
+    pthread_cond_broadcast(&s->common_cv);
+    pthread_mutex_unlock(&s->common_mu);
+}
 
 static void *encoder_main(void *arg)
 {
     build_state *s = arg;
     prctl(PR_SET_NAME, "galley-encode");
+    gal_encoded *enc;
     work *wk;
-    while ((wk = gal_queue_pop(&s->token_q))) {
-        if (!(wk->enc = gal_queue_pop(&s->enc_free_q)))
-            break; /* stopped */
+    while ((enc = gal_queue_pop(&s->enc_free_q))) {
+        if (!(wk = gal_queue_pop(&s->token_q))) {
+            gal_queue_push(&s->enc_free_q, enc);
+            break;
+        }
+        wk->enc = enc;
+        if (!wait_for_common(s, wk))
+            break;
         int rc = gal_writer_encode(s->w, wk->enc, &wk->batch, &wk->ts->tokens, &wk->ts->mentions);
         if (rc) {
             fail(s, rc, 0);
             break;
         }
-        if (gal_queue_push(&s->enc_q, wk) != 0)
+        if (wk->seq == 0)
+            common_chosen(s);
+        if (!pass_on(&s->enc_gate, &s->enc_q, wk))
             break;
     }
-    gal_queue_close(&s->enc_q);
+    stage_done(s, &s->enc_running, &s->enc_q);
     return NULL;
 }
 
@@ -399,6 +561,69 @@ static int plan_resume(build_state *s, char **files, size_t nfiles, size_t *firs
     return 0;
 }
 
+/* Compressor, tokenizer and encoder threads.  The device takes one
+ * tokenizer thread (one command queue); on the host the three stages cost
+ * about the same (each 20-25 % of the CPU on news), so they get a third of
+ * the threads each.  By default every core beyond the reader's and the
+ * writer's gets a thread, and at least one of each stage runs. */
+static void plan_threads(build_state *s)
+{
+    unsigned n = s->opts->threads;
+    if (n == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cores > 5 ? (unsigned)(cores - 2) : 3;
+    }
+    if (n > GAL_MAX_THREADS)
+        n = GAL_MAX_THREADS;
+    s->ntok = s->clt || n < 3 ? 1 : n / 3;
+    s->ncomp = n > s->ntok + 1 ? (n - s->ntok) / 2 : 1;
+    s->nenc = n > s->ntok + s->ncomp ? n - s->ntok - s->ncomp : 1;
+    /* every batch past the reader can hold a token set and, past the
+     * tokenizers, an encoded batch: no stage ever waits on a later one */
+    s->nwork = s->ncomp + s->ntok + s->nenc + 2;
+    s->ntoksets = s->ntok + s->nenc + 1;
+    s->nencs = s->nenc + 1;
+}
+
+static int alloc_pools(build_state *s)
+{
+    if (!(s->slots = gal_calloc(s->nwork, sizeof *s->slots)) ||
+        !(s->toksets = gal_calloc(s->ntoksets, sizeof *s->toksets)) ||
+        !(s->encs = gal_calloc(s->nencs, sizeof *s->encs)))
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->nwork; i++) {
+        gal_batch_init(&s->slots[i].batch);
+        gal_queue_push(&s->free_q, &s->slots[i]);
+    }
+    for (size_t i = 0; i < s->ntoksets; i++) {
+        gal_tokens_init(&s->toksets[i].tokens);
+        gal_mentions_init(&s->toksets[i].mentions);
+        gal_queue_push(&s->tok_free_q, &s->toksets[i]);
+    }
+    for (size_t i = 0; i < s->nencs; i++) {
+        int rc = gal_encoded_new(&s->encs[i]);
+        if (rc)
+            return rc;
+        gal_queue_push(&s->enc_free_q, s->encs[i]);
+    }
+    return 0;
+}
+
+static void free_pools(build_state *s)
+{
+    for (size_t i = 0; s->slots && i < s->nwork; i++)
+        gal_batch_release(&s->slots[i].batch);
+    for (size_t i = 0; s->toksets && i < s->ntoksets; i++) {
+        gal_tokens_release(&s->toksets[i].tokens);
+        gal_mentions_release(&s->toksets[i].mentions);
+    }
+    for (size_t i = 0; s->encs && i < s->nencs; i++)
+        gal_encoded_free(s->encs[i]);
+    gal_free(s->slots);
+    gal_free(s->toksets);
+    gal_free(s->encs);
+}
+
 int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
 {
     build_state s;
@@ -408,22 +633,23 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     s.report = report;
     s.start = now_sec();
     s.progress = opts->quiet ? 0 : opts->progress >= 0 ? opts->progress : isatty(2);
-    for (int i = 0; i < NWORK; i++)
-        gal_batch_init(&s.slots[i].batch);
-    for (int i = 0; i < NTOKS; i++) {
-        gal_tokens_init(&s.toksets[i].tokens);
-        gal_mentions_init(&s.toksets[i].mentions);
-    }
     gal_queue_init(&s.free_q);
     gal_queue_init(&s.tok_free_q);
     gal_queue_init(&s.read_q);
+    gal_queue_init(&s.comp_q);
     gal_queue_init(&s.token_q);
     gal_queue_init(&s.enc_q);
     gal_queue_init(&s.enc_free_q);
     pthread_mutex_init(&s.err_mu, NULL);
     pthread_mutex_init(&s.stats_mu, NULL);
+    pthread_mutex_init(&s.common_mu, NULL);
+    pthread_cond_init(&s.common_cv, NULL);
+    gate_init(&s.comp_gate);
+    gate_init(&s.tok_gate);
+    gate_init(&s.enc_gate);
     int started = 0;
-    pthread_t reader, tokenizer, encoder;
+    pthread_t reader, *threads = NULL; /* compressors, tokenizers, encoders */
+    unsigned nthreads = 0;
 
     int rc = gal_input_list(opts->inputs, opts->ninputs, &s.files, &s.nfiles);
     if (rc)
@@ -461,10 +687,17 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     const void *dict;
     size_t dict_len;
     gal_writer_dict(s.w, &dict, &dict_len);
-    if ((rc = gal_text_packer_new(dict, dict_len, &s.packer)))
+    if ((rc = gal_text_dict_new(dict, dict_len, &s.tdict)))
+        goto done;
+    plan_threads(&s);
+    report->compress_threads = s.ncomp;
+    report->tokenize_threads = s.ntok;
+    report->encode_threads = s.nenc;
+    if ((rc = alloc_pools(&s)))
         goto done;
     char note[512];
-    snprintf(note, sizeof note, "device=%s batch_mb=%zu", report->device, opts->batch_bytes >> 20);
+    snprintf(note, sizeof note, "device=%s batch_mb=%zu threads=%u+%u+%u", report->device,
+             opts->batch_bytes >> 20, s.ncomp, s.ntok, s.nenc);
     if ((rc = gal_writer_set_build_note(s.w, note)))
         goto done;
     /* every input of the run gets its number now; the reader thread never
@@ -479,30 +712,29 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
         goto done;
 
     s.next_doc = gal_writer_next_doc(s.w);
-    for (int i = 0; i < NWORK; i++)
-        gal_queue_push(&s.free_q, &s.slots[i]);
-    for (int i = 0; i < NTOKS; i++)
-        gal_queue_push(&s.tok_free_q, &s.toksets[i]);
-    for (int i = 0; i < NENC && !rc; i++)
-        if (!(rc = gal_encoded_new(&s.encs[i])))
-            gal_queue_push(&s.enc_free_q, s.encs[i]);
-    if (rc)
-        goto done;
-    if (pthread_create(&encoder, NULL, encoder_main, &s) != 0) {
-        rc = gal_error_set(GAL_ENOMEM, "cannot start the encoder thread");
+    unsigned workers = s.ncomp + s.ntok + s.nenc;
+    if (!(threads = gal_calloc(workers, sizeof *threads))) {
+        rc = gal_error_set(GAL_ENOMEM, "out of memory");
         goto done;
     }
-    if (pthread_create(&tokenizer, NULL, tokenizer_main, &s) != 0) {
-        gal_queue_close(&s.token_q);
-        pthread_join(encoder, NULL);
-        rc = gal_error_set(GAL_ENOMEM, "cannot start the tokenizer thread");
-        goto done;
+    s.comp_running = s.ncomp;
+    s.tok_running = s.ntok;
+    s.enc_running = s.nenc;
+    for (; nthreads < workers; nthreads++) {
+        void *(*fn)(void *) = nthreads < s.ncomp              ? compressor_main
+                              : nthreads < s.ncomp + s.ntok ? tokenizer_main
+                                                            : encoder_main;
+        if (pthread_create(&threads[nthreads], NULL, fn, &s) != 0)
+            break;
     }
-    if (pthread_create(&reader, NULL, reader_main, &s) != 0) {
-        gal_queue_close(&s.read_q);
-        pthread_join(tokenizer, NULL);
-        pthread_join(encoder, NULL);
-        rc = gal_error_set(GAL_ENOMEM, "cannot start the reader thread");
+    if (nthreads < workers || pthread_create(&reader, NULL, reader_main, &s) != 0) {
+        rc = gal_error_set(GAL_ENOMEM, "cannot start the indexing threads");
+        fail(&s, rc, 0); /* the threads started see closed queues and leave */
+        gal_queue_close(&s.free_q);
+        gal_queue_close(&s.tok_free_q);
+        gal_queue_close(&s.enc_free_q);
+        for (unsigned i = 0; i < nthreads; i++)
+            pthread_join(threads[i], NULL);
         goto done;
     }
     started = 1;
@@ -514,8 +746,8 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
         gal_queue_close(&s.enc_free_q);
     }
     pthread_join(reader, NULL);
-    pthread_join(tokenizer, NULL);
-    pthread_join(encoder, NULL);
+    for (unsigned i = 0; i < nthreads; i++)
+        pthread_join(threads[i], NULL);
     if (s.err_rc)
         rc = gal_error_set(s.err_rc, "%s", s.err_detail);
     if (!rc)
@@ -532,8 +764,9 @@ done:
     }
     report->seconds = now_sec() - s.start;
     /* each thread's busy time; the three overlap in wall time */
-    report->compress_sec = s.compress_sec;
-    report->read_sec = s.reader_busy - s.compress_sec;
+    /* training the dictionary on the reader counts as compressing */
+    report->compress_sec = s.compress_sec + s.train_sec;
+    report->read_sec = s.reader_busy - s.train_sec;
     report->tokenize_sec = s.tokenize_sec;
     report->entities_sec = s.entities_sec;
     if (s.cl) {
@@ -558,26 +791,26 @@ done:
         report->seconds = now_sec() - s.start;
     }
     gal_writer_close(s.w);
-    gal_text_packer_free(s.packer);
+    gal_text_dict_free(s.tdict);
+    gal_free(threads);
     gal_cl_tokenizer_free(s.clt);
     gal_cl_entities_free(s.cle);
     gal_cl_close(s.cl);
-    for (int i = 0; i < NWORK; i++)
-        gal_batch_release(&s.slots[i].batch);
-    for (int i = 0; i < NTOKS; i++) {
-        gal_tokens_release(&s.toksets[i].tokens);
-        gal_mentions_release(&s.toksets[i].mentions);
-    }
+    free_pools(&s);
     gal_queue_release(&s.free_q);
     gal_queue_release(&s.tok_free_q);
     gal_queue_release(&s.read_q);
+    gal_queue_release(&s.comp_q);
     gal_queue_release(&s.token_q);
     gal_queue_release(&s.enc_q);
     gal_queue_release(&s.enc_free_q);
-    for (int i = 0; i < NENC; i++)
-        gal_encoded_free(s.encs[i]);
     pthread_mutex_destroy(&s.err_mu);
     pthread_mutex_destroy(&s.stats_mu);
+    pthread_mutex_destroy(&s.common_mu);
+    pthread_cond_destroy(&s.common_cv);
+    gate_destroy(&s.comp_gate);
+    gate_destroy(&s.tok_gate);
+    gate_destroy(&s.enc_gate);
     gal_input_list_free(s.files, s.nfiles);
     char data[4096];
     struct stat sb;

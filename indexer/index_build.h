@@ -11,10 +11,14 @@
 
 #include "reader.h"
 
-/* Text bytes per batch unless told otherwise: four batches, three token
- * sets and two encoded batches are in flight, so the heap holds about 30
- * times this. */
+/* Text bytes per batch unless told otherwise: with one thread per stage,
+ * five batches, three token sets and two encoded batches are in flight, so
+ * the heap holds about 30 times this; each further thread adds 2 to 8
+ * times. */
 #define GAL_BATCH_MB_DEFAULT 32
+
+/* Most compressor + tokenizer + encoder threads a build starts. */
+#define GAL_MAX_THREADS 64
 
 typedef struct gal_build_opts {
     const char *out_dir;
@@ -29,6 +33,8 @@ typedef struct gal_build_opts {
     int append;           /* add to an existing index */
     int resume;           /* continue an interrupted run with the same inputs */
     int no_compact;       /* keep the free pages the batches leave in data.mdb */
+    unsigned threads;     /* compressor + tokenizer + encoder threads; 0: the
+                           * cores beyond the reader and writer, at least 3 */
 } gal_build_opts;
 
 /* A finished build compacts data.mdb when at least this share of it is
@@ -40,11 +46,12 @@ typedef struct gal_build_report {
     uint64_t mentions;     /* entity mentions indexed */
     uint64_t index_bytes;  /* size of the LMDB data file afterwards */
     double seconds;        /* wall time, end to end */
-    /* Busy seconds per stage.  The reader thread reads (decompress and
-     * parse) and compresses stored text while the main thread tokenizes,
-     * encodes and writes, so the two groups overlap in wall time. */
-    double read_sec, compress_sec;             /* reader thread */
-    double tokenize_sec, entities_sec, encode_sec, write_sec; /* main thread */
+    /* Busy seconds per stage, summed over the stage's threads, which all
+     * overlap in wall time: the reader reads (decompress and parse), the
+     * compressor threads compress stored text, the tokenizer threads
+     * tokenize and find entities, the encoder threads encode, the calling
+     * thread writes. */
+    double read_sec, compress_sec, tokenize_sec, entities_sec, encode_sec, write_sec;
     /* Inside tokenize and entities on an OpenCL device: the device's own
      * times for copies and kernels (event profiling), 0 on the reference. */
     double h2d_sec, kernel_sec, d2h_sec;
@@ -53,6 +60,7 @@ typedef struct gal_build_report {
     const char *compact_skipped; /* why a worthwhile compaction was not done, or NULL */
     uint64_t h2d_bytes, d2h_bytes;
     char device[256];      /* what tokenized: "reference (host C)" or the OpenCL device */
+    unsigned compress_threads, tokenize_threads, encode_threads;
 } gal_build_report;
 
 /* Build (or with append, extend) the index.  With resume, the inputs must

@@ -30,6 +30,7 @@ struct gal_encoded {
     size_t off_cap;
     gal_buf stats_out;        /* the batch's docstats record */
     int has_common;           /* builder knows the bigram words */
+    double encode_sec;        /* this batch's encoding, added to the totals at commit */
 };
 
 int gal_encoded_new(gal_encoded **out)
@@ -255,7 +256,7 @@ int gal_writer_set_build_note(gal_writer *w, const char *note)
 
 /* Encode document records (outside the transaction, so a map-full retry
  * does not redo it). */
-static int encode_docs(gal_writer *w, gal_encoded *e, const gal_batch *b, const gal_tokens *t)
+static int encode_docs(gal_encoded *e, const gal_batch *b, const gal_tokens *t)
 {
     if (b->ndocs + 1 > e->off_cap) {
         size_t cap = b->ndocs + 1;
@@ -302,7 +303,7 @@ static int encode_docs(gal_writer *w, gal_encoded *e, const gal_batch *b, const 
     gal_free(tokens);
     gal_free(titles);
     gal_free(dates);
-    w->totals.encode_sec += now_sec() - t0;
+    e->encode_sec += now_sec() - t0;
     return rc;
 }
 
@@ -501,7 +502,8 @@ int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tok
 {
     /* documents first: their title-token count reads t->offset, which the
      * postings builder then reuses */
-    int rc = encode_docs(w, e, b, t);
+    e->encode_sec = 0;
+    int rc = encode_docs(e, b, t);
     if (rc)
         return rc;
     double t0 = now_sec();
@@ -520,7 +522,7 @@ int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tok
                                m ? m->n : 0};
     if ((rc = gal_builder_run(&e->builder, t, &bm, b->first_doc)))
         return rc;
-    w->totals.encode_sec += now_sec() - t0;
+    e->encode_sec += now_sec() - t0;
     return 0;
 }
 
@@ -533,6 +535,7 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, const g
     int rc;
     double t0;
     t0 = now_sec();
+    w->totals.encode_sec += e->encode_sec;
     uint64_t new_terms, collisions;
     for (;;) {
         MDB_txn *txn;

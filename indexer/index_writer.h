@@ -48,16 +48,17 @@ int gal_writer_add_file(gal_writer *w, const char *path, uint32_t *file_no);
 void gal_writer_dict(const gal_writer *w, const void **dict, size_t *len);
 
 /* A batch encoded for its commit: its terms and encoded postings, document
- * records and batch statistics.  Two of them let one batch be encoded while
- * the one before it is written. */
+ * records and batch statistics.  One per batch between encoding and commit,
+ * so batches are encoded while earlier ones are written. */
 typedef struct gal_encoded gal_encoded;
 int gal_encoded_new(gal_encoded **out);
 void gal_encoded_free(gal_encoded *e); /* NULL is fine */
 
 /* Stage 4: group and encode batch b tokenized as t, with its entity
- * mentions m (may be NULL), into e.  Batches are encoded one at a time, in
- * order (the first one chooses the bigram words), on any one thread beside
- * the one that commits.  t->offset is clobbered. */
+ * mentions m (may be NULL), into e.  Several threads may encode batches at
+ * once, each into its own e, once the first batch of the run is encoded:
+ * when the index has no bigram words yet, that batch chooses them.
+ * t->offset is clobbered. */
 int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tokens *t,
                       const gal_mentions *m);
 

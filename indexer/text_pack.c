@@ -17,37 +17,33 @@
 #define DICT_SAMPLE_BYTES (2u << 20)
 #define TEXT_LEVEL 3
 
-struct gal_text_packer {
-    ZSTD_CCtx *cctx;
+struct gal_text_dict {
     ZSTD_CDict *cdict; /* NULL until the index has a dictionary */
 };
 
-int gal_text_packer_new(const void *dict, size_t dict_len, gal_text_packer **out)
+int gal_text_dict_new(const void *dict, size_t dict_len, gal_text_dict **out)
 {
-    gal_text_packer *tp = gal_calloc(1, sizeof *tp);
-    if (!tp || !(tp->cctx = ZSTD_createCCtx())) {
-        gal_free(tp);
+    gal_text_dict *td = gal_calloc(1, sizeof *td);
+    if (!td)
         return gal_error_set(GAL_ENOMEM, "out of memory for zstd");
-    }
-    if (dict && !(tp->cdict = ZSTD_createCDict(dict, dict_len, TEXT_LEVEL))) {
-        gal_text_packer_free(tp);
+    if (dict && !(td->cdict = ZSTD_createCDict(dict, dict_len, TEXT_LEVEL))) {
+        gal_text_dict_free(td);
         return gal_error_set(GAL_ECORRUPT, "corrupt index: bad zstd dictionary");
     }
-    *out = tp;
+    *out = td;
     return 0;
 }
 
-void gal_text_packer_free(gal_text_packer *tp)
+void gal_text_dict_free(gal_text_dict *td)
 {
-    if (!tp)
+    if (!td)
         return;
-    ZSTD_freeCCtx(tp->cctx);
-    ZSTD_freeCDict(tp->cdict);
-    gal_free(tp);
+    ZSTD_freeCDict(td->cdict);
+    gal_free(td);
 }
 
 /* Train on documents spread over the batch, not only its first ones. */
-static int train(gal_text_packer *tp, gal_batch *b)
+static int train(gal_text_dict *td, gal_batch *b)
 {
     size_t *sizes = gal_malloc(b->ndocs * sizeof *sizes);
     if (!sizes)
@@ -82,7 +78,7 @@ static int train(gal_text_packer *tp, gal_batch *b)
                                                    sizes, nsamples, fc);
         if (!ZDICT_isError(n)) { /* too little or too uniform text: go without */
             b->new_dict.len = n;
-            if (!(tp->cdict = ZSTD_createCDict(b->new_dict.data, n, TEXT_LEVEL)))
+            if (!(td->cdict = ZSTD_createCDict(b->new_dict.data, n, TEXT_LEVEL)))
                 rc = gal_error_set(GAL_ENOMEM, "out of memory for a zstd dictionary");
         }
     }
@@ -91,10 +87,19 @@ static int train(gal_text_packer *tp, gal_batch *b)
     return rc;
 }
 
-int gal_text_packer_run(gal_text_packer *tp, gal_batch *b)
+int gal_text_dict_prepare(gal_text_dict *td, gal_batch *b)
+{
+    gal_buf_clear(&b->new_dict);
+    int rc = 0;
+    if (!td->cdict && b->ndocs >= DICT_MIN_DOCS)
+        rc = train(td, b);
+    b->use_dict = td->cdict != NULL;
+    return rc;
+}
+
+int gal_text_pack(ZSTD_CCtx *cctx, const gal_text_dict *td, gal_batch *b)
 {
     gal_buf_clear(&b->stored);
-    gal_buf_clear(&b->new_dict);
     if (b->ndocs + 1 > b->stored_cap) {
         size_t *off = gal_realloc(b->stored_off, (b->ndocs + 1) * sizeof *off);
         if (!off)
@@ -102,14 +107,13 @@ int gal_text_packer_run(gal_text_packer *tp, gal_batch *b)
         b->stored_off = off;
         b->stored_cap = b->ndocs + 1;
     }
+    const ZSTD_CDict *cdict = b->use_dict ? td->cdict : NULL;
     int rc = 0;
-    if (!tp->cdict && b->ndocs >= DICT_MIN_DOCS)
-        rc = train(tp, b);
     for (uint32_t d = 0; d < b->ndocs && !rc; d++) {
         b->stored_off[d] = b->stored.len;
         /* stored text: title '\n' body, without the batch's final newline */
         size_t len = b->doc_start[d + 1] - 1 - b->doc_start[d];
-        rc = gal_stored_text_encode(tp->cctx, tp->cdict, TEXT_LEVEL, b->text.data + b->doc_start[d],
+        rc = gal_stored_text_encode(cctx, cdict, TEXT_LEVEL, b->text.data + b->doc_start[d],
                                     len, b->first_doc + d, &b->stored);
     }
     b->stored_off[b->ndocs] = b->stored.len;

@@ -1,27 +1,36 @@
 /*
  * text_pack.h — compress a batch's stored text (common/stored_text.h).
  *
- * It runs on the reader thread, so that compression overlaps tokenizing
- * and committing.  The first batch with enough documents trains the zstd
- * dictionary that every later document of the index is compressed with;
- * that batch carries the new dictionary to the writer, which stores it in
- * the same transaction.
+ * Two steps on different threads.  The reader prepares each batch in input
+ * order: the first batch with enough documents trains the zstd dictionary
+ * that every later document of the index is compressed with, and carries
+ * it to the writer, which stores it in the same transaction; a batch uses
+ * the dictionary only if it is stored by the time the batch commits (that
+ * batch or an earlier one), so a crash never leaves records without it.
+ * Then any encoder thread compresses the batch, each with its own zstd
+ * context; the dictionary is shared and read-only once trained.
  */
 #ifndef GAL_TEXT_PACK_H
 #define GAL_TEXT_PACK_H
 
 #include <stddef.h>
+#include <zstd.h>
 
 #include "batch.h"
 
-typedef struct gal_text_packer gal_text_packer;
+typedef struct gal_text_dict gal_text_dict;
 
 /* dict/dict_len: the index's dictionary, or NULL when it has none yet. */
-int gal_text_packer_new(const void *dict, size_t dict_len, gal_text_packer **out);
-void gal_text_packer_free(gal_text_packer *tp); /* NULL is fine */
+int gal_text_dict_new(const void *dict, size_t dict_len, gal_text_dict **out);
+void gal_text_dict_free(gal_text_dict *td); /* NULL is fine */
 
-/* Fill b->stored and b->stored_off with one sealed record per document,
- * and b->new_dict when this batch trained the dictionary. */
-int gal_text_packer_run(gal_text_packer *tp, gal_batch *b);
+/* In batch order: train the dictionary on b when the index has none yet
+ * and b is large enough (b->new_dict then holds it), and mark whether b is
+ * compressed with it (b->use_dict). */
+int gal_text_dict_prepare(gal_text_dict *td, gal_batch *b);
+
+/* Fill b->stored and b->stored_off with one sealed record per document.
+ * Any thread, after gal_text_dict_prepare() saw b; cctx is the thread's. */
+int gal_text_pack(ZSTD_CCtx *cctx, const gal_text_dict *td, gal_batch *b);
 
 #endif

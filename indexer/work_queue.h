@@ -1,8 +1,8 @@
 /*
  * work_queue.h — a bounded queue of pointers between pipeline threads.
  *
- * `galley index` runs four stages on four threads (read → tokenize →
- * encode → write), and batches travel between them through these queues.  A queue
+ * `galley index` runs four stages (read → tokenize → encode → write) on
+ * their threads, and batches travel between them through these queues.  A queue
  * can be closed: then pops return what is left and after that NULL, and
  * pushes fail, so that an error in any stage stops the others.
  */
@@ -12,7 +12,9 @@
 #include <pthread.h>
 #include <stddef.h>
 
-#define GAL_QUEUE_CAP 4
+/* More than a pool of batches, token sets or encoded batches ever holds
+ * (index_build.c checks), so a push into a pool's free queue never waits. */
+#define GAL_QUEUE_CAP 128
 
 typedef struct gal_queue {
     pthread_mutex_t mu;

@@ -8,6 +8,7 @@ Python's json module.
 import argparse
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -95,6 +96,34 @@ def corpus(shared, name):
     if not os.path.exists(path):
         skip("corpus file '%s' is missing" % path)
     return path
+
+
+def write_news_corpus(path, seed, mb, bad_line=None):
+    """News-like JSON Lines of about mb MB: Zipf-ish words from a large
+    vocabulary (every 1 MB batch adds and updates many lexicon entries) and
+    a few named entities.  With bad_line, that line (0-based) is broken
+    JSON.  Returns the number of lines."""
+    rnd = random.Random(seed)
+    vocab = ["w%x" % rnd.getrandbits(28) for _ in range(60000)]
+    names = ["Anna Berg", "Oslo", "Carl Meyer", "Bank of Norway", "Lagos", "Ines Duarte"]
+    cum, total = [], 0.0
+    for i in range(len(vocab)):
+        total += 1.0 / (i + 1)
+        cum.append(total)
+    n, size = 0, 0
+    with open(path, "w") as out:
+        while size < mb << 20:
+            words = rnd.choices(vocab, cum_weights=cum, k=rnd.randint(60, 260))
+            rec = {"id": "g%d" % n, "title": " ".join(words[:8]).title(),
+                   "body": " ".join(words[8:]) + ". Reported by %s in %s."
+                   % (rnd.choice(names), rnd.choice(names))}
+            line = json.dumps(rec) + "\n"
+            if n == bad_line:
+                line = line[: len(line) // 2] + "\n"
+            out.write(line)
+            size += len(line)
+            n += 1
+    return n
 
 
 def corpus_ids(path):

@@ -19,9 +19,7 @@
     --append leaves the file alone and says why.
 """
 import fcntl
-import json
 import os
-import random
 import shutil
 import struct
 import sys
@@ -110,27 +108,6 @@ def check_reuters(a, f):
     same_answers(a, f, orig, copy, "Reuters")
 
 
-def write_corpus(path, seed, mb):
-    """News-like JSON Lines: Zipf-ish words from a large vocabulary, so every
-    1 MB batch adds and updates many lexicon entries."""
-    rnd = random.Random(seed)
-    vocab = ["w%x" % rnd.getrandbits(28) for _ in range(60000)]
-    cum, total = [], 0.0
-    for i in range(len(vocab)):
-        total += 1.0 / (i + 1)
-        cum.append(total)
-    n, size = 0, 0
-    with open(path, "w") as out:
-        while size < mb << 20:
-            words = rnd.choices(vocab, cum_weights=cum, k=rnd.randint(60, 260))
-            rec = {"id": "g%d" % n, "title": " ".join(words[:8]).title(),
-                   "body": " ".join(words[8:]) + ". Reported by Anna Berg in Oslo."}
-            line = json.dumps(rec) + "\n"
-            out.write(line)
-            size += len(line)
-            n += 1
-
-
 def meta_txnids(index):
     """The transaction ids of data.mdb's two meta pages (LMDB's MDB_meta:
     after the 16-byte page header, magic, version, address, map size, two
@@ -145,7 +122,7 @@ def build_pair(a, f, mb):
     """The same generated corpus of mb MB indexed in 1 MB batches with and
     without --no-compact; returns the two directories, or None."""
     corpus = os.path.join(a.work, "gen-%d.jsonl" % mb)
-    write_corpus(corpus, a.seed, mb)
+    rc_.write_news_corpus(corpus, a.seed, mb)
     plain = os.path.join(a.work, "gen-%d-plain" % mb)
     auto = os.path.join(a.work, "gen-%d-auto" % mb)
     rc, _, err = rc_.run(build_cmd(a) + ["-q", "--no-compact", "-o", plain, corpus], timeout=600)
