@@ -71,6 +71,8 @@ static const char help[] =
     "  --batch-mb N     megabytes of text per batch [32]\n"
     "  --threads N      compressor, tokenizer and encoder threads, as for\n"
     "                   'galley index'\n"
+    "  --compact        end each build by compacting data.mdb, as 'galley\n"
+    "                   index --compact' does (timed as 'compact')\n"
     "  --format F       jsonl, trec or text: skip format detection\n"
     "  --json FILE      also write the figures as JSON to FILE ('-' = stdout)\n"
     "  --compare OLD    print each figure's ratio to the same device's figure in\n"
@@ -979,7 +981,7 @@ int gal_bench_index(int argc, char **argv)
                 status = -shared;
                 goto out;
             }
-            i++;
+            i += shared - 1;
         } else if (!strcmp(a, "--json")) {
             if (!val) {
                 status = gal_usage_error("bench index", "--json needs a file");

@@ -13,7 +13,7 @@ int gal_build_option(const char *cmd, const char *arg, const char *val, gal_buil
         if (!val || *end || mb < 1 || mb > 2048)
             return -gal_usage_error(cmd, "--batch-mb needs a number from 1 to 2048");
         o->batch_bytes = (size_t)mb << 20;
-        return 1;
+        return 2;
     }
     if (!strcmp(arg, "--threads")) {
         char *end;
@@ -21,6 +21,10 @@ int gal_build_option(const char *cmd, const char *arg, const char *val, gal_buil
         if (!val || *end || n < 3 || n > GAL_MAX_THREADS)
             return -gal_usage_error(cmd, "--threads needs a number from 3 to %d", GAL_MAX_THREADS);
         o->threads = (unsigned)n;
+        return 2;
+    }
+    if (!strcmp(arg, "--compact")) {
+        o->compact = 1;
         return 1;
     }
     if (!strcmp(arg, "--format")) {
@@ -32,7 +36,7 @@ int gal_build_option(const char *cmd, const char *arg, const char *val, gal_buil
             o->format = GAL_FORMAT_TEXT;
         else
             return -gal_usage_error(cmd, "--format needs jsonl, trec or text");
-        return 1;
+        return 2;
     }
     return 0;
 }

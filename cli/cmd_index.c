@@ -34,8 +34,8 @@ static const char help[] =
     "  --resume             continue an interrupted run: give the same inputs,\n"
     "                       from the same directory; reading starts after the\n"
     "                       last committed document\n"
-    "  --no-compact         keep the free pages the batches leave in the index\n"
-    "                       file (see below)\n"
+    "  --compact            give back the free pages the batches leave in the\n"
+    "                       index file (see below)\n"
     "  --strict             a malformed record is an error, not a warning\n"
     "  --progress           show progress even when stderr is not a terminal\n"
     "  -q, --quiet          no warnings and no progress\n"
@@ -43,10 +43,13 @@ static const char help[] =
     "\n"
     "Each batch is committed in one transaction: an interrupted run leaves an\n"
     "index of every batch committed before it.  Each commit also leaves the\n"
-    "old copies of the pages it changed free; when they are 10% or more of the\n"
-    "file at the end, the index file is replaced by a compacted copy (about\n"
-    "0.7 s per GB, and as much free disk as the index takes for a moment),\n"
-    "unless another process has the index open.\n"
+    "old copies of the pages it changed free (about 0.15 x the index).  With\n"
+    "--compact, when they are 10% or more of the file at the end, the file is\n"
+    "replaced by a compacted copy, unless another process has the index open:\n"
+    "about 1.5 s per GB of index, as much free disk as the index takes for a\n"
+    "moment, and the copy reads the whole file through the map (resident\n"
+    "memory grows by the index size, in reclaimable page cache).  'galley\n"
+    "compact' does the same into another directory.\n"
     "\n"
     "exit status:\n"
     "  0  success\n"
@@ -95,11 +98,9 @@ int gal_cmd_index(int argc, char **argv)
                 status = -shared;
                 goto out;
             }
-            i++;
+            i += shared - 1;
         } else if (!strcmp(a, "--append")) {
             o.append = 1;
-        } else if (!strcmp(a, "--no-compact")) {
-            o.no_compact = 1;
         } else if (!strcmp(a, "--resume")) {
             o.resume = 1;
         } else if (!strcmp(a, "--strict")) {

@@ -780,7 +780,13 @@ done:
     }
     if (s.w)
         show_progress(&s, 1);
-    if (!rc && s.w && !opts->no_compact) {
+    gal_text_dict_free(s.tdict);
+    gal_free(threads);
+    gal_cl_tokenizer_free(s.clt);
+    gal_cl_entities_free(s.cle);
+    gal_cl_close(s.cl);
+    free_pools(&s); /* before compacting: the copy maps the whole file */
+    if (!rc && s.w && opts->compact) {
         double t0 = now_sec();
         gal_compaction cp;
         rc = gal_writer_close_compacting(s.w, GAL_COMPACT_MIN_FREE, &cp);
@@ -791,12 +797,6 @@ done:
         report->seconds = now_sec() - s.start;
     }
     gal_writer_close(s.w);
-    gal_text_dict_free(s.tdict);
-    gal_free(threads);
-    gal_cl_tokenizer_free(s.clt);
-    gal_cl_entities_free(s.cle);
-    gal_cl_close(s.cl);
-    free_pools(&s);
     gal_queue_release(&s.free_q);
     gal_queue_release(&s.tok_free_q);
     gal_queue_release(&s.read_q);

@@ -32,13 +32,14 @@ typedef struct gal_build_opts {
     int progress;         /* 1 on, 0 off, -1 when stderr is a terminal */
     int append;           /* add to an existing index */
     int resume;           /* continue an interrupted run with the same inputs */
-    int no_compact;       /* keep the free pages the batches leave in data.mdb */
+    int compact;          /* at the end, give back the free pages the batches left */
     unsigned threads;     /* compressor + tokenizer + encoder threads; 0: the
                            * cores beyond the reader and writer, at least 3 */
 } gal_build_opts;
 
-/* A finished build compacts data.mdb when at least this share of it is
- * free pages (copy-on-write leaves about 2 × the tables updated in place). */
+/* With compact, a finished build compacts data.mdb when at least this share
+ * of it is free pages (copy-on-write leaves about 2 × the tables updated in
+ * place). */
 #define GAL_COMPACT_MIN_FREE 0.10
 
 typedef struct gal_build_report {

@@ -6,12 +6,12 @@
     second compact into the same OUT exits 2 and leaves it intact; a missing
     INDEX exits 3.
   - Reuters in 1 MB batches (skipped with a note when ../shared is absent):
-    built with --no-compact, the copy's data file is smaller than the
+    the copy's data file is smaller than the
     original's (batches leave free pages behind in the tables updated in
     place), and it verifies and answers the same.
-  - `galley index` compacts at the end by itself (a generated corpus of
+  - `galley index --compact` compacts at the end (a generated corpus of
     several 1 MB batches, so no ../shared needed): its file is the size of
-    a `galley compact` copy and smaller than the --no-compact build's, the
+    a `galley compact` copy and smaller than the plain build's, the
     two answer the same; its latest meta page is the one that the last
     transaction id of the uncompacted build names (so a reader that joined
     the old lock table reads the new file right); and while another process
@@ -92,7 +92,7 @@ def check_reuters(a, f):
     orig = os.path.join(a.work, "reuters")
     copy = os.path.join(a.work, "reuters-compact")
     rc, _, err = rc_.run([a.galley, "index", "-q", "--device", "ref", "--batch-mb", "1",
-                          "--no-compact", "-o", orig, reuters], timeout=600)
+                          "-o", orig, reuters], timeout=600)
     if not f.check(rc == 0, "indexing Reuters: exit %d: %s" % (rc, err.strip())):
         return
     rc, _, err = compact(a, orig, copy)
@@ -119,16 +119,16 @@ def meta_txnids(index):
 
 
 def build_pair(a, f, mb):
-    """The same generated corpus of mb MB indexed in 1 MB batches with and
-    without --no-compact; returns the two directories, or None."""
+    """The same generated corpus of mb MB indexed in 1 MB batches without
+    and with --compact; returns the two directories, or None."""
     corpus = os.path.join(a.work, "gen-%d.jsonl" % mb)
     rc_.write_news_corpus(corpus, a.seed, mb)
     plain = os.path.join(a.work, "gen-%d-plain" % mb)
     auto = os.path.join(a.work, "gen-%d-auto" % mb)
-    rc, _, err = rc_.run(build_cmd(a) + ["-q", "--no-compact", "-o", plain, corpus], timeout=600)
-    if not f.check(rc == 0, "--no-compact build: exit %d: %s" % (rc, err.strip())):
+    rc, _, err = rc_.run(build_cmd(a) + ["-q", "-o", plain, corpus], timeout=600)
+    if not f.check(rc == 0, "plain build: exit %d: %s" % (rc, err.strip())):
         return None
-    rc, _, err = rc_.run(build_cmd(a) + ["-o", auto, corpus], timeout=600)
+    rc, _, err = rc_.run(build_cmd(a) + ["--compact", "-o", auto, corpus], timeout=600)
     if not f.check(rc == 0, "build: exit %d: %s" % (rc, err.strip())):
         return None
     f.check("compacted the index file from" in err,
@@ -159,10 +159,10 @@ def check_build_compacts(a, f):
     f.check(rc == 0, "compact of the compacted build: exit %d: %s" % (rc, err.strip()))
     size_p, size_a, size_c = (os.path.getsize(os.path.join(d, "data.mdb"))
                               for d in (plain, auto, copy))
-    print("generated corpus, 1 MB batches: data.mdb %d bytes with --no-compact, %d compacted "
+    print("generated corpus, 1 MB batches: data.mdb %d bytes, %d compacted "
           "by the build (%.3f), %d copied by galley compact" % (size_p, size_a, size_a / size_p,
                                                               size_c))
-    f.check(size_a < 0.9 * size_p, "the build's file is not 10%% smaller than --no-compact's "
+    f.check(size_a < 0.9 * size_p, "the --compact build's file is not 10%% smaller than the plain one's "
             "(%d vs %d)" % (size_a, size_p))
     f.check(abs(size_a - size_c) <= 4 * 4096, "the build's file (%d) is not the size of a "
             "compacted copy (%d)" % (size_a, size_c))
@@ -170,18 +170,19 @@ def check_build_compacts(a, f):
     f.check(rc == 0, "verify of the compacted build: exit %d: %s" % (rc, out.strip()))
     same_answers(a, f, plain, auto, "generated corpus")
 
-    # another process with the index open: no swap under it (the
-    # --no-compact build is over a third free pages)
+    # another process with the index open: no swap under it (the plain
+    # build is over a third free pages)
     before = os.path.getsize(os.path.join(plain, "data.mdb"))
     with open(os.path.join(plain, "lock.mdb"), "r+b") as lock:
         fcntl.lockf(lock, fcntl.LOCK_SH, 1, 0)
-        rc, _, err = rc_.run(build + ["--append", "-o", plain, SAMPLE], timeout=600)
+        rc, _, err = rc_.run(build + ["--compact", "--append", "-o", plain, SAMPLE],
+                             timeout=600)
         f.check(rc == 0, "--append while open elsewhere: exit %d: %s" % (rc, err.strip()))
         f.check("not compacted: another process has the index open" in err,
                 "no note that the open index was left uncompacted: %s" % err.strip())
         f.check(os.path.getsize(os.path.join(plain, "data.mdb")) >= before,
                 "the file shrank while another process had it open")
-    rc, _, err = rc_.run(build + ["--append", "-o", plain, SAMPLE], timeout=600)
+    rc, _, err = rc_.run(build + ["--compact", "--append", "-o", plain, SAMPLE], timeout=600)
     f.check(rc == 0 and "compacted the index file from" in err,
             "--append once the index is closed elsewhere: exit %d: %s" % (rc, err.strip()))
     rc, out = rc_.verify(a.galley, plain)
