@@ -237,7 +237,7 @@ static uint32_t form_len(const uint8_t *s, uint32_t len)
 }
 
 /* Add n to the count of form (hash, s) in forms; the new count in *total. */
-static int add_form(MDB_txn *txn, MDB_dbi forms, uint64_t hash, const uint8_t *s, uint32_t len,
+static int add_form(MDB_cursor *forms, uint64_t hash, const uint8_t *s, uint32_t len,
                     uint64_t n, uint64_t *total)
 {
     uint8_t key[8 + GAL_ENTITY_MAX_FORM];
@@ -245,7 +245,7 @@ static int add_form(MDB_txn *txn, MDB_dbi forms, uint64_t hash, const uint8_t *s
     memcpy(key + 8, s, len);
     MDB_val k = {8 + (size_t)len, key}, v;
     uint64_t count = n;
-    int mrc = mdb_get(txn, forms, &k, &v);
+    int mrc = mdb_cursor_get(forms, &k, &v, MDB_SET);
     if (!mrc) {
         if (v.mv_size != 8)
             return gal_error_set(GAL_ECORRUPT, "corrupt index: entity form count of %zu bytes",
@@ -258,7 +258,7 @@ static int add_form(MDB_txn *txn, MDB_dbi forms, uint64_t hash, const uint8_t *s
     gal_put_le64(val, count);
     v.mv_size = sizeof val;
     v.mv_data = val;
-    if ((mrc = mdb_put(txn, forms, &k, &v, 0)))
+    if ((mrc = mdb_cursor_put(forms, &k, &v, 0)))
         return db_error(mrc, "cannot write the entity forms");
     *total = count;
     return 0;
@@ -300,7 +300,7 @@ static size_t distinct_forms(ment *g, size_t n)
 
 /* Merge the group g[0, n) of one entity, in document order; g is reused
  * (distinct_forms). */
-static int merge_entity(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, ment *g, size_t n,
+static int merge_entity(MDB_cursor *entities, MDB_cursor *forms, ment *g, size_t n,
                         uint32_t first_doc, gal_buf *rec)
 {
     uint64_t hash = g[0].hash;
@@ -309,7 +309,7 @@ static int merge_entity(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, ment *g, 
     MDB_val k = {sizeof key, key}, v;
     gal_entity_info e = {hash, 0, 0, 0, UINT32_MAX, NULL, 0};
     uint8_t display[GAL_ENTITY_MAX_FORM];
-    int rc, mrc = mdb_get(txn, entities, &k, &v);
+    int rc, mrc = mdb_cursor_get(entities, &k, &v, MDB_SET);
     if (!mrc) {
         if ((rc = parse_record(hash, &v, &e)))
             return rc;
@@ -337,7 +337,7 @@ static int merge_entity(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, ment *g, 
     for (size_t i = 0; i < nforms; i++) {
         uint32_t len = form_len(g[i].s, g[i].len);
         uint64_t total = 0;
-        if ((rc = add_form(txn, forms, hash, g[i].s, len, g[i].doc, &total)))
+        if ((rc = add_form(forms, hash, g[i].s, len, g[i].doc, &total)))
             return rc;
         int same = e.display && e.display_len == len && !memcmp(e.display, g[i].s, len);
         int full = gal_entity_key((const char *)g[i].s, len) == hash;
@@ -353,7 +353,7 @@ static int merge_entity(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, ment *g, 
         return rc;
     v.mv_size = rec->len;
     v.mv_data = rec->data;
-    if ((mrc = mdb_put(txn, entities, &k, &v, 0)))
+    if ((mrc = mdb_cursor_put(entities, &k, &v, 0)))
         return db_error(mrc, "cannot write the entity table");
     return 0;
 }
@@ -365,6 +365,7 @@ int gal_entity_table_merge(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const 
         return 0;
     ment *all = gal_malloc(m->n * sizeof *all);
     ment *sorted = gal_malloc(m->n * sizeof *sorted);
+    MDB_cursor *ec = NULL, *fc = NULL;
     gal_buf rec;
     gal_buf_init(&rec);
     int rc = 0;
@@ -386,14 +387,25 @@ int gal_entity_table_merge(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const 
     }
     if ((rc = sort_by_hash(all, sorted, m->n)))
         goto out;
+    /* entities come in key order: cursors find the next one on or near the
+     * page of the last, where mdb_get would search down from the root */
+    int mrc;
+    if ((mrc = mdb_cursor_open(txn, entities, &ec)) || (mrc = mdb_cursor_open(txn, forms, &fc))) {
+        rc = db_error(mrc, "cannot open the entity tables");
+        goto out;
+    }
     for (size_t i = 0; i < m->n && !rc;) {
         size_t j = i + 1;
         while (j < m->n && sorted[j].hash == sorted[i].hash)
             j++;
-        rc = merge_entity(txn, entities, forms, sorted + i, j - i, first_doc, &rec);
+        rc = merge_entity(ec, fc, sorted + i, j - i, first_doc, &rec);
         i = j;
     }
 out:
+    if (ec)
+        mdb_cursor_close(ec);
+    if (fc)
+        mdb_cursor_close(fc);
     gal_buf_release(&rec);
     gal_free(sorted);
     gal_free(all);

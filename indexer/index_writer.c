@@ -333,19 +333,27 @@ static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, cons
 {
     gal_store *st = w->st;
     const gal_builder *bl = &e->builder;
+    /* terms come in hash order, the lexicon's key order: a cursor finds the
+     * next one on or near the page of the last (mdb_get starts at the root) */
+    MDB_cursor *lc;
+    int mrc = mdb_cursor_open(txn, st->lexicon, &lc);
+    if (mrc)
+        return mrc;
     for (size_t k = 0; k < bl->nterms; k++) {
         const gal_term_group *g = &bl->terms[k];
         if (g->kind != GAL_TERM_WORD)
             continue;
         gal_term term;
         if (!gal_term_next((const char *)b->text.data, b->text.len, g->first_offset, &term) ||
-            term.hash != g->hash)
+            term.hash != g->hash) {
+            mdb_cursor_close(lc);
             return gal_error_set(GAL_EINPUT, "internal error: term at batch offset %u does not re-hash",
                                  g->first_offset);
+        }
         uint8_t key[8];
         gal_put_be64(key, g->hash);
         MDB_val kv = {8, key}, v;
-        int mrc = mdb_get(txn, st->lexicon, &kv, &v);
+        mrc = mdb_cursor_get(lc, &kv, &v, MDB_SET);
         if (mrc == 0) {
             if (v.mv_size != term.folded_len || memcmp(v.mv_data, term.folded, v.mv_size) != 0) {
                 if (w->totals.collisions + *collisions < MAX_COLLISION_WARNINGS)
@@ -357,13 +365,16 @@ static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, cons
             continue;
         }
         if (mrc != MDB_NOTFOUND)
-            return mrc;
-        if ((mrc = put(txn, st->lexicon, key, 8, term.folded, term.folded_len, 0)) ||
+            break;
+        MDB_val tv = {term.folded_len, term.folded};
+        if ((mrc = mdb_cursor_put(lc, &kv, &tv, 0)) ||
             (mrc = put(txn, st->vocab, term.folded, term.folded_len, key, 8, 0)))
-            return mrc;
+            break;
         (*new_terms)++;
+        mrc = 0;
     }
-    return 0;
+    mdb_cursor_close(lc);
+    return mrc;
 }
 
 /* The ids table's keys sort as LMDB compares them: bytes, then length. */
