@@ -63,6 +63,20 @@ class Failures:
         sys.exit(0)
 
 
+def run_checks(a, f, *checks):
+    """Run each check(a, f) in a fresh a.work, turn a raised AssertionError
+    into a failure, remove a.work and exit with the verdict."""
+    fresh_dir(a.work)
+    try:
+        for check in checks:
+            check(a, f)
+    except AssertionError as e:
+        f.check(False, str(e))
+    finally:
+        shutil.rmtree(a.work, ignore_errors=True)
+    f.exit()
+
+
 def fresh_dir(path):
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path)

@@ -191,17 +191,7 @@ def check_build_compacts(a, f):
 
 def main():
     a = rc_.parse_args(__doc__)
-    f = rc_.Failures("compact")
-    rc_.fresh_dir(a.work)
-    try:
-        check_sample(a, f)
-        check_build_compacts(a, f)
-        check_reuters(a, f)
-    except AssertionError as e:
-        f.check(False, str(e))
-    finally:
-        shutil.rmtree(a.work, ignore_errors=True)
-    f.exit()
+    rc_.run_checks(a, rc_.Failures("compact"), check_sample, check_build_compacts, check_reuters)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,9 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relcommon as rc_  # noqa: E402
 
+SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "samples",
+                      "news.jsonl")
+
 
 def tables(index):
     """{table: mdb_dump -p text} for every table but meta and files."""
@@ -46,7 +49,9 @@ def has_device(a):
     return rc == 0 and any(line[:1].isdigit() for line in out.splitlines())
 
 
-def check_same_tables(a, f, corpus):
+def check_same_tables(a, f):
+    corpus = os.path.join(a.work, "news.jsonl")
+    rc_.write_news_corpus(corpus, a.seed, 8)
     runs = [("3", "ref"), ("7", "ref"), ("16", "ref")]
     if has_device(a):
         runs.append(("7", "auto"))
@@ -90,26 +95,19 @@ def check_strict_failure(a, f):
             "documents kept differ or are not the batches before the bad one: %s" % kept)
 
 
+def check_usage(a, f):
+    for bad in ("2", "65"):
+        rc, _, err = rc_.run([a.galley, "index", "--threads", bad, "-o",
+                              os.path.join(a.work, "x"), SAMPLE])
+        f.check(rc == 2, "--threads %s: exit %d (want 2): %s" % (bad, rc, err.strip()))
+
+
 def main():
     a = rc_.parse_args(__doc__)
     if shutil.which("mdb_dump") is None:
         rc_.skip("mdb_dump (lmdb-utils) is not installed")
-    f = rc_.Failures("threads")
-    rc_.fresh_dir(a.work)
-    try:
-        corpus = os.path.join(a.work, "news.jsonl")
-        rc_.write_news_corpus(corpus, a.seed, 8)
-        check_same_tables(a, f, corpus)
-        check_strict_failure(a, f)
-        for bad in ("2", "65"):
-            rc, _, err = rc_.run([a.galley, "index", "--threads", bad, "-o",
-                                  os.path.join(a.work, "x"), corpus])
-            f.check(rc == 2, "--threads %s: exit %d (want 2): %s" % (bad, rc, err.strip()))
-    except AssertionError as e:
-        f.check(False, str(e))
-    finally:
-        shutil.rmtree(a.work, ignore_errors=True)
-    f.exit()
+    rc_.run_checks(a, rc_.Failures("threads"), check_same_tables, check_strict_failure,
+                   check_usage)
 
 
 if __name__ == "__main__":
