@@ -54,6 +54,16 @@ typedef struct gal_compaction {
 } gal_compaction;
 int gal_store_close_compacting(gal_store *st, double min_free, gal_compaction *result);
 
+/* Close st (written by this process), replacing its data file by the one
+ * in the directory tmp: a complete index of the same content that this
+ * process wrote (a compacted or optimized copy).  Safe for readers as
+ * above; skipped (result->skipped) when another process has the index open.
+ * tmp is removed either way.  Sets result->compacted and ->after. */
+int gal_store_close_replacing(gal_store *st, const char *tmp, gal_compaction *result);
+
+/* Remove the scratch directory tmp (data.mdb, lock.mdb) if it exists. */
+void gal_store_remove_scratch(const char *tmp);
+
 /* Translate an LMDB return code into a gal_status with a detail line that
  * names what failed, e.g. "cannot write 'idx': MDB_MAP_FULL ...". */
 int gal_store_error(const gal_store *st, int mdb_rc, const char *what);

@@ -72,7 +72,7 @@ static int others_have_open(const char *dir)
     return busy;
 }
 
-static void remove_scratch(const char *tmp)
+void gal_store_remove_scratch(const char *tmp)
 {
     char path[4096 + 16];
     snprintf(path, sizeof path, "%s/data.mdb", tmp);
@@ -116,18 +116,58 @@ static int align_copy(const char *tmp, size_t mapsize, size_t old_txnid)
     return mrc;
 }
 
+int gal_store_close_replacing(gal_store *st, const char *tmp, gal_compaction *result)
+{
+    char data[4096], tmp_data[4096 + 16];
+    struct stat sb;
+    MDB_envinfo info;
+    int rc = 0;
+    snprintf(data, sizeof data, "%s/data.mdb", st->dir);
+    snprintf(tmp_data, sizeof tmp_data, "%s/data.mdb", tmp);
+    if (mdb_env_info(st->env, &info) != 0 ||
+        align_copy(tmp, info.me_mapsize, info.me_last_txnid) != 0) {
+        result->skipped = "the new copy could not be written";
+        gal_store_remove_scratch(tmp);
+        goto close;
+    }
+    mdb_env_close(st->env);
+    st->env = NULL;
+    if (others_have_open(st->dir)) {
+        result->skipped = "another process has the index open";
+        gal_store_remove_scratch(tmp);
+        goto close;
+    }
+    if (rename(tmp_data, data) != 0) {
+        rc = gal_error_set(GAL_EIO, "cannot replace '%s' by its new copy: %s", data,
+                           strerror(errno));
+        gal_store_remove_scratch(tmp);
+        goto close;
+    }
+    int dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) { /* make the rename durable */
+        fsync(dfd);
+        close(dfd);
+    }
+    gal_store_remove_scratch(tmp);
+    result->compacted = 1;
+    if (stat(data, &sb) == 0)
+        result->after = (uint64_t)sb.st_size;
+close:
+    gal_store_close(st);
+    return rc;
+}
+
 int gal_store_close_compacting(gal_store *st, double min_free, gal_compaction *result)
 {
     memset(result, 0, sizeof *result);
     MDB_envinfo info;
     MDB_stat ms;
-    char data[4096], tmp[4096], tmp_data[4096 + 16];
+    char data[4096], tmp[4096];
     struct stat sb;
     uint64_t free_pages = 0;
     int rc = 0;
     snprintf(data, sizeof data, "%s/data.mdb", st->dir);
     snprintf(tmp, sizeof tmp, "%s/compact.tmp", st->dir);
-    snprintf(tmp_data, sizeof tmp_data, "%s/data.mdb", tmp);
     if (!st->writable || mdb_env_info(st->env, &info) || mdb_env_stat(st->env, &ms) ||
         stat(data, &sb) != 0 || (rc = count_free_pages(st, &free_pages)))
         goto close;
@@ -139,35 +179,13 @@ int gal_store_close_compacting(gal_store *st, double min_free, gal_compaction *r
     if ((double)spare < min_free * (double)file_pages)
         goto close;
 
-    remove_scratch(tmp); /* left by a run killed while compacting */
-    if (mkdir(tmp, 0755) != 0 || gal_store_copy_compact(st, tmp) != 0 ||
-        align_copy(tmp, info.me_mapsize, info.me_last_txnid) != 0) {
+    gal_store_remove_scratch(tmp); /* left by a run killed while compacting */
+    if (mkdir(tmp, 0755) != 0 || gal_store_copy_compact(st, tmp) != 0) {
         result->skipped = "the compacted copy could not be written";
-        remove_scratch(tmp);
+        gal_store_remove_scratch(tmp);
         goto close;
     }
-    mdb_env_close(st->env);
-    st->env = NULL;
-    if (others_have_open(st->dir)) {
-        result->skipped = "another process has the index open";
-        remove_scratch(tmp);
-        goto close;
-    }
-    if (rename(tmp_data, data) != 0) {
-        rc = gal_error_set(GAL_EIO, "cannot replace '%s' by its compacted copy: %s", data,
-                           strerror(errno));
-        remove_scratch(tmp);
-        goto close;
-    }
-    int dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) { /* make the rename durable */
-        fsync(dfd);
-        close(dfd);
-    }
-    remove_scratch(tmp);
-    result->compacted = 1;
-    if (stat(data, &sb) == 0)
-        result->after = (uint64_t)sb.st_size;
+    return gal_store_close_replacing(st, tmp, result);
 close:
     gal_store_close(st);
     return rc;

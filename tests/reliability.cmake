@@ -19,7 +19,8 @@ set(GALLEY_REL_TESTS
   "corruption|test_corruption.py|300"
   "hostile|test_hostile.py|300"
   "compact|test_compact.py|300"
-  "threads|test_threads.py|300")
+  "threads|test_threads.py|300"
+  "optimize|test_optimize.py|300")
 foreach(entry IN LISTS GALLEY_REL_TESTS)
   string(REPLACE "|" ";" parts "${entry}")
   list(GET parts 0 name)

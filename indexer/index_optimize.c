@@ -1,0 +1,596 @@
+#include "index_optimize.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "doc_record.h"
+#include "format.h"
+#include "postings_codec.h"
+#include "status.h"
+#include "store.h"
+
+/* The new file commits every this many bytes written, so that one
+ * transaction's dirty pages stay bounded however large the index. */
+#define COMMIT_BYTES (64u << 20)
+
+/* One batch of the source index: its docstats record, in the map. */
+typedef struct src_batch {
+    uint32_t first_doc, ndocs;
+    const uint8_t *stats;
+} src_batch;
+
+/* Consecutive batches [first, first + count) merged into one. */
+typedef struct group {
+    size_t first, count;
+    uint32_t first_doc, ndocs;
+} group;
+
+typedef struct optimizer {
+    gal_store *st;
+    MDB_txn *src;             /* one read snapshot of the whole source */
+    MDB_env *env;             /* the new file */
+    MDB_txn *dst;
+    size_t dst_bytes;         /* written since dst began */
+    src_batch *batches;
+    size_t nbatches;
+    group *groups;
+    size_t ngroups;
+    uint64_t chunks_before, chunks_after;
+    gal_buf chunk;            /* an encoded chunk */
+    /* a term's postings being gathered into a chunk */
+    uint32_t acc_docs[GAL_CHUNK_DOCS], acc_tfs[GAL_CHUNK_DOCS];
+    uint32_t acc_n;
+    uint32_t *acc_pos;
+    size_t acc_npos, acc_pos_cap;
+    /* one decoded source chunk */
+    uint32_t in_docs[GAL_CHUNK_DOCS], in_tfs[GAL_CHUNK_DOCS];
+    uint32_t *in_pos;
+    size_t in_pos_cap;
+} optimizer;
+
+static int db_error(int mrc, const char *what)
+{
+    return gal_error_set(mrc == MDB_MAP_FULL ? GAL_EFULL : GAL_EDB, "cannot optimize: %s: %s", what,
+                         mdb_strerror(mrc));
+}
+
+static double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- the new file ---- */
+
+static int dst_dbi(optimizer *o, const char *name, MDB_dbi *dbi)
+{
+    int mrc = mdb_dbi_open(o->dst, name, MDB_CREATE, dbi);
+    return mrc ? db_error(mrc, "cannot create a table") : 0;
+}
+
+/* Append k → v to table name of the new file; keys come in order. */
+static int dst_put(optimizer *o, const char *name, const void *k, size_t klen, const void *v,
+                   size_t vlen)
+{
+    if (o->dst_bytes >= COMMIT_BYTES) {
+        int mrc = mdb_txn_commit(o->dst);
+        o->dst = NULL;
+        if (mrc || (mrc = mdb_txn_begin(o->env, NULL, 0, &o->dst)))
+            return db_error(mrc, "cannot commit to the new file");
+        o->dst_bytes = 0;
+    }
+    MDB_dbi dbi;
+    int rc = dst_dbi(o, name, &dbi);
+    if (rc)
+        return rc;
+    MDB_val key = {klen, (void *)k}, val = {vlen, (void *)v};
+    int mrc = mdb_put(o->dst, dbi, &key, &val, MDB_APPEND);
+    if (mrc)
+        return db_error(mrc, "cannot write the new file");
+    o->dst_bytes += klen + vlen;
+    return 0;
+}
+
+/* Copy a table as it is. */
+static int copy_table(optimizer *o, const char *name)
+{
+    MDB_dbi dbi;
+    MDB_cursor *c;
+    int mrc = mdb_dbi_open(o->src, name, 0, &dbi);
+    if (mrc == MDB_NOTFOUND)
+        return 0;
+    if (mrc || (mrc = mdb_cursor_open(o->src, dbi, &c)))
+        return db_error(mrc, "cannot read a table");
+    MDB_val k, v;
+    int rc = 0;
+    for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !mrc && !rc;
+         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+        rc = dst_put(o, name, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
+    mdb_cursor_close(c);
+    if (!rc && mrc != MDB_NOTFOUND)
+        rc = db_error(mrc, "cannot read a table");
+    return rc;
+}
+
+/* ---- batches and groups ---- */
+
+static int load_batches(optimizer *o)
+{
+    MDB_cursor *c;
+    int mrc = mdb_cursor_open(o->src, o->st->docstats, &c);
+    if (mrc)
+        return db_error(mrc, "cannot read docstats");
+    MDB_val k, v;
+    size_t cap = 0;
+    int rc = 0;
+    for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !mrc && !rc;
+         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 4)
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: docstats key of %zu bytes", k.mv_size);
+        src_batch b = {k.mv_size == 4 ? gal_get_be32(k.mv_data) : 0, 0, v.mv_data};
+        if (!rc)
+            rc = gal_docstats_check(v.mv_data, v.mv_size, b.first_doc, &b.ndocs);
+        if (!rc && o->nbatches == cap) {
+            cap = cap ? 2 * cap : 64;
+            src_batch *nb = gal_realloc(o->batches, cap * sizeof *nb);
+            if (!nb)
+                rc = gal_error_set(GAL_ENOMEM, "out of memory");
+            else
+                o->batches = nb;
+        }
+        if (!rc)
+            o->batches[o->nbatches++] = b;
+    }
+    mdb_cursor_close(c);
+    if (!rc && mrc != MDB_NOTFOUND)
+        rc = db_error(mrc, "cannot read docstats");
+    return rc;
+}
+
+static int plan_groups(optimizer *o, uint32_t max_docs)
+{
+    if (!(o->groups = gal_calloc(o->nbatches + 1, sizeof *o->groups)))
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < o->nbatches; i++) {
+        const src_batch *b = &o->batches[i];
+        group *g = o->ngroups ? &o->groups[o->ngroups - 1] : NULL;
+        if (!g || (uint64_t)g->ndocs + b->ndocs > max_docs) {
+            g = &o->groups[o->ngroups++];
+            g->first = i;
+            g->first_doc = b->first_doc;
+        }
+        g->count++;
+        g->ndocs += b->ndocs;
+    }
+    return 0;
+}
+
+/* ---- docstats and ids of a group ---- */
+
+static int write_docstats(optimizer *o, const group *g)
+{
+    uint32_t *tokens = gal_malloc(((size_t)g->ndocs + 1) * sizeof *tokens);
+    uint32_t *titles = gal_malloc(((size_t)g->ndocs + 1) * sizeof *titles);
+    int64_t *dates = gal_malloc(((size_t)g->ndocs + 1) * sizeof *dates);
+    gal_buf rec;
+    gal_buf_init(&rec);
+    int rc = tokens && titles && dates ? 0 : gal_error_set(GAL_ENOMEM, "out of memory");
+    size_t d = 0;
+    for (size_t i = g->first; i < g->first + g->count && !rc; i++) {
+        const src_batch *b = &o->batches[i];
+        for (uint32_t j = 0; j < b->ndocs; j++, d++) {
+            tokens[d] = gal_docstats_tokens(b->stats, j);
+            titles[d] = gal_docstats_title_tokens(b->stats, b->ndocs, j);
+            dates[d] = gal_docstats_date(b->stats, b->ndocs, j);
+        }
+    }
+    uint8_t key[4];
+    gal_put_be32(key, g->first_doc);
+    if (!rc && !(rc = gal_docstats_encode(tokens, titles, dates, g->ndocs, g->first_doc, &rec)))
+        rc = dst_put(o, GAL_DB_DOCSTATS, key, 4, rec.data, rec.len);
+    gal_buf_release(&rec);
+    gal_free(tokens);
+    gal_free(titles);
+    gal_free(dates);
+    return rc;
+}
+
+typedef struct id_entry {
+    const uint8_t *id;
+    uint32_t len, doc;
+} id_entry;
+
+/* As LMDB orders the keys: bytes, then length; the same id twice: the
+ * first document first (it wins, as in one batch). */
+static int by_id(const void *pa, const void *pb)
+{
+    const id_entry *x = pa, *y = pb;
+    int c = memcmp(x->id, y->id, x->len < y->len ? x->len : y->len);
+    if (c == 0)
+        c = x->len < y->len ? -1 : x->len > y->len;
+    if (c == 0)
+        c = x->doc < y->doc ? -1 : x->doc > y->doc;
+    return c;
+}
+
+static int write_ids(optimizer *o, const group *g)
+{
+    id_entry *all = gal_malloc(((size_t)g->ndocs + 1) * sizeof *all);
+    if (!all)
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    MDB_cursor *c;
+    int mrc = mdb_cursor_open(o->src, o->st->ids, &c), rc = 0;
+    if (mrc) {
+        gal_free(all);
+        return db_error(mrc, "cannot read ids");
+    }
+    size_t n = 0;
+    for (size_t i = g->first; i < g->first + g->count && !rc; i++) {
+        uint8_t prefix[4];
+        gal_put_be32(prefix, o->batches[i].first_doc);
+        MDB_val k = {4, prefix}, v;
+        for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+             !mrc && k.mv_size > 4 && !memcmp(k.mv_data, prefix, 4);
+             mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+            if (v.mv_size != 4 || n >= g->ndocs) {
+                rc = gal_error_set(GAL_ECORRUPT, "corrupt index: ids of batch %u",
+                                   o->batches[i].first_doc);
+                break;
+            }
+            all[n++] = (id_entry){(const uint8_t *)k.mv_data + 4, (uint32_t)k.mv_size - 4,
+                                  gal_get_be32(v.mv_data)};
+        }
+        if (!rc && mrc && mrc != MDB_NOTFOUND)
+            rc = db_error(mrc, "cannot read ids");
+    }
+    mdb_cursor_close(c);
+    qsort(all, n, sizeof *all, by_id);
+    uint8_t key[4 + GAL_IDS_MAX_ID], val[4];
+    gal_put_be32(key, g->first_doc);
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (i > 0 && all[i].len == all[i - 1].len && !memcmp(all[i].id, all[i - 1].id, all[i].len))
+            continue;
+        memcpy(key + 4, all[i].id, all[i].len);
+        gal_put_be32(val, all[i].doc);
+        rc = dst_put(o, GAL_DB_IDS, key, 4 + all[i].len, val, 4);
+    }
+    gal_free(all);
+    return rc;
+}
+
+/* ---- postings of a group ---- */
+
+static int flush_chunk(optimizer *o, const group *g, uint64_t hash)
+{
+    if (o->acc_n == 0)
+        return 0;
+    uint8_t key[GAL_POSTINGS_KEY_LEN];
+    gal_postings_key(key, g->first_doc, hash, o->acc_docs[0]);
+    gal_buf_clear(&o->chunk);
+    int rc = gal_chunk_encode(o->acc_docs, o->acc_tfs, o->acc_pos, o->acc_n, key, &o->chunk);
+    if (!rc)
+        rc = dst_put(o, GAL_DB_POSTINGS, key, sizeof key, o->chunk.data, o->chunk.len);
+    o->chunks_after++;
+    o->acc_n = 0;
+    o->acc_npos = 0;
+    return rc;
+}
+
+static int grow(uint32_t **p, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 1024;
+    while (c < need)
+        c *= 2;
+    uint32_t *np = gal_realloc(*p, c * sizeof *np);
+    if (!np)
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    *p = np;
+    *cap = c;
+    return 0;
+}
+
+/* Add the source chunk k → v of term hash (desc names it in errors) to the
+ * term's gathering chunk, sealing it whenever it is full. */
+static int add_chunk(optimizer *o, const group *g, uint64_t hash, const char *desc,
+                     const MDB_val *k, const MDB_val *v)
+{
+    gal_chunk_view cv;
+    int rc = gal_chunk_parse(v->mv_data, v->mv_size, k->mv_data, &cv, desc);
+    if (!rc && cv.ndocs > GAL_CHUNK_DOCS)
+        rc = gal_error_set(GAL_ECORRUPT, "corrupt index: postings chunk of %u documents", cv.ndocs);
+    if (!rc)
+        rc = gal_chunk_decode_docs(&cv, o->in_docs, o->in_tfs, desc);
+    size_t npos = 0;
+    for (uint32_t i = 0; !rc && i < cv.ndocs; i++)
+        npos += o->in_tfs[i];
+    if (!rc && !(rc = grow(&o->in_pos, &o->in_pos_cap, npos)))
+        rc = gal_chunk_decode_positions(&cv, o->in_tfs, o->in_pos, npos, desc);
+    o->chunks_before++;
+    const uint32_t *pos = o->in_pos;
+    for (uint32_t i = 0; !rc && i < cv.ndocs; i++) {
+        if (o->acc_n == GAL_CHUNK_DOCS && (rc = flush_chunk(o, g, hash)))
+            break;
+        uint32_t tf = o->in_tfs[i];
+        if ((rc = grow(&o->acc_pos, &o->acc_pos_cap, o->acc_npos + tf)))
+            break;
+        o->acc_docs[o->acc_n] = o->in_docs[i];
+        o->acc_tfs[o->acc_n++] = tf;
+        memcpy(o->acc_pos + o->acc_npos, pos, tf * sizeof *pos);
+        o->acc_npos += tf;
+        pos += tf;
+    }
+    return rc;
+}
+
+/* One batch's run of postings keys: its cursor sits on the next chunk. */
+typedef struct run {
+    MDB_cursor *c;
+    uint8_t prefix[4];
+    int live;
+    uint64_t hash;
+    MDB_val k, v;
+} run;
+
+static int run_step(run *r, MDB_cursor_op op)
+{
+    int mrc = mdb_cursor_get(r->c, &r->k, &r->v, op);
+    r->live = !mrc && r->k.mv_size == GAL_POSTINGS_KEY_LEN && !memcmp(r->k.mv_data, r->prefix, 4);
+    if (r->live)
+        r->hash = gal_get_be64((const uint8_t *)r->k.mv_data + 4);
+    return mrc && mrc != MDB_NOTFOUND ? db_error(mrc, "cannot read postings") : 0;
+}
+
+/* The live runs as a binary min-heap on (hash, batch): the term to merge
+ * next, and among its runs the earliest batch first. */
+typedef struct run_heap {
+    run *runs;
+    size_t *at; /* run indices */
+    size_t n;
+} run_heap;
+
+static int run_before(const run_heap *h, size_t a, size_t b)
+{
+    const run *x = &h->runs[a], *y = &h->runs[b];
+    return x->hash != y->hash ? x->hash < y->hash : a < b;
+}
+
+static void heap_push(run_heap *h, size_t r)
+{
+    size_t i = h->n++;
+    for (; i > 0 && run_before(h, r, h->at[(i - 1) / 2]); i = (i - 1) / 2)
+        h->at[i] = h->at[(i - 1) / 2];
+    h->at[i] = r;
+}
+
+static size_t heap_pop(run_heap *h)
+{
+    size_t top = h->at[0], last = h->at[--h->n], i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->n)
+            break;
+        if (c + 1 < h->n && run_before(h, h->at[c + 1], h->at[c]))
+            c++;
+        if (!run_before(h, h->at[c], last))
+            break;
+        h->at[i] = h->at[c];
+        i = c;
+    }
+    if (h->n)
+        h->at[i] = last;
+    return top;
+}
+
+/* Merge the group's runs term by term (hash order), each term's chunks
+ * batch after batch, so documents stay in order. */
+static int write_postings(optimizer *o, const group *g)
+{
+    run_heap h = {gal_calloc(g->count, sizeof *h.runs), gal_calloc(g->count, sizeof *h.at), 0};
+    if (!h.runs || !h.at) {
+        gal_free(h.runs);
+        gal_free(h.at);
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    }
+    int rc = 0;
+    for (size_t i = 0; i < g->count && !rc; i++) {
+        run *r = &h.runs[i];
+        int mrc = mdb_cursor_open(o->src, o->st->postings, &r->c);
+        if (mrc) {
+            rc = db_error(mrc, "cannot read postings");
+            break;
+        }
+        gal_put_be32(r->prefix, o->batches[g->first + i].first_doc);
+        r->k.mv_size = 4;
+        r->k.mv_data = r->prefix;
+        if (!(rc = run_step(r, MDB_SET_RANGE)) && r->live)
+            heap_push(&h, i);
+    }
+    while (!rc && h.n) {
+        uint64_t hash = h.runs[h.at[0]].hash;
+        char desc[32];
+        snprintf(desc, sizeof desc, "%016llx", (unsigned long long)hash);
+        while (!rc && h.n && h.runs[h.at[0]].hash == hash) {
+            size_t i = heap_pop(&h);
+            run *r = &h.runs[i];
+            while (!rc && r->live && r->hash == hash && !(rc = add_chunk(o, g, hash, desc, &r->k, &r->v)))
+                rc = run_step(r, MDB_NEXT);
+            if (!rc && r->live)
+                heap_push(&h, i);
+        }
+        if (!rc)
+            rc = flush_chunk(o, g, hash);
+    }
+    for (size_t i = 0; i < g->count; i++)
+        if (h.runs[i].c)
+            mdb_cursor_close(h.runs[i].c);
+    gal_free(h.runs);
+    gal_free(h.at);
+    return rc;
+}
+
+/* ---- the whole ---- */
+
+/* Every table but the four rewritten: whatever the index holds. */
+static int copy_other_tables(optimizer *o)
+{
+    MDB_dbi main_db;
+    MDB_cursor *c;
+    int mrc = mdb_dbi_open(o->src, NULL, 0, &main_db);
+    if (mrc || (mrc = mdb_cursor_open(o->src, main_db, &c)))
+        return db_error(mrc, "cannot list the tables");
+    MDB_val k, v;
+    int rc = 0;
+    for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !mrc && !rc;
+         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        char name[64];
+        if (k.mv_size == 0 || k.mv_size >= sizeof name)
+            continue;
+        memcpy(name, k.mv_data, k.mv_size);
+        name[k.mv_size] = '\0';
+        if (!strcmp(name, GAL_DB_POSTINGS) || !strcmp(name, GAL_DB_IDS) ||
+            !strcmp(name, GAL_DB_DOCSTATS) || !strcmp(name, GAL_DB_META))
+            continue;
+        rc = copy_table(o, name);
+    }
+    mdb_cursor_close(c);
+    return rc;
+}
+
+static int write_meta(optimizer *o)
+{
+    MDB_cursor *c;
+    int mrc = mdb_cursor_open(o->src, o->st->meta, &c);
+    if (mrc)
+        return db_error(mrc, "cannot read meta");
+    MDB_val k, v;
+    int rc = 0;
+    for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !mrc && !rc;
+         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        uint8_t batches[8];
+        if (k.mv_size == strlen(GAL_META_BATCHES) && !memcmp(k.mv_data, GAL_META_BATCHES, k.mv_size)) {
+            gal_put_le64(batches, o->ngroups);
+            v.mv_data = batches;
+            v.mv_size = sizeof batches;
+        }
+        rc = dst_put(o, GAL_DB_META, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
+    }
+    mdb_cursor_close(c);
+    return rc;
+}
+
+static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
+{
+    int mrc;
+    if (mkdir(tmp, 0755) != 0)
+        return gal_error_set(errno == ENOSPC ? GAL_EFULL : GAL_EIO, "cannot create '%s': %s", tmp,
+                             strerror(errno));
+    if ((mrc = mdb_env_create(&o->env)) || (mrc = mdb_env_set_maxdbs(o->env, 16)) ||
+        (mrc = mdb_env_set_mapsize(o->env, mapsize)) ||
+        /* no sync per commit: the file is made durable once, before the
+         * rename (gal_store_close_replacing) */
+        (mrc = mdb_env_open(o->env, tmp, MDB_NOTLS | MDB_NOSYNC, 0644)) ||
+        (mrc = mdb_txn_begin(o->env, NULL, 0, &o->dst)))
+        return db_error(mrc, "cannot create the new file");
+    int rc = write_meta(o);
+    if (!rc)
+        rc = copy_other_tables(o);
+    for (size_t i = 0; i < o->ngroups && !rc; i++) {
+        const group *g = &o->groups[i];
+        if (!(rc = write_docstats(o, g)) && !(rc = write_ids(o, g)))
+            rc = write_postings(o, g);
+    }
+    if (!rc) { /* the tables a new index has, even when empty */
+        static const char *const names[] = {GAL_DB_POSTINGS, GAL_DB_IDS, GAL_DB_DOCSTATS};
+        MDB_dbi dbi;
+        for (size_t i = 0; i < sizeof names / sizeof names[0] && !rc; i++)
+            rc = dst_dbi(o, names[i], &dbi);
+    }
+    if (!rc) {
+        mrc = mdb_txn_commit(o->dst);
+        o->dst = NULL;
+        if (mrc)
+            rc = db_error(mrc, "cannot commit the new file");
+    }
+    return rc;
+}
+
+int gal_index_optimize(const char *dir, uint32_t max_group_docs, gal_optimize_report *r)
+{
+    memset(r, 0, sizeof *r);
+    double t0 = now_sec();
+    optimizer o;
+    memset(&o, 0, sizeof o);
+    gal_buf_init(&o.chunk);
+    char data[4096], tmp[4096];
+    snprintf(data, sizeof data, "%s/data.mdb", dir);
+    snprintf(tmp, sizeof tmp, "%s/optimize.tmp", dir);
+    struct stat sb;
+    if (stat(data, &sb) != 0)
+        return gal_error_set(GAL_ENOTFOUND, "no index at '%s': %s", dir, strerror(errno));
+    int rc = gal_store_open(dir, GAL_STORE_WRITE, &o.st);
+    if (rc)
+        return rc;
+    r->bytes_before = r->bytes_after = (uint64_t)sb.st_size;
+    MDB_envinfo info;
+    int mrc = mdb_env_info(o.st->env, &info);
+    if (mrc || (mrc = mdb_txn_begin(o.st->env, NULL, MDB_RDONLY, &o.src)))
+        rc = db_error(mrc, "cannot read the index");
+    if (!rc)
+        rc = load_batches(&o);
+    if (!rc)
+        rc = plan_groups(&o, max_group_docs ? max_group_docs : GAL_OPTIMIZE_GROUP_DOCS);
+    r->batches_before = o.nbatches;
+    r->batches_after = o.ngroups;
+    if (!rc && o.ngroups == o.nbatches) {
+        r->skipped = "every batch is a group already";
+        goto out;
+    }
+    gal_store_remove_scratch(tmp); /* left by a killed run */
+    /* the new file is at most as large as the old one */
+    size_t mapsize = info.me_mapsize > 2 * (size_t)sb.st_size ? info.me_mapsize
+                                                               : 2 * (size_t)sb.st_size + (64u << 20);
+    if (!rc)
+        rc = write_new_file(&o, tmp, mapsize);
+    if (o.dst)
+        mdb_txn_abort(o.dst);
+    if (o.env)
+        mdb_env_close(o.env);
+    o.dst = NULL;
+    o.env = NULL;
+    if (o.src)
+        mdb_txn_abort(o.src);
+    o.src = NULL;
+    if (rc) {
+        gal_store_remove_scratch(tmp);
+        goto out;
+    }
+    gal_compaction cp;
+    memset(&cp, 0, sizeof cp);
+    rc = gal_store_close_replacing(o.st, tmp, &cp);
+    o.st = NULL;
+    r->skipped = cp.skipped;
+    if (cp.compacted)
+        r->bytes_after = cp.after;
+out:
+    if (o.src)
+        mdb_txn_abort(o.src);
+    gal_store_close(o.st);
+    r->chunks_before = o.chunks_before;
+    r->chunks_after = o.chunks_after;
+    r->seconds = now_sec() - t0;
+    gal_free(o.batches);
+    gal_free(o.groups);
+    gal_free(o.acc_pos);
+    gal_free(o.in_pos);
+    gal_buf_release(&o.chunk);
+    return rc;
+}

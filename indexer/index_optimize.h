@@ -1,0 +1,36 @@
+/*
+ * index_optimize.h — `galley optimize`: merge an index's batches into a few
+ * large ones.
+ *
+ * Every batch of `galley index` keeps its own run of postings keys, ids and
+ * docstats (format.h), so a term pays a chunk, a key and a checksum in every
+ * batch it occurs in, and a query pays a cursor seek per batch and term: an
+ * archive of 100 GB has about 3,000 batches.  Optimizing rewrites the index
+ * with consecutive batches merged into groups of up to max_group_docs
+ * documents, each term's postings re-chunked into full chunks, into a fresh
+ * file that replaces the old one (store.h: gal_store_close_replacing), so
+ * the free pages go too.  Queries answer exactly as before; later runs
+ * append batches after the groups as usual.
+ */
+#ifndef GAL_INDEX_OPTIMIZE_H
+#define GAL_INDEX_OPTIMIZE_H
+
+#include <stdint.h>
+
+/* Groups hold at most this many documents by default: their docstats
+ * record (16 bytes a document) stays under 64 MB. */
+#define GAL_OPTIMIZE_GROUP_DOCS (4u << 20)
+
+typedef struct gal_optimize_report {
+    uint64_t batches_before, batches_after;
+    uint64_t chunks_before, chunks_after;
+    uint64_t bytes_before, bytes_after; /* data.mdb */
+    double seconds;
+    const char *skipped; /* why the index was left as it was, or NULL */
+} gal_optimize_report;
+
+/* Optimize the index in dir (taking its writer lock).  An index with one
+ * batch per group already is left alone (report->skipped says so). */
+int gal_index_optimize(const char *dir, uint32_t max_group_docs, gal_optimize_report *report);
+
+#endif

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""galley optimize: batches merged, answers unchanged.
+
+On a generated corpus indexed in 1 MB batches (no ../shared needed):
+  - `galley optimize` leaves one group: it verifies, has fewer postings
+    chunks and a smaller file, and answers every query (words, phrases,
+    entities, prefixes, title:, NOT) with the same ids and the same ranking
+    as the batches did;
+  - merging in two steps (--group-docs small, then the default) gives
+    byte-identical postings, ids and docstats tables to merging at once;
+  - optimizing again leaves the index alone; --append after optimizing
+    answers like --append without it;
+  - while another process has the index open (a read lock on lock.mdb, as
+    LMDB takes) the file is left alone, with a note; a missing index exits
+    3, a bad --group-docs 2.
+Skipped (77) when mdb_dump is missing.
+"""
+import collections
+import fcntl
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import relcommon as rc_  # noqa: E402
+
+SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "samples",
+                      "news.jsonl")
+
+
+def corpus_queries(path, seed):
+    """Words frequent and rare, phrases cut from bodies, and the rest of the
+    query language, all with hits in the generated corpus."""
+    rnd = random.Random(seed)
+    counts = collections.Counter()
+    bodies = []
+    with open(path) as fh:
+        for line in fh:
+            rec = json.loads(line)
+            words = rec["body"].split()
+            counts.update(words)
+            if rnd.random() < 0.01:
+                bodies.append(words)
+    common = [w for w, _ in counts.most_common(5)]
+    rare = [w for w, n in counts.items() if n == 2][:5]
+    phrases = []
+    for words in bodies[:6]:
+        i = rnd.randrange(0, len(words) - 3)
+        phrases.append('"%s %s"' % (words[i], words[i + 1]))
+        phrases.append('"%s %s %s"' % tuple(words[i:i + 3]))
+    return (common + rare + phrases +
+            ['entity:"Anna Berg"', "Oslo", "title:%s" % common[1], "%s -%s" % (common[0], common[2]),
+             "%s*" % common[3][:3], '"reported by" Lagos', "%s OR %s" % (rare[0], rare[1])])
+
+
+def ranked(a, index, q):
+    rc, out, _ = rc_.run([a.galley, "query", index, q, "--ids", "--limit", "50"])
+    return rc, out
+
+
+def same_answers(a, f, left, right, queries, what):
+    ids_l = rc_.query_ids(a.galley, left, queries)
+    ids_r = rc_.query_ids(a.galley, right, queries)
+    hits = 0
+    for q in queries:
+        hits += len(ids_l[q])
+        f.check(ids_l[q] == ids_r[q], "%s: %r: %d ids before, %d after"
+                % (what, q, len(ids_l[q]), len(ids_r[q])))
+        f.check(ranked(a, left, q) == ranked(a, right, q), "%s: %r ranks differently" % (what, q))
+    print("%s: %d queries, %d hits in all, the same ids and ranking" % (what, len(queries), hits))
+
+
+def dump(index, table):
+    p = subprocess.run(["mdb_dump", "-s", table, "-p", index], capture_output=True)
+    return p.stdout if p.returncode == 0 else b"exit %d" % p.returncode
+
+
+def optimize(a, index, *extra):
+    return rc_.run([a.galley, "optimize", index] + list(extra), timeout=600)
+
+
+def check_optimize(a, f):
+    corpus = os.path.join(a.work, "news.jsonl")
+    rc_.write_news_corpus(corpus, a.seed, 8)
+    queries = corpus_queries(corpus, a.seed)
+    batches = os.path.join(a.work, "batches")
+    rc, _, err = rc_.run([a.galley, "index", "-q", "--device", "ref", "--batch-mb", "1", "-o",
+                          batches, corpus], timeout=600)
+    if not f.check(rc == 0, "index: exit %d: %s" % (rc, err.strip())):
+        return
+    once, twice = (os.path.join(a.work, n) for n in ("once", "twice"))
+    shutil.copytree(batches, once)
+    shutil.copytree(batches, twice)
+
+    rc, _, err = optimize(a, once)
+    f.check(rc == 0 and "optimized" in err, "optimize: exit %d: %s" % (rc, err.strip()))
+    print(err.strip())
+    rc, out = rc_.verify(a.galley, once)
+    f.check(rc == 0, "verify after optimize: exit %d: %s" % (rc, out.strip()))
+    before, after = rc_.stats(a.galley, batches), rc_.stats(a.galley, once)
+    f.check(after["batches"] == 1, "optimized index has %d batches" % after["batches"])
+    f.check(after["tables"]["postings"]["entries"] < before["tables"]["postings"]["entries"],
+            "no fewer postings chunks: %d -> %d" % (before["tables"]["postings"]["entries"],
+                                                   after["tables"]["postings"]["entries"]))
+    f.check(after["file_bytes"] < before["file_bytes"], "the file did not shrink: %d -> %d"
+            % (before["file_bytes"], after["file_bytes"]))
+    f.check(after["documents"] == before["documents"], "documents %d -> %d"
+            % (before["documents"], after["documents"]))
+    same_answers(a, f, batches, once, queries, "optimized")
+
+    rc, _, err = optimize(a, twice, "--group-docs", "2000")
+    f.check(rc == 0, "optimize --group-docs 2000: exit %d: %s" % (rc, err.strip()))
+    mid = rc_.stats(a.galley, twice)["batches"]
+    f.check(1 < mid < before["batches"], "--group-docs 2000 left %d batches of %d"
+            % (mid, before["batches"]))
+    rc, _, err = optimize(a, twice)
+    f.check(rc == 0, "second optimize: exit %d: %s" % (rc, err.strip()))
+    for table in ("postings", "ids", "docstats"):
+        f.check(dump(once, table) == dump(twice, table),
+                "%s: merging in two steps differs from merging at once" % table)
+
+    rc, _, err = optimize(a, once)
+    f.check(rc == 0 and "left as it was" in err, "optimizing again: exit %d: %s"
+            % (rc, err.strip()))
+
+    for index in (batches, once):
+        rc, _, err = rc_.run([a.galley, "index", "-q", "--device", "ref", "--append", "-o",
+                              index, SAMPLE])
+        f.check(rc == 0, "--append to %s: exit %d: %s" % (index, rc, err.strip()))
+    rc, out = rc_.verify(a.galley, once)
+    f.check(rc == 0, "verify after --append: exit %d: %s" % (rc, out.strip()))
+    same_answers(a, f, batches, once, queries + ['"central bank"', "oil"], "after --append")
+
+    # another process with the index open: no swap under it
+    rc, _, err = rc_.run([a.galley, "index", "-q", "--device", "ref", "--batch-mb", "1",
+                          "--append", "-o", twice, corpus], timeout=600)
+    f.check(rc == 0, "--append before the locked optimize: exit %d: %s" % (rc, err.strip()))
+    size = os.path.getsize(os.path.join(twice, "data.mdb"))
+    with open(os.path.join(twice, "lock.mdb"), "r+b") as lock:
+        fcntl.lockf(lock, fcntl.LOCK_SH, 1, 0)
+        rc, _, err = optimize(a, twice)
+        f.check(rc == 0 and "another process has the index open" in err,
+                "optimize while open elsewhere: exit %d: %s" % (rc, err.strip()))
+        f.check(os.path.getsize(os.path.join(twice, "data.mdb")) == size,
+                "the file changed while another process had it open")
+    rc, _, err = optimize(a, twice)
+    f.check(rc == 0 and "optimized" in err, "optimize once closed elsewhere: exit %d: %s"
+            % (rc, err.strip()))
+
+
+def check_usage(a, f):
+    rc, _, err = optimize(a, os.path.join(a.work, "no-such-index"))
+    f.check(rc == 3, "optimize of a missing index: exit %d: %s" % (rc, err.strip()))
+    for bad in ("0", "x"):
+        rc, _, err = optimize(a, os.path.join(a.work, "batches"), "--group-docs", bad)
+        f.check(rc == 2, "--group-docs %s: exit %d: %s" % (bad, rc, err.strip()))
+
+
+def main():
+    a = rc_.parse_args(__doc__)
+    if shutil.which("mdb_dump") is None:
+        rc_.skip("mdb_dump (lmdb-utils) is not installed")
+    rc_.run_checks(a, rc_.Failures("optimize"), check_optimize, check_usage)
+
+
+if __name__ == "__main__":
+    main()
