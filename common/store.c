@@ -53,6 +53,8 @@ int gal_store_error(const gal_store *st, int mdb_rc, const char *what)
     else if (mdb_rc == MDB_CORRUPTED || mdb_rc == MDB_PAGE_NOTFOUND || mdb_rc == MDB_INVALID ||
              mdb_rc == MDB_VERSION_MISMATCH)
         status = GAL_ECORRUPT;
+    else if (mdb_rc == MDB_BAD_TXN && st && !st->writable)
+        status = GAL_ECORRUPT; /* a read transaction goes bad only after a damaged page */
     else if (mdb_rc == EIO)
         status = GAL_EIO;
     return gal_error_set(status, "%s '%s': %s", what, dir, mdb_strerror(mdb_rc));

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "doc_record.h"
 #include "entity_table.h"
+#include "fault_guard.h"
 #include "format.h"
 #include "index.h"
 #include "status.h"
@@ -68,23 +69,6 @@ typedef struct vctx {
     postings_walk pw;
     const char *table;       /* being read: named when LMDB faults */
 } vctx;
-
-/*
- * LMDB does not checksum its own pages: a damaged branch or leaf page header
- * can make mdb_cursor_get() read outside the map.  While verify reads, a
- * SIGSEGV or SIGBUS jumps back to gal_index_verify(), which reports the
- * table as damaged instead of dying.  Verification is single-threaded and
- * only one runs at a time per process.
- */
-static sigjmp_buf *volatile fault_jmp;
-
-static void on_fault(int sig)
-{
-    if (fault_jmp)
-        siglongjmp(*fault_jmp, sig);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
 
 static void problem(vctx *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -708,8 +692,7 @@ int gal_index_verify(const char *dir, FILE *report, gal_verify_stats *out)
     gal_buf_init(&v.text);
     v.next_batch_doc = 0;
     v.next_doc = 0;
-    struct sigaction old_segv, old_bus;
-    int handlers = 0;
+    gal_fault_guard guard = {.armed = 0};
     int rc = gal_store_open(dir, GAL_STORE_READ, &v.st);
     if (rc)
         return rc;
@@ -719,14 +702,8 @@ int gal_index_verify(const char *dir, FILE *report, gal_verify_stats *out)
         rc = gal_error_set(GAL_ENOMEM, "out of memory for zstd");
         goto done;
     }
+    /* a damaged LMDB page: report the table being read (fault_guard.h) */
     sigjmp_buf jb;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_fault;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, &old_segv);
-    sigaction(SIGBUS, &sa, &old_bus);
-    handlers = 1;
     int sig = sigsetjmp(jb, 1);
     if (sig) {
         problem(&v, "%s: an LMDB page is damaged (signal %d while reading the table)",
@@ -735,7 +712,7 @@ int gal_index_verify(const char *dir, FILE *report, gal_verify_stats *out)
                            (unsigned long long)v.s.problems, v.s.problems == 1 ? "" : "s");
         goto done;
     }
-    fault_jmp = &jb;
+    gal_fault_arm(&guard, &jb);
     v.table = GAL_DB_META;
     read_meta(&v);
 
@@ -779,11 +756,7 @@ int gal_index_verify(const char *dir, FILE *report, gal_verify_stats *out)
         rc = gal_error_set(GAL_ECORRUPT, "index '%s' is corrupt: %llu problem%s found", dir,
                            (unsigned long long)v.s.problems, v.s.problems == 1 ? "" : "s");
 done:
-    if (handlers) {
-        fault_jmp = NULL;
-        sigaction(SIGSEGV, &old_segv, NULL);
-        sigaction(SIGBUS, &old_bus, NULL);
-    }
+    gal_fault_disarm(&guard);
     if (out)
         *out = v.s;
     if (v.txn)

@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "doc_record.h"
+#include "fault_guard.h"
 #include "format.h"
 #include "postings_codec.h"
 #include "status.h"
@@ -56,7 +57,10 @@ typedef struct optimizer {
 
 static int db_error(int mrc, const char *what)
 {
-    return gal_error_set(mrc == MDB_MAP_FULL ? GAL_EFULL : GAL_EDB, "cannot optimize: %s: %s", what,
+    /* the codes LMDB gives for damaged pages of the source, as store.c reads them */
+    int damaged = mrc == MDB_CORRUPTED || mrc == MDB_PAGE_NOTFOUND || mrc == MDB_BAD_TXN;
+    return gal_error_set(damaged ? GAL_ECORRUPT : mrc == MDB_MAP_FULL ? GAL_EFULL : GAL_EDB,
+                         "%scannot optimize: %s: %s", damaged ? "corrupt index: " : "", what,
                          mdb_strerror(mrc));
 }
 
@@ -523,74 +527,118 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
     return rc;
 }
 
+/* MDB_KEYEXIST or MDB_BAD_VALSIZE from an append to the new file: the
+ * source's keys were out of order or damaged, in pages LMDB does not check.
+ * MDB_MAP_FULL too: the new file's map is twice the old file, which it
+ * outgrows only when damaged lengths made records out of nothing. */
+static int source_damaged(int rc, const char *dir)
+{
+    const char *d = rc ? gal_error_detail(rc) : "";
+    if ((rc == GAL_EDB && (strstr(d, "MDB_KEYEXIST") || strstr(d, "MDB_BAD_VALSIZE"))) ||
+        (rc == GAL_EFULL && strstr(d, "MDB_MAP_FULL")))
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: '%s' has keys out of order or "
+                             "damaged (%s); 'galley verify' says where", dir, d);
+    return rc;
+}
+
+/* Read the source, plan the groups and, unless there is nothing to merge
+ * (r->skipped), write the new file into tmp.  A damaged LMDB page of the
+ * source faults while it is read: reported as corruption. */
+static int rewrite(optimizer *o, const char *dir, const char *tmp, size_t mapsize,
+                   uint32_t max_docs, gal_optimize_report *r)
+{
+    gal_fault_guard guard = {.armed = 0};
+    sigjmp_buf jb;
+    int sig = sigsetjmp(jb, 1);
+    if (sig) {
+        gal_fault_disarm(&guard);
+        /* the fault may have left the new file's transaction half-way
+         * through a put: leave it alone (the process ends soon; the
+         * scratch directory is removed) */
+        o->dst = NULL;
+        o->env = NULL;
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: '%s' has a damaged LMDB page "
+                             "(signal %d while reading it); 'galley verify' says where", dir, sig);
+    }
+    gal_fault_arm(&guard, &jb);
+    int rc = load_batches(o);
+    if (!rc)
+        rc = plan_groups(o, max_docs);
+    r->batches_before = o->nbatches;
+    r->batches_after = o->ngroups;
+    if (!rc && o->ngroups == o->nbatches) {
+        r->skipped = "every batch is a group already";
+    } else if (!rc) {
+        gal_store_remove_scratch(tmp); /* left by a killed run */
+        rc = write_new_file(o, tmp, mapsize);
+    }
+    gal_fault_disarm(&guard);
+    return source_damaged(rc, dir);
+}
+
 int gal_index_optimize(const char *dir, uint32_t max_group_docs, gal_optimize_report *r)
 {
     memset(r, 0, sizeof *r);
     double t0 = now_sec();
-    optimizer o;
-    memset(&o, 0, sizeof o);
-    gal_buf_init(&o.chunk);
+    /* on the heap: rewrite() may jump back over it (fault_guard.h) */
+    optimizer *o = gal_calloc(1, sizeof *o);
+    if (!o)
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    gal_buf_init(&o->chunk);
     char data[4096], tmp[4096];
     snprintf(data, sizeof data, "%s/data.mdb", dir);
     snprintf(tmp, sizeof tmp, "%s/optimize.tmp", dir);
     struct stat sb;
-    if (stat(data, &sb) != 0)
-        return gal_error_set(GAL_ENOTFOUND, "no index at '%s': %s", dir, strerror(errno));
-    int rc = gal_store_open(dir, GAL_STORE_WRITE, &o.st);
-    if (rc)
-        return rc;
-    r->bytes_before = r->bytes_after = (uint64_t)sb.st_size;
-    MDB_envinfo info;
-    int mrc = mdb_env_info(o.st->env, &info);
-    if (mrc || (mrc = mdb_txn_begin(o.st->env, NULL, MDB_RDONLY, &o.src)))
-        rc = db_error(mrc, "cannot read the index");
-    if (!rc)
-        rc = load_batches(&o);
-    if (!rc)
-        rc = plan_groups(&o, max_group_docs ? max_group_docs : GAL_OPTIMIZE_GROUP_DOCS);
-    r->batches_before = o.nbatches;
-    r->batches_after = o.ngroups;
-    if (!rc && o.ngroups == o.nbatches) {
-        r->skipped = "every batch is a group already";
+    int rc = 0;
+    if (stat(data, &sb) != 0) {
+        rc = gal_error_set(GAL_ENOTFOUND, "no index at '%s': %s", dir, strerror(errno));
         goto out;
     }
-    gal_store_remove_scratch(tmp); /* left by a killed run */
+    if ((rc = gal_store_open(dir, GAL_STORE_WRITE, &o->st)))
+        goto out;
+    r->bytes_before = r->bytes_after = (uint64_t)sb.st_size;
+    MDB_envinfo info;
+    int mrc = mdb_env_info(o->st->env, &info);
+    if (mrc || (mrc = mdb_txn_begin(o->st->env, NULL, MDB_RDONLY, &o->src)))
+        rc = db_error(mrc, "cannot read the index");
     /* the new file is at most as large as the old one */
     size_t mapsize = info.me_mapsize > 2 * (size_t)sb.st_size ? info.me_mapsize
                                                                : 2 * (size_t)sb.st_size + (64u << 20);
     if (!rc)
-        rc = write_new_file(&o, tmp, mapsize);
-    if (o.dst)
-        mdb_txn_abort(o.dst);
-    if (o.env)
-        mdb_env_close(o.env);
-    o.dst = NULL;
-    o.env = NULL;
-    if (o.src)
-        mdb_txn_abort(o.src);
-    o.src = NULL;
-    if (rc) {
+        rc = rewrite(o, dir, tmp, mapsize,
+                     max_group_docs ? max_group_docs : GAL_OPTIMIZE_GROUP_DOCS, r);
+    if (o->dst)
+        mdb_txn_abort(o->dst);
+    if (o->env)
+        mdb_env_close(o->env);
+    o->dst = NULL;
+    o->env = NULL;
+    if (o->src)
+        mdb_txn_abort(o->src);
+    o->src = NULL;
+    if (rc || r->skipped) {
         gal_store_remove_scratch(tmp);
         goto out;
     }
     gal_compaction cp;
     memset(&cp, 0, sizeof cp);
-    rc = gal_store_close_replacing(o.st, tmp, &cp);
-    o.st = NULL;
+    rc = gal_store_close_replacing(o->st, tmp, &cp);
+    o->st = NULL;
     r->skipped = cp.skipped;
     if (cp.compacted)
         r->bytes_after = cp.after;
 out:
-    if (o.src)
-        mdb_txn_abort(o.src);
-    gal_store_close(o.st);
-    r->chunks_before = o.chunks_before;
-    r->chunks_after = o.chunks_after;
+    if (o->src)
+        mdb_txn_abort(o->src);
+    gal_store_close(o->st);
+    r->chunks_before = o->chunks_before;
+    r->chunks_after = o->chunks_after;
     r->seconds = now_sec() - t0;
-    gal_free(o.batches);
-    gal_free(o.groups);
-    gal_free(o.acc_pos);
-    gal_free(o.in_pos);
-    gal_buf_release(&o.chunk);
+    gal_free(o->batches);
+    gal_free(o->groups);
+    gal_free(o->acc_pos);
+    gal_free(o->in_pos);
+    gal_buf_release(&o->chunk);
+    gal_free(o);
     return rc;
 }

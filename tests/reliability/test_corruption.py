@@ -9,9 +9,12 @@ flipped (found by searching data.mdb for the record's bytes).  Then:
   - document record / stored text of doc N: `galley show #N` exits 3 naming
     the docs / text table;
   - docstats record: every query exits 3 naming docstats;
-  - in every case `galley verify` exits 3 and names the table and key.
+  - in every case `galley verify` exits 3 and names the table and key;
+    `galley optimize` on a flipped postings chunk exits 3 and leaves the
+    index file as it was.
 Last, copies with many random bytes flipped anywhere in data.mdb: galley
-query and verify must exit 0, 1 or 3 (never a signal, never a hang).
+query, verify and optimize must exit 0, 1 or 3 (never a signal, never a
+hang).
 """
 import os
 import random
@@ -119,6 +122,16 @@ def run_checks(a, f, scratch, bbc):
         f.check(vrc == 3 and "postings" in vout and k[4:12].hex() in vout,
                 "postings of %r flipped: verify exits %d, want 3 naming the term %s: %s"
                 % (term, vrc, k[4:12].hex(), vout[-500:]))
+        if done == 1:  # optimize reads every chunk: it must stop and leave the file
+            before = open(os.path.join(copy, "data.mdb"), "rb").read()
+            rc, out, err = rc_.run([a.galley, "optimize", copy], timeout=120)
+            f.check(rc == 3 and "postings" in err,
+                    "postings of %r flipped: optimize exits %d (want 3 naming postings): %s"
+                    % (term, rc, (out + err).strip()[:300]))
+            f.check(open(os.path.join(copy, "data.mdb"), "rb").read() == before,
+                    "a failed optimize changed the index")
+            f.check(not os.path.exists(os.path.join(copy, "optimize.tmp")),
+                    "a failed optimize left its scratch directory")
     f.check(done >= 4, "only %d postings records could be located in data.mdb" % done)
 
     for table in ("docs", "text"):
@@ -166,7 +179,8 @@ def run_checks(a, f, scratch, bbc):
             shutil.copy(os.path.join(copy, "data.mdb"), os.path.join(keep, "flips-%d.mdb" % t))
         for argv in ([a.galley, "query", copy, "--count", "said"],
                      [a.galley, "query", copy, "-n", "3", "government OR film"],
-                     [a.galley, "verify", "-q", copy]):
+                     [a.galley, "verify", "-q", copy],
+                     [a.galley, "optimize", copy]):
             try:
                 rc, out, err = rc_.run(argv, timeout=60)
             except AssertionError as e:

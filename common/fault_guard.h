@@ -1,0 +1,34 @@
+/*
+ * fault_guard.h — survive LMDB reading a damaged page.
+ *
+ * LMDB does not checksum its own pages: a damaged branch or leaf page header
+ * can make mdb_cursor_get() read outside the map.  A command that walks a
+ * whole index (verify, optimize) arms the guard around its walk; a SIGSEGV or
+ * SIGBUS then jumps back to its sigsetjmp() point, which reports the index
+ * as damaged instead of dying:
+ *
+ *     sigjmp_buf jb;
+ *     gal_fault_guard g;
+ *     int sig = sigsetjmp(jb, 1);
+ *     if (sig) { ...report, clean up, return GAL_ECORRUPT... }
+ *     gal_fault_arm(&g, &jb);
+ *     ...walk...
+ *     gal_fault_disarm(&g);      (on every way out, after the jump too)
+ *
+ * One guard at a time per process, on the thread that walks.
+ */
+#ifndef GAL_FAULT_GUARD_H
+#define GAL_FAULT_GUARD_H
+
+#include <setjmp.h>
+#include <signal.h>
+
+typedef struct gal_fault_guard {
+    struct sigaction old_segv, old_bus;
+    int armed;
+} gal_fault_guard;
+
+void gal_fault_arm(gal_fault_guard *g, sigjmp_buf *jb);
+void gal_fault_disarm(gal_fault_guard *g); /* idempotent */
+
+#endif
