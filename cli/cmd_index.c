@@ -142,7 +142,9 @@ int gal_cmd_index(int argc, char **argv)
                 rc ? "committed" : "indexed", (unsigned long long)r.docs, raw,
                 (unsigned long long)r.tokens, (unsigned long long)r.new_terms,
                 (unsigned long long)r.skipped, r.seconds, mbs, idx,
-                r.raw_bytes ? (double)r.index_bytes / (double)r.raw_bytes : 0.0, r.device);
+                /* over all the index holds: an --append adds to earlier runs */
+                r.index_raw_bytes ? (double)r.index_bytes / (double)r.index_raw_bytes : 0.0,
+                r.device);
         if (r.compacted_from)
             fprintf(stderr, "galley: compacted the index file from %.1f MB to %.1f MB in %.2f s\n",
                     (double)r.compacted_from / 1e6, (double)r.index_bytes / 1e6, r.compact_sec);

@@ -46,6 +46,7 @@ typedef struct gal_build_report {
     uint64_t docs, raw_bytes, tokens, new_terms, skipped, batches, files;
     uint64_t mentions;     /* entity mentions indexed */
     uint64_t index_bytes;  /* size of the LMDB data file afterwards */
+    uint64_t index_raw_bytes; /* raw text of the whole index, earlier runs included */
     double seconds;        /* wall time, end to end */
     /* Busy seconds per stage, summed over the stage's threads, which all
      * overlap in wall time: the reader reads (decompress and parse), the
