@@ -140,6 +140,14 @@ def write_news_corpus(path, seed, mb, bad_line=None):
     return n
 
 
+def append_to(a, f, indexes, src):
+    """`galley index --append` src to every index (reference path)."""
+    for index in indexes:
+        rc, _, err = run([a.galley, "index", "-q", "--device", "ref", "--append", "-o", index,
+                          src], timeout=600)
+        f.check(rc == 0, "--append to %s: exit %d: %s" % (index, rc, err.strip()))
+
+
 def corpus_ids(path):
     """External ids of a JSONL(.zst) corpus, in input order."""
     if path.endswith(".zst"):

@@ -74,10 +74,7 @@ def check_sample(a, f):
     f.check(rc == 3, "compact of a missing index: exit %d: %s" % (rc, err.strip()))
 
     # the copy is a whole index: it takes --append like the original
-    for index in (orig, copy):
-        rc, _, err = rc_.run([a.galley, "index", "-q", "--device", "ref", "--append", "-o",
-                              index, SAMPLE])
-        f.check(rc == 0, "--append to %s: exit %d: %s" % (index, rc, err.strip()))
+    rc_.append_to(a, f, (orig, copy), SAMPLE)
     rc, out = rc_.verify(a.galley, copy)
     f.check(rc == 0, "verify of the copy after --append: exit %d: %s" % (rc, out.strip()))
     same_answers(a, f, orig, copy, "sample after --append")

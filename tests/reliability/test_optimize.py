@@ -126,10 +126,7 @@ def check_optimize(a, f):
     f.check(rc == 0 and "left as it was" in err, "optimizing again: exit %d: %s"
             % (rc, err.strip()))
 
-    for index in (batches, once):
-        rc, _, err = rc_.run([a.galley, "index", "-q", "--device", "ref", "--append", "-o",
-                              index, SAMPLE])
-        f.check(rc == 0, "--append to %s: exit %d: %s" % (index, rc, err.strip()))
+    rc_.append_to(a, f, (batches, once), SAMPLE)
     rc, out = rc_.verify(a.galley, once)
     f.check(rc == 0, "verify after --append: exit %d: %s" % (rc, out.strip()))
     same_answers(a, f, batches, once, queries + ['"central bank"', "oil"], "after --append")
