@@ -23,15 +23,7 @@ import relcommon as rc_  # noqa: E402
 def main():
     a = rc_.parse_args(__doc__)
     print("seed %d" % a.seed, flush=True)
-    f = rc_.Failures("hostile")
-    rc_.fresh_dir(a.work)
-    try:
-        run_checks(a, f)
-    except AssertionError as e:
-        f.check(False, str(e))
-    finally:
-        shutil.rmtree(a.work, ignore_errors=True)
-    f.exit()
+    rc_.run_checks(a, rc_.Failures("hostile"), run_checks)
 
 
 def index(a, out, path, *extra, timeout=300):
