@@ -145,6 +145,12 @@ int gal_cmd_index(int argc, char **argv)
                 /* over all the index holds: an --append adds to earlier runs */
                 r.index_raw_bytes ? (double)r.index_bytes / (double)r.index_raw_bytes : 0.0,
                 r.device);
+        /* each batch costs every query term a seek: past a few dozen, say
+         * what merges them */
+        if (!rc && r.index_batches > 64)
+            fprintf(stderr, "galley: note: the index holds %llu batches; 'galley optimize' merges "
+                            "them (smaller, faster queries)\n",
+                    (unsigned long long)r.index_batches);
         if (r.compacted_from)
             fprintf(stderr, "galley: compacted the index file from %.1f MB to %.1f MB in %.2f s\n",
                     (double)r.compacted_from / 1e6, (double)r.index_bytes / 1e6, r.compact_sec);

@@ -760,6 +760,7 @@ done:
         const gal_writer_totals *tot = gal_writer_totals_get(s.w);
         report->new_terms = tot->new_terms;
         report->index_raw_bytes = tot->raw_bytes;
+        report->index_batches = tot->batches;
         report->encode_sec = tot->encode_sec;
         report->write_sec = tot->write_sec;
     }

@@ -47,6 +47,7 @@ typedef struct gal_build_report {
     uint64_t mentions;     /* entity mentions indexed */
     uint64_t index_bytes;  /* size of the LMDB data file afterwards */
     uint64_t index_raw_bytes; /* raw text of the whole index, earlier runs included */
+    uint64_t index_batches;   /* batches (runs of postings) the whole index holds */
     double seconds;        /* wall time, end to end */
     /* Busy seconds per stage, summed over the stage's threads, which all
      * overlap in wall time: the reader reads (decompress and parse), the
