@@ -171,7 +171,8 @@ typedef struct ment {
     const uint8_t *s; /* surface */
     uint64_t head;    /* its first (up to) 8 bytes: most forms differ there */
     uint32_t len;
-    uint32_t doc;
+    uint32_t doc;     /* batch document; after distinct_forms(), the form's count */
+    int full;         /* a distinct form: it names the entity in full */
 } ment;
 
 static int same_form(const ment *a, const ment *b)
@@ -298,12 +299,120 @@ static size_t distinct_forms(ment *g, size_t n)
     return d;
 }
 
-/* Merge the group g[0, n) of one entity, in document order; g is reused
- * (distinct_forms). */
-static int merge_entity(MDB_cursor *entities, MDB_cursor *forms, ment *g, size_t n,
-                        uint32_t first_doc, gal_buf *rec)
+/* One entity of a prepared batch: its mentions' totals and its distinct
+ * forms, forms[form_start, form_start + nforms) of the batch. */
+typedef struct entity_group {
+    uint64_t hash;
+    uint32_t first_doc; /* batch document of its first mention */
+    uint32_t ndocs, nmentions;
+    size_t form_start, nforms;
+} entity_group;
+
+struct gal_entity_batch {
+    ment *all, *forms; /* forms: the mentions sorted by entity, then each
+                        * entity's distinct forms packed at its start */
+    size_t cap;
+    entity_group *groups;
+    size_t ngroups, groups_cap;
+};
+
+int gal_entity_batch_new(gal_entity_batch **out)
 {
-    uint64_t hash = g[0].hash;
+    if (!(*out = gal_calloc(1, sizeof **out)))
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    return 0;
+}
+
+void gal_entity_batch_free(gal_entity_batch *eb)
+{
+    if (!eb)
+        return;
+    gal_free(eb->all);
+    gal_free(eb->forms);
+    gal_free(eb->groups);
+    gal_free(eb);
+}
+
+static int reserve(gal_entity_batch *eb, size_t n)
+{
+    if (n > eb->cap) {
+        gal_free(eb->all);
+        gal_free(eb->forms);
+        eb->all = gal_malloc(n * sizeof *eb->all);
+        eb->forms = gal_malloc(n * sizeof *eb->forms);
+        eb->cap = eb->all && eb->forms ? n : 0;
+        if (!eb->cap)
+            return gal_error_set(GAL_ENOMEM, "out of memory merging %zu entity mentions", n);
+    }
+    return 0;
+}
+
+static int push_group(gal_entity_batch *eb, const entity_group *g)
+{
+    if (eb->ngroups == eb->groups_cap) {
+        size_t cap = eb->groups_cap ? 2 * eb->groups_cap : 1024;
+        entity_group *ng = gal_realloc(eb->groups, cap * sizeof *ng);
+        if (!ng)
+            return gal_error_set(GAL_ENOMEM, "out of memory merging entity mentions");
+        eb->groups = ng;
+        eb->groups_cap = cap;
+    }
+    eb->groups[eb->ngroups++] = *g;
+    return 0;
+}
+
+int gal_entity_batch_prepare(gal_entity_batch *eb, const uint8_t *text, const gal_mentions *m)
+{
+    eb->ngroups = 0;
+    if (m->n == 0)
+        return 0;
+    int rc = reserve(eb, m->n);
+    if (rc)
+        return rc;
+    ment *all = eb->all;
+    for (size_t i = 0; i < m->n; i++) {
+        all[i].hash = m->hash[i];
+        all[i].s = text + m->start[i];
+        all[i].len = m->end[i] - m->start[i];
+        all[i].doc = m->doc[i];
+        /* "U.S." keeps its last full stop, which the tokenizer left out: the
+         * batch text always goes on after a mention (a newline ends it) */
+        if (all[i].len >= 2 && all[i].s[all[i].len - 2] == '.' && all[i].s[all[i].len] == '.')
+            all[i].len++;
+        all[i].head = 0;
+        memcpy(&all[i].head, all[i].s, all[i].len < 8 ? all[i].len : 8);
+    }
+    if ((rc = sort_by_hash(all, eb->forms, m->n)))
+        return rc;
+    for (size_t i = 0; i < m->n && !rc;) {
+        ment *g = eb->forms + i;
+        size_t n = 1;
+        while (i + n < m->n && g[n].hash == g[0].hash)
+            n++;
+        /* distinct documents: the group is in document order (mentions.h) */
+        entity_group eg = {g[0].hash, g[0].doc, 0, (uint32_t)n, i, 0};
+        for (size_t j = 0; j < n; j++) {
+            if (j > 0 && g[j].doc < g[j - 1].doc)
+                return gal_error_set(GAL_EUSAGE,
+                                     "internal error: entity mentions out of document order");
+            eg.ndocs += j == 0 || g[j].doc != g[j - 1].doc;
+        }
+        eg.nforms = distinct_forms(g, n);
+        for (size_t j = 0; j < eg.nforms; j++) {
+            g[j].len = form_len(g[j].s, g[j].len);
+            g[j].full = gal_entity_key((const char *)g[j].s, g[j].len) == g[0].hash;
+        }
+        rc = push_group(eb, &eg);
+        i += n;
+    }
+    return rc;
+}
+
+/* Merge one prepared entity into the tables. */
+static int merge_entity(MDB_cursor *entities, MDB_cursor *forms, const entity_group *eg,
+                        const ment *g, uint32_t first_doc, gal_buf *rec)
+{
+    uint64_t hash = eg->hash;
     uint8_t key[8];
     gal_put_be64(key, hash);
     MDB_val k = {sizeof key, key}, v;
@@ -318,29 +427,21 @@ static int merge_entity(MDB_cursor *entities, MDB_cursor *forms, ment *g, size_t
     } else if (mrc != MDB_NOTFOUND) {
         return db_error(mrc, "cannot read the entity table");
     }
-    /* distinct documents: the group is in document order (mentions.h) */
-    uint64_t ndocs = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0 && g[i].doc < g[i - 1].doc)
-            return gal_error_set(GAL_EUSAGE, "internal error: entity mentions out of document order");
-        ndocs += i == 0 || g[i].doc != g[i - 1].doc;
-    }
-    if (first_doc + g[0].doc < e.first_doc)
-        e.first_doc = first_doc + g[0].doc;
-    e.docs += ndocs;
-    e.mentions += n;
+    if (first_doc + eg->first_doc < e.first_doc)
+        e.first_doc = first_doc + eg->first_doc;
+    e.docs += eg->ndocs;
+    e.mentions += eg->nmentions;
     /* surface forms, in surface order: the display form is the most frequent
      * form that names the entity in full ("Gordon Brown", not the "Brown"
      * linked to it) */
-    size_t nforms = distinct_forms(g, n);
     int display_full = e.display && gal_entity_key(e.display, e.display_len) == hash;
-    for (size_t i = 0; i < nforms; i++) {
-        uint32_t len = form_len(g[i].s, g[i].len);
+    for (size_t i = 0; i < eg->nforms; i++) {
+        uint32_t len = g[i].len;
         uint64_t total = 0;
         if ((rc = add_form(forms, hash, g[i].s, len, g[i].doc, &total)))
             return rc;
         int same = e.display && e.display_len == len && !memcmp(e.display, g[i].s, len);
-        int full = gal_entity_key((const char *)g[i].s, len) == hash;
+        int full = g[i].full;
         if (same || (full && !display_full) || (full == display_full && total > e.display_count)) {
             memcpy(display, g[i].s, len);
             e.display = (const char *)display;
@@ -358,56 +459,37 @@ static int merge_entity(MDB_cursor *entities, MDB_cursor *forms, ment *g, size_t
     return 0;
 }
 
-int gal_entity_table_merge(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const uint8_t *text,
-                           const gal_mentions *m, uint32_t first_doc)
+int gal_entity_table_apply(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms,
+                           const gal_entity_batch *eb, uint32_t first_doc)
 {
-    if (m->n == 0)
+    if (eb->ngroups == 0)
         return 0;
-    ment *all = gal_malloc(m->n * sizeof *all);
-    ment *sorted = gal_malloc(m->n * sizeof *sorted);
+    /* entities come in key order: cursors find the next one on or near the
+     * page of the last, where mdb_get would search down from the root */
     MDB_cursor *ec = NULL, *fc = NULL;
     gal_buf rec;
     gal_buf_init(&rec);
-    int rc = 0;
-    if (!all || !sorted) {
-        rc = gal_error_set(GAL_ENOMEM, "out of memory merging %zu entity mentions", m->n);
-        goto out;
-    }
-    for (size_t i = 0; i < m->n; i++) {
-        all[i].hash = m->hash[i];
-        all[i].s = text + m->start[i];
-        all[i].len = m->end[i] - m->start[i];
-        all[i].doc = m->doc[i];
-        /* "U.S." keeps its last full stop, which the tokenizer left out: the
-         * batch text always goes on after a mention (a newline ends it) */
-        if (all[i].len >= 2 && all[i].s[all[i].len - 2] == '.' && all[i].s[all[i].len] == '.')
-            all[i].len++;
-        all[i].head = 0;
-        memcpy(&all[i].head, all[i].s, all[i].len < 8 ? all[i].len : 8);
-    }
-    if ((rc = sort_by_hash(all, sorted, m->n)))
-        goto out;
-    /* entities come in key order: cursors find the next one on or near the
-     * page of the last, where mdb_get would search down from the root */
-    int mrc;
-    if ((mrc = mdb_cursor_open(txn, entities, &ec)) || (mrc = mdb_cursor_open(txn, forms, &fc))) {
+    int rc = 0, mrc;
+    if ((mrc = mdb_cursor_open(txn, entities, &ec)) || (mrc = mdb_cursor_open(txn, forms, &fc)))
         rc = db_error(mrc, "cannot open the entity tables");
-        goto out;
-    }
-    for (size_t i = 0; i < m->n && !rc;) {
-        size_t j = i + 1;
-        while (j < m->n && sorted[j].hash == sorted[i].hash)
-            j++;
-        rc = merge_entity(ec, fc, sorted + i, j - i, first_doc, &rec);
-        i = j;
-    }
-out:
+    for (size_t i = 0; i < eb->ngroups && !rc; i++)
+        rc = merge_entity(ec, fc, &eb->groups[i], eb->forms + eb->groups[i].form_start,
+                          first_doc, &rec);
     if (ec)
         mdb_cursor_close(ec);
     if (fc)
         mdb_cursor_close(fc);
     gal_buf_release(&rec);
-    gal_free(sorted);
-    gal_free(all);
+    return rc;
+}
+
+int gal_entity_table_merge(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const uint8_t *text,
+                           const gal_mentions *m, uint32_t first_doc)
+{
+    gal_entity_batch *eb;
+    int rc = gal_entity_batch_new(&eb);
+    if (!rc && !(rc = gal_entity_batch_prepare(eb, text, m)))
+        rc = gal_entity_table_apply(txn, entities, forms, eb, first_doc);
+    gal_entity_batch_free(eb);
     return rc;
 }

@@ -52,6 +52,21 @@ int gal_entity_table_open(MDB_txn *txn, int create, MDB_dbi *entities, MDB_dbi *
 int gal_entity_table_merge(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const uint8_t *text,
                            const struct gal_mentions *m, uint32_t first_doc);
 
+/* The same in two steps, so that the part that needs no table runs before
+ * the commit, on any thread: gal_entity_batch_prepare() groups a batch's
+ * mentions by entity (documents, mentions, distinct surface forms with
+ * their counts, which forms name the entity in full); it keeps pointers
+ * into text, which must outlive the apply.  gal_entity_table_apply() then
+ * merges the groups into the tables in txn, with the same results and
+ * return codes as gal_entity_table_merge(). */
+typedef struct gal_entity_batch gal_entity_batch;
+int gal_entity_batch_new(gal_entity_batch **out);
+void gal_entity_batch_free(gal_entity_batch *eb); /* NULL is fine */
+int gal_entity_batch_prepare(gal_entity_batch *eb, const uint8_t *text,
+                             const struct gal_mentions *m);
+int gal_entity_table_apply(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms,
+                           const gal_entity_batch *eb, uint32_t first_doc);
+
 /* One entity as stored; display points into the LMDB map and is valid until
  * the transaction ends. */
 typedef struct gal_entity_info {

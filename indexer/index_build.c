@@ -462,7 +462,7 @@ static int write_all(build_state *s)
             break;
         gal_batch *b = &wk->batch;
         uint64_t ntokens = wk->ts->tokens.n;
-        int rc = gal_writer_commit(s->w, wk->enc, b, &wk->ts->tokens, &wk->ts->mentions);
+        int rc = gal_writer_commit(s->w, wk->enc, b, &wk->ts->tokens);
         if (rc) {
             fail(s, rc, 0);
             return rc;

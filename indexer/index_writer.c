@@ -30,6 +30,7 @@ struct gal_encoded {
     size_t off_cap;
     gal_buf stats_out;        /* the batch's docstats record */
     int has_common;           /* builder knows the bigram words */
+    gal_entity_batch *entities; /* the batch's mentions grouped by entity */
     double encode_sec;        /* this batch's encoding, added to the totals at commit */
 };
 
@@ -41,6 +42,11 @@ int gal_encoded_new(gal_encoded **out)
     gal_builder_init(&e->builder);
     gal_buf_init(&e->docs_out);
     gal_buf_init(&e->stats_out);
+    int rc = gal_entity_batch_new(&e->entities);
+    if (rc) {
+        gal_free(e);
+        return rc;
+    }
     *out = e;
     return 0;
 }
@@ -52,6 +58,7 @@ void gal_encoded_free(gal_encoded *e)
     gal_builder_release(&e->builder);
     gal_buf_release(&e->docs_out);
     gal_buf_release(&e->stats_out);
+    gal_entity_batch_free(e->entities);
     gal_free(e->doc_off);
     gal_free(e);
 }
@@ -430,8 +437,7 @@ static int write_ids(gal_writer *w, MDB_txn *txn, const gal_batch *b)
 /* Everything one batch writes, in one transaction.  Returns an LMDB code
  * (so MDB_MAP_FULL can be retried) or a negative gal_status. */
 static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const gal_batch *b,
-                       const gal_tokens *t, const gal_mentions *m, uint64_t *new_terms,
-                       uint64_t *collisions)
+                       const gal_tokens *t, uint64_t *new_terms, uint64_t *collisions)
 {
     gal_store *st = w->st;
     const gal_postings_out *po = &e->builder.out;
@@ -446,8 +452,7 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
             return rc;
     if ((rc = write_lexicon(w, e, txn, b, new_terms, collisions)))
         return rc;
-    if (m && m->n &&
-        (rc = gal_entity_table_merge(txn, w->entities, w->entity_forms, b->text.data, m, b->first_doc)))
+    if ((rc = gal_entity_table_apply(txn, w->entities, w->entity_forms, e->entities, b->first_doc)))
         return rc;
     for (uint32_t d = 0; d < b->ndocs; d++) {
         uint8_t key[4];
@@ -533,12 +538,15 @@ int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tok
                                m ? m->n : 0};
     if ((rc = gal_builder_run(&e->builder, t, &bm, b->first_doc)))
         return rc;
+    /* the entity merge's grouping and counting, off the committing thread */
+    static const gal_mentions none;
+    if ((rc = gal_entity_batch_prepare(e->entities, b->text.data, m ? m : &none)))
+        return rc;
     e->encode_sec += now_sec() - t0;
     return 0;
 }
 
-int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, const gal_tokens *t,
-                      const gal_mentions *m)
+int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, const gal_tokens *t)
 {
     if (b->first_doc != gal_writer_next_doc(w))
         return gal_error_set(GAL_EUSAGE, "internal error: batch starts at doc %u, index at %u",
@@ -553,7 +561,7 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, const g
         if ((rc = gal_store_txn_begin(w->st, 0, &txn)))
             return rc;
         new_terms = collisions = 0;
-        int wrc = write_batch(w, e, txn, b, t, m, &new_terms, &collisions);
+        int wrc = write_batch(w, e, txn, b, t, &new_terms, &collisions);
         if (wrc == 0)
             wrc = mdb_txn_commit(txn);
         else
