@@ -31,6 +31,11 @@ struct gal_encoded {
     gal_buf stats_out;        /* the batch's docstats record */
     int has_common;           /* builder knows the bigram words */
     gal_entity_batch *entities; /* the batch's mentions grouped by entity */
+    /* the folded bytes of each term (words only; others empty), for the
+     * lexicon: term k's are folded.data[folded_off[k], folded_off[k + 1]) */
+    gal_buf folded;
+    uint32_t *folded_off;
+    size_t folded_cap;
     double encode_sec;        /* this batch's encoding, added to the totals at commit */
 };
 
@@ -42,6 +47,7 @@ int gal_encoded_new(gal_encoded **out)
     gal_builder_init(&e->builder);
     gal_buf_init(&e->docs_out);
     gal_buf_init(&e->stats_out);
+    gal_buf_init(&e->folded);
     int rc = gal_entity_batch_new(&e->entities);
     if (rc) {
         gal_free(e);
@@ -59,6 +65,8 @@ void gal_encoded_free(gal_encoded *e)
     gal_buf_release(&e->docs_out);
     gal_buf_release(&e->stats_out);
     gal_entity_batch_free(e->entities);
+    gal_buf_release(&e->folded);
+    gal_free(e->folded_off);
     gal_free(e->doc_off);
     gal_free(e);
 }
@@ -335,8 +343,8 @@ static int append(MDB_cursor *cur, const void *k, size_t klen, const void *v, si
 }
 
 /* Add the batch's new terms to the lexicon and vocabulary; count collisions. */
-static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const gal_batch *b,
-                         uint64_t *new_terms, uint64_t *collisions)
+static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, uint64_t *new_terms,
+                         uint64_t *collisions)
 {
     gal_store *st = w->st;
     const gal_builder *bl = &e->builder;
@@ -350,32 +358,27 @@ static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, cons
         const gal_term_group *g = &bl->terms[k];
         if (g->kind != GAL_TERM_WORD)
             continue;
-        gal_term term;
-        if (!gal_term_next((const char *)b->text.data, b->text.len, g->first_offset, &term) ||
-            term.hash != g->hash) {
-            mdb_cursor_close(lc);
-            return gal_error_set(GAL_EINPUT, "internal error: term at batch offset %u does not re-hash",
-                                 g->first_offset);
-        }
+        const char *folded = (const char *)e->folded.data + e->folded_off[k];
+        uint32_t folded_len = e->folded_off[k + 1] - e->folded_off[k];
         uint8_t key[8];
         gal_put_be64(key, g->hash);
         MDB_val kv = {8, key}, v;
         mrc = mdb_cursor_get(lc, &kv, &v, MDB_SET);
         if (mrc == 0) {
-            if (v.mv_size != term.folded_len || memcmp(v.mv_data, term.folded, v.mv_size) != 0) {
+            if (v.mv_size != folded_len || memcmp(v.mv_data, folded, v.mv_size) != 0) {
                 if (w->totals.collisions + *collisions < MAX_COLLISION_WARNINGS)
-                    fprintf(stderr, "galley: warning: term hash collision: '%.*s' and '%s' share key %016llx\n",
-                            (int)v.mv_size, (const char *)v.mv_data, term.folded,
-                            (unsigned long long)g->hash);
+                    fprintf(stderr, "galley: warning: term hash collision: '%.*s' and '%.*s' share "
+                            "key %016llx\n", (int)v.mv_size, (const char *)v.mv_data,
+                            (int)folded_len, folded, (unsigned long long)g->hash);
                 (*collisions)++;
             }
             continue;
         }
         if (mrc != MDB_NOTFOUND)
             break;
-        MDB_val tv = {term.folded_len, term.folded};
+        MDB_val tv = {folded_len, (void *)folded};
         if ((mrc = mdb_cursor_put(lc, &kv, &tv, 0)) ||
-            (mrc = put(txn, st->vocab, term.folded, term.folded_len, key, 8, 0)))
+            (mrc = put(txn, st->vocab, folded, folded_len, key, 8, 0)))
             break;
         (*new_terms)++;
         mrc = 0;
@@ -450,7 +453,7 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
         if ((rc = append(pc, po->keys + i * GAL_POSTINGS_KEY_LEN, GAL_POSTINGS_KEY_LEN,
                          po->data.data + po->val_off[i], po->val_off[i + 1] - po->val_off[i])))
             return rc;
-    if ((rc = write_lexicon(w, e, txn, b, new_terms, collisions)))
+    if ((rc = write_lexicon(w, e, txn, new_terms, collisions)))
         return rc;
     if ((rc = gal_entity_table_apply(txn, w->entities, w->entity_forms, e->entities, b->first_doc)))
         return rc;
@@ -513,6 +516,36 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
     return 0;
 }
 
+/* The folded bytes of the batch's word terms, re-tokenized at their first
+ * occurrence: the lexicon stores them, and the commit needs no tokenizer. */
+static int fold_words(gal_encoded *e, const gal_batch *b)
+{
+    const gal_builder *bl = &e->builder;
+    if (bl->nterms + 1 > e->folded_cap) {
+        uint32_t *off = gal_realloc(e->folded_off, (bl->nterms + 1) * sizeof *off);
+        if (!off)
+            return gal_error_set(GAL_ENOMEM, "out of memory");
+        e->folded_off = off;
+        e->folded_cap = bl->nterms + 1;
+    }
+    gal_buf_clear(&e->folded);
+    int rc = 0;
+    for (size_t k = 0; k < bl->nterms && !rc; k++) {
+        const gal_term_group *g = &bl->terms[k];
+        e->folded_off[k] = (uint32_t)e->folded.len;
+        if (g->kind != GAL_TERM_WORD)
+            continue;
+        gal_term term;
+        if (!gal_term_next((const char *)b->text.data, b->text.len, g->first_offset, &term) ||
+            term.hash != g->hash)
+            return gal_error_set(GAL_EINPUT, "internal error: term at batch offset %u does not re-hash",
+                                 g->first_offset);
+        rc = gal_buf_append(&e->folded, term.folded, term.folded_len);
+    }
+    e->folded_off[bl->nterms] = (uint32_t)e->folded.len;
+    return rc;
+}
+
 int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tokens *t,
                       const gal_mentions *m)
 {
@@ -537,6 +570,8 @@ int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tok
     gal_builder_mentions bm = {m ? m->hash : NULL, m ? m->doc : NULL, m ? m->pos : NULL,
                                m ? m->n : 0};
     if ((rc = gal_builder_run(&e->builder, t, &bm, b->first_doc)))
+        return rc;
+    if ((rc = fold_words(e, b)))
         return rc;
     /* the entity merge's grouping and counting, off the committing thread */
     static const gal_mentions none;
