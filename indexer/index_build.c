@@ -46,7 +46,8 @@ typedef struct tokset {
 typedef struct work {
     gal_batch batch;
     uint64_t seq;     /* place in this run's input order */
-    tokset *ts;       /* from the tokenizer until the writer is done with it */
+    tokset *ts;       /* from the tokenizer until the encoder is done with it */
+    uint64_t ntokens, nmentions; /* what ts held, for the writer */
     gal_encoded *enc; /* from the encoder until the writer is done with it */
 } work;
 
@@ -443,6 +444,12 @@ static void *encoder_main(void *arg)
             fail(s, rc, 0);
             break;
         }
+        /* the commit needs only the counts: the token set goes back now */
+        wk->ntokens = wk->ts->tokens.n;
+        wk->nmentions = wk->ts->mentions.n;
+        if (gal_queue_push(&s->tok_free_q, wk->ts) != 0)
+            break;
+        wk->ts = NULL;
         if (wk->seq == 0)
             common_chosen(s);
         if (!pass_on(&s->enc_gate, &s->enc_q, wk))
@@ -461,20 +468,19 @@ static int write_all(build_state *s)
         if (stopped(s))
             break;
         gal_batch *b = &wk->batch;
-        uint64_t ntokens = wk->ts->tokens.n;
-        int rc = gal_writer_commit(s->w, wk->enc, b, &wk->ts->tokens);
+        int rc = gal_writer_commit(s->w, wk->enc, b, wk->ntokens);
         if (rc) {
             fail(s, rc, 0);
             return rc;
         }
         s->report->docs += b->ndocs;
         s->report->raw_bytes += b->raw_bytes;
-        s->report->tokens += ntokens;
-        s->report->mentions += wk->ts->mentions.n;
+        s->report->tokens += wk->ntokens;
+        s->report->mentions += wk->nmentions;
         s->report->batches++;
         show_progress(s, 0);
         if (gal_queue_push(&s->enc_free_q, wk->enc) != 0 ||
-            gal_queue_push(&s->tok_free_q, wk->ts) != 0 || gal_queue_push(&s->free_q, wk) != 0)
+            gal_queue_push(&s->free_q, wk) != 0)
             break;
     }
     return 0;
@@ -563,15 +569,19 @@ static int plan_resume(build_state *s, char **files, size_t nfiles, size_t *firs
 
 /* Compressor, tokenizer and encoder threads.  The device takes one
  * tokenizer thread (one command queue); on the host the three stages cost
- * about the same (each 20-25 % of the CPU on news), so they get a third of
- * the threads each.  By default every core beyond the reader's and the
- * writer's gets a thread, and at least one of each stage runs. */
+ * about the same (each 20-30 % of the CPU on news), so they get a third of
+ * the threads each, the encoders the rest.  By default every core beyond
+ * the reader's and the writer's gets a thread, and at least one of each
+ * stage runs. */
 static void plan_threads(build_state *s)
 {
     unsigned n = s->opts->threads;
     if (n == 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        n = cores > 5 ? (unsigned)(cores - 2) : 3;
+        /* small machines: the encoders are the busiest stage, and two of
+         * them pay on two cores; with a device, whose buffers PoCL keeps in
+         * host memory, one batch fewer keeps a 2-core build under 2 GB */
+        n = cores > 6 ? (unsigned)(cores - 2) : s->clt ? 3 : 4;
     }
     if (n > GAL_MAX_THREADS)
         n = GAL_MAX_THREADS;
@@ -581,7 +591,7 @@ static void plan_threads(build_state *s)
     /* every batch past the reader can hold a token set and, past the
      * tokenizers, an encoded batch: no stage ever waits on a later one */
     s->nwork = s->ncomp + s->ntok + s->nenc + 2;
-    s->ntoksets = s->ntok + s->nenc + 1;
+    s->ntoksets = s->ntok + s->nenc; /* held from tokenizing to encoding */
     s->nencs = s->nenc + 1;
 }
 

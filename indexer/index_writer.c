@@ -440,7 +440,7 @@ static int write_ids(gal_writer *w, MDB_txn *txn, const gal_batch *b)
 /* Everything one batch writes, in one transaction.  Returns an LMDB code
  * (so MDB_MAP_FULL can be retried) or a negative gal_status. */
 static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const gal_batch *b,
-                       const gal_tokens *t, uint64_t *new_terms, uint64_t *collisions)
+                       uint64_t ntokens, uint64_t *new_terms, uint64_t *collisions)
 {
     gal_store *st = w->st;
     const gal_postings_out *po = &e->builder.out;
@@ -488,7 +488,7 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
         (rc = gal_meta_put_u64(st, txn, GAL_META_TOKENIZER, GAL_TOKENIZER_VERSION)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_ENTITY_RULES, GAL_ENTITY_RULES_VERSION)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_DOCS, tot->docs + b->ndocs)) ||
-        (rc = gal_meta_put_u64(st, txn, GAL_META_TOKENS, tot->tokens + t->n)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_TOKENS, tot->tokens + ntokens)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_TERMS, tot->terms + *new_terms)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_RAW_BYTES, tot->raw_bytes + b->raw_bytes)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_BATCHES, tot->batches + 1)) ||
@@ -581,7 +581,7 @@ int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tok
     return 0;
 }
 
-int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, const gal_tokens *t)
+int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_t ntokens)
 {
     if (b->first_doc != gal_writer_next_doc(w))
         return gal_error_set(GAL_EUSAGE, "internal error: batch starts at doc %u, index at %u",
@@ -596,7 +596,7 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, const g
         if ((rc = gal_store_txn_begin(w->st, 0, &txn)))
             return rc;
         new_terms = collisions = 0;
-        int wrc = write_batch(w, e, txn, b, t, &new_terms, &collisions);
+        int wrc = write_batch(w, e, txn, b, ntokens, &new_terms, &collisions);
         if (wrc == 0)
             wrc = mdb_txn_commit(txn);
         else
@@ -616,7 +616,7 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, const g
     w->totals.write_sec += now_sec() - t0;
     gal_writer_totals *tot = &w->totals;
     tot->docs += b->ndocs;
-    tot->tokens += t->n;
+    tot->tokens += ntokens;
     tot->terms += new_terms;
     tot->new_terms += new_terms;
     tot->raw_bytes += b->raw_bytes;

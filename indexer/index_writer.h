@@ -64,8 +64,9 @@ int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tok
 
 /* Stage 5: write and commit batch b (its stored text already packed,
  * b->first_doc equal to gal_writer_next_doc()) as gal_writer_encode left it
- * in e, with the same t. */
-int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, const gal_tokens *t);
+ * in e; ntokens is the number of tokens it was encoded from (the token set
+ * itself is no longer needed). */
+int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_t ntokens);
 
 /* Record a description of how the index was built (meta "build"), in the
  * next commit. */
