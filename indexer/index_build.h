@@ -34,8 +34,7 @@ typedef struct gal_build_opts {
     int resume;           /* continue an interrupted run with the same inputs */
     int compact;          /* at the end, give back the free pages the batches left */
     unsigned threads;     /* compressor + tokenizer + encoder threads; 0: the
-                           * cores beyond the reader and writer; on up to 6
-                           * cores 4 (3 with a device) */
+                           * cores beyond the reader and writer, at least 3 */
 } gal_build_opts;
 
 /* With compact, a finished build compacts data.mdb when at least this share
