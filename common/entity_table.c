@@ -309,8 +309,8 @@ typedef struct entity_group {
 } entity_group;
 
 struct gal_entity_batch {
-    ment *all, *forms; /* forms: the mentions sorted by entity, then each
-                        * entity's distinct forms packed at its start */
+    ment *forms; /* the mentions sorted by entity, then each entity's
+                  * distinct forms packed at its start */
     size_t cap;
     entity_group *groups;
     size_t ngroups, groups_cap;
@@ -327,7 +327,6 @@ void gal_entity_batch_free(gal_entity_batch *eb)
 {
     if (!eb)
         return;
-    gal_free(eb->all);
     gal_free(eb->forms);
     gal_free(eb->groups);
     gal_free(eb);
@@ -336,11 +335,9 @@ void gal_entity_batch_free(gal_entity_batch *eb)
 static int reserve(gal_entity_batch *eb, size_t n)
 {
     if (n > eb->cap) {
-        gal_free(eb->all);
         gal_free(eb->forms);
-        eb->all = gal_malloc(n * sizeof *eb->all);
         eb->forms = gal_malloc(n * sizeof *eb->forms);
-        eb->cap = eb->all && eb->forms ? n : 0;
+        eb->cap = eb->forms ? n : 0;
         if (!eb->cap)
             return gal_error_set(GAL_ENOMEM, "out of memory merging %zu entity mentions", n);
     }
@@ -366,10 +363,15 @@ int gal_entity_batch_prepare(gal_entity_batch *eb, const uint8_t *text, const ga
     eb->ngroups = 0;
     if (m->n == 0)
         return 0;
-    int rc = reserve(eb, m->n);
-    if (rc)
+    /* the mentions in batch order, only until they are sorted: every batch
+     * in flight keeps its sorted copy until its commit */
+    ment *all = gal_malloc(m->n * sizeof *all);
+    int rc = all ? reserve(eb, m->n)
+                 : gal_error_set(GAL_ENOMEM, "out of memory merging %zu entity mentions", m->n);
+    if (rc) {
+        gal_free(all);
         return rc;
-    ment *all = eb->all;
+    }
     for (size_t i = 0; i < m->n; i++) {
         all[i].hash = m->hash[i];
         all[i].s = text + m->start[i];
@@ -382,8 +384,8 @@ int gal_entity_batch_prepare(gal_entity_batch *eb, const uint8_t *text, const ga
         all[i].head = 0;
         memcpy(&all[i].head, all[i].s, all[i].len < 8 ? all[i].len : 8);
     }
-    if ((rc = sort_by_hash(all, eb->forms, m->n)))
-        return rc;
+    rc = sort_by_hash(all, eb->forms, m->n);
+    gal_free(all);
     for (size_t i = 0; i < m->n && !rc;) {
         ment *g = eb->forms + i;
         size_t n = 1;

@@ -48,6 +48,7 @@ typedef struct work {
     uint64_t seq;     /* place in this run's input order */
     tokset *ts;       /* from the tokenizer until the encoder is done with it */
     uint64_t ntokens, nmentions; /* what ts held, for the writer */
+    gal_entity_batch *entities;  /* its mentions grouped by entity, for the writer */
     gal_encoded *enc; /* from the encoder until the writer is done with it */
 } work;
 
@@ -367,6 +368,10 @@ static int tokenize_one(build_state *s, work *wk)
                                         &wk->ts->mentions)
                 : gal_entities_ref(b->text.data, (uint32_t)b->text.len, b->doc_start,
                                    b->body_start, b->ndocs, tokens, &wk->ts->mentions);
+    /* the entity merge's grouping and counting, here where there is room
+     * (the encoders are the busiest stage and the writer is one thread) */
+    if (!rc)
+        rc = gal_entity_batch_prepare(wk->entities, b->text.data, &wk->ts->mentions);
     double t2 = now_sec();
     pthread_mutex_lock(&s->stats_mu);
     s->tokenize_sec += t1 - t0;
@@ -468,7 +473,7 @@ static int write_all(build_state *s)
         if (stopped(s))
             break;
         gal_batch *b = &wk->batch;
-        int rc = gal_writer_commit(s->w, wk->enc, b, wk->ntokens);
+        int rc = gal_writer_commit(s->w, wk->enc, b, wk->ntokens, wk->entities);
         if (rc) {
             fail(s, rc, 0);
             return rc;
@@ -603,6 +608,9 @@ static int alloc_pools(build_state *s)
         return gal_error_set(GAL_ENOMEM, "out of memory");
     for (size_t i = 0; i < s->nwork; i++) {
         gal_batch_init(&s->slots[i].batch);
+        int rc = gal_entity_batch_new(&s->slots[i].entities);
+        if (rc)
+            return rc;
         gal_queue_push(&s->free_q, &s->slots[i]);
     }
     for (size_t i = 0; i < s->ntoksets; i++) {
@@ -621,8 +629,10 @@ static int alloc_pools(build_state *s)
 
 static void free_pools(build_state *s)
 {
-    for (size_t i = 0; s->slots && i < s->nwork; i++)
+    for (size_t i = 0; s->slots && i < s->nwork; i++) {
         gal_batch_release(&s->slots[i].batch);
+        gal_entity_batch_free(s->slots[i].entities);
+    }
     for (size_t i = 0; s->toksets && i < s->ntoksets; i++) {
         gal_tokens_release(&s->toksets[i].tokens);
         gal_mentions_release(&s->toksets[i].mentions);

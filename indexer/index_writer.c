@@ -30,7 +30,6 @@ struct gal_encoded {
     size_t off_cap;
     gal_buf stats_out;        /* the batch's docstats record */
     int has_common;           /* builder knows the bigram words */
-    gal_entity_batch *entities; /* the batch's mentions grouped by entity */
     /* the folded bytes of each term (words only; others empty), for the
      * lexicon: term k's are folded.data[folded_off[k], folded_off[k + 1]) */
     gal_buf folded;
@@ -48,11 +47,6 @@ int gal_encoded_new(gal_encoded **out)
     gal_buf_init(&e->docs_out);
     gal_buf_init(&e->stats_out);
     gal_buf_init(&e->folded);
-    int rc = gal_entity_batch_new(&e->entities);
-    if (rc) {
-        gal_free(e);
-        return rc;
-    }
     *out = e;
     return 0;
 }
@@ -64,7 +58,6 @@ void gal_encoded_free(gal_encoded *e)
     gal_builder_release(&e->builder);
     gal_buf_release(&e->docs_out);
     gal_buf_release(&e->stats_out);
-    gal_entity_batch_free(e->entities);
     gal_buf_release(&e->folded);
     gal_free(e->folded_off);
     gal_free(e->doc_off);
@@ -440,7 +433,8 @@ static int write_ids(gal_writer *w, MDB_txn *txn, const gal_batch *b)
 /* Everything one batch writes, in one transaction.  Returns an LMDB code
  * (so MDB_MAP_FULL can be retried) or a negative gal_status. */
 static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const gal_batch *b,
-                       uint64_t ntokens, uint64_t *new_terms, uint64_t *collisions)
+                       uint64_t ntokens, const gal_entity_batch *eb, uint64_t *new_terms,
+                       uint64_t *collisions)
 {
     gal_store *st = w->st;
     const gal_postings_out *po = &e->builder.out;
@@ -455,7 +449,7 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
             return rc;
     if ((rc = write_lexicon(w, e, txn, new_terms, collisions)))
         return rc;
-    if ((rc = gal_entity_table_apply(txn, w->entities, w->entity_forms, e->entities, b->first_doc)))
+    if ((rc = gal_entity_table_apply(txn, w->entities, w->entity_forms, eb, b->first_doc)))
         return rc;
     for (uint32_t d = 0; d < b->ndocs; d++) {
         uint8_t key[4];
@@ -573,15 +567,12 @@ int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tok
         return rc;
     if ((rc = fold_words(e, b)))
         return rc;
-    /* the entity merge's grouping and counting, off the committing thread */
-    static const gal_mentions none;
-    if ((rc = gal_entity_batch_prepare(e->entities, b->text.data, m ? m : &none)))
-        return rc;
     e->encode_sec += now_sec() - t0;
     return 0;
 }
 
-int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_t ntokens)
+int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_t ntokens,
+                      const gal_entity_batch *eb)
 {
     if (b->first_doc != gal_writer_next_doc(w))
         return gal_error_set(GAL_EUSAGE, "internal error: batch starts at doc %u, index at %u",
@@ -596,7 +587,7 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
         if ((rc = gal_store_txn_begin(w->st, 0, &txn)))
             return rc;
         new_terms = collisions = 0;
-        int wrc = write_batch(w, e, txn, b, ntokens, &new_terms, &collisions);
+        int wrc = write_batch(w, e, txn, b, ntokens, eb, &new_terms, &collisions);
         if (wrc == 0)
             wrc = mdb_txn_commit(txn);
         else

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "batch.h"
+#include "entity_table.h"
 #include "mentions.h"
 #include "store.h"
 #include "tokenize.h"
@@ -65,8 +66,10 @@ int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tok
 /* Stage 5: write and commit batch b (its stored text already packed,
  * b->first_doc equal to gal_writer_next_doc()) as gal_writer_encode left it
  * in e; ntokens is the number of tokens it was encoded from (the token set
- * itself is no longer needed). */
-int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_t ntokens);
+ * itself is no longer needed), eb its entity mentions grouped by
+ * gal_entity_batch_prepare() (entity_table.h) over b->text. */
+int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_t ntokens,
+                      const gal_entity_batch *eb);
 
 /* Record a description of how the index was built (meta "build"), in the
  * next commit. */
