@@ -223,19 +223,32 @@ static void show_progress(build_state *s, int final)
 /* ---- reader thread ---- */
 
 /* Give the filled batch its place in the run and the dictionary decision,
- * pass it on and start the next one. */
-static int hand_off(build_state *s)
+ * and pass it on.  GAL_EUSAGE when another stage failed: its error is the
+ * one reported. */
+static int send_filled(build_state *s)
 {
     double t0 = now_sec();
     int rc = gal_text_dict_prepare(s->tdict, &s->fill->batch);
-    s->train_sec += now_sec() - t0;
+    double t1 = now_sec();
+    s->train_sec += t1 - t0;
     if (rc)
         return rc;
     s->fill->seq = s->next_seq++;
-    double t1 = now_sec();
-    if (gal_queue_push(&s->read_q, s->fill) != 0 || !(s->fill = gal_queue_pop(&s->free_q)))
-        return GAL_EUSAGE; /* another stage failed: its error is the one reported */
+    rc = gal_queue_push(&s->read_q, s->fill) != 0 ? GAL_EUSAGE : 0;
     s->reader_busy -= now_sec() - t1; /* waiting for the other stages is not work */
+    return rc;
+}
+
+/* Pass the filled batch on and start the next one. */
+static int hand_off(build_state *s)
+{
+    int rc = send_filled(s);
+    if (rc)
+        return rc;
+    double t0 = now_sec();
+    if (!(s->fill = gal_queue_pop(&s->free_q)))
+        return GAL_EUSAGE;
+    s->reader_busy -= now_sec() - t0;
     gal_batch_reset(&s->fill->batch, s->next_doc);
     return 0;
 }
@@ -282,14 +295,8 @@ static void *reader_main(void *arg)
         __atomic_store_n(&s->file_input, 0, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&s->stats_mu);
     }
-    if (!rc && s->fill->batch.ndocs) {
-        double t1 = now_sec();
-        rc = gal_text_dict_prepare(s->tdict, &s->fill->batch);
-        s->train_sec += now_sec() - t1;
-        s->fill->seq = s->next_seq++;
-        if (!rc && gal_queue_push(&s->read_q, s->fill) != 0)
-            rc = GAL_EUSAGE;
-    }
+    if (!rc && s->fill->batch.ndocs)
+        rc = send_filled(s);
     s->reader_busy += now_sec() - t0;
     if (rc && !stopped(s))
         fail(s, rc, 1);
