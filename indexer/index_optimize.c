@@ -38,6 +38,7 @@ typedef struct optimizer {
     MDB_env *env;             /* the new file */
     MDB_txn *dst;
     size_t dst_bytes;         /* written since dst began */
+    MDB_dbi dst_postings, dst_ids, dst_docstats; /* the rewritten tables */
     src_batch *batches;
     size_t nbatches;
     group *groups;
@@ -79,8 +80,9 @@ static int dst_dbi(optimizer *o, const char *name, MDB_dbi *dbi)
     return mrc ? db_error(mrc, "cannot create a table") : 0;
 }
 
-/* Append k → v to table name of the new file; keys come in order. */
-static int dst_put(optimizer *o, const char *name, const void *k, size_t klen, const void *v,
+/* Append k → v to table dbi of the new file; keys come in order.  Table
+ * handles outlive the commits made here. */
+static int dst_put(optimizer *o, MDB_dbi dbi, const void *k, size_t klen, const void *v,
                    size_t vlen)
 {
     if (o->dst_bytes >= COMMIT_BYTES) {
@@ -90,10 +92,6 @@ static int dst_put(optimizer *o, const char *name, const void *k, size_t klen, c
             return db_error(mrc, "cannot commit to the new file");
         o->dst_bytes = 0;
     }
-    MDB_dbi dbi;
-    int rc = dst_dbi(o, name, &dbi);
-    if (rc)
-        return rc;
     MDB_val key = {klen, (void *)k}, val = {vlen, (void *)v};
     int mrc = mdb_put(o->dst, dbi, &key, &val, MDB_APPEND);
     if (mrc)
@@ -102,10 +100,11 @@ static int dst_put(optimizer *o, const char *name, const void *k, size_t klen, c
     return 0;
 }
 
-/* Copy a table as it is. */
-static int copy_table(optimizer *o, const char *name)
+/* Copy a table as it is, except that the value of key `swap` (NULL: none)
+ * becomes *swap_val. */
+static int copy_table(optimizer *o, const char *name, const char *swap, const MDB_val *swap_val)
 {
-    MDB_dbi dbi;
+    MDB_dbi dbi, out;
     MDB_cursor *c;
     int mrc = mdb_dbi_open(o->src, name, 0, &dbi);
     if (mrc == MDB_NOTFOUND)
@@ -113,10 +112,13 @@ static int copy_table(optimizer *o, const char *name)
     if (mrc || (mrc = mdb_cursor_open(o->src, dbi, &c)))
         return db_error(mrc, "cannot read a table");
     MDB_val k, v;
-    int rc = 0;
+    int rc = dst_dbi(o, name, &out);
     for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !mrc && !rc;
-         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
-        rc = dst_put(o, name, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
+         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (swap && k.mv_size == strlen(swap) && !memcmp(k.mv_data, swap, k.mv_size))
+            v = *swap_val;
+        rc = dst_put(o, out, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
+    }
     mdb_cursor_close(c);
     if (!rc && mrc != MDB_NOTFOUND)
         rc = db_error(mrc, "cannot read a table");
@@ -198,7 +200,7 @@ static int write_docstats(optimizer *o, const group *g)
     uint8_t key[4];
     gal_put_be32(key, g->first_doc);
     if (!rc && !(rc = gal_docstats_encode(tokens, titles, dates, g->ndocs, g->first_doc, &rec)))
-        rc = dst_put(o, GAL_DB_DOCSTATS, key, 4, rec.data, rec.len);
+        rc = dst_put(o, o->dst_docstats, key, 4, rec.data, rec.len);
     gal_buf_release(&rec);
     gal_free(tokens);
     gal_free(titles);
@@ -263,7 +265,7 @@ static int write_ids(optimizer *o, const group *g)
             continue;
         memcpy(key + 4, all[i].id, all[i].len);
         gal_put_be32(val, all[i].doc);
-        rc = dst_put(o, GAL_DB_IDS, key, 4 + all[i].len, val, 4);
+        rc = dst_put(o, o->dst_ids, key, 4 + all[i].len, val, 4);
     }
     gal_free(all);
     return rc;
@@ -280,7 +282,7 @@ static int flush_chunk(optimizer *o, const group *g, uint64_t hash)
     gal_buf_clear(&o->chunk);
     int rc = gal_chunk_encode(o->acc_docs, o->acc_tfs, o->acc_pos, o->acc_n, key, &o->chunk);
     if (!rc)
-        rc = dst_put(o, GAL_DB_POSTINGS, key, sizeof key, o->chunk.data, o->chunk.len);
+        rc = dst_put(o, o->dst_postings, key, sizeof key, o->chunk.data, o->chunk.len);
     o->chunks_after++;
     o->acc_n = 0;
     o->acc_npos = 0;
@@ -463,29 +465,7 @@ static int copy_other_tables(optimizer *o)
         if (!strcmp(name, GAL_DB_POSTINGS) || !strcmp(name, GAL_DB_IDS) ||
             !strcmp(name, GAL_DB_DOCSTATS) || !strcmp(name, GAL_DB_META))
             continue;
-        rc = copy_table(o, name);
-    }
-    mdb_cursor_close(c);
-    return rc;
-}
-
-static int write_meta(optimizer *o)
-{
-    MDB_cursor *c;
-    int mrc = mdb_cursor_open(o->src, o->st->meta, &c);
-    if (mrc)
-        return db_error(mrc, "cannot read meta");
-    MDB_val k, v;
-    int rc = 0;
-    for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !mrc && !rc;
-         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        uint8_t batches[8];
-        if (k.mv_size == strlen(GAL_META_BATCHES) && !memcmp(k.mv_data, GAL_META_BATCHES, k.mv_size)) {
-            gal_put_le64(batches, o->ngroups);
-            v.mv_data = batches;
-            v.mv_size = sizeof batches;
-        }
-        rc = dst_put(o, GAL_DB_META, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
+        rc = copy_table(o, name, NULL, NULL);
     }
     mdb_cursor_close(c);
     return rc;
@@ -504,19 +484,21 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
         (mrc = mdb_env_open(o->env, tmp, MDB_NOTLS | MDB_NOSYNC, 0644)) ||
         (mrc = mdb_txn_begin(o->env, NULL, 0, &o->dst)))
         return db_error(mrc, "cannot create the new file");
-    int rc = write_meta(o);
+    /* meta as it was, but for the batch count; then the other tables */
+    uint8_t batches[8];
+    gal_put_le64(batches, o->ngroups);
+    MDB_val nbatches = {sizeof batches, batches};
+    int rc = copy_table(o, GAL_DB_META, GAL_META_BATCHES, &nbatches);
     if (!rc)
         rc = copy_other_tables(o);
+    /* the rewritten tables, which a new index has even when empty */
+    if (!rc && !(rc = dst_dbi(o, GAL_DB_POSTINGS, &o->dst_postings)) &&
+        !(rc = dst_dbi(o, GAL_DB_IDS, &o->dst_ids)))
+        rc = dst_dbi(o, GAL_DB_DOCSTATS, &o->dst_docstats);
     for (size_t i = 0; i < o->ngroups && !rc; i++) {
         const group *g = &o->groups[i];
         if (!(rc = write_docstats(o, g)) && !(rc = write_ids(o, g)))
             rc = write_postings(o, g);
-    }
-    if (!rc) { /* the tables a new index has, even when empty */
-        static const char *const names[] = {GAL_DB_POSTINGS, GAL_DB_IDS, GAL_DB_DOCSTATS};
-        MDB_dbi dbi;
-        for (size_t i = 0; i < sizeof names / sizeof names[0] && !rc; i++)
-            rc = dst_dbi(o, names[i], &dbi);
     }
     if (!rc) {
         mrc = mdb_txn_commit(o->dst);
