@@ -484,14 +484,3 @@ int gal_entity_table_apply(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms,
     gal_buf_release(&rec);
     return rc;
 }
-
-int gal_entity_table_merge(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const uint8_t *text,
-                           const gal_mentions *m, uint32_t first_doc)
-{
-    gal_entity_batch *eb;
-    int rc = gal_entity_batch_new(&eb);
-    if (!rc && !(rc = gal_entity_batch_prepare(eb, text, m)))
-        rc = gal_entity_table_apply(txn, entities, forms, eb, first_doc);
-    gal_entity_batch_free(eb);
-    return rc;
-}

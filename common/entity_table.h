@@ -42,23 +42,19 @@ struct gal_mentions;
 int gal_entity_table_open(MDB_txn *txn, int create, MDB_dbi *entities, MDB_dbi *forms);
 
 /* Add one batch's mentions (gal_entities_ref / gal_cl_entities output over
- * the batch text `text`, documents numbered from first_doc) to the tables
- * inside the write transaction txn: per entity, its mentions, the number of
- * distinct documents, its surface-form counts and display form.  On failure
- * the caller aborts txn.  Returns 0, a negative gal_status (GAL_ENOMEM,
- * GAL_ECORRUPT for a damaged record, GAL_EFULL, GAL_EDB) or, like the index
- * writer's own steps, the positive LMDB code MDB_MAP_FULL, so that the
- * caller can abort, grow the map (gal_store_grow) and retry the batch. */
-int gal_entity_table_merge(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms, const uint8_t *text,
-                           const struct gal_mentions *m, uint32_t first_doc);
-
-/* The same in two steps, so that the part that needs no table runs before
- * the commit, on any thread: gal_entity_batch_prepare() groups a batch's
- * mentions by entity (documents, mentions, distinct surface forms with
- * their counts, which forms name the entity in full); it keeps pointers
- * into text, which must outlive the apply.  gal_entity_table_apply() then
- * merges the groups into the tables in txn, with the same results and
- * return codes as gal_entity_table_merge(). */
+ * the batch text `text`, documents numbered from first_doc) to the tables,
+ * in two steps, so that the part that needs no table runs before the
+ * commit, on any thread.  gal_entity_batch_prepare() groups the mentions by
+ * entity: distinct documents, mentions, distinct surface forms with their
+ * counts, which forms name the entity in full; it keeps pointers into
+ * text, which must outlive the apply.  gal_entity_table_apply() merges the
+ * groups into the tables inside the write transaction txn: per entity its
+ * mentions, documents, surface-form counts and display form.  On failure
+ * the caller aborts txn.  apply returns 0, a negative gal_status
+ * (GAL_ENOMEM, GAL_ECORRUPT for a damaged record, GAL_EFULL, GAL_EDB) or,
+ * like the index writer's own steps, the positive LMDB code MDB_MAP_FULL,
+ * so that the caller can abort, grow the map (gal_store_grow) and retry the
+ * batch. */
 typedef struct gal_entity_batch gal_entity_batch;
 int gal_entity_batch_new(gal_entity_batch **out);
 void gal_entity_batch_free(gal_entity_batch *eb); /* NULL is fine */

@@ -374,7 +374,6 @@ static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, uint
             (mrc = put(txn, st->vocab, folded, folded_len, key, 8, 0)))
             break;
         (*new_terms)++;
-        mrc = 0;
     }
     mdb_cursor_close(lc);
     return mrc;
@@ -578,8 +577,7 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
         return gal_error_set(GAL_EUSAGE, "internal error: batch starts at doc %u, index at %u",
                              b->first_doc, gal_writer_next_doc(w));
     int rc;
-    double t0;
-    t0 = now_sec();
+    double t0 = now_sec();
     w->totals.encode_sec += e->encode_sec;
     uint64_t new_terms, collisions;
     for (;;) {

@@ -10,7 +10,8 @@
  *  (c) gal_cl_entities gives byte-identical mentions to gal_entities_ref on
  *      random batches (seed printed, GALLEY_TEST_SEED sets it) and on every
  *      corpus in argv[1]/corpora; no OpenCL device: that part is skipped;
- *  (d) gal_entity_table_merge / _get / _each on a scratch LMDB environment.
+ *  (d) gal_entity_batch_prepare / gal_entity_table_apply / _get / _each on a
+ *      scratch LMDB environment.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -449,7 +450,11 @@ static void check_table_merge(void)
         gal_mentions_init(&m);
         CHECK(gal_tokenize_ref(b.text, b.n, b.doc_start, b.body_start, b.ndocs, &t) == 0);
         CHECK(gal_entities_ref(b.text, b.n, b.doc_start, b.body_start, b.ndocs, &t, &m) == 0);
-        CHECK(gal_entity_table_merge(txn, ents, forms, b.text, &m, 100u * (uint32_t)pass) == 0);
+        gal_entity_batch *eb = NULL;
+        CHECK(gal_entity_batch_new(&eb) == 0);
+        CHECK(gal_entity_batch_prepare(eb, b.text, &m) == 0);
+        CHECK(gal_entity_table_apply(txn, ents, forms, eb, 100u * (uint32_t)pass) == 0);
+        gal_entity_batch_free(eb);
         gal_mentions_release(&m);
         gal_tokens_release(&t);
         batch_free(&b);
