@@ -140,6 +140,33 @@ def write_news_corpus(path, seed, mb, bad_line=None):
     return n
 
 
+def ranked(galley, index, q):
+    """Exit status and the top 50 ids of q, in BM25 order."""
+    rc, out, _ = run([galley, "query", index, q, "--ids", "--limit", "50"])
+    return rc, out
+
+
+def same_answers(a, f, left, right, queries, what):
+    """Every query finds the same ids, and ranks its top 50 the same, on
+    index left as on index right."""
+    ids_l = query_ids(a.galley, left, queries)
+    ids_r = query_ids(a.galley, right, queries)
+    hits = 0
+    for q in queries:
+        hits += len(ids_l[q])
+        f.check(ids_l[q] == ids_r[q], "%s: %r: %d ids in %s, %d in %s"
+                % (what, q, len(ids_l[q]), left, len(ids_r[q]), right))
+        f.check(ranked(a.galley, left, q) == ranked(a.galley, right, q),
+                "%s: %r ranks differently" % (what, q))
+    print("%s: %d queries, %d hits in all, the same ids and ranking" % (what, len(queries), hits))
+
+
+def dump_table(index, table):
+    """`mdb_dump -s table -p index` output (bytes), or a marker of its failure."""
+    p = subprocess.run(["mdb_dump", "-s", table, "-p", index], capture_output=True)
+    return p.stdout if p.returncode == 0 else b"exit %d" % p.returncode
+
+
 def append_to(a, f, indexes, src):
     """`galley index --append` src to every index (reference path)."""
     for index in indexes:

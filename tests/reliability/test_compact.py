@@ -33,20 +33,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SAMPLE = os.path.join(HERE, "..", "..", "samples", "news.jsonl")
 
 
-def ranked(a, index, q):
-    rc, out, err = rc_.run([a.galley, "query", index, q, "--ids", "--limit", "50"])
-    return rc, out
-
-
-def same_answers(a, f, left, right, what):
-    ids_l = rc_.query_ids(a.galley, left, QUERIES)
-    ids_r = rc_.query_ids(a.galley, right, QUERIES)
-    for q in QUERIES:
-        f.check(ids_l[q] == ids_r[q], "%s: %r: %d ids in the original, %d in the copy"
-                % (what, q, len(ids_l[q]), len(ids_r[q])))
-        f.check(ranked(a, left, q) == ranked(a, right, q), "%s: %r ranks differently" % (what, q))
-
-
 def compact(a, src, dst):
     return rc_.run([a.galley, "compact", src, dst], timeout=300)
 
@@ -62,7 +48,7 @@ def check_sample(a, f):
         return
     rc, out = rc_.verify(a.galley, copy)
     f.check(rc == 0, "verify of the copy: exit %d: %s" % (rc, out.strip()))
-    same_answers(a, f, orig, copy, "sample")
+    rc_.same_answers(a, f, orig, copy, QUERIES, "sample")
 
     before = open(os.path.join(copy, "data.mdb"), "rb").read()
     rc, _, err = compact(a, orig, copy)
@@ -77,7 +63,7 @@ def check_sample(a, f):
     rc_.append_to(a, f, (orig, copy), SAMPLE)
     rc, out = rc_.verify(a.galley, copy)
     f.check(rc == 0, "verify of the copy after --append: exit %d: %s" % (rc, out.strip()))
-    same_answers(a, f, orig, copy, "sample after --append")
+    rc_.same_answers(a, f, orig, copy, QUERIES, "sample after --append")
 
 
 def check_reuters(a, f):
@@ -102,7 +88,7 @@ def check_reuters(a, f):
     f.check(size_c < size_o, "the compacted copy is not smaller (%d >= %d)" % (size_c, size_o))
     rc, out = rc_.verify(a.galley, copy)
     f.check(rc == 0, "verify of the Reuters copy: exit %d: %s" % (rc, out.strip()))
-    same_answers(a, f, orig, copy, "Reuters")
+    rc_.same_answers(a, f, orig, copy, QUERIES, "Reuters")
 
 
 def meta_txnids(index):
@@ -165,7 +151,7 @@ def check_build_compacts(a, f):
             "compacted copy (%d)" % (size_a, size_c))
     rc, out = rc_.verify(a.galley, auto)
     f.check(rc == 0, "verify of the compacted build: exit %d: %s" % (rc, out.strip()))
-    same_answers(a, f, plain, auto, "generated corpus")
+    rc_.same_answers(a, f, plain, auto, QUERIES, "generated corpus")
 
     # another process with the index open: no swap under it (the plain
     # build is over a third free pages)

@@ -21,7 +21,6 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -56,28 +55,6 @@ def corpus_queries(path, seed):
              "%s*" % common[3][:3], '"reported by" Lagos', "%s OR %s" % (rare[0], rare[1])])
 
 
-def ranked(a, index, q):
-    rc, out, _ = rc_.run([a.galley, "query", index, q, "--ids", "--limit", "50"])
-    return rc, out
-
-
-def same_answers(a, f, left, right, queries, what):
-    ids_l = rc_.query_ids(a.galley, left, queries)
-    ids_r = rc_.query_ids(a.galley, right, queries)
-    hits = 0
-    for q in queries:
-        hits += len(ids_l[q])
-        f.check(ids_l[q] == ids_r[q], "%s: %r: %d ids before, %d after"
-                % (what, q, len(ids_l[q]), len(ids_r[q])))
-        f.check(ranked(a, left, q) == ranked(a, right, q), "%s: %r ranks differently" % (what, q))
-    print("%s: %d queries, %d hits in all, the same ids and ranking" % (what, len(queries), hits))
-
-
-def dump(index, table):
-    p = subprocess.run(["mdb_dump", "-s", table, "-p", index], capture_output=True)
-    return p.stdout if p.returncode == 0 else b"exit %d" % p.returncode
-
-
 def optimize(a, index, *extra):
     return rc_.run([a.galley, "optimize", index] + list(extra), timeout=600)
 
@@ -109,7 +86,7 @@ def check_optimize(a, f):
             % (before["file_bytes"], after["file_bytes"]))
     f.check(after["documents"] == before["documents"], "documents %d -> %d"
             % (before["documents"], after["documents"]))
-    same_answers(a, f, batches, once, queries, "optimized")
+    rc_.same_answers(a, f, batches, once, queries, "optimized")
 
     rc, _, err = optimize(a, twice, "--group-docs", "2000")
     f.check(rc == 0, "optimize --group-docs 2000: exit %d: %s" % (rc, err.strip()))
@@ -119,7 +96,7 @@ def check_optimize(a, f):
     rc, _, err = optimize(a, twice)
     f.check(rc == 0, "second optimize: exit %d: %s" % (rc, err.strip()))
     for table in ("postings", "ids", "docstats"):
-        f.check(dump(once, table) == dump(twice, table),
+        f.check(rc_.dump_table(once, table) == rc_.dump_table(twice, table),
                 "%s: merging in two steps differs from merging at once" % table)
 
     rc, _, err = optimize(a, once)
@@ -129,7 +106,7 @@ def check_optimize(a, f):
     rc_.append_to(a, f, (batches, once), SAMPLE)
     rc, out = rc_.verify(a.galley, once)
     f.check(rc == 0, "verify after --append: exit %d: %s" % (rc, out.strip()))
-    same_answers(a, f, batches, once, queries + ['"central bank"', "oil"], "after --append")
+    rc_.same_answers(a, f, batches, once, queries + ['"central bank"', "oil"], "after --append")
 
     # another process with the index open: no swap under it
     rc, _, err = rc_.run([a.galley, "index", "-q", "--device", "ref", "--batch-mb", "1",

@@ -32,10 +32,8 @@ def tables(index):
         raise AssertionError("mdb_dump -l %s: %s" % (index, p.stderr.strip()))
     out = {}
     for name in p.stdout.split():
-        if name in ("meta", "files"):
-            continue
-        d = subprocess.run(["mdb_dump", "-s", name, "-p", index], capture_output=True)
-        out[name] = d.stdout if d.returncode == 0 else b"exit %d" % d.returncode
+        if name not in ("meta", "files"):
+            out[name] = rc_.dump_table(index, name)
     return out
 
 
