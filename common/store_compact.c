@@ -7,13 +7,15 @@
  * freed pages, but the last two transactions' copies stay free for good,
  * about 2 × the size of those tables (0.19 × raw text on news-1g).  LMDB
  * never shrinks a file, so the only way to give them back is a compacted
- * copy (mdb_env_copy2 with MDB_CP_COMPACT) swapped in by rename().
+ * copy (mdb_env_copy2 with MDB_CP_COMPACT) swapped in by rename().  The
+ * same swap (gal_store_close_replacing) puts `galley optimize`'s rewritten
+ * file in place.
  *
  * The swap has to be safe for processes that open the index meanwhile.
  * LMDB keeps the last transaction id in lock.mdb, and a process that joins
  * a lock file already held by another one picks the meta page by that id's
- * parity, not by comparing the two metas.  A compacted copy restarts the
- * ids at 1 with page 0 empty; so the copy gets one or two more commits until
+ * parity, not by comparing the two metas.  A new file restarts the ids at 1
+ * (a compacted copy leaves page 0 empty); so it gets one or two more commits until
  * its latest meta sits on the page the old id's parity names.  Then a
  * reader that joins the old lock table reads the new file correctly, and
  * one that mapped the old file keeps that (unlinked, unchanging) file.
