@@ -14,9 +14,9 @@
  * The swap has to be safe for processes that open the index meanwhile.
  * LMDB keeps the last transaction id in lock.mdb, and a process that joins
  * a lock file already held by another one picks the meta page by that id's
- * parity, not by comparing the two metas.  A new file restarts the ids at 1
- * (a compacted copy leaves page 0 empty); so it gets one or two more commits until
- * its latest meta sits on the page the old id's parity names.  Then a
+ * parity, not by comparing the two metas.  A new file starts its ids over
+ * (a compacted copy at 1, with page 0 empty); so it gets one or two more
+ * commits until its latest meta sits on the page the old id's parity names.  Then a
  * reader that joins the old lock table reads the new file correctly, and
  * one that mapped the old file keeps that (unlinked, unchanging) file.
  */
