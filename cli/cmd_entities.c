@@ -193,8 +193,8 @@ int gal_cmd_entities(int argc, char **argv)
     if ((rc = gal_store_open(dir, GAL_STORE_READ, &st)) ||
         (rc = gal_store_txn_begin(st, 1, &txn)))
         goto fail;
-    MDB_dbi ents, forms;
-    if ((rc = gal_entity_table_open(txn, 0, &ents, &forms)))
+    MDB_dbi ents;
+    if ((rc = gal_entity_table_open(txn, 0, &ents)))
         goto fail;
     if (match) {
         l.match_len = fold(match, strlen(match), mfold, sizeof mfold);

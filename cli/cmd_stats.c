@@ -43,7 +43,6 @@ typedef struct table {
 static const char *const table_names[] = {
     GAL_DB_POSTINGS, GAL_DB_LEXICON, GAL_DB_VOCAB, GAL_DB_DOCS, GAL_DB_IDS,
     GAL_DB_TEXT,     GAL_DB_DOCSTATS, GAL_DB_FILES, GAL_DB_META, GAL_DB_ENTITIES,
-    GAL_DB_ENTITY_FORMS,
 };
 #define NTABLES (sizeof table_names / sizeof table_names[0])
 
@@ -64,9 +63,9 @@ static int read_tables(const char *dir, info *in)
     if ((rc = gal_store_txn_begin(st, 1, &txn)))
         goto out;
     MDB_dbi dbis[NTABLES] = {st->postings, st->lexicon, st->vocab, st->docs, st->ids,
-                             st->text,     st->docstats, st->files, st->meta, 0, 0};
-    /* an index from before entities existed has no entity tables */
-    int have_entities = gal_entity_table_open(txn, 0, &dbis[NTABLES - 2], &dbis[NTABLES - 1]) == 0;
+                             st->text,     st->docstats, st->files, st->meta, 0};
+    /* an index from before entities existed has no entity table */
+    int have_entities = gal_entity_table_open(txn, 0, &dbis[NTABLES - 1]) == 0;
     MDB_envinfo ei;
     MDB_stat es;
     mdb_env_info(st->env, &ei);
@@ -75,7 +74,7 @@ static int read_tables(const char *dir, info *in)
     for (size_t k = 0; k < NTABLES; k++) {
         MDB_stat ms;
         in->t[k].name = table_names[k];
-        if (k >= NTABLES - 2 && !have_entities)
+        if (k == NTABLES - 1 && !have_entities)
             continue;
         int mrc = mdb_stat(txn, dbis[k], &ms);
         if (mrc) {

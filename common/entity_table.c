@@ -14,6 +14,7 @@
 #include "record.h"
 #include "status.h"
 #include "terms.h"
+#include "varint.h"
 /* gal_mentions is defined with the code that produces it (the indexer); only
  * the type is used here, nothing is linked from there. */
 #include "mentions.h"
@@ -28,98 +29,282 @@ static int db_error(int mrc, const char *what)
     return gal_error_set(st, "%s: %s", what, mdb_strerror(mrc));
 }
 
-int gal_entity_table_open(MDB_txn *txn, int create, MDB_dbi *entities, MDB_dbi *forms)
+int gal_entity_table_open(MDB_txn *txn, int create, MDB_dbi *entities)
 {
-    unsigned flags = create ? MDB_CREATE : 0;
-    MDB_dbi e, f;
-    int mrc = mdb_dbi_open(txn, GAL_DB_ENTITIES, flags, &e);
-    if (!mrc)
-        mrc = mdb_dbi_open(txn, GAL_DB_ENTITY_FORMS, flags, &f);
+    int mrc = mdb_dbi_open(txn, GAL_DB_ENTITIES, create ? MDB_CREATE : 0, entities);
     if (mrc == MDB_NOTFOUND)
         return gal_error_set(GAL_ENOTFOUND, "the index has no entity table (built before entities?)");
     if (mrc)
         return db_error(mrc, "cannot open the entity table");
-    *entities = e;
-    *forms = f;
     return 0;
 }
 
-/* ---- records ---------------------------------------------------------- */
+/* ---- batch records ---------------------------------------------------- */
 
-#define REC_FIXED (1 + 8 + 8 + 8 + 4 + 2)
+#define KEY_LEN 12 /* batch (4 B BE) ‖ entity key (8 B BE) */
 
-static void put_le32(uint8_t *p, uint32_t v)
+static void make_key(uint8_t key[KEY_LEN], uint32_t batch, uint64_t hash)
 {
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
+    gal_put_be32(key, batch);
+    gal_put_be64(key + 4, hash);
 }
 
-static uint32_t get_le32(const uint8_t *p)
+/* One surface form of a batch record. */
+typedef struct form_view {
+    const uint8_t *s;
+    uint32_t len;
+    uint64_t count;
+    int full;
+} form_view;
+
+/* A checked batch record; forms are read one by one with next_form(). */
+typedef struct record_view {
+    uint32_t batch;
+    uint64_t hash;
+    uint64_t docs, mentions;
+    uint32_t first_doc; /* global document number */
+    uint32_t nforms;
+    const uint8_t *p, *end; /* the forms not read yet */
+    char desc[48];
+} record_view;
+
+static int bad_record(const record_view *r, const char *what)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return gal_error_set(GAL_ECORRUPT, "corrupt index: %s in '%s': %s", r->desc, GAL_DB_ENTITIES,
+                         what);
 }
 
-/* The checksum key of the record of entity hash: its LMDB key. */
-static uint32_t entity_key(uint64_t hash)
+static int open_record(const MDB_val *k, const MDB_val *v, record_view *r)
 {
-    uint8_t k[8];
-    gal_put_be64(k, hash);
-    return gal_record_key(k, sizeof k);
-}
-
-static int parse_record(uint64_t hash, const MDB_val *v, gal_entity_info *out)
-{
-    char desc[40];
-    snprintf(desc, sizeof desc, "entity %016llx", (unsigned long long)hash);
+    if (k->mv_size != KEY_LEN)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: entity key of %zu bytes", k->mv_size);
+    r->batch = gal_get_be32(k->mv_data);
+    r->hash = gal_get_be64((const uint8_t *)k->mv_data + 4);
+    snprintf(r->desc, sizeof r->desc, "entity %016llx of batch %u", (unsigned long long)r->hash,
+             r->batch);
     size_t len;
-    int rc = gal_record_open(v->mv_data, v->mv_size, &len, entity_key(hash), GAL_DB_ENTITIES, desc);
+    int rc = gal_record_open(v->mv_data, v->mv_size, &len, gal_record_key(k->mv_data, KEY_LEN),
+                             GAL_DB_ENTITIES, r->desc);
     if (rc)
         return rc;
-    const uint8_t *p = v->mv_data;
-    if (len < REC_FIXED || p[0] != GAL_ENTITY_RECORD_VERSION ||
-        REC_FIXED + (size_t)(p[29] | p[30] << 8) != len)
-        return gal_error_set(GAL_ECORRUPT, "corrupt index: %s record of %zu bytes in '%s'", desc,
-                             len, GAL_DB_ENTITIES);
-    out->hash = hash;
-    out->docs = gal_get_le64(p + 1);
-    out->mentions = gal_get_le64(p + 9);
-    out->display_count = gal_get_le64(p + 17);
-    out->first_doc = get_le32(p + 25);
-    out->display_len = (size_t)(p[29] | p[30] << 8);
-    out->display = (const char *)p + REC_FIXED;
+    const uint8_t *p = v->mv_data, *end = p + len;
+    uint32_t first;
+    if (len < 1 || *p++ != GAL_ENTITY_RECORD_VERSION)
+        return bad_record(r, "unknown record version");
+    if (gal_varint_get(&p, end, &r->docs) || gal_varint_get(&p, end, &r->mentions) ||
+        gal_varint_get32(&p, end, &first) || gal_varint_get32(&p, end, &r->nforms))
+        return bad_record(r, "truncated header");
+    if (r->docs == 0 || r->docs > r->mentions || r->nforms == 0 ||
+        (uint64_t)r->batch + first > UINT32_MAX)
+        return bad_record(r, "impossible counts");
+    r->first_doc = r->batch + first;
+    r->p = p;
+    r->end = end;
     return 0;
 }
 
-static int build_record(gal_buf *b, const gal_entity_info *e)
+static int next_form(record_view *r, form_view *f)
 {
-    uint8_t head[REC_FIXED];
-    head[0] = GAL_ENTITY_RECORD_VERSION;
-    gal_put_le64(head + 1, e->docs);
-    gal_put_le64(head + 9, e->mentions);
-    gal_put_le64(head + 17, e->display_count);
-    put_le32(head + 25, e->first_doc);
-    head[29] = (uint8_t)e->display_len;
-    head[30] = (uint8_t)(e->display_len >> 8);
-    gal_buf_clear(b);
-    int rc;
-    if ((rc = gal_buf_append(b, head, sizeof head)) ||
-        (rc = gal_buf_append(b, e->display, e->display_len)) ||
-        (rc = gal_record_seal(b, entity_key(e->hash))))
-        return rc;
+    uint64_t tagged;
+    uint32_t len;
+    if (gal_varint_get(&r->p, r->end, &tagged) || gal_varint_get32(&r->p, r->end, &len) ||
+        len == 0 || len > GAL_ENTITY_MAX_FORM || (size_t)(r->end - r->p) < len)
+        return bad_record(r, "truncated surface form");
+    f->full = (int)(tagged & 1);
+    f->count = tagged >> 1;
+    f->s = r->p;
+    f->len = len;
+    r->p += len;
+    if (f->count == 0)
+        return bad_record(r, "surface form counted 0 times");
+    return 0;
+}
+
+/* ---- totals over batches ------------------------------------------------
+ * An entity's totals are its batch records replayed in batch order, each
+ * record's forms in the order the batch wrote them (surface order), with
+ * every form's running count: the display form is the one the last step
+ * leaves, so the totals do not depend on how the records are read. */
+
+typedef struct form_total {
+    uint64_t hash; /* the entity's */
+    const uint8_t *s;
+    uint32_t len;
+    uint64_t count;
+} form_total;
+
+typedef struct totals {
+    form_total *slots; /* open addressing on entity hash and surface bytes */
+    size_t cap, n;
+} totals;
+
+static uint64_t form_slot_hash(uint64_t hash, const uint8_t *s, uint32_t len)
+{
+    uint64_t h = hash ^ 0x9E3779B97F4A7C15ull;
+    for (uint32_t i = 0; i < len; i++)
+        h = (h ^ s[i]) * 0x100000001B3ull;
+    return h ^ h >> 29;
+}
+
+static form_total *find_form(totals *t, uint64_t hash, const uint8_t *s, uint32_t len)
+{
+    if (2 * (t->n + 1) > t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 1024;
+        form_total *ns = gal_calloc(cap, sizeof *ns);
+        if (!ns)
+            return NULL;
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->slots[i].s)
+                continue;
+            size_t j = form_slot_hash(t->slots[i].hash, t->slots[i].s, t->slots[i].len) & (cap - 1);
+            while (ns[j].s)
+                j = (j + 1) & (cap - 1);
+            ns[j] = t->slots[i];
+        }
+        gal_free(t->slots);
+        t->slots = ns;
+        t->cap = cap;
+    }
+    size_t j = form_slot_hash(hash, s, len) & (t->cap - 1);
+    for (; t->slots[j].s; j = (j + 1) & (t->cap - 1))
+        if (t->slots[j].hash == hash && t->slots[j].len == len && !memcmp(t->slots[j].s, s, len))
+            return &t->slots[j];
+    t->slots[j] = (form_total){hash, s, len, 0};
+    t->n++;
+    return &t->slots[j];
+}
+
+/* An entity's totals so far; display points into the map. */
+typedef struct entity_totals {
+    gal_entity_info info;
+    int display_full;
+} entity_totals;
+
+static void totals_start(entity_totals *e, uint64_t hash)
+{
+    memset(e, 0, sizeof *e);
+    e->info.hash = hash;
+    e->info.first_doc = UINT32_MAX;
+}
+
+/* Add one batch record (opened, forms not read) to e. */
+static int add_record(totals *t, entity_totals *e, record_view *r)
+{
+    gal_entity_info *info = &e->info;
+    info->docs += r->docs;
+    info->mentions += r->mentions;
+    if (r->first_doc < info->first_doc)
+        info->first_doc = r->first_doc;
+    /* the display form is the most frequent form that names the entity in
+     * full ("Gordon Brown", not the "Brown" linked to it) */
+    for (uint32_t i = 0; i < r->nforms; i++) {
+        form_view f = {0};
+        int rc = next_form(r, &f);
+        if (rc)
+            return rc;
+        form_total *ft = find_form(t, r->hash, f.s, f.len);
+        if (!ft)
+            return gal_error_set(GAL_ENOMEM, "out of memory adding up entity forms");
+        ft->count += f.count;
+        int same = info->display && info->display_len == f.len &&
+                   !memcmp(info->display, f.s, f.len);
+        if (same || (f.full && !e->display_full) ||
+            (f.full == e->display_full && ft->count > info->display_count)) {
+            info->display = (const char *)f.s;
+            info->display_len = f.len;
+            info->display_count = ft->count;
+            e->display_full = f.full;
+        }
+    }
+    if (r->p != r->end)
+        return bad_record(r, "bytes after the last surface form");
     return 0;
 }
 
 int gal_entity_get(MDB_txn *txn, MDB_dbi entities, uint64_t hash, gal_entity_info *out)
 {
-    uint8_t key[8];
-    gal_put_be64(key, hash);
-    MDB_val k = {sizeof key, key}, v;
-    int mrc = mdb_get(txn, entities, &k, &v);
-    if (mrc == MDB_NOTFOUND)
-        return gal_error_set(GAL_ENOTFOUND, "no entity %016llx", (unsigned long long)hash);
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(txn, entities, &cur);
     if (mrc)
         return db_error(mrc, "cannot read the entity table");
-    return parse_record(hash, &v, out);
+    totals t = {0};
+    entity_totals e;
+    totals_start(&e, hash);
+    int rc = 0;
+    uint8_t key[KEY_LEN];
+    /* a seek for the entity in each batch; a miss lands on the next batch */
+    uint64_t batch = 0;
+    MDB_val k, v;
+    while (!rc && batch <= UINT32_MAX) {
+        make_key(key, (uint32_t)batch, hash);
+        k.mv_size = KEY_LEN;
+        k.mv_data = key;
+        if ((mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)))
+            break;
+        if (k.mv_size != KEY_LEN) {
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: entity key of %zu bytes", k.mv_size);
+            break;
+        }
+        uint32_t at = gal_get_be32(k.mv_data);
+        int found = gal_get_be64((const uint8_t *)k.mv_data + 4) == hash;
+        if (at != batch && !found) { /* the first key of a later batch */
+            batch = at;
+            continue;
+        }
+        record_view r;
+        if (found && ((rc = open_record(&k, &v, &r)) || (rc = add_record(&t, &e, &r))))
+            break;
+        batch = (uint64_t)at + 1;
+    }
+    if (!rc && mrc && mrc != MDB_NOTFOUND)
+        rc = db_error(mrc, "cannot read the entity table");
+    mdb_cursor_close(cur);
+    gal_free(t.slots);
+    if (!rc && e.info.docs == 0)
+        rc = gal_error_set(GAL_ENOTFOUND, "no entity %016llx", (unsigned long long)hash);
+    if (!rc)
+        *out = e.info;
+    return rc;
+}
+
+static int by_hash(const void *pa, const void *pb)
+{
+    const entity_totals *a = pa, *b = pb;
+    return a->info.hash < b->info.hash ? -1 : a->info.hash > b->info.hash;
+}
+
+/* Where entity hash's totals are in the open-addressing table of all. */
+typedef struct all_totals {
+    entity_totals *slots;
+    size_t cap, n;
+} all_totals;
+
+static entity_totals *find_entity(all_totals *a, uint64_t hash)
+{
+    if (2 * (a->n + 1) > a->cap) {
+        size_t cap = a->cap ? 2 * a->cap : 1024;
+        entity_totals *ns = gal_calloc(cap, sizeof *ns);
+        if (!ns)
+            return NULL;
+        for (size_t i = 0; i < a->cap; i++) {
+            if (!a->slots[i].info.docs)
+                continue;
+            size_t j = (a->slots[i].info.hash * 0x9E3779B97F4A7C15ull >> 20) & (cap - 1);
+            while (ns[j].info.docs)
+                j = (j + 1) & (cap - 1);
+            ns[j] = a->slots[i];
+        }
+        gal_free(a->slots);
+        a->slots = ns;
+        a->cap = cap;
+    }
+    size_t j = (hash * 0x9E3779B97F4A7C15ull >> 20) & (a->cap - 1);
+    for (; a->slots[j].info.docs; j = (j + 1) & (a->cap - 1))
+        if (a->slots[j].info.hash == hash)
+            return &a->slots[j];
+    totals_start(&a->slots[j], hash);
+    a->n++;
+    return &a->slots[j];
 }
 
 int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
@@ -128,22 +313,35 @@ int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
     int mrc = mdb_cursor_open(txn, entities, &cur);
     if (mrc)
         return db_error(mrc, "cannot read the entity table");
+    /* the table is in batch order: every entity's records come in the
+     * order its totals need */
+    totals t = {0};
+    all_totals all = {0};
     MDB_val k, v;
     int rc = 0;
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !mrc && !rc;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 8) {
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: entity key of %zu bytes", k.mv_size);
+        record_view r;
+        if ((rc = open_record(&k, &v, &r)))
             break;
-        }
-        gal_entity_info e;
-        if ((rc = parse_record(gal_get_be64(k.mv_data), &v, &e)))
-            break;
-        rc = fn(ctx, &e);
+        entity_totals *e = find_entity(&all, r.hash);
+        rc = e ? add_record(&t, e, &r)
+               : gal_error_set(GAL_ENOMEM, "out of memory adding up entities");
     }
     if (!rc && mrc && mrc != MDB_NOTFOUND)
         rc = db_error(mrc, "cannot read the entity table");
     mdb_cursor_close(cur);
+    gal_free(t.slots);
+    if (!rc) { /* in key order, packed to the front */
+        size_t n = 0;
+        for (size_t i = 0; i < all.cap; i++)
+            if (all.slots[i].info.docs)
+                all.slots[n++] = all.slots[i];
+        qsort(all.slots, n, sizeof *all.slots, by_hash);
+        for (size_t i = 0; i < n && !rc; i++)
+            rc = fn(ctx, &all.slots[i].info);
+    }
+    gal_free(all.slots);
     return rc;
 }
 
@@ -235,34 +433,6 @@ static uint32_t form_len(const uint8_t *s, uint32_t len)
     while (len > 0 && (s[len] & 0xC0u) == 0x80u)
         len--;
     return len;
-}
-
-/* Add n to the count of form (hash, s) in forms; the new count in *total. */
-static int add_form(MDB_cursor *forms, uint64_t hash, const uint8_t *s, uint32_t len,
-                    uint64_t n, uint64_t *total)
-{
-    uint8_t key[8 + GAL_ENTITY_MAX_FORM];
-    gal_put_be64(key, hash);
-    memcpy(key + 8, s, len);
-    MDB_val k = {8 + (size_t)len, key}, v;
-    uint64_t count = n;
-    int mrc = mdb_cursor_get(forms, &k, &v, MDB_SET);
-    if (!mrc) {
-        if (v.mv_size != 8)
-            return gal_error_set(GAL_ECORRUPT, "corrupt index: entity form count of %zu bytes",
-                                 v.mv_size);
-        count += gal_get_le64(v.mv_data);
-    } else if (mrc != MDB_NOTFOUND) {
-        return db_error(mrc, "cannot read the entity forms");
-    }
-    uint8_t val[8];
-    gal_put_le64(val, count);
-    v.mv_size = sizeof val;
-    v.mv_data = val;
-    if ((mrc = mdb_cursor_put(forms, &k, &v, 0)))
-        return db_error(mrc, "cannot write the entity forms");
-    *total = count;
-    return 0;
 }
 
 /* Turn the group g[0, n) into its distinct surface forms g[0, d), sorted,
@@ -410,77 +580,51 @@ int gal_entity_batch_prepare(gal_entity_batch *eb, const uint8_t *text, const ga
     return rc;
 }
 
-/* Merge one prepared entity into the tables. */
-static int merge_entity(MDB_cursor *entities, MDB_cursor *forms, const entity_group *eg,
-                        const ment *g, uint32_t first_doc, gal_buf *rec)
+/* The batch record of one prepared entity. */
+static int build_record(gal_buf *rec, const entity_group *eg, const ment *g, const uint8_t *key)
 {
-    uint64_t hash = eg->hash;
-    uint8_t key[8];
-    gal_put_be64(key, hash);
-    MDB_val k = {sizeof key, key}, v;
-    gal_entity_info e = {hash, 0, 0, 0, UINT32_MAX, NULL, 0};
-    uint8_t display[GAL_ENTITY_MAX_FORM];
-    int rc, mrc = mdb_cursor_get(entities, &k, &v, MDB_SET);
-    if (!mrc) {
-        if ((rc = parse_record(hash, &v, &e)))
-            return rc;
-        memcpy(display, e.display, e.display_len); /* v is invalid after a put */
-        e.display = (const char *)display;
-    } else if (mrc != MDB_NOTFOUND) {
-        return db_error(mrc, "cannot read the entity table");
+    uint8_t head[1 + 4 * GAL_VARINT_MAX], *p = head;
+    *p++ = GAL_ENTITY_RECORD_VERSION;
+    p += gal_varint_put(p, eg->ndocs);
+    p += gal_varint_put(p, eg->nmentions);
+    p += gal_varint_put(p, eg->first_doc);
+    p += gal_varint_put(p, eg->nforms);
+    gal_buf_clear(rec);
+    int rc = gal_buf_append(rec, head, (size_t)(p - head));
+    for (size_t i = 0; i < eg->nforms && !rc; i++) {
+        uint8_t fh[2 * GAL_VARINT_MAX], *q = fh;
+        q += gal_varint_put(q, (uint64_t)g[i].doc << 1 | (g[i].full != 0));
+        q += gal_varint_put(q, g[i].len);
+        if (!(rc = gal_buf_append(rec, fh, (size_t)(q - fh))))
+            rc = gal_buf_append(rec, g[i].s, g[i].len);
     }
-    if (first_doc + eg->first_doc < e.first_doc)
-        e.first_doc = first_doc + eg->first_doc;
-    e.docs += eg->ndocs;
-    e.mentions += eg->nmentions;
-    /* surface forms, in surface order: the display form is the most frequent
-     * form that names the entity in full ("Gordon Brown", not the "Brown"
-     * linked to it) */
-    int display_full = e.display && gal_entity_key(e.display, e.display_len) == hash;
-    for (size_t i = 0; i < eg->nforms; i++) {
-        uint32_t len = g[i].len;
-        uint64_t total = 0;
-        if ((rc = add_form(forms, hash, g[i].s, len, g[i].doc, &total)))
-            return rc;
-        int same = e.display && e.display_len == len && !memcmp(e.display, g[i].s, len);
-        int full = g[i].full;
-        if (same || (full && !display_full) || (full == display_full && total > e.display_count)) {
-            memcpy(display, g[i].s, len);
-            e.display = (const char *)display;
-            e.display_len = len;
-            e.display_count = total;
-            display_full = full;
-        }
-    }
-    if ((rc = build_record(rec, &e)))
-        return rc;
-    v.mv_size = rec->len;
-    v.mv_data = rec->data;
-    if ((mrc = mdb_cursor_put(entities, &k, &v, 0)))
-        return db_error(mrc, "cannot write the entity table");
-    return 0;
+    return rc ? rc : gal_record_seal(rec, gal_record_key(key, KEY_LEN));
 }
 
-int gal_entity_table_apply(MDB_txn *txn, MDB_dbi entities, MDB_dbi forms,
-                           const gal_entity_batch *eb, uint32_t first_doc)
+int gal_entity_table_apply(MDB_txn *txn, MDB_dbi entities, const gal_entity_batch *eb,
+                           uint32_t first_doc)
 {
     if (eb->ngroups == 0)
         return 0;
-    /* entities come in key order: cursors find the next one on or near the
-     * page of the last, where mdb_get would search down from the root */
-    MDB_cursor *ec = NULL, *fc = NULL;
+    /* entities come in key order after every earlier batch's: appends */
+    MDB_cursor *cur = NULL;
+    int mrc = mdb_cursor_open(txn, entities, &cur);
+    if (mrc)
+        return db_error(mrc, "cannot open the entity table");
     gal_buf rec;
     gal_buf_init(&rec);
-    int rc = 0, mrc;
-    if ((mrc = mdb_cursor_open(txn, entities, &ec)) || (mrc = mdb_cursor_open(txn, forms, &fc)))
-        rc = db_error(mrc, "cannot open the entity tables");
-    for (size_t i = 0; i < eb->ngroups && !rc; i++)
-        rc = merge_entity(ec, fc, &eb->groups[i], eb->forms + eb->groups[i].form_start,
-                          first_doc, &rec);
-    if (ec)
-        mdb_cursor_close(ec);
-    if (fc)
-        mdb_cursor_close(fc);
+    int rc = 0;
+    for (size_t i = 0; i < eb->ngroups && !rc; i++) {
+        const entity_group *eg = &eb->groups[i];
+        uint8_t key[KEY_LEN];
+        make_key(key, first_doc, eg->hash);
+        if ((rc = build_record(&rec, eg, eb->forms + eg->form_start, key)))
+            break;
+        MDB_val k = {KEY_LEN, key}, v = {rec.len, rec.data};
+        if ((mrc = mdb_cursor_put(cur, &k, &v, MDB_APPEND)))
+            rc = db_error(mrc, "cannot write the entity table");
+    }
+    mdb_cursor_close(cur);
     gal_buf_release(&rec);
     return rc;
 }

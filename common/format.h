@@ -24,8 +24,9 @@
  *             batch (doc_record.h): token counts and dates, for BM25 and
  *             date filters without touching the docs table
  *   files     file number (4 B BE) → input path
- *   entities, entity_forms   the entity table (entity_table.h); each
- *             entity's mentions are postings of its key (GAL_SEED_ENTITY)
+ *   entities  batch (4 B BE: its first doc) ‖ entity key → what the batch
+ *             says of the entity (entity_table.h), appended like postings;
+ *             each entity's mentions are postings of its key (GAL_SEED_ENTITY)
  *
  * Every record that carries data (postings chunks, documents, stored text,
  * docstats, entities) ends in a CRC-32C of its key and the bytes before it
@@ -39,7 +40,7 @@
 
 #include <stdint.h>
 
-#define GAL_FORMAT_VERSION 2u /* 2: compact postings chunks, title lengths in docs, ids by batch */
+#define GAL_FORMAT_VERSION 3u /* 3: entities by batch; 2: compact postings chunks, title lengths in docs, ids by batch */
 
 #define GAL_DB_META "meta"
 #define GAL_DB_POSTINGS "postings"

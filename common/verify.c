@@ -653,9 +653,9 @@ static int check_entity(void *ctx, const gal_entity_info *e)
 
 static int check_entities(vctx *v)
 {
-    MDB_dbi entities, forms;
+    MDB_dbi entities;
     v->table = "entities";
-    int rc = gal_entity_table_open(v->txn, 0, &entities, &forms);
+    int rc = gal_entity_table_open(v->txn, 0, &entities);
     if (rc == GAL_ENOTFOUND)
         return 0; /* an index from before entities */
     if (rc) {

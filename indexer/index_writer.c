@@ -11,6 +11,7 @@
 #include "tokenizer_rules.h" /* before entity_rules.h, which builds on it */
 #include "entity_rules.h"
 #include "format.h"
+#include "known_terms.h"
 #include "postings_builder.h"
 #include "status.h"
 #include "store.h"
@@ -80,7 +81,10 @@ struct gal_writer {
     size_t ids_cap;
     pending_file *files;
     size_t nfiles, files_cap;
-    MDB_dbi entities, entity_forms;
+    MDB_dbi entities;
+    gal_known_terms *known; /* every word term in the lexicon */
+    uint64_t *new_terms;    /* hash, fingerprint of each term the batch adds */
+    size_t new_terms_cap;
     uint64_t common[GAL_BIGRAM_WORDS]; /* words that pair into bigrams */
     size_t ncommon;
     int common_known; /* chosen: loaded from the index or by this run */
@@ -95,6 +99,29 @@ static double now_sec(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int load_known_terms(gal_writer *w, MDB_txn *txn)
+{
+    int rc = gal_known_terms_new(&w->known);
+    MDB_cursor *cur;
+    int mrc = rc ? 0 : mdb_cursor_open(txn, w->st->lexicon, &cur);
+    if (rc || mrc)
+        return rc ? rc : gal_store_error(w->st, mrc, "cannot read the lexicon of");
+    MDB_val k, v;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !mrc && !rc;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 8)
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': lexicon key of %zu bytes",
+                               w->st->dir, k.mv_size);
+        else
+            rc = gal_known_terms_add(w->known, gal_get_be64(k.mv_data),
+                                     gal_known_terms_fingerprint(v.mv_data, v.mv_size));
+    }
+    if (!rc && mrc != MDB_NOTFOUND)
+        rc = gal_store_error(w->st, mrc, "cannot read the lexicon of");
+    mdb_cursor_close(cur);
+    return rc;
 }
 
 static int load_state(gal_writer *w, int append)
@@ -153,6 +180,7 @@ static int load_state(gal_writer *w, int append)
     }
     if (dict && (rc = gal_buf_append(&w->dict, dict, dict_len)))
         goto done;
+    rc = load_known_terms(w, txn);
 done:
     mdb_txn_abort(txn);
     return rc;
@@ -164,7 +192,7 @@ static int open_entity_tables(gal_writer *w)
     int rc = gal_store_txn_begin(w->st, 0, &txn);
     if (rc)
         return rc;
-    rc = gal_entity_table_open(txn, 1, &w->entities, &w->entity_forms);
+    rc = gal_entity_table_open(txn, 1, &w->entities);
     if (rc) {
         mdb_txn_abort(txn);
         return rc;
@@ -200,6 +228,8 @@ static void release(gal_writer *w)
         gal_free(w->files[i].path);
     gal_free(w->files);
     gal_free(w->build_note);
+    gal_known_terms_free(w->known);
+    gal_free(w->new_terms);
     gal_free(w);
 }
 
@@ -335,14 +365,23 @@ static int append(MDB_cursor *cur, const void *k, size_t klen, const void *v, si
     return mdb_cursor_put(cur, &key, &val, MDB_APPEND);
 }
 
-/* Add the batch's new terms to the lexicon and vocabulary; count collisions. */
+/* Add the batch's new terms to the lexicon and vocabulary (and to
+ * w->new_terms, for the known set once the batch is committed); count
+ * collisions. */
 static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, uint64_t *new_terms,
                          uint64_t *collisions)
 {
     gal_store *st = w->st;
     const gal_builder *bl = &e->builder;
-    /* terms come in hash order, the lexicon's key order: a cursor finds the
-     * next one on or near the page of the last (mdb_get starts at the root) */
+    if (2 * bl->nterms > w->new_terms_cap) {
+        uint64_t *nt = gal_realloc(w->new_terms, 2 * bl->nterms * sizeof *nt);
+        if (!nt)
+            return gal_error_set(GAL_ENOMEM, "out of memory");
+        w->new_terms = nt;
+        w->new_terms_cap = 2 * bl->nterms;
+    }
+    /* terms come in hash order, the lexicon's key order: a cursor puts the
+     * next one on or near the page of the last (mdb_put starts at the root) */
     MDB_cursor *lc;
     int mrc = mdb_cursor_open(txn, st->lexicon, &lc);
     if (mrc)
@@ -353,26 +392,29 @@ static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, uint
             continue;
         const char *folded = (const char *)e->folded.data + e->folded_off[k];
         uint32_t folded_len = e->folded_off[k + 1] - e->folded_off[k];
+        uint64_t fp = gal_known_terms_fingerprint(folded, folded_len);
+        int known = gal_known_terms_find(w->known, g->hash, fp);
+        if (known == GAL_TERM_KNOWN)
+            continue;
         uint8_t key[8];
         gal_put_be64(key, g->hash);
         MDB_val kv = {8, key}, v;
-        mrc = mdb_cursor_get(lc, &kv, &v, MDB_SET);
-        if (mrc == 0) {
-            if (v.mv_size != folded_len || memcmp(v.mv_data, folded, v.mv_size) != 0) {
-                if (w->totals.collisions + *collisions < MAX_COLLISION_WARNINGS)
-                    fprintf(stderr, "galley: warning: term hash collision: '%.*s' and '%.*s' share "
-                            "key %016llx\n", (int)v.mv_size, (const char *)v.mv_data,
-                            (int)folded_len, folded, (unsigned long long)g->hash);
-                (*collisions)++;
-            }
+        if (known == GAL_TERM_COLLIDES) {
+            if (w->totals.collisions + *collisions < MAX_COLLISION_WARNINGS &&
+                mdb_get(txn, st->lexicon, &kv, &v) == 0)
+                fprintf(stderr, "galley: warning: term hash collision: '%.*s' and '%.*s' share "
+                        "key %016llx\n", (int)v.mv_size, (const char *)v.mv_data,
+                        (int)folded_len, folded, (unsigned long long)g->hash);
+            (*collisions)++;
             continue;
         }
-        if (mrc != MDB_NOTFOUND)
-            break;
-        MDB_val tv = {folded_len, (void *)folded};
-        if ((mrc = mdb_cursor_put(lc, &kv, &tv, 0)) ||
+        v.mv_size = folded_len;
+        v.mv_data = (void *)folded;
+        if ((mrc = mdb_cursor_put(lc, &kv, &v, 0)) ||
             (mrc = put(txn, st->vocab, folded, folded_len, key, 8, 0)))
             break;
+        w->new_terms[2 * *new_terms] = g->hash;
+        w->new_terms[2 * *new_terms + 1] = fp;
         (*new_terms)++;
     }
     mdb_cursor_close(lc);
@@ -448,7 +490,7 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
             return rc;
     if ((rc = write_lexicon(w, e, txn, new_terms, collisions)))
         return rc;
-    if ((rc = gal_entity_table_apply(txn, w->entities, w->entity_forms, eb, b->first_doc)))
+    if ((rc = gal_entity_table_apply(txn, w->entities, eb, b->first_doc)))
         return rc;
     for (uint32_t d = 0; d < b->ndocs; d++) {
         uint8_t key[4];
@@ -603,6 +645,9 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
         break;
     }
     w->totals.write_sec += now_sec() - t0;
+    for (uint64_t i = 0; i < new_terms; i++)
+        if ((rc = gal_known_terms_add(w->known, w->new_terms[2 * i], w->new_terms[2 * i + 1])))
+            return rc;
     gal_writer_totals *tot = &w->totals;
     tot->docs += b->ndocs;
     tot->tokens += ntokens;

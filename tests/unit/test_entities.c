@@ -420,6 +420,47 @@ static void corpora(gal_cl_entity_finder *ce, const char *shared)
 
 /* ---- (d) the table ------------------------------------------------------ */
 
+/* Find the entities of docs[0, n) (title, body pairs) and append them as
+ * the batch starting at first_doc. */
+static void apply_batch(MDB_txn *txn, MDB_dbi ents, const char *docs[][2], int n,
+                        uint32_t first_doc)
+{
+    batch b = {0};
+    for (int i = 0; i < n; i++)
+        batch_add(&b, docs[i][0], strlen(docs[i][0]), docs[i][1], strlen(docs[i][1]));
+    gal_tokens t;
+    gal_mentions m;
+    gal_tokens_init(&t);
+    gal_mentions_init(&m);
+    CHECK(gal_tokenize_ref(b.text, b.n, b.doc_start, b.body_start, b.ndocs, &t) == 0);
+    CHECK(gal_entities_ref(b.text, b.n, b.doc_start, b.body_start, b.ndocs, &t, &m) == 0);
+    gal_entity_batch *eb = NULL;
+    CHECK(gal_entity_batch_new(&eb) == 0);
+    CHECK(gal_entity_batch_prepare(eb, b.text, &m) == 0);
+    CHECK(gal_entity_table_apply(txn, ents, eb, first_doc) == 0);
+    gal_entity_batch_free(eb);
+    gal_mentions_release(&m);
+    gal_tokens_release(&t);
+    batch_free(&b);
+}
+
+typedef struct entity_list {
+    size_t n;
+    int sorted;
+    uint64_t last, trump_mentions;
+} entity_list;
+
+static int list_entity(void *ctx, const gal_entity_info *e)
+{
+    entity_list *l = ctx;
+    l->sorted = l->n == 0 || (l->sorted && e->hash > l->last);
+    l->last = e->hash;
+    l->n++;
+    if (e->hash == gal_entity_key("Donald Trump", 12))
+        l->trump_mentions = e->mentions;
+    return 0;
+}
+
 static void check_table_merge(void)
 {
     char dir[] = "/tmp/galley-entities-XXXXXX";
@@ -429,36 +470,19 @@ static void check_table_merge(void)
     }
     MDB_env *env;
     MDB_txn *txn;
-    MDB_dbi ents, forms;
+    MDB_dbi ents;
     CHECK(mdb_env_create(&env) == 0);
     mdb_env_set_maxdbs(env, 4);
     CHECK(mdb_env_open(env, dir, 0, 0644) == 0);
     CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
-    CHECK(gal_entity_table_open(txn, 1, &ents, &forms) == 0);
+    CHECK(gal_entity_table_open(txn, 1, &ents) == 0);
     const char *docs[][2] = {
         {"", "Donald Trump met the Bank of England. Trump left."},
         {"", "DONALD TRUMP said. donald trump? Donald Trump and Donald Trump."},
         {"", "The Bank of England again."},
     };
-    for (int pass = 0; pass < 2; pass++) { /* two batches: counts add up */
-        batch b = {0};
-        for (int i = 0; i < 3; i++)
-            batch_add(&b, docs[i][0], strlen(docs[i][0]), docs[i][1], strlen(docs[i][1]));
-        gal_tokens t;
-        gal_mentions m;
-        gal_tokens_init(&t);
-        gal_mentions_init(&m);
-        CHECK(gal_tokenize_ref(b.text, b.n, b.doc_start, b.body_start, b.ndocs, &t) == 0);
-        CHECK(gal_entities_ref(b.text, b.n, b.doc_start, b.body_start, b.ndocs, &t, &m) == 0);
-        gal_entity_batch *eb = NULL;
-        CHECK(gal_entity_batch_new(&eb) == 0);
-        CHECK(gal_entity_batch_prepare(eb, b.text, &m) == 0);
-        CHECK(gal_entity_table_apply(txn, ents, forms, eb, 100u * (uint32_t)pass) == 0);
-        gal_entity_batch_free(eb);
-        gal_mentions_release(&m);
-        gal_tokens_release(&t);
-        batch_free(&b);
-    }
+    for (int pass = 0; pass < 2; pass++) /* two batches: counts add up */
+        apply_batch(txn, ents, docs, 3, 100u * (uint32_t)pass);
     gal_entity_info e;
     CHECK(gal_entity_get(txn, ents, gal_entity_key("donald trump", 12), &e) == 0);
     CHECK_EQ_U64(e.docs, 4);     /* docs 0 and 1, twice */
@@ -469,6 +493,27 @@ static void check_table_merge(void)
     CHECK_EQ_U64(e.docs, 4);
     CHECK_EQ_U64(e.mentions, 4);
     CHECK(gal_entity_get(txn, ents, gal_entity_key("nobody", 6), &e) == GAL_ENOTFOUND);
+
+    /* a third batch: an entity first seen there, and a form that now
+     * outnumbers the display form of the first two ("Donald Trump", 6) */
+    const char *later[][2] = {
+        {"", "Angela Merkel spoke."},
+        {"", "DONALD TRUMP said. DONALD TRUMP said. DONALD TRUMP said. DONALD TRUMP said. "
+               "DONALD TRUMP said."},
+    };
+    apply_batch(txn, ents, later, 2, 200);
+    CHECK(gal_entity_get(txn, ents, gal_entity_key("angela merkel", 13), &e) == 0);
+    CHECK_EQ_U64(e.docs, 1);
+    CHECK_EQ_U64(e.first_doc, 200);
+    CHECK(gal_entity_get(txn, ents, gal_entity_key("donald trump", 12), &e) == 0);
+    CHECK_EQ_U64(e.docs, 5);
+    CHECK_EQ_U64(e.mentions, 15);
+    CHECK(e.display_len == 12 && !memcmp(e.display, "DONALD TRUMP", 12));
+    CHECK_EQ_U64(e.display_count, 7);
+    /* the walk over every batch gives the same totals, in key order */
+    entity_list l = {0};
+    CHECK(gal_entity_each(txn, ents, list_entity, &l) == 0);
+    CHECK(l.n == 3 && l.sorted && l.trump_mentions == 15);
     mdb_txn_abort(txn);
     mdb_env_close(env);
     char cmd[128];
