@@ -57,9 +57,8 @@ static const char help[] =
     "the encoder threads encode (grouping by term, postings and records); the\n"
     "writer thread writes\n"
     "(LMDB puts and commits).  Each figure is the busy time of the stage's\n"
-    "threads summed; the stage with the most per thread sets the pace.  After\n"
-    "them, 'compact' replaces data.mdb by a copy without free pages (see\n"
-    "'galley index --help').  On an OpenCL device a second table splits\n"
+    "threads summed; the stage with the most per thread sets the pace.  On an\n"
+    "OpenCL device a second table splits\n"
     "tokenize and entities into the device's own copy and kernel times (event\n"
     "profiling).  'setup' (open the device, build or load the kernels) is\n"
     "timed apart and not included in the wall time.\n"
@@ -71,8 +70,6 @@ static const char help[] =
     "  --batch-mb N     megabytes of text per batch [32]\n"
     "  --threads N      compressor, tokenizer and encoder threads, as for\n"
     "                   'galley index'\n"
-    "  --compact        end each build by compacting data.mdb, as 'galley\n"
-    "                   index --compact' does (timed as 'compact')\n"
     "  --format F       jsonl, trec or text: skip format detection\n"
     "  --json FILE      also write the figures as JSON to FILE ('-' = stdout)\n"
     "  --compare OLD    print each figure's ratio to the same device's figure in\n"
@@ -115,7 +112,7 @@ typedef struct brun {
 /* The figures a run is judged by, in the order the JSON lists them. */
 enum {
     M_SECONDS, M_MBPS, M_DOCSPS, M_TOKPS,
-    M_READ, M_COMPRESS, M_TOKENIZE, M_ENTITIES, M_ENCODE, M_WRITE, M_COMPACT, M_SETUP, M_CPU,
+    M_READ, M_COMPRESS, M_TOKENIZE, M_ENTITIES, M_ENCODE, M_WRITE, M_SETUP, M_CPU,
     M_H2D, M_KERNELS, M_D2H,
     M_RSS, M_INDEX, M_POSTINGS, M_INDEX_RATIO, M_POSTINGS_RATIO, M_NOTEXT_RATIO,
     NMETRICS
@@ -136,7 +133,6 @@ static const struct {
     {"entities_sec", "entities s", 0},
     {"encode_sec", "encode s", 0},
     {"write_sec", "write s", 0},
-    {"compact_sec", "compact s", 0},
     {"setup_sec", "setup s", 0},
     {"cpu_sec", "CPU s", 0},
     {"h2d_sec", "h2d s", 0},
@@ -173,7 +169,6 @@ static void run_metrics(const brun *r, double m[NMETRICS])
     m[M_ENCODE] = p->encode_sec;
     m[M_COMPRESS] = p->compress_sec;
     m[M_WRITE] = p->write_sec;
-    m[M_COMPACT] = p->compact_sec;
     m[M_SETUP] = r->setup_sec;
     m[M_CPU] = r->user_sec + r->sys_sec;
     m[M_H2D] = p->h2d_sec;
@@ -524,8 +519,8 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
                m[M_INDEX_RATIO], m[M_POSTINGS_RATIO]);
     }
     fprintf(out, "\nseconds and share of wall time per stage\n");
-    fprintf(out, "%-*s %14s %14s %14s %14s %14s %14s %14s %8s %8s\n", NAME_W, "device", "read",
-            "compress", "tokenize", "entities", "encode", "write", "compact", "setup", "threads");
+    fprintf(out, "%-*s %14s %14s %14s %14s %14s %14s %8s %8s\n", NAME_W, "device", "read",
+            "compress", "tokenize", "entities", "encode", "write", "setup", "threads");
     for (size_t i = 0; i < n; i++) {
         if (runs[i].rc)
             continue;
@@ -534,7 +529,7 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
         double m[NMETRICS], s = runs[i].rep.seconds > 0 ? runs[i].rep.seconds : 1e-9;
         run_metrics(&runs[i], m);
         fprintf(out, "%-*s", NAME_W, name);
-        for (int k = M_READ; k <= M_COMPACT; k++)
+        for (int k = M_READ; k <= M_WRITE; k++)
             fprintf(out, " %7.2f %5.1f%%", m[k], 100.0 * m[k] / s);
         char threads[24];
         snprintf(threads, sizeof threads, "%u+%u+%u", runs[i].rep.compress_threads,
@@ -544,8 +539,7 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
     fprintf(out, "busy seconds per stage, summed over its threads, which overlap: reader\n"
            "(read), compressor threads (compress, with the reader's dictionary\n"
            "training), tokenizer threads (tokenize, entities), encoder threads\n"
-           "(encode), writer (write); compact (data.mdb without its free pages)\n"
-           "follows them; threads: compressor+tokenizer+encoder\n");
+           "(encode), writer (write); threads: compressor+tokenizer+encoder\n");
     print_device_times(out, runs, n);
     fprintf(out, "\nindex tables (bytes, share of raw text)\n");
     fprintf(out, "%-*s", NAME_W, "device");
@@ -622,7 +616,7 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
                    ", \"d2h_bytes\": %" PRIu64 ", \"share\": {",
                 r->user_sec, r->sys_sec, r->disk_bytes, r->tables_total, p->h2d_bytes,
                 p->d2h_bytes);
-        for (int k = M_READ; k <= M_COMPACT; k++)
+        for (int k = M_READ; k <= M_WRITE; k++)
             fprintf(f, "%s\"%.*s\": %.4f", k == M_READ ? "" : ", ",
                     (int)(strlen(metrics[k].key) - 4), metrics[k].key, m[k] / s);
         fputs("},\n   \"tables\": {", f);
@@ -850,7 +844,7 @@ static void print_compare(FILE *out, const brun *runs, size_t n, const jval *old
     fprintf(out, "\nratio new/old against %s (%s); above 1 means more\n", path,
            odate && odate->type == J_STR ? odate->str : "undated");
     static const int shown[] = {M_MBPS, M_SECONDS, M_READ, M_COMPRESS, M_TOKENIZE, M_ENTITIES,
-                                M_ENCODE, M_WRITE, M_COMPACT, M_RSS, M_INDEX_RATIO,
+                                M_ENCODE, M_WRITE, M_RSS, M_INDEX_RATIO,
                                 M_POSTINGS_RATIO};
     fprintf(out, "%-*s", NAME_W, "device");
     for (size_t k = 0; k < sizeof shown / sizeof shown[0]; k++)

@@ -23,10 +23,6 @@ int gal_build_option(const char *cmd, const char *arg, const char *val, gal_buil
         o->threads = (unsigned)n;
         return 2;
     }
-    if (!strcmp(arg, "--compact")) {
-        o->compact = 1;
-        return 1;
-    }
     if (!strcmp(arg, "--format")) {
         if (val && !strcmp(val, "jsonl"))
             o->format = GAL_FORMAT_JSONL;

@@ -34,22 +34,14 @@ static const char help[] =
     "  --resume             continue an interrupted run: give the same inputs,\n"
     "                       from the same directory; reading starts after the\n"
     "                       last committed document\n"
-    "  --compact            give back the free pages the batches leave in the\n"
-    "                       index file (see below)\n"
     "  --strict             a malformed record is an error, not a warning\n"
     "  --progress           show progress even when stderr is not a terminal\n"
     "  -q, --quiet          no warnings and no progress\n"
     "  -h, --help           show this help\n"
     "\n"
     "Each batch is committed in one transaction: an interrupted run leaves an\n"
-    "index of every batch committed before it.  Each commit also leaves the\n"
-    "old copies of the pages it changed free (about 0.15 x the index).  With\n"
-    "--compact, when they are 10% or more of the file at the end, the file is\n"
-    "replaced by a compacted copy, unless another process has the index open:\n"
-    "about 1.5 s per GB of index, as much free disk as the index takes for a\n"
-    "moment, and the copy reads the whole file through the map (resident\n"
-    "memory grows by the index size, in reclaimable page cache).  'galley\n"
-    "compact' does the same into another directory.\n"
+    "index of every batch committed before it.  A commit appends to every\n"
+    "table, so the file holds next to no free pages.\n"
     "\n"
     "exit status:\n"
     "  0  success\n"
@@ -151,11 +143,6 @@ int gal_cmd_index(int argc, char **argv)
             fprintf(stderr, "galley: note: the index holds %llu batches; 'galley optimize' merges "
                             "them (smaller, faster queries)\n",
                     (unsigned long long)r.index_batches);
-        if (r.compacted_from)
-            fprintf(stderr, "galley: compacted the index file from %.1f MB to %.1f MB in %.2f s\n",
-                    (double)r.compacted_from / 1e6, (double)r.index_bytes / 1e6, r.compact_sec);
-        else if (r.compact_skipped)
-            fprintf(stderr, "galley: note: index file not compacted: %s\n", r.compact_skipped);
     }
 out:
     free(inputs);

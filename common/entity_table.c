@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "batch_table.h"
 #include "buf.h"
 #include "format.h"
 #include "record.h"
@@ -230,34 +231,19 @@ int gal_entity_get(MDB_txn *txn, MDB_dbi entities, uint64_t hash, gal_entity_inf
     totals t = {0};
     entity_totals e;
     totals_start(&e, hash);
-    int rc = 0;
-    uint8_t key[KEY_LEN];
-    /* a seek for the entity in each batch; a miss lands on the next batch */
-    uint64_t batch = 0;
+    uint8_t rest[8];
+    gal_put_be64(rest, hash);
     MDB_val k, v;
-    while (!rc && batch <= UINT32_MAX) {
-        make_key(key, (uint32_t)batch, hash);
-        k.mv_size = KEY_LEN;
-        k.mv_data = key;
-        if ((mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)))
-            break;
-        if (k.mv_size != KEY_LEN) {
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: entity key of %zu bytes", k.mv_size);
-            break;
-        }
-        uint32_t at = gal_get_be32(k.mv_data);
-        int found = gal_get_be64((const uint8_t *)k.mv_data + 4) == hash;
-        if (at != batch && !found) { /* the first key of a later batch */
-            batch = at;
-            continue;
-        }
+    uint64_t batch = 0;
+    int rc; /* 1: no more batches hold the entity */
+    while (!(rc = gal_batch_find(cur, &batch, rest, sizeof rest, &k, &v))) {
         record_view r;
-        if (found && ((rc = open_record(&k, &v, &r)) || (rc = add_record(&t, &e, &r))))
+        if ((rc = open_record(&k, &v, &r)) || (rc = add_record(&t, &e, &r)))
             break;
-        batch = (uint64_t)at + 1;
+        batch++;
     }
-    if (!rc && mrc && mrc != MDB_NOTFOUND)
-        rc = db_error(mrc, "cannot read the entity table");
+    if (rc == 1)
+        rc = 0;
     mdb_cursor_close(cur);
     gal_free(t.slots);
     if (!rc && e.info.docs == 0)

@@ -3,10 +3,12 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
 
 #include "alloc.h"
+#include "batch_table.h"
 #include "doc_record.h"
 #include "format.h"
 #include "index.h"
@@ -343,46 +345,82 @@ int gal_snapshot_text(gal_snapshot *s, uint32_t doc, gal_buf *out)
 int gal_snapshot_term(gal_snapshot *s, uint64_t hash, const char **term, size_t *len)
 {
     gal_store *st = s->ix->st;
-    uint8_t key[8];
-    gal_put_be64(key, hash);
-    MDB_val k = {8, key}, v;
-    int mrc = mdb_get(s->txn, st->lexicon, &k, &v);
-    if (mrc == MDB_NOTFOUND)
-        return gal_error_set(GAL_ENOTFOUND, "term not in the lexicon");
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(s->txn, st->lexicon, &cur);
     if (mrc)
         return gal_store_error(st, mrc, "cannot read the lexicon of");
+    uint8_t rest[8];
+    gal_put_be64(rest, hash);
+    uint64_t batch = 0; /* the batch that added the term */
+    MDB_val k, v;
+    int rc = gal_batch_find(cur, &batch, rest, sizeof rest, &k, &v);
+    mdb_cursor_close(cur);
+    if (rc == 1)
+        return gal_error_set(GAL_ENOTFOUND, "term not in the lexicon");
+    if (rc)
+        return rc;
     *term = v.mv_data;
     *len = v.mv_size;
     return 0;
+}
+
+/* Prefix matches gathered from every batch's range of the vocabulary. */
+typedef struct vocab_match {
+    const char *term;
+    size_t len;
+    uint64_t hash;
+} vocab_match;
+
+typedef struct vocab_matches {
+    vocab_match *m;
+    size_t n, cap;
+} vocab_matches;
+
+static int gather_match(void *ctx, uint32_t batch, const MDB_val *k, const MDB_val *v)
+{
+    (void)batch;
+    vocab_matches *vm = ctx;
+    if (v->mv_size != 8)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: vocab record of %zu bytes", v->mv_size);
+    if (vm->n == vm->cap) {
+        size_t cap = vm->cap ? 2 * vm->cap : 256;
+        vocab_match *nm = gal_realloc(vm->m, cap * sizeof *nm);
+        if (!nm)
+            return gal_error_set(GAL_ENOMEM, "out of memory expanding a prefix");
+        vm->m = nm;
+        vm->cap = cap;
+    }
+    vm->m[vm->n++] = (vocab_match){(const char *)k->mv_data + 4, k->mv_size - 4,
+                                   gal_get_be64(v->mv_data)};
+    return 0;
+}
+
+static int by_term(const void *pa, const void *pb)
+{
+    const vocab_match *a = pa, *b = pb;
+    int c = memcmp(a->term, b->term, a->len < b->len ? a->len : b->len);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
 }
 
 int gal_snapshot_terms_with_prefix(gal_snapshot *s, const char *prefix, size_t len, gal_term_fn fn,
                                    void *ctx)
 {
     gal_store *st = s->ix->st;
+    if (len > GAL_BATCH_KEY_REST_MAX)
+        return 0; /* longer than any term */
     MDB_cursor *cur;
     int mrc = mdb_cursor_open(s->txn, st->vocab, &cur);
     if (mrc)
         return gal_store_error(st, mrc, "cannot read the vocabulary of");
-    MDB_val k = {len, (void *)prefix}, v;
-    int rc = 0;
-    if (len == 0)
-        mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    else
-        mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    for (; mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size < len || memcmp(k.mv_data, prefix, len) != 0)
-            break;
-        if (v.mv_size != 8) {
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: vocab record of %zu bytes", v.mv_size);
-            break;
-        }
-        if ((rc = fn(ctx, k.mv_data, k.mv_size, gal_get_be64(v.mv_data))))
-            break;
-    }
-    if (!rc && mrc && mrc != MDB_NOTFOUND)
-        rc = gal_store_error(st, mrc, "cannot read the vocabulary of");
+    /* each batch holds the terms it added, in order: gather, then sort */
+    vocab_matches vm = {0};
+    int rc = gal_batch_each_prefixed(cur, prefix, len, gather_match, &vm);
     mdb_cursor_close(cur);
+    if (!rc)
+        qsort(vm.m, vm.n, sizeof *vm.m, by_term);
+    for (size_t i = 0; i < vm.n && !rc; i++)
+        rc = fn(ctx, vm.m[i].term, vm.m[i].len, vm.m[i].hash);
+    gal_free(vm.m);
     return rc;
 }
 

@@ -41,24 +41,18 @@ int gal_store_grow(gal_store *st);
  * errno) when dst cannot be written; GAL_EDB otherwise. */
 int gal_store_copy_compact(gal_store *st, const char *dst);
 
-/* Close st (written by this process).  First, when at least min_free of
- * its data file is free pages, replace the file by a compacted copy of its
- * latest state (store_compact.c says how that stays safe for readers).
- * Compaction is skipped, with the reason in result->skipped, when the copy
- * cannot be written (the index stays as it was) or another process has the
- * index open; an error is returned only when the swap itself fails. */
+/* What gal_store_close_replacing did. */
 typedef struct gal_compaction {
-    int compacted;
-    const char *skipped; /* why not, or NULL */
+    int compacted;          /* the new file is in place */
+    const char *skipped;    /* why not, or NULL */
     uint64_t before, after; /* data.mdb bytes */
 } gal_compaction;
-int gal_store_close_compacting(gal_store *st, double min_free, gal_compaction *result);
 
 /* Close st (written by this process), replacing its data file by the one
  * in the directory tmp: a complete index of the same content that this
- * process wrote (a compacted or optimized copy).  Safe for readers as
- * above; skipped (result->skipped) when another process has the index open.
- * tmp is removed either way.  Sets result->compacted and ->after. */
+ * process wrote (an optimized copy).  Safe for readers (store_replace.c
+ * says how); skipped (result->skipped) when another process has the index
+ * open.  tmp is removed either way.  Sets result->compacted and ->after. */
 int gal_store_close_replacing(gal_store *st, const char *tmp, gal_compaction *result);
 
 /* Remove the scratch directory tmp (data.mdb, lock.mdb) if it exists. */

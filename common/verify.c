@@ -381,24 +381,33 @@ static int check_file(vctx *v, const MDB_val *k, const MDB_val *val)
 
 /* ---- lexicon, vocab ---- */
 
+/* The lexicon and the vocabulary hold each term under the batch that added
+ * it: batch ‖ hash → term, batch ‖ term → hash. */
 static int check_lexicon(vctx *v, const MDB_val *k, const MDB_val *val)
 {
     v->s.terms++;
-    if (k->mv_size != 8) {
+    if (k->mv_size != 12) {
         problem(v, "lexicon: key of %zu bytes", k->mv_size);
         return 0;
     }
-    uint64_t hash = gal_get_be64(k->mv_data);
+    uint32_t batch = gal_get_be32(k->mv_data);
+    uint64_t hash = gal_get_be64((const uint8_t *)k->mv_data + 4);
     const char *term = val->mv_data;
     int shown = val->mv_size > 64 ? 64 : (int)val->mv_size;
     if (val->mv_size == 0 || val->mv_size > GAL_MAX_TERM_BYTES) {
         problem(v, "lexicon term %016llx: %zu bytes long", (unsigned long long)hash, val->mv_size);
         return 0;
     }
+    if (batch >= v->meta_docs)
+        problem(v, "lexicon term %016llx: batch %u, beyond the %llu documents",
+                (unsigned long long)hash, batch, (unsigned long long)v->meta_docs);
     if (gal_term_hash_folded(term, val->mv_size, GAL_SEED_WORD) != hash)
         problem(v, "lexicon term %016llx: '%.*s' does not hash to its key",
                 (unsigned long long)hash, shown, term);
-    MDB_val vk = {val->mv_size, (void *)term}, vv;
+    uint8_t vkey[4 + GAL_MAX_TERM_BYTES];
+    memcpy(vkey, k->mv_data, 4);
+    memcpy(vkey + 4, term, val->mv_size);
+    MDB_val vk = {4 + val->mv_size, vkey}, vv;
     int mrc = mdb_get(v->txn, v->st->vocab, &vk, &vv);
     if (mrc == MDB_NOTFOUND)
         problem(v, "lexicon term %016llx: '%.*s' is not in vocab", (unsigned long long)hash,
@@ -414,24 +423,30 @@ static int check_lexicon(vctx *v, const MDB_val *k, const MDB_val *val)
 static int check_vocab(vctx *v, const MDB_val *k, const MDB_val *val)
 {
     v->s.vocab++;
-    int shown = k->mv_size > 64 ? 64 : (int)k->mv_size;
-    if (val->mv_size != 8) {
-        problem(v, "vocab '%.*s': value of %zu bytes, not 8", shown, (const char *)k->mv_data,
-                val->mv_size);
+    if (k->mv_size < 5) {
+        problem(v, "vocab: key of %zu bytes", k->mv_size);
         return 0;
     }
-    uint8_t lk[8];
-    memcpy(lk, val->mv_data, 8);
-    MDB_val key = {8, lk}, lv;
+    const char *term = (const char *)k->mv_data + 4;
+    size_t len = k->mv_size - 4;
+    int shown = len > 64 ? 64 : (int)len;
+    if (val->mv_size != 8) {
+        problem(v, "vocab '%.*s': value of %zu bytes, not 8", shown, term, val->mv_size);
+        return 0;
+    }
+    uint8_t lk[12];
+    memcpy(lk, k->mv_data, 4);
+    memcpy(lk + 4, val->mv_data, 8);
+    MDB_val key = {sizeof lk, lk}, lv;
     int mrc = mdb_get(v->txn, v->st->lexicon, &key, &lv);
     if (mrc == MDB_NOTFOUND)
-        problem(v, "vocab '%.*s': term %016llx is not in the lexicon", shown,
-                (const char *)k->mv_data, (unsigned long long)gal_get_be64(lk));
+        problem(v, "vocab '%.*s': term %016llx is not in the lexicon", shown, term,
+                (unsigned long long)gal_get_be64(lk + 4));
     else if (mrc)
         problem_mdb(v, GAL_DB_LEXICON, mrc);
-    else if (lv.mv_size != k->mv_size || memcmp(lv.mv_data, k->mv_data, k->mv_size) != 0)
-        problem(v, "vocab '%.*s': lexicon term %016llx is another word", shown,
-                (const char *)k->mv_data, (unsigned long long)gal_get_be64(lk));
+    else if (lv.mv_size != len || memcmp(lv.mv_data, term, len) != 0)
+        problem(v, "vocab '%.*s': lexicon term %016llx is another word", shown, term,
+                (unsigned long long)gal_get_be64(lk + 4));
     return 0;
 }
 
@@ -570,6 +585,18 @@ static int run_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+typedef struct lexicon_entry {
+    uint64_t hash;
+    const char *term;
+    int shown; /* how many of its bytes a message shows */
+} lexicon_entry;
+
+static int lexicon_cmp(const void *pa, const void *pb)
+{
+    const lexicon_entry *a = pa, *b = pb;
+    return a->hash < b->hash ? -1 : a->hash > b->hash;
+}
+
 /* After the postings walk: one entry per term, then against the lexicon
  * (both in hash order): a lexicon term without postings is a problem, a
  * postings term without a lexicon entry a bigram or an entity. */
@@ -587,19 +614,44 @@ static void match_lexicon(vctx *v)
             w->runs[n++] = w->runs[i];
     }
     v->s.postings_terms = n;
+    /* the lexicon is in hash order within each batch: all of it, sorted */
+    lexicon_entry *lex = NULL;
+    size_t nlex = 0, cap = 0;
     MDB_cursor *cur;
     int mrc = mdb_cursor_open(v->txn, v->st->lexicon, &cur);
     if (mrc) {
         problem_mdb(v, GAL_DB_LEXICON, mrc);
         return;
     }
-    size_t i = 0;
     MDB_val k, val;
     for (mrc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); mrc == 0;
          mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
-        if (k.mv_size != 8)
+        if (k.mv_size != 12)
             continue; /* reported by the lexicon walk */
-        uint64_t hash = gal_get_be64(k.mv_data);
+        if (nlex == cap) {
+            cap = cap ? 2 * cap : 4096;
+            lexicon_entry *nl = gal_realloc(lex, cap * sizeof *nl);
+            if (!nl) {
+                problem(v, "lexicon: out of memory matching it to the postings");
+                break;
+            }
+            lex = nl;
+        }
+        lex[nlex++] = (lexicon_entry){gal_get_be64((const uint8_t *)k.mv_data + 4), val.mv_data,
+                                      val.mv_size > 64 ? 64 : (int)val.mv_size};
+    }
+    if (mrc != MDB_NOTFOUND && mrc != 0)
+        problem_mdb(v, GAL_DB_LEXICON, mrc);
+    mdb_cursor_close(cur);
+    qsort(lex, nlex, sizeof *lex, lexicon_cmp);
+    size_t i = 0;
+    for (size_t j = 0; j < nlex; j++) {
+        uint64_t hash = lex[j].hash;
+        if (j > 0 && lex[j - 1].hash == hash) {
+            problem(v, "lexicon term %016llx '%.*s': in two batches", (unsigned long long)hash,
+                    lex[j].shown, lex[j].term);
+            continue;
+        }
         for (; i < n && w->runs[i].hash < hash; i++)
             v->s.unnamed_terms++;
         if (i < n && w->runs[i].hash == hash) {
@@ -607,13 +659,11 @@ static void match_lexicon(vctx *v)
             i++;
         } else {
             problem(v, "lexicon term %016llx '%.*s': no postings", (unsigned long long)hash,
-                    val.mv_size > 64 ? 64 : (int)val.mv_size, (const char *)val.mv_data);
+                    lex[j].shown, lex[j].term);
         }
     }
     v->s.unnamed_terms += n - i;
-    if (mrc != MDB_NOTFOUND)
-        problem_mdb(v, GAL_DB_LEXICON, mrc);
-    mdb_cursor_close(cur);
+    gal_free(lex);
 }
 
 /* ---- entities (after the postings walk: every entity has postings) ---- */

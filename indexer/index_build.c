@@ -814,17 +814,7 @@ done:
     gal_cl_tokenizer_free(s.clt);
     gal_cl_entities_free(s.cle);
     gal_cl_close(s.cl);
-    free_pools(&s); /* before compacting: the copy maps the whole file */
-    if (!rc && s.w && opts->compact) {
-        double t0 = now_sec();
-        gal_compaction cp;
-        rc = gal_writer_close_compacting(s.w, GAL_COMPACT_MIN_FREE, &cp);
-        s.w = NULL;
-        report->compact_sec = now_sec() - t0;
-        report->compacted_from = cp.compacted ? cp.before : 0;
-        report->compact_skipped = cp.skipped;
-        report->seconds = now_sec() - s.start;
-    }
+    free_pools(&s);
     gal_writer_close(s.w);
     gal_queue_release(&s.free_q);
     gal_queue_release(&s.tok_free_q);

@@ -32,15 +32,9 @@ typedef struct gal_build_opts {
     int progress;         /* 1 on, 0 off, -1 when stderr is a terminal */
     int append;           /* add to an existing index */
     int resume;           /* continue an interrupted run with the same inputs */
-    int compact;          /* at the end, give back the free pages the batches left */
     unsigned threads;     /* compressor + tokenizer + encoder threads; 0: the
                            * cores beyond the reader and writer, at least 3 */
 } gal_build_opts;
-
-/* With compact, a finished build compacts data.mdb when at least this share
- * of it is free pages (copy-on-write leaves about 2 × the tables updated in
- * place). */
-#define GAL_COMPACT_MIN_FREE 0.10
 
 typedef struct gal_build_report {
     uint64_t docs, raw_bytes, tokens, new_terms, skipped, batches, files;
@@ -58,9 +52,6 @@ typedef struct gal_build_report {
     /* Inside tokenize and entities on an OpenCL device: the device's own
      * times for copies and kernels (event profiling), 0 on the reference. */
     double h2d_sec, kernel_sec, d2h_sec;
-    double compact_sec;    /* after the last batch: copying data.mdb without its free pages */
-    uint64_t compacted_from; /* data.mdb bytes before compaction, 0 when there was none */
-    const char *compact_skipped; /* why a worthwhile compaction was not done, or NULL */
     uint64_t h2d_bytes, d2h_bytes;
     char device[256];      /* what tokenized: "reference (host C)" or the OpenCL device */
     unsigned compress_threads, tokenize_threads, encode_threads;

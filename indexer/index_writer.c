@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "batch_table.h"
 #include "doc_record.h"
 #include "entity_table.h"
 #include "tokenizer_rules.h" /* before entity_rules.h, which builds on it */
@@ -72,6 +73,13 @@ struct id_ref {
     uint32_t doc;
 };
 
+/* A term new to the index, its bytes in the batch's encoded folded terms. */
+struct new_term {
+    const char *folded;
+    uint32_t len;
+    uint64_t hash;
+};
+
 struct gal_writer {
     gal_store *st;
     gal_writer_totals totals;
@@ -84,6 +92,7 @@ struct gal_writer {
     MDB_dbi entities;
     gal_known_terms *known; /* every word term in the lexicon */
     uint64_t *new_terms;    /* hash, fingerprint of each term the batch adds */
+    struct new_term *new_vocab; /* the same terms, to sort for the vocabulary */
     size_t new_terms_cap;
     uint64_t common[GAL_BIGRAM_WORDS]; /* words that pair into bigrams */
     size_t ncommon;
@@ -111,11 +120,11 @@ static int load_known_terms(gal_writer *w, MDB_txn *txn)
     MDB_val k, v;
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !mrc && !rc;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 8)
+        if (k.mv_size != 12)
             rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': lexicon key of %zu bytes",
                                w->st->dir, k.mv_size);
         else
-            rc = gal_known_terms_add(w->known, gal_get_be64(k.mv_data),
+            rc = gal_known_terms_add(w->known, gal_get_be64((const uint8_t *)k.mv_data + 4),
                                      gal_known_terms_fingerprint(v.mv_data, v.mv_size));
     }
     if (!rc && mrc != MDB_NOTFOUND)
@@ -230,6 +239,7 @@ static void release(gal_writer *w)
     gal_free(w->build_note);
     gal_known_terms_free(w->known);
     gal_free(w->new_terms);
+    gal_free(w->new_vocab);
     gal_free(w);
 }
 
@@ -239,13 +249,6 @@ void gal_writer_close(gal_writer *w)
         return;
     gal_store_close(w->st);
     release(w);
-}
-
-int gal_writer_close_compacting(gal_writer *w, double min_free, gal_compaction *result)
-{
-    int rc = gal_store_close_compacting(w->st, min_free, result);
-    release(w);
-    return rc;
 }
 
 uint32_t gal_writer_next_doc(const gal_writer *w)
@@ -365,59 +368,97 @@ static int append(MDB_cursor *cur, const void *k, size_t klen, const void *v, si
     return mdb_cursor_put(cur, &key, &val, MDB_APPEND);
 }
 
-/* Add the batch's new terms to the lexicon and vocabulary (and to
- * w->new_terms, for the known set once the batch is committed); count
- * collisions. */
-static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, uint64_t *new_terms,
-                         uint64_t *collisions)
+/* The folded bytes of the batch's term k. */
+static const char *folded_term(const gal_encoded *e, uint32_t k, uint32_t *len)
+{
+    *len = e->folded_off[k + 1] - e->folded_off[k];
+    return (const char *)e->folded.data + e->folded_off[k];
+}
+
+/* Name both terms of a hash collision: the lexicon's is in some batch. */
+static void warn_collision(MDB_txn *txn, MDB_dbi lexicon, uint64_t hash, const char *folded,
+                           uint32_t len)
+{
+    uint8_t rest[8];
+    gal_put_be64(rest, hash);
+    MDB_cursor *cur;
+    MDB_val k, v = {0, NULL};
+    uint64_t batch = 0;
+    if (mdb_cursor_open(txn, lexicon, &cur) == 0) {
+        if (gal_batch_find(cur, &batch, rest, sizeof rest, &k, &v) != 0)
+            v.mv_size = 0;
+        mdb_cursor_close(cur);
+    }
+    fprintf(stderr, "galley: warning: term hash collision: '%.*s' and '%.*s' share key %016llx\n",
+            (int)v.mv_size, (const char *)v.mv_data, (int)len, folded, (unsigned long long)hash);
+}
+
+/* Vocabulary order (LMDB's: bytes, then length). */
+static int by_folded(const void *pa, const void *pb)
+{
+    const struct new_term *a = pa, *b = pb;
+    int c = memcmp(a->folded, b->folded, a->len < b->len ? a->len : b->len);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* Append the batch's new terms to the lexicon and the vocabulary under its
+ * first document (and list them in w->new_terms, for the known set once
+ * the batch is committed); count collisions. */
+static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, uint32_t batch,
+                         uint64_t *new_terms, uint64_t *collisions)
 {
     gal_store *st = w->st;
     const gal_builder *bl = &e->builder;
-    if (2 * bl->nterms > w->new_terms_cap) {
+    if (bl->nterms > w->new_terms_cap) {
         uint64_t *nt = gal_realloc(w->new_terms, 2 * bl->nterms * sizeof *nt);
-        if (!nt)
+        struct new_term *nv = nt ? gal_realloc(w->new_vocab, bl->nterms * sizeof *nv) : NULL;
+        if (nt)
+            w->new_terms = nt;
+        if (!nv)
             return gal_error_set(GAL_ENOMEM, "out of memory");
-        w->new_terms = nt;
-        w->new_terms_cap = 2 * bl->nterms;
+        w->new_vocab = nv;
+        w->new_terms_cap = bl->nterms;
     }
-    /* terms come in hash order, the lexicon's key order: a cursor puts the
-     * next one on or near the page of the last (mdb_put starts at the root) */
-    MDB_cursor *lc;
-    int mrc = mdb_cursor_open(txn, st->lexicon, &lc);
-    if (mrc)
+    uint8_t key[4 + GAL_MAX_TERM_BYTES];
+    gal_put_be32(key, batch);
+    MDB_cursor *lc, *vc;
+    int mrc;
+    if ((mrc = mdb_cursor_open(txn, st->lexicon, &lc)) ||
+        (mrc = mdb_cursor_open(txn, st->vocab, &vc)))
         return mrc;
-    for (size_t k = 0; k < bl->nterms; k++) {
+    size_t n = 0;
+    for (uint32_t k = 0; k < bl->nterms && !mrc; k++) {
         const gal_term_group *g = &bl->terms[k];
         if (g->kind != GAL_TERM_WORD)
             continue;
-        const char *folded = (const char *)e->folded.data + e->folded_off[k];
-        uint32_t folded_len = e->folded_off[k + 1] - e->folded_off[k];
-        uint64_t fp = gal_known_terms_fingerprint(folded, folded_len);
+        uint32_t len;
+        const char *folded = folded_term(e, k, &len);
+        uint64_t fp = gal_known_terms_fingerprint(folded, len);
         int known = gal_known_terms_find(w->known, g->hash, fp);
         if (known == GAL_TERM_KNOWN)
             continue;
-        uint8_t key[8];
-        gal_put_be64(key, g->hash);
-        MDB_val kv = {8, key}, v;
         if (known == GAL_TERM_COLLIDES) {
-            if (w->totals.collisions + *collisions < MAX_COLLISION_WARNINGS &&
-                mdb_get(txn, st->lexicon, &kv, &v) == 0)
-                fprintf(stderr, "galley: warning: term hash collision: '%.*s' and '%.*s' share "
-                        "key %016llx\n", (int)v.mv_size, (const char *)v.mv_data,
-                        (int)folded_len, folded, (unsigned long long)g->hash);
+            if (w->totals.collisions + *collisions < MAX_COLLISION_WARNINGS)
+                warn_collision(txn, st->lexicon, g->hash, folded, len);
             (*collisions)++;
             continue;
         }
-        v.mv_size = folded_len;
-        v.mv_data = (void *)folded;
-        if ((mrc = mdb_cursor_put(lc, &kv, &v, 0)) ||
-            (mrc = put(txn, st->vocab, folded, folded_len, key, 8, 0)))
-            break;
-        w->new_terms[2 * *new_terms] = g->hash;
-        w->new_terms[2 * *new_terms + 1] = fp;
-        (*new_terms)++;
+        /* terms come in hash order: the lexicon's order within a batch */
+        gal_put_be64(key + 4, g->hash);
+        mrc = append(lc, key, 12, folded, len);
+        w->new_terms[2 * n] = g->hash;
+        w->new_terms[2 * n + 1] = fp;
+        w->new_vocab[n++] = (struct new_term){folded, len, g->hash};
     }
-    mdb_cursor_close(lc);
+    qsort(w->new_vocab, n, sizeof *w->new_vocab, by_folded);
+    for (size_t i = 0; i < n && !mrc; i++) {
+        const struct new_term *t = &w->new_vocab[i];
+        uint8_t hash[8];
+        gal_put_be64(hash, t->hash);
+        memcpy(key + 4, t->folded, t->len);
+        mrc = append(vc, key, 4 + t->len, hash, 8);
+    }
+    *new_terms = n;
     return mrc;
 }
 
@@ -488,7 +529,7 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
         if ((rc = append(pc, po->keys + i * GAL_POSTINGS_KEY_LEN, GAL_POSTINGS_KEY_LEN,
                          po->data.data + po->val_off[i], po->val_off[i + 1] - po->val_off[i])))
             return rc;
-    if ((rc = write_lexicon(w, e, txn, new_terms, collisions)))
+    if ((rc = write_lexicon(w, e, txn, b->first_doc, new_terms, collisions)))
         return rc;
     if ((rc = gal_entity_table_apply(txn, w->entities, eb, b->first_doc)))
         return rc;

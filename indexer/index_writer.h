@@ -33,9 +33,6 @@ typedef struct gal_writer_totals {
  * GAL_EBUSY when another writer holds it. */
 int gal_writer_open(const char *dir, int append, gal_writer **out);
 void gal_writer_close(gal_writer *w); /* NULL is fine */
-/* Close after gal_writer_finish(), compacting the index file on the way
- * when at least min_free of it is free pages (gal_store_close_compacting). */
-int gal_writer_close_compacting(gal_writer *w, double min_free, gal_compaction *result);
 
 /* Document number the next batch starts at. */
 uint32_t gal_writer_next_doc(const gal_writer *w);

@@ -93,7 +93,8 @@ def run_checks(a, f, scratch, bbc):
         return
     vrc, vout = rc_.verify(a.galley, idx)
     f.check(vrc == 0, "verify of the intact index: exit %d: %s" % (vrc, vout[-800:]))
-    lexicon = {k: v.decode("utf-8", "replace") for k, v in dump(idx, "lexicon")}
+    # lexicon keys: the batch that added the term (4 bytes) ‖ its hash
+    lexicon = {k[4:]: v.decode("utf-8", "replace") for k, v in dump(idx, "lexicon")}
     base = rc_.query_counts(a.galley, idx, OTHER_QUERIES)
     copy = os.path.join(scratch, "copy")
 

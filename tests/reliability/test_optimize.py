@@ -8,6 +8,9 @@ On a generated corpus indexed in 1 MB batches (no ../shared needed):
     as the batches did;
   - merging in two steps (--group-docs small, then the default) gives
     byte-identical postings, ids and docstats tables to merging at once;
+  - the new file's latest meta page is the one the old file's last
+    transaction id names (readers that join the old lock table read it
+    right);
   - optimizing again leaves the index alone; --append after optimizing
     answers like --append without it;
   - while another process has the index open (a read lock on lock.mdb, as
@@ -21,6 +24,7 @@ import json
 import os
 import random
 import shutil
+import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -55,6 +59,16 @@ def corpus_queries(path, seed):
              "%s*" % common[3][:3], '"reported by" Lagos', "%s OR %s" % (rare[0], rare[1])])
 
 
+def meta_txnids(index):
+    """The transaction ids of data.mdb's two meta pages (LMDB's MDB_meta:
+    after the 16-byte page header, magic, version, address, map size, two
+    48-byte database records and the last page number come first)."""
+    with open(os.path.join(index, "data.mdb"), "rb") as fh:
+        pages = fh.read(8192)
+    at = 16 + 4 + 4 + 8 + 8 + 2 * 48 + 8
+    return [struct.unpack_from("<Q", pages, page * 4096 + at)[0] for page in (0, 1)]
+
+
 def optimize(a, index, *extra):
     return rc_.run([a.galley, "optimize", index] + list(extra), timeout=600)
 
@@ -77,6 +91,12 @@ def check_optimize(a, f):
     print(err.strip())
     rc, out = rc_.verify(a.galley, once)
     f.check(rc == 0, "verify after optimize: exit %d: %s" % (rc, out.strip()))
+    # a reader that joins the old lock table picks the meta page by the old
+    # last transaction id's parity: the new file's latest meta must be there
+    old, new = meta_txnids(batches), meta_txnids(once)
+    f.check(new[max(old) & 1] == max(new),
+            "the optimized file's latest meta is page %d, the old last transaction %d names "
+            "page %d" % (new.index(max(new)), max(old), max(old) & 1))
     before, after = rc_.stats(a.galley, batches), rc_.stats(a.galley, once)
     f.check(after["batches"] == 1, "optimized index has %d batches" % after["batches"])
     f.check(after["tables"]["postings"]["entries"] < before["tables"]["postings"]["entries"],

@@ -1,24 +1,15 @@
 /*
- * store_compact.c — closing an index that a build has just written, and
- * giving back on the way the free pages that copy-on-write left in it.
- *
- * Every batch commits in its own transaction and rewrites the pages of the
- * tables it updates in place (lexicon, vocabulary, entities): LMDB reuses
- * freed pages, but the last two transactions' copies stay free for good,
- * about 2 × the size of those tables (0.19 × raw text on news-1g).  LMDB
- * never shrinks a file, so the only way to give them back is a compacted
- * copy (mdb_env_copy2 with MDB_CP_COMPACT) swapped in by rename().  The
- * same swap (gal_store_close_replacing) puts `galley optimize`'s rewritten
- * file in place.
+ * store_replace.c — closing an index while putting a new data file in its
+ * place: `galley optimize`'s rewritten file, swapped in by rename().
  *
  * The swap has to be safe for processes that open the index meanwhile.
  * LMDB keeps the last transaction id in lock.mdb, and a process that joins
  * a lock file already held by another one picks the meta page by that id's
- * parity, not by comparing the two metas.  A new file starts its ids over
- * (a compacted copy at 1, with page 0 empty); so it gets one or two more
- * commits until its latest meta sits on the page the old id's parity names.  Then a
- * reader that joins the old lock table reads the new file correctly, and
- * one that mapped the old file keeps that (unlinked, unchanging) file.
+ * parity, not by comparing the two metas.  A new file starts its ids over,
+ * so it gets one or two more commits until its latest meta sits on the
+ * page the old id's parity names.  Then a reader that joins the old lock
+ * table reads the new file correctly, and one that mapped the old file
+ * keeps that (unlinked, unchanging) file.
  */
 #include "store.h"
 
@@ -31,31 +22,6 @@
 
 #include "format.h"
 #include "status.h"
-
-/* Pages on LMDB's freelist: each record is a page-number list whose first
- * word is its length. */
-static int count_free_pages(gal_store *st, uint64_t *free_pages)
-{
-    MDB_txn *txn;
-    int rc = gal_store_txn_begin(st, 1, &txn);
-    if (rc)
-        return rc;
-    MDB_cursor *c;
-    int mrc = mdb_cursor_open(txn, 0 /* FREE_DBI */, &c);
-    MDB_val k, v;
-    *free_pages = 0;
-    for (MDB_cursor_op op = MDB_FIRST; !mrc && !(mrc = mdb_cursor_get(c, &k, &v, op)); op = MDB_NEXT) {
-        size_t n;
-        if (v.mv_size >= sizeof n) {
-            memcpy(&n, v.mv_data, sizeof n);
-            *free_pages += n;
-        }
-    }
-    if (!mrc || mrc == MDB_NOTFOUND)
-        mdb_cursor_close(c);
-    mdb_txn_abort(txn);
-    return mrc == MDB_NOTFOUND ? 0 : gal_store_error(st, mrc, "cannot read the freelist of");
-}
 
 /* Whether a process other than this one has the LMDB environment in dir
  * open: each one holds a read lock on lock.mdb's first byte for as long as
@@ -154,40 +120,6 @@ int gal_store_close_replacing(gal_store *st, const char *tmp, gal_compaction *re
     result->compacted = 1;
     if (stat(data, &sb) == 0)
         result->after = (uint64_t)sb.st_size;
-close:
-    gal_store_close(st);
-    return rc;
-}
-
-int gal_store_close_compacting(gal_store *st, double min_free, gal_compaction *result)
-{
-    memset(result, 0, sizeof *result);
-    MDB_envinfo info;
-    MDB_stat ms;
-    char data[4096], tmp[4096];
-    struct stat sb;
-    uint64_t free_pages = 0;
-    int rc = 0;
-    snprintf(data, sizeof data, "%s/data.mdb", st->dir);
-    snprintf(tmp, sizeof tmp, "%s/compact.tmp", st->dir);
-    if (!st->writable || mdb_env_info(st->env, &info) || mdb_env_stat(st->env, &ms) ||
-        stat(data, &sb) != 0 || (rc = count_free_pages(st, &free_pages)))
-        goto close;
-    result->before = (uint64_t)sb.st_size;
-    result->after = result->before;
-    /* pages past the last one in use count as free too */
-    uint64_t file_pages = (uint64_t)sb.st_size / ms.ms_psize, used = info.me_last_pgno + 1;
-    uint64_t spare = free_pages + (file_pages > used ? file_pages - used : 0);
-    if ((double)spare < min_free * (double)file_pages)
-        goto close;
-
-    gal_store_remove_scratch(tmp); /* left by a run killed while compacting */
-    if (mkdir(tmp, 0755) != 0 || gal_store_copy_compact(st, tmp) != 0) {
-        result->skipped = "the compacted copy could not be written";
-        gal_store_remove_scratch(tmp);
-        goto close;
-    }
-    return gal_store_close_replacing(st, tmp, result);
 close:
     gal_store_close(st);
     return rc;

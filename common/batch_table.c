@@ -1,0 +1,89 @@
+#include "batch_table.h"
+
+#include <string.h>
+
+#include "format.h"
+#include "status.h"
+
+static int db_error(int mrc)
+{
+    return gal_error_set(GAL_EDB, "cannot read the index: %s", mdb_strerror(mrc));
+}
+
+/* Put the cursor on the first key at or after batch ‖ rest.  0, 1 at the
+ * end of the table, or a negative gal_status. */
+static int seek(MDB_cursor *cur, uint64_t batch, const void *rest, size_t rest_len, MDB_val *k,
+                MDB_val *v, uint32_t *at)
+{
+    uint8_t key[4 + GAL_BATCH_KEY_REST_MAX];
+    if (rest_len > GAL_BATCH_KEY_REST_MAX)
+        return gal_error_set(GAL_EUSAGE, "internal error: batch key of %zu bytes", rest_len);
+    gal_put_be32(key, (uint32_t)batch);
+    memcpy(key + 4, rest, rest_len);
+    k->mv_size = 4 + rest_len;
+    k->mv_data = key;
+    int mrc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+    if (mrc == MDB_NOTFOUND)
+        return 1;
+    if (mrc)
+        return db_error(mrc);
+    if (k->mv_size < 4)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: a key of %zu bytes in a batch table",
+                             k->mv_size);
+    *at = gal_get_be32(k->mv_data);
+    return 0;
+}
+
+static int starts_with(const MDB_val *k, const void *rest, size_t rest_len)
+{
+    return k->mv_size >= 4 + rest_len && !memcmp((const uint8_t *)k->mv_data + 4, rest, rest_len);
+}
+
+int gal_batch_find(MDB_cursor *cur, uint64_t *batch, const void *rest, size_t rest_len,
+                   MDB_val *k, MDB_val *v)
+{
+    while (*batch <= UINT32_MAX) {
+        uint32_t at;
+        int rc = seek(cur, *batch, rest, rest_len, k, v, &at);
+        if (rc)
+            return rc;
+        int match = k->mv_size == 4 + rest_len && starts_with(k, rest, rest_len);
+        if (match || at != *batch) {
+            *batch = at; /* a miss landed on the first key of a later batch */
+            if (match)
+                return 0;
+        } else {
+            *batch = (uint64_t)at + 1;
+        }
+    }
+    return 1;
+}
+
+int gal_batch_each_prefixed(MDB_cursor *cur, const void *prefix, size_t prefix_len,
+                            gal_batch_record_fn fn, void *ctx)
+{
+    uint64_t batch = 0;
+    while (batch <= UINT32_MAX) {
+        MDB_val k, v;
+        uint32_t at;
+        int rc = seek(cur, batch, prefix, prefix_len, &k, &v, &at);
+        if (rc)
+            return rc == 1 ? 0 : rc;
+        if (at != batch) { /* a later batch: seek again inside it */
+            batch = at;
+            continue;
+        }
+        int mrc = 0;
+        for (; !mrc && k.mv_size >= 4 && gal_get_be32(k.mv_data) == at &&
+               starts_with(&k, prefix, prefix_len);
+             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+            if ((rc = fn(ctx, at, &k, &v)))
+                return rc;
+        if (mrc && mrc != MDB_NOTFOUND)
+            return db_error(mrc);
+        if (mrc == MDB_NOTFOUND)
+            return 0;
+        batch = (uint64_t)at + 1;
+    }
+    return 0;
+}
