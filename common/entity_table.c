@@ -42,7 +42,7 @@ int gal_entity_table_open(MDB_txn *txn, int create, MDB_dbi *entities)
 
 /* ---- batch records ---------------------------------------------------- */
 
-#define KEY_LEN 12 /* batch (4 B BE) ‖ entity key (8 B BE) */
+#define KEY_LEN GAL_ENTITY_KEY_LEN /* batch (4 B BE) ‖ entity key (8 B BE) */
 
 static void make_key(uint8_t key[KEY_LEN], uint32_t batch, uint64_t hash)
 {
@@ -121,6 +121,30 @@ static int next_form(record_view *r, form_view *f)
     return 0;
 }
 
+/* Start a record in rec (cleared); then record_form() nforms times, then
+ * seal it under its key. */
+static int record_head(gal_buf *rec, uint64_t docs, uint64_t mentions, uint32_t first,
+                       size_t nforms)
+{
+    uint8_t head[1 + 4 * GAL_VARINT_MAX], *p = head;
+    *p++ = GAL_ENTITY_RECORD_VERSION;
+    p += gal_varint_put(p, docs);
+    p += gal_varint_put(p, mentions);
+    p += gal_varint_put(p, first);
+    p += gal_varint_put(p, nforms);
+    gal_buf_clear(rec);
+    return gal_buf_append(rec, head, (size_t)(p - head));
+}
+
+static int record_form(gal_buf *rec, uint64_t count, int full, const uint8_t *s, uint32_t len)
+{
+    uint8_t fh[2 * GAL_VARINT_MAX], *q = fh;
+    q += gal_varint_put(q, count << 1 | (full != 0));
+    q += gal_varint_put(q, len);
+    int rc = gal_buf_append(rec, fh, (size_t)(q - fh));
+    return rc ? rc : gal_buf_append(rec, s, len);
+}
+
 /* ---- totals over batches ------------------------------------------------
  * An entity's totals are its batch records replayed in batch order, each
  * record's forms in the order the batch wrote them (surface order), with
@@ -188,8 +212,34 @@ static void totals_start(entity_totals *e, uint64_t hash)
     e->info.first_doc = UINT32_MAX;
 }
 
-/* Add one batch record (opened, forms not read) to e. */
-static int add_record(totals *t, entity_totals *e, record_view *r)
+/* A group's forms of one entity, as optimize merges its batch records. */
+typedef struct group_forms {
+    form_view *f;
+    size_t n, cap;
+} group_forms;
+
+static int collect_form(group_forms *gf, const form_view *f)
+{
+    for (size_t i = 0; i < gf->n; i++)
+        if (gf->f[i].len == f->len && !memcmp(gf->f[i].s, f->s, f->len)) {
+            gf->f[i].count += f->count;
+            return 0;
+        }
+    if (gf->n == gf->cap) {
+        size_t cap = gf->cap ? 2 * gf->cap : 16;
+        form_view *nf = gal_realloc(gf->f, cap * sizeof *nf);
+        if (!nf)
+            return gal_error_set(GAL_ENOMEM, "out of memory merging entity forms");
+        gf->f = nf;
+        gf->cap = cap;
+    }
+    gf->f[gf->n++] = *f;
+    return 0;
+}
+
+/* Add one batch record (opened, forms not read) to e; its forms to gf too
+ * unless gf is NULL. */
+static int add_record(totals *t, entity_totals *e, record_view *r, group_forms *gf)
 {
     gal_entity_info *info = &e->info;
     info->docs += r->docs;
@@ -206,6 +256,8 @@ static int add_record(totals *t, entity_totals *e, record_view *r)
         form_total *ft = find_form(t, r->hash, f.s, f.len);
         if (!ft)
             return gal_error_set(GAL_ENOMEM, "out of memory adding up entity forms");
+        if (gf && (rc = collect_form(gf, &f)))
+            return rc;
         ft->count += f.count;
         int same = info->display && info->display_len == f.len &&
                    !memcmp(info->display, f.s, f.len);
@@ -238,7 +290,7 @@ int gal_entity_get(MDB_txn *txn, MDB_dbi entities, uint64_t hash, gal_entity_inf
     int rc; /* 1: no more batches hold the entity */
     while (!(rc = gal_batch_find(cur, &batch, rest, sizeof rest, &k, &v))) {
         record_view r;
-        if ((rc = open_record(&k, &v, &r)) || (rc = add_record(&t, &e, &r)))
+        if ((rc = open_record(&k, &v, &r)) || (rc = add_record(&t, &e, &r, NULL)))
             break;
         batch++;
     }
@@ -311,7 +363,7 @@ int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
         if ((rc = open_record(&k, &v, &r)))
             break;
         entity_totals *e = find_entity(&all, r.hash);
-        rc = e ? add_record(&t, e, &r)
+        rc = e ? add_record(&t, e, &r, NULL)
                : gal_error_set(GAL_ENOMEM, "out of memory adding up entities");
     }
     if (!rc && mrc && mrc != MDB_NOTFOUND)
@@ -328,6 +380,151 @@ int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
             rc = fn(ctx, &all.slots[i].info);
     }
     gal_free(all.slots);
+    return rc;
+}
+
+/* ---- merging batches (galley optimize) ---------------------------------- */
+
+/* One record of the group being merged, in table order (seq). */
+typedef struct group_record {
+    uint64_t hash;
+    size_t seq;
+    MDB_val k, v;
+} group_record;
+
+struct gal_entity_merger {
+    totals forms;          /* every form's count over the groups so far */
+    all_totals entities;   /* every entity's totals over the groups so far */
+    group_forms group;     /* one entity's forms in the group */
+    group_record *recs;
+    size_t nrecs, recs_cap;
+    gal_buf rec;
+};
+
+int gal_entity_merger_new(gal_entity_merger **out)
+{
+    if (!(*out = gal_calloc(1, sizeof **out)))
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    gal_buf_init(&(*out)->rec);
+    return 0;
+}
+
+void gal_entity_merger_free(gal_entity_merger *m)
+{
+    if (!m)
+        return;
+    gal_free(m->forms.slots);
+    gal_free(m->entities.slots);
+    gal_free(m->group.f);
+    gal_free(m->recs);
+    gal_buf_release(&m->rec);
+    gal_free(m);
+}
+
+static int by_hash_then_seq(const void *pa, const void *pb)
+{
+    const group_record *a = pa, *b = pb;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static int read_group(gal_entity_merger *m, MDB_txn *txn, MDB_dbi ents, uint32_t first_doc,
+                      uint64_t end_doc)
+{
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(txn, ents, &cur);
+    if (mrc)
+        return db_error(mrc, "cannot read the entity table");
+    uint8_t start[KEY_LEN];
+    make_key(start, first_doc, 0);
+    MDB_val k = {KEY_LEN, start}, v;
+    int rc = 0;
+    m->nrecs = 0;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !mrc && !rc;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != KEY_LEN) {
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: entity key of %zu bytes", k.mv_size);
+            break;
+        }
+        if (gal_get_be32(k.mv_data) >= end_doc)
+            break;
+        if (m->nrecs == m->recs_cap) {
+            size_t cap = m->recs_cap ? 2 * m->recs_cap : 4096;
+            group_record *nr = gal_realloc(m->recs, cap * sizeof *nr);
+            if (!nr) {
+                rc = gal_error_set(GAL_ENOMEM, "out of memory merging entities");
+                break;
+            }
+            m->recs = nr;
+            m->recs_cap = cap;
+        }
+        m->recs[m->nrecs] = (group_record){gal_get_be64((const uint8_t *)k.mv_data + 4), m->nrecs,
+                                           k, v};
+        m->nrecs++;
+    }
+    if (!rc && mrc && mrc != MDB_NOTFOUND)
+        rc = db_error(mrc, "cannot read the entity table");
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+/* The merged record of one entity's records recs[0, n) in the group. */
+static int merge_entity(gal_entity_merger *m, const group_record *recs, size_t n,
+                        uint32_t first_doc, gal_entity_put_fn put, void *ctx)
+{
+    entity_totals *e = find_entity(&m->entities, recs[0].hash);
+    if (!e)
+        return gal_error_set(GAL_ENOMEM, "out of memory merging entities");
+    uint64_t docs = 0, mentions = 0;
+    uint32_t first = UINT32_MAX;
+    m->group.n = 0;
+    for (size_t i = 0; i < n; i++) {
+        record_view r;
+        int rc = open_record(&recs[i].k, &recs[i].v, &r);
+        if (rc)
+            return rc;
+        docs += r.docs;
+        mentions += r.mentions;
+        first = r.first_doc < first ? r.first_doc : first;
+        if ((rc = add_record(&m->forms, e, &r, &m->group)))
+            return rc;
+    }
+    /* Replaying the merged record must leave the display form where the
+     * batch records left it: put that form first, and the others (each at
+     * most as frequent, or not naming the entity in full where it does)
+     * cannot take its place. */
+    form_view *f = m->group.f;
+    for (size_t i = 1; i < m->group.n; i++)
+        if (f[i].len == e->info.display_len && !memcmp(f[i].s, e->info.display, f[i].len)) {
+            form_view d = f[i];
+            f[i] = f[0];
+            f[0] = d;
+        }
+    uint8_t key[KEY_LEN];
+    make_key(key, first_doc, recs[0].hash);
+    int rc = record_head(&m->rec, docs, mentions, first - first_doc, m->group.n);
+    for (size_t i = 0; i < m->group.n && !rc; i++)
+        rc = record_form(&m->rec, f[i].count, f[i].full, f[i].s, f[i].len);
+    if (!rc)
+        rc = gal_record_seal(&m->rec, gal_record_key(key, KEY_LEN));
+    return rc ? rc : put(ctx, key, m->rec.data, m->rec.len);
+}
+
+int gal_entity_merge_group(gal_entity_merger *m, MDB_txn *txn, MDB_dbi ents, uint32_t first_doc,
+                           uint64_t end_doc, gal_entity_put_fn put, void *ctx)
+{
+    int rc = read_group(m, txn, ents, first_doc, end_doc);
+    if (rc)
+        return rc;
+    qsort(m->recs, m->nrecs, sizeof *m->recs, by_hash_then_seq);
+    for (size_t i = 0; i < m->nrecs && !rc;) {
+        size_t n = 1;
+        while (i + n < m->nrecs && m->recs[i + n].hash == m->recs[i].hash)
+            n++;
+        rc = merge_entity(m, m->recs + i, n, first_doc, put, ctx);
+        i += n;
+    }
     return rc;
 }
 
@@ -569,21 +766,9 @@ int gal_entity_batch_prepare(gal_entity_batch *eb, const uint8_t *text, const ga
 /* The batch record of one prepared entity. */
 static int build_record(gal_buf *rec, const entity_group *eg, const ment *g, const uint8_t *key)
 {
-    uint8_t head[1 + 4 * GAL_VARINT_MAX], *p = head;
-    *p++ = GAL_ENTITY_RECORD_VERSION;
-    p += gal_varint_put(p, eg->ndocs);
-    p += gal_varint_put(p, eg->nmentions);
-    p += gal_varint_put(p, eg->first_doc);
-    p += gal_varint_put(p, eg->nforms);
-    gal_buf_clear(rec);
-    int rc = gal_buf_append(rec, head, (size_t)(p - head));
-    for (size_t i = 0; i < eg->nforms && !rc; i++) {
-        uint8_t fh[2 * GAL_VARINT_MAX], *q = fh;
-        q += gal_varint_put(q, (uint64_t)g[i].doc << 1 | (g[i].full != 0));
-        q += gal_varint_put(q, g[i].len);
-        if (!(rc = gal_buf_append(rec, fh, (size_t)(q - fh))))
-            rc = gal_buf_append(rec, g[i].s, g[i].len);
-    }
+    int rc = record_head(rec, eg->ndocs, eg->nmentions, eg->first_doc, eg->nforms);
+    for (size_t i = 0; i < eg->nforms && !rc; i++)
+        rc = record_form(rec, g[i].doc, g[i].full, g[i].s, g[i].len);
     return rc ? rc : gal_record_seal(rec, gal_record_key(key, KEY_LEN));
 }
 

@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "doc_record.h"
+#include "entity_table.h"
 #include "fault_guard.h"
 #include "format.h"
 #include "postings_codec.h"
@@ -26,6 +27,13 @@ typedef struct src_batch {
     const uint8_t *stats;
 } src_batch;
 
+/* A record of a table keyed by batch: the key after the batch prefix. */
+typedef struct batch_entry {
+    const uint8_t *rest;
+    size_t rest_len;
+    MDB_val v;
+} batch_entry;
+
 /* Consecutive batches [first, first + count) merged into one. */
 typedef struct group {
     size_t first, count;
@@ -39,6 +47,12 @@ typedef struct optimizer {
     MDB_txn *dst;
     size_t dst_bytes;         /* written since dst began */
     MDB_dbi dst_postings, dst_ids, dst_docstats; /* the rewritten tables */
+    MDB_dbi dst_lexicon, dst_vocab, dst_entities;
+    int have_entities;        /* an index from before entities has none */
+    MDB_dbi src_entities;
+    gal_entity_merger *entities;
+    batch_entry *entries;     /* a group's lexicon or vocabulary records */
+    size_t nentries, entries_cap;
     src_batch *batches;
     size_t nbatches;
     group *groups;
@@ -443,9 +457,81 @@ static int write_postings(optimizer *o, const group *g)
     return rc;
 }
 
+/* ---- lexicon, vocabulary, entities: what each batch added ---- */
+
+static int by_rest(const void *pa, const void *pb)
+{
+    const batch_entry *a = pa, *b = pb;
+    int c = memcmp(a->rest, b->rest, a->rest_len < b->rest_len ? a->rest_len : b->rest_len);
+    return c ? c : (a->rest_len > b->rest_len) - (a->rest_len < b->rest_len);
+}
+
+/* The group's records of table src (keys: batch ‖ rest, each batch's
+ * disjoint from the others'), under the group's first document, in order. */
+static int merge_batch_table(optimizer *o, const group *g, MDB_dbi src, MDB_dbi dst)
+{
+    MDB_cursor *c;
+    int mrc = mdb_cursor_open(o->src, src, &c);
+    if (mrc)
+        return db_error(mrc, "cannot read a table");
+    uint8_t key[4 + 512];
+    gal_put_be32(key, g->first_doc);
+    MDB_val k = {4, key}, v;
+    uint64_t end = (uint64_t)g->first_doc + g->ndocs;
+    int rc = 0;
+    o->nentries = 0;
+    for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); !mrc && !rc;
+         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < 5 || k.mv_size > sizeof key) {
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: a key of %zu bytes", k.mv_size);
+            break;
+        }
+        if (gal_get_be32(k.mv_data) >= end)
+            break;
+        if (o->nentries == o->entries_cap) {
+            size_t cap = o->entries_cap ? 2 * o->entries_cap : 4096;
+            batch_entry *ne = gal_realloc(o->entries, cap * sizeof *ne);
+            if (!ne) {
+                rc = gal_error_set(GAL_ENOMEM, "out of memory");
+                break;
+            }
+            o->entries = ne;
+            o->entries_cap = cap;
+        }
+        o->entries[o->nentries++] = (batch_entry){(const uint8_t *)k.mv_data + 4, k.mv_size - 4, v};
+    }
+    mdb_cursor_close(c);
+    if (!rc && mrc && mrc != MDB_NOTFOUND)
+        rc = db_error(mrc, "cannot read a table");
+    qsort(o->entries, rc ? 0 : o->nentries, sizeof *o->entries, by_rest);
+    for (size_t i = 0; i < o->nentries && !rc; i++) {
+        const batch_entry *e = &o->entries[i];
+        memcpy(key + 4, e->rest, e->rest_len);
+        rc = dst_put(o, dst, key, 4 + e->rest_len, e->v.mv_data, e->v.mv_size);
+    }
+    return rc;
+}
+
+static int put_entity(void *ctx, const uint8_t *key, const void *rec, size_t len)
+{
+    optimizer *o = ctx;
+    return dst_put(o, o->dst_entities, key, GAL_ENTITY_KEY_LEN, rec, len);
+}
+
+static int write_terms_and_entities(optimizer *o, const group *g)
+{
+    int rc = merge_batch_table(o, g, o->st->lexicon, o->dst_lexicon);
+    if (!rc)
+        rc = merge_batch_table(o, g, o->st->vocab, o->dst_vocab);
+    if (!rc && o->have_entities)
+        rc = gal_entity_merge_group(o->entities, o->src, o->src_entities, g->first_doc,
+                                    (uint64_t)g->first_doc + g->ndocs, put_entity, o);
+    return rc;
+}
+
 /* ---- the whole ---- */
 
-/* Every table but the four rewritten: whatever the index holds. */
+/* Every table but those rewritten: whatever the index holds. */
 static int copy_other_tables(optimizer *o)
 {
     MDB_dbi main_db;
@@ -463,7 +549,9 @@ static int copy_other_tables(optimizer *o)
         memcpy(name, k.mv_data, k.mv_size);
         name[k.mv_size] = '\0';
         if (!strcmp(name, GAL_DB_POSTINGS) || !strcmp(name, GAL_DB_IDS) ||
-            !strcmp(name, GAL_DB_DOCSTATS) || !strcmp(name, GAL_DB_META))
+            !strcmp(name, GAL_DB_DOCSTATS) || !strcmp(name, GAL_DB_META) ||
+            !strcmp(name, GAL_DB_LEXICON) || !strcmp(name, GAL_DB_VOCAB) ||
+            !strcmp(name, GAL_DB_ENTITIES))
             continue;
         rc = copy_table(o, name, NULL, NULL);
     }
@@ -493,12 +581,23 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
         rc = copy_other_tables(o);
     /* the rewritten tables, which a new index has even when empty */
     if (!rc && !(rc = dst_dbi(o, GAL_DB_POSTINGS, &o->dst_postings)) &&
-        !(rc = dst_dbi(o, GAL_DB_IDS, &o->dst_ids)))
+        !(rc = dst_dbi(o, GAL_DB_IDS, &o->dst_ids)) &&
+        !(rc = dst_dbi(o, GAL_DB_LEXICON, &o->dst_lexicon)) &&
+        !(rc = dst_dbi(o, GAL_DB_VOCAB, &o->dst_vocab)))
         rc = dst_dbi(o, GAL_DB_DOCSTATS, &o->dst_docstats);
+    if (!rc) {
+        rc = gal_entity_table_open(o->src, 0, &o->src_entities);
+        o->have_entities = rc == 0;
+        if (rc == GAL_ENOTFOUND)
+            rc = 0;
+    }
+    if (!rc && o->have_entities && !(rc = gal_entity_merger_new(&o->entities)))
+        rc = dst_dbi(o, GAL_DB_ENTITIES, &o->dst_entities);
     for (size_t i = 0; i < o->ngroups && !rc; i++) {
         const group *g = &o->groups[i];
-        if (!(rc = write_docstats(o, g)) && !(rc = write_ids(o, g)))
-            rc = write_postings(o, g);
+        if (!(rc = write_docstats(o, g)) && !(rc = write_ids(o, g)) &&
+            !(rc = write_postings(o, g)))
+            rc = write_terms_and_entities(o, g);
     }
     if (!rc) {
         mrc = mdb_txn_commit(o->dst);
@@ -620,6 +719,8 @@ out:
     gal_free(o->groups);
     gal_free(o->acc_pos);
     gal_free(o->in_pos);
+    gal_free(o->entries);
+    gal_entity_merger_free(o->entities);
     gal_buf_release(&o->chunk);
     gal_free(o);
     return rc;

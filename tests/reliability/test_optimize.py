@@ -7,7 +7,9 @@ On a generated corpus indexed in 1 MB batches (no ../shared needed):
     entities, prefixes, title:, NOT) with the same ids and the same ranking
     as the batches did;
   - merging in two steps (--group-docs small, then the default) gives
-    byte-identical postings, ids and docstats tables to merging at once;
+    byte-identical postings, ids, docstats, lexicon and vocabulary tables
+    to merging at once, and every step lists the same entities (totals,
+    display forms) from fewer entity records;
   - the new file's latest meta page is the one the old file's last
     transaction id names (readers that join the old lock table read it
     right);
@@ -69,6 +71,11 @@ def meta_txnids(index):
     return [struct.unpack_from("<Q", pages, page * 4096 + at)[0] for page in (0, 1)]
 
 
+def entities(a, index):
+    rc, out, err = rc_.run([a.galley, "entities", index, "--top", "0", "--json"], timeout=120)
+    return out if rc == 0 else "exit %d: %s" % (rc, err)
+
+
 def optimize(a, index, *extra):
     return rc_.run([a.galley, "optimize", index] + list(extra), timeout=600)
 
@@ -115,9 +122,17 @@ def check_optimize(a, f):
             % (mid, before["batches"]))
     rc, _, err = optimize(a, twice)
     f.check(rc == 0, "second optimize: exit %d: %s" % (rc, err.strip()))
-    for table in ("postings", "ids", "docstats"):
+    for table in ("postings", "ids", "docstats", "lexicon", "vocab"):
         f.check(rc_.dump_table(once, table) == rc_.dump_table(twice, table),
                 "%s: merging in two steps differs from merging at once" % table)
+    # entity records merge too: the same totals and display forms
+    listing = [entities(a, d) for d in (batches, once, twice)]
+    f.check(listing[0] and listing[0] == listing[1] == listing[2],
+            "galley entities differs after optimize (%d, %d, %d lines)"
+            % tuple(len(x.splitlines()) for x in listing))
+    before_e, after_e = (rc_.stats(a.galley, d)["tables"]["entities"]["entries"]
+                         for d in (batches, once))
+    f.check(after_e < before_e, "optimize left %d entity records of %d" % (after_e, before_e))
 
     rc, _, err = optimize(a, once)
     f.check(rc == 0 and "left as it was" in err, "optimizing again: exit %d: %s"
