@@ -37,10 +37,11 @@ uint64_t gal_known_terms_fingerprint(const char *folded, size_t len)
     return gal_term_hash_folded(folded, len, FINGERPRINT_SEED) | 1;
 }
 
-/* Term hashes are already well mixed: their low bits pick the slot. */
+/* The slot a hash starts from: its bits mixed once more, so that even
+ * hashes alike in their low bits spread over the table. */
 static size_t home(const gal_known_terms *kt, uint64_t hash)
 {
-    return (size_t)hash & (kt->cap - 1);
+    return (size_t)((hash * 0x9E3779B97F4A7C15ull) >> 32) & (kt->cap - 1);
 }
 
 int gal_known_terms_find(const gal_known_terms *kt, uint64_t hash, uint64_t fingerprint)

@@ -23,8 +23,8 @@ int main(void)
         return check_exit("test_known_terms");
     CHECK(gal_known_terms_find(kt, 42, 7) == GAL_TERM_NEW); /* empty: no table yet */
 
-    /* enough terms for several doublings; hashes sharing low bits collide
-     * on their home slot */
+    /* enough terms for several doublings; a third of the hashes alike in
+     * their low 20 bits, which must still spread over the table */
     enum { N = 300000 };
     for (uint64_t i = 0; i < N; i++) {
         uint64_t h = i % 3 ? mix(i) : i << 20;
