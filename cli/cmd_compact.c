@@ -1,6 +1,6 @@
 /*
- * cmd_compact.c — `galley compact INDEX OUT`: a copy of an index without the
- * free pages that copy-on-write leaves behind.
+ * cmd_compact.c — `galley compact INDEX OUT`: a copy of an index's latest
+ * committed state, without free pages.
  */
 #include <errno.h>
 #include <stdio.h>

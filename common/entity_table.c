@@ -1,5 +1,5 @@
 /*
- * entity_table.c — the entities and entity_forms tables (entity_table.h).
+ * entity_table.c — the entity table: batch records, and their totals (entity_table.h).
  */
 #include "entity_table.h"
 

@@ -2,14 +2,15 @@
  * index_optimize.h — `galley optimize`: merge an index's batches into a few
  * large ones.
  *
- * Every batch of `galley index` keeps its own run of postings keys, ids and
- * docstats (format.h), so a term pays a chunk, a key and a checksum in every
- * batch it occurs in, and a query pays a cursor seek per batch and term: an
- * archive of 100 GB has about 3,000 batches.  Optimizing rewrites the index
- * with consecutive batches merged into groups of up to max_group_docs
- * documents, each term's postings re-chunked into full chunks, into a fresh
- * file that replaces the old one (store.h: gal_store_close_replacing), so
- * the free pages go too.  Queries answer exactly as before; later runs
+ * Every batch of `galley index` keeps its own run of postings keys, ids,
+ * docstats, new terms and entity records (format.h), so a term pays a
+ * chunk, a key and a checksum in every batch it occurs in, an entity a
+ * record, and a query a cursor seek per batch and term: an archive of
+ * 100 GB has about 3,000 batches.  Optimizing rewrites the index with
+ * consecutive batches merged into groups of up to max_group_docs documents,
+ * each term's postings re-chunked into full chunks and each entity's
+ * records merged into one, into a fresh file that replaces the old one
+ * (store.h: gal_store_close_replacing).  Queries answer exactly as before; later runs
  * append batches after the groups as usual.
  */
 #ifndef GAL_INDEX_OPTIMIZE_H
