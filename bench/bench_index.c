@@ -482,6 +482,12 @@ static void print_device_times(FILE *out, const brun *runs, size_t n)
         fprintf(out, "%-*s %6.2f s %5.1f GB/s %7.2f s %6.2f s %5.1f GB/s  (%s up, %s down)\n",
                 NAME_W, name, p->h2d_sec, gbps(p->h2d_bytes, p->h2d_sec), p->kernel_sec,
                 p->d2h_sec, gbps(p->d2h_bytes, p->d2h_sec), up, down);
+        /* by kernel, MB/s of raw text: what to compare across devices */
+        for (unsigned k = 0; k < p->nkernels; k++)
+            fprintf(out, "%-*s   %-22s %7.2f s %8.0f MB/s of text, %" PRIu64 " launches\n",
+                    NAME_W, "", p->kernels[k].name, p->kernels[k].sec,
+                    p->kernels[k].sec > 0 ? (double)p->raw_bytes / 1e6 / p->kernels[k].sec : 0.0,
+                    p->kernels[k].launches);
     }
 }
 
@@ -619,6 +625,13 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
         for (int k = M_READ; k <= M_WRITE; k++)
             fprintf(f, "%s\"%.*s\": %.4f", k == M_READ ? "" : ", ",
                     (int)(strlen(metrics[k].key) - 4), metrics[k].key, m[k] / s);
+        fputs("},\n   \"kernels\": {", f);
+        for (unsigned k = 0; k < p->nkernels; k++) {
+            fputs(k ? ", " : "", f);
+            gal_bench_json_str(f, p->kernels[k].name, strlen(p->kernels[k].name));
+            fprintf(f, ": {\"sec\": %.6g, \"launches\": %" PRIu64 "}", p->kernels[k].sec,
+                    p->kernels[k].launches);
+        }
         fputs("},\n   \"tables\": {", f);
         for (uint32_t k = 0; k < r->ntables; k++) {
             fputs(k ? ", " : "", f);

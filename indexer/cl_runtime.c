@@ -757,6 +757,7 @@ static cl_event *pending_slot(gal_cl *cl, int kind, size_t bytes)
     p->event = NULL;
     p->kind = kind;
     p->bytes = bytes;
+    p->kernel = NULL;
     return &p->event;
 }
 
@@ -795,6 +796,21 @@ int gal_cl_buf_read(gal_cl *cl, const gal_cl_buf *b, void *dst, size_t size, cl_
     return 0;
 }
 
+static void add_kernel_time(gal_cl_profile *pf, const char *name, double sec)
+{
+    unsigned k = 0;
+    while (k < pf->nkernels && strncmp(pf->kernels[k].name, name, sizeof pf->kernels[k].name - 1))
+        k++;
+    if (k == pf->nkernels) {
+        if (k == GAL_CL_MAX_KERNEL_TIMES)
+            return; /* still in kernel_sec */
+        snprintf(pf->kernels[k].name, sizeof pf->kernels[k].name, "%s", name);
+        pf->nkernels++;
+    }
+    pf->kernels[k].sec += sec;
+    pf->kernels[k].launches++;
+}
+
 void gal_cl_profile_collect(gal_cl *cl)
 {
     for (size_t i = 0; i < cl->npending; i++) {
@@ -817,6 +833,7 @@ void gal_cl_profile_collect(gal_cl *cl)
                 cl->prof.d2h_bytes += p->bytes;
             } else {
                 cl->prof.kernel_sec += sec;
+                add_kernel_time(&cl->prof, p->kernel ? p->kernel : "?", sec);
             }
         }
         clReleaseEvent(p->event);
@@ -840,6 +857,8 @@ int gal_cl_launch(gal_cl *cl, cl_kernel k, const char *name, size_t n, size_t lo
 {
     size_t global = (n + local - 1) / local * local;
     cl_event *ev = pending_slot(cl, KIND_KERNEL, 0);
+    if (ev)
+        cl->pending[cl->npending].kernel = name;
     cl_int err = clEnqueueNDRangeKernel(cl->queue, k, 1, NULL, &global, &local, 0, NULL, ev);
     if (err != CL_SUCCESS)
         return gal_error_set(GAL_ECL, "clEnqueueNDRangeKernel failed: %s on '%s' (%s, %zu items)",

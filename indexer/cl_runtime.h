@@ -51,13 +51,25 @@ typedef struct gal_cl_device_info {
     char driver_version[64];    /* CL_DRIVER_VERSION */
 } gal_cl_device_info;
 
+/* One kernel's share of the device time: which kernel dominates differs
+ * from one device to another, and is what a kernel design is chosen by. */
+#define GAL_CL_MAX_KERNEL_TIMES 8
+typedef struct gal_cl_kernel_time {
+    char name[32];
+    double sec;
+    uint64_t launches;
+} gal_cl_kernel_time;
+
 /* What the device spent its time on, from OpenCL event profiling: the
  * seconds between each command's CL_PROFILING_COMMAND_START and _END, summed
- * by kind.  Copies may overlap kernels on some devices, so the three need
- * not add up to wall time. */
+ * by kind, and kernel time by kernel (the first GAL_CL_MAX_KERNEL_TIMES
+ * names; kernel_sec counts all).  Copies may overlap kernels on some
+ * devices, so the three need not add up to wall time. */
 typedef struct gal_cl_profile {
     double h2d_sec, kernel_sec, d2h_sec;
     uint64_t h2d_bytes, d2h_bytes;
+    gal_cl_kernel_time kernels[GAL_CL_MAX_KERNEL_TIMES];
+    unsigned nkernels;
     uint64_t timed;   /* commands whose times were read */
     uint64_t untimed; /* commands the driver gave no times for */
 } gal_cl_profile;
@@ -67,6 +79,7 @@ typedef struct gal_cl_pending {
     cl_event event;
     int kind; /* 0 host→device, 1 kernel, 2 device→host */
     size_t bytes;
+    const char *kernel; /* the kernel's name, for kind 1 */
 } gal_cl_pending;
 
 /* An open device: one context and one in-order command queue on it, made

@@ -806,6 +806,8 @@ done:
         report->d2h_sec = pf->d2h_sec;
         report->h2d_bytes = pf->h2d_bytes;
         report->d2h_bytes = pf->d2h_bytes;
+        memcpy(report->kernels, pf->kernels, sizeof report->kernels);
+        report->nkernels = pf->nkernels;
     }
     if (s.w)
         show_progress(&s, 1);

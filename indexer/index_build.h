@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cl_runtime.h"
 #include "reader.h"
 
 /* Text bytes per batch unless told otherwise: with one thread per stage,
@@ -53,6 +54,8 @@ typedef struct gal_build_report {
      * times for copies and kernels (event profiling), 0 on the reference. */
     double h2d_sec, kernel_sec, d2h_sec;
     uint64_t h2d_bytes, d2h_bytes;
+    gal_cl_kernel_time kernels[GAL_CL_MAX_KERNEL_TIMES]; /* kernel_sec by kernel */
+    unsigned nkernels;
     char device[256];      /* what tokenized: "reference (host C)" or the OpenCL device */
     unsigned compress_threads, tokenize_threads, encode_threads;
 } gal_build_report;

@@ -85,7 +85,7 @@ def main():
                 tables = r["tables"]
             check(r["tables"] == tables, "%s: table sizes differ from the first run's" % name)
             if name == "ref":
-                check(r["h2d_bytes"] == 0 and r["kernel_sec"] == 0,
+                check(r["h2d_bytes"] == 0 and r["kernel_sec"] == 0 and not r.get("kernels"),
                       "ref: device figures are not zero")
             else:
                 check(r["h2d_bytes"] > 0 and r["d2h_bytes"] > 0 and r["kernel_sec"] > 0,
@@ -95,6 +95,13 @@ def main():
                 raw = r["raw_bytes"]
                 check(r["h2d_bytes"] < 2 * raw + 65536,
                       "%s: %d bytes uploaded for %d of text" % (name, r["h2d_bytes"], raw))
+                # kernel time by kernel: the tokenizer's and the entity finder's, adding up
+                kernels = r.get("kernels", {})
+                check("gal_entity_docs" in kernels and len(kernels) >= 3,
+                      "%s: kernel times by kernel missing: %r" % (name, kernels))
+                total = sum(k["sec"] for k in kernels.values())
+                check(abs(total - r["kernel_sec"]) <= 1e-6 + 1e-3 * r["kernel_sec"],
+                      "%s: kernels add up to %g s, kernel_sec is %g" % (name, total, r["kernel_sec"]))
         p = subprocess.run([a.galley, "bench", "index", SAMPLE, "--device", "ref", "--compare", js],
                            capture_output=True, text=True, timeout=600, env=env)
         check(p.returncode == 0, "bench --compare: exit %d: %s" % (p.returncode, p.stderr.strip()))
