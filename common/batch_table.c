@@ -19,7 +19,8 @@ static int seek(MDB_cursor *cur, uint64_t batch, const void *rest, size_t rest_l
     if (rest_len > GAL_BATCH_KEY_REST_MAX)
         return gal_error_set(GAL_EUSAGE, "internal error: batch key of %zu bytes", rest_len);
     gal_put_be32(key, (uint32_t)batch);
-    memcpy(key + 4, rest, rest_len);
+    if (rest_len)
+        memcpy(key + 4, rest, rest_len);
     k->mv_size = 4 + rest_len;
     k->mv_data = key;
     int mrc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);

@@ -375,7 +375,8 @@ int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
         for (size_t i = 0; i < all.cap; i++)
             if (all.slots[i].info.docs)
                 all.slots[n++] = all.slots[i];
-        qsort(all.slots, n, sizeof *all.slots, by_hash);
+        if (n > 1)
+            qsort(all.slots, n, sizeof *all.slots, by_hash);
         for (size_t i = 0; i < n && !rc; i++)
             rc = fn(ctx, &all.slots[i].info);
     }
@@ -517,7 +518,8 @@ int gal_entity_merge_group(gal_entity_merger *m, MDB_txn *txn, MDB_dbi ents, uin
     int rc = read_group(m, txn, ents, first_doc, end_doc);
     if (rc)
         return rc;
-    qsort(m->recs, m->nrecs, sizeof *m->recs, by_hash_then_seq);
+    if (m->nrecs > 1)
+        qsort(m->recs, m->nrecs, sizeof *m->recs, by_hash_then_seq);
     for (size_t i = 0; i < m->nrecs && !rc;) {
         size_t n = 1;
         while (i + n < m->nrecs && m->recs[i + n].hash == m->recs[i].hash)

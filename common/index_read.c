@@ -416,7 +416,7 @@ int gal_snapshot_terms_with_prefix(gal_snapshot *s, const char *prefix, size_t l
     vocab_matches vm = {0};
     int rc = gal_batch_each_prefixed(cur, prefix, len, gather_match, &vm);
     mdb_cursor_close(cur);
-    if (!rc)
+    if (!rc && vm.n > 1)
         qsort(vm.m, vm.n, sizeof *vm.m, by_term);
     for (size_t i = 0; i < vm.n && !rc; i++)
         rc = fn(ctx, vm.m[i].term, vm.m[i].len, vm.m[i].hash);

@@ -643,7 +643,8 @@ static void match_lexicon(vctx *v)
     if (mrc != MDB_NOTFOUND && mrc != 0)
         problem_mdb(v, GAL_DB_LEXICON, mrc);
     mdb_cursor_close(cur);
-    qsort(lex, nlex, sizeof *lex, lexicon_cmp);
+    if (nlex > 1)
+        qsort(lex, nlex, sizeof *lex, lexicon_cmp);
     size_t i = 0;
     for (size_t j = 0; j < nlex; j++) {
         uint64_t hash = lex[j].hash;

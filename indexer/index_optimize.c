@@ -503,7 +503,8 @@ static int merge_batch_table(optimizer *o, const group *g, MDB_dbi src, MDB_dbi 
     mdb_cursor_close(c);
     if (!rc && mrc && mrc != MDB_NOTFOUND)
         rc = db_error(mrc, "cannot read a table");
-    qsort(o->entries, rc ? 0 : o->nentries, sizeof *o->entries, by_rest);
+    if (!rc && o->nentries > 1)
+        qsort(o->entries, o->nentries, sizeof *o->entries, by_rest);
     for (size_t i = 0; i < o->nentries && !rc; i++) {
         const batch_entry *e = &o->entries[i];
         memcpy(key + 4, e->rest, e->rest_len);

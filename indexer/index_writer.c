@@ -450,7 +450,8 @@ static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, uint
         w->new_terms[2 * n + 1] = fp;
         w->new_vocab[n++] = (struct new_term){folded, len, g->hash};
     }
-    qsort(w->new_vocab, n, sizeof *w->new_vocab, by_folded);
+    if (n > 1)
+        qsort(w->new_vocab, n, sizeof *w->new_vocab, by_folded);
     for (size_t i = 0; i < n && !mrc; i++) {
         const struct new_term *t = &w->new_vocab[i];
         uint8_t hash[8];
