@@ -19,7 +19,8 @@
  *             table never rewrites an earlier batch's pages; an id given
  *             twice is found in its earliest batch first, at its first doc
  *             there: the first one wins.
- *   text      doc number (4 B BE) → stored text record (stored_text.h)
+ *   text      first doc of a block (4 B BE) → the stored text records of up
+ *             to 64 kB of consecutive documents (stored_text.h)
  *   docstats  first doc of a batch (4 B BE) → per-document arrays of that
  *             batch (doc_record.h): token counts and dates, for BM25 and
  *             date filters without touching the docs table
@@ -40,7 +41,7 @@
 
 #include <stdint.h>
 
-#define GAL_FORMAT_VERSION 3u /* 3: entities by batch; 2: compact postings chunks, title lengths in docs, ids by batch */
+#define GAL_FORMAT_VERSION 3u /* 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
 
 #define GAL_DB_META "meta"
 #define GAL_DB_POSTINGS "postings"

@@ -331,15 +331,34 @@ int gal_snapshot_text(gal_snapshot *s, uint32_t doc, gal_buf *out)
         return rc;
     if (!s->dctx && !(s->dctx = ZSTD_createDCtx()))
         return gal_error_set(GAL_ENOMEM, "out of memory for zstd");
+    /* the block that holds doc: the last one that starts at or before it */
     uint8_t key[4];
     gal_put_be32(key, doc);
     MDB_val k = {4, key}, v;
-    int mrc = mdb_get(s->txn, st->text, &k, &v);
-    if (mrc == MDB_NOTFOUND)
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(s->txn, st->text, &cur);
+    if (!mrc) {
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        if (mrc == MDB_NOTFOUND)
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+        else if (!mrc && (k.mv_size != 4 || gal_get_be32(k.mv_data) > doc))
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+        mdb_cursor_close(cur);
+    }
+    if (mrc == MDB_NOTFOUND || (!mrc && (k.mv_size != 4 || gal_get_be32(k.mv_data) > doc)))
         return gal_error_set(GAL_ENOTFOUND, "no stored text for document %u", doc);
     if (mrc)
         return gal_store_error(st, mrc, "cannot read text of");
-    return gal_stored_text_decode(s->dctx, s->ix->ddict, v.mv_data, v.mv_size, doc, out);
+    gal_text_block b;
+    if ((rc = gal_text_block_open(v.mv_data, v.mv_size, gal_get_be32(k.mv_data), &b)))
+        return rc;
+    const uint8_t *rec;
+    size_t len;
+    uint32_t at;
+    while (!gal_text_block_next(&b, &rec, &len, &at))
+        if (at == doc)
+            return gal_stored_text_decode(s->dctx, s->ix->ddict, rec, len, doc, out);
+    return gal_error_set(GAL_ENOTFOUND, "no stored text for document %u", doc);
 }
 
 int gal_snapshot_term(gal_snapshot *s, uint64_t hash, const char **term, size_t *len)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "record.h"
+#include "varint.h"
 #include "status.h"
 
 int gal_stored_text_encode(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level, const void *text,
@@ -59,5 +60,55 @@ int gal_stored_text_decode(ZSTD_DCtx *dctx, const ZSTD_DDict *ddict, const void 
         return gal_error_set(GAL_ECORRUPT, "corrupt index: text record %s: %s", key,
                              ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch");
     out->len = n;
+    return 0;
+}
+
+int gal_text_block_build(gal_buf *out, const uint8_t *records, const size_t *off, uint32_t n)
+{
+    uint8_t v[GAL_VARINT_MAX];
+    gal_buf_clear(out);
+    int rc = gal_buf_append(out, v, gal_varint_put(v, n));
+    for (uint32_t i = 0; i < n && !rc; i++)
+        rc = gal_buf_append(out, v, gal_varint_put(v, off[i + 1] - off[i]));
+    return rc ? rc : gal_buf_append(out, records, off[n] - off[0]);
+}
+
+int gal_text_block_open(const void *data, size_t len, uint32_t first_doc, gal_text_block *b)
+{
+    const uint8_t *p = data, *end = p + len;
+    uint64_t n, total = 0;
+    if (gal_varint_get(&p, end, &n) || n == 0 || n > GAL_TEXT_BLOCK_DOCS ||
+        (uint64_t)first_doc + n - 1 > UINT32_MAX)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: text block at doc %u: bad header",
+                             first_doc);
+    b->len_p = p;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t l;
+        if (gal_varint_get(&p, end, &l) || l > len)
+            return gal_error_set(GAL_ECORRUPT, "corrupt index: text block at doc %u: bad lengths",
+                                 first_doc);
+        total += l;
+    }
+    if (total != (uint64_t)(end - p))
+        return gal_error_set(GAL_ECORRUPT,
+                             "corrupt index: text block at doc %u: lengths add up to %llu of %zu "
+                             "bytes", first_doc, (unsigned long long)total, (size_t)(end - p));
+    b->first_doc = first_doc;
+    b->n = (uint32_t)n;
+    b->next = 0;
+    b->len_end = p;
+    b->rec = p;
+    return 0;
+}
+
+int gal_text_block_next(gal_text_block *b, const uint8_t **rec, size_t *len, uint32_t *doc)
+{
+    uint64_t l;
+    if (b->next == b->n || gal_varint_get(&b->len_p, b->len_end, &l))
+        return 1; /* the lengths were checked by gal_text_block_open */
+    *rec = b->rec;
+    *len = (size_t)l;
+    *doc = b->first_doc + b->next++;
+    b->rec += l;
     return 0;
 }

@@ -1,6 +1,15 @@
 /*
  * stored_text.h — how document text is kept for `show` and snippets.
  *
+ * The text table holds blocks of consecutive documents' records, under the
+ * first one's number: varint n, n varints (each record's length), then the
+ * n records.  A block ends at GAL_TEXT_BLOCK_BYTES of records or
+ * GAL_TEXT_BLOCK_DOCS documents.  One LMDB record per document cost 14
+ * bytes of node and key each and left about a tenth of every page unused
+ * (0.07 x raw text on 1 GB of news); a block of 64 kB wastes only the rest
+ * of its last overflow page.  A damaged length is caught by the lengths
+ * adding up to the block, or by the records' own checksums.
+ *
  * A record is one kind byte, the payload, and a CRC-32C trailer:
  *   kind 0: raw bytes
  *   kind 1: one zstd frame
@@ -13,6 +22,8 @@
 
 #include <stddef.h>
 #include <zstd.h>
+
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -27,5 +38,26 @@ int gal_stored_text_encode(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level, 
  * no dictionary; a kind-2 record then is corruption. */
 int gal_stored_text_decode(ZSTD_DCtx *dctx, const ZSTD_DDict *ddict, const void *data, size_t len,
                            unsigned doc, gal_buf *out);
+
+/* A block of records being read. */
+typedef struct gal_text_block {
+    uint32_t first_doc, n, next; /* next: the index of the record read next */
+    const uint8_t *len_p, *len_end; /* the length varints not read yet */
+    const uint8_t *rec;             /* the next record */
+} gal_text_block;
+
+#define GAL_TEXT_BLOCK_BYTES (64u << 10)
+#define GAL_TEXT_BLOCK_DOCS 256u
+
+/* Append the block of the n records at records, record i being
+ * records[off[i] - off[0], off[i + 1] - off[0]), to out (cleared). */
+int gal_text_block_build(gal_buf *out, const uint8_t *records, const size_t *off, uint32_t n);
+
+/* Open the block stored under first_doc; GAL_ECORRUPT when its lengths do
+ * not add up to it. */
+int gal_text_block_open(const void *data, size_t len, uint32_t first_doc, gal_text_block *b);
+
+/* The next record of the block and its document: 0, or 1 after the last. */
+int gal_text_block_next(gal_text_block *b, const uint8_t **rec, size_t *len, uint32_t *doc);
 
 #endif

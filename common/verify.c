@@ -308,13 +308,15 @@ static int read_doc(vctx *v, uint32_t doc, gal_doc_fields *f)
 
 /* ---- text ---- */
 
-static int check_text(vctx *v, const MDB_val *k, const MDB_val *val)
+static int check_text_record(vctx *v, const uint8_t *rec, size_t len, uint32_t doc)
 {
-    uint32_t doc;
-    if (doc_key(v, GAL_DB_TEXT, k, &doc))
-        return 0;
     v->s.texts++;
-    int rc = gal_stored_text_decode(v->dctx, v->ddict, val->mv_data, val->mv_size, doc, &v->text);
+    if (doc >= v->meta_docs) {
+        problem(v, "text doc %u: beyond the %llu documents meta counts", doc,
+                (unsigned long long)v->meta_docs);
+        return 0;
+    }
+    int rc = gal_stored_text_decode(v->dctx, v->ddict, rec, len, doc, &v->text);
     if (rc == GAL_ENOMEM)
         return rc;
     if (rc) {
@@ -329,6 +331,28 @@ static int check_text(vctx *v, const MDB_val *k, const MDB_val *val)
     if (v->text.len < f.title_len + 1 || v->text.data[f.title_len] != '\n')
         problem(v, "text doc %u: its title is not the %zu bytes its document record says", doc,
                 f.title_len);
+    return 0;
+}
+
+/* A block of stored texts: every record in it, the next block after it. */
+static int check_text(vctx *v, const MDB_val *k, const MDB_val *val)
+{
+    uint32_t first;
+    if (doc_key(v, GAL_DB_TEXT, k, &first))
+        return 0;
+    gal_text_block b;
+    int rc = gal_text_block_open(val->mv_data, val->mv_size, first, &b);
+    if (rc) {
+        problem_detail(v, rc);
+        return 0;
+    }
+    const uint8_t *rec;
+    size_t len;
+    uint32_t doc;
+    while (!gal_text_block_next(&b, &rec, &len, &doc))
+        if ((rc = check_text_record(v, rec, len, doc)))
+            return rc;
+    v->next_doc = (uint64_t)first + b.n;
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "postings_builder.h"
 #include "status.h"
 #include "store.h"
+#include "stored_text.h"
 #include "terms.h"
 
 #define MAX_COLLISION_WARNINGS 5
@@ -85,6 +86,7 @@ struct gal_writer {
     gal_writer_totals totals;
     uint64_t created;
     gal_buf dict; /* the index's stored-text dictionary, if it has one */
+    gal_buf block; /* a block of stored texts being written */
     struct id_ref *ids; /* the batch's documents with an id, in ids key order */
     size_t ids_cap;
     pending_file *files;
@@ -216,6 +218,7 @@ int gal_writer_open(const char *dir, int append, gal_writer **out)
     if (!w)
         return gal_error_set(GAL_ENOMEM, "out of memory opening '%s'", dir);
     gal_buf_init(&w->dict);
+    gal_buf_init(&w->block);
     int rc = gal_store_open(dir, GAL_STORE_WRITE, &w->st);
     if (!rc)
         rc = load_state(w, append);
@@ -232,6 +235,7 @@ int gal_writer_open(const char *dir, int append, gal_writer **out)
 static void release(gal_writer *w)
 {
     gal_buf_release(&w->dict);
+    gal_buf_release(&w->block);
     gal_free(w->ids);
     for (size_t i = 0; i < w->nfiles; i++)
         gal_free(w->files[i].path);
@@ -538,11 +542,23 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
         uint8_t key[4];
         gal_put_be32(key, b->first_doc + d);
         if ((rc = append(dc, key, 4, e->docs_out.data + e->doc_off[d],
-                         e->doc_off[d + 1] - e->doc_off[d])) ||
-            (rc = append(tc, key, 4, b->stored.data + b->stored_off[d],
-                         b->stored_off[d + 1] - b->stored_off[d])))
+                         e->doc_off[d + 1] - e->doc_off[d])))
             return rc;
     }
+    /* stored text in blocks of consecutive documents (stored_text.h) */
+    for (uint32_t d = 0, end; d < b->ndocs && !rc; d = end) {
+        end = d + 1;
+        while (end < b->ndocs && end - d < GAL_TEXT_BLOCK_DOCS &&
+               b->stored_off[end + 1] - b->stored_off[d] <= GAL_TEXT_BLOCK_BYTES)
+            end++;
+        uint8_t key[4];
+        gal_put_be32(key, b->first_doc + d);
+        if (!(rc = gal_text_block_build(&w->block, b->stored.data + b->stored_off[d],
+                                        b->stored_off + d, end - d)))
+            rc = append(tc, key, 4, w->block.data, w->block.len);
+    }
+    if (rc)
+        return rc;
     if ((rc = write_ids(w, txn, b)))
         return rc;
     uint8_t skey[4];
