@@ -345,10 +345,12 @@ int gal_snapshot_text(gal_snapshot *s, uint32_t doc, gal_buf *out)
             mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
         mdb_cursor_close(cur);
     }
-    if (mrc == MDB_NOTFOUND || (!mrc && (k.mv_size != 4 || gal_get_be32(k.mv_data) > doc)))
-        return gal_error_set(GAL_ENOTFOUND, "no stored text for document %u", doc);
-    if (mrc)
+    if (mrc && mrc != MDB_NOTFOUND)
         return gal_store_error(st, mrc, "cannot read text of");
+    if (!mrc && k.mv_size != 4)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: text key of %zu bytes", k.mv_size);
+    if (mrc == MDB_NOTFOUND || gal_get_be32(k.mv_data) > doc)
+        return gal_error_set(GAL_ENOTFOUND, "no stored text for document %u", doc);
     gal_text_block b;
     if ((rc = gal_text_block_open(v.mv_data, v.mv_size, gal_get_be32(k.mv_data), &b)))
         return rc;
