@@ -66,12 +66,20 @@ typedef struct record_view {
     uint32_t first_doc; /* global document number */
     uint32_t nforms;
     const uint8_t *p, *end; /* the forms not read yet */
-    char desc[48];
 } record_view;
+
+/* How messages name a record (made only for a message: the listing opens
+ * every record). */
+static void describe(const record_view *r, char *desc, size_t size)
+{
+    snprintf(desc, size, "entity %016llx of batch %u", (unsigned long long)r->hash, r->batch);
+}
 
 static int bad_record(const record_view *r, const char *what)
 {
-    return gal_error_set(GAL_ECORRUPT, "corrupt index: %s in '%s': %s", r->desc, GAL_DB_ENTITIES,
+    char desc[48];
+    describe(r, desc, sizeof desc);
+    return gal_error_set(GAL_ECORRUPT, "corrupt index: %s in '%s': %s", desc, GAL_DB_ENTITIES,
                          what);
 }
 
@@ -81,13 +89,13 @@ static int open_record(const MDB_val *k, const MDB_val *v, record_view *r)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: entity key of %zu bytes", k->mv_size);
     r->batch = gal_get_be32(k->mv_data);
     r->hash = gal_get_be64((const uint8_t *)k->mv_data + 4);
-    snprintf(r->desc, sizeof r->desc, "entity %016llx of batch %u", (unsigned long long)r->hash,
-             r->batch);
     size_t len;
-    int rc = gal_record_open(v->mv_data, v->mv_size, &len, gal_record_key(k->mv_data, KEY_LEN),
-                             GAL_DB_ENTITIES, r->desc);
-    if (rc)
-        return rc;
+    uint32_t key = gal_record_key(k->mv_data, KEY_LEN);
+    if (gal_record_open(v->mv_data, v->mv_size, &len, key, GAL_DB_ENTITIES, "") != 0) {
+        char desc[48]; /* again, for a message that names the record */
+        describe(r, desc, sizeof desc);
+        return gal_record_open(v->mv_data, v->mv_size, &len, key, GAL_DB_ENTITIES, desc);
+    }
     const uint8_t *p = v->mv_data, *end = p + len;
     uint32_t first;
     if (len < 1 || *p++ != GAL_ENTITY_RECORD_VERSION)
