@@ -182,7 +182,7 @@ static uint64_t form_slot_hash(uint64_t hash, const uint8_t *s, uint32_t len)
 static form_total *find_form(totals *t, uint64_t hash, const uint8_t *s, uint32_t len)
 {
     if (2 * (t->n + 1) > t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 1024;
+        size_t cap = t->cap ? 2 * t->cap : 16;
         form_total *ns = gal_calloc(cap, sizeof *ns);
         if (!ns)
             return NULL;
@@ -313,13 +313,8 @@ int gal_entity_get(MDB_txn *txn, MDB_dbi entities, uint64_t hash, gal_entity_inf
     return rc;
 }
 
-static int by_hash(const void *pa, const void *pb)
-{
-    const entity_totals *a = pa, *b = pb;
-    return a->info.hash < b->info.hash ? -1 : a->info.hash > b->info.hash;
-}
-
-/* Where entity hash's totals are in the open-addressing table of all. */
+/* Where entity hash's totals are in the open-addressing table of all
+ * (optimize's merger keeps every entity's). */
 typedef struct all_totals {
     entity_totals *slots;
     size_t cap, n;
@@ -353,42 +348,139 @@ static entity_totals *find_entity(all_totals *a, uint64_t hash)
     return &a->slots[j];
 }
 
+/* One batch's records, read in entity order: the listing merges the
+ * batches, so that an entity's records come together, in batch order, and
+ * only one entity's totals are in memory at a time. */
+typedef struct batch_run {
+    MDB_cursor *cur;
+    MDB_val k, v;
+    uint32_t batch;
+    uint64_t hash;
+} batch_run;
+
+typedef struct run_heap {
+    batch_run *runs;
+    size_t *at; /* run indexes, a binary heap by (hash, batch) */
+    size_t n, nruns, cap;
+} run_heap;
+
+static int run_before(const run_heap *h, size_t a, size_t b)
+{
+    const batch_run *x = &h->runs[a], *y = &h->runs[b];
+    return x->hash != y->hash ? x->hash < y->hash : x->batch < y->batch;
+}
+
+static void heap_push(run_heap *h, size_t run)
+{
+    size_t i = h->n++;
+    for (; i > 0 && run_before(h, run, h->at[(i - 1) / 2]); i = (i - 1) / 2)
+        h->at[i] = h->at[(i - 1) / 2];
+    h->at[i] = run;
+}
+
+static size_t heap_pop(run_heap *h)
+{
+    size_t top = h->at[0], last = h->at[--h->n], i = 0;
+    for (size_t c; (c = 2 * i + 1) < h->n; i = c) {
+        if (c + 1 < h->n && run_before(h, h->at[c + 1], h->at[c]))
+            c++;
+        if (!run_before(h, h->at[c], last))
+            break;
+        h->at[i] = h->at[c];
+    }
+    if (h->n)
+        h->at[i] = last;
+    return top;
+}
+
+/* Check the run's current key; 1 when it has left its batch. */
+static int run_key(batch_run *r)
+{
+    if (r->k.mv_size != KEY_LEN)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: entity key of %zu bytes", r->k.mv_size);
+    if (gal_get_be32(r->k.mv_data) != r->batch)
+        return 1;
+    r->hash = gal_get_be64((const uint8_t *)r->k.mv_data + 4);
+    return 0;
+}
+
+/* A cursor on the first record of every batch, all in the heap. */
+static int open_runs(MDB_txn *txn, MDB_dbi entities, run_heap *h)
+{
+    for (uint64_t batch = 0; batch <= UINT32_MAX;) {
+        if (h->nruns == h->cap) {
+            size_t cap = h->cap ? 2 * h->cap : 64;
+            batch_run *nr = gal_realloc(h->runs, cap * sizeof *nr);
+            size_t *na = nr ? gal_realloc(h->at, cap * sizeof *na) : NULL;
+            if (nr)
+                h->runs = nr;
+            if (!na)
+                return gal_error_set(GAL_ENOMEM, "out of memory listing entities");
+            h->at = na;
+            h->cap = cap;
+        }
+        batch_run *r = &h->runs[h->nruns];
+        int mrc = mdb_cursor_open(txn, entities, &r->cur);
+        if (mrc)
+            return db_error(mrc, "cannot read the entity table");
+        uint8_t key[KEY_LEN];
+        make_key(key, (uint32_t)batch, 0);
+        r->k.mv_size = KEY_LEN;
+        r->k.mv_data = key;
+        if ((mrc = mdb_cursor_get(r->cur, &r->k, &r->v, MDB_SET_RANGE))) {
+            mdb_cursor_close(r->cur);
+            return mrc == MDB_NOTFOUND ? 0 : db_error(mrc, "cannot read the entity table");
+        }
+        h->nruns++;
+        if (r->k.mv_size == KEY_LEN)
+            r->batch = gal_get_be32(r->k.mv_data);
+        int rc = run_key(r); /* 0: the key is in the batch it names */
+        if (rc)
+            return rc;
+        heap_push(h, h->nruns - 1);
+        batch = (uint64_t)r->batch + 1;
+    }
+    return 0;
+}
+
 int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
 {
-    MDB_cursor *cur;
-    int mrc = mdb_cursor_open(txn, entities, &cur);
-    if (mrc)
-        return db_error(mrc, "cannot read the entity table");
-    /* the table is in batch order: every entity's records come in the
-     * order its totals need */
-    totals t = {0};
-    all_totals all = {0};
-    MDB_val k, v;
-    int rc = 0;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !mrc && !rc;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        record_view r;
-        if ((rc = open_record(&k, &v, &r)))
-            break;
-        entity_totals *e = find_entity(&all, r.hash);
-        rc = e ? add_record(&t, e, &r, NULL)
-               : gal_error_set(GAL_ENOMEM, "out of memory adding up entities");
+    run_heap h = {0};
+    totals t = {0}; /* one entity's forms */
+    int rc = open_runs(txn, entities, &h);
+    while (!rc && h.n) {
+        entity_totals e;
+        totals_start(&e, h.runs[h.at[0]].hash);
+        while (!rc && h.n && h.runs[h.at[0]].hash == e.info.hash) {
+            size_t i = heap_pop(&h);
+            batch_run *r = &h.runs[i];
+            record_view rv;
+            if ((rc = open_record(&r->k, &r->v, &rv)) || (rc = add_record(&t, &e, &rv, NULL)))
+                break;
+            int mrc = mdb_cursor_get(r->cur, &r->k, &r->v, MDB_NEXT);
+            if (mrc && mrc != MDB_NOTFOUND)
+                rc = db_error(mrc, "cannot read the entity table");
+            else if (!mrc && !(rc = run_key(r)))
+                heap_push(&h, i);
+            else if (rc == 1)
+                rc = 0; /* the batch's last record */
+        }
+        if (!rc)
+            rc = fn(ctx, &e.info);
+        /* forgetting this entity's forms: cheap while the table is small */
+        if (t.cap > 256) {
+            gal_free(t.slots);
+            t = (totals){0};
+        } else if (t.n) {
+            memset(t.slots, 0, t.cap * sizeof *t.slots);
+            t.n = 0;
+        }
     }
-    if (!rc && mrc && mrc != MDB_NOTFOUND)
-        rc = db_error(mrc, "cannot read the entity table");
-    mdb_cursor_close(cur);
+    for (size_t i = 0; i < h.nruns; i++)
+        mdb_cursor_close(h.runs[i].cur);
+    gal_free(h.runs);
+    gal_free(h.at);
     gal_free(t.slots);
-    if (!rc) { /* in key order, packed to the front */
-        size_t n = 0;
-        for (size_t i = 0; i < all.cap; i++)
-            if (all.slots[i].info.docs)
-                all.slots[n++] = all.slots[i];
-        if (n > 1)
-            qsort(all.slots, n, sizeof *all.slots, by_hash);
-        for (size_t i = 0; i < n && !rc; i++)
-            rc = fn(ctx, &all.slots[i].info);
-    }
-    gal_free(all.slots);
     return rc;
 }
 
