@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "format.h"
 #include "record.h"
+#include "run_heap.h"
 #include "status.h"
 #include "terms.h"
 #include "varint.h"
@@ -358,40 +359,10 @@ typedef struct batch_run {
     uint64_t hash;
 } batch_run;
 
-typedef struct run_heap {
+typedef struct batch_runs {
     batch_run *runs;
-    size_t *at; /* run indexes, a binary heap by (hash, batch) */
-    size_t n, nruns, cap;
-} run_heap;
-
-static int run_before(const run_heap *h, size_t a, size_t b)
-{
-    const batch_run *x = &h->runs[a], *y = &h->runs[b];
-    return x->hash != y->hash ? x->hash < y->hash : x->batch < y->batch;
-}
-
-static void heap_push(run_heap *h, size_t run)
-{
-    size_t i = h->n++;
-    for (; i > 0 && run_before(h, run, h->at[(i - 1) / 2]); i = (i - 1) / 2)
-        h->at[i] = h->at[(i - 1) / 2];
-    h->at[i] = run;
-}
-
-static size_t heap_pop(run_heap *h)
-{
-    size_t top = h->at[0], last = h->at[--h->n], i = 0;
-    for (size_t c; (c = 2 * i + 1) < h->n; i = c) {
-        if (c + 1 < h->n && run_before(h, h->at[c + 1], h->at[c]))
-            c++;
-        if (!run_before(h, h->at[c], last))
-            break;
-        h->at[i] = h->at[c];
-    }
-    if (h->n)
-        h->at[i] = last;
-    return top;
-}
+    size_t n, cap;
+} batch_runs;
 
 /* Check the run's current key; 1 when it has left its batch. */
 static int run_key(batch_run *r)
@@ -404,22 +375,19 @@ static int run_key(batch_run *r)
     return 0;
 }
 
-/* A cursor on the first record of every batch, all in the heap. */
-static int open_runs(MDB_txn *txn, MDB_dbi entities, run_heap *h)
+/* A cursor on the first record of every batch. */
+static int open_runs(MDB_txn *txn, MDB_dbi entities, batch_runs *br)
 {
     for (uint64_t batch = 0; batch <= UINT32_MAX;) {
-        if (h->nruns == h->cap) {
-            size_t cap = h->cap ? 2 * h->cap : 64;
-            batch_run *nr = gal_realloc(h->runs, cap * sizeof *nr);
-            size_t *na = nr ? gal_realloc(h->at, cap * sizeof *na) : NULL;
-            if (nr)
-                h->runs = nr;
-            if (!na)
+        if (br->n == br->cap) {
+            size_t cap = br->cap ? 2 * br->cap : 64;
+            batch_run *nr = gal_realloc(br->runs, cap * sizeof *nr);
+            if (!nr)
                 return gal_error_set(GAL_ENOMEM, "out of memory listing entities");
-            h->at = na;
-            h->cap = cap;
+            br->runs = nr;
+            br->cap = cap;
         }
-        batch_run *r = &h->runs[h->nruns];
+        batch_run *r = &br->runs[br->n];
         int mrc = mdb_cursor_open(txn, entities, &r->cur);
         if (mrc)
             return db_error(mrc, "cannot read the entity table");
@@ -431,13 +399,12 @@ static int open_runs(MDB_txn *txn, MDB_dbi entities, run_heap *h)
             mdb_cursor_close(r->cur);
             return mrc == MDB_NOTFOUND ? 0 : db_error(mrc, "cannot read the entity table");
         }
-        h->nruns++;
+        br->n++;
         if (r->k.mv_size == KEY_LEN)
             r->batch = gal_get_be32(r->k.mv_data);
         int rc = run_key(r); /* 0: the key is in the batch it names */
         if (rc)
             return rc;
-        heap_push(h, h->nruns - 1);
         batch = (uint64_t)r->batch + 1;
     }
     return 0;
@@ -445,15 +412,23 @@ static int open_runs(MDB_txn *txn, MDB_dbi entities, run_heap *h)
 
 int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
 {
-    run_heap h = {0};
+    batch_runs br = {0};
     totals t = {0}; /* one entity's forms */
-    int rc = open_runs(txn, entities, &h);
+    int rc = open_runs(txn, entities, &br);
+    gal_run_heap h = {NULL, sizeof *br.runs, NULL, 0};
+    if (!rc && br.n) {
+        h.keys = (const char *)&br.runs->hash;
+        if (!(h.at = gal_malloc(br.n * sizeof *h.at)))
+            rc = gal_error_set(GAL_ENOMEM, "out of memory listing entities");
+        for (size_t i = 0; i < br.n && !rc; i++)
+            gal_run_heap_push(&h, i);
+    }
     while (!rc && h.n) {
         entity_totals e;
-        totals_start(&e, h.runs[h.at[0]].hash);
-        while (!rc && h.n && h.runs[h.at[0]].hash == e.info.hash) {
-            size_t i = heap_pop(&h);
-            batch_run *r = &h.runs[i];
+        totals_start(&e, gal_run_heap_top_key(&h));
+        while (!rc && h.n && gal_run_heap_top_key(&h) == e.info.hash) {
+            size_t i = gal_run_heap_pop(&h);
+            batch_run *r = &br.runs[i];
             record_view rv;
             if ((rc = open_record(&r->k, &r->v, &rv)) || (rc = add_record(&t, &e, &rv, NULL)))
                 break;
@@ -461,7 +436,7 @@ int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
             if (mrc && mrc != MDB_NOTFOUND)
                 rc = db_error(mrc, "cannot read the entity table");
             else if (!mrc && !(rc = run_key(r)))
-                heap_push(&h, i);
+                gal_run_heap_push(&h, i);
             else if (rc == 1)
                 rc = 0; /* the batch's last record */
         }
@@ -476,9 +451,9 @@ int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
             t.n = 0;
         }
     }
-    for (size_t i = 0; i < h.nruns; i++)
-        mdb_cursor_close(h.runs[i].cur);
-    gal_free(h.runs);
+    for (size_t i = 0; i < br.n; i++)
+        mdb_cursor_close(br.runs[i].cur);
+    gal_free(br.runs);
     gal_free(h.at);
     gal_free(t.slots);
     return rc;

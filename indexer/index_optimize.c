@@ -14,6 +14,7 @@
 #include "fault_guard.h"
 #include "format.h"
 #include "postings_codec.h"
+#include "run_heap.h"
 #include "status.h"
 #include "store.h"
 
@@ -369,60 +370,23 @@ static int run_step(run *r, MDB_cursor_op op)
     return mrc && mrc != MDB_NOTFOUND ? db_error(mrc, "cannot read postings") : 0;
 }
 
-/* The live runs as a binary min-heap on (hash, batch): the term to merge
- * next, and among its runs the earliest batch first. */
-typedef struct run_heap {
-    run *runs;
-    size_t *at; /* run indices */
-    size_t n;
-} run_heap;
-
-static int run_before(const run_heap *h, size_t a, size_t b)
-{
-    const run *x = &h->runs[a], *y = &h->runs[b];
-    return x->hash != y->hash ? x->hash < y->hash : a < b;
-}
-
-static void heap_push(run_heap *h, size_t r)
-{
-    size_t i = h->n++;
-    for (; i > 0 && run_before(h, r, h->at[(i - 1) / 2]); i = (i - 1) / 2)
-        h->at[i] = h->at[(i - 1) / 2];
-    h->at[i] = r;
-}
-
-static size_t heap_pop(run_heap *h)
-{
-    size_t top = h->at[0], last = h->at[--h->n], i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n)
-            break;
-        if (c + 1 < h->n && run_before(h, h->at[c + 1], h->at[c]))
-            c++;
-        if (!run_before(h, h->at[c], last))
-            break;
-        h->at[i] = h->at[c];
-        i = c;
-    }
-    if (h->n)
-        h->at[i] = last;
-    return top;
-}
-
 /* Merge the group's runs term by term (hash order), each term's chunks
  * batch after batch, so documents stay in order. */
 static int write_postings(optimizer *o, const group *g)
 {
-    run_heap h = {gal_calloc(g->count, sizeof *h.runs), gal_calloc(g->count, sizeof *h.at), 0};
-    if (!h.runs || !h.at) {
-        gal_free(h.runs);
+    /* the live runs by (hash, batch): the term to merge next, and among
+     * its runs the earliest batch first */
+    run *runs = gal_calloc(g->count, sizeof *runs);
+    gal_run_heap h = {NULL, sizeof *runs, gal_calloc(g->count, sizeof *h.at), 0};
+    if (!runs || !h.at) {
+        gal_free(runs);
         gal_free(h.at);
         return gal_error_set(GAL_ENOMEM, "out of memory");
     }
+    h.keys = (const char *)&runs->hash;
     int rc = 0;
     for (size_t i = 0; i < g->count && !rc; i++) {
-        run *r = &h.runs[i];
+        run *r = &runs[i];
         int mrc = mdb_cursor_open(o->src, o->st->postings, &r->c);
         if (mrc) {
             rc = db_error(mrc, "cannot read postings");
@@ -432,27 +396,27 @@ static int write_postings(optimizer *o, const group *g)
         r->k.mv_size = 4;
         r->k.mv_data = r->prefix;
         if (!(rc = run_step(r, MDB_SET_RANGE)) && r->live)
-            heap_push(&h, i);
+            gal_run_heap_push(&h, i);
     }
     while (!rc && h.n) {
-        uint64_t hash = h.runs[h.at[0]].hash;
+        uint64_t hash = gal_run_heap_top_key(&h);
         char desc[32];
         snprintf(desc, sizeof desc, "%016llx", (unsigned long long)hash);
-        while (!rc && h.n && h.runs[h.at[0]].hash == hash) {
-            size_t i = heap_pop(&h);
-            run *r = &h.runs[i];
+        while (!rc && h.n && gal_run_heap_top_key(&h) == hash) {
+            size_t i = gal_run_heap_pop(&h);
+            run *r = &runs[i];
             while (!rc && r->live && r->hash == hash && !(rc = add_chunk(o, g, hash, desc, &r->k, &r->v)))
                 rc = run_step(r, MDB_NEXT);
             if (!rc && r->live)
-                heap_push(&h, i);
+                gal_run_heap_push(&h, i);
         }
         if (!rc)
             rc = flush_chunk(o, g, hash);
     }
     for (size_t i = 0; i < g->count; i++)
-        if (h.runs[i].c)
-            mdb_cursor_close(h.runs[i].c);
-    gal_free(h.runs);
+        if (runs[i].c)
+            mdb_cursor_close(runs[i].c);
+    gal_free(runs);
     gal_free(h.at);
     return rc;
 }
