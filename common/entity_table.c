@@ -349,9 +349,11 @@ static entity_totals *find_entity(all_totals *a, uint64_t hash)
     return &a->slots[j];
 }
 
-/* One batch's records, read in entity order: the listing merges the
- * batches, so that an entity's records come together, in batch order, and
- * only one entity's totals are in memory at a time. */
+/* ---- the records of a range of batches, entity by entity ---------------
+ * One cursor per batch, merged by a heap on entity key (run_heap.h): an
+ * entity's records come together, in batch order, so only one entity's
+ * totals need to be in memory at a time. */
+
 typedef struct batch_run {
     MDB_cursor *cur;
     MDB_val k, v;
@@ -359,10 +361,11 @@ typedef struct batch_run {
     uint64_t hash;
 } batch_run;
 
-typedef struct batch_runs {
+typedef struct entity_walk {
     batch_run *runs;
-    size_t n, cap;
-} batch_runs;
+    size_t nruns, cap;
+    gal_run_heap heap;
+} entity_walk;
 
 /* Check the run's current key; 1 when it has left its batch. */
 static int run_key(batch_run *r)
@@ -375,19 +378,20 @@ static int run_key(batch_run *r)
     return 0;
 }
 
-/* A cursor on the first record of every batch. */
-static int open_runs(MDB_txn *txn, MDB_dbi entities, batch_runs *br)
+/* A cursor on the first record of every batch in [first_doc, end_doc). */
+static int open_runs(entity_walk *w, MDB_txn *txn, MDB_dbi entities, uint64_t first_doc,
+                     uint64_t end_doc)
 {
-    for (uint64_t batch = 0; batch <= UINT32_MAX;) {
-        if (br->n == br->cap) {
-            size_t cap = br->cap ? 2 * br->cap : 64;
-            batch_run *nr = gal_realloc(br->runs, cap * sizeof *nr);
+    for (uint64_t batch = first_doc; batch < end_doc && batch <= UINT32_MAX;) {
+        if (w->nruns == w->cap) {
+            size_t cap = w->cap ? 2 * w->cap : 64;
+            batch_run *nr = gal_realloc(w->runs, cap * sizeof *nr);
             if (!nr)
-                return gal_error_set(GAL_ENOMEM, "out of memory listing entities");
-            br->runs = nr;
-            br->cap = cap;
+                return gal_error_set(GAL_ENOMEM, "out of memory reading entities");
+            w->runs = nr;
+            w->cap = cap;
         }
-        batch_run *r = &br->runs[br->n];
+        batch_run *r = &w->runs[w->nruns];
         int mrc = mdb_cursor_open(txn, entities, &r->cur);
         if (mrc)
             return db_error(mrc, "cannot read the entity table");
@@ -399,7 +403,11 @@ static int open_runs(MDB_txn *txn, MDB_dbi entities, batch_runs *br)
             mdb_cursor_close(r->cur);
             return mrc == MDB_NOTFOUND ? 0 : db_error(mrc, "cannot read the entity table");
         }
-        br->n++;
+        if (r->k.mv_size == KEY_LEN && gal_get_be32(r->k.mv_data) >= end_doc) {
+            mdb_cursor_close(r->cur);
+            return 0;
+        }
+        w->nruns++;
         if (r->k.mv_size == KEY_LEN)
             r->batch = gal_get_be32(r->k.mv_data);
         int rc = run_key(r); /* 0: the key is in the batch it names */
@@ -410,37 +418,78 @@ static int open_runs(MDB_txn *txn, MDB_dbi entities, batch_runs *br)
     return 0;
 }
 
+static void walk_close(entity_walk *w)
+{
+    for (size_t i = 0; i < w->nruns; i++)
+        mdb_cursor_close(w->runs[i].cur);
+    gal_free(w->runs);
+    gal_free(w->heap.at);
+}
+
+static int walk_open(entity_walk *w, MDB_txn *txn, MDB_dbi entities, uint64_t first_doc,
+                     uint64_t end_doc)
+{
+    memset(w, 0, sizeof *w);
+    int rc = open_runs(w, txn, entities, first_doc, end_doc);
+    if (!rc && w->nruns) {
+        w->heap = (gal_run_heap){(const char *)&w->runs->hash, sizeof *w->runs, NULL, 0};
+        if (!(w->heap.at = gal_malloc(w->nruns * sizeof *w->heap.at)))
+            rc = gal_error_set(GAL_ENOMEM, "out of memory reading entities");
+        for (size_t i = 0; i < w->nruns && !rc; i++)
+            gal_run_heap_push(&w->heap, i);
+    }
+    if (rc)
+        walk_close(w);
+    return rc;
+}
+
+/* The next entity's key: 0, or 1 after the last. */
+static int walk_next_entity(const entity_walk *w, uint64_t *hash)
+{
+    if (!w->heap.n)
+        return 1;
+    *hash = gal_run_heap_top_key(&w->heap);
+    return 0;
+}
+
+/* The entity's next record, opened (its forms not read; they stay valid
+ * for the transaction): 0, 1 after its last, or a negative status. */
+static int walk_record(entity_walk *w, uint64_t hash, record_view *rv)
+{
+    if (!w->heap.n || gal_run_heap_top_key(&w->heap) != hash)
+        return 1;
+    size_t i = gal_run_heap_pop(&w->heap);
+    batch_run *r = &w->runs[i];
+    int rc = open_record(&r->k, &r->v, rv);
+    if (rc)
+        return rc;
+    int mrc = mdb_cursor_get(r->cur, &r->k, &r->v, MDB_NEXT);
+    if (mrc == MDB_NOTFOUND)
+        return 0; /* the table's last record */
+    if (mrc)
+        return db_error(mrc, "cannot read the entity table");
+    if ((rc = run_key(r)) < 0)
+        return rc;
+    if (rc == 0)
+        gal_run_heap_push(&w->heap, i);
+    return 0; /* 1 from run_key: the batch's last record */
+}
+
 int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
 {
-    batch_runs br = {0};
+    entity_walk w;
+    int rc = walk_open(&w, txn, entities, 0, (uint64_t)UINT32_MAX + 1);
+    if (rc)
+        return rc;
     totals t = {0}; /* one entity's forms */
-    int rc = open_runs(txn, entities, &br);
-    gal_run_heap h = {NULL, sizeof *br.runs, NULL, 0};
-    if (!rc && br.n) {
-        h.keys = (const char *)&br.runs->hash;
-        if (!(h.at = gal_malloc(br.n * sizeof *h.at)))
-            rc = gal_error_set(GAL_ENOMEM, "out of memory listing entities");
-        for (size_t i = 0; i < br.n && !rc; i++)
-            gal_run_heap_push(&h, i);
-    }
-    while (!rc && h.n) {
+    uint64_t hash;
+    while (!rc && !walk_next_entity(&w, &hash)) {
         entity_totals e;
-        totals_start(&e, gal_run_heap_top_key(&h));
-        while (!rc && h.n && gal_run_heap_top_key(&h) == e.info.hash) {
-            size_t i = gal_run_heap_pop(&h);
-            batch_run *r = &br.runs[i];
-            record_view rv;
-            if ((rc = open_record(&r->k, &r->v, &rv)) || (rc = add_record(&t, &e, &rv, NULL)))
-                break;
-            int mrc = mdb_cursor_get(r->cur, &r->k, &r->v, MDB_NEXT);
-            if (mrc && mrc != MDB_NOTFOUND)
-                rc = db_error(mrc, "cannot read the entity table");
-            else if (!mrc && !(rc = run_key(r)))
-                gal_run_heap_push(&h, i);
-            else if (rc == 1)
-                rc = 0; /* the batch's last record */
-        }
-        if (!rc)
+        totals_start(&e, hash);
+        record_view rv;
+        while (!(rc = walk_record(&w, hash, &rv)) && !(rc = add_record(&t, &e, &rv, NULL)))
+            ;
+        if (rc == 1)
             rc = fn(ctx, &e.info);
         /* forgetting this entity's forms: cheap while the table is small */
         if (t.cap > 256) {
@@ -451,29 +500,17 @@ int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
             t.n = 0;
         }
     }
-    for (size_t i = 0; i < br.n; i++)
-        mdb_cursor_close(br.runs[i].cur);
-    gal_free(br.runs);
-    gal_free(h.at);
+    walk_close(&w);
     gal_free(t.slots);
     return rc;
 }
 
 /* ---- merging batches (galley optimize) ---------------------------------- */
 
-/* One record of the group being merged, in table order (seq). */
-typedef struct group_record {
-    uint64_t hash;
-    size_t seq;
-    MDB_val k, v;
-} group_record;
-
 struct gal_entity_merger {
     totals forms;          /* every form's count over the groups so far */
     all_totals entities;   /* every entity's totals over the groups so far */
     group_forms group;     /* one entity's forms in the group */
-    group_record *recs;
-    size_t nrecs, recs_cap;
     gal_buf rec;
 };
 
@@ -492,80 +529,31 @@ void gal_entity_merger_free(gal_entity_merger *m)
     gal_free(m->forms.slots);
     gal_free(m->entities.slots);
     gal_free(m->group.f);
-    gal_free(m->recs);
     gal_buf_release(&m->rec);
     gal_free(m);
 }
 
-static int by_hash_then_seq(const void *pa, const void *pb)
+/* The merged record of entity hash's records in the group. */
+static int merge_entity(gal_entity_merger *m, entity_walk *w, uint64_t hash, uint32_t first_doc,
+                        gal_entity_put_fn put, void *ctx)
 {
-    const group_record *a = pa, *b = pb;
-    if (a->hash != b->hash)
-        return a->hash < b->hash ? -1 : 1;
-    return (a->seq > b->seq) - (a->seq < b->seq);
-}
-
-static int read_group(gal_entity_merger *m, MDB_txn *txn, MDB_dbi ents, uint32_t first_doc,
-                      uint64_t end_doc)
-{
-    MDB_cursor *cur;
-    int mrc = mdb_cursor_open(txn, ents, &cur);
-    if (mrc)
-        return db_error(mrc, "cannot read the entity table");
-    uint8_t start[KEY_LEN];
-    make_key(start, first_doc, 0);
-    MDB_val k = {KEY_LEN, start}, v;
-    int rc = 0;
-    m->nrecs = 0;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !mrc && !rc;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != KEY_LEN) {
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: entity key of %zu bytes", k.mv_size);
-            break;
-        }
-        if (gal_get_be32(k.mv_data) >= end_doc)
-            break;
-        if (m->nrecs == m->recs_cap) {
-            size_t cap = m->recs_cap ? 2 * m->recs_cap : 4096;
-            group_record *nr = gal_realloc(m->recs, cap * sizeof *nr);
-            if (!nr) {
-                rc = gal_error_set(GAL_ENOMEM, "out of memory merging entities");
-                break;
-            }
-            m->recs = nr;
-            m->recs_cap = cap;
-        }
-        m->recs[m->nrecs] = (group_record){gal_get_be64((const uint8_t *)k.mv_data + 4), m->nrecs,
-                                           k, v};
-        m->nrecs++;
-    }
-    if (!rc && mrc && mrc != MDB_NOTFOUND)
-        rc = db_error(mrc, "cannot read the entity table");
-    mdb_cursor_close(cur);
-    return rc;
-}
-
-/* The merged record of one entity's records recs[0, n) in the group. */
-static int merge_entity(gal_entity_merger *m, const group_record *recs, size_t n,
-                        uint32_t first_doc, gal_entity_put_fn put, void *ctx)
-{
-    entity_totals *e = find_entity(&m->entities, recs[0].hash);
+    entity_totals *e = find_entity(&m->entities, hash);
     if (!e)
         return gal_error_set(GAL_ENOMEM, "out of memory merging entities");
     uint64_t docs = 0, mentions = 0;
     uint32_t first = UINT32_MAX;
     m->group.n = 0;
-    for (size_t i = 0; i < n; i++) {
-        record_view r;
-        int rc = open_record(&recs[i].k, &recs[i].v, &r);
-        if (rc)
-            return rc;
+    record_view r;
+    int rc;
+    while (!(rc = walk_record(w, hash, &r))) {
         docs += r.docs;
         mentions += r.mentions;
         first = r.first_doc < first ? r.first_doc : first;
         if ((rc = add_record(&m->forms, e, &r, &m->group)))
             return rc;
     }
+    if (rc != 1)
+        return rc;
     /* Replaying the merged record must leave the display form where the
      * batch records left it: put that form first, and the others (each at
      * most as frequent, or not naming the entity in full where it does)
@@ -578,8 +566,8 @@ static int merge_entity(gal_entity_merger *m, const group_record *recs, size_t n
             f[0] = d;
         }
     uint8_t key[KEY_LEN];
-    make_key(key, first_doc, recs[0].hash);
-    int rc = record_head(&m->rec, docs, mentions, first - first_doc, m->group.n);
+    make_key(key, first_doc, hash);
+    rc = record_head(&m->rec, docs, mentions, first - first_doc, m->group.n);
     for (size_t i = 0; i < m->group.n && !rc; i++)
         rc = record_form(&m->rec, f[i].count, f[i].full, f[i].s, f[i].len);
     if (!rc)
@@ -590,18 +578,14 @@ static int merge_entity(gal_entity_merger *m, const group_record *recs, size_t n
 int gal_entity_merge_group(gal_entity_merger *m, MDB_txn *txn, MDB_dbi ents, uint32_t first_doc,
                            uint64_t end_doc, gal_entity_put_fn put, void *ctx)
 {
-    int rc = read_group(m, txn, ents, first_doc, end_doc);
+    entity_walk w;
+    int rc = walk_open(&w, txn, ents, first_doc, end_doc);
     if (rc)
         return rc;
-    if (m->nrecs > 1)
-        qsort(m->recs, m->nrecs, sizeof *m->recs, by_hash_then_seq);
-    for (size_t i = 0; i < m->nrecs && !rc;) {
-        size_t n = 1;
-        while (i + n < m->nrecs && m->recs[i + n].hash == m->recs[i].hash)
-            n++;
-        rc = merge_entity(m, m->recs + i, n, first_doc, put, ctx);
-        i += n;
-    }
+    uint64_t hash;
+    while (!rc && !walk_next_entity(&w, &hash))
+        rc = merge_entity(m, &w, hash, first_doc, put, ctx);
+    walk_close(&w);
     return rc;
 }
 
