@@ -123,6 +123,9 @@ static inline uint64_t gal_get_le64(const uint8_t *p)
 }
 
 /* postings key: batch ‖ term hash ‖ first doc of the chunk */
+/* lexicon key: batch ‖ term hash */
+#define GAL_LEXICON_KEY_LEN 12
+
 #define GAL_POSTINGS_KEY_LEN 16
 static inline void gal_postings_key(uint8_t key[GAL_POSTINGS_KEY_LEN], uint32_t batch,
                                     uint64_t hash, uint32_t doc)

@@ -410,7 +410,7 @@ static int check_file(vctx *v, const MDB_val *k, const MDB_val *val)
 static int check_lexicon(vctx *v, const MDB_val *k, const MDB_val *val)
 {
     v->s.terms++;
-    if (k->mv_size != 12) {
+    if (k->mv_size != GAL_LEXICON_KEY_LEN) {
         problem(v, "lexicon: key of %zu bytes", k->mv_size);
         return 0;
     }
@@ -458,7 +458,7 @@ static int check_vocab(vctx *v, const MDB_val *k, const MDB_val *val)
         problem(v, "vocab '%.*s': value of %zu bytes, not 8", shown, term, val->mv_size);
         return 0;
     }
-    uint8_t lk[12];
+    uint8_t lk[GAL_LEXICON_KEY_LEN];
     memcpy(lk, k->mv_data, 4);
     memcpy(lk + 4, val->mv_data, 8);
     MDB_val key = {sizeof lk, lk}, lv;
@@ -650,7 +650,7 @@ static void match_lexicon(vctx *v)
     MDB_val k, val;
     for (mrc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); mrc == 0;
          mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
-        if (k.mv_size != 12)
+        if (k.mv_size != GAL_LEXICON_KEY_LEN)
             continue; /* reported by the lexicon walk */
         if (nlex == cap) {
             cap = cap ? 2 * cap : 4096;

@@ -78,7 +78,7 @@ struct id_ref {
 struct new_term {
     const char *folded;
     uint32_t len;
-    uint64_t hash;
+    uint64_t hash, fingerprint;
 };
 
 struct gal_writer {
@@ -93,8 +93,8 @@ struct gal_writer {
     size_t nfiles, files_cap;
     MDB_dbi entities;
     gal_known_terms *known; /* every word term in the lexicon */
-    uint64_t *new_terms;    /* hash, fingerprint of each term the batch adds */
-    struct new_term *new_vocab; /* the same terms, to sort for the vocabulary */
+    struct new_term *new_terms; /* the terms the batch adds, for the vocabulary's order
+                                 * and, once committed, the known set */
     size_t new_terms_cap;
     uint64_t common[GAL_BIGRAM_WORDS]; /* words that pair into bigrams */
     size_t ncommon;
@@ -122,7 +122,7 @@ static int load_known_terms(gal_writer *w, MDB_txn *txn)
     MDB_val k, v;
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !mrc && !rc;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 12)
+        if (k.mv_size != GAL_LEXICON_KEY_LEN)
             rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': lexicon key of %zu bytes",
                                w->st->dir, k.mv_size);
         else
@@ -243,7 +243,6 @@ static void release(gal_writer *w)
     gal_free(w->build_note);
     gal_known_terms_free(w->known);
     gal_free(w->new_terms);
-    gal_free(w->new_vocab);
     gal_free(w);
 }
 
@@ -414,13 +413,10 @@ static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, uint
     gal_store *st = w->st;
     const gal_builder *bl = &e->builder;
     if (bl->nterms > w->new_terms_cap) {
-        uint64_t *nt = gal_realloc(w->new_terms, 2 * bl->nterms * sizeof *nt);
-        struct new_term *nv = nt ? gal_realloc(w->new_vocab, bl->nterms * sizeof *nv) : NULL;
-        if (nt)
-            w->new_terms = nt;
-        if (!nv)
+        struct new_term *nt = gal_realloc(w->new_terms, bl->nterms * sizeof *nt);
+        if (!nt)
             return gal_error_set(GAL_ENOMEM, "out of memory");
-        w->new_vocab = nv;
+        w->new_terms = nt;
         w->new_terms_cap = bl->nterms;
     }
     uint8_t key[4 + GAL_MAX_TERM_BYTES];
@@ -449,15 +445,13 @@ static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, uint
         }
         /* terms come in hash order: the lexicon's order within a batch */
         gal_put_be64(key + 4, g->hash);
-        mrc = append(lc, key, 12, folded, len);
-        w->new_terms[2 * n] = g->hash;
-        w->new_terms[2 * n + 1] = fp;
-        w->new_vocab[n++] = (struct new_term){folded, len, g->hash};
+        mrc = append(lc, key, GAL_LEXICON_KEY_LEN, folded, len);
+        w->new_terms[n++] = (struct new_term){folded, len, g->hash, fp};
     }
     if (n > 1)
-        qsort(w->new_vocab, n, sizeof *w->new_vocab, by_folded);
+        qsort(w->new_terms, n, sizeof *w->new_terms, by_folded);
     for (size_t i = 0; i < n && !mrc; i++) {
-        const struct new_term *t = &w->new_vocab[i];
+        const struct new_term *t = &w->new_terms[i];
         uint8_t hash[8];
         gal_put_be64(hash, t->hash);
         memcpy(key + 4, t->folded, t->len);
@@ -704,7 +698,7 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
     }
     w->totals.write_sec += now_sec() - t0;
     for (uint64_t i = 0; i < new_terms; i++)
-        if ((rc = gal_known_terms_add(w->known, w->new_terms[2 * i], w->new_terms[2 * i + 1])))
+        if ((rc = gal_known_terms_add(w->known, w->new_terms[i].hash, w->new_terms[i].fingerprint)))
             return rc;
     gal_writer_totals *tot = &w->totals;
     tot->docs += b->ndocs;
