@@ -627,12 +627,9 @@ static int cmp_ment(const void *pa, const void *pb)
     const ment *a = pa, *b = pb;
     if (a->hash != b->hash)
         return a->hash < b->hash ? -1 : 1;
-    uint32_t n = a->len < b->len ? a->len : b->len;
-    int c = memcmp(a->s, b->s, n);
+    int c = gal_key_order(a->s, a->len, b->s, b->len);
     if (c)
         return c;
-    if (a->len != b->len)
-        return a->len < b->len ? -1 : 1;
     return a->doc < b->doc ? -1 : a->doc > b->doc;
 }
 

@@ -39,7 +39,9 @@
 #ifndef GAL_FORMAT_H
 #define GAL_FORMAT_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define GAL_FORMAT_VERSION 3u /* 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
 
@@ -123,6 +125,14 @@ static inline uint64_t gal_get_le64(const uint8_t *p)
 }
 
 /* postings key: batch ‖ term hash ‖ first doc of the chunk */
+/* The order LMDB keeps keys in (its default comparison): bytes, then the
+ * shorter first.  For sorting what is appended in key order. */
+static inline int gal_key_order(const void *a, size_t alen, const void *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : (alen > blen) - (alen < blen);
+}
+
 /* lexicon key: batch ‖ term hash */
 #define GAL_LEXICON_KEY_LEN 12
 

@@ -419,8 +419,7 @@ static int gather_match(void *ctx, uint32_t batch, const MDB_val *k, const MDB_v
 static int by_term(const void *pa, const void *pb)
 {
     const vocab_match *a = pa, *b = pb;
-    int c = memcmp(a->term, b->term, a->len < b->len ? a->len : b->len);
-    return c ? c : (a->len > b->len) - (a->len < b->len);
+    return gal_key_order(a->term, a->len, b->term, b->len);
 }
 
 int gal_snapshot_terms_with_prefix(gal_snapshot *s, const char *prefix, size_t len, gal_term_fn fn,

@@ -233,9 +233,7 @@ typedef struct id_entry {
 static int by_id(const void *pa, const void *pb)
 {
     const id_entry *x = pa, *y = pb;
-    int c = memcmp(x->id, y->id, x->len < y->len ? x->len : y->len);
-    if (c == 0)
-        c = x->len < y->len ? -1 : x->len > y->len;
+    int c = gal_key_order(x->id, x->len, y->id, y->len);
     if (c == 0)
         c = x->doc < y->doc ? -1 : x->doc > y->doc;
     return c;
@@ -426,8 +424,7 @@ static int write_postings(optimizer *o, const group *g)
 static int by_rest(const void *pa, const void *pb)
 {
     const batch_entry *a = pa, *b = pb;
-    int c = memcmp(a->rest, b->rest, a->rest_len < b->rest_len ? a->rest_len : b->rest_len);
-    return c ? c : (a->rest_len > b->rest_len) - (a->rest_len < b->rest_len);
+    return gal_key_order(a->rest, a->rest_len, b->rest, b->rest_len);
 }
 
 /* The group's records of table src (keys: batch ‖ rest, each batch's

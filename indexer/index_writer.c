@@ -400,8 +400,7 @@ static void warn_collision(MDB_txn *txn, MDB_dbi lexicon, uint64_t hash, const c
 static int by_folded(const void *pa, const void *pb)
 {
     const struct new_term *a = pa, *b = pb;
-    int c = memcmp(a->folded, b->folded, a->len < b->len ? a->len : b->len);
-    return c ? c : (a->len > b->len) - (a->len < b->len);
+    return gal_key_order(a->folded, a->len, b->folded, b->len);
 }
 
 /* Append the batch's new terms to the lexicon and the vocabulary under its
@@ -465,9 +464,7 @@ static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, uint
 static int by_id(const void *pa, const void *pb)
 {
     const struct id_ref *x = pa, *y = pb;
-    int c = memcmp(x->id, y->id, x->len < y->len ? x->len : y->len);
-    if (c == 0)
-        c = x->len < y->len ? -1 : x->len > y->len;
+    int c = gal_key_order(x->id, x->len, y->id, y->len);
     if (c == 0) /* the same id twice: the first document first */
         c = x->doc < y->doc ? -1 : x->doc > y->doc;
     return c;
