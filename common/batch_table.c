@@ -4,10 +4,11 @@
 
 #include "format.h"
 #include "status.h"
+#include "store.h"
 
 static int db_error(int mrc)
 {
-    return gal_error_set(GAL_EDB, "cannot read the index: %s", mdb_strerror(mrc));
+    return gal_error_set(gal_store_status(mrc, 1), "cannot read the index: %s", mdb_strerror(mrc));
 }
 
 /* Put the cursor on the first key at or after batch ‖ rest.  0, 1 at the

@@ -15,6 +15,7 @@
 #include "record.h"
 #include "run_heap.h"
 #include "status.h"
+#include "store.h"
 #include "terms.h"
 #include "varint.h"
 /* gal_mentions is defined with the code that produces it (the indexer); only
@@ -27,8 +28,9 @@ static int db_error(int mrc, const char *what)
 {
     if (mrc == MDB_MAP_FULL)
         return mrc;
-    int st = mrc == ENOMEM ? GAL_ENOMEM : mrc == ENOSPC ? GAL_EFULL : GAL_EDB;
-    return gal_error_set(st, "%s: %s", what, mdb_strerror(mrc));
+    /* read by queries and written by the indexer: a damaged page reads as
+     * GAL_ECORRUPT either way */
+    return gal_error_set(gal_store_status(mrc, 1), "%s: %s", what, mdb_strerror(mrc));
 }
 
 int gal_entity_table_open(MDB_txn *txn, int create, MDB_dbi *entities)

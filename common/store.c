@@ -37,26 +37,32 @@ static int disk_nearly_full(const char *dir)
     return dir && statvfs(dir, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < (1u << 20);
 }
 
+int gal_store_status(int mdb_rc, int writing)
+{
+    if (mdb_rc == ENOSPC || mdb_rc == EDQUOT)
+        return GAL_EFULL;
+    if (mdb_rc == ENOMEM)
+        return GAL_ENOMEM;
+    if (mdb_rc == MDB_MAP_FULL)
+        return GAL_EMAPFULL; /* the writer grows the map and retries */
+    if (mdb_rc == MDB_CORRUPTED || mdb_rc == MDB_PAGE_NOTFOUND || mdb_rc == MDB_INVALID ||
+        mdb_rc == MDB_VERSION_MISMATCH)
+        return GAL_ECORRUPT;
+    if (mdb_rc == MDB_BAD_TXN && !writing)
+        return GAL_ECORRUPT; /* a read transaction goes bad only after a damaged page */
+    if (mdb_rc == EIO)
+        return GAL_EIO;
+    return GAL_EDB;
+}
+
 int gal_store_error(const gal_store *st, int mdb_rc, const char *what)
 {
     const char *dir = st ? st->dir : "?";
-    int status = GAL_EDB;
     if (mdb_rc == EIO && st && disk_nearly_full(st->dir))
         return gal_error_set(GAL_EFULL, "%s '%s': no space left on device (%s)", what, dir,
                              mdb_strerror(mdb_rc));
-    if (mdb_rc == ENOSPC || mdb_rc == EDQUOT)
-        status = GAL_EFULL;
-    else if (mdb_rc == ENOMEM)
-        status = GAL_ENOMEM;
-    else if (mdb_rc == MDB_MAP_FULL)
-        status = GAL_EMAPFULL; /* the writer grows the map and retries */
-    else if (mdb_rc == MDB_CORRUPTED || mdb_rc == MDB_PAGE_NOTFOUND || mdb_rc == MDB_INVALID ||
-             mdb_rc == MDB_VERSION_MISMATCH)
-        status = GAL_ECORRUPT;
-    else if (mdb_rc == MDB_BAD_TXN && st && !st->writable)
-        status = GAL_ECORRUPT; /* a read transaction goes bad only after a damaged page */
-    else if (mdb_rc == EIO)
-        status = GAL_EIO;
+    /* without a store, assume a writer: MDB_BAD_TXN then stays a database error */
+    int status = gal_store_status(mdb_rc, st ? st->writable : 1);
     return gal_error_set(status, "%s '%s': %s", what, dir, mdb_strerror(mdb_rc));
 }
 

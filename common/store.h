@@ -62,6 +62,11 @@ void gal_store_remove_scratch(const char *tmp);
  * names what failed, e.g. "cannot write 'idx': MDB_MAP_FULL ...". */
 int gal_store_error(const gal_store *st, int mdb_rc, const char *what);
 
+/* The gal_status of an LMDB return code alone: a damaged page is
+ * GAL_ECORRUPT (and MDB_BAD_TXN too when not writing), a full disk
+ * GAL_EFULL, and so on; for callers that word their own detail line. */
+int gal_store_status(int mdb_rc, int writing);
+
 /* meta helpers: absent u64 keys read as 0 */
 int gal_meta_get_u64(gal_store *st, MDB_txn *txn, const char *key, uint64_t *v);
 int gal_meta_put_u64(gal_store *st, MDB_txn *txn, const char *key, uint64_t v);

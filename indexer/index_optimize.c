@@ -258,7 +258,9 @@ static int write_ids(optimizer *o, const group *g)
         for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
              !mrc && k.mv_size > 4 && !memcmp(k.mv_data, prefix, 4);
              mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-            if (v.mv_size != 4 || n >= g->ndocs) {
+            /* the id is copied into a key of at most GAL_IDS_MAX_ID bytes:
+             * a longer one is a damaged page, never something to copy */
+            if (v.mv_size != 4 || n >= g->ndocs || k.mv_size - 4 > GAL_IDS_MAX_ID) {
                 rc = gal_error_set(GAL_ECORRUPT, "corrupt index: ids of batch %u",
                                    o->batches[i].first_doc);
                 break;
