@@ -49,6 +49,8 @@ int gal_docstats_encode(const uint32_t *tokens, const uint32_t *title_tokens,
 /* Check a docstats record; *n gets its document count. */
 int gal_docstats_check(const void *data, size_t len, uint32_t first_doc, uint32_t *n);
 uint32_t gal_docstats_tokens(const void *data, uint32_t i);
+/* Ask the cache for entry i's token count ahead of gal_docstats_tokens(). */
+void gal_docstats_prefetch_tokens(const void *data, uint32_t i);
 uint32_t gal_docstats_title_tokens(const void *data, uint32_t n, uint32_t i);
 int64_t gal_docstats_date(const void *data, uint32_t n, uint32_t i);
 

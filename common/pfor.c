@@ -162,3 +162,43 @@ int gal_pfor_decode(const uint8_t **p, const uint8_t *end, size_t n, uint32_t *v
     *p = q;
     return 0;
 }
+
+int gal_pfor_decode_range(const uint8_t *p, const uint8_t *end, size_t n, size_t from,
+                          size_t count, uint32_t *v)
+{
+    uint64_t head;
+    if (from > n || count > n - from || gal_varint_get(&p, end, &head))
+        return -1;
+    unsigned b = (unsigned)(head & 63);
+    uint64_t nexc = head >> 6;
+    if (b > 32 || nexc > n)
+        return -1;
+    size_t packed = (n * b + 7) / 8;
+    if (packed > (size_t)(end - p))
+        return -1;
+    const uint8_t *pend = p + packed;
+    uint64_t mask = b == 32 ? 0xFFFFFFFFull : (1ull << b) - 1;
+    if (b == 0) {
+        memset(v, 0, count * sizeof *v);
+    } else {
+        size_t bit = from * b;
+        for (size_t i = 0; i < count; i++, bit += b)
+            v[i] = (uint32_t)((load64(p + (bit >> 3), pend) >> (bit & 7)) & mask);
+    }
+    p = pend;
+    size_t idx = 0;
+    for (uint64_t e = 0; e < nexc; e++) {
+        uint64_t gap, high;
+        if (gal_varint_get(&p, end, &gap) || gal_varint_get(&p, end, &high))
+            return -1;
+        if ((e > 0 && gap == 0) || gap >= n - idx || (b < 32 && high > (0xFFFFFFFFull >> b)) ||
+            (b == 32 && high))
+            return -1;
+        idx += (size_t)gap;
+        if (idx >= from + count)
+            break; /* exceptions come in index order: none left in range */
+        if (idx >= from)
+            v[idx - from] |= (uint32_t)(high << b);
+    }
+    return 0;
+}

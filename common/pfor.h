@@ -39,4 +39,12 @@ size_t gal_pfor_encode(const uint32_t *v, size_t n, const gal_pfor_plan *plan, u
  * when the block is malformed or runs past end. */
 int gal_pfor_decode(const uint8_t **p, const uint8_t *end, size_t n, uint32_t *v);
 
+/* Decode only values [from, from + count) of the block of n values at p
+ * into v, without advancing: the bits of those values, and the exception
+ * list as far as their last one (a block's exceptions are few).  For one
+ * document's positions out of a chunk's thousands.  Returns 0, or -1 when
+ * what it reads is malformed or runs past end. */
+int gal_pfor_decode_range(const uint8_t *p, const uint8_t *end, size_t n, size_t from,
+                          size_t count, uint32_t *v);
+
 #endif

@@ -258,6 +258,34 @@ int gal_chunk_decode_docs(const gal_chunk_view *v, uint32_t *docs, uint32_t *tfs
     return 0;
 }
 
+int gal_chunk_decode_run(const gal_chunk_view *v, size_t first, uint32_t count, size_t npos,
+                         uint32_t *pos, const char *key_desc)
+{
+    if (count == 0)
+        return 0;
+    if (v->packed) {
+        if (gal_pfor_decode_range(v->pos, v->pos_end, npos, first, count, pos))
+            return corrupt(key_desc, "bad position section");
+    } else {
+        /* plain bodies are small: step over the runs before this one */
+        const uint8_t *p = v->pos;
+        uint32_t skip;
+        for (size_t i = 0; i < first; i++)
+            if (gal_varint_get32(&p, v->pos_end, &skip))
+                return corrupt(key_desc, "bad position section");
+        if (get_varints(&p, v->pos_end, count, pos))
+            return corrupt(key_desc, "bad position section");
+    }
+    uint64_t at = pos[0];
+    for (uint32_t j = 1; j < count; j++) {
+        at += (uint64_t)pos[j] + 1;
+        if (at > UINT32_MAX)
+            return corrupt(key_desc, "position out of range");
+        pos[j] = (uint32_t)at;
+    }
+    return 0;
+}
+
 int gal_chunk_decode_positions(const gal_chunk_view *v, const uint32_t *tfs, uint32_t *pos,
                                size_t npos, const char *key_desc)
 {

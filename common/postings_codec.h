@@ -65,6 +65,14 @@ int gal_chunk_decode_docs(const gal_chunk_view *v, uint32_t *docs, uint32_t *tfs
 int gal_chunk_decode_positions(const gal_chunk_view *v, const uint32_t *tfs, uint32_t *pos,
                                size_t npos, const char *key_desc);
 
+/* Decode one document's run of positions: entries [first, first + count)
+ * of the chunk's npos (first = the sum of the tfs before it, count = its
+ * tf) into pos, increasing.  Costs the run and the exceptions before its
+ * end, where gal_chunk_decode_positions costs all npos: a phrase of a rare
+ * and a frequent word reads a few positions out of thousands. */
+int gal_chunk_decode_run(const gal_chunk_view *v, size_t first, uint32_t count, size_t npos,
+                         uint32_t *pos, const char *key_desc);
+
 /* Only the chunk header's ndocs and last doc, without verifying the
  * checksum: for df sums and skipping, which never trust it for data. */
 int gal_chunk_peek(const void *data, size_t len, uint32_t *ndocs, uint32_t *span);

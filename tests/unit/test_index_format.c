@@ -87,6 +87,15 @@ static void test_pfor(unsigned seed)
         const uint8_t *p = buf;
         CHECK(gal_pfor_decode(&p, buf + len, n, w) == 0 && p == buf + len);
         CHECK(n == 0 || memcmp(v, w, n * sizeof *v) == 0);
+        /* any range alone decodes to the same values */
+        for (int r = 0; r < 8 && n > 0; r++) {
+            size_t from = (size_t)rand() % n, count = (size_t)rand() % (n - from + 1);
+            memset(w, 0xA5, sizeof w);
+            CHECK(gal_pfor_decode_range(buf, buf + len, n, from, count, w) == 0);
+            CHECK(count == 0 || memcmp(v + from, w, count * sizeof *v) == 0);
+            CHECK(w[count] == 0xA5A5A5A5u); /* nothing written past the range */
+        }
+        CHECK(gal_pfor_decode_range(buf, buf + len, n, n, 1, w) != 0); /* past the block */
         /* cut short: an error, never a read past the end */
         p = buf;
         if (len > 1)
@@ -120,6 +129,13 @@ static int codec_round_trip(const uint32_t *docs, const uint32_t *tfs, const uin
     CHECK(memcmp(d2, docs, ndocs * sizeof *docs) == 0 && memcmp(t2, tfs, ndocs * sizeof *tfs) == 0);
     CHECK(gal_chunk_decode_positions(&v, t2, p2, npos, "test") == 0);
     CHECK(memcmp(p2, pos, npos * sizeof *pos) == 0);
+    /* and each document's run alone */
+    size_t at = 0;
+    for (uint32_t i = 0; i < ndocs; at += tfs[i++]) {
+        memset(p2, 0, npos * sizeof *p2);
+        CHECK(gal_chunk_decode_run(&v, at, tfs[i], npos, p2, "test") == 0);
+        CHECK(memcmp(p2, pos + at, tfs[i] * sizeof *pos) == 0);
+    }
     return v.packed;
 }
 
@@ -169,6 +185,11 @@ static void check_damage_caught(const uint8_t *rec, size_t len, uint32_t first_d
                 rc = npos <= sizeof p / sizeof *p
                          ? gal_chunk_decode_positions(&v, t, p, (size_t)npos, "test")
                          : GAL_ECORRUPT;
+                /* one document's run reads less, and may miss the damage,
+                 * but never reads outside the record either */
+                uint64_t at = 0;
+                for (uint32_t i = 0; i < v.ndocs && npos <= sizeof p / sizeof *p; at += t[i++])
+                    (void)gal_chunk_decode_run(&v, (size_t)at, t[i], (size_t)npos, p, "test");
             }
             /* a changed value may still be a valid chunk (another gap, another
              * position); a changed length or count never is */
