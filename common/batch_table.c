@@ -33,6 +33,12 @@ static int seek(MDB_cursor *cur, uint64_t batch, const void *rest, size_t rest_l
         return gal_error_set(GAL_ECORRUPT, "corrupt index: a key of %zu bytes in a batch table",
                              k->mv_size);
     *at = gal_get_be32(k->mv_data);
+    /* a healthy tree never answers a seek with a smaller key; the callers'
+     * loops move on from the batch found, and would go round for ever */
+    if (*at < batch)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: a batch table's keys are out of "
+                             "order (batch %u found seeking batch %llu)",
+                             *at, (unsigned long long)batch);
     return 0;
 }
 
@@ -45,7 +51,7 @@ int gal_batch_find(MDB_cursor *cur, uint64_t *batch, const void *rest, size_t re
                    MDB_val *k, MDB_val *v)
 {
     while (*batch <= UINT32_MAX) {
-        uint32_t at;
+        uint32_t at = 0; /* set when seek() returns 0 */
         int rc = seek(cur, *batch, rest, rest_len, k, v, &at);
         if (rc)
             return rc;
@@ -67,7 +73,7 @@ int gal_batch_each_prefixed(MDB_cursor *cur, const void *prefix, size_t prefix_l
     uint64_t batch = 0;
     while (batch <= UINT32_MAX) {
         MDB_val k, v;
-        uint32_t at;
+        uint32_t at = 0; /* set when seek() returns 0 */
         int rc = seek(cur, batch, prefix, prefix_len, &k, &v, &at);
         if (rc)
             return rc == 1 ? 0 : rc;

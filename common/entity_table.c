@@ -415,6 +415,12 @@ static int open_runs(entity_walk *w, MDB_txn *txn, MDB_dbi entities, uint64_t fi
         int rc = run_key(r); /* 0: the key is in the batch it names */
         if (rc)
             return rc;
+        /* damaged branch pages can answer with a smaller key: without this,
+         * the loop would open a cursor per turn for ever */
+        if (r->batch < batch)
+            return gal_error_set(GAL_ECORRUPT, "corrupt index: entity keys out of order "
+                                 "(batch %u found seeking batch %llu)",
+                                 r->batch, (unsigned long long)batch);
         batch = (uint64_t)r->batch + 1;
     }
     return 0;

@@ -41,6 +41,7 @@ struct gal_snapshot {
     uint64_t docs;
     const uint8_t *common; /* GAL_META_BIGRAM_WORDS: sorted u64 LE, in the map */
     size_t ncommon;
+    size_t last_batch; /* find_batch's last answer: ranking asks in document order */
 };
 
 struct gal_postings {
@@ -223,8 +224,13 @@ int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out)
     return 0;
 }
 
-static const docstats_ref *find_batch(const gal_snapshot *s, uint32_t doc)
+static const docstats_ref *find_batch(gal_snapshot *s, uint32_t doc)
 {
+    if (s->last_batch < s->nbatches) {
+        const docstats_ref *b = &s->batches[s->last_batch];
+        if (doc - b->first_doc < b->n)
+            return b;
+    }
     size_t lo = 0, hi = s->nbatches;
     while (lo < hi) { /* last batch with first_doc <= doc */
         size_t mid = lo + (hi - lo) / 2;
@@ -235,6 +241,7 @@ static const docstats_ref *find_batch(const gal_snapshot *s, uint32_t doc)
     }
     if (lo == 0)
         return NULL;
+    s->last_batch = lo - 1;
     const docstats_ref *b = &s->batches[lo - 1];
     return doc - b->first_doc < b->n ? b : NULL;
 }
