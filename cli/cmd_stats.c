@@ -64,7 +64,7 @@ static int read_tables(const char *dir, info *in)
         goto out;
     MDB_dbi dbis[NTABLES] = {st->postings, st->lexicon, st->vocab, st->docs, st->ids,
                              st->text,     st->docstats, st->files, st->meta, 0};
-    /* an index from before entities existed has no entity table */
+    /* stats shows what is there, even in an index that lost its entity table */
     int have_entities = gal_entity_table_open(txn, 0, &dbis[NTABLES - 1]) == 0;
     MDB_envinfo ei;
     MDB_stat es;

@@ -37,7 +37,8 @@ int gal_entity_table_open(MDB_txn *txn, int create, MDB_dbi *entities)
 {
     int mrc = mdb_dbi_open(txn, GAL_DB_ENTITIES, create ? MDB_CREATE : 0, entities);
     if (mrc == MDB_NOTFOUND)
-        return gal_error_set(GAL_ENOTFOUND, "the index has no entity table (built before entities?)");
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: the entity table is missing (every "
+                             "index of this format has one)");
     if (mrc)
         return db_error(mrc, "cannot open the entity table");
     return 0;

@@ -42,9 +42,9 @@
 
 struct gal_mentions;
 
-/* Open (create != 0: create if missing) the table in txn.
- * GAL_ENOTFOUND when it is missing and create is 0 (an index built before
- * entities existed); GAL_EDB otherwise on failure. */
+/* Open (create != 0: create if missing) the table in txn.  GAL_ECORRUPT
+ * when it is missing and create is 0 (the writer creates it in every index
+ * of this format); GAL_ECORRUPT or GAL_EDB on other failures. */
 int gal_entity_table_open(MDB_txn *txn, int create, MDB_dbi *entities);
 
 /* Add one batch's mentions (gal_entities_ref / gal_cl_entities output over

@@ -262,10 +262,12 @@ int gal_store_copy_compact(gal_store *st, const char *dst)
     int rc = mdb_env_copy2(st->env, dst, MDB_CP_COMPACT);
     if (rc == 0)
         return 0;
-    int status = rc == ENOSPC || rc == EDQUOT ? GAL_EFULL
-                 : rc == EEXIST               ? GAL_EUSAGE
-                 : rc > 0 && rc < MDB_KEYEXIST ? GAL_EIO
-                                              : GAL_EDB;
+    /* the copy reads every page of the source: a damaged one is
+     * GAL_ECORRUPT, as for any other reader */
+    int status = rc == EEXIST                 ? GAL_EUSAGE
+                 : rc > 0 && rc < MDB_KEYEXIST && rc != ENOSPC && rc != EDQUOT && rc != ENOMEM
+                     ? GAL_EIO
+                     : gal_store_status(rc, 0);
     return gal_error_set(status, "cannot write a compacted copy of '%s' into '%s': %s", st->dir,
                          dst, rc == EEXIST ? "it already holds an index" : mdb_strerror(rc));
 }

@@ -731,8 +731,6 @@ static int check_entities(vctx *v)
     MDB_dbi entities;
     v->table = "entities";
     int rc = gal_entity_table_open(v->txn, 0, &entities);
-    if (rc == GAL_ENOTFOUND)
-        return 0; /* an index from before entities */
     if (rc) {
         problem(v, "entities: cannot open the table: %s", gal_error_detail(rc));
         return 0;

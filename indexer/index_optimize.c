@@ -49,7 +49,6 @@ typedef struct optimizer {
     size_t dst_bytes;         /* written since dst began */
     MDB_dbi dst_postings, dst_ids, dst_docstats; /* the rewritten tables */
     MDB_dbi dst_lexicon, dst_vocab, dst_entities;
-    int have_entities;        /* an index from before entities has none */
     MDB_dbi src_entities;
     gal_entity_merger *entities;
     batch_entry *entries;     /* a group's lexicon or vocabulary records */
@@ -487,7 +486,7 @@ static int write_terms_and_entities(optimizer *o, const group *g)
     int rc = merge_batch_table(o, g, o->st->lexicon, o->dst_lexicon);
     if (!rc)
         rc = merge_batch_table(o, g, o->st->vocab, o->dst_vocab);
-    if (!rc && o->have_entities)
+    if (!rc)
         rc = gal_entity_merge_group(o->entities, o->src, o->src_entities, g->first_doc,
                                     (uint64_t)g->first_doc + g->ndocs, put_entity, o);
     return rc;
@@ -549,13 +548,8 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
         !(rc = dst_dbi(o, GAL_DB_LEXICON, &o->dst_lexicon)) &&
         !(rc = dst_dbi(o, GAL_DB_VOCAB, &o->dst_vocab)))
         rc = dst_dbi(o, GAL_DB_DOCSTATS, &o->dst_docstats);
-    if (!rc) {
-        rc = gal_entity_table_open(o->src, 0, &o->src_entities);
-        o->have_entities = rc == 0;
-        if (rc == GAL_ENOTFOUND)
-            rc = 0;
-    }
-    if (!rc && o->have_entities && !(rc = gal_entity_merger_new(&o->entities)))
+    if (!rc && !(rc = gal_entity_table_open(o->src, 0, &o->src_entities)) &&
+        !(rc = gal_entity_merger_new(&o->entities)))
         rc = dst_dbi(o, GAL_DB_ENTITIES, &o->dst_entities);
     for (size_t i = 0; i < o->ngroups && !rc; i++) {
         const group *g = &o->groups[i];

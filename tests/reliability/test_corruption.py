@@ -13,8 +13,8 @@ flipped (found by searching data.mdb for the record's bytes).  Then:
     `galley optimize` on a flipped postings chunk exits 3 and leaves the
     index file as it was.
 Last, copies with many random bytes flipped anywhere in data.mdb: galley
-query, verify and optimize must exit 0, 1 or 3 (never a signal, never a
-hang).
+query (words, phrases, prefixes, snippets), entities, show, compact, verify
+and optimize must exit 0, 1 or 3 (never a signal, never a hang).
 """
 import os
 import random
@@ -202,8 +202,13 @@ def run_checks(a, f, scratch, bbc):
         keep = os.environ.get("GALLEY_KEEP_CORRUPT")
         if keep:
             shutil.copy(os.path.join(copy, "data.mdb"), os.path.join(keep, "flips-%d.mdb" % t))
+        shutil.rmtree(copy + "-compact", ignore_errors=True)
         for argv in ([a.galley, "query", copy, "--count", "said"],
                      [a.galley, "query", copy, "-n", "3", "government OR film"],
+                     [a.galley, "query", copy, "-n", "3", "--json", '"the film" gov*'],
+                     [a.galley, "entities", copy, "--top", "5"],
+                     [a.galley, "show", copy, "#5"],
+                     [a.galley, "compact", copy, copy + "-compact"],
                      [a.galley, "verify", "-q", copy],
                      [a.galley, "optimize", copy]):
             try:
