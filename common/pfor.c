@@ -125,40 +125,73 @@ static uint64_t load64(const uint8_t *q, const uint8_t *end)
     return x;
 }
 
-int gal_pfor_decode(const uint8_t **p, const uint8_t *end, size_t n, uint32_t *v)
+/* The block header at *p (advanced past it): width, exception count, and
+ * the end of the packed values.  -1 when malformed or past end. */
+static inline int block_head(const uint8_t **p, const uint8_t *end, size_t n, unsigned *b,
+                             uint64_t *nexc, const uint8_t **pend)
 {
-    const uint8_t *q = *p;
     uint64_t head;
-    if (gal_varint_get(&q, end, &head))
+    if (gal_varint_get(p, end, &head))
         return -1;
-    unsigned b = (unsigned)(head & 63);
-    uint64_t nexc = head >> 6;
-    if (b > 32 || nexc > n)
+    *b = (unsigned)(head & 63);
+    *nexc = head >> 6;
+    if (*b > 32 || *nexc > n)
         return -1;
-    size_t packed = (n * b + 7) / 8;
-    if (packed > (size_t)(end - q))
+    size_t packed = (n * *b + 7) / 8;
+    if (packed > (size_t)(end - *p))
         return -1;
-    const uint8_t *pend = q + packed;
-    uint64_t mask = b == 32 ? 0xFFFFFFFFull : (1ull << b) - 1;
+    *pend = *p + packed;
+    return 0;
+}
+
+/* Values [from, from + count) of the packed bits [q, pend) into v. */
+static inline void unpack(const uint8_t *q, const uint8_t *pend, unsigned b, size_t from,
+                          size_t count, uint32_t *v)
+{
     if (b == 0) {
-        memset(v, 0, n * sizeof *v);
-    } else {
-        size_t bit = 0;
-        for (size_t i = 0; i < n; i++, bit += b)
-            v[i] = (uint32_t)((load64(q + (bit >> 3), pend) >> (bit & 7)) & mask);
+        memset(v, 0, count * sizeof *v);
+        return;
     }
-    q = pend;
+    uint64_t mask = b == 32 ? 0xFFFFFFFFull : (1ull << b) - 1;
+    size_t bit = from * b;
+    for (size_t i = 0; i < count; i++, bit += b)
+        v[i] = (uint32_t)((load64(q + (bit >> 3), pend) >> (bit & 7)) & mask);
+}
+
+/* Walk the nexc exceptions at *p, adding the high bits of those in
+ * [from, from + count) to v; stops after the last one in range, so *p is
+ * the end of the block only when the range reaches it.  -1 when malformed. */
+static inline int patch(const uint8_t **p, const uint8_t *end, size_t n, unsigned b,
+                        uint64_t nexc, size_t from, size_t count, uint32_t *v)
+{
     size_t idx = 0;
     for (uint64_t e = 0; e < nexc; e++) {
         uint64_t gap, high;
-        if (gal_varint_get(&q, end, &gap) || gal_varint_get(&q, end, &high))
+        if (gal_varint_get(p, end, &gap) || gal_varint_get(p, end, &high))
             return -1;
         if ((e > 0 && gap == 0) || gap >= n - idx || (b < 32 && high > (0xFFFFFFFFull >> b)) ||
             (b == 32 && high))
             return -1;
         idx += (size_t)gap;
-        v[idx] |= (uint32_t)(high << b);
+        if (idx >= from + count)
+            return 0; /* exceptions come in index order: none left in range */
+        if (idx >= from)
+            v[idx - from] |= (uint32_t)(high << b);
     }
+    return 0;
+}
+
+int gal_pfor_decode(const uint8_t **p, const uint8_t *end, size_t n, uint32_t *v)
+{
+    const uint8_t *q = *p, *pend;
+    unsigned b;
+    uint64_t nexc;
+    if (block_head(&q, end, n, &b, &nexc, &pend))
+        return -1;
+    unpack(q, pend, b, 0, n, v);
+    q = pend;
+    if (patch(&q, end, n, b, nexc, 0, n, v))
+        return -1;
     *p = q;
     return 0;
 }
@@ -166,39 +199,11 @@ int gal_pfor_decode(const uint8_t **p, const uint8_t *end, size_t n, uint32_t *v
 int gal_pfor_decode_range(const uint8_t *p, const uint8_t *end, size_t n, size_t from,
                           size_t count, uint32_t *v)
 {
-    uint64_t head;
-    if (from > n || count > n - from || gal_varint_get(&p, end, &head))
+    const uint8_t *pend;
+    unsigned b;
+    uint64_t nexc;
+    if (from > n || count > n - from || block_head(&p, end, n, &b, &nexc, &pend))
         return -1;
-    unsigned b = (unsigned)(head & 63);
-    uint64_t nexc = head >> 6;
-    if (b > 32 || nexc > n)
-        return -1;
-    size_t packed = (n * b + 7) / 8;
-    if (packed > (size_t)(end - p))
-        return -1;
-    const uint8_t *pend = p + packed;
-    uint64_t mask = b == 32 ? 0xFFFFFFFFull : (1ull << b) - 1;
-    if (b == 0) {
-        memset(v, 0, count * sizeof *v);
-    } else {
-        size_t bit = from * b;
-        for (size_t i = 0; i < count; i++, bit += b)
-            v[i] = (uint32_t)((load64(p + (bit >> 3), pend) >> (bit & 7)) & mask);
-    }
-    p = pend;
-    size_t idx = 0;
-    for (uint64_t e = 0; e < nexc; e++) {
-        uint64_t gap, high;
-        if (gal_varint_get(&p, end, &gap) || gal_varint_get(&p, end, &high))
-            return -1;
-        if ((e > 0 && gap == 0) || gap >= n - idx || (b < 32 && high > (0xFFFFFFFFull >> b)) ||
-            (b == 32 && high))
-            return -1;
-        idx += (size_t)gap;
-        if (idx >= from + count)
-            break; /* exceptions come in index order: none left in range */
-        if (idx >= from)
-            v[idx - from] |= (uint32_t)(high << b);
-    }
-    return 0;
+    unpack(p, pend, b, from, count, v);
+    return patch(&pend, end, n, b, nexc, from, count, v);
 }
