@@ -236,15 +236,26 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* A hit's document record: missing, it is not the user's mistake (as in
+ * 'galley show #N') but an index whose postings name a document it lacks. */
+static int hit_doc(runner *r, uint32_t doc, gal_doc_info *info)
+{
+    int rc = gal_snapshot_doc(r->snap, doc, info);
+    if (rc == GAL_ENOTFOUND)
+        rc = gal_error_set(GAL_ECORRUPT, "corrupt index: a hit, document %u, has no record", doc);
+    return rc;
+}
+
 static int render_hit(runner *r, gal_matcher *m, const gal_hit *hit, size_t rank,
                       const char *qtext, size_t qlen)
 {
     gal_doc_info info;
     const gal_posrange *ranges;
     size_t nranges;
-    int rc = gal_snapshot_doc(r->snap, hit->doc, &info);
-    if (!rc)
-        rc = gal_snapshot_text(r->snap, hit->doc, &r->text);
+    int rc = hit_doc(r, hit->doc, &info);
+    if (!rc && (rc = gal_snapshot_text(r->snap, hit->doc, &r->text)) == GAL_ENOTFOUND)
+        rc = gal_error_set(GAL_ECORRUPT, "corrupt index: a hit, document %u, has no text",
+                           hit->doc);
     if (!rc)
         rc = gal_matcher_doc(m, hit->doc, &ranges, &nranges);
     if (rc)
@@ -303,7 +314,7 @@ static int run_one(runner *r, const char *qtext, size_t qlen, int tagged)
     case OUT_IDS:
         for (size_t k = 0; !rc && k < r->res.nhits; k++) {
             gal_doc_info info;
-            if ((rc = gal_snapshot_doc(r->snap, r->res.hits[k].doc, &info)))
+            if ((rc = hit_doc(r, r->res.hits[k].doc, &info)))
                 break;
             if (tagged && (gal_buf_append(&r->out, qtext, qlen) || gal_buf_push(&r->out, '\t')))
                 rc = GAL_ENOMEM;

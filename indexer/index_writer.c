@@ -9,6 +9,7 @@
 #include "batch_table.h"
 #include "doc_record.h"
 #include "entity_table.h"
+#include "fault_guard.h"
 #include "tokenizer_rules.h" /* before entity_rules.h, which builds on it */
 #include "entity_rules.h"
 #include "format.h"
@@ -119,16 +120,31 @@ static int load_known_terms(gal_writer *w, MDB_txn *txn)
     int mrc = rc ? 0 : mdb_cursor_open(txn, w->st->lexicon, &cur);
     if (rc || mrc)
         return rc ? rc : gal_store_error(w->st, mrc, "cannot read the lexicon of");
+    /* The whole lexicon is read before anything is written: a damaged page
+     * that LMDB would fault on is reported here as corruption
+     * (fault_guard.h), before this run can add to a damaged file. */
+    gal_fault_guard guard = {.armed = 0};
+    sigjmp_buf jb;
+    if (sigsetjmp(jb, 1)) {
+        gal_fault_disarm(&guard);
+        mdb_cursor_close(cur);
+        return gal_error_set(GAL_ECORRUPT, "corrupt index '%s': a page of the lexicon is "
+                             "damaged ('galley verify' says more); nothing was added",
+                             w->st->dir);
+    }
+    gal_fault_arm(&guard, &jb);
     MDB_val k, v;
     for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !mrc && !rc;
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != GAL_LEXICON_KEY_LEN)
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': lexicon key of %zu bytes",
-                               w->st->dir, k.mv_size);
+        if (k.mv_size != GAL_LEXICON_KEY_LEN || v.mv_size == 0 || v.mv_size > GAL_MAX_TERM_BYTES)
+            rc = gal_error_set(GAL_ECORRUPT,
+                               "corrupt index '%s': a lexicon record of %zu + %zu bytes",
+                               w->st->dir, k.mv_size, v.mv_size);
         else
             rc = gal_known_terms_add(w->known, gal_get_be64((const uint8_t *)k.mv_data + 4),
                                      gal_known_terms_fingerprint(v.mv_data, v.mv_size));
     }
+    gal_fault_disarm(&guard);
     if (!rc && mrc != MDB_NOTFOUND)
         rc = gal_store_error(w->st, mrc, "cannot read the lexicon of");
     mdb_cursor_close(cur);

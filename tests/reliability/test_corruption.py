@@ -13,13 +13,15 @@ flipped (found by searching data.mdb for the record's bytes).  Then:
     `galley optimize` on a flipped postings chunk exits 3 and leaves the
     index file as it was.
 Last, copies with many random bytes flipped anywhere in data.mdb: galley
-query (words, phrases, prefixes, snippets), entities, show, compact, verify
-and optimize must exit 0, 1 or 3 (never a signal, never a hang).
+query (words, phrases, prefixes, snippets), entities, show, compact, verify,
+optimize and index --append must exit 0, 1 or 3 (never a signal, never a
+hang).
 """
 import os
 import random
 import re
 import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -191,6 +193,9 @@ def run_checks(a, f, scratch, bbc):
 
     # many random bytes anywhere: LMDB's own pages included
     src = open(os.path.join(idx, "data.mdb"), "rb").read()
+    more = os.path.join(scratch, "more.jsonl")  # what --append adds to a damaged copy
+    data = subprocess.run(["zstd", "-dc", bbc], capture_output=True, check=True).stdout
+    open(more, "wb").write(b"".join(data.splitlines(True)[:40]))
     outcomes = {}
     for t in range(a.random_trials):
         data = bytearray(src)
@@ -210,7 +215,8 @@ def run_checks(a, f, scratch, bbc):
                      [a.galley, "show", copy, "#5"],
                      [a.galley, "compact", copy, copy + "-compact"],
                      [a.galley, "verify", "-q", copy],
-                     [a.galley, "optimize", copy]):
+                     [a.galley, "optimize", copy],
+                     [a.galley, "index", "-q", "--device", "ref", "--append", "-o", copy, more]):
             try:
                 rc, out, err = rc_.run(argv, timeout=60)
             except AssertionError as e:
