@@ -129,5 +129,9 @@ uint32_t gal_postings_tf(const gal_postings *p);
 /* The current document's tf positions, increasing; valid until the cursor
  * moves.  NULL on failure (GAL_ECORRUPT or GAL_ENOMEM in gal_error_detail). */
 const uint32_t *gal_postings_positions(gal_postings *p);
+/* Ask the cache for the lengths of each chunk's documents as the chunk is
+ * read (off by default): for a cursor whose every document gets scored,
+ * where the lengths' cache misses would otherwise come one by one. */
+void gal_postings_prefetch_lengths(gal_postings *p, int on);
 
 #endif

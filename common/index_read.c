@@ -54,10 +54,12 @@ struct gal_postings {
     gal_chunk_view chunk;
     uint32_t docs[GAL_CHUNK_DOCS], tfs[GAL_CHUNK_DOCS];
     uint32_t idx;             /* current document within the chunk */
+    int prefetch_lengths;     /* gal_postings_prefetch_lengths() */
     int have_offsets;         /* pos_off is filled in for this chunk */
     int have_positions;       /* all positions of this chunk are decoded */
     uint32_t run_idx;         /* else the one document whose run is, or UINT32_MAX */
     uint32_t runs_decoded;    /* runs decoded one at a time in this chunk */
+    int dense;                /* the last chunk ran out of runs: decode whole */
     uint32_t pos_off[GAL_CHUNK_DOCS + 1]; /* document i's positions start here */
     size_t positions_cap;
     uint32_t *positions;
@@ -508,10 +510,14 @@ static int load_chunk(gal_postings *p, const MDB_val *k, const MDB_val *v)
     /* Ranking reads each document's length next, one cache miss apiece in
      * a table of 4 bytes per document (most of a single word's query time
      * on a million documents): ask for the chunk's lengths at once, so
-     * that the misses overlap instead of coming one by one. */
-    const docstats_ref *b = find_batch(p->s, p->docs[0]);
+     * that the misses overlap instead of coming one by one.  Only when
+     * asked: a cursor that an AND or a phrase skips through would pay for
+     * lengths it never reads. */
+    const docstats_ref *b = p->prefetch_lengths ? find_batch(p->s, p->docs[0]) : NULL;
     for (uint32_t i = 0; b && i < p->chunk.ndocs && p->docs[i] - b->first_doc < b->n; i++)
         gal_docstats_prefetch_tokens(b->data, p->docs[i] - b->first_doc);
+    if (p->have_offsets && !p->have_positions)
+        p->dense = 0; /* the chunk left behind was read a few runs at most */
     p->idx = 0;
     p->have_offsets = 0;
     p->have_positions = 0;
@@ -747,10 +753,19 @@ uint32_t gal_postings_tf(const gal_postings *p)
 
 /* A chunk's positions are decoded one document's run at a time, for the
  * first RUNS_ONE_BY_ONE documents asked about, then all at once: a phrase
- * with a rare word asks about a few documents of a frequent word's chunk
- * (a few positions each, out of thousands), a phrase of frequent words
- * about most of them, where one pass over the chunk costs less. */
+ * with a rarer word asks about a few documents of each chunk it meets (a
+ * few positions each, out of hundreds or thousands), a phrase of frequent
+ * words about most of them, where one pass over the chunk costs less.  A
+ * chunk of at most RUNS_MIN_POSITIONS positions is decoded whole at once,
+ * and so is every chunk after one that ran out of runs, until a chunk is
+ * left with a few runs read: the phrase's density carries over. */
 #define RUNS_ONE_BY_ONE 8u
+#define RUNS_MIN_POSITIONS 32u
+
+void gal_postings_prefetch_lengths(gal_postings *p, int on)
+{
+    p->prefetch_lengths = on;
+}
 
 const uint32_t *gal_postings_positions(gal_postings *p)
 {
@@ -777,7 +792,7 @@ const uint32_t *gal_postings_positions(gal_postings *p)
         p->runs_decoded = 0;
     }
     size_t n = p->pos_off[p->chunk.ndocs];
-    if (p->runs_decoded < RUNS_ONE_BY_ONE && n > 2 * (size_t)p->chunk.ndocs) {
+    if (!p->dense && p->runs_decoded < RUNS_ONE_BY_ONE && n > RUNS_MIN_POSITIONS) {
         uint32_t at = p->pos_off[p->idx];
         if (gal_chunk_decode_run(&p->chunk, at, p->tfs[p->idx], n, p->positions + at,
                                  p->key_desc))
@@ -788,6 +803,7 @@ const uint32_t *gal_postings_positions(gal_postings *p)
         if (gal_chunk_decode_positions(&p->chunk, p->tfs, p->positions, n, p->key_desc))
             return NULL;
         p->have_positions = 1;
+        p->dense = p->dense || p->runs_decoded == RUNS_ONE_BY_ONE;
     }
     return p->positions + p->pos_off[p->idx];
 }

@@ -886,6 +886,13 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
     h.k = offset + limit < offset ? SIZE_MAX : offset + limit;
     if ((rc = build(&c, q->root, &root)))
         goto out;
+    /* every document of a lone word, or of the words of a top-level OR,
+     * is scored: their cursors prefetch the documents' lengths */
+    if (root->kind == IT_TERM)
+        gal_postings_prefetch_lengths(root->cs[0].p, 1);
+    for (uint32_t k = 0; root->kind == IT_OR && k < root->nkids; k++)
+        if (root->kids[k]->kind == IT_TERM)
+            gal_postings_prefetch_lengths(root->kids[k]->cs[0].p, 1);
     if (o && o->count_only) {
         gal_results_release(r);
         if (root->kind == IT_TERM && !root->title) { /* a word: its document count */
