@@ -1,5 +1,6 @@
 #include "alloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,25 @@ void *gal_realloc(void *p, size_t n)
 void gal_free(void *p)
 {
     free(p);
+}
+
+int gal_grow(void **p, size_t *cap, size_t need, size_t size, size_t min)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap > SIZE_MAX / 2 ? need : 2 * *cap;
+    if (n < min)
+        n = min;
+    if (n < need)
+        n = need;
+    if (size && n > SIZE_MAX / size)
+        return -1;
+    void *q = gal_realloc(*p, n * size);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = n;
+    return 0;
 }
 
 char *gal_strndup(const char *s, size_t n)

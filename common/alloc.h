@@ -16,6 +16,13 @@ void *gal_realloc(void *p, size_t n);
 void gal_free(void *p);
 char *gal_strndup(const char *s, size_t n);
 
+/* Room for at least need elements of size bytes in the array *p, which has
+ * room for *cap: when it has not, the capacity doubles (to min at least,
+ * and to need), so that appending one element at a time costs amortised
+ * constant time.  0, or -1 when out of memory (*p and *cap unchanged); the
+ * caller says what it was doing.  Pass the array as (void **)&array. */
+int gal_grow(void **p, size_t *cap, size_t need, size_t size, size_t min);
+
 /* Tests only: the nth allocation from now (1-based) and every later one fail;
  * 0 turns failure injection off. */
 void gal_alloc_fail_at(unsigned long nth);

@@ -237,14 +237,8 @@ static int collect_form(group_forms *gf, const form_view *f)
             gf->f[i].count += f->count;
             return 0;
         }
-    if (gf->n == gf->cap) {
-        size_t cap = gf->cap ? 2 * gf->cap : 16;
-        form_view *nf = gal_realloc(gf->f, cap * sizeof *nf);
-        if (!nf)
-            return gal_error_set(GAL_ENOMEM, "out of memory merging entity forms");
-        gf->f = nf;
-        gf->cap = cap;
-    }
+    if (gal_grow((void **)&gf->f, &gf->cap, gf->n + 1, sizeof *gf->f, 16))
+        return gal_error_set(GAL_ENOMEM, "out of memory merging entity forms");
     gf->f[gf->n++] = *f;
     return 0;
 }
@@ -386,14 +380,8 @@ static int open_runs(entity_walk *w, MDB_txn *txn, MDB_dbi entities, uint64_t fi
                      uint64_t end_doc)
 {
     for (uint64_t batch = first_doc; batch < end_doc && batch <= UINT32_MAX;) {
-        if (w->nruns == w->cap) {
-            size_t cap = w->cap ? 2 * w->cap : 64;
-            batch_run *nr = gal_realloc(w->runs, cap * sizeof *nr);
-            if (!nr)
-                return gal_error_set(GAL_ENOMEM, "out of memory reading entities");
-            w->runs = nr;
-            w->cap = cap;
-        }
+        if (gal_grow((void **)&w->runs, &w->cap, w->nruns + 1, sizeof *w->runs, 64))
+            return gal_error_set(GAL_ENOMEM, "out of memory reading entities");
         batch_run *r = &w->runs[w->nruns];
         int mrc = mdb_cursor_open(txn, entities, &r->cur);
         if (mrc)
@@ -766,14 +754,9 @@ static int reserve(gal_entity_batch *eb, size_t n)
 
 static int push_group(gal_entity_batch *eb, const entity_group *g)
 {
-    if (eb->ngroups == eb->groups_cap) {
-        size_t cap = eb->groups_cap ? 2 * eb->groups_cap : 1024;
-        entity_group *ng = gal_realloc(eb->groups, cap * sizeof *ng);
-        if (!ng)
-            return gal_error_set(GAL_ENOMEM, "out of memory merging entity mentions");
-        eb->groups = ng;
-        eb->groups_cap = cap;
-    }
+    if (gal_grow((void **)&eb->groups, &eb->groups_cap, eb->ngroups + 1, sizeof *eb->groups,
+                 1024))
+        return gal_error_set(GAL_ENOMEM, "out of memory merging entity mentions");
     eb->groups[eb->ngroups++] = *g;
     return 0;
 }

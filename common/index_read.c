@@ -415,14 +415,8 @@ static int gather_match(void *ctx, uint32_t batch, const MDB_val *k, const MDB_v
     vocab_matches *vm = ctx;
     if (v->mv_size != 8)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: vocab record of %zu bytes", v->mv_size);
-    if (vm->n == vm->cap) {
-        size_t cap = vm->cap ? 2 * vm->cap : 256;
-        vocab_match *nm = gal_realloc(vm->m, cap * sizeof *nm);
-        if (!nm)
-            return gal_error_set(GAL_ENOMEM, "out of memory expanding a prefix");
-        vm->m = nm;
-        vm->cap = cap;
-    }
+    if (gal_grow((void **)&vm->m, &vm->cap, vm->n + 1, sizeof *vm->m, 256))
+        return gal_error_set(GAL_ENOMEM, "out of memory expanding a prefix");
     vm->m[vm->n++] = (vocab_match){(const char *)k->mv_data + 4, k->mv_size - 4,
                                    gal_get_be64(v->mv_data)};
     return 0;

@@ -545,14 +545,8 @@ static int check_chunk(vctx *v, const MDB_val *k, const MDB_val *val)
         w->have_run = 1;
         w->batch = batch;
         w->hash = hash;
-        if (w->nruns == w->runs_cap) {
-            size_t cap = w->runs_cap ? w->runs_cap * 2 : 4096;
-            term_run *r = gal_realloc(w->runs, cap * sizeof *r);
-            if (!r)
-                return gal_error_set(GAL_ENOMEM, "out of memory verifying postings");
-            w->runs = r;
-            w->runs_cap = cap;
-        }
+        if (gal_grow((void **)&w->runs, &w->runs_cap, w->nruns + 1, sizeof *w->runs, 4096))
+            return gal_error_set(GAL_ENOMEM, "out of memory verifying postings");
         w->runs[w->nruns++] = (term_run){hash, 0};
         if (hash == GAL_HASH_NONE)
             problem(v, "postings %s: the key uses the hash of unindexed tokens", desc);
@@ -652,14 +646,9 @@ static void match_lexicon(vctx *v)
          mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
         if (k.mv_size != GAL_LEXICON_KEY_LEN)
             continue; /* reported by the lexicon walk */
-        if (nlex == cap) {
-            cap = cap ? 2 * cap : 4096;
-            lexicon_entry *nl = gal_realloc(lex, cap * sizeof *nl);
-            if (!nl) {
-                problem(v, "lexicon: out of memory matching it to the postings");
-                break;
-            }
-            lex = nl;
+        if (gal_grow((void **)&lex, &cap, nlex + 1, sizeof *lex, 4096)) {
+            problem(v, "lexicon: out of memory matching it to the postings");
+            break;
         }
         lex[nlex++] = (lexicon_entry){gal_get_be64((const uint8_t *)k.mv_data + 4), val.mv_data,
                                       val.mv_size > 64 ? 64 : (int)val.mv_size};

@@ -157,14 +157,8 @@ static int load_batches(optimizer *o)
         src_batch b = {k.mv_size == 4 ? gal_get_be32(k.mv_data) : 0, 0, v.mv_data};
         if (!rc)
             rc = gal_docstats_check(v.mv_data, v.mv_size, b.first_doc, &b.ndocs);
-        if (!rc && o->nbatches == cap) {
-            cap = cap ? 2 * cap : 64;
-            src_batch *nb = gal_realloc(o->batches, cap * sizeof *nb);
-            if (!nb)
-                rc = gal_error_set(GAL_ENOMEM, "out of memory");
-            else
-                o->batches = nb;
-        }
+        if (!rc && gal_grow((void **)&o->batches, &cap, o->nbatches + 1, sizeof *o->batches, 64))
+            rc = gal_error_set(GAL_ENOMEM, "out of memory");
         if (!rc)
             o->batches[o->nbatches++] = b;
     }
@@ -450,15 +444,10 @@ static int merge_batch_table(optimizer *o, const group *g, MDB_dbi src, MDB_dbi 
         }
         if (gal_get_be32(k.mv_data) >= end)
             break;
-        if (o->nentries == o->entries_cap) {
-            size_t cap = o->entries_cap ? 2 * o->entries_cap : 4096;
-            batch_entry *ne = gal_realloc(o->entries, cap * sizeof *ne);
-            if (!ne) {
-                rc = gal_error_set(GAL_ENOMEM, "out of memory");
-                break;
-            }
-            o->entries = ne;
-            o->entries_cap = cap;
+        if (gal_grow((void **)&o->entries, &o->entries_cap, o->nentries + 1,
+                     sizeof *o->entries, 4096)) {
+            rc = gal_error_set(GAL_ENOMEM, "out of memory");
+            break;
         }
         o->entries[o->nentries++] = (batch_entry){(const uint8_t *)k.mv_data + 4, k.mv_size - 4, v};
     }

@@ -427,13 +427,8 @@ static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, uint
 {
     gal_store *st = w->st;
     const gal_builder *bl = &e->builder;
-    if (bl->nterms > w->new_terms_cap) {
-        struct new_term *nt = gal_realloc(w->new_terms, bl->nterms * sizeof *nt);
-        if (!nt)
-            return gal_error_set(GAL_ENOMEM, "out of memory");
-        w->new_terms = nt;
-        w->new_terms_cap = bl->nterms;
-    }
+    if (gal_grow((void **)&w->new_terms, &w->new_terms_cap, bl->nterms, sizeof *w->new_terms, 0))
+        return gal_error_set(GAL_ENOMEM, "out of memory");
     uint8_t key[4 + GAL_MAX_TERM_BYTES];
     gal_put_be32(key, batch);
     MDB_cursor *lc, *vc;
@@ -491,13 +486,8 @@ static int by_id(const void *pa, const void *pb)
  * seen twice in the batch keeps its first document. */
 static int write_ids(gal_writer *w, MDB_txn *txn, const gal_batch *b)
 {
-    if (b->ndocs > w->ids_cap) {
-        struct id_ref *v = gal_realloc(w->ids, b->ndocs * sizeof *v);
-        if (!v)
-            return gal_error_set(GAL_ENOMEM, "out of memory sorting ids");
-        w->ids = v;
-        w->ids_cap = b->ndocs;
-    }
+    if (gal_grow((void **)&w->ids, &w->ids_cap, b->ndocs, sizeof *w->ids, 0))
+        return gal_error_set(GAL_ENOMEM, "out of memory sorting ids");
     size_t n = 0;
     for (uint32_t d = 0; d < b->ndocs; d++) {
         const gal_batch_doc *bd = &b->docs[d];

@@ -648,6 +648,25 @@ static void test_text_blocks(void)
     ZSTD_freeDCtx(dctx);
 }
 
+/* gal_grow, the array growth the index code shares: doubling from min,
+ * straight to need when that is more, nothing changed when it fails. */
+static void test_grow(void)
+{
+    uint32_t *a = NULL;
+    size_t cap = 0;
+    CHECK(gal_grow((void **)&a, &cap, 1, sizeof *a, 16) == 0 && a && cap == 16);
+    a[15] = 7;
+    CHECK(gal_grow((void **)&a, &cap, 16, sizeof *a, 16) == 0 && cap == 16); /* room already */
+    CHECK(gal_grow((void **)&a, &cap, 17, sizeof *a, 16) == 0 && cap == 32 && a[15] == 7);
+    CHECK(gal_grow((void **)&a, &cap, 100, sizeof *a, 0) == 0 && cap == 100 && a[15] == 7);
+    uint32_t *before = a;
+    gal_alloc_fail_at(1);
+    CHECK(gal_grow((void **)&a, &cap, 101, sizeof *a, 0) == -1 && a == before && cap == 100);
+    gal_alloc_fail_at(0);
+    CHECK(gal_grow((void **)&a, &cap, SIZE_MAX / 2, sizeof *a, 0) == -1 && cap == 100);
+    gal_free(a);
+}
+
 int main(void)
 {
     const char *env = getenv("GALLEY_TEST_SEED");
@@ -662,5 +681,6 @@ int main(void)
     test_build_and_read(seed);
     test_ids_in_one_batch();
     test_text_blocks();
+    test_grow();
     return check_exit("test_index_format");
 }
