@@ -72,11 +72,13 @@ typedef struct optimizer {
 
 static int db_error(int mrc, const char *what)
 {
-    /* the codes LMDB gives for damaged pages of the source, as store.c reads them */
-    int damaged = mrc == MDB_CORRUPTED || mrc == MDB_PAGE_NOTFOUND || mrc == MDB_BAD_TXN;
-    return gal_error_set(damaged ? GAL_ECORRUPT : mrc == MDB_MAP_FULL ? GAL_EFULL : GAL_EDB,
-                         "%scannot optimize: %s: %s", damaged ? "corrupt index: " : "", what,
-                         mdb_strerror(mrc));
+    /* damaged pages of the source read as corruption, as for every reader
+     * (a transaction goes bad only after one); the new file's map is sized
+     * from the source, so its filling up is a full disk to the user, or
+     * damage that source_damaged() recognises */
+    int st = mrc == MDB_MAP_FULL ? GAL_EFULL : gal_store_status(mrc, 0);
+    return gal_error_set(st, "%scannot optimize: %s: %s",
+                         st == GAL_ECORRUPT ? "corrupt index: " : "", what, mdb_strerror(mrc));
 }
 
 static double now_sec(void)
