@@ -258,6 +258,20 @@ int gal_chunk_decode_docs(const gal_chunk_view *v, uint32_t *docs, uint32_t *tfs
     return 0;
 }
 
+/* One document's run, as stored (its first position, then gaps less one),
+ * into increasing positions, in place. */
+static inline int run_positions(uint32_t *pos, uint32_t count, const char *key_desc)
+{
+    uint64_t at = 0;
+    for (uint32_t j = 0; j < count; j++) {
+        at = j ? at + (uint64_t)pos[j] + 1 : pos[j];
+        if (at > UINT32_MAX)
+            return corrupt(key_desc, "position out of range");
+        pos[j] = (uint32_t)at;
+    }
+    return 0;
+}
+
 int gal_chunk_decode_run(const gal_chunk_view *v, size_t first, uint32_t count, size_t npos,
                          uint32_t *pos, const char *key_desc)
 {
@@ -276,14 +290,7 @@ int gal_chunk_decode_run(const gal_chunk_view *v, size_t first, uint32_t count, 
         if (get_varints(&p, v->pos_end, count, pos))
             return corrupt(key_desc, "bad position section");
     }
-    uint64_t at = pos[0];
-    for (uint32_t j = 1; j < count; j++) {
-        at += (uint64_t)pos[j] + 1;
-        if (at > UINT32_MAX)
-            return corrupt(key_desc, "position out of range");
-        pos[j] = (uint32_t)at;
-    }
-    return 0;
+    return run_positions(pos, count, key_desc);
 }
 
 int gal_chunk_decode_positions(const gal_chunk_view *v, const uint32_t *tfs, uint32_t *pos,
@@ -295,14 +302,10 @@ int gal_chunk_decode_positions(const gal_chunk_view *v, const uint32_t *tfs, uin
         p != v->pos_end)
         return corrupt(key_desc, "bad position section");
     size_t k = 0;
-    for (uint32_t i = 0; i < v->ndocs; i++) {
-        uint64_t at = 0;
-        for (uint32_t j = 0; j < tfs[i]; j++, k++) {
-            at = j ? at + (uint64_t)pos[k] + 1 : pos[k];
-            if (at > UINT32_MAX)
-                return corrupt(key_desc, "position out of range");
-            pos[k] = (uint32_t)at;
-        }
+    for (uint32_t i = 0; i < v->ndocs; k += tfs[i++]) {
+        int rc = run_positions(pos + k, tfs[i], key_desc);
+        if (rc)
+            return rc;
     }
     return 0;
 }
