@@ -249,11 +249,11 @@ static int fill_info(cl_platform_id p, cl_device_id d, unsigned index, gal_cl_de
  * returns nonzero; returns that value, or 0. */
 typedef int (*device_visitor)(cl_platform_id p, cl_device_id d, unsigned index, void *ctx);
 
-/* PoCL runs a work-group as a loop over its items that it tries to
- * vectorise ("loopvec", its default).  The tokenizer's chunk scan, one long
- * divergent loop per item, compiles 1.6x slower that way than with "cbs"
- * (PoCL 3.1 here: gal_emit_slots 0.053 -> 0.033 s per 31 MB batch, the
- * other kernels within 0.002 s).  galley asks for cbs unless the user chose
+/* PoCL runs a work-group as a loop over its items.  With its work-group
+ * method left unset, the tokenizer's chunk scan, one long divergent loop
+ * per item, compiles 1.6x slower than with "cbs" (or "loops", or "auto"
+ * said outright; PoCL 3.1 here: gal_emit_slots 0.053 -> 0.033 s per 31 MB
+ * batch, the other kernels within 0.002 s).  galley asks for cbs unless the user chose
  * a method; other drivers ignore the variable.  PoCL caches compiled kernels
  * by program and build options, not by method, so the builds then carry a
  * define of their own: kernels compiled the other way are not reused. */
