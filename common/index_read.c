@@ -44,6 +44,17 @@ struct gal_snapshot {
     size_t last_batch; /* find_batch's last answer: ranking asks in document order */
 };
 
+/* A chunk's positions are decoded one document's run at a time, for the
+ * first RUNS_ONE_BY_ONE documents asked about, then all at once: a phrase
+ * with a rarer word asks about a few documents of each chunk it meets (a
+ * few positions each, out of hundreds or thousands), a phrase of frequent
+ * words about most of them, where one pass over the chunk costs less.  A
+ * chunk of at most RUNS_MIN_POSITIONS positions is decoded whole at once,
+ * and so is the chunk after one where more documents were asked about: the
+ * phrase's density carries over, chunk to chunk, both ways. */
+#define RUNS_ONE_BY_ONE 8u
+#define RUNS_MIN_POSITIONS 32u
+
 struct gal_postings {
     gal_snapshot *s;
     MDB_cursor *cur;
@@ -58,8 +69,9 @@ struct gal_postings {
     int have_offsets;         /* pos_off is filled in for this chunk */
     int have_positions;       /* all positions of this chunk are decoded */
     uint32_t run_idx;         /* else the one document whose run is, or UINT32_MAX */
-    uint32_t runs_decoded;    /* runs decoded one at a time in this chunk */
-    int dense;                /* the last chunk ran out of runs: decode whole */
+    uint32_t asked;           /* documents of this chunk whose positions were asked for */
+    uint32_t asked_idx;       /* the last of them */
+    int dense;                /* the last chunk read had more than RUNS_ONE_BY_ONE asked */
     uint32_t pos_off[GAL_CHUNK_DOCS + 1]; /* document i's positions start here */
     size_t positions_cap;
     uint32_t *positions;
@@ -510,8 +522,8 @@ static int load_chunk(gal_postings *p, const MDB_val *k, const MDB_val *v)
     const docstats_ref *b = p->prefetch_lengths ? find_batch(p->s, p->docs[0]) : NULL;
     for (uint32_t i = 0; b && i < p->chunk.ndocs && p->docs[i] - b->first_doc < b->n; i++)
         gal_docstats_prefetch_tokens(b->data, p->docs[i] - b->first_doc);
-    if (p->have_offsets && !p->have_positions)
-        p->dense = 0; /* the chunk left behind was read a few runs at most */
+    if (p->have_offsets) /* the chunk left behind tells how dense the phrase is */
+        p->dense = p->asked > RUNS_ONE_BY_ONE;
     p->idx = 0;
     p->have_offsets = 0;
     p->have_positions = 0;
@@ -745,17 +757,6 @@ uint32_t gal_postings_tf(const gal_postings *p)
     return p->tfs[p->idx];
 }
 
-/* A chunk's positions are decoded one document's run at a time, for the
- * first RUNS_ONE_BY_ONE documents asked about, then all at once: a phrase
- * with a rarer word asks about a few documents of each chunk it meets (a
- * few positions each, out of hundreds or thousands), a phrase of frequent
- * words about most of them, where one pass over the chunk costs less.  A
- * chunk of at most RUNS_MIN_POSITIONS positions is decoded whole at once,
- * and so is every chunk after one that ran out of runs, until a chunk is
- * left with a few runs read: the phrase's density carries over. */
-#define RUNS_ONE_BY_ONE 8u
-#define RUNS_MIN_POSITIONS 32u
-
 void gal_postings_prefetch_lengths(gal_postings *p, int on)
 {
     p->prefetch_lengths = on;
@@ -763,8 +764,6 @@ void gal_postings_prefetch_lengths(gal_postings *p, int on)
 
 const uint32_t *gal_postings_positions(gal_postings *p)
 {
-    if (p->have_positions || (p->have_offsets && p->run_idx == p->idx))
-        return p->positions + p->pos_off[p->idx];
     if (!p->have_offsets) {
         size_t n = 0;
         for (uint32_t i = 0; i < p->chunk.ndocs; i++) {
@@ -783,21 +782,26 @@ const uint32_t *gal_postings_positions(gal_postings *p)
         }
         p->have_offsets = 1;
         p->run_idx = UINT32_MAX;
-        p->runs_decoded = 0;
+        p->asked = 0;
+        p->asked_idx = UINT32_MAX;
     }
+    if (p->asked_idx != p->idx) {
+        p->asked_idx = p->idx;
+        p->asked++;
+    }
+    if (p->have_positions || p->run_idx == p->idx)
+        return p->positions + p->pos_off[p->idx];
     size_t n = p->pos_off[p->chunk.ndocs];
-    if (!p->dense && p->runs_decoded < RUNS_ONE_BY_ONE && n > RUNS_MIN_POSITIONS) {
+    if (!p->dense && p->asked <= RUNS_ONE_BY_ONE && n > RUNS_MIN_POSITIONS) {
         uint32_t at = p->pos_off[p->idx];
         if (gal_chunk_decode_run(&p->chunk, at, p->tfs[p->idx], n, p->positions + at,
                                  p->key_desc))
             return NULL;
         p->run_idx = p->idx;
-        p->runs_decoded++;
     } else {
         if (gal_chunk_decode_positions(&p->chunk, p->tfs, p->positions, n, p->key_desc))
             return NULL;
         p->have_positions = 1;
-        p->dense = p->dense || p->runs_decoded == RUNS_ONE_BY_ONE;
     }
     return p->positions + p->pos_off[p->idx];
 }
