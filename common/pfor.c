@@ -144,6 +144,30 @@ static inline int block_head(const uint8_t **p, const uint8_t *end, size_t n, un
     return 0;
 }
 
+/* Values [i, count) of v, the first at bit `bit` of q, while their 8-byte
+ * loads stay before pend.  Returns the first value not unpacked.  Inlined
+ * once per width (b a constant), it compiles to shifts by constants. */
+static inline size_t unpack_inside(const uint8_t *q, const uint8_t *pend, unsigned b, size_t bit,
+                                   size_t count, uint32_t *v)
+{
+    size_t avail = (size_t)(pend - q);
+    if (avail < 8)
+        return 0;
+    const uint64_t mask = b == 32 ? 0xFFFFFFFFull : (1ull << b) - 1;
+    /* value i is inside while its first bit, bit + i * b, lies in a byte
+     * at most avail - 8 */
+    size_t limit = (avail - 8) * 8 + 7;
+    size_t last = limit >= bit ? (limit - bit) / b + 1 : 0;
+    if (last > count)
+        last = count;
+    for (size_t i = 0; i < last; i++, bit += b) {
+        uint64_t x;
+        memcpy(&x, q + (bit >> 3), 8); /* x86-64 and the GPUs' hosts are little-endian */
+        v[i] = (uint32_t)((x >> (bit & 7)) & mask);
+    }
+    return last;
+}
+
 /* Values [from, from + count) of the packed bits [q, pend) into v. */
 static inline void unpack(const uint8_t *q, const uint8_t *pend, unsigned b, size_t from,
                           size_t count, uint32_t *v)
@@ -152,9 +176,17 @@ static inline void unpack(const uint8_t *q, const uint8_t *pend, unsigned b, siz
         memset(v, 0, count * sizeof *v);
         return;
     }
+    size_t bit = from * b, i;
+    switch (b) {
+#define WIDTH(w) case w: i = unpack_inside(q, pend, w, bit, count, v); break;
+        WIDTH(1) WIDTH(2) WIDTH(3) WIDTH(4) WIDTH(5) WIDTH(6) WIDTH(7) WIDTH(8)
+        WIDTH(9) WIDTH(10) WIDTH(11) WIDTH(12) WIDTH(13) WIDTH(14) WIDTH(15) WIDTH(16)
+#undef WIDTH
+    default: i = unpack_inside(q, pend, b, bit, count, v); break;
+    }
     uint64_t mask = b == 32 ? 0xFFFFFFFFull : (1ull << b) - 1;
-    size_t bit = from * b;
-    for (size_t i = 0; i < count; i++, bit += b)
+    /* the last few values, whose 8-byte loads would pass pend */
+    for (bit += i * b; i < count; i++, bit += b)
         v[i] = (uint32_t)((load64(q + (bit >> 3), pend) >> (bit & 7)) & mask);
 }
 
