@@ -262,14 +262,15 @@ int gal_chunk_decode_docs(const gal_chunk_view *v, uint32_t *docs, uint32_t *tfs
  * into increasing positions, in place. */
 static inline int run_positions(uint32_t *pos, uint32_t count, const char *key_desc)
 {
-    uint64_t at = 0;
-    for (uint32_t j = 0; j < count; j++) {
-        at = j ? at + (uint64_t)pos[j] + 1 : pos[j];
-        if (at > UINT32_MAX)
-            return corrupt(key_desc, "position out of range");
+    if (count < 2)
+        return 0;
+    /* positions increase, so checking the last for overflow checks all */
+    uint64_t at = pos[0];
+    for (uint32_t j = 1; j < count; j++) {
+        at += (uint64_t)pos[j] + 1;
         pos[j] = (uint32_t)at;
     }
-    return 0;
+    return at > UINT32_MAX ? corrupt(key_desc, "position out of range") : 0;
 }
 
 int gal_chunk_decode_run(const gal_chunk_view *v, size_t first, uint32_t count, size_t npos,
