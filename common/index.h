@@ -70,6 +70,8 @@ int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out);
 /* Token count of `doc` (BM25 document length), from an in-memory array;
  * 0 when doc is out of range. */
 uint32_t gal_snapshot_doc_tokens(gal_snapshot *s, uint32_t doc);
+/* The same for n increasing documents at once, into out[0..n). */
+void gal_snapshot_doc_tokens_many(gal_snapshot *s, const uint32_t *docs, size_t n, uint32_t *out);
 
 /* Title tokens of `doc` (body positions start at this + GAL_TITLE_BODY_GAP),
  * from an in-memory array; 0 when doc is out of range. */
@@ -126,6 +128,13 @@ int gal_postings_next(gal_postings *p);
 int gal_postings_seek(gal_postings *p, uint32_t target);
 uint32_t gal_postings_doc(const gal_postings *p);
 uint32_t gal_postings_tf(const gal_postings *p);
+/* A chunk at a time, for a caller that reads every document: move to the
+ * first document of the next chunk (of the first, before any move), as
+ * gal_postings_next() answers; then gal_postings_rest() gives the chunk's
+ * documents from the current one on and their frequencies (valid until the
+ * cursor moves) and returns how many. */
+int gal_postings_next_chunk(gal_postings *p);
+size_t gal_postings_rest(const gal_postings *p, const uint32_t **docs, const uint32_t **tfs);
 /* The current document's tf positions, increasing; valid until the cursor
  * moves.  NULL on failure (GAL_ECORRUPT or GAL_ENOMEM in gal_error_detail). */
 const uint32_t *gal_postings_positions(gal_postings *p);

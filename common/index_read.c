@@ -266,6 +266,20 @@ uint32_t gal_snapshot_doc_tokens(gal_snapshot *s, uint32_t doc)
     return b ? gal_docstats_tokens(b->data, doc - b->first_doc) : 0;
 }
 
+void gal_snapshot_doc_tokens_many(gal_snapshot *s, const uint32_t *docs, size_t n, uint32_t *out)
+{
+    size_t i = 0;
+    while (i < n) {
+        const docstats_ref *b = find_batch(s, docs[i]);
+        if (!b) {
+            out[i++] = 0;
+            continue;
+        }
+        for (; i < n && docs[i] - b->first_doc < b->n; i++)
+            out[i] = gal_docstats_tokens(b->data, docs[i] - b->first_doc);
+    }
+}
+
 static int is_common(const gal_snapshot *s, uint64_t hash)
 {
     size_t lo = 0, hi = s->ncommon;
@@ -656,6 +670,20 @@ int gal_postings_next(gal_postings *p)
         return rc ? rc : 1;
     }
     return first_chunk_from_batch(p, p->bi + 1);
+}
+
+int gal_postings_next_chunk(gal_postings *p)
+{
+    if (p->started && !p->done)
+        p->idx = p->chunk.ndocs - 1; /* gal_postings_next() then loads the next */
+    return gal_postings_next(p);
+}
+
+size_t gal_postings_rest(const gal_postings *p, const uint32_t **docs, const uint32_t **tfs)
+{
+    *docs = p->docs + p->idx;
+    *tfs = p->tfs + p->idx;
+    return p->chunk.ndocs - p->idx;
 }
 
 /* Index of the batch holding doc: the last one starting at or before it. */

@@ -15,12 +15,3 @@ double gal_bm25_idf(const gal_bm25 *m, uint64_t df)
         d = m->n_docs;
     return log(1.0 + (m->n_docs - d + 0.5) / (d + 0.5));
 }
-
-double gal_bm25_term(const gal_bm25 *m, double idf, uint32_t tf, uint32_t doc_tokens)
-{
-    if (tf == 0)
-        return 0.0;
-    double f = (double)tf;
-    double norm = GAL_BM25_K1 * (1.0 - GAL_BM25_B + GAL_BM25_B * (double)doc_tokens / m->avgdl);
-    return idf * f * (GAL_BM25_K1 + 1.0) / (f + norm);
-}

@@ -28,7 +28,16 @@ void gal_bm25_init(gal_bm25 *m, uint64_t n_docs, double avg_doc_tokens);
 
 double gal_bm25_idf(const gal_bm25 *m, uint64_t df);
 
-/* One term's contribution, given its idf. */
-double gal_bm25_term(const gal_bm25 *m, double idf, uint32_t tf, uint32_t doc_tokens);
+/* One term's contribution, given its idf.  Inline: ranking a lone word
+ * calls it for every document of a chunk in one loop. */
+static inline double gal_bm25_term(const gal_bm25 *m, double idf, uint32_t tf,
+                                   uint32_t doc_tokens)
+{
+    if (tf == 0)
+        return 0.0;
+    double f = (double)tf;
+    double norm = GAL_BM25_K1 * (1.0 - GAL_BM25_B + GAL_BM25_B * (double)doc_tokens / m->avgdl);
+    return idf * f * (GAL_BM25_K1 + 1.0) / (f + norm);
+}
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "alloc.h"
 #include "bm25.h"
+#include "format.h"
 #include "status.h"
 #include "terms.h"
 
@@ -844,6 +845,60 @@ static int heap_push(heap *h, const gal_hit *x)
     return 0;
 }
 
+/* A lone word, the commonest query, is ranked a chunk at a time: the
+ * chunk's lengths in one pass, its scores in a loop without calls, and only
+ * a score that beats the worst hit kept goes to the heap (an equal one loses
+ * its tie: documents come in increasing order).  The same arithmetic as
+ * score(), so the same hits as the general loop, at about half the time per
+ * document on a frequent word. */
+static int rank_word(ctx *c, it *t, heap *h, uint64_t *total)
+{
+    gal_postings *p = t->cs[0].p;
+    uint32_t dl[GAL_CHUNK_DOCS];
+    double sc[GAL_CHUNK_DOCS];
+    int r;
+    while ((r = gal_postings_next_chunk(p)) == 1) {
+        const uint32_t *docs, *tfs;
+        size_t n = gal_postings_rest(p, &docs, &tfs);
+        gal_snapshot_doc_tokens_many(c->s, docs, n, dl);
+        for (size_t i = 0; i < n; i++)
+            sc[i] = gal_bm25_term(&c->bm, t->idf, tfs[i], dl[i]);
+        for (size_t i = 0; i < n; i++) {
+            if (h->n == h->k && !(sc[i] > h->v[0].score))
+                continue;
+            gal_hit hit = {.doc = docs[i], .score = sc[i], .date = GAL_NO_DATE};
+            if ((r = heap_push(h, &hit)))
+                return r;
+        }
+        *total += n;
+    }
+    return r;
+}
+
+/* Any query: every document the root matches is scored and offered to the
+ * heap. */
+static int rank_any(ctx *c, it *root, heap *h, uint64_t *total)
+{
+    uint32_t d = 0;
+    int rc;
+    while ((rc = advance(c, root, d)) == 1) {
+        gal_hit hit;
+        hit.doc = root->doc;
+        c->dl = gal_snapshot_doc_tokens(c->s, hit.doc);
+        hit.score = score(c, root);
+        /* only the date order reads it: a date per hit is a cache miss in
+         * a table twice the size of the lengths' */
+        hit.date = h->m == GAL_SORT_DATE ? gal_snapshot_doc_date(c->s, hit.doc) : GAL_NO_DATE;
+        ++*total;
+        if ((rc = heap_push(h, &hit)))
+            return rc;
+        if (hit.doc == DOC_END - 1)
+            break;
+        d = hit.doc + 1;
+    }
+    return rc;
+}
+
 /* ---- entry points -------------------------------------------------------- */
 
 void gal_results_init(gal_results *r)
@@ -922,22 +977,9 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
     if ((rc = phrase_idfs(&c, root, NULL)))
         goto out;
     uint64_t total = 0;
-    uint32_t d = 0;
-    while ((rc = advance(&c, root, d)) == 1) {
-        gal_hit hit;
-        hit.doc = root->doc;
-        c.dl = gal_snapshot_doc_tokens(s, hit.doc);
-        hit.score = score(&c, root);
-        /* only the date order reads it: a date per hit is a cache miss in
-         * a table twice the size of the lengths' */
-        hit.date = h.m == GAL_SORT_DATE ? gal_snapshot_doc_date(s, hit.doc) : GAL_NO_DATE;
-        total++;
-        if ((rc = heap_push(&h, &hit)))
-            goto out;
-        if (hit.doc == DOC_END - 1)
-            break;
-        d = hit.doc + 1;
-    }
+    rc = root->kind == IT_TERM && !root->title && h.m == GAL_SORT_SCORE
+             ? rank_word(&c, root, &h, &total)
+             : rank_any(&c, root, &h, &total);
     if (rc < 0)
         goto out;
     rc = 0;
