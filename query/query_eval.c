@@ -448,9 +448,12 @@ static int term_check(ctx *c, it *t, rangevec *rv)
 static int phrase_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
 {
     const uint32_t *pos[GAL_QUERY_MAX_TOKENS];
-    uint32_t tf[GAL_QUERY_MAX_TOKENS] = {0};
+    /* only the first n are read: zeroing all 4 KB for every document cost
+     * a seventh of a phrase query's time */
+    uint32_t tf[GAL_QUERY_MAX_TOKENS];
     uint32_t n = t->n, a = 0, tt = UINT32_MAX;
     int rc;
+    tf[0] = tf[1] = 0; /* read by the two-cursor path: tells the compiler they are set */
     for (uint32_t i = 0; i < n; i++) {
         if ((rc = positions_of(&t->cs[i], &pos[i], &tf[i])))
             return rc;
