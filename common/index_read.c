@@ -757,15 +757,18 @@ int gal_postings_seek(gal_postings *p, uint32_t target)
         if (r <= 0)
             return r;
     }
-    /* target lies in the current chunk, or before its first document */
-    uint32_t lo = p->idx, hi = p->chunk.ndocs;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (p->docs[mid] < target)
-            lo = mid + 1;
-        else
-            hi = mid;
+    /* target lies in the current chunk, or before its first document: the
+     * first document >= target, by a search whose halving compiles to a
+     * conditional move (where it lands is as good as random to a branch
+     * predictor) */
+    const uint32_t *b = p->docs + p->idx;
+    uint32_t n = p->chunk.ndocs - p->idx;
+    while (n > 1) {
+        uint32_t half = n / 2;
+        b = b[half] < target ? b + half : b;
+        n -= half;
     }
+    uint32_t lo = (uint32_t)(b - p->docs) + (*b < target);
     if (lo == p->chunk.ndocs) { /* the chunk ends before target: try the rest */
         p->idx = p->chunk.ndocs - 1;
         int r = gal_postings_next(p);
