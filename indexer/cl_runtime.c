@@ -251,19 +251,22 @@ typedef int (*device_visitor)(cl_platform_id p, cl_device_id d, unsigned index, 
 
 /* PoCL runs a work-group as a loop over its items.  With its work-group
  * method left unset, the tokenizer's chunk scan, one long divergent loop
- * per item, compiles 1.6x slower than with "cbs" (or "loops", or "auto"
- * said outright; PoCL 3.1 here: gal_emit_slots 0.053 -> 0.033 s per 31 MB
- * batch, the other kernels within 0.002 s).  galley asks for cbs unless the user chose
- * a method; other drivers ignore the variable.  PoCL caches compiled kernels
- * by program and build options, not by method, so the builds then carry a
- * define of their own: kernels compiled the other way are not reused. */
-#define POCL_METHOD_DEFINE " -DGAL_POCL_WORK_GROUP_METHOD_CBS"
+ * per item, compiles 1.6x slower than with "auto" said outright (or
+ * "loops"; PoCL 3.1 here: gal_emit_slots 0.053 -> 0.033 s per 31 MB batch,
+ * the other kernels within 0.002 s).  galley asks for auto unless the user
+ * chose a method; other drivers ignore the variable.  (It asked for "cbs"
+ * before, a name PoCL 3.1 does not know: it fell back to auto, printing
+ * "Unknown work group generation method" at every kernel compile.)  PoCL
+ * caches compiled kernels by program and build options, not by method, so
+ * the builds carry a define of their own: kernels compiled the other way
+ * are not reused. */
+#define POCL_METHOD_DEFINE " -DGAL_POCL_WORK_GROUP_METHOD_AUTO"
 static int pocl_method_chosen;
 
 static void choose_pocl_method(void)
 {
     if (!pocl_method_chosen && !getenv("POCL_WORK_GROUP_METHOD") &&
-        setenv("POCL_WORK_GROUP_METHOD", "cbs", 0) == 0)
+        setenv("POCL_WORK_GROUP_METHOD", "auto", 0) == 0)
         pocl_method_chosen = 1;
 }
 
