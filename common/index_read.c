@@ -758,17 +758,29 @@ int gal_postings_seek(gal_postings *p, uint32_t target)
             return r;
     }
     /* target lies in the current chunk, or before its first document: the
-     * first document >= target, by a search whose halving compiles to a
-     * conditional move (where it lands is as good as random to a branch
-     * predictor) */
-    const uint32_t *b = p->docs + p->idx;
-    uint32_t n = p->chunk.ndocs - p->idx;
+     * first document >= target.  Gallop from the current one (an AND of two
+     * frequent words asks for one a few documents on), then halve the last
+     * stride by a search that compiles to conditional moves (where it lands
+     * is as good as random to a branch predictor). */
+    uint32_t at = p->idx, step = 1, end = p->chunk.ndocs;
+    if (p->docs[at] < target) {
+        while (at + step < end && p->docs[at + step] < target) {
+            at += step;
+            step *= 2;
+        }
+        /* docs[at] < target, and docs[at + step] >= target or past the end */
+        at++;
+        if (end > at + step - 1)
+            end = at + step - 1;
+    }
+    const uint32_t *b = p->docs + at;
+    uint32_t n = end - at;
     while (n > 1) {
         uint32_t half = n / 2;
         b = b[half] < target ? b + half : b;
         n -= half;
     }
-    uint32_t lo = (uint32_t)(b - p->docs) + (*b < target);
+    uint32_t lo = n ? (uint32_t)(b - p->docs) + (*b < target) : at;
     if (lo == p->chunk.ndocs) { /* the chunk ends before target: try the rest */
         p->idx = p->chunk.ndocs - 1;
         int r = gal_postings_next(p);

@@ -480,6 +480,27 @@ static void test_build_and_read(unsigned seed)
         }
         gal_postings_close(a);
         gal_postings_close(b);
+
+        /* a chunk at a time: the same documents and frequencies as one by one */
+        gal_postings_open(s, h, &a);
+        gal_postings_open(s, h, &b);
+        ra = gal_postings_next(a);
+        uint64_t walked = 0, differ = 0;
+        int rc_chunk;
+        while ((rc_chunk = gal_postings_next_chunk(b)) == 1) {
+            const uint32_t *docs, *tfs;
+            size_t n = gal_postings_rest(b, &docs, &tfs);
+            CHECK(n > 0);
+            for (size_t i = 0; i < n; i++, walked++) {
+                differ += ra != 1 || gal_postings_doc(a) != docs[i] || gal_postings_tf(a) != tfs[i];
+                ra = gal_postings_next(a);
+            }
+        }
+        CHECK(rc_chunk == 0 && ra == 0);
+        CHECK_EQ_U64(differ, 0);
+        CHECK_EQ_U64(walked, df);
+        gal_postings_close(a);
+        gal_postings_close(b);
     }
 
     /* bigram terms: every adjacent pair of frequent words, at the first
