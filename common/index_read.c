@@ -738,12 +738,45 @@ load:
     return rc ? rc : 1;
 }
 
+/* Before a seek from the root of the B-tree (two descents when the chunk
+ * holding target starts below it), try the next chunk of the batch: a
+ * phrase or an AND with a frequent word often asks for a document there.
+ * Its header alone says whether it ends before target; trying more chunks
+ * this way measured slower on pairs of rarer words (94 two-word queries on
+ * news-1g: one step -4.4 % in all, no query slower; four steps -3.3 %, some
+ * 7 % slower).  1 when it holds target or is the first chunk after it (and
+ * is loaded), 0 when it does not, or a negative status. */
+static int step_to_chunk(gal_postings *p, uint32_t target)
+{
+    MDB_val k, v;
+    int mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT);
+    if (mrc == MDB_NOTFOUND)
+        return 0;
+    if (mrc)
+        return cursor_error(p, mrc);
+    if (!key_in_batch(p, p->bi, &k))
+        return 0;
+    uint32_t first = gal_get_be32((const uint8_t *)k.mv_data + 12), n, span;
+    if (first < target && gal_chunk_peek(v.mv_data, v.mv_size, &n, &span) == 0 &&
+        (uint64_t)first + span < target)
+        return 0; /* ends before target */
+    int rc = load_chunk(p, &k, &v);
+    return rc ? rc : 1;
+}
+
 int gal_postings_seek(gal_postings *p, uint32_t target)
 {
     if (p->done)
         return 0;
     if (p->started && p->docs[p->idx] >= target)
         return 1;
+    if (p->started && target > p->chunk.last_doc && batch_of(p->s, target) == p->bi) {
+        int r = step_to_chunk(p, target);
+        if (r < 0)
+            return r;
+        if (r == 1)
+            goto in_chunk;
+    }
     if (!p->started || target > p->chunk.last_doc) {
         size_t bi = batch_of(p->s, target);
         if (p->started && bi < p->bi)
@@ -757,6 +790,7 @@ int gal_postings_seek(gal_postings *p, uint32_t target)
         if (r <= 0)
             return r;
     }
+in_chunk:
     /* target lies in the current chunk, or before its first document: the
      * first document >= target.  Gallop from the current one (an AND of two
      * frequent words asks for one a few documents on), then halve the last
