@@ -70,6 +70,12 @@ struct it {
     /* AND, OR */
     uint32_t nkids, nnegs, nfilts;
     it **kids, **negs, **filts;
+    /* PHRASE, NEAR below the root: the documents and frequencies found while
+     * counting them for their idf (phrase_idfs), replayed by advance()
+     * instead of reading every word's positions a second time */
+    int memo;
+    uint32_t *memo_docs, *memo_freqs;
+    size_t memo_n, memo_at;
 };
 
 typedef struct rangevec {
@@ -147,6 +153,8 @@ static void it_free(it *t)
     gal_free(t->kids);
     gal_free(t->negs);
     gal_free(t->filts);
+    gal_free(t->memo_docs);
+    gal_free(t->memo_freqs);
     gal_free(t);
 }
 
@@ -667,11 +675,29 @@ end:
     return r;
 }
 
+/* The first remembered document >= target (documents only move forward). */
+static int memo_advance(it *t, uint32_t target)
+{
+    size_t i = t->memo_at;
+    while (i < t->memo_n && t->memo_docs[i] < target)
+        i++;
+    t->memo_at = i;
+    if (i == t->memo_n) {
+        t->doc = DOC_END;
+        return 0;
+    }
+    t->doc = t->memo_docs[i];
+    t->freq = t->memo_freqs[i];
+    return 1;
+}
+
 static int advance(ctx *c, it *t, uint32_t target)
 {
     if (t->started && t->doc >= target)
         return t->doc != DOC_END;
     t->started = 1;
+    if (t->memo)
+        return memo_advance(t, target);
     switch (t->kind) {
     case IT_TERM:
     case IT_PHRASE:
@@ -733,25 +759,50 @@ static double score(ctx *c, const it *t)
 
 /* ---- phrase statistics --------------------------------------------------- */
 
-/* df of a phrase or NEAR group: the documents where it occurs, counted with
- * a cursor of its own. */
-static int count_docs(ctx *c, const gal_qnode *q, uint64_t *df)
+/* A phrase or NEAR group remembers at most this many documents (8 bytes
+ * each: 32 MB); one that matches more is evaluated again when ranking. */
+#define MEMO_MAX ((size_t)1 << 22)
+
+/* df of the phrase or NEAR group t: the documents where it occurs, counted
+ * with a cursor of its own.  They are remembered with their frequencies in
+ * t, so that ranking replays them: a phrase beside other words ("net loss"
+ * quarter) read every word's positions twice, once here, once to rank. */
+static int count_docs(ctx *c, it *t, uint64_t *df)
 {
-    it *t;
-    int rc = build(c, q, &t);
+    it *u;
+    int rc = build(c, t->q, &u);
     if (rc)
         return rc;
     uint64_t n = 0;
+    size_t cap_docs = 0, cap_freqs = 0;
+    int keep = 1;
     uint32_t d = 0;
-    while ((rc = advance(c, t, d)) == 1) {
+    while ((rc = advance(c, u, d)) == 1) {
+        if (keep && (n == MEMO_MAX ||
+                     gal_grow((void **)&t->memo_docs, &cap_docs, n + 1, sizeof *t->memo_docs, 256) ||
+                     gal_grow((void **)&t->memo_freqs, &cap_freqs, n + 1, sizeof *t->memo_freqs,
+                              256)))
+            keep = 0; /* too many, or no memory for them: rank without */
+        if (keep) {
+            t->memo_docs[n] = u->doc;
+            t->memo_freqs[n] = u->freq;
+        }
         n++;
-        if (t->doc == DOC_END - 1)
+        if (u->doc == DOC_END - 1)
             break;
-        d = t->doc + 1;
+        d = u->doc + 1;
     }
-    it_free(t);
+    it_free(u);
     if (rc < 0)
         return rc;
+    if (keep) {
+        t->memo = 1;
+        t->memo_n = (size_t)n;
+    } else {
+        gal_free(t->memo_docs);
+        gal_free(t->memo_freqs);
+        t->memo_docs = t->memo_freqs = NULL;
+    }
     *df = n;
     return 0;
 }
@@ -762,7 +813,7 @@ static int phrase_idfs(ctx *c, it *t, const it *skip)
     int rc;
     if ((t->kind == IT_PHRASE || t->kind == IT_NEAR) && !t->idf_known && t != skip) {
         uint64_t df;
-        if ((rc = count_docs(c, t->q, &df)))
+        if ((rc = count_docs(c, t, &df)))
             return rc;
         t->idf = gal_bm25_idf(&c->bm, df);
         t->idf_known = 1;

@@ -10,6 +10,7 @@
  *
  * usage: test_query_eval SHARED_DIR [WORK_DIR]
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,46 @@ static int tokenize_doc(gal_snapshot *s, uint32_t doc, gal_buf *text, doc_toks *
     return 0;
 }
 
+/* Every document of `whole` (an AND of parts a and b) scores what a alone
+ * and b alone score there: their BM25 terms add up.  With a phrase for a,
+ * this checks the documents and frequencies the phrase remembers from being
+ * counted for its idf, then replays while ranking. */
+static void check_sum_of_parts(gal_snapshot *s, const char *whole, const char *a, const char *b)
+{
+    const char *text[3] = {whole, a, b};
+    gal_results r[3];
+    gal_search_opts all = {.sort = GAL_SORT_DOC, .limit = SIZE_MAX};
+    for (int i = 0; i < 3; i++) {
+        gal_query *q;
+        gal_results_init(&r[i]);
+        CHECK(gal_query_parse(text[i], strlen(text[i]), &q) == 0);
+        CHECK(gal_search(s, q, &all, &r[i]) == 0);
+        gal_query_free(q);
+    }
+    CHECK(r[0].nhits > 10); /* the check means something */
+    size_t ia = 0, ib = 0, bad = 0;
+    for (size_t k = 0; k < r[0].nhits; k++) {
+        uint32_t doc = r[0].hits[k].doc;
+        while (ia < r[1].nhits && r[1].hits[ia].doc < doc)
+            ia++;
+        while (ib < r[2].nhits && r[2].hits[ib].doc < doc)
+            ib++;
+        if (ia == r[1].nhits || ib == r[2].nhits || r[1].hits[ia].doc != doc ||
+            r[2].hits[ib].doc != doc) {
+            bad++;
+            continue;
+        }
+        double want = r[1].hits[ia].score + r[2].hits[ib].score;
+        bad += fabs(r[0].hits[k].score - want) > 1e-9 * want;
+    }
+    if (bad)
+        fprintf(stderr, "%s: %zu of %zu hits do not score %s plus %s\n", whole, bad, r[0].nhits,
+                a, b);
+    CHECK_EQ_U64(bad, 0);
+    for (int i = 0; i < 3; i++)
+        gal_results_release(&r[i]);
+}
+
 static void run(const char *idx)
 {
     gal_index *ix;
@@ -262,6 +303,8 @@ static void run(const char *idx)
                   (a.hits[i - 1].date == a.hits[i].date && a.hits[i - 1].doc < a.hits[i].doc));
     }
     CHECK(dated > 0); /* Reuters has dates: the order was tested on them */
+    check_sum_of_parts(s, "\"crude oil\" prices", "\"crude oil\"", "prices");
+    check_sum_of_parts(s, "\"oil prices\"~3 opec", "\"oil prices\"~3", "opec");
     gal_results_release(&a);
     gal_results_release(&p);
 
