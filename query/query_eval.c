@@ -63,6 +63,8 @@ struct it {
     uint32_t *offs;  /* PHRASE: position of word i relative to the first */
     uint32_t *order; /* cursor order for leap-frogging, rarest first */
     uint32_t *ptr;   /* scratch for position merging */
+    uint32_t *starts; /* PHRASE: scratch for the starts still possible */
+    size_t starts_cap;
     uint32_t span;   /* TERM, PHRASE: positions a match covers after its first */
     uint32_t near;
     /* DATE */
@@ -150,6 +152,7 @@ static void it_free(it *t)
     gal_free(t->offs);
     gal_free(t->order);
     gal_free(t->ptr);
+    gal_free(t->starts);
     gal_free(t->kids);
     gal_free(t->negs);
     gal_free(t->filts);
@@ -453,34 +456,31 @@ static int term_check(ctx *c, it *t, rangevec *rv)
     return 0;
 }
 
+/* The phrase's occurrences in doc.  Its words' positions are read rarest
+ * first (by tf, known without decoding), each narrowing the phrase starts
+ * the rarer ones allow: a document where two frequent words and a rarer one
+ * merely co-occur ("the end of the") is rejected before the most frequent
+ * word's run is decoded. */
 static int phrase_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
 {
-    const uint32_t *pos[GAL_QUERY_MAX_TOKENS];
-    /* only the first n are read: zeroing all 4 KB for every document cost
-     * a seventh of a phrase query's time */
-    uint32_t tf[GAL_QUERY_MAX_TOKENS];
-    uint32_t n = t->n, a = 0, tt = UINT32_MAX;
+    uint32_t n = t->n, tt = UINT32_MAX;
     int rc;
-    tf[0] = tf[1] = 0; /* read by the two-cursor path: tells the compiler they are set */
-    for (uint32_t i = 0; i < n; i++) {
-        if ((rc = positions_of(&t->cs[i], &pos[i], &tf[i])))
-            return rc;
-        if (tf[i] < tf[a])
-            a = i;
-        t->ptr[i] = 0;
-    }
     if (t->title && (rc = title_tokens(c, doc, &tt)))
         return rc;
-    uint32_t f = 0;
+    const uint32_t *pa;
+    uint32_t na, f = 0;
     if (n == 2 && !rv) { /* the common case, with the cursors in registers */
-        const uint32_t *pa = pos[a], *pb = pos[1 - a];
-        uint32_t na = tf[a], nb = tf[1 - a], qb = 0;
-        uint32_t oa = t->offs[a], ob = t->offs[1 - a];
+        uint32_t a = gal_postings_tf(t->cs[1].p) < gal_postings_tf(t->cs[0].p), b = 1 - a;
+        uint32_t nb, qb = 0, oa = t->offs[a], ob = t->offs[b];
+        const uint32_t *pb;
+        if ((rc = positions_of(&t->cs[a], &pa, &na)) ||
+            (rc = positions_of(&t->cs[b], &pb, &nb)))
+            return rc;
         for (uint32_t j = 0; j < na; j++) {
             if (pa[j] < oa)
                 continue;
-            uint32_t s = pa[j] - oa, want = s + ob;
-            if (s >= tt)
+            uint32_t st = pa[j] - oa, want = st + ob;
+            if (st >= tt)
                 break;
             while (qb < nb && pb[qb] < want)
                 qb++;
@@ -491,36 +491,48 @@ static int phrase_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
         t->freq = f;
         return 0;
     }
-    for (uint32_t j = 0; j < tf[a]; j++) {
-        uint32_t pa = pos[a][j];
-        if (pa < t->offs[a])
-            continue;
-        uint32_t s = pa - t->offs[a];
-        if (s >= tt)
-            break;
-        uint32_t i;
-        for (i = 0; i < n; i++) {
-            if (i == a)
-                continue;
-            uint32_t want = s + t->offs[i];
-            const uint32_t *p = pos[i];
-            uint32_t q = t->ptr[i];
-            while (q < tf[i] && p[q] < want)
-                q++;
-            t->ptr[i] = q;
-            if (q == tf[i])
-                goto done;
-            if (p[q] != want)
-                break;
-        }
-        if (i == n) {
-            f++;
-            if (rv && (rc = range_push(rv, s, s + t->span)))
-                return rc;
-        }
+    /* cursors in increasing tf (t->ptr is this phrase's scratch); the
+     * starts the rarest word allows, then narrowed word by word */
+    uint32_t *by_tf = t->ptr;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t tf = gal_postings_tf(t->cs[i].p), k = i;
+        for (; k > 0 && gal_postings_tf(t->cs[by_tf[k - 1]].p) > tf; k--)
+            by_tf[k] = by_tf[k - 1];
+        by_tf[k] = i;
     }
-done:
-    t->freq = f;
+    uint32_t a = by_tf[0], oa = t->offs[a];
+    if ((rc = positions_of(&t->cs[a], &pa, &na)))
+        return rc;
+    if (gal_grow((void **)&t->starts, &t->starts_cap, na, sizeof *t->starts, 64))
+        return nomem();
+    uint32_t m = 0;
+    for (uint32_t j = 0; j < na; j++) {
+        if (pa[j] < oa)
+            continue;
+        if (pa[j] - oa >= tt)
+            break;
+        t->starts[m++] = pa[j] - oa;
+    }
+    for (uint32_t k = 1; k < n && m > 0; k++) {
+        uint32_t i = by_tf[k], np, q = 0, kept = 0, oi = t->offs[i];
+        const uint32_t *p;
+        if ((rc = positions_of(&t->cs[i], &p, &np)))
+            return rc;
+        for (uint32_t j = 0; j < m; j++) {
+            uint32_t want = t->starts[j] + oi;
+            while (q < np && p[q] < want)
+                q++;
+            if (q == np)
+                break;
+            if (p[q] == want)
+                t->starts[kept++] = t->starts[j];
+        }
+        m = kept;
+    }
+    for (uint32_t j = 0; rv && j < m; j++)
+        if ((rc = range_push(rv, t->starts[j], t->starts[j] + t->span)))
+            return rc;
+    t->freq = m;
     return 0;
 }
 
