@@ -72,6 +72,9 @@ struct it {
     /* AND, OR */
     uint32_t nkids, nnegs, nfilts;
     it **kids, **negs, **filts;
+    /* OR of OR_HEAP_MIN children or more: their indices in a min-heap by
+     * current document, and room to gather those on the heap's document */
+    uint32_t *heap, *on_doc;
     /* PHRASE, NEAR below the root: the documents and frequencies found while
      * counting them for their idf (phrase_idfs), replayed by advance()
      * instead of reading every word's positions a second time */
@@ -156,6 +159,8 @@ static void it_free(it *t)
     gal_free(t->kids);
     gal_free(t->negs);
     gal_free(t->filts);
+    gal_free(t->heap);
+    gal_free(t->on_doc);
     gal_free(t->memo_docs);
     gal_free(t->memo_freqs);
     gal_free(t);
@@ -687,6 +692,82 @@ end:
     return r;
 }
 
+/* An OR of many children (a prefix of 256 words: "a*") keeps them in a
+ * heap by current document, so that moving on costs the children that move
+ * (log n each), not a look at every child per document.  Where most
+ * children are on most documents the look at every child costs less: on
+ * news-1g, an OR of 18 common words took 37 ms with the heap against 28
+ * without, of 40 words 246 against 168; `a*` 53 against 336. */
+#define OR_HEAP_MIN 64
+
+static void or_sift_down(it *t, uint32_t i)
+{
+    uint32_t n = t->nkids, *h = t->heap;
+    for (;;) {
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && t->kids[h[l]]->doc < t->kids[h[m]]->doc)
+            m = l;
+        if (r < n && t->kids[h[r]]->doc < t->kids[h[m]]->doc)
+            m = r;
+        if (m == i)
+            return;
+        uint32_t x = h[i];
+        h[i] = h[m];
+        h[m] = x;
+        i = m;
+    }
+}
+
+static int or_heap_advance(ctx *c, it *t, uint32_t target)
+{
+    int r;
+    if (!t->heap) {
+        t->heap = gal_malloc(t->nkids * sizeof *t->heap);
+        t->on_doc = gal_malloc(t->nkids * sizeof *t->on_doc);
+        if (!t->heap || !t->on_doc)
+            return nomem();
+        for (uint32_t k = 0; k < t->nkids; k++) {
+            if ((r = advance(c, t->kids[k], target)) < 0)
+                return r;
+            t->heap[k] = k;
+        }
+        for (uint32_t i = t->nkids / 2; i-- > 0;)
+            or_sift_down(t, i);
+    }
+    for (it *top; (top = t->kids[t->heap[0]])->doc < target;) {
+        if ((r = advance(c, top, target)) < 0)
+            return r;
+        or_sift_down(t, 0);
+    }
+    t->doc = t->kids[t->heap[0]]->doc;
+    return t->doc != DOC_END;
+}
+
+/* The children of a heap OR on its current document, by increasing index
+ * (the order score() adds them in when it looks at every child). */
+static uint32_t or_heap_on_doc(const it *t)
+{
+    /* the heap's nodes on t->doc form a subtree at its root: walk it with
+     * a stack at the far end of on_doc, the children found at the near end
+     * (together never more than the nodes) */
+    uint32_t n = 0, sp = t->nkids, *stack = t->on_doc, *found = t->on_doc;
+    stack[--sp] = 0;
+    while (sp < t->nkids) {
+        uint32_t i = stack[sp++];
+        found[n++] = t->heap[i];
+        for (uint32_t ch = 2 * i + 1; ch <= 2 * i + 2 && ch < t->nkids; ch++)
+            if (t->kids[t->heap[ch]]->doc == t->doc)
+                stack[--sp] = ch;
+    }
+    for (uint32_t i = 1; i < n; i++) { /* insertion sort: a few children */
+        uint32_t x = found[i], k = i;
+        for (; k > 0 && found[k - 1] > x; k--)
+            found[k] = found[k - 1];
+        found[k] = x;
+    }
+    return n;
+}
+
 /* The first remembered document >= target (documents only move forward). */
 static int memo_advance(it *t, uint32_t target)
 {
@@ -718,6 +799,12 @@ static int advance(ctx *c, it *t, uint32_t target)
     case IT_AND:
         return and_advance(c, t, target);
     case IT_OR: {
+        if (t->nkids >= OR_HEAP_MIN) {
+            int r = or_heap_advance(c, t, target);
+            if (r < 0)
+                t->doc = DOC_END;
+            return r;
+        }
         uint32_t mn = DOC_END;
         for (uint32_t k = 0; k < t->nkids; k++) {
             it *kid = t->kids[k];
@@ -758,8 +845,15 @@ static double score(ctx *c, const it *t)
     case IT_PHRASE:
     case IT_NEAR:
         return gal_bm25_term(&c->bm, t->idf, t->freq, c->dl);
-    case IT_AND:
     case IT_OR:
+        if (t->heap) {
+            uint32_t n = or_heap_on_doc(t);
+            for (uint32_t k = 0; k < n; k++)
+                s += score(c, t->kids[t->on_doc[k]]);
+            return s;
+        }
+        /* fall through */
+    case IT_AND:
         for (uint32_t k = 0; k < t->nkids; k++)
             if (t->kids[k]->doc == t->doc)
                 s += score(c, t->kids[k]);
@@ -811,7 +905,9 @@ static int count_docs(ctx *c, it *t, uint64_t *df)
         t->memo = 1;
         t->memo_n = (size_t)n;
     } else {
-        gal_free(t->memo_docs);
+        gal_free(t->heap);
+    gal_free(t->on_doc);
+    gal_free(t->memo_docs);
         gal_free(t->memo_freqs);
         t->memo_docs = t->memo_freqs = NULL;
     }

@@ -40,6 +40,8 @@ static const char *const queries[] = {
     "\"bank england\"~2",
     "tarif*",
     "coco* -cocoa",
+    "exp* -export", /* 65 to 256 words: an OR kept in a heap */
+    "(ban* OR gra*) wheat",
     "title:oil",
     "title:\"crude oil\"",
     "title:(gold OR silver) prices",
