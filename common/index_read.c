@@ -744,7 +744,7 @@ load:
  * Its header alone says whether it ends before target; trying more chunks
  * this way measured slower on pairs of rarer words (94 two-word queries on
  * news-1g: one step -4.4 % in all, no query slower; four steps -3.3 %, some
- * 7 % slower).  1 when it holds target or is the first chunk after it (and
+ * 8 % slower).  1 when it holds target or is the first chunk after it (and
  * is loaded), 0 when it does not, or a negative status. */
 static int step_to_chunk(gal_postings *p, uint32_t target)
 {
