@@ -790,7 +790,7 @@ int gal_postings_seek(gal_postings *p, uint32_t target)
         if (r <= 0)
             return r;
     }
-in_chunk:
+in_chunk:; /* a label before a declaration needs a statement until C23 */
     /* target lies in the current chunk, or before its first document: the
      * first document >= target.  Gallop from the current one (an AND of two
      * frequent words asks for one a few documents on), then halve the last
