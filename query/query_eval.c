@@ -1037,6 +1037,55 @@ static int rank_word(ctx *c, it *t, heap *h, uint64_t *total)
     return r;
 }
 
+/* An AND of plain words ("oil prices") walks its rarest word a chunk at a
+ * time and seeks the others to each of its documents, scoring inline: the
+ * same documents, and the same sum in the same order (kids[], rarest
+ * first), as advance() and score() give through the tree. */
+static int rank_words_and(ctx *c, it *t, heap *h, uint64_t *total)
+{
+    gal_postings *lead = t->kids[0]->cs[0].p;
+    int r;
+    while ((r = gal_postings_next_chunk(lead)) == 1) {
+        const uint32_t *docs, *tfs;
+        size_t n = gal_postings_rest(lead, &docs, &tfs);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t k;
+            for (k = 1; k < t->nkids; k++) {
+                gal_postings *o = t->kids[k]->cs[0].p;
+                if ((r = gal_postings_seek(o, docs[i])) <= 0)
+                    return r; /* a word has no document left: nor has the AND */
+                if (gal_postings_doc(o) != docs[i])
+                    break;
+            }
+            if (k < t->nkids)
+                continue;
+            ++*total;
+            uint32_t dl = gal_snapshot_doc_tokens(c->s, docs[i]);
+            double sc = 0;
+            for (k = 0; k < t->nkids; k++)
+                sc += gal_bm25_term(&c->bm, t->kids[k]->idf,
+                                    k ? gal_postings_tf(t->kids[k]->cs[0].p) : tfs[i], dl);
+            if (h->n == h->k && !(sc > h->v[0].score))
+                continue;
+            gal_hit hit = {.doc = docs[i], .score = sc, .date = GAL_NO_DATE};
+            if ((r = heap_push(h, &hit)))
+                return r;
+        }
+    }
+    return r;
+}
+
+/* Is t an AND of plain words, none under title:, with no NOT or date? */
+static int words_and(const it *t)
+{
+    if (t->kind != IT_AND || t->nnegs || t->nfilts || t->nkids < 2)
+        return 0;
+    for (uint32_t k = 0; k < t->nkids; k++)
+        if (t->kids[k]->kind != IT_TERM || t->kids[k]->title)
+            return 0;
+    return 1;
+}
+
 /* Any query: every document the root matches is scored and offered to the
  * heap. */
 static int rank_any(ctx *c, it *root, heap *h, uint64_t *total)
@@ -1139,9 +1188,12 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
     if ((rc = phrase_idfs(&c, root, NULL)))
         goto out;
     uint64_t total = 0;
-    rc = root->kind == IT_TERM && !root->title && h.m == GAL_SORT_SCORE
-             ? rank_word(&c, root, &h, &total)
-             : rank_any(&c, root, &h, &total);
+    if (root->kind == IT_TERM && !root->title && h.m == GAL_SORT_SCORE)
+        rc = rank_word(&c, root, &h, &total);
+    else if (words_and(root) && h.m == GAL_SORT_SCORE)
+        rc = rank_words_and(&c, root, &h, &total);
+    else
+        rc = rank_any(&c, root, &h, &total);
     if (rc < 0)
         goto out;
     rc = 0;
