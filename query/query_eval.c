@@ -1037,10 +1037,11 @@ static int rank_word(ctx *c, it *t, heap *h, uint64_t *total)
     return r;
 }
 
-/* An AND of plain words ("oil prices") walks its rarest word a chunk at a
- * time and seeks the others to each of its documents, scoring inline: the
- * same documents, and the same sum in the same order (kids[], rarest
- * first), as advance() and score() give through the tree. */
+/* An AND of plain words ("oil prices", "trade -japan") walks its rarest
+ * word a chunk at a time, seeks the others to each of its documents and
+ * asks its NOT terms, scoring inline: the same documents, and the same sum
+ * in the same order (kids[], rarest first), as advance() and score() give
+ * through the tree. */
 static int rank_words_and(ctx *c, it *t, heap *h, uint64_t *total)
 {
     gal_postings *lead = t->kids[0]->cs[0].p;
@@ -1059,6 +1060,14 @@ static int rank_words_and(ctx *c, it *t, heap *h, uint64_t *total)
             }
             if (k < t->nkids)
                 continue;
+            for (k = 0; k < t->nnegs; k++) {
+                if ((r = advance(c, t->negs[k], docs[i])) < 0)
+                    return r;
+                if (r == 1 && t->negs[k]->doc == docs[i])
+                    break;
+            }
+            if (k < t->nnegs)
+                continue;
             ++*total;
             uint32_t dl = gal_snapshot_doc_tokens(c->s, docs[i]);
             double sc = 0;
@@ -1075,10 +1084,11 @@ static int rank_words_and(ctx *c, it *t, heap *h, uint64_t *total)
     return r;
 }
 
-/* Is t an AND of plain words, none under title:, with no NOT or date? */
+/* Is t an AND of plain words, none under title:, with no date filter
+ * (NOT terms of any kind are fine)? */
 static int words_and(const it *t)
 {
-    if (t->kind != IT_AND || t->nnegs || t->nfilts || t->nkids < 2)
+    if (t->kind != IT_AND || t->nfilts || t->nkids < 1)
         return 0;
     for (uint32_t k = 0; k < t->nkids; k++)
         if (t->kids[k]->kind != IT_TERM || t->kids[k]->title)
