@@ -905,9 +905,7 @@ static int count_docs(ctx *c, it *t, uint64_t *df)
         t->memo = 1;
         t->memo_n = (size_t)n;
     } else {
-        gal_free(t->heap);
-    gal_free(t->on_doc);
-    gal_free(t->memo_docs);
+        gal_free(t->memo_docs);
         gal_free(t->memo_freqs);
         t->memo_docs = t->memo_freqs = NULL;
     }
