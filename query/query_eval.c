@@ -1100,6 +1100,15 @@ static int rank_any(ctx *c, it *root, heap *h, uint64_t *total)
 {
     uint32_t d = 0;
     int rc;
+    /* every document of a lone word here (under title:, or not ranked by
+     * score), or of the words of a top-level OR, is scored: their cursors
+     * prefetch the documents' lengths.  (rank_word reads a chunk's lengths
+     * at once, and counting reads none.) */
+    if (root->kind == IT_TERM)
+        gal_postings_prefetch_lengths(root->cs[0].p, 1);
+    for (uint32_t k = 0; root->kind == IT_OR && k < root->nkids; k++)
+        if (root->kids[k]->kind == IT_TERM)
+            gal_postings_prefetch_lengths(root->kids[k]->cs[0].p, 1);
     while ((rc = advance(c, root, d)) == 1) {
         gal_hit hit;
         hit.doc = root->doc;
@@ -1160,13 +1169,6 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
     h.k = offset + limit < offset ? SIZE_MAX : offset + limit;
     if ((rc = build(&c, q->root, &root)))
         goto out;
-    /* every document of a lone word, or of the words of a top-level OR,
-     * is scored: their cursors prefetch the documents' lengths */
-    if (root->kind == IT_TERM)
-        gal_postings_prefetch_lengths(root->cs[0].p, 1);
-    for (uint32_t k = 0; root->kind == IT_OR && k < root->nkids; k++)
-        if (root->kids[k]->kind == IT_TERM)
-            gal_postings_prefetch_lengths(root->kids[k]->cs[0].p, 1);
     if (o && o->count_only) {
         gal_results_release(r);
         if (root->kind == IT_TERM && !root->title) { /* a word: its document count */
