@@ -770,27 +770,22 @@ int gal_postings_seek(gal_postings *p, uint32_t target)
         return 0;
     if (p->started && p->docs[p->idx] >= target)
         return 1;
-    if (p->started && target > p->chunk.last_doc && batch_of(p->s, target) == p->bi) {
-        int r = step_to_chunk(p, target);
-        if (r < 0)
-            return r;
-        if (r == 1)
-            goto in_chunk;
-    }
     if (!p->started || target > p->chunk.last_doc) {
         size_t bi = batch_of(p->s, target);
-        if (p->started && bi < p->bi)
-            bi = p->bi;
-        p->started = 1;
-        if (p->s->nbatches == 0) {
-            p->done = 1;
-            return 0;
+        int r = p->started && bi == p->bi ? step_to_chunk(p, target) : 0;
+        if (r == 0) {
+            if (p->started && bi < p->bi)
+                bi = p->bi;
+            p->started = 1;
+            if (p->s->nbatches == 0) {
+                p->done = 1;
+                return 0;
+            }
+            r = load_chunk_for(p, bi, target);
         }
-        int r = load_chunk_for(p, bi, target);
         if (r <= 0)
             return r;
     }
-in_chunk:; /* a label before a declaration needs a statement until C23 */
     /* target lies in the current chunk, or before its first document: the
      * first document >= target.  Gallop from the current one (an AND of two
      * frequent words asks for one a few documents on), then halve the last
