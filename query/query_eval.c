@@ -1005,12 +1005,22 @@ static int heap_push(heap *h, const gal_hit *x)
     return 0;
 }
 
+/* A document scored in a loop of its own, to the heap of a score ranking
+ * only if it beats the worst hit kept (an equal score loses its tie: the
+ * loops go in increasing document order): most do not. */
+static int offer(heap *h, uint32_t doc, double score)
+{
+    if (h->n == h->k && !(score > h->v[0].score))
+        return 0;
+    gal_hit hit = {.doc = doc, .score = score, .date = GAL_NO_DATE};
+    return heap_push(h, &hit);
+}
+
 /* A lone word, the commonest query, is ranked a chunk at a time: the
- * chunk's lengths in one pass, its scores in a loop without calls, and only
- * a score that beats the worst hit kept goes to the heap (an equal one loses
- * its tie: documents come in increasing order).  The same arithmetic as
- * score(), so the same hits as the general loop, at about half the time per
- * document on a frequent word. */
+ * chunk's lengths in one pass, its scores in a loop without calls, and the
+ * hits offered to the heap.  The same arithmetic as score(), so the same
+ * hits as the general loop, at about half the time per document on a
+ * frequent word. */
 static int rank_word(ctx *c, it *t, heap *h, uint64_t *total)
 {
     gal_postings *p = t->cs[0].p;
@@ -1023,13 +1033,9 @@ static int rank_word(ctx *c, it *t, heap *h, uint64_t *total)
         gal_snapshot_doc_tokens_many(c->s, docs, n, dl);
         for (size_t i = 0; i < n; i++)
             sc[i] = gal_bm25_term(&c->bm, t->idf, tfs[i], dl[i]);
-        for (size_t i = 0; i < n; i++) {
-            if (h->n == h->k && !(sc[i] > h->v[0].score))
-                continue;
-            gal_hit hit = {.doc = docs[i], .score = sc[i], .date = GAL_NO_DATE};
-            if ((r = heap_push(h, &hit)))
+        for (size_t i = 0; i < n; i++)
+            if ((r = offer(h, docs[i], sc[i])))
                 return r;
-        }
         *total += n;
     }
     return r;
@@ -1072,10 +1078,7 @@ static int rank_words_and(ctx *c, it *t, heap *h, uint64_t *total)
             for (k = 0; k < t->nkids; k++)
                 sc += gal_bm25_term(&c->bm, t->kids[k]->idf,
                                     k ? gal_postings_tf(t->kids[k]->cs[0].p) : tfs[i], dl);
-            if (h->n == h->k && !(sc > h->v[0].score))
-                continue;
-            gal_hit hit = {.doc = docs[i], .score = sc, .date = GAL_NO_DATE};
-            if ((r = heap_push(h, &hit)))
+            if ((r = offer(h, docs[i], sc)))
                 return r;
         }
     }
