@@ -144,13 +144,16 @@ static inline int block_head(const uint8_t **p, const uint8_t *end, size_t n, un
     return 0;
 }
 
-/* Values [i, count) of v, the first at bit `bit` of q, while their 8-byte
- * loads stay before pend.  Returns the first value not unpacked.  Inlined
- * once per width (b a constant), it compiles to shifts by constants. */
-static inline size_t unpack_inside(const uint8_t *q, const uint8_t *pend, unsigned b, size_t bit,
+/* Values [from, from + count) of v, the first at bit from * b of q, while
+ * their 8-byte loads stay before pend.  Returns how many it unpacked.
+ * Inlined once per width (b a constant), it compiles to shifts by
+ * constants; eight values fill b whole bytes, so inside a group of eight
+ * the load offsets and shifts are constants too, and the group's loads
+ * do not wait on each other's bit counter. */
+static inline size_t unpack_inside(const uint8_t *q, const uint8_t *pend, unsigned b, size_t from,
                                    size_t count, uint32_t *v)
 {
-    size_t avail = (size_t)(pend - q);
+    size_t avail = (size_t)(pend - q), bit = from * b;
     if (avail < 8)
         return 0;
     const uint64_t mask = b == 32 ? 0xFFFFFFFFull : (1ull << b) - 1;
@@ -160,9 +163,24 @@ static inline size_t unpack_inside(const uint8_t *q, const uint8_t *pend, unsign
     size_t last = limit >= bit ? (limit - bit) / b + 1 : 0;
     if (last > count)
         last = count;
-    for (size_t i = 0; i < last; i++, bit += b) {
+    size_t i = 0, lead = (8 - (from & 7)) & 7; /* values before a group starts */
+    for (; i < last && i < lead; i++, bit += b) {
         uint64_t x;
         memcpy(&x, q + (bit >> 3), 8); /* x86-64 and the GPUs' hosts are little-endian */
+        v[i] = (uint32_t)((x >> (bit & 7)) & mask);
+    }
+    for (; i + 8 <= last; i += 8, bit += 8 * (size_t)b) {
+        const uint8_t *group = q + (bit >> 3);
+#pragma GCC unroll 8
+        for (unsigned j = 0; j < 8; j++) {
+            uint64_t x;
+            memcpy(&x, group + (j * b >> 3), 8);
+            v[i + j] = (uint32_t)((x >> (j * b & 7)) & mask);
+        }
+    }
+    for (; i < last; i++, bit += b) {
+        uint64_t x;
+        memcpy(&x, q + (bit >> 3), 8);
         v[i] = (uint32_t)((x >> (bit & 7)) & mask);
     }
     return last;
@@ -176,17 +194,18 @@ static inline void unpack(const uint8_t *q, const uint8_t *pend, unsigned b, siz
         memset(v, 0, count * sizeof *v);
         return;
     }
-    size_t bit = from * b, i;
+    size_t i;
     switch (b) {
-#define WIDTH(w) case w: i = unpack_inside(q, pend, w, bit, count, v); break;
+#define WIDTH(w) case w: i = unpack_inside(q, pend, w, from, count, v); break;
         WIDTH(1) WIDTH(2) WIDTH(3) WIDTH(4) WIDTH(5) WIDTH(6) WIDTH(7) WIDTH(8)
         WIDTH(9) WIDTH(10) WIDTH(11) WIDTH(12) WIDTH(13) WIDTH(14) WIDTH(15) WIDTH(16)
 #undef WIDTH
-    default: i = unpack_inside(q, pend, b, bit, count, v); break;
+    default: i = unpack_inside(q, pend, b, from, count, v); break;
     }
     uint64_t mask = b == 32 ? 0xFFFFFFFFull : (1ull << b) - 1;
+    size_t bit = (from + i) * b;
     /* the last few values, whose 8-byte loads would pass pend */
-    for (bit += i * b; i < count; i++, bit += b)
+    for (; i < count; i++, bit += b)
         v[i] = (uint32_t)((load64(q + (bit >> 3), pend) >> (bit & 7)) & mask);
 }
 
