@@ -70,6 +70,8 @@ int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out);
 /* Token count of `doc` (BM25 document length), from an in-memory array;
  * 0 when doc is out of range. */
 uint32_t gal_snapshot_doc_tokens(gal_snapshot *s, uint32_t doc);
+/* Ask the cache for doc's token count ahead of gal_snapshot_doc_tokens(). */
+void gal_snapshot_prefetch_doc_tokens(gal_snapshot *s, uint32_t doc);
 /* The same for n increasing documents at once, into out[0..n). */
 void gal_snapshot_doc_tokens_many(gal_snapshot *s, const uint32_t *docs, size_t n, uint32_t *out);
 

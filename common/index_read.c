@@ -266,6 +266,13 @@ uint32_t gal_snapshot_doc_tokens(gal_snapshot *s, uint32_t doc)
     return b ? gal_docstats_tokens(b->data, doc - b->first_doc) : 0;
 }
 
+void gal_snapshot_prefetch_doc_tokens(gal_snapshot *s, uint32_t doc)
+{
+    const docstats_ref *b = find_batch(s, doc);
+    if (b)
+        gal_docstats_prefetch_tokens(b->data, doc - b->first_doc);
+}
+
 void gal_snapshot_doc_tokens_many(gal_snapshot *s, const uint32_t *docs, size_t n, uint32_t *out)
 {
     size_t i = 0;

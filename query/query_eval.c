@@ -626,12 +626,14 @@ static int words_advance(ctx *c, it *t, uint32_t target)
         }
         if (k < t->n)
             continue;
-        if (t->kind == IT_TERM)
+        if (t->kind == IT_TERM) {
             r = term_check(c, t, NULL);
-        else if (t->kind == IT_PHRASE)
-            r = phrase_check(c, t, d, NULL);
-        else
-            r = near_check(c, t, d, NULL);
+        } else {
+            /* a hit's length is read to score it, a cache miss in a table
+             * of all documents: the position check hides it */
+            gal_snapshot_prefetch_doc_tokens(c->s, d);
+            r = t->kind == IT_PHRASE ? phrase_check(c, t, d, NULL) : near_check(c, t, d, NULL);
+        }
         if (r < 0)
             goto end;
         if (t->freq) {
