@@ -51,7 +51,10 @@ struct gal_snapshot {
  * words about most of them, where one pass over the chunk costs less.  A
  * chunk of at most RUNS_MIN_POSITIONS positions is decoded whole at once,
  * and so is the chunk after one where more documents were asked about: the
- * phrase's density carries over, chunk to chunk, both ways. */
+ * phrase's density carries over, chunk to chunk, both ways.  "Whole" is
+ * the unpacking; a run's gaps become positions only when its document is
+ * asked about (a run per document is a loop with a data-dependent exit:
+ * for 128 short runs, most of a chunk's decoding time). */
 #define RUNS_ONE_BY_ONE 8u
 #define RUNS_MIN_POSITIONS 32u
 
@@ -67,7 +70,8 @@ struct gal_postings {
     uint32_t idx;             /* current document within the chunk */
     int prefetch_lengths;     /* gal_postings_prefetch_lengths() */
     int have_offsets;         /* pos_off is filled in for this chunk */
-    int have_positions;       /* all positions of this chunk are decoded */
+    int have_stored;          /* all positions of this chunk are decoded as stored, */
+    uint64_t run_ready[GAL_CHUNK_DOCS / 64]; /* and these documents' runs turned into positions */
     uint32_t run_idx;         /* else the one document whose run is, or UINT32_MAX */
     uint32_t asked;           /* documents of this chunk whose positions were asked for */
     uint32_t asked_idx;       /* the last of them */
@@ -547,7 +551,7 @@ static int load_chunk(gal_postings *p, const MDB_val *k, const MDB_val *v)
         p->dense = p->asked > RUNS_ONE_BY_ONE;
     p->idx = 0;
     p->have_offsets = 0;
-    p->have_positions = 0;
+    p->have_stored = 0;
     return 0;
 }
 
@@ -868,19 +872,32 @@ const uint32_t *gal_postings_positions(gal_postings *p)
         p->asked_idx = p->idx;
         p->asked++;
     }
-    if (p->have_positions || p->run_idx == p->idx)
-        return p->positions + p->pos_off[p->idx];
+    uint32_t at = p->pos_off[p->idx];
+    uint64_t bit = 1ull << (p->idx & 63);
+    if (p->have_stored) {
+        if (!(p->run_ready[p->idx >> 6] & bit)) {
+            if (gal_chunk_run_positions(p->positions + at, p->tfs[p->idx], p->key_desc))
+                return NULL;
+            p->run_ready[p->idx >> 6] |= bit;
+        }
+        return p->positions + at;
+    }
+    if (p->run_idx == p->idx)
+        return p->positions + at;
     size_t n = p->pos_off[p->chunk.ndocs];
     if (!p->dense && p->asked <= RUNS_ONE_BY_ONE && n > RUNS_MIN_POSITIONS) {
-        uint32_t at = p->pos_off[p->idx];
         if (gal_chunk_decode_run(&p->chunk, at, p->tfs[p->idx], n, p->positions + at,
                                  p->key_desc))
             return NULL;
         p->run_idx = p->idx;
-    } else {
-        if (gal_chunk_decode_positions(&p->chunk, p->tfs, p->positions, n, p->key_desc))
-            return NULL;
-        p->have_positions = 1;
+        return p->positions + at;
     }
-    return p->positions + p->pos_off[p->idx];
+    /* the whole chunk as stored, then each document's run when asked */
+    if (gal_chunk_decode_stored_positions(&p->chunk, p->positions, n, p->key_desc) ||
+        gal_chunk_run_positions(p->positions + at, p->tfs[p->idx], p->key_desc))
+        return NULL;
+    p->have_stored = 1;
+    memset(p->run_ready, 0, sizeof p->run_ready);
+    p->run_ready[p->idx >> 6] |= bit;
+    return p->positions + at;
 }

@@ -294,19 +294,31 @@ int gal_chunk_decode_run(const gal_chunk_view *v, size_t first, uint32_t count, 
     return run_positions(pos, count, key_desc);
 }
 
-int gal_chunk_decode_positions(const gal_chunk_view *v, const uint32_t *tfs, uint32_t *pos,
-                               size_t npos, const char *key_desc)
+int gal_chunk_run_positions(uint32_t *pos, uint32_t count, const char *key_desc)
+{
+    return run_positions(pos, count, key_desc);
+}
+
+int gal_chunk_decode_stored_positions(const gal_chunk_view *v, uint32_t *pos, size_t npos,
+                                      const char *key_desc)
 {
     const uint8_t *p = v->pos;
     if ((v->packed ? gal_pfor_decode(&p, v->pos_end, npos, pos)
                    : get_varints(&p, v->pos_end, npos, pos)) ||
         p != v->pos_end)
         return corrupt(key_desc, "bad position section");
+    return 0;
+}
+
+int gal_chunk_decode_positions(const gal_chunk_view *v, const uint32_t *tfs, uint32_t *pos,
+                               size_t npos, const char *key_desc)
+{
+    int rc = gal_chunk_decode_stored_positions(v, pos, npos, key_desc);
+    if (rc)
+        return rc;
     size_t k = 0;
-    for (uint32_t i = 0; i < v->ndocs; k += tfs[i++]) {
-        int rc = run_positions(pos + k, tfs[i], key_desc);
-        if (rc)
+    for (uint32_t i = 0; i < v->ndocs; k += tfs[i++])
+        if ((rc = run_positions(pos + k, tfs[i], key_desc)))
             return rc;
-    }
     return 0;
 }

@@ -65,6 +65,17 @@ int gal_chunk_decode_docs(const gal_chunk_view *v, uint32_t *docs, uint32_t *tfs
 int gal_chunk_decode_positions(const gal_chunk_view *v, const uint32_t *tfs, uint32_t *pos,
                                size_t npos, const char *key_desc);
 
+/* The chunk's npos positions as stored: each document's run is its first
+ * position, then the gaps less one.  gal_chunk_run_positions() turns one
+ * run at a time into positions: a phrase that asks about a few documents
+ * of a chunk then pays the whole chunk's unpacking, a branch-free pass, but
+ * only its own documents' runs. */
+int gal_chunk_decode_stored_positions(const gal_chunk_view *v, uint32_t *pos, size_t npos,
+                                      const char *key_desc);
+/* One run of count values from gal_chunk_decode_stored_positions() into
+ * increasing positions, in place. */
+int gal_chunk_run_positions(uint32_t *pos, uint32_t count, const char *key_desc);
+
 /* Decode one document's run of positions: entries [first, first + count)
  * of the chunk's npos (first = the sum of the tfs before it, count = its
  * tf) into pos, increasing.  Costs the run and the exceptions before its

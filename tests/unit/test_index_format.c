@@ -417,6 +417,9 @@ static void test_build_and_read(unsigned seed)
         gal_postings *p = NULL;
         CHECK(gal_postings_open(s, h, &p) == 0);
         uint64_t mismatches = 0, df = 0;
+        /* every hit's positions, for the walk below that asks about some */
+        uint32_t *all_pos = NULL, *hit_at = NULL;
+        size_t nall = 0, all_cap = 0, hits_cap = 0;
         int more = gal_postings_next(p);
         for (uint32_t d = 0; d < ndocs; d++) {
             gal_doc_info info;
@@ -450,12 +453,49 @@ static void test_build_and_read(unsigned seed)
             const uint32_t *got = gal_postings_positions(p);
             if (!got || memcmp(got, want, nw * sizeof *want) != 0)
                 mismatches++;
+            if (df + 1 > hits_cap) {
+                hits_cap = 2 * (df + 1);
+                hit_at = realloc(hit_at, hits_cap * sizeof *hit_at);
+            }
+            if (nall + nw > all_cap) {
+                all_cap = 2 * (nall + nw);
+                all_pos = realloc(all_pos, all_cap * sizeof *all_pos);
+            }
+            hit_at[df - 1] = (uint32_t)nall;
+            hit_at[df] = (uint32_t)(nall + nw);
+            memcpy(all_pos + nall, want, nw * sizeof *want);
+            nall += nw;
             more = gal_postings_next(p);
         }
         CHECK(more == 0);
         CHECK_EQ_U64(mismatches, 0);
         CHECK_EQ_U64(gal_postings_df(p), df);
         gal_postings_close(p);
+
+        /* positions asked about for some documents only, as a phrase asks:
+         * a few per chunk (one run at a time), many (the chunk unpacked,
+         * runs turned into positions when asked), and some twice */
+        CHECK(gal_postings_open(s, h, &p) == 0);
+        srand(seed * 31 + (unsigned)q);
+        uint64_t asked = 0;
+        for (uint64_t k = 0; gal_postings_next(p) == 1; k++) {
+            unsigned density = (unsigned)(k / GAL_CHUNK_DOCS % 3); /* 5 %, 40 %, 90 % */
+            if ((unsigned)(rand() % 100) >= (density == 0 ? 5u : density == 1 ? 40u : 90u))
+                continue;
+            for (int twice = rand() % 4 == 0; twice >= 0; twice--) {
+                const uint32_t *got = gal_postings_positions(p);
+                uint32_t tf = hit_at[k + 1] - hit_at[k];
+                asked++;
+                if (!got || gal_postings_tf(p) != tf ||
+                    memcmp(got, all_pos + hit_at[k], tf * sizeof *got) != 0)
+                    mismatches++;
+            }
+        }
+        CHECK(df == 0 || asked > 0);
+        CHECK_EQ_U64(mismatches, 0);
+        gal_postings_close(p);
+        free(all_pos);
+        free(hit_at);
 
         /* seek lands on the first document >= target, from any start */
         gal_postings *a = NULL, *b = NULL;
