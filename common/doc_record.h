@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "format.h"
 
 typedef struct gal_doc_fields {
     const char *id;
@@ -48,9 +49,17 @@ int gal_docstats_encode(const uint32_t *tokens, const uint32_t *title_tokens,
                         const int64_t *date_sec, uint32_t n, uint32_t first_doc, gal_buf *out);
 /* Check a docstats record; *n gets its document count. */
 int gal_docstats_check(const void *data, size_t len, uint32_t first_doc, uint32_t *n);
-uint32_t gal_docstats_tokens(const void *data, uint32_t i);
+/* Entry i's token count; inline, since ranking a frequent word reads one
+ * per document. */
+static inline uint32_t gal_docstats_tokens(const void *data, uint32_t i)
+{
+    return gal_get_le32((const uint8_t *)data + 4 + (size_t)i * 4);
+}
 /* Ask the cache for entry i's token count ahead of gal_docstats_tokens(). */
-void gal_docstats_prefetch_tokens(const void *data, uint32_t i);
+static inline void gal_docstats_prefetch_tokens(const void *data, uint32_t i)
+{
+    __builtin_prefetch((const uint8_t *)data + 4 + (size_t)i * 4);
+}
 uint32_t gal_docstats_title_tokens(const void *data, uint32_t n, uint32_t i);
 int64_t gal_docstats_date(const void *data, uint32_t n, uint32_t i);
 

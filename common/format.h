@@ -116,6 +116,11 @@ static inline void gal_put_le64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
+static inline uint32_t gal_get_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 static inline uint64_t gal_get_le64(const uint8_t *p)
 {
     uint64_t v = 0;
