@@ -58,6 +58,20 @@ struct gal_snapshot {
 #define RUNS_ONE_BY_ONE 8u
 #define RUNS_MIN_POSITIONS 32u
 
+/* What the df pass saw of a term in one batch: how many chunks, and the
+ * first one's key and value (pointers into the map, which stay put for the
+ * snapshot's read transaction).  A term in at most one chunk of a batch,
+ * as a rarer word is in every batch, is then loaded without a seek from
+ * the root of the B-tree, and a batch without the term is skipped: a rare
+ * word costs one descent per batch instead of two.  Kept for snapshots of
+ * up to HINT_MAX_BATCHES batches, so that a prefix of many words does not
+ * hold a large array per word. */
+typedef struct batch_hint {
+    MDB_val k, v;
+    uint32_t nchunks;
+} batch_hint;
+#define HINT_MAX_BATCHES 1024u
+
 struct gal_postings {
     gal_snapshot *s;
     MDB_cursor *cur;
@@ -80,6 +94,8 @@ struct gal_postings {
     size_t positions_cap;
     uint32_t *positions;
     char key_desc[48];
+    batch_hint *hints;  /* per batch, from the df pass; NULL when not kept */
+    int unpositioned;   /* the chunk came from a hint: the cursor is elsewhere */
 };
 
 int gal_index_open(const char *dir, gal_index **out)
@@ -513,6 +529,7 @@ void gal_postings_close(gal_postings *p)
     if (p->cur)
         mdb_cursor_close(p->cur);
     gal_free(p->positions);
+    gal_free(p->hints);
     gal_free(p);
 }
 
@@ -552,7 +569,17 @@ static int load_chunk(gal_postings *p, const MDB_val *k, const MDB_val *v)
     p->idx = 0;
     p->have_offsets = 0;
     p->have_stored = 0;
+    p->unpositioned = 0;
     return 0;
+}
+
+/* Load the lone chunk of batch bi that the df pass saw. */
+static int load_hinted(gal_postings *p, size_t bi)
+{
+    p->bi = bi;
+    int rc = load_chunk(p, &p->hints[bi].k, &p->hints[bi].v);
+    p->unpositioned = 1;
+    return rc ? rc : 1;
 }
 
 static int cursor_error(const gal_postings *p, int mrc)
@@ -591,6 +618,11 @@ static int chunk_from(gal_postings *p, size_t bi, uint32_t doc, MDB_val *k, MDB_
 static int first_chunk_from_batch(gal_postings *p, size_t bi)
 {
     for (; bi < p->s->nbatches; bi++) {
+        if (p->hints && p->hints[bi].nchunks <= 1) {
+            if (p->hints[bi].nchunks == 1)
+                return load_hinted(p, bi);
+            continue;
+        }
         MDB_val k, v;
         int r = chunk_from(p, bi, 0, &k, &v);
         if (r < 0)
@@ -615,12 +647,20 @@ static int sum_chunks(gal_postings *p, int verify, uint64_t *ndocs)
         return cursor_error(p, mrc);
     uint64_t n = 0;
     int rc = 0;
+    /* without memory for the hints, the walk seeks as before */
+    batch_hint *hints = !verify && !p->hints && p->s->nbatches <= HINT_MAX_BATCHES
+                            ? gal_calloc(p->s->nbatches ? p->s->nbatches : 1, sizeof *hints)
+                            : NULL;
     for (size_t bi = 0; bi < p->s->nbatches && !rc; bi++) {
         uint8_t key[GAL_POSTINGS_KEY_LEN];
         gal_postings_key(key, p->s->batches[bi].first_doc, p->hash, 0);
         MDB_val k = {sizeof key, key}, v;
         for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && key_in_batch(p, bi, &k);
              mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            if (hints && hints[bi].nchunks++ == 0) {
+                hints[bi].k = k;
+                hints[bi].v = v;
+            }
             uint32_t first = gal_get_be32((const uint8_t *)k.mv_data + 12);
             if (verify) {
                 char desc[48];
@@ -641,6 +681,10 @@ static int sum_chunks(gal_postings *p, int verify, uint64_t *ndocs)
     mdb_cursor_close(cur);
     if (!rc)
         *ndocs = n;
+    if (!rc && hints)
+        p->hints = hints;
+    else
+        gal_free(hints);
     return rc;
 }
 
@@ -672,6 +716,8 @@ int gal_postings_next(gal_postings *p)
         p->idx++;
         return 1;
     }
+    if (p->unpositioned) /* the batch's lone chunk */
+        return first_chunk_from_batch(p, p->bi + 1);
     MDB_val k, v;
     int mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT);
     if (mrc && mrc != MDB_NOTFOUND)
@@ -715,6 +761,17 @@ static size_t batch_of(const gal_snapshot *s, uint32_t doc)
  * chunk after it (in this batch or a later one). */
 static int load_chunk_for(gal_postings *p, size_t bi, uint32_t target)
 {
+    if (p->hints && p->hints[bi].nchunks <= 1) {
+        const batch_hint *h = &p->hints[bi];
+        uint32_t n, span, first = h->nchunks ? gal_get_be32((const uint8_t *)h->k.mv_data + 12) : 0;
+        /* the lone chunk holds target or follows it, unless it ends before
+         * (a header that cannot be read is loaded, to be reported) */
+        if (h->nchunks &&
+            (gal_chunk_peek(h->v.mv_data, h->v.mv_size, &n, &span) != 0 ||
+             (uint64_t)first + span >= target))
+            return load_hinted(p, bi);
+        return first_chunk_from_batch(p, bi + 1);
+    }
     MDB_val k, v;
     int past_end;
     int r = chunk_from_at(p, bi, target, &k, &v, &past_end);
@@ -759,6 +816,8 @@ load:
  * is loaded), 0 when it does not, or a negative status. */
 static int step_to_chunk(gal_postings *p, uint32_t target)
 {
+    if (p->unpositioned) /* the batch's lone chunk: no next one */
+        return 0;
     MDB_val k, v;
     int mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT);
     if (mrc == MDB_NOTFOUND)

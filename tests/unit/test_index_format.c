@@ -348,6 +348,15 @@ static void write_corpus(const char *path, int n, unsigned seed)
         int bw = rand() % 300;
         for (int k = 0; k < bw; k++)
             fprintf(f, "%s%s", k ? (rand() % 9 ? " " : ", ") : "", words[rand() % 16]);
+        /* rarer words, for terms in one chunk of a batch or none: in every
+         * batch; in a few batches only; in many documents of the first
+         * batches (two chunks each) and few of the others */
+        if (i % 37 == 0)
+            fprintf(f, " kestrel");
+        if (i >= 1000 && i < 1400 && i % 3 == 0)
+            fprintf(f, " osprey");
+        if (i < 600 ? i % 2 == 0 : i % 50 == 0)
+            fprintf(f, " heron");
         fprintf(f, "\"}\n");
     }
     fclose(f);
@@ -409,7 +418,8 @@ static void test_build_and_read(unsigned seed)
     /* Re-tokenize every stored document and compare with the postings of
      * each term: same documents, tfs and positions. */
     static const char *probe[] = {"the", "bank", "são", "s", "trump", "u", "3", "5", "year", "on",
-                                  "i̇stanbul", "istanbul", "αθηνα", "москва", "x", "absent"};
+                                  "i̇stanbul", "istanbul", "αθηνα", "москва", "x", "absent",
+                                  "kestrel", "osprey", "heron"};
     gal_buf text;
     gal_buf_init(&text);
     for (size_t q = 0; q < sizeof probe / sizeof probe[0]; q++) {
@@ -418,7 +428,7 @@ static void test_build_and_read(unsigned seed)
         CHECK(gal_postings_open(s, h, &p) == 0);
         uint64_t mismatches = 0, df = 0;
         /* every hit's positions, for the walk below that asks about some */
-        uint32_t *all_pos = NULL, *hit_at = NULL;
+        uint32_t *all_pos = NULL, *hit_at = NULL, *hit_doc = NULL;
         size_t nall = 0, all_cap = 0, hits_cap = 0;
         int more = gal_postings_next(p);
         for (uint32_t d = 0; d < ndocs; d++) {
@@ -456,7 +466,9 @@ static void test_build_and_read(unsigned seed)
             if (df + 1 > hits_cap) {
                 hits_cap = 2 * (df + 1);
                 hit_at = realloc(hit_at, hits_cap * sizeof *hit_at);
+                hit_doc = realloc(hit_doc, hits_cap * sizeof *hit_doc);
             }
+            hit_doc[df - 1] = d;
             if (nall + nw > all_cap) {
                 all_cap = 2 * (nall + nw);
                 all_pos = realloc(all_pos, all_cap * sizeof *all_pos);
@@ -476,6 +488,7 @@ static void test_build_and_read(unsigned seed)
          * a few per chunk (one run at a time), many (the chunk unpacked,
          * runs turned into positions when asked), and some twice */
         CHECK(gal_postings_open(s, h, &p) == 0);
+        CHECK_EQ_U64(gal_postings_df(p), df);
         srand(seed * 31 + (unsigned)q);
         uint64_t asked = 0;
         for (uint64_t k = 0; gal_postings_next(p) == 1; k++) {
@@ -494,36 +507,65 @@ static void test_build_and_read(unsigned seed)
         CHECK(df == 0 || asked > 0);
         CHECK_EQ_U64(mismatches, 0);
         gal_postings_close(p);
+
+        /* seeks that jump over documents by strides, onto every stride-th
+         * document of the term (a chunk's last one among them) or just past
+         * it */
+        static const unsigned strides[] = {2, 3, 5, 8, 13};
+        for (size_t si = 0; si < 2 * sizeof strides / sizeof strides[0]; si++) {
+            unsigned stride = strides[si / 2], past = (unsigned)(si % 2);
+            CHECK(gal_postings_open(s, h, &p) == 0);
+            CHECK_EQ_U64(gal_postings_df(p), df);
+            for (uint64_t k = stride - 1; k < df; k += stride) {
+                uint64_t want = k + past; /* the hits are distinct, increasing documents */
+                int r = gal_postings_seek(p, hit_doc[k] + past);
+                mismatches += want == df ? r != 0 : r != 1 || gal_postings_doc(p) != hit_doc[want];
+                if (r != 1)
+                    break;
+            }
+            gal_postings_close(p);
+        }
+        CHECK_EQ_U64(mismatches, 0);
         free(all_pos);
         free(hit_at);
+        free(hit_doc);
 
-        /* seek lands on the first document >= target, from any start */
+        /* seek lands on the first document >= target, from any start; and
+         * so it does after a df, whose pass leaves hints that load a
+         * batch's lone chunk without a seek and skip batches without one */
         gal_postings *a = NULL, *b = NULL;
-        gal_postings_open(s, h, &a);
-        gal_postings_open(s, h, &b);
-        srand(seed + (unsigned)q);
-        uint32_t target = 0;
-        int ra = gal_postings_next(a);
-        while (ra == 1) {
-            target += (uint32_t)(rand() % 40);
-            while (ra == 1 && gal_postings_doc(a) < target)
-                ra = gal_postings_next(a);
-            int rb = gal_postings_seek(b, target);
-            CHECK(ra == rb);
-            if (ra == 1 && rb == 1)
-                CHECK_EQ_U64(gal_postings_doc(b), gal_postings_doc(a));
-            if (ra == 1 && gal_postings_doc(a) >= target) {
-                ra = gal_postings_next(a);
-                if (ra == 1)
-                    target = gal_postings_doc(a);
+        int ra;
+        for (int hinted = 0; hinted < 2; hinted++) {
+            gal_postings_open(s, h, &a);
+            gal_postings_open(s, h, &b);
+            if (hinted)
+                CHECK_EQ_U64(gal_postings_df(b), df);
+            srand(seed + (unsigned)q);
+            uint32_t target = 0;
+            ra = gal_postings_next(a);
+            while (ra == 1) {
+                target += (uint32_t)(rand() % 40);
+                while (ra == 1 && gal_postings_doc(a) < target)
+                    ra = gal_postings_next(a);
+                int rb = gal_postings_seek(b, target);
+                CHECK(ra == rb);
+                if (ra == 1 && rb == 1)
+                    CHECK_EQ_U64(gal_postings_doc(b), gal_postings_doc(a));
+                if (ra == 1 && gal_postings_doc(a) >= target) {
+                    ra = gal_postings_next(a);
+                    if (ra == 1)
+                        target = gal_postings_doc(a);
+                }
             }
+            gal_postings_close(a);
+            gal_postings_close(b);
         }
-        gal_postings_close(a);
-        gal_postings_close(b);
 
-        /* a chunk at a time: the same documents and frequencies as one by one */
+        /* a chunk at a time: the same documents and frequencies as one by
+         * one (the chunk-at-a-time cursor with hints) */
         gal_postings_open(s, h, &a);
         gal_postings_open(s, h, &b);
+        CHECK_EQ_U64(gal_postings_df(b), df);
         ra = gal_postings_next(a);
         uint64_t walked = 0, differ = 0;
         int rc_chunk;
