@@ -14,6 +14,7 @@
 #ifndef GAL_BM25_H
 #define GAL_BM25_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define GAL_BM25_K1 1.2
@@ -38,6 +39,21 @@ static inline double gal_bm25_term(const gal_bm25 *m, double idf, uint32_t tf,
     double f = (double)tf;
     double norm = GAL_BM25_K1 * (1.0 - GAL_BM25_B + GAL_BM25_B * (double)doc_tokens / m->avgdl);
     return idf * f * (GAL_BM25_K1 + 1.0) / (f + norm);
+}
+
+/* The same for n documents that all hold the term (tf >= 1): a loop
+ * without a branch, which the compiler turns into divisions two or four
+ * documents at a time; each result is the same double as
+ * gal_bm25_term()'s. */
+static inline void gal_bm25_terms(const gal_bm25 *m, double idf, const uint32_t *tf,
+                                  const uint32_t *doc_tokens, size_t n, double *out)
+{
+    double avgdl = m->avgdl;
+    for (size_t i = 0; i < n; i++) {
+        double f = (double)tf[i];
+        double norm = GAL_BM25_K1 * (1.0 - GAL_BM25_B + GAL_BM25_B * (double)doc_tokens[i] / avgdl);
+        out[i] = idf * f * (GAL_BM25_K1 + 1.0) / (f + norm);
+    }
 }
 
 #endif

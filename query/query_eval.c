@@ -1033,8 +1033,7 @@ static int rank_word(ctx *c, it *t, heap *h, uint64_t *total)
         const uint32_t *docs, *tfs;
         size_t n = gal_postings_rest(p, &docs, &tfs);
         gal_snapshot_doc_tokens_many(c->s, docs, n, dl);
-        for (size_t i = 0; i < n; i++)
-            sc[i] = gal_bm25_term(&c->bm, t->idf, tfs[i], dl[i]);
+        gal_bm25_terms(&c->bm, t->idf, tfs, dl, n, sc);
         for (size_t i = 0; i < n; i++)
             if ((r = offer(h, docs[i], sc[i])))
                 return r;
