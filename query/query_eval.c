@@ -328,6 +328,16 @@ static int build_phrase(ctx *c, const gal_qnode *q, it **out)
     }
     /* a trailing single word after a bigram could instead pair with the
      * bigram's second word; the cursor count is the same, keep it simple */
+    if (n == 1 && q->nterms == 2) {
+        /* the whole phrase is one bigram ("u.s.", "of the"), which never
+         * spans the title and the body: its postings are the phrase's
+         * occurrences, so it is a term, whose df the chunk headers give,
+         * where a phrase's df means finding every document it is in */
+        int rc = build_words(c, q, IT_TERM, keys, 1, out);
+        if (!rc && (*out)->kind == IT_TERM)
+            (*out)->span = 1;
+        return rc;
+    }
     int rc = build_words(c, q, IT_PHRASE, keys, n, out);
     if (rc || (*out)->kind != IT_PHRASE)
         return rc;
