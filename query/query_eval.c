@@ -1096,6 +1096,100 @@ static int rank_words_and(ctx *c, it *t, heap *h, uint64_t *total)
     return r;
 }
 
+/* Documents per window of rank_words_or(): its sums (32 kB) stay in the
+ * nearest cache. */
+#define OR_WINDOW 4096u
+
+/* An OR of plain words ("oil OR gas", a prefix's words) is ranked a window
+ * of documents at a time: each word in turn adds its scores for the
+ * window's documents into a dense array, then the window's documents are
+ * offered in order.  A document's sum is made of the same terms added in
+ * the same order (its words by index, from 0.0) as score() adds them
+ * walking document by document, so the hits are the same; the walk paid
+ * for every document a pass over every word's cursor. */
+static int rank_words_or(ctx *c, it *t, heap *h, uint64_t *total)
+{
+    double *acc = gal_calloc(OR_WINDOW, sizeof *acc);
+    uint32_t *live = gal_malloc(t->nkids * sizeof *live); /* kids with documents left */
+    if (!acc || !live) {
+        gal_free(acc);
+        gal_free(live);
+        return nomem();
+    }
+    uint64_t seen[OR_WINDOW / 64] = {0};
+    uint32_t nlive = 0, dl[GAL_CHUNK_DOCS];
+    double sc[GAL_CHUNK_DOCS];
+    int r = 0;
+    for (uint32_t k = 0; k < t->nkids; k++) {
+        if ((r = gal_postings_next(t->kids[k]->cs[0].p)) < 0)
+            goto out;
+        if (r == 1)
+            live[nlive++] = k;
+    }
+    while (nlive > 0) {
+        /* the window starts at the first document any word has left */
+        uint32_t lo = UINT32_MAX;
+        for (uint32_t j = 0; j < nlive; j++) {
+            uint32_t d = gal_postings_doc(t->kids[live[j]]->cs[0].p);
+            if (d < lo)
+                lo = d;
+        }
+        uint64_t hi = (uint64_t)lo + OR_WINDOW;
+        uint32_t kept = 0;
+        for (uint32_t j = 0; j < nlive; j++) {
+            it *kid = t->kids[live[j]];
+            gal_postings *p = kid->cs[0].p;
+            r = 1;
+            while (r == 1 && gal_postings_doc(p) < hi) {
+                const uint32_t *docs, *tfs;
+                size_t n = gal_postings_rest(p, &docs, &tfs), m = n;
+                if (docs[n - 1] >= hi) /* the window ends inside this chunk */
+                    for (m = 0; docs[m] < hi; m++)
+                        ;
+                gal_snapshot_doc_tokens_many(c->s, docs, m, dl);
+                gal_bm25_terms(&c->bm, kid->idf, tfs, dl, m, sc);
+                for (size_t i = 0; i < m; i++) {
+                    uint32_t at = docs[i] - lo;
+                    acc[at] += sc[i];
+                    seen[at >> 6] |= 1ull << (at & 63);
+                }
+                r = m < n ? gal_postings_seek(p, docs[m]) : gal_postings_next_chunk(p);
+            }
+            if (r < 0)
+                goto out;
+            if (r == 1)
+                live[kept++] = live[j];
+        }
+        nlive = kept;
+        for (uint32_t w = 0; w < OR_WINDOW / 64; w++) {
+            for (uint64_t bits = seen[w]; bits; bits &= bits - 1) {
+                uint32_t at = w * 64 + (uint32_t)__builtin_ctzll(bits);
+                ++*total;
+                if ((r = offer(h, lo + at, acc[at])))
+                    goto out;
+                acc[at] = 0;
+            }
+            seen[w] = 0;
+        }
+    }
+    r = 0;
+out:
+    gal_free(acc);
+    gal_free(live);
+    return r;
+}
+
+/* Is t an OR of plain words, none under title:? */
+static int words_or(const it *t)
+{
+    if (t->kind != IT_OR || t->nkids < 1)
+        return 0;
+    for (uint32_t k = 0; k < t->nkids; k++)
+        if (t->kids[k]->kind != IT_TERM || t->kids[k]->title)
+            return 0;
+    return 1;
+}
+
 /* Is t an AND of plain words, none under title:, with no date filter
  * (NOT terms of any kind are fine)? */
 static int words_and(const it *t)
@@ -1216,6 +1310,8 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
         rc = rank_word(&c, root, &h, &total);
     else if (words_and(root) && h.m == GAL_SORT_SCORE)
         rc = rank_words_and(&c, root, &h, &total);
+    else if (words_or(root) && h.m == GAL_SORT_SCORE)
+        rc = rank_words_or(&c, root, &h, &total);
     else
         rc = rank_any(&c, root, &h, &total);
     if (rc < 0)
