@@ -58,19 +58,24 @@ struct gal_snapshot {
 #define RUNS_ONE_BY_ONE 8u
 #define RUNS_MIN_POSITIONS 32u
 
-/* What the df pass saw of a term in one batch: how many chunks, and the
- * first one's key and value (pointers into the map, which stay put for the
- * snapshot's read transaction).  A term in at most one chunk of a batch,
- * as a rarer word is in every batch, is then loaded without a seek from
- * the root of the B-tree, and a batch without the term is skipped: a rare
- * word costs one descent per batch instead of two.  Kept for snapshots of
- * up to HINT_MAX_BATCHES batches, so that a prefix of many words does not
- * hold a large array per word. */
-typedef struct batch_hint {
-    MDB_val k, v;
-    uint32_t nchunks;
-} batch_hint;
-#define HINT_MAX_BATCHES 1024u
+/* The df pass reads every chunk header of the term: it keeps them as the
+ * term's chunk directory, with each chunk's key and value (pointers into
+ * the map, which stay put for the snapshot's read transaction).  The
+ * cursor then moves and seeks by the directory, a search in memory, where
+ * it took a descent of the B-tree per batch (two for a seek that lands
+ * inside a chunk): a rare word is one chunk per batch, and a phrase or an
+ * AND loads the frequent word's chunk for each of the rarer word's
+ * documents.  The headers are peeked unverified, as a seek does; a loaded
+ * chunk, verified, must agree with its entry.  Kept for terms of at most
+ * DIR_MAX_CHUNKS chunks (a megabyte), so a prefix of many words stays
+ * small; a longer term seeks through LMDB. */
+typedef struct chunk_ref {
+    uint32_t first, last; /* its first and last document */
+    uint32_t bi;          /* its batch */
+    const void *key, *val;
+    size_t len;
+} chunk_ref;
+#define DIR_MAX_CHUNKS 32768u
 
 struct gal_postings {
     gal_snapshot *s;
@@ -94,8 +99,9 @@ struct gal_postings {
     size_t positions_cap;
     uint32_t *positions;
     char key_desc[48];
-    batch_hint *hints;  /* per batch, from the df pass; NULL when not kept */
-    int unpositioned;   /* the chunk came from a hint: the cursor is elsewhere */
+    chunk_ref *dir;   /* the term's chunks, from the df pass; NULL when not kept */
+    size_t ndir;
+    size_t dir_at;    /* the current chunk's entry, when dir is kept */
 };
 
 int gal_index_open(const char *dir, gal_index **out)
@@ -529,7 +535,7 @@ void gal_postings_close(gal_postings *p)
     if (p->cur)
         mdb_cursor_close(p->cur);
     gal_free(p->positions);
-    gal_free(p->hints);
+    gal_free(p->dir);
     gal_free(p);
 }
 
@@ -569,17 +575,51 @@ static int load_chunk(gal_postings *p, const MDB_val *k, const MDB_val *v)
     p->idx = 0;
     p->have_offsets = 0;
     p->have_stored = 0;
-    p->unpositioned = 0;
     return 0;
 }
 
-/* Load the lone chunk of batch bi that the df pass saw. */
-static int load_hinted(gal_postings *p, size_t bi)
+/* Load the chunk of directory entry j; 1, or a negative status. */
+static int load_dir(gal_postings *p, size_t j)
 {
-    p->bi = bi;
-    int rc = load_chunk(p, &p->hints[bi].k, &p->hints[bi].v);
-    p->unpositioned = 1;
+    const chunk_ref *e = &p->dir[j];
+    MDB_val k = {GAL_POSTINGS_KEY_LEN, (void *)e->key}, v = {e->len, (void *)e->val};
+    p->bi = e->bi;
+    p->dir_at = j;
+    int rc = load_chunk(p, &k, &v);
+    if (!rc && (p->chunk.first_doc != e->first || p->chunk.last_doc != e->last))
+        rc = gal_error_set(GAL_ECORRUPT,
+                           "corrupt index: postings record %s differs from its header as read",
+                           p->key_desc);
     return rc ? rc : 1;
+}
+
+/* Load the first chunk whose last document is >= target, from the entry
+ * after the current one (or the first); 0 and done when there is none. */
+static int dir_seek(gal_postings *p, uint32_t target)
+{
+    size_t lo = p->started ? p->dir_at + 1 : 0, n = p->ndir;
+    p->started = 1;
+    /* gallop: the chunk wanted is most often the next one */
+    size_t step = 1, hi = lo;
+    while (hi < n && p->dir[hi].last < target) {
+        lo = hi + 1;
+        hi += step;
+        step *= 2;
+    }
+    if (hi > n)
+        hi = n;
+    while (lo < hi) { /* the first in [lo, hi) with last >= target */
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->dir[mid].last < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == n) {
+        p->done = 1;
+        return 0;
+    }
+    return load_dir(p, lo);
 }
 
 static int cursor_error(const gal_postings *p, int mrc)
@@ -618,11 +658,6 @@ static int chunk_from(gal_postings *p, size_t bi, uint32_t doc, MDB_val *k, MDB_
 static int first_chunk_from_batch(gal_postings *p, size_t bi)
 {
     for (; bi < p->s->nbatches; bi++) {
-        if (p->hints && p->hints[bi].nchunks <= 1) {
-            if (p->hints[bi].nchunks == 1)
-                return load_hinted(p, bi);
-            continue;
-        }
         MDB_val k, v;
         int r = chunk_from(p, bi, 0, &k, &v);
         if (r < 0)
@@ -647,20 +682,17 @@ static int sum_chunks(gal_postings *p, int verify, uint64_t *ndocs)
         return cursor_error(p, mrc);
     uint64_t n = 0;
     int rc = 0;
-    /* without memory for the hints, the walk seeks as before */
-    batch_hint *hints = !verify && !p->hints && p->s->nbatches <= HINT_MAX_BATCHES
-                            ? gal_calloc(p->s->nbatches ? p->s->nbatches : 1, sizeof *hints)
-                            : NULL;
+    /* the directory, when this is the df pass of a cursor not yet moved;
+     * without memory for it, the cursor seeks through LMDB as before */
+    int keep = !verify && !p->dir && !p->started;
+    chunk_ref *dir = NULL;
+    size_t ndir = 0, dir_cap = 0;
     for (size_t bi = 0; bi < p->s->nbatches && !rc; bi++) {
         uint8_t key[GAL_POSTINGS_KEY_LEN];
         gal_postings_key(key, p->s->batches[bi].first_doc, p->hash, 0);
         MDB_val k = {sizeof key, key}, v;
         for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && key_in_batch(p, bi, &k);
              mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-            if (hints && hints[bi].nchunks++ == 0) {
-                hints[bi].k = k;
-                hints[bi].v = v;
-            }
             uint32_t first = gal_get_be32((const uint8_t *)k.mv_data + 12);
             if (verify) {
                 char desc[48];
@@ -671,8 +703,16 @@ static int sum_chunks(gal_postings *p, int verify, uint64_t *ndocs)
                 n += view.ndocs;
             } else {
                 uint32_t nd, span;
-                if (gal_chunk_peek(v.mv_data, v.mv_size, &nd, &span) == 0)
+                int ok = gal_chunk_peek(v.mv_data, v.mv_size, &nd, &span) == 0;
+                if (ok)
                     n += nd;
+                /* an unreadable header, or too many chunks: no directory */
+                keep = keep && ok && ndir < DIR_MAX_CHUNKS && (uint64_t)first + span <= UINT32_MAX;
+                if (keep && gal_grow((void **)&dir, &dir_cap, ndir + 1, sizeof *dir, 64))
+                    keep = 0;
+                if (keep)
+                    dir[ndir++] = (chunk_ref){first, first + span, (uint32_t)bi, k.mv_data,
+                                              v.mv_data, v.mv_size};
             }
         }
         if (!rc && mrc && mrc != MDB_NOTFOUND)
@@ -681,10 +721,12 @@ static int sum_chunks(gal_postings *p, int verify, uint64_t *ndocs)
     mdb_cursor_close(cur);
     if (!rc)
         *ndocs = n;
-    if (!rc && hints)
-        p->hints = hints;
-    else
-        gal_free(hints);
+    if (!rc && keep) {
+        p->dir = dir;
+        p->ndir = ndir;
+    } else {
+        gal_free(dir);
+    }
     return rc;
 }
 
@@ -708,6 +750,14 @@ int gal_postings_next(gal_postings *p)
 {
     if (p->done)
         return 0;
+    if (p->dir && (!p->started || p->idx + 1 == p->chunk.ndocs)) { /* the next entry */
+        size_t j = p->started ? p->dir_at + 1 : 0;
+        p->started = 1;
+        if (j < p->ndir)
+            return load_dir(p, j);
+        p->done = 1;
+        return 0;
+    }
     if (!p->started) {
         p->started = 1;
         return first_chunk_from_batch(p, 0);
@@ -716,8 +766,6 @@ int gal_postings_next(gal_postings *p)
         p->idx++;
         return 1;
     }
-    if (p->unpositioned) /* the batch's lone chunk */
-        return first_chunk_from_batch(p, p->bi + 1);
     MDB_val k, v;
     int mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT);
     if (mrc && mrc != MDB_NOTFOUND)
@@ -761,17 +809,6 @@ static size_t batch_of(const gal_snapshot *s, uint32_t doc)
  * chunk after it (in this batch or a later one). */
 static int load_chunk_for(gal_postings *p, size_t bi, uint32_t target)
 {
-    if (p->hints && p->hints[bi].nchunks <= 1) {
-        const batch_hint *h = &p->hints[bi];
-        uint32_t n, span, first = h->nchunks ? gal_get_be32((const uint8_t *)h->k.mv_data + 12) : 0;
-        /* the lone chunk holds target or follows it, unless it ends before
-         * (a header that cannot be read is loaded, to be reported) */
-        if (h->nchunks &&
-            (gal_chunk_peek(h->v.mv_data, h->v.mv_size, &n, &span) != 0 ||
-             (uint64_t)first + span >= target))
-            return load_hinted(p, bi);
-        return first_chunk_from_batch(p, bi + 1);
-    }
     MDB_val k, v;
     int past_end;
     int r = chunk_from_at(p, bi, target, &k, &v, &past_end);
@@ -816,8 +853,6 @@ load:
  * is loaded), 0 when it does not, or a negative status. */
 static int step_to_chunk(gal_postings *p, uint32_t target)
 {
-    if (p->unpositioned) /* the batch's lone chunk: no next one */
-        return 0;
     MDB_val k, v;
     int mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT);
     if (mrc == MDB_NOTFOUND)
@@ -840,7 +875,11 @@ int gal_postings_seek(gal_postings *p, uint32_t target)
         return 0;
     if (p->started && p->docs[p->idx] >= target)
         return 1;
-    if (!p->started || target > p->chunk.last_doc) {
+    if (p->dir && (!p->started || target > p->chunk.last_doc)) {
+        int r = dir_seek(p, target);
+        if (r <= 0)
+            return r;
+    } else if (!p->started || target > p->chunk.last_doc) {
         size_t bi = batch_of(p->s, target);
         int r = p->started && bi == p->bi ? step_to_chunk(p, target) : 0;
         if (r == 0) {

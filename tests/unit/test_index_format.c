@@ -531,14 +531,14 @@ static void test_build_and_read(unsigned seed)
         free(hit_doc);
 
         /* seek lands on the first document >= target, from any start; and
-         * so it does after a df, whose pass leaves hints that load a
-         * batch's lone chunk without a seek and skip batches without one */
+         * so it does after a df, whose pass leaves the term's chunk
+         * directory, by which the cursor then moves instead of LMDB */
         gal_postings *a = NULL, *b = NULL;
         int ra;
-        for (int hinted = 0; hinted < 2; hinted++) {
+        for (int by_dir = 0; by_dir < 2; by_dir++) {
             gal_postings_open(s, h, &a);
             gal_postings_open(s, h, &b);
-            if (hinted)
+            if (by_dir)
                 CHECK_EQ_U64(gal_postings_df(b), df);
             srand(seed + (unsigned)q);
             uint32_t target = 0;
@@ -562,7 +562,7 @@ static void test_build_and_read(unsigned seed)
         }
 
         /* a chunk at a time: the same documents and frequencies as one by
-         * one (the chunk-at-a-time cursor with hints) */
+         * one (the chunk-at-a-time cursor by its directory) */
         gal_postings_open(s, h, &a);
         gal_postings_open(s, h, &b);
         CHECK_EQ_U64(gal_postings_df(b), df);
