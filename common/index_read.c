@@ -547,12 +547,31 @@ static int key_in_batch(const gal_postings *p, size_t bi, const MDB_val *k)
            gal_get_be64(d + 4) == p->hash;
 }
 
+/* "term %016llx doc %u" into out, the name errors give a chunk: written by
+ * hand, since every chunk loaded needs one and snprintf cost about as much
+ * as decoding a chunk's documents. */
+static void describe_chunk(char out[48], uint64_t hash, uint32_t first)
+{
+    static const char hex[] = "0123456789abcdef";
+    memcpy(out, "term ", 5);
+    for (int i = 0; i < 16; i++)
+        out[5 + i] = hex[(hash >> (60 - 4 * i)) & 15];
+    memcpy(out + 21, " doc ", 5);
+    char digits[10];
+    int n = 0;
+    do
+        digits[n++] = (char)('0' + first % 10);
+    while ((first /= 10) != 0);
+    for (int i = 0; i < n; i++)
+        out[26 + i] = digits[n - 1 - i];
+    out[26 + n] = '\0';
+}
+
 /* Parse and decode the chunk under the cursor's current key k/v. */
 static int load_chunk(gal_postings *p, const MDB_val *k, const MDB_val *v)
 {
     uint32_t first = gal_get_be32((const uint8_t *)k->mv_data + 12);
-    snprintf(p->key_desc, sizeof p->key_desc, "term %016llx doc %u", (unsigned long long)p->hash,
-             first);
+    describe_chunk(p->key_desc, p->hash, first);
     int rc = gal_chunk_parse(v->mv_data, v->mv_size, k->mv_data, &p->chunk, p->key_desc);
     if (!rc && p->chunk.ndocs > GAL_CHUNK_DOCS)
         rc = gal_error_set(GAL_ECORRUPT, "corrupt index: postings record %s holds %u documents",
