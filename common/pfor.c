@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "pfor_simd.h"
 #include "varint.h"
 
 static unsigned bits_of(uint32_t v)
@@ -169,6 +170,11 @@ static inline size_t unpack_inside(const uint8_t *q, const uint8_t *pend, unsign
         memcpy(&x, q + (bit >> 3), 8); /* x86-64 and the GPUs' hosts are little-endian */
         v[i] = (uint32_t)((x >> (bit & 7)) & mask);
     }
+    if (b <= 16 && i + 8 <= last) { /* whole groups with AVX2, where there is */
+        size_t g = gal_pfor_unpack_groups(q + (bit >> 3), pend, b, (last - i) / 8, v + i);
+        i += 8 * g;
+        bit += 8 * g * b;
+    }
     for (; i + 8 <= last; i += 8, bit += 8 * (size_t)b) {
         const uint8_t *group = q + (bit >> 3);
 #pragma GCC unroll 8
@@ -186,6 +192,10 @@ static inline size_t unpack_inside(const uint8_t *q, const uint8_t *pend, unsign
     return last;
 }
 
+/* unpack_inside() leaves values that start in the block's last 8 bytes
+ * (or all, in a block of fewer), so fewer bytes than this remain. */
+#define TAIL_BYTES 16
+
 /* Values [from, from + count) of the packed bits [q, pend) into v. */
 static inline void unpack(const uint8_t *q, const uint8_t *pend, unsigned b, size_t from,
                           size_t count, uint32_t *v)
@@ -202,11 +212,27 @@ static inline void unpack(const uint8_t *q, const uint8_t *pend, unsigned b, siz
 #undef WIDTH
     default: i = unpack_inside(q, pend, b, from, count, v); break;
     }
+    if (i == count)
+        return;
     uint64_t mask = b == 32 ? 0xFFFFFFFFull : (1ull << b) - 1;
     size_t bit = (from + i) * b;
-    /* the last few values, whose 8-byte loads would pass pend */
-    for (; i < count; i++, bit += b)
-        v[i] = (uint32_t)((load64(q + (bit >> 3), pend) >> (bit & 7)) & mask);
+    /* The last few values, whose 8-byte loads would pass pend: from a copy
+     * of the block's last bytes padded with zeros (a byte at a time, as
+     * load64 reads past its end, they were most of a small block's cost). */
+    const uint8_t *at = q + (bit >> 3);
+    size_t left = (size_t)(pend - at);
+    uint8_t tail[TAIL_BYTES + 8] = {0};
+    if (at > pend || left > TAIL_BYTES) { /* not for a well-formed call; kept safe */
+        for (; i < count; i++, bit += b)
+            v[i] = (uint32_t)((load64(q + (bit >> 3), pend) >> (bit & 7)) & mask);
+        return;
+    }
+    memcpy(tail, at, left);
+    for (size_t rel = bit & 7; i < count; i++, rel += b) {
+        uint64_t x;
+        memcpy(&x, tail + (rel >> 3), 8);
+        v[i] = (uint32_t)((x >> (rel & 7)) & mask);
+    }
 }
 
 /* Walk the nexc exceptions at *p, adding the high bits of those in
