@@ -235,26 +235,30 @@ int gal_chunk_decode_docs(const gal_chunk_view *v, uint32_t *docs, uint32_t *tfs
                    : get_varints(&p, v->docs_end, v->ndocs - 1, docs + 1)) ||
         p != v->docs_end)
         return corrupt(key_desc, "bad document section");
+    /* documents increase, so the last one checks them all: one test after
+     * the loop instead of a branch per document */
+    uint32_t n = v->ndocs; /* a local: the stores below could alias *v */
     uint64_t doc = v->first_doc;
     docs[0] = v->first_doc;
-    for (uint32_t i = 1; i < v->ndocs; i++) {
+    for (uint32_t i = 1; i < n; i++) {
         doc += (uint64_t)docs[i] + 1;
-        if (doc > v->last_doc)
-            return corrupt(key_desc, "document number beyond the chunk's range");
         docs[i] = (uint32_t)doc;
     }
     if (doc != v->last_doc)
-        return corrupt(key_desc, "document list does not match its header");
+        return corrupt(key_desc, doc > v->last_doc ? "document number beyond the chunk's range"
+                                                   : "document list does not match its header");
     p = v->tfs;
     if ((v->packed ? gal_pfor_decode(&p, v->tfs_end, v->ndocs, tfs)
                    : get_varints(&p, v->tfs_end, v->ndocs, tfs)) ||
         p != v->tfs_end)
         return corrupt(key_desc, "bad term frequency section");
-    for (uint32_t i = 0; i < v->ndocs; i++) {
-        if (tfs[i] == UINT32_MAX)
-            return corrupt(key_desc, "bad term frequency");
+    uint32_t wraps = 0; /* a stored tf - 1 of UINT32_MAX would wrap to 0 */
+    for (uint32_t i = 0; i < n; i++) {
+        wraps |= tfs[i] == UINT32_MAX;
         tfs[i]++;
     }
+    if (wraps)
+        return corrupt(key_desc, "bad term frequency");
     return 0;
 }
 
