@@ -192,9 +192,24 @@ static inline size_t unpack_inside(const uint8_t *q, const uint8_t *pend, unsign
     return last;
 }
 
-/* unpack_inside() leaves values that start in the block's last 8 bytes
- * (or all, in a block of fewer), so fewer bytes than this remain. */
-#define TAIL_BYTES 16
+/* Values [from, from + count) of [q, pend) that unpack_inside() can reach,
+ * by the width's own copy of it; returns how many. */
+static inline size_t unpack_by_width(const uint8_t *q, const uint8_t *pend, unsigned b,
+                                     size_t from, size_t count, uint32_t *v)
+{
+    switch (b) {
+#define WIDTH(w) case w: return unpack_inside(q, pend, w, from, count, v);
+        WIDTH(1) WIDTH(2) WIDTH(3) WIDTH(4) WIDTH(5) WIDTH(6) WIDTH(7) WIDTH(8)
+        WIDTH(9) WIDTH(10) WIDTH(11) WIDTH(12) WIDTH(13) WIDTH(14) WIDTH(15) WIDTH(16)
+#undef WIDTH
+    default: return unpack_inside(q, pend, b, from, count, v);
+    }
+}
+
+/* unpack_inside() leaves the values that start in a block's last 8 bytes
+ * (all of a block of fewer); with the up to 7 values before them in their
+ * group of eight, they lie in fewer bytes than this (at 32 bits: 7 + 28). */
+#define TAIL_BYTES 48
 
 /* Values [from, from + count) of the packed bits [q, pend) into v. */
 static inline void unpack(const uint8_t *q, const uint8_t *pend, unsigned b, size_t from,
@@ -204,35 +219,25 @@ static inline void unpack(const uint8_t *q, const uint8_t *pend, unsigned b, siz
         memset(v, 0, count * sizeof *v);
         return;
     }
-    size_t i;
-    switch (b) {
-#define WIDTH(w) case w: i = unpack_inside(q, pend, w, from, count, v); break;
-        WIDTH(1) WIDTH(2) WIDTH(3) WIDTH(4) WIDTH(5) WIDTH(6) WIDTH(7) WIDTH(8)
-        WIDTH(9) WIDTH(10) WIDTH(11) WIDTH(12) WIDTH(13) WIDTH(14) WIDTH(15) WIDTH(16)
-#undef WIDTH
-    default: i = unpack_inside(q, pend, b, from, count, v); break;
-    }
+    size_t i = unpack_by_width(q, pend, b, from, count, v);
     if (i == count)
         return;
+    /* The values left, whose 8-byte loads would pass pend: from a copy of
+     * the block's end padded with zeros, starting with their group of
+     * eight, so that whole groups unpack as groups there (one at a time,
+     * a byte at a time, they were most of a small block's cost). */
+    size_t group = (from + i) & ~(size_t)7;
+    const uint8_t *at = q + group * b / 8; /* a group starts on a byte */
+    size_t left = at <= pend ? (size_t)(pend - at) : SIZE_MAX;
+    if (left <= TAIL_BYTES) {
+        uint8_t tail[TAIL_BYTES + 16] = {0};
+        memcpy(tail, at, left);
+        i += unpack_by_width(tail, tail + sizeof tail, b, from + i - group, count - i, v + i);
+    }
+    /* not for a well-formed block; kept safe */
     uint64_t mask = b == 32 ? 0xFFFFFFFFull : (1ull << b) - 1;
-    size_t bit = (from + i) * b;
-    /* The last few values, whose 8-byte loads would pass pend: from a copy
-     * of the block's last bytes padded with zeros (a byte at a time, as
-     * load64 reads past its end, they were most of a small block's cost). */
-    const uint8_t *at = q + (bit >> 3);
-    size_t left = (size_t)(pend - at);
-    uint8_t tail[TAIL_BYTES + 8] = {0};
-    if (at > pend || left > TAIL_BYTES) { /* not for a well-formed call; kept safe */
-        for (; i < count; i++, bit += b)
-            v[i] = (uint32_t)((load64(q + (bit >> 3), pend) >> (bit & 7)) & mask);
-        return;
-    }
-    memcpy(tail, at, left);
-    for (size_t rel = bit & 7; i < count; i++, rel += b) {
-        uint64_t x;
-        memcpy(&x, tail + (rel >> 3), 8);
-        v[i] = (uint32_t)((x >> (rel & 7)) & mask);
-    }
+    for (size_t bit = (from + i) * b; i < count; i++, bit += b)
+        v[i] = (uint32_t)((load64(q + (bit >> 3), pend) >> (bit & 7)) & mask);
 }
 
 /* Walk the nexc exceptions at *p, adding the high bits of those in
