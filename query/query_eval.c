@@ -1076,9 +1076,12 @@ static int rank_words_and(ctx *c, it *t, heap *h, uint64_t *total)
             if (k < t->nkids)
                 continue;
             for (k = 0; k < t->nnegs; k++) {
-                if ((r = advance(c, t->negs[k], docs[i])) < 0)
+                it *neg = t->negs[k];
+                if (neg->started && neg->doc > docs[i])
+                    continue; /* advance()'s own first test, without the call */
+                if ((r = advance(c, neg, docs[i])) < 0)
                     return r;
-                if (r == 1 && t->negs[k]->doc == docs[i])
+                if (r == 1 && neg->doc == docs[i])
                     break;
             }
             if (k < t->nnegs)
