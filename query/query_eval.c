@@ -37,6 +37,10 @@ typedef struct ctx {
     void (*note)(void *, const char *);
     void *note_ctx;
     uint32_t dl; /* tokens of the document being scored */
+    /* no document counts: the matcher, which finds the matches of a few
+     * known hits and scores nothing, would otherwise pay every word's df
+     * (a walk over all its chunk headers) each time it starts again */
+    int no_stats;
 } ctx;
 
 /* A raw postings cursor and the document it is on. */
@@ -213,12 +217,12 @@ static int build_words(ctx *c, const gal_qnode *q, int kind, const uint64_t *has
             return rc;
         }
         t->offs[k] = k;
-        uint64_t df = gal_postings_df(t->cs[k].p);
+        uint64_t df = c->no_stats ? 0 : gal_postings_df(t->cs[k].p);
         if (df < t->cost)
             t->cost = df;
         /* insertion sort by df: n is small */
         uint32_t j = k;
-        while (j > 0 && gal_postings_df(t->cs[t->order[j - 1]].p) > df) {
+        while (j > 0 && !c->no_stats && gal_postings_df(t->cs[t->order[j - 1]].p) > df) {
             t->order[j] = t->order[j - 1];
             j--;
         }
@@ -1399,6 +1403,7 @@ int gal_matcher_new(gal_snapshot *s, const gal_query *q, const gal_search_opts *
         gal_free(m);
         return rc;
     }
+    m->c.no_stats = 1;
     m->q = q;
     *out = m;
     return 0;
