@@ -312,13 +312,19 @@ static void run(const char *idx)
             gal_hit *sorted = malloc(a.nhits * sizeof *sorted + 1);
             memcpy(sorted, a.hits, a.nhits * sizeof *sorted);
             qsort(sorted, a.nhits, sizeof *sorted, by_doc);
-            size_t differ = 0;
-            for (size_t i = 0; i < a.nhits; i++)
+            /* and the same scores, to the last bit: the loops add the same
+             * terms in the same order as the general one */
+            size_t differ = 0, scored = 0;
+            for (size_t i = 0; i < a.nhits; i++) {
                 differ += sorted[i].doc != res[k].hits[i].doc;
-            if (differ)
-                fprintf(stderr, "query %s: ranked, %zu documents differ from document order\n",
-                        queries[k], differ);
+                scored += sorted[i].doc == res[k].hits[i].doc &&
+                          sorted[i].score != res[k].hits[i].score;
+            }
+            if (differ || scored)
+                fprintf(stderr, "query %s: ranked, %zu documents and %zu scores differ from "
+                        "document order\n", queries[k], differ, scored);
             CHECK_EQ_U64(differ, 0);
+            CHECK_EQ_U64(scored, 0);
             free(sorted);
         }
         CHECK(gal_search(s, q[k], &page, &p) == 0);
