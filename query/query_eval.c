@@ -1056,9 +1056,9 @@ static int rank_word(ctx *c, it *t, heap *h, uint64_t *total)
     return r;
 }
 
-/* An AND of plain words ("oil prices", "trade -japan") walks its rarest
- * word a chunk at a time, seeks the others to each of its documents and
- * asks its NOT terms, scoring inline: the same documents, and the same sum
+/* An AND of plain words ("oil prices", "trade -japan", "date:1987-03 oil")
+ * walks its rarest word a chunk at a time, seeks the others to each of its
+ * documents, tests its date filters and asks its NOT terms, scoring inline: the same documents, and the same sum
  * in the same order (kids[], rarest first), as advance() and score() give
  * through the tree. */
 static int rank_words_and(ctx *c, it *t, heap *h, uint64_t *total)
@@ -1079,6 +1079,14 @@ static int rank_words_and(ctx *c, it *t, heap *h, uint64_t *total)
             }
             if (k < t->nkids)
                 continue;
+            if (t->nfilts) { /* and_advance()'s date test */
+                int64_t dt = gal_snapshot_doc_date(c->s, docs[i]);
+                for (k = 0; k < t->nfilts; k++)
+                    if (dt == GAL_NO_DATE || dt < t->filts[k]->lo || dt > t->filts[k]->hi)
+                        break;
+                if (k < t->nfilts)
+                    continue;
+            }
             for (k = 0; k < t->nnegs; k++) {
                 it *neg = t->negs[k];
                 if (neg->started && neg->doc > docs[i])
@@ -1197,11 +1205,11 @@ static int words_or(const it *t)
     return 1;
 }
 
-/* Is t an AND of plain words, none under title:, with no date filter
- * (NOT terms of any kind are fine)? */
+/* Is t an AND of plain words, none under title: (NOT terms of any kind and
+ * date filters are fine)? */
 static int words_and(const it *t)
 {
-    if (t->kind != IT_AND || t->nfilts || t->nkids < 1)
+    if (t->kind != IT_AND || t->nkids < 1)
         return 0;
     for (uint32_t k = 0; k < t->nkids; k++)
         if (t->kids[k]->kind != IT_TERM || t->kids[k]->title)
