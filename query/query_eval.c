@@ -1194,22 +1194,11 @@ out:
     return r;
 }
 
-/* Is t an OR of plain words, none under title:? */
-static int words_or(const it *t)
+/* Is t a node of this kind over plain words, none under title:?  (An AND's
+ * NOT terms, of any kind, and its date filters are not among its kids.) */
+static int of_words(const it *t, int kind)
 {
-    if (t->kind != IT_OR || t->nkids < 1)
-        return 0;
-    for (uint32_t k = 0; k < t->nkids; k++)
-        if (t->kids[k]->kind != IT_TERM || t->kids[k]->title)
-            return 0;
-    return 1;
-}
-
-/* Is t an AND of plain words, none under title: (NOT terms of any kind and
- * date filters are fine)? */
-static int words_and(const it *t)
-{
-    if (t->kind != IT_AND || t->nkids < 1)
+    if (t->kind != kind || t->nkids < 1)
         return 0;
     for (uint32_t k = 0; k < t->nkids; k++)
         if (t->kids[k]->kind != IT_TERM || t->kids[k]->title)
@@ -1323,9 +1312,9 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
     uint64_t total = 0;
     if (root->kind == IT_TERM && !root->title && h.m == GAL_SORT_SCORE)
         rc = rank_word(&c, root, &h, &total);
-    else if (words_and(root) && h.m == GAL_SORT_SCORE)
+    else if (of_words(root, IT_AND) && h.m == GAL_SORT_SCORE)
         rc = rank_words_and(&c, root, &h, &total);
-    else if (words_or(root) && h.m == GAL_SORT_SCORE)
+    else if (of_words(root, IT_OR) && h.m == GAL_SORT_SCORE)
         rc = rank_words_or(&c, root, &h, &total);
     else
         rc = rank_any(&c, root, &h, &total);
