@@ -665,6 +665,29 @@ end:
     return r;
 }
 
+/* Is doc, on which an AND's words agree, ruled out by one of its date
+ * filters or NOT terms?  1 or 0, or a negative status. */
+static int excluded(ctx *c, it *t, uint32_t doc)
+{
+    if (t->nfilts) {
+        int64_t dt = gal_snapshot_doc_date(c->s, doc);
+        for (uint32_t k = 0; k < t->nfilts; k++)
+            if (dt == GAL_NO_DATE || dt < t->filts[k]->lo || dt > t->filts[k]->hi)
+                return 1;
+    }
+    for (uint32_t k = 0; k < t->nnegs; k++) {
+        it *neg = t->negs[k];
+        if (neg->started && neg->doc > doc)
+            continue; /* advance()'s own first test, without the call */
+        int r = advance(c, neg, doc);
+        if (r < 0)
+            return r;
+        if (r == 1 && neg->doc == doc)
+            return 1;
+    }
+    return 0;
+}
+
 static int and_advance(ctx *c, it *t, uint32_t target)
 {
     uint32_t d = target;
@@ -684,16 +707,9 @@ static int and_advance(ctx *c, it *t, uint32_t target)
         }
         if (k < t->nkids)
             continue;
-        int reject = 0;
-        int64_t dt = t->nfilts ? gal_snapshot_doc_date(c->s, d) : GAL_NO_DATE;
-        for (k = 0; k < t->nfilts && !reject; k++)
-            reject = dt == GAL_NO_DATE || dt < t->filts[k]->lo || dt > t->filts[k]->hi;
-        for (k = 0; k < t->nnegs && !reject; k++) {
-            if ((r = advance(c, t->negs[k], d)) < 0)
-                goto end;
-            reject = r == 1 && t->negs[k]->doc == d;
-        }
-        if (!reject) {
+        if ((r = excluded(c, t, d)) < 0)
+            goto end;
+        if (!r) {
             t->doc = d;
             return 1;
         }
@@ -1058,9 +1074,9 @@ static int rank_word(ctx *c, it *t, heap *h, uint64_t *total)
 
 /* An AND of plain words ("oil prices", "trade -japan", "date:1987-03 oil")
  * walks its rarest word a chunk at a time, seeks the others to each of its
- * documents, tests its date filters and asks its NOT terms, scoring inline: the same documents, and the same sum
- * in the same order (kids[], rarest first), as advance() and score() give
- * through the tree. */
+ * documents, rules out what excluded() says, and scores inline: the same
+ * documents, and the same sum in the same order (kids[], rarest first), as
+ * advance() and score() give through the tree. */
 static int rank_words_and(ctx *c, it *t, heap *h, uint64_t *total)
 {
     gal_postings *lead = t->kids[0]->cs[0].p;
@@ -1079,24 +1095,9 @@ static int rank_words_and(ctx *c, it *t, heap *h, uint64_t *total)
             }
             if (k < t->nkids)
                 continue;
-            if (t->nfilts) { /* and_advance()'s date test */
-                int64_t dt = gal_snapshot_doc_date(c->s, docs[i]);
-                for (k = 0; k < t->nfilts; k++)
-                    if (dt == GAL_NO_DATE || dt < t->filts[k]->lo || dt > t->filts[k]->hi)
-                        break;
-                if (k < t->nfilts)
-                    continue;
-            }
-            for (k = 0; k < t->nnegs; k++) {
-                it *neg = t->negs[k];
-                if (neg->started && neg->doc > docs[i])
-                    continue; /* advance()'s own first test, without the call */
-                if ((r = advance(c, neg, docs[i])) < 0)
-                    return r;
-                if (r == 1 && neg->doc == docs[i])
-                    break;
-            }
-            if (k < t->nnegs)
+            if ((r = excluded(c, t, docs[i])) < 0)
+                return r;
+            if (r)
                 continue;
             ++*total;
             uint32_t dl = gal_snapshot_doc_tokens(c->s, docs[i]);
