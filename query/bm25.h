@@ -29,16 +29,20 @@ void gal_bm25_init(gal_bm25 *m, uint64_t n_docs, double avg_doc_tokens);
 
 double gal_bm25_idf(const gal_bm25 *m, uint64_t df);
 
+/* One term's contribution for tf >= 1 (as a double) in a document of
+ * doc_tokens: the formula once, for both functions below. */
+static inline double gal_bm25_of(double idf, double f, double doc_tokens, double avgdl)
+{
+    double norm = GAL_BM25_K1 * (1.0 - GAL_BM25_B + GAL_BM25_B * doc_tokens / avgdl);
+    return idf * f * (GAL_BM25_K1 + 1.0) / (f + norm);
+}
+
 /* One term's contribution, given its idf.  Inline: ranking a lone word
  * calls it for every document of a chunk in one loop. */
 static inline double gal_bm25_term(const gal_bm25 *m, double idf, uint32_t tf,
                                    uint32_t doc_tokens)
 {
-    if (tf == 0)
-        return 0.0;
-    double f = (double)tf;
-    double norm = GAL_BM25_K1 * (1.0 - GAL_BM25_B + GAL_BM25_B * (double)doc_tokens / m->avgdl);
-    return idf * f * (GAL_BM25_K1 + 1.0) / (f + norm);
+    return tf ? gal_bm25_of(idf, (double)tf, (double)doc_tokens, m->avgdl) : 0.0;
 }
 
 /* The same for n documents that all hold the term (tf >= 1): a loop
@@ -49,11 +53,8 @@ static inline void gal_bm25_terms(const gal_bm25 *m, double idf, const uint32_t 
                                   const uint32_t *doc_tokens, size_t n, double *out)
 {
     double avgdl = m->avgdl;
-    for (size_t i = 0; i < n; i++) {
-        double f = (double)tf[i];
-        double norm = GAL_BM25_K1 * (1.0 - GAL_BM25_B + GAL_BM25_B * (double)doc_tokens[i] / avgdl);
-        out[i] = idf * f * (GAL_BM25_K1 + 1.0) / (f + norm);
-    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = gal_bm25_of(idf, (double)tf[i], (double)doc_tokens[i], avgdl);
 }
 
 #endif
