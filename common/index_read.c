@@ -990,31 +990,28 @@ const uint32_t *gal_postings_positions(gal_postings *p)
         p->asked++;
     }
     uint32_t at = p->pos_off[p->idx];
-    uint64_t bit = 1ull << (p->idx & 63);
-    if (p->have_stored) {
-        if (!(p->run_ready[p->idx >> 6] & bit)) {
-            if (gal_chunk_run_positions(p->positions + at, p->tfs[p->idx], p->key_desc))
+    if (!p->have_stored) {
+        if (p->run_idx == p->idx)
+            return p->positions + at;
+        size_t n = p->pos_off[p->chunk.ndocs];
+        if (!p->dense && p->asked <= RUNS_ONE_BY_ONE && n > RUNS_MIN_POSITIONS) {
+            if (gal_chunk_decode_run(&p->chunk, at, p->tfs[p->idx], n, p->positions + at,
+                                     p->key_desc))
                 return NULL;
-            p->run_ready[p->idx >> 6] |= bit;
+            p->run_idx = p->idx;
+            return p->positions + at;
         }
-        return p->positions + at;
-    }
-    if (p->run_idx == p->idx)
-        return p->positions + at;
-    size_t n = p->pos_off[p->chunk.ndocs];
-    if (!p->dense && p->asked <= RUNS_ONE_BY_ONE && n > RUNS_MIN_POSITIONS) {
-        if (gal_chunk_decode_run(&p->chunk, at, p->tfs[p->idx], n, p->positions + at,
-                                 p->key_desc))
+        /* the whole chunk as stored, then each document's run when asked */
+        if (gal_chunk_decode_stored_positions(&p->chunk, p->positions, n, p->key_desc))
             return NULL;
-        p->run_idx = p->idx;
-        return p->positions + at;
+        p->have_stored = 1;
+        memset(p->run_ready, 0, sizeof p->run_ready);
     }
-    /* the whole chunk as stored, then each document's run when asked */
-    if (gal_chunk_decode_stored_positions(&p->chunk, p->positions, n, p->key_desc) ||
-        gal_chunk_run_positions(p->positions + at, p->tfs[p->idx], p->key_desc))
-        return NULL;
-    p->have_stored = 1;
-    memset(p->run_ready, 0, sizeof p->run_ready);
-    p->run_ready[p->idx >> 6] |= bit;
+    uint64_t bit = 1ull << (p->idx & 63);
+    if (!(p->run_ready[p->idx >> 6] & bit)) {
+        if (gal_chunk_run_positions(p->positions + at, p->tfs[p->idx], p->key_desc))
+            return NULL;
+        p->run_ready[p->idx >> 6] |= bit;
+    }
     return p->positions + at;
 }
