@@ -145,6 +145,15 @@ static inline int block_head(const uint8_t **p, const uint8_t *end, size_t n, un
     return 0;
 }
 
+/* The value of mask's width at bit `bit` of q, whose 8 bytes from bit / 8
+ * are readable. */
+static inline uint32_t value_at(const uint8_t *q, size_t bit, uint64_t mask)
+{
+    uint64_t x;
+    memcpy(&x, q + (bit >> 3), 8); /* x86-64 and the GPUs' hosts are little-endian */
+    return (uint32_t)((x >> (bit & 7)) & mask);
+}
+
 /* Values [from, from + count) of v, the first at bit from * b of q, while
  * their 8-byte loads stay before pend.  Returns how many it unpacked.
  * Inlined once per width (b a constant), it compiles to shifts by
@@ -165,11 +174,8 @@ static inline size_t unpack_inside(const uint8_t *q, const uint8_t *pend, unsign
     if (last > count)
         last = count;
     size_t i = 0, lead = (8 - (from & 7)) & 7; /* values before a group starts */
-    for (; i < last && i < lead; i++, bit += b) {
-        uint64_t x;
-        memcpy(&x, q + (bit >> 3), 8); /* x86-64 and the GPUs' hosts are little-endian */
-        v[i] = (uint32_t)((x >> (bit & 7)) & mask);
-    }
+    for (; i < last && i < lead; i++, bit += b)
+        v[i] = value_at(q, bit, mask);
     if (b <= 16 && i + 8 <= last) { /* whole groups with AVX2, where there is */
         size_t g = gal_pfor_unpack_groups(q + (bit >> 3), pend, b, (last - i) / 8, v + i);
         i += 8 * g;
@@ -178,17 +184,11 @@ static inline size_t unpack_inside(const uint8_t *q, const uint8_t *pend, unsign
     for (; i + 8 <= last; i += 8, bit += 8 * (size_t)b) {
         const uint8_t *group = q + (bit >> 3);
 #pragma GCC unroll 8
-        for (unsigned j = 0; j < 8; j++) {
-            uint64_t x;
-            memcpy(&x, group + (j * b >> 3), 8);
-            v[i + j] = (uint32_t)((x >> (j * b & 7)) & mask);
-        }
+        for (unsigned j = 0; j < 8; j++)
+            v[i + j] = value_at(group, j * b, mask);
     }
-    for (; i < last; i++, bit += b) {
-        uint64_t x;
-        memcpy(&x, q + (bit >> 3), 8);
-        v[i] = (uint32_t)((x >> (bit & 7)) & mask);
-    }
+    for (; i < last; i++, bit += b)
+        v[i] = value_at(q, bit, mask);
     return last;
 }
 

@@ -17,7 +17,7 @@
  * index is 0x80: zero. */
 static uint8_t shuffles[17][32];
 static uint32_t shifts[17][8];
-static int simd = -1; /* -1: not yet asked; then 0 or 1 */
+static int simd; /* set by init(), then by gal_pfor_simd_enable() */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void init(void)
@@ -33,8 +33,7 @@ static void init(void)
             shifts[b][j] = j * b % 8;
         }
     __builtin_cpu_init();
-    if (simd < 0)
-        simd = __builtin_cpu_supports("avx2") != 0;
+    simd = __builtin_cpu_supports("avx2") != 0;
 }
 
 __attribute__((target("avx2"))) static size_t groups_avx2(const uint8_t *q, const uint8_t *pend,
