@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crc32c.h"
 #include "index.h"
 #include "record.h"
 #include "status.h"
@@ -70,31 +71,6 @@ int gal_doc_record_decode(const void *data, size_t len, uint32_t doc, gal_doc_fi
     return 0;
 }
 
-int gal_docstats_encode(const uint32_t *tokens, const uint32_t *title_tokens,
-                        const int64_t *date_sec, uint32_t n, uint32_t first_doc, gal_buf *out)
-{
-    gal_buf_clear(out);
-    int rc = gal_buf_reserve(out, 4 + (size_t)n * 16 + GAL_RECORD_TRAILER);
-    if (rc)
-        return rc;
-    uint8_t *p = out->data;
-    for (int k = 0; k < 4; k++)
-        *p++ = (uint8_t)(n >> (8 * k));
-    for (uint32_t i = 0; i < n; i++)
-        for (int k = 0; k < 4; k++)
-            *p++ = (uint8_t)(tokens[i] >> (8 * k));
-    for (uint32_t i = 0; i < n; i++)
-        for (int k = 0; k < 4; k++)
-            *p++ = (uint8_t)(title_tokens[i] >> (8 * k));
-    for (uint32_t i = 0; i < n; i++) {
-        uint64_t d = (uint64_t)date_sec[i];
-        for (int k = 0; k < 8; k++)
-            *p++ = (uint8_t)(d >> (8 * k));
-    }
-    out->len = (size_t)(p - out->data);
-    return gal_record_seal(out, gal_record_doc_key(first_doc));
-}
-
 static uint64_t get_le(const uint8_t *p, int bytes)
 {
     uint64_t v = 0;
@@ -103,17 +79,83 @@ static uint64_t get_le(const uint8_t *p, int bytes)
     return v;
 }
 
+static uint32_t blocks_of(uint32_t n)
+{
+    return (uint32_t)(((uint64_t)n + GAL_DOCSTATS_BLOCK - 1) / GAL_DOCSTATS_BLOCK);
+}
+
+/* The record's size for n documents, trailer included. */
+static size_t docstats_len(uint32_t n)
+{
+    return 4 + (size_t)n * 16 + (size_t)blocks_of(n) * 4 + GAL_RECORD_TRAILER;
+}
+
+static uint32_t block_crc(const uint8_t *data, uint32_t n, uint32_t first_doc, uint32_t j)
+{
+    uint32_t lo = j * GAL_DOCSTATS_BLOCK;
+    uint32_t count = n - lo < GAL_DOCSTATS_BLOCK ? n - lo : GAL_DOCSTATS_BLOCK;
+    uint8_t at[4];
+    gal_put_le32(at, first_doc + lo);
+    uint32_t crc = gal_crc32c(0, at, 4);
+    crc = gal_crc32c(crc, data + 4 + (size_t)lo * 4, (size_t)count * 4);
+    crc = gal_crc32c(crc, data + 4 + (size_t)n * 4 + (size_t)lo * 4, (size_t)count * 4);
+    return gal_crc32c(crc, data + 4 + (size_t)n * 8 + (size_t)lo * 8, (size_t)count * 8);
+}
+
+int gal_docstats_encode(const uint32_t *tokens, const uint32_t *title_tokens,
+                        const int64_t *date_sec, uint32_t n, uint32_t first_doc, gal_buf *out)
+{
+    gal_buf_clear(out);
+    int rc = gal_buf_reserve(out, docstats_len(n));
+    if (rc)
+        return rc;
+    uint8_t *p = out->data;
+    gal_put_le32(p, n);
+    p += 4;
+    for (uint32_t i = 0; i < n; i++, p += 4)
+        gal_put_le32(p, tokens[i]);
+    for (uint32_t i = 0; i < n; i++, p += 4)
+        gal_put_le32(p, title_tokens[i]);
+    for (uint32_t i = 0; i < n; i++, p += 8)
+        gal_put_le64(p, (uint64_t)date_sec[i]);
+    for (uint32_t j = 0; j < blocks_of(n); j++, p += 4)
+        gal_put_le32(p, block_crc(out->data, n, first_doc, j));
+    out->len = (size_t)(p - out->data);
+    return gal_record_seal(out, gal_record_doc_key(first_doc));
+}
+
+int gal_docstats_peek(const void *data, size_t len, uint32_t first_doc, uint32_t *n)
+{
+    if (len < 4 + GAL_RECORD_TRAILER || docstats_len(gal_get_le32(data)) != len)
+        return gal_error_set(GAL_ECORRUPT,
+                             "corrupt index: docstats record of batch at doc %u is malformed",
+                             first_doc);
+    *n = gal_get_le32(data);
+    return 0;
+}
+
+int gal_docstats_check_block(const void *data, uint32_t n, uint32_t first_doc, uint32_t j)
+{
+    const uint8_t *at = (const uint8_t *)data + 4 + (size_t)n * 16 + (size_t)j * 4;
+    if (gal_get_le32(at) == block_crc(data, n, first_doc, j))
+        return 0;
+    return gal_error_set(GAL_ECORRUPT,
+                         "corrupt index: docstats record of batch at doc %u: documents %u to %u "
+                         "fail their checksum", first_doc, first_doc + j * GAL_DOCSTATS_BLOCK,
+                         first_doc + (j + 1 < blocks_of(n) ? (j + 1) * GAL_DOCSTATS_BLOCK : n) - 1);
+}
+
 int gal_docstats_check(const void *data, size_t len, uint32_t first_doc, uint32_t *n)
 {
     char key[32];
     snprintf(key, sizeof key, "batch at doc %u", first_doc);
     size_t payload;
     int rc = gal_record_open(data, len, &payload, gal_record_doc_key(first_doc), "docstats", key);
-    if (rc)
+    if (rc || (rc = gal_docstats_peek(data, len, first_doc, n)))
         return rc;
-    if (payload < 4 || (payload - 4) % 16 != 0 || get_le(data, 4) != (payload - 4) / 16)
-        return gal_error_set(GAL_ECORRUPT, "corrupt index: docstats record %s is malformed", key);
-    *n = (uint32_t)get_le(data, 4);
+    for (uint32_t j = 0; j < blocks_of(*n); j++)
+        if ((rc = gal_docstats_check_block(data, *n, first_doc, j)))
+            return rc;
     return 0;
 }
 

@@ -43,7 +43,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define GAL_FORMAT_VERSION 3u /* 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
+#define GAL_FORMAT_VERSION 4u /* 4: docstats checksummed by blocks of documents; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
 
 #define GAL_DB_META "meta"
 #define GAL_DB_POSTINGS "postings"
@@ -108,6 +108,12 @@ static inline void gal_put_be64(uint8_t *p, uint64_t v)
 static inline uint64_t gal_get_be64(const uint8_t *p)
 {
     return (uint64_t)gal_get_be32(p) << 32 | gal_get_be32(p + 4);
+}
+
+static inline void gal_put_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 
 static inline void gal_put_le64(uint8_t *p, uint64_t v)

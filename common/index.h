@@ -47,6 +47,11 @@ void gal_snapshot_end(gal_snapshot *s); /* NULL is fine */
 
 int gal_snapshot_stats(gal_snapshot *s, gal_index_stats *out);
 
+/* GAL_ECORRUPT (with its detail) once a docstats accessor has met a damaged
+ * record in this snapshot, else 0.  Whoever reads them through a query
+ * asks this before trusting its answer. */
+int gal_snapshot_status(const gal_snapshot *s);
+
 /* Document table. */
 typedef struct gal_doc_info {
     uint32_t doc;          /* dense document number */
@@ -68,7 +73,9 @@ typedef struct gal_doc_info {
 int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out);
 
 /* Token count of `doc` (BM25 document length), from an in-memory array;
- * 0 when doc is out of range. */
+ * 0 when doc is out of range.  This and the other docstats accessors below
+ * check a batch's record when they first read it; a damaged one reads as
+ * out of range, and gal_snapshot_status() reports it. */
 uint32_t gal_snapshot_doc_tokens(gal_snapshot *s, uint32_t doc);
 /* Ask the cache for doc's token count ahead of gal_snapshot_doc_tokens(). */
 void gal_snapshot_prefetch_doc_tokens(gal_snapshot *s, uint32_t doc);

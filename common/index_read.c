@@ -25,11 +25,15 @@ struct gal_index {
     ZSTD_DDict *ddict; /* NULL when the index has no dictionary */
 };
 
-/* One batch's docstats record, pointing into the map. */
+/* One batch's docstats record, pointing into the map.  A query checks a
+ * block of it (doc_record.h) when it first reads it, not the whole table
+ * when the snapshot begins. */
+enum { BLOCK_UNCHECKED = 0, BLOCK_OK, BLOCK_BAD };
 typedef struct docstats_ref {
     uint32_t first_doc;
     uint32_t n;
     const uint8_t *data;
+    uint8_t *block; /* a BLOCK_ state per block of the record */
 } docstats_ref;
 
 struct gal_snapshot {
@@ -42,6 +46,12 @@ struct gal_snapshot {
     const uint8_t *common; /* GAL_META_BIGRAM_WORDS: sorted u64 LE, in the map */
     size_t ncommon;
     size_t last_batch; /* find_batch's last answer: ranking asks in document order */
+    /* The first damaged docstats record met, kept until gal_snapshot_status()
+     * reports it: the accessors that read docstats return values, not a
+     * status, and answer as for a document out of range meanwhile. */
+    int docstats_rc;
+    char docstats_error[160];
+    uint8_t *block_state; /* every batch's block states, one allocation */
 };
 
 /* A chunk's positions are decoded one document's run at a time, for the
@@ -145,8 +155,8 @@ static int load_docstats(gal_snapshot *s)
             rc = gal_error_set(GAL_ECORRUPT, "corrupt index: docstats key of %zu bytes", k.mv_size);
             break;
         }
-        docstats_ref ref = {gal_get_be32(k.mv_data), 0, v.mv_data};
-        if ((rc = gal_docstats_check(v.mv_data, v.mv_size, ref.first_doc, &ref.n)))
+        docstats_ref ref = {gal_get_be32(k.mv_data), 0, v.mv_data, NULL};
+        if ((rc = gal_docstats_peek(v.mv_data, v.mv_size, ref.first_doc, &ref.n)))
             break;
         if (s->nbatches == cap) {
             cap = cap ? cap * 2 : 16;
@@ -162,6 +172,15 @@ static int load_docstats(gal_snapshot *s)
     if (!rc && mrc != MDB_NOTFOUND)
         rc = gal_store_error(st, mrc, "cannot read docstats of");
     mdb_cursor_close(cur);
+    size_t nblocks = 0;
+    for (size_t i = 0; i < s->nbatches; i++)
+        nblocks += s->batches[i].n / GAL_DOCSTATS_BLOCK + 1;
+    if (!rc && !(s->block_state = gal_calloc(nblocks + 1, 1)))
+        rc = gal_error_set(GAL_ENOMEM, "out of memory reading docstats");
+    for (size_t i = 0, at = 0; !rc && i < s->nbatches; i++) {
+        s->batches[i].block = s->block_state + at;
+        at += s->batches[i].n / GAL_DOCSTATS_BLOCK + 1;
+    }
     return rc;
 }
 
@@ -202,6 +221,7 @@ void gal_snapshot_end(gal_snapshot *s)
         mdb_txn_abort(s->txn);
     ZSTD_freeDCtx(s->dctx);
     gal_free(s->batches);
+    gal_free(s->block_state);
     gal_free(s);
 }
 
@@ -264,10 +284,35 @@ int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out)
     return 0;
 }
 
-static const docstats_ref *find_batch(gal_snapshot *s, uint32_t doc)
+/* Whether the block of b's record that holds doc is sound, checked the
+ * first time it is read; a damaged one is kept as the snapshot's error. */
+static int block_ok(gal_snapshot *s, const docstats_ref *b, uint32_t doc)
+{
+    uint32_t j = (doc - b->first_doc) / GAL_DOCSTATS_BLOCK;
+    if (b->block[j] != BLOCK_UNCHECKED)
+        return b->block[j] == BLOCK_OK;
+    int rc = gal_docstats_check_block(b->data, b->n, b->first_doc, j);
+    b->block[j] = rc ? BLOCK_BAD : BLOCK_OK;
+    if (rc && !s->docstats_rc) {
+        s->docstats_rc = rc;
+        snprintf(s->docstats_error, sizeof s->docstats_error, "%s", gal_error_detail(rc));
+    }
+    return !rc;
+}
+
+int gal_snapshot_status(const gal_snapshot *s)
+{
+    if (!s->docstats_rc)
+        return 0;
+    return gal_error_set(s->docstats_rc, "%s", s->docstats_error);
+}
+
+/* The batch that holds doc, or NULL: its record's block is not checked,
+ * which only a prefetch may skip. */
+static docstats_ref *locate_batch(gal_snapshot *s, uint32_t doc)
 {
     if (s->last_batch < s->nbatches) {
-        const docstats_ref *b = &s->batches[s->last_batch];
+        docstats_ref *b = &s->batches[s->last_batch];
         if (doc - b->first_doc < b->n)
             return b;
     }
@@ -279,11 +324,18 @@ static const docstats_ref *find_batch(gal_snapshot *s, uint32_t doc)
         else
             hi = mid;
     }
-    if (lo == 0)
+    if (lo == 0 || doc - s->batches[lo - 1].first_doc >= s->batches[lo - 1].n)
         return NULL;
     s->last_batch = lo - 1;
-    const docstats_ref *b = &s->batches[lo - 1];
-    return doc - b->first_doc < b->n ? b : NULL;
+    return &s->batches[lo - 1];
+}
+
+/* The batch that holds doc, whose block of the record is sound; NULL when
+ * there is none or the block is damaged. */
+static const docstats_ref *find_batch(gal_snapshot *s, uint32_t doc)
+{
+    const docstats_ref *b = locate_batch(s, doc);
+    return b && block_ok(s, b, doc) ? b : NULL;
 }
 
 uint32_t gal_snapshot_doc_tokens(gal_snapshot *s, uint32_t doc)
@@ -294,7 +346,7 @@ uint32_t gal_snapshot_doc_tokens(gal_snapshot *s, uint32_t doc)
 
 void gal_snapshot_prefetch_doc_tokens(gal_snapshot *s, uint32_t doc)
 {
-    const docstats_ref *b = find_batch(s, doc);
+    const docstats_ref *b = locate_batch(s, doc);
     if (b)
         gal_docstats_prefetch_tokens(b->data, doc - b->first_doc);
 }
@@ -308,8 +360,15 @@ void gal_snapshot_doc_tokens_many(gal_snapshot *s, const uint32_t *docs, size_t 
             out[i++] = 0;
             continue;
         }
-        for (; i < n && docs[i] - b->first_doc < b->n; i++)
-            out[i] = gal_docstats_tokens(b->data, docs[i] - b->first_doc);
+        /* find_batch checked docs[i]'s block: read the rest of it in one
+         * loop, with the batch in locals (out[] might alias it) */
+        uint32_t first = b->first_doc;
+        const uint8_t *data = b->data;
+        uint32_t end = ((docs[i] - first) / GAL_DOCSTATS_BLOCK + 1) * GAL_DOCSTATS_BLOCK;
+        if (end > b->n)
+            end = b->n;
+        for (; i < n && docs[i] - first < end; i++)
+            out[i] = gal_docstats_tokens(data, docs[i] - first);
     }
 }
 
@@ -586,7 +645,7 @@ static int load_chunk(gal_postings *p, const MDB_val *k, const MDB_val *v)
      * that the misses overlap instead of coming one by one.  Only when
      * asked: a cursor that an AND or a phrase skips through would pay for
      * lengths it never reads. */
-    const docstats_ref *b = p->prefetch_lengths ? find_batch(p->s, p->docs[0]) : NULL;
+    const docstats_ref *b = p->prefetch_lengths ? locate_batch(p->s, p->docs[0]) : NULL;
     for (uint32_t i = 0; b && i < p->chunk.ndocs && p->docs[i] - b->first_doc < b->n; i++)
         gal_docstats_prefetch_tokens(b->data, p->docs[i] - b->first_doc);
     if (p->have_offsets) /* the chunk left behind tells how dense the phrase is */

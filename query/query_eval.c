@@ -1296,9 +1296,8 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
                 break;
             d = root->doc + 1;
         }
-        if (rc >= 0)
-            rc = 0;
-        r->total = n;
+        if (rc >= 0 && !(rc = gal_snapshot_status(s)))
+            r->total = n;
         goto out;
     }
     /* A phrase alone ranks the same whatever its idf: score it with idf 1
@@ -1319,9 +1318,8 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
         rc = rank_words_or(&c, root, &h, &total);
     else
         rc = rank_any(&c, root, &h, &total);
-    if (rc < 0)
+    if (rc < 0 || (rc = gal_snapshot_status(s)))
         goto out;
-    rc = 0;
     if (scale_root) {
         double idf = gal_bm25_idf(&c.bm, total);
         for (size_t k = 0; k < h.n; k++)
@@ -1435,7 +1433,7 @@ int gal_matcher_doc(gal_matcher *m, uint32_t doc, const gal_posrange **ranges, s
         return rc;
     m->last = doc;
     m->rv.n = 0;
-    if ((rc = collect(&m->c, m->root, doc, &m->rv)))
+    if ((rc = collect(&m->c, m->root, doc, &m->rv)) || (rc = gal_snapshot_status(m->c.s)))
         return rc;
     if (m->rv.n > 1) /* rv.v is NULL while empty, and qsort wants a pointer */
         qsort(m->rv.v, m->rv.n, sizeof *m->rv.v, range_cmp);

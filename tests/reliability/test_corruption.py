@@ -8,7 +8,11 @@ flipped (found by searching data.mdb for the record's bytes).  Then:
     postings table; queries for other terms give the same answers as before;
   - document record / stored text of doc N: `galley show #N` exits 3 naming
     the docs / text table;
-  - docstats record: every query exits 3 naming docstats;
+  - docstats record of the first batch: a flipped length makes a query
+    that ranks documents of that batch exit 3 naming docstats (a block is
+    checked when a query first reads it, not at every snapshot), while a
+    count, which reads no lengths, answers as before; a flipped header
+    makes every query exit 3; a flipped record CRC is verify's to find;
   - in every case `galley verify` exits 3 and names the table and key;
     `galley optimize` on a flipped postings chunk exits 3 and leaves the
     index file as it was.
@@ -93,16 +97,18 @@ def first_text_record(block):
     return block[at:at + first_len]
 
 
-def flip_copy(src, dst, value, rng):
+def flip_copy(src, dst, value, rng, within=None):
     """Copy the index and flip one byte inside value's only occurrence in
-    data.mdb; False when value is not found exactly once."""
+    data.mdb (inside value[within[0]:within[1]] when given); False when
+    value is not found exactly once."""
     data = bytearray(open(os.path.join(src, "data.mdb"), "rb").read())
     at = data.find(value)
     if at < 0 or data.find(value, at + 1) >= 0:
         return False
     shutil.rmtree(dst, ignore_errors=True)
     os.makedirs(dst)
-    pos = at + rng.randrange(len(value))
+    lo, hi = within or (0, len(value))
+    pos = at + rng.randrange(lo, hi)
     data[pos] ^= 1 << rng.randrange(8)
     open(os.path.join(dst, "data.mdb"), "wb").write(data)
     return True
@@ -182,14 +188,36 @@ def run_checks(a, f, scratch, bbc):
                     % (table, doc, vrc, vout[-500:]))
         f.check(n >= 1, "no %s record could be located in data.mdb" % table)
 
+    # docstats (doc_record.h): u32 n, n u32 lengths, n u32 title lengths,
+    # n i64 dates, a u32 CRC per block of documents, the record's CRC
     stats_recs = dump(idx, "docstats")
-    if stats_recs and flip_copy(idx, copy, stats_recs[0][1], rng):
-        rc, out, err = rc_.run([a.galley, "query", copy, "--count", "said"], timeout=60)
-        f.check(rc == 3 and "docstats" in err,
-                "docstats flipped: query exits %d (want 3 naming docstats): %s" % (rc, err.strip()))
-        vrc, vout = rc_.verify(a.galley, copy)
-        f.check(vrc == 3 and "docstats" in vout, "docstats flipped: verify exits %d: %s"
-                % (vrc, vout[-500:]))
+    _, want_count, _ = rc_.run([a.galley, "query", idx, "--count", "said"], timeout=60)
+    if stats_recs:
+        rec = stats_recs[0][1]
+        n = int.from_bytes(rec[:4], "little")
+        for part, within in (("lengths", (4, 4 + 4 * n)), ("header", (0, 4)),
+                             ("record CRC", (len(rec) - 4, len(rec)))):
+            if not flip_copy(idx, copy, rec, rng, within):
+                continue
+            rc, out, err = rc_.run([a.galley, "query", copy, "-n", "3", "said"], timeout=60)
+            crc, cout, cerr = rc_.run([a.galley, "query", copy, "--count", "said"], timeout=60)
+            if part == "lengths":  # read, and found damaged, by what ranks; a count reads none
+                f.check(rc == 3 and "docstats" in err and out == "",
+                        "docstats %s flipped: ranked query exits %d (want 3 naming docstats, "
+                        "no hits): %s" % (part, rc, err.strip()))
+                f.check(crc == 0 and cout == want_count,
+                        "docstats %s flipped: --count exits %d with %r (want 0 and %r)"
+                        % (part, crc, cout, want_count))
+            elif part == "header":  # every batch's range is read when a snapshot begins
+                f.check(rc == 3 and "docstats" in err and crc == 3 and "docstats" in cerr,
+                        "docstats %s flipped: queries exit %d and %d (want 3 naming docstats): %s"
+                        % (part, rc, crc, (err + cerr).strip()))
+            else:  # the record's own CRC is verify's to check
+                f.check(rc == 0 and crc == 0 and cout == want_count,
+                        "docstats %s flipped: queries exit %d and %d (want 0)" % (part, rc, crc))
+            vrc, vout = rc_.verify(a.galley, copy)
+            f.check(vrc == 3 and "docstats" in vout, "docstats %s flipped: verify exits %d: %s"
+                    % (part, vrc, vout[-500:]))
 
     # many random bytes anywhere: LMDB's own pages included
     src = open(os.path.join(idx, "data.mdb"), "rb").read()

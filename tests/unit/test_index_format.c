@@ -337,6 +337,57 @@ static void test_doc_record(void)
     CHECK(gal_date_parse("", 0, &s) != 0);
 }
 
+/* Docstats records: values read back, every block checked on its own and
+ * found by a flip in any of its three slices, the record checked whole. */
+static void test_docstats(unsigned seed)
+{
+    srand(seed);
+    enum { N = 2 * GAL_DOCSTATS_BLOCK + 452, FIRST = 5000 };
+    static uint32_t tokens[N], titles[N];
+    static int64_t dates[N];
+    for (uint32_t i = 0; i < N; i++) {
+        tokens[i] = (uint32_t)rand();
+        titles[i] = (uint32_t)rand() % 40;
+        dates[i] = i % 5 ? (int64_t)rand() * 1000 - 500000 : GAL_NO_DATE;
+    }
+    gal_buf b, copy;
+    gal_buf_init(&b);
+    gal_buf_init(&copy);
+    CHECK(gal_docstats_encode(tokens, titles, dates, N, FIRST, &b) == 0);
+    uint32_t n = 0;
+    CHECK(gal_docstats_check(b.data, b.len, FIRST, &n) == 0 && n == N);
+    CHECK(gal_docstats_check(b.data, b.len, FIRST + 1, &n) == GAL_ECORRUPT); /* wrong key */
+    CHECK(gal_docstats_peek(b.data, b.len, FIRST, &n) == 0 && n == N);
+    CHECK(gal_docstats_peek(b.data, b.len - 4, FIRST, &n) == GAL_ECORRUPT);
+    for (uint32_t i = 0; i < N; i += 97)
+        CHECK(gal_docstats_tokens(b.data, i) == tokens[i] &&
+              gal_docstats_title_tokens(b.data, N, i) == titles[i] &&
+              gal_docstats_date(b.data, N, i) == dates[i]);
+    for (uint32_t j = 0; j < 3; j++) {
+        CHECK(gal_docstats_check_block(b.data, N, FIRST, j) == 0);
+        CHECK(gal_docstats_check_block(b.data, N, FIRST + 1, j) == GAL_ECORRUPT);
+    }
+    /* a flip in the lengths, the title lengths or the dates of document d
+     * damages d's block alone */
+    for (int trial = 0; trial < 60; trial++) {
+        uint32_t d = (uint32_t)rand() % N, slice = (uint32_t)rand() % 3;
+        size_t at = slice == 0   ? 4 + (size_t)d * 4 + rand() % 4
+                    : slice == 1 ? 4 + (size_t)N * 4 + (size_t)d * 4 + rand() % 4
+                                 : 4 + (size_t)N * 8 + (size_t)d * 8 + rand() % 8;
+        gal_buf_clear(&copy);
+        gal_buf_append(&copy, b.data, b.len);
+        copy.data[at] ^= (uint8_t)(1u << (rand() % 8));
+        for (uint32_t j = 0; j < 3; j++)
+            CHECK((gal_docstats_check_block(copy.data, N, FIRST, j) == 0) ==
+                  (j != d / GAL_DOCSTATS_BLOCK));
+        CHECK(gal_docstats_check(copy.data, copy.len, FIRST, &n) == GAL_ECORRUPT);
+    }
+    CHECK(gal_docstats_encode(tokens, titles, dates, 0, FIRST, &b) == 0);
+    CHECK(gal_docstats_check(b.data, b.len, FIRST, &n) == 0 && n == 0);
+    gal_buf_release(&b);
+    gal_buf_release(&copy);
+}
+
 /* Write n random documents as JSON Lines; words from a small vocabulary so
  * that terms repeat across documents and chunks fill up. */
 static void write_corpus(const char *path, int n, unsigned seed)
@@ -787,6 +838,7 @@ int main(void)
     test_codec_layouts(seed);
     test_pfor_edges();
     test_doc_record();
+    test_docstats(seed);
     test_crc32c(seed);
     test_build_and_read(seed);
     test_ids_in_one_batch();
