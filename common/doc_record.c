@@ -159,11 +159,6 @@ int gal_docstats_check(const void *data, size_t len, uint32_t first_doc, uint32_
     return 0;
 }
 
-uint32_t gal_docstats_title_tokens(const void *data, uint32_t n, uint32_t i)
-{
-    return (uint32_t)get_le((const uint8_t *)data + 4 + (size_t)n * 4 + (size_t)i * 4, 4);
-}
-
 int64_t gal_docstats_date(const void *data, uint32_t n, uint32_t i)
 {
     return (int64_t)get_le((const uint8_t *)data + 4 + (size_t)n * 8 + (size_t)i * 8, 8);

@@ -75,7 +75,12 @@ static inline void gal_docstats_prefetch_tokens(const void *data, uint32_t i)
 {
     __builtin_prefetch((const uint8_t *)data + 4 + (size_t)i * 4);
 }
-uint32_t gal_docstats_title_tokens(const void *data, uint32_t n, uint32_t i);
+/* Entry i's title token count (inline: a title-scoped term asks it of
+ * every document it meets). */
+static inline uint32_t gal_docstats_title_tokens(const void *data, uint32_t n, uint32_t i)
+{
+    return gal_get_le32((const uint8_t *)data + 4 + (size_t)n * 4 + (size_t)i * 4);
+}
 int64_t gal_docstats_date(const void *data, uint32_t n, uint32_t i);
 
 /* Parse an ISO 8601 date ("1987-02-26", "1987-02-26T15:01:01.790",

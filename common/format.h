@@ -9,8 +9,10 @@
  *             Every batch's keys sort after all earlier ones, so a batch is
  *             written by appending (full pages, no copy-on-write of older
  *             ones), and a term's postings are its chunks in each batch in
- *             turn: one seek per batch.  Terms are words, and bigrams of the
- *             most frequent words (GAL_META_BIGRAM_WORDS).
+ *             turn: one seek per batch.  A term's last chunk in a batch
+ *             carries the term's document count there (its df is a sum
+ *             over batches).  Terms are words, and bigrams of the most
+ *             frequent words (GAL_META_BIGRAM_WORDS).
  *   lexicon   term hash (8 B BE) → folded term bytes
  *   vocab     folded term bytes → term hash (8 B BE): prefix queries
  *   docs      doc number (4 B BE) → document record (doc_record.h)
@@ -43,7 +45,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define GAL_FORMAT_VERSION 4u /* 4: docstats checksummed by blocks of documents; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
+#define GAL_FORMAT_VERSION 4u /* 4: docstats checksummed by blocks of documents, a batch's document count of a term in its last chunk; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
 
 #define GAL_DB_META "meta"
 #define GAL_DB_POSTINGS "postings"

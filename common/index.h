@@ -128,7 +128,8 @@ int gal_snapshot_bigram(gal_snapshot *s, uint64_t first, uint64_t second, uint64
  */
 int gal_postings_open(gal_snapshot *s, uint64_t hash, gal_postings **out);
 void gal_postings_close(gal_postings *p); /* NULL is fine */
-/* Documents containing the term (sum over chunk headers; cached). */
+/* Documents containing the term (the counts each batch's last chunk of it
+ * carries; cached). */
 uint32_t gal_postings_df(gal_postings *p);
 /* The same count, with every chunk's checksum verified: for answers that
  * must be exact.  GAL_ECORRUPT names the damaged chunk. */
@@ -151,5 +152,10 @@ const uint32_t *gal_postings_positions(gal_postings *p);
  * read (off by default): for a cursor whose every document gets scored,
  * where the lengths' cache misses would otherwise come one by one. */
 void gal_postings_prefetch_lengths(gal_postings *p, int on);
+/* When the cursor builds its chunk directory (index_read.c): once its seeks
+ * have cost about as much (the default), at once, or never.  For tests, to
+ * take each way of seeking. */
+enum { GAL_DIR_ADAPTIVE, GAL_DIR_NOW, GAL_DIR_NEVER };
+void gal_postings_directory(gal_postings *p, int when);
 
 #endif

@@ -68,17 +68,20 @@ struct gal_snapshot {
 #define RUNS_ONE_BY_ONE 8u
 #define RUNS_MIN_POSITIONS 32u
 
-/* The df pass reads every chunk header of the term: it keeps them as the
- * term's chunk directory, with each chunk's key and value (pointers into
- * the map, which stay put for the snapshot's read transaction).  The
- * cursor then moves and seeks by the directory, a search in memory, where
- * it took a descent of the B-tree per batch (two for a seek that lands
- * inside a chunk): a rare word is one chunk per batch, and a phrase or an
- * AND loads the frequent word's chunk for each of the rarer word's
- * documents.  The headers are peeked unverified, as a seek does; a loaded
- * chunk, verified, must agree with its entry.  Kept for terms of at most
- * DIR_MAX_CHUNKS chunks (a megabyte), so a prefix of many words stays
- * small; a longer term seeks through LMDB. */
+/* A term's chunk directory: every chunk header of the term, with each
+ * chunk's key and value (pointers into the map, which stay put for the
+ * snapshot's read transaction).  The cursor then moves and seeks by the
+ * directory, a search in memory, where it took a descent of the B-tree per
+ * seek (two for one that lands inside a chunk): a phrase or an AND loads
+ * the frequent word's chunk for each of the rarer word's documents.  The
+ * walk that builds it costs about what a few seeks per hundred chunks do,
+ * so a cursor builds it once its seeks through LMDB have cost about as
+ * much (SEEKS_PER_DIR_CHUNK): an AND of a rare and a frequent word seeks a
+ * few times and never walks the frequent word's chunks.  The headers are
+ * peeked unverified, as a seek does; a loaded chunk, verified, must agree
+ * with its entry.  Kept for terms of at most DIR_MAX_CHUNKS chunks (a
+ * megabyte), so a prefix of many words stays small; a longer term seeks
+ * through LMDB. */
 typedef struct chunk_ref {
     uint32_t first, last; /* its first and last document */
     uint32_t bi;          /* its batch */
@@ -86,6 +89,7 @@ typedef struct chunk_ref {
     size_t len;
 } chunk_ref;
 #define DIR_MAX_CHUNKS 32768u
+#define SEEKS_PER_DIR_CHUNK 16u
 
 struct gal_postings {
     gal_snapshot *s;
@@ -109,9 +113,12 @@ struct gal_postings {
     size_t positions_cap;
     uint32_t *positions;
     char key_desc[48];
-    chunk_ref *dir;   /* the term's chunks, from the df pass; NULL when not kept */
+    chunk_ref *dir;   /* the term's chunks; NULL until built, or when not kept */
     size_t ndir;
     size_t dir_at;    /* the current chunk's entry, when dir is kept */
+    int dir_tried;    /* build_dir() ran (whether or not it kept one) */
+    uint64_t chunks;  /* the term's chunks, as the df pass reckons them */
+    uint64_t seeks;   /* seeks through LMDB that loaded a chunk */
 };
 
 int gal_index_open(const char *dir, gal_index **out)
@@ -330,12 +337,25 @@ static docstats_ref *locate_batch(gal_snapshot *s, uint32_t doc)
     return &s->batches[lo - 1];
 }
 
-/* The batch that holds doc, whose block of the record is sound; NULL when
- * there is none or the block is damaged. */
-static const docstats_ref *find_batch(gal_snapshot *s, uint32_t doc)
+static const docstats_ref *find_batch_slow(gal_snapshot *s, uint32_t doc)
 {
     const docstats_ref *b = locate_batch(s, doc);
     return b && block_ok(s, b, doc) ? b : NULL;
+}
+
+/* The batch that holds doc, whose block of the record is sound; NULL when
+ * there is none or the block is damaged.  Inline for the common case, a
+ * document of the batch and block asked about last (every document ranked
+ * asks for its length, a title-scoped one for its title's too). */
+static inline const docstats_ref *find_batch(gal_snapshot *s, uint32_t doc)
+{
+    if (s->last_batch < s->nbatches) {
+        const docstats_ref *b = &s->batches[s->last_batch];
+        uint32_t i = doc - b->first_doc;
+        if (i < b->n && b->block[i / GAL_DOCSTATS_BLOCK] == BLOCK_OK)
+            return b;
+    }
+    return find_batch_slow(s, doc);
 }
 
 uint32_t gal_snapshot_doc_tokens(gal_snapshot *s, uint32_t doc)
@@ -750,9 +770,11 @@ static int first_chunk_from_batch(gal_postings *p, size_t bi)
     return 0;
 }
 
-/* Sum the chunk headers of this term in every batch; verify checksums when
- * asked.  The cursor used is a fresh one, so p's position is kept. */
-static int sum_chunks(gal_postings *p, int verify, uint64_t *ndocs)
+/* Walk every chunk of this term, batch by batch: with verify, sum their
+ * documents with checksums checked (an exact count); without, keep their
+ * headers as the term's directory when it has none (and memory allows).
+ * The cursor used is a fresh one, so p's position is kept. */
+static int walk_chunks(gal_postings *p, int verify, uint64_t *ndocs)
 {
     MDB_cursor *cur;
     int mrc = mdb_cursor_open(p->s->txn, p->s->ix->st->postings, &cur);
@@ -760,12 +782,10 @@ static int sum_chunks(gal_postings *p, int verify, uint64_t *ndocs)
         return cursor_error(p, mrc);
     uint64_t n = 0;
     int rc = 0;
-    /* the directory, when this is the df pass of a cursor not yet moved;
-     * without memory for it, the cursor seeks through LMDB as before */
-    int keep = !verify && !p->dir && !p->started;
+    int keep = !verify && !p->dir;
     chunk_ref *dir = NULL;
     size_t ndir = 0, dir_cap = 0;
-    for (size_t bi = 0; bi < p->s->nbatches && !rc; bi++) {
+    for (size_t bi = 0; bi < p->s->nbatches && !rc && (verify || keep); bi++) {
         uint8_t key[GAL_POSTINGS_KEY_LEN];
         gal_postings_key(key, p->s->batches[bi].first_doc, p->hash, 0);
         MDB_val k = {sizeof key, key}, v;
@@ -780,24 +800,23 @@ static int sum_chunks(gal_postings *p, int verify, uint64_t *ndocs)
                     break;
                 n += view.ndocs;
             } else {
-                uint32_t nd, span;
-                int ok = gal_chunk_peek(v.mv_data, v.mv_size, &nd, &span) == 0;
-                if (ok)
-                    n += nd;
+                uint32_t nd, span, run;
                 /* an unreadable header, or too many chunks: no directory */
-                keep = keep && ok && ndir < DIR_MAX_CHUNKS && (uint64_t)first + span <= UINT32_MAX;
+                keep = keep && gal_chunk_peek(v.mv_data, v.mv_size, &nd, &span, &run) == 0 &&
+                       ndir < DIR_MAX_CHUNKS && (uint64_t)first + span <= UINT32_MAX;
                 if (keep && gal_grow((void **)&dir, &dir_cap, ndir + 1, sizeof *dir, 64))
                     keep = 0;
-                if (keep)
-                    dir[ndir++] = (chunk_ref){first, first + span, (uint32_t)bi, k.mv_data,
-                                              v.mv_data, v.mv_size};
+                if (!keep)
+                    break;
+                dir[ndir++] = (chunk_ref){first, first + span, (uint32_t)bi, k.mv_data,
+                                          v.mv_data, v.mv_size};
             }
         }
         if (!rc && mrc && mrc != MDB_NOTFOUND)
             rc = cursor_error(p, mrc);
     }
     mdb_cursor_close(cur);
-    if (!rc)
+    if (!rc && verify)
         *ndocs = n;
     if (!rc && keep) {
         p->dir = dir;
@@ -808,11 +827,116 @@ static int sum_chunks(gal_postings *p, int verify, uint64_t *ndocs)
     return rc;
 }
 
+/* Build the directory, once; when the cursor has a chunk loaded, find its
+ * entry (the cursor keeps going from there by the directory). */
+static void build_dir(gal_postings *p)
+{
+    p->dir_tried = 1;
+    uint64_t unused;
+    if (walk_chunks(p, 0, &unused) || !p->dir || !p->started || p->done)
+        return;
+    size_t lo = 0, hi = p->ndir;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->dir[mid].first < p->chunk.first_doc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < p->ndir && p->dir[lo].first == p->chunk.first_doc && p->dir[lo].bi == p->bi) {
+        p->dir_at = lo;
+        return;
+    }
+    gal_free(p->dir); /* the table holds a chunk the walk did not see: do without */
+    p->dir = NULL;
+    p->ndir = 0;
+}
+
+/* The documents of this term in batch bi, which its last chunk there
+ * carries (0 when the batch has none, or the header cannot be read: the
+ * chunk's checksum then tells when it is loaded).  Returns 1 when the batch
+ * has a chunk of the term, its last in *last (whose bi is UINT32_MAX unless
+ * it is the run's only one, with a readable header), 0 when it has none,
+ * or a negative status.  The last chunk is the one before the first key
+ * past the term's in the batch. */
+static int batch_docs(gal_postings *p, MDB_cursor *cur, size_t bi, uint32_t *n, chunk_ref *last)
+{
+    uint8_t key[GAL_POSTINGS_KEY_LEN];
+    gal_postings_key(key, p->s->batches[bi].first_doc, p->hash, UINT32_MAX);
+    MDB_val k = {sizeof key, key}, v;
+    *n = 0;
+    int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    if (mrc == MDB_NOTFOUND)
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    else if (mrc == 0 && !(key_in_batch(p, bi, &k) &&
+                           gal_get_be32((const uint8_t *)k.mv_data + 12) == UINT32_MAX))
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+    if (mrc == MDB_NOTFOUND || (mrc == 0 && !key_in_batch(p, bi, &k)))
+        return 0;
+    if (mrc)
+        return cursor_error(p, mrc);
+    uint32_t nd, span, first = gal_get_be32((const uint8_t *)k.mv_data + 12);
+    int ok = gal_chunk_peek(v.mv_data, v.mv_size, &nd, &span, n) == 0;
+    if (!ok)
+        *n = 0;
+    /* the run's only chunk when it holds all of the run's documents */
+    ok = ok && nd == *n && (uint64_t)first + span <= UINT32_MAX;
+    *last = (chunk_ref){first, first + span, ok ? (uint32_t)bi : UINT32_MAX, k.mv_data,
+                        v.mv_data, v.mv_size};
+    return 1;
+}
+
+/* The df pass: the sum over batches of the documents each batch's last
+ * chunk of the term carries, two steps of a cursor per batch however
+ * frequent the term (the chunks themselves are walked only to verify or to
+ * build the directory).  Also reckons the term's chunks (all but a batch's
+ * last hold GAL_CHUNK_DOCS documents), and when every batch has one chunk
+ * of the term, the commonest case by far, those are the directory. */
+static int sum_runs(gal_postings *p, uint64_t *ndocs)
+{
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(p->s->txn, p->s->ix->st->postings, &cur);
+    if (mrc)
+        return cursor_error(p, mrc);
+    uint64_t n = 0, chunks = 0;
+    int rc = 0, keep = !p->dir && !p->dir_tried && !p->started;
+    chunk_ref *dir = NULL;
+    size_t ndir = 0, dir_cap = 0;
+    for (size_t bi = 0; bi < p->s->nbatches && !rc; bi++) {
+        uint32_t run;
+        chunk_ref last;
+        int found = batch_docs(p, cur, bi, &run, &last);
+        if (found <= 0) {
+            rc = found;
+            continue;
+        }
+        n += run;
+        chunks += (run + GAL_CHUNK_DOCS - 1) / GAL_CHUNK_DOCS;
+        keep = keep && last.bi == bi && ndir < DIR_MAX_CHUNKS &&
+               !gal_grow((void **)&dir, &dir_cap, ndir + 1, sizeof *dir, 64);
+        if (keep)
+            dir[ndir++] = last;
+    }
+    mdb_cursor_close(cur);
+    if (!rc) {
+        *ndocs = n;
+        p->chunks = chunks;
+    }
+    if (!rc && keep) {
+        p->dir = dir;
+        p->ndir = ndir;
+        p->dir_tried = 1;
+    } else {
+        gal_free(dir);
+    }
+    return rc;
+}
+
 uint32_t gal_postings_df(gal_postings *p)
 {
     if (p->df < 0) {
         uint64_t n = 0;
-        if (sum_chunks(p, 0, &n))
+        if (sum_runs(p, &n))
             n = 0;
         p->df = (int64_t)(n > UINT32_MAX ? UINT32_MAX : n);
     }
@@ -821,7 +945,7 @@ uint32_t gal_postings_df(gal_postings *p)
 
 int gal_postings_count(gal_postings *p, uint64_t *ndocs)
 {
-    return sum_chunks(p, 1, ndocs);
+    return walk_chunks(p, 1, ndocs);
 }
 
 int gal_postings_next(gal_postings *p)
@@ -902,8 +1026,8 @@ static int load_chunk_for(gal_postings *p, size_t bi, uint32_t target)
     if (mrc && mrc != MDB_NOTFOUND)
         return cursor_error(p, mrc);
     if (mrc == 0 && key_in_batch(p, bi, &pk)) {
-        uint32_t first = gal_get_be32((const uint8_t *)pk.mv_data + 12), n, span;
-        if (first <= target && gal_chunk_peek(pv.mv_data, pv.mv_size, &n, &span) == 0 &&
+        uint32_t first = gal_get_be32((const uint8_t *)pk.mv_data + 12), n, span, run;
+        if (first <= target && gal_chunk_peek(pv.mv_data, pv.mv_size, &n, &span, &run) == 0 &&
             (uint64_t)first + span >= target) {
             k = pk;
             v = pv;
@@ -939,12 +1063,28 @@ static int step_to_chunk(gal_postings *p, uint32_t target)
         return cursor_error(p, mrc);
     if (!key_in_batch(p, p->bi, &k))
         return 0;
-    uint32_t first = gal_get_be32((const uint8_t *)k.mv_data + 12), n, span;
-    if (first < target && gal_chunk_peek(v.mv_data, v.mv_size, &n, &span) == 0 &&
+    uint32_t first = gal_get_be32((const uint8_t *)k.mv_data + 12), n, span, run;
+    if (first < target && gal_chunk_peek(v.mv_data, v.mv_size, &n, &span, &run) == 0 &&
         (uint64_t)first + span < target)
         return 0; /* ends before target */
     int rc = load_chunk(p, &k, &v);
     return rc ? rc : 1;
+}
+
+void gal_postings_directory(gal_postings *p, int when)
+{
+    if (when == GAL_DIR_NEVER)
+        p->dir_tried = 1;
+    else if (when == GAL_DIR_NOW && !p->dir_tried)
+        build_dir(p);
+}
+
+/* Count a seek that leaves the current chunk; whether the seeks so far
+ * have cost about what building the directory would. */
+static int seeks_pay_for_dir(gal_postings *p)
+{
+    gal_postings_df(p); /* reckons the chunks */
+    return ++p->seeks > p->chunks / SEEKS_PER_DIR_CHUNK;
 }
 
 int gal_postings_seek(gal_postings *p, uint32_t target)
@@ -953,6 +1093,9 @@ int gal_postings_seek(gal_postings *p, uint32_t target)
         return 0;
     if (p->started && p->docs[p->idx] >= target)
         return 1;
+    if (!p->dir && !p->dir_tried && (!p->started || target > p->chunk.last_doc) &&
+        seeks_pay_for_dir(p))
+        build_dir(p);
     if (p->dir && (!p->started || target > p->chunk.last_doc)) {
         int r = dir_seek(p, target);
         if (r <= 0)

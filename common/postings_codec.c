@@ -37,10 +37,16 @@ static uint8_t *put_varints(uint8_t *p, const uint32_t *v, size_t n)
 }
 
 int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *positions,
-                     uint32_t ndocs, const uint8_t key[GAL_POSTINGS_KEY_LEN], gal_buf *out)
+                     uint32_t ndocs, uint32_t run_docs, const uint8_t key[GAL_POSTINGS_KEY_LEN],
+                     gal_buf *out)
 {
     if (ndocs == 0)
         return gal_error_set(GAL_EUSAGE, "internal error: empty postings chunk");
+    if (run_docs && run_docs < ndocs)
+        return gal_error_set(GAL_EUSAGE, "internal error: a run shorter than its last chunk");
+    /* the first varint, and the run's count in a run's last chunk */
+    uint64_t head = (uint64_t)ndocs << 2 | (run_docs ? 2 : 0);
+    size_t head_len = gal_varint_len(head | 1) + (run_docs ? gal_varint_len(run_docs) : 0);
     size_t npos = 0;
     for (uint32_t i = 0; i < ndocs; i++) {
         if (tfs[i] == 0)
@@ -72,26 +78,28 @@ int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *
     gal_pfor_plan_of(tv, ndocs, &plan[1]);
     gal_pfor_plan_of(pv, npos, &plan[2]);
     uint32_t span = docs[ndocs - 1] - docs[0];
-    size_t packed_len = gal_varint_len((uint64_t)ndocs << 1 | 1) + gal_varint_len(span) +
+    size_t packed_len = head_len + gal_varint_len(span) +
                         gal_varint_len(plan[0].size) + gal_varint_len(plan[1].size) + plan[0].size +
                         plan[1].size + plan[2].size;
     int packed = 1;
     size_t plain_len = 0;
     if (ndocs <= PLAIN_MAX_DOCS) {
-        plain_len = gal_varint_len((uint64_t)ndocs << 1) + varints_len(dv, ndocs - 1) +
+        plain_len = head_len + varints_len(dv, ndocs - 1) +
                     varints_len(tv, ndocs) + varints_len(pv, npos);
         packed = packed_len < plain_len; /* a tie goes to the simpler body */
     }
 
     size_t start = out->len;
-    size_t room = packed ? 4 * GAL_VARINT_MAX + gal_pfor_bound(ndocs) * 2 + gal_pfor_bound(npos)
+    size_t room = packed ? 5 * GAL_VARINT_MAX + gal_pfor_bound(ndocs) * 2 + gal_pfor_bound(npos)
                          : plain_len;
     int rc = gal_buf_reserve(out, room + GAL_RECORD_TRAILER);
     if (rc)
         goto done;
     uint8_t *p = out->data + start;
     if (!packed) {
-        p += gal_varint_put(p, (uint64_t)ndocs << 1);
+        p += gal_varint_put(p, head);
+        if (run_docs)
+            p += gal_varint_put(p, run_docs);
         p = put_varints(p, dv, ndocs - 1);
         p = put_varints(p, tv, ndocs);
         p = put_varints(p, pv, npos);
@@ -100,21 +108,23 @@ int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *
         /* sections first, into the room after a maximal header; then the
          * header is written and the sections moved up behind it (the plans'
          * sizes are estimates for long sections, so they cannot place it) */
-        uint8_t *body = p + 4 * GAL_VARINT_MAX, *q = body;
+        uint8_t *body = p + 5 * GAL_VARINT_MAX, *q = body;
         size_t docs_len = gal_pfor_encode(dv, ndocs - 1, &plan[0], q);
         q += docs_len;
         size_t tfs_len = gal_pfor_encode(tv, ndocs, &plan[1], q);
         q += tfs_len;
         q += gal_pfor_encode(pv, npos, &plan[2], q);
-        uint8_t head[4 * GAL_VARINT_MAX], *h = head;
-        h += gal_varint_put(h, (uint64_t)ndocs << 1 | 1);
+        uint8_t hb[5 * GAL_VARINT_MAX], *h = hb;
+        h += gal_varint_put(h, head | 1);
+        if (run_docs)
+            h += gal_varint_put(h, run_docs);
         h += gal_varint_put(h, span);
         h += gal_varint_put(h, docs_len);
         h += gal_varint_put(h, tfs_len);
-        size_t head_len = (size_t)(h - head), body_len = (size_t)(q - body);
-        memcpy(p, head, head_len);
-        memmove(p + head_len, body, body_len);
-        out->len = start + head_len + body_len;
+        size_t hb_len = (size_t)(h - hb), body_len = (size_t)(q - body);
+        memcpy(p, hb, hb_len);
+        memmove(p + hb_len, body, body_len);
+        out->len = start + hb_len + body_len;
     }
     rc = gal_record_seal_from(out, start, gal_record_key(key, GAL_POSTINGS_KEY_LEN));
     if (rc)
@@ -125,14 +135,19 @@ done:
     return rc;
 }
 
-/* The chunk's first varint: document count and body. */
-static int parse_head(const uint8_t **p, const uint8_t *end, uint32_t *ndocs, int *packed)
+/* The chunk's first varint (document count, whether it ends its run,
+ * body), and the run's document count when it does (else 0). */
+static int parse_head(const uint8_t **p, const uint8_t *end, uint32_t *ndocs, int *packed,
+                      uint32_t *run_docs)
 {
     uint64_t h;
-    if (gal_varint_get(p, end, &h) || (h >> 1) == 0 || (h >> 1) > UINT32_MAX)
+    if (gal_varint_get(p, end, &h) || (h >> 2) == 0 || (h >> 2) > UINT32_MAX)
         return -1;
-    *ndocs = (uint32_t)(h >> 1);
+    *ndocs = (uint32_t)(h >> 2);
     *packed = (int)(h & 1);
+    *run_docs = 0;
+    if ((h & 2) && (gal_varint_get32(p, end, run_docs) || *run_docs < *ndocs))
+        return -1;
     return 0;
 }
 
@@ -152,13 +167,14 @@ static int skip_varints(const uint8_t **p, const uint8_t *end, uint64_t n, uint6
     return 0;
 }
 
-int gal_chunk_peek(const void *data, size_t len, uint32_t *ndocs, uint32_t *span)
+int gal_chunk_peek(const void *data, size_t len, uint32_t *ndocs, uint32_t *span,
+                   uint32_t *run_docs)
 {
     const uint8_t *p = data, *end = p + len;
     uint32_t n, s = 0;
     int packed;
     uint64_t sum = 0;
-    if (parse_head(&p, end, &n, &packed) ||
+    if (parse_head(&p, end, &n, &packed, run_docs) ||
         (packed ? gal_varint_get32(&p, end, &s)
                 : skip_varints(&p, end, n - 1, &sum) || sum > UINT32_MAX))
         return gal_error_set(GAL_ECORRUPT, "corrupt index: bad postings chunk header");
@@ -177,9 +193,9 @@ int gal_chunk_parse(const void *data, size_t len, const uint8_t key[GAL_POSTINGS
     if (rc)
         return rc;
     const uint8_t *p = data, *end = p + payload;
-    uint32_t ndocs;
+    uint32_t ndocs, run_docs;
     int packed;
-    if (parse_head(&p, end, &ndocs, &packed))
+    if (parse_head(&p, end, &ndocs, &packed, &run_docs))
         return corrupt(key_desc, "bad header");
     const uint8_t *docs = p, *tfs, *pos;
     uint64_t span;
@@ -209,6 +225,7 @@ int gal_chunk_parse(const void *data, size_t len, const uint8_t key[GAL_POSTINGS
     v->first_doc = first_doc;
     v->last_doc = first_doc + (uint32_t)span;
     v->ndocs = ndocs;
+    v->run_docs = run_docs;
     v->packed = packed;
     v->docs = docs;
     v->docs_end = v->tfs = tfs;

@@ -2,8 +2,11 @@
  * postings_codec.h — one postings chunk: up to GAL_CHUNK_DOCS documents of
  * one term, with term frequencies and positions.
  *
- * Layout: a varint ndocs << 1 | packed, then one of two bodies, whichever
- * is smaller for the chunk (postings_codec.c decides):
+ * Layout: a varint ndocs << 2 | last << 1 | packed; when last (the chunk
+ * is its term's last in its batch), a varint run_docs: the documents of all
+ * the term's chunks in the batch, so that a term's document count is one
+ * lookup per batch instead of a walk over its chunks.  Then one of two
+ * bodies, whichever is smaller for the chunk (postings_codec.c decides):
  *
  *   packed = 1: three varints last_doc - first_doc, docs_len, tfs_len, then
  *     three bit-packed blocks (pfor.h):
@@ -34,15 +37,19 @@
 /* Encode ndocs (>= 1) documents (increasing), their tfs, and all their
  * positions (sum of tfs entries, increasing within each document) as a
  * chunk sealed under its LMDB key (format.h: gal_postings_key), appended
- * to out: the chunk is out->data[old length, out->len). */
+ * to out: the chunk is out->data[old length, out->len).  run_docs is 0,
+ * or for the last chunk of the term in its batch the documents of all
+ * its chunks there. */
 int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *positions,
-                     uint32_t ndocs, const uint8_t key[GAL_POSTINGS_KEY_LEN], gal_buf *out);
+                     uint32_t ndocs, uint32_t run_docs, const uint8_t key[GAL_POSTINGS_KEY_LEN],
+                     gal_buf *out);
 
 /* A parsed chunk: pointers into the record, valid as long as it is. */
 typedef struct gal_chunk_view {
     uint32_t first_doc;
     uint32_t last_doc;
     uint32_t ndocs;
+    uint32_t run_docs; /* the last chunk of a batch's run: the run's documents; else 0 */
     int packed; /* which body: pfor blocks, or plain varints */
     const uint8_t *docs, *docs_end;
     const uint8_t *tfs, *tfs_end;
@@ -84,8 +91,10 @@ int gal_chunk_run_positions(uint32_t *pos, uint32_t count, const char *key_desc)
 int gal_chunk_decode_run(const gal_chunk_view *v, size_t first, uint32_t count, size_t npos,
                          uint32_t *pos, const char *key_desc);
 
-/* Only the chunk header's ndocs and last doc, without verifying the
- * checksum: for df sums and skipping, which never trust it for data. */
-int gal_chunk_peek(const void *data, size_t len, uint32_t *ndocs, uint32_t *span);
+/* Only the chunk header's ndocs, span (last doc - first doc) and run_docs,
+ * without verifying the checksum: for df sums and skipping, which never
+ * trust it for data. */
+int gal_chunk_peek(const void *data, size_t len, uint32_t *ndocs, uint32_t *span,
+                   uint32_t *run_docs);
 
 #endif

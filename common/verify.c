@@ -44,6 +44,8 @@ typedef struct postings_walk {
     uint32_t batch;    /* its batch (first document) */
     uint64_t hash;     /* its term */
     uint32_t last_doc; /* the run's previous chunk ends here */
+    uint32_t run_docs; /* the run's documents so far */
+    int run_closed;    /* a chunk of the run carried its count (the last must, alone) */
     const batch_ref *b; /* docstats of the batch, NULL when missing */
     uint32_t bad_batch; /* batch key last reported as having no docstats */
     int reported_bad;
@@ -516,6 +518,17 @@ int gal_chunk_check_positions(const gal_chunk_view *v, const uint32_t *tfs,
 }
 
 
+/* The (batch, term) run just walked must have ended in the chunk that
+ * carried its document count (a reader's df is the sum of those). */
+static void close_run(vctx *v)
+{
+    postings_walk *w = &v->pw;
+    if (w->have_run && !w->run_closed)
+        problem(v, "postings batch %u term %016llx: its last chunk does not carry the run's "
+                   "document count", w->batch, (unsigned long long)w->hash);
+    w->run_closed = 1;
+}
+
 static int check_chunk(vctx *v, const MDB_val *k, const MDB_val *val)
 {
     postings_walk *w = &v->pw;
@@ -532,6 +545,7 @@ static int check_chunk(vctx *v, const MDB_val *k, const MDB_val *val)
     snprintf(desc, sizeof desc, "batch %u term %016llx doc %u", batch, (unsigned long long)hash,
              first);
     if (!w->have_run || batch != w->batch || hash != w->hash) {
+        close_run(v);
         if (!w->have_run || batch != w->batch) {
             w->b = find_batch(v, batch);
             if (w->b && w->b->first_doc != batch)
@@ -545,6 +559,8 @@ static int check_chunk(vctx *v, const MDB_val *k, const MDB_val *val)
         w->have_run = 1;
         w->batch = batch;
         w->hash = hash;
+        w->run_docs = 0;
+        w->run_closed = 0;
         if (gal_grow((void **)&w->runs, &w->runs_cap, w->nruns + 1, sizeof *w->runs, 4096))
             return gal_error_set(GAL_ENOMEM, "out of memory verifying postings");
         w->runs[w->nruns++] = (term_run){hash, 0};
@@ -561,6 +577,15 @@ static int check_chunk(vctx *v, const MDB_val *k, const MDB_val *val)
         return 0;
     }
     w->last_doc = cv.last_doc;
+    if (w->run_closed)
+        problem(v, "postings %s: follows the chunk that carried its run's document count", desc);
+    w->run_docs += cv.ndocs;
+    if (cv.run_docs) {
+        w->run_closed = 1;
+        if (cv.run_docs != w->run_docs)
+            problem(v, "postings %s: says its run has %u documents, its chunks hold %u", desc,
+                    cv.run_docs, w->run_docs);
+    }
     if (cv.ndocs > GAL_CHUNK_DOCS) {
         problem(v, "postings %s: holds %u documents, at most %u fit", desc, cv.ndocs,
                 GAL_CHUNK_DOCS);
@@ -735,6 +760,8 @@ static int check_entities(vctx *v)
 static int check_postings(vctx *v)
 {
     int rc = walk(v, v->st->postings, GAL_DB_POSTINGS, check_chunk);
+    if (!rc)
+        close_run(v);
     if (!rc) {
         match_lexicon(v);
         rc = check_entities(v);

@@ -19,8 +19,9 @@
  *             docs, tfs > 0, positions increasing within a document and
  *             inside the document's token range, no bytes left over); each
  *             key's batch is a docstats batch holding the chunk's documents;
- *             a term's chunks in a batch do not overlap; every lexicon term
- *             has postings
+ *             a term's chunks in a batch do not overlap, and the last of
+ *             them alone carries their document count, which is right;
+ *             every lexicon term has postings
  *   entities  records decode (checksums); counts are plausible; every
  *             entity has postings
  *

@@ -58,6 +58,7 @@ typedef struct optimizer {
     group *groups;
     size_t ngroups;
     uint64_t chunks_before, chunks_after;
+    uint32_t run_docs; /* documents of the term in the chunks sealed so far */
     gal_buf chunk;            /* an encoded chunk */
     /* a term's postings being gathered into a chunk */
     uint32_t acc_docs[GAL_CHUNK_DOCS], acc_tfs[GAL_CHUNK_DOCS];
@@ -283,14 +284,20 @@ static int write_ids(optimizer *o, const group *g)
 
 /* ---- postings of a group ---- */
 
-static int flush_chunk(optimizer *o, const group *g, uint64_t hash)
+/* Seal the gathering chunk; the term's last one in the group (last) says
+ * how many documents the term has there. */
+static int flush_chunk(optimizer *o, const group *g, uint64_t hash, int last)
 {
     if (o->acc_n == 0)
         return 0;
     uint8_t key[GAL_POSTINGS_KEY_LEN];
     gal_postings_key(key, g->first_doc, hash, o->acc_docs[0]);
     gal_buf_clear(&o->chunk);
-    int rc = gal_chunk_encode(o->acc_docs, o->acc_tfs, o->acc_pos, o->acc_n, key, &o->chunk);
+    o->run_docs += o->acc_n;
+    int rc = gal_chunk_encode(o->acc_docs, o->acc_tfs, o->acc_pos, o->acc_n,
+                              last ? o->run_docs : 0, key, &o->chunk);
+    if (last)
+        o->run_docs = 0;
     if (!rc)
         rc = dst_put(o, o->dst_postings, key, sizeof key, o->chunk.data, o->chunk.len);
     o->chunks_after++;
@@ -333,7 +340,7 @@ static int add_chunk(optimizer *o, const group *g, uint64_t hash, const char *de
     o->chunks_before++;
     const uint32_t *pos = o->in_pos;
     for (uint32_t i = 0; !rc && i < cv.ndocs; i++) {
-        if (o->acc_n == GAL_CHUNK_DOCS && (rc = flush_chunk(o, g, hash)))
+        if (o->acc_n == GAL_CHUNK_DOCS && (rc = flush_chunk(o, g, hash, 0)))
             break;
         uint32_t tf = o->in_tfs[i];
         if ((rc = grow(&o->acc_pos, &o->acc_pos_cap, o->acc_npos + tf)))
@@ -406,7 +413,7 @@ static int write_postings(optimizer *o, const group *g)
                 gal_run_heap_push(&h, i);
         }
         if (!rc)
-            rc = flush_chunk(o, g, hash);
+            rc = flush_chunk(o, g, hash, 1);
     }
     for (size_t i = 0; i < g->count; i++)
         if (runs[i].c)

@@ -280,7 +280,7 @@ static int encode_term(gal_builder *b, const gal_term_group *g, uint32_t first_d
         b->chunk_pos_cap = g->count;
     }
     uint32_t *pos = b->chunk_pos;
-    uint32_t i = 0;
+    uint32_t i = 0, run_docs = 0;
     while (i < g->count) {
         uint32_t ndocs = 0, npos = 0;
         while (i < g->count && ndocs < GAL_CHUNK_DOCS) {
@@ -296,7 +296,9 @@ static int encode_term(gal_builder *b, const gal_term_group *g, uint32_t first_d
             return rc;
         uint8_t *key = b->out.keys + b->out.nchunks * GAL_POSTINGS_KEY_LEN;
         gal_postings_key(key, first_doc, g->hash, docs[0]);
-        if ((rc = gal_chunk_encode(docs, tfs, pos, ndocs, key, &b->out.data)))
+        run_docs += ndocs;
+        if ((rc = gal_chunk_encode(docs, tfs, pos, ndocs, i == g->count ? run_docs : 0, key,
+                                   &b->out.data)))
             return rc;
         b->out.nchunks++;
         b->out.val_off[b->out.nchunks] = b->out.data.len;

@@ -39,7 +39,7 @@ typedef struct ctx {
     uint32_t dl; /* tokens of the document being scored */
     /* no document counts: the matcher, which finds the matches of a few
      * known hits and scores nothing, would otherwise pay every word's df
-     * (a walk over all its chunk headers) each time it starts again */
+     * (two cursor steps a batch) each time it starts again */
     int no_stats;
 } ctx;
 

@@ -38,8 +38,8 @@ static void fuzz_key(uint8_t key[GAL_POSTINGS_KEY_LEN], uint32_t first)
 
 static void decode_stored(const uint8_t *chunk, size_t len, uint32_t first)
 {
-    uint32_t n, span;
-    (void)gal_chunk_peek(chunk, len, &n, &span);
+    uint32_t n, span, run_docs;
+    (void)gal_chunk_peek(chunk, len, &n, &span, &run_docs);
     gal_chunk_view v;
     uint8_t key[GAL_POSTINGS_KEY_LEN];
     fuzz_key(key, first);
@@ -119,10 +119,11 @@ static void round_trip(const uint8_t *p, size_t len, uint32_t first)
     gal_buf_init(&out);
     uint8_t key[GAL_POSTINGS_KEY_LEN];
     fuzz_key(key, want_docs[0]);
-    FUZZ_ASSERT(gal_chunk_encode(want_docs, want_tfs, want_pos, nd, key, &out) == 0);
+    uint32_t run_docs = want_docs[0] & 1 ? nd + want_docs[0] % 300 : 0;
+    FUZZ_ASSERT(gal_chunk_encode(want_docs, want_tfs, want_pos, nd, run_docs, key, &out) == 0);
     gal_chunk_view v;
     FUZZ_ASSERT(gal_chunk_parse(out.data, out.len, key, &v, "fuzz") == 0);
-    FUZZ_ASSERT(v.ndocs == nd && v.last_doc == want_docs[nd - 1]);
+    FUZZ_ASSERT(v.ndocs == nd && v.last_doc == want_docs[nd - 1] && v.run_docs == run_docs);
     FUZZ_ASSERT(gal_chunk_decode_docs(&v, docs, tfs, "fuzz") == 0);
     FUZZ_ASSERT(memcmp(docs, want_docs, nd * sizeof *docs) == 0);
     FUZZ_ASSERT(memcmp(tfs, want_tfs, nd * sizeof *tfs) == 0);

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <lmdb.h>
+
 #include "alloc.h"
 #include "crc32c.h"
 #include "check.h"
@@ -23,6 +25,7 @@
 #include "status.h"
 #include "terms.h"
 #include "tokenize.h"
+#include "verify.h"
 
 static void test_codec(unsigned seed)
 {
@@ -43,9 +46,9 @@ static void test_codec(unsigned seed)
     gal_buf_init(&b);
     uint8_t key[GAL_POSTINGS_KEY_LEN];
     gal_postings_key(key, 0, 42, docs[0]);
-    CHECK(gal_chunk_encode(docs, tfs, pos, 100, key, &b) == 0);
+    CHECK(gal_chunk_encode(docs, tfs, pos, 100, 300, key, &b) == 0);
     gal_chunk_view v;
-    CHECK(gal_chunk_parse(b.data, b.len, key, &v, "test") == 0);
+    CHECK(gal_chunk_parse(b.data, b.len, key, &v, "test") == 0 && v.run_docs == 300);
     uint32_t d2[128], t2[128];
     CHECK(gal_chunk_decode_docs(&v, d2, t2, "test") == 0);
     CHECK(memcmp(d2, docs, sizeof docs) == 0 && memcmp(t2, tfs, sizeof tfs) == 0);
@@ -119,7 +122,9 @@ static int codec_round_trip(const uint32_t *docs, const uint32_t *tfs, const uin
     uint8_t key[GAL_POSTINGS_KEY_LEN];
     gal_postings_key(key, 7, 0xFEEDull, docs[0]);
     *start = b->len;
-    CHECK(gal_chunk_encode(docs, tfs, pos, ndocs, key, b) == 0);
+    /* every third chunk ends a run: of itself or of a few more documents */
+    uint32_t run_docs = docs[0] % 3 ? 0 : ndocs + docs[0] % 1000;
+    CHECK(gal_chunk_encode(docs, tfs, pos, ndocs, run_docs, key, b) == 0);
     const uint8_t *rec = b->data + *start;
     size_t len = b->len - *start, npos = 0;
     for (uint32_t i = 0; i < ndocs; i++)
@@ -128,10 +133,11 @@ static int codec_round_trip(const uint32_t *docs, const uint32_t *tfs, const uin
     static uint32_t d2[GAL_CHUNK_DOCS], t2[GAL_CHUNK_DOCS], p2[4096];
     CHECK(gal_chunk_parse(rec, len, key, &v, "test") == 0);
     CHECK_EQ_U64(v.ndocs, ndocs);
+    CHECK_EQ_U64(v.run_docs, run_docs);
     CHECK_EQ_U64(v.last_doc, docs[ndocs - 1]);
-    uint32_t pn, pspan;
-    CHECK(gal_chunk_peek(rec, len, &pn, &pspan) == 0 && pn == ndocs &&
-          pspan == docs[ndocs - 1] - docs[0]);
+    uint32_t pn, pspan, prun;
+    CHECK(gal_chunk_peek(rec, len, &pn, &pspan, &prun) == 0 && pn == ndocs &&
+          pspan == docs[ndocs - 1] - docs[0] && prun == run_docs);
     CHECK(gal_chunk_decode_docs(&v, d2, t2, "test") == 0);
     CHECK(memcmp(d2, docs, ndocs * sizeof *docs) == 0 && memcmp(t2, tfs, ndocs * sizeof *tfs) == 0);
     CHECK(gal_chunk_decode_positions(&v, t2, p2, npos, "test") == 0);
@@ -179,8 +185,8 @@ static void check_damage_caught(const uint8_t *rec, size_t len, uint32_t first_d
             gal_chunk_view v;
             uint32_t d[GAL_CHUNK_DOCS], t[GAL_CHUNK_DOCS];
             static uint32_t p[1 << 16];
-            uint32_t pn, pspan;
-            (void)gal_chunk_peek(copy, b.len, &pn, &pspan);
+            uint32_t pn, pspan, prun;
+            (void)gal_chunk_peek(copy, b.len, &pn, &pspan, &prun);
             int rc = gal_chunk_parse(copy, b.len, key, &v, "test");
             if (rc == 0) /* readers refuse oversized chunks before decoding */
                 rc = v.ndocs <= GAL_CHUNK_DOCS ? gal_chunk_decode_docs(&v, d, t, "test")
@@ -588,16 +594,20 @@ static void test_build_and_read(unsigned seed)
         free(hit_at);
         free(hit_doc);
 
-        /* seek lands on the first document >= target, from any start; and
-         * so it does after a df, whose pass leaves the term's chunk
-         * directory, by which the cursor then moves instead of LMDB */
+        /* seek lands on the first document >= target, from any start,
+         * whether the cursor seeks through LMDB, by its chunk directory
+         * from the start, or through LMDB until the directory pays (then
+         * going on from the chunk it is at), after a df or without one */
         gal_postings *a = NULL, *b = NULL;
         int ra;
-        for (int by_dir = 0; by_dir < 2; by_dir++) {
+        for (int way = 0; way < 6; way++) {
             gal_postings_open(s, h, &a);
             gal_postings_open(s, h, &b);
-            if (by_dir)
+            if (way % 2)
                 CHECK_EQ_U64(gal_postings_df(b), df);
+            gal_postings_directory(b, way / 2 == 0   ? GAL_DIR_NEVER
+                                      : way / 2 == 1 ? GAL_DIR_NOW
+                                                     : GAL_DIR_ADAPTIVE);
             srand(seed + (unsigned)q);
             uint32_t target = 0;
             ra = gal_postings_next(a);
@@ -757,6 +767,102 @@ static void test_ids_in_one_batch(void)
 
 /* Stored-text blocks: records come back in order with their documents;
  * a damaged header (count or a length) is caught, not read past. */
+/* Rewrite the first chunk that ends a run of several chunks with run_docs
+ * changed by delta (0: cleared), sealed with a good checksum: what a
+ * writer's bug, not a flipped bit, would leave; its bytes kept in saved.
+ * With restore, put them back instead. */
+static int rewrite_last_chunk(const char *index, int delta, gal_buf *saved, int restore)
+{
+    static uint8_t saved_key[GAL_POSTINGS_KEY_LEN];
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int found = 0;
+    if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 32) ||
+        mdb_env_set_mapsize(env, 1ull << 30) || mdb_env_open(env, index, 0, 0644))
+        return 0;
+    if (mdb_txn_begin(env, NULL, 0, &txn) || mdb_dbi_open(txn, "postings", 0, &dbi) ||
+        mdb_cursor_open(txn, dbi, &cur)) {
+        mdb_env_close(env);
+        return 0;
+    }
+    for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !mrc && !found;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        gal_chunk_view cv;
+        if (restore ? memcmp(k.mv_data, saved_key, sizeof saved_key) != 0
+                    : gal_chunk_parse(v.mv_data, v.mv_size, k.mv_data, &cv, "test") ||
+                          cv.run_docs <= cv.ndocs)
+            continue;
+        uint8_t key[GAL_POSTINGS_KEY_LEN];
+        memcpy(key, k.mv_data, sizeof key);
+        gal_buf out;
+        gal_buf_init(&out);
+        if (restore) {
+            gal_buf_append(&out, saved->data, saved->len);
+        } else {
+            static uint32_t docs[GAL_CHUNK_DOCS], tfs[GAL_CHUNK_DOCS], pos[1 << 16];
+            size_t npos = 0;
+            gal_buf_clear(saved);
+            gal_buf_append(saved, v.mv_data, v.mv_size);
+            memcpy(saved_key, key, sizeof key);
+            CHECK(gal_chunk_decode_docs(&cv, docs, tfs, "test") == 0);
+            for (uint32_t i = 0; i < cv.ndocs; i++)
+                npos += tfs[i];
+            CHECK(npos <= sizeof pos / sizeof *pos &&
+                  gal_chunk_decode_positions(&cv, tfs, pos, npos, "test") == 0);
+            CHECK(gal_chunk_encode(docs, tfs, pos, cv.ndocs, delta ? cv.run_docs + delta : 0, key,
+                                   &out) == 0);
+        }
+        MDB_val nk = {sizeof key, key}, nv = {out.len, out.data};
+        found = mdb_put(txn, dbi, &nk, &nv, 0) == 0;
+        gal_buf_release(&out);
+    }
+    mdb_cursor_close(cur);
+    found = found && mdb_txn_commit(txn) == 0;
+    if (!found)
+        mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return found;
+}
+
+/* verify reports a term whose document count in a batch disagrees with its
+ * chunks there, or is missing from the last of them; queries' df sums it */
+static void test_verify_run_counts(unsigned seed)
+{
+    char dir[] = "/tmp/galley-test-XXXXXX", input[512], index[512];
+    if (scratch(dir, input, index))
+        return;
+    write_corpus(input, 900, seed);
+    const char *inputs[] = {input};
+    gal_build_opts o = {.out_dir = index, .inputs = inputs, .ninputs = 1, .device = "ref",
+                        .batch_bytes = 1 << 20, .quiet = 1, .progress = 0};
+    gal_build_report r;
+    CHECK(gal_index_build(&o, &r) == 0);
+    gal_verify_stats vs;
+    CHECK(gal_index_verify(index, NULL, &vs) == 0 && vs.problems == 0);
+    static const char *const want[] = {"says its run has", "does not carry the run's document count"};
+    gal_buf saved;
+    gal_buf_init(&saved);
+    for (int damage = 0; damage < 2; damage++) {
+        CHECK(rewrite_last_chunk(index, damage == 0 ? 1 : 0, &saved, 0));
+        FILE *report = tmpfile();
+        CHECK(gal_index_verify(index, report, &vs) == GAL_ECORRUPT && vs.problems >= 1);
+        char line[512];
+        int said = 0;
+        rewind(report);
+        while (fgets(line, sizeof line, report))
+            said |= strstr(line, want[damage]) != NULL;
+        fclose(report);
+        CHECK(said);
+        CHECK(rewrite_last_chunk(index, 0, &saved, 1));
+        CHECK(gal_index_verify(index, NULL, &vs) == 0 && vs.problems == 0);
+    }
+    gal_buf_release(&saved);
+    remove_tree(dir);
+}
+
 static void test_text_blocks(void)
 {
     ZSTD_CCtx *cctx = ZSTD_createCCtx();
@@ -842,6 +948,7 @@ int main(void)
     test_crc32c(seed);
     test_build_and_read(seed);
     test_ids_in_one_batch();
+    test_verify_run_counts(seed);
     test_text_blocks();
     test_grow();
     return check_exit("test_index_format");
