@@ -157,5 +157,9 @@ void gal_postings_prefetch_lengths(gal_postings *p, int on);
  * take each way of seeking. */
 enum { GAL_DIR_ADAPTIVE, GAL_DIR_NOW, GAL_DIR_NEVER };
 void gal_postings_directory(gal_postings *p, int when);
+/* The caller expects to seek about n times (a phrase's word, once per
+ * document of its rarest word): the cursor builds its directory at the
+ * first seek when that many would pay for it, instead of after. */
+void gal_postings_expect_seeks(gal_postings *p, uint64_t n);
 
 #endif

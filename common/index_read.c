@@ -89,7 +89,7 @@ typedef struct chunk_ref {
     size_t len;
 } chunk_ref;
 #define DIR_MAX_CHUNKS 32768u
-#define SEEKS_PER_DIR_CHUNK 16u
+#define SEEKS_PER_DIR_CHUNK 64u
 
 struct gal_postings {
     gal_snapshot *s;
@@ -118,7 +118,8 @@ struct gal_postings {
     size_t dir_at;    /* the current chunk's entry, when dir is kept */
     int dir_tried;    /* build_dir() ran (whether or not it kept one) */
     uint64_t chunks;  /* the term's chunks, as the df pass reckons them */
-    uint64_t seeks;   /* seeks through LMDB that loaded a chunk */
+    uint64_t seeks;   /* seeks through LMDB that loaded a chunk, and those */
+    uint64_t expected; /* the caller expects (gal_postings_expect_seeks) */
 };
 
 int gal_index_open(const char *dir, gal_index **out)
@@ -855,11 +856,13 @@ static void build_dir(gal_postings *p)
 /* The documents of this term in batch bi, which its last chunk there
  * carries (0 when the batch has none, or the header cannot be read: the
  * chunk's checksum then tells when it is loaded).  Returns 1 when the batch
- * has a chunk of the term, its last in *last (whose bi is UINT32_MAX unless
- * it is the run's only one, with a readable header), 0 when it has none,
- * or a negative status.  The last chunk is the one before the first key
- * past the term's in the batch. */
-static int batch_docs(gal_postings *p, MDB_cursor *cur, size_t bi, uint32_t *n, chunk_ref *last)
+ * has a chunk of the term, leaving the cursor on its last one, described in
+ * *last (whose bi is UINT32_MAX when its header cannot be read) with its
+ * own document count in *nd; 0 when it has none, or a negative status.
+ * The last chunk is the one before the first key past the term's in the
+ * batch. */
+static int batch_docs(gal_postings *p, MDB_cursor *cur, size_t bi, uint32_t *n, chunk_ref *last,
+                      uint32_t *nd)
 {
     uint8_t key[GAL_POSTINGS_KEY_LEN];
     gal_postings_key(key, p->s->batches[bi].first_doc, p->hash, UINT32_MAX);
@@ -875,14 +878,48 @@ static int batch_docs(gal_postings *p, MDB_cursor *cur, size_t bi, uint32_t *n, 
         return 0;
     if (mrc)
         return cursor_error(p, mrc);
-    uint32_t nd, span, first = gal_get_be32((const uint8_t *)k.mv_data + 12);
-    int ok = gal_chunk_peek(v.mv_data, v.mv_size, &nd, &span, n) == 0;
+    uint32_t span, first = gal_get_be32((const uint8_t *)k.mv_data + 12);
+    int ok = gal_chunk_peek(v.mv_data, v.mv_size, nd, &span, n) == 0 &&
+             (uint64_t)first + span <= UINT32_MAX;
     if (!ok)
         *n = 0;
-    /* the run's only chunk when it holds all of the run's documents */
-    ok = ok && nd == *n && (uint64_t)first + span <= UINT32_MAX;
     *last = (chunk_ref){first, first + span, ok ? (uint32_t)bi : UINT32_MAX, k.mv_data,
                         v.mv_data, v.mv_size};
+    return 1;
+}
+
+/* Append batch bi's chunks of the term to the directory being gathered:
+ * last (under the cursor, holding nd of the run's run documents), and
+ * before it, stepping back, the rest.  0 when they do not add up to the
+ * run or a header cannot be read (no directory then), 1 when appended. */
+static int gather_run(gal_postings *p, MDB_cursor *cur, size_t bi, const chunk_ref *last,
+                      uint32_t nd, uint32_t run, chunk_ref **dir, size_t *ndir, size_t *cap)
+{
+    size_t start = *ndir;
+    uint64_t docs = nd;
+    MDB_val k, v;
+    int mrc;
+    if (gal_grow((void **)dir, cap, *ndir + 1, sizeof **dir, 64))
+        return 0;
+    (*dir)[(*ndir)++] = *last; /* gathered backwards, reversed below */
+    while (docs < run && (mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) == 0 &&
+           key_in_batch(p, bi, &k)) {
+        uint32_t first = gal_get_be32((const uint8_t *)k.mv_data + 12), n, span, carried;
+        if (gal_chunk_peek(v.mv_data, v.mv_size, &n, &span, &carried) || carried ||
+            (uint64_t)first + span > UINT32_MAX || *ndir >= DIR_MAX_CHUNKS ||
+            gal_grow((void **)dir, cap, *ndir + 1, sizeof **dir, 64))
+            return 0;
+        (*dir)[(*ndir)++] = (chunk_ref){first, first + span, (uint32_t)bi, k.mv_data, v.mv_data,
+                                        v.mv_size};
+        docs += n;
+    }
+    if (docs != run)
+        return 0;
+    for (size_t i = start, j = *ndir - 1; i < j; i++, j--) {
+        chunk_ref t = (*dir)[i];
+        (*dir)[i] = (*dir)[j];
+        (*dir)[j] = t;
+    }
     return 1;
 }
 
@@ -890,8 +927,10 @@ static int batch_docs(gal_postings *p, MDB_cursor *cur, size_t bi, uint32_t *n, 
  * chunk of the term carries, two steps of a cursor per batch however
  * frequent the term (the chunks themselves are walked only to verify or to
  * build the directory).  Also reckons the term's chunks (all but a batch's
- * last hold GAL_CHUNK_DOCS documents), and when every batch has one chunk
- * of the term, the commonest case by far, those are the directory. */
+ * last hold GAL_CHUNK_DOCS documents); and while they are few (at most
+ * DF_DIR_CHUNKS), steps back over each batch's run to gather them as the
+ * directory: a rarer word's cursor then moves in memory from the start. */
+#define DF_DIR_CHUNKS 256u
 static int sum_runs(gal_postings *p, uint64_t *ndocs)
 {
     MDB_cursor *cur;
@@ -903,19 +942,17 @@ static int sum_runs(gal_postings *p, uint64_t *ndocs)
     chunk_ref *dir = NULL;
     size_t ndir = 0, dir_cap = 0;
     for (size_t bi = 0; bi < p->s->nbatches && !rc; bi++) {
-        uint32_t run;
+        uint32_t run, nd;
         chunk_ref last;
-        int found = batch_docs(p, cur, bi, &run, &last);
+        int found = batch_docs(p, cur, bi, &run, &last, &nd);
         if (found <= 0) {
             rc = found;
             continue;
         }
         n += run;
         chunks += (run + GAL_CHUNK_DOCS - 1) / GAL_CHUNK_DOCS;
-        keep = keep && last.bi == bi && ndir < DIR_MAX_CHUNKS &&
-               !gal_grow((void **)&dir, &dir_cap, ndir + 1, sizeof *dir, 64);
-        if (keep)
-            dir[ndir++] = last;
+        keep = keep && last.bi == bi && chunks <= DF_DIR_CHUNKS &&
+               gather_run(p, cur, bi, &last, nd, run, &dir, &ndir, &dir_cap);
     }
     mdb_cursor_close(cur);
     if (!rc) {
@@ -1079,12 +1116,18 @@ void gal_postings_directory(gal_postings *p, int when)
         build_dir(p);
 }
 
-/* Count a seek that leaves the current chunk; whether the seeks so far
- * have cost about what building the directory would. */
+void gal_postings_expect_seeks(gal_postings *p, uint64_t n)
+{
+    p->expected = n;
+}
+
+/* Count a seek that leaves the current chunk; whether the seeks so far, or
+ * those expected, cost about what building the directory would. */
 static int seeks_pay_for_dir(gal_postings *p)
 {
     gal_postings_df(p); /* reckons the chunks */
-    return ++p->seeks > p->chunks / SEEKS_PER_DIR_CHUNK;
+    uint64_t enough = p->chunks / SEEKS_PER_DIR_CHUNK;
+    return ++p->seeks > enough || p->expected > enough;
 }
 
 int gal_postings_seek(gal_postings *p, uint32_t target)

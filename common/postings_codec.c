@@ -137,7 +137,7 @@ done:
 
 /* The chunk's first varint (document count, whether it ends its run,
  * body), and the run's document count when it does (else 0). */
-static int parse_head(const uint8_t **p, const uint8_t *end, uint32_t *ndocs, int *packed,
+static inline int parse_head(const uint8_t **p, const uint8_t *end, uint32_t *ndocs, int *packed,
                       uint32_t *run_docs)
 {
     uint64_t h;

@@ -66,6 +66,13 @@ struct it {
     cur *cs;
     uint32_t *offs;  /* PHRASE: position of word i relative to the first */
     uint32_t *order; /* cursor order for leap-frogging, rarest first */
+    /* PHRASE: the cursors order[0, nlead) are moved to each document the
+     * phrase may match; the more frequent rest only once the lead words'
+     * positions allow the phrase there ("the" in "the federal reserve
+     * board" is in most documents: moving it to every document where the
+     * other three meet cost a chunk of "the" apiece).  resume: where a
+     * moved word went instead, when it lacked the document. */
+    uint32_t nlead, resume;
     uint32_t *ptr;   /* scratch for position merging */
     uint32_t *starts; /* PHRASE: scratch for the starts still possible */
     size_t starts_cap;
@@ -187,6 +194,17 @@ static it *it_new(int kind, const gal_qnode *q)
     return t;
 }
 
+/* Whether a phrase word of df documents waits for the others' positions
+ * (it: nlead): when it is in so many documents that moving its cursor to
+ * each candidate rules out few of them, and many times the rarest word's.
+ * A word in fewer documents ("countries" in "organization of petroleum
+ * exporting countries") rules out more candidates by their document
+ * numbers than it costs, before any positions are read. */
+static int waits(const ctx *c, const it *t, uint64_t df)
+{
+    return df >= c->ndocs / 4 && df >= t->cost * 8;
+}
+
 /* A cursor over the given term keys: one (TERM) or several (PHRASE, NEAR). */
 static int build_words(ctx *c, const gal_qnode *q, int kind, const uint64_t *hashes, uint32_t n,
                        it **out)
@@ -232,6 +250,16 @@ static int build_words(ctx *c, const gal_qnode *q, int kind, const uint64_t *has
         t->idf = gal_bm25_idf(&c->bm, t->cost);
         t->idf_known = 1;
     }
+    t->nlead = n;
+    if (kind == IT_PHRASE && n >= 3 && !c->no_stats) {
+        uint32_t k = 2; /* two words at least, whose positions narrow the starts */
+        while (k < n && !waits(c, t, gal_postings_df(t->cs[t->order[k]].p)))
+            k++;
+        t->nlead = k;
+    }
+    /* the lead words after the rarest are moved to each of its documents */
+    for (uint32_t k = 1; k < t->nlead && !c->no_stats && kind != IT_TERM; k++)
+        gal_postings_expect_seeks(t->cs[t->order[k]].p, t->cost);
     *out = t;
     return 0;
 }
@@ -510,15 +538,19 @@ static int phrase_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
         t->freq = f;
         return 0;
     }
-    /* cursors in increasing tf (t->ptr is this phrase's scratch); the
-     * starts the rarest word allows, then narrowed word by word */
-    uint32_t *by_tf = t->ptr;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t tf = gal_postings_tf(t->cs[i].p), k = i;
+    /* the lead cursors in increasing tf (t->ptr is this phrase's scratch);
+     * the starts the rarest word allows, then narrowed word by word, then
+     * by the words that wait, each moved to doc first */
+    uint32_t *by_tf = t->ptr, nl = t->nlead;
+    for (uint32_t i = 0; i < nl; i++) {
+        uint32_t ci = nl == n ? i : t->order[i]; /* ties in phrase order when none waits */
+        uint32_t tf = gal_postings_tf(t->cs[ci].p), k = i;
         for (; k > 0 && gal_postings_tf(t->cs[by_tf[k - 1]].p) > tf; k--)
             by_tf[k] = by_tf[k - 1];
-        by_tf[k] = i;
+        by_tf[k] = ci;
     }
+    for (uint32_t k = nl; k < n; k++)
+        by_tf[k] = t->order[k];
     uint32_t a = by_tf[0], oa = t->offs[a];
     if ((rc = positions_of(&t->cs[a], &pa, &na)))
         return rc;
@@ -535,6 +567,15 @@ static int phrase_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
     for (uint32_t k = 1; k < n && m > 0; k++) {
         uint32_t i = by_tf[k], np, q = 0, kept = 0, oi = t->offs[i];
         const uint32_t *p;
+        if (k >= nl) {
+            if ((rc = cur_to(&t->cs[i], doc)) < 0)
+                return rc;
+            if (t->cs[i].doc != doc) {
+                t->resume = t->cs[i].doc;
+                m = 0;
+                break;
+            }
+        }
         if ((rc = positions_of(&t->cs[i], &p, &np)))
             return rc;
         for (uint32_t j = 0; j < m; j++) {
@@ -622,6 +663,10 @@ static int near_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
 static int words_advance(ctx *c, it *t, uint32_t target)
 {
     uint32_t d = target;
+    /* the cursors moved to each candidate: a phrase's words that wait for
+     * the others' positions are moved by phrase_check() */
+    const uint32_t nl = t->kind == IT_PHRASE ? t->nlead : t->n;
+    const int some_wait = nl < t->n;
     int r;
     for (;;) {
         cur *lead = &t->cs[t->order[0]];
@@ -629,7 +674,7 @@ static int words_advance(ctx *c, it *t, uint32_t target)
             goto end;
         d = lead->doc;
         uint32_t k;
-        for (k = 1; k < t->n; k++) {
+        for (k = 1; k < nl; k++) {
             cur *o = &t->cs[t->order[k]];
             if ((r = cur_to(o, d)) <= 0)
                 goto end;
@@ -638,8 +683,10 @@ static int words_advance(ctx *c, it *t, uint32_t target)
                 break;
             }
         }
-        if (k < t->n)
+        if (k < nl)
             continue;
+        if (some_wait)
+            t->resume = 0;
         if (t->kind == IT_TERM) {
             r = term_check(c, t, NULL);
         } else {
@@ -654,11 +701,11 @@ static int words_advance(ctx *c, it *t, uint32_t target)
             t->doc = d;
             return 1;
         }
-        if (d == DOC_END - 1) {
+        if (d == DOC_END - 1 || (some_wait && t->resume == DOC_END)) {
             r = 0;
             goto end;
         }
-        d++;
+        d = some_wait && t->resume > d ? t->resume : d + 1;
     }
 end:
     t->doc = DOC_END;

@@ -31,6 +31,9 @@ static const char *const queries[] = {
     "Cocoa exports",
     "\"of the\"",
     "\"in the united states\"",
+    "\"the bank of england\"", /* frequent words wait for the others' positions */
+    "\"oil and gas\" -crude",
+    "title:\"the company said\"",
     "\"crude oil\" prices",
     "oil OR gold",
     "oil OR gold -crude",
