@@ -235,6 +235,8 @@ static int build_words(ctx *c, const gal_qnode *q, int kind, const uint64_t *has
             return rc;
         }
         t->offs[k] = k;
+        if (c->no_stats) /* a few seeks, from the start again at each earlier hit */
+            gal_postings_directory(t->cs[k].p, GAL_DIR_NEVER);
         uint64_t df = c->no_stats ? 0 : gal_postings_df(t->cs[k].p);
         if (df < t->cost)
             t->cost = df;
