@@ -131,8 +131,9 @@ void gal_postings_close(gal_postings *p); /* NULL is fine */
 /* Documents containing the term (the counts each batch's last chunk of it
  * carries; cached). */
 uint32_t gal_postings_df(gal_postings *p);
-/* The same count, with every chunk's checksum verified: for answers that
- * must be exact.  GAL_ECORRUPT names the damaged chunk. */
+/* The same count, with the checksum of every chunk it comes from (each
+ * batch's last) verified: for answers that must be exact.  GAL_ECORRUPT
+ * names the damaged chunk. */
 int gal_postings_count(gal_postings *p, uint64_t *ndocs);
 int gal_postings_next(gal_postings *p);
 int gal_postings_seek(gal_postings *p, uint32_t target);

@@ -771,54 +771,38 @@ static int first_chunk_from_batch(gal_postings *p, size_t bi)
     return 0;
 }
 
-/* Walk every chunk of this term, batch by batch: with verify, sum their
- * documents with checksums checked (an exact count); without, keep their
- * headers as the term's directory when it has none (and memory allows).
- * The cursor used is a fresh one, so p's position is kept. */
-static int walk_chunks(gal_postings *p, int verify, uint64_t *ndocs)
+/* Walk every chunk of this term, batch by batch, and keep their headers as
+ * the term's directory when it has none (and memory allows).  The cursor
+ * used is a fresh one, so p's position is kept. */
+static int walk_chunks(gal_postings *p)
 {
     MDB_cursor *cur;
     int mrc = mdb_cursor_open(p->s->txn, p->s->ix->st->postings, &cur);
     if (mrc)
         return cursor_error(p, mrc);
-    uint64_t n = 0;
-    int rc = 0;
-    int keep = !verify && !p->dir;
+    int rc = 0, keep = !p->dir;
     chunk_ref *dir = NULL;
     size_t ndir = 0, dir_cap = 0;
-    for (size_t bi = 0; bi < p->s->nbatches && !rc && (verify || keep); bi++) {
+    for (size_t bi = 0; bi < p->s->nbatches && !rc && keep; bi++) {
         uint8_t key[GAL_POSTINGS_KEY_LEN];
         gal_postings_key(key, p->s->batches[bi].first_doc, p->hash, 0);
         MDB_val k = {sizeof key, key}, v;
         for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && key_in_batch(p, bi, &k);
              mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-            uint32_t first = gal_get_be32((const uint8_t *)k.mv_data + 12);
-            if (verify) {
-                char desc[48];
-                snprintf(desc, sizeof desc, "term %016llx doc %u", (unsigned long long)p->hash, first);
-                gal_chunk_view view;
-                if ((rc = gal_chunk_parse(v.mv_data, v.mv_size, k.mv_data, &view, desc)))
-                    break;
-                n += view.ndocs;
-            } else {
-                uint32_t nd, span, run;
-                /* an unreadable header, or too many chunks: no directory */
-                keep = keep && gal_chunk_peek(v.mv_data, v.mv_size, &nd, &span, &run) == 0 &&
-                       ndir < DIR_MAX_CHUNKS && (uint64_t)first + span <= UINT32_MAX;
-                if (keep && gal_grow((void **)&dir, &dir_cap, ndir + 1, sizeof *dir, 64))
-                    keep = 0;
-                if (!keep)
-                    break;
-                dir[ndir++] = (chunk_ref){first, first + span, (uint32_t)bi, k.mv_data,
-                                          v.mv_data, v.mv_size};
-            }
+            uint32_t first = gal_get_be32((const uint8_t *)k.mv_data + 12), nd, span, run;
+            /* an unreadable header, or too many chunks: no directory */
+            keep = gal_chunk_peek(v.mv_data, v.mv_size, &nd, &span, &run) == 0 &&
+                   ndir < DIR_MAX_CHUNKS && (uint64_t)first + span <= UINT32_MAX &&
+                   !gal_grow((void **)&dir, &dir_cap, ndir + 1, sizeof *dir, 64);
+            if (!keep)
+                break;
+            dir[ndir++] = (chunk_ref){first, first + span, (uint32_t)bi, k.mv_data, v.mv_data,
+                                      v.mv_size};
         }
-        if (!rc && mrc && mrc != MDB_NOTFOUND)
+        if (keep && mrc && mrc != MDB_NOTFOUND)
             rc = cursor_error(p, mrc);
     }
     mdb_cursor_close(cur);
-    if (!rc && verify)
-        *ndocs = n;
     if (!rc && keep) {
         p->dir = dir;
         p->ndir = ndir;
@@ -833,8 +817,7 @@ static int walk_chunks(gal_postings *p, int verify, uint64_t *ndocs)
 static void build_dir(gal_postings *p)
 {
     p->dir_tried = 1;
-    uint64_t unused;
-    if (walk_chunks(p, 0, &unused) || !p->dir || !p->started || p->done)
+    if (walk_chunks(p) || !p->dir || !p->started || p->done)
         return;
     size_t lo = 0, hi = p->ndir;
     while (lo < hi) {
@@ -980,9 +963,40 @@ uint32_t gal_postings_df(gal_postings *p)
     return (uint32_t)p->df;
 }
 
+/* The df pass's sum, from the same chunks with their checksums checked:
+ * only each batch's last chunk of the term, which carries the count, is
+ * read (a damaged chunk before it does not change the count; reading its
+ * documents finds it). */
 int gal_postings_count(gal_postings *p, uint64_t *ndocs)
 {
-    return walk_chunks(p, 1, ndocs);
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(p->s->txn, p->s->ix->st->postings, &cur);
+    if (mrc)
+        return cursor_error(p, mrc);
+    uint64_t n = 0;
+    int rc = 0;
+    for (size_t bi = 0; bi < p->s->nbatches && !rc; bi++) {
+        uint32_t run, nd;
+        chunk_ref last;
+        int found = batch_docs(p, cur, bi, &run, &last, &nd);
+        if (found <= 0) {
+            rc = found;
+            continue;
+        }
+        char desc[48];
+        describe_chunk(desc, p->hash, gal_get_be32((const uint8_t *)last.key + 12));
+        gal_chunk_view view;
+        if ((rc = gal_chunk_parse(last.val, last.len, last.key, &view, desc)))
+            break;
+        if (view.run_docs == 0)
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: postings record %s: the term's "
+                                             "last chunk in its batch has no document count", desc);
+        n += view.run_docs;
+    }
+    mdb_cursor_close(cur);
+    if (!rc)
+        *ndocs = n;
+    return rc;
 }
 
 int gal_postings_next(gal_postings *p)

@@ -546,6 +546,9 @@ static void test_build_and_read(unsigned seed)
         CHECK(more == 0);
         CHECK_EQ_U64(mismatches, 0);
         CHECK_EQ_U64(gal_postings_df(p), df);
+        uint64_t counted = UINT64_MAX;
+        CHECK(gal_postings_count(p, &counted) == 0);
+        CHECK_EQ_U64(counted, df);
         gal_postings_close(p);
 
         /* positions asked about for some documents only, as a phrase asks:
