@@ -908,20 +908,41 @@ static int gather_run(gal_postings *p, MDB_cursor *cur, size_t bi, const chunk_r
 
 /* The df pass: the sum over batches of the documents each batch's last
  * chunk of the term carries, two steps of a cursor per batch however
- * frequent the term (the chunks themselves are walked only to verify or to
- * build the directory).  Also reckons the term's chunks (all but a batch's
- * last hold GAL_CHUNK_DOCS documents); and while they are few (at most
+ * frequent the term (the chunks themselves are walked only to build the
+ * directory).  Also reckons the term's chunks (all but a batch's last hold
+ * GAL_CHUNK_DOCS documents); and while they are few (at most
  * DF_DIR_CHUNKS), steps back over each batch's run to gather them as the
- * directory: a rarer word's cursor then moves in memory from the start. */
+ * directory: a rarer word's cursor then moves in memory from the start.
+ * With verify, for an exact count: the chunks that carry the counts are
+ * read with their checksums checked (a damaged chunk before one of them
+ * does not change the count; reading its documents finds it). */
 #define DF_DIR_CHUNKS 256u
-static int sum_runs(gal_postings *p, uint64_t *ndocs)
+
+/* The document count a batch's last chunk of the term carries, read with
+ * its checksum checked. */
+static int checked_run(gal_postings *p, const chunk_ref *last, uint32_t *run)
+{
+    char desc[48];
+    describe_chunk(desc, p->hash, last->first);
+    gal_chunk_view view;
+    int rc = gal_chunk_parse(last->val, last->len, last->key, &view, desc);
+    if (rc)
+        return rc;
+    if (view.run_docs == 0)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: postings record %s: the term's last "
+                                           "chunk in its batch has no document count", desc);
+    *run = view.run_docs;
+    return 0;
+}
+
+static int sum_runs(gal_postings *p, int verify, uint64_t *ndocs)
 {
     MDB_cursor *cur;
     int mrc = mdb_cursor_open(p->s->txn, p->s->ix->st->postings, &cur);
     if (mrc)
         return cursor_error(p, mrc);
     uint64_t n = 0, chunks = 0;
-    int rc = 0, keep = !p->dir && !p->dir_tried && !p->started;
+    int rc = 0, keep = !verify && !p->dir && !p->dir_tried && !p->started;
     chunk_ref *dir = NULL;
     size_t ndir = 0, dir_cap = 0;
     for (size_t bi = 0; bi < p->s->nbatches && !rc; bi++) {
@@ -932,6 +953,8 @@ static int sum_runs(gal_postings *p, uint64_t *ndocs)
             rc = found;
             continue;
         }
+        if (verify && (rc = checked_run(p, &last, &run)))
+            break;
         n += run;
         chunks += (run + GAL_CHUNK_DOCS - 1) / GAL_CHUNK_DOCS;
         keep = keep && last.bi == bi && chunks <= DF_DIR_CHUNKS &&
@@ -940,7 +963,8 @@ static int sum_runs(gal_postings *p, uint64_t *ndocs)
     mdb_cursor_close(cur);
     if (!rc) {
         *ndocs = n;
-        p->chunks = chunks;
+        if (!verify)
+            p->chunks = chunks;
     }
     if (!rc && keep) {
         p->dir = dir;
@@ -956,47 +980,16 @@ uint32_t gal_postings_df(gal_postings *p)
 {
     if (p->df < 0) {
         uint64_t n = 0;
-        if (sum_runs(p, &n))
+        if (sum_runs(p, 0, &n))
             n = 0;
         p->df = (int64_t)(n > UINT32_MAX ? UINT32_MAX : n);
     }
     return (uint32_t)p->df;
 }
 
-/* The df pass's sum, from the same chunks with their checksums checked:
- * only each batch's last chunk of the term, which carries the count, is
- * read (a damaged chunk before it does not change the count; reading its
- * documents finds it). */
 int gal_postings_count(gal_postings *p, uint64_t *ndocs)
 {
-    MDB_cursor *cur;
-    int mrc = mdb_cursor_open(p->s->txn, p->s->ix->st->postings, &cur);
-    if (mrc)
-        return cursor_error(p, mrc);
-    uint64_t n = 0;
-    int rc = 0;
-    for (size_t bi = 0; bi < p->s->nbatches && !rc; bi++) {
-        uint32_t run, nd;
-        chunk_ref last;
-        int found = batch_docs(p, cur, bi, &run, &last, &nd);
-        if (found <= 0) {
-            rc = found;
-            continue;
-        }
-        char desc[48];
-        describe_chunk(desc, p->hash, gal_get_be32((const uint8_t *)last.key + 12));
-        gal_chunk_view view;
-        if ((rc = gal_chunk_parse(last.val, last.len, last.key, &view, desc)))
-            break;
-        if (view.run_docs == 0)
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: postings record %s: the term's "
-                                             "last chunk in its batch has no document count", desc);
-        n += view.run_docs;
-    }
-    mdb_cursor_close(cur);
-    if (!rc)
-        *ndocs = n;
-    return rc;
+    return sum_runs(p, 1, ndocs);
 }
 
 int gal_postings_next(gal_postings *p)
