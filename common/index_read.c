@@ -817,6 +817,8 @@ static int walk_chunks(gal_postings *p)
 static void build_dir(gal_postings *p)
 {
     p->dir_tried = 1;
+    if (p->df >= 0 && p->chunks > DIR_MAX_CHUNKS) /* the walk would give up at the end */
+        return;
     if (walk_chunks(p) || !p->dir || !p->started || p->done)
         return;
     size_t lo = 0, hi = p->ndir;
