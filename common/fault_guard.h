@@ -4,8 +4,8 @@
  * LMDB does not checksum its own pages: a damaged branch or leaf page header
  * can make mdb_cursor_get() read outside the map.  A command that walks a
  * whole index (verify, optimize) arms the guard around its walk; a SIGSEGV or
- * SIGBUS then jumps back to its sigsetjmp() point, which reports the index
- * as damaged instead of dying:
+ * SIGBUS, or a failed LMDB assertion, then jumps back to its sigsetjmp()
+ * point, which reports the index as damaged instead of dying:
  *
  *     sigjmp_buf jb;
  *     gal_fault_guard g;
@@ -20,6 +20,7 @@
 #ifndef GAL_FAULT_GUARD_H
 #define GAL_FAULT_GUARD_H
 
+#include <lmdb.h>
 #include <setjmp.h>
 #include <signal.h>
 
@@ -30,5 +31,13 @@ typedef struct gal_fault_guard {
 
 void gal_fault_arm(gal_fault_guard *g, sigjmp_buf *jb);
 void gal_fault_disarm(gal_fault_guard *g); /* idempotent */
+
+/* LMDB's assertion handler (mdb_env_set_assert), for every environment
+ * galley reads: a damaged page can also fail one of LMDB's own checks,
+ * which abort()s after calling this.  Inside a guarded walk it jumps back
+ * as a fault does (sigsetjmp returns SIGABRT); elsewhere it reports the
+ * index as corrupt, naming the check, and exits with status 3 (damaged
+ * index), before LMDB could abort. */
+void gal_fault_lmdb_assert(MDB_env *env, const char *msg);
 
 #endif

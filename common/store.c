@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "fault_guard.h"
 #include "format.h"
 #include "status.h"
 #include "tokenizer_rules.h"
@@ -142,7 +143,8 @@ int gal_store_open(const char *dir, int mode, gal_store **out)
 
     int mrc;
     if ((mrc = mdb_env_create(&st->env)) || (mrc = mdb_env_set_maxdbs(st->env, 16)) ||
-        (mrc = mdb_env_set_maxreaders(st->env, 1024))) {
+        (mrc = mdb_env_set_maxreaders(st->env, 1024)) ||
+        (mrc = mdb_env_set_assert(st->env, gal_fault_lmdb_assert))) {
         rc = gal_store_error(st, mrc, "cannot set up");
         goto fail;
     }

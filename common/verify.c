@@ -46,6 +46,7 @@ typedef struct postings_walk {
     uint32_t last_doc; /* the run's previous chunk ends here */
     uint32_t run_docs; /* the run's documents so far */
     int run_closed;    /* a chunk of the run carried its count (the last must, alone) */
+    int run_damaged;   /* a chunk of the run failed to parse: its count is unknown */
     const batch_ref *b; /* docstats of the batch, NULL when missing */
     uint32_t bad_batch; /* batch key last reported as having no docstats */
     int reported_bad;
@@ -523,7 +524,7 @@ int gal_chunk_check_positions(const gal_chunk_view *v, const uint32_t *tfs,
 static void close_run(vctx *v)
 {
     postings_walk *w = &v->pw;
-    if (w->have_run && !w->run_closed)
+    if (w->have_run && !w->run_closed && !w->run_damaged)
         problem(v, "postings batch %u term %016llx: its last chunk does not carry the run's "
                    "document count", w->batch, (unsigned long long)w->hash);
     w->run_closed = 1;
@@ -561,6 +562,7 @@ static int check_chunk(vctx *v, const MDB_val *k, const MDB_val *val)
         w->hash = hash;
         w->run_docs = 0;
         w->run_closed = 0;
+        w->run_damaged = 0;
         if (gal_grow((void **)&w->runs, &w->runs_cap, w->nruns + 1, sizeof *w->runs, 4096))
             return gal_error_set(GAL_ENOMEM, "out of memory verifying postings");
         w->runs[w->nruns++] = (term_run){hash, 0};
@@ -574,15 +576,16 @@ static int check_chunk(vctx *v, const MDB_val *k, const MDB_val *val)
     int rc = gal_chunk_parse(val->mv_data, val->mv_size, k->mv_data, &cv, desc);
     if (rc) {
         problem_detail(v, rc);
+        w->run_damaged = 1;
         return 0;
     }
     w->last_doc = cv.last_doc;
-    if (w->run_closed)
+    if (w->run_closed && !w->run_damaged)
         problem(v, "postings %s: follows the chunk that carried its run's document count", desc);
     w->run_docs += cv.ndocs;
     if (cv.run_docs) {
         w->run_closed = 1;
-        if (cv.run_docs != w->run_docs)
+        if (cv.run_docs != w->run_docs && !w->run_damaged)
             problem(v, "postings %s: says its run has %u documents, its chunks hold %u", desc,
                     cv.run_docs, w->run_docs);
     }
