@@ -71,6 +71,7 @@ typedef struct vctx {
     uint64_t named_positions; /* positions of words (terms in the lexicon) */
     postings_walk pw;
     const char *table;       /* being read: named when LMDB faults */
+    MDB_cursor *cur;         /* the walk's cursor, while one is open */
 } vctx;
 
 static void problem(vctx *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -133,6 +134,7 @@ static int walk(vctx *v, MDB_dbi dbi, const char *table, walk_fn fn)
     MDB_cursor *cur;
     v->table = table;
     int mrc = mdb_cursor_open(v->txn, dbi, &cur);
+    v->cur = mrc ? NULL : cur; /* closed at the end if a fault jumps out of the walk */
     if (mrc) {
         problem_mdb(v, table, mrc);
         return 0;
@@ -147,6 +149,7 @@ static int walk(vctx *v, MDB_dbi dbi, const char *table, walk_fn fn)
     if (!rc && mrc != MDB_NOTFOUND)
         problem_mdb(v, table, mrc);
     mdb_cursor_close(cur);
+    v->cur = NULL;
     return rc;
 }
 
@@ -851,6 +854,9 @@ done:
     gal_fault_disarm(&guard);
     if (out)
         *out = v.s;
+    if (v.cur)
+        mdb_cursor_close(v.cur);
+    gal_free(v.pw.runs); /* when a fault jumped out of the postings walk */
     if (v.txn)
         mdb_txn_abort(v.txn);
     ZSTD_freeDCtx(v.dctx);

@@ -58,6 +58,9 @@ typedef struct optimizer {
     group *groups;
     size_t ngroups;
     uint64_t chunks_before, chunks_after;
+    void *merging;            /* write_postings()'s runs while it merges, */
+    size_t merging_n;
+    size_t *merging_heap;     /* and its heap */
     uint32_t run_docs; /* documents of the term in the chunks sealed so far */
     gal_buf chunk;            /* an encoded chunk */
     /* a term's postings being gathered into a chunk */
@@ -372,6 +375,20 @@ static int run_step(run *r, MDB_cursor_op op)
     return mrc && mrc != MDB_NOTFOUND ? db_error(mrc, "cannot read postings") : 0;
 }
 
+/* Close and free write_postings()'s runs: when it ends, or when a fault
+ * in the source jumped out of it. */
+static void release_merging(optimizer *o)
+{
+    run *runs = o->merging;
+    for (size_t i = 0; runs && i < o->merging_n; i++)
+        if (runs[i].c)
+            mdb_cursor_close(runs[i].c);
+    gal_free(runs);
+    gal_free(o->merging_heap);
+    o->merging = NULL;
+    o->merging_heap = NULL;
+}
+
 /* Merge the group's runs term by term (hash order), each term's chunks
  * batch after batch, so documents stay in order. */
 static int write_postings(optimizer *o, const group *g)
@@ -380,9 +397,15 @@ static int write_postings(optimizer *o, const group *g)
      * its runs the earliest batch first */
     run *runs = gal_calloc(g->count, sizeof *runs);
     gal_run_heap h = {NULL, sizeof *runs, gal_calloc(g->count, sizeof *h.at), 0};
+    /* for rewrite()'s way out when the source faults */
+    o->merging = runs;
+    o->merging_n = g->count;
+    o->merging_heap = h.at;
     if (!runs || !h.at) {
         gal_free(runs);
         gal_free(h.at);
+        o->merging = NULL;
+        o->merging_heap = NULL;
         return gal_error_set(GAL_ENOMEM, "out of memory");
     }
     h.keys = (const char *)&runs->hash;
@@ -415,11 +438,7 @@ static int write_postings(optimizer *o, const group *g)
         if (!rc)
             rc = flush_chunk(o, g, hash, 1);
     }
-    for (size_t i = 0; i < g->count; i++)
-        if (runs[i].c)
-            mdb_cursor_close(runs[i].c);
-    gal_free(runs);
-    gal_free(h.at);
+    release_merging(o);
     return rc;
 }
 
@@ -594,6 +613,7 @@ static int rewrite(optimizer *o, const char *dir, const char *tmp, size_t mapsiz
          * scratch directory is removed) */
         o->dst = NULL;
         o->env = NULL;
+        release_merging(o);
         return gal_error_set(GAL_ECORRUPT, "corrupt index: '%s' has a damaged LMDB page "
                              "(signal %d while reading it); 'galley verify' says where", dir, sig);
     }
