@@ -591,6 +591,38 @@ int gal_snapshot_terms_with_prefix(gal_snapshot *s, const char *prefix, size_t l
 
 /* ---- postings cursor ---- */
 
+/* "term %016llx doc %u" into out, the name errors give a chunk: written by
+ * hand, since every chunk loaded needs one and snprintf cost about as much
+ * as decoding a chunk's documents.  The term's part is the same for all of
+ * a cursor's chunks: describe_term() writes it once, describe_doc() the
+ * rest for each chunk. */
+static void describe_term(char out[48], uint64_t hash)
+{
+    static const char hex[] = "0123456789abcdef";
+    memcpy(out, "term ", 5);
+    for (int i = 0; i < 16; i++)
+        out[5 + i] = hex[(hash >> (60 - 4 * i)) & 15];
+    memcpy(out + 21, " doc ", 5);
+}
+
+static void describe_doc(char out[48], uint32_t first)
+{
+    char digits[10];
+    int n = 0;
+    do
+        digits[n++] = (char)('0' + first % 10);
+    while ((first /= 10) != 0);
+    for (int i = 0; i < n; i++)
+        out[26 + i] = digits[n - 1 - i];
+    out[26 + n] = '\0';
+}
+
+static void describe_chunk(char out[48], uint64_t hash, uint32_t first)
+{
+    describe_term(out, hash);
+    describe_doc(out, first);
+}
+
 int gal_postings_open(gal_snapshot *s, uint64_t hash, gal_postings **out)
 {
     gal_postings *p = gal_calloc(1, sizeof *p);
@@ -604,6 +636,7 @@ int gal_postings_open(gal_snapshot *s, uint64_t hash, gal_postings **out)
     p->s = s;
     p->hash = hash;
     p->df = -1;
+    describe_term(p->key_desc, hash);
     *out = p;
     return 0;
 }
@@ -627,31 +660,11 @@ static int key_in_batch(const gal_postings *p, size_t bi, const MDB_val *k)
            gal_get_be64(d + 4) == p->hash;
 }
 
-/* "term %016llx doc %u" into out, the name errors give a chunk: written by
- * hand, since every chunk loaded needs one and snprintf cost about as much
- * as decoding a chunk's documents. */
-static void describe_chunk(char out[48], uint64_t hash, uint32_t first)
-{
-    static const char hex[] = "0123456789abcdef";
-    memcpy(out, "term ", 5);
-    for (int i = 0; i < 16; i++)
-        out[5 + i] = hex[(hash >> (60 - 4 * i)) & 15];
-    memcpy(out + 21, " doc ", 5);
-    char digits[10];
-    int n = 0;
-    do
-        digits[n++] = (char)('0' + first % 10);
-    while ((first /= 10) != 0);
-    for (int i = 0; i < n; i++)
-        out[26 + i] = digits[n - 1 - i];
-    out[26 + n] = '\0';
-}
-
 /* Parse and decode the chunk under the cursor's current key k/v. */
 static int load_chunk(gal_postings *p, const MDB_val *k, const MDB_val *v)
 {
     uint32_t first = gal_get_be32((const uint8_t *)k->mv_data + 12);
-    describe_chunk(p->key_desc, p->hash, first);
+    describe_doc(p->key_desc, first);
     int rc = gal_chunk_parse(v->mv_data, v->mv_size, k->mv_data, &p->chunk, p->key_desc);
     if (!rc && p->chunk.ndocs > GAL_CHUNK_DOCS)
         rc = gal_error_set(GAL_ECORRUPT, "corrupt index: postings record %s holds %u documents",
