@@ -1130,6 +1130,8 @@ static int rank_words_and(ctx *c, it *t, heap *h, uint64_t *total)
 {
     gal_postings *lead = t->kids[0]->cs[0].p;
     int r;
+    for (uint32_t k = 1; k < t->nkids; k++) /* sought once per document of the lead at most */
+        gal_postings_expect_seeks(t->kids[k]->cs[0].p, t->kids[0]->cost);
     while ((r = gal_postings_next_chunk(lead)) == 1) {
         const uint32_t *docs, *tfs;
         size_t n = gal_postings_rest(lead, &docs, &tfs);
