@@ -71,14 +71,6 @@ int gal_doc_record_decode(const void *data, size_t len, uint32_t doc, gal_doc_fi
     return 0;
 }
 
-static uint64_t get_le(const uint8_t *p, int bytes)
-{
-    uint64_t v = 0;
-    for (int k = bytes - 1; k >= 0; k--)
-        v = v << 8 | p[k];
-    return v;
-}
-
 static uint32_t blocks_of(uint32_t n)
 {
     return (uint32_t)(((uint64_t)n + GAL_DOCSTATS_BLOCK - 1) / GAL_DOCSTATS_BLOCK);
@@ -161,7 +153,7 @@ int gal_docstats_check(const void *data, size_t len, uint32_t first_doc, uint32_
 
 int64_t gal_docstats_date(const void *data, uint32_t n, uint32_t i)
 {
-    return (int64_t)get_le((const uint8_t *)data + 4 + (size_t)n * 8 + (size_t)i * 8, 8);
+    return (int64_t)gal_get_le64((const uint8_t *)data + 4 + (size_t)n * 8 + (size_t)i * 8);
 }
 
 int64_t gal_days_from_civil(int64_t y, unsigned m, unsigned d)

@@ -784,6 +784,22 @@ static int first_chunk_from_batch(gal_postings *p, size_t bi)
     return 0;
 }
 
+/* The directory entry of chunk k -> v of batch bi, from its header
+ * (peeked, unverified): *nd gets its document count, *run the run count it
+ * carries.  0, or -1 when the header cannot be read or its documents run
+ * past the last document number; *e then still names the chunk, with bi
+ * UINT32_MAX. */
+static int chunk_entry(const MDB_val *k, const MDB_val *v, size_t bi, chunk_ref *e, uint32_t *nd,
+                       uint32_t *run)
+{
+    uint32_t first = gal_get_be32((const uint8_t *)k->mv_data + 12), span = 0;
+    int ok = gal_chunk_peek(v->mv_data, v->mv_size, nd, &span, run) == 0 &&
+             (uint64_t)first + span <= UINT32_MAX;
+    *e = (chunk_ref){first, ok ? first + span : first, ok ? (uint32_t)bi : UINT32_MAX,
+                     k->mv_data, v->mv_data, v->mv_size};
+    return ok ? 0 : -1;
+}
+
 /* Walk every chunk of this term, batch by batch, and keep their headers as
  * the term's directory when it has none (and memory allows).  The cursor
  * used is a fresh one, so p's position is kept. */
@@ -802,15 +818,14 @@ static int walk_chunks(gal_postings *p)
         MDB_val k = {sizeof key, key}, v;
         for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && key_in_batch(p, bi, &k);
              mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-            uint32_t first = gal_get_be32((const uint8_t *)k.mv_data + 12), nd, span, run;
+            chunk_ref e;
+            uint32_t nd, run;
             /* an unreadable header, or too many chunks: no directory */
-            keep = gal_chunk_peek(v.mv_data, v.mv_size, &nd, &span, &run) == 0 &&
-                   ndir < DIR_MAX_CHUNKS && (uint64_t)first + span <= UINT32_MAX &&
+            keep = chunk_entry(&k, &v, bi, &e, &nd, &run) == 0 && ndir < DIR_MAX_CHUNKS &&
                    !gal_grow((void **)&dir, &dir_cap, ndir + 1, sizeof *dir, 64);
             if (!keep)
                 break;
-            dir[ndir++] = (chunk_ref){first, first + span, (uint32_t)bi, k.mv_data, v.mv_data,
-                                      v.mv_size};
+            dir[ndir++] = e;
         }
         if (keep && mrc && mrc != MDB_NOTFOUND)
             rc = cursor_error(p, mrc);
@@ -876,13 +891,8 @@ static int batch_docs(gal_postings *p, MDB_cursor *cur, size_t bi, uint32_t *n, 
         return 0;
     if (mrc)
         return cursor_error(p, mrc);
-    uint32_t span, first = gal_get_be32((const uint8_t *)k.mv_data + 12);
-    int ok = gal_chunk_peek(v.mv_data, v.mv_size, nd, &span, n) == 0 &&
-             (uint64_t)first + span <= UINT32_MAX;
-    if (!ok)
+    if (chunk_entry(&k, &v, bi, last, nd, n))
         *n = 0;
-    *last = (chunk_ref){first, first + span, ok ? (uint32_t)bi : UINT32_MAX, k.mv_data,
-                        v.mv_data, v.mv_size};
     return 1;
 }
 
@@ -902,13 +912,12 @@ static int gather_run(gal_postings *p, MDB_cursor *cur, size_t bi, const chunk_r
     (*dir)[(*ndir)++] = *last; /* gathered backwards, reversed below */
     while (docs < run && (mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) == 0 &&
            key_in_batch(p, bi, &k)) {
-        uint32_t first = gal_get_be32((const uint8_t *)k.mv_data + 12), n, span, carried;
-        if (gal_chunk_peek(v.mv_data, v.mv_size, &n, &span, &carried) || carried ||
-            (uint64_t)first + span > UINT32_MAX || *ndir >= DIR_MAX_CHUNKS ||
+        chunk_ref e;
+        uint32_t n, carried;
+        if (chunk_entry(&k, &v, bi, &e, &n, &carried) || carried || *ndir >= DIR_MAX_CHUNKS ||
             gal_grow((void **)dir, cap, *ndir + 1, sizeof **dir, 64))
             return 0;
-        (*dir)[(*ndir)++] = (chunk_ref){first, first + span, (uint32_t)bi, k.mv_data, v.mv_data,
-                                        v.mv_size};
+        (*dir)[(*ndir)++] = e;
         docs += n;
     }
     if (docs != run)
@@ -1158,14 +1167,14 @@ int gal_postings_seek(gal_postings *p, uint32_t target)
         return 0;
     if (p->started && p->docs[p->idx] >= target)
         return 1;
-    if (!p->dir && !p->dir_tried && (!p->started || target > p->chunk.last_doc) &&
-        seeks_pay_for_dir(p))
+    int leaves = !p->started || target > p->chunk.last_doc; /* the current chunk */
+    if (leaves && !p->dir && !p->dir_tried && seeks_pay_for_dir(p))
         build_dir(p);
-    if (p->dir && (!p->started || target > p->chunk.last_doc)) {
+    if (leaves && p->dir) {
         int r = dir_seek(p, target);
         if (r <= 0)
             return r;
-    } else if (!p->started || target > p->chunk.last_doc) {
+    } else if (leaves) {
         size_t bi = batch_of(p->s, target);
         int r = p->started && bi == p->bi ? step_to_chunk(p, target) : 0;
         if (r == 0) {

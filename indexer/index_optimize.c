@@ -41,6 +41,8 @@ typedef struct group {
     uint32_t first_doc, ndocs;
 } group;
 
+struct run;
+
 typedef struct optimizer {
     gal_store *st;
     MDB_txn *src;             /* one read snapshot of the whole source */
@@ -58,7 +60,7 @@ typedef struct optimizer {
     group *groups;
     size_t ngroups;
     uint64_t chunks_before, chunks_after;
-    void *merging;            /* write_postings()'s runs while it merges, */
+    struct run *merging;      /* write_postings()'s runs while it merges, */
     size_t merging_n;
     size_t *merging_heap;     /* and its heap */
     uint32_t run_docs; /* documents of the term in the chunks sealed so far */

@@ -259,8 +259,9 @@ static int build_words(ctx *c, const gal_qnode *q, int kind, const uint64_t *has
             k++;
         t->nlead = k;
     }
-    /* the lead words after the rarest are moved to each of its documents */
-    for (uint32_t k = 1; k < t->nlead && !c->no_stats && kind != IT_TERM; k++)
+    /* the lead words after the rarest are moved to each of its documents
+     * (the matcher's cursors never build a directory: no hint for them) */
+    for (uint32_t k = 1; k < t->nlead; k++)
         gal_postings_expect_seeks(t->cs[t->order[k]].p, t->cost);
     *out = t;
     return 0;
