@@ -95,3 +95,22 @@ int gal_batch_each_prefixed(MDB_cursor *cur, const void *prefix, size_t prefix_l
     }
     return 0;
 }
+
+int gal_doc_block_find(MDB_txn *txn, MDB_dbi table, uint32_t doc, MDB_val *k, MDB_val *v)
+{
+    uint8_t key[4];
+    gal_put_be32(key, doc);
+    k->mv_size = 4;
+    k->mv_data = key;
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(txn, table, &cur);
+    if (mrc)
+        return mrc;
+    mrc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+    if (mrc == MDB_NOTFOUND)
+        mrc = mdb_cursor_get(cur, k, v, MDB_LAST);
+    else if (!mrc && (k->mv_size != 4 || gal_get_be32(k->mv_data) > doc))
+        mrc = mdb_cursor_get(cur, k, v, MDB_PREV);
+    mdb_cursor_close(cur);
+    return mrc;
+}

@@ -29,4 +29,11 @@ typedef int (*gal_batch_record_fn)(void *ctx, uint32_t batch, const MDB_val *k, 
 int gal_batch_each_prefixed(MDB_cursor *cur, const void *prefix, size_t prefix_len,
                             gal_batch_record_fn fn, void *ctx);
 
+/* The tables of blocks of documents (docs, text) keep each block under its
+ * first document's number (4 B big-endian): the block that may hold doc is
+ * the last record at or before it.  0 with k and v set (k is at most doc
+ * when it is 4 bytes long: callers check both), MDB_NOTFOUND when every
+ * record starts after doc, or another LMDB code. */
+int gal_doc_block_find(MDB_txn *txn, MDB_dbi table, uint32_t doc, MDB_val *k, MDB_val *v);
+
 #endif

@@ -15,59 +15,176 @@ static int put_varint(gal_buf *b, uint64_t v)
     return gal_buf_append(b, tmp, gal_varint_put(tmp, v));
 }
 
-static int put_bytes(gal_buf *b, const char *s, size_t n)
+static size_t shared_prefix(const char *a, size_t alen, const char *b, size_t blen)
 {
-    int rc = put_varint(b, n);
-    return rc ? rc : gal_buf_append(b, s, n);
+    size_t n = alen < blen ? alen : blen, i = 0;
+    while (i < n && a[i] == b[i])
+        i++;
+    return i;
 }
 
-int gal_doc_record_encode(const gal_doc_fields *f, uint32_t doc, gal_buf *out)
+/* s front-coded against prev (the previous entry's string, or none). */
+static int put_front_coded(gal_buf *b, const char *prev, size_t prev_len, const char *s,
+                           size_t len)
 {
-    size_t start = out->len;
+    size_t shared = shared_prefix(prev, prev_len, s, len);
     int rc;
-    /* the title's bytes begin the stored text: only its length here */
-    if ((rc = put_bytes(out, f->id, f->id_len)) || (rc = put_varint(out, f->title_len)) ||
-        (rc = put_bytes(out, f->date, f->date_len)) ||
-        (rc = put_varint(out, f->date_sec == GAL_NO_DATE ? 0 : gal_zigzag(f->date_sec) + 1)) ||
-        (rc = put_varint(out, f->file_no)) || (rc = put_varint(out, f->tokens)) ||
-        (rc = put_varint(out, f->title_tokens)) || (rc = put_bytes(out, f->url, f->url_len)) ||
-        (rc = gal_record_seal_from(out, start, gal_record_doc_key(doc)))) {
-        out->len = start;
+    if ((rc = put_varint(b, shared)) || (rc = put_varint(b, len - shared)))
         return rc;
+    return gal_buf_append(b, s + shared, len - shared);
+}
+
+int gal_doc_block_encode(const gal_doc_fields *f, uint32_t n, uint32_t first_doc, gal_buf *out)
+{
+    if (n == 0 || n > GAL_DOC_BLOCK_DOCS || (uint64_t)first_doc + n - 1 > UINT32_MAX)
+        return gal_error_set(GAL_EUSAGE, "a docs block of %u documents at doc %u", n, first_doc);
+    size_t start = out->len;
+    int rc = put_varint(out, n);
+    static const gal_doc_fields none = {"", 0, 0, "", 0, 0, "", 0};
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        const gal_doc_fields *prev = i ? &f[i - 1] : &none, *e = &f[i];
+        if (!(rc = put_front_coded(out, prev->id, prev->id_len, e->id, e->id_len)) &&
+            !(rc = put_varint(out, e->title_len)) &&
+            !(rc = put_front_coded(out, prev->date, prev->date_len, e->date, e->date_len)) &&
+            !(rc = put_varint(out, e->file_no)))
+            rc = put_front_coded(out, prev->url, prev->url_len, e->url, e->url_len);
     }
+    if (!rc)
+        rc = gal_record_seal_from(out, start, gal_record_doc_key(first_doc));
+    if (rc)
+        out->len = start;
+    return rc;
+}
+
+void gal_doc_block_init(gal_doc_block *b)
+{
+    b->first_doc = b->n = b->decoded = 0;
+    b->p = b->end = NULL;
+    b->name[0] = '\0';
+    gal_buf_init(&b->text);
+}
+
+void gal_doc_block_release(gal_doc_block *b)
+{
+    gal_buf_release(&b->text);
+    gal_doc_block_init(b);
+}
+
+/* A string front-coded against the previous entry's (prev): its first
+ * `shared` bytes, then the rest from *p; appended to text and described in
+ * *s.  1 when malformed, or GAL_ENOMEM. */
+static int get_front_coded(const uint8_t **p, const uint8_t *end, gal_buf *text,
+                           const gal_doc_span *prev, gal_doc_span *s)
+{
+    uint64_t shared, rest;
+    if (gal_varint_get(p, end, &shared) || shared > prev->len || gal_varint_get(p, end, &rest) ||
+        rest > (uint64_t)(end - *p))
+        return 1;
+    s->off = text->len;
+    s->len = (size_t)(shared + rest);
+    if (s->len == 0)
+        return 0;
+    /* reserve first: the shared bytes are copied from text itself */
+    if (gal_buf_reserve(text, s->len))
+        return GAL_ENOMEM;
+    memcpy(text->data + text->len, text->data + prev->off, (size_t)shared);
+    memcpy(text->data + text->len + shared, *p, (size_t)rest);
+    text->len += s->len;
+    *p += rest;
     return 0;
 }
 
-static int get_bytes(const uint8_t **p, const uint8_t *end, const char **s, size_t *n)
+/* Decode the next entry of b.  1 when malformed, or GAL_ENOMEM. */
+static int decode_next(gal_doc_block *b)
 {
-    uint64_t len;
-    if (gal_varint_get(p, end, &len) || len > (uint64_t)(end - *p))
-        return -1;
-    *s = (const char *)*p;
-    *n = (size_t)len;
-    *p += len;
+    static const gal_doc_span none[3] = {{0, 0}, {0, 0}, {0, 0}};
+    uint32_t i = b->decoded;
+    const gal_doc_span *prev = i ? b->str[i - 1] : none;
+    gal_doc_span *now = b->str[i];
+    gal_doc_fields *f = &b->f[i];
+    uint64_t title_len;
+    int rc;
+    if ((rc = get_front_coded(&b->p, b->end, &b->text, &prev[0], &now[0])))
+        return rc;
+    if (gal_varint_get(&b->p, b->end, &title_len) || title_len > UINT32_MAX)
+        return 1;
+    if ((rc = get_front_coded(&b->p, b->end, &b->text, &prev[1], &now[1])))
+        return rc;
+    if (gal_varint_get32(&b->p, b->end, &f->file_no))
+        return 1;
+    if ((rc = get_front_coded(&b->p, b->end, &b->text, &prev[2], &now[2])))
+        return rc;
+    f->title_len = (size_t)title_len;
+    b->decoded++;
     return 0;
 }
 
-int gal_doc_record_decode(const void *data, size_t len, uint32_t doc, gal_doc_fields *f)
+/* "block at doc N", for the errors about block first_doc: written for
+ * every block a query opens, so without snprintf (a tenth of a lookup). */
+static void name_block(char out[32], uint32_t first_doc)
 {
-    char key[32];
-    snprintf(key, sizeof key, "doc %u", doc);
+    static const char head[] = "block at doc ";
+    char digits[10];
+    unsigned n = 0;
+    do
+        digits[n++] = (char)('0' + first_doc % 10);
+    while ((first_doc /= 10) != 0);
+    memcpy(out, head, sizeof head - 1);
+    for (unsigned k = 0; k < n; k++)
+        out[sizeof head - 1 + k] = digits[n - 1 - k];
+    out[sizeof head - 1 + n] = '\0';
+}
+
+int gal_doc_block_open(const void *data, size_t len, uint32_t first_doc, gal_doc_block *b)
+{
+    b->n = b->decoded = 0;
+    gal_buf_clear(&b->text);
+    name_block(b->name, first_doc);
     size_t payload;
-    int rc = gal_record_open(data, len, &payload, gal_record_doc_key(doc), "docs", key);
+    int rc = gal_record_open(data, len, &payload, gal_record_doc_key(first_doc), "docs", b->name);
     if (rc)
         return rc;
     const uint8_t *p = data, *end = p + payload;
-    uint64_t date, title_len;
-    if (get_bytes(&p, end, &f->id, &f->id_len) || gal_varint_get(&p, end, &title_len) ||
-        title_len > UINT32_MAX ||
-        get_bytes(&p, end, &f->date, &f->date_len) || gal_varint_get(&p, end, &date) ||
-        gal_varint_get32(&p, end, &f->file_no) || gal_varint_get32(&p, end, &f->tokens) ||
-        gal_varint_get32(&p, end, &f->title_tokens) || get_bytes(&p, end, &f->url, &f->url_len) ||
-        p != end)
-        return gal_error_set(GAL_ECORRUPT, "corrupt index: docs record %s is malformed", key);
-    f->title_len = (size_t)title_len;
-    f->date_sec = date ? gal_unzigzag(date - 1) : GAL_NO_DATE;
+    uint64_t n;
+    if (gal_varint_get(&p, end, &n) || n == 0 || n > GAL_DOC_BLOCK_DOCS ||
+        (uint64_t)first_doc + n - 1 > UINT32_MAX)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: docs %s: bad header", b->name);
+    b->first_doc = first_doc;
+    b->n = (uint32_t)n;
+    b->p = p;
+    b->end = end;
+    return 0;
+}
+
+int gal_doc_block_get(gal_doc_block *b, uint32_t i, const gal_doc_fields **f)
+{
+    if (i >= b->n)
+        return gal_error_set(GAL_EUSAGE, "no entry %u in docs %s of %u", i, b->name, b->n);
+    while (b->decoded <= i) {
+        int rc = decode_next(b);
+        if (rc == 0 && b->decoded == b->n && b->p != b->end)
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: docs %s: %zu bytes after its entries",
+                               b->name, (size_t)(b->end - b->p));
+        else if (rc == 1)
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: docs %s: entry %u is malformed",
+                               b->name, b->decoded);
+        else if (rc)
+            rc = gal_error_set(GAL_ENOMEM, "out of memory reading docs %s", b->name);
+        if (rc) {
+            b->n = 0;
+            return rc;
+        }
+    }
+    /* text may have moved since earlier entries were decoded */
+    gal_doc_fields *e = &b->f[i];
+    const char *t = b->text.data ? (const char *)b->text.data : "";
+    e->id = t + b->str[i][0].off;
+    e->id_len = b->str[i][0].len;
+    e->date = t + b->str[i][1].off;
+    e->date_len = b->str[i][1].len;
+    e->url = t + b->str[i][2].off;
+    e->url_len = b->str[i][2].len;
+    *f = e;
     return 0;
 }
 

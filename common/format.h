@@ -15,7 +15,8 @@
  *             frequent words (GAL_META_BIGRAM_WORDS).
  *   lexicon   term hash (8 B BE) → folded term bytes
  *   vocab     folded term bytes → term hash (8 B BE): prefix queries
- *   docs      doc number (4 B BE) → document record (doc_record.h)
+ *   docs      first doc of a block (4 B BE) → the records of up to 32
+ *             consecutive documents of a batch (doc_record.h)
  *   ids       batch (4 B BE: its first doc) ‖ external id bytes → doc number
  *             (4 B BE).  Each batch appends its ids in key order, so the
  *             table never rewrites an earlier batch's pages; an id given
@@ -45,7 +46,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define GAL_FORMAT_VERSION 4u /* 4: docstats checksummed by blocks of documents, a batch's document count of a term in its last chunk; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
+#define GAL_FORMAT_VERSION 5u /* 5: document records in blocks; 4: docstats checksummed by blocks of documents, a batch's document count of a term in its last chunk; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
 
 #define GAL_DB_META "meta"
 #define GAL_DB_POSTINGS "postings"

@@ -68,8 +68,10 @@ typedef struct gal_doc_info {
 } gal_doc_info;
 #define GAL_NO_DATE INT64_MIN
 
-/* Look up document `doc`.  Strings are valid until the snapshot ends.
- * GAL_ENOTFOUND when doc >= docs; GAL_ECORRUPT when the record is damaged. */
+/* Look up document `doc`.  Strings are valid until the next call on this
+ * snapshot (they are decoded from the block of 32 documents that holds it,
+ * kept for the next call) or its end.  GAL_ENOTFOUND when doc >= docs;
+ * GAL_ECORRUPT when its block, or its docstats, is damaged. */
 int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out);
 
 /* Token count of `doc` (BM25 document length), from an in-memory array;

@@ -52,6 +52,7 @@ struct gal_snapshot {
     int docstats_rc;
     char docstats_error[160];
     uint8_t *block_state; /* every batch's block states, one allocation */
+    gal_doc_block doc_block; /* the docs block read last (n = 0: none) */
 };
 
 /* A chunk's positions are decoded one document's run at a time, for the
@@ -230,6 +231,7 @@ void gal_snapshot_end(gal_snapshot *s)
     ZSTD_freeDCtx(s->dctx);
     gal_free(s->batches);
     gal_free(s->block_state);
+    gal_doc_block_release(&s->doc_block);
     gal_free(s);
 }
 
@@ -256,36 +258,54 @@ int gal_snapshot_stats(gal_snapshot *s, gal_index_stats *out)
     return 0;
 }
 
+/* Make s->doc_block the block that holds doc. */
+static int load_doc_block(gal_snapshot *s, uint32_t doc)
+{
+    gal_doc_block *b = &s->doc_block;
+    if (b->n && doc - b->first_doc < b->n)
+        return 0;
+    gal_store *st = s->ix->st;
+    MDB_val k, v;
+    int mrc = gal_doc_block_find(s->txn, st->docs, doc, &k, &v);
+    if (mrc && mrc != MDB_NOTFOUND)
+        return gal_store_error(st, mrc, "cannot read a document of");
+    if (!mrc && k.mv_size != 4)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: docs key of %zu bytes", k.mv_size);
+    if (mrc == MDB_NOTFOUND || gal_get_be32(k.mv_data) > doc)
+        return gal_error_set(GAL_ENOTFOUND, "no document %u in '%s'", doc, st->dir);
+    int rc = gal_doc_block_open(v.mv_data, v.mv_size, gal_get_be32(k.mv_data), b);
+    if (!rc && doc - b->first_doc >= b->n)
+        rc = gal_error_set(GAL_ENOTFOUND, "no document %u in '%s'", doc, st->dir);
+    return rc;
+}
+
 int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out)
 {
-    gal_store *st = s->ix->st;
-    uint8_t key[4];
-    gal_put_be32(key, doc);
-    MDB_val k = {4, key}, v;
-    int mrc = mdb_get(s->txn, st->docs, &k, &v);
-    if (mrc == MDB_NOTFOUND)
-        return gal_error_set(GAL_ENOTFOUND, "no document %u in '%s'", doc, st->dir);
-    if (mrc)
-        return gal_store_error(st, mrc, "cannot read a document of");
-    gal_doc_fields f;
-    int rc = gal_doc_record_decode(v.mv_data, v.mv_size, doc, &f);
+    int rc = load_doc_block(s, doc);
     if (rc)
         return rc;
+    const gal_doc_fields *f;
+    if ((rc = gal_doc_block_get(&s->doc_block, doc - s->doc_block.first_doc, &f)))
+        return rc;
     out->doc = doc;
-    out->id = f.id;
-    out->id_len = f.id_len;
-    out->title_len = f.title_len;
-    out->date = f.date;
-    out->date_len = f.date_len;
-    out->date_sec = f.date_sec;
-    out->tokens = f.tokens;
-    out->title_tokens = f.title_tokens;
+    out->id = f->id;
+    out->id_len = f->id_len;
+    out->title_len = f->title_len;
+    out->date = f->date;
+    out->date_len = f->date_len;
+    /* the rest from docstats, which answer 0 for a damaged record and keep
+     * the error for gal_snapshot_status() */
+    out->date_sec = gal_snapshot_doc_date(s, doc);
+    out->tokens = gal_snapshot_doc_tokens(s, doc);
+    out->title_tokens = gal_snapshot_doc_title_tokens(s, doc);
+    if ((rc = gal_snapshot_status(s)))
+        return rc;
     out->source = "";
     out->source_len = 0;
     uint8_t fkey[4];
-    gal_put_be32(fkey, f.file_no);
+    gal_put_be32(fkey, f->file_no);
     MDB_val fk = {4, fkey}, fv;
-    if (mdb_get(s->txn, st->files, &fk, &fv) == 0) {
+    if (mdb_get(s->txn, s->ix->st->files, &fk, &fv) == 0) {
         out->source = fv.mv_data;
         out->source_len = fv.mv_size;
     }
@@ -482,20 +502,8 @@ int gal_snapshot_text(gal_snapshot *s, uint32_t doc, gal_buf *out)
         return rc;
     if (!s->dctx && !(s->dctx = ZSTD_createDCtx()))
         return gal_error_set(GAL_ENOMEM, "out of memory for zstd");
-    /* the block that holds doc: the last one that starts at or before it */
-    uint8_t key[4];
-    gal_put_be32(key, doc);
-    MDB_val k = {4, key}, v;
-    MDB_cursor *cur;
-    int mrc = mdb_cursor_open(s->txn, st->text, &cur);
-    if (!mrc) {
-        mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        if (mrc == MDB_NOTFOUND)
-            mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-        else if (!mrc && (k.mv_size != 4 || gal_get_be32(k.mv_data) > doc))
-            mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
-        mdb_cursor_close(cur);
-    }
+    MDB_val k, v;
+    int mrc = gal_doc_block_find(s->txn, st->text, doc, &k, &v);
     if (mrc && mrc != MDB_NOTFOUND)
         return gal_store_error(st, mrc, "cannot read text of");
     if (!mrc && k.mv_size != 4)

@@ -12,6 +12,7 @@
 #include <zstd.h>
 
 #include "alloc.h"
+#include "batch_table.h"
 #include "buf.h"
 #include "doc_record.h"
 #include "entity_table.h"
@@ -66,6 +67,7 @@ typedef struct vctx {
     ZSTD_DCtx *dctx;
     ZSTD_DDict *ddict;
     gal_buf text;
+    gal_doc_block doc_block; /* the docs block read last, for cross-checks */
     uint32_t next_batch_doc; /* docstats walk: where the next batch must start */
     uint64_t next_doc;       /* docs and text walks: the next document expected */
     uint64_t named_positions; /* positions of words (terms in the lexicon) */
@@ -254,62 +256,84 @@ static int doc_key(vctx *v, const char *table, const MDB_val *k, uint32_t *doc)
     return 0;
 }
 
+/* Document doc's file number: it must name a file in the files table. */
+static void check_file_no(vctx *v, uint32_t doc, uint32_t file_no)
+{
+    if (file_no >= v->meta_files) {
+        problem(v, "docs doc %u: file number %u, meta counts %llu files", doc, file_no,
+                (unsigned long long)v->meta_files);
+        return;
+    }
+    uint8_t fk[4];
+    gal_put_be32(fk, file_no);
+    MDB_val key = {4, fk}, fv;
+    int mrc = mdb_get(v->txn, v->st->files, &key, &fv);
+    if (mrc == MDB_NOTFOUND)
+        problem(v, "docs doc %u: file number %u is not in the files table", doc, file_no);
+    else if (mrc)
+        problem_mdb(v, GAL_DB_FILES, mrc);
+}
+
+/* A block of document records: every entry, the next block after it. */
 static int check_doc(vctx *v, const MDB_val *k, const MDB_val *val)
 {
-    uint32_t doc;
-    if (doc_key(v, GAL_DB_DOCS, k, &doc))
+    uint32_t first;
+    uint64_t expected = v->next_doc;
+    if (doc_key(v, GAL_DB_DOCS, k, &first))
         return 0;
-    v->s.docs++;
-    gal_doc_fields f;
-    int rc = gal_doc_record_decode(val->mv_data, val->mv_size, doc, &f);
+    if (expected != UINT64_MAX && first < expected)
+        problem(v, "docs block at doc %u: starts inside the block before it, which ends at %llu",
+                first, (unsigned long long)expected);
+    gal_doc_block *b = &v->doc_block;
+    const gal_doc_fields *f;
+    uint32_t n = 0;
+    int rc = gal_doc_block_open(val->mv_data, val->mv_size, first, b);
+    if (!rc) {
+        n = b->n;
+        rc = gal_doc_block_get(b, n - 1, &f); /* every entry */
+    }
+    if (rc == GAL_ENOMEM)
+        return rc;
     if (rc) {
         problem_detail(v, rc);
+        /* how many documents it holds is unknown: the next block's key
+         * says where the numbering goes on, without a gap reported */
+        v->next_doc = n ? (uint64_t)first + n : UINT64_MAX;
         return 0;
     }
-    if (f.title_tokens > f.tokens)
-        problem(v, "docs doc %u: %u title tokens of %u in all", doc, f.title_tokens, f.tokens);
-    if (f.file_no >= v->meta_files) {
-        problem(v, "docs doc %u: file number %u, meta counts %llu files", doc, f.file_no,
-                (unsigned long long)v->meta_files);
-    } else {
-        uint8_t fk[4];
-        gal_put_be32(fk, f.file_no);
-        MDB_val key = {4, fk}, fv;
-        int mrc = mdb_get(v->txn, v->st->files, &key, &fv);
-        if (mrc == MDB_NOTFOUND)
-            problem(v, "docs doc %u: file number %u is not in the files table", doc, f.file_no);
-        else if (mrc)
-            problem_mdb(v, GAL_DB_FILES, mrc);
+    v->s.docs += b->n;
+    if ((uint64_t)first + b->n > v->meta_docs)
+        problem(v, "docs block at doc %u: %u documents, beyond the %llu meta counts", first,
+                b->n, (unsigned long long)v->meta_docs);
+    uint32_t last_file = UINT32_MAX;
+    for (uint32_t i = 0; i < b->n; i++) {
+        if (b->f[i].file_no != last_file) /* a file's documents come together */
+            check_file_no(v, first + i, b->f[i].file_no);
+        last_file = b->f[i].file_no;
     }
-    const batch_ref *b = find_batch(v, doc);
-    if (!b) {
-        problem(v, "docs doc %u: no docstats batch holds it", doc);
-        return 0;
-    }
-    uint32_t tokens = gal_docstats_tokens(b->data, doc - b->first_doc);
-    uint32_t title_tokens = gal_docstats_title_tokens(b->data, b->n, doc - b->first_doc);
-    int64_t date = gal_docstats_date(b->data, b->n, doc - b->first_doc);
-    if (tokens != f.tokens)
-        problem(v, "docs doc %u: %u tokens, docstats batch at doc %u says %u", doc, f.tokens,
-                b->first_doc, tokens);
-    if (title_tokens != f.title_tokens)
-        problem(v, "docs doc %u: %u title tokens, docstats batch at doc %u says %u", doc,
-                f.title_tokens, b->first_doc, title_tokens);
-    if (date != f.date_sec)
-        problem(v, "docs doc %u: its date differs from docstats batch at doc %u", doc,
-                b->first_doc);
+    v->next_doc = (uint64_t)first + b->n;
     return 0;
 }
 
 /* Document doc's record, for a cross-check from another table: nonzero when
- * it is missing or damaged (the docs walk reports that). */
+ * it is missing or damaged (the docs walk reports that).  The block stays
+ * decoded for the next document, most often in it. */
 static int read_doc(vctx *v, uint32_t doc, gal_doc_fields *f)
 {
-    uint8_t dk[4];
-    gal_put_be32(dk, doc);
-    MDB_val key = {4, dk}, dv;
-    return mdb_get(v->txn, v->st->docs, &key, &dv) != 0 ||
-           gal_doc_record_decode(dv.mv_data, dv.mv_size, doc, f) != 0;
+    gal_doc_block *b = &v->doc_block;
+    if (!b->n || doc - b->first_doc >= b->n) {
+        MDB_val key, dv;
+        int mrc = gal_doc_block_find(v->txn, v->st->docs, doc, &key, &dv);
+        if (mrc || key.mv_size != 4 || gal_get_be32(key.mv_data) > doc ||
+            gal_doc_block_open(dv.mv_data, dv.mv_size, gal_get_be32(key.mv_data), b) ||
+            doc - b->first_doc >= b->n)
+            return 1;
+    }
+    const gal_doc_fields *e;
+    if (gal_doc_block_get(b, doc - b->first_doc, &e))
+        return 1;
+    *f = *e;
+    return 0;
 }
 
 /* ---- text ---- */
@@ -785,6 +809,7 @@ int gal_index_verify(const char *dir, FILE *report, gal_verify_stats *out)
     memset(&v, 0, sizeof v);
     v.report = report;
     gal_buf_init(&v.text);
+    gal_doc_block_init(&v.doc_block);
     v.next_batch_doc = 0;
     v.next_doc = 0;
     gal_fault_guard guard = {.armed = 0};
@@ -862,6 +887,7 @@ done:
     ZSTD_freeDCtx(v.dctx);
     ZSTD_freeDDict(v.ddict);
     gal_buf_release(&v.text);
+    gal_doc_block_release(&v.doc_block);
     gal_free(v.batches);
     gal_store_close(v.st);
     return rc;

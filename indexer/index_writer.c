@@ -29,8 +29,8 @@ typedef struct pending_file {
 
 struct gal_encoded {
     gal_builder builder;      /* the batch's terms and encoded postings */
-    gal_buf docs_out;         /* document records, one after another */
-    size_t *doc_off;          /* ndocs + 1 offsets into docs_out */
+    gal_buf docs_out;         /* blocks of document records, one after another */
+    size_t *doc_off;          /* a block's offset into docs_out, and the end */
     size_t off_cap;
     gal_buf stats_out;        /* the batch's docstats record */
     int has_common;           /* builder knows the bigram words */
@@ -314,8 +314,9 @@ int gal_writer_set_build_note(gal_writer *w, const char *note)
     return 0;
 }
 
-/* Encode document records (outside the transaction, so a map-full retry
- * does not redo it). */
+/* Encode document records, GAL_DOC_BLOCK_DOCS a block, and the batch's
+ * docstats (outside the transaction, so a map-full retry does not redo
+ * it). */
 static int encode_docs(gal_encoded *e, const gal_batch *b, const gal_tokens *t)
 {
     if (b->ndocs + 1 > e->off_cap) {
@@ -333,6 +334,7 @@ static int encode_docs(gal_encoded *e, const gal_batch *b, const gal_tokens *t)
     int rc = tokens && titles && dates ? 0 : gal_error_set(GAL_ENOMEM, "out of memory");
     /* title tokens: count the tokens of each document before its body */
     size_t ti = 0;
+    gal_doc_fields block[GAL_DOC_BLOCK_DOCS];
     double t0 = now_sec();
     for (uint32_t d = 0; d < b->ndocs && !rc; d++) {
         const gal_batch_doc *bd = &b->docs[d];
@@ -344,20 +346,24 @@ static int encode_docs(gal_encoded *e, const gal_batch *b, const gal_tokens *t)
             ti++;
         }
         const char *s = (const char *)b->strings.data;
-        gal_doc_fields f = {
+        gal_doc_fields *f = &block[d % GAL_DOC_BLOCK_DOCS];
+        *f = (gal_doc_fields){
             .id = s + bd->id, .id_len = bd->id_len,
             .title_len = b->body_start[d] - 1 - b->doc_start[d],
-            .date = s + bd->date, .date_len = bd->date_len, .date_sec = bd->date_sec,
-            .file_no = bd->file_no, .tokens = t->doc_tokens[d], .title_tokens = title_tokens,
-            .url = s + bd->url, .url_len = bd->url_len,
+            .date = s + bd->date, .date_len = bd->date_len,
+            .file_no = bd->file_no, .url = s + bd->url, .url_len = bd->url_len,
         };
         tokens[d] = t->doc_tokens[d];
         titles[d] = title_tokens;
         dates[d] = bd->date_sec;
-        e->doc_off[d] = e->docs_out.len;
-        rc = gal_doc_record_encode(&f, b->first_doc + d, &e->docs_out);
+        uint32_t n = d % GAL_DOC_BLOCK_DOCS + 1;
+        if (n == GAL_DOC_BLOCK_DOCS || d + 1 == b->ndocs) {
+            uint32_t first = d + 1 - n;
+            e->doc_off[first / GAL_DOC_BLOCK_DOCS] = e->docs_out.len;
+            rc = gal_doc_block_encode(block, n, b->first_doc + first, &e->docs_out);
+        }
     }
-    e->doc_off[b->ndocs] = e->docs_out.len;
+    e->doc_off[(b->ndocs + GAL_DOC_BLOCK_DOCS - 1) / GAL_DOC_BLOCK_DOCS] = e->docs_out.len;
     if (!rc)
         rc = gal_docstats_encode(tokens, titles, dates, b->ndocs, b->first_doc, &e->stats_out);
     gal_free(tokens);
@@ -535,11 +541,11 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
         return rc;
     if ((rc = gal_entity_table_apply(txn, w->entities, eb, b->first_doc)))
         return rc;
-    for (uint32_t d = 0; d < b->ndocs; d++) {
+    for (uint32_t i = 0; i * GAL_DOC_BLOCK_DOCS < b->ndocs; i++) {
         uint8_t key[4];
-        gal_put_be32(key, b->first_doc + d);
-        if ((rc = append(dc, key, 4, e->docs_out.data + e->doc_off[d],
-                         e->doc_off[d + 1] - e->doc_off[d])))
+        gal_put_be32(key, b->first_doc + i * GAL_DOC_BLOCK_DOCS);
+        if ((rc = append(dc, key, 4, e->docs_out.data + e->doc_off[i],
+                         e->doc_off[i + 1] - e->doc_off[i])))
             return rc;
     }
     /* stored text in blocks of consecutive documents (stored_text.h) */

@@ -21,7 +21,8 @@ foreach(lib galley_common galley_indexer galley_query)
 endforeach()
 
 # target name → source and extra definitions
-set(GALLEY_FUZZ_TARGETS fuzz_jsonl fuzz_trec fuzz_text fuzz_istream fuzz_query fuzz_postings)
+set(GALLEY_FUZZ_TARGETS fuzz_jsonl fuzz_trec fuzz_text fuzz_istream fuzz_query fuzz_postings
+    fuzz_doc_block)
 set(fuzz_jsonl_SRC fuzz_reader.c)
 set(fuzz_jsonl_DEF FUZZ_FORMAT=GAL_FORMAT_JSONL)
 set(fuzz_trec_SRC fuzz_reader.c)
@@ -31,6 +32,7 @@ set(fuzz_text_DEF FUZZ_FORMAT=GAL_FORMAT_TEXT)
 set(fuzz_istream_SRC fuzz_istream.c)
 set(fuzz_query_SRC fuzz_query.c)
 set(fuzz_postings_SRC fuzz_postings.c)
+set(fuzz_doc_block_SRC fuzz_doc_block.c)
 
 foreach(t IN LISTS GALLEY_FUZZ_TARGETS)
   add_executable(${t} ${GALLEY_FUZZ_DIR}/${${t}_SRC})

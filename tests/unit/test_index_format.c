@@ -321,22 +321,178 @@ static void test_crc32c(unsigned seed)
         }
 }
 
-static void test_doc_record(void)
+/* A random string for a document block: empty, sharing a random prefix
+ * with prev, or any bytes (NUL too), up to 3,000 of them. */
+static size_t random_field(char *out, const char *prev, size_t prev_len)
 {
-    gal_doc_fields f = {"id-7", 4, 7, "1987-02-26T15:01:01.79", 22, 0, 3, 99, 2, "u", 1};
-    CHECK(gal_date_parse(f.date, f.date_len, &f.date_sec) == 0);
-    CHECK_EQ_U64(f.date_sec, 541350061); /* 1987-02-26 15:01:01 UTC */
-    gal_buf b;
+    size_t len = rand() % 4 == 0 ? 0 : (size_t)rand() % (rand() % 8 ? 24 : 3000);
+    size_t shared = prev_len && rand() % 2 ? (size_t)rand() % (prev_len + 1) : 0;
+    if (shared > len)
+        len = shared;
+    memcpy(out, prev, shared);
+    for (size_t i = shared; i < len; i++)
+        out[i] = (char)(rand() % 3 ? 'a' + rand() % 26 : rand());
+    return len;
+}
+
+static int same_fields(const gal_doc_fields *a, const gal_doc_fields *b)
+{
+    return a->id_len == b->id_len && !memcmp(a->id, b->id, a->id_len) &&
+           a->title_len == b->title_len && a->date_len == b->date_len &&
+           !memcmp(a->date, b->date, a->date_len) && a->file_no == b->file_no &&
+           a->url_len == b->url_len && !memcmp(a->url, b->url, a->url_len);
+}
+
+/* Open a document block and decode every entry, as verify does. */
+static int read_block(const void *data, size_t len, uint32_t first, gal_doc_block *db)
+{
+    const gal_doc_fields *f;
+    int rc = gal_doc_block_open(data, len, first, db);
+    return rc ? rc : gal_doc_block_get(db, db->n - 1, &f);
+}
+
+/* Re-seal a block's payload (all but its trailer) after editing it. */
+static void reseal(gal_buf *b, uint32_t first_doc)
+{
+    b->len -= GAL_RECORD_TRAILER;
+    CHECK(gal_record_seal(b, gal_record_doc_key(first_doc)) == 0);
+}
+
+/* Document blocks: random fields read back, the front coding shares what
+ * consecutive records share, any flipped byte or wrong key is caught, and
+ * a payload that is malformed under a good checksum is reported too. */
+static void test_doc_blocks(unsigned seed)
+{
+    srand(seed);
+    static char strings[GAL_DOC_BLOCK_DOCS][3][3000];
+    gal_doc_fields f[GAL_DOC_BLOCK_DOCS];
+    gal_doc_block db;
+    gal_doc_block_init(&db);
+    gal_buf b, copy;
     gal_buf_init(&b);
-    gal_buf_append(&b, "xx", 2); /* records append to what is there */
-    CHECK(gal_doc_record_encode(&f, 7, &b) == 0);
-    gal_doc_fields g;
-    CHECK(gal_doc_record_decode(b.data + 2, b.len - 2, 7, &g) == 0);
-    CHECK(gal_doc_record_decode(b.data + 2, b.len - 2, 8, &g) == GAL_ECORRUPT); /* wrong key */
-    CHECK(g.id_len == 4 && !memcmp(g.id, "id-7", 4) && g.title_len == 7);
-    CHECK(g.date_sec == f.date_sec && g.file_no == 3 && g.tokens == 99 && g.title_tokens == 2);
+    gal_buf_init(&copy);
+    for (int round = 0; round < 40; round++) {
+        uint32_t n = round == 0 ? GAL_DOC_BLOCK_DOCS : 1 + (uint32_t)rand() % GAL_DOC_BLOCK_DOCS;
+        uint32_t first = round == 1 ? UINT32_MAX - n + 1 : (uint32_t)rand();
+        for (uint32_t i = 0; i < n; i++) {
+            const gal_doc_fields *p = i ? &f[i - 1] : NULL;
+            size_t id = random_field(strings[i][0], p ? p->id : "", p ? p->id_len : 0);
+            size_t date = random_field(strings[i][1], p ? p->date : "", p ? p->date_len : 0);
+            size_t url = random_field(strings[i][2], p ? p->url : "", p ? p->url_len : 0);
+            f[i] = (gal_doc_fields){strings[i][0], id, rand() % 5 ? (size_t)rand() % 300 : UINT32_MAX,
+                                    strings[i][1], date, (uint32_t)rand() % 4 * 1000003u,
+                                    strings[i][2], url};
+        }
+        gal_buf_clear(&b);
+        gal_buf_append(&b, "xx", 2); /* blocks append to what is there */
+        CHECK(gal_doc_block_encode(f, n, first, &b) == 0);
+        /* entries asked for out of order, each from a block opened afresh
+         * or from the one open, where earlier ones were decoded */
+        int same = 1;
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t i = (uint32_t)rand() % n;
+            const gal_doc_fields *g;
+            if (k % 3 == 0)
+                CHECK(gal_doc_block_open(b.data + 2, b.len - 2, first, &db) == 0);
+            CHECK(gal_doc_block_get(&db, i, &g) == 0);
+            same &= same_fields(&f[i], g);
+        }
+        CHECK(read_block(b.data + 2, b.len - 2, first, &db) == 0);
+        CHECK(db.first_doc == first && db.n == n);
+        for (uint32_t i = 0; i < n && i < db.n; i++) {
+            const gal_doc_fields *g;
+            CHECK(gal_doc_block_get(&db, i, &g) == 0);
+            same &= same_fields(&f[i], g);
+        }
+        CHECK(same);
+        CHECK(read_block(b.data + 2, b.len - 2, first + 1, &db) == GAL_ECORRUPT &&
+              db.n == 0); /* the wrong key */
+        /* every byte, flipped in turn, or a cut, fails the checksum */
+        int caught = 1;
+        size_t len = b.len - 2;
+        for (size_t at = 0; at < len; at += 1 + len / 200) {
+            gal_buf_clear(&copy);
+            gal_buf_append(&copy, b.data + 2, len);
+            copy.data[at] ^= (uint8_t)(1u << (rand() % 8));
+            caught &= read_block(copy.data, len, first, &db) == GAL_ECORRUPT;
+        }
+        caught &= read_block(b.data + 2, len - 1, first, &db) == GAL_ECORRUPT;
+        CHECK(caught);
+    }
+
+    /* consecutive ids and dates of an archive: little more than their
+     * last digits each */
+    char ids[GAL_DOC_BLOCK_DOCS][16], dates[GAL_DOC_BLOCK_DOCS][24];
+    size_t strings_len = 0;
+    for (uint32_t i = 0; i < GAL_DOC_BLOCK_DOCS; i++) {
+        snprintf(ids[i], sizeof ids[i], "gen-7-%u", 104000 + i);
+        snprintf(dates[i], sizeof dates[i], "1987-03-%02uT10:%02u:00", 1 + i / 32, i % 60);
+        f[i] = (gal_doc_fields){ids[i], strlen(ids[i]), 40, dates[i], strlen(dates[i]), 2, "", 0};
+        strings_len += f[i].id_len + f[i].date_len;
+    }
+    gal_buf_clear(&b);
+    CHECK(gal_doc_block_encode(f, GAL_DOC_BLOCK_DOCS, 104000, &b) == 0);
+    CHECK(b.len * 2 < strings_len); /* 453 bytes for 992 of ids and dates */
+    const gal_doc_fields *g = NULL;
+    CHECK(gal_doc_block_open(b.data, b.len, 104000, &db) == 0 && db.n == GAL_DOC_BLOCK_DOCS &&
+          gal_doc_block_get(&db, 27, &g) == 0 && same_fields(&f[27], g));
+    CHECK(gal_doc_block_encode(f, 0, 5, &b) == GAL_EUSAGE);
+    CHECK(gal_doc_block_encode(f, GAL_DOC_BLOCK_DOCS + 1, 5, &b) == GAL_EUSAGE);
+    CHECK(gal_doc_block_encode(f, 2, UINT32_MAX, &b) == GAL_EUSAGE); /* past the last number */
+
+    /* malformed under a good checksum: each named as a docs block.  One
+     * entry is id (shared, rest, bytes), title length, date (shared, rest),
+     * file, url (shared, rest). */
+#define ONE "\x00\x01x\x05\x00\x00\x00\x00\x00"
+#define BAD(s) {s, sizeof s - 1}
+    static const struct {
+        const char *payload;
+        size_t len;
+    } bad[] = {
+        BAD("\x00"),                                      /* no documents */
+        BAD("\x21"),                                      /* 33 documents */
+        BAD("\x01" ONE "\x00"),                           /* a stray byte after it */
+        BAD("\x01\x01\x01x\x05\x00\x00\x00\x00\x00"),     /* shares a byte with nothing */
+        BAD("\x01\x00\x09x\x05\x00\x00\x00\x00\x00"),     /* its rest runs past the end */
+        BAD("\x02" ONE "\x02\x01y\x00\x00\x00\x00\x00\x00"), /* shares 2 bytes of 1 */
+        BAD("\x01\x00\x01x"),                             /* cut after the id */
+        BAD("\x02" ONE),                                  /* one entry of two */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        gal_buf_clear(&copy);
+        gal_buf_append(&copy, bad[i].payload, bad[i].len);
+        gal_buf_append(&copy, "\0\0\0\0", 4);
+        reseal(&copy, 9);
+        int rc = read_block(copy.data, copy.len, 9, &db);
+        CHECK(rc == GAL_ECORRUPT && db.n == 0 &&
+              strstr(gal_error_detail(rc), "docs block at doc 9") != NULL);
+    }
+    /* the well-formed neighbour of those, to show they fail for their flaw */
+    static const char good[] = "\x02" ONE "\x01\x01y\x00\x00\x00\x00\x00\x00";
+    gal_buf_clear(&copy);
+    gal_buf_append(&copy, good, sizeof good - 1);
+    gal_buf_append(&copy, "\0\0\0\0", 4);
+    reseal(&copy, 9);
+    CHECK(read_block(copy.data, copy.len, 9, &db) == 0 && db.n == 2 &&
+          gal_doc_block_get(&db, 1, &g) == 0 && g->id_len == 2 && !memcmp(g->id, "xy", 2) &&
+          gal_doc_block_get(&db, 0, &g) == 0 && g->title_len == 5);
+    CHECK(gal_doc_block_get(&db, 2, &g) == GAL_EUSAGE && db.n == 2); /* past its end */
+    /* a stray byte after the last entry is found when that entry is read */
+    gal_buf_clear(&copy);
+    gal_buf_append(&copy, "\x02" ONE ONE "\x00", 20);
+    gal_buf_append(&copy, "\0\0\0\0", 4);
+    reseal(&copy, 9);
+    CHECK(gal_doc_block_open(copy.data, copy.len, 9, &db) == 0 &&
+          gal_doc_block_get(&db, 0, &g) == 0 && gal_doc_block_get(&db, 1, &g) == GAL_ECORRUPT &&
+          db.n == 0);
+#undef BAD
+#undef ONE
     gal_buf_release(&b);
+    gal_buf_release(&copy);
+    gal_doc_block_release(&db);
+
     int64_t s;
+    CHECK(gal_date_parse("1987-02-26T15:01:01.79", 22, &s) == 0 && s == 541350061);
     CHECK(gal_date_parse("1970-01-01", 10, &s) == 0 && s == 0);
     CHECK(gal_date_parse("2025-04-01T10:00:00+02:00", 25, &s) == 0 && s == 1743494400);
     CHECK(gal_date_parse("26-FEB-1987", 11, &s) != 0);
@@ -866,6 +1022,106 @@ static void test_verify_run_counts(unsigned seed)
     remove_tree(dir);
 }
 
+/* Edit the docs table of index: put the block of doc fields f (n of them)
+ * under first_doc, or delete the block there (n = 0), or flip a byte of it
+ * (n = UINT32_MAX).  1 when done. */
+static int edit_docs(const char *index, uint32_t first_doc, const gal_doc_fields *f, uint32_t n)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    int ok = 0;
+    if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 32) ||
+        mdb_env_set_mapsize(env, 1ull << 30) || mdb_env_open(env, index, 0, 0644))
+        return 0;
+    uint8_t key[4];
+    gal_put_be32(key, first_doc);
+    MDB_val k = {4, key}, v;
+    gal_buf out;
+    gal_buf_init(&out);
+    if (!mdb_txn_begin(env, NULL, 0, &txn) && !mdb_dbi_open(txn, "docs", 0, &dbi)) {
+        if (n == 0) {
+            ok = mdb_del(txn, dbi, &k, NULL) == 0;
+        } else if (n == UINT32_MAX) {
+            if (mdb_get(txn, dbi, &k, &v) == 0 && gal_buf_append(&out, v.mv_data, v.mv_size) == 0) {
+                out.data[out.len / 2] ^= 0x10;
+                MDB_val nv = {out.len, out.data};
+                ok = mdb_put(txn, dbi, &k, &nv, 0) == 0;
+            }
+        } else if (gal_doc_block_encode(f, n, first_doc, &out) == 0) {
+            MDB_val nv = {out.len, out.data};
+            ok = mdb_put(txn, dbi, &k, &nv, 0) == 0;
+        }
+        ok = mdb_txn_commit(txn) == 0 && ok;
+    }
+    gal_buf_release(&out);
+    mdb_env_close(env);
+    return ok;
+}
+
+/* What verify says of an index, as one string. */
+static void verify_says(const char *index, char *said, size_t cap)
+{
+    FILE *report = tmpfile();
+    gal_verify_stats vs;
+    CHECK(gal_index_verify(index, report, &vs) == GAL_ECORRUPT);
+    rewind(report);
+    size_t n = fread(said, 1, cap - 1, report);
+    said[n] = '\0';
+    fclose(report);
+}
+
+/* Document blocks in a built index: found by number at either end of a
+ * block; a block that overlaps the one before it, one that is missing and
+ * one that is damaged are each reported by verify as what they are. */
+static void test_doc_blocks_in_index(unsigned seed)
+{
+    char dir[] = "/tmp/galley-test-XXXXXX", input[512], index[512];
+    if (scratch(dir, input, index))
+        return;
+    write_corpus(input, 200, seed);
+    const char *inputs[] = {input};
+    gal_build_opts o = {.out_dir = index, .inputs = inputs, .ninputs = 1, .device = "ref",
+                        .batch_bytes = 1 << 20, .quiet = 1, .progress = 0};
+    gal_build_report r;
+    CHECK(gal_index_build(&o, &r) == 0 && r.docs == 200);
+    gal_index *ix = NULL;
+    gal_snapshot *s = NULL;
+    gal_doc_info info;
+    char id[32];
+    CHECK(gal_index_open(index, &ix) == 0 && gal_snapshot_begin(ix, &s) == 0);
+    static const uint32_t probe[] = {0, 31, 32, 63, 64, 199, 5, 150, 31};
+    for (size_t i = 0; s && i < sizeof probe / sizeof *probe; i++) {
+        CHECK(gal_snapshot_doc(s, probe[i], &info) == 0 && info.doc == probe[i]);
+        snprintf(id, sizeof id, "d%u", probe[i]);
+        CHECK(info.id_len == strlen(id) && !memcmp(info.id, id, info.id_len));
+    }
+    if (s)
+        CHECK(gal_snapshot_doc(s, 200, &info) == GAL_ENOTFOUND);
+    gal_snapshot_end(s);
+    gal_index_close(ix);
+
+    char said[4096];
+    gal_doc_fields one = {"x", 1, 0, "", 0, 0, "", 0};
+    CHECK(edit_docs(index, 40, &one, 1)); /* inside the block at 32 */
+    verify_says(index, said, sizeof said);
+    CHECK(strstr(said, "docs block at doc 40: starts inside the block before it") != NULL);
+    CHECK(edit_docs(index, 40, NULL, 0));
+    CHECK(edit_docs(index, 64, NULL, 0));
+    verify_says(index, said, sizeof said);
+    CHECK(strstr(said, "docs docs 64..95: no records") != NULL);
+    CHECK(gal_index_open(index, &ix) == 0 && gal_snapshot_begin(ix, &s) == 0);
+    if (s)
+        CHECK(gal_snapshot_doc(s, 70, &info) == GAL_ENOTFOUND &&
+              gal_snapshot_doc(s, 96, &info) == 0);
+    gal_snapshot_end(s);
+    gal_index_close(ix);
+    CHECK(edit_docs(index, 96, NULL, UINT32_MAX));
+    verify_says(index, said, sizeof said);
+    CHECK(strstr(said, "docs record block at doc 96") != NULL && strstr(said, "docs 96..") == NULL);
+    remove_tree(dir);
+}
+
 static void test_text_blocks(void)
 {
     ZSTD_CCtx *cctx = ZSTD_createCCtx();
@@ -946,12 +1202,13 @@ int main(void)
     test_pfor(seed);
     test_codec_layouts(seed);
     test_pfor_edges();
-    test_doc_record();
+    test_doc_blocks(seed);
     test_docstats(seed);
     test_crc32c(seed);
     test_build_and_read(seed);
     test_ids_in_one_batch();
     test_verify_run_counts(seed);
+    test_doc_blocks_in_index(seed);
     test_text_blocks();
     test_grow();
     return check_exit("test_index_format");
