@@ -9,10 +9,9 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "batch_table.h"
 #include "buf.h"
+#include "hash_blocks.h"
 #include "format.h"
-#include "record.h"
 #include "run_heap.h"
 #include "status.h"
 #include "store.h"
@@ -45,14 +44,6 @@ int gal_entity_table_open(MDB_txn *txn, int create, MDB_dbi *entities)
 }
 
 /* ---- batch records ---------------------------------------------------- */
-
-#define KEY_LEN GAL_ENTITY_KEY_LEN /* batch (4 B BE) ‖ entity key (8 B BE) */
-
-static void make_key(uint8_t key[KEY_LEN], uint32_t batch, uint64_t hash)
-{
-    gal_put_be32(key, batch);
-    gal_put_be64(key + 4, hash);
-}
 
 /* One surface form of a batch record. */
 typedef struct form_view {
@@ -87,22 +78,14 @@ static int bad_record(const record_view *r, const char *what)
                          what);
 }
 
-static int open_record(const MDB_val *k, const MDB_val *v, record_view *r)
+/* Open the record the reader is on (its block's checksum is checked). */
+static int open_record(const gal_hblock_reader *br, record_view *r)
 {
-    if (k->mv_size != KEY_LEN)
-        return gal_error_set(GAL_ECORRUPT, "corrupt index: entity key of %zu bytes", k->mv_size);
-    r->batch = gal_get_be32(k->mv_data);
-    r->hash = gal_get_be64((const uint8_t *)k->mv_data + 4);
-    size_t len;
-    uint32_t key = gal_record_key(k->mv_data, KEY_LEN);
-    if (gal_record_open(v->mv_data, v->mv_size, &len, key, GAL_DB_ENTITIES, "") != 0) {
-        char desc[48]; /* again, for a message that names the record */
-        describe(r, desc, sizeof desc);
-        return gal_record_open(v->mv_data, v->mv_size, &len, key, GAL_DB_ENTITIES, desc);
-    }
-    const uint8_t *p = v->mv_data, *end = p + len;
+    r->batch = br->batch;
+    r->hash = br->hash;
+    const uint8_t *p = br->rec, *end = p + br->len;
     uint32_t first;
-    if (len < 1 || *p++ != GAL_ENTITY_RECORD_VERSION)
+    if (br->len < 1 || *p++ != GAL_ENTITY_RECORD_VERSION)
         return bad_record(r, "unknown record version");
     if (gal_varint_get(&p, end, &r->docs) || gal_varint_get(&p, end, &r->mentions) ||
         gal_varint_get32(&p, end, &first) || gal_varint_get32(&p, end, &r->nforms))
@@ -282,27 +265,27 @@ static int add_record(totals *t, entity_totals *e, record_view *r, group_forms *
 
 int gal_entity_get(MDB_txn *txn, MDB_dbi entities, uint64_t hash, gal_entity_info *out)
 {
-    MDB_cursor *cur;
-    int mrc = mdb_cursor_open(txn, entities, &cur);
-    if (mrc)
-        return db_error(mrc, "cannot read the entity table");
+    gal_hblock_reader br;
+    int rc = gal_hblock_open(&br, txn, entities, GAL_DB_ENTITIES);
+    if (rc)
+        return rc;
     totals t = {0};
     entity_totals e;
     totals_start(&e, hash);
-    uint8_t rest[8];
-    gal_put_be64(rest, hash);
-    MDB_val k, v;
-    uint64_t batch = 0;
-    int rc; /* 1: no more batches hold the entity */
-    while (!(rc = gal_batch_find(cur, &batch, rest, sizeof rest, &k, &v))) {
-        record_view r;
-        if ((rc = open_record(&k, &v, &r)) || (rc = add_record(&t, &e, &r, NULL)))
-            break;
-        batch++;
+    /* each batch that holds it: one seek, or two */
+    for (uint64_t batch = 0, next; !rc && batch <= UINT32_MAX; batch = next) {
+        rc = gal_hblock_find(&br, (uint32_t)batch, hash, &next);
+        if (rc == 0) {
+            record_view r;
+            next = batch + 1;
+            rc = open_record(&br, &r);
+            if (!rc)
+                rc = add_record(&t, &e, &r, NULL);
+        } else if (rc == 1) {
+            rc = 0;
+        }
     }
-    if (rc == 1)
-        rc = 0;
-    mdb_cursor_close(cur);
+    gal_hblock_close(&br);
     gal_free(t.slots);
     if (!rc && e.info.docs == 0)
         rc = gal_error_set(GAL_ENOTFOUND, "no entity %016llx", (unsigned long long)hash);
@@ -352,10 +335,9 @@ static entity_totals *find_entity(all_totals *a, uint64_t hash)
  * totals need to be in memory at a time. */
 
 typedef struct batch_run {
-    MDB_cursor *cur;
-    MDB_val k, v;
+    gal_hblock_reader br;
     uint32_t batch;
-    uint64_t hash;
+    uint64_t hash; /* the current record's: the heap's key */
 } batch_run;
 
 typedef struct entity_walk {
@@ -364,18 +346,7 @@ typedef struct entity_walk {
     gal_run_heap heap;
 } entity_walk;
 
-/* Check the run's current key; 1 when it has left its batch. */
-static int run_key(batch_run *r)
-{
-    if (r->k.mv_size != KEY_LEN)
-        return gal_error_set(GAL_ECORRUPT, "corrupt index: entity key of %zu bytes", r->k.mv_size);
-    if (gal_get_be32(r->k.mv_data) != r->batch)
-        return 1;
-    r->hash = gal_get_be64((const uint8_t *)r->k.mv_data + 4);
-    return 0;
-}
-
-/* A cursor on the first record of every batch in [first_doc, end_doc). */
+/* A reader on the first record of every batch in [first_doc, end_doc). */
 static int open_runs(entity_walk *w, MDB_txn *txn, MDB_dbi entities, uint64_t first_doc,
                      uint64_t end_doc)
 {
@@ -383,29 +354,21 @@ static int open_runs(entity_walk *w, MDB_txn *txn, MDB_dbi entities, uint64_t fi
         if (gal_grow((void **)&w->runs, &w->cap, w->nruns + 1, sizeof *w->runs, 64))
             return gal_error_set(GAL_ENOMEM, "out of memory reading entities");
         batch_run *r = &w->runs[w->nruns];
-        int mrc = mdb_cursor_open(txn, entities, &r->cur);
-        if (mrc)
-            return db_error(mrc, "cannot read the entity table");
-        uint8_t key[KEY_LEN];
-        make_key(key, (uint32_t)batch, 0);
-        r->k.mv_size = KEY_LEN;
-        r->k.mv_data = key;
-        if ((mrc = mdb_cursor_get(r->cur, &r->k, &r->v, MDB_SET_RANGE))) {
-            mdb_cursor_close(r->cur);
-            return mrc == MDB_NOTFOUND ? 0 : db_error(mrc, "cannot read the entity table");
-        }
-        if (r->k.mv_size == KEY_LEN && gal_get_be32(r->k.mv_data) >= end_doc) {
-            mdb_cursor_close(r->cur);
-            return 0;
-        }
-        w->nruns++;
-        if (r->k.mv_size == KEY_LEN)
-            r->batch = gal_get_be32(r->k.mv_data);
-        int rc = run_key(r); /* 0: the key is in the batch it names */
+        int rc = gal_hblock_open(&r->br, txn, entities, GAL_DB_ENTITIES);
         if (rc)
             return rc;
+        rc = gal_hblock_seek(&r->br, (uint32_t)batch, 0);
+        if (rc == 0 && r->br.batch >= end_doc)
+            rc = 1;
+        if (rc) {
+            gal_hblock_close(&r->br);
+            return rc == 1 ? 0 : rc;
+        }
+        w->nruns++;
+        r->batch = r->br.batch;
+        r->hash = r->br.hash;
         /* damaged branch pages can answer with a smaller key: without this,
-         * the loop would open a cursor per turn for ever */
+         * the loop would open a reader per turn for ever */
         if (r->batch < batch)
             return gal_error_set(GAL_ECORRUPT, "corrupt index: entity keys out of order "
                                  "(batch %u found seeking batch %llu)",
@@ -418,7 +381,7 @@ static int open_runs(entity_walk *w, MDB_txn *txn, MDB_dbi entities, uint64_t fi
 static void walk_close(entity_walk *w)
 {
     for (size_t i = 0; i < w->nruns; i++)
-        mdb_cursor_close(w->runs[i].cur);
+        gal_hblock_close(&w->runs[i].br);
     gal_free(w->runs);
     gal_free(w->heap.at);
 }
@@ -457,19 +420,16 @@ static int walk_record(entity_walk *w, uint64_t hash, record_view *rv)
         return 1;
     size_t i = gal_run_heap_pop(&w->heap);
     batch_run *r = &w->runs[i];
-    int rc = open_record(&r->k, &r->v, rv);
+    int rc = open_record(&r->br, rv);
     if (rc)
         return rc;
-    int mrc = mdb_cursor_get(r->cur, &r->k, &r->v, MDB_NEXT);
-    if (mrc == MDB_NOTFOUND)
-        return 0; /* the table's last record */
-    if (mrc)
-        return db_error(mrc, "cannot read the entity table");
-    if ((rc = run_key(r)) < 0)
+    if ((rc = gal_hblock_next(&r->br)) < 0)
         return rc;
-    if (rc == 0)
+    if (rc == 0 && r->br.batch == r->batch) {
+        r->hash = r->br.hash;
         gal_run_heap_push(&w->heap, i);
-    return 0; /* 1 from run_key: the batch's last record */
+    }
+    return 0; /* or the batch's last record: the run ends */
 }
 
 int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
@@ -509,6 +469,7 @@ struct gal_entity_merger {
     all_totals entities;   /* every entity's totals over the groups so far */
     group_forms group;     /* one entity's forms in the group */
     gal_buf rec;
+    gal_hblock_builder blocks; /* the group's merged records */
 };
 
 int gal_entity_merger_new(gal_entity_merger **out)
@@ -516,6 +477,7 @@ int gal_entity_merger_new(gal_entity_merger **out)
     if (!(*out = gal_calloc(1, sizeof **out)))
         return gal_error_set(GAL_ENOMEM, "out of memory");
     gal_buf_init(&(*out)->rec);
+    gal_hblock_builder_init(&(*out)->blocks, NULL, NULL);
     return 0;
 }
 
@@ -527,12 +489,12 @@ void gal_entity_merger_free(gal_entity_merger *m)
     gal_free(m->entities.slots);
     gal_free(m->group.f);
     gal_buf_release(&m->rec);
+    gal_hblock_builder_release(&m->blocks);
     gal_free(m);
 }
 
 /* The merged record of entity hash's records in the group. */
-static int merge_entity(gal_entity_merger *m, entity_walk *w, uint64_t hash, uint32_t first_doc,
-                        gal_entity_put_fn put, void *ctx)
+static int merge_entity(gal_entity_merger *m, entity_walk *w, uint64_t hash, uint32_t first_doc)
 {
     entity_totals *e = find_entity(&m->entities, hash);
     if (!e)
@@ -562,14 +524,10 @@ static int merge_entity(gal_entity_merger *m, entity_walk *w, uint64_t hash, uin
             f[i] = f[0];
             f[0] = d;
         }
-    uint8_t key[KEY_LEN];
-    make_key(key, first_doc, hash);
     rc = record_head(&m->rec, docs, mentions, first - first_doc, m->group.n);
     for (size_t i = 0; i < m->group.n && !rc; i++)
         rc = record_form(&m->rec, f[i].count, f[i].full, f[i].s, f[i].len);
-    if (!rc)
-        rc = gal_record_seal(&m->rec, gal_record_key(key, KEY_LEN));
-    return rc ? rc : put(ctx, key, m->rec.data, m->rec.len);
+    return rc ? rc : gal_hblock_add(&m->blocks, first_doc, hash, m->rec.data, m->rec.len);
 }
 
 int gal_entity_merge_group(gal_entity_merger *m, MDB_txn *txn, MDB_dbi ents, uint32_t first_doc,
@@ -579,9 +537,13 @@ int gal_entity_merge_group(gal_entity_merger *m, MDB_txn *txn, MDB_dbi ents, uin
     int rc = walk_open(&w, txn, ents, first_doc, end_doc);
     if (rc)
         return rc;
+    m->blocks.put = put;
+    m->blocks.ctx = ctx;
     uint64_t hash;
     while (!rc && !walk_next_entity(&w, &hash))
-        rc = merge_entity(m, &w, hash, first_doc, put, ctx);
+        rc = merge_entity(m, &w, hash, first_doc);
+    if (!rc)
+        rc = gal_hblock_flush(&m->blocks);
     walk_close(&w);
     return rc;
 }
@@ -814,12 +776,21 @@ int gal_entity_batch_prepare(gal_entity_batch *eb, const uint8_t *text, const ga
 }
 
 /* The batch record of one prepared entity. */
-static int build_record(gal_buf *rec, const entity_group *eg, const ment *g, const uint8_t *key)
+static int build_record(gal_buf *rec, const entity_group *eg, const ment *g)
 {
     int rc = record_head(rec, eg->ndocs, eg->nmentions, eg->first_doc, eg->nforms);
     for (size_t i = 0; i < eg->nforms && !rc; i++)
         rc = record_form(rec, g[i].doc, g[i].full, g[i].s, g[i].len);
-    return rc ? rc : gal_record_seal(rec, gal_record_key(key, KEY_LEN));
+    return rc;
+}
+
+/* A finished block, appended to the table (the batch's keys come after every
+ * earlier batch's). */
+static int append_block(void *ctx, const uint8_t *key, const void *block, size_t len)
+{
+    MDB_val k = {GAL_HBLOCK_KEY_LEN, (void *)key}, v = {len, (void *)block};
+    int mrc = mdb_cursor_put(ctx, &k, &v, MDB_APPEND);
+    return mrc ? db_error(mrc, "cannot write the entity table") : 0;
 }
 
 int gal_entity_table_apply(MDB_txn *txn, MDB_dbi entities, const gal_entity_batch *eb,
@@ -827,24 +798,23 @@ int gal_entity_table_apply(MDB_txn *txn, MDB_dbi entities, const gal_entity_batc
 {
     if (eb->ngroups == 0)
         return 0;
-    /* entities come in key order after every earlier batch's: appends */
     MDB_cursor *cur = NULL;
     int mrc = mdb_cursor_open(txn, entities, &cur);
     if (mrc)
         return db_error(mrc, "cannot open the entity table");
     gal_buf rec;
     gal_buf_init(&rec);
+    gal_hblock_builder blocks;
+    gal_hblock_builder_init(&blocks, append_block, cur);
     int rc = 0;
     for (size_t i = 0; i < eb->ngroups && !rc; i++) {
         const entity_group *eg = &eb->groups[i];
-        uint8_t key[KEY_LEN];
-        make_key(key, first_doc, eg->hash);
-        if ((rc = build_record(&rec, eg, eb->forms + eg->form_start, key)))
-            break;
-        MDB_val k = {KEY_LEN, key}, v = {rec.len, rec.data};
-        if ((mrc = mdb_cursor_put(cur, &k, &v, MDB_APPEND)))
-            rc = db_error(mrc, "cannot write the entity table");
+        if (!(rc = build_record(&rec, eg, eb->forms + eg->form_start)))
+            rc = gal_hblock_add(&blocks, first_doc, eg->hash, rec.data, rec.len);
     }
+    if (!rc)
+        rc = gal_hblock_flush(&blocks);
+    gal_hblock_builder_release(&blocks);
     mdb_cursor_close(cur);
     gal_buf_release(&rec);
     return rc;

@@ -3,17 +3,15 @@
  * records about each named entity and what `galley entities` reads.
  *
  * One LMDB named database in the index environment, written a batch at a
- * time, by appends:
- *
- *   entities   batch (4 B BE: its first doc) ‖ entity key (8 B BE) → what
- *              that batch says of the entity:
+ * time, by appends: each batch's records, keyed by entity key (8 B), in
+ * blocks under batch (4 B BE: its first doc) ‖ the block's first entity key
+ * (hash_blocks.h).  A record is what that batch says of the entity:
  *                u8     version (GAL_ENTITY_RECORD_VERSION)
  *                varint documents that mention it, varint mentions,
  *                varint its first document, less the batch's,
  *                varint number of distinct surface forms, then per form
  *                (in surface byte order) varint count << 1 | full,
  *                varint length, the bytes
- *                CRC-32C trailer (record.h)
  *              full: the form names the entity in full ("Gordon Brown",
  *              not the "Brown" linked to it).
  *
@@ -93,8 +91,8 @@ int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
 
 /* Merge the records of the consecutive batches whose first documents are
  * in [first_doc, end_doc) into one record per entity under first_doc, as
- * `galley optimize` merges batches into groups: put(ctx, key, record)
- * receives them in key order (keys of GAL_ENTITY_KEY_LEN bytes).  Call it for every group in order with the
+ * `galley optimize` merges batches into groups: put(ctx, key, block)
+ * receives their blocks in key order (keys of GAL_ENTITY_KEY_LEN bytes).  Call it for every group in order with the
  * same merger, which keeps every entity's totals so far: the merged
  * records give the same totals and display forms as the batches did.
  * Returns 0, put's non-zero value, or a negative gal_status. */

@@ -28,14 +28,15 @@
  *             batch (doc_record.h): token counts and dates, for BM25 and
  *             date filters without touching the docs table
  *   files     file number (4 B BE) → input path
- *   entities  batch (4 B BE: its first doc) ‖ entity key → what the batch
- *             says of the entity (entity_table.h), appended like postings;
- *             each entity's mentions are postings of its key (GAL_SEED_ENTITY)
+ *   entities  batch (4 B BE: its first doc) ‖ entity key → a block of what
+ *             the batch says of that entity and the next ones (entity_table.h,
+ *             hash_blocks.h), appended like postings; each entity's mentions
+ *             are postings of its key (GAL_SEED_ENTITY)
  *
- * Every record that carries data (postings chunks, documents, stored text,
- * docstats, entities) ends in a CRC-32C of its key and the bytes before it
- * (record.h), so a flipped bit, in the record or in its key, is reported as
- * corruption instead of read as data.
+ * Every record that carries data (postings chunks, blocks of documents,
+ * stored text, docstats, blocks of entities) ends in a CRC-32C of its key
+ * and the bytes before it (record.h), so a flipped bit, in the record or in
+ * its key, is reported as corruption instead of read as data.
  *
  * Change anything here and bump GAL_FORMAT_VERSION.
  */
@@ -46,7 +47,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define GAL_FORMAT_VERSION 5u /* 5: document records in blocks; 4: docstats checksummed by blocks of documents, a batch's document count of a term in its last chunk; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
+#define GAL_FORMAT_VERSION 5u /* 5: document and entity records in blocks; 4: docstats checksummed by blocks of documents, a batch's document count of a term in its last chunk; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
 
 #define GAL_DB_META "meta"
 #define GAL_DB_POSTINGS "postings"

@@ -228,6 +228,34 @@ def run_checks(a, f, scratch, bbc):
             f.check(vrc == 3 and "docstats" in vout, "docstats %s flipped: verify exits %d: %s"
                     % (part, vrc, vout[-500:]))
 
+    # entities (hash_blocks.h): a flipped block is found by the listing that
+    # reads it and named by verify; optimize stops and leaves the file
+    ent_recs = [(k, v) for k, v in dump(idx, "entities") if len(v) >= 24]
+    rng.shuffle(ent_recs)
+    n = 0
+    for k, v in ent_recs:
+        if n == 2:
+            break
+        if not flip_copy(idx, copy, v, rng):
+            continue
+        n += 1
+        rc, out, err = rc_.run([a.galley, "entities", copy, "--top", "0"], timeout=60)
+        f.check(rc == 3 and "entities" in err,
+                "entities block %s flipped: entities exits %d (want 3 naming entities): %s"
+                % (k.hex(), rc, (out + err).strip()[-300:]))
+        vrc, vout = rc_.verify(a.galley, copy)
+        f.check(vrc == 3 and "entities" in vout and "batch %d" % int.from_bytes(k[:4], "big") in vout,
+                "entities block %s flipped: verify exits %d, want 3 naming it: %s"
+                % (k.hex(), vrc, vout[-500:]))
+        if n == 1:
+            before = open(os.path.join(copy, "data.mdb"), "rb").read()
+            rc, out, err = rc_.run([a.galley, "optimize", copy], timeout=120)
+            f.check(rc == 3 and "entities" in err and
+                    open(os.path.join(copy, "data.mdb"), "rb").read() == before,
+                    "entities block flipped: optimize exits %d (want 3 naming entities, the file "
+                    "as it was): %s" % (rc, (out + err).strip()[:300]))
+    f.check(n >= 1, "no entities block could be located in data.mdb")
+
     # many random bytes anywhere: LMDB's own pages included
     src = open(os.path.join(idx, "data.mdb"), "rb").read()
     more = os.path.join(scratch, "more.jsonl")  # what --append adds to a damaged copy

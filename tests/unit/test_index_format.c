@@ -15,6 +15,7 @@
 #include "crc32c.h"
 #include "check.h"
 #include "doc_record.h"
+#include "hash_blocks.h"
 #include "index.h"
 #include "index_build.h"
 #include "pfor.h"
@@ -25,6 +26,7 @@
 #include "status.h"
 #include "terms.h"
 #include "tokenize.h"
+#include "varint.h"
 #include "verify.h"
 
 static void test_codec(unsigned seed)
@@ -1122,6 +1124,182 @@ static void test_doc_blocks_in_index(unsigned seed)
     remove_tree(dir);
 }
 
+/* hash_blocks.h in an LMDB table of its own: records of several batches
+ * read back in order, found or not found by batch and hash (first, middle
+ * and last of a block, between blocks, in batches that lack them), and
+ * damage, under the checksum or behind a good one, reported as corruption. */
+typedef struct hb_put_ctx {
+    MDB_cursor *cur;
+    int blocks;
+} hb_put_ctx;
+
+static int hb_append(void *ctx, const uint8_t *key, const void *block, size_t len)
+{
+    hb_put_ctx *c = ctx;
+    MDB_val k = {GAL_HBLOCK_KEY_LEN, (void *)key}, v = {len, (void *)block};
+    c->blocks++;
+    return mdb_cursor_put(c->cur, &k, &v, MDB_APPEND) ? GAL_EDB : 0;
+}
+
+static int hb_put_raw(MDB_env *env, MDB_dbi dbi, const uint8_t *key, const void *val, size_t len)
+{
+    MDB_txn *txn;
+    MDB_val k = {GAL_HBLOCK_KEY_LEN, (void *)key}, v = {len, (void *)val};
+    if (mdb_txn_begin(env, NULL, 0, &txn))
+        return -1;
+    if (mdb_put(txn, dbi, &k, &v, 0)) {
+        mdb_txn_abort(txn);
+        return -1;
+    }
+    return mdb_txn_commit(txn) ? -1 : 0;
+}
+
+enum { HB_BATCHES = 4, HB_PER = 300 };
+
+static void test_hash_blocks(unsigned seed)
+{
+    char dir[] = "/tmp/galley-hb-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    CHECK(mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 4) == 0 &&
+          mdb_env_set_mapsize(env, 64u << 20) == 0 && mdb_env_open(env, dir, 0, 0644) == 0);
+    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0 && mdb_dbi_open(txn, "hb", MDB_CREATE, &dbi) == 0);
+    /* batches 0, 1000, 2000, 3000, each with HB_PER increasing hashes and
+     * records of 0 to 99 bytes (some of 1,500, a block of their own) */
+    static uint64_t hashes[HB_BATCHES][HB_PER];
+    static uint8_t recs[HB_BATCHES][HB_PER][1500];
+    static size_t lens[HB_BATCHES][HB_PER];
+    srand(seed);
+    hb_put_ctx pc = {NULL, 0};
+    CHECK(mdb_cursor_open(txn, dbi, &pc.cur) == 0);
+    gal_hblock_builder bb;
+    gal_hblock_builder_init(&bb, hb_append, &pc);
+    for (int b = 0; b < HB_BATCHES; b++) {
+        uint64_t h = (uint64_t)rand() << 20;
+        for (int i = 0; i < HB_PER; i++) {
+            h += 1 + ((uint64_t)rand() << 24); /* spaced, so others fall between */
+            hashes[b][i] = h;
+            lens[b][i] = rand() % 50 == 0 ? 1500 : (size_t)rand() % 100;
+            for (size_t j = 0; j < lens[b][i]; j++)
+                recs[b][i][j] = (uint8_t)rand();
+            CHECK(gal_hblock_add(&bb, (uint32_t)b * 1000, h, recs[b][i], lens[b][i]) == 0);
+        }
+    }
+    CHECK(gal_hblock_add(&bb, 3000, hashes[3][5], "x", 1) == GAL_EUSAGE); /* not increasing */
+    CHECK(gal_hblock_flush(&bb) == 0);
+    gal_hblock_builder_release(&bb);
+    mdb_cursor_close(pc.cur);
+    CHECK(mdb_txn_commit(txn) == 0);
+    CHECK(pc.blocks > HB_BATCHES * HB_PER / (int)GAL_HBLOCK_RECORDS); /* blocks, not one a batch */
+
+    gal_hblock_reader r;
+    CHECK(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0 &&
+          gal_hblock_open(&r, txn, dbi, "hb") == 0);
+    /* every record in order */
+    int in_order = gal_hblock_seek(&r, 0, 0) == 0, count = 0;
+    for (int b = 0; b < HB_BATCHES && in_order; b++)
+        for (int i = 0; i < HB_PER && in_order; i++, count++) {
+            in_order = r.batch == (uint32_t)b * 1000 && r.hash == hashes[b][i] &&
+                       r.len == lens[b][i] && !memcmp(r.rec, recs[b][i], r.len);
+            int rc = gal_hblock_next(&r);
+            in_order &= rc == (b == HB_BATCHES - 1 && i == HB_PER - 1 ? 1 : 0);
+        }
+    CHECK(in_order && count == HB_BATCHES * HB_PER);
+    /* a seek lands on the first record of the first block at or after */
+    CHECK(gal_hblock_seek(&r, 1001, 0) == 0 && r.batch == 2000 && r.hash == hashes[2][0]);
+    CHECK(gal_hblock_seek(&r, 3001, 0) == 1);
+    /* find: every record, and the hashes just above each (absent) */
+    int found = 1, absent = 1;
+    for (int b = 0; b < HB_BATCHES; b++)
+        for (int i = 0; i < HB_PER; i++) {
+            uint64_t next;
+            found &= gal_hblock_find(&r, (uint32_t)b * 1000, hashes[b][i], &next) == 0 &&
+                     r.hash == hashes[b][i] && r.len == lens[b][i] &&
+                     !memcmp(r.rec, recs[b][i], r.len);
+            int rc = gal_hblock_find(&r, (uint32_t)b * 1000, hashes[b][i] + 1, &next);
+            /* the next batch with blocks, or one to try after this */
+            absent &= rc == 1 && next > (uint64_t)b * 1000 &&
+                      (next == (uint64_t)b * 1000 + 1 || next == (uint64_t)(b + 1) * 1000 ||
+                       next == UINT64_MAX);
+            absent &= gal_hblock_find(&r, (uint32_t)b * 1000 + 7, hashes[b][i], &next) == 1;
+        }
+    CHECK(found && absent);
+    uint64_t next;
+    CHECK(gal_hblock_find(&r, 0, 0, &next) == 1 && next == 0 + 1);
+    CHECK(gal_hblock_find(&r, 500, hashes[0][0], &next) == 1 && next == 1000);
+    gal_hblock_close(&r);
+    mdb_txn_abort(txn);
+
+    /* damage: a flipped byte in a block (found by the seek that loads it);
+     * then blocks re-sealed with a flaw behind the checksum */
+    uint8_t key[GAL_HBLOCK_KEY_LEN];
+    gal_put_be32(key, 2000);
+    gal_put_be64(key + 4, hashes[2][0]);
+    gal_buf blk;
+    gal_buf_init(&blk);
+    CHECK(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0);
+    MDB_val k = {sizeof key, key}, v;
+    CHECK(mdb_get(txn, dbi, &k, &v) == 0 && gal_buf_append(&blk, v.mv_data, v.mv_size) == 0);
+    mdb_txn_abort(txn);
+    static const char *const flaws[] = {"flip", "count 0", "count 65", "first hash",
+                                        "order", "stray byte", "cut"};
+    for (size_t f = 0; f < sizeof flaws / sizeof *flaws; f++) {
+        gal_buf bad;
+        gal_buf_init(&bad);
+        gal_buf_append(&bad, blk.data, blk.len - GAL_RECORD_TRAILER);
+        size_t first_len = 0; /* bytes of the first record: hash, length, bytes */
+        {
+            const uint8_t *p = bad.data + 1 + 8, *end = bad.data + bad.len;
+            uint64_t l = 0;
+            CHECK(bad.data[0] >= 2 && bad.data[0] < 128 && gal_varint_get(&p, end, &l) == 0);
+            first_len = (size_t)(p - (bad.data + 1)) + (size_t)l;
+        }
+        if (f == 1)
+            bad.data[0] = 0;
+        else if (f == 2)
+            bad.data[0] = 65;
+        else if (f == 3)
+            bad.data[1 + 7] ^= 1; /* the first record's hash, not the key's */
+        else if (f == 4)
+            memcpy(bad.data + 1 + first_len, bad.data + 1, 8); /* second hash = first */
+        else if (f == 5)
+            gal_buf_push(&bad, 0);
+        else if (f == 6)
+            bad.len -= 1;
+        CHECK(gal_record_seal(&bad, gal_record_key(key, sizeof key)) == 0);
+        if (f == 0)
+            bad.data[bad.len / 2] ^= 0x40;
+        CHECK(hb_put_raw(env, dbi, key, bad.data, bad.len) == 0);
+        CHECK(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0 &&
+              gal_hblock_open(&r, txn, dbi, "hb") == 0);
+        /* read it whole: its records, then the next block */
+        int rc = gal_hblock_seek(&r, 2000, 0);
+        for (int i = 0; rc == 0 && i < (int)GAL_HBLOCK_RECORDS + 1; i++)
+            rc = gal_hblock_next(&r);
+        /* and a find of its last record, which reads every one before */
+        int rc2 = gal_hblock_find(&r, 2000, hashes[2][blk.data[0] - 1], &next);
+        CHECK(rc == GAL_ECORRUPT && rc2 == GAL_ECORRUPT &&
+              strstr(gal_error_detail(rc2), "hb") != NULL);
+        gal_hblock_close(&r);
+        mdb_txn_abort(txn);
+        gal_buf_release(&bad);
+    }
+    CHECK(hb_put_raw(env, dbi, key, blk.data, blk.len) == 0); /* as it was: reads again */
+    CHECK(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0 &&
+          gal_hblock_open(&r, txn, dbi, "hb") == 0);
+    CHECK(gal_hblock_find(&r, 2000, hashes[2][1], &next) == 0);
+    gal_hblock_close(&r);
+    mdb_txn_abort(txn);
+    gal_buf_release(&blk);
+    mdb_env_close(env);
+    remove_tree(dir);
+}
+
 static void test_text_blocks(void)
 {
     ZSTD_CCtx *cctx = ZSTD_createCCtx();
@@ -1209,6 +1387,7 @@ int main(void)
     test_ids_in_one_batch();
     test_verify_run_counts(seed);
     test_doc_blocks_in_index(seed);
+    test_hash_blocks(seed);
     test_text_blocks();
     test_grow();
     return check_exit("test_index_format");
