@@ -196,19 +196,42 @@ static uint32_t blocks_of(uint32_t n)
 /* The record's size for n documents, trailer included. */
 static size_t docstats_len(uint32_t n)
 {
-    return 4 + (size_t)n * 16 + (size_t)blocks_of(n) * 4 + GAL_RECORD_TRAILER;
+    return 4 + (size_t)n * 16 + (size_t)blocks_of(n) * GAL_DOCSTATS_SLICES * 4 +
+           GAL_RECORD_TRAILER;
 }
 
-static uint32_t block_crc(const uint8_t *data, uint32_t n, uint32_t first_doc, uint32_t j)
+/* Where slice k's entries start, and how wide they are. */
+static size_t slice_at(uint32_t n, unsigned k)
+{
+    return k == GAL_DOCSTATS_TOKENS ? 4 : k == GAL_DOCSTATS_TITLES ? 4 + (size_t)n * 4
+                                                                 : 4 + (size_t)n * 8;
+}
+
+static size_t slice_width(unsigned k)
+{
+    return k == GAL_DOCSTATS_DATES ? 8 : 4;
+}
+
+/* The CRC of block j's part of slice k, tagged with the block's first
+ * document and the slice (a checksum moved to another block or slice does
+ * not match there). */
+static uint32_t slice_crc(const uint8_t *data, uint32_t n, uint32_t first_doc, uint32_t j,
+                          unsigned k)
 {
     uint32_t lo = j * GAL_DOCSTATS_BLOCK;
     uint32_t count = n - lo < GAL_DOCSTATS_BLOCK ? n - lo : GAL_DOCSTATS_BLOCK;
-    uint8_t at[4];
+    uint8_t at[5];
     gal_put_le32(at, first_doc + lo);
-    uint32_t crc = gal_crc32c(0, at, 4);
-    crc = gal_crc32c(crc, data + 4 + (size_t)lo * 4, (size_t)count * 4);
-    crc = gal_crc32c(crc, data + 4 + (size_t)n * 4 + (size_t)lo * 4, (size_t)count * 4);
-    return gal_crc32c(crc, data + 4 + (size_t)n * 8 + (size_t)lo * 8, (size_t)count * 8);
+    at[4] = (uint8_t)k;
+    uint32_t crc = gal_crc32c(0, at, sizeof at);
+    return gal_crc32c(crc, data + slice_at(n, k) + (size_t)lo * slice_width(k),
+                      (size_t)count * slice_width(k));
+}
+
+static const uint8_t *crc_at(const void *data, uint32_t n, uint32_t j, unsigned k)
+{
+    return (const uint8_t *)data + 4 + (size_t)n * 16 +
+           ((size_t)j * GAL_DOCSTATS_SLICES + k) * 4;
 }
 
 int gal_docstats_encode(const uint32_t *tokens, const uint32_t *title_tokens,
@@ -227,8 +250,9 @@ int gal_docstats_encode(const uint32_t *tokens, const uint32_t *title_tokens,
         gal_put_le32(p, title_tokens[i]);
     for (uint32_t i = 0; i < n; i++, p += 8)
         gal_put_le64(p, (uint64_t)date_sec[i]);
-    for (uint32_t j = 0; j < blocks_of(n); j++, p += 4)
-        gal_put_le32(p, block_crc(out->data, n, first_doc, j));
+    for (uint32_t j = 0; j < blocks_of(n); j++)
+        for (unsigned k = 0; k < GAL_DOCSTATS_SLICES; k++, p += 4)
+            gal_put_le32(p, slice_crc(out->data, n, first_doc, j, k));
     out->len = (size_t)(p - out->data);
     return gal_record_seal(out, gal_record_doc_key(first_doc));
 }
@@ -243,14 +267,16 @@ int gal_docstats_peek(const void *data, size_t len, uint32_t first_doc, uint32_t
     return 0;
 }
 
-int gal_docstats_check_block(const void *data, uint32_t n, uint32_t first_doc, uint32_t j)
+int gal_docstats_check_slice(const void *data, uint32_t n, uint32_t first_doc, uint32_t j,
+                             unsigned k)
 {
-    const uint8_t *at = (const uint8_t *)data + 4 + (size_t)n * 16 + (size_t)j * 4;
-    if (gal_get_le32(at) == block_crc(data, n, first_doc, j))
+    if (gal_get_le32(crc_at(data, n, j, k)) == slice_crc(data, n, first_doc, j, k))
         return 0;
+    static const char *const names[GAL_DOCSTATS_SLICES] = {"lengths", "title lengths", "dates"};
     return gal_error_set(GAL_ECORRUPT,
-                         "corrupt index: docstats record of batch at doc %u: documents %u to %u "
-                         "fail their checksum", first_doc, first_doc + j * GAL_DOCSTATS_BLOCK,
+                         "corrupt index: docstats record of batch at doc %u: the %s of documents "
+                         "%u to %u fail their checksum", first_doc, names[k],
+                         first_doc + j * GAL_DOCSTATS_BLOCK,
                          first_doc + (j + 1 < blocks_of(n) ? (j + 1) * GAL_DOCSTATS_BLOCK : n) - 1);
 }
 
@@ -263,8 +289,9 @@ int gal_docstats_check(const void *data, size_t len, uint32_t first_doc, uint32_
     if (rc || (rc = gal_docstats_peek(data, len, first_doc, n)))
         return rc;
     for (uint32_t j = 0; j < blocks_of(*n); j++)
-        if ((rc = gal_docstats_check_block(data, *n, first_doc, j)))
-            return rc;
+        for (unsigned k = 0; k < GAL_DOCSTATS_SLICES; k++)
+            if ((rc = gal_docstats_check_slice(data, *n, first_doc, j, k)))
+                return rc;
     return 0;
 }
 

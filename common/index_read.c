@@ -181,14 +181,16 @@ static int load_docstats(gal_snapshot *s)
     if (!rc && mrc != MDB_NOTFOUND)
         rc = gal_store_error(st, mrc, "cannot read docstats of");
     mdb_cursor_close(cur);
-    size_t nblocks = 0;
+    /* a state for each slice of each block: block j's slice k at
+     * block[j * GAL_DOCSTATS_SLICES + k] */
+    size_t nstates = 0;
     for (size_t i = 0; i < s->nbatches; i++)
-        nblocks += s->batches[i].n / GAL_DOCSTATS_BLOCK + 1;
-    if (!rc && !(s->block_state = gal_calloc(nblocks + 1, 1)))
+        nstates += (s->batches[i].n / GAL_DOCSTATS_BLOCK + 1) * GAL_DOCSTATS_SLICES;
+    if (!rc && !(s->block_state = gal_calloc(nstates + 1, 1)))
         rc = gal_error_set(GAL_ENOMEM, "out of memory reading docstats");
     for (size_t i = 0, at = 0; !rc && i < s->nbatches; i++) {
         s->batches[i].block = s->block_state + at;
-        at += s->batches[i].n / GAL_DOCSTATS_BLOCK + 1;
+        at += (s->batches[i].n / GAL_DOCSTATS_BLOCK + 1) * GAL_DOCSTATS_SLICES;
     }
     return rc;
 }
@@ -312,15 +314,17 @@ int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out)
     return 0;
 }
 
-/* Whether the block of b's record that holds doc is sound, checked the
- * first time it is read; a damaged one is kept as the snapshot's error. */
-static int block_ok(gal_snapshot *s, const docstats_ref *b, uint32_t doc)
+/* Whether slice k's part of the block of b's record that holds doc is
+ * sound, checked the first time it is read; a damaged one is kept as the
+ * snapshot's error. */
+static int block_ok(gal_snapshot *s, const docstats_ref *b, uint32_t doc, unsigned k)
 {
     uint32_t j = (doc - b->first_doc) / GAL_DOCSTATS_BLOCK;
-    if (b->block[j] != BLOCK_UNCHECKED)
-        return b->block[j] == BLOCK_OK;
-    int rc = gal_docstats_check_block(b->data, b->n, b->first_doc, j);
-    b->block[j] = rc ? BLOCK_BAD : BLOCK_OK;
+    uint8_t *state = &b->block[j * GAL_DOCSTATS_SLICES + k];
+    if (*state != BLOCK_UNCHECKED)
+        return *state == BLOCK_OK;
+    int rc = gal_docstats_check_slice(b->data, b->n, b->first_doc, j, k);
+    *state = rc ? BLOCK_BAD : BLOCK_OK;
     if (rc && !s->docstats_rc) {
         s->docstats_rc = rc;
         snprintf(s->docstats_error, sizeof s->docstats_error, "%s", gal_error_detail(rc));
@@ -358,30 +362,31 @@ static docstats_ref *locate_batch(gal_snapshot *s, uint32_t doc)
     return &s->batches[lo - 1];
 }
 
-static const docstats_ref *find_batch_slow(gal_snapshot *s, uint32_t doc)
+static const docstats_ref *find_batch_slow(gal_snapshot *s, uint32_t doc, unsigned k)
 {
     const docstats_ref *b = locate_batch(s, doc);
-    return b && block_ok(s, b, doc) ? b : NULL;
+    return b && block_ok(s, b, doc, k) ? b : NULL;
 }
 
-/* The batch that holds doc, whose block of the record is sound; NULL when
- * there is none or the block is damaged.  Inline for the common case, a
- * document of the batch and block asked about last (every document ranked
- * asks for its length, a title-scoped one for its title's too). */
-static inline const docstats_ref *find_batch(gal_snapshot *s, uint32_t doc)
+/* The batch that holds doc, whose slice k of the record is sound for doc's
+ * block; NULL when there is none or that part is damaged.  Inline for the
+ * common case, a document of the batch and block asked about last (every
+ * document ranked asks for its length, a title-scoped one for its title's
+ * too). */
+static inline const docstats_ref *find_batch(gal_snapshot *s, uint32_t doc, unsigned k)
 {
     if (s->last_batch < s->nbatches) {
         const docstats_ref *b = &s->batches[s->last_batch];
         uint32_t i = doc - b->first_doc;
-        if (i < b->n && b->block[i / GAL_DOCSTATS_BLOCK] == BLOCK_OK)
+        if (i < b->n && b->block[i / GAL_DOCSTATS_BLOCK * GAL_DOCSTATS_SLICES + k] == BLOCK_OK)
             return b;
     }
-    return find_batch_slow(s, doc);
+    return find_batch_slow(s, doc, k);
 }
 
 uint32_t gal_snapshot_doc_tokens(gal_snapshot *s, uint32_t doc)
 {
-    const docstats_ref *b = find_batch(s, doc);
+    const docstats_ref *b = find_batch(s, doc, GAL_DOCSTATS_TOKENS);
     return b ? gal_docstats_tokens(b->data, doc - b->first_doc) : 0;
 }
 
@@ -396,7 +401,7 @@ void gal_snapshot_doc_tokens_many(gal_snapshot *s, const uint32_t *docs, size_t 
 {
     size_t i = 0;
     while (i < n) {
-        const docstats_ref *b = find_batch(s, docs[i]);
+        const docstats_ref *b = find_batch(s, docs[i], GAL_DOCSTATS_TOKENS);
         if (!b) {
             out[i++] = 0;
             continue;
@@ -436,13 +441,13 @@ int gal_snapshot_bigram(gal_snapshot *s, uint64_t first, uint64_t second, uint64
 
 uint32_t gal_snapshot_doc_title_tokens(gal_snapshot *s, uint32_t doc)
 {
-    const docstats_ref *b = find_batch(s, doc);
+    const docstats_ref *b = find_batch(s, doc, GAL_DOCSTATS_TITLES);
     return b ? gal_docstats_title_tokens(b->data, b->n, doc - b->first_doc) : 0;
 }
 
 int64_t gal_snapshot_doc_date(gal_snapshot *s, uint32_t doc)
 {
-    const docstats_ref *b = find_batch(s, doc);
+    const docstats_ref *b = find_batch(s, doc, GAL_DOCSTATS_DATES);
     return b ? gal_docstats_date(b->data, b->n, doc - b->first_doc) : GAL_NO_DATE;
 }
 

@@ -501,12 +501,13 @@ static void test_doc_blocks(unsigned seed)
     CHECK(gal_date_parse("", 0, &s) != 0);
 }
 
-/* Docstats records: values read back, every block checked on its own and
- * found by a flip in any of its three slices, the record checked whole. */
+/* Docstats records: values read back, every slice of every block checked
+ * on its own and found by a flip in it alone, a checksum that lands in
+ * another block or slice not accepted there, the record checked whole. */
 static void test_docstats(unsigned seed)
 {
     srand(seed);
-    enum { N = 2 * GAL_DOCSTATS_BLOCK + 452, FIRST = 5000 };
+    enum { N = 2 * GAL_DOCSTATS_BLOCK + 52, NB = 3, FIRST = 5000 };
     static uint32_t tokens[N], titles[N];
     static int64_t dates[N];
     for (uint32_t i = 0; i < N; i++) {
@@ -523,17 +524,18 @@ static void test_docstats(unsigned seed)
     CHECK(gal_docstats_check(b.data, b.len, FIRST + 1, &n) == GAL_ECORRUPT); /* wrong key */
     CHECK(gal_docstats_peek(b.data, b.len, FIRST, &n) == 0 && n == N);
     CHECK(gal_docstats_peek(b.data, b.len - 4, FIRST, &n) == GAL_ECORRUPT);
-    for (uint32_t i = 0; i < N; i += 97)
+    for (uint32_t i = 0; i < N; i += 7)
         CHECK(gal_docstats_tokens(b.data, i) == tokens[i] &&
               gal_docstats_title_tokens(b.data, N, i) == titles[i] &&
               gal_docstats_date(b.data, N, i) == dates[i]);
-    for (uint32_t j = 0; j < 3; j++) {
-        CHECK(gal_docstats_check_block(b.data, N, FIRST, j) == 0);
-        CHECK(gal_docstats_check_block(b.data, N, FIRST + 1, j) == GAL_ECORRUPT);
-    }
+    for (uint32_t j = 0; j < NB; j++)
+        for (unsigned k = 0; k < GAL_DOCSTATS_SLICES; k++) {
+            CHECK(gal_docstats_check_slice(b.data, N, FIRST, j, k) == 0);
+            CHECK(gal_docstats_check_slice(b.data, N, FIRST + 1, j, k) == GAL_ECORRUPT);
+        }
     /* a flip in the lengths, the title lengths or the dates of document d
-     * damages d's block alone */
-    for (int trial = 0; trial < 60; trial++) {
+     * damages that slice of d's block alone */
+    for (int trial = 0; trial < 90; trial++) {
         uint32_t d = (uint32_t)rand() % N, slice = (uint32_t)rand() % 3;
         size_t at = slice == 0   ? 4 + (size_t)d * 4 + rand() % 4
                     : slice == 1 ? 4 + (size_t)N * 4 + (size_t)d * 4 + rand() % 4
@@ -541,10 +543,31 @@ static void test_docstats(unsigned seed)
         gal_buf_clear(&copy);
         gal_buf_append(&copy, b.data, b.len);
         copy.data[at] ^= (uint8_t)(1u << (rand() % 8));
-        for (uint32_t j = 0; j < 3; j++)
-            CHECK((gal_docstats_check_block(copy.data, N, FIRST, j) == 0) ==
-                  (j != d / GAL_DOCSTATS_BLOCK));
+        int only_there = 1;
+        for (uint32_t j = 0; j < NB; j++)
+            for (unsigned k = 0; k < GAL_DOCSTATS_SLICES; k++)
+                only_there &= (gal_docstats_check_slice(copy.data, N, FIRST, j, k) == 0) ==
+                              (j != d / GAL_DOCSTATS_BLOCK || k != slice);
+        CHECK(only_there);
         CHECK(gal_docstats_check(copy.data, copy.len, FIRST, &n) == GAL_ECORRUPT);
+    }
+    /* the checksums are tagged: block 0's tokens checksum copied over block
+     * 1's, or over block 0's title checksum, does not pass there (blocks 0
+     * and 1 made to hold the same values) */
+    for (uint32_t i = 0; i < GAL_DOCSTATS_BLOCK; i++) {
+        tokens[GAL_DOCSTATS_BLOCK + i] = tokens[i];
+        titles[i] = tokens[i];
+    }
+    CHECK(gal_docstats_encode(tokens, titles, dates, N, FIRST, &b) == 0);
+    size_t crcs = 4 + (size_t)N * 16;
+    for (int moved = 0; moved < 2; moved++) {
+        gal_buf_clear(&copy);
+        gal_buf_append(&copy, b.data, b.len);
+        size_t to = moved == 0 ? crcs + GAL_DOCSTATS_SLICES * 4 : crcs + 4;
+        memcpy(copy.data + to, b.data + crcs, 4);
+        CHECK(gal_docstats_check_slice(copy.data, N, FIRST, moved == 0 ? 1 : 0,
+                                       moved == 0 ? GAL_DOCSTATS_TOKENS : GAL_DOCSTATS_TITLES) ==
+              GAL_ECORRUPT);
     }
     CHECK(gal_docstats_encode(tokens, titles, dates, 0, FIRST, &b) == 0);
     CHECK(gal_docstats_check(b.data, b.len, FIRST, &n) == 0 && n == 0);
