@@ -17,11 +17,11 @@
  *   vocab     folded term bytes → term hash (8 B BE): prefix queries
  *   docs      first doc of a block (4 B BE) → the records of up to 32
  *             consecutive documents of a batch (doc_record.h)
- *   ids       batch (4 B BE: its first doc) ‖ external id bytes → doc number
- *             (4 B BE).  Each batch appends its ids in key order, so the
- *             table never rewrites an earlier batch's pages; an id given
- *             twice is found in its earliest batch first, at its first doc
- *             there: the first one wins.
+ *   ids       batch (4 B BE: its first doc) ‖ the first id hash of a block →
+ *             a block of records: the documents whose external ids have that
+ *             hash and the next ones (id_table.h, hash_blocks.h), appended
+ *             by each batch; an id given twice is found in its earliest
+ *             batch first, at its first doc there: the first one wins.
  *   text      first doc of a block (4 B BE) → the stored text records of up
  *             to 64 kB of consecutive documents (stored_text.h)
  *   docstats  first doc of a batch (4 B BE) → per-document arrays of that
@@ -47,7 +47,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define GAL_FORMAT_VERSION 5u /* 5: document and entity records in blocks; 4: docstats checksummed by blocks of documents, a batch's document count of a term in its last chunk; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
+#define GAL_FORMAT_VERSION 5u /* 5: document records, entities and ids in blocks, docstats checked by slice; 4: docstats checksummed by blocks of documents, a batch's document count of a term in its last chunk; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
 
 #define GAL_DB_META "meta"
 #define GAL_DB_POSTINGS "postings"
@@ -78,9 +78,6 @@
 #define GAL_META_RESUME "resume"           /* file number ‖ offset (u64 LE each): input done so far */
 #define GAL_META_RUN_FIRST_FILE "run_first_file" /* file number the latest run started at */
 #define GAL_META_RUN_COMPLETE "run_complete"     /* 1 once the latest run read all its input */
-
-/* Longer external ids are kept in the document record but not in ids. */
-#define GAL_IDS_MAX_ID 500u
 
 /* How many of the first batch's most frequent words pair up into bigram
  * terms (terms.h). */

@@ -150,6 +150,13 @@ static int load_block(gal_hblock_reader *r)
     return rc;
 }
 
+int gal_hblock_read(gal_hblock_reader *r, const MDB_val *k, const MDB_val *v)
+{
+    r->k = *k;
+    r->v = *v;
+    return load_block(r);
+}
+
 int gal_hblock_seek(gal_hblock_reader *r, uint32_t batch, uint64_t hash)
 {
     uint8_t key[GAL_HBLOCK_KEY_LEN];
@@ -169,6 +176,8 @@ int gal_hblock_next(gal_hblock_reader *r)
     int rc;
     if (r->left) {
         rc = read_entry(r);
+    } else if (!r->cur) {
+        return 1;
     } else {
         int mrc = mdb_cursor_get(r->cur, &r->k, &r->v, MDB_NEXT);
         if (mrc == MDB_NOTFOUND)

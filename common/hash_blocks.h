@@ -1,6 +1,6 @@
 /*
  * hash_blocks.h — records keyed by a 64-bit hash, in blocks: the layout of
- * the entity table (entity_table.h).
+ * the entity table (entity_table.h) and of the ids table (id_table.h).
  *
  * A batch writes its records in hash order, grouped into blocks of up to
  * GAL_HBLOCK_RECORDS records and about GAL_HBLOCK_BYTES bytes; each block
@@ -12,7 +12,8 @@
  * batch.  One LMDB record per entity cost 14 bytes of node and 12 of key,
  * and 4 of checksum, for about 23 bytes of data (1 GB of news: 1.5 M
  * records, 77 MB); a block shares those among its records and stays small
- * enough to sit in a leaf page.
+ * enough to sit in a leaf page.  A reader checks a block's checksum when it
+ * loads it.
  */
 #ifndef GAL_HASH_BLOCKS_H
 #define GAL_HASH_BLOCKS_H
@@ -68,13 +69,19 @@ typedef struct gal_hblock_reader {
 int gal_hblock_open(gal_hblock_reader *r, MDB_txn *txn, MDB_dbi table, const char *table_name);
 void gal_hblock_close(gal_hblock_reader *r);
 
+/* Read the block k → v found by other means (a walk over the table): r's
+ * cursor may be NULL, and gal_hblock_next() then stops at the block's end.
+ * 0 on its first record, or GAL_ECORRUPT. */
+int gal_hblock_read(gal_hblock_reader *r, const MDB_val *k, const MDB_val *v);
+
 /* Go to the first record of the first block at or after batch ‖ hash.
  * 0: there, 1: no block after it, or a negative gal_status (GAL_ECORRUPT
  * when the block is damaged). */
 int gal_hblock_seek(gal_hblock_reader *r, uint32_t batch, uint64_t hash);
 
 /* The next record, in the block or the next one (of any batch): 0, 1 after
- * the table's last, or a negative gal_status. */
+ * the table's last (or the block's, without a cursor), or a negative
+ * gal_status. */
 int gal_hblock_next(gal_hblock_reader *r);
 
 /* Find record hash of batch: 0 with the reader on it; 1 when batch does not

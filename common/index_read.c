@@ -11,6 +11,7 @@
 #include "batch_table.h"
 #include "doc_record.h"
 #include "format.h"
+#include "id_table.h"
 #include "index.h"
 #include "postings_codec.h"
 #include "status.h"
@@ -453,26 +454,39 @@ int64_t gal_snapshot_doc_date(gal_snapshot *s, uint32_t doc)
 
 int gal_snapshot_find_id(gal_snapshot *s, const char *id, size_t len, uint32_t *doc)
 {
-    gal_store *st = s->ix->st;
-    if (len == 0 || len > GAL_IDS_MAX_ID)
-        return gal_error_set(GAL_ENOTFOUND, "no document with id '%.*s'", (int)len, id);
+    if (len == 0)
+        return gal_error_set(GAL_ENOTFOUND, "no document with an empty id");
+    gal_hblock_reader r;
+    int rc = gal_hblock_open(&r, s->txn, s->ix->st->ids, GAL_DB_IDS);
+    uint64_t hash = gal_id_hash(id, len), next;
     /* each batch keeps its own ids: the earliest batch that has it wins */
-    uint8_t key[4 + GAL_IDS_MAX_ID];
-    memcpy(key + 4, id, len);
-    for (size_t bi = 0; bi < s->nbatches; bi++) {
-        gal_put_be32(key, s->batches[bi].first_doc);
-        MDB_val k = {4 + len, key}, v;
-        int mrc = mdb_get(s->txn, st->ids, &k, &v);
-        if (mrc == MDB_NOTFOUND)
+    for (size_t bi = 0; !rc && bi < s->nbatches; bi++) {
+        int found = gal_hblock_find(&r, s->batches[bi].first_doc, hash, &next);
+        if (found < 0)
+            rc = found;
+        if (found != 0)
             continue;
-        if (mrc)
-            return gal_store_error(st, mrc, "cannot look up an id in");
-        if (v.mv_size != 4)
-            return gal_error_set(GAL_ECORRUPT, "corrupt index: ids record '%.*s'", (int)len, id);
-        *doc = gal_get_be32(v.mv_data);
-        return 0;
+        gal_id_docs d;
+        gal_id_docs_open(&d, r.rec, r.len, r.batch);
+        uint32_t cand;
+        int more;
+        while (!rc && (more = gal_id_docs_next(&d, &cand)) == 0) {
+            gal_doc_info info;
+            if ((rc = gal_snapshot_doc(s, cand, &info)) == GAL_ENOTFOUND)
+                rc = gal_error_set(GAL_ECORRUPT, "corrupt index: ids name document %u, which "
+                                   "has no record", cand);
+            if (!rc && info.id_len == len && !memcmp(info.id, id, len)) {
+                gal_hblock_close(&r);
+                *doc = cand;
+                return 0;
+            }
+        }
+        if (!rc && more < 0)
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: ids record %016llx of batch %u is "
+                               "malformed", (unsigned long long)hash, r.batch);
     }
-    return gal_error_set(GAL_ENOTFOUND, "no document with id '%.*s'", (int)len, id);
+    gal_hblock_close(&r);
+    return rc ? rc : gal_error_set(GAL_ENOTFOUND, "no document with id '%.*s'", (int)len, id);
 }
 
 static int load_dict(gal_snapshot *s)

@@ -17,6 +17,8 @@
 #include "doc_record.h"
 #include "entity_table.h"
 #include "fault_guard.h"
+#include "hash_blocks.h"
+#include "id_table.h"
 #include "format.h"
 #include "index.h"
 #include "status.h"
@@ -68,6 +70,9 @@ typedef struct vctx {
     ZSTD_DDict *ddict;
     gal_buf text;
     gal_doc_block doc_block; /* the docs block read last, for cross-checks */
+    int ids_seen;            /* ids walk: the last record's batch and hash */
+    uint32_t ids_batch;
+    uint64_t ids_hash;
     uint32_t next_batch_doc; /* docstats walk: where the next batch must start */
     uint64_t next_doc;       /* docs and text walks: the next document expected */
     uint64_t named_positions; /* positions of words (terms in the lexicon) */
@@ -388,33 +393,54 @@ static int check_text(vctx *v, const MDB_val *k, const MDB_val *val)
 
 /* ---- ids, files ---- */
 
-static int check_id(vctx *v, const MDB_val *k, const MDB_val *val)
+/* One ids record: documents in its batch, whose ids have its hash. */
+static void check_id_record(vctx *v, const gal_hblock_reader *r)
 {
-    v->s.ids++;
-    if (k->mv_size < 5 || k->mv_size > 4 + GAL_IDS_MAX_ID) {
-        problem(v, "ids: key of %zu bytes", k->mv_size);
-        return 0;
+    gal_id_docs d;
+    gal_id_docs_open(&d, r->rec, r->len, r->batch);
+    uint32_t doc;
+    int more, any = 0;
+    while ((more = gal_id_docs_next(&d, &doc)) == 0) {
+        v->s.ids++;
+        any = 1;
+        gal_doc_fields f;
+        if (doc >= v->meta_docs) {
+            problem(v, "ids %016llx of batch %u: doc %u, beyond the %llu documents",
+                    (unsigned long long)r->hash, r->batch, doc, (unsigned long long)v->meta_docs);
+            return;
+        }
+        if (read_doc(v, doc, &f))
+            continue; /* reported by the docs walk */
+        if (f.id_len == 0 || gal_id_hash(f.id, f.id_len) != r->hash)
+            problem(v, "ids %016llx of batch %u: points at doc %u, whose id is '%.*s'",
+                    (unsigned long long)r->hash, r->batch, doc,
+                    f.id_len > 64 ? 64 : (int)f.id_len, f.id);
     }
-    uint32_t batch = gal_get_be32(k->mv_data);
-    const char *id = (const char *)k->mv_data + 4;
-    size_t id_len = k->mv_size - 4;
-    int shown = id_len > 64 ? 64 : (int)id_len;
-    if (val->mv_size != 4) {
-        problem(v, "ids '%.*s': value of %zu bytes, not 4", shown, id, val->mv_size);
-        return 0;
+    if (more < 0 || !any)
+        problem(v, "ids %016llx of batch %u: a malformed record", (unsigned long long)r->hash,
+                r->batch);
+}
+
+/* A block of ids records; hashes must go on increasing from the block
+ * before when it is the same batch's. */
+static int check_ids(vctx *v, const MDB_val *k, const MDB_val *val)
+{
+    gal_hblock_reader r;
+    memset(&r, 0, sizeof r);
+    r.table = GAL_DB_IDS;
+    int rc = gal_hblock_read(&r, k, val);
+    if (!rc && v->ids_seen && r.batch == v->ids_batch && r.hash <= v->ids_hash)
+        problem(v, "ids block of batch %u at %016llx: out of order", r.batch,
+                (unsigned long long)r.hash);
+    while (!rc) {
+        check_id_record(v, &r);
+        v->ids_seen = 1;
+        v->ids_batch = r.batch;
+        v->ids_hash = r.hash;
+        rc = gal_hblock_next(&r);
     }
-    uint32_t doc = gal_get_be32(val->mv_data);
-    if (doc >= v->meta_docs || doc < batch) {
-        problem(v, "ids '%.*s': doc %u is outside its batch at %u and the %llu documents", shown,
-                id, doc, batch, (unsigned long long)v->meta_docs);
-        return 0;
-    }
-    gal_doc_fields f;
-    if (read_doc(v, doc, &f))
-        return 0; /* reported by the docs walk */
-    if (f.id_len != id_len || memcmp(f.id, id, id_len) != 0)
-        problem(v, "ids '%.*s': points at doc %u, whose id is '%.*s'", shown, id, doc,
-                f.id_len > 64 ? 64 : (int)f.id_len, f.id);
+    if (rc < 0)
+        problem_detail(v, rc);
     return 0;
 }
 
@@ -854,7 +880,7 @@ int gal_index_verify(const char *dir, FILE *report, gal_verify_stats *out)
         goto done;
     missing_range(&v, GAL_DB_TEXT, v.next_doc, v.meta_docs);
 
-    if ((rc = walk(&v, v.st->ids, GAL_DB_IDS, check_id)) ||
+    if ((rc = walk(&v, v.st->ids, GAL_DB_IDS, check_ids)) ||
         (rc = walk(&v, v.st->files, GAL_DB_FILES, check_file)) ||
         (rc = walk(&v, v.st->lexicon, GAL_DB_LEXICON, check_lexicon)) ||
         (rc = walk(&v, v.st->vocab, GAL_DB_VOCAB, check_vocab)))

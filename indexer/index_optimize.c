@@ -13,6 +13,8 @@
 #include "entity_table.h"
 #include "fault_guard.h"
 #include "format.h"
+#include "hash_blocks.h"
+#include "id_table.h"
 #include "postings_codec.h"
 #include "run_heap.h"
 #include "status.h"
@@ -224,65 +226,78 @@ static int write_docstats(optimizer *o, const group *g)
     return rc;
 }
 
-typedef struct id_entry {
-    const uint8_t *id;
-    uint32_t len, doc;
-} id_entry;
-
-/* As LMDB orders the keys: bytes, then length; the same id twice: the
- * first document first (it wins, as in one batch). */
-static int by_id(const void *pa, const void *pb)
+static int put_id_block(void *ctx, const uint8_t *key, const void *block, size_t len)
 {
-    const id_entry *x = pa, *y = pb;
-    int c = gal_key_order(x->id, x->len, y->id, y->len);
-    if (c == 0)
-        c = x->doc < y->doc ? -1 : x->doc > y->doc;
-    return c;
+    optimizer *o = ctx;
+    return dst_put(o, o->dst_ids, key, GAL_HBLOCK_KEY_LEN, block, len);
 }
 
+/* The group's ids, made from its documents' records as one batch of them
+ * would have made them (id_table.h): so an optimized index holds the very
+ * ids table that indexing the same documents in one batch writes. */
 static int write_ids(optimizer *o, const group *g)
 {
-    id_entry *all = gal_malloc(((size_t)g->ndocs + 1) * sizeof *all);
-    if (!all)
-        return gal_error_set(GAL_ENOMEM, "out of memory");
-    MDB_cursor *c;
-    int mrc = mdb_cursor_open(o->src, o->st->ids, &c), rc = 0;
-    if (mrc) {
-        gal_free(all);
-        return db_error(mrc, "cannot read ids");
-    }
+    gal_id_entry *all = gal_malloc(((size_t)g->ndocs + 1) * sizeof *all);
+    gal_doc_block *db = gal_malloc(sizeof *db);
+    MDB_cursor *c = NULL;
+    int rc = all && db ? 0 : gal_error_set(GAL_ENOMEM, "out of memory");
+    if (db)
+        gal_doc_block_init(db);
+    int mrc = rc ? 0 : mdb_cursor_open(o->src, o->st->docs, &c);
+    if (mrc)
+        rc = db_error(mrc, "cannot read the docs table");
+    /* a block's strings last until the next block is read: each id is
+     * copied into ids, and all[].id holds its offset there until ids stops
+     * growing */
+    gal_buf ids;
+    gal_buf_init(&ids);
     size_t n = 0;
-    for (size_t i = g->first; i < g->first + g->count && !rc; i++) {
-        uint8_t prefix[4];
-        gal_put_be32(prefix, o->batches[i].first_doc);
-        MDB_val k = {4, prefix}, v;
-        for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-             !mrc && k.mv_size > 4 && !memcmp(k.mv_data, prefix, 4);
-             mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-            /* the id is copied into a key of at most GAL_IDS_MAX_ID bytes:
-             * a longer one is a damaged page, never something to copy */
-            if (v.mv_size != 4 || n >= g->ndocs || k.mv_size - 4 > GAL_IDS_MAX_ID) {
-                rc = gal_error_set(GAL_ECORRUPT, "corrupt index: ids of batch %u",
-                                   o->batches[i].first_doc);
+    uint8_t first[4];
+    gal_put_be32(first, g->first_doc);
+    MDB_val k = {4, first}, v;
+    uint64_t end = (uint64_t)g->first_doc + g->ndocs;
+    for (mrc = rc ? MDB_NOTFOUND : mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); !mrc && !rc;
+         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 4) {
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: docs key of %zu bytes", k.mv_size);
+            break;
+        }
+        uint32_t at = gal_get_be32(k.mv_data);
+        if (at >= end)
+            break;
+        if ((rc = gal_doc_block_open(v.mv_data, v.mv_size, at, db)))
+            break;
+        for (uint32_t i = 0; i < db->n && !rc; i++) {
+            const gal_doc_fields *f;
+            if ((rc = gal_doc_block_get(db, i, &f)) || f->id_len == 0)
+                continue;
+            if (n == g->ndocs) {
+                rc = gal_error_set(GAL_ECORRUPT, "corrupt index: more documents than docstats "
+                                   "counts in the batches at doc %u", g->first_doc);
                 break;
             }
-            all[n++] = (id_entry){(const uint8_t *)k.mv_data + 4, (uint32_t)k.mv_size - 4,
-                                  gal_get_be32(v.mv_data)};
+            all[n++] = (gal_id_entry){gal_id_hash(f->id, f->id_len), (const char *)ids.len,
+                                      (uint32_t)f->id_len, at + i};
+            rc = gal_buf_append(&ids, f->id, f->id_len);
         }
-        if (!rc && mrc && mrc != MDB_NOTFOUND)
-            rc = db_error(mrc, "cannot read ids");
     }
-    mdb_cursor_close(c);
-    qsort(all, n, sizeof *all, by_id);
-    uint8_t key[4 + GAL_IDS_MAX_ID], val[4];
-    gal_put_be32(key, g->first_doc);
-    for (size_t i = 0; i < n && !rc; i++) {
-        if (i > 0 && all[i].len == all[i - 1].len && !memcmp(all[i].id, all[i - 1].id, all[i].len))
-            continue;
-        memcpy(key + 4, all[i].id, all[i].len);
-        gal_put_be32(val, all[i].doc);
-        rc = dst_put(o, o->dst_ids, key, 4 + all[i].len, val, 4);
+    if (!rc && mrc && mrc != MDB_NOTFOUND)
+        rc = db_error(mrc, "cannot read the docs table");
+    for (size_t i = 0; i < n; i++) /* offsets into ids, now that it stays put */
+        all[i].id = (const char *)ids.data + (size_t)all[i].id;
+    if (!rc) {
+        gal_hblock_builder bb;
+        gal_hblock_builder_init(&bb, put_id_block, o);
+        if (!(rc = gal_id_table_add(&bb, g->first_doc, all, n)))
+            rc = gal_hblock_flush(&bb);
+        gal_hblock_builder_release(&bb);
     }
+    if (c)
+        mdb_cursor_close(c);
+    gal_buf_release(&ids);
+    if (db)
+        gal_doc_block_release(db);
+    gal_free(db);
     gal_free(all);
     return rc;
 }

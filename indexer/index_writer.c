@@ -13,6 +13,7 @@
 #include "tokenizer_rules.h" /* before entity_rules.h, which builds on it */
 #include "entity_rules.h"
 #include "format.h"
+#include "id_table.h"
 #include "known_terms.h"
 #include "postings_builder.h"
 #include "status.h"
@@ -69,12 +70,6 @@ void gal_encoded_free(gal_encoded *e)
 }
 
 /* One document's external id, for sorting a batch's ids. */
-struct id_ref {
-    const uint8_t *id;
-    uint32_t len;
-    uint32_t doc;
-};
-
 /* A term new to the index, its bytes in the batch's encoded folded terms. */
 struct new_term {
     const char *folded;
@@ -88,7 +83,7 @@ struct gal_writer {
     uint64_t created;
     gal_buf dict; /* the index's stored-text dictionary, if it has one */
     gal_buf block; /* a block of stored texts being written */
-    struct id_ref *ids; /* the batch's documents with an id, in ids key order */
+    gal_id_entry *ids; /* the batch's documents with an id */
     size_t ids_cap;
     pending_file *files;
     size_t nfiles, files_cap;
@@ -477,19 +472,14 @@ static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, uint
     return mrc;
 }
 
-/* The ids table's keys sort as LMDB compares them: bytes, then length. */
-static int by_id(const void *pa, const void *pb)
+/* A finished block of the ids table, appended (the batch's keys come
+ * after every earlier batch's). */
+static int append_id_block(void *ctx, const uint8_t *key, const void *block, size_t len)
 {
-    const struct id_ref *x = pa, *y = pb;
-    int c = gal_key_order(x->id, x->len, y->id, y->len);
-    if (c == 0) /* the same id twice: the first document first */
-        c = x->doc < y->doc ? -1 : x->doc > y->doc;
-    return c;
+    return append(ctx, key, GAL_HBLOCK_KEY_LEN, block, len);
 }
 
-/* The batch's external ids under batch ‖ id (format.h), appended in key
- * order so that the table never changes a page of an earlier batch; an id
- * seen twice in the batch keeps its first document. */
+/* The batch's external ids (id_table.h). */
 static int write_ids(gal_writer *w, MDB_txn *txn, const gal_batch *b)
 {
     if (gal_grow((void **)&w->ids, &w->ids_cap, b->ndocs, sizeof *w->ids, 0))
@@ -497,27 +487,21 @@ static int write_ids(gal_writer *w, MDB_txn *txn, const gal_batch *b)
     size_t n = 0;
     for (uint32_t d = 0; d < b->ndocs; d++) {
         const gal_batch_doc *bd = &b->docs[d];
-        if (bd->id_len > 0 && bd->id_len <= GAL_IDS_MAX_ID)
-            w->ids[n++] = (struct id_ref){b->strings.data + bd->id, (uint32_t)bd->id_len,
-                                          b->first_doc + d};
+        const char *id = (const char *)b->strings.data + bd->id;
+        if (bd->id_len > 0)
+            w->ids[n++] = (gal_id_entry){gal_id_hash(id, bd->id_len), id, (uint32_t)bd->id_len,
+                                         b->first_doc + d};
     }
-    qsort(w->ids, n, sizeof *w->ids, by_id);
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, w->st->ids, &cur);
     if (rc)
         return rc;
-    uint8_t key[4 + GAL_IDS_MAX_ID], val[4];
-    gal_put_be32(key, b->first_doc);
-    for (size_t i = 0; i < n; i++) {
-        const struct id_ref *r = &w->ids[i];
-        if (i > 0 && r->len == r[-1].len && !memcmp(r->id, r[-1].id, r->len))
-            continue;
-        memcpy(key + 4, r->id, r->len);
-        gal_put_be32(val, r->doc);
-        if ((rc = append(cur, key, 4 + r->len, val, 4)))
-            return rc;
-    }
-    return 0;
+    gal_hblock_builder bb;
+    gal_hblock_builder_init(&bb, append_id_block, cur);
+    if (!(rc = gal_id_table_add(&bb, b->first_doc, w->ids, n)))
+        rc = gal_hblock_flush(&bb);
+    gal_hblock_builder_release(&bb);
+    return rc;
 }
 
 /* Everything one batch writes, in one transaction.  Returns an LMDB code

@@ -256,6 +256,23 @@ def run_checks(a, f, scratch, bbc):
                     "as it was): %s" % (rc, (out + err).strip()[:300]))
     f.check(n >= 1, "no entities block could be located in data.mdb")
 
+    # ids (id_table.h): a flipped block is named by verify
+    id_recs = [(k, v) for k, v in dump(idx, "ids") if len(v) >= 24]
+    rng.shuffle(id_recs)
+    n = 0
+    for k, v in id_recs:
+        if n == 2:
+            break
+        if not flip_copy(idx, copy, v, rng):
+            continue
+        n += 1
+        vrc, vout = rc_.verify(a.galley, copy)
+        f.check(vrc == 3 and re.search(r"\bids\b.*\bbatch %d\b" % int.from_bytes(k[:4], "big"),
+                                       vout),
+                "ids block %s flipped: verify exits %d, want 3 naming it: %s"
+                % (k.hex(), vrc, vout[-500:]))
+    f.check(n >= 1, "no ids block could be located in data.mdb")
+
     # many random bytes anywhere: LMDB's own pages included
     src = open(os.path.join(idx, "data.mdb"), "rb").read()
     more = os.path.join(scratch, "more.jsonl")  # what --append adds to a damaged copy

@@ -16,6 +16,7 @@
 #include "check.h"
 #include "doc_record.h"
 #include "hash_blocks.h"
+#include "id_table.h"
 #include "index.h"
 #include "index_build.h"
 #include "pfor.h"
@@ -921,8 +922,10 @@ static void test_ids_in_one_batch(void)
     char dir[] = "/tmp/galley-test-XXXXXX", input[512], index[512];
     if (scratch(dir, input, index))
         return;
-    static const char *const ids[] = {"m", "b", "m", "a", "", "ab", "b", "z"};
-    const uint32_t want[] = {0, 1, 0, 3, 0, 5, 1, 7};
+    static char long_id[2001]; /* longer than any LMDB key: found by its hash */
+    memset(long_id, 'q', sizeof long_id - 1);
+    const char *const ids[] = {"m", "b", "m", "a", "", "ab", "b", "z", long_id};
+    const uint32_t want[] = {0, 1, 0, 3, 0, 5, 1, 7, 8};
     FILE *f = fopen(input, "w");
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         fprintf(f, "{\"id\": \"%s\", \"title\": \"t%zu\", \"text\": \"words %zu\"}\n", ids[i],
@@ -944,9 +947,72 @@ static void test_ids_in_one_batch(void)
     }
     uint32_t doc;
     CHECK(!s || gal_snapshot_find_id(s, "c", 1, &doc) == GAL_ENOTFOUND);
+    CHECK(!s || gal_snapshot_find_id(s, long_id, 1999, &doc) == GAL_ENOTFOUND);
     gal_snapshot_end(s);
     gal_index_close(ix);
+    gal_verify_stats vs;
+    CHECK(gal_index_verify(index, NULL, &vs) == 0 && vs.ids == 6); /* 6 distinct ids */
     remove_tree(dir);
+}
+
+static int collect_block(void *ctx, const uint8_t *key, const void *block, size_t len)
+{
+    gal_buf *b = ctx; /* key ‖ u32 length ‖ block, one after another */
+    uint8_t l[4];
+    gal_put_le32(l, (uint32_t)len);
+    return gal_buf_append(b, key, GAL_HBLOCK_KEY_LEN) || gal_buf_append(b, l, 4) ||
+                   gal_buf_append(b, block, len)
+               ? GAL_ENOMEM
+               : 0;
+}
+
+/* The ids records: per hash, the first document of each distinct id
+ * (colliding ids both kept, a repeated id once), in document order; a
+ * record's documents read back, malformed ones refused. */
+static void test_id_records(void)
+{
+    gal_id_entry e[] = {
+        {7, "b", 1, 112}, {5, "a", 1, 111}, {5, "b", 1, 120}, {5, "a", 1, 105},
+        {9, "c", 1, 100}, {5, "c", 1, 130}, {9, "c", 1, 101},
+    };
+    gal_buf out;
+    gal_buf_init(&out);
+    gal_hblock_builder bb;
+    gal_hblock_builder_init(&bb, collect_block, &out);
+    CHECK(gal_id_table_add(&bb, 100, e, sizeof e / sizeof *e) == 0 && gal_hblock_flush(&bb) == 0);
+    gal_hblock_builder_release(&bb);
+    CHECK(out.len > GAL_HBLOCK_KEY_LEN + 4);
+    MDB_val k = {GAL_HBLOCK_KEY_LEN, out.data},
+            v = {out.len > 16 ? gal_get_le32(out.data + 12) : 0, out.data + 16};
+    gal_hblock_reader r;
+    memset(&r, 0, sizeof r);
+    r.table = "ids";
+    static const uint64_t hashes[] = {5, 7, 9};
+    static const uint32_t docs[][4] = {{105, 120, 130, 0}, {112, 0}, {100, 0}};
+    int rc = gal_hblock_read(&r, &k, &v), same = 1;
+    for (int i = 0; i < 3; i++, rc = rc ? rc : gal_hblock_next(&r)) {
+        same &= rc == 0 && r.hash == hashes[i] && r.batch == 100;
+        gal_id_docs d;
+        gal_id_docs_open(&d, r.rec, r.len, r.batch);
+        uint32_t doc;
+        int j = 0;
+        while (same && gal_id_docs_next(&d, &doc) == 0)
+            same &= doc == docs[i][j++];
+        same &= docs[i][j] == 0;
+    }
+    CHECK(same && rc == 1);
+    gal_id_docs d;
+    uint32_t doc;
+    static const uint8_t too_big[] = {0x80, 0x80, 0x80, 0x80, 0x10}; /* 2^32 */
+    gal_id_docs_open(&d, too_big, sizeof too_big, 0);
+    CHECK(gal_id_docs_next(&d, &doc) == -1);
+    static const uint8_t past_end[] = {0xFE, 0xFF, 0xFF, 0xFF, 0x0F, 0x00}; /* 2^32 - 2, then past */
+    gal_id_docs_open(&d, past_end, sizeof past_end, 1);
+    CHECK(gal_id_docs_next(&d, &doc) == 0 && doc == UINT32_MAX && gal_id_docs_next(&d, &doc) == -1);
+    static const uint8_t cut[] = {0x80};
+    gal_id_docs_open(&d, cut, sizeof cut, 0);
+    CHECK(gal_id_docs_next(&d, &doc) == -1);
+    gal_buf_release(&out);
 }
 
 /* Stored-text blocks: records come back in order with their documents;
@@ -1408,6 +1474,7 @@ int main(void)
     test_crc32c(seed);
     test_build_and_read(seed);
     test_ids_in_one_batch();
+    test_id_records();
     test_verify_run_counts(seed);
     test_doc_blocks_in_index(seed);
     test_hash_blocks(seed);
