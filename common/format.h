@@ -13,8 +13,10 @@
  *             carries the term's document count there (its df is a sum
  *             over batches).  Terms are words, and bigrams of the most
  *             frequent words (GAL_META_BIGRAM_WORDS).
- *   lexicon   term hash (8 B BE) → folded term bytes
- *   vocab     folded term bytes → term hash (8 B BE): prefix queries
+ *   lexicon   batch (4 B BE: its first doc) ‖ the first term hash of a block
+ *             → a block of term hash → folded term bytes (hash_blocks.h):
+ *             the words the batch added to the index
+ *   vocab     batch ‖ folded term bytes → term hash (8 B BE): prefix queries
  *   docs      first doc of a block (4 B BE) → the records of up to 32
  *             consecutive documents of a batch (doc_record.h)
  *   ids       batch (4 B BE: its first doc) ‖ the first id hash of a block →
@@ -47,7 +49,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define GAL_FORMAT_VERSION 5u /* 5: document records, entities and ids in blocks, docstats checked by slice; 4: docstats checksummed by blocks of documents, a batch's document count of a term in its last chunk; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
+#define GAL_FORMAT_VERSION 5u /* 5: document records, entities, ids and the lexicon in blocks, docstats checked by slice; 4: docstats checksummed by blocks of documents, a batch's document count of a term in its last chunk; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
 
 #define GAL_DB_META "meta"
 #define GAL_DB_POSTINGS "postings"
@@ -144,9 +146,6 @@ static inline int gal_key_order(const void *a, size_t alen, const void *b, size_
     int c = memcmp(a, b, alen < blen ? alen : blen);
     return c ? c : (alen > blen) - (alen < blen);
 }
-
-/* lexicon key: batch ‖ term hash */
-#define GAL_LEXICON_KEY_LEN 12
 
 #define GAL_POSTINGS_KEY_LEN 16
 static inline void gal_postings_key(uint8_t key[GAL_POSTINGS_KEY_LEN], uint32_t batch,

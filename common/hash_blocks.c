@@ -224,3 +224,13 @@ int gal_hblock_find(gal_hblock_reader *r, uint32_t batch, uint64_t hash, uint64_
     }
     return rc ? rc : r->hash == hash ? 0 : 1;
 }
+
+int gal_hblock_find_first(gal_hblock_reader *r, uint64_t hash)
+{
+    for (uint64_t batch = 0, next; batch <= UINT32_MAX; batch = next) {
+        int rc = gal_hblock_find(r, (uint32_t)batch, hash, &next);
+        if (rc <= 0)
+            return rc;
+    }
+    return 1;
+}

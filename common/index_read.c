@@ -11,6 +11,7 @@
 #include "batch_table.h"
 #include "doc_record.h"
 #include "format.h"
+#include "hash_blocks.h"
 #include "id_table.h"
 #include "index.h"
 #include "postings_codec.h"
@@ -543,23 +544,17 @@ int gal_snapshot_text(gal_snapshot *s, uint32_t doc, gal_buf *out)
 
 int gal_snapshot_term(gal_snapshot *s, uint64_t hash, const char **term, size_t *len)
 {
-    gal_store *st = s->ix->st;
-    MDB_cursor *cur;
-    int mrc = mdb_cursor_open(s->txn, st->lexicon, &cur);
-    if (mrc)
-        return gal_store_error(st, mrc, "cannot read the lexicon of");
-    uint8_t rest[8];
-    gal_put_be64(rest, hash);
-    uint64_t batch = 0; /* the batch that added the term */
-    MDB_val k, v;
-    int rc = gal_batch_find(cur, &batch, rest, sizeof rest, &k, &v);
-    mdb_cursor_close(cur);
+    gal_hblock_reader r;
+    int rc = gal_hblock_open(&r, s->txn, s->ix->st->lexicon, GAL_DB_LEXICON);
+    if (!rc)
+        rc = gal_hblock_find_first(&r, hash);
+    gal_hblock_close(&r);
     if (rc == 1)
         return gal_error_set(GAL_ENOTFOUND, "term not in the lexicon");
     if (rc)
         return rc;
-    *term = v.mv_data;
-    *len = v.mv_size;
+    *term = (const char *)r.rec; /* in the map: valid for the snapshot */
+    *len = r.len;
     return 0;
 }
 

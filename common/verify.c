@@ -73,6 +73,9 @@ typedef struct vctx {
     int ids_seen;            /* ids walk: the last record's batch and hash */
     uint32_t ids_batch;
     uint64_t ids_hash;
+    int lex_seen;            /* lexicon walk: the same */
+    uint32_t lex_batch;
+    uint64_t lex_hash;
     uint32_t next_batch_doc; /* docstats walk: where the next batch must start */
     uint64_t next_doc;       /* docs and text walks: the next document expected */
     uint64_t named_positions; /* positions of words (terms in the lexicon) */
@@ -462,32 +465,27 @@ static int check_file(vctx *v, const MDB_val *k, const MDB_val *val)
 /* ---- lexicon, vocab ---- */
 
 /* The lexicon and the vocabulary hold each term under the batch that added
- * it: batch ‖ hash → term, batch ‖ term → hash. */
-static int check_lexicon(vctx *v, const MDB_val *k, const MDB_val *val)
+ * it: batch ‖ hash → term (in blocks, hash_blocks.h), batch ‖ term → hash. */
+static void check_lexicon_term(vctx *v, const gal_hblock_reader *r)
 {
     v->s.terms++;
-    if (k->mv_size != GAL_LEXICON_KEY_LEN) {
-        problem(v, "lexicon: key of %zu bytes", k->mv_size);
-        return 0;
+    uint64_t hash = r->hash;
+    const char *term = (const char *)r->rec;
+    int shown = r->len > 64 ? 64 : (int)r->len;
+    if (r->len == 0 || r->len > GAL_MAX_TERM_BYTES) {
+        problem(v, "lexicon term %016llx: %zu bytes long", (unsigned long long)hash, r->len);
+        return;
     }
-    uint32_t batch = gal_get_be32(k->mv_data);
-    uint64_t hash = gal_get_be64((const uint8_t *)k->mv_data + 4);
-    const char *term = val->mv_data;
-    int shown = val->mv_size > 64 ? 64 : (int)val->mv_size;
-    if (val->mv_size == 0 || val->mv_size > GAL_MAX_TERM_BYTES) {
-        problem(v, "lexicon term %016llx: %zu bytes long", (unsigned long long)hash, val->mv_size);
-        return 0;
-    }
-    if (batch >= v->meta_docs)
+    if (r->batch >= v->meta_docs)
         problem(v, "lexicon term %016llx: batch %u, beyond the %llu documents",
-                (unsigned long long)hash, batch, (unsigned long long)v->meta_docs);
-    if (gal_term_hash_folded(term, val->mv_size, GAL_SEED_WORD) != hash)
+                (unsigned long long)hash, r->batch, (unsigned long long)v->meta_docs);
+    if (gal_term_hash_folded(term, r->len, GAL_SEED_WORD) != hash)
         problem(v, "lexicon term %016llx: '%.*s' does not hash to its key",
                 (unsigned long long)hash, shown, term);
     uint8_t vkey[4 + GAL_MAX_TERM_BYTES];
-    memcpy(vkey, k->mv_data, 4);
-    memcpy(vkey + 4, term, val->mv_size);
-    MDB_val vk = {4 + val->mv_size, vkey}, vv;
+    gal_put_be32(vkey, r->batch);
+    memcpy(vkey + 4, term, r->len);
+    MDB_val vk = {4 + r->len, vkey}, vv;
     int mrc = mdb_get(v->txn, v->st->vocab, &vk, &vv);
     if (mrc == MDB_NOTFOUND)
         problem(v, "lexicon term %016llx: '%.*s' is not in vocab", (unsigned long long)hash,
@@ -497,6 +495,27 @@ static int check_lexicon(vctx *v, const MDB_val *k, const MDB_val *val)
     else if (vv.mv_size != 8 || gal_get_be64(vv.mv_data) != hash)
         problem(v, "lexicon term %016llx: vocab '%.*s' points elsewhere", (unsigned long long)hash,
                 shown, term);
+}
+
+/* A block of the lexicon: its terms in order after the block before. */
+static int check_lexicon(vctx *v, const MDB_val *k, const MDB_val *val)
+{
+    gal_hblock_reader r;
+    memset(&r, 0, sizeof r);
+    r.table = GAL_DB_LEXICON;
+    int rc = gal_hblock_read(&r, k, val);
+    if (!rc && v->lex_seen && r.batch == v->lex_batch && r.hash <= v->lex_hash)
+        problem(v, "lexicon block of batch %u at %016llx: out of order", r.batch,
+                (unsigned long long)r.hash);
+    while (!rc) {
+        check_lexicon_term(v, &r);
+        v->lex_seen = 1;
+        v->lex_batch = r.batch;
+        v->lex_hash = r.hash;
+        rc = gal_hblock_next(&r);
+    }
+    if (rc < 0)
+        problem_detail(v, rc);
     return 0;
 }
 
@@ -514,19 +533,20 @@ static int check_vocab(vctx *v, const MDB_val *k, const MDB_val *val)
         problem(v, "vocab '%.*s': value of %zu bytes, not 8", shown, term, val->mv_size);
         return 0;
     }
-    uint8_t lk[GAL_LEXICON_KEY_LEN];
-    memcpy(lk, k->mv_data, 4);
-    memcpy(lk + 4, val->mv_data, 8);
-    MDB_val key = {sizeof lk, lk}, lv;
-    int mrc = mdb_get(v->txn, v->st->lexicon, &key, &lv);
-    if (mrc == MDB_NOTFOUND)
+    uint64_t hash = gal_get_be64(val->mv_data), next;
+    gal_hblock_reader r;
+    int rc = gal_hblock_open(&r, v->txn, v->st->lexicon, GAL_DB_LEXICON);
+    if (!rc)
+        rc = gal_hblock_find(&r, gal_get_be32(k->mv_data), hash, &next);
+    gal_hblock_close(&r);
+    if (rc == 1)
         problem(v, "vocab '%.*s': term %016llx is not in the lexicon", shown, term,
-                (unsigned long long)gal_get_be64(lk + 4));
-    else if (mrc)
-        problem_mdb(v, GAL_DB_LEXICON, mrc);
-    else if (lv.mv_size != len || memcmp(lv.mv_data, term, len) != 0)
+                (unsigned long long)hash);
+    else if (rc == 0 && (r.len != len || memcmp(r.rec, term, len) != 0))
         problem(v, "vocab '%.*s': lexicon term %016llx is another word", shown, term,
-                (unsigned long long)gal_get_be64(lk + 4));
+                (unsigned long long)hash);
+    /* else a damaged lexicon block: reported by the lexicon walk */
+    gal_error_clear();
     return 0;
 }
 
@@ -716,27 +736,25 @@ static void match_lexicon(vctx *v)
     /* the lexicon is in hash order within each batch: all of it, sorted */
     lexicon_entry *lex = NULL;
     size_t nlex = 0, cap = 0;
-    MDB_cursor *cur;
-    int mrc = mdb_cursor_open(v->txn, v->st->lexicon, &cur);
-    if (mrc) {
-        problem_mdb(v, GAL_DB_LEXICON, mrc);
+    gal_hblock_reader r;
+    int more = gal_hblock_open(&r, v->txn, v->st->lexicon, GAL_DB_LEXICON);
+    if (more) {
+        problem_detail(v, more);
         return;
     }
-    MDB_val k, val;
-    for (mrc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
-        if (k.mv_size != GAL_LEXICON_KEY_LEN)
-            continue; /* reported by the lexicon walk */
+    for (more = gal_hblock_seek(&r, 0, 0); more != 1; more = gal_hblock_next(&r)) {
+        if (more < 0) { /* a damaged block (the lexicon walk says so): the next one */
+            r.left = 0;
+            continue;
+        }
         if (gal_grow((void **)&lex, &cap, nlex + 1, sizeof *lex, 4096)) {
             problem(v, "lexicon: out of memory matching it to the postings");
             break;
         }
-        lex[nlex++] = (lexicon_entry){gal_get_be64((const uint8_t *)k.mv_data + 4), val.mv_data,
-                                      val.mv_size > 64 ? 64 : (int)val.mv_size};
+        lex[nlex++] = (lexicon_entry){r.hash, (const char *)r.rec, r.len > 64 ? 64 : (int)r.len};
     }
-    if (mrc != MDB_NOTFOUND && mrc != 0)
-        problem_mdb(v, GAL_DB_LEXICON, mrc);
-    mdb_cursor_close(cur);
+    gal_hblock_close(&r);
+    gal_error_clear(); /* a damaged block: reported by the lexicon walk */
     if (nlex > 1)
         qsort(lex, nlex, sizeof *lex, lexicon_cmp);
     size_t i = 0;

@@ -509,6 +509,63 @@ static int merge_batch_table(optimizer *o, const group *g, MDB_dbi src, MDB_dbi 
     return rc;
 }
 
+typedef struct lexicon_term {
+    uint64_t hash;
+    const uint8_t *term; /* in the source map */
+    size_t len;
+} lexicon_term;
+
+static int by_hash(const void *pa, const void *pb)
+{
+    uint64_t x = ((const lexicon_term *)pa)->hash, y = ((const lexicon_term *)pb)->hash;
+    return (x > y) - (x < y);
+}
+
+static int put_lexicon_block(void *ctx, const uint8_t *key, const void *block, size_t len)
+{
+    optimizer *o = ctx;
+    return dst_put(o, o->dst_lexicon, key, GAL_HBLOCK_KEY_LEN, block, len);
+}
+
+/* The group's lexicon terms (each batch's are new to the index) in hash
+ * order, in blocks under the group's first document. */
+static int merge_lexicon(optimizer *o, const group *g)
+{
+    gal_hblock_reader r;
+    int rc = gal_hblock_open(&r, o->src, o->st->lexicon, GAL_DB_LEXICON);
+    if (rc)
+        return rc;
+    lexicon_term *terms = NULL;
+    size_t n = 0, cap = 0;
+    uint64_t end = (uint64_t)g->first_doc + g->ndocs;
+    int more;
+    for (more = gal_hblock_seek(&r, g->first_doc, 0); more == 0 && r.batch < end;
+         more = gal_hblock_next(&r)) {
+        if (gal_grow((void **)&terms, &cap, n + 1, sizeof *terms, 4096)) {
+            rc = gal_error_set(GAL_ENOMEM, "out of memory");
+            break;
+        }
+        terms[n++] = (lexicon_term){r.hash, r.rec, r.len};
+    }
+    if (!rc && more < 0)
+        rc = more;
+    gal_hblock_close(&r);
+    if (!rc && n > 1)
+        qsort(terms, n, sizeof *terms, by_hash);
+    gal_hblock_builder bb;
+    gal_hblock_builder_init(&bb, put_lexicon_block, o);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = i && terms[i].hash == terms[i - 1].hash
+                 ? gal_error_set(GAL_ECORRUPT, "corrupt index: lexicon term %016llx in two "
+                                 "batches", (unsigned long long)terms[i].hash)
+                 : gal_hblock_add(&bb, g->first_doc, terms[i].hash, terms[i].term, terms[i].len);
+    if (!rc)
+        rc = gal_hblock_flush(&bb);
+    gal_hblock_builder_release(&bb);
+    gal_free(terms);
+    return rc;
+}
+
 static int put_entity(void *ctx, const uint8_t *key, const void *rec, size_t len)
 {
     optimizer *o = ctx;
@@ -517,7 +574,7 @@ static int put_entity(void *ctx, const uint8_t *key, const void *rec, size_t len
 
 static int write_terms_and_entities(optimizer *o, const group *g)
 {
-    int rc = merge_batch_table(o, g, o->st->lexicon, o->dst_lexicon);
+    int rc = merge_lexicon(o, g);
     if (!rc)
         rc = merge_batch_table(o, g, o->st->vocab, o->dst_vocab);
     if (!rc)

@@ -13,6 +13,7 @@
 #include "tokenizer_rules.h" /* before entity_rules.h, which builds on it */
 #include "entity_rules.h"
 #include "format.h"
+#include "hash_blocks.h"
 #include "id_table.h"
 #include "known_terms.h"
 #include "postings_builder.h"
@@ -110,11 +111,12 @@ static double now_sec(void)
 
 static int load_known_terms(gal_writer *w, MDB_txn *txn)
 {
+    gal_hblock_reader r;
     int rc = gal_known_terms_new(&w->known);
-    MDB_cursor *cur;
-    int mrc = rc ? 0 : mdb_cursor_open(txn, w->st->lexicon, &cur);
-    if (rc || mrc)
-        return rc ? rc : gal_store_error(w->st, mrc, "cannot read the lexicon of");
+    if (!rc)
+        rc = gal_hblock_open(&r, txn, w->st->lexicon, GAL_DB_LEXICON);
+    if (rc)
+        return rc;
     /* The whole lexicon is read before anything is written: a damaged page
      * that LMDB would fault on is reported here as corruption
      * (fault_guard.h), before this run can add to a damaged file. */
@@ -122,27 +124,25 @@ static int load_known_terms(gal_writer *w, MDB_txn *txn)
     sigjmp_buf jb;
     if (sigsetjmp(jb, 1)) {
         gal_fault_disarm(&guard);
-        mdb_cursor_close(cur);
+        gal_hblock_close(&r);
         return gal_error_set(GAL_ECORRUPT, "corrupt index '%s': a page of the lexicon is "
                              "damaged ('galley verify' says more); nothing was added",
                              w->st->dir);
     }
     gal_fault_arm(&guard, &jb);
-    MDB_val k, v;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !mrc && !rc;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != GAL_LEXICON_KEY_LEN || v.mv_size == 0 || v.mv_size > GAL_MAX_TERM_BYTES)
-            rc = gal_error_set(GAL_ECORRUPT,
-                               "corrupt index '%s': a lexicon record of %zu + %zu bytes",
-                               w->st->dir, k.mv_size, v.mv_size);
+    int more;
+    for (more = gal_hblock_seek(&r, 0, 0); more == 0 && !rc; more = gal_hblock_next(&r)) {
+        if (r.len == 0 || r.len > GAL_MAX_TERM_BYTES)
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': a lexicon term of %zu bytes",
+                               w->st->dir, r.len);
         else
-            rc = gal_known_terms_add(w->known, gal_get_be64((const uint8_t *)k.mv_data + 4),
-                                     gal_known_terms_fingerprint(v.mv_data, v.mv_size));
+            rc = gal_known_terms_add(w->known, r.hash,
+                                     gal_known_terms_fingerprint((const char *)r.rec, r.len));
     }
     gal_fault_disarm(&guard);
-    if (!rc && mrc != MDB_NOTFOUND)
-        rc = gal_store_error(w->st, mrc, "cannot read the lexicon of");
-    mdb_cursor_close(cur);
+    if (!rc && more < 0)
+        rc = more;
+    gal_hblock_close(&r);
     return rc;
 }
 
@@ -399,18 +399,25 @@ static const char *folded_term(const gal_encoded *e, uint32_t k, uint32_t *len)
 static void warn_collision(MDB_txn *txn, MDB_dbi lexicon, uint64_t hash, const char *folded,
                            uint32_t len)
 {
-    uint8_t rest[8];
-    gal_put_be64(rest, hash);
-    MDB_cursor *cur;
-    MDB_val k, v = {0, NULL};
-    uint64_t batch = 0;
-    if (mdb_cursor_open(txn, lexicon, &cur) == 0) {
-        if (gal_batch_find(cur, &batch, rest, sizeof rest, &k, &v) != 0)
-            v.mv_size = 0;
-        mdb_cursor_close(cur);
+    gal_hblock_reader r;
+    const char *other = "";
+    size_t other_len = 0;
+    if (gal_hblock_open(&r, txn, lexicon, GAL_DB_LEXICON) == 0) {
+        if (gal_hblock_find_first(&r, hash) == 0) {
+            other = (const char *)r.rec;
+            other_len = r.len;
+        }
+        gal_hblock_close(&r);
     }
+    gal_error_clear(); /* a damaged lexicon only costs this warning its word */
     fprintf(stderr, "galley: warning: term hash collision: '%.*s' and '%.*s' share key %016llx\n",
-            (int)v.mv_size, (const char *)v.mv_data, (int)len, folded, (unsigned long long)hash);
+            (int)other_len, other, (int)len, folded, (unsigned long long)hash);
+}
+
+/* A finished block of the lexicon, appended. */
+static int append_lexicon_block(void *ctx, const uint8_t *key, const void *block, size_t len)
+{
+    return append(ctx, key, GAL_HBLOCK_KEY_LEN, block, len);
 }
 
 /* Vocabulary order (LMDB's: bytes, then length). */
@@ -437,6 +444,8 @@ static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, uint
     if ((mrc = mdb_cursor_open(txn, st->lexicon, &lc)) ||
         (mrc = mdb_cursor_open(txn, st->vocab, &vc)))
         return mrc;
+    gal_hblock_builder lexicon;
+    gal_hblock_builder_init(&lexicon, append_lexicon_block, lc);
     size_t n = 0;
     for (uint32_t k = 0; k < bl->nterms && !mrc; k++) {
         const gal_term_group *g = &bl->terms[k];
@@ -455,10 +464,12 @@ static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, uint
             continue;
         }
         /* terms come in hash order: the lexicon's order within a batch */
-        gal_put_be64(key + 4, g->hash);
-        mrc = append(lc, key, GAL_LEXICON_KEY_LEN, folded, len);
+        mrc = gal_hblock_add(&lexicon, batch, g->hash, folded, len);
         w->new_terms[n++] = (struct new_term){folded, len, g->hash, fp};
     }
+    if (!mrc)
+        mrc = gal_hblock_flush(&lexicon);
+    gal_hblock_builder_release(&lexicon);
     if (n > 1)
         qsort(w->new_terms, n, sizeof *w->new_terms, by_folded);
     for (size_t i = 0; i < n && !mrc; i++) {

@@ -99,6 +99,19 @@ def first_text_record(block):
     return block[at:at + first_len]
 
 
+def hash_block_records(block):
+    """[(8-byte hash, record bytes)] of a block of hash_blocks.h: varint n,
+    n x (hash, varint length, bytes), then the 4-byte checksum."""
+    n, at = varint(block, 0)
+    recs = []
+    for _ in range(n):
+        h = block[at:at + 8]
+        ln, at = varint(block, at + 8)
+        recs.append((h, block[at:at + ln]))
+        at += ln
+    return recs
+
+
 def flip_copy(src, dst, value, rng, within=None):
     """Copy the index and flip one byte inside value's only occurrence in
     data.mdb (inside value[within[0]:within[1]] when given); False when
@@ -125,8 +138,8 @@ def run_checks(a, f, scratch, bbc):
         return
     vrc, vout = rc_.verify(a.galley, idx)
     f.check(vrc == 0, "verify of the intact index: exit %d: %s" % (vrc, vout[-800:]))
-    # lexicon keys: the batch that added the term (4 bytes) ‖ its hash
-    lexicon = {k[4:]: v.decode("utf-8", "replace") for k, v in dump(idx, "lexicon")}
+    lexicon = {h: t.decode("utf-8", "replace")
+               for _, v in dump(idx, "lexicon") for h, t in hash_block_records(v)}
     base = rc_.query_counts(a.galley, idx, OTHER_QUERIES)
     copy = os.path.join(scratch, "copy")
 
@@ -256,22 +269,32 @@ def run_checks(a, f, scratch, bbc):
                     "as it was): %s" % (rc, (out + err).strip()[:300]))
     f.check(n >= 1, "no entities block could be located in data.mdb")
 
-    # ids (id_table.h): a flipped block is named by verify
-    id_recs = [(k, v) for k, v in dump(idx, "ids") if len(v) >= 24]
-    rng.shuffle(id_recs)
-    n = 0
-    for k, v in id_recs:
-        if n == 2:
-            break
-        if not flip_copy(idx, copy, v, rng):
-            continue
-        n += 1
-        vrc, vout = rc_.verify(a.galley, copy)
-        f.check(vrc == 3 and re.search(r"\bids\b.*\bbatch %d\b" % int.from_bytes(k[:4], "big"),
-                                       vout),
-                "ids block %s flipped: verify exits %d, want 3 naming it: %s"
-                % (k.hex(), vrc, vout[-500:]))
-    f.check(n >= 1, "no ids block could be located in data.mdb")
+    # ids (id_table.h) and the lexicon, blocks of hash_blocks.h: a flipped
+    # block is named by verify; a lexicon block also stops --append
+    for table in ("ids", "lexicon"):
+        recs = [(k, v) for k, v in dump(idx, table) if len(v) >= 24]
+        rng.shuffle(recs)
+        n = 0
+        for k, v in recs:
+            if n == 2:
+                break
+            if not flip_copy(idx, copy, v, rng):
+                continue
+            n += 1
+            vrc, vout = rc_.verify(a.galley, copy)
+            f.check(vrc == 3 and re.search(r"\b%s\b.*\bbatch %d\b"
+                                           % (table, int.from_bytes(k[:4], "big")), vout),
+                    "%s block %s flipped: verify exits %d, want 3 naming it: %s"
+                    % (table, k.hex(), vrc, vout[-500:]))
+            if table == "lexicon" and n == 1:
+                before = open(os.path.join(copy, "data.mdb"), "rb").read()
+                rc, out, err = rc_.run([a.galley, "index", "-q", "--device", "ref", "--append",
+                                        "-o", copy, bbc], timeout=300)
+                f.check(rc == 3 and "lexicon" in err and
+                        open(os.path.join(copy, "data.mdb"), "rb").read() == before,
+                        "lexicon block flipped: index --append exits %d (want 3 naming the "
+                        "lexicon, nothing added): %s" % (rc, (out + err).strip()[:300]))
+        f.check(n >= 1, "no %s block could be located in data.mdb" % table)
 
     # many random bytes anywhere: LMDB's own pages included
     src = open(os.path.join(idx, "data.mdb"), "rb").read()
