@@ -58,6 +58,14 @@ typedef struct postings_walk {
     uint32_t docs[GAL_CHUNK_DOCS], tfs[GAL_CHUNK_DOCS], max_pos[GAL_CHUNK_DOCS];
 } postings_walk;
 
+/* Where a walk over a table of hash blocks is: its last record's batch and
+ * hash, once it has one. */
+typedef struct hblock_walk {
+    int seen;
+    uint32_t batch;
+    uint64_t hash;
+} hblock_walk;
+
 typedef struct vctx {
     gal_store *st;
     MDB_txn *txn;
@@ -70,12 +78,7 @@ typedef struct vctx {
     ZSTD_DDict *ddict;
     gal_buf text;
     gal_doc_block doc_block; /* the docs block read last, for cross-checks */
-    int ids_seen;            /* ids walk: the last record's batch and hash */
-    uint32_t ids_batch;
-    uint64_t ids_hash;
-    int lex_seen;            /* lexicon walk: the same */
-    uint32_t lex_batch;
-    uint64_t lex_hash;
+    hblock_walk ids_walk, lex_walk; /* the ids and lexicon walks */
     uint32_t next_batch_doc; /* docstats walk: where the next batch must start */
     uint64_t next_doc;       /* docs and text walks: the next document expected */
     uint64_t named_positions; /* positions of words (terms in the lexicon) */
@@ -424,26 +427,31 @@ static void check_id_record(vctx *v, const gal_hblock_reader *r)
                 r->batch);
 }
 
-/* A block of ids records; hashes must go on increasing from the block
- * before when it is the same batch's. */
-static int check_ids(vctx *v, const MDB_val *k, const MDB_val *val)
+/* A block of records keyed by hash (hash_blocks.h), checked one by one;
+ * hashes must go on increasing from the block before when it is the same
+ * batch's (w: where the walk is). */
+static void check_hash_block(vctx *v, const MDB_val *k, const MDB_val *val, const char *table,
+                             hblock_walk *w, void (*check)(vctx *, const gal_hblock_reader *))
 {
     gal_hblock_reader r;
     memset(&r, 0, sizeof r);
-    r.table = GAL_DB_IDS;
+    r.table = table;
     int rc = gal_hblock_read(&r, k, val);
-    if (!rc && v->ids_seen && r.batch == v->ids_batch && r.hash <= v->ids_hash)
-        problem(v, "ids block of batch %u at %016llx: out of order", r.batch,
+    if (!rc && w->seen && r.batch == w->batch && r.hash <= w->hash)
+        problem(v, "%s block of batch %u at %016llx: out of order", table, r.batch,
                 (unsigned long long)r.hash);
     while (!rc) {
-        check_id_record(v, &r);
-        v->ids_seen = 1;
-        v->ids_batch = r.batch;
-        v->ids_hash = r.hash;
+        check(v, &r);
+        *w = (hblock_walk){1, r.batch, r.hash};
         rc = gal_hblock_next(&r);
     }
     if (rc < 0)
         problem_detail(v, rc);
+}
+
+static int check_ids(vctx *v, const MDB_val *k, const MDB_val *val)
+{
+    check_hash_block(v, k, val, GAL_DB_IDS, &v->ids_walk, check_id_record);
     return 0;
 }
 
@@ -497,25 +505,9 @@ static void check_lexicon_term(vctx *v, const gal_hblock_reader *r)
                 shown, term);
 }
 
-/* A block of the lexicon: its terms in order after the block before. */
 static int check_lexicon(vctx *v, const MDB_val *k, const MDB_val *val)
 {
-    gal_hblock_reader r;
-    memset(&r, 0, sizeof r);
-    r.table = GAL_DB_LEXICON;
-    int rc = gal_hblock_read(&r, k, val);
-    if (!rc && v->lex_seen && r.batch == v->lex_batch && r.hash <= v->lex_hash)
-        problem(v, "lexicon block of batch %u at %016llx: out of order", r.batch,
-                (unsigned long long)r.hash);
-    while (!rc) {
-        check_lexicon_term(v, &r);
-        v->lex_seen = 1;
-        v->lex_batch = r.batch;
-        v->lex_hash = r.hash;
-        rc = gal_hblock_next(&r);
-    }
-    if (rc < 0)
-        problem_detail(v, rc);
+    check_hash_block(v, k, val, GAL_DB_LEXICON, &v->lex_walk, check_lexicon_term);
     return 0;
 }
 

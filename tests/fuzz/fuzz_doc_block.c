@@ -70,21 +70,18 @@ static void check_decoded(const uint8_t *block, size_t len, uint32_t first)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 5)
+    fuzz_record_input in;
+    if (!fuzz_record_input_of(data, size, &in))
         return 0;
-    uint8_t mode = data[0];
-    uint32_t first = gal_get_be32(data + 1);
-    const uint8_t *body = data + 5;
-    size_t len = size - 5;
-    if ((mode & 1) == 0) {
-        check_decoded(body, len, first);
+    if ((in.mode & 1) == 0) {
+        check_decoded(in.body, in.len, in.first);
     } else {
         gal_buf b;
         gal_buf_init(&b);
-        if (gal_buf_reserve(&b, len + GAL_RECORD_TRAILER) == 0 &&
-            gal_buf_append(&b, body, len) == 0 &&
-            gal_record_seal(&b, gal_record_doc_key(first)) == 0)
-            check_decoded(b.data, b.len, first);
+        if (gal_buf_reserve(&b, in.len + GAL_RECORD_TRAILER) == 0 &&
+            gal_buf_append(&b, in.body, in.len) == 0 &&
+            gal_record_seal(&b, gal_record_doc_key(in.first)) == 0)
+            check_decoded(b.data, b.len, in.first);
         gal_buf_release(&b);
     }
     gal_error_clear();

@@ -136,33 +136,30 @@ static void round_trip(const uint8_t *p, size_t len, uint32_t first)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 5)
+    fuzz_record_input in;
+    if (!fuzz_record_input_of(data, size, &in))
         return 0;
-    uint8_t mode = data[0];
-    uint32_t first = gal_get_be32(data + 1);
-    const uint8_t *body = data + 5;
-    size_t len = size - 5;
-    if ((mode & 3) == 0) {
+    if ((in.mode & 3) == 0) {
         /* exact-size copy so a read past the record is caught */
-        uint8_t *copy = malloc(len ? len : 1);
-        memcpy(copy, body, len);
-        decode_stored(copy, len, first);
+        uint8_t *copy = malloc(in.len ? in.len : 1);
+        memcpy(copy, in.body, in.len);
+        decode_stored(copy, in.len, in.first);
         free(copy);
-    } else if ((mode & 3) == 1) {
+    } else if ((in.mode & 3) == 1) {
         gal_buf b;
         gal_buf_init(&b);
         uint8_t key[GAL_POSTINGS_KEY_LEN];
-        fuzz_key(key, first);
-        if (gal_buf_reserve(&b, len + 4) == 0 && gal_buf_append(&b, body, len) == 0 &&
+        fuzz_key(key, in.first);
+        if (gal_buf_reserve(&b, in.len + 4) == 0 && gal_buf_append(&b, in.body, in.len) == 0 &&
             gal_record_seal(&b, gal_record_key(key, sizeof key)) == 0) {
             uint8_t *copy = malloc(b.len);
             memcpy(copy, b.data, b.len);
-            decode_stored(copy, b.len, first);
+            decode_stored(copy, b.len, in.first);
             free(copy);
         }
         gal_buf_release(&b);
     } else {
-        round_trip(body, len, first % (1u << 31));
+        round_trip(in.body, in.len, in.first % (1u << 31));
     }
     gal_error_clear();
     return 0;
