@@ -47,26 +47,6 @@ static int starts_with(const MDB_val *k, const void *rest, size_t rest_len)
     return k->mv_size >= 4 + rest_len && !memcmp((const uint8_t *)k->mv_data + 4, rest, rest_len);
 }
 
-int gal_batch_find(MDB_cursor *cur, uint64_t *batch, const void *rest, size_t rest_len,
-                   MDB_val *k, MDB_val *v)
-{
-    while (*batch <= UINT32_MAX) {
-        uint32_t at = 0; /* set when seek() returns 0 */
-        int rc = seek(cur, *batch, rest, rest_len, k, v, &at);
-        if (rc)
-            return rc;
-        int match = k->mv_size == 4 + rest_len && starts_with(k, rest, rest_len);
-        if (match || at != *batch) {
-            *batch = at; /* a miss landed on the first key of a later batch */
-            if (match)
-                return 0;
-        } else {
-            *batch = (uint64_t)at + 1;
-        }
-    }
-    return 1;
-}
-
 int gal_batch_each_prefixed(MDB_cursor *cur, const void *prefix, size_t prefix_len,
                             gal_batch_record_fn fn, void *ctx)
 {

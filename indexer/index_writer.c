@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include "alloc.h"
-#include "batch_table.h"
 #include "doc_record.h"
 #include "entity_table.h"
 #include "fault_guard.h"
