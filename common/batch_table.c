@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "doc_record.h"
 #include "format.h"
 #include "status.h"
 #include "store.h"
@@ -76,21 +77,42 @@ int gal_batch_each_prefixed(MDB_cursor *cur, const void *prefix, size_t prefix_l
     return 0;
 }
 
-int gal_doc_block_find(MDB_txn *txn, MDB_dbi table, uint32_t doc, MDB_val *k, MDB_val *v)
+int gal_doc_block_find(MDB_txn *txn, MDB_dbi table, const char *table_name, uint32_t doc,
+                       MDB_val *v, uint32_t *first)
 {
     uint8_t key[4];
     gal_put_be32(key, doc);
-    k->mv_size = 4;
-    k->mv_data = key;
+    MDB_val k = {4, key};
     MDB_cursor *cur;
     int mrc = mdb_cursor_open(txn, table, &cur);
-    if (mrc)
-        return mrc;
-    mrc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+    if (!mrc) {
+        mrc = mdb_cursor_get(cur, &k, v, MDB_SET_RANGE);
+        if (mrc == MDB_NOTFOUND)
+            mrc = mdb_cursor_get(cur, &k, v, MDB_LAST);
+        else if (!mrc && (k.mv_size != 4 || gal_get_be32(k.mv_data) > doc))
+            mrc = mdb_cursor_get(cur, &k, v, MDB_PREV);
+        mdb_cursor_close(cur);
+    }
     if (mrc == MDB_NOTFOUND)
-        mrc = mdb_cursor_get(cur, k, v, MDB_LAST);
-    else if (!mrc && (k->mv_size != 4 || gal_get_be32(k->mv_data) > doc))
-        mrc = mdb_cursor_get(cur, k, v, MDB_PREV);
-    mdb_cursor_close(cur);
-    return mrc;
+        return 1;
+    if (mrc)
+        return gal_error_set(gal_store_status(mrc, 1), "cannot read the %s table: %s",
+                             table_name, mdb_strerror(mrc));
+    if (k.mv_size != 4)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: %s key of %zu bytes", table_name,
+                             k.mv_size);
+    *first = gal_get_be32(k.mv_data);
+    return *first > doc ? 1 : 0;
+}
+
+int gal_doc_block_at(MDB_txn *txn, MDB_dbi docs, uint32_t doc, gal_doc_block *b)
+{
+    if (b->n && doc - b->first_doc < b->n)
+        return 0;
+    MDB_val v;
+    uint32_t first = 0;
+    int rc = gal_doc_block_find(txn, docs, GAL_DB_DOCS, doc, &v, &first);
+    if (!rc)
+        rc = gal_doc_block_open(v.mv_data, v.mv_size, first, b);
+    return rc ? rc : doc - b->first_doc < b->n ? 0 : 1;
 }

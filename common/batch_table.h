@@ -26,9 +26,16 @@ int gal_batch_each_prefixed(MDB_cursor *cur, const void *prefix, size_t prefix_l
 
 /* The tables of blocks of documents (docs, text) keep each block under its
  * first document's number (4 B big-endian): the block that may hold doc is
- * the last record at or before it.  0 with k and v set (k is at most doc
- * when it is 4 bytes long: callers check both), MDB_NOTFOUND when every
- * record starts after doc, or another LMDB code. */
-int gal_doc_block_find(MDB_txn *txn, MDB_dbi table, uint32_t doc, MDB_val *k, MDB_val *v);
+ * the last record at or before it.  0 with v and *first (at most doc), 1
+ * when every record starts after doc, or a negative gal_status naming
+ * table_name (GAL_ECORRUPT for a key that is not 4 bytes). */
+int gal_doc_block_find(MDB_txn *txn, MDB_dbi table, const char *table_name, uint32_t doc,
+                       MDB_val *v, uint32_t *first);
+
+/* Open in b the docs block that holds doc, unless b holds it already: 0,
+ * 1 when no block holds doc, or a negative gal_status (the block damaged,
+ * GAL_ECORRUPT). */
+struct gal_doc_block;
+int gal_doc_block_at(MDB_txn *txn, MDB_dbi docs, uint32_t doc, struct gal_doc_block *b);
 
 #endif

@@ -124,15 +124,8 @@ static int decode_next(gal_doc_block *b)
 static void name_block(char out[32], uint32_t first_doc)
 {
     static const char head[] = "block at doc ";
-    char digits[10];
-    unsigned n = 0;
-    do
-        digits[n++] = (char)('0' + first_doc % 10);
-    while ((first_doc /= 10) != 0);
     memcpy(out, head, sizeof head - 1);
-    for (unsigned k = 0; k < n; k++)
-        out[sizeof head - 1 + k] = digits[n - 1 - k];
-    out[sizeof head - 1 + n] = '\0';
+    gal_put_decimal(out + sizeof head - 1, first_doc);
 }
 
 int gal_doc_block_open(const void *data, size_t len, uint32_t first_doc, gal_doc_block *b)

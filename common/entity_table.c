@@ -273,18 +273,13 @@ int gal_entity_get(MDB_txn *txn, MDB_dbi entities, uint64_t hash, gal_entity_inf
     entity_totals e;
     totals_start(&e, hash);
     /* each batch that holds it: one seek, or two */
-    for (uint64_t batch = 0, next; !rc && batch <= UINT32_MAX; batch = next) {
-        rc = gal_hblock_find(&br, (uint32_t)batch, hash, &next);
-        if (rc == 0) {
-            record_view r;
-            next = batch + 1;
-            rc = open_record(&br, &r);
-            if (!rc)
-                rc = add_record(&t, &e, &r, NULL);
-        } else if (rc == 1) {
-            rc = 0;
-        }
+    for (uint64_t batch = 0; !(rc = gal_hblock_find_from(&br, &batch, hash)); batch++) {
+        record_view r;
+        if ((rc = open_record(&br, &r)) || (rc = add_record(&t, &e, &r, NULL)))
+            break;
     }
+    if (rc == 1)
+        rc = 0;
     gal_hblock_close(&br);
     gal_free(t.slots);
     if (!rc && e.info.docs == 0)
@@ -531,7 +526,7 @@ static int merge_entity(gal_entity_merger *m, entity_walk *w, uint64_t hash, uin
 }
 
 int gal_entity_merge_group(gal_entity_merger *m, MDB_txn *txn, MDB_dbi ents, uint32_t first_doc,
-                           uint64_t end_doc, gal_entity_put_fn put, void *ctx)
+                           uint64_t end_doc, gal_hblock_put_fn put, void *ctx)
 {
     entity_walk w;
     int rc = walk_open(&w, txn, ents, first_doc, end_doc);

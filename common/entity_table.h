@@ -32,9 +32,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hash_blocks.h"
+
 #define GAL_DB_ENTITIES "entities"
 #define GAL_ENTITY_RECORD_VERSION 2u
-#define GAL_ENTITY_KEY_LEN 12u /* batch ‖ entity key */
 /* Surface forms longer than this are cut (at a UTF-8 boundary) in the table. */
 #define GAL_ENTITY_MAX_FORM 255u
 
@@ -92,16 +93,15 @@ int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
 /* Merge the records of the consecutive batches whose first documents are
  * in [first_doc, end_doc) into one record per entity under first_doc, as
  * `galley optimize` merges batches into groups: put(ctx, key, block)
- * receives their blocks in key order (keys of GAL_ENTITY_KEY_LEN bytes).  Call it for every group in order with the
- * same merger, which keeps every entity's totals so far: the merged
- * records give the same totals and display forms as the batches did.
- * Returns 0, put's non-zero value, or a negative gal_status. */
+ * receives their blocks in key order (hash_blocks.h).  Call it for every
+ * group in order with the same merger, which keeps every entity's totals so
+ * far: the merged records give the same totals and display forms as the
+ * batches did.  Returns 0, put's non-zero value, or a negative gal_status. */
 typedef struct gal_entity_merger gal_entity_merger;
-typedef int (*gal_entity_put_fn)(void *ctx, const uint8_t *key, const void *rec, size_t len);
 int gal_entity_merger_new(gal_entity_merger **out);
 void gal_entity_merger_free(gal_entity_merger *m); /* NULL is fine */
 int gal_entity_merge_group(gal_entity_merger *m, MDB_txn *txn, MDB_dbi entities,
-                           uint32_t first_doc, uint64_t end_doc, gal_entity_put_fn put, void *ctx);
+                           uint32_t first_doc, uint64_t end_doc, gal_hblock_put_fn put, void *ctx);
 
 /* The key of a name as typed ("Donald Trump", "BANK of england"): its words
  * folded and joined by one space, as entity:"..." in a query computes it.

@@ -217,18 +217,17 @@ int gal_hblock_find(gal_hblock_reader *r, uint32_t batch, uint64_t hash, uint64_
     if (r->k.mv_size != sizeof key || gal_get_be32(r->k.mv_data) != batch)
         return 1; /* the block before is another batch's */
     int rc = load_block(r);
-    while (!rc && r->hash < hash && r->left) {
-        uint64_t prev = r->hash;
-        if (!(rc = read_entry(r)) && r->hash <= prev)
-            rc = bad_block(r, "records out of order");
-    }
+    while (!rc && r->hash < hash && r->left) /* the block's records, not the next block */
+        rc = gal_hblock_next(r);
     return rc ? rc : r->hash == hash ? 0 : 1;
 }
 
-int gal_hblock_find_first(gal_hblock_reader *r, uint64_t hash)
+int gal_hblock_find_from(gal_hblock_reader *r, uint64_t *batch, uint64_t hash)
 {
-    for (uint64_t batch = 0, next; batch <= UINT32_MAX; batch = next) {
-        int rc = gal_hblock_find(r, (uint32_t)batch, hash, &next);
+    for (uint64_t b = *batch, next; b <= UINT32_MAX; b = next) {
+        int rc = gal_hblock_find(r, (uint32_t)b, hash, &next);
+        if (rc == 0)
+            *batch = b;
         if (rc <= 0)
             return rc;
     }

@@ -89,9 +89,10 @@ int gal_hblock_next(gal_hblock_reader *r);
  * UINT64_MAX); or a negative gal_status. */
 int gal_hblock_find(gal_hblock_reader *r, uint32_t batch, uint64_t hash, uint64_t *next_batch);
 
-/* Find record hash in the first batch that holds it (a seek or two per
- * batch): 0 with the reader on it, 1 when none does, or a negative
- * gal_status. */
-int gal_hblock_find_first(gal_hblock_reader *r, uint64_t hash);
+/* Find record hash in the first batch at or after *batch that holds it (a
+ * seek or two per batch): 0 with the reader on it and *batch that batch
+ * (go on from *batch + 1 for the next), 1 when no batch from *batch on
+ * does, or a negative gal_status. */
+int gal_hblock_find_from(gal_hblock_reader *r, uint64_t *batch, uint64_t hash);
 
 #endif

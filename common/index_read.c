@@ -15,6 +15,7 @@
 #include "id_table.h"
 #include "index.h"
 #include "postings_codec.h"
+#include "record.h"
 #include "status.h"
 #include "store.h"
 #include "stored_text.h"
@@ -150,6 +151,13 @@ void gal_index_close(gal_index *ix)
     gal_free(ix);
 }
 
+/* The states a record of n documents needs: one for each slice of each
+ * block, block j's slice k at block[j * GAL_DOCSTATS_SLICES + k]. */
+static size_t block_states(uint32_t n)
+{
+    return ((size_t)n / GAL_DOCSTATS_BLOCK + 1) * GAL_DOCSTATS_SLICES;
+}
+
 static int load_docstats(gal_snapshot *s)
 {
     gal_store *st = s->ix->st;
@@ -183,16 +191,14 @@ static int load_docstats(gal_snapshot *s)
     if (!rc && mrc != MDB_NOTFOUND)
         rc = gal_store_error(st, mrc, "cannot read docstats of");
     mdb_cursor_close(cur);
-    /* a state for each slice of each block: block j's slice k at
-     * block[j * GAL_DOCSTATS_SLICES + k] */
     size_t nstates = 0;
     for (size_t i = 0; i < s->nbatches; i++)
-        nstates += (s->batches[i].n / GAL_DOCSTATS_BLOCK + 1) * GAL_DOCSTATS_SLICES;
+        nstates += block_states(s->batches[i].n);
     if (!rc && !(s->block_state = gal_calloc(nstates + 1, 1)))
         rc = gal_error_set(GAL_ENOMEM, "out of memory reading docstats");
     for (size_t i = 0, at = 0; !rc && i < s->nbatches; i++) {
         s->batches[i].block = s->block_state + at;
-        at += (s->batches[i].n / GAL_DOCSTATS_BLOCK + 1) * GAL_DOCSTATS_SLICES;
+        at += block_states(s->batches[i].n);
     }
     return rc;
 }
@@ -262,30 +268,11 @@ int gal_snapshot_stats(gal_snapshot *s, gal_index_stats *out)
     return 0;
 }
 
-/* Make s->doc_block the block that holds doc. */
-static int load_doc_block(gal_snapshot *s, uint32_t doc)
-{
-    gal_doc_block *b = &s->doc_block;
-    if (b->n && doc - b->first_doc < b->n)
-        return 0;
-    gal_store *st = s->ix->st;
-    MDB_val k, v;
-    int mrc = gal_doc_block_find(s->txn, st->docs, doc, &k, &v);
-    if (mrc && mrc != MDB_NOTFOUND)
-        return gal_store_error(st, mrc, "cannot read a document of");
-    if (!mrc && k.mv_size != 4)
-        return gal_error_set(GAL_ECORRUPT, "corrupt index: docs key of %zu bytes", k.mv_size);
-    if (mrc == MDB_NOTFOUND || gal_get_be32(k.mv_data) > doc)
-        return gal_error_set(GAL_ENOTFOUND, "no document %u in '%s'", doc, st->dir);
-    int rc = gal_doc_block_open(v.mv_data, v.mv_size, gal_get_be32(k.mv_data), b);
-    if (!rc && doc - b->first_doc >= b->n)
-        rc = gal_error_set(GAL_ENOTFOUND, "no document %u in '%s'", doc, st->dir);
-    return rc;
-}
-
 int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out)
 {
-    int rc = load_doc_block(s, doc);
+    int rc = gal_doc_block_at(s->txn, s->ix->st->docs, doc, &s->doc_block);
+    if (rc == 1)
+        return gal_error_set(GAL_ENOTFOUND, "no document %u in '%s'", doc, s->ix->st->dir);
     if (rc)
         return rc;
     const gal_doc_fields *f;
@@ -459,20 +446,15 @@ int gal_snapshot_find_id(gal_snapshot *s, const char *id, size_t len, uint32_t *
         return gal_error_set(GAL_ENOTFOUND, "no document with an empty id");
     gal_hblock_reader r;
     int rc = gal_hblock_open(&r, s->txn, s->ix->st->ids, GAL_DB_IDS);
-    uint64_t hash = gal_id_hash(id, len), next;
+    uint64_t hash = gal_id_hash(id, len);
     /* each batch keeps its own ids: the earliest batch that has it wins */
-    for (size_t bi = 0; !rc && bi < s->nbatches; bi++) {
-        int found = gal_hblock_find(&r, s->batches[bi].first_doc, hash, &next);
-        if (found < 0)
-            rc = found;
-        if (found != 0)
-            continue;
+    for (uint64_t batch = 0; !rc && !(rc = gal_hblock_find_from(&r, &batch, hash)); batch++) {
         gal_id_docs d;
         gal_id_docs_open(&d, r.rec, r.len, r.batch);
         uint32_t cand;
         int more;
         while (!rc && (more = gal_id_docs_next(&d, &cand)) == 0) {
-            gal_doc_info info;
+            gal_doc_info info = {0};
             if ((rc = gal_snapshot_doc(s, cand, &info)) == GAL_ENOTFOUND)
                 rc = gal_error_set(GAL_ECORRUPT, "corrupt index: ids name document %u, which "
                                    "has no record", cand);
@@ -487,7 +469,7 @@ int gal_snapshot_find_id(gal_snapshot *s, const char *id, size_t len, uint32_t *
                                "malformed", (unsigned long long)hash, r.batch);
     }
     gal_hblock_close(&r);
-    return rc ? rc : gal_error_set(GAL_ENOTFOUND, "no document with id '%.*s'", (int)len, id);
+    return rc < 0 ? rc : gal_error_set(GAL_ENOTFOUND, "no document with id '%.*s'", (int)len, id);
 }
 
 static int load_dict(gal_snapshot *s)
@@ -516,22 +498,20 @@ static int load_dict(gal_snapshot *s)
 
 int gal_snapshot_text(gal_snapshot *s, uint32_t doc, gal_buf *out)
 {
-    gal_store *st = s->ix->st;
     int rc = load_dict(s);
     if (rc)
         return rc;
     if (!s->dctx && !(s->dctx = ZSTD_createDCtx()))
         return gal_error_set(GAL_ENOMEM, "out of memory for zstd");
-    MDB_val k, v;
-    int mrc = gal_doc_block_find(s->txn, st->text, doc, &k, &v);
-    if (mrc && mrc != MDB_NOTFOUND)
-        return gal_store_error(st, mrc, "cannot read text of");
-    if (!mrc && k.mv_size != 4)
-        return gal_error_set(GAL_ECORRUPT, "corrupt index: text key of %zu bytes", k.mv_size);
-    if (mrc == MDB_NOTFOUND || gal_get_be32(k.mv_data) > doc)
+    MDB_val v;
+    uint32_t first;
+    rc = gal_doc_block_find(s->txn, s->ix->st->text, GAL_DB_TEXT, doc, &v, &first);
+    if (rc == 1)
         return gal_error_set(GAL_ENOTFOUND, "no stored text for document %u", doc);
+    if (rc)
+        return rc;
     gal_text_block b;
-    if ((rc = gal_text_block_open(v.mv_data, v.mv_size, gal_get_be32(k.mv_data), &b)))
+    if ((rc = gal_text_block_open(v.mv_data, v.mv_size, first, &b)))
         return rc;
     const uint8_t *rec;
     size_t len;
@@ -546,8 +526,9 @@ int gal_snapshot_term(gal_snapshot *s, uint64_t hash, const char **term, size_t 
 {
     gal_hblock_reader r;
     int rc = gal_hblock_open(&r, s->txn, s->ix->st->lexicon, GAL_DB_LEXICON);
+    uint64_t batch = 0;
     if (!rc)
-        rc = gal_hblock_find_first(&r, hash);
+        rc = gal_hblock_find_from(&r, &batch, hash);
     gal_hblock_close(&r);
     if (rc == 1)
         return gal_error_set(GAL_ENOTFOUND, "term not in the lexicon");
@@ -629,14 +610,7 @@ static void describe_term(char out[48], uint64_t hash)
 
 static void describe_doc(char out[48], uint32_t first)
 {
-    char digits[10];
-    int n = 0;
-    do
-        digits[n++] = (char)('0' + first % 10);
-    while ((first /= 10) != 0);
-    for (int i = 0; i < n; i++)
-        out[26 + i] = digits[n - 1 - i];
-    out[26 + n] = '\0';
+    gal_put_decimal(out + 26, first);
 }
 
 static void describe_chunk(char out[48], uint64_t hash, uint32_t first)

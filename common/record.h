@@ -32,6 +32,22 @@ int gal_record_seal(gal_buf *b, uint32_t key);
  * appended to a buffer that already held others. */
 int gal_record_seal_from(gal_buf *b, size_t start, uint32_t key);
 
+/* Write v in decimal at out, then a NUL; returns the digits written.  For
+ * the names errors give records, which the hot paths write for every
+ * record they open, where snprintf cost as much as reading the record. */
+static inline size_t gal_put_decimal(char *out, uint32_t v)
+{
+    char digits[10];
+    size_t n = 0;
+    do
+        digits[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    for (size_t i = 0; i < n; i++)
+        out[i] = digits[n - 1 - i];
+    out[n] = '\0';
+    return n;
+}
+
 /* Check a record sealed under key; on success *payload_len is its length
  * without the trailer.  GAL_ECORRUPT (with a detail naming table and key)
  * otherwise. */

@@ -332,16 +332,9 @@ static int check_doc(vctx *v, const MDB_val *k, const MDB_val *val)
 static int read_doc(vctx *v, uint32_t doc, gal_doc_fields *f)
 {
     gal_doc_block *b = &v->doc_block;
-    if (!b->n || doc - b->first_doc >= b->n) {
-        MDB_val key, dv;
-        int mrc = gal_doc_block_find(v->txn, v->st->docs, doc, &key, &dv);
-        if (mrc || key.mv_size != 4 || gal_get_be32(key.mv_data) > doc ||
-            gal_doc_block_open(dv.mv_data, dv.mv_size, gal_get_be32(key.mv_data), b) ||
-            doc - b->first_doc >= b->n)
-            return 1;
-    }
     const gal_doc_fields *e;
-    if (gal_doc_block_get(b, doc - b->first_doc, &e))
+    if (gal_doc_block_at(v->txn, v->st->docs, doc, b) ||
+        gal_doc_block_get(b, doc - b->first_doc, &e))
         return 1;
     *f = *e;
     return 0;

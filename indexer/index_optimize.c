@@ -226,10 +226,17 @@ static int write_docstats(optimizer *o, const group *g)
     return rc;
 }
 
-static int put_id_block(void *ctx, const uint8_t *key, const void *block, size_t len)
+/* A rewritten table of hash blocks (ids, lexicon, entities): its builder
+ * puts each finished block there. */
+typedef struct dst_table {
+    optimizer *o;
+    MDB_dbi dbi;
+} dst_table;
+
+static int put_hblock(void *ctx, const uint8_t *key, const void *block, size_t len)
 {
-    optimizer *o = ctx;
-    return dst_put(o, o->dst_ids, key, GAL_HBLOCK_KEY_LEN, block, len);
+    const dst_table *t = ctx;
+    return dst_put(t->o, t->dbi, key, GAL_HBLOCK_KEY_LEN, block, len);
 }
 
 /* The group's ids, made from its documents' records as one batch of them
@@ -287,7 +294,8 @@ static int write_ids(optimizer *o, const group *g)
         all[i].id = (const char *)ids.data + (size_t)all[i].id;
     if (!rc) {
         gal_hblock_builder bb;
-        gal_hblock_builder_init(&bb, put_id_block, o);
+        dst_table ids = {o, o->dst_ids};
+        gal_hblock_builder_init(&bb, put_hblock, &ids);
         if (!(rc = gal_id_table_add(&bb, g->first_doc, all, n)))
             rc = gal_hblock_flush(&bb);
         gal_hblock_builder_release(&bb);
@@ -521,12 +529,6 @@ static int by_hash(const void *pa, const void *pb)
     return (x > y) - (x < y);
 }
 
-static int put_lexicon_block(void *ctx, const uint8_t *key, const void *block, size_t len)
-{
-    optimizer *o = ctx;
-    return dst_put(o, o->dst_lexicon, key, GAL_HBLOCK_KEY_LEN, block, len);
-}
-
 /* The group's lexicon terms (each batch's are new to the index) in hash
  * order, in blocks under the group's first document. */
 static int merge_lexicon(optimizer *o, const group *g)
@@ -553,7 +555,8 @@ static int merge_lexicon(optimizer *o, const group *g)
     if (!rc && n > 1)
         qsort(terms, n, sizeof *terms, by_hash);
     gal_hblock_builder bb;
-    gal_hblock_builder_init(&bb, put_lexicon_block, o);
+    dst_table lexicon = {o, o->dst_lexicon};
+    gal_hblock_builder_init(&bb, put_hblock, &lexicon);
     for (size_t i = 0; i < n && !rc; i++)
         rc = i && terms[i].hash == terms[i - 1].hash
                  ? gal_error_set(GAL_ECORRUPT, "corrupt index: lexicon term %016llx in two "
@@ -566,20 +569,15 @@ static int merge_lexicon(optimizer *o, const group *g)
     return rc;
 }
 
-static int put_entity(void *ctx, const uint8_t *key, const void *rec, size_t len)
-{
-    optimizer *o = ctx;
-    return dst_put(o, o->dst_entities, key, GAL_ENTITY_KEY_LEN, rec, len);
-}
-
 static int write_terms_and_entities(optimizer *o, const group *g)
 {
     int rc = merge_lexicon(o, g);
     if (!rc)
         rc = merge_batch_table(o, g, o->st->vocab, o->dst_vocab);
+    dst_table entities = {o, o->dst_entities};
     if (!rc)
         rc = gal_entity_merge_group(o->entities, o->src, o->src_entities, g->first_doc,
-                                    (uint64_t)g->first_doc + g->ndocs, put_entity, o);
+                                    (uint64_t)g->first_doc + g->ndocs, put_hblock, &entities);
     return rc;
 }
 

@@ -402,7 +402,8 @@ static void warn_collision(MDB_txn *txn, MDB_dbi lexicon, uint64_t hash, const c
     const char *other = "";
     size_t other_len = 0;
     if (gal_hblock_open(&r, txn, lexicon, GAL_DB_LEXICON) == 0) {
-        if (gal_hblock_find_first(&r, hash) == 0) {
+        uint64_t batch = 0;
+        if (gal_hblock_find_from(&r, &batch, hash) == 0) {
             other = (const char *)r.rec;
             other_len = r.len;
         }
@@ -413,8 +414,9 @@ static void warn_collision(MDB_txn *txn, MDB_dbi lexicon, uint64_t hash, const c
             (int)other_len, other, (int)len, folded, (unsigned long long)hash);
 }
 
-/* A finished block of the lexicon, appended. */
-static int append_lexicon_block(void *ctx, const uint8_t *key, const void *block, size_t len)
+/* A finished hash block (lexicon, ids), appended to the table on the
+ * cursor ctx: the batch's keys come after every earlier batch's. */
+static int append_hblock(void *ctx, const uint8_t *key, const void *block, size_t len)
 {
     return append(ctx, key, GAL_HBLOCK_KEY_LEN, block, len);
 }
@@ -444,7 +446,7 @@ static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, uint
         (mrc = mdb_cursor_open(txn, st->vocab, &vc)))
         return mrc;
     gal_hblock_builder lexicon;
-    gal_hblock_builder_init(&lexicon, append_lexicon_block, lc);
+    gal_hblock_builder_init(&lexicon, append_hblock, lc);
     size_t n = 0;
     for (uint32_t k = 0; k < bl->nterms && !mrc; k++) {
         const gal_term_group *g = &bl->terms[k];
@@ -482,13 +484,6 @@ static int write_lexicon(gal_writer *w, const gal_encoded *e, MDB_txn *txn, uint
     return mrc;
 }
 
-/* A finished block of the ids table, appended (the batch's keys come
- * after every earlier batch's). */
-static int append_id_block(void *ctx, const uint8_t *key, const void *block, size_t len)
-{
-    return append(ctx, key, GAL_HBLOCK_KEY_LEN, block, len);
-}
-
 /* The batch's external ids (id_table.h). */
 static int write_ids(gal_writer *w, MDB_txn *txn, const gal_batch *b)
 {
@@ -507,7 +502,7 @@ static int write_ids(gal_writer *w, MDB_txn *txn, const gal_batch *b)
     if (rc)
         return rc;
     gal_hblock_builder bb;
-    gal_hblock_builder_init(&bb, append_id_block, cur);
+    gal_hblock_builder_init(&bb, append_hblock, cur);
     if (!(rc = gal_id_table_add(&bb, b->first_doc, w->ids, n)))
         rc = gal_hblock_flush(&bb);
     gal_hblock_builder_release(&bb);

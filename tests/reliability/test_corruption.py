@@ -129,6 +129,29 @@ def flip_copy(src, dst, value, rng, within=None):
     return True
 
 
+def flipped_copies(idx, copy, recs, rng, most):
+    """Up to `most` of recs (key, value), shuffled, each with one byte of its
+    value flipped in a fresh copy of the index: yields (key, value) for
+    those located in data.mdb."""
+    recs = list(recs)
+    rng.shuffle(recs)
+    n = 0
+    for k, v in recs:
+        if n == most:
+            return
+        if flip_copy(idx, copy, v, rng):
+            n += 1
+            yield k, v
+
+
+def run_keeping(copy, argv, timeout):
+    """Run argv on the damaged copy: (exit status, stdout, stderr, whether
+    data.mdb is byte for byte as it was)."""
+    before = open(os.path.join(copy, "data.mdb"), "rb").read()
+    rc, out, err = rc_.run(argv, timeout=timeout)
+    return rc, out, err, open(os.path.join(copy, "data.mdb"), "rb").read() == before
+
+
 def run_checks(a, f, scratch, bbc):
     rng = random.Random(a.seed)
     idx = os.path.join(scratch, "idx")
@@ -176,13 +199,11 @@ def run_checks(a, f, scratch, bbc):
                 "postings of %r flipped: verify exits %d, want 3 naming the term %s: %s"
                 % (term, vrc, k[4:12].hex(), vout[-500:]))
         if done == 1:  # optimize reads every chunk: it must stop and leave the file
-            before = open(os.path.join(copy, "data.mdb"), "rb").read()
-            rc, out, err = rc_.run([a.galley, "optimize", copy], timeout=120)
+            rc, out, err, kept = run_keeping(copy, [a.galley, "optimize", copy], 120)
             f.check(rc == 3 and "postings" in err,
                     "postings of %r flipped: optimize exits %d (want 3 naming postings): %s"
                     % (term, rc, (out + err).strip()[:300]))
-            f.check(open(os.path.join(copy, "data.mdb"), "rb").read() == before,
-                    "a failed optimize changed the index")
+            f.check(kept, "a failed optimize changed the index")
             f.check(not os.path.exists(os.path.join(copy, "optimize.tmp")),
                     "a failed optimize left its scratch directory")
     f.check(done >= 4, "only %d postings records could be located in data.mdb" % done)
@@ -191,14 +212,8 @@ def run_checks(a, f, scratch, bbc):
         recs = [(k, v) for k, v in dump(idx, table) if len(v) >= 24]
         if table == "text":  # blocks: the record of the block's first document
             recs = [(k, first_text_record(v)) for k, v in recs]
-        rng.shuffle(recs)
         n = 0
-        for k, v in recs:
-            if n == 3:
-                break
-            if not flip_copy(idx, copy, v, rng):
-                continue
-            n += 1
+        for n, (k, v) in enumerate(flipped_copies(idx, copy, recs, rng, 3), 1):
             doc = int.from_bytes(k, "big")
             rc, out, err = rc_.run([a.galley, "show", copy, "#%d" % doc], timeout=60)
             f.check(rc == 3 and table in err,
@@ -241,59 +256,32 @@ def run_checks(a, f, scratch, bbc):
             f.check(vrc == 3 and "docstats" in vout, "docstats %s flipped: verify exits %d: %s"
                     % (part, vrc, vout[-500:]))
 
-    # entities (hash_blocks.h): a flipped block is found by the listing that
-    # reads it and named by verify; optimize stops and leaves the file
-    ent_recs = [(k, v) for k, v in dump(idx, "entities") if len(v) >= 24]
-    rng.shuffle(ent_recs)
-    n = 0
-    for k, v in ent_recs:
-        if n == 2:
-            break
-        if not flip_copy(idx, copy, v, rng):
-            continue
-        n += 1
-        rc, out, err = rc_.run([a.galley, "entities", copy, "--top", "0"], timeout=60)
-        f.check(rc == 3 and "entities" in err,
-                "entities block %s flipped: entities exits %d (want 3 naming entities): %s"
-                % (k.hex(), rc, (out + err).strip()[-300:]))
-        vrc, vout = rc_.verify(a.galley, copy)
-        f.check(vrc == 3 and "entities" in vout and "batch %d" % int.from_bytes(k[:4], "big") in vout,
-                "entities block %s flipped: verify exits %d, want 3 naming it: %s"
-                % (k.hex(), vrc, vout[-500:]))
-        if n == 1:
-            before = open(os.path.join(copy, "data.mdb"), "rb").read()
-            rc, out, err = rc_.run([a.galley, "optimize", copy], timeout=120)
-            f.check(rc == 3 and "entities" in err and
-                    open(os.path.join(copy, "data.mdb"), "rb").read() == before,
-                    "entities block flipped: optimize exits %d (want 3 naming entities, the file "
-                    "as it was): %s" % (rc, (out + err).strip()[:300]))
-    f.check(n >= 1, "no entities block could be located in data.mdb")
-
-    # ids (id_table.h) and the lexicon, blocks of hash_blocks.h: a flipped
-    # block is named by verify; a lexicon block also stops --append
-    for table in ("ids", "lexicon"):
+    # entities, ids and the lexicon (hash_blocks.h): a flipped block is named
+    # by verify; an entities block is found by the listing that reads it,
+    # and optimize stops and leaves the file; a lexicon block stops --append
+    for table, argv, fails, timeout in (
+            ("entities", [a.galley, "optimize", copy], "optimize", 120),
+            ("ids", None, None, None),
+            ("lexicon", [a.galley, "index", "-q", "--device", "ref", "--append", "-o", copy, bbc],
+             "index --append", 300)):
         recs = [(k, v) for k, v in dump(idx, table) if len(v) >= 24]
-        rng.shuffle(recs)
         n = 0
-        for k, v in recs:
-            if n == 2:
-                break
-            if not flip_copy(idx, copy, v, rng):
-                continue
-            n += 1
+        for n, (k, v) in enumerate(flipped_copies(idx, copy, recs, rng, 2), 1):
+            if table == "entities":
+                rc, out, err = rc_.run([a.galley, "entities", copy, "--top", "0"], timeout=60)
+                f.check(rc == 3 and "entities" in err,
+                        "entities block %s flipped: entities exits %d (want 3 naming entities): "
+                        "%s" % (k.hex(), rc, (out + err).strip()[-300:]))
             vrc, vout = rc_.verify(a.galley, copy)
             f.check(vrc == 3 and re.search(r"\b%s\b.*\bbatch %d\b"
                                            % (table, int.from_bytes(k[:4], "big")), vout),
                     "%s block %s flipped: verify exits %d, want 3 naming it: %s"
                     % (table, k.hex(), vrc, vout[-500:]))
-            if table == "lexicon" and n == 1:
-                before = open(os.path.join(copy, "data.mdb"), "rb").read()
-                rc, out, err = rc_.run([a.galley, "index", "-q", "--device", "ref", "--append",
-                                        "-o", copy, bbc], timeout=300)
-                f.check(rc == 3 and "lexicon" in err and
-                        open(os.path.join(copy, "data.mdb"), "rb").read() == before,
-                        "lexicon block flipped: index --append exits %d (want 3 naming the "
-                        "lexicon, nothing added): %s" % (rc, (out + err).strip()[:300]))
+            if argv and n == 1:
+                rc, out, err, kept = run_keeping(copy, argv, timeout)
+                f.check(rc == 3 and table in err and kept,
+                        "%s block flipped: %s exits %d (want 3 naming %s, the file as it "
+                        "was): %s" % (table, fails, rc, table, (out + err).strip()[:300]))
         f.check(n >= 1, "no %s block could be located in data.mdb" % table)
 
     # many random bytes anywhere: LMDB's own pages included

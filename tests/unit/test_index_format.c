@@ -630,6 +630,18 @@ static void remove_tree(const char *dir)
         fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* Index n documents of write_corpus() from input into index, in batches
+ * of batch_bytes; the build's status. */
+static int build_corpus(const char *input, const char *index, int n, unsigned seed,
+                        size_t batch_bytes, gal_build_report *r)
+{
+    write_corpus(input, n, seed);
+    const char *inputs[] = {input};
+    gal_build_opts o = {.out_dir = index, .inputs = inputs, .ninputs = 1, .device = "ref",
+                        .batch_bytes = batch_bytes, .quiet = 1, .progress = 0};
+    return gal_index_build(&o, r);
+}
+
 static void test_build_and_read(unsigned seed)
 {
     char dir[] = "/tmp/galley-test-XXXXXX", input[512], index[512];
@@ -1084,12 +1096,8 @@ static void test_verify_run_counts(unsigned seed)
     char dir[] = "/tmp/galley-test-XXXXXX", input[512], index[512];
     if (scratch(dir, input, index))
         return;
-    write_corpus(input, 900, seed);
-    const char *inputs[] = {input};
-    gal_build_opts o = {.out_dir = index, .inputs = inputs, .ninputs = 1, .device = "ref",
-                        .batch_bytes = 1 << 20, .quiet = 1, .progress = 0};
     gal_build_report r;
-    CHECK(gal_index_build(&o, &r) == 0);
+    CHECK(build_corpus(input, index, 900, seed, 1 << 20, &r) == 0);
     gal_verify_stats vs;
     CHECK(gal_index_verify(index, NULL, &vs) == 0 && vs.problems == 0);
     static const char *const want[] = {"says its run has", "does not carry the run's document count"};
@@ -1170,12 +1178,8 @@ static void test_doc_blocks_in_index(unsigned seed)
     char dir[] = "/tmp/galley-test-XXXXXX", input[512], index[512];
     if (scratch(dir, input, index))
         return;
-    write_corpus(input, 200, seed);
-    const char *inputs[] = {input};
-    gal_build_opts o = {.out_dir = index, .inputs = inputs, .ninputs = 1, .device = "ref",
-                        .batch_bytes = 1 << 20, .quiet = 1, .progress = 0};
     gal_build_report r;
-    CHECK(gal_index_build(&o, &r) == 0 && r.docs == 200);
+    CHECK(build_corpus(input, index, 200, seed, 1 << 20, &r) == 0 && r.docs == 200);
     gal_index *ix = NULL;
     gal_snapshot *s = NULL;
     gal_doc_info info;
