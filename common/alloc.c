@@ -33,6 +33,14 @@ void *gal_realloc(void *p, size_t n)
     return should_fail() ? NULL : realloc(p, n ? n : 1);
 }
 
+void *gal_malloc_aligned(size_t align, size_t n)
+{
+    void *p = NULL;
+    if (should_fail() || posix_memalign(&p, align, n ? n : 1))
+        return NULL;
+    return p;
+}
+
 void gal_free(void *p)
 {
     free(p);

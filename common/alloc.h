@@ -13,6 +13,9 @@
 void *gal_malloc(size_t n);
 void *gal_calloc(size_t count, size_t size);
 void *gal_realloc(void *p, size_t n);
+/* n bytes at a multiple of align (a power of two, at least sizeof(void *)),
+ * freed with gal_free. */
+void *gal_malloc_aligned(size_t align, size_t n);
 void gal_free(void *p);
 char *gal_strndup(const char *s, size_t n);
 

@@ -46,6 +46,13 @@ int gal_cl_tokenizer_set_chunk(gal_cl_tokenizer *tk, uint32_t chunk_bytes);
  * give the same output; this is for tests and benchmarks. */
 void gal_cl_tokenizer_set_per_token(gal_cl_tokenizer *tk, int per_token);
 
+/* Where the kernels write the tokens: into the caller's gal_tokens arrays in
+ * place (on != 0: the default on CPUs, where device memory is host memory
+ * and the copy back is pure cost), or into device buffers copied back after
+ * the kernels (the default elsewhere).  Same output; for tests and
+ * benchmarks. */
+void gal_cl_tokenizer_set_zero_copy(gal_cl_tokenizer *tk, int on);
+
 /* Tokenize a batch exactly as gal_tokenize_ref does (same arguments, same
  * output, written into *out, which grows as needed).  Blocks until the
  * device is done; text and the doc tables are not kept after it returns.

@@ -38,8 +38,9 @@ typedef struct gal_tokens {
 
 void gal_tokens_init(gal_tokens *t);
 void gal_tokens_release(gal_tokens *t);
-/* Make room for ntokens tokens and ndocs documents; contents are undefined
- * afterwards.  GAL_ENOMEM on failure. */
+/* Make room for ntokens tokens and ndocs documents, keeping those held;
+ * the arrays are page-aligned (a CPU OpenCL device writes into them in
+ * place).  GAL_ENOMEM on failure. */
 int gal_tokens_reserve(gal_tokens *t, size_t ntokens, size_t ndocs);
 
 /* Plain-C reference tokenizer built on kernels/tokenizer_rules.h. */

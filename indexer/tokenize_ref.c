@@ -5,6 +5,9 @@
  */
 #include "tokenize.h"
 
+#include <stdint.h>
+#include <string.h>
+
 #include "alloc.h"
 #include "status.h"
 #include "tokenizer_rules.h"
@@ -26,11 +29,20 @@ void gal_tokens_release(gal_tokens *t)
     gal_tokens_init(t);
 }
 
-static int grow(void **p, size_t n, size_t size)
+/* Page-aligned arrays: a CPU OpenCL device then writes its tokens straight
+ * into them (CL_MEM_USE_HOST_PTR, cl_tokenize.c) instead of having them
+ * copied.  The old elements are kept: the reference tokenizer grows the
+ * arrays as it goes. */
+#define TOKEN_ALIGN 4096
+
+static int grow(void **p, size_t old, size_t n, size_t size)
 {
-    void *q = gal_realloc(*p, n * size);
+    void *q = n <= SIZE_MAX / size ? gal_malloc_aligned(TOKEN_ALIGN, n * size) : NULL;
     if (!q)
         return gal_error_set(GAL_ENOMEM, "out of memory for %zu tokens", n);
+    if (*p)
+        memcpy(q, *p, old * size);
+    gal_free(*p);
     *p = q;
     return 0;
 }
@@ -40,15 +52,15 @@ int gal_tokens_reserve(gal_tokens *t, size_t ntokens, size_t ndocs)
     int rc = 0;
     if (ntokens > t->cap) {
         size_t cap = ntokens + ntokens / 4;
-        if ((rc = grow((void **)&t->hash, cap, sizeof *t->hash)) ||
-            (rc = grow((void **)&t->doc, cap, sizeof *t->doc)) ||
-            (rc = grow((void **)&t->pos, cap, sizeof *t->pos)) ||
-            (rc = grow((void **)&t->offset, cap, sizeof *t->offset)))
+        if ((rc = grow((void **)&t->hash, t->cap, cap, sizeof *t->hash)) ||
+            (rc = grow((void **)&t->doc, t->cap, cap, sizeof *t->doc)) ||
+            (rc = grow((void **)&t->pos, t->cap, cap, sizeof *t->pos)) ||
+            (rc = grow((void **)&t->offset, t->cap, cap, sizeof *t->offset)))
             return rc;
         t->cap = cap;
     }
     if (ndocs > t->docs_cap) {
-        if ((rc = grow((void **)&t->doc_tokens, ndocs, sizeof *t->doc_tokens)))
+        if ((rc = grow((void **)&t->doc_tokens, t->docs_cap, ndocs, sizeof *t->doc_tokens)))
             return rc;
         t->docs_cap = ndocs;
     }

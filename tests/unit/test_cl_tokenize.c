@@ -267,8 +267,10 @@ static void test_random(gal_cl_tokenizer **tks, int ntk, uint64_t seed, const ch
     gal_tokens_init(&cl);
     size_t total_bytes = 0, total_tokens = 0;
     int failed = 0;
-    if (ntk > 1) /* the other tokenizer takes the doc/pos path the device does not */
+    if (ntk > 1) { /* the other tokenizer takes the doc/pos and copy paths the device does not */
         gal_cl_tokenizer_set_per_token(tks[1], strcmp(cl_type, "CPU") == 0);
+        gal_cl_tokenizer_set_zero_copy(tks[1], strcmp(cl_type, "CPU") != 0);
+    }
     for (int r = 0; r < rounds && failed < 3; r++) {
         rng_state = seed + (uint64_t)r * 0x9E3779B97F4A7C15ull;
         uint32_t *ds = NULL, *bs = NULL, nd = 0;
@@ -297,8 +299,10 @@ static void test_random(gal_cl_tokenizer **tks, int ntk, uint64_t seed, const ch
     }
     printf("random: %d batches, %zu bytes, %zu tokens compared\n", rounds, total_bytes,
            total_tokens);
-    if (ntk > 1)
+    if (ntk > 1) {
         gal_cl_tokenizer_set_per_token(tks[1], strcmp(cl_type, "CPU") != 0);
+        gal_cl_tokenizer_set_zero_copy(tks[1], strcmp(cl_type, "CPU") == 0);
+    }
     gal_tokens_release(&ref);
     gal_tokens_release(&cl);
     gal_free(text.p);
