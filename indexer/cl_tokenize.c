@@ -31,12 +31,13 @@ struct gal_cl_tokenizer {
     uint32_t default_chunk; /* for the device type, or GALLEY_CL_CHUNK */
     int per_doc;            /* doc and pos per document (CPU), else per token */
     gal_cl_buf b[B_N];
-    /* On a CPU device the token arrays of the caller's gal_tokens serve as
-     * the output buffers (CL_MEM_USE_HOST_PTR on page-aligned memory): the
-     * kernels write the tokens where the host reads them, with no copy
-     * (3.6 GB of copies for 1 GB of news).  A GPU keeps device buffers and
-     * copies back.  in_place[] are the buffers made for the last batch,
-     * kept until the next one for the entity kernels. */
+    /* On a CPU device the caller's memory serves as the kernels' buffers
+     * (CL_MEM_USE_HOST_PTR): they read the batch's text where it is and
+     * write the tokens into the page-aligned arrays of its gal_tokens,
+     * where the host reads them, with no copy either way (1 GB up and
+     * 3.6 GB down for 1 GB of news).  A GPU keeps device buffers and the
+     * copies.  in_place[] are the buffers made for the last batch, kept
+     * until the next one for the entity kernels. */
     int zero_copy;
     cl_mem in_place[B_N];
     uint32_t *first; /* host copy of the per-chunk counts, then their scan */
@@ -155,13 +156,13 @@ static const cl_mem *mem_of(const gal_cl_tokenizer *tk, int which)
     return tk->in_place[which] ? &tk->in_place[which] : &tk->b[which].mem;
 }
 
-/* Wrap size bytes at host (page-aligned, from gal_tokens_reserve) as the
- * buffer for which. */
-static int wrap(gal_cl_tokenizer *tk, int which, void *host, size_t size)
+/* Wrap size bytes of the caller's memory at host as the buffer for which
+ * (the token arrays are page-aligned, as some runtimes want for no copy). */
+static int wrap(gal_cl_tokenizer *tk, int which, cl_mem_flags access, void *host, size_t size)
 {
     cl_int err;
     tk->in_place[which] =
-        clCreateBuffer(tk->cl->context, CL_MEM_READ_WRITE | CL_MEM_USE_HOST_PTR, size, host, &err);
+        clCreateBuffer(tk->cl->context, access | CL_MEM_USE_HOST_PTR, size, host, &err);
     return tk->in_place[which] ? 0 : gal_cl_fail("clCreateBuffer", err, tk->cl);
 }
 
@@ -188,42 +189,6 @@ static int ensure(gal_cl_tokenizer *tk, int which, size_t size, cl_mem_flags fla
     return gal_cl_buf_reserve(tk->cl, &tk->b[which], size, flags);
 }
 
-/* The output buffers of a batch of ntok tokens and ndocs documents: the
- * tokenizer's own, or the arrays of out in place. */
-static int reserve_outputs(gal_cl_tokenizer *tk, cl_uint ntok, uint32_t ndocs)
-{
-    const cl_mem_flags RW = CL_MEM_READ_WRITE;
-    int rc;
-    (void)((rc = ensure(tk, B_HASH, (size_t)ntok * 8, RW)) ||
-           (rc = ensure(tk, B_OFFSET, (size_t)ntok * 4, RW)) ||
-           (rc = ensure(tk, B_DOC, (size_t)ntok * 4, RW)) ||
-           (rc = ensure(tk, B_POS, (size_t)ntok * 4, RW)) ||
-           (rc = ensure(tk, B_DOC_TOKENS, (size_t)ndocs * 4, RW)));
-    return rc;
-}
-
-static int wrap_outputs(gal_cl_tokenizer *tk, gal_tokens *out, cl_uint ntok, uint32_t ndocs)
-{
-    int rc;
-    (void)((rc = wrap(tk, B_HASH, out->hash, (size_t)ntok * 8)) ||
-           (rc = wrap(tk, B_OFFSET, out->offset, (size_t)ntok * 4)) ||
-           (rc = wrap(tk, B_DOC, out->doc, (size_t)ntok * 4)) ||
-           (rc = wrap(tk, B_POS, out->pos, (size_t)ntok * 4)) ||
-           (rc = wrap(tk, B_DOC_TOKENS, out->doc_tokens, (size_t)ndocs * 4)));
-    return rc;
-}
-
-static int sync_outputs(gal_cl_tokenizer *tk, gal_tokens *out, cl_uint ntok, uint32_t ndocs)
-{
-    int rc;
-    (void)((rc = sync_in_place(tk, B_HASH, out->hash, (size_t)ntok * 8)) ||
-           (rc = sync_in_place(tk, B_OFFSET, out->offset, (size_t)ntok * 4)) ||
-           (rc = sync_in_place(tk, B_DOC, out->doc, (size_t)ntok * 4)) ||
-           (rc = sync_in_place(tk, B_POS, out->pos, (size_t)ntok * 4)) ||
-           (rc = sync_in_place(tk, B_DOC_TOKENS, out->doc_tokens, (size_t)ndocs * 4)));
-    return rc;
-}
-
 static int write_buf(gal_cl_tokenizer *tk, int which, const void *src, size_t size)
 {
     return gal_cl_buf_write(tk->cl, &tk->b[which], src, size);
@@ -232,6 +197,77 @@ static int write_buf(gal_cl_tokenizer *tk, int which, const void *src, size_t si
 static int read_buf(gal_cl_tokenizer *tk, int which, void *dst, size_t size, cl_bool block)
 {
     return gal_cl_buf_read(tk->cl, &tk->b[which], dst, size, block);
+}
+
+/* The batch's text and document starts, for the kernels to read: copied
+ * into the tokenizer's buffers, or (read only) in place. */
+static int upload_inputs(gal_cl_tokenizer *tk, const uint8_t *text, const uint32_t *doc_start,
+                         const uint32_t *body_start, uint32_t ndocs)
+{
+    const cl_mem_flags RO = CL_MEM_READ_ONLY;
+    uint32_t limit = doc_start[ndocs];
+    int rc;
+    if ((rc = ensure(tk, B_TEXT, limit, RO)) ||
+        (rc = ensure(tk, B_DOC_START, ((size_t)ndocs + 1) * 4, RO)) ||
+        (rc = ensure(tk, B_BODY_START, (size_t)ndocs * 4, RO)) ||
+        (rc = write_buf(tk, B_TEXT, text, limit)) ||
+        (rc = write_buf(tk, B_DOC_START, doc_start, ((size_t)ndocs + 1) * 4)) ||
+        (rc = write_buf(tk, B_BODY_START, body_start, (size_t)ndocs * 4)))
+        return rc;
+    return 0;
+}
+
+/* The kernels never write these buffers: the const is kept in fact. */
+static int wrap_inputs(gal_cl_tokenizer *tk, const uint8_t *text, const uint32_t *doc_start,
+                       const uint32_t *body_start, uint32_t ndocs)
+{
+    int rc;
+    if ((rc = wrap(tk, B_TEXT, CL_MEM_READ_ONLY, (void *)text, doc_start[ndocs])) ||
+        (rc = wrap(tk, B_DOC_START, CL_MEM_READ_ONLY, (void *)doc_start,
+                   ((size_t)ndocs + 1) * 4)) ||
+        (rc = wrap(tk, B_BODY_START, CL_MEM_READ_ONLY, (void *)body_start,
+                   (size_t)ndocs * 4)))
+        return rc;
+    return 0;
+}
+
+/* The output buffers of a batch of ntok tokens and ndocs documents: the
+ * tokenizer's own, or the arrays of out in place. */
+static int reserve_outputs(gal_cl_tokenizer *tk, cl_uint ntok, uint32_t ndocs)
+{
+    const cl_mem_flags RW = CL_MEM_READ_WRITE;
+    int rc;
+    if ((rc = ensure(tk, B_HASH, (size_t)ntok * 8, RW)) ||
+        (rc = ensure(tk, B_OFFSET, (size_t)ntok * 4, RW)) ||
+        (rc = ensure(tk, B_DOC, (size_t)ntok * 4, RW)) ||
+        (rc = ensure(tk, B_POS, (size_t)ntok * 4, RW)) ||
+        (rc = ensure(tk, B_DOC_TOKENS, (size_t)ndocs * 4, RW)))
+        return rc;
+    return 0;
+}
+
+static int wrap_outputs(gal_cl_tokenizer *tk, gal_tokens *out, cl_uint ntok, uint32_t ndocs)
+{
+    int rc;
+    if ((rc = wrap(tk, B_HASH, CL_MEM_READ_WRITE, out->hash, (size_t)ntok * 8)) ||
+        (rc = wrap(tk, B_OFFSET, CL_MEM_READ_WRITE, out->offset, (size_t)ntok * 4)) ||
+        (rc = wrap(tk, B_DOC, CL_MEM_READ_WRITE, out->doc, (size_t)ntok * 4)) ||
+        (rc = wrap(tk, B_POS, CL_MEM_READ_WRITE, out->pos, (size_t)ntok * 4)) ||
+        (rc = wrap(tk, B_DOC_TOKENS, CL_MEM_READ_WRITE, out->doc_tokens, (size_t)ndocs * 4)))
+        return rc;
+    return 0;
+}
+
+static int sync_outputs(gal_cl_tokenizer *tk, gal_tokens *out, cl_uint ntok, uint32_t ndocs)
+{
+    int rc;
+    if ((rc = sync_in_place(tk, B_HASH, out->hash, (size_t)ntok * 8)) ||
+        (rc = sync_in_place(tk, B_OFFSET, out->offset, (size_t)ntok * 4)) ||
+        (rc = sync_in_place(tk, B_DOC, out->doc, (size_t)ntok * 4)) ||
+        (rc = sync_in_place(tk, B_POS, out->pos, (size_t)ntok * 4)) ||
+        (rc = sync_in_place(tk, B_DOC_TOKENS, out->doc_tokens, (size_t)ndocs * 4)))
+        return rc;
+    return 0;
 }
 
 #define ARG_MEM(which) {sizeof(cl_mem), mem_of(tk, which)}
@@ -257,7 +293,7 @@ static uint32_t slot_cap(uint32_t chunk)
 static int run(gal_cl_tokenizer *tk, const uint8_t *text, const uint32_t *doc_start,
                const uint32_t *body_start, uint32_t ndocs, gal_tokens *out)
 {
-    const cl_mem_flags RO = CL_MEM_READ_ONLY, RW = CL_MEM_READ_WRITE;
+    const cl_mem_flags RW = CL_MEM_READ_WRITE;
     cl_uint base = doc_start[0], limit = doc_start[ndocs], chunk = tk->chunk;
     cl_uint cap = slot_cap(chunk), nd = ndocs;
     int rc;
@@ -271,15 +307,11 @@ static int run(gal_cl_tokenizer *tk, const uint8_t *text, const uint32_t *doc_st
         tk->first = f;
         tk->first_cap = nchunks;
     }
-    if ((rc = ensure(tk, B_TEXT, limit, RO)) ||
-        (rc = ensure(tk, B_FIRST, (size_t)nchunks * 4, RW)) ||
+    if ((rc = ensure(tk, B_FIRST, (size_t)nchunks * 4, RW)) ||
         (rc = ensure(tk, B_SLOT_HASH, nslots * 8, RW)) ||
         (rc = ensure(tk, B_SLOT_OFFSET, nslots * 4, RW)) ||
-        (rc = ensure(tk, B_DOC_START, ((size_t)ndocs + 1) * 4, RO)) ||
-        (rc = ensure(tk, B_BODY_START, (size_t)ndocs * 4, RO)) ||
-        (rc = write_buf(tk, B_TEXT, text, limit)) ||
-        (rc = write_buf(tk, B_DOC_START, doc_start, ((size_t)ndocs + 1) * 4)) ||
-        (rc = write_buf(tk, B_BODY_START, body_start, (size_t)ndocs * 4)))
+        (rc = tk->zero_copy ? wrap_inputs(tk, text, doc_start, body_start, ndocs)
+                            : upload_inputs(tk, text, doc_start, body_start, ndocs)))
         return rc;
 
     /* 1: every chunk's tokens into its slots, and its count */
@@ -401,8 +433,8 @@ int gal_cl_tokenize(gal_cl_tokenizer *tk, const uint8_t *text, uint32_t nbytes,
         m->nbytes = doc_start[ndocs];
         m->ndocs = ndocs;
         m->ntok = out->n;
-        m->text = tk->b[B_TEXT].mem;
-        m->doc_start = tk->b[B_DOC_START].mem;
+        m->text = *mem_of(tk, B_TEXT);
+        m->doc_start = *mem_of(tk, B_DOC_START);
         m->hash = *mem_of(tk, B_HASH);
         m->pos = *mem_of(tk, B_POS);
         m->offset = *mem_of(tk, B_OFFSET);
