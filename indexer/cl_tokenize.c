@@ -199,75 +199,37 @@ static int read_buf(gal_cl_tokenizer *tk, int which, void *dst, size_t size, cl_
     return gal_cl_buf_read(tk->cl, &tk->b[which], dst, size, block);
 }
 
-/* The batch's text and document starts, for the kernels to read: copied
- * into the tokenizer's buffers, or (read only) in place. */
-static int upload_inputs(gal_cl_tokenizer *tk, const uint8_t *text, const uint32_t *doc_start,
-                         const uint32_t *body_start, uint32_t ndocs)
+/* One of the caller's arrays that the kernels read or write: buffer which
+ * stands for size bytes at host. */
+typedef struct host_array {
+    int which;
+    void *host;
+    size_t size;
+} host_array;
+
+/* Give the kernels the arrays a[0, n): in place, or in the tokenizer's own
+ * buffers, filled from the arrays when upload is set. */
+static int place(gal_cl_tokenizer *tk, const host_array *a, size_t n, cl_mem_flags access,
+                 int upload)
 {
-    const cl_mem_flags RO = CL_MEM_READ_ONLY;
-    uint32_t limit = doc_start[ndocs];
-    int rc;
-    if ((rc = ensure(tk, B_TEXT, limit, RO)) ||
-        (rc = ensure(tk, B_DOC_START, ((size_t)ndocs + 1) * 4, RO)) ||
-        (rc = ensure(tk, B_BODY_START, (size_t)ndocs * 4, RO)) ||
-        (rc = write_buf(tk, B_TEXT, text, limit)) ||
-        (rc = write_buf(tk, B_DOC_START, doc_start, ((size_t)ndocs + 1) * 4)) ||
-        (rc = write_buf(tk, B_BODY_START, body_start, (size_t)ndocs * 4)))
-        return rc;
-    return 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (tk->zero_copy)
+            rc = wrap(tk, a[i].which, access, a[i].host, a[i].size);
+        else if (!(rc = ensure(tk, a[i].which, a[i].size, access)) && upload)
+            rc = write_buf(tk, a[i].which, a[i].host, a[i].size);
+    }
+    return rc;
 }
 
-/* The kernels never write these buffers: the const is kept in fact. */
-static int wrap_inputs(gal_cl_tokenizer *tk, const uint8_t *text, const uint32_t *doc_start,
-                       const uint32_t *body_start, uint32_t ndocs)
+/* Make what the kernels wrote into a[0, n) the host's to read. */
+static int fetch(gal_cl_tokenizer *tk, const host_array *a, size_t n)
 {
-    int rc;
-    if ((rc = wrap(tk, B_TEXT, CL_MEM_READ_ONLY, (void *)text, doc_start[ndocs])) ||
-        (rc = wrap(tk, B_DOC_START, CL_MEM_READ_ONLY, (void *)doc_start,
-                   ((size_t)ndocs + 1) * 4)) ||
-        (rc = wrap(tk, B_BODY_START, CL_MEM_READ_ONLY, (void *)body_start,
-                   (size_t)ndocs * 4)))
-        return rc;
-    return 0;
-}
-
-/* The output buffers of a batch of ntok tokens and ndocs documents: the
- * tokenizer's own, or the arrays of out in place. */
-static int reserve_outputs(gal_cl_tokenizer *tk, cl_uint ntok, uint32_t ndocs)
-{
-    const cl_mem_flags RW = CL_MEM_READ_WRITE;
-    int rc;
-    if ((rc = ensure(tk, B_HASH, (size_t)ntok * 8, RW)) ||
-        (rc = ensure(tk, B_OFFSET, (size_t)ntok * 4, RW)) ||
-        (rc = ensure(tk, B_DOC, (size_t)ntok * 4, RW)) ||
-        (rc = ensure(tk, B_POS, (size_t)ntok * 4, RW)) ||
-        (rc = ensure(tk, B_DOC_TOKENS, (size_t)ndocs * 4, RW)))
-        return rc;
-    return 0;
-}
-
-static int wrap_outputs(gal_cl_tokenizer *tk, gal_tokens *out, cl_uint ntok, uint32_t ndocs)
-{
-    int rc;
-    if ((rc = wrap(tk, B_HASH, CL_MEM_READ_WRITE, out->hash, (size_t)ntok * 8)) ||
-        (rc = wrap(tk, B_OFFSET, CL_MEM_READ_WRITE, out->offset, (size_t)ntok * 4)) ||
-        (rc = wrap(tk, B_DOC, CL_MEM_READ_WRITE, out->doc, (size_t)ntok * 4)) ||
-        (rc = wrap(tk, B_POS, CL_MEM_READ_WRITE, out->pos, (size_t)ntok * 4)) ||
-        (rc = wrap(tk, B_DOC_TOKENS, CL_MEM_READ_WRITE, out->doc_tokens, (size_t)ndocs * 4)))
-        return rc;
-    return 0;
-}
-
-static int sync_outputs(gal_cl_tokenizer *tk, gal_tokens *out, cl_uint ntok, uint32_t ndocs)
-{
-    int rc;
-    if ((rc = sync_in_place(tk, B_HASH, out->hash, (size_t)ntok * 8)) ||
-        (rc = sync_in_place(tk, B_OFFSET, out->offset, (size_t)ntok * 4)) ||
-        (rc = sync_in_place(tk, B_DOC, out->doc, (size_t)ntok * 4)) ||
-        (rc = sync_in_place(tk, B_POS, out->pos, (size_t)ntok * 4)) ||
-        (rc = sync_in_place(tk, B_DOC_TOKENS, out->doc_tokens, (size_t)ndocs * 4)))
-        return rc;
-    return 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = tk->zero_copy ? sync_in_place(tk, a[i].which, a[i].host, a[i].size)
+                           : read_buf(tk, a[i].which, a[i].host, a[i].size, CL_FALSE);
+    return rc;
 }
 
 #define ARG_MEM(which) {sizeof(cl_mem), mem_of(tk, which)}
@@ -297,6 +259,10 @@ static int run(gal_cl_tokenizer *tk, const uint8_t *text, const uint32_t *doc_st
     cl_uint base = doc_start[0], limit = doc_start[ndocs], chunk = tk->chunk;
     cl_uint cap = slot_cap(chunk), nd = ndocs;
     int rc;
+    /* the kernels never write the inputs: their const is kept in fact */
+    const host_array inputs[] = {{B_TEXT, (void *)text, limit},
+                                 {B_DOC_START, (void *)doc_start, ((size_t)ndocs + 1) * 4},
+                                 {B_BODY_START, (void *)body_start, (size_t)ndocs * 4}};
 
     cl_uint nchunks = (cl_uint)(((size_t)limit - base + chunk - 1) / chunk);
     size_t nslots = (size_t)nchunks * cap;
@@ -310,8 +276,7 @@ static int run(gal_cl_tokenizer *tk, const uint8_t *text, const uint32_t *doc_st
     if ((rc = ensure(tk, B_FIRST, (size_t)nchunks * 4, RW)) ||
         (rc = ensure(tk, B_SLOT_HASH, nslots * 8, RW)) ||
         (rc = ensure(tk, B_SLOT_OFFSET, nslots * 4, RW)) ||
-        (rc = tk->zero_copy ? wrap_inputs(tk, text, doc_start, body_start, ndocs)
-                            : upload_inputs(tk, text, doc_start, body_start, ndocs)))
+        (rc = place(tk, inputs, sizeof inputs / sizeof inputs[0], CL_MEM_READ_ONLY, 1)))
         return rc;
 
     /* 1: every chunk's tokens into its slots, and its count */
@@ -340,8 +305,14 @@ static int run(gal_cl_tokenizer *tk, const uint8_t *text, const uint32_t *doc_st
         memset(out->doc_tokens, 0, (size_t)ndocs * sizeof *out->doc_tokens);
         return 0;
     }
-    rc = tk->zero_copy ? wrap_outputs(tk, out, ntok, ndocs) : reserve_outputs(tk, ntok, ndocs);
-    if (rc || (rc = write_buf(tk, B_FIRST, tk->first, (size_t)nchunks * 4)))
+    const host_array outputs[] = {{B_HASH, out->hash, (size_t)ntok * 8},
+                                  {B_OFFSET, out->offset, (size_t)ntok * 4},
+                                  {B_DOC, out->doc, (size_t)ntok * 4},
+                                  {B_POS, out->pos, (size_t)ntok * 4},
+                                  {B_DOC_TOKENS, out->doc_tokens, (size_t)ndocs * 4}};
+    const size_t noutputs = sizeof outputs / sizeof outputs[0];
+    if ((rc = place(tk, outputs, noutputs, RW, 0)) ||
+        (rc = write_buf(tk, B_FIRST, tk->first, (size_t)nchunks * 4)))
         return rc;
 
     /* 2: hash and offset of every token at its global index; chunks that
@@ -379,17 +350,7 @@ static int run(gal_cl_tokenizer *tk, const uint8_t *text, const uint32_t *doc_st
             return rc;
     }
 
-    if (tk->zero_copy) {
-        if ((rc = sync_outputs(tk, out, ntok, ndocs)))
-            return rc;
-        out->n = ntok;
-        return 0;
-    }
-    if ((rc = read_buf(tk, B_HASH, out->hash, (size_t)ntok * 8, CL_FALSE)) ||
-        (rc = read_buf(tk, B_OFFSET, out->offset, (size_t)ntok * 4, CL_FALSE)) ||
-        (rc = read_buf(tk, B_DOC, out->doc, (size_t)ntok * 4, CL_FALSE)) ||
-        (rc = read_buf(tk, B_POS, out->pos, (size_t)ntok * 4, CL_FALSE)) ||
-        (rc = read_buf(tk, B_DOC_TOKENS, out->doc_tokens, (size_t)ndocs * 4, CL_FALSE)))
+    if ((rc = fetch(tk, outputs, noutputs)))
         return rc;
     out->n = ntok;
     return 0;
