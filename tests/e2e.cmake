@@ -1,7 +1,8 @@
 # End-to-end tests of the galley binary against a brute-force oracle
-# (tests/oracle.py, written from DESIGN.md's tokenizer rules).  Included from
-# tests/CMakeLists.txt, which defines GALLEY_BIN, GALLEY_SHARED and
-# GALLEY_TEST_ENV.  Both scripts need only Python 3 (stdlib) plus the zstd and
+# (tests/oracle.py, written from DESIGN.md's tokenizer rules), and against the
+# facts that ../shared/tools/gen_news.py plants (test_planted_facts.py).
+# Included from tests/CMakeLists.txt, which defines GALLEY_BIN, GALLEY_SHARED
+# and GALLEY_TEST_ENV.  The scripts need only Python 3 (stdlib) plus the zstd and
 # gzip commands, and mdb_dump (lmdb-utils) for test_cli_input; they exit 77
 # (ctest: skipped) with a printed reason when something they need is missing.
 find_program(GALLEY_PYTHON3 NAMES python3)
@@ -25,3 +26,10 @@ add_test(NAME corpus_queries
                  --work ${CMAKE_CURRENT_BINARY_DIR}/corpus_work)
 set_tests_properties(corpus_queries PROPERTIES
   ENVIRONMENT "${GALLEY_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900)
+
+add_test(NAME planted_facts
+         COMMAND ${GALLEY_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/test_planted_facts.py
+                 --galley ${GALLEY_BIN} --shared ${GALLEY_SHARED}
+                 --work ${CMAKE_CURRENT_BINARY_DIR}/planted_work)
+set_tests_properties(planted_facts PROPERTIES
+  ENVIRONMENT "${GALLEY_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 600)
