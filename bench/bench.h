@@ -26,6 +26,11 @@ int gal_bench_index(int argc, char **argv);
 int gal_bench_query(int argc, char **argv);
 int gal_bench_postings(int argc, char **argv);
 
+/* bench postings --bounds (postings_bounds.c): print the postings' bytes by
+ * part beside other codings and the uniform bound.  0 or a gal_status. */
+struct gal_store;
+int gal_postings_bounds(struct gal_store *st);
+
 /* Monotonic clock in seconds. */
 static inline double gal_bench_now(void)
 {

@@ -105,13 +105,17 @@ static int walk(gal_store *st, walk_totals *t)
 int gal_bench_postings(int argc, char **argv)
 {
     if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        printf("usage: galley bench postings INDEX\n\n"
+        printf("usage: galley bench postings INDEX [--bounds]\n\n"
                "Decode every postings chunk of INDEX (checksums, documents, frequencies,\n"
-               "positions) and print bytes per position and decoding speed.\n");
+               "positions) and print bytes per position and decoding speed.\n\n"
+               "  --bounds   then set each part's bytes beside Rice codes and beside the\n"
+               "             uniform bound of coding each term apart (postings_bounds.c);\n"
+               "             words apart from bigrams and entity keys\n");
         return GAL_EXIT_OK;
     }
-    if (argc != 2)
-        return gal_usage_error("bench", "usage: galley bench postings INDEX");
+    int bounds = argc == 3 && !strcmp(argv[2], "--bounds");
+    if (argc != 2 && !bounds)
+        return gal_usage_error("bench", "usage: galley bench postings INDEX [--bounds]");
     gal_store *st;
     int rc = gal_store_open(argv[1], GAL_STORE_READ, &st);
     if (rc) {
@@ -127,8 +131,8 @@ int gal_bench_postings(int argc, char **argv)
         rc = walk(st, &t);
     }
     double warm = now_sec() - t0;
-    gal_store_close(st);
     if (rc) {
+        gal_store_close(st);
         gal_report(rc);
         return GAL_EXIT_INDEX;
     }
@@ -148,5 +152,12 @@ int gal_bench_postings(int argc, char **argv)
     printf("decode, warm: %.3f s, %.1f M positions/s, %.1f MB/s of postings (cold pass %.3f s)\n",
            warm, warm > 0 ? (double)t.positions / warm / 1e6 : 0.0,
            warm > 0 ? (double)t.value_bytes / warm / 1e6 : 0.0, cold);
+    fflush(stdout);
+    rc = bounds ? gal_postings_bounds(st) : 0;
+    gal_store_close(st);
+    if (rc) {
+        gal_report(rc);
+        return GAL_EXIT_INDEX;
+    }
     return GAL_EXIT_OK;
 }

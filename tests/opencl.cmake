@@ -26,7 +26,7 @@ set_tests_properties(cli_devices_help PROPERTIES
 
 # `galley devices --json` and `galley bench index --device all` on the bundled
 # sample: every device builds the same index, and OpenCL runs report their
-# copy and kernel times.
+# copy and kernel times; and `galley bench postings --bounds` on it.
 find_program(GALLEY_BENCH_PYTHON3 NAMES python3)
 if(GALLEY_BENCH_PYTHON3)
   add_test(NAME cli_bench_index

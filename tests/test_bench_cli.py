@@ -12,11 +12,15 @@
     profiling), with every text byte uploaded once.
   - `--compare F` against the same file prints ratios of 1.00x.
   - `galley index -q` on a device, its kernels compiled afresh, prints nothing.
+  - `galley bench postings INDEX --bounds` walks the index twice (its figures,
+    then the bounds); both walks must see the same positions and the same
+    bytes of each part, and every bound must be positive.
 Without an OpenCL device the device checks are skipped with a note.
 """
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -39,6 +43,44 @@ def check(cond, msg):
 def run(argv):
     p = subprocess.run(argv, capture_output=True, text=True, timeout=600)
     return p.returncode, p.stdout, p.stderr
+
+
+def check_postings_bounds(galley, tmp):
+    idx = os.path.join(tmp, "bounds")
+    rc, out, err = run([galley, "index", "-q", "--device", "ref", "-o", idx, SAMPLE])
+    check(rc == 0, "index for bench postings: exit %d: %s" % (rc, err.strip()))
+    rc, out, err = run([galley, "bench", "postings", idx, "--bounds"])
+    check(rc == 0, "bench postings --bounds: exit %d: %s" % (rc, err.strip()))
+    if rc != 0:
+        return
+    lines = out.splitlines()
+    positions = int(lines[0].split("positions ")[1])
+    part_bpp = dict(re.findall(r"(doc gaps|tfs|positions) ([0-9.]+)", lines[3]))
+    # the bounds sections: "<kind>: N positions", then a row per part
+    kinds = {}
+    for i, line in enumerate(lines):
+        m = re.match(r"^(words|bigrams|entity keys): (\d+) positions", line)
+        if m:
+            rows = {}
+            for row in lines[i + 2:i + 5]:
+                # (bytes per position, MB) for stored, Rice and the bound
+                name, vals = row[:12].strip(), re.findall(r"([0-9.]+) +([0-9.]+) MB", row)
+                rows[name] = [(float(bpp), float(mb)) for bpp, mb in vals]
+            kinds[m.group(1)] = (int(m.group(2)), rows)
+    check("words" in kinds, "bench postings --bounds printed no words section:\n" + out)
+    check(sum(n for n, _ in kinds.values()) == positions,
+          "bounds count %r positions, the walk %d" % ({k: v[0] for k, v in kinds.items()},
+                                                       positions))
+    for part in ("doc gaps", "tfs", "positions"):
+        stored_mb = sum(rows[part][0][1] for _, rows in kinds.values())
+        want_mb = float(part_bpp[part]) * positions / 1e6
+        # both are rounded: to 1 kB, and to 0.001 byte per position
+        check(abs(stored_mb - want_mb) <= 0.001 * len(kinds) + 0.0005 * positions / 1e6 + 1e-9,
+              "%s: %.1f MB in the bounds, %.4f MB in the walk" % (part, stored_mb, want_mb))
+        for name, (_, rows) in kinds.items():
+            check(len(rows[part]) == 3 and all(bpp > 0 for bpp, _ in rows[part][1:]) or
+                  part == "tfs",  # a sample whose tfs are all 1 has nothing to code
+                  "%s %s: %r" % (name, part, rows[part]))
 
 
 def main():
@@ -119,6 +161,7 @@ def main():
                                capture_output=True, text=True, timeout=600, env=cold)
             check(p.returncode == 0 and p.stderr == "",
                   "index -q, cold kernel cache: exit %d, stderr %r" % (p.returncode, p.stderr))
+        check_postings_bounds(a.galley, tmp)
     if failures:
         print("bench_cli: %d failure(s)" % failures)
         sys.exit(1)
