@@ -2,7 +2,9 @@
 # gpu_run.sh — the whole GPU measurement in one call on the lent machine:
 # make the NVIDIA OpenCL driver reachable, list the devices, generate a news
 # corpus, and run `galley bench index` on every device; the results go to
-# $OUT (the device tool brings them back) for bench/results/.  The builds
+# $OUT (the device tool brings them back) for bench/results/; then check
+# that the GPU's index finds what the generator planted and answers the
+# query set as the host's does (tests/test_planted_facts.py).  The builds
 # use every core (--threads defaults to the cores beyond the reader and
 # writer); one run with --threads 3 shows what the extra threads add.
 #
@@ -49,7 +51,7 @@ t0=$(date +%s)
 i=0
 while [ "$i" -lt "$size" ]; do
     python3 "$gpu/gen_news.py" --train "$gpu/train/reuters21578.jsonl" \
-        --train "$gpu/train/bbc.jsonl" --size "$per" --seed $((7 + i)) --quiet \
+        --train "$gpu/train/bbc.jsonl" --size "$per" --seed $((7 + i)) --plant 100 --quiet \
         --out "$corpus/news-$i.jsonl" &
     i=$((i + 1))
 done
@@ -65,4 +67,9 @@ export POCL_CACHE_DIR=/tmp/galley-pocl GALLEY_CACHE_DIR=/tmp/galley-cl-cache TMP
 echo "== the first device on one part with one thread per stage: what the cores add"
 "$gpu/galley" bench index "$corpus/news-0.jsonl" --device auto --threads 3 \
     --json "$out/index-gpu-1g-threads3.json"
+echo "== correct on the GPU too: the facts gen_news.py planted in one part, and the"
+echo "   query set's hits, on indexes built by the first device and by the host"
+python3 "$here/tests/test_planted_facts.py" --galley "$gpu/galley" --corpus "$corpus/news-0.jsonl" \
+    --work /tmp/galley-planted --batch-mb 32
+echo "planted facts: exit $?"
 echo "== done"

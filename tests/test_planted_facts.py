@@ -18,11 +18,16 @@ and on each index checks, fact by fact:
   - date filtering: the fact with date:..DAY gives the planted documents of
     that day or earlier (DAY = the median document's day);
   - `--sort date` lists them newest first by their planted dates;
-  - the phrase as NEAR ("zorblax tariff"~1) finds every planted document.
+  - the phrase as NEAR ("zorblax tariff"~1) finds every planted document;
+and on auto and opt, that bench/queries/reuters.txt gives the very hits,
+scores and snippets that ref gives (`--json -n 20`).
 Exit 0 when all hold, 1 otherwise, 77 (ctest: skipped) when ../shared's
-generator or training corpora, or the zstd command, are missing.
+generator or training corpora, or the zstd command, are missing.  With
+--corpus it checks a corpus gen_news.py wrote before (bench/gpu_run.sh does,
+on the GPU machine, with --batch-mb 32).
 
-  test_planted_facts.py --galley PATH --shared DIR --work DIR [--size 24M] [--seed N]
+  test_planted_facts.py --galley PATH (--shared DIR | --corpus FILE) --work DIR
+                        [--size 24M] [--seed N] [--batch-mb 4]
 """
 
 import argparse
@@ -34,6 +39,8 @@ import sys
 
 SKIP = 77
 TRAIN = ("reuters21578.jsonl.zst", "bbc.jsonl.zst")
+QUERIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "queries",
+                       "reuters.txt")
 
 
 def log(msg):
@@ -111,15 +118,9 @@ class Checker:
                         set(planted) <= got, "missing %d" % len(set(planted) - got))
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--galley", required=True)
-    ap.add_argument("--shared", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--size", default="24M")
-    ap.add_argument("--seed", type=int, default=11)
-    args = ap.parse_args()
-
+def generate(args):
+    """Write a corpus with planted facts into args.work; return its path,
+    or an exit status when the generator cannot run here."""
     gen = os.path.join(args.shared, "tools", "gen_news.py")
     train = [os.path.join(args.shared, "corpora", t) for t in TRAIN]
     for path in [gen] + train:
@@ -129,12 +130,6 @@ def main():
     if shutil.which("zstd") is None:
         log("SKIP: the zstd command is not installed (gen_news.py reads .zst with it)")
         return SKIP
-    if not os.access(args.galley, os.X_OK):
-        log("FAIL: galley binary %s not found or not executable" % args.galley)
-        return 1
-
-    shutil.rmtree(args.work, ignore_errors=True)
-    os.makedirs(args.work)
     corpus = os.path.join(args.work, "news.jsonl")
     gen_cmd = [sys.executable, gen, "--size", args.size, "--seed", str(args.seed),
                "--plant", "30", "--train-cap", "4", "--quiet", "--out", corpus]
@@ -145,6 +140,41 @@ def main():
         log("FAIL: gen_news.py exited %d: %s" % (r.returncode, r.stderr.strip()[-400:]))
         return 1
     log(r.stderr.strip())
+    return corpus
+
+
+def same_answers(galley, ref, other):
+    """The fixed query set's top 20 with snippets, as JSON: byte-identical
+    from an index built on a device and from the reference build."""
+    got = [run([galley, "query", path, "--queries", QUERIES, "--json", "-n", "20"])
+           for path in (ref[1], other[1])]
+    return got[0] == got[1], len(got[0].splitlines())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--galley", required=True)
+    ap.add_argument("--shared", help="../shared, to generate the corpus")
+    ap.add_argument("--corpus", help="use this gen_news.py output and its .planted.json instead")
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--size", default="24M")
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--batch-mb", default="4")
+    args = ap.parse_args()
+    if not os.access(args.galley, os.X_OK):
+        log("FAIL: galley binary %s not found or not executable" % args.galley)
+        return 1
+    shutil.rmtree(args.work, ignore_errors=True)
+    os.makedirs(args.work)
+    if args.corpus:
+        corpus = args.corpus
+    elif args.shared:
+        corpus = generate(args)
+        if isinstance(corpus, int):
+            return corpus
+    else:
+        log("FAIL: give --shared or --corpus")
+        return 1
     with open(corpus + ".planted.json") as f:
         facts = json.load(f)["facts"]
 
@@ -154,7 +184,8 @@ def main():
     else:
         log("note: `galley devices` lists no OpenCL device: the auto index is not built")
     for name, path, opts in indexes:
-        run([args.galley, "index", "-o", path, "--batch-mb", "4"] + opts + [corpus])
+        run([args.galley, "index", "-q", "-o", path, "--batch-mb", args.batch_mb] + opts +
+            [corpus])
     opt = os.path.join(args.work, "opt")
     shutil.copytree(indexes[0][1], opt)
     run([args.galley, "optimize", opt])
@@ -168,6 +199,10 @@ def main():
         log("%s: %s batches" % (index[0], batches))
         for fact in facts:
             c.check_fact(index, fact)
+        if index[0] != "ref":
+            same, lines = same_answers(args.galley, indexes[0], index)
+            c.expect(index, "%s: the same %d hits as ref" % (os.path.basename(QUERIES), lines),
+                     same)
     if c.failures:
         log("%d check(s) failed" % len(c.failures))
         return 1
