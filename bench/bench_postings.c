@@ -15,7 +15,7 @@
 #include "bench.h"
 #include "commands.h"
 #include "format.h"
-#include "postings_codec.h"
+#include "postings_walk.h"
 #include "status.h"
 #include "store.h"
 
@@ -37,67 +37,34 @@ static double now_sec(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static int add_chunk(void *ctx, const gal_walked_chunk *c)
+{
+    walk_totals *t = ctx;
+    const gal_chunk_view *cv = c->cv;
+    const uint8_t *start = c->v->mv_data;
+    t->part_bytes[PART_HEADER] += (uint64_t)(cv->docs - start);
+    t->part_bytes[PART_DOCS] += (uint64_t)(cv->docs_end - cv->docs);
+    t->part_bytes[PART_TFS] += (uint64_t)(cv->tfs_end - cv->tfs);
+    t->part_bytes[PART_POSITIONS] += (uint64_t)(cv->pos_end - cv->pos);
+    t->part_bytes[PART_TRAILER] += c->v->mv_size - (uint64_t)(cv->pos_end - start);
+    t->packed_chunks += cv->packed != 0;
+    t->small_chunks += cv->ndocs <= 2;
+    t->chunks++;
+    t->docs += cv->ndocs;
+    t->positions += c->npos;
+    t->value_bytes += c->v->mv_size;
+    t->key_bytes += c->k->mv_size;
+    return 0;
+}
+
 static int walk(gal_store *st, walk_totals *t)
 {
     MDB_txn *txn;
-    MDB_cursor *cur;
     int rc = gal_store_txn_begin(st, 1, &txn);
     if (rc)
         return rc;
-    int mrc = mdb_cursor_open(txn, st->postings, &cur);
-    if (mrc) {
-        mdb_txn_abort(txn);
-        return gal_store_error(st, mrc, "cannot read postings of");
-    }
-    uint32_t docs[GAL_CHUNK_DOCS], tfs[GAL_CHUNK_DOCS];
-    uint32_t *pos = NULL;
-    size_t pos_cap = 0;
     memset(t, 0, sizeof *t);
-    MDB_val k, v;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != GAL_POSTINGS_KEY_LEN) {
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: postings key of %zu bytes", k.mv_size);
-            break;
-        }
-        gal_chunk_view cv;
-        if ((rc = gal_chunk_parse(v.mv_data, v.mv_size, k.mv_data, &cv, "bench")) ||
-            (cv.ndocs > GAL_CHUNK_DOCS &&
-             (rc = gal_error_set(GAL_ECORRUPT, "corrupt index: oversized postings chunk"))) ||
-            (rc = gal_chunk_decode_docs(&cv, docs, tfs, "bench")))
-            break;
-        size_t n = 0;
-        for (uint32_t i = 0; i < cv.ndocs; i++)
-            n += tfs[i];
-        if (n > pos_cap) {
-            uint32_t *p = gal_realloc(pos, n * sizeof *p);
-            if (!p) {
-                rc = gal_error_set(GAL_ENOMEM, "out of memory");
-                break;
-            }
-            pos = p;
-            pos_cap = n;
-        }
-        if ((rc = gal_chunk_decode_positions(&cv, tfs, pos, n, "bench")))
-            break;
-        const uint8_t *start = v.mv_data;
-        t->part_bytes[PART_HEADER] += (uint64_t)(cv.docs - start);
-        t->part_bytes[PART_DOCS] += (uint64_t)(cv.docs_end - cv.docs);
-        t->part_bytes[PART_TFS] += (uint64_t)(cv.tfs_end - cv.tfs);
-        t->part_bytes[PART_POSITIONS] += (uint64_t)(cv.pos_end - cv.pos);
-        t->part_bytes[PART_TRAILER] += v.mv_size - (uint64_t)(cv.pos_end - start);
-        t->packed_chunks += cv.packed != 0;
-        t->small_chunks += cv.ndocs <= 2;
-        t->chunks++;
-        t->docs += cv.ndocs;
-        t->positions += n;
-        t->value_bytes += v.mv_size;
-        t->key_bytes += k.mv_size;
-    }
-    if (!rc && mrc && mrc != MDB_NOTFOUND)
-        rc = gal_store_error(st, mrc, "cannot read postings of");
-    gal_free(pos);
-    mdb_cursor_close(cur);
+    rc = gal_walk_postings(st, txn, 0, "bench", add_chunk, t);
     mdb_txn_abort(txn);
     return rc;
 }

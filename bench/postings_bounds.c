@@ -32,7 +32,7 @@
 #include "entity_table.h"
 #include "format.h"
 #include "hash_blocks.h"
-#include "postings_codec.h"
+#include "postings_walk.h"
 #include "status.h"
 #include "store.h"
 #include "terms.h" /* GAL_TITLE_BODY_GAP, from the tokenizer rules */
@@ -212,81 +212,67 @@ static uint32_t batch_docs(const index_facts *f, uint32_t first)
     return lo < f->nbatches && f->batch_first[lo] == first ? (uint32_t)(end - first) : 0;
 }
 
+/* The walk's state: the totals, and the run of chunks of one term in one
+ * batch that the current chunk belongs to. */
+typedef struct bounds_walk {
+    const index_facts *f;
+    bound_totals *t;
+    uint8_t run_key[12]; /* batch ‖ term hash */
+    uint64_t run_df;
+    int kind, have_run;
+} bounds_walk;
+
+/* The documents bound of the run that just ended. */
+static void end_run(bounds_walk *w)
+{
+    if (w->have_run)
+        w->t->bound[w->kind][P_DOCS] +=
+            log2_choose(batch_docs(w->f, gal_get_be32(w->run_key)), (double)w->run_df);
+}
+
+static int add_chunk(void *ctx, const gal_walked_chunk *c)
+{
+    bounds_walk *w = ctx;
+    bound_totals *t = w->t;
+    const gal_chunk_view *cv = c->cv;
+    if (!w->have_run || memcmp(w->run_key, c->k->mv_data, sizeof w->run_key)) {
+        end_run(w);
+        memcpy(w->run_key, c->k->mv_data, sizeof w->run_key);
+        w->kind = kind_of(w->f, gal_get_be64(w->run_key + 4));
+        w->run_df = 0;
+        w->have_run = 1;
+    }
+    int kind = w->kind;
+    w->run_df += cv->ndocs;
+    t->positions[kind] += c->npos;
+    t->key_bytes[kind] += c->k->mv_size;
+    t->value_bytes[kind] += c->v->mv_size;
+    t->stored[kind][P_DOCS] += (double)(cv->docs_end - cv->docs);
+    t->stored[kind][P_TFS] += (double)(cv->tfs_end - cv->tfs);
+    t->stored[kind][P_POS] += (double)(cv->pos_end - cv->pos);
+    uint32_t v[GAL_CHUNK_DOCS]; /* document gaps, then tfs - 1 */
+    for (uint32_t i = 1; i < cv->ndocs; i++)
+        v[i - 1] = c->docs[i] - c->docs[i - 1] - 1;
+    t->rice[kind][P_DOCS] += cv->ndocs > 1 ? rice_bits(v, cv->ndocs - 1) : 0;
+    for (uint32_t i = 0; i < cv->ndocs; i++) {
+        uint32_t tf = c->tfs[i], doc = c->docs[i];
+        t->tf_hist[kind][tf < TF_BUCKETS ? tf : TF_BUCKETS - 1]++;
+        v[i] = tf - 1;
+        uint32_t len = doc < w->f->ndocs ? w->f->doc_len[doc] : 0;
+        t->bound[kind][P_POS] += log2_choose(len > tf ? len : tf, tf);
+    }
+    t->rice[kind][P_TFS] += rice_bits(v, cv->ndocs);
+    /* positions as stored: each document's first, then gaps less one */
+    t->rice[kind][P_POS] += rice_bits(c->pos, c->npos);
+    return 0;
+}
+
 static int walk(gal_store *st, MDB_txn *txn, const index_facts *f, bound_totals *t)
 {
-    MDB_cursor *cur;
-    int mrc = mdb_cursor_open(txn, st->postings, &cur);
-    if (mrc)
-        return gal_store_error(st, mrc, "cannot read postings of");
-    uint32_t docs[GAL_CHUNK_DOCS], tfs[GAL_CHUNK_DOCS], gaps[GAL_CHUNK_DOCS];
-    uint32_t *pos = NULL;
-    size_t pos_cap = 0;
-    /* the run of chunks of one term in one batch */
-    uint8_t run_key[12] = {0};
-    uint64_t run_df = 0;
-    int kind = KIND_WORD, have_run = 0, rc = 0;
-    MDB_val k, v;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != GAL_POSTINGS_KEY_LEN) {
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: postings key of %zu bytes", k.mv_size);
-            break;
-        }
-        if (!have_run || memcmp(run_key, k.mv_data, sizeof run_key)) {
-            if (have_run)
-                t->bound[kind][P_DOCS] +=
-                    log2_choose(batch_docs(f, gal_get_be32(run_key)), (double)run_df);
-            memcpy(run_key, k.mv_data, sizeof run_key);
-            kind = kind_of(f, gal_get_be64(run_key + 4));
-            run_df = 0;
-            have_run = 1;
-        }
-        gal_chunk_view cv;
-        if ((rc = gal_chunk_parse(v.mv_data, v.mv_size, k.mv_data, &cv, "bounds")) ||
-            (cv.ndocs > GAL_CHUNK_DOCS &&
-             (rc = gal_error_set(GAL_ECORRUPT, "corrupt index: oversized postings chunk"))) ||
-            (rc = gal_chunk_decode_docs(&cv, docs, tfs, "bounds")))
-            break;
-        size_t n = 0;
-        for (uint32_t i = 0; i < cv.ndocs; i++)
-            n += tfs[i];
-        if (n > pos_cap) {
-            uint32_t *p = gal_realloc(pos, n * sizeof *p);
-            if (!p) {
-                rc = oom();
-                break;
-            }
-            pos = p;
-            pos_cap = n;
-        }
-        /* positions as stored: each document's first, then gaps less one */
-        if ((rc = gal_chunk_decode_stored_positions(&cv, pos, n, "bounds")))
-            break;
-        run_df += cv.ndocs;
-        t->positions[kind] += n;
-        t->key_bytes[kind] += k.mv_size;
-        t->value_bytes[kind] += v.mv_size;
-        t->stored[kind][P_DOCS] += (double)(cv.docs_end - cv.docs);
-        t->stored[kind][P_TFS] += (double)(cv.tfs_end - cv.tfs);
-        t->stored[kind][P_POS] += (double)(cv.pos_end - cv.pos);
-        for (uint32_t i = 1; i < cv.ndocs; i++)
-            gaps[i - 1] = docs[i] - docs[i - 1] - 1;
-        t->rice[kind][P_DOCS] += cv.ndocs > 1 ? rice_bits(gaps, cv.ndocs - 1) : 0;
-        for (uint32_t i = 0; i < cv.ndocs; i++) {
-            t->tf_hist[kind][tfs[i] < TF_BUCKETS ? tfs[i] : TF_BUCKETS - 1]++;
-            gaps[i] = tfs[i] - 1;
-            uint32_t len = docs[i] < f->ndocs ? f->doc_len[docs[i]] : 0;
-            t->bound[kind][P_POS] += log2_choose(len > tfs[i] ? len : tfs[i], tfs[i]);
-        }
-        t->rice[kind][P_TFS] += rice_bits(gaps, cv.ndocs);
-        t->rice[kind][P_POS] += rice_bits(pos, n);
-    }
-    if (!rc && have_run)
-        t->bound[kind][P_DOCS] += log2_choose(batch_docs(f, gal_get_be32(run_key)), (double)run_df);
-    if (!rc && mrc && mrc != MDB_NOTFOUND)
-        rc = gal_store_error(st, mrc, "cannot read postings of");
-    gal_free(pos);
-    mdb_cursor_close(cur);
+    bounds_walk w = {.f = f, .t = t, .kind = KIND_WORD};
+    int rc = gal_walk_postings(st, txn, 1, "bounds", add_chunk, &w);
+    if (!rc)
+        end_run(&w);
     return rc;
 }
 
