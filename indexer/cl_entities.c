@@ -51,7 +51,7 @@ int gal_cl_entities_new(gal_cl *cl, gal_cl_entity_finder **out)
     if (!ce)
         return gal_error_set(GAL_ENOMEM, "out of memory for the OpenCL entity finder");
     ce->cl = cl;
-    int cpu = strcmp(cl->info.type, "CPU") == 0;
+    int cpu = cl->cpu_design;
     int rc = gal_cl_build(cl, "entities.cl", NULL, &ce->prog);
     if (rc)
         goto fail;

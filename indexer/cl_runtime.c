@@ -382,6 +382,9 @@ int gal_cl_open(const char *spec, gal_cl **out)
                              total);
     }
 
+    const char *design = getenv("GALLEY_CL_DESIGN");
+    if (design && *design && strcmp(design, "cpu") != 0 && strcmp(design, "gpu") != 0)
+        return gal_error_set(GAL_EUSAGE, "bad GALLEY_CL_DESIGN '%s' (want cpu or gpu)", design);
     gal_cl *cl = gal_calloc(1, sizeof *cl);
     if (!cl)
         return gal_error_set(GAL_ENOMEM, "out of memory opening an OpenCL device");
@@ -389,6 +392,8 @@ int gal_cl_open(const char *spec, gal_cl **out)
     cl->device = pc.device;
     if ((rc = fill_info(pc.platform, pc.device, pc.index, &cl->info)))
         goto fail;
+    cl->cpu_design = design && *design ? strcmp(design, "cpu") == 0
+                                       : strcmp(cl->info.type, "CPU") == 0;
     cl_int err;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)pc.platform,
                                      0};

@@ -91,6 +91,12 @@ typedef struct gal_cl {
     cl_context context;
     cl_command_queue queue;
     gal_cl_device_info info;
+    /* The kernels' design for this device: on a CPU, long per-chunk and
+     * per-document scans one item per work-group, in the caller's memory;
+     * elsewhere (GPUs) short chunks, per-token kernels, groups of 64 and
+     * device buffers.  From the device type, unless GALLEY_CL_DESIGN says
+     * "cpu" or "gpu": so the GPU design runs, and is tested, on PoCL. */
+    int cpu_design;
     gal_cl_profile prof;     /* totals since gal_cl_open */
     gal_cl_pending *pending; /* commands queued since the last collect */
     size_t npending, pending_cap;

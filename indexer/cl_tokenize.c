@@ -99,7 +99,7 @@ int gal_cl_tokenizer_new(gal_cl *cl, gal_cl_tokenizer **out)
     if (!tk)
         return gal_error_set(GAL_ENOMEM, "out of memory for the OpenCL tokenizer");
     tk->cl = cl;
-    int cpu = strcmp(cl->info.type, "CPU") == 0;
+    int cpu = cl->cpu_design;
     tk->chunk = tk->default_chunk = cpu ? 4096 : 512;
     tk->per_doc = cpu;
     tk->zero_copy = cpu;

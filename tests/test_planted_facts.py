@@ -11,6 +11,10 @@ This test generates a corpus (--size, default 24M) with them, builds
     ref    galley index --device ref --batch-mb 4   (several batches, so the
            facts are spread over batches and chunks)
     auto   the same with --device auto, when `galley devices` lists a device
+    gpu    and again with GALLEY_CL_DESIGN=gpu: the kernels' GPU design
+           (per-token kernels, device buffers, copies) on that device, so
+           the path a GPU takes runs here on PoCL too (on a GPU: "cpu", the
+           other way round)
     opt    a copy of ref after `galley optimize`
 and on each index checks, fact by fact:
   - `--ids` is the planted set, and `--count` its size;
@@ -19,7 +23,7 @@ and on each index checks, fact by fact:
     that day or earlier (DAY = the median document's day);
   - `--sort date` lists them newest first by their planted dates;
   - the phrase as NEAR ("zorblax tariff"~1) finds every planted document;
-and on auto and opt, that bench/queries/reuters.txt gives the very hits,
+and on every index but ref, that bench/queries/reuters.txt gives the very hits,
 scores and snippets that ref gives (`--json -n 20`).
 Exit 0 when all hold, 1 otherwise, 77 (ctest: skipped) when ../shared's
 generator or training corpora, or the zstd command, are missing.  With
@@ -55,14 +59,26 @@ def run(cmd, **kw):
     return r.stdout
 
 
-def has_device(galley):
+def devices(galley):
     r = subprocess.run([galley, "devices", "--json"], capture_output=True, text=True)
     if r.returncode != 0:
-        return False
+        return []
     try:
-        return len(json.loads(r.stdout)) > 0
+        return json.loads(r.stdout)
     except ValueError:
-        return False
+        return []
+
+
+def has_device(galley):
+    return len(devices(galley)) > 0
+
+
+def device_type(galley):
+    """The type of the device --device auto picks: the first GPU, else the
+    first device."""
+    found = devices(galley)
+    gpus = [d for d in found if d.get("type") == "GPU"]
+    return (gpus or found)[0].get("type")
 
 
 class Checker:
@@ -178,18 +194,24 @@ def main():
     with open(corpus + ".planted.json") as f:
         facts = json.load(f)["facts"]
 
-    indexes = [("ref", os.path.join(args.work, "ref"), ["--device", "ref"])]
+    # (name, path, options, environment)
+    indexes = [("ref", os.path.join(args.work, "ref"), ["--device", "ref"], {})]
     if has_device(args.galley):
-        indexes.append(("auto", os.path.join(args.work, "auto"), ["--device", "auto"]))
+        indexes.append(("auto", os.path.join(args.work, "auto"), ["--device", "auto"], {}))
+        # the other design of the kernels than the device's own (on PoCL,
+        # the GPU's: per-token kernels, device buffers and copies)
+        other = "cpu" if device_type(args.galley) == "GPU" else "gpu"
+        indexes.append((other, os.path.join(args.work, other), ["--device", "auto"],
+                        {"GALLEY_CL_DESIGN": other}))
     else:
-        log("note: `galley devices` lists no OpenCL device: the auto index is not built")
-    for name, path, opts in indexes:
+        log("note: `galley devices` lists no OpenCL device: only the reference path is built")
+    for name, path, opts, env in indexes:
         run([args.galley, "index", "-q", "-o", path, "--batch-mb", args.batch_mb] + opts +
-            [corpus])
+            [corpus], env=dict(os.environ, **env))
     opt = os.path.join(args.work, "opt")
     shutil.copytree(indexes[0][1], opt)
     run([args.galley, "optimize", opt])
-    indexes.append(("opt", opt, []))
+    indexes.append(("opt", opt, [], {}))
 
     c = Checker(args.galley)
     for index in indexes:
