@@ -6,7 +6,8 @@
 # that the GPU's index finds what the generator planted and answers the
 # query set as the host's does (tests/test_planted_facts.py).  The builds
 # use every core (--threads defaults to the cores beyond the reader and
-# writer); one run with --threads 3 shows what the extra threads add.
+# writer); one run with --threads 3 shows what the extra threads add, and
+# one with GALLEY_CL_DESIGN=cpu whether the kernels' GPU design pays.
 #
 #   sh bench/gpu_run.sh [N]     N generators of GEN_SIZE each (default 4 × 1G);
 #                               needs .gpu/ (bench/gpu_prepare.sh)
@@ -67,6 +68,9 @@ export POCL_CACHE_DIR=/tmp/galley-pocl GALLEY_CACHE_DIR=/tmp/galley-cl-cache TMP
 echo "== the first device on one part with one thread per stage: what the cores add"
 "$gpu/galley" bench index "$corpus/news-0.jsonl" --device auto --threads 3 \
     --json "$out/index-gpu-1g-threads3.json"
+echo "== the first device on one part with the kernels' CPU design: does the GPU design pay?"
+GALLEY_CL_DESIGN=cpu "$gpu/galley" bench index "$corpus/news-0.jsonl" --device auto \
+    --json "$out/index-gpu-1g-cpu-design.json"
 echo "== correct on the GPU too: the facts gen_news.py planted in one part, and the"
 echo "   query set's hits, on indexes built by the first device and by the host"
 python3 "$here/tests/test_planted_facts.py" --galley "$gpu/galley" --corpus "$corpus/news-0.jsonl" \
