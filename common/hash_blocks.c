@@ -9,6 +9,13 @@
 #include "store.h"
 #include "varint.h"
 
+/* A block's LMDB key: batch ‖ its first hash, both big-endian. */
+static void block_key(uint8_t key[GAL_HBLOCK_KEY_LEN], uint32_t batch, uint64_t hash)
+{
+    gal_put_be32(key, batch);
+    gal_put_be64(key + 4, hash);
+}
+
 /* ---- writing ---- */
 
 void gal_hblock_builder_init(gal_hblock_builder *b, gal_hblock_put_fn put, void *ctx)
@@ -31,8 +38,7 @@ int gal_hblock_flush(gal_hblock_builder *b)
     if (!b->n)
         return 0;
     uint8_t key[GAL_HBLOCK_KEY_LEN], v[GAL_VARINT_MAX];
-    gal_put_be32(key, b->batch);
-    gal_put_be64(key + 4, b->first);
+    block_key(key, b->batch, b->first);
     gal_buf_clear(&b->block);
     int rc;
     if ((rc = gal_buf_append(&b->block, v, gal_varint_put(v, b->n))) ||
@@ -160,8 +166,7 @@ int gal_hblock_read(gal_hblock_reader *r, const MDB_val *k, const MDB_val *v)
 int gal_hblock_seek(gal_hblock_reader *r, uint32_t batch, uint64_t hash)
 {
     uint8_t key[GAL_HBLOCK_KEY_LEN];
-    gal_put_be32(key, batch);
-    gal_put_be64(key + 4, hash);
+    block_key(key, batch, hash);
     r->k = (MDB_val){sizeof key, key};
     int mrc = mdb_cursor_get(r->cur, &r->k, &r->v, MDB_SET_RANGE);
     if (mrc == MDB_NOTFOUND)
@@ -194,8 +199,7 @@ int gal_hblock_next(gal_hblock_reader *r)
 int gal_hblock_find(gal_hblock_reader *r, uint32_t batch, uint64_t hash, uint64_t *next_batch)
 {
     uint8_t key[GAL_HBLOCK_KEY_LEN];
-    gal_put_be32(key, batch);
-    gal_put_be64(key + 4, hash);
+    block_key(key, batch, hash);
     r->k = (MDB_val){sizeof key, key};
     int mrc = mdb_cursor_get(r->cur, &r->k, &r->v, MDB_SET_RANGE);
     *next_batch = UINT64_MAX;

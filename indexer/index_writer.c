@@ -69,7 +69,6 @@ void gal_encoded_free(gal_encoded *e)
     gal_free(e);
 }
 
-/* One document's external id, for sorting a batch's ids. */
 /* A term new to the index, its bytes in the batch's encoded folded terms. */
 struct new_term {
     const char *folded;
