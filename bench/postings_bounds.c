@@ -116,6 +116,11 @@ static int kind_of(const index_facts *f, uint64_t hash)
                                                   : KIND_BIGRAM;
 }
 
+static int oom(void)
+{
+    return gal_error_set(GAL_ENOMEM, "out of memory");
+}
+
 /* The hashes of every record of a hash-block table, sorted (a hash that
  * several batches hold comes once per batch). */
 static int load_hashes(MDB_txn *txn, MDB_dbi table, const char *name, uint64_t **out, size_t *n)
@@ -126,13 +131,9 @@ static int load_hashes(MDB_txn *txn, MDB_dbi table, const char *name, uint64_t *
         return rc;
     size_t cap = 0;
     for (rc = gal_hblock_seek(&r, 0, 0); rc == 0; rc = gal_hblock_next(&r)) {
-        if (*n == cap) {
-            uint64_t *p = gal_realloc(*out, (cap = cap ? 2 * cap : 4096) * sizeof *p);
-            if (!p) {
-                rc = gal_error_set(GAL_ENOMEM, "out of memory");
-                break;
-            }
-            *out = p;
+        if (gal_grow((void **)out, &cap, *n + 1, sizeof **out, 4096)) {
+            rc = oom();
+            break;
         }
         (*out)[(*n)++] = r.hash;
     }
@@ -143,12 +144,8 @@ static int load_hashes(MDB_txn *txn, MDB_dbi table, const char *name, uint64_t *
     return 0;
 }
 
-static int oom(void)
-{
-    return gal_error_set(GAL_ENOMEM, "out of memory");
-}
-
-/* Every batch's document lengths from docstats, and the lexicon's hashes. */
+/* Every batch's document lengths from docstats, and the hashes of the
+ * lexicon's words and of the entities. */
 static int load_facts(gal_store *st, MDB_txn *txn, index_facts *f)
 {
     int rc = gal_meta_get_u64(st, txn, GAL_META_DOCS, &f->ndocs);
@@ -174,13 +171,9 @@ static int load_facts(gal_store *st, MDB_txn *txn, index_facts *f)
         for (uint32_t i = 0; !rc && i < n; i++)
             /* title from 0, body after the title and the gap */
             f->doc_len[first + i] = gal_docstats_tokens(v.mv_data, i) + GAL_TITLE_BODY_GAP;
-        if (!rc && f->nbatches == cap) {
-            uint32_t *p = gal_realloc(f->batch_first, (cap = cap ? 2 * cap : 64) * sizeof *p);
-            if (!p)
-                rc = oom();
-            else
-                f->batch_first = p;
-        }
+        if (!rc && gal_grow((void **)&f->batch_first, &cap, f->nbatches + 1,
+                            sizeof *f->batch_first, 64))
+            rc = oom();
         if (!rc)
             f->batch_first[f->nbatches++] = first;
     }
