@@ -69,14 +69,9 @@ def devices(galley):
         return []
 
 
-def has_device(galley):
-    return len(devices(galley)) > 0
-
-
-def device_type(galley):
-    """The type of the device --device auto picks: the first GPU, else the
-    first device."""
-    found = devices(galley)
+def auto_type(found):
+    """The type of the device --device auto picks among found: the first
+    GPU, else the first device."""
     gpus = [d for d in found if d.get("type") == "GPU"]
     return (gpus or found)[0].get("type")
 
@@ -196,11 +191,12 @@ def main():
 
     # (name, path, options, environment)
     indexes = [("ref", os.path.join(args.work, "ref"), ["--device", "ref"], {})]
-    if has_device(args.galley):
+    found = devices(args.galley)
+    if found:
         indexes.append(("auto", os.path.join(args.work, "auto"), ["--device", "auto"], {}))
         # the other design of the kernels than the device's own (on PoCL,
         # the GPU's: per-token kernels, device buffers and copies)
-        other = "cpu" if device_type(args.galley) == "GPU" else "gpu"
+        other = "cpu" if auto_type(found) == "GPU" else "gpu"
         indexes.append((other, os.path.join(args.work, other), ["--device", "auto"],
                         {"GALLEY_CL_DESIGN": other}))
     else:
