@@ -630,25 +630,12 @@ static uint32_t form_len(const uint8_t *s, uint32_t len)
     return len;
 }
 
-/* Turn the group g[0, n) into its distinct surface forms g[0, d), sorted,
- * each with its number of mentions in .doc; returns d.  Most entities have a
- * few forms in a batch: counting them by a linear search is cheaper than
- * sorting every mention; large groups are sorted. */
-static size_t distinct_forms(ment *g, size_t n)
+/* Count the forms of g[0, n) into g[0, d) by a linear search of those seen
+ * so far, each keeping its first mention, with its number of mentions in
+ * .doc; returns d. */
+static size_t count_forms_linear(ment *g, size_t n)
 {
     size_t d = 0;
-    if (n > 256) {
-        qsort(g, n, sizeof *g, cmp_ment);
-        for (size_t i = 0; i < n; d++) {
-            size_t j = i + 1;
-            while (j < n && same_form(&g[j], &g[i]))
-                j++;
-            g[d] = g[i];
-            g[d].doc = (uint32_t)(j - i);
-            i = j;
-        }
-        return d;
-    }
     for (size_t i = 0; i < n; i++) {
         size_t k = 0;
         while (k < d && !same_form(&g[k], &g[i]))
@@ -659,6 +646,62 @@ static size_t distinct_forms(ment *g, size_t n)
             g[d] = g[i];
             g[d++].doc = 1;
         }
+    }
+    return d;
+}
+
+/* The same for a large group (a frequent entity's hundreds or thousands of
+ * mentions in a batch, in a few forms): the forms seen so far are found
+ * through a table of their places in g, open addressing on the form's first
+ * bytes and length.  Returns d, or SIZE_MAX when out of memory. */
+static size_t count_forms_hashed(ment *g, size_t n)
+{
+    size_t nslots = 16;
+    while (nslots < 2 * n)
+        nslots *= 2;
+    uint32_t *slot = gal_malloc(nslots * sizeof *slot); /* place in g + 1; 0 = empty */
+    if (!slot)
+        return SIZE_MAX;
+    memset(slot, 0, nslots * sizeof *slot);
+    size_t d = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = (g[i].head ^ (uint64_t)g[i].len * 0x9E3779B97F4A7C15ull) *
+                     0xD6E8FEB86659FD93ull;
+        size_t at = (size_t)(h >> 32) & (nslots - 1);
+        while (slot[at] && !same_form(&g[slot[at] - 1], &g[i]))
+            at = (at + 1) & (nslots - 1);
+        if (slot[at]) {
+            g[slot[at] - 1].doc++;
+        } else {
+            g[d] = g[i]; /* d <= i: a place already read */
+            g[d].doc = 1;
+            slot[at] = (uint32_t)++d;
+        }
+    }
+    gal_free(slot);
+    return d;
+}
+
+/* Turn the group g[0, n) into its distinct surface forms g[0, d), sorted,
+ * each with its number of mentions in .doc; returns d.  Most entities have a
+ * few forms in a batch: counting them by a linear search is cheaper than
+ * sorting every mention; large groups count them through a hash table (or,
+ * without memory for it, sort every mention). */
+static size_t distinct_forms(ment *g, size_t n)
+{
+    size_t d = n > 256 ? count_forms_hashed(g, n) : count_forms_linear(g, n);
+    if (d == SIZE_MAX) {
+        qsort(g, n, sizeof *g, cmp_ment);
+        d = 0;
+        for (size_t i = 0; i < n; d++) {
+            size_t j = i + 1;
+            while (j < n && same_form(&g[j], &g[i]))
+                j++;
+            g[d] = g[i];
+            g[d].doc = (uint32_t)(j - i);
+            i = j;
+        }
+        return d;
     }
     qsort(g, d, sizeof *g, cmp_ment); /* surfaces differ: counts never compared */
     return d;

@@ -16,6 +16,11 @@
  * body: past a dozen or so documents the packed one always wins. */
 #define PLAIN_MAX_DOCS 16
 
+/* The least a packed body takes after the head: one byte each for the
+ * span and the docs and tfs lengths, and for each of the three blocks'
+ * headers (pfor.h). */
+#define PACKED_MIN 6
+
 static int corrupt(const char *key_desc, const char *what)
 {
     return gal_error_set(GAL_ECORRUPT, "corrupt index: postings record %s: %s", key_desc, what);
@@ -72,21 +77,28 @@ int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *
             pv[k] = positions[k] - positions[k - 1] - 1;
     }
 
-    /* weigh the two bodies */
-    gal_pfor_plan plan[3];
-    gal_pfor_plan_of(dv, ndocs - 1, &plan[0]);
-    gal_pfor_plan_of(tv, ndocs, &plan[1]);
-    gal_pfor_plan_of(pv, npos, &plan[2]);
-    uint32_t span = docs[ndocs - 1] - docs[0];
-    size_t packed_len = head_len + gal_varint_len(span) +
-                        gal_varint_len(plan[0].size) + gal_varint_len(plan[1].size) + plan[0].size +
-                        plan[1].size + plan[2].size;
+    /* weigh the two bodies; a tie goes to the simpler, plain one */
     int packed = 1;
     size_t plain_len = 0;
-    if (ndocs <= PLAIN_MAX_DOCS) {
-        plain_len = head_len + varints_len(dv, ndocs - 1) +
-                    varints_len(tv, ndocs) + varints_len(pv, npos);
-        packed = packed_len < plain_len; /* a tie goes to the simpler body */
+    if (ndocs <= PLAIN_MAX_DOCS)
+        plain_len = head_len + varints_len(dv, ndocs - 1) + varints_len(tv, ndocs) +
+                    varints_len(pv, npos);
+    /* The packed body takes at least PACKED_MIN bytes after the head, so a
+     * plain body no longer than that wins without planning the blocks:
+     * most chunks are a rare term's one document and a position or two. */
+    gal_pfor_plan plan[3];
+    uint32_t span = docs[ndocs - 1] - docs[0];
+    if (ndocs <= PLAIN_MAX_DOCS && plain_len <= head_len + PACKED_MIN) {
+        packed = 0;
+    } else {
+        gal_pfor_plan_of(dv, ndocs - 1, &plan[0]);
+        gal_pfor_plan_of(tv, ndocs, &plan[1]);
+        gal_pfor_plan_of(pv, npos, &plan[2]);
+        size_t packed_len = head_len + gal_varint_len(span) + gal_varint_len(plan[0].size) +
+                            gal_varint_len(plan[1].size) + plan[0].size + plan[1].size +
+                            plan[2].size;
+        if (ndocs <= PLAIN_MAX_DOCS)
+            packed = packed_len < plain_len;
     }
 
     size_t start = out->len;

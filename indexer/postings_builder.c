@@ -62,6 +62,19 @@ static int rehash(gal_builder *b, size_t nslots)
     return 0;
 }
 
+/* Asked once per term of a batch, when it enters the term table, whose
+ * slot then keeps the answer for every token of the term: a small hash set
+ * (at most 128 of 256 slots used, keys are well-mixed hashes, never 0). */
+static int is_common(const gal_builder *b, uint64_t hash)
+{
+    for (size_t i = hash & 255;; i = (i + 1) & 255) {
+        if (b->common_set[i] == hash)
+            return 1;
+        if (b->common_set[i] == 0)
+            return 0;
+    }
+}
+
 /* The slot of term hash, inserting the term (of kind, first occurrence at
  * batch offset) when it is new; NULL when out of memory.  A bigram or an
  * entity key found again re-marks its term's kind, as the last one seen. */
@@ -94,7 +107,7 @@ static gal_term_slot *slot_of(gal_builder *b, uint64_t hash, uint32_t offset, ui
         b->terms_cap = cap;
     }
     b->terms[b->nterms] = (gal_term_group){hash, offset, 0, 0, kind};
-    b->slots[i] = (gal_term_slot){hash, (uint32_t)++b->nterms, 0};
+    b->slots[i] = (gal_term_slot){hash, (uint32_t)++b->nterms, 0, (uint32_t)is_common(b, hash)};
     if (b->nterms * 2 > b->nslots) {
         if (rehash(b, b->nslots * 2))
             return NULL;
@@ -109,18 +122,6 @@ static void counts_to_terms(gal_builder *b)
     for (size_t k = 0; k < b->nslots; k++)
         if (b->slots[k].term)
             b->terms[b->slots[k].term - 1].count = b->slots[k].count;
-}
-
-/* Asked for every token: a small hash set (at most 64 of 256 slots used,
- * keys are well-mixed hashes, never 0) answers in one or two probes. */
-static int is_common(const gal_builder *b, uint64_t hash)
-{
-    for (size_t i = hash & 255;; i = (i + 1) & 255) {
-        if (b->common_set[i] == hash)
-            return 1;
-        if (b->common_set[i] == 0)
-            return 0;
-    }
 }
 
 void gal_builder_set_common(gal_builder *b, const uint64_t *sorted, size_t n)
@@ -322,18 +323,18 @@ int gal_builder_run(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m
         return oom("scratch");
 
     /* pass 1: term of each token, kept in the offset array, and the
-     * bigrams that start at each token */
+     * bigrams: a pair of adjacent common words is found at its second word,
+     * from what its slot says and what the first one's said */
     uint32_t *term_idx = t->offset;
     b->nbigrams = 0;
-    /* whether token i is a common word, when token i - 1 asked already */
-    int next_known = 0, next_common = 0;
+    int prev_common = 0;     /* token i - 1 is a common word */
+    uint32_t prev_offset = 0; /* its offset (term_idx overwrote it) */
     for (size_t i = 0; i < t->n; i++) {
-        int known = next_known, common = next_common;
-        next_known = 0;
         if (i + PREFETCH_AHEAD < t->n)
             __builtin_prefetch(&b->slots[t->hash[i + PREFETCH_AHEAD] & (b->nslots - 1)]);
         if (t->hash[i] == GAL_HASH_NONE) {
             term_idx[i] = UINT32_MAX;
+            prev_common = 0;
             continue;
         }
         uint32_t offset = t->offset[i];
@@ -342,23 +343,19 @@ int gal_builder_run(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m
             return GAL_ENOMEM;
         s->count++;
         term_idx[i] = s->term - 1;
-        if (!b->ncommon || i + 1 >= t->n || t->doc[i + 1] != t->doc[i] ||
-            t->pos[i + 1] != t->pos[i] + 1 || t->hash[i + 1] == GAL_HASH_NONE)
-            continue;
-        if (!known)
-            common = is_common(b, t->hash[i]);
-        if (common) {
-            next_known = 1;
-            next_common = is_common(b, t->hash[i + 1]);
-        }
-        if (common && next_common) {
-            s = slot_of(b, gal_bigram_hash(t->hash[i], t->hash[i + 1]), offset, GAL_TERM_BIGRAM);
+        int common = b->ncommon && s->common;
+        if (common && prev_common && t->doc[i] == t->doc[i - 1] &&
+            t->pos[i] == t->pos[i - 1] + 1) {
+            s = slot_of(b, gal_bigram_hash(t->hash[i - 1], t->hash[i]), prev_offset,
+                        GAL_TERM_BIGRAM);
             if (!s)
                 return GAL_ENOMEM;
             s->count++;
-            if ((rc = bigram_push(b, (uint32_t)i, s->term - 1)))
+            if ((rc = bigram_push(b, (uint32_t)(i - 1), s->term - 1)))
                 return rc;
         }
+        prev_common = common;
+        prev_offset = offset;
     }
     /* entity mentions: terms of their own, after the words */
     size_t nm = m ? m->n : 0;

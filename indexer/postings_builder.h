@@ -52,8 +52,9 @@ typedef struct gal_postings_out {
 /* A slot of the term table (open addressing, linear probing). */
 typedef struct gal_term_slot {
     uint64_t hash;
-    uint32_t term;  /* index in terms[] + 1; 0 = empty */
-    uint32_t count; /* occurrences so far */
+    uint32_t term;       /* index in terms[] + 1; 0 = empty */
+    uint32_t count : 31; /* occurrences so far */
+    uint32_t common : 1; /* hash is one of the words that pair into bigrams */
 } gal_term_slot;
 
 /* One occurrence of a term: batch-local document and position. */
