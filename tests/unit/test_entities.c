@@ -521,6 +521,51 @@ static void check_table_merge(void)
     CHECK(system(cmd) == 0);
 }
 
+/* A frequent entity: more mentions in one batch than the linear count of
+ * its forms takes (256), in three forms interleaved, so the hash table that
+ * counts them sees each form come back after the others. */
+static void check_large_group(void)
+{
+    char dir[] = "/tmp/galley-entities-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi ents;
+    CHECK(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 4);
+    CHECK(mdb_env_open(env, dir, 0, 0644) == 0);
+    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+    CHECK(gal_entity_table_open(txn, 1, &ents) == 0);
+    enum { N = 310 };
+    static const char *forms[] = {"Donald Trump said.", "DONALD TRUMP said.",
+                                  "Donald TRUMP said."};
+    const char *docs[N][2];
+    size_t count[3] = {0, 0, 0};
+    for (int i = 0; i < N; i++) {
+        int f = i % 5 < 2 ? 0 : i % 5 < 4 ? 1 : 2; /* 120, 120 and 60 */
+        if (i >= 300)
+            f = 0; /* then the first form goes ahead: 130 */
+        docs[i][0] = "";
+        docs[i][1] = forms[f];
+        count[f]++;
+    }
+    apply_batch(txn, ents, docs, N, 0);
+    gal_entity_info e;
+    CHECK(gal_entity_get(txn, ents, gal_entity_key("donald trump", 12), &e) == 0);
+    CHECK_EQ_U64(e.docs, N);
+    CHECK_EQ_U64(e.mentions, N);
+    CHECK(e.display_len == 12 && !memcmp(e.display, "Donald Trump", 12));
+    CHECK_EQ_U64(e.display_count, count[0]);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "--print-table")) {
@@ -530,6 +575,7 @@ int main(int argc, char **argv)
     check_table(0);
     check_rules();
     check_table_merge();
+    check_large_group();
 
     const char *env = getenv("GALLEY_TEST_SEED");
     rng_state = env && *env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL);
