@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""compare.py — galley against SQLite FTS5, tantivy and ripgrep: one corpus,
-one query set, one machine, one run.
+"""compare.py — galley against SQLite FTS5, tantivy, Xapian and ripgrep: one
+corpus, one query set, one machine, one run.
 
     bench/compare.py                                  # Reuters-21578
     bench/compare.py --corpus /tmp/news-1g.jsonl      # a gen_news corpus
@@ -24,12 +24,21 @@ the ten best by its ranking.
   tantivy       the tantivy package from PyPI, text fields title and body
                 with positions, stored, default tokenizer; one commit, merges
                 waited for.  Per query: searcher.search(limit=10, count=True).
+  Xapian        its Python bindings (Debian's python3-xapian), no stemming,
+                TermGenerator with positions over title, then body (a gap
+                between them, as galley has), the text stored as document
+                data; flush threshold --xapian-flush documents, then
+                compacted (as FTS5 is optimised).  Per query: Xapian's
+                QueryParser (phrases on, default operator AND, no stemming),
+                so that it splits the words as its indexer did (5.93 and
+                1,000 are one term each, Denmark's is not denmark), BM25,
+                get_mset(0, 10) with an exact count.
   ripgrep       no index: `rg -c -i` over the JSON Lines file per query (a
                 regular expression per word or phrase, piped for AND), as a
                 grep baseline.  It counts lines (documents) where the words
                 occur in any JSON field, including ids and dates.
 
-FTS5 and tantivy get their documents from Python: "build" is the time from
+FTS5, tantivy and Xapian get their documents from Python: "build" is the time from
 the documents in memory to a committed index, and "end to end" adds the
 Python JSON parsing (the reading galley's own build time includes).  The
 tools tokenize differently (FTS5 unicode61 strips diacritics; tantivy drops
@@ -62,6 +71,25 @@ try:
     import tantivy
 except ImportError:
     tantivy = None
+
+
+def import_xapian():
+    """Debian ships the bindings for its own Python 3 only; another 3.x of
+    the same minor version (a venv, pyenv) can load them from there."""
+    try:
+        import xapian
+        return xapian
+    except ImportError:
+        pass
+    dist = "/usr/lib/python3/dist-packages"
+    if os.path.isdir(os.path.join(dist, "xapian")) and dist not in sys.path:
+        sys.path.append(dist)
+        try:
+            import xapian
+            return xapian
+        except ImportError:
+            pass
+    return None
 
 
 def log(msg):
@@ -324,6 +352,47 @@ def run_tantivy(args, docs, queries, workdir):
     return out
 
 
+def run_xapian(args, xapian, docs, queries, workdir):
+    built = os.path.join(workdir, "xapian-build")
+    path = os.path.join(workdir, "xapian")
+    os.environ["XAPIAN_FLUSH_THRESHOLD"] = str(args.xapian_flush)
+    t0 = time.perf_counter()
+    db = xapian.WritableDatabase(built, xapian.DB_CREATE_OR_OVERWRITE)
+    tg = xapian.TermGenerator()
+    for t, b in docs:
+        d = xapian.Document()
+        tg.set_document(d)
+        tg.index_text(t)
+        tg.increase_termpos()
+        tg.index_text(b)
+        d.set_data(t + "\n" + b)
+        db.add_document(d)
+    db.commit()
+    t1 = time.perf_counter()
+    db.compact(path)
+    db.close()
+    build = time.perf_counter() - t0
+    shutil.rmtree(built, ignore_errors=True)
+    out = {"tool": "xapian", "version": xapian.version_string(), "index_only_sec": build,
+           "compact_sec": build - (t1 - t0), "index_bytes": dir_bytes(path)}
+    db = xapian.Database(path)
+    enquire = xapian.Enquire(db)
+    ndocs = db.get_doccount()
+    qp = xapian.QueryParser()
+    qp.set_database(db)
+    qp.set_default_op(xapian.Query.OP_AND)
+    parsed = {q: qp.parse_query(q, xapian.QueryParser.FLAG_PHRASE) for q in queries}
+
+    def one(q):
+        enquire.set_query(parsed[q])
+        return enquire.get_mset(0, 10, ndocs).get_matches_estimated()  # exact: checkatleast = all
+
+    out["per_query"], out["latency"] = time_queries(queries, one, args.warmup, args.runs)
+    out["note"] = "Python bindings; top 10 by BM25 + exact count"
+    db.close()
+    return out
+
+
 def run_rg(args, corpus, queries):
     rg = shutil.which("rg")
     version = subprocess.run([rg, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
@@ -394,7 +463,7 @@ def report(res, meta, args):
               % (g["postings_bytes"] / 1e6, g["postings_bytes"] / raw, g["text_bytes"] / 1e6,
                  g["text_bytes"] / raw, (g["index_bytes"] - g["text_bytes"]) / raw))
     print("\nbuild s: documents in memory -> committed index (galley: the whole `galley index` run)")
-    print("e2e s: from the JSON Lines file (FTS5, tantivy: + %.2f s of Python JSON parsing)"
+    print("e2e s: from the JSON Lines file (FTS5, tantivy, Xapian: + %.2f s of Python JSON parsing)"
           % meta["parse_sec"])
 
     print("\ngalley's ratios (above 1: galley is better by that factor)")
@@ -451,6 +520,9 @@ def main():
     ap.add_argument("--runs", type=int, default=3, help="measured passes (default 3; ripgrep: 1)")
     ap.add_argument("--no-fts5", action="store_true")
     ap.add_argument("--no-tantivy", action="store_true")
+    ap.add_argument("--no-xapian", action="store_true")
+    ap.add_argument("--xapian-flush", type=int, default=100000,
+                    help="Xapian's XAPIAN_FLUSH_THRESHOLD, documents (default 100000)")
     ap.add_argument("--no-rg", action="store_true")
     ap.add_argument("--rg-queries", type=int, default=0,
                     help="run ripgrep on only this many queries, evenly spaced (0 = all)")
@@ -505,6 +577,18 @@ def main():
                 r = run_tantivy(args, docs, queries, workdir)
                 r["build_sec"] = r["index_only_sec"] + parse_sec
                 res.append(r)
+        if not args.no_xapian:
+            xapian = import_xapian()
+            if xapian is None:
+                log("xapian: no Python bindings (apt-get install python3-xapian); left out")
+                print("xapian: not installed; left out of this run", flush=True)
+            else:
+                log("xapian: index + queries")
+                r = run_xapian(args, xapian, docs, queries, workdir)
+                r["build_sec"] = r["index_only_sec"] + parse_sec
+                res.append(r)
+                shutil.rmtree(os.path.join(workdir, "xapian"), ignore_errors=True) \
+                    if not args.keep else None
         del docs
         if not args.no_rg:
             if not shutil.which("rg"):
