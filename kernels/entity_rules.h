@@ -1727,6 +1727,26 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
      * capitalised. */
     gal_u32 prev_off = 0, prev_end = 0, prev_end_known = 0, prev_shape = 0, prev_cls = 0;
     for (gal_u32 t = t0; t < t1; t++) {
+        /* Outside a run, a token that starts with a lower-case ASCII letter
+         * or a digit on the line already looked at changes nothing below
+         * but the previous token's place, its end unknown and its shape
+         * and class 0; most tokens are such, so a stretch of them is
+         * stepped over at once. */
+        if (!in_run && t > t0) {
+            gal_u32 s = t;
+            for (; s < t1; s++) {
+                gal_u32 o = c->toff[s], b = c->text[o];
+                if (o >= line_hi || (b - 'a' >= 26u && b - '0' >= 10u))
+                    break;
+            }
+            if (s > t) {
+                prev_off = prev_end = c->toff[s - 1u];
+                prev_end_known = prev_shape = prev_cls = 0;
+                t = s;
+                if (t == t1)
+                    break;
+            }
+        }
         gal_u32 off = c->toff[t], end = off, shape = 0;
         if (gal_ent_upper_at(c->text, off, c->hi))
             shape = gal_ent_shape(c->text, off, c->hi, &end);
