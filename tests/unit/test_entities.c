@@ -461,21 +461,8 @@ static int list_entity(void *ctx, const gal_entity_info *e)
     return 0;
 }
 
-static void check_table_merge(void)
+static void check_table_merge(MDB_txn *txn, MDB_dbi ents)
 {
-    char dir[] = "/tmp/galley-entities-XXXXXX";
-    if (!mkdtemp(dir)) {
-        CHECK(0);
-        return;
-    }
-    MDB_env *env;
-    MDB_txn *txn;
-    MDB_dbi ents;
-    CHECK(mdb_env_create(&env) == 0);
-    mdb_env_set_maxdbs(env, 4);
-    CHECK(mdb_env_open(env, dir, 0, 0644) == 0);
-    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
-    CHECK(gal_entity_table_open(txn, 1, &ents) == 0);
     const char *docs[][2] = {
         {"", "Donald Trump met the Bank of England. Trump left."},
         {"", "DONALD TRUMP said. donald trump? Donald Trump and Donald Trump."},
@@ -514,31 +501,13 @@ static void check_table_merge(void)
     entity_list l = {0};
     CHECK(gal_entity_each(txn, ents, list_entity, &l) == 0);
     CHECK(l.n == 3 && l.sorted && l.trump_mentions == 15);
-    mdb_txn_abort(txn);
-    mdb_env_close(env);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0);
 }
 
 /* A frequent entity: more mentions in one batch than the linear count of
  * its forms takes (256), in three forms interleaved, so the hash table that
  * counts them sees each form come back after the others. */
-static void check_large_group(void)
+static void check_large_group(MDB_txn *txn, MDB_dbi ents)
 {
-    char dir[] = "/tmp/galley-entities-XXXXXX";
-    if (!mkdtemp(dir)) {
-        CHECK(0);
-        return;
-    }
-    MDB_env *env;
-    MDB_txn *txn;
-    MDB_dbi ents;
-    CHECK(mdb_env_create(&env) == 0);
-    mdb_env_set_maxdbs(env, 4);
-    CHECK(mdb_env_open(env, dir, 0, 0644) == 0);
-    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
-    CHECK(gal_entity_table_open(txn, 1, &ents) == 0);
     enum { N = 310 };
     static const char *forms[] = {"Donald Trump said.", "DONALD TRUMP said.",
                                   "Donald TRUMP said."};
@@ -559,6 +528,26 @@ static void check_large_group(void)
     CHECK_EQ_U64(e.mentions, N);
     CHECK(e.display_len == 12 && !memcmp(e.display, "Donald Trump", 12));
     CHECK_EQ_U64(e.display_count, count[0]);
+}
+
+/* Run check on an entity table in a scratch LMDB environment, in one write
+ * transaction that is thrown away after it. */
+static void with_scratch_table(void (*check)(MDB_txn *txn, MDB_dbi ents))
+{
+    char dir[] = "/tmp/galley-entities-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi ents;
+    CHECK(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 4);
+    CHECK(mdb_env_open(env, dir, 0, 0644) == 0);
+    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+    CHECK(gal_entity_table_open(txn, 1, &ents) == 0);
+    check(txn, ents);
     mdb_txn_abort(txn);
     mdb_env_close(env);
     char cmd[128];
@@ -574,8 +563,8 @@ int main(int argc, char **argv)
     }
     check_table(0);
     check_rules();
-    check_table_merge();
-    check_large_group();
+    with_scratch_table(check_table_merge);
+    with_scratch_table(check_large_group);
 
     const char *env = getenv("GALLEY_TEST_SEED");
     rng_state = env && *env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL);
