@@ -576,15 +576,12 @@ static int same_form(const ment *a, const ment *b)
     return a->head == b->head && a->len == b->len && !memcmp(a->s, b->s, a->len);
 }
 
-static int cmp_ment(const void *pa, const void *pb)
+/* The order of an entity's distinct forms: by their bytes (no two are the
+ * same, so their counts in .doc are never compared). */
+static int cmp_form(const void *pa, const void *pb)
 {
     const ment *a = pa, *b = pb;
-    if (a->hash != b->hash)
-        return a->hash < b->hash ? -1 : 1;
-    int c = gal_key_order(a->s, a->len, b->s, b->len);
-    if (c)
-        return c;
-    return a->doc < b->doc ? -1 : a->doc > b->doc;
+    return gal_key_order(a->s, a->len, b->s, b->len);
 }
 
 /* Sort mentions by hash, keeping their order (documents ascending) among
@@ -650,18 +647,26 @@ static size_t count_forms_linear(ment *g, size_t n)
     return d;
 }
 
+/* A table of the forms seen so far in a large group: place in g + 1 per
+ * slot, 0 = empty; kept by the batch and grown to the largest group. */
+typedef struct form_table {
+    uint32_t *slot;
+    size_t cap;
+} form_table;
+
 /* The same for a large group (a frequent entity's hundreds or thousands of
  * mentions in a batch, in a few forms): the forms seen so far are found
- * through a table of their places in g, open addressing on the form's first
- * bytes and length.  Returns d, or SIZE_MAX when out of memory. */
-static size_t count_forms_hashed(ment *g, size_t n)
+ * through the table, open addressing on the form's first bytes and length.
+ * 0 with *d set, or GAL_ENOMEM. */
+static int count_forms_hashed(ment *g, size_t n, form_table *ft, size_t *d_out)
 {
     size_t nslots = 16;
     while (nslots < 2 * n)
         nslots *= 2;
-    uint32_t *slot = gal_malloc(nslots * sizeof *slot); /* place in g + 1; 0 = empty */
-    if (!slot)
-        return SIZE_MAX;
+    if (gal_grow((void **)&ft->slot, &ft->cap, nslots, sizeof *ft->slot, nslots))
+        return gal_error_set(GAL_ENOMEM, "out of memory counting the forms of %zu entity "
+                                         "mentions", n);
+    uint32_t *slot = ft->slot;
     memset(slot, 0, nslots * sizeof *slot);
     size_t d = 0;
     for (size_t i = 0; i < n; i++) {
@@ -678,33 +683,25 @@ static size_t count_forms_hashed(ment *g, size_t n)
             slot[at] = (uint32_t)++d;
         }
     }
-    gal_free(slot);
-    return d;
+    *d_out = d;
+    return 0;
 }
 
-/* Turn the group g[0, n) into its distinct surface forms g[0, d), sorted,
- * each with its number of mentions in .doc; returns d.  Most entities have a
- * few forms in a batch: counting them by a linear search is cheaper than
- * sorting every mention; large groups count them through a hash table (or,
- * without memory for it, sort every mention). */
-static size_t distinct_forms(ment *g, size_t n)
+/* Turn the group g[0, n) into its distinct surface forms g[0, *d), sorted,
+ * each with its number of mentions in .doc.  Most entities have a few forms
+ * in a batch: counting them by a linear search is cheaper than sorting
+ * every mention; large groups count them through the table ft. */
+static int distinct_forms(ment *g, size_t n, form_table *ft, size_t *d)
 {
-    size_t d = n > 256 ? count_forms_hashed(g, n) : count_forms_linear(g, n);
-    if (d == SIZE_MAX) {
-        qsort(g, n, sizeof *g, cmp_ment);
-        d = 0;
-        for (size_t i = 0; i < n; d++) {
-            size_t j = i + 1;
-            while (j < n && same_form(&g[j], &g[i]))
-                j++;
-            g[d] = g[i];
-            g[d].doc = (uint32_t)(j - i);
-            i = j;
-        }
-        return d;
+    if (n > 256) {
+        int rc = count_forms_hashed(g, n, ft, d);
+        if (rc)
+            return rc;
+    } else {
+        *d = count_forms_linear(g, n);
     }
-    qsort(g, d, sizeof *g, cmp_ment); /* surfaces differ: counts never compared */
-    return d;
+    qsort(g, *d, sizeof *g, cmp_form);
+    return 0;
 }
 
 /* One entity of a prepared batch: its mentions' totals and its distinct
@@ -722,6 +719,7 @@ struct gal_entity_batch {
     size_t cap;
     entity_group *groups;
     size_t ngroups, groups_cap;
+    form_table large_forms; /* distinct_forms()'s, for large groups */
 };
 
 int gal_entity_batch_new(gal_entity_batch **out)
@@ -737,6 +735,7 @@ void gal_entity_batch_free(gal_entity_batch *eb)
         return;
     gal_free(eb->forms);
     gal_free(eb->groups);
+    gal_free(eb->large_forms.slot);
     gal_free(eb);
 }
 
@@ -802,7 +801,8 @@ int gal_entity_batch_prepare(gal_entity_batch *eb, const uint8_t *text, const ga
                                      "internal error: entity mentions out of document order");
             eg.ndocs += j == 0 || g[j].doc != g[j - 1].doc;
         }
-        eg.nforms = distinct_forms(g, n);
+        if ((rc = distinct_forms(g, n, &eb->large_forms, &eg.nforms)))
+            break;
         for (size_t j = 0; j < eg.nforms; j++) {
             g[j].len = form_len(g[j].s, g[j].len);
             g[j].full = gal_entity_key((const char *)g[j].s, g[j].len) == g[0].hash;
