@@ -77,28 +77,25 @@ int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *
             pv[k] = positions[k] - positions[k - 1] - 1;
     }
 
-    /* weigh the two bodies; a tie goes to the simpler, plain one */
-    int packed = 1;
-    size_t plain_len = 0;
-    if (ndocs <= PLAIN_MAX_DOCS)
-        plain_len = head_len + varints_len(dv, ndocs - 1) + varints_len(tv, ndocs) +
-                    varints_len(pv, npos);
-    /* The packed body takes at least PACKED_MIN bytes after the head, so a
-     * plain body no longer than that wins without planning the blocks:
-     * most chunks are a rare term's one document and a position or two. */
+    /* weigh the two bodies; a tie goes to the simpler, plain one (not a
+     * candidate past PLAIN_MAX_DOCS).  The packed body takes at least
+     * PACKED_MIN bytes after the head, so a plain body no longer than that
+     * wins without planning the blocks: most chunks are a rare term's one
+     * document and a position or two. */
+    size_t plain_len = ndocs <= PLAIN_MAX_DOCS ? head_len + varints_len(dv, ndocs - 1) +
+                                                     varints_len(tv, ndocs) + varints_len(pv, npos)
+                                               : SIZE_MAX;
     gal_pfor_plan plan[3];
     uint32_t span = docs[ndocs - 1] - docs[0];
-    if (ndocs <= PLAIN_MAX_DOCS && plain_len <= head_len + PACKED_MIN) {
-        packed = 0;
-    } else {
+    int packed = plain_len > head_len + PACKED_MIN;
+    if (packed) {
         gal_pfor_plan_of(dv, ndocs - 1, &plan[0]);
         gal_pfor_plan_of(tv, ndocs, &plan[1]);
         gal_pfor_plan_of(pv, npos, &plan[2]);
         size_t packed_len = head_len + gal_varint_len(span) + gal_varint_len(plan[0].size) +
                             gal_varint_len(plan[1].size) + plan[0].size + plan[1].size +
                             plan[2].size;
-        if (ndocs <= PLAIN_MAX_DOCS)
-            packed = packed_len < plain_len;
+        packed = packed_len < plain_len;
     }
 
     size_t start = out->len;

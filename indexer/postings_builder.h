@@ -53,7 +53,8 @@ typedef struct gal_postings_out {
 typedef struct gal_term_slot {
     uint64_t hash;
     uint32_t term;       /* index in terms[] + 1; 0 = empty */
-    uint32_t count : 31; /* occurrences so far */
+    uint32_t count : 31; /* occurrences so far (a batch of at most 2048 MB
+                          * holds fewer than 2^31 tokens) */
     uint32_t common : 1; /* hash is one of the words that pair into bigrams */
 } gal_term_slot;
 
