@@ -20,16 +20,5 @@ add_test(NAME cli_input
 set_tests_properties(cli_input PROPERTIES
   ENVIRONMENT "${GALLEY_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 600)
 
-add_test(NAME corpus_queries
-         COMMAND ${GALLEY_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/test_corpus_queries.py
-                 --galley ${GALLEY_BIN} --shared ${GALLEY_SHARED}
-                 --work ${CMAKE_CURRENT_BINARY_DIR}/corpus_work)
-set_tests_properties(corpus_queries PROPERTIES
-  ENVIRONMENT "${GALLEY_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 900)
-
-add_test(NAME planted_facts
-         COMMAND ${GALLEY_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/test_planted_facts.py
-                 --galley ${GALLEY_BIN} --shared ${GALLEY_SHARED}
-                 --work ${CMAKE_CURRENT_BINARY_DIR}/planted_work)
-set_tests_properties(planted_facts PROPERTIES
-  ENVIRONMENT "${GALLEY_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 600)
+galley_shared_data_test(corpus_queries ${GALLEY_PYTHON3} test_corpus_queries.py 900)
+galley_shared_data_test(planted_facts ${GALLEY_PYTHON3} test_planted_facts.py 600)

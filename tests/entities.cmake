@@ -23,10 +23,5 @@ set_tests_properties(cli_entities_usage PROPERTIES WILL_FAIL TRUE)
 
 # entity:"James Baker" and friends on Reuters against a brute-force scan.
 if(Python3_Interpreter_FOUND)
-  add_test(NAME entity_names_reuters
-           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/test_entity_names.py
-                   --galley ${GALLEY_BIN} --shared ${GALLEY_SHARED}
-                   --work ${CMAKE_CURRENT_BINARY_DIR}/entity_names_work)
-  set_tests_properties(entity_names_reuters PROPERTIES
-    ENVIRONMENT "${GALLEY_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 600)
+  galley_shared_data_test(entity_names_reuters ${Python3_EXECUTABLE} test_entity_names.py 600)
 endif()

@@ -15,9 +15,4 @@ endif()
 add_test(NAME oracle_query_selftest
          COMMAND ${GALLEY_QL_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/oracle_query.py --selftest)
 
-add_test(NAME query_language
-         COMMAND ${GALLEY_QL_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/test_query_language.py
-                 --galley ${GALLEY_BIN} --shared ${GALLEY_SHARED}
-                 --work ${CMAKE_CURRENT_BINARY_DIR}/query_language_work)
-set_tests_properties(query_language PROPERTIES
-  ENVIRONMENT "${GALLEY_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 600)
+galley_shared_data_test(query_language ${GALLEY_QL_PYTHON3} test_query_language.py 600)
