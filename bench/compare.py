@@ -96,6 +96,13 @@ def log(msg):
     print("compare: " + msg, file=sys.stderr, flush=True)
 
 
+def begin_build(tool):
+    """Every build starts with no dirty pages left to write back (a copied
+    corpus, the last tool's index), which would slow it."""
+    log(tool + ": index + queries")
+    os.sync()
+
+
 def find_galley(given):
     if given:
         return given
@@ -559,26 +566,22 @@ def main():
                 "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "warmup": args.warmup, "runs": args.runs}
         res = []
-        # every build starts with no dirty pages left to write back (a
-        # copied corpus, the last tool's index), which would slow it
-        os.sync()
-        log("galley: index + queries")
+        begin_build("galley")
         res.append(run_galley(args, corpus, args.queries, workdir))
         if not args.no_fts5:
-            log("sqlite fts5: index + queries")
-            os.sync()
+            begin_build("sqlite fts5")
             r = run_fts5(args, docs, queries, workdir)
             r["build_sec"] = r["index_only_sec"] + parse_sec
             res.append(r)
-            os.remove(os.path.join(workdir, "fts5.db")) if not args.keep else None
+            if not args.keep:
+                os.remove(os.path.join(workdir, "fts5.db"))
         if not args.no_tantivy:
             if tantivy is None:
                 log("tantivy: the Python package is not installed (pip install tantivy, e.g. in "
                     "bench/.venv); left out")
                 print("tantivy: not installed; left out of this run", flush=True)
             else:
-                log("tantivy: index + queries")
-                os.sync()
+                begin_build("tantivy")
                 r = run_tantivy(args, docs, queries, workdir)
                 r["build_sec"] = r["index_only_sec"] + parse_sec
                 res.append(r)
@@ -588,13 +591,12 @@ def main():
                 log("xapian: no Python bindings (apt-get install python3-xapian); left out")
                 print("xapian: not installed; left out of this run", flush=True)
             else:
-                log("xapian: index + queries")
-                os.sync()
+                begin_build("xapian")
                 r = run_xapian(args, xapian, docs, queries, workdir)
                 r["build_sec"] = r["index_only_sec"] + parse_sec
                 res.append(r)
-                shutil.rmtree(os.path.join(workdir, "xapian"), ignore_errors=True) \
-                    if not args.keep else None
+                if not args.keep:
+                    shutil.rmtree(os.path.join(workdir, "xapian"), ignore_errors=True)
         del docs
         if not args.no_rg:
             if not shutil.which("rg"):
