@@ -1439,6 +1439,8 @@ GAL_FN int gal_ent_address(GAL_TEXT text, gal_u32 i, gal_u32 end, gal_u32 lo, ga
 GAL_FN gal_u32 gal_ent_gap(GAL_TEXT text, gal_u32 i, gal_u32 end, gal_u32 line_lo)
 {
     gal_u32 len = end - i, nl = 0, indent = 0, other = 0, stop = 0, amp = 0, g = 0;
+    if (len == 1u && text[i] == ' ') /* most gaps: what the loop below finds */
+        return GAL_ENT_G_BLANK;
     for (gal_u32 k = i; k < end; k++) {
         gal_u32 b = text[k];
         if (b == ' ' || b == '\t') {
@@ -1480,6 +1482,9 @@ GAL_FN gal_u32 gal_ent_gap(GAL_TEXT text, gal_u32 i, gal_u32 end, gal_u32 line_l
 #define GAL_ENT_M_ONE 4u       /* one word */
 #define GAL_ENT_M_DROP 8u
 
+/* tokens of a run whose shape and class are kept (gal_ent_ctx) */
+#define GAL_ENT_RUN_CACHE 32u
+
 /* One document's scan state.  The mention arrays have room for one mention
  * per token of the document from index m0 on. */
 typedef struct gal_ent_ctx {
@@ -1494,17 +1499,62 @@ typedef struct gal_ent_ctx {
     GAL_GLOBAL gal_u32 *mend;
     GAL_GLOBAL gal_u32 *mflag;
     gal_u32 m0, n;
+    /* What is known of the first GAL_ENT_RUN_CACHE tokens of the current
+     * run, from run_first on: a run's rules and its mentions read a token's
+     * shape and class several times, and the scan already found most of
+     * them.  Bit k of shape_known (cls_known) says that run_shape[k] and
+     * run_end[k] (run_cls[k]) hold token run_first + k's. */
+    gal_u32 run_first, shape_known, cls_known;
+    gal_u32 run_shape[GAL_ENT_RUN_CACHE], run_end[GAL_ENT_RUN_CACHE];
+    gal_u32 run_cls[GAL_ENT_RUN_CACHE];
 } gal_ent_ctx;
+
+/* Start the cache of a run at token t. */
+GAL_FN void gal_ent_cache_start(gal_ent_ctx *c, gal_u32 t)
+{
+    c->run_first = t;
+    c->shape_known = c->cls_known = 0u;
+}
+
+/* Token t's shape and end (gal_ent_shape), through the run's cache. */
+GAL_FN gal_u32 gal_ent_shape_of(gal_ent_ctx *c, gal_u32 t, gal_u32 *end)
+{
+    gal_u32 k = t - c->run_first;
+    if (k >= GAL_ENT_RUN_CACHE)
+        return gal_ent_shape(c->text, c->toff[t], c->hi, end);
+    if (!((c->shape_known >> k) & 1u)) {
+        c->run_shape[k] = gal_ent_shape(c->text, c->toff[t], c->hi, &c->run_end[k]);
+        c->shape_known |= 1u << k;
+    }
+    *end = c->run_end[k];
+    return c->run_shape[k];
+}
+
+/* Token t's classes (gal_ent_class), through the run's cache. */
+GAL_FN gal_u32 gal_ent_class_of(gal_ent_ctx *c, gal_u32 t)
+{
+    gal_u32 k = t - c->run_first;
+    if (k >= GAL_ENT_RUN_CACHE)
+        return gal_ent_class(c->thash[t]);
+    if (!((c->cls_known >> k) & 1u)) {
+        c->run_cls[k] = gal_ent_class(c->thash[t]);
+        c->cls_known |= 1u << k;
+    }
+    return c->run_cls[k];
+}
 
 GAL_FN int gal_ent_is_cap(const gal_ent_ctx *c, gal_u32 t)
 {
+    gal_u32 k = t - c->run_first;
+    if (k < GAL_ENT_RUN_CACHE && ((c->shape_known >> k) & 1u))
+        return (c->run_shape[k] & GAL_ENT_T_CAP) != 0u;
     return gal_ent_upper_at(c->text, c->toff[t], c->hi);
 }
 
 /* Is token t capitalised and of one of the classes in mask? */
-GAL_FN int gal_ent_cap_is(const gal_ent_ctx *c, gal_u32 t, gal_u32 mask)
+GAL_FN int gal_ent_cap_is(gal_ent_ctx *c, gal_u32 t, gal_u32 mask)
 {
-    return (gal_ent_class(c->thash[t]) & mask) && gal_ent_is_cap(c, t);
+    return (gal_ent_class_of(c, t) & mask) && gal_ent_is_cap(c, t);
 }
 
 /* Rule 5 and the record: tokens [a, b] of a run after rules 4. */
@@ -1518,7 +1568,7 @@ GAL_FN void gal_ent_emit(gal_ent_ctx *c, gal_u32 a, gal_u32 b, int initial)
         if (b < a)
             return;
         if (gal_ent_is_cap(c, b)) {
-            last_cls = gal_ent_class(c->thash[b]);
+            last_cls = gal_ent_class_of(c, b);
             if (!(last_cls & GAL_ENT_CONN))
                 break;
         }
@@ -1527,7 +1577,7 @@ GAL_FN void gal_ent_emit(gal_ent_ctx *c, gal_u32 a, gal_u32 b, int initial)
         b--;
     }
     gal_u32 nw = b - a + 1u, flag = 0;
-    gal_u32 a_end, a_shape = gal_ent_shape(c->text, c->toff[a], c->hi, &a_end);
+    gal_u32 a_end, a_shape = gal_ent_shape_of(c, a, &a_end);
     if (nw == 1u) {
         gal_u32 shape = a_shape;
         if ((shape & GAL_ENT_T_ONE) ||
@@ -1547,8 +1597,8 @@ GAL_FN void gal_ent_emit(gal_ent_ctx *c, gal_u32 a, gal_u32 b, int initial)
     gal_u32 titles_only = 1, letters_only = 1, first_end = 0;
     gal_u32 end = a_end;
     for (gal_u32 t = a; t <= b; t++) {
-        gal_u32 cls = t == b ? last_cls : gal_ent_class(c->thash[t]);
-        gal_u32 shape = t == a ? a_shape : gal_ent_shape(c->text, c->toff[t], c->hi, &end);
+        gal_u32 cls = gal_ent_class_of(c, t);
+        gal_u32 shape = gal_ent_shape_of(c, t, &end);
         letters_only &= (shape & GAL_ENT_T_ONE) != 0;
         first_end = t == a ? end : first_end;
         if (!(shape & GAL_ENT_T_CAP) || (shape & GAL_ENT_T_ACRO) ||
@@ -1586,8 +1636,8 @@ GAL_FN void gal_ent_run(gal_ent_ctx *c, gal_u32 a, gal_u32 b, int initial)
 {
     gal_u32 i = a;
     while (i <= b) { /* leading function words, honorifics, dates */
-        gal_u32 end, shape = gal_ent_shape(c->text, c->toff[i], c->hi, &end);
-        gal_u32 cls = gal_ent_class(c->thash[i]);
+        gal_u32 end, shape = gal_ent_shape_of(c, i, &end);
+        gal_u32 cls = gal_ent_class_of(c, i);
         if (!(shape & GAL_ENT_T_CAP) || ((shape & GAL_ENT_T_ONE) && c->text[end] == '.'))
             break; /* A.H. Belo */
         if (!(cls & (GAL_ENT_FUNC | GAL_ENT_HON)) && !((cls & GAL_ENT_DATE) && i < b))
@@ -1605,13 +1655,13 @@ GAL_FN void gal_ent_run(gal_ent_ctx *c, gal_u32 a, gal_u32 b, int initial)
         gal_u32 n = r + 1u;
         while (n <= b && gal_ent_cap_is(c, n, GAL_ENT_ROLE | GAL_ENT_MOD))
             n++;
-        if (n < b && !gal_ent_is_cap(c, n) && (gal_ent_class(c->thash[n]) & GAL_ENT_CONN) &&
+        if (n < b && !gal_ent_is_cap(c, n) && (gal_ent_class_of(c, n) & GAL_ENT_CONN) &&
             gal_ent_cap_is(c, n + 1u, GAL_ENT_MOD)) {
             n++;
             while (n <= b && gal_ent_cap_is(c, n, GAL_ENT_ROLE | GAL_ENT_MOD))
                 n++;
         }
-        if (n > b || (gal_ent_class(c->thash[b]) & GAL_ENT_ORG))
+        if (n > b || (gal_ent_class_of(c, b) & GAL_ENT_ORG))
             break; /* no name after it, or an organisation: no split */
         gal_u32 p = r;
         while (p > i && gal_ent_cap_is(c, p - 1u, GAL_ENT_ROLE | GAL_ENT_MOD))
@@ -1714,6 +1764,7 @@ GAL_FN gal_u32 gal_ent_finish(gal_ent_ctx *c)
 GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u32 t0, gal_u32 t1)
 {
     c->n = 0;
+    gal_ent_cache_start(c, t0);
     gal_u32 line_lo = c->lo, line_hi = c->lo; /* the current line, [line_lo, line_hi) */
     int shout = 0;
     gal_u32 a = 0, in_run = 0, initial = 0, lowers = 0, and_at = 0;
@@ -1768,8 +1819,15 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
          * it may stay G_END. */
         gal_u32 gap = GAL_ENT_G_END;
         if (!fresh && (cap || (in_run && !shout))) {
-            if (!prev_end_known) /* only its end is read */
-                gal_ent_shape(c->text, prev_off, c->hi, &prev_end);
+            if (!prev_end_known) { /* only its end is read */
+                gal_u32 prev_full = gal_ent_shape(c->text, prev_off, c->hi, &prev_end);
+                gal_u32 k = t - 1u - c->run_first; /* a connector in the run: keep it */
+                if (in_run && k < GAL_ENT_RUN_CACHE) {
+                    c->run_shape[k] = prev_full;
+                    c->run_end[k] = prev_end;
+                    c->shape_known |= 1u << k;
+                }
+            }
             gap = gal_ent_gap(c->text, prev_end, off, prev_line_lo);
         }
         /* The class lookup is needed only by a capitalised token (its own
@@ -1777,7 +1835,7 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
          * reached only while a run goes on) and by a lower-case token that
          * may join a run as a connector; most tokens are neither.  So cls
          * stays 0 unless one of those reads it. */
-        gal_u32 cls = cap ? gal_ent_class(c->thash[t]) : 0u;
+        gal_u32 cls = cap ? gal_ent_class(c->thash[t]) : 0u, cls_found = (gal_u32)cap;
         int joins = 0;
         if (in_run && !fresh && !shout) {
             int prev_cap = (prev_shape & GAL_ENT_T_CAP) != 0;
@@ -1790,6 +1848,7 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
                          (prev_cap && (prev_shape & GAL_ENT_T_ONE) && (gap & GAL_ENT_G_APOS)));
             } else if ((gap & GAL_ENT_G_BLANK) && lowers < 2u && c->thash[t] != GAL_HASH_NONE) {
                 cls = gal_ent_class(c->thash[t]);
+                cls_found = 1u;
                 joins = (cls & (GAL_ENT_CONN | GAL_ENT_AND)) != 0;
                 and_at = (cls & GAL_ENT_AND) ? t : and_at;
             }
@@ -1812,6 +1871,19 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
             a = t;
             lowers = 0;
             initial = (gap & GAL_ENT_G_END) != 0;
+            gal_ent_cache_start(c, t);
+        }
+        gal_u32 k = t - c->run_first; /* what the run's rules will read again */
+        if (in_run && k < GAL_ENT_RUN_CACHE) {
+            if (shape) { /* its shape is found when it is upper-case, else left */
+                c->run_shape[k] = shape;
+                c->run_end[k] = end;
+                c->shape_known |= 1u << k;
+            }
+            if (cls_found) {
+                c->run_cls[k] = cls;
+                c->cls_known |= 1u << k;
+            }
         }
         prev_off = off;
         prev_end = end;
