@@ -1799,8 +1799,6 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
             }
         }
         gal_u32 off = c->toff[t], end = off, shape = 0;
-        if (gal_ent_upper_at(c->text, off, c->hi))
-            shape = gal_ent_shape(c->text, off, c->hi, &end);
         /* A token holds no line break, so line_lo is still the start of
          * the previous token's line: where the gap's short-line test would
          * scan back to. */
@@ -1812,6 +1810,11 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
             line_hi = gal_ent_line_end(c->text, off, c->hi);
             shout = gal_ent_shouts(c->text, line_lo, line_hi);
         }
+        /* On a line that shouts no token is capitalised, none joins a run
+         * and so none is read again: their shapes stay 0 (an all-caps
+         * headline is a fifth of a wire story's capitals). */
+        if (!shout && gal_ent_upper_at(c->text, off, c->hi))
+            shape = gal_ent_shape(c->text, off, c->hi, &end);
         int fresh = t == t0 || tpos[t] != tpos[t - 1u] + 1u; /* first of its field */
         int cap = (shape & GAL_ENT_T_CAP) && !shout && c->thash[t] != GAL_HASH_NONE &&
                   !gal_ent_address(c->text, off, end, c->lo, c->hi, shape);
