@@ -5,9 +5,11 @@
 #include "pfor_simd.h"
 #include "varint.h"
 
+/* Bits in v, 0 for 0, without a branch: the histogram below meets zeros
+ * and non-zeros in no predictable order (tfs - 1, position gaps of 0). */
 static unsigned bits_of(uint32_t v)
 {
-    return v ? 32u - (unsigned)__builtin_clz(v) : 0u;
+    return 63u - (unsigned)__builtin_clzll((uint64_t)v << 1 | 1u);
 }
 
 size_t gal_pfor_bound(size_t n)
