@@ -1609,6 +1609,19 @@ GAL_FN void gal_ent_emit(gal_ent_ctx *c, gal_u32 a, gal_u32 b, int initial)
         if (t > a)
             gal_hasher_byte(&hs, ' ');
         for (gal_u32 i = c->toff[t]; i < end;) {
+            if (c->hi - i >= 8u) {
+                /* up to eight ASCII bytes of the token at once: capitals
+                 * get their 0x20 bit, as below one by one */
+                gal_u32 k = end - i < 8u ? end - i : 8u;
+                gal_u64 w = gal_load8(c->text + i);
+                if (k < 8u)
+                    w &= ((gal_u64)1 << (8u * k)) - 1u;
+                if (!(w & GAL_BYTES_80)) {
+                    gal_hasher_bytes(&hs, w | (gal_bytes_in(w, 'A', 'Z') >> 2), k);
+                    i += k;
+                    continue;
+                }
+            }
             gal_u32 byte = c->text[i];
             if (byte < 0x80u) { /* ASCII: folds and encodes to one byte */
                 gal_hasher_byte(&hs, byte - 'A' < 26u ? byte + 32u : byte);
