@@ -197,6 +197,35 @@ static const char *mentions_of(const char *title, const char *body)
         }                                                                               \
     } while (0)
 
+/* Runs longer than the GAL_ENT_RUN_CACHE tokens whose shapes and classes
+ * the scan keeps: a role word and a name on either side of that edge must
+ * give the same mentions as anywhere else. */
+static void check_long_runs(void)
+{
+    static const struct {
+        unsigned names;   /* capitalised words before the role */
+        const char *tail; /* the role and what follows it */
+        const char *want_tail;
+    } cases[] = {
+        {34, " Minister John Smith arrived", "|John Smith"}, /* role past the edge */
+        {30, " Minister John Smith arrived", "|John Smith"}, /* name across it */
+        {31, " Minister John Smith arrived", "|John Smith"},
+        {34, " Governor arrived", ""}, /* a trailing role past the edge */
+        {GAL_ENT_RUN_CACHE, " Governor arrived", ""},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char body[1024] = "said", names[1024] = "", want[1024];
+        for (unsigned i = 0; i < cases[c].names; i++) {
+            char w[8];
+            snprintf(w, sizeof w, "%sK%c%c", i ? " " : "", 'a' + i / 26, 'a' + i % 26);
+            strcat(names, w);
+        }
+        snprintf(body + strlen(body), sizeof body - strlen(body), " %s%s", names, cases[c].tail);
+        snprintf(want, sizeof want, "%s%s", names, cases[c].want_tail);
+        EXPECT("", body, want);
+    }
+}
+
 static void check_rules(void)
 {
     EXPECT("", "Tariffs were raised by Donald Trump on Monday.", "Donald Trump");
@@ -234,6 +263,11 @@ static void check_rules(void)
     EXPECT("", "said Smith\n\nJones went", "Smith");
     EXPECT("", "mail John_Smith@Example.com now", "");
     EXPECT("", "watch TV with the MPs", "");
+    /* the scan never looks at the shape of a run's last connector when the
+     * document ends there: the run's rules must not take the shape an
+     * earlier run kept at its place (then "Eee and" would be a name) */
+    EXPECT("", "said Aaa Bbb Ccc Ddd went to Eee and", "Aaa Bbb Ccc Ddd|Eee");
+    check_long_runs();
 }
 
 /* ---- (c) reference vs device -------------------------------------------- */
