@@ -1516,6 +1516,27 @@ GAL_FN void gal_ent_cache_start(gal_ent_ctx *c, gal_u32 t)
     c->shape_known = c->cls_known = 0u;
 }
 
+/* Keep token t's shape and end, or its classes, if t is among the run's
+ * first GAL_ENT_RUN_CACHE tokens. */
+GAL_FN void gal_ent_keep_shape(gal_ent_ctx *c, gal_u32 t, gal_u32 shape, gal_u32 end)
+{
+    gal_u32 k = t - c->run_first;
+    if (k < GAL_ENT_RUN_CACHE) {
+        c->run_shape[k] = shape;
+        c->run_end[k] = end;
+        c->shape_known |= 1u << k;
+    }
+}
+
+GAL_FN void gal_ent_keep_class(gal_ent_ctx *c, gal_u32 t, gal_u32 cls)
+{
+    gal_u32 k = t - c->run_first;
+    if (k < GAL_ENT_RUN_CACHE) {
+        c->run_cls[k] = cls;
+        c->cls_known |= 1u << k;
+    }
+}
+
 /* Token t's shape and end (gal_ent_shape), through the run's cache. */
 GAL_FN gal_u32 gal_ent_shape_of(gal_ent_ctx *c, gal_u32 t, gal_u32 *end)
 {
@@ -1835,14 +1856,10 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
          * it may stay G_END. */
         gal_u32 gap = GAL_ENT_G_END;
         if (!fresh && (cap || (in_run && !shout))) {
-            if (!prev_end_known) { /* only its end is read */
+            if (!prev_end_known) { /* only its end is read here */
                 gal_u32 prev_full = gal_ent_shape(c->text, prev_off, c->hi, &prev_end);
-                gal_u32 k = t - 1u - c->run_first; /* a connector in the run: keep it */
-                if (in_run && k < GAL_ENT_RUN_CACHE) {
-                    c->run_shape[k] = prev_full;
-                    c->run_end[k] = prev_end;
-                    c->shape_known |= 1u << k;
-                }
+                if (in_run) /* a connector of the run: its rules read the rest */
+                    gal_ent_keep_shape(c, t - 1u, prev_full, prev_end);
             }
             gap = gal_ent_gap(c->text, prev_end, off, prev_line_lo);
         }
@@ -1889,18 +1906,12 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
             initial = (gap & GAL_ENT_G_END) != 0;
             gal_ent_cache_start(c, t);
         }
-        gal_u32 k = t - c->run_first; /* what the run's rules will read again */
-        if (in_run && k < GAL_ENT_RUN_CACHE) {
-            if (shape) { /* its shape is found when it is upper-case, else left */
-                c->run_shape[k] = shape;
-                c->run_end[k] = end;
-                c->shape_known |= 1u << k;
-            }
-            if (cls_found) {
-                c->run_cls[k] = cls;
-                c->cls_known |= 1u << k;
-            }
-        }
+        /* what the run's rules will read again (a shape is found when the
+         * token is upper-case; else left to them) */
+        if (in_run && shape)
+            gal_ent_keep_shape(c, t, shape, end);
+        if (in_run && cls_found)
+            gal_ent_keep_class(c, t, cls);
         prev_off = off;
         prev_end = end;
         prev_end_known = shape != 0;
