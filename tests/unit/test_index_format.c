@@ -754,8 +754,9 @@ static void test_build_and_read(unsigned seed)
         uint64_t asked = 0;
         for (uint64_t k = 0; gal_postings_next(p) == 1; k++) {
             unsigned density = (unsigned)(k / GAL_CHUNK_DOCS % 3); /* 5 %, 40 %, 90 % */
-            if ((unsigned)(rand() % 100) >= (density == 0 ? 5u : density == 1 ? 40u : 90u))
-                continue;
+            int skip = (unsigned)(rand() % 100) >= (density == 0 ? 5u : density == 1 ? 40u : 90u);
+            if (skip && k > 0) /* the first document always: a term of a few would */
+                continue;       /* often have none asked (seed 9300 had one) */
             for (int twice = rand() % 4 == 0; twice >= 0; twice--) {
                 const uint32_t *got = gal_postings_positions(p);
                 uint32_t tf = hit_at[k + 1] - hit_at[k];
