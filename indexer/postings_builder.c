@@ -124,17 +124,15 @@ static void counts_to_terms(gal_builder *b)
             b->terms[b->slots[k].term - 1].count = b->slots[k].count;
 }
 
-void gal_builder_set_common(gal_builder *b, const uint64_t *sorted, size_t n)
+void gal_builder_set_common(gal_builder *b, const uint64_t *keys, size_t n)
 {
-    b->common = sorted;
-    b->ncommon = n;
     memset(b->common_set, 0, sizeof b->common_set);
     _Static_assert(GAL_BIGRAM_WORDS <= 128, "the common-word set must stay at most half full");
     for (size_t k = 0; k < n; k++) {
-        size_t i = sorted[k] & 255;
+        size_t i = keys[k] & 255;
         while (b->common_set[i])
             i = (i + 1) & 255;
-        b->common_set[i] = sorted[k];
+        b->common_set[i] = keys[k];
     }
 }
 
@@ -343,7 +341,7 @@ int gal_builder_run(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m
             return GAL_ENOMEM;
         s->count++;
         term_idx[i] = s->term - 1;
-        int common = b->ncommon && s->common;
+        int common = s->common; /* never set while the common-word set is empty */
         if (common && prev_common && t->doc[i] == t->doc[i - 1] &&
             t->pos[i] == t->pos[i - 1] + 1) {
             s = slot_of(b, gal_bigram_hash(t->hash[i - 1], t->hash[i]), prev_offset,

@@ -76,18 +76,17 @@ typedef struct gal_builder {
     size_t chunk_pos_cap;
     uint32_t *bigram_at;   /* (token index, term index) of each bigram */
     size_t nbigrams, bigrams_cap;
-    const uint64_t *common; /* sorted keys of the words that pair into bigrams */
-    size_t ncommon;
-    uint64_t common_set[256]; /* the same keys, open addressing (0 = empty) */
+    uint64_t common_set[256]; /* keys of the words that pair into bigrams,
+                               * open addressing (0 = empty: no word's key) */
     gal_postings_out out;
 } gal_builder;
 
 void gal_builder_init(gal_builder *b);
 void gal_builder_release(gal_builder *b);
 
-/* Words whose adjacent pairs are indexed as bigram terms: sorted keys, kept
- * by the caller for the builder's lifetime. */
-void gal_builder_set_common(gal_builder *b, const uint64_t *sorted, size_t n);
+/* Words whose adjacent pairs are indexed as bigram terms: n keys, copied
+ * into the builder (no bigrams while none are set). */
+void gal_builder_set_common(gal_builder *b, const uint64_t *keys, size_t n);
 
 /* The k most frequent word keys of t (fewer if t has fewer terms), sorted
  * by key, into out. */
