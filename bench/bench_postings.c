@@ -41,19 +41,19 @@ static int add_chunk(void *ctx, const gal_walked_chunk *c)
 {
     walk_totals *t = ctx;
     const gal_chunk_view *cv = c->cv;
-    const uint8_t *start = c->v->mv_data;
+    const uint8_t *start = c->rec->data;
     t->part_bytes[PART_HEADER] += (uint64_t)(cv->docs - start);
     t->part_bytes[PART_DOCS] += (uint64_t)(cv->docs_end - cv->docs);
     t->part_bytes[PART_TFS] += (uint64_t)(cv->tfs_end - cv->tfs);
     t->part_bytes[PART_POSITIONS] += (uint64_t)(cv->pos_end - cv->pos);
-    t->part_bytes[PART_TRAILER] += c->v->mv_size - (uint64_t)(cv->pos_end - start);
+    t->part_bytes[PART_TRAILER] += c->value_bytes - (uint64_t)(cv->pos_end - start);
     t->packed_chunks += cv->packed != 0;
     t->small_chunks += cv->ndocs <= 2;
     t->chunks++;
     t->docs += cv->ndocs;
     t->positions += c->npos;
-    t->value_bytes += c->v->mv_size;
-    t->key_bytes += c->k->mv_size;
+    t->value_bytes += c->value_bytes;
+    t->key_bytes += c->key_bytes;
     return 0;
 }
 

@@ -228,9 +228,9 @@ static int add_chunk(void *ctx, const gal_walked_chunk *c)
     bounds_walk *w = ctx;
     bound_totals *t = w->t;
     const gal_chunk_view *cv = c->cv;
-    if (!w->have_run || memcmp(w->run_key, c->k->mv_data, sizeof w->run_key)) {
+    if (!w->have_run || memcmp(w->run_key, c->rec->key, sizeof w->run_key)) {
         end_run(w);
-        memcpy(w->run_key, c->k->mv_data, sizeof w->run_key);
+        memcpy(w->run_key, c->rec->key, sizeof w->run_key);
         w->kind = kind_of(w->f, gal_get_be64(w->run_key + 4));
         w->run_df = 0;
         w->have_run = 1;
@@ -238,8 +238,8 @@ static int add_chunk(void *ctx, const gal_walked_chunk *c)
     int kind = w->kind;
     w->run_df += cv->ndocs;
     t->positions[kind] += c->npos;
-    t->key_bytes[kind] += c->k->mv_size;
-    t->value_bytes[kind] += c->v->mv_size;
+    t->key_bytes[kind] += c->key_bytes;
+    t->value_bytes[kind] += c->value_bytes;
     t->stored[kind][P_DOCS] += (double)(cv->docs_end - cv->docs);
     t->stored[kind][P_TFS] += (double)(cv->tfs_end - cv->tfs);
     t->stored[kind][P_POS] += (double)(cv->pos_end - cv->pos);

@@ -1,30 +1,48 @@
 #include "postings_walk.h"
 
 #include "alloc.h"
+#include "chunk_cursor.h"
 #include "format.h"
+#include "record.h"
 #include "status.h"
 #include "store.h"
+#include "varint.h"
+
+/* What chunk r, the cursor's current one, takes in the table (see
+ * gal_walked_chunk). */
+static void chunk_bytes(const gal_chunk_cursor *cc, const gal_chunk_rec *r, size_t *key_bytes,
+                        size_t *value_bytes)
+{
+    if (!r->in_block) {
+        *key_bytes = GAL_POSTINGS_KEY_LEN;
+        *value_bytes = r->len;
+        return;
+    }
+    uint32_t off = gal_get_be32(r->key + 12) - gal_get_be32(r->key);
+    *key_bytes = 8 + gal_varint_len(off) + gal_varint_len(r->len);
+    *value_bytes = r->len;
+    if (cc->at == 0) {
+        *key_bytes += GAL_POSTINGS_KEY_LEN;
+        *value_bytes += GAL_RECORD_TRAILER;
+    }
+}
 
 int gal_walk_postings(gal_store *st, MDB_txn *txn, int stored_positions, const char *who,
                       gal_chunk_visit_fn visit, void *ctx)
 {
-    MDB_cursor *cur;
-    int mrc = mdb_cursor_open(txn, st->postings, &cur);
+    gal_chunk_cursor cc;
+    int mrc = gal_chunk_cursor_open(&cc, txn, st->postings);
     if (mrc)
         return gal_store_error(st, mrc, "cannot read postings of");
     uint32_t docs[GAL_CHUNK_DOCS], tfs[GAL_CHUNK_DOCS];
     uint32_t *pos = NULL;
     size_t pos_cap = 0;
     int rc = 0;
-    MDB_val k, v;
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != GAL_POSTINGS_KEY_LEN) {
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: postings key of %zu bytes", k.mv_size);
-            break;
-        }
+    gal_chunk_rec r;
+    for (mrc = gal_chunk_cursor_get(&cc, &r, MDB_FIRST, NULL); mrc == 0 && !rc;
+         mrc = gal_chunk_cursor_get(&cc, &r, MDB_NEXT, NULL)) {
         gal_chunk_view cv;
-        if ((rc = gal_chunk_parse(v.mv_data, v.mv_size, k.mv_data, &cv, who)) ||
+        if ((rc = gal_chunk_parse_rec(&r, &cv, who)) ||
             (cv.ndocs > GAL_CHUNK_DOCS &&
              (rc = gal_error_set(GAL_ECORRUPT, "corrupt index: oversized postings chunk"))) ||
             (rc = gal_chunk_decode_docs(&cv, docs, tfs, who)))
@@ -45,12 +63,15 @@ int gal_walk_postings(gal_store *st, MDB_txn *txn, int stored_positions, const c
                               : gal_chunk_decode_positions(&cv, tfs, pos, n, who);
         if (rc)
             break;
-        gal_walked_chunk c = {&k, &v, &cv, docs, tfs, pos, n};
+        gal_walked_chunk c = {&r, 0, 0, &cv, docs, tfs, pos, n};
+        chunk_bytes(&cc, &r, &c.key_bytes, &c.value_bytes);
         rc = visit(ctx, &c);
     }
-    if (!rc && mrc && mrc != MDB_NOTFOUND)
+    if (!rc && gal_is_status(mrc))
+        rc = mrc;
+    else if (!rc && mrc && mrc != MDB_NOTFOUND)
         rc = gal_store_error(st, mrc, "cannot read postings of");
     gal_free(pos);
-    mdb_cursor_close(cur);
+    gal_chunk_cursor_close(&cc);
     return rc;
 }

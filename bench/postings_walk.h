@@ -12,12 +12,16 @@
 #include "postings_codec.h"
 #include "store.h"
 
-/* One chunk: its key and record, the parsed view, its documents and tfs,
- * and its npos positions: increasing within each document, or as stored
- * (each document's first, then the gaps less one) when the walk was asked
- * for stored positions. */
+/* One chunk: as the table holds it, the parsed view, its documents and
+ * tfs, and its npos positions: increasing within each document, or as
+ * stored (each document's first, then the gaps less one) when the walk was
+ * asked for stored positions.  key_bytes and value_bytes are what it takes
+ * in the table besides LMDB's node: a record's key and value, or a block
+ * entry's head and body, with the block's key and checksum counted with
+ * its first chunk. */
 typedef struct gal_walked_chunk {
-    const MDB_val *k, *v;
+    const gal_chunk_rec *rec;
+    size_t key_bytes, value_bytes;
     const gal_chunk_view *cv;
     const uint32_t *docs, *tfs, *pos;
     size_t npos;

@@ -12,7 +12,10 @@
  *             turn: one seek per batch.  A term's last chunk in a batch
  *             carries the term's document count there (its df is a sum
  *             over batches).  Terms are words, and bigrams of the most
- *             frequent words (GAL_META_BIGRAM_WORDS).
+ *             frequent words (GAL_META_BIGRAM_WORDS).  A batch's terms
+ *             whose postings there are one small chunk share records
+ *             instead: batch ‖ hash of the last of them ‖ FF FF FF FF →
+ *             their chunks (chunk_blocks.h).
  *   lexicon   batch (4 B BE: its first doc) ‖ the first term hash of a block
  *             → a block of term hash → folded term bytes (hash_blocks.h):
  *             the words the batch added to the index
@@ -49,7 +52,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define GAL_FORMAT_VERSION 5u /* 5: document records, entities, ids and the lexicon in blocks, docstats checked by slice; 4: docstats checksummed by blocks of documents, a batch's document count of a term in its last chunk; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
+#define GAL_FORMAT_VERSION 6u /* 6: small terms' postings chunks in blocks; 5: document records, entities, ids and the lexicon in blocks, docstats checked by slice; 4: docstats checksummed by blocks of documents, a batch's document count of a term in its last chunk; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
 
 #define GAL_DB_META "meta"
 #define GAL_DB_POSTINGS "postings"

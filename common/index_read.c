@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "batch_table.h"
+#include "chunk_cursor.h"
 #include "doc_record.h"
 #include "format.h"
 #include "hash_blocks.h"
@@ -89,15 +90,14 @@ struct gal_snapshot {
 typedef struct chunk_ref {
     uint32_t first, last; /* its first and last document */
     uint32_t bi;          /* its batch */
-    const void *key, *val;
-    size_t len;
+    gal_chunk_rec rec;
 } chunk_ref;
 #define DIR_MAX_CHUNKS 32768u
 #define SEEKS_PER_DIR_CHUNK 64u
 
 struct gal_postings {
     gal_snapshot *s;
-    MDB_cursor *cur;
+    gal_chunk_cursor cur;
     uint64_t hash;
     int64_t df; /* -1 until computed */
     int started, done;
@@ -624,7 +624,7 @@ int gal_postings_open(gal_snapshot *s, uint64_t hash, gal_postings **out)
     gal_postings *p = gal_calloc(1, sizeof *p);
     if (!p)
         return gal_error_set(GAL_ENOMEM, "out of memory");
-    int mrc = mdb_cursor_open(s->txn, s->ix->st->postings, &p->cur);
+    int mrc = gal_chunk_cursor_open(&p->cur, s->txn, s->ix->st->postings);
     if (mrc) {
         gal_free(p);
         return gal_store_error(s->ix->st, mrc, "cannot read postings of");
@@ -641,27 +641,25 @@ void gal_postings_close(gal_postings *p)
 {
     if (!p)
         return;
-    if (p->cur)
-        mdb_cursor_close(p->cur);
+    gal_chunk_cursor_close(&p->cur);
     gal_free(p->positions);
     gal_free(p->dir);
     gal_free(p);
 }
 
-/* Is k a key of this term in batch bi? */
-static int key_in_batch(const gal_postings *p, size_t bi, const MDB_val *k)
+/* Is r a chunk of this term in batch bi? */
+static int key_in_batch(const gal_postings *p, size_t bi, const gal_chunk_rec *r)
 {
-    const uint8_t *d = k->mv_data;
-    return k->mv_size == GAL_POSTINGS_KEY_LEN && gal_get_be32(d) == p->s->batches[bi].first_doc &&
-           gal_get_be64(d + 4) == p->hash;
+    return gal_get_be32(r->key) == p->s->batches[bi].first_doc &&
+           gal_get_be64(r->key + 4) == p->hash;
 }
 
-/* Parse and decode the chunk under the cursor's current key k/v. */
-static int load_chunk(gal_postings *p, const MDB_val *k, const MDB_val *v)
+/* Parse and decode chunk r. */
+static int load_chunk(gal_postings *p, const gal_chunk_rec *r)
 {
-    uint32_t first = gal_get_be32((const uint8_t *)k->mv_data + 12);
+    uint32_t first = gal_get_be32(r->key + 12);
     describe_doc(p->key_desc, first);
-    int rc = gal_chunk_parse(v->mv_data, v->mv_size, k->mv_data, &p->chunk, p->key_desc);
+    int rc = gal_chunk_parse_rec(r, &p->chunk, p->key_desc);
     if (!rc && p->chunk.ndocs > GAL_CHUNK_DOCS)
         rc = gal_error_set(GAL_ECORRUPT, "corrupt index: postings record %s holds %u documents",
                            p->key_desc, p->chunk.ndocs);
@@ -690,10 +688,9 @@ static int load_chunk(gal_postings *p, const MDB_val *k, const MDB_val *v)
 static int load_dir(gal_postings *p, size_t j)
 {
     const chunk_ref *e = &p->dir[j];
-    MDB_val k = {GAL_POSTINGS_KEY_LEN, (void *)e->key}, v = {e->len, (void *)e->val};
     p->bi = e->bi;
     p->dir_at = j;
-    int rc = load_chunk(p, &k, &v);
+    int rc = load_chunk(p, &e->rec);
     if (!rc && (p->chunk.first_doc != e->first || p->chunk.last_doc != e->last))
         rc = gal_error_set(GAL_ECORRUPT,
                            "corrupt index: postings record %s differs from its header as read",
@@ -730,35 +727,35 @@ static int dir_seek(gal_postings *p, uint32_t target)
     return load_dir(p, lo);
 }
 
+/* An LMDB code, or the gal_status a chunk cursor returned (a damaged
+ * block). */
 static int cursor_error(const gal_postings *p, int mrc)
 {
-    return gal_store_error(p->s->ix->st, mrc, "cannot read postings of");
+    return gal_is_status(mrc) ? mrc : gal_store_error(p->s->ix->st, mrc, "cannot read postings of");
 }
 
-/* Position the LMDB cursor on the first chunk of this term in batch bi
- * whose first document is >= doc.  Returns 1 (k, v set), 0 when the batch
- * has none, or a negative status.  *past_end is set when the cursor ran off
- * the end of the table (it is then unpositioned). */
-static int chunk_from_at(gal_postings *p, size_t bi, uint32_t doc, MDB_val *k, MDB_val *v,
+/* Position the cursor on the first chunk of this term in batch bi whose
+ * first document is >= doc.  Returns 1 (r set), 0 when the batch has none,
+ * or a negative status.  *past_end is set when the cursor ran off the end
+ * of the table (it is then unpositioned). */
+static int chunk_from_at(gal_postings *p, size_t bi, uint32_t doc, gal_chunk_rec *r,
                          int *past_end)
 {
     uint8_t key[GAL_POSTINGS_KEY_LEN];
     gal_postings_key(key, p->s->batches[bi].first_doc, p->hash, doc);
-    k->mv_size = sizeof key;
-    k->mv_data = key;
-    int mrc = mdb_cursor_get(p->cur, k, v, MDB_SET_RANGE);
+    int mrc = gal_chunk_cursor_get(&p->cur, r, MDB_SET_RANGE, key);
     *past_end = mrc == MDB_NOTFOUND;
     if (mrc == MDB_NOTFOUND)
         return 0;
     if (mrc)
         return cursor_error(p, mrc);
-    return key_in_batch(p, bi, k);
+    return key_in_batch(p, bi, r);
 }
 
-static int chunk_from(gal_postings *p, size_t bi, uint32_t doc, MDB_val *k, MDB_val *v)
+static int chunk_from(gal_postings *p, size_t bi, uint32_t doc, gal_chunk_rec *r)
 {
     int past_end;
-    return chunk_from_at(p, bi, doc, k, v, &past_end);
+    return chunk_from_at(p, bi, doc, r, &past_end);
 }
 
 /* Load the first chunk of this term in batch bi or a later one; sets done
@@ -766,13 +763,13 @@ static int chunk_from(gal_postings *p, size_t bi, uint32_t doc, MDB_val *k, MDB_
 static int first_chunk_from_batch(gal_postings *p, size_t bi)
 {
     for (; bi < p->s->nbatches; bi++) {
-        MDB_val k, v;
-        int r = chunk_from(p, bi, 0, &k, &v);
+        gal_chunk_rec c;
+        int r = chunk_from(p, bi, 0, &c);
         if (r < 0)
             return r;
         if (r == 1) {
             p->bi = bi;
-            int rc = load_chunk(p, &k, &v);
+            int rc = load_chunk(p, &c);
             return rc ? rc : 1;
         }
     }
@@ -780,19 +777,18 @@ static int first_chunk_from_batch(gal_postings *p, size_t bi)
     return 0;
 }
 
-/* The directory entry of chunk k -> v of batch bi, from its header
- * (peeked, unverified): *nd gets its document count, *run the run count it
- * carries.  0, or -1 when the header cannot be read or its documents run
- * past the last document number; *e then still names the chunk, with bi
+/* The directory entry of chunk r of batch bi, from its header (peeked,
+ * unverified): *nd gets its document count, *run the run count it carries.
+ * 0, or -1 when the header cannot be read or its documents run past the
+ * last document number; *e then still names the chunk, with bi
  * UINT32_MAX. */
-static int chunk_entry(const MDB_val *k, const MDB_val *v, size_t bi, chunk_ref *e, uint32_t *nd,
+static int chunk_entry(const gal_chunk_rec *r, size_t bi, chunk_ref *e, uint32_t *nd,
                        uint32_t *run)
 {
-    uint32_t first = gal_get_be32((const uint8_t *)k->mv_data + 12), span = 0;
-    int ok = gal_chunk_peek(v->mv_data, v->mv_size, nd, &span, run) == 0 &&
+    uint32_t first = gal_get_be32(r->key + 12), span = 0;
+    int ok = gal_chunk_peek(r->data, r->len, nd, &span, run) == 0 &&
              (uint64_t)first + span <= UINT32_MAX;
-    *e = (chunk_ref){first, ok ? first + span : first, ok ? (uint32_t)bi : UINT32_MAX,
-                     k->mv_data, v->mv_data, v->mv_size};
+    *e = (chunk_ref){first, ok ? first + span : first, ok ? (uint32_t)bi : UINT32_MAX, *r};
     return ok ? 0 : -1;
 }
 
@@ -801,23 +797,27 @@ static int chunk_entry(const MDB_val *k, const MDB_val *v, size_t bi, chunk_ref 
  * used is a fresh one, so p's position is kept. */
 static int walk_chunks(gal_postings *p)
 {
-    MDB_cursor *cur;
-    int mrc = mdb_cursor_open(p->s->txn, p->s->ix->st->postings, &cur);
-    if (mrc)
+    gal_chunk_cursor *cur = gal_malloc(sizeof *cur);
+    if (!cur)
+        return 0; /* no directory */
+    int mrc = gal_chunk_cursor_open(cur, p->s->txn, p->s->ix->st->postings);
+    if (mrc) {
+        gal_free(cur);
         return cursor_error(p, mrc);
+    }
     int rc = 0, keep = !p->dir;
     chunk_ref *dir = NULL;
     size_t ndir = 0, dir_cap = 0;
     for (size_t bi = 0; bi < p->s->nbatches && !rc && keep; bi++) {
         uint8_t key[GAL_POSTINGS_KEY_LEN];
         gal_postings_key(key, p->s->batches[bi].first_doc, p->hash, 0);
-        MDB_val k = {sizeof key, key}, v;
-        for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && key_in_batch(p, bi, &k);
-             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        gal_chunk_rec c;
+        for (mrc = gal_chunk_cursor_get(cur, &c, MDB_SET_RANGE, key);
+             mrc == 0 && key_in_batch(p, bi, &c); mrc = gal_chunk_cursor_get(cur, &c, MDB_NEXT, NULL)) {
             chunk_ref e;
             uint32_t nd, run;
             /* an unreadable header, or too many chunks: no directory */
-            keep = chunk_entry(&k, &v, bi, &e, &nd, &run) == 0 && ndir < DIR_MAX_CHUNKS &&
+            keep = chunk_entry(&c, bi, &e, &nd, &run) == 0 && ndir < DIR_MAX_CHUNKS &&
                    !gal_grow((void **)&dir, &dir_cap, ndir + 1, sizeof *dir, 64);
             if (!keep)
                 break;
@@ -826,7 +826,8 @@ static int walk_chunks(gal_postings *p)
         if (keep && mrc && mrc != MDB_NOTFOUND)
             rc = cursor_error(p, mrc);
     }
-    mdb_cursor_close(cur);
+    gal_chunk_cursor_close(cur);
+    gal_free(cur);
     if (!rc && keep) {
         p->dir = dir;
         p->ndir = ndir;
@@ -870,24 +871,25 @@ static void build_dir(gal_postings *p)
  * own document count in *nd; 0 when it has none, or a negative status.
  * The last chunk is the one before the first key past the term's in the
  * batch. */
-static int batch_docs(gal_postings *p, MDB_cursor *cur, size_t bi, uint32_t *n, chunk_ref *last,
-                      uint32_t *nd)
+static int batch_docs(gal_postings *p, gal_chunk_cursor *cur, size_t bi, uint32_t *n,
+                      chunk_ref *last, uint32_t *nd)
 {
     uint8_t key[GAL_POSTINGS_KEY_LEN];
     gal_postings_key(key, p->s->batches[bi].first_doc, p->hash, UINT32_MAX);
-    MDB_val k = {sizeof key, key}, v;
+    gal_chunk_rec c;
     *n = 0;
-    int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    /* no chunk starts at document UINT32_MAX (chunk_blocks.h): the chunk
+     * found is past the term's, and the one before it its last */
+    int mrc = gal_chunk_cursor_get(cur, &c, MDB_SET_RANGE, key);
     if (mrc == MDB_NOTFOUND)
-        mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-    else if (mrc == 0 && !(key_in_batch(p, bi, &k) &&
-                           gal_get_be32((const uint8_t *)k.mv_data + 12) == UINT32_MAX))
-        mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
-    if (mrc == MDB_NOTFOUND || (mrc == 0 && !key_in_batch(p, bi, &k)))
+        mrc = gal_chunk_cursor_get(cur, &c, MDB_LAST, NULL);
+    else if (mrc == 0)
+        mrc = gal_chunk_cursor_get(cur, &c, MDB_PREV, NULL);
+    if (mrc == MDB_NOTFOUND || (mrc == 0 && !key_in_batch(p, bi, &c)))
         return 0;
     if (mrc)
         return cursor_error(p, mrc);
-    if (chunk_entry(&k, &v, bi, last, nd, n))
+    if (chunk_entry(&c, bi, last, nd, n))
         *n = 0;
     return 1;
 }
@@ -896,21 +898,20 @@ static int batch_docs(gal_postings *p, MDB_cursor *cur, size_t bi, uint32_t *n, 
  * last (under the cursor, holding nd of the run's run documents), and
  * before it, stepping back, the rest.  0 when they do not add up to the
  * run or a header cannot be read (no directory then), 1 when appended. */
-static int gather_run(gal_postings *p, MDB_cursor *cur, size_t bi, const chunk_ref *last,
+static int gather_run(gal_postings *p, gal_chunk_cursor *cur, size_t bi, const chunk_ref *last,
                       uint32_t nd, uint32_t run, chunk_ref **dir, size_t *ndir, size_t *cap)
 {
     size_t start = *ndir;
     uint64_t docs = nd;
-    MDB_val k, v;
-    int mrc;
+    gal_chunk_rec c;
     if (gal_grow((void **)dir, cap, *ndir + 1, sizeof **dir, 64))
         return 0;
     (*dir)[(*ndir)++] = *last; /* gathered backwards, reversed below */
-    while (docs < run && (mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) == 0 &&
-           key_in_batch(p, bi, &k)) {
+    while (docs < run && gal_chunk_cursor_get(cur, &c, MDB_PREV, NULL) == 0 &&
+           key_in_batch(p, bi, &c)) {
         chunk_ref e;
         uint32_t n, carried;
-        if (chunk_entry(&k, &v, bi, &e, &n, &carried) || carried || *ndir >= DIR_MAX_CHUNKS ||
+        if (chunk_entry(&c, bi, &e, &n, &carried) || carried || *ndir >= DIR_MAX_CHUNKS ||
             gal_grow((void **)dir, cap, *ndir + 1, sizeof **dir, 64))
             return 0;
         (*dir)[(*ndir)++] = e;
@@ -945,7 +946,7 @@ static int checked_run(gal_postings *p, const chunk_ref *last, uint32_t *run)
     char desc[48];
     describe_chunk(desc, p->hash, last->first);
     gal_chunk_view view;
-    int rc = gal_chunk_parse(last->val, last->len, last->key, &view, desc);
+    int rc = gal_chunk_parse_rec(&last->rec, &view, desc);
     if (rc)
         return rc;
     if (view.run_docs == 0)
@@ -957,10 +958,14 @@ static int checked_run(gal_postings *p, const chunk_ref *last, uint32_t *run)
 
 static int sum_runs(gal_postings *p, int verify, uint64_t *ndocs)
 {
-    MDB_cursor *cur;
-    int mrc = mdb_cursor_open(p->s->txn, p->s->ix->st->postings, &cur);
-    if (mrc)
+    gal_chunk_cursor *cur = gal_malloc(sizeof *cur);
+    if (!cur)
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    int mrc = gal_chunk_cursor_open(cur, p->s->txn, p->s->ix->st->postings);
+    if (mrc) {
+        gal_free(cur);
         return cursor_error(p, mrc);
+    }
     uint64_t n = 0, chunks = 0;
     int rc = 0, keep = !verify && !p->dir && !p->dir_tried && !p->started;
     chunk_ref *dir = NULL;
@@ -980,7 +985,8 @@ static int sum_runs(gal_postings *p, int verify, uint64_t *ndocs)
         keep = keep && last.bi == bi && chunks <= DF_DIR_CHUNKS &&
                gather_run(p, cur, bi, &last, nd, run, &dir, &ndir, &dir_cap);
     }
-    mdb_cursor_close(cur);
+    gal_chunk_cursor_close(cur);
+    gal_free(cur);
     if (!rc) {
         *ndocs = n;
         if (!verify)
@@ -1032,12 +1038,12 @@ int gal_postings_next(gal_postings *p)
         p->idx++;
         return 1;
     }
-    MDB_val k, v;
-    int mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT);
+    gal_chunk_rec c;
+    int mrc = gal_chunk_cursor_get(&p->cur, &c, MDB_NEXT, NULL);
     if (mrc && mrc != MDB_NOTFOUND)
         return cursor_error(p, mrc);
-    if (mrc == 0 && key_in_batch(p, p->bi, &k)) {
-        int rc = load_chunk(p, &k, &v);
+    if (mrc == 0 && key_in_batch(p, p->bi, &c)) {
+        int rc = load_chunk(p, &c);
         return rc ? rc : 1;
     }
     return first_chunk_from_batch(p, p->bi + 1);
@@ -1075,37 +1081,36 @@ static size_t batch_of(const gal_snapshot *s, uint32_t doc)
  * chunk after it (in this batch or a later one). */
 static int load_chunk_for(gal_postings *p, size_t bi, uint32_t target)
 {
-    MDB_val k, v;
+    gal_chunk_rec c;
     int past_end;
-    int r = chunk_from_at(p, bi, target, &k, &v, &past_end);
+    int r = chunk_from_at(p, bi, target, &c, &past_end);
     if (r < 0)
         return r;
-    if (r == 1 && gal_get_be32((const uint8_t *)k.mv_data + 12) == target)
+    if (r == 1 && gal_get_be32(c.key + 12) == target)
         goto load;
     /* The chunk just before the cursor may start below target and reach
      * it.  After running off the end the cursor is unpositioned: the
      * chunk before is then the table's last. */
-    MDB_val pk, pv;
-    int mrc = mdb_cursor_get(p->cur, &pk, &pv, past_end ? MDB_LAST : MDB_PREV);
+    gal_chunk_rec pc;
+    int mrc = gal_chunk_cursor_get(&p->cur, &pc, past_end ? MDB_LAST : MDB_PREV, NULL);
     if (mrc && mrc != MDB_NOTFOUND)
         return cursor_error(p, mrc);
-    if (mrc == 0 && key_in_batch(p, bi, &pk)) {
-        uint32_t first = gal_get_be32((const uint8_t *)pk.mv_data + 12), n, span, run;
-        if (first <= target && gal_chunk_peek(pv.mv_data, pv.mv_size, &n, &span, &run) == 0 &&
+    if (mrc == 0 && key_in_batch(p, bi, &pc)) {
+        uint32_t first = gal_get_be32(pc.key + 12), n, span, run;
+        if (first <= target && gal_chunk_peek(pc.data, pc.len, &n, &span, &run) == 0 &&
             (uint64_t)first + span >= target) {
-            k = pk;
-            v = pv;
+            c = pc;
             goto load;
         }
     }
     if (r == 0)
         return first_chunk_from_batch(p, bi + 1);
     /* the chunk after target: step the cursor back onto it */
-    if ((r = chunk_from(p, bi, target, &k, &v)) <= 0)
+    if ((r = chunk_from(p, bi, target, &c)) <= 0)
         return r < 0 ? r : first_chunk_from_batch(p, bi + 1);
 load:
     p->bi = bi;
-    int rc = load_chunk(p, &k, &v);
+    int rc = load_chunk(p, &c);
     return rc ? rc : 1;
 }
 
@@ -1119,19 +1124,19 @@ load:
  * is loaded), 0 when it does not, or a negative status. */
 static int step_to_chunk(gal_postings *p, uint32_t target)
 {
-    MDB_val k, v;
-    int mrc = mdb_cursor_get(p->cur, &k, &v, MDB_NEXT);
+    gal_chunk_rec c;
+    int mrc = gal_chunk_cursor_get(&p->cur, &c, MDB_NEXT, NULL);
     if (mrc == MDB_NOTFOUND)
         return 0;
     if (mrc)
         return cursor_error(p, mrc);
-    if (!key_in_batch(p, p->bi, &k))
+    if (!key_in_batch(p, p->bi, &c))
         return 0;
-    uint32_t first = gal_get_be32((const uint8_t *)k.mv_data + 12), n, span, run;
-    if (first < target && gal_chunk_peek(v.mv_data, v.mv_size, &n, &span, &run) == 0 &&
+    uint32_t first = gal_get_be32(c.key + 12), n, span, run;
+    if (first < target && gal_chunk_peek(c.data, c.len, &n, &span, &run) == 0 &&
         (uint64_t)first + span < target)
         return 0; /* ends before target */
-    int rc = load_chunk(p, &k, &v);
+    int rc = load_chunk(p, &c);
     return rc ? rc : 1;
 }
 

@@ -198,9 +198,24 @@ int gal_chunk_parse(const void *data, size_t len, const uint8_t key[GAL_POSTINGS
     size_t payload;
     int rc = gal_record_open(data, len, &payload, gal_record_key(key, GAL_POSTINGS_KEY_LEN),
                              "postings", key_desc);
-    uint32_t first_doc = gal_get_be32(key + 12);
-    if (rc)
-        return rc;
+    return rc ? rc : gal_chunk_parse_body(data, payload, gal_get_be32(key + 12), v, key_desc);
+}
+
+int gal_chunk_parse_rec(const gal_chunk_rec *r, gal_chunk_view *v, const char *key_desc)
+{
+    if (!r->in_block)
+        return gal_chunk_parse(r->data, r->len, r->key, v, key_desc);
+    size_t payload;
+    int rc = r->block ? gal_record_open(r->block, r->block_len, &payload,
+                                        gal_record_key(r->block_key, GAL_POSTINGS_KEY_LEN),
+                                        "postings", key_desc)
+                      : 0;
+    return rc ? rc : gal_chunk_parse_body(r->data, r->len, gal_get_be32(r->key + 12), v, key_desc);
+}
+
+int gal_chunk_parse_body(const void *data, size_t payload, uint32_t first_doc, gal_chunk_view *v,
+                         const char *key_desc)
+{
     const uint8_t *p = data, *end = p + payload;
     uint32_t ndocs, run_docs;
     int packed;

@@ -62,6 +62,31 @@ typedef struct gal_chunk_view {
 int gal_chunk_parse(const void *data, size_t len, const uint8_t key[GAL_POSTINGS_KEY_LEN],
                     gal_chunk_view *v, const char *key_desc);
 
+/* A chunk's body without its checksum trailer (payload bytes), first_doc
+ * being its first document: for the chunks of a block of small terms
+ * (chunk_blocks.h), whose checksum the block's covers. */
+int gal_chunk_parse_body(const void *data, size_t payload, uint32_t first_doc, gal_chunk_view *v,
+                         const char *key_desc);
+
+/* One chunk as the postings table holds it: a record of its own under its
+ * key, sealed by its checksum, or one of the chunks of a block of small
+ * terms (chunk_blocks.h), whose key is made from the block's entry and
+ * whose bytes the block's checksum covers.  Finding a chunk trusts no more
+ * than a seek by key does; parsing it checks its checksum, or its block's
+ * (unless block is NULL: checked already). */
+typedef struct gal_chunk_rec {
+    uint8_t key[GAL_POSTINGS_KEY_LEN]; /* batch ‖ term hash ‖ first doc */
+    const uint8_t *data;
+    size_t len;
+    int in_block;
+    const uint8_t *block_key, *block; /* the block record, when in_block */
+    size_t block_len;
+} gal_chunk_rec;
+
+/* gal_chunk_parse(), or for a chunk of a block the block's checksum and
+ * gal_chunk_parse_body(). */
+int gal_chunk_parse_rec(const gal_chunk_rec *r, gal_chunk_view *v, const char *key_desc);
+
 /* Decode every document number and tf of a parsed chunk into docs[] and
  * tfs[] (room for v->ndocs each). */
 int gal_chunk_decode_docs(const gal_chunk_view *v, uint32_t *docs, uint32_t *tfs,

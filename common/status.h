@@ -28,6 +28,13 @@ typedef enum gal_status {
     GAL_EMAPFULL = -12, /* the LMDB map is full: grow it and retry (writer only) */
 } gal_status;
 
+/* Whether rc is a gal_status, not an LMDB code (below -30000) or an errno
+ * (positive): for helpers that pass on either. */
+static inline int gal_is_status(int rc)
+{
+    return rc < 0 && rc > -100;
+}
+
 /* A short fixed description of status; never NULL. */
 const char *gal_strerror(int status);
 

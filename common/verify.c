@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "batch_table.h"
 #include "buf.h"
+#include "chunk_blocks.h"
 #include "doc_record.h"
 #include "entity_table.h"
 #include "fault_guard.h"
@@ -588,21 +589,20 @@ static void close_run(vctx *v)
     w->run_closed = 1;
 }
 
-static int check_chunk(vctx *v, const MDB_val *k, const MDB_val *val)
+static int check_chunk(vctx *v, const gal_chunk_rec *r)
 {
     postings_walk *w = &v->pw;
     v->s.chunks++;
-    if (k->mv_size != GAL_POSTINGS_KEY_LEN) {
-        problem(v, "postings: key of %zu bytes", k->mv_size);
-        return 0;
-    }
-    const uint8_t *kp = k->mv_data;
+    const uint8_t *kp = r->key;
     uint32_t batch = gal_get_be32(kp);
     uint64_t hash = gal_get_be64(kp + 4);
     uint32_t first = gal_get_be32(kp + 12);
     char desc[64];
     snprintf(desc, sizeof desc, "batch %u term %016llx doc %u", batch, (unsigned long long)hash,
              first);
+    if (w->have_run && batch == w->batch && hash < w->hash)
+        problem(v, "postings %s: out of order, after term %016llx", desc,
+                (unsigned long long)w->hash);
     if (!w->have_run || batch != w->batch || hash != w->hash) {
         close_run(v);
         if (!w->have_run || batch != w->batch) {
@@ -631,7 +631,7 @@ static int check_chunk(vctx *v, const MDB_val *k, const MDB_val *val)
                 w->last_doc);
     }
     gal_chunk_view cv;
-    int rc = gal_chunk_parse(val->mv_data, val->mv_size, k->mv_data, &cv, desc);
+    int rc = gal_chunk_parse_rec(r, &cv, desc);
     if (rc) {
         problem_detail(v, rc);
         w->run_damaged = 1;
@@ -680,6 +680,37 @@ static int check_chunk(vctx *v, const MDB_val *k, const MDB_val *val)
     }
     v->s.positions += npos;
     w->runs[w->nruns - 1].positions += npos;
+    return 0;
+}
+
+/* A record of the postings table: a chunk, or a block of small terms'
+ * chunks (chunk_blocks.h), each checked as if it had its own record. */
+static int check_postings_record(vctx *v, const MDB_val *k, const MDB_val *val)
+{
+    if (k->mv_size != GAL_POSTINGS_KEY_LEN) {
+        problem(v, "postings: key of %zu bytes", k->mv_size);
+        return 0;
+    }
+    gal_chunk_rec r;
+    if (!gal_postings_key_is_block(k->mv_data)) {
+        memcpy(r.key, k->mv_data, GAL_POSTINGS_KEY_LEN);
+        r.data = val->mv_data;
+        r.len = val->mv_size;
+        r.in_block = 0;
+        return check_chunk(v, &r);
+    }
+    v->s.postings_blocks++;
+    gal_chunk_block b;
+    int rc = gal_chunk_block_open(&b, k->mv_data, val->mv_data, val->mv_size);
+    while (rc == 0 && (rc = gal_chunk_block_next(&b, &r)) == 1) {
+        v->s.block_chunks++;
+        if ((rc = check_chunk(v, &r)))
+            return rc;
+    }
+    if (rc < 0) {
+        problem_detail(v, rc);
+        v->pw.run_damaged = 1;
+    }
     return 0;
 }
 
@@ -818,7 +849,7 @@ static int check_entities(vctx *v)
 
 static int check_postings(vctx *v)
 {
-    int rc = walk(v, v->st->postings, GAL_DB_POSTINGS, check_chunk);
+    int rc = walk(v, v->st->postings, GAL_DB_POSTINGS, check_postings_record);
     if (!rc)
         close_run(v);
     if (!rc) {

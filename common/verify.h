@@ -42,6 +42,8 @@ typedef struct gal_verify_stats {
     uint64_t docs, texts, ids, files, batches;
     uint64_t terms, vocab;    /* lexicon and vocab entries */
     uint64_t chunks, postings, positions;
+    uint64_t postings_blocks; /* records holding small terms' chunks, */
+    uint64_t block_chunks;    /* and those chunks */
     uint64_t postings_terms;  /* distinct terms with postings */
     uint64_t unnamed_terms;   /* of those, without a lexicon entry */
     uint64_t entities;        /* entity table records */

@@ -9,6 +9,8 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "chunk_blocks.h"
+#include "chunk_cursor.h"
 #include "doc_record.h"
 #include "entity_table.h"
 #include "fault_guard.h"
@@ -66,6 +68,7 @@ typedef struct optimizer {
     size_t merging_n;
     size_t *merging_heap;     /* and its heap */
     uint32_t run_docs; /* documents of the term in the chunks sealed so far */
+    gal_chunk_packer packer; /* the group's sealed chunks, small terms' into blocks */
     gal_buf chunk;            /* an encoded chunk */
     /* a term's postings being gathered into a chunk */
     uint32_t acc_docs[GAL_CHUNK_DOCS], acc_tfs[GAL_CHUNK_DOCS];
@@ -122,6 +125,13 @@ static int dst_put(optimizer *o, MDB_dbi dbi, const void *k, size_t klen, const 
         return db_error(mrc, "cannot write the new file");
     o->dst_bytes += klen + vlen;
     return 0;
+}
+
+static int put_postings(void *ctx, const uint8_t key[GAL_POSTINGS_KEY_LEN], const void *val,
+                        size_t len)
+{
+    optimizer *o = ctx;
+    return dst_put(o, o->dst_postings, key, GAL_POSTINGS_KEY_LEN, val, len);
 }
 
 /* Copy a table as it is, except that the value of key `swap` (NULL: none)
@@ -322,12 +332,13 @@ static int flush_chunk(optimizer *o, const group *g, uint64_t hash, int last)
     gal_postings_key(key, g->first_doc, hash, o->acc_docs[0]);
     gal_buf_clear(&o->chunk);
     o->run_docs += o->acc_n;
+    int whole = last && o->run_docs == o->acc_n; /* the term's only chunk in the group */
     int rc = gal_chunk_encode(o->acc_docs, o->acc_tfs, o->acc_pos, o->acc_n,
                               last ? o->run_docs : 0, key, &o->chunk);
     if (last)
         o->run_docs = 0;
     if (!rc)
-        rc = dst_put(o, o->dst_postings, key, sizeof key, o->chunk.data, o->chunk.len);
+        rc = gal_chunk_packer_add(&o->packer, key, o->chunk.data, o->chunk.len, whole);
     o->chunks_after++;
     o->acc_n = 0;
     o->acc_npos = 0;
@@ -349,13 +360,13 @@ static int grow(uint32_t **p, size_t *cap, size_t need)
     return 0;
 }
 
-/* Add the source chunk k → v of term hash (desc names it in errors) to the
+/* Add the source chunk c of term hash (desc names it in errors) to the
  * term's gathering chunk, sealing it whenever it is full. */
 static int add_chunk(optimizer *o, const group *g, uint64_t hash, const char *desc,
-                     const MDB_val *k, const MDB_val *v)
+                     const gal_chunk_rec *c)
 {
     gal_chunk_view cv;
-    int rc = gal_chunk_parse(v->mv_data, v->mv_size, k->mv_data, &cv, desc);
+    int rc = gal_chunk_parse_rec(c, &cv, desc);
     if (!rc && cv.ndocs > GAL_CHUNK_DOCS)
         rc = gal_error_set(GAL_ECORRUPT, "corrupt index: postings chunk of %u documents", cv.ndocs);
     if (!rc)
@@ -384,19 +395,21 @@ static int add_chunk(optimizer *o, const group *g, uint64_t hash, const char *de
 
 /* One batch's run of postings keys: its cursor sits on the next chunk. */
 typedef struct run {
-    MDB_cursor *c;
-    uint8_t prefix[4];
+    gal_chunk_cursor c;
+    uint8_t start[GAL_POSTINGS_KEY_LEN]; /* the batch's least key */
     int live;
     uint64_t hash;
-    MDB_val k, v;
+    gal_chunk_rec rec;
 } run;
 
 static int run_step(run *r, MDB_cursor_op op)
 {
-    int mrc = mdb_cursor_get(r->c, &r->k, &r->v, op);
-    r->live = !mrc && r->k.mv_size == GAL_POSTINGS_KEY_LEN && !memcmp(r->k.mv_data, r->prefix, 4);
+    int mrc = gal_chunk_cursor_get(&r->c, &r->rec, op, r->start);
+    r->live = !mrc && !memcmp(r->rec.key, r->start, 4);
     if (r->live)
-        r->hash = gal_get_be64((const uint8_t *)r->k.mv_data + 4);
+        r->hash = gal_get_be64(r->rec.key + 4);
+    if (gal_is_status(mrc))
+        return mrc;
     return mrc && mrc != MDB_NOTFOUND ? db_error(mrc, "cannot read postings") : 0;
 }
 
@@ -406,8 +419,7 @@ static void release_merging(optimizer *o)
 {
     run *runs = o->merging;
     for (size_t i = 0; runs && i < o->merging_n; i++)
-        if (runs[i].c)
-            mdb_cursor_close(runs[i].c);
+        gal_chunk_cursor_close(&runs[i].c);
     gal_free(runs);
     gal_free(o->merging_heap);
     o->merging = NULL;
@@ -437,14 +449,13 @@ static int write_postings(optimizer *o, const group *g)
     int rc = 0;
     for (size_t i = 0; i < g->count && !rc; i++) {
         run *r = &runs[i];
-        int mrc = mdb_cursor_open(o->src, o->st->postings, &r->c);
+        int mrc = gal_chunk_cursor_open(&r->c, o->src, o->st->postings);
         if (mrc) {
+            r->c.c = NULL;
             rc = db_error(mrc, "cannot read postings");
             break;
         }
-        gal_put_be32(r->prefix, o->batches[g->first + i].first_doc);
-        r->k.mv_size = 4;
-        r->k.mv_data = r->prefix;
+        gal_postings_key(r->start, o->batches[g->first + i].first_doc, 0, 0);
         if (!(rc = run_step(r, MDB_SET_RANGE)) && r->live)
             gal_run_heap_push(&h, i);
     }
@@ -455,7 +466,7 @@ static int write_postings(optimizer *o, const group *g)
         while (!rc && h.n && gal_run_heap_top_key(&h) == hash) {
             size_t i = gal_run_heap_pop(&h);
             run *r = &runs[i];
-            while (!rc && r->live && r->hash == hash && !(rc = add_chunk(o, g, hash, desc, &r->k, &r->v)))
+            while (!rc && r->live && r->hash == hash && !(rc = add_chunk(o, g, hash, desc, &r->rec)))
                 rc = run_step(r, MDB_NEXT);
             if (!rc && r->live)
                 gal_run_heap_push(&h, i);
@@ -463,6 +474,8 @@ static int write_postings(optimizer *o, const group *g)
         if (!rc)
             rc = flush_chunk(o, g, hash, 1);
     }
+    if (!rc)
+        rc = gal_chunk_packer_flush(&o->packer);
     release_merging(o);
     return rc;
 }
@@ -714,6 +727,7 @@ int gal_index_optimize(const char *dir, uint32_t max_group_docs, gal_optimize_re
     if (!o)
         return gal_error_set(GAL_ENOMEM, "out of memory");
     gal_buf_init(&o->chunk);
+    gal_chunk_packer_init(&o->packer, put_postings, o);
     char data[4096], tmp[4096];
     snprintf(data, sizeof data, "%s/data.mdb", dir);
     snprintf(tmp, sizeof tmp, "%s/optimize.tmp", dir);
@@ -770,6 +784,7 @@ out:
     gal_free(o->entries);
     gal_entity_merger_free(o->entities);
     gal_buf_release(&o->chunk);
+    gal_chunk_packer_release(&o->packer);
     gal_free(o);
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "chunk_blocks.h"
 #include "doc_record.h"
 #include "entity_table.h"
 #include "fault_guard.h"
@@ -508,6 +509,33 @@ static int write_ids(gal_writer *w, MDB_txn *txn, const gal_batch *b)
     return rc;
 }
 
+static int append_chunk(void *ctx, const uint8_t key[GAL_POSTINGS_KEY_LEN], const void *val,
+                        size_t len)
+{
+    return append(ctx, key, GAL_POSTINGS_KEY_LEN, val, len);
+}
+
+/* The batch's chunks, in key order; a term's only chunk, when small, into a
+ * block with its neighbours' (chunk_blocks.h).  Returns an LMDB code or a
+ * negative gal_status. */
+static int write_postings(const gal_postings_out *po, MDB_cursor *pc)
+{
+    gal_chunk_packer pk;
+    gal_chunk_packer_init(&pk, append_chunk, pc);
+    int rc = 0;
+    for (size_t i = 0; i < po->nchunks && !rc; i++) {
+        const uint8_t *key = po->keys + i * GAL_POSTINGS_KEY_LEN;
+        int whole = (i == 0 || memcmp(key - GAL_POSTINGS_KEY_LEN + 4, key + 4, 8)) &&
+                    (i + 1 == po->nchunks || memcmp(key + GAL_POSTINGS_KEY_LEN + 4, key + 4, 8));
+        rc = gal_chunk_packer_add(&pk, key, po->data.data + po->val_off[i],
+                                  po->val_off[i + 1] - po->val_off[i], whole);
+    }
+    if (!rc)
+        rc = gal_chunk_packer_flush(&pk);
+    gal_chunk_packer_release(&pk);
+    return rc;
+}
+
 /* Everything one batch writes, in one transaction.  Returns an LMDB code
  * (so MDB_MAP_FULL can be retried) or a negative gal_status. */
 static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const gal_batch *b,
@@ -521,10 +549,8 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
     if ((rc = mdb_cursor_open(txn, st->postings, &pc)) ||
         (rc = mdb_cursor_open(txn, st->docs, &dc)) || (rc = mdb_cursor_open(txn, st->text, &tc)))
         return rc;
-    for (size_t i = 0; i < po->nchunks; i++)
-        if ((rc = append(pc, po->keys + i * GAL_POSTINGS_KEY_LEN, GAL_POSTINGS_KEY_LEN,
-                         po->data.data + po->val_off[i], po->val_off[i + 1] - po->val_off[i])))
-            return rc;
+    if ((rc = write_postings(po, pc)))
+        return rc;
     if ((rc = write_lexicon(w, e, txn, b->first_doc, new_terms, collisions)))
         return rc;
     if ((rc = gal_entity_table_apply(txn, w->entities, eb, b->first_doc)))
@@ -687,8 +713,8 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
                 return rc;
             continue;
         }
-        if (wrc < 0 && wrc > -100)
-            return wrc; /* already a gal_status */
+        if (gal_is_status(wrc))
+            return wrc;
         if (wrc)
             return gal_store_error(w->st, wrc, "cannot write batch to");
         break;
