@@ -42,11 +42,7 @@ static int take(gal_chunk_cursor *cc, const MDB_val *k, const MDB_val *v, int fr
         return gal_error_set(GAL_ECORRUPT, "corrupt index: postings key of %zu bytes",
                              k->mv_size);
     if (!gal_postings_key_is_block(k->mv_data)) {
-        gal_chunk_rec *r = &cc->chunks[0];
-        memcpy(r->key, k->mv_data, GAL_POSTINGS_KEY_LEN);
-        r->data = v->mv_data;
-        r->len = v->mv_size;
-        r->in_block = 0;
+        gal_chunk_rec_of_record(&cc->chunks[0], k->mv_data, v->mv_data, v->mv_size);
         cc->n = 1;
         return 0;
     }
@@ -101,7 +97,7 @@ int gal_chunk_cursor_get(gal_chunk_cursor *cc, gal_chunk_rec *r, MDB_cursor_op o
         rc = cc->n ? next(cc) : move(cc, MDB_NEXT, &k, 0);
         break;
     case MDB_PREV:
-        if (cc->at > 0 && cc->n)
+        if (cc->at > 0)
             cc->at--;
         else
             rc = move(cc, MDB_PREV, &k, 1);

@@ -83,6 +83,16 @@ typedef struct gal_chunk_rec {
     size_t block_len;
 } gal_chunk_rec;
 
+/* A chunk that is a record of its own, key → data[0, len). */
+static inline void gal_chunk_rec_of_record(gal_chunk_rec *r, const void *key, const void *data,
+                                           size_t len)
+{
+    memcpy(r->key, key, GAL_POSTINGS_KEY_LEN);
+    r->data = data;
+    r->len = len;
+    r->in_block = 0;
+}
+
 /* gal_chunk_parse(), or for a chunk of a block the block's checksum and
  * gal_chunk_parse_body(). */
 int gal_chunk_parse_rec(const gal_chunk_rec *r, gal_chunk_view *v, const char *key_desc);

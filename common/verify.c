@@ -693,10 +693,7 @@ static int check_postings_record(vctx *v, const MDB_val *k, const MDB_val *val)
     }
     gal_chunk_rec r;
     if (!gal_postings_key_is_block(k->mv_data)) {
-        memcpy(r.key, k->mv_data, GAL_POSTINGS_KEY_LEN);
-        r.data = val->mv_data;
-        r.len = val->mv_size;
-        r.in_block = 0;
+        gal_chunk_rec_of_record(&r, k->mv_data, val->mv_data, val->mv_size);
         return check_chunk(v, &r);
     }
     v->s.postings_blocks++;
