@@ -8,7 +8,10 @@
 #ifndef GAL_CHECK_H
 #define GAL_CHECK_H
 
+#include <stddef.h>
 #include <stdio.h>
+
+#include <lmdb.h>
 
 extern int check_failures;
 extern int check_count;
@@ -33,6 +36,18 @@ extern int check_skipped;
                     __LINE__, #a, #b, a_, b_);                                  \
         }                                                                       \
     } while (0)
+
+/* The seed of a randomised test: GALLEY_TEST_SEED when set, else one from
+ * the clock and the process id; printed, so a failure can be repeated. */
+unsigned long long check_seed(void);
+
+/* A scratch LMDB environment in a new directory made from the template dir
+ * (ending in XXXXXX, rewritten in place), with room for maxdbs tables and a
+ * map of mapsize bytes; 0, or -1 after a failed check. */
+int check_scratch_env(char *dir, unsigned maxdbs, size_t mapsize, MDB_env **env);
+
+/* Remove dir and everything under it (a failed check when it cannot be). */
+void check_remove_tree(const char *dir);
 
 /* Mark the whole program skipped (e.g. ../shared is absent), with a reason. */
 void check_skip(const char *why);

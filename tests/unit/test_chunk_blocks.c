@@ -93,13 +93,14 @@ static int is_chunk(const gal_chunk_rec *r, size_t i)
            docs[v.ndocs - 1] == chunks[i].last_doc;
 }
 
-static void test_table(unsigned seed, const char *dir)
+static void test_table(unsigned seed)
 {
+    char dir[] = "/tmp/galley-cb-XXXXXX";
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi dbi;
-    CHECK(mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 4) == 0 &&
-          mdb_env_set_mapsize(env, 256u << 20) == 0 && mdb_env_open(env, dir, 0, 0644) == 0);
+    if (check_scratch_env(dir, 4, 256u << 20, &env))
+        return;
     CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0 &&
           mdb_dbi_open(txn, "postings", MDB_CREATE, &dbi) == 0);
     put_ctx pc = {NULL, 0, 0};
@@ -220,24 +221,11 @@ static void test_table(unsigned seed, const char *dir)
     gal_chunk_cursor_close(&cc);
     mdb_txn_abort(txn);
     mdb_env_close(env);
+    check_remove_tree(dir);
 }
 
 int main(void)
 {
-    const char *env = getenv("GALLEY_TEST_SEED");
-    unsigned seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)getpid();
-    printf("seed %u (set GALLEY_TEST_SEED to repeat)\n", seed);
-    char dir[] = "/tmp/galley-cb-XXXXXX";
-    if (!mkdtemp(dir)) {
-        CHECK(0);
-        return check_exit("test_chunk_blocks");
-    }
-    test_table(seed, dir);
-    char path[64];
-    snprintf(path, sizeof path, "%s/data.mdb", dir);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/lock.mdb", dir);
-    unlink(path);
-    rmdir(dir);
+    test_table((unsigned)check_seed());
     return check_exit("test_chunk_blocks");
 }

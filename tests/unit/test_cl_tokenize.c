@@ -648,11 +648,7 @@ static void test_fixed(gal_cl_tokenizer *tk)
 int main(int argc, char **argv)
 {
     const char *shared = argc > 1 ? argv[1] : NULL;
-    uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-    const char *env = getenv("GALLEY_TEST_SEED");
-    if (env && *env)
-        seed = strtoull(env, NULL, 0);
-    printf("seed %llu (set GALLEY_TEST_SEED to repeat)\n", (unsigned long long)seed);
+    uint64_t seed = check_seed();
 
     /* A private binary cache, so the cache is exercised from empty. */
     char tmpdir[] = "/tmp/galley-test-cl-XXXXXX", cache[4200];

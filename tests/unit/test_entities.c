@@ -569,24 +569,17 @@ static void check_large_group(MDB_txn *txn, MDB_dbi ents)
 static void with_scratch_table(void (*check)(MDB_txn *txn, MDB_dbi ents))
 {
     char dir[] = "/tmp/galley-entities-XXXXXX";
-    if (!mkdtemp(dir)) {
-        CHECK(0);
-        return;
-    }
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi ents;
-    CHECK(mdb_env_create(&env) == 0);
-    mdb_env_set_maxdbs(env, 4);
-    CHECK(mdb_env_open(env, dir, 0, 0644) == 0);
+    if (check_scratch_env(dir, 4, 10u << 20, &env))
+        return;
     CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
     CHECK(gal_entity_table_open(txn, 1, &ents) == 0);
     check(txn, ents);
     mdb_txn_abort(txn);
     mdb_env_close(env);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0);
+    check_remove_tree(dir);
 }
 
 int main(int argc, char **argv)
@@ -600,9 +593,7 @@ int main(int argc, char **argv)
     with_scratch_table(check_table_merge);
     with_scratch_table(check_large_group);
 
-    const char *env = getenv("GALLEY_TEST_SEED");
-    rng_state = env && *env ? strtoull(env, NULL, 10) : (uint64_t)time(NULL);
-    printf("test_entities: seed %llu (GALLEY_TEST_SEED)\n", (unsigned long long)rng_state);
+    rng_state = check_seed();
     gal_cl *cl = NULL;
     int rc = gal_cl_open("auto", &cl);
     if (rc == GAL_ENOTFOUND) {

@@ -622,14 +622,6 @@ static int scratch(char *dir, char *input, char *index)
     return 0;
 }
 
-static void remove_tree(const char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-}
-
 /* Index n documents of write_corpus() from input into index, in batches
  * of batch_bytes; the build's status. */
 static int build_corpus(const char *input, const char *index, int n, unsigned seed,
@@ -924,7 +916,7 @@ out:
         gal_snapshot_end(s);
         gal_index_close(ix);
     }
-    remove_tree(dir);
+    check_remove_tree(dir);
 }
 
 /* ids are sorted within a batch before they are appended: an id given twice
@@ -965,7 +957,7 @@ static void test_ids_in_one_batch(void)
     gal_index_close(ix);
     gal_verify_stats vs;
     CHECK(gal_index_verify(index, NULL, &vs) == 0 && vs.ids == 6); /* 6 distinct ids */
-    remove_tree(dir);
+    check_remove_tree(dir);
 }
 
 static int collect_block(void *ctx, const uint8_t *key, const void *block, size_t len)
@@ -1119,7 +1111,7 @@ static void test_verify_run_counts(unsigned seed)
         CHECK(gal_index_verify(index, NULL, &vs) == 0 && vs.problems == 0);
     }
     gal_buf_release(&saved);
-    remove_tree(dir);
+    check_remove_tree(dir);
 }
 
 /* Edit the docs table of index: put the block of doc fields f (n of them)
@@ -1215,7 +1207,7 @@ static void test_doc_blocks_in_index(unsigned seed)
     CHECK(edit_docs(index, 96, NULL, UINT32_MAX));
     verify_says(index, said, sizeof said);
     CHECK(strstr(said, "docs record block at doc 96") != NULL && strstr(said, "docs 96..") == NULL);
-    remove_tree(dir);
+    check_remove_tree(dir);
 }
 
 /* hash_blocks.h in an LMDB table of its own: records of several batches
@@ -1253,15 +1245,11 @@ enum { HB_BATCHES = 4, HB_PER = 300 };
 static void test_hash_blocks(unsigned seed)
 {
     char dir[] = "/tmp/galley-hb-XXXXXX";
-    if (!mkdtemp(dir)) {
-        CHECK(0);
-        return;
-    }
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi dbi;
-    CHECK(mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 4) == 0 &&
-          mdb_env_set_mapsize(env, 64u << 20) == 0 && mdb_env_open(env, dir, 0, 0644) == 0);
+    if (check_scratch_env(dir, 4, 64u << 20, &env))
+        return;
     CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0 && mdb_dbi_open(txn, "hb", MDB_CREATE, &dbi) == 0);
     /* batches 0, 1000, 2000, 3000, each with HB_PER increasing hashes and
      * records of 0 to 99 bytes (some of 1,500, a block of their own) */
@@ -1391,7 +1379,7 @@ static void test_hash_blocks(unsigned seed)
     mdb_txn_abort(txn);
     gal_buf_release(&blk);
     mdb_env_close(env);
-    remove_tree(dir);
+    check_remove_tree(dir);
 }
 
 static void test_text_blocks(void)
@@ -1467,9 +1455,7 @@ static void test_grow(void)
 
 int main(void)
 {
-    const char *env = getenv("GALLEY_TEST_SEED");
-    unsigned seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)getpid();
-    printf("seed %u (set GALLEY_TEST_SEED to repeat)\n", seed);
+    unsigned seed = (unsigned)check_seed();
     test_codec(seed);
     test_pfor(seed);
     test_codec_layouts(seed);
