@@ -15,7 +15,9 @@ int gal_record_seal(gal_buf *b, uint32_t key)
 
 int gal_record_seal_from(gal_buf *b, size_t start, uint32_t key)
 {
-    uint32_t crc = gal_crc32c(key, b->data + start, b->len - start);
+    /* an empty buffer may have no storage yet: no pointer arithmetic on it */
+    const uint8_t *from = b->len > start ? b->data + start : NULL;
+    uint32_t crc = gal_crc32c(key, from, b->len - start);
     uint8_t t[GAL_RECORD_TRAILER] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16),
                                      (uint8_t)(crc >> 24)};
     return gal_buf_append(b, t, sizeof t);
