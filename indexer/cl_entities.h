@@ -5,7 +5,10 @@
  * (entities.h) for the same batch and tokens: the kernel runs the same
  * gal_ent_doc() from kernels/entity_rules.h, one work-item per document,
  * including the sentence-start rule and within-document linking; the host
- * only uploads, scans the per-document counts and downloads.
+ * uploads, scans the per-document counts and downloads.  A document has
+ * room on the device for a quarter of its tokens in mentions (plus a few);
+ * the rare one with more is redone on the host by the same rules
+ * (gal_entities_doc_ref).
  */
 #ifndef GAL_CL_ENTITIES_H
 #define GAL_CL_ENTITIES_H
@@ -41,5 +44,9 @@ int gal_cl_entities_after(gal_cl_entity_finder *ce, const gal_cl_tokenizer *tk,
                           const uint8_t *text, uint32_t nbytes, const uint32_t *doc_start,
                           const uint32_t *body_start, uint32_t ndocs, const gal_tokens *tokens,
                           gal_mentions *out);
+
+/* Documents redone on the host, their mentions overflowing their room on
+ * the device, since ce was made. */
+uint64_t gal_cl_entities_host_docs(const gal_cl_entity_finder *ce);
 
 #endif

@@ -22,6 +22,12 @@
 #include "mentions.h"
 #include "tokenize.h"
 
+/* The batch checks every entity finder makes first: 0 when tokens are of
+ * this batch's ndocs documents, whose text ends within nbytes; else
+ * GAL_EUSAGE. */
+int gal_entities_check_batch(uint32_t nbytes, const uint32_t *doc_start, uint32_t ndocs,
+                             const gal_tokens *tokens);
+
 /* Host reference: find the entity mentions of a tokenized batch, in (doc,
  * pos) order, including within-document linking (a later single-word mention
  * equal to the last word of an earlier multi-word person-like entity in the
@@ -29,14 +35,21 @@
  * tokens must be gal_tokenize_ref's (or a device's identical) output for the
  * same batch.  Replaces out's contents.  GAL_ENOMEM, or GAL_EUSAGE when the
  * tokens do not fit the batch. */
-/* The batch checks every entity finder makes first: 0 when tokens are of
- * this batch's ndocs documents, whose text ends within nbytes; else
- * GAL_EUSAGE. */
-int gal_entities_check_batch(uint32_t nbytes, const uint32_t *doc_start, uint32_t ndocs,
-                             const gal_tokens *tokens);
-
 int gal_entities_ref(const uint8_t *text, uint32_t nbytes, const uint32_t *doc_start,
                      const uint32_t *body_start, uint32_t ndocs, const gal_tokens *tokens,
                      gal_mentions *out);
+
+/* The rules on document d of a batch alone (its tokens [t0, t1)), its
+ * mentions appended to out; scratch has room for GAL_ENT_SCRATCH(t1 - t0)
+ * values.  What gal_entities_ref does per document, and what a device
+ * finder falls back to for a document whose mentions overflow its room. */
+/* A device's count for a document whose mentions overflowed its room:
+ * kernels/entity_rules.h's GAL_ENT_FULL, which entities_ref.c checks this
+ * equals (the host drivers do not include the rules). */
+#define GAL_ENT_DOC_FULL 0xFFFFFFFFu
+#define GAL_ENT_SCRATCH(ntokens) ((size_t)(ntokens) * 3 + 1)
+int gal_entities_doc_ref(const uint8_t *text, const uint32_t *doc_start, uint32_t d,
+                         const gal_tokens *tokens, size_t t0, size_t t1, uint32_t *scratch,
+                         gal_mentions *out);
 
 #endif

@@ -10,12 +10,14 @@
  *   clang-15 -x cl -cl-std=CL1.2 -fsyntax-only -include kernels/tokenizer_rules.h \
  *       kernels/entities.cl
  *
- *   gal_entity_docs     document d → its mentions in slots starting at its
- *                       first token's index (a document has at most one
- *                       mention per token), and their count
- *   (host: exclusive scan of the counts)
+ *   gal_entity_docs     document d → its mentions in its slots,
+ *                       [slot_first[d], slot_first[d + 1]), and their
+ *                       count, or GAL_ENT_FULL when they did not fit
+ *   (host: the rules for each document that did not fit, and an exclusive
+ *   scan of the counts)
  *   gal_entity_compact  document d → its mentions from the slots to their
- *                       place in the output, with doc and position
+ *                       place in the output, with doc and position (not
+ *                       a document that did not fit: the host puts those)
  *
  * Detection, the sentence-start rule and linking within a document all run
  * in gal_entity_docs; nothing is left for the host but the scan.
@@ -25,7 +27,8 @@
 #endif
 
 __kernel void gal_entity_docs(__global const uchar *text, __global const uint *doc_start,
-                              __global const uint *doc_first, uint ndocs,
+                              __global const uint *doc_first,
+                              __global const uint *slot_first, uint ndocs,
                               __global const ulong *thash, __global const uint *tpos,
                               __global const uint *toff, __global ulong *mhash,
                               __global uint *mfirst, __global uint *mlast,
@@ -47,11 +50,12 @@ __kernel void gal_entity_docs(__global const uchar *text, __global const uint *d
     c.mstart = mstart;
     c.mend = mend;
     c.mflag = mflag;
-    c.m0 = doc_first[d];
+    c.m0 = slot_first[d];
+    c.cap = slot_first[d + 1u] - c.m0;
     counts[d] = gal_ent_doc(&c, tpos, doc_first[d], doc_first[d + 1u]);
 }
 
-__kernel void gal_entity_compact(uint ndocs, __global const uint *doc_first,
+__kernel void gal_entity_compact(uint ndocs, __global const uint *slot_first,
                                  __global const uint *first, __global const uint *counts,
                                  __global const ulong *mhash, __global const uint *mfirst,
                                  __global const uint *mstart, __global const uint *mend,
@@ -62,7 +66,9 @@ __kernel void gal_entity_compact(uint ndocs, __global const uint *doc_first,
     uint d = get_global_id(0);
     if (d >= ndocs)
         return;
-    uint src = doc_first[d], dst = first[d], n = counts[d];
+    uint src = slot_first[d], dst = first[d], n = counts[d];
+    if (n == GAL_ENT_FULL)
+        return;
     for (uint k = 0; k < n; k++) {
         out_hash[dst + k] = mhash[src + k];
         out_doc[dst + k] = d;

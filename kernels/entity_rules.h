@@ -1482,11 +1482,15 @@ GAL_FN gal_u32 gal_ent_gap(GAL_TEXT text, gal_u32 i, gal_u32 end, gal_u32 line_l
 #define GAL_ENT_M_ONE 4u       /* one word */
 #define GAL_ENT_M_DROP 8u
 
+/* gal_ent_doc's answer when the document had more mentions than its room */
+#define GAL_ENT_FULL 0xFFFFFFFFu
+
 /* tokens of a run whose shape and class are kept (gal_ent_ctx) */
 #define GAL_ENT_RUN_CACHE 32u
 
-/* One document's scan state.  The mention arrays have room for one mention
- * per token of the document from index m0 on. */
+/* One document's scan state.  The mention arrays have room for cap
+ * mentions from index m0 on; one per token of the document is always
+ * enough (a mention starts at its own token). */
 typedef struct gal_ent_ctx {
     GAL_TEXT text;
     gal_u32 lo, hi; /* the document's bytes */
@@ -1498,7 +1502,8 @@ typedef struct gal_ent_ctx {
     GAL_GLOBAL gal_u32 *mstart; /* surface byte range */
     GAL_GLOBAL gal_u32 *mend;
     GAL_GLOBAL gal_u32 *mflag;
-    gal_u32 m0, n;
+    gal_u32 m0, n, cap;
+    gal_u32 full; /* a mention found no room: the document must be redone */
     /* What is known of the first GAL_ENT_RUN_CACHE tokens of the current
      * run, from run_first on: a run's rules and its mentions read a token's
      * shape and class several times, and the scan already found most of
@@ -1656,6 +1661,10 @@ GAL_FN void gal_ent_emit(gal_ent_ctx *c, gal_u32 a, gal_u32 b, int initial)
     }
     if (titles_only || (letters_only && c->text[first_end] != '.'))
         return;
+    if (c->n == c->cap) {
+        c->full = 1u;
+        return;
+    }
     gal_u32 m = c->m0 + c->n++;
     c->mhash[m] = gal_hasher_final(&hs);
     c->mfirst[m] = a;
@@ -1791,13 +1800,16 @@ GAL_FN gal_u32 gal_ent_finish(gal_ent_ctx *c)
 /*
  * All rules over one document: bytes [lo, hi) of text, tokens [t0, t1) of
  * the batch's token arrays (hash, pos, offset as gal_tokens has them).
- * Mentions go to the arrays in c from c->m0 on (room for t1 - t0 of them);
- * returns their number.  c->text, lo, hi, thash, toff and the mention
+ * Mentions go to the arrays in c from c->m0 on, room for c->cap of them;
+ * returns their number, or GAL_ENT_FULL when they did not fit (the rules
+ * after detection need them all, so then nothing of it is usable; t1 - t0
+ * is always room enough).  c->text, lo, hi, thash, toff and the mention
  * arrays must be set; the rest is set here.
  */
 GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u32 t0, gal_u32 t1)
 {
     c->n = 0;
+    c->full = 0u;
     gal_ent_cache_start(c, t0);
     gal_u32 line_lo = c->lo, line_hi = c->lo; /* the current line, [line_lo, line_hi) */
     int shout = 0;
@@ -1920,7 +1932,7 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
     }
     if (in_run)
         gal_ent_run(c, a, t1 - 1u, (int)initial);
-    return gal_ent_finish(c);
+    return c->full ? GAL_ENT_FULL : gal_ent_finish(c);
 }
 
 #endif /* GAL_ENTITY_RULES_H */

@@ -8,8 +8,10 @@
  *  (b) the rules on hand-made sentences: every example of issue 4 and of
  *      DESIGN.md's Entities section;
  *  (c) gal_cl_entities gives byte-identical mentions to gal_entities_ref on
- *      random batches (seed printed, GALLEY_TEST_SEED sets it) and on every
- *      corpus in argv[1]/corpora; no OpenCL device: that part is skipped;
+ *      random batches (seed printed, GALLEY_TEST_SEED sets it), on a
+ *      document whose mentions overflow its room on the device, and on
+ *      every corpus in argv[1]/corpora; no OpenCL device: that part is
+ *      skipped;
  *  (d) gal_entity_batch_prepare / gal_entity_table_apply / _get / _each on a
  *      scratch LMDB environment.
  */
@@ -349,6 +351,29 @@ static size_t compare(gal_cl_entity_finder *ce, const batch *b, const char *what
     return n;
 }
 
+/* A document with more mentions than its room on the device (a quarter of
+ * its tokens, plus a few) between two ordinary ones: the device finder
+ * redoes it on the host, and the batch's mentions are still the
+ * reference's, in order. */
+static void check_overflow(gal_cl_entity_finder *ce)
+{
+    char dense[4096] = "";
+    for (int i = 0; i < 30; i++)
+        strcat(dense, i % 2 ? "Alan Smith met Bob Jones in Paris. " : "Carol Brown saw Dan Green. ");
+    const char *plain = "The bank said on Monday that it would raise rates in London.";
+    batch b = {0};
+    batch_add(&b, "Rates", 5, plain, strlen(plain));
+    batch_add(&b, "Names", 5, dense, strlen(dense));
+    batch_add(&b, "More rates", 10, plain, strlen(plain));
+    uint64_t before = gal_cl_entities_host_docs(ce);
+    size_t n = compare(ce, &b, "a document of more mentions than its room");
+    /* compare() runs the device finder twice: uploading, and after the
+     * device tokenizer */
+    CHECK(gal_cl_entities_host_docs(ce) - before == 2);
+    CHECK(n > 60);
+    batch_free(&b);
+}
+
 static void random_batches(gal_cl_entity_finder *ce)
 {
     static const char *const pieces[] = {
@@ -438,6 +463,7 @@ static void corpora(gal_cl_entity_finder *ce, const char *shared)
         char path[8192];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         struct corpus_ctx c = {ce, {0}, 0, 0, e->d_name};
+        uint64_t host_before = gal_cl_entities_host_docs(ce);
         gal_read_opts opts = {GAL_FORMAT_AUTO, 0, 1};
         gal_read_stats st = {0};
         clock_t t0 = clock();
@@ -446,8 +472,11 @@ static void corpora(gal_cl_entity_finder *ce, const char *shared)
         if (c.b.ndocs)
             c.mentions += compare(ce, &c.b, e->d_name);
         batch_free(&c.b);
-        printf("test_entities: %s: %zu documents, %zu mentions, reference = device (%.1f s)\n",
-               e->d_name, c.docs, c.mentions, (double)(clock() - t0) / CLOCKS_PER_SEC);
+        printf("test_entities: %s: %zu documents, %zu mentions, reference = device "
+               "(%llu documents redone on the host, %.1f s)\n",
+               e->d_name, c.docs, c.mentions,
+               (unsigned long long)(gal_cl_entities_host_docs(ce) - host_before) / 2,
+               (double)(clock() - t0) / CLOCKS_PER_SEC);
     }
     closedir(dp);
 }
@@ -608,7 +637,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "test_entities: %s\n", gal_error_detail(rc));
     CHECK(rc == 0);
     if (!rc) {
+        check_overflow(ce);
+        uint64_t host_before = gal_cl_entities_host_docs(ce);
         random_batches(ce);
+        printf("test_entities: random batches: %llu documents redone on the host\n",
+               (unsigned long long)(gal_cl_entities_host_docs(ce) - host_before) / 2);
         if (argc > 1)
             corpora(ce, argv[1]);
         else
