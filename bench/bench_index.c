@@ -530,6 +530,9 @@ static void print_device_times(FILE *out, const brun *runs, size_t n)
                     NAME_W, "", p->kernels[k].name, p->kernels[k].sec,
                     p->kernels[k].sec > 0 ? (double)p->raw_bytes / 1e6 / p->kernels[k].sec : 0.0,
                     p->kernels[k].launches);
+        fprintf(out, "%-*s   %" PRIu64 " of %" PRIu64 " documents' entities redone on the host"
+                     " (more mentions than their room on the device)\n",
+                NAME_W, "", p->entity_host_docs, p->docs);
     }
 }
 
@@ -661,9 +664,10 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
         }
         fprintf(f, "\"user_sec\": %.3f, \"sys_sec\": %.3f, \"disk_bytes\": %" PRIu64
                    ", \"tables_bytes\": %" PRIu64 ",\n   \"h2d_bytes\": %" PRIu64
-                   ", \"d2h_bytes\": %" PRIu64 ", \"share\": {",
+                   ", \"d2h_bytes\": %" PRIu64 ", \"entity_host_docs\": %" PRIu64
+                   ", \"share\": {",
                 r->user_sec, r->sys_sec, r->disk_bytes, r->tables_total, p->h2d_bytes,
-                p->d2h_bytes);
+                p->d2h_bytes, p->entity_host_docs);
         for (int k = M_READ; k <= M_WRITE; k++)
             fprintf(f, "%s\"%.*s\": %.4f", k == M_READ ? "" : ", ",
                     (int)(strlen(metrics[k].key) - 4), metrics[k].key, m[k] / s);

@@ -809,6 +809,8 @@ done:
         memcpy(report->kernels, pf->kernels, sizeof report->kernels);
         report->nkernels = pf->nkernels;
     }
+    if (s.cle)
+        report->entity_host_docs = gal_cl_entities_host_docs(s.cle);
     if (s.w)
         show_progress(&s, 1);
     gal_text_dict_free(s.tdict);

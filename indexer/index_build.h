@@ -54,6 +54,8 @@ typedef struct gal_build_report {
      * times for copies and kernels (event profiling), 0 on the reference. */
     double h2d_sec, kernel_sec, d2h_sec;
     uint64_t h2d_bytes, d2h_bytes;
+    uint64_t entity_host_docs; /* documents whose mentions overflowed their room
+                                * on the device, redone on the host */
     gal_cl_kernel_time kernels[GAL_CL_MAX_KERNEL_TIMES]; /* kernel_sec by kernel */
     unsigned nkernels;
     char device[256];      /* what tokenized: "reference (host C)" or the OpenCL device */

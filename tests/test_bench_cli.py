@@ -127,9 +127,11 @@ def main():
             if tables is None:
                 tables = r["tables"]
             check(r["tables"] == tables, "%s: table sizes differ from the first run's" % name)
+            check(0 <= r["entity_host_docs"] <= r["docs"],
+                  "%s: %r documents' entities redone on the host" % (name, r["entity_host_docs"]))
             if name == "ref":
-                check(r["h2d_bytes"] == 0 and r["kernel_sec"] == 0 and not r.get("kernels"),
-                      "ref: device figures are not zero")
+                check(r["h2d_bytes"] == 0 and r["kernel_sec"] == 0 and not r.get("kernels") and
+                      r["entity_host_docs"] == 0, "ref: device figures are not zero")
             else:
                 check(r["h2d_bytes"] > 0 and r["d2h_bytes"] > 0 and r["kernel_sec"] > 0,
                       "%s: no device copy or kernel time recorded" % name)
