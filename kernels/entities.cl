@@ -20,7 +20,8 @@
  *                       a document that did not fit: the host puts those)
  *
  * Detection, the sentence-start rule and linking within a document all run
- * in gal_entity_docs; nothing is left for the host but the scan.
+ * in gal_entity_docs; the host is left the scan, and the rare document that
+ * did not fit.
  */
 #ifndef GAL_ENTITY_RULES_H
 #include "entity_rules.h"
