@@ -79,6 +79,20 @@ int gal_stored_text_decode(ZSTD_DCtx *dctx, const ZSTD_DDict *ddict, const void 
     return 0;
 }
 
+uint32_t gal_text_block_take(const size_t *off, uint32_t n)
+{
+    size_t lengths = gal_varint_len(off[1] - off[0]); /* the taken records' length varints */
+    uint32_t k = 1;
+    while (k < n && k < GAL_TEXT_BLOCK_DOCS) {
+        size_t more = gal_varint_len(off[k + 1] - off[k]);
+        if (gal_varint_len(k + 1) + lengths + more + (off[k + 1] - off[0]) > GAL_TEXT_BLOCK_BYTES)
+            break;
+        lengths += more;
+        k++;
+    }
+    return k;
+}
+
 int gal_text_block_build(gal_buf *out, const uint8_t *records, const size_t *off, uint32_t n)
 {
     uint8_t v[GAL_VARINT_MAX];

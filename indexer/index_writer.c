@@ -564,10 +564,7 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
     }
     /* stored text in blocks of consecutive documents (stored_text.h) */
     for (uint32_t d = 0, end; d < b->ndocs && !rc; d = end) {
-        end = d + 1;
-        while (end < b->ndocs && end - d < GAL_TEXT_BLOCK_DOCS &&
-               b->stored_off[end + 1] - b->stored_off[d] <= GAL_TEXT_BLOCK_BYTES)
-            end++;
+        end = d + gal_text_block_take(b->stored_off + d, b->ndocs - d);
         uint8_t key[4];
         gal_put_be32(key, b->first_doc + d);
         if (!(rc = gal_text_block_build(&w->block, b->stored.data + b->stored_off[d],

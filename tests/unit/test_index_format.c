@@ -1434,6 +1434,43 @@ static void test_text_blocks(void)
     ZSTD_freeDCtx(dctx);
 }
 
+/* Where blocks of stored text end: each block, built, within
+ * GAL_TEXT_BLOCK_BYTES and GAL_TEXT_BLOCK_DOCS (one record larger than the
+ * cap goes alone), and taking one record more would break one of them.
+ * Record sizes from tiny to 70 kB, so that the count's varint, the
+ * lengths' and the documents' limit each end some block. */
+static void test_text_block_cut(unsigned seed)
+{
+    enum { N = 8000 };
+    static size_t off[N + 1];
+    static uint8_t zeros[160000]; /* two records of 70 kB at most */
+    srand(seed);
+    off[0] = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        int kind = i < 1000 ? 0 : rand() % 1000; /* first tiny: blocks of 256 documents */
+        size_t len = kind < 600   ? (size_t)(rand() % 120)
+                     : kind < 996 ? 200 + (size_t)(rand() % 1200)
+                                  : 60000 + (size_t)(rand() % 10000);
+        off[i + 1] = off[i] + len;
+    }
+    gal_buf block;
+    gal_buf_init(&block);
+    uint32_t blocks = 0, full = 0;
+    for (uint32_t d = 0, k; d < N; d += k, blocks++) {
+        k = gal_text_block_take(off + d, N - d);
+        CHECK(k >= 1 && k <= GAL_TEXT_BLOCK_DOCS && d + k <= N);
+        CHECK(gal_text_block_build(&block, zeros, off + d, k) == 0);
+        CHECK(block.len <= GAL_TEXT_BLOCK_BYTES || k == 1);
+        if (d + k < N && k < GAL_TEXT_BLOCK_DOCS) { /* one more would not fit */
+            CHECK(gal_text_block_build(&block, zeros, off + d, k + 1) == 0);
+            CHECK(block.len > GAL_TEXT_BLOCK_BYTES);
+        }
+        full += k == GAL_TEXT_BLOCK_DOCS;
+    }
+    CHECK(blocks > 10 && full > 0);
+    gal_buf_release(&block);
+}
+
 /* gal_grow, the array growth the index code shares: doubling from min,
  * straight to need when that is more, nothing changed when it fails. */
 static void test_grow(void)
@@ -1457,6 +1494,7 @@ int main(void)
 {
     unsigned seed = (unsigned)check_seed();
     test_codec(seed);
+    test_text_block_cut(seed);
     test_pfor(seed);
     test_codec_layouts(seed);
     test_pfor_edges();
