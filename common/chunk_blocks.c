@@ -9,6 +9,47 @@
 
 /* ---- writing ---- */
 
+/* The bytes a record of a value of len bytes takes in a leaf page of
+ * page_size bytes (node and slot), as LMDB lays it out (chunk_blocks.h). */
+static uint32_t leaf_bytes(uint32_t page_size, size_t len)
+{
+    size_t node_max = ((page_size - 16) / 2 & ~(size_t)1) - 2;
+    size_t node = 8 + GAL_POSTINGS_KEY_LEN + len;
+    if (node > node_max)
+        node = 8 + GAL_POSTINGS_KEY_LEN + 8; /* the value on pages of its own */
+    return (uint32_t)(node + (node & 1) + 2);
+}
+
+static void fill_after_put(gal_leaf_fill *f, size_t len)
+{
+    if (!f->page_size)
+        return;
+    uint32_t need = leaf_bytes(f->page_size, len);
+    if (need > f->free) {
+        f->free = f->page_size - 16;
+        f->pages++;
+    }
+    f->free -= need;
+}
+
+/* The packer's put, the leaf page's fill kept up. */
+static int put_record(gal_chunk_packer *p, const uint8_t key[GAL_POSTINGS_KEY_LEN],
+                      const void *val, size_t len)
+{
+    fill_after_put(&p->fill, len);
+    return p->put(p->ctx, key, val, len);
+}
+
+/* Whether the block in progress fits what is left of the last leaf page
+ * and would not with more bytes of entries: ending it now fills the page. */
+static int page_ends(const gal_chunk_packer *p, size_t more)
+{
+    const gal_leaf_fill *f = &p->fill;
+    size_t now = p->block.len + GAL_RECORD_TRAILER;
+    return f->page_size && leaf_bytes(f->page_size, now) <= f->free &&
+           leaf_bytes(f->page_size, now + more) > f->free;
+}
+
 void gal_chunk_packer_init(gal_chunk_packer *p, gal_chunk_put_fn put, void *ctx)
 {
     memset(p, 0, sizeof *p);
@@ -30,7 +71,7 @@ int gal_chunk_packer_flush(gal_chunk_packer *p)
     gal_postings_key(key, p->batch, p->last_hash, GAL_BLOCK_DOC);
     int rc = gal_record_seal(&p->block, gal_record_key(key, sizeof key));
     if (!rc)
-        rc = p->put(p->ctx, key, p->block.data, p->block.len);
+        rc = put_record(p, key, p->block.data, p->block.len);
     p->nterms = 0;
     gal_buf_clear(&p->block);
     return rc;
@@ -47,7 +88,7 @@ int gal_chunk_packer_add(gal_chunk_packer *p, const uint8_t key[GAL_POSTINGS_KEY
     if (!whole_term || len > GAL_SMALL_CHUNK_MAX) {
         if ((rc = gal_chunk_packer_flush(p)))
             return rc;
-        return p->put(p->ctx, key, chunk, len);
+        return put_record(p, key, chunk, len);
     }
     size_t body = len - GAL_RECORD_TRAILER;
     uint8_t head[8 + 2 * GAL_VARINT_MAX];
@@ -56,7 +97,7 @@ int gal_chunk_packer_add(gal_chunk_packer *p, const uint8_t key[GAL_POSTINGS_KEY
     hl += gal_varint_put(head + hl, first - batch);
     hl += gal_varint_put(head + hl, body);
     if (p->nterms && (batch != p->batch || p->nterms == GAL_BLOCK_TERMS ||
-                      p->block.len + hl + body > GAL_BLOCK_BYTES) &&
+                      p->block.len + hl + body > GAL_BLOCK_BYTES || page_ends(p, hl + body)) &&
         (rc = gal_chunk_packer_flush(p)))
         return rc;
     if ((rc = gal_buf_append(&p->block, head, hl)) ||

@@ -637,6 +637,10 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
         (mrc = mdb_env_open(o->env, tmp, MDB_NOTLS | MDB_NOSYNC, 0644)) ||
         (mrc = mdb_txn_begin(o->env, NULL, 0, &o->dst)))
         return db_error(mrc, "cannot create the new file");
+    MDB_stat ms;
+    if ((mrc = mdb_env_stat(o->env, &ms)))
+        return db_error(mrc, "cannot create the new file");
+    o->packer.fill = (gal_leaf_fill){ms.ms_psize, 0, 0}; /* its postings table starts empty */
     /* meta as it was, but for the batch count; then the other tables */
     uint8_t batches[8];
     gal_put_le64(batches, o->ngroups);

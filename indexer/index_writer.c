@@ -99,6 +99,10 @@ struct gal_writer {
     uint32_t run_first_file;
     gal_resume_point resume;
     char *build_note;
+    /* The postings table's last leaf page as committed, and as the batch
+     * being written leaves it (chunk_blocks.h): known when this process
+     * wrote the table from empty. */
+    gal_leaf_fill postings_fill, postings_fill_next;
 };
 
 static double now_sec(void)
@@ -201,6 +205,13 @@ static int load_state(gal_writer *w, int append)
     }
     if (dict && (rc = gal_buf_append(&w->dict, dict, dict_len)))
         goto done;
+    MDB_stat ms;
+    if ((rc = mdb_stat(txn, st->postings, &ms))) {
+        rc = gal_store_error(st, rc, "cannot read the postings table of");
+        goto done;
+    }
+    if (ms.ms_entries == 0)
+        w->postings_fill = (gal_leaf_fill){ms.ms_psize, 0, 0};
     rc = load_known_terms(w, txn);
 done:
     mdb_txn_abort(txn);
@@ -518,10 +529,11 @@ static int append_chunk(void *ctx, const uint8_t key[GAL_POSTINGS_KEY_LEN], cons
 /* The batch's chunks, in key order; a term's only chunk, when small, into a
  * block with its neighbours' (chunk_blocks.h).  Returns an LMDB code or a
  * negative gal_status. */
-static int write_postings(const gal_postings_out *po, MDB_cursor *pc)
+static int write_postings(gal_writer *w, const gal_postings_out *po, MDB_cursor *pc)
 {
     gal_chunk_packer pk;
     gal_chunk_packer_init(&pk, append_chunk, pc);
+    pk.fill = w->postings_fill;
     int rc = 0;
     for (size_t i = 0; i < po->nchunks && !rc; i++) {
         const uint8_t *key = po->keys + i * GAL_POSTINGS_KEY_LEN;
@@ -532,6 +544,7 @@ static int write_postings(const gal_postings_out *po, MDB_cursor *pc)
     }
     if (!rc)
         rc = gal_chunk_packer_flush(&pk);
+    w->postings_fill_next = pk.fill;
     gal_chunk_packer_release(&pk);
     return rc;
 }
@@ -549,7 +562,7 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
     if ((rc = mdb_cursor_open(txn, st->postings, &pc)) ||
         (rc = mdb_cursor_open(txn, st->docs, &dc)) || (rc = mdb_cursor_open(txn, st->text, &tc)))
         return rc;
-    if ((rc = write_postings(po, pc)))
+    if ((rc = write_postings(w, po, pc)))
         return rc;
     if ((rc = write_lexicon(w, e, txn, b->first_doc, new_terms, collisions)))
         return rc;
@@ -717,6 +730,7 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
         break;
     }
     w->totals.write_sec += now_sec() - t0;
+    w->postings_fill = w->postings_fill_next;
     for (uint64_t i = 0; i < new_terms; i++)
         if ((rc = gal_known_terms_add(w->known, w->new_terms[i].hash, w->new_terms[i].fingerprint)))
             return rc;

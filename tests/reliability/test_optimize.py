@@ -28,6 +28,7 @@ import re
 import random
 import shutil
 import struct
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -75,6 +76,26 @@ def meta_txnids(index):
 def entities(a, index):
     rc, out, err = rc_.run([a.galley, "entities", index, "--top", "0", "--json"], timeout=120)
     return out if rc == 0 else "exit %d: %s" % (rc, err)
+
+
+def entity_records(index):
+    """The records (what a batch says of an entity) in the entity table:
+    the sum of its blocks' counts, each block's first varint
+    (common/hash_blocks.h); LMDB's entries are the blocks."""
+    p = subprocess.run(["mdb_dump", "-s", "entities", index], capture_output=True, check=True)
+    lines = p.stdout.decode().split("HEADER=END\n", 1)[1].splitlines()
+    values = [bytes.fromhex(l.strip()) for l in lines if l.startswith(" ")][1::2]
+    total = 0
+    for v in values:
+        n, shift, i = 0, 0, 0
+        while True:
+            n |= (v[i] & 0x7F) << shift
+            shift += 7
+            i += 1
+            if v[i - 1] < 0x80:
+                break
+        total += n
+    return total
 
 
 def optimize(a, index, *extra):
@@ -135,9 +156,8 @@ def check_optimize(a, f):
     f.check(listing[0] and listing[0] == listing[1] == listing[2],
             "galley entities differs after optimize (%d, %d, %d lines)"
             % tuple(len(x.splitlines()) for x in listing))
-    before_e, after_e = (rc_.stats(a.galley, d)["tables"]["entities"]["entries"]
-                         for d in (batches, once))
-    f.check(after_e < before_e, "optimize left %d entity records of %d" % (after_e, before_e))
+    before_e, after_e = (entity_records(d) for d in (batches, once))
+    f.check(0 < after_e < before_e, "optimize left %d entity records of %d" % (after_e, before_e))
 
     rc, _, err = optimize(a, once)
     f.check(rc == 0 and "left as it was" in err, "optimizing again: exit %d: %s"

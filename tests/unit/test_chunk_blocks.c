@@ -21,7 +21,8 @@
 
 #define BATCHES 3
 #define TERMS 700
-#define MAX_CHUNKS (BATCHES * TERMS * 3)
+#define FILL_BATCHES 60 /* a thousand leaf pages: enough to see a 1 % saving */
+#define MAX_CHUNKS (FILL_BATCHES * TERMS * 3)
 
 typedef struct written {
     uint8_t key[GAL_POSTINGS_KEY_LEN];
@@ -80,6 +81,20 @@ static void add_term(gal_chunk_packer *pk, uint32_t batch, uint64_t hash, uint32
     gal_buf_release(&b);
 }
 
+/* Batch b's TERMS terms: mostly rare ones, some long runs of them. */
+static void add_batch(gal_chunk_packer *pk, uint32_t b)
+{
+    uint64_t h = (uint64_t)rand() << 8;
+    for (int t = 0; t < TERMS; t++) {
+        h += 1 + ((uint64_t)rand() << 20);
+        int kind = rand() % 10;
+        uint32_t ndocs = kind < 7 ? 1 + (uint32_t)(rand() % 3)
+                         : kind < 9 ? 20 + (uint32_t)(rand() % 60)
+                                    : 100 + (uint32_t)(rand() % 300);
+        add_term(pk, b * 100000, h, ndocs, 1 + (uint32_t)(rand() % 4));
+    }
+}
+
 /* The chunk the cursor gave is written chunk i, and reads as it. */
 static int is_chunk(const gal_chunk_rec *r, size_t i)
 {
@@ -109,17 +124,8 @@ static void test_table(unsigned seed)
     gal_chunk_packer_init(&pk, put_record, &pc);
     srand(seed);
     nchunks = 0;
-    for (uint32_t b = 0; b < BATCHES; b++) {
-        uint64_t h = (uint64_t)rand() << 8;
-        for (int t = 0; t < TERMS; t++) {
-            h += 1 + ((uint64_t)rand() << 20);
-            int kind = rand() % 10; /* mostly rare terms, some long runs of them */
-            uint32_t ndocs = kind < 7 ? 1 + (uint32_t)(rand() % 3)
-                             : kind < 9 ? 20 + (uint32_t)(rand() % 60)
-                                        : 100 + (uint32_t)(rand() % 300);
-            add_term(&pk, b * 100000, h, ndocs, 1 + (uint32_t)(rand() % 4));
-        }
-    }
+    for (uint32_t b = 0; b < BATCHES; b++)
+        add_batch(&pk, b);
     uint8_t bad[GAL_POSTINGS_KEY_LEN];
     gal_postings_key(bad, 0, 1, GAL_BLOCK_DOC);
     CHECK(gal_chunk_packer_add(&pk, bad, "0123", 4, 1) == GAL_EUSAGE);
@@ -224,8 +230,69 @@ static void test_table(unsigned seed)
     check_remove_tree(dir);
 }
 
+/* The seed's batches into a fresh table, one transaction a batch as the
+ * writer commits them, the packer modelling the leaf pages when model is
+ * set; every chunk must come back.  Returns LMDB's leaf page count, and
+ * the model's in *modelled. */
+static size_t leaf_pages(unsigned seed, int model, uint64_t *modelled)
+{
+    char dir[] = "/tmp/galley-cb-XXXXXX";
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_stat ms;
+    if (check_scratch_env(dir, 4, 256u << 20, &env))
+        return 0;
+    CHECK(mdb_env_stat(env, &ms) == 0);
+    put_ctx pc = {NULL, 0, 0};
+    gal_chunk_packer pk;
+    gal_chunk_packer_init(&pk, put_record, &pc);
+    pk.fill = (gal_leaf_fill){model ? ms.ms_psize : 0, 0, 0};
+    srand(seed);
+    nchunks = 0;
+    for (uint32_t b = 0; b < FILL_BATCHES; b++) {
+        CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0 &&
+              mdb_dbi_open(txn, "postings", MDB_CREATE, &dbi) == 0 &&
+              mdb_cursor_open(txn, dbi, &pc.cur) == 0);
+        add_batch(&pk, b);
+        CHECK(gal_chunk_packer_flush(&pk) == 0);
+        mdb_cursor_close(pc.cur);
+        CHECK(mdb_txn_commit(txn) == 0);
+    }
+    gal_chunk_packer_release(&pk);
+    *modelled = pk.fill.pages;
+    CHECK(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0 && mdb_stat(txn, dbi, &ms) == 0);
+    gal_chunk_cursor cc;
+    CHECK(gal_chunk_cursor_open(&cc, txn, dbi) == 0);
+    gal_chunk_rec r;
+    size_t i = 0, wrong = 0;
+    int rc;
+    for (rc = gal_chunk_cursor_get(&cc, &r, MDB_FIRST, NULL); rc == 0;
+         rc = gal_chunk_cursor_get(&cc, &r, MDB_NEXT, NULL), i++)
+        wrong += i >= nchunks || !is_chunk(&r, i);
+    CHECK(rc == MDB_NOTFOUND && i == nchunks && wrong == 0);
+    gal_chunk_cursor_close(&cc);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    check_remove_tree(dir);
+    return ms.ms_leaf_pages;
+}
+
+/* The packer's model of LMDB's leaf pages counts them as LMDB does, over
+ * commits; and the blocks it ends where a page ends save pages. */
+static void test_leaf_fill(unsigned seed)
+{
+    uint64_t modelled, unmodelled;
+    size_t with = leaf_pages(seed, 1, &modelled), without = leaf_pages(seed, 0, &unmodelled);
+    CHECK_EQ_U64(modelled, with);
+    CHECK(unmodelled == 0 && with < without);
+    printf("test_chunk_blocks: leaf pages %zu, %zu without blocks that end with a page\n", with,
+           without);
+}
+
 int main(void)
 {
     test_table((unsigned)check_seed());
+    test_leaf_fill((unsigned)check_seed());
     return check_exit("test_chunk_blocks");
 }
