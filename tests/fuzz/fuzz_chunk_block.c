@@ -11,8 +11,9 @@
  *   mode % 3 == 1: the bytes sealed with a correct checksum first, so the
  *                  entries' structure is what is fuzzed
  *   mode % 3 == 2: round trip: the bytes describe terms and their chunks,
- *                  which go through the packer and must come back, in key
- *                  order, exactly
+ *                  which go through the packer (half the time modelling
+ *                  LMDB's leaf pages, so ending blocks where a page ends)
+ *                  and must come back, in key order, exactly
  * Properties: no memory error, no hang; the two ways of reading a block
  * (checksum first, or checksum when a chunk is parsed) see the same
  * entries, and a block whose checksum is wrong yields no chunk that
@@ -117,6 +118,9 @@ static size_t take(const uint8_t **p, const uint8_t *end)
  * tfs; positions follow from the bytes too. */
 static void round_trip(uint32_t batch, const uint8_t *p, size_t len)
 {
+    /* half the time the packer models a leaf page, from a fuzzed fill, and
+     * so ends blocks where it thinks a page ends */
+    gal_leaf_fill fill = {batch & 1 ? 4096u : 0u, (batch >> 1) % 4081u, 0};
     static put_log log;
     static added add[MAX_PUTS];
     static uint32_t docs[8], tfs[8], pos[8 * 40];
@@ -161,6 +165,7 @@ static void round_trip(uint32_t batch, const uint8_t *p, size_t len)
     }
     gal_chunk_packer packer;
     gal_chunk_packer_init(&packer, log_put, &log);
+    packer.fill = fill;
     log.n = 0;
     for (size_t i = 0; i < nadd; i++)
         FUZZ_ASSERT(gal_chunk_packer_add(&packer, add[i].key, chunks.data + add[i].off,
