@@ -108,6 +108,18 @@ static int is_chunk(const gal_chunk_rec *r, size_t i)
            docs[v.ndocs - 1] == chunks[i].last_doc;
 }
 
+/* Every chunk written, in order, from the table's first. */
+static void check_forwards(gal_chunk_cursor *cc)
+{
+    gal_chunk_rec r;
+    size_t i = 0, wrong = 0;
+    int rc;
+    for (rc = gal_chunk_cursor_get(cc, &r, MDB_FIRST, NULL); rc == 0;
+         rc = gal_chunk_cursor_get(cc, &r, MDB_NEXT, NULL), i++)
+        wrong += i >= nchunks || !is_chunk(&r, i);
+    CHECK(rc == MDB_NOTFOUND && i == nchunks && wrong == 0);
+}
+
 static void test_table(unsigned seed)
 {
     char dir[] = "/tmp/galley-cb-XXXXXX";
@@ -141,13 +153,9 @@ static void test_table(unsigned seed)
     CHECK(gal_chunk_cursor_open(&cc, txn, dbi) == 0);
     gal_chunk_rec r;
     /* forwards, then backwards: every chunk, in order */
-    size_t i = 0, wrong = 0;
+    check_forwards(&cc);
+    size_t i, wrong = 0, back = 0;
     int rc;
-    for (rc = gal_chunk_cursor_get(&cc, &r, MDB_FIRST, NULL); rc == 0;
-         rc = gal_chunk_cursor_get(&cc, &r, MDB_NEXT, NULL), i++)
-        wrong += i >= nchunks || !is_chunk(&r, i);
-    CHECK(rc == MDB_NOTFOUND && i == nchunks && wrong == 0);
-    size_t back = 0;
     for (rc = gal_chunk_cursor_get(&cc, &r, MDB_LAST, NULL); rc == 0;
          rc = gal_chunk_cursor_get(&cc, &r, MDB_PREV, NULL), back++)
         wrong += back >= nchunks || !is_chunk(&r, nchunks - 1 - back);
@@ -264,13 +272,7 @@ static size_t leaf_pages(unsigned seed, int model, uint64_t *modelled)
     CHECK(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0 && mdb_stat(txn, dbi, &ms) == 0);
     gal_chunk_cursor cc;
     CHECK(gal_chunk_cursor_open(&cc, txn, dbi) == 0);
-    gal_chunk_rec r;
-    size_t i = 0, wrong = 0;
-    int rc;
-    for (rc = gal_chunk_cursor_get(&cc, &r, MDB_FIRST, NULL); rc == 0;
-         rc = gal_chunk_cursor_get(&cc, &r, MDB_NEXT, NULL), i++)
-        wrong += i >= nchunks || !is_chunk(&r, i);
-    CHECK(rc == MDB_NOTFOUND && i == nchunks && wrong == 0);
+    check_forwards(&cc);
     gal_chunk_cursor_close(&cc);
     mdb_txn_abort(txn);
     mdb_env_close(env);
