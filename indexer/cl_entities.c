@@ -170,22 +170,11 @@ static int spill_doc(gal_cl_entity_finder *ce, const uint8_t *text, const uint32
                      uint32_t d, const gal_tokens *tk, uint32_t *n)
 {
     size_t t0 = ce->doc_first[d], t1 = ce->doc_first[d + 1];
-    size_t need = GAL_ENT_SCRATCH(t1 - t0);
-    if (need > ce->scratch_cap) {
-        gal_free(ce->scratch);
-        ce->scratch_cap = 0;
-        if (!(ce->scratch = gal_malloc(need * sizeof *ce->scratch)))
-            return gal_error_set(GAL_ENOMEM, "out of memory for entity scratch");
-        ce->scratch_cap = need;
-    }
-    if (ce->nspill == ce->spill_cap) {
-        size_t cap = ce->spill_cap ? 2 * ce->spill_cap : 64;
-        struct spilled_doc *docs = gal_realloc(ce->spilled_docs, cap * sizeof *docs);
-        if (!docs)
-            return gal_error_set(GAL_ENOMEM, "out of memory for entity scratch");
-        ce->spilled_docs = docs;
-        ce->spill_cap = cap;
-    }
+    if (gal_grow((void **)&ce->scratch, &ce->scratch_cap, GAL_ENT_SCRATCH(t1 - t0),
+                 sizeof *ce->scratch, 0) ||
+        gal_grow((void **)&ce->spilled_docs, &ce->spill_cap, ce->nspill + 1,
+                 sizeof *ce->spilled_docs, 64))
+        return gal_error_set(GAL_ENOMEM, "out of memory for entity scratch");
     size_t before = ce->spill.n;
     int rc = gal_entities_doc_ref(text, doc_start, d, tk, t0, t1, ce->scratch, &ce->spill);
     if (rc)
