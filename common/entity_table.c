@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "entity_forms.h"
 #include "hash_blocks.h"
 #include "format.h"
 #include "run_heap.h"
@@ -51,11 +52,28 @@ typedef struct form_view {
     uint32_t len;
     uint64_t count;
     int full;
+    uint32_t number; /* the form's number as written, or NOT_NUMBERED: spelled out */
 } form_view;
+
+#define NOT_NUMBERED UINT32_MAX
+
+/* An entity's forms by number (entity_forms.h), as a replay of its records
+ * numbers them: what a record's form numbers name. */
+typedef struct form_ref {
+    const uint8_t *s;
+    uint32_t len;
+    int full;
+} form_ref;
+
+typedef struct numbered_forms {
+    form_ref *at;
+    size_t n, cap;
+} numbered_forms;
 
 /* A checked batch record; forms are read one by one with next_form(). */
 typedef struct record_view {
     uint32_t batch;
+    unsigned version;
     uint64_t hash;
     uint64_t docs, mentions;
     uint32_t first_doc; /* global document number */
@@ -85,7 +103,8 @@ static int open_record(const gal_hblock_reader *br, record_view *r)
     r->hash = br->hash;
     const uint8_t *p = br->rec, *end = p + br->len;
     uint32_t first;
-    if (br->len < 1 || *p++ != GAL_ENTITY_RECORD_VERSION)
+    r->version = br->len ? *p++ : 0;
+    if (r->version != GAL_ENTITY_RECORD_VERSION && r->version != GAL_ENTITY_RECORD_SPELLED)
         return bad_record(r, "unknown record version");
     if (gal_varint_get(&p, end, &r->docs) || gal_varint_get(&p, end, &r->mentions) ||
         gal_varint_get32(&p, end, &first) || gal_varint_get32(&p, end, &r->nforms))
@@ -99,20 +118,46 @@ static int open_record(const gal_hblock_reader *br, record_view *r)
     return 0;
 }
 
-static int next_form(record_view *r, form_view *f)
+/* The record's next form.  A form written by its number is looked up in
+ * the entity's forms so far, when numbered is given; without it, only its
+ * number is set (s NULL). */
+static int next_form(record_view *r, const numbered_forms *numbered, form_view *f)
 {
     uint64_t tagged;
-    uint32_t len;
-    if (gal_varint_get(&r->p, r->end, &tagged) || gal_varint_get32(&r->p, r->end, &len) ||
-        len == 0 || len > GAL_ENTITY_MAX_FORM || (size_t)(r->end - r->p) < len)
+    if (gal_varint_get(&r->p, r->end, &tagged))
         return bad_record(r, "truncated surface form");
-    f->full = (int)(tagged & 1);
-    f->count = tagged >> 1;
+    int by_number = 0;
+    if (r->version == GAL_ENTITY_RECORD_SPELLED) {
+        f->full = (int)(tagged & 1);
+        f->count = tagged >> 1;
+    } else {
+        by_number = (int)(tagged & 1);
+        f->full = (int)(tagged >> 1 & 1);
+        f->count = tagged >> 2;
+    }
+    if (f->count == 0)
+        return bad_record(r, "surface form counted 0 times");
+    if (by_number) {
+        if (gal_varint_get32(&r->p, r->end, &f->number) || f->number == NOT_NUMBERED)
+            return bad_record(r, "truncated surface form number");
+        f->s = NULL;
+        f->len = 0;
+        if (numbered) {
+            if (f->number >= numbered->n)
+                return bad_record(r, "a surface form number beyond the entity's forms");
+            f->s = numbered->at[f->number].s;
+            f->len = numbered->at[f->number].len;
+        }
+        return 0;
+    }
+    uint32_t len;
+    if (gal_varint_get32(&r->p, r->end, &len) || len == 0 || len > GAL_ENTITY_MAX_FORM ||
+        (size_t)(r->end - r->p) < len)
+        return bad_record(r, "truncated surface form");
+    f->number = NOT_NUMBERED;
     f->s = r->p;
     f->len = len;
     r->p += len;
-    if (f->count == 0)
-        return bad_record(r, "surface form counted 0 times");
     return 0;
 }
 
@@ -131,20 +176,36 @@ static int record_head(gal_buf *rec, uint64_t docs, uint64_t mentions, uint32_t 
     return gal_buf_append(rec, head, (size_t)(p - head));
 }
 
-static int record_form(gal_buf *rec, uint64_t count, int full, const uint8_t *s, uint32_t len)
+/* A form of entity hash, by its number when forms has one for it, spelled
+ * out otherwise (and pended in forms, new to the entity). */
+static int record_form(gal_buf *rec, gal_entity_forms *forms, uint64_t hash, uint64_t count,
+                       int full, const uint8_t *s, uint32_t len)
 {
     uint8_t fh[2 * GAL_VARINT_MAX], *q = fh;
-    q += gal_varint_put(q, count << 1 | (full != 0));
+    uint64_t fingerprint = 0;
+    uint32_t number;
+    int rc = 0;
+    if (forms) {
+        fingerprint = gal_entity_form_fingerprint(s, len);
+        if (gal_entity_forms_find(forms, hash, fingerprint, &number) == 0) {
+            q += gal_varint_put(q, count << 2 | (uint64_t)(full != 0) << 1 | 1);
+            q += gal_varint_put(q, number);
+            return gal_buf_append(rec, fh, (size_t)(q - fh));
+        }
+        if ((rc = gal_entity_forms_pend(forms, hash, fingerprint)))
+            return rc;
+    }
+    q += gal_varint_put(q, count << 2 | (uint64_t)(full != 0) << 1);
     q += gal_varint_put(q, len);
-    int rc = gal_buf_append(rec, fh, (size_t)(q - fh));
+    rc = gal_buf_append(rec, fh, (size_t)(q - fh));
     return rc ? rc : gal_buf_append(rec, s, len);
 }
 
 /* ---- totals over batches ------------------------------------------------
- * An entity's totals are its batch records replayed in batch order, each
- * record's forms in the order the batch wrote them (surface order), with
- * every form's running count: the display form is the one the last step
- * leaves, so the totals do not depend on how the records are read. */
+ * An entity's totals are the sums of its batch records, replayed in batch
+ * order (which numbers its forms); its display form follows from the
+ * forms' totals alone, so that it does not depend on where the batches of
+ * a build, an --append or optimize's groups happened to end. */
 
 typedef struct form_total {
     uint64_t hash; /* the entity's */
@@ -166,6 +227,17 @@ static uint64_t form_slot_hash(uint64_t hash, const uint8_t *s, uint32_t len)
     return h ^ h >> 29;
 }
 
+/* The slot of the form, or of the empty place it would take. */
+static form_total *form_slot(const totals *t, uint64_t hash, const uint8_t *s, uint32_t len)
+{
+    size_t j = form_slot_hash(hash, s, len) & (t->cap - 1);
+    for (; t->slots[j].s; j = (j + 1) & (t->cap - 1))
+        if (t->slots[j].hash == hash && t->slots[j].len == len && !memcmp(t->slots[j].s, s, len))
+            break;
+    return &t->slots[j];
+}
+
+/* The form's totals, made (count 0) when it is new; NULL out of memory. */
 static form_total *find_form(totals *t, uint64_t hash, const uint8_t *s, uint32_t len)
 {
     if (2 * (t->n + 1) > t->cap) {
@@ -185,24 +257,27 @@ static form_total *find_form(totals *t, uint64_t hash, const uint8_t *s, uint32_
         t->slots = ns;
         t->cap = cap;
     }
-    size_t j = form_slot_hash(hash, s, len) & (t->cap - 1);
-    for (; t->slots[j].s; j = (j + 1) & (t->cap - 1))
-        if (t->slots[j].hash == hash && t->slots[j].len == len && !memcmp(t->slots[j].s, s, len))
-            return &t->slots[j];
-    t->slots[j] = (form_total){hash, s, len, 0};
-    t->n++;
-    return &t->slots[j];
+    form_total *ft = form_slot(t, hash, s, len);
+    if (!ft->s) {
+        *ft = (form_total){hash, s, len, 0};
+        t->n++;
+    }
+    return ft;
 }
 
 /* An entity's totals so far; display points into the map. */
 typedef struct entity_totals {
     gal_entity_info info;
-    int display_full;
+    numbered_forms numbered;
 } entity_totals;
 
+/* Start e (zeroed once by its owner) over for entity hash, keeping the
+ * room its numbered forms had. */
 static void totals_start(entity_totals *e, uint64_t hash)
 {
+    numbered_forms keep = {e->numbered.at, 0, e->numbered.cap};
     memset(e, 0, sizeof *e);
+    e->numbered = keep;
     e->info.hash = hash;
     e->info.first_doc = UINT32_MAX;
 }
@@ -235,32 +310,53 @@ static int add_record(totals *t, entity_totals *e, record_view *r, group_forms *
     info->mentions += r->mentions;
     if (r->first_doc < info->first_doc)
         info->first_doc = r->first_doc;
-    /* the display form is the most frequent form that names the entity in
-     * full ("Gordon Brown", not the "Brown" linked to it) */
     for (uint32_t i = 0; i < r->nforms; i++) {
         form_view f = {0};
-        int rc = next_form(r, &f);
+        int rc = next_form(r, &e->numbered, &f);
         if (rc)
             return rc;
         form_total *ft = find_form(t, r->hash, f.s, f.len);
         if (!ft)
             return gal_error_set(GAL_ENOMEM, "out of memory adding up entity forms");
+        if (ft->count == 0) { /* new to the entity: it gets the next number */
+            numbered_forms *nf = &e->numbered;
+            if (gal_grow((void **)&nf->at, &nf->cap, nf->n + 1, sizeof *nf->at, 4))
+                return gal_error_set(GAL_ENOMEM, "out of memory adding up entity forms");
+            nf->at[nf->n++] = (form_ref){f.s, f.len, f.full};
+        }
         if (gf && (rc = collect_form(gf, &f)))
             return rc;
         ft->count += f.count;
-        int same = info->display && info->display_len == f.len &&
-                   !memcmp(info->display, f.s, f.len);
-        if (same || (f.full && !e->display_full) ||
-            (f.full == e->display_full && ft->count > info->display_count)) {
-            info->display = (const char *)f.s;
-            info->display_len = f.len;
-            info->display_count = ft->count;
-            e->display_full = f.full;
-        }
     }
     if (r->p != r->end)
         return bad_record(r, "bytes after the last surface form");
     return 0;
+}
+
+/* The display form, once every record is added: the most frequent form
+ * that names the entity in full ("Gordon Brown", not the "Brown" linked to
+ * it), or the most frequent of all when none does; ties go to the first in
+ * byte order. */
+static void choose_display(const totals *t, entity_totals *e)
+{
+    gal_entity_info *info = &e->info;
+    int best_full = 0;
+    for (size_t i = 0; i < e->numbered.n; i++) {
+        const form_ref *f = &e->numbered.at[i];
+        uint64_t count = form_slot(t, info->hash, f->s, f->len)->count;
+        int better = !info->display || f->full > best_full ||
+                     (f->full == best_full &&
+                      (count > info->display_count ||
+                       (count == info->display_count &&
+                        gal_key_order(f->s, f->len, (const uint8_t *)info->display,
+                                      info->display_len) < 0)));
+        if (better) {
+            info->display = (const char *)f->s;
+            info->display_len = f->len;
+            info->display_count = count;
+            best_full = f->full;
+        }
+    }
 }
 
 int gal_entity_get(MDB_txn *txn, MDB_dbi entities, uint64_t hash, gal_entity_info *out)
@@ -270,7 +366,7 @@ int gal_entity_get(MDB_txn *txn, MDB_dbi entities, uint64_t hash, gal_entity_inf
     if (rc)
         return rc;
     totals t = {0};
-    entity_totals e;
+    entity_totals e = {0};
     totals_start(&e, hash);
     /* each batch that holds it: one seek, or two */
     for (uint64_t batch = 0; !(rc = gal_hblock_find_from(&br, &batch, hash)); batch++) {
@@ -280,8 +376,11 @@ int gal_entity_get(MDB_txn *txn, MDB_dbi entities, uint64_t hash, gal_entity_inf
     }
     if (rc == 1)
         rc = 0;
+    if (!rc)
+        choose_display(&t, &e);
     gal_hblock_close(&br);
     gal_free(t.slots);
+    gal_free(e.numbered.at);
     if (!rc && e.info.docs == 0)
         rc = gal_error_set(GAL_ENOTFOUND, "no entity %016llx", (unsigned long long)hash);
     if (!rc)
@@ -434,15 +533,17 @@ int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
     if (rc)
         return rc;
     totals t = {0}; /* one entity's forms */
+    entity_totals e = {0};
     uint64_t hash;
     while (!rc && !walk_next_entity(&w, &hash)) {
-        entity_totals e;
         totals_start(&e, hash);
         record_view rv;
         while (!(rc = walk_record(&w, hash, &rv)) && !(rc = add_record(&t, &e, &rv, NULL)))
             ;
-        if (rc == 1)
+        if (rc == 1) {
+            choose_display(&t, &e);
             rc = fn(ctx, &e.info);
+        }
         /* forgetting this entity's forms: cheap while the table is small */
         if (t.cap > 256) {
             gal_free(t.slots);
@@ -454,6 +555,7 @@ int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
     }
     walk_close(&w);
     gal_free(t.slots);
+    gal_free(e.numbered.at);
     return rc;
 }
 
@@ -463,6 +565,7 @@ struct gal_entity_merger {
     totals forms;          /* every form's count over the groups so far */
     all_totals entities;   /* every entity's totals over the groups so far */
     group_forms group;     /* one entity's forms in the group */
+    gal_entity_forms *written; /* the merged records' form numbers */
     gal_buf rec;
     gal_hblock_builder blocks; /* the group's merged records */
 };
@@ -473,7 +576,12 @@ int gal_entity_merger_new(gal_entity_merger **out)
         return gal_error_set(GAL_ENOMEM, "out of memory");
     gal_buf_init(&(*out)->rec);
     gal_hblock_builder_init(&(*out)->blocks, NULL, NULL);
-    return 0;
+    int rc = gal_entity_forms_new(&(*out)->written);
+    if (rc) {
+        gal_entity_merger_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 void gal_entity_merger_free(gal_entity_merger *m)
@@ -481,7 +589,10 @@ void gal_entity_merger_free(gal_entity_merger *m)
     if (!m)
         return;
     gal_free(m->forms.slots);
+    for (size_t i = 0; i < m->entities.cap; i++)
+        gal_free(m->entities.slots[i].numbered.at);
     gal_free(m->entities.slots);
+    gal_entity_forms_free(m->written);
     gal_free(m->group.f);
     gal_buf_release(&m->rec);
     gal_hblock_builder_release(&m->blocks);
@@ -508,20 +619,11 @@ static int merge_entity(gal_entity_merger *m, entity_walk *w, uint64_t hash, uin
     }
     if (rc != 1)
         return rc;
-    /* Replaying the merged record must leave the display form where the
-     * batch records left it: put that form first, and the others (each at
-     * most as frequent, or not naming the entity in full where it does)
-     * cannot take its place. */
-    form_view *f = m->group.f;
-    for (size_t i = 1; i < m->group.n; i++)
-        if (f[i].len == e->info.display_len && !memcmp(f[i].s, e->info.display, f[i].len)) {
-            form_view d = f[i];
-            f[i] = f[0];
-            f[0] = d;
-        }
+    /* the merged records sum to the same totals: the same display form */
+    const form_view *f = m->group.f;
     rc = record_head(&m->rec, docs, mentions, first - first_doc, m->group.n);
     for (size_t i = 0; i < m->group.n && !rc; i++)
-        rc = record_form(&m->rec, f[i].count, f[i].full, f[i].s, f[i].len);
+        rc = record_form(&m->rec, m->written, hash, f[i].count, f[i].full, f[i].s, f[i].len);
     return rc ? rc : gal_hblock_add(&m->blocks, first_doc, hash, m->rec.data, m->rec.len);
 }
 
@@ -539,6 +641,10 @@ int gal_entity_merge_group(gal_entity_merger *m, MDB_txn *txn, MDB_dbi ents, uin
         rc = merge_entity(m, &w, hash, first_doc);
     if (!rc)
         rc = gal_hblock_flush(&m->blocks);
+    /* optimize writes every group once (its failures end the run): the
+     * group's new forms are numbered for the groups after it */
+    if (!rc)
+        rc = gal_entity_forms_commit(m->written);
     walk_close(&w);
     return rc;
 }
@@ -817,11 +923,12 @@ int gal_entity_batch_prepare(gal_entity_batch *eb, const uint8_t *text, const ga
 }
 
 /* The batch record of one prepared entity. */
-static int build_record(gal_buf *rec, const entity_group *eg, const ment *g)
+static int build_record(gal_buf *rec, gal_entity_forms *forms, const entity_group *eg,
+                        const ment *g)
 {
     int rc = record_head(rec, eg->ndocs, eg->nmentions, eg->first_doc, eg->nforms);
     for (size_t i = 0; i < eg->nforms && !rc; i++)
-        rc = record_form(rec, g[i].doc, g[i].full, g[i].s, g[i].len);
+        rc = record_form(rec, forms, eg->hash, g[i].doc, g[i].full, g[i].s, g[i].len);
     return rc;
 }
 
@@ -835,8 +942,10 @@ static int append_block(void *ctx, const uint8_t *key, const void *block, size_t
 }
 
 int gal_entity_table_apply(MDB_txn *txn, MDB_dbi entities, const gal_entity_batch *eb,
-                           uint32_t first_doc)
+                           uint32_t first_doc, gal_entity_forms *forms)
 {
+    if (forms) /* what an earlier try of this batch pended */
+        gal_entity_forms_discard(forms);
     if (eb->ngroups == 0)
         return 0;
     MDB_cursor *cur = NULL;
@@ -850,7 +959,7 @@ int gal_entity_table_apply(MDB_txn *txn, MDB_dbi entities, const gal_entity_batc
     int rc = 0;
     for (size_t i = 0; i < eb->ngroups && !rc; i++) {
         const entity_group *eg = &eb->groups[i];
-        if (!(rc = build_record(&rec, eg, eb->forms + eg->form_start)))
+        if (!(rc = build_record(&rec, forms, eg, eb->forms + eg->form_start)))
             rc = gal_hblock_add(&blocks, first_doc, eg->hash, rec.data, rec.len);
     }
     if (!rc)
@@ -858,5 +967,44 @@ int gal_entity_table_apply(MDB_txn *txn, MDB_dbi entities, const gal_entity_batc
     gal_hblock_builder_release(&blocks);
     mdb_cursor_close(cur);
     gal_buf_release(&rec);
+    return rc;
+}
+
+int gal_entity_table_number_forms(MDB_txn *txn, MDB_dbi entities, gal_entity_forms *forms)
+{
+    gal_hblock_reader br;
+    int rc = gal_hblock_open(&br, txn, entities, GAL_DB_ENTITIES);
+    if (rc)
+        return rc;
+    gal_entity_forms_discard(forms);
+    /* in key order, batch by batch: each entity's records in batch order,
+     * as a reader replays them */
+    int more;
+    for (more = gal_hblock_seek(&br, 0, 0); more == 0 && !rc; more = gal_hblock_next(&br)) {
+        record_view r;
+        if ((rc = open_record(&br, &r)))
+            break;
+        for (uint32_t i = 0; i < r.nforms && !rc; i++) {
+            form_view f;
+            uint32_t count;
+            if ((rc = next_form(&r, NULL, &f)))
+                break;
+            if (f.number != NOT_NUMBERED) {
+                if (gal_entity_forms_count(forms, r.hash, &count) == 0 && f.number >= count)
+                    rc = bad_record(&r, "a surface form number beyond the entity's forms");
+                continue;
+            }
+            /* numbered at once: a later form of the record may name it */
+            uint64_t fingerprint = gal_entity_form_fingerprint(f.s, f.len);
+            if (gal_entity_forms_find(forms, r.hash, fingerprint, &count) &&
+                !(rc = gal_entity_forms_pend(forms, r.hash, fingerprint)))
+                rc = gal_entity_forms_commit(forms);
+        }
+        if (!rc && r.p != r.end)
+            rc = bad_record(&r, "bytes after the last surface form");
+    }
+    if (!rc && more < 0)
+        rc = more;
+    gal_hblock_close(&br);
     return rc;
 }

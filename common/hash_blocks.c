@@ -9,7 +9,7 @@
 #include "store.h"
 #include "varint.h"
 
-_Static_assert(GAL_HBLOCK_RECORDS < 128, "a block's count takes one varint byte");
+_Static_assert(GAL_HBLOCK_RECORDS * 10 > GAL_HBLOCK_BYTES, "blocks end by bytes");
 
 /* A block's LMDB key: batch ‖ its first hash, both big-endian. */
 static void block_key(uint8_t key[GAL_HBLOCK_KEY_LEN], uint32_t batch, uint64_t hash)
@@ -59,11 +59,11 @@ int gal_hblock_add(gal_hblock_builder *b, uint32_t batch, uint64_t hash, const v
     if (b->n && batch == b->batch && hash <= b->last)
         return gal_error_set(GAL_EUSAGE, "hash blocks: record %016llx after %016llx",
                              (unsigned long long)hash, (unsigned long long)b->last);
-    /* the block with this record: count (one byte: n <= 64), entries,
-     * checksum */
+    /* the block with this record: count, entries, checksum */
     size_t entry = 8 + gal_varint_len(len) + len;
     if (b->n && (batch != b->batch || b->n == GAL_HBLOCK_RECORDS ||
-                 1 + b->body.len + entry + GAL_RECORD_TRAILER > GAL_HBLOCK_BYTES) &&
+                 gal_varint_len(b->n + 1) + b->body.len + entry + GAL_RECORD_TRAILER >
+                     GAL_HBLOCK_BYTES) &&
         (rc = gal_hblock_flush(b)))
         return rc;
     if (!b->n) {

@@ -26,7 +26,12 @@
 #include "buf.h"
 
 #define GAL_HBLOCK_KEY_LEN 12u
-#define GAL_HBLOCK_RECORDS 64u
+/* Records in a block at most, a bound for readers: blocks end by bytes
+ * first (an entry takes at least 10).  Format 6 ended blocks at 64
+ * records, which left a fifth of the lexicon's pages unused and, once
+ * entity records named their forms by number, most entity blocks short of
+ * GAL_HBLOCK_BYTES. */
+#define GAL_HBLOCK_RECORDS 255u
 /* A block's bytes at most, its count and checksum included: two such fill
  * a 4 kB leaf page exactly (LMDB puts a larger value of a 12-byte key on
  * pages of its own; each node costs 8 bytes and a 2-byte slot).  1,900

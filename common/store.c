@@ -102,9 +102,11 @@ static int check_version(gal_store *st, MDB_txn *txn)
         return rc;
     if (format == 0 && (st->writable || tokenizer == 0))
         return 0; /* a new index: tables made, no batch committed yet (reads as empty) */
-    if (format != GAL_FORMAT_VERSION)
-        return gal_error_set(GAL_ECORRUPT, "index '%s' has format version %llu, this galley reads %u",
-                             st->dir, (unsigned long long)format, GAL_FORMAT_VERSION);
+    if (format < GAL_FORMAT_OLDEST || format > GAL_FORMAT_VERSION)
+        return gal_error_set(GAL_ECORRUPT,
+                             "index '%s' has format version %llu, this galley reads %u to %u",
+                             st->dir, (unsigned long long)format, GAL_FORMAT_OLDEST,
+                             GAL_FORMAT_VERSION);
     if (tokenizer != GAL_TOKENIZER_VERSION)
         return gal_error_set(GAL_ECORRUPT,
                              "index '%s' was built with tokenizer version %llu, this galley has %u",

@@ -136,7 +136,13 @@ static int put_postings(void *ctx, const uint8_t key[GAL_POSTINGS_KEY_LEN], cons
 
 /* Copy a table as it is, except that the value of key `swap` (NULL: none)
  * becomes *swap_val. */
-static int copy_table(optimizer *o, const char *name, const char *swap, const MDB_val *swap_val)
+/* A record copy_table() writes with another value. */
+typedef struct swapped {
+    const char *key;
+    MDB_val val;
+} swapped;
+
+static int copy_table(optimizer *o, const char *name, const swapped *swap, size_t nswap)
 {
     MDB_dbi dbi, out;
     MDB_cursor *c;
@@ -149,8 +155,9 @@ static int copy_table(optimizer *o, const char *name, const char *swap, const MD
     int rc = dst_dbi(o, name, &out);
     for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !mrc && !rc;
          mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (swap && k.mv_size == strlen(swap) && !memcmp(k.mv_data, swap, k.mv_size))
-            v = *swap_val;
+        for (size_t i = 0; i < nswap; i++)
+            if (k.mv_size == strlen(swap[i].key) && !memcmp(k.mv_data, swap[i].key, k.mv_size))
+                v = swap[i].val;
         rc = dst_put(o, out, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
     }
     mdb_cursor_close(c);
@@ -618,7 +625,7 @@ static int copy_other_tables(optimizer *o)
             !strcmp(name, GAL_DB_LEXICON) || !strcmp(name, GAL_DB_VOCAB) ||
             !strcmp(name, GAL_DB_ENTITIES))
             continue;
-        rc = copy_table(o, name, NULL, NULL);
+        rc = copy_table(o, name, NULL, 0);
     }
     mdb_cursor_close(c);
     return rc;
@@ -641,11 +648,14 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
     if ((mrc = mdb_env_stat(o->env, &ms)))
         return db_error(mrc, "cannot create the new file");
     o->packer.fill = (gal_leaf_fill){ms.ms_psize, 0, 0}; /* its postings table starts empty */
-    /* meta as it was, but for the batch count; then the other tables */
-    uint8_t batches[8];
+    /* meta as it was, but for the batch count and the format (this galley
+     * writes its own entity records); then the other tables */
+    uint8_t batches[8], format[8];
     gal_put_le64(batches, o->ngroups);
-    MDB_val nbatches = {sizeof batches, batches};
-    int rc = copy_table(o, GAL_DB_META, GAL_META_BATCHES, &nbatches);
+    gal_put_le64(format, GAL_FORMAT_VERSION);
+    const swapped meta[] = {{GAL_META_BATCHES, {sizeof batches, batches}},
+                            {GAL_META_FORMAT, {sizeof format, format}}};
+    int rc = copy_table(o, GAL_DB_META, meta, 2);
     if (!rc)
         rc = copy_other_tables(o);
     /* the rewritten tables, which a new index has even when empty */

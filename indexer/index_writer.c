@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "chunk_blocks.h"
 #include "doc_record.h"
+#include "entity_forms.h"
 #include "entity_table.h"
 #include "fault_guard.h"
 #include "tokenizer_rules.h" /* before entity_rules.h, which builds on it */
@@ -88,6 +89,7 @@ struct gal_writer {
     pending_file *files;
     size_t nfiles, files_cap;
     MDB_dbi entities;
+    gal_entity_forms *forms; /* the numbers of every entity's forms so far */
     gal_known_terms *known; /* every word term in the lexicon */
     struct new_term *new_terms; /* the terms the batch adds, for the vocabulary's order
                                  * and, once committed, the known set */
@@ -218,6 +220,27 @@ done:
     return rc;
 }
 
+/* Number the forms the entity table already has, as the lexicon is read:
+ * the whole table, under the fault guard. */
+static int number_entity_forms(gal_writer *w, MDB_txn *txn)
+{
+    int rc = gal_entity_forms_new(&w->forms);
+    if (rc)
+        return rc;
+    gal_fault_guard guard = {.armed = 0};
+    sigjmp_buf jb;
+    if (sigsetjmp(jb, 1)) {
+        gal_fault_disarm(&guard);
+        return gal_error_set(GAL_ECORRUPT, "corrupt index '%s': a page of the entity table is "
+                             "damaged ('galley verify' says more); nothing was added",
+                             w->st->dir);
+    }
+    gal_fault_arm(&guard, &jb);
+    rc = gal_entity_table_number_forms(txn, w->entities, w->forms);
+    gal_fault_disarm(&guard);
+    return rc;
+}
+
 static int open_entity_tables(gal_writer *w)
 {
     MDB_txn *txn;
@@ -225,6 +248,8 @@ static int open_entity_tables(gal_writer *w)
     if (rc)
         return rc;
     rc = gal_entity_table_open(txn, 1, &w->entities);
+    if (!rc)
+        rc = number_entity_forms(w, txn);
     if (rc) {
         mdb_txn_abort(txn);
         return rc;
@@ -263,6 +288,7 @@ static void release(gal_writer *w)
     gal_free(w->files);
     gal_free(w->build_note);
     gal_known_terms_free(w->known);
+    gal_entity_forms_free(w->forms);
     gal_free(w->new_terms);
     gal_free(w);
 }
@@ -566,7 +592,7 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
         return rc;
     if ((rc = write_lexicon(w, e, txn, b->first_doc, new_terms, collisions)))
         return rc;
-    if ((rc = gal_entity_table_apply(txn, w->entities, eb, b->first_doc)))
+    if ((rc = gal_entity_table_apply(txn, w->entities, eb, b->first_doc, w->forms)))
         return rc;
     for (uint32_t i = 0; i * GAL_DOC_BLOCK_DOCS < b->ndocs; i++) {
         uint8_t key[4];
@@ -731,6 +757,8 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
     }
     w->totals.write_sec += now_sec() - t0;
     w->postings_fill = w->postings_fill_next;
+    if ((rc = gal_entity_forms_commit(w->forms)))
+        return rc;
     for (uint64_t i = 0; i < new_terms; i++)
         if ((rc = gal_known_terms_add(w->known, w->new_terms[i].hash, w->new_terms[i].fingerprint)))
             return rc;

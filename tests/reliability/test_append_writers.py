@@ -2,7 +2,8 @@
 """--append, one writer at a time, and readers while a writer runs.
 
   - Reuters, then BBC with --append: both corpora's documents are found, the
-    --count answers equal those of one build over both inputs, BBC's first
+    --count answers and entities (names, counts) equal those of one build
+    over both inputs, BBC's first
     document is number len(Reuters) (doc ids continue), and it verifies.
     Indexing into a non-empty index without --append is refused.
   - While `galley index` writes (1 MB batches), a second `galley index` on
@@ -12,6 +13,7 @@
     are exactly the full answer among the first N input documents for some
     N, and N never shrinks; `galley verify` passes while the writer runs.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -69,6 +71,13 @@ def check_append(a, f, scratch, reuters, bbc):
     c_both = rc_.query_counts(a.galley, both, QUERIES)
     c_app = rc_.query_counts(a.galley, app, QUERIES)
     f.check(c_both == c_app, "--count answers differ: one build %s, appended %s" % (c_both, c_app))
+    # the second run names the forms its entities had in the first by number
+    # (entity_forms.h): it must number them as the table does
+    e_both, e_app = entity_list(a, f, both), entity_list(a, f, app)
+    f.check(len(e_both) > 1000 and e_both == e_app,
+            "entities differ: one build %d, appended %d (first difference: %s)" % (
+                len(e_both), len(e_app),
+                next((x for x in zip(e_both, e_app) if x[0] != x[1]), None)))
     bbc_ids = rc_.corpus_ids(bbc)
     reuters_ids = rc_.corpus_ids(reuters)
     rc, out, err = rc_.run([a.galley, "show", app, "#%d" % n_reuters])
@@ -85,6 +94,16 @@ def check_append(a, f, scratch, reuters, bbc):
     f.check(vrc == 0, "verify after --append: exit %d: %s" % (vrc, vout[-800:]))
     print("append: %d + %d documents, ids continue at #%d" % (
         n_reuters, st["documents"] - n_reuters, n_reuters), flush=True)
+
+
+def entity_list(a, f, index):
+    """Every entity of index: (key, display form, documents, mentions)."""
+    rc, out, err = rc_.run([a.galley, "entities", index, "--top", "0", "--json"])
+    f.check(rc == 0, "entities %s: exit %d: %s" % (index, rc, err.strip()))
+    if rc != 0:
+        return []
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return sorted((e["key"], e["entity"], e["docs"], e["mentions"]) for e in rows)
 
 
 def check_writers(a, f, work, reuters, bbc):

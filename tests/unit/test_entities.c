@@ -13,7 +13,10 @@
  *      every corpus in argv[1]/corpora; no OpenCL device: that part is
  *      skipped;
  *  (d) gal_entity_batch_prepare / gal_entity_table_apply / _get / _each on a
- *      scratch LMDB environment.
+ *      scratch LMDB environment, with every form spelled out and with forms
+ *      named by number (entity_forms.h), and records made by hand: a
+ *      format-6 record that a later record names a form of, and a number
+ *      beyond the entity's forms.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -29,7 +32,9 @@
 #include "cl_runtime.h"
 #include "cl_tokenize.h"
 #include "entities.h"
+#include "entity_forms.h"
 #include "entity_table.h"
+#include "hash_blocks.h"
 #include "reader.h"
 #include "status.h"
 #include "terms.h"
@@ -483,6 +488,10 @@ static void corpora(gal_cl_entity_finder *ce, const char *shared)
 
 /* ---- (d) the table ------------------------------------------------------ */
 
+/* The numbers of the forms the table's writer has given, as the index
+ * writer keeps them; NULL: every form spelled out. */
+static gal_entity_forms *numbering;
+
 /* Find the entities of docs[0, n) (title, body pairs) and append them as
  * the batch starting at first_doc. */
 static void apply_batch(MDB_txn *txn, MDB_dbi ents, const char *docs[][2], int n,
@@ -500,7 +509,9 @@ static void apply_batch(MDB_txn *txn, MDB_dbi ents, const char *docs[][2], int n
     gal_entity_batch *eb = NULL;
     CHECK(gal_entity_batch_new(&eb) == 0);
     CHECK(gal_entity_batch_prepare(eb, b.text, &m) == 0);
-    CHECK(gal_entity_table_apply(txn, ents, eb, first_doc) == 0);
+    CHECK(gal_entity_table_apply(txn, ents, eb, first_doc, numbering) == 0);
+    if (numbering)
+        CHECK(gal_entity_forms_commit(numbering) == 0);
     gal_entity_batch_free(eb);
     gal_mentions_release(&m);
     gal_tokens_release(&t);
@@ -593,6 +604,133 @@ static void check_large_group(MDB_txn *txn, MDB_dbi ents)
     CHECK_EQ_U64(e.display_count, count[0]);
 }
 
+/* The bytes of entity hash's record in batch. */
+static size_t record_len(MDB_txn *txn, MDB_dbi ents, uint32_t batch, uint64_t hash)
+{
+    gal_hblock_reader br;
+    uint64_t next;
+    size_t len = 0;
+    CHECK(gal_hblock_open(&br, txn, ents, GAL_DB_ENTITIES) == 0);
+    if (gal_hblock_find(&br, batch, hash, &next) == 0)
+        len = br.len;
+    gal_hblock_close(&br);
+    return len;
+}
+
+/* Forms named by number: the later batches' records are shorter, the
+ * totals are what check_table_merge() finds, and numbering the table
+ * afresh (what a writer appending in a new process does) gives every
+ * number the writer gave. */
+static void check_numbered_forms(MDB_txn *txn, MDB_dbi ents)
+{
+    const char *docs[][2] = {
+        {"", "Donald Trump met the Bank of England. Trump left."},
+        {"", "DONALD TRUMP said. donald trump? Donald Trump and Donald Trump."},
+    };
+    CHECK(gal_entity_forms_new(&numbering) == 0);
+    for (uint32_t batch = 0; batch < 300; batch += 100)
+        apply_batch(txn, ents, docs, 2, batch);
+    uint64_t trump = gal_entity_key("Donald Trump", 12);
+    size_t first = record_len(txn, ents, 0, trump), later = record_len(txn, ents, 100, trump);
+    /* three forms (29 bytes and their lengths) spelled out, then named by a byte */
+    CHECK(first > 0 && later > 0 && later + 29 == first);
+    CHECK_EQ_U64(later, record_len(txn, ents, 200, trump));
+    gal_entity_info e;
+    CHECK(gal_entity_get(txn, ents, trump, &e) == 0);
+    CHECK_EQ_U64(e.docs, 6);
+    CHECK_EQ_U64(e.mentions, 15);
+    CHECK(e.display_len == 12 && !memcmp(e.display, "Donald Trump", 12));
+    CHECK_EQ_U64(e.display_count, 9);
+
+    gal_entity_forms *again = NULL;
+    CHECK(gal_entity_forms_new(&again) == 0);
+    CHECK(gal_entity_table_number_forms(txn, ents, again) == 0);
+    CHECK_EQ_U64(gal_entity_forms_size(again), gal_entity_forms_size(numbering));
+    CHECK_EQ_U64(gal_entity_forms_size(again), 4); /* Bank of England's and 3 of Trump's */
+    static const char *forms[] = {"Donald Trump", "DONALD TRUMP", "Trump"};
+    for (int i = 0; i < 3; i++) {
+        uint64_t fp = gal_entity_form_fingerprint((const uint8_t *)forms[i], strlen(forms[i]));
+        uint32_t a = UINT32_MAX, b = UINT32_MAX - 1;
+        CHECK(gal_entity_forms_find(numbering, trump, fp, &a) == 0);
+        CHECK(gal_entity_forms_find(again, trump, fp, &b) == 0);
+        CHECK_EQ_U64(a, b);
+    }
+    gal_entity_forms_free(again);
+    gal_entity_forms_free(numbering);
+    numbering = NULL;
+}
+
+/* Two forms as frequent as each other, in either batch order: the display
+ * form is the first in byte order either way, not the one replayed first
+ * (which would make it depend on where batches end). */
+static void check_display_ties(MDB_txn *txn, MDB_dbi ents)
+{
+    const char *first[][2] = {{"", "PAUL VOLCKER spoke."}, {"", "Angela Merkel spoke."}};
+    const char *second[][2] = {{"", "Paul Volcker spoke."}, {"", "ANGELA MERKEL spoke."}};
+    apply_batch(txn, ents, first, 2, 0);
+    apply_batch(txn, ents, second, 2, 100);
+    gal_entity_info e;
+    CHECK(gal_entity_get(txn, ents, gal_entity_key("paul volcker", 12), &e) == 0);
+    CHECK(e.display_len == 12 && !memcmp(e.display, "PAUL VOLCKER", 12));
+    CHECK_EQ_U64(e.display_count, 1);
+    CHECK(gal_entity_get(txn, ents, gal_entity_key("angela merkel", 13), &e) == 0);
+    CHECK(e.display_len == 13 && !memcmp(e.display, "ANGELA MERKEL", 13));
+}
+
+static int put_block(void *ctx, const uint8_t *key, const void *block, size_t len)
+{
+    MDB_txn *txn = ((void **)ctx)[0];
+    MDB_dbi ents = *(MDB_dbi *)((void **)ctx)[1];
+    MDB_val k = {GAL_HBLOCK_KEY_LEN, (void *)key}, v = {len, (void *)block};
+    return mdb_put(txn, ents, &k, &v, MDB_APPEND);
+}
+
+/* Append one hand-made record as batch's only block. */
+static void put_record(MDB_txn *txn, MDB_dbi ents, uint32_t batch, uint64_t hash,
+                       const uint8_t *rec, size_t len)
+{
+    void *ctx[2] = {txn, &ents};
+    gal_hblock_builder b;
+    gal_hblock_builder_init(&b, put_block, ctx);
+    CHECK(gal_hblock_add(&b, batch, hash, rec, len) == 0);
+    CHECK(gal_hblock_flush(&b) == 0);
+    gal_hblock_builder_release(&b);
+}
+
+/* A format-6 record (every form spelled out) that a later record names a
+ * form of by number, and then a number the entity has no form for. */
+static void check_handmade_records(MDB_txn *txn, MDB_dbi ents)
+{
+    uint64_t acme = gal_entity_key("Acme Corp", 9);
+    /* version 2: docs 1, mentions 1, first 0, one form: count 1 << 1 | full, 9 bytes */
+    static const uint8_t spelled[] = {2, 1, 1, 0, 1, 1 << 1 | 1, 9, 'A', 'c', 'm', 'e', ' ',
+                                      'C', 'o', 'r', 'p'};
+    /* version 3: docs 1, mentions 2, first 0, one form: count 2 << 2 | full | by number, 0 */
+    static const uint8_t by_number[] = {3, 1, 2, 0, 1, 2 << 2 | 1 << 1 | 1, 0};
+    put_record(txn, ents, 0, acme, spelled, sizeof spelled);
+    put_record(txn, ents, 50, acme, by_number, sizeof by_number);
+    gal_entity_info e;
+    CHECK(gal_entity_get(txn, ents, acme, &e) == 0);
+    CHECK_EQ_U64(e.mentions, 3);
+    CHECK_EQ_U64(e.display_count, 3);
+    CHECK(e.display_len == 9 && !memcmp(e.display, "Acme Corp", 9));
+    gal_entity_forms *f = NULL;
+    uint32_t count = 0;
+    CHECK(gal_entity_forms_new(&f) == 0);
+    CHECK(gal_entity_table_number_forms(txn, ents, f) == 0);
+    CHECK(gal_entity_forms_count(f, acme, &count) == 0 && count == 1);
+
+    /* form 1 of an entity that has one */
+    static const uint8_t beyond[] = {3, 1, 1, 0, 1, 1 << 2 | 1 << 1 | 1, 1};
+    put_record(txn, ents, 60, acme, beyond, sizeof beyond);
+    CHECK(gal_entity_get(txn, ents, acme, &e) == GAL_ECORRUPT);
+    CHECK(strstr(gal_error_detail(GAL_ECORRUPT), "number beyond") != NULL);
+    gal_entity_forms_free(f);
+    CHECK(gal_entity_forms_new(&f) == 0);
+    CHECK(gal_entity_table_number_forms(txn, ents, f) == GAL_ECORRUPT);
+    gal_entity_forms_free(f);
+}
+
 /* Run check on an entity table in a scratch LMDB environment, in one write
  * transaction that is thrown away after it. */
 static void with_scratch_table(void (*check)(MDB_txn *txn, MDB_dbi ents))
@@ -620,7 +758,14 @@ int main(int argc, char **argv)
     check_table(0);
     check_rules();
     with_scratch_table(check_table_merge);
+    CHECK(gal_entity_forms_new(&numbering) == 0); /* the same, forms named by number */
+    with_scratch_table(check_table_merge);
+    gal_entity_forms_free(numbering);
+    numbering = NULL;
     with_scratch_table(check_large_group);
+    with_scratch_table(check_numbered_forms);
+    with_scratch_table(check_display_ties);
+    with_scratch_table(check_handmade_records);
 
     rng_state = check_seed();
     gal_cl *cl = NULL;

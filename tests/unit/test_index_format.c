@@ -1328,7 +1328,7 @@ static void test_hash_blocks(unsigned seed)
     MDB_val k = {sizeof key, key}, v;
     CHECK(mdb_get(txn, dbi, &k, &v) == 0 && gal_buf_append(&blk, v.mv_data, v.mv_size) == 0);
     mdb_txn_abort(txn);
-    static const char *const flaws[] = {"flip", "count 0", "count 65", "first hash",
+    static const char *const flaws[] = {"flip", "count 0", "count 256", "first hash",
                                         "order", "stray byte", "cut"};
     for (size_t f = 0; f < sizeof flaws / sizeof *flaws; f++) {
         gal_buf bad;
@@ -1343,8 +1343,16 @@ static void test_hash_blocks(unsigned seed)
         }
         if (f == 1)
             bad.data[0] = 0;
-        else if (f == 2)
-            bad.data[0] = 65;
+        else if (f == 2) { /* a count past GAL_HBLOCK_RECORDS: a two-byte varint */
+            gal_buf rest;
+            gal_buf_init(&rest);
+            gal_buf_append(&rest, bad.data + 1, bad.len - 1);
+            bad.len = 0;
+            gal_buf_push(&bad, 0x80 | (GAL_HBLOCK_RECORDS + 1) % 128);
+            gal_buf_push(&bad, (GAL_HBLOCK_RECORDS + 1) / 128);
+            gal_buf_append(&bad, rest.data, rest.len);
+            gal_buf_release(&rest);
+        }
         else if (f == 3)
             bad.data[1 + 7] ^= 1; /* the first record's hash, not the key's */
         else if (f == 4)

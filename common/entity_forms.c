@@ -1,0 +1,160 @@
+/*
+ * entity_forms.c — the numbers of each entity's surface forms, as a writer
+ * of the entity table follows them (entity_forms.h).
+ */
+#include "entity_forms.h"
+
+#include "alloc.h"
+#include "status.h"
+#include "terms.h"
+
+/* Any seed other than the term kinds' own gives an independent hash. */
+#define FINGERPRINT_SEED 0x656e74666f726d73ull
+/* Fingerprints are odd; this even one marks the slot that holds an
+ * entity's count of numbered forms. */
+#define COUNT_SLOT 2u
+
+/* One open-addressing table for both kinds of slot: (entity, fingerprint)
+ * → the form's number, and (entity, COUNT_SLOT) → how many forms it has. */
+typedef struct slot {
+    uint64_t entity, fingerprint; /* fingerprint 0: an empty slot */
+    uint32_t number;
+} slot;
+
+typedef struct pending {
+    uint64_t entity, fingerprint;
+} pending;
+
+struct gal_entity_forms {
+    slot *slots; /* at most half full */
+    size_t cap, n;
+    size_t nforms;
+    pending *pend;
+    size_t npend, pend_cap;
+};
+
+int gal_entity_forms_new(gal_entity_forms **out)
+{
+    if (!(*out = gal_calloc(1, sizeof **out)))
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    return 0;
+}
+
+void gal_entity_forms_free(gal_entity_forms *f)
+{
+    if (!f)
+        return;
+    gal_free(f->slots);
+    gal_free(f->pend);
+    gal_free(f);
+}
+
+uint64_t gal_entity_form_fingerprint(const uint8_t *s, size_t len)
+{
+    return gal_term_hash_folded((const char *)s, len, FINGERPRINT_SEED) | 1;
+}
+
+static size_t home(const gal_entity_forms *f, uint64_t entity, uint64_t fingerprint)
+{
+    uint64_t h = (entity ^ fingerprint * 0xD6E8FEB86659FD93ull) * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> 32) & (f->cap - 1);
+}
+
+static slot *find(const gal_entity_forms *f, uint64_t entity, uint64_t fingerprint)
+{
+    if (f->cap == 0)
+        return NULL;
+    for (size_t i = home(f, entity, fingerprint); f->slots[i].fingerprint;
+         i = (i + 1) & (f->cap - 1))
+        if (f->slots[i].entity == entity && f->slots[i].fingerprint == fingerprint)
+            return &f->slots[i];
+    return NULL;
+}
+
+/* Put a slot whose key is not in the table; room must have been made. */
+static slot *place(gal_entity_forms *f, slot s)
+{
+    size_t i = home(f, s.entity, s.fingerprint);
+    while (f->slots[i].fingerprint)
+        i = (i + 1) & (f->cap - 1);
+    f->slots[i] = s;
+    return &f->slots[i];
+}
+
+/* Room for two more slots (a new entity's count and its first form). */
+static int make_room(gal_entity_forms *f)
+{
+    if (2 * (f->n + 2) <= f->cap)
+        return 0;
+    size_t cap = f->cap ? 2 * f->cap : 1u << 12;
+    slot *old = f->slots;
+    size_t old_cap = f->cap;
+    if (!(f->slots = gal_calloc(cap, sizeof *f->slots))) {
+        f->slots = old;
+        return gal_error_set(GAL_ENOMEM, "out of memory numbering %zu entity forms", f->nforms);
+    }
+    f->cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].fingerprint)
+            place(f, old[i]);
+    gal_free(old);
+    return 0;
+}
+
+int gal_entity_forms_find(const gal_entity_forms *f, uint64_t entity, uint64_t fingerprint,
+                          uint32_t *number)
+{
+    const slot *s = find(f, entity, fingerprint);
+    if (!s)
+        return 1;
+    *number = s->number;
+    return 0;
+}
+
+int gal_entity_forms_count(const gal_entity_forms *f, uint64_t entity, uint32_t *count)
+{
+    return gal_entity_forms_find(f, entity, COUNT_SLOT, count);
+}
+
+int gal_entity_forms_pend(gal_entity_forms *f, uint64_t entity, uint64_t fingerprint)
+{
+    if (gal_grow((void **)&f->pend, &f->pend_cap, f->npend + 1, sizeof *f->pend, 1024))
+        return gal_error_set(GAL_ENOMEM, "out of memory numbering entity forms");
+    f->pend[f->npend++] = (pending){entity, fingerprint};
+    return 0;
+}
+
+int gal_entity_forms_commit(gal_entity_forms *f)
+{
+    int rc = 0;
+    for (size_t i = 0; i < f->npend && !rc; i++) {
+        const pending *p = &f->pend[i];
+        /* a form pended twice (a damaged record spelling it twice) keeps
+         * the number a reader's replay gives it: the first */
+        if (find(f, p->entity, p->fingerprint) || (rc = make_room(f)))
+            continue;
+        slot *count = find(f, p->entity, COUNT_SLOT);
+        if (!count) {
+            if (f->nforms >= GAL_ENTITY_FORMS_MAX)
+                continue; /* a new entity once full: not followed, ever */
+            count = place(f, (slot){p->entity, COUNT_SLOT, 0});
+            f->n++;
+        }
+        uint32_t number = count->number++;
+        place(f, (slot){p->entity, p->fingerprint, number});
+        f->n++;
+        f->nforms++;
+    }
+    f->npend = 0;
+    return rc;
+}
+
+void gal_entity_forms_discard(gal_entity_forms *f)
+{
+    f->npend = 0;
+}
+
+size_t gal_entity_forms_size(const gal_entity_forms *f)
+{
+    return f->nforms;
+}
