@@ -335,8 +335,9 @@ static int add_record(totals *t, entity_totals *e, record_view *r, group_forms *
 
 /* The display form, once every record is added: the most frequent form
  * that names the entity in full ("Gordon Brown", not the "Brown" linked to
- * it), or the most frequent of all when none does; ties go to the first in
- * byte order. */
+ * it), or the most frequent of all when none does; ties go to the last in
+ * byte order, where lower case comes after capitals: "Mid" rather than a
+ * headline's "MID". */
 static void choose_display(const totals *t, entity_totals *e)
 {
     gal_entity_info *info = &e->info;
@@ -349,7 +350,7 @@ static void choose_display(const totals *t, entity_totals *e)
                       (count > info->display_count ||
                        (count == info->display_count &&
                         gal_key_order(f->s, f->len, (const uint8_t *)info->display,
-                                      info->display_len) < 0)));
+                                      info->display_len) > 0)));
         if (better) {
             info->display = (const char *)f->s;
             info->display_len = f->len;

@@ -24,7 +24,7 @@
  *
  * An entity's totals are the sums over its batch records; its display form
  * follows from its forms' totals: the most frequent form that names it in
- * full (ties: the first in byte order), so an --append or optimize shows
+ * full (ties: the last in byte order), so an --append or optimize shows
  * the names one build shows.  Batch records
  * keep each commit an append: a table of running totals, updated in place,
  * rewrote most of its pages on every batch (on 1 GB of news, 3 s of the
