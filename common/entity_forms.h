@@ -43,6 +43,9 @@ uint64_t gal_entity_form_fingerprint(const uint8_t *s, size_t len);
 int gal_entity_forms_find(const gal_entity_forms *f, uint64_t entity, uint64_t fingerprint,
                           uint32_t *number);
 
+/* Ask the cache for where gal_entity_forms_find() will look. */
+void gal_entity_forms_prefetch(const gal_entity_forms *f, uint64_t entity, uint64_t fingerprint);
+
 /* 0 with the number of forms the entity has had when it is followed; 1 when
  * not (never seen, or not followed). */
 int gal_entity_forms_count(const gal_entity_forms *f, uint64_t entity, uint32_t *count);

@@ -179,14 +179,12 @@ static int record_head(gal_buf *rec, uint64_t docs, uint64_t mentions, uint32_t 
 /* A form of entity hash, by its number when forms has one for it, spelled
  * out otherwise (and pended in forms, new to the entity). */
 static int record_form(gal_buf *rec, gal_entity_forms *forms, uint64_t hash, uint64_t count,
-                       int full, const uint8_t *s, uint32_t len)
+                       int full, const uint8_t *s, uint32_t len, uint64_t fingerprint)
 {
     uint8_t fh[2 * GAL_VARINT_MAX], *q = fh;
-    uint64_t fingerprint = 0;
     uint32_t number;
     int rc = 0;
     if (forms) {
-        fingerprint = gal_entity_form_fingerprint(s, len);
         if (gal_entity_forms_find(forms, hash, fingerprint, &number) == 0) {
             q += gal_varint_put(q, count << 2 | (uint64_t)(full != 0) << 1 | 1);
             q += gal_varint_put(q, number);
@@ -624,7 +622,8 @@ static int merge_entity(gal_entity_merger *m, entity_walk *w, uint64_t hash, uin
     const form_view *f = m->group.f;
     rc = record_head(&m->rec, docs, mentions, first - first_doc, m->group.n);
     for (size_t i = 0; i < m->group.n && !rc; i++)
-        rc = record_form(&m->rec, m->written, hash, f[i].count, f[i].full, f[i].s, f[i].len);
+        rc = record_form(&m->rec, m->written, hash, f[i].count, f[i].full, f[i].s, f[i].len,
+                         gal_entity_form_fingerprint(f[i].s, f[i].len));
     return rc ? rc : gal_hblock_add(&m->blocks, first_doc, hash, m->rec.data, m->rec.len);
 }
 
@@ -676,6 +675,7 @@ typedef struct ment {
     uint32_t len;
     uint32_t doc;     /* batch document; after distinct_forms(), the form's count */
     int full;         /* a distinct form: it names the entity in full */
+    uint64_t fingerprint; /* a distinct form's (entity_forms.h) */
 } ment;
 
 static int same_form(const ment *a, const ment *b)
@@ -916,6 +916,7 @@ int gal_entity_batch_prepare(gal_entity_batch *eb, const uint8_t *text, const ga
         for (size_t j = 0; j < eg.nforms; j++) {
             g[j].len = form_len(g[j].s, g[j].len);
             g[j].full = gal_entity_key((const char *)g[j].s, g[j].len) == g[0].hash;
+            g[j].fingerprint = gal_entity_form_fingerprint(g[j].s, g[j].len);
         }
         rc = push_group(eb, &eg);
         i += n;
@@ -929,7 +930,8 @@ static int build_record(gal_buf *rec, gal_entity_forms *forms, const entity_grou
 {
     int rc = record_head(rec, eg->ndocs, eg->nmentions, eg->first_doc, eg->nforms);
     for (size_t i = 0; i < eg->nforms && !rc; i++)
-        rc = record_form(rec, forms, eg->hash, g[i].doc, g[i].full, g[i].s, g[i].len);
+        rc = record_form(rec, forms, eg->hash, g[i].doc, g[i].full, g[i].s, g[i].len,
+                         g[i].fingerprint);
     return rc;
 }
 
@@ -958,8 +960,13 @@ int gal_entity_table_apply(MDB_txn *txn, MDB_dbi entities, const gal_entity_batc
     gal_hblock_builder blocks;
     gal_hblock_builder_init(&blocks, append_block, cur);
     int rc = 0;
+    enum { AHEAD = 8 }; /* the numbers' slots are cache misses: ask for them early */
     for (size_t i = 0; i < eb->ngroups && !rc; i++) {
         const entity_group *eg = &eb->groups[i];
+        if (forms && i + AHEAD < eb->ngroups) {
+            const entity_group *next = &eb->groups[i + AHEAD];
+            gal_entity_forms_prefetch(forms, next->hash, eb->forms[next->form_start].fingerprint);
+        }
         if (!(rc = build_record(&rec, forms, eg, eb->forms + eg->form_start)))
             rc = gal_hblock_add(&blocks, first_doc, eg->hash, rec.data, rec.len);
     }
