@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* At 1 GB of news, 436,000 forms take about 35 MB here: this keeps the
- * table under 200 MB however large the archive. */
+/* At 1 GB of news, 436,000 forms of 426,000 entities take 48 MB here:
+ * this keeps the table near 200 MB however large the archive. */
 #define GAL_ENTITY_FORMS_MAX (1u << 21)
 
 typedef struct gal_entity_forms gal_entity_forms;
