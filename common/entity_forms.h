@@ -11,10 +11,10 @@
  * and its forms are spelled out every time (always valid: a spelled form
  * the entity already has keeps its number).
  *
- * A form is known by the entity's key and a 64-bit fingerprint of its bytes
- * (a second hash, as known_terms.h does for the lexicon): two forms of one
- * entity with the same fingerprint, a chance of 2^-64 per pair, would be
- * written as one, and the display form could show the other's spelling.
+ * A form is known by a 64-bit hash of the entity's key and a fingerprint
+ * of its bytes (a second hash, as known_terms.h does for the lexicon): two
+ * forms that met there, a chance of 2^-64 per pair, would be written as
+ * one, and the display form could show the other's spelling.
  *
  * A batch's new forms wait until it is committed (pend, then commit or
  * discard), since a batch that is written again after its transaction
@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* At 1 GB of news, 436,000 forms of 426,000 entities take 48 MB here:
- * this keeps the table near 200 MB however large the archive. */
+/* At 1 GB of news, 436,000 forms of 426,000 entities take 32 MB here:
+ * this keeps the table near 130 MB however large the archive. */
 #define GAL_ENTITY_FORMS_MAX (1u << 21)
 
 typedef struct gal_entity_forms gal_entity_forms;

@@ -671,11 +671,14 @@ uint64_t gal_entity_key(const char *name, size_t len)
 typedef struct ment {
     uint64_t hash;
     const uint8_t *s; /* surface */
-    uint64_t head;    /* its first (up to) 8 bytes: most forms differ there */
+    union {
+        uint64_t head;        /* while forms are counted: the first (up to) 8
+                               * bytes, where most forms differ */
+        uint64_t fingerprint; /* then a distinct form's (entity_forms.h) */
+    };
     uint32_t len;
     uint32_t doc;     /* batch document; after distinct_forms(), the form's count */
     int full;         /* a distinct form: it names the entity in full */
-    uint64_t fingerprint; /* a distinct form's (entity_forms.h) */
 } ment;
 
 static int same_form(const ment *a, const ment *b)
