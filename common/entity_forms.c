@@ -33,6 +33,7 @@ struct gal_entity_forms {
     slot *slots; /* at most half full */
     size_t cap, n;
     size_t nforms;
+    int refused; /* an entity came when the table was full: not followed */
     pending *pend;
     size_t npend, pend_cap;
 };
@@ -149,7 +150,10 @@ void gal_entity_forms_prefetch(const gal_entity_forms *f, uint64_t entity, uint6
 
 int gal_entity_forms_count(const gal_entity_forms *f, uint64_t entity, uint32_t *count)
 {
-    return gal_entity_forms_find(f, entity, COUNT_SLOT, count);
+    if (gal_entity_forms_find(f, entity, COUNT_SLOT, count) == 0)
+        return 0;
+    *count = 0; /* never seen, unless the table has turned entities away */
+    return f->refused;
 }
 
 int gal_entity_forms_pend(gal_entity_forms *f, uint64_t entity, uint64_t fingerprint)
@@ -177,8 +181,10 @@ int gal_entity_forms_commit(gal_entity_forms *f)
             continue;
         slot *count = find(f, count_key);
         if (!count) {
-            if (f->nforms >= GAL_ENTITY_FORMS_MAX)
-                continue; /* a new entity once full: not followed, ever */
+            if (f->nforms >= GAL_ENTITY_FORMS_MAX) {
+                f->refused = 1; /* a new entity once full: not followed, ever */
+                continue;
+            }
             count = place(f, (slot){count_key, 0});
             f->n++;
         }

@@ -46,8 +46,9 @@ int gal_entity_forms_find(const gal_entity_forms *f, uint64_t entity, uint64_t f
 /* Ask the cache for where gal_entity_forms_find() will look. */
 void gal_entity_forms_prefetch(const gal_entity_forms *f, uint64_t entity, uint64_t fingerprint);
 
-/* 0 with the number of forms the entity has had when it is followed; 1 when
- * not (never seen, or not followed). */
+/* 0 with the number of forms the entity has had (0 for one never seen);
+ * 1 when it may have had forms this table does not follow (it has turned
+ * new entities away since it was full). */
 int gal_entity_forms_count(const gal_entity_forms *f, uint64_t entity, uint32_t *count);
 
 /* A form the writer spells out in the batch being written, new to the

@@ -720,6 +720,16 @@ static void check_handmade_records(MDB_txn *txn, MDB_dbi ents)
     CHECK(gal_entity_table_number_forms(txn, ents, f) == 0);
     CHECK(gal_entity_forms_count(f, acme, &count) == 0 && count == 1);
 
+    /* form 0 of an entity that has none (the fuzzer found the numbering
+     * taking it) */
+    uint64_t zeta = gal_entity_key("Zeta Corp", 9);
+    static const uint8_t orphan[] = {3, 1, 1, 0, 1, 1 << 2 | 1 << 1 | 1, 0};
+    put_record(txn, ents, 55, zeta, orphan, sizeof orphan);
+    CHECK(gal_entity_get(txn, ents, zeta, &e) == GAL_ECORRUPT);
+    gal_entity_forms_free(f);
+    CHECK(gal_entity_forms_new(&f) == 0);
+    CHECK(gal_entity_table_number_forms(txn, ents, f) == GAL_ECORRUPT);
+
     /* form 1 of an entity that has one */
     static const uint8_t beyond[] = {3, 1, 1, 0, 1, 1 << 2 | 1 << 1 | 1, 1};
     put_record(txn, ents, 60, acme, beyond, sizeof beyond);
