@@ -7,9 +7,19 @@
 #include "status.h"
 #include "store.h"
 
+/* What a failed read becomes.  A transaction that answers MDB_BAD_TXN to a
+ * read went bad on a damaged page: LMDB opens a cursor on a table whose
+ * entry in its main table sits on a damaged page without an error, and
+ * only marks the transaction (a random flip in the corruption test found
+ * it), so the read after it is where the damage shows. */
+static int read_status(int mrc)
+{
+    return gal_store_status(mrc, 0);
+}
+
 static int db_error(int mrc)
 {
-    return gal_error_set(gal_store_status(mrc, 1), "cannot read the index: %s", mdb_strerror(mrc));
+    return gal_error_set(read_status(mrc), "cannot read the index: %s", mdb_strerror(mrc));
 }
 
 /* Put the cursor on the first key at or after batch ‖ rest.  0, 1 at the
@@ -96,7 +106,7 @@ int gal_doc_block_find(MDB_txn *txn, MDB_dbi table, const char *table_name, uint
     if (mrc == MDB_NOTFOUND)
         return 1;
     if (mrc)
-        return gal_error_set(gal_store_status(mrc, 1), "cannot read the %s table: %s",
+        return gal_error_set(read_status(mrc), "cannot read the %s table: %s",
                              table_name, mdb_strerror(mrc));
     if (k.mv_size != 4)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: %s key of %zu bytes", table_name,

@@ -296,9 +296,14 @@ int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out)
     uint8_t fkey[4];
     gal_put_be32(fkey, f->file_no);
     MDB_val fk = {4, fkey}, fv;
-    if (mdb_get(s->txn, s->ix->st->files, &fk, &fv) == 0) {
+    int mrc = mdb_get(s->txn, s->ix->st->files, &fk, &fv);
+    if (mrc == 0) {
         out->source = fv.mv_data;
         out->source_len = fv.mv_size;
+    } else if (mrc != MDB_NOTFOUND) {
+        /* a damaged page: reported now, as the transaction is no longer
+         * good for anything after it (LMDB answers MDB_BAD_TXN) */
+        return gal_store_error(s->ix->st, mrc, "cannot read the input files of");
     }
     return 0;
 }

@@ -191,9 +191,16 @@ def run_checks(a, f, scratch, bbc):
         f.check((rc == 3 and "postings" in err) or (rc == 0 and out == want),
                 "postings of %r flipped: --count exits %d with %r (want 3 naming postings, "
                 "or %r)" % (term, rc, (out + err).strip()[:300], want))
-        got = rc_.query_counts(a.galley, copy, OTHER_QUERIES)
-        f.check(got == base, "postings of %r flipped: other queries changed: %s vs %s"
-                % (term, got, base))
+        # small terms' chunks share blocks with one checksum (chunk_blocks.h):
+        # a word of OTHER_QUERIES in the flipped block is damaged with it
+        in_block = k[12:16] == b"\xff\xff\xff\xff"
+        try:
+            got = rc_.query_counts(a.galley, copy, OTHER_QUERIES)
+            f.check(got == base, "postings of %r flipped: other queries changed: %s vs %s"
+                    % (term, got, base))
+        except AssertionError as e:
+            f.check(in_block and "postings" in str(e),
+                    "postings of %r flipped: other queries: %s" % (term, e))
         vrc, vout = rc_.verify(a.galley, copy)
         f.check(vrc == 3 and "postings" in vout and k[4:12].hex() in vout,
                 "postings of %r flipped: verify exits %d, want 3 naming the term %s: %s"
