@@ -19,7 +19,8 @@ static int read_status(int mrc)
 
 static int db_error(int mrc)
 {
-    return gal_error_set(read_status(mrc), "cannot read the index: %s", mdb_strerror(mrc));
+    return gal_error_set(read_status(mrc), "%scannot read the index: %s",
+                         mrc == MDB_BAD_TXN ? "corrupt index: " : "", mdb_strerror(mrc));
 }
 
 /* Put the cursor on the first key at or after batch ‖ rest.  0, 1 at the
@@ -106,8 +107,9 @@ int gal_doc_block_find(MDB_txn *txn, MDB_dbi table, const char *table_name, uint
     if (mrc == MDB_NOTFOUND)
         return 1;
     if (mrc)
-        return gal_error_set(read_status(mrc), "cannot read the %s table: %s",
-                             table_name, mdb_strerror(mrc));
+        return gal_error_set(read_status(mrc), "%scannot read the %s table: %s",
+                             mrc == MDB_BAD_TXN ? "corrupt index: " : "", table_name,
+                             mdb_strerror(mrc));
     if (k.mv_size != 4)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: %s key of %zu bytes", table_name,
                              k.mv_size);

@@ -86,7 +86,8 @@ int gal_hblock_add(gal_hblock_builder *b, uint32_t batch, uint64_t hash, const v
  * (batch_table.c says how), so it is corruption. */
 static int db_error(const gal_hblock_reader *r, int mrc)
 {
-    return gal_error_set(gal_store_status(mrc, 0), "cannot read the %s table: %s", r->table,
+    return gal_error_set(gal_store_status(mrc, 0), "%scannot read the %s table: %s",
+                         mrc == MDB_BAD_TXN ? "corrupt index: " : "", r->table,
                          mdb_strerror(mrc));
 }
 
