@@ -7,22 +7,6 @@
 #include "status.h"
 #include "store.h"
 
-/* What a failed read becomes.  A transaction that answers MDB_BAD_TXN to a
- * read went bad on a damaged page: LMDB opens a cursor on a table whose
- * entry in its main table sits on a damaged page without an error, and
- * only marks the transaction (a random flip in the corruption test found
- * it), so the read after it is where the damage shows. */
-static int read_status(int mrc)
-{
-    return gal_store_status(mrc, 0);
-}
-
-static int db_error(int mrc)
-{
-    return gal_error_set(read_status(mrc), "%scannot read the index: %s",
-                         mrc == MDB_BAD_TXN ? "corrupt index: " : "", mdb_strerror(mrc));
-}
-
 /* Put the cursor on the first key at or after batch ‖ rest.  0, 1 at the
  * end of the table, or a negative gal_status. */
 static int seek(MDB_cursor *cur, uint64_t batch, const void *rest, size_t rest_len, MDB_val *k,
@@ -40,7 +24,7 @@ static int seek(MDB_cursor *cur, uint64_t batch, const void *rest, size_t rest_l
     if (mrc == MDB_NOTFOUND)
         return 1;
     if (mrc)
-        return db_error(mrc);
+        return gal_store_read_error(mrc, NULL);
     if (k->mv_size < 4)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: a key of %zu bytes in a batch table",
                              k->mv_size);
@@ -80,7 +64,7 @@ int gal_batch_each_prefixed(MDB_cursor *cur, const void *prefix, size_t prefix_l
             if ((rc = fn(ctx, at, &k, &v)))
                 return rc;
         if (mrc && mrc != MDB_NOTFOUND)
-            return db_error(mrc);
+            return gal_store_read_error(mrc, NULL);
         if (mrc == MDB_NOTFOUND)
             return 0;
         batch = (uint64_t)at + 1;
@@ -107,9 +91,7 @@ int gal_doc_block_find(MDB_txn *txn, MDB_dbi table, const char *table_name, uint
     if (mrc == MDB_NOTFOUND)
         return 1;
     if (mrc)
-        return gal_error_set(read_status(mrc), "%scannot read the %s table: %s",
-                             mrc == MDB_BAD_TXN ? "corrupt index: " : "", table_name,
-                             mdb_strerror(mrc));
+        return gal_store_read_error(mrc, table_name);
     if (k.mv_size != 4)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: %s key of %zu bytes", table_name,
                              k.mv_size);

@@ -1005,10 +1005,10 @@ int gal_entity_table_number_forms(MDB_txn *txn, MDB_dbi entities, gal_entity_for
                     rc = bad_record(&r, "a surface form number beyond the entity's forms");
                 continue;
             }
-            /* numbered at once: a later form of the record may name it */
-            uint64_t fingerprint = gal_entity_form_fingerprint(f.s, f.len);
-            if (gal_entity_forms_find(forms, r.hash, fingerprint, &count) &&
-                !(rc = gal_entity_forms_pend(forms, r.hash, fingerprint)))
+            /* numbered at once, a later form of the record may name it (the
+             * commit passes over a form the entity already has) */
+            if (!(rc = gal_entity_forms_pend(forms, r.hash,
+                                             gal_entity_form_fingerprint(f.s, f.len))))
                 rc = gal_entity_forms_commit(forms);
         }
         if (!rc && r.p != r.end)

@@ -82,13 +82,9 @@ int gal_hblock_add(gal_hblock_builder *b, uint32_t batch, uint64_t hash, const v
 
 /* ---- reading ---- */
 
-/* A read that meets MDB_BAD_TXN: the transaction went bad on a damaged page
- * (batch_table.c says how), so it is corruption. */
 static int db_error(const gal_hblock_reader *r, int mrc)
 {
-    return gal_error_set(gal_store_status(mrc, 0), "%scannot read the %s table: %s",
-                         mrc == MDB_BAD_TXN ? "corrupt index: " : "", r->table,
-                         mdb_strerror(mrc));
+    return gal_store_read_error(mrc, r->table);
 }
 
 static int bad_block(const gal_hblock_reader *r, const char *what)

@@ -56,6 +56,13 @@ int gal_store_status(int mdb_rc, int writing)
     return GAL_EDB;
 }
 
+int gal_store_read_error(int mdb_rc, const char *table)
+{
+    return gal_error_set(gal_store_status(mdb_rc, 0), "%scannot read the %s%s: %s",
+                         mdb_rc == MDB_BAD_TXN ? "corrupt index: " : "", table ? table : "index",
+                         table ? " table" : "", mdb_strerror(mdb_rc));
+}
+
 int gal_store_error(const gal_store *st, int mdb_rc, const char *what)
 {
     const char *dir = st ? st->dir : "?";

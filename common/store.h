@@ -67,6 +67,13 @@ int gal_store_error(const gal_store *st, int mdb_rc, const char *what);
  * GAL_EFULL, and so on; for callers that word their own detail line. */
 int gal_store_status(int mdb_rc, int writing);
 
+/* The error of a failed read of table (NULL: the index), for the table
+ * readers that every side shares.  MDB_BAD_TXN there means a damaged page:
+ * LMDB opens a cursor on a table whose entry in its main table sits on a
+ * damaged page without an error and only marks the transaction, so the
+ * read after it is where the damage shows ("corrupt index: ..."). */
+int gal_store_read_error(int mdb_rc, const char *table);
+
 /* meta helpers: absent u64 keys read as 0 */
 int gal_meta_get_u64(gal_store *st, MDB_txn *txn, const char *key, uint64_t *v);
 int gal_meta_put_u64(gal_store *st, MDB_txn *txn, const char *key, uint64_t v);

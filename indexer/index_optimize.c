@@ -134,14 +134,14 @@ static int put_postings(void *ctx, const uint8_t key[GAL_POSTINGS_KEY_LEN], cons
     return dst_put(o, o->dst_postings, key, GAL_POSTINGS_KEY_LEN, val, len);
 }
 
-/* Copy a table as it is, except that the value of key `swap` (NULL: none)
- * becomes *swap_val. */
 /* A record copy_table() writes with another value. */
 typedef struct swapped {
     const char *key;
     MDB_val val;
 } swapped;
 
+/* Copy a table as it is, except for the records swap[0, nswap) names,
+ * which get their values there. */
 static int copy_table(optimizer *o, const char *name, const swapped *swap, size_t nswap)
 {
     MDB_dbi dbi, out;
