@@ -1,7 +1,12 @@
 #include "pfor.h"
 
+#include <pthread.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
+#include "format.h" /* gal_put_le32, gal_put_le64 */
 #include "pfor_simd.h"
 #include "varint.h"
 
@@ -21,6 +26,44 @@ size_t gal_pfor_bound(size_t n)
     return 1 + GAL_VARINT_MAX + n * 4 + n / 128 + 8;
 }
 
+/* A Rice block of n values with parameter k whose high parts (v >> k) sum
+ * to highs: the header byte, the low bits, the unary codes. */
+static size_t rice_size(size_t n, unsigned k, uint64_t highs)
+{
+    return 1 + (n * k + 7) / 8 + (size_t)((n + highs + 7) / 8);
+}
+
+/* The best Rice parameter for gaps lies near log2 of their mean, lower
+ * when a few large ones raise the mean: the four up to it are weighed
+ * exactly, in one pass. */
+void gal_pfor_plan_rice(const uint32_t *v, size_t n, gal_pfor_plan *plan)
+{
+    if (n == 0 || plan->rice)
+        return;
+    unsigned k0 = bits_of((uint32_t)(plan->sum / n)); /* floor(log2(mean)) + 1, 0 for 0 */
+    unsigned lo = k0 > 3 ? k0 - 3 : 0;
+    if (lo > GAL_PFOR_RICE_MAX_K - 3)
+        lo = GAL_PFOR_RICE_MAX_K - 3;
+    uint64_t h0 = 0, h1 = 0, h2 = 0, h3 = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t x = v[i];
+        h0 += x >> lo;
+        h1 += x >> (lo + 1);
+        h2 += x >> (lo + 2);
+        h3 += x >> (lo + 3);
+    }
+    const uint64_t highs[4] = {h0, h1, h2, h3};
+    for (unsigned j = 0; j < 4; j++) {
+        size_t size = rice_size(n, lo + j, highs[j]);
+        if (size < plan->size) {
+            plan->size = size;
+            plan->width = lo + j;
+            plan->nexc = 0;
+            plan->rice = 1;
+        }
+    }
+}
+
 /* One pass builds a histogram of bit lengths; every width's size follows
  * from it, since a value of L bits is an exception below width L and its
  * high part then takes ceil((L - b) / 7) varint bytes.  Widths are tried
@@ -38,12 +81,16 @@ void gal_pfor_plan_of(const uint32_t *v, size_t n, gal_pfor_plan *plan)
     memset(count, 0, (top + 1) * sizeof *count);
     memset(odd, 0, (top + 1) * sizeof *odd);
     size_t i = 0;
+    uint64_t sum = 0;
     for (; i + 1 < n; i += 2) {
         count[bits_of(v[i])]++;
         odd[bits_of(v[i + 1])]++;
+        sum += (uint64_t)v[i] + v[i + 1];
     }
-    if (i < n)
+    if (i < n) {
         count[bits_of(v[i])]++;
+        sum += v[i];
+    }
     for (unsigned len = 0; len <= top; len++)
         count[len] += odd[len];
     size_t best_cost = (n * top + 7) / 8 + 1, best_nexc = 0;
@@ -66,6 +113,67 @@ void gal_pfor_plan_of(const uint32_t *v, size_t n, gal_pfor_plan *plan)
     plan->width = best;
     plan->nexc = best_nexc;
     plan->size = best_cost;
+    plan->rice = 0;
+    plan->sum = sum;
+}
+
+/* v[0, n)'s low b bits, value i at bit i * b, little-endian; returns the
+ * end of the last byte written. */
+static uint8_t *pack(const uint32_t *v, size_t n, unsigned b, uint8_t *p)
+{
+    if (!b)
+        return p;
+    const uint32_t mask = b == 32 ? 0xFFFFFFFFu : (1u << b) - 1u;
+    /* 32 bits out at a time: have < 32 before each add and b <= 32, so the
+     * 64-bit accumulator never overflows */
+    uint64_t acc = 0;
+    unsigned have = 0;
+    for (size_t i = 0; i < n; i++) {
+        acc |= (uint64_t)(v[i] & mask) << have;
+        have += b;
+        if (have >= 32) {
+            gal_put_le32(p, (uint32_t)acc);
+            p += 4;
+            acc >>= 32;
+            have -= 32;
+        }
+    }
+    for (; have > 0; have = have > 8 ? have - 8 : 0) {
+        *p++ = (uint8_t)acc;
+        acc >>= 8;
+    }
+    return p;
+}
+
+/* Each value's high part v >> k in unary: that many 0 bits, then a 1 bit,
+ * in little-endian bit order; the last byte padded with 0 bits. */
+static uint8_t *put_unary(const uint32_t *v, size_t n, unsigned k, uint8_t *p)
+{
+    uint64_t acc = 0;
+    unsigned have = 0; /* bits of acc used, < 64 between values */
+    for (size_t i = 0; i < n; i++) {
+        uint64_t zeros = v[i] >> k;
+        while (have + zeros >= 64) { /* the zeros fill acc: out with it */
+            gal_put_le64(p, acc);
+            p += 8;
+            zeros -= 64 - have;
+            acc = 0;
+            have = 0;
+        }
+        have += (unsigned)zeros;
+        acc |= 1ull << have;
+        if (++have == 64) {
+            gal_put_le64(p, acc);
+            p += 8;
+            acc = 0;
+            have = 0;
+        }
+    }
+    for (; have > 0; have = have > 8 ? have - 8 : 0) {
+        *p++ = (uint8_t)acc;
+        acc >>= 8;
+    }
+    return p;
 }
 
 size_t gal_pfor_encode(const uint32_t *v, size_t n, const gal_pfor_plan *plan, uint8_t *out)
@@ -76,33 +184,16 @@ size_t gal_pfor_encode(const uint32_t *v, size_t n, const gal_pfor_plan *plan, u
         plan = &own;
     }
     unsigned b = plan->width;
-    uint32_t mask = b == 32 ? 0xFFFFFFFFu : (1u << b) - 1u;
     uint8_t *p = out;
-    p += gal_varint_put(p, (uint64_t)plan->nexc << 6 | b);
-    if (b) {
-        /* 32 bits out at a time: have < 32 before each add and b <= 32,
-         * so the 64-bit accumulator never overflows */
-        uint64_t acc = 0;
-        unsigned have = 0;
-        for (size_t i = 0; i < n; i++) {
-            acc |= (uint64_t)(v[i] & mask) << have;
-            have += b;
-            if (have >= 32) {
-                p[0] = (uint8_t)acc;
-                p[1] = (uint8_t)(acc >> 8);
-                p[2] = (uint8_t)(acc >> 16);
-                p[3] = (uint8_t)(acc >> 24);
-                p += 4;
-                acc >>= 32;
-                have -= 32;
-            }
-        }
-        for (; have > 0; have = have > 8 ? have - 8 : 0) {
-            *p++ = (uint8_t)acc;
-            acc >>= 8;
-        }
+    if (plan->rice) {
+        *p++ = (uint8_t)(GAL_PFOR_RICE_TAG + b);
+        p = pack(v, n, b, p);
+        return (size_t)(put_unary(v, n, b, p) - out);
     }
+    p += gal_varint_put(p, (uint64_t)plan->nexc << 6 | b);
+    p = pack(v, n, b, p);
     if (plan->nexc) {
+        const uint32_t mask = b == 32 ? 0xFFFFFFFFu : (1u << b) - 1u;
         size_t last = 0;
         for (size_t i = 0; i < n; i++) {
             if ((v[i] & ~mask) == 0)
@@ -128,16 +219,23 @@ static uint64_t load64(const uint8_t *q, const uint8_t *end)
     return x;
 }
 
-/* The block header at *p (advanced past it): width, exception count, and
- * the end of the packed values.  -1 when malformed or past end. */
+/* The block header at *p (advanced past it): width (a Rice block's
+ * parameter), exception count, whether it is a Rice block, and the end of
+ * the packed values.  -1 when malformed or past end. */
 static inline int block_head(const uint8_t **p, const uint8_t *end, size_t n, unsigned *b,
-                             uint64_t *nexc, const uint8_t **pend)
+                             uint64_t *nexc, int *rice, const uint8_t **pend)
 {
     uint64_t head;
     if (gal_varint_get(p, end, &head))
         return -1;
     *b = (unsigned)(head & 63);
     *nexc = head >> 6;
+    *rice = *b >= GAL_PFOR_RICE_TAG;
+    if (*rice) {
+        *b -= GAL_PFOR_RICE_TAG;
+        if (*b > GAL_PFOR_RICE_MAX_K || *nexc)
+            return -1;
+    }
     if (*b > 32 || *nexc > n)
         return -1;
     size_t packed = (n * *b + 7) / 8;
@@ -265,16 +363,182 @@ static inline int patch(const uint8_t **p, const uint8_t *end, size_t n, unsigne
     return 0;
 }
 
+/* 1 bits in x, without the library call that __builtin_popcountll is on
+ * an x86-64 baseline build. */
+static inline unsigned ones_in(uint64_t x)
+{
+    x -= x >> 1 & 0x5555555555555555ull;
+    x = (x & 0x3333333333333333ull) + (x >> 2 & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (unsigned)(x * 0x0101010101010101ull >> 56);
+}
+
+/* One byte of unary codes, read from bit 0: the run of 0 bits before each
+ * of its 1 bits (the first counted from bit 0; 0 in lanes past the last),
+ * as 32-bit lanes to be copied eight at a time; and how many 1 bits, and
+ * the 0 bits after the last one. */
+static _Alignas(16) uint32_t unary_runs[256][8];
+static struct {
+    uint8_t ones, tail;
+} unary_ends[256];
+static pthread_once_t unary_once = PTHREAD_ONCE_INIT;
+
+static void unary_table_init(void)
+{
+    for (unsigned byte = 0; byte < 256; byte++) {
+        unsigned zeros = 0, ones = 0;
+        for (unsigned bit = 0; bit < 8; bit++) {
+            if (byte >> bit & 1) {
+                unary_runs[byte][ones++] = zeros;
+                zeros = 0;
+            } else {
+                zeros++;
+            }
+        }
+        unary_ends[byte].ones = (uint8_t)ones;
+        unary_ends[byte].tail = (uint8_t)zeros;
+    }
+}
+
+/* dst[0, 8) = runs[0, 8), plus carry in lane 0: in registers, since a
+ * store followed by a read of lane 0 waits on the store. */
+static inline void copy_runs(uint32_t *dst, const uint32_t *runs, uint32_t carry)
+{
+#ifdef __SSE2__
+    __m128i lo = _mm_load_si128((const __m128i *)runs);
+    __m128i hi = _mm_load_si128((const __m128i *)runs + 1);
+    _mm_storeu_si128((__m128i *)dst, _mm_add_epi32(lo, _mm_cvtsi32_si128((int)carry)));
+    _mm_storeu_si128((__m128i *)dst + 1, hi);
+#else
+    uint32_t lanes[8];
+    memcpy(lanes, runs, sizeof lanes);
+    lanes[0] += carry;
+    memcpy(dst, lanes, sizeof lanes);
+#endif
+}
+
+/* High parts found by the table before they are added to their values. */
+#define UNARY_BATCH 256
+
+/* A Rice block's unary codes from u: add the high parts of values
+ * [from, from + count) of the block, shifted by k, to v.  With block_end
+ * (and the range reaching the block's last value), *block_end becomes the
+ * end of the codes, whose padding bits must be 0.  -1 when malformed or
+ * past end.  A value's high part is the distance from the previous 1 bit
+ * to its own.  Three steps:
+ *   - values before from are stepped over a 64-bit window at a time while
+ *     the window holds no more ends than are left to step over;
+ *   - while eight or more values are left, a byte at a time, by a table of
+ *     the bytes' runs, added to eight values at once (lanes past the
+ *     byte's 1 bits add 0); a loop per 1 bit had a mispredicted exit every
+ *     window and cost four times the bit unpacking;
+ *   - the rest a 64-bit window at a time, a 1 bit at a time. */
+static inline int unary_highs(const uint8_t *u, const uint8_t *end, unsigned k, size_t from,
+                              size_t count, uint32_t *v, const uint8_t **block_end)
+{
+    const uint64_t limit = 0xFFFFFFFFull >> k; /* a larger high part leaves 32 bits */
+    const size_t nbits = (size_t)(end - u) * 8, stop = from + count;
+    size_t bit = 0, i = 0; /* the next bit, and the value it is in */
+    uint64_t run = 0;      /* 0 bits of value i before bit */
+    while (i < from) {
+        if (bit >= nbits)
+            return -1;
+        uint64_t w = load64(u + (bit >> 3), end) >> (bit & 7); /* 0s past end */
+        size_t wend = bit + 64 - (bit & 7) < nbits ? bit + 64 - (bit & 7) : nbits;
+        unsigned ones = ones_in(w);
+        if (i + ones <= from) {
+            i += ones;
+            run = ones ? wend - bit - (64 - (unsigned)__builtin_clzll(w)) : run + (wend - bit);
+            bit = wend;
+            continue;
+        }
+        /* value from starts after the (from - i)th 1 bit here */
+        unsigned t = 0;
+        for (; i < from; i++) {
+            t = (unsigned)__builtin_ctzll(w);
+            w &= w - 1;
+        }
+        bit += t + 1;
+        run = 0;
+    }
+    if (limit >= 7 && stop - i >= 8) { /* a byte's runs are at most 7 */
+        pthread_once(&unary_once, unary_table_init);
+        size_t at = bit >> 3, nbytes = (size_t)(end - u);
+        unsigned skip = (unsigned)(bit & 7); /* bits of the first byte already read */
+        uint32_t highs[UNARY_BATCH + 8];
+        while (stop - i >= 8 && at < nbytes) {
+            /* a batch of high parts: each byte's eight lanes copied whole
+             * (no reads of what the last byte wrote), the lanes past its
+             * 1 bits overwritten by the next byte's */
+            size_t first = i, got = 0;
+            uint64_t over = 0; /* any high part past limit */
+            while (got <= UNARY_BATCH - 8 && stop - i >= 8 && at < nbytes) {
+                unsigned byte = u[at++] >> skip, ones = unary_ends[byte].ones;
+                uint64_t carry = ones ? run : 0;
+                over |= (carry + unary_runs[byte][0]) > limit;
+                copy_runs(highs + got, unary_runs[byte], (uint32_t)carry);
+                run = ones ? (uint64_t)(unary_ends[byte].tail - skip) : run + 8 - skip;
+                skip = 0;
+                got += ones;
+                i += ones;
+            }
+            if (over || run > limit)
+                return -1;
+            uint32_t *dst = v + (first - from);
+            for (size_t j = 0; j < got; j++)
+                dst[j] += highs[j] << k;
+        }
+        bit = at * 8 + skip;
+    }
+    while (i < stop) {
+        if (bit >= nbits)
+            return -1;
+        uint64_t w = load64(u + (bit >> 3), end) >> (bit & 7);
+        size_t wend = bit + 64 - (bit & 7) < nbits ? bit + 64 - (bit & 7) : nbits;
+        /* where value i's 0 bits began, relative to the window */
+        int64_t start = -(int64_t)run;
+        while (w) {
+            /* w &= w - 1 is the loop's only chain: the 1 bits' places are
+             * found independently of each other */
+            unsigned t = (unsigned)__builtin_ctzll(w);
+            w &= w - 1;
+            uint64_t high = (uint64_t)((int64_t)t - start);
+            if (high > limit)
+                return -1;
+            v[i - from] += (uint32_t)(high << k);
+            start = (int64_t)t + 1;
+            if (++i == stop)
+                break;
+        }
+        if (i == stop) {
+            bit += (size_t)start;
+            break;
+        }
+        run = (uint64_t)((int64_t)(wend - bit) - start);
+        if (run > limit)
+            return -1;
+        bit = wend;
+    }
+    if (block_end) {
+        if ((bit & 7) && u[bit >> 3] >> (bit & 7))
+            return -1;
+        *block_end = u + (bit + 7) / 8;
+    }
+    return 0;
+}
+
 int gal_pfor_decode(const uint8_t **p, const uint8_t *end, size_t n, uint32_t *v)
 {
     const uint8_t *q = *p, *pend;
     unsigned b;
     uint64_t nexc;
-    if (block_head(&q, end, n, &b, &nexc, &pend))
+    int rice;
+    if (block_head(&q, end, n, &b, &nexc, &rice, &pend))
         return -1;
     unpack(q, pend, b, 0, n, v);
     q = pend;
-    if (patch(&q, end, n, b, nexc, 0, n, v))
+    if (rice ? n && unary_highs(pend, end, b, 0, n, v, &q)
+             : patch(&q, end, n, b, nexc, 0, n, v))
         return -1;
     *p = q;
     return 0;
@@ -286,8 +550,11 @@ int gal_pfor_decode_range(const uint8_t *p, const uint8_t *end, size_t n, size_t
     const uint8_t *pend;
     unsigned b;
     uint64_t nexc;
-    if (from > n || count > n - from || block_head(&p, end, n, &b, &nexc, &pend))
+    int rice;
+    if (from > n || count > n - from || block_head(&p, end, n, &b, &nexc, &rice, &pend))
         return -1;
     unpack(p, pend, b, from, count, v);
+    if (rice)
+        return count ? unary_highs(pend, end, b, from, count, v, NULL) : 0;
     return patch(&pend, end, n, b, nexc, from, count, v);
 }

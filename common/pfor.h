@@ -10,6 +10,18 @@
  * The width shares its varint with the exception count, so a block with at
  * most one exception has a one-byte header.  On news postings this takes
  * about 40% fewer bytes than one varint per value.
+ *
+ * Or, where the caller asks (gal_pfor_plan_rice) and it is smaller still,
+ * as a Rice block of parameter k (0..30):
+ *   one byte GAL_PFOR_RICE_TAG + k, n × k low bits as above, then each
+ *   value's high part v >> k in unary: that many 0 bits and a 1 bit, in
+ *   little-endian bit order, the last byte padded with 0 bits.
+ * Gaps between positions spread geometrically, with a long tail that a
+ * fixed width pays for either in width or in exceptions of two or more
+ * bytes; Rice codes give each value the bits its size needs (news-1g: the
+ * positions 9 % smaller, the index 2.1 %).  The low bits stay at fixed
+ * places and the unary codes are stepped over by counting 1 bits, so one
+ * document's positions decode without the rest of the block.
  */
 #ifndef GAL_PFOR_H
 #define GAL_PFOR_H
@@ -24,11 +36,25 @@ size_t gal_pfor_bound(size_t n);
  * exception gaps may then need two-byte varints) that gal_pfor_encode()
  * gives n values.  Lets a caller compare layouts before writing one. */
 typedef struct gal_pfor_plan {
-    unsigned width;
+    unsigned width; /* a Rice block's parameter k */
     size_t nexc;
     size_t size;
+    int rice;
+    uint64_t sum; /* of the values */
 } gal_pfor_plan;
+
+/* A header below 64 whose width field passes 32 names a Rice block. */
+#define GAL_PFOR_RICE_TAG 33u
+#define GAL_PFOR_RICE_MAX_K 30u
 void gal_pfor_plan_of(const uint32_t *v, size_t n, gal_pfor_plan *plan);
+
+/* Turn plan, which gal_pfor_plan_of() made for the same values, into a
+ * Rice block's when that is strictly smaller (a tie keeps the bit packing,
+ * which decodes four times faster).  The postings ask it for positions
+ * only: every query decodes document gaps and tfs, only phrases positions
+ * (news-200m: Rice everywhere saved 4.2 % of the index and cost 17 % of the
+ * query set's mean latency; positions alone 2.1 % and 4 %). */
+void gal_pfor_plan_rice(const uint32_t *v, size_t n, gal_pfor_plan *plan);
 
 /* Encode v[0..n) into out (gal_pfor_bound(n) bytes of room); returns the
  * number of bytes written.  plan is NULL, or what gal_pfor_plan_of() said

@@ -92,6 +92,7 @@ int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *
         gal_pfor_plan_of(dv, ndocs - 1, &plan[0]);
         gal_pfor_plan_of(tv, ndocs, &plan[1]);
         gal_pfor_plan_of(pv, npos, &plan[2]);
+        gal_pfor_plan_rice(pv, npos, &plan[2]);
         size_t packed_len = head_len + gal_varint_len(span) + gal_varint_len(plan[0].size) +
                             gal_varint_len(plan[1].size) + plan[0].size + plan[1].size +
                             plan[2].size;

@@ -4,6 +4,7 @@
  * documents whose postings are checked against the reference tokenizer's
  * own output, token by token.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,17 @@ static void test_codec(unsigned seed)
     gal_buf_release(&b);
 }
 
+/* Values spread like gaps between positions: geometric around mean, with
+ * now and then one far larger. */
+static uint32_t gap_like(double mean)
+{
+    double u = (rand() + 1.0) / ((double)RAND_MAX + 2.0);
+    double x = -mean * log(u);
+    if (rand() % 100 == 0)
+        x *= 50;
+    return x >= 4294967295.0 ? 0xFFFFFFFFu : (uint32_t)x;
+}
+
 static void test_pfor(unsigned seed)
 {
     srand(seed);
@@ -116,9 +128,10 @@ static void test_pfor(unsigned seed)
     gal_pfor_simd_enable(1);
 }
 
-/* Encode a chunk, decode it back, and compare; returns whether the chunk
- * used the packed body.  The encoding is appended to b, after whatever b
- * held. */
+/* Encode a chunk, decode it back, and compare; returns 0 when the chunk
+ * used the plain body, 1 the packed one, 2 the packed one with its
+ * positions in a Rice block.  The encoding is appended to b, after
+ * whatever b held. */
 static int codec_round_trip(const uint32_t *docs, const uint32_t *tfs, const uint32_t *pos,
                             uint32_t ndocs, gal_buf *b, size_t *start)
 {
@@ -152,7 +165,7 @@ static int codec_round_trip(const uint32_t *docs, const uint32_t *tfs, const uin
         CHECK(gal_chunk_decode_run(&v, at, tfs[i], npos, p2, "test") == 0);
         CHECK(memcmp(p2, pos + at, tfs[i] * sizeof *pos) == 0);
     }
-    return v.packed;
+    return v.packed ? 1 + (v.pos[0] >= GAL_PFOR_RICE_TAG && v.pos[0] < 64) : 0;
 }
 
 /* Whatever the damage behind a valid checksum (cut short, a byte more, a
@@ -250,7 +263,7 @@ static void test_codec_layouts(unsigned seed)
     check_damage_caught(b.data + start, b.len - start, docs[0]);
 
     /* both bodies, chunks appended one after another into one buffer */
-    int seen[2] = {0, 0};
+    int seen[3] = {0, 0, 0};
     gal_buf_clear(&b);
     for (int round = 0; round < 300; round++) {
         uint32_t ndocs = 1 + (uint32_t)(rand() % (round < 150 ? 24 : GAL_CHUNK_DOCS));
@@ -263,16 +276,18 @@ static void test_codec_layouts(unsigned seed)
             uint32_t p = (uint32_t)(rand() % 50);
             for (uint32_t k = 0; k < tfs[i]; k++) {
                 pos[np++] = p;
-                p += 1 + (uint32_t)(rand() & ((1u << pos_bits) - 1));
+                /* every other round, gaps spread as in text (Rice blocks) */
+                p += 1 + (round % 2 ? gap_like((double)(1u << pos_bits) / 8)
+                                    : (uint32_t)(rand() & ((1u << pos_bits) - 1)));
             }
         }
         size_t before = b.len;
         seen[codec_round_trip(docs, tfs, pos, ndocs, &b, &start)]++;
         CHECK_EQ_U64(start, before);
-        if (round % 30 == 0)
+        if (round % 15 == 0) /* both kinds of positions */
             check_damage_caught(b.data + start, b.len - start, docs[0]);
     }
-    CHECK(seen[0] > 0 && seen[1] > 0);
+    CHECK(seen[0] > 0 && seen[1] > 0 && seen[2] > 0);
     gal_buf_release(&b);
 }
 
@@ -302,6 +317,94 @@ static void test_pfor_edges(void)
             CHECK(n == 0 || memcmp(v, w, n * sizeof *v) == 0);
         }
     }
+}
+
+/* Rice blocks: chosen for gap-like values (and never for a block the bit
+ * packing codes as small), sized exactly by their plan, decoded whole and
+ * by any range; then blocks that are malformed in each way a Rice block
+ * can be, refused. */
+static void test_pfor_rice(unsigned seed)
+{
+    srand(seed);
+    static uint32_t v[4000], w[4001];
+    static uint8_t buf[4000 * 4 + 64];
+    const double means[] = {0.3, 1, 3, 20, 300, 5000, 1e6, 1e9};
+    size_t rice_blocks = 0, packed_blocks = 0;
+    for (int round = 0; round < 320; round++) {
+        if (round % 160 == 0)
+            gal_pfor_simd_enable(round == 0);
+        size_t n = 1 + (size_t)(round % 3 == 0 ? rand() % 20 : rand() % 4000);
+        double mean = means[rand() % (int)(sizeof means / sizeof *means)];
+        for (size_t i = 0; i < n; i++)
+            v[i] = gap_like(mean);
+        gal_pfor_plan plan;
+        gal_pfor_plan_of(v, n, &plan);
+        size_t packed_size = plan.size;
+        gal_pfor_plan_rice(v, n, &plan);
+        CHECK(plan.size <= packed_size);
+        size_t len = gal_pfor_encode(v, n, &plan, buf);
+        CHECK(len <= gal_pfor_bound(n));
+        if (plan.rice) {
+            rice_blocks++;
+            CHECK_EQ_U64(len, plan.size); /* exact at any length */
+            CHECK(buf[0] == GAL_PFOR_RICE_TAG + plan.width);
+        } else {
+            packed_blocks++;
+        }
+        const uint8_t *p = buf;
+        CHECK(gal_pfor_decode(&p, buf + len, n, w) == 0 && p == buf + len);
+        CHECK(memcmp(v, w, n * sizeof *v) == 0);
+        for (int r = 0; r < 12; r++) {
+            size_t from = r == 0 ? 0 : (size_t)rand() % n;
+            size_t count = r == 1 ? n - from : (size_t)rand() % (n - from + 1);
+            memset(w, 0xA5, sizeof w);
+            CHECK(gal_pfor_decode_range(buf, buf + len, n, from, count, w) == 0);
+            CHECK(count == 0 || memcmp(v + from, w, count * sizeof *v) == 0);
+            CHECK(w[count] == 0xA5A5A5A5u);
+        }
+        /* cut short */
+        p = buf;
+        CHECK(gal_pfor_decode(&p, buf + len - 1, n, w) != 0);
+        if (plan.rice) {
+            /* one more value asked for than the block holds */
+            p = buf;
+            CHECK(gal_pfor_decode(&p, buf + len, n + 1, w) != 0);
+            /* a set padding bit after the last code */
+            size_t bits = 0;
+            for (size_t i = 0; i < n; i++)
+                bits += (v[i] >> plan.width) + 1;
+            if (bits % 8) {
+                buf[len - 1] |= (uint8_t)(0x80);
+                p = buf;
+                CHECK(gal_pfor_decode(&p, buf + len, n, w) != 0);
+            }
+        }
+    }
+    gal_pfor_simd_enable(1);
+    CHECK(rice_blocks > 50 && packed_blocks > 20);
+
+    /* a handful of values the bit packing codes in a byte or two stay packed */
+    const uint32_t small[] = {0, 0, 0, 0, 0, 0};
+    gal_pfor_plan plan;
+    gal_pfor_plan_of(small, 6, &plan);
+    gal_pfor_plan_rice(small, 6, &plan);
+    CHECK(!plan.rice && plan.size == 1);
+
+    /* hand-made blocks of k = 30: a high part of 3 is the largest that fits */
+    uint8_t blk[8] = {GAL_PFOR_RICE_TAG + 30, 0xFF, 0xFF, 0xFF, 0x3F, 0x08};
+    const uint8_t *q = blk;
+    CHECK(gal_pfor_decode(&q, blk + 6, 1, w) == 0 && q == blk + 6 && w[0] == 0xFFFFFFFFu);
+    blk[5] = 0x10; /* four 0 bits: a value past 32 bits */
+    q = blk;
+    CHECK(gal_pfor_decode(&q, blk + 6, 1, w) != 0);
+    CHECK(gal_pfor_decode_range(blk, blk + 6, 1, 0, 1, w) != 0);
+    blk[5] = 0x00; /* no end to the unary code */
+    q = blk;
+    CHECK(gal_pfor_decode(&q, blk + 6, 1, w) != 0);
+    /* a Rice tag with exceptions is no header */
+    uint8_t exc[4] = {0x40 | (GAL_PFOR_RICE_TAG + 1), 0x00, 0x01, 0x01};
+    q = exc;
+    CHECK(gal_pfor_decode(&q, exc + 4, 2, w) != 0);
 }
 
 /* CRC-32C: the standard check value, the table and the hardware path agree
@@ -1506,6 +1609,7 @@ int main(void)
     test_pfor(seed);
     test_codec_layouts(seed);
     test_pfor_edges();
+    test_pfor_rice(seed);
     test_doc_blocks(seed);
     test_docstats(seed);
     test_crc32c(seed);
