@@ -40,7 +40,10 @@ void gal_pfor_plan_rice(const uint32_t *v, size_t n, gal_pfor_plan *plan)
 {
     if (n == 0 || plan->rice)
         return;
-    unsigned k0 = bits_of((uint32_t)(plan->sum / n)); /* floor(log2(mean)) + 1, 0 for 0 */
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += v[i];
+    unsigned k0 = bits_of((uint32_t)(sum / n)); /* floor(log2(mean)) + 1, 0 for 0 */
     unsigned lo = k0 > 3 ? k0 - 3 : 0;
     if (lo > GAL_PFOR_RICE_MAX_K - 3)
         lo = GAL_PFOR_RICE_MAX_K - 3;
@@ -81,16 +84,12 @@ void gal_pfor_plan_of(const uint32_t *v, size_t n, gal_pfor_plan *plan)
     memset(count, 0, (top + 1) * sizeof *count);
     memset(odd, 0, (top + 1) * sizeof *odd);
     size_t i = 0;
-    uint64_t sum = 0;
     for (; i + 1 < n; i += 2) {
         count[bits_of(v[i])]++;
         odd[bits_of(v[i + 1])]++;
-        sum += (uint64_t)v[i] + v[i + 1];
     }
-    if (i < n) {
+    if (i < n)
         count[bits_of(v[i])]++;
-        sum += v[i];
-    }
     for (unsigned len = 0; len <= top; len++)
         count[len] += odd[len];
     size_t best_cost = (n * top + 7) / 8 + 1, best_nexc = 0;
@@ -114,7 +113,17 @@ void gal_pfor_plan_of(const uint32_t *v, size_t n, gal_pfor_plan *plan)
     plan->nexc = best_nexc;
     plan->size = best_cost;
     plan->rice = 0;
-    plan->sum = sum;
+}
+
+/* The have bits left in acc, a byte at a time, the last one padded with 0
+ * bits; returns the end of what it wrote. */
+static uint8_t *put_last_bits(uint8_t *p, uint64_t acc, unsigned have)
+{
+    for (; have > 0; have = have > 8 ? have - 8 : 0) {
+        *p++ = (uint8_t)acc;
+        acc >>= 8;
+    }
+    return p;
 }
 
 /* v[0, n)'s low b bits, value i at bit i * b, little-endian; returns the
@@ -138,11 +147,7 @@ static uint8_t *pack(const uint32_t *v, size_t n, unsigned b, uint8_t *p)
             have -= 32;
         }
     }
-    for (; have > 0; have = have > 8 ? have - 8 : 0) {
-        *p++ = (uint8_t)acc;
-        acc >>= 8;
-    }
-    return p;
+    return put_last_bits(p, acc, have);
 }
 
 /* Each value's high part v >> k in unary: that many 0 bits, then a 1 bit,
@@ -169,11 +174,7 @@ static uint8_t *put_unary(const uint32_t *v, size_t n, unsigned k, uint8_t *p)
             have = 0;
         }
     }
-    for (; have > 0; have = have > 8 ? have - 8 : 0) {
-        *p++ = (uint8_t)acc;
-        acc >>= 8;
-    }
-    return p;
+    return put_last_bits(p, acc, have);
 }
 
 size_t gal_pfor_encode(const uint32_t *v, size_t n, const gal_pfor_plan *plan, uint8_t *out)
@@ -420,6 +421,15 @@ static inline void copy_runs(uint32_t *dst, const uint32_t *runs, uint32_t carry
 /* High parts found by the table before they are added to their values. */
 #define UNARY_BATCH 256
 
+/* The bits of [u, end) from bit on, as many as the 64-bit load at bit's
+ * byte holds (0s past end); *wend is the bit after the last of them. */
+static inline uint64_t window(const uint8_t *u, const uint8_t *end, size_t bit, size_t *wend)
+{
+    size_t nbits = (size_t)(end - u) * 8, last = bit + 64 - (bit & 7);
+    *wend = last < nbits ? last : nbits;
+    return load64(u + (bit >> 3), end) >> (bit & 7);
+}
+
 /* A Rice block's unary codes from u: add the high parts of values
  * [from, from + count) of the block, shifted by k, to v.  With block_end
  * (and the range reaching the block's last value), *block_end becomes the
@@ -443,8 +453,8 @@ static inline int unary_highs(const uint8_t *u, const uint8_t *end, unsigned k, 
     while (i < from) {
         if (bit >= nbits)
             return -1;
-        uint64_t w = load64(u + (bit >> 3), end) >> (bit & 7); /* 0s past end */
-        size_t wend = bit + 64 - (bit & 7) < nbits ? bit + 64 - (bit & 7) : nbits;
+        size_t wend;
+        uint64_t w = window(u, end, bit, &wend);
         unsigned ones = ones_in(w);
         if (i + ones <= from) {
             i += ones;
@@ -493,8 +503,8 @@ static inline int unary_highs(const uint8_t *u, const uint8_t *end, unsigned k, 
     while (i < stop) {
         if (bit >= nbits)
             return -1;
-        uint64_t w = load64(u + (bit >> 3), end) >> (bit & 7);
-        size_t wend = bit + 64 - (bit & 7) < nbits ? bit + 64 - (bit & 7) : nbits;
+        size_t wend;
+        uint64_t w = window(u, end, bit, &wend);
         /* where value i's 0 bits began, relative to the window */
         int64_t start = -(int64_t)run;
         while (w) {

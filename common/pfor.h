@@ -40,7 +40,6 @@ typedef struct gal_pfor_plan {
     size_t nexc;
     size_t size;
     int rice;
-    uint64_t sum; /* of the values */
 } gal_pfor_plan;
 
 /* A header below 64 whose width field passes 32 names a Rice block. */
