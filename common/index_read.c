@@ -57,6 +57,11 @@ struct gal_snapshot {
     char docstats_error[160];
     uint8_t *block_state; /* every batch's block states, one allocation */
     gal_doc_block doc_block; /* the docs block read last (n = 0: none) */
+    /* the group of stored texts decoded last (docs.n = 0: none): texts
+     * asked for in document order decode each group once */
+    gal_buf group_text;
+    gal_text_docs group_docs;
+    uint32_t group_first;
 };
 
 /* A chunk's positions are decoded one document's run at a time, for the
@@ -242,6 +247,7 @@ void gal_snapshot_end(gal_snapshot *s)
     gal_free(s->batches);
     gal_free(s->block_state);
     gal_doc_block_release(&s->doc_block);
+    gal_buf_release(&s->group_text);
     gal_free(s);
 }
 
@@ -501,8 +507,19 @@ static int load_dict(gal_snapshot *s)
     return rc;
 }
 
+/* Document doc's text, the (doc - first)th of the decoded group in s, to out. */
+static int text_of_group(const gal_snapshot *s, uint32_t doc, gal_buf *out)
+{
+    const gal_text_docs *g = &s->group_docs;
+    gal_buf_clear(out);
+    return gal_buf_append(out, s->group_text.data + g->off[doc - s->group_first],
+                          g->len[doc - s->group_first]);
+}
+
 int gal_snapshot_text(gal_snapshot *s, uint32_t doc, gal_buf *out)
 {
+    if (doc - s->group_first < s->group_docs.n)
+        return text_of_group(s, doc, out);
     int rc = load_dict(s);
     if (rc)
         return rc;
@@ -520,10 +537,23 @@ int gal_snapshot_text(gal_snapshot *s, uint32_t doc, gal_buf *out)
         return rc;
     const uint8_t *rec;
     size_t len;
-    uint32_t at;
-    while (!gal_text_block_next(&b, &rec, &len, &at))
-        if (at == doc)
-            return gal_stored_text_decode(s->dctx, s->ix->ddict, rec, len, doc, out);
+    uint32_t at, n;
+    while (!gal_text_block_next(&b, &rec, &len, &at, &n)) {
+        if (doc - at >= n)
+            continue;
+        if (n == 1) { /* one document: decoded straight into out */
+            gal_text_docs one;
+            return gal_stored_text_decode(s->dctx, s->ix->ddict, rec, len, at, out, &one);
+        }
+        s->group_docs.n = 0;
+        if ((rc = gal_stored_text_decode(s->dctx, s->ix->ddict, rec, len, at, &s->group_text,
+                                         &s->group_docs)))
+            return rc;
+        s->group_first = at;
+        if (doc - at >= s->group_docs.n) /* cannot be: the count was read from the record */
+            break;
+        return text_of_group(s, doc, out);
+    }
     return gal_error_set(GAL_ENOTFOUND, "no stored text for document %u", doc);
 }
 

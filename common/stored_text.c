@@ -1,4 +1,4 @@
-#define ZSTD_STATIC_LINKING_ONLY /* the magicless frame format */
+#define ZSTD_STATIC_LINKING_ONLY /* the magicless frame format, attached dictionaries */
 #include "stored_text.h"
 
 #include <stdio.h>
@@ -6,6 +6,33 @@
 #include "record.h"
 #include "varint.h"
 #include "status.h"
+
+/* Compress src into out's room at dst (bound bytes) as a magicless frame,
+ * with cdict or at level. */
+static size_t compress(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level, void *dst,
+                       size_t bound, const void *src, size_t len)
+{
+    /* sticky settings, set again for every record: cheap, and a context
+     * that served something else meanwhile still writes these frames (a
+     * ZSTD_CCtx_reset of the parameters for every record made indexing
+     * news-200m 2.9 -> 4.9 s: it rebuilt the match tables each time).
+     * The dictionary is attached, never copied: zstd copies its tables
+     * into the context for inputs past 16 kB at this level, which made a
+     * group's 16 kB a fifth slower to compress than the same bytes one
+     * document at a time. */
+    size_t n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_format, ZSTD_f_zstd1_magicless);
+    if (!ZSTD_isError(n))
+        n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_dictIDFlag, 0);
+    if (!ZSTD_isError(n))
+        n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_forceAttachDict, ZSTD_dictForceAttach);
+    if (!ZSTD_isError(n))
+        n = ZSTD_CCtx_refCDict(cctx, cdict);
+    if (!ZSTD_isError(n) && !cdict)
+        n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+    if (!ZSTD_isError(n))
+        n = ZSTD_compress2(cctx, dst, bound, src, len);
+    return n;
+}
 
 int gal_stored_text_encode(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level, const void *text,
                            size_t len, unsigned doc, gal_buf *out)
@@ -16,19 +43,7 @@ int gal_stored_text_encode(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level, 
     if (rc)
         return rc;
     uint8_t *kind = out->data + out->len;
-    /* sticky settings, set again for every record: cheap, and a context
-     * that served something else meanwhile still writes these frames (a
-     * ZSTD_CCtx_reset of the parameters for every record made indexing
-     * news-200m 2.9 -> 4.9 s: it rebuilt the match tables each time) */
-    size_t n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_format, ZSTD_f_zstd1_magicless);
-    if (!ZSTD_isError(n))
-        n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_dictIDFlag, 0);
-    if (!ZSTD_isError(n))
-        n = ZSTD_CCtx_refCDict(cctx, cdict);
-    if (!ZSTD_isError(n) && !cdict)
-        n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
-    if (!ZSTD_isError(n))
-        n = ZSTD_compress2(cctx, kind + 1, bound, text, len);
+    size_t n = compress(cctx, cdict, level, kind + 1, bound, text, len);
     if (ZSTD_isError(n))
         return gal_error_set(GAL_ENOMEM, "zstd compression failed: %s", ZSTD_getErrorName(n));
     if (n < len) {
@@ -42,36 +57,69 @@ int gal_stored_text_encode(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level, 
     return gal_record_seal_from(out, start, gal_record_doc_key(doc));
 }
 
-int gal_stored_text_decode(ZSTD_DCtx *dctx, const ZSTD_DDict *ddict, const void *data, size_t len,
-                           unsigned doc, gal_buf *out)
+int gal_stored_text_encode_group(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level,
+                                 const void *texts, const uint32_t *lens, uint32_t m,
+                                 unsigned first_doc, gal_buf *out)
 {
-    char key[32];
-    snprintf(key, sizeof key, "doc %u", doc);
-    size_t payload;
-    int rc = gal_record_open(data, len, &payload, gal_record_doc_key(doc), "text", key);
+    size_t start = out->len, total = 0;
+    uint8_t head[1 + GAL_VARINT_MAX * (GAL_TEXT_GROUP_DOCS + 1)], *h = head;
+    *h++ = cdict ? GAL_TEXT_GROUP_DICT : GAL_TEXT_GROUP;
+    h += gal_varint_put(h, m);
+    for (uint32_t i = 0; i < m; i++) {
+        h += gal_varint_put(h, lens[i]);
+        total += (size_t)lens[i] + 1;
+    }
+    size_t bound = ZSTD_compressBound(total);
+    int rc = gal_buf_reserve(out, (size_t)(h - head) + bound + 4);
     if (rc)
         return rc;
-    if (payload < 1)
-        return gal_error_set(GAL_ECORRUPT, "corrupt index: text record %s is empty", key);
-    const uint8_t *p = data;
-    gal_buf_clear(out);
-    if (p[0] == GAL_TEXT_RAW)
-        return gal_buf_append(out, p + 1, payload - 1);
-    if (p[0] > GAL_TEXT_ZSTD_DICT || (p[0] == GAL_TEXT_ZSTD_DICT && !ddict))
-        return gal_error_set(GAL_ECORRUPT, "corrupt index: text record %s has unknown kind %u",
-                             key, p[0]);
+    gal_buf_append(out, head, (size_t)(h - head)); /* room was reserved above */
+    size_t n = compress(cctx, cdict, level, out->data + out->len, bound, texts, total);
+    if (ZSTD_isError(n))
+        return gal_error_set(GAL_ENOMEM, "zstd compression failed: %s", ZSTD_getErrorName(n));
+    if (n + (size_t)(h - head) >= total) { /* one record each does no worse */
+        out->len = start;
+        return 1;
+    }
+    out->len += n;
+    return gal_record_seal_from(out, start, gal_record_doc_key(first_doc));
+}
+
+uint32_t gal_stored_text_count(const void *data, size_t len)
+{
+    const uint8_t *p = data, *end = p + len;
+    uint64_t m;
+    if (len < 2 || (p[0] != GAL_TEXT_GROUP && p[0] != GAL_TEXT_GROUP_DICT))
+        return 1;
+    p++;
+    if (gal_varint_get(&p, end, &m) || m < 2 || m > GAL_TEXT_GROUP_DOCS)
+        return 1; /* decoding the record tells what is wrong with it */
+    return (uint32_t)m;
+}
+
+/* Decompress the frame [p, end) into out (replaced), which must come to
+ * size bytes when size is not 0 (a single record's size is its frame's). */
+static int decompress(ZSTD_DCtx *dctx, const ZSTD_DDict *ddict, const uint8_t *p,
+                      const uint8_t *end, size_t size, const char *key, gal_buf *out)
+{
+    /* a size the frame's blocks cannot hold is refused before room is
+     * made for it: each block gives at most ZSTD_BLOCKSIZE_MAX bytes and
+     * takes at least 4 (a 3-byte header and a byte) */
     ZSTD_frameHeader fh;
-    if (ZSTD_getFrameHeader_advanced(&fh, p + 1, payload - 1, ZSTD_f_zstd1_magicless) != 0 ||
-        fh.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN || fh.frameContentSize > (1ull << 32))
+    uint64_t most = (uint64_t)(end - p) / 4 * ZSTD_BLOCKSIZE_MAX;
+    if (ZSTD_getFrameHeader_advanced(&fh, p, (size_t)(end - p), ZSTD_f_zstd1_magicless) != 0 ||
+        fh.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN || fh.frameContentSize > (1ull << 32) ||
+        fh.frameContentSize > most || (size && fh.frameContentSize != size))
         return gal_error_set(GAL_ECORRUPT, "corrupt index: text record %s has a bad frame", key);
-    unsigned long long size = fh.frameContentSize;
-    if ((rc = gal_buf_reserve(out, (size_t)size)))
+    size = (size_t)fh.frameContentSize;
+    int rc = gal_buf_reserve(out, size);
+    if (rc)
         return rc;
     size_t n = ZSTD_DCtx_setParameter(dctx, ZSTD_d_format, ZSTD_f_zstd1_magicless);
     if (!ZSTD_isError(n))
-        n = ZSTD_DCtx_refDDict(dctx, p[0] == GAL_TEXT_ZSTD_DICT ? ddict : NULL);
+        n = ZSTD_DCtx_refDDict(dctx, ddict);
     if (!ZSTD_isError(n))
-        n = ZSTD_decompressDCtx(dctx, out->data, (size_t)size, p + 1, payload - 1);
+        n = ZSTD_decompressDCtx(dctx, out->data, size, p, (size_t)(end - p));
     if (ZSTD_isError(n) || n != size)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: text record %s: %s", key,
                              ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch");
@@ -79,11 +127,64 @@ int gal_stored_text_decode(ZSTD_DCtx *dctx, const ZSTD_DDict *ddict, const void 
     return 0;
 }
 
+int gal_stored_text_decode(ZSTD_DCtx *dctx, const ZSTD_DDict *ddict, const void *data, size_t len,
+                           unsigned first_doc, gal_buf *out, gal_text_docs *docs)
+{
+    char key[32];
+    snprintf(key, sizeof key, "doc %u", first_doc);
+    size_t payload;
+    int rc = gal_record_open(data, len, &payload, gal_record_doc_key(first_doc), "text", key);
+    if (rc)
+        return rc;
+    if (payload < 1)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: text record %s is empty", key);
+    const uint8_t *p = data, *end = p + payload;
+    unsigned kind = *p++;
+    const ZSTD_DDict *use = kind == GAL_TEXT_ZSTD_DICT || kind == GAL_TEXT_GROUP_DICT ? ddict : NULL;
+    if (kind > GAL_TEXT_GROUP_DICT || (use == NULL && kind != GAL_TEXT_RAW && kind != GAL_TEXT_ZSTD &&
+                                       kind != GAL_TEXT_GROUP))
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: text record %s has unknown kind %u",
+                             key, kind);
+    gal_buf_clear(out);
+    if (kind <= GAL_TEXT_ZSTD_DICT) { /* one document */
+        docs->n = 1;
+        docs->off[0] = 0;
+        rc = kind == GAL_TEXT_RAW ? gal_buf_append(out, p, payload - 1)
+                                  : decompress(dctx, use, p, end, 0, key, out);
+        docs->len[0] = out->len;
+        return rc;
+    }
+    /* a group: the documents' lengths, then their texts, each and a newline */
+    uint64_t m, total = 0;
+    if (gal_varint_get(&p, end, &m) || m < 2 || m > GAL_TEXT_GROUP_DOCS)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: text record %s: bad document count",
+                             key);
+    docs->n = (uint32_t)m;
+    for (uint32_t i = 0; i < m; i++) {
+        uint64_t l;
+        if (gal_varint_get(&p, end, &l) || l >= (1ull << 32))
+            return gal_error_set(GAL_ECORRUPT, "corrupt index: text record %s: bad lengths", key);
+        docs->off[i] = (size_t)total;
+        docs->len[i] = (size_t)l;
+        total += l + 1;
+    }
+    if (total > (1ull << 32))
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: text record %s: bad lengths", key);
+    if ((rc = decompress(dctx, use, p, end, (size_t)total, key, out)))
+        return rc;
+    for (uint32_t i = 0; i < m; i++)
+        if (out->data[docs->off[i] + docs->len[i]] != '\n')
+            return gal_error_set(GAL_ECORRUPT,
+                                 "corrupt index: text record %s: document %u's text does not end "
+                                 "where its length says", key, first_doc + i);
+    return 0;
+}
+
 uint32_t gal_text_block_take(const size_t *off, uint32_t n)
 {
     size_t lengths = gal_varint_len(off[1] - off[0]); /* the taken records' length varints */
     uint32_t k = 1;
-    while (k < n && k < GAL_TEXT_BLOCK_DOCS) {
+    while (k < n && k < GAL_TEXT_BLOCK_RECORDS) {
         size_t more = gal_varint_len(off[k + 1] - off[k]);
         if (gal_varint_len(k + 1) + lengths + more + (off[k + 1] - off[0]) > GAL_TEXT_BLOCK_BYTES)
             break;
@@ -107,7 +208,7 @@ int gal_text_block_open(const void *data, size_t len, uint32_t first_doc, gal_te
 {
     const uint8_t *p = data, *end = p + len;
     uint64_t n, total = 0;
-    if (gal_varint_get(&p, end, &n) || n == 0 || n > GAL_TEXT_BLOCK_DOCS ||
+    if (gal_varint_get(&p, end, &n) || n == 0 || n > GAL_TEXT_BLOCK_RECORDS ||
         (uint64_t)first_doc + n - 1 > UINT32_MAX)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: text block at doc %u: bad header",
                              first_doc);
@@ -126,19 +227,27 @@ int gal_text_block_open(const void *data, size_t len, uint32_t first_doc, gal_te
     b->first_doc = first_doc;
     b->n = (uint32_t)n;
     b->next = 0;
+    b->doc = first_doc;
     b->len_end = p;
     b->rec = p;
     return 0;
 }
 
-int gal_text_block_next(gal_text_block *b, const uint8_t **rec, size_t *len, uint32_t *doc)
+int gal_text_block_next(gal_text_block *b, const uint8_t **rec, size_t *len, uint32_t *doc,
+                        uint32_t *ndocs)
 {
     uint64_t l;
     if (b->next == b->n || gal_varint_get(&b->len_p, b->len_end, &l))
         return 1; /* the lengths were checked by gal_text_block_open */
+    uint32_t m = gal_stored_text_count(b->rec, (size_t)l);
+    if (b->doc + m - 1 > UINT32_MAX)
+        return 1; /* numbers past the last document: verify reports the gap */
     *rec = b->rec;
     *len = (size_t)l;
-    *doc = b->first_doc + b->next++;
+    *doc = (uint32_t)b->doc;
+    *ndocs = m;
+    b->next++;
+    b->doc += m;
     b->rec += l;
     return 0;
 }

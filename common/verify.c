@@ -343,29 +343,34 @@ static int read_doc(vctx *v, uint32_t doc, gal_doc_fields *f)
 
 /* ---- text ---- */
 
-static int check_text_record(vctx *v, const uint8_t *rec, size_t len, uint32_t doc)
+static int check_text_record(vctx *v, const uint8_t *rec, size_t len, uint32_t first)
 {
-    v->s.texts++;
-    if (doc >= v->meta_docs) {
-        problem(v, "text doc %u: beyond the %llu documents meta counts", doc,
-                (unsigned long long)v->meta_docs);
-        return 0;
-    }
-    int rc = gal_stored_text_decode(v->dctx, v->ddict, rec, len, doc, &v->text);
+    gal_text_docs docs;
+    int rc = gal_stored_text_decode(v->dctx, v->ddict, rec, len, first, &v->text, &docs);
     if (rc == GAL_ENOMEM)
         return rc;
     if (rc) {
+        v->s.texts++;
         problem_detail(v, rc);
         return 0;
     }
-    /* the stored text starts with the title whose length the document
-     * record holds, then a newline */
-    gal_doc_fields f;
-    if (read_doc(v, doc, &f))
-        return 0; /* reported by the docs walk */
-    if (v->text.len < f.title_len + 1 || v->text.data[f.title_len] != '\n')
-        problem(v, "text doc %u: its title is not the %zu bytes its document record says", doc,
-                f.title_len);
+    for (uint32_t i = 0; i < docs.n; i++) {
+        uint32_t doc = first + i;
+        v->s.texts++;
+        if (doc >= v->meta_docs) {
+            problem(v, "text doc %u: beyond the %llu documents meta counts", doc,
+                    (unsigned long long)v->meta_docs);
+            return 0;
+        }
+        /* the stored text starts with the title whose length the document
+         * record holds, then a newline */
+        gal_doc_fields f;
+        if (read_doc(v, doc, &f))
+            continue; /* reported by the docs walk */
+        if (docs.len[i] < f.title_len + 1 || v->text.data[docs.off[i] + f.title_len] != '\n')
+            problem(v, "text doc %u: its title is not the %zu bytes its document record says",
+                    doc, f.title_len);
+    }
     return 0;
 }
 
@@ -383,11 +388,11 @@ static int check_text(vctx *v, const MDB_val *k, const MDB_val *val)
     }
     const uint8_t *rec;
     size_t len;
-    uint32_t doc;
-    while (!gal_text_block_next(&b, &rec, &len, &doc))
+    uint32_t doc, n;
+    while (!gal_text_block_next(&b, &rec, &len, &doc, &n))
         if ((rc = check_text_record(v, rec, len, doc)))
             return rc;
-    v->next_doc = (uint64_t)first + b.n;
+    v->next_doc = b.doc;
     return 0;
 }
 

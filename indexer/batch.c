@@ -17,6 +17,8 @@ void gal_batch_init(gal_batch *b)
     gal_buf_init(&b->stored);
     gal_buf_init(&b->new_dict);
     b->stored_off = NULL;
+    b->stored_doc = NULL;
+    b->nstored = 0;
     b->stored_cap = 0;
     b->end_file_no = 0;
     b->end_offset = 0;
@@ -32,6 +34,7 @@ void gal_batch_release(gal_batch *b)
     gal_buf_release(&b->stored);
     gal_buf_release(&b->new_dict);
     gal_free(b->stored_off);
+    gal_free(b->stored_doc);
     gal_batch_init(b);
 }
 
@@ -43,6 +46,7 @@ void gal_batch_reset(gal_batch *b, uint32_t first_doc)
     gal_buf_clear(&b->text);
     gal_buf_clear(&b->strings);
     gal_buf_clear(&b->stored);
+    b->nstored = 0;
     gal_buf_clear(&b->new_dict);
     if (b->doc_start)
         b->doc_start[0] = 0;

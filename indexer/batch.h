@@ -29,10 +29,13 @@ typedef struct gal_batch {
     size_t docs_cap;
     gal_buf strings;       /* ids, dates, urls */
     uint64_t raw_bytes;    /* title + text bytes as read */
-    /* stored text records, filled by text_pack.h: document d's is
-     * stored[stored_off[d], stored_off[d+1]) */
+    /* stored text records, filled by text_pack.h: record r is
+     * stored[stored_off[r], stored_off[r+1]) and holds documents from
+     * stored_doc[r] (of the batch) on; nstored records in all */
     gal_buf stored;
     size_t *stored_off;
+    uint32_t *stored_doc;
+    uint32_t nstored;
     size_t stored_cap;
     gal_buf new_dict;      /* a dictionary this batch trained, for the writer to keep */
     int use_dict;          /* its text is compressed with the index's dictionary */

@@ -602,12 +602,12 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
             return rc;
     }
     /* stored text in blocks of consecutive documents (stored_text.h) */
-    for (uint32_t d = 0, end; d < b->ndocs && !rc; d = end) {
-        end = d + gal_text_block_take(b->stored_off + d, b->ndocs - d);
+    for (uint32_t r = 0, end; r < b->nstored && !rc; r = end) {
+        end = r + gal_text_block_take(b->stored_off + r, b->nstored - r);
         uint8_t key[4];
-        gal_put_be32(key, b->first_doc + d);
-        if (!(rc = gal_text_block_build(&w->block, b->stored.data + b->stored_off[d],
-                                        b->stored_off + d, end - d)))
+        gal_put_be32(key, b->first_doc + b->stored_doc[r]);
+        if (!(rc = gal_text_block_build(&w->block, b->stored.data + b->stored_off[r],
+                                        b->stored_off + r, end - r)))
             rc = append(tc, key, 4, w->block.data, w->block.len);
     }
     if (rc)

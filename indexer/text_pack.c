@@ -110,25 +110,60 @@ int gal_text_dict_prepare(gal_text_dict *td, gal_batch *b)
     return rc;
 }
 
+/* How many documents from d the next record takes: as many as fit in a
+ * group (stored_text.h), at least one. */
+static uint32_t group_size(const gal_batch *b, uint32_t d)
+{
+    uint32_t m = 1;
+    while (d + m < b->ndocs && m < GAL_TEXT_GROUP_DOCS &&
+           b->doc_start[d + m + 1] - b->doc_start[d] <= GAL_TEXT_GROUP_BYTES)
+        m++;
+    return m;
+}
+
 int gal_text_pack(ZSTD_CCtx *cctx, const gal_text_dict *td, gal_batch *b)
 {
     gal_buf_clear(&b->stored);
+    b->nstored = 0;
     if (b->ndocs + 1 > b->stored_cap) {
         size_t *off = gal_realloc(b->stored_off, (b->ndocs + 1) * sizeof *off);
-        if (!off)
+        if (off)
+            b->stored_off = off;
+        uint32_t *first = gal_realloc(b->stored_doc, (b->ndocs + 1) * sizeof *first);
+        if (first)
+            b->stored_doc = first;
+        if (!off || !first)
             return gal_error_set(GAL_ENOMEM, "out of memory");
-        b->stored_off = off;
         b->stored_cap = b->ndocs + 1;
     }
     const ZSTD_CDict *cdict = b->use_dict ? td->cdict : NULL;
     int rc = 0;
-    for (uint32_t d = 0; d < b->ndocs && !rc; d++) {
-        b->stored_off[d] = b->stored.len;
-        /* stored text: title '\n' body, without the batch's final newline */
-        size_t len = b->doc_start[d + 1] - 1 - b->doc_start[d];
-        rc = gal_stored_text_encode(cctx, cdict, TEXT_LEVEL, b->text.data + b->doc_start[d],
-                                    len, b->first_doc + d, &b->stored);
+    /* stored text: title '\n' body, without the document's final newline */
+    for (uint32_t d = 0, m; d < b->ndocs && rc >= 0; d += m) {
+        m = group_size(b, d);
+        if (m > 1) {
+            uint32_t lens[GAL_TEXT_GROUP_DOCS];
+            for (uint32_t i = 0; i < m; i++)
+                lens[i] = b->doc_start[d + i + 1] - 1 - b->doc_start[d + i];
+            b->stored_off[b->nstored] = b->stored.len;
+            b->stored_doc[b->nstored] = d;
+            rc = gal_stored_text_encode_group(cctx, cdict, TEXT_LEVEL,
+                                              b->text.data + b->doc_start[d], lens, m,
+                                              b->first_doc + d, &b->stored);
+            if (rc == 0) {
+                b->nstored++;
+                continue;
+            }
+        }
+        /* alone, or a group that does not compress: one record each */
+        for (uint32_t i = d; i < d + m && rc >= 0; i++) {
+            b->stored_off[b->nstored] = b->stored.len;
+            b->stored_doc[b->nstored++] = i;
+            size_t len = b->doc_start[i + 1] - 1 - b->doc_start[i];
+            rc = gal_stored_text_encode(cctx, cdict, TEXT_LEVEL, b->text.data + b->doc_start[i],
+                                        len, b->first_doc + i, &b->stored);
+        }
     }
-    b->stored_off[b->ndocs] = b->stored.len;
+    b->stored_off[b->nstored] = b->stored.len;
     return rc;
 }

@@ -29,7 +29,8 @@ void gal_text_dict_free(gal_text_dict *td); /* NULL is fine */
  * compressed with it (b->use_dict). */
 int gal_text_dict_prepare(gal_text_dict *td, gal_batch *b);
 
-/* Fill b->stored and b->stored_off with one sealed record per document.
+/* Fill b->stored, stored_off, stored_doc and nstored with sealed records:
+ * groups of consecutive documents, or one alone (stored_text.h).
  * Any thread, after gal_text_dict_prepare() saw b; cctx is the thread's. */
 int gal_text_pack(ZSTD_CCtx *cctx, const gal_text_dict *td, gal_batch *b);
 

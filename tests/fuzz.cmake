@@ -22,7 +22,7 @@ endforeach()
 
 # target name → source and extra definitions
 set(GALLEY_FUZZ_TARGETS fuzz_jsonl fuzz_trec fuzz_text fuzz_istream fuzz_query fuzz_postings
-    fuzz_doc_block fuzz_hash_block fuzz_chunk_block fuzz_entity_records)
+    fuzz_doc_block fuzz_hash_block fuzz_chunk_block fuzz_entity_records fuzz_text_block)
 set(fuzz_jsonl_SRC fuzz_reader.c)
 set(fuzz_jsonl_DEF FUZZ_FORMAT=GAL_FORMAT_JSONL)
 set(fuzz_trec_SRC fuzz_reader.c)
@@ -36,6 +36,7 @@ set(fuzz_doc_block_SRC fuzz_doc_block.c)
 set(fuzz_hash_block_SRC fuzz_hash_block.c)
 set(fuzz_chunk_block_SRC fuzz_chunk_block.c)
 set(fuzz_entity_records_SRC fuzz_entity_records.c)
+set(fuzz_text_block_SRC fuzz_text_block.c)
 
 foreach(t IN LISTS GALLEY_FUZZ_TARGETS)
   add_executable(${t} ${GALLEY_FUZZ_DIR}/${${t}_SRC})

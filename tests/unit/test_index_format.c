@@ -1493,20 +1493,63 @@ static void test_hash_blocks(unsigned seed)
     check_remove_tree(dir);
 }
 
+/* The text of a decoded record's i-th document is expect. */
+static int text_is(const gal_buf *out, const gal_text_docs *docs, uint32_t i, const char *expect)
+{
+    return i < docs->n && docs->len[i] == strlen(expect) &&
+           !memcmp(out->data + docs->off[i], expect, docs->len[i]);
+}
+
+/* Seal the record in rec again under doc, after a change to it. */
+static void reseal_text(gal_buf *rec, uint32_t doc)
+{
+    rec->len -= 4;
+    CHECK(gal_record_seal_from(rec, 0, gal_record_doc_key(doc)) == 0);
+}
+
+/* A block of stored text records: a group of three documents, one alone, a
+ * group made with a dictionary; every document's text back, each record
+ * refused under another document, without its dictionary, or changed. */
 static void test_text_blocks(void)
 {
     ZSTD_CCtx *cctx = ZSTD_createCCtx();
     ZSTD_DCtx *dctx = ZSTD_createDCtx();
-    gal_buf recs, block, out;
+    gal_buf recs, block, out, joined, bad;
     gal_buf_init(&recs);
     gal_buf_init(&block);
     gal_buf_init(&out);
+    gal_buf_init(&joined);
+    gal_buf_init(&bad);
+    const char *texts[6] = {"Title one\nBody of the first.", "",
+                            "T\nsecond body, longer: oil prices rose, oil prices fell, oil prices "
+                            "rose again",
+                            "A lone document\nwith a body",
+                            "Oil\noil prices rose, oil prices fell, oil prices rose again",
+                            "Oil again\noil prices fell, oil prices rose, oil prices fell"};
+    const char dict_text[] = "oil prices rose, oil prices fell, oil prices rose again, said the";
+    ZSTD_CDict *cdict = ZSTD_createCDict(dict_text, sizeof dict_text - 1, 3);
+    ZSTD_DDict *ddict = ZSTD_createDDict(dict_text, sizeof dict_text - 1);
     size_t off[4];
-    const char *texts[3] = {"Title one\nBody of the first.", "", "T\nsecond body, longer: "
-                            "oil prices rose, oil prices fell, oil prices rose again"};
-    for (uint32_t i = 0; i < 3; i++) {
-        off[i] = recs.len;
-        CHECK(gal_stored_text_encode(cctx, NULL, 3, texts[i], strlen(texts[i]), 70 + i, &recs) == 0);
+    uint32_t lens[3];
+    /* records: documents 70-72 in a group, 73 alone, 74-75 in a group
+     * made with the dictionary */
+    static const uint32_t group_first[3] = {0, 3, 4}, group_n[3] = {3, 1, 2};
+    for (uint32_t r = 0; r < 3; r++) {
+        off[r] = recs.len;
+        uint32_t first = group_first[r];
+        if (group_n[r] == 1) {
+            CHECK(gal_stored_text_encode(cctx, NULL, 3, texts[first], strlen(texts[first]),
+                                         70 + first, &recs) == 0);
+            continue;
+        }
+        gal_buf_clear(&joined);
+        for (uint32_t i = 0; i < group_n[r]; i++) {
+            lens[i] = (uint32_t)strlen(texts[first + i]);
+            CHECK(gal_buf_append(&joined, texts[first + i], lens[i]) == 0 &&
+                  gal_buf_append(&joined, "\n", 1) == 0);
+        }
+        CHECK(gal_stored_text_encode_group(cctx, r == 2 ? cdict : NULL, 3, joined.data, lens,
+                                           group_n[r], 70 + first, &recs) == 0);
     }
     off[3] = recs.len;
     CHECK(gal_text_block_build(&block, recs.data, off, 3) == 0);
@@ -1514,18 +1557,73 @@ static void test_text_blocks(void)
     CHECK(gal_text_block_open(block.data, block.len, 70, &b) == 0 && b.n == 3);
     const uint8_t *rec;
     size_t len;
-    uint32_t doc, seen = 0;
-    while (!gal_text_block_next(&b, &rec, &len, &doc)) {
-        CHECK(doc == 70 + seen);
-        CHECK(gal_stored_text_decode(dctx, NULL, rec, len, doc, &out) == 0 &&
-              out.len == strlen(texts[seen]) && !memcmp(out.data, texts[seen], out.len));
-        seen++;
+    uint32_t doc, n, r = 0, seen = 0;
+    gal_text_docs docs;
+    while (!gal_text_block_next(&b, &rec, &len, &doc, &n)) {
+        CHECK(doc == 70 + group_first[r] && n == group_n[r]);
+        CHECK(gal_stored_text_decode(dctx, ddict, rec, len, doc, &out, &docs) == 0 && docs.n == n);
+        for (uint32_t i = 0; i < n; i++)
+            CHECK(text_is(&out, &docs, i, texts[seen++]));
+        /* under another document, or without the dictionary it was made with */
+        CHECK(gal_stored_text_decode(dctx, ddict, rec, len, doc + 1, &out, &docs) == GAL_ECORRUPT);
+        if (r == 2)
+            CHECK(gal_stored_text_decode(dctx, NULL, rec, len, doc, &out, &docs) == GAL_ECORRUPT);
+        r++;
     }
-    CHECK(seen == 3);
-    /* the records sealed under their documents: read under another, damaged */
-    CHECK(gal_text_block_open(block.data, block.len, 71, &b) == 0);
-    CHECK(!gal_text_block_next(&b, &rec, &len, &doc) &&
-          gal_stored_text_decode(dctx, NULL, rec, len, doc, &out) == GAL_ECORRUPT);
+    CHECK(r == 3 && seen == 6 && b.doc == 76);
+    /* the first group, changed and sealed again (the checksum holds): one
+     * count fewer or out of range, one length longer, two lengths swapped
+     * (the sizes add up, a newline is missing) */
+    const uint8_t *group = recs.data + off[0];
+    size_t glen = off[1] - off[0];
+    CHECK(gal_stored_text_count(group, glen) == 3 && gal_stored_text_count(group, 1) == 1);
+    static const struct {
+        size_t at;
+        uint8_t to;
+        size_t at2;
+        uint8_t to2;
+    } changes[] = {{1, 2, 0, 0}, {1, 1, 0, 0}, {1, 65, 0, 0}, {2, 29, 0, 0}, {2, 0, 3, 28}};
+    for (size_t c = 0; c < sizeof changes / sizeof *changes; c++) {
+        gal_buf_clear(&bad);
+        CHECK(gal_buf_append(&bad, group, glen) == 0);
+        CHECK(bad.data[2] == 28 && bad.data[3] == 0); /* the lengths of texts 0 and 1 */
+        bad.data[changes[c].at] = changes[c].to;
+        if (changes[c].at2)
+            bad.data[changes[c].at2] = changes[c].to2;
+        reseal_text(&bad, 70);
+        CHECK(gal_stored_text_decode(dctx, NULL, bad.data, bad.len, 70, &out, &docs) ==
+              GAL_ECORRUPT);
+    }
+    /* any byte of a record flipped: refused */
+    for (size_t i = 0; i < glen; i++) {
+        gal_buf_clear(&bad);
+        CHECK(gal_buf_append(&bad, group, glen) == 0);
+        bad.data[i] ^= 0x20;
+        CHECK(gal_stored_text_decode(dctx, NULL, bad.data, bad.len, 70, &out, &docs) ==
+              GAL_ECORRUPT);
+    }
+    /* a frame that says it holds 1 GB in 11 bytes: refused before room is
+     * made for it (a single-segment header with a 4-byte content size, then
+     * one RLE block) */
+    static const uint8_t bomb[] = {GAL_TEXT_ZSTD, 0xA0, 0, 0, 0, 0x40, 0x13, 0, 0x20, 'x', 0, 0, 0, 0};
+    gal_buf_clear(&bad);
+    CHECK(gal_buf_append(&bad, bomb, sizeof bomb) == 0);
+    reseal_text(&bad, 70);
+    CHECK(gal_stored_text_decode(dctx, NULL, bad.data, bad.len, 70, &out, &docs) == GAL_ECORRUPT);
+    CHECK(out.cap < (1u << 20));
+    /* a group of incompressible texts is refused, out left as it was */
+    gal_buf_clear(&joined);
+    srand(5);
+    for (int i = 0; i < 300; i++) {
+        uint8_t c = (uint8_t)(rand() & 0xFF);
+        CHECK(gal_buf_append(&joined, &c, 1) == 0);
+    }
+    joined.data[99] = joined.data[299] = '\n';
+    lens[0] = 99;
+    lens[1] = 199;
+    size_t before = recs.len;
+    CHECK(gal_stored_text_encode_group(cctx, NULL, 3, joined.data, lens, 2, 80, &recs) == 1 &&
+          recs.len == before);
     /* every header byte flipped, every bit: an error or records that do
      * not decode, never a read past the block */
     size_t header = block.len - recs.len;
@@ -1533,7 +1631,7 @@ static void test_text_blocks(void)
         for (int bit = 0; bit < 8; bit++) {
             block.data[i] ^= (uint8_t)(1u << bit);
             int ok = gal_text_block_open(block.data, block.len, 70, &b) == 0;
-            while (ok && !gal_text_block_next(&b, &rec, &len, &doc))
+            while (ok && !gal_text_block_next(&b, &rec, &len, &doc, &n))
                 CHECK(rec >= block.data && rec + len <= block.data + block.len);
             block.data[i] ^= (uint8_t)(1u << bit);
         }
@@ -1541,44 +1639,50 @@ static void test_text_blocks(void)
     gal_buf_release(&recs);
     gal_buf_release(&block);
     gal_buf_release(&out);
+    gal_buf_release(&joined);
+    gal_buf_release(&bad);
+    ZSTD_freeCDict(cdict);
+    ZSTD_freeDDict(ddict);
     ZSTD_freeCCtx(cctx);
     ZSTD_freeDCtx(dctx);
 }
 
 /* Where blocks of stored text end: each block, built, within
- * GAL_TEXT_BLOCK_BYTES and GAL_TEXT_BLOCK_DOCS (one record larger than the
+ * GAL_TEXT_BLOCK_BYTES and GAL_TEXT_BLOCK_RECORDS (one record larger than the
  * cap goes alone), and taking one record more would break one of them.
- * Record sizes from tiny to 70 kB, so that the count's varint, the
- * lengths' and the documents' limit each end some block. */
+ * Record sizes from tiny to 300 kB, so that the count's varint, the
+ * lengths', the records' limit and a record past the cap each end some
+ * block. */
 static void test_text_block_cut(unsigned seed)
 {
     enum { N = 8000 };
     static size_t off[N + 1];
-    static uint8_t zeros[160000]; /* two records of 70 kB at most */
+    static uint8_t zeros[600000]; /* two records of 300 kB at most */
     srand(seed);
     off[0] = 0;
     for (uint32_t i = 0; i < N; i++) {
-        int kind = i < 1000 ? 0 : rand() % 1000; /* first tiny: blocks of 256 documents */
+        int kind = i < 1000 ? 0 : rand() % 1000; /* first tiny: blocks of 256 records */
         size_t len = kind < 600   ? (size_t)(rand() % 120)
                      : kind < 996 ? 200 + (size_t)(rand() % 1200)
-                                  : 60000 + (size_t)(rand() % 10000);
+                                  : 230000 + (size_t)(rand() % 70000);
         off[i + 1] = off[i] + len;
     }
     gal_buf block;
     gal_buf_init(&block);
-    uint32_t blocks = 0, full = 0;
+    uint32_t blocks = 0, full = 0, alone = 0;
     for (uint32_t d = 0, k; d < N; d += k, blocks++) {
         k = gal_text_block_take(off + d, N - d);
-        CHECK(k >= 1 && k <= GAL_TEXT_BLOCK_DOCS && d + k <= N);
+        CHECK(k >= 1 && k <= GAL_TEXT_BLOCK_RECORDS && d + k <= N);
         CHECK(gal_text_block_build(&block, zeros, off + d, k) == 0);
         CHECK(block.len <= GAL_TEXT_BLOCK_BYTES || k == 1);
-        if (d + k < N && k < GAL_TEXT_BLOCK_DOCS) { /* one more would not fit */
+        alone += block.len > GAL_TEXT_BLOCK_BYTES;
+        if (d + k < N && k < GAL_TEXT_BLOCK_RECORDS) { /* one more would not fit */
             CHECK(gal_text_block_build(&block, zeros, off + d, k + 1) == 0);
             CHECK(block.len > GAL_TEXT_BLOCK_BYTES);
         }
-        full += k == GAL_TEXT_BLOCK_DOCS;
+        full += k == GAL_TEXT_BLOCK_RECORDS;
     }
-    CHECK(blocks > 10 && full > 0);
+    CHECK(blocks > 10 && full > 0 && alone > 0);
     gal_buf_release(&block);
 }
 
