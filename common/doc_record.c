@@ -186,84 +186,152 @@ static uint32_t blocks_of(uint32_t n)
     return (uint32_t)(((uint64_t)n + GAL_DOCSTATS_BLOCK - 1) / GAL_DOCSTATS_BLOCK);
 }
 
-/* The record's size for n documents, trailer included. */
-static size_t docstats_len(uint32_t n)
+/* A docstats record's layout, from its header. */
+typedef struct docstats_layout {
+    uint32_t n;
+    int narrow;
+    size_t at[GAL_DOCSTATS_SLICES]; /* where each slice starts */
+    unsigned width[GAL_DOCSTATS_SLICES];
+    size_t crcs;                    /* where the block checksums start */
+} docstats_layout;
+
+static void layout_of(const uint8_t *data, docstats_layout *l)
 {
-    return 4 + (size_t)n * 16 + (size_t)blocks_of(n) * GAL_DOCSTATS_SLICES * 4 +
-           GAL_RECORD_TRAILER;
+    uint32_t head = gal_get_le32(data);
+    int narrow = (head & GAL_DOCSTATS_NARROW) != 0;
+    l->narrow = narrow;
+    l->n = head & ~GAL_DOCSTATS_NARROW;
+    size_t at = narrow ? GAL_DOCSTATS_NARROW_HEAD : 4;
+    for (unsigned k = 0; k < GAL_DOCSTATS_SLICES; k++) {
+        l->width[k] = narrow ? data[4 + k] : k == GAL_DOCSTATS_DATES ? 8 : 4;
+        l->at[k] = at;
+        at += (size_t)l->n * l->width[k];
+    }
+    l->crcs = at;
 }
 
-/* Where slice k's entries start, and how wide they are. */
-static size_t slice_at(uint32_t n, unsigned k)
+/* The record's size by its layout, trailer included. */
+static size_t docstats_len(const docstats_layout *l)
 {
-    return k == GAL_DOCSTATS_TOKENS ? 4 : k == GAL_DOCSTATS_TITLES ? 4 + (size_t)n * 4
-                                                                 : 4 + (size_t)n * 8;
-}
-
-static size_t slice_width(unsigned k)
-{
-    return k == GAL_DOCSTATS_DATES ? 8 : 4;
+    return l->crcs + (size_t)blocks_of(l->n) * GAL_DOCSTATS_SLICES * 4 + GAL_RECORD_TRAILER;
 }
 
 /* The CRC of block j's part of slice k, tagged with the block's first
  * document and the slice (a checksum moved to another block or slice does
  * not match there). */
-static uint32_t slice_crc(const uint8_t *data, uint32_t n, uint32_t first_doc, uint32_t j,
-                          unsigned k)
+static uint32_t slice_crc(const uint8_t *data, const docstats_layout *l, uint32_t first_doc,
+                          uint32_t j, unsigned k)
 {
     uint32_t lo = j * GAL_DOCSTATS_BLOCK;
-    uint32_t count = n - lo < GAL_DOCSTATS_BLOCK ? n - lo : GAL_DOCSTATS_BLOCK;
+    uint32_t count = l->n - lo < GAL_DOCSTATS_BLOCK ? l->n - lo : GAL_DOCSTATS_BLOCK;
     uint8_t at[5];
     gal_put_le32(at, first_doc + lo);
     at[4] = (uint8_t)k;
     uint32_t crc = gal_crc32c(0, at, sizeof at);
-    return gal_crc32c(crc, data + slice_at(n, k) + (size_t)lo * slice_width(k),
-                      (size_t)count * slice_width(k));
+    if (k == GAL_DOCSTATS_DATES && l->narrow) /* 4-byte dates mean nothing without it */
+        crc = gal_crc32c(crc, data + 8, 8);
+    return gal_crc32c(crc, data + l->at[k] + (size_t)lo * l->width[k],
+                      (size_t)count * l->width[k]);
 }
 
-static const uint8_t *crc_at(const void *data, uint32_t n, uint32_t j, unsigned k)
+static const uint8_t *crc_at(const void *data, const docstats_layout *l, uint32_t j, unsigned k)
 {
-    return (const uint8_t *)data + 4 + (size_t)n * 16 +
-           ((size_t)j * GAL_DOCSTATS_SLICES + k) * 4;
+    return (const uint8_t *)data + l->crcs + ((size_t)j * GAL_DOCSTATS_SLICES + k) * 4;
+}
+
+/* The least width of 1, 2 and 4 bytes that holds every v[i]. */
+static unsigned width_of(const uint32_t *v, uint32_t n)
+{
+    uint32_t most = 0;
+    for (uint32_t i = 0; i < n; i++)
+        most = v[i] > most ? v[i] : most;
+    return most < 256 ? 1 : most < 65536 ? 2 : 4;
+}
+
+static uint8_t *put_entries(uint8_t *p, const uint32_t *v, uint32_t n, unsigned width)
+{
+    for (uint32_t i = 0; i < n; i++, p += width)
+        for (unsigned b = 0; b < width; b++)
+            p[b] = (uint8_t)(v[i] >> (8 * b));
+    return p;
 }
 
 int gal_docstats_encode(const uint32_t *tokens, const uint32_t *title_tokens,
                         const int64_t *date_sec, uint32_t n, uint32_t first_doc, gal_buf *out)
 {
+    /* the dates' base and span: 4 bytes each when they are within 2^32 - 1
+     * seconds (136 years) of the earliest */
+    int64_t base = 0, last = 0;
+    int dated = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (date_sec[i] != GAL_NO_DATE) {
+            base = !dated || date_sec[i] < base ? date_sec[i] : base;
+            last = !dated || date_sec[i] > last ? date_sec[i] : last;
+            dated = 1;
+        }
+    if (n & GAL_DOCSTATS_NARROW) /* not from a batch of at most 4 GiB of text */
+        return gal_error_set(GAL_ELIMIT, "docstats of %u documents", n);
+    unsigned wt = width_of(tokens, n), wti = width_of(title_tokens, n);
+    unsigned wd = (uint64_t)last - (uint64_t)base < GAL_DOCSTATS_NO_DATE32 ? 4 : 8;
+    size_t head = GAL_DOCSTATS_NARROW_HEAD;
+    size_t len = head + (size_t)n * (wt + wti + wd) +
+                 (size_t)blocks_of(n) * GAL_DOCSTATS_SLICES * 4 + GAL_RECORD_TRAILER;
     gal_buf_clear(out);
-    int rc = gal_buf_reserve(out, docstats_len(n));
+    int rc = gal_buf_reserve(out, len);
     if (rc)
         return rc;
     uint8_t *p = out->data;
-    gal_put_le32(p, n);
-    p += 4;
-    for (uint32_t i = 0; i < n; i++, p += 4)
-        gal_put_le32(p, tokens[i]);
-    for (uint32_t i = 0; i < n; i++, p += 4)
-        gal_put_le32(p, title_tokens[i]);
-    for (uint32_t i = 0; i < n; i++, p += 8)
-        gal_put_le64(p, (uint64_t)date_sec[i]);
+    gal_put_le32(p, n | GAL_DOCSTATS_NARROW);
+    p[4] = (uint8_t)wt;
+    p[5] = (uint8_t)wti;
+    p[6] = (uint8_t)wd;
+    p[7] = 0;
+    gal_put_le64(p + 8, (uint64_t)base);
+    p = put_entries(p + head, tokens, n, wt);
+    p = put_entries(p, title_tokens, n, wti);
+    for (uint32_t i = 0; i < n; i++, p += wd)
+        if (wd == 8)
+            gal_put_le64(p, (uint64_t)date_sec[i]);
+        else
+            gal_put_le32(p, date_sec[i] == GAL_NO_DATE ? GAL_DOCSTATS_NO_DATE32
+                                                       : (uint32_t)(date_sec[i] - base));
+    docstats_layout l;
+    layout_of(out->data, &l);
     for (uint32_t j = 0; j < blocks_of(n); j++)
         for (unsigned k = 0; k < GAL_DOCSTATS_SLICES; k++, p += 4)
-            gal_put_le32(p, slice_crc(out->data, n, first_doc, j, k));
+            gal_put_le32(p, slice_crc(out->data, &l, first_doc, j, k));
     out->len = (size_t)(p - out->data);
     return gal_record_seal(out, gal_record_doc_key(first_doc));
 }
 
 int gal_docstats_peek(const void *data, size_t len, uint32_t first_doc, uint32_t *n)
 {
-    if (len < 4 + GAL_RECORD_TRAILER || docstats_len(gal_get_le32(data)) != len)
+    const uint8_t *p = data;
+    docstats_layout l;
+    int ok = len >= 4 + GAL_RECORD_TRAILER;
+    if (ok && (p[3] & 0x80)) { /* narrow: its header, and widths it can have */
+        ok = len >= GAL_DOCSTATS_NARROW_HEAD + GAL_RECORD_TRAILER && (p[4] == 1 || p[4] == 2 ||
+             p[4] == 4) && (p[5] == 1 || p[5] == 2 || p[5] == 4) && (p[6] == 4 || p[6] == 8) &&
+             p[7] == 0;
+    }
+    if (ok) {
+        layout_of(data, &l);
+        ok = docstats_len(&l) == len;
+    }
+    if (!ok)
         return gal_error_set(GAL_ECORRUPT,
                              "corrupt index: docstats record of batch at doc %u is malformed",
                              first_doc);
-    *n = gal_get_le32(data);
+    *n = l.n;
     return 0;
 }
 
 int gal_docstats_check_slice(const void *data, uint32_t n, uint32_t first_doc, uint32_t j,
                              unsigned k)
 {
-    if (gal_get_le32(crc_at(data, n, j, k)) == slice_crc(data, n, first_doc, j, k))
+    docstats_layout l;
+    layout_of(data, &l);
+    if (gal_get_le32(crc_at(data, &l, j, k)) == slice_crc(data, &l, first_doc, j, k))
         return 0;
     static const char *const names[GAL_DOCSTATS_SLICES] = {"lengths", "title lengths", "dates"};
     return gal_error_set(GAL_ECORRUPT,
@@ -290,7 +358,15 @@ int gal_docstats_check(const void *data, size_t len, uint32_t first_doc, uint32_
 
 int64_t gal_docstats_date(const void *data, uint32_t n, uint32_t i)
 {
-    return (int64_t)gal_get_le64((const uint8_t *)data + 4 + (size_t)n * 8 + (size_t)i * 8);
+    const uint8_t *p = data;
+    if (!(p[3] & 0x80))
+        return (int64_t)gal_get_le64(p + 4 + (size_t)n * 8 + (size_t)i * 8);
+    const uint8_t *dates = p + GAL_DOCSTATS_NARROW_HEAD + (size_t)n * (p[4] + p[5]);
+    if (p[6] == 8)
+        return (int64_t)gal_get_le64(dates + (size_t)i * 8);
+    uint32_t d = gal_get_le32(dates + (size_t)i * 4);
+    return d == GAL_DOCSTATS_NO_DATE32 ? GAL_NO_DATE
+                                       : (int64_t)((uint64_t)gal_get_le64(p + 8) + d);
 }
 
 int64_t gal_days_from_civil(int64_t y, unsigned m, unsigned d)

@@ -14,11 +14,19 @@
  * about 15 in blocks.  Token counts, title token counts and dates in seconds
  * live in docstats alone.
  *
- * Docstats record for a batch of n documents starting at first_doc:
- *   u32 n (little-endian), then three slices: n × u32 tokens, n × u32 title
- *   tokens, n × i64 date_sec; then per block of GAL_DOCSTATS_BLOCK
- *   documents one u32 CRC-32C for each slice's part (all LE); and the
- *   record's CRC.
+ * Docstats record for a batch of n documents starting at first_doc, all
+ * little-endian, in one of two layouts:
+ *   wide (formats up to 8): u32 n, then three slices: n × u32 tokens,
+ *     n × u32 title tokens, n × i64 date_sec;
+ *   narrow (format 9): u32 n | GAL_DOCSTATS_NARROW, u8 each slice's entry
+ *     width in bytes (tokens and title tokens 1, 2 or 4, dates 4 or 8),
+ *     u8 0, i64 the dates' base; then the slices at those widths, a 4-byte
+ *     date being the date less the base (GAL_DOCSTATS_NO_DATE32: none);
+ *     each width the least that holds every entry of the batch (news: 2, 1,
+ *     4: 7 bytes a document instead of 16);
+ * then per block of GAL_DOCSTATS_BLOCK documents one u32 CRC-32C for each
+ * slice's part (a narrow record's dates' parts cover its dates' base too);
+ * and the record's CRC.
  * Readers keep a pointer to it in the map and read entries with memcpy.  A
  * query checks only what it reads, each part the first time: the lengths of
  * the documents it ranks (a few blocks for a rare word), their title
@@ -103,22 +111,48 @@ int gal_docstats_peek(const void *data, size_t len, uint32_t first_doc, uint32_t
  * a peeked record. */
 int gal_docstats_check_slice(const void *data, uint32_t n, uint32_t first_doc, uint32_t j,
                              unsigned k);
+#define GAL_DOCSTATS_NARROW 0x80000000u
+#define GAL_DOCSTATS_NARROW_HEAD 16u
+#define GAL_DOCSTATS_NO_DATE32 0xFFFFFFFFu
+
+/* A width's entry i of a slice at p. */
+static inline uint32_t gal_docstats_entry(const uint8_t *p, unsigned width, uint32_t i)
+{
+    return width == 1 ? p[i]
+           : width == 2 ? (uint32_t)p[2 * (size_t)i] | (uint32_t)p[2 * (size_t)i + 1] << 8
+                        : gal_get_le32(p + 4 * (size_t)i);
+}
+/* The token counts of a record, and their width. */
+static inline const uint8_t *gal_docstats_tokens_slice(const void *data, unsigned *width)
+{
+    const uint8_t *p = data;
+    *width = p[3] & 0x80 ? p[4] : 4;
+    return p + (p[3] & 0x80 ? GAL_DOCSTATS_NARROW_HEAD : 4);
+}
 /* Entry i's token count; inline, since ranking a frequent word reads one
- * per document. */
+ * per document.  The tokens come first in either layout. */
 static inline uint32_t gal_docstats_tokens(const void *data, uint32_t i)
 {
-    return gal_get_le32((const uint8_t *)data + 4 + (size_t)i * 4);
+    const uint8_t *p = data;
+    if (!(p[3] & 0x80))
+        return gal_get_le32(p + 4 + (size_t)i * 4);
+    return gal_docstats_entry(p + GAL_DOCSTATS_NARROW_HEAD, p[4], i);
 }
 /* Ask the cache for entry i's token count ahead of gal_docstats_tokens(). */
 static inline void gal_docstats_prefetch_tokens(const void *data, uint32_t i)
 {
-    __builtin_prefetch((const uint8_t *)data + 4 + (size_t)i * 4);
+    const uint8_t *p = data;
+    __builtin_prefetch(p[3] & 0x80 ? p + GAL_DOCSTATS_NARROW_HEAD + (size_t)i * p[4]
+                                   : p + 4 + (size_t)i * 4);
 }
 /* Entry i's title token count (inline: a title-scoped term asks it of
  * every document it meets). */
 static inline uint32_t gal_docstats_title_tokens(const void *data, uint32_t n, uint32_t i)
 {
-    return gal_get_le32((const uint8_t *)data + 4 + (size_t)n * 4 + (size_t)i * 4);
+    const uint8_t *p = data;
+    if (!(p[3] & 0x80))
+        return gal_get_le32(p + 4 + (size_t)n * 4 + (size_t)i * 4);
+    return gal_docstats_entry(p + GAL_DOCSTATS_NARROW_HEAD + (size_t)n * p[4], p[5], i);
 }
 int64_t gal_docstats_date(const void *data, uint32_t n, uint32_t i);
 

@@ -53,13 +53,14 @@
 #include <stdint.h>
 #include <string.h>
 
-#define GAL_FORMAT_VERSION 9u /* 9: stored text in groups of documents, one zstd frame each (stored_text.h); 8: postings blocks may be Rice coded (pfor.h); 7: entity records name the forms an entity had before by number, blocks of hash-keyed records end by bytes alone (up to 255 records); 6: small terms' postings chunks in blocks; 5: document records, entities, ids and the lexicon in blocks, docstats checked by slice; 4: docstats checksummed by blocks of documents, a batch's document count of a term in its last chunk; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
+#define GAL_FORMAT_VERSION 9u /* 9: stored text in groups of documents, one zstd frame each (stored_text.h), docstats narrow (doc_record.h); 8: postings blocks may be Rice coded (pfor.h); 7: entity records name the forms an entity had before by number, blocks of hash-keyed records end by bytes alone (up to 255 records); 6: small terms' postings chunks in blocks; 5: document records, entities, ids and the lexicon in blocks, docstats checked by slice; 4: docstats checksummed by blocks of documents, a batch's document count of a term in its last chunk; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
 
 /* The oldest format this galley reads and appends to: format 6 differs only
  * in its entity records, which readers still take (entity_table.h), and in
  * its hash blocks' smaller cap; format 7 also in having no Rice blocks in
- * its postings, format 8 in having no groups in its stored text.  A
- * writer that adds to such an index marks it format 9. */
+ * its postings, format 8 in having no groups in its stored text and only
+ * wide docstats (both read still).  A writer that adds to such an index
+ * marks it format 9. */
 #define GAL_FORMAT_OLDEST 6u
 
 #define GAL_DB_META "meta"

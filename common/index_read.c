@@ -409,12 +409,22 @@ void gal_snapshot_doc_tokens_many(gal_snapshot *s, const uint32_t *docs, size_t 
         /* find_batch checked docs[i]'s block: read the rest of it in one
          * loop, with the batch in locals (out[] might alias it) */
         uint32_t first = b->first_doc;
-        const uint8_t *data = b->data;
+        unsigned width;
+        const uint8_t *lengths = gal_docstats_tokens_slice(b->data, &width);
         uint32_t end = ((docs[i] - first) / GAL_DOCSTATS_BLOCK + 1) * GAL_DOCSTATS_BLOCK;
         if (end > b->n)
             end = b->n;
-        for (; i < n && docs[i] - first < end; i++)
-            out[i] = gal_docstats_tokens(data, docs[i] - first);
+        /* a loop per width: ranking a frequent word reads a length per
+         * document (a width asked of each one cost "the" 6 %) */
+        if (width == 2)
+            for (; i < n && docs[i] - first < end; i++)
+                out[i] = gal_docstats_entry(lengths, 2, docs[i] - first);
+        else if (width == 4)
+            for (; i < n && docs[i] - first < end; i++)
+                out[i] = gal_docstats_entry(lengths, 4, docs[i] - first);
+        else
+            for (; i < n && docs[i] - first < end; i++)
+                out[i] = gal_docstats_entry(lengths, 1, docs[i] - first);
     }
 }
 

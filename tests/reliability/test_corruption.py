@@ -232,14 +232,18 @@ def run_checks(a, f, scratch, bbc):
                     % (table, doc, vrc, vout[-500:]))
         f.check(n >= 1, "no %s record could be located in data.mdb" % table)
 
-    # docstats (doc_record.h): u32 n, n u32 lengths, n u32 title lengths,
-    # n i64 dates, a u32 CRC per block of documents, the record's CRC
+    # docstats (doc_record.h), narrow: u32 n | 1 << 31, three widths, a
+    # zero, the dates' base, then n lengths, n title lengths and n dates at
+    # those widths, a u32 CRC per block of documents and slice, the record's
+    # CRC (wide, of older formats: u32 n, then 4, 4 and 8 bytes a document)
     stats_recs = dump(idx, "docstats")
     _, want_count, _ = rc_.run([a.galley, "query", idx, "--count", "said"], timeout=60)
     if stats_recs:
         rec = stats_recs[0][1]
-        n = int.from_bytes(rec[:4], "little")
-        for part, within in (("lengths", (4, 4 + 4 * n)), ("header", (0, 4)),
+        head = int.from_bytes(rec[:4], "little")
+        n = head & 0x7FFFFFFF
+        lengths, header = ((16, 16 + rec[4] * n), (0, 8)) if head >> 31 else ((4, 4 + 4 * n), (0, 4))
+        for part, within in (("lengths", lengths), ("header", header),
                              ("record CRC", (len(rec) - 4, len(rec)))):
             if not flip_copy(idx, copy, rec, rng, within):
                 continue

@@ -605,78 +605,168 @@ static void test_doc_blocks(unsigned seed)
     CHECK(gal_date_parse("", 0, &s) != 0);
 }
 
-/* Docstats records: values read back, every slice of every block checked
- * on its own and found by a flip in it alone, a checksum that lands in
- * another block or slice not accepted there, the record checked whole. */
+/* Where entry d of slice k of a docstats record is, and how wide it is. */
+static size_t docstats_entry_at(const uint8_t *rec, uint32_t n, unsigned k, uint32_t d,
+                                unsigned *width)
+{
+    static const unsigned wide[GAL_DOCSTATS_SLICES] = {4, 4, 8};
+    int narrow = (rec[3] & 0x80) != 0;
+    size_t at = narrow ? GAL_DOCSTATS_NARROW_HEAD : 4;
+    for (unsigned j = 0; j < k; j++)
+        at += (size_t)n * (narrow ? rec[4 + j] : wide[j]);
+    *width = narrow ? rec[4 + k] : wide[k];
+    return at + (size_t)d * *width;
+}
+
+/* A docstats record in the wide layout of formats up to 8, as their
+ * writers made it: what readers of this format must still take. */
+static void wide_docstats(const uint32_t *tokens, const uint32_t *titles, const int64_t *dates,
+                          uint32_t n, uint32_t first, gal_buf *out)
+{
+    gal_buf_clear(out);
+    uint8_t v[8];
+    gal_put_le32(v, n);
+    CHECK(gal_buf_append(out, v, 4) == 0);
+    for (uint32_t i = 0; i < n; i++) {
+        gal_put_le32(v, tokens[i]);
+        CHECK(gal_buf_append(out, v, 4) == 0);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        gal_put_le32(v, titles[i]);
+        CHECK(gal_buf_append(out, v, 4) == 0);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        gal_put_le64(v, (uint64_t)dates[i]);
+        CHECK(gal_buf_append(out, v, 8) == 0);
+    }
+    static const unsigned width[GAL_DOCSTATS_SLICES] = {4, 4, 8};
+    for (uint32_t lo = 0; lo < n; lo += GAL_DOCSTATS_BLOCK)
+        for (unsigned k = 0; k < GAL_DOCSTATS_SLICES; k++) {
+            uint8_t tag[5];
+            gal_put_le32(tag, first + lo);
+            tag[4] = (uint8_t)k;
+            uint32_t count = n - lo < GAL_DOCSTATS_BLOCK ? n - lo : GAL_DOCSTATS_BLOCK;
+            size_t at = 4 + (size_t)n * (k == 0 ? 0 : k == 1 ? 4 : 8) + (size_t)lo * width[k];
+            gal_put_le32(v, gal_crc32c(gal_crc32c(0, tag, 5), out->data + at,
+                                       (size_t)count * width[k]));
+            CHECK(gal_buf_append(out, v, 4) == 0);
+        }
+    CHECK(gal_record_seal(out, gal_record_doc_key(first)) == 0);
+}
+
+/* Docstats records in three layouts (format 8's wide one; narrow with wide
+ * values: 4-byte tokens, 8-byte dates; narrow with small values: 2, 1 and
+ * 4 bytes): values read back, every slice of every block checked on its
+ * own and found by a flip in it alone, a checksum that lands in another
+ * block or slice not accepted there, the record checked whole. */
 static void test_docstats(unsigned seed)
 {
     srand(seed);
     enum { N = 2 * GAL_DOCSTATS_BLOCK + 52, NB = 3, FIRST = 5000 };
     static uint32_t tokens[N], titles[N];
     static int64_t dates[N];
-    for (uint32_t i = 0; i < N; i++) {
-        tokens[i] = (uint32_t)rand();
-        titles[i] = (uint32_t)rand() % 40;
-        dates[i] = i % 5 ? (int64_t)rand() * 1000 - 500000 : GAL_NO_DATE;
-    }
-    gal_buf b, copy;
-    gal_buf_init(&b);
-    gal_buf_init(&copy);
-    CHECK(gal_docstats_encode(tokens, titles, dates, N, FIRST, &b) == 0);
-    uint32_t n = 0;
-    CHECK(gal_docstats_check(b.data, b.len, FIRST, &n) == 0 && n == N);
-    CHECK(gal_docstats_check(b.data, b.len, FIRST + 1, &n) == GAL_ECORRUPT); /* wrong key */
-    CHECK(gal_docstats_peek(b.data, b.len, FIRST, &n) == 0 && n == N);
-    CHECK(gal_docstats_peek(b.data, b.len - 4, FIRST, &n) == GAL_ECORRUPT);
-    for (uint32_t i = 0; i < N; i += 7)
-        CHECK(gal_docstats_tokens(b.data, i) == tokens[i] &&
-              gal_docstats_title_tokens(b.data, N, i) == titles[i] &&
-              gal_docstats_date(b.data, N, i) == dates[i]);
-    for (uint32_t j = 0; j < NB; j++)
-        for (unsigned k = 0; k < GAL_DOCSTATS_SLICES; k++) {
-            CHECK(gal_docstats_check_slice(b.data, N, FIRST, j, k) == 0);
-            CHECK(gal_docstats_check_slice(b.data, N, FIRST + 1, j, k) == GAL_ECORRUPT);
+    static const unsigned widths[3][GAL_DOCSTATS_SLICES] = {{4, 4, 8}, {4, 1, 8}, {2, 1, 4}};
+    for (int layout = 0; layout < 3; layout++) {
+        for (uint32_t i = 0; i < N; i++) {
+            tokens[i] = layout == 2 ? (uint32_t)rand() % 60000 : (uint32_t)rand();
+            titles[i] = (uint32_t)rand() % 40;
+            dates[i] = i % 5 == 0 ? GAL_NO_DATE
+                       : layout == 2 ? 541350061 + (int64_t)(rand() % 30000000)
+                                     : (int64_t)rand() * 1000 - 500000;
         }
-    /* a flip in the lengths, the title lengths or the dates of document d
-     * damages that slice of d's block alone */
-    for (int trial = 0; trial < 90; trial++) {
-        uint32_t d = (uint32_t)rand() % N, slice = (uint32_t)rand() % 3;
-        size_t at = slice == 0   ? 4 + (size_t)d * 4 + rand() % 4
-                    : slice == 1 ? 4 + (size_t)N * 4 + (size_t)d * 4 + rand() % 4
-                                 : 4 + (size_t)N * 8 + (size_t)d * 8 + rand() % 8;
-        gal_buf_clear(&copy);
-        gal_buf_append(&copy, b.data, b.len);
-        copy.data[at] ^= (uint8_t)(1u << (rand() % 8));
-        int only_there = 1;
+        if (layout == 2) /* the latest date 2^32 - 2 s after the earliest: still 4 bytes */
+            dates[1] = 541350061 - 40000000, dates[2] = dates[1] + 0xFFFFFFFEll;
+        gal_buf b, copy;
+        gal_buf_init(&b);
+        gal_buf_init(&copy);
+        if (layout == 0)
+            wide_docstats(tokens, titles, dates, N, FIRST, &b);
+        else
+            CHECK(gal_docstats_encode(tokens, titles, dates, N, FIRST, &b) == 0);
+        for (unsigned k = 0; k < GAL_DOCSTATS_SLICES; k++) {
+            unsigned w;
+            docstats_entry_at(b.data, N, k, 0, &w);
+            CHECK(w == widths[layout][k]);
+        }
+        uint32_t n = 0;
+        CHECK(gal_docstats_check(b.data, b.len, FIRST, &n) == 0 && n == N);
+        CHECK(gal_docstats_check(b.data, b.len, FIRST + 1, &n) == GAL_ECORRUPT); /* wrong key */
+        CHECK(gal_docstats_peek(b.data, b.len, FIRST, &n) == 0 && n == N);
+        CHECK(gal_docstats_peek(b.data, b.len - 4, FIRST, &n) == GAL_ECORRUPT);
+        for (uint32_t i = 0; i < N; i++)
+            CHECK(gal_docstats_tokens(b.data, i) == tokens[i] &&
+                  gal_docstats_title_tokens(b.data, N, i) == titles[i] &&
+                  gal_docstats_date(b.data, N, i) == dates[i]);
         for (uint32_t j = 0; j < NB; j++)
-            for (unsigned k = 0; k < GAL_DOCSTATS_SLICES; k++)
-                only_there &= (gal_docstats_check_slice(copy.data, N, FIRST, j, k) == 0) ==
-                              (j != d / GAL_DOCSTATS_BLOCK || k != slice);
-        CHECK(only_there);
-        CHECK(gal_docstats_check(copy.data, copy.len, FIRST, &n) == GAL_ECORRUPT);
+            for (unsigned k = 0; k < GAL_DOCSTATS_SLICES; k++) {
+                CHECK(gal_docstats_check_slice(b.data, N, FIRST, j, k) == 0);
+                CHECK(gal_docstats_check_slice(b.data, N, FIRST + 1, j, k) == GAL_ECORRUPT);
+            }
+        /* a flip in the lengths, the title lengths or the dates of document
+         * d damages that slice of d's block alone */
+        for (int trial = 0; trial < 90; trial++) {
+            uint32_t d = (uint32_t)rand() % N, slice = (uint32_t)rand() % 3;
+            unsigned w;
+            size_t at = docstats_entry_at(b.data, N, slice, d, &w) + (size_t)rand() % w;
+            gal_buf_clear(&copy);
+            gal_buf_append(&copy, b.data, b.len);
+            copy.data[at] ^= (uint8_t)(1u << (rand() % 8));
+            int only_there = 1;
+            for (uint32_t j = 0; j < NB; j++)
+                for (unsigned k = 0; k < GAL_DOCSTATS_SLICES; k++)
+                    only_there &= (gal_docstats_check_slice(copy.data, N, FIRST, j, k) == 0) ==
+                                  (j != d / GAL_DOCSTATS_BLOCK || k != slice);
+            CHECK(only_there);
+            CHECK(gal_docstats_check(copy.data, copy.len, FIRST, &n) == GAL_ECORRUPT);
+        }
+        /* a narrow record's dates' base: every block's dates damaged */
+        if (layout > 0) {
+            gal_buf_clear(&copy);
+            gal_buf_append(&copy, b.data, b.len);
+            copy.data[8 + rand() % 8] ^= (uint8_t)(1u << (rand() % 8));
+            for (uint32_t j = 0; j < NB; j++)
+                for (unsigned k = 0; k < GAL_DOCSTATS_SLICES; k++)
+                    CHECK((gal_docstats_check_slice(copy.data, N, FIRST, j, k) == 0) ==
+                          (k != GAL_DOCSTATS_DATES));
+        }
+        /* a narrow header with a width it cannot have */
+        if (layout > 0)
+            for (unsigned h = 4; h < 8; h++) {
+                gal_buf_clear(&copy);
+                gal_buf_append(&copy, b.data, b.len);
+                copy.data[h] = 3;
+                CHECK(gal_docstats_peek(copy.data, copy.len, FIRST, &n) == GAL_ECORRUPT);
+            }
+        /* the checksums are tagged: block 0's tokens checksum copied over
+         * block 1's, or over block 0's title checksum, does not pass there
+         * (blocks 0 and 1 made to hold the same values, and the lengths
+         * the same as the title lengths, at the same width) */
+        for (uint32_t i = 0; i < N; i++)
+            tokens[i] = titles[i] = (uint32_t)(i % GAL_DOCSTATS_BLOCK * 7 % 40);
+        if (layout == 0)
+            wide_docstats(tokens, titles, dates, N, FIRST, &b);
+        else
+            CHECK(gal_docstats_encode(tokens, titles, dates, N, FIRST, &b) == 0);
+        unsigned w;
+        size_t crcs = docstats_entry_at(b.data, N, GAL_DOCSTATS_DATES, N, &w);
+        for (int moved = 0; moved < 2; moved++) {
+            gal_buf_clear(&copy);
+            gal_buf_append(&copy, b.data, b.len);
+            size_t to = moved == 0 ? crcs + GAL_DOCSTATS_SLICES * 4 : crcs + 4;
+            memcpy(copy.data + to, b.data + crcs, 4);
+            CHECK(gal_docstats_check_slice(copy.data, N, FIRST, moved == 0 ? 1 : 0,
+                                           moved == 0 ? GAL_DOCSTATS_TOKENS
+                                                      : GAL_DOCSTATS_TITLES) == GAL_ECORRUPT);
+        }
+        gal_buf_release(&b);
+        gal_buf_release(&copy);
     }
-    /* the checksums are tagged: block 0's tokens checksum copied over block
-     * 1's, or over block 0's title checksum, does not pass there (blocks 0
-     * and 1 made to hold the same values) */
-    for (uint32_t i = 0; i < GAL_DOCSTATS_BLOCK; i++) {
-        tokens[GAL_DOCSTATS_BLOCK + i] = tokens[i];
-        titles[i] = tokens[i];
-    }
-    CHECK(gal_docstats_encode(tokens, titles, dates, N, FIRST, &b) == 0);
-    size_t crcs = 4 + (size_t)N * 16;
-    for (int moved = 0; moved < 2; moved++) {
-        gal_buf_clear(&copy);
-        gal_buf_append(&copy, b.data, b.len);
-        size_t to = moved == 0 ? crcs + GAL_DOCSTATS_SLICES * 4 : crcs + 4;
-        memcpy(copy.data + to, b.data + crcs, 4);
-        CHECK(gal_docstats_check_slice(copy.data, N, FIRST, moved == 0 ? 1 : 0,
-                                       moved == 0 ? GAL_DOCSTATS_TOKENS : GAL_DOCSTATS_TITLES) ==
-              GAL_ECORRUPT);
-    }
+    gal_buf b;
+    gal_buf_init(&b);
+    uint32_t n = 1;
     CHECK(gal_docstats_encode(tokens, titles, dates, 0, FIRST, &b) == 0);
     CHECK(gal_docstats_check(b.data, b.len, FIRST, &n) == 0 && n == 0);
     gal_buf_release(&b);
-    gal_buf_release(&copy);
 }
 
 /* Write n random documents as JSON Lines; words from a small vocabulary so
