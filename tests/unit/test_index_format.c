@@ -707,7 +707,8 @@ static void test_docstats(unsigned seed)
         for (int trial = 0; trial < 90; trial++) {
             uint32_t d = (uint32_t)rand() % N, slice = (uint32_t)rand() % 3;
             unsigned w;
-            size_t at = docstats_entry_at(b.data, N, slice, d, &w) + (size_t)rand() % w;
+            size_t at = docstats_entry_at(b.data, N, slice, d, &w);
+            at += (size_t)rand() % w; /* after the call that sets w */
             gal_buf_clear(&copy);
             gal_buf_append(&copy, b.data, b.len);
             copy.data[at] ^= (uint8_t)(1u << (rand() % 8));
