@@ -13,19 +13,25 @@
 /* The first batch with this many documents trains the dictionary; smaller
  * ones are stored with plain zstd. */
 #define DICT_MIN_DOCS 256
-/* The dictionary: 256 kB when the first batch holds at least
- * DICT_LARGE_TEXT bytes of text, else 112 kB (a small archive pays for it
- * whole).  At 256 kB zstd sizes its match tables for large inputs
- * (dictionary and document together pass 256 kB) and the documents find
- * more of the dictionary: on ~1 kB news documents held out from the
- * training (generated news, level 3), 112 kB trained on 2 MB compressed to
- * 0.436 of raw, 224 kB to 0.437, 256 kB trained on 4 MB to 0.414 (a 5.6 %
- * smaller text table on news-200m, 0.08 s to train), 512 kB to 0.405.  Every
+/* The dictionary: 512 kB when the first batch holds at least
+ * DICT_LARGE_TEXT bytes of text, 256 kB from DICT_MEDIUM_TEXT, else 112 kB
+ * (a small archive pays for it whole).  From 256 kB zstd sizes its match
+ * tables for large inputs (dictionary and document together pass 256 kB)
+ * and the documents find more of the dictionary: on ~1 kB news documents
+ * held out from the training (generated news, level 3), 112 kB trained on
+ * 2 MB compressed to 0.436 of raw, 224 kB to 0.437, 256 kB trained on 4 MB
+ * to 0.414 (a 5.6 % smaller text table on news-200m, 0.08 s to train), 512
+ * kB to 0.405.  With documents in groups (stored_text.h), 512 kB made
+ * news-200m's text table 2.0 % smaller than 256 kB did, building as fast;
+ * the extra 256 kB pays for itself from about 32 MB of text.  Every
  * `galley query` that prints snippets loads the dictionary (512 kB added
- * 0.4 M instructions and page faults to a 2.4 M process, 256 kB 0.16 M). */
+ * 0.4 M instructions and page faults to a 2.4 M process, 256 kB 0.16 M;
+ * 100 processes printing a top 10 took 0.44 s either way). */
 #define DICT_SMALL_BYTES (112u * 1024)
-#define DICT_LARGE_BYTES (256u * 1024)
-#define DICT_LARGE_TEXT (8u << 20)
+#define DICT_MEDIUM_BYTES (256u * 1024)
+#define DICT_LARGE_BYTES (512u * 1024)
+#define DICT_MEDIUM_TEXT (8u << 20)
+#define DICT_LARGE_TEXT (24u << 20)
 #define DICT_SAMPLE_BYTES (4u << 20)
 #define TEXT_LEVEL 3
 
@@ -72,7 +78,9 @@ static int train(gal_text_dict *td, gal_batch *b)
         rc = gal_buf_append(&sample, b->text.data + b->doc_start[d], len);
         sizes[nsamples++] = len;
     }
-    size_t dict_bytes = b->text.len >= DICT_LARGE_TEXT ? DICT_LARGE_BYTES : DICT_SMALL_BYTES;
+    size_t dict_bytes = b->text.len >= DICT_LARGE_TEXT    ? DICT_LARGE_BYTES
+                        : b->text.len >= DICT_MEDIUM_TEXT ? DICT_MEDIUM_BYTES
+                                                          : DICT_SMALL_BYTES;
     if (!rc && !(rc = gal_buf_reserve(&b->new_dict, dict_bytes))) {
         /* fastCover with fixed parameters trains in about a tenth of the
          * default trainer's time (0.014 s against 0.19 s on a 2 MB sample
