@@ -197,10 +197,9 @@ typedef struct docstats_layout {
 
 static void layout_of(const uint8_t *data, docstats_layout *l)
 {
-    uint32_t head = gal_get_le32(data);
-    int narrow = (head & GAL_DOCSTATS_NARROW) != 0;
+    int narrow = gal_docstats_is_narrow(data);
     l->narrow = narrow;
-    l->n = head & ~GAL_DOCSTATS_NARROW;
+    l->n = gal_get_le32(data) & ~GAL_DOCSTATS_NARROW;
     size_t at = narrow ? GAL_DOCSTATS_NARROW_HEAD : 4;
     for (unsigned k = 0; k < GAL_DOCSTATS_SLICES; k++) {
         l->width[k] = narrow ? data[4 + k] : k == GAL_DOCSTATS_DATES ? 8 : 4;
@@ -256,9 +255,17 @@ static uint8_t *put_entries(uint8_t *p, const uint32_t *v, uint32_t n, unsigned 
     return p;
 }
 
+/* A width a narrow header may give a slice of counts. */
+static int count_width(unsigned w)
+{
+    return w == 1 || w == 2 || w == 4;
+}
+
 int gal_docstats_encode(const uint32_t *tokens, const uint32_t *title_tokens,
                         const int64_t *date_sec, uint32_t n, uint32_t first_doc, gal_buf *out)
 {
+    if (n & GAL_DOCSTATS_NARROW) /* not from a batch of at most 4 GiB of text */
+        return gal_error_set(GAL_ELIMIT, "docstats of %u documents", n);
     /* the dates' base and span: 4 bytes each when they are within 2^32 - 1
      * seconds (136 years) of the earliest */
     int64_t base = 0, last = 0;
@@ -269,34 +276,28 @@ int gal_docstats_encode(const uint32_t *tokens, const uint32_t *title_tokens,
             last = !dated || date_sec[i] > last ? date_sec[i] : last;
             dated = 1;
         }
-    if (n & GAL_DOCSTATS_NARROW) /* not from a batch of at most 4 GiB of text */
-        return gal_error_set(GAL_ELIMIT, "docstats of %u documents", n);
-    unsigned wt = width_of(tokens, n), wti = width_of(title_tokens, n);
-    unsigned wd = (uint64_t)last - (uint64_t)base < GAL_DOCSTATS_NO_DATE32 ? 4 : 8;
-    size_t head = GAL_DOCSTATS_NARROW_HEAD;
-    size_t len = head + (size_t)n * (wt + wti + wd) +
-                 (size_t)blocks_of(n) * GAL_DOCSTATS_SLICES * 4 + GAL_RECORD_TRAILER;
+    uint8_t head[GAL_DOCSTATS_NARROW_HEAD];
+    gal_put_le32(head, n | GAL_DOCSTATS_NARROW);
+    head[4] = (uint8_t)width_of(tokens, n);
+    head[5] = (uint8_t)width_of(title_tokens, n);
+    head[6] = (uint64_t)last - (uint64_t)base < GAL_DOCSTATS_NO_DATE32 ? 4 : 8;
+    head[7] = 0;
+    gal_put_le64(head + 8, (uint64_t)base);
+    docstats_layout l;
+    layout_of(head, &l);
     gal_buf_clear(out);
-    int rc = gal_buf_reserve(out, len);
+    int rc = gal_buf_reserve(out, docstats_len(&l));
     if (rc)
         return rc;
-    uint8_t *p = out->data;
-    gal_put_le32(p, n | GAL_DOCSTATS_NARROW);
-    p[4] = (uint8_t)wt;
-    p[5] = (uint8_t)wti;
-    p[6] = (uint8_t)wd;
-    p[7] = 0;
-    gal_put_le64(p + 8, (uint64_t)base);
-    p = put_entries(p + head, tokens, n, wt);
-    p = put_entries(p, title_tokens, n, wti);
-    for (uint32_t i = 0; i < n; i++, p += wd)
-        if (wd == 8)
+    memcpy(out->data, head, sizeof head);
+    uint8_t *p = put_entries(out->data + sizeof head, tokens, n, head[4]);
+    p = put_entries(p, title_tokens, n, head[5]);
+    for (uint32_t i = 0; i < n; i++, p += head[6])
+        if (head[6] == 8)
             gal_put_le64(p, (uint64_t)date_sec[i]);
         else
             gal_put_le32(p, date_sec[i] == GAL_NO_DATE ? GAL_DOCSTATS_NO_DATE32
                                                        : (uint32_t)(date_sec[i] - base));
-    docstats_layout l;
-    layout_of(out->data, &l);
     for (uint32_t j = 0; j < blocks_of(n); j++)
         for (unsigned k = 0; k < GAL_DOCSTATS_SLICES; k++, p += 4)
             gal_put_le32(p, slice_crc(out->data, &l, first_doc, j, k));
@@ -309,11 +310,9 @@ int gal_docstats_peek(const void *data, size_t len, uint32_t first_doc, uint32_t
     const uint8_t *p = data;
     docstats_layout l;
     int ok = len >= 4 + GAL_RECORD_TRAILER;
-    if (ok && (p[3] & 0x80)) { /* narrow: its header, and widths it can have */
-        ok = len >= GAL_DOCSTATS_NARROW_HEAD + GAL_RECORD_TRAILER && (p[4] == 1 || p[4] == 2 ||
-             p[4] == 4) && (p[5] == 1 || p[5] == 2 || p[5] == 4) && (p[6] == 4 || p[6] == 8) &&
-             p[7] == 0;
-    }
+    if (ok && gal_docstats_is_narrow(p)) /* its header, and widths it can have */
+        ok = len >= GAL_DOCSTATS_NARROW_HEAD + GAL_RECORD_TRAILER && count_width(p[4]) &&
+             count_width(p[5]) && (p[6] == 4 || p[6] == 8) && p[7] == 0;
     if (ok) {
         layout_of(data, &l);
         ok = docstats_len(&l) == len;
@@ -359,7 +358,7 @@ int gal_docstats_check(const void *data, size_t len, uint32_t first_doc, uint32_
 int64_t gal_docstats_date(const void *data, uint32_t n, uint32_t i)
 {
     const uint8_t *p = data;
-    if (!(p[3] & 0x80))
+    if (!gal_docstats_is_narrow(p))
         return (int64_t)gal_get_le64(p + 4 + (size_t)n * 8 + (size_t)i * 8);
     const uint8_t *dates = p + GAL_DOCSTATS_NARROW_HEAD + (size_t)n * (p[4] + p[5]);
     if (p[6] == 8)

@@ -115,6 +115,12 @@ int gal_docstats_check_slice(const void *data, uint32_t n, uint32_t first_doc, u
 #define GAL_DOCSTATS_NARROW_HEAD 16u
 #define GAL_DOCSTATS_NO_DATE32 0xFFFFFFFFu
 
+/* Whether a record has the narrow layout: GAL_DOCSTATS_NARROW's bit, in
+ * the last byte of the little-endian count. */
+static inline int gal_docstats_is_narrow(const void *data)
+{
+    return (((const uint8_t *)data)[3] & 0x80) != 0;
+}
 /* A width's entry i of a slice at p. */
 static inline uint32_t gal_docstats_entry(const uint8_t *p, unsigned width, uint32_t i)
 {
@@ -122,35 +128,36 @@ static inline uint32_t gal_docstats_entry(const uint8_t *p, unsigned width, uint
            : width == 2 ? (uint32_t)p[2 * (size_t)i] | (uint32_t)p[2 * (size_t)i + 1] << 8
                         : gal_get_le32(p + 4 * (size_t)i);
 }
-/* The token counts of a record, and their width. */
+/* The token counts of a record, and their width: they come first in either
+ * layout. */
 static inline const uint8_t *gal_docstats_tokens_slice(const void *data, unsigned *width)
 {
     const uint8_t *p = data;
-    *width = p[3] & 0x80 ? p[4] : 4;
-    return p + (p[3] & 0x80 ? GAL_DOCSTATS_NARROW_HEAD : 4);
+    int narrow = gal_docstats_is_narrow(p);
+    *width = narrow ? p[4] : 4;
+    return p + (narrow ? GAL_DOCSTATS_NARROW_HEAD : 4);
 }
 /* Entry i's token count; inline, since ranking a frequent word reads one
- * per document.  The tokens come first in either layout. */
+ * per document. */
 static inline uint32_t gal_docstats_tokens(const void *data, uint32_t i)
 {
-    const uint8_t *p = data;
-    if (!(p[3] & 0x80))
-        return gal_get_le32(p + 4 + (size_t)i * 4);
-    return gal_docstats_entry(p + GAL_DOCSTATS_NARROW_HEAD, p[4], i);
+    unsigned width;
+    const uint8_t *lengths = gal_docstats_tokens_slice(data, &width);
+    return gal_docstats_entry(lengths, width, i);
 }
 /* Ask the cache for entry i's token count ahead of gal_docstats_tokens(). */
 static inline void gal_docstats_prefetch_tokens(const void *data, uint32_t i)
 {
-    const uint8_t *p = data;
-    __builtin_prefetch(p[3] & 0x80 ? p + GAL_DOCSTATS_NARROW_HEAD + (size_t)i * p[4]
-                                   : p + 4 + (size_t)i * 4);
+    unsigned width;
+    const uint8_t *lengths = gal_docstats_tokens_slice(data, &width);
+    __builtin_prefetch(lengths + (size_t)i * width);
 }
 /* Entry i's title token count (inline: a title-scoped term asks it of
  * every document it meets). */
 static inline uint32_t gal_docstats_title_tokens(const void *data, uint32_t n, uint32_t i)
 {
     const uint8_t *p = data;
-    if (!(p[3] & 0x80))
+    if (!gal_docstats_is_narrow(p))
         return gal_get_le32(p + 4 + (size_t)n * 4 + (size_t)i * 4);
     return gal_docstats_entry(p + GAL_DOCSTATS_NARROW_HEAD + (size_t)n * p[4], p[5], i);
 }

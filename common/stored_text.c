@@ -85,16 +85,25 @@ int gal_stored_text_encode_group(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int l
     return gal_record_seal_from(out, start, gal_record_doc_key(first_doc));
 }
 
+/* A group's document count at *p (advanced past it): 0, or -1 when it is
+ * not one a group can have. */
+static int group_count(const uint8_t **p, const uint8_t *end, uint32_t *m)
+{
+    uint64_t v;
+    if (gal_varint_get(p, end, &v) || v < 2 || v > GAL_TEXT_GROUP_DOCS)
+        return -1;
+    *m = (uint32_t)v;
+    return 0;
+}
+
 uint32_t gal_stored_text_count(const void *data, size_t len)
 {
     const uint8_t *p = data, *end = p + len;
-    uint64_t m;
+    uint32_t m;
     if (len < 2 || (p[0] != GAL_TEXT_GROUP && p[0] != GAL_TEXT_GROUP_DICT))
         return 1;
     p++;
-    if (gal_varint_get(&p, end, &m) || m < 2 || m > GAL_TEXT_GROUP_DOCS)
-        return 1; /* decoding the record tells what is wrong with it */
-    return (uint32_t)m;
+    return group_count(&p, end, &m) ? 1 : m; /* decoding the record tells what is wrong */
 }
 
 /* Decompress the frame [p, end) into out (replaced), which must come to
@@ -140,11 +149,11 @@ int gal_stored_text_decode(ZSTD_DCtx *dctx, const ZSTD_DDict *ddict, const void 
         return gal_error_set(GAL_ECORRUPT, "corrupt index: text record %s is empty", key);
     const uint8_t *p = data, *end = p + payload;
     unsigned kind = *p++;
-    const ZSTD_DDict *use = kind == GAL_TEXT_ZSTD_DICT || kind == GAL_TEXT_GROUP_DICT ? ddict : NULL;
-    if (kind > GAL_TEXT_GROUP_DICT || (use == NULL && kind != GAL_TEXT_RAW && kind != GAL_TEXT_ZSTD &&
-                                       kind != GAL_TEXT_GROUP))
+    int with_dict = kind == GAL_TEXT_ZSTD_DICT || kind == GAL_TEXT_GROUP_DICT;
+    if (kind > GAL_TEXT_GROUP_DICT || (with_dict && !ddict))
         return gal_error_set(GAL_ECORRUPT, "corrupt index: text record %s has unknown kind %u",
                              key, kind);
+    const ZSTD_DDict *use = with_dict ? ddict : NULL;
     gal_buf_clear(out);
     if (kind <= GAL_TEXT_ZSTD_DICT) { /* one document */
         docs->n = 1;
@@ -155,11 +164,12 @@ int gal_stored_text_decode(ZSTD_DCtx *dctx, const ZSTD_DDict *ddict, const void 
         return rc;
     }
     /* a group: the documents' lengths, then their texts, each and a newline */
-    uint64_t m, total = 0;
-    if (gal_varint_get(&p, end, &m) || m < 2 || m > GAL_TEXT_GROUP_DOCS)
+    uint32_t m;
+    uint64_t total = 0;
+    if (group_count(&p, end, &m))
         return gal_error_set(GAL_ECORRUPT, "corrupt index: text record %s: bad document count",
                              key);
-    docs->n = (uint32_t)m;
+    docs->n = m;
     for (uint32_t i = 0; i < m; i++) {
         uint64_t l;
         if (gal_varint_get(&p, end, &l) || l >= (1ull << 32))
