@@ -1,6 +1,6 @@
 /*
- * cmd_optimize.c — `galley optimize INDEX`: merge the index's batches
- * (index_optimize.h).
+ * cmd_optimize.c — `galley optimize INDEX`: merge the index's batches and
+ * pack its stored text again (index_optimize.h, text_repack.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 #include "status.h"
 
 static const char optimize_help[] =
-    "usage: galley optimize INDEX [--group-docs N]\n"
+    "usage: galley optimize INDEX [--group-docs N] [--text-level L]\n"
     "\n"
     "Merge the batches of INDEX into groups of up to N documents [4194304].\n"
     "Every batch of 'galley index' keeps its own run of postings, so a term\n"
@@ -24,6 +24,14 @@ static const char optimize_help[] =
     "it was when another process has it open.  Later 'galley index --append'\n"
     "runs add batches after the groups.\n"
     "\n"
+    "The stored text is compressed again at zstd level L [7] (0: left as it\n"
+    "is; 1-19) with a dictionary of up to 4 MB trained on documents from the\n"
+    "whole index: generated news a fifth smaller than 'galley index' leaves\n"
+    "it, Reuters a tenth, at about 17 MB/s of text a core on every core.\n"
+    "Documents an earlier optimize packed keep their records; those appended\n"
+    "since are packed with the same dictionary.  An index whose batches are\n"
+    "merged and whose text is packed is left as it is.\n"
+    "\n"
     "exit status:\n"
     "  0  done, or nothing to merge\n"
     "  2  usage error\n"
@@ -34,6 +42,7 @@ int gal_cmd_optimize(int argc, char **argv)
 {
     const char *dir = NULL;
     uint32_t group_docs = 0;
+    int text_level = GAL_TEXT_REPACK_LEVEL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -47,6 +56,13 @@ int gal_cmd_optimize(int argc, char **argv)
                                        64 << 20);
             group_docs = (uint32_t)n;
             i++;
+        } else if (!strcmp(a, "--text-level")) {
+            char *end;
+            long n = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
+            if (i + 1 >= argc || *end || n < 0 || n > 19)
+                return gal_usage_error("optimize", "--text-level needs a level from 0 to 19");
+            text_level = (int)n;
+            i++;
         } else if (a[0] == '-' && a[1] != '\0') {
             return gal_usage_error("optimize", "unknown option '%s'", a);
         } else if (!dir) {
@@ -58,7 +74,7 @@ int gal_cmd_optimize(int argc, char **argv)
     if (!dir)
         return gal_usage_error("optimize", "want INDEX");
     gal_optimize_report r;
-    int rc = gal_index_optimize(dir, group_docs, &r);
+    int rc = gal_index_optimize(dir, group_docs, text_level, &r);
     if (rc == GAL_ENOTFOUND) { /* a missing index, not a missing input */
         gal_report(rc);
         return GAL_EXIT_INDEX;
@@ -75,5 +91,18 @@ int gal_cmd_optimize(int argc, char **argv)
                 (unsigned long long)r.batches_after, (unsigned long long)r.chunks_before,
                 (unsigned long long)r.chunks_after, (double)r.bytes_before / 1e6,
                 (double)r.bytes_after / 1e6);
+    if (!r.skipped && r.text_level) {
+        char dict[96];
+        if (r.text.dict_bytes)
+            snprintf(dict, sizeof dict, "a %zu kB dictionary trained in %.2f s",
+                     r.text.dict_bytes >> 10, r.text.train_sec);
+        else
+            snprintf(dict, sizeof dict, "the index's dictionary");
+        fprintf(stderr,
+                "galley: stored text of %llu documents (%.1f MB) packed at level %d in %.2f s "
+                "with %s; %llu blocks packed before kept\n",
+                (unsigned long long)r.text.docs, (double)r.text.text_bytes / 1e6, r.text_level,
+                r.text.pack_sec, dict, (unsigned long long)r.text.blocks_copied);
+    }
     return GAL_EXIT_OK;
 }

@@ -1,5 +1,6 @@
 /*
- * cmd_show.c — `galley show INDEX ID`: print one stored document.
+ * cmd_show.c — `galley show INDEX ID`: print one stored document, or
+ * every one (`--all`, JSON lines: an export of the archive).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,11 +17,13 @@
 static const char show_help[] =
     "usage: galley show INDEX ID [--raw] [--json]\n"
     "       galley show INDEX #N | --doc N\n"
+    "       galley show INDEX --all\n"
     "\n"
     "Print a stored document: by external id, or by document number (#N or --doc N).\n"
     "\n"
     "options:\n"
     "  --doc N     the document numbered N (0-based, input order)\n"
+    "  --all       every document in input order, one JSON object a line (as --json)\n"
     "  --raw       print the stored text exactly as indexed (title, newline, body);\n"
     "              the byte offsets in 'galley query --json' matches point into it\n"
     "  --json      one JSON object: id, doc, date, title, source, tokens, text\n"
@@ -44,10 +47,81 @@ static int parse_doc(const char *s, uint32_t *doc)
     return 0;
 }
 
+/* Append document doc (info, its stored text) to out as --raw, --json or
+ * the labelled form prints it. */
+static int format_doc(const gal_doc_info *info, const gal_buf *text, int raw, int json,
+                      gal_buf *out)
+{
+    size_t tl = info->title_len < text->len ? info->title_len : text->len;
+    const char *body = (const char *)text->data + (tl < text->len ? tl + 1 : tl);
+    size_t body_len = text->len - (size_t)(body - (const char *)text->data);
+    char tmp[96];
+    if (raw)
+        return gal_buf_append(out, text->data, text->len);
+    if (json) {
+        snprintf(tmp, sizeof tmp, ",\"doc\":%" PRIu32 ",\"tokens\":%" PRIu32 ",\"date\":",
+                 info->doc, info->tokens);
+        return gal_buf_append(out, "{\"id\":", 6) || gal_json_string(out, info->id, info->id_len) ||
+               gal_buf_append(out, tmp, strlen(tmp)) ||
+               (info->date_len ? gal_json_string(out, info->date, info->date_len)
+                               : gal_buf_append(out, "null", 4)) ||
+               gal_buf_append(out, ",\"title\":", 9) ||
+               gal_json_string(out, (const char *)text->data, tl) ||
+               gal_buf_append(out, ",\"source\":", 10) ||
+               gal_json_string(out, info->source, info->source_len) ||
+               gal_buf_append(out, ",\"text\":", 8) || gal_json_string(out, body, body_len) ||
+               gal_buf_append(out, "}\n", 2);
+    }
+    fprintf(stdout, "id:     %.*s\ndoc:    %" PRIu32 "\ndate:   %.*s\nsource: %.*s\ntokens: %" PRIu32
+                    "\ntitle:  %.*s\n\n",
+            (int)info->id_len, info->id, info->doc, (int)info->date_len, info->date,
+            (int)info->source_len, info->source, info->tokens, (int)tl, (const char *)text->data);
+    return gal_buf_append(out, body, body_len) ||
+           ((!body_len || body[body_len - 1] != '\n') && gal_buf_push(out, '\n'));
+}
+
+static int write_out(gal_buf *out)
+{
+    if (fwrite(out->data, 1, out->len, stdout) != out->len || fflush(stdout)) {
+        fprintf(stderr, "galley: error: cannot write to standard output: %s\n", strerror(errno));
+        return GAL_EXIT_SYSTEM;
+    }
+    gal_buf_clear(out);
+    return GAL_EXIT_OK;
+}
+
+/* The message and exit status of a failure to read a document. */
+static int read_failed(int rc)
+{
+    fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
+    return rc == GAL_ECORRUPT ? GAL_EXIT_INDEX : gal_exit_for(rc);
+}
+
+/* Every document, as JSON lines, out flushed every megabyte. */
+static int show_all(gal_snapshot *s, gal_buf *text, gal_buf *out)
+{
+    gal_doc_info info;
+    for (uint32_t doc = 0;; doc++) {
+        int rc = gal_snapshot_doc(s, doc, &info);
+        if (rc == GAL_ENOTFOUND)
+            break;
+        if (!rc)
+            rc = gal_snapshot_text(s, doc, text);
+        if (rc)
+            return read_failed(rc);
+        if (format_doc(&info, text, 0, 1, out))
+            return gal_report(GAL_ENOMEM);
+        int code;
+        if (out->len >= (1u << 20) && (code = write_out(out)))
+            return code;
+    }
+    return write_out(out);
+}
+
 int gal_cmd_show(int argc, char **argv)
 {
     const char *index = NULL, *id = NULL;
-    int raw = 0, json = 0, by_number = 0;
+    int raw = 0, json = 0, by_number = 0, all = 0;
     uint32_t doc = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -58,6 +132,8 @@ int gal_cmd_show(int argc, char **argv)
             raw = 1;
         } else if (!strcmp(a, "--json")) {
             json = 1;
+        } else if (!strcmp(a, "--all")) {
+            all = 1;
         } else if (!strcmp(a, "--doc") || !strncmp(a, "--doc=", 6)) {
             const char *v = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v || parse_doc(v, &doc))
@@ -67,13 +143,15 @@ int gal_cmd_show(int argc, char **argv)
             return gal_usage_error("show", "unknown option '%s'", a);
         } else if (!index) {
             index = a;
-        } else if (!id && !by_number) {
+        } else if (!id && !by_number && !all) {
             id = a;
         } else {
             return gal_usage_error("show", "too many arguments: '%s'", a);
         }
     }
-    if (!index || (!id && !by_number))
+    if (all && (id || by_number || raw))
+        return gal_usage_error("show", "--all takes no ID, --doc or --raw");
+    if (!index || (!id && !by_number && !all))
         return gal_usage_error("show", "missing %s", index ? "ID" : "INDEX and ID");
     if (id && id[0] == '#' && id[1]) {
         if (parse_doc(id + 1, &doc))
@@ -94,6 +172,10 @@ int gal_cmd_show(int argc, char **argv)
         code = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_INDEX;
         goto out;
     }
+    if (all) {
+        code = show_all(s, &text, &out);
+        goto out;
+    }
     if (!by_number) {
         rc = gal_snapshot_find_id(s, id, strlen(id), &doc);
         if (rc == GAL_ENOTFOUND) {
@@ -112,48 +194,10 @@ int gal_cmd_show(int argc, char **argv)
     if (!rc)
         rc = gal_snapshot_text(s, doc, &text);
     if (rc) {
-        fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
-        code = rc == GAL_ECORRUPT ? GAL_EXIT_INDEX : gal_exit_for(rc);
+        code = read_failed(rc);
         goto out;
     }
-    size_t tl = info.title_len < text.len ? info.title_len : text.len;
-    const char *body = (const char *)text.data + (tl < text.len ? tl + 1 : tl);
-    size_t body_len = text.len - (size_t)(body - (const char *)text.data);
-    if (raw) {
-        rc = gal_buf_append(&out, text.data, text.len);
-    } else if (json) {
-        char tmp[96];
-        rc = gal_buf_append(&out, "{\"id\":", 6) || gal_json_string(&out, info.id, info.id_len);
-        snprintf(tmp, sizeof tmp, ",\"doc\":%" PRIu32 ",\"tokens\":%" PRIu32 ",\"date\":", info.doc,
-                 info.tokens);
-        rc = rc || gal_buf_append(&out, tmp, strlen(tmp)) ||
-             (info.date_len ? gal_json_string(&out, info.date, info.date_len)
-                            : gal_buf_append(&out, "null", 4)) ||
-             gal_buf_append(&out, ",\"title\":", 9) ||
-             gal_json_string(&out, (const char *)text.data, tl) ||
-             gal_buf_append(&out, ",\"source\":", 10) ||
-             gal_json_string(&out, info.source, info.source_len) ||
-             gal_buf_append(&out, ",\"text\":", 8) || gal_json_string(&out, body, body_len) ||
-             gal_buf_append(&out, "}\n", 2);
-    } else {
-        fprintf(stdout, "id:     %.*s\ndoc:    %" PRIu32 "\ndate:   %.*s\nsource: %.*s\ntokens: %" PRIu32
-                        "\ntitle:  %.*s\n\n",
-                (int)info.id_len, info.id, info.doc, (int)info.date_len, info.date,
-                (int)info.source_len, info.source, info.tokens, (int)tl, (const char *)text.data);
-        rc = gal_buf_append(&out, body, body_len);
-        if (!rc && (!body_len || body[body_len - 1] != '\n'))
-            rc = gal_buf_push(&out, '\n');
-    }
-    if (rc) {
-        code = gal_report(GAL_ENOMEM);
-        goto out;
-    }
-    if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout)) {
-        fprintf(stderr, "galley: error: cannot write to standard output: %s\n", strerror(errno));
-        code = GAL_EXIT_SYSTEM;
-        goto out;
-    }
-    code = GAL_EXIT_OK;
+    code = format_doc(&info, &text, raw, json, &out) ? gal_report(GAL_ENOMEM) : write_out(&out);
 out:
     gal_buf_release(&text);
     gal_buf_release(&out);

@@ -49,6 +49,7 @@ static const char *const table_names[] = {
 typedef struct info {
     table t[NTABLES];
     uint64_t created, updated, file_bytes;
+    uint64_t text_packed, dict_bytes; /* documents `galley optimize` packed; zdict's size */
     char build[512];
 } info;
 
@@ -90,7 +91,12 @@ static int read_tables(const char *dir, info *in)
     size_t n;
     if ((rc = gal_meta_get_u64(st, txn, GAL_META_CREATED, &in->created)) ||
         (rc = gal_meta_get_u64(st, txn, GAL_META_UPDATED, &in->updated)) ||
-        (rc = gal_meta_get_bytes(st, txn, GAL_META_BUILD, &p, &n)))
+        (rc = gal_meta_get_u64(st, txn, GAL_META_TEXT_PACKED, &in->text_packed)))
+        goto out;
+    if ((rc = gal_meta_get_bytes(st, txn, GAL_META_ZDICT, &p, &n)))
+        goto out;
+    in->dict_bytes = p ? n : 0;
+    if ((rc = gal_meta_get_bytes(st, txn, GAL_META_BUILD, &p, &n)))
         goto out;
     if (n >= sizeof in->build)
         n = sizeof in->build - 1;
@@ -191,10 +197,11 @@ int gal_cmd_stats(int argc, char **argv)
                  ",\"raw_bytes\":%" PRIu64 ",\"batches\":%" PRIu64 ",\"collisions\":%" PRIu64
                  ",\"avg_doc_tokens\":%.2f,\"file_bytes\":%" PRIu64 ",\"table_bytes\":%" PRIu64
                  ",\"postings_bytes_per_position\":%.3f,\"index_raw_ratio\":%.4f"
-                 ",\"index_raw_ratio_without_text\":%.4f,\"created\":\"%s\",\"updated\":\"%s\",\"build\":",
+                 ",\"index_raw_ratio_without_text\":%.4f,\"text_packed_docs\":%" PRIu64
+                 ",\"text_dict_bytes\":%" PRIu64 ",\"created\":\"%s\",\"updated\":\"%s\",\"build\":",
                  st.format_version, st.tokenizer_version, st.docs, st.tokens, st.terms,
                  st.raw_bytes, st.batches, st.collisions, st.avg_doc_tokens, in.file_bytes, total,
-                 per_pos, ratio, ratio_nt, created, updated);
+                 per_pos, ratio, ratio_nt, in.text_packed, in.dict_bytes, created, updated);
         e = e || gal_buf_append(&b, tmp, strlen(tmp)) ||
             gal_json_string(&b, in.build, strlen(in.build)) ||
             gal_buf_append(&b, ",\"tables\":{", 11);
@@ -224,6 +231,8 @@ int gal_cmd_stats(int argc, char **argv)
         printf("hash collisions:    %" PRIu64 "\n", st.collisions);
         fmt_bytes(st.raw_bytes, a, sizeof a);
         printf("raw text:           %" PRIu64 " bytes (%s)\n", st.raw_bytes, a);
+        printf("stored text:        %" PRIu64 " of the documents packed by optimize; "
+               "dictionary %" PRIu64 " bytes\n", in.text_packed, in.dict_bytes);
         printf("tables:\n");
         for (size_t k = 0; k < NTABLES; k++) {
             fmt_bytes(in.t[k].bytes, a, sizeof a);

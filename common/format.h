@@ -87,6 +87,8 @@
 #define GAL_META_UPDATED "updated"         /* unix seconds of the last batch */
 #define GAL_META_BUILD "build"             /* text: device and options of the last run */
 #define GAL_META_ZDICT "zdict"             /* zstd dictionary for stored text */
+#define GAL_META_TEXT_PACKED "text_packed" /* u64 LE: the first n documents' text packed by
+                                            * `galley optimize` (text_repack.h), with zdict */
 #define GAL_META_ENTITY_RULES "entity_rules_version"
 #define GAL_META_BIGRAM_WORDS "bigram_words" /* sorted u64 LE word keys: see gal_bigram_hash */
 #define GAL_META_RESUME "resume"           /* file number ‖ offset (u64 LE each): input done so far */

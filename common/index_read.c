@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#define ZSTD_STATIC_LINKING_ONLY /* a dictionary by reference */
 #include <zstd.h>
 
 #include "alloc.h"
@@ -27,6 +29,8 @@ struct gal_index {
     pthread_mutex_t dict_lock;
     int dict_loaded;
     ZSTD_DDict *ddict; /* NULL when the index has no dictionary */
+    void *dict_copy;   /* what ddict refers to, dict_len bytes mapped */
+    size_t dict_len;
 };
 
 /* One batch's docstats record, pointing into the map.  A query checks a
@@ -151,6 +155,8 @@ void gal_index_close(gal_index *ix)
     if (!ix)
         return;
     ZSTD_freeDDict(ix->ddict);
+    if (ix->dict_copy)
+        munmap(ix->dict_copy, ix->dict_len);
     pthread_mutex_destroy(&ix->dict_lock);
     gal_store_close(ix->st);
     gal_free(ix);
@@ -503,10 +509,22 @@ static int load_dict(gal_snapshot *s)
         size_t n;
         rc = gal_meta_get_bytes(ix->st, s->txn, GAL_META_ZDICT, &p, &n);
         if (!rc && p) {
-            ix->ddict = ZSTD_createDDict(p, n);
-            if (!ix->ddict)
-                rc = gal_error_set(GAL_ECORRUPT, "corrupt index: bad zstd dictionary in '%s'",
-                                   ix->st->dir);
+            /* A copy, not the map: another process growing the map moves
+             * it.  Mapped with its pages at once: an optimized index's
+             * dictionary of megabytes, touched a page at a time in
+             * malloc's memory, took 2 of a `galley query`'s 6 ms. */
+            void *copy = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+            if (copy == MAP_FAILED) {
+                rc = gal_error_set(GAL_ENOMEM, "out of memory for the zstd dictionary");
+            } else {
+                memcpy(copy, p, n);
+                ix->dict_copy = copy;
+                ix->dict_len = n ? n : 1;
+                if (!(ix->ddict = ZSTD_createDDict_byReference(copy, n)))
+                    rc = gal_error_set(GAL_ECORRUPT, "corrupt index: bad zstd dictionary in '%s'",
+                                       ix->st->dir);
+            }
         }
         /* A snapshot older than the dictionary has no dict-compressed text,
          * so loading it later (or never) is safe. */

@@ -73,6 +73,7 @@ typedef struct vctx {
     FILE *report;
     gal_verify_stats s;
     uint64_t meta_docs, meta_terms, meta_batches, meta_files, meta_tokens;
+    uint64_t meta_text_packed; /* documents optimize packed (text_repack.h) */
     batch_ref *batches;
     size_t nbatches;
     ZSTD_DCtx *dctx;
@@ -177,13 +178,16 @@ static void read_meta(vctx *v)
     } counts[] = {
         {GAL_META_DOCS, &v->meta_docs},       {GAL_META_TERMS, &v->meta_terms},
         {GAL_META_BATCHES, &v->meta_batches}, {GAL_META_FILES, &v->meta_files},
-        {GAL_META_TOKENS, &v->meta_tokens},
+        {GAL_META_TOKENS, &v->meta_tokens},  {GAL_META_TEXT_PACKED, &v->meta_text_packed},
     };
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         *counts[i].out = 0;
         if (gal_meta_get_u64(v->st, v->txn, counts[i].key, counts[i].out))
             problem(v, "meta %s: not an 8-byte counter", counts[i].key);
     }
+    if (v->meta_text_packed > v->meta_docs)
+        problem(v, "meta %s: %llu documents packed of the %llu there are", GAL_META_TEXT_PACKED,
+                (unsigned long long)v->meta_text_packed, (unsigned long long)v->meta_docs);
     if (v->meta_docs > UINT32_MAX) {
         problem(v, "meta %s: %llu documents is more than document numbers allow", GAL_META_DOCS,
                 (unsigned long long)v->meta_docs);

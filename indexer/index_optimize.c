@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -21,6 +22,7 @@
 #include "run_heap.h"
 #include "status.h"
 #include "store.h"
+#include "text_repack.h"
 
 /* The new file commits every this many bytes written, so that one
  * transaction's dirty pages stay bounded however large the index. */
@@ -79,6 +81,15 @@ typedef struct optimizer {
     uint32_t in_docs[GAL_CHUNK_DOCS], in_tfs[GAL_CHUNK_DOCS];
     uint32_t *in_pos;
     size_t in_pos_cap;
+    /* stored text (text_repack.h): packed again from doc text_from on at
+     * text_level, or copied as it is when text_level is 0 */
+    int text_level;
+    uint32_t text_from;
+    uint64_t docs, raw_bytes;
+    ZSTD_DDict *src_ddict;  /* the source's dictionary */
+    gal_buf dict;           /* the one packing: trained here, or the source's */
+    MDB_dbi dst_text;
+    gal_text_repack_stats text_stats;
 } optimizer;
 
 static int db_error(int mrc, const char *what)
@@ -127,6 +138,12 @@ static int dst_put(optimizer *o, MDB_dbi dbi, const void *k, size_t klen, const 
     return 0;
 }
 
+static int put_text(void *ctx, const uint8_t key[4], const void *block, size_t len)
+{
+    optimizer *o = ctx;
+    return dst_put(o, o->dst_text, key, 4, block, len);
+}
+
 static int put_postings(void *ctx, const uint8_t key[GAL_POSTINGS_KEY_LEN], const void *val,
                         size_t len)
 {
@@ -141,7 +158,8 @@ typedef struct swapped {
 } swapped;
 
 /* Copy a table as it is, except for the records swap[0, nswap) names,
- * which get their values there. */
+ * which get their values there (and are added where the table lacks
+ * them). */
 static int copy_table(optimizer *o, const char *name, const swapped *swap, size_t nswap)
 {
     MDB_dbi dbi, out;
@@ -153,16 +171,26 @@ static int copy_table(optimizer *o, const char *name, const swapped *swap, size_
         return db_error(mrc, "cannot read a table");
     MDB_val k, v;
     int rc = dst_dbi(o, name, &out);
+    uint32_t seen = 0; /* a bit per swap entry */
     for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !mrc && !rc;
          mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         for (size_t i = 0; i < nswap; i++)
-            if (k.mv_size == strlen(swap[i].key) && !memcmp(k.mv_data, swap[i].key, k.mv_size))
+            if (k.mv_size == strlen(swap[i].key) && !memcmp(k.mv_data, swap[i].key, k.mv_size)) {
                 v = swap[i].val;
+                seen |= 1u << i;
+            }
         rc = dst_put(o, out, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
     }
     mdb_cursor_close(c);
     if (!rc && mrc != MDB_NOTFOUND)
         rc = db_error(mrc, "cannot read a table");
+    for (size_t i = 0; i < nswap && !rc; i++) {
+        if (seen & (1u << i))
+            continue;
+        MDB_val key = {strlen(swap[i].key), (void *)swap[i].key}, val = swap[i].val;
+        if ((mrc = mdb_put(o->dst, out, &key, &val, 0)))
+            rc = db_error(mrc, "cannot write the new file");
+    }
     return rc;
 }
 
@@ -211,6 +239,38 @@ static int plan_groups(optimizer *o, uint32_t max_docs)
         g->ndocs += b->ndocs;
     }
     return 0;
+}
+
+/* Whether, from where and with what dictionary the stored text is packed
+ * again (text_repack.h): not at level 0, nor when an earlier optimize
+ * packed every document; from where it stopped, with its dictionary; else
+ * all of it, with a dictionary trained here (the source's when there is
+ * too little text to train on). */
+static int plan_text(optimizer *o, int level)
+{
+    uint64_t packed = 0;
+    int rc = gal_meta_get_u64(o->st, o->src, GAL_META_DOCS, &o->docs);
+    if (!rc)
+        rc = gal_meta_get_u64(o->st, o->src, GAL_META_RAW_BYTES, &o->raw_bytes);
+    if (!rc)
+        rc = gal_meta_get_u64(o->st, o->src, GAL_META_TEXT_PACKED, &packed);
+    if (rc || level == 0 || packed >= o->docs)
+        return rc;
+    const void *dict = NULL;
+    size_t dict_len = 0;
+    if ((rc = gal_meta_get_bytes(o->st, o->src, GAL_META_ZDICT, &dict, &dict_len)))
+        return rc;
+    if (dict && !(o->src_ddict = ZSTD_createDDict(dict, dict_len)))
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: meta %s is not a zstd dictionary",
+                             GAL_META_ZDICT);
+    o->text_level = level;
+    o->text_from = packed > 0 ? (uint32_t)packed : 0;
+    if (packed == 0)
+        rc = gal_text_repack_train(o->src, o->st->text, o->src_ddict, 0, o->raw_bytes, level,
+                                   &o->dict, &o->text_stats);
+    if (!rc && !o->dict.len && dict)
+        rc = gal_buf_append(&o->dict, dict, dict_len);
+    return rc;
 }
 
 /* ---- docstats and ids of a group ---- */
@@ -620,6 +680,8 @@ static int copy_other_tables(optimizer *o)
             continue;
         memcpy(name, k.mv_data, k.mv_size);
         name[k.mv_size] = '\0';
+        if (o->text_level && !strcmp(name, GAL_DB_TEXT))
+            continue;
         if (!strcmp(name, GAL_DB_POSTINGS) || !strcmp(name, GAL_DB_IDS) ||
             !strcmp(name, GAL_DB_DOCSTATS) || !strcmp(name, GAL_DB_META) ||
             !strcmp(name, GAL_DB_LEXICON) || !strcmp(name, GAL_DB_VOCAB) ||
@@ -653,9 +715,17 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
     uint8_t batches[8], format[8];
     gal_put_le64(batches, o->ngroups);
     gal_put_le64(format, GAL_FORMAT_VERSION);
-    const swapped meta[] = {{GAL_META_BATCHES, {sizeof batches, batches}},
-                            {GAL_META_FORMAT, {sizeof format, format}}};
-    int rc = copy_table(o, GAL_DB_META, meta, 2);
+    uint8_t packed[8];
+    gal_put_le64(packed, o->docs);
+    swapped meta[4] = {{GAL_META_BATCHES, {sizeof batches, batches}},
+                       {GAL_META_FORMAT, {sizeof format, format}}};
+    size_t nmeta = 2;
+    if (o->text_level) { /* the text packed again: its dictionary, and how far */
+        meta[nmeta++] = (swapped){GAL_META_TEXT_PACKED, {sizeof packed, packed}};
+        if (o->dict.len)
+            meta[nmeta++] = (swapped){GAL_META_ZDICT, {o->dict.len, o->dict.data}};
+    }
+    int rc = copy_table(o, GAL_DB_META, meta, nmeta);
     if (!rc)
         rc = copy_other_tables(o);
     /* the rewritten tables, which a new index has even when empty */
@@ -672,6 +742,12 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
         if (!(rc = write_docstats(o, g)) && !(rc = write_ids(o, g)) &&
             !(rc = write_postings(o, g)))
             rc = write_terms_and_entities(o, g);
+    }
+    if (!rc && o->text_level && !(rc = dst_dbi(o, GAL_DB_TEXT, &o->dst_text))) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        rc = gal_text_repack(o->src, o->st->text, o->src_ddict, o->text_from, o->dict.data,
+                             o->dict.len, o->text_level, cpus > 0 ? (unsigned)cpus : 1, put_text,
+                             o, &o->text_stats);
     }
     if (!rc) {
         mrc = mdb_txn_commit(o->dst);
@@ -700,7 +776,7 @@ static int source_damaged(int rc, const char *dir)
  * (r->skipped), write the new file into tmp.  A damaged LMDB page of the
  * source faults while it is read: reported as corruption. */
 static int rewrite(optimizer *o, const char *dir, const char *tmp, size_t mapsize,
-                   uint32_t max_docs, gal_optimize_report *r)
+                   uint32_t max_docs, int text_level, gal_optimize_report *r)
 {
     gal_fault_guard guard = {.armed = 0};
     sigjmp_buf jb;
@@ -720,10 +796,13 @@ static int rewrite(optimizer *o, const char *dir, const char *tmp, size_t mapsiz
     int rc = load_batches(o);
     if (!rc)
         rc = plan_groups(o, max_docs);
+    if (!rc)
+        rc = plan_text(o, text_level);
     r->batches_before = o->nbatches;
     r->batches_after = o->ngroups;
-    if (!rc && o->ngroups == o->nbatches) {
-        r->skipped = "every batch is a group already";
+    if (!rc && o->ngroups == o->nbatches && !o->text_level) {
+        r->skipped = text_level ? "every batch is a group already and its text packed"
+                                : "every batch is a group already";
     } else if (!rc) {
         gal_store_remove_scratch(tmp); /* left by a killed run */
         rc = write_new_file(o, tmp, mapsize);
@@ -732,7 +811,8 @@ static int rewrite(optimizer *o, const char *dir, const char *tmp, size_t mapsiz
     return source_damaged(rc, dir);
 }
 
-int gal_index_optimize(const char *dir, uint32_t max_group_docs, gal_optimize_report *r)
+int gal_index_optimize(const char *dir, uint32_t max_group_docs, int text_level,
+                       gal_optimize_report *r)
 {
     memset(r, 0, sizeof *r);
     double t0 = now_sec();
@@ -741,6 +821,7 @@ int gal_index_optimize(const char *dir, uint32_t max_group_docs, gal_optimize_re
     if (!o)
         return gal_error_set(GAL_ENOMEM, "out of memory");
     gal_buf_init(&o->chunk);
+    gal_buf_init(&o->dict);
     gal_chunk_packer_init(&o->packer, put_postings, o);
     char data[4096], tmp[4096];
     snprintf(data, sizeof data, "%s/data.mdb", dir);
@@ -763,7 +844,7 @@ int gal_index_optimize(const char *dir, uint32_t max_group_docs, gal_optimize_re
                                                                : 2 * (size_t)sb.st_size + (64u << 20);
     if (!rc)
         rc = rewrite(o, dir, tmp, mapsize,
-                     max_group_docs ? max_group_docs : GAL_OPTIMIZE_GROUP_DOCS, r);
+                     max_group_docs ? max_group_docs : GAL_OPTIMIZE_GROUP_DOCS, text_level, r);
     if (o->dst)
         mdb_txn_abort(o->dst);
     if (o->env)
@@ -790,6 +871,8 @@ out:
     gal_store_close(o->st);
     r->chunks_before = o->chunks_before;
     r->chunks_after = o->chunks_after;
+    r->text = o->text_stats;
+    r->text_level = o->text_level;
     r->seconds = now_sec() - t0;
     gal_free(o->batches);
     gal_free(o->groups);
@@ -798,6 +881,8 @@ out:
     gal_free(o->entries);
     gal_entity_merger_free(o->entities);
     gal_buf_release(&o->chunk);
+    gal_buf_release(&o->dict);
+    ZSTD_freeDDict(o->src_ddict);
     gal_chunk_packer_release(&o->packer);
     gal_free(o);
     return rc;

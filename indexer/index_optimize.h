@@ -10,13 +10,16 @@
  * consecutive batches merged into groups of up to max_group_docs documents,
  * each term's postings re-chunked into full chunks and each entity's
  * records merged into one, into a fresh file that replaces the old one
- * (store.h: gal_store_close_replacing).  Queries answer exactly as before; later runs
+ * (store.h: gal_store_close_replacing).  The stored text is compressed
+ * again on the way (text_repack.h).  Queries answer exactly as before; later runs
  * append batches after the groups as usual.
  */
 #ifndef GAL_INDEX_OPTIMIZE_H
 #define GAL_INDEX_OPTIMIZE_H
 
 #include <stdint.h>
+
+#include "text_repack.h"
 
 /* Groups hold at most this many documents by default: their docstats
  * record (16 bytes a document) stays under 64 MB. */
@@ -28,10 +31,15 @@ typedef struct gal_optimize_report {
     uint64_t bytes_before, bytes_after; /* data.mdb */
     double seconds;
     const char *skipped; /* why the index was left as it was, or NULL */
+    int text_level;      /* the stored text was packed again at this level (0: copied) */
+    gal_text_repack_stats text;
 } gal_optimize_report;
 
-/* Optimize the index in dir (taking its writer lock).  An index with one
- * batch per group already is left alone (report->skipped says so). */
-int gal_index_optimize(const char *dir, uint32_t max_group_docs, gal_optimize_report *report);
+/* Optimize the index in dir (taking its writer lock), its stored text
+ * packed again at text_level (text_repack.h; 0: copied as it is).  An index
+ * with one batch per group already, and its text packed at any level or
+ * text_level 0, is left alone (report->skipped says so). */
+int gal_index_optimize(const char *dir, uint32_t max_group_docs, int text_level,
+                       gal_optimize_report *report);
 
 #endif

@@ -17,6 +17,7 @@
 #include <zstd.h>
 
 #include "batch.h"
+#include "buf.h"
 
 typedef struct gal_text_dict gal_text_dict;
 
@@ -28,6 +29,24 @@ void gal_text_dict_free(gal_text_dict *td); /* NULL is fine */
  * and b is large enough (b->new_dict then holds it), and mark whether b is
  * compressed with it (b->use_dict). */
 int gal_text_dict_prepare(gal_text_dict *td, gal_batch *b);
+
+/* Train a dictionary of at most dict_bytes for zstd at level on the
+ * nsamples texts laid end to end at sample, the i-th sizes[i] bytes long,
+ * into dict (replaced).  1, and dict empty, when there is too little or too
+ * uniform text to train on. */
+int gal_text_dict_train(const void *sample, const size_t *sizes, unsigned nsamples,
+                        size_t dict_bytes, int level, gal_buf *dict);
+
+/* Append to out the sealed records of ndocs documents numbered from
+ * first_doc: groups of consecutive documents, or one alone (stored_text.h).
+ * Document d's text is text[doc_start[d], doc_start[d + 1] - 1), the byte
+ * after it a newline.  Record r is out[off[r], off[r + 1]) and holds
+ * documents from doc[r] (counted from first_doc) on; *nrec records.  off
+ * and doc have room for ndocs + 1 entries.  cdict may be NULL (no
+ * dictionary; then level applies, else the cdict's). */
+int gal_text_pack_docs(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level, const uint8_t *text,
+                       const uint32_t *doc_start, uint32_t ndocs, uint32_t first_doc,
+                       gal_buf *out, size_t *off, uint32_t *doc, uint32_t *nrec);
 
 /* Fill b->stored, stored_off, stored_doc and nstored with sealed records:
  * groups of consecutive documents, or one alone (stored_text.h).

@@ -16,8 +16,8 @@ flipped (found by searching data.mdb for the record's bytes).  Then:
     count, which reads no lengths, answers as before; a flipped header
     makes every query exit 3; a flipped record CRC is verify's to find;
   - in every case `galley verify` exits 3 and names the table and key;
-    `galley optimize` on a flipped postings chunk exits 3 and leaves the
-    index file as it was.
+    `galley optimize` on a flipped postings chunk or stored text exits 3 and
+    leaves the index file as it was.
 Last, copies with many random bytes flipped anywhere in data.mdb: galley
 query (words, phrases, prefixes, snippets), entities, show, compact, verify,
 optimize and index --append must exit 0, 1 or 3 (never a signal, never a
@@ -230,6 +230,12 @@ def run_checks(a, f, scratch, bbc):
             f.check(vrc == 3 and re.search(r"\b%s\b.*\bdoc %d\b" % (table, doc), vout),
                     "%s record of doc %d flipped: verify exits %d, want 3 naming it: %s"
                     % (table, doc, vrc, vout[-500:]))
+            if table == "text" and n == 1:  # optimize decodes every text to pack it again
+                rc, out, err, kept = run_keeping(copy, [a.galley, "optimize", copy], 120)
+                f.check(rc == 3 and "text" in err,
+                        "text of doc %d flipped: optimize exits %d (want 3 naming the text): %s"
+                        % (doc, rc, (out + err).strip()[:300]))
+                f.check(kept, "a failed optimize changed the index")
         f.check(n >= 1, "no %s record could be located in data.mdb" % table)
 
     # docstats (doc_record.h), narrow: u32 n | 1 << 31, three widths, a
