@@ -99,10 +99,10 @@ int gal_cmd_optimize(int argc, char **argv)
         else
             snprintf(dict, sizeof dict, "the index's dictionary");
         fprintf(stderr,
-                "galley: stored text of %llu documents (%.1f MB) packed at level %d in %.2f s "
-                "with %s; %llu blocks packed before kept\n",
+                "galley: stored text of %llu documents (%.1f MB) packed at level %d with %s, "
+                "alongside the postings and %.2f s after them; %llu blocks packed before kept\n",
                 (unsigned long long)r.text.docs, (double)r.text.text_bytes / 1e6, r.text_level,
-                r.text.pack_sec, dict, (unsigned long long)r.text.blocks_copied);
+                dict, r.text.finish_sec, (unsigned long long)r.text.blocks_copied);
     }
     return GAL_EXIT_OK;
 }

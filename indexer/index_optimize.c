@@ -89,6 +89,7 @@ typedef struct optimizer {
     ZSTD_DDict *src_ddict;  /* the source's dictionary */
     gal_buf dict;           /* the one packing: trained here, or the source's */
     MDB_dbi dst_text;
+    gal_text_repacker *repacker; /* while the postings are merged */
     gal_text_repack_stats text_stats;
 } optimizer;
 
@@ -409,6 +410,10 @@ static int flush_chunk(optimizer *o, const group *g, uint64_t hash, int last)
     o->chunks_after++;
     o->acc_n = 0;
     o->acc_npos = 0;
+    /* keep the text packing threads busy meanwhile (a few hundred us of
+     * merging between calls) */
+    if (!rc && o->repacker && o->chunks_after % 64 == 0)
+        rc = gal_text_repack_pump(o->repacker);
     return rc;
 }
 
@@ -737,18 +742,24 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
     if (!rc && !(rc = gal_entity_table_open(o->src, 0, &o->src_entities)) &&
         !(rc = gal_entity_merger_new(&o->entities)))
         rc = dst_dbi(o, GAL_DB_ENTITIES, &o->dst_entities);
+    /* the text is packed by threads while this one merges the postings
+     * (text_repack.h), into its own table: each table's keys come in order */
+    if (!rc && o->text_level && !(rc = dst_dbi(o, GAL_DB_TEXT, &o->dst_text))) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        rc = gal_text_repack_begin(o->src, o->st->text, o->src_ddict, o->text_from, o->dict.data,
+                                   o->dict.len, o->text_level, cpus > 0 ? (unsigned)cpus : 1,
+                                   put_text, o, &o->text_stats, &o->repacker);
+    }
     for (size_t i = 0; i < o->ngroups && !rc; i++) {
         const group *g = &o->groups[i];
         if (!(rc = write_docstats(o, g)) && !(rc = write_ids(o, g)) &&
             !(rc = write_postings(o, g)))
             rc = write_terms_and_entities(o, g);
     }
-    if (!rc && o->text_level && !(rc = dst_dbi(o, GAL_DB_TEXT, &o->dst_text))) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        rc = gal_text_repack(o->src, o->st->text, o->src_ddict, o->text_from, o->dict.data,
-                             o->dict.len, o->text_level, cpus > 0 ? (unsigned)cpus : 1, put_text,
-                             o, &o->text_stats);
-    }
+    int trc = gal_text_repack_finish(o->repacker, !rc);
+    o->repacker = NULL;
+    if (!rc)
+        rc = trc;
     if (!rc) {
         mrc = mdb_txn_commit(o->dst);
         o->dst = NULL;

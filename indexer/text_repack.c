@@ -143,10 +143,10 @@ typedef struct segment {
     char err[512];
 } segment;
 
-/* On the heap: a fault reading the source jumps out of gal_text_repack()
+/* On the heap: a fault reading the source jumps out of the caller
  * (fault_guard.h), and the threads then wait on it until the process
  * ends. */
-typedef struct packer {
+struct gal_text_repacker {
     const ZSTD_CDict *cdict;
     int level;
     gal_queue todo;
@@ -164,7 +164,20 @@ typedef struct packer {
     gal_text_put_fn put;
     void *ctx;
     gal_text_repack_stats *stats;
-} packer;
+    /* the source, read a record at a time */
+    MDB_cursor *cur;
+    const ZSTD_DDict *ddict;
+    ZSTD_DCtx *dctx;
+    ZSTD_CDict *cdict_owned;
+    uint32_t from_doc;
+    gal_text_block src_block;
+    int in_block, at_end, started_reading;
+    gal_buf decoded;
+    pthread_t tids[MAX_THREADS];
+    unsigned nthreads;
+    double t0;
+};
+typedef struct gal_text_repacker packer;
 
 static void *pack_thread(void *arg)
 {
@@ -322,30 +335,67 @@ static int add_doc(packer *pk, uint32_t doc, const uint8_t *text, size_t len)
     return s->text.len >= SEGMENT_BYTES ? send_filling(pk) : 0;
 }
 
-/* Every record of the block, decoded, to the segments. */
-static int repack_block(packer *pk, ZSTD_DCtx *dctx, const ZSTD_DDict *ddict, gal_buf *out,
-                        gal_text_block *b)
+/* Take every segment the threads have finished, oldest first, without
+ * waiting for one. */
+static int take_finished(packer *pk)
 {
-    const uint8_t *rec;
-    size_t len;
-    uint32_t doc, ndocs;
     int rc = 0;
-    while (!rc && !gal_text_block_next(b, &rec, &len, &doc, &ndocs)) {
-        gal_text_docs docs;
-        if ((rc = gal_stored_text_decode(dctx, ddict, rec, len, doc, out, &docs)))
+    while (!rc && pk->nsent) {
+        pthread_mutex_lock(&pk->mu);
+        int done = pk->ring[pk->head].done;
+        pthread_mutex_unlock(&pk->mu);
+        if (!done)
             break;
-        for (uint32_t i = 0; i < docs.n && !rc; i++)
-            rc = add_doc(pk, doc + i, out->data + docs.off[i], docs.len[i]);
+        rc = take_oldest(pk);
     }
     return rc;
 }
 
-static int start_threads(packer *pk, pthread_t *tids, unsigned n, unsigned *started)
+/* One step through the source: the next record decoded to the segments,
+ * or the next block opened (one packed before is put as it is). */
+static int step(packer *pk)
 {
-    for (*started = 0; *started < n; ++*started)
-        if (pthread_create(&tids[*started], NULL, pack_thread, pk))
-            return gal_error_set(GAL_ENOMEM, "cannot start a text packing thread");
-    return 0;
+    if (!pk->in_block) {
+        MDB_val k, v;
+        int mrc = mdb_cursor_get(pk->cur, &k, &v, pk->started_reading ? MDB_NEXT : MDB_FIRST);
+        pk->started_reading = 1;
+        if (mrc == MDB_NOTFOUND) {
+            pk->at_end = 1;
+            return 0;
+        }
+        int rc = mrc ? db_error(mrc) : open_block(&k, &v, &pk->src_block);
+        if (rc)
+            return rc;
+        if (pk->src_block.first_doc >= pk->from_doc) {
+            pk->in_block = 1;
+            return 0;
+        }
+        /* packed before: as it is, after what precedes it */
+        pk->stats->blocks_copied++;
+        return (rc = drain(pk)) ? rc : pk->put(pk->ctx, k.mv_data, v.mv_data, v.mv_size);
+    }
+    const uint8_t *rec;
+    size_t len;
+    uint32_t doc, ndocs;
+    if (gal_text_block_next(&pk->src_block, &rec, &len, &doc, &ndocs)) {
+        pk->in_block = 0;
+        return 0;
+    }
+    gal_text_docs docs;
+    int rc = gal_stored_text_decode(pk->dctx, pk->ddict, rec, len, doc, &pk->decoded, &docs);
+    for (uint32_t i = 0; i < docs.n && !rc; i++)
+        rc = add_doc(pk, doc + i, pk->decoded.data + docs.off[i], docs.len[i]);
+    return rc;
+}
+
+int gal_text_repack_pump(gal_text_repacker *pk)
+{
+    int rc = take_finished(pk);
+    /* a step sends at most one segment: with two slots free it never
+     * waits for the threads */
+    while (!rc && !pk->at_end && pk->nsent + 2 <= pk->nring)
+        rc = step(pk);
+    return rc;
 }
 
 static void release_packer(packer *pk)
@@ -361,19 +411,45 @@ static void release_packer(packer *pk)
     gal_free(pk->ring);
     gal_buf_release(&pk->pend);
     gal_buf_release(&pk->block);
+    gal_buf_release(&pk->decoded);
     gal_free(pk->pend_off);
     gal_free(pk->pend_doc);
     gal_queue_release(&pk->todo);
     pthread_mutex_destroy(&pk->mu);
     pthread_cond_destroy(&pk->done_cv);
+    ZSTD_freeCDict(pk->cdict_owned);
+    ZSTD_freeDCtx(pk->dctx);
     gal_free(pk);
 }
 
-int gal_text_repack(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, uint32_t from_doc,
-                    const void *dict, size_t dict_len, int level, unsigned threads,
-                    gal_text_put_fn put, void *ctx, gal_text_repack_stats *stats)
+int gal_text_repack_finish(gal_text_repacker *pk, int ok)
 {
+    if (!pk)
+        return 0;
     double t0 = now_sec();
+    int rc = 0;
+    while (ok && !rc && !pk->at_end)
+        rc = step(pk);
+    if (ok && !rc)
+        rc = drain(pk);
+    if (pk->cur)
+        mdb_cursor_close(pk->cur);
+    /* stop the threads: what they still hold is dropped */
+    gal_queue_close(&pk->todo);
+    for (unsigned i = 0; i < pk->nthreads; i++)
+        pthread_join(pk->tids[i], NULL);
+    pk->stats->pack_sec = now_sec() - pk->t0;
+    pk->stats->finish_sec = now_sec() - t0;
+    release_packer(pk);
+    return rc;
+}
+
+int gal_text_repack_begin(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, uint32_t from_doc,
+                          const void *dict, size_t dict_len, int level, unsigned threads,
+                          gal_text_put_fn put, void *ctx, gal_text_repack_stats *stats,
+                          gal_text_repacker **out)
+{
+    *out = NULL;
     if (threads < 1)
         threads = 1;
     if (threads > MAX_THREADS)
@@ -381,27 +457,27 @@ int gal_text_repack(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, uint32_
     packer *pk = gal_calloc(1, sizeof *pk);
     if (!pk)
         return gal_error_set(GAL_ENOMEM, "out of memory packing text");
+    pk->t0 = now_sec();
     pk->level = level;
     pk->put = put;
     pk->ctx = ctx;
     pk->stats = stats;
+    pk->ddict = ddict;
+    pk->from_doc = from_doc;
     gal_queue_init(&pk->todo);
     pthread_mutex_init(&pk->mu, NULL);
     pthread_cond_init(&pk->done_cv, NULL);
     gal_buf_init(&pk->pend);
     gal_buf_init(&pk->block);
+    gal_buf_init(&pk->decoded);
     /* two segments a thread in flight, so none waits for the reader */
     pk->nring = 2 * (size_t)threads + 1;
-    ZSTD_CDict *cdict = dict && dict_len ? ZSTD_createCDict(dict, dict_len, level) : NULL;
-    pk->cdict = cdict;
-    ZSTD_DCtx *dctx = ZSTD_createDCtx();
-    pthread_t tids[MAX_THREADS];
-    unsigned started = 0;
-    gal_buf out;
-    gal_buf_init(&out);
+    pk->cdict = pk->cdict_owned =
+        dict && dict_len ? ZSTD_createCDict(dict, dict_len, level) : NULL;
+    pk->dctx = ZSTD_createDCtx();
     int rc = 0;
-    if (!(pk->ring = gal_calloc(pk->nring, sizeof *pk->ring)) || !dctx || (dict_len && !cdict) ||
-        !(pk->pend_off = gal_calloc(1, sizeof *pk->pend_off)) ||
+    if (!(pk->ring = gal_calloc(pk->nring, sizeof *pk->ring)) || !pk->dctx ||
+        (dict_len && !pk->cdict) || !(pk->pend_off = gal_calloc(1, sizeof *pk->pend_off)) ||
         !(pk->pend_doc = gal_calloc(1, sizeof *pk->pend_doc)))
         rc = gal_error_set(GAL_ENOMEM, "out of memory packing text");
     pk->pend_cap = 1;
@@ -409,40 +485,16 @@ int gal_text_repack(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, uint32_
         gal_buf_init(&pk->ring[i].text);
         gal_buf_init(&pk->ring[i].records);
     }
-    if (!rc)
-        rc = start_threads(pk, tids, threads, &started);
-    MDB_cursor *c = NULL;
-    int mrc = rc ? 0 : mdb_cursor_open(txn, text, &c);
+    for (; !rc && pk->nthreads < threads; pk->nthreads++)
+        if (pthread_create(&pk->tids[pk->nthreads], NULL, pack_thread, pk))
+            rc = gal_error_set(GAL_ENOMEM, "cannot start a text packing thread");
+    int mrc = rc ? 0 : mdb_cursor_open(txn, text, &pk->cur);
     if (mrc)
         rc = db_error(mrc);
-    MDB_val k, v;
-    for (mrc = rc ? MDB_NOTFOUND : mdb_cursor_get(c, &k, &v, MDB_FIRST); !mrc && !rc;
-         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        gal_text_block b;
-        if ((rc = open_block(&k, &v, &b)))
-            break;
-        if (b.first_doc < from_doc) { /* packed before: as it is, after what precedes it */
-            if (!(rc = drain(pk)))
-                rc = put(ctx, k.mv_data, v.mv_data, v.mv_size);
-            stats->blocks_copied++;
-        } else {
-            rc = repack_block(pk, dctx, ddict, &out, &b);
-        }
+    if (rc) {
+        gal_text_repack_finish(pk, 0);
+        return rc;
     }
-    if (!rc && mrc != MDB_NOTFOUND)
-        rc = db_error(mrc);
-    if (!rc)
-        rc = drain(pk);
-    if (c)
-        mdb_cursor_close(c);
-    /* stop the threads: what they still hold is dropped */
-    gal_queue_close(&pk->todo);
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(tids[i], NULL);
-    stats->pack_sec = now_sec() - t0;
-    release_packer(pk);
-    ZSTD_freeCDict(cdict);
-    ZSTD_freeDCtx(dctx);
-    gal_buf_release(&out);
-    return rc;
+    *out = pk;
+    return 0;
 }

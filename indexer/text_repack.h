@@ -40,7 +40,8 @@ typedef struct gal_text_repack_stats {
     uint64_t text_bytes;     /* their text */
     uint64_t blocks_copied;  /* blocks of documents packed before, as they were */
     size_t dict_bytes;       /* the dictionary trained, 0 when none was */
-    double train_sec, pack_sec;
+    double train_sec, pack_sec; /* pack: from begin to finish */
+    double finish_sec;          /* in gal_text_repack_finish() */
 } gal_text_repack_stats;
 
 /* Train the dictionary for packing the texts of the text table's documents
@@ -51,13 +52,29 @@ int gal_text_repack_train(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, u
                           uint64_t raw_bytes, int level, gal_buf *dict,
                           gal_text_repack_stats *stats);
 
-/* Write the whole text table through put, in key order: the blocks of
+/* Writing the whole text table through put, in key order: the blocks of
  * documents below from_doc as they are, every later document packed again
  * at level with dict (NULL: none) on threads threads.  ddict decodes the
- * table as it is.  Blocks whose lengths or records do not decode are
- * corruption (GAL_ECORRUPT). */
-int gal_text_repack(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, uint32_t from_doc,
-                    const void *dict, size_t dict_len, int level, unsigned threads,
-                    gal_text_put_fn put, void *ctx, gal_text_repack_stats *stats);
+ * table as it is; txn and the table stay open until the finish.  Blocks
+ * whose lengths or records do not decode are corruption (GAL_ECORRUPT).
+ *
+ * This thread reads the source and puts the blocks; the threads compress.
+ * Between begin and finish the caller may do other work on this thread
+ * (optimize merges the postings), calling gal_text_repack_pump() often:
+ * the threads then compress the text meanwhile. */
+typedef struct gal_text_repacker gal_text_repacker;
+
+int gal_text_repack_begin(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, uint32_t from_doc,
+                          const void *dict, size_t dict_len, int level, unsigned threads,
+                          gal_text_put_fn put, void *ctx, gal_text_repack_stats *stats,
+                          gal_text_repacker **out);
+
+/* Put the blocks the threads have finished and give them more, without
+ * waiting for them. */
+int gal_text_repack_pump(gal_text_repacker *r);
+
+/* With ok, read, pack and put the rest, waiting for the threads; either
+ * way stop them and free r (NULL is fine). */
+int gal_text_repack_finish(gal_text_repacker *r, int ok);
 
 #endif

@@ -19,7 +19,7 @@ flipped (found by searching data.mdb for the record's bytes).  Then:
     `galley optimize` on a flipped postings chunk or stored text exits 3 and
     leaves the index file as it was.
 Last, copies with many random bytes flipped anywhere in data.mdb: galley
-query (words, phrases, prefixes, snippets), entities, show, compact, verify,
+query (words, phrases, prefixes, snippets), entities, show (one, all), compact, verify,
 optimize and index --append must exit 0, 1 or 3 (never a signal, never a
 hang).
 """
@@ -323,6 +323,7 @@ def run_checks(a, f, scratch, bbc):
                      [a.galley, "query", copy, "-n", "3", "--json", '"the film" gov*'],
                      [a.galley, "entities", copy, "--top", "5"],
                      [a.galley, "show", copy, "#5"],
+                     [a.galley, "show", copy, "--all"],
                      [a.galley, "compact", copy, copy + "-compact"],
                      [a.galley, "verify", "-q", copy],
                      [a.galley, "optimize", copy],

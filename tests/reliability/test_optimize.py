@@ -185,8 +185,8 @@ def check_optimize(a, f):
     # the next optimize packs the appended documents alone, with the same dictionary
     dict_before = rc_.stats(a.galley, once)["text_dict_bytes"]
     rc, _, err = optimize(a, once)
-    m = re.search(r"stored text of (\d+) documents .* with the index's dictionary; (\d+) blocks "
-                  r"packed before kept", err)
+    m = re.search(r"stored text of (\d+) documents .* with the index's dictionary, .*; (\d+) "
+                  r"blocks packed before kept", err)
     appended = rc_.stats(a.galley, once)["documents"] - before["documents"]
     f.check(rc == 0 and m and int(m.group(1)) == appended and int(m.group(2)) > 0,
             "optimize after --append: exit %d, want %d documents packed and the blocks before "
@@ -225,7 +225,7 @@ def check_packed_text(a, f, batches, once, original, err):
             "show --all of the batches: %s" % original[:200])
     f.check(export(a, once) == original, "the stored text differs after optimize")
     before, after = rc_.stats(a.galley, batches), rc_.stats(a.galley, once)
-    m = re.search(r"stored text of (\d+) documents .* packed at level 7 .* with a (\d+) kB "
+    m = re.search(r"stored text of (\d+) documents .* packed at level 7 with a (\d+) kB "
                   r"dictionary", err)
     f.check(m and int(m.group(1)) == before["documents"] and int(m.group(2)) > 0,
             "optimize did not pack every document's text with a new dictionary: %s" % err.strip())
