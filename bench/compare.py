@@ -16,7 +16,9 @@ the ten best by its ranking.
 
   galley        `galley index` on the decompressed JSON Lines file (its own
                 reader parses the JSON), then `galley bench query`, which
-                runs the queries in-process in C.
+                runs the queries in-process in C; then (unless --no-optimize)
+                `galley optimize` on that index and the queries again: the
+                row "galley optimized", whose build time is both runs'.
   SQLite FTS5   Python's sqlite3, fts5(title, body, detail=full), one
                 transaction, then 'optimize'; journal and sync off (the
                 kindest settings for it).  Per query: SELECT count(*) and
@@ -253,6 +255,12 @@ def run_galley(args, corpus, queries_file, workdir):
     dev = subprocess.run([args.galley, "stats", idx], capture_output=True, text=True).stdout
     m = re.search(r"device=([^\n]*?) batch_mb", dev)
     out["device"] = m.group(1) if m else args.device
+    galley_queries(args, idx, queries_file, workdir, out)
+    return out
+
+
+def galley_queries(args, idx, queries_file, workdir, out):
+    """`galley bench query` of idx: per query counts and latency into out."""
     qjson = os.path.join(workdir, "galley-queries.json")
     p = subprocess.run([args.galley, "bench", "query", idx, queries_file, "--json", qjson,
                         "--warmup", str(args.warmup), "--runs", str(args.runs)],
@@ -265,6 +273,28 @@ def run_galley(args, corpus, queries_file, workdir):
     out["latency"] = {k: qj[k] for k in ("mean_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms")}
     out["qps"] = qj["qps"]
     out["note"] = "in-process C (galley bench query)"
+
+
+def run_galley_optimized(args, built, queries_file, workdir):
+    """`galley optimize` of the index run_galley built (batches merged, text
+    packed again), and the queries on it."""
+    idx = os.path.join(workdir, "galley")
+    subprocess.run(["sync"])
+    t0 = time.perf_counter()
+    p = subprocess.run([args.galley, "optimize", idx], capture_output=True, text=True)
+    sec = time.perf_counter() - t0
+    if p.returncode:
+        raise RuntimeError("galley optimize failed: " + p.stderr.strip())
+    log(p.stderr.strip())
+    out = {"tool": "galley optimized", "optimize_sec": sec, "device": built.get("device"),
+           "build_sec": built["build_sec"] + sec, "index_only_sec": built["index_only_sec"] + sec,
+           "index_bytes": dir_bytes(idx), "peak_rss_bytes": built.get("peak_rss_bytes")}
+    st = subprocess.run([args.galley, "stats", idx, "--json"], capture_output=True, text=True)
+    if st.returncode == 0:
+        tables = json.loads(st.stdout).get("tables", {})
+        out["postings_bytes"] = tables.get("postings", {}).get("bytes")
+        out["text_bytes"] = tables.get("text", {}).get("bytes")
+    galley_queries(args, idx, queries_file, workdir, out)
     return out
 
 
@@ -435,8 +465,31 @@ def fmt_ratio(x):
     return "-" if x is None else ("%.2fx" % x if x < 100 else "%.0fx" % x)
 
 
+def print_ratios(g, others, title):
+    """g's ratios against each of others (above 1: g is better)."""
+    print("\n%s (above 1: galley is better by that factor)" % title)
+    print("%-24s %12s %12s %12s %10s %10s %10s" % (
+        "against", "build (e2e)", "build (idx)", "index size", "q mean", "q p50", "q p99"))
+    ratios = {}
+    for r in others:
+        def q(k):
+            return r["latency"][k] / g["latency"][k] if g["latency"][k] else None
+        e2e = r["build_sec"] / g["build_sec"] if r.get("build_sec") else None
+        idx = r["index_only_sec"] / g["build_sec"] if r.get("index_only_sec") else None
+        size = r["index_bytes"] / g["index_bytes"] if r.get("index_bytes") else None
+        ratios[r["tool"]] = {"build_e2e": e2e, "build_index_only": idx, "index_size": size,
+                             "query_mean": q("mean_ms"), "query_p50": q("p50_ms"),
+                             "query_p99": q("p99_ms")}
+        print("%-24s %12s %12s %12s %10s %10s %10s" % (
+            r["tool"], fmt_ratio(e2e), fmt_ratio(idx), fmt_ratio(size), fmt_ratio(q("mean_ms")),
+            fmt_ratio(q("p50_ms")), fmt_ratio(q("p99_ms"))))
+    return ratios
+
+
 def report(res, meta, args):
     g = res[0]
+    opt = next((r for r in res if r["tool"] == "galley optimized"), None)
+    others = [r for r in res[1:] if r is not opt]
     raw = meta["raw_bytes"]
     print("corpus: %s: %d documents, %.1f MB raw text (title + body), %.1f MB JSONL"
           % (meta["corpus"], meta["docs"], raw / 1e6, meta["jsonl_bytes"] / 1e6))
@@ -450,6 +503,8 @@ def report(res, meta, args):
         name = r["tool"] + (" " + r["version"] if r.get("version") and r["tool"] != "ripgrep" else "")
         if r["tool"] == "galley":
             name = "galley (%s)" % r.get("device", "?")
+        elif r is opt:
+            name = "galley, then optimize"
         e2e = r.get("build_sec")
         speed = raw / 1e6 / e2e if e2e else None
         lat = r["latency"]
@@ -464,41 +519,41 @@ def report(res, meta, args):
     for r in res:
         if r.get("skipped"):
             print("%-24s skipped: %s" % (r["tool"], r["skipped"]))
-    if g.get("postings_bytes"):
-        print("\ngalley tables: postings %.1f MB (%.3f x raw), stored text %.1f MB (%.3f x raw); "
-              "data.mdb less the text table: %.3f x raw"
-              % (g["postings_bytes"] / 1e6, g["postings_bytes"] / raw, g["text_bytes"] / 1e6,
-                 g["text_bytes"] / raw, (g["index_bytes"] - g["text_bytes"]) / raw))
+    for r in (g, opt):
+        if r and r.get("postings_bytes"):
+            print("\n%s tables: postings %.1f MB (%.3f x raw), stored text %.1f MB (%.3f x raw); "
+                  "data.mdb less the text table: %.3f x raw"
+                  % ("galley" if r is g else "optimized galley", r["postings_bytes"] / 1e6,
+                     r["postings_bytes"] / raw, r["text_bytes"] / 1e6, r["text_bytes"] / raw,
+                     (r["index_bytes"] - r["text_bytes"]) / raw))
+    if opt:
+        print("galley optimize took %.2f s (in the optimized row's build s)" % opt["optimize_sec"])
     print("\nbuild s: documents in memory -> committed index (galley: the whole `galley index` run)")
     print("e2e s: from the JSON Lines file (FTS5, tantivy, Xapian: + %.2f s of Python JSON parsing)"
           % meta["parse_sec"])
 
-    print("\ngalley's ratios (above 1: galley is better by that factor)")
-    print("%-24s %12s %12s %12s %10s %10s %10s" % (
-        "against", "build (e2e)", "build (idx)", "index size", "q mean", "q p50", "q p99"))
-    for r in res[1:]:
-        def q(k):
-            return r["latency"][k] / g["latency"][k] if g["latency"][k] else None
-        e2e = r["build_sec"] / g["build_sec"] if r.get("build_sec") else None
-        idx = r["index_only_sec"] / g["build_sec"] if r.get("index_only_sec") else None
-        size = r["index_bytes"] / g["index_bytes"] if r.get("index_bytes") else None
-        r["ratios"] = {"build_e2e": e2e, "build_index_only": idx, "index_size": size,
-                       "query_mean": q("mean_ms"), "query_p50": q("p50_ms"), "query_p99": q("p99_ms")}
-        print("%-24s %12s %12s %12s %10s %10s %10s" % (
-            r["tool"], fmt_ratio(e2e), fmt_ratio(idx), fmt_ratio(size), fmt_ratio(q("mean_ms")),
-            fmt_ratio(q("p50_ms")), fmt_ratio(q("p99_ms"))))
+    ratios = print_ratios(g, others, "galley's ratios")
+    opt_ratios = print_ratios(opt, others, "optimized galley's ratios") if opt else {}
+    for o in others:
+        o["ratios"] = ratios[o["tool"]]
+        if opt:
+            o["ratios_optimized"] = opt_ratios[o["tool"]]
+    if opt:
+        same = sum(1 for qq in meta["queries"]
+                   if opt["per_query"].get(qq, (None,))[0] == g["per_query"][qq][0])
+        print("\noptimized galley = galley on %d of %d queries" % (same, len(meta["queries"])))
 
     # match counts
     queries = meta["queries"]
     print("\nmatch counts (documents), side by side; the tools tokenize differently")
-    for r in res[1:]:
+    for r in others:
         asked = [qq for qq in queries if qq in r["per_query"]]
         same = sum(1 for qq in asked if r["per_query"][qq][0] == g["per_query"][qq][0])
         print("  galley = %-12s on %d of %d queries" % (r["tool"], same, len(asked)))
-    names = [r["tool"] for r in res]
+    names = [r["tool"] for r in [g] + others]
     rows = []
     for qq in queries:
-        cs = [r["per_query"].get(qq, (None, None))[0] for r in res]
+        cs = [r["per_query"].get(qq, (None, None))[0] for r in [g] + others]
         gc = cs[0] or 0
         spread = max(abs(c - gc) / max(gc, c, 1) for c in cs if c is not None)
         rows.append((spread, qq, cs))
@@ -525,6 +580,7 @@ def main():
     ap.add_argument("--json", help="write every figure, per query too, to this file")
     ap.add_argument("--warmup", type=int, default=1, help="unmeasured passes (default 1)")
     ap.add_argument("--runs", type=int, default=3, help="measured passes (default 3; ripgrep: 1)")
+    ap.add_argument("--no-optimize", action="store_true", help="leave out 'galley optimize'")
     ap.add_argument("--no-fts5", action="store_true")
     ap.add_argument("--no-tantivy", action="store_true")
     ap.add_argument("--no-xapian", action="store_true")
@@ -568,6 +624,9 @@ def main():
         res = []
         begin_build("galley")
         res.append(run_galley(args, corpus, args.queries, workdir))
+        if not args.no_optimize:
+            begin_build("galley optimize")
+            res.append(run_galley_optimized(args, res[0], args.queries, workdir))
         if not args.no_fts5:
             begin_build("sqlite fts5")
             r = run_fts5(args, docs, queries, workdir)
