@@ -147,7 +147,7 @@ typedef struct segment {
  * (fault_guard.h), and the threads then wait on it until the process
  * ends. */
 struct gal_text_repacker {
-    const ZSTD_CDict *cdict;
+    ZSTD_CDict *cdict;    /* NULL: no dictionary */
     int level;
     gal_queue todo;
     pthread_mutex_t mu;
@@ -168,7 +168,6 @@ struct gal_text_repacker {
     MDB_cursor *cur;
     const ZSTD_DDict *ddict;
     ZSTD_DCtx *dctx;
-    ZSTD_CDict *cdict_owned;
     uint32_t from_doc;
     gal_text_block src_block;
     int in_block, at_end, started_reading;
@@ -417,7 +416,7 @@ static void release_packer(packer *pk)
     gal_queue_release(&pk->todo);
     pthread_mutex_destroy(&pk->mu);
     pthread_cond_destroy(&pk->done_cv);
-    ZSTD_freeCDict(pk->cdict_owned);
+    ZSTD_freeCDict(pk->cdict);
     ZSTD_freeDCtx(pk->dctx);
     gal_free(pk);
 }
@@ -472,8 +471,7 @@ int gal_text_repack_begin(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, u
     gal_buf_init(&pk->decoded);
     /* two segments a thread in flight, so none waits for the reader */
     pk->nring = 2 * (size_t)threads + 1;
-    pk->cdict = pk->cdict_owned =
-        dict && dict_len ? ZSTD_createCDict(dict, dict_len, level) : NULL;
+    pk->cdict = dict && dict_len ? ZSTD_createCDict(dict, dict_len, level) : NULL;
     pk->dctx = ZSTD_createDCtx();
     int rc = 0;
     if (!(pk->ring = gal_calloc(pk->nring, sizeof *pk->ring)) || !pk->dctx ||
