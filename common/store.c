@@ -209,8 +209,10 @@ int gal_store_txn_begin(gal_store *st, int rdonly, MDB_txn **txn)
     int rc = mdb_txn_begin(st->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
     if (rc == MDB_MAP_RESIZED) {
         /* the writer grew the map: adopt its size and try again */
-        if ((rc = mdb_env_set_mapsize(st->env, 0)) == 0)
+        if ((rc = mdb_env_set_mapsize(st->env, 0)) == 0) {
+            __atomic_add_fetch(&st->remaps, 1, __ATOMIC_RELEASE);
             rc = mdb_txn_begin(st->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
+        }
     }
     return rc ? gal_store_error(st, rc, "cannot begin a transaction on") : 0;
 }
@@ -221,6 +223,8 @@ int gal_store_grow(gal_store *st)
     int rc = mdb_env_info(st->env, &info);
     if (!rc)
         rc = mdb_env_set_mapsize(st->env, info.me_mapsize * 2);
+    if (!rc)
+        __atomic_add_fetch(&st->remaps, 1, __ATOMIC_RELEASE);
     return rc ? gal_store_error(st, rc, "cannot grow the map of") : 0;
 }
 

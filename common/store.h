@@ -16,6 +16,10 @@ typedef struct gal_store {
     char *dir;
     int lock_fd; /* writer lock (flock), -1 for readers */
     int writable;
+    /* How many times this process moved the map (a resize, with no
+     * transaction open): pointers into it kept across transactions, such
+     * as the text dictionary's, are stale after one.  Atomic. */
+    unsigned long remaps;
 } gal_store;
 
 enum { GAL_STORE_READ = 0, GAL_STORE_WRITE = 1 };

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -1154,6 +1155,54 @@ static void test_ids_in_one_batch(void)
     check_remove_tree(dir);
 }
 
+/* A reader keeps the text dictionary by reference into the map
+ * (index_read.c): after another process grows the map and this one moves
+ * its own to follow, the next snapshot must load it again from the new
+ * map, and stored texts read the same as before. */
+static void test_dictionary_after_remap(unsigned seed)
+{
+    char dir[] = "/tmp/galley-test-XXXXXX", input[512], index[512];
+    if (scratch(dir, input, index))
+        return;
+    setenv("GALLEY_INITIAL_MAP_MB", "1", 1); /* a map just large enough */
+    gal_build_report r;
+    CHECK(build_corpus(input, index, 3000, seed, 1 << 20, &r) == 0);
+    gal_index *ix = NULL;
+    gal_snapshot *s = NULL;
+    gal_buf before, after;
+    gal_buf_init(&before);
+    gal_buf_init(&after);
+    CHECK(gal_index_open(index, &ix) == 0 && gal_snapshot_begin(ix, &s) == 0);
+    CHECK(s && gal_snapshot_text(s, 2999, &before) == 0 && before.len > 0);
+    gal_snapshot_end(s);
+    s = NULL;
+    pid_t pid = fork(); /* the writer: another process, as LMDB wants */
+    if (pid == 0) {
+        char more[600];
+        snprintf(more, sizeof more, "%s/more.jsonl", dir);
+        write_corpus(more, 30000, seed + 1);
+        const char *inputs[] = {more};
+        gal_build_opts o = {.out_dir = index, .inputs = inputs, .ninputs = 1, .device = "ref",
+                            .batch_bytes = 1 << 20, .quiet = 1, .progress = 0, .append = 1};
+        _exit(gal_index_build(&o, &r) ? 1 : 0);
+    }
+    int status = -1;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+          WEXITSTATUS(status) == 0);
+    unsetenv("GALLEY_INITIAL_MAP_MB");
+    gal_index_stats st;
+    CHECK(ix && gal_snapshot_begin(ix, &s) == 0);
+    CHECK(s && gal_snapshot_stats(s, &st) == 0 && st.docs == 33000);
+    CHECK(s && gal_snapshot_text(s, 2999, &after) == 0 && after.len == before.len &&
+          !memcmp(after.data, before.data, before.len));
+    CHECK(s && gal_snapshot_text(s, 32999, &after) == 0 && after.len > 0);
+    gal_snapshot_end(s);
+    gal_index_close(ix);
+    gal_buf_release(&before);
+    gal_buf_release(&after);
+    check_remove_tree(dir);
+}
+
 static int collect_block(void *ctx, const uint8_t *key, const void *block, size_t len)
 {
     gal_buf *b = ctx; /* key ‖ u32 length ‖ block, one after another */
@@ -1815,6 +1864,7 @@ int main(void)
     test_doc_blocks_in_index(seed);
     test_hash_blocks(seed);
     test_text_blocks();
+    test_dictionary_after_remap(seed);
     test_grow();
     return check_exit("test_index_format");
 }
