@@ -5,13 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "index_optimize.h"
 #include "status.h"
 
 static const char optimize_help[] =
-    "usage: galley optimize INDEX [--group-docs N] [--text-level L]\n"
+    "usage: galley optimize INDEX [--group-docs N] [--text-level L] [--progress | -q]\n"
     "\n"
     "Merge the batches of INDEX into groups of up to N documents [4194304].\n"
     "Every batch of 'galley index' keeps its own run of postings, so a term\n"
@@ -32,6 +33,9 @@ static const char optimize_help[] =
     "since are packed with the same dictionary.  An index whose batches are\n"
     "merged and whose text is packed is left as it is.\n"
     "\n"
+    "A progress line is shown when standard error is a terminal (--progress:\n"
+    "always; -q, --quiet: never, nor the summary).\n"
+    "\n"
     "exit status:\n"
     "  0  done, or nothing to merge\n"
     "  2  usage error\n"
@@ -41,8 +45,8 @@ static const char optimize_help[] =
 int gal_cmd_optimize(int argc, char **argv)
 {
     const char *dir = NULL;
-    uint32_t group_docs = 0;
-    int text_level = GAL_TEXT_REPACK_LEVEL;
+    gal_optimize_opts opts = {.text_level = GAL_TEXT_REPACK_LEVEL, .progress = -1};
+    int quiet = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -54,15 +58,19 @@ int gal_cmd_optimize(int argc, char **argv)
             if (i + 1 >= argc || *end || n < 1 || n > 64ll << 20)
                 return gal_usage_error("optimize", "--group-docs needs a number from 1 to %d",
                                        64 << 20);
-            group_docs = (uint32_t)n;
+            opts.group_docs = (uint32_t)n;
             i++;
         } else if (!strcmp(a, "--text-level")) {
             char *end;
             long n = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
             if (i + 1 >= argc || *end || n < 0 || n > 19)
                 return gal_usage_error("optimize", "--text-level needs a level from 0 to 19");
-            text_level = (int)n;
+            opts.text_level = (int)n;
             i++;
+        } else if (!strcmp(a, "--progress")) {
+            opts.progress = 1;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
             return gal_usage_error("optimize", "unknown option '%s'", a);
         } else if (!dir) {
@@ -74,13 +82,16 @@ int gal_cmd_optimize(int argc, char **argv)
     if (!dir)
         return gal_usage_error("optimize", "want INDEX");
     gal_optimize_report r;
-    int rc = gal_index_optimize(dir, group_docs, text_level, &r);
+    opts.progress = quiet ? 0 : opts.progress >= 0 ? opts.progress : isatty(2);
+    int rc = gal_index_optimize(dir, &opts, &r);
     if (rc == GAL_ENOTFOUND) { /* a missing index, not a missing input */
         gal_report(rc);
         return GAL_EXIT_INDEX;
     }
     if (rc)
         return gal_report(rc);
+    if (quiet)
+        return GAL_EXIT_OK;
     if (r.skipped)
         fprintf(stderr, "galley: '%s' left as it was: %s\n", dir, r.skipped);
     else

@@ -91,6 +91,12 @@ typedef struct optimizer {
     MDB_dbi dst_text;
     gal_text_repacker *repacker; /* while the postings are merged */
     gal_text_repack_stats text_stats;
+    /* progress: terms are merged in hash order, so the hash of the term
+     * being written tells how far a group is */
+    int progress;
+    double start, last_progress;
+    size_t group_at;
+    uint64_t hash_at;
 } optimizer;
 
 static int db_error(int mrc, const char *what)
@@ -139,9 +145,31 @@ static int dst_put(optimizer *o, MDB_dbi dbi, const void *k, size_t klen, const 
     return 0;
 }
 
+/* The progress line, at most four times a second (final: once more, and
+ * the line ended). */
+static void show_progress(optimizer *o, int final)
+{
+    double t = now_sec();
+    if (!o->progress || (!final && t - o->last_progress < 0.25))
+        return;
+    o->last_progress = t;
+    double postings = o->ngroups ? 100.0 * ((double)o->group_at + (double)o->hash_at / 0x1p64) /
+                                       (double)o->ngroups
+                                 : 100.0;
+    char text[48] = "";
+    uint64_t todo = o->docs - o->text_from;
+    if (o->text_level && todo)
+        snprintf(text, sizeof text, ", text %.0f %%", 100.0 * (double)o->text_stats.docs / todo);
+    fprintf(stderr, "\r\033[Kgalley: optimizing: postings %.0f %%%s, %.0f s", postings, text,
+            t - o->start);
+    if (final)
+        fputc('\n', stderr);
+}
+
 static int put_text(void *ctx, const uint8_t key[4], const void *block, size_t len)
 {
     optimizer *o = ctx;
+    show_progress(o, 0);
     return dst_put(o, o->dst_text, key, 4, block, len);
 }
 
@@ -412,8 +440,12 @@ static int flush_chunk(optimizer *o, const group *g, uint64_t hash, int last)
     o->acc_npos = 0;
     /* keep the text packing threads busy meanwhile (a few hundred us of
      * merging between calls) */
-    if (!rc && o->repacker && o->chunks_after % 64 == 0)
-        rc = gal_text_repack_pump(o->repacker);
+    if (!rc && o->chunks_after % 64 == 0) {
+        o->hash_at = hash;
+        show_progress(o, 0);
+        if (o->repacker)
+            rc = gal_text_repack_pump(o->repacker);
+    }
     return rc;
 }
 
@@ -752,14 +784,20 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
     }
     for (size_t i = 0; i < o->ngroups && !rc; i++) {
         const group *g = &o->groups[i];
+        o->group_at = i;
+        o->hash_at = 0;
         if (!(rc = write_docstats(o, g)) && !(rc = write_ids(o, g)) &&
             !(rc = write_postings(o, g)))
             rc = write_terms_and_entities(o, g);
     }
+    o->group_at = o->ngroups;
+    o->hash_at = 0;
     int trc = gal_text_repack_finish(o->repacker, !rc);
     o->repacker = NULL;
     if (!rc)
         rc = trc;
+    if (!rc)
+        show_progress(o, 1);
     if (!rc) {
         mrc = mdb_txn_commit(o->dst);
         o->dst = NULL;
@@ -822,8 +860,7 @@ static int rewrite(optimizer *o, const char *dir, const char *tmp, size_t mapsiz
     return source_damaged(rc, dir);
 }
 
-int gal_index_optimize(const char *dir, uint32_t max_group_docs, int text_level,
-                       gal_optimize_report *r)
+int gal_index_optimize(const char *dir, const gal_optimize_opts *opts, gal_optimize_report *r)
 {
     memset(r, 0, sizeof *r);
     double t0 = now_sec();
@@ -831,6 +868,8 @@ int gal_index_optimize(const char *dir, uint32_t max_group_docs, int text_level,
     optimizer *o = gal_calloc(1, sizeof *o);
     if (!o)
         return gal_error_set(GAL_ENOMEM, "out of memory");
+    o->progress = opts->progress;
+    o->start = t0;
     gal_buf_init(&o->chunk);
     gal_buf_init(&o->dict);
     gal_chunk_packer_init(&o->packer, put_postings, o);
@@ -855,7 +894,8 @@ int gal_index_optimize(const char *dir, uint32_t max_group_docs, int text_level,
                                                                : 2 * (size_t)sb.st_size + (64u << 20);
     if (!rc)
         rc = rewrite(o, dir, tmp, mapsize,
-                     max_group_docs ? max_group_docs : GAL_OPTIMIZE_GROUP_DOCS, text_level, r);
+                     opts->group_docs ? opts->group_docs : GAL_OPTIMIZE_GROUP_DOCS,
+                     opts->text_level, r);
     if (o->dst)
         mdb_txn_abort(o->dst);
     if (o->env)
@@ -884,6 +924,8 @@ out:
     r->chunks_after = o->chunks_after;
     r->text = o->text_stats;
     r->text_level = o->text_level;
+    if (rc && o->progress && o->last_progress > 0) /* end the progress line before the error */
+        fputc('\n', stderr);
     r->seconds = now_sec() - t0;
     gal_free(o->batches);
     gal_free(o->groups);

@@ -35,11 +35,16 @@ typedef struct gal_optimize_report {
     gal_text_repack_stats text;
 } gal_optimize_report;
 
-/* Optimize the index in dir (taking its writer lock), its stored text
- * packed again at text_level (text_repack.h; 0: copied as it is).  An index
- * with one batch per group already, and its text packed at any level or
- * text_level 0, is left alone (report->skipped says so). */
-int gal_index_optimize(const char *dir, uint32_t max_group_docs, int text_level,
+typedef struct gal_optimize_opts {
+    uint32_t group_docs; /* 0: GAL_OPTIMIZE_GROUP_DOCS */
+    int text_level;      /* the stored text packed again at this level (text_repack.h); 0: copied */
+    int progress;        /* a progress line on stderr, rewritten four times a second */
+} gal_optimize_opts;
+
+/* Optimize the index in dir (taking its writer lock).  An index with one
+ * batch per group already, and its text packed at any level or text_level
+ * 0, is left alone (report->skipped says so). */
+int gal_index_optimize(const char *dir, const gal_optimize_opts *opts,
                        gal_optimize_report *report);
 
 #endif

@@ -256,9 +256,13 @@ def check_copied_text(a, f, batches, copied, original):
     rc, _, err = optimize(a, copied, "--text-level", "0")
     f.check(rc == 0 and "left as it was" in err,
             "optimize --text-level 0 of a merged index: exit %d: %s" % (rc, err.strip()))
-    rc, _, err = optimize(a, copied, "--text-level", "3")
+    rc, _, err = optimize(a, copied, "--text-level", "0", "-q")
+    f.check(rc == 0 and err == "", "optimize -q: exit %d, printed %r" % (rc, err))
+    rc, _, err = optimize(a, copied, "--text-level", "3", "--progress")
     f.check(rc == 0 and "packed at level 3" in err,
             "optimize --text-level 3 of a merged index: exit %d: %s" % (rc, err.strip()))
+    f.check("optimizing: postings 100 %, text 100 %" in err,
+            "optimize --progress did not end at 100 %%: %r" % err[-300:])
     f.check(export(a, copied) == original, "the stored text differs after packing at level 3")
     rc, out = rc_.verify(a.galley, copied)
     f.check(rc == 0, "verify after packing at level 3: exit %d: %s" % (rc, out.strip()))
