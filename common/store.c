@@ -30,9 +30,7 @@ static size_t initial_map(void)
     return (size_t)GAL_INITIAL_MAP;
 }
 
-/* LMDB turns a short write into EIO ("filesystem full?"): call that a full
- * disk when the index's file system has less than a megabyte left. */
-static int disk_nearly_full(const char *dir)
+int gal_store_disk_nearly_full(const char *dir)
 {
     struct statvfs sv;
     return dir && statvfs(dir, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < (1u << 20);
@@ -66,7 +64,7 @@ int gal_store_read_error(int mdb_rc, const char *table)
 int gal_store_error(const gal_store *st, int mdb_rc, const char *what)
 {
     const char *dir = st ? st->dir : "?";
-    if (mdb_rc == EIO && st && disk_nearly_full(st->dir))
+    if (mdb_rc == EIO && st && gal_store_disk_nearly_full(st->dir))
         return gal_error_set(GAL_EFULL, "%s '%s': no space left on device (%s)", what, dir,
                              mdb_strerror(mdb_rc));
     /* without a store, assume a writer: MDB_BAD_TXN then stays a database error */

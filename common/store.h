@@ -34,6 +34,11 @@ void gal_store_close(gal_store *st); /* NULL is fine */
 /* Begin a transaction, absorbing a map resize made by another process. */
 int gal_store_txn_begin(gal_store *st, int rdonly, MDB_txn **txn);
 
+/* Whether dir's file system has less than a megabyte left.  LMDB turns a
+ * short write into EIO ("filesystem full?"), and a lock file it cannot
+ * back into SIGBUS: with this little room left, either is a full disk. */
+int gal_store_disk_nearly_full(const char *dir);
+
 /* Double the map size; no transaction may be open in this process. */
 int gal_store_grow(gal_store *st);
 

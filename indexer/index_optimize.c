@@ -807,6 +807,12 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
     return rc;
 }
 
+static int disk_full(const char *dir)
+{
+    return gal_error_set(GAL_EFULL, "cannot optimize '%s': no space left on device for the "
+                         "new file (it needs about as much as the index takes)", dir);
+}
+
 /* MDB_KEYEXIST or MDB_BAD_VALSIZE from an append to the new file: the
  * source's keys were out of order or damaged, in pages LMDB does not check.
  * MDB_MAP_FULL too: the new file's map is twice the old file, which it
@@ -838,6 +844,8 @@ static int rewrite(optimizer *o, const char *dir, const char *tmp, size_t mapsiz
         o->dst = NULL;
         o->env = NULL;
         release_merging(o);
+        if (sig == SIGBUS && gal_store_disk_nearly_full(dir)) /* the new file's pages */
+            return disk_full(dir);
         return gal_error_set(GAL_ECORRUPT, "corrupt index: '%s' has a damaged LMDB page "
                              "(signal %d while reading it); 'galley verify' says where", dir, sig);
     }
@@ -854,7 +862,10 @@ static int rewrite(optimizer *o, const char *dir, const char *tmp, size_t mapsiz
                                 : "every batch is a group already";
     } else if (!rc) {
         gal_store_remove_scratch(tmp); /* left by a killed run */
-        rc = write_new_file(o, tmp, mapsize);
+        /* LMDB creating the new file's lock file with no room left faults */
+        rc = gal_store_disk_nearly_full(dir) ? disk_full(dir) : write_new_file(o, tmp, mapsize);
+        if ((rc == GAL_EIO || rc == GAL_EDB) && gal_store_disk_nearly_full(dir))
+            rc = disk_full(dir);
     }
     gal_fault_disarm(&guard);
     return source_damaged(rc, dir);

@@ -6,8 +6,10 @@
     with 1 MB batches.  `galley index` must exit 6 and say the disk is full;
     the index must stay at its last committed batch: it opens, verifies, and
     answers exactly like a complete index restricted to the documents it
-    holds.  After a second tmpfs is mounted over a copy with room to spare,
-    --resume completes it.
+    holds; `galley optimize` there, and with room for half a copy, exits 6
+    and leaves it as it was.  After a
+    second tmpfs is mounted over a copy with room to spare, --resume
+    completes it.
   - Map: with GALLEY_INITIAL_MAP_MB=1 the map must grow many times over
     while BBC is indexed (1 MB batches), and the index must equal one built
     with the default map.
@@ -95,6 +97,17 @@ def check_disk(a, f, work, scratch, inputs):
         print("disk: %d documents committed before the disk filled" % n, flush=True)
         vrc, vout = rc_.verify(a.galley, idx)
         f.check(vrc == 0, "verify after the disk filled: exit %d: %s" % (vrc, vout[-800:]))
+        # optimize writes a second file (its text packed by threads meanwhile):
+        # on the full disk it must stop cleanly and leave the index as it was
+        data = os.path.join(idx, "data.mdb")
+        kept = open(data, "rb").read()
+        rc, _, err = rc_.run([a.galley, "optimize", idx], timeout=300)
+        f.check(rc == 6 and ("space" in err.lower() or "full" in err.lower()),
+                "optimize on the full disk: exit %d, want 6 saying so: %s" % (rc, err.strip()))
+        f.check(open(data, "rb").read() == kept, "a failed optimize changed the index")
+        f.check(not os.path.exists(os.path.join(idx, "optimize.tmp")),
+                "a failed optimize left its scratch directory on the full disk")
+        print("disk: optimize: %s" % (err.strip().splitlines() or ["(no message)"])[-1])
         order = {}
         for p in inputs:
             for doc_id in rc_.corpus_ids(p):
@@ -108,6 +121,28 @@ def check_disk(a, f, work, scratch, inputs):
             want = {i for i in full[q] if order[i] < n}
             f.check(got[q] == want, "after the disk filled, %r finds %d ids, want %d"
                     % (q, len(got[q]), len(want)))
+        # room for half a copy: optimize runs out mid-way, its text threads busy
+        mid = os.path.join(work, "tmpfs-mid")
+        ok, why = mount_tmpfs(mid, "%dk" % (len(kept) * 3 // 2 // 1024 + 64))
+        if ok:
+            try:
+                copy = os.path.join(mid, "idx")
+                shutil.copytree(idx, copy)
+                rc, _, err = rc_.run([a.galley, "optimize", copy], timeout=300)
+                f.check(rc == 6 and "no space left" in err,
+                        "optimize with room for half a copy: exit %d, want 6: %s"
+                        % (rc, err.strip()))
+                print("disk: optimize, room for half a copy: %s"
+                      % (err.strip().splitlines() or ["(no message)"])[-1])
+                f.check(open(os.path.join(copy, "data.mdb"), "rb").read() == kept,
+                        "a failed optimize changed the index")
+                f.check(not os.path.exists(os.path.join(copy, "optimize.tmp")),
+                        "a failed optimize left its scratch directory")
+                vrc, vout = rc_.verify(a.galley, copy)
+                f.check(vrc == 0, "verify after optimize ran out of room: exit %d: %s"
+                        % (vrc, vout[-500:]))
+            finally:
+                umount(mid)
         # room again: a copy on a bigger tmpfs resumes to the complete index
         big = os.path.join(work, "tmpfs-big")
         ok, why = mount_tmpfs(big, "256m")
