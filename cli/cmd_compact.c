@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "status.h"
@@ -88,15 +89,26 @@ int gal_cmd_compact(int argc, char **argv)
     }
     if (rc)
         return gal_report(rc);
-    if (mkdir(dst, 0755) != 0 && errno != EEXIST) {
+    int created = mkdir(dst, 0755) == 0;
+    if (!created && errno != EEXIST) {
         gal_store_close(st);
         fprintf(stderr, "galley: error: cannot create '%s': %s\n", dst, strerror(errno));
         return GAL_EXIT_SYSTEM;
     }
     rc = gal_store_copy_compact(st, dst);
     gal_store_close(st);
-    if (rc)
+    if (rc) {
+        /* no half copy left behind, nor the directory made for it; but
+         * an index OUT held already (GAL_EUSAGE) stays */
+        if (rc != GAL_EUSAGE) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/data.mdb", dst);
+            unlink(path);
+            if (created)
+                rmdir(dst);
+        }
         return gal_report(rc);
+    }
     long long before = file_size(src), after = file_size(dst);
     fprintf(stderr, "galley: compacted '%s' (%.1f MB) into '%s' (%.1f MB)\n", src,
             (double)before / 1e6, dst, (double)after / 1e6);

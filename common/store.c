@@ -148,6 +148,16 @@ int gal_store_open(const char *dir, int mode, gal_store **out)
         goto fail;
     }
 
+    /* LMDB creates lock.mdb and writes its header through a shared map:
+     * with no room left on the file system that faults (SIGBUS) instead of
+     * failing, so a lock file still to be made needs room first */
+    char lock[4096];
+    snprintf(lock, sizeof lock, "%s/lock.mdb", dir);
+    if (stat(lock, &sb) != 0 && gal_store_disk_nearly_full(dir)) {
+        rc = gal_error_set(GAL_EFULL, "cannot open '%s': no space left on device for its lock "
+                           "file", dir);
+        goto fail;
+    }
     int mrc;
     if ((mrc = mdb_env_create(&st->env)) || (mrc = mdb_env_set_maxdbs(st->env, 16)) ||
         (mrc = mdb_env_set_maxreaders(st->env, 1024)) ||

@@ -7,7 +7,8 @@
     the index must stay at its last committed batch: it opens, verifies, and
     answers exactly like a complete index restricted to the documents it
     holds; `galley optimize` there, and with room for half a copy, exits 6
-    and leaves it as it was.  After a
+    and leaves it as it was; `galley compact` and a new index there exit 6
+    and leave nothing behind.  After a
     second tmpfs is mounted over a copy with room to spare, --resume
     completes it.
   - Map: with GALLEY_INITIAL_MAP_MB=1 the map must grow many times over
@@ -108,6 +109,17 @@ def check_disk(a, f, work, scratch, inputs):
         f.check(not os.path.exists(os.path.join(idx, "optimize.tmp")),
                 "a failed optimize left its scratch directory on the full disk")
         print("disk: optimize: %s" % (err.strip().splitlines() or ["(no message)"])[-1])
+        # a compacted copy, or a new index, on the full disk: exit 6, no signal
+        # (LMDB makes a new lock file through a map: no room faulted), nothing
+        # half written left behind
+        copy = os.path.join(mnt, "copy")
+        rc, _, err = rc_.run([a.galley, "compact", idx, copy], timeout=120)
+        f.check(rc == 6 and not os.path.exists(copy),
+                "compact on the full disk: exit %d (want 6), %s left: %s"
+                % (rc, "OUT" if os.path.exists(copy) else "nothing", err.strip()))
+        rc, _, err = index(a, os.path.join(mnt, "new"), inputs[:1])
+        f.check(rc == 6 and "no space left" in err,
+                "a new index on the full disk: exit %d, want 6: %s" % (rc, err.strip()))
         order = {}
         for p in inputs:
             for doc_id in rc_.corpus_ids(p):
