@@ -87,6 +87,8 @@
 #define GAL_META_UPDATED "updated"         /* unix seconds of the last batch */
 #define GAL_META_BUILD "build"             /* text: device and options of the last run */
 #define GAL_META_ZDICT "zdict"             /* zstd dictionary for stored text */
+#define GAL_META_ZDICT_CRC "zdict_crc"     /* u64 LE: CRC-32C of zdict (indexes since the
+                                            * nineteenth session; older ones have none) */
 #define GAL_META_TEXT_PACKED "text_packed" /* u64 LE: the first n documents' text packed by
                                             * `galley optimize` (text_repack.h), with zdict */
 #define GAL_META_ENTITY_RULES "entity_rules_version"

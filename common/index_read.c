@@ -511,7 +511,7 @@ static int load_dict(gal_snapshot *s)
     if (!ix->dict_loaded) {
         const void *p;
         size_t n;
-        rc = gal_meta_get_bytes(ix->st, s->txn, GAL_META_ZDICT, &p, &n);
+        rc = gal_meta_get_zdict(ix->st, s->txn, &p, &n);
         /* By reference into the map, not copied: the record is written
          * once and never changed in place (optimize writes another file,
          * and a process that has this one open keeps its map), so its

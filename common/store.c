@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "crc32c.h"
 #include "fault_guard.h"
 #include "format.h"
 #include "status.h"
@@ -303,6 +304,27 @@ int gal_meta_put_u64(gal_store *st, MDB_txn *txn, const char *key, uint64_t v)
     uint8_t b[8];
     gal_put_le64(b, v);
     return gal_meta_put_bytes(st, txn, key, b, sizeof b);
+}
+
+int gal_meta_get_zdict(gal_store *st, MDB_txn *txn, const void **p, size_t *n)
+{
+    const void *crc = NULL;
+    size_t crc_len = 0;
+    int rc = gal_meta_get_bytes(st, txn, GAL_META_ZDICT, p, n);
+    if (!rc)
+        rc = gal_meta_get_bytes(st, txn, GAL_META_ZDICT_CRC, &crc, &crc_len);
+    if (rc || !crc || !*p)
+        return rc;
+    if (crc_len != 8 || gal_get_le64(crc) != gal_crc32c(0, *p, *n))
+        return gal_error_set(GAL_ECORRUPT, "corrupt index '%s': meta %s does not match its "
+                             "checksum (%s)", st->dir, GAL_META_ZDICT, GAL_META_ZDICT_CRC);
+    return 0;
+}
+
+int gal_meta_put_zdict(gal_store *st, MDB_txn *txn, const void *p, size_t n)
+{
+    int rc = gal_meta_put_bytes(st, txn, GAL_META_ZDICT, p, n);
+    return rc ? rc : gal_meta_put_u64(st, txn, GAL_META_ZDICT_CRC, gal_crc32c(0, p, n));
 }
 
 int gal_store_copy_compact(gal_store *st, const char *dst)

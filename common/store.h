@@ -86,6 +86,16 @@ int gal_store_read_error(int mdb_rc, const char *table);
 /* meta helpers: absent u64 keys read as 0 */
 int gal_meta_get_u64(gal_store *st, MDB_txn *txn, const char *key, uint64_t *v);
 int gal_meta_put_u64(gal_store *st, MDB_txn *txn, const char *key, uint64_t v);
+
+/* The stored text's zstd dictionary (*p NULL when there is none), checked
+ * against its checksum where the index has one: GAL_ECORRUPT when it does
+ * not match.  Nothing else guards it, and texts decoded with a damaged
+ * dictionary come out wrong but whole (their records' checksums cover the
+ * compressed bytes): `galley optimize` would pack them so for good. */
+int gal_meta_get_zdict(gal_store *st, MDB_txn *txn, const void **p, size_t *n);
+
+/* Write the dictionary and its checksum. */
+int gal_meta_put_zdict(gal_store *st, MDB_txn *txn, const void *p, size_t n);
 int gal_meta_put_bytes(gal_store *st, MDB_txn *txn, const char *key, const void *p, size_t n);
 /* *p is NULL with *n 0 when absent; valid until the transaction ends. */
 int gal_meta_get_bytes(gal_store *st, MDB_txn *txn, const char *key, const void **p, size_t *n);

@@ -201,11 +201,16 @@ static void read_meta(vctx *v)
     if (!gal_meta_get_u64(v->st, v->txn, GAL_META_RUN_COMPLETE, &complete) && complete > 1)
         problem(v, "meta %s: %llu is neither 0 nor 1", GAL_META_RUN_COMPLETE,
                 (unsigned long long)complete);
-    if (!gal_meta_get_bytes(v->st, v->txn, GAL_META_ZDICT, &p, &n) && p) {
-        v->ddict = ZSTD_createDDict(p, n);
-        if (!v->ddict)
-            problem(v, "meta %s: not a zstd dictionary", GAL_META_ZDICT);
+    p = NULL;
+    n = 0;
+    if (gal_meta_get_zdict(v->st, v->txn, &p, &n) == GAL_ECORRUPT) {
+        /* one problem, not one per text: they are decoded with it all the same */
+        problem(v, "meta %s: does not match its checksum (%s)", GAL_META_ZDICT, GAL_META_ZDICT_CRC);
+        if (gal_meta_get_bytes(v->st, v->txn, GAL_META_ZDICT, &p, &n))
+            p = NULL;
     }
+    if (p && !(v->ddict = ZSTD_createDDict(p, n)))
+        problem(v, "meta %s: not a zstd dictionary", GAL_META_ZDICT);
 }
 
 /* ---- docstats ---- */

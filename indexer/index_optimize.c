@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "chunk_blocks.h"
 #include "chunk_cursor.h"
+#include "crc32c.h"
 #include "doc_record.h"
 #include "entity_table.h"
 #include "fault_guard.h"
@@ -287,7 +288,7 @@ static int plan_text(optimizer *o, int level)
         return rc;
     const void *dict = NULL;
     size_t dict_len = 0;
-    if ((rc = gal_meta_get_bytes(o->st, o->src, GAL_META_ZDICT, &dict, &dict_len)))
+    if ((rc = gal_meta_get_zdict(o->st, o->src, &dict, &dict_len)))
         return rc;
     if (dict && !(o->src_ddict = ZSTD_createDDict(dict, dict_len)))
         return gal_error_set(GAL_ECORRUPT, "corrupt index: meta %s is not a zstd dictionary",
@@ -754,13 +755,17 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
     gal_put_le64(format, GAL_FORMAT_VERSION);
     uint8_t packed[8];
     gal_put_le64(packed, o->docs);
-    swapped meta[4] = {{GAL_META_BATCHES, {sizeof batches, batches}},
+    swapped meta[5] = {{GAL_META_BATCHES, {sizeof batches, batches}},
                        {GAL_META_FORMAT, {sizeof format, format}}};
     size_t nmeta = 2;
+    uint8_t dict_crc[8];
+    gal_put_le64(dict_crc, gal_crc32c(0, o->dict.data, o->dict.len));
     if (o->text_level) { /* the text packed again: its dictionary, and how far */
         meta[nmeta++] = (swapped){GAL_META_TEXT_PACKED, {sizeof packed, packed}};
-        if (o->dict.len)
+        if (o->dict.len) {
             meta[nmeta++] = (swapped){GAL_META_ZDICT, {o->dict.len, o->dict.data}};
+            meta[nmeta++] = (swapped){GAL_META_ZDICT_CRC, {sizeof dict_crc, dict_crc}};
+        }
     }
     int rc = copy_table(o, GAL_DB_META, meta, nmeta);
     if (!rc)

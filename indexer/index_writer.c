@@ -168,7 +168,7 @@ static int load_state(gal_writer *w, int append)
         (rc = gal_meta_get_u64(st, txn, GAL_META_BATCHES, &t->batches)) ||
         (rc = gal_meta_get_u64(st, txn, GAL_META_COLLISIONS, &t->collisions)) ||
         (rc = gal_meta_get_u64(st, txn, GAL_META_CREATED, &w->created)) ||
-        (rc = gal_meta_get_bytes(st, txn, GAL_META_ZDICT, &dict, &dict_len)))
+        (rc = gal_meta_get_zdict(st, txn, &dict, &dict_len)))
         goto done;
     uint64_t files, run_first, complete;
     const void *resume, *common;
@@ -647,7 +647,7 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
         (rc = gal_meta_put_bytes(st, txn, GAL_META_RESUME, resume, sizeof resume)))
         return rc;
     if (b->new_dict.len &&
-        (rc = gal_meta_put_bytes(st, txn, GAL_META_ZDICT, b->new_dict.data, b->new_dict.len)))
+        (rc = gal_meta_put_zdict(st, txn, b->new_dict.data, b->new_dict.len)))
         return rc;
     if (tot->batches == 0) {
         uint8_t common[GAL_BIGRAM_WORDS * 8];

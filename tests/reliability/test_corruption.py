@@ -10,6 +10,8 @@ flipped (found by searching data.mdb for the record's bytes).  Then:
     answers as before;
   - document record / stored text of doc N: `galley show #N` exits 3 naming
     the docs / text table;
+  - the text dictionary (meta zdict): show, verify and optimize exit 3
+    naming it (its checksum, meta zdict_crc);
   - docstats record of the first batch: a flipped length makes a query
     that ranks documents of that batch exit 3 naming docstats (a block is
     checked when a query first reads it, not at every snapshot), while a
@@ -237,6 +239,24 @@ def run_checks(a, f, scratch, bbc):
                         % (doc, rc, (out + err).strip()[:300]))
                 f.check(kept, "a failed optimize changed the index")
         f.check(n >= 1, "no %s record could be located in data.mdb" % table)
+
+    # the text dictionary (meta zdict): nothing else guards it, and texts
+    # decoded with a damaged one come out wrong but whole; its checksum
+    # (meta zdict_crc) stops readers, verify, and optimize, which would
+    # otherwise pack the wrong texts for good
+    zdict = dict(dump(idx, "meta")).get(b"zdict")
+    if f.check(zdict and flip_copy(idx, copy, zdict, rng, (len(zdict) // 4, len(zdict) * 3 // 4)),
+               "the text dictionary could not be located in data.mdb"):
+        rc, out, err = rc_.run([a.galley, "show", copy, "#0"], timeout=60)
+        f.check(rc == 3 and "zdict" in err, "zdict flipped: show exits %d (want 3 naming zdict): %s"
+                % (rc, (out + err).strip()[:300]))
+        vrc, vout = rc_.verify(a.galley, copy)
+        f.check(vrc == 3 and "zdict" in vout and vout.count("problem") <= 3,
+                "zdict flipped: verify exits %d, want 3 naming it once: %s" % (vrc, vout[-500:]))
+        rc, out, err, kept = run_keeping(copy, [a.galley, "optimize", copy], 120)
+        f.check(rc == 3 and "zdict" in err and kept,
+                "zdict flipped: optimize exits %d (want 3 naming zdict, the file kept): %s"
+                % (rc, (out + err).strip()[:300]))
 
     # docstats (doc_record.h), narrow: u32 n | 1 << 31, three widths, a
     # zero, the dates' base, then n lengths, n title lengths and n dates at
