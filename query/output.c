@@ -43,6 +43,16 @@ int gal_json_string(gal_buf *b, const char *s, size_t n)
         return rc;
     rc = gal_buf_push(b, '"');
     for (size_t i = 0; !rc && i < n;) {
+        /* a run of bytes that go out as they are, in one append (a byte at
+         * a time, escaping took two thirds of `galley show --all`) */
+        size_t j = i;
+        while (j < n && u[j] >= 0x20 && u[j] < 0x7F && u[j] != '"' && u[j] != '\\')
+            j++;
+        if (j > i) {
+            rc = gal_buf_append(b, u + i, j - i);
+            i = j;
+            continue;
+        }
         gal_u8 c = u[i];
         if (c >= 0x80) {
             gal_i32 cp;
@@ -63,13 +73,10 @@ int gal_json_string(gal_buf *b, const char *s, size_t n)
         case '\r': rc = put(b, "\\r"); break;
         case '\b': rc = put(b, "\\b"); break;
         case '\f': rc = put(b, "\\f"); break;
-        default:
-            if (c < 0x20 || c == 0x7F) {
-                char e[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
-                rc = put(b, e);
-            } else {
-                rc = gal_buf_push(b, c);
-            }
+        default: { /* the other controls and DEL: the run above takes the rest */
+            char e[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
+            rc = put(b, e);
+        }
         }
     }
     return rc ? rc : gal_buf_push(b, '"');
