@@ -89,7 +89,7 @@ int gal_meta_put_u64(gal_store *st, MDB_txn *txn, const char *key, uint64_t v);
 
 /* The stored text's zstd dictionary (*p NULL when there is none), checked
  * against its checksum where the index has one: GAL_ECORRUPT when it does
- * not match.  Nothing else guards it, and texts decoded with a damaged
+ * not match (*p and *n then give the damaged bytes, for verify).  Nothing else guards it, and texts decoded with a damaged
  * dictionary come out wrong but whole (their records' checksums cover the
  * compressed bytes): `galley optimize` would pack them so for good. */
 int gal_meta_get_zdict(gal_store *st, MDB_txn *txn, const void **p, size_t *n);

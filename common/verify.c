@@ -203,12 +203,11 @@ static void read_meta(vctx *v)
                 (unsigned long long)complete);
     p = NULL;
     n = 0;
-    if (gal_meta_get_zdict(v->st, v->txn, &p, &n) == GAL_ECORRUPT) {
-        /* one problem, not one per text: they are decoded with it all the same */
+    int rc = gal_meta_get_zdict(v->st, v->txn, &p, &n);
+    if (rc == GAL_ECORRUPT) /* one problem, not one per text: they are decoded with it all the same */
         problem(v, "meta %s: does not match its checksum (%s)", GAL_META_ZDICT, GAL_META_ZDICT_CRC);
-        if (gal_meta_get_bytes(v->st, v->txn, GAL_META_ZDICT, &p, &n))
-            p = NULL;
-    }
+    else if (rc)
+        p = NULL;
     if (p && !(v->ddict = ZSTD_createDDict(p, n)))
         problem(v, "meta %s: not a zstd dictionary", GAL_META_ZDICT);
 }

@@ -150,8 +150,10 @@ static int dst_put(optimizer *o, MDB_dbi dbi, const void *k, size_t klen, const 
  * the line ended). */
 static void show_progress(optimizer *o, int final)
 {
+    if (!o->progress)
+        return;
     double t = now_sec();
-    if (!o->progress || (!final && t - o->last_progress < 0.25))
+    if (!final && t - o->last_progress < 0.25)
         return;
     o->last_progress = t;
     double postings = o->ngroups ? 100.0 * ((double)o->group_at + (double)o->hash_at / 0x1p64) /
@@ -294,9 +296,9 @@ static int plan_text(optimizer *o, int level)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: meta %s is not a zstd dictionary",
                              GAL_META_ZDICT);
     o->text_level = level;
-    o->text_from = packed > 0 ? (uint32_t)packed : 0;
+    o->text_from = (uint32_t)packed;
     if (packed == 0)
-        rc = gal_text_repack_train(o->src, o->st->text, o->src_ddict, 0, o->raw_bytes, level,
+        rc = gal_text_repack_train(o->src, o->st->text, o->src_ddict, o->raw_bytes, level,
                                    &o->dict, &o->text_stats);
     if (!rc && !o->dict.len && dict)
         rc = gal_buf_append(&o->dict, dict, dict_len);

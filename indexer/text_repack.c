@@ -49,9 +49,8 @@ static int open_block(const MDB_val *k, const MDB_val *v, gal_text_block *b)
 
 /* ---- the dictionary ---- */
 
-int gal_text_repack_train(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, uint32_t from_doc,
-                          uint64_t raw_bytes, int level, gal_buf *dict,
-                          gal_text_repack_stats *stats)
+int gal_text_repack_train(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, uint64_t raw_bytes,
+                          int level, gal_buf *dict, gal_text_repack_stats *stats)
 {
     double t0 = now_sec();
     gal_buf_clear(dict);
@@ -71,10 +70,8 @@ int gal_text_repack_train(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, u
      * over the whole table) */
     double share = raw_bytes > SAMPLE_BYTES ? (double)SAMPLE_BYTES / (double)raw_bytes : 1.0;
     double credit = 0;
-    uint8_t key[4];
-    gal_put_be32(key, from_doc);
-    MDB_val k = {sizeof key, key}, v;
-    for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); !mrc && !rc && sample.len < SAMPLE_BYTES;
+    MDB_val k, v;
+    for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !mrc && !rc && sample.len < SAMPLE_BYTES;
          mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         gal_text_block b;
         if ((rc = open_block(&k, &v, &b)))
@@ -174,7 +171,6 @@ struct gal_text_repacker {
     gal_buf decoded;
     pthread_t tids[MAX_THREADS];
     unsigned nthreads;
-    double t0;
 };
 typedef struct gal_text_repacker packer;
 
@@ -437,7 +433,6 @@ int gal_text_repack_finish(gal_text_repacker *pk, int ok)
     gal_queue_close(&pk->todo);
     for (unsigned i = 0; i < pk->nthreads; i++)
         pthread_join(pk->tids[i], NULL);
-    pk->stats->pack_sec = now_sec() - pk->t0;
     pk->stats->finish_sec = now_sec() - t0;
     release_packer(pk);
     return rc;
@@ -456,7 +451,6 @@ int gal_text_repack_begin(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, u
     packer *pk = gal_calloc(1, sizeof *pk);
     if (!pk)
         return gal_error_set(GAL_ENOMEM, "out of memory packing text");
-    pk->t0 = now_sec();
     pk->level = level;
     pk->put = put;
     pk->ctx = ctx;

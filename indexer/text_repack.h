@@ -40,17 +40,16 @@ typedef struct gal_text_repack_stats {
     uint64_t text_bytes;     /* their text */
     uint64_t blocks_copied;  /* blocks of documents packed before, as they were */
     size_t dict_bytes;       /* the dictionary trained, 0 when none was */
-    double train_sec, pack_sec; /* pack: from begin to finish */
-    double finish_sec;          /* in gal_text_repack_finish() */
+    double train_sec;
+    double finish_sec; /* in gal_text_repack_finish(), after the caller's own work */
 } gal_text_repack_stats;
 
-/* Train the dictionary for packing the texts of the text table's documents
- * from from_doc on (about raw_bytes of text) at level, on a sample of them
- * spread evenly over the table: dict (replaced) holds it, or stays empty
- * when there is too little text.  ddict: the table's dictionary now. */
-int gal_text_repack_train(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, uint32_t from_doc,
-                          uint64_t raw_bytes, int level, gal_buf *dict,
-                          gal_text_repack_stats *stats);
+/* Train the dictionary for packing every text of the text table (about
+ * raw_bytes of text) at level, on a sample of them spread evenly over the
+ * table: dict (replaced) holds it, or stays empty when there is too little
+ * text.  ddict: the table's dictionary now. */
+int gal_text_repack_train(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, uint64_t raw_bytes,
+                          int level, gal_buf *dict, gal_text_repack_stats *stats);
 
 /* Writing the whole text table through put, in key order: the blocks of
  * documents below from_doc as they are, every later document packed again
