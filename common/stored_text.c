@@ -214,6 +214,26 @@ int gal_text_block_build(gal_buf *out, const uint8_t *records, const size_t *off
     return rc ? rc : gal_buf_append(out, records, off[n] - off[0]);
 }
 
+int gal_text_blocks_put(gal_buf *block, const uint8_t *records, const size_t *off,
+                        const uint32_t *rec_doc, uint32_t doc_base, uint32_t n, int keep_partial,
+                        gal_text_put_fn put, void *ctx, uint32_t *used)
+{
+    uint32_t r = 0;
+    int rc = 0;
+    while (r < n && !rc) {
+        uint32_t take = gal_text_block_take(off + r, n - r);
+        if (keep_partial && r + take == n) /* the next records may still fit */
+            break;
+        uint8_t key[4];
+        gal_put_be32(key, doc_base + rec_doc[r]);
+        if (!(rc = gal_text_block_build(block, records + (off[r] - off[0]), off + r, take)))
+            rc = put(ctx, key, block->data, block->len);
+        r += take;
+    }
+    *used = r;
+    return rc;
+}
+
 int gal_text_block_open(const void *data, size_t len, uint32_t first_doc, gal_text_block *b)
 {
     const uint8_t *p = data, *end = p + len;

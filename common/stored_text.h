@@ -112,6 +112,21 @@ uint32_t gal_text_block_take(const size_t *off, uint32_t n);
  * records[off[i] - off[0], off[i + 1] - off[0]), to out (cleared). */
 int gal_text_block_build(gal_buf *out, const uint8_t *records, const size_t *off, uint32_t n);
 
+/* Where gal_text_blocks_put hands each block: under key (its first
+ * document, big-endian), in increasing key order.  An LMDB code or a
+ * gal_status. */
+typedef int (*gal_text_put_fn)(void *ctx, const uint8_t key[4], const void *block, size_t len);
+
+/* Cut the n records at records (record i = [off[i], off[i + 1]), holding
+ * documents from doc_base + rec_doc[i] on) into blocks, build each in
+ * *block and hand it to put.  With keep_partial, a last block that more
+ * records might still fill is left unbuilt: *used says how many records
+ * went into blocks (all n without keep_partial).  Stops at put's first
+ * failure and returns it. */
+int gal_text_blocks_put(gal_buf *block, const uint8_t *records, const size_t *off,
+                        const uint32_t *rec_doc, uint32_t doc_base, uint32_t n, int keep_partial,
+                        gal_text_put_fn put, void *ctx, uint32_t *used);
+
 /* Open the block stored under first_doc; GAL_ECORRUPT when its lengths do
  * not add up to it. */
 int gal_text_block_open(const void *data, size_t len, uint32_t first_doc, gal_text_block *b);

@@ -424,6 +424,11 @@ static int append(MDB_cursor *cur, const void *k, size_t klen, const void *v, si
     return mdb_cursor_put(cur, &key, &val, MDB_APPEND);
 }
 
+static int append_text_block(void *ctx, const uint8_t key[4], const void *block, size_t len)
+{
+    return append(ctx, key, 4, block, len);
+}
+
 /* The folded bytes of the batch's term k. */
 static const char *folded_term(const gal_encoded *e, uint32_t k, uint32_t *len)
 {
@@ -602,15 +607,9 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
             return rc;
     }
     /* stored text in blocks of consecutive documents (stored_text.h) */
-    for (uint32_t r = 0, end; r < b->nstored && !rc; r = end) {
-        end = r + gal_text_block_take(b->stored_off + r, b->nstored - r);
-        uint8_t key[4];
-        gal_put_be32(key, b->first_doc + b->stored_doc[r]);
-        if (!(rc = gal_text_block_build(&w->block, b->stored.data + b->stored_off[r],
-                                        b->stored_off + r, end - r)))
-            rc = append(tc, key, 4, w->block.data, w->block.len);
-    }
-    if (rc)
+    uint32_t nput;
+    if ((rc = gal_text_blocks_put(&w->block, b->stored.data, b->stored_off, b->stored_doc,
+                                  b->first_doc, b->nstored, 0, append_text_block, tc, &nput)))
         return rc;
     if ((rc = write_ids(w, txn, b)))
         return rc;

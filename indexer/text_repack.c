@@ -212,19 +212,9 @@ static int resize_records(size_t **off, uint32_t **doc, size_t cap)
 /* Put blocks of the pending records: every full one, or all when last. */
 static int put_blocks(packer *pk, int last)
 {
-    size_t r = 0;
-    int rc = 0;
-    while (r < pk->npend && !rc) {
-        uint32_t take = gal_text_block_take(pk->pend_off + r, (uint32_t)(pk->npend - r));
-        if (!last && r + take == pk->npend) /* the next records may still fit */
-            break;
-        uint8_t key[4];
-        gal_put_be32(key, pk->pend_doc[r]);
-        if (!(rc = gal_text_block_build(&pk->block, pk->pend.data + pk->pend_off[r],
-                                        pk->pend_off + r, take)))
-            rc = pk->put(pk->ctx, key, pk->block.data, pk->block.len);
-        r += take;
-    }
+    uint32_t r;
+    int rc = gal_text_blocks_put(&pk->block, pk->pend.data, pk->pend_off, pk->pend_doc, 0,
+                                 (uint32_t)pk->npend, !last, pk->put, pk->ctx, &r);
     /* keep what is left at the front */
     size_t from = pk->pend_off[r];
     if (from && pk->pend.len > from)

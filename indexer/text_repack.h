@@ -28,12 +28,10 @@
 #include <zstd.h>
 
 #include "buf.h"
+#include "stored_text.h" /* gal_text_put_fn */
 
 /* The level `galley optimize` packs at unless told otherwise. */
 #define GAL_TEXT_REPACK_LEVEL 7
-
-/* Write one text block under its be32 key to the new table. */
-typedef int (*gal_text_put_fn)(void *ctx, const uint8_t key[4], const void *block, size_t len);
 
 typedef struct gal_text_repack_stats {
     uint64_t docs;           /* documents packed again */
