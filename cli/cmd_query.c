@@ -53,9 +53,10 @@ static const char query_help[] =
     "  --ids               print only external ids, one per line (all of them unless\n"
     "                      --limit is given)\n"
     "  --json              one JSON object per hit: query (with --queries), rank, id,\n"
-    "                      doc, score, date, title, source, snippet, snippet_matches\n"
-    "                      (byte ranges in snippet), matches (byte ranges in the\n"
-    "                      stored text that 'galley show --raw' prints)\n"
+    "                      doc, score, date, url, title, source, snippet,\n"
+    "                      snippet_matches (byte ranges in snippet), matches\n"
+    "                      (byte ranges in the stored text that 'galley show\n"
+    "                      --raw' prints)\n"
     "  --color WHEN        highlight matches: auto (default: on a terminal), always, never\n"
     "  --queries FILE      run every line of FILE ('-' = standard input) as a query;\n"
     "                      each result is tagged with its query\n"
@@ -272,6 +273,7 @@ static int render_hit(runner *r, gal_matcher *m, const gal_hit *hit, size_t rank
     gal_hit_view v = {
         .rank = rank, .doc = hit->doc, .score = hit->score,
         .id = info.id, .id_len = info.id_len, .date = info.date, .date_len = info.date_len,
+        .url = info.url, .url_len = info.url_len,
         .source = info.source, .source_len = info.source_len,
         .title = &r->title, .snippet = &r->snippet,
         .matches = r->spans.v, .nmatches = r->spans.n,

@@ -26,7 +26,7 @@ static const char show_help[] =
     "  --all       every document in input order, one JSON object a line (as --json)\n"
     "  --raw       print the stored text exactly as indexed (title, newline, body);\n"
     "              the byte offsets in 'galley query --json' matches point into it\n"
-    "  --json      one JSON object: id, doc, date, title, source, tokens, text\n"
+    "  --json      one JSON object: id, doc, tokens, date, url, title, source, text\n"
     "  -h, --help  show this help\n"
     "\n"
     "exit status:\n"
@@ -65,6 +65,9 @@ static int format_doc(const gal_doc_info *info, const gal_buf *text, int raw, in
                gal_buf_append(out, tmp, strlen(tmp)) ||
                (info->date_len ? gal_json_string(out, info->date, info->date_len)
                                : gal_buf_append(out, "null", 4)) ||
+               gal_buf_append(out, ",\"url\":", 7) ||
+               (info->url_len ? gal_json_string(out, info->url, info->url_len)
+                              : gal_buf_append(out, "null", 4)) ||
                gal_buf_append(out, ",\"title\":", 9) ||
                gal_json_string(out, (const char *)text->data, tl) ||
                gal_buf_append(out, ",\"source\":", 10) ||
@@ -72,10 +75,12 @@ static int format_doc(const gal_doc_info *info, const gal_buf *text, int raw, in
                gal_buf_append(out, ",\"text\":", 8) || gal_json_string(out, body, body_len) ||
                gal_buf_append(out, "}\n", 2);
     }
-    fprintf(stdout, "id:     %.*s\ndoc:    %" PRIu32 "\ndate:   %.*s\nsource: %.*s\ntokens: %" PRIu32
+    fprintf(stdout, "id:     %.*s\ndoc:    %" PRIu32 "\ndate:   %.*s\n%s%.*s%ssource: %.*s\ntokens: %" PRIu32
                     "\ntitle:  %.*s\n\n",
             (int)info->id_len, info->id, info->doc, (int)info->date_len, info->date,
-            (int)info->source_len, info->source, info->tokens, (int)tl, (const char *)text->data);
+            info->url_len ? "url:    " : "", (int)info->url_len, info->url,
+            info->url_len ? "\n" : "", (int)info->source_len, info->source, info->tokens, (int)tl,
+            (const char *)text->data);
     return gal_buf_append(out, body, body_len) ||
            ((!body_len || body[body_len - 1] != '\n') && gal_buf_push(out, '\n'));
 }

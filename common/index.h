@@ -61,6 +61,8 @@ typedef struct gal_doc_info {
     const char *date;      /* as given in the input; may be empty */
     size_t date_len;
     int64_t date_sec;      /* seconds since 1970 UTC, or GAL_NO_DATE */
+    const char *url;       /* as given in the input; may be empty */
+    size_t url_len;
     const char *source;    /* input file path */
     size_t source_len;
     uint32_t tokens;       /* title + body tokens */

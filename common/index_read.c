@@ -292,6 +292,8 @@ int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out)
     out->title_len = f->title_len;
     out->date = f->date;
     out->date_len = f->date_len;
+    out->url = f->url;
+    out->url_len = f->url_len;
     /* the rest from docstats, which answer 0 for a damaged record and keep
      * the error for gal_snapshot_status() */
     out->date_sec = gal_snapshot_doc_date(s, doc);

@@ -104,6 +104,9 @@ int gal_out_hit_json(gal_buf *b, const gal_hit_view *h, const char *query, size_
     if (!rc)
         rc = h->date_len ? gal_json_string(b, h->date, h->date_len) : put(b, "null");
     if (!rc)
+        rc = put(b, ",\"url\":") ||
+             (h->url_len ? gal_json_string(b, h->url, h->url_len) : put(b, "null"));
+    if (!rc)
         rc = put(b, ",\"title\":") ||
              gal_json_string(b, (const char *)h->title->text.data, h->title->text.len) ||
              put(b, ",\"source\":") || gal_json_string(b, h->source, h->source_len) ||
@@ -167,6 +170,8 @@ int gal_out_hit_people(gal_buf *b, const gal_hit_view *h, int color)
         rc = putf(b, " \xC2\xB7 doc %" PRIu32 " \xC2\xB7 ", h->doc);
     if (!rc)
         rc = put_safe(b, h->source, h->source_len);
+    if (!rc && h->url_len) /* the page, where the input said */
+        rc = put(b, " \xC2\xB7 ") || put_safe(b, h->url, h->url_len);
     if (!rc)
         rc = put(b, color ? ANSI_RESET "\n      " : "\n      ");
     if (!rc)

@@ -18,8 +18,8 @@ typedef struct gal_hit_view {
     size_t rank; /* 1-based, offset included */
     uint32_t doc;
     double score;
-    const char *id, *date, *source;
-    size_t id_len, date_len, source_len;
+    const char *id, *date, *url, *source;
+    size_t id_len, date_len, url_len, source_len;
     const gal_excerpt *title;   /* trimmed title with its matches */
     const gal_excerpt *snippet; /* body excerpt with its matches */
     const gal_span *matches;    /* byte ranges in the stored text (title '\n' body) */
