@@ -30,8 +30,10 @@ int gal_build_option(const char *cmd, const char *arg, const char *val, gal_buil
             o->format = GAL_FORMAT_TREC;
         else if (val && !strcmp(val, "text"))
             o->format = GAL_FORMAT_TEXT;
+        else if (val && !strcmp(val, "warc"))
+            o->format = GAL_FORMAT_WARC;
         else
-            return -gal_usage_error(cmd, "--format needs jsonl, trec or text");
+            return -gal_usage_error(cmd, "--format needs jsonl, trec, warc or text");
         return 2;
     }
     return 0;

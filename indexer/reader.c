@@ -2,9 +2,9 @@
  * reader.c — gal_read_file(): open, pick the format, hand over to a parser.
  *
  * The format comes from opts, else from the name without its compression
- * suffix (.jsonl .json .ndjson → JSONL, .trec .sgml .sgm → TREC, .txt →
- * TEXT), else from the first non-blank byte of content ('{' → JSONL, "<DOC"
- * → TREC, anything else → TEXT).
+ * suffix (.jsonl .json .ndjson → JSONL, .trec .sgml .sgm → TREC, .warc .wet
+ * → WARC, .txt → TEXT), else from the first non-blank bytes of content ('{'
+ * → JSONL, "<DOC" → TREC, "WARC/" → WARC, anything else → TEXT).
  */
 #include "reader.h"
 
@@ -121,7 +121,7 @@ static gal_format format_by_name(const char *path)
     } exts[] = {
         {".jsonl", GAL_FORMAT_JSONL}, {".json", GAL_FORMAT_JSONL}, {".ndjson", GAL_FORMAT_JSONL},
         {".trec", GAL_FORMAT_TREC},   {".sgml", GAL_FORMAT_TREC},  {".sgm", GAL_FORMAT_TREC},
-        {".txt", GAL_FORMAT_TEXT},
+        {".warc", GAL_FORMAT_WARC},   {".wet", GAL_FORMAT_WARC},   {".txt", GAL_FORMAT_TEXT},
     };
     for (size_t i = 0; i < sizeof exts / sizeof *exts; i++)
         if (len > strlen(exts[i].ext) && ends_with(base, len, exts[i].ext))
@@ -149,12 +149,15 @@ static int format_by_content(gal_rd_src *r, gal_format *out)
         size_t n = gal_rd_avail(r);
         while (i < n && is_blank(d[i]))
             i++;
-        /* the byte, and for '<' three more to see "DOC" */
-        if (i < n && (d[i] != '<' || n - i >= 4 || r->eof)) {
+        /* the byte, and for '<' three more to see "DOC", for 'W' four to
+         * see "ARC/" */
+        if (i < n && ((d[i] != '<' && d[i] != 'W') || n - i >= 5 || r->eof)) {
             if (d[i] == '{')
                 *out = GAL_FORMAT_JSONL;
             else if (d[i] == '<' && n - i >= 4 && strncasecmp((const char *)d + i + 1, "DOC", 3) == 0)
                 *out = GAL_FORMAT_TREC;
+            else if (n - i >= 5 && memcmp(d + i, "WARC/", 5) == 0)
+                *out = GAL_FORMAT_WARC;
             else
                 *out = GAL_FORMAT_TEXT;
             return 0;
@@ -203,6 +206,7 @@ int gal_read_file(const char *path, const gal_read_opts *opts, gal_doc_fn fn, vo
     switch (format) {
     case GAL_FORMAT_JSONL: rc = gal_read_jsonl(&r); break;
     case GAL_FORMAT_TREC: rc = gal_read_trec(&r); break;
+    case GAL_FORMAT_WARC: rc = gal_read_warc(&r); break;
     default: rc = gal_read_text(&r); break;
     }
 done:

@@ -5,8 +5,8 @@
  * An input is a file, a directory (walked recursively, entries in byte order
  * of their names) or "-" for standard input.  Each file may be gzip- or
  * zstd-compressed (detected by its first bytes, not its name) and holds JSON
- * Lines, TREC SGML or plain text (one document per file, first line the
- * title); the format is chosen by the name without its compression suffix
+ * Lines, TREC SGML, WARC or WET records (web crawls), or plain text (one
+ * document per file, first line the title); the format is chosen by the name without its compression suffix
  * and, when the name says nothing, by the first non-blank byte of content.
  */
 #ifndef GAL_READER_H
@@ -20,6 +20,7 @@ typedef enum gal_format {
     GAL_FORMAT_JSONL,
     GAL_FORMAT_TREC,
     GAL_FORMAT_TEXT,
+    GAL_FORMAT_WARC, /* WARC and WET: reader_warc.c */
 } gal_format;
 
 /* One document as a reader hands it over.  Every string is UTF-8 as found in

@@ -1,6 +1,6 @@
 /*
  * reader_formats.h — what reader.c shares with the per-format parsers
- * (reader_jsonl.c, reader_trec.c, reader_text.c).  Internal to indexer/.
+ * (reader_jsonl.c, reader_trec.c, reader_text.c, reader_warc.c).  Internal to indexer/.
  *
  * A gal_rd_src is a window over the decompressed stream: bytes
  * [pos, buf.len) of buf are read but not yet consumed, and buf.data[0] sits
@@ -64,5 +64,6 @@ int gal_rd_put_utf8(gal_buf *b, uint32_t cp);
 int gal_read_jsonl(gal_rd_src *r);
 int gal_read_trec(gal_rd_src *r);
 int gal_read_text(gal_rd_src *r);
+int gal_read_warc(gal_rd_src *r);
 
 #endif

@@ -21,7 +21,7 @@ foreach(lib galley_common galley_indexer galley_query)
 endforeach()
 
 # target name → source and extra definitions
-set(GALLEY_FUZZ_TARGETS fuzz_jsonl fuzz_trec fuzz_text fuzz_istream fuzz_query fuzz_postings
+set(GALLEY_FUZZ_TARGETS fuzz_jsonl fuzz_trec fuzz_text fuzz_warc fuzz_istream fuzz_query fuzz_postings
     fuzz_doc_block fuzz_hash_block fuzz_chunk_block fuzz_entity_records fuzz_text_block)
 set(fuzz_jsonl_SRC fuzz_reader.c)
 set(fuzz_jsonl_DEF FUZZ_FORMAT=GAL_FORMAT_JSONL)
@@ -29,6 +29,8 @@ set(fuzz_trec_SRC fuzz_reader.c)
 set(fuzz_trec_DEF FUZZ_FORMAT=GAL_FORMAT_TREC)
 set(fuzz_text_SRC fuzz_reader.c)
 set(fuzz_text_DEF FUZZ_FORMAT=GAL_FORMAT_TEXT)
+set(fuzz_warc_SRC fuzz_reader.c)
+set(fuzz_warc_DEF FUZZ_FORMAT=GAL_FORMAT_WARC)
 set(fuzz_istream_SRC fuzz_istream.c)
 set(fuzz_query_SRC fuzz_query.c)
 set(fuzz_postings_SRC fuzz_postings.c)

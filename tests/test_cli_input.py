@@ -17,6 +17,10 @@ what the contract says about them:
   * an empty input gives 0 documents and exit 0;
   * a directory is walked recursively, entries in byte order of their names;
   * `-` reads standard input (plain or compressed);
+  * web crawls: WARC files of HTML pages (plain, and a gzip member per record)
+    and WET files of their texts answer as JSON Lines of the same documents
+    do; a hit shows the record's id, url and date; a damaged record is a
+    warning naming its line (exit 4 with --strict);
   * `galley index --help` exits 0 and documents the exit codes; an unknown
     option exits 2 with "Try 'galley index --help'".
 Expected answers to queries come from oracle.py.
@@ -547,6 +551,90 @@ def test_stdin(g, work):
                             ["everydoc", '"%s"' % docs[1]["title"], "u.s.", "trump’s"])
 
 
+def warc_record(kind, block, rid, ctype=None, uri=None):
+    """One WARC/1.0 record of bytes block, with its closing CR LF CR LF."""
+    head = ["WARC/1.0", "WARC-Type: " + kind, "WARC-Record-ID: <urn:uuid:%s>" % rid,
+            "WARC-Date: 2024-03-05T10:20:30Z"]
+    if uri:
+        head.append("WARC-Target-URI: " + uri)
+    if ctype:
+        head.append("Content-Type: " + ctype)
+    head.append("Content-Length: %d" % len(block))
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + block + b"\r\n\r\n"
+
+
+def test_warc(g, work):
+    log("\n[web crawls: WARC pages and WET texts find what JSON Lines of the same documents do]")
+    import html
+    base = fresh(os.path.join(work, "warc"))
+    rng = random.Random(SEED + 3)
+    docs = make_docs(rng, 300, 80, prefix="w")
+    data = jsonl(docs)
+    corpus = oracle.Corpus().add_jsonl_bytes(data)
+    # every document twice over: once as a crawled HTML page (escaped, with
+    # markup, scripts and styles around it), once as a WET text
+    pages, responses, texts, members = [], [], [], []
+    pages.append(warc_record("warcinfo", b"software: test\r\n", "info", "application/warc-fields"))
+    for i, d in enumerate(docs):
+        body = "".join("<p>%s</p>\n" % html.escape(line) for line in d["text"].split("\n"))
+        page = ("<!DOCTYPE html><html><head><title>%s</title><script>var skipme = 1;</script>"
+                "<style>p { margin: 0 }</style></head><body><!-- skipme -->%s</body></html>"
+                % (html.escape(d["title"]), body)).encode("utf-8")
+        http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + page
+        rec = warc_record("response", http, d["id"], "application/http; msgtype=response",
+                          "https://news.example/%s" % d["id"])
+        pages.append(rec)
+        responses.append(rec)
+        members.append(gz(rec))
+        texts.append(warc_record("conversion", ("%s\n%s" % (d["title"], d["text"])).encode(),
+                                 d["id"], "text/plain"))
+        if i % 50 == 0:  # requests and images in between are passed over
+            pages.append(warc_record("request", b"GET / HTTP/1.1\r\n\r\n", "r%d" % i))
+            pages.append(warc_record("response", b"HTTP/1.1 200 OK\r\nContent-Type: image/png"
+                                     b"\r\n\r\n\x89PNG skipme", "i%d" % i,
+                                     "application/http; msgtype=response"))
+    queries = ["everydoc", "skipme", "zürich", "МОСКВА", "u.s.", "reagan's", "trump's",
+               '"year-on-year"', "1bn", "naïve", "café", docs[7]["title"],
+               '"%s"' % docs[3]["title"], '"%s"' % docs[200]["title"]]
+    inputs = {"crawl.warc": b"".join(pages),
+              "crawl.warc.gz": b"".join(members),  # a gzip member per record
+              "crawl.warc.wet.zst": zst(b"".join(texts))}
+    for name, blob in inputs.items():
+        f = write(os.path.join(base, name), blob)
+        idx = fresh(os.path.join(base, name + ".idx"))
+        rc, out, err = g.index(idx, f)
+        ndocs, skipped = summary(err)
+        check("%s: exit 0, %d documents, none skipped" % (name, len(docs)),
+              rc == 0 and ndocs == len(docs) and not skipped,
+              "exit 0, %d documents" % len(docs), "exit %d, %s documents: %s" % (rc, ndocs, short(err)))
+        if rc != 0:
+            continue
+        compare_queries(g, name, idx, corpus, queries)
+        rc, out, err = g.run("query", idx, '"%s"' % docs[5]["title"], "--json", "--limit", "1")
+        hit = json.loads(out.splitlines()[0]) if rc == 0 and out.strip() else {}
+        want_url = "https://news.example/w00005" if name != "crawl.warc.wet.zst" else None
+        check("%s: a hit carries the record's id, url and fetch date" % name,
+              hit.get("id") == "urn:uuid:w00005" and hit.get("url") == want_url
+              and hit.get("date") == "2024-03-05T10:20:30Z",
+              "id urn:uuid:w00005, url %s" % want_url, short(out, 200))
+    # a damaged record in the middle: a warning naming its line, the rest kept
+    lost = b"Lost\nlost words"
+    bad = warc_record("conversion", lost, "bad").replace(b"Content-Length: %d" % len(lost),
+                                                         b"Content-Length: x")
+    f = write(os.path.join(base, "damaged.warc"), responses[0] + bad + responses[1])
+    idx = fresh(os.path.join(base, "damaged.idx"))
+    rc, out, err = g.index(idx, f)
+    ndocs, skipped = summary(err)
+    line = 1 + responses[0].count(b"\n")
+    check("damaged.warc: one record skipped with a warning naming its line, two documents",
+          rc == 0 and ndocs == 2 and skipped == 1
+          and ("damaged.warc:%d: invalid WARC: record without a valid Content-Length" % line) in err,
+          "exit 0, 2 documents, 1 skipped, a warning at line %d" % line, short(err))
+    rc, out, err = g.index(fresh(os.path.join(base, "strict.idx")), f, opts=("--strict",))
+    check("damaged.warc --strict: exit 4 naming file and line",
+          rc == 4 and ("damaged.warc:%d: invalid WARC" % line) in err, "exit 4", "%d: %s" % (rc, short(err)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--galley", required=True)
@@ -566,7 +654,8 @@ def main():
     tests = [("help", test_help), ("compression", test_compression),
              ("malformed", test_malformed), ("badbytes", test_bad_bytes),
              ("truncated", test_truncated), ("missing", test_missing),
-             ("empty", test_empty), ("directory", test_directory), ("stdin", test_stdin)]
+             ("empty", test_empty), ("directory", test_directory), ("stdin", test_stdin),
+             ("warc", test_warc)]
     t0 = time.time()
     for name, fn in tests:
         if args.only and name not in args.only:

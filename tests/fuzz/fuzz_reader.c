@@ -1,6 +1,6 @@
 /*
- * fuzz_reader.c — libFuzzer target for one input reader (JSONL, TREC or
- * text, chosen at build time by FUZZ_FORMAT), through gal_read_file() as
+ * fuzz_reader.c — libFuzzer target for one input reader (JSONL, TREC,
+ * WARC or text, chosen at build time by FUZZ_FORMAT), through gal_read_file() as
  * `galley index` calls it, in lenient and then strict mode.
  *
  * Properties: no memory error, no hang; every document's strings are

@@ -15,7 +15,7 @@ root="$(cd "$here/../.." && pwd)"
 secs="${1:-20}"
 shift || true
 build="${GALLEY_FUZZ_BUILD:-$root/build-fuzz}"
-all=(fuzz_jsonl fuzz_trec fuzz_text fuzz_istream fuzz_query fuzz_postings fuzz_doc_block fuzz_hash_block
+all=(fuzz_jsonl fuzz_trec fuzz_text fuzz_warc fuzz_istream fuzz_query fuzz_postings fuzz_doc_block fuzz_hash_block
      fuzz_chunk_block fuzz_entity_records fuzz_text_block)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")

@@ -1,5 +1,5 @@
 /*
- * test_reader.c — input listing, decompression and the three formats.
+ * test_reader.c — input listing, decompression and the four formats.
  *
  * Everything is written into a temporary directory under /tmp; gzip and
  * zstd inputs are made here with zlib and libzstd.  With argv[1] = the
@@ -572,6 +572,253 @@ static void test_text(void)
     coll_free(&r.docs);
 }
 
+/* ---- WARC and WET ------------------------------------------------------------ */
+
+/* Append one WARC record of block[0, n) to *all (heap, grown). */
+static void warc_add(char **all, size_t *len, const char *type, const char *ctype, const char *id,
+                     const void *block, size_t n)
+{
+    char head[512];
+    int h = snprintf(head, sizeof head,
+                     "WARC/1.0\r\nWARC-Type: %s\r\nWARC-Target-URI: http://news.example/%s\r\n"
+                     "WARC-Date: 2024-03-05T10:20:30Z\r\nWARC-Record-ID: <urn:uuid:%s>\r\n"
+                     "%s%s%sContent-Length: %zu\r\n\r\n",
+                     type, id, id, ctype ? "Content-Type: " : "", ctype ? ctype : "",
+                     ctype ? "\r\n" : "", n);
+    *all = realloc(*all, *len + (size_t)h + n + 4);
+    memcpy(*all + *len, head, (size_t)h);
+    memcpy(*all + *len + h, block, n);
+    memcpy(*all + *len + h + n, "\r\n\r\n", 4);
+    *len += (size_t)h + n + 4;
+}
+
+/* Append s as it is (damaged records). */
+static void raw_add(char **all, size_t *len, const char *s)
+{
+    size_t n = strlen(s);
+    *all = realloc(*all, *len + n);
+    memcpy(*all + *len, s, n);
+    *len += n;
+}
+
+static void warc_add_str(char **all, size_t *len, const char *type, const char *ctype,
+                         const char *id, const char *block)
+{
+    warc_add(all, len, type, ctype, id, block, strlen(block));
+}
+
+#define HTTP_OK "HTTP/1.1 200 OK\r\n"
+#define RESPONSE "application/http; msgtype=response"
+
+/* A crawl as crawlers write it: the records that are not pages, pages in
+ * several encodings and codings, and what is passed over. */
+static char *warc_crawl(size_t *len)
+{
+    char *w = NULL;
+    *len = 0;
+    warc_add_str(&w, len, "warcinfo", "application/warc-fields", "info", "software: test\r\n");
+    warc_add_str(&w, len, "request", "application/http; msgtype=request", "req",
+                 "GET / HTTP/1.1\r\nHost: news.example\r\n\r\n");
+    warc_add_str(&w, len, "response", RESPONSE, "html",
+                 HTTP_OK "Content-Type: text/html; charset=utf-8\r\n\r\n"
+                 "<html><head><title>Bank of England &amp; rates</title><script>var x = '<p>no</p>';"
+                 "</script></head><body><h1>Rates held</h1><p>The Bank held rates at 5.25%&nbsp;pct."
+                 "</p><p>Gal<b>ley</b> said &ldquo;fine&rdquo;</p></body></html>");
+    warc_add_str(&w, len, "response", RESPONSE, "latin1",
+                 HTTP_OK "Content-Type: text/html; charset=ISO-8859-1\r\n\r\n"
+                 "<title>Caf\xe9</title><p>Na\xefve \x93quotes\x94</p>");
+    warc_add_str(&w, len, "response", RESPONSE, "meta1252",
+                 HTTP_OK "Content-Type: text/html\r\n\r\n"
+                 "<meta charset=\"windows-1252\"><title>Z\xfcrich</title><p>\x80" "5</p>");
+    /* gzip content coding */
+    const char *zipped = "<html><title>Zipped page</title><body>inflated words here</body></html>";
+    size_t zn;
+    unsigned char *z = gzip_bytes(zipped, strlen(zipped), &zn);
+    const char *zh = HTTP_OK "Content-Type: text/html\r\nContent-Encoding: gzip\r\n\r\n";
+    char *zr = malloc(strlen(zh) + zn);
+    memcpy(zr, zh, strlen(zh));
+    memcpy(zr + strlen(zh), z, zn);
+    warc_add(&w, len, "response", RESPONSE, "gzip", zr, strlen(zh) + zn);
+    free(z);
+    free(zr);
+    warc_add_str(&w, len, "response", RESPONSE, "chunked",
+                 HTTP_OK "Content-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 "16\r\n<title>Chunked</title>f\r\n<p>first part \r\nB;ext=1\r\nsecond part\r\n"
+                 "0\r\nTrailer: x\r\n\r\n");
+    warc_add_str(&w, len, "response", RESPONSE, "plain",
+                 HTTP_OK "Content-Type: text/plain\r\n\r\nPlain title\r\n\r\nplain body\n");
+    warc_add_str(&w, len, "response", RESPONSE, "missing",
+                 "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<p>missing</p>");
+    warc_add_str(&w, len, "response", RESPONSE, "png",
+                 HTTP_OK "Content-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n");
+    warc_add_str(&w, len, "metadata", "application/warc-fields", "meta", "fetchTimeMs: 12\r\n");
+    warc_add_str(&w, len, "conversion", "text/plain", "wet",
+                 "Plain WET title\nBody of the converted page.\n");
+    warc_add_str(&w, len, "resource", "text/html", "res", "<title>Res</title>resource text");
+    return w;
+}
+
+static void check_crawl(const result *r)
+{
+    CHECK(r->rc == 0);
+    CHECK_EQ_U64(r->docs.n, 9);
+    CHECK_EQ_U64(r->stats.skipped, 0);
+    if (r->docs.n != 9)
+        return;
+    const cdoc *d = r->docs.v;
+    CHECK(str_is(&d[0].id, "urn:uuid:html") && str_is(&d[0].url, "http://news.example/html"));
+    CHECK(str_is(&d[0].date, "2024-03-05T10:20:30Z"));
+    CHECK(str_is(&d[0].title, "Bank of England & rates"));
+    CHECK(str_is(&d[0].text, "Rates held\nThe Bank held rates at 5.25% pct.\n"
+                             "Galley said \xe2\x80\x9c" "fine\xe2\x80\x9d"));
+    CHECK(str_is(&d[1].title, "Caf\xc3\xa9"));
+    CHECK(str_is(&d[1].text, "Na\xc3\xafve \xe2\x80\x9cquotes\xe2\x80\x9d"));
+    CHECK(str_is(&d[2].title, "Z\xc3\xbcrich") && str_is(&d[2].text, "\xe2\x82\xac" "5"));
+    CHECK(str_is(&d[3].title, "Zipped page") && str_is(&d[3].text, "inflated words here"));
+    CHECK(str_is(&d[4].title, "Chunked") && str_is(&d[4].text, "first part second part"));
+    CHECK(str_is(&d[5].title, "Plain title") && str_is(&d[5].text, "plain body\n"));
+    CHECK(str_is(&d[6].id, "urn:uuid:wet") && str_is(&d[6].title, "Plain WET title"));
+    CHECK(str_is(&d[6].text, "Body of the converted page.\n"));
+    CHECK(str_is(&d[7].title, "Res") && str_is(&d[7].text, "resource text"));
+    CHECK(str_is(&d[8].id, "urn:uuid:untyped") && str_is(&d[8].text, "untyped markup"));
+}
+
+static void test_warc(void)
+{
+    size_t n;
+    char *w = warc_crawl(&n);
+    /* a trailing resource with no type said: read as HTML when it starts
+     * with markup */
+    warc_add_str(&w, &n, "resource", NULL, "untyped", "  <p>untyped markup</p>");
+    write_bytes(tpath("crawl.warc"), w, n);
+    result r = read_with(tpath("crawl.warc"), GAL_FORMAT_AUTO, 1, 0);
+    check_crawl(&r);
+    if (r.docs.n == 9) {
+        CHECK(str_is(&r.docs.v[8].text, "untyped markup"));
+        CHECK_EQ_U64(r.docs.v[8].end_offset, n - 4); /* the CR LF CR LF after it follows */
+        CHECK(r.docs.v[0].line > 1 && r.docs.v[1].line > r.docs.v[0].line);
+    }
+    CHECK(warnings[0] == '\0');
+    coll_free(&r.docs);
+
+    /* one gzip member per record, as crawlers write .warc.gz; found by name */
+    {
+        unsigned char *gz = NULL;
+        size_t gn = 0, from = 0;
+        for (size_t i = 1; i <= n; i++) {
+            if (i < n && !(w[i] == 'W' && memcmp(w + i, "WARC/1.0\r\n", 10) == 0))
+                continue;
+            size_t mn;
+            unsigned char *m = gzip_bytes(w + from, i - from, &mn);
+            gz = realloc(gz, gn + mn);
+            memcpy(gz + gn, m, mn);
+            gn += mn;
+            free(m);
+            from = i;
+        }
+        write_bytes(tpath("crawl.warc.gz"), gz, gn);
+        free(gz);
+        r = read_with(tpath("crawl.warc.gz"), GAL_FORMAT_AUTO, 1, 0);
+        check_crawl(&r);
+        coll_free(&r.docs);
+    }
+    /* by content, WARC/1.1 too, and by the .wet name */
+    {
+        char *w11 = malloc(n);
+        memcpy(w11, w, n);
+        for (size_t i = 0; i + 8 <= n; i++)
+            if (memcmp(w11 + i, "WARC/1.0", 8) == 0)
+                w11[i + 7] = '1';
+        write_bytes(tpath("crawl-no-extension"), w11, n);
+        r = read_with(tpath("crawl-no-extension"), GAL_FORMAT_AUTO, 1, 0);
+        check_crawl(&r);
+        coll_free(&r.docs);
+        free(w11);
+        r = read_str("page.warc.wet", "WARC/1.0\nWARC-Type: conversion\nContent-Length: 9\n\nT\nbody\nx\n", 1);
+        CHECK(r.rc == 0 && r.docs.n == 1);
+        if (r.docs.n == 1)
+            CHECK(str_is(&r.docs.v[0].title, "T") && str_is(&r.docs.v[0].text, "body\nx\n"));
+        coll_free(&r.docs);
+    }
+    free(w);
+
+    /* damaged records: each skipped with a warning naming its line, and
+     * reading goes on at the next "WARC/" line */
+    {
+        char *d = NULL;
+        size_t dn = 0;
+        raw_add(&d, &dn, "junk before the first record\n");
+        warc_add_str(&d, &dn, "conversion", "text/plain", "one", "First\nbody one\n");
+        raw_add(&d, &dn, "WARC/1.0\r\nWARC-Type: conversion\r\nContent-Length: lots\r\n\r\nlost\r\n\r\n");
+        warc_add_str(&d, &dn, "response", RESPONSE, "badchunk",
+                     HTTP_OK "Content-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nx");
+        warc_add_str(&d, &dn, "response", RESPONSE, "brotli",
+                     HTTP_OK "Content-Type: text/html\r\nContent-Encoding: br\r\n\r\n\x1b\x00");
+        warc_add_str(&d, &dn, "response", RESPONSE, "badgzip",
+                     HTTP_OK "Content-Type: text/html\r\nContent-Encoding: gzip\r\n\r\nnot gzip");
+        warc_add_str(&d, &dn, "response", RESPONSE, "nostatus", "<p>no HTTP status line</p>");
+        warc_add_str(&d, &dn, "conversion", "text/plain", "two", "Second\nbody two\n");
+        /* a record that says it is longer than what is left */
+        raw_add(&d, &dn, "WARC/1.0\r\nWARC-Type: conversion\r\nContent-Length: 500\r\n\r\nshort");
+        write_bytes(tpath("damaged.warc"), d, dn);
+        r = read_with(tpath("damaged.warc"), GAL_FORMAT_AUTO, 0, 0);
+        CHECK(r.rc == 0);
+        CHECK_EQ_U64(r.docs.n, 2);
+        CHECK_EQ_U64(r.stats.skipped, 7);
+        if (r.docs.n == 2)
+            CHECK(str_is(&r.docs.v[0].title, "First") && str_is(&r.docs.v[1].title, "Second"));
+        CHECK(strstr(warnings, "damaged.warc:1: invalid WARC: expected a \"WARC/1.x\" version line (record skipped)") != NULL);
+        CHECK(strstr(warnings, "record without a valid Content-Length") != NULL);
+        CHECK(strstr(warnings, "bad chunked transfer coding") != NULL);
+        CHECK(strstr(warnings, "content coding other than gzip or deflate") != NULL);
+        CHECK(strstr(warnings, "does not inflate") != NULL);
+        CHECK(strstr(warnings, "without an HTTP status line") != NULL);
+        CHECK(strstr(warnings, "record cut short at end of file (5 of 500 bytes)") != NULL);
+        coll_free(&r.docs);
+
+        r = read_with(tpath("damaged.warc"), GAL_FORMAT_WARC, 1, 0);
+        CHECK(r.rc == GAL_EINPUT && r.docs.n == 0);
+        CHECK(strstr(r.detail, "damaged.warc:1: invalid WARC") != NULL);
+        coll_free(&r.docs);
+        free(d);
+    }
+    /* a record cut inside its header, and an empty file */
+    r = read_str("cut-head.warc", "WARC/1.0\r\nWARC-Type: conversion\r\nContent-Len", 0);
+    CHECK(r.rc == 0 && r.docs.n == 0 && r.stats.skipped == 1);
+    CHECK(strstr(warnings, "record header cut short at end of file") != NULL);
+    coll_free(&r.docs);
+    r = read_str("empty.warc", "", 1);
+    CHECK(r.rc == 0 && r.docs.n == 0);
+    coll_free(&r.docs);
+
+    /* records larger than a read block: a 3 MB page read whole, a 3 MB
+     * metadata record passed over a block at a time, and a page that says
+     * it is over the limit passed over unread (here cut short, too) */
+    {
+        size_t big = 3u << 20, bn = 0;
+        char *page = malloc(big + 64);
+        size_t pn = (size_t)sprintf(page, HTTP_OK "Content-Type: text/html\r\n\r\n<p>");
+        while (pn + 8 < big) {
+            memcpy(page + pn, "word &amp; ", 11);
+            pn += 11;
+        }
+        char *b = NULL;
+        warc_add(&b, &bn, "metadata", "application/warc-fields", "bigmeta", page, pn);
+        warc_add(&b, &bn, "response", RESPONSE, "bigpage", page, pn);
+        raw_add(&b, &bn, "WARC/1.0\r\nWARC-Type: conversion\r\nContent-Length: 99999999999\r\n\r\nTitle\n");
+        write_bytes(tpath("big.warc"), b, bn);
+        r = read_with(tpath("big.warc"), GAL_FORMAT_AUTO, 0, 0);
+        CHECK(r.rc == 0 && r.docs.n == 1);
+        if (r.docs.n == 1)
+            CHECK_EQ_U64(r.docs.v[0].text.len, 7 * ((pn - strlen(HTTP_OK "Content-Type: text/html\r\n\r\n<p>")) / 11) - 1);
+        CHECK_EQ_U64(r.stats.skipped, 2);
+        CHECK(strstr(warnings, "WARC record of 99999999999 bytes, over the 64 MB") != NULL);
+        coll_free(&r.docs);
+        free(b);
+        free(page);
+    }
+}
+
 /* ---- detection by content -------------------------------------------------- */
 
 static void test_detect(void)
@@ -921,6 +1168,7 @@ int main(int argc, char **argv)
     test_jsonl_lines();
     test_jsonl_huge();
     test_trec();
+    test_warc();
     test_text();
     test_detect();
     test_compressed();

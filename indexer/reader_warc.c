@@ -1,0 +1,529 @@
+/*
+ * reader_warc.c — WARC files (ISO 28500, versions 1.0 and 1.1) as web
+ * crawlers write them, and the WET files of extracted text that Common
+ * Crawl makes from them.
+ *
+ * A record is a version line "WARC/1.x", header fields up to an empty line,
+ * exactly Content-Length bytes of block, and CR LF CR LF.  Documents come
+ * from three kinds of record:
+ *   - conversion (WET): the block is plain text, its first line the title;
+ *   - response: an HTTP response with a 2xx status whose Content-Type is
+ *     HTML (text/html, application/xhtml+xml) or text/plain; chunked
+ *     transfer coding and gzip or deflate content coding are undone, HTML
+ *     becomes its title and text (html_text.h);
+ *   - resource: HTML or plain text by the record's own Content-Type.
+ * id: WARC-Record-ID without its angle brackets (unique per record, where
+ * one URL may be fetched many times); url: WARC-Target-URI; date: WARC-Date,
+ * when the page was fetched, the only date a record is sure to carry.
+ * Other records (warcinfo, request, metadata, revisit...) and responses that
+ * are not 2xx or not text are passed over without a word.  A record over
+ * MAX_RECORD bytes is passed over unread, a block at a time (crawls hold
+ * videos), with a warning when it was text.  A damaged record is skipped
+ * with a warning naming its line, and reading goes on at the next line
+ * that starts "WARC/".
+ */
+#include <stdbool.h>
+#include <string.h>
+#include <strings.h>
+
+#include <zlib.h>
+
+#include "html_text.h"
+#include "reader_formats.h"
+#include "status.h"
+
+#define MAX_HEAD (64u << 10)
+#define MAX_RECORD (64u << 20)
+
+typedef struct field {
+    const char *p;
+    size_t n;
+} field;
+
+typedef struct warc_head {
+    field type, uri, date, id, ctype;
+    uint64_t length;
+    bool have_length;
+} warc_head;
+
+static bool field_is(field f, const char *s)
+{
+    return f.n == strlen(s) && strncasecmp(f.p, s, f.n) == 0;
+}
+
+/* Whether media type f (parameters after ';' ignored) is s. */
+static bool type_is(field f, const char *s)
+{
+    size_t n = 0;
+    while (n < f.n && f.p[n] != ';' && f.p[n] != ' ' && f.p[n] != '\t')
+        n++;
+    return n == strlen(s) && strncasecmp(f.p, s, n) == 0;
+}
+
+static uint64_t count_lines(const uint8_t *d, size_t n)
+{
+    uint64_t k = 0;
+    for (const uint8_t *e = d + n; (d = memchr(d, '\n', (size_t)(e - d))) != NULL; d++)
+        k++;
+    return k;
+}
+
+static void consume(gal_rd_src *r, size_t n, uint64_t *line)
+{
+    *line += count_lines(gal_rd_data(r), n);
+    r->pos += n;
+}
+
+/* Where the header fields of d[0, n) end: just past the empty line, or 0
+ * when it is not there. */
+static size_t head_end(const uint8_t *d, size_t n)
+{
+    for (const uint8_t *p = d; (p = memchr(p, '\n', (size_t)(d + n - p))) != NULL; p++) {
+        size_t k = (size_t)(p - d) + 1;
+        if (k < n && d[k] == '\n')
+            return k + 1;
+        if (k + 1 < n && d[k] == '\r' && d[k + 1] == '\n')
+            return k + 2;
+    }
+    return 0;
+}
+
+/* The lines of d[0, n) after the first as "Name: value" fields: calls
+ * each(name, value) with both trimmed. */
+typedef void (*field_fn)(void *ctx, field name, field value);
+
+static void each_field(const uint8_t *d, size_t n, field_fn each, void *ctx)
+{
+    const uint8_t *nl = memchr(d, '\n', n);
+    size_t i = nl ? (size_t)(nl - d) + 1 : n;
+    while (i < n) {
+        nl = memchr(d + i, '\n', n - i);
+        size_t e = nl ? (size_t)(nl - d) : n;
+        const uint8_t *colon = memchr(d + i, ':', e - i);
+        if (colon && d[i] != ' ' && d[i] != '\t') {
+            field name = {(const char *)d + i, (size_t)(colon - d) - i};
+            size_t vs = (size_t)(colon - d) + 1, ve = e;
+            while (vs < ve && (d[vs] == ' ' || d[vs] == '\t'))
+                vs++;
+            while (ve > vs && (d[ve - 1] == '\r' || d[ve - 1] == ' ' || d[ve - 1] == '\t'))
+                ve--;
+            each(ctx, name, (field){(const char *)d + vs, ve - vs});
+        }
+        i = e + 1;
+    }
+}
+
+static bool parse_u64(field f, uint64_t *v)
+{
+    if (f.n == 0 || f.n > 19)
+        return false;
+    uint64_t x = 0;
+    for (size_t i = 0; i < f.n; i++) {
+        if (f.p[i] < '0' || f.p[i] > '9')
+            return false;
+        x = x * 10 + (uint64_t)(f.p[i] - '0');
+    }
+    *v = x;
+    return true;
+}
+
+static void warc_field(void *ctx, field name, field value)
+{
+    warc_head *h = ctx;
+    if (field_is(name, "WARC-Type"))
+        h->type = value;
+    else if (field_is(name, "WARC-Target-URI"))
+        h->uri = value;
+    else if (field_is(name, "WARC-Date"))
+        h->date = value;
+    else if (field_is(name, "WARC-Record-ID"))
+        h->id = value;
+    else if (field_is(name, "Content-Type"))
+        h->ctype = value;
+    else if (field_is(name, "Content-Length"))
+        h->have_length = parse_u64(value, &h->length);
+}
+
+typedef struct http_head {
+    field ctype, transfer, coding;
+} http_head;
+
+static void http_field(void *ctx, field name, field value)
+{
+    http_head *h = ctx;
+    if (field_is(name, "Content-Type"))
+        h->ctype = value;
+    else if (field_is(name, "Transfer-Encoding"))
+        h->transfer = value;
+    else if (field_is(name, "Content-Encoding"))
+        h->coding = value;
+}
+
+/* Step to the next line that starts "WARC/", or to the end. */
+static int resync(gal_rd_src *r, uint64_t *line)
+{
+    int rc;
+    for (;;) {
+        const uint8_t *d = gal_rd_data(r);
+        size_t n = gal_rd_avail(r);
+        for (size_t i = 0; i + 6 <= n; i++) {
+            const uint8_t *nl = memchr(d + i, '\n', n - i);
+            if (!nl || (size_t)(nl - d) + 6 > n)
+                break;
+            i = (size_t)(nl - d);
+            if (memcmp(nl + 1, "WARC/", 5) == 0) {
+                consume(r, i + 1, line);
+                return 0;
+            }
+        }
+        if (r->eof) {
+            consume(r, n, line);
+            return 0;
+        }
+        consume(r, n > 6 ? n - 6 : 0, line); /* a tail that may start "\nWARC/" */
+        if ((rc = gal_rd_fill(r)) != 0)
+            return rc;
+    }
+}
+
+/* Pass over n bytes a block at a time; 1 when the file ends first. */
+static int skip_bytes(gal_rd_src *r, uint64_t n, uint64_t *line, int *rc)
+{
+    for (;;) {
+        size_t a = gal_rd_avail(r), k = a < n ? a : (size_t)n;
+        consume(r, k, line);
+        if ((n -= k) == 0)
+            return 0;
+        if (r->eof)
+            return 1;
+        if ((*rc = gal_rd_fill(r)) != 0)
+            return 0;
+    }
+}
+
+/* Undo chunked transfer coding of d[0, n) into out; -1 when malformed. */
+static int dechunk(const uint8_t *d, size_t n, gal_buf *out)
+{
+    size_t i = 0;
+    for (;;) {
+        uint64_t size = 0;
+        size_t digits = 0;
+        for (; i < n; i++, digits++) {
+            int c = d[i] | 0x20, v;
+            if (d[i] >= '0' && d[i] <= '9')
+                v = d[i] - '0';
+            else if (c >= 'a' && c <= 'f')
+                v = c - 'a' + 10;
+            else
+                break;
+            if (size > (MAX_RECORD >> 4))
+                return -1;
+            size = size * 16 + (uint64_t)v;
+        }
+        const uint8_t *nl = i < n ? memchr(d + i, '\n', n - i) : NULL; /* extensions, CR LF */
+        if (!digits || !nl)
+            return -1;
+        i = (size_t)(nl - d) + 1;
+        if (size == 0)
+            return 0; /* trailers, if any, are not wanted */
+        if (size > n - i)
+            return -1;
+        if (gal_buf_append(out, d + i, (size_t)size))
+            return GAL_ENOMEM;
+        i += (size_t)size;
+        while (i < n && (d[i] == '\r' || d[i] == '\n'))
+            i++;
+    }
+}
+
+/* Undo gzip, zlib or raw deflate coding of d[0, n) into out, at most
+ * MAX_RECORD bytes; -1 when malformed or larger. */
+static int inflate_into(const uint8_t *d, size_t n, bool raw, gal_buf *out)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, raw ? -15 : 15 + 32) != Z_OK)
+        return GAL_ENOMEM;
+    z.next_in = (Bytef *)d;
+    z.avail_in = n > UINT32_MAX ? UINT32_MAX : (uInt)n;
+    size_t start = out->len;
+    int zr = Z_OK, rc = 0;
+    while (zr == Z_OK) {
+        if (out->len - start >= MAX_RECORD) {
+            rc = -1;
+            break;
+        }
+        if ((rc = gal_buf_reserve(out, 1u << 16)) != 0)
+            break;
+        z.next_out = out->data + out->len;
+        z.avail_out = 1u << 16;
+        zr = inflate(&z, Z_NO_FLUSH);
+        out->len += (1u << 16) - z.avail_out;
+        if (zr == Z_BUF_ERROR && z.avail_in == 0)
+            break; /* cut short: keep what came out */
+    }
+    if (!rc && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+        rc = -1;
+    inflateEnd(&z);
+    return rc;
+}
+
+/* Append plain text s[0, n), read as windows-1252 when cp1252, to out. */
+static int put_plain(gal_buf *out, const uint8_t *s, size_t n, bool cp1252)
+{
+    if (!cp1252)
+        return gal_buf_append(out, s, n);
+    return gal_cp1252_to_utf8(out, s, n);
+}
+
+/* Plain text: the first line the title, the rest (after blank lines) the
+ * body, as reader_text.c does for a file. */
+static int split_plain(const uint8_t *d, size_t n, bool cp1252, gal_buf *title, gal_buf *text)
+{
+    const uint8_t *nl = memchr(d, '\n', n);
+    size_t te = nl ? (size_t)(nl - d) : n, bs = nl ? te + 1 : n;
+    if (te > 0 && d[te - 1] == '\r')
+        te--;
+    for (size_t k = bs; k < n; k++) {
+        if (d[k] == '\n')
+            bs = k + 1;
+        else if (d[k] != ' ' && d[k] != '\t' && d[k] != '\r' && d[k] != '\f' && d[k] != '\v')
+            break;
+    }
+    int rc = put_plain(title, d, te, cp1252);
+    return rc ? rc : put_plain(text, d + bs, n - bs, cp1252);
+}
+
+typedef struct scratch {
+    gal_buf title, text, body;
+} scratch;
+
+enum { KIND_NONE, KIND_PLAIN, KIND_HTML };
+
+static int kind_of(field ctype, const uint8_t *body, size_t n)
+{
+    if (type_is(ctype, "text/html") || type_is(ctype, "application/xhtml+xml"))
+        return KIND_HTML;
+    if (type_is(ctype, "text/plain"))
+        return KIND_PLAIN;
+    if (ctype.n)
+        return KIND_NONE;
+    /* no type said: markup if it starts like markup */
+    size_t i = 0;
+    while (i < n && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+        i++;
+    return i < n && body[i] == '<' ? KIND_HTML : KIND_NONE;
+}
+
+/* Title and text of a page body of the given kind into s. */
+static int page_text(int kind, field ctype, const uint8_t *body, size_t n, scratch *s)
+{
+    gal_charset cs = gal_html_charset(ctype.p, ctype.n);
+    if (kind == KIND_HTML) {
+        if (cs == GAL_CHARSET_UNKNOWN)
+            cs = gal_html_meta_charset(body, n);
+        return gal_html_text(body, n, cs == GAL_CHARSET_CP1252, &s->title, &s->text);
+    }
+    return split_plain(body, n, cs == GAL_CHARSET_CP1252, &s->title, &s->text);
+}
+
+/* An HTTP response block d[0, n): its page into s.  1 when it gives no
+ * document (not 2xx, not text); -1 with *why when it cannot be read. */
+static int http_page(const uint8_t *d, size_t n, scratch *s, const char **why)
+{
+    if (n < 12 || memcmp(d, "HTTP/", 5) != 0) {
+        *why = "invalid WARC: a response record without an HTTP status line";
+        return -1;
+    }
+    const uint8_t *sp = memchr(d, ' ', n < 16 ? n : 16);
+    if (!sp || (size_t)(sp - d) + 4 > n) {
+        *why = "invalid WARC: a response record without an HTTP status line";
+        return -1;
+    }
+    if (sp[1] != '2')
+        return 1;
+    size_t hend = head_end(d, n);
+    if (!hend) {
+        *why = "invalid WARC: HTTP headers without an end";
+        return -1;
+    }
+    http_head h;
+    memset(&h, 0, sizeof h);
+    each_field(d, hend, http_field, &h);
+    const uint8_t *body = d + hend;
+    size_t blen = n - hend;
+    if (type_is(h.transfer, "chunked")) {
+        gal_buf_clear(&s->body);
+        int rc = dechunk(body, blen, &s->body);
+        if (rc) {
+            *why = "invalid WARC: bad chunked transfer coding in an HTTP response";
+            return rc == GAL_ENOMEM ? rc : -1;
+        }
+        body = s->body.data;
+        blen = s->body.len;
+    }
+    int kind = kind_of(h.ctype, body, blen);
+    if (kind == KIND_NONE)
+        return 1;
+    if (h.coding.n && !type_is(h.coding, "identity")) {
+        bool gzip = type_is(h.coding, "gzip") || type_is(h.coding, "x-gzip");
+        if (!gzip && !type_is(h.coding, "deflate")) {
+            *why = "HTTP content coding other than gzip or deflate is not read";
+            return -1;
+        }
+        gal_buf coded;
+        gal_buf_init(&coded);
+        int rc = gal_buf_append(&coded, body, blen);
+        gal_buf_clear(&s->body);
+        if (!rc && (rc = inflate_into(coded.data, coded.len, false, &s->body)) == -1 && !gzip) {
+            gal_buf_clear(&s->body); /* servers send raw deflate for "deflate" too */
+            rc = inflate_into(coded.data, coded.len, true, &s->body);
+        }
+        gal_buf_release(&coded);
+        if (rc) {
+            *why = "invalid WARC: HTTP content that does not inflate (or over 64 MB)";
+            return rc == GAL_ENOMEM ? rc : -1;
+        }
+        body = s->body.data;
+        blen = s->body.len;
+    }
+    return page_text(kind, h.ctype, body, blen, s);
+}
+
+/* One whole record: header d[0, hend), block d[hend, hend + h->length). */
+static int read_record(gal_rd_src *r, const uint8_t *d, size_t hend, const warc_head *h,
+                       uint64_t line, uint64_t end_offset, scratch *s)
+{
+    const uint8_t *block = d + hend;
+    size_t n = (size_t)h->length;
+    gal_buf_clear(&s->title);
+    gal_buf_clear(&s->text);
+    int rc = 1;
+    const char *why = NULL;
+    if (field_is(h->type, "conversion"))
+        rc = split_plain(block, n, false, &s->title, &s->text);
+    else if (field_is(h->type, "resource")) {
+        int kind = kind_of(h->ctype, block, n);
+        rc = kind == KIND_NONE ? 1 : page_text(kind, h->ctype, block, n, s);
+    } else if (field_is(h->type, "response") && type_is(h->ctype, "application/http"))
+        rc = http_page(block, n, s, &why);
+    if (rc == -1)
+        return gal_rd_malformed(r, line, "%s", why);
+    if (rc)
+        return rc > 0 ? 0 : rc;
+
+    gal_doc doc;
+    memset(&doc, 0, sizeof doc);
+    field id = h->id;
+    if (id.n >= 2 && id.p[0] == '<' && id.p[id.n - 1] == '>') {
+        id.p++;
+        id.n -= 2;
+    }
+    doc.id = id.p;
+    doc.id_len = id.n;
+    doc.title = (const char *)s->title.data;
+    doc.title_len = s->title.len;
+    doc.text = (const char *)s->text.data;
+    doc.text_len = s->text.len;
+    doc.date = h->date.p;
+    doc.date_len = h->date.n;
+    doc.url = h->uri.p;
+    doc.url_len = h->uri.n;
+    doc.path = r->path;
+    doc.line = line;
+    doc.end_offset = end_offset;
+    return gal_rd_emit(r, &doc);
+}
+
+static bool is_document_type(field type)
+{
+    return field_is(type, "conversion") || field_is(type, "resource") || field_is(type, "response");
+}
+
+int gal_read_warc(gal_rd_src *r)
+{
+    scratch s;
+    gal_buf_init(&s.title);
+    gal_buf_init(&s.text);
+    gal_buf_init(&s.body);
+    uint64_t line = 1;
+    int rc = 0;
+    while (!rc) {
+        /* blank lines between records */
+        for (;;) {
+            const uint8_t *d = gal_rd_data(r);
+            size_t n = gal_rd_avail(r), k = 0;
+            while (k < n && (d[k] == '\r' || d[k] == '\n'))
+                k++;
+            consume(r, k, &line);
+            if (k < n || r->eof || (rc = gal_rd_fill(r)) != 0)
+                break;
+        }
+        if (rc || gal_rd_avail(r) == 0)
+            break;
+        uint64_t rec_line = line;
+        size_t hend;
+        while (!(hend = head_end(gal_rd_data(r), gal_rd_avail(r))) && !r->eof &&
+               gal_rd_avail(r) < MAX_HEAD)
+            if ((rc = gal_rd_fill(r)) != 0)
+                goto done;
+        const uint8_t *d = gal_rd_data(r);
+        size_t avail = gal_rd_avail(r);
+        if (avail < 5 || memcmp(d, "WARC/", 5) != 0) {
+            rc = gal_rd_malformed(r, rec_line, "invalid WARC: expected a \"WARC/1.x\" version line");
+            if (!rc)
+                rc = resync(r, &line);
+            continue;
+        }
+        if (!hend || hend > MAX_HEAD) {
+            if (r->eof && avail < MAX_HEAD) {
+                rc = gal_rd_malformed(r, rec_line, "invalid WARC: record header cut short at end of file");
+                consume(r, avail, &line);
+                break;
+            }
+            rc = gal_rd_malformed(r, rec_line, "invalid WARC: record header longer than 64 kB");
+            if (!rc)
+                rc = resync(r, &line);
+            continue;
+        }
+        warc_head h;
+        memset(&h, 0, sizeof h);
+        each_field(d, hend, warc_field, &h);
+        if (!h.have_length) {
+            rc = gal_rd_malformed(r, rec_line, "invalid WARC: record without a valid Content-Length");
+            if (!rc)
+                rc = resync(r, &line);
+            continue;
+        }
+        uint64_t length = h.length;
+        if (!is_document_type(h.type) || length > MAX_RECORD) {
+            if (length > MAX_RECORD && !field_is(h.type, "response") && is_document_type(h.type))
+                rc = gal_rd_malformed(r, rec_line, "WARC record of %llu bytes, over the 64 MB a record may have",
+                                      (unsigned long long)length);
+            if (!rc && skip_bytes(r, hend + length, &line, &rc))
+                rc = gal_rd_malformed(r, rec_line, "invalid WARC: record cut short at end of file");
+            continue;
+        }
+        while (gal_rd_avail(r) < hend + length && !r->eof)
+            if ((rc = gal_rd_fill(r)) != 0)
+                goto done;
+        if (gal_rd_avail(r) < hend + length) {
+            rc = gal_rd_malformed(r, rec_line, "invalid WARC: record cut short at end of file (%zu of %llu bytes)",
+                                  gal_rd_avail(r) - hend, (unsigned long long)length);
+            consume(r, gal_rd_avail(r), &line);
+            break;
+        }
+        /* the fields point into the buffer that filling moved: again */
+        d = gal_rd_data(r);
+        memset(&h, 0, sizeof h);
+        each_field(d, hend, warc_field, &h);
+        size_t total = hend + (size_t)length;
+        rc = read_record(r, d, hend, &h, rec_line, gal_rd_offset(r) + total, &s);
+        consume(r, total, &line);
+    }
+done:
+    gal_buf_release(&s.title);
+    gal_buf_release(&s.text);
+    gal_buf_release(&s.body);
+    return rc;
+}
