@@ -1,5 +1,6 @@
 /*
- * cmd_query.c — `galley query INDEX QUERY`: search an index.
+ * cmd_query.c — `galley query INDEX... QUERY`: search an index, or several
+ * as one (gal_search_many).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,10 +26,14 @@
 #define SNIPPET_BYTES 200
 
 static const char query_help[] =
-    "usage: galley query INDEX QUERY [OPTIONS]\n"
-    "       galley query INDEX --queries FILE|- [OPTIONS]\n"
+    "usage: galley query INDEX... QUERY [OPTIONS]\n"
+    "       galley query INDEX... --queries FILE|- [OPTIONS]\n"
     "\n"
     "Search INDEX and print the best hits, ranked by BM25 (k1 = 1.2, b = 0.75).\n"
+    "Several indexes (an archive indexed in parts) are searched as one index of\n"
+    "all their documents, in the order given: counts add up, and BM25 counts\n"
+    "documents, tokens and document frequencies over all of them, so every hit\n"
+    "scores what it would in one index; each hit names its index.\n"
     "\n"
     "query language (operators are case-sensitive; 'or' is a word):\n"
     "  tariff talks               both words (implicit AND; AND may be written)\n"
@@ -52,11 +58,11 @@ static const char query_help[] =
     "  --count             print only the number of matching documents\n"
     "  --ids               print only external ids, one per line (all of them unless\n"
     "                      --limit is given)\n"
-    "  --json              one JSON object per hit: query (with --queries), rank, id,\n"
-    "                      doc, score, date, url, title, source, snippet,\n"
-    "                      snippet_matches (byte ranges in snippet), matches\n"
-    "                      (byte ranges in the stored text that 'galley show\n"
-    "                      --raw' prints)\n"
+    "  --json              one JSON object per hit: query (with --queries), rank,\n"
+    "                      index (with several), id, doc, score, date, url, title,\n"
+    "                      source, snippet, snippet_matches (byte ranges in\n"
+    "                      snippet), matches (byte ranges in the stored text\n"
+    "                      that 'galley show --raw' prints)\n"
     "  --color WHEN        highlight matches: auto (default: on a terminal), always, never\n"
     "  --queries FILE      run every line of FILE ('-' = standard input) as a query;\n"
     "                      each result is tagged with its query\n"
@@ -75,7 +81,8 @@ static const char query_help[] =
 enum { OUT_PEOPLE, OUT_JSON, OUT_IDS, OUT_COUNT };
 
 typedef struct qopts {
-    const char *index;
+    const char **indexes;
+    size_t nindexes;
     const char *query;
     const char *queries;
     int out;
@@ -102,10 +109,16 @@ static void note(void *ctx, const char *msg)
     fprintf(stderr, "galley: note: %s\n", msg);
 }
 
-static int parse_args(int argc, char **argv, qopts *o)
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* o->indexes points into pos (argv's strings), which the caller frees. */
+static int parse_args(int argc, char **argv, qopts *o, const char **pos)
 {
     int color = -1; /* auto */
-    const char *pos[2] = {NULL, NULL};
     int npos = 0, only_pos = 0;
     memset(o, 0, sizeof *o);
     o->so.limit = 10;
@@ -115,8 +128,6 @@ static int parse_args(int argc, char **argv, qopts *o)
         /* "-word" is a query (NOT word); options are --long, -n and -h */
         int is_opt = a[0] == '-' && (a[1] == '-' || !strcmp(a, "-n") || !strcmp(a, "-h"));
         if (only_pos || !is_opt) {
-            if (npos == 2)
-                return gal_usage_error("query", "too many arguments: '%s' (quote the query)", a);
             pos[npos++] = a;
             continue;
         }
@@ -201,12 +212,24 @@ static int parse_args(int argc, char **argv, qopts *o)
     }
     if (npos == 0)
         return gal_usage_error("query", "missing INDEX and QUERY");
-    o->index = pos[0];
-    o->query = pos[1];
-    if (!o->query && !o->queries)
-        return gal_usage_error("query", "missing QUERY (or --queries FILE)");
-    if (o->query && o->queries)
-        return gal_usage_error("query", "give either QUERY or --queries, not both");
+    /* the last argument is the query, unless --queries gives them; an
+     * argument before it that is no directory is most likely a query's
+     * word (an index that is missing says so when it is opened) */
+    o->indexes = pos;
+    o->nindexes = (size_t)npos;
+    if (o->queries && npos > 1 && !is_dir(pos[npos - 1]))
+        return gal_usage_error("query", "'%s' is not an index directory (give either QUERY or --queries, not both)",
+                               pos[npos - 1]);
+    if (!o->queries) {
+        if (npos == 1)
+            return gal_usage_error("query", "missing QUERY (or --queries FILE)");
+        o->query = pos[--o->nindexes];
+    }
+    for (size_t i = 0; o->nindexes > 1 && i < o->nindexes; i++)
+        if (!is_dir(pos[i]))
+            return gal_usage_error("query", o->queries ? "'%s' is not an index directory"
+                                                       : "'%s' is not an index directory (a query of several words is one argument: quote it)",
+                                   pos[i]);
     if (o->out == OUT_IDS && !o->limit_given)
         o->so.limit = SIZE_MAX;
     if (color < 0) {
@@ -219,7 +242,8 @@ static int parse_args(int argc, char **argv, qopts *o)
 
 /* Everything one query's output needs, reused from query to query. */
 typedef struct runner {
-    gal_snapshot *snap;
+    gal_snapshot **snaps; /* one per index, in the order given */
+    size_t nsnaps;
     qopts *o;
     gal_results res;
     gal_buf out, text, explain;
@@ -239,9 +263,10 @@ static double now_ms(void)
 
 /* A hit's document record: missing, it is not the user's mistake (as in
  * 'galley show #N') but an index whose postings name a document it lacks. */
-static int hit_doc(runner *r, uint32_t doc, gal_doc_info *info)
+static int hit_doc(runner *r, const gal_hit *hit, gal_doc_info *info)
 {
-    int rc = gal_snapshot_doc(r->snap, doc, info);
+    uint32_t doc = hit->doc;
+    int rc = gal_snapshot_doc(r->snaps[hit->part], doc, info);
     if (rc == GAL_ENOTFOUND)
         rc = gal_error_set(GAL_ECORRUPT, "corrupt index: a hit, document %u, has no record", doc);
     return rc;
@@ -253,8 +278,8 @@ static int render_hit(runner *r, gal_matcher *m, const gal_hit *hit, size_t rank
     gal_doc_info info;
     const gal_posrange *ranges;
     size_t nranges;
-    int rc = hit_doc(r, hit->doc, &info);
-    if (!rc && (rc = gal_snapshot_text(r->snap, hit->doc, &r->text)) == GAL_ENOTFOUND)
+    int rc = hit_doc(r, hit, &info);
+    if (!rc && (rc = gal_snapshot_text(r->snaps[hit->part], hit->doc, &r->text)) == GAL_ENOTFOUND)
         rc = gal_error_set(GAL_ECORRUPT, "corrupt index: a hit, document %u, has no text",
                            hit->doc);
     if (!rc)
@@ -274,6 +299,7 @@ static int render_hit(runner *r, gal_matcher *m, const gal_hit *hit, size_t rank
         .rank = rank, .doc = hit->doc, .score = hit->score,
         .id = info.id, .id_len = info.id_len, .date = info.date, .date_len = info.date_len,
         .url = info.url, .url_len = info.url_len,
+        .index = r->nsnaps > 1 ? r->o->indexes[hit->part] : NULL,
         .source = info.source, .source_len = info.source_len,
         .title = &r->title, .snippet = &r->snippet,
         .matches = r->spans.v, .nmatches = r->spans.n,
@@ -283,10 +309,20 @@ static int render_hit(runner *r, gal_matcher *m, const gal_hit *hit, size_t rank
     return gal_out_hit_people(&r->out, &v, r->o->color);
 }
 
-static int by_doc_then_rank(const void *a, const void *b)
+/* A hit's place for looking ids up: its index, its document, its rank. */
+typedef struct id_place {
+    uint32_t part, doc;
+    size_t rank;
+} id_place;
+
+static int by_place_then_rank(const void *a, const void *b)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    const id_place *x = a, *y = b;
+    if (x->part != y->part)
+        return x->part < y->part ? -1 : 1;
+    if (x->doc != y->doc)
+        return x->doc < y->doc ? -1 : 1;
+    return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
 /* --ids: one line per hit, in rank order, each the hit's external id (or
@@ -297,7 +333,7 @@ static int by_doc_then_rank(const void *a, const void *b)
 static int write_ids(runner *r, const char *qtext, size_t qlen, int tagged)
 {
     size_t n = r->res.nhits;
-    uint64_t *order = gal_malloc((n ? n : 1) * sizeof *order);
+    id_place *order = gal_malloc((n ? n : 1) * sizeof *order);
     struct {
         size_t off, len;
     } *id_of = gal_malloc((n ? n : 1) * sizeof *id_of); /* by rank: where in ids */
@@ -305,13 +341,13 @@ static int write_ids(runner *r, const char *qtext, size_t qlen, int tagged)
     gal_buf_init(&ids);
     int rc = order && id_of ? 0 : gal_error_set(GAL_ENOMEM, "out of memory for %zu ids", n);
     for (size_t k = 0; !rc && k < n; k++)
-        order[k] = (uint64_t)r->res.hits[k].doc << 32 | k;
+        order[k] = (id_place){r->res.hits[k].part, r->res.hits[k].doc, k};
     if (!rc)
-        qsort(order, n, sizeof *order, by_doc_then_rank);
+        qsort(order, n, sizeof *order, by_place_then_rank);
     for (size_t i = 0; !rc && i < n; i++) {
-        size_t k = (size_t)(order[i] & UINT32_MAX);
+        size_t k = order[i].rank;
         gal_doc_info info;
-        if ((rc = hit_doc(r, (uint32_t)(order[i] >> 32), &info)))
+        if ((rc = hit_doc(r, &r->res.hits[k], &info)))
             break;
         id_of[k].off = ids.len;
         if (info.id_len) {
@@ -340,8 +376,10 @@ static int write_ids(runner *r, const char *qtext, size_t qlen, int tagged)
 static int run_one(runner *r, const char *qtext, size_t qlen, int tagged)
 {
     gal_query *q = NULL;
-    gal_matcher *m = NULL;
+    gal_matcher **m = NULL; /* one per index, made when a hit of it is shown */
+    gal_search_stats *st = NULL;
     qopts *o = r->o;
+    gal_search_opts so = o->so;
     double t0 = now_ms();
     int rc = gal_query_parse(qtext, qlen, &q);
     if (rc)
@@ -351,7 +389,19 @@ static int run_one(runner *r, const char *qtext, size_t qlen, int tagged)
         if (!gal_query_format(q, &r->explain))
             fprintf(stderr, "galley: query: %.*s\n", (int)r->explain.len, (const char *)r->explain.data);
     }
-    if ((rc = gal_search(r->snap, q, &o->so, &r->res)))
+    if (r->nsnaps > 1) {
+        /* the counts of all the indexes, kept for the snippets' matches:
+         * a prefix highlights the terms it searched in all of them */
+        if ((rc = gal_search_stats_new(&st)))
+            goto out;
+        for (size_t i = 0; i < r->nsnaps && !rc; i++)
+            rc = gal_search_stats_add(st, r->snaps[i], q, &so);
+        if (rc)
+            goto out;
+        gal_search_stats_report(st, &so);
+        so.stats = st;
+    }
+    if ((rc = gal_search_many(r->snaps, r->nsnaps, q, &so, &r->res)))
         goto out;
     if (r->res.total)
         r->any_hits = 1;
@@ -383,11 +433,15 @@ static int run_one(runner *r, const char *qtext, size_t qlen, int tagged)
             if (!rc)
                 rc = gal_buf_append(&r->out, line, strlen(line));
         }
-        if (!rc && r->res.nhits)
-            rc = gal_matcher_new(r->snap, q, &o->so, &m);
-        for (size_t k = 0; !rc && k < r->res.nhits; k++)
-            rc = render_hit(r, m, &r->res.hits[k], o->so.offset + k + 1, tagged ? qtext : NULL,
-                            qlen);
+        if (!rc && r->res.nhits && !(m = gal_calloc(r->nsnaps, sizeof *m)))
+            rc = gal_error_set(GAL_ENOMEM, "out of memory for snippets");
+        for (size_t k = 0; !rc && k < r->res.nhits; k++) {
+            uint32_t part = r->res.hits[k].part;
+            if (!m[part] && (rc = gal_matcher_new(r->snaps[part], q, &so, &m[part])))
+                break;
+            rc = render_hit(r, m[part], &r->res.hits[k], o->so.offset + k + 1,
+                            tagged ? qtext : NULL, qlen);
+        }
     }
 out:
     if (o->timing && !rc) {
@@ -402,7 +456,10 @@ out:
         if (r->nlat < r->latcap)
             r->lat[r->nlat++] = now_ms() - t0;
     }
-    gal_matcher_free(m);
+    for (size_t i = 0; m && i < r->nsnaps; i++)
+        gal_matcher_free(m[i]);
+    gal_free(m);
+    gal_search_stats_free(st);
     gal_query_free(q);
     return rc;
 }
@@ -467,16 +524,23 @@ static int index_exit(int status)
 int gal_cmd_query(int argc, char **argv)
 {
     qopts o;
-    int rc = parse_args(argc, argv, &o);
-    if (rc)
+    const char **pos = gal_malloc((size_t)argc * sizeof *pos);
+    if (!pos)
+        return gal_report(gal_error_set(GAL_ENOMEM, "out of memory"));
+    int rc = parse_args(argc, argv, &o, pos);
+    if (rc) {
+        gal_free(pos);
         return rc < 0 ? GAL_EXIT_OK : rc;
+    }
     gal_error_clear();
 
     /* A bad query is a usage error whatever state the index is in. */
     if (o.query) {
         gal_query *q;
-        if ((rc = gal_query_parse(o.query, strlen(o.query), &q)))
+        if ((rc = gal_query_parse(o.query, strlen(o.query), &q))) {
+            gal_free(pos);
             return gal_report(rc); /* one line: "galley: error: ... at column N" */
+        }
         gal_query_free(q);
     }
     FILE *qf = NULL;
@@ -484,14 +548,16 @@ int gal_cmd_query(int argc, char **argv)
         qf = strcmp(o.queries, "-") ? fopen(o.queries, "r") : stdin;
         if (!qf) {
             fprintf(stderr, "galley: error: cannot open '%s': %s\n", o.queries, strerror(errno));
+            gal_free(pos);
             return GAL_EXIT_USAGE;
         }
     }
 
-    gal_index *ix = NULL;
+    gal_index **ix = gal_calloc(o.nindexes, sizeof *ix);
     runner r;
     memset(&r, 0, sizeof r);
     r.o = &o;
+    r.snaps = gal_calloc(o.nindexes, sizeof *r.snaps);
     gal_results_init(&r.res);
     gal_buf_init(&r.out);
     gal_buf_init(&r.text);
@@ -503,10 +569,16 @@ int gal_cmd_query(int argc, char **argv)
     gal_buf_init(&line);
     int exit_code;
 
-    if ((rc = gal_index_open(o.index, &ix)) || (rc = gal_snapshot_begin(ix, &r.snap))) {
-        exit_code = index_exit(rc);
+    if (!ix || !r.snaps) {
+        exit_code = gal_report(gal_error_set(GAL_ENOMEM, "out of memory"));
         goto out;
     }
+    for (; r.nsnaps < o.nindexes; r.nsnaps++)
+        if ((rc = gal_index_open(o.indexes[r.nsnaps], &ix[r.nsnaps])) ||
+            (rc = gal_snapshot_begin(ix[r.nsnaps], &r.snaps[r.nsnaps]))) {
+            exit_code = index_exit(rc);
+            goto out;
+        }
     if (o.query) {
         rc = run_one(&r, o.query, strlen(o.query), 0);
         if (!rc)
@@ -558,7 +630,14 @@ out:
     gal_buf_release(&r.out);
     gal_results_release(&r.res);
     gal_free(r.lat);
-    gal_snapshot_end(r.snap);
-    gal_index_close(ix);
+    for (size_t i = 0; i < o.nindexes; i++) {
+        if (r.snaps)
+            gal_snapshot_end(r.snaps[i]);
+        if (ix)
+            gal_index_close(ix[i]);
+    }
+    gal_free(r.snaps);
+    gal_free(ix);
+    gal_free(pos);
     return exit_code;
 }

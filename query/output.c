@@ -96,7 +96,11 @@ int gal_out_hit_json(gal_buf *b, const gal_hit_view *h, const char *query, size_
     if (!rc && query)
         rc = put(b, "\"query\":") || gal_json_string(b, query, query_len) || put(b, ",");
     if (!rc)
-        rc = putf(b, "\"rank\":%zu,\"id\":", h->rank);
+        rc = putf(b, "\"rank\":%zu,", h->rank);
+    if (!rc && h->index)
+        rc = put(b, "\"index\":") || gal_json_string(b, h->index, strlen(h->index)) || put(b, ",");
+    if (!rc)
+        rc = put(b, "\"id\":");
     if (!rc)
         rc = gal_json_string(b, h->id, h->id_len);
     if (!rc)
@@ -167,7 +171,11 @@ int gal_out_hit_people(gal_buf *b, const gal_hit_view *h, int color)
     if (!rc)
         rc = h->id_len ? put_safe(b, h->id, h->id_len) : put(b, "-");
     if (!rc)
-        rc = putf(b, " \xC2\xB7 doc %" PRIu32 " \xC2\xB7 ", h->doc);
+        rc = putf(b, " \xC2\xB7 doc %" PRIu32, h->doc);
+    if (!rc && h->index)
+        rc = put(b, " in ") || put_safe(b, h->index, strlen(h->index));
+    if (!rc)
+        rc = put(b, " \xC2\xB7 ");
     if (!rc)
         rc = put_safe(b, h->source, h->source_len);
     if (!rc && h->url_len) /* the page, where the input said */

@@ -20,6 +20,7 @@ typedef struct gal_hit_view {
     double score;
     const char *id, *date, *url, *source;
     size_t id_len, date_len, url_len, source_len;
+    const char *index; /* the index the hit is in, when several were searched; else NULL */
     const gal_excerpt *title;   /* trimmed title with its matches */
     const gal_excerpt *snippet; /* body excerpt with its matches */
     const gal_span *matches;    /* byte ranges in the stored text (title '\n' body) */

@@ -41,6 +41,10 @@ typedef struct ctx {
      * known hits and scores nothing, would otherwise pay every word's df
      * (two cursor steps a batch) each time it starts again */
     int no_stats;
+    gal_search_stats *collect; /* gal_search_stats_add: where prefixes' terms go */
+    /* several indexes searched as one: their documents, tokens and
+     * document frequencies rank instead of this index's (NULL: its own) */
+    const gal_search_stats *stats;
 } ctx;
 
 /* A raw postings cursor and the document it is on. */
@@ -61,6 +65,7 @@ struct it {
     double idf;
     int idf_known;
     const gal_qnode *q;
+    uint64_t key_hash; /* TERM of a prefix: the term (with q, its key in gal_search_stats) */
     /* TERM (one cursor), PHRASE and NEAR (n cursors) */
     uint32_t n;
     cur *cs;
@@ -113,6 +118,61 @@ static int range_push(rangevec *rv, uint32_t first, uint32_t last)
     rv->v[rv->n].last = last;
     rv->n++;
     return 0;
+}
+
+/* ---- statistics of several indexes ------------------------------------- */
+
+/* A scored leaf of the query: its node, and for a prefix the term it grew
+ * into (a node stands for one leaf otherwise, whichever way an index reads
+ * it: a phrase of two frequent words is one bigram term in one index and
+ * two words in another). */
+typedef struct stat_entry {
+    const gal_qnode *q;
+    uint64_t hash;
+    uint64_t df;
+} stat_entry;
+
+/* A term a prefix grew into in some index: the indexes together search the
+ * first prefix_cap terms of all their vocabularies (each of those is among
+ * the first prefix_cap of every index that has it, so the union of every
+ * index's own first ones holds them all). */
+typedef struct prefix_term {
+    const gal_qnode *q;
+    uint64_t hash;
+    size_t off, len; /* the term in gal_search_stats.terms */
+} prefix_term;
+
+struct gal_search_stats {
+    uint64_t docs, tokens;
+    stat_entry *v; /* sorted by (q, hash), no key twice, once gal_search_stats_add returns */
+    size_t n, cap;
+    prefix_term *pv; /* sorted by (q, term), at most prefix_cap a node, likewise */
+    size_t pn, pcap;
+    gal_buf terms;
+    const gal_qnode **capped; /* prefixes with more terms than that */
+    size_t ncapped, capped_cap;
+    unsigned prefix_cap;
+    int no_phrases; /* counting only: which prefix terms, no phrase's count */
+};
+
+static int by_leaf(const void *a, const void *b)
+{
+    const stat_entry *x = a, *y = b;
+    if (x->q != y->q)
+        return (uintptr_t)x->q < (uintptr_t)y->q ? -1 : 1;
+    return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+/* The documents all the indexes have of leaf t; `local` (this index's) for
+ * a leaf none of them counted, which only a damaged index could make. */
+static uint64_t leaf_df(const ctx *c, const it *t, uint64_t local)
+{
+    if (!c->stats)
+        return local;
+    stat_entry key = {t->q, t->key_hash, 0};
+    const stat_entry *e = c->stats->n ? bsearch(&key, c->stats->v, c->stats->n, sizeof key, by_leaf)
+                                      : NULL;
+    return e ? e->df : local;
 }
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -217,6 +277,7 @@ static int build_words(ctx *c, const gal_qnode *q, int kind, const uint64_t *has
     it *t = it_new(kind, q);
     if (!t)
         return nomem();
+    t->key_hash = q->kind == GAL_Q_PREFIX ? hashes[0] : 0;
     t->n = n;
     t->cs = gal_calloc(n, sizeof *t->cs);
     t->offs = gal_calloc(n, sizeof *t->offs);
@@ -249,7 +310,7 @@ static int build_words(ctx *c, const gal_qnode *q, int kind, const uint64_t *has
         t->order[j] = k;
     }
     if (kind == IT_TERM) {
-        t->idf = gal_bm25_idf(&c->bm, t->cost);
+        t->idf = gal_bm25_idf(&c->bm, leaf_df(c, t, t->cost));
         t->idf_known = 1;
     }
     t->nlead = n;
@@ -270,17 +331,51 @@ static int build_words(ctx *c, const gal_qnode *q, int kind, const uint64_t *has
 typedef struct prefix_ctx {
     uint64_t *hashes;
     unsigned n, cap;
+    gal_search_stats *sink; /* gal_search_stats_add: the terms, kept */
+    const gal_qnode *q;
 } prefix_ctx;
 
 static int prefix_collect(void *vctx, const char *term, size_t len, uint64_t hash)
 {
-    (void)term;
-    (void)len;
     prefix_ctx *pc = vctx;
     if (pc->n == pc->cap)
         return 1; /* one more than the cap: stop and report */
     pc->hashes[pc->n++] = hash;
+    if (pc->sink) {
+        gal_search_stats *st = pc->sink;
+        if (gal_grow((void **)&st->pv, &st->pcap, st->pn + 1, sizeof *st->pv, 64))
+            return nomem();
+        st->pv[st->pn++] = (prefix_term){pc->q, hash, st->terms.len, len};
+        if (gal_buf_append(&st->terms, term, len))
+            return nomem();
+    }
     return 0;
+}
+
+static int is_capped(const gal_search_stats *st, const gal_qnode *q)
+{
+    for (size_t i = 0; i < st->ncapped; i++)
+        if (st->capped[i] == q)
+            return 1;
+    return 0;
+}
+
+/* Remember that prefix q has more terms than the cap. */
+static int mark_capped(gal_search_stats *st, const gal_qnode *q)
+{
+    if (is_capped(st, q))
+        return 0;
+    if (gal_grow((void **)&st->capped, &st->capped_cap, st->ncapped + 1, sizeof *st->capped, 8))
+        return nomem();
+    st->capped[st->ncapped++] = q;
+    return 0;
+}
+
+/* Whether (q, hash) is a leaf the indexes searched as one count. */
+static int stats_has(const gal_search_stats *st, const gal_qnode *q, uint64_t hash)
+{
+    stat_entry key = {q, hash, 0};
+    return st->n && bsearch(&key, st->v, st->n, sizeof key, by_leaf) != NULL;
 }
 
 static int build(ctx *c, const gal_qnode *q, it **out);
@@ -297,7 +392,7 @@ static int add_kid(it ***arr, uint32_t *n, it *kid)
 
 static int build_prefix(ctx *c, const gal_qnode *q, it **out)
 {
-    prefix_ctx pc = {NULL, 0, c->prefix_cap};
+    prefix_ctx pc = {NULL, 0, c->prefix_cap, c->collect, q};
     pc.hashes = gal_malloc(((size_t)pc.cap + 1) * sizeof *pc.hashes);
     if (!pc.hashes)
         return nomem();
@@ -305,6 +400,18 @@ static int build_prefix(ctx *c, const gal_qnode *q, it **out)
     if (rc < 0) {
         gal_free(pc.hashes);
         return rc;
+    }
+    if (rc == 1 && c->collect && (rc = mark_capped(c->collect, q))) {
+        gal_free(pc.hashes);
+        return rc;
+    }
+    if (c->stats) { /* the first terms of all the indexes, not this one's */
+        unsigned kept = 0;
+        for (unsigned k = 0; k < pc.n; k++)
+            if (stats_has(c->stats, q, pc.hashes[k]))
+                pc.hashes[kept++] = pc.hashes[k];
+        pc.n = kept;
+        rc = 0;
     }
     if (rc == 1 && c->note) {
         char msg[160];
@@ -995,13 +1102,195 @@ static int count_docs(ctx *c, it *t, uint64_t *df)
     return 0;
 }
 
+static int ctx_init(ctx *c, gal_snapshot *s, const gal_search_opts *o);
+
+/* Add leaf (q, hash)'s df to st (sorted and merged later). */
+static int stats_push(gal_search_stats *st, const gal_qnode *q, uint64_t hash, uint64_t df)
+{
+    if (gal_grow((void **)&st->v, &st->cap, st->n + 1, sizeof *st->v, 64))
+        return nomem();
+    st->v[st->n++] = (stat_entry){q, hash, df};
+    return 0;
+}
+
+/* The df of every scored leaf under t: a word's from its postings, a
+ * phrase's or NEAR group's counted.  Words under NOT and date filters score
+ * nothing and are left out. */
+static int collect_dfs(ctx *c, it *t, gal_search_stats *st)
+{
+    int rc = 0;
+    uint64_t df;
+    switch (t->kind) {
+    case IT_TERM:
+        return stats_push(st, t->q, t->key_hash, t->cost);
+    case IT_PHRASE:
+    case IT_NEAR:
+        if (st->no_phrases)
+            return 0;
+        return (rc = count_docs(c, t, &df)) ? rc : stats_push(st, t->q, t->key_hash, df);
+    case IT_AND:
+    case IT_OR:
+        for (uint32_t k = 0; k < t->nkids && !rc; k++)
+            rc = collect_dfs(c, t->kids[k], st);
+        return rc;
+    default:
+        return 0;
+    }
+}
+
+int gal_search_stats_new(gal_search_stats **out)
+{
+    gal_search_stats *st = gal_calloc(1, sizeof *st);
+    if (!st)
+        return nomem();
+    gal_buf_init(&st->terms);
+    *out = st;
+    return 0;
+}
+
+void gal_search_stats_free(gal_search_stats *st)
+{
+    if (!st)
+        return;
+    gal_free(st->v);
+    gal_free(st->pv);
+    gal_free(st->capped);
+    gal_buf_release(&st->terms);
+    gal_free(st);
+}
+
+/* The vocabulary's order: bytes, then length (a prefix first). */
+static int term_order(const gal_search_stats *st, const prefix_term *x, const prefix_term *y)
+{
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(st->terms.data + x->off, st->terms.data + y->off, n);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* insertion sort by (q, term): qsort has no context for the terms; the
+ * lists are short (prefix_cap a prefix and index) and come nearly sorted */
+static void sort_prefix_terms(gal_search_stats *st)
+{
+    for (size_t i = 1; i < st->pn; i++) {
+        prefix_term t = st->pv[i];
+        size_t at = i;
+        while (at > 0) {
+            const prefix_term *p = &st->pv[at - 1];
+            int before = p->q != t.q ? (uintptr_t)t.q < (uintptr_t)p->q : term_order(st, &t, p) < 0;
+            if (!before)
+                break;
+            st->pv[at] = *p;
+            at--;
+        }
+        st->pv[at] = t;
+    }
+}
+
+/* Keep each prefix's first prefix_cap terms of all the indexes so far, and
+ * the document counts of only those. */
+static int cut_prefixes(gal_search_stats *st)
+{
+    sort_prefix_terms(st);
+    size_t w = 0, in_node = 0;
+    for (size_t i = 0; i < st->pn; i++) {
+        const prefix_term *t = &st->pv[i];
+        int new_node = !w || st->pv[w - 1].q != t->q;
+        if (new_node)
+            in_node = 0;
+        else if (term_order(st, &st->pv[w - 1], t) == 0)
+            continue; /* the same term from another index */
+        if (in_node == st->prefix_cap) {
+            int rc = mark_capped(st, t->q);
+            if (rc)
+                return rc;
+            continue;
+        }
+        st->pv[w++] = *t;
+        in_node++;
+    }
+    st->pn = w;
+    /* a prefix's leaf counts only while its term is among those kept */
+    stat_entry *kept = gal_malloc((st->pn ? st->pn : 1) * sizeof *kept);
+    if (!kept)
+        return nomem();
+    for (size_t k = 0; k < st->pn; k++)
+        kept[k] = (stat_entry){st->pv[k].q, st->pv[k].hash, 0};
+    if (st->pn > 1)
+        qsort(kept, st->pn, sizeof *kept, by_leaf);
+    size_t keep = 0;
+    for (size_t i = 0; i < st->n; i++) {
+        const stat_entry *e = &st->v[i];
+        if (e->q->kind != GAL_Q_PREFIX ||
+            (st->pn && bsearch(e, kept, st->pn, sizeof *kept, by_leaf)))
+            st->v[keep++] = *e;
+    }
+    st->n = keep;
+    gal_free(kept);
+    return 0;
+}
+
+void gal_search_stats_report(const gal_search_stats *st, const gal_search_opts *o)
+{
+    for (size_t i = 0; o && o->note && i < st->ncapped; i++) {
+        const gal_qnode *q = st->capped[i];
+        char msg[160];
+        snprintf(msg, sizeof msg, "'%.*s*' matches more than %u terms; searching the first %u",
+                 (int)(q->folded_len > 64 ? 64 : q->folded_len), q->folded, st->prefix_cap,
+                 st->prefix_cap);
+        o->note(o->note_ctx, msg);
+    }
+}
+
+int gal_search_stats_add(gal_search_stats *st, gal_snapshot *s, const gal_query *q,
+                         const gal_search_opts *o)
+{
+    gal_search_opts own = o ? *o : (gal_search_opts){0};
+    own.stats = NULL;
+    own.note = NULL; /* the cut prefixes are told once, by gal_search_stats_report */
+    ctx c;
+    it *root = NULL;
+    gal_index_stats ist;
+    int rc = gal_snapshot_stats(s, &ist);
+    if (!rc)
+        rc = ctx_init(&c, s, &own);
+    if (!rc) {
+        c.collect = st;
+        st->prefix_cap = c.prefix_cap;
+        st->no_phrases = own.count_only;
+        rc = build(&c, q->root, &root);
+    }
+    if (!rc)
+        rc = collect_dfs(&c, root, st);
+    if (!rc)
+        rc = gal_snapshot_status(s);
+    it_free(root);
+    if (rc)
+        return rc;
+    st->docs += ist.docs;
+    st->tokens += ist.tokens;
+    /* one entry a leaf: sorted, the same leaf's counts added up */
+    if (st->n)
+        qsort(st->v, st->n, sizeof *st->v, by_leaf);
+    size_t w = 0;
+    for (size_t i = 0; i < st->n; i++) {
+        if (w && by_leaf(&st->v[w - 1], &st->v[i]) == 0)
+            st->v[w - 1].df += st->v[i].df;
+        else
+            st->v[w++] = st->v[i];
+    }
+    st->n = w;
+    return cut_prefixes(st);
+}
+
 /* Fill the idf of every phrase and NEAR cursor under t except `skip`. */
 static int phrase_idfs(ctx *c, it *t, const it *skip)
 {
     int rc;
     if ((t->kind == IT_PHRASE || t->kind == IT_NEAR) && !t->idf_known && t != skip) {
         uint64_t df;
-        if ((rc = count_docs(c, t, &df)))
+        if (c->stats) /* counted over every index before */
+            df = leaf_df(c, t, 0);
+        else if ((rc = count_docs(c, t, &df)))
             return rc;
         t->idf = gal_bm25_idf(&c->bm, df);
         t->idf_known = 1;
@@ -1277,6 +1566,7 @@ static int rank_any(ctx *c, it *root, heap *h, uint64_t *total)
     while ((rc = advance(c, root, d)) == 1) {
         gal_hit hit;
         hit.doc = root->doc;
+        hit.part = 0;
         c->dl = gal_snapshot_doc_tokens(c->s, hit.doc);
         hit.score = score(c, root);
         /* only the date order reads it: a date per hit is a cache miss in
@@ -1314,7 +1604,12 @@ static int ctx_init(ctx *c, gal_snapshot *s, const gal_search_opts *o)
     memset(c, 0, sizeof *c);
     c->s = s;
     c->ndocs = st.docs > DOC_END - 1 ? DOC_END - 1 : (uint32_t)st.docs;
-    gal_bm25_init(&c->bm, st.docs, st.avg_doc_tokens);
+    c->stats = o ? o->stats : NULL;
+    if (c->stats)
+        gal_bm25_init(&c->bm, c->stats->docs,
+                      c->stats->docs ? (double)c->stats->tokens / (double)c->stats->docs : 0.0);
+    else
+        gal_bm25_init(&c->bm, st.docs, st.avg_doc_tokens);
     c->prefix_cap = o && o->prefix_cap ? o->prefix_cap : GAL_PREFIX_CAP_DEFAULT;
     c->note = o ? o->note : NULL;
     c->note_ctx = o ? o->note_ctx : NULL;
@@ -1354,7 +1649,7 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
     }
     /* A phrase alone ranks the same whatever its idf: score it with idf 1
      * and scale once its document count is known, instead of counting twice. */
-    int scale_root = (root->kind == IT_PHRASE || root->kind == IT_NEAR);
+    int scale_root = !c.stats && (root->kind == IT_PHRASE || root->kind == IT_NEAR);
     if (scale_root) {
         root->idf = 1.0;
         root->idf_known = 1;

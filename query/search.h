@@ -26,6 +26,12 @@ typedef enum gal_sort {
 
 #define GAL_PREFIX_CAP_DEFAULT 256u
 
+/* What BM25 counts over several indexes searched as one: documents, tokens
+ * and each scored word's, phrase's and NEAR group's document frequency in
+ * all of them, so that every document scores what it would in one index of
+ * all their documents. */
+typedef struct gal_search_stats gal_search_stats;
+
 typedef struct gal_search_opts {
     gal_sort sort;
     size_t offset;       /* skip this many of the best hits */
@@ -35,10 +41,12 @@ typedef struct gal_search_opts {
     void (*note)(void *ctx, const char *msg);
     void *note_ctx;
     int count_only;      /* only gal_results.total is wanted: no scores, no hits */
+    const gal_search_stats *stats; /* rank by these instead of the index's own (NULL) */
 } gal_search_opts;
 
 typedef struct gal_hit {
     uint32_t doc;
+    uint32_t part; /* gal_search_many: which of the snapshots (0 from gal_search) */
     double score;
     int64_t date; /* GAL_NO_DATE when undated */
 } gal_hit;
@@ -55,6 +63,25 @@ void gal_results_release(gal_results *r);
 /* Run q.  Replaces r's contents on success.  GAL_ECORRUPT from damaged
  * postings, GAL_ENOMEM. */
 int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, gal_results *r);
+
+/* Statistics of several indexes for one query: add each snapshot's, then
+ * pass them in gal_search_opts.stats.  Adding counts the documents of the
+ * query's phrases and NEAR groups, a pass over their postings (one index
+ * counts them while it ranks).  GAL_ECORRUPT, GAL_ENOMEM. */
+int gal_search_stats_new(gal_search_stats **out);
+int gal_search_stats_add(gal_search_stats *st, gal_snapshot *s, const gal_query *q,
+                         const gal_search_opts *o);
+void gal_search_stats_free(gal_search_stats *st); /* NULL is fine */
+/* Tell o->note once of each prefix whose terms in all the indexes passed
+ * the cap (gal_search_stats_add tells nothing). */
+void gal_search_stats_report(const gal_search_stats *st, const gal_search_opts *o);
+
+/* Run q over the n snapshots as over one index of all their documents, in
+ * the order given (search_many.c): the total adds up, scores are those of
+ * that one index (gal_search_stats), ties and --sort doc go by snapshot,
+ * then document; each hit's part says its snapshot.  n = 1 is gal_search. */
+int gal_search_many(gal_snapshot *const *s, size_t n, const gal_query *q,
+                    const gal_search_opts *o, gal_results *r);
 
 /*
  * Match positions in one document, for highlighting: every occurrence of

@@ -15,3 +15,12 @@ if(GALLEY_QUERY_PYTHON3)
   set_tests_properties(query_cli PROPERTIES
     ENVIRONMENT "${GALLEY_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endif()
+
+# several indexes searched as one: the same hits, scores and snippets as one
+# index of all their documents (a corpus of its own, no shared data)
+if(GALLEY_QUERY_PYTHON3)
+  add_test(NAME query_multi_index
+           COMMAND ${GALLEY_QUERY_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/test_multi_index.py
+                   --galley ${GALLEY_BIN} --work ${CMAKE_CURRENT_BINARY_DIR}/multi_index_work)
+  set_tests_properties(query_multi_index PROPERTIES ENVIRONMENT "${GALLEY_TEST_ENV}" TIMEOUT 300)
+endif()

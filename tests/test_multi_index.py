@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""test_multi_index.py - several indexes searched as one answer as one index.
+
+Builds a corpus of its own (seeded: words, frequent function words that
+become bigram terms, capitalised names that become entities, dates, titles),
+indexes it three ways - whole, in two parts, in three parts - and runs
+`galley query PART... QUERY` against `galley query WHOLE QUERY` for words,
+phrases (of frequent words too, which one part reads from a bigram term and
+another from two words), NEAR, OR, NOT, prefixes (with a cap small enough
+that each part's own first terms differ from all the parts' first terms),
+title:, date: and entity:, under every --sort, with --offset and --limit,
+and as --count, --ids and --json.  Every hit must be the same document at
+the same rank with the same score, title, snippet and match offsets, the
+document numbered by its part (part k's document d is the whole index's
+document d plus the documents before part k), and each --json hit names its
+part.  Usage errors: a query's words given as several arguments, QUERY with
+--queries, and an index among several that is not there.
+
+  test_multi_index.py --galley PATH --work DIR
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+
+FAILS = []
+
+
+def check(name, ok, detail=""):
+    print(("ok    " if ok else "FAIL  ") + name + ("" if ok else "\n      " + detail), flush=True)
+    if not ok:
+        FAILS.append(name)
+
+
+def corpus(rng, n):
+    sy = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "shi", "zen", "pra", "dol", "mer", "gan"]
+    words = sorted({"".join(rng.choice(sy) for _ in range(rng.randint(2, 3))) for _ in range(900)})
+    common = ["the", "of", "and", "in", "to", "a", "said", "on"]
+    names = ["Kira Dolmen", "Bank of Lomira", "Tavo Shinra", "Vela Markets", "Pran Ozu"]
+    docs = []
+    for i in range(n):
+        body = []
+        for _ in range(rng.randint(30, 120)):
+            r = rng.random()
+            body.append(rng.choice(common) if r < 0.35 else rng.choice(names) if r < 0.38
+                        else rng.choice(words))
+            if rng.random() < 0.06:
+                body[-1] += "."
+        title = " ".join(rng.choice(words + common) for _ in range(rng.randint(2, 7)))
+        d = {"id": "m%05d" % i, "title": title.capitalize(), "text": " ".join(body)}
+        if rng.random() < 0.8:
+            d["date"] = "2024-%02d-%02d" % (rng.randint(1, 12), rng.randint(1, 28))
+        docs.append(d)
+    return docs, words
+
+
+def galley(g, *args):
+    p = subprocess.run([g] + list(args), capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--galley", required=True)
+    ap.add_argument("--work", required=True)
+    a = ap.parse_args()
+    g = os.path.abspath(a.galley)
+    work = os.path.abspath(a.work)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    rng = random.Random(20261130)
+    docs, words = corpus(rng, 2400)
+    cuts = [0, 700, 1500, len(docs)]  # three parts; two are the first and the rest
+    files = []
+    for k in range(3):
+        f = os.path.join(work, "part%d.jsonl" % k)
+        with open(f, "w") as out:
+            for d in docs[cuts[k]:cuts[k + 1]]:
+                out.write(json.dumps(d) + "\n")
+        files.append(f)
+    def build(name, inputs):
+        idx = os.path.join(work, name)
+        # 64 kB batches: each index has several, and picks its own bigram words
+        rc, _, err = galley(g, "index", "-q", "--device", "ref", "--batch-mb", "1", "-o", idx, *inputs)
+        check("index %s" % name, rc == 0, err)
+        return idx
+    whole = build("whole", files)
+    first = build("first", files[:1])
+    rest = build("rest", files[1:])
+    thirds = [first, build("second", files[1:2]), build("third", files[2:])]
+    layouts = {"two parts": ([first, rest], [0, cuts[1]]),
+               "three parts": (thirds, cuts[:3])}
+
+    w = rng.sample(words, 6)
+    queries = [w[0], "%s %s" % (w[1], w[2]), '"of the"', '"said the"', '"the %s"' % w[3],
+               '"%s of the"' % w[4], '"%s %s"~4' % (w[0], w[5]), "%s OR %s" % (w[1], w[3]),
+               "the -%s" % w[2], "%s*" % w[0][:2], "%s* the" % w[3][:1], "title:%s" % w[4],
+               'title:"of the"', "date:2024-03..2024-05 %s" % w[5], 'entity:"Kira Dolmen"',
+               'entity:"Bank of Lomira" OR %s' % w[1], "(%s OR %s) -the" % (w[2], w[4]),
+               "zzzznothing", '"the the the"']
+    qfile = os.path.join(work, "queries.txt")
+    with open(qfile, "w") as f:
+        f.write("\n".join(queries) + "\n")
+    cap = ["--prefix-cap", "4"]
+
+    def hits(idx_args, base, extra):
+        rc, out, err = galley(g, "query", *idx_args, "--queries", qfile, "--json", *cap, *extra)
+        got = []
+        for line in out.splitlines():
+            h = json.loads(line)
+            part = h.pop("index", None)
+            if base is not None:
+                h["doc"] += base[idx_args.index(part)]
+            elif part is not None:
+                return rc, None, "a single index named its hits' index"
+            h.pop("source")
+            got.append(h)
+        return rc, got, err
+
+    for name, (parts, base) in layouts.items():
+        for extra in (["-n", "20"], ["-n", "15", "--offset", "7"], ["--sort", "date", "-n", "25"],
+                      ["--sort", "doc", "-n", "0"], ["--sort", "date", "--offset", "30", "-n", "9"]):
+            rc1, one, err1 = hits([whole], None, extra)
+            rc2, many, err2 = hits(parts, base, extra)
+            same = one is not None and many is not None and one == many
+            detail = ""
+            if not same and one is not None and many is not None:
+                diff = [(x, y) for x, y in zip(one, many) if x != y][:2]
+                detail = "%d vs %d hits; first differences: %s" % (len(one), len(many), diff)
+            check("%s %s: the same %d hits as one index (rank, id, doc, score, snippet, matches)"
+                  % (name, " ".join(extra), len(one or [])), same and rc1 == rc2, detail or err2)
+            check("%s %s: the same notes on stderr" % (name, " ".join(extra)),
+                  err1 == err2, "%r vs %r" % (err1, err2))
+        for mode in (["--count"], ["--ids", "-n", "40"], ["--ids"]):
+            r1 = galley(g, "query", whole, "--queries", qfile, *cap, *mode)
+            r2 = galley(g, "query", *parts, "--queries", qfile, *cap, *mode)
+            check("%s %s: the same output" % (name, " ".join(mode)), r1[:2] == r2[:2],
+                  "exit %d vs %d" % (r1[0], r2[0]))
+        rc, out, _ = galley(g, "query", *parts, '"of the"', "--json", "-n", "0")
+        named = {json.loads(l)["index"] for l in out.splitlines()}
+        check("%s: --json hits name their index" % name, named == set(parts), str(named))
+        rc, out, _ = galley(g, "query", *parts, w[0], "--color=never", "-n", "3")
+        check("%s: a hit's second line says which index" % name,
+              rc == 0 and any(" in %s " % p in out for p in parts), out[:300])
+
+    rc, _, err = galley(g, "query", first, w[0], w[1])
+    check("a query's words as two arguments: exit 2 asking to quote it",
+          rc == 2 and "quote it" in err, "exit %d: %s" % (rc, err))
+    rc, _, err = galley(g, "query", first, rest, w[0], "--queries", qfile)
+    check("QUERY and --queries: exit 2", rc == 2 and "not both" in err, "exit %d: %s" % (rc, err))
+    missing = os.path.join(work, "missing")
+    rc, _, err = galley(g, "query", first, missing, rest, "--queries", qfile)
+    check("a missing index among several: exit 2 naming it",
+          rc == 2 and "'%s' is not an index directory" % missing in err, "exit %d: %s" % (rc, err))
+    rc, _, err = galley(g, "query", missing, w[0])
+    check("one missing index: exit 3 (as before)", rc == 3, "exit %d: %s" % (rc, err))
+    print("%d failed" % len(FAILS))
+    return 1 if FAILS else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
