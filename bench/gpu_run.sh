@@ -4,7 +4,9 @@
 # corpus, and run `galley bench index` on every device; the results go to
 # $OUT (the device tool brings them back) for bench/results/; then check
 # that the GPU's index finds what the generator planted and answers the
-# query set as the host's does (tests/test_planted_facts.py).  The builds
+# query set as the host's does (tests/test_planted_facts.py); and time one
+# part built as 4 shards side by side (several writers: one index has one)
+# against one index of it (shards.txt).  The builds
 # use every core (--threads defaults to the cores beyond the reader and
 # writer); one run with --threads 3 shows what the extra threads add, and
 # one with GALLEY_CL_DESIGN=cpu whether the kernels' GPU design pays.
@@ -71,6 +73,28 @@ echo "== the first device on one part with one thread per stage: what the cores 
 echo "== the first device on one part with the kernels' CPU design: does the GPU design pay?"
 GALLEY_CL_DESIGN=cpu "$gpu/galley" bench index "$corpus/news-0.jsonl" --device auto \
     --json "$out/index-gpu-1g-cpu-design.json"
+echo "== several writers: one part as 4 shards built side by side (galley index --shard K/4),"
+echo "   against the same part as one index; the shards searched as one must count the same"
+rm -rf /tmp/galley-whole /tmp/galley-shard-*
+sync
+t0=$(date +%s.%N)
+"$gpu/galley" index -q --device auto -o /tmp/galley-whole "$corpus/news-0.jsonl"
+t1=$(date +%s.%N)
+for k in 1 2 3 4; do
+    "$gpu/galley" index -q --device auto --shard "$k/4" -o "/tmp/galley-shard-$k" "$corpus/news-0.jsonl" &
+done
+wait
+t2=$(date +%s.%N)
+raw=$("$gpu/galley" stats --json /tmp/galley-whole | python3 -c 'import json,sys; print(json.load(sys.stdin)["raw_bytes"])')
+python3 -c "
+raw, a, b, c = $raw, $t0, $t1, $t2
+print('one index: %.2f s, %.1f MB/s; 4 shards side by side: %.2f s, %.1f MB/s' % (b - a, raw / 1e6 / (b - a), c - b, raw / 1e6 / (c - b)))
+" | tee "$out/shards.txt"
+"$gpu/galley" query /tmp/galley-whole --queries "$here/bench/queries/reuters.txt" --count >/tmp/galley-count-whole
+"$gpu/galley" query /tmp/galley-shard-1 /tmp/galley-shard-2 /tmp/galley-shard-3 /tmp/galley-shard-4 \
+    --queries "$here/bench/queries/reuters.txt" --count >/tmp/galley-count-shards
+cmp /tmp/galley-count-whole /tmp/galley-count-shards && echo "shards count as the whole index on every query" | tee -a "$out/shards.txt"
+rm -rf /tmp/galley-whole /tmp/galley-shard-*
 echo "== correct on the GPU too: the facts gen_news.py planted in one part, and the"
 echo "   query set's hits, on indexes built by the first device and by the host"
 python3 "$here/tests/test_planted_facts.py" --galley "$gpu/galley" --corpus "$corpus/news-0.jsonl" \

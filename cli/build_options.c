@@ -1,5 +1,6 @@
 #include "build_options.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,16 @@ int gal_build_option(const char *cmd, const char *arg, const char *val, gal_buil
         if (!val || *end || n < 3 || n > GAL_MAX_THREADS)
             return -gal_usage_error(cmd, "--threads needs a number from 3 to %d", GAL_MAX_THREADS);
         o->threads = (unsigned)n;
+        return 2;
+    }
+    if (!strcmp(arg, "--shard")) {
+        unsigned k, n;
+        char end;
+        if (!val || sscanf(val, "%u/%u%c", &k, &n, &end) != 2 || n < 1 || n > 4096 || k < 1 || k > n)
+            return -gal_usage_error(cmd, "--shard needs K/N, 1 <= K <= N <= 4096, not '%s'",
+                                    val ? val : "");
+        o->shard = k;
+        o->nshards = n;
         return 2;
     }
     if (!strcmp(arg, "--format")) {

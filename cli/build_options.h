@@ -1,6 +1,6 @@
 /*
  * build_options.h — the index-building options that `galley index` and
- * `galley bench index` share (--batch-mb, --threads, --format),
+ * `galley bench index` share (--batch-mb, --threads, --format, --shard),
  * parsed in one place.
  */
 #ifndef GAL_BUILD_OPTIONS_H

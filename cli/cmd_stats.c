@@ -51,6 +51,7 @@ typedef struct info {
     uint64_t created, updated, file_bytes;
     uint64_t text_packed, dict_bytes; /* documents `galley optimize` packed; zdict's size */
     char build[512];
+    char shard[32]; /* "K/N", or empty: every document */
 } info;
 
 /* Page counts of every named database, and the build metadata. */
@@ -102,6 +103,9 @@ static int read_tables(const char *dir, info *in)
         n = sizeof in->build - 1;
     memcpy(in->build, p ? p : "", n);
     in->build[n] = '\0';
+    if ((rc = gal_meta_get_bytes(st, txn, GAL_META_SHARD, &p, &n)))
+        goto out;
+    snprintf(in->shard, sizeof in->shard, "%.*s", p ? (int)(n < 31 ? n : 31) : 0, p ? (const char *)p : "");
 out:
     if (txn)
         mdb_txn_abort(txn);
@@ -203,7 +207,8 @@ int gal_cmd_stats(int argc, char **argv)
                  st.raw_bytes, st.batches, st.collisions, st.avg_doc_tokens, in.file_bytes, total,
                  per_pos, ratio, ratio_nt, in.text_packed, in.dict_bytes, created, updated);
         e = e || gal_buf_append(&b, tmp, strlen(tmp)) ||
-            gal_json_string(&b, in.build, strlen(in.build)) ||
+            gal_json_string(&b, in.build, strlen(in.build)) || gal_buf_append(&b, ",\"shard\":", 9) ||
+            (in.shard[0] ? gal_json_string(&b, in.shard, strlen(in.shard)) : gal_buf_append(&b, "null", 4)) ||
             gal_buf_append(&b, ",\"tables\":{", 11);
         for (size_t k = 0; k < NTABLES && !e; k++) {
             snprintf(tmp, sizeof tmp, "%s\"%s\":{\"bytes\":%" PRIu64 ",\"entries\":%" PRIu64 ",\"depth\":%u}",
@@ -224,6 +229,8 @@ int gal_cmd_stats(int argc, char **argv)
                st.tokenizer_version);
         printf("created:            %s\nupdated:            %s\n", created, updated);
         printf("build:              %s\n", in.build[0] ? in.build : "unknown");
+        if (in.shard[0])
+            printf("shard:              %s of the inputs' documents\n", in.shard);
         printf("batches:            %" PRIu64 "\n", st.batches);
         printf("documents:          %" PRIu64 "\n", st.docs);
         printf("tokens:             %" PRIu64 " (%.1f per document)\n", st.tokens, st.avg_doc_tokens);

@@ -86,6 +86,8 @@
 #define GAL_META_CREATED "created"         /* unix seconds of the first batch */
 #define GAL_META_UPDATED "updated"         /* unix seconds of the last batch */
 #define GAL_META_BUILD "build"             /* text: device and options of the last run */
+#define GAL_META_SHARD "shard"             /* text "K/N": only the documents of shard K of N
+                                            * (galley index --shard; absent: all) */
 #define GAL_META_ZDICT "zdict"             /* zstd dictionary for stored text */
 #define GAL_META_ZDICT_CRC "zdict_crc"     /* u64 LE: CRC-32C of zdict (indexes since the
                                             * nineteenth session; older ones have none) */

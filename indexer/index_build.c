@@ -98,6 +98,8 @@ typedef struct build_state {
     size_t nfiles, first_input;
     uint32_t first_file_no;
     uint32_t file_no;
+    size_t input_no;     /* the file being read: its place in files[] */
+    uint64_t doc_in_file; /* documents of it seen so far, skipped ones included */
     uint64_t file_input;  /* input bytes of the current file read so far */
     int skipping;         /* resume: drop documents up to skip_offset */
     uint64_t skip_offset;
@@ -253,12 +255,28 @@ static int hand_off(build_state *s)
     return 0;
 }
 
+/* The shard (0-based) of a file's document: a mix of the file's place in
+ * the inputs and the document's place in the file (splitmix64), so that
+ * shards come out even however the documents are spread over files. */
+static unsigned shard_of(size_t input_no, uint64_t doc_in_file, unsigned nshards)
+{
+    uint64_t x = ((uint64_t)input_no << 40) ^ doc_in_file;
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    x ^= x >> 31;
+    return (unsigned)(x % nshards);
+}
+
 static int on_doc(void *ctx, const gal_doc *doc)
 {
     build_state *s = ctx;
     __atomic_store_n(&s->file_input, doc->input_bytes, __ATOMIC_RELAXED); /* progress only */
+    uint64_t place = s->doc_in_file++;
     if (s->skipping && doc->end_offset <= s->skip_offset)
         return 0; /* committed by the interrupted run */
+    if (s->opts->nshards > 1 && shard_of(s->input_no, place, s->opts->nshards) != s->opts->shard - 1)
+        return 0; /* another shard's */
     int rc = gal_batch_add(&s->fill->batch, doc, s->file_no);
     if (rc)
         return rc;
@@ -282,6 +300,8 @@ static void *reader_main(void *arg)
         gal_batch_reset(&s->fill->batch, s->next_doc);
     for (size_t i = s->first_input; i < s->nfiles && !rc; i++) {
         s->file_no = s->first_file_no + (uint32_t)(i - s->first_input);
+        s->input_no = i;
+        s->doc_in_file = 0;
         gal_read_stats one;
         memset(&one, 0, sizeof one);
         rc = gal_read_file(s->files[i], &ropts, on_doc, s, &one);
@@ -697,7 +717,9 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
         if (strcmp(s.files[i], "-") && stat(s.files[i], &sb) == 0)
             s.total_input += (uint64_t)sb.st_size;
     }
-    if ((rc = gal_writer_open(opts->out_dir, opts->append || opts->resume, &s.w)))
+    if ((rc = gal_writer_open(opts->out_dir, opts->append || opts->resume, &s.w)) ||
+        (rc = gal_writer_set_shard(s.w, opts->nshards > 1 ? opts->shard : 0,
+                                   opts->nshards > 1 ? opts->nshards : 0)))
         goto done;
     if (opts->resume) {
         int complete = 0;

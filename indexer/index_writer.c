@@ -101,6 +101,7 @@ struct gal_writer {
     uint32_t run_first_file;
     gal_resume_point resume;
     char *build_note;
+    unsigned shard_k, shard_n; /* meta "shard" (0/0: none), as loaded or set */
     /* The postings table's last leaf page as committed, and as the batch
      * being written leaves it (chunk_blocks.h): known when this process
      * wrote the table from empty. */
@@ -179,6 +180,23 @@ static int load_state(gal_writer *w, int append)
         (rc = gal_meta_get_bytes(st, txn, GAL_META_RESUME, &resume, &resume_len)) ||
         (rc = gal_meta_get_bytes(st, txn, GAL_META_BIGRAM_WORDS, &common, &common_len)))
         goto done;
+    const void *shard;
+    size_t shard_len;
+    if ((rc = gal_meta_get_bytes(st, txn, GAL_META_SHARD, &shard, &shard_len)))
+        goto done;
+    if (shard) {
+        char text[32];
+        unsigned k, n;
+        char end;
+        snprintf(text, sizeof text, "%.*s", (int)(shard_len < 31 ? shard_len : 31), (const char *)shard);
+        if (sscanf(text, "%u/%u%c", &k, &n, &end) != 2 || k < 1 || k > n) {
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': meta '%s' is '%s'", st->dir,
+                               GAL_META_SHARD, text);
+            goto done;
+        }
+        w->shard_k = k;
+        w->shard_n = n;
+    }
     if (common) {
         if (common_len % 8 || common_len / 8 > GAL_BIGRAM_WORDS) {
             rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': meta '%s' has %zu bytes", st->dir,
@@ -332,6 +350,22 @@ int gal_writer_add_file(gal_writer *w, const char *path, uint32_t *file_no)
         return gal_error_set(GAL_ENOMEM, "out of memory");
     w->files[w->nfiles++] = (pending_file){w->next_file_no, copy};
     *file_no = w->next_file_no++;
+    return 0;
+}
+
+int gal_writer_set_shard(gal_writer *w, unsigned k, unsigned n)
+{
+    if (w->totals.batches && (w->shard_k != k || w->shard_n != n)) {
+        char had[32] = "all documents", given[48] = "no --shard";
+        if (w->shard_n)
+            snprintf(had, sizeof had, "shard %u/%u", w->shard_k, w->shard_n);
+        if (n)
+            snprintf(given, sizeof given, "--shard %u/%u", k, n);
+        return gal_error_set(GAL_EUSAGE, "'%s' holds %s; %s was given (a run adds to the same shard)",
+                             w->st->dir, had, given);
+    }
+    w->shard_k = k;
+    w->shard_n = n;
     return 0;
 }
 
@@ -658,6 +692,12 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
     if (w->build_note &&
         (rc = gal_meta_put_bytes(st, txn, GAL_META_BUILD, w->build_note, strlen(w->build_note))))
         return rc;
+    if (w->shard_n) {
+        char shard[32];
+        snprintf(shard, sizeof shard, "%u/%u", w->shard_k, w->shard_n);
+        if ((rc = gal_meta_put_bytes(st, txn, GAL_META_SHARD, shard, strlen(shard))))
+            return rc;
+    }
     return 0;
 }
 

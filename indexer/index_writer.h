@@ -68,6 +68,11 @@ int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tok
 int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_t ntokens,
                       const gal_entity_batch *eb);
 
+/* Which documents the index holds: shard k (1..n) of n, or all (n = 0);
+ * written with every commit (meta "shard").  GAL_EUSAGE, naming both, when
+ * the index already holds documents of another shard, or of all. */
+int gal_writer_set_shard(gal_writer *w, unsigned k, unsigned n);
+
 /* Record a description of how the index was built (meta "build"), in the
  * next commit. */
 int gal_writer_set_build_note(gal_writer *w, const char *note);

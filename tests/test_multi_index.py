@@ -13,8 +13,12 @@ and as --count, --ids and --json.  Every hit must be the same document at
 the same rank with the same score, title, snippet and match offsets, the
 document numbered by its part (part k's document d is the whole index's
 document d plus the documents before part k), and each --json hit names its
-part.  Usage errors: a query's words given as several arguments, QUERY with
---queries, and an index among several that is not there.
+part.  Then `galley index --shard K/N` three times over the same inputs:
+every document in one shard, a third in each, and the shards searched as
+one find every hit of the whole index with the same score and snippet (in
+another order: ties go by shard).  Usage errors: a query's words given as
+several arguments, QUERY with --queries, an index among several that is not
+there, another shard (or none) appended to a shard, a shard out of range.
 
   test_multi_index.py --galley PATH --work DIR
 """
@@ -145,6 +149,40 @@ def main():
         rc, out, _ = galley(g, "query", *parts, w[0], "--color=never", "-n", "3")
         check("%s: a hit's second line says which index" % name,
               rc == 0 and any(" in %s " % p in out for p in parts), out[:300])
+
+    # shards: every run reads all the inputs and keeps its share of them
+    shards = []
+    for k in range(1, 4):
+        idx = os.path.join(work, "shard%d" % k)
+        rc, _, err = galley(g, "index", "-q", "--device", "ref", "--batch-mb", "1", "--shard",
+                            "%d/3" % k, "-o", idx, *files)
+        check("index --shard %d/3" % k, rc == 0, err)
+        shards.append(idx)
+    sizes = [int(json.loads(galley(g, "stats", "--json", x)[1])["documents"]) for x in shards]
+    check("three shards hold every document once, a third each (%s)" % sizes,
+          sum(sizes) == len(docs) and min(sizes) > len(docs) // 4, str(sizes))
+    rc, out, _ = galley(g, "stats", "--json", shards[1])
+    check("stats names the shard", rc == 0 and json.loads(out).get("shard") == "2/3", out[:200])
+
+    def every_hit(idx_args):
+        rc, out, err = galley(g, "query", *idx_args, "--queries", qfile, "--json", "-n", "0",
+                              "--sort", "doc", *cap)
+        got = set()
+        for line in out.splitlines():
+            h = json.loads(line)
+            got.add((h["query"], h["id"], h["score"], h["title"], h["snippet"], str(h["matches"])))
+        return got, err
+    one, err1 = every_hit([whole])
+    many, err2 = every_hit(shards)
+    check("shards: the same %d hits as one index, each with the same score and snippet"
+          % len(one), one == many and err1 == err2,
+          "%d vs %d hits; %s" % (len(one), len(many), sorted(one ^ many)[:2]))
+    for extra in (["--shard", "2/3"], []):
+        rc, _, err = galley(g, "index", "-q", "--append", *extra, "-o", shards[0], files[0])
+        check("--append %s to shard 1/3: exit 2 naming both" % (" ".join(extra) or "without --shard"),
+              rc == 2 and "holds shard 1/3" in err, "exit %d: %s" % (rc, err))
+    rc, _, err = galley(g, "index", "-q", "--shard", "4/3", "-o", os.path.join(work, "bad"), files[0])
+    check("--shard 4/3: exit 2", rc == 2 and "--shard needs K/N" in err, "exit %d: %s" % (rc, err))
 
     rc, _, err = galley(g, "query", first, w[0], w[1])
     check("a query's words as two arguments: exit 2 asking to quote it",
