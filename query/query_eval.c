@@ -1113,6 +1113,24 @@ static int stats_push(gal_search_stats *st, const gal_qnode *q, uint64_t hash, u
     return 0;
 }
 
+/* A query that is one phrase or NEAR group (not in the title): its idf
+ * only scales every score alike, so indexes searched as one rank it with
+ * idf 1 and scale by its documents in all of them once those are known
+ * (gal_search_stats_scale), instead of counting them first. */
+static int lone_phrase(const gal_query *q)
+{
+    return (q->root->kind == GAL_Q_PHRASE || q->root->kind == GAL_Q_NEAR) && !q->root->title;
+}
+
+double gal_search_stats_scale(const gal_search_stats *st, const gal_query *q, uint64_t total)
+{
+    if (!lone_phrase(q))
+        return 1.0;
+    gal_bm25 bm;
+    gal_bm25_init(&bm, st->docs, st->docs ? (double)st->tokens / (double)st->docs : 0.0);
+    return gal_bm25_idf(&bm, total);
+}
+
 /* The df of every scored leaf under t: a word's from its postings, a
  * phrase's or NEAR group's counted.  Words under NOT and date filters score
  * nothing and are left out. */
@@ -1259,7 +1277,7 @@ int gal_search_stats_add(gal_search_stats *st, gal_snapshot *s, const gal_query 
         st->no_phrases = own.count_only;
         rc = build(&c, q->root, &root);
     }
-    if (!rc)
+    if (!rc && !lone_phrase(q))
         rc = collect_dfs(&c, root, st);
     if (!rc)
         rc = gal_snapshot_status(s);
@@ -1650,7 +1668,7 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
     /* A phrase alone ranks the same whatever its idf: score it with idf 1
      * and scale once its document count is known, instead of counting twice. */
     int scale_root = !c.stats && (root->kind == IT_PHRASE || root->kind == IT_NEAR);
-    if (scale_root) {
+    if (scale_root || (c.stats && lone_phrase(q))) { /* the caller scales: gal_search_stats_scale */
         root->idf = 1.0;
         root->idf_known = 1;
     }

@@ -72,6 +72,11 @@ int gal_search_stats_new(gal_search_stats **out);
 int gal_search_stats_add(gal_search_stats *st, gal_snapshot *s, const gal_query *q,
                          const gal_search_opts *o);
 void gal_search_stats_free(gal_search_stats *st); /* NULL is fine */
+/* What the scores of gal_search with these stats are to be multiplied by,
+ * once the query's documents in all the indexes (total) are known: the
+ * idf of a query that is one phrase or NEAR group, which is not counted
+ * ahead; 1 for any other query. */
+double gal_search_stats_scale(const gal_search_stats *st, const gal_query *q, uint64_t total);
 /* Tell o->note once of each prefix whose terms in all the indexes passed
  * the cap (gal_search_stats_add tells nothing). */
 void gal_search_stats_report(const gal_search_stats *st, const gal_search_opts *o);

@@ -85,6 +85,9 @@ int gal_search_many(gal_snapshot *const *s, size_t n, const gal_query *q,
         }
     }
     if (!rc) {
+        double scale = gal_search_stats_scale(each.stats, q, total);
+        for (size_t k = 0; scale != 1.0 && k < nall; k++)
+            all[k].score *= scale;
         if (nall > 1)
             qsort(all, nall, sizeof *all,
                   each.sort == GAL_SORT_DATE ? by_date : each.sort == GAL_SORT_DOC ? by_doc : by_score);
