@@ -1,6 +1,7 @@
 /*
- * cmd_entities.c — `galley entities INDEX`: the named entities an index
- * holds (common/entity_table.h), by documents, by name, or by co-occurrence.
+ * cmd_entities.c — `galley entities INDEX...`: the named entities an index
+ * holds (common/entity_table.h), or several indexes together, by documents,
+ * by name, or by co-occurrence.
  */
 #include <inttypes.h>
 #include <lmdb.h>
@@ -20,10 +21,12 @@
 #include "terms.h"
 
 static const char entities_help[] =
-    "usage: galley entities INDEX [--top N] [--match WORD] [--with NAME] [--json]\n"
+    "usage: galley entities INDEX... [--top N] [--match WORD] [--with NAME] [--json]\n"
     "\n"
     "List the named entities (people, organisations, places) found while indexing,\n"
     "most documents first: documents, mentions and the most frequent surface form.\n"
+    "Several indexes (shards) count as one: their numbers add up, and an entity\n"
+    "is named by the form the indexes show that is used most often.\n"
     "\n"
     "options:\n"
     "  --top N      at most N entities (default 20; 0 for all)\n"
@@ -41,6 +44,7 @@ static const char entities_help[] =
 
 typedef struct row {
     uint64_t hash, docs, mentions, shared;
+    uint64_t display_count; /* mentions in the form the name is shown in */
     char *name;
     size_t len;
 } row;
@@ -129,7 +133,7 @@ static int collect(void *p, const gal_entity_info *e)
         return gal_error_set(GAL_ENOMEM, "out of memory listing entities");
     memcpy(name, e->display, e->display_len);
     name[e->display_len] = '\0';
-    l->v[l->n++] = (row){e->hash, e->docs, e->mentions, 0, name, e->display_len};
+    l->v[l->n++] = (row){e->hash, e->docs, e->mentions, 0, e->display_count, name, e->display_len};
     return 0;
 }
 
@@ -145,80 +149,36 @@ static int cmp_row(const void *pa, const void *pb)
     return a->hash < b->hash ? -1 : a->hash > b->hash;
 }
 
-int gal_cmd_entities(int argc, char **argv)
+/* Add index dir's entities to l: every one that matches, and with `with`,
+ * the documents each shares with entity self.  *found: whether self is an
+ * entity of dir (else no row is added). */
+static int read_index(const char *dir, list *l, const char *with, uint64_t self, int *found)
 {
-    const char *dir = NULL, *match = NULL, *with = NULL;
-    long top = 20;
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(entities_help, stdout);
-            return GAL_EXIT_OK;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "--top") || !strcmp(a, "--match") || !strcmp(a, "--with")) {
-            if (i + 1 >= argc)
-                return gal_usage_error("entities", "option '%s' needs a value", a);
-            const char *v = argv[++i];
-            if (!strcmp(a, "--top")) {
-                char *end;
-                top = strtol(v, &end, 10);
-                if (!*v || *end || top < 0)
-                    return gal_usage_error("entities", "bad --top '%s'", v);
-            } else if (!strcmp(a, "--match")) {
-                match = v;
-            } else {
-                with = v;
-            }
-        } else if (a[0] == '-' && a[1]) {
-            return gal_usage_error("entities", "unknown option '%s'", a);
-        } else if (!dir) {
-            dir = a;
-        } else {
-            return gal_usage_error("entities", "unexpected argument '%s'", a);
-        }
-    }
-    if (!dir)
-        return gal_usage_error("entities", "missing INDEX");
-
     gal_store *st = NULL;
     MDB_txn *txn = NULL;
     gal_index *ix = NULL;
     gal_snapshot *snap = NULL;
-    list l = {0};
-    char mfold[1024];
     uint8_t *bits = NULL;
-    int rc, status = GAL_EXIT_OK;
-    if ((rc = gal_store_open(dir, GAL_STORE_READ, &st)) ||
-        (rc = gal_store_txn_begin(st, 1, &txn)))
-        goto fail;
+    size_t first = l->n;
     MDB_dbi ents;
-    if ((rc = gal_entity_table_open(txn, 0, &ents)))
-        goto fail;
-    if (match) {
-        l.match_len = fold(match, strlen(match), mfold, sizeof mfold);
-        if (!l.match_len) {
-            gal_store_close(st);
-            return gal_usage_error("entities", "--match needs a word");
-        }
-        l.match = mfold;
-    }
     gal_entity_info target;
-    uint64_t self = 0;
+    int rc;
+    *found = 0;
+    if ((rc = gal_store_open(dir, GAL_STORE_READ, &st)) || (rc = gal_store_txn_begin(st, 1, &txn)) ||
+        (rc = gal_entity_table_open(txn, 0, &ents)))
+        goto out;
     if (with) {
-        self = gal_entity_key(with, strlen(with));
         rc = self ? gal_entity_get(txn, ents, self, &target) : GAL_ENOTFOUND;
-        if (rc == GAL_ENOTFOUND) {
-            fprintf(stderr, "galley: no entity '%s' in '%s'\n", with, dir);
-            status = GAL_EXIT_NOHITS;
+        if (rc == GAL_ENOTFOUND) { /* nothing shares documents with it here */
+            rc = 0;
             goto out;
         }
         if (rc)
-            goto fail;
+            goto out;
+        *found = 1;
     }
-    if ((rc = gal_entity_each(txn, ents, collect, &l)))
-        goto fail;
+    if ((rc = gal_entity_each(txn, ents, collect, l)))
+        goto out;
     /* The entity table is read; postings come through the reading API,
      * which opens the environment itself (LMDB allows one open per
      * process at a time). */
@@ -230,22 +190,150 @@ int gal_cmd_entities(int argc, char **argv)
         gal_index_stats stats;
         if ((rc = gal_index_open(dir, &ix)) || (rc = gal_snapshot_begin(ix, &snap)) ||
             (rc = gal_snapshot_stats(snap, &stats)))
-            goto fail;
+            goto out;
         bits = gal_calloc((size_t)(stats.docs / 8 + 1), 1);
         if (!bits) {
             rc = gal_error_set(GAL_ENOMEM, "out of memory for %" PRIu64 " documents", stats.docs);
-            goto fail;
+            goto out;
         }
         struct bits_ctx c = {bits, stats.docs, 0};
         if ((rc = each_doc(snap, self, set_bit, &c)))
-            goto fail;
+            goto out;
+        for (size_t i = first; i < l->n; i++) {
+            struct bits_ctx s2 = {bits, stats.docs, 0};
+            if (l->v[i].hash != self && (rc = each_doc(snap, l->v[i].hash, count_bit, &s2)))
+                goto out;
+            l->v[i].shared = s2.count;
+        }
+    }
+out:
+    gal_free(bits);
+    if (txn)
+        mdb_txn_abort(txn);
+    gal_store_close(st);
+    gal_snapshot_end(snap);
+    gal_index_close(ix);
+    return rc;
+}
+
+/* Whether a's name is shown rather than b's, by the rule of one index
+ * (entity_table.h): the form used more often, ties the last in byte order. */
+static int shown_before(const row *a, const row *b)
+{
+    if (a->display_count != b->display_count)
+        return a->display_count > b->display_count;
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->name, b->name, n);
+    return c ? c > 0 : a->len > b->len;
+}
+
+static int by_hash_then_shown(const void *pa, const void *pb)
+{
+    const row *a = pa, *b = pb;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    return shown_before(a, b) ? -1 : shown_before(b, a);
+}
+
+/* One row per entity of several indexes: documents, mentions and shared
+ * documents added up, and the name the form each index shows that is used
+ * most often (one index of all the documents picks from all the forms'
+ * totals: a form that is no index's first but the most frequent overall
+ * is missed). */
+static void merge_rows(list *l)
+{
+    if (l->n < 2)
+        return;
+    qsort(l->v, l->n, sizeof *l->v, by_hash_then_shown);
+    size_t w = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (w && l->v[w - 1].hash == l->v[i].hash) {
+            l->v[w - 1].docs += l->v[i].docs;
+            l->v[w - 1].mentions += l->v[i].mentions;
+            l->v[w - 1].shared += l->v[i].shared;
+            gal_free(l->v[i].name);
+        } else {
+            l->v[w++] = l->v[i];
+        }
+    }
+    l->n = w;
+}
+
+int gal_cmd_entities(int argc, char **argv)
+{
+    const char *match = NULL, *with = NULL;
+    const char **dirs = gal_calloc((size_t)argc, sizeof *dirs);
+    size_t ndirs = 0;
+    long top = 20;
+    int json = 0, status = GAL_EXIT_OK;
+    if (!dirs)
+        return gal_report(gal_error_set(GAL_ENOMEM, "out of memory"));
+    for (int i = 1; i < argc && status == GAL_EXIT_OK; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(entities_help, stdout);
+            gal_free(dirs);
+            return GAL_EXIT_OK;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--top") || !strcmp(a, "--match") || !strcmp(a, "--with")) {
+            if (i + 1 >= argc) {
+                status = gal_usage_error("entities", "option '%s' needs a value", a);
+                break;
+            }
+            const char *v = argv[++i];
+            if (!strcmp(a, "--top")) {
+                char *end;
+                top = strtol(v, &end, 10);
+                if (!*v || *end || top < 0)
+                    status = gal_usage_error("entities", "bad --top '%s'", v);
+            } else if (!strcmp(a, "--match")) {
+                match = v;
+            } else {
+                with = v;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            status = gal_usage_error("entities", "unknown option '%s'", a);
+        } else {
+            dirs[ndirs++] = a;
+        }
+    }
+    if (status == GAL_EXIT_OK && !ndirs)
+        status = gal_usage_error("entities", "missing INDEX");
+    list l = {0};
+    char mfold[1024];
+    if (status == GAL_EXIT_OK && match) {
+        l.match_len = fold(match, strlen(match), mfold, sizeof mfold);
+        if (!l.match_len)
+            status = gal_usage_error("entities", "--match needs a word");
+        l.match = mfold;
+    }
+    if (status != GAL_EXIT_OK) {
+        gal_free(dirs);
+        return status;
+    }
+    uint64_t self = with ? gal_entity_key(with, strlen(with)) : 0;
+    int found_any = 0, rc = 0;
+    for (size_t k = 0; k < ndirs && !rc; k++) {
+        int found;
+        rc = read_index(dirs[k], &l, with, self, &found);
+        found_any |= found;
+    }
+    if (rc) {
+        status = gal_report(rc);
+        goto out;
+    }
+    if (with && !found_any) {
+        fprintf(stderr, "galley: no entity '%s' in '%s'%s\n", with, dirs[0],
+                ndirs > 1 ? " or the other indexes" : "");
+        status = GAL_EXIT_NOHITS;
+        goto out;
+    }
+    merge_rows(&l);
+    if (with) { /* self, and the entities that share no document with it */
         size_t kept = 0;
         for (size_t i = 0; i < l.n; i++) {
-            struct bits_ctx s2 = {bits, stats.docs, 0};
-            if (l.v[i].hash != self && (rc = each_doc(snap, l.v[i].hash, count_bit, &s2)))
-                goto fail;
-            l.v[i].shared = s2.count;
-            if (l.v[i].hash == self || !s2.count)
+            if (l.v[i].hash == self || !l.v[i].shared)
                 gal_free(l.v[i].name);
             else
                 l.v[kept++] = l.v[i];
@@ -283,18 +371,10 @@ int gal_cmd_entities(int argc, char **argv)
         }
     }
     gal_buf_release(&b);
-    goto out;
-fail:
-    status = gal_report(rc);
 out:
     for (size_t i = 0; i < l.n; i++)
         gal_free(l.v[i].name);
     gal_free(l.v);
-    gal_free(bits);
-    if (txn)
-        mdb_txn_abort(txn);
-    gal_store_close(st);
-    gal_snapshot_end(snap);
-    gal_index_close(ix);
+    gal_free(dirs);
     return status;
 }

@@ -9,7 +9,8 @@ phrases (of frequent words too, which one part reads from a bigram term and
 another from two words), NEAR, OR, NOT, prefixes (with a cap small enough
 that each part's own first terms differ from all the parts' first terms),
 title:, date: and entity:, under every --sort, with --offset and --limit,
-and as --count, --ids and --json.  Every hit must be the same document at
+and as --count, --ids and --json; and `galley entities` over the parts
+(counts, co-occurrence, order).  Every hit must be the same document at
 the same rank with the same score, title, snippet and match offsets, the
 document numbered by its part (part k's document d is the whole index's
 document d plus the documents before part k), and each --json hit names its
@@ -149,6 +150,21 @@ def main():
         rc, out, _ = galley(g, "query", *parts, w[0], "--color=never", "-n", "3")
         check("%s: a hit's second line says which index" % name,
               rc == 0 and any(" in %s " % p in out for p in parts), out[:300])
+
+    # entities: counts add up over the parts, co-occurrence too
+    def entities(idx_args, *extra):
+        rc, out, err = galley(g, "entities", *idx_args, "--top", "0", "--json", *extra)
+        return rc, [(e["key"], e["docs"], e["mentions"], e.get("shared_docs"))
+                    for e in map(json.loads, out.splitlines())], err
+    for name, (parts, _) in layouts.items():
+        for extra in ([], ["--with", "Kira Dolmen"], ["--match", "bank"]):
+            r1 = entities([whole], *extra)
+            r2 = entities(parts, *extra)
+            check("%s: entities %s: the same %d rows, counts and order as one index"
+                  % (name, " ".join(extra), len(r1[1])), r1[0] == r2[0] == 0 and r1[1] == r2[1]
+                  and len(r1[1]) > 0, "%s / %s" % (r1[2], r2[2]))
+        rc, _, err = galley(g, "entities", *parts, "--with", "Nobody Atall")
+        check("%s: entities --with an unknown name: exit 1" % name, rc == 1, "exit %d" % rc)
 
     # shards: every run reads all the inputs and keeps its share of them
     shards = []
