@@ -913,6 +913,38 @@ static void test_compressed(void)
     CHECK(r.rc == 0 && r.docs.n == ndocs && r.stats.raw_bytes == len);
     coll_free(&r.docs);
 
+    /* a reader that stops early leaves the decoder waiting for room to
+     * decode ahead into: closing the stream must still end it */
+    {
+        coll c;
+        memset(&c, 0, sizeof c);
+        c.stop_after = 10;
+        gal_read_opts opts = {GAL_FORMAT_AUTO, 0, 0};
+        CHECK(gal_read_file(tpath("big.jsonl.gz"), &opts, collect, &c, NULL) == 5);
+        CHECK_EQ_U64(c.n, 10);
+        coll_free(&c);
+    }
+    /* odd read sizes across the decoded blocks: the same bytes */
+    for (int codec = 0; codec < 2; codec++) {
+        gal_istream *in;
+        CHECK(gal_istream_open(tpath(codec ? "big.jsonl.zst" : "big.jsonl.gz"), &in) == 0);
+        char *back = malloc(len + 1);
+        size_t at = 0, got = 1, step = 1;
+        int rc = 0;
+        while (!rc && got) {
+            size_t want = step % 70001 + 1; /* 1 byte to 70 kB, never lined up */
+            if (at + want > len + 1)
+                want = len + 1 - at;
+            rc = gal_istream_read(in, back + at, want, &got);
+            at += got;
+            step = step * 7 + 3;
+        }
+        CHECK(rc == 0 && at == len && memcmp(back, big, len) == 0);
+        CHECK_EQ_U64(gal_istream_out_bytes(in), len);
+        free(back);
+        gal_istream_close(in);
+    }
+
     /* truncated: an error naming the file, never a short success */
     write_bytes(tpath("cut.jsonl.gz"), g, gn / 2);
     r = read_with(tpath("cut.jsonl.gz"), GAL_FORMAT_AUTO, 0, 0);
