@@ -26,7 +26,6 @@
 #include "hash_blocks.h"
 #include "status.h"
 
-
 static const uint64_t entity_hash[4] = {0x1111111111111111ull, 0x5555555555555555ull,
                                         0x9999999999999999ull, 0xDDDDDDDDDDDDDDDDull};
 
