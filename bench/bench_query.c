@@ -1,5 +1,5 @@
 /*
- * bench_query.c — `galley bench query INDEX QUERIES`: query latency, warm.
+ * bench_query.c — `galley bench query INDEX... QUERIES`: query latency, warm.
  *
  * Every non-blank line of QUERIES is one query in galley's language (the
  * same file `galley query --queries` takes).  The whole set runs --warmup
@@ -7,7 +7,9 @@
  * times measured.  One query's latency is parse + evaluate + rank: the
  * matching-document count and the top --limit hits by BM25, as `galley
  * query --count` and `galley query` compute them, without rendering
- * snippets.  All queries share one read snapshot, in one thread.
+ * snippets.  All queries share one read snapshot, in one thread.  Several
+ * indexes are searched as one (gal_search_many), each query's statistics
+ * over all of them included in its time.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,10 +28,11 @@
 #include "status.h"
 
 static const char help[] =
-    "usage: galley bench query INDEX QUERIES [OPTIONS]\n"
+    "usage: galley bench query INDEX... QUERIES [OPTIONS]\n"
     "\n"
-    "Run every non-blank line of the file QUERIES as a query against INDEX, in\n"
-    "this process, and report the latency per query (mean, p50, p95, p99, max)\n"
+    "Run every non-blank line of the file QUERIES as a query against INDEX (or\n"
+    "several indexes searched as one, as 'galley query' does), in this process,\n"
+    "and report the latency per query (mean, p50, p95, p99, max)\n"
     "and queries per second.  The set runs --warmup times first, unmeasured, so\n"
     "the figures are for a warm cache.  A query's time covers parsing, matching,\n"
     "counting every matching document and ranking the top --limit by BM25; it\n"
@@ -140,8 +143,8 @@ static double pct(const double *v, size_t n, double p)
 }
 
 /* One pass over the set.  lat (may be NULL) gets each good query's ms. */
-static int run_pass(gal_snapshot *snap, qset *s, const gal_search_opts *so, gal_results *res,
-                    double *lat, size_t *nlat)
+static int run_pass(gal_snapshot **snaps, size_t nsnaps, qset *s, const gal_search_opts *so,
+                    gal_results *res, double *lat, size_t *nlat)
 {
     for (size_t i = 0; i < s->n; i++) {
         bquery *bq = &s->v[i];
@@ -151,7 +154,7 @@ static int run_pass(gal_snapshot *snap, qset *s, const gal_search_opts *so, gal_
         double t0 = gal_bench_now();
         int rc = gal_query_parse(bq->text, bq->len, &q);
         if (!rc)
-            rc = gal_search(snap, q, so, res);
+            rc = gal_search_many(snaps, nsnaps, q, so, res);
         double ms = (gal_bench_now() - t0) * 1e3;
         gal_query_free(q);
         if (rc == GAL_EUSAGE) {
@@ -171,6 +174,13 @@ static int run_pass(gal_snapshot *snap, qset *s, const gal_search_opts *so, gal_
     return 0;
 }
 
+/* Free the argument list and pass a usage error's status on. */
+static int usage_free(const char **pos, int status)
+{
+    gal_free(pos);
+    return status;
+}
+
 static int parse_count(const char *s, long lo, long hi, long *v)
 {
     char *end;
@@ -184,45 +194,49 @@ static int parse_count(const char *s, long lo, long hi, long *v)
 
 int gal_bench_query(int argc, char **argv)
 {
-    const char *pos[2] = {NULL, NULL}, *json = NULL;
+    const char *json = NULL;
+    const char **pos = gal_calloc((size_t)argc, sizeof *pos);
     int npos = 0;
+    if (!pos)
+        return gal_report(GAL_ENOMEM);
     long warmup = 1, runs = 3, limit = 10;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(help, stdout);
+            gal_free(pos);
             return GAL_EXIT_OK;
         } else if (!strcmp(a, "--json")) {
             if (!val)
-                return gal_usage_error("bench query", "--json needs a file");
+                return usage_free(pos, gal_usage_error("bench query", "--json needs a file"));
             json = val;
             i++;
         } else if (!strcmp(a, "--warmup")) {
             if (parse_count(val, 0, 1000, &warmup))
-                return gal_usage_error("bench query", "--warmup needs a number from 0 to 1000");
+                return usage_free(pos, gal_usage_error("bench query", "--warmup needs a number from 0 to 1000"));
             i++;
         } else if (!strcmp(a, "--runs")) {
             if (parse_count(val, 1, 1000, &runs))
-                return gal_usage_error("bench query", "--runs needs a number from 1 to 1000");
+                return usage_free(pos, gal_usage_error("bench query", "--runs needs a number from 1 to 1000"));
             i++;
         } else if (!strcmp(a, "--limit")) {
             if (parse_count(val, 1, 1000000, &limit))
-                return gal_usage_error("bench query", "--limit needs a number from 1 to 1000000");
+                return usage_free(pos, gal_usage_error("bench query", "--limit needs a number from 1 to 1000000"));
             i++;
         } else if (a[0] == '-' && a[1]) {
-            return gal_usage_error("bench query", "unknown option '%s'", a);
-        } else if (npos == 2) {
-            return gal_usage_error("bench query", "too many arguments: '%s'", a);
+            return usage_free(pos, gal_usage_error("bench query", "unknown option '%s'", a));
         } else {
             pos[npos++] = a;
         }
     }
     if (npos < 2)
-        return gal_usage_error("bench query", "missing %s", npos ? "QUERIES" : "INDEX and QUERIES");
+        return usage_free(pos, gal_usage_error("bench query", "missing %s", npos ? "QUERIES" : "INDEX and QUERIES"));
 
+    size_t nix = (size_t)npos - 1;
+    const char *queries = pos[nix];
     qset set = {0};
-    gal_index *ix = NULL;
-    gal_snapshot *snap = NULL;
+    gal_index **ix = gal_calloc(nix, sizeof *ix);
+    gal_snapshot **snaps = gal_calloc(nix, sizeof *snaps);
     gal_results res;
     gal_results_init(&res);
     double *lat = NULL;
@@ -230,17 +244,18 @@ int gal_bench_query(int argc, char **argv)
     int exit_code = GAL_EXIT_OK;
     FILE *jf = NULL;
 
-    int rc = qset_load(pos[1], &set);
+    int rc = ix && snaps ? qset_load(queries, &set) : GAL_ENOMEM;
     if (rc) {
         fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
         exit_code = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_USAGE;
         goto out;
     }
-    if ((rc = gal_index_open(pos[0], &ix)) || (rc = gal_snapshot_begin(ix, &snap))) {
-        fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
-        exit_code = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_INDEX;
-        goto out;
-    }
+    for (size_t k = 0; k < nix; k++)
+        if ((rc = gal_index_open(pos[k], &ix[k])) || (rc = gal_snapshot_begin(ix[k], &snaps[k]))) {
+            fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
+            exit_code = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_INDEX;
+            goto out;
+        }
     if (!(lat = gal_malloc((set.n ? set.n : 1) * (size_t)runs * sizeof *lat))) {
         exit_code = gal_report(GAL_ENOMEM);
         goto out;
@@ -248,10 +263,10 @@ int gal_bench_query(int argc, char **argv)
     gal_search_opts so = {.sort = GAL_SORT_SCORE, .limit = (size_t)limit};
     /* the first pass also finds the lines that do not parse */
     for (long w = 0; w < (warmup ? warmup : 1) && !rc; w++)
-        rc = run_pass(snap, &set, &so, &res, NULL, NULL);
+        rc = run_pass(snaps, nix, &set, &so, &res, NULL, NULL);
     double t0 = gal_bench_now();
     for (long r = 0; r < runs && !rc; r++)
-        rc = run_pass(snap, &set, &so, &res, lat, &nlat);
+        rc = run_pass(snaps, nix, &set, &so, &res, lat, &nlat);
     double wall = gal_bench_now() - t0;
     if (rc) {
         exit_code = rc == GAL_ECORRUPT ? GAL_EXIT_INDEX : gal_report(rc);
@@ -261,7 +276,7 @@ int gal_bench_query(int argc, char **argv)
     }
     size_t good = nlat / (size_t)runs;
     if (!good) {
-        fprintf(stderr, "galley: error: no valid query in '%s'\n", pos[1]);
+        fprintf(stderr, "galley: error: no valid query in '%s'\n", queries);
         exit_code = GAL_EXIT_USAGE;
         goto out;
     }
@@ -271,13 +286,22 @@ int gal_bench_query(int argc, char **argv)
     qsort(lat, nlat, sizeof *lat, dbl_cmp);
     double mean = sum / (double)nlat, p50 = pct(lat, nlat, 0.50), p95 = pct(lat, nlat, 0.95),
            p99 = pct(lat, nlat, 0.99), max = lat[nlat - 1], qps = wall > 0 ? (double)nlat / wall : 0;
-    gal_index_stats st;
+    gal_index_stats st; /* documents and terms of all the indexes (terms: added up) */
     memset(&st, 0, sizeof st);
-    gal_snapshot_stats(snap, &st);
+    for (size_t k = 0; k < nix; k++) {
+        gal_index_stats one;
+        memset(&one, 0, sizeof one);
+        gal_snapshot_stats(snaps[k], &one);
+        st.docs += one.docs;
+        st.terms += one.terms;
+    }
 
     /* with --json -, the JSON alone goes to stdout and the table to stderr */
     FILE *out = json && !strcmp(json, "-") ? stderr : stdout;
-    fprintf(out, "index %s: %" PRIu64 " documents, %" PRIu64 " terms\n", pos[0], st.docs, st.terms);
+    if (nix == 1)
+        fprintf(out, "index %s: %" PRIu64 " documents, %" PRIu64 " terms\n", pos[0], st.docs, st.terms);
+    else
+        fprintf(out, "%zu indexes as one (%s ...): %" PRIu64 " documents\n", nix, pos[0], st.docs);
     fprintf(out, "%zu queries (%zu left out), %ld warm-up and %ld measured passes, top %ld by BM25\n",
            good, set.n - good, warmup, runs, limit);
     fprintf(out, "latency ms: mean %.3f  p50 %.3f  p95 %.3f  p99 %.3f  max %.3f\n", mean, p50, p95, p99,
@@ -301,8 +325,17 @@ int gal_bench_query(int argc, char **argv)
         gal_bench_json_str(jf, un.nodename, strlen(un.nodename));
         fputs(", \"index\": ", jf);
         gal_bench_json_str(jf, pos[0], strlen(pos[0]));
+        if (nix > 1) {
+            fputs(", \"indexes\": [", jf);
+            for (size_t k = 0; k < nix; k++) {
+                if (k)
+                    fputs(", ", jf);
+                gal_bench_json_str(jf, pos[k], strlen(pos[k]));
+            }
+            fputs("]", jf);
+        }
         fputs(", \"queries_file\": ", jf);
-        gal_bench_json_str(jf, pos[1], strlen(pos[1]));
+        gal_bench_json_str(jf, queries, strlen(queries));
         fprintf(jf,
                 ",\n \"docs\": %" PRIu64 ", \"terms\": %" PRIu64 ", \"queries\": %zu, \"left_out\": %zu,"
                 " \"warmup\": %ld, \"runs\": %ld, \"limit\": %ld,\n"
@@ -333,8 +366,15 @@ out:
         fclose(jf);
     gal_free(lat);
     gal_results_release(&res);
-    gal_snapshot_end(snap);
-    gal_index_close(ix);
+    for (size_t k = 0; k < nix; k++) {
+        if (snaps)
+            gal_snapshot_end(snaps[k]);
+        if (ix)
+            gal_index_close(ix[k]);
+    }
+    gal_free(snaps);
+    gal_free(ix);
+    gal_free(pos);
     qset_release(&set);
     return exit_code;
 }

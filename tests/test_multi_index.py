@@ -9,7 +9,8 @@ phrases (of frequent words too, which one part reads from a bigram term and
 another from two words), NEAR, OR, NOT, prefixes (with a cap small enough
 that each part's own first terms differ from all the parts' first terms),
 title:, date: and entity:, under every --sort, with --offset and --limit,
-and as --count, --ids and --json; and `galley entities` over the parts
+and as --count, --ids and --json; `galley bench query` over the parts
+(its counts); and `galley entities` over the parts
 (counts, co-occurrence, order).  Every hit must be the same document at
 the same rank with the same score, title, snippet and match offsets, the
 document numbered by its part (part k's document d is the whole index's
@@ -150,6 +151,21 @@ def main():
         rc, out, _ = galley(g, "query", *parts, w[0], "--color=never", "-n", "3")
         check("%s: a hit's second line says which index" % name,
               rc == 0 and any(" in %s " % p in out for p in parts), out[:300])
+
+    # galley bench query times the same search: the same counts, per query
+    def bench_counts(idx_args):
+        rc, out, err = galley(g, "bench", "query", *idx_args, qfile, "--json", "-", "--runs", "1",
+                              "--warmup", "0")
+        if rc != 0:
+            return None, err
+        j = json.loads(out)
+        return ([q.get("count") for q in j["per_query"]], j.get("indexes")), err
+    one, _ = bench_counts([whole])
+    for name, (parts, _) in layouts.items():
+        many, err = bench_counts(parts)
+        check("%s: bench query counts as one index, and lists the indexes" % name,
+              one is not None and many is not None and one[0] == many[0] and many[1] == parts,
+              "%s / %s: %s" % (one, many, err))
 
     # entities: counts add up over the parts, co-occurrence too
     def entities(idx_args, *extra):
