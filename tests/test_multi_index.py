@@ -106,7 +106,8 @@ def main():
                "the -%s" % w[2], "%s*" % w[0][:2], "%s* the" % w[3][:1], "title:%s" % w[4],
                'title:"of the"', "date:2024-03..2024-05 %s" % w[5], 'entity:"Kira Dolmen"',
                'entity:"Bank of Lomira" OR %s' % w[1], "(%s OR %s) -the" % (w[2], w[4]),
-               "zzzznothing", '"the the the"']
+               "zzzznothing", '"the the the"', '"of the" %s' % w[0], '"said the" OR "%s %s"~2' % (w[1], w[2]),
+               '%s -"of the"' % w[3]]
     qfile = os.path.join(work, "queries.txt")
     with open(qfile, "w") as f:
         f.write("\n".join(queries) + "\n")
