@@ -95,6 +95,7 @@ struct it {
      * counting them for their idf (phrase_idfs), replayed by advance()
      * instead of reading every word's positions a second time */
     int memo;
+    int memo_lent; /* the arrays belong to gal_search_stats */
     uint32_t *memo_docs, *memo_freqs;
     size_t memo_n, memo_at;
 };
@@ -142,8 +143,20 @@ typedef struct prefix_term {
     size_t off, len; /* the term in gal_search_stats.terms */
 } prefix_term;
 
+/* A phrase's documents and frequencies in one index, as the first pass
+ * counted them: the second replays them instead of reading positions
+ * again (as one index replays what it counted for the idf). */
+typedef struct phrase_memo {
+    const gal_snapshot *s;
+    const gal_qnode *q;
+    uint32_t *docs, *freqs;
+    size_t n;
+} phrase_memo;
+
 struct gal_search_stats {
     uint64_t docs, tokens;
+    phrase_memo *memos;
+    size_t nmemos, memos_cap;
     stat_entry *v; /* sorted by (q, hash), no key twice, once gal_search_stats_add returns */
     size_t n, cap;
     prefix_term *pv; /* sorted by (q, term), at most prefix_cap a node, likewise */
@@ -232,8 +245,10 @@ static void it_free(it *t)
     gal_free(t->filts);
     gal_free(t->heap);
     gal_free(t->on_doc);
-    gal_free(t->memo_docs);
-    gal_free(t->memo_freqs);
+    if (!t->memo_lent) {
+        gal_free(t->memo_docs);
+        gal_free(t->memo_freqs);
+    }
     gal_free(t);
 }
 
@@ -1145,7 +1160,16 @@ static int collect_dfs(ctx *c, it *t, gal_search_stats *st)
     case IT_NEAR:
         if (st->no_phrases)
             return 0;
-        return (rc = count_docs(c, t, &df)) ? rc : stats_push(st, t->q, t->key_hash, df);
+        if ((rc = count_docs(c, t, &df)) || (rc = stats_push(st, t->q, t->key_hash, df)))
+            return rc;
+        if (t->memo && !gal_grow((void **)&st->memos, &st->memos_cap, st->nmemos + 1,
+                                 sizeof *st->memos, 8)) { /* kept for the ranking pass */
+            st->memos[st->nmemos++] =
+                (phrase_memo){c->s, t->q, t->memo_docs, t->memo_freqs, t->memo_n};
+            t->memo_docs = t->memo_freqs = NULL;
+            t->memo = 0;
+        }
+        return 0;
     case IT_AND:
     case IT_OR:
         for (uint32_t k = 0; k < t->nkids && !rc; k++)
@@ -1170,6 +1194,11 @@ void gal_search_stats_free(gal_search_stats *st)
 {
     if (!st)
         return;
+    for (size_t i = 0; i < st->nmemos; i++) {
+        gal_free(st->memos[i].docs);
+        gal_free(st->memos[i].freqs);
+    }
+    gal_free(st->memos);
     gal_free(st->v);
     gal_free(st->pv);
     gal_free(st->capped);
@@ -1306,10 +1335,20 @@ static int phrase_idfs(ctx *c, it *t, const it *skip)
     int rc;
     if ((t->kind == IT_PHRASE || t->kind == IT_NEAR) && !t->idf_known && t != skip) {
         uint64_t df;
-        if (c->stats) /* counted over every index before */
+        if (c->stats) { /* counted over every index before */
             df = leaf_df(c, t, 0);
-        else if ((rc = count_docs(c, t, &df)))
+            for (size_t i = 0; i < c->stats->nmemos && !t->memo; i++) {
+                const phrase_memo *m = &c->stats->memos[i];
+                if (m->s == c->s && m->q == t->q) {
+                    t->memo = t->memo_lent = 1;
+                    t->memo_docs = m->docs;
+                    t->memo_freqs = m->freqs;
+                    t->memo_n = m->n;
+                }
+            }
+        } else if ((rc = count_docs(c, t, &df))) {
             return rc;
+        }
         t->idf = gal_bm25_idf(&c->bm, df);
         t->idf_known = 1;
     }
