@@ -161,6 +161,7 @@ struct gal_search_stats {
     size_t n, cap;
     prefix_term *pv; /* sorted by (q, term), at most prefix_cap a node, likewise */
     size_t pn, pcap;
+    stat_entry *prefix_keys; /* the same terms sorted by (q, hash), for lookups */
     gal_buf terms;
     const gal_qnode **capped; /* prefixes with more terms than that */
     size_t ncapped, capped_cap;
@@ -386,11 +387,12 @@ static int mark_capped(gal_search_stats *st, const gal_qnode *q)
     return 0;
 }
 
-/* Whether (q, hash) is a leaf the indexes searched as one count. */
-static int stats_has(const gal_search_stats *st, const gal_qnode *q, uint64_t hash)
+/* Whether prefix q's term hash is among those the indexes searched as one
+ * search (under NOT too, where no document frequency is counted). */
+static int prefix_kept(const gal_search_stats *st, const gal_qnode *q, uint64_t hash)
 {
     stat_entry key = {q, hash, 0};
-    return st->n && bsearch(&key, st->v, st->n, sizeof key, by_leaf) != NULL;
+    return st->pn && bsearch(&key, st->prefix_keys, st->pn, sizeof key, by_leaf) != NULL;
 }
 
 static int build(ctx *c, const gal_qnode *q, it **out);
@@ -423,7 +425,7 @@ static int build_prefix(ctx *c, const gal_qnode *q, it **out)
     if (c->stats) { /* the first terms of all the indexes, not this one's */
         unsigned kept = 0;
         for (unsigned k = 0; k < pc.n; k++)
-            if (stats_has(c->stats, q, pc.hashes[k]))
+            if (prefix_kept(c->stats, q, pc.hashes[k]))
                 pc.hashes[kept++] = pc.hashes[k];
         pc.n = kept;
         rc = 0;
@@ -1199,6 +1201,7 @@ void gal_search_stats_free(gal_search_stats *st)
         gal_free(st->memos[i].freqs);
     }
     gal_free(st->memos);
+    gal_free(st->prefix_keys);
     gal_free(st->v);
     gal_free(st->pv);
     gal_free(st->capped);
@@ -1272,7 +1275,8 @@ static int cut_prefixes(gal_search_stats *st)
             st->v[keep++] = *e;
     }
     st->n = keep;
-    gal_free(kept);
+    gal_free(st->prefix_keys);
+    st->prefix_keys = kept;
     return 0;
 }
 

@@ -107,7 +107,8 @@ def main():
                'title:"of the"', "date:2024-03..2024-05 %s" % w[5], 'entity:"Kira Dolmen"',
                'entity:"Bank of Lomira" OR %s' % w[1], "(%s OR %s) -the" % (w[2], w[4]),
                "zzzznothing", '"the the the"', '"of the" %s' % w[0], '"said the" OR "%s %s"~2' % (w[1], w[2]),
-               '%s -"of the"' % w[3]]
+               '%s -"of the"' % w[3], "the -%s*" % w[0][:2], "%s -(%s* OR %s)" % (w[1], w[2][:2], w[4]),
+               "date:2024-06.. -%s*" % w[5][:1]]
     qfile = os.path.join(work, "queries.txt")
     with open(qfile, "w") as f:
         f.write("\n".join(queries) + "\n")
