@@ -233,6 +233,9 @@ int gal_bench_query(int argc, char **argv)
         return usage_free(pos, gal_usage_error("bench query", "missing %s", npos ? "QUERIES" : "INDEX and QUERIES"));
 
     size_t nix = (size_t)npos - 1;
+    int twice = gal_distinct_indexes("bench query", pos, nix);
+    if (twice)
+        return usage_free(pos, twice);
     const char *queries = pos[nix];
     qset set = {0};
     gal_index **ix = gal_calloc(nix, sizeof *ix);

@@ -300,6 +300,8 @@ int gal_cmd_entities(int argc, char **argv)
     }
     if (status == GAL_EXIT_OK && !ndirs)
         status = gal_usage_error("entities", "missing INDEX");
+    if (status == GAL_EXIT_OK)
+        status = gal_distinct_indexes("entities", dirs, ndirs);
     list l = {0};
     char mfold[1024];
     if (status == GAL_EXIT_OK && match) {

@@ -225,6 +225,9 @@ static int parse_args(int argc, char **argv, qopts *o, const char **pos)
             return gal_usage_error("query", "missing QUERY (or --queries FILE)");
         o->query = pos[--o->nindexes];
     }
+    int twice = gal_distinct_indexes("query", pos, o->nindexes);
+    if (twice)
+        return twice;
     for (size_t i = 0; o->nindexes > 1 && i < o->nindexes; i++)
         if (!is_dir(pos[i]))
             return gal_usage_error("query", o->queries ? "'%s' is not an index directory"

@@ -14,6 +14,8 @@
 #ifndef GAL_COMMANDS_H
 #define GAL_COMMANDS_H
 
+#include <stddef.h>
+
 enum {
     GAL_EXIT_OK = 0,
     GAL_EXIT_NOHITS = 1,
@@ -43,5 +45,10 @@ int gal_report(int status);
 
 /* Print "galley: error: <msg>" and "Try 'galley CMD --help'" and return 2. */
 int gal_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* 0 when the n index directories are n different ones; else the usage
+ * error naming the one given twice (by another path too): searched twice,
+ * every document would count twice. */
+int gal_distinct_indexes(const char *cmd, const char *const *dirs, size_t n);
 
 #endif

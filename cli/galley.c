@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -64,6 +65,22 @@ int gal_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nTry 'galley %s --help'\n", cmd);
     return GAL_EXIT_USAGE;
+}
+
+int gal_distinct_indexes(const char *cmd, const char *const *dirs, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        struct stat a;
+        if (stat(dirs[i], &a) != 0)
+            continue; /* opening it says what is wrong */
+        for (size_t j = 0; j < i; j++) {
+            struct stat b;
+            if (stat(dirs[j], &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+                return gal_usage_error(cmd, "'%s' is given twice (as '%s' too): its documents would count twice",
+                                       dirs[i], dirs[j]);
+        }
+    }
+    return 0;
 }
 
 /* LMDB trusts its pages: a damaged B-tree page (a flipped bit on disk) can

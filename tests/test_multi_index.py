@@ -20,7 +20,8 @@ every document in one shard, a third in each, and the shards searched as
 one find every hit of the whole index with the same score and snippet (in
 another order: ties go by shard).  Usage errors: a query's words given as
 several arguments, QUERY with --queries, an index among several that is not
-there, another shard (or none) appended to a shard, a shard out of range.
+there or is given twice, another shard (or none) appended to a shard, a
+shard out of range.
 
   test_multi_index.py --galley PATH --work DIR
 """
@@ -223,6 +224,11 @@ def main():
           rc == 2 and "quote it" in err, "exit %d: %s" % (rc, err))
     rc, _, err = galley(g, "query", first, rest, w[0], "--queries", qfile)
     check("QUERY and --queries: exit 2", rc == 2 and "not both" in err, "exit %d: %s" % (rc, err))
+    for cmd in (["query"], ["entities"], ["bench", "query"]):
+        tail = [w[0]] if cmd == ["query"] else [qfile] if cmd[0] == "bench" else []
+        rc, _, err = galley(g, *cmd, first, rest, first + "/", *tail)
+        check("%s with an index twice: exit 2 naming it" % " ".join(cmd),
+              rc == 2 and "is given twice" in err, "exit %d: %s" % (rc, err))
     missing = os.path.join(work, "missing")
     rc, _, err = galley(g, "query", first, missing, rest, "--queries", qfile)
     check("a missing index among several: exit 2 naming it",
