@@ -2,9 +2,11 @@
  * cmd_index.c — `galley index`: parse arguments, run gal_index_build(),
  * print the summary line.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "build_options.h"
 #include "commands.h"
@@ -36,6 +38,9 @@ static const char help[] =
     "                       the same inputs, side by side, on several devices or\n"
     "                       machines, make N indexes that 'galley query' searches\n"
     "                       as one\n"
+    "  --mpi                under an MPI launcher (mpirun -n N, srun): this run\n"
+    "                       is shard R+1 of N by its rank R, into INDEX/shard-K;\n"
+    "                       'galley query INDEX/shard-* QUERY' searches them\n"
     "  --append             add documents to an existing index\n"
     "  --resume             continue an interrupted run: give the same inputs,\n"
     "                       from the same directory; reading starts after the\n"
@@ -68,6 +73,50 @@ static void human_bytes(uint64_t n, char *out, size_t cap)
         snprintf(out, cap, "%.1f kB", (double)n / 1e3);
 }
 
+/* A number from the environment, or -1 when the variable is unset or not one. */
+static long env_number(const char *name)
+{
+    const char *v = getenv(name);
+    char *end;
+    if (!v || !*v)
+        return -1;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    return *end || errno || n < 0 ? -1 : n;
+}
+
+/* --mpi: the rank and size the launcher put in the environment (Open MPI,
+ * MPICH and Intel MPI, Slurm's srun) make this run shard rank + 1 of size,
+ * written to INDEX/shard-K (K zero-padded to the width of size, so the
+ * shell lists them in order); INDEX is made as a directory of shards.  No
+ * MPI library is needed: the ranks never talk to each other. */
+static int mpi_shard(gal_build_opts *o, char *dir, size_t cap)
+{
+    static const char *const vars[][2] = {{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"},
+                                          {"PMI_RANK", "PMI_SIZE"},
+                                          {"SLURM_PROCID", "SLURM_NTASKS"}};
+    long rank = -1, size = -1;
+    for (size_t i = 0; i < sizeof vars / sizeof *vars && rank < 0; i++) {
+        rank = env_number(vars[i][0]);
+        size = env_number(vars[i][1]);
+        if (size < 1)
+            rank = -1;
+    }
+    if (rank < 0 || rank >= size || size > 4096)
+        return gal_usage_error("index", "--mpi: no MPI rank and size in the environment "
+                                        "(OMPI_COMM_WORLD_RANK/SIZE, PMI_RANK/SIZE or SLURM_PROCID/NTASKS): "
+                                        "run it under mpirun or srun");
+    if (mkdir(o->out_dir, 0777) && errno != EEXIST)
+        return gal_report(gal_error_set(GAL_EIO, "cannot create '%s': %s", o->out_dir, strerror(errno)));
+    int width = snprintf(NULL, 0, "%ld", size);
+    if ((size_t)snprintf(dir, cap, "%s/shard-%0*ld", o->out_dir, width, rank + 1) >= cap)
+        return gal_usage_error("index", "-o '%s' is too long", o->out_dir);
+    o->out_dir = dir;
+    o->shard = (unsigned)rank + 1;
+    o->nshards = (unsigned)size;
+    return GAL_EXIT_OK;
+}
+
 int gal_cmd_index(int argc, char **argv)
 {
     gal_build_opts o = {.device = "auto", .batch_bytes = (size_t)GAL_BATCH_MB_DEFAULT << 20, .progress = -1};
@@ -75,7 +124,8 @@ int gal_cmd_index(int argc, char **argv)
     if (!inputs)
         return gal_report(gal_error_set(GAL_ENOMEM, "out of memory"));
     size_t ninputs = 0;
-    int status = GAL_EXIT_OK;
+    int status = GAL_EXIT_OK, mpi = 0;
+    char shard_dir[4096];
     for (int i = 1; i < argc; i++) {
         int shared;
         const char *a = argv[i];
@@ -97,6 +147,8 @@ int gal_cmd_index(int argc, char **argv)
                 goto out;
             }
             i += shared - 1;
+        } else if (!strcmp(a, "--mpi")) {
+            mpi = 1;
         } else if (!strcmp(a, "--append")) {
             o.append = 1;
         } else if (!strcmp(a, "--resume")) {
@@ -121,6 +173,14 @@ int gal_cmd_index(int argc, char **argv)
     if (ninputs == 0) {
         status = gal_usage_error("index", "no input files");
         goto out;
+    }
+    if (mpi) {
+        if (o.nshards) {
+            status = gal_usage_error("index", "give --mpi or --shard, not both");
+            goto out;
+        }
+        if ((status = mpi_shard(&o, shard_dir, sizeof shard_dir)) != GAL_EXIT_OK)
+            goto out;
     }
     o.inputs = inputs;
     o.ninputs = ninputs;

@@ -18,7 +18,8 @@ document d plus the documents before part k), and each --json hit names its
 part.  Then `galley index --shard K/N` three times over the same inputs:
 every document in one shard, a third in each, and the shards searched as
 one find every hit of the whole index with the same score and snippet (in
-another order: ties go by shard).  Usage errors: a query's words given as
+another order: ties go by shard); `--mpi` with an MPI launcher's rank and
+size in the environment writes the same shards as INDEX/shard-K.  Usage errors: a query's words given as
 several arguments, QUERY with --queries, an index among several that is not
 there or is given twice, another shard (or none) appended to a shard, a
 shard out of range.
@@ -212,6 +213,24 @@ def main():
     check("shards: the same %d hits as one index, each with the same score and snippet"
           % len(one), one == many and err1 == err2,
           "%d vs %d hits; %s" % (len(one), len(many), sorted(one ^ many)[:2]))
+    # --mpi: the shard from the launcher's rank and size (no launcher needed to test it)
+    mpi_dir = os.path.join(work, "mpi")
+    for rank in range(3):
+        env = dict(os.environ, OMPI_COMM_WORLD_RANK=str(rank), OMPI_COMM_WORLD_SIZE="3")
+        p = subprocess.run([g, "index", "-q", "--mpi", "--device", "ref", "--batch-mb", "1", "-o",
+                            mpi_dir, *files], capture_output=True, text=True, env=env)
+        check("index --mpi as rank %d of 3" % rank, p.returncode == 0, p.stderr)
+    mpi_shards = [os.path.join(mpi_dir, "shard-%d" % k) for k in range(1, 4)]
+    got = [json.loads(galley(g, "stats", "--json", x)[1] or "{}").get("documents") for x in mpi_shards]
+    check("--mpi ranks 0-2 of 3 wrote shard-1..3, the documents of --shard 1/3..3/3 (%s)" % got,
+          got == sizes, "%s vs %s" % (got, sizes))
+    p = subprocess.run([g, "index", "-q", "--mpi", "-o", os.path.join(work, "nompi"), files[0]],
+                       capture_output=True, text=True,
+                       env={k: v for k, v in os.environ.items()
+                            if not k.startswith(("OMPI_", "PMI_", "SLURM_"))})
+    check("--mpi outside a launcher: exit 2 saying so",
+          p.returncode == 2 and "no MPI rank" in p.stderr, "exit %d: %s" % (p.returncode, p.stderr))
+
     for extra in (["--shard", "2/3"], []):
         rc, _, err = galley(g, "index", "-q", "--append", *extra, "-o", shards[0], files[0])
         check("--append %s to shard 1/3: exit 2 naming both" % (" ".join(extra) or "without --shard"),
