@@ -182,24 +182,8 @@ static size_t reference(const uint8_t *d, size_t i, size_t n, uint32_t *cp)
         return 0;
     const char *nm = (const char *)d + i + 1;
     size_t len = (size_t)(semi - d) - i - 1;
-    if (len >= 2 && nm[0] == '#') {
-        bool hex = nm[1] == 'x' || nm[1] == 'X';
-        size_t k = hex ? 2 : 1;
-        if (k == len)
-            return 0;
-        uint32_t v = 0;
-        for (; k < len; k++) {
-            int c = nm[k] | 0x20, digit;
-            if (nm[k] >= '0' && nm[k] <= '9')
-                digit = nm[k] - '0';
-            else if (hex && c >= 'a' && c <= 'f')
-                digit = c - 'a' + 10;
-            else
-                return 0;
-            v = v * (hex ? 16u : 10u) + (uint32_t)digit;
-            if (v > 0x10FFFF)
-                v = 0x110000; /* stays out of range */
-        }
+    uint32_t v;
+    if (gal_rd_numeric_ref(nm, len, &v)) {
         *cp = v == 0 || v > 0x10FFFF ? 0xFFFD : v < 0xA0 && v >= 0x80 ? cp1252((uint8_t)v) : v;
         return len + 2;
     }

@@ -58,6 +58,57 @@ int gal_rd_malformed(gal_rd_src *r, uint64_t line, const char *fmt, ...)
     return 0;
 }
 
+void gal_rd_consume(gal_rd_src *r, size_t n, uint64_t *line)
+{
+    const uint8_t *d = gal_rd_data(r), *e = d + n;
+    while ((d = memchr(d, '\n', (size_t)(e - d))) != NULL) {
+        ++*line;
+        d++;
+    }
+    r->pos += n;
+}
+
+void gal_rd_title_body(const uint8_t *d, size_t n, size_t *title_len, size_t *body_start)
+{
+    const uint8_t *nl = memchr(d, '\n', n);
+    size_t te = nl ? (size_t)(nl - d) : n, bs = nl ? te + 1 : n;
+    if (te > 0 && d[te - 1] == '\r')
+        te--;
+    for (size_t k = bs; k < n; k++) {
+        if (d[k] == '\n')
+            bs = k + 1;
+        else if (d[k] != ' ' && d[k] != '\t' && d[k] != '\r' && d[k] != '\f' && d[k] != '\v')
+            break;
+    }
+    *title_len = te;
+    *body_start = bs;
+}
+
+int gal_rd_numeric_ref(const char *nm, size_t len, uint32_t *cp)
+{
+    if (len < 2 || nm[0] != '#')
+        return 0;
+    int hex = nm[1] == 'x' || nm[1] == 'X';
+    size_t k = hex ? 2 : 1;
+    if (k == len)
+        return 0;
+    uint32_t v = 0;
+    for (; k < len; k++) {
+        int c = nm[k] | 0x20, digit;
+        if (nm[k] >= '0' && nm[k] <= '9')
+            digit = nm[k] - '0';
+        else if (hex && c >= 'a' && c <= 'f')
+            digit = c - 'a' + 10;
+        else
+            return 0;
+        v = v * (hex ? 16u : 10u) + (uint32_t)digit;
+        if (v > 0x10FFFF)
+            v = 0x110000; /* stays out of range */
+    }
+    *cp = v;
+    return 1;
+}
+
 int gal_rd_emit(gal_rd_src *r, const gal_doc *doc)
 {
     r->stats->docs++;

@@ -54,6 +54,20 @@ static inline uint64_t gal_rd_offset(const gal_rd_src *r) { return r->base + r->
 int gal_rd_malformed(gal_rd_src *r, uint64_t line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Consume n unconsumed bytes, adding their newlines to *line (formats whose
+ * records span lines name a record by its first line). */
+void gal_rd_consume(gal_rd_src *r, size_t n, uint64_t *line);
+
+/* Plain text's title and body in d[0, n): the first line, without its CR LF
+ * or LF, is d[0, *title_len); the body starts at *body_start, after the
+ * blank lines that follow the title. */
+void gal_rd_title_body(const uint8_t *d, size_t n, size_t *title_len, size_t *body_start);
+
+/* The code point of a numeric character reference whose name, between '&'
+ * and ';', is nm[0, len) ("#233", "#xE9"): 1 with *cp (0x110000 for any
+ * value past U+10FFFF), or 0 when it is not one. */
+int gal_rd_numeric_ref(const char *nm, size_t len, uint32_t *cp);
+
 /* Hand one document to the callback and count it. */
 int gal_rd_emit(gal_rd_src *r, const gal_doc *doc);
 

@@ -10,11 +10,6 @@
 
 #include "reader_formats.h"
 
-static int blank_byte(uint8_t c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
 int gal_read_text(gal_rd_src *r)
 {
     int rc;
@@ -26,19 +21,9 @@ int gal_read_text(gal_rd_src *r)
     if (gal_rd_offset(r) == 0 && n >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF)
         i = 3;
 
-    size_t ts = i;
-    const uint8_t *nl = memchr(d + ts, '\n', n - ts);
-    size_t te = nl ? (size_t)(nl - d) : n;
-    size_t bs = nl ? te + 1 : n;
-    if (te > ts && d[te - 1] == '\r')
-        te--;
-    /* drop blank lines between title and body */
-    for (size_t k = bs; k < n; k++) {
-        if (d[k] == '\n')
-            bs = k + 1;
-        else if (!blank_byte(d[k]))
-            break;
-    }
+    size_t ts = i, title_len, body_at;
+    gal_rd_title_body(d + ts, n - ts, &title_len, &body_at);
+    size_t te = ts + title_len, bs = ts + body_at;
 
     gal_doc doc;
     memset(&doc, 0, sizeof doc);

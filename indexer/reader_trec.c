@@ -23,11 +23,6 @@ typedef struct span {
     bool set;
 } span;
 
-static int lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
 static bool tag_end(uint8_t c)
 {
     return c == '>' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -105,7 +100,7 @@ static int decode_entities(gal_buf *out, const uint8_t *d, size_t cs, size_t ce)
         const char *nm = (const char *)d + i + 1;
         int ch = -1;
         uint32_t cp = 0;
-        bool numeric = false;
+        bool numeric = gal_rd_numeric_ref(nm, nlen, &cp);
         if (nlen == 3 && memcmp(nm, "amp", 3) == 0)
             ch = '&';
         else if (nlen == 2 && memcmp(nm, "lt", 2) == 0)
@@ -116,25 +111,6 @@ static int decode_entities(gal_buf *out, const uint8_t *d, size_t cs, size_t ce)
             ch = '"';
         else if (nlen == 4 && memcmp(nm, "apos", 4) == 0)
             ch = '\'';
-        else if (nlen >= 2 && nm[0] == '#') {
-            bool hex = nm[1] == 'x' || nm[1] == 'X';
-            size_t k = hex ? 2 : 1;
-            numeric = k < nlen;
-            for (; k < nlen && numeric; k++) {
-                int c = lower((unsigned char)nm[k]), v;
-                if (c >= '0' && c <= '9')
-                    v = c - '0';
-                else if (hex && c >= 'a' && c <= 'f')
-                    v = c - 'a' + 10;
-                else {
-                    numeric = false;
-                    break;
-                }
-                cp = cp * (hex ? 16 : 10) + (uint32_t)v;
-                if (cp > 0x10FFFF)
-                    cp = 0x110000; /* stays out of range */
-            }
-        }
         if (ch < 0 && !numeric) {
             i++;
             continue; /* not an entity we know: keep it */
@@ -254,24 +230,6 @@ static int read_block(gal_rd_src *r, const uint8_t *d, size_t n, uint64_t line,
     return gal_rd_emit(r, &doc);
 }
 
-static uint64_t count_lines(const uint8_t *d, size_t n)
-{
-    uint64_t k = 0;
-    const uint8_t *e = d + n;
-    while ((d = memchr(d, '\n', (size_t)(e - d))) != NULL) {
-        k++;
-        d++;
-    }
-    return k;
-}
-
-/* Consume n unconsumed bytes, counting their newlines. */
-static void consume(gal_rd_src *r, size_t n, uint64_t *line)
-{
-    *line += count_lines(gal_rd_data(r), n);
-    r->pos += n;
-}
-
 int gal_read_trec(gal_rd_src *r)
 {
     gal_buf scratch;
@@ -287,12 +245,12 @@ int gal_read_trec(gal_rd_src *r)
                 break;
             /* keep a tail that may be the start of a split "<DOC" */
             size_t keep = n < 4 ? n : 4;
-            consume(r, n - keep, &line);
+            gal_rd_consume(r, n - keep, &line);
             if ((rc = gal_rd_fill(r)) != 0)
                 break;
             continue;
         }
-        consume(r, o, &line);
+        gal_rd_consume(r, o, &line);
         uint64_t doc_line = line;
 
         /* find its </DOC>, reading more as needed */
@@ -318,11 +276,11 @@ int gal_read_trec(gal_rd_src *r)
         }
         if (end == 0) {
             rc = gal_rd_malformed(r, doc_line, "invalid TREC: <DOC> without </DOC> at end of file");
-            consume(r, gal_rd_avail(r), &line);
+            gal_rd_consume(r, gal_rd_avail(r), &line);
             break;
         }
         rc = read_block(r, gal_rd_data(r), end, doc_line, gal_rd_offset(r) + end, &scratch);
-        consume(r, end, &line);
+        gal_rd_consume(r, end, &line);
         if (rc)
             break;
     }

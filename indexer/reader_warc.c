@@ -60,20 +60,6 @@ static bool type_is(field f, const char *s)
     return n == strlen(s) && strncasecmp(f.p, s, n) == 0;
 }
 
-static uint64_t count_lines(const uint8_t *d, size_t n)
-{
-    uint64_t k = 0;
-    for (const uint8_t *e = d + n; (d = memchr(d, '\n', (size_t)(e - d))) != NULL; d++)
-        k++;
-    return k;
-}
-
-static void consume(gal_rd_src *r, size_t n, uint64_t *line)
-{
-    *line += count_lines(gal_rd_data(r), n);
-    r->pos += n;
-}
-
 /* Where the header fields of d[0, n) end: just past the empty line, or 0
  * when it is not there. */
 static size_t head_end(const uint8_t *d, size_t n)
@@ -172,15 +158,15 @@ static int resync(gal_rd_src *r, uint64_t *line)
                 break;
             i = (size_t)(nl - d);
             if (memcmp(nl + 1, "WARC/", 5) == 0) {
-                consume(r, i + 1, line);
+                gal_rd_consume(r, i + 1, line);
                 return 0;
             }
         }
         if (r->eof) {
-            consume(r, n, line);
+            gal_rd_consume(r, n, line);
             return 0;
         }
-        consume(r, n > 6 ? n - 6 : 0, line); /* a tail that may start "\nWARC/" */
+        gal_rd_consume(r, n > 6 ? n - 6 : 0, line); /* a tail that may start "\nWARC/" */
         if ((rc = gal_rd_fill(r)) != 0)
             return rc;
     }
@@ -191,7 +177,7 @@ static int skip_bytes(gal_rd_src *r, uint64_t n, uint64_t *line, int *rc)
 {
     for (;;) {
         size_t a = gal_rd_avail(r), k = a < n ? a : (size_t)n;
-        consume(r, k, line);
+        gal_rd_consume(r, k, line);
         if ((n -= k) == 0)
             return 0;
         if (r->eof)
@@ -280,16 +266,8 @@ static int put_plain(gal_buf *out, const uint8_t *s, size_t n, bool cp1252)
  * body, as reader_text.c does for a file. */
 static int split_plain(const uint8_t *d, size_t n, bool cp1252, gal_buf *title, gal_buf *text)
 {
-    const uint8_t *nl = memchr(d, '\n', n);
-    size_t te = nl ? (size_t)(nl - d) : n, bs = nl ? te + 1 : n;
-    if (te > 0 && d[te - 1] == '\r')
-        te--;
-    for (size_t k = bs; k < n; k++) {
-        if (d[k] == '\n')
-            bs = k + 1;
-        else if (d[k] != ' ' && d[k] != '\t' && d[k] != '\r' && d[k] != '\f' && d[k] != '\v')
-            break;
-    }
+    size_t te, bs;
+    gal_rd_title_body(d, n, &te, &bs);
     int rc = put_plain(title, d, te, cp1252);
     return rc ? rc : put_plain(text, d + bs, n - bs, cp1252);
 }
@@ -455,7 +433,7 @@ int gal_read_warc(gal_rd_src *r)
             size_t n = gal_rd_avail(r), k = 0;
             while (k < n && (d[k] == '\r' || d[k] == '\n'))
                 k++;
-            consume(r, k, &line);
+            gal_rd_consume(r, k, &line);
             if (k < n || r->eof || (rc = gal_rd_fill(r)) != 0)
                 break;
         }
@@ -478,7 +456,7 @@ int gal_read_warc(gal_rd_src *r)
         if (!hend || hend > MAX_HEAD) {
             if (r->eof && avail < MAX_HEAD) {
                 rc = gal_rd_malformed(r, rec_line, "invalid WARC: record header cut short at end of file");
-                consume(r, avail, &line);
+                gal_rd_consume(r, avail, &line);
                 break;
             }
             rc = gal_rd_malformed(r, rec_line, "invalid WARC: record header longer than 64 kB");
@@ -510,7 +488,7 @@ int gal_read_warc(gal_rd_src *r)
         if (gal_rd_avail(r) < hend + length) {
             rc = gal_rd_malformed(r, rec_line, "invalid WARC: record cut short at end of file (%zu of %llu bytes)",
                                   gal_rd_avail(r) - hend, (unsigned long long)length);
-            consume(r, gal_rd_avail(r), &line);
+            gal_rd_consume(r, gal_rd_avail(r), &line);
             break;
         }
         /* the fields point into the buffer that filling moved: again */
@@ -519,7 +497,7 @@ int gal_read_warc(gal_rd_src *r)
         each_field(d, hend, warc_field, &h);
         size_t total = hend + (size_t)length;
         rc = read_record(r, d, hend, &h, rec_line, gal_rd_offset(r) + total, &s);
-        consume(r, total, &line);
+        gal_rd_consume(r, total, &line);
     }
 done:
     gal_buf_release(&s.title);
