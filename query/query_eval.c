@@ -1217,30 +1217,47 @@ static int term_order(const gal_search_stats *st, const prefix_term *x, const pr
     return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-/* insertion sort by (q, term): qsort has no context for the terms; the
- * lists are short (prefix_cap a prefix and index) and come nearly sorted */
-static void sort_prefix_terms(gal_search_stats *st)
+/* A prefix term with its bytes at hand, for qsort (which passes no
+ * context: the terms' buffer does not move while they are sorted). */
+typedef struct term_ref {
+    prefix_term t;
+    const uint8_t *bytes;
+} term_ref;
+
+static int by_node_then_term(const void *a, const void *b)
 {
-    for (size_t i = 1; i < st->pn; i++) {
-        prefix_term t = st->pv[i];
-        size_t at = i;
-        while (at > 0) {
-            const prefix_term *p = &st->pv[at - 1];
-            int before = p->q != t.q ? (uintptr_t)t.q < (uintptr_t)p->q : term_order(st, &t, p) < 0;
-            if (!before)
-                break;
-            st->pv[at] = *p;
-            at--;
-        }
-        st->pv[at] = t;
-    }
+    const term_ref *x = a, *y = b;
+    if (x->t.q != y->t.q)
+        return (uintptr_t)x->t.q < (uintptr_t)y->t.q ? -1 : 1;
+    size_t n = x->t.len < y->t.len ? x->t.len : y->t.len;
+    int c = memcmp(x->bytes, y->bytes, n);
+    return c ? c : (x->t.len > y->t.len) - (x->t.len < y->t.len);
+}
+
+/* Sort st->pv by (q, term). */
+static int sort_prefix_terms(gal_search_stats *st)
+{
+    if (st->pn < 2)
+        return 0;
+    term_ref *v = gal_malloc(st->pn * sizeof *v);
+    if (!v)
+        return nomem();
+    for (size_t i = 0; i < st->pn; i++)
+        v[i] = (term_ref){st->pv[i], st->terms.data + st->pv[i].off};
+    qsort(v, st->pn, sizeof *v, by_node_then_term);
+    for (size_t i = 0; i < st->pn; i++)
+        st->pv[i] = v[i].t;
+    gal_free(v);
+    return 0;
 }
 
 /* Keep each prefix's first prefix_cap terms of all the indexes so far, and
  * the document counts of only those. */
 static int cut_prefixes(gal_search_stats *st)
 {
-    sort_prefix_terms(st);
+    int rc = sort_prefix_terms(st);
+    if (rc)
+        return rc;
     size_t w = 0, in_node = 0;
     for (size_t i = 0; i < st->pn; i++) {
         const prefix_term *t = &st->pv[i];
@@ -1250,8 +1267,7 @@ static int cut_prefixes(gal_search_stats *st)
         else if (term_order(st, &st->pv[w - 1], t) == 0)
             continue; /* the same term from another index */
         if (in_node == st->prefix_cap) {
-            int rc = mark_capped(st, t->q);
-            if (rc)
+            if ((rc = mark_capped(st, t->q)))
                 return rc;
             continue;
         }
