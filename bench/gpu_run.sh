@@ -6,7 +6,7 @@
 # that the GPU's index finds what the generator planted and answers the
 # query set as the host's does (tests/test_planted_facts.py); and time one
 # part built as 4 shards side by side (several writers: one index has one)
-# against one index of it (shards.txt).  The builds
+# against one index of it, and merged into one (shards.txt).  The builds
 # use every core (--threads defaults to the cores beyond the reader and
 # writer); one run with --threads 3 shows what the extra threads add, and
 # one with GALLEY_CL_DESIGN=cpu whether the kernels' GPU design pays.
@@ -94,7 +94,17 @@ print('one index: %.2f s, %.1f MB/s; 4 shards side by side: %.2f s, %.1f MB/s' %
 "$gpu/galley" query /tmp/galley-shard-1 /tmp/galley-shard-2 /tmp/galley-shard-3 /tmp/galley-shard-4 \
     --queries "$here/bench/queries/reuters.txt" --count >/tmp/galley-count-shards
 cmp /tmp/galley-count-whole /tmp/galley-count-shards && echo "shards count as the whole index on every query" | tee -a "$out/shards.txt"
-rm -rf /tmp/galley-whole /tmp/galley-shard-*
+echo "== the 4 shards merged into one index (galley merge: indexes their stored text again)"
+rm -rf /tmp/galley-merged
+t3=$(date +%s.%N)
+"$gpu/galley" merge -q --device auto -o /tmp/galley-merged /tmp/galley-shard-1 /tmp/galley-shard-2 \
+    /tmp/galley-shard-3 /tmp/galley-shard-4
+t4=$(date +%s.%N)
+python3 -c "print('merge of the 4 shards: %.2f s, %.1f MB/s' % ($t4 - $t3, $raw / 1e6 / ($t4 - $t3)))" \
+    | tee -a "$out/shards.txt"
+"$gpu/galley" query /tmp/galley-merged --queries "$here/bench/queries/reuters.txt" --count >/tmp/galley-count-merged
+cmp /tmp/galley-count-whole /tmp/galley-count-merged && echo "the merge counts as the whole index on every query" | tee -a "$out/shards.txt"
+rm -rf /tmp/galley-whole /tmp/galley-shard-* /tmp/galley-merged
 echo "== correct on the GPU too: the facts gen_news.py planted in one part, and the"
 echo "   query set's hits, on indexes built by the first device and by the host"
 python3 "$here/tests/test_planted_facts.py" --galley "$gpu/galley" --corpus "$corpus/news-0.jsonl" \

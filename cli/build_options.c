@@ -49,3 +49,60 @@ int gal_build_option(const char *cmd, const char *arg, const char *val, gal_buil
     }
     return 0;
 }
+
+int gal_build_run_option(const char *cmd, const char *arg, const char *val, gal_build_opts *o)
+{
+    if (!strcmp(arg, "-o") || !strcmp(arg, "--output") || !strcmp(arg, "--device")) {
+        if (!val)
+            return -gal_usage_error(cmd, "%s needs a value", arg);
+        if (!strcmp(arg, "--device"))
+            o->device = val;
+        else
+            o->out_dir = val;
+        return 2;
+    }
+    if (!strcmp(arg, "--append"))
+        o->append = 1;
+    else if (!strcmp(arg, "--progress"))
+        o->progress = 1;
+    else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet"))
+        o->quiet = 1;
+    else
+        return 0;
+    return 1;
+}
+
+static void human_bytes(uint64_t n, char *out, size_t cap)
+{
+    if (n >= 1000000000ull)
+        snprintf(out, cap, "%.2f GB", (double)n / 1e9);
+    else if (n >= 1000000ull)
+        snprintf(out, cap, "%.1f MB", (double)n / 1e6);
+    else
+        snprintf(out, cap, "%.1f kB", (double)n / 1e3);
+}
+
+void gal_build_summary(const gal_build_opts *o, const gal_build_report *r, int rc, const char *verb)
+{
+    if (o->quiet || (rc && !r->batches))
+        return;
+    char raw[32], idx[32];
+    human_bytes(r->raw_bytes, raw, sizeof raw);
+    human_bytes(r->index_bytes, idx, sizeof idx);
+    double mbs = r->seconds > 0 ? (double)r->raw_bytes / 1e6 / r->seconds : 0.0;
+    fprintf(stderr,
+            "galley: %s %llu documents (%s raw), %llu tokens, %llu new terms, "
+            "%llu records skipped in %.2f s (%.1f MB/s); index %s (%.2f x raw) on %s\n",
+            rc ? "committed" : verb, (unsigned long long)r->docs, raw,
+            (unsigned long long)r->tokens, (unsigned long long)r->new_terms,
+            (unsigned long long)r->skipped, r->seconds, mbs, idx,
+            /* over all the index holds: an --append adds to earlier runs */
+            r->index_raw_bytes ? (double)r->index_bytes / (double)r->index_raw_bytes : 0.0,
+            r->device);
+    /* each batch costs every query term a seek: past a few dozen, say what
+     * merges them */
+    if (!rc && r->index_batches > 64)
+        fprintf(stderr, "galley: note: the index holds %llu batches; 'galley optimize' merges "
+                        "them (smaller, faster queries)\n",
+                (unsigned long long)r->index_batches);
+}

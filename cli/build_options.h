@@ -1,7 +1,8 @@
 /*
  * build_options.h — the index-building options that `galley index` and
  * `galley bench index` share (--batch-mb, --threads, --format, --shard),
- * parsed in one place.
+ * those of a run that `galley index` and `galley merge` share, parsed in
+ * one place, and the line that sums up a build.
  */
 #ifndef GAL_BUILD_OPTIONS_H
 #define GAL_BUILD_OPTIONS_H
@@ -14,5 +15,14 @@
  * them, or the usage error's exit status (negated) after printing it for
  * command cmd. */
 int gal_build_option(const char *cmd, const char *arg, const char *val, gal_build_opts *o);
+
+/* The same for the options of a run that `galley index` and `galley merge`
+ * share: -o/--output DIR, --device D, --append, --progress, -q/--quiet. */
+int gal_build_run_option(const char *cmd, const char *arg, const char *val, gal_build_opts *o);
+
+/* After a build: unless o->quiet, one line of what it did (verb: "indexed",
+ * "merged"; "committed" after a failure that kept some batches), and a note
+ * when the index has so many batches that optimizing would pay. */
+void gal_build_summary(const gal_build_opts *o, const gal_build_report *r, int rc, const char *verb);
 
 #endif

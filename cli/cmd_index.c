@@ -63,16 +63,6 @@ static const char help[] =
     "  5  OpenCL error on the requested device\n"
     "  6  out of memory, disk full or another system error\n";
 
-static void human_bytes(uint64_t n, char *out, size_t cap)
-{
-    if (n >= 1000000000ull)
-        snprintf(out, cap, "%.2f GB", (double)n / 1e9);
-    else if (n >= 1000000ull)
-        snprintf(out, cap, "%.1f MB", (double)n / 1e6);
-    else
-        snprintf(out, cap, "%.1f kB", (double)n / 1e3);
-}
-
 /* A number from the environment, or -1 when the variable is unset or not one. */
 static long env_number(const char *name)
 {
@@ -133,15 +123,8 @@ int gal_cmd_index(int argc, char **argv)
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(help, stdout);
             goto out;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (!val) { status = gal_usage_error("index", "%s needs a directory", a); goto out; }
-            o.out_dir = val;
-            i++;
-        } else if (!strcmp(a, "--device")) {
-            if (!val) { status = gal_usage_error("index", "--device needs a value"); goto out; }
-            o.device = val;
-            i++;
-        } else if ((shared = gal_build_option("index", a, val, &o)) != 0) {
+        } else if ((shared = gal_build_run_option("index", a, val, &o)) != 0 ||
+                   (shared = gal_build_option("index", a, val, &o)) != 0) {
             if (shared < 0) {
                 status = -shared;
                 goto out;
@@ -149,16 +132,10 @@ int gal_cmd_index(int argc, char **argv)
             i += shared - 1;
         } else if (!strcmp(a, "--mpi")) {
             mpi = 1;
-        } else if (!strcmp(a, "--append")) {
-            o.append = 1;
         } else if (!strcmp(a, "--resume")) {
             o.resume = 1;
         } else if (!strcmp(a, "--strict")) {
             o.strict = 1;
-        } else if (!strcmp(a, "--progress")) {
-            o.progress = 1;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            o.quiet = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
             status = gal_usage_error("index", "unknown option '%s'", a);
             goto out;
@@ -189,27 +166,7 @@ int gal_cmd_index(int argc, char **argv)
     int rc = gal_index_build(&o, &r);
     if (rc)
         status = gal_report(rc);
-    if (!o.quiet && (!rc || r.batches)) {
-        char raw[32], idx[32];
-        human_bytes(r.raw_bytes, raw, sizeof raw);
-        human_bytes(r.index_bytes, idx, sizeof idx);
-        double mbs = r.seconds > 0 ? (double)r.raw_bytes / 1e6 / r.seconds : 0.0;
-        fprintf(stderr,
-                "galley: %s %llu documents (%s raw), %llu tokens, %llu new terms, "
-                "%llu records skipped in %.2f s (%.1f MB/s); index %s (%.2f x raw) on %s\n",
-                rc ? "committed" : "indexed", (unsigned long long)r.docs, raw,
-                (unsigned long long)r.tokens, (unsigned long long)r.new_terms,
-                (unsigned long long)r.skipped, r.seconds, mbs, idx,
-                /* over all the index holds: an --append adds to earlier runs */
-                r.index_raw_bytes ? (double)r.index_bytes / (double)r.index_raw_bytes : 0.0,
-                r.device);
-        /* each batch costs every query term a seek: past a few dozen, say
-         * what merges them */
-        if (!rc && r.index_batches > 64)
-            fprintf(stderr, "galley: note: the index holds %llu batches; 'galley optimize' merges "
-                            "them (smaller, faster queries)\n",
-                    (unsigned long long)r.index_batches);
-    }
+    gal_build_summary(&o, &r, rc, "indexed");
 out:
     free(inputs);
     return status;

@@ -65,6 +65,7 @@ typedef struct gal_doc_info {
     size_t url_len;
     const char *source;    /* input file path */
     size_t source_len;
+    uint32_t file_no;      /* the number of that file in the index (gal_snapshot_files) */
     uint32_t tokens;       /* title + body tokens */
     uint32_t title_tokens; /* body positions start at title_tokens + GAL_TITLE_BODY_GAP */
 } gal_doc_info;
@@ -75,6 +76,13 @@ typedef struct gal_doc_info {
  * kept for the next call) or its end.  GAL_ENOTFOUND when doc >= docs;
  * GAL_ECORRUPT when its block, or its docstats, is damaged. */
 int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out);
+
+/* The input files the index was built from: fn is called with each one's
+ * number and path, in number order, until it returns non-zero (that value
+ * is returned) or the files run out (0).  The path is valid until the
+ * snapshot ends. */
+typedef int (*gal_file_fn)(void *ctx, uint32_t file_no, const char *path, size_t len);
+int gal_snapshot_files(gal_snapshot *s, gal_file_fn fn, void *ctx);
 
 /* Token count of `doc` (BM25 document length), from an in-memory array;
  * 0 when doc is out of range.  This and the other docstats accessors below

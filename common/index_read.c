@@ -303,6 +303,7 @@ int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out)
         return rc;
     out->source = "";
     out->source_len = 0;
+    out->file_no = f->file_no;
     uint8_t fkey[4];
     gal_put_be32(fkey, f->file_no);
     MDB_val fk = {4, fkey}, fv;
@@ -316,6 +317,29 @@ int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out)
         return gal_store_error(s->ix->st, mrc, "cannot read the input files of");
     }
     return 0;
+}
+
+int gal_snapshot_files(gal_snapshot *s, gal_file_fn fn, void *ctx)
+{
+    gal_store *st = s->ix->st;
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(s->txn, st->files, &cur);
+    if (mrc)
+        return gal_store_error(st, mrc, "cannot read the input files of");
+    MDB_val k, v;
+    int rc = 0;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && !rc;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 4)
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': a files key of %zu bytes", st->dir,
+                               k.mv_size);
+        else
+            rc = fn(ctx, gal_get_be32(k.mv_data), v.mv_data, v.mv_size);
+    }
+    if (!rc && mrc != MDB_NOTFOUND)
+        rc = gal_store_error(st, mrc, "cannot read the input files of");
+    mdb_cursor_close(cur);
+    return rc;
 }
 
 /* Whether slice k's part of the block of b's record that holds doc is

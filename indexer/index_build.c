@@ -15,6 +15,7 @@
 #include "cl_tokenize.h"
 #include "entities.h"
 #include "index_writer.h"
+#include "merge_inputs.h"
 #include "text_pack.h"
 #include "status.h"
 #include "tokenize.h"
@@ -105,6 +106,7 @@ typedef struct build_state {
     uint64_t skip_offset;
     gal_read_stats rstats;
     uint64_t read_files;
+    gal_merge_files merge_files; /* merge: each input index's file numbers here */
     /* compressor and tokenizer threads, under stats_mu */
     double tokenize_sec, entities_sec, compress_sec;
     /* writer (calling) thread only */
@@ -277,7 +279,12 @@ static int on_doc(void *ctx, const gal_doc *doc)
         return 0; /* committed by the interrupted run */
     if (s->opts->nshards > 1 && shard_of(s->input_no, place, s->opts->nshards) != s->opts->shard - 1)
         return 0; /* another shard's */
-    int rc = gal_batch_add(&s->fill->batch, doc, s->file_no);
+    uint32_t file_no = s->file_no;
+    int rc;
+    if (s->opts->merge && (rc = gal_merge_file_no(&s->merge_files, s->input_no, doc->path,
+                                                   doc->source_no, &file_no)))
+        return rc;
+    rc = gal_batch_add(&s->fill->batch, doc, file_no);
     if (rc)
         return rc;
     s->next_doc++;
@@ -304,7 +311,8 @@ static void *reader_main(void *arg)
         s->doc_in_file = 0;
         gal_read_stats one;
         memset(&one, 0, sizeof one);
-        rc = gal_read_file(s->files[i], &ropts, on_doc, s, &one);
+        rc = o->merge ? gal_read_index(s->files[i], on_doc, s, &one)
+                      : gal_read_file(s->files[i], &ropts, on_doc, s, &one);
         s->skipping = 0;
         pthread_mutex_lock(&s->stats_mu);
         s->rstats.input_bytes += one.input_bytes;
@@ -698,7 +706,17 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     pthread_t reader, *threads = NULL; /* compressors, tokenizers, encoders */
     unsigned nthreads = 0;
 
-    int rc = gal_input_list(opts->inputs, opts->ninputs, &s.files, &s.nfiles);
+    int rc;
+    if (opts->merge && opts->resume) {
+        rc = gal_error_set(GAL_EUSAGE, "a merge cannot be resumed: merge again into a new index");
+        goto done;
+    }
+    if (opts->merge) {
+        s.nfiles = opts->ninputs;
+        rc = gal_merge_inputs_check(opts->inputs, opts->ninputs, &s.files, &s.total_input);
+    } else {
+        rc = gal_input_list(opts->inputs, opts->ninputs, &s.files, &s.nfiles);
+    }
     if (rc)
         goto done;
     /* With a strict device request ("0", "1"...) a missing device is an
@@ -712,7 +730,7 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     } else {
         open_device(&s);
     }
-    for (size_t i = 0; i < s.nfiles; i++) {
+    for (size_t i = 0; i < s.nfiles && !opts->merge; i++) {
         struct stat sb;
         if (strcmp(s.files[i], "-") && stat(s.files[i], &sb) == 0)
             s.total_input += (uint64_t)sb.st_size;
@@ -751,7 +769,9 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
         goto done;
     /* every input of the run gets its number now; the reader thread never
      * touches the writer */
-    for (size_t i = s.first_input; i < s.nfiles && !rc; i++) {
+    if (opts->merge)
+        rc = gal_merge_inputs_register(s.w, s.files, s.nfiles, &s.merge_files);
+    for (size_t i = s.first_input; i < s.nfiles && !rc && !opts->merge; i++) {
         uint32_t no;
         rc = gal_writer_add_file(s.w, s.files[i], &no);
         if (i == s.first_input)
@@ -857,6 +877,7 @@ done:
     gate_destroy(&s.tok_gate);
     gate_destroy(&s.enc_gate);
     gal_input_list_free(s.files, s.nfiles);
+    gal_merge_files_release(&s.merge_files);
     char data[4096];
     struct stat sb;
     snprintf(data, sizeof data, "%s/data.mdb", opts->out_dir);

@@ -35,6 +35,9 @@ typedef struct gal_build_opts {
     int resume;           /* continue an interrupted run with the same inputs */
     unsigned threads;     /* compressor + tokenizer + encoder threads; 0: the
                            * cores beyond the reader and writer, at least 3 */
+    int merge;            /* the inputs are galley indexes: their documents are
+                           * indexed again from their stored text, in order,
+                           * each keeping its source file (`galley merge`) */
     unsigned shard, nshards; /* only shard `shard` (1..nshards) of the documents;
                               * nshards 0: all.  A document's shard comes from a
                               * hash of its input's place in the list and its

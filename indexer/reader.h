@@ -42,6 +42,8 @@ typedef struct gal_doc {
     uint64_t line;        /* 1-based line (JSONL) or line of <DOC> (TREC) */
     uint64_t end_offset;  /* offset in the decompressed stream just past it */
     uint64_t input_bytes; /* bytes of the file read from disk so far: progress */
+    uint32_t source_no;   /* an index read as input (gal_read_index): the number
+                           * of the file the document came from there; 0 else */
 } gal_doc;
 
 /* Called once per document in input order.  A non-zero return stops the
@@ -77,5 +79,14 @@ void gal_input_list_free(char **list, size_t n);
  * file and place.  stats is added to, not reset. */
 int gal_read_file(const char *path, const gal_read_opts *opts, gal_doc_fn fn, void *ctx,
                   gal_read_stats *stats);
+
+/* Read the documents of the galley index in directory dir (`galley
+ * merge`), in their order, each with the id, title, text, date and url it
+ * was indexed with, source_no set to the number of its input file there
+ * (gal_snapshot_files), line to its document number and end_offset to
+ * that number plus one.  raw_bytes and input_bytes count title and text
+ * bytes.  A damaged record of the index is an error (GAL_ECORRUPT) naming
+ * the index and the document. */
+int gal_read_index(const char *dir, gal_doc_fn fn, void *ctx, gal_read_stats *stats);
 
 #endif

@@ -20,7 +20,9 @@ set(GALLEY_REL_TESTS
   "hostile|test_hostile.py|300"
   "compact|test_compact.py|300"
   "threads|test_threads.py|300"
-  "optimize|test_optimize.py|300")
+  "optimize|test_optimize.py|300"
+  "merge|test_merge.py|300"
+  "mpi|test_mpi.py|300")
 foreach(entry IN LISTS GALLEY_REL_TESTS)
   string(REPLACE "|" ";" parts "${entry}")
   list(GET parts 0 name)

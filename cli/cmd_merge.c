@@ -1,0 +1,118 @@
+/*
+ * cmd_merge.c — `galley merge`: join indexes (shards, or parts of an
+ * archive) into one, by indexing their documents again from the text they
+ * store (gal_index_build with merge set, reader_index.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "build_options.h"
+#include "commands.h"
+#include "index_build.h"
+#include "status.h"
+
+static const char help[] =
+    "usage: galley merge -o INDEX [OPTIONS] SOURCE...\n"
+    "\n"
+    "Join indexes into one.  Every document of each SOURCE index, in the order\n"
+    "given, is indexed again from the text that index stores, with its id,\n"
+    "title, date, url and input file: the shards of an archive ('galley index\n"
+    "--shard', '--mpi') become one index, and indexes of consecutive parts of\n"
+    "an archive merge into the same index that one run over all the parts\n"
+    "builds.  A merge tokenizes like 'galley index', on the same devices, so it\n"
+    "runs at indexing speed.  A single SOURCE comes out in this galley's format,\n"
+    "tokenizer and entity rules: a way to upgrade an index without its inputs.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output DIR     the merged index (created if needed; it must not be\n"
+    "                       one of the sources)\n"
+    "  --device D           auto, ref or a device number, as for 'galley index'\n"
+    "  --batch-mb N         megabytes of text per batch [32]\n"
+    "  --threads N          compressor, tokenizer and encoder threads; at least 3\n"
+    "  --append             add the documents to an existing index\n"
+    "  --progress           show progress even when stderr is not a terminal\n"
+    "  -q, --quiet          no progress and no summary\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "Each batch is committed in one transaction, as in 'galley index'; an\n"
+    "interrupted merge is not resumed: merge again into a new index.\n"
+    "\n"
+    "exit status:\n"
+    "  0  success\n"
+    "  2  usage error\n"
+    "  3  a source is corrupt, or the index is locked by another writer\n"
+    "  4  a source is not a galley index\n"
+    "  5  OpenCL error on the requested device\n"
+    "  6  out of memory, disk full or another system error\n";
+
+/* The merged index cannot be read while it is written: refuse an output
+ * that is (by any path) one of the sources. */
+static int output_apart(const char *out, const char *const *sources, size_t n)
+{
+    struct stat o;
+    if (stat(out, &o) != 0)
+        return GAL_EXIT_OK; /* created by the build */
+    for (size_t i = 0; i < n; i++) {
+        struct stat s;
+        if (stat(sources[i], &s) == 0 && s.st_dev == o.st_dev && s.st_ino == o.st_ino)
+            return gal_usage_error("merge", "'%s' is both the output and a source", out);
+    }
+    return GAL_EXIT_OK;
+}
+
+int gal_cmd_merge(int argc, char **argv)
+{
+    gal_build_opts o = {.device = "auto", .batch_bytes = (size_t)GAL_BATCH_MB_DEFAULT << 20,
+                        .progress = -1, .merge = 1};
+    const char **sources = calloc((size_t)argc, sizeof *sources);
+    if (!sources)
+        return gal_report(gal_error_set(GAL_ENOMEM, "out of memory"));
+    size_t nsources = 0;
+    int status = GAL_EXIT_OK;
+    for (int i = 1; i < argc; i++) {
+        int shared = 0;
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(help, stdout);
+            goto out;
+        } else if ((shared = gal_build_run_option("merge", a, val, &o)) != 0 ||
+                   ((!strcmp(a, "--batch-mb") || !strcmp(a, "--threads")) &&
+                    (shared = gal_build_option("merge", a, val, &o)) != 0)) {
+            if (shared < 0) {
+                status = -shared;
+                goto out;
+            }
+            i += shared - 1;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            status = gal_usage_error("merge", "unknown option '%s'", a);
+            goto out;
+        } else {
+            sources[nsources++] = a;
+        }
+    }
+    if (!o.out_dir) {
+        status = gal_usage_error("merge", "missing -o INDEX");
+        goto out;
+    }
+    if (nsources == 0) {
+        status = gal_usage_error("merge", "no source indexes");
+        goto out;
+    }
+    if ((status = gal_distinct_indexes("merge", sources, nsources)) != GAL_EXIT_OK ||
+        (status = output_apart(o.out_dir, sources, nsources)) != GAL_EXIT_OK)
+        goto out;
+    o.inputs = sources;
+    o.ninputs = nsources;
+
+    gal_build_report r;
+    int rc = gal_index_build(&o, &r);
+    if (rc)
+        status = gal_report(rc);
+    gal_build_summary(&o, &r, rc, "merged");
+out:
+    free(sources);
+    return status;
+}

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""galley merge: indexes joined into one, nothing lost, nothing changed.
+
+On a generated corpus in three files, one gzip-compressed (no ../shared
+needed), indexed in 1 MB batches:
+  - merging an index of the first file with one of the other two writes
+    every content table byte for byte as one run over the three files does,
+    keeps each document's source file (`galley show --all` equal), and
+    verifies; merging one index alone rewrites it byte for byte;
+  - three shards (`--shard K/3`) merged answer every query (words, phrases,
+    entities, prefixes, title:, NOT) with the same hits, scores and
+    snippets as the three searched as one, find the same documents as the
+    whole index, and list the same entities with the same counts;
+  - `--append` adds a merge to an existing index;
+  - a source damaged late in its stored text stops the merge with exit 3
+    naming the source and the document, and the merged index keeps, and
+    verifies, every batch committed before;
+  - usage: no -o, no source, a source given twice, the output among the
+    sources, an output that holds an index without --append, an option of
+    `galley index` that merge does not take (exit 2); a source that is no
+    index (exit 4).
+Skipped (77) when mdb_dump is missing.
+"""
+import gzip
+import json
+import os
+import random
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import relcommon as rc_  # noqa: E402
+from test_corruption import dump, first_text_record, flip_copy  # noqa: E402
+from test_optimize import corpus_queries  # noqa: E402
+
+TABLES = ["postings", "lexicon", "vocab", "docs", "ids", "text", "docstats", "entities", "files"]
+
+
+def build(a, f, out, *args):
+    rc, _, err = rc_.run([a.galley, "index", "-q", "--device", "ref", "--batch-mb", "1", "-o", out]
+                         + list(args), timeout=600)
+    f.check(rc == 0, "index -o %s: exit %d: %s" % (out, rc, err.strip()))
+
+
+def merge(a, out, *args):
+    return rc_.run([a.galley, "merge", "--device", "ref", "--batch-mb", "1", "-o", out]
+                   + list(args), timeout=600)
+
+
+def show_all(a, index):
+    rc, out, err = rc_.run([a.galley, "show", index, "--all"], timeout=300)
+    return out if rc == 0 else "exit %d: %s" % (rc, err)
+
+
+def write_parts(a):
+    """The corpus in three files (the second gzip-compressed), and its queries."""
+    whole = os.path.join(a.work, "corpus.jsonl")
+    rc_.write_news_corpus(whole, a.seed, 3)
+    lines = open(whole, "rb").read().splitlines(keepends=True)
+    third = len(lines) // 3
+    parts = [os.path.join(a.work, n) for n in ("p1.jsonl", "p2.jsonl.gz", "p3.jsonl")]
+    open(parts[0], "wb").write(b"".join(lines[:third]))
+    with gzip.open(parts[1], "wb") as gz:
+        gz.write(b"".join(lines[third:2 * third]))
+    open(parts[2], "wb").write(b"".join(lines[2 * third:]))
+    return parts, corpus_queries(whole, a.seed)
+
+
+def hits(a, indexes, queries):
+    """Every query's --json hits over the indexes, without what names an
+    index's own document numbering."""
+    text = "".join(q + "\n" for q in queries)
+    rc, out, err = rc_.run([a.galley, "query"] + indexes + ["--queries", "-", "--json",
+                                                            "--limit", "0"],
+                           stdin=text.encode(), timeout=300)
+    if rc not in (0, 1):
+        raise AssertionError("query %s: exit %d: %s" % (" ".join(indexes), rc, err.strip()))
+    res = []
+    for line in out.splitlines():
+        h = json.loads(line)
+        h.pop("index", None)
+        h.pop("doc", None)
+        res.append(h)
+    return res
+
+
+def entity_counts(a, indexes):
+    rc, out, err = rc_.run([a.galley, "entities"] + indexes + ["--top", "0", "--json"],
+                           timeout=120)
+    if rc != 0:
+        raise AssertionError("entities: exit %d: %s" % (rc, err.strip()))
+    return sorted((e["key"], e["docs"], e["mentions"]) for e in map(json.loads, out.splitlines()))
+
+
+def check_parts(a, f, parts, whole):
+    first, rest = os.path.join(a.work, "first"), os.path.join(a.work, "rest")
+    build(a, f, first, parts[0])
+    build(a, f, rest, *parts[1:])
+    merged = os.path.join(a.work, "merged")
+    rc, _, err = merge(a, merged, first, rest)
+    f.check(rc == 0 and "galley: merged" in err, "merge: exit %d: %s" % (rc, err.strip()))
+    for t in TABLES:
+        f.check(rc_.dump_table(merged, t) == rc_.dump_table(whole, t),
+                "table %s of the merge differs from the whole index's" % t)
+    f.check(show_all(a, merged) == show_all(a, whole),
+            "show --all of the merge differs from the whole index's (sources?)")
+    rc, out = rc_.verify(a.galley, merged)
+    f.check(rc == 0, "verify the merge: exit %d: %s" % (rc, out.strip()))
+    alone = os.path.join(a.work, "alone")
+    rc, _, err = merge(a, alone, rest)
+    f.check(rc == 0, "merge of one index: exit %d: %s" % (rc, err.strip()))
+    for t in TABLES:
+        f.check(rc_.dump_table(alone, t) == rc_.dump_table(rest, t),
+                "table %s of a lone index merged differs from the index's" % t)
+    appended = os.path.join(a.work, "appended")
+    shutil.copytree(first, appended)
+    rc, _, err = merge(a, appended, "--append", rest)
+    f.check(rc == 0, "merge --append: exit %d: %s" % (rc, err.strip()))
+    f.check(show_all(a, appended) == show_all(a, whole),
+            "show --all after merge --append differs from the whole index's")
+    print("parts: merged tables equal the whole index's; one index alone; --append")
+    return first, rest
+
+
+def check_shards(a, f, parts, whole, queries):
+    shards = []
+    for k in (1, 2, 3):
+        shards.append(os.path.join(a.work, "shard-%d" % k))
+        build(a, f, shards[-1], "--shard", "%d/3" % k, *parts)
+    merged = os.path.join(a.work, "shards-merged")
+    rc, _, err = merge(a, merged, *shards)
+    f.check(rc == 0, "merge of shards: exit %d: %s" % (rc, err.strip()))
+    one, many = hits(a, [merged], queries), hits(a, shards, queries)
+    f.check(len(one) > 100 and one == many,
+            "the merged shards answer %d hits, the shards as one %d, or differently"
+            % (len(one), len(many)))
+    f.check(rc_.query_ids(a.galley, merged, queries) == rc_.query_ids(a.galley, whole, queries),
+            "the merged shards find other documents than the whole index")
+    f.check(entity_counts(a, [merged]) == entity_counts(a, shards),
+            "the merged shards' entities differ from the shards'")
+    f.check(rc_.stats(a.galley, merged).get("shard") is None,
+            "the merged shards still say they are a shard")
+    print("shards: %d hits, as the shards searched as one" % len(one))
+
+
+def check_damaged(a, f, first, rest, whole_docs):
+    rng = random.Random(a.seed)
+    blocks = dump(rest, "text")
+    key, block = blocks[-1]
+    damaged = os.path.join(a.work, "damaged")
+    record = first_text_record(block)
+    if not f.check(flip_copy(rest, damaged, record, rng, (8, len(record) - 4)),
+                   "the last text block's first record is not found once in data.mdb"):
+        return
+    out = os.path.join(a.work, "partial")
+    rc, _, err = merge(a, out, first, damaged)
+    print("merge of a damaged source: " + err.strip().splitlines()[0])
+    f.check(rc == 3 and damaged in err and "document" in err,
+            "merge of a damaged source: exit %d: %s" % (rc, err.strip()))
+    docs = rc_.stats(a.galley, out)["documents"]
+    first_docs = rc_.stats(a.galley, first)["documents"]
+    f.check(first_docs < docs < whole_docs,
+            "the interrupted merge kept %d documents (the first source has %d, all %d)"
+            % (docs, first_docs, whole_docs))
+    rc, text = rc_.verify(a.galley, out)
+    f.check(rc == 0, "verify what the interrupted merge kept: exit %d: %s" % (rc, text.strip()))
+    print("damaged source: exit 3, %d documents kept" % docs)
+
+
+def check_usage(a, f, first, rest, parts):
+    out = os.path.join(a.work, "usage-out")
+    cases = [
+        ([a.galley, "merge", first], 2, "missing -o"),
+        ([a.galley, "merge", "-o", out], 2, "no source"),
+        ([a.galley, "merge", "-o", out, first, first + "/."], 2, "a source twice"),
+        ([a.galley, "merge", "-o", first, rest, first], 2, "the output among the sources"),
+        ([a.galley, "merge", "-o", rest, first], 2, "an index without --append"),
+        ([a.galley, "merge", "-o", out, "--shard", "1/2", first], 2, "--shard"),
+        ([a.galley, "merge", "-o", out, "--resume", first], 2, "--resume"),
+        ([a.galley, "merge", "-o", out, parts[0]], 4, "a file that is no index"),
+        ([a.galley, "merge", "-o", out, os.path.join(a.work, "none")], 4, "a missing source"),
+    ]
+    for argv, want, what in cases:
+        rc, _, err = rc_.run(argv)
+        f.check(rc == want and err.count("\n") <= 2 and err.startswith("galley: error:"),
+                "merge with %s: exit %d (want %d): %s" % (what, rc, want, err.strip()))
+    f.check(not os.path.exists(os.path.join(out, "data.mdb")),
+            "a refused merge created its output")
+
+
+def check_all(a, f):
+    if shutil.which("mdb_dump") is None:
+        rc_.skip("mdb_dump (lmdb-utils) is not installed")
+    parts, queries = write_parts(a)
+    whole = os.path.join(a.work, "whole")
+    build(a, f, whole, *parts)
+    first, rest = check_parts(a, f, parts, whole)
+    check_shards(a, f, parts, whole, queries)
+    check_damaged(a, f, first, rest, rc_.stats(a.galley, whole)["documents"])
+    check_usage(a, f, first, rest, parts)
+
+
+def main():
+    a = rc_.parse_args(__doc__.splitlines()[0])
+    print("seed %d" % a.seed)
+    rc_.run_checks(a, rc_.Failures("merge"), check_all)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""galley index --mpi under a real launcher, then galley merge.
+
+`mpirun -n 3 galley index --mpi -o DIR INPUTS` (Open MPI, more ranks than
+cores) must write DIR/shard-1..3, each table byte for byte the index that
+`galley index --shard K/3` writes of the same inputs; `galley merge` of
+DIR/shard-* must find every query's documents as one index of the inputs
+does.  A rank that fails (an input missing) must make mpirun fail.
+Skipped (77) when mpirun is not Open MPI's, or mdb_dump is missing.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import relcommon as rc_  # noqa: E402
+from test_merge import TABLES, build, merge, write_parts  # noqa: E402
+
+
+def launcher():
+    """Open MPI's mpirun and the environment it needs to run as root too."""
+    mpirun = shutil.which("mpirun")
+    if mpirun is None:
+        rc_.skip("mpirun is not installed (Debian: openmpi-bin)")
+    version = subprocess.run([mpirun, "--version"], capture_output=True, text=True).stdout
+    if "Open MPI" not in version:
+        rc_.skip("mpirun is not Open MPI's: %s" % version.strip()[:80])
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_btl="self")  # the ranks never talk: no network transports
+    return mpirun, env
+
+
+def check_all(a, f):
+    if shutil.which("mdb_dump") is None:
+        rc_.skip("mdb_dump (lmdb-utils) is not installed")
+    mpirun, env = launcher()
+    parts, queries = write_parts(a)
+    out = os.path.join(a.work, "ranks")
+    rc, _, err = rc_.run([mpirun, "-n", "3", "--oversubscribe", a.galley, "index", "--mpi", "-q",
+                          "--device", "ref", "--batch-mb", "1", "-o", out] + parts,
+                         timeout=600, env=env)
+    if not f.check(rc == 0, "mpirun -n 3 galley index --mpi: exit %d: %s" % (rc, err.strip())):
+        return
+    f.check(sorted(os.listdir(out)) == ["shard-1", "shard-2", "shard-3"],
+            "mpirun wrote %s" % sorted(os.listdir(out)))
+    for k in (1, 2, 3):
+        alone = os.path.join(a.work, "shard-%d" % k)
+        build(a, f, alone, "--shard", "%d/3" % k, *parts)
+        for t in TABLES:
+            f.check(rc_.dump_table(os.path.join(out, "shard-%d" % k), t) == rc_.dump_table(alone, t),
+                    "rank %d's table %s differs from --shard %d/3's" % (k - 1, t, k))
+    whole = os.path.join(a.work, "whole")
+    build(a, f, whole, *parts)
+    merged = os.path.join(a.work, "merged")
+    rc, _, err = merge(a, merged, *[os.path.join(out, "shard-%d" % k) for k in (1, 2, 3)])
+    f.check(rc == 0, "merge of the ranks' shards: exit %d: %s" % (rc, err.strip()))
+    found = rc_.query_ids(a.galley, merged, queries)
+    f.check(found == rc_.query_ids(a.galley, whole, queries),
+            "the merged ranks find other documents than one index of the inputs")
+    print("mpirun -n 3: shards as --shard K/3 writes them; merged, %d queries answer as one index"
+          % len(queries))
+    rc, _, err = rc_.run([mpirun, "-n", "2", "--oversubscribe", a.galley, "index", "--mpi", "-q",
+                          "--device", "ref", "-o", os.path.join(a.work, "failed"),
+                          os.path.join(a.work, "no-such-input")], timeout=300, env=env)
+    f.check(rc != 0 and "no-such-input" in err, "a rank without its input: exit %d: %s"
+            % (rc, err.strip()[-300:]))
+
+
+def main():
+    a = rc_.parse_args(__doc__.splitlines()[0])
+    print("seed %d" % a.seed)
+    rc_.run_checks(a, rc_.Failures("mpi"), check_all)
+
+
+if __name__ == "__main__":
+    main()
