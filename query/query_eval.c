@@ -1078,7 +1078,11 @@ static double score(ctx *c, const it *t)
 /* df of the phrase or NEAR group t: the documents where it occurs, counted
  * with a cursor of its own.  They are remembered with their frequencies in
  * t, so that ranking replays them: a phrase beside other words ("net loss"
- * quarter) read every word's positions twice, once here, once to rank. */
+ * quarter) read every word's positions twice, once here, once to rank.
+ * Under title: it is counted wherever it occurs, as a word under title:
+ * takes its df from all its documents, and as a phrase that is one bigram
+ * term ("of the") does: so a phrase's idf is the same whichever way an
+ * index reads it.  Those counts are not the title's hits: nothing to replay. */
 static int count_docs(ctx *c, it *t, uint64_t *df)
 {
     it *u;
@@ -1087,7 +1091,8 @@ static int count_docs(ctx *c, it *t, uint64_t *df)
         return rc;
     uint64_t n = 0;
     size_t cap_docs = 0, cap_freqs = 0;
-    int keep = 1;
+    int keep = !u->title;
+    u->title = 0;
     uint32_t d = 0;
     while ((rc = advance(c, u, d)) == 1) {
         if (keep && (n == MEMO_MAX ||
@@ -1725,8 +1730,9 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
         goto out;
     }
     /* A phrase alone ranks the same whatever its idf: score it with idf 1
-     * and scale once its document count is known, instead of counting twice. */
-    int scale_root = !c.stats && (root->kind == IT_PHRASE || root->kind == IT_NEAR);
+     * and scale once its document count is known, instead of counting twice
+     * (not under title:, where the hits are not the documents it counts). */
+    int scale_root = !c.stats && (root->kind == IT_PHRASE || root->kind == IT_NEAR) && !root->title;
     if (scale_root || (c.stats && lone_phrase(q))) { /* the caller scales: gal_search_stats_scale */
         root->idf = 1.0;
         root->idf_known = 1;

@@ -11,7 +11,9 @@ that each part's own first terms differ from all the parts' first terms),
 title:, date: and entity:, under every --sort, with --offset and --limit,
 and as --count, --ids and --json; `galley bench query` over the parts
 (its counts); and `galley entities` over the parts
-(counts, co-occurrence, order).  Every hit must be the same document at
+(counts, co-occurrence, order); a phrase under title: scores where it is
+in the title alone what the phrase scores, read from a bigram term or from
+words alike.  Every hit must be the same document at
 the same rank with the same score, title, snippet and match offsets, the
 document numbered by its part (part k's document d is the whole index's
 document d plus the documents before part k), and each --json hit names its
@@ -185,6 +187,40 @@ def main():
                   and len(r1[1]) > 0, "%s / %s" % (r1[2], r2[2]))
         rc, _, err = galley(g, "entities", *parts, "--with", "Nobody Atall")
         check("%s: entities --with an unknown name: exit 1" % name, rc == 1, "exit %d" % rc)
+
+    # a phrase under title: takes its idf from the documents it is in anywhere, as a word under
+    # title: does, whether an index reads it from a bigram term ("of the") or from two words:
+    # where the phrase is in the title alone, title:"X Y" scores what "X Y" scores
+    def tokens(text):
+        return [t.strip(".").lower() for t in text.split()]
+
+    def has_pair(toks, pair):
+        return any(toks[i:i + 2] == list(pair) for i in range(len(toks) - 1))
+
+    by_id = {d["id"]: d for d in docs}
+    pairs = [("of", "the")]
+    for d in docs:
+        t = tokens(d["title"])
+        for i in range(len(t) - 1):
+            if t[i] in words and t[i + 1] in words and (t[i], t[i + 1]) not in pairs and len(pairs) < 9:
+                pairs.append((t[i], t[i + 1]))
+
+    def scores(idx_args, q):
+        out = galley(g, "query", *idx_args, q, "--json", "-n", "0")[1]
+        return {h["id"]: h["score"] for h in map(json.loads, out.splitlines())}
+    for name, idx_args in [("one index", [whole])] + [(n, p) for n, (p, _) in layouts.items()]:
+        compared, differ = 0, []
+        for pair in pairs:
+            in_title = scores(idx_args, 'title:"%s %s"' % pair)
+            anywhere = scores(idx_args, '"%s %s"' % pair)
+            for doc_id, sc in in_title.items():
+                if not has_pair(tokens(by_id[doc_id]["text"]), pair):
+                    compared += 1
+                    if anywhere.get(doc_id) != sc:
+                        differ.append((pair, doc_id, sc, anywhere.get(doc_id)))
+        check("%s: title:\"X Y\" scores what \"X Y\" scores where the phrase is in the title "
+              "alone (%d hits of %d phrases)" % (name, compared, len(pairs)),
+              compared >= len(pairs) and not differ, str(differ[:3]))
 
     # shards: every run reads all the inputs and keeps its share of them
     shards = []
