@@ -25,8 +25,9 @@ static const char entities_help[] =
     "\n"
     "List the named entities (people, organisations, places) found while indexing,\n"
     "most documents first: documents, mentions and the most frequent surface form.\n"
-    "Several indexes (shards) count as one: their numbers add up, and an entity\n"
-    "is named by the form the indexes show that is used most often.\n"
+    "Several indexes (shards) count as one: their numbers add up, each surface\n"
+    "form's too, and an entity is named as one index of all their documents\n"
+    "names it.\n"
     "\n"
     "options:\n"
     "  --top N      at most N entities (default 20; 0 for all)\n"
@@ -47,6 +48,9 @@ typedef struct row {
     uint64_t display_count; /* mentions in the form the name is shown in */
     char *name;
     size_t len;
+    gal_entity_form *forms; /* several indexes: every form, with its bytes, in
+                             * one allocation, until the rows are merged */
+    size_t nforms;
 } row;
 
 typedef struct list {
@@ -54,6 +58,7 @@ typedef struct list {
     size_t n, cap;
     const char *match; /* folded, or NULL */
     size_t match_len;
+    int several; /* rows keep their forms, and --match waits for the merge */
 } list;
 
 /* Folded words of s joined by ' ' into out (size bytes). */
@@ -111,15 +116,38 @@ static void count_bit(void *p, uint32_t doc)
         c->count++;
 }
 
+/* Whether --match keeps the entity named name. */
+static int matches(const list *l, const char *name, size_t len)
+{
+    char f[1024];
+    fold(name, len, f, sizeof f);
+    return !l->match || strstr(f, l->match) != NULL;
+}
+
+/* e's forms, and their bytes after them, copied into one allocation. */
+static gal_entity_form *copy_forms(const gal_entity_info *e)
+{
+    size_t bytes = e->nforms * sizeof *e->forms;
+    for (size_t i = 0; i < e->nforms; i++)
+        bytes += e->forms[i].len;
+    gal_entity_form *f = gal_malloc(bytes ? bytes : 1);
+    if (!f)
+        return NULL;
+    char *at = (char *)(f + e->nforms);
+    for (size_t i = 0; i < e->nforms; i++) {
+        f[i] = e->forms[i];
+        memcpy(at, e->forms[i].s, e->forms[i].len);
+        f[i].s = at;
+        at += e->forms[i].len;
+    }
+    return f;
+}
+
 static int collect(void *p, const gal_entity_info *e)
 {
     list *l = p;
-    if (l->match) {
-        char f[1024];
-        fold(e->display, e->display_len, f, sizeof f);
-        if (!strstr(f, l->match))
-            return 0;
-    }
+    if (!l->several && !matches(l, e->display, e->display_len))
+        return 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 256;
         row *v = gal_realloc(l->v, cap * sizeof *v);
@@ -129,11 +157,16 @@ static int collect(void *p, const gal_entity_info *e)
         l->cap = cap;
     }
     char *name = gal_malloc(e->display_len + 1);
-    if (!name)
+    gal_entity_form *forms = l->several ? copy_forms(e) : NULL;
+    if (!name || (l->several && !forms)) {
+        gal_free(name);
+        gal_free(forms);
         return gal_error_set(GAL_ENOMEM, "out of memory listing entities");
+    }
     memcpy(name, e->display, e->display_len);
     name[e->display_len] = '\0';
-    l->v[l->n++] = (row){e->hash, e->docs, e->mentions, 0, e->display_count, name, e->display_len};
+    l->v[l->n++] = (row){e->hash, e->docs, e->mentions, 0, e->display_count, name, e->display_len,
+                         forms, l->several ? e->nforms : 0};
     return 0;
 }
 
@@ -216,47 +249,96 @@ out:
     return rc;
 }
 
-/* Whether a's name is shown rather than b's, by the rule of one index
- * (entity_table.h): the form used more often, ties the last in byte order. */
-static int shown_before(const row *a, const row *b)
-{
-    if (a->display_count != b->display_count)
-        return a->display_count > b->display_count;
-    size_t n = a->len < b->len ? a->len : b->len;
-    int c = memcmp(a->name, b->name, n);
-    return c ? c > 0 : a->len > b->len;
-}
-
-static int by_hash_then_shown(const void *pa, const void *pb)
+static int by_hash(const void *pa, const void *pb)
 {
     const row *a = pa, *b = pb;
-    if (a->hash != b->hash)
-        return a->hash < b->hash ? -1 : 1;
-    return shown_before(a, b) ? -1 : shown_before(b, a);
+    return a->hash < b->hash ? -1 : a->hash > b->hash;
 }
 
-/* One row per entity of several indexes: documents, mentions and shared
- * documents added up, and the name the form each index shows that is used
- * most often (one index of all the documents picks from all the forms'
- * totals: a form that is no index's first but the most frequent overall
- * is missed). */
-static void merge_rows(list *l)
+static int by_bytes(const void *pa, const void *pb)
 {
-    if (l->n < 2)
-        return;
-    qsort(l->v, l->n, sizeof *l->v, by_hash_then_shown);
-    size_t w = 0;
-    for (size_t i = 0; i < l->n; i++) {
-        if (w && l->v[w - 1].hash == l->v[i].hash) {
-            l->v[w - 1].docs += l->v[i].docs;
-            l->v[w - 1].mentions += l->v[i].mentions;
-            l->v[w - 1].shared += l->v[i].shared;
-            gal_free(l->v[i].name);
-        } else {
-            l->v[w++] = l->v[i];
-        }
+    const gal_entity_form *a = pa, *b = pb;
+    return gal_key_order(a->s, a->len, b->s, b->len);
+}
+
+/* The rows v[0, n) of one entity in several indexes made one in v[0]: its
+ * counts added up, each form's too, and the name that the forms' totals
+ * give by the rule of one index (gal_entity_form_shown_before). */
+static int merge_entity(row *v, size_t n, gal_entity_form **all, size_t *cap)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        m += v[i].nforms;
+    if (gal_grow((void **)all, cap, m ? m : 1, sizeof **all, 64))
+        return gal_error_set(GAL_ENOMEM, "out of memory adding up entity forms");
+    m = 0;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(*all + m, v[i].forms, v[i].nforms * sizeof **all);
+        m += v[i].nforms;
     }
+    qsort(*all, m, sizeof **all, by_bytes);
+    const gal_entity_form *best = NULL;
+    for (size_t i = 0; i < m;) {
+        gal_entity_form f = (*all)[i++];
+        for (; i < m && !by_bytes(&f, *all + i); i++) {
+            f.count += (*all)[i].count;
+            f.full |= (*all)[i].full;
+        }
+        (*all)[i - 1] = f; /* the sum stays in the array: best may point at it */
+        if (!best || gal_entity_form_shown_before(&f, best))
+            best = *all + i - 1;
+    }
+    if (best) {
+        char *name = gal_malloc(best->len + 1);
+        if (!name)
+            return gal_error_set(GAL_ENOMEM, "out of memory adding up entity forms");
+        memcpy(name, best->s, best->len);
+        name[best->len] = '\0';
+        gal_free(v[0].name);
+        v[0].name = name;
+        v[0].len = best->len;
+        v[0].display_count = best->count;
+    }
+    for (size_t i = 1; i < n; i++) {
+        v[0].docs += v[i].docs;
+        v[0].mentions += v[i].mentions;
+        v[0].shared += v[i].shared;
+        gal_free(v[i].name);
+    }
+    return 0;
+}
+
+/* One row per entity of several indexes (merge_entity), then --match. */
+static int merge_rows(list *l)
+{
+    qsort(l->v, l->n, sizeof *l->v, by_hash);
+    gal_entity_form *all = NULL;
+    size_t cap = 0, w = 0, i = 0;
+    int rc = 0;
+    while (i < l->n && !rc) {
+        size_t j = i + 1;
+        while (j < l->n && l->v[j].hash == l->v[i].hash)
+            j++;
+        rc = merge_entity(l->v + i, j - i, &all, &cap);
+        for (size_t k = i; k < j; k++) {
+            gal_free(l->v[k].forms);
+            l->v[k].forms = NULL;
+            if (rc && k > i) /* merged, they are freed */
+                gal_free(l->v[k].name);
+        }
+        if (!rc && matches(l, l->v[i].name, l->v[i].len))
+            l->v[w++] = l->v[i];
+        else
+            gal_free(l->v[i].name);
+        i = j;
+    }
+    for (; i < l->n; i++) { /* after a failure: what was not merged */
+        gal_free(l->v[i].name);
+        gal_free(l->v[i].forms);
+    }
+    gal_free(all);
     l->n = w;
+    return rc;
 }
 
 int gal_cmd_entities(int argc, char **argv)
@@ -316,6 +398,7 @@ int gal_cmd_entities(int argc, char **argv)
     }
     uint64_t self = with ? gal_entity_key(with, strlen(with)) : 0;
     int found_any = 0, rc = 0;
+    l.several = ndirs > 1;
     for (size_t k = 0; k < ndirs && !rc; k++) {
         int found;
         rc = read_index(dirs[k], &l, with, self, &found);
@@ -331,7 +414,10 @@ int gal_cmd_entities(int argc, char **argv)
         status = GAL_EXIT_NOHITS;
         goto out;
     }
-    merge_rows(&l);
+    if (l.several && (rc = merge_rows(&l))) {
+        status = gal_report(rc);
+        goto out;
+    }
     if (with) { /* self, and the entities that share no document with it */
         size_t kept = 0;
         for (size_t i = 0; i < l.n; i++) {
@@ -374,8 +460,10 @@ int gal_cmd_entities(int argc, char **argv)
     }
     gal_buf_release(&b);
 out:
-    for (size_t i = 0; i < l.n; i++)
+    for (size_t i = 0; i < l.n; i++) {
         gal_free(l.v[i].name);
+        gal_free(l.v[i].forms);
+    }
     gal_free(l.v);
     gal_free(dirs);
     return status;

@@ -331,31 +331,47 @@ static int add_record(totals *t, entity_totals *e, record_view *r, group_forms *
     return 0;
 }
 
-/* The display form, once every record is added: the most frequent form
- * that names the entity in full ("Gordon Brown", not the "Brown" linked to
- * it), or the most frequent of all when none does; ties go to the last in
- * byte order, where lower case comes after capitals: "Mid" rather than a
- * headline's "MID". */
+int gal_entity_form_shown_before(const gal_entity_form *a, const gal_entity_form *b)
+{
+    if (a->full != b->full)
+        return a->full > b->full;
+    if (a->count != b->count)
+        return a->count > b->count;
+    return gal_key_order(a->s, a->len, b->s, b->len) > 0;
+}
+
+/* Every form of e with its totals, in its numbers' order, into *forms
+ * (grown as needed); their count. */
+static int list_forms(const totals *t, const entity_totals *e, gal_entity_form **forms,
+                      size_t *cap)
+{
+    if (gal_grow((void **)forms, cap, e->numbered.n ? e->numbered.n : 1, sizeof **forms, 16))
+        return gal_error_set(GAL_ENOMEM, "out of memory listing entity forms");
+    for (size_t i = 0; i < e->numbered.n; i++) {
+        const form_ref *f = &e->numbered.at[i];
+        (*forms)[i] = (gal_entity_form){(const char *)f->s, f->len,
+                                        form_slot(t, e->info.hash, f->s, f->len)->count, f->full};
+    }
+    return 0;
+}
+
+/* The display form, once every record is added: the form shown before all
+ * the others (gal_entity_form_shown_before), or the most frequent of all
+ * when none names the entity in full. */
 static void choose_display(const totals *t, entity_totals *e)
 {
     gal_entity_info *info = &e->info;
-    int best_full = 0;
+    gal_entity_form best = {0};
     for (size_t i = 0; i < e->numbered.n; i++) {
         const form_ref *f = &e->numbered.at[i];
-        uint64_t count = form_slot(t, info->hash, f->s, f->len)->count;
-        int better = !info->display || f->full > best_full ||
-                     (f->full == best_full &&
-                      (count > info->display_count ||
-                       (count == info->display_count &&
-                        gal_key_order(f->s, f->len, (const uint8_t *)info->display,
-                                      info->display_len) > 0)));
-        if (better) {
-            info->display = (const char *)f->s;
-            info->display_len = f->len;
-            info->display_count = count;
-            best_full = f->full;
-        }
+        gal_entity_form cur = {(const char *)f->s, f->len,
+                               form_slot(t, info->hash, f->s, f->len)->count, f->full};
+        if (!best.s || gal_entity_form_shown_before(&cur, &best))
+            best = cur;
     }
+    info->display = best.s;
+    info->display_len = best.len;
+    info->display_count = best.count;
 }
 
 int gal_entity_get(MDB_txn *txn, MDB_dbi entities, uint64_t hash, gal_entity_info *out)
@@ -533,6 +549,8 @@ int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
         return rc;
     totals t = {0}; /* one entity's forms */
     entity_totals e = {0};
+    gal_entity_form *forms = NULL;
+    size_t forms_cap = 0;
     uint64_t hash;
     while (!rc && !walk_next_entity(&w, &hash)) {
         totals_start(&e, hash);
@@ -541,7 +559,11 @@ int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
             ;
         if (rc == 1) {
             choose_display(&t, &e);
-            rc = fn(ctx, &e.info);
+            if (!(rc = list_forms(&t, &e, &forms, &forms_cap))) {
+                e.info.forms = forms;
+                e.info.nforms = e.numbered.n;
+                rc = fn(ctx, &e.info);
+            }
         }
         /* forgetting this entity's forms: cheap while the table is small */
         if (t.cap > 256) {
@@ -555,6 +577,7 @@ int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
     walk_close(&w);
     gal_free(t.slots);
     gal_free(e.numbered.at);
+    gal_free(forms);
     return rc;
 }
 

@@ -86,8 +86,25 @@ int gal_entity_table_apply(MDB_txn *txn, MDB_dbi entities, const gal_entity_batc
 int gal_entity_table_number_forms(MDB_txn *txn, MDB_dbi entities,
                                   struct gal_entity_forms *forms);
 
+/* A surface form of an entity and its mentions in that form; s points into
+ * the LMDB map. */
+typedef struct gal_entity_form {
+    const char *s;
+    size_t len;
+    uint64_t count;
+    int full; /* it names the entity in full ("Gordon Brown", not "Brown") */
+} gal_entity_form;
+
+/* Whether form a is shown rather than b as the entity's name: one that
+ * names it in full, then the more frequent, then the last in byte order
+ * (lower case comes after capitals: "Mid" rather than a headline's "MID").
+ * A strict order: the form shown does not depend on the order forms come in. */
+int gal_entity_form_shown_before(const gal_entity_form *a, const gal_entity_form *b);
+
 /* One entity's totals over every batch; display points into the LMDB map
- * and is valid until the transaction ends. */
+ * and is valid until the transaction ends.  forms: every surface form
+ * with its totals (for adding up several indexes' forms), given by
+ * gal_entity_each only, valid during its call; NULL elsewhere. */
 typedef struct gal_entity_info {
     uint64_t hash;
     uint64_t docs;
@@ -96,6 +113,8 @@ typedef struct gal_entity_info {
     uint32_t first_doc;
     const char *display;
     size_t display_len;
+    const gal_entity_form *forms;
+    size_t nforms;
 } gal_entity_info;
 
 /* Look up one entity (a seek or two per batch).  GAL_ENOTFOUND when
