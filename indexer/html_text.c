@@ -386,7 +386,7 @@ static gal_charset charset_named(const char *s, size_t n)
     return n ? GAL_CHARSET_OTHER : GAL_CHARSET_UNKNOWN;
 }
 
-gal_charset gal_html_charset(const char *s, size_t n)
+gal_charset gal_html_charset(const char *s, size_t n, char *name)
 {
     size_t at = skip_past((const uint8_t *)s, n, 0, "charset=");
     if (at == n)
@@ -397,20 +397,26 @@ gal_charset gal_html_charset(const char *s, size_t n)
     while (end < n && s[end] != '"' && s[end] != '\'' && s[end] != ';' && s[end] != '>' &&
            s[end] != '/' && !is_space((uint8_t)s[end]))
         end++;
-    return charset_named(s + at, end - at);
+    gal_charset cs = charset_named(s + at, end - at);
+    if (name && cs == GAL_CHARSET_OTHER) {
+        size_t len = end - at < GAL_CHARSET_NAME_MAX ? end - at : 0;
+        memcpy(name, s + at, len);
+        name[len] = '\0';
+    }
+    return cs;
 }
 
 /* How far into a page its <meta> charset is looked for. */
 #define META_SCAN_BYTES 4096
 
-gal_charset gal_html_meta_charset(const uint8_t *html, size_t n)
+gal_charset gal_html_meta_charset(const uint8_t *html, size_t n, char *name)
 {
     if (n > META_SCAN_BYTES)
         n = META_SCAN_BYTES;
     for (size_t i = 0; (i = skip_past(html, n, i, "<meta")) < n;) {
         bool self_closing;
         size_t end = tag_close(html, n, i, &self_closing);
-        gal_charset cs = gal_html_charset((const char *)html + i, end - i);
+        gal_charset cs = gal_html_charset((const char *)html + i, end - i, name);
         if (cs != GAL_CHARSET_UNKNOWN)
             return cs;
         i = end;

@@ -17,9 +17,8 @@
  *
  * The page's bytes are read as UTF-8, or as windows-1252 (a superset of
  * ISO 8859-1 that browsers use for it) when told so: gal_html_charset()
- * reads the name from an HTTP Content-Type or a <meta> tag.  Other
- * encodings go through as they are, where the tokenizer treats the bytes
- * that are not UTF-8 as separators.
+ * reads the name from an HTTP Content-Type or a <meta> tag.  A page in
+ * another charset is converted to UTF-8 first (charset_convert.h).
  */
 #ifndef GAL_HTML_TEXT_H
 #define GAL_HTML_TEXT_H
@@ -33,16 +32,22 @@ typedef enum gal_charset {
     GAL_CHARSET_UNKNOWN = 0, /* nothing said: UTF-8 */
     GAL_CHARSET_UTF8,
     GAL_CHARSET_CP1252,      /* windows-1252, ISO 8859-1, US-ASCII */
-    GAL_CHARSET_OTHER,       /* anything else: bytes go through */
+    GAL_CHARSET_OTHER,       /* anything else: by name, charset_convert.h */
 } gal_charset;
 
+/* Longest charset name kept (the IANA registry's longest is 45 bytes). */
+#define GAL_CHARSET_NAME_MAX 48
+
 /* The charset named by a "charset=" parameter in s[0, n) (an HTTP
- * Content-Type value), or GAL_CHARSET_UNKNOWN when there is none. */
-gal_charset gal_html_charset(const char *s, size_t n);
+ * Content-Type value), or GAL_CHARSET_UNKNOWN when there is none.  For
+ * GAL_CHARSET_OTHER, name (when not NULL) gets the name as written,
+ * NUL-terminated (empty when longer than GAL_CHARSET_NAME_MAX - 1). */
+gal_charset gal_html_charset(const char *s, size_t n, char *name);
 
 /* The charset a <meta charset> or <meta http-equiv="Content-Type"> in the
- * first kilobytes of the page names, or GAL_CHARSET_UNKNOWN. */
-gal_charset gal_html_meta_charset(const uint8_t *html, size_t n);
+ * first kilobytes of the page names, or GAL_CHARSET_UNKNOWN; name as
+ * above. */
+gal_charset gal_html_meta_charset(const uint8_t *html, size_t n, char *name);
 
 /* Append s[0, n), read as windows-1252, to out as UTF-8.  Only GAL_ENOMEM. */
 int gal_cp1252_to_utf8(gal_buf *out, const uint8_t *s, size_t n);

@@ -9,7 +9,9 @@
  *   - conversion (WET): the block is plain text, its first line the title;
  *   - response: an HTTP response with a 2xx status whose Content-Type is
  *     HTML (text/html, application/xhtml+xml) or text/plain; chunked
- *     transfer coding and gzip or deflate content coding are undone, HTML
+ *     transfer coding and gzip or deflate content coding are undone, a
+ *     charset other than UTF-8 and windows-1252 (by the header or the
+ *     page's <meta>) is converted to UTF-8 (charset_convert.h), HTML
  *     becomes its title and text (html_text.h);
  *   - resource: HTML or plain text by the record's own Content-Type.
  * id: WARC-Record-ID without its angle brackets (unique per record, where
@@ -28,6 +30,7 @@
 
 #include <zlib.h>
 
+#include "charset_convert.h"
 #include "html_text.h"
 #include "reader_formats.h"
 #include "status.h"
@@ -274,6 +277,8 @@ static int split_plain(const uint8_t *d, size_t n, bool cp1252, gal_buf *title, 
 
 typedef struct scratch {
     gal_buf title, text, body;
+    gal_buf utf8;         /* a page converted from its charset */
+    gal_charset_conv conv;
 } scratch;
 
 enum { KIND_NONE, KIND_PLAIN, KIND_HTML };
@@ -296,12 +301,24 @@ static int kind_of(field ctype, const uint8_t *body, size_t n)
 /* Title and text of a page body of the given kind into s. */
 static int page_text(int kind, field ctype, const uint8_t *body, size_t n, scratch *s)
 {
-    gal_charset cs = gal_html_charset(ctype.p, ctype.n);
-    if (kind == KIND_HTML) {
-        if (cs == GAL_CHARSET_UNKNOWN)
-            cs = gal_html_meta_charset(body, n);
-        return gal_html_text(body, n, cs == GAL_CHARSET_CP1252, &s->title, &s->text);
+    char name[GAL_CHARSET_NAME_MAX];
+    gal_charset cs = gal_html_charset(ctype.p, ctype.n, name);
+    if (kind == KIND_HTML && cs == GAL_CHARSET_UNKNOWN)
+        cs = gal_html_meta_charset(body, n, name);
+    if (cs == GAL_CHARSET_OTHER) {
+        /* a charset the C library does not know: its bytes go through, and
+         * the tokenizer reads what is not UTF-8 as separators */
+        gal_buf_clear(&s->utf8);
+        int rc = gal_charset_to_utf8(&s->conv, name, body, n, &s->utf8);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            body = s->utf8.data ? s->utf8.data : (const uint8_t *)"";
+            n = s->utf8.len;
+        }
     }
+    if (kind == KIND_HTML)
+        return gal_html_text(body, n, cs == GAL_CHARSET_CP1252, &s->title, &s->text);
     return split_plain(body, n, cs == GAL_CHARSET_CP1252, &s->title, &s->text);
 }
 
@@ -424,6 +441,8 @@ int gal_read_warc(gal_rd_src *r)
     gal_buf_init(&s.title);
     gal_buf_init(&s.text);
     gal_buf_init(&s.body);
+    gal_buf_init(&s.utf8);
+    gal_charset_conv_init(&s.conv);
     uint64_t line = 1;
     int rc = 0;
     while (!rc) {
@@ -503,5 +522,7 @@ done:
     gal_buf_release(&s.title);
     gal_buf_release(&s.text);
     gal_buf_release(&s.body);
+    gal_buf_release(&s.utf8);
+    gal_charset_conv_release(&s.conv);
     return rc;
 }

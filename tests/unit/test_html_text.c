@@ -1,7 +1,8 @@
 /*
  * test_html_text.c — HTML pages to the title and text the WARC reader
  * indexes (indexer/html_text.c): what is dropped, where lines and spaces
- * fall, character references, windows-1252, charset names, and broken
+ * fall, character references, windows-1252, charset names and other
+ * charsets converted (charset_convert.c), and broken
  * markup that must neither crash nor lose the text before it.
  */
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "buf.h"
 #include "check.h"
+#include "charset_convert.h"
 #include "html_text.h"
 
 typedef struct page {
@@ -121,7 +123,7 @@ static void test_cp1252(void)
 
 static void test_charsets(void)
 {
-#define CS(s) gal_html_charset(s, strlen(s))
+#define CS(s) gal_html_charset(s, strlen(s), NULL)
     CHECK(CS("text/html; charset=utf-8") == GAL_CHARSET_UTF8);
     CHECK(CS("text/html;charset=\"UTF8\"") == GAL_CHARSET_UTF8);
     CHECK(CS("text/html; Charset=ISO-8859-1") == GAL_CHARSET_CP1252);
@@ -131,7 +133,7 @@ static void test_charsets(void)
     CHECK(CS("text/html") == GAL_CHARSET_UNKNOWN);
     CHECK(CS("text/html; charset=") == GAL_CHARSET_UNKNOWN);
 #undef CS
-#define META(s) gal_html_meta_charset((const uint8_t *)s, strlen(s))
+#define META(s) gal_html_meta_charset((const uint8_t *)s, strlen(s), NULL)
     CHECK(META("<html><head><meta charset=\"windows-1252\"><title>x</title>") ==
           GAL_CHARSET_CP1252);
     CHECK(META("<META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html; charset=iso-8859-1\">") ==
@@ -144,7 +146,7 @@ static void test_charsets(void)
     char *late = malloc(n + 64);
     memset(late, ' ', n);
     strcpy(late + n, "<meta charset=\"latin1\">");
-    CHECK(gal_html_meta_charset((const uint8_t *)late, strlen(late)) == GAL_CHARSET_UNKNOWN);
+    CHECK(gal_html_meta_charset((const uint8_t *)late, strlen(late), NULL) == GAL_CHARSET_UNKNOWN);
     free(late);
 }
 
@@ -173,6 +175,52 @@ static void test_broken(void)
     }
 }
 
+/* Conversion from a named charset (charset_convert.c): known ones, bytes
+ * that are not of the charset, a sequence cut by a step of the converter,
+ * a name iconv does not know. */
+static void test_convert(void)
+{
+    gal_charset_conv c;
+    gal_charset_conv_init(&c);
+    gal_buf out;
+    gal_buf_init(&out);
+    /* KOI8-R, then Shift_JIS with a lone lead byte at the end */
+    CHECK(gal_charset_to_utf8(&c, "koi8-r", (const uint8_t *)"\xed\xcf\xd3\xcb\xd7\xc1", 6, &out) == 0);
+    CHECK(out.len == 12 && !memcmp(out.data, "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0", 12));
+    gal_buf_clear(&out);
+    CHECK(gal_charset_to_utf8(&c, "SHIFT_JIS", (const uint8_t *)"\x93\x8c" "a\x81", 4, &out) == 0);
+    CHECK(out.len == 7 && !memcmp(out.data, "\xe6\x9d\xb1" "a\xef\xbf\xbd", 7));
+    /* an invalid byte in the middle: replaced, and the rest still read */
+    gal_buf_clear(&out);
+    CHECK(gal_charset_to_utf8(&c, "EUC-JP", (const uint8_t *)"x\xff\xa4\xa2y", 5, &out) == 0);
+    CHECK(out.len == 8 && !memcmp(out.data, "x\xef\xbf\xbd\xe3\x81\x82y", 8));
+    /* 40,001 bytes: the converter's steps of 16 kB cut two-byte sequences */
+    size_t pairs = 20000;
+    uint8_t *big = malloc(2 * pairs + 1);
+    big[0] = 'a';
+    for (size_t i = 0; i < pairs; i++)
+        memcpy(big + 1 + 2 * i, "\x93\x8c", 2);
+    gal_buf_clear(&out);
+    CHECK(gal_charset_to_utf8(&c, "shift_jis", big, 2 * pairs + 1, &out) == 0);
+    int whole = out.len == 1 + 3 * pairs && out.data[0] == 'a';
+    for (size_t i = 0; whole && i < pairs; i++)
+        whole = !memcmp(out.data + 1 + 3 * i, "\xe6\x9d\xb1", 3);
+    CHECK(whole);
+    free(big);
+    /* unknown: nothing appended */
+    gal_buf_clear(&out);
+    CHECK(gal_charset_to_utf8(&c, "x-no-such-charset", (const uint8_t *)"abc", 3, &out) == 1);
+    CHECK(out.len == 0);
+    CHECK(gal_charset_to_utf8(&c, "", (const uint8_t *)"abc", 3, &out) == 1);
+    /* the name as written comes back for another charset */
+    char name[GAL_CHARSET_NAME_MAX];
+    const char *ctype = "text/html; charset=\"Shift_JIS\"";
+    CHECK(gal_html_charset(ctype, strlen(ctype), name) == GAL_CHARSET_OTHER);
+    CHECK(!strcmp(name, "Shift_JIS"));
+    gal_buf_release(&out);
+    gal_charset_conv_release(&c);
+}
+
 int main(void)
 {
     test_structure();
@@ -180,5 +228,6 @@ int main(void)
     test_cp1252();
     test_charsets();
     test_broken();
+    test_convert();
     return check_exit("test_html_text");
 }

@@ -683,6 +683,45 @@ static void check_crawl(const result *r)
     CHECK(str_is(&d[8].id, "urn:uuid:untyped") && str_is(&d[8].text, "untyped markup"));
 }
 
+/* Pages in other charsets are converted to UTF-8 (charset_convert.h): by
+ * the HTTP header, by a <meta> tag, for plain text too; a name the C
+ * library does not know lets the bytes through. */
+static void test_warc_charsets(void)
+{
+    char *w = NULL;
+    size_t n = 0;
+    warc_add_str(&w, &n, "response", RESPONSE, "koi8",
+                 HTTP_OK "Content-Type: text/html; charset=KOI8-R\r\n\r\n"
+                 "<title>\xed\xcf\xd3\xcb\xd7\xc1</title><p>\xe2\xc1\xce\xcb</p>");
+    warc_add_str(&w, &n, "response", RESPONSE, "sjis",
+                 HTTP_OK "Content-Type: text/html\r\n\r\n"
+                 "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">"
+                 "<title>\x93\x8c\x8b\x9e</title><p>\x93\x8c\x8b\x9e \x89\xef\x8b\x63</p>");
+    warc_add_str(&w, &n, "response", RESPONSE, "latin2",
+                 HTTP_OK "Content-Type: text/plain; charset=iso-8859-2\r\n\r\n\xa3\xf3\x64\xbc\n\nbody\n");
+    warc_add_str(&w, &n, "response", RESPONSE, "unknown",
+                 HTTP_OK "Content-Type: text/html; charset=x-no-such-charset\r\n\r\n"
+                 "<title>T\xe9</title><p>kept</p>");
+    write_bytes(tpath("charsets.warc"), w, n);
+    free(w);
+    result r = read_with(tpath("charsets.warc"), GAL_FORMAT_AUTO, 1, 0);
+    CHECK(r.rc == 0);
+    CHECK_EQ_U64(r.docs.n, 4);
+    if (r.docs.n == 4) {
+        const cdoc *d = r.docs.v;
+        /* Москва, Банк */
+        CHECK(str_is(&d[0].title, "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0"));
+        CHECK(str_is(&d[0].text, "\xd0\x91\xd0\xb0\xd0\xbd\xd0\xba"));
+        /* 東京, 東京 会議 */
+        CHECK(str_is(&d[1].title, "\xe6\x9d\xb1\xe4\xba\xac"));
+        CHECK(str_is(&d[1].text, "\xe6\x9d\xb1\xe4\xba\xac \xe4\xbc\x9a\xe8\xad\xb0"));
+        /* Łódź */
+        CHECK(str_is(&d[2].title, "\xc5\x81\xc3\xb3\x64\xc5\xba") && str_is(&d[2].text, "body\n"));
+        CHECK(str_is(&d[3].title, "T\xe9") && str_is(&d[3].text, "kept"));
+    }
+    coll_free(&r.docs);
+}
+
 static void test_warc(void)
 {
     size_t n;
@@ -1201,6 +1240,7 @@ int main(int argc, char **argv)
     test_jsonl_huge();
     test_trec();
     test_warc();
+    test_warc_charsets();
     test_text();
     test_detect();
     test_compressed();
