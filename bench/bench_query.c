@@ -238,8 +238,7 @@ int gal_bench_query(int argc, char **argv)
         return usage_free(pos, twice);
     const char *queries = pos[nix];
     qset set = {0};
-    gal_index **ix = gal_calloc(nix, sizeof *ix);
-    gal_snapshot **snaps = gal_calloc(nix, sizeof *snaps);
+    gal_index_set ixs = {0};
     gal_results res;
     gal_results_init(&res);
     double *lat = NULL;
@@ -247,18 +246,18 @@ int gal_bench_query(int argc, char **argv)
     int exit_code = GAL_EXIT_OK;
     FILE *jf = NULL;
 
-    int rc = ix && snaps ? qset_load(queries, &set) : GAL_ENOMEM;
+    int rc = qset_load(queries, &set);
     if (rc) {
         fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
         exit_code = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_USAGE;
         goto out;
     }
-    for (size_t k = 0; k < nix; k++)
-        if ((rc = gal_index_open(pos[k], &ix[k])) || (rc = gal_snapshot_begin(ix[k], &snaps[k]))) {
-            fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
-            exit_code = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_INDEX;
-            goto out;
-        }
+    if ((rc = gal_index_set_open(&ixs, pos, nix))) {
+        fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
+        exit_code = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_INDEX;
+        goto out;
+    }
+    gal_snapshot **snaps = ixs.snaps;
     if (!(lat = gal_malloc((set.n ? set.n : 1) * (size_t)runs * sizeof *lat))) {
         exit_code = gal_report(GAL_ENOMEM);
         goto out;
@@ -369,14 +368,7 @@ out:
         fclose(jf);
     gal_free(lat);
     gal_results_release(&res);
-    for (size_t k = 0; k < nix; k++) {
-        if (snaps)
-            gal_snapshot_end(snaps[k]);
-        if (ix)
-            gal_index_close(ix[k]);
-    }
-    gal_free(snaps);
-    gal_free(ix);
+    gal_index_set_close(&ixs);
     gal_free(pos);
     qset_release(&set);
     return exit_code;

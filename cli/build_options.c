@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "format.h"
 
 int gal_build_option(const char *cmd, const char *arg, const char *val, gal_build_opts *o)
 {
@@ -26,10 +27,9 @@ int gal_build_option(const char *cmd, const char *arg, const char *val, gal_buil
     }
     if (!strcmp(arg, "--shard")) {
         unsigned k, n;
-        char end;
-        if (!val || sscanf(val, "%u/%u%c", &k, &n, &end) != 2 || n < 1 || n > 4096 || k < 1 || k > n)
-            return -gal_usage_error(cmd, "--shard needs K/N, 1 <= K <= N <= 4096, not '%s'",
-                                    val ? val : "");
+        if (!val || !gal_shard_parse(val, &k, &n))
+            return -gal_usage_error(cmd, "--shard needs K/N, 1 <= K <= N <= %u, not '%s'",
+                                    GAL_SHARDS_MAX, val ? val : "");
         o->shard = k;
         o->nshards = n;
         return 2;

@@ -10,6 +10,7 @@
 
 #include "build_options.h"
 #include "commands.h"
+#include "format.h"
 #include "index_build.h"
 #include "status.h"
 
@@ -92,7 +93,7 @@ static int mpi_shard(gal_build_opts *o, char *dir, size_t cap)
         if (size < 1)
             rank = -1;
     }
-    if (rank < 0 || rank >= size || size > 4096)
+    if (rank < 0 || rank >= size || size > (long)GAL_SHARDS_MAX)
         return gal_usage_error("index", "--mpi: no MPI rank and size in the environment "
                                         "(OMPI_COMM_WORLD_RANK/SIZE, PMI_RANK/SIZE or SLURM_PROCID/NTASKS): "
                                         "run it under mpirun or srun");

@@ -557,11 +557,10 @@ int gal_cmd_query(int argc, char **argv)
         }
     }
 
-    gal_index **ix = gal_calloc(o.nindexes, sizeof *ix);
+    gal_index_set set = {0};
     runner r;
     memset(&r, 0, sizeof r);
     r.o = &o;
-    r.snaps = gal_calloc(o.nindexes, sizeof *r.snaps);
     gal_results_init(&r.res);
     gal_buf_init(&r.out);
     gal_buf_init(&r.text);
@@ -573,16 +572,12 @@ int gal_cmd_query(int argc, char **argv)
     gal_buf_init(&line);
     int exit_code;
 
-    if (!ix || !r.snaps) {
-        exit_code = gal_report(gal_error_set(GAL_ENOMEM, "out of memory"));
+    if ((rc = gal_index_set_open(&set, o.indexes, o.nindexes))) {
+        exit_code = index_exit(rc);
         goto out;
     }
-    for (; r.nsnaps < o.nindexes; r.nsnaps++)
-        if ((rc = gal_index_open(o.indexes[r.nsnaps], &ix[r.nsnaps])) ||
-            (rc = gal_snapshot_begin(ix[r.nsnaps], &r.snaps[r.nsnaps]))) {
-            exit_code = index_exit(rc);
-            goto out;
-        }
+    r.snaps = set.snaps;
+    r.nsnaps = set.n;
     if (o.query) {
         rc = run_one(&r, o.query, strlen(o.query), 0);
         if (!rc)
@@ -634,14 +629,7 @@ out:
     gal_buf_release(&r.out);
     gal_results_release(&r.res);
     gal_free(r.lat);
-    for (size_t i = 0; i < o.nindexes; i++) {
-        if (r.snaps)
-            gal_snapshot_end(r.snaps[i]);
-        if (ix)
-            gal_index_close(ix[i]);
-    }
-    gal_free(r.snaps);
-    gal_free(ix);
+    gal_index_set_close(&set);
     gal_free(pos);
     return exit_code;
 }

@@ -51,6 +51,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #define GAL_FORMAT_VERSION 9u /* 9: stored text in groups of documents, one zstd frame each (stored_text.h), docstats narrow (doc_record.h); 8: postings blocks may be Rice coded (pfor.h); 7: entity records name the forms an entity had before by number, blocks of hash-keyed records end by bytes alone (up to 255 records); 6: small terms' postings chunks in blocks; 5: document records, entities, ids and the lexicon in blocks, docstats checked by slice; 4: docstats checksummed by blocks of documents, a batch's document count of a term in its last chunk; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
@@ -98,6 +99,17 @@
 #define GAL_META_RESUME "resume"           /* file number ‖ offset (u64 LE each): input done so far */
 #define GAL_META_RUN_FIRST_FILE "run_first_file" /* file number the latest run started at */
 #define GAL_META_RUN_COMPLETE "run_complete"     /* 1 once the latest run read all its input */
+
+/* Shards: an index of "K/N" holds the documents of shard K of N (meta
+ * shard, `galley index --shard`).  1 when text is such a pair, with
+ * 1 <= K <= N <= GAL_SHARDS_MAX. */
+#define GAL_SHARDS_MAX 4096u
+static inline int gal_shard_parse(const char *text, unsigned *k, unsigned *n)
+{
+    char end;
+    return sscanf(text, "%u/%u%c", k, n, &end) == 2 && *k >= 1 && *k <= *n &&
+           *n <= GAL_SHARDS_MAX;
+}
 
 /* How many of the first batch's most frequent words pair up into bigram
  * terms (terms.h). */

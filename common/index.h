@@ -41,6 +41,19 @@ typedef struct gal_index_stats {
 int gal_index_open(const char *dir, gal_index **out);
 void gal_index_close(gal_index *ix); /* NULL is fine */
 
+/* Several indexes open for reading as one (`galley query A B ...`), a
+ * snapshot of each: index_set.c. */
+typedef struct gal_index_set {
+    gal_index **ix;
+    gal_snapshot **snaps;
+    size_t n;
+} gal_index_set;
+
+/* Open the n index directories and begin a snapshot of each.  On failure
+ * none stays open and the status's detail names the index. */
+int gal_index_set_open(gal_index_set *set, const char *const *dirs, size_t n);
+void gal_index_set_close(gal_index_set *set); /* a zeroed set is fine */
+
 /* Begin a read transaction.  Close with gal_snapshot_end() before the index. */
 int gal_snapshot_begin(gal_index *ix, gal_snapshot **out);
 void gal_snapshot_end(gal_snapshot *s); /* NULL is fine */

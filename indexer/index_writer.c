@@ -187,9 +187,8 @@ static int load_state(gal_writer *w, int append)
     if (shard) {
         char text[32];
         unsigned k, n;
-        char end;
         snprintf(text, sizeof text, "%.*s", (int)(shard_len < 31 ? shard_len : 31), (const char *)shard);
-        if (sscanf(text, "%u/%u%c", &k, &n, &end) != 2 || k < 1 || k > n) {
+        if (!gal_shard_parse(text, &k, &n)) {
             rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': meta '%s' is '%s'", st->dir,
                                GAL_META_SHARD, text);
             goto done;
