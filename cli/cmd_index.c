@@ -41,7 +41,9 @@ static const char help[] =
     "                       as one\n"
     "  --mpi                under an MPI launcher (mpirun -n N, srun): this run\n"
     "                       is shard R+1 of N by its rank R, into INDEX/shard-K;\n"
-    "                       'galley query INDEX/shard-* QUERY' searches them\n"
+    "                       with --device auto the ranks of a node take its GPUs\n"
+    "                       in turn; 'galley query INDEX/shard-* QUERY' searches\n"
+    "                       them, 'galley merge' joins them\n"
     "  --append             add documents to an existing index\n"
     "  --resume             continue an interrupted run: give the same inputs,\n"
     "                       from the same directory; reading starts after the\n"
@@ -79,8 +81,9 @@ static long env_number(const char *name)
 /* --mpi: the rank and size the launcher put in the environment (Open MPI,
  * MPICH and Intel MPI, Slurm's srun) make this run shard rank + 1 of size,
  * written to INDEX/shard-K (K zero-padded to the width of size, so the
- * shell lists them in order); INDEX is made as a directory of shards.  No
- * MPI library is needed: the ranks never talk to each other. */
+ * shell lists them in order); INDEX is made as a directory of shards; the
+ * rank's place on its node picks its GPU (--device auto).  No MPI library
+ * is needed: the ranks never talk to each other. */
 static int mpi_shard(gal_build_opts *o, char *dir, size_t cap)
 {
     static const char *const vars[][2] = {{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"},
@@ -105,6 +108,16 @@ static int mpi_shard(gal_build_opts *o, char *dir, size_t cap)
     o->out_dir = dir;
     o->shard = (unsigned)rank + 1;
     o->nshards = (unsigned)size;
+    /* the ranks of one node take its GPUs in turn */
+    static const char *const local[] = {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID",
+                                        "SLURM_LOCALID"};
+    for (size_t i = 0; i < sizeof local / sizeof *local; i++) {
+        long slot = env_number(local[i]);
+        if (slot >= 0) {
+            o->device_slot = (unsigned)slot;
+            break;
+        }
+    }
     return GAL_EXIT_OK;
 }
 

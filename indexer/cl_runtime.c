@@ -327,6 +327,7 @@ int gal_cl_list_devices(gal_cl_device_info *out, size_t cap, size_t *count)
 
 struct pick_ctx {
     long want;          /* global index, or -1 for "auto" */
+    unsigned skip_gpus; /* auto: GPUs to pass over before the one taken */
     int found_gpu;      /* auto: a GPU was found (stop) */
     int found;          /* a device was chosen */
     cl_platform_id platform;
@@ -348,6 +349,10 @@ static int pick_visit(cl_platform_id p, cl_device_id d, unsigned index, void *ct
             return gal_cl_fail("clGetDeviceInfo", err, NULL);
         if (!(type & CL_DEVICE_TYPE_GPU) && pc->found)
             return 0;
+        if ((type & CL_DEVICE_TYPE_GPU) && pc->skip_gpus) { /* another run's */
+            pc->skip_gpus--;
+            return 0;
+        }
         pc->found = 1;
         pc->found_gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
     }
@@ -357,9 +362,27 @@ static int pick_visit(cl_platform_id p, cl_device_id d, unsigned index, void *ct
     return pc->want >= 0 || pc->found_gpu ? 1 : 0; /* 1 stops the walk */
 }
 
+/* Counts the GPUs, for gal_cl_open_slot. */
+static int count_gpu(cl_platform_id p, cl_device_id d, unsigned index, void *ctx)
+{
+    (void)p;
+    (void)index;
+    cl_device_type type = 0;
+    cl_int err = clGetDeviceInfo(d, CL_DEVICE_TYPE, sizeof type, &type, NULL);
+    if (err != CL_SUCCESS)
+        return gal_cl_fail("clGetDeviceInfo", err, NULL);
+    *(unsigned *)ctx += (type & CL_DEVICE_TYPE_GPU) != 0;
+    return 0;
+}
+
 int gal_cl_open(const char *spec, gal_cl **out)
 {
-    struct pick_ctx pc = {-1, 0, 0, NULL, NULL, 0};
+    return gal_cl_open_slot(spec, 0, out);
+}
+
+int gal_cl_open_slot(const char *spec, unsigned slot, gal_cl **out)
+{
+    struct pick_ctx pc = {-1, 0, 0, 0, NULL, NULL, 0};
     if (spec && *spec && strcmp(spec, "auto") != 0) {
         char *end = NULL;
         errno = 0;
@@ -372,7 +395,14 @@ int gal_cl_open(const char *spec, gal_cl **out)
         pc.want = v;
     }
     unsigned total = 0;
-    int rc = each_device(pick_visit, &pc, &total);
+    int rc;
+    if (pc.want < 0 && slot) {
+        unsigned gpus = 0;
+        if ((rc = each_device(count_gpu, &gpus, &total)) < 0)
+            return rc;
+        pc.skip_gpus = gpus ? slot % gpus : 0;
+    }
+    rc = each_device(pick_visit, &pc, &total);
     if (rc < 0)
         return rc;
     if (!pc.found) {

@@ -121,6 +121,13 @@ int gal_cl_list_devices(gal_cl_device_info *out, size_t cap, size_t *count);
  * GAL_ECL, GAL_ENOMEM. */
 int gal_cl_open(const char *spec, gal_cl **out);
 
+/* The same, where several runs on one machine share its GPUs (`galley index
+ * --mpi`: slot is the rank's place on its node): "auto" takes GPU number
+ * slot mod (the GPUs there are), in the order gal_cl_list_devices lists
+ * them; without a GPU, the first device as before.  Slot 0 is
+ * gal_cl_open. */
+int gal_cl_open_slot(const char *spec, unsigned slot, gal_cl **out);
+
 /* Release everything gal_cl_open made; NULL is a no-op.  Programs and
  * objects built on the handle must be released first. */
 void gal_cl_close(gal_cl *cl);

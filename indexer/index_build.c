@@ -533,7 +533,7 @@ static void open_device(build_state *s)
     const char *spec = s->opts->device ? s->opts->device : "auto";
     if (!strcmp(spec, "ref"))
         return;
-    int rc = gal_cl_open(spec, &s->cl);
+    int rc = gal_cl_open_slot(spec, s->opts->device_slot, &s->cl);
     if (!rc)
         rc = gal_cl_tokenizer_new(s->cl, &s->clt);
     if (!rc)

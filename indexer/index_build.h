@@ -26,6 +26,9 @@ typedef struct gal_build_opts {
     const char *const *inputs;
     size_t ninputs;
     const char *device;   /* "auto", "ref" or a device number */
+    unsigned device_slot; /* with "auto": this run's place among the runs of
+                           * one machine, which spread over its GPUs
+                           * (gal_cl_open_slot); 0 alone */
     size_t batch_bytes;   /* text bytes per batch */
     gal_format format;    /* GAL_FORMAT_AUTO to detect per file */
     int strict;           /* malformed records are fatal */

@@ -5,7 +5,9 @@
 cores) must write DIR/shard-1..3, each table byte for byte the index that
 `galley index --shard K/3` writes of the same inputs; `galley merge` of
 DIR/shard-* must find every query's documents as one index of the inputs
-does.  A rank that fails (an input missing) must make mpirun fail.
+does.  With --device auto and no GPU, every rank takes the device auto
+takes alone (the ranks of a node spread over its GPUs only).  A rank that
+fails (an input missing) must make mpirun fail.
 Skipped (77) when mpirun is not Open MPI's, or mdb_dump is missing.
 """
 import os
@@ -60,6 +62,24 @@ def check_all(a, f):
             "the merged ranks find other documents than one index of the inputs")
     print("mpirun -n 3: shards as --shard K/3 writes them; merged, %d queries answer as one index"
           % len(queries))
+    # --device auto: each rank's place on the node picks among the GPUs; with
+    # none (PoCL here), every rank takes the device auto takes alone
+    auto = os.path.join(a.work, "ranks-auto")
+    rc, _, err = rc_.run([mpirun, "-n", "2", "--oversubscribe", a.galley, "index", "--mpi", "-q",
+                          "--device", "auto", "--batch-mb", "1", "-o", auto, parts[0]],
+                         timeout=600, env=env)
+    f.check(rc == 0, "mpirun -n 2 galley index --mpi --device auto: exit %d: %s" % (rc, err.strip()))
+    alone = os.path.join(a.work, "auto-alone")
+    rc, _, err = rc_.run([a.galley, "index", "-q", "--device", "auto", "--batch-mb", "1",
+                          "--shard", "2/2", "-o", alone, parts[0]], timeout=600)
+    f.check(rc == 0, "index --device auto --shard 2/2: exit %d: %s" % (rc, err.strip()))
+    if rc == 0:
+        # the device, not the threads (a launcher may bind a rank to fewer cores)
+        built = [rc_.stats(a.galley, d)["build"].split(" batch_mb=")[0]
+                 for d in (os.path.join(auto, "shard-1"), os.path.join(auto, "shard-2"), alone)]
+        f.check(built[0] == built[1] == built[2],
+                "the ranks' devices differ from auto's alone on a machine without a GPU: %s" % built)
+        print("mpirun --device auto: every rank on %s" % built[0])
     rc, _, err = rc_.run([mpirun, "-n", "2", "--oversubscribe", a.galley, "index", "--mpi", "-q",
                           "--device", "ref", "-o", os.path.join(a.work, "failed"),
                           os.path.join(a.work, "no-such-input")], timeout=300, env=env)
