@@ -83,16 +83,24 @@ static int fail(gal_istream *s, int status)
 }
 
 /* Top up the input block: move what is left to the front and read until it
- * is full or the file ends. */
-static int refill(gal_istream *s)
+ * holds at least `least` bytes, or is full, or the file ends.  A file gives
+ * a full block at each read; a pipe what its writer has written so far,
+ * which is decoded at once instead of waiting for the block to fill (a
+ * writer that pauses must not hold back what it sent before). */
+static int refill(gal_istream *s, size_t least)
 {
     if (s->in_pos > 0) {
         memmove(s->in, s->in + s->in_pos, s->in_len - s->in_pos);
         s->in_len -= s->in_pos;
         s->in_pos = 0;
     }
-    while (!s->in_eof && s->in_len < IN_BLOCK) {
+    while (!s->in_eof && s->in_len < least && s->in_len < IN_BLOCK) {
+        /* the decoder thread may be cancelled here, and only here: a pipe
+         * that stalls (standard input) must not hold the stream's close */
+        int was;
+        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &was);
         ssize_t r = read(s->fd, s->in + s->in_len, IN_BLOCK - s->in_len);
+        pthread_setcancelstate(was, NULL);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -135,7 +143,7 @@ int gal_istream_open(const char *path, gal_istream **out)
         }
         s->own_fd = 1;
     }
-    rc = refill(s);
+    rc = refill(s, 4); /* the longest magic number looked for */
     if (rc)
         goto fail;
 
@@ -173,7 +181,7 @@ static int read_plain(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
             if (s->in_eof)
                 break;
             s->in_pos = s->in_len = 0;
-            int rc = refill(s);
+            int rc = refill(s, 1);
             if (rc)
                 return rc;
             continue;
@@ -195,7 +203,7 @@ static int read_gzip(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
     size_t have = 0;
     while (have < n) {
         if (s->in_pos == s->in_len && !s->in_eof) {
-            int rc = refill(s);
+            int rc = refill(s, 1);
             if (rc)
                 return rc;
         }
@@ -246,7 +254,7 @@ static int read_zstd(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
     ZSTD_outBuffer out = {dst, n, 0};
     while (out.pos < n) {
         if (s->in_pos == s->in_len && !s->in_eof) {
-            int rc = refill(s);
+            int rc = refill(s, 1);
             if (rc)
                 return rc;
         }
@@ -306,6 +314,9 @@ static int decode(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
 static void *decode_ahead(void *arg)
 {
     gal_istream *s = arg;
+    /* cancelled only inside read() (refill): never while holding the mutex
+     * or in the middle of a block */
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
     for (;;) {
         pthread_mutex_lock(&s->mu);
         while (!s->stop && s->filled == AHEAD_BLOCKS)
@@ -419,6 +430,9 @@ void gal_istream_close(gal_istream *s)
         s->stop = 1;
         pthread_cond_broadcast(&s->cv);
         pthread_mutex_unlock(&s->mu);
+        /* a decoder waiting in read() for more of a pipe leaves at once; one
+         * decoding leaves at its next read or when it sees stop */
+        pthread_cancel(s->thread);
         pthread_join(s->thread, NULL);
         pthread_cond_destroy(&s->cv);
         pthread_mutex_destroy(&s->mu);

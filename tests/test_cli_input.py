@@ -551,6 +551,46 @@ def test_stdin(g, work):
                             ["everydoc", '"%s"' % docs[1]["title"], "u.s.", "trump’s"])
 
 
+def test_stalled_pipe(g, work):
+    """A compressed standard input whose writer pauses: what it sent is read
+    at once (a malformed record in it ends a --strict run at once), and the
+    run ends although the decoder waits in read() for the rest."""
+    log("\n[standard input that stalls]")
+    base = fresh(os.path.join(work, "stalled"))
+    os.makedirs(base)
+    rng = random.Random(SEED + 4)
+    docs = make_docs(rng, 4000, 60, prefix="p")
+    good = jsonl(docs, rng)
+    blob = gz(good[:len(good) // 8] + b'{"id": "broken\n' + good)
+    for kind in ("gzip", "zstd"):
+        data = blob if kind == "gzip" else zst(good[:len(good) // 8] + b'{"id": "broken\n' + good)
+        p = subprocess.Popen([g.path, "index", "--device", "ref", "--strict", "-o",
+                              os.path.join(base, kind + ".idx"), "-"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            p.stdin.write(data[: len(data) * 2 // 3])  # and nothing more for now
+            p.stdin.flush()
+        except BrokenPipeError:
+            pass  # galley has stopped reading: it found the record while this was written
+        try:
+            rc = p.wait(timeout=30)
+            err = p.stderr.read().decode("utf-8", "replace")
+            check("stalled %s pipe: the malformed record ends the run (exit 4, its line)" % kind,
+                  rc == 4 and "<stdin>:" in err, "exit 4 naming <stdin>:LINE",
+                  "exit %d: %s" % (rc, short(err)))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            check("stalled %s pipe: the run ends while the writer pauses" % kind, False,
+                  "exit 4 within 30 s", "still running")
+        finally:
+            for f in (p.stdin, p.stdout, p.stderr):
+                try:
+                    f.close()
+                except BrokenPipeError:
+                    pass
+
+
 def warc_record(kind, block, rid, ctype=None, uri=None):
     """One WARC/1.0 record of bytes block, with its closing CR LF CR LF."""
     head = ["WARC/1.0", "WARC-Type: " + kind, "WARC-Record-ID: <urn:uuid:%s>" % rid,
@@ -655,7 +695,7 @@ def main():
              ("malformed", test_malformed), ("badbytes", test_bad_bytes),
              ("truncated", test_truncated), ("missing", test_missing),
              ("empty", test_empty), ("directory", test_directory), ("stdin", test_stdin),
-             ("warc", test_warc)]
+             ("stalled", test_stalled_pipe), ("warc", test_warc)]
     t0 = time.time()
     for name, fn in tests:
         if args.only and name not in args.only:
