@@ -94,7 +94,7 @@ print('one index: %.2f s, %.1f MB/s; 4 shards side by side: %.2f s, %.1f MB/s' %
 "$gpu/galley" query /tmp/galley-shard-1 /tmp/galley-shard-2 /tmp/galley-shard-3 /tmp/galley-shard-4 \
     --queries "$here/bench/queries/reuters.txt" --count >/tmp/galley-count-shards
 cmp /tmp/galley-count-whole /tmp/galley-count-shards && echo "shards count as the whole index on every query" | tee -a "$out/shards.txt"
-echo "== the 4 shards merged into one index (galley merge: indexes their stored text again)"
+echo "== the 4 shards merged into one index (galley merge: the one index of the part, byte for byte)"
 rm -rf /tmp/galley-merged
 t3=$(date +%s.%N)
 "$gpu/galley" merge -q --device auto -o /tmp/galley-merged /tmp/galley-shard-1 /tmp/galley-shard-2 \

@@ -111,6 +111,21 @@ static inline int gal_shard_parse(const char *text, unsigned *k, unsigned *n)
            *n <= GAL_SHARDS_MAX;
 }
 
+/* The shard (0-based) of a document: a mix of its input file's place in the
+ * run's inputs and its place among the file's documents (splitmix64), so
+ * that shards come out even however the documents are spread over files.
+ * `galley index --shard` keeps a document by it, `galley merge` of a run's
+ * shards puts their documents back in input order by it. */
+static inline unsigned gal_shard_of(uint64_t input_no, uint64_t doc_in_file, unsigned nshards)
+{
+    uint64_t x = (input_no << 40) ^ doc_in_file;
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    x ^= x >> 31;
+    return (unsigned)(x % nshards);
+}
+
 /* How many of the first batch's most frequent words pair up into bigram
  * terms (terms.h). */
 #define GAL_BIGRAM_WORDS 64u

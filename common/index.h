@@ -33,6 +33,10 @@ typedef struct gal_index_stats {
     uint32_t format_version;
     uint32_t tokenizer_version;
     double avg_doc_tokens;
+    unsigned shard_k, shard_n; /* shard K of N (galley index --shard); 0, 0: all */
+    uint64_t files;            /* input files recorded (gal_snapshot_files) */
+    uint64_t run_first_file;   /* the first file of the latest run: 0 when one
+                                * run (and its resumes) read every input */
 } gal_index_stats;
 
 /* Open the index directory read-only.  GAL_ENOTFOUND when dir holds no

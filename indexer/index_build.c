@@ -14,6 +14,7 @@
 #include "cl_entities.h"
 #include "cl_tokenize.h"
 #include "entities.h"
+#include "format.h"
 #include "index_writer.h"
 #include "merge_inputs.h"
 #include "text_pack.h"
@@ -107,6 +108,7 @@ typedef struct build_state {
     gal_read_stats rstats;
     uint64_t read_files;
     gal_merge_files merge_files; /* merge: each input index's file numbers here */
+    int merge_shards;            /* merge: the inputs are one run's shards, read as one */
     /* compressor and tokenizer threads, under stats_mu */
     double tokenize_sec, entities_sec, compress_sec;
     /* writer (calling) thread only */
@@ -257,19 +259,6 @@ static int hand_off(build_state *s)
     return 0;
 }
 
-/* The shard (0-based) of a file's document: a mix of the file's place in
- * the inputs and the document's place in the file (splitmix64), so that
- * shards come out even however the documents are spread over files. */
-static unsigned shard_of(size_t input_no, uint64_t doc_in_file, unsigned nshards)
-{
-    uint64_t x = ((uint64_t)input_no << 40) ^ doc_in_file;
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    x ^= x >> 31;
-    return (unsigned)(x % nshards);
-}
-
 static int on_doc(void *ctx, const gal_doc *doc)
 {
     build_state *s = ctx;
@@ -277,7 +266,7 @@ static int on_doc(void *ctx, const gal_doc *doc)
     uint64_t place = s->doc_in_file++;
     if (s->skipping && doc->end_offset <= s->skip_offset)
         return 0; /* committed by the interrupted run */
-    if (s->opts->nshards > 1 && shard_of(s->input_no, place, s->opts->nshards) != s->opts->shard - 1)
+    if (s->opts->nshards > 1 && gal_shard_of(s->input_no, place, s->opts->nshards) != s->opts->shard - 1)
         return 0; /* another shard's */
     uint32_t file_no = s->file_no;
     int rc;
@@ -305,14 +294,20 @@ static void *reader_main(void *arg)
         rc = GAL_EUSAGE;
     else
         gal_batch_reset(&s->fill->batch, s->next_doc);
-    for (size_t i = s->first_input; i < s->nfiles && !rc; i++) {
+    /* one run's shards merged are read as one input */
+    size_t end = o->merge && s->merge_shards ? s->first_input + 1 : s->nfiles;
+    for (size_t i = s->first_input; i < end && !rc; i++) {
         s->file_no = s->first_file_no + (uint32_t)(i - s->first_input);
         s->input_no = i;
         s->doc_in_file = 0;
         gal_read_stats one;
         memset(&one, 0, sizeof one);
-        rc = o->merge ? gal_read_index(s->files[i], on_doc, s, &one)
-                      : gal_read_file(s->files[i], &ropts, on_doc, s, &one);
+        if (!o->merge)
+            rc = gal_read_file(s->files[i], &ropts, on_doc, s, &one);
+        else if (s->merge_shards)
+            rc = gal_read_index_shards(s->files, s->nfiles, on_doc, s, &one);
+        else
+            rc = gal_read_index(s->files[i], on_doc, s, &one);
         s->skipping = 0;
         pthread_mutex_lock(&s->stats_mu);
         s->rstats.input_bytes += one.input_bytes;
@@ -713,7 +708,8 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     }
     if (opts->merge) {
         s.nfiles = opts->ninputs;
-        rc = gal_merge_inputs_check(opts->inputs, opts->ninputs, &s.files, &s.total_input);
+        rc = gal_merge_inputs_check(opts->inputs, opts->ninputs, &s.files, &s.total_input,
+                                    &s.merge_shards);
     } else {
         rc = gal_input_list(opts->inputs, opts->ninputs, &s.files, &s.nfiles);
     }
@@ -770,7 +766,7 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     /* every input of the run gets its number now; the reader thread never
      * touches the writer */
     if (opts->merge)
-        rc = gal_merge_inputs_register(s.w, s.files, s.nfiles, &s.merge_files);
+        rc = gal_merge_inputs_register(s.w, s.files, s.nfiles, s.merge_shards, &s.merge_files);
     for (size_t i = s.first_input; i < s.nfiles && !rc && !opts->merge; i++) {
         uint32_t no;
         rc = gal_writer_add_file(s.w, s.files[i], &no);

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "buf.h"
+#include "format.h"
 #include "index.h"
 #include "reader.h"
 #include "status.h"
@@ -22,7 +24,46 @@ static int open_input(const char *dir, gal_index **ix, gal_snapshot **s)
     return rc;
 }
 
-int gal_merge_inputs_check(const char *const *dirs, size_t n, char ***files, uint64_t *raw_bytes)
+/* The input files of an index, in number order: paths joined by '\0'. */
+static int collect_file(void *ctx, uint32_t file_no, const char *path, size_t len)
+{
+    (void)file_no;
+    gal_buf *b = ctx;
+    if (gal_buf_append(b, path, len) || gal_buf_push(b, '\0'))
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* Whether the n sources are the n shards of one run over the same inputs:
+ * 1 or 0, or a negative status. */
+static int one_run_shards(const char *const *dirs, size_t n)
+{
+    gal_buf first, other;
+    gal_buf_init(&first);
+    gal_buf_init(&other);
+    int rc = 0, same = n >= 2 && n <= GAL_SHARDS_MAX;
+    for (size_t i = 0; i < n && same; i++) {
+        gal_index *ix;
+        gal_snapshot *s;
+        gal_index_stats st;
+        gal_buf *files = i ? &other : &first;
+        gal_buf_clear(files);
+        if ((rc = open_input(dirs[i], &ix, &s)) || (rc = gal_snapshot_stats(s, &st)) ||
+            (rc = gal_snapshot_files(s, collect_file, files)))
+            same = 0;
+        else
+            same = st.shard_n == n && st.run_first_file == 0 &&
+                   (!i || (other.len == first.len && !memcmp(other.data, first.data, first.len)));
+        gal_snapshot_end(s);
+        gal_index_close(ix);
+    }
+    gal_buf_release(&first);
+    gal_buf_release(&other);
+    return rc < 0 ? rc : same; /* each "K/n" once: gal_read_index_shards checks it */
+}
+
+int gal_merge_inputs_check(const char *const *dirs, size_t n, char ***files, uint64_t *raw_bytes,
+                           int *shards)
 {
     char **copy = gal_calloc(n ? n : 1, sizeof *copy);
     if (!copy)
@@ -38,6 +79,10 @@ int gal_merge_inputs_check(const char *const *dirs, size_t n, char ***files, uin
         gal_index_close(ix);
         if (!rc && !(copy[i] = gal_strndup(dirs[i], strlen(dirs[i]))))
             rc = gal_error_set(GAL_ENOMEM, "out of memory");
+    }
+    if (!rc && (rc = one_run_shards(dirs, n)) >= 0) {
+        *shards = rc;
+        rc = 0;
     }
     if (rc) {
         gal_input_list_free(copy, n);
@@ -77,7 +122,8 @@ static int register_file(void *ctx, uint32_t file_no, const char *path, size_t l
     return rc;
 }
 
-int gal_merge_inputs_register(gal_writer *w, char *const *dirs, size_t n, gal_merge_files *out)
+int gal_merge_inputs_register(gal_writer *w, char *const *dirs, size_t n, int shards,
+                              gal_merge_files *out)
 {
     memset(out, 0, sizeof *out);
     out->map = gal_calloc(n ? n : 1, sizeof *out->map);
@@ -86,7 +132,7 @@ int gal_merge_inputs_register(gal_writer *w, char *const *dirs, size_t n, gal_me
         return gal_error_set(GAL_ENOMEM, "out of memory");
     out->n = n;
     int rc = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
+    for (size_t i = 0; i < (shards ? 1 : n) && !rc; i++) {
         gal_index *ix;
         gal_snapshot *s;
         register_ctx c = {w, out, i};

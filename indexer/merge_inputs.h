@@ -24,12 +24,19 @@ typedef struct gal_merge_files {
 /* Check that each of the n directories holds an index that opens; copy
  * them into *files (a heap array of heap strings, as gal_input_list makes:
  * free with gal_input_list_free) and add their raw text bytes to
- * *raw_bytes.  The first failure names its directory. */
-int gal_merge_inputs_check(const char *const *dirs, size_t n, char ***files, uint64_t *raw_bytes);
+ * *raw_bytes.  *shards: 1 when they are the n shards of one run over the
+ * same inputs (each "K/n" once, the same input files, each written by one
+ * run and its resumes), whose documents go back into the inputs' order
+ * (gal_read_index_shards); else 0, and they follow each other.  The first
+ * failure names its directory. */
+int gal_merge_inputs_check(const char *const *dirs, size_t n, char ***files, uint64_t *raw_bytes,
+                           int *shards);
 
-/* Give the writer every input file of the n indexes, in order, and fill
- * out (released with gal_merge_files_release, even on failure). */
-int gal_merge_inputs_register(gal_writer *w, char *const *dirs, size_t n, gal_merge_files *out);
+/* Give the writer every input file of the n indexes, in order (of the
+ * first alone with shards: theirs are the same), and fill out (released
+ * with gal_merge_files_release, even on failure). */
+int gal_merge_inputs_register(gal_writer *w, char *const *dirs, size_t n, int shards,
+                              gal_merge_files *out);
 
 /* The new number of input i's file source_no; GAL_ECORRUPT naming the
  * index when its files table has no such file. */

@@ -89,4 +89,14 @@ int gal_read_file(const char *path, const gal_read_opts *opts, gal_doc_fn fn, vo
  * the index and the document. */
 int gal_read_index(const char *dir, gal_doc_fn fn, void *ctx, gal_read_stats *stats);
 
+/* Read the n indexes at dirs, the shards 1 to n (in any order) of one run
+ * of `galley index --shard K/n` over the same inputs, as one index of those
+ * inputs: their documents interleaved back into the inputs' order by the
+ * hash that split them (gal_shard_of), source_no the number of their input
+ * file (the same in every shard).  GAL_EUSAGE when they are not n different
+ * shards of n; GAL_EINPUT when a document is where the hash puts none (the
+ * shards were not made of the same inputs). */
+int gal_read_index_shards(char *const *dirs, size_t n, gal_doc_fn fn, void *ctx,
+                          gal_read_stats *stats);
+
 #endif

@@ -1,5 +1,5 @@
 /*
- * reader_index.c — a galley index read as input: `galley merge` indexes
+ * reader_index.c — galley indexes read as input: `galley merge` indexes
  * the documents of several indexes again, from the text they store.
  *
  * The stored text is the title, '\n', then the body, exactly as they were
@@ -7,13 +7,20 @@
  * of each: everything a reader hands over for a document.  So a document
  * read back this way is tokenized into the same positions, entities and
  * dates as the first time.
+ *
+ * The shards of one run (`galley index --shard K/N` over the same inputs)
+ * are read interleaved: the hash that gave each document its shard
+ * (gal_shard_of) says, place by place in each input file, which shard holds
+ * the next document, so they come back in the order of the inputs.
  */
 #include "reader.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "buf.h"
+#include "format.h"
 #include "index.h"
 #include "status.h"
 
@@ -25,60 +32,175 @@ static int name_place(int rc, const char *dir, uint32_t doc)
     return gal_error_set(rc, "index '%s', document %u: %s", dir, doc, was);
 }
 
+/* One open source and where its reading stands. */
+typedef struct source {
+    const char *dir;
+    gal_index *ix;
+    gal_snapshot *s;
+    gal_index_stats st;
+    uint32_t next;      /* the next document to hand over */
+    gal_doc_info info;  /* the next one's record, once peeked */
+    int peeked;
+} source;
+
+static int source_open(source *src, const char *dir)
+{
+    memset(src, 0, sizeof *src);
+    src->dir = dir;
+    int rc;
+    if ((rc = gal_index_open(dir, &src->ix)) || (rc = gal_snapshot_begin(src->ix, &src->s)) ||
+        (rc = gal_snapshot_stats(src->s, &src->st)))
+        return rc;
+    return 0;
+}
+
+static void source_close(source *src)
+{
+    gal_snapshot_end(src->s);
+    gal_index_close(src->ix);
+    src->s = NULL;
+    src->ix = NULL;
+}
+
+/* The record of src's next document into src->info: 0, or 1 when src has
+ * no more. */
+static int source_peek(source *src)
+{
+    if (src->next >= src->st.docs)
+        return 1;
+    if (src->peeked)
+        return 0;
+    int rc = gal_snapshot_doc(src->s, src->next, &src->info);
+    if (rc)
+        return name_place(rc, src->dir, src->next);
+    src->peeked = 1;
+    return 0;
+}
+
+/* Hand src's next document (peeked) to fn and move past it. */
+static int source_emit(source *src, gal_buf *text, uint64_t *read, gal_doc_fn fn, void *ctx,
+                       gal_read_stats *stats)
+{
+    uint32_t doc = src->next;
+    const gal_doc_info *info = &src->info;
+    int rc = gal_snapshot_text(src->s, doc, text);
+    if (rc)
+        return name_place(rc, src->dir, doc);
+    if (info->title_len > text->len)
+        return gal_error_set(GAL_ECORRUPT, "index '%s', document %u: a title of %zu bytes in a "
+                                           "text of %zu", src->dir, doc, info->title_len, text->len);
+    /* the title, then '\n' and the body when there is one */
+    size_t body = info->title_len < text->len ? info->title_len + 1 : text->len;
+    gal_doc out;
+    memset(&out, 0, sizeof out);
+    out.id = info->id;
+    out.id_len = info->id_len;
+    out.title = (const char *)text->data;
+    out.title_len = info->title_len;
+    out.text = (const char *)text->data + body;
+    out.text_len = text->len - body;
+    out.date = info->date;
+    out.date_len = info->date_len;
+    out.url = info->url;
+    out.url_len = info->url_len;
+    out.path = src->dir;
+    out.line = doc;
+    out.end_offset = stats->docs + 1;
+    *read += out.title_len + out.text_len;
+    out.input_bytes = *read;
+    out.source_no = info->file_no;
+    stats->docs++;
+    stats->raw_bytes += out.title_len + out.text_len;
+    stats->input_bytes += out.title_len + out.text_len;
+    src->next++;
+    src->peeked = 0;
+    return fn(ctx, &out);
+}
+
 int gal_read_index(const char *dir, gal_doc_fn fn, void *ctx, gal_read_stats *stats)
 {
-    gal_index *ix = NULL;
-    gal_snapshot *s = NULL;
-    gal_index_stats st;
+    source src;
     gal_buf text;
     gal_buf_init(&text);
-    int rc;
-    if ((rc = gal_index_open(dir, &ix)) || (rc = gal_snapshot_begin(ix, &s)) ||
-        (rc = gal_snapshot_stats(s, &st)))
-        goto done;
-    stats->files++;
     uint64_t read = 0;
-    for (uint64_t d = 0; d < st.docs && !rc; d++) {
-        uint32_t doc = (uint32_t)d;
-        gal_doc_info info;
-        if ((rc = gal_snapshot_doc(s, doc, &info)) || (rc = gal_snapshot_text(s, doc, &text))) {
-            rc = name_place(rc, dir, doc);
-            break;
-        }
-        if (info.title_len > text.len) {
-            rc = gal_error_set(GAL_ECORRUPT,
-                               "index '%s', document %u: a title of %zu bytes in a text of %zu",
-                               dir, doc, info.title_len, text.len);
-            break;
-        }
-        /* the title, then '\n' and the body when there is one */
-        size_t body = info.title_len < text.len ? info.title_len + 1 : text.len;
-        gal_doc out;
-        memset(&out, 0, sizeof out);
-        out.id = info.id;
-        out.id_len = info.id_len;
-        out.title = (const char *)text.data;
-        out.title_len = info.title_len;
-        out.text = (const char *)text.data + body;
-        out.text_len = text.len - body;
-        out.date = info.date;
-        out.date_len = info.date_len;
-        out.url = info.url;
-        out.url_len = info.url_len;
-        out.path = dir;
-        out.line = doc;
-        out.end_offset = d + 1;
-        read += out.title_len + out.text_len;
-        out.input_bytes = read;
-        out.source_no = info.file_no;
-        stats->docs++;
-        stats->raw_bytes += out.title_len + out.text_len;
-        stats->input_bytes += out.title_len + out.text_len;
-        rc = fn(ctx, &out);
-    }
-done:
+    int rc = source_open(&src, dir);
+    if (!rc)
+        stats->files++;
+    while (!rc && !(rc = source_peek(&src)))
+        rc = source_emit(&src, &text, &read, fn, ctx, stats);
+    if (rc == 1)
+        rc = 0;
     gal_buf_release(&text);
-    gal_snapshot_end(s);
-    gal_index_close(ix);
+    source_close(&src);
+    return rc;
+}
+
+/* The sources in the order of their shard numbers: by[k] is shard k + 1. */
+static int order_shards(source *src, size_t n, source **by)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned k = src[i].st.shard_k;
+        if (src[i].st.shard_n != n || k < 1 || k > n || by[k - 1])
+            return gal_error_set(GAL_EUSAGE, "'%s' is not one of %zu different shards of one run",
+                                 src[i].dir, n);
+        by[k - 1] = &src[i];
+    }
+    return 0;
+}
+
+int gal_read_index_shards(char *const *dirs, size_t n, gal_doc_fn fn, void *ctx,
+                          gal_read_stats *stats)
+{
+    source *src = gal_calloc(n ? n : 1, sizeof *src);
+    source **by = gal_calloc(n ? n : 1, sizeof *by);
+    gal_buf text;
+    gal_buf_init(&text);
+    uint64_t read = 0;
+    int rc = src && by ? 0 : gal_error_set(GAL_ENOMEM, "out of memory opening %zu shards", n);
+    for (size_t i = 0; i < n && !rc; i++)
+        if (!(rc = source_open(&src[i], dirs[i])))
+            stats->files++;
+    if (!rc)
+        rc = order_shards(src, n, by);
+    /* file f's documents, place p by place p: each in the shard the hash
+     * gives; a file ends where that shard's next document is another's */
+    uint32_t f = 0;
+    uint64_t p = 0;
+    while (!rc) {
+        source *k = by[gal_shard_of(f, p, (unsigned)n)];
+        int none = source_peek(k);
+        if (none < 0) {
+            rc = none;
+            break;
+        }
+        if (!none && k->info.file_no == f) {
+            rc = source_emit(k, &text, &read, fn, ctx, stats);
+            p++;
+            continue;
+        }
+        /* file f is done: no shard may hold more of it */
+        int left = 0;
+        for (size_t i = 0; i < n && !rc; i++) {
+            int end = source_peek(&src[i]);
+            if (end < 0)
+                rc = end;
+            else if (!end && src[i].info.file_no <= f)
+                rc = gal_error_set(GAL_EINPUT, "index '%s', document %u: of input file %u, "
+                                               "where its shard's hash puts none: the shards "
+                                               "are not of the same inputs",
+                                   src[i].dir, src[i].next, src[i].info.file_no);
+            else
+                left |= !end;
+        }
+        if (rc || !left)
+            break;
+        f++;
+        p = 0;
+    }
+    gal_buf_release(&text);
+    for (size_t i = 0; src && i < n; i++)
+        source_close(&src[i]);
+    gal_free(src);
+    gal_free(by);
     return rc;
 }

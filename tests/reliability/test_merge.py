@@ -7,10 +7,13 @@ needed), indexed in 1 MB batches:
     every content table byte for byte as one run over the three files does,
     keeps each document's source file (`galley show --all` equal), and
     verifies; merging one index alone rewrites it byte for byte;
-  - three shards (`--shard K/3`) merged answer every query (words, phrases,
-    entities, prefixes, title:, NOT) with the same hits, scores and
-    snippets as the three searched as one, find the same documents as the
-    whole index, and list the same entities with the same counts;
+  - the three shards of one run (`--shard K/3`), given in any order, merge
+    into the whole index byte for byte (their documents back in the inputs'
+    order); two of them, or shards of which one had another run appended,
+    follow each other and answer every query (words, phrases, entities,
+    prefixes, title:, NOT) with the hits, scores and snippets of the same
+    shards searched as one, and list the same entities; shards of a file
+    that changed between their runs are found out (exit 4);
   - `--append` adds a merge to an existing index;
   - a source damaged late in its stored text stops the merge with exit 3
     naming the source and the document, and the merged index keeps, and
@@ -127,20 +130,50 @@ def check_shards(a, f, parts, whole, queries):
     for k in (1, 2, 3):
         shards.append(os.path.join(a.work, "shard-%d" % k))
         build(a, f, shards[-1], "--shard", "%d/3" % k, *parts)
+    # one run's shards, in any order: back in the inputs' order, the whole index byte for byte
     merged = os.path.join(a.work, "shards-merged")
-    rc, _, err = merge(a, merged, *shards)
+    rc, _, err = merge(a, merged, shards[2], shards[0], shards[1])
     f.check(rc == 0, "merge of shards: exit %d: %s" % (rc, err.strip()))
-    one, many = hits(a, [merged], queries), hits(a, shards, queries)
-    f.check(len(one) > 100 and one == many,
-            "the merged shards answer %d hits, the shards as one %d, or differently"
-            % (len(one), len(many)))
-    f.check(rc_.query_ids(a.galley, merged, queries) == rc_.query_ids(a.galley, whole, queries),
-            "the merged shards find other documents than the whole index")
-    f.check(entity_counts(a, [merged]) == entity_counts(a, shards),
-            "the merged shards' entities differ from the shards'")
+    for t in TABLES:
+        f.check(rc_.dump_table(merged, t) == rc_.dump_table(whole, t),
+                "table %s of the merged shards differs from the whole index's" % t)
     f.check(rc_.stats(a.galley, merged).get("shard") is None,
             "the merged shards still say they are a shard")
-    print("shards: %d hits, as the shards searched as one" % len(one))
+    # two of the three: one after the other, as the two searched as one
+    two = os.path.join(a.work, "two-shards")
+    rc, _, err = merge(a, two, shards[0], shards[2])
+    f.check(rc == 0, "merge of two shards of three: exit %d: %s" % (rc, err.strip()))
+    one, many = hits(a, [two], queries), hits(a, [shards[0], shards[2]], queries)
+    f.check(len(one) > 100 and one == many,
+            "two shards merged answer %d hits, searched as one %d, or differently"
+            % (len(one), len(many)))
+    f.check(entity_counts(a, [two]) == entity_counts(a, [shards[0], shards[2]]),
+            "two shards merged list other entities than the two searched as one")
+    # a shard with another run appended is not one run's: one after the other again
+    grown = os.path.join(a.work, "shard-grown")
+    shutil.copytree(shards[1], grown)
+    rc, _, err = rc_.run([a.galley, "index", "-q", "--device", "ref", "--batch-mb", "1",
+                          "--append", "--shard", "2/3", "-o", grown, parts[0]], timeout=600)
+    f.check(rc == 0, "--append to a shard: exit %d: %s" % (rc, err.strip()))
+    mixed = os.path.join(a.work, "shards-mixed")
+    rc, _, err = merge(a, mixed, shards[0], grown, shards[2])
+    f.check(rc == 0, "merge of shards, one appended to: exit %d: %s" % (rc, err.strip()))
+    one = hits(a, [mixed], queries)
+    many = hits(a, [shards[0], grown, shards[2]], queries)
+    f.check(one == many, "shards, one appended to, merged answer otherwise than searched as one")
+    # shards of "the same" file that changed between their runs: found out, exit 4
+    changing = os.path.join(a.work, "changing.jsonl")
+    lines = open(parts[0], "rb").read().splitlines(keepends=True)
+    odd = []
+    for k, cut in ((1, len(lines)), (2, len(lines) // 2)):
+        open(changing, "wb").write(b"".join(lines[:cut]))
+        odd.append(os.path.join(a.work, "odd-%d" % k))
+        build(a, f, odd[-1], "--shard", "%d/2" % k, changing)
+    rc, _, err = merge(a, os.path.join(a.work, "odd-merged"), *odd)
+    f.check(rc == 4 and "not of the same inputs" in err,
+            "merge of shards of a file that changed: exit %d: %s" % (rc, err.strip()))
+    print("shards: merged in any order = the whole index; two of three and an appended one "
+          "follow each other (%d hits)" % len(one))
 
 
 def check_damaged(a, f, first, rest, whole_docs):
