@@ -61,6 +61,8 @@ struct it {
     int started;
     uint32_t doc;  /* current document, DOC_END when exhausted */
     uint32_t freq; /* occurrences at doc (after the title filter) */
+    uint8_t title_too;   /* PHRASE counted anywhere for a title: phrase's idf: */
+    uint32_t title_freq; /* its occurrences at doc in the title as well */
     uint64_t cost; /* documents it may visit, for ordering AND children */
     double idf;
     int idf_known;
@@ -637,12 +639,14 @@ static int term_check(ctx *c, it *t, rangevec *rv)
  * word's run is decoded. */
 static int phrase_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
 {
-    uint32_t n = t->n, tt = UINT32_MAX;
+    uint32_t n = t->n, tt = UINT32_MAX, title_end = UINT32_MAX;
     int rc;
     if (t->title && (rc = title_tokens(c, doc, &tt)))
         return rc;
+    if (t->title_too && (rc = title_tokens(c, doc, &title_end)))
+        return rc;
     const uint32_t *pa;
-    uint32_t na, f = 0;
+    uint32_t na, f = 0, ft = 0;
     if (n == 2 && !rv) { /* the common case, with the cursors in registers */
         uint32_t a = gal_postings_tf(t->cs[1].p) < gal_postings_tf(t->cs[0].p), b = 1 - a;
         uint32_t nb, qb = 0, oa = t->offs[a], ob = t->offs[b];
@@ -661,8 +665,10 @@ static int phrase_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
             if (qb == nb)
                 break;
             f += pb[qb] == want;
+            ft += pb[qb] == want && st < title_end;
         }
         t->freq = f;
+        t->title_freq = ft;
         return 0;
     }
     /* the lead cursors in increasing tf (t->ptr is this phrase's scratch);
@@ -720,6 +726,8 @@ static int phrase_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
         if ((rc = range_push(rv, t->starts[j], t->starts[j] + t->span)))
             return rc;
     t->freq = m;
+    for (t->title_freq = 0; t->title_freq < m && t->starts[t->title_freq] < title_end;)
+        t->title_freq++; /* the starts increase */
     return 0;
 }
 
@@ -1082,27 +1090,30 @@ static double score(ctx *c, const it *t)
  * Under title: it is counted wherever it occurs, as a word under title:
  * takes its df from all its documents, and as a phrase that is one bigram
  * term ("of the") does: so a phrase's idf is the same whichever way an
- * index reads it.  Those counts are not the title's hits: nothing to replay. */
+ * index reads it.  A phrase remembers its title's hits on the way; a NEAR
+ * group's count is not those: nothing to replay. */
 static int count_docs(ctx *c, it *t, uint64_t *df)
 {
     it *u;
     int rc = build(c, t->q, &u);
     if (rc)
         return rc;
-    uint64_t n = 0;
+    uint64_t n = 0, kept = 0;
     size_t cap_docs = 0, cap_freqs = 0;
-    int keep = !u->title;
+    int keep = !u->title || u->kind == IT_PHRASE;
+    u->title_too = u->title && u->kind == IT_PHRASE;
     u->title = 0;
     uint32_t d = 0;
     while ((rc = advance(c, u, d)) == 1) {
-        if (keep && (n == MEMO_MAX ||
-                     gal_grow((void **)&t->memo_docs, &cap_docs, n + 1, sizeof *t->memo_docs, 256) ||
-                     gal_grow((void **)&t->memo_freqs, &cap_freqs, n + 1, sizeof *t->memo_freqs,
-                              256)))
+        uint32_t freq = u->title_too ? u->title_freq : u->freq;
+        if (keep && freq &&
+            (kept == MEMO_MAX ||
+             gal_grow((void **)&t->memo_docs, &cap_docs, kept + 1, sizeof *t->memo_docs, 256) ||
+             gal_grow((void **)&t->memo_freqs, &cap_freqs, kept + 1, sizeof *t->memo_freqs, 256)))
             keep = 0; /* too many, or no memory for them: rank without */
-        if (keep) {
-            t->memo_docs[n] = u->doc;
-            t->memo_freqs[n] = u->freq;
+        if (keep && freq) {
+            t->memo_docs[kept] = u->doc;
+            t->memo_freqs[kept++] = freq;
         }
         n++;
         if (u->doc == DOC_END - 1)
@@ -1114,7 +1125,7 @@ static int count_docs(ctx *c, it *t, uint64_t *df)
         return rc;
     if (keep) {
         t->memo = 1;
-        t->memo_n = (size_t)n;
+        t->memo_n = (size_t)kept;
     } else {
         gal_free(t->memo_docs);
         gal_free(t->memo_freqs);
