@@ -42,7 +42,10 @@ static int one_run_shards(const char *const *dirs, size_t n)
     gal_buf_init(&first);
     gal_buf_init(&other);
     int rc = 0, same = n >= 2 && n <= GAL_SHARDS_MAX;
-    for (size_t i = 0; i < n && same; i++) {
+    uint8_t *seen = same ? gal_calloc(n + 1, 1) : NULL; /* which K were given */
+    if (same && !seen)
+        rc = gal_error_set(GAL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n && same && !rc; i++) {
         gal_index *ix;
         gal_snapshot *s;
         gal_index_stats st;
@@ -52,14 +55,17 @@ static int one_run_shards(const char *const *dirs, size_t n)
             (rc = gal_snapshot_files(s, collect_file, files)))
             same = 0;
         else
-            same = st.shard_n == n && st.run_first_file == 0 &&
+            same = st.shard_n == n && !seen[st.shard_k] && st.run_first_file == 0 &&
                    (!i || (other.len == first.len && !memcmp(other.data, first.data, first.len)));
+        if (same)
+            seen[st.shard_k] = 1;
         gal_snapshot_end(s);
         gal_index_close(ix);
     }
+    gal_free(seen);
     gal_buf_release(&first);
     gal_buf_release(&other);
-    return rc < 0 ? rc : same; /* each "K/n" once: gal_read_index_shards checks it */
+    return rc < 0 ? rc : same;
 }
 
 int gal_merge_inputs_check(const char *const *dirs, size_t n, char ***files, uint64_t *raw_bytes,
