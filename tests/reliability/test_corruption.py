@@ -232,6 +232,17 @@ def run_checks(a, f, scratch, bbc):
             f.check(vrc == 3 and re.search(r"\b%s\b.*\bdoc %d\b" % (table, doc), vout),
                     "%s record of doc %d flipped: verify exits %d, want 3 naming it: %s"
                     % (table, doc, vrc, vout[-500:]))
+            if n == 1:  # a merge reads every document back: it stops, keeping what it committed
+                merged = os.path.join(scratch, "merged")
+                shutil.rmtree(merged, ignore_errors=True)
+                rc, out, err = rc_.run([a.galley, "merge", "-q", "--device", "ref", "--batch-mb",
+                                        "1", "-o", merged, copy], timeout=300)
+                f.check(rc == 3 and table in err and "document %d" % doc in err,
+                        "%s record of doc %d flipped: merge exits %d (want 3 naming it): %s"
+                        % (table, doc, rc, (out + err).strip()[:300]))
+                if os.path.exists(os.path.join(merged, "data.mdb")):
+                    vrc, vout = rc_.verify(a.galley, merged)
+                    f.check(vrc == 0, "what a failed merge kept does not verify: %s" % vout[-300:])
             if table == "text" and n == 1:  # optimize decodes every text to pack it again
                 rc, out, err, kept = run_keeping(copy, [a.galley, "optimize", copy], 120)
                 f.check(rc == 3 and "text" in err,
@@ -253,6 +264,10 @@ def run_checks(a, f, scratch, bbc):
         vrc, vout = rc_.verify(a.galley, copy)
         f.check(vrc == 3 and "zdict" in vout and vout.count("problem") <= 3,
                 "zdict flipped: verify exits %d, want 3 naming it once: %s" % (vrc, vout[-500:]))
+        rc, out, err = rc_.run([a.galley, "merge", "-q", "--device", "ref", "-o",
+                                os.path.join(scratch, "merged-zdict"), copy], timeout=300)
+        f.check(rc == 3 and "zdict" in err, "zdict flipped: merge exits %d (want 3 naming zdict): %s"
+                % (rc, (out + err).strip()[:300]))
         rc, out, err, kept = run_keeping(copy, [a.galley, "optimize", copy], 120)
         f.check(rc == 3 and "zdict" in err and kept,
                 "zdict flipped: optimize exits %d (want 3 naming zdict, the file kept): %s"
