@@ -80,8 +80,11 @@ sync
 t0=$(date +%s.%N)
 "$gpu/galley" index -q --device auto -o /tmp/galley-whole "$corpus/news-0.jsonl"
 t1=$(date +%s.%N)
+# the cores shared out: each shard's compressor, tokenizer and encoder threads
+shard_threads=$(( $(nproc) / 4 )); [ "$shard_threads" -ge 3 ] || shard_threads=3
 for k in 1 2 3 4; do
-    "$gpu/galley" index -q --device auto --shard "$k/4" -o "/tmp/galley-shard-$k" "$corpus/news-0.jsonl" &
+    "$gpu/galley" index -q --device auto --threads "$shard_threads" --shard "$k/4" -o "/tmp/galley-shard-$k" \
+        "$corpus/news-0.jsonl" &
 done
 wait
 t2=$(date +%s.%N)

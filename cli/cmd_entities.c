@@ -148,14 +148,8 @@ static int collect(void *p, const gal_entity_info *e)
     list *l = p;
     if (!l->several && !matches(l, e->display, e->display_len))
         return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 256;
-        row *v = gal_realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return gal_error_set(GAL_ENOMEM, "out of memory listing entities");
-        l->v = v;
-        l->cap = cap;
-    }
+    if (gal_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v, 256))
+        return gal_error_set(GAL_ENOMEM, "out of memory listing entities");
     char *name = gal_malloc(e->display_len + 1);
     gal_entity_form *forms = l->several ? copy_forms(e) : NULL;
     if (!name || (l->several && !forms)) {

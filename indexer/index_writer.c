@@ -336,14 +336,8 @@ const gal_writer_totals *gal_writer_totals_get(const gal_writer *w)
 
 int gal_writer_add_file(gal_writer *w, const char *path, uint32_t *file_no)
 {
-    if (w->nfiles == w->files_cap) {
-        size_t cap = w->files_cap ? w->files_cap * 2 : 64;
-        pending_file *f = gal_realloc(w->files, cap * sizeof *f);
-        if (!f)
-            return gal_error_set(GAL_ENOMEM, "out of memory");
-        w->files = f;
-        w->files_cap = cap;
-    }
+    if (gal_grow((void **)&w->files, &w->files_cap, w->nfiles + 1, sizeof *w->files, 64))
+        return gal_error_set(GAL_ENOMEM, "out of memory");
     char *copy = gal_strndup(path, strlen(path));
     if (!copy)
         return gal_error_set(GAL_ENOMEM, "out of memory");
