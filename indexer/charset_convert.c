@@ -34,6 +34,9 @@ static int open_for(gal_charset_conv *c, const char *name)
     return 0;
 }
 
+/* Input bytes converted a step: the output room a step needs stays small. */
+#define STEP_BYTES ((size_t)16 << 10)
+
 int gal_charset_to_utf8(gal_charset_conv *c, const char *name, const uint8_t *s, size_t n,
                         gal_buf *out)
 {
@@ -43,23 +46,21 @@ int gal_charset_to_utf8(gal_charset_conv *c, const char *name, const uint8_t *s,
     char *in = (char *)s;
     size_t left = n;
     while (left > 0) {
-        /* room for the worst case of what is left: 4 bytes a byte, at most
-         * 64 kB a step */
-        size_t room = (left < (16u << 10) ? left : (16u << 10)) * 4 + 16;
+        size_t step = left < STEP_BYTES ? left : STEP_BYTES, step_left = step;
+        size_t room = 4 * step + 16; /* UTF-8 takes at most 4 bytes a code point */
         if (gal_buf_reserve(out, room))
             return gal_error_set(GAL_ENOMEM, "out of memory converting a page to UTF-8");
         char *o = (char *)out->data + out->len;
-        size_t avail = room, before = left;
-        size_t step = left < (16u << 10) ? left : (16u << 10);
-        size_t step_left = step;
-        size_t r = iconv(c->cd, &in, &step_left, &o, &avail);
+        size_t r = iconv(c->cd, &in, &step_left, &o, &room);
+        int err = r == (size_t)-1 ? errno : 0;
         left -= step - step_left;
         out->len = (size_t)((uint8_t *)o - out->data);
-        if (r != (size_t)-1 || errno == E2BIG)
-            continue;
-        if (errno == EINVAL && step_left > 0 && step < before)
-            continue; /* a sequence cut by the step: the next step takes it whole */
-        /* EILSEQ, or a sequence cut by the end of the page: one byte is lost */
+        if (!err || step_left < step)
+            continue; /* whatever stopped a step that made progress, the next meets it
+                       * first (a sequence the step cut is whole there) */
+        /* at once: a byte not of the charset (EILSEQ), a sequence cut by
+         * the end of the page (EINVAL), or no room (E2BIG, which 4 bytes a
+         * code point rules out): the byte is lost */
         if (gal_buf_append(out, "\xEF\xBF\xBD", 3))
             return gal_error_set(GAL_ENOMEM, "out of memory converting a page to UTF-8");
         in++;
