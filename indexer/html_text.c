@@ -416,7 +416,14 @@ gal_charset gal_html_meta_charset(const uint8_t *html, size_t n, char *name)
     for (size_t i = 0; (i = skip_past(html, n, i, "<meta")) < n;) {
         bool self_closing;
         size_t end = tag_close(html, n, i, &self_closing);
-        gal_charset cs = gal_html_charset((const char *)html + i, end - i, name);
+        char said[GAL_CHARSET_NAME_MAX];
+        gal_charset cs = gal_html_charset((const char *)html + i, end - i, said);
+        /* a <meta> that says UTF-16 was read as ASCII, so it cannot be:
+         * browsers take UTF-8 then, and so does this */
+        if (cs == GAL_CHARSET_OTHER && strncasecmp(said, "utf-16", 6) == 0)
+            return GAL_CHARSET_UTF8;
+        if (cs == GAL_CHARSET_OTHER && name)
+            memcpy(name, said, sizeof said);
         if (cs != GAL_CHARSET_UNKNOWN)
             return cs;
         i = end;

@@ -140,6 +140,8 @@ static void test_charsets(void)
           GAL_CHARSET_CP1252);
     CHECK(META("<meta name=\"x\" content=\"y\"><meta charset=utf-8/>") == GAL_CHARSET_UTF8);
     CHECK(META("<p>charset=latin1 in the text is not a meta</p>") == GAL_CHARSET_UNKNOWN);
+    /* a meta read as ASCII that says UTF-16 is wrong: UTF-8, as browsers do */
+    CHECK(META("<meta charset=\"UTF-16LE\">") == GAL_CHARSET_UTF8);
 #undef META
     /* only the first kilobytes are looked at */
     size_t n = 8192;
