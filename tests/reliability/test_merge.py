@@ -9,8 +9,9 @@ needed), indexed in 1 MB batches:
     verifies; merging one index alone rewrites it byte for byte;
   - the three shards of one run (`--shard K/3`), given in any order, merge
     into the whole index byte for byte (their documents back in the inputs'
-    order); two of them, or shards of which one had another run appended,
-    follow each other and answer every query (words, phrases, entities,
+    order), and so do two shards of which one was killed and resumed; two of
+    the three, or shards of which one had another run appended, follow each
+    other and answer every query (words, phrases, entities,
     prefixes, title:, NOT) with the hits, scores and snippets of the same
     shards searched as one, and list the same entities; shards of a file
     that changed between their runs are found out (exit 4);
@@ -29,7 +30,9 @@ import json
 import os
 import random
 import shutil
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relcommon as rc_  # noqa: E402
@@ -172,6 +175,31 @@ def check_shards(a, f, parts, whole, queries):
     rc, _, err = merge(a, os.path.join(a.work, "odd-merged"), *odd)
     f.check(rc == 4 and "not of the same inputs" in err,
             "merge of shards of a file that changed: exit %d: %s" % (rc, err.strip()))
+    # a shard killed after its first commit and resumed is still one run's: merged, the whole
+    # (two shards of the inputs, so that each has more than one 1 MB batch)
+    halves = [os.path.join(a.work, "half-1"), os.path.join(a.work, "half-2")]
+    build(a, f, halves[0], "--shard", "1/2", *parts)
+    argv = [a.galley, "index", "-q", "--device", "ref", "--batch-mb", "1", "--shard", "2/2", "-o",
+            halves[1]] + parts
+    p = subprocess.Popen(argv)
+    t0 = time.time()
+    while time.time() - t0 < 60 and p.poll() is None:
+        r = subprocess.run([a.galley, "stats", "--json", halves[1]], capture_output=True, text=True)
+        if r.returncode == 0 and json.loads(r.stdout).get("batches", 0) >= 1:
+            break
+        time.sleep(0.01)
+    p.kill()
+    p.wait()
+    killed = rc_.stats(a.galley, halves[1])["documents"]
+    rc, _, err = rc_.run(argv + ["--resume"], timeout=600)
+    f.check(rc == 0, "--resume of a killed shard: exit %d: %s" % (rc, err.strip()))
+    print("shard 2/2 killed after %d documents, resumed to %d"
+          % (killed, rc_.stats(a.galley, halves[1])["documents"]))
+    merged = os.path.join(a.work, "resumed-merged")
+    rc, _, err = merge(a, merged, *halves)
+    f.check(rc == 0 and all(rc_.dump_table(merged, t) == rc_.dump_table(whole, t) for t in TABLES),
+            "two shards, one killed and resumed, merged: exit %d, or not the whole index: %s"
+            % (rc, err.strip()))
     print("shards: merged in any order = the whole index; two of three and an appended one "
           "follow each other (%d hits)" % len(one))
 
