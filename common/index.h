@@ -33,10 +33,6 @@ typedef struct gal_index_stats {
     uint32_t format_version;
     uint32_t tokenizer_version;
     double avg_doc_tokens;
-    unsigned shard_k, shard_n; /* shard K of N (galley index --shard); 0, 0: all */
-    uint64_t files;            /* input files recorded (gal_snapshot_files) */
-    uint64_t run_first_file;   /* the first file of the latest run: 0 when one
-                                * run (and its resumes) read every input */
 } gal_index_stats;
 
 /* Open the index directory read-only.  GAL_ENOTFOUND when dir holds no
@@ -63,6 +59,15 @@ int gal_snapshot_begin(gal_index *ix, gal_snapshot **out);
 void gal_snapshot_end(gal_snapshot *s); /* NULL is fine */
 
 int gal_snapshot_stats(gal_snapshot *s, gal_index_stats *out);
+
+/* Where the index's documents came from, for `galley merge` (apart from
+ * gal_snapshot_stats, which every query reads). */
+typedef struct gal_index_origin {
+    unsigned shard_k, shard_n; /* shard K of N (galley index --shard); 0, 0: all */
+    uint64_t run_first_file;   /* the first file of the latest run: 0 when one
+                                * run (and its resumes) read every input */
+} gal_index_origin;
+int gal_snapshot_origin(gal_snapshot *s, gal_index_origin *out);
 
 /* GAL_ECORRUPT (with its detail) once a docstats accessor has met a damaged
  * record in this snapshot, else 0.  Whoever reads them through a query

@@ -272,19 +272,18 @@ int gal_snapshot_stats(gal_snapshot *s, gal_index_stats *out)
     r.format_version = (uint32_t)fmt;
     r.tokenizer_version = (uint32_t)tok;
     r.avg_doc_tokens = r.docs ? (double)r.tokens / (double)r.docs : 0.0;
-    const void *shard;
-    size_t shard_len;
-    if ((rc = gal_meta_get_u64(st, s->txn, GAL_META_FILES, &r.files)) ||
-        (rc = gal_meta_get_u64(st, s->txn, GAL_META_RUN_FIRST_FILE, &r.run_first_file)) ||
-        (rc = gal_meta_get_bytes(st, s->txn, GAL_META_SHARD, &shard, &shard_len)))
+    *out = r;
+    return 0;
+}
+
+int gal_snapshot_origin(gal_snapshot *s, gal_index_origin *out)
+{
+    gal_store *st = s->ix->st;
+    gal_index_origin r = {0, 0, 0};
+    int rc;
+    if ((rc = gal_meta_get_u64(st, s->txn, GAL_META_RUN_FIRST_FILE, &r.run_first_file)) ||
+        (rc = gal_meta_get_shard(st, s->txn, &r.shard_k, &r.shard_n)))
         return rc;
-    if (shard) {
-        char text[32];
-        snprintf(text, sizeof text, "%.*s", (int)(shard_len < 31 ? shard_len : 31), (const char *)shard);
-        if (!gal_shard_parse(text, &r.shard_k, &r.shard_n))
-            return gal_error_set(GAL_ECORRUPT, "corrupt index '%s': meta '%s' is '%s'", st->dir,
-                                 GAL_META_SHARD, text);
-    }
     *out = r;
     return 0;
 }

@@ -341,3 +341,21 @@ int gal_store_copy_compact(gal_store *st, const char *dst)
     return gal_error_set(status, "cannot write a compacted copy of '%s' into '%s': %s", st->dir,
                          dst, rc == EEXIST ? "it already holds an index" : mdb_strerror(rc));
 }
+
+int gal_meta_get_shard(gal_store *st, MDB_txn *txn, unsigned *k, unsigned *n)
+{
+    const void *p;
+    size_t len;
+    int rc = gal_meta_get_bytes(st, txn, GAL_META_SHARD, &p, &len);
+    *k = *n = 0;
+    if (rc || !p)
+        return rc;
+    char text[32];
+    snprintf(text, sizeof text, "%.*s", (int)(len < 31 ? len : 31), (const char *)p);
+    if (!gal_shard_parse(text, k, n)) {
+        *k = *n = 0;
+        return gal_error_set(GAL_ECORRUPT, "corrupt index '%s': meta '%s' is '%s'", st->dir,
+                             GAL_META_SHARD, text);
+    }
+    return 0;
+}

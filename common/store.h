@@ -99,5 +99,8 @@ int gal_meta_put_zdict(gal_store *st, MDB_txn *txn, const void *p, size_t n);
 int gal_meta_put_bytes(gal_store *st, MDB_txn *txn, const char *key, const void *p, size_t n);
 /* *p is NULL with *n 0 when absent; valid until the transaction ends. */
 int gal_meta_get_bytes(gal_store *st, MDB_txn *txn, const char *key, const void **p, size_t *n);
+/* Meta shard "K/N" into *k and *n (0 and 0 when absent); GAL_ECORRUPT when
+ * it is not such a pair. */
+int gal_meta_get_shard(gal_store *st, MDB_txn *txn, unsigned *k, unsigned *n);
 
 #endif

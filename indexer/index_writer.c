@@ -180,22 +180,8 @@ static int load_state(gal_writer *w, int append)
         (rc = gal_meta_get_bytes(st, txn, GAL_META_RESUME, &resume, &resume_len)) ||
         (rc = gal_meta_get_bytes(st, txn, GAL_META_BIGRAM_WORDS, &common, &common_len)))
         goto done;
-    const void *shard;
-    size_t shard_len;
-    if ((rc = gal_meta_get_bytes(st, txn, GAL_META_SHARD, &shard, &shard_len)))
+    if ((rc = gal_meta_get_shard(st, txn, &w->shard_k, &w->shard_n)))
         goto done;
-    if (shard) {
-        char text[32];
-        unsigned k, n;
-        snprintf(text, sizeof text, "%.*s", (int)(shard_len < 31 ? shard_len : 31), (const char *)shard);
-        if (!gal_shard_parse(text, &k, &n)) {
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': meta '%s' is '%s'", st->dir,
-                               GAL_META_SHARD, text);
-            goto done;
-        }
-        w->shard_k = k;
-        w->shard_n = n;
-    }
     if (common) {
         if (common_len % 8 || common_len / 8 > GAL_BIGRAM_WORDS) {
             rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': meta '%s' has %zu bytes", st->dir,

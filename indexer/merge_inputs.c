@@ -9,21 +9,6 @@
 #include "reader.h"
 #include "status.h"
 
-/* Open dir as an index and take a snapshot of it, for one of the passes. */
-static int open_input(const char *dir, gal_index **ix, gal_snapshot **s)
-{
-    *ix = NULL;
-    *s = NULL;
-    int rc = gal_index_open(dir, ix);
-    if (!rc)
-        rc = gal_snapshot_begin(*ix, s);
-    if (rc) {
-        gal_index_close(*ix);
-        *ix = NULL;
-    }
-    return rc;
-}
-
 /* The input files of an index, in number order: paths joined by '\0'. */
 static int collect_file(void *ctx, uint32_t file_no, const char *path, size_t len)
 {
@@ -34,33 +19,31 @@ static int collect_file(void *ctx, uint32_t file_no, const char *path, size_t le
     return 0;
 }
 
-/* Whether the n sources are the n shards of one run over the same inputs:
- * 1 or 0, or a negative status. */
-static int one_run_shards(const char *const *dirs, size_t n)
+/* Whether the n open sources are the n shards of one run over the same
+ * inputs: 1 or 0, or a negative status. */
+static int one_run_shards(const gal_index_set *set)
 {
+    size_t n = set->n;
+    if (n < 2 || n > GAL_SHARDS_MAX)
+        return 0;
+    uint8_t *seen = gal_calloc(n + 1, 1); /* which K were given */
+    if (!seen)
+        return gal_error_set(GAL_ENOMEM, "out of memory");
     gal_buf first, other;
     gal_buf_init(&first);
     gal_buf_init(&other);
-    int rc = 0, same = n >= 2 && n <= GAL_SHARDS_MAX;
-    uint8_t *seen = same ? gal_calloc(n + 1, 1) : NULL; /* which K were given */
-    if (same && !seen)
-        rc = gal_error_set(GAL_ENOMEM, "out of memory");
+    int rc = 0, same = 1;
     for (size_t i = 0; i < n && same && !rc; i++) {
-        gal_index *ix;
-        gal_snapshot *s;
-        gal_index_stats st;
+        gal_index_origin o;
         gal_buf *files = i ? &other : &first;
         gal_buf_clear(files);
-        if ((rc = open_input(dirs[i], &ix, &s)) || (rc = gal_snapshot_stats(s, &st)) ||
-            (rc = gal_snapshot_files(s, collect_file, files)))
-            same = 0;
-        else
-            same = st.shard_n == n && !seen[st.shard_k] && st.run_first_file == 0 &&
-                   (!i || (other.len == first.len && !memcmp(other.data, first.data, first.len)));
+        if ((rc = gal_snapshot_origin(set->snaps[i], &o)) ||
+            (rc = gal_snapshot_files(set->snaps[i], collect_file, files)))
+            break;
+        same = o.shard_n == n && !seen[o.shard_k] && o.run_first_file == 0 &&
+               (!i || (other.len == first.len && !memcmp(other.data, first.data, first.len)));
         if (same)
-            seen[st.shard_k] = 1;
-        gal_snapshot_end(s);
-        gal_index_close(ix);
+            seen[o.shard_k] = 1;
     }
     gal_free(seen);
     gal_buf_release(&first);
@@ -71,25 +54,25 @@ static int one_run_shards(const char *const *dirs, size_t n)
 int gal_merge_inputs_check(const char *const *dirs, size_t n, char ***files, uint64_t *raw_bytes,
                            int *shards)
 {
+    gal_index_set set;
+    int rc = gal_index_set_open(&set, dirs, n);
+    if (rc)
+        return rc;
     char **copy = gal_calloc(n ? n : 1, sizeof *copy);
     if (!copy)
-        return gal_error_set(GAL_ENOMEM, "out of memory");
-    int rc = 0;
+        rc = gal_error_set(GAL_ENOMEM, "out of memory");
     for (size_t i = 0; i < n && !rc; i++) {
-        gal_index *ix;
-        gal_snapshot *s;
         gal_index_stats st;
-        if (!(rc = open_input(dirs[i], &ix, &s)) && !(rc = gal_snapshot_stats(s, &st)))
+        if (!(rc = gal_snapshot_stats(set.snaps[i], &st)))
             *raw_bytes += st.raw_bytes;
-        gal_snapshot_end(s);
-        gal_index_close(ix);
         if (!rc && !(copy[i] = gal_strndup(dirs[i], strlen(dirs[i]))))
             rc = gal_error_set(GAL_ENOMEM, "out of memory");
     }
-    if (!rc && (rc = one_run_shards(dirs, n)) >= 0) {
+    if (!rc && (rc = one_run_shards(&set)) >= 0) {
         *shards = rc;
         rc = 0;
     }
+    gal_index_set_close(&set);
     if (rc) {
         gal_input_list_free(copy, n);
         return rc;
@@ -137,16 +120,13 @@ int gal_merge_inputs_register(gal_writer *w, char *const *dirs, size_t n, int sh
     if (!out->map || !out->len)
         return gal_error_set(GAL_ENOMEM, "out of memory");
     out->n = n;
-    int rc = 0;
-    for (size_t i = 0; i < (shards ? 1 : n) && !rc; i++) {
-        gal_index *ix;
-        gal_snapshot *s;
+    gal_index_set set;
+    int rc = gal_index_set_open(&set, (const char *const *)dirs, shards ? 1 : n);
+    for (size_t i = 0; i < set.n && !rc; i++) {
         register_ctx c = {w, out, i};
-        if (!(rc = open_input(dirs[i], &ix, &s)))
-            rc = gal_snapshot_files(s, register_file, &c);
-        gal_snapshot_end(s);
-        gal_index_close(ix);
+        rc = gal_snapshot_files(set.snaps[i], register_file, &c);
     }
+    gal_index_set_close(&set); /* closed already, and empty, if it did not open */
     return rc;
 }
 

@@ -32,41 +32,46 @@ static int name_place(int rc, const char *dir, uint32_t doc)
     return gal_error_set(rc, "index '%s', document %u: %s", dir, doc, was);
 }
 
-/* One open source and where its reading stands. */
+/* One open source (a snapshot of a gal_index_set) and where its reading
+ * stands. */
 typedef struct source {
     const char *dir;
-    gal_index *ix;
     gal_snapshot *s;
-    gal_index_stats st;
+    uint64_t docs;
     uint32_t next;      /* the next document to hand over */
     gal_doc_info info;  /* the next one's record, once peeked */
     int peeked;
 } source;
 
-static int source_open(source *src, const char *dir)
+/* Open the n indexes at dirs as set, and their sources into *out (freed by
+ * the caller, with the set closed, however this returns). */
+static int sources_open(const char *const *dirs, size_t n, gal_index_set *set, source **out,
+                        gal_read_stats *stats)
 {
-    memset(src, 0, sizeof *src);
-    src->dir = dir;
-    int rc;
-    if ((rc = gal_index_open(dir, &src->ix)) || (rc = gal_snapshot_begin(src->ix, &src->s)) ||
-        (rc = gal_snapshot_stats(src->s, &src->st)))
+    *out = NULL;
+    int rc = gal_index_set_open(set, dirs, n);
+    if (rc)
         return rc;
-    return 0;
-}
-
-static void source_close(source *src)
-{
-    gal_snapshot_end(src->s);
-    gal_index_close(src->ix);
-    src->s = NULL;
-    src->ix = NULL;
+    source *src = *out = gal_calloc(n ? n : 1, sizeof *src);
+    if (!src)
+        return gal_error_set(GAL_ENOMEM, "out of memory opening %zu indexes", n);
+    for (size_t i = 0; i < n && !rc; i++) {
+        gal_index_stats st;
+        src[i].dir = dirs[i];
+        src[i].s = set->snaps[i];
+        if (!(rc = gal_snapshot_stats(src[i].s, &st))) {
+            src[i].docs = st.docs;
+            stats->files++;
+        }
+    }
+    return rc;
 }
 
 /* The record of src's next document into src->info: 0, or 1 when src has
  * no more. */
 static int source_peek(source *src)
 {
-    if (src->next >= src->st.docs)
+    if (src->next >= src->docs)
         return 1;
     if (src->peeked)
         return 0;
@@ -119,19 +124,19 @@ static int source_emit(source *src, gal_buf *text, uint64_t *read, gal_doc_fn fn
 
 int gal_read_index(const char *dir, gal_doc_fn fn, void *ctx, gal_read_stats *stats)
 {
-    source src;
+    gal_index_set set;
+    source *src;
     gal_buf text;
     gal_buf_init(&text);
     uint64_t read = 0;
-    int rc = source_open(&src, dir);
-    if (!rc)
-        stats->files++;
-    while (!rc && !(rc = source_peek(&src)))
-        rc = source_emit(&src, &text, &read, fn, ctx, stats);
+    int rc = sources_open(&dir, 1, &set, &src, stats);
+    while (!rc && !(rc = source_peek(src)))
+        rc = source_emit(src, &text, &read, fn, ctx, stats);
     if (rc == 1)
         rc = 0;
     gal_buf_release(&text);
-    source_close(&src);
+    gal_free(src);
+    gal_index_set_close(&set);
     return rc;
 }
 
@@ -139,11 +144,14 @@ int gal_read_index(const char *dir, gal_doc_fn fn, void *ctx, gal_read_stats *st
 static int order_shards(source *src, size_t n, source **by)
 {
     for (size_t i = 0; i < n; i++) {
-        unsigned k = src[i].st.shard_k;
-        if (src[i].st.shard_n != n || k < 1 || k > n || by[k - 1])
+        gal_index_origin o;
+        int rc = gal_snapshot_origin(src[i].s, &o);
+        if (rc)
+            return rc;
+        if (o.shard_n != n || o.shard_k < 1 || o.shard_k > n || by[o.shard_k - 1])
             return gal_error_set(GAL_EUSAGE, "'%s' is not one of %zu different shards of one run",
                                  src[i].dir, n);
-        by[k - 1] = &src[i];
+        by[o.shard_k - 1] = &src[i];
     }
     return 0;
 }
@@ -151,15 +159,15 @@ static int order_shards(source *src, size_t n, source **by)
 int gal_read_index_shards(char *const *dirs, size_t n, gal_doc_fn fn, void *ctx,
                           gal_read_stats *stats)
 {
-    source *src = gal_calloc(n ? n : 1, sizeof *src);
+    gal_index_set set;
+    source *src;
     source **by = gal_calloc(n ? n : 1, sizeof *by);
     gal_buf text;
     gal_buf_init(&text);
     uint64_t read = 0;
-    int rc = src && by ? 0 : gal_error_set(GAL_ENOMEM, "out of memory opening %zu shards", n);
-    for (size_t i = 0; i < n && !rc; i++)
-        if (!(rc = source_open(&src[i], dirs[i])))
-            stats->files++;
+    int rc = sources_open((const char *const *)dirs, n, &set, &src, stats);
+    if (!rc && !by)
+        rc = gal_error_set(GAL_ENOMEM, "out of memory opening %zu shards", n);
     if (!rc)
         rc = order_shards(src, n, by);
     /* file f's documents, place p by place p: each in the shard the hash
@@ -198,9 +206,8 @@ int gal_read_index_shards(char *const *dirs, size_t n, gal_doc_fn fn, void *ctx,
         p = 0;
     }
     gal_buf_release(&text);
-    for (size_t i = 0; src && i < n; i++)
-        source_close(&src[i]);
     gal_free(src);
     gal_free(by);
+    gal_index_set_close(&set);
     return rc;
 }
