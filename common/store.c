@@ -344,8 +344,8 @@ int gal_store_copy_compact(gal_store *st, const char *dst)
 
 int gal_meta_get_shard(gal_store *st, MDB_txn *txn, unsigned *k, unsigned *n)
 {
-    const void *p;
-    size_t len;
+    const void *p = NULL;
+    size_t len = 0;
     int rc = gal_meta_get_bytes(st, txn, GAL_META_SHARD, &p, &len);
     *k = *n = 0;
     if (rc || !p)
