@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "build_options.h"
 #include "commands.h"
@@ -53,14 +52,9 @@ static const char help[] =
  * that is (by any path) one of the sources. */
 static int output_apart(const char *out, const char *const *sources, size_t n)
 {
-    struct stat o;
-    if (stat(out, &o) != 0)
-        return GAL_EXIT_OK; /* created by the build */
-    for (size_t i = 0; i < n; i++) {
-        struct stat s;
-        if (stat(sources[i], &s) == 0 && s.st_dev == o.st_dev && s.st_ino == o.st_ino)
+    for (size_t i = 0; i < n; i++)
+        if (gal_same_path(out, sources[i]))
             return gal_usage_error("merge", "'%s' is both the output and a source", out);
-    }
     return GAL_EXIT_OK;
 }
 

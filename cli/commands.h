@@ -52,4 +52,7 @@ int gal_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  * every document would count twice. */
 int gal_distinct_indexes(const char *cmd, const char *const *dirs, size_t n);
 
+/* Whether paths a and b both exist and are the same file or directory. */
+int gal_same_path(const char *a, const char *b);
+
 #endif

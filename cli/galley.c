@@ -68,19 +68,19 @@ int gal_usage_error(const char *cmd, const char *fmt, ...)
     return GAL_EXIT_USAGE;
 }
 
+int gal_same_path(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int gal_distinct_indexes(const char *cmd, const char *const *dirs, size_t n)
 {
-    for (size_t i = 1; i < n; i++) {
-        struct stat a;
-        if (stat(dirs[i], &a) != 0)
-            continue; /* opening it says what is wrong */
-        for (size_t j = 0; j < i; j++) {
-            struct stat b;
-            if (stat(dirs[j], &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (gal_same_path(dirs[i], dirs[j])) /* a missing one: opening it says so */
                 return gal_usage_error(cmd, "'%s' is given twice (as '%s' too): its documents would count twice",
                                        dirs[i], dirs[j]);
-        }
-    }
     return 0;
 }
 
