@@ -63,6 +63,8 @@ int gal_build_run_option(const char *cmd, const char *arg, const char *val, gal_
     }
     if (!strcmp(arg, "--append"))
         o->append = 1;
+    else if (!strcmp(arg, "--replace"))
+        o->replace = 1;
     else if (!strcmp(arg, "--progress"))
         o->progress = 1;
     else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet"))
@@ -99,6 +101,9 @@ void gal_build_summary(const gal_build_opts *o, const gal_build_report *r, int r
             /* over all the index holds: an --append adds to earlier runs */
             r->index_raw_bytes ? (double)r->index_bytes / (double)r->index_raw_bytes : 0.0,
             r->device);
+    if (r->replaced)
+        fprintf(stderr, "galley: %llu earlier documents replaced by new ones with their ids\n",
+                (unsigned long long)r->replaced);
     /* each batch costs every query term a seek: past a few dozen, say what
      * merges them */
     if (!rc && r->index_batches > 64)

@@ -17,7 +17,8 @@
 int gal_build_option(const char *cmd, const char *arg, const char *val, gal_build_opts *o);
 
 /* The same for the options of a run that `galley index` and `galley merge`
- * share: -o/--output DIR, --device D, --append, --progress, -q/--quiet. */
+ * share: -o/--output DIR, --device D, --append, --replace, --progress,
+ * -q/--quiet. */
 int gal_build_run_option(const char *cmd, const char *arg, const char *val, gal_build_opts *o);
 
 /* After a build: unless o->quiet, one line of what it did (verb: "indexed",

@@ -79,19 +79,56 @@ static size_t fold(const char *s, size_t n, char *out, size_t size)
     return o;
 }
 
-/* Call fn(ctx, doc) for each document in the postings of hash, through the
- * index's postings cursor. */
-static int each_doc(gal_snapshot *snap, uint64_t hash, void (*fn)(void *ctx, uint32_t doc),
-                    void *ctx)
+/* Call fn(ctx, doc) for each document in the postings of hash but those
+ * deleted (del, may be NULL), through the index's postings cursor. */
+static int each_doc(gal_snapshot *snap, const gal_deleted_set *del, uint64_t hash,
+                    void (*fn)(void *ctx, uint32_t doc), void *ctx)
 {
     gal_postings *p;
     int rc = gal_postings_open(snap, hash, &p);
     if (rc)
         return rc;
     while ((rc = gal_postings_next(p)) == 1)
-        fn(ctx, gal_postings_doc(p));
+        if (!gal_deleted_has(del, gal_postings_doc(p)))
+            fn(ctx, gal_postings_doc(p));
     gal_postings_close(p);
     return rc < 0 ? rc : 0;
+}
+
+/* An index that deleted documents (deleted.h) counts each entity's
+ * documents and mentions again from its postings, leaving those out: the
+ * entity table's counts were written with the batches and stay as they
+ * were.  (Which surface form names it still counts them.)  Rows left with
+ * no document go. */
+static int recount(gal_snapshot *snap, const gal_deleted_set *del, list *l, size_t first)
+{
+    size_t kept = first;
+    for (size_t i = first; i < l->n; i++) {
+        row *r = &l->v[i];
+        gal_postings *p;
+        int rc = gal_postings_open(snap, r->hash, &p);
+        if (rc)
+            return rc;
+        uint64_t docs = 0, mentions = 0;
+        while ((rc = gal_postings_next(p)) == 1)
+            if (!gal_deleted_has(del, gal_postings_doc(p))) {
+                docs++;
+                mentions += gal_postings_tf(p);
+            }
+        gal_postings_close(p);
+        if (rc < 0)
+            return rc;
+        r->docs = docs;
+        r->mentions = mentions;
+        if (docs) {
+            l->v[kept++] = *r;
+        } else {
+            gal_free(r->name);
+            gal_free(r->forms);
+        }
+    }
+    l->n = kept;
+    return 0;
 }
 
 struct bits_ctx {
@@ -189,6 +226,7 @@ static int read_index(const char *dir, list *l, const char *with, uint64_t self,
     size_t first = l->n;
     MDB_dbi ents;
     gal_entity_info target;
+    uint64_t ndeleted = 0;
     int rc;
     *found = 0;
     if ((rc = gal_store_open(dir, GAL_STORE_READ, &st)) || (rc = gal_store_txn_begin(st, 1, &txn)) ||
@@ -204,7 +242,8 @@ static int read_index(const char *dir, list *l, const char *with, uint64_t self,
             goto out;
         *found = 1;
     }
-    if ((rc = gal_entity_each(txn, ents, collect, l)))
+    if ((rc = gal_entity_each(txn, ents, collect, l)) ||
+        (rc = gal_meta_get_u64(st, txn, GAL_META_DELETED, &ndeleted)))
         goto out;
     /* The entity table is read; postings come through the reading API,
      * which opens the environment itself (LMDB allows one open per
@@ -213,10 +252,17 @@ static int read_index(const char *dir, list *l, const char *with, uint64_t self,
     txn = NULL;
     gal_store_close(st);
     st = NULL;
+    const gal_deleted_set *del = NULL;
+    if (with || ndeleted) {
+        if ((rc = gal_index_open(dir, &ix)) || (rc = gal_snapshot_begin(ix, &snap)) ||
+            (rc = gal_snapshot_deleted(snap, &del)))
+            goto out;
+    }
+    if (del && (rc = recount(snap, del, l, first)))
+        goto out;
     if (with) {
         gal_index_stats stats;
-        if ((rc = gal_index_open(dir, &ix)) || (rc = gal_snapshot_begin(ix, &snap)) ||
-            (rc = gal_snapshot_stats(snap, &stats)))
+        if ((rc = gal_snapshot_stats(snap, &stats)))
             goto out;
         bits = gal_calloc((size_t)(stats.docs / 8 + 1), 1);
         if (!bits) {
@@ -224,11 +270,20 @@ static int read_index(const char *dir, list *l, const char *with, uint64_t self,
             goto out;
         }
         struct bits_ctx c = {bits, stats.docs, 0};
-        if ((rc = each_doc(snap, self, set_bit, &c)))
+        if ((rc = each_doc(snap, del, self, set_bit, &c)))
             goto out;
+        if (c.count == 0) { /* all its documents deleted: no longer an entity here */
+            *found = 0;
+            for (size_t i = first; i < l->n; i++) {
+                gal_free(l->v[i].name);
+                gal_free(l->v[i].forms);
+            }
+            l->n = first;
+            goto out;
+        }
         for (size_t i = first; i < l->n; i++) {
             struct bits_ctx s2 = {bits, stats.docs, 0};
-            if (l->v[i].hash != self && (rc = each_doc(snap, l->v[i].hash, count_bit, &s2)))
+            if (l->v[i].hash != self && (rc = each_doc(snap, NULL, l->v[i].hash, count_bit, &s2)))
                 goto out;
             l->v[i].shared = s2.count;
         }

@@ -45,6 +45,11 @@ static const char help[] =
     "                       in turn; 'galley query INDEX/shard-* QUERY' searches\n"
     "                       them, 'galley merge' joins them\n"
     "  --append             add documents to an existing index\n"
+    "  --replace            a document whose id the index (or this run) already\n"
+    "                       has replaces the earlier one, which is deleted: a\n"
+    "                       later dump's corrected articles supersede the old\n"
+    "                       ('galley delete' deletes by id; 'galley merge'\n"
+    "                       drops deleted documents for good)\n"
     "  --resume             continue an interrupted run: give the same inputs,\n"
     "                       from the same directory; reading starts after the\n"
     "                       last committed document\n"
@@ -163,6 +168,12 @@ int gal_cmd_index(int argc, char **argv)
     }
     if (ninputs == 0) {
         status = gal_usage_error("index", "no input files");
+        goto out;
+    }
+    if (o.replace && (mpi || o.nshards)) {
+        /* a shard holds a hash of places, not of ids: an id's earlier copy
+         * may sit in any shard */
+        status = gal_usage_error("index", "--replace works on one index, not on shards");
         goto out;
     }
     if (mpi) {

@@ -20,6 +20,8 @@ static const char show_help[] =
     "       galley show INDEX --all\n"
     "\n"
     "Print a stored document: by external id, or by document number (#N or --doc N).\n"
+    "Deleted and replaced documents are not shown; an id names the one that\n"
+    "replaced them.\n"
     "\n"
     "options:\n"
     "  --doc N     the document numbered N (0-based, input order)\n"
@@ -106,8 +108,14 @@ static int read_failed(int rc)
 static int show_all(gal_snapshot *s, gal_buf *text, gal_buf *out)
 {
     gal_doc_info info;
+    const gal_deleted_set *del;
+    int rc = gal_snapshot_deleted(s, &del);
+    if (rc)
+        return read_failed(rc);
     for (uint32_t doc = 0;; doc++) {
-        int rc = gal_snapshot_doc(s, doc, &info);
+        if (gal_deleted_has(del, doc))
+            continue;
+        rc = gal_snapshot_doc(s, doc, &info);
         if (rc == GAL_ENOTFOUND)
             break;
         if (!rc)
@@ -188,6 +196,13 @@ int gal_cmd_show(int argc, char **argv)
             code = GAL_EXIT_NOHITS;
             goto out;
         }
+    }
+    const gal_deleted_set *del = NULL;
+    if (!rc && !(rc = gal_snapshot_deleted(s, &del)) && gal_deleted_has(del, doc)) {
+        fprintf(stderr, "galley: error: document #%" PRIu32 " of '%s' was deleted or replaced\n",
+                doc, index);
+        code = GAL_EXIT_NOHITS;
+        goto out;
     }
     if (!rc)
         rc = gal_snapshot_doc(s, doc, &info);

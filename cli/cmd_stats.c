@@ -42,7 +42,7 @@ typedef struct table {
 
 static const char *const table_names[] = {
     GAL_DB_POSTINGS, GAL_DB_LEXICON, GAL_DB_VOCAB, GAL_DB_DOCS, GAL_DB_IDS,
-    GAL_DB_TEXT,     GAL_DB_DOCSTATS, GAL_DB_FILES, GAL_DB_META, GAL_DB_ENTITIES,
+    GAL_DB_TEXT,     GAL_DB_DOCSTATS, GAL_DB_FILES, GAL_DB_META, GAL_DB_DELETED, GAL_DB_ENTITIES,
 };
 #define NTABLES (sizeof table_names / sizeof table_names[0])
 
@@ -50,6 +50,7 @@ typedef struct info {
     table t[NTABLES];
     uint64_t created, updated, file_bytes;
     uint64_t text_packed, dict_bytes; /* documents `galley optimize` packed; zdict's size */
+    uint64_t deleted; /* documents deleted (deleted.h) */
     char build[512];
     char shard[32]; /* "K/N", or empty: every document */
 } info;
@@ -64,8 +65,8 @@ static int read_tables(const char *dir, info *in)
         return rc;
     if ((rc = gal_store_txn_begin(st, 1, &txn)))
         goto out;
-    MDB_dbi dbis[NTABLES] = {st->postings, st->lexicon, st->vocab, st->docs, st->ids,
-                             st->text,     st->docstats, st->files, st->meta, 0};
+    MDB_dbi dbis[NTABLES] = {st->postings, st->lexicon, st->vocab, st->docs,    st->ids, st->text,
+                             st->docstats, st->files,   st->meta,  st->deleted, 0};
     /* stats shows what is there, even in an index that lost its entity table */
     int have_entities = gal_entity_table_open(txn, 0, &dbis[NTABLES - 1]) == 0;
     MDB_envinfo ei;
@@ -76,8 +77,8 @@ static int read_tables(const char *dir, info *in)
     for (size_t k = 0; k < NTABLES; k++) {
         MDB_stat ms;
         in->t[k].name = table_names[k];
-        if (k == NTABLES - 1 && !have_entities)
-            continue;
+        if ((k == NTABLES - 1 && !have_entities) || (k == NTABLES - 2 && !st->has_deleted))
+            continue; /* an index before format 10 has no deleted table */
         int mrc = mdb_stat(txn, dbis[k], &ms);
         if (mrc) {
             rc = gal_store_error(st, mrc, "cannot read table statistics of");
@@ -92,7 +93,8 @@ static int read_tables(const char *dir, info *in)
     size_t n;
     if ((rc = gal_meta_get_u64(st, txn, GAL_META_CREATED, &in->created)) ||
         (rc = gal_meta_get_u64(st, txn, GAL_META_UPDATED, &in->updated)) ||
-        (rc = gal_meta_get_u64(st, txn, GAL_META_TEXT_PACKED, &in->text_packed)))
+        (rc = gal_meta_get_u64(st, txn, GAL_META_TEXT_PACKED, &in->text_packed)) ||
+        (rc = gal_meta_get_u64(st, txn, GAL_META_DELETED, &in->deleted)))
         goto out;
     if ((rc = gal_meta_get_bytes(st, txn, GAL_META_ZDICT, &p, &n)))
         goto out;
@@ -197,13 +199,13 @@ int gal_cmd_stats(int argc, char **argv)
         int e = gal_buf_append(&b, tmp, strlen(tmp)) || gal_json_string(&b, index, strlen(index));
         snprintf(tmp, sizeof tmp,
                  ",\"format_version\":%" PRIu32 ",\"tokenizer_version\":%" PRIu32
-                 ",\"documents\":%" PRIu64 ",\"tokens\":%" PRIu64 ",\"terms\":%" PRIu64
+ ",\"documents\":%" PRIu64 ",\"deleted_documents\":%" PRIu64 ",\"tokens\":%" PRIu64 ",\"terms\":%" PRIu64
                  ",\"raw_bytes\":%" PRIu64 ",\"batches\":%" PRIu64 ",\"collisions\":%" PRIu64
                  ",\"avg_doc_tokens\":%.2f,\"file_bytes\":%" PRIu64 ",\"table_bytes\":%" PRIu64
                  ",\"postings_bytes_per_position\":%.3f,\"index_raw_ratio\":%.4f"
                  ",\"index_raw_ratio_without_text\":%.4f,\"text_packed_docs\":%" PRIu64
                  ",\"text_dict_bytes\":%" PRIu64 ",\"created\":\"%s\",\"updated\":\"%s\",\"build\":",
-                 st.format_version, st.tokenizer_version, st.docs, st.tokens, st.terms,
+                 st.format_version, st.tokenizer_version, st.docs, in.deleted, st.tokens, st.terms,
                  st.raw_bytes, st.batches, st.collisions, st.avg_doc_tokens, in.file_bytes, total,
                  per_pos, ratio, ratio_nt, in.text_packed, in.dict_bytes, created, updated);
         e = e || gal_buf_append(&b, tmp, strlen(tmp)) ||
@@ -232,7 +234,11 @@ int gal_cmd_stats(int argc, char **argv)
         if (in.shard[0])
             printf("shard:              %s of the inputs' documents\n", in.shard);
         printf("batches:            %" PRIu64 "\n", st.batches);
-        printf("documents:          %" PRIu64 "\n", st.docs);
+        if (in.deleted)
+            printf("documents:          %" PRIu64 " (%" PRIu64 " deleted or replaced, %" PRIu64
+                   " live; 'galley merge' drops them)\n", st.docs, in.deleted, st.docs - in.deleted);
+        else
+            printf("documents:          %" PRIu64 "\n", st.docs);
         printf("tokens:             %" PRIu64 " (%.1f per document)\n", st.tokens, st.avg_doc_tokens);
         printf("distinct terms:     %" PRIu64 "\n", st.terms);
         printf("hash collisions:    %" PRIu64 "\n", st.collisions);

@@ -37,6 +37,7 @@ int gal_cmd_verify(int argc, char **argv);
 int gal_cmd_compact(int argc, char **argv);
 int gal_cmd_optimize(int argc, char **argv);
 int gal_cmd_merge(int argc, char **argv);
+int gal_cmd_delete(int argc, char **argv);
 
 /* Map a gal_status to the exit status above. */
 int gal_exit_for(int status);

@@ -24,6 +24,7 @@ static const struct {
     {"compact", gal_cmd_compact, "copy an index without its free pages"},
     {"optimize", gal_cmd_optimize, "merge an index's batches: smaller, fewer seeks per query"},
     {"merge", gal_cmd_merge, "join indexes (shards) into one"},
+    {"delete", gal_cmd_delete, "delete documents by id"},
     {"devices", gal_cmd_devices, "list OpenCL platforms and devices"},
     {"entities", gal_cmd_entities, "list the named entities of an index"},
     {"bench", gal_cmd_bench, "measure indexing per device, and query latency"},

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "deleted.h"
+
 #include "buf.h"
 
 typedef struct gal_index gal_index;       /* an open environment (thread-safe) */
@@ -124,8 +126,14 @@ uint32_t gal_snapshot_doc_title_tokens(gal_snapshot *s, uint32_t doc);
  * an in-memory array. */
 int64_t gal_snapshot_doc_date(gal_snapshot *s, uint32_t doc);
 
-/* Find a document by external id.  GAL_ENOTFOUND when there is none. */
+/* Find a document by external id: the first one not deleted (the earliest
+ * batch's first, the only one an index built with --replace keeps).
+ * GAL_ENOTFOUND when there is none. */
 int gal_snapshot_find_id(gal_snapshot *s, const char *id, size_t len, uint32_t *doc);
+
+/* The documents deleted (deleted.h), read once per snapshot: *out NULL
+ * when there are none.  GAL_ECORRUPT when the table is damaged. */
+int gal_snapshot_deleted(gal_snapshot *s, const gal_deleted_set **out);
 
 /* Stored text: the title, a '\n', then the body, exactly as indexed (so
  * token offsets in it match what the tokenizer saw).  Replaces out's

@@ -64,6 +64,8 @@ struct gal_snapshot {
     gal_buf group_text;
     gal_text_docs group_docs;
     uint32_t group_first;
+    gal_deleted_set deleted; /* once deleted_loaded */
+    int deleted_loaded;
 };
 
 /* A chunk's positions are decoded one document's run at a time, for the
@@ -250,7 +252,23 @@ void gal_snapshot_end(gal_snapshot *s)
     gal_free(s->block_state);
     gal_doc_block_release(&s->doc_block);
     gal_buf_release(&s->group_text);
+    gal_deleted_release(&s->deleted);
     gal_free(s);
+}
+
+int gal_snapshot_deleted(gal_snapshot *s, const gal_deleted_set **out)
+{
+    *out = NULL;
+    if (!s->deleted_loaded) {
+        uint32_t n = s->docs > UINT32_MAX ? UINT32_MAX : (uint32_t)s->docs;
+        int rc = gal_deleted_load(s->ix->st, s->txn, n, &s->deleted);
+        if (rc)
+            return rc;
+        s->deleted_loaded = 1;
+    }
+    if (s->deleted.count)
+        *out = &s->deleted;
+    return 0;
 }
 
 int gal_snapshot_stats(gal_snapshot *s, gal_index_stats *out)
@@ -520,6 +538,11 @@ int gal_snapshot_find_id(gal_snapshot *s, const char *id, size_t len, uint32_t *
                 rc = gal_error_set(GAL_ECORRUPT, "corrupt index: ids name document %u, which "
                                    "has no record", cand);
             if (!rc && info.id_len == len && !memcmp(info.id, id, len)) {
+                const gal_deleted_set *del;
+                if ((rc = gal_snapshot_deleted(s, &del)))
+                    break;
+                if (gal_deleted_has(del, cand))
+                    continue; /* replaced or deleted: a later batch may have it */
                 gal_hblock_close(&r);
                 *doc = cand;
                 return 0;

@@ -212,6 +212,14 @@ int gal_store_open(const char *dir, int mode, gal_store **out)
         (rc = open_dbi(st, txn, GAL_DB_DOCSTATS, &st->docstats)) ||
         (rc = open_dbi(st, txn, GAL_DB_FILES, &st->files)) || (rc = check_version(st, txn)))
         goto fail;
+    /* the deleted table came with format 10: a reader of an older index
+     * finds none, and nothing is deleted there */
+    mrc = mdb_dbi_open(txn, GAL_DB_DELETED, st->writable ? MDB_CREATE : 0, &st->deleted);
+    if (mrc && mrc != MDB_NOTFOUND) {
+        rc = gal_store_error(st, mrc, "cannot open table in");
+        goto fail;
+    }
+    st->has_deleted = mrc == 0;
     if ((mrc = mdb_txn_commit(txn))) {
         txn = NULL;
         rc = gal_store_error(st, mrc, "cannot open index");

@@ -13,6 +13,8 @@
 typedef struct gal_store {
     MDB_env *env;
     MDB_dbi meta, postings, lexicon, vocab, docs, ids, text, docstats, files;
+    MDB_dbi deleted;  /* deleted.h; a reader of an index before format 10 */
+    int has_deleted;  /* may find none: then 0 */
     char *dir;
     int lock_fd; /* writer lock (flock), -1 for readers */
     int writable;

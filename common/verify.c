@@ -20,6 +20,7 @@
 #include "fault_guard.h"
 #include "hash_blocks.h"
 #include "id_table.h"
+#include "record.h"
 #include "format.h"
 #include "index.h"
 #include "status.h"
@@ -460,6 +461,43 @@ static int check_ids(vctx *v, const MDB_val *k, const MDB_val *val)
 {
     check_hash_block(v, k, val, GAL_DB_IDS, &v->ids_walk, check_id_record);
     return 0;
+}
+
+/* ---- deleted ---- */
+
+static int check_deleted(vctx *v, const MDB_val *k, const MDB_val *val)
+{
+    if (k->mv_size != 4) {
+        problem(v, "deleted: key of %zu bytes", k->mv_size);
+        return 0;
+    }
+    uint32_t doc = gal_get_be32(k->mv_data); /* a few documents, not every one */
+    if (doc >= v->meta_docs)
+        problem(v, "deleted doc %u: beyond the %llu documents meta counts", doc,
+                (unsigned long long)v->meta_docs);
+    char desc[16];
+    gal_put_decimal(desc, doc);
+    size_t payload;
+    int rc = gal_record_open(val->mv_data, val->mv_size, &payload, gal_record_doc_key(doc),
+                             GAL_DB_DELETED, desc);
+    if (rc == GAL_ENOMEM)
+        return rc;
+    if (rc)
+        problem(v, "deleted doc %u: %s", doc, gal_error_detail(rc));
+    else if (payload)
+        problem(v, "deleted doc %u: %zu bytes where none belong", doc, payload);
+    v->s.deleted++;
+    return 0;
+}
+
+static void check_deleted_count(vctx *v)
+{
+    uint64_t meta = 0;
+    if (gal_meta_get_u64(v->st, v->txn, GAL_META_DELETED, &meta))
+        problem(v, "meta %s: not an 8-byte counter", GAL_META_DELETED);
+    else if (meta != v->s.deleted)
+        problem(v, "meta %s: %llu, the deleted table holds %llu", GAL_META_DELETED,
+                (unsigned long long)meta, (unsigned long long)v->s.deleted);
 }
 
 static int check_file(vctx *v, const MDB_val *k, const MDB_val *val)
@@ -923,6 +961,10 @@ int gal_index_verify(const char *dir, FILE *report, gal_verify_stats *out)
     if ((rc = walk(&v, v.st->text, GAL_DB_TEXT, check_text)))
         goto done;
     missing_range(&v, GAL_DB_TEXT, v.next_doc, v.meta_docs);
+
+    if (v.st->has_deleted && (rc = walk(&v, v.st->deleted, GAL_DB_DELETED, check_deleted)))
+        goto done;
+    check_deleted_count(&v);
 
     if ((rc = walk(&v, v.st->ids, GAL_DB_IDS, check_ids)) ||
         (rc = walk(&v, v.st->files, GAL_DB_FILES, check_file)) ||

@@ -47,6 +47,7 @@ typedef struct gal_verify_stats {
     uint64_t postings_terms;  /* distinct terms with postings */
     uint64_t unnamed_terms;   /* of those, without a lexicon entry */
     uint64_t entities;        /* entity table records */
+    uint64_t deleted;         /* deleted documents (deleted.h) */
 } gal_verify_stats;
 
 /* Check the index in dir (read-only; a writer may run meanwhile: one read

@@ -733,7 +733,8 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     }
     if ((rc = gal_writer_open(opts->out_dir, opts->append || opts->resume, &s.w)) ||
         (rc = gal_writer_set_shard(s.w, opts->nshards > 1 ? opts->shard : 0,
-                                   opts->nshards > 1 ? opts->nshards : 0)))
+                                   opts->nshards > 1 ? opts->nshards : 0)) ||
+        (opts->replace && (rc = gal_writer_set_replace(s.w))))
         goto done;
     if (opts->resume) {
         int complete = 0;
@@ -824,6 +825,7 @@ done:
     if (s.w) {
         const gal_writer_totals *tot = gal_writer_totals_get(s.w);
         report->new_terms = tot->new_terms;
+        report->replaced = tot->replaced;
         report->index_raw_bytes = tot->raw_bytes;
         report->index_batches = tot->batches;
         report->encode_sec = tot->encode_sec;

@@ -13,6 +13,7 @@
 #include "chunk_blocks.h"
 #include "chunk_cursor.h"
 #include "crc32c.h"
+#include "deleted.h"
 #include "doc_record.h"
 #include "entity_table.h"
 #include "fault_guard.h"
@@ -87,6 +88,9 @@ typedef struct optimizer {
     int text_level;
     uint32_t text_from;
     uint64_t docs, raw_bytes;
+    /* deleted documents (deleted.h): the table is copied as it is, and the
+     * ids table made again names none of them */
+    gal_deleted_set deleted;
     ZSTD_DDict *src_ddict;  /* the source's dictionary */
     gal_buf dict;           /* the one packing: trained here, or the source's */
     MDB_dbi dst_text;
@@ -385,8 +389,9 @@ static int write_ids(optimizer *o, const group *g)
             break;
         for (uint32_t i = 0; i < db->n && !rc; i++) {
             const gal_doc_fields *f;
-            if ((rc = gal_doc_block_get(db, i, &f)) || f->id_len == 0)
-                continue;
+            if (gal_deleted_has(&o->deleted, at + i) || (rc = gal_doc_block_get(db, i, &f)) ||
+                f->id_len == 0)
+                continue; /* a deleted document is no batch's document of its id */
             if (n == g->ndocs) {
                 rc = gal_error_set(GAL_ECORRUPT, "corrupt index: more documents than docstats "
                                    "counts in the batches at doc %u", g->first_doc);
@@ -858,6 +863,9 @@ static int rewrite(optimizer *o, const char *dir, const char *tmp, size_t mapsiz
     }
     gal_fault_arm(&guard, &jb);
     int rc = load_batches(o);
+    uint64_t ndocs = 0;
+    if (!rc && !(rc = gal_meta_get_u64(o->st, o->src, GAL_META_DOCS, &ndocs)))
+        rc = gal_deleted_load(o->st, o->src, (uint32_t)ndocs, &o->deleted);
     if (!rc)
         rc = plan_groups(o, max_docs);
     if (!rc)
@@ -947,6 +955,7 @@ out:
     r->seconds = now_sec() - t0;
     gal_free(o->batches);
     gal_free(o->groups);
+    gal_deleted_release(&o->deleted);
     gal_free(o->acc_pos);
     gal_free(o->in_pos);
     gal_free(o->entries);

@@ -15,6 +15,7 @@
 #include "entity_rules.h"
 #include "format.h"
 #include "hash_blocks.h"
+#include "id_replace.h"
 #include "id_table.h"
 #include "known_terms.h"
 #include "postings_builder.h"
@@ -106,6 +107,13 @@ struct gal_writer {
      * being written leaves it (chunk_blocks.h): known when this process
      * wrote the table from empty. */
     gal_leaf_fill postings_fill, postings_fill_next;
+    /* --replace: the live document of each id, and what the batch being
+     * committed supersedes (gal_id_replace_batch's arrays) */
+    gal_id_replace *replace;
+    gal_deleted_set deleted; /* as committed; loaded with replace */
+    uint32_t *gone;
+    size_t ngone;
+    uint8_t *superseded;
 };
 
 static double now_sec(void)
@@ -293,6 +301,8 @@ static void release(gal_writer *w)
     gal_known_terms_free(w->known);
     gal_entity_forms_free(w->forms);
     gal_free(w->new_terms);
+    gal_id_replace_free(w->replace);
+    gal_deleted_release(&w->deleted);
     gal_free(w);
 }
 
@@ -548,7 +558,9 @@ static int write_ids(gal_writer *w, MDB_txn *txn, const gal_batch *b)
     for (uint32_t d = 0; d < b->ndocs; d++) {
         const gal_batch_doc *bd = &b->docs[d];
         const char *id = (const char *)b->strings.data + bd->id;
-        if (bd->id_len > 0)
+        /* a document that a later one of the batch replaces is not the
+         * batch's document of its id: the later one is */
+        if (bd->id_len > 0 && !(w->ngone && w->superseded[d]))
             w->ids[n++] = (gal_id_entry){gal_id_hash(id, bd->id_len), id, (uint32_t)bd->id_len,
                                          b->first_doc + d};
     }
@@ -625,6 +637,8 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
                                   b->first_doc, b->nstored, 0, append_text_block, tc, &nput)))
         return rc;
     if ((rc = write_ids(w, txn, b)))
+        return rc;
+    if ((rc = gal_deleted_put(st, txn, w->gone, w->ngone, w->deleted.count)))
         return rc;
     uint8_t skey[4];
     gal_put_be32(skey, b->first_doc);
@@ -741,6 +755,38 @@ int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tok
     return 0;
 }
 
+/* --replace: what batch b supersedes, decided once before its
+ * transaction (which may be tried again after the map grows). */
+static int plan_replacements(gal_writer *w, const gal_batch *b)
+{
+    w->ngone = 0;
+    if (!w->replace)
+        return 0;
+    MDB_txn *txn;
+    int rc = gal_store_txn_begin(w->st, 1, &txn);
+    if (rc)
+        return rc;
+    rc = gal_id_replace_batch(w->replace, txn, w->st->docs, b, &w->gone, &w->ngone,
+                              &w->superseded);
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+int gal_writer_set_replace(gal_writer *w)
+{
+    if (w->replace)
+        return 0;
+    MDB_txn *txn;
+    int rc = gal_store_txn_begin(w->st, 1, &txn);
+    if (rc)
+        return rc;
+    uint32_t ndocs = (uint32_t)w->totals.docs;
+    if (!(rc = gal_deleted_load(w->st, txn, ndocs, &w->deleted)))
+        rc = gal_id_replace_new(txn, w->st->docs, ndocs, &w->deleted, &w->replace);
+    mdb_txn_abort(txn);
+    return rc;
+}
+
 int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_t ntokens,
                       const gal_entity_batch *eb)
 {
@@ -750,6 +796,8 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
     int rc;
     double t0 = now_sec();
     w->totals.encode_sec += e->encode_sec;
+    if ((rc = plan_replacements(w, b)))
+        return rc;
     uint64_t new_terms, collisions;
     for (;;) {
         MDB_txn *txn;
@@ -775,6 +823,11 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
     }
     w->totals.write_sec += now_sec() - t0;
     w->postings_fill = w->postings_fill_next;
+    for (size_t i = 0; i < w->ngone; i++)
+        if ((rc = gal_deleted_mark(&w->deleted, w->gone[i])))
+            return rc;
+    w->totals.replaced += w->ngone;
+    w->ngone = 0;
     if ((rc = gal_entity_forms_commit(w->forms)))
         return rc;
     for (uint64_t i = 0; i < new_terms; i++)

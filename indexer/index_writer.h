@@ -24,6 +24,7 @@ typedef struct gal_writer gal_writer;
 typedef struct gal_writer_totals {
     uint64_t docs, tokens, terms, raw_bytes, batches, collisions;
     uint64_t new_terms;      /* terms added by this run */
+    uint64_t replaced;       /* documents this run superseded (--replace) */
     double encode_sec;       /* grouping, postings and record encoding */
     double write_sec;        /* LMDB puts and commits */
 } gal_writer_totals;
@@ -72,6 +73,11 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
  * written with every commit (meta "shard").  GAL_EUSAGE, naming both, when
  * the index already holds documents of another shard, or of all. */
 int gal_writer_set_shard(gal_writer *w, unsigned k, unsigned n);
+
+/* --replace: from the next batch on, a document whose id an earlier live
+ * document has (in the index or in this run) supersedes it: the earlier
+ * ones are deleted (deleted.h, id_replace.h) in the new one's commit. */
+int gal_writer_set_replace(gal_writer *w);
 
 /* Record a description of how the index was built (meta "build"), in the
  * next commit. */

@@ -8,6 +8,9 @@
  * read back this way is tokenized into the same positions, entities and
  * dates as the first time.
  *
+ * Deleted documents (deleted.h) are passed over: a merge is how they
+ * leave the index, statistics and all.
+ *
  * The shards of one run (`galley index --shard K/N` over the same inputs)
  * are read interleaved: the hash that gave each document its shard
  * (gal_shard_of) says, place by place in each input file, which shard holds
@@ -41,6 +44,7 @@ typedef struct source {
     uint32_t next;      /* the next document to hand over */
     gal_doc_info info;  /* the next one's record, once peeked */
     int peeked;
+    const gal_deleted_set *del; /* its deleted documents, left out */
 } source;
 
 /* Open the n indexes at dirs as set, and their sources into *out (freed by
@@ -59,7 +63,8 @@ static int sources_open(const char *const *dirs, size_t n, gal_index_set *set, s
         gal_index_stats st;
         src[i].dir = dirs[i];
         src[i].s = set->snaps[i];
-        if (!(rc = gal_snapshot_stats(src[i].s, &st))) {
+        if (!(rc = gal_snapshot_stats(src[i].s, &st)) &&
+            !(rc = gal_snapshot_deleted(src[i].s, &src[i].del))) {
             src[i].docs = st.docs;
             stats->files++;
         }
@@ -88,6 +93,11 @@ static int source_emit(source *src, gal_buf *text, uint64_t *read, gal_doc_fn fn
 {
     uint32_t doc = src->next;
     const gal_doc_info *info = &src->info;
+    if (gal_deleted_has(src->del, doc)) { /* deleted or replaced: gone for good */
+        src->next++;
+        src->peeked = 0;
+        return 0;
+    }
     int rc = gal_snapshot_text(src->s, doc, text);
     if (rc)
         return name_place(rc, src->dir, doc);

@@ -45,6 +45,10 @@ typedef struct ctx {
     /* several indexes searched as one: their documents, tokens and
      * document frequencies rank instead of this index's (NULL: its own) */
     const gal_search_stats *stats;
+    /* documents taken out of the index (deleted.h), NULL when none: no
+     * ranking or counting loop yields them */
+    const gal_deleted_set *del;
+    uint64_t deleted_hits; /* matches skipped for it: a lone phrase's idf counts them */
 } ctx;
 
 /* A raw postings cursor and the document it is on. */
@@ -1496,10 +1500,15 @@ static int rank_word(ctx *c, it *t, heap *h, uint64_t *total)
         size_t n = gal_postings_rest(p, &docs, &tfs);
         gal_snapshot_doc_tokens_many(c->s, docs, n, dl);
         gal_bm25_terms(&c->bm, t->idf, tfs, dl, n, sc);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            if (c->del && gal_deleted_has(c->del, docs[i])) {
+                c->deleted_hits++;
+                continue;
+            }
+            ++*total;
             if ((r = offer(h, docs[i], sc[i])))
                 return r;
-        *total += n;
+        }
     }
     return r;
 }
@@ -1533,6 +1542,10 @@ static int rank_words_and(ctx *c, it *t, heap *h, uint64_t *total)
                 return r;
             if (r)
                 continue;
+            if (c->del && gal_deleted_has(c->del, docs[i])) {
+                c->deleted_hits++;
+                continue;
+            }
             ++*total;
             uint32_t dl = gal_snapshot_doc_tokens(c->s, docs[i]);
             double sc = 0;
@@ -1614,10 +1627,15 @@ static int rank_words_or(ctx *c, it *t, heap *h, uint64_t *total)
         for (uint32_t w = 0; w < OR_WINDOW / 64; w++) {
             for (uint64_t bits = seen[w]; bits; bits &= bits - 1) {
                 uint32_t at = w * 64 + (uint32_t)__builtin_ctzll(bits);
-                ++*total;
-                if ((r = offer(h, lo + at, acc[at])))
-                    goto out;
+                double sum = acc[at];
                 acc[at] = 0;
+                if (c->del && gal_deleted_has(c->del, lo + at)) {
+                    c->deleted_hits++;
+                    continue;
+                }
+                ++*total;
+                if ((r = offer(h, lo + at, sum)))
+                    goto out;
             }
             seen[w] = 0;
         }
@@ -1657,6 +1675,13 @@ static int rank_any(ctx *c, it *root, heap *h, uint64_t *total)
         if (root->kids[k]->kind == IT_TERM)
             gal_postings_prefetch_lengths(root->kids[k]->cs[0].p, 1);
     while ((rc = advance(c, root, d)) == 1) {
+        if (c->del && gal_deleted_has(c->del, root->doc)) {
+            c->deleted_hits++;
+            if (root->doc == DOC_END - 1)
+                break;
+            d = root->doc + 1;
+            continue;
+        }
         gal_hit hit;
         hit.doc = root->doc;
         hit.part = 0;
@@ -1695,6 +1720,8 @@ static int ctx_init(ctx *c, gal_snapshot *s, const gal_search_opts *o)
     if (rc)
         return rc;
     memset(c, 0, sizeof *c);
+    if ((rc = gal_snapshot_deleted(s, &c->del)))
+        return rc;
     c->s = s;
     c->ndocs = st.docs > DOC_END - 1 ? DOC_END - 1 : (uint32_t)st.docs;
     c->stats = o ? o->stats : NULL;
@@ -1724,14 +1751,14 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
         goto out;
     if (o && o->count_only) {
         gal_results_release(r);
-        if (root->kind == IT_TERM && !root->title) { /* a word: its document count */
+        if (root->kind == IT_TERM && !root->title && !c.del) { /* a word: its document count */
             rc = gal_postings_count(root->cs[0].p, &r->total);
             goto out;
         }
         uint64_t n = 0;
         uint32_t d = 0;
         while ((rc = advance(&c, root, d)) == 1) {
-            n++;
+            n += !(c.del && gal_deleted_has(c.del, root->doc));
             if (root->doc == DOC_END - 1)
                 break;
             d = root->doc + 1;
@@ -1762,7 +1789,8 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
     if (rc < 0 || (rc = gal_snapshot_status(s)))
         goto out;
     if (scale_root) {
-        double idf = gal_bm25_idf(&c.bm, total);
+        /* its df counts deleted documents, as every term's does */
+        double idf = gal_bm25_idf(&c.bm, total + c.deleted_hits);
         for (size_t k = 0; k < h.n; k++)
             h.v[k].score *= idf;
     }
@@ -1778,6 +1806,7 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
     }
     gal_results_release(r);
     r->total = total;
+    r->deleted = c.deleted_hits;
     if (offset < h.n) {
         memmove(h.v, h.v + offset, (h.n - offset) * sizeof *h.v);
         r->nhits = h.n - offset;

@@ -55,6 +55,8 @@ typedef struct gal_results {
     gal_hit *hits;  /* the requested page, in rank order */
     size_t nhits;
     uint64_t total; /* every matching document */
+    uint64_t deleted; /* matches in deleted documents, not in total (only
+                       * ranking counts them: a lone phrase's idf does) */
 } gal_results;
 
 void gal_results_init(gal_results *r);

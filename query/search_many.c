@@ -57,7 +57,7 @@ int gal_search_many(gal_snapshot *const *s, size_t n, const gal_query *q,
     gal_results_init(&part);
     gal_hit *all = NULL;
     size_t nall = 0, cap = 0;
-    uint64_t total = 0;
+    uint64_t total = 0, deleted = 0;
     int rc = 0;
     if (!each.stats) { /* counting too needs the prefixes' terms of all */
         rc = gal_search_stats_new(&own);
@@ -74,6 +74,7 @@ int gal_search_many(gal_snapshot *const *s, size_t n, const gal_query *q,
         if ((rc = gal_search(s[i], q, &each, &part)))
             break;
         total += part.total;
+        deleted += part.deleted;
         if (part.nhits &&
             gal_grow((void **)&all, &cap, nall + part.nhits, sizeof *all, 64)) {
             rc = gal_error_set(GAL_ENOMEM, "out of memory merging hits");
@@ -85,7 +86,8 @@ int gal_search_many(gal_snapshot *const *s, size_t n, const gal_query *q,
         }
     }
     if (!rc) {
-        double scale = gal_search_stats_scale(each.stats, q, total);
+        /* a phrase's df counts its deleted documents, as a word's does */
+        double scale = gal_search_stats_scale(each.stats, q, total + deleted);
         for (size_t k = 0; scale != 1.0 && k < nall; k++)
             all[k].score *= scale;
         if (nall > 1)

@@ -1,0 +1,152 @@
+/*
+ * cmd_delete.c — `galley delete INDEX ID...`: take documents out of an
+ * index by their external ids (indexer/index_delete.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "commands.h"
+#include "index_delete.h"
+#include "status.h"
+
+static const char delete_help[] =
+    "usage: galley delete INDEX ID... | --ids FILE\n"
+    "\n"
+    "Delete the documents with these external ids: every document that has\n"
+    "one of them.  Queries, counts, 'galley show', 'galley entities' and\n"
+    "'galley merge' leave them out at once; their postings and stored text\n"
+    "stay in the file (and in the document counts BM25 weighs terms by) until\n"
+    "'galley merge' writes an index without them.  'galley index --replace'\n"
+    "deletes the earlier documents of an id it indexes again.\n"
+    "\n"
+    "options:\n"
+    "  --ids FILE  read the ids from FILE ('-': standard input), one a line\n"
+    "  -q, --quiet no summary line\n"
+    "  -h, --help  show this help\n"
+    "\n"
+    "All the deletions are one transaction: all of them, or none.\n"
+    "\n"
+    "exit status:\n"
+    "  0  every id named a document, and they are deleted\n"
+    "  1  some ids named no document (they are listed; the others are deleted)\n"
+    "  2  usage error\n"
+    "  3  index missing, locked by a writer, or corrupt\n"
+    "  4  FILE cannot be read\n"
+    "  6  out of memory, disk full or another system error\n";
+
+typedef struct id_list {
+    char **v;
+    size_t *len;
+    size_t n, cap, len_cap;
+} id_list;
+
+static int push(id_list *l, const char *s, size_t n)
+{
+    if (gal_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v, 64) ||
+        gal_grow((void **)&l->len, &l->len_cap, l->n + 1, sizeof *l->len, 64))
+        return gal_error_set(GAL_ENOMEM, "out of memory reading ids");
+    if (!(l->v[l->n] = gal_strndup(s, n)))
+        return gal_error_set(GAL_ENOMEM, "out of memory reading ids");
+    l->len[l->n++] = n;
+    return 0;
+}
+
+/* One id a line; a trailing '\r' and empty lines are dropped. */
+static int read_ids(const char *path, id_list *l)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f)
+        return gal_error_set(GAL_EINPUT, "cannot open '%s': %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    int rc = 0;
+    unsigned long lineno = 0;
+    while (!rc && (got = getline(&line, &cap, f)) >= 0) {
+        size_t n = (size_t)got;
+        lineno++;
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            n--;
+        if (memchr(line, '\0', n))
+            rc = gal_error_set(GAL_EINPUT, "'%s', line %lu: a NUL byte in an id", path, lineno);
+        else if (n)
+            rc = push(l, line, n);
+    }
+    if (!rc && ferror(f))
+        rc = gal_error_set(GAL_EINPUT, "cannot read '%s': %s", path, strerror(errno));
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+int gal_cmd_delete(int argc, char **argv)
+{
+    const char *index = NULL, *from = NULL;
+    int quiet = 0, status = GAL_EXIT_OK;
+    id_list l = {0};
+    gal_delete_report r = {0};
+    for (int i = 1; i < argc && status == GAL_EXIT_OK; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(delete_help, stdout);
+            goto out;
+        } else if (!strcmp(a, "--ids")) {
+            if (i + 1 >= argc)
+                status = gal_usage_error("delete", "--ids needs a FILE");
+            else
+                from = argv[++i];
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = 1;
+        } else if (a[0] == '-' && a[1] != '\0' && !(index && !strcmp(a, "--"))) {
+            status = gal_usage_error("delete", "unknown option '%s'", a);
+        } else if (!index) {
+            index = a;
+        } else if (push(&l, a, strlen(a))) {
+            status = gal_report(GAL_ENOMEM);
+        }
+    }
+    if (status != GAL_EXIT_OK)
+        goto out;
+    if (!index) {
+        status = gal_usage_error("delete", "missing INDEX");
+        goto out;
+    }
+    int rc = from ? read_ids(from, &l) : 0;
+    if (rc) {
+        status = gal_report(rc);
+        goto out;
+    }
+    if (l.n == 0) {
+        status = from ? GAL_EXIT_OK : gal_usage_error("delete", "no ids given");
+        goto out;
+    }
+    if ((rc = gal_index_delete(index, (const char *const *)l.v, l.len, l.n, &r))) {
+        status = gal_report(rc);
+        if (rc == GAL_ENOTFOUND) /* no index there, as for every command that reads one */
+            status = GAL_EXIT_INDEX;
+        goto out;
+    }
+    size_t missing = 0;
+    for (size_t i = 0; i < l.n; i++)
+        if (!r.found[i]) {
+            if (missing++ < 20)
+                fprintf(stderr, "galley: no document with id '%s' in '%s'\n", l.v[i], index);
+        }
+    if (missing > 20)
+        fprintf(stderr, "galley: ... and %zu more ids not found\n", missing - 20);
+    if (!quiet)
+        fprintf(stderr, "galley: deleted %llu documents; '%s' has %llu deleted in all\n",
+                (unsigned long long)r.deleted, index, (unsigned long long)r.total);
+    status = missing ? GAL_EXIT_NOHITS : GAL_EXIT_OK;
+out:
+    for (size_t i = 0; i < l.n; i++)
+        gal_free(l.v[i]);
+    gal_free(l.v);
+    gal_free(l.len);
+    gal_free(r.found);
+    return status;
+}

@@ -1,0 +1,167 @@
+#include "deleted.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "crc32c.h"
+#include "format.h"
+#include "record.h"
+#include "status.h"
+
+/* The bitmap's words for n documents. */
+static size_t words_for(uint64_t n)
+{
+    return (size_t)((n + 63) / 64);
+}
+
+/* Grow d's bitmap to hold documents below n (zeroed). */
+static int cover(gal_deleted_set *d, uint32_t n)
+{
+    if (d->bits && n <= d->ndocs)
+        return 0;
+    size_t had = d->bits ? words_for(d->ndocs) : 0, want = words_for(n);
+    if (want > had || !d->bits) {
+        uint64_t *bits = gal_realloc(d->bits, (want ? want : 1) * sizeof *bits);
+        if (!bits)
+            return gal_error_set(GAL_ENOMEM, "out of memory for the deleted documents");
+        memset(bits + had, 0, ((want ? want : 1) - had) * sizeof *bits);
+        d->bits = bits;
+    }
+    d->ndocs = n;
+    return 0;
+}
+
+/* Check the record (key k, value v) and give its document. */
+static int open_record(const MDB_val *k, const MDB_val *v, uint32_t *doc)
+{
+    if (k->mv_size != 4)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: a deleted record has a key of %zu "
+                                           "bytes", k->mv_size);
+    *doc = gal_get_be32(k->mv_data);
+    char desc[16];
+    gal_put_decimal(desc, *doc);
+    size_t payload;
+    int rc = gal_record_open(v->mv_data, v->mv_size, &payload, gal_record_doc_key(*doc),
+                             GAL_DB_DELETED, desc);
+    if (!rc && payload)
+        rc = gal_error_set(GAL_ECORRUPT, "corrupt index: deleted record %u holds %zu bytes",
+                           *doc, payload);
+    return rc;
+}
+
+/* Every record of the table, each checked against ndocs, to fn (NULL: none);
+ * *count gets how many.  The caller compares that with meta. */
+static int each_record(gal_store *st, MDB_txn *txn, uint64_t ndocs, gal_deleted_set *into,
+                       uint64_t *count)
+{
+    *count = 0;
+    MDB_cursor *c;
+    int mrc = mdb_cursor_open(txn, st->deleted, &c);
+    if (mrc)
+        return gal_store_read_error(mrc, GAL_DB_DELETED);
+    MDB_val k, v;
+    int rc = 0;
+    for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !mrc && !rc;
+         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        uint32_t doc = 0;
+        if ((rc = open_record(&k, &v, &doc)))
+            break;
+        if (doc >= ndocs) {
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: document %u is deleted, but the "
+                                             "index holds %llu", doc, (unsigned long long)ndocs);
+            break;
+        }
+        if (into)
+            into->bits[doc >> 6] |= 1ull << (doc & 63);
+        ++*count;
+    }
+    mdb_cursor_close(c);
+    if (!rc && mrc != MDB_NOTFOUND)
+        rc = gal_store_read_error(mrc, GAL_DB_DELETED);
+    return rc;
+}
+
+static int check_count(gal_store *st, MDB_txn *txn, uint64_t found, uint64_t *meta)
+{
+    int rc = gal_meta_get_u64(st, txn, GAL_META_DELETED, meta);
+    if (!rc && *meta != found)
+        rc = gal_error_set(GAL_ECORRUPT, "corrupt index: meta counts %llu deleted documents, "
+                                         "the deleted table holds %llu",
+                           (unsigned long long)*meta, (unsigned long long)found);
+    return rc;
+}
+
+int gal_deleted_load(gal_store *st, MDB_txn *txn, uint32_t ndocs, gal_deleted_set *out)
+{
+    memset(out, 0, sizeof *out);
+    uint64_t meta = 0;
+    int rc = gal_meta_get_u64(st, txn, GAL_META_DELETED, &meta);
+    if (rc || meta == 0 || !st->has_deleted)
+        return rc; /* the table is not read at all: most indexes delete nothing */
+    if ((rc = cover(out, ndocs)))
+        return rc;
+    uint64_t found;
+    if (!(rc = each_record(st, txn, ndocs, out, &found)))
+        rc = check_count(st, txn, found, &meta);
+    if (rc) {
+        gal_deleted_release(out);
+        return rc;
+    }
+    out->count = found;
+    return 0;
+}
+
+void gal_deleted_release(gal_deleted_set *d)
+{
+    gal_free(d->bits);
+    memset(d, 0, sizeof *d);
+}
+
+int gal_deleted_mark(gal_deleted_set *d, uint32_t doc)
+{
+    if (gal_deleted_has(d, doc))
+        return 0;
+    int rc = cover(d, doc + 1 > d->ndocs ? doc + 1 : d->ndocs);
+    if (rc)
+        return rc;
+    d->bits[doc >> 6] |= 1ull << (doc & 63);
+    d->count++;
+    return 0;
+}
+
+int gal_deleted_put(gal_store *st, MDB_txn *txn, const uint32_t *docs, size_t n,
+                    uint64_t count_before)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t key[4], val[GAL_RECORD_TRAILER];
+        gal_put_be32(key, docs[i]);
+        /* the trailer of a record of no bytes: as gal_record_open checks it */
+        uint32_t crc = gal_crc32c(gal_record_doc_key(docs[i]), key, 0);
+        val[0] = (uint8_t)crc;
+        val[1] = (uint8_t)(crc >> 8);
+        val[2] = (uint8_t)(crc >> 16);
+        val[3] = (uint8_t)(crc >> 24);
+        MDB_val k = {sizeof key, key}, v = {sizeof val, val};
+        int mrc = mdb_put(txn, st->deleted, &k, &v, MDB_NOOVERWRITE);
+        if (mrc == MDB_KEYEXIST)
+            return gal_error_set(GAL_EUSAGE, "internal error: document %u deleted twice", docs[i]);
+        if (mrc)
+            return mrc;
+    }
+    return gal_meta_put_u64(st, txn, GAL_META_DELETED, count_before + n);
+}
+
+int gal_deleted_verify(gal_store *st, MDB_txn *txn, uint64_t ndocs, uint64_t *count)
+{
+    *count = 0;
+    if (!st->has_deleted) {
+        uint64_t meta = 0;
+        int rc = gal_meta_get_u64(st, txn, GAL_META_DELETED, &meta);
+        return rc ? rc : check_count(st, txn, 0, &meta);
+    }
+    uint64_t meta;
+    int rc = each_record(st, txn, ndocs, NULL, count);
+    return rc ? rc : check_count(st, txn, *count, &meta);
+}

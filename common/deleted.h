@@ -1,0 +1,63 @@
+/*
+ * deleted.h — documents taken out of an index: the deleted table.
+ *
+ * Postings, documents and text are appended by batch and never rewritten in
+ * place, so a document is taken out by naming it: a record under its number
+ * (4 bytes big-endian) whose value is only the CRC-32C trailer of that key
+ * (record.h), and meta "deleted" counts them.  `galley delete` writes them,
+ * and so does `galley index --replace` for the documents a new one with the
+ * same id supersedes, in the transaction of that batch.  Readers load the
+ * numbers into a bitmap once per snapshot, and every path that yields
+ * documents (ranking, counting, show, entities, merge) skips the bits set.
+ * What a deleted document added to the statistics stays: document counts
+ * of terms, the number of documents and their mean length (BM25) and the
+ * entity table's surface forms, until `galley merge` writes an index without
+ * it.  An index that never deleted anything has an empty table.
+ */
+#ifndef GAL_DELETED_H
+#define GAL_DELETED_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* The deleted documents of one snapshot, as a bitmap over its documents. */
+typedef struct gal_deleted_set {
+    uint64_t *bits;  /* NULL when nothing is deleted */
+    uint32_t ndocs;  /* the documents the bitmap covers */
+    uint64_t count;  /* bits set */
+} gal_deleted_set;
+
+static inline int gal_deleted_has(const gal_deleted_set *d, uint32_t doc)
+{
+    return d && d->bits && doc < d->ndocs && (d->bits[doc >> 6] >> (doc & 63) & 1);
+}
+
+/* Load the deleted documents of an index of ndocs documents into *out
+ * (released with gal_deleted_release).  Meta "deleted" 0, or a store
+ * without the table (formats before 10), give an empty set without reading
+ * it.  GAL_ECORRUPT naming the record when one fails its checksum, names a
+ * document past the last, or the count disagrees with meta. */
+int gal_deleted_load(gal_store *st, MDB_txn *txn, uint32_t ndocs, gal_deleted_set *out);
+void gal_deleted_release(gal_deleted_set *d);
+
+/* Write the records of the n distinct documents docs[] (none deleted yet)
+ * in txn, a write transaction, and set meta "deleted" to count_before + n.
+ * An LMDB code (MDB_MAP_FULL: the writer grows the map and writes its batch
+ * again) or a gal_status.  The set is not touched: a transaction may be
+ * aborted and tried again. */
+int gal_deleted_put(gal_store *st, MDB_txn *txn, const uint32_t *docs, size_t n,
+                    uint64_t count_before);
+
+/* Set doc's bit in d (its bitmap grows to hold it) once its record is
+ * committed; nothing for a document already set. */
+int gal_deleted_mark(gal_deleted_set *d, uint32_t doc);
+
+/* Check every record of the table against an index of ndocs documents and
+ * meta "deleted" (for `galley verify`): 0, or GAL_ECORRUPT with a detail.
+ * *count gets the records read. */
+int gal_deleted_verify(gal_store *st, MDB_txn *txn, uint64_t ndocs, uint64_t *count);
+
+#endif

@@ -1,0 +1,176 @@
+#include "id_replace.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "batch_table.h"
+#include "doc_record.h"
+#include "format.h"
+#include "id_table.h"
+#include "status.h"
+
+/* A slot holds a live document and its id's hash.  A document superseded
+ * leaves its slot to the one that supersedes it; a second earlier document
+ * of the same id (an index built without --replace may hold several)
+ * leaves a tombstone, which lookups step over and growth drops. */
+#define EMPTY UINT32_MAX
+#define TOMBSTONE (UINT32_MAX - 1)
+
+typedef struct slot {
+    uint64_t hash;
+    uint32_t doc;
+} slot;
+
+struct gal_id_replace {
+    slot *slots;
+    size_t cap, used; /* used: live and tombstones, for the load factor */
+    gal_doc_block block;
+    uint32_t *gone;
+    size_t gone_cap;
+    uint8_t *superseded;
+    size_t superseded_cap;
+};
+
+static size_t home(const gal_id_replace *r, uint64_t hash)
+{
+    return (size_t)(hash * 0x9E3779B97F4A7C15ull >> 20) & (r->cap - 1);
+}
+
+static int grow(gal_id_replace *r)
+{
+    size_t cap = r->cap ? r->cap * 2 : 1024;
+    slot *old = r->slots, *fresh = gal_malloc(cap * sizeof *fresh);
+    if (!fresh)
+        return gal_error_set(GAL_ENOMEM, "out of memory for the ids of --replace");
+    for (size_t i = 0; i < cap; i++)
+        fresh[i].doc = EMPTY;
+    size_t had = r->cap;
+    r->slots = fresh;
+    r->cap = cap;
+    r->used = 0;
+    for (size_t i = 0; i < had; i++) {
+        if (old[i].doc >= TOMBSTONE)
+            continue;
+        size_t j = home(r, old[i].hash);
+        while (r->slots[j].doc != EMPTY)
+            j = (j + 1) & (r->cap - 1);
+        r->slots[j] = old[i];
+        r->used++;
+    }
+    gal_free(old);
+    return 0;
+}
+
+static int insert(gal_id_replace *r, uint64_t hash, uint32_t doc)
+{
+    int rc;
+    if ((r->used + 1) * 2 > r->cap && (rc = grow(r)))
+        return rc;
+    size_t j = home(r, hash);
+    while (r->slots[j].doc != EMPTY)
+        j = (j + 1) & (r->cap - 1);
+    r->slots[j] = (slot){hash, doc};
+    r->used++;
+    return 0;
+}
+
+int gal_id_replace_new(MDB_txn *txn, MDB_dbi docs, uint32_t ndocs, const gal_deleted_set *del,
+                       gal_id_replace **out)
+{
+    gal_id_replace *r = gal_calloc(1, sizeof *r);
+    if (!r)
+        return gal_error_set(GAL_ENOMEM, "out of memory for the ids of --replace");
+    gal_doc_block_init(&r->block);
+    int rc = grow(r);
+    for (uint32_t doc = 0; doc < ndocs && !rc; doc++) {
+        if (gal_deleted_has(del, doc))
+            continue;
+        const gal_doc_fields *f;
+        if ((rc = gal_doc_block_at(txn, docs, doc, &r->block)) == 1)
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: no record of document %u", doc);
+        if (!rc && !(rc = gal_doc_block_get(&r->block, doc - r->block.first_doc, &f)) &&
+            f->id_len)
+            rc = insert(r, gal_id_hash(f->id, f->id_len), doc);
+    }
+    if (rc) {
+        gal_id_replace_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+void gal_id_replace_free(gal_id_replace *r)
+{
+    if (!r)
+        return;
+    gal_free(r->slots);
+    gal_doc_block_release(&r->block);
+    gal_free(r->gone);
+    gal_free(r->superseded);
+    gal_free(r);
+}
+
+/* Whether document old (earlier than b's document i) has the id of b's
+ * document i. */
+static int same_id(gal_id_replace *r, MDB_txn *txn, MDB_dbi docs, const gal_batch *b, uint32_t old,
+                   uint32_t i, int *same)
+{
+    const gal_batch_doc *bd = &b->docs[i];
+    const char *id = (const char *)b->strings.data + bd->id;
+    if (old >= b->first_doc) {
+        const gal_batch_doc *od = &b->docs[old - b->first_doc];
+        *same = od->id_len == bd->id_len &&
+                !memcmp((const char *)b->strings.data + od->id, id, bd->id_len);
+        return 0;
+    }
+    const gal_doc_fields *f;
+    int rc = gal_doc_block_at(txn, docs, old, &r->block);
+    if (rc == 1)
+        rc = gal_error_set(GAL_ECORRUPT, "corrupt index: no record of document %u", old);
+    if (!rc && !(rc = gal_doc_block_get(&r->block, old - r->block.first_doc, &f)))
+        *same = f->id_len == bd->id_len && !memcmp(f->id, id, bd->id_len);
+    return rc;
+}
+
+int gal_id_replace_batch(gal_id_replace *r, MDB_txn *txn, MDB_dbi docs, const gal_batch *b,
+                         uint32_t **gone, size_t *n_gone, uint8_t **superseded)
+{
+    *n_gone = 0;
+    if (gal_grow((void **)&r->superseded, &r->superseded_cap, b->ndocs ? b->ndocs : 1, 1, 0))
+        return gal_error_set(GAL_ENOMEM, "out of memory for the ids of --replace");
+    memset(r->superseded, 0, b->ndocs);
+    /* a block read by an earlier transaction points into its map */
+    gal_doc_block_release(&r->block);
+    gal_doc_block_init(&r->block);
+    int rc = 0;
+    for (uint32_t i = 0; i < b->ndocs && !rc; i++) {
+        const gal_batch_doc *bd = &b->docs[i];
+        if (bd->id_len == 0)
+            continue;
+        uint64_t hash = gal_id_hash((const char *)b->strings.data + bd->id, bd->id_len);
+        uint32_t doc = b->first_doc + i;
+        int placed = 0;
+        for (size_t j = home(r, hash); r->slots[j].doc != EMPTY && !rc; j = (j + 1) & (r->cap - 1)) {
+            slot *s = &r->slots[j];
+            int same = 0;
+            if (s->doc == TOMBSTONE || s->hash != hash ||
+                (rc = same_id(r, txn, docs, b, s->doc, i, &same)) || !same)
+                continue;
+            if (gal_grow((void **)&r->gone, &r->gone_cap, *n_gone + 1, sizeof *r->gone, 64)) {
+                rc = gal_error_set(GAL_ENOMEM, "out of memory for the ids of --replace");
+                break;
+            }
+            r->gone[(*n_gone)++] = s->doc;
+            if (s->doc >= b->first_doc)
+                r->superseded[s->doc - b->first_doc] = 1;
+            s->doc = placed ? TOMBSTONE : doc;
+            placed = 1;
+        }
+        if (!rc && !placed)
+            rc = insert(r, hash, doc);
+    }
+    *gone = r->gone;
+    *superseded = r->superseded;
+    return rc;
+}

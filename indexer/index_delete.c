@@ -1,0 +1,141 @@
+#include "index_delete.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <stdio.h>
+
+#include "alloc.h"
+#include "batch_table.h"
+#include "deleted.h"
+#include "doc_record.h"
+#include "format.h"
+#include "id_table.h"
+#include "status.h"
+#include "store.h"
+
+/* An id asked for, by its hash: the requests sorted so that each document's
+ * id is looked up by binary search. */
+typedef struct wanted {
+    uint64_t hash;
+    size_t i; /* its place among the ids given */
+} wanted;
+
+static int by_hash(const void *a, const void *b)
+{
+    const wanted *x = a, *y = b;
+    return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+/* The live documents of the index whose ids are asked for, into *gone:
+ * every document is read once (a request finds all of its id's documents,
+ * which the ids table, keeping one per batch, would not give). */
+static int find_docs(gal_store *st, MDB_txn *txn, uint32_t ndocs, const gal_deleted_set *del,
+                     const char *const *ids, const size_t *lens, const wanted *w, size_t n,
+                     uint8_t *found, uint32_t **gone, size_t *ngone)
+{
+    gal_doc_block block;
+    gal_doc_block_init(&block);
+    size_t cap = 0;
+    int rc = 0;
+    for (uint32_t doc = 0; doc < ndocs && !rc; doc++) {
+        if (gal_deleted_has(del, doc))
+            continue;
+        const gal_doc_fields *f;
+        if ((rc = gal_doc_block_at(txn, st->docs, doc, &block)) == 1)
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: no record of document %u", doc);
+        if (rc || (rc = gal_doc_block_get(&block, doc - block.first_doc, &f)) || !f->id_len)
+            continue;
+        wanted key = {gal_id_hash(f->id, f->id_len), 0};
+        const wanted *at = bsearch(&key, w, n, sizeof *w, by_hash);
+        while (at && at > w && at[-1].hash == key.hash)
+            at--;
+        int hit = 0;
+        for (; at && at < w + n && at->hash == key.hash; at++)
+            if (lens[at->i] == f->id_len && !memcmp(ids[at->i], f->id, f->id_len))
+                hit = found[at->i] = 1; /* the same id given twice: both found */
+        if (hit) {
+            if (gal_grow((void **)gone, &cap, *ngone + 1, sizeof **gone, 64))
+                rc = gal_error_set(GAL_ENOMEM, "out of memory listing the documents to delete");
+            else
+                (*gone)[(*ngone)++] = doc;
+        }
+    }
+    gal_doc_block_release(&block);
+    return rc;
+}
+
+/* Write the deletions in one transaction, the map grown as often as needed;
+ * the index is marked format 10, which an older galley would not read
+ * (it would show the deleted documents). */
+static int commit(gal_store *st, const uint32_t *gone, size_t n, uint64_t before)
+{
+    for (;;) {
+        MDB_txn *txn;
+        int rc = gal_store_txn_begin(st, 0, &txn);
+        if (rc)
+            return rc;
+        int wrc = gal_deleted_put(st, txn, gone, n, before);
+        if (!wrc)
+            wrc = gal_meta_put_u64(st, txn, GAL_META_FORMAT, GAL_FORMAT_VERSION);
+        if (!wrc)
+            wrc = mdb_txn_commit(txn);
+        else
+            mdb_txn_abort(txn);
+        if (wrc == MDB_MAP_FULL || wrc == GAL_EMAPFULL) {
+            if ((rc = gal_store_grow(st)))
+                return rc;
+            continue;
+        }
+        if (wrc && !gal_is_status(wrc))
+            return gal_store_error(st, wrc, "cannot write deletions to");
+        return wrc;
+    }
+}
+
+int gal_index_delete(const char *dir, const char *const *ids, const size_t *lens, size_t n,
+                     gal_delete_report *report)
+{
+    memset(report, 0, sizeof *report);
+    char data[4096];
+    struct stat sb;
+    if ((size_t)snprintf(data, sizeof data, "%s/data.mdb", dir) >= sizeof data ||
+        stat(data, &sb) != 0)
+        return gal_error_set(GAL_ENOTFOUND, "no index at '%s'", dir);
+    wanted *w = gal_malloc((n ? n : 1) * sizeof *w);
+    report->found = gal_calloc(n ? n : 1, 1);
+    if (!w || !report->found) {
+        gal_free(w);
+        return gal_error_set(GAL_ENOMEM, "out of memory for %zu ids", n);
+    }
+    for (size_t i = 0; i < n; i++)
+        w[i] = (wanted){gal_id_hash(ids[i], lens[i]), i};
+    qsort(w, n, sizeof *w, by_hash);
+
+    gal_store *st = NULL;
+    MDB_txn *txn = NULL;
+    gal_deleted_set del = {0};
+    uint32_t *gone = NULL;
+    size_t ngone = 0;
+    uint64_t ndocs = 0;
+    int rc = gal_store_open(dir, GAL_STORE_WRITE, &st);
+    if (!rc)
+        rc = gal_store_txn_begin(st, 1, &txn);
+    if (!rc && !(rc = gal_meta_get_u64(st, txn, GAL_META_DOCS, &ndocs)) &&
+        !(rc = gal_deleted_load(st, txn, (uint32_t)ndocs, &del)))
+        rc = find_docs(st, txn, (uint32_t)ndocs, &del, ids, lens, w, n, report->found, &gone,
+                       &ngone);
+    if (txn)
+        mdb_txn_abort(txn);
+    if (!rc && ngone)
+        rc = commit(st, gone, ngone, del.count);
+    if (!rc) {
+        report->deleted = ngone;
+        report->total = del.count + ngone;
+    }
+    gal_free(gone);
+    gal_free(w);
+    gal_deleted_release(&del);
+    gal_store_close(st);
+    return rc;
+}

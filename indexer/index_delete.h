@@ -1,0 +1,24 @@
+/*
+ * index_delete.h — `galley delete`: take documents out of an index by
+ * their external ids (deleted.h says what that means for the rest).
+ */
+#ifndef GAL_INDEX_DELETE_H
+#define GAL_INDEX_DELETE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct gal_delete_report {
+    uint64_t deleted;   /* documents deleted by this call */
+    uint64_t total;     /* documents the index has deleted, this call's included */
+    uint8_t *found;     /* found[i]: ids[i] named a live document (caller frees) */
+} gal_delete_report;
+
+/* Delete every live document whose id is one of ids[0..n) (lens[i] bytes
+ * each), in one transaction under the writer lock: all of them or, on a
+ * failure, none.  GAL_ENOTFOUND when dir holds no index, GAL_EBUSY when a
+ * writer holds it, GAL_ECORRUPT when it is damaged. */
+int gal_index_delete(const char *dir, const char *const *ids, const size_t *lens, size_t n,
+                     gal_delete_report *report);
+
+#endif

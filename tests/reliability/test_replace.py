@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+"""galley index --replace and galley delete: documents taken out by id.
+
+On a generated corpus (no ../shared needed), indexed in 1 MB batches, then
+a later dump appended with --replace: corrected versions of one document in
+twenty, one id corrected twice in the same dump (the later wins) and new
+documents.  The reference is one index of what should be left: the first
+dump without the corrected ids, then the corrections without the
+superseded copy.  Checked:
+  - the summary and `stats` count the replaced documents; `verify` is clean;
+  - every query (words, phrases, entities, title:, NOT, prefixes) finds the
+    reference's documents, and counts them alike (--count, its fast path for
+    a word included);
+  - searched together with the reference, every count is twice its own;
+  - `show ID` gives the latest version, `show #N` of a replaced one exits 1,
+    `show --all` lists the reference's documents in order;
+  - `entities` counts every entity's documents and mentions as the reference;
+  - `merge` of it writes every content table byte for byte as the reference;
+  - `optimize` keeps all of it (and `show ID` through the rebuilt ids table);
+  - `delete` of ids: the documents leave every answer, a missing id exits 1
+    and is named, `--ids -` reads ids from standard input, all in one commit;
+  - a --replace run killed after some of its commits and resumed ends as
+    the run that was not killed, byte for byte, its deletions included;
+  - usage: --replace with --shard, delete without ids (exit 2); delete of no
+    index (exit 3);
+  - a flipped byte in a deleted record: verify, query and show exit 3.
+Skipped (77) when mdb_dump is missing.
+"""
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import relcommon as rc_  # noqa: E402
+from test_corruption import dump  # noqa: E402
+from test_merge import TABLES, entity_counts  # noqa: E402
+from test_optimize import corpus_queries  # noqa: E402
+
+
+def galley(a, *args, stdin=None):
+    return rc_.run([a.galley] + list(args), stdin=stdin, timeout=600)
+
+
+def build(a, f, out, *args):
+    rc, _, err = galley(a, "index", "--device", "ref", "--batch-mb", "1", "-o", out, *args)
+    f.check(rc == 0, "index -o %s %s: exit %d: %s" % (out, " ".join(args), rc, err.strip()))
+    return err
+
+
+def write_dumps(a):
+    """The first dump, the later one, the reference's two files, the ids
+    replaced, the id corrected twice, and the queries."""
+    first = os.path.join(a.work, "first.jsonl")
+    rc_.write_news_corpus(first, a.seed, 3)
+    recs = [json.loads(l) for l in open(first)]
+    rnd = random.Random(a.seed)
+    fixed = sorted(rnd.sample(range(len(recs)), len(recs) // 20))
+    later = []
+    for i in fixed:
+        r = dict(recs[i])
+        r["title"] = "Corrected " + r["title"]
+        r["body"] = r["body"] + " Corrected zqfix version one."
+        later.append(r)
+    twice = dict(later[len(later) // 2])
+    twice["body"] = twice["body"].replace("version one", "version two zqtwo")
+    later.insert(len(later) * 3 // 4, twice)
+    for n in range(40):
+        later.append({"id": "new%d" % n, "title": "New report %d" % n,
+                      "body": "Fresh zqnew report %d from Oslo by Anna Berg." % n})
+    later_path = os.path.join(a.work, "later.jsonl")
+    with open(later_path, "w") as out:
+        for r in later:
+            out.write(json.dumps(r) + "\n")
+    replaced = {recs[i]["id"] for i in fixed}
+    kept = os.path.join(a.work, "kept.jsonl")
+    with open(kept, "w") as out:
+        for r in recs:
+            if r["id"] not in replaced:
+                out.write(json.dumps(r) + "\n")
+    # the later dump without the copy its second version supersedes
+    first_copy = next(k for k, r in enumerate(later) if r["id"] == twice["id"])
+    final = os.path.join(a.work, "final.jsonl")
+    with open(final, "w") as out:
+        for k, r in enumerate(later):
+            if k != first_copy:
+                out.write(json.dumps(r) + "\n")
+    queries = corpus_queries(first, a.seed) + ["zqfix", "zqtwo", "zqnew", '"version one"',
+                                               "corrected", "title:corrected", 'entity:"Anna Berg"']
+    return first, later_path, kept, final, replaced, twice["id"], queries
+
+
+def show_all_docs(a, index):
+    """show --all without what names the index's own numbering and files."""
+    rc, out, err = galley(a, "show", index, "--all")
+    if rc != 0:
+        raise AssertionError("show --all %s: exit %d: %s" % (index, rc, err.strip()))
+    docs = []
+    for line in out.splitlines():
+        d = json.loads(line)
+        for k in ("doc", "source"):
+            d.pop(k, None)
+        docs.append(d)
+    return docs
+
+
+def same_as_reference(a, f, index, ref, queries, what):
+    ids_i, ids_r = rc_.query_ids(a.galley, index, queries), rc_.query_ids(a.galley, ref, queries)
+    n_i, n_r = rc_.query_counts(a.galley, index, queries), rc_.query_counts(a.galley, ref, queries)
+    for q in queries:
+        f.check(ids_i[q] == ids_r[q], "%s: %r finds %d documents, the reference %d"
+                % (what, q, len(ids_i[q]), len(ids_r[q])))
+        f.check(n_i.get(q) == n_r.get(q), "%s: %r --count %s, the reference %s"
+                % (what, q, n_i.get(q), n_r.get(q)))
+    f.check(entity_counts(a, [index]) == entity_counts(a, [ref]),
+            "%s: entities count other documents or mentions than the reference's" % what)
+    print("%s: %d queries answered as the reference (%d hits)"
+          % (what, len(queries), sum(len(v) for v in ids_r.values())))
+
+
+def check_replace(a, f, dumps, idx, ref):
+    first, later, kept, final, replaced, twice, queries = dumps
+    build(a, f, idx, first)
+    err = build(a, f, idx, "--append", "--replace", later)
+    want = len(replaced) + 1  # and the superseded copy of the id given twice
+    f.check("%d earlier documents replaced" % want in err, "summary: %s" % err.strip())
+    f.check(rc_.stats(a.galley, idx)["deleted_documents"] == want, "stats: not %d deleted" % want)
+    rc, out = rc_.verify(a.galley, idx)
+    f.check(rc == 0 and "%d deleted; 0 problems" % want in out, "verify: exit %d: %s" % (rc, out))
+    build(a, f, ref, kept, final)
+    same_as_reference(a, f, idx, ref, queries, "--replace")
+    f.check(show_all_docs(a, idx) == show_all_docs(a, ref), "show --all differs from the reference")
+    # searched with another index, as shards are: each leaves out its own deleted
+    text = "".join(q + "\n" for q in queries).encode()
+    rc, out, err = galley(a, "query", idx, ref, "--queries", "-", "--count", stdin=text)
+    both = {q: int(n) for n, _, q in (l.partition("\t") for l in out.splitlines())}
+    alone = rc_.query_counts(a.galley, ref, queries)
+    f.check(rc in (0, 1) and all(both.get(q) == 2 * alone[q] for q in queries),
+            "query of it and the reference together: exit %d, counts not twice the reference's: %s"
+            % (rc, err.strip()))
+    rc, out, err = galley(a, "show", idx, twice, "--json")
+    f.check(rc == 0 and "zqtwo" in out, "show %s: exit %d: not the second version" % (twice, rc))
+    some = sorted(replaced)[0]
+    rc, out, _ = galley(a, "show", idx, some, "--json")
+    f.check(rc == 0 and "zqfix" in out, "show %s: exit %d: not the corrected version" % (some, rc))
+    old_doc = [json.loads(l)["id"] for l in open(first)].index(some)
+    rc, _, err = galley(a, "show", idx, "#%d" % old_doc)
+    f.check(rc == 1 and "deleted or replaced" in err, "show #%d (replaced): exit %d: %s"
+            % (old_doc, rc, err.strip()))
+
+
+def check_merge_optimize(a, f, dumps, idx, ref):
+    queries, twice = dumps[6], dumps[5]
+    merged = os.path.join(a.work, "merged")
+    rc, _, err = galley(a, "merge", "--device", "ref", "--batch-mb", "1", "-o", merged, idx)
+    f.check(rc == 0, "merge: exit %d: %s" % (rc, err.strip()))
+    for t in TABLES:
+        if t != "files":  # the paths of the reference's inputs are others
+            f.check(rc_.dump_table(merged, t) == rc_.dump_table(ref, t),
+                    "table %s of the merge differs from the reference's" % t)
+    opt = os.path.join(a.work, "optimized")
+    shutil.copytree(idx, opt)
+    rc, _, err = galley(a, "optimize", "-q", opt)
+    f.check(rc == 0, "optimize: exit %d: %s" % (rc, err.strip()))
+    rc, out = rc_.verify(a.galley, opt)
+    f.check(rc == 0, "verify the optimized index: exit %d: %s" % (rc, out))
+    same_as_reference(a, f, opt, ref, queries, "optimized")
+    rc, out, _ = galley(a, "show", opt, twice, "--json")
+    f.check(rc == 0 and "zqtwo" in out, "optimized: show %s: exit %d" % (twice, rc))
+
+
+def check_delete(a, f, dumps, idx):
+    first, queries = dumps[0], dumps[6]
+    ids = [json.loads(l)["id"] for l in open(first)]
+    copy = os.path.join(a.work, "deleting")
+    shutil.copytree(idx, copy)
+    before = rc_.query_ids(a.galley, copy, queries)
+    gone = {ids[3], ids[len(ids) // 2], "new7"}
+    rc, _, err = galley(a, "delete", copy, *(sorted(gone) + ["no-such-id"]))
+    f.check(rc == 1 and "no document with id 'no-such-id'" in err and "deleted 3 documents" in err,
+            "delete with a missing id: exit %d: %s" % (rc, err.strip()))
+    rc, _, err = galley(a, "delete", copy, "--ids", "-", stdin=("%s\n%s\n" % (ids[5], ids[6])).encode())
+    f.check(rc == 0 and "deleted 2 documents" in err, "delete --ids -: exit %d: %s" % (rc, err.strip()))
+    gone |= {ids[5], ids[6]}
+    after = rc_.query_ids(a.galley, copy, queries)
+    for q in queries:
+        f.check(after[q] == before[q] - gone, "after delete: %r finds %d documents, not %d"
+                % (q, len(after[q]), len(before[q] - gone)))
+    for i in sorted(gone):
+        rc, _, _ = galley(a, "show", copy, i)
+        f.check(rc == 1, "show of deleted %s: exit %d" % (i, rc))
+    rc, out = rc_.verify(a.galley, copy)
+    f.check(rc == 0, "verify after delete: exit %d: %s" % (rc, out))
+    return copy
+
+
+def flip_everywhere(src, dst, record, at):
+    """Copy the index with bit 0 of record[at] flipped wherever record's
+    bytes are in data.mdb: the live page and the copies that earlier
+    commits left in free pages.  False when they are nowhere."""
+    data = open(os.path.join(src, "data.mdb"), "rb").read()
+    if record not in data:
+        return False
+    damaged = record[:at] + bytes([record[at] ^ 1]) + record[at + 1:]
+    shutil.rmtree(dst, ignore_errors=True)
+    os.makedirs(dst)
+    open(os.path.join(dst, "data.mdb"), "wb").write(data.replace(record, damaged))
+    return True
+
+
+def check_usage_and_damage(a, f, idx, deleting, replaced):
+    rc, _, err = galley(a, "index", "-o", os.path.join(a.work, "sh"), "--shard", "1/2",
+                        "--replace", os.path.join(a.work, "later.jsonl"))
+    f.check(rc == 2 and "--replace" in err, "--replace with --shard: exit %d: %s" % (rc, err.strip()))
+    rc, _, err = galley(a, "delete", idx)
+    f.check(rc == 2, "delete without ids: exit %d: %s" % (rc, err.strip()))
+    rc, _, err = galley(a, "delete", os.path.join(a.work, "nothing-here"), "x")
+    f.check(rc == 3 and "no index" in err, "delete of no index: exit %d: %s" % (rc, err.strip()))
+    f.check(not os.path.exists(os.path.join(a.work, "nothing-here")), "delete created a directory")
+    recs = dump(deleting, "deleted")
+    f.check(len(recs) == replaced + 5, "the deleted table holds %d records, not %d"
+            % (len(recs), replaced + 5))
+    damaged = os.path.join(a.work, "damaged")
+    key, val = recs[len(recs) // 2]
+    if not f.check(flip_everywhere(deleting, damaged, key + val, 6),
+                   "the deleted record is not in data.mdb"):
+        return
+    rc, out = rc_.verify(a.galley, damaged)
+    f.check(rc == 3 and "deleted" in out, "verify of a damaged deleted record: exit %d: %s"
+            % (rc, out.strip()[-300:]))
+    for argv in (["query", damaged, "zqfix"], ["show", damaged, "--all"], ["entities", damaged]):
+        rc, _, err = galley(a, *argv)
+        f.check(rc == 3 and "deleted record" in err, "%s on a damaged deleted record: exit %d: %s"
+                % (argv[0], rc, err.strip()[-300:]))
+
+
+def check_kill_resume(a, f):
+    """A dump given again with --replace (the same feed re-crawled: every
+    document replaced), killed after two of its 1 MB commits, resumed."""
+    first = os.path.join(a.work, "feed.jsonl")
+    rc_.write_news_corpus(first, a.seed + 1, 12)
+    base = os.path.join(a.work, "killbase")
+    build(a, f, base, first)
+    whole, killed = os.path.join(a.work, "whole"), os.path.join(a.work, "killed")
+    shutil.copytree(base, whole)
+    build(a, f, whole, "--append", "--replace", "--batch-mb", "1", first)
+    batches = rc_.stats(a.galley, base)["batches"]
+    for attempt in range(5):
+        shutil.rmtree(killed, ignore_errors=True)
+        shutil.copytree(base, killed)
+        argv = [a.galley, "index", "-q", "--device", "ref", "--batch-mb", "1", "-o", killed,
+                "--append", "--replace", first]
+        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done = batches
+        while p.poll() is None and done < batches + 2:
+            time.sleep(0.01)
+            rc, out, _ = galley(a, "stats", killed, "--json")
+            done = json.loads(out)["batches"] if rc == 0 else done
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+            break
+        print("attempt %d: the run ended before it was killed; again" % attempt)
+    else:
+        f.check(False, "could not kill a --replace run after two of its commits in 5 attempts")
+        return
+    st = rc_.stats(a.galley, killed)
+    print("killed after %d commits, %d documents replaced" % (st["batches"] - batches,
+                                                             st["deleted_documents"]))
+    rc, out = rc_.verify(a.galley, killed)
+    f.check(rc == 0, "verify the killed run's index: exit %d: %s" % (rc, out))
+    rc, _, err = galley(a, "index", "-q", "--device", "ref", "--batch-mb", "1", "-o", killed,
+                        "--resume", "--replace", first)
+    f.check(rc == 0, "--resume --replace: exit %d: %s" % (rc, err.strip()))
+    for t in TABLES + ["deleted"]:
+        f.check(rc_.dump_table(killed, t) == rc_.dump_table(whole, t),
+                "table %s of the resumed run differs from the run not killed" % t)
+
+
+def check_all(a, f):
+    if shutil.which("mdb_dump") is None:
+        rc_.skip("mdb_dump is not installed (lmdb-utils)")
+    dumps = write_dumps(a)
+    idx, ref = os.path.join(a.work, "idx"), os.path.join(a.work, "ref")
+    check_replace(a, f, dumps, idx, ref)
+    check_merge_optimize(a, f, dumps, idx, ref)
+    deleting = check_delete(a, f, dumps, idx)
+    check_usage_and_damage(a, f, idx, deleting, len(dumps[4]) + 1)
+    check_kill_resume(a, f)
+
+
+def main():
+    a = rc_.parse_args(__doc__.splitlines()[0])
+    print("seed %d" % a.seed)
+    rc_.run_checks(a, rc_.Failures("replace"), check_all)
+
+
+if __name__ == "__main__":
+    main()

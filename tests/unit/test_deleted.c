@@ -1,0 +1,197 @@
+/*
+ * test_deleted.c — the deleted table (common/deleted.h): records written
+ * and read back as a bitmap, the count in meta, and every way a damaged
+ * table is refused instead of read as "nothing deleted".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "check.h"
+#include "deleted.h"
+#include "format.h"
+#include "status.h"
+#include "store.h"
+
+#define NDOCS 5000u
+
+static void put_meta_docs(gal_store *st, uint64_t n)
+{
+    MDB_txn *txn;
+    CHECK(gal_store_txn_begin(st, 0, &txn) == 0);
+    CHECK(gal_meta_put_u64(st, txn, GAL_META_DOCS, n) == 0);
+    CHECK(mdb_txn_commit(txn) == 0);
+}
+
+/* Write docs[0..n) in one transaction after `before` deleted. */
+static int put(gal_store *st, const uint32_t *docs, size_t n, uint64_t before)
+{
+    MDB_txn *txn;
+    CHECK(gal_store_txn_begin(st, 0, &txn) == 0);
+    int rc = gal_deleted_put(st, txn, docs, n, before);
+    if (rc)
+        mdb_txn_abort(txn);
+    else
+        CHECK(mdb_txn_commit(txn) == 0);
+    return rc;
+}
+
+static int load(gal_store *st, gal_deleted_set *d)
+{
+    MDB_txn *txn;
+    CHECK(gal_store_txn_begin(st, 1, &txn) == 0);
+    int rc = gal_deleted_load(st, txn, NDOCS, d);
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+static int verify(gal_store *st, uint64_t *count)
+{
+    MDB_txn *txn;
+    CHECK(gal_store_txn_begin(st, 1, &txn) == 0);
+    int rc = gal_deleted_verify(st, txn, NDOCS, count);
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+/* A raw record of the table, bypassing gal_deleted_put. */
+static void put_raw(gal_store *st, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    MDB_txn *txn;
+    CHECK(gal_store_txn_begin(st, 0, &txn) == 0);
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+    CHECK(mdb_put(txn, st->deleted, &k, &v, 0) == 0);
+    CHECK(mdb_txn_commit(txn) == 0);
+}
+
+static void del_raw(gal_store *st, const void *key, size_t klen)
+{
+    MDB_txn *txn;
+    CHECK(gal_store_txn_begin(st, 0, &txn) == 0);
+    MDB_val k = {klen, (void *)key};
+    CHECK(mdb_del(txn, st->deleted, &k, NULL) == 0);
+    CHECK(mdb_txn_commit(txn) == 0);
+}
+
+static void test_round_trip(const char *dir, unsigned seed)
+{
+    gal_store *st;
+    CHECK(gal_store_open(dir, GAL_STORE_WRITE, &st) == 0);
+    put_meta_docs(st, NDOCS);
+    gal_deleted_set d;
+    CHECK(load(st, &d) == 0 && d.bits == NULL && d.count == 0); /* none: nothing read */
+    CHECK(!gal_deleted_has(&d, 0) && !gal_deleted_has(NULL, 7));
+
+    /* two commits of distinct random documents, the last one included */
+    srand(seed);
+    static uint8_t want[NDOCS];
+    uint32_t docs[300];
+    size_t n = 0;
+    while (n < 300) {
+        uint32_t doc = n == 0 ? NDOCS - 1 : (uint32_t)rand() % NDOCS;
+        if (!want[doc]) {
+            want[doc] = 1;
+            docs[n++] = doc;
+        }
+    }
+    CHECK(put(st, docs, 120, 0) == 0);
+    CHECK(put(st, docs + 120, 180, 120) == 0);
+    CHECK(load(st, &d) == 0 && d.count == 300 && d.ndocs == NDOCS);
+    size_t agree = 0;
+    for (uint32_t doc = 0; doc < NDOCS + 70; doc++)
+        agree += gal_deleted_has(&d, doc) == (doc < NDOCS && want[doc]);
+    CHECK_EQ_U64(agree, NDOCS + 70);
+    uint64_t count;
+    CHECK(verify(st, &count) == 0 && count == 300);
+
+    /* marking: in place, beyond the bitmap (it grows), and twice (once) */
+    uint32_t fresh = 0;
+    while (want[fresh])
+        fresh++;
+    CHECK(gal_deleted_mark(&d, fresh) == 0 && gal_deleted_has(&d, fresh) && d.count == 301);
+    CHECK(gal_deleted_mark(&d, NDOCS + 1000) == 0 && gal_deleted_has(&d, NDOCS + 1000));
+    CHECK(!gal_deleted_has(&d, NDOCS + 999) && d.count == 302);
+    CHECK(gal_deleted_mark(&d, fresh) == 0 && d.count == 302);
+    gal_deleted_release(&d);
+    CHECK(d.bits == NULL && d.count == 0);
+
+    /* a document deleted twice is the writer's bug, refused, nothing written */
+    CHECK(put(st, docs, 1, 300) != 0);
+    CHECK(load(st, &d) == 0 && d.count == 300);
+    gal_deleted_release(&d);
+    gal_store_close(st);
+}
+
+static void expect_corrupt(gal_store *st, const char *what)
+{
+    gal_deleted_set d;
+    uint64_t count;
+    int l = load(st, &d), v = verify(st, &count);
+    CHECK(l == GAL_ECORRUPT && d.bits == NULL);
+    CHECK(v == GAL_ECORRUPT);
+    if (l != GAL_ECORRUPT || v != GAL_ECORRUPT)
+        fprintf(stderr, "  (%s: load %d, verify %d)\n", what, l, v);
+}
+
+static void test_damage(const char *dir)
+{
+    gal_store *st;
+    CHECK(gal_store_open(dir, GAL_STORE_WRITE, &st) == 0);
+    uint8_t key[4], bad[4] = {1, 2, 3, 4}, longer[8] = {0};
+    gal_put_be32(key, 17);
+
+    /* a record whose trailer does not match its key */
+    put_raw(st, key, 4, bad, 4);
+    expect_corrupt(st, "bad checksum");
+    del_raw(st, key, 4);
+
+    /* a key of the wrong size */
+    put_raw(st, key, 3, bad, 4);
+    expect_corrupt(st, "3-byte key");
+    del_raw(st, key, 3);
+
+    /* bytes where none belong (the trailer then covers them wrongly too) */
+    put_raw(st, key, 4, longer, 8);
+    expect_corrupt(st, "a value of 8 bytes");
+    del_raw(st, key, 4);
+
+    /* a document past the last one */
+    uint32_t past = NDOCS + 5;
+    CHECK(put(st, &past, 1, 300) == 0);
+    expect_corrupt(st, "document past the last");
+    gal_put_be32(key, past);
+    del_raw(st, key, 4);
+
+    /* meta disagreeing with the table: one more, and none */
+    MDB_txn *txn;
+    CHECK(gal_store_txn_begin(st, 0, &txn) == 0);
+    CHECK(gal_meta_put_u64(st, txn, GAL_META_DELETED, 301) == 0);
+    CHECK(mdb_txn_commit(txn) == 0);
+    expect_corrupt(st, "meta counts one more");
+    CHECK(gal_store_txn_begin(st, 0, &txn) == 0);
+    CHECK(gal_meta_put_u64(st, txn, GAL_META_DELETED, 300) == 0);
+    CHECK(mdb_txn_commit(txn) == 0);
+    uint64_t count;
+    CHECK(verify(st, &count) == 0 && count == 300); /* back as it was */
+    gal_store_close(st);
+}
+
+int main(void)
+{
+    unsigned seed = (unsigned)check_seed();
+    char dir[] = "/tmp/galley-deleted-XXXXXX";
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_round_trip(dir, seed);
+    test_damage(dir);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    return check_exit("test_deleted");
+}
