@@ -3,6 +3,7 @@
  * index by their external ids (indexer/index_delete.h).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,17 +14,19 @@
 #include "status.h"
 
 static const char delete_help[] =
-    "usage: galley delete INDEX ID... | --ids FILE\n"
+    "usage: galley delete INDEX ID|#N... | --ids FILE\n"
     "\n"
     "Delete the documents with these external ids: every document that has\n"
-    "one of them.  Queries, counts, 'galley show', 'galley entities' and\n"
+    "one of them; #N is the document numbered N (0-based, as 'galley show #N'\n"
+    "and 'query --json' name it), for documents without an id.  Queries, counts, 'galley show', 'galley entities' and\n"
     "'galley merge' leave them out at once; their postings and stored text\n"
     "stay in the file (and in the document counts BM25 weighs terms by) until\n"
     "'galley merge' writes an index without them.  'galley index --replace'\n"
     "deletes the earlier documents of an id it indexes again.\n"
     "\n"
     "options:\n"
-    "  --ids FILE  read the ids from FILE ('-': standard input), one a line\n"
+    "  --ids FILE  read the ids (or #N) from FILE ('-': standard input), one a\n"
+    "              line: 'galley query INDEX QUERY --ids --limit 0' prints them\n"
     "  -q, --quiet no summary line\n"
     "  -h, --help  show this help\n"
     "\n"
@@ -41,10 +44,36 @@ typedef struct id_list {
     char **v;
     size_t *len;
     size_t n, cap, len_cap;
+    uint32_t *nums; /* the #N given, and the argument each came from */
+    char **num_text;
+    size_t nnums, nums_cap, text_cap;
 } id_list;
+
+/* "#N": a document number. */
+static int push_number(id_list *l, const char *s, size_t n, int *was)
+{
+    *was = 0;
+    if (n < 2 || s[0] != '#')
+        return 0;
+    uint64_t v = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9' || (v = v * 10 + (uint64_t)(s[i] - '0')) >= UINT32_MAX)
+            return 0; /* not a number: an id that starts with '#' */
+    }
+    *was = 1;
+    if (gal_grow((void **)&l->nums, &l->nums_cap, l->nnums + 1, sizeof *l->nums, 64) ||
+        gal_grow((void **)&l->num_text, &l->text_cap, l->nnums + 1, sizeof *l->num_text, 64) ||
+        !(l->num_text[l->nnums] = gal_strndup(s, n)))
+        return gal_error_set(GAL_ENOMEM, "out of memory reading ids");
+    l->nums[l->nnums++] = (uint32_t)v;
+    return 0;
+}
 
 static int push(id_list *l, const char *s, size_t n)
 {
+    int was, rc = push_number(l, s, n, &was);
+    if (rc || was)
+        return rc;
     if (gal_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v, 64) ||
         gal_grow((void **)&l->len, &l->len_cap, l->n + 1, sizeof *l->len, 64))
         return gal_error_set(GAL_ENOMEM, "out of memory reading ids");
@@ -120,21 +149,25 @@ int gal_cmd_delete(int argc, char **argv)
         status = gal_report(rc);
         goto out;
     }
-    if (l.n == 0) {
+    if (l.n + l.nnums == 0) {
         status = from ? GAL_EXIT_OK : gal_usage_error("delete", "no ids given");
         goto out;
     }
-    if ((rc = gal_index_delete(index, (const char *const *)l.v, l.len, l.n, &r))) {
+    if ((rc = gal_index_delete(index, (const char *const *)l.v, l.len, l.n, l.nums, l.nnums,
+                               &r))) {
         status = gal_report(rc);
         if (rc == GAL_ENOTFOUND) /* no index there, as for every command that reads one */
             status = GAL_EXIT_INDEX;
         goto out;
     }
     size_t missing = 0;
-    for (size_t i = 0; i < l.n; i++)
-        if (!r.found[i]) {
-            if (missing++ < 20)
+    for (size_t i = 0; i < l.n + l.nnums; i++)
+        if (!r.found[i] && missing++ < 20) {
+            if (i < l.n)
                 fprintf(stderr, "galley: no document with id '%s' in '%s'\n", l.v[i], index);
+            else
+                fprintf(stderr, "galley: no document %s in '%s' (or deleted already)\n",
+                        l.num_text[i - l.n], index);
         }
     if (missing > 20)
         fprintf(stderr, "galley: ... and %zu more ids not found\n", missing - 20);
@@ -147,6 +180,10 @@ out:
         gal_free(l.v[i]);
     gal_free(l.v);
     gal_free(l.len);
+    for (size_t i = 0; i < l.nnums; i++)
+        gal_free(l.num_text[i]);
+    gal_free(l.num_text);
+    gal_free(l.nums);
     gal_free(r.found);
     return status;
 }

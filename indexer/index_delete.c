@@ -32,7 +32,7 @@ static int by_hash(const void *a, const void *b)
  * which the ids table, keeping one per batch, would not give). */
 static int find_docs(gal_store *st, MDB_txn *txn, uint32_t ndocs, const gal_deleted_set *del,
                      const char *const *ids, const size_t *lens, const wanted *w, size_t n,
-                     uint8_t *found, uint32_t **gone, size_t *ngone)
+                     const uint8_t *by_number, uint8_t *found, uint32_t **gone, size_t *ngone)
 {
     gal_doc_block block;
     gal_doc_block_init(&block);
@@ -41,20 +41,21 @@ static int find_docs(gal_store *st, MDB_txn *txn, uint32_t ndocs, const gal_dele
     for (uint32_t doc = 0; doc < ndocs && !rc; doc++) {
         if (gal_deleted_has(del, doc))
             continue;
+        int hit = by_number && by_number[doc]; /* asked for by number */
         const gal_doc_fields *f;
-        if ((rc = gal_doc_block_at(txn, st->docs, doc, &block)) == 1)
+        if (n && (rc = gal_doc_block_at(txn, st->docs, doc, &block)) == 1)
             rc = gal_error_set(GAL_ECORRUPT, "corrupt index: no record of document %u", doc);
-        if (rc || (rc = gal_doc_block_get(&block, doc - block.first_doc, &f)) || !f->id_len)
-            continue;
-        wanted key = {gal_id_hash(f->id, f->id_len), 0};
-        const wanted *at = bsearch(&key, w, n, sizeof *w, by_hash);
-        while (at && at > w && at[-1].hash == key.hash)
-            at--;
-        int hit = 0;
-        for (; at && at < w + n && at->hash == key.hash; at++)
-            if (lens[at->i] == f->id_len && !memcmp(ids[at->i], f->id, f->id_len))
-                hit = found[at->i] = 1; /* the same id given twice: both found */
-        if (hit) {
+        if (n && !rc && !(rc = gal_doc_block_get(&block, doc - block.first_doc, &f)) &&
+            f->id_len) {
+            wanted key = {gal_id_hash(f->id, f->id_len), 0};
+            const wanted *at = bsearch(&key, w, n, sizeof *w, by_hash);
+            while (at && at > w && at[-1].hash == key.hash)
+                at--;
+            for (; at && at < w + n && at->hash == key.hash; at++)
+                if (lens[at->i] == f->id_len && !memcmp(ids[at->i], f->id, f->id_len))
+                    hit = found[at->i] = 1; /* the same id given twice: both found */
+        }
+        if (!rc && hit) {
             if (gal_grow((void **)gone, &cap, *ngone + 1, sizeof **gone, 64))
                 rc = gal_error_set(GAL_ENOMEM, "out of memory listing the documents to delete");
             else
@@ -94,7 +95,7 @@ static int commit(gal_store *st, const uint32_t *gone, size_t n, uint64_t before
 }
 
 int gal_index_delete(const char *dir, const char *const *ids, const size_t *lens, size_t n,
-                     gal_delete_report *report)
+                     const uint32_t *nums, size_t m, gal_delete_report *report)
 {
     memset(report, 0, sizeof *report);
     char data[4096];
@@ -103,7 +104,7 @@ int gal_index_delete(const char *dir, const char *const *ids, const size_t *lens
         stat(data, &sb) != 0)
         return gal_error_set(GAL_ENOTFOUND, "no index at '%s'", dir);
     wanted *w = gal_malloc((n ? n : 1) * sizeof *w);
-    report->found = gal_calloc(n ? n : 1, 1);
+    report->found = gal_calloc(n + m ? n + m : 1, 1);
     if (!w || !report->found) {
         gal_free(w);
         return gal_error_set(GAL_ENOMEM, "out of memory for %zu ids", n);
@@ -116,15 +117,23 @@ int gal_index_delete(const char *dir, const char *const *ids, const size_t *lens
     MDB_txn *txn = NULL;
     gal_deleted_set del = {0};
     uint32_t *gone = NULL;
+    uint8_t *by_number = NULL;
     size_t ngone = 0;
     uint64_t ndocs = 0;
     int rc = gal_store_open(dir, GAL_STORE_WRITE, &st);
     if (!rc)
         rc = gal_store_txn_begin(st, 1, &txn);
     if (!rc && !(rc = gal_meta_get_u64(st, txn, GAL_META_DOCS, &ndocs)) &&
-        !(rc = gal_deleted_load(st, txn, (uint32_t)ndocs, &del)))
-        rc = find_docs(st, txn, (uint32_t)ndocs, &del, ids, lens, w, n, report->found, &gone,
-                       &ngone);
+        !(rc = gal_deleted_load(st, txn, (uint32_t)ndocs, &del)) && m &&
+        !(by_number = gal_calloc(ndocs ? ndocs : 1, 1)))
+        rc = gal_error_set(GAL_ENOMEM, "out of memory for %llu documents",
+                           (unsigned long long)ndocs);
+    for (size_t j = 0; !rc && j < m; j++)
+        if (nums[j] < ndocs && !gal_deleted_has(&del, nums[j]))
+            by_number[nums[j]] = report->found[n + j] = 1;
+    if (!rc)
+        rc = find_docs(st, txn, (uint32_t)ndocs, &del, ids, lens, w, n, by_number, report->found,
+                       &gone, &ngone);
     if (txn)
         mdb_txn_abort(txn);
     if (!rc && ngone)
@@ -134,6 +143,7 @@ int gal_index_delete(const char *dir, const char *const *ids, const size_t *lens
         report->total = del.count + ngone;
     }
     gal_free(gone);
+    gal_free(by_number);
     gal_free(w);
     gal_deleted_release(&del);
     gal_store_close(st);

@@ -11,14 +11,16 @@
 typedef struct gal_delete_report {
     uint64_t deleted;   /* documents deleted by this call */
     uint64_t total;     /* documents the index has deleted, this call's included */
-    uint8_t *found;     /* found[i]: ids[i] named a live document (caller frees) */
+    uint8_t *found;     /* found[i]: ids[i] named a live document, found[n + j]:
+                         * nums[j] is one (caller frees) */
 } gal_delete_report;
 
 /* Delete every live document whose id is one of ids[0..n) (lens[i] bytes
- * each), in one transaction under the writer lock: all of them or, on a
- * failure, none.  GAL_ENOTFOUND when dir holds no index, GAL_EBUSY when a
- * writer holds it, GAL_ECORRUPT when it is damaged. */
+ * each), and the documents numbered nums[0..m) (for those without an id),
+ * in one transaction under the writer lock: all of them or, on a failure,
+ * none.  GAL_ENOTFOUND when dir holds no index, GAL_EBUSY when a writer
+ * holds it, GAL_ECORRUPT when it is damaged. */
 int gal_index_delete(const char *dir, const char *const *ids, const size_t *lens, size_t n,
-                     gal_delete_report *report);
+                     const uint32_t *nums, size_t m, gal_delete_report *report);
 
 #endif

@@ -18,7 +18,8 @@ superseded copy.  Checked:
   - `merge` of it writes every content table byte for byte as the reference;
   - `optimize` keeps all of it (and `show ID` through the rebuilt ids table);
   - `delete` of ids: the documents leave every answer, a missing id exits 1
-    and is named, `--ids -` reads ids from standard input, all in one commit;
+    and is named, `--ids -` reads ids from standard input (a query's --ids
+    piped in), `#N` deletes by number;
   - a --replace run killed after some of its commits and resumed ends as
     the run that was not killed, byte for byte, its deletions included;
   - usage: --replace with --shard, delete without ids (exit 2); delete of no
@@ -185,6 +186,20 @@ def check_delete(a, f, dumps, idx):
     rc, _, err = galley(a, "delete", copy, "--ids", "-", stdin=("%s\n%s\n" % (ids[5], ids[6])).encode())
     f.check(rc == 0 and "deleted 2 documents" in err, "delete --ids -: exit %d: %s" % (rc, err.strip()))
     gone |= {ids[5], ids[6]}
+    # by number (#N: documents without an id), and a query's hits piped in
+    rc, out, _ = galley(a, "show", copy, ids[9], "--json")
+    num = json.loads(out)["doc"] if rc == 0 else -1
+    rc, _, err = galley(a, "delete", copy, "#%d" % num)
+    f.check(rc == 0 and "deleted 1 documents" in err, "delete #%d: exit %d: %s" % (num, rc, err))
+    gone.add(ids[9])
+    rc, out, _ = galley(a, "query", copy, "zqnew", "--ids", "--limit", "0")
+    piped = set(out.split())
+    rc, _, err = galley(a, "delete", copy, "--ids", "-", stdin=out.encode())
+    f.check(rc == 0 and "deleted %d documents" % len(piped) in err and len(piped) == 39,
+            "query --ids | delete --ids -: exit %d, %d ids: %s" % (rc, len(piped), err.strip()))
+    gone |= piped
+    rc, _, _ = galley(a, "query", copy, "zqnew")
+    f.check(rc == 1, "zqnew still found after its documents were deleted: exit %d" % rc)
     after = rc_.query_ids(a.galley, copy, queries)
     for q in queries:
         f.check(after[q] == before[q] - gone, "after delete: %r finds %d documents, not %d"
@@ -221,8 +236,8 @@ def check_usage_and_damage(a, f, idx, deleting, replaced):
     f.check(rc == 3 and "no index" in err, "delete of no index: exit %d: %s" % (rc, err.strip()))
     f.check(not os.path.exists(os.path.join(a.work, "nothing-here")), "delete created a directory")
     recs = dump(deleting, "deleted")
-    f.check(len(recs) == replaced + 5, "the deleted table holds %d records, not %d"
-            % (len(recs), replaced + 5))
+    f.check(len(recs) == replaced + 45, "the deleted table holds %d records, not %d"
+            % (len(recs), replaced + 45))
     damaged = os.path.join(a.work, "damaged")
     key, val = recs[len(recs) // 2]
     if not f.check(flip_everywhere(deleting, damaged, key + val, 6),
