@@ -103,6 +103,8 @@
 #define GAL_META_RUN_FIRST_FILE "run_first_file" /* file number the latest run started at */
 #define GAL_META_RUN_COMPLETE "run_complete"     /* 1 once the latest run read all its input */
 #define GAL_META_DELETED "deleted"         /* u64 LE: records in the deleted table */
+#define GAL_META_RUN_REPLACE "run_replace" /* 1 when the latest run replaces documents by id
+                                            * (--replace): --resume goes on doing so */
 
 /* Shards: an index of "K/N" holds the documents of shard K of N (meta
  * shard, `galley index --shard`).  1 when text is such a pair, with

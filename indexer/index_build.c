@@ -104,6 +104,7 @@ typedef struct build_state {
     uint64_t doc_in_file; /* documents of it seen so far, skipped ones included */
     uint64_t file_input;  /* input bytes of the current file read so far */
     int skipping;         /* resume: drop documents up to skip_offset */
+    int replace;          /* --replace, or a resumed run that replaced */
     uint64_t skip_offset;
     gal_read_stats rstats;
     uint64_t read_files;
@@ -595,6 +596,13 @@ static int plan_resume(build_state *s, char **files, size_t nfiles, size_t *firs
         if (rc)
             return rc;
     }
+    /* the run goes on as it began: replacing documents by id, or not */
+    if (rp.replace && !s->replace && !s->opts->quiet)
+        fprintf(stderr, "galley: the interrupted run replaced documents by id: so does this one\n");
+    if (!rp.replace && s->replace)
+        return gal_error_set(GAL_EUSAGE, "the interrupted run did not replace documents by id: "
+                                         "resume it without --replace");
+    s->replace = rp.replace;
     gal_writer_continue_run(s->w, rp.file_no);
     *first_input = k;
     s->skipping = 1;
@@ -733,9 +741,9 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     }
     if ((rc = gal_writer_open(opts->out_dir, opts->append || opts->resume, &s.w)) ||
         (rc = gal_writer_set_shard(s.w, opts->nshards > 1 ? opts->shard : 0,
-                                   opts->nshards > 1 ? opts->nshards : 0)) ||
-        (opts->replace && (rc = gal_writer_set_replace(s.w))))
+                                   opts->nshards > 1 ? opts->nshards : 0)))
         goto done;
+    s.replace = opts->replace;
     if (opts->resume) {
         int complete = 0;
         if ((rc = plan_resume(&s, s.files, s.nfiles, &s.first_input, &complete)))
@@ -748,6 +756,8 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     } else {
         gal_writer_begin_run(s.w);
     }
+    if (s.replace && (rc = gal_writer_set_replace(s.w)))
+        goto done;
     const void *dict;
     size_t dict_len;
     gal_writer_dict(s.w, &dict, &dict_len);

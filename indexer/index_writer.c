@@ -179,12 +179,13 @@ static int load_state(gal_writer *w, int append)
         (rc = gal_meta_get_u64(st, txn, GAL_META_CREATED, &w->created)) ||
         (rc = gal_meta_get_zdict(st, txn, &dict, &dict_len)))
         goto done;
-    uint64_t files, run_first, complete;
+    uint64_t files, run_first, complete, run_replace;
     const void *resume, *common;
     size_t resume_len, common_len;
     if ((rc = gal_meta_get_u64(st, txn, GAL_META_FILES, &files)) ||
         (rc = gal_meta_get_u64(st, txn, GAL_META_RUN_FIRST_FILE, &run_first)) ||
         (rc = gal_meta_get_u64(st, txn, GAL_META_RUN_COMPLETE, &complete)) ||
+        (rc = gal_meta_get_u64(st, txn, GAL_META_RUN_REPLACE, &run_replace)) ||
         (rc = gal_meta_get_bytes(st, txn, GAL_META_RESUME, &resume, &resume_len)) ||
         (rc = gal_meta_get_bytes(st, txn, GAL_META_BIGRAM_WORDS, &common, &common_len)))
         goto done;
@@ -207,6 +208,7 @@ static int load_state(gal_writer *w, int append)
     w->resume.complete = complete == 1;
     w->resume.run_first_file = (uint32_t)run_first;
     w->resume.files = (uint32_t)files;
+    w->resume.replace = run_replace == 1;
     if (resume && resume_len == 16) {
         w->resume.file_no = (uint32_t)gal_get_le64(resume);
         w->resume.offset = gal_get_le64((const uint8_t *)resume + 8);
@@ -668,6 +670,7 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
         (rc = gal_meta_put_u64(st, txn, GAL_META_FILES, w->next_file_no)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_RUN_FIRST_FILE, w->run_first_file)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_RUN_COMPLETE, 0)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_RUN_REPLACE, w->replace != NULL)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_CREATED, w->created ? w->created : now)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_UPDATED, now)) ||
         (rc = gal_meta_put_bytes(st, txn, GAL_META_RESUME, resume, sizeof resume)))

@@ -20,8 +20,9 @@ superseded copy.  Checked:
   - `delete` of ids: the documents leave every answer, a missing id exits 1
     and is named, `--ids -` reads ids from standard input (a query's --ids
     piped in), `#N` deletes by number;
-  - a --replace run killed after some of its commits and resumed ends as
-    the run that was not killed, byte for byte, its deletions included;
+  - a --replace run killed after some of its commits and resumed (with or
+    without --replace) ends as the run that was not killed, byte for byte,
+    its deletions included; a run without it is not resumed with it;
   - usage: --replace with --shard, delete without ids (exit 2); delete of no
     index (exit 3);
   - a flipped byte in a deleted record: verify, query and show exit 3.
@@ -252,22 +253,14 @@ def check_usage_and_damage(a, f, idx, deleting, replaced):
                 % (argv[0], rc, err.strip()[-300:]))
 
 
-def check_kill_resume(a, f):
-    """A dump given again with --replace (the same feed re-crawled: every
-    document replaced), killed after two of its 1 MB commits, resumed."""
-    first = os.path.join(a.work, "feed.jsonl")
-    rc_.write_news_corpus(first, a.seed + 1, 12)
-    base = os.path.join(a.work, "killbase")
-    build(a, f, base, first)
-    whole, killed = os.path.join(a.work, "whole"), os.path.join(a.work, "killed")
-    shutil.copytree(base, whole)
-    build(a, f, whole, "--append", "--replace", "--batch-mb", "1", first)
-    batches = rc_.stats(a.galley, base)["batches"]
+def killed_copy(a, f, base, killed, args, first, batches):
+    """A copy of base with `index --append args first` killed after two of
+    its commits; False when five runs all ended first."""
     for attempt in range(5):
         shutil.rmtree(killed, ignore_errors=True)
         shutil.copytree(base, killed)
         argv = [a.galley, "index", "-q", "--device", "ref", "--batch-mb", "1", "-o", killed,
-                "--append", "--replace", first]
+                "--append"] + args + [first]
         p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         done = batches
         while p.poll() is None and done < batches + 2:
@@ -277,22 +270,46 @@ def check_kill_resume(a, f):
         if p.poll() is None:
             p.kill()
             p.wait()
-            break
+            return True
         print("attempt %d: the run ended before it was killed; again" % attempt)
-    else:
-        f.check(False, "could not kill a --replace run after two of its commits in 5 attempts")
-        return
-    st = rc_.stats(a.galley, killed)
-    print("killed after %d commits, %d documents replaced" % (st["batches"] - batches,
-                                                             st["deleted_documents"]))
-    rc, out = rc_.verify(a.galley, killed)
-    f.check(rc == 0, "verify the killed run's index: exit %d: %s" % (rc, out))
-    rc, _, err = galley(a, "index", "-q", "--device", "ref", "--batch-mb", "1", "-o", killed,
-                        "--resume", "--replace", first)
-    f.check(rc == 0, "--resume --replace: exit %d: %s" % (rc, err.strip()))
-    for t in TABLES + ["deleted"]:
-        f.check(rc_.dump_table(killed, t) == rc_.dump_table(whole, t),
-                "table %s of the resumed run differs from the run not killed" % t)
+    return f.check(False, "could not kill a run after two of its commits in 5 attempts")
+
+
+def check_kill_resume(a, f):
+    """A dump given again with --replace (the same feed re-crawled: every
+    document replaced), killed after two of its 1 MB commits, resumed: with
+    or without --replace, the run goes on replacing.  A run that did not
+    replace cannot be resumed with --replace."""
+    first = os.path.join(a.work, "feed.jsonl")
+    rc_.write_news_corpus(first, a.seed + 1, 12)
+    base = os.path.join(a.work, "killbase")
+    build(a, f, base, first)
+    whole, killed = os.path.join(a.work, "whole"), os.path.join(a.work, "killed")
+    shutil.copytree(base, whole)
+    build(a, f, whole, "--append", "--replace", "--batch-mb", "1", first)
+    batches = rc_.stats(a.galley, base)["batches"]
+    for again in ([], ["--replace"]):
+        if not killed_copy(a, f, base, killed, ["--replace"], first, batches):
+            return
+        st = rc_.stats(a.galley, killed)
+        print("killed after %d commits, %d documents replaced" % (st["batches"] - batches,
+                                                                 st["deleted_documents"]))
+        rc, out = rc_.verify(a.galley, killed)
+        f.check(rc == 0, "verify the killed run's index: exit %d: %s" % (rc, out))
+        rc, _, err = galley(a, "index", "--device", "ref", "--batch-mb", "1", "-o", killed,
+                            "--resume", *again, first)
+        f.check(rc == 0, "--resume %s: exit %d: %s" % (" ".join(again), rc, err.strip()))
+        f.check(bool(again) or "replaced documents by id: so does this one" in err,
+                "--resume without --replace does not say it goes on replacing: %s" % err.strip())
+        for t in TABLES + ["deleted"]:
+            f.check(rc_.dump_table(killed, t) == rc_.dump_table(whole, t),
+                    "table %s of the run resumed (%s) differs from the run not killed"
+                    % (t, " ".join(["--resume"] + again)))
+    if killed_copy(a, f, base, killed, [], first, batches):
+        rc, _, err = galley(a, "index", "--device", "ref", "--batch-mb", "1", "-o", killed,
+                            "--resume", "--replace", first)
+        f.check(rc == 2 and "did not replace" in err, "--resume --replace of a run that did not "
+                "replace: exit %d: %s" % (rc, err.strip()))
 
 
 def check_all(a, f):
