@@ -57,6 +57,9 @@ static const char query_help[] =
     "  --offset N          skip the first N hits\n"
     "  --sort KEY          score (default), date (newest first) or doc (input order)\n"
     "  --count             print only the number of matching documents\n"
+    "  --histogram UNIT    the number of matching documents per year, month or\n"
+    "                      day of their dates, oldest first ('undated' first);\n"
+    "                      with --json one object per period\n"
     "  --ids               print only external ids, one per line (all of them unless\n"
     "                      --limit is given)\n"
     "  --json              one JSON object per hit: query (with --queries), rank,\n"
@@ -79,7 +82,7 @@ static const char query_help[] =
     "  3  index missing or corrupt\n"
     "  6  out of memory or another system error\n";
 
-enum { OUT_PEOPLE, OUT_JSON, OUT_IDS, OUT_COUNT };
+enum { OUT_PEOPLE, OUT_JSON, OUT_IDS, OUT_COUNT, OUT_HISTOGRAM };
 
 typedef struct qopts {
     const char **indexes;
@@ -90,6 +93,7 @@ typedef struct qopts {
     int color;
     int limit_given;
     int timing, explain;
+    int histogram_json; /* --histogram with --json */
     gal_search_opts so;
 } qopts;
 
@@ -148,7 +152,7 @@ static int parse_args(int argc, char **argv, qopts *o, const char **pos)
         int takes = !strcmp(name, "--limit") || !strcmp(name, "-n") || !strcmp(name, "--offset") ||
                     !strcmp(name, "--sort") || !strcmp(name, "--color") ||
                     !strcmp(name, "--colour") || !strcmp(name, "--queries") ||
-                    !strcmp(name, "--prefix-cap");
+                    !strcmp(name, "--prefix-cap") || !strcmp(name, "--histogram");
         if (takes) {
             if (eq)
                 val = eq + 1;
@@ -207,6 +211,15 @@ static int parse_args(int argc, char **argv, qopts *o, const char **pos)
                 return gal_usage_error("query", "--color takes auto, always or never, not '%s'", val);
         } else if (!strcmp(name, "--queries")) {
             o->queries = val;
+        } else if (!strcmp(name, "--histogram")) {
+            if (!strcmp(val, "year"))
+                o->so.histogram = GAL_PER_YEAR;
+            else if (!strcmp(val, "month"))
+                o->so.histogram = GAL_PER_MONTH;
+            else if (!strcmp(val, "day"))
+                o->so.histogram = GAL_PER_DAY;
+            else
+                return gal_usage_error("query", "--histogram takes year, month or day, not '%s'", val);
         } else {
             return gal_usage_error("query", "unknown option '%s'", a);
         }
@@ -236,6 +249,14 @@ static int parse_args(int argc, char **argv, qopts *o, const char **pos)
                                    pos[i]);
     if (o->out == OUT_IDS && !o->limit_given)
         o->so.limit = SIZE_MAX;
+    if (o->so.histogram) {
+        if (o->out == OUT_IDS || o->out == OUT_COUNT)
+            return gal_usage_error("query", "--histogram prints counts: give it without --%s",
+                                   o->out == OUT_IDS ? "ids" : "count");
+        o->histogram_json = o->out == OUT_JSON;
+        o->out = OUT_HISTOGRAM;
+        o->so.count_only = 1;
+    }
     if (color < 0) {
         const char *term = getenv("TERM");
         color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && !strcmp(term, "dumb"));
@@ -327,6 +348,37 @@ static int by_place_then_rank(const void *a, const void *b)
     if (x->doc != y->doc)
         return x->doc < y->doc ? -1 : 1;
     return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+/* --histogram: a line per period with matches, oldest first, undated
+ * documents before them: "1987-03<TAB>count" (<TAB>query with --queries),
+ * or with --json {"query":..., "period":"1987-03", "count":N}. */
+static int write_histogram(runner *r, const char *qtext, size_t qlen, int tagged)
+{
+    const gal_histogram *h = &r->res.periods;
+    gal_buf *b = &r->out;
+    char num[32];
+    int e = 0;
+    for (size_t k = 0; k < h->n && !e; k++) {
+        snprintf(num, sizeof num, "%" PRIu64, h->v[k].count);
+        if (r->o->histogram_json) {
+            if (tagged)
+                e = gal_buf_append(b, "{\"query\":", 9) || gal_json_string(b, qtext, qlen) ||
+                    gal_buf_append(b, ",\"period\":\"", 11);
+            else
+                e = gal_buf_append(b, "{\"period\":\"", 11);
+            e = e || gal_period_format(h->v[k].period, r->o->so.histogram, b) ||
+                gal_buf_append(b, "\",\"count\":", 10) || gal_buf_append(b, num, strlen(num)) ||
+                gal_buf_append(b, "}\n", 2);
+        } else {
+            e = gal_period_format(h->v[k].period, r->o->so.histogram, b) || gal_buf_push(b, '\t') ||
+                gal_buf_append(b, num, strlen(num));
+            if (!e && tagged)
+                e = gal_buf_push(b, '\t') || gal_buf_append(b, qtext, qlen);
+            e = e || gal_buf_push(b, '\n');
+        }
+    }
+    return e ? gal_error_set(GAL_ENOMEM, "out of memory writing the histogram") : 0;
 }
 
 /* --ids: one line per hit, in rank order, each the hit's external id (or
@@ -421,6 +473,9 @@ static int run_one(runner *r, const char *qtext, size_t qlen, int tagged)
         break;
     case OUT_IDS:
         rc = write_ids(r, qtext, qlen, tagged);
+        break;
+    case OUT_HISTOGRAM:
+        rc = write_histogram(r, qtext, qlen, tagged);
         break;
     default:
         if (o->out == OUT_PEOPLE) {

@@ -171,4 +171,7 @@ int gal_date_parse(const char *s, size_t len, int64_t *sec);
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 int64_t gal_days_from_civil(int64_t y, unsigned m, unsigned d);
 
+/* The proleptic Gregorian date of a day counted from 1970-01-01. */
+void gal_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+
 #endif

@@ -1710,6 +1710,7 @@ void gal_results_init(gal_results *r)
 void gal_results_release(gal_results *r)
 {
     gal_free(r->hits);
+    gal_histogram_release(&r->periods);
     gal_results_init(r);
 }
 
@@ -1751,14 +1752,20 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
         goto out;
     if (o && o->count_only) {
         gal_results_release(r);
-        if (root->kind == IT_TERM && !root->title && !c.del) { /* a word: its document count */
+        gal_date_unit per = o->histogram;
+        if (root->kind == IT_TERM && !root->title && !c.del && !per) { /* a word: its document count */
             rc = gal_postings_count(root->cs[0].p, &r->total);
             goto out;
         }
         uint64_t n = 0;
         uint32_t d = 0;
         while ((rc = advance(&c, root, d)) == 1) {
-            n += !(c.del && gal_deleted_has(c.del, root->doc));
+            int live = !(c.del && gal_deleted_has(c.del, root->doc));
+            n += live;
+            if (live && per &&
+                (rc = gal_histogram_add(&r->periods,
+                                        gal_period_of(gal_snapshot_doc_date(s, root->doc), per), 1)))
+                break;
             if (root->doc == DOC_END - 1)
                 break;
             d = root->doc + 1;

@@ -640,17 +640,9 @@ static int put(gal_buf *b, const char *s)
 
 static int put_day(gal_buf *b, int64_t sec)
 {
-    /* civil_from_days */
-    int64_t z = (sec >= 0 ? sec : sec - 86399) / 86400 + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
+    int64_t y;
+    unsigned m, d;
+    gal_civil_from_days((sec >= 0 ? sec : sec - 86399) / 86400, &y, &m, &d);
     char tmp[40];
     snprintf(tmp, sizeof tmp, "%04" PRId64 "-%02u-%02u", y, m, d);
     return put(b, tmp);

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "date_histogram.h"
 #include "index.h"
 #include "query.h"
 
@@ -41,6 +42,8 @@ typedef struct gal_search_opts {
     void (*note)(void *ctx, const char *msg);
     void *note_ctx;
     int count_only;      /* only gal_results.total is wanted: no scores, no hits */
+    gal_date_unit histogram; /* with count_only: the matches by period of their
+                              * dates too (gal_results.periods) */
     const gal_search_stats *stats; /* rank by these instead of the index's own (NULL) */
 } gal_search_opts;
 
@@ -57,6 +60,7 @@ typedef struct gal_results {
     uint64_t total; /* every matching document */
     uint64_t deleted; /* matches in deleted documents, not in total (only
                        * ranking counts them: a lone phrase's idf does) */
+    gal_histogram periods; /* opts.histogram: total by period */
 } gal_results;
 
 void gal_results_init(gal_results *r);

@@ -58,6 +58,7 @@ int gal_search_many(gal_snapshot *const *s, size_t n, const gal_query *q,
     gal_hit *all = NULL;
     size_t nall = 0, cap = 0;
     uint64_t total = 0, deleted = 0;
+    gal_histogram periods = {0};
     int rc = 0;
     if (!each.stats) { /* counting too needs the prefixes' terms of all */
         rc = gal_search_stats_new(&own);
@@ -75,6 +76,10 @@ int gal_search_many(gal_snapshot *const *s, size_t n, const gal_query *q,
             break;
         total += part.total;
         deleted += part.deleted;
+        for (size_t k = 0; k < part.periods.n && !rc; k++)
+            rc = gal_histogram_add(&periods, part.periods.v[k].period, part.periods.v[k].count);
+        if (rc)
+            break;
         if (part.nhits &&
             gal_grow((void **)&all, &cap, nall + part.nhits, sizeof *all, 64)) {
             rc = gal_error_set(GAL_ENOMEM, "out of memory merging hits");
@@ -95,6 +100,8 @@ int gal_search_many(gal_snapshot *const *s, size_t n, const gal_query *q,
                   each.sort == GAL_SORT_DATE ? by_date : each.sort == GAL_SORT_DOC ? by_doc : by_score);
         gal_results_release(r);
         r->total = total;
+        r->periods = periods;
+        memset(&periods, 0, sizeof periods);
         if (offset < nall) {
             size_t m = nall - offset < limit ? nall - offset : limit;
             memmove(all, all + offset, m * sizeof *all);
@@ -104,6 +111,7 @@ int gal_search_many(gal_snapshot *const *s, size_t n, const gal_query *q,
         }
     }
     gal_free(all);
+    gal_histogram_release(&periods);
     gal_results_release(&part);
     gal_search_stats_free(own);
     return rc;

@@ -9,7 +9,7 @@ phrases (of frequent words too, which one part reads from a bigram term and
 another from two words), NEAR, OR, NOT, prefixes (with a cap small enough
 that each part's own first terms differ from all the parts' first terms),
 title:, date: and entity:, under every --sort, with --offset and --limit,
-and as --count, --ids and --json; `galley bench query` over the parts
+and as --count, --ids, --histogram and --json; `galley bench query` over the parts
 (its counts); and `galley entities` over the parts
 (names, counts, co-occurrence, order, a name spelled one way more often
 in one part and the other way in all); a phrase under title: scores where it is
@@ -153,7 +153,8 @@ def main():
                   % (name, " ".join(extra), len(one or [])), same and rc1 == rc2, detail or err2)
             check("%s %s: the same notes on stderr" % (name, " ".join(extra)),
                   err1 == err2, "%r vs %r" % (err1, err2))
-        for mode in (["--count"], ["--ids", "-n", "40"], ["--ids"]):
+        for mode in (["--count"], ["--ids", "-n", "40"], ["--ids"], ["--histogram", "month"],
+                     ["--histogram", "day", "--json"]):
             r1 = galley(g, "query", whole, "--queries", qfile, *cap, *mode)
             r2 = galley(g, "query", *parts, "--queries", qfile, *cap, *mode)
             check("%s %s: the same output" % (name, " ".join(mode)), r1[:2] == r2[:2],

@@ -7,8 +7,8 @@ For every ../shared/corpora/NAME.jsonl.zst this builds one galley index
 and 3-word groups, prefix* with and without the 256-term cap, title: word /
 phrase / prefix / group, date: ranges, open ends, months, years and mixes on
 Reuters) plus a few seeded random ones cut from the documents, and compares
-`galley query IDX Q --ids` (all ids, as a set) and `--count` and the exit
-status with oracle_query.py, which parses the language itself and scans every
+`galley query IDX Q --ids` (all ids, as a set), `--count`, `--histogram`
+(by month; some by year and day) and the exit status with oracle_query.py, which parses the language itself and scans every
 document (tokenizer: oracle.py, from DESIGN.md; no code shared with galley).
 A prefix the oracle caps must make galley print a note on stderr.  A few bad
 queries must exit 2 with one error line that names the column.
@@ -187,6 +187,27 @@ def galley_count(galley, index, q):
         p.stderr.decode("utf-8", "replace")
 
 
+def galley_histogram(galley, index, q, unit):
+    """{period: count} of `--histogram unit`, and the exit status."""
+    p = run([galley, "query", index, q, "--histogram", unit])
+    res = {}
+    for line in p.stdout.decode("utf-8", "replace").splitlines():
+        period, _, n = line.partition("\t")
+        res[period] = int(n) if n.isdigit() else -1
+    return res, p.returncode
+
+
+HISTOGRAM_WIDTH = {"year": 4, "month": 7, "day": 10}
+
+
+def oracle_histogram(docs, unit):
+    res = {}
+    for d in docs:
+        period = d.date[:HISTOGRAM_WIDTH[unit]] if d.date else "undated"
+        res[period] = res.get(period, 0) + 1
+    return res
+
+
 def first_line(s):
     lines = s.strip().splitlines()
     return lines[0][:160] if lines else ""
@@ -224,6 +245,15 @@ def check_query(galley, index, corpus, q, mismatches, name):
         problems.append("--count %s (exit %d)%s" % (count, rc_count, why(err_count)))
     elif rc_count != want_rc:
         problems.append("--count exit %d (want %d)" % (rc_count, want_rc))
+    # by date: every query by month, the first few by year and by day too
+    for unit in ("month",) + (("year", "day") if len(q) % 3 == 0 else ()):
+        hist, rc_hist = galley_histogram(galley, index, q, unit)
+        want_hist = oracle_histogram(want_docs, unit)
+        if hist != want_hist or rc_hist != want_rc:
+            diff = sorted(k for k in set(hist) | set(want_hist) if hist.get(k) != want_hist.get(k))
+            problems.append("--histogram %s (exit %d): %d periods differ, e.g. %s"
+                            % (unit, rc_hist, len(diff),
+                               [(k, want_hist.get(k), hist.get(k)) for k in diff[:3]]))
     if notes and not re.search(r"\b%d\b" % corpus.prefix_cap, err_ids):
         problems.append("prefix capped (%s) but no note naming %d on stderr (got %r)"
                         % ("; ".join(notes), corpus.prefix_cap, first_line(err_ids)))
