@@ -233,6 +233,18 @@ def check_usage_and_damage(a, f, idx, deleting, replaced):
     f.check(rc == 2 and "--replace" in err, "--replace with --shard: exit %d: %s" % (rc, err.strip()))
     rc, _, err = galley(a, "delete", idx)
     f.check(rc == 2, "delete without ids: exit %d: %s" % (rc, err.strip()))
+    rc, out, _ = galley(a, "delete", "--help")
+    f.check(rc == 0 and out.startswith("usage: galley delete"), "delete --help: exit %d" % rc)
+    rc, _, err = galley(a, "delete", idx, "--frobnicate", "x")
+    f.check(rc == 2 and "unknown option" in err, "delete --frobnicate: exit %d: %s" % (rc, err))
+    rc, _, err = galley(a, "delete", idx, "--ids", os.path.join(a.work, "no-such-file"))
+    f.check(rc == 4 and "no-such-file" in err, "delete --ids of a missing file: exit %d: %s"
+            % (rc, err.strip()))
+    nul = os.path.join(a.work, "nul.txt")
+    open(nul, "wb").write(b"g1\ng\x002\n")
+    rc, _, err = galley(a, "delete", idx, "--ids", nul)
+    f.check(rc == 4 and "line 2" in err, "delete --ids with a NUL byte: exit %d: %s"
+            % (rc, err.strip()))
     rc, _, err = galley(a, "delete", os.path.join(a.work, "nothing-here"), "x")
     f.check(rc == 3 and "no index" in err, "delete of no index: exit %d: %s" % (rc, err.strip()))
     f.check(not os.path.exists(os.path.join(a.work, "nothing-here")), "delete created a directory")
