@@ -52,6 +52,15 @@ int gal_build_option(const char *cmd, const char *arg, const char *val, gal_buil
 
 int gal_build_run_option(const char *cmd, const char *arg, const char *val, gal_build_opts *o)
 {
+    if (!strcmp(arg, "--replace-by")) {
+        if (val && !strcmp(val, "id"))
+            o->replace = 1;
+        else if (val && !strcmp(val, "url"))
+            o->replace = 2;
+        else
+            return -gal_usage_error(cmd, "--replace-by takes id or url");
+        return 2;
+    }
     if (!strcmp(arg, "-o") || !strcmp(arg, "--output") || !strcmp(arg, "--device")) {
         if (!val)
             return -gal_usage_error(cmd, "%s needs a value", arg);
@@ -102,8 +111,8 @@ void gal_build_summary(const gal_build_opts *o, const gal_build_report *r, int r
             r->index_raw_bytes ? (double)r->index_bytes / (double)r->index_raw_bytes : 0.0,
             r->device);
     if (r->replaced)
-        fprintf(stderr, "galley: %llu earlier documents replaced by new ones with their ids\n",
-                (unsigned long long)r->replaced);
+        fprintf(stderr, "galley: %llu earlier documents replaced by new ones with their %s\n",
+                (unsigned long long)r->replaced, r->replaced_by == 2 ? "urls" : "ids");
     /* each batch costs every query term a seek: past a few dozen, say what
      * merges them */
     if (!rc && r->index_batches > 64)

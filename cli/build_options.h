@@ -17,7 +17,7 @@
 int gal_build_option(const char *cmd, const char *arg, const char *val, gal_build_opts *o);
 
 /* The same for the options of a run that `galley index` and `galley merge`
- * share: -o/--output DIR, --device D, --append, --replace, --progress,
+ * share: -o/--output DIR, --device D, --append, --replace, --replace-by KEY, --progress,
  * -q/--quiet. */
 int gal_build_run_option(const char *cmd, const char *arg, const char *val, gal_build_opts *o);
 

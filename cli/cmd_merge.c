@@ -36,6 +36,7 @@ static const char help[] =
     "  --append             add the documents to an existing index\n"
     "  --replace            a document replaces earlier ones with its id, in\n"
     "                       the output and across the sources\n"
+    "  --replace-by KEY     id (as --replace) or url\n"
     "  --progress           show progress even when stderr is not a terminal\n"
     "  -q, --quiet          no progress and no summary\n"
     "  -h, --help           show this help\n"

@@ -22,6 +22,7 @@ typedef struct slot {
 } slot;
 
 struct gal_id_replace {
+    gal_replace_key key;
     slot *slots;
     size_t cap, used; /* used: live and tombstones, for the load factor */
     gal_doc_block block;
@@ -30,6 +31,21 @@ struct gal_id_replace {
     uint8_t *superseded;
     size_t superseded_cap;
 };
+
+/* A document's key in its record, and in the batch. */
+static void record_key(const gal_id_replace *r, const gal_doc_fields *f, const char **s, size_t *n)
+{
+    *s = r->key == GAL_REPLACE_URL ? f->url : f->id;
+    *n = r->key == GAL_REPLACE_URL ? f->url_len : f->id_len;
+}
+
+static void batch_key(const gal_id_replace *r, const gal_batch *b, uint32_t i, const char **s,
+                      size_t *n)
+{
+    const gal_batch_doc *bd = &b->docs[i];
+    *s = (const char *)b->strings.data + (r->key == GAL_REPLACE_URL ? bd->url : bd->id);
+    *n = r->key == GAL_REPLACE_URL ? bd->url_len : bd->id_len;
+}
 
 static size_t home(const gal_id_replace *r, uint64_t hash)
 {
@@ -75,11 +91,12 @@ static int insert(gal_id_replace *r, uint64_t hash, uint32_t doc)
 }
 
 int gal_id_replace_new(MDB_txn *txn, MDB_dbi docs, uint32_t ndocs, const gal_deleted_set *del,
-                       gal_id_replace **out)
+                       gal_replace_key key, gal_id_replace **out)
 {
     gal_id_replace *r = gal_calloc(1, sizeof *r);
     if (!r)
         return gal_error_set(GAL_ENOMEM, "out of memory for the ids of --replace");
+    r->key = key;
     gal_doc_block_init(&r->block);
     int rc = grow(r);
     for (uint32_t doc = 0; doc < ndocs && !rc; doc++) {
@@ -88,9 +105,13 @@ int gal_id_replace_new(MDB_txn *txn, MDB_dbi docs, uint32_t ndocs, const gal_del
         const gal_doc_fields *f;
         if ((rc = gal_doc_block_at(txn, docs, doc, &r->block)) == 1)
             rc = gal_error_set(GAL_ECORRUPT, "corrupt index: no record of document %u", doc);
-        if (!rc && !(rc = gal_doc_block_get(&r->block, doc - r->block.first_doc, &f)) &&
-            f->id_len)
-            rc = insert(r, gal_id_hash(f->id, f->id_len), doc);
+        const char *k;
+        size_t n;
+        if (!rc && !(rc = gal_doc_block_get(&r->block, doc - r->block.first_doc, &f))) {
+            record_key(r, f, &k, &n);
+            if (n)
+                rc = insert(r, gal_id_hash(k, n), doc);
+        }
     }
     if (rc) {
         gal_id_replace_free(r);
@@ -111,25 +132,27 @@ void gal_id_replace_free(gal_id_replace *r)
     gal_free(r);
 }
 
-/* Whether document old (earlier than b's document i) has the id of b's
+/* Whether document old (earlier than b's document i) has the key of b's
  * document i. */
-static int same_id(gal_id_replace *r, MDB_txn *txn, MDB_dbi docs, const gal_batch *b, uint32_t old,
-                   uint32_t i, int *same)
+static int same_key(gal_id_replace *r, MDB_txn *txn, MDB_dbi docs, const gal_batch *b, uint32_t old,
+                    uint32_t i, int *same)
 {
-    const gal_batch_doc *bd = &b->docs[i];
-    const char *id = (const char *)b->strings.data + bd->id;
+    const char *key, *other;
+    size_t len, other_len;
+    batch_key(r, b, i, &key, &len);
     if (old >= b->first_doc) {
-        const gal_batch_doc *od = &b->docs[old - b->first_doc];
-        *same = od->id_len == bd->id_len &&
-                !memcmp((const char *)b->strings.data + od->id, id, bd->id_len);
+        batch_key(r, b, old - b->first_doc, &other, &other_len);
+        *same = other_len == len && !memcmp(other, key, len);
         return 0;
     }
     const gal_doc_fields *f;
     int rc = gal_doc_block_at(txn, docs, old, &r->block);
     if (rc == 1)
         rc = gal_error_set(GAL_ECORRUPT, "corrupt index: no record of document %u", old);
-    if (!rc && !(rc = gal_doc_block_get(&r->block, old - r->block.first_doc, &f)))
-        *same = f->id_len == bd->id_len && !memcmp(f->id, id, bd->id_len);
+    if (!rc && !(rc = gal_doc_block_get(&r->block, old - r->block.first_doc, &f))) {
+        record_key(r, f, &other, &other_len);
+        *same = other_len == len && !memcmp(other, key, len);
+    }
     return rc;
 }
 
@@ -145,17 +168,19 @@ int gal_id_replace_batch(gal_id_replace *r, MDB_txn *txn, MDB_dbi docs, const ga
     gal_doc_block_init(&r->block);
     int rc = 0;
     for (uint32_t i = 0; i < b->ndocs && !rc; i++) {
-        const gal_batch_doc *bd = &b->docs[i];
-        if (bd->id_len == 0)
+        const char *key;
+        size_t len;
+        batch_key(r, b, i, &key, &len);
+        if (len == 0)
             continue;
-        uint64_t hash = gal_id_hash((const char *)b->strings.data + bd->id, bd->id_len);
+        uint64_t hash = gal_id_hash(key, len);
         uint32_t doc = b->first_doc + i;
         int placed = 0;
         for (size_t j = home(r, hash); r->slots[j].doc != EMPTY && !rc; j = (j + 1) & (r->cap - 1)) {
             slot *s = &r->slots[j];
             int same = 0;
             if (s->doc == TOMBSTONE || s->hash != hash ||
-                (rc = same_id(r, txn, docs, b, s->doc, i, &same)) || !same)
+                (rc = same_key(r, txn, docs, b, s->doc, i, &same)) || !same)
                 continue;
             if (gal_grow((void **)&r->gone, &r->gone_cap, *n_gone + 1, sizeof *r->gone, 64)) {
                 rc = gal_error_set(GAL_ENOMEM, "out of memory for the ids of --replace");

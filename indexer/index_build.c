@@ -596,12 +596,16 @@ static int plan_resume(build_state *s, char **files, size_t nfiles, size_t *firs
         if (rc)
             return rc;
     }
-    /* the run goes on as it began: replacing documents by id, or not */
+    /* the run goes on as it began: replacing documents by id or url, or not */
+    static const char *const by[] = {"", "id", "url"};
     if (rp.replace && !s->replace && !s->opts->quiet)
-        fprintf(stderr, "galley: the interrupted run replaced documents by id: so does this one\n");
-    if (!rp.replace && s->replace)
-        return gal_error_set(GAL_EUSAGE, "the interrupted run did not replace documents by id: "
-                                         "resume it without --replace");
+        fprintf(stderr, "galley: the interrupted run replaced documents by %s: so does this one\n",
+                by[rp.replace]);
+    if (s->replace && rp.replace != s->replace)
+        return rp.replace ? gal_error_set(GAL_EUSAGE, "the interrupted run replaced documents by "
+                                                      "%s, not by %s", by[rp.replace], by[s->replace])
+                          : gal_error_set(GAL_EUSAGE, "the interrupted run did not replace "
+                                                      "documents: resume it without --replace");
     s->replace = rp.replace;
     gal_writer_continue_run(s->w, rp.file_no);
     *first_input = k;
@@ -756,7 +760,7 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     } else {
         gal_writer_begin_run(s.w);
     }
-    if (s.replace && (rc = gal_writer_set_replace(s.w)))
+    if (s.replace && (rc = gal_writer_set_replace(s.w, (gal_replace_key)s.replace)))
         goto done;
     const void *dict;
     size_t dict_len;
@@ -836,6 +840,7 @@ done:
         const gal_writer_totals *tot = gal_writer_totals_get(s.w);
         report->new_terms = tot->new_terms;
         report->replaced = tot->replaced;
+        report->replaced_by = s.replace;
         report->index_raw_bytes = tot->raw_bytes;
         report->index_batches = tot->batches;
         report->encode_sec = tot->encode_sec;

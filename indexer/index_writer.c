@@ -110,6 +110,7 @@ struct gal_writer {
     /* --replace: the live document of each id, and what the batch being
      * committed supersedes (gal_id_replace_batch's arrays) */
     gal_id_replace *replace;
+    gal_replace_key replace_key;
     gal_deleted_set deleted; /* as committed; loaded with replace */
     uint32_t *gone;
     size_t ngone;
@@ -208,7 +209,7 @@ static int load_state(gal_writer *w, int append)
     w->resume.complete = complete == 1;
     w->resume.run_first_file = (uint32_t)run_first;
     w->resume.files = (uint32_t)files;
-    w->resume.replace = run_replace == 1;
+    w->resume.replace = run_replace <= GAL_REPLACE_URL ? (int)run_replace : GAL_REPLACE_NONE;
     if (resume && resume_len == 16) {
         w->resume.file_no = (uint32_t)gal_get_le64(resume);
         w->resume.offset = gal_get_le64((const uint8_t *)resume + 8);
@@ -670,7 +671,7 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
         (rc = gal_meta_put_u64(st, txn, GAL_META_FILES, w->next_file_no)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_RUN_FIRST_FILE, w->run_first_file)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_RUN_COMPLETE, 0)) ||
-        (rc = gal_meta_put_u64(st, txn, GAL_META_RUN_REPLACE, w->replace != NULL)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_RUN_REPLACE, w->replace_key)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_CREATED, w->created ? w->created : now)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_UPDATED, now)) ||
         (rc = gal_meta_put_bytes(st, txn, GAL_META_RESUME, resume, sizeof resume)))
@@ -775,17 +776,18 @@ static int plan_replacements(gal_writer *w, const gal_batch *b)
     return rc;
 }
 
-int gal_writer_set_replace(gal_writer *w)
+int gal_writer_set_replace(gal_writer *w, gal_replace_key key)
 {
-    if (w->replace)
+    if (w->replace || key == GAL_REPLACE_NONE)
         return 0;
+    w->replace_key = key;
     MDB_txn *txn;
     int rc = gal_store_txn_begin(w->st, 1, &txn);
     if (rc)
         return rc;
     uint32_t ndocs = (uint32_t)w->totals.docs;
     if (!(rc = gal_deleted_load(w->st, txn, ndocs, &w->deleted)))
-        rc = gal_id_replace_new(txn, w->st->docs, ndocs, &w->deleted, &w->replace);
+        rc = gal_id_replace_new(txn, w->st->docs, ndocs, &w->deleted, key, &w->replace);
     mdb_txn_abort(txn);
     return rc;
 }

@@ -15,6 +15,7 @@
 
 #include "batch.h"
 #include "entity_table.h"
+#include "id_replace.h"
 #include "mentions.h"
 #include "store.h"
 #include "tokenize.h"
@@ -74,10 +75,11 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
  * the index already holds documents of another shard, or of all. */
 int gal_writer_set_shard(gal_writer *w, unsigned k, unsigned n);
 
-/* --replace: from the next batch on, a document whose id an earlier live
- * document has (in the index or in this run) supersedes it: the earlier
- * ones are deleted (deleted.h, id_replace.h) in the new one's commit. */
-int gal_writer_set_replace(gal_writer *w);
+/* --replace: from the next batch on, a document whose key (id or url) an
+ * earlier live document has (in the index or in this run) supersedes it:
+ * the earlier ones are deleted (deleted.h, id_replace.h) in the new one's
+ * commit. */
+int gal_writer_set_replace(gal_writer *w, gal_replace_key key);
 
 /* Record a description of how the index was built (meta "build"), in the
  * next commit. */
@@ -93,7 +95,8 @@ typedef struct gal_resume_point {
     uint32_t file_no;        /* file the last committed document came from */
     uint64_t offset;         /* decompressed offset just past that document */
     uint32_t files;          /* input files recorded by all runs */
-    int replace;             /* the latest run replaced documents by id */
+    int replace;             /* the latest run replaced documents: by what
+                              * (gal_replace_key) */
 } gal_resume_point;
 
 void gal_writer_resume_point(const gal_writer *w, gal_resume_point *out);

@@ -23,6 +23,7 @@ superseded copy.  Checked:
   - a --replace run killed after some of its commits and resumed (with or
     without --replace) ends as the run that was not killed, byte for byte,
     its deletions included; a run without it is not resumed with it;
+  - --replace-by url replaces pages crawled again (new ids, same urls);
   - usage: --replace with --shard, delete without ids (exit 2); delete of no
     index (exit 3);
   - a flipped byte in a deleted record: verify, query and show exit 3.
@@ -324,6 +325,34 @@ def check_kill_resume(a, f):
                 "replace: exit %d: %s" % (rc, err.strip()))
 
 
+def check_replace_by_url(a, f):
+    """Pages crawled twice: each fetch has an id of its own, the url says
+    which page it is."""
+    first, later = os.path.join(a.work, "crawl1.jsonl"), os.path.join(a.work, "crawl2.jsonl")
+    with open(first, "w") as out:
+        for n in range(30):
+            out.write(json.dumps({"id": "fetch1-%d" % n, "url": "http://example.org/p%d" % n,
+                                  "title": "Page %d" % n, "text": "first crawl of page %d" % n})
+                      + "\n")
+    with open(later, "w") as out:
+        for n in range(20, 40):
+            out.write(json.dumps({"id": "fetch2-%d" % n, "url": "http://example.org/p%d" % n,
+                                  "title": "Page %d" % n, "text": "second crawl of page %d" % n})
+                      + "\n")
+    crawl = os.path.join(a.work, "crawl")
+    build(a, f, crawl, first)
+    err = build(a, f, crawl, "--append", "--replace-by", "url", later)
+    f.check("10 earlier documents replaced by new ones with their urls" in err,
+            "--replace-by url: %s" % err.strip())
+    ids = rc_.query_ids(a.galley, crawl, ["first", "second", "crawl"])
+    f.check(ids["first"] == {"fetch1-%d" % n for n in range(20)} and
+            ids["second"] == {"fetch2-%d" % n for n in range(20, 40)} and len(ids["crawl"]) == 40,
+            "--replace-by url: first %d, second %d, crawl %d documents"
+            % (len(ids["first"]), len(ids["second"]), len(ids["crawl"])))
+    rc, _, err = galley(a, "index", "-o", crawl, "--append", "--replace-by", "title", later)
+    f.check(rc == 2 and "id or url" in err, "--replace-by title: exit %d: %s" % (rc, err.strip()))
+
+
 def check_all(a, f):
     if shutil.which("mdb_dump") is None:
         rc_.skip("mdb_dump is not installed (lmdb-utils)")
@@ -334,6 +363,7 @@ def check_all(a, f):
     deleting = check_delete(a, f, dumps, idx)
     check_usage_and_damage(a, f, idx, deleting, len(dumps[4]) + 1)
     check_kill_resume(a, f)
+    check_replace_by_url(a, f)
 
 
 def main():
