@@ -21,8 +21,9 @@
 static const char stats_help[] =
     "usage: galley stats INDEX [--json]\n"
     "\n"
-    "Print the index's documents, tokens, distinct terms, the bytes each LMDB table\n"
-    "uses, bytes per position, the index/raw-text ratio, and when and how it was built.\n"
+    "Print the index's documents (and how many of them are deleted or replaced),\n"
+    "tokens, distinct terms, the bytes each LMDB table uses, bytes per position,\n"
+    "the index/raw-text ratio, and when and how it was built.\n"
     "\n"
     "options:\n"
     "  --json      one JSON object instead of text\n"
