@@ -9,7 +9,8 @@
  *   - conversion (WET): the block is plain text, its first line the title;
  *   - response: an HTTP response with a 2xx status whose Content-Type is
  *     HTML (text/html, application/xhtml+xml) or text/plain; chunked
- *     transfer coding and gzip or deflate content coding are undone, a
+ *     transfer coding and gzip, deflate, br or zstd content coding are
+ *     undone (content_coding.h), a
  *     charset other than UTF-8 and windows-1252 (by the header or the
  *     page's <meta>) is converted to UTF-8 (charset_convert.h), HTML
  *     becomes its title and text (html_text.h);
@@ -28,9 +29,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <zlib.h>
 
 #include "charset_convert.h"
+#include "content_coding.h"
 #include "html_text.h"
 #include "reader_formats.h"
 #include "status.h"
@@ -225,38 +226,6 @@ static int dechunk(const uint8_t *d, size_t n, gal_buf *out)
     }
 }
 
-/* Undo gzip, zlib or raw deflate coding of d[0, n) into out, at most
- * MAX_RECORD bytes; -1 when malformed or larger. */
-static int inflate_into(const uint8_t *d, size_t n, bool raw, gal_buf *out)
-{
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (inflateInit2(&z, raw ? -15 : 15 + 32) != Z_OK)
-        return GAL_ENOMEM;
-    z.next_in = (Bytef *)d;
-    z.avail_in = n > UINT32_MAX ? UINT32_MAX : (uInt)n;
-    size_t start = out->len;
-    int zr = Z_OK, rc = 0;
-    while (zr == Z_OK) {
-        if (out->len - start >= MAX_RECORD) {
-            rc = -1;
-            break;
-        }
-        if ((rc = gal_buf_reserve(out, 1u << 16)) != 0)
-            break;
-        z.next_out = out->data + out->len;
-        z.avail_out = 1u << 16;
-        zr = inflate(&z, Z_NO_FLUSH);
-        out->len += (1u << 16) - z.avail_out;
-        if (zr == Z_BUF_ERROR && z.avail_in == 0)
-            break; /* cut short: keep what came out */
-    }
-    if (!rc && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
-        rc = -1;
-    inflateEnd(&z);
-    return rc;
-}
-
 /* Append plain text s[0, n), read as windows-1252 when cp1252, to out. */
 static int put_plain(gal_buf *out, const uint8_t *s, size_t n, bool cp1252)
 {
@@ -362,21 +331,27 @@ static int http_page(const uint8_t *d, size_t n, scratch *s, const char **why)
         return 1;
     if (h.coding.n && !type_is(h.coding, "identity")) {
         bool gzip = type_is(h.coding, "gzip") || type_is(h.coding, "x-gzip");
-        if (!gzip && !type_is(h.coding, "deflate")) {
-            *why = "HTTP content coding other than gzip or deflate is not read";
+        bool deflate = type_is(h.coding, "deflate");
+        gal_content_coding coding = gzip || deflate ? GAL_CODING_DEFLATE
+                                    : type_is(h.coding, "br") ? GAL_CODING_BROTLI
+                                                              : GAL_CODING_ZSTD;
+        if (!gzip && !deflate && coding == GAL_CODING_ZSTD && !type_is(h.coding, "zstd")) {
+            *why = "HTTP content coding other than gzip, deflate, br or zstd is not read";
             return -1;
         }
         gal_buf coded;
         gal_buf_init(&coded);
         int rc = gal_buf_append(&coded, body, blen);
         gal_buf_clear(&s->body);
-        if (!rc && (rc = inflate_into(coded.data, coded.len, false, &s->body)) == -1 && !gzip) {
+        if (!rc && (rc = gal_content_decode(coding, coded.data, coded.len, MAX_RECORD,
+                                            &s->body)) == -1 && deflate) {
             gal_buf_clear(&s->body); /* servers send raw deflate for "deflate" too */
-            rc = inflate_into(coded.data, coded.len, true, &s->body);
+            rc = gal_content_decode(GAL_CODING_RAW_DEFLATE, coded.data, coded.len, MAX_RECORD,
+                                    &s->body);
         }
         gal_buf_release(&coded);
         if (rc) {
-            *why = "invalid WARC: HTTP content that does not inflate (or over 64 MB)";
+            *why = "invalid WARC: HTTP content that does not decode (or over 64 MB)";
             return rc == GAL_ENOMEM ? rc : -1;
         }
         body = s->body.data;
