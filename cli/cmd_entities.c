@@ -16,12 +16,15 @@
 #include "format.h"
 #include "index.h"
 #include "output.h"
+#include "query.h"
+#include "search.h"
 #include "status.h"
 #include "store.h"
 #include "terms.h"
 
 static const char entities_help[] =
-    "usage: galley entities INDEX... [--top N] [--match WORD] [--with NAME] [--json]\n"
+    "usage: galley entities INDEX... [--top N] [--match WORD] [--with NAME | --in QUERY]\n"
+    "                                [--json]\n"
     "\n"
     "List the named entities (people, organisations, places) found while indexing,\n"
     "most documents first: documents, mentions and the most frequent surface form.\n"
@@ -33,12 +36,15 @@ static const char entities_help[] =
     "  --top N      at most N entities (default 20; 0 for all)\n"
     "  --match WORD only entities whose name contains WORD (case-insensitive)\n"
     "  --with NAME  entities that share documents with NAME, most shared first\n"
+    "  --in QUERY   entities of the documents QUERY matches (the query language of\n"
+    "               'galley query'), most documents first; several indexes each\n"
+    "               expand a prefix* by their own terms\n"
     "  --json       one JSON object per entity\n"
     "  -h, --help   show this help\n"
     "\n"
     "exit status:\n"
     "  0  printed (possibly nothing)\n"
-    "  1  --with: NAME is not an entity of the index\n"
+    "  1  --with: NAME is not an entity of the index; --in: QUERY matches nothing\n"
     "  2  usage error\n"
     "  3  index missing, corrupt, or without an entity table\n"
     "  6  out of memory or another system error\n";
@@ -216,8 +222,35 @@ static int cmp_row(const void *pa, const void *pb)
 /* Add index dir's entities to l: every one that matches, and with `with`,
  * the documents each shares with entity self.  *found: whether self is an
  * entity of dir (else no row is added). */
-static int read_index(const char *dir, list *l, const char *with, uint64_t self, int *found)
+/* The documents entities are counted in: those of entity `with` (its key
+ * self), or those query `in` matches; neither: all. */
+typedef struct selection {
+    const char *with;
+    uint64_t self;
+    const gal_query *in;
+} selection;
+
+static int set_bit_of_match(void *p, uint32_t doc)
 {
+    set_bit(p, doc);
+    return 0;
+}
+
+/* Mark the selected documents of snap in c->bits (those not deleted). */
+static int select_docs(gal_snapshot *snap, const gal_deleted_set *del, const selection *sel,
+                       struct bits_ctx *c)
+{
+    if (sel->with)
+        return each_doc(snap, del, sel->self, set_bit, c);
+    uint64_t n;
+    gal_search_opts o = {.limit = 10};
+    return gal_search_each(snap, sel->in, &o, set_bit_of_match, c, &n);
+}
+
+static int read_index(const char *dir, list *l, const selection *sel, int *found)
+{
+    const char *with = sel->with;
+    uint64_t self = sel->self;
     gal_store *st = NULL;
     MDB_txn *txn = NULL;
     gal_index *ix = NULL;
@@ -253,14 +286,14 @@ static int read_index(const char *dir, list *l, const char *with, uint64_t self,
     gal_store_close(st);
     st = NULL;
     const gal_deleted_set *del = NULL;
-    if (with || ndeleted) {
+    if (with || sel->in || ndeleted) {
         if ((rc = gal_index_open(dir, &ix)) || (rc = gal_snapshot_begin(ix, &snap)) ||
             (rc = gal_snapshot_deleted(snap, &del)))
             goto out;
     }
     if (del && (rc = recount(snap, del, l, first)))
         goto out;
-    if (with) {
+    if (with || sel->in) {
         gal_index_stats stats;
         if ((rc = gal_snapshot_stats(snap, &stats)))
             goto out;
@@ -270,10 +303,11 @@ static int read_index(const char *dir, list *l, const char *with, uint64_t self,
             goto out;
         }
         struct bits_ctx c = {bits, stats.docs, 0};
-        if ((rc = each_doc(snap, del, self, set_bit, &c)))
+        if ((rc = select_docs(snap, del, sel, &c)))
             goto out;
-        if (c.count == 0) { /* all its documents deleted: no longer an entity here */
-            *found = 0;
+        *found = c.count > 0;
+        if (c.count == 0) { /* no document: the query matches none here, or all the
+                             * entity's documents are deleted */
             for (size_t i = first; i < l->n; i++) {
                 gal_free(l->v[i].name);
                 gal_free(l->v[i].forms);
@@ -283,7 +317,8 @@ static int read_index(const char *dir, list *l, const char *with, uint64_t self,
         }
         for (size_t i = first; i < l->n; i++) {
             struct bits_ctx s2 = {bits, stats.docs, 0};
-            if (l->v[i].hash != self && (rc = each_doc(snap, NULL, l->v[i].hash, count_bit, &s2)))
+            if ((!with || l->v[i].hash != self) &&
+                (rc = each_doc(snap, NULL, l->v[i].hash, count_bit, &s2)))
                 goto out;
             l->v[i].shared = s2.count;
         }
@@ -392,7 +427,8 @@ static int merge_rows(list *l)
 
 int gal_cmd_entities(int argc, char **argv)
 {
-    const char *match = NULL, *with = NULL;
+    const char *match = NULL, *with = NULL, *in = NULL;
+    gal_query *query = NULL;
     const char **dirs = gal_calloc((size_t)argc, sizeof *dirs);
     size_t ndirs = 0;
     long top = 20;
@@ -407,7 +443,8 @@ int gal_cmd_entities(int argc, char **argv)
             return GAL_EXIT_OK;
         } else if (!strcmp(a, "--json")) {
             json = 1;
-        } else if (!strcmp(a, "--top") || !strcmp(a, "--match") || !strcmp(a, "--with")) {
+        } else if (!strcmp(a, "--top") || !strcmp(a, "--match") || !strcmp(a, "--with") ||
+                   !strcmp(a, "--in")) {
             if (i + 1 >= argc) {
                 status = gal_usage_error("entities", "option '%s' needs a value", a);
                 break;
@@ -420,6 +457,8 @@ int gal_cmd_entities(int argc, char **argv)
                     status = gal_usage_error("entities", "bad --top '%s'", v);
             } else if (!strcmp(a, "--match")) {
                 match = v;
+            } else if (!strcmp(a, "--in")) {
+                in = v;
             } else {
                 with = v;
             }
@@ -431,6 +470,13 @@ int gal_cmd_entities(int argc, char **argv)
     }
     if (status == GAL_EXIT_OK && !ndirs)
         status = gal_usage_error("entities", "missing INDEX");
+    if (status == GAL_EXIT_OK && with && in)
+        status = gal_usage_error("entities", "give --with or --in, not both");
+    if (status == GAL_EXIT_OK && in) {
+        int qrc = gal_query_parse(in, strlen(in), &query);
+        if (qrc)
+            status = gal_report(qrc);
+    }
     if (status == GAL_EXIT_OK)
         status = gal_distinct_indexes("entities", dirs, ndirs);
     list l = {0};
@@ -442,24 +488,30 @@ int gal_cmd_entities(int argc, char **argv)
         l.match = mfold;
     }
     if (status != GAL_EXIT_OK) {
+        gal_query_free(query);
         gal_free(dirs);
         return status;
     }
-    uint64_t self = with ? gal_entity_key(with, strlen(with)) : 0;
+    selection sel = {with, with ? gal_entity_key(with, strlen(with)) : 0, query};
+    uint64_t self = sel.self;
     int found_any = 0, rc = 0;
     l.several = ndirs > 1;
     for (size_t k = 0; k < ndirs && !rc; k++) {
         int found;
-        rc = read_index(dirs[k], &l, with, self, &found);
+        rc = read_index(dirs[k], &l, &sel, &found);
         found_any |= found;
     }
     if (rc) {
         status = gal_report(rc);
         goto out;
     }
-    if (with && !found_any) {
-        fprintf(stderr, "galley: no entity '%s' in '%s'%s\n", with, dirs[0],
-                ndirs > 1 ? " or the other indexes" : "");
+    if ((with || in) && !found_any) {
+        if (with)
+            fprintf(stderr, "galley: no entity '%s' in '%s'%s\n", with, dirs[0],
+                    ndirs > 1 ? " or the other indexes" : "");
+        else
+            fprintf(stderr, "galley: no document matches '%s' in '%s'%s\n", in, dirs[0],
+                    ndirs > 1 ? " or the other indexes" : "");
         status = GAL_EXIT_NOHITS;
         goto out;
     }
@@ -467,10 +519,10 @@ int gal_cmd_entities(int argc, char **argv)
         status = gal_report(rc);
         goto out;
     }
-    if (with) { /* self, and the entities that share no document with it */
+    if (with || in) { /* self, and the entities in none of the documents */
         size_t kept = 0;
         for (size_t i = 0; i < l.n; i++) {
-            if (l.v[i].hash == self || !l.v[i].shared)
+            if ((with && l.v[i].hash == self) || !l.v[i].shared)
                 gal_free(l.v[i].name);
             else
                 l.v[kept++] = l.v[i];
@@ -493,13 +545,13 @@ int gal_cmd_entities(int argc, char **argv)
                               ", \"mentions\": %" PRIu64,
                               r->hash, r->docs, r->mentions);
             gal_buf_append(&b, tail, (size_t)tl);
-            if (with) {
+            if (with || in) {
                 tl = snprintf(tail, sizeof tail, ", \"shared_docs\": %" PRIu64, r->shared);
                 gal_buf_append(&b, tail, (size_t)tl);
             }
             gal_buf_append(&b, "}\n", 2);
             fwrite(b.data, 1, b.len, stdout);
-        } else if (with) {
+        } else if (with || in) {
             printf("%4zu %8" PRIu64 " shared %8" PRIu64 " docs  %s\n", i + 1, r->shared, r->docs,
                    r->name);
         } else {
@@ -515,5 +567,6 @@ out:
     }
     gal_free(l.v);
     gal_free(dirs);
+    gal_query_free(query);
     return status;
 }

@@ -1737,6 +1737,52 @@ static int ctx_init(ctx *c, gal_snapshot *s, const gal_search_opts *o)
     return 0;
 }
 
+/* Every document root matches but the deleted, in increasing order, to fn
+ * (when not NULL: a non-zero return stops the walk and is returned); *n
+ * gets how many. */
+static int walk_matches(ctx *c, it *root, int (*fn)(void *arg, uint32_t doc), void *arg,
+                        uint64_t *n)
+{
+    uint32_t d = 0;
+    int rc;
+    *n = 0;
+    while ((rc = advance(c, root, d)) == 1) {
+        if (!(c->del && gal_deleted_has(c->del, root->doc))) {
+            ++*n;
+            if (fn && (rc = fn(arg, root->doc)))
+                return rc;
+        }
+        if (root->doc == DOC_END - 1)
+            break;
+        d = root->doc + 1;
+    }
+    return rc < 0 ? rc : gal_snapshot_status(c->s);
+}
+
+struct by_period {
+    gal_snapshot *s;
+    gal_date_unit unit;
+    gal_histogram *h;
+};
+
+static int add_period(void *arg, uint32_t doc)
+{
+    struct by_period *bp = arg;
+    return gal_histogram_add(bp->h, gal_period_of(gal_snapshot_doc_date(bp->s, doc), bp->unit), 1);
+}
+
+int gal_search_each(gal_snapshot *s, const gal_query *q, const gal_search_opts *o,
+                    int (*fn)(void *arg, uint32_t doc), void *arg, uint64_t *n)
+{
+    ctx c;
+    it *root = NULL;
+    int rc = ctx_init(&c, s, o);
+    if (!rc && !(rc = build(&c, q->root, &root)))
+        rc = walk_matches(&c, root, fn, arg, n);
+    it_free(root);
+    return rc;
+}
+
 int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, gal_results *r)
 {
     ctx c;
@@ -1758,19 +1804,8 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
             goto out;
         }
         uint64_t n = 0;
-        uint32_t d = 0;
-        while ((rc = advance(&c, root, d)) == 1) {
-            int live = !(c.del && gal_deleted_has(c.del, root->doc));
-            n += live;
-            if (live && per &&
-                (rc = gal_histogram_add(&r->periods,
-                                        gal_period_of(gal_snapshot_doc_date(s, root->doc), per), 1)))
-                break;
-            if (root->doc == DOC_END - 1)
-                break;
-            d = root->doc + 1;
-        }
-        if (rc >= 0 && !(rc = gal_snapshot_status(s)))
+        struct by_period bp = {s, per, &r->periods};
+        if (!(rc = walk_matches(&c, root, per ? add_period : NULL, &bp, &n)))
             r->total = n;
         goto out;
     }

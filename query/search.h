@@ -66,6 +66,12 @@ typedef struct gal_results {
 void gal_results_init(gal_results *r);
 void gal_results_release(gal_results *r);
 
+/* Every document q matches, but the deleted, in increasing order, to fn
+ * (NULL: only counted into *n); a non-zero return of fn stops the walk and
+ * is returned.  o may be NULL; only its prefix cap and notes matter. */
+int gal_search_each(gal_snapshot *s, const gal_query *q, const gal_search_opts *o,
+                    int (*fn)(void *arg, uint32_t doc), void *arg, uint64_t *n);
+
 /* Run q.  Replaces r's contents on success.  GAL_ECORRUPT from damaged
  * postings, GAL_ENOMEM. */
 int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, gal_results *r);

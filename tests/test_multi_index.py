@@ -11,7 +11,7 @@ that each part's own first terms differ from all the parts' first terms),
 title:, date: and entity:, under every --sort, with --offset and --limit,
 and as --count, --ids, --histogram and --json; `galley bench query` over the parts
 (its counts); and `galley entities` over the parts
-(names, counts, co-occurrence, order, a name spelled one way more often
+(names, counts, co-occurrence, --in a query, order, a name spelled one way more often
 in one part and the other way in all); a phrase under title: scores where it is
 in the title alone what the phrase scores, read from a bigram term or from
 words alike.  Every hit must be the same document at
@@ -187,7 +187,8 @@ def main():
         return rc, [(e["entity"], e["key"], e["docs"], e["mentions"], e.get("shared_docs"))
                     for e in map(json.loads, out.splitlines())], err
     for name, (parts, _) in layouts.items():
-        for extra in ([], ["--with", "Kira Dolmen"], ["--match", "bank"], ["--match", "mckay"]):
+        for extra in ([], ["--with", "Kira Dolmen"], ["--match", "bank"], ["--match", "mckay"],
+                      ["--in", '"of the" %s' % w[3]], ["--in", "date:2024-03..2024-06 %s" % w[5]]):
             r1 = entities([whole], *extra)
             r2 = entities(parts, *extra)
             check("%s: entities %s: the same %d rows, names, counts and order as one index"
@@ -195,6 +196,17 @@ def main():
                   and len(r1[1]) > 0, "%s / %s" % (r1[2], r2[2]))
         rc, _, err = galley(g, "entities", *parts, "--with", "Nobody Atall")
         check("%s: entities --with an unknown name: exit 1" % name, rc == 1, "exit %d" % rc)
+        rc, _, err = galley(g, "entities", *parts, "--in", "zzzqqq")
+        check("%s: entities --in a query without matches: exit 1" % name, rc == 1, "exit %d" % rc)
+
+    # --in: each entity's shared documents are those 'query' finds for the entity AND the query
+    q_in = '"of the" %s' % w[3]
+    rc, rows, err = entities([whole], "--in", q_in)
+    for ent, _, _, _, shared in rows[:8]:
+        rc2, out, _ = galley(g, "query", whole, 'entity:"%s" (%s)' % (ent, q_in), "--count")
+        check("entities --in: %s shares %s documents, query --count says %s"
+              % (ent, shared, out.strip()), rc2 in (0, 1) and int(out.strip() or -1) == shared)
+    check("entities --in: rows found", len(rows) > 0, err)
 
     # a phrase under title: takes its idf from the documents it is in anywhere, as a word under
     # title: does, whether an index reads it from a bigram term ("of the") or from two words:

@@ -14,7 +14,8 @@ superseded copy.  Checked:
   - searched together with the reference, every count is twice its own;
   - `show ID` gives the latest version, `show #N` of a replaced one exits 1,
     `show --all` lists the reference's documents in order;
-  - `entities` counts every entity's documents and mentions as the reference;
+  - `entities` counts every entity's documents and mentions as the reference,
+    and so do `entities --in QUERY` and `--with NAME`;
   - `merge` of it writes every content table byte for byte as the reference;
   - `optimize` keeps all of it (and `show ID` through the rebuilt ids table);
   - `delete` of ids: the documents leave every answer, a missing id exits 1
@@ -120,6 +121,14 @@ def same_as_reference(a, f, index, ref, queries, what):
                 % (what, q, n_i.get(q), n_r.get(q)))
     f.check(entity_counts(a, [index]) == entity_counts(a, [ref]),
             "%s: entities count other documents or mentions than the reference's" % what)
+    for sel in (["--in", "corrected OR zqnew"], ["--with", "Anna Berg"]):
+        rows = []
+        for ix in (index, ref):
+            rc, out, err = galley(a, "entities", ix, "--top", "0", "--json", *sel)
+            rows.append(sorted((e["key"], e["docs"], e["mentions"], e["shared_docs"])
+                               for e in map(json.loads, out.splitlines())) if rc == 0 else err)
+        f.check(rows[0] == rows[1] and rows[0], "%s: entities %s differ from the reference's"
+                % (what, " ".join(sel)))
     print("%s: %d queries answered as the reference (%d hits)"
           % (what, len(queries), sum(len(v) for v in ids_r.values())))
 
