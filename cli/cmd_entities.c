@@ -230,6 +230,14 @@ typedef struct selection {
     const gal_query *in;
 } selection;
 
+/* A prefix of --in that matched more terms than it searches, as 'galley
+ * query' says it. */
+static void print_note(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "galley: note: %s\n", msg);
+}
+
 static int set_bit_of_match(void *p, uint32_t doc)
 {
     set_bit(p, doc);
@@ -243,7 +251,7 @@ static int select_docs(gal_snapshot *snap, const gal_deleted_set *del, const sel
     if (sel->with)
         return each_doc(snap, del, sel->self, set_bit, c);
     uint64_t n;
-    gal_search_opts o = {.limit = 10};
+    gal_search_opts o = {.limit = 10, .note = print_note};
     return gal_search_each(snap, sel->in, &o, set_bit_of_match, c, &n);
 }
 
