@@ -12,6 +12,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "commands.h"
+#include "deleted_mentions.h"
 #include "entity_table.h"
 #include "format.h"
 #include "index.h"
@@ -65,6 +66,8 @@ typedef struct list {
     const char *match; /* folded, or NULL */
     size_t match_len;
     int several; /* rows keep their forms, and --match waits for the merge */
+    int keep_forms; /* several, or this index deleted documents: rows keep
+                     * their forms and --match waits */
 } list;
 
 /* Folded words of s joined by ' ' into out (size bytes). */
@@ -99,42 +102,6 @@ static int each_doc(gal_snapshot *snap, const gal_deleted_set *del, uint64_t has
             fn(ctx, gal_postings_doc(p));
     gal_postings_close(p);
     return rc < 0 ? rc : 0;
-}
-
-/* An index that deleted documents (deleted.h) counts each entity's
- * documents and mentions again from its postings, leaving those out: the
- * entity table's counts were written with the batches and stay as they
- * were.  (Which surface form names it still counts them.)  Rows left with
- * no document go. */
-static int recount(gal_snapshot *snap, const gal_deleted_set *del, list *l, size_t first)
-{
-    size_t kept = first;
-    for (size_t i = first; i < l->n; i++) {
-        row *r = &l->v[i];
-        gal_postings *p;
-        int rc = gal_postings_open(snap, r->hash, &p);
-        if (rc)
-            return rc;
-        uint64_t docs = 0, mentions = 0;
-        while ((rc = gal_postings_next(p)) == 1)
-            if (!gal_deleted_has(del, gal_postings_doc(p))) {
-                docs++;
-                mentions += gal_postings_tf(p);
-            }
-        gal_postings_close(p);
-        if (rc < 0)
-            return rc;
-        r->docs = docs;
-        r->mentions = mentions;
-        if (docs) {
-            l->v[kept++] = *r;
-        } else {
-            gal_free(r->name);
-            gal_free(r->forms);
-        }
-    }
-    l->n = kept;
-    return 0;
 }
 
 struct bits_ctx {
@@ -189,13 +156,13 @@ static gal_entity_form *copy_forms(const gal_entity_info *e)
 static int collect(void *p, const gal_entity_info *e)
 {
     list *l = p;
-    if (!l->several && !matches(l, e->display, e->display_len))
+    if (!l->keep_forms && !matches(l, e->display, e->display_len))
         return 0;
     if (gal_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v, 256))
         return gal_error_set(GAL_ENOMEM, "out of memory listing entities");
     char *name = gal_malloc(e->display_len + 1);
-    gal_entity_form *forms = l->several ? copy_forms(e) : NULL;
-    if (!name || (l->several && !forms)) {
+    gal_entity_form *forms = l->keep_forms ? copy_forms(e) : NULL;
+    if (!name || (l->keep_forms && !forms)) {
         gal_free(name);
         gal_free(forms);
         return gal_error_set(GAL_ENOMEM, "out of memory listing entities");
@@ -203,7 +170,7 @@ static int collect(void *p, const gal_entity_info *e)
     memcpy(name, e->display, e->display_len);
     name[e->display_len] = '\0';
     l->v[l->n++] = (row){e->hash, e->docs, e->mentions, 0, e->display_count, name, e->display_len,
-                         forms, l->several ? e->nforms : 0};
+                         forms, l->keep_forms ? e->nforms : 0};
     return 0;
 }
 
@@ -255,6 +222,122 @@ static int select_docs(gal_snapshot *snap, const gal_deleted_set *del, const sel
     return gal_search_each(snap, sel->in, &o, set_bit_of_match, c, &n);
 }
 
+static int merge_entity(row *v, size_t n, gal_entity_form **all, size_t *cap);
+
+/* A mention in a deleted document (deleted_mentions.h), its form's bytes
+ * in an arena. */
+typedef struct gone_mention {
+    uint64_t key;
+    uint32_t doc;
+    size_t form, len; /* offset into the arena */
+} gone_mention;
+
+typedef struct gone_list {
+    gone_mention *v;
+    size_t n, cap;
+    gal_buf forms;
+} gone_list;
+
+static int keep_gone(void *p, uint64_t key, uint32_t doc, const char *form, size_t len)
+{
+    gone_list *g = p;
+    if (gal_grow((void **)&g->v, &g->cap, g->n + 1, sizeof *g->v, 1024))
+        return gal_error_set(GAL_ENOMEM, "out of memory for the deleted documents' entities");
+    g->v[g->n++] = (gone_mention){key, doc, g->forms.len, len};
+    return gal_buf_append(&g->forms, form, len);
+}
+
+static int by_key_doc(const void *pa, const void *pb)
+{
+    const gone_mention *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return a->doc < b->doc ? -1 : a->doc > b->doc;
+}
+
+/* The mentions of rows [first, n) that deleted documents hold, taken off:
+ * their documents, mentions and forms' counts; a row left without a
+ * document goes; the name is chosen again from what is left (merge_entity
+ * over the one row). */
+static int take_off_deleted(gal_snapshot *snap, const gal_deleted_set *del, list *l, size_t first)
+{
+    gone_list g = {0};
+    gal_buf_init(&g.forms);
+    int rc = gal_deleted_mentions(snap, del, keep_gone, &g);
+    if (!rc)
+        qsort(g.v, g.n, sizeof *g.v, by_key_doc);
+    gal_entity_form *all = NULL;
+    size_t cap = 0, kept = first, i;
+    for (i = first; i < l->n && !rc; i++) {
+        row *r = &l->v[i];
+        size_t lo = 0, hi = g.n; /* the entity's first mention */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (g.v[mid].key < r->hash)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t k = lo; k < g.n && g.v[k].key == r->hash && !rc; k++) {
+            const gone_mention *m = &g.v[k];
+            uint64_t doc_gone = k == lo || g.v[k - 1].doc != m->doc;
+            if (r->mentions == 0 || r->docs < doc_gone) {
+                rc = gal_error_set(GAL_ECORRUPT, "corrupt index: the entity table counts fewer "
+                                   "mentions of '%s' than its deleted documents hold", r->name);
+                break;
+            }
+            r->mentions--;
+            r->docs -= doc_gone;
+            const char *form = (const char *)g.forms.data + m->form;
+            for (size_t f = 0; f < r->nforms; f++)
+                if (r->forms[f].len == m->len && !memcmp(r->forms[f].s, form, m->len) &&
+                    r->forms[f].count) {
+                    r->forms[f].count--;
+                    break;
+                }
+        }
+        if (rc)
+            break; /* row i stays whole, for the caller to free */
+        if (r->docs == 0) { /* only in deleted documents */
+            gal_free(r->name);
+            gal_free(r->forms);
+            continue;
+        }
+        /* a form left with no mention names it no more */
+        size_t nf = 0;
+        for (size_t f = 0; f < r->nforms; f++)
+            if (r->forms[f].count)
+                r->forms[nf++] = r->forms[f];
+        r->nforms = nf;
+        rc = merge_entity(r, 1, &all, &cap);
+        l->v[kept++] = *r;
+    }
+    /* rows [kept, i) are freed or moved; an error leaves [i, n) as they were */
+    if (i < l->n)
+        memmove(l->v + kept, l->v + i, (l->n - i) * sizeof *l->v);
+    l->n = kept + (l->n - i);
+    gal_free(all);
+    gal_free(g.v);
+    gal_buf_release(&g.forms);
+    return rc;
+}
+
+/* With --match and no merge to wait for: the rows [first, n) whose name,
+ * as chosen now, matches. */
+static void match_rows(list *l, size_t first)
+{
+    size_t kept = first;
+    for (size_t i = first; i < l->n; i++) {
+        if (matches(l, l->v[i].name, l->v[i].len)) {
+            l->v[kept++] = l->v[i];
+        } else {
+            gal_free(l->v[i].name);
+            gal_free(l->v[i].forms);
+        }
+    }
+    l->n = kept;
+}
+
 static int read_index(const char *dir, list *l, const selection *sel, int *found)
 {
     const char *with = sel->with;
@@ -283,8 +366,10 @@ static int read_index(const char *dir, list *l, const selection *sel, int *found
             goto out;
         *found = 1;
     }
-    if ((rc = gal_entity_each(txn, ents, collect, l)) ||
-        (rc = gal_meta_get_u64(st, txn, GAL_META_DELETED, &ndeleted)))
+    if ((rc = gal_meta_get_u64(st, txn, GAL_META_DELETED, &ndeleted)))
+        goto out;
+    l->keep_forms = l->several || ndeleted;
+    if ((rc = gal_entity_each(txn, ents, collect, l)))
         goto out;
     /* The entity table is read; postings come through the reading API,
      * which opens the environment itself (LMDB allows one open per
@@ -299,8 +384,16 @@ static int read_index(const char *dir, list *l, const selection *sel, int *found
             (rc = gal_snapshot_deleted(snap, &del)))
             goto out;
     }
-    if (del && (rc = recount(snap, del, l, first)))
+    if (del && (rc = take_off_deleted(snap, del, l, first)))
         goto out;
+    if (del && !l->several) { /* the forms served their turn */
+        match_rows(l, first);
+        for (size_t i = first; i < l->n; i++) {
+            gal_free(l->v[i].forms);
+            l->v[i].forms = NULL;
+            l->v[i].nforms = 0;
+        }
+    }
     if (with || sel->in) {
         gal_index_stats stats;
         if ((rc = gal_snapshot_stats(snap, &stats)))

@@ -10,9 +10,10 @@
  * numbers into a bitmap once per snapshot, and every path that yields
  * documents (ranking, counting, show, entities, merge) skips the bits set.
  * What a deleted document added to the statistics stays: document counts
- * of terms, the number of documents and their mean length (BM25) and the
- * entity table's surface forms, until `galley merge` writes an index without
- * it.  An index that never deleted anything has an empty table.
+ * of terms, the number of documents and their mean length (BM25), until
+ * `galley merge` writes an index without it; `galley entities` takes its
+ * mentions off the entity table's counts (deleted_mentions.h).  An index
+ * that never deleted anything has an empty table.
  */
 #ifndef GAL_DELETED_H
 #define GAL_DELETED_H

@@ -753,7 +753,14 @@ static int sort_by_hash(const ment *in, ment *out, size_t n)
 }
 
 /* Cut a surface form to GAL_ENTITY_MAX_FORM bytes at a code point boundary. */
-static uint32_t form_len(const uint8_t *s, uint32_t len)
+uint32_t gal_entity_mention_len(const uint8_t *s, uint32_t len)
+{
+    /* "U.S." keeps its last full stop, which the tokenizer left out: the
+     * batch text always goes on after a mention (a newline ends it) */
+    return len >= 2 && s[len - 2] == '.' && s[len] == '.' ? len + 1 : len;
+}
+
+uint32_t gal_entity_form_len(const uint8_t *s, uint32_t len)
 {
     if (len <= GAL_ENTITY_MAX_FORM)
         return len;
@@ -913,12 +920,8 @@ int gal_entity_batch_prepare(gal_entity_batch *eb, const uint8_t *text, const ga
     for (size_t i = 0; i < m->n; i++) {
         all[i].hash = m->hash[i];
         all[i].s = text + m->start[i];
-        all[i].len = m->end[i] - m->start[i];
+        all[i].len = gal_entity_mention_len(all[i].s, m->end[i] - m->start[i]);
         all[i].doc = m->doc[i];
-        /* "U.S." keeps its last full stop, which the tokenizer left out: the
-         * batch text always goes on after a mention (a newline ends it) */
-        if (all[i].len >= 2 && all[i].s[all[i].len - 2] == '.' && all[i].s[all[i].len] == '.')
-            all[i].len++;
         all[i].head = 0;
         memcpy(&all[i].head, all[i].s, all[i].len < 8 ? all[i].len : 8);
     }
@@ -940,7 +943,7 @@ int gal_entity_batch_prepare(gal_entity_batch *eb, const uint8_t *text, const ga
         if ((rc = distinct_forms(g, n, &eb->large_forms, &eg.nforms)))
             break;
         for (size_t j = 0; j < eg.nforms; j++) {
-            g[j].len = form_len(g[j].s, g[j].len);
+            g[j].len = gal_entity_form_len(g[j].s, g[j].len);
             g[j].full = gal_entity_key((const char *)g[j].s, g[j].len) == g[0].hash;
             g[j].fingerprint = gal_entity_form_fingerprint(g[j].s, g[j].len);
         }

@@ -86,6 +86,13 @@ int gal_entity_table_apply(MDB_txn *txn, MDB_dbi entities, const gal_entity_batc
 int gal_entity_table_number_forms(MDB_txn *txn, MDB_dbi entities,
                                   struct gal_entity_forms *forms);
 
+/* The bytes a mention's surface form covers, from the len bytes its
+ * tokens span at s in batch text: an abbreviation's last full stop too
+ * ("U.S.", which the tokenizer leaves out).  Then the form as stored: at
+ * most GAL_ENTITY_MAX_FORM bytes, cut at a character's start. */
+uint32_t gal_entity_mention_len(const uint8_t *s, uint32_t len);
+uint32_t gal_entity_form_len(const uint8_t *s, uint32_t len);
+
 /* A surface form of an entity and its mentions in that form; s points into
  * the LMDB map. */
 typedef struct gal_entity_form {

@@ -46,6 +46,14 @@ typedef struct gal_doc {
                            * of the file the document came from there; 0 else */
 } gal_doc;
 
+/* A document of an index as its stored text gives it back (reader_index.c):
+ * the title, then after the '\n' the body, with id, date, url and file
+ * number from its record info.  GAL_ECORRUPT when the title does not fit. */
+struct gal_doc_info;
+struct gal_buf;
+int gal_stored_doc(uint32_t doc, const struct gal_doc_info *info, const struct gal_buf *text,
+                   gal_doc *out);
+
 /* Called once per document in input order.  A non-zero return stops the
  * read and is passed back by gal_read_input(). */
 typedef int (*gal_doc_fn)(void *ctx, const gal_doc *doc);

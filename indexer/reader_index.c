@@ -87,6 +87,28 @@ static int source_peek(source *src)
     return 0;
 }
 
+int gal_stored_doc(uint32_t doc, const gal_doc_info *info, const gal_buf *text, gal_doc *out)
+{
+    if (info->title_len > text->len)
+        return gal_error_set(GAL_ECORRUPT, "document %u: a title of %zu bytes in a text of %zu",
+                             doc, info->title_len, text->len);
+    /* the title, then '\n' and the body when there is one */
+    size_t body = info->title_len < text->len ? info->title_len + 1 : text->len;
+    memset(out, 0, sizeof *out);
+    out->id = info->id;
+    out->id_len = info->id_len;
+    out->title = (const char *)text->data;
+    out->title_len = info->title_len;
+    out->text = (const char *)text->data + body;
+    out->text_len = text->len - body;
+    out->date = info->date;
+    out->date_len = info->date_len;
+    out->url = info->url;
+    out->url_len = info->url_len;
+    out->source_no = info->file_no;
+    return 0;
+}
+
 /* Hand src's next document (peeked) to fn and move past it. */
 static int source_emit(source *src, gal_buf *text, uint64_t *read, gal_doc_fn fn, void *ctx,
                        gal_read_stats *stats)
@@ -98,32 +120,18 @@ static int source_emit(source *src, gal_buf *text, uint64_t *read, gal_doc_fn fn
         src->peeked = 0;
         return 0;
     }
+    gal_doc out;
     int rc = gal_snapshot_text(src->s, doc, text);
+    if (!rc && (rc = gal_stored_doc(doc, info, text, &out)) == GAL_ECORRUPT)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index '%s', %s", src->dir,
+                             gal_error_detail(rc));
     if (rc)
         return name_place(rc, src->dir, doc);
-    if (info->title_len > text->len)
-        return gal_error_set(GAL_ECORRUPT, "index '%s', document %u: a title of %zu bytes in a "
-                                           "text of %zu", src->dir, doc, info->title_len, text->len);
-    /* the title, then '\n' and the body when there is one */
-    size_t body = info->title_len < text->len ? info->title_len + 1 : text->len;
-    gal_doc out;
-    memset(&out, 0, sizeof out);
-    out.id = info->id;
-    out.id_len = info->id_len;
-    out.title = (const char *)text->data;
-    out.title_len = info->title_len;
-    out.text = (const char *)text->data + body;
-    out.text_len = text->len - body;
-    out.date = info->date;
-    out.date_len = info->date_len;
-    out.url = info->url;
-    out.url_len = info->url_len;
     out.path = src->dir;
     out.line = doc;
     out.end_offset = stats->docs + 1;
     *read += out.title_len + out.text_len;
     out.input_bytes = *read;
-    out.source_no = info->file_no;
     stats->docs++;
     stats->raw_bytes += out.title_len + out.text_len;
     stats->input_bytes += out.title_len + out.text_len;

@@ -14,8 +14,9 @@ superseded copy.  Checked:
   - searched together with the reference, every count is twice its own;
   - `show ID` gives the latest version, `show #N` of a replaced one exits 1,
     `show --all` lists the reference's documents in order;
-  - `entities` counts every entity's documents and mentions as the reference,
-    and so do `entities --in QUERY` and `--with NAME`;
+  - `entities` names and counts every entity (documents, mentions) as the
+    reference does, in the same order, and so do `--match`, `--in QUERY` and
+    `--with NAME`;
   - `merge` of it writes every content table byte for byte as the reference;
   - `optimize` keeps all of it (and `show ID` through the rebuilt ids table);
   - `delete` of ids: the documents leave every answer, a missing id exits 1
@@ -41,7 +42,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relcommon as rc_  # noqa: E402
 from test_corruption import dump  # noqa: E402
-from test_merge import TABLES, entity_counts  # noqa: E402
+from test_merge import TABLES  # noqa: E402
 from test_optimize import corpus_queries  # noqa: E402
 
 
@@ -119,8 +120,16 @@ def same_as_reference(a, f, index, ref, queries, what):
                 % (what, q, len(ids_i[q]), len(ids_r[q])))
         f.check(n_i.get(q) == n_r.get(q), "%s: %r --count %s, the reference %s"
                 % (what, q, n_i.get(q), n_r.get(q)))
-    f.check(entity_counts(a, [index]) == entity_counts(a, [ref]),
-            "%s: entities count other documents or mentions than the reference's" % what)
+    names = []
+    for ix in (index, ref):
+        rc, out, err = galley(a, "entities", ix, "--top", "0", "--json")
+        names.append([(e["entity"], e["key"], e["docs"], e["mentions"])
+                      for e in map(json.loads, out.splitlines())] if rc == 0 else err)
+    f.check(names[0] == names[1] and names[0], "%s: entities (names, counts, order) differ from "
+            "the reference's" % what)
+    rc, out, _ = galley(a, "entities", index, "--match", "berg", "--json")
+    rc2, out2, _ = galley(a, "entities", ref, "--match", "berg", "--json")
+    f.check(rc == rc2 == 0 and out == out2 and out, "%s: entities --match differs" % what)
     for sel in (["--in", "corrected OR zqnew"], ["--with", "Anna Berg"]):
         rows = []
         for ix in (index, ref):
