@@ -1737,6 +1737,23 @@ static int ctx_init(ctx *c, gal_snapshot *s, const gal_search_opts *o)
     return 0;
 }
 
+/* How many of the deleted documents p holds: p sought to each in turn, for
+ * a word's --count when it has more documents than are deleted (its count
+ * comes from the chunk headers). */
+static int deleted_among(const gal_deleted_set *del, gal_postings *p, uint64_t *gone)
+{
+    *gone = 0;
+    for (uint32_t w = 0; (uint64_t)w * 64 < del->ndocs; w++)
+        for (uint64_t bits = del->bits[w]; bits; bits &= bits - 1) {
+            uint32_t doc = w * 64 + (uint32_t)__builtin_ctzll(bits);
+            int rc = gal_postings_seek(p, doc);
+            if (rc <= 0)
+                return rc; /* no document left at or after it: none further */
+            *gone += gal_postings_doc(p) == doc;
+        }
+    return 0;
+}
+
 /* Every document root matches but the deleted, in increasing order, to fn
  * (when not NULL: a non-zero return stops the walk and is returned); *n
  * gets how many. */
@@ -1799,9 +1816,16 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
     if (o && o->count_only) {
         gal_results_release(r);
         gal_date_unit per = o->histogram;
-        if (root->kind == IT_TERM && !root->title && !c.del && !per) { /* a word: its document count */
-            rc = gal_postings_count(root->cs[0].p, &r->total);
-            goto out;
+        if (root->kind == IT_TERM && !root->title && !per) { /* a word: its document count */
+            uint64_t all, gone = 0;
+            if ((rc = gal_postings_count(root->cs[0].p, &all)))
+                goto out;
+            if (!c.del || c.del->count < all) { /* less the deleted it has, sought one by one */
+                if (!c.del || !(rc = deleted_among(c.del, root->cs[0].p, &gone)))
+                    r->total = all - gone;
+                goto out;
+            }
+            /* more deleted documents than the word has: walk its own */
         }
         uint64_t n = 0;
         struct by_period bp = {s, per, &r->periods};
