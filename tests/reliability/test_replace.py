@@ -21,7 +21,8 @@ superseded copy.  Checked:
   - `optimize` keeps all of it (and `show ID` through the rebuilt ids table);
   - `delete` of ids: the documents leave every answer, a missing id exits 1
     and is named, `--ids -` reads ids from standard input (a query's --ids
-    piped in), `#N` deletes by number;
+    piped in), `#N` deletes by number; an id held several times in one
+    batch and another goes whole, looked up in the ids table or read;
   - a --replace run killed after some of its commits and resumed (with or
     without --replace) ends as the run that was not killed, byte for byte,
     its deletions included; a run without it is not resumed with it;
@@ -232,6 +233,46 @@ def check_delete(a, f, dumps, idx):
     return copy
 
 
+def check_delete_duplicates(a, f):
+    """An index built without --replace may hold an id several times, in one
+    batch (where its ids table names only the first) and in another: delete
+    takes them all, whether it looks a few ids up in the ids table or reads
+    every document for many."""
+    one, two = os.path.join(a.work, "dups1.jsonl"), os.path.join(a.work, "dups2.jsonl")
+    with open(one, "w") as out:
+        for n in range(2000):
+            dup = n in (10, 700, 1999)
+            out.write(json.dumps({"id": "dup" if dup else "u%d" % n, "title": "Doc %d" % n,
+                                  "text": ("zqdup copy %d" % n) if dup else "plain text %d" % n})
+                      + "\n")
+    with open(two, "w") as out:
+        for n in range(2000, 2100):
+            dup = n in (2050, 2051)
+            out.write(json.dumps({"id": "dup" if dup else "u%d" % n, "title": "Doc %d" % n,
+                                  "text": ("zqdup copy %d" % n) if dup else "plain text %d" % n})
+                      + "\n")
+    base = os.path.join(a.work, "dups")
+    build(a, f, base, one)
+    build(a, f, base, "--append", two)
+    few, many = os.path.join(a.work, "dups-few"), os.path.join(a.work, "dups-many")
+    shutil.copytree(base, few)
+    shutil.copytree(base, many)
+    rc, _, err = galley(a, "delete", few, "dup")
+    f.check(rc == 0 and "deleted 5 documents" in err, "delete of an id held 5 times (by the ids "
+            "table): exit %d: %s" % (rc, err.strip()))
+    listed = os.path.join(a.work, "dups-ids.txt")
+    with open(listed, "w") as out:
+        out.write("dup\n" + "".join("u%d\n" % n for n in range(300, 600)) + "dup\n#5\n")
+    rc, _, err = galley(a, "delete", many, "--ids", listed)
+    f.check(rc == 0 and "deleted 306 documents" in err, "delete of 300 ids, one held 5 times and "
+            "given twice, and #5 (every document read): exit %d: %s" % (rc, err.strip()))
+    for ix in (few, many):
+        rc, out, _ = galley(a, "query", ix, "zqdup", "--count")
+        f.check(out.strip() == "0", "%s: zqdup still counts %s" % (ix, out.strip()))
+        rc, out = rc_.verify(a.galley, ix)
+        f.check(rc == 0, "verify %s: exit %d: %s" % (ix, rc, out))
+
+
 def flip_everywhere(src, dst, record, at):
     """Copy the index with bit 0 of record[at] flipped wherever record's
     bytes are in data.mdb: the live page and the copies that earlier
@@ -382,6 +423,7 @@ def check_all(a, f):
     check_usage_and_damage(a, f, idx, deleting, len(dumps[4]) + 1)
     check_kill_resume(a, f)
     check_replace_by_url(a, f)
+    check_delete_duplicates(a, f)
 
 
 def main():
