@@ -49,8 +49,9 @@ static int open_record(const MDB_val *k, const MDB_val *v, uint32_t *doc)
     return rc;
 }
 
-/* Every record of the table, each checked against ndocs, to fn (NULL: none);
- * *count gets how many.  The caller compares that with meta. */
+/* Every record of the table, each checked against ndocs, its bit set in
+ * into's bitmap (into NULL: only checked); *count gets how many.  The
+ * caller compares that with meta. */
 static int each_record(gal_store *st, MDB_txn *txn, uint64_t ndocs, gal_deleted_set *into,
                        uint64_t *count)
 {
