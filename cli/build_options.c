@@ -54,9 +54,9 @@ int gal_build_run_option(const char *cmd, const char *arg, const char *val, gal_
 {
     if (!strcmp(arg, "--replace-by")) {
         if (val && !strcmp(val, "id"))
-            o->replace = 1;
+            o->replace = GAL_REPLACE_ID;
         else if (val && !strcmp(val, "url"))
-            o->replace = 2;
+            o->replace = GAL_REPLACE_URL;
         else
             return -gal_usage_error(cmd, "--replace-by takes id or url");
         return 2;
@@ -73,7 +73,7 @@ int gal_build_run_option(const char *cmd, const char *arg, const char *val, gal_
     if (!strcmp(arg, "--append"))
         o->append = 1;
     else if (!strcmp(arg, "--replace"))
-        o->replace = 1;
+        o->replace = GAL_REPLACE_ID;
     else if (!strcmp(arg, "--progress"))
         o->progress = 1;
     else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet"))
@@ -112,7 +112,7 @@ void gal_build_summary(const gal_build_opts *o, const gal_build_report *r, int r
             r->device);
     if (r->replaced)
         fprintf(stderr, "galley: %llu earlier documents replaced by new ones with their %s\n",
-                (unsigned long long)r->replaced, r->replaced_by == 2 ? "urls" : "ids");
+                (unsigned long long)r->replaced, r->replaced_by == GAL_REPLACE_URL ? "urls" : "ids");
     /* each batch costs every query term a seek: past a few dozen, say what
      * merges them */
     if (!rc && r->index_batches > 64)

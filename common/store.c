@@ -270,6 +270,29 @@ int gal_store_grow(gal_store *st)
     return rc ? gal_store_error(st, rc, "cannot grow the map of") : 0;
 }
 
+int gal_store_write(gal_store *st, int (*write)(void *ctx, MDB_txn *txn), void *ctx,
+                    const char *what)
+{
+    for (;;) {
+        MDB_txn *txn;
+        int rc = gal_store_txn_begin(st, 0, &txn);
+        if (rc)
+            return rc;
+        int wrc = write(ctx, txn);
+        if (wrc == 0)
+            wrc = mdb_txn_commit(txn);
+        else
+            mdb_txn_abort(txn);
+        /* LMDB's own code from a put, or a helper's translation of it */
+        if (wrc == MDB_MAP_FULL || wrc == GAL_EMAPFULL) {
+            if ((rc = gal_store_grow(st)))
+                return rc;
+            continue;
+        }
+        return wrc && !gal_is_status(wrc) ? gal_store_error(st, wrc, what) : wrc;
+    }
+}
+
 int gal_meta_get_bytes(gal_store *st, MDB_txn *txn, const char *key, const void **p, size_t *n)
 {
     MDB_val k = {strlen(key), (void *)key}, v;

@@ -44,6 +44,15 @@ int gal_store_disk_nearly_full(const char *dir);
 /* Double the map size; no transaction may be open in this process. */
 int gal_store_grow(gal_store *st);
 
+/* Run write(ctx, txn) in a write transaction and commit it.  When the map
+ * fills (write's or the commit's MDB_MAP_FULL, or GAL_EMAPFULL), the
+ * transaction is aborted, the map doubled and write run again from the
+ * start, so write must not keep what an earlier try did.  write returns 0,
+ * an LMDB code or a negative gal_status; an LMDB failure is returned as a
+ * gal_status whose detail begins with what ("cannot write batch to"). */
+int gal_store_write(gal_store *st, int (*write)(void *ctx, MDB_txn *txn), void *ctx,
+                    const char *what);
+
 /* Write a compacted copy of the index's latest committed state into the
  * directory dst, which must exist and hold no index: only the pages in use,
  * in key order, so the space that copy-on-write left free in st is not

@@ -104,7 +104,7 @@ typedef struct build_state {
     uint64_t doc_in_file; /* documents of it seen so far, skipped ones included */
     uint64_t file_input;  /* input bytes of the current file read so far */
     int skipping;         /* resume: drop documents up to skip_offset */
-    int replace;          /* --replace, or a resumed run that replaced */
+    gal_replace_key replace; /* --replace, or a resumed run that replaced */
     uint64_t skip_offset;
     gal_read_stats rstats;
     uint64_t read_files;
@@ -760,7 +760,7 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     } else {
         gal_writer_begin_run(s.w);
     }
-    if (s.replace && (rc = gal_writer_set_replace(s.w, (gal_replace_key)s.replace)))
+    if (s.replace && (rc = gal_writer_set_replace(s.w, s.replace)))
         goto done;
     const void *dict;
     size_t dict_len;

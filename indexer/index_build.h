@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cl_runtime.h"
+#include "id_replace.h"
 #include "reader.h"
 
 /* Text bytes per batch unless told otherwise: with one thread per stage,
@@ -36,8 +37,8 @@ typedef struct gal_build_opts {
     int progress;         /* 1 on, 0 off, -1 when stderr is a terminal */
     int append;           /* add to an existing index */
     int resume;           /* continue an interrupted run with the same inputs */
-    int replace;          /* a document supersedes earlier ones with its id
-                           * (1) or url (2): gal_replace_key, id_replace.h */
+    gal_replace_key replace; /* a document supersedes earlier ones with its id
+                              * or url (id_replace.h); GAL_REPLACE_NONE: no */
     unsigned threads;     /* compressor + tokenizer + encoder threads; 0: the
                            * cores beyond the reader and writer, at least 3 */
     int merge;            /* the inputs are galley indexes: their documents are
@@ -53,7 +54,7 @@ typedef struct gal_build_opts {
 typedef struct gal_build_report {
     uint64_t docs, raw_bytes, tokens, new_terms, skipped, batches, files;
     uint64_t replaced;     /* earlier documents deleted for new ones (--replace) */
-    int replaced_by;       /* their key: gal_replace_key (a resumed run's too) */
+    gal_replace_key replaced_by; /* by what (a resumed run's too) */
     uint64_t mentions;     /* entity mentions indexed */
     uint64_t index_bytes;  /* size of the LMDB data file afterwards */
     uint64_t index_raw_bytes; /* raw text of the whole index, earlier runs included */

@@ -209,7 +209,8 @@ static int load_state(gal_writer *w, int append)
     w->resume.complete = complete == 1;
     w->resume.run_first_file = (uint32_t)run_first;
     w->resume.files = (uint32_t)files;
-    w->resume.replace = run_replace <= GAL_REPLACE_URL ? (int)run_replace : GAL_REPLACE_NONE;
+    w->resume.replace = run_replace <= GAL_REPLACE_URL ? (gal_replace_key)run_replace
+                                                       : GAL_REPLACE_NONE;
     if (resume && resume_len == 16) {
         w->resume.file_no = (uint32_t)gal_get_le64(resume);
         w->resume.offset = gal_get_le64((const uint8_t *)resume + 8);
@@ -759,6 +760,24 @@ int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tok
     return 0;
 }
 
+/* write_batch's arguments, for gal_store_write. */
+typedef struct batch_write {
+    gal_writer *w;
+    const gal_encoded *e;
+    const gal_batch *b;
+    uint64_t ntokens;
+    const gal_entity_batch *eb;
+    uint64_t new_terms, collisions;
+} batch_write;
+
+static int write_batch_txn(void *ctx, MDB_txn *txn)
+{
+    batch_write *bw = ctx;
+    bw->new_terms = bw->collisions = 0; /* a try after the map grew starts over */
+    return write_batch(bw->w, bw->e, txn, bw->b, bw->ntokens, bw->eb, &bw->new_terms,
+                       &bw->collisions);
+}
+
 /* --replace: what batch b supersedes, decided once before its
  * transaction (which may be tried again after the map grows). */
 static int plan_replacements(gal_writer *w, const gal_batch *b)
@@ -803,29 +822,10 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
     w->totals.encode_sec += e->encode_sec;
     if ((rc = plan_replacements(w, b)))
         return rc;
-    uint64_t new_terms, collisions;
-    for (;;) {
-        MDB_txn *txn;
-        if ((rc = gal_store_txn_begin(w->st, 0, &txn)))
-            return rc;
-        new_terms = collisions = 0;
-        int wrc = write_batch(w, e, txn, b, ntokens, eb, &new_terms, &collisions);
-        if (wrc == 0)
-            wrc = mdb_txn_commit(txn);
-        else
-            mdb_txn_abort(txn);
-        /* LMDB's own code from a put, or a helper's translation of it */
-        if (wrc == MDB_MAP_FULL || wrc == GAL_EMAPFULL) {
-            if ((rc = gal_store_grow(w->st)))
-                return rc;
-            continue;
-        }
-        if (gal_is_status(wrc))
-            return wrc;
-        if (wrc)
-            return gal_store_error(w->st, wrc, "cannot write batch to");
-        break;
-    }
+    batch_write bw = {w, e, b, ntokens, eb, 0, 0};
+    if ((rc = gal_store_write(w->st, write_batch_txn, &bw, "cannot write batch to")))
+        return rc;
+    uint64_t new_terms = bw.new_terms, collisions = bw.collisions;
     w->totals.write_sec += now_sec() - t0;
     w->postings_fill = w->postings_fill_next;
     for (size_t i = 0; i < w->ngone; i++)
@@ -890,30 +890,19 @@ void gal_writer_continue_run(gal_writer *w, uint32_t file_no)
     w->next_file_no = file_no;
 }
 
+static int finish_txn(void *ctx, MDB_txn *txn)
+{
+    gal_writer *w = ctx;
+    /* versions too: a run over empty input commits no batch, and its
+     * index must still open */
+    int rc;
+    if (!(rc = gal_meta_put_u64(w->st, txn, GAL_META_FORMAT, GAL_FORMAT_VERSION)) &&
+        !(rc = gal_meta_put_u64(w->st, txn, GAL_META_TOKENIZER, GAL_TOKENIZER_VERSION)))
+        rc = gal_meta_put_u64(w->st, txn, GAL_META_RUN_COMPLETE, 1);
+    return rc;
+}
+
 int gal_writer_finish(gal_writer *w)
 {
-    for (;;) {
-        MDB_txn *txn;
-        int rc = gal_store_txn_begin(w->st, 0, &txn);
-        if (rc)
-            return rc;
-        /* versions too: a run over empty input commits no batch, and its
-         * index must still open */
-        if (!(rc = gal_meta_put_u64(w->st, txn, GAL_META_FORMAT, GAL_FORMAT_VERSION)) &&
-            !(rc = gal_meta_put_u64(w->st, txn, GAL_META_TOKENIZER, GAL_TOKENIZER_VERSION)))
-            rc = gal_meta_put_u64(w->st, txn, GAL_META_RUN_COMPLETE, 1);
-        if (rc && rc != GAL_EMAPFULL) {
-            mdb_txn_abort(txn);
-            return rc;
-        }
-        int mrc = rc ? MDB_MAP_FULL : mdb_txn_commit(txn);
-        if (rc)
-            mdb_txn_abort(txn);
-        if (mrc == MDB_MAP_FULL) {
-            if ((rc = gal_store_grow(w->st)))
-                return rc;
-            continue;
-        }
-        return mrc ? gal_store_error(w->st, mrc, "cannot finish") : 0;
-    }
+    return gal_store_write(w->st, finish_txn, w, "cannot finish");
 }

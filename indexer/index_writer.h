@@ -95,8 +95,7 @@ typedef struct gal_resume_point {
     uint32_t file_no;        /* file the last committed document came from */
     uint64_t offset;         /* decompressed offset just past that document */
     uint32_t files;          /* input files recorded by all runs */
-    int replace;             /* the latest run replaced documents: by what
-                              * (gal_replace_key) */
+    gal_replace_key replace; /* the latest run replaced documents: by what */
 } gal_resume_point;
 
 void gal_writer_resume_point(const gal_writer *w, gal_resume_point *out);
