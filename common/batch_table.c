@@ -99,6 +99,15 @@ int gal_doc_block_find(MDB_txn *txn, MDB_dbi table, const char *table_name, uint
     return *first > doc ? 1 : 0;
 }
 
+int gal_doc_fields_at(MDB_txn *txn, MDB_dbi docs, uint32_t doc, gal_doc_block *b,
+                      const gal_doc_fields **f)
+{
+    int rc = gal_doc_block_at(txn, docs, doc, b);
+    if (rc == 1)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: no record of document %u", doc);
+    return rc ? rc : gal_doc_block_get(b, doc - b->first_doc, f);
+}
+
 int gal_doc_block_at(MDB_txn *txn, MDB_dbi docs, uint32_t doc, gal_doc_block *b)
 {
     if (b->n && doc - b->first_doc < b->n)

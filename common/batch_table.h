@@ -38,4 +38,11 @@ int gal_doc_block_find(MDB_txn *txn, MDB_dbi table, const char *table_name, uint
 struct gal_doc_block;
 int gal_doc_block_at(MDB_txn *txn, MDB_dbi docs, uint32_t doc, struct gal_doc_block *b);
 
+/* Document doc's record, through b as gal_doc_block_at reads it: 0 with *f
+ * (valid until b reads another block), or GAL_ECORRUPT when no block holds
+ * doc (the caller knows it exists) or its block is damaged. */
+struct gal_doc_fields;
+int gal_doc_fields_at(MDB_txn *txn, MDB_dbi docs, uint32_t doc, struct gal_doc_block *b,
+                      const struct gal_doc_fields **f);
+
 #endif

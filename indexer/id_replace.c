@@ -103,11 +103,9 @@ int gal_id_replace_new(MDB_txn *txn, MDB_dbi docs, uint32_t ndocs, const gal_del
         if (gal_deleted_has(del, doc))
             continue;
         const gal_doc_fields *f;
-        if ((rc = gal_doc_block_at(txn, docs, doc, &r->block)) == 1)
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: no record of document %u", doc);
         const char *k;
         size_t n;
-        if (!rc && !(rc = gal_doc_block_get(&r->block, doc - r->block.first_doc, &f))) {
+        if (!(rc = gal_doc_fields_at(txn, docs, doc, &r->block, &f))) {
             record_key(r, f, &k, &n);
             if (n)
                 rc = insert(r, gal_id_hash(k, n), doc);
@@ -146,10 +144,8 @@ static int same_key(gal_id_replace *r, MDB_txn *txn, MDB_dbi docs, const gal_bat
         return 0;
     }
     const gal_doc_fields *f;
-    int rc = gal_doc_block_at(txn, docs, old, &r->block);
-    if (rc == 1)
-        rc = gal_error_set(GAL_ECORRUPT, "corrupt index: no record of document %u", old);
-    if (!rc && !(rc = gal_doc_block_get(&r->block, old - r->block.first_doc, &f))) {
+    int rc = gal_doc_fields_at(txn, docs, old, &r->block, &f);
+    if (!rc) {
         record_key(r, f, &other, &other_len);
         *same = other_len == len && !memcmp(other, key, len);
     }

@@ -15,8 +15,8 @@
 #include "status.h"
 #include "store.h"
 
-/* An id asked for, by its hash: the requests sorted so that each document's
- * id is looked up by binary search. */
+/* An id asked for, by its hash: find_by_reading sorts them, so that each
+ * document's id is looked up by binary search. */
 typedef struct wanted {
     uint64_t hash;
     size_t i; /* its place among the ids given */
@@ -28,55 +28,83 @@ static int by_hash(const void *a, const void *b)
     return x->hash < y->hash ? -1 : x->hash > y->hash;
 }
 
-/* The live documents of the index whose ids are asked for, into *gone:
- * every document is read once (a request finds all of its id's documents,
- * which the ids table, keeping one per batch, would not give). */
-static int find_docs(gal_store *st, MDB_txn *txn, uint32_t ndocs, const gal_deleted_set *del,
-                     const char *const *ids, const size_t *lens, const wanted *w, size_t n,
-                     const uint8_t *by_number, uint8_t *found, uint32_t **gone, size_t *ngone)
+/* The documents to delete, as they are found (a document may be found
+ * more than once: by number and by id, or by an id given twice). */
+typedef struct doc_list {
+    uint32_t *v;
+    size_t n, cap;
+} doc_list;
+
+static int push(doc_list *l, uint32_t doc)
 {
+    if (gal_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v, 64))
+        return gal_error_set(GAL_ENOMEM, "out of memory listing the documents to delete");
+    l->v[l->n++] = doc;
+    return 0;
+}
+
+static int by_doc(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Each document once, in order. */
+static void sort_unique(doc_list *l)
+{
+    if (l->n < 2)
+        return;
+    qsort(l->v, l->n, sizeof *l->v, by_doc);
+    size_t k = 1;
+    for (size_t i = 1; i < l->n; i++)
+        if (l->v[i] != l->v[k - 1])
+            l->v[k++] = l->v[i];
+    l->n = k;
+}
+
+/* The live documents with the ids asked for: every document read once,
+ * its id's hash looked up among theirs. */
+static int find_by_reading(gal_store *st, MDB_txn *txn, uint32_t ndocs, const gal_deleted_set *del,
+                           const char *const *ids, const size_t *lens, size_t n, uint8_t *found,
+                           doc_list *gone)
+{
+    wanted *w = gal_malloc((n ? n : 1) * sizeof *w);
+    if (!w)
+        return gal_error_set(GAL_ENOMEM, "out of memory for %zu ids", n);
+    for (size_t i = 0; i < n; i++)
+        w[i] = (wanted){gal_id_hash(ids[i], lens[i]), i};
+    qsort(w, n, sizeof *w, by_hash);
     gal_doc_block block;
     gal_doc_block_init(&block);
-    size_t cap = 0;
     int rc = 0;
     for (uint32_t doc = 0; doc < ndocs && !rc; doc++) {
-        if (gal_deleted_has(del, doc))
-            continue;
-        int hit = by_number && by_number[doc]; /* asked for by number */
         const gal_doc_fields *f;
-        if (n && (rc = gal_doc_block_at(txn, st->docs, doc, &block)) == 1)
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: no record of document %u", doc);
-        if (n && !rc && !(rc = gal_doc_block_get(&block, doc - block.first_doc, &f)) &&
-            f->id_len) {
-            wanted key = {gal_id_hash(f->id, f->id_len), 0};
-            const wanted *at = bsearch(&key, w, n, sizeof *w, by_hash);
-            while (at && at > w && at[-1].hash == key.hash)
-                at--;
-            for (; at && at < w + n && at->hash == key.hash; at++)
-                if (lens[at->i] == f->id_len && !memcmp(ids[at->i], f->id, f->id_len))
-                    hit = found[at->i] = 1; /* the same id given twice: both found */
-        }
-        if (!rc && hit) {
-            if (gal_grow((void **)gone, &cap, *ngone + 1, sizeof **gone, 64))
-                rc = gal_error_set(GAL_ENOMEM, "out of memory listing the documents to delete");
-            else
-                (*gone)[(*ngone)++] = doc;
-        }
+        if (gal_deleted_has(del, doc) || (rc = gal_doc_fields_at(txn, st->docs, doc, &block, &f)) ||
+            !f->id_len)
+            continue;
+        wanted key = {gal_id_hash(f->id, f->id_len), 0};
+        const wanted *at = bsearch(&key, w, n, sizeof *w, by_hash);
+        while (at && at > w && at[-1].hash == key.hash)
+            at--;
+        int hit = 0;
+        for (; at && at < w + n && at->hash == key.hash; at++)
+            if (lens[at->i] == f->id_len && !memcmp(ids[at->i], f->id, f->id_len))
+                hit = found[at->i] = 1; /* the same id given twice: both found */
+        if (hit)
+            rc = push(gone, doc);
     }
     gal_doc_block_release(&block);
+    gal_free(w);
     return rc;
 }
 
-/* The id of document doc is ids[i] (lens[i] bytes)? */
+/* Whether document doc's id is id (len bytes). */
 static int has_id(MDB_txn *txn, MDB_dbi docs, gal_doc_block *block, uint32_t doc, const char *id,
                   size_t len, int *same)
 {
     const gal_doc_fields *f;
-    int rc = gal_doc_block_at(txn, docs, doc, block);
-    if (rc == 1)
-        rc = gal_error_set(GAL_ECORRUPT, "corrupt index: the ids table names document %u, which "
-                                         "has no record", doc);
-    if (!rc && !(rc = gal_doc_block_get(block, doc - block->first_doc, &f)))
+    int rc = gal_doc_fields_at(txn, docs, doc, block, &f);
+    if (!rc)
         *same = f->id_len == len && !memcmp(f->id, id, len);
     return rc;
 }
@@ -106,7 +134,7 @@ static int batch_end(MDB_txn *txn, MDB_dbi docstats, uint32_t batch, uint64_t nd
  * document of the index. */
 static int find_by_ids(gal_store *st, MDB_txn *txn, uint64_t ndocs, const gal_deleted_set *del,
                        const char *const *ids, const size_t *lens, size_t n, uint8_t *found,
-                       uint32_t **gone, size_t *ngone, size_t *cap)
+                       doc_list *gone)
 {
     gal_doc_block block;
     gal_doc_block_init(&block);
@@ -135,11 +163,7 @@ static int find_by_ids(gal_store *st, MDB_txn *txn, uint64_t ndocs, const gal_de
                 if (!again || gal_deleted_has(del, (uint32_t)doc))
                     continue;
                 found[i] = 1;
-                if (gal_grow((void **)gone, cap, *ngone + 1, sizeof **gone, 64))
-                    rc = gal_error_set(GAL_ENOMEM, "out of memory listing the documents to "
-                                                   "delete");
-                else
-                    (*gone)[(*ngone)++] = (uint32_t)doc;
+                rc = push(gone, (uint32_t)doc);
             }
             batch++;
         }
@@ -151,38 +175,20 @@ static int find_by_ids(gal_store *st, MDB_txn *txn, uint64_t ndocs, const gal_de
     return rc;
 }
 
-static int by_doc(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
+/* The deletions of one call, written by gal_store_write. */
+typedef struct deletion {
+    gal_store *st;
+    const doc_list *gone;
+    uint64_t before;
+} deletion;
 
-/* Write the deletions in one transaction, the map grown as often as needed;
- * the index is marked format 10, which an older galley would not read
- * (it would show the deleted documents). */
-static int commit(gal_store *st, const uint32_t *gone, size_t n, uint64_t before)
+/* The records, and the index marked format 10, which an older galley would
+ * not read (it would show the deleted documents). */
+static int write_deletions(void *ctx, MDB_txn *txn)
 {
-    for (;;) {
-        MDB_txn *txn;
-        int rc = gal_store_txn_begin(st, 0, &txn);
-        if (rc)
-            return rc;
-        int wrc = gal_deleted_put(st, txn, gone, n, before);
-        if (!wrc)
-            wrc = gal_meta_put_u64(st, txn, GAL_META_FORMAT, GAL_FORMAT_VERSION);
-        if (!wrc)
-            wrc = mdb_txn_commit(txn);
-        else
-            mdb_txn_abort(txn);
-        if (wrc == MDB_MAP_FULL || wrc == GAL_EMAPFULL) {
-            if ((rc = gal_store_grow(st)))
-                return rc;
-            continue;
-        }
-        if (wrc && !gal_is_status(wrc))
-            return gal_store_error(st, wrc, "cannot write deletions to");
-        return wrc;
-    }
+    const deletion *d = ctx;
+    int rc = gal_deleted_put(d->st, txn, d->gone->v, d->gone->n, d->before);
+    return rc ? rc : gal_meta_put_u64(d->st, txn, GAL_META_FORMAT, GAL_FORMAT_VERSION);
 }
 
 int gal_index_delete(const char *dir, const char *const *ids, const size_t *lens, size_t n,
@@ -194,72 +200,40 @@ int gal_index_delete(const char *dir, const char *const *ids, const size_t *lens
     if ((size_t)snprintf(data, sizeof data, "%s/data.mdb", dir) >= sizeof data ||
         stat(data, &sb) != 0)
         return gal_error_set(GAL_ENOTFOUND, "no index at '%s'", dir);
-    wanted *w = gal_malloc((n ? n : 1) * sizeof *w);
-    report->found = gal_calloc(n + m ? n + m : 1, 1);
-    if (!w || !report->found) {
-        gal_free(w);
-        return gal_error_set(GAL_ENOMEM, "out of memory for %zu ids", n);
-    }
-    for (size_t i = 0; i < n; i++)
-        w[i] = (wanted){gal_id_hash(ids[i], lens[i]), i};
-    qsort(w, n, sizeof *w, by_hash);
-
+    if (!(report->found = gal_calloc(n + m ? n + m : 1, 1)))
+        return gal_error_set(GAL_ENOMEM, "out of memory for %zu ids", n + m);
     gal_store *st = NULL;
     MDB_txn *txn = NULL;
     gal_deleted_set del = {0};
-    uint32_t *gone = NULL;
-    uint8_t *by_number = NULL;
-    size_t ngone = 0;
-    uint64_t ndocs = 0;
+    doc_list gone = {0};
+    uint64_t ndocs = 0, batches = 0;
     int rc = gal_store_open(dir, GAL_STORE_WRITE, &st);
     if (!rc)
         rc = gal_store_txn_begin(st, 1, &txn);
-    uint64_t batches = 0;
-    size_t cap = 0;
     if (!rc && !(rc = gal_meta_get_u64(st, txn, GAL_META_DOCS, &ndocs)) &&
         !(rc = gal_meta_get_u64(st, txn, GAL_META_BATCHES, &batches)))
         rc = gal_deleted_load(st, txn, (uint32_t)ndocs, &del);
+    for (size_t j = 0; !rc && j < m; j++)
+        if (nums[j] < ndocs && !gal_deleted_has(&del, nums[j])) {
+            report->found[n + j] = 1;
+            rc = push(&gone, nums[j]);
+        }
     /* a few ids: through the ids table; many: every document read once */
-    int few = (uint64_t)n * (batches ? batches : 1) * 64 < ndocs;
-    if (!rc && m && !few && !(by_number = gal_calloc(ndocs ? ndocs : 1, 1)))
-        rc = gal_error_set(GAL_ENOMEM, "out of memory for %llu documents",
-                           (unsigned long long)ndocs);
-    for (size_t j = 0; !rc && j < m; j++) {
-        if (nums[j] >= ndocs || gal_deleted_has(&del, nums[j]))
-            continue;
-        report->found[n + j] = 1;
-        if (by_number)
-            by_number[nums[j]] = 1;
-        else if (gal_grow((void **)&gone, &cap, ngone + 1, sizeof *gone, 64))
-            rc = gal_error_set(GAL_ENOMEM, "out of memory listing the documents to delete");
-        else
-            gone[ngone++] = nums[j];
-    }
-    if (!rc && few)
-        rc = find_by_ids(st, txn, ndocs, &del, ids, lens, n, report->found, &gone, &ngone, &cap);
-    else if (!rc)
-        rc = find_docs(st, txn, (uint32_t)ndocs, &del, ids, lens, w, n, by_number, report->found,
-                       &gone, &ngone);
+    if (!rc && (uint64_t)n * (batches ? batches : 1) * 64 < ndocs)
+        rc = find_by_ids(st, txn, ndocs, &del, ids, lens, n, report->found, &gone);
+    else if (!rc && n)
+        rc = find_by_reading(st, txn, (uint32_t)ndocs, &del, ids, lens, n, report->found, &gone);
     if (txn)
         mdb_txn_abort(txn);
-    /* each document once, whichever ways it was asked for */
-    if (!rc && ngone > 1) {
-        qsort(gone, ngone, sizeof *gone, by_doc);
-        size_t k = 1;
-        for (size_t i = 1; i < ngone; i++)
-            if (gone[i] != gone[k - 1])
-                gone[k++] = gone[i];
-        ngone = k;
-    }
-    if (!rc && ngone)
-        rc = commit(st, gone, ngone, del.count);
+    sort_unique(&gone); /* whichever ways each was asked for */
+    deletion d = {st, &gone, del.count};
+    if (!rc && gone.n)
+        rc = gal_store_write(st, write_deletions, &d, "cannot write deletions to");
     if (!rc) {
-        report->deleted = ngone;
-        report->total = del.count + ngone;
+        report->deleted = gone.n;
+        report->total = del.count + gone.n;
     }
-    gal_free(gone);
-    gal_free(by_number);
-    gal_free(w);
+    gal_free(gone.v);
     gal_deleted_release(&del);
     gal_store_close(st);
     return rc;
