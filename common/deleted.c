@@ -31,8 +31,7 @@ static int cover(gal_deleted_set *d, uint32_t n)
     return 0;
 }
 
-/* Check the record (key k, value v) and give its document. */
-static int open_record(const MDB_val *k, const MDB_val *v, uint32_t *doc)
+int gal_deleted_record_open(const MDB_val *k, const MDB_val *v, uint64_t ndocs, uint32_t *doc)
 {
     if (k->mv_size != 4)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: a deleted record has a key of %zu "
@@ -46,16 +45,16 @@ static int open_record(const MDB_val *k, const MDB_val *v, uint32_t *doc)
     if (!rc && payload)
         rc = gal_error_set(GAL_ECORRUPT, "corrupt index: deleted record %u holds %zu bytes",
                            *doc, payload);
+    if (!rc && *doc >= ndocs)
+        rc = gal_error_set(GAL_ECORRUPT, "corrupt index: document %u is deleted, but the "
+                                         "index holds %llu", *doc, (unsigned long long)ndocs);
     return rc;
 }
 
-/* Every record of the table, each checked against ndocs, its bit set in
- * into's bitmap (into NULL: only checked); *count gets how many.  The
- * caller compares that with meta. */
-static int each_record(gal_store *st, MDB_txn *txn, uint64_t ndocs, gal_deleted_set *into,
-                       uint64_t *count)
+/* Every record of the table, each checked against d->ndocs, its bit set in
+ * d and counted. */
+static int read_records(gal_store *st, MDB_txn *txn, gal_deleted_set *d)
 {
-    *count = 0;
     MDB_cursor *c;
     int mrc = mdb_cursor_open(txn, st->deleted, &c);
     if (mrc)
@@ -65,16 +64,10 @@ static int each_record(gal_store *st, MDB_txn *txn, uint64_t ndocs, gal_deleted_
     for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !mrc && !rc;
          mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         uint32_t doc = 0;
-        if ((rc = open_record(&k, &v, &doc)))
+        if ((rc = gal_deleted_record_open(&k, &v, d->ndocs, &doc)))
             break;
-        if (doc >= ndocs) {
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: document %u is deleted, but the "
-                                             "index holds %llu", doc, (unsigned long long)ndocs);
-            break;
-        }
-        if (into)
-            into->bits[doc >> 6] |= 1ull << (doc & 63);
-        ++*count;
+        d->bits[doc >> 6] |= 1ull << (doc & 63);
+        d->count++;
     }
     mdb_cursor_close(c);
     if (!rc && mrc != MDB_NOTFOUND)
@@ -82,14 +75,18 @@ static int each_record(gal_store *st, MDB_txn *txn, uint64_t ndocs, gal_deleted_
     return rc;
 }
 
-static int check_count(gal_store *st, MDB_txn *txn, uint64_t found, uint64_t *meta)
+int gal_deleted_next(const gal_deleted_set *d, uint64_t doc, uint32_t *next)
 {
-    int rc = gal_meta_get_u64(st, txn, GAL_META_DELETED, meta);
-    if (!rc && *meta != found)
-        rc = gal_error_set(GAL_ECORRUPT, "corrupt index: meta counts %llu deleted documents, "
-                                         "the deleted table holds %llu",
-                           (unsigned long long)*meta, (unsigned long long)found);
-    return rc;
+    if (!d || !d->bits || doc >= d->ndocs)
+        return 0;
+    size_t w = (size_t)(doc >> 6), nw = words_for(d->ndocs);
+    uint64_t bits = d->bits[w] & (~0ull << (doc & 63));
+    while (!bits && ++w < nw)
+        bits = d->bits[w];
+    if (!bits)
+        return 0;
+    *next = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+    return 1;
 }
 
 int gal_deleted_load(gal_store *st, MDB_txn *txn, uint32_t ndocs, gal_deleted_set *out)
@@ -99,17 +96,13 @@ int gal_deleted_load(gal_store *st, MDB_txn *txn, uint32_t ndocs, gal_deleted_se
     int rc = gal_meta_get_u64(st, txn, GAL_META_DELETED, &meta);
     if (rc || meta == 0 || !st->has_deleted)
         return rc; /* the table is not read at all: most indexes delete nothing */
-    if ((rc = cover(out, ndocs)))
-        return rc;
-    uint64_t found;
-    if (!(rc = each_record(st, txn, ndocs, out, &found)))
-        rc = check_count(st, txn, found, &meta);
-    if (rc) {
+    if (!(rc = cover(out, ndocs)) && !(rc = read_records(st, txn, out)) && out->count != meta)
+        rc = gal_error_set(GAL_ECORRUPT, "corrupt index: meta counts %llu deleted documents, "
+                                         "the deleted table holds %llu",
+                           (unsigned long long)meta, (unsigned long long)out->count);
+    if (rc)
         gal_deleted_release(out);
-        return rc;
-    }
-    out->count = found;
-    return 0;
+    return rc;
 }
 
 void gal_deleted_release(gal_deleted_set *d)
@@ -152,17 +145,4 @@ int gal_deleted_put(gal_store *st, MDB_txn *txn, const uint32_t *docs, size_t n,
             return mrc;
     }
     return gal_meta_put_u64(st, txn, GAL_META_DELETED, count_before + n);
-}
-
-int gal_deleted_verify(gal_store *st, MDB_txn *txn, uint64_t ndocs, uint64_t *count)
-{
-    *count = 0;
-    if (!st->has_deleted) {
-        uint64_t meta = 0;
-        int rc = gal_meta_get_u64(st, txn, GAL_META_DELETED, &meta);
-        return rc ? rc : check_count(st, txn, 0, &meta);
-    }
-    uint64_t meta;
-    int rc = each_record(st, txn, ndocs, NULL, count);
-    return rc ? rc : check_count(st, txn, *count, &meta);
 }

@@ -36,6 +36,10 @@ static inline int gal_deleted_has(const gal_deleted_set *d, uint32_t doc)
     return d && d->bits && doc < d->ndocs && (d->bits[doc >> 6] >> (doc & 63) & 1);
 }
 
+/* The first deleted document at or after doc: 1 with *next, 0 when there
+ * is none (d may be NULL). */
+int gal_deleted_next(const gal_deleted_set *d, uint64_t doc, uint32_t *next);
+
 /* Load the deleted documents of an index of ndocs documents into *out
  * (released with gal_deleted_release).  Meta "deleted" 0, or a store
  * without the table (formats before 10), give an empty set without reading
@@ -56,9 +60,11 @@ int gal_deleted_put(gal_store *st, MDB_txn *txn, const uint32_t *docs, size_t n,
  * committed; nothing for a document already set. */
 int gal_deleted_mark(gal_deleted_set *d, uint32_t doc);
 
-/* Check every record of the table against an index of ndocs documents and
- * meta "deleted" (for `galley verify`): 0, or GAL_ECORRUPT with a detail.
- * *count gets the records read. */
-int gal_deleted_verify(gal_store *st, MDB_txn *txn, uint64_t ndocs, uint64_t *count);
+/* Check one record of the table (key k, value v) of an index of ndocs
+ * documents: 0 with its document, or GAL_ECORRUPT naming it (a key that is
+ * not 4 bytes, a trailer that does not match, bytes where none belong, a
+ * document past the last).  Loading reads every record through it, and so
+ * does `galley verify`, which goes on past a damaged one. */
+int gal_deleted_record_open(const MDB_val *k, const MDB_val *v, uint64_t ndocs, uint32_t *doc);
 
 #endif

@@ -467,25 +467,12 @@ static int check_ids(vctx *v, const MDB_val *k, const MDB_val *val)
 
 static int check_deleted(vctx *v, const MDB_val *k, const MDB_val *val)
 {
-    if (k->mv_size != 4) {
-        problem(v, "deleted: key of %zu bytes", k->mv_size);
-        return 0;
-    }
-    uint32_t doc = gal_get_be32(k->mv_data); /* a few documents, not every one */
-    if (doc >= v->meta_docs)
-        problem(v, "deleted doc %u: beyond the %llu documents meta counts", doc,
-                (unsigned long long)v->meta_docs);
-    char desc[16];
-    gal_put_decimal(desc, doc);
-    size_t payload;
-    int rc = gal_record_open(val->mv_data, val->mv_size, &payload, gal_record_doc_key(doc),
-                             GAL_DB_DELETED, desc);
+    uint32_t doc;
+    int rc = gal_deleted_record_open(k, val, v->meta_docs, &doc);
     if (rc == GAL_ENOMEM)
         return rc;
     if (rc)
-        problem(v, "deleted doc %u: %s", doc, gal_error_detail(rc));
-    else if (payload)
-        problem(v, "deleted doc %u: %zu bytes where none belong", doc, payload);
+        problem(v, "%s", gal_error_detail(rc));
     v->s.deleted++;
     return 0;
 }

@@ -69,8 +69,6 @@ static int add(walk *w, gal_snapshot *s, uint32_t doc, gal_buf *text)
 int gal_deleted_mentions(gal_snapshot *s, const gal_deleted_set *del, gal_mention_fn fn,
                          void *ctx)
 {
-    if (!del || !del->bits)
-        return 0;
     walk w;
     memset(&w, 0, sizeof w);
     w.fn = fn;
@@ -81,12 +79,10 @@ int gal_deleted_mentions(gal_snapshot *s, const gal_deleted_set *del, gal_mentio
     gal_buf text;
     gal_buf_init(&text);
     int rc = 0;
-    for (uint32_t word = 0; !rc && (uint64_t)word * 64 < del->ndocs; word++)
-        for (uint64_t bits = del->bits[word]; !rc && bits; bits &= bits - 1) {
-            uint32_t doc = word * 64 + (uint32_t)__builtin_ctzll(bits);
-            if (!(rc = add(&w, s, doc, &text)) && w.batch.text.len >= BATCH_TEXT)
-                rc = flush(&w);
-        }
+    uint32_t doc;
+    for (uint64_t from = 0; !rc && gal_deleted_next(del, from, &doc); from = (uint64_t)doc + 1)
+        if (!(rc = add(&w, s, doc, &text)) && w.batch.text.len >= BATCH_TEXT)
+            rc = flush(&w);
     if (!rc)
         rc = flush(&w);
     gal_buf_release(&text);

@@ -1473,6 +1473,16 @@ static int heap_push(heap *h, const gal_hit *x)
     return 0;
 }
 
+/* Whether doc is deleted (deleted.h), which the ranking loops pass over:
+ * counted as they go, for a lone phrase's idf. */
+static int deleted(ctx *c, uint32_t doc)
+{
+    if (!gal_deleted_has(c->del, doc))
+        return 0;
+    c->deleted_hits++;
+    return 1;
+}
+
 /* A document scored in a loop of its own, to the heap of a score ranking
  * only if it beats the worst hit kept (an equal score loses its tie: the
  * loops go in increasing document order): most do not. */
@@ -1501,10 +1511,8 @@ static int rank_word(ctx *c, it *t, heap *h, uint64_t *total)
         gal_snapshot_doc_tokens_many(c->s, docs, n, dl);
         gal_bm25_terms(&c->bm, t->idf, tfs, dl, n, sc);
         for (size_t i = 0; i < n; i++) {
-            if (c->del && gal_deleted_has(c->del, docs[i])) {
-                c->deleted_hits++;
+            if (deleted(c, docs[i]))
                 continue;
-            }
             ++*total;
             if ((r = offer(h, docs[i], sc[i])))
                 return r;
@@ -1540,12 +1548,8 @@ static int rank_words_and(ctx *c, it *t, heap *h, uint64_t *total)
                 continue;
             if ((r = excluded(c, t, docs[i])) < 0)
                 return r;
-            if (r)
+            if (r || deleted(c, docs[i]))
                 continue;
-            if (c->del && gal_deleted_has(c->del, docs[i])) {
-                c->deleted_hits++;
-                continue;
-            }
             ++*total;
             uint32_t dl = gal_snapshot_doc_tokens(c->s, docs[i]);
             double sc = 0;
@@ -1629,10 +1633,8 @@ static int rank_words_or(ctx *c, it *t, heap *h, uint64_t *total)
                 uint32_t at = w * 64 + (uint32_t)__builtin_ctzll(bits);
                 double sum = acc[at];
                 acc[at] = 0;
-                if (c->del && gal_deleted_has(c->del, lo + at)) {
-                    c->deleted_hits++;
+                if (deleted(c, lo + at))
                     continue;
-                }
                 ++*total;
                 if ((r = offer(h, lo + at, sum)))
                     goto out;
@@ -1675,8 +1677,7 @@ static int rank_any(ctx *c, it *root, heap *h, uint64_t *total)
         if (root->kids[k]->kind == IT_TERM)
             gal_postings_prefetch_lengths(root->kids[k]->cs[0].p, 1);
     while ((rc = advance(c, root, d)) == 1) {
-        if (c->del && gal_deleted_has(c->del, root->doc)) {
-            c->deleted_hits++;
+        if (deleted(c, root->doc)) {
             if (root->doc == DOC_END - 1)
                 break;
             d = root->doc + 1;
@@ -1743,14 +1744,13 @@ static int ctx_init(ctx *c, gal_snapshot *s, const gal_search_opts *o)
 static int deleted_among(const gal_deleted_set *del, gal_postings *p, uint64_t *gone)
 {
     *gone = 0;
-    for (uint32_t w = 0; (uint64_t)w * 64 < del->ndocs; w++)
-        for (uint64_t bits = del->bits[w]; bits; bits &= bits - 1) {
-            uint32_t doc = w * 64 + (uint32_t)__builtin_ctzll(bits);
-            int rc = gal_postings_seek(p, doc);
-            if (rc <= 0)
-                return rc; /* no document left at or after it: none further */
-            *gone += gal_postings_doc(p) == doc;
-        }
+    uint32_t doc;
+    for (uint64_t from = 0; gal_deleted_next(del, from, &doc); from = (uint64_t)doc + 1) {
+        int rc = gal_postings_seek(p, doc);
+        if (rc <= 0)
+            return rc; /* no document left at or after it: none further */
+        *gone += gal_postings_doc(p) == doc;
+    }
     return 0;
 }
 
@@ -1764,7 +1764,7 @@ static int walk_matches(ctx *c, it *root, int (*fn)(void *arg, uint32_t doc), vo
     int rc;
     *n = 0;
     while ((rc = advance(c, root, d)) == 1) {
-        if (!(c->del && gal_deleted_has(c->del, root->doc))) {
+        if (!gal_deleted_has(c->del, root->doc)) {
             ++*n;
             if (fn && (rc = fn(arg, root->doc)))
                 return rc;
