@@ -126,6 +126,14 @@ static void count_bit(void *p, uint32_t doc)
         c->count++;
 }
 
+static void free_row(row *r)
+{
+    gal_free(r->name);
+    gal_free(r->forms);
+    r->name = NULL;
+    r->forms = NULL;
+}
+
 /* Whether --match keeps the entity named name. */
 static int matches(const list *l, const char *name, size_t len)
 {
@@ -186,9 +194,6 @@ static int cmp_row(const void *pa, const void *pb)
     return a->hash < b->hash ? -1 : a->hash > b->hash;
 }
 
-/* Add index dir's entities to l: every one that matches, and with `with`,
- * the documents each shares with entity self.  *found: whether self is an
- * entity of dir (else no row is added). */
 /* The documents entities are counted in: those of entity `with` (its key
  * self), or those query `in` matches; neither: all. */
 typedef struct selection {
@@ -196,14 +201,6 @@ typedef struct selection {
     uint64_t self;
     const gal_query *in;
 } selection;
-
-/* A prefix of --in that matched more terms than it searches, as 'galley
- * query' says it. */
-static void print_note(void *ctx, const char *msg)
-{
-    (void)ctx;
-    fprintf(stderr, "galley: note: %s\n", msg);
-}
 
 static int set_bit_of_match(void *p, uint32_t doc)
 {
@@ -218,7 +215,7 @@ static int select_docs(gal_snapshot *snap, const gal_deleted_set *del, const sel
     if (sel->with)
         return each_doc(snap, del, sel->self, set_bit, c);
     uint64_t n;
-    gal_search_opts o = {.limit = 10, .note = print_note};
+    gal_search_opts o = {.limit = 10, .note = gal_print_note}; /* as 'galley query' notes */
     return gal_search_each(snap, sel->in, &o, set_bit_of_match, c, &n);
 }
 
@@ -299,8 +296,7 @@ static int take_off_deleted(gal_snapshot *snap, const gal_deleted_set *del, list
         if (rc)
             break; /* row i stays whole, for the caller to free */
         if (r->docs == 0) { /* only in deleted documents */
-            gal_free(r->name);
-            gal_free(r->forms);
+            free_row(r);
             continue;
         }
         /* a form left with no mention names it no more */
@@ -328,16 +324,17 @@ static void match_rows(list *l, size_t first)
 {
     size_t kept = first;
     for (size_t i = first; i < l->n; i++) {
-        if (matches(l, l->v[i].name, l->v[i].len)) {
+        if (matches(l, l->v[i].name, l->v[i].len))
             l->v[kept++] = l->v[i];
-        } else {
-            gal_free(l->v[i].name);
-            gal_free(l->v[i].forms);
-        }
+        else
+            free_row(&l->v[i]);
     }
     l->n = kept;
 }
 
+/* Add index dir's entities to l: every one that matches, and with sel's
+ * `with` or `in`, the documents of sel each shares.  *found: whether sel
+ * has documents in dir (else no row is added). */
 static int read_index(const char *dir, list *l, const selection *sel, int *found)
 {
     const char *with = sel->with;
@@ -409,10 +406,8 @@ static int read_index(const char *dir, list *l, const selection *sel, int *found
         *found = c.count > 0;
         if (c.count == 0) { /* no document: the query matches none here, or all the
                              * entity's documents are deleted */
-            for (size_t i = first; i < l->n; i++) {
-                gal_free(l->v[i].name);
-                gal_free(l->v[i].forms);
-            }
+            for (size_t i = first; i < l->n; i++)
+                free_row(&l->v[i]);
             l->n = first;
             goto out;
         }
@@ -517,10 +512,8 @@ static int merge_rows(list *l)
             gal_free(l->v[i].name);
         i = j;
     }
-    for (; i < l->n; i++) { /* after a failure: what was not merged */
-        gal_free(l->v[i].name);
-        gal_free(l->v[i].forms);
-    }
+    for (; i < l->n; i++) /* after a failure: what was not merged */
+        free_row(&l->v[i]);
     gal_free(all);
     l->n = w;
     return rc;
@@ -624,7 +617,7 @@ int gal_cmd_entities(int argc, char **argv)
         size_t kept = 0;
         for (size_t i = 0; i < l.n; i++) {
             if ((with && l.v[i].hash == self) || !l.v[i].shared)
-                gal_free(l.v[i].name);
+                free_row(&l.v[i]);
             else
                 l.v[kept++] = l.v[i];
         }
@@ -662,10 +655,8 @@ int gal_cmd_entities(int argc, char **argv)
     }
     gal_buf_release(&b);
 out:
-    for (size_t i = 0; i < l.n; i++) {
-        gal_free(l.v[i].name);
-        gal_free(l.v[i].forms);
-    }
+    for (size_t i = 0; i < l.n; i++)
+        free_row(&l.v[i]);
     gal_free(l.v);
     gal_free(dirs);
     gal_query_free(query);

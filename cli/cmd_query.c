@@ -108,12 +108,6 @@ static int parse_size(const char *s, size_t *v)
     return 0;
 }
 
-static void note(void *ctx, const char *msg)
-{
-    (void)ctx;
-    fprintf(stderr, "galley: note: %s\n", msg);
-}
-
 static int is_dir(const char *path)
 {
     struct stat st;
@@ -127,7 +121,7 @@ static int parse_args(int argc, char **argv, qopts *o, const char **pos)
     int npos = 0, only_pos = 0;
     memset(o, 0, sizeof *o);
     o->so.limit = 10;
-    o->so.note = note;
+    o->so.note = gal_print_note;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         /* "-word" is a query (NOT word); options are --long, -n and -h */

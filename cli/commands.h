@@ -42,6 +42,11 @@ int gal_cmd_delete(int argc, char **argv);
 /* Map a gal_status to the exit status above. */
 int gal_exit_for(int status);
 
+/* Print "galley: note: <msg>" to stderr: gal_search_opts.note for the
+ * commands that run queries (a prefix that matched more terms than it
+ * searches). */
+void gal_print_note(void *ctx, const char *msg);
+
 /* Print "galley: error: <detail>" for status to stderr and return its exit status. */
 int gal_report(int status);
 

@@ -52,6 +52,12 @@ int gal_exit_for(int status)
     }
 }
 
+void gal_print_note(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "galley: note: %s\n", msg);
+}
+
 int gal_report(int status)
 {
     fprintf(stderr, "galley: error: %s\n", gal_error_detail(status));
