@@ -239,3 +239,23 @@ def kill_group(p):
         os.kill(p.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def kill_after_commits(galley, argv, index, commits, timeout=60):
+    """Start argv, a `galley index` that writes index, and SIGKILL it once
+    index holds `commits` batches more than it did (polling `galley stats`);
+    True when it was killed so (or after timeout s), False when it ended
+    first."""
+    def batches():
+        rc, out, _ = run([galley, "stats", index, "--json"])
+        return json.loads(out)["batches"] if rc == 0 else 0
+    want = batches() + commits
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0 = time.time()
+    while p.poll() is None and time.time() - t0 < timeout and batches() < want:
+        time.sleep(0.01)
+    if p.poll() is not None:
+        return False
+    p.kill()
+    p.wait()
+    return True

@@ -30,9 +30,7 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relcommon as rc_  # noqa: E402
@@ -181,15 +179,7 @@ def check_shards(a, f, parts, whole, queries):
     build(a, f, halves[0], "--shard", "1/2", *parts)
     argv = [a.galley, "index", "-q", "--device", "ref", "--batch-mb", "1", "--shard", "2/2", "-o",
             halves[1]] + parts
-    p = subprocess.Popen(argv)
-    t0 = time.time()
-    while time.time() - t0 < 60 and p.poll() is None:
-        r = subprocess.run([a.galley, "stats", "--json", halves[1]], capture_output=True, text=True)
-        if r.returncode == 0 and json.loads(r.stdout).get("batches", 0) >= 1:
-            break
-        time.sleep(0.01)
-    p.kill()
-    p.wait()
+    rc_.kill_after_commits(a.galley, argv, halves[1], 1)
     killed = rc_.stats(a.galley, halves[1])["documents"]
     rc, _, err = rc_.run(argv + ["--resume"], timeout=600)
     f.check(rc == 0, "--resume of a killed shard: exit %d: %s" % (rc, err.strip()))

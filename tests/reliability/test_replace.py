@@ -36,9 +36,7 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relcommon as rc_  # noqa: E402
@@ -325,7 +323,7 @@ def check_usage_and_damage(a, f, idx, deleting, replaced):
                 % (argv[0], rc, err.strip()[-300:]))
 
 
-def killed_copy(a, f, base, killed, args, first, batches):
+def killed_copy(a, f, base, killed, args, first):
     """A copy of base with `index --append args first` killed after two of
     its commits; False when five runs all ended first."""
     for attempt in range(5):
@@ -333,15 +331,7 @@ def killed_copy(a, f, base, killed, args, first, batches):
         shutil.copytree(base, killed)
         argv = [a.galley, "index", "-q", "--device", "ref", "--batch-mb", "1", "-o", killed,
                 "--append"] + args + [first]
-        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        done = batches
-        while p.poll() is None and done < batches + 2:
-            time.sleep(0.01)
-            rc, out, _ = galley(a, "stats", killed, "--json")
-            done = json.loads(out)["batches"] if rc == 0 else done
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        if rc_.kill_after_commits(a.galley, argv, killed, 2):
             return True
         print("attempt %d: the run ended before it was killed; again" % attempt)
     return f.check(False, "could not kill a run after two of its commits in 5 attempts")
@@ -361,7 +351,7 @@ def check_kill_resume(a, f):
     build(a, f, whole, "--append", "--replace", "--batch-mb", "1", first)
     batches = rc_.stats(a.galley, base)["batches"]
     for again in ([], ["--replace"]):
-        if not killed_copy(a, f, base, killed, ["--replace"], first, batches):
+        if not killed_copy(a, f, base, killed, ["--replace"], first):
             return
         st = rc_.stats(a.galley, killed)
         print("killed after %d commits, %d documents replaced" % (st["batches"] - batches,
@@ -377,7 +367,7 @@ def check_kill_resume(a, f):
             f.check(rc_.dump_table(killed, t) == rc_.dump_table(whole, t),
                     "table %s of the run resumed (%s) differs from the run not killed"
                     % (t, " ".join(["--resume"] + again)))
-    if killed_copy(a, f, base, killed, [], first, batches):
+    if killed_copy(a, f, base, killed, [], first):
         rc, _, err = galley(a, "index", "--device", "ref", "--batch-mb", "1", "-o", killed,
                             "--resume", "--replace", first)
         f.check(rc == 2 and "did not replace" in err, "--resume --replace of a run that did not "
