@@ -221,78 +221,20 @@ static int select_docs(gal_snapshot *snap, const gal_deleted_set *del, const sel
 
 static int merge_entity(row *v, size_t n, gal_entity_form **all, size_t *cap);
 
-/* A mention in a deleted document (deleted_mentions.h), its form's bytes
- * in an arena. */
-typedef struct gone_mention {
-    uint64_t key;
-    uint32_t doc;
-    size_t form, len; /* offset into the arena */
-} gone_mention;
-
-typedef struct gone_list {
-    gone_mention *v;
-    size_t n, cap;
-    gal_buf forms;
-} gone_list;
-
-static int keep_gone(void *p, uint64_t key, uint32_t doc, const char *form, size_t len)
-{
-    gone_list *g = p;
-    if (gal_grow((void **)&g->v, &g->cap, g->n + 1, sizeof *g->v, 1024))
-        return gal_error_set(GAL_ENOMEM, "out of memory for the deleted documents' entities");
-    g->v[g->n++] = (gone_mention){key, doc, g->forms.len, len};
-    return gal_buf_append(&g->forms, form, len);
-}
-
-static int by_key_doc(const void *pa, const void *pb)
-{
-    const gone_mention *a = pa, *b = pb;
-    if (a->key != b->key)
-        return a->key < b->key ? -1 : 1;
-    return a->doc < b->doc ? -1 : a->doc > b->doc;
-}
-
 /* The mentions of rows [first, n) that deleted documents hold, taken off:
  * their documents, mentions and forms' counts; a row left without a
  * document goes; the name is chosen again from what is left (merge_entity
  * over the one row). */
 static int take_off_deleted(gal_snapshot *snap, const gal_deleted_set *del, list *l, size_t first)
 {
-    gone_list g = {0};
-    gal_buf_init(&g.forms);
-    int rc = gal_deleted_mentions(snap, del, keep_gone, &g);
-    if (!rc)
-        qsort(g.v, g.n, sizeof *g.v, by_key_doc);
+    gal_gone_mentions g;
+    int rc = gal_gone_mentions_find(snap, del, &g);
     gal_entity_form *all = NULL;
     size_t cap = 0, kept = first, i;
     for (i = first; i < l->n && !rc; i++) {
         row *r = &l->v[i];
-        size_t lo = 0, hi = g.n; /* the entity's first mention */
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (g.v[mid].key < r->hash)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        for (size_t k = lo; k < g.n && g.v[k].key == r->hash && !rc; k++) {
-            const gone_mention *m = &g.v[k];
-            uint64_t doc_gone = k == lo || g.v[k - 1].doc != m->doc;
-            if (r->mentions == 0 || r->docs < doc_gone) {
-                rc = gal_error_set(GAL_ECORRUPT, "corrupt index: the entity table counts fewer "
-                                   "mentions of '%s' than its deleted documents hold", r->name);
-                break;
-            }
-            r->mentions--;
-            r->docs -= doc_gone;
-            const char *form = (const char *)g.forms.data + m->form;
-            for (size_t f = 0; f < r->nforms; f++)
-                if (r->forms[f].len == m->len && !memcmp(r->forms[f].s, form, m->len) &&
-                    r->forms[f].count) {
-                    r->forms[f].count--;
-                    break;
-                }
-        }
+        rc = gal_gone_take_off(&g, r->hash, 0, UINT64_MAX, &r->docs, &r->mentions, r->forms,
+                               r->nforms, r->name);
         if (rc)
             break; /* row i stays whole, for the caller to free */
         if (r->docs == 0) { /* only in deleted documents */
@@ -313,8 +255,7 @@ static int take_off_deleted(gal_snapshot *snap, const gal_deleted_set *del, list
         memmove(l->v + kept, l->v + i, (l->n - i) * sizeof *l->v);
     l->n = kept + (l->n - i);
     gal_free(all);
-    gal_free(g.v);
-    gal_buf_release(&g.forms);
+    gal_gone_mentions_release(&g);
     return rc;
 }
 

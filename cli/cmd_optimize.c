@@ -21,9 +21,16 @@ static const char optimize_help[] =
     "into full chunks, merges each entity's records into one and leaves one\n"
     "run per group.  The index is rewritten into a new file (as much free\n"
     "disk as the index takes, for a moment) that replaces the old one in one\n"
-    "rename; queries and 'galley entities' answer exactly as before.  It holds the writer lock, and leaves the index as\n"
-    "it was when another process has it open.  Later 'galley index --append'\n"
-    "runs add batches after the groups.\n"
+    "rename; queries and 'galley entities' answer exactly as before (scores\n"
+    "too, unless documents are purged: below).  It holds the writer lock,\n"
+    "and leaves the index as it was when another process has it open.\n"
+    "Later 'galley index --append' runs add batches after the groups.\n"
+    "\n"
+    "Documents deleted or replaced since the last optimize ('galley delete',\n"
+    "'galley index --replace') are purged: their postings, their entity\n"
+    "mentions and their stored text are left out, and words only they held\n"
+    "leave the lexicon.  BM25 then counts neither them nor their lengths, so\n"
+    "scores are those of an index built without them.\n"
     "\n"
     "The stored text is compressed again at zstd level L [7] (0: left as it\n"
     "is; 1-19) with a dictionary of up to 4 MB trained on documents from the\n"
@@ -31,7 +38,8 @@ static const char optimize_help[] =
     "it, Reuters a tenth, at about 17 MB/s of text a core on every core.\n"
     "Documents an earlier optimize packed keep their records; those appended\n"
     "since are packed with the same dictionary.  An index whose batches are\n"
-    "merged and whose text is packed is left as it is.\n"
+    "merged, whose text is packed and that has nothing to purge is left as\n"
+    "it is.  With --text-level 0, purged documents keep their stored text.\n"
     "\n"
     "A progress line is shown when standard error is a terminal (--progress:\n"
     "always; -q, --quiet: never, nor the summary).\n"
@@ -102,6 +110,10 @@ int gal_cmd_optimize(int argc, char **argv)
                 (unsigned long long)r.batches_after, (unsigned long long)r.chunks_before,
                 (unsigned long long)r.chunks_after, (double)r.bytes_before / 1e6,
                 (double)r.bytes_after / 1e6);
+    if (!r.skipped && r.purged)
+        fprintf(stderr, "galley: purged %llu deleted document%s (%llu word%s only they held)\n",
+                (unsigned long long)r.purged, r.purged == 1 ? "" : "s",
+                (unsigned long long)r.terms_dropped, r.terms_dropped == 1 ? "" : "s");
     if (!r.skipped && r.text_level) {
         char dict[96];
         if (r.text.dict_bytes)

@@ -200,13 +200,14 @@ int gal_cmd_stats(int argc, char **argv)
         int e = gal_buf_append(&b, tmp, strlen(tmp)) || gal_json_string(&b, index, strlen(index));
         snprintf(tmp, sizeof tmp,
                  ",\"format_version\":%" PRIu32 ",\"tokenizer_version\":%" PRIu32
- ",\"documents\":%" PRIu64 ",\"deleted_documents\":%" PRIu64 ",\"tokens\":%" PRIu64 ",\"terms\":%" PRIu64
+ ",\"documents\":%" PRIu64 ",\"deleted_documents\":%" PRIu64 ",\"purged_documents\":%" PRIu64
+                 ",\"tokens\":%" PRIu64 ",\"terms\":%" PRIu64
                  ",\"raw_bytes\":%" PRIu64 ",\"batches\":%" PRIu64 ",\"collisions\":%" PRIu64
                  ",\"avg_doc_tokens\":%.2f,\"file_bytes\":%" PRIu64 ",\"table_bytes\":%" PRIu64
                  ",\"postings_bytes_per_position\":%.3f,\"index_raw_ratio\":%.4f"
                  ",\"index_raw_ratio_without_text\":%.4f,\"text_packed_docs\":%" PRIu64
                  ",\"text_dict_bytes\":%" PRIu64 ",\"created\":\"%s\",\"updated\":\"%s\",\"build\":",
-                 st.format_version, st.tokenizer_version, st.docs, in.deleted, st.tokens, st.terms,
+                 st.format_version, st.tokenizer_version, st.docs, in.deleted, st.purged, st.tokens, st.terms,
                  st.raw_bytes, st.batches, st.collisions, st.avg_doc_tokens, in.file_bytes, total,
                  per_pos, ratio, ratio_nt, in.text_packed, in.dict_bytes, created, updated);
         e = e || gal_buf_append(&b, tmp, strlen(tmp)) ||
@@ -235,9 +236,13 @@ int gal_cmd_stats(int argc, char **argv)
         if (in.shard[0])
             printf("shard:              %s of the inputs' documents\n", in.shard);
         printf("batches:            %" PRIu64 "\n", st.batches);
-        if (in.deleted)
+        if (in.deleted && st.purged == in.deleted)
+            printf("documents:          %" PRIu64 " (%" PRIu64 " deleted or replaced and purged, %"
+                   PRIu64 " live)\n", st.docs, in.deleted, st.docs - in.deleted);
+        else if (in.deleted)
             printf("documents:          %" PRIu64 " (%" PRIu64 " deleted or replaced, %" PRIu64
-                   " live; 'galley merge' drops them)\n", st.docs, in.deleted, st.docs - in.deleted);
+                   " of them purged, %" PRIu64 " live; 'galley optimize' purges them)\n",
+                   st.docs, in.deleted, st.purged, st.docs - in.deleted);
         else
             printf("documents:          %" PRIu64 "\n", st.docs);
         printf("tokens:             %" PRIu64 " (%.1f per document)\n", st.tokens, st.avg_doc_tokens);

@@ -588,6 +588,10 @@ struct gal_entity_merger {
     all_totals entities;   /* every entity's totals over the groups so far */
     group_forms group;     /* one entity's forms in the group */
     gal_entity_forms *written; /* the merged records' form numbers */
+    gal_entity_take_off_fn take_off;
+    void *take_off_ctx;
+    gal_entity_form *counted; /* the group's forms, as take_off sees them */
+    size_t counted_cap;
     gal_buf rec;
     gal_hblock_builder blocks; /* the group's merged records */
 };
@@ -616,13 +620,15 @@ void gal_entity_merger_free(gal_entity_merger *m)
     gal_free(m->entities.slots);
     gal_entity_forms_free(m->written);
     gal_free(m->group.f);
+    gal_free(m->counted);
     gal_buf_release(&m->rec);
     gal_hblock_builder_release(&m->blocks);
     gal_free(m);
 }
 
 /* The merged record of entity hash's records in the group. */
-static int merge_entity(gal_entity_merger *m, entity_walk *w, uint64_t hash, uint32_t first_doc)
+static int merge_entity(gal_entity_merger *m, entity_walk *w, uint64_t hash, uint32_t first_doc,
+                        uint64_t end_doc)
 {
     entity_totals *e = find_entity(&m->entities, hash);
     if (!e)
@@ -641,17 +647,36 @@ static int merge_entity(gal_entity_merger *m, entity_walk *w, uint64_t hash, uin
     }
     if (rc != 1)
         return rc;
+    form_view *f = m->group.f;
+    size_t nforms = m->group.n;
+    if (m->take_off) {
+        if (gal_grow((void **)&m->counted, &m->counted_cap, nforms ? nforms : 1,
+                     sizeof *m->counted, 16))
+            return gal_error_set(GAL_ENOMEM, "out of memory merging entities");
+        for (size_t i = 0; i < nforms; i++)
+            m->counted[i] = (gal_entity_form){(const char *)f[i].s, f[i].len, f[i].count, f[i].full};
+        if ((rc = m->take_off(m->take_off_ctx, hash, first_doc, end_doc, &docs, &mentions,
+                              m->counted, nforms)))
+            return rc;
+        if (docs == 0)
+            return 0; /* only in purged documents */
+        size_t kept = 0;
+        for (size_t i = 0; i < nforms; i++)
+            if ((f[i].count = m->counted[i].count))
+                f[kept++] = f[i];
+        nforms = kept;
+    }
     /* the merged records sum to the same totals: the same display form */
-    const form_view *f = m->group.f;
-    rc = record_head(&m->rec, docs, mentions, first - first_doc, m->group.n);
-    for (size_t i = 0; i < m->group.n && !rc; i++)
+    rc = record_head(&m->rec, docs, mentions, first - first_doc, nforms);
+    for (size_t i = 0; i < nforms && !rc; i++)
         rc = record_form(&m->rec, m->written, hash, f[i].count, f[i].full, f[i].s, f[i].len,
                          gal_entity_form_fingerprint(f[i].s, f[i].len));
     return rc ? rc : gal_hblock_add(&m->blocks, first_doc, hash, m->rec.data, m->rec.len);
 }
 
 int gal_entity_merge_group(gal_entity_merger *m, MDB_txn *txn, MDB_dbi ents, uint32_t first_doc,
-                           uint64_t end_doc, gal_hblock_put_fn put, void *ctx)
+                           uint64_t end_doc, gal_hblock_put_fn put, void *ctx,
+                           gal_entity_take_off_fn take_off, void *take_off_ctx)
 {
     entity_walk w;
     int rc = walk_open(&w, txn, ents, first_doc, end_doc);
@@ -659,9 +684,11 @@ int gal_entity_merge_group(gal_entity_merger *m, MDB_txn *txn, MDB_dbi ents, uin
         return rc;
     m->blocks.put = put;
     m->blocks.ctx = ctx;
+    m->take_off = take_off;
+    m->take_off_ctx = take_off_ctx;
     uint64_t hash;
     while (!rc && !walk_next_entity(&w, &hash))
-        rc = merge_entity(m, &w, hash, first_doc);
+        rc = merge_entity(m, &w, hash, first_doc, end_doc);
     if (!rc)
         rc = gal_hblock_flush(&m->blocks);
     /* optimize writes every group once (its failures end the run): the

@@ -140,12 +140,20 @@ int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
  * receives their blocks in key order (hash_blocks.h).  Call it for every
  * group in order with the same merger, which keeps every entity's totals so
  * far: the merged records give the same totals and display forms as the
- * batches did.  Returns 0, put's non-zero value, or a negative gal_status. */
+ * batches did.  Unless take_off is NULL, it is given each merged record's
+ * counts (forms: its surface forms, s pointing into the map) to lower by
+ * what documents purged from the group held (deleted.h); a form left with
+ * no mention is left out, an entity left with no document gets no record.
+ * Returns 0, put's or take_off's non-zero value, or a negative gal_status. */
+typedef int (*gal_entity_take_off_fn)(void *ctx, uint64_t hash, uint32_t first_doc,
+                                      uint64_t end_doc, uint64_t *docs, uint64_t *mentions,
+                                      gal_entity_form *forms, size_t nforms);
 typedef struct gal_entity_merger gal_entity_merger;
 int gal_entity_merger_new(gal_entity_merger **out);
 void gal_entity_merger_free(gal_entity_merger *m); /* NULL is fine */
 int gal_entity_merge_group(gal_entity_merger *m, MDB_txn *txn, MDB_dbi entities,
-                           uint32_t first_doc, uint64_t end_doc, gal_hblock_put_fn put, void *ctx);
+                           uint32_t first_doc, uint64_t end_doc, gal_hblock_put_fn put, void *ctx,
+                           gal_entity_take_off_fn take_off, void *take_off_ctx);
 
 /* The key of a name as typed ("Donald Trump", "BANK of england"): its words
  * folded and joined by one space, as entity:"..." in a query computes it.

@@ -38,8 +38,9 @@
  *             the batch says of that entity and the next ones (entity_table.h,
  *             hash_blocks.h), appended like postings; each entity's mentions
  *             are postings of its key (GAL_SEED_ENTITY)
- *   deleted   doc (4 B BE) → nothing but the record trailer: the documents
- *             taken out of the index (deleted.h)
+ *   deleted   doc (4 B BE) → nothing but the record trailer, or the byte
+ *             GAL_DELETED_PURGED and the trailer: the documents taken out
+ *             of the index, and those optimize purged (deleted.h)
  *
  * Every record that carries data (postings chunks, blocks of documents,
  * stored text, docstats, blocks of entities) ends in a CRC-32C of its key
@@ -56,14 +57,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#define GAL_FORMAT_VERSION 10u /* 10: a deleted table (deleted.h); 9: stored text in groups of documents, one zstd frame each (stored_text.h), docstats narrow (doc_record.h); 8: postings blocks may be Rice coded (pfor.h); 7: entity records name the forms an entity had before by number, blocks of hash-keyed records end by bytes alone (up to 255 records); 6: small terms' postings chunks in blocks; 5: document records, entities, ids and the lexicon in blocks, docstats checked by slice; 4: docstats checksummed by blocks of documents, a batch's document count of a term in its last chunk; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
+#define GAL_FORMAT_VERSION 11u /* 11: deleted records may be purged (deleted.h: optimize took the documents out of postings, entities and text), meta purged; 10: a deleted table (deleted.h); 9: stored text in groups of documents, one zstd frame each (stored_text.h), docstats narrow (doc_record.h); 8: postings blocks may be Rice coded (pfor.h); 7: entity records name the forms an entity had before by number, blocks of hash-keyed records end by bytes alone (up to 255 records); 6: small terms' postings chunks in blocks; 5: document records, entities, ids and the lexicon in blocks, docstats checked by slice; 4: docstats checksummed by blocks of documents, a batch's document count of a term in its last chunk; 3: entities, lexicon, vocab by batch, text in blocks; 2: compact postings chunks, title lengths in docs, ids by batch */
 
-/* The oldest format this galley reads and appends to: format 9 differs only
- * in having no deleted table (nothing deleted); format 6 in its entity
+/* The oldest format this galley reads and appends to: format 10 differs
+ * only in having no purged records, format 9 in having no deleted table
+ * (nothing deleted); format 6 in its entity
  * records, which readers still take (entity_table.h), in its hash blocks'
  * smaller cap and in what 7, 8 and 9 add: Rice blocks in postings (7 has
  * none), groups in stored text and narrow docstats (8 has neither; both
- * read still).  A writer that adds to such an index marks it format 10. */
+ * read still).  A writer that adds to such an index marks it format 11. */
 #define GAL_FORMAT_OLDEST 6u
 
 #define GAL_DB_META "meta"
@@ -103,6 +105,8 @@
 #define GAL_META_RUN_FIRST_FILE "run_first_file" /* file number the latest run started at */
 #define GAL_META_RUN_COMPLETE "run_complete"     /* 1 once the latest run read all its input */
 #define GAL_META_DELETED "deleted"         /* u64 LE: records in the deleted table */
+#define GAL_META_PURGED "purged"           /* u64 LE: deleted records marked purged
+                                            * (absent: none) */
 #define GAL_META_RUN_REPLACE "run_replace" /* 1 when the latest run replaces documents by id
                                             * (--replace): --resume goes on doing so */
 

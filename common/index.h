@@ -32,16 +32,32 @@ typedef struct gal_index_stats {
     uint64_t raw_bytes;  /* decompressed input bytes */
     uint64_t batches;    /* committed write transactions */
     uint64_t collisions; /* term-hash collisions detected */
+    uint64_t purged;     /* deleted documents optimize purged (deleted.h): tokens leaves
+                          * out their positions */
     uint32_t format_version;
     uint32_t tokenizer_version;
-    double avg_doc_tokens;
+    double avg_doc_tokens; /* tokens over the documents BM25 counts */
 } gal_index_stats;
+
+/* The documents BM25 counts: all of them but the purged, whose postings
+ * are gone (a deleted document not purged yet is counted, as its postings
+ * are in every term's df). */
+static inline uint64_t gal_stats_bm25_docs(const gal_index_stats *s)
+{
+    return s->docs - s->purged;
+}
 
 /* Open the index directory read-only.  GAL_ENOTFOUND when dir holds no
  * index, GAL_ECORRUPT when it is not a galley index or has another format
  * version.  *out is written only on success; close with gal_index_close(). */
 int gal_index_open(const char *dir, gal_index **out);
 void gal_index_close(gal_index *ix); /* NULL is fine */
+
+struct gal_store;
+
+/* The index of a store already open (a writer reading what it holds,
+ * through snapshots of its own): closing it leaves the store open. */
+int gal_index_of_store(struct gal_store *st, gal_index **out);
 
 /* Several indexes open for reading as one (`galley query A B ...`), a
  * snapshot of each: index_set.c. */

@@ -25,6 +25,7 @@
 
 struct gal_index {
     gal_store *st;
+    int borrowed; /* st belongs to the caller (gal_index_of_store) */
     pthread_mutex_t dict_lock;
     int dict_loaded;
     ZSTD_DDict *ddict; /* NULL when the index has no dictionary */
@@ -150,13 +151,26 @@ int gal_index_open(const char *dir, gal_index **out)
     return 0;
 }
 
+int gal_index_of_store(gal_store *st, gal_index **out)
+{
+    gal_index *ix = gal_calloc(1, sizeof *ix);
+    if (!ix)
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    ix->st = st;
+    ix->borrowed = 1;
+    pthread_mutex_init(&ix->dict_lock, NULL);
+    *out = ix;
+    return 0;
+}
+
 void gal_index_close(gal_index *ix)
 {
     if (!ix)
         return;
     ZSTD_freeDDict(ix->ddict);
     pthread_mutex_destroy(&ix->dict_lock);
-    gal_store_close(ix->st);
+    if (!ix->borrowed)
+        gal_store_close(ix->st);
     gal_free(ix);
 }
 
@@ -284,12 +298,17 @@ int gal_snapshot_stats(gal_snapshot *s, gal_index_stats *out)
         (rc = gal_meta_get_u64(st, s->txn, GAL_META_RAW_BYTES, &r.raw_bytes)) ||
         (rc = gal_meta_get_u64(st, s->txn, GAL_META_BATCHES, &r.batches)) ||
         (rc = gal_meta_get_u64(st, s->txn, GAL_META_COLLISIONS, &r.collisions)) ||
+        (rc = gal_meta_get_u64(st, s->txn, GAL_META_PURGED, &r.purged)) ||
         (rc = gal_meta_get_u64(st, s->txn, GAL_META_FORMAT, &fmt)) ||
         (rc = gal_meta_get_u64(st, s->txn, GAL_META_TOKENIZER, &tok)))
         return rc;
     r.format_version = (uint32_t)fmt;
     r.tokenizer_version = (uint32_t)tok;
-    r.avg_doc_tokens = r.docs ? (double)r.tokens / (double)r.docs : 0.0;
+    if (r.purged > r.docs)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: meta counts %llu purged documents "
+                             "of %llu", (unsigned long long)r.purged, (unsigned long long)r.docs);
+    uint64_t n = gal_stats_bm25_docs(&r);
+    r.avg_doc_tokens = n ? (double)r.tokens / (double)n : 0.0;
     *out = r;
     return 0;
 }

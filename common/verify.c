@@ -85,10 +85,17 @@ typedef struct vctx {
     uint32_t next_batch_doc; /* docstats walk: where the next batch must start */
     uint64_t next_doc;       /* docs and text walks: the next document expected */
     uint64_t named_positions; /* positions of words (terms in the lexicon) */
+    uint64_t *purged;         /* a bit per purged document (deleted.h), NULL: none */
     postings_walk pw;
     const char *table;       /* being read: named when LMDB faults */
     MDB_cursor *cur;         /* the walk's cursor, while one is open */
 } vctx;
+
+/* Whether doc's deleted record says it is purged (deleted.h). */
+static int is_purged(const vctx *v, uint32_t doc)
+{
+    return v->purged && doc < v->meta_docs && (v->purged[doc >> 6] >> (doc & 63) & 1);
+}
 
 static void problem(vctx *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -371,6 +378,8 @@ static int check_text_record(vctx *v, const uint8_t *rec, size_t len, uint32_t f
                     (unsigned long long)v->meta_docs);
             return 0;
         }
+        if (docs.len[i] == 0 && is_purged(v, doc))
+            continue; /* optimize dropped its text */
         /* the stored text starts with the title whose length the document
          * record holds, then a newline */
         gal_doc_fields f;
@@ -468,23 +477,37 @@ static int check_ids(vctx *v, const MDB_val *k, const MDB_val *val)
 static int check_deleted(vctx *v, const MDB_val *k, const MDB_val *val)
 {
     uint32_t doc;
-    int rc = gal_deleted_record_open(k, val, v->meta_docs, &doc);
+    int purged = 0;
+    int rc = gal_deleted_record_open(k, val, v->meta_docs, &doc, &purged);
     if (rc == GAL_ENOMEM)
         return rc;
     if (rc)
         problem(v, "%s", gal_error_detail(rc));
     v->s.deleted++;
+    if (!rc && purged) {
+        if (!v->purged && !(v->purged = gal_calloc(v->meta_docs / 64 + 1, sizeof *v->purged)))
+            return gal_error_set(GAL_ENOMEM, "out of memory verifying the deleted table");
+        v->purged[doc >> 6] |= 1ull << (doc & 63);
+        v->s.purged++;
+    }
     return 0;
 }
 
 static void check_deleted_count(vctx *v)
 {
-    uint64_t meta = 0;
-    if (gal_meta_get_u64(v->st, v->txn, GAL_META_DELETED, &meta))
-        problem(v, "meta %s: not an 8-byte counter", GAL_META_DELETED);
-    else if (meta != v->s.deleted)
-        problem(v, "meta %s: %llu, the deleted table holds %llu", GAL_META_DELETED,
-                (unsigned long long)meta, (unsigned long long)v->s.deleted);
+    const struct {
+        const char *key;
+        uint64_t found;
+        const char *what;
+    } counts[] = {{GAL_META_DELETED, v->s.deleted, "holds"}, {GAL_META_PURGED, v->s.purged, "marks purged"}};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        uint64_t meta = 0;
+        if (gal_meta_get_u64(v->st, v->txn, counts[i].key, &meta))
+            problem(v, "meta %s: not an 8-byte counter", counts[i].key);
+        else if (meta != counts[i].found)
+            problem(v, "meta %s: %llu, the deleted table %s %llu", counts[i].key,
+                    (unsigned long long)meta, counts[i].what, (unsigned long long)counts[i].found);
+    }
 }
 
 static int check_file(vctx *v, const MDB_val *k, const MDB_val *val)
@@ -706,6 +729,8 @@ static int check_chunk(vctx *v, const gal_chunk_rec *r)
         return 0;
     }
     for (uint32_t i = 0; i < cv.ndocs; i++) {
+        if (is_purged(v, w->docs[i]))
+            problem(v, "postings %s: doc %u is purged", desc, w->docs[i]);
         const batch_ref *b = find_batch(v, w->docs[i]);
         w->max_pos[i] = b ? gal_docstats_tokens(b->data, w->docs[i] - b->first_doc) +
                                 GAL_TITLE_BODY_GAP
@@ -940,6 +965,11 @@ int gal_index_verify(const char *dir, FILE *report, gal_verify_stats *out)
         problem(&v, "meta %s: %llu, docstats holds %llu batches", GAL_META_BATCHES,
                 (unsigned long long)v.meta_batches, (unsigned long long)v.s.batches);
 
+    /* first: the text and postings walks check what is purged */
+    if (v.st->has_deleted && (rc = walk(&v, v.st->deleted, GAL_DB_DELETED, check_deleted)))
+        goto done;
+    check_deleted_count(&v);
+
     v.next_doc = 0;
     if ((rc = walk(&v, v.st->docs, GAL_DB_DOCS, check_doc)))
         goto done;
@@ -948,10 +978,6 @@ int gal_index_verify(const char *dir, FILE *report, gal_verify_stats *out)
     if ((rc = walk(&v, v.st->text, GAL_DB_TEXT, check_text)))
         goto done;
     missing_range(&v, GAL_DB_TEXT, v.next_doc, v.meta_docs);
-
-    if (v.st->has_deleted && (rc = walk(&v, v.st->deleted, GAL_DB_DELETED, check_deleted)))
-        goto done;
-    check_deleted_count(&v);
 
     if ((rc = walk(&v, v.st->ids, GAL_DB_IDS, check_ids)) ||
         (rc = walk(&v, v.st->files, GAL_DB_FILES, check_file)) ||
@@ -988,6 +1014,7 @@ done:
     gal_buf_release(&v.text);
     gal_doc_block_release(&v.doc_block);
     gal_free(v.batches);
+    gal_free(v.purged);
     gal_store_close(v.st);
     return rc;
 }

@@ -48,6 +48,7 @@ typedef struct gal_verify_stats {
     uint64_t unnamed_terms;   /* of those, without a lexicon entry */
     uint64_t entities;        /* entity table records */
     uint64_t deleted;         /* deleted documents (deleted.h) */
+    uint64_t purged;          /* those of them purged */
 } gal_verify_stats;
 
 /* Check the index in dir (read-only; a writer may run meanwhile: one read

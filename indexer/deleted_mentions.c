@@ -1,5 +1,6 @@
 #include "deleted_mentions.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -21,9 +22,17 @@ typedef struct walk {
     size_t cap;
     gal_tokens tokens;
     gal_mentions mentions;
-    gal_mention_fn fn;
-    void *ctx;
+    gal_gone_mentions *out;
 } walk;
+
+static int keep(gal_gone_mentions *g, uint64_t key, uint32_t doc, const uint8_t *form,
+                size_t len)
+{
+    if (gal_grow((void **)&g->v, &g->cap, g->n + 1, sizeof *g->v, 1024))
+        return gal_error_set(GAL_ENOMEM, "out of memory for the deleted documents' entities");
+    g->v[g->n++] = (gal_gone_mention){key, doc, g->forms.len, len};
+    return gal_buf_append(&g->forms, form, len);
+}
 
 static int flush(walk *w)
 {
@@ -40,8 +49,7 @@ static int flush(walk *w)
         /* the form as the entity table counts it (gal_entity_batch_prepare) */
         const uint8_t *form = b->text.data + m->start[i];
         uint32_t len = gal_entity_mention_len(form, m->end[i] - m->start[i]);
-        rc = w->fn(w->ctx, m->hash[i], w->docs[m->doc[i]], (const char *)form,
-                   gal_entity_form_len(form, len));
+        rc = keep(w->out, m->hash[i], w->docs[m->doc[i]], form, gal_entity_form_len(form, len));
     }
     gal_batch_reset(b, 0);
     return rc;
@@ -66,13 +74,21 @@ static int add(walk *w, gal_snapshot *s, uint32_t doc, gal_buf *text)
     return gal_batch_add(&w->batch, &d, 0);
 }
 
-int gal_deleted_mentions(gal_snapshot *s, const gal_deleted_set *del, gal_mention_fn fn,
-                         void *ctx)
+static int by_key_doc(const void *pa, const void *pb)
+{
+    const gal_gone_mention *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return a->doc < b->doc ? -1 : a->doc > b->doc;
+}
+
+int gal_gone_mentions_find(gal_snapshot *s, const gal_deleted_set *del, gal_gone_mentions *out)
 {
     walk w;
     memset(&w, 0, sizeof w);
-    w.fn = fn;
-    w.ctx = ctx;
+    memset(out, 0, sizeof *out);
+    gal_buf_init(&out->forms);
+    w.out = out;
     gal_batch_init(&w.batch);
     gal_tokens_init(&w.tokens);
     gal_mentions_init(&w.mentions);
@@ -80,7 +96,8 @@ int gal_deleted_mentions(gal_snapshot *s, const gal_deleted_set *del, gal_mentio
     gal_buf_init(&text);
     int rc = 0;
     uint32_t doc;
-    for (uint64_t from = 0; !rc && gal_deleted_next(del, from, &doc); from = (uint64_t)doc + 1)
+    for (uint64_t from = 0; !rc && gal_deleted_next_pending(del, from, &doc);
+         from = (uint64_t)doc + 1)
         if (!(rc = add(&w, s, doc, &text)) && w.batch.text.len >= BATCH_TEXT)
             rc = flush(&w);
     if (!rc)
@@ -90,5 +107,62 @@ int gal_deleted_mentions(gal_snapshot *s, const gal_deleted_set *del, gal_mentio
     gal_tokens_release(&w.tokens);
     gal_mentions_release(&w.mentions);
     gal_free(w.docs);
+    if (!rc && out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, by_key_doc);
+    if (rc)
+        gal_gone_mentions_release(out);
     return rc;
+}
+
+void gal_gone_mentions_release(gal_gone_mentions *g)
+{
+    gal_free(g->v);
+    gal_buf_release(&g->forms);
+    memset(g, 0, sizeof *g);
+}
+
+size_t gal_gone_mentions_first(const gal_gone_mentions *g, uint64_t key)
+{
+    size_t lo = 0, hi = g->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->v[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < g->n && g->v[lo].key == key ? lo : g->n;
+}
+
+int gal_gone_take_off(const gal_gone_mentions *g, uint64_t key, uint64_t from, uint64_t to,
+                      uint64_t *docs, uint64_t *mentions, gal_entity_form *forms, size_t nforms,
+                      const char *name)
+{
+    size_t first = gal_gone_mentions_first(g, key), end = first;
+    uint64_t gone_docs = 0, gone = 0;
+    while (end < g->n && g->v[end].key == key && g->v[end].doc < to) {
+        const gal_gone_mention *m = &g->v[end];
+        if (m->doc >= from) {
+            gone++;
+            gone_docs += gone == 1 || g->v[end - 1].doc != m->doc;
+        } else {
+            first = end + 1;
+        }
+        end++;
+    }
+    if (gone > *mentions || gone_docs > *docs)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: the entity table counts fewer "
+                             "mentions of '%s' than its deleted documents hold", name);
+    *mentions -= gone;
+    *docs -= gone_docs;
+    for (size_t k = first; k < end; k++) {
+        const gal_gone_mention *m = &g->v[k];
+        const char *form = gal_gone_form(g, m);
+        for (size_t f = 0; f < nforms; f++)
+            if (forms[f].len == m->len && !memcmp(forms[f].s, form, m->len) && forms[f].count) {
+                forms[f].count--;
+                break;
+            }
+    }
+    return 0;
 }

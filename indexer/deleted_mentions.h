@@ -18,16 +18,46 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "deleted.h"
+#include "entity_table.h"
 #include "index.h"
 
-/* One mention: the entity's key, the document, and the surface form (valid
- * during the call).  A non-zero return stops the walk and is returned. */
-typedef int (*gal_mention_fn)(void *ctx, uint64_t key, uint32_t doc, const char *form,
-                              size_t len);
+/* A mention in a deleted document: the entity's key, the document, and
+ * where its surface form's bytes are in the list's arena. */
+typedef struct gal_gone_mention {
+    uint64_t key;
+    uint32_t doc;
+    size_t form, len;
+} gal_gone_mention;
 
-/* Every mention in the documents del holds, document by document. */
-int gal_deleted_mentions(gal_snapshot *s, const gal_deleted_set *del, gal_mention_fn fn,
-                         void *ctx);
+typedef struct gal_gone_mentions {
+    gal_gone_mention *v; /* by key, then document */
+    size_t n, cap;
+    gal_buf forms;
+} gal_gone_mentions;
+
+/* Every mention in the documents del holds but has not purged (those have
+ * none left to take off, nor text), into out (empty; released with
+ * gal_gone_mentions_release), sorted by key and document. */
+int gal_gone_mentions_find(gal_snapshot *s, const gal_deleted_set *del, gal_gone_mentions *out);
+void gal_gone_mentions_release(gal_gone_mentions *g);
+
+/* The first of g's mentions of key, or g->n when it has none. */
+size_t gal_gone_mentions_first(const gal_gone_mentions *g, uint64_t key);
+
+/* Take the mentions g holds of entity key in documents [from, to) off its
+ * counts: *docs, *mentions and the count of each form (of nforms) they
+ * were in.  GAL_ECORRUPT, naming the entity by name, when the counts hold
+ * fewer than g does (nothing is taken off then). */
+int gal_gone_take_off(const gal_gone_mentions *g, uint64_t key, uint64_t from, uint64_t to,
+                      uint64_t *docs, uint64_t *mentions, gal_entity_form *forms, size_t nforms,
+                      const char *name);
+
+/* A mention's surface form. */
+static inline const char *gal_gone_form(const gal_gone_mentions *g, const gal_gone_mention *m)
+{
+    return (const char *)g->forms.data + m->form;
+}
 
 #endif

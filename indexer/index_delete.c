@@ -182,7 +182,7 @@ typedef struct deletion {
     uint64_t before;
 } deletion;
 
-/* The records, and the index marked format 10, which an older galley would
+/* The records, and the index marked with this format, which an older galley would
  * not read (it would show the deleted documents). */
 static int write_deletions(void *ctx, MDB_txn *txn)
 {

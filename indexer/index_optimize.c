@@ -14,12 +14,14 @@
 #include "chunk_cursor.h"
 #include "crc32c.h"
 #include "deleted.h"
+#include "deleted_mentions.h"
 #include "doc_record.h"
 #include "entity_table.h"
 #include "fault_guard.h"
 #include "format.h"
 #include "hash_blocks.h"
 #include "id_table.h"
+#include "index.h"
 #include "postings_codec.h"
 #include "run_heap.h"
 #include "status.h"
@@ -48,6 +50,13 @@ typedef struct group {
     size_t first, count;
     uint32_t first_doc, ndocs;
 } group;
+
+/* A term of the lexicon (hash_blocks.h), read from the source. */
+typedef struct lexicon_term {
+    uint64_t hash;
+    const uint8_t *term; /* in the source map */
+    size_t len;
+} lexicon_term;
 
 struct run;
 
@@ -88,9 +97,25 @@ typedef struct optimizer {
     int text_level;
     uint32_t text_from;
     uint64_t docs, raw_bytes;
-    /* deleted documents (deleted.h): the table is copied as it is, and the
-     * ids table made again names none of them */
+    /* deleted documents (deleted.h): the ids table made again names none of
+     * them; those not purged yet (npending) are purged here: left out of
+     * the postings and the text, their mentions (gone) taken off the entity
+     * records, their records marked purged */
     gal_deleted_set deleted;
+    uint64_t npending;
+    gal_gone_mentions gone;
+    uint64_t tokens;          /* meta tokens of the source */
+    uint64_t purged_tokens;   /* their positions, which meta tokens no longer counts */
+    /* terms of the lexicon a group held only in purged documents: each goes
+     * to the lexicon of the first later group that has postings of it, or
+     * out of the lexicon (terms_dropped) */
+    uint32_t term_docs;       /* documents of the term being merged, written */
+    uint64_t *emptied;        /* the group's terms that had documents, all purged */
+    size_t nemptied, emptied_cap;
+    lexicon_term *carried;    /* by hash: earlier groups' terms with no postings yet */
+    uint8_t *carried_found;   /* ... found in the group being merged */
+    size_t ncarried, carried_cap, carried_at;
+    uint64_t terms_dropped;
     ZSTD_DDict *src_ddict;  /* the source's dictionary */
     gal_buf dict;           /* the one packing: trained here, or the source's */
     MDB_dbi dst_text;
@@ -277,11 +302,38 @@ static int plan_groups(optimizer *o, uint32_t max_docs)
     return 0;
 }
 
+/* The first document of the text block that holds doc's text. */
+static int text_block_of(optimizer *o, uint32_t doc, uint32_t *first)
+{
+    MDB_cursor *c;
+    int mrc = mdb_cursor_open(o->src, o->st->text, &c);
+    if (mrc)
+        return db_error(mrc, "cannot read the text table");
+    uint8_t key[4];
+    gal_put_be32(key, doc);
+    MDB_val k = {4, key}, v;
+    mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    if (mrc == MDB_NOTFOUND)
+        mrc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    else if (!mrc && (k.mv_size != 4 || gal_get_be32(k.mv_data) > doc))
+        mrc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+    mdb_cursor_close(c);
+    if (mrc == MDB_NOTFOUND) /* no block starts at or before it */
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: no stored text of document %u", doc);
+    if (mrc)
+        return db_error(mrc, "cannot read the text table");
+    if (k.mv_size != 4)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: text key of %zu bytes", k.mv_size);
+    *first = gal_get_be32(k.mv_data);
+    return 0;
+}
+
 /* Whether, from where and with what dictionary the stored text is packed
  * again (text_repack.h): not at level 0, nor when an earlier optimize
- * packed every document; from where it stopped, with its dictionary; else
- * all of it, with a dictionary trained here (the source's when there is
- * too little text to train on). */
+ * packed every document and none is purged now; from where it stopped (or
+ * the block of the first document purged now, if earlier), with its
+ * dictionary; else all of it, with a dictionary trained here (the
+ * source's when there is too little text to train on). */
 static int plan_text(optimizer *o, int level)
 {
     uint64_t packed = 0;
@@ -290,7 +342,15 @@ static int plan_text(optimizer *o, int level)
         rc = gal_meta_get_u64(o->st, o->src, GAL_META_RAW_BYTES, &o->raw_bytes);
     if (!rc)
         rc = gal_meta_get_u64(o->st, o->src, GAL_META_TEXT_PACKED, &packed);
-    if (rc || level == 0 || packed >= o->docs)
+    /* documents purged now lose their text: their blocks are packed again */
+    uint64_t from = packed < o->docs ? packed : o->docs;
+    uint32_t first_pending;
+    if (!rc && level && gal_deleted_next_pending(&o->deleted, 0, &first_pending)) {
+        uint32_t block = 0;
+        if (!(rc = text_block_of(o, first_pending, &block)) && block < from)
+            from = block;
+    }
+    if (rc || level == 0 || from >= o->docs)
         return rc;
     const void *dict = NULL;
     size_t dict_len = 0;
@@ -300,7 +360,7 @@ static int plan_text(optimizer *o, int level)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: meta %s is not a zstd dictionary",
                              GAL_META_ZDICT);
     o->text_level = level;
-    o->text_from = (uint32_t)packed;
+    o->text_from = (uint32_t)from;
     if (packed == 0)
         rc = gal_text_repack_train(o->src, o->st->text, o->src_ddict, o->raw_bytes, level,
                                    &o->dict, &o->text_stats);
@@ -491,9 +551,15 @@ static int add_chunk(optimizer *o, const group *g, uint64_t hash, const char *de
     o->chunks_before++;
     const uint32_t *pos = o->in_pos;
     for (uint32_t i = 0; !rc && i < cv.ndocs; i++) {
+        uint32_t tf = o->in_tfs[i];
+        if (gal_deleted_has(&o->deleted, o->in_docs[i])) { /* purged */
+            pos += tf;
+            continue;
+        }
+        /* sealed only when another document follows: the term's last chunk
+         * in the group, which carries its count, is never empty */
         if (o->acc_n == GAL_CHUNK_DOCS && (rc = flush_chunk(o, g, hash, 0)))
             break;
-        uint32_t tf = o->in_tfs[i];
         if ((rc = grow(&o->acc_pos, &o->acc_pos_cap, o->acc_npos + tf)))
             break;
         o->acc_docs[o->acc_n] = o->in_docs[i];
@@ -501,8 +567,27 @@ static int add_chunk(optimizer *o, const group *g, uint64_t hash, const char *de
         memcpy(o->acc_pos + o->acc_npos, pos, tf * sizeof *pos);
         o->acc_npos += tf;
         pos += tf;
+        o->term_docs++;
     }
     return rc;
+}
+
+/* After term hash's chunks in the group are merged: whether it had
+ * documents, all purged (emptied), or is a carried term found at last. */
+static int term_merged(optimizer *o, uint64_t hash)
+{
+    if (o->term_docs == 0) {
+        if (gal_grow((void **)&o->emptied, &o->emptied_cap, o->nemptied + 1, sizeof *o->emptied,
+                     1024))
+            return gal_error_set(GAL_ENOMEM, "out of memory");
+        o->emptied[o->nemptied++] = hash;
+        return 0;
+    }
+    while (o->carried_at < o->ncarried && o->carried[o->carried_at].hash < hash)
+        o->carried_at++;
+    if (o->carried_at < o->ncarried && o->carried[o->carried_at].hash == hash)
+        o->carried_found[o->carried_at] = 1;
+    return 0;
 }
 
 /* One batch's run of postings keys: its cursor sits on the next chunk. */
@@ -571,8 +656,11 @@ static int write_postings(optimizer *o, const group *g)
         if (!(rc = run_step(r, MDB_SET_RANGE)) && r->live)
             gal_run_heap_push(&h, i);
     }
+    o->nemptied = 0;
+    o->carried_at = 0;
     while (!rc && h.n) {
         uint64_t hash = gal_run_heap_top_key(&h);
+        o->term_docs = 0;
         char desc[32];
         snprintf(desc, sizeof desc, "%016llx", (unsigned long long)hash);
         while (!rc && h.n && gal_run_heap_top_key(&h) == hash) {
@@ -585,6 +673,8 @@ static int write_postings(optimizer *o, const group *g)
         }
         if (!rc)
             rc = flush_chunk(o, g, hash, 1);
+        if (!rc)
+            rc = term_merged(o, hash);
     }
     if (!rc)
         rc = gal_chunk_packer_flush(&o->packer);
@@ -600,9 +690,49 @@ static int by_rest(const void *pa, const void *pb)
     return gal_key_order(a->rest, a->rest_len, b->rest, b->rest_len);
 }
 
+static int by_hash(const void *pa, const void *pb)
+{
+    uint64_t x = ((const lexicon_term *)pa)->hash, y = ((const lexicon_term *)pb)->hash;
+    return (x > y) - (x < y);
+}
+
+/* Whether hash is among terms[0, n), sorted by hash. */
+static int has_term(const lexicon_term *terms, size_t n, uint64_t hash)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (terms[mid].hash < hash)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && terms[lo].hash == hash;
+}
+
+/* What a group's lexicon and vocabulary change by when documents are
+ * purged: terms they lose (to a later group, or out), terms they gain
+ * (carried from an earlier one), both sorted by hash. */
+typedef struct term_moves {
+    lexicon_term *out, *in;
+    size_t nout, nin, out_cap;
+    uint8_t *in_hashes; /* in[i]'s hash, 8 B BE: its vocabulary value */
+} term_moves;
+
+static void term_moves_release(term_moves *m)
+{
+    gal_free(m->out);
+    gal_free(m->in);
+    gal_free(m->in_hashes);
+    memset(m, 0, sizeof *m);
+}
+
 /* The group's records of table src (keys: batch ‖ rest, each batch's
- * disjoint from the others'), under the group's first document, in order. */
-static int merge_batch_table(optimizer *o, const group *g, MDB_dbi src, MDB_dbi dst)
+ * disjoint from the others'), under the group's first document, in order;
+ * for the vocabulary (vocab: values are term hashes), without the terms
+ * moves takes out and with those it brings in. */
+static int merge_batch_table(optimizer *o, const group *g, MDB_dbi src, MDB_dbi dst,
+                             const term_moves *vocab)
 {
     MDB_cursor *c;
     int mrc = mdb_cursor_open(o->src, src, &c);
@@ -622,6 +752,8 @@ static int merge_batch_table(optimizer *o, const group *g, MDB_dbi src, MDB_dbi 
         }
         if (gal_get_be32(k.mv_data) >= end)
             break;
+        if (vocab && v.mv_size == 8 && has_term(vocab->out, vocab->nout, gal_get_be64(v.mv_data)))
+            continue;
         if (gal_grow((void **)&o->entries, &o->entries_cap, o->nentries + 1,
                      sizeof *o->entries, 4096)) {
             rc = gal_error_set(GAL_ENOMEM, "out of memory");
@@ -632,31 +764,84 @@ static int merge_batch_table(optimizer *o, const group *g, MDB_dbi src, MDB_dbi 
     mdb_cursor_close(c);
     if (!rc && mrc && mrc != MDB_NOTFOUND)
         rc = db_error(mrc, "cannot read a table");
+    for (size_t i = 0; vocab && i < vocab->nin && !rc; i++) {
+        if (gal_grow((void **)&o->entries, &o->entries_cap, o->nentries + 1, sizeof *o->entries,
+                     4096))
+            rc = gal_error_set(GAL_ENOMEM, "out of memory");
+        else
+            o->entries[o->nentries++] = (batch_entry){
+                vocab->in[i].term, vocab->in[i].len, {8, vocab->in_hashes + 8 * i}};
+    }
     if (!rc && o->nentries > 1)
         qsort(o->entries, o->nentries, sizeof *o->entries, by_rest);
     for (size_t i = 0; i < o->nentries && !rc; i++) {
         const batch_entry *e = &o->entries[i];
+        if (e->rest_len > sizeof key - 4) {
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: a term of %zu bytes", e->rest_len);
+            break;
+        }
         memcpy(key + 4, e->rest, e->rest_len);
         rc = dst_put(o, dst, key, 4 + e->rest_len, e->v.mv_data, e->v.mv_size);
     }
     return rc;
 }
 
-typedef struct lexicon_term {
-    uint64_t hash;
-    const uint8_t *term; /* in the source map */
-    size_t len;
-} lexicon_term;
-
-static int by_hash(const void *pa, const void *pb)
+/* Which of the group's terms (sorted) lost every document to the purge
+ * (o->emptied: they leave the group's lexicon, carried on), and which
+ * carried terms the group has postings of (they join it); o->carried
+ * becomes the terms still without postings, sorted. */
+static int move_terms(optimizer *o, lexicon_term *terms, size_t *n, term_moves *m)
 {
-    uint64_t x = ((const lexicon_term *)pa)->hash, y = ((const lexicon_term *)pb)->hash;
-    return (x > y) - (x < y);
+    size_t kept = 0, e = 0;
+    for (size_t i = 0; i < *n; i++) {
+        while (e < o->nemptied && o->emptied[e] < terms[i].hash)
+            e++;
+        if (e < o->nemptied && o->emptied[e] == terms[i].hash) {
+            if (gal_grow((void **)&m->out, &m->out_cap, m->nout + 1, sizeof *m->out, 64))
+                return gal_error_set(GAL_ENOMEM, "out of memory");
+            m->out[m->nout++] = terms[i];
+        } else {
+            terms[kept++] = terms[i];
+        }
+    }
+    *n = kept;
+    size_t nfound = 0;
+    for (size_t i = 0; i < o->ncarried; i++)
+        nfound += o->carried_found[i];
+    if (nfound) {
+        m->in = gal_malloc(nfound * sizeof *m->in);
+        m->in_hashes = gal_malloc(nfound * 8);
+        if (!m->in || !m->in_hashes)
+            return gal_error_set(GAL_ENOMEM, "out of memory");
+    }
+    /* the carried terms left, and the group's own that leave it */
+    size_t left = 0;
+    for (size_t i = 0; i < o->ncarried; i++) {
+        if (o->carried_found[i]) {
+            gal_put_be64(m->in_hashes + 8 * m->nin, o->carried[i].hash);
+            m->in[m->nin++] = o->carried[i];
+        } else {
+            o->carried[left++] = o->carried[i];
+        }
+    }
+    o->ncarried = left;
+    if (gal_grow((void **)&o->carried, &o->carried_cap, o->ncarried + m->nout + 1,
+                 sizeof *o->carried, 256))
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    if (m->nout)
+        memcpy(o->carried + o->ncarried, m->out, m->nout * sizeof *m->out);
+    o->ncarried += m->nout;
+    if (o->ncarried > 1)
+        qsort(o->carried, o->ncarried, sizeof *o->carried, by_hash);
+    gal_free(o->carried_found);
+    o->carried_found = gal_calloc(o->ncarried + 1, 1);
+    return o->carried_found ? 0 : gal_error_set(GAL_ENOMEM, "out of memory");
 }
 
 /* The group's lexicon terms (each batch's are new to the index) in hash
- * order, in blocks under the group's first document. */
-static int merge_lexicon(optimizer *o, const group *g)
+ * order, in blocks under the group's first document; with documents
+ * purged, moved as move_terms says (m). */
+static int merge_lexicon(optimizer *o, const group *g, term_moves *m)
 {
     gal_hblock_reader r;
     int rc = gal_hblock_open(&r, o->src, o->st->lexicon, GAL_DB_LEXICON);
@@ -679,14 +864,24 @@ static int merge_lexicon(optimizer *o, const group *g)
     gal_hblock_close(&r);
     if (!rc && n > 1)
         qsort(terms, n, sizeof *terms, by_hash);
+    for (size_t i = 1; i < n && !rc; i++)
+        if (terms[i].hash == terms[i - 1].hash)
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index: lexicon term %016llx in two "
+                               "batches", (unsigned long long)terms[i].hash);
+    if (!rc && o->npending && !(rc = move_terms(o, terms, &n, m)) && m->nin) {
+        if (gal_grow((void **)&terms, &cap, n + m->nin, sizeof *terms, 4096))
+            rc = gal_error_set(GAL_ENOMEM, "out of memory");
+        else {
+            memcpy(terms + n, m->in, m->nin * sizeof *terms);
+            n += m->nin;
+            qsort(terms, n, sizeof *terms, by_hash);
+        }
+    }
     gal_hblock_builder bb;
     dst_table lexicon = {o, o->dst_lexicon};
     gal_hblock_builder_init(&bb, put_hblock, &lexicon);
     for (size_t i = 0; i < n && !rc; i++)
-        rc = i && terms[i].hash == terms[i - 1].hash
-                 ? gal_error_set(GAL_ECORRUPT, "corrupt index: lexicon term %016llx in two "
-                                 "batches", (unsigned long long)terms[i].hash)
-                 : gal_hblock_add(&bb, g->first_doc, terms[i].hash, terms[i].term, terms[i].len);
+        rc = gal_hblock_add(&bb, g->first_doc, terms[i].hash, terms[i].term, terms[i].len);
     if (!rc)
         rc = gal_hblock_flush(&bb);
     gal_hblock_builder_release(&bb);
@@ -694,15 +889,33 @@ static int merge_lexicon(optimizer *o, const group *g)
     return rc;
 }
 
+/* take_off for the entity merger: the mentions purged documents of the
+ * group held (o->gone). */
+static int take_off_purged(void *ctx, uint64_t hash, uint32_t first_doc, uint64_t end_doc,
+                           uint64_t *docs, uint64_t *mentions, gal_entity_form *forms,
+                           size_t nforms)
+{
+    const optimizer *o = ctx;
+    char name[80];
+    snprintf(name, sizeof name, "%.*s", nforms ? (int)(forms[0].len > 64 ? 64 : forms[0].len) : 0,
+             nforms ? forms[0].s : "");
+    return gal_gone_take_off(&o->gone, hash, first_doc, end_doc, docs, mentions, forms, nforms,
+                             name);
+}
+
 static int write_terms_and_entities(optimizer *o, const group *g)
 {
-    int rc = merge_lexicon(o, g);
+    term_moves moves;
+    memset(&moves, 0, sizeof moves);
+    int rc = merge_lexicon(o, g, &moves);
     if (!rc)
-        rc = merge_batch_table(o, g, o->st->vocab, o->dst_vocab);
+        rc = merge_batch_table(o, g, o->st->vocab, o->dst_vocab, o->npending ? &moves : NULL);
     dst_table entities = {o, o->dst_entities};
     if (!rc)
         rc = gal_entity_merge_group(o->entities, o->src, o->src_entities, g->first_doc,
-                                    (uint64_t)g->first_doc + g->ndocs, put_hblock, &entities);
+                                    (uint64_t)g->first_doc + g->ndocs, put_hblock, &entities,
+                                    o->gone.n ? take_off_purged : NULL, o);
+    term_moves_release(&moves);
     return rc;
 }
 
@@ -725,7 +938,8 @@ static int copy_other_tables(optimizer *o)
             continue;
         memcpy(name, k.mv_data, k.mv_size);
         name[k.mv_size] = '\0';
-        if (o->text_level && !strcmp(name, GAL_DB_TEXT))
+        if ((o->text_level && !strcmp(name, GAL_DB_TEXT)) ||
+            (o->npending && !strcmp(name, GAL_DB_DELETED)))
             continue;
         if (!strcmp(name, GAL_DB_POSTINGS) || !strcmp(name, GAL_DB_IDS) ||
             !strcmp(name, GAL_DB_DOCSTATS) || !strcmp(name, GAL_DB_META) ||
@@ -736,6 +950,40 @@ static int copy_other_tables(optimizer *o)
     }
     mdb_cursor_close(c);
     return rc;
+}
+
+/* The deleted table, every record marked purged (deleted.h). */
+static int write_purged(optimizer *o)
+{
+    MDB_dbi dbi;
+    int rc = dst_dbi(o, GAL_DB_DELETED, &dbi);
+    uint32_t doc;
+    for (uint64_t from = 0; !rc && gal_deleted_next(&o->deleted, from, &doc);
+         from = (uint64_t)doc + 1) {
+        uint8_t key[4], val[5];
+        gal_put_be32(key, doc);
+        rc = dst_put(o, dbi, key, sizeof key, val, gal_deleted_record_value(doc, 1, val));
+    }
+    return rc;
+}
+
+/* Meta terms, once the purge has dropped the terms still carried at the
+ * end: those only purged documents held. */
+static int put_terms_left(optimizer *o)
+{
+    uint64_t terms = 0;
+    MDB_dbi meta;
+    int rc = gal_meta_get_u64(o->st, o->src, GAL_META_TERMS, &terms);
+    if (!rc)
+        rc = dst_dbi(o, GAL_DB_META, &meta);
+    if (rc)
+        return rc;
+    o->terms_dropped = o->ncarried;
+    uint8_t v[8];
+    gal_put_le64(v, terms - o->terms_dropped);
+    MDB_val key = {strlen(GAL_META_TERMS), (void *)GAL_META_TERMS}, val = {sizeof v, v};
+    int mrc = mdb_put(o->dst, meta, &key, &val, 0);
+    return mrc ? db_error(mrc, "cannot write the new file") : 0;
 }
 
 static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
@@ -762,9 +1010,16 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
     gal_put_le64(format, GAL_FORMAT_VERSION);
     uint8_t packed[8];
     gal_put_le64(packed, o->docs);
-    swapped meta[5] = {{GAL_META_BATCHES, {sizeof batches, batches}},
+    swapped meta[7] = {{GAL_META_BATCHES, {sizeof batches, batches}},
                        {GAL_META_FORMAT, {sizeof format, format}}};
     size_t nmeta = 2;
+    uint8_t purged[8], tokens[8];
+    if (o->npending) { /* every deleted document purged; their positions gone */
+        gal_put_le64(purged, o->deleted.count);
+        gal_put_le64(tokens, o->tokens - o->purged_tokens);
+        meta[nmeta++] = (swapped){GAL_META_PURGED, {sizeof purged, purged}};
+        meta[nmeta++] = (swapped){GAL_META_TOKENS, {sizeof tokens, tokens}};
+    }
     uint8_t dict_crc[8];
     gal_put_le64(dict_crc, gal_crc32c(0, o->dict.data, o->dict.len));
     if (o->text_level) { /* the text packed again: its dictionary, and how far */
@@ -777,6 +1032,8 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
     int rc = copy_table(o, GAL_DB_META, meta, nmeta);
     if (!rc)
         rc = copy_other_tables(o);
+    if (!rc && o->npending)
+        rc = write_purged(o);
     /* the rewritten tables, which a new index has even when empty */
     if (!rc && !(rc = dst_dbi(o, GAL_DB_POSTINGS, &o->dst_postings)) &&
         !(rc = dst_dbi(o, GAL_DB_IDS, &o->dst_ids)) &&
@@ -790,9 +1047,10 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
      * (text_repack.h), into its own table: each table's keys come in order */
     if (!rc && o->text_level && !(rc = dst_dbi(o, GAL_DB_TEXT, &o->dst_text))) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        rc = gal_text_repack_begin(o->src, o->st->text, o->src_ddict, o->text_from, o->dict.data,
-                                   o->dict.len, o->text_level, cpus > 0 ? (unsigned)cpus : 1,
-                                   put_text, o, &o->text_stats, &o->repacker);
+        rc = gal_text_repack_begin(o->src, o->st->text, o->src_ddict, o->text_from, &o->deleted,
+                                   o->dict.data, o->dict.len, o->text_level,
+                                   cpus > 0 ? (unsigned)cpus : 1, put_text, o, &o->text_stats,
+                                   &o->repacker);
     }
     for (size_t i = 0; i < o->ngroups && !rc; i++) {
         const group *g = &o->groups[i];
@@ -810,6 +1068,8 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
         rc = trc;
     if (!rc)
         show_progress(o, 1);
+    if (!rc && o->npending)
+        rc = put_terms_left(o);
     if (!rc) {
         mrc = mdb_txn_commit(o->dst);
         o->dst = NULL;
@@ -836,6 +1096,37 @@ static int source_damaged(int rc, const char *dir)
         (rc == GAL_EFULL && strstr(d, "MDB_MAP_FULL")))
         return gal_error_set(GAL_ECORRUPT, "corrupt index: '%s' has keys out of order or "
                              "damaged (%s); 'galley verify' says where", dir, d);
+    return rc;
+}
+
+/* What purging the deleted documents not purged yet takes off: their
+ * positions (from docstats) and their entity mentions (found again in
+ * their stored text, through a snapshot of the store's own). */
+static int plan_purge(optimizer *o)
+{
+    int rc = gal_meta_get_u64(o->st, o->src, GAL_META_TOKENS, &o->tokens);
+    size_t bi = 0;
+    uint32_t doc;
+    for (uint64_t from = 0; !rc && gal_deleted_next_pending(&o->deleted, from, &doc);
+         from = (uint64_t)doc + 1) {
+        while (bi + 1 < o->nbatches && o->batches[bi + 1].first_doc <= doc)
+            bi++;
+        const src_batch *b = bi < o->nbatches ? &o->batches[bi] : NULL;
+        if (!b || doc < b->first_doc || doc - b->first_doc >= b->ndocs)
+            return gal_error_set(GAL_ECORRUPT, "corrupt index: deleted document %u is in no "
+                                 "batch of docstats", doc);
+        o->purged_tokens += gal_docstats_tokens(b->stats, doc - b->first_doc);
+    }
+    if (!rc && o->purged_tokens > o->tokens)
+        rc = gal_error_set(GAL_ECORRUPT, "corrupt index: meta counts %llu tokens, the deleted "
+                           "documents hold %llu", (unsigned long long)o->tokens,
+                           (unsigned long long)o->purged_tokens);
+    gal_index *ix = NULL;
+    gal_snapshot *snap = NULL;
+    if (!rc && !(rc = gal_index_of_store(o->st, &ix)) && !(rc = gal_snapshot_begin(ix, &snap)))
+        rc = gal_gone_mentions_find(snap, &o->deleted, &o->gone);
+    gal_snapshot_end(snap);
+    gal_index_close(ix);
     return rc;
 }
 
@@ -866,13 +1157,17 @@ static int rewrite(optimizer *o, const char *dir, const char *tmp, size_t mapsiz
     uint64_t ndocs = 0;
     if (!rc && !(rc = gal_meta_get_u64(o->st, o->src, GAL_META_DOCS, &ndocs)))
         rc = gal_deleted_load(o->st, o->src, (uint32_t)ndocs, &o->deleted);
+    o->npending = o->deleted.count - o->deleted.npurged;
+    if (!rc && o->npending)
+        rc = plan_purge(o);
     if (!rc)
         rc = plan_groups(o, max_docs);
     if (!rc)
         rc = plan_text(o, text_level);
     r->batches_before = o->nbatches;
     r->batches_after = o->ngroups;
-    if (!rc && o->ngroups == o->nbatches && !o->text_level) {
+    r->purged = o->npending;
+    if (!rc && o->ngroups == o->nbatches && !o->text_level && !o->npending) {
         r->skipped = text_level ? "every batch is a group already and its text packed"
                                 : "every batch is a group already";
     } else if (!rc) {
@@ -948,6 +1243,7 @@ out:
     gal_store_close(o->st);
     r->chunks_before = o->chunks_before;
     r->chunks_after = o->chunks_after;
+    r->terms_dropped = o->terms_dropped;
     r->text = o->text_stats;
     r->text_level = o->text_level;
     if (rc && o->progress && o->last_progress > 0) /* end the progress line before the error */
@@ -956,6 +1252,10 @@ out:
     gal_free(o->batches);
     gal_free(o->groups);
     gal_deleted_release(&o->deleted);
+    gal_gone_mentions_release(&o->gone);
+    gal_free(o->emptied);
+    gal_free(o->carried);
+    gal_free(o->carried_found);
     gal_free(o->acc_pos);
     gal_free(o->in_pos);
     gal_free(o->entries);

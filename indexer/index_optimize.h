@@ -29,6 +29,8 @@ typedef struct gal_optimize_report {
     uint64_t batches_before, batches_after;
     uint64_t chunks_before, chunks_after;
     uint64_t bytes_before, bytes_after; /* data.mdb */
+    uint64_t purged;        /* deleted documents purged (deleted.h) */
+    uint64_t terms_dropped; /* words only they held, out of the lexicon */
     double seconds;
     const char *skipped; /* why the index was left as it was, or NULL */
     int text_level;      /* the stored text was packed again at this level (0: copied) */
@@ -41,9 +43,11 @@ typedef struct gal_optimize_opts {
     int progress;        /* a progress line on stderr, rewritten four times a second */
 } gal_optimize_opts;
 
-/* Optimize the index in dir (taking its writer lock).  An index with one
- * batch per group already, and its text packed at any level or text_level
- * 0, is left alone (report->skipped says so). */
+/* Optimize the index in dir (taking its writer lock).  Deleted documents
+ * not purged yet are purged (deleted.h): out of the postings, the entity
+ * records and (unless text_level is 0) the stored text.  An index with one
+ * batch per group already, nothing to purge, and its text packed at any
+ * level or text_level 0, is left alone (report->skipped says so). */
 int gal_index_optimize(const char *dir, const gal_optimize_opts *opts,
                        gal_optimize_report *report);
 

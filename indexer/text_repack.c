@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "deleted.h"
 #include "format.h"
 #include "status.h"
 #include "store.h"
@@ -166,6 +167,7 @@ struct gal_text_repacker {
     const ZSTD_DDict *ddict;
     ZSTD_DCtx *dctx;
     uint32_t from_doc;
+    const gal_deleted_set *drop; /* documents whose text is left out */
     gal_text_block src_block;
     int in_block, at_end, started_reading;
     gal_buf decoded;
@@ -369,7 +371,8 @@ static int step(packer *pk)
     gal_text_docs docs;
     int rc = gal_stored_text_decode(pk->dctx, pk->ddict, rec, len, doc, &pk->decoded, &docs);
     for (uint32_t i = 0; i < docs.n && !rc; i++)
-        rc = add_doc(pk, doc + i, pk->decoded.data + docs.off[i], docs.len[i]);
+        rc = add_doc(pk, doc + i, pk->decoded.data + docs.off[i],
+                     gal_deleted_has(pk->drop, doc + i) ? 0 : docs.len[i]);
     return rc;
 }
 
@@ -429,9 +432,9 @@ int gal_text_repack_finish(gal_text_repacker *pk, int ok)
 }
 
 int gal_text_repack_begin(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, uint32_t from_doc,
-                          const void *dict, size_t dict_len, int level, unsigned threads,
-                          gal_text_put_fn put, void *ctx, gal_text_repack_stats *stats,
-                          gal_text_repacker **out)
+                          const gal_deleted_set *drop, const void *dict, size_t dict_len,
+                          int level, unsigned threads, gal_text_put_fn put, void *ctx,
+                          gal_text_repack_stats *stats, gal_text_repacker **out)
 {
     *out = NULL;
     if (threads < 1)
@@ -447,6 +450,7 @@ int gal_text_repack_begin(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, u
     pk->stats = stats;
     pk->ddict = ddict;
     pk->from_doc = from_doc;
+    pk->drop = drop;
     gal_queue_init(&pk->todo);
     pthread_mutex_init(&pk->mu, NULL);
     pthread_cond_init(&pk->done_cv, NULL);

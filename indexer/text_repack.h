@@ -33,6 +33,8 @@
 /* The level `galley optimize` packs at unless told otherwise. */
 #define GAL_TEXT_REPACK_LEVEL 7
 
+struct gal_deleted_set;
+
 typedef struct gal_text_repack_stats {
     uint64_t docs;           /* documents packed again */
     uint64_t text_bytes;     /* their text */
@@ -51,7 +53,9 @@ int gal_text_repack_train(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, u
 
 /* Writing the whole text table through put, in key order: the blocks of
  * documents below from_doc as they are, every later document packed again
- * at level with dict (NULL: none) on threads threads.  ddict decodes the
+ * at level with dict (NULL: none) on threads threads, but for the deleted
+ * documents of drop (NULL: none), whose text is left out (an empty text:
+ * they are purged, deleted.h).  ddict decodes the
  * table as it is; txn and the table stay open until the finish.  Blocks
  * whose lengths or records do not decode are corruption (GAL_ECORRUPT).
  *
@@ -62,9 +66,9 @@ int gal_text_repack_train(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, u
 typedef struct gal_text_repacker gal_text_repacker;
 
 int gal_text_repack_begin(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, uint32_t from_doc,
-                          const void *dict, size_t dict_len, int level, unsigned threads,
-                          gal_text_put_fn put, void *ctx, gal_text_repack_stats *stats,
-                          gal_text_repacker **out);
+                          const struct gal_deleted_set *drop, const void *dict, size_t dict_len,
+                          int level, unsigned threads, gal_text_put_fn put, void *ctx,
+                          gal_text_repack_stats *stats, gal_text_repacker **out);
 
 /* Put the blocks the threads have finished and give them more, without
  * waiting for them. */

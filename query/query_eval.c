@@ -1353,7 +1353,7 @@ int gal_search_stats_add(gal_search_stats *st, gal_snapshot *s, const gal_query 
     it_free(root);
     if (rc)
         return rc;
-    st->docs += ist.docs;
+    st->docs += gal_stats_bm25_docs(&ist);
     st->tokens += ist.tokens;
     /* one entry a leaf: sorted, the same leaf's counts added up */
     if (st->n)
@@ -1731,7 +1731,7 @@ static int ctx_init(ctx *c, gal_snapshot *s, const gal_search_opts *o)
         gal_bm25_init(&c->bm, c->stats->docs,
                       c->stats->docs ? (double)c->stats->tokens / (double)c->stats->docs : 0.0);
     else
-        gal_bm25_init(&c->bm, st.docs, st.avg_doc_tokens);
+        gal_bm25_init(&c->bm, gal_stats_bm25_docs(&st), st.avg_doc_tokens);
     c->prefix_cap = o && o->prefix_cap ? o->prefix_cap : GAL_PREFIX_CAP_DEFAULT;
     c->note = o ? o->note : NULL;
     c->note_ctx = o ? o->note_ctx : NULL;
@@ -1740,12 +1740,13 @@ static int ctx_init(ctx *c, gal_snapshot *s, const gal_search_opts *o)
 
 /* How many of the deleted documents p holds: p sought to each in turn, for
  * a word's --count when it has more documents than are deleted (its count
- * comes from the chunk headers). */
+ * comes from the chunk headers).  Purged ones have no postings left. */
 static int deleted_among(const gal_deleted_set *del, gal_postings *p, uint64_t *gone)
 {
     *gone = 0;
     uint32_t doc;
-    for (uint64_t from = 0; gal_deleted_next(del, from, &doc); from = (uint64_t)doc + 1) {
+    for (uint64_t from = 0; gal_deleted_next_pending(del, from, &doc);
+         from = (uint64_t)doc + 1) {
         int rc = gal_postings_seek(p, doc);
         if (rc <= 0)
             return rc; /* no document left at or after it: none further */
@@ -1820,7 +1821,8 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
             uint64_t all, gone = 0;
             if ((rc = gal_postings_count(root->cs[0].p, &all)))
                 goto out;
-            if (!c.del || c.del->count < all) { /* less the deleted it has, sought one by one */
+            if (!c.del || c.del->count - c.del->npurged < all) {
+                /* less the deleted it has, sought one by one */
                 if (!c.del || !(rc = deleted_among(c.del, root->cs[0].p, &gone)))
                     r->total = all - gone;
                 goto out;

@@ -18,7 +18,13 @@ superseded copy.  Checked:
     reference does, in the same order, and so do `--match`, `--in QUERY` and
     `--with NAME`;
   - `merge` of it writes every content table byte for byte as the reference;
-  - `optimize` keeps all of it (and `show ID` through the rebuilt ids table);
+  - `optimize` keeps all of it (and `show ID` through the rebuilt ids table),
+    and purges the replaced documents: `stats` counts them purged, tokens and
+    terms equal the reference's, and so do the top hits' ids and BM25 scores;
+    a word whose first document was replaced moves to the lexicon of the
+    later batch that has it (several groups); documents deleted after that
+    (pending beside purged) leave every answer, and a second optimize purges
+    them too; with --text-level 0 the purged documents keep their text;
   - `delete` of ids: the documents leave every answer, a missing id exits 1
     and is named, `--ids -` reads ids from standard input (a query's --ids
     piped in), `#N` deletes by number; an id held several times in one
@@ -63,6 +69,12 @@ def write_dumps(a):
     recs = [json.loads(l) for l in open(first)]
     rnd = random.Random(a.seed)
     fixed = sorted(rnd.sample(range(len(recs)), len(recs) // 20))
+    # a word new to the index in a document that is replaced: its corrected
+    # copy, in a later batch, is the first live one to hold it
+    recs[fixed[0]]["body"] += " Zqcarry note."
+    with open(first, "w") as out:
+        for r in recs:
+            out.write(json.dumps(r) + "\n")
     later = []
     for i in fixed:
         r = dict(recs[i])
@@ -93,7 +105,8 @@ def write_dumps(a):
             if k != first_copy:
                 out.write(json.dumps(r) + "\n")
     queries = corpus_queries(first, a.seed) + ["zqfix", "zqtwo", "zqnew", '"version one"',
-                                               "corrected", "title:corrected", 'entity:"Anna Berg"']
+                                               "corrected", "title:corrected", 'entity:"Anna Berg"',
+                                               "zqcarry", "zqcarr*"]
     return first, later_path, kept, final, replaced, twice["id"], queries
 
 
@@ -172,6 +185,37 @@ def check_replace(a, f, dumps, idx, ref):
             % (old_doc, rc, err.strip()))
 
 
+def top_hits(a, index, queries):
+    """{query: [(id, score)] of its top 10}, in one process."""
+    text = "".join(q + "\n" for q in queries).encode()
+    rc, out, err = galley(a, "query", index, "--queries", "-", "--json", "-n", "10", stdin=text)
+    if rc not in (0, 1):
+        raise AssertionError("query --json %s: exit %d: %s" % (index, rc, err.strip()))
+    hits = {q: [] for q in queries}
+    for h in map(json.loads, out.splitlines()):
+        hits[h["query"]].append((h["id"], h["score"]))
+    return hits
+
+
+def check_purged(a, f, index, ref, queries, what):
+    """index, optimized, has every deleted document purged: counted so, its
+    statistics and scores are the reference's."""
+    st, st_ref = rc_.stats(a.galley, index), rc_.stats(a.galley, ref)
+    f.check(st["purged_documents"] == st["deleted_documents"] > 0,
+            "%s: %d deleted, %d purged" % (what, st["deleted_documents"], st["purged_documents"]))
+    for k in ("tokens", "terms"):
+        f.check(st[k] == st_ref[k], "%s: %s %d, the reference %d" % (what, k, st[k], st_ref[k]))
+    rc, out = rc_.verify(a.galley, index)
+    f.check(rc == 0, "%s: verify: exit %d: %s" % (what, rc, out))
+    mine, theirs = top_hits(a, index, queries), top_hits(a, ref, queries)
+    differ = [q for q in queries if mine[q] != theirs[q]]
+    f.check(not differ, "%s: top hits or scores differ from the reference's for %d queries, "
+            "e.g. %r: %s / %s" % (what, len(differ), differ[0] if differ else "",
+                                  mine[differ[0]][:3] if differ else "",
+                                  theirs[differ[0]][:3] if differ else ""))
+    same_as_reference(a, f, index, ref, queries, what)
+
+
 def check_merge_optimize(a, f, dumps, idx, ref):
     queries, twice = dumps[6], dumps[5]
     merged = os.path.join(a.work, "merged")
@@ -190,6 +234,51 @@ def check_merge_optimize(a, f, dumps, idx, ref):
     same_as_reference(a, f, opt, ref, queries, "optimized")
     rc, out, _ = galley(a, "show", opt, twice, "--json")
     f.check(rc == 0 and "zqtwo" in out, "optimized: show %s: exit %d" % (twice, rc))
+    check_purged(a, f, opt, ref, queries, "optimized")
+    f.check(rc_.query_counts(a.galley, opt, ["zqcarry"])["zqcarry"] == 1,
+            "optimized: zqcarry not found once")
+    f.check(show_all_docs(a, opt) == show_all_docs(a, ref), "optimized: show --all differs")
+    # batches kept apart: zqcarry's lexicon entry moves to the later group
+    grouped = os.path.join(a.work, "grouped")
+    shutil.copytree(idx, grouped)
+    rc, _, err = galley(a, "optimize", "-q", "--group-docs", "1", grouped)
+    f.check(rc == 0, "optimize --group-docs 1: exit %d: %s" % (rc, err.strip()))
+    check_purged(a, f, grouped, ref, queries, "optimized in groups")
+    kept_text = os.path.join(a.work, "kept-text")
+    shutil.copytree(idx, kept_text)
+    rc, _, err = galley(a, "optimize", "-q", "--text-level", "0", kept_text)
+    f.check(rc == 0, "optimize --text-level 0: exit %d: %s" % (rc, err.strip()))
+    check_purged(a, f, kept_text, ref, queries, "optimized, text kept")
+    check_purge_again(a, f, dumps, opt)
+
+
+def check_purge_again(a, f, dumps, opt):
+    """Documents deleted from a purged index: pending beside purged, they
+    leave every answer; a second optimize purges them too."""
+    kept, final, queries = dumps[2], dumps[3], dumps[6]
+    recs = [json.loads(l) for l in open(kept)]
+    gone = {recs[1]["id"], recs[len(recs) // 3]["id"], recs[-1]["id"]}
+    rc, _, err = galley(a, "delete", opt, *sorted(gone))
+    f.check(rc == 0 and "deleted 3 documents" in err, "delete from the purged index: exit %d: %s"
+            % (rc, err.strip()))
+    fewer = os.path.join(a.work, "kept-fewer.jsonl")
+    with open(fewer, "w") as out:
+        for r in recs:
+            if r["id"] not in gone:
+                out.write(json.dumps(r) + "\n")
+    ref2 = os.path.join(a.work, "ref-fewer")
+    build(a, f, ref2, fewer, final)
+    st = rc_.stats(a.galley, opt)
+    f.check(st["deleted_documents"] == st["purged_documents"] + 3,
+            "pending beside purged: %d deleted, %d purged" % (st["deleted_documents"],
+                                                               st["purged_documents"]))
+    rc, out = rc_.verify(a.galley, opt)
+    f.check(rc == 0, "verify, pending beside purged: exit %d: %s" % (rc, out))
+    same_as_reference(a, f, opt, ref2, queries, "pending beside purged")
+    rc, _, err = galley(a, "optimize", opt)
+    f.check(rc == 0 and "purged 3 deleted documents" in err, "optimize again: exit %d: %s"
+            % (rc, err.strip()))
+    check_purged(a, f, opt, ref2, queries, "optimized twice")
 
 
 def check_delete(a, f, dumps, idx):

@@ -2,7 +2,8 @@
  * test_deleted.c — the deleted table (common/deleted.h): records written
  * and read back as a bitmap, the count in meta, and every way a damaged
  * table is refused, by loading and by the per-record check verify uses,
- * instead of read as "nothing deleted".
+ * instead of read as "nothing deleted"; records marked purged (optimize)
+ * beside pending ones, and their count in meta.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +66,8 @@ static int verify(gal_store *st, uint64_t *count)
     for (int mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !mrc;
          mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         uint32_t doc;
-        bad |= gal_deleted_record_open(&k, &v, NDOCS, &doc) != 0;
+        int purged;
+        bad |= gal_deleted_record_open(&k, &v, NDOCS, &doc, &purged) != 0;
         ++*count;
     }
     mdb_cursor_close(c);
@@ -206,6 +208,73 @@ static void test_damage(const char *dir)
     gal_store_close(st);
 }
 
+/* Records marked purged, as optimize writes them, beside pending ones:
+ * both deleted, the purged ones in a second bitmap and counted in meta
+ * "purged", the pending ones walked alone. */
+static void test_purged(const char *dir)
+{
+    gal_store *st;
+    CHECK(gal_store_open(dir, GAL_STORE_WRITE, &st) == 0);
+    gal_deleted_set d;
+    CHECK(load(st, &d) == 0 && d.count == 300 && d.npurged == 0 && d.purged == NULL);
+    /* mark every other deleted document purged, as optimize rewrites them */
+    uint32_t doc, npurged = 0;
+    MDB_txn *txn;
+    CHECK(gal_store_txn_begin(st, 0, &txn) == 0);
+    for (uint64_t from = 0, k = 0; gal_deleted_next(&d, from, &doc); from = (uint64_t)doc + 1, k++) {
+        if (k % 2)
+            continue;
+        uint8_t key[4], val[5];
+        gal_put_be32(key, doc);
+        MDB_val mk = {4, key}, mv = {gal_deleted_record_value(doc, 1, val), val};
+        CHECK(mv.mv_size == 5 && mdb_put(txn, st->deleted, &mk, &mv, 0) == 0);
+        npurged++;
+    }
+    CHECK(gal_meta_put_u64(st, txn, GAL_META_PURGED, npurged) == 0);
+    CHECK(mdb_txn_commit(txn) == 0);
+    gal_deleted_set p;
+    CHECK(load(st, &p) == 0 && p.count == 300 && p.npurged == npurged && npurged == 150);
+    size_t agree = 0, pending = 0;
+    for (uint64_t from = 0, k = 0; gal_deleted_next(&d, from, &doc); from = (uint64_t)doc + 1, k++)
+        agree += gal_deleted_has(&p, doc) && gal_deleted_is_purged(&p, doc) == (k % 2 == 0);
+    CHECK_EQ_U64(agree, 300);
+    uint32_t prev = 0;
+    for (uint64_t from = 0; gal_deleted_next_pending(&p, from, &doc); from = (uint64_t)doc + 1) {
+        CHECK(gal_deleted_has(&p, doc) && !gal_deleted_is_purged(&p, doc) &&
+              (pending == 0 || doc > prev));
+        prev = doc;
+        pending++;
+    }
+    CHECK_EQ_U64(pending, 150);
+    CHECK(!gal_deleted_is_purged(&p, NDOCS + 3) && !gal_deleted_is_purged(NULL, 0));
+    uint64_t count;
+    CHECK(verify(st, &count) == 0 && count == 300);
+    gal_deleted_release(&p);
+    CHECK(p.purged == NULL && p.npurged == 0);
+
+    /* meta "purged" disagreeing with the marks */
+    CHECK(gal_store_txn_begin(st, 0, &txn) == 0);
+    CHECK(gal_meta_put_u64(st, txn, GAL_META_PURGED, npurged - 1) == 0);
+    CHECK(mdb_txn_commit(txn) == 0);
+    CHECK(load(st, &p) == GAL_ECORRUPT && p.bits == NULL);
+    /* a purged record with another byte, or the byte under a wrong trailer */
+    uint8_t key[4], val[5];
+    gal_deleted_next(&d, 0, &doc);
+    gal_put_be32(key, doc);
+    gal_deleted_record_value(doc, 1, val);
+    val[0] = 2;
+    put_raw(st, key, 4, val, 5);
+    int purged = 0;
+    MDB_val mk = {4, key}, mv = {5, val};
+    CHECK(gal_deleted_record_open(&mk, &mv, NDOCS, &doc, &purged) == GAL_ECORRUPT);
+    gal_deleted_record_value(doc, 0, val); /* a pending record's trailer after the byte */
+    memmove(val + 1, val, 4);
+    val[0] = GAL_DELETED_PURGED;
+    CHECK(gal_deleted_record_open(&mk, &mv, NDOCS, &doc, &purged) == GAL_ECORRUPT);
+    gal_deleted_release(&d);
+    gal_store_close(st);
+}
+
 int main(void)
 {
     unsigned seed = (unsigned)check_seed();
@@ -216,6 +285,7 @@ int main(void)
     }
     test_round_trip(dir, seed);
     test_damage(dir);
+    test_purged(dir);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
