@@ -302,36 +302,10 @@ static int plan_groups(optimizer *o, uint32_t max_docs)
     return 0;
 }
 
-/* The first document of the text block that holds doc's text. */
-static int text_block_of(optimizer *o, uint32_t doc, uint32_t *first)
-{
-    MDB_cursor *c;
-    int mrc = mdb_cursor_open(o->src, o->st->text, &c);
-    if (mrc)
-        return db_error(mrc, "cannot read the text table");
-    uint8_t key[4];
-    gal_put_be32(key, doc);
-    MDB_val k = {4, key}, v;
-    mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-    if (mrc == MDB_NOTFOUND)
-        mrc = mdb_cursor_get(c, &k, &v, MDB_LAST);
-    else if (!mrc && (k.mv_size != 4 || gal_get_be32(k.mv_data) > doc))
-        mrc = mdb_cursor_get(c, &k, &v, MDB_PREV);
-    mdb_cursor_close(c);
-    if (mrc == MDB_NOTFOUND) /* no block starts at or before it */
-        return gal_error_set(GAL_ECORRUPT, "corrupt index: no stored text of document %u", doc);
-    if (mrc)
-        return db_error(mrc, "cannot read the text table");
-    if (k.mv_size != 4)
-        return gal_error_set(GAL_ECORRUPT, "corrupt index: text key of %zu bytes", k.mv_size);
-    *first = gal_get_be32(k.mv_data);
-    return 0;
-}
-
 /* Whether, from where and with what dictionary the stored text is packed
  * again (text_repack.h): not at level 0, nor when an earlier optimize
- * packed every document and none is purged now; from where it stopped (or
- * the block of the first document purged now, if earlier), with its
+ * packed every document and none is purged now; from where it stopped
+ * (and the blocks before that hold a document purged now), with its
  * dictionary; else all of it, with a dictionary trained here (the
  * source's when there is too little text to train on). */
 static int plan_text(optimizer *o, int level)
@@ -342,15 +316,10 @@ static int plan_text(optimizer *o, int level)
         rc = gal_meta_get_u64(o->st, o->src, GAL_META_RAW_BYTES, &o->raw_bytes);
     if (!rc)
         rc = gal_meta_get_u64(o->st, o->src, GAL_META_TEXT_PACKED, &packed);
-    /* documents purged now lose their text: their blocks are packed again */
+    /* documents purged now lose their text: the blocks that hold them are
+     * packed again too (text_repack.h) */
     uint64_t from = packed < o->docs ? packed : o->docs;
-    uint32_t first_pending;
-    if (!rc && level && gal_deleted_next_pending(&o->deleted, 0, &first_pending)) {
-        uint32_t block = 0;
-        if (!(rc = text_block_of(o, first_pending, &block)) && block < from)
-            from = block;
-    }
-    if (rc || level == 0 || from >= o->docs)
+    if (rc || level == 0 || (from >= o->docs && !o->npending))
         return rc;
     const void *dict = NULL;
     size_t dict_len = 0;

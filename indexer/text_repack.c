@@ -338,6 +338,23 @@ static int take_finished(packer *pk)
     return rc;
 }
 
+/* Whether block b holds a document of drop not purged yet: a block packed
+ * before is then packed again, without that document's text. */
+static int holds_pending(const packer *pk, const gal_text_block *b)
+{
+    uint32_t pending;
+    if (!gal_deleted_next_pending(pk->drop, b->first_doc, &pending))
+        return 0;
+    gal_text_block walk = *b; /* its records' documents, none decoded */
+    const uint8_t *rec;
+    size_t len;
+    uint32_t doc, n;
+    uint64_t end = b->first_doc;
+    while (!gal_text_block_next(&walk, &rec, &len, &doc, &n))
+        end = (uint64_t)doc + n;
+    return pending < end;
+}
+
 /* One step through the source: the next record decoded to the segments,
  * or the next block opened (one packed before is put as it is). */
 static int step(packer *pk)
@@ -353,7 +370,7 @@ static int step(packer *pk)
         int rc = mrc ? db_error(mrc) : open_block(&k, &v, &pk->src_block);
         if (rc)
             return rc;
-        if (pk->src_block.first_doc >= pk->from_doc) {
+        if (pk->src_block.first_doc >= pk->from_doc || holds_pending(pk, &pk->src_block)) {
             pk->in_block = 1;
             return 0;
         }

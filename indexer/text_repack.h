@@ -53,9 +53,10 @@ int gal_text_repack_train(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, u
 
 /* Writing the whole text table through put, in key order: the blocks of
  * documents below from_doc as they are, every later document packed again
- * at level with dict (NULL: none) on threads threads, but for the deleted
- * documents of drop (NULL: none), whose text is left out (an empty text:
- * they are purged, deleted.h).  ddict decodes the
+ * at level with dict (NULL: none) on threads threads; the deleted documents
+ * of drop (NULL: none) are packed with no text (they are purged,
+ * deleted.h), and a block below from_doc that holds one not purged yet is
+ * packed again for it (dict must then be the table's own).  ddict decodes the
  * table as it is; txn and the table stay open until the finish.  Blocks
  * whose lengths or records do not decode are corruption (GAL_ECORRUPT).
  *

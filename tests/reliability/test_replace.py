@@ -24,7 +24,7 @@ superseded copy.  Checked:
     a word whose first document was replaced moves to the lexicon of the
     later batch that has it (several groups); documents deleted after that
     (pending beside purged) leave every answer, and a second optimize purges
-    them too; with --text-level 0 the purged documents keep their text;
+    them too, packing again only the blocks of stored text that held them; with --text-level 0 the purged documents keep their text;
   - `delete` of ids: the documents leave every answer, a missing id exits 1
     and is named, `--ids -` reads ids from standard input (a query's --ids
     piped in), `#N` deletes by number; an id held several times in one
@@ -41,6 +41,7 @@ Skipped (77) when mdb_dump is missing.
 import json
 import os
 import random
+import re
 import shutil
 import sys
 
@@ -278,6 +279,11 @@ def check_purge_again(a, f, dumps, opt):
     rc, _, err = galley(a, "optimize", opt)
     f.check(rc == 0 and "purged 3 deleted documents" in err, "optimize again: exit %d: %s"
             % (rc, err.strip()))
+    # the text packed by the first optimize is packed again only in the
+    # blocks that hold the three
+    kept_blocks = re.search(r"(\d+) blocks packed before kept", err)
+    f.check(kept_blocks and int(kept_blocks.group(1)) > 0,
+            "optimize again: every block of stored text packed again: %s" % err.strip())
     check_purged(a, f, opt, ref2, queries, "optimized twice")
 
 
