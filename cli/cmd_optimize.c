@@ -105,11 +105,11 @@ int gal_cmd_optimize(int argc, char **argv)
     else
         fprintf(stderr,
                 "galley: optimized '%s' in %.2f s: %llu batches into %llu, %llu postings chunks "
-                "into %llu, %.1f MB into %.1f MB\n",
+                "into %llu (%llu of them kept as they were), %.1f MB into %.1f MB\n",
                 dir, r.seconds, (unsigned long long)r.batches_before,
                 (unsigned long long)r.batches_after, (unsigned long long)r.chunks_before,
-                (unsigned long long)r.chunks_after, (double)r.bytes_before / 1e6,
-                (double)r.bytes_after / 1e6);
+                (unsigned long long)r.chunks_after, (unsigned long long)r.chunks_copied,
+                (double)r.bytes_before / 1e6, (double)r.bytes_after / 1e6);
     if (!r.skipped && r.purged)
         fprintf(stderr, "galley: purged %llu deleted document%s (%llu word%s only they held)\n",
                 (unsigned long long)r.purged, r.purged == 1 ? "" : "s",

@@ -23,6 +23,7 @@
 #include "id_table.h"
 #include "index.h"
 #include "postings_codec.h"
+#include "record.h"
 #include "run_heap.h"
 #include "status.h"
 #include "store.h"
@@ -77,6 +78,7 @@ typedef struct optimizer {
     group *groups;
     size_t ngroups;
     uint64_t chunks_before, chunks_after;
+    uint64_t chunks_copied;   /* of chunks_after: put as they were (copy_chunk) */
     struct run *merging;      /* write_postings()'s runs while it merges, */
     size_t merging_n;
     size_t *merging_heap;     /* and its heap */
@@ -455,6 +457,18 @@ static int write_ids(optimizer *o, const group *g)
 
 /* ---- postings of a group ---- */
 
+/* One more chunk of term hash put: every 64, the progress line and the
+ * text packing threads, kept busy meanwhile (a few hundred us of merging
+ * between calls). */
+static int chunk_done(optimizer *o, uint64_t hash)
+{
+    if (++o->chunks_after % 64)
+        return 0;
+    o->hash_at = hash;
+    show_progress(o, 0);
+    return o->repacker ? gal_text_repack_pump(o->repacker) : 0;
+}
+
 /* Seal the gathering chunk; the term's last one in the group (last) says
  * how many documents the term has there. */
 static int flush_chunk(optimizer *o, const group *g, uint64_t hash, int last)
@@ -472,18 +486,9 @@ static int flush_chunk(optimizer *o, const group *g, uint64_t hash, int last)
         o->run_docs = 0;
     if (!rc)
         rc = gal_chunk_packer_add(&o->packer, key, o->chunk.data, o->chunk.len, whole);
-    o->chunks_after++;
     o->acc_n = 0;
     o->acc_npos = 0;
-    /* keep the text packing threads busy meanwhile (a few hundred us of
-     * merging between calls) */
-    if (!rc && o->chunks_after % 64 == 0) {
-        o->hash_at = hash;
-        show_progress(o, 0);
-        if (o->repacker)
-            rc = gal_text_repack_pump(o->repacker);
-    }
-    return rc;
+    return rc ? rc : chunk_done(o, hash);
 }
 
 static int grow(uint32_t **p, size_t *cap, size_t need)
@@ -503,6 +508,46 @@ static int grow(uint32_t **p, size_t *cap, size_t need)
 
 /* Add the source chunk c of term hash (desc names it in errors) to the
  * term's gathering chunk, sealing it whenever it is full. */
+/* Whether source chunk cv (its documents decoded) is what merging it would
+ * encode again, so that copy_chunk() may put it as it is: its group is its
+ * batch alone (the keys stay), nothing of its term is gathering, it holds
+ * no document to leave out, and a term's last chunk, which carries the
+ * run's document count, follows chunks that kept every document. */
+static int unchanged(const optimizer *o, const group *g, const gal_chunk_view *cv)
+{
+    if (g->count != 1 || o->acc_n != 0)
+        return 0;
+    if (cv->run_docs && o->run_docs + cv->ndocs != cv->run_docs)
+        return 0;
+    for (uint32_t i = 0; i < cv->ndocs; i++)
+        if (gal_deleted_has(&o->deleted, o->in_docs[i]))
+            return 0;
+    return 1;
+}
+
+/* Put source chunk c as it is (a chunk out of a block of small terms has
+ * no checksum trailer there: sealed again). */
+static int copy_chunk(optimizer *o, const gal_chunk_rec *c, const gal_chunk_view *cv)
+{
+    const void *bytes = c->data;
+    size_t len = c->len;
+    int rc = 0;
+    if (c->in_block) {
+        gal_buf_clear(&o->chunk);
+        if ((rc = gal_buf_append(&o->chunk, c->data, c->len)) ||
+            (rc = gal_record_seal(&o->chunk, gal_record_key(c->key, GAL_POSTINGS_KEY_LEN))))
+            return rc;
+        bytes = o->chunk.data;
+        len = o->chunk.len;
+    }
+    int last = cv->run_docs != 0, whole = last && o->run_docs == 0;
+    rc = gal_chunk_packer_add(&o->packer, c->key, bytes, len, whole);
+    o->run_docs = last ? 0 : o->run_docs + cv->ndocs;
+    o->term_docs += cv->ndocs;
+    o->chunks_copied++;
+    return rc ? rc : chunk_done(o, gal_get_be64(c->key + 4));
+}
+
 static int add_chunk(optimizer *o, const group *g, uint64_t hash, const char *desc,
                      const gal_chunk_rec *c)
 {
@@ -512,6 +557,10 @@ static int add_chunk(optimizer *o, const group *g, uint64_t hash, const char *de
         rc = gal_error_set(GAL_ECORRUPT, "corrupt index: postings chunk of %u documents", cv.ndocs);
     if (!rc)
         rc = gal_chunk_decode_docs(&cv, o->in_docs, o->in_tfs, desc);
+    if (!rc && unchanged(o, g, &cv)) {
+        o->chunks_before++;
+        return copy_chunk(o, c, &cv);
+    }
     size_t npos = 0;
     for (uint32_t i = 0; !rc && i < cv.ndocs; i++)
         npos += o->in_tfs[i];
@@ -1212,6 +1261,7 @@ out:
     gal_store_close(o->st);
     r->chunks_before = o->chunks_before;
     r->chunks_after = o->chunks_after;
+    r->chunks_copied = o->chunks_copied;
     r->terms_dropped = o->terms_dropped;
     r->text = o->text_stats;
     r->text_level = o->text_level;

@@ -28,6 +28,7 @@
 typedef struct gal_optimize_report {
     uint64_t batches_before, batches_after;
     uint64_t chunks_before, chunks_after;
+    uint64_t chunks_copied; /* of chunks_after: a batch's own, unchanged, put as they were */
     uint64_t bytes_before, bytes_after; /* data.mdb */
     uint64_t purged;        /* deleted documents purged (deleted.h) */
     uint64_t terms_dropped; /* words only they held, out of the lexicon */
