@@ -24,7 +24,9 @@ superseded copy.  Checked:
     a word whose first document was replaced moves to the lexicon of the
     later batch that has it (several groups); documents deleted after that
     (pending beside purged) leave every answer, and a second optimize purges
-    them too, packing again only the blocks of stored text that held them; with --text-level 0 the purged documents keep their text;
+    them too, packing again only the blocks of stored text that held them;
+    an optimize killed while it writes the new file leaves the index as it
+    was (nothing purged), and the next one purges; with --text-level 0 the purged documents keep their text;
   - `delete` of ids: the documents leave every answer, a missing id exits 1
     and is named, `--ids -` reads ids from standard input (a query's --ids
     piped in), `#N` deletes by number; an id held several times in one
@@ -43,7 +45,9 @@ import os
 import random
 import re
 import shutil
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relcommon as rc_  # noqa: E402
@@ -250,7 +254,38 @@ def check_merge_optimize(a, f, dumps, idx, ref):
     rc, _, err = galley(a, "optimize", "-q", "--text-level", "0", kept_text)
     f.check(rc == 0, "optimize --text-level 0: exit %d: %s" % (rc, err.strip()))
     check_purged(a, f, kept_text, ref, queries, "optimized, text kept")
+    check_purge_killed(a, f, idx, ref, queries)
     check_purge_again(a, f, dumps, opt)
+
+
+def check_purge_killed(a, f, idx, ref, queries):
+    """SIGKILL while optimize writes the new file (its text packed at level
+    19 to make that long): the index is the one before, byte for byte."""
+    copy = os.path.join(a.work, "purge-killed")
+    shutil.copytree(idx, copy)
+    data = os.path.join(copy, "data.mdb")
+    before = open(data, "rb").read()
+    new = os.path.join(copy, "optimize.tmp", "data.mdb")
+    p = subprocess.Popen([a.galley, "optimize", "-q", "--text-level", "19", copy],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0 = time.time()
+    while p.poll() is None and time.time() - t0 < 60 and not (
+            os.path.exists(new) and os.path.getsize(new) > 0):
+        time.sleep(0.005)
+    time.sleep(0.05)
+    p.kill()
+    p.wait()
+    f.check(p.returncode == -9, "optimize --text-level 19 ended (exit %d) before it was killed"
+            % p.returncode)
+    f.check(open(data, "rb").read() == before, "a killed optimize changed the index")
+    st = rc_.stats(a.galley, copy)
+    f.check(st["purged_documents"] == 0 and st["deleted_documents"] > 0,
+            "after a killed optimize: %d deleted, %d purged" % (st["deleted_documents"],
+                                                              st["purged_documents"]))
+    rc, _, err = galley(a, "optimize", "-q", copy)
+    f.check(rc == 0 and not os.path.exists(os.path.dirname(new)),
+            "optimize after the killed one: exit %d: %s" % (rc, err.strip()))
+    check_purged(a, f, copy, ref, queries, "optimized after a killed optimize")
 
 
 def check_purge_again(a, f, dumps, opt):
