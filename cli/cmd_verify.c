@@ -62,17 +62,21 @@ int gal_cmd_verify(int argc, char **argv)
         return gal_report(rc);
     if (rc == GAL_ECORRUPT && s.records == 0 && s.problems == 0)
         return gal_report(rc); /* refused to open: wrong version, not an index */
+    char purged[48] = "";
+    if (s.purged)
+        snprintf(purged, sizeof purged, " (%llu purged)", (unsigned long long)s.purged);
     if (!quiet)
         fprintf(stderr,
                 "galley: verified '%s': %llu records: %llu documents, %llu stored texts, "
                 "%llu batches, %llu terms, %llu entities, %llu postings chunks (%llu of them in "
-                "%llu blocks; %llu postings, %llu positions), %llu deleted; %llu problem%s\n",
+                "%llu blocks; %llu postings, %llu positions), %llu deleted%s; %llu problem%s\n",
                 dir, (unsigned long long)s.records, (unsigned long long)s.docs,
                 (unsigned long long)s.texts, (unsigned long long)s.batches,
                 (unsigned long long)s.terms, (unsigned long long)s.entities,
                 (unsigned long long)s.chunks, (unsigned long long)s.block_chunks,
                 (unsigned long long)s.postings_blocks, (unsigned long long)s.postings, (unsigned long long)s.positions,
-                (unsigned long long)s.deleted, (unsigned long long)s.problems, s.problems == 1 ? "" : "s");
+                (unsigned long long)s.deleted, purged, (unsigned long long)s.problems,
+                s.problems == 1 ? "" : "s");
     if (rc)
         return gal_report(rc);
     return GAL_EXIT_OK;
