@@ -62,11 +62,8 @@ static void sort_unique(doc_list *l)
     l->n = k;
 }
 
-/* The live documents with the ids asked for: every document read once,
- * its id's hash looked up among theirs. */
-static int find_by_reading(gal_store *st, MDB_txn *txn, uint32_t ndocs, const gal_deleted_set *del,
-                           const char *const *ids, const size_t *lens, size_t n, uint8_t *found,
-                           doc_list *gone)
+/* The ids asked for, sorted by hash, for matching documents' ids against. */
+static int wanted_sorted(const char *const *ids, const size_t *lens, size_t n, wanted **out)
 {
     wanted *w = gal_malloc((n ? n : 1) * sizeof *w);
     if (!w)
@@ -74,25 +71,46 @@ static int find_by_reading(gal_store *st, MDB_txn *txn, uint32_t ndocs, const ga
     for (size_t i = 0; i < n; i++)
         w[i] = (wanted){gal_id_hash(ids[i], lens[i]), i};
     qsort(w, n, sizeof *w, by_hash);
+    *out = w;
+    return 0;
+}
+
+/* Whether doc (not deleted, its record read through block) has one of the
+ * ids w[0, n) holds: each such id found, the document pushed once. */
+static int match_doc(MDB_txn *txn, MDB_dbi docs, gal_doc_block *block, uint32_t doc,
+                     const wanted *w, size_t n, const char *const *ids, const size_t *lens,
+                     uint8_t *found, doc_list *gone)
+{
+    const gal_doc_fields *f;
+    int rc = gal_doc_fields_at(txn, docs, doc, block, &f);
+    if (rc || !f->id_len)
+        return rc;
+    wanted key = {gal_id_hash(f->id, f->id_len), 0};
+    const wanted *at = bsearch(&key, w, n, sizeof *w, by_hash);
+    while (at && at > w && at[-1].hash == key.hash)
+        at--;
+    int hit = 0;
+    for (; at && at < w + n && at->hash == key.hash; at++)
+        if (lens[at->i] == f->id_len && !memcmp(ids[at->i], f->id, f->id_len))
+            hit = found[at->i] = 1; /* the same id given twice: both found */
+    return hit ? push(gone, doc) : 0;
+}
+
+/* The live documents with the ids asked for: every document read once,
+ * its id's hash looked up among theirs. */
+static int find_by_reading(gal_store *st, MDB_txn *txn, uint32_t ndocs, const gal_deleted_set *del,
+                           const char *const *ids, const size_t *lens, size_t n, uint8_t *found,
+                           doc_list *gone)
+{
+    wanted *w;
+    int rc = wanted_sorted(ids, lens, n, &w);
+    if (rc)
+        return rc;
     gal_doc_block block;
     gal_doc_block_init(&block);
-    int rc = 0;
-    for (uint32_t doc = 0; doc < ndocs && !rc; doc++) {
-        const gal_doc_fields *f;
-        if (gal_deleted_has(del, doc) || (rc = gal_doc_fields_at(txn, st->docs, doc, &block, &f)) ||
-            !f->id_len)
-            continue;
-        wanted key = {gal_id_hash(f->id, f->id_len), 0};
-        const wanted *at = bsearch(&key, w, n, sizeof *w, by_hash);
-        while (at && at > w && at[-1].hash == key.hash)
-            at--;
-        int hit = 0;
-        for (; at && at < w + n && at->hash == key.hash; at++)
-            if (lens[at->i] == f->id_len && !memcmp(ids[at->i], f->id, f->id_len))
-                hit = found[at->i] = 1; /* the same id given twice: both found */
-        if (hit)
-            rc = push(gone, doc);
-    }
+    for (uint32_t doc = 0; doc < ndocs && !rc; doc++)
+        if (!gal_deleted_has(del, doc))
+            rc = match_doc(txn, st->docs, &block, doc, w, n, ids, lens, found, gone);
     gal_doc_block_release(&block);
     gal_free(w);
     return rc;
@@ -126,18 +144,34 @@ static int batch_end(MDB_txn *txn, MDB_dbi docstats, uint32_t batch, uint64_t nd
     return mrc == 0 || mrc == MDB_NOTFOUND ? 0 : gal_store_read_error(mrc, "docstats");
 }
 
-/* The live documents with id ids[i] through the ids table: in each batch
- * that has it, the first document with it there (id_table.h), then the
- * rest of that batch read, where the same id may come again (the table
- * names one document per id and batch).  A seek or two per batch and id,
- * and part of a batch read per batch that has it, instead of every
- * document of the index. */
+/* Where a batch holds an id asked for: the batch, and the first document
+ * with it there. */
+typedef struct batch_hit {
+    uint32_t batch, first;
+} batch_hit;
+
+static int by_batch_first(const void *a, const void *b)
+{
+    const batch_hit *x = a, *y = b;
+    if (x->batch != y->batch)
+        return x->batch < y->batch ? -1 : 1;
+    return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* The live documents with the ids asked for, through the ids table: in
+ * each batch that has one of them, its first document there (id_table.h),
+ * then the rest of that batch read once from the earliest such document,
+ * where any of them may come again (the table names one document per id
+ * and batch).  A seek or two per batch and id, and at most every document
+ * once, however many ids a batch holds. */
 static int find_by_ids(gal_store *st, MDB_txn *txn, uint64_t ndocs, const gal_deleted_set *del,
                        const char *const *ids, const size_t *lens, size_t n, uint8_t *found,
                        doc_list *gone)
 {
     gal_doc_block block;
     gal_doc_block_init(&block);
+    batch_hit *hits = NULL;
+    size_t nhits = 0, cap = 0;
     gal_hblock_reader r;
     int rc = gal_hblock_open(&r, txn, st->ids, GAL_DB_IDS);
     for (size_t i = 0; i < n && !rc; i++) {
@@ -152,18 +186,11 @@ static int find_by_ids(gal_store *st, MDB_txn *txn, uint64_t ndocs, const gal_de
             if (!rc && !same && more < 0)
                 rc = gal_error_set(GAL_ECORRUPT, "corrupt index: ids record %016llx of batch %u "
                                    "is malformed", (unsigned long long)hash, r.batch);
-            uint64_t end = 0;
-            if (!rc && same)
-                rc = batch_end(txn, st->docstats, r.batch, ndocs, &end);
-            for (uint64_t doc = cand; !rc && same && doc < end; doc++) {
-                int again = doc == cand;
-                if (!again && (rc = has_id(txn, st->docs, &block, (uint32_t)doc, ids[i], lens[i],
-                                           &again)))
-                    break;
-                if (!again || gal_deleted_has(del, (uint32_t)doc))
-                    continue;
-                found[i] = 1;
-                rc = push(gone, (uint32_t)doc);
+            if (!rc && same) {
+                if (gal_grow((void **)&hits, &cap, nhits + 1, sizeof *hits, 64))
+                    rc = gal_error_set(GAL_ENOMEM, "out of memory for the ids' batches");
+                else
+                    hits[nhits++] = (batch_hit){r.batch, cand};
             }
             batch++;
         }
@@ -171,6 +198,25 @@ static int find_by_ids(gal_store *st, MDB_txn *txn, uint64_t ndocs, const gal_de
             rc = 0; /* no batch after it has it */
     }
     gal_hblock_close(&r);
+    wanted *w = NULL;
+    if (!rc && nhits)
+        rc = wanted_sorted(ids, lens, n, &w);
+    if (!rc && nhits > 1)
+        qsort(hits, nhits, sizeof *hits, by_batch_first);
+    for (size_t h = 0; h < nhits && !rc;) {
+        uint64_t end = 0;
+        if ((rc = batch_end(txn, st->docstats, hits[h].batch, ndocs, &end)))
+            break;
+        for (uint64_t doc = hits[h].first; doc < end && !rc; doc++)
+            if (!gal_deleted_has(del, (uint32_t)doc))
+                rc = match_doc(txn, st->docs, &block, (uint32_t)doc, w, n, ids, lens, found,
+                               gone);
+        uint32_t batch = hits[h].batch;
+        while (h < nhits && hits[h].batch == batch)
+            h++;
+    }
+    gal_free(w);
+    gal_free(hits);
     gal_doc_block_release(&block);
     return rc;
 }
