@@ -506,8 +506,6 @@ static int grow(uint32_t **p, size_t *cap, size_t need)
     return 0;
 }
 
-/* Add the source chunk c of term hash (desc names it in errors) to the
- * term's gathering chunk, sealing it whenever it is full. */
 /* Whether source chunk cv (its documents decoded) is what merging it would
  * encode again, so that copy_chunk() may put it as it is: its group is its
  * batch alone (the keys stay), nothing of its term is gathering, it holds
@@ -548,6 +546,9 @@ static int copy_chunk(optimizer *o, const gal_chunk_rec *c, const gal_chunk_view
     return rc ? rc : chunk_done(o, gal_get_be64(c->key + 4));
 }
 
+/* Add the source chunk c of term hash (desc names it in errors) to the
+ * term's gathering chunk, sealing it whenever it is full; or put it as it is
+ * (copy_chunk). */
 static int add_chunk(optimizer *o, const group *g, uint64_t hash, const char *desc,
                      const gal_chunk_rec *c)
 {
