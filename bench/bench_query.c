@@ -7,12 +7,16 @@
  * times measured.  One query's latency is parse + evaluate + rank: the
  * matching-document count and the top --limit hits by BM25, as `galley
  * query --count` and `galley query` compute them, without rendering
- * snippets.  All queries share one read snapshot, in one thread.  Several
- * indexes are searched as one (gal_search_many), each query's statistics
- * over all of them included in its time.
+ * snippets.  All queries share one read snapshot, in one thread; with
+ * --threads N, N threads run the measured passes at once, each with read
+ * snapshots of its own (LMDB readers do not block each other), each
+ * starting at another place in the set, and the throughput is what they
+ * answer together.  Several indexes are searched as one (gal_search_many),
+ * each query's statistics over all of them included in its time.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +49,9 @@ static const char help[] =
     "  --warmup N      unmeasured passes over the set first [1]\n"
     "  --runs N        measured passes [3]\n"
     "  --limit K       hits ranked per query [10]\n"
+    "  --threads N     N threads run the measured passes at once, each from\n"
+    "                  another place in the set: latency under load, and the\n"
+    "                  queries per second they answer together [1]\n"
     "  -h, --help      show this help\n"
     "\n"
     "exit status:\n"
@@ -57,9 +64,9 @@ typedef struct bquery {
     char *text;
     size_t len;
     unsigned long line;
-    int bad;         /* does not parse */
-    uint64_t total;  /* matching documents */
-    double sum_ms;   /* over the measured runs */
+    int bad;         /* does not parse (found by the first pass) */
+    uint64_t total;  /* matching documents (set by the unmeasured passes) */
+    double sum_ms;   /* over the measured runs, every thread's */
 } bquery;
 
 typedef struct qset {
@@ -142,11 +149,17 @@ static double pct(const double *v, size_t n, double p)
     return v[k - 1];
 }
 
-/* One pass over the set.  lat (may be NULL) gets each good query's ms. */
-static int run_pass(gal_snapshot **snaps, size_t nsnaps, qset *s, const gal_search_opts *so,
-                    gal_results *res, double *lat, size_t *nlat)
+/* One pass over the set, from query first on (wrapping round).  Measured
+ * (lat not NULL): lat gets each good query's ms, sum_ms[i] adds query i's
+ * (NULL: the query's own sum does);
+ * else each query's count is kept, and a line that does not parse is
+ * marked bad. */
+static int run_pass(gal_snapshot **snaps, size_t nsnaps, qset *s, size_t first,
+                    const gal_search_opts *so, gal_results *res, double *lat, size_t *nlat,
+                    double *sum_ms)
 {
-    for (size_t i = 0; i < s->n; i++) {
+    for (size_t j = 0; j < s->n; j++) {
+        size_t i = (first + j) % s->n;
         bquery *bq = &s->v[i];
         if (bq->bad)
             continue;
@@ -157,7 +170,7 @@ static int run_pass(gal_snapshot **snaps, size_t nsnaps, qset *s, const gal_sear
             rc = gal_search_many(snaps, nsnaps, q, so, res);
         double ms = (gal_bench_now() - t0) * 1e3;
         gal_query_free(q);
-        if (rc == GAL_EUSAGE) {
+        if (rc == GAL_EUSAGE && !lat) {
             fprintf(stderr, "galley: warning: line %lu: %s; left out\n", bq->line,
                     gal_error_detail(rc));
             bq->bad = 1;
@@ -165,13 +178,111 @@ static int run_pass(gal_snapshot **snaps, size_t nsnaps, qset *s, const gal_sear
         }
         if (rc)
             return rc;
-        bq->total = res->total;
         if (lat) {
             lat[(*nlat)++] = ms;
-            bq->sum_ms += ms;
+            *(sum_ms ? &sum_ms[i] : &bq->sum_ms) += ms;
+        } else {
+            bq->total = res->total;
         }
     }
     return 0;
+}
+
+/* One of --threads N: its own snapshots of the indexes, its passes from
+ * its own place in the set, its latencies. */
+typedef struct worker {
+    gal_index_set *ixs;
+    qset *set;
+    const gal_search_opts *so;
+    long runs;
+    size_t first;
+    double *lat, *sum_ms;
+    size_t nlat;
+    int rc;
+    pthread_barrier_t *start; /* every thread warm, and the clock started */
+} worker;
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    size_t n = w->ixs->n;
+    gal_snapshot **snaps = gal_calloc(n, sizeof *snaps);
+    gal_results res;
+    gal_results_init(&res);
+    w->rc = snaps ? 0 : gal_error_set(GAL_ENOMEM, "out of memory");
+    for (size_t k = 0; k < n && !w->rc; k++)
+        w->rc = gal_snapshot_begin(w->ixs->ix[k], &snaps[k]);
+    /* one pass unmeasured, into scratch: a snapshot checks what it first
+     * reads (docstats blocks, chunk directories) once */
+    double *unmeasured = gal_malloc((w->set->n ? w->set->n : 1) * sizeof *unmeasured * 2);
+    size_t nun = 0;
+    if (!w->rc && !unmeasured)
+        w->rc = gal_error_set(GAL_ENOMEM, "out of memory");
+    if (!w->rc)
+        w->rc = run_pass(snaps, n, w->set, w->first, w->so, &res, unmeasured, &nun,
+                         unmeasured + w->set->n);
+    gal_free(unmeasured);
+    pthread_barrier_wait(w->start);
+    for (long r = 0; r < w->runs && !w->rc; r++)
+        w->rc = run_pass(snaps, n, w->set, w->first, w->so, &res, w->lat, &w->nlat, w->sum_ms);
+    for (size_t k = 0; snaps && k < n; k++)
+        gal_snapshot_end(snaps[k]);
+    gal_free(snaps);
+    gal_results_release(&res);
+    return NULL;
+}
+
+/* The measured passes on nthreads threads at once (each warmed by a pass
+ * of its own first): every latency into lat (nlat of them), each query's
+ * sum into the set; the wall seconds from when all of them start. */
+static int run_threads(gal_index_set *ixs, qset *set, const gal_search_opts *so, long runs,
+                       long nthreads, double *lat, size_t *nlat, double *wall)
+{
+    worker *w = gal_calloc((size_t)nthreads, sizeof *w);
+    pthread_t *tid = gal_calloc((size_t)nthreads, sizeof *tid);
+    size_t per = set->n * (size_t)runs;
+    pthread_barrier_t start;
+    int rc = w && tid ? 0 : gal_error_set(GAL_ENOMEM, "out of memory");
+    for (long t = 0; t < nthreads && !rc; t++) {
+        w[t] = (worker){ixs, set, so, runs, set->n * (size_t)t / (size_t)nthreads,
+                        gal_malloc((per ? per : 1) * sizeof *lat),
+                        gal_calloc(set->n ? set->n : 1, sizeof *lat), 0, 0, &start};
+        if (!w[t].lat || !w[t].sum_ms)
+            rc = gal_error_set(GAL_ENOMEM, "out of memory");
+    }
+    if (rc || pthread_barrier_init(&start, NULL, (unsigned)nthreads + 1)) {
+        rc = rc ? rc : gal_error_set(GAL_ENOMEM, "cannot start the query threads");
+        nthreads = 0; /* nothing started: only the frees below */
+    }
+    long started = 0;
+    for (; started < nthreads; started++)
+        if (pthread_create(&tid[started], NULL, work, &w[started]))
+            break;
+    if (started < nthreads) { /* the barrier waits for all: those started end at once */
+        fprintf(stderr, "galley: error: cannot start %ld query threads\n", nthreads);
+        exit(GAL_EXIT_SYSTEM);
+    }
+    pthread_barrier_wait(&start);
+    double t0 = gal_bench_now();
+    for (long t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    *wall = gal_bench_now() - t0;
+    if (nthreads)
+        pthread_barrier_destroy(&start);
+    for (long t = 0; t < nthreads && w && !rc; t++) {
+        rc = w[t].rc;
+        memcpy(lat + *nlat, w[t].lat, w[t].nlat * sizeof *lat);
+        *nlat += w[t].nlat;
+        for (size_t i = 0; i < set->n; i++)
+            set->v[i].sum_ms += w[t].sum_ms[i];
+    }
+    for (long t = 0; w && t < nthreads; t++) {
+        gal_free(w[t].lat);
+        gal_free(w[t].sum_ms);
+    }
+    gal_free(w);
+    gal_free(tid);
+    return rc;
 }
 
 /* Free the argument list and pass a usage error's status on. */
@@ -199,7 +310,7 @@ int gal_bench_query(int argc, char **argv)
     int npos = 0;
     if (!pos)
         return gal_report(GAL_ENOMEM);
-    long warmup = 1, runs = 3, limit = 10;
+    long warmup = 1, runs = 3, limit = 10, threads = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -222,6 +333,10 @@ int gal_bench_query(int argc, char **argv)
         } else if (!strcmp(a, "--limit")) {
             if (parse_count(val, 1, 1000000, &limit))
                 return usage_free(pos, gal_usage_error("bench query", "--limit needs a number from 1 to 1000000"));
+            i++;
+        } else if (!strcmp(a, "--threads")) {
+            if (parse_count(val, 1, 256, &threads))
+                return usage_free(pos, gal_usage_error("bench query", "--threads needs a number from 1 to 256"));
             i++;
         } else if (a[0] == '-' && a[1]) {
             return usage_free(pos, gal_usage_error("bench query", "unknown option '%s'", a));
@@ -258,25 +373,29 @@ int gal_bench_query(int argc, char **argv)
         goto out;
     }
     gal_snapshot **snaps = ixs.snaps;
-    if (!(lat = gal_malloc((set.n ? set.n : 1) * (size_t)runs * sizeof *lat))) {
+    if (!(lat = gal_malloc((set.n ? set.n : 1) * (size_t)runs * (size_t)threads * sizeof *lat))) {
         exit_code = gal_report(GAL_ENOMEM);
         goto out;
     }
     gal_search_opts so = {.sort = GAL_SORT_SCORE, .limit = (size_t)limit};
     /* the first pass also finds the lines that do not parse */
     for (long w = 0; w < (warmup ? warmup : 1) && !rc; w++)
-        rc = run_pass(snaps, nix, &set, &so, &res, NULL, NULL);
-    double t0 = gal_bench_now();
-    for (long r = 0; r < runs && !rc; r++)
-        rc = run_pass(snaps, nix, &set, &so, &res, lat, &nlat);
-    double wall = gal_bench_now() - t0;
+        rc = run_pass(snaps, nix, &set, 0, &so, &res, NULL, NULL, NULL);
+    double wall = 0, t0 = gal_bench_now();
+    if (threads == 1) { /* on the snapshots the unmeasured passes warmed */
+        for (long r = 0; r < runs && !rc; r++)
+            rc = run_pass(snaps, nix, &set, 0, &so, &res, lat, &nlat, NULL);
+        wall = gal_bench_now() - t0;
+    } else if (!rc) {
+        rc = run_threads(&ixs, &set, &so, runs, threads, lat, &nlat, &wall);
+    }
     if (rc) {
         exit_code = rc == GAL_ECORRUPT ? GAL_EXIT_INDEX : gal_report(rc);
         if (rc == GAL_ECORRUPT)
             fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
         goto out;
     }
-    size_t good = nlat / (size_t)runs;
+    size_t good = nlat / (size_t)runs / (size_t)threads;
     if (!good) {
         fprintf(stderr, "galley: error: no valid query in '%s'\n", queries);
         exit_code = GAL_EXIT_USAGE;
@@ -308,7 +427,10 @@ int gal_bench_query(int argc, char **argv)
            good, set.n - good, warmup, runs, limit);
     fprintf(out, "latency ms: mean %.3f  p50 %.3f  p95 %.3f  p99 %.3f  max %.3f\n", mean, p50, p95, p99,
            max);
-    fprintf(out, "throughput: %.0f queries/s (one thread)\n", qps);
+    if (threads == 1)
+        fprintf(out, "throughput: %.0f queries/s (one thread)\n", qps);
+    else
+        fprintf(out, "throughput: %.0f queries/s (%ld threads at once)\n", qps, threads);
 
     if (json) {
         jf = strcmp(json, "-") ? fopen(json, "w") : stdout;
@@ -340,11 +462,11 @@ int gal_bench_query(int argc, char **argv)
         gal_bench_json_str(jf, queries, strlen(queries));
         fprintf(jf,
                 ",\n \"docs\": %" PRIu64 ", \"terms\": %" PRIu64 ", \"queries\": %zu, \"left_out\": %zu,"
-                " \"warmup\": %ld, \"runs\": %ld, \"limit\": %ld,\n"
+                " \"warmup\": %ld, \"runs\": %ld, \"limit\": %ld, \"threads\": %ld,\n"
                 " \"mean_ms\": %.4f, \"p50_ms\": %.4f, \"p95_ms\": %.4f, \"p99_ms\": %.4f,"
                 " \"max_ms\": %.4f, \"qps\": %.1f,\n \"per_query\": [",
-                st.docs, st.terms, good, set.n - good, warmup, runs, limit, mean, p50, p95, p99,
-                max, qps);
+                st.docs, st.terms, good, set.n - good, warmup, runs, limit, threads, mean, p50, p95,
+                p99, max, qps);
         int first = 1;
         for (size_t i = 0; i < set.n; i++) {
             const bquery *bq = &set.v[i];
@@ -355,7 +477,7 @@ int gal_bench_query(int argc, char **argv)
                 fputs(", \"error\": true}", jf);
             else
                 fprintf(jf, ", \"count\": %" PRIu64 ", \"ms\": %.4f}", bq->total,
-                        bq->sum_ms / (double)runs);
+                        bq->sum_ms / (double)runs / (double)threads);
         }
         fputs("\n ]}\n", jf);
         if (fflush(jf) || ferror(jf)) {

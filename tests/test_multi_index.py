@@ -167,19 +167,26 @@ def main():
               rc == 0 and any(" in %s " % p in out for p in parts), out[:300])
 
     # galley bench query times the same search: the same counts, per query
-    def bench_counts(idx_args):
+    def bench_counts(idx_args, *extra):
         rc, out, err = galley(g, "bench", "query", *idx_args, qfile, "--json", "-", "--runs", "1",
-                              "--warmup", "0")
+                              "--warmup", "0", *extra)
         if rc != 0:
             return None, err
         j = json.loads(out)
-        return ([q.get("count") for q in j["per_query"]], j.get("indexes")), err
+        return ([q.get("count") for q in j["per_query"]], j.get("indexes"), j.get("threads"),
+                sum(q.get("ms", 0) > 0 for q in j["per_query"])), err
     one, _ = bench_counts([whole])
     for name, (parts, _) in layouts.items():
         many, err = bench_counts(parts)
         check("%s: bench query counts as one index, and lists the indexes" % name,
               one is not None and many is not None and one[0] == many[0] and many[1] == parts,
               "%s / %s: %s" % (one, many, err))
+        # three threads at once, each on snapshots of its own: the same
+        # counts, every query timed
+        many, err = bench_counts(parts, "--threads", "3")
+        check("%s: bench query --threads 3 counts as one thread, times every query" % name,
+              one is not None and many is not None and one[0] == many[0] and many[2] == 3 and
+              many[3] == len(one[0]), "%s / %s: %s" % (one, many, err))
 
     # entities: counts add up over the parts, co-occurrence too
     def entities(idx_args, *extra):
