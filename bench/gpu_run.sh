@@ -6,7 +6,8 @@
 # that the GPU's index finds what the generator planted and answers the
 # query set as the host's does (tests/test_planted_facts.py); and time one
 # part built as 4 shards side by side (several writers: one index has one)
-# against one index of it, and merged into one (shards.txt).  The builds
+# against one index of it, and merged into one (shards.txt); the query set
+# on the merged index, one thread and one per core at once.  The builds
 # use every core (--threads defaults to the cores beyond the reader and
 # writer); one run with --threads 3 shows what the extra threads add, and
 # one with GALLEY_CL_DESIGN=cpu whether the kernels' GPU design pays.
@@ -107,6 +108,11 @@ python3 -c "print('merge of the 4 shards: %.2f s, %.1f MB/s' % ($t4 - $t3, $raw 
     | tee -a "$out/shards.txt"
 "$gpu/galley" query /tmp/galley-merged --queries "$here/bench/queries/reuters.txt" --count >/tmp/galley-count-merged
 cmp /tmp/galley-count-whole /tmp/galley-count-merged && echo "the merge counts as the whole index on every query" | tee -a "$out/shards.txt"
+echo "== queries on the machine's cores: one thread, then one per core at once"
+for t in 1 "$(nproc)"; do
+    "$gpu/galley" bench query /tmp/galley-merged "$here/bench/queries/reuters.txt" --threads "$t" \
+        --json "$out/query-gpu-machine-threads$t.json" | tail -2
+done
 rm -rf /tmp/galley-whole /tmp/galley-shard-* /tmp/galley-merged
 echo "== correct on the GPU too: the facts gen_news.py planted in one part, and the"
 echo "   query set's hits, on indexes built by the first device and by the host"
