@@ -10,15 +10,20 @@
 
 #include "alloc.h"
 #include "commands.h"
+#include "index.h"
 #include "index_delete.h"
+#include "query.h"
+#include "search.h"
 #include "status.h"
 
 static const char delete_help[] =
-    "usage: galley delete INDEX ID|#N... | --ids FILE\n"
+    "usage: galley delete INDEX ID|#N... | --ids FILE | --query QUERY\n"
     "\n"
     "Delete the documents with these external ids: every document that has\n"
     "one of them; #N is the document numbered N (0-based, as 'galley show #N'\n"
-    "and 'query --json' name it), for documents without an id.  Queries, counts, 'galley show', 'galley entities' and\n"
+    "and 'query --json' name it), for documents without an id; --query: every\n"
+    "document QUERY matches (galley's query language, as 'galley query'\n"
+    "takes it).  Queries, counts, 'galley show', 'galley entities' and\n"
     "'galley merge' leave them out at once; their postings and stored text\n"
     "stay in the file (and in the document counts BM25 weighs terms by) until\n"
     "'galley optimize' purges them (or 'galley merge' writes an index without\n"
@@ -28,6 +33,8 @@ static const char delete_help[] =
     "options:\n"
     "  --ids FILE  read the ids (or #N) from FILE ('-': standard input), one a\n"
     "              line: 'galley query INDEX QUERY --ids --limit 0' prints them\n"
+    "  --query Q   delete every live document query Q matches (with ids and\n"
+    "              --ids too: all of them, in the one transaction)\n"
     "  -q, --quiet no summary line\n"
     "  -h, --help  show this help\n"
     "\n"
@@ -35,8 +42,9 @@ static const char delete_help[] =
     "\n"
     "exit status:\n"
     "  0  every id named a document, and they are deleted\n"
-    "  1  some ids named no document (they are listed; the others are deleted)\n"
-    "  2  usage error\n"
+    "  1  some ids named no document (they are listed; the others are deleted),\n"
+    "     or the query matched none\n"
+    "  2  usage error, or a query that does not parse\n"
     "  3  index missing, locked by a writer, or corrupt\n"
     "  4  FILE cannot be read\n"
     "  6  out of memory, disk full or another system error\n";
@@ -113,9 +121,39 @@ static int read_ids(const char *path, id_list *l)
     return rc;
 }
 
+static int push_match(void *arg, uint32_t doc)
+{
+    char text[16];
+    int was;
+    snprintf(text, sizeof text, "#%u", doc);
+    return push_number(arg, text, strlen(text), &was);
+}
+
+/* The documents query matches in index (live ones: a search leaves the
+ * deleted out), as numbers to delete; *matched counts them.  Their numbers
+ * stay theirs: a writer that appends meanwhile adds others. */
+static int push_matches(const char *index, const char *query, id_list *l, uint64_t *matched)
+{
+    gal_query *q = NULL;
+    gal_index *ix = NULL;
+    gal_snapshot *snap = NULL;
+    int rc = gal_query_parse(query, strlen(query), &q);
+    if (!rc)
+        rc = gal_index_open(index, &ix);
+    if (!rc)
+        rc = gal_snapshot_begin(ix, &snap);
+    gal_search_opts o = {.limit = 10, .note = gal_print_note}; /* as 'galley query' notes */
+    if (!rc)
+        rc = gal_search_each(snap, q, &o, push_match, l, matched);
+    gal_snapshot_end(snap);
+    gal_index_close(ix);
+    gal_query_free(q);
+    return rc;
+}
+
 int gal_cmd_delete(int argc, char **argv)
 {
-    const char *index = NULL, *from = NULL;
+    const char *index = NULL, *from = NULL, *query = NULL;
     int quiet = 0, status = GAL_EXIT_OK;
     id_list l = {0};
     gal_delete_report r = {0};
@@ -129,6 +167,11 @@ int gal_cmd_delete(int argc, char **argv)
                 status = gal_usage_error("delete", "--ids needs a FILE");
             else
                 from = argv[++i];
+        } else if (!strcmp(a, "--query")) {
+            if (i + 1 >= argc)
+                status = gal_usage_error("delete", "--query needs a QUERY");
+            else
+                query = argv[++i];
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = 1;
         } else if (a[0] == '-' && a[1] != '\0' && !(index && !strcmp(a, "--"))) {
@@ -150,8 +193,19 @@ int gal_cmd_delete(int argc, char **argv)
         status = gal_report(rc);
         goto out;
     }
+    uint64_t matched = 0;
+    if (query && (rc = push_matches(index, query, &l, &matched))) {
+        status = gal_report(rc);
+        if (rc == GAL_ENOTFOUND)
+            status = GAL_EXIT_INDEX;
+        goto out;
+    }
+    if (query && !quiet)
+        fprintf(stderr, "galley: the query matched %llu documents\n", (unsigned long long)matched);
     if (l.n + l.nnums == 0) {
-        status = from ? GAL_EXIT_OK : gal_usage_error("delete", "no ids given");
+        status = from || query ? GAL_EXIT_OK : gal_usage_error("delete", "no ids given");
+        if (query && !matched)
+            status = GAL_EXIT_NOHITS;
         goto out;
     }
     if ((rc = gal_index_delete(index, (const char *const *)l.v, l.len, l.n, l.nums, l.nnums,
@@ -163,7 +217,7 @@ int gal_cmd_delete(int argc, char **argv)
     }
     size_t missing = 0;
     for (size_t i = 0; i < l.n + l.nnums; i++)
-        if (!r.found[i] && missing++ < 20) {
+        if (!r.found[i] && missing++ < 20) { /* a match deleted meanwhile counts too */
             if (i < l.n)
                 fprintf(stderr, "galley: no document with id '%s' in '%s'\n", l.v[i], index);
             else
@@ -175,7 +229,7 @@ int gal_cmd_delete(int argc, char **argv)
     if (!quiet)
         fprintf(stderr, "galley: deleted %llu documents; '%s' has %llu deleted in all\n",
                 (unsigned long long)r.deleted, index, (unsigned long long)r.total);
-    status = missing ? GAL_EXIT_NOHITS : GAL_EXIT_OK;
+    status = missing || (query && !matched) ? GAL_EXIT_NOHITS : GAL_EXIT_OK;
 out:
     for (size_t i = 0; i < l.n; i++)
         gal_free(l.v[i]);

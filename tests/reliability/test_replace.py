@@ -30,7 +30,8 @@ superseded copy.  Checked:
     that still has postings is a problem `verify` names; with --text-level 0 the purged documents keep their text;
   - `delete` of ids: the documents leave every answer, a missing id exits 1
     and is named, `--ids -` reads ids from standard input (a query's --ids
-    piped in), `#N` deletes by number; an id held several times in one
+    piped in), `#N` deletes by number, `--query` what a query matches (a
+    bad one exits 2, one that matches nothing 1); an id held several times in one
     batch and another goes whole, looked up in the ids table or read;
   - a --replace run killed after some of its commits and resumed (with or
     without --replace) ends as the run that was not killed, byte for byte,
@@ -387,6 +388,31 @@ def check_delete(a, f, dumps, idx):
     return copy
 
 
+def check_delete_query(a, f, copy):
+    """delete --query, on a copy of an index with deletions: what the query
+    matches goes, in one call."""
+    by_query = os.path.join(a.work, "deleting-query")
+    shutil.copytree(copy, by_query)
+    matching = rc_.query_ids(a.galley, by_query, ['"version one"'])['"version one"']
+    rc, _, err = galley(a, "delete", by_query, "--query", '"version one" AND (')
+    f.check(rc == 2 and "column" in err, "delete --query of a bad query: exit %d: %s"
+            % (rc, err.strip()))
+    rc, _, err = galley(a, "delete", by_query, "--query", '"version one"')
+    f.check(rc == 0 and len(matching) > 10 and
+            "matched %d documents" % len(matching) in err and
+            "deleted %d documents" % len(matching) in err,
+            "delete --query: exit %d, %d matching: %s" % (rc, len(matching), err.strip()))
+    rc, _, err = galley(a, "delete", by_query, "--query", '"version one"')
+    f.check(rc == 1 and "matched 0 documents" in err, "delete --query again: exit %d: %s"
+            % (rc, err.strip()))
+    st, st0 = rc_.stats(a.galley, by_query), rc_.stats(a.galley, copy)
+    f.check(st["deleted_documents"] == st0["deleted_documents"] + len(matching),
+            "delete --query: %d deleted, not %d" % (st["deleted_documents"],
+                                                   st0["deleted_documents"] + len(matching)))
+    rc, out = rc_.verify(a.galley, by_query)
+    f.check(rc == 0, "verify after delete --query: exit %d: %s" % (rc, out))
+
+
 def check_delete_duplicates(a, f):
     """An index built without --replace may hold an id several times, in one
     batch (where its ids table names only the first) and in another: delete
@@ -566,6 +592,7 @@ def check_all(a, f):
     check_replace(a, f, dumps, idx, ref)
     check_merge_optimize(a, f, dumps, idx, ref)
     deleting = check_delete(a, f, dumps, idx)
+    check_delete_query(a, f, deleting)
     check_usage_and_damage(a, f, idx, deleting, len(dumps[4]) + 1)
     check_kill_resume(a, f)
     check_replace_by_url(a, f)
