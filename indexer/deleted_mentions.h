@@ -1,11 +1,12 @@
 /*
  * deleted_mentions.h — the entity mentions of an index's deleted documents
  * (deleted.h), found again in their stored text, for `galley entities` to
- * take off the entity table's counts.
+ * take off the entity table's counts, and for `galley optimize` to take off
+ * the records it merges when it purges the documents.
  *
  * The table adds up each batch's documents, mentions and surface forms of
- * an entity when the batch is committed, and is never rewritten; deleting a
- * document leaves its mentions there.  Its stored text is what was
+ * an entity when the batch is committed, and only optimize rewrites it;
+ * deleting a document leaves its mentions there.  Its stored text is what was
  * tokenized (title, '\n', body), so the host tokenizer and entity rules
  * (the reference every device is checked against) find in it exactly the
  * mentions it added: taking those off gives the counts, and the name, that
