@@ -506,16 +506,19 @@ static int grow(uint32_t **p, size_t *cap, size_t need)
     return 0;
 }
 
-/* Whether source chunk cv (its documents decoded) is what merging it would
- * encode again, so that copy_chunk() may put it as it is: its group is its
- * batch alone (the keys stay), nothing of its term is gathering, it holds
- * no document to leave out, and a term's last chunk, which carries the
- * run's document count, follows chunks that kept every document. */
+/* Whether source chunk cv (its documents decoded) may be put as it is
+ * (copy_chunk) instead of decoded and encoded again: its group is its
+ * batch alone (the keys stay), it holds no document to leave out, and,
+ * when it is its term's last, which carries the run's document count, no
+ * document of the run was left out before it.  A term's chunks gathering
+ * meanwhile (after one that lost a document) are sealed first, short: so
+ * a purge encodes again a chunk or two per term and document, not every
+ * chunk after them. */
 static int unchanged(const optimizer *o, const group *g, const gal_chunk_view *cv)
 {
-    if (g->count != 1 || o->acc_n != 0)
+    if (g->count != 1)
         return 0;
-    if (cv->run_docs && o->run_docs + cv->ndocs != cv->run_docs)
+    if (cv->run_docs && o->run_docs + o->acc_n + cv->ndocs != cv->run_docs)
         return 0;
     for (uint32_t i = 0; i < cv->ndocs; i++)
         if (gal_deleted_has(&o->deleted, o->in_docs[i]))
@@ -560,7 +563,7 @@ static int add_chunk(optimizer *o, const group *g, uint64_t hash, const char *de
         rc = gal_chunk_decode_docs(&cv, o->in_docs, o->in_tfs, desc);
     if (!rc && unchanged(o, g, &cv)) {
         o->chunks_before++;
-        return copy_chunk(o, c, &cv);
+        return (rc = flush_chunk(o, g, hash, 0)) ? rc : copy_chunk(o, c, &cv);
     }
     size_t npos = 0;
     for (uint32_t i = 0; !rc && i < cv.ndocs; i++)
