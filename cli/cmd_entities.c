@@ -228,7 +228,7 @@ static int merge_entity(row *v, size_t n, gal_entity_form **all, size_t *cap);
 static int take_off_deleted(gal_snapshot *snap, const gal_deleted_set *del, list *l, size_t first)
 {
     gal_gone_mentions g;
-    int rc = gal_gone_mentions_find(snap, del, &g);
+    int rc = gal_gone_mentions_find(snap, del, 0, UINT64_MAX, &g);
     gal_entity_form *all = NULL;
     size_t cap = 0, kept = first, i;
     for (i = first; i < l->n && !rc; i++) {

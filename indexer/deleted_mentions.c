@@ -82,7 +82,8 @@ static int by_key_doc(const void *pa, const void *pb)
     return a->doc < b->doc ? -1 : a->doc > b->doc;
 }
 
-int gal_gone_mentions_find(gal_snapshot *s, const gal_deleted_set *del, gal_gone_mentions *out)
+int gal_gone_mentions_find(gal_snapshot *s, const gal_deleted_set *del, uint64_t from, uint64_t to,
+                           gal_gone_mentions *out)
 {
     walk w;
     memset(&w, 0, sizeof w);
@@ -96,8 +97,8 @@ int gal_gone_mentions_find(gal_snapshot *s, const gal_deleted_set *del, gal_gone
     gal_buf_init(&text);
     int rc = 0;
     uint32_t doc;
-    for (uint64_t from = 0; !rc && gal_deleted_next_pending(del, from, &doc);
-         from = (uint64_t)doc + 1)
+    for (uint64_t at = from; !rc && gal_deleted_next_pending(del, at, &doc) && doc < to;
+         at = (uint64_t)doc + 1)
         if (!(rc = add(&w, s, doc, &text)) && w.batch.text.len >= BATCH_TEXT)
             rc = flush(&w);
     if (!rc)

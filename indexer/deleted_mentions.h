@@ -38,10 +38,11 @@ typedef struct gal_gone_mentions {
     gal_buf forms;
 } gal_gone_mentions;
 
-/* Every mention in the documents del holds but has not purged (those have
- * none left to take off, nor text), into out (empty; released with
- * gal_gone_mentions_release), sorted by key and document. */
-int gal_gone_mentions_find(gal_snapshot *s, const gal_deleted_set *del, gal_gone_mentions *out);
+/* Every mention in the documents of [from, to) that del holds but has not
+ * purged (those have none left to take off, nor text), into out (empty;
+ * released with gal_gone_mentions_release), sorted by key and document. */
+int gal_gone_mentions_find(gal_snapshot *s, const gal_deleted_set *del, uint64_t from, uint64_t to,
+                           gal_gone_mentions *out);
 void gal_gone_mentions_release(gal_gone_mentions *g);
 
 /* The first of g's mentions of key, or g->n when it has none. */

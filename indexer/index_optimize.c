@@ -105,7 +105,9 @@ typedef struct optimizer {
      * records, their records marked purged */
     gal_deleted_set deleted;
     uint64_t npending;
-    gal_gone_mentions gone;
+    gal_index *text_ix;       /* the source read as an index (deleted_mentions.h) */
+    gal_snapshot *text_snap;
+    gal_gone_mentions gone;   /* the mentions of the group's documents purged now */
     uint64_t tokens;          /* meta tokens of the source */
     uint64_t purged_tokens;   /* their positions, which meta tokens no longer counts */
     /* terms of the lexicon a group held only in purged documents: each goes
@@ -933,10 +935,14 @@ static int write_terms_and_entities(optimizer *o, const group *g)
     if (!rc)
         rc = merge_batch_table(o, g, o->st->vocab, o->dst_vocab, o->npending ? &moves : NULL);
     dst_table entities = {o, o->dst_entities};
+    uint64_t end = (uint64_t)g->first_doc + g->ndocs;
+    /* a group's at a time: memory for the mentions of its documents only */
+    gal_gone_mentions_release(&o->gone);
+    if (!rc && o->npending)
+        rc = gal_gone_mentions_find(o->text_snap, &o->deleted, g->first_doc, end, &o->gone);
     if (!rc)
-        rc = gal_entity_merge_group(o->entities, o->src, o->src_entities, g->first_doc,
-                                    (uint64_t)g->first_doc + g->ndocs, put_hblock, &entities,
-                                    o->gone.n ? take_off_purged : NULL, o);
+        rc = gal_entity_merge_group(o->entities, o->src, o->src_entities, g->first_doc, end,
+                                    put_hblock, &entities, o->gone.n ? take_off_purged : NULL, o);
     term_moves_release(&moves);
     return rc;
 }
@@ -1122,8 +1128,8 @@ static int source_damaged(int rc, const char *dir)
 }
 
 /* What purging the deleted documents not purged yet takes off: their
- * positions (from docstats) and their entity mentions (found again in
- * their stored text, through a snapshot of the store's own). */
+ * positions (from docstats) now, and a snapshot to find their entity
+ * mentions again in their stored text by, group by group. */
 static int plan_purge(optimizer *o)
 {
     int rc = gal_meta_get_u64(o->st, o->src, GAL_META_TOKENS, &o->tokens);
@@ -1143,12 +1149,9 @@ static int plan_purge(optimizer *o)
         rc = gal_error_set(GAL_ECORRUPT, "corrupt index: meta counts %llu tokens, the deleted "
                            "documents hold %llu", (unsigned long long)o->tokens,
                            (unsigned long long)o->purged_tokens);
-    gal_index *ix = NULL;
-    gal_snapshot *snap = NULL;
-    if (!rc && !(rc = gal_index_of_store(o->st, &ix)) && !(rc = gal_snapshot_begin(ix, &snap)))
-        rc = gal_gone_mentions_find(snap, &o->deleted, &o->gone);
-    gal_snapshot_end(snap);
-    gal_index_close(ix);
+    /* the stored text read back through a snapshot of the store's own */
+    if (!rc && !(rc = gal_index_of_store(o->st, &o->text_ix)))
+        rc = gal_snapshot_begin(o->text_ix, &o->text_snap);
     return rc;
 }
 
@@ -1245,6 +1248,11 @@ int gal_index_optimize(const char *dir, const gal_optimize_opts *opts, gal_optim
         mdb_env_close(o->env);
     o->dst = NULL;
     o->env = NULL;
+    /* the source's readers end before the store is closed or replaced */
+    gal_snapshot_end(o->text_snap);
+    gal_index_close(o->text_ix);
+    o->text_snap = NULL;
+    o->text_ix = NULL;
     if (o->src)
         mdb_txn_abort(o->src);
     o->src = NULL;
