@@ -215,6 +215,19 @@ def query_ids(galley, index, queries, timeout=120):
     return res
 
 
+def top_hits(galley, index, queries, timeout=120):
+    """{query: [(external id, score)] of its top 10}, in one process."""
+    text = "".join(q + "\n" for q in queries)
+    rc, out, err = run([galley, "query", index, "--queries", "-", "--json", "-n", "10"],
+                       stdin=text.encode(), timeout=timeout)
+    if rc not in (0, 1):
+        raise AssertionError("galley query --json %s: exit %d: %s" % (index, rc, err.strip()))
+    hits = {q: [] for q in queries}
+    for h in map(json.loads, out.splitlines()):
+        hits[h["query"]].append((h["id"], h["score"]))
+    return hits
+
+
 def query_counts(galley, index, queries, timeout=120):
     """{query: count} in one process."""
     text = "".join(q + "\n" for q in queries)

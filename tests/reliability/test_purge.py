@@ -41,17 +41,6 @@ def build(a, f, out, paths, *args):
     f.check(rc == 0, "index -o %s: exit %d: %s" % (out, rc, err.strip()))
 
 
-def top_hits(a, index, queries):
-    text = "".join(q + "\n" for q in queries).encode()
-    rc, out, err = galley(a, "query", index, "--queries", "-", "--json", "-n", "10", stdin=text)
-    if rc not in (0, 1):
-        raise AssertionError("query --json %s: exit %d: %s" % (index, rc, err.strip()))
-    hits = {q: [] for q in queries}
-    for h in map(json.loads, out.splitlines()):
-        hits[h["query"]].append((h["id"], h["score"]))
-    return hits
-
-
 def entities(a, index):
     rc, out, err = galley(a, "entities", index, "--top", "0", "--json")
     if rc != 0:
@@ -121,7 +110,8 @@ def compare(a, f, index, live, queries, purged, what):
                 "%s: %d deleted, %d purged" % (what, st["deleted_documents"], st["purged_documents"]))
         for k in ("tokens", "terms"):
             f.check(st[k] == st_ref[k], "%s: %s %d, the reference %d" % (what, k, st[k], st_ref[k]))
-        mine, theirs = top_hits(a, index, queries), top_hits(a, ref, queries)
+        mine = rc_.top_hits(a.galley, index, queries)
+        theirs = rc_.top_hits(a.galley, ref, queries)
         differ = [q for q in queries if mine[q] != theirs[q]]
         f.check(not differ, "%s: top hits or scores differ for %d queries, e.g. %r"
                 % (what, len(differ), differ[:1]))

@@ -192,18 +192,6 @@ def check_replace(a, f, dumps, idx, ref):
             % (old_doc, rc, err.strip()))
 
 
-def top_hits(a, index, queries):
-    """{query: [(id, score)] of its top 10}, in one process."""
-    text = "".join(q + "\n" for q in queries).encode()
-    rc, out, err = galley(a, "query", index, "--queries", "-", "--json", "-n", "10", stdin=text)
-    if rc not in (0, 1):
-        raise AssertionError("query --json %s: exit %d: %s" % (index, rc, err.strip()))
-    hits = {q: [] for q in queries}
-    for h in map(json.loads, out.splitlines()):
-        hits[h["query"]].append((h["id"], h["score"]))
-    return hits
-
-
 def check_purged(a, f, index, ref, queries, what):
     """index, optimized, has every deleted document purged: counted so, its
     statistics and scores are the reference's."""
@@ -214,7 +202,8 @@ def check_purged(a, f, index, ref, queries, what):
         f.check(st[k] == st_ref[k], "%s: %s %d, the reference %d" % (what, k, st[k], st_ref[k]))
     rc, out = rc_.verify(a.galley, index)
     f.check(rc == 0, "%s: verify: exit %d: %s" % (what, rc, out))
-    mine, theirs = top_hits(a, index, queries), top_hits(a, ref, queries)
+    mine = rc_.top_hits(a.galley, index, queries)
+    theirs = rc_.top_hits(a.galley, ref, queries)
     differ = [q for q in queries if mine[q] != theirs[q]]
     f.check(not differ, "%s: top hits or scores differ from the reference's for %d queries, "
             "e.g. %r: %s / %s" % (what, len(differ), differ[0] if differ else "",
