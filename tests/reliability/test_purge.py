@@ -45,7 +45,8 @@ def entities(a, index):
     rc, out, err = galley(a, "entities", index, "--top", "0", "--json")
     if rc != 0:
         return err
-    return [(e["entity"], e["key"], e["docs"], e["mentions"]) for e in map(json.loads, out.splitlines())]
+    return [(e["entity"], e["key"], e["docs"], e["mentions"])
+            for e in map(json.loads, out.splitlines())]
 
 
 def new_docs(a, rnd, path, tag):
@@ -99,7 +100,8 @@ def compare(a, f, index, live, queries, purged, what):
     bad = [q for q in queries if ids_i[q] != ids_r[q] or n_i.get(q) != n_r.get(q)]
     f.check(not bad, "%s: %d queries find other documents than the reference, e.g. %r"
             % (what, len(bad), bad[:1]))
-    f.check(entities(a, index) == entities(a, ref), "%s: entities differ from the reference's" % what)
+    f.check(entities(a, index) == entities(a, ref),
+            "%s: entities differ from the reference's" % what)
     st, st_ref = rc_.stats(a.galley, index), rc_.stats(a.galley, ref)
     f.check(st["documents"] - st["deleted_documents"] == st_ref["documents"],
             "%s: %d documents, %d deleted, the reference %d" % (what, st["documents"],
@@ -107,7 +109,8 @@ def compare(a, f, index, live, queries, purged, what):
                                                               st_ref["documents"]))
     if purged:
         f.check(st["purged_documents"] == st["deleted_documents"],
-                "%s: %d deleted, %d purged" % (what, st["deleted_documents"], st["purged_documents"]))
+                "%s: %d deleted, %d purged"
+                % (what, st["deleted_documents"], st["purged_documents"]))
         for k in ("tokens", "terms"):
             f.check(st[k] == st_ref[k], "%s: %s %d, the reference %d" % (what, k, st[k], st_ref[k]))
         mine = rc_.top_hits(a.galley, index, queries)
