@@ -132,6 +132,21 @@ int gal_deleted_next_pending(const gal_deleted_set *d, uint64_t doc, uint32_t *n
     return next_set(d, d ? d->purged : NULL, doc, next);
 }
 
+uint32_t gal_deleted_next_live(const gal_deleted_set *d, uint64_t doc)
+{
+    if (doc >= UINT32_MAX)
+        return UINT32_MAX;
+    if (!d || !d->bits || doc >= d->ndocs)
+        return (uint32_t)doc;
+    size_t w = (size_t)(doc >> 6), nw = words_for(d->ndocs);
+    uint64_t free = ~d->bits[w] & (~0ull << (doc & 63));
+    while (!free && ++w < nw)
+        free = ~d->bits[w];
+    /* past the last word: the documents beyond the bitmap are not deleted */
+    uint64_t at = free ? w * 64 + (uint64_t)__builtin_ctzll(free) : (uint64_t)nw * 64;
+    return at >= UINT32_MAX ? UINT32_MAX : (uint32_t)at;
+}
+
 int gal_deleted_load(gal_store *st, MDB_txn *txn, uint32_t ndocs, gal_deleted_set *out)
 {
     memset(out, 0, sizeof *out);

@@ -63,6 +63,10 @@ static inline int gal_deleted_is_purged(const gal_deleted_set *d, uint32_t doc)
 int gal_deleted_next(const gal_deleted_set *d, uint64_t doc, uint32_t *next);
 int gal_deleted_next_pending(const gal_deleted_set *d, uint64_t doc, uint32_t *next);
 
+/* The first document at or after doc that is not deleted (doc itself when
+ * d is NULL or doc is past the bitmap); UINT32_MAX when there is none. */
+uint32_t gal_deleted_next_live(const gal_deleted_set *d, uint64_t doc);
+
 /* Load the deleted documents of an index of ndocs documents into *out
  * (released with gal_deleted_release).  Meta "deleted" 0, or a store
  * without the table (formats before 10), give an empty set without reading

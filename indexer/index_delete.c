@@ -102,7 +102,7 @@ static int find_by_reading(gal_store *st, MDB_txn *txn, uint32_t ndocs, const ga
                            const char *const *ids, const size_t *lens, size_t n, uint8_t *found,
                            doc_list *gone)
 {
-    wanted *w;
+    wanted *w = NULL;
     int rc = wanted_sorted(ids, lens, n, &w);
     if (rc)
         return rc;

@@ -355,11 +355,37 @@ typedef struct prefix_ctx {
     unsigned n, cap;
     gal_search_stats *sink; /* gal_search_stats_add: the terms, kept */
     const gal_qnode *q;
+    gal_snapshot *s;
+    const gal_deleted_set *pending; /* deleted documents not purged yet, or NULL */
 } prefix_ctx;
 
+/* Whether term hash has a document that is not deleted: 1, 0, or a
+ * negative status.  Past a deleted document it seeks to the next live one
+ * (a run of deleted documents costs one seek). */
+static int term_live(gal_snapshot *s, const gal_deleted_set *del, uint64_t hash)
+{
+    gal_postings *p;
+    int rc = gal_postings_open(s, hash, &p);
+    if (rc)
+        return rc;
+    rc = gal_postings_next(p);
+    while (rc == 1 && gal_deleted_has(del, gal_postings_doc(p))) {
+        uint32_t live = gal_deleted_next_live(del, (uint64_t)gal_postings_doc(p) + 1);
+        rc = live == UINT32_MAX ? 0 : gal_postings_seek(p, live);
+    }
+    gal_postings_close(p);
+    return rc;
+}
+
+/* A term of the prefix, in the vocabulary's order: kept until the cap.  A
+ * word that only deleted documents hold is passed over, as an index that
+ * purged them no longer has it: the cap's first terms are the same. */
 static int prefix_collect(void *vctx, const char *term, size_t len, uint64_t hash)
 {
     prefix_ctx *pc = vctx;
+    int live = pc->pending ? term_live(pc->s, pc->pending, hash) : 1;
+    if (live <= 0)
+        return live;
     if (pc->n == pc->cap)
         return 1; /* one more than the cap: stop and report */
     pc->hashes[pc->n++] = hash;
@@ -415,11 +441,24 @@ static int add_kid(it ***arr, uint32_t *n, it *kid)
 
 static int build_prefix(ctx *c, const gal_qnode *q, it **out)
 {
-    prefix_ctx pc = {NULL, 0, c->prefix_cap, c->collect, q};
+    prefix_ctx pc = {NULL, 0, c->prefix_cap, c->collect, q, c->s, NULL};
     pc.hashes = gal_malloc(((size_t)pc.cap + 1) * sizeof *pc.hashes);
     if (!pc.hashes)
         return nomem();
+    size_t sink_n = pc.sink ? pc.sink->pn : 0, sink_bytes = pc.sink ? pc.sink->terms.len : 0;
     int rc = gal_snapshot_terms_with_prefix(c->s, q->folded, q->folded_len, prefix_collect, &pc);
+    if (rc == 1 && c->del && c->del->count > c->del->npurged) {
+        /* more terms than the cap, and deleted documents not purged yet:
+         * again, passing over the words only they hold (below the cap
+         * those add nothing a search would keep) */
+        pc.n = 0;
+        pc.pending = c->del;
+        if (pc.sink) {
+            pc.sink->pn = sink_n;
+            pc.sink->terms.len = sink_bytes;
+        }
+        rc = gal_snapshot_terms_with_prefix(c->s, q->folded, q->folded_len, prefix_collect, &pc);
+    }
     if (rc < 0) {
         gal_free(pc.hashes);
         return rc;
