@@ -131,6 +131,16 @@ static void test_round_trip(const char *dir, unsigned seed)
         walked++;
     }
     CHECK_EQ_U64(walked, 300);
+    /* the next live document, from anywhere: past runs of deleted ones */
+    size_t live_ok = 0;
+    for (uint32_t from = 0; from < NDOCS + 5; from++) {
+        uint32_t want_live = from;
+        while (want_live < NDOCS && want[want_live])
+            want_live++;
+        live_ok += gal_deleted_next_live(&d, from) == want_live;
+    }
+    CHECK_EQ_U64(live_ok, NDOCS + 5);
+    CHECK(gal_deleted_next_live(NULL, 42) == 42 && gal_deleted_next_live(&d, UINT32_MAX) == UINT32_MAX);
     CHECK(gal_deleted_next(&d, NDOCS - 1, &doc) == 1 && doc == NDOCS - 1);
     CHECK(gal_deleted_next(&d, NDOCS, &doc) == 0 && gal_deleted_next(NULL, 0, &doc) == 0);
     uint64_t count;
