@@ -6,7 +6,7 @@
 # that the GPU's index finds what the generator planted and answers the
 # query set as the host's does (tests/test_planted_facts.py); and time one
 # part built as 4 shards side by side (several writers: one index has one)
-# against one index of it, and merged into one (shards.txt); the query set
+# against one index of it, and merged into one (in the log); the query set
 # on the merged index, one thread and one per core at once.  The builds
 # use every core (--threads defaults to the cores beyond the reader and
 # writer); one run with --threads 3 shows what the extra threads add, and
@@ -38,8 +38,10 @@ icd=$(find /usr/local/nvidia /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib \
            -name 'libnvidia-opencl.so.1' 2>/dev/null | head -1)
 if [ -n "$icd" ]; then
     mkdir -p /etc/OpenCL/vendors
-    ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1 || echo "$icd" >/etc/OpenCL/vendors/nvidia.icd
-    echo "NVIDIA OpenCL library: $icd"; cat /etc/OpenCL/vendors/*.icd
+    # beside whatever the image lists already (a PoCL one, say): without its
+    # own entry the loader never opens NVIDIA's library
+    grep -qs "libnvidia-opencl" /etc/OpenCL/vendors/*.icd || echo "$icd" >/etc/OpenCL/vendors/nvidia.icd
+    echo "NVIDIA OpenCL library: $icd"; for f in /etc/OpenCL/vendors/*.icd; do echo "$f: $(cat "$f")"; done
 else
     echo "MISSING: no libnvidia-opencl.so.1 under /usr/local/nvidia or the library dirs"
 fi
@@ -93,21 +95,20 @@ raw=$("$gpu/galley" stats --json /tmp/galley-whole | python3 -c 'import json,sys
 python3 -c "
 raw, a, b, c = $raw, $t0, $t1, $t2
 print('one index: %.2f s, %.1f MB/s; 4 shards side by side: %.2f s, %.1f MB/s' % (b - a, raw / 1e6 / (b - a), c - b, raw / 1e6 / (c - b)))
-" | tee "$out/shards.txt"
+"
 "$gpu/galley" query /tmp/galley-whole --queries "$here/bench/queries/reuters.txt" --count >/tmp/galley-count-whole
 "$gpu/galley" query /tmp/galley-shard-1 /tmp/galley-shard-2 /tmp/galley-shard-3 /tmp/galley-shard-4 \
     --queries "$here/bench/queries/reuters.txt" --count >/tmp/galley-count-shards
-cmp /tmp/galley-count-whole /tmp/galley-count-shards && echo "shards count as the whole index on every query" | tee -a "$out/shards.txt"
+cmp /tmp/galley-count-whole /tmp/galley-count-shards && echo "shards count as the whole index on every query"
 echo "== the 4 shards merged into one index (galley merge: the one index of the part, byte for byte)"
 rm -rf /tmp/galley-merged
 t3=$(date +%s.%N)
 "$gpu/galley" merge -q --device auto -o /tmp/galley-merged /tmp/galley-shard-1 /tmp/galley-shard-2 \
     /tmp/galley-shard-3 /tmp/galley-shard-4
 t4=$(date +%s.%N)
-python3 -c "print('merge of the 4 shards: %.2f s, %.1f MB/s' % ($t4 - $t3, $raw / 1e6 / ($t4 - $t3)))" \
-    | tee -a "$out/shards.txt"
+python3 -c "print('merge of the 4 shards: %.2f s, %.1f MB/s' % ($t4 - $t3, $raw / 1e6 / ($t4 - $t3)))"
 "$gpu/galley" query /tmp/galley-merged --queries "$here/bench/queries/reuters.txt" --count >/tmp/galley-count-merged
-cmp /tmp/galley-count-whole /tmp/galley-count-merged && echo "the merge counts as the whole index on every query" | tee -a "$out/shards.txt"
+cmp /tmp/galley-count-whole /tmp/galley-count-merged && echo "the merge counts as the whole index on every query"
 echo "== queries on the machine's cores: one thread, then one per core at once"
 for t in 1 "$(nproc)"; do
     "$gpu/galley" bench query /tmp/galley-merged "$here/bench/queries/reuters.txt" --threads "$t" \
