@@ -51,6 +51,13 @@ static inline int gal_deleted_has(const gal_deleted_set *d, uint32_t doc)
     return d && d->bits && doc < d->ndocs && (d->bits[doc >> 6] >> (doc & 63) & 1);
 }
 
+/* How many deleted documents are not purged yet (0 for NULL): those whose
+ * postings, text and entity mentions are still in the index. */
+static inline uint64_t gal_deleted_pending(const gal_deleted_set *d)
+{
+    return d ? d->count - d->npurged : 0;
+}
+
 /* Whether doc is deleted and purged: nothing of it is left to take off. */
 static inline int gal_deleted_is_purged(const gal_deleted_set *d, uint32_t doc)
 {

@@ -723,15 +723,8 @@ static int by_hash(const void *pa, const void *pb)
 /* Whether hash is among terms[0, n), sorted by hash. */
 static int has_term(const lexicon_term *terms, size_t n, uint64_t hash)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (terms[mid].hash < hash)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && terms[lo].hash == hash;
+    lexicon_term key = {hash, NULL, 0};
+    return n && bsearch(&key, terms, n, sizeof *terms, by_hash) != NULL;
 }
 
 /* What a group's lexicon and vocabulary change by when documents are
@@ -1182,7 +1175,7 @@ static int rewrite(optimizer *o, const char *dir, const char *tmp, size_t mapsiz
     uint64_t ndocs = 0;
     if (!rc && !(rc = gal_meta_get_u64(o->st, o->src, GAL_META_DOCS, &ndocs)))
         rc = gal_deleted_load(o->st, o->src, (uint32_t)ndocs, &o->deleted);
-    o->npending = o->deleted.count - o->deleted.npurged;
+    o->npending = gal_deleted_pending(&o->deleted);
     if (!rc && o->npending)
         rc = plan_purge(o);
     if (!rc)

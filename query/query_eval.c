@@ -447,7 +447,7 @@ static int build_prefix(ctx *c, const gal_qnode *q, it **out)
         return nomem();
     size_t sink_n = pc.sink ? pc.sink->pn : 0, sink_bytes = pc.sink ? pc.sink->terms.len : 0;
     int rc = gal_snapshot_terms_with_prefix(c->s, q->folded, q->folded_len, prefix_collect, &pc);
-    if (rc == 1 && c->del && c->del->count > c->del->npurged) {
+    if (rc == 1 && gal_deleted_pending(c->del)) {
         /* more terms than the cap, and deleted documents not purged yet:
          * again, passing over the words only they hold (below the cap
          * those add nothing a search would keep) */
@@ -1860,7 +1860,7 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
             uint64_t all, gone = 0;
             if ((rc = gal_postings_count(root->cs[0].p, &all)))
                 goto out;
-            if (!c.del || c.del->count - c.del->npurged < all) {
+            if (!c.del || gal_deleted_pending(c.del) < all) {
                 /* less the deleted it has, sought one by one */
                 if (!c.del || !(rc = deleted_among(c.del, root->cs[0].p, &gone)))
                     r->total = all - gone;
