@@ -15,8 +15,8 @@
 #include "status.h"
 #include "store.h"
 
-/* An id asked for, by its hash: find_by_reading sorts them, so that each
- * document's id is looked up by binary search. */
+/* An id asked for, by its hash: sorted (wanted_sorted), so that each
+ * document's id read is looked up by binary search. */
 typedef struct wanted {
     uint64_t hash;
     size_t i; /* its place among the ids given */
@@ -75,44 +75,47 @@ static int wanted_sorted(const char *const *ids, const size_t *lens, size_t n, w
     return 0;
 }
 
-/* Whether doc (not deleted, its record read through block) has one of the
- * ids w[0, n) holds: each such id found, the document pushed once. */
-static int match_doc(MDB_txn *txn, MDB_dbi docs, gal_doc_block *block, uint32_t doc,
-                     const wanted *w, size_t n, const char *const *ids, const size_t *lens,
-                     uint8_t *found, doc_list *gone)
+/* Documents read in turn against the ids asked for: what both ways of
+ * finding them read with. */
+typedef struct id_matcher {
+    MDB_txn *txn;
+    MDB_dbi docs;
+    gal_doc_block block; /* the docs block read last */
+    const gal_deleted_set *del;
+    const wanted *w;     /* the ids, sorted by hash */
+    size_t n;
+    const char *const *ids;
+    const size_t *lens;
+    uint8_t *found;      /* found[i]: ids[i] named a live document */
+    doc_list *gone;
+} id_matcher;
+
+/* Whether doc (not deleted) has one of the ids asked for: each such id
+ * found, the document pushed once. */
+static int match_doc(id_matcher *m, uint32_t doc)
 {
     const gal_doc_fields *f;
-    int rc = gal_doc_fields_at(txn, docs, doc, block, &f);
+    int rc = gal_doc_fields_at(m->txn, m->docs, doc, &m->block, &f);
     if (rc || !f->id_len)
         return rc;
     wanted key = {gal_id_hash(f->id, f->id_len), 0};
-    const wanted *at = bsearch(&key, w, n, sizeof *w, by_hash);
-    while (at && at > w && at[-1].hash == key.hash)
+    const wanted *at = bsearch(&key, m->w, m->n, sizeof *m->w, by_hash);
+    while (at && at > m->w && at[-1].hash == key.hash)
         at--;
     int hit = 0;
-    for (; at && at < w + n && at->hash == key.hash; at++)
-        if (lens[at->i] == f->id_len && !memcmp(ids[at->i], f->id, f->id_len))
-            hit = found[at->i] = 1; /* the same id given twice: both found */
-    return hit ? push(gone, doc) : 0;
+    for (; at && at < m->w + m->n && at->hash == key.hash; at++)
+        if (m->lens[at->i] == f->id_len && !memcmp(m->ids[at->i], f->id, f->id_len))
+            hit = m->found[at->i] = 1; /* the same id given twice: both found */
+    return hit ? push(m->gone, doc) : 0;
 }
 
-/* The live documents with the ids asked for: every document read once,
- * its id's hash looked up among theirs. */
-static int find_by_reading(gal_store *st, MDB_txn *txn, uint32_t ndocs, const gal_deleted_set *del,
-                           const char *const *ids, const size_t *lens, size_t n, uint8_t *found,
-                           doc_list *gone)
+/* The live documents of [from, end) read against the ids. */
+static int match_range(id_matcher *m, uint64_t from, uint64_t end)
 {
-    wanted *w = NULL;
-    int rc = wanted_sorted(ids, lens, n, &w);
-    if (rc)
-        return rc;
-    gal_doc_block block;
-    gal_doc_block_init(&block);
-    for (uint32_t doc = 0; doc < ndocs && !rc; doc++)
-        if (!gal_deleted_has(del, doc))
-            rc = match_doc(txn, st->docs, &block, doc, w, n, ids, lens, found, gone);
-    gal_doc_block_release(&block);
-    gal_free(w);
+    int rc = 0;
+    for (uint64_t doc = from; doc < end && !rc; doc++)
+        if (!gal_deleted_has(m->del, (uint32_t)doc))
+            rc = match_doc(m, (uint32_t)doc);
     return rc;
 }
 
@@ -164,25 +167,21 @@ static int by_batch_first(const void *a, const void *b)
  * where any of them may come again (the table names one document per id
  * and batch).  A seek or two per batch and id, and at most every document
  * once, however many ids a batch holds. */
-static int find_by_ids(gal_store *st, MDB_txn *txn, uint64_t ndocs, const gal_deleted_set *del,
-                       const char *const *ids, const size_t *lens, size_t n, uint8_t *found,
-                       doc_list *gone)
+static int find_by_ids(id_matcher *m, MDB_dbi id_table, MDB_dbi docstats, uint64_t ndocs)
 {
-    gal_doc_block block;
-    gal_doc_block_init(&block);
     batch_hit *hits = NULL;
     size_t nhits = 0, cap = 0;
     gal_hblock_reader r;
-    int rc = gal_hblock_open(&r, txn, st->ids, GAL_DB_IDS);
-    for (size_t i = 0; i < n && !rc; i++) {
-        uint64_t hash = gal_id_hash(ids[i], lens[i]), batch = 0;
+    int rc = gal_hblock_open(&r, m->txn, id_table, GAL_DB_IDS);
+    for (size_t i = 0; i < m->n && !rc; i++) {
+        uint64_t hash = gal_id_hash(m->ids[i], m->lens[i]), batch = 0;
         while (!rc && !(rc = gal_hblock_find_from(&r, &batch, hash))) {
             gal_id_docs d;
             gal_id_docs_open(&d, r.rec, r.len, r.batch);
             uint32_t cand;
             int more, same = 0;
             while (!rc && !same && (more = gal_id_docs_next(&d, &cand)) == 0)
-                rc = has_id(txn, st->docs, &block, cand, ids[i], lens[i], &same);
+                rc = has_id(m->txn, m->docs, &m->block, cand, m->ids[i], m->lens[i], &same);
             if (!rc && !same && more < 0)
                 rc = gal_error_set(GAL_ECORRUPT, "corrupt index: ids record %016llx of batch %u "
                                    "is malformed", (unsigned long long)hash, r.batch);
@@ -198,26 +197,17 @@ static int find_by_ids(gal_store *st, MDB_txn *txn, uint64_t ndocs, const gal_de
             rc = 0; /* no batch after it has it */
     }
     gal_hblock_close(&r);
-    wanted *w = NULL;
-    if (!rc && nhits)
-        rc = wanted_sorted(ids, lens, n, &w);
     if (!rc && nhits > 1)
         qsort(hits, nhits, sizeof *hits, by_batch_first);
     for (size_t h = 0; h < nhits && !rc;) {
         uint64_t end = 0;
-        if ((rc = batch_end(txn, st->docstats, hits[h].batch, ndocs, &end)))
-            break;
-        for (uint64_t doc = hits[h].first; doc < end && !rc; doc++)
-            if (!gal_deleted_has(del, (uint32_t)doc))
-                rc = match_doc(txn, st->docs, &block, (uint32_t)doc, w, n, ids, lens, found,
-                               gone);
+        if (!(rc = batch_end(m->txn, docstats, hits[h].batch, ndocs, &end)))
+            rc = match_range(m, hits[h].first, end);
         uint32_t batch = hits[h].batch;
         while (h < nhits && hits[h].batch == batch)
             h++;
     }
-    gal_free(w);
     gal_free(hits);
-    gal_doc_block_release(&block);
     return rc;
 }
 
@@ -264,11 +254,19 @@ int gal_index_delete(const char *dir, const char *const *ids, const size_t *lens
             report->found[n + j] = 1;
             rc = push(&gone, nums[j]);
         }
-    /* a few ids: through the ids table; many: every document read once */
-    if (!rc && (uint64_t)n * (batches ? batches : 1) * 64 < ndocs)
-        rc = find_by_ids(st, txn, ndocs, &del, ids, lens, n, report->found, &gone);
-    else if (!rc && n)
-        rc = find_by_reading(st, txn, (uint32_t)ndocs, &del, ids, lens, n, report->found, &gone);
+    id_matcher match = {txn, st ? st->docs : 0, {0}, &del, NULL, n, ids, lens, report->found,
+                        &gone};
+    gal_doc_block_init(&match.block);
+    wanted *w = NULL;
+    if (!rc && n && !(rc = wanted_sorted(ids, lens, n, &w))) {
+        match.w = w;
+        /* a few ids: through the ids table; many: every document read once */
+        rc = (uint64_t)n * (batches ? batches : 1) * 64 < ndocs
+                 ? find_by_ids(&match, st->ids, st->docstats, ndocs)
+                 : match_range(&match, 0, ndocs);
+    }
+    gal_free(w);
+    gal_doc_block_release(&match.block);
     if (txn)
         mdb_txn_abort(txn);
     sort_unique(&gone); /* whichever ways each was asked for */
