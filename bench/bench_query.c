@@ -212,16 +212,13 @@ static void *work(void *arg)
     w->rc = snaps ? 0 : gal_error_set(GAL_ENOMEM, "out of memory");
     for (size_t k = 0; k < n && !w->rc; k++)
         w->rc = gal_snapshot_begin(w->ixs->ix[k], &snaps[k]);
-    /* one pass unmeasured, into scratch: a snapshot checks what it first
-     * reads (docstats blocks, chunk directories) once */
-    double *unmeasured = gal_malloc((w->set->n ? w->set->n : 1) * sizeof *unmeasured * 2);
-    size_t nun = 0;
-    if (!w->rc && !unmeasured)
-        w->rc = gal_error_set(GAL_ENOMEM, "out of memory");
+    /* one pass unmeasured (into the thread's own buffers, then forgotten):
+     * a snapshot checks what it first reads (docstats blocks, chunk
+     * directories) once */
     if (!w->rc)
-        w->rc = run_pass(snaps, n, w->set, w->first, w->so, &res, unmeasured, &nun,
-                         unmeasured + w->set->n);
-    gal_free(unmeasured);
+        w->rc = run_pass(snaps, n, w->set, w->first, w->so, &res, w->lat, &w->nlat, w->sum_ms);
+    w->nlat = 0;
+    memset(w->sum_ms, 0, (w->set->n ? w->set->n : 1) * sizeof *w->sum_ms);
     pthread_barrier_wait(w->start);
     for (long r = 0; r < w->runs && !w->rc; r++)
         w->rc = run_pass(snaps, n, w->set, w->first, w->so, &res, w->lat, &w->nlat, w->sum_ms);
