@@ -114,7 +114,7 @@ typedef struct brun {
 /* The figures a run is judged by, in the order the JSON lists them. */
 enum {
     M_SECONDS, M_MBPS, M_DOCSPS, M_TOKPS,
-    M_READ, M_COMPRESS, M_TOKENIZE, M_ENTITIES, M_ENCODE, M_WRITE, M_SETUP, M_CPU,
+    M_READ, M_COMPRESS, M_TOKENIZE, M_ENTITIES, M_ENCODE, M_WRITE, M_SETUP, M_CPU, M_COMMIT,
     M_H2D, M_KERNELS, M_D2H,
     M_RSS, M_INDEX, M_POSTINGS, M_INDEX_RATIO, M_POSTINGS_RATIO, M_NOTEXT_RATIO,
     NMETRICS
@@ -137,6 +137,7 @@ static const struct {
     {"write_sec", "write s", 0},
     {"setup_sec", "setup s", 0},
     {"cpu_sec", "CPU s", 0},
+    {"commit_sec", "commit s", 0},
     {"h2d_sec", "h2d s", 0},
     {"kernel_sec", "kernels s", 0},
     {"d2h_sec", "d2h s", 0},
@@ -173,6 +174,7 @@ static void run_metrics(const brun *r, double m[NMETRICS])
     m[M_WRITE] = p->write_sec;
     m[M_SETUP] = r->setup_sec;
     m[M_CPU] = r->user_sec + r->sys_sec;
+    m[M_COMMIT] = p->commit_sec;
     m[M_H2D] = p->h2d_sec;
     m[M_KERNELS] = p->kernel_sec;
     m[M_D2H] = p->d2h_sec;
@@ -537,6 +539,34 @@ static void print_device_times(FILE *out, const brun *runs, size_t n)
     }
 }
 
+static const char *const stage_names[GAL_NSTAGES] = {"read", "compress", "tokenize", "encode",
+                                                     "write"};
+
+/* Where the pipeline stalls: each stage's waits, summed over its threads. */
+static void print_waits(FILE *out, const brun *runs, size_t n)
+{
+    fprintf(out, "\nseconds waiting per stage, summed over its threads: input/order/room\n");
+    fprintf(out, "%-*s", NAME_W, "device");
+    for (int k = 0; k < GAL_NSTAGES; k++)
+        fprintf(out, " %17s", stage_names[k]);
+    fprintf(out, " %8s\n", "commit");
+    for (size_t i = 0; i < n; i++) {
+        if (runs[i].rc)
+            continue;
+        const gal_build_report *p = &runs[i].rep;
+        char name[NAME_W + 1];
+        short_name(&runs[i], name, sizeof name);
+        fprintf(out, "%-*s", NAME_W, name);
+        for (int k = 0; k < GAL_NSTAGES; k++)
+            fprintf(out, " %5.2f %5.2f %5.2f", p->wait_input[k], p->wait_order[k], p->wait_room[k]);
+        fprintf(out, " %8.2f\n", p->commit_sec);
+    }
+    fprintf(out, "input: the stage before had no batch ready; order: a batch done waits\n"
+                 "for an earlier one to pass on (encoders: also for the first batch's\n"
+                 "bigram words); room: the stage's pooled buffers were all held further\n"
+                 "on; commit: of the writer's busy time, LMDB's commits\n");
+}
+
 static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_bytes)
 {
     const brun *any = NULL;
@@ -592,6 +622,7 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
            "(read), compressor threads (compress, with the reader's dictionary\n"
            "training), tokenizer threads (tokenize, entities), encoder threads\n"
            "(encode), writer (write); threads: compressor+tokenizer+encoder\n");
+    print_waits(out, runs, n);
     print_device_times(out, runs, n);
     fprintf(out, "\nindex tables (bytes, share of raw text)\n");
     fprintf(out, "%-*s", NAME_W, "device");
@@ -672,6 +703,11 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
         for (int k = M_READ; k <= M_WRITE; k++)
             fprintf(f, "%s\"%.*s\": %.4f", k == M_READ ? "" : ", ",
                     (int)(strlen(metrics[k].key) - 4), metrics[k].key, m[k] / s);
+        fputs("},\n   \"waits\": {", f);
+        for (int k = 0; k < GAL_NSTAGES; k++)
+            fprintf(f, "%s\"%s\": {\"input\": %.4f, \"order\": %.4f, \"room\": %.4f}",
+                    k ? ", " : "", stage_names[k], p->wait_input[k], p->wait_order[k],
+                    p->wait_room[k]);
         fputs("},\n   \"kernels\": {", f);
         for (unsigned k = 0; k < p->nkernels; k++) {
             fputs(k ? ", " : "", f);

@@ -4,7 +4,10 @@
 # built here, the shared libraries it links that a CUDA image may lack (the
 # OpenCL ICD loader, LMDB, zstd), the corpus generator and its training text.
 #
-#   bench/gpu_prepare.sh [BUILD_DIR]      default: build
+#   bench/gpu_prepare.sh [BUILD_DIR [BASE_BUILD_DIR]]     default: build
+#
+# With BASE_BUILD_DIR, its galley (the same libraries) goes in as
+# .gpu/galley-base, for gpu_stalls.sh to time a change against.
 #
 # Then, with the device tool: run `sh bench/gpu_run.sh` with carry [".gpu"].
 # Everything is about 40 MB, under the tool's 64 MiB limit.
@@ -21,6 +24,7 @@ rm -rf "$dst"
 mkdir -p "$dst/lib" "$dst/train"
 
 cp "$build/galley" "$dst/galley"
+[ $# -lt 2 ] || cp "$2/galley" "$dst/galley-base"
 # the libraries galley links, except glibc's own (the machine has a newer one)
 ldd "$build/galley" | awk '$3 ~ /^\// {print $3}' | while read -r lib; do
     case $(basename "$lib") in

@@ -31,8 +31,13 @@
  *               thread) or the host reference (ntok threads)
  *   encoder     group and encode postings and document records (nenc)
  *   writer      commit, in input order (the calling thread)
- * A stage of several threads hands batches on in input order (seq_gate),
- * so every queue stays in order and the writer commits batch after batch.
+ * The reader hands each batch to the compressors and the tokenizers at
+ * once: they read its text and write apart (stored text; tokens), so a
+ * batch's way to the writer is the longer of the two branches, not their
+ * sum, and the first commit comes sooner.  The writer takes a batch from
+ * both branches.  A stage of several threads hands batches on in input
+ * order (seq_gate), so every queue stays in order and the writer commits
+ * batch after batch.
  * A pool of batches (one filling, one per worker thread, one writing),
  * one of token sets and one of encoded batches circulate, so memory is
  * bounded by the batch size however large the input is, and the slowest
@@ -61,6 +66,7 @@ typedef struct seq_gate {
     pthread_cond_t cv;
     uint64_t next;
     int closed; /* stopped: nobody waits any more */
+    double wait_sec; /* threads' time waiting to enter, summed */
 } seq_gate;
 
 typedef struct build_state {
@@ -75,10 +81,12 @@ typedef struct build_state {
     work *slots;
     tokset *toksets;
     gal_encoded **encs;
-    gal_queue free_q, read_q, comp_q, token_q, tok_free_q, enc_q, enc_free_q;
+    /* read_q and text_q: the reader's batches, for the compressors and the
+     * tokenizers; comp_q: compressed, for the writer */
+    gal_queue free_q, read_q, text_q, comp_q, token_q, tok_free_q, enc_q, enc_free_q;
     seq_gate comp_gate, tok_gate, enc_gate;
     /* the first batch of the run chooses the bigram words that every other
-     * batch's encoding needs (gal_writer_encode) */
+     * batch's encoding needs (gal_writer_choose_common) */
     pthread_mutex_t common_mu;
     pthread_cond_t common_cv;
     int common_ready;
@@ -110,8 +118,9 @@ typedef struct build_state {
     uint64_t read_files;
     gal_merge_files merge_files; /* merge: each input index's file numbers here */
     int merge_shards;            /* merge: the inputs are one run's shards, read as one */
-    /* compressor and tokenizer threads, under stats_mu */
+    /* compressor, tokenizer and encoder threads, under stats_mu */
     double tokenize_sec, entities_sec, compress_sec;
+    double common_wait_sec; /* encoders waiting for the first batch's bigram words */
     /* writer (calling) thread only */
     double start, last_progress;
     int progress;
@@ -124,6 +133,7 @@ static void gate_init(seq_gate *g)
     pthread_cond_init(&g->cv, NULL);
     g->next = 0;
     g->closed = 0;
+    g->wait_sec = 0;
 }
 
 static void gate_destroy(seq_gate *g)
@@ -132,12 +142,23 @@ static void gate_destroy(seq_gate *g)
     pthread_cond_destroy(&g->cv);
 }
 
+static double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 /* 1 once every batch before seq has left, 0 when the gate closed. */
 static int gate_enter(seq_gate *g, uint64_t seq)
 {
     pthread_mutex_lock(&g->mu);
-    while (g->next != seq && !g->closed)
-        pthread_cond_wait(&g->cv, &g->mu);
+    if (g->next != seq && !g->closed) {
+        double t0 = now_sec();
+        while (g->next != seq && !g->closed)
+            pthread_cond_wait(&g->cv, &g->mu);
+        g->wait_sec += now_sec() - t0;
+    }
     int open = !g->closed;
     pthread_mutex_unlock(&g->mu);
     return open;
@@ -159,13 +180,6 @@ static void gate_close(seq_gate *g)
     pthread_mutex_unlock(&g->mu);
 }
 
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Record a stage's error (the first one wins: it caused the others) and
  * stop the pipeline.  A reader error only ends the input. */
 static void fail(build_state *s, int rc, int from_reader)
@@ -180,9 +194,11 @@ static void fail(build_state *s, int rc, int from_reader)
     pthread_mutex_unlock(&s->err_mu);
     if (from_reader) {
         gal_queue_close(&s->read_q);
+        gal_queue_close(&s->text_q);
     } else {
         gal_queue_close(&s->free_q);
         gal_queue_close(&s->read_q);
+        gal_queue_close(&s->text_q);
         gal_queue_close(&s->comp_q);
         gal_queue_close(&s->token_q);
         gal_queue_close(&s->tok_free_q);
@@ -241,7 +257,8 @@ static int send_filled(build_state *s)
     if (rc)
         return rc;
     s->fill->seq = s->next_seq++;
-    rc = gal_queue_push(&s->read_q, s->fill) != 0 ? GAL_EUSAGE : 0;
+    rc = gal_queue_push(&s->read_q, s->fill) != 0 || gal_queue_push(&s->text_q, s->fill) != 0
+             ? GAL_EUSAGE : 0;
     s->reader_busy -= now_sec() - t1; /* waiting for the other stages is not work */
     return rc;
 }
@@ -325,6 +342,7 @@ static void *reader_main(void *arg)
     if (rc && !stopped(s))
         fail(s, rc, 1);
     gal_queue_close(&s->read_q); /* end of input */
+    gal_queue_close(&s->text_q);
     return NULL;
 }
 
@@ -420,7 +438,7 @@ static void *tokenizer_main(void *arg)
      * while later batches hold them all */
     tokset *ts;
     while ((ts = gal_queue_pop(&s->tok_free_q))) {
-        if (!(wk = gal_queue_pop(&s->comp_q))) {
+        if (!(wk = gal_queue_pop(&s->text_q))) {
             gal_queue_push(&s->tok_free_q, ts);
             break; /* end of input, or stopped */
         }
@@ -441,15 +459,17 @@ static void *tokenizer_main(void *arg)
 
 /* Batches after the run's first wait until it has chosen the bigram words;
  * 0 when the build stopped meanwhile. */
-static int wait_for_common(build_state *s, const work *wk)
+static int wait_for_common(build_state *s)
 {
-    if (wk->seq == 0)
-        return 1;
+    double t0 = now_sec();
     pthread_mutex_lock(&s->common_mu);
     while (!s->common_ready && !stopped(s))
         pthread_cond_wait(&s->common_cv, &s->common_mu);
     int ready = s->common_ready;
     pthread_mutex_unlock(&s->common_mu);
+    pthread_mutex_lock(&s->stats_mu);
+    s->common_wait_sec += now_sec() - t0;
+    pthread_mutex_unlock(&s->stats_mu);
     return ready;
 }
 
@@ -473,9 +493,16 @@ static void *encoder_main(void *arg)
             break;
         }
         wk->enc = enc;
-        if (!wait_for_common(s, wk))
+        int rc = 0;
+        if (wk->seq == 0) {
+            /* the others wait for the bigram words, not for this batch */
+            if (!(rc = gal_writer_choose_common(s->w, wk->enc, &wk->ts->tokens)))
+                common_chosen(s);
+        } else if (!wait_for_common(s)) {
             break;
-        int rc = gal_writer_encode(s->w, wk->enc, &wk->batch, &wk->ts->tokens, &wk->ts->mentions);
+        }
+        if (!rc)
+            rc = gal_writer_encode(s->w, wk->enc, &wk->batch, &wk->ts->tokens, &wk->ts->mentions);
         if (rc) {
             fail(s, rc, 0);
             break;
@@ -486,8 +513,6 @@ static void *encoder_main(void *arg)
         if (gal_queue_push(&s->tok_free_q, wk->ts) != 0)
             break;
         wk->ts = NULL;
-        if (wk->seq == 0)
-            common_chosen(s);
         if (!pass_on(&s->enc_gate, &s->enc_q, wk))
             break;
     }
@@ -501,8 +526,16 @@ static int write_all(build_state *s)
 {
     work *wk;
     while ((wk = gal_queue_pop(&s->enc_q))) {
-        if (stopped(s))
+        /* both branches keep input order: the compressed batch is this one */
+        work *packed = gal_queue_pop(&s->comp_q);
+        if (stopped(s) || !packed)
             break;
+        if (packed != wk) {
+            int rc = gal_error_set(GAL_EUSAGE, "internal error: batch %llu compressed, %llu encoded",
+                                   (unsigned long long)packed->seq, (unsigned long long)wk->seq);
+            fail(s, rc, 0);
+            return rc;
+        }
         gal_batch *b = &wk->batch;
         int rc = gal_writer_commit(s->w, wk->enc, b, wk->ntokens, wk->entities);
         if (rc) {
@@ -698,6 +731,7 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     gal_queue_init(&s.free_q);
     gal_queue_init(&s.tok_free_q);
     gal_queue_init(&s.read_q);
+    gal_queue_init(&s.text_q);
     gal_queue_init(&s.comp_q);
     gal_queue_init(&s.token_q);
     gal_queue_init(&s.enc_q);
@@ -845,7 +879,19 @@ done:
         report->index_batches = tot->batches;
         report->encode_sec = tot->encode_sec;
         report->write_sec = tot->write_sec;
+        report->commit_sec = tot->commit_sec;
     }
+    /* every thread has left: the queues' and gates' clocks are still */
+    report->wait_room[GAL_STAGE_READ] = s.free_q.wait_sec;
+    report->wait_input[GAL_STAGE_COMPRESS] = s.read_q.wait_sec;
+    report->wait_order[GAL_STAGE_COMPRESS] = s.comp_gate.wait_sec;
+    report->wait_room[GAL_STAGE_TOKENIZE] = s.tok_free_q.wait_sec;
+    report->wait_input[GAL_STAGE_TOKENIZE] = s.text_q.wait_sec;
+    report->wait_order[GAL_STAGE_TOKENIZE] = s.tok_gate.wait_sec;
+    report->wait_room[GAL_STAGE_ENCODE] = s.enc_free_q.wait_sec;
+    report->wait_input[GAL_STAGE_ENCODE] = s.token_q.wait_sec;
+    report->wait_order[GAL_STAGE_ENCODE] = s.enc_gate.wait_sec + s.common_wait_sec;
+    report->wait_input[GAL_STAGE_WRITE] = s.enc_q.wait_sec + s.comp_q.wait_sec;
     report->seconds = now_sec() - s.start;
     /* each thread's busy time; the three overlap in wall time */
     /* training the dictionary on the reader counts as compressing */
@@ -878,6 +924,7 @@ done:
     gal_queue_release(&s.free_q);
     gal_queue_release(&s.tok_free_q);
     gal_queue_release(&s.read_q);
+    gal_queue_release(&s.text_q);
     gal_queue_release(&s.comp_q);
     gal_queue_release(&s.token_q);
     gal_queue_release(&s.enc_q);

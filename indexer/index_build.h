@@ -51,6 +51,10 @@ typedef struct gal_build_opts {
                               * the same inputs, resumed runs included */
 } gal_build_opts;
 
+/* The stages of a build, in the order a batch passes them. */
+enum { GAL_STAGE_READ, GAL_STAGE_COMPRESS, GAL_STAGE_TOKENIZE, GAL_STAGE_ENCODE,
+       GAL_STAGE_WRITE, GAL_NSTAGES };
+
 typedef struct gal_build_report {
     uint64_t docs, raw_bytes, tokens, new_terms, skipped, batches, files;
     uint64_t replaced;     /* earlier documents deleted for new ones (--replace) */
@@ -66,6 +70,14 @@ typedef struct gal_build_report {
      * tokenize and find entities, the encoder threads encode, the calling
      * thread writes. */
     double read_sec, compress_sec, tokenize_sec, entities_sec, encode_sec, write_sec;
+    double commit_sec; /* of write_sec, LMDB's commits (pages written and synced) */
+    /* Seconds each stage's threads waited, summed over them: for input (the
+     * stage before had no batch ready), for order (a batch done before an
+     * earlier one waits for it to pass on; an encoder also waits for the
+     * first batch's bigram words), and for room (every pooled buffer the
+     * stage takes was still held further on).  Where the waits are is where
+     * the pipeline stalls. */
+    double wait_input[GAL_NSTAGES], wait_order[GAL_NSTAGES], wait_room[GAL_NSTAGES];
     /* Inside tokenize and entities on an OpenCL device: the device's own
      * times for copies and kernels (event profiling), 0 on the reference. */
     double h2d_sec, kernel_sec, d2h_sec;

@@ -27,7 +27,9 @@ typedef struct gal_writer_totals {
     uint64_t new_terms;      /* terms added by this run */
     uint64_t replaced;       /* documents this run superseded (--replace) */
     double encode_sec;       /* grouping, postings and record encoding */
-    double write_sec;        /* LMDB puts and commits */
+    double write_sec;        /* LMDB puts and commits, and the known terms' and
+                              * entity forms' updates after each */
+    double commit_sec;       /* of write_sec, the commits: pages written and synced */
 } gal_writer_totals;
 
 /* Open (creating if needed) the index in dir for writing.  An index that
@@ -54,10 +56,16 @@ typedef struct gal_encoded gal_encoded;
 int gal_encoded_new(gal_encoded **out);
 void gal_encoded_free(gal_encoded *e); /* NULL is fine */
 
+/* When the index has no bigram words yet, choose them from the run's
+ * first batch, tokenized as t (e is scratch); otherwise nothing.  Every
+ * batch's encoding needs them, so the other encoders wait for this, not
+ * for the first batch's whole encoding. */
+int gal_writer_choose_common(gal_writer *w, gal_encoded *e, const gal_tokens *t);
+
 /* Stage 4: group and encode batch b tokenized as t, with its entity
  * mentions m (may be NULL), into e.  Several threads may encode batches at
- * once, each into its own e, once the first batch of the run is encoded:
- * when the index has no bigram words yet, that batch chooses them.
+ * once, each into its own e, once the bigram words are chosen
+ * (gal_writer_choose_common, which the first call makes if need be).
  * t->offset is clobbered. */
 int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tokens *t,
                       const gal_mentions *m);

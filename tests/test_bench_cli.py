@@ -7,7 +7,8 @@
   - `galley bench index --device all --json F` builds once per device: every
     run succeeds with the sample's document count, the same index bytes per
     table on every device (the tokenizer is byte-identical everywhere), stage
-    seconds that are not negative, and device copy/kernel figures that are
+    seconds that are not negative, every stage's waits (input, order, room),
+    commits inside the writer's time, and device copy/kernel figures that are
     zero on the reference path and, on an OpenCL device, positive (event
     profiling), with every text byte uploaded once.
   - `--compare F` against the same file prints ratios of 1.00x.
@@ -124,6 +125,13 @@ def main():
                 check(r[k] >= 0, "%s: %s is %r" % (name, k, r[k]))
             check(r["mb_per_s"] > 0 and r["peak_rss_bytes"] > 0 and r["index_ratio"] > 0,
                   "%s: rate, RSS or size missing" % name)
+            # every stage's waits, and the commits inside the writer's time
+            waits = r.get("waits", {})
+            check(sorted(waits) == sorted(["read", "compress", "tokenize", "encode", "write"]) and
+                  all(sorted(w) == ["input", "order", "room"] and min(w.values()) >= 0
+                      for w in waits.values()), "%s: waits are %r" % (name, waits))
+            check(0 < r["commit_sec"] <= r["write_sec"],
+                  "%s: commit %r s of write %r s" % (name, r["commit_sec"], r["write_sec"]))
             if tables is None:
                 tables = r["tables"]
             check(r["tables"] == tables, "%s: table sizes differ from the first run's" % name)

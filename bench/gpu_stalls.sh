@@ -1,0 +1,47 @@
+#!/bin/sh
+# gpu_stalls.sh — where the pipeline waits on the lent GPU machine: the
+# whole generated corpus through `galley bench index`, each run reporting
+# every stage's waits (input, order, room) and the writer's commits.  With
+# .gpu/galley-base (gpu_prepare.sh's second argument) it times a change:
+# the base and the new binary alternately, twice each, on the GPU, then
+# once each on one part; without, the GPU, the host path, twice the threads and
+# half-size batches.  A shorter call than gpu_run.sh, for after a change to
+# the pipeline.
+#
+#   sh bench/gpu_stalls.sh [N]   N parts of GEN_SIZE (default 3 × 1G);
+#                                needs .gpu/ (bench/gpu_prepare.sh)
+set -u
+
+size=${1:-3}
+log_name=gpu_stalls.log
+. "$(pwd)/bench/gpu_setup.sh"
+
+export POCL_CACHE_DIR=/tmp/galley-pocl GALLEY_CACHE_DIR=/tmp/galley-cl-cache TMPDIR=/tmp
+inputs="$corpus/news-*.jsonl"
+run() { # NAME BINARY ARGS...: one bench index of $inputs
+    name=$1
+    bin=$2
+    shift 2
+    echo "== bench index, $name: $*"
+    # shellcheck disable=SC2086 # $inputs is a glob
+    "$bin" bench index $inputs "$@" --json "$out/stalls-$name.json" |
+        grep -v -e '^busy seconds' -e '^(read)' -e '^training' -e '^(encode)' \
+                -e '^input:' -e '^for an' -e '^bigram' -e '^on; commit'
+}
+if [ -x "$gpu/galley-base" ]; then
+    # a change against the commit before it, alternating, so that neither
+    # gets the machine's quieter minutes or memory the other touched first
+    for round in 1 2; do
+        run "base-$round" "$gpu/galley-base" --device auto
+        run "new-$round" "$gpu/galley" --device auto
+    done
+    inputs="$corpus/news-0.jsonl" # one part: the pipeline's fill weighs more
+    run base-part "$gpu/galley-base" --device auto
+    run new-part "$gpu/galley" --device auto
+else
+    run gpu "$gpu/galley" --device auto
+    run ref "$gpu/galley" --device ref
+    run gpu-threads "$gpu/galley" --device auto --threads $(( 2 * $(nproc) ))
+    run gpu-batch16 "$gpu/galley" --device auto --batch-mb 16
+fi
+echo "== done"
