@@ -114,7 +114,7 @@ typedef struct brun {
 /* The figures a run is judged by, in the order the JSON lists them. */
 enum {
     M_SECONDS, M_MBPS, M_DOCSPS, M_TOKPS,
-    M_READ, M_COMPRESS, M_TOKENIZE, M_ENTITIES, M_ENCODE, M_WRITE, M_SETUP, M_CPU, M_COMMIT,
+    M_READ, M_COMPRESS, M_TOKENIZE, M_ENTITIES, M_ENCODE, M_WRITE, M_SETUP, M_CPU, M_COMMIT, M_UPDATE,
     M_H2D, M_KERNELS, M_D2H,
     M_RSS, M_INDEX, M_POSTINGS, M_INDEX_RATIO, M_POSTINGS_RATIO, M_NOTEXT_RATIO,
     NMETRICS
@@ -138,6 +138,7 @@ static const struct {
     {"setup_sec", "setup s", 0},
     {"cpu_sec", "CPU s", 0},
     {"commit_sec", "commit s", 0},
+    {"update_sec", "update s", 0},
     {"h2d_sec", "h2d s", 0},
     {"kernel_sec", "kernels s", 0},
     {"d2h_sec", "d2h s", 0},
@@ -175,6 +176,7 @@ static void run_metrics(const brun *r, double m[NMETRICS])
     m[M_SETUP] = r->setup_sec;
     m[M_CPU] = r->user_sec + r->sys_sec;
     m[M_COMMIT] = p->commit_sec;
+    m[M_UPDATE] = p->update_sec;
     m[M_H2D] = p->h2d_sec;
     m[M_KERNELS] = p->kernel_sec;
     m[M_D2H] = p->d2h_sec;
@@ -549,7 +551,7 @@ static void print_waits(FILE *out, const brun *runs, size_t n)
     fprintf(out, "%-*s", NAME_W, "device");
     for (int k = 0; k < GAL_NSTAGES; k++)
         fprintf(out, " %17s", stage_names[k]);
-    fprintf(out, " %8s\n", "commit");
+    fprintf(out, " %8s %8s\n", "commit", "update");
     for (size_t i = 0; i < n; i++) {
         if (runs[i].rc)
             continue;
@@ -559,12 +561,14 @@ static void print_waits(FILE *out, const brun *runs, size_t n)
         fprintf(out, "%-*s", NAME_W, name);
         for (int k = 0; k < GAL_NSTAGES; k++)
             fprintf(out, " %5.2f %5.2f %5.2f", p->wait_input[k], p->wait_order[k], p->wait_room[k]);
-        fprintf(out, " %8.2f\n", p->commit_sec);
+        fprintf(out, " %8.2f %8.2f\n", p->commit_sec, p->update_sec);
     }
     fprintf(out, "input: the stage before had no batch ready; order: a batch done waits\n"
                  "for an earlier one to pass on (encoders: also for the first batch's\n"
                  "bigram words); room: the stage's pooled buffers were all held further\n"
-                 "on; commit: of the writer's busy time, LMDB's commits\n");
+                 "on; commit: of the writer's busy time, LMDB's commits; update: the\n"
+                 "in-memory known terms and entity forms updated after each commit,\n"
+                 "on a thread beside the next batch's puts\n");
 }
 
 static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_bytes)

@@ -4,9 +4,10 @@
 # every stage's waits (input, order, room) and the writer's commits.  With
 # .gpu/galley-base (gpu_prepare.sh's second argument) it times a change:
 # the base and the new binary alternately, twice each, on the GPU, then
-# once each on one part; without, the GPU, the host path, twice the threads and
-# half-size batches.  A shorter call than gpu_run.sh, for after a change to
-# the pipeline.
+# once each on one part, and checks the new one's index against the facts
+# the generator planted (tests/test_planted_facts.py); without, the GPU,
+# the host path, twice the threads and half-size batches.  A shorter call
+# than gpu_run.sh, for after a change to the pipeline.
 #
 #   sh bench/gpu_stalls.sh [N]   N parts of GEN_SIZE (default 3 × 1G);
 #                                needs .gpu/ (bench/gpu_prepare.sh)
@@ -26,7 +27,7 @@ run() { # NAME BINARY ARGS...: one bench index of $inputs
     # shellcheck disable=SC2086 # $inputs is a glob
     "$bin" bench index $inputs "$@" --json "$out/stalls-$name.json" |
         grep -v -e '^busy seconds' -e '^(read)' -e '^training' -e '^(encode)' \
-                -e '^input:' -e '^for an' -e '^bigram' -e '^on; commit'
+                -e '^input:' -e '^for an' -e '^bigram' -e '^on; commit' -e '^in-memory known' -e '^on a thread beside'
 }
 if [ -x "$gpu/galley-base" ]; then
     # a change against the commit before it, alternating, so that neither
@@ -38,6 +39,10 @@ if [ -x "$gpu/galley-base" ]; then
     inputs="$corpus/news-0.jsonl" # one part: the pipeline's fill weighs more
     run base-part "$gpu/galley-base" --device auto
     run new-part "$gpu/galley" --device auto
+    echo "== the new binary's index on the GPU finds what gen_news.py planted, as the host's does"
+    python3 "$here/tests/test_planted_facts.py" --galley "$gpu/galley" --corpus "$corpus/news-0.jsonl" \
+        --work /tmp/galley-planted --batch-mb 32
+    echo "planted facts: exit $?"
 else
     run gpu "$gpu/galley" --device auto
     run ref "$gpu/galley" --device ref

@@ -880,6 +880,7 @@ done:
         report->encode_sec = tot->encode_sec;
         report->write_sec = tot->write_sec;
         report->commit_sec = tot->commit_sec;
+        report->update_sec = tot->update_sec;
     }
     /* every thread has left: the queues' and gates' clocks are still */
     report->wait_room[GAL_STAGE_READ] = s.free_q.wait_sec;

@@ -71,6 +71,8 @@ typedef struct gal_build_report {
      * thread writes. */
     double read_sec, compress_sec, tokenize_sec, entities_sec, encode_sec, write_sec;
     double commit_sec; /* of write_sec, LMDB's commits (pages written and synced) */
+    double update_sec; /* the in-memory tables updated after each commit, beside the
+                        * next batch's puts (write_sec counts only the wait for them) */
     /* Seconds each stage's threads waited, summed over them: for input (the
      * stage before had no batch ready), for order (a batch done before an
      * earlier one waits for it to pass on; an encoder also waits for the

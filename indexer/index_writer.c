@@ -1,5 +1,6 @@
 #include "index_writer.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,7 +116,58 @@ struct gal_writer {
     uint32_t *gone;
     size_t ngone;
     uint8_t *superseded;
+    /* After a commit, a thread of its own adds the batch's new terms to the
+     * known set and numbers its entity forms, while the next batch's
+     * postings, documents and text are put; that batch joins it before its
+     * lexicon and entities, which read them (join_updates). */
+    pthread_t updater;
+    int updating;        /* the thread runs: join it */
+    int update_rc;       /* its failure, kept: every later commit fails */
+    uint64_t update_terms; /* w->new_terms it adds */
 };
+
+static double now_sec(void);
+
+/* The committed batch's in-memory updates: its entity forms numbered, its
+ * new terms known. */
+static int apply_updates(gal_writer *w)
+{
+    double t0 = now_sec();
+    int rc = gal_entity_forms_commit(w->forms);
+    for (uint64_t i = 0; i < w->update_terms && !rc; i++)
+        rc = gal_known_terms_add(w->known, w->new_terms[i].hash, w->new_terms[i].fingerprint);
+    w->totals.update_sec += now_sec() - t0;
+    return rc;
+}
+
+static void *updater_main(void *arg)
+{
+    gal_writer *w = arg;
+    w->update_rc = apply_updates(w);
+    return NULL;
+}
+
+/* Start the committed batch's updates beside what comes next (or do them
+ * now, without a thread to spare). */
+static int start_updates(gal_writer *w, uint64_t new_terms)
+{
+    w->update_terms = new_terms;
+    if (pthread_create(&w->updater, NULL, updater_main, w) == 0) {
+        w->updating = 1;
+        return 0;
+    }
+    return w->update_rc = apply_updates(w);
+}
+
+/* Wait for the last batch's updates; their failure, if any. */
+static int join_updates(gal_writer *w)
+{
+    if (w->updating) {
+        pthread_join(w->updater, NULL);
+        w->updating = 0;
+    }
+    return w->update_rc;
+}
 
 static double now_sec(void)
 {
@@ -322,6 +374,7 @@ void gal_writer_close(gal_writer *w)
 {
     if (!w)
         return;
+    join_updates(w);
     if (w->st)
         mdb_env_sync(w->st->env, 1); /* the last commit's meta page, after a failure too */
     gal_store_close(w->st);
@@ -632,11 +685,8 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
     if ((rc = mdb_cursor_open(txn, st->postings, &pc)) ||
         (rc = mdb_cursor_open(txn, st->docs, &dc)) || (rc = mdb_cursor_open(txn, st->text, &tc)))
         return rc;
+    /* the bulk first, while the last batch's updates finish beside it */
     if ((rc = write_postings(w, po, pc)))
-        return rc;
-    if ((rc = write_lexicon(w, e, txn, b->first_doc, new_terms, collisions)))
-        return rc;
-    if ((rc = gal_entity_table_apply(txn, w->entities, eb, b->first_doc, w->forms)))
         return rc;
     for (uint32_t i = 0; i * GAL_DOC_BLOCK_DOCS < b->ndocs; i++) {
         uint8_t key[4];
@@ -651,6 +701,12 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
                                   b->first_doc, b->nstored, 0, append_text_block, tc, &nput)))
         return rc;
     if ((rc = write_ids(w, txn, b)))
+        return rc;
+    if ((rc = join_updates(w)))
+        return rc;
+    if ((rc = write_lexicon(w, e, txn, b->first_doc, new_terms, collisions)))
+        return rc;
+    if ((rc = gal_entity_table_apply(txn, w->entities, eb, b->first_doc, w->forms)))
         return rc;
     if ((rc = gal_deleted_put(st, txn, w->gone, w->ngone, w->deleted.count)))
         return rc;
@@ -858,11 +914,8 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
             return rc;
     w->totals.replaced += w->ngone;
     w->ngone = 0;
-    if ((rc = gal_entity_forms_commit(w->forms)))
+    if ((rc = start_updates(w, new_terms)))
         return rc;
-    for (uint64_t i = 0; i < new_terms; i++)
-        if ((rc = gal_known_terms_add(w->known, w->new_terms[i].hash, w->new_terms[i].fingerprint)))
-            return rc;
     gal_writer_totals *tot = &w->totals;
     tot->docs += b->ndocs;
     tot->tokens += ntokens;
@@ -931,7 +984,9 @@ static int finish_txn(void *ctx, MDB_txn *txn)
 
 int gal_writer_finish(gal_writer *w)
 {
-    int rc = gal_store_write(w->st, finish_txn, w, "cannot finish");
+    int rc = join_updates(w);
+    if (!rc)
+        rc = gal_store_write(w->st, finish_txn, w, "cannot finish");
     int mrc;
     if (!rc && (mrc = mdb_env_sync(w->st->env, 1)))
         rc = gal_store_error(w->st, mrc, "cannot sync");

@@ -30,6 +30,9 @@ typedef struct gal_writer_totals {
     double write_sec;        /* LMDB puts and commits, and the known terms' and
                               * entity forms' updates after each */
     double commit_sec;       /* of write_sec, the commits: pages written and synced */
+    double update_sec;       /* the in-memory known terms and entity forms
+                              * updated after each commit, on a thread beside
+                              * the next batch's puts */
 } gal_writer_totals;
 
 /* Open (creating if needed) the index in dir for writing.  An index that
