@@ -930,7 +930,7 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
     for (size_t i = 0; i < w->nfiles; i++)
         gal_free(w->files[i].path);
     w->nfiles = 0;
-    /* the writer's whole share, the in-memory tables' updates included */
+    /* the writer's whole share (the updates run beside it) */
     w->totals.write_sec += now_sec() - t0;
     return 0;
 }

@@ -123,7 +123,8 @@ void gal_writer_begin_run(gal_writer *w);
  * gal_writer_add_file() gets that number again. */
 void gal_writer_continue_run(gal_writer *w, uint32_t file_no);
 
-/* Mark the run complete, in a transaction of its own. */
+/* Mark the run complete, in a transaction of its own, and sync the index
+ * to disk (each commit left its meta page to the next one's sync). */
 int gal_writer_finish(gal_writer *w);
 
 #endif
