@@ -544,7 +544,26 @@ static void print_device_times(FILE *out, const brun *runs, size_t n)
 static const char *const stage_names[GAL_NSTAGES] = {"read", "compress", "tokenize", "encode",
                                                      "write"};
 
-/* Where the pipeline stalls: each stage's waits, summed over its threads. */
+/* Each stage's busy seconds per thread over the wall time, and the stage
+ * whose threads are busiest: the one that sets the pace. */
+static int stage_load(const gal_build_report *p, double load[GAL_NSTAGES])
+{
+    double s = p->seconds > 0 ? p->seconds : 1e-9;
+    unsigned nt = p->tokenize_threads ? p->tokenize_threads : 1;
+    load[GAL_STAGE_READ] = p->read_sec / s;
+    load[GAL_STAGE_COMPRESS] = p->compress_sec / (p->compress_threads ? p->compress_threads : 1) / s;
+    load[GAL_STAGE_TOKENIZE] = (p->tokenize_sec + p->entities_sec) / nt / s;
+    load[GAL_STAGE_ENCODE] = p->encode_sec / (p->encode_threads ? p->encode_threads : 1) / s;
+    load[GAL_STAGE_WRITE] = p->write_sec / s;
+    int pace = 0;
+    for (int k = 1; k < GAL_NSTAGES; k++)
+        if (load[k] > load[pace])
+            pace = k;
+    return pace;
+}
+
+/* Where the pipeline stalls: each stage's waits, summed over its threads,
+ * and which stage sets the pace. */
 static void print_waits(FILE *out, const brun *runs, size_t n)
 {
     fprintf(out, "\nseconds waiting per stage, summed over its threads: input/order/room\n");
@@ -569,6 +588,24 @@ static void print_waits(FILE *out, const brun *runs, size_t n)
                  "on; commit: of the writer's busy time, LMDB's commits; update: the\n"
                  "in-memory known terms and entity forms updated after each commit,\n"
                  "on a thread beside the next batch's puts\n");
+    fprintf(out, "\nbusy share of the wall time, per thread of each stage\n");
+    fprintf(out, "%-*s", NAME_W, "device");
+    for (int k = 0; k < GAL_NSTAGES; k++)
+        fprintf(out, " %9s", stage_names[k]);
+    fprintf(out, "  %s\n", "pace");
+    for (size_t i = 0; i < n; i++) {
+        if (runs[i].rc)
+            continue;
+        char name[NAME_W + 1];
+        short_name(&runs[i], name, sizeof name);
+        double load[GAL_NSTAGES];
+        int pace = stage_load(&runs[i].rep, load);
+        fprintf(out, "%-*s", NAME_W, name);
+        for (int k = 0; k < GAL_NSTAGES; k++)
+            fprintf(out, " %8.1f%%", 100.0 * load[k]);
+        fprintf(out, "  %s\n", stage_names[pace]);
+    }
+    fprintf(out, "pace: the stage whose threads are busiest, which the others wait for\n");
 }
 
 static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_bytes)
@@ -712,7 +749,12 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
             fprintf(f, "%s\"%s\": {\"input\": %.4f, \"order\": %.4f, \"room\": %.4f}",
                     k ? ", " : "", stage_names[k], p->wait_input[k], p->wait_order[k],
                     p->wait_room[k]);
-        fputs("},\n   \"kernels\": {", f);
+        double load[GAL_NSTAGES];
+        int pace = stage_load(p, load);
+        fputs("},\n   \"load\": {", f);
+        for (int k = 0; k < GAL_NSTAGES; k++)
+            fprintf(f, "%s\"%s\": %.4f", k ? ", " : "", stage_names[k], load[k]);
+        fprintf(f, "}, \"pace\": \"%s\",\n   \"kernels\": {", stage_names[pace]);
         for (unsigned k = 0; k < p->nkernels; k++) {
             fputs(k ? ", " : "", f);
             gal_bench_json_str(f, p->kernels[k].name, strlen(p->kernels[k].name));

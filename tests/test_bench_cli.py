@@ -8,7 +8,8 @@
     run succeeds with the sample's document count, the same index bytes per
     table on every device (the tokenizer is byte-identical everywhere), stage
     seconds that are not negative, every stage's waits (input, order, room),
-    commits inside the writer's time, and device copy/kernel figures that are
+    commits inside the writer's time, each stage's busy share and the busiest
+    named as the pace, and device copy/kernel figures that are
     zero on the reference path and, on an OpenCL device, positive (event
     profiling), with every text byte uploaded once.
   - `--compare F` against the same file prints ratios of 1.00x.
@@ -132,6 +133,11 @@ def main():
                       for w in waits.values()), "%s: waits are %r" % (name, waits))
             check(0 < r["commit_sec"] <= r["write_sec"],
                   "%s: commit %r s of write %r s" % (name, r["commit_sec"], r["write_sec"]))
+            # each stage's busy share per thread, and the busiest named as the pace
+            load = r.get("load", {})
+            check(sorted(load) == sorted(waits) and min(load.values()) >= 0 and
+                  r.get("pace") in load and load[r["pace"]] == max(load.values()),
+                  "%s: load %r, pace %r" % (name, load, r.get("pace")))
             if tables is None:
                 tables = r["tables"]
             check(r["tables"] == tables, "%s: table sizes differ from the first run's" % name)
