@@ -544,6 +544,16 @@ static void print_device_times(FILE *out, const brun *runs, size_t n)
 static const char *const stage_names[GAL_NSTAGES] = {"read", "compress", "tokenize", "encode",
                                                      "write"};
 
+/* A table's title and column heads: "device", then cols at width; the
+ * caller ends the line. */
+static void print_head(FILE *out, const char *title, const char *const *cols, int ncols,
+                       int width)
+{
+    fprintf(out, "\n%s\n%-*s", title, NAME_W, "device");
+    for (int k = 0; k < ncols; k++)
+        fprintf(out, " %*s", width, cols[k]);
+}
+
 /* Each stage's busy seconds per thread over the wall time, and the stage
  * whose threads are busiest: the one that sets the pace. */
 static int stage_load(const gal_build_report *p, double load[GAL_NSTAGES])
@@ -566,10 +576,8 @@ static int stage_load(const gal_build_report *p, double load[GAL_NSTAGES])
  * and which stage sets the pace. */
 static void print_waits(FILE *out, const brun *runs, size_t n)
 {
-    fprintf(out, "\nseconds waiting per stage, summed over its threads: input/order/room\n");
-    fprintf(out, "%-*s", NAME_W, "device");
-    for (int k = 0; k < GAL_NSTAGES; k++)
-        fprintf(out, " %17s", stage_names[k]);
+    print_head(out, "seconds waiting per stage, summed over its threads: input/order/room",
+               stage_names, GAL_NSTAGES, 17);
     fprintf(out, " %8s %8s\n", "commit", "update");
     for (size_t i = 0; i < n; i++) {
         if (runs[i].rc)
@@ -588,10 +596,8 @@ static void print_waits(FILE *out, const brun *runs, size_t n)
                  "on; commit: of the writer's busy time, LMDB's commits; update: the\n"
                  "in-memory known terms and entity forms updated after each commit,\n"
                  "on a thread beside the next batch's puts\n");
-    fprintf(out, "\nbusy share of the wall time, per thread of each stage\n");
-    fprintf(out, "%-*s", NAME_W, "device");
-    for (int k = 0; k < GAL_NSTAGES; k++)
-        fprintf(out, " %9s", stage_names[k]);
+    print_head(out, "busy share of the wall time, per thread of each stage", stage_names,
+               GAL_NSTAGES, 9);
     fprintf(out, "  %s\n", "pace");
     for (size_t i = 0; i < n; i++) {
         if (runs[i].rc)
@@ -665,10 +671,7 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
            "(encode), writer (write); threads: compressor+tokenizer+encoder\n");
     print_waits(out, runs, n);
     print_device_times(out, runs, n);
-    fprintf(out, "\nindex tables (bytes, share of raw text)\n");
-    fprintf(out, "%-*s", NAME_W, "device");
-    for (size_t k = 0; k < NSHOWN; k++)
-        fprintf(out, " %17s", shown_tables[k]);
+    print_head(out, "index tables (bytes, share of raw text)", shown_tables, NSHOWN, 17);
     fprintf(out, " %17s\n", "other");
     for (size_t i = 0; i < n; i++) {
         if (runs[i].rc)
