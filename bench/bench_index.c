@@ -74,6 +74,9 @@ static const char help[] =
     "  --format F       jsonl, trec, warc or text: skip format detection\n"
     "  --shard K/N      build only the K-th of N shards of the documents\n"
     "  --json FILE      also write the figures as JSON to FILE ('-' = stdout)\n"
+    "  --repeat N       build N times per device, the devices taking turns, and\n"
+    "                   report each device's build of median wall time, with\n"
+    "                   every build's wall time beside it [1]\n"
     "  --compare OLD    print each figure's ratio to the same device's figure in\n"
     "                   OLD, a file that --json wrote before\n"
     "  -h, --help       show this help\n"
@@ -88,6 +91,7 @@ static const char help[] =
 #define MAX_DEVICES 64
 #define MAX_TABLES 32
 #define NSHOWN 6
+#define MAX_REPEATS 16
 
 /* The tables the terminal shows in columns; the rest are summed as "other".
  * The JSON lists every named database the index has. */
@@ -109,6 +113,10 @@ typedef struct brun {
     uint64_t table_bytes[MAX_TABLES];
     uint64_t tables_total;
     uint64_t disk_bytes;  /* blocks allocated under the index directory */
+    /* --repeat: the wall seconds of every build of this device, in order;
+     * the figures above are those of the median one */
+    uint32_t nrepeat;
+    double repeat_sec[MAX_REPEATS];
 } brun;
 
 /* The figures a run is judged by, in the order the JSON lists them. */
@@ -647,6 +655,16 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
                m[M_MBPS], m[M_DOCSPS] / 1e3, m[M_TOKPS] / 1e6, m[M_CPU] / s, rss,
                m[M_INDEX_RATIO], m[M_POSTINGS_RATIO]);
     }
+    for (size_t i = 0; i < n; i++) {
+        if (runs[i].rc || runs[i].nrepeat < 2)
+            continue;
+        char name[NAME_W + 1];
+        short_name(&runs[i], name, sizeof name);
+        fprintf(out, "%-*s wall s of its %u builds:", NAME_W, name, runs[i].nrepeat);
+        for (uint32_t k = 0; k < runs[i].nrepeat; k++)
+            fprintf(out, " %.2f", runs[i].repeat_sec[k]);
+        fprintf(out, " (figures: the median one)\n");
+    }
     fprintf(out, "\nseconds and share of wall time per stage\n");
     fprintf(out, "%-*s %14s %14s %14s %14s %14s %14s %8s %8s\n", NAME_W, "device", "read",
             "compress", "tokenize", "entities", "encode", "write", "setup", "threads");
@@ -757,7 +775,10 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
         fputs("},\n   \"load\": {", f);
         for (int k = 0; k < GAL_NSTAGES; k++)
             fprintf(f, "%s\"%s\": %.4f", k ? ", " : "", stage_names[k], load[k]);
-        fprintf(f, "}, \"pace\": \"%s\",\n   \"kernels\": {", stage_names[pace]);
+        fprintf(f, "}, \"pace\": \"%s\", \"repeat_seconds\": [", stage_names[pace]);
+        for (uint32_t k = 0; k < r->nrepeat; k++)
+            fprintf(f, "%s%.6g", k ? ", " : "", r->repeat_sec[k]);
+        fputs("],\n   \"kernels\": {", f);
         for (unsigned k = 0; k < p->nkernels; k++) {
             fputs(k ? ", " : "", f);
             gal_bench_json_str(f, p->kernels[k].name, strlen(p->kernels[k].name));
@@ -1092,17 +1113,41 @@ static int device_specs(const char *arg, char specs[][32], size_t cap, size_t *n
     return rc;
 }
 
+/* Device i's result from its builds (builds[k * nspecs + i]): the first
+ * failure, else the build of median wall time (the lower of the two middle
+ * ones), with every build's wall time. */
+static void pick_median(const brun *builds, size_t nspecs, unsigned repeat, size_t i, brun *out)
+{
+    unsigned order[MAX_REPEATS];
+    for (unsigned k = 0; k < repeat; k++) {
+        const brun *b = &builds[k * nspecs + i];
+        if (b->rc) {
+            *out = *b;
+            return;
+        }
+        unsigned at = k; /* insertion by wall time */
+        for (; at > 0 && builds[order[at - 1] * nspecs + i].rep.seconds > b->rep.seconds; at--)
+            order[at] = order[at - 1];
+        order[at] = k;
+    }
+    *out = builds[order[(repeat - 1) / 2] * nspecs + i];
+    out->nrepeat = repeat;
+    for (unsigned k = 0; k < repeat; k++)
+        out->repeat_sec[k] = builds[k * nspecs + i].rep.seconds;
+}
+
 int gal_bench_index(int argc, char **argv)
 {
     gal_build_opts o = {.batch_bytes = (size_t)GAL_BATCH_MB_DEFAULT << 20};
     const char *device = "all", *json = NULL, *compare = NULL;
+    unsigned repeat = 1;
     const char **inputs = gal_calloc((size_t)argc, sizeof *inputs);
     if (!inputs)
         return gal_report(GAL_ENOMEM);
     size_t ninputs = 0, nfiles = 0, nspecs = 0;
     char **files = NULL;
     char(*specs)[32] = NULL;
-    brun *runs = NULL;
+    brun *runs = NULL, *builds = NULL;
     jval old;
     memset(&old, 0, sizeof old);
     int status = GAL_EXIT_OK;
@@ -1131,6 +1176,16 @@ int gal_bench_index(int argc, char **argv)
                 goto out;
             }
             json = val;
+            i++;
+        } else if (!strcmp(a, "--repeat")) {
+            char *end = NULL;
+            long n = val ? strtol(val, &end, 10) : 0;
+            if (!val || *end || n < 1 || n > MAX_REPEATS) {
+                status = gal_usage_error("bench index", "--repeat takes 1 to %d builds per device",
+                                         MAX_REPEATS);
+                goto out;
+            }
+            repeat = (unsigned)n;
             i++;
         } else if (!strcmp(a, "--compare")) {
             if (!val) {
@@ -1180,7 +1235,8 @@ int gal_bench_index(int argc, char **argv)
         goto out;
     }
     runs = gal_calloc(nspecs ? nspecs : 1, sizeof *runs);
-    if (!runs) {
+    builds = gal_calloc((nspecs ? nspecs : 1) * repeat, sizeof *builds);
+    if (!runs || !builds) {
         status = gal_report(GAL_ENOMEM);
         goto out;
     }
@@ -1188,13 +1244,19 @@ int gal_bench_index(int argc, char **argv)
     o.ninputs = ninputs;
     uint64_t input_bytes = warm_inputs(files, nfiles);
     int worst = 0;
-    for (size_t i = 0; i < nspecs; i++) {
-        if (isatty(STDERR_FILENO))
-            fprintf(stderr, "galley: bench: building with device %s ...\n", specs[i]);
-        int r = bench_one(&o, specs[i], &runs[i]);
-        if (r && !worst)
-            worst = r;
-    }
+    /* the devices take turns, so that none gets the machine's quieter
+     * minutes, or the memory another's build touched first, every time */
+    for (unsigned k = 0; k < repeat; k++)
+        for (size_t i = 0; i < nspecs; i++) {
+            if (isatty(STDERR_FILENO))
+                fprintf(stderr, "galley: bench: building with device %s (%u of %u) ...\n",
+                        specs[i], k + 1, repeat);
+            int r = bench_one(&o, specs[i], &builds[k * nspecs + i]);
+            if (r && !worst)
+                worst = r;
+        }
+    for (size_t i = 0; i < nspecs; i++)
+        pick_median(builds, nspecs, repeat, i, &runs[i]);
     /* with --json -, the JSON alone goes to stdout and the table to stderr */
     FILE *table = json && !strcmp(json, "-") ? stderr : stdout;
     print_tables(table, runs, nspecs, input_bytes);
@@ -1226,6 +1288,7 @@ int gal_bench_index(int argc, char **argv)
 out:
     jfree(&old);
     gal_free(runs);
+    gal_free(builds);
     gal_free(specs);
     if (files)
         gal_input_list_free(files, nfiles);

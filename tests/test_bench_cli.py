@@ -13,6 +13,8 @@
     zero on the reference path and, on an OpenCL device, positive (event
     profiling), with every text byte uploaded once.
   - `--compare F` against the same file prints ratios of 1.00x.
+  - `--repeat 3` builds three times and reports the build of median wall time,
+    with all three; 0, 17 or a word is a usage error.
   - `galley index -q` on a device, its kernels compiled afresh, prints nothing.
   - `galley bench postings INDEX --bounds` walks the index twice (its figures,
     then the bounds); both walks must see the same positions and the same
@@ -165,6 +167,22 @@ def main():
                            capture_output=True, text=True, timeout=600, env=env)
         check(p.returncode == 0, "bench --compare: exit %d: %s" % (p.returncode, p.stderr.strip()))
         check("ratio new/old" in p.stdout + p.stderr, "--compare printed no ratios")
+        # --repeat: three builds, the figures those of the median one
+        js3 = os.path.join(tmp, "repeat.json")
+        p = subprocess.run([a.galley, "bench", "index", SAMPLE, "--device", "ref", "--repeat", "3",
+                            "--json", js3], capture_output=True, text=True, timeout=600, env=env)
+        check(p.returncode == 0, "bench --repeat 3: exit %d: %s" % (p.returncode, p.stderr.strip()))
+        if p.returncode == 0:
+            r = json.load(open(js3))["runs"][0]
+            walls = r.get("repeat_seconds", [])
+            check(len(walls) == 3 and r["seconds"] == sorted(walls)[1],
+                  "--repeat 3: seconds %r, builds %r" % (r["seconds"], walls))
+            check("wall s of its 3 builds" in p.stdout, "--repeat 3 did not list the builds")
+        for bad in ("0", "17", "x"):
+            p = subprocess.run([a.galley, "bench", "index", SAMPLE, "--repeat", bad],
+                               capture_output=True, text=True, timeout=60, env=env)
+            check(p.returncode == 2 and "--repeat" in p.stderr,
+                  "--repeat %s: exit %d: %s" % (bad, p.returncode, p.stderr.strip()))
         if devices:
             # -q means a silent build, even while the driver compiles the
             # kernels afresh (PoCL once printed a line per compile when galley
