@@ -19,6 +19,10 @@
 #include "store.h"
 
 #define NDOCS 5000u
+/* The document whose record test_damage writes damaged and then removes:
+ * never one of the deleted ones, or the removal would take a real record
+ * with it. */
+#define DAMAGED_DOC 17u
 
 static void put_meta_docs(gal_store *st, uint64_t n)
 {
@@ -111,7 +115,7 @@ static void test_round_trip(const char *dir, unsigned seed)
     size_t n = 0;
     while (n < 300) {
         uint32_t doc = n == 0 ? NDOCS - 1 : (uint32_t)rand() % NDOCS;
-        if (!want[doc]) {
+        if (!want[doc] && doc != DAMAGED_DOC) {
             want[doc] = 1;
             docs[n++] = doc;
         }
@@ -180,7 +184,7 @@ static void test_damage(const char *dir)
     gal_store *st;
     CHECK(gal_store_open(dir, GAL_STORE_WRITE, &st) == 0);
     uint8_t key[4], bad[4] = {1, 2, 3, 4}, longer[8] = {0};
-    gal_put_be32(key, 17);
+    gal_put_be32(key, DAMAGED_DOC);
 
     /* a record whose trailer does not match its key */
     put_raw(st, key, 4, bad, 4);
