@@ -190,6 +190,39 @@ static int run_pass(gal_snapshot **snaps, size_t nsnaps, qset *s, size_t first,
 
 /* One of --threads N: its own snapshots of the indexes, its passes from
  * its own place in the set, its latencies. */
+/* Where the query threads wait, warm, for the clock to start; or learn
+ * that not all of them could be started, and leave. */
+typedef struct start_gate {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    long warm; /* threads waiting at the gate */
+    int go;    /* 0: wait, 1: run the measured passes, -1: leave */
+} start_gate;
+
+/* A worker, warm: 1 to go on, 0 to leave. */
+static int gate_wait(start_gate *g)
+{
+    pthread_mutex_lock(&g->mu);
+    g->warm++;
+    pthread_cond_broadcast(&g->cv);
+    while (g->go == 0)
+        pthread_cond_wait(&g->cv, &g->mu);
+    int go = g->go > 0;
+    pthread_mutex_unlock(&g->mu);
+    return go;
+}
+
+/* The caller: once n workers are warm (go = 1), or at once (go = -1). */
+static void gate_open(start_gate *g, long n, int go)
+{
+    pthread_mutex_lock(&g->mu);
+    while (go > 0 && g->warm < n)
+        pthread_cond_wait(&g->cv, &g->mu);
+    g->go = go;
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+}
+
 typedef struct worker {
     gal_index_set *ixs;
     qset *set;
@@ -199,7 +232,7 @@ typedef struct worker {
     double *lat, *sum_ms;
     size_t nlat;
     int rc;
-    pthread_barrier_t *start; /* every thread warm, and the clock started */
+    start_gate *start; /* every thread warm, and the clock started */
 } worker;
 
 static void *work(void *arg)
@@ -219,8 +252,8 @@ static void *work(void *arg)
         w->rc = run_pass(snaps, n, w->set, w->first, w->so, &res, w->lat, &w->nlat, w->sum_ms);
     w->nlat = 0;
     memset(w->sum_ms, 0, (w->set->n ? w->set->n : 1) * sizeof *w->sum_ms);
-    pthread_barrier_wait(w->start);
-    for (long r = 0; r < w->runs && !w->rc; r++)
+    int go = gate_wait(w->start);
+    for (long r = 0; go && r < w->runs && !w->rc; r++)
         w->rc = run_pass(snaps, n, w->set, w->first, w->so, &res, w->lat, &w->nlat, w->sum_ms);
     for (size_t k = 0; snaps && k < n; k++)
         gal_snapshot_end(snaps[k]);
@@ -238,7 +271,7 @@ static int run_threads(gal_index_set *ixs, qset *set, const gal_search_opts *so,
     worker *w = gal_calloc((size_t)nthreads, sizeof *w);
     pthread_t *tid = gal_calloc((size_t)nthreads, sizeof *tid);
     size_t per = set->n * (size_t)runs;
-    pthread_barrier_t start;
+    start_gate start = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
     int rc = w && tid ? 0 : gal_error_set(GAL_ENOMEM, "out of memory");
     for (long t = 0; t < nthreads && !rc; t++) {
         w[t] = (worker){ixs, set, so, runs, set->n * (size_t)t / (size_t)nthreads,
@@ -247,26 +280,19 @@ static int run_threads(gal_index_set *ixs, qset *set, const gal_search_opts *so,
         if (!w[t].lat || !w[t].sum_ms)
             rc = gal_error_set(GAL_ENOMEM, "out of memory");
     }
-    if (rc || pthread_barrier_init(&start, NULL, (unsigned)nthreads + 1)) {
-        rc = rc ? rc : gal_error_set(GAL_ENOMEM, "cannot start the query threads");
-        nthreads = 0; /* nothing started: only the frees below */
-    }
     long started = 0;
-    for (; started < nthreads; started++)
+    for (; !rc && started < nthreads; started++)
         if (pthread_create(&tid[started], NULL, work, &w[started]))
             break;
-    if (started < nthreads) { /* the barrier waits for all: those started end at once */
-        fprintf(stderr, "galley: error: cannot start %ld query threads\n", nthreads);
-        exit(GAL_EXIT_SYSTEM);
-    }
-    pthread_barrier_wait(&start);
+    if (!rc && started < nthreads) /* those started leave at the gate */
+        rc = gal_error_set(GAL_ENOMEM, "cannot start %ld query threads (%ld started)", nthreads,
+                           started);
+    gate_open(&start, started, rc ? -1 : 1);
     double t0 = gal_bench_now();
     for (long t = 0; t < started; t++)
         pthread_join(tid[t], NULL);
     *wall = gal_bench_now() - t0;
-    if (nthreads)
-        pthread_barrier_destroy(&start);
-    for (long t = 0; t < nthreads && w && !rc; t++) {
+    for (long t = 0; t < nthreads && w && !rc; t++) { /* after a failed start, no figures */
         rc = w[t].rc;
         memcpy(lat + *nlat, w[t].lat, w[t].nlat * sizeof *lat);
         *nlat += w[t].nlat;
