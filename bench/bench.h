@@ -16,8 +16,10 @@
 #ifndef GAL_BENCH_H
 #define GAL_BENCH_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 /* The subcommands; argv[0] is "index" or "query".  Return an exit status
@@ -37,6 +39,19 @@ static inline double gal_bench_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* An option's count: s a whole decimal number in [lo, hi] into *v, 0; -1
+ * for anything else (missing, empty, trailing bytes, out of range). */
+static inline int gal_bench_parse_count(const char *s, long lo, long hi, long *v)
+{
+    char *end;
+    errno = 0;
+    long x = s ? strtol(s, &end, 10) : 0;
+    if (!s || !*s || *end || errno || x < lo || x > hi)
+        return -1;
+    *v = x;
+    return 0;
 }
 
 /* Write s as a JSON string literal (quotes, backslash and control bytes

@@ -122,7 +122,8 @@ typedef struct brun {
 /* The figures a run is judged by, in the order the JSON lists them. */
 enum {
     M_SECONDS, M_MBPS, M_DOCSPS, M_TOKPS,
-    M_READ, M_COMPRESS, M_TOKENIZE, M_ENTITIES, M_ENCODE, M_WRITE, M_SETUP, M_CPU, M_COMMIT, M_UPDATE,
+    M_READ, M_COMPRESS, M_TOKENIZE, M_ENTITIES, M_ENCODE, M_WRITE, M_SETUP, M_CPU,
+    M_COMMIT, M_UPDATE,
     M_H2D, M_KERNELS, M_D2H,
     M_RSS, M_INDEX, M_POSTINGS, M_INDEX_RATIO, M_POSTINGS_RATIO, M_NOTEXT_RATIO,
     NMETRICS
@@ -562,16 +563,22 @@ static void print_head(FILE *out, const char *title, const char *const *cols, in
         fprintf(out, " %*s", width, cols[k]);
 }
 
+/* Busy seconds of a stage's n threads, per thread (a report without
+ * thread counts: one). */
+static double per_thread(double sec, unsigned n)
+{
+    return sec / (n ? n : 1);
+}
+
 /* Each stage's busy seconds per thread over the wall time, and the stage
  * whose threads are busiest: the one that sets the pace. */
 static int stage_load(const gal_build_report *p, double load[GAL_NSTAGES])
 {
     double s = p->seconds > 0 ? p->seconds : 1e-9;
-    unsigned nt = p->tokenize_threads ? p->tokenize_threads : 1;
     load[GAL_STAGE_READ] = p->read_sec / s;
-    load[GAL_STAGE_COMPRESS] = p->compress_sec / (p->compress_threads ? p->compress_threads : 1) / s;
-    load[GAL_STAGE_TOKENIZE] = (p->tokenize_sec + p->entities_sec) / nt / s;
-    load[GAL_STAGE_ENCODE] = p->encode_sec / (p->encode_threads ? p->encode_threads : 1) / s;
+    load[GAL_STAGE_COMPRESS] = per_thread(p->compress_sec, p->compress_threads) / s;
+    load[GAL_STAGE_TOKENIZE] = per_thread(p->tokenize_sec + p->entities_sec, p->tokenize_threads) / s;
+    load[GAL_STAGE_ENCODE] = per_thread(p->encode_sec, p->encode_threads) / s;
     load[GAL_STAGE_WRITE] = p->write_sec / s;
     int pace = 0;
     for (int k = 1; k < GAL_NSTAGES; k++)
@@ -1178,9 +1185,8 @@ int gal_bench_index(int argc, char **argv)
             json = val;
             i++;
         } else if (!strcmp(a, "--repeat")) {
-            char *end = NULL;
-            long n = val ? strtol(val, &end, 10) : 0;
-            if (!val || *end || n < 1 || n > MAX_REPEATS) {
+            long n;
+            if (gal_bench_parse_count(val, 1, MAX_REPEATS, &n)) {
                 status = gal_usage_error("bench index", "--repeat takes 1 to %d builds per device",
                                          MAX_REPEATS);
                 goto out;

@@ -188,8 +188,6 @@ static int run_pass(gal_snapshot **snaps, size_t nsnaps, qset *s, size_t first,
     return 0;
 }
 
-/* One of --threads N: its own snapshots of the indexes, its passes from
- * its own place in the set, its latencies. */
 /* Where the query threads wait, warm, for the clock to start; or learn
  * that not all of them could be started, and leave. */
 typedef struct start_gate {
@@ -223,6 +221,8 @@ static void gate_open(start_gate *g, long n, int go)
     pthread_mutex_unlock(&g->mu);
 }
 
+/* One of --threads N: its own snapshots of the indexes, its passes from
+ * its own place in the set, its latencies. */
 typedef struct worker {
     gal_index_set *ixs;
     qset *set;
@@ -315,17 +315,6 @@ static int usage_free(const char **pos, int status)
     return status;
 }
 
-static int parse_count(const char *s, long lo, long hi, long *v)
-{
-    char *end;
-    errno = 0;
-    long x = s ? strtol(s, &end, 10) : 0;
-    if (!s || !*s || *end || errno || x < lo || x > hi)
-        return -1;
-    *v = x;
-    return 0;
-}
-
 int gal_bench_query(int argc, char **argv)
 {
     const char *json = NULL;
@@ -346,19 +335,19 @@ int gal_bench_query(int argc, char **argv)
             json = val;
             i++;
         } else if (!strcmp(a, "--warmup")) {
-            if (parse_count(val, 0, 1000, &warmup))
+            if (gal_bench_parse_count(val, 0, 1000, &warmup))
                 return usage_free(pos, gal_usage_error("bench query", "--warmup needs a number from 0 to 1000"));
             i++;
         } else if (!strcmp(a, "--runs")) {
-            if (parse_count(val, 1, 1000, &runs))
+            if (gal_bench_parse_count(val, 1, 1000, &runs))
                 return usage_free(pos, gal_usage_error("bench query", "--runs needs a number from 1 to 1000"));
             i++;
         } else if (!strcmp(a, "--limit")) {
-            if (parse_count(val, 1, 1000000, &limit))
+            if (gal_bench_parse_count(val, 1, 1000000, &limit))
                 return usage_free(pos, gal_usage_error("bench query", "--limit needs a number from 1 to 1000000"));
             i++;
         } else if (!strcmp(a, "--threads")) {
-            if (parse_count(val, 1, 256, &threads))
+            if (gal_bench_parse_count(val, 1, 256, &threads))
                 return usage_free(pos, gal_usage_error("bench query", "--threads needs a number from 1 to 256"));
             i++;
         } else if (a[0] == '-' && a[1]) {

@@ -126,7 +126,12 @@ struct gal_writer {
     uint64_t update_terms; /* w->new_terms it adds */
 };
 
-static double now_sec(void);
+static double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 /* The committed batch's in-memory updates: its entity forms numbered, its
  * new terms known. */
@@ -167,13 +172,6 @@ static int join_updates(gal_writer *w)
         w->updating = 0;
     }
     return w->update_rc;
-}
-
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static int load_known_terms(gal_writer *w, MDB_txn *txn)

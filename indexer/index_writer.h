@@ -27,8 +27,8 @@ typedef struct gal_writer_totals {
     uint64_t new_terms;      /* terms added by this run */
     uint64_t replaced;       /* documents this run superseded (--replace) */
     double encode_sec;       /* grouping, postings and record encoding */
-    double write_sec;        /* LMDB puts and commits, and the known terms' and
-                              * entity forms' updates after each */
+    double write_sec;        /* LMDB puts and commits, and any wait for the
+                              * last batch's in-memory updates (update_sec) */
     double commit_sec;       /* of write_sec, the commits: pages written and synced */
     double update_sec;       /* the in-memory known terms and entity forms
                               * updated after each commit, on a thread beside
