@@ -73,6 +73,9 @@ static const char help[] =
     "                   'galley index'\n"
     "  --format F       jsonl, trec, warc or text: skip format detection\n"
     "  --shard K/N      build only the K-th of N shards of the documents\n"
+    "  --shards N       build all N shards side by side, the inputs read once,\n"
+    "                   each with its own threads and writer (figures summed\n"
+    "                   over the shards, the writer's per writer)\n"
     "  --json FILE      also write the figures as JSON to FILE ('-' = stdout)\n"
     "  --repeat N       build N times per device, the devices taking turns, and\n"
     "                   report each device's build of median wall time, with\n"
@@ -248,11 +251,19 @@ static void read_tables(const char *dir, brun *r)
         name[key.mv_size] = '\0';
         if (mdb_dbi_open(txn, name, 0, &dbi) || mdb_stat(txn, dbi, &ms))
             continue; /* a plain key of the main database, not a table */
-        uint32_t k = r->ntables++;
-        memcpy(r->table_name[k], name, key.mv_size + 1);
-        r->table_bytes[k] =
+        /* the shards of a --shards build add up, table by table */
+        uint32_t k = 0;
+        while (k < r->ntables && strcmp(r->table_name[k], name))
+            k++;
+        if (k == r->ntables) {
+            r->ntables++;
+            memcpy(r->table_name[k], name, key.mv_size + 1);
+            r->table_bytes[k] = 0;
+        }
+        uint64_t bytes =
             (uint64_t)(ms.ms_branch_pages + ms.ms_leaf_pages + ms.ms_overflow_pages) * ms.ms_psize;
-        r->tables_total += r->table_bytes[k];
+        r->table_bytes[k] += bytes;
+        r->tables_total += bytes;
     }
 out:
     if (cur)
@@ -339,7 +350,13 @@ static void child_run(const gal_build_opts *base, const char *spec, const char *
     r->user_sec -= user0;
     r->sys_sec -= sys0;
     if (!r->rc) {
-        read_tables(index_dir, r);
+        for (unsigned k = 1; k <= o.all_shards; k++) {
+            char shard[4096];
+            if (!gal_shard_dir(index_dir, k, o.all_shards, shard, sizeof shard))
+                read_tables(shard, r);
+        }
+        if (!o.all_shards)
+            read_tables(index_dir, r);
         disk_sum = 0;
         nftw(index_dir, du_entry, 16, FTW_PHYS);
         r->disk_bytes = disk_sum;
@@ -579,7 +596,7 @@ static int stage_load(const gal_build_report *p, double load[GAL_NSTAGES])
     load[GAL_STAGE_COMPRESS] = per_thread(p->compress_sec, p->compress_threads) / s;
     load[GAL_STAGE_TOKENIZE] = per_thread(p->tokenize_sec + p->entities_sec, p->tokenize_threads) / s;
     load[GAL_STAGE_ENCODE] = per_thread(p->encode_sec, p->encode_threads) / s;
-    load[GAL_STAGE_WRITE] = p->write_sec / s;
+    load[GAL_STAGE_WRITE] = per_thread(p->write_sec, p->writers) / s;
     int pace = 0;
     for (int k = 1; k < GAL_NSTAGES; k++)
         if (load[k] > load[pace])
@@ -685,9 +702,14 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
         fprintf(out, "%-*s", NAME_W, name);
         for (int k = M_READ; k <= M_WRITE; k++)
             fprintf(out, " %7.2f %5.1f%%", m[k], 100.0 * m[k] / s);
-        char threads[24];
-        snprintf(threads, sizeof threads, "%u+%u+%u", runs[i].rep.compress_threads,
-                 runs[i].rep.tokenize_threads, runs[i].rep.encode_threads);
+        char threads[48];
+        const gal_build_report *p = &runs[i].rep;
+        if (p->writers > 1) /* each shard's threads, times the shards */
+            snprintf(threads, sizeof threads, "%u+%u+%ux%u", p->compress_threads / p->writers,
+                     p->tokenize_threads / p->writers, p->encode_threads / p->writers, p->writers);
+        else
+            snprintf(threads, sizeof threads, "%u+%u+%u", p->compress_threads, p->tokenize_threads,
+                     p->encode_threads);
         fprintf(out, " %8.2f %8s\n", m[M_SETUP], threads);
     }
     fprintf(out, "busy seconds per stage, summed over its threads, which overlap: reader\n"
@@ -753,9 +775,9 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
         fprintf(f,
                 ", \"ok\": true,\n   \"docs\": %" PRIu64 ", \"raw_bytes\": %" PRIu64
                 ", \"tokens\": %" PRIu64 ", \"new_terms\": %" PRIu64 ", \"batches\": %" PRIu64
-                ", \"skipped\": %" PRIu64 ",\n   \"compress_threads\": %u, \"tokenize_threads\": %u, \"encode_threads\": %u,\n   ",
+                ", \"skipped\": %" PRIu64 ",\n   \"compress_threads\": %u, \"tokenize_threads\": %u, \"encode_threads\": %u, \"writers\": %u,\n   ",
                 p->docs, p->raw_bytes, p->tokens, p->new_terms, p->batches, p->skipped,
-                p->compress_threads, p->tokenize_threads, p->encode_threads);
+                p->compress_threads, p->tokenize_threads, p->encode_threads, p->writers);
         double m[NMETRICS], s = p->seconds > 0 ? p->seconds : 1e-9;
         run_metrics(r, m);
         for (int k = 0; k < NMETRICS; k++) {
@@ -1183,6 +1205,15 @@ int gal_bench_index(int argc, char **argv)
                 goto out;
             }
             json = val;
+            i++;
+        } else if (!strcmp(a, "--shards")) {
+            long n;
+            if (gal_bench_parse_count(val, 2, GAL_SHARDS_MAX, &n)) {
+                status = gal_usage_error("bench index", "--shards needs a number from 2 to %u",
+                                         GAL_SHARDS_MAX);
+                goto out;
+            }
+            o.all_shards = (unsigned)n;
             i++;
         } else if (!strcmp(a, "--repeat")) {
             long n;

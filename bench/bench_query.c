@@ -27,6 +27,7 @@
 #include "bench.h"
 #include "commands.h"
 #include "index.h"
+#include "index_dirs.h"
 #include "query.h"
 #include "search.h"
 #include "status.h"
@@ -35,7 +36,8 @@ static const char help[] =
     "usage: galley bench query INDEX... QUERIES [OPTIONS]\n"
     "\n"
     "Run every non-blank line of the file QUERIES as a query against INDEX (or\n"
-    "several indexes searched as one, as 'galley query' does), in this process,\n"
+    "several indexes searched as one, as 'galley query' does, a directory of\n"
+    "shards as all of them), in this process,\n"
     "and report the latency per query (mean, p50, p95, p99, max)\n"
     "and queries per second.  The set runs --warmup times first, unmeasured, so\n"
     "the figures are for a warm cache.  A query's time covers parsing, matching,\n"
@@ -359,11 +361,14 @@ int gal_bench_query(int argc, char **argv)
     if (npos < 2)
         return usage_free(pos, gal_usage_error("bench query", "missing %s", npos ? "QUERIES" : "INDEX and QUERIES"));
 
-    size_t nix = (size_t)npos - 1;
-    int twice = gal_distinct_indexes("bench query", pos, nix);
-    if (twice)
-        return usage_free(pos, twice);
-    const char *queries = pos[nix];
+    /* the indexes: a directory of shards stands for them all */
+    gal_index_dirs dirs;
+    int given = gal_index_dirs_expand("bench query", pos, (size_t)npos - 1, &dirs);
+    if (given)
+        return usage_free(pos, given);
+    const char *const *ix_dirs = (const char *const *)dirs.dir;
+    size_t nix = dirs.n;
+    const char *queries = pos[npos - 1];
     qset set = {0};
     gal_index_set ixs = {0};
     gal_results res;
@@ -379,7 +384,7 @@ int gal_bench_query(int argc, char **argv)
         exit_code = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_USAGE;
         goto out;
     }
-    if ((rc = gal_index_set_open(&ixs, pos, nix))) {
+    if ((rc = gal_index_set_open(&ixs, ix_dirs, nix))) {
         fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
         exit_code = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_INDEX;
         goto out;
@@ -432,9 +437,9 @@ int gal_bench_query(int argc, char **argv)
     /* with --json -, the JSON alone goes to stdout and the table to stderr */
     FILE *out = json && !strcmp(json, "-") ? stderr : stdout;
     if (nix == 1)
-        fprintf(out, "index %s: %" PRIu64 " documents, %" PRIu64 " terms\n", pos[0], st.docs, st.terms);
+        fprintf(out, "index %s: %" PRIu64 " documents, %" PRIu64 " terms\n", ix_dirs[0], st.docs, st.terms);
     else
-        fprintf(out, "%zu indexes as one (%s ...): %" PRIu64 " documents\n", nix, pos[0], st.docs);
+        fprintf(out, "%zu indexes as one (%s ...): %" PRIu64 " documents\n", nix, ix_dirs[0], st.docs);
     fprintf(out, "%zu queries (%zu left out), %ld warm-up and %ld measured passes, top %ld by BM25\n",
            good, set.n - good, warmup, runs, limit);
     fprintf(out, "latency ms: mean %.3f  p50 %.3f  p95 %.3f  p99 %.3f  max %.3f\n", mean, p50, p95, p99,
@@ -460,13 +465,13 @@ int gal_bench_query(int argc, char **argv)
                 date);
         gal_bench_json_str(jf, un.nodename, strlen(un.nodename));
         fputs(", \"index\": ", jf);
-        gal_bench_json_str(jf, pos[0], strlen(pos[0]));
+        gal_bench_json_str(jf, ix_dirs[0], strlen(ix_dirs[0]));
         if (nix > 1) {
             fputs(", \"indexes\": [", jf);
             for (size_t k = 0; k < nix; k++) {
                 if (k)
                     fputs(", ", jf);
-                gal_bench_json_str(jf, pos[k], strlen(pos[k]));
+                gal_bench_json_str(jf, ix_dirs[k], strlen(ix_dirs[k]));
             }
             fputs("]", jf);
         }
@@ -503,6 +508,7 @@ out:
     gal_free(lat);
     gal_results_release(&res);
     gal_index_set_close(&ixs);
+    gal_index_dirs_free(&dirs);
     gal_free(pos);
     qset_release(&set);
     return exit_code;

@@ -5,12 +5,14 @@
 # $OUT (the device tool brings them back) for bench/results/; then check
 # that the GPU's index finds what the generator planted and answers the
 # query set as the host's does (tests/test_planted_facts.py); and time one
-# part built as 4 shards side by side (several writers: one index has one)
-# against one index of it, and merged into one (in the log); the query set
-# on the merged index, one thread and one per core at once.  The builds
+# part built as 4 shards side by side (several writers: one index has one),
+# by 4 processes and by one (--shards 4), against one index of it, and
+# merged into one (in the log); the query set on the merged index, one
+# thread and one per core at once.  All of it is built as one index and
+# as 4 and 2 shards in one process (--shards: a writer each).  The builds
 # use every core (--threads defaults to the cores beyond the reader and
-# writer); one run with --threads 3 shows what the extra threads add, and
-# one with GALLEY_CL_DESIGN=cpu whether the kernels' GPU design pays.
+# writers); one run with GALLEY_CL_DESIGN=cpu shows whether the kernels'
+# GPU design pays.
 #
 #   sh bench/gpu_run.sh [N]     N generators of GEN_SIZE each (default 4 × 1G);
 #                               needs .gpu/ (bench/gpu_prepare.sh)
@@ -30,9 +32,11 @@ export POCL_CACHE_DIR=/tmp/galley-pocl GALLEY_CACHE_DIR=/tmp/galley-cl-cache TMP
     --json "$out/index-gpu.json"
 "$gpu/galley" bench index "$corpus/news-0.jsonl" --device all --repeat 2 \
     --json "$out/index-gpu-1g-all.json"
-echo "== the first device on one part with one thread per stage: what the cores add"
-"$gpu/galley" bench index "$corpus/news-0.jsonl" --device auto --threads 3 \
-    --json "$out/index-gpu-1g-threads3.json"
+echo "== several writers in one process: all of it as 4 shards (galley index --shards 4:"
+echo "   the inputs read once, a pipeline and writer per shard), then as 2 (tables only)"
+"$gpu/galley" bench index "$corpus"/news-*.jsonl --device auto --shards 4 --repeat 2 \
+    --json "$out/index-gpu-shards4.json"
+"$gpu/galley" bench index "$corpus"/news-*.jsonl --device auto --shards 2 --repeat 2
 echo "== the first device on one part with the kernels' CPU design: does the GPU design pay?"
 GALLEY_CL_DESIGN=cpu "$gpu/galley" bench index "$corpus/news-0.jsonl" --device auto \
     --json "$out/index-gpu-1g-cpu-design.json"
@@ -51,15 +55,24 @@ for k in 1 2 3 4; do
 done
 wait
 t2=$(date +%s.%N)
+rm -rf /tmp/galley-inproc
+sync
+t5=$(date +%s.%N)
+"$gpu/galley" index -q --device auto --shards 4 -o /tmp/galley-inproc "$corpus/news-0.jsonl"
+t6=$(date +%s.%N)
 raw=$("$gpu/galley" stats --json /tmp/galley-whole | python3 -c 'import json,sys; print(json.load(sys.stdin)["raw_bytes"])')
 python3 -c "
-raw, a, b, c = $raw, $t0, $t1, $t2
-print('one index: %.2f s, %.1f MB/s; 4 shards side by side: %.2f s, %.1f MB/s' % (b - a, raw / 1e6 / (b - a), c - b, raw / 1e6 / (c - b)))
+raw, a, b, c, d, e = $raw, $t0, $t1, $t2, $t5, $t6
+print('one index: %.2f s, %.1f MB/s; 4 shards side by side: %.2f s, %.1f MB/s; --shards 4 in one process: %.2f s, %.1f MB/s'
+      % (b - a, raw / 1e6 / (b - a), c - b, raw / 1e6 / (c - b), e - d, raw / 1e6 / (e - d)))
 "
 "$gpu/galley" query /tmp/galley-whole --queries "$here/bench/queries/reuters.txt" --count >/tmp/galley-count-whole
 "$gpu/galley" query /tmp/galley-shard-1 /tmp/galley-shard-2 /tmp/galley-shard-3 /tmp/galley-shard-4 \
     --queries "$here/bench/queries/reuters.txt" --count >/tmp/galley-count-shards
 cmp /tmp/galley-count-whole /tmp/galley-count-shards && echo "shards count as the whole index on every query"
+"$gpu/galley" query /tmp/galley-inproc/shard-* --queries "$here/bench/queries/reuters.txt" \
+    --count >/tmp/galley-count-inproc
+cmp /tmp/galley-count-whole /tmp/galley-count-inproc && echo "--shards 4 counts as the whole index on every query"
 echo "== the 4 shards merged into one index (galley merge: the one index of the part, byte for byte)"
 rm -rf /tmp/galley-merged
 t3=$(date +%s.%N)
@@ -74,7 +87,7 @@ for t in 1 "$(nproc)"; do
     "$gpu/galley" bench query /tmp/galley-merged "$here/bench/queries/reuters.txt" --threads "$t" \
         --json "$out/query-gpu-machine-threads$t.json" | tail -2
 done
-rm -rf /tmp/galley-whole /tmp/galley-shard-* /tmp/galley-merged
+rm -rf /tmp/galley-whole /tmp/galley-shard-* /tmp/galley-merged /tmp/galley-inproc
 echo "== correct on the GPU too: the facts gen_news.py planted in one part, and the"
 echo "   query set's hits, on indexes built by the first device and by the host"
 python3 "$here/tests/test_planted_facts.py" --galley "$gpu/galley" --corpus "$corpus/news-0.jsonl" \

@@ -16,6 +16,7 @@
 #include "entity_table.h"
 #include "format.h"
 #include "index.h"
+#include "index_dirs.h"
 #include "output.h"
 #include "query.h"
 #include "search.h"
@@ -31,7 +32,8 @@ static const char entities_help[] =
     "most documents first: documents, mentions and the most frequent surface form.\n"
     "Several indexes (shards) count as one: their numbers add up, each surface\n"
     "form's too, and an entity is named as one index of all their documents\n"
-    "names it.\n"
+    "names it.  A directory of shards (galley index --shards N or --mpi) is all\n"
+    "its shards.\n"
     "\n"
     "options:\n"
     "  --top N      at most N entities (default 20; 0 for all)\n"
@@ -512,8 +514,10 @@ int gal_cmd_entities(int argc, char **argv)
         if (qrc)
             status = gal_report(qrc);
     }
+    /* the indexes to read: a directory of shards stands for them all */
+    gal_index_dirs ix = {0};
     if (status == GAL_EXIT_OK)
-        status = gal_distinct_indexes("entities", dirs, ndirs);
+        status = gal_index_dirs_expand("entities", dirs, ndirs, &ix);
     list l = {0};
     char mfold[1024];
     if (status == GAL_EXIT_OK && match) {
@@ -525,15 +529,16 @@ int gal_cmd_entities(int argc, char **argv)
     if (status != GAL_EXIT_OK) {
         gal_query_free(query);
         gal_free(dirs);
+        gal_index_dirs_free(&ix);
         return status;
     }
     selection sel = {with, with ? gal_entity_key(with, strlen(with)) : 0, query};
     uint64_t self = sel.self;
     int found_any = 0, rc = 0;
-    l.several = ndirs > 1;
-    for (size_t k = 0; k < ndirs && !rc; k++) {
+    l.several = ix.n > 1;
+    for (size_t k = 0; k < ix.n && !rc; k++) {
         int found;
-        rc = read_index(dirs[k], &l, &sel, &found);
+        rc = read_index(ix.dir[k], &l, &sel, &found);
         found_any |= found;
     }
     if (rc) {
@@ -543,10 +548,10 @@ int gal_cmd_entities(int argc, char **argv)
     if ((with || in) && !found_any) {
         if (with)
             fprintf(stderr, "galley: no entity '%s' in '%s'%s\n", with, dirs[0],
-                    ndirs > 1 ? " or the other indexes" : "");
+                    ix.n > 1 ? " or the other indexes" : "");
         else
             fprintf(stderr, "galley: no document matches '%s' in '%s'%s\n", in, dirs[0],
-                    ndirs > 1 ? " or the other indexes" : "");
+                    ix.n > 1 ? " or the other indexes" : "");
         status = GAL_EXIT_NOHITS;
         goto out;
     }
@@ -600,6 +605,7 @@ out:
         free_row(&l.v[i]);
     gal_free(l.v);
     gal_free(dirs);
+    gal_index_dirs_free(&ix);
     gal_query_free(query);
     return status;
 }

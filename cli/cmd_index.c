@@ -39,6 +39,11 @@ static const char help[] =
     "                       the same inputs, side by side, on several devices or\n"
     "                       machines, make N indexes that 'galley query' searches\n"
     "                       as one\n"
+    "  --shards N           every shard of N in this run, into INDEX/shard-K: the\n"
+    "                       inputs read once, each shard with its own threads\n"
+    "                       and writer (one index has one writer, which on many\n"
+    "                       cores sets the pace); shard K is what --shard K/N\n"
+    "                       makes; memory grows N times; --threads is shared out\n"
     "  --mpi                under an MPI launcher (mpirun -n N, srun): this run\n"
     "                       is shard R+1 of N by its rank R, into INDEX/shard-K;\n"
     "                       with --device auto the ranks of a node take its GPUs\n"
@@ -109,11 +114,10 @@ static int mpi_shard(gal_build_opts *o, char *dir, size_t cap)
         return gal_usage_error("index", "--mpi: no MPI rank and size in the environment "
                                         "(OMPI_COMM_WORLD_RANK/SIZE, PMI_RANK/SIZE or SLURM_PROCID/NTASKS): "
                                         "run it under mpirun or srun");
+    if (gal_shard_dir(o->out_dir, (unsigned)rank + 1, (unsigned)size, dir, cap))
+        return gal_usage_error("index", "-o '%s' is too long", o->out_dir);
     if (mkdir(o->out_dir, 0777) && errno != EEXIST)
         return gal_report(gal_error_set(GAL_EIO, "cannot create '%s': %s", o->out_dir, strerror(errno)));
-    int width = snprintf(NULL, 0, "%ld", size);
-    if ((size_t)snprintf(dir, cap, "%s/shard-%0*ld", o->out_dir, width, rank + 1) >= cap)
-        return gal_usage_error("index", "-o '%s' is too long", o->out_dir);
     o->out_dir = dir;
     o->shard = (unsigned)rank + 1;
     o->nshards = (unsigned)size;
@@ -153,6 +157,16 @@ int gal_cmd_index(int argc, char **argv)
                 goto out;
             }
             i += shared - 1;
+        } else if (!strcmp(a, "--shards")) {
+            char *end;
+            long n = val ? strtol(val, &end, 10) : 0;
+            if (!val || *end || n < 2 || n > (long)GAL_SHARDS_MAX) {
+                status = gal_usage_error("index", "--shards needs a number from 2 to %u",
+                                         GAL_SHARDS_MAX);
+                goto out;
+            }
+            o.all_shards = (unsigned)n;
+            i++;
         } else if (!strcmp(a, "--mpi")) {
             mpi = 1;
         } else if (!strcmp(a, "--resume")) {
@@ -174,7 +188,11 @@ int gal_cmd_index(int argc, char **argv)
         status = gal_usage_error("index", "no input files");
         goto out;
     }
-    if (o.replace && (mpi || o.nshards)) {
+    if (o.all_shards && (mpi || o.nshards)) {
+        status = gal_usage_error("index", "give --shards N, --shard K/N or --mpi, not two of them");
+        goto out;
+    }
+    if (o.replace && (mpi || o.nshards || o.all_shards)) {
         /* a shard holds a hash of places, not of ids: an id's earlier copy
          * may sit in any shard */
         status = gal_usage_error("index", "--replace works on one index, not on shards");

@@ -10,6 +10,7 @@
 #include "build_options.h"
 #include "commands.h"
 #include "index_build.h"
+#include "index_dirs.h"
 #include "status.h"
 
 static const char help[] =
@@ -17,15 +18,16 @@ static const char help[] =
     "\n"
     "Join indexes into one.  Every document of the SOURCE indexes is indexed\n"
     "again from the text its index stores, with its id, title, date, url and\n"
-    "input file.  The N shards of one run ('galley index --shard K/N' or --mpi\n"
-    "over the same inputs), given in any order, come back in the order of the\n"
-    "inputs: the merge is the index that one run over the inputs builds, byte\n"
-    "for byte.  Other indexes follow each other in the order given (parts of an\n"
-    "archive merge into the index of one run over all the parts).  A merge\n"
-    "tokenizes like 'galley index', on the same devices, so it runs at indexing\n"
-    "speed.  A single SOURCE comes out in this galley's format, tokenizer and\n"
-    "entity rules: a way to upgrade an index without its inputs.  Deleted or\n"
-    "replaced documents are left out, with what they added to the statistics.\n"
+    "input file.  The N shards of one run ('galley index --shard K/N', --shards\n"
+    "or --mpi over the same inputs), given in any order or as the directory\n"
+    "that holds them, come back in the order of the inputs: the merge is the\n"
+    "index that one run over the inputs builds, byte for byte.  Other indexes\n"
+    "follow each other in the order given (parts of an archive merge into the\n"
+    "index of one run over all the parts).  A merge tokenizes like 'galley\n"
+    "index', on the same devices, so it runs at indexing speed.  A single\n"
+    "SOURCE comes out in this galley's format, tokenizer and entity rules: a\n"
+    "way to upgrade an index without its inputs.  Deleted or replaced\n"
+    "documents are left out, with what they added to the statistics.\n"
     "\n"
     "options:\n"
     "  -o, --output DIR     the merged index (created if needed; it must not be\n"
@@ -70,6 +72,7 @@ int gal_cmd_merge(int argc, char **argv)
     if (!sources)
         return gal_report(gal_error_set(GAL_ENOMEM, "out of memory"));
     size_t nsources = 0;
+    gal_index_dirs dirs = {0};
     int status = GAL_EXIT_OK;
     for (int i = 1; i < argc; i++) {
         int shared = 0;
@@ -101,11 +104,13 @@ int gal_cmd_merge(int argc, char **argv)
         status = gal_usage_error("merge", "no source indexes");
         goto out;
     }
-    if ((status = gal_distinct_indexes("merge", sources, nsources)) != GAL_EXIT_OK ||
-        (status = output_apart(o.out_dir, sources, nsources)) != GAL_EXIT_OK)
+    /* a directory of shards stands for them all: one run's, merged in input order */
+    if ((status = output_apart(o.out_dir, sources, nsources)) != GAL_EXIT_OK ||
+        (status = gal_index_dirs_expand("merge", sources, nsources, &dirs)) != GAL_EXIT_OK ||
+        (status = output_apart(o.out_dir, (const char *const *)dirs.dir, dirs.n)) != GAL_EXIT_OK)
         goto out;
-    o.inputs = sources;
-    o.ninputs = nsources;
+    o.inputs = (const char *const *)dirs.dir;
+    o.ninputs = dirs.n;
 
     gal_build_report r;
     int rc = gal_index_build(&o, &r);
@@ -113,6 +118,7 @@ int gal_cmd_merge(int argc, char **argv)
         status = gal_report(rc);
     gal_build_summary(&o, &r, rc, "merged");
 out:
+    gal_index_dirs_free(&dirs);
     free(sources);
     return status;
 }

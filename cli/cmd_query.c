@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "commands.h"
 #include "index.h"
+#include "index_dirs.h"
 #include "output.h"
 #include "query.h"
 #include "search.h"
@@ -34,6 +35,7 @@ static const char query_help[] =
     "all their documents, in the order given: counts add up, and BM25 counts\n"
     "documents, tokens and document frequencies over all of them, so every hit\n"
     "scores what it would in one index; each hit names its index.\n"
+    "A directory of shards (galley index --shards N or --mpi) is all its shards.\n"
     "\n"
     "query language (operators are case-sensitive; 'or' is a word):\n"
     "  tariff talks               both words (implicit AND; AND may be written)\n"
@@ -607,6 +609,7 @@ int gal_cmd_query(int argc, char **argv)
     }
 
     gal_index_set set = {0};
+    gal_index_dirs dirs = {0};
     runner r;
     memset(&r, 0, sizeof r);
     r.o = &o;
@@ -621,6 +624,11 @@ int gal_cmd_query(int argc, char **argv)
     gal_buf_init(&line);
     int exit_code;
 
+    /* a directory of shards stands for them all */
+    if ((exit_code = gal_index_dirs_expand("query", o.indexes, o.nindexes, &dirs)))
+        goto out;
+    o.indexes = (const char **)dirs.dir;
+    o.nindexes = dirs.n;
     if ((rc = gal_index_set_open(&set, o.indexes, o.nindexes))) {
         exit_code = index_exit(rc);
         goto out;
@@ -679,6 +687,7 @@ out:
     gal_results_release(&r.res);
     gal_free(r.lat);
     gal_index_set_close(&set);
+    gal_index_dirs_free(&dirs);
     gal_free(pos);
     return exit_code;
 }

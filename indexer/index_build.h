@@ -49,6 +49,11 @@ typedef struct gal_build_opts {
                               * hash of its input's place in the list and its
                               * place in the input: the same for every run with
                               * the same inputs, resumed runs included */
+    unsigned all_shards;     /* --shards N (2 or more): every shard of N in this run,
+                              * into out_dir/shard-K, each index with its own
+                              * pipeline and writer, the inputs read once; shard K
+                              * the same as `--shard K/N` alone would make.
+                              * 0: one index */
 } gal_build_opts;
 
 /* The stages of a build, in the order a batch passes them. */
@@ -89,15 +94,23 @@ typedef struct gal_build_report {
     gal_cl_kernel_time kernels[GAL_CL_MAX_KERNEL_TIMES]; /* kernel_sec by kernel */
     unsigned nkernels;
     char device[256];      /* what tokenized: "reference (host C)" or the OpenCL device */
-    unsigned compress_threads, tokenize_threads, encode_threads;
+    unsigned compress_threads, tokenize_threads, encode_threads; /* over every index */
+    unsigned writers;      /* indexes written side by side, a writer thread each */
 } gal_build_report;
+
+/* INDEX/shard-K, K zero-padded to the width of n (so that the shell lists
+ * them in order): where `--shards n` and `--mpi` put shard k of n.
+ * GAL_EUSAGE when it does not fit in cap. */
+int gal_shard_dir(const char *index, unsigned k, unsigned n, char *out, size_t cap);
 
 /* Build (or with append, extend) the index.  With resume, the inputs must
  * name the same files as the interrupted run, in the same order; reading
  * starts after the last committed document.  Inputs are checked before the
  * index is created or opened: a missing one fails with GAL_ENOTFOUND and
  * writes nothing.  On a later failure the index keeps every batch committed
- * before it, and report still describes what was done. */
+ * before it, and report still describes what was done.  With all_shards,
+ * report sums the shards' (threads, busy and waiting seconds, bytes); one
+ * shard's failure stops the reader, and the others keep what they committed. */
 int gal_index_build(const gal_build_opts *opts, gal_build_report *report);
 
 #endif

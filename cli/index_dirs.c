@@ -1,0 +1,193 @@
+/*
+ * index_dirs.c — the indexes a command that reads several as one was
+ * given, with each directory of shards in place of its shards.
+ *
+ * `galley index --shards N -o INDEX` and `--mpi` write INDEX/shard-1 ...
+ * INDEX/shard-N and no index of INDEX's own, so `galley query INDEX` reads
+ * them all.  Every shard must be there: a query over some of them would
+ * miss documents and say nothing, so each one's own record of being shard
+ * K of N is checked against the names.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alloc.h"
+#include "commands.h"
+#include "index.h"
+#include "index_dirs.h"
+#include "status.h"
+
+static int exists(const char *dir, const char *name)
+{
+    char path[4096];
+    struct stat sb;
+    return (size_t)snprintf(path, sizeof path, "%s/%s", dir, name) < sizeof path &&
+           stat(path, &sb) == 0;
+}
+
+/* K of a "shard-K" entry (digits only, K >= 1), else 0. */
+static unsigned shard_number(const char *name)
+{
+    if (strncmp(name, "shard-", 6) || !name[6])
+        return 0;
+    unsigned long k = 0;
+    for (const char *p = name + 6; *p; p++) {
+        if (*p < '0' || *p > '9' || k > 1000000)
+            return 0;
+        k = k * 10 + (unsigned long)(*p - '0');
+    }
+    return (unsigned)k;
+}
+
+static int by_number(const void *a, const void *b)
+{
+    unsigned x = shard_number(*(char *const *)a), y = shard_number(*(char *const *)b);
+    return (x > y) - (x < y);
+}
+
+static int push(gal_index_dirs *l, char *dir, int owned)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        char **d = gal_realloc(l->dir, cap * sizeof *d);
+        unsigned char *o = gal_realloc(l->owned, cap);
+        if (d)
+            l->dir = d;
+        if (o)
+            l->owned = o;
+        if (!d || !o)
+            return gal_error_set(GAL_ENOMEM, "out of memory");
+        l->cap = cap;
+    }
+    l->dir[l->n] = dir;
+    l->owned[l->n++] = (unsigned char)owned;
+    return 0;
+}
+
+/* The shard K of N that index dir says it is (0 of 0: none). */
+static int shard_of(const char *dir, gal_index_origin *o)
+{
+    gal_index *ix = NULL;
+    gal_snapshot *s = NULL;
+    int rc = gal_index_open(dir, &ix);
+    if (!rc && !(rc = gal_snapshot_begin(ix, &s)))
+        rc = gal_snapshot_origin(s, o);
+    gal_snapshot_end(s);
+    gal_index_close(ix);
+    return rc;
+}
+
+/* Add the shards names[0, n) of dir (sorted by number), once each says it
+ * is the shard its name says, and all N of them are there. */
+static int add_checked(gal_index_dirs *l, const char *dir, char **names, size_t n)
+{
+    unsigned total = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned k = shard_number(names[i]);
+        char path[4096];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= sizeof path)
+            return gal_error_set(GAL_EUSAGE, "the path '%s/%s' is too long", dir, names[i]);
+        gal_index_origin o;
+        int rc = shard_of(path, &o);
+        if (rc)
+            return rc;
+        if (!o.shard_n || o.shard_k != k)
+            return gal_error_set(GAL_ECORRUPT, "'%s' is not shard %u of a run (it holds %s)", path,
+                                 k, o.shard_n ? "another shard" : "all documents");
+        if (i == 0)
+            total = o.shard_n; /* the first one says how many there are */
+        if (o.shard_n != total)
+            return gal_error_set(GAL_ECORRUPT, "'%s' holds shard %u of %u, '%s/%s' one of %u: the "
+                                               "shards there are not one run's",
+                                 path, k, o.shard_n, dir, names[0], total);
+        if (k != i + 1)
+            return gal_error_set(GAL_ECORRUPT, "'%s' holds shards of %u, but shard %zu of them is "
+                                               "missing", dir, total, i + 1);
+        char *copy = gal_strndup(path, strlen(path));
+        if (!copy)
+            return gal_error_set(GAL_ENOMEM, "out of memory");
+        if ((rc = push(l, copy, 1))) {
+            gal_free(copy);
+            return rc;
+        }
+    }
+    if (n < total)
+        return gal_error_set(GAL_ECORRUPT, "'%s' holds shards of %u, but shard %zu of them is "
+                                           "missing", dir, total, n + 1);
+    return 0;
+}
+
+/* Add the shards in dir, in order, checked; 0 with nothing added when dir
+ * is no directory of shards. */
+static int add_shards(gal_index_dirs *l, const char *dir)
+{
+    if (exists(dir, "data.mdb"))
+        return 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0; /* a missing index: opening it says so */
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    struct dirent *e;
+    while (!rc && (e = readdir(d))) {
+        if (!shard_number(e->d_name))
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            char **grown = gal_realloc(names, cap * sizeof *names);
+            if (!grown) {
+                rc = gal_error_set(GAL_ENOMEM, "out of memory");
+                break;
+            }
+            names = grown;
+        }
+        if (!(names[n] = gal_strndup(e->d_name, strlen(e->d_name))))
+            rc = gal_error_set(GAL_ENOMEM, "out of memory");
+        else
+            n++;
+    }
+    closedir(d);
+    if (!rc && n) {
+        qsort(names, n, sizeof *names, by_number);
+        rc = add_checked(l, dir, names, n);
+    }
+    for (size_t i = 0; i < n; i++)
+        gal_free(names[i]);
+    gal_free(names);
+    return rc;
+}
+
+int gal_index_dirs_expand(const char *cmd, const char *const *dirs, size_t n, gal_index_dirs *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        size_t before = out->n;
+        int rc = add_shards(out, dirs[i]);
+        if (!rc && out->n == before)
+            rc = push(out, (char *)dirs[i], 0);
+        if (rc) {
+            gal_index_dirs_free(out);
+            fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
+            return rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_INDEX;
+        }
+    }
+    int twice = gal_distinct_indexes(cmd, (const char *const *)out->dir, out->n);
+    if (twice)
+        gal_index_dirs_free(out);
+    return twice;
+}
+
+void gal_index_dirs_free(gal_index_dirs *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->owned[i])
+            gal_free(l->dir[i]);
+    gal_free(l->dir);
+    gal_free(l->owned);
+    memset(l, 0, sizeof *l);
+}

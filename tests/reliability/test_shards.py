@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""galley index --shards N: every shard of one run, from one process.
+
+`galley index --shards 3 -o DIR INPUTS` reads the inputs once and must write
+DIR/shard-1..3, each table byte for byte what `galley index --shard K/3`
+writes of the same inputs alone; an --append of another file to DIR adds to
+each shard what `--shard K/3 --append` adds to it.  Killed after some
+commits, every shard verifies and holds whole batches, and `--resume
+--shards 3` completes each to what an uninterrupted run writes (the same
+tables, and postings that answer the same).  An input
+broken partway (--strict) fails the run with exit 4 naming the file and
+line, and every shard keeps what it committed (it verifies).  DIR given
+where an index goes reads as its shards: `galley query`, `entities` and
+`bench query` answer as the whole index, `galley merge -o M DIR` writes it
+byte for byte; with a shard missing, or an index there that is not shard K
+of the run, they fail with exit 3 naming it.  Usage errors:
+--shards 1, and --shards with --shard, --mpi or --replace.
+Skipped (77) when mdb_dump is missing.
+"""
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import relcommon as rc_  # noqa: E402
+from test_merge import TABLES, build, corpus_queries, write_parts  # noqa: E402
+
+
+def shard_dirs(out):
+    return [os.path.join(out, "shard-%d" % k) for k in (1, 2, 3)]
+
+
+def same_tables(f, left, right, what, skip=()):
+    for t in TABLES:
+        if t in skip:
+            continue
+        f.check(rc_.dump_table(left, t) == rc_.dump_table(right, t),
+                "%s: table %s of %s differs from %s's" % (what, t, left, right))
+
+
+def check_equal_to_alone(a, f):
+    if shutil.which("mdb_dump") is None:
+        rc_.skip("mdb_dump (lmdb-utils) is not installed")
+    parts, _ = write_parts(a)
+    out = os.path.join(a.work, "all")
+    build(a, f, out, "--shards", "3", *parts[:2])
+    f.check(sorted(os.listdir(out)) == ["shard-1", "shard-2", "shard-3"],
+            "--shards 3 wrote %s" % sorted(os.listdir(out)))
+    alone = [os.path.join(a.work, "alone-%d" % k) for k in (1, 2, 3)]
+    for k, d in enumerate(alone, 1):
+        build(a, f, d, "--shard", "%d/3" % k, *parts[:2])
+    for k in range(3):
+        same_tables(f, shard_dirs(out)[k], alone[k], "--shards 3, shard %d" % (k + 1))
+        f.check(rc_.stats(a.galley, shard_dirs(out)[k]).get("shard") == "%d/3" % (k + 1),
+                "stats of %s does not name shard %d/3" % (shard_dirs(out)[k], k + 1))
+    build(a, f, out, "--append", "--shards", "3", parts[2])
+    for k, d in enumerate(alone, 1):
+        build(a, f, d, "--append", "--shard", "%d/3" % k, parts[2])
+    for k in range(3):
+        same_tables(f, shard_dirs(out)[k], alone[k], "--append --shards 3, shard %d" % (k + 1))
+    print("--shards 3 wrote the tables of --shard 1/3..3/3, and appended as they did")
+
+
+def check_read_as_one(a, f):
+    """The directory of shards given where an index goes: read as all of them."""
+    parts, queries = write_parts(a)
+    out, whole = os.path.join(a.work, "one-run"), os.path.join(a.work, "whole")
+    build(a, f, out, "--shards", "3", *parts)
+    build(a, f, whole, *parts)
+    ids_dir = rc_.query_ids(a.galley, out, queries)
+    ids_whole = rc_.query_ids(a.galley, whole, queries)
+    hits = sum(len(v) for v in ids_whole.values())
+    f.check(ids_dir == ids_whole, "query DIR of shards: not the ids of the whole index")
+    rc, got, err = rc_.run([a.galley, "entities", out, "--top", "0", "--json"])
+    rc2, want, _ = rc_.run([a.galley, "entities", whole, "--top", "0", "--json"])
+    f.check(rc == 0 and sorted(got.splitlines()) == sorted(want.splitlines()),
+            "entities DIR of shards: exit %d, not the whole index's list: %s" % (rc, err.strip()))
+    qfile = os.path.join(a.work, "queries.txt")
+    with open(qfile, "w") as fh:
+        fh.write("".join(q + "\n" for q in queries))
+    rc, got, err = rc_.run([a.galley, "bench", "query", out, qfile, "--runs", "1"])
+    f.check(rc == 0 and "3 indexes as one" in got, "bench query DIR: exit %d: %s%s" % (rc, got, err))
+    merged = os.path.join(a.work, "merged")
+    rc, _, err = rc_.run([a.galley, "merge", "-q", "--device", "ref", "--batch-mb", "1", "-o",
+                          merged, out], timeout=600)
+    f.check(rc == 0, "merge DIR of shards: exit %d: %s" % (rc, err.strip()))
+    same_tables(f, merged, whole, "merge of the --shards 3 directory")
+    rc, _, err = rc_.run([a.galley, "merge", "-q", "-o", out, out])
+    f.check(rc == 2 and "both the output and a source" in err, "merge -o DIR DIR: exit %d: %s"
+            % (rc, err.strip()))
+    rc, _, err = rc_.run([a.galley, "query", out, os.path.join(out, "shard-2"), "said", "--count"])
+    f.check(rc == 2 and "given twice" in err, "DIR and DIR/shard-2: exit %d: %s" % (rc, err.strip()))
+    print("query, entities, bench query and merge read DIR as its 3 shards (%d hits of %d "
+          "queries as the whole index's)" % (hits, len(queries)))
+    # every shard must be there, and be one of the run's
+    os.rename(os.path.join(out, "shard-2"), os.path.join(a.work, "away"))
+    rc, _, err = rc_.run([a.galley, "query", out, "said", "--count"])
+    f.check(rc == 3 and "shard 2 of them is missing" in err, "shard 2 moved away: exit %d: %s"
+            % (rc, err.strip()))
+    shutil.copytree(whole, os.path.join(out, "shard-2"))
+    rc, _, err = rc_.run([a.galley, "query", out, "said", "--count"])
+    f.check(rc == 3 and "is not shard 2 of a run" in err, "a whole index as shard-2: exit %d: %s"
+            % (rc, err.strip()))
+
+
+def index_argv(a, out, src, *extra):
+    return [a.galley, "index", "-q", "--device", "ref", "--batch-mb", "1", "--shards", "3",
+            "-o", out, src] + list(extra)
+
+
+def check_kill_resume(a, f):
+    src = os.path.join(a.work, "big.jsonl")
+    rc_.write_news_corpus(src, a.seed + 1, 12)
+    whole = os.path.join(a.work, "whole")
+    rc, _, err = rc_.run(index_argv(a, whole, src), timeout=600)
+    f.check(rc == 0, "--shards 3 of 12 MB: exit %d: %s" % (rc, err.strip()))
+    want = [rc_.stats(a.galley, d)["documents"] for d in shard_dirs(whole)]
+    killed = os.path.join(a.work, "killed")
+    os.makedirs(killed)
+    # shard 1's index exists from the start: poll it for two commits
+    was_killed = rc_.kill_after_commits(a.galley, index_argv(a, killed, src),
+                                        shard_dirs(killed)[0], 2)
+    got = []
+    for d in shard_dirs(killed):
+        if not os.path.exists(os.path.join(d, "data.mdb")):
+            got.append(0)
+            continue
+        vrc, vout = rc_.verify(a.galley, d)
+        f.check(vrc == 0, "verify %s after the kill: exit %d: %s" % (d, vrc, vout.strip()[-600:]))
+        got.append(rc_.stats(a.galley, d)["documents"])
+    print("killed: %s, with %s of %s documents committed" % (was_killed, got, want))
+    f.check(all(g <= w for g, w in zip(got, want)), "more documents than a whole run: %s" % got)
+    rc, _, err = rc_.run(index_argv(a, killed, src, "--resume"), timeout=600)
+    f.check(rc == 0, "--resume --shards 3: exit %d: %s" % (rc, err.strip()))
+    # the postings of a batch after the resume may be packed into other
+    # records (a run that extends an index does not know where LMDB's last
+    # leaf page ends: chunk_blocks.h); they must answer the same
+    queries = corpus_queries(src, a.seed + 1)
+    for k in range(3):
+        same_tables(f, shard_dirs(killed)[k], shard_dirs(whole)[k],
+                    "killed and resumed, shard %d" % (k + 1), skip=("postings",))
+        rc_.same_answers(a, f, shard_dirs(killed)[k], shard_dirs(whole)[k], queries,
+                         "killed and resumed, shard %d" % (k + 1))
+        vrc, vout = rc_.verify(a.galley, shard_dirs(killed)[k])
+        f.check(vrc == 0, "verify shard %d after --resume: exit %d: %s" % (k + 1, vrc, vout[-600:]))
+
+
+def check_input_error(a, f):
+    src = os.path.join(a.work, "broken.jsonl")
+    lines = rc_.write_news_corpus(src, a.seed + 2, 8, bad_line=None)
+    bad_line = lines * 3 // 4
+    rc_.write_news_corpus(src, a.seed + 2, 8, bad_line=bad_line)
+    out = os.path.join(a.work, "broken")
+    rc, _, err = rc_.run(index_argv(a, out, src, "--strict"), timeout=600)
+    f.check(rc == 4 and ("broken.jsonl:%d:" % (bad_line + 1)) in err,
+            "--strict with line %d broken: exit %d: %s" % (bad_line + 1, rc, err.strip()))
+    f.check(len(err.strip().splitlines()) == 1, "more than one line of error: %r" % err)
+    total = 0
+    for d in shard_dirs(out):
+        vrc, vout = rc_.verify(a.galley, d)
+        f.check(vrc == 0, "verify %s after the input error: exit %d: %s" % (d, vrc, vout[-600:]))
+        total += rc_.stats(a.galley, d)["documents"]
+    f.check(0 < total <= bad_line, "the shards hold %d documents; %d came before the broken "
+            "line" % (total, bad_line))
+    print("broken line %d: exit 4, %d documents committed over the shards" % (bad_line + 1, total))
+
+
+def check_usage(a, f):
+    src = os.path.join(a.work, "tiny.jsonl")
+    with open(src, "w") as fh:
+        fh.write('{"id": "1", "title": "A title", "body": "Some text."}\n')
+    out = os.path.join(a.work, "usage")
+    for extra, says in ((["--shards", "1"], "--shards needs a number"),
+                        (["--shards", "x"], "--shards needs a number"),
+                        (["--shards", "3", "--shard", "1/3"], "not two of them"),
+                        (["--shards", "3", "--mpi"], "not two of them"),
+                        (["--shards", "3", "--replace"], "--replace works on one index")):
+        rc, _, err = rc_.run([a.galley, "index", "-q", "-o", out, src] + extra)
+        f.check(rc == 2 and says in err, "%s: exit %d: %s" % (" ".join(extra), rc, err.strip()))
+    f.check(not os.path.exists(out), "a refused run made %s" % out)
+    missing = os.path.join(a.work, "missing.jsonl")
+    rc, _, err = rc_.run([a.galley, "index", "-q", "--shards", "2", "-o", out, missing])
+    f.check(rc == 4 and not os.path.exists(out),
+            "--shards 2 of a missing input: exit %d (%s), index made: %s"
+            % (rc, err.strip(), os.path.exists(out)))
+
+
+def main():
+    a = rc_.parse_args(__doc__)
+    f = rc_.Failures("shards")
+    rc_.run_checks(a, f, check_equal_to_alone, check_read_as_one, check_kill_resume,
+                  check_input_error, check_usage)
+
+
+if __name__ == "__main__":
+    main()
