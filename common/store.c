@@ -1,5 +1,6 @@
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -144,6 +145,21 @@ static void back_lock_file(const char *lock)
     close(fd);
 }
 
+/* Whether dir holds shard-K directories: what `galley index --shards` and
+ * `--mpi` make, the shards of one index and no index of its own. */
+static int holds_shards(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int found = 0;
+    struct dirent *e;
+    while (!found && (e = readdir(d)))
+        found = !strncmp(e->d_name, "shard-", 6) && e->d_name[6] >= '0' && e->d_name[6] <= '9';
+    closedir(d);
+    return found;
+}
+
 int gal_store_open(const char *dir, int mode, gal_store **out)
 {
     gal_store *st = gal_calloc(1, sizeof *st);
@@ -160,6 +176,13 @@ int gal_store_open(const char *dir, int mode, gal_store **out)
     snprintf(data, sizeof data, "%s/data.mdb", dir);
     struct stat sb;
     if (st->writable) {
+        if (stat(data, &sb) != 0 && holds_shards(dir)) {
+            /* an index made here would stand in for the shards beside it */
+            rc = gal_error_set(GAL_EUSAGE, "'%s' holds the shards of an index (galley index "
+                                           "--shards or --mpi), not an index: add to them with "
+                                           "--shards N --append", dir);
+            goto fail;
+        }
         if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
             rc = gal_error_set(errno == ENOSPC ? GAL_EFULL : GAL_EIO, "cannot create '%s': %s",
                                dir, strerror(errno));
@@ -168,8 +191,13 @@ int gal_store_open(const char *dir, int mode, gal_store **out)
         if ((rc = take_writer_lock(st)))
             goto fail;
     } else if (stat(data, &sb) != 0) {
-        rc = gal_error_set(GAL_ENOTFOUND, "no index at '%s': %s", dir,
-                           stat(dir, &sb) != 0 ? strerror(errno) : "data.mdb is missing");
+        if (holds_shards(dir))
+            rc = gal_error_set(GAL_ENOTFOUND, "no index at '%s': it holds the shards of one "
+                                              "(give one, '%s/shard-1'; 'galley query', "
+                                              "'entities' and 'merge' read them all)", dir, dir);
+        else
+            rc = gal_error_set(GAL_ENOTFOUND, "no index at '%s': %s", dir,
+                               stat(dir, &sb) != 0 ? strerror(errno) : "data.mdb is missing");
         goto fail;
     }
 

@@ -13,7 +13,9 @@ line, and every shard keeps what it committed (it verifies).  DIR given
 where an index goes reads as its shards: `galley query`, `entities` and
 `bench query` answer as the whole index, `galley merge -o M DIR` writes it
 byte for byte; with a shard missing, or an index there that is not shard K
-of the run, they fail with exit 3 naming it.  Usage errors:
+of the run, they fail with exit 3 naming it; `galley stats DIR` says it
+holds shards, and an index is not made there (--append without --shards:
+exit 2).  Usage errors:
 --shards 1, and --shards with --shard, --mpi or --replace.
 Skipped (77) when mdb_dump is missing.
 """
@@ -92,6 +94,13 @@ def check_read_as_one(a, f):
     f.check(rc == 2 and "given twice" in err, "DIR and DIR/shard-2: exit %d: %s" % (rc, err.strip()))
     print("query, entities, bench query and merge read DIR as its 3 shards (%d hits of %d "
           "queries as the whole index's)" % (hits, len(queries)))
+    # a command of one index, given the directory: says what it holds
+    rc, _, err = rc_.run([a.galley, "stats", out])
+    f.check(rc == 3 and "holds the shards of one" in err, "stats DIR: exit %d: %s" % (rc, err.strip()))
+    rc, _, err = rc_.run([a.galley, "index", "-q", "--append", "-o", out, parts[0]])
+    f.check(rc == 2 and "add to them with --shards N --append" in err and
+            not os.path.exists(os.path.join(out, "data.mdb")),
+            "index --append -o DIR without --shards: exit %d: %s" % (rc, err.strip()))
     # every shard must be there, and be one of the run's
     os.rename(os.path.join(out, "shard-2"), os.path.join(a.work, "away"))
     rc, _, err = rc_.run([a.galley, "query", out, "said", "--count"])
