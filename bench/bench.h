@@ -33,14 +33,6 @@ int gal_bench_postings(int argc, char **argv);
 struct gal_store;
 int gal_postings_bounds(struct gal_store *st);
 
-/* Monotonic clock in seconds. */
-static inline double gal_bench_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* An option's count: s a whole decimal number in [lo, hi] into *v, 0; -1
  * for anything else (missing, empty, trailing bytes, out of range). */
 static inline int gal_bench_parse_count(const char *s, long lo, long hi, long *v)

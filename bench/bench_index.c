@@ -31,6 +31,7 @@
 
 #include "alloc.h"
 #include "bench.h"
+#include "clock.h"
 #include "build_options.h"
 #include "cl_entities.h"
 #include "cl_runtime.h"
@@ -321,13 +322,13 @@ static void child_run(const gal_build_opts *base, const char *spec, const char *
          * falls back in the build */
         gal_cl *cl = NULL;
         gal_cl_tokenizer *tk = NULL;
-        double t0 = gal_bench_now();
+        double t0 = gal_now_sec();
         int rc = gal_cl_open(spec, &cl);
         if (!rc)
             rc = gal_cl_tokenizer_new(cl, &tk);
         if (!rc)
             rc = warm_kernels(cl, tk);
-        r->setup_sec = gal_bench_now() - t0;
+        r->setup_sec = gal_now_sec() - t0;
         gal_cl_tokenizer_free(tk);
         gal_cl_close(cl);
         if (rc && strcmp(spec, "auto")) {

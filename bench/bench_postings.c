@@ -9,10 +9,10 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "alloc.h"
 #include "bench.h"
+#include "clock.h"
 #include "commands.h"
 #include "format.h"
 #include "postings_walk.h"
@@ -29,13 +29,6 @@ typedef struct walk_totals {
     uint64_t packed_chunks, small_chunks; /* pfor bodies; chunks of one or two documents */
     uint64_t part_bytes[NPARTS];
 } walk_totals;
-
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int add_chunk(void *ctx, const gal_walked_chunk *c)
 {
@@ -90,14 +83,14 @@ int gal_bench_postings(int argc, char **argv)
         return GAL_EXIT_INDEX;
     }
     walk_totals t;
-    double t0 = now_sec();
+    double t0 = gal_now_sec();
     rc = walk(st, &t); /* first pass: page the map in */
-    double cold = now_sec() - t0;
+    double cold = gal_now_sec() - t0;
     if (!rc) {
-        t0 = now_sec();
+        t0 = gal_now_sec();
         rc = walk(st, &t);
     }
-    double warm = now_sec() - t0;
+    double warm = gal_now_sec() - t0;
     if (rc) {
         gal_store_close(st);
         gal_report(rc);

@@ -25,6 +25,7 @@
 
 #include "alloc.h"
 #include "bench.h"
+#include "clock.h"
 #include "commands.h"
 #include "index.h"
 #include "index_dirs.h"
@@ -166,11 +167,11 @@ static int run_pass(gal_snapshot **snaps, size_t nsnaps, qset *s, size_t first,
         if (bq->bad)
             continue;
         gal_query *q = NULL;
-        double t0 = gal_bench_now();
+        double t0 = gal_now_sec();
         int rc = gal_query_parse(bq->text, bq->len, &q);
         if (!rc)
             rc = gal_search_many(snaps, nsnaps, q, so, res);
-        double ms = (gal_bench_now() - t0) * 1e3;
+        double ms = (gal_now_sec() - t0) * 1e3;
         gal_query_free(q);
         if (rc == GAL_EUSAGE && !lat) {
             fprintf(stderr, "galley: warning: line %lu: %s; left out\n", bq->line,
@@ -290,10 +291,10 @@ static int run_threads(gal_index_set *ixs, qset *set, const gal_search_opts *so,
         rc = gal_error_set(GAL_ENOMEM, "cannot start %ld query threads (%ld started)", nthreads,
                            started);
     gate_open(&start, started, rc ? -1 : 1);
-    double t0 = gal_bench_now();
+    double t0 = gal_now_sec();
     for (long t = 0; t < started; t++)
         pthread_join(tid[t], NULL);
-    *wall = gal_bench_now() - t0;
+    *wall = gal_now_sec() - t0;
     for (long t = 0; t < nthreads && w && !rc; t++) { /* after a failed start, no figures */
         rc = w[t].rc;
         memcpy(lat + *nlat, w[t].lat, w[t].nlat * sizeof *lat);
@@ -398,11 +399,11 @@ int gal_bench_query(int argc, char **argv)
     /* the first pass also finds the lines that do not parse */
     for (long w = 0; w < (warmup ? warmup : 1) && !rc; w++)
         rc = run_pass(snaps, nix, &set, 0, &so, &res, NULL, NULL, NULL);
-    double wall = 0, t0 = gal_bench_now();
+    double wall = 0, t0 = gal_now_sec();
     if (threads == 1) { /* on the snapshots the unmeasured passes warmed */
         for (long r = 0; r < runs && !rc; r++)
             rc = run_pass(snaps, nix, &set, 0, &so, &res, lat, &nlat, NULL);
-        wall = gal_bench_now() - t0;
+        wall = gal_now_sec() - t0;
     } else if (!rc) {
         rc = run_threads(&ixs, &set, &so, runs, threads, lat, &nlat, &wall);
     }

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "buf.h"
+#include "clock.h"
 #include "commands.h"
 #include "index.h"
 #include "index_dirs.h"
@@ -275,13 +275,6 @@ typedef struct runner {
     int any_hits, any_error;
 } runner;
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* A hit's document record: missing, it is not the user's mistake (as in
  * 'galley show #N') but an index whose postings name a document it lacks. */
 static int hit_doc(runner *r, const gal_hit *hit, gal_doc_info *info)
@@ -432,7 +425,7 @@ static int run_one(runner *r, const char *qtext, size_t qlen, int tagged)
     gal_search_stats *st = NULL;
     qopts *o = r->o;
     gal_search_opts so = o->so;
-    double t0 = now_ms();
+    double t0 = gal_now_sec() * 1e3;
     int rc = gal_query_parse(qtext, qlen, &q);
     if (rc)
         return rc;
@@ -509,7 +502,7 @@ out:
             }
         }
         if (r->nlat < r->latcap)
-            r->lat[r->nlat++] = now_ms() - t0;
+            r->lat[r->nlat++] = gal_now_sec() * 1e3 - t0;
     }
     for (size_t i = 0; m && i < r->nsnaps; i++)
         gal_matcher_free(m[i]);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -14,6 +13,7 @@
 #include "cl_runtime.h"
 #include "cl_entities.h"
 #include "cl_tokenize.h"
+#include "clock.h"
 #include "entities.h"
 #include "format.h"
 #include "index_writer.h"
@@ -177,22 +177,15 @@ static void gate_destroy(seq_gate *g)
     pthread_cond_destroy(&g->cv);
 }
 
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* 1 once every batch before seq has left, 0 when the gate closed. */
 static int gate_enter(seq_gate *g, uint64_t seq)
 {
     pthread_mutex_lock(&g->mu);
     if (g->next != seq && !g->closed) {
-        double t0 = now_sec();
+        double t0 = gal_now_sec();
         while (g->next != seq && !g->closed)
             pthread_cond_wait(&g->cv, &g->mu);
-        g->wait_sec += now_sec() - t0;
+        g->wait_sec += gal_now_sec() - t0;
     }
     int open = !g->closed;
     pthread_mutex_unlock(&g->mu);
@@ -266,7 +259,7 @@ static void show_progress(router *r, int final)
         pthread_mutex_lock(&r->mu);
     else if (pthread_mutex_trylock(&r->mu))
         return;
-    double t = now_sec();
+    double t = gal_now_sec();
     if (!final && t - r->last_progress < 0.25) {
         pthread_mutex_unlock(&r->mu);
         return;
@@ -299,16 +292,16 @@ static void show_progress(router *r, int final)
  * one reported. */
 static int send_filled(build_state *s)
 {
-    double t0 = now_sec();
+    double t0 = gal_now_sec();
     int rc = gal_text_dict_prepare(s->tdict, &s->fill->batch);
-    double t1 = now_sec();
+    double t1 = gal_now_sec();
     s->train_sec += t1 - t0;
     if (rc)
         return rc;
     s->fill->seq = s->next_seq++;
     rc = gal_queue_push(&s->read_q, s->fill) != 0 || gal_queue_push(&s->text_q, s->fill) != 0
              ? GAL_EUSAGE : 0;
-    s->r->busy -= now_sec() - t1; /* waiting for the other stages is not work */
+    s->r->busy -= gal_now_sec() - t1; /* waiting for the other stages is not work */
     return rc;
 }
 
@@ -318,10 +311,10 @@ static int hand_off(build_state *s)
     int rc = send_filled(s);
     if (rc)
         return rc;
-    double t0 = now_sec();
+    double t0 = gal_now_sec();
     if (!(s->fill = gal_queue_pop(&s->free_q)))
         return GAL_EUSAGE;
-    s->r->busy -= now_sec() - t0;
+    s->r->busy -= gal_now_sec() - t0;
     gal_batch_reset(&s->fill->batch, s->next_doc);
     return 0;
 }
@@ -357,7 +350,7 @@ static void *reader_main(void *arg)
     const gal_build_opts *o = r->opts;
     gal_read_opts ropts = {o->format, o->strict, o->quiet};
     int rc = 0;
-    double t0 = now_sec();
+    double t0 = gal_now_sec();
     for (unsigned k = 0; k < r->nstates && !rc; k++) {
         build_state *s = &r->states[k];
         if (!s->started) /* complete already */
@@ -394,7 +387,7 @@ static void *reader_main(void *arg)
         if (s->started && s->fill->batch.ndocs)
             rc = send_filled(s);
     }
-    r->busy += now_sec() - t0;
+    r->busy += gal_now_sec() - t0;
     for (unsigned k = 0; k < r->nstates; k++) {
         build_state *s = &r->states[k];
         if (!s->started) /* complete already */
@@ -439,9 +432,9 @@ static void *compressor_main(void *arg)
         fail(s, gal_error_set(GAL_ENOMEM, "out of memory for zstd"), 0);
     work *wk;
     while (cctx && (wk = gal_queue_pop(&s->read_q))) {
-        double t0 = now_sec();
+        double t0 = gal_now_sec();
         int rc = gal_text_pack(cctx, s->tdict, &wk->batch);
-        double t1 = now_sec();
+        double t1 = gal_now_sec();
         pthread_mutex_lock(&s->stats_mu);
         s->compress_sec += t1 - t0;
         pthread_mutex_unlock(&s->stats_mu);
@@ -463,12 +456,12 @@ static int tokenize_one(build_state *s, work *wk)
 {
     gal_batch *b = &wk->batch;
     gal_tokens *tokens = &wk->ts->tokens;
-    double t0 = now_sec();
+    double t0 = gal_now_sec();
     int rc = s->clt ? gal_cl_tokenize(s->clt, b->text.data, (uint32_t)b->text.len, b->doc_start,
                                       b->body_start, b->ndocs, tokens)
                     : gal_tokenize_ref(b->text.data, (uint32_t)b->text.len, b->doc_start,
                                        b->body_start, b->ndocs, tokens);
-    double t1 = now_sec();
+    double t1 = gal_now_sec();
     if (rc)
         return rc;
     /* on a device, the entity kernels read the text and tokens that the
@@ -482,7 +475,7 @@ static int tokenize_one(build_state *s, work *wk)
      * (the encoders are the busiest stage and the writer is one thread) */
     if (!rc)
         rc = gal_entity_batch_prepare(wk->entities, b->text.data, &wk->ts->mentions);
-    double t2 = now_sec();
+    double t2 = gal_now_sec();
     pthread_mutex_lock(&s->stats_mu);
     s->tokenize_sec += t1 - t0;
     s->entities_sec += t2 - t1;
@@ -522,14 +515,14 @@ static void *tokenizer_main(void *arg)
  * 0 when the build stopped meanwhile. */
 static int wait_for_common(build_state *s)
 {
-    double t0 = now_sec();
+    double t0 = gal_now_sec();
     pthread_mutex_lock(&s->common_mu);
     while (!s->common_ready && !stopped(s))
         pthread_cond_wait(&s->common_cv, &s->common_mu);
     int ready = s->common_ready;
     pthread_mutex_unlock(&s->common_mu);
     pthread_mutex_lock(&s->stats_mu);
-    s->common_wait_sec += now_sec() - t0;
+    s->common_wait_sec += gal_now_sec() - t0;
     pthread_mutex_unlock(&s->stats_mu);
     return ready;
 }
@@ -1072,7 +1065,7 @@ static void sum_reports(const router *r, gal_build_report *out)
     out->read_sec += r->busy;
     out->files = r->read_files;
     out->skipped = r->rstats.skipped;
-    out->seconds = now_sec() - r->start;
+    out->seconds = gal_now_sec() - r->start;
 }
 
 int gal_shard_dir(const char *index, unsigned k, unsigned n, char *out, size_t cap)
@@ -1147,7 +1140,7 @@ int gal_index_build(const gal_build_opts *opts, gal_build_report *report)
     memset(&r, 0, sizeof r);
     memset(report, 0, sizeof *report);
     r.opts = opts;
-    r.start = now_sec();
+    r.start = gal_now_sec();
     r.progress = opts->quiet ? 0 : opts->progress >= 0 ? opts->progress : isatty(2);
     pthread_mutex_init(&r.mu, NULL);
     r.nstates = opts->all_shards > 1 ? opts->all_shards : 1;

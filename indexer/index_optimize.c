@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "buf.h"
 #include "chunk_blocks.h"
 #include "chunk_cursor.h"
+#include "clock.h"
 #include "crc32c.h"
 #include "deleted.h"
 #include "deleted_mentions.h"
@@ -144,13 +144,6 @@ static int db_error(int mrc, const char *what)
                          st == GAL_ECORRUPT ? "corrupt index: " : "", what, mdb_strerror(mrc));
 }
 
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* ---- the new file ---- */
 
 static int dst_dbi(optimizer *o, const char *name, MDB_dbi *dbi)
@@ -185,7 +178,7 @@ static void show_progress(optimizer *o, int final)
 {
     if (!o->progress)
         return;
-    double t = now_sec();
+    double t = gal_now_sec();
     if (!final && t - o->last_progress < 0.25)
         return;
     o->last_progress = t;
@@ -1202,7 +1195,7 @@ static int rewrite(optimizer *o, const char *dir, const char *tmp, size_t mapsiz
 int gal_index_optimize(const char *dir, const gal_optimize_opts *opts, gal_optimize_report *r)
 {
     memset(r, 0, sizeof *r);
-    double t0 = now_sec();
+    double t0 = gal_now_sec();
     /* on the heap: rewrite() may jump back over it (fault_guard.h) */
     optimizer *o = gal_calloc(1, sizeof *o);
     if (!o)
@@ -1272,7 +1265,7 @@ out:
     r->text_level = o->text_level;
     if (rc && o->progress && o->last_progress > 0) /* end the progress line before the error */
         fputc('\n', stderr);
-    r->seconds = now_sec() - t0;
+    r->seconds = gal_now_sec() - t0;
     gal_free(o->batches);
     gal_free(o->groups);
     gal_deleted_release(&o->deleted);

@@ -8,6 +8,7 @@
 
 #include "alloc.h"
 #include "chunk_blocks.h"
+#include "clock.h"
 #include "doc_record.h"
 #include "entity_forms.h"
 #include "entity_table.h"
@@ -126,22 +127,15 @@ struct gal_writer {
     uint64_t update_terms; /* w->new_terms it adds */
 };
 
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* The committed batch's in-memory updates: its entity forms numbered, its
  * new terms known. */
 static int apply_updates(gal_writer *w)
 {
-    double t0 = now_sec();
+    double t0 = gal_now_sec();
     int rc = gal_entity_forms_commit(w->forms);
     for (uint64_t i = 0; i < w->update_terms && !rc; i++)
         rc = gal_known_terms_add(w->known, w->new_terms[i].hash, w->new_terms[i].fingerprint);
-    w->totals.update_sec += now_sec() - t0;
+    w->totals.update_sec += gal_now_sec() - t0;
     return rc;
 }
 
@@ -454,7 +448,7 @@ static int encode_docs(gal_encoded *e, const gal_batch *b, const gal_tokens *t)
     /* title tokens: count the tokens of each document before its body */
     size_t ti = 0;
     gal_doc_fields block[GAL_DOC_BLOCK_DOCS];
-    double t0 = now_sec();
+    double t0 = gal_now_sec();
     for (uint32_t d = 0; d < b->ndocs && !rc; d++) {
         const gal_batch_doc *bd = &b->docs[d];
         uint32_t title_tokens = 0;
@@ -488,7 +482,7 @@ static int encode_docs(gal_encoded *e, const gal_batch *b, const gal_tokens *t)
     gal_free(tokens);
     gal_free(titles);
     gal_free(dates);
-    e->encode_sec += now_sec() - t0;
+    e->encode_sec += gal_now_sec() - t0;
     return rc;
 }
 
@@ -815,7 +809,7 @@ int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tok
     int rc = encode_docs(e, b, t);
     if (rc)
         return rc;
-    double t0 = now_sec();
+    double t0 = gal_now_sec();
     if ((rc = gal_writer_choose_common(w, e, t)))
         return rc;
     if (!e->has_common) {
@@ -828,7 +822,7 @@ int gal_writer_encode(gal_writer *w, gal_encoded *e, const gal_batch *b, gal_tok
         return rc;
     if ((rc = fold_words(e, b)))
         return rc;
-    e->encode_sec += now_sec() - t0;
+    e->encode_sec += gal_now_sec() - t0;
     return 0;
 }
 
@@ -847,10 +841,10 @@ static int write_batch_txn(void *ctx, MDB_txn *txn)
 {
     batch_write *bw = ctx;
     bw->new_terms = bw->collisions = 0; /* a try after the map grew starts over */
-    double t0 = now_sec();
+    double t0 = gal_now_sec();
     int rc = write_batch(bw->w, bw->e, txn, bw->b, bw->ntokens, bw->eb, &bw->new_terms,
                          &bw->collisions);
-    bw->put_sec = now_sec() - t0;
+    bw->put_sec = gal_now_sec() - t0;
     return rc;
 }
 
@@ -894,18 +888,18 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
         return gal_error_set(GAL_EUSAGE, "internal error: batch starts at doc %u, index at %u",
                              b->first_doc, gal_writer_next_doc(w));
     int rc;
-    double t0 = now_sec();
+    double t0 = gal_now_sec();
     w->totals.encode_sec += e->encode_sec;
     if ((rc = plan_replacements(w, b)))
         return rc;
     batch_write bw = {w, e, b, ntokens, eb, 0, 0, 0};
-    double t1 = now_sec();
+    double t1 = gal_now_sec();
     if ((rc = gal_store_write(w->st, write_batch_txn, &bw, "cannot write batch to")))
         return rc;
     uint64_t new_terms = bw.new_terms, collisions = bw.collisions;
     /* what the transaction took beyond its puts: the commit (and the
      * tries before a map growth, rare) */
-    w->totals.commit_sec += now_sec() - t1 - bw.put_sec;
+    w->totals.commit_sec += gal_now_sec() - t1 - bw.put_sec;
     w->postings_fill = w->postings_fill_next;
     for (size_t i = 0; i < w->ngone; i++)
         if ((rc = gal_deleted_mark(&w->deleted, w->gone[i])))
@@ -929,7 +923,7 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
         gal_free(w->files[i].path);
     w->nfiles = 0;
     /* the writer's whole share (the updates run beside it) */
-    w->totals.write_sec += now_sec() - t0;
+    w->totals.write_sec += gal_now_sec() - t0;
     return 0;
 }
 

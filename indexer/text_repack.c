@@ -3,9 +3,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "deleted.h"
 #include "format.h"
 #include "status.h"
@@ -28,13 +28,6 @@
 /* Two segments a thread in flight must fit in a work queue. */
 #define MAX_THREADS 32
 
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int db_error(int mrc)
 {
     return gal_error_set(gal_store_status(mrc, 0), "cannot read the text table: %s",
@@ -53,7 +46,7 @@ static int open_block(const MDB_val *k, const MDB_val *v, gal_text_block *b)
 int gal_text_repack_train(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, uint64_t raw_bytes,
                           int level, gal_buf *dict, gal_text_repack_stats *stats)
 {
-    double t0 = now_sec();
+    double t0 = gal_now_sec();
     gal_buf_clear(dict);
     MDB_cursor *c;
     int mrc = mdb_cursor_open(txn, text, &c);
@@ -117,7 +110,7 @@ int gal_text_repack_train(MDB_txn *txn, MDB_dbi text, const ZSTD_DDict *ddict, u
         }
     }
     stats->dict_bytes = dict->len;
-    stats->train_sec = now_sec() - t0;
+    stats->train_sec = gal_now_sec() - t0;
     ZSTD_freeDCtx(dctx);
     gal_buf_release(&sample);
     gal_buf_release(&out);
@@ -431,7 +424,7 @@ int gal_text_repack_finish(gal_text_repacker *pk, int ok)
 {
     if (!pk)
         return 0;
-    double t0 = now_sec();
+    double t0 = gal_now_sec();
     int rc = 0;
     while (ok && !rc && !pk->at_end)
         rc = step(pk);
@@ -443,7 +436,7 @@ int gal_text_repack_finish(gal_text_repacker *pk, int ok)
     gal_queue_close(&pk->todo);
     for (unsigned i = 0; i < pk->nthreads; i++)
         pthread_join(pk->tids[i], NULL);
-    pk->stats->finish_sec = now_sec() - t0;
+    pk->stats->finish_sec = gal_now_sec() - t0;
     release_packer(pk);
     return rc;
 }

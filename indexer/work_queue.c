@@ -1,13 +1,6 @@
 #include "work_queue.h"
 
-#include <time.h>
-
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "clock.h"
 
 void gal_queue_init(gal_queue *q)
 {
@@ -43,10 +36,10 @@ int gal_queue_push(gal_queue *q, void *p)
 void *gal_queue_pop(gal_queue *q)
 {
     pthread_mutex_lock(&q->mu);
-    double t0 = now_sec();
+    double t0 = gal_now_sec();
     while (q->n == 0 && !q->closed)
         pthread_cond_wait(&q->cv, &q->mu);
-    q->wait_sec += now_sec() - t0;
+    q->wait_sec += gal_now_sec() - t0;
     void *p = NULL;
     if (q->n) {
         p = q->items[q->head];
