@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "index_dirs.h"
 #include "index_optimize.h"
 #include "status.h"
 
@@ -44,13 +45,16 @@ static const char optimize_help[] =
     "it is.  With --text-level 0, purged documents keep their stored text.\n"
     "\n"
     "A progress line is shown when standard error is a terminal (--progress:\n"
-    "always; -q, --quiet: never, nor the summary).\n"
+    "always; -q, --quiet: never, nor the summary).  A directory of shards\n"
+    "(galley index --shards N or --mpi) is optimized a shard at a time.\n"
     "\n"
     "exit status:\n"
     "  0  done, or nothing to merge\n"
     "  2  usage error\n"
     "  3  INDEX is missing, corrupt or being written by another process\n"
     "  6  out of memory, disk full or another system error\n";
+
+static int optimize_one(const char *dir, const gal_optimize_opts *opts, int quiet);
 
 int gal_cmd_optimize(int argc, char **argv)
 {
@@ -91,9 +95,21 @@ int gal_cmd_optimize(int argc, char **argv)
     }
     if (!dir)
         return gal_usage_error("optimize", "want INDEX");
-    gal_optimize_report r;
     opts.progress = quiet ? 0 : opts.progress >= 0 ? opts.progress : isatty(2);
-    int rc = gal_index_optimize(dir, &opts, &r);
+    /* a directory of shards: one shard after another, each on every core */
+    gal_index_dirs dirs;
+    int status = gal_index_dirs_expand("optimize", &dir, 1, &dirs);
+    for (size_t i = 0; i < dirs.n && status == GAL_EXIT_OK; i++)
+        status = optimize_one(dirs.dir[i], &opts, quiet);
+    gal_index_dirs_free(&dirs);
+    return status;
+}
+
+/* Optimize one index and say what was done; its exit status. */
+static int optimize_one(const char *dir, const gal_optimize_opts *opts, int quiet)
+{
+    gal_optimize_report r;
+    int rc = gal_index_optimize(dir, opts, &r);
     if (rc == GAL_ENOTFOUND) { /* a missing index, not a missing input */
         gal_report(rc);
         return GAL_EXIT_INDEX;

@@ -14,6 +14,7 @@
 #include "entity_table.h"
 #include "format.h"
 #include "index.h"
+#include "index_dirs.h"
 #include "output.h"
 #include "status.h"
 #include "store.h"
@@ -23,7 +24,9 @@ static const char stats_help[] =
     "\n"
     "Print the index's documents (and how many of them are deleted or replaced),\n"
     "tokens, distinct terms, the bytes each LMDB table uses, bytes per position,\n"
-    "the index/raw-text ratio, and when and how it was built.\n"
+    "the index/raw-text ratio, and when and how it was built.  Of a directory\n"
+    "of shards (galley index --shards N or --mpi), each shard's in turn (with\n"
+    "--json, an object a line).\n"
     "\n"
     "options:\n"
     "  --json      one JSON object instead of text\n"
@@ -140,6 +143,8 @@ static void fmt_bytes(uint64_t b, char *out, size_t n)
         snprintf(out, n, "%" PRIu64 " B", b);
 }
 
+static int stats_one(const char *index, int json);
+
 int gal_cmd_stats(int argc, char **argv)
 {
     const char *index = NULL;
@@ -160,7 +165,21 @@ int gal_cmd_stats(int argc, char **argv)
     }
     if (!index)
         return gal_usage_error("stats", "missing INDEX");
+    /* a directory of shards: each shard's, one after another */
+    gal_index_dirs dirs;
+    int status = gal_index_dirs_expand("stats", &index, 1, &dirs);
+    for (size_t i = 0; i < dirs.n && status == GAL_EXIT_OK; i++) {
+        if (i && !json)
+            putchar('\n');
+        status = stats_one(dirs.dir[i], json);
+    }
+    gal_index_dirs_free(&dirs);
+    return status;
+}
 
+/* One index's statistics to stdout; the exit status. */
+static int stats_one(const char *index, int json)
+{
     info in;
     memset(&in, 0, sizeof in);
     gal_index *ix = NULL;

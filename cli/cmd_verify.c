@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "index_dirs.h"
 #include "status.h"
 #include "verify.h"
 
@@ -17,6 +18,7 @@ static const char verify_help[] =
     "the metadata against what the tables hold.  Each problem is printed on\n"
     "stdout as one line naming the table and the key; a summary goes to stderr.\n"
     "It reads one committed state, so it may run while 'galley index' writes.\n"
+    "A directory of shards (galley index --shards N or --mpi): every shard.\n"
     "\n"
     "options:\n"
     "  -q, --quiet  print no summary, only problems\n"
@@ -27,6 +29,8 @@ static const char verify_help[] =
     "  2  usage error\n"
     "  3  the index is missing or corrupt\n"
     "  6  out of memory or another system error\n";
+
+static int verify_one(const char *dir, int quiet);
 
 int gal_cmd_verify(int argc, char **argv)
 {
@@ -49,7 +53,20 @@ int gal_cmd_verify(int argc, char **argv)
     }
     if (!dir)
         return gal_usage_error("verify", "missing INDEX");
+    /* a directory of shards: every shard, and the first failure's status */
+    gal_index_dirs dirs;
+    int status = gal_index_dirs_expand("verify", &dir, 1, &dirs), first = status;
+    for (size_t i = 0; i < dirs.n; i++) {
+        int one = verify_one(dirs.dir[i], quiet);
+        first = first ? first : one;
+    }
+    gal_index_dirs_free(&dirs);
+    return first;
+}
 
+/* Verify one index; its exit status. */
+static int verify_one(const char *dir, int quiet)
+{
     gal_verify_stats s;
     memset(&s, 0, sizeof s);
     int rc = gal_index_verify(dir, stdout, &s);

@@ -13,12 +13,14 @@ line, and every shard keeps what it committed (it verifies).  DIR given
 where an index goes reads as its shards: `galley query`, `entities` and
 `bench query` answer as the whole index, `galley merge -o M DIR` writes it
 byte for byte; with a shard missing, or an index there that is not shard K
-of the run, they fail with exit 3 naming it; `galley stats DIR` says it
-holds shards, and an index is not made there (--append without --shards:
-exit 2).  Usage errors:
+of the run, they fail with exit 3 naming it; `stats`, `verify` and
+`optimize` take its shards in turn (queries answer the same after), a
+command of one index (`show`) says it holds shards, and an index is not
+made there (--append without --shards: exit 2).  Usage errors:
 --shards 1, and --shards with --shard, --mpi or --replace.
 Skipped (77) when mdb_dump is missing.
 """
+import json
 import os
 import shutil
 import sys
@@ -94,9 +96,21 @@ def check_read_as_one(a, f):
     f.check(rc == 2 and "given twice" in err, "DIR and DIR/shard-2: exit %d: %s" % (rc, err.strip()))
     print("query, entities, bench query and merge read DIR as its 3 shards (%d hits of %d "
           "queries as the whole index's)" % (hits, len(queries)))
+    # stats, verify and optimize: each shard in turn
+    rc, got, err = rc_.run([a.galley, "stats", "--json", out])
+    docs = [json.loads(line)["documents"] for line in got.splitlines()] if rc == 0 else []
+    f.check(len(docs) == 3 and sum(docs) == rc_.stats(a.galley, whole)["documents"],
+            "stats --json DIR: exit %d, documents %s: %s" % (rc, docs, err.strip()))
+    rc, _, err = rc_.run([a.galley, "verify", out], timeout=300)
+    f.check(rc == 0 and err.count("0 problems") == 3, "verify DIR: exit %d: %s" % (rc, err.strip()))
+    rc, _, err = rc_.run([a.galley, "optimize", out], timeout=600)
+    f.check(rc == 0 and err.count("galley: optimized") == 3, "optimize DIR: exit %d: %s"
+            % (rc, err.strip()))
+    f.check(rc_.query_ids(a.galley, out, queries) == ids_whole,
+            "query DIR after optimize DIR: not the ids of the whole index")
     # a command of one index, given the directory: says what it holds
-    rc, _, err = rc_.run([a.galley, "stats", out])
-    f.check(rc == 3 and "holds the shards of one" in err, "stats DIR: exit %d: %s" % (rc, err.strip()))
+    rc, _, err = rc_.run([a.galley, "show", out, "1"])
+    f.check(rc == 3 and "holds the shards of one" in err, "show DIR 1: exit %d: %s" % (rc, err.strip()))
     rc, _, err = rc_.run([a.galley, "index", "-q", "--append", "-o", out, parts[0]])
     f.check(rc == 2 and "add to them with --shards N --append" in err and
             not os.path.exists(os.path.join(out, "data.mdb")),
