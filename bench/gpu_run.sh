@@ -9,7 +9,7 @@
 # by 4 processes and by one (--shards 4), against one index of it, and
 # merged into one (in the log); the query set on the merged index, one
 # thread and one per core at once.  All of it is built as one index and
-# as 4 and 2 shards in one process (--shards: a writer each).  The builds
+# as 4, 2 and 8 shards in one process (--shards: a writer each).  The builds
 # use every core (--threads defaults to the cores beyond the reader and
 # writers); one run with GALLEY_CL_DESIGN=cpu shows whether the kernels'
 # GPU design pays.
@@ -33,10 +33,14 @@ export POCL_CACHE_DIR=/tmp/galley-pocl GALLEY_CACHE_DIR=/tmp/galley-cl-cache TMP
 "$gpu/galley" bench index "$corpus/news-0.jsonl" --device all --repeat 2 \
     --json "$out/index-gpu-1g-all.json"
 echo "== several writers in one process: all of it as 4 shards (galley index --shards 4:"
-echo "   the inputs read once, a pipeline and writer per shard), then as 2 (tables only)"
+echo "   the inputs read once, a pipeline and writer per shard), then 2, 8, and 4 with 32 threads"
 "$gpu/galley" bench index "$corpus"/news-*.jsonl --device auto --shards 4 --repeat 2 \
     --json "$out/index-gpu-shards4.json"
-"$gpu/galley" bench index "$corpus"/news-*.jsonl --device auto --shards 2 --repeat 2
+for shards in "--shards 2" "--shards 8" "--shards 4 --threads 32"; do
+    echo "== all of it, $shards (one build; tables only)"
+    # shellcheck disable=SC2086
+    "$gpu/galley" bench index "$corpus"/news-*.jsonl --device auto $shards
+done
 echo "== the first device on one part with the kernels' CPU design: does the GPU design pay?"
 GALLEY_CL_DESIGN=cpu "$gpu/galley" bench index "$corpus/news-0.jsonl" --device auto \
     --json "$out/index-gpu-1g-cpu-design.json"
