@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "index.h"
 #include "index_delete.h"
+#include "index_dirs.h"
 #include "query.h"
 #include "search.h"
 #include "status.h"
@@ -38,7 +39,11 @@ static const char delete_help[] =
     "  -q, --quiet no summary line\n"
     "  -h, --help  show this help\n"
     "\n"
-    "All the deletions are one transaction: all of them, or none.\n"
+    "All the deletions are one transaction: all of them, or none.  INDEX may\n"
+    "be a directory of shards (galley index --shards N or --mpi): then each\n"
+    "shard deletes its documents with those ids, or that QUERY matches there,\n"
+    "in a transaction of its own, and #N, which numbers one shard's document,\n"
+    "is refused.\n"
     "\n"
     "exit status:\n"
     "  0  every id named a document, and they are deleted\n"
@@ -156,7 +161,8 @@ int gal_cmd_delete(int argc, char **argv)
     const char *index = NULL, *from = NULL, *query = NULL;
     int quiet = 0, status = GAL_EXIT_OK;
     id_list l = {0};
-    gal_delete_report r = {0};
+    gal_index_dirs dirs = {0};
+    uint8_t *found = NULL;
     for (int i = 1; i < argc && status == GAL_EXIT_OK; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -193,31 +199,63 @@ int gal_cmd_delete(int argc, char **argv)
         status = gal_report(rc);
         goto out;
     }
-    uint64_t matched = 0;
-    if (query && (rc = push_matches(index, query, &l, &matched))) {
-        status = gal_report(rc);
-        if (rc == GAL_ENOTFOUND)
-            status = GAL_EXIT_INDEX;
+    /* a directory of shards: each shard deletes what it holds */
+    if ((status = gal_index_dirs_expand("delete", &index, 1, &dirs)) != GAL_EXIT_OK)
         goto out;
+    if (dirs.n > 1 && l.nnums) {
+        status = gal_usage_error("delete", "%s numbers a document of one shard: give '%s/shard-K'",
+                                 l.num_text[0], index);
+        goto out;
+    }
+    if (l.n + l.nnums == 0 && !query) {
+        status = from ? GAL_EXIT_OK : gal_usage_error("delete", "no ids given");
+        goto out;
+    }
+    size_t given = l.n + l.nnums; /* the ids and #N given, found in any shard */
+    if (!(found = gal_calloc(given ? given : 1, 1))) {
+        status = gal_report(GAL_ENOMEM);
+        goto out;
+    }
+    uint64_t matched = 0, deleted = 0, total = 0;
+    size_t missing = 0;
+    int any = 0; /* a shard had something to delete */
+    for (size_t k = 0; k < dirs.n; k++) {
+        const char *dir = dirs.dir[k];
+        uint64_t here = 0;
+        if (query && (rc = push_matches(dir, query, &l, &here))) {
+            status = gal_report(rc);
+            if (rc == GAL_ENOTFOUND)
+                status = GAL_EXIT_INDEX;
+            goto out;
+        }
+        matched += here;
+        if (l.n + l.nnums == 0)
+            continue;
+        gal_delete_report r = {0};
+        any = 1;
+        if ((rc = gal_index_delete(dir, (const char *const *)l.v, l.len, l.n, l.nums, l.nnums,
+                                   &r))) {
+            status = gal_report(rc);
+            if (rc == GAL_ENOTFOUND) /* no index there, as for every command that reads one */
+                status = GAL_EXIT_INDEX;
+            goto out;
+        }
+        for (size_t i = 0; i < given; i++)
+            found[i] |= r.found[i];
+        for (size_t i = given; i < l.n + l.nnums; i++) /* the query's, deleted meanwhile */
+            if (!r.found[i] && missing++ < 20)
+                fprintf(stderr, "galley: no document %s in '%s' (or deleted already)\n",
+                        l.num_text[i - l.n], dir);
+        deleted += r.deleted;
+        total += r.total;
+        gal_free(r.found);
+        while (l.nnums > given - l.n) /* the next shard's matches are its own */
+            gal_free(l.num_text[--l.nnums]);
     }
     if (query && !quiet)
         fprintf(stderr, "galley: the query matched %llu documents\n", (unsigned long long)matched);
-    if (l.n + l.nnums == 0) {
-        status = from || query ? GAL_EXIT_OK : gal_usage_error("delete", "no ids given");
-        if (query && !matched)
-            status = GAL_EXIT_NOHITS;
-        goto out;
-    }
-    if ((rc = gal_index_delete(index, (const char *const *)l.v, l.len, l.n, l.nums, l.nnums,
-                               &r))) {
-        status = gal_report(rc);
-        if (rc == GAL_ENOTFOUND) /* no index there, as for every command that reads one */
-            status = GAL_EXIT_INDEX;
-        goto out;
-    }
-    size_t missing = 0;
-    for (size_t i = 0; i < l.n + l.nnums; i++)
-        if (!r.found[i] && missing++ < 20) { /* a match deleted meanwhile counts too */
+    for (size_t i = 0; i < given; i++)
+        if (!found[i] && missing++ < 20) {
             if (i < l.n)
                 fprintf(stderr, "galley: no document with id '%s' in '%s'\n", l.v[i], index);
             else
@@ -226,9 +264,9 @@ int gal_cmd_delete(int argc, char **argv)
         }
     if (missing > 20)
         fprintf(stderr, "galley: ... and %zu more ids not found\n", missing - 20);
-    if (!quiet)
+    if (!quiet && any)
         fprintf(stderr, "galley: deleted %llu documents; '%s' has %llu deleted in all\n",
-                (unsigned long long)r.deleted, index, (unsigned long long)r.total);
+                (unsigned long long)deleted, index, (unsigned long long)total);
     status = missing || (query && !matched) ? GAL_EXIT_NOHITS : GAL_EXIT_OK;
 out:
     for (size_t i = 0; i < l.n; i++)
@@ -239,6 +277,7 @@ out:
         gal_free(l.num_text[i]);
     gal_free(l.num_text);
     gal_free(l.nums);
-    gal_free(r.found);
+    gal_free(found);
+    gal_index_dirs_free(&dirs);
     return status;
 }

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "commands.h"
 #include "index.h"
+#include "index_dirs.h"
 #include "output.h"
 #include "status.h"
 
@@ -21,7 +22,9 @@ static const char show_help[] =
     "\n"
     "Print a stored document: by external id, or by document number (#N or --doc N).\n"
     "Deleted and replaced documents are not shown; an id names the one that\n"
-    "replaced them.\n"
+    "replaced them.  INDEX may be a directory of shards (galley index --shards\n"
+    "N or --mpi): an id is looked for in every shard, --all prints shard after\n"
+    "shard, and a document number needs the shard it numbers.\n"
     "\n"
     "options:\n"
     "  --doc N     the document numbered N (0-based, input order)\n"
@@ -172,42 +175,63 @@ int gal_cmd_show(int argc, char **argv)
         by_number = 1;
     }
 
+    /* a directory of shards: the shard that holds the id; --all, shard
+     * after shard */
+    gal_index_dirs dirs;
+    int code = gal_index_dirs_expand("show", &index, 1, &dirs), rc = 0;
+    if (code != GAL_EXIT_OK)
+        return code;
+    if (dirs.n > 1 && by_number) {
+        gal_index_dirs_free(&dirs);
+        return gal_usage_error("show", "a document number names a document of one shard: give "
+                                       "'%s/shard-K'", index);
+    }
     gal_index *ix = NULL;
     gal_snapshot *s = NULL;
     gal_buf text, out;
     gal_buf_init(&text);
     gal_buf_init(&out);
     gal_doc_info info;
-    int code, rc;
+    const char *where = index; /* the shard that holds the document */
     gal_error_clear();
-    if ((rc = gal_index_open(index, &ix)) || (rc = gal_snapshot_begin(ix, &s))) {
-        fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
-        code = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_INDEX;
-        goto out;
-    }
-    if (all) {
-        code = show_all(s, &text, &out);
-        goto out;
-    }
-    if (!by_number) {
-        rc = gal_snapshot_find_id(s, id, strlen(id), &doc);
-        if (rc == GAL_ENOTFOUND) {
-            fprintf(stderr, "galley: error: no document with id '%s' in '%s'\n", id, index);
-            code = GAL_EXIT_NOHITS;
+    for (size_t k = 0; k < dirs.n; k++) {
+        gal_snapshot_end(s);
+        gal_index_close(ix);
+        s = NULL;
+        ix = NULL;
+        if ((rc = gal_index_open(dirs.dir[k], &ix)) || (rc = gal_snapshot_begin(ix, &s))) {
+            fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
+            code = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_INDEX;
             goto out;
         }
+        if (all) {
+            if ((code = show_all(s, &text, &out)) != GAL_EXIT_OK)
+                goto out;
+            continue;
+        }
+        rc = by_number ? 0 : gal_snapshot_find_id(s, id, strlen(id), &doc);
+        where = dirs.dir[k];
+        if (rc != GAL_ENOTFOUND)
+            break; /* found, or an error */
+    }
+    if (all)
+        goto out;
+    if (rc == GAL_ENOTFOUND) {
+        fprintf(stderr, "galley: error: no document with id '%s' in '%s'\n", id, index);
+        code = GAL_EXIT_NOHITS;
+        goto out;
     }
     const gal_deleted_set *del = NULL;
     if (!rc && !(rc = gal_snapshot_deleted(s, &del)) && gal_deleted_has(del, doc)) {
         fprintf(stderr, "galley: error: document #%" PRIu32 " of '%s' was deleted or replaced\n",
-                doc, index);
+                doc, where);
         code = GAL_EXIT_NOHITS;
         goto out;
     }
     if (!rc)
         rc = gal_snapshot_doc(s, doc, &info);
     if (rc == GAL_ENOTFOUND) {
-        fprintf(stderr, "galley: error: no document #%" PRIu32 " in '%s'\n", doc, index);
+        fprintf(stderr, "galley: error: no document #%" PRIu32 " in '%s'\n", doc, where);
         code = GAL_EXIT_NOHITS;
         goto out;
     }
@@ -223,5 +247,6 @@ out:
     gal_buf_release(&out);
     gal_snapshot_end(s);
     gal_index_close(ix);
+    gal_index_dirs_free(&dirs);
     return code;
 }

@@ -14,9 +14,11 @@ where an index goes reads as its shards: `galley query`, `entities` and
 `bench query` answer as the whole index, `galley merge -o M DIR` writes it
 byte for byte; with a shard missing, or an index there that is not shard K
 of the run, they fail with exit 3 naming it; `stats`, `verify` and
-`optimize` take its shards in turn (queries answer the same after), a
-command of one index (`show`) says it holds shards, and an index is not
-made there (--append without --shards: exit 2).  Usage errors:
+`optimize` take its shards in turn (queries answer the same after),
+`show` and `delete` find an id in whichever shard holds it (a document
+number, which names one shard's document, is refused), `compact` says it
+holds shards, and an index is not made there (--append without --shards:
+exit 2).  Usage errors:
 --shards 1, and --shards with --shard, --mpi or --replace.
 Skipped (77) when mdb_dump is missing.
 """
@@ -108,9 +110,35 @@ def check_read_as_one(a, f):
             % (rc, err.strip()))
     f.check(rc_.query_ids(a.galley, out, queries) == ids_whole,
             "query DIR after optimize DIR: not the ids of the whole index")
+    # show and delete: the shard that holds an id, every shard's matches
+    lines = open(parts[0]).read().splitlines()
+    ids = [json.loads(line)["id"] for line in lines[:40]]
+    rc, got, err = rc_.run([a.galley, "show", out, ids[7], "--json"])
+    f.check(rc == 0 and json.loads(got or "{}").get("id") == ids[7],
+            "show DIR ID: exit %d: %s" % (rc, err.strip()))
+    rc, got, err = rc_.run([a.galley, "show", out, "--all"], timeout=300)
+    f.check(rc == 0 and len(got.splitlines()) == rc_.stats(a.galley, whole)["documents"],
+            "show DIR --all: exit %d, %d lines: %s" % (rc, len(got.splitlines()), err.strip()))
+    for args, says in ((["show", out, "#1"], "names a document of one shard"),
+                       (["delete", out, "#1"], "numbers a document of one shard")):
+        rc, _, err = rc_.run([a.galley] + args)
+        f.check(rc == 2 and says in err, "%s: exit %d: %s" % (" ".join(args[:1] + args[2:]), rc,
+                                                             err.strip()))
+    rc, _, err = rc_.run([a.galley, "delete", out, ids[0], ids[1], ids[2], "no-such-id"])
+    f.check(rc == 1 and "no document with id 'no-such-id'" in err and "deleted 3 documents" in err,
+            "delete DIR 3 ids and a missing one: exit %d: %s" % (rc, err.strip()))
+    q = queries[0]
+    rc, _, err = rc_.run([a.galley, "delete", out, "--query", q])
+    left = rc_.query_counts(a.galley, out, [q]).get(q)
+    f.check(rc == 0 and left == 0, "delete DIR --query %r: exit %d, %s left: %s"
+            % (q, rc, left, err.strip()))
+    gone = rc_.query_ids(a.galley, out, queries[1:])
+    f.check(all(not (set(ids[:3]) & v) for v in gone.values()),
+            "a deleted id is still found in DIR")
     # a command of one index, given the directory: says what it holds
-    rc, _, err = rc_.run([a.galley, "show", out, "1"])
-    f.check(rc == 3 and "holds the shards of one" in err, "show DIR 1: exit %d: %s" % (rc, err.strip()))
+    rc, _, err = rc_.run([a.galley, "compact", out, os.path.join(a.work, "copy")])
+    f.check(rc == 3 and "holds the shards of one" in err, "compact DIR: exit %d: %s"
+            % (rc, err.strip()))
     rc, _, err = rc_.run([a.galley, "index", "-q", "--append", "-o", out, parts[0]])
     f.check(rc == 2 and "add to them with --shards N --append" in err and
             not os.path.exists(os.path.join(out, "data.mdb")),
