@@ -930,6 +930,8 @@ static void state_join(build_state *s)
 static void state_report(build_state *s)
 {
     gal_build_report *report = s->report;
+    if (!s->opts)
+        return; /* refused before it was planned */
     if (s->w) {
         const gal_writer_totals *tot = gal_writer_totals_get(s->w);
         report->new_terms = tot->new_terms;

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -827,6 +828,28 @@ static int build_corpus(const char *input, const char *index, int n, unsigned se
     gal_build_opts o = {.out_dir = index, .inputs = inputs, .ninputs = 1, .device = "ref",
                         .batch_bytes = batch_bytes, .quiet = 1, .progress = 0};
     return gal_index_build(&o, r);
+}
+
+/* --shards with an option it cannot take is refused before anything is
+ * made (the refused shards' reports were once read unplanned). */
+static void test_shards_refused(unsigned seed)
+{
+    char dir[] = "/tmp/galley-test-XXXXXX", input[512], index[512];
+    if (scratch(dir, input, index))
+        return;
+    write_corpus(input, 10, seed);
+    const char *inputs[] = {input};
+    gal_build_opts o = {.out_dir = index, .inputs = inputs, .ninputs = 1, .device = "ref",
+                        .batch_bytes = 200000, .quiet = 1, .progress = 0, .all_shards = 2,
+                        .replace = GAL_REPLACE_ID};
+    gal_build_report r;
+    CHECK(gal_index_build(&o, &r) == GAL_EUSAGE && r.docs == 0);
+    o.replace = GAL_REPLACE_NONE;
+    o.shard = 1;
+    o.nshards = 2;
+    CHECK(gal_index_build(&o, &r) == GAL_EUSAGE);
+    struct stat sb;
+    CHECK(stat(index, &sb) != 0); /* nothing made */
 }
 
 static void test_build_and_read(unsigned seed)
@@ -1858,6 +1881,7 @@ int main(void)
     test_docstats(seed);
     test_crc32c(seed);
     test_build_and_read(seed);
+    test_shards_refused(seed);
     test_ids_in_one_batch();
     test_id_records();
     test_verify_run_counts(seed);
