@@ -8,7 +8,7 @@ document's title and text plus the menu's and footer's few words, so an
 index of the crawl answers queries about the story as an index of the JSON
 Lines does; the markup around them (about 1.3 kB a page) is what galley's
 WARC reader must strip.  Used to measure that reader
-(bench/README.md); output is gzip-compressed one member per record, as
+(bench/HISTORY.md); output is gzip-compressed one member per record, as
 crawlers write it, when OUT ends in .gz.
 
   bench/jsonl_to_warc.py IN.jsonl OUT.warc[.gz]

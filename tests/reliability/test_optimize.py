@@ -237,7 +237,7 @@ def check_packed_text(a, f, batches, once, original, err):
             % (before["text_dict_bytes"], after["text_dict_bytes"]))
     tb, ta = before["tables"]["text"]["bytes"], after["tables"]["text"]["bytes"]
     # words drawn at random: level 7 and a dictionary of the whole win little
-    # here (3.6 %), ~22 % on generated news of 1 GB (bench/README.md)
+    # here (3.6 %), ~22 % on generated news of 1 GB (bench/HISTORY.md)
     f.check(ta < tb, "the text table did not shrink: %d -> %d bytes" % (tb, ta))
     print("stored text %d -> %d bytes, dictionary %d -> %d bytes"
           % (tb, ta, before["text_dict_bytes"], after["text_dict_bytes"]))
