@@ -11,6 +11,9 @@
     compact` and a new index there exit 6 and leave nothing behind.  After a
     second tmpfs is mounted over a copy with room to spare, --resume
     completes it.
+  - Shards: `--shards 2` into a full 8 MB tmpfs exits 6 in one line, each
+    shard verifies at its last commit, and with room again `--resume
+    --shards 2` completes both to what an uninterrupted run answers.
   - Map: with GALLEY_INITIAL_MAP_MB=1 the map must grow many times over
     while BBC is indexed (1 MB batches), and the index must equal one built
     with the default map.
@@ -37,6 +40,7 @@ def main():
     try:
         check_map(a, f, scratch, bbc)
         check_disk(a, f, a.work, scratch, [reuters, bbc])
+        check_shards_disk(a, f, a.work, scratch)
     except AssertionError as e:
         f.check(False, str(e))
     finally:
@@ -196,6 +200,50 @@ def check_disk(a, f, work, scratch, inputs):
             finally:
                 umount(big)
     finally:
+        umount(mnt)
+
+
+
+def check_shards_disk(a, f, work, scratch):
+    """--shards 2 into a full disk: exit 6 in one line, each shard at its last
+    commit (it verifies); with room again --resume --shards 2 completes both
+    to what an uninterrupted run answers."""
+    src = os.path.join(work, "shards.jsonl")
+    rc_.write_news_corpus(src, a.seed, 12)
+    whole = os.path.join(scratch, "shards-ref")
+    rc, _, err = index(a, whole, [src], "--shards", "2")
+    f.check(rc == 0, "--shards 2 reference build: exit %d: %s" % (rc, err.strip()))
+    mnt = os.path.join(work, "tmpfs-shards")
+    ok, why = mount_tmpfs(mnt, "8m")
+    if not ok:
+        print("shards on a full disk: skipped: cannot mount a tmpfs (%s)" % why)
+        return
+    big = os.path.join(work, "tmpfs-shards-big")
+    try:
+        idx = os.path.join(mnt, "idx")
+        rc, _, err = index(a, idx, [src], "--shards", "2")
+        f.check(rc == 6 and "no space left" in err and len(err.strip().splitlines()) == 1,
+                "--shards 2 into a full disk: exit %d, want 6 in one line: %s" % (rc, err.strip()))
+        held = []
+        for k in (1, 2):
+            d = os.path.join(idx, "shard-%d" % k)
+            vrc, vout = rc_.verify(a.galley, d)
+            f.check(vrc == 0, "verify %s after the disk filled: exit %d: %s" % (d, vrc, vout[-500:]))
+            held.append(rc_.stats(a.galley, d)["documents"] if vrc == 0 else None)
+        print("shards on a full disk: %s; committed %s" % (err.strip(), held), flush=True)
+        ok, why = mount_tmpfs(big, "256m")
+        if not ok:
+            print("shards on a full disk: resume skipped: cannot mount a tmpfs (%s)" % why)
+            return
+        copy = os.path.join(big, "idx")
+        shutil.copytree(idx, copy)
+        rc, _, err = index(a, copy, [src], "--shards", "2", "--resume")
+        f.check(rc == 0, "--resume --shards 2 with room again: exit %d: %s" % (rc, err.strip()))
+        queries = ["said", "the", "oslo", '"reported by"', "entity:\"Anna Berg\""]
+        f.check(rc_.query_ids(a.galley, copy, queries) == rc_.query_ids(a.galley, whole, queries),
+                "the resumed shards answer differently from an uninterrupted --shards 2 run")
+    finally:
+        umount(big)
         umount(mnt)
 
 
