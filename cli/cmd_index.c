@@ -44,6 +44,7 @@ static const char help[] =
     "                       and writer (one index has one writer, which on many\n"
     "                       cores sets the pace); shard K is what --shard K/N\n"
     "                       makes; memory grows N times; --threads is shared out\n"
+    "                       (rounded up, at least 3 a shard)\n"
     "  --mpi                under an MPI launcher (mpirun -n N, srun): this run\n"
     "                       is shard R+1 of N by its rank R, into INDEX/shard-K;\n"
     "                       with --device auto the ranks of a node take its GPUs\n"

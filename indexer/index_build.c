@@ -735,8 +735,10 @@ static void plan_threads(build_state *s)
 }
 
 /* The compressor, tokenizer and encoder threads of each of nindexes
- * indexes: --threads shared out, at least 3 each; by default every core
- * beyond the reader's and the writers' gets one. */
+ * indexes: --threads shared out, rounded up, at least 3 each; by default
+ * every core beyond the reader's and one writer's gets one.  Several
+ * writers share that core: N shards commit what one index would, each a
+ * share of the time. */
 static unsigned index_threads(const gal_build_opts *o, unsigned nindexes)
 {
     long n = o->threads;
@@ -745,9 +747,9 @@ static unsigned index_threads(const gal_build_opts *o, unsigned nindexes)
         /* one of each on small machines: on 2 cores a second encoder
          * measured the same (16.2 s against 16.6 s on 1 GB, 3 runs each)
          * for 0.3 GB more memory */
-        n = cores > 5 ? cores - 1 - (long)nindexes : 3;
+        n = cores > 5 ? cores - 2 : 3;
     }
-    n /= (long)nindexes;
+    n = (n + (long)nindexes - 1) / (long)nindexes;
     if (n > GAL_MAX_THREADS)
         n = GAL_MAX_THREADS;
     return n < 3 ? 3 : (unsigned)n;
