@@ -1209,9 +1209,9 @@ int gal_bench_index(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--shards")) {
             long n;
-            if (gal_bench_parse_count(val, 2, GAL_SHARDS_MAX, &n)) {
-                status = gal_usage_error("bench index", "--shards needs a number from 2 to %u",
-                                         GAL_SHARDS_MAX);
+            if (gal_bench_parse_count(val, 2, GAL_MAX_SHARDS_HERE, &n)) {
+                status = gal_usage_error("bench index", "--shards needs a number from 2 to %d",
+                                         GAL_MAX_SHARDS_HERE);
                 goto out;
             }
             o.all_shards = (unsigned)n;

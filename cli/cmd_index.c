@@ -39,12 +39,13 @@ static const char help[] =
     "                       the same inputs, side by side, on several devices or\n"
     "                       machines, make N indexes that 'galley query' searches\n"
     "                       as one\n"
-    "  --shards N           every shard of N in this run, into INDEX/shard-K: the\n"
-    "                       inputs read once, each shard with its own threads\n"
-    "                       and writer (one index has one writer, which on many\n"
-    "                       cores sets the pace); shard K is what --shard K/N\n"
-    "                       makes; memory grows N times; --threads is shared out\n"
-    "                       (rounded up, at least 3 a shard)\n"
+    "  --shards N           every shard of N (2 to 64) in this run, into\n"
+    "                       INDEX/shard-K: the inputs read once, each shard with\n"
+    "                       its own threads and writer (one index has one\n"
+    "                       writer, which on many cores sets the pace); shard K\n"
+    "                       is what --shard K/N makes; memory grows N times;\n"
+    "                       --threads is shared out (rounded up, at least 3 a\n"
+    "                       shard)\n"
     "  --mpi                under an MPI launcher (mpirun -n N, srun): this run\n"
     "                       is shard R+1 of N by its rank R, into INDEX/shard-K;\n"
     "                       with --device auto the ranks of a node take its GPUs\n"
@@ -161,9 +162,10 @@ int gal_cmd_index(int argc, char **argv)
         } else if (!strcmp(a, "--shards")) {
             char *end;
             long n = val ? strtol(val, &end, 10) : 0;
-            if (!val || *end || n < 2 || n > (long)GAL_SHARDS_MAX) {
-                status = gal_usage_error("index", "--shards needs a number from 2 to %u",
-                                         GAL_SHARDS_MAX);
+            if (!val || *end || n < 2 || n > GAL_MAX_SHARDS_HERE) {
+                status = gal_usage_error("index", "--shards needs a number from 2 to %d (each "
+                                                  "shard is a pipeline of this process; more: "
+                                                  "--shard K/N or --mpi)", GAL_MAX_SHARDS_HERE);
                 goto out;
             }
             o.all_shards = (unsigned)n;

@@ -1090,9 +1090,10 @@ static int plan_indexes(router *r, char (*dirs)[4096])
         r->states[0].opts = o;
         r->nhash = o->nshards > 1 ? o->nshards : 1;
     } else {
-        if (o->nshards || o->merge || o->replace)
-            return gal_error_set(GAL_EUSAGE, "--shards builds every shard of one index: not with "
-                                             "--shard, --replace or a merge");
+        if (o->nshards || o->merge || o->replace || n > GAL_MAX_SHARDS_HERE)
+            return gal_error_set(GAL_EUSAGE, "--shards builds every shard of one index, at most "
+                                             "%d: not with --shard, --replace or a merge",
+                                 GAL_MAX_SHARDS_HERE);
         for (unsigned k = 0; k < n; k++) {
             build_state *s = &r->states[k];
             int rc = gal_shard_dir(o->out_dir, k + 1, n, dirs[k], sizeof *dirs);

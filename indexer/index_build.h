@@ -22,6 +22,11 @@
 /* Most compressor + tokenizer + encoder threads a build starts. */
 #define GAL_MAX_THREADS 64
 
+/* Most shards one `galley index --shards` builds: each is a pipeline with
+ * threads and batches of its own in this process (more shards: --shard K/N
+ * or --mpi, a process each). */
+#define GAL_MAX_SHARDS_HERE 64
+
 typedef struct gal_build_opts {
     const char *out_dir;
     const char *const *inputs;

@@ -223,6 +223,7 @@ def check_usage(a, f):
     out = os.path.join(a.work, "usage")
     for extra, says in ((["--shards", "1"], "--shards needs a number"),
                         (["--shards", "x"], "--shards needs a number"),
+                        (["--shards", "65"], "--shards needs a number from 2 to 64"),
                         (["--shards", "3", "--shard", "1/3"], "not two of them"),
                         (["--shards", "3", "--mpi"], "not two of them"),
                         (["--shards", "3", "--replace"], "--replace works on one index")):
