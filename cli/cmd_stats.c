@@ -25,8 +25,8 @@ static const char stats_help[] =
     "Print the index's documents (and how many of them are deleted or replaced),\n"
     "tokens, distinct terms, the bytes each LMDB table uses, bytes per position,\n"
     "the index/raw-text ratio, and when and how it was built.  Of a directory\n"
-    "of shards (galley index --shards N or --mpi), each shard's in turn (with\n"
-    "--json, an object a line).\n"
+    "of shards (galley index --shards N or --mpi), each shard's in turn, then\n"
+    "what they add up to (with --json, an object a shard, a line each).\n"
     "\n"
     "options:\n"
     "  --json      one JSON object instead of text\n"
@@ -143,7 +143,12 @@ static void fmt_bytes(uint64_t b, char *out, size_t n)
         snprintf(out, n, "%" PRIu64 " B", b);
 }
 
-static int stats_one(const char *index, int json);
+/* What the shards of a directory add up to. */
+typedef struct totals {
+    uint64_t docs, deleted, tokens, raw_bytes, table_bytes, text_bytes;
+} totals;
+
+static int stats_one(const char *index, int json, totals *sum);
 
 int gal_cmd_stats(int argc, char **argv)
 {
@@ -167,18 +172,36 @@ int gal_cmd_stats(int argc, char **argv)
         return gal_usage_error("stats", "missing INDEX");
     /* a directory of shards: each shard's, one after another */
     gal_index_dirs dirs;
+    totals sum = {0};
     int status = gal_index_dirs_expand("stats", &index, 1, &dirs);
     for (size_t i = 0; i < dirs.n && status == GAL_EXIT_OK; i++) {
         if (i && !json)
             putchar('\n');
-        status = stats_one(dirs.dir[i], json);
+        status = stats_one(dirs.dir[i], json, &sum);
+    }
+    if (status == GAL_EXIT_OK && dirs.n > 1 && !json) {
+        char a[32], b[32];
+        fmt_bytes(sum.raw_bytes, a, sizeof a);
+        fmt_bytes(sum.table_bytes, b, sizeof b);
+        printf("\nall %zu shards of %s:\n", dirs.n, index);
+        printf("documents:          %" PRIu64 " (%" PRIu64 " deleted or replaced)\n", sum.docs,
+               sum.deleted);
+        printf("tokens:             %" PRIu64 "\n", sum.tokens);
+        printf("raw text:           %" PRIu64 " bytes (%s)\n", sum.raw_bytes, a);
+        printf("tables:             %" PRIu64 " bytes (%s)\n", sum.table_bytes, b);
+        printf("index/raw ratio:    %.3f (%.3f without stored text)\n",
+               sum.raw_bytes ? (double)sum.table_bytes / (double)sum.raw_bytes : 0.0,
+               sum.raw_bytes ? (double)(sum.table_bytes - sum.text_bytes) / (double)sum.raw_bytes
+                             : 0.0);
+        if (fflush(stdout))
+            status = GAL_EXIT_SYSTEM;
     }
     gal_index_dirs_free(&dirs);
     return status;
 }
 
 /* One index's statistics to stdout; the exit status. */
-static int stats_one(const char *index, int json)
+static int stats_one(const char *index, int json, totals *sum)
 {
     info in;
     memset(&in, 0, sizeof in);
@@ -203,6 +226,12 @@ static int stats_one(const char *index, int json)
         if (!strcmp(in.t[k].name, GAL_DB_POSTINGS))
             postings = in.t[k].bytes;
     }
+    sum->docs += st.docs;
+    sum->deleted += in.deleted;
+    sum->tokens += st.tokens;
+    sum->raw_bytes += st.raw_bytes;
+    sum->table_bytes += total;
+    sum->text_bytes += text_bytes;
     double per_pos = st.tokens ? (double)postings / (double)st.tokens : 0;
     double ratio = st.raw_bytes ? (double)total / (double)st.raw_bytes : 0;
     double ratio_nt = st.raw_bytes ? (double)(total - text_bytes) / (double)st.raw_bytes : 0;

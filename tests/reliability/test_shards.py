@@ -14,7 +14,8 @@ where an index goes reads as its shards: `galley query`, `entities` and
 `bench query` answer as the whole index, `galley merge -o M DIR` writes it
 byte for byte; with a shard missing, or an index there that is not shard K
 of the run, they fail with exit 3 naming it; `stats`, `verify` and
-`optimize` take its shards in turn (queries answer the same after),
+`optimize` take its shards in turn (queries answer the same after; stats
+adds them up),
 `show` and `delete` find an id in whichever shard holds it (a document
 number, which names one shard's document, is refused), `compact` says it
 holds shards, and an index is not made there (--append without --shards:
@@ -103,6 +104,10 @@ def check_read_as_one(a, f):
     docs = [json.loads(line)["documents"] for line in got.splitlines()] if rc == 0 else []
     f.check(len(docs) == 3 and sum(docs) == rc_.stats(a.galley, whole)["documents"],
             "stats --json DIR: exit %d, documents %s: %s" % (rc, docs, err.strip()))
+    rc, got, err = rc_.run([a.galley, "stats", out])
+    f.check(rc == 0 and ("documents:          %d (" % sum(docs)) in got.split("all 3 shards")[-1],
+            "stats DIR: exit %d, no total of %d documents after the shards: %s"
+            % (rc, sum(docs), got[-400:] + err))
     rc, _, err = rc_.run([a.galley, "verify", out], timeout=300)
     f.check(rc == 0 and err.count("0 problems") == 3, "verify DIR: exit %d: %s" % (rc, err.strip()))
     rc, _, err = rc_.run([a.galley, "optimize", out], timeout=600)
