@@ -1207,15 +1207,6 @@ int gal_bench_index(int argc, char **argv)
             }
             json = val;
             i++;
-        } else if (!strcmp(a, "--shards")) {
-            long n;
-            if (gal_bench_parse_count(val, 2, GAL_MAX_SHARDS_HERE, &n)) {
-                status = gal_usage_error("bench index", "--shards needs a number from 2 to %d",
-                                         GAL_MAX_SHARDS_HERE);
-                goto out;
-            }
-            o.all_shards = (unsigned)n;
-            i++;
         } else if (!strcmp(a, "--repeat")) {
             long n;
             if (gal_bench_parse_count(val, 1, MAX_REPEATS, &n)) {

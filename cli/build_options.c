@@ -34,6 +34,16 @@ int gal_build_option(const char *cmd, const char *arg, const char *val, gal_buil
         o->nshards = n;
         return 2;
     }
+    if (!strcmp(arg, "--shards")) {
+        char *end;
+        long n = val ? strtol(val, &end, 10) : 0;
+        if (!val || *end || n < 2 || n > GAL_MAX_SHARDS_HERE)
+            return -gal_usage_error(cmd, "--shards needs a number from 2 to %d (each shard is a "
+                                         "pipeline of this process; more: --shard K/N or --mpi)",
+                                    GAL_MAX_SHARDS_HERE);
+        o->all_shards = (unsigned)n;
+        return 2;
+    }
     if (!strcmp(arg, "--format")) {
         if (val && !strcmp(val, "jsonl"))
             o->format = GAL_FORMAT_JSONL;

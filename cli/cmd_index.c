@@ -159,17 +159,6 @@ int gal_cmd_index(int argc, char **argv)
                 goto out;
             }
             i += shared - 1;
-        } else if (!strcmp(a, "--shards")) {
-            char *end;
-            long n = val ? strtol(val, &end, 10) : 0;
-            if (!val || *end || n < 2 || n > GAL_MAX_SHARDS_HERE) {
-                status = gal_usage_error("index", "--shards needs a number from 2 to %d (each "
-                                                  "shard is a pipeline of this process; more: "
-                                                  "--shard K/N or --mpi)", GAL_MAX_SHARDS_HERE);
-                goto out;
-            }
-            o.all_shards = (unsigned)n;
-            i++;
         } else if (!strcmp(a, "--mpi")) {
             mpi = 1;
         } else if (!strcmp(a, "--resume")) {

@@ -17,6 +17,7 @@
 
 #include "alloc.h"
 #include "commands.h"
+#include "format.h"
 #include "index.h"
 #include "index_dirs.h"
 #include "status.h"
@@ -29,23 +30,9 @@ static int exists(const char *dir, const char *name)
            stat(path, &sb) == 0;
 }
 
-/* K of a "shard-K" entry (digits only, K >= 1), else 0. */
-static unsigned shard_number(const char *name)
-{
-    if (strncmp(name, "shard-", 6) || !name[6])
-        return 0;
-    unsigned long k = 0;
-    for (const char *p = name + 6; *p; p++) {
-        if (*p < '0' || *p > '9' || k > 1000000)
-            return 0;
-        k = k * 10 + (unsigned long)(*p - '0');
-    }
-    return (unsigned)k;
-}
-
 static int by_number(const void *a, const void *b)
 {
-    unsigned x = shard_number(*(char *const *)a), y = shard_number(*(char *const *)b);
+    unsigned x = gal_shard_dir_number(*(char *const *)a), y = gal_shard_dir_number(*(char *const *)b);
     return (x > y) - (x < y);
 }
 
@@ -87,7 +74,7 @@ static int add_checked(gal_index_dirs *l, const char *dir, char **names, size_t 
 {
     unsigned total = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned k = shard_number(names[i]);
+        unsigned k = gal_shard_dir_number(names[i]);
         char path[4096];
         if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= sizeof path)
             return gal_error_set(GAL_EUSAGE, "the path '%s/%s' is too long", dir, names[i]);
@@ -135,7 +122,7 @@ static int add_shards(gal_index_dirs *l, const char *dir)
     int rc = 0;
     struct dirent *e;
     while (!rc && (e = readdir(d))) {
-        if (!shard_number(e->d_name))
+        if (!gal_shard_dir_number(e->d_name))
             continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 16;

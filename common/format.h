@@ -136,6 +136,30 @@ static inline unsigned gal_shard_of(uint64_t input_no, uint64_t doc_in_file, uns
     return (unsigned)(x % nshards);
 }
 
+/* A run's shards as directories (`galley index --shards N`, `--mpi`):
+ * INDEX/shard-K, K zero-padded to the width of N so that the shell lists
+ * them in order.  Writes it into out; -1 when it does not fit in cap. */
+static inline int gal_shard_dir(const char *index, unsigned k, unsigned n, char *out, size_t cap)
+{
+    int width = snprintf(NULL, 0, "%u", n);
+    return (size_t)snprintf(out, cap, "%s/shard-%0*u", index, width, k) < cap ? 0 : -1;
+}
+
+/* K of a directory entry named "shard-K" (digits only, zero-padded or not,
+ * K >= 1), else 0. */
+static inline unsigned gal_shard_dir_number(const char *name)
+{
+    if (strncmp(name, "shard-", 6) || !name[6])
+        return 0;
+    unsigned long k = 0;
+    for (const char *p = name + 6; *p; p++) {
+        if (*p < '0' || *p > '9' || k > GAL_SHARDS_MAX)
+            return 0;
+        k = k * 10 + (unsigned long)(*p - '0');
+    }
+    return k <= GAL_SHARDS_MAX ? (unsigned)k : 0;
+}
+
 /* How many of the first batch's most frequent words pair up into bigram
  * terms (terms.h). */
 #define GAL_BIGRAM_WORDS 64u

@@ -155,7 +155,7 @@ static int holds_shards(const char *dir)
     int found = 0;
     struct dirent *e;
     while (!found && (e = readdir(d)))
-        found = !strncmp(e->d_name, "shard-", 6) && e->d_name[6] >= '0' && e->d_name[6] <= '9';
+        found = gal_shard_dir_number(e->d_name) != 0;
     closedir(d);
     return found;
 }

@@ -1072,14 +1072,6 @@ static void sum_reports(const router *r, gal_build_report *out)
     out->seconds = gal_now_sec() - r->start;
 }
 
-int gal_shard_dir(const char *index, unsigned k, unsigned n, char *out, size_t cap)
-{
-    int width = snprintf(NULL, 0, "%u", n);
-    if ((size_t)snprintf(out, cap, "%s/shard-%0*u", index, width, k) >= cap)
-        return gal_error_set(GAL_EUSAGE, "the index path '%s' is too long", index);
-    return 0;
-}
-
 /* Give each index of the run its options: with --shards, shard k + 1's
  * directory, number and GPU. */
 static int plan_indexes(router *r, char (*dirs)[4096])
@@ -1096,9 +1088,8 @@ static int plan_indexes(router *r, char (*dirs)[4096])
                                  GAL_MAX_SHARDS_HERE);
         for (unsigned k = 0; k < n; k++) {
             build_state *s = &r->states[k];
-            int rc = gal_shard_dir(o->out_dir, k + 1, n, dirs[k], sizeof *dirs);
-            if (rc)
-                return rc;
+            if (gal_shard_dir(o->out_dir, k + 1, n, dirs[k], sizeof *dirs))
+                return gal_error_set(GAL_EUSAGE, "the index path '%s' is too long", o->out_dir);
             s->shard_opts = *o;
             s->shard_opts.out_dir = dirs[k];
             s->shard_opts.shard = k + 1;

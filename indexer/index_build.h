@@ -103,11 +103,6 @@ typedef struct gal_build_report {
     unsigned writers;      /* indexes written side by side, a writer thread each */
 } gal_build_report;
 
-/* INDEX/shard-K, K zero-padded to the width of n (so that the shell lists
- * them in order): where `--shards n` and `--mpi` put shard k of n.
- * GAL_EUSAGE when it does not fit in cap. */
-int gal_shard_dir(const char *index, unsigned k, unsigned n, char *out, size_t cap);
-
 /* Build (or with append, extend) the index.  With resume, the inputs must
  * name the same files as the interrupted run, in the same order; reading
  * starts after the last committed document.  Inputs are checked before the
