@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "bench.h"
@@ -55,6 +56,9 @@ static const char help[] =
     "  --threads N     N threads run the measured passes at once, each from\n"
     "                  another place in the set: latency under load, and the\n"
     "                  queries per second they answer together [1]\n"
+    "  --part-threads N  with several indexes (or shards), how many one query\n"
+    "                  searches at once, a thread each [the cores shared out\n"
+    "                  among --threads, at least 1]\n"
     "  -h, --help      show this help\n"
     "\n"
     "exit status:\n"
@@ -325,7 +329,7 @@ int gal_bench_query(int argc, char **argv)
     int npos = 0;
     if (!pos)
         return gal_report(GAL_ENOMEM);
-    long warmup = 1, runs = 3, limit = 10, threads = 1;
+    long warmup = 1, runs = 3, limit = 10, threads = 1, part_threads = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -352,6 +356,10 @@ int gal_bench_query(int argc, char **argv)
         } else if (!strcmp(a, "--threads")) {
             if (gal_bench_parse_count(val, 1, 256, &threads))
                 return usage_free(pos, gal_usage_error("bench query", "--threads needs a number from 1 to 256"));
+            i++;
+        } else if (!strcmp(a, "--part-threads")) {
+            if (gal_bench_parse_count(val, 1, 64, &part_threads))
+                return usage_free(pos, gal_usage_error("bench query", "--part-threads needs a number from 1 to 64"));
             i++;
         } else if (a[0] == '-' && a[1]) {
             return usage_free(pos, gal_usage_error("bench query", "unknown option '%s'", a));
@@ -395,7 +403,14 @@ int gal_bench_query(int argc, char **argv)
         exit_code = gal_report(GAL_ENOMEM);
         goto out;
     }
-    gal_search_opts so = {.sort = GAL_SORT_SCORE, .limit = (size_t)limit};
+    if (!part_threads) { /* the query threads share the cores */
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        part_threads = cores > threads ? cores / threads : 1;
+    }
+    if ((size_t)part_threads > nix)
+        part_threads = (long)nix;
+    gal_search_opts so = {.sort = GAL_SORT_SCORE, .limit = (size_t)limit,
+                          .part_threads = (unsigned)part_threads};
     /* the first pass also finds the lines that do not parse */
     for (long w = 0; w < (warmup ? warmup : 1) && !rc; w++)
         rc = run_pass(snaps, nix, &set, 0, &so, &res, NULL, NULL, NULL);
@@ -443,6 +458,8 @@ int gal_bench_query(int argc, char **argv)
         fprintf(out, "%zu indexes as one (%s ...): %" PRIu64 " documents\n", nix, ix_dirs[0], st.docs);
     fprintf(out, "%zu queries (%zu left out), %ld warm-up and %ld measured passes, top %ld by BM25\n",
            good, set.n - good, warmup, runs, limit);
+    if (nix > 1)
+        fprintf(out, "each query searches %ld of the %zu indexes at once\n", part_threads, nix);
     fprintf(out, "latency ms: mean %.3f  p50 %.3f  p95 %.3f  p99 %.3f  max %.3f\n", mean, p50, p95, p99,
            max);
     if (threads == 1)
@@ -480,10 +497,12 @@ int gal_bench_query(int argc, char **argv)
         gal_bench_json_str(jf, queries, strlen(queries));
         fprintf(jf,
                 ",\n \"docs\": %" PRIu64 ", \"terms\": %" PRIu64 ", \"queries\": %zu, \"left_out\": %zu,"
-                " \"warmup\": %ld, \"runs\": %ld, \"limit\": %ld, \"threads\": %ld,\n"
+                " \"warmup\": %ld, \"runs\": %ld, \"limit\": %ld, \"threads\": %ld,"
+                " \"part_threads\": %ld,\n"
                 " \"mean_ms\": %.4f, \"p50_ms\": %.4f, \"p95_ms\": %.4f, \"p99_ms\": %.4f,"
                 " \"max_ms\": %.4f, \"qps\": %.1f,\n \"per_query\": [",
-                st.docs, st.terms, good, set.n - good, warmup, runs, limit, threads, mean, p50, p95,
+                st.docs, st.terms, good, set.n - good, warmup, runs, limit, threads, part_threads,
+                mean, p50, p95,
                 p99, max, qps);
         int first = 1;
         for (size_t i = 0; i < set.n; i++) {

@@ -73,6 +73,8 @@ static const char query_help[] =
     "  --queries FILE      run every line of FILE ('-' = standard input) as a query;\n"
     "                      each result is tagged with its query\n"
     "  --prefix-cap N      most terms one prefix* expands to (default 256)\n"
+    "  --part-threads N    with several indexes (or shards), how many are searched\n"
+    "                      at once, a thread each (default: one a core)\n"
     "  --timing            print query latency (mean, p50, p95, p99) to stderr\n"
     "  --explain           print how the query was parsed to stderr\n"
     "  -h, --help          show this help\n"
@@ -148,7 +150,8 @@ static int parse_args(int argc, char **argv, qopts *o, const char **pos)
         int takes = !strcmp(name, "--limit") || !strcmp(name, "-n") || !strcmp(name, "--offset") ||
                     !strcmp(name, "--sort") || !strcmp(name, "--color") ||
                     !strcmp(name, "--colour") || !strcmp(name, "--queries") ||
-                    !strcmp(name, "--prefix-cap") || !strcmp(name, "--histogram");
+                    !strcmp(name, "--prefix-cap") || !strcmp(name, "--histogram") ||
+                    !strcmp(name, "--part-threads");
         if (takes) {
             if (eq)
                 val = eq + 1;
@@ -187,6 +190,10 @@ static int parse_args(int argc, char **argv, qopts *o, const char **pos)
             if (parse_size(val, &n) || n == 0 || n > 100000)
                 return gal_usage_error("query", "--prefix-cap needs a number from 1 to 100000, not '%s'", val);
             o->so.prefix_cap = (unsigned)n;
+        } else if (!strcmp(name, "--part-threads")) {
+            if (parse_size(val, &n) || n == 0 || n > 64)
+                return gal_usage_error("query", "--part-threads needs a number from 1 to 64, not '%s'", val);
+            o->so.part_threads = (unsigned)n;
         } else if (!strcmp(name, "--sort")) {
             if (!strcmp(val, "score"))
                 o->so.sort = GAL_SORT_SCORE;
@@ -437,13 +444,8 @@ static int run_one(runner *r, const char *qtext, size_t qlen, int tagged)
     if (r->nsnaps > 1) {
         /* the counts of all the indexes, kept for the snippets' matches:
          * a prefix highlights the terms it searched in all of them */
-        if ((rc = gal_search_stats_new(&st)))
+        if ((rc = gal_search_stats_of(r->snaps, r->nsnaps, q, &so, &st)))
             goto out;
-        for (size_t i = 0; i < r->nsnaps && !rc; i++)
-            rc = gal_search_stats_add(st, r->snaps[i], q, &so);
-        if (rc)
-            goto out;
-        gal_search_stats_report(st, &so);
         so.stats = st;
     }
     if ((rc = gal_search_many(r->snaps, r->nsnaps, q, &so, &r->res)))

@@ -17,11 +17,14 @@
 /* Longest key after the batch prefix. */
 #define GAL_BATCH_KEY_REST_MAX 256u
 
-/* Call fn for every record of every batch whose key goes on with prefix,
- * batch by batch, each batch's in key order, until fn returns non-zero
- * (returned).  0 at the end, or a negative gal_status. */
+/* Call fn for every record of every batch of table whose key goes on with
+ * prefix, in the order of the keys without their batch (a tie by batch),
+ * until fn returns non-zero (returned).  0 at the end, or a negative
+ * gal_status.  Each batch's records are in that order already: their runs
+ * are merged as fn asks for more, so a caller that stops after the first
+ * few of many pays for a seek a batch and what it took, not for them all. */
 typedef int (*gal_batch_record_fn)(void *ctx, uint32_t batch, const MDB_val *k, const MDB_val *v);
-int gal_batch_each_prefixed(MDB_cursor *cur, const void *prefix, size_t prefix_len,
+int gal_batch_each_prefixed(MDB_txn *txn, MDB_dbi table, const void *prefix, size_t prefix_len,
                             gal_batch_record_fn fn, void *ctx);
 
 /* The tables of blocks of documents (docs, text) keep each block under its

@@ -679,57 +679,29 @@ int gal_snapshot_term(gal_snapshot *s, uint64_t hash, const char **term, size_t 
     return 0;
 }
 
-/* Prefix matches gathered from every batch's range of the vocabulary. */
-typedef struct vocab_match {
-    const char *term;
-    size_t len;
-    uint64_t hash;
-} vocab_match;
+/* A vocab record for gal_snapshot_terms_with_prefix's fn. */
+typedef struct prefix_walk {
+    gal_term_fn fn;
+    void *ctx;
+} prefix_walk;
 
-typedef struct vocab_matches {
-    vocab_match *m;
-    size_t n, cap;
-} vocab_matches;
-
-static int gather_match(void *ctx, uint32_t batch, const MDB_val *k, const MDB_val *v)
+static int vocab_term(void *vctx, uint32_t batch, const MDB_val *k, const MDB_val *v)
 {
     (void)batch;
-    vocab_matches *vm = ctx;
+    prefix_walk *w = vctx;
     if (v->mv_size != 8)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: vocab record of %zu bytes", v->mv_size);
-    if (gal_grow((void **)&vm->m, &vm->cap, vm->n + 1, sizeof *vm->m, 256))
-        return gal_error_set(GAL_ENOMEM, "out of memory expanding a prefix");
-    vm->m[vm->n++] = (vocab_match){(const char *)k->mv_data + 4, k->mv_size - 4,
-                                   gal_get_be64(v->mv_data)};
-    return 0;
-}
-
-static int by_term(const void *pa, const void *pb)
-{
-    const vocab_match *a = pa, *b = pb;
-    return gal_key_order(a->term, a->len, b->term, b->len);
+    return w->fn(w->ctx, (const char *)k->mv_data + 4, k->mv_size - 4, gal_get_be64(v->mv_data));
 }
 
 int gal_snapshot_terms_with_prefix(gal_snapshot *s, const char *prefix, size_t len, gal_term_fn fn,
                                    void *ctx)
 {
-    gal_store *st = s->ix->st;
     if (len > GAL_BATCH_KEY_REST_MAX)
         return 0; /* longer than any term */
-    MDB_cursor *cur;
-    int mrc = mdb_cursor_open(s->txn, st->vocab, &cur);
-    if (mrc)
-        return gal_store_error(st, mrc, "cannot read the vocabulary of");
-    /* each batch holds the terms it added, in order: gather, then sort */
-    vocab_matches vm = {0};
-    int rc = gal_batch_each_prefixed(cur, prefix, len, gather_match, &vm);
-    mdb_cursor_close(cur);
-    if (!rc && vm.n > 1)
-        qsort(vm.m, vm.n, sizeof *vm.m, by_term);
-    for (size_t i = 0; i < vm.n && !rc; i++)
-        rc = fn(ctx, vm.m[i].term, vm.m[i].len, vm.m[i].hash);
-    gal_free(vm.m);
-    return rc;
+    /* each batch holds the terms it added, in order: merged as fn asks */
+    prefix_walk w = {fn, ctx};
+    return gal_batch_each_prefixed(s->txn, s->ix->st->vocab, prefix, len, vocab_term, &w);
 }
 
 /* ---- postings cursor ---- */

@@ -1367,6 +1367,8 @@ void gal_search_stats_report(const gal_search_stats *st, const gal_search_opts *
     }
 }
 
+static int stats_settle(gal_search_stats *st);
+
 int gal_search_stats_add(gal_search_stats *st, gal_snapshot *s, const gal_query *q,
                          const gal_search_opts *o)
 {
@@ -1394,6 +1396,44 @@ int gal_search_stats_add(gal_search_stats *st, gal_snapshot *s, const gal_query 
         return rc;
     st->docs += gal_stats_bm25_docs(&ist);
     st->tokens += ist.tokens;
+    return stats_settle(st);
+}
+
+int gal_search_stats_merge(gal_search_stats *st, gal_search_stats *from)
+{
+    if (gal_grow((void **)&st->v, &st->cap, st->n + from->n, sizeof *st->v, 64) ||
+        gal_grow((void **)&st->pv, &st->pcap, st->pn + from->pn, sizeof *st->pv, 64) ||
+        gal_grow((void **)&st->memos, &st->memos_cap, st->nmemos + from->nmemos,
+                 sizeof *st->memos, 8))
+        return nomem();
+    memcpy(st->v + st->n, from->v, from->n * sizeof *from->v);
+    st->n += from->n;
+    size_t shift = st->terms.len; /* from's terms go after st's own */
+    if (gal_buf_append(&st->terms, from->terms.data, from->terms.len))
+        return nomem();
+    for (size_t i = 0; i < from->pn; i++) {
+        st->pv[st->pn] = from->pv[i];
+        st->pv[st->pn++].off += shift;
+    }
+    memcpy(st->memos + st->nmemos, from->memos, from->nmemos * sizeof *from->memos);
+    st->nmemos += from->nmemos;
+    from->nmemos = 0; /* st frees their arrays now */
+    for (size_t i = 0; i < from->ncapped; i++) {
+        int rc = mark_capped(st, from->capped[i]);
+        if (rc)
+            return rc;
+    }
+    st->docs += from->docs;
+    st->tokens += from->tokens;
+    st->prefix_cap = from->prefix_cap;
+    st->no_phrases = from->no_phrases;
+    return stats_settle(st);
+}
+
+/* After an index's counts were added: one entry a leaf, each prefix cut
+ * to the first terms of all the indexes so far. */
+static int stats_settle(gal_search_stats *st)
+{
     /* one entry a leaf: sorted, the same leaf's counts added up */
     if (st->n)
         qsort(st->v, st->n, sizeof *st->v, by_leaf);

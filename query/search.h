@@ -45,6 +45,8 @@ typedef struct gal_search_opts {
     gal_date_unit histogram; /* with count_only: the matches by period of their
                               * dates too (gal_results.periods) */
     const gal_search_stats *stats; /* rank by these instead of the index's own (NULL) */
+    unsigned part_threads; /* gal_search_many, gal_search_stats_of: how many of
+                            * the indexes are searched at once; 0 = one a core */
 } gal_search_opts;
 
 typedef struct gal_hit {
@@ -92,11 +94,22 @@ double gal_search_stats_scale(const gal_search_stats *st, const gal_query *q, ui
 /* Tell o->note once of each prefix whose terms in all the indexes passed
  * the cap (gal_search_stats_add tells nothing). */
 void gal_search_stats_report(const gal_search_stats *st, const gal_search_opts *o);
+/* Add what from counted to st, as if from's snapshots had been added to st
+ * after st's own; from gives up its phrases' counts and is left for
+ * gal_search_stats_free. */
+int gal_search_stats_merge(gal_search_stats *st, gal_search_stats *from);
+/* A new gal_search_stats of the n snapshots, each added on one of
+ * o->part_threads threads (search_many.c), reported to o->note. */
+int gal_search_stats_of(gal_snapshot *const *s, size_t n, const gal_query *q,
+                        const gal_search_opts *o, gal_search_stats **out);
 
 /* Run q over the n snapshots as over one index of all their documents, in
  * the order given (search_many.c): the total adds up, scores are those of
  * that one index (gal_search_stats), ties and --sort doc go by snapshot,
- * then document; each hit's part says its snapshot.  n = 1 is gal_search. */
+ * then document; each hit's part says its snapshot.  n = 1 is gal_search.
+ * Up to o->part_threads snapshots are searched at once, each by one thread
+ * at a time (a snapshot is not shared); the answer is the same however
+ * many. */
 int gal_search_many(gal_snapshot *const *s, size_t n, const gal_query *q,
                     const gal_search_opts *o, gal_results *r);
 

@@ -1,7 +1,8 @@
 /*
  * search_many.c — several indexes searched as one (search.h): an archive
- * indexed in parts (by year, by source, by machine) answers as one index of
- * all its documents would, with the parts in the order given.
+ * indexed in parts (by year, by source, by machine, or the shards of one
+ * run) answers as one index of all its documents would, with the parts in
+ * the order given.
  *
  * Two passes: the first adds up what BM25 counts (documents, tokens, each
  * scored leaf's document frequency, the terms prefixes grow into) over
@@ -10,14 +11,134 @@
  * and keeps its best offset + limit hits; the best of all of them are the
  * answer.  A document's score is then the one an index
  * of everything gives it, bit for bit: the same formula of the same counts.
+ *
+ * In each pass the parts are searched at once, on as many threads as
+ * gal_search_opts.part_threads allows: a part's work needs only its own
+ * snapshot (and, ranking, the counts of the first pass, read-only), and
+ * what the parts found is put together in their order afterwards, so the
+ * answer does not depend on how many threads there were.
  */
 #include "search.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "status.h"
+
+/* One part's work in a pass, and what it left. */
+typedef struct part_job {
+    gal_snapshot *s;
+    gal_search_stats *stats; /* counting: this part's own counts */
+    gal_results res;         /* ranking: this part's best hits */
+    int rc;
+    char error[256]; /* gal_error_detail(rc) of the thread that ran it */
+} part_job;
+
+typedef struct part_run {
+    part_job *jobs;
+    size_t n;
+    const gal_query *q;
+    const gal_search_opts *o; /* ranking: with the counts of every part */
+    int ranking;
+    atomic_size_t next; /* the next job to take */
+} part_run;
+
+static void run_job(const part_run *run, part_job *j)
+{
+    if (run->ranking)
+        j->rc = gal_search(j->s, run->q, run->o, &j->res);
+    else if (!(j->rc = gal_search_stats_new(&j->stats)))
+        j->rc = gal_search_stats_add(j->stats, j->s, run->q, run->o);
+    if (j->rc)
+        snprintf(j->error, sizeof j->error, "%s", gal_error_detail(j->rc));
+}
+
+static void *take_jobs(void *arg)
+{
+    part_run *run = arg;
+    for (size_t i; (i = atomic_fetch_add(&run->next, 1)) < run->n;)
+        run_job(run, &run->jobs[i]);
+    return NULL;
+}
+
+/* Every job of run, on up to o->part_threads threads, this one among them
+ * (a thread that cannot be started leaves its share to the others); then
+ * the first failure in part order, its message carried to this thread. */
+static int run_parts(part_run *run, const gal_search_opts *o)
+{
+    size_t nthreads = o && o->part_threads ? o->part_threads : 0;
+    if (!nthreads) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        nthreads = cores > 0 ? (size_t)cores : 1;
+    }
+    if (nthreads > run->n)
+        nthreads = run->n;
+    pthread_t tid[64];
+    if (nthreads > 1 + sizeof tid / sizeof *tid)
+        nthreads = 1 + sizeof tid / sizeof *tid;
+    atomic_init(&run->next, 0);
+    size_t started = 0;
+    while (started + 1 < nthreads && !pthread_create(&tid[started], NULL, take_jobs, run))
+        started++;
+    take_jobs(run);
+    for (size_t t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    for (size_t i = 0; i < run->n; i++)
+        if (run->jobs[i].rc)
+            return gal_error_set(run->jobs[i].rc, "%s", run->jobs[i].error);
+    return 0;
+}
+
+static int jobs_new(gal_snapshot *const *s, size_t n, part_job **out)
+{
+    part_job *jobs = gal_calloc(n, sizeof *jobs);
+    if (!jobs)
+        return gal_error_set(GAL_ENOMEM, "out of memory searching %zu indexes", n);
+    for (size_t i = 0; i < n; i++) {
+        jobs[i].s = s[i];
+        gal_results_init(&jobs[i].res);
+    }
+    *out = jobs;
+    return 0;
+}
+
+static void jobs_free(part_job *jobs, size_t n)
+{
+    for (size_t i = 0; jobs && i < n; i++) {
+        gal_search_stats_free(jobs[i].stats);
+        gal_results_release(&jobs[i].res);
+    }
+    gal_free(jobs);
+}
+
+int gal_search_stats_of(gal_snapshot *const *s, size_t n, const gal_query *q,
+                        const gal_search_opts *o, gal_search_stats **out)
+{
+    part_job *jobs = NULL;
+    gal_search_stats *st = NULL;
+    int rc = jobs_new(s, n, &jobs);
+    if (!rc) {
+        part_run run = {jobs, n, q, o, 0, 0};
+        rc = run_parts(&run, o);
+    }
+    if (!rc)
+        rc = gal_search_stats_new(&st);
+    for (size_t i = 0; i < n && !rc; i++) /* in part order, as one after another */
+        rc = gal_search_stats_merge(st, jobs[i].stats);
+    jobs_free(jobs, n);
+    if (rc) {
+        gal_search_stats_free(st);
+        return rc;
+    }
+    gal_search_stats_report(st, o);
+    *out = st;
+    return 0;
+}
 
 /* The orders of gal_search's hits, with the part before the document. */
 static int by_place(const gal_hit *a, const gal_hit *b)
@@ -53,40 +174,38 @@ int gal_search_many(gal_snapshot *const *s, size_t n, const gal_query *q,
     size_t offset = each.offset, limit = each.limit;
     size_t keep = offset + limit < offset ? SIZE_MAX : offset + limit;
     gal_search_stats *own = NULL;
-    gal_results part;
-    gal_results_init(&part);
+    part_job *jobs = NULL;
     gal_hit *all = NULL;
     size_t nall = 0, cap = 0;
     uint64_t total = 0, deleted = 0;
     gal_histogram periods = {0};
     int rc = 0;
     if (!each.stats) { /* counting too needs the prefixes' terms of all */
-        rc = gal_search_stats_new(&own);
-        for (size_t i = 0; i < n && !rc; i++)
-            rc = gal_search_stats_add(own, s[i], q, o);
-        if (!rc)
-            gal_search_stats_report(own, o);
+        rc = gal_search_stats_of(s, n, q, o, &own);
         each.stats = own;
     }
     each.note = NULL;
     each.offset = 0;
     each.limit = keep;
+    if (!rc && !(rc = jobs_new(s, n, &jobs))) {
+        part_run run = {jobs, n, q, &each, 1, 0};
+        rc = run_parts(&run, &each);
+    }
     for (size_t i = 0; i < n && !rc; i++) {
-        if ((rc = gal_search(s[i], q, &each, &part)))
-            break;
-        total += part.total;
-        deleted += part.deleted;
-        for (size_t k = 0; k < part.periods.n && !rc; k++)
-            rc = gal_histogram_add(&periods, part.periods.v[k].period, part.periods.v[k].count);
+        const gal_results *part = &jobs[i].res;
+        total += part->total;
+        deleted += part->deleted;
+        for (size_t k = 0; k < part->periods.n && !rc; k++)
+            rc = gal_histogram_add(&periods, part->periods.v[k].period, part->periods.v[k].count);
         if (rc)
             break;
-        if (part.nhits &&
-            gal_grow((void **)&all, &cap, nall + part.nhits, sizeof *all, 64)) {
+        if (part->nhits &&
+            gal_grow((void **)&all, &cap, nall + part->nhits, sizeof *all, 64)) {
             rc = gal_error_set(GAL_ENOMEM, "out of memory merging hits");
             break;
         }
-        for (size_t k = 0; k < part.nhits; k++) {
-            all[nall] = part.hits[k];
+        for (size_t k = 0; k < part->nhits; k++) {
+            all[nall] = part->hits[k];
             all[nall++].part = (uint32_t)i;
         }
     }
@@ -112,7 +231,7 @@ int gal_search_many(gal_snapshot *const *s, size_t n, const gal_query *q,
     }
     gal_free(all);
     gal_histogram_release(&periods);
-    gal_results_release(&part);
+    jobs_free(jobs, n);
     gal_search_stats_free(own);
     return rc;
 }

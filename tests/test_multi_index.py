@@ -9,7 +9,8 @@ phrases (of frequent words too, which one part reads from a bigram term and
 another from two words), NEAR, OR, NOT, prefixes (with a cap small enough
 that each part's own first terms differ from all the parts' first terms),
 title:, date: and entity:, under every --sort, with --offset and --limit,
-and as --count, --ids, --histogram and --json; `galley bench query` over the parts
+and as --count, --ids, --histogram and --json, the parts searched on a
+thread each or one after another (--part-threads) alike; `galley bench query` over the parts
 (its counts); and `galley entities` over the parts
 (names, counts, co-occurrence, --in a query, order, a name spelled one way more often
 in one part and the other way in all); a phrase under title: scores where it is
@@ -166,6 +167,18 @@ def main():
         check("%s: a hit's second line says which index" % name,
               rc == 0 and any(" in %s " % p in out for p in parts), out[:300])
 
+    # the parts searched one after another or each on a thread of its own
+    # (--part-threads; by default a core each): the same output, byte for byte
+    for mode in (["-n", "20", "--json"], ["--sort", "doc", "-n", "0", "--json"], ["--count"],
+                 ["--histogram", "month"], ["--sort", "date", "--offset", "11", "-n", "9"]):
+        runs = [galley(g, "query", *thirds, "--queries", qfile, *cap, "--part-threads", n, *mode)
+                for n in ("1", "2", "3")]
+        check("three parts %s: --part-threads 1, 2 and 3 print the same" % " ".join(mode),
+              runs[0] == runs[1] == runs[2] and runs[0][0] == 0 and runs[0][1],
+              "exits %s" % [r[0] for r in runs])
+    rc, _, err = galley(g, "query", *thirds, w[0], "--part-threads", "0")
+    check("--part-threads 0 is a usage error", rc == 2 and "--part-threads" in err, err)
+
     # galley bench query times the same search: the same counts, per query
     def bench_counts(idx_args, *extra):
         rc, out, err = galley(g, "bench", "query", *idx_args, qfile, "--json", "-", "--runs", "1",
@@ -183,6 +196,10 @@ def main():
               "%s / %s: %s" % (one, many, err))
         # three threads at once, each on snapshots of its own: the same
         # counts, every query timed
+        many, err = bench_counts(parts, "--part-threads", "1")
+        check("%s: bench query --part-threads 1 counts as one index" % name,
+              one is not None and many is not None and one[0] == many[0],
+              "%s / %s: %s" % (one, many, err))
         many, err = bench_counts(parts, "--threads", "3")
         check("%s: bench query --threads 3 counts as one thread, times every query" % name,
               one is not None and many is not None and one[0] == many[0] and many[2] == 3 and

@@ -5,7 +5,7 @@ A small index (BBC, 1 MB batches) is built, its records are listed with
 mdb_dump, and in a copy of the index one byte inside one stored record is
 flipped (found by searching data.mdb for the record's bytes).  Then:
   - postings chunk of term T: `galley query T` exits 3 naming the postings
-    table, `--count T` does or prints the intact count (it reads only the
+    table (searched beside the intact index too, on a thread each or not), `--count T` does or prints the intact count (it reads only the
     chunks that carry counts); queries for other terms give the same
     answers as before;
   - document record / stored text of doc N: `galley show #N` exits 3 naming
@@ -207,6 +207,14 @@ def run_checks(a, f, scratch, bbc):
         f.check(vrc == 3 and "postings" in vout and k[4:12].hex() in vout,
                 "postings of %r flipped: verify exits %d, want 3 naming the term %s: %s"
                 % (term, vrc, k[4:12].hex(), vout[-500:]))
+        if done == 1:  # the damaged index searched with an intact one, on a thread each or not
+            for threads in ("1", "2"):
+                rc, out, err = rc_.run([a.galley, "query", idx, copy, "-n", "3", term,
+                                        "--part-threads", threads], timeout=60)
+                f.check(rc == 3 and "postings" in err and len(err.strip().splitlines()) == 1,
+                        "postings of %r flipped, searched with the intact index, --part-threads "
+                        "%s: exit %d (want 3, one line naming postings): %s"
+                        % (term, threads, rc, (out + err).strip()[:300]))
         if done == 1:  # optimize reads every chunk: it must stop and leave the file
             rc, out, err, kept = run_keeping(copy, [a.galley, "optimize", copy], 120)
             f.check(rc == 3 and "postings" in err,

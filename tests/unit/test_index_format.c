@@ -15,6 +15,7 @@
 #include <lmdb.h>
 
 #include "alloc.h"
+#include "batch_table.h"
 #include "crc32c.h"
 #include "check.h"
 #include "doc_record.h"
@@ -1348,6 +1349,88 @@ static int rewrite_last_chunk(const char *index, int delta, gal_buf *saved, int 
     return found;
 }
 
+/* The prefix walk over a batch table: every batch's matching records once,
+ * in the order of their keys without the batch (ties by batch), however
+ * the batches' runs interleave; a walk stopped early stops there. */
+typedef struct prefix_seen {
+    char keys[64][8];
+    uint32_t batch[64];
+    int n, stop_after;
+} prefix_seen;
+
+static int note_prefixed(void *ctx, uint32_t batch, const MDB_val *k, const MDB_val *v)
+{
+    (void)v;
+    prefix_seen *ps = ctx;
+    if (ps->n == ps->stop_after)
+        return 7;
+    CHECK(ps->n < 64 && k->mv_size - 4 < sizeof ps->keys[0]);
+    memset(ps->keys[ps->n], 0, sizeof ps->keys[0]);
+    memcpy(ps->keys[ps->n], (const char *)k->mv_data + 4, k->mv_size - 4);
+    ps->batch[ps->n++] = batch;
+    return 0;
+}
+
+static void test_batch_prefix_walk(void)
+{
+    char dir[] = "/tmp/galley-test-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    /* batch: its keys (sorted within the batch, as the vocabulary is) */
+    static const struct { uint32_t batch; const char *key; } recs[] = {
+        {0, "ab"}, {0, "abd"}, {0, "ac"}, {0, "b"}, {5, "a"}, {5, "abc"}, {5, "abe"},
+        {9, "ab"}, {9, "abz"}, {9, "ad"}, {12, "abb"}, {70000, "aa"}, {70000, "abd"},
+    };
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    CHECK(!mdb_env_create(&env) && !mdb_env_set_maxdbs(env, 2) && !mdb_env_open(env, dir, 0, 0644));
+    CHECK(!mdb_txn_begin(env, NULL, 0, &txn) && !mdb_dbi_open(txn, "vocab", MDB_CREATE, &dbi));
+    for (size_t i = 0; i < sizeof recs / sizeof *recs; i++) {
+        uint8_t key[16];
+        size_t len = strlen(recs[i].key);
+        gal_put_be32(key, recs[i].batch);
+        memcpy(key + 4, recs[i].key, len);
+        MDB_val k = {4 + len, key}, v = {1, "x"};
+        CHECK(!mdb_put(txn, dbi, &k, &v, 0));
+    }
+    CHECK(!mdb_txn_commit(txn));
+    CHECK(!mdb_txn_begin(env, NULL, MDB_RDONLY, &txn));
+    static const struct { const char *prefix; int stop; const char *want; } walks[] = {
+        {"ab", 99, "ab/0 ab/9 abb/12 abc/5 abd/0 abd/70000 abe/5 abz/9"},
+        {"ab", 3, "ab/0 ab/9 abb/12"},
+        {"a", 99, "a/5 aa/70000 ab/0 ab/9 abb/12 abc/5 abd/0 abd/70000 abe/5 abz/9 ac/0 ad/9"},
+        {"", 2, "a/5 aa/70000"},
+        {"abd", 99, "abd/0 abd/70000"},
+        {"q", 99, ""},
+        {"abzz", 99, ""},
+    };
+    for (size_t w = 0; w < sizeof walks / sizeof *walks; w++) {
+        prefix_seen ps = {.stop_after = walks[w].stop};
+        int rc = gal_batch_each_prefixed(txn, dbi, walks[w].prefix, strlen(walks[w].prefix),
+                                         note_prefixed, &ps);
+        CHECK(rc == (walks[w].stop < 99 ? 7 : 0));
+        char got[512] = "";
+        for (int i = 0; i < ps.n; i++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s/%u", i ? " " : "",
+                     ps.keys[i], ps.batch[i]);
+        if (strcmp(got, walks[w].want))
+            fprintf(stderr, "prefix '%s': got '%s', want '%s'\n", walks[w].prefix, got,
+                    walks[w].want);
+        CHECK(!strcmp(got, walks[w].want));
+    }
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    char path[512];
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/lock.mdb", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* verify reports a term whose document count in a batch disagrees with its
  * chunks there, or is missing from the last of them; queries' df sums it */
 static void test_verify_run_counts(unsigned seed)
@@ -1890,5 +1973,6 @@ int main(void)
     test_text_blocks();
     test_dictionary_after_remap(seed);
     test_grow();
+    test_batch_prefix_walk();
     return check_exit("test_index_format");
 }
