@@ -8,7 +8,8 @@
 # part built as 4 shards side by side (several writers: one index has one),
 # by 4 processes and by one (--shards 4), against one index of it, and
 # merged into one (in the log); the query set on the merged index, one
-# thread and one per core at once.  All of it is built as one index and
+# thread and one per core at once; the language and prefix sets on the 4
+# shards, searched one after another and a thread each (--part-threads).  All of it is built as one index and
 # as 4, 2 and 8 shards in one process (--shards: a writer each).  The builds
 # use every core (--threads defaults to the cores beyond the reader and
 # writers); one run with GALLEY_CL_DESIGN=cpu shows whether the kernels'
@@ -90,6 +91,15 @@ echo "== queries on the machine's cores: one thread, then one per core at once"
 for t in 1 "$(nproc)"; do
     "$gpu/galley" bench query /tmp/galley-merged "$here/bench/queries/reuters.txt" --threads "$t" \
         --json "$out/query-gpu-machine-threads$t.json" | tail -2
+done
+echo "== one query over 4 shards: the shards one after another, then a thread each (--part-threads)"
+for set in language prefix; do
+    echo "-- $set set: one index, then the 4 shards with --part-threads 1 and 4"
+    "$gpu/galley" bench query /tmp/galley-whole "$here/bench/queries/$set.txt" | grep latency
+    for p in 1 4; do
+        "$gpu/galley" bench query /tmp/galley-inproc "$here/bench/queries/$set.txt" --part-threads "$p" |
+            grep latency
+    done
 done
 rm -rf /tmp/galley-whole /tmp/galley-shard-* /tmp/galley-merged /tmp/galley-inproc
 echo "== correct on the GPU too: the facts gen_news.py planted in one part, and the"

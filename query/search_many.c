@@ -13,21 +13,20 @@
  * of everything gives it, bit for bit: the same formula of the same counts.
  *
  * In each pass the parts are searched at once, on as many threads as
- * gal_search_opts.part_threads allows: a part's work needs only its own
+ * gal_search_opts.part_threads allows (parallel_for.h): a part's work needs only its own
  * snapshot (and, ranking, the counts of the first pass, read-only), and
  * what the parts found is put together in their order afterwards, so the
  * answer does not depend on how many threads there were.
  */
 #include "search.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "alloc.h"
+#include "parallel_for.h"
 #include "status.h"
 
 /* One part's work in a pass, and what it left. */
@@ -41,15 +40,15 @@ typedef struct part_job {
 
 typedef struct part_run {
     part_job *jobs;
-    size_t n;
     const gal_query *q;
     const gal_search_opts *o; /* ranking: with the counts of every part */
     int ranking;
-    atomic_size_t next; /* the next job to take */
 } part_run;
 
-static void run_job(const part_run *run, part_job *j)
+static void run_job(void *arg, size_t i)
 {
+    const part_run *run = arg;
+    part_job *j = &run->jobs[i];
     if (run->ranking)
         j->rc = gal_search(j->s, run->q, run->o, &j->res);
     else if (!(j->rc = gal_search_stats_new(&j->stats)))
@@ -58,37 +57,17 @@ static void run_job(const part_run *run, part_job *j)
         snprintf(j->error, sizeof j->error, "%s", gal_error_detail(j->rc));
 }
 
-static void *take_jobs(void *arg)
-{
-    part_run *run = arg;
-    for (size_t i; (i = atomic_fetch_add(&run->next, 1)) < run->n;)
-        run_job(run, &run->jobs[i]);
-    return NULL;
-}
-
-/* Every job of run, on up to o->part_threads threads, this one among them
- * (a thread that cannot be started leaves its share to the others); then
+/* Every part's job, up to o->part_threads at once (parallel_for.h); then
  * the first failure in part order, its message carried to this thread. */
-static int run_parts(part_run *run, const gal_search_opts *o)
+static int run_parts(part_run *run, size_t n, const gal_search_opts *o)
 {
     size_t nthreads = o && o->part_threads ? o->part_threads : 0;
     if (!nthreads) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         nthreads = cores > 0 ? (size_t)cores : 1;
     }
-    if (nthreads > run->n)
-        nthreads = run->n;
-    pthread_t tid[64];
-    if (nthreads > 1 + sizeof tid / sizeof *tid)
-        nthreads = 1 + sizeof tid / sizeof *tid;
-    atomic_init(&run->next, 0);
-    size_t started = 0;
-    while (started + 1 < nthreads && !pthread_create(&tid[started], NULL, take_jobs, run))
-        started++;
-    take_jobs(run);
-    for (size_t t = 0; t < started; t++)
-        pthread_join(tid[t], NULL);
-    for (size_t i = 0; i < run->n; i++)
+    gal_parallel_for(n, nthreads, run_job, run);
+    for (size_t i = 0; i < n; i++)
         if (run->jobs[i].rc)
             return gal_error_set(run->jobs[i].rc, "%s", run->jobs[i].error);
     return 0;
@@ -123,8 +102,8 @@ int gal_search_stats_of(gal_snapshot *const *s, size_t n, const gal_query *q,
     gal_search_stats *st = NULL;
     int rc = jobs_new(s, n, &jobs);
     if (!rc) {
-        part_run run = {jobs, n, q, o, 0, 0};
-        rc = run_parts(&run, o);
+        part_run run = {jobs, q, o, 0};
+        rc = run_parts(&run, n, o);
     }
     if (!rc)
         rc = gal_search_stats_new(&st);
@@ -188,8 +167,8 @@ int gal_search_many(gal_snapshot *const *s, size_t n, const gal_query *q,
     each.offset = 0;
     each.limit = keep;
     if (!rc && !(rc = jobs_new(s, n, &jobs))) {
-        part_run run = {jobs, n, q, &each, 1, 0};
-        rc = run_parts(&run, &each);
+        part_run run = {jobs, q, &each, 1};
+        rc = run_parts(&run, n, &each);
     }
     for (size_t i = 0; i < n && !rc; i++) {
         const gal_results *part = &jobs[i].res;
