@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -18,6 +19,7 @@
 #include "index.h"
 #include "index_dirs.h"
 #include "output.h"
+#include "parallel_for.h"
 #include "query.h"
 #include "search.h"
 #include "status.h"
@@ -372,6 +374,62 @@ out:
     return rc;
 }
 
+/* One index's rows, read on a thread of its own (parallel_for.h): the
+ * indexes are read at once, and their rows put together in their order. */
+typedef struct index_job {
+    const char *dir;
+    const selection *sel;
+    list l;
+    int found;
+    int rc;
+    char error[256]; /* gal_error_detail(rc) of the thread that read it */
+} index_job;
+
+static void read_one(void *arg, size_t i)
+{
+    index_job *j = (index_job *)arg + i;
+    j->rc = read_index(j->dir, &j->l, j->sel, &j->found);
+    if (j->rc)
+        snprintf(j->error, sizeof j->error, "%s", gal_error_detail(j->rc));
+}
+
+/* Read every index into l (its rows after one another, in the order given)
+ * and say whether any has what sel asks for; the first failure in that
+ * order, its message carried to this thread. */
+static int read_indexes(const gal_index_dirs *ix, const selection *sel, list *l, int *found_any)
+{
+    index_job *jobs = gal_calloc(ix->n, sizeof *jobs);
+    if (!jobs)
+        return gal_error_set(GAL_ENOMEM, "out of memory reading %zu indexes", ix->n);
+    for (size_t k = 0; k < ix->n; k++) {
+        jobs[k].dir = ix->dir[k];
+        jobs[k].sel = sel;
+        jobs[k].l = (list){NULL, 0, 0, l->match, l->match_len, l->several, 0};
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    gal_parallel_for(ix->n, cores > 0 ? (size_t)cores : 1, read_one, jobs);
+    int rc = 0;
+    *found_any = 0;
+    for (size_t k = 0; k < ix->n; k++) {
+        index_job *j = &jobs[k];
+        if (!rc && j->rc)
+            rc = gal_error_set(j->rc, "%s", j->error);
+        *found_any |= j->found;
+        if (!rc && j->l.n && gal_grow((void **)&l->v, &l->cap, l->n + j->l.n, sizeof *l->v, 64))
+            rc = gal_error_set(GAL_ENOMEM, "out of memory merging entities");
+        if (!rc && j->l.n) {
+            memcpy(l->v + l->n, j->l.v, j->l.n * sizeof *j->l.v);
+            l->n += j->l.n;
+        } else if (rc) {
+            for (size_t i = 0; i < j->l.n; i++)
+                free_row(&j->l.v[i]);
+        }
+        gal_free(j->l.v);
+    }
+    gal_free(jobs);
+    return rc;
+}
+
 static int by_hash(const void *pa, const void *pb)
 {
     const row *a = pa, *b = pb;
@@ -536,11 +594,7 @@ int gal_cmd_entities(int argc, char **argv)
     uint64_t self = sel.self;
     int found_any = 0, rc = 0;
     l.several = ix.n > 1;
-    for (size_t k = 0; k < ix.n && !rc; k++) {
-        int found;
-        rc = read_index(ix.dir[k], &l, &sel, &found);
-        found_any |= found;
-    }
+    rc = read_indexes(&ix, &sel, &l, &found_any);
     if (rc) {
         status = gal_report(rc);
         goto out;

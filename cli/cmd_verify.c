@@ -2,10 +2,13 @@
  * cmd_verify.c — `galley verify INDEX`: check every record of an index.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "index_dirs.h"
+#include "parallel_for.h"
 #include "status.h"
 #include "verify.h"
 
@@ -18,7 +21,8 @@ static const char verify_help[] =
     "the metadata against what the tables hold.  Each problem is printed on\n"
     "stdout as one line naming the table and the key; a summary goes to stderr.\n"
     "It reads one committed state, so it may run while 'galley index' writes.\n"
-    "A directory of shards (galley index --shards N or --mpi): every shard.\n"
+    "A directory of shards (galley index --shards N or --mpi): every shard,\n"
+    "checked at once, a core each, and reported in order.\n"
     "\n"
     "options:\n"
     "  -q, --quiet  print no summary, only problems\n"
@@ -30,7 +34,20 @@ static const char verify_help[] =
     "  3  the index is missing or corrupt\n"
     "  6  out of memory or another system error\n";
 
-static int verify_one(const char *dir, int quiet);
+/* One index's check: what gal_index_verify found, its problems' lines
+ * (to stdout, or kept to be printed in shard order) and its error. */
+typedef struct check {
+    const char *dir;
+    FILE *report;
+    int rc;
+    gal_verify_stats s;
+    char *lines; /* the kept problems (open_memstream), or NULL */
+    size_t lines_len;
+    char error[512]; /* gal_error_detail(rc) of the thread that checked */
+} check;
+
+static void run_check(void *arg, size_t i);
+static int print_check(check *c, int quiet);
 
 int gal_cmd_verify(int argc, char **argv)
 {
@@ -53,24 +70,56 @@ int gal_cmd_verify(int argc, char **argv)
     }
     if (!dir)
         return gal_usage_error("verify", "missing INDEX");
-    /* a directory of shards: every shard, and the first failure's status */
+    /* a directory of shards: every shard, checked at once (parallel_for.h)
+     * and reported in order, and the first failure's status; one index
+     * prints its problems as they are found */
     gal_index_dirs dirs;
     int status = gal_index_dirs_expand("verify", &dir, 1, &dirs), first = status;
-    for (size_t i = 0; i < dirs.n; i++) {
-        int one = verify_one(dirs.dir[i], quiet);
-        first = first ? first : one;
+    check *checks = dirs.n ? calloc(dirs.n, sizeof *checks) : NULL;
+    if (dirs.n && !checks) {
+        gal_index_dirs_free(&dirs);
+        return gal_report(gal_error_set(GAL_ENOMEM, "out of memory"));
     }
+    for (size_t i = 0; i < dirs.n; i++) {
+        checks[i].dir = dirs.dir[i];
+        checks[i].report = dirs.n == 1 ? stdout : NULL;
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    gal_parallel_for(dirs.n, cores > 0 ? (size_t)cores : 1, run_check, checks);
+    for (size_t i = 0; i < dirs.n; i++) {
+        int one = print_check(&checks[i], quiet);
+        first = first ? first : one;
+        free(checks[i].lines);
+    }
+    free(checks);
     gal_index_dirs_free(&dirs);
     return first;
 }
 
-/* Verify one index; its exit status. */
-static int verify_one(const char *dir, int quiet)
+static void run_check(void *arg, size_t i)
 {
-    gal_verify_stats s;
-    memset(&s, 0, sizeof s);
-    int rc = gal_index_verify(dir, stdout, &s);
+    check *c = (check *)arg + i;
+    FILE *kept = c->report ? NULL : open_memstream(&c->lines, &c->lines_len);
+    if (!c->report && !kept)
+        c->rc = gal_error_set(GAL_ENOMEM, "out of memory checking '%s'", c->dir);
+    else
+        c->rc = gal_index_verify(c->dir, c->report ? c->report : kept, &c->s);
+    if (kept)
+        fclose(kept);
+    if (c->rc)
+        snprintf(c->error, sizeof c->error, "%s", gal_error_detail(c->rc));
+}
+
+/* Verify one index; its exit status. */
+/* Print c's kept problems, then its summary or error; its exit status. */
+static int print_check(check *c, int quiet)
+{
+    if (c->lines_len)
+        fwrite(c->lines, 1, c->lines_len, stdout);
     fflush(stdout);
+    const char *dir = c->dir;
+    const gal_verify_stats s = c->s;
+    int rc = c->rc ? gal_error_set(c->rc, "%s", c->error) : 0;
     if (rc == GAL_ENOTFOUND) { /* no index there: "missing", exit 3 like corrupt */
         gal_report(rc);
         return GAL_EXIT_INDEX;

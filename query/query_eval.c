@@ -1406,7 +1406,8 @@ int gal_search_stats_merge(gal_search_stats *st, gal_search_stats *from)
         gal_grow((void **)&st->memos, &st->memos_cap, st->nmemos + from->nmemos,
                  sizeof *st->memos, 8))
         return nomem();
-    memcpy(st->v + st->n, from->v, from->n * sizeof *from->v);
+    if (from->n) /* an empty one's arrays may be NULL */
+        memcpy(st->v + st->n, from->v, from->n * sizeof *from->v);
     st->n += from->n;
     size_t shift = st->terms.len; /* from's terms go after st's own */
     if (gal_buf_append(&st->terms, from->terms.data, from->terms.len))
@@ -1415,7 +1416,8 @@ int gal_search_stats_merge(gal_search_stats *st, gal_search_stats *from)
         st->pv[st->pn] = from->pv[i];
         st->pv[st->pn++].off += shift;
     }
-    memcpy(st->memos + st->nmemos, from->memos, from->nmemos * sizeof *from->memos);
+    if (from->nmemos)
+        memcpy(st->memos + st->nmemos, from->memos, from->nmemos * sizeof *from->memos);
     st->nmemos += from->nmemos;
     from->nmemos = 0; /* st frees their arrays now */
     for (size_t i = 0; i < from->ncapped; i++) {

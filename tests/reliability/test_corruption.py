@@ -5,7 +5,8 @@ A small index (BBC, 1 MB batches) is built, its records are listed with
 mdb_dump, and in a copy of the index one byte inside one stored record is
 flipped (found by searching data.mdb for the record's bytes).  Then:
   - postings chunk of term T: `galley query T` exits 3 naming the postings
-    table (searched beside the intact index too, on a thread each or not), `--count T` does or prints the intact count (it reads only the
+    table (searched beside the intact index too, on a thread each or not,
+    and so does `galley entities --in T` over both), `--count T` does or prints the intact count (it reads only the
     chunks that carry counts); queries for other terms give the same
     answers as before;
   - document record / stored text of doc N: `galley show #N` exits 3 naming
@@ -215,6 +216,11 @@ def run_checks(a, f, scratch, bbc):
                         "postings of %r flipped, searched with the intact index, --part-threads "
                         "%s: exit %d (want 3, one line naming postings): %s"
                         % (term, threads, rc, (out + err).strip()[:300]))
+            rc, out, err = rc_.run([a.galley, "entities", idx, copy, "--in", term], timeout=60)
+            f.check(rc == 3 and "postings" in err and len(err.strip().splitlines()) == 1,
+                    "postings of %r flipped, entities --in it over the intact and the damaged "
+                    "index: exit %d (want 3, one line naming postings): %s"
+                    % (term, rc, (out + err).strip()[:300]))
         if done == 1:  # optimize reads every chunk: it must stop and leave the file
             rc, out, err, kept = run_keeping(copy, [a.galley, "optimize", copy], 120)
             f.check(rc == 3 and "postings" in err,
