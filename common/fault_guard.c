@@ -1,9 +1,16 @@
 #include "fault_guard.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
-static sigjmp_buf *volatile fault_jmp;
+/* Each thread's own jump point: a fault, and LMDB's assertion handler, run
+ * on the thread that faulted.  The handlers are the process's, installed
+ * while any thread's guard is armed. */
+static _Thread_local sigjmp_buf *volatile fault_jmp;
+static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned armed_guards; /* under install_lock */
+static struct sigaction old_segv, old_bus;
 
 static void on_fault(int sig)
 {
@@ -15,12 +22,16 @@ static void on_fault(int sig)
 
 void gal_fault_arm(gal_fault_guard *g, sigjmp_buf *jb)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_fault;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, &g->old_segv);
-    sigaction(SIGBUS, &sa, &g->old_bus);
+    pthread_mutex_lock(&install_lock);
+    if (armed_guards++ == 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fault;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGSEGV, &sa, &old_segv);
+        sigaction(SIGBUS, &sa, &old_bus);
+    }
+    pthread_mutex_unlock(&install_lock);
     g->armed = 1;
     fault_jmp = jb;
 }
@@ -30,8 +41,12 @@ void gal_fault_disarm(gal_fault_guard *g)
     if (!g->armed)
         return;
     fault_jmp = NULL;
-    sigaction(SIGSEGV, &g->old_segv, NULL);
-    sigaction(SIGBUS, &g->old_bus, NULL);
+    pthread_mutex_lock(&install_lock);
+    if (--armed_guards == 0) {
+        sigaction(SIGSEGV, &old_segv, NULL);
+        sigaction(SIGBUS, &old_bus, NULL);
+    }
+    pthread_mutex_unlock(&install_lock);
     g->armed = 0;
 }
 

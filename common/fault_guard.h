@@ -15,7 +15,10 @@
  *     ...walk...
  *     gal_fault_disarm(&g);      (on every way out, after the jump too)
  *
- * One guard at a time per process, on the thread that walks.
+ * A guard belongs to the thread that arms it: several threads may each arm
+ * their own at once (the shards of a directory verified together, the
+ * writers of `galley index --shards`), and a fault returns to the jump
+ * point of the thread it happened on.
  */
 #ifndef GAL_FAULT_GUARD_H
 #define GAL_FAULT_GUARD_H
@@ -25,7 +28,6 @@
 #include <signal.h>
 
 typedef struct gal_fault_guard {
-    struct sigaction old_segv, old_bus;
     int armed;
 } gal_fault_guard;
 

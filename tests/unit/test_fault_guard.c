@@ -2,13 +2,16 @@
  * test_fault_guard.c — what happens when LMDB's own checks fail on a damaged
  * page (fault_guard.h): inside a guarded walk the walk jumps back to its
  * sigsetjmp() point, as it does for a fault; elsewhere the process reports
- * the index as corrupt and exits with status 3 instead of aborting.  (A page
+ * the index as corrupt and exits with status 3 instead of aborting; two
+ * threads' guards armed at once each bring their own thread back.  (A page
  * damaged just so is hard to make on purpose: the handler is called as LMDB
  * calls it.)
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,9 +62,69 @@ static void test_unguarded(void)
     CHECK(strstr(msg, "index is corrupt") && strstr(msg, "test: IS_LEAF(mp)"));
 }
 
+/* Two threads, each with its own guard armed at once, fault in turn: each
+ * lands back at its own jump point (LMDB's check on one, a read of a page
+ * that may not be read on the other), and the first's disarming leaves the
+ * second's guard working. */
+typedef struct faulting {
+    pthread_barrier_t *both_armed, *first_done;
+    int first;     /* faults before the other does */
+    int sig;       /* what sigsetjmp returned */
+    int own_stack; /* the jump came back to this thread's frame */
+} faulting;
+
+static void *fault_in_turn(void *arg)
+{
+    faulting *f = arg;
+    sigjmp_buf jb;
+    gal_fault_guard g = {.armed = 0};
+    volatile int marker = 12345;
+    int sig = sigsetjmp(jb, 1);
+    if (sig == 0) {
+        gal_fault_arm(&g, &jb);
+        pthread_barrier_wait(f->both_armed);
+        if (!f->first)
+            pthread_barrier_wait(f->first_done);
+        if (f->first) {
+            gal_fault_lmdb_assert(NULL, "test: IS_LEAF(mp)");
+        } else {
+            long page = sysconf(_SC_PAGESIZE);
+            char *p = mmap(NULL, (size_t)page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (p != MAP_FAILED)
+                marker = *(volatile char *)p; /* faults */
+        }
+    }
+    gal_fault_disarm(&g);
+    f->sig = sig;
+    f->own_stack = marker == 12345;
+    if (f->first)
+        pthread_barrier_wait(f->first_done);
+    return NULL;
+}
+
+static void test_guarded_threads(void)
+{
+    alarm(30); /* a jump to the other thread's frame hangs or crashes: end it */
+    pthread_barrier_t both_armed, first_done;
+    pthread_barrier_init(&both_armed, NULL, 2);
+    pthread_barrier_init(&first_done, NULL, 2);
+    faulting f[2] = {{&both_armed, &first_done, 1, -1, 0}, {&both_armed, &first_done, 0, -1, 0}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        CHECK(pthread_create(&t[i], NULL, fault_in_turn, &f[i]) == 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    alarm(0);
+    CHECK(f[0].sig == SIGABRT && f[0].own_stack);
+    CHECK(f[1].sig == SIGSEGV && f[1].own_stack);
+    pthread_barrier_destroy(&both_armed);
+    pthread_barrier_destroy(&first_done);
+}
+
 int main(void)
 {
     test_guarded();
+    test_guarded_threads();
     test_unguarded();
     return check_exit("test_fault_guard");
 }
