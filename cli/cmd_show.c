@@ -13,6 +13,7 @@
 #include "index.h"
 #include "index_dirs.h"
 #include "output.h"
+#include "reader.h"
 #include "status.h"
 
 static const char show_help[] =
@@ -23,8 +24,9 @@ static const char show_help[] =
     "Print a stored document: by external id, or by document number (#N or --doc N).\n"
     "Deleted and replaced documents are not shown; an id names the one that\n"
     "replaced them.  INDEX may be a directory of shards (galley index --shards\n"
-    "N or --mpi): an id is looked for in every shard, --all prints shard after\n"
-    "shard, and a document number needs the shard it numbers.\n"
+    "N or --mpi): an id is looked for in every shard, --all prints the shards'\n"
+    "documents in input order (shard after shard once --append has added\n"
+    "other inputs), and a document number needs the shard it numbers.\n"
     "\n"
     "options:\n"
     "  --doc N     the document numbered N (0-based, input order)\n"
@@ -134,6 +136,64 @@ static int show_all(gal_snapshot *s, gal_buf *text, gal_buf *out)
     return write_out(out);
 }
 
+/* show_all of the shards of one run, in the inputs' order (as one index of
+ * those inputs prints them; each document's number is its shard's). */
+typedef struct in_order {
+    gal_index_set *set;
+    const gal_deleted_set **del; /* each shard's */
+    gal_buf *text, *out;
+    int code; /* an exit status already reported */
+} in_order;
+
+static int show_in_order(void *vctx, size_t k, uint32_t doc, const gal_doc_info *info)
+{
+    in_order *c = vctx;
+    if (gal_deleted_has(c->del[k], doc))
+        return 0;
+    int rc = gal_snapshot_text(c->set->snaps[k], doc, c->text);
+    if (rc)
+        return rc;
+    if (format_doc(info, c->text, 0, 1, c->out))
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    if (c->out->len >= (1u << 20) && (c->code = write_out(c->out)))
+        return 1; /* reported */
+    return 0;
+}
+
+/* Every document of a directory of shards: in the inputs' order when they
+ * are the shards of one run, else shard after shard.  *done is 0 when the
+ * caller is to print shard after shard. */
+static int show_all_shards(const gal_index_dirs *dirs, gal_buf *text, gal_buf *out, int *done)
+{
+    gal_index_set set;
+    *done = 1;
+    int rc = gal_index_set_open(&set, (const char *const *)dirs->dir, dirs->n);
+    if (rc) {
+        fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
+        return rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_INDEX;
+    }
+    const gal_deleted_set **del = calloc(dirs->n, sizeof *del);
+    in_order c = {&set, del, text, out, GAL_EXIT_OK};
+    if (!del)
+        rc = gal_error_set(GAL_ENOMEM, "out of memory");
+    for (size_t k = 0; k < dirs->n && !rc; k++)
+        rc = gal_snapshot_deleted(set.snaps[k], &del[k]);
+    int one_run = rc ? 0 : gal_shards_of_one_run(&set);
+    if (!rc && one_run < 0)
+        rc = one_run;
+    else if (!rc && !one_run)
+        *done = 0;
+    else if (!rc)
+        rc = gal_shards_in_input_order(&set, (const char *const *)dirs->dir, show_in_order, &c);
+    free(del);
+    gal_index_set_close(&set);
+    if (rc == 1)
+        return c.code;
+    if (rc)
+        return read_failed(rc);
+    return *done ? write_out(out) : GAL_EXIT_OK;
+}
+
 int gal_cmd_show(int argc, char **argv)
 {
     const char *index = NULL, *id = NULL;
@@ -175,8 +235,8 @@ int gal_cmd_show(int argc, char **argv)
         by_number = 1;
     }
 
-    /* a directory of shards: the shard that holds the id; --all, shard
-     * after shard */
+    /* a directory of shards: the shard that holds the id; --all, in the
+     * inputs' order (shard after shard when they are not of one run) */
     gal_index_dirs dirs;
     int code = gal_index_dirs_expand("show", &index, 1, &dirs), rc = 0;
     if (code != GAL_EXIT_OK)
@@ -194,6 +254,12 @@ int gal_cmd_show(int argc, char **argv)
     gal_doc_info info;
     const char *where = index; /* the shard that holds the document */
     gal_error_clear();
+    if (all && dirs.n > 1) {
+        int done;
+        code = show_all_shards(&dirs, &text, &out, &done);
+        if (done || code != GAL_EXIT_OK)
+            goto out;
+    }
     for (size_t k = 0; k < dirs.n; k++) {
         gal_snapshot_end(s);
         gal_index_close(ix);

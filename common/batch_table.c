@@ -81,7 +81,8 @@ static void sift_down(prefixed_run *h, size_t n, size_t i)
 /* Whether the cursor's record k is still in batch and goes on with prefix. */
 static int in_run(const MDB_val *k, uint32_t batch, const void *prefix, size_t prefix_len)
 {
-    return k->mv_size >= 4 && gal_get_be32(k->mv_data) == batch && starts_with(k, prefix, prefix_len);
+    return k->mv_size >= 4 && gal_get_be32(k->mv_data) == batch &&
+           starts_with(k, prefix, prefix_len);
 }
 
 /* A cursor for each batch with a record that goes on with prefix, on its

@@ -9,48 +9,6 @@
 #include "reader.h"
 #include "status.h"
 
-/* The input files of an index, in number order: paths joined by '\0'. */
-static int collect_file(void *ctx, uint32_t file_no, const char *path, size_t len)
-{
-    (void)file_no;
-    gal_buf *b = ctx;
-    if (gal_buf_append(b, path, len) || gal_buf_push(b, '\0'))
-        return gal_error_set(GAL_ENOMEM, "out of memory");
-    return 0;
-}
-
-/* Whether the n open sources are the n shards of one run over the same
- * inputs: 1 or 0, or a negative status. */
-static int one_run_shards(const gal_index_set *set)
-{
-    size_t n = set->n;
-    if (n < 2 || n > GAL_SHARDS_MAX)
-        return 0;
-    uint8_t *seen = gal_calloc(n + 1, 1); /* which K were given */
-    if (!seen)
-        return gal_error_set(GAL_ENOMEM, "out of memory");
-    gal_buf first, other;
-    gal_buf_init(&first);
-    gal_buf_init(&other);
-    int rc = 0, same = 1;
-    for (size_t i = 0; i < n && same && !rc; i++) {
-        gal_index_origin o;
-        gal_buf *files = i ? &other : &first;
-        gal_buf_clear(files);
-        if ((rc = gal_snapshot_origin(set->snaps[i], &o)) ||
-            (rc = gal_snapshot_files(set->snaps[i], collect_file, files)))
-            break;
-        same = o.shard_n == n && !seen[o.shard_k] && o.run_first_file == 0 &&
-               (!i || (other.len == first.len && !memcmp(other.data, first.data, first.len)));
-        if (same)
-            seen[o.shard_k] = 1;
-    }
-    gal_free(seen);
-    gal_buf_release(&first);
-    gal_buf_release(&other);
-    return rc < 0 ? rc : same;
-}
-
 int gal_merge_inputs_check(const char *const *dirs, size_t n, char ***files, uint64_t *raw_bytes,
                            int *shards)
 {
@@ -68,7 +26,7 @@ int gal_merge_inputs_check(const char *const *dirs, size_t n, char ***files, uin
         if (!rc && !(copy[i] = gal_strndup(dirs[i], strlen(dirs[i]))))
             rc = gal_error_set(GAL_ENOMEM, "out of memory");
     }
-    if (!rc && (rc = one_run_shards(&set)) >= 0) {
+    if (!rc && (rc = gal_shards_of_one_run(&set)) >= 0) {
         *shards = rc;
         rc = 0;
     }

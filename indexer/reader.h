@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "index.h"
+
 typedef enum gal_format {
     GAL_FORMAT_AUTO = 0,
     GAL_FORMAT_JSONL,
@@ -106,5 +108,20 @@ int gal_read_index(const char *dir, gal_doc_fn fn, void *ctx, gal_read_stats *st
  * shards were not made of the same inputs). */
 int gal_read_index_shards(char *const *dirs, size_t n, gal_doc_fn fn, void *ctx,
                           gal_read_stats *stats);
+
+/* Whether the open indexes of set are the shards 1 to n (in any order) of
+ * one run over the same inputs, whose documents gal_read_index_shards and
+ * gal_shards_in_input_order can put back into the inputs' order: 1, 0, or
+ * a negative status.  An index extended by a later run (--append) is not. */
+int gal_shards_of_one_run(const gal_index_set *set);
+
+/* Every document of such shards (set, opened from dirs), deleted ones
+ * too, in the inputs' order: fn(ctx, k, doc, info) for document doc of
+ * set->snaps[k], info its record (valid until the next call); a non-zero
+ * return of fn stops the walk and is returned.  GAL_EUSAGE and GAL_EINPUT
+ * as gal_read_index_shards says. */
+typedef int (*gal_shard_doc_fn)(void *ctx, size_t k, uint32_t doc, const gal_doc_info *info);
+int gal_shards_in_input_order(gal_index_set *set, const char *const *dirs, gal_shard_doc_fn fn,
+                              void *ctx);
 
 #endif

@@ -174,22 +174,16 @@ static int order_shards(source *src, size_t n, source **by)
     return 0;
 }
 
-int gal_read_index_shards(char *const *dirs, size_t n, gal_doc_fn fn, void *ctx,
-                          gal_read_stats *stats)
+/* Each document of the n shards src[] of one run, in the inputs' order:
+ * file f's documents, place p by place p, each in the shard the hash gives,
+ * to take(ctx, source): peeked, its record in info; take moves it on.  A
+ * file ends where that shard's next document is another file's. */
+static int walk_shards(source *src, size_t n, int (*take)(void *ctx, source *k), void *ctx)
 {
-    gal_index_set set;
-    source *src;
     source **by = gal_calloc(n ? n : 1, sizeof *by);
-    gal_buf text;
-    gal_buf_init(&text);
-    uint64_t read = 0;
-    int rc = sources_open((const char *const *)dirs, n, &set, &src, stats);
-    if (!rc && !by)
-        rc = gal_error_set(GAL_ENOMEM, "out of memory opening %zu shards", n);
-    if (!rc)
-        rc = order_shards(src, n, by);
-    /* file f's documents, place p by place p: each in the shard the hash
-     * gives; a file ends where that shard's next document is another's */
+    if (!by)
+        return gal_error_set(GAL_ENOMEM, "out of memory opening %zu shards", n);
+    int rc = order_shards(src, n, by);
     uint32_t f = 0;
     uint64_t p = 0;
     while (!rc) {
@@ -200,7 +194,7 @@ int gal_read_index_shards(char *const *dirs, size_t n, gal_doc_fn fn, void *ctx,
             break;
         }
         if (!none && k->info.file_no == f) {
-            rc = source_emit(k, &text, &read, fn, ctx, stats);
+            rc = take(ctx, k);
             p++;
             continue;
         }
@@ -223,9 +217,113 @@ int gal_read_index_shards(char *const *dirs, size_t n, gal_doc_fn fn, void *ctx,
         f++;
         p = 0;
     }
-    gal_buf_release(&text);
-    gal_free(src);
     gal_free(by);
+    return rc;
+}
+
+typedef struct read_ctx {
+    gal_buf text;
+    uint64_t read;
+    gal_doc_fn fn;
+    void *ctx;
+    gal_read_stats *stats;
+} read_ctx;
+
+static int emit_next(void *vctx, source *k)
+{
+    read_ctx *c = vctx;
+    return source_emit(k, &c->text, &c->read, c->fn, c->ctx, c->stats);
+}
+
+int gal_read_index_shards(char *const *dirs, size_t n, gal_doc_fn fn, void *ctx,
+                          gal_read_stats *stats)
+{
+    gal_index_set set;
+    source *src;
+    read_ctx c = {.read = 0, .fn = fn, .ctx = ctx, .stats = stats};
+    gal_buf_init(&c.text);
+    int rc = sources_open((const char *const *)dirs, n, &set, &src, stats);
+    if (!rc)
+        rc = walk_shards(src, n, emit_next, &c);
+    gal_buf_release(&c.text);
+    gal_free(src);
     gal_index_set_close(&set);
+    return rc;
+}
+
+/* The input files of an index, in number order: paths joined by '\0'. */
+static int collect_file(void *ctx, uint32_t file_no, const char *path, size_t len)
+{
+    (void)file_no;
+    gal_buf *b = ctx;
+    if (gal_buf_append(b, path, len) || gal_buf_push(b, '\0'))
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    return 0;
+}
+
+int gal_shards_of_one_run(const gal_index_set *set)
+{
+    size_t n = set->n;
+    if (n < 2 || n > GAL_SHARDS_MAX)
+        return 0;
+    uint8_t *seen = gal_calloc(n + 1, 1); /* which K were given */
+    if (!seen)
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    gal_buf first, other;
+    gal_buf_init(&first);
+    gal_buf_init(&other);
+    int rc = 0, same = 1;
+    for (size_t i = 0; i < n && same && !rc; i++) {
+        gal_index_origin o;
+        gal_buf *files = i ? &other : &first;
+        gal_buf_clear(files);
+        if ((rc = gal_snapshot_origin(set->snaps[i], &o)) ||
+            (rc = gal_snapshot_files(set->snaps[i], collect_file, files)))
+            break;
+        same = o.shard_n == n && !seen[o.shard_k] && o.run_first_file == 0 &&
+               (!i || (other.len == first.len && !memcmp(other.data, first.data, first.len)));
+        if (same)
+            seen[o.shard_k] = 1;
+    }
+    gal_free(seen);
+    gal_buf_release(&first);
+    gal_buf_release(&other);
+    return rc < 0 ? rc : same;
+}
+
+/* gal_shards_in_input_order's walk: each document to the caller's fn. */
+typedef struct order_ctx {
+    gal_index_set *set;
+    source *src;
+    gal_shard_doc_fn fn;
+    void *ctx;
+} order_ctx;
+
+static int hand_over(void *vctx, source *k)
+{
+    order_ctx *c = vctx;
+    uint32_t doc = k->next++;
+    k->peeked = 0;
+    return c->fn(c->ctx, (size_t)(k - c->src), doc, &k->info);
+}
+
+int gal_shards_in_input_order(gal_index_set *set, const char *const *dirs, gal_shard_doc_fn fn,
+                              void *ctx)
+{
+    source *src = gal_calloc(set->n ? set->n : 1, sizeof *src);
+    if (!src)
+        return gal_error_set(GAL_ENOMEM, "out of memory opening %zu shards", set->n);
+    int rc = 0;
+    for (size_t i = 0; i < set->n && !rc; i++) {
+        gal_index_stats st;
+        src[i].dir = dirs[i];
+        src[i].s = set->snaps[i];
+        if (!(rc = gal_snapshot_stats(src[i].s, &st)))
+            src[i].docs = st.docs;
+    }
+    order_ctx c = {set, src, fn, ctx};
+    if (!rc)
+        rc = walk_shards(src, set->n, hand_over, &c);
+    gal_free(src);
     return rc;
 }

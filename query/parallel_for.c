@@ -24,7 +24,8 @@ static struct {
     unsigned long gen;   /* loops offered so far: a helper joins each once */
     size_t joined;       /* helpers that joined current */
     size_t inside;       /* helpers taking current's items */
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, NULL, 0, 0, 0};
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
+          0, 0, NULL, 0, 0, 0};
 
 static void take_items(loop *l)
 {

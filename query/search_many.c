@@ -13,10 +13,11 @@
  * of everything gives it, bit for bit: the same formula of the same counts.
  *
  * In each pass the parts are searched at once, on as many threads as
- * gal_search_opts.part_threads allows (parallel_for.h): a part's work needs only its own
- * snapshot (and, ranking, the counts of the first pass, read-only), and
- * what the parts found is put together in their order afterwards, so the
- * answer does not depend on how many threads there were.
+ * gal_search_opts.part_threads allows (parallel_for.h): a part's work
+ * needs only its own snapshot (and, ranking, the counts of the first pass,
+ * read-only), and what the parts found is put together in their order
+ * afterwards, so the answer does not depend on how many threads there
+ * were.
  */
 #include "search.h"
 

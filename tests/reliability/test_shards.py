@@ -13,9 +13,12 @@ line, and every shard keeps what it committed (it verifies).  DIR given
 where an index goes reads as its shards: `galley query`, `entities` and
 `bench query` answer as the whole index, `galley merge -o M DIR` writes it
 byte for byte; with a shard missing, or an index there that is not shard K
-of the run, they fail with exit 3 naming it; `stats`, `verify` and
-`optimize` take its shards in turn (queries answer the same after; stats
-adds them up),
+of the run, they fail with exit 3 naming it; `show --all` prints the
+documents in the inputs' order (shard after shard once `--append` added
+other inputs); `stats` and `optimize` take its shards in turn (queries
+answer the same after; stats adds them up), `verify` checks them at once
+and reports them in order (a damaged shard in its place; every shard
+damaged: exit 3, never a signal),
 `show` and `delete` find an id in whichever shard holds it (a document
 number, which names one shard's document, is refused), `compact` says it
 holds shards, and an index is not made there (--append without --shards:
@@ -66,6 +69,14 @@ def check_equal_to_alone(a, f):
         build(a, f, d, "--append", "--shard", "%d/3" % k, parts[2])
     for k in range(3):
         same_tables(f, shard_dirs(out)[k], alone[k], "--append --shards 3, shard %d" % (k + 1))
+    # a later run's other inputs: not one run's order any more, so shard after shard
+    rc, got, err = rc_.run([a.galley, "show", out, "--all"], timeout=300)
+    each = []
+    for d in shard_dirs(out):
+        each += rc_.run([a.galley, "show", d, "--all"], timeout=300)[1].splitlines()
+    f.check(rc == 0 and got.splitlines() == each,
+            "show DIR --all after --append: exit %d, %d lines, not shard after shard: %s"
+            % (rc, len(got.splitlines()), err.strip()))
     print("--shards 3 wrote the tables of --shard 1/3..3/3, and appended as they did")
 
 
@@ -154,9 +165,17 @@ def check_read_as_one(a, f):
     rc, got, err = rc_.run([a.galley, "show", out, ids[7], "--json"])
     f.check(rc == 0 and json.loads(got or "{}").get("id") == ids[7],
             "show DIR ID: exit %d: %s" % (rc, err.strip()))
+    # every document in the inputs' order, as the whole index prints them
+    # (each numbered by its shard)
     rc, got, err = rc_.run([a.galley, "show", out, "--all"], timeout=300)
-    f.check(rc == 0 and len(got.splitlines()) == rc_.stats(a.galley, whole)["documents"],
-            "show DIR --all: exit %d, %d lines: %s" % (rc, len(got.splitlines()), err.strip()))
+    _, want, _ = rc_.run([a.galley, "show", whole, "--all"], timeout=300)
+
+    def but_numbers(text):
+        return [{k: v for k, v in json.loads(line).items() if k != "doc"}
+                for line in text.splitlines()]
+    f.check(rc == 0 and want and but_numbers(got) == but_numbers(want),
+            "show DIR --all: exit %d, %d lines, not the whole index's documents in its order: %s"
+            % (rc, len(got.splitlines()), err.strip()))
     for args, says in ((["show", out, "#1"], "names a document of one shard"),
                        (["delete", out, "#1"], "numbers a document of one shard")):
         rc, _, err = rc_.run([a.galley] + args)
