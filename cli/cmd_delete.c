@@ -41,9 +41,10 @@ static const char delete_help[] =
     "\n"
     "All the deletions are one transaction: all of them, or none.  INDEX may\n"
     "be a directory of shards (galley index --shards N or --mpi): then each\n"
-    "shard deletes its documents with those ids, or that QUERY matches there,\n"
-    "in a transaction of its own, and #N, which numbers one shard's document,\n"
-    "is refused.\n"
+    "shard deletes its documents with those ids, or those of QUERY's matches\n"
+    "that it holds (the matches 'galley query INDEX QUERY' finds, all found\n"
+    "before any shard deletes), in a transaction of its own, and #N, which\n"
+    "numbers one shard's document, is refused.\n"
     "\n"
     "exit status:\n"
     "  0  every id named a document, and they are deleted\n"
@@ -156,6 +157,49 @@ static int push_matches(const char *index, const char *query, id_list *l, uint64
     return rc;
 }
 
+/* Each shard's matches of query, numbers to delete, found before any
+ * shard deletes: the shards searched as one, as 'galley query DIR' finds
+ * them.  A prefix grows into the first terms of all the shards; searched
+ * shard by shard, each would grow into its own first ones, and a capped
+ * prefix would take out documents the query over DIR does not show. */
+typedef struct doc_numbers {
+    uint32_t *v;
+    size_t n, cap;
+} doc_numbers;
+
+static int push_doc(void *arg, uint32_t doc)
+{
+    doc_numbers *d = arg;
+    if (gal_grow((void **)&d->v, &d->cap, d->n + 1, sizeof *d->v, 256))
+        return gal_error_set(GAL_ENOMEM, "out of memory collecting matches");
+    d->v[d->n++] = doc;
+    return 0;
+}
+
+static int shard_matches(const gal_index_dirs *dirs, const char *query, doc_numbers *per)
+{
+    gal_query *q = NULL;
+    gal_index_set set = {0};
+    gal_search_stats *st = NULL;
+    int rc = gal_query_parse(query, strlen(query), &q);
+    if (!rc)
+        rc = gal_index_set_open(&set, (const char *const *)dirs->dir, dirs->n);
+    /* the prefixes' terms of all the shards; no ranking counts */
+    gal_search_opts o = {.limit = 10, .note = gal_print_note, .count_only = 1};
+    if (!rc)
+        rc = gal_search_stats_of(set.snaps, set.n, q, &o, &st);
+    o.stats = st;
+    o.note = NULL; /* told once, above */
+    for (size_t k = 0; k < set.n && !rc; k++) {
+        uint64_t n = 0;
+        rc = gal_search_each(set.snaps[k], q, &o, push_doc, &per[k], &n);
+    }
+    gal_search_stats_free(st);
+    gal_index_set_close(&set); /* before any shard is opened to write */
+    gal_query_free(q);
+    return rc;
+}
+
 int gal_cmd_delete(int argc, char **argv)
 {
     const char *index = NULL, *from = NULL, *query = NULL;
@@ -163,6 +207,7 @@ int gal_cmd_delete(int argc, char **argv)
     id_list l = {0};
     gal_index_dirs dirs = {0};
     uint8_t *found = NULL;
+    doc_numbers *per = NULL; /* a directory of shards' query matches, each shard's */
     for (int i = 1; i < argc && status == GAL_EXIT_OK; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -219,10 +264,26 @@ int gal_cmd_delete(int argc, char **argv)
     uint64_t matched = 0, deleted = 0, total = 0;
     size_t missing = 0;
     int any = 0; /* a shard had something to delete */
+    if (query && dirs.n > 1) {
+        if (!(per = gal_calloc(dirs.n, sizeof *per))) {
+            status = gal_report(GAL_ENOMEM);
+            goto out;
+        }
+        if ((rc = shard_matches(&dirs, query, per))) {
+            status = gal_report(rc);
+            if (rc == GAL_ENOTFOUND)
+                status = GAL_EXIT_INDEX;
+            goto out;
+        }
+    }
     for (size_t k = 0; k < dirs.n; k++) {
         const char *dir = dirs.dir[k];
         uint64_t here = 0;
-        if (query && (rc = push_matches(dir, query, &l, &here))) {
+        for (size_t i = 0; per && i < per[k].n && !rc; i++, here++)
+            rc = push_match(&l, per[k].v[i]);
+        if (query && !per && !rc)
+            rc = push_matches(dir, query, &l, &here);
+        if (rc) {
             status = gal_report(rc);
             if (rc == GAL_ENOTFOUND)
                 status = GAL_EXIT_INDEX;
@@ -278,6 +339,9 @@ out:
     gal_free(l.num_text);
     gal_free(l.nums);
     gal_free(found);
+    for (size_t k = 0; per && k < dirs.n; k++)
+        gal_free(per[k].v);
+    gal_free(per);
     gal_index_dirs_free(&dirs);
     return status;
 }

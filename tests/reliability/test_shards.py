@@ -19,7 +19,8 @@ other inputs); `stats` and `optimize` take its shards in turn (queries
 answer the same after; stats adds them up), `verify` checks them at once
 and reports them in order (a damaged shard in its place; every shard
 damaged: exit 3, never a signal),
-`show` and `delete` find an id in whichever shard holds it (a document
+`show` and `delete` find an id in whichever shard holds it, `delete
+--query` of a capped prefix takes what the query over DIR shows (a document
 number, which names one shard's document, is refused), `compact` says it
 holds shards, and an index is not made there (--append without --shards:
 exit 2).  Usage errors:
@@ -181,6 +182,8 @@ def check_read_as_one(a, f):
         rc, _, err = rc_.run([a.galley] + args)
         f.check(rc == 2 and says in err, "%s: exit %d: %s" % (" ".join(args[:1] + args[2:]), rc,
                                                              err.strip()))
+    intact = os.path.join(a.work, "before-deletes")  # for the capped prefix below
+    shutil.copytree(out, intact)
     rc, _, err = rc_.run([a.galley, "delete", out, ids[0], ids[1], ids[2], "no-such-id"])
     f.check(rc == 1 and "no document with id 'no-such-id'" in err and "deleted 3 documents" in err,
             "delete DIR 3 ids and a missing one: exit %d: %s" % (rc, err.strip()))
@@ -192,6 +195,32 @@ def check_read_as_one(a, f):
     gone = rc_.query_ids(a.galley, out, queries[1:])
     f.check(all(not (set(ids[:3]) & v) for v in gone.values()),
             "a deleted id is still found in DIR")
+    # a capped prefix deletes what the query over DIR shows, and no more:
+    # shard by shard it would grow into each shard's own first terms
+    prefix = None
+    for p in ("w1*", "wa*", "w*", "s*", "c*", "t*"):  # its words are w and hex digits
+        rc, got, err = rc_.run([a.galley, "query", intact, p, "--ids"])
+        if rc == 0 and "matches more than" in err:
+            prefix = p
+            break
+    f.check(prefix is not None, "no prefix tried passes the cap in the test corpus")
+    if prefix:
+        shown = set(got.split())
+        alone = sum(int(rc_.run([a.galley, "query", d, prefix, "--count"])[1] or 0)
+                    for d in shard_dirs(intact))
+
+        def live():
+            return [json.loads(line)["id"]
+                    for line in rc_.run([a.galley, "show", intact, "--all"], timeout=300)[1].splitlines()]
+        before = live()
+        rc, _, err = rc_.run([a.galley, "delete", intact, "--query", prefix])
+        after = live()
+        f.check(rc == 0 and "the query matched %d documents" % len(shown) in err and
+                len(after) == len(before) - len(shown) and not shown & set(after),
+                "delete DIR --query %s: exit %d, %d of %d documents left, the query showed %d: %s"
+                % (prefix, rc, len(after), len(before), len(shown), err.strip()))
+        print("delete DIR --query %s took the %d documents the query over DIR shows (shard by "
+              "shard it would match %d)" % (prefix, len(shown), alone))
     # a command of one index, given the directory: says what it holds
     rc, _, err = rc_.run([a.galley, "compact", out, os.path.join(a.work, "copy")])
     f.check(rc == 3 and "holds the shards of one" in err, "compact DIR: exit %d: %s"
