@@ -135,33 +135,13 @@ static int push_match(void *arg, uint32_t doc)
     return push_number(arg, text, strlen(text), &was);
 }
 
-/* The documents query matches in index (live ones: a search leaves the
- * deleted out), as numbers to delete; *matched counts them.  Their numbers
- * stay theirs: a writer that appends meanwhile adds others. */
-static int push_matches(const char *index, const char *query, id_list *l, uint64_t *matched)
-{
-    gal_query *q = NULL;
-    gal_index *ix = NULL;
-    gal_snapshot *snap = NULL;
-    int rc = gal_query_parse(query, strlen(query), &q);
-    if (!rc)
-        rc = gal_index_open(index, &ix);
-    if (!rc)
-        rc = gal_snapshot_begin(ix, &snap);
-    gal_search_opts o = {.limit = 10, .note = gal_print_note}; /* as 'galley query' notes */
-    if (!rc)
-        rc = gal_search_each(snap, q, &o, push_match, l, matched);
-    gal_snapshot_end(snap);
-    gal_index_close(ix);
-    gal_query_free(q);
-    return rc;
-}
-
-/* Each shard's matches of query, numbers to delete, found before any
- * shard deletes: the shards searched as one, as 'galley query DIR' finds
- * them.  A prefix grows into the first terms of all the shards; searched
- * shard by shard, each would grow into its own first ones, and a capped
- * prefix would take out documents the query over DIR does not show. */
+/* The live documents query matches in each index (one, or a directory's
+ * shards), numbers to delete, all found before any index is opened to
+ * write: the indexes searched as one, as 'galley query' finds them.  A
+ * prefix grows into the first terms of all the shards; searched shard by
+ * shard, each would grow into its own first ones, and a capped prefix
+ * would take out documents the query over the directory does not show.
+ * The numbers stay theirs: a writer that appends meanwhile adds others. */
 typedef struct doc_numbers {
     uint32_t *v;
     size_t n, cap;
@@ -176,7 +156,7 @@ static int push_doc(void *arg, uint32_t doc)
     return 0;
 }
 
-static int shard_matches(const gal_index_dirs *dirs, const char *query, doc_numbers *per)
+static int find_matches(const gal_index_dirs *dirs, const char *query, doc_numbers *per)
 {
     gal_query *q = NULL;
     gal_index_set set = {0};
@@ -264,12 +244,12 @@ int gal_cmd_delete(int argc, char **argv)
     uint64_t matched = 0, deleted = 0, total = 0;
     size_t missing = 0;
     int any = 0; /* a shard had something to delete */
-    if (query && dirs.n > 1) {
+    if (query) {
         if (!(per = gal_calloc(dirs.n, sizeof *per))) {
             status = gal_report(GAL_ENOMEM);
             goto out;
         }
-        if ((rc = shard_matches(&dirs, query, per))) {
+        if ((rc = find_matches(&dirs, query, per))) {
             status = gal_report(rc);
             if (rc == GAL_ENOTFOUND)
                 status = GAL_EXIT_INDEX;
@@ -278,18 +258,13 @@ int gal_cmd_delete(int argc, char **argv)
     }
     for (size_t k = 0; k < dirs.n; k++) {
         const char *dir = dirs.dir[k];
-        uint64_t here = 0;
-        for (size_t i = 0; per && i < per[k].n && !rc; i++, here++)
+        for (size_t i = 0; per && i < per[k].n && !rc; i++)
             rc = push_match(&l, per[k].v[i]);
-        if (query && !per && !rc)
-            rc = push_matches(dir, query, &l, &here);
         if (rc) {
             status = gal_report(rc);
-            if (rc == GAL_ENOTFOUND)
-                status = GAL_EXIT_INDEX;
             goto out;
         }
-        matched += here;
+        matched += per ? per[k].n : 0;
         if (l.n + l.nnums == 0)
             continue;
         gal_delete_report r = {0};

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -381,16 +380,13 @@ typedef struct index_job {
     const selection *sel;
     list l;
     int found;
-    int rc;
-    char error[256]; /* gal_error_detail(rc) of the thread that read it */
+    gal_error_copy error; /* from the thread that read it */
 } index_job;
 
 static void read_one(void *arg, size_t i)
 {
     index_job *j = (index_job *)arg + i;
-    j->rc = read_index(j->dir, &j->l, j->sel, &j->found);
-    if (j->rc)
-        snprintf(j->error, sizeof j->error, "%s", gal_error_detail(j->rc));
+    gal_error_keep(&j->error, read_index(j->dir, &j->l, j->sel, &j->found));
 }
 
 /* Read every index into l (its rows after one another, in the order given)
@@ -406,14 +402,13 @@ static int read_indexes(const gal_index_dirs *ix, const selection *sel, list *l,
         jobs[k].sel = sel;
         jobs[k].l = (list){NULL, 0, 0, l->match, l->match_len, l->several, 0};
     }
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    gal_parallel_for(ix->n, cores > 0 ? (size_t)cores : 1, read_one, jobs);
+    gal_parallel_for(ix->n, 0, read_one, jobs);
     int rc = 0;
     *found_any = 0;
     for (size_t k = 0; k < ix->n; k++) {
         index_job *j = &jobs[k];
-        if (!rc && j->rc)
-            rc = gal_error_set(j->rc, "%s", j->error);
+        if (!rc)
+            rc = gal_error_kept(&j->error);
         *found_any |= j->found;
         if (!rc && j->l.n && gal_grow((void **)&l->v, &l->cap, l->n + j->l.n, sizeof *l->v, 64))
             rc = gal_error_set(GAL_ENOMEM, "out of memory merging entities");

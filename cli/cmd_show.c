@@ -109,61 +109,70 @@ static int read_failed(int rc)
     return rc == GAL_ECORRUPT ? GAL_EXIT_INDEX : gal_exit_for(rc);
 }
 
-/* Every document, as JSON lines, out flushed every megabyte. */
-static int show_all(gal_snapshot *s, gal_buf *text, gal_buf *out)
+/* Where --all prints: each document as a JSON line into out, out flushed
+ * every megabyte; code, the exit status of a failed write. */
+typedef struct all_out {
+    gal_buf *text, *out;
+    int code;
+} all_out;
+
+/* Print document doc of s (info its record): 0, a negative status (not
+ * reported yet), or 1 when a write failed (reported, o->code set). */
+static int print_doc(all_out *o, gal_snapshot *s, uint32_t doc, const gal_doc_info *info)
+{
+    int rc = gal_snapshot_text(s, doc, o->text);
+    if (rc)
+        return rc;
+    if (format_doc(info, o->text, 0, 1, o->out))
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    if (o->out->len >= (1u << 20) && (o->code = write_out(o->out)))
+        return 1;
+    return 0;
+}
+
+/* The exit status of an --all that ended with rc (print_doc's). */
+static int all_done(all_out *o, int rc)
+{
+    if (rc == 1)
+        return o->code;
+    return rc ? read_failed(rc) : write_out(o->out);
+}
+
+/* Every document, as JSON lines. */
+static int show_all(gal_snapshot *s, all_out *o)
 {
     gal_doc_info info;
     const gal_deleted_set *del;
     int rc = gal_snapshot_deleted(s, &del);
-    if (rc)
-        return read_failed(rc);
-    for (uint32_t doc = 0;; doc++) {
+    for (uint32_t doc = 0; !rc; doc++) {
         if (gal_deleted_has(del, doc))
             continue;
         rc = gal_snapshot_doc(s, doc, &info);
         if (rc == GAL_ENOTFOUND)
-            break;
+            return all_done(o, 0);
         if (!rc)
-            rc = gal_snapshot_text(s, doc, text);
-        if (rc)
-            return read_failed(rc);
-        if (format_doc(&info, text, 0, 1, out))
-            return gal_report(GAL_ENOMEM);
-        int code;
-        if (out->len >= (1u << 20) && (code = write_out(out)))
-            return code;
+            rc = print_doc(o, s, doc, &info);
     }
-    return write_out(out);
+    return all_done(o, rc);
 }
 
 /* show_all of the shards of one run, in the inputs' order (as one index of
  * those inputs prints them; each document's number is its shard's). */
 typedef struct in_order {
     gal_index_set *set;
-    const gal_deleted_set **del; /* each shard's */
-    gal_buf *text, *out;
-    int code; /* an exit status already reported */
+    all_out *o;
 } in_order;
 
 static int show_in_order(void *vctx, size_t k, uint32_t doc, const gal_doc_info *info)
 {
     in_order *c = vctx;
-    if (gal_deleted_has(c->del[k], doc))
-        return 0;
-    int rc = gal_snapshot_text(c->set->snaps[k], doc, c->text);
-    if (rc)
-        return rc;
-    if (format_doc(info, c->text, 0, 1, c->out))
-        return gal_error_set(GAL_ENOMEM, "out of memory");
-    if (c->out->len >= (1u << 20) && (c->code = write_out(c->out)))
-        return 1; /* reported */
-    return 0;
+    return print_doc(c->o, c->set->snaps[k], doc, info);
 }
 
 /* Every document of a directory of shards: in the inputs' order when they
  * are the shards of one run, else shard after shard.  *done is 0 when the
  * caller is to print shard after shard. */
-static int show_all_shards(const gal_index_dirs *dirs, gal_buf *text, gal_buf *out, int *done)
+static int show_all_shards(const gal_index_dirs *dirs, all_out *o, int *done)
 {
     gal_index_set set;
     *done = 1;
@@ -172,26 +181,16 @@ static int show_all_shards(const gal_index_dirs *dirs, gal_buf *text, gal_buf *o
         fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
         return rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_INDEX;
     }
-    const gal_deleted_set **del = calloc(dirs->n, sizeof *del);
-    in_order c = {&set, del, text, out, GAL_EXIT_OK};
-    if (!del)
-        rc = gal_error_set(GAL_ENOMEM, "out of memory");
-    for (size_t k = 0; k < dirs->n && !rc; k++)
-        rc = gal_snapshot_deleted(set.snaps[k], &del[k]);
-    int one_run = rc ? 0 : gal_shards_of_one_run(&set);
-    if (!rc && one_run < 0)
+    in_order c = {&set, o};
+    int one_run = gal_shards_of_one_run(&set);
+    if (one_run < 0)
         rc = one_run;
-    else if (!rc && !one_run)
+    else if (!one_run)
         *done = 0;
-    else if (!rc)
+    else
         rc = gal_shards_in_input_order(&set, (const char *const *)dirs->dir, show_in_order, &c);
-    free(del);
     gal_index_set_close(&set);
-    if (rc == 1)
-        return c.code;
-    if (rc)
-        return read_failed(rc);
-    return *done ? write_out(out) : GAL_EXIT_OK;
+    return *done ? all_done(o, rc) : GAL_EXIT_OK;
 }
 
 int gal_cmd_show(int argc, char **argv)
@@ -254,9 +253,10 @@ int gal_cmd_show(int argc, char **argv)
     gal_doc_info info;
     const char *where = index; /* the shard that holds the document */
     gal_error_clear();
+    all_out everything = {&text, &out, GAL_EXIT_OK};
     if (all && dirs.n > 1) {
         int done;
-        code = show_all_shards(&dirs, &text, &out, &done);
+        code = show_all_shards(&dirs, &everything, &done);
         if (done || code != GAL_EXIT_OK)
             goto out;
     }
@@ -271,7 +271,7 @@ int gal_cmd_show(int argc, char **argv)
             goto out;
         }
         if (all) {
-            if ((code = show_all(s, &text, &out)) != GAL_EXIT_OK)
+            if ((code = show_all(s, &everything)) != GAL_EXIT_OK)
                 goto out;
             continue;
         }

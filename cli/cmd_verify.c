@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "index_dirs.h"
@@ -39,11 +38,10 @@ static const char verify_help[] =
 typedef struct check {
     const char *dir;
     FILE *report;
-    int rc;
     gal_verify_stats s;
     char *lines; /* the kept problems (open_memstream), or NULL */
     size_t lines_len;
-    char error[512]; /* gal_error_detail(rc) of the thread that checked */
+    gal_error_copy error; /* from the thread that checked */
 } check;
 
 static void run_check(void *arg, size_t i);
@@ -84,8 +82,7 @@ int gal_cmd_verify(int argc, char **argv)
         checks[i].dir = dirs.dir[i];
         checks[i].report = dirs.n == 1 ? stdout : NULL;
     }
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    gal_parallel_for(dirs.n, cores > 0 ? (size_t)cores : 1, run_check, checks);
+    gal_parallel_for(dirs.n, 0, run_check, checks);
     for (size_t i = 0; i < dirs.n; i++) {
         int one = print_check(&checks[i], quiet);
         first = first ? first : one;
@@ -100,14 +97,14 @@ static void run_check(void *arg, size_t i)
 {
     check *c = (check *)arg + i;
     FILE *kept = c->report ? NULL : open_memstream(&c->lines, &c->lines_len);
+    int rc;
     if (!c->report && !kept)
-        c->rc = gal_error_set(GAL_ENOMEM, "out of memory checking '%s'", c->dir);
+        rc = gal_error_set(GAL_ENOMEM, "out of memory checking '%s'", c->dir);
     else
-        c->rc = gal_index_verify(c->dir, c->report ? c->report : kept, &c->s);
+        rc = gal_index_verify(c->dir, c->report ? c->report : kept, &c->s);
     if (kept)
         fclose(kept);
-    if (c->rc)
-        snprintf(c->error, sizeof c->error, "%s", gal_error_detail(c->rc));
+    gal_error_keep(&c->error, rc);
 }
 
 /* Verify one index; its exit status. */
@@ -119,7 +116,7 @@ static int print_check(check *c, int quiet)
     fflush(stdout);
     const char *dir = c->dir;
     const gal_verify_stats s = c->s;
-    int rc = c->rc ? gal_error_set(c->rc, "%s", c->error) : 0;
+    int rc = gal_error_kept(&c->error);
     if (rc == GAL_ENOTFOUND) { /* no index there: "missing", exit 3 like corrupt */
         gal_report(rc);
         return GAL_EXIT_INDEX;

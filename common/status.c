@@ -42,3 +42,15 @@ void gal_error_clear(void)
 {
     detail[0] = '\0';
 }
+
+void gal_error_keep(gal_error_copy *e, int status)
+{
+    e->status = status;
+    if (status)
+        snprintf(e->detail, sizeof e->detail, "%s", gal_error_detail(status));
+}
+
+int gal_error_kept(const gal_error_copy *e)
+{
+    return e->status ? gal_error_set(e->status, "%s", e->detail) : 0;
+}

@@ -50,4 +50,15 @@ const char *gal_error_detail(int status);
 
 void gal_error_clear(void);
 
+/* An error taken from the thread it happened on to another (work done on
+ * helper threads, reported by the caller): gal_error_keep() on the first,
+ * gal_error_kept() on the second sets the detail there and returns the
+ * status (0 when none was kept). */
+typedef struct gal_error_copy {
+    int status;
+    char detail[1024];
+} gal_error_copy;
+void gal_error_keep(gal_error_copy *e, int status);
+int gal_error_kept(const gal_error_copy *e);
+
 #endif

@@ -115,11 +115,11 @@ int gal_read_index_shards(char *const *dirs, size_t n, gal_doc_fn fn, void *ctx,
  * a negative status.  An index extended by a later run (--append) is not. */
 int gal_shards_of_one_run(const gal_index_set *set);
 
-/* Every document of such shards (set, opened from dirs), deleted ones
- * too, in the inputs' order: fn(ctx, k, doc, info) for document doc of
- * set->snaps[k], info its record (valid until the next call); a non-zero
- * return of fn stops the walk and is returned.  GAL_EUSAGE and GAL_EINPUT
- * as gal_read_index_shards says. */
+/* Every live document of such shards (set, opened from dirs), in the
+ * inputs' order (a deleted one keeps its place): fn(ctx, k, doc, info) for
+ * document doc of set->snaps[k], info its record (valid until the next
+ * call); a non-zero return of fn stops the walk and is returned.
+ * GAL_EUSAGE and GAL_EINPUT as gal_read_index_shards says. */
 typedef int (*gal_shard_doc_fn)(void *ctx, size_t k, uint32_t doc, const gal_doc_info *info);
 int gal_shards_in_input_order(gal_index_set *set, const char *const *dirs, gal_shard_doc_fn fn,
                               void *ctx);

@@ -47,15 +47,14 @@ typedef struct source {
     const gal_deleted_set *del; /* its deleted documents, left out */
 } source;
 
-/* Open the n indexes at dirs as set, and their sources into *out (freed by
- * the caller, with the set closed, however this returns). */
-static int sources_open(const char *const *dirs, size_t n, gal_index_set *set, source **out,
-                        gal_read_stats *stats)
+/* The sources of the open set's indexes, opened from dirs, into *out
+ * (freed by the caller however this returns); stats (may be NULL) counts
+ * them. */
+static int sources_of(const gal_index_set *set, const char *const *dirs, source **out,
+                      gal_read_stats *stats)
 {
-    *out = NULL;
-    int rc = gal_index_set_open(set, dirs, n);
-    if (rc)
-        return rc;
+    size_t n = set->n;
+    int rc = 0;
     source *src = *out = gal_calloc(n ? n : 1, sizeof *src);
     if (!src)
         return gal_error_set(GAL_ENOMEM, "out of memory opening %zu indexes", n);
@@ -66,10 +65,21 @@ static int sources_open(const char *const *dirs, size_t n, gal_index_set *set, s
         if (!(rc = gal_snapshot_stats(src[i].s, &st)) &&
             !(rc = gal_snapshot_deleted(src[i].s, &src[i].del))) {
             src[i].docs = st.docs;
-            stats->files++;
+            if (stats)
+                stats->files++;
         }
     }
     return rc;
+}
+
+/* Open the n indexes at dirs as set, and their sources into *out (freed by
+ * the caller, with the set closed, however this returns). */
+static int sources_open(const char *const *dirs, size_t n, gal_index_set *set, source **out,
+                        gal_read_stats *stats)
+{
+    *out = NULL;
+    int rc = gal_index_set_open(set, dirs, n);
+    return rc ? rc : sources_of(set, dirs, out, stats);
 }
 
 /* The record of src's next document into src->info: 0, or 1 when src has
@@ -304,23 +314,16 @@ static int hand_over(void *vctx, source *k)
     order_ctx *c = vctx;
     uint32_t doc = k->next++;
     k->peeked = 0;
+    if (gal_deleted_has(k->del, doc)) /* its place counts, itself is gone */
+        return 0;
     return c->fn(c->ctx, (size_t)(k - c->src), doc, &k->info);
 }
 
 int gal_shards_in_input_order(gal_index_set *set, const char *const *dirs, gal_shard_doc_fn fn,
                               void *ctx)
 {
-    source *src = gal_calloc(set->n ? set->n : 1, sizeof *src);
-    if (!src)
-        return gal_error_set(GAL_ENOMEM, "out of memory opening %zu shards", set->n);
-    int rc = 0;
-    for (size_t i = 0; i < set->n && !rc; i++) {
-        gal_index_stats st;
-        src[i].dir = dirs[i];
-        src[i].s = set->snaps[i];
-        if (!(rc = gal_snapshot_stats(src[i].s, &st)))
-            src[i].docs = st.docs;
-    }
+    source *src;
+    int rc = sources_of(set, dirs, &src, NULL);
     order_ctx c = {set, src, fn, ctx};
     if (!rc)
         rc = walk_shards(src, set->n, hand_over, &c);

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <unistd.h>
 
 #define MAX_HELPERS 63
 
@@ -87,6 +88,10 @@ static int offer(loop *l, size_t helpers)
 void gal_parallel_for(size_t n, size_t nthreads, void (*fn)(void *arg, size_t i), void *arg)
 {
     loop l = {n, fn, arg, 0, 0};
+    if (!nthreads) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        nthreads = cores > 0 ? (size_t)cores : 1;
+    }
     if (nthreads > n)
         nthreads = n;
     if (nthreads > MAX_HELPERS + 1)

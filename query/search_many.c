@@ -21,10 +21,8 @@
  */
 #include "search.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "parallel_for.h"
@@ -35,8 +33,7 @@ typedef struct part_job {
     gal_snapshot *s;
     gal_search_stats *stats; /* counting: this part's own counts */
     gal_results res;         /* ranking: this part's best hits */
-    int rc;
-    char error[256]; /* gal_error_detail(rc) of the thread that ran it */
+    gal_error_copy error;    /* from the thread that ran it */
 } part_job;
 
 typedef struct part_run {
@@ -50,28 +47,23 @@ static void run_job(void *arg, size_t i)
 {
     const part_run *run = arg;
     part_job *j = &run->jobs[i];
+    int rc;
     if (run->ranking)
-        j->rc = gal_search(j->s, run->q, run->o, &j->res);
-    else if (!(j->rc = gal_search_stats_new(&j->stats)))
-        j->rc = gal_search_stats_add(j->stats, j->s, run->q, run->o);
-    if (j->rc)
-        snprintf(j->error, sizeof j->error, "%s", gal_error_detail(j->rc));
+        rc = gal_search(j->s, run->q, run->o, &j->res);
+    else if (!(rc = gal_search_stats_new(&j->stats)))
+        rc = gal_search_stats_add(j->stats, j->s, run->q, run->o);
+    gal_error_keep(&j->error, rc);
 }
 
 /* Every part's job, up to o->part_threads at once (parallel_for.h); then
  * the first failure in part order, its message carried to this thread. */
 static int run_parts(part_run *run, size_t n, const gal_search_opts *o)
 {
-    size_t nthreads = o && o->part_threads ? o->part_threads : 0;
-    if (!nthreads) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        nthreads = cores > 0 ? (size_t)cores : 1;
-    }
-    gal_parallel_for(n, nthreads, run_job, run);
-    for (size_t i = 0; i < n; i++)
-        if (run->jobs[i].rc)
-            return gal_error_set(run->jobs[i].rc, "%s", run->jobs[i].error);
-    return 0;
+    gal_parallel_for(n, o ? o->part_threads : 0, run_job, run);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = gal_error_kept(&run->jobs[i].error);
+    return rc;
 }
 
 static int jobs_new(gal_snapshot *const *s, size_t n, part_job **out)
