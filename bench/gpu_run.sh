@@ -26,7 +26,6 @@ log_name=gpu_run.log
 . "$(pwd)/bench/gpu_setup.sh"
 
 echo "== galley bench index: the first device on all of it, then every device on one part"
-export POCL_CACHE_DIR=/tmp/galley-pocl GALLEY_CACHE_DIR=/tmp/galley-cl-cache TMPDIR=/tmp
 # two builds each, taking turns, the faster reported: a fresh VM's first
 # build pays for memory touched for the first time
 "$gpu/galley" bench index "$corpus"/news-*.jsonl --device auto --repeat 2 \
@@ -34,13 +33,15 @@ export POCL_CACHE_DIR=/tmp/galley-pocl GALLEY_CACHE_DIR=/tmp/galley-cl-cache TMP
 "$gpu/galley" bench index "$corpus/news-0.jsonl" --device all --repeat 2 \
     --json "$out/index-gpu-1g-all.json"
 echo "== several writers in one process: all of it as 4 shards (galley index --shards 4:"
-echo "   the inputs read once, a pipeline and writer per shard), then 2, 8, and 4 with 32 threads"
+echo "   the inputs read once, a pipeline and writer per shard), then 2, 8, 4 on the host path"
+echo "   (does the device matter once the writer is not the limit?) and 4 with 32 threads"
 "$gpu/galley" bench index "$corpus"/news-*.jsonl --device auto --shards 4 --repeat 2 \
     --json "$out/index-gpu-shards4.json"
-for shards in "--shards 2" "--shards 8" "--shards 4 --threads 32"; do
+for shards in "--shards 2 --device auto" "--shards 8 --device auto" "--shards 4 --device ref" \
+              "--shards 4 --device auto --threads 32"; do
     echo "== all of it, $shards (one build; tables only)"
     # shellcheck disable=SC2086
-    "$gpu/galley" bench index "$corpus"/news-*.jsonl --device auto $shards
+    "$gpu/galley" bench index "$corpus"/news-*.jsonl $shards
 done
 echo "== the first device on one part with the kernels' CPU design: does the GPU design pay?"
 GALLEY_CL_DESIGN=cpu "$gpu/galley" bench index "$corpus/news-0.jsonl" --device auto \

@@ -4,7 +4,8 @@
 # its tail), describe the machine, make the NVIDIA OpenCL driver reachable,
 # list the devices into $out/devices.json, and generate $size parts of
 # GEN_SIZE (default 1G) of news into /tmp/galley-news ($corpus).  Sets
-# here, gpu (the .gpu/ folder), out, per, log and corpus.
+# here, gpu (the .gpu/ folder), out, per, log and corpus, and defines
+# bench_run.
 
 here=$(pwd)
 gpu=$here/.gpu
@@ -53,3 +54,16 @@ done
 wait
 echo "generated in $(( $(date +%s) - t0 )) s:"; ls -l "$corpus"
 
+export POCL_CACHE_DIR=/tmp/galley-pocl GALLEY_CACHE_DIR=/tmp/galley-cl-cache TMPDIR=/tmp
+inputs="$corpus/news-*.jsonl"
+bench_run() { # NAME BINARY ARGS...: one bench index of $inputs, its JSON to $out/stalls-NAME.json
+    name=$1
+    bin=$2
+    shift 2
+    echo "== bench index, $name: $*"
+    # the tables' explanations once is enough: leave them out of the log
+    # shellcheck disable=SC2086 # $inputs is a glob
+    "$bin" bench index $inputs "$@" --json "$out/stalls-$name.json" |
+        grep -v -e '^busy seconds' -e '^(read)' -e '^training' -e '^(encode)' \
+                -e '^input:' -e '^for an' -e '^bigram' -e '^on; commit' -e '^in-memory known' -e '^on a thread beside'
+}

@@ -17,36 +17,24 @@ size=${1:-3}
 log_name=gpu_stalls.log
 . "$(pwd)/bench/gpu_setup.sh"
 
-export POCL_CACHE_DIR=/tmp/galley-pocl GALLEY_CACHE_DIR=/tmp/galley-cl-cache TMPDIR=/tmp
-inputs="$corpus/news-*.jsonl"
-run() { # NAME BINARY ARGS...: one bench index of $inputs
-    name=$1
-    bin=$2
-    shift 2
-    echo "== bench index, $name: $*"
-    # shellcheck disable=SC2086 # $inputs is a glob
-    "$bin" bench index $inputs "$@" --json "$out/stalls-$name.json" |
-        grep -v -e '^busy seconds' -e '^(read)' -e '^training' -e '^(encode)' \
-                -e '^input:' -e '^for an' -e '^bigram' -e '^on; commit' -e '^in-memory known' -e '^on a thread beside'
-}
 if [ -x "$gpu/galley-base" ]; then
     # a change against the commit before it, alternating, so that neither
     # gets the machine's quieter minutes or memory the other touched first
     for round in 1 2; do
-        run "base-$round" "$gpu/galley-base" --device auto
-        run "new-$round" "$gpu/galley" --device auto
+        bench_run "base-$round" "$gpu/galley-base" --device auto
+        bench_run "new-$round" "$gpu/galley" --device auto
     done
     inputs="$corpus/news-0.jsonl" # one part: the pipeline's fill weighs more
-    run base-part "$gpu/galley-base" --device auto
-    run new-part "$gpu/galley" --device auto
+    bench_run base-part "$gpu/galley-base" --device auto
+    bench_run new-part "$gpu/galley" --device auto
     echo "== the new binary's index on the GPU finds what gen_news.py planted, as the host's does"
     python3 "$here/tests/test_planted_facts.py" --galley "$gpu/galley" --corpus "$corpus/news-0.jsonl" \
         --work /tmp/galley-planted --batch-mb 32
     echo "planted facts: exit $?"
 else
-    run gpu "$gpu/galley" --device auto
-    run ref "$gpu/galley" --device ref
-    run gpu-threads "$gpu/galley" --device auto --threads $(( 2 * $(nproc) ))
-    run gpu-batch16 "$gpu/galley" --device auto --batch-mb 16
+    bench_run gpu "$gpu/galley" --device auto
+    bench_run ref "$gpu/galley" --device ref
+    bench_run gpu-threads "$gpu/galley" --device auto --threads $(( 2 * $(nproc) ))
+    bench_run gpu-batch16 "$gpu/galley" --device auto --batch-mb 16
 fi
 echo "== done"

@@ -720,13 +720,21 @@ static int plan_resume(build_state *s, char **files, size_t nfiles, size_t *firs
  * budget (index_threads).  The device takes one tokenizer thread (one
  * command queue); on the host the three stages cost about the same (each
  * 20-30 % of the CPU on news), so they get a third of the threads each,
- * the encoders the rest; at least one of each stage runs. */
+ * the encoders the rest; at least one of each stage runs.  A GPU's
+ * tokenizer thread mostly waits for the device (busy a third of the wall
+ * time with 4 shards on the H200, its copies and kernels included), so it
+ * is not counted: the whole budget goes to the compressors and encoders,
+ * which there set the pace (a shard of 4 on 16 cores had 1 compressor,
+ * busy 87 %, and 2 encoders; bench/README.md).  A CPU device's kernels
+ * run on the cores and count as a tokenizer. */
 static void plan_threads(build_state *s)
 {
     unsigned n = s->thread_budget;
+    int gpu = s->clt && !strcmp(s->cl->info.type, "GPU");
     s->ntok = s->clt || n < 3 ? 1 : n / 3;
-    s->ncomp = n > s->ntok + 1 ? (n - s->ntok) / 2 : 1;
-    s->nenc = n > s->ntok + s->ncomp ? n - s->ntok - s->ncomp : 1;
+    unsigned rest = gpu ? n : n - s->ntok; /* n >= 3 */
+    s->ncomp = rest > 1 ? rest / 2 : 1;
+    s->nenc = rest > s->ncomp ? rest - s->ncomp : 1;
     /* every batch past the reader can hold a token set and, past the
      * tokenizers, an encoded batch: no stage ever waits on a later one */
     s->nwork = s->ncomp + s->ntok + s->nenc + 2;
