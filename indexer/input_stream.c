@@ -5,12 +5,13 @@
  * (`in`).  zlib and zstd codes are translated here, once, into GAL_EINPUT /
  * GAL_EIO / GAL_ENOMEM with the library's own message kept in the detail.
  *
- * A compressed stream is decoded ahead on a thread of its own into a few
- * blocks that the reader takes in turn: decoding and parsing then overlap
- * instead of taking turns on the reader thread (crawls come as .warc.gz of
- * a gzip member per page, which decodes at about 110 MB/s here, as slowly
- * as their HTML is read).  Without a thread (pthread_create failed) the
- * decoder writes straight into the caller's buffer as it is asked.
+ * Every stream is decoded (or only read) ahead on a thread of its own into
+ * a few blocks that the reader takes in turn: decoding and parsing then
+ * overlap instead of taking turns on the reader thread (crawls come as
+ * .warc.gz of a gzip member per page, which decodes at about 110 MB/s here,
+ * as slowly as their HTML is read; plain text costs the kernel's copy).
+ * Without a thread (pthread_create failed) the decoder writes straight
+ * into the caller's buffer as it is asked.
  */
 #include "input_stream.h"
 
@@ -82,6 +83,29 @@ static int fail(gal_istream *s, int status)
     return status;
 }
 
+/* One read() of up to room bytes into dst; *got 0 at the end of the file.
+ * The decoder thread may be cancelled here, and only here: a pipe that
+ * stalls (standard input) must not hold the stream's close. */
+static int read_fd(gal_istream *s, uint8_t *dst, size_t room, size_t *got)
+{
+    for (;;) {
+        int was;
+        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &was);
+        ssize_t r = read(s->fd, dst, room);
+        pthread_setcancelstate(was, NULL);
+        if (r >= 0) {
+            *got = (size_t)r;
+            s->in_eof = r == 0;
+            __atomic_add_fetch(&s->in_total, (uint64_t)r, __ATOMIC_RELAXED);
+            return 0;
+        }
+        if (errno != EINTR)
+            return fail(s, gal_error_set(GAL_EIO, "%s: read failed at offset %llu: %s",
+                                         s->name, (unsigned long long)s->in_total,
+                                         strerror(errno)));
+    }
+}
+
 /* Top up the input block: move what is left to the front and read until it
  * holds at least `least` bytes, or is full, or the file ends.  A file gives
  * a full block at each read; a pipe what its writer has written so far,
@@ -95,25 +119,11 @@ static int refill(gal_istream *s, size_t least)
         s->in_pos = 0;
     }
     while (!s->in_eof && s->in_len < least && s->in_len < IN_BLOCK) {
-        /* the decoder thread may be cancelled here, and only here: a pipe
-         * that stalls (standard input) must not hold the stream's close */
-        int was;
-        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &was);
-        ssize_t r = read(s->fd, s->in + s->in_len, IN_BLOCK - s->in_len);
-        pthread_setcancelstate(was, NULL);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return fail(s, gal_error_set(GAL_EIO, "%s: read failed at offset %llu: %s",
-                                         s->name, (unsigned long long)s->in_total,
-                                         strerror(errno)));
-        }
-        if (r == 0) {
-            s->in_eof = 1;
-            break;
-        }
-        s->in_len += (size_t)r;
-        __atomic_add_fetch(&s->in_total, (uint64_t)r, __ATOMIC_RELAXED);
+        size_t got;
+        int rc = read_fd(s, s->in + s->in_len, IN_BLOCK - s->in_len, &got);
+        if (rc)
+            return rc;
+        s->in_len += got;
     }
     return 0;
 }
@@ -164,8 +174,10 @@ int gal_istream_open(const char *path, gal_istream **out)
             goto fail;
         }
     }
-    if (s->comp != GAL_COMPRESSION_NONE)
-        start_ahead(s);
+    /* plain text too: the kernel's copy out of the page cache was half
+     * the reader thread's time, and the reader alone sets the pace once
+     * several shards share the writing (bench/README.md) */
+    start_ahead(s);
     *out = s;
     return 0;
 fail:
@@ -181,9 +193,15 @@ static int read_plain(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
             if (s->in_eof)
                 break;
             s->in_pos = s->in_len = 0;
-            int rc = refill(s, 1);
-            if (rc)
+            int rc;
+            size_t k;
+            if (n - have >= IN_BLOCK) { /* a block or more: no copy through `in` */
+                if ((rc = read_fd(s, dst + have, n - have, &k)))
+                    return rc;
+                have += k;
+            } else if ((rc = refill(s, 1))) {
                 return rc;
+            }
             continue;
         }
         size_t k = s->in_len - s->in_pos;
