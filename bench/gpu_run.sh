@@ -9,8 +9,9 @@
 # by 4 processes and by one (--shards 4), against one index of it, and
 # merged into one (in the log); the query set on the merged index, one
 # thread and one per core at once; the language and prefix sets on the 4
-# shards, searched one after another and a thread each (--part-threads).  All of it is built as one index and
-# as 4, 2 and 8 shards in one process (--shards: a writer each).  The builds
+# shards, searched one after another and a thread each (--part-threads).
+# All of it is built as one index and as 4, 2 and 8 shards in one process
+# (--shards: a writer each), and as 4 on the host path.  The builds
 # use every core (--threads defaults to the cores beyond the reader and
 # writers); one run with GALLEY_CL_DESIGN=cpu shows whether the kernels'
 # GPU design pays.
