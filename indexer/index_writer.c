@@ -384,8 +384,9 @@ void gal_writer_dict(const gal_writer *w, const void **dict, size_t *len)
     *len = w->dict.len;
 }
 
-const gal_writer_totals *gal_writer_totals_get(const gal_writer *w)
+const gal_writer_totals *gal_writer_totals_get(gal_writer *w)
 {
+    join_updates(w); /* its failure, if any, is the next commit's */
     return &w->totals;
 }
 

@@ -96,7 +96,10 @@ int gal_writer_set_replace(gal_writer *w, gal_replace_key key);
  * next commit. */
 int gal_writer_set_build_note(gal_writer *w, const char *note);
 
-const gal_writer_totals *gal_writer_totals_get(const gal_writer *w);
+/* What the writer has done so far, once the last commit's in-memory updates
+ * (their seconds count) are done: a run that stops early after an error
+ * reads them before closing the writer. */
+const gal_writer_totals *gal_writer_totals_get(gal_writer *w);
 
 /* Where the latest run stands, as committed: for `galley index --resume`. */
 typedef struct gal_resume_point {
