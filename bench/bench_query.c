@@ -372,7 +372,7 @@ int gal_bench_query(int argc, char **argv)
 
     /* the indexes: a directory of shards stands for them all */
     gal_index_dirs dirs;
-    int given = gal_index_dirs_expand("bench query", pos, (size_t)npos - 1, &dirs);
+    int given = gal_index_dirs_expand_open("bench query", pos, (size_t)npos - 1, &dirs);
     if (given)
         return usage_free(pos, given);
     const char *const *ix_dirs = (const char *const *)dirs.dir;
@@ -393,7 +393,7 @@ int gal_bench_query(int argc, char **argv)
         exit_code = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_USAGE;
         goto out;
     }
-    if ((rc = gal_index_set_open(&ixs, ix_dirs, nix))) {
+    if ((rc = gal_index_set_adopt(&ixs, ix_dirs, dirs.ix, nix))) {
         fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
         exit_code = rc == GAL_ENOMEM ? GAL_EXIT_SYSTEM : GAL_EXIT_INDEX;
         goto out;

@@ -620,11 +620,11 @@ int gal_cmd_query(int argc, char **argv)
     int exit_code;
 
     /* a directory of shards stands for them all */
-    if ((exit_code = gal_index_dirs_expand("query", o.indexes, o.nindexes, &dirs)))
+    if ((exit_code = gal_index_dirs_expand_open("query", o.indexes, o.nindexes, &dirs)))
         goto out;
     o.indexes = (const char **)dirs.dir;
     o.nindexes = dirs.n;
-    if ((rc = gal_index_set_open(&set, o.indexes, o.nindexes))) {
+    if ((rc = gal_index_set_adopt(&set, o.indexes, dirs.ix, o.nindexes))) {
         exit_code = index_exit(rc);
         goto out;
     }

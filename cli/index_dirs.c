@@ -36,27 +36,32 @@ static int by_number(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int push(gal_index_dirs *l, char *dir, int owned)
+static int push(gal_index_dirs *l, char *dir, int owned, gal_index *ix)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 8;
         char **d = gal_realloc(l->dir, cap * sizeof *d);
         unsigned char *o = gal_realloc(l->owned, cap);
+        gal_index **x = gal_realloc(l->ix, cap * sizeof *x);
         if (d)
             l->dir = d;
         if (o)
             l->owned = o;
-        if (!d || !o)
+        if (x)
+            l->ix = x;
+        if (!d || !o || !x)
             return gal_error_set(GAL_ENOMEM, "out of memory");
         l->cap = cap;
     }
     l->dir[l->n] = dir;
+    l->ix[l->n] = ix;
     l->owned[l->n++] = (unsigned char)owned;
     return 0;
 }
 
-/* The shard K of N that index dir says it is (0 of 0: none). */
-static int shard_of(const char *dir, gal_index_origin *o)
+/* The shard K of N that index dir says it is (0 of 0: none); the index
+ * stays open in *keep when keep is not NULL. */
+static int shard_of(const char *dir, gal_index_origin *o, gal_index **keep)
 {
     gal_index *ix = NULL;
     gal_snapshot *s = NULL;
@@ -64,13 +69,16 @@ static int shard_of(const char *dir, gal_index_origin *o)
     if (!rc && !(rc = gal_snapshot_begin(ix, &s)))
         rc = gal_snapshot_origin(s, o);
     gal_snapshot_end(s);
-    gal_index_close(ix);
+    if (!rc && keep)
+        *keep = ix;
+    else
+        gal_index_close(ix);
     return rc;
 }
 
 /* Add the shards names[0, n) of dir (sorted by number), once each says it
  * is the shard its name says, and all N of them are there. */
-static int add_checked(gal_index_dirs *l, const char *dir, char **names, size_t n)
+static int add_checked(gal_index_dirs *l, const char *dir, char **names, size_t n, int keep)
 {
     unsigned total = 0;
     for (size_t i = 0; i < n; i++) {
@@ -79,9 +87,17 @@ static int add_checked(gal_index_dirs *l, const char *dir, char **names, size_t 
         if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= sizeof path)
             return gal_error_set(GAL_EUSAGE, "the path '%s/%s' is too long", dir, names[i]);
         gal_index_origin o;
-        int rc = shard_of(path, &o);
+        gal_index *ix = NULL;
+        int rc = shard_of(path, &o, keep ? &ix : NULL);
         if (rc)
             return rc;
+        /* in the list at once, so that a failure below closes it */
+        char *copy = gal_strndup(path, strlen(path));
+        if (!copy || (rc = push(l, copy, 1, ix))) {
+            gal_free(copy);
+            gal_index_close(ix);
+            return copy ? rc : gal_error_set(GAL_ENOMEM, "out of memory");
+        }
         if (!o.shard_n || o.shard_k != k)
             return gal_error_set(GAL_ECORRUPT, "'%s' is not shard %u of a run (it holds %s)", path,
                                  k, o.shard_n ? "another shard" : "all documents");
@@ -94,13 +110,6 @@ static int add_checked(gal_index_dirs *l, const char *dir, char **names, size_t 
         if (k != i + 1)
             return gal_error_set(GAL_ECORRUPT, "'%s' holds shards of %u, but shard %zu of them is "
                                                "missing", dir, total, i + 1);
-        char *copy = gal_strndup(path, strlen(path));
-        if (!copy)
-            return gal_error_set(GAL_ENOMEM, "out of memory");
-        if ((rc = push(l, copy, 1))) {
-            gal_free(copy);
-            return rc;
-        }
     }
     if (n < total)
         return gal_error_set(GAL_ECORRUPT, "'%s' holds shards of %u, but shard %zu of them is "
@@ -110,7 +119,7 @@ static int add_checked(gal_index_dirs *l, const char *dir, char **names, size_t 
 
 /* Add the shards in dir, in order, checked; 0 with nothing added when dir
  * is no directory of shards. */
-static int add_shards(gal_index_dirs *l, const char *dir)
+static int add_shards(gal_index_dirs *l, const char *dir, int keep)
 {
     if (exists(dir, "data.mdb"))
         return 0;
@@ -141,7 +150,7 @@ static int add_shards(gal_index_dirs *l, const char *dir)
     closedir(d);
     if (!rc && n) {
         qsort(names, n, sizeof *names, by_number);
-        rc = add_checked(l, dir, names, n);
+        rc = add_checked(l, dir, names, n, keep);
     }
     for (size_t i = 0; i < n; i++)
         gal_free(names[i]);
@@ -149,14 +158,15 @@ static int add_shards(gal_index_dirs *l, const char *dir)
     return rc;
 }
 
-int gal_index_dirs_expand(const char *cmd, const char *const *dirs, size_t n, gal_index_dirs *out)
+static int expand(const char *cmd, const char *const *dirs, size_t n, gal_index_dirs *out,
+                  int keep)
 {
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < n; i++) {
         size_t before = out->n;
-        int rc = add_shards(out, dirs[i]);
+        int rc = add_shards(out, dirs[i], keep);
         if (!rc && out->n == before)
-            rc = push(out, (char *)dirs[i], 0);
+            rc = push(out, (char *)dirs[i], 0, NULL);
         if (rc) {
             gal_index_dirs_free(out);
             fprintf(stderr, "galley: error: %s\n", gal_error_detail(rc));
@@ -169,12 +179,26 @@ int gal_index_dirs_expand(const char *cmd, const char *const *dirs, size_t n, ga
     return twice;
 }
 
+int gal_index_dirs_expand(const char *cmd, const char *const *dirs, size_t n, gal_index_dirs *out)
+{
+    return expand(cmd, dirs, n, out, 0);
+}
+
+int gal_index_dirs_expand_open(const char *cmd, const char *const *dirs, size_t n,
+                               gal_index_dirs *out)
+{
+    return expand(cmd, dirs, n, out, 1);
+}
+
 void gal_index_dirs_free(gal_index_dirs *l)
 {
-    for (size_t i = 0; i < l->n; i++)
+    for (size_t i = 0; i < l->n; i++) {
         if (l->owned[i])
             gal_free(l->dir[i]);
+        gal_index_close(l->ix[i]);
+    }
     gal_free(l->dir);
     gal_free(l->owned);
+    gal_free(l->ix);
     memset(l, 0, sizeof *l);
 }

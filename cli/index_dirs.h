@@ -7,9 +7,13 @@
 
 #include <stddef.h>
 
+struct gal_index;
+
 typedef struct gal_index_dirs {
     char **dir;             /* the index directories, in order */
     unsigned char *owned;   /* dir[i] was made here (a shard's path) */
+    struct gal_index **ix;  /* with gal_index_dirs_expand_open: a shard left
+                             * open by its check, or NULL (gal_index_set_adopt) */
     size_t n, cap;
 } gal_index_dirs;
 
@@ -20,6 +24,12 @@ typedef struct gal_index_dirs {
  * status after printing the error (a shard missing, or of another run:
  * exit 3). */
 int gal_index_dirs_expand(const char *cmd, const char *const *dirs, size_t n, gal_index_dirs *out);
-void gal_index_dirs_free(gal_index_dirs *l); /* a zeroed list is fine */
+/* The same, and each shard stays open from its check, in out->ix, for the
+ * caller to search (a query over 16 shards opened each twice: 5.0 against
+ * 4.2 ms).  The caller opens none of them itself while out holds it: LMDB
+ * wants one handle of an index a process. */
+int gal_index_dirs_expand_open(const char *cmd, const char *const *dirs, size_t n,
+                               gal_index_dirs *out);
+void gal_index_dirs_free(gal_index_dirs *l); /* a zeroed list is fine; closes out->ix */
 
 #endif

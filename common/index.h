@@ -70,6 +70,10 @@ typedef struct gal_index_set {
 /* Open the n index directories and begin a snapshot of each.  On failure
  * none stays open and the status's detail names the index. */
 int gal_index_set_open(gal_index_set *set, const char *const *dirs, size_t n);
+/* The same, but an index opened before for dirs[i] (opened[i], not NULL;
+ * opened itself may be NULL) is taken instead of opened again: the set
+ * closes it, and opened[i] is set to NULL. */
+int gal_index_set_adopt(gal_index_set *set, const char *const *dirs, gal_index **opened, size_t n);
 void gal_index_set_close(gal_index_set *set); /* a zeroed set is fine */
 
 /* Begin a read transaction.  Close with gal_snapshot_end() before the index. */
