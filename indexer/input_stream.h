@@ -53,4 +53,9 @@ const char *gal_istream_name(const gal_istream *s);
 /* Close the file (not standard input) and free everything; NULL is a no-op. */
 void gal_istream_close(gal_istream *s);
 
+/* Whether streams opened from now on are read ahead on a thread however
+ * small their file (for the fuzz target, whose inputs are small files);
+ * by default a small file is read on the caller's thread. */
+void gal_istream_ahead_always(int on);
+
 #endif

@@ -21,6 +21,8 @@ static uint8_t block[1 << 16];
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *path = fuzz_file(data, size);
+    /* both ways: on the reading thread, and ahead on a thread of its own */
+    gal_istream_ahead_always(size % 2);
     gal_istream *s = NULL;
     int rc = gal_istream_open(path, &s);
     if (rc) {
