@@ -487,7 +487,8 @@ static int merge_entity(row *v, size_t n, gal_entity_form **all, size_t *cap)
 /* One row per entity of several indexes (merge_entity), then --match. */
 static int merge_rows(list *l)
 {
-    qsort(l->v, l->n, sizeof *l->v, by_hash);
+    if (l->n > 1) /* l->v is NULL when no index holds an entity */
+        qsort(l->v, l->n, sizeof *l->v, by_hash);
     gal_entity_form *all = NULL;
     size_t cap = 0, w = 0, i = 0;
     int rc = 0;
@@ -618,7 +619,8 @@ int gal_cmd_entities(int argc, char **argv)
         }
         l.n = kept;
     }
-    qsort(l.v, l.n, sizeof *l.v, cmp_row);
+    if (l.n > 1) /* l.v is NULL in an index of no entity (every document purged) */
+        qsort(l.v, l.n, sizeof *l.v, cmp_row);
     size_t n = top == 0 || (size_t)top > l.n ? l.n : (size_t)top;
     gal_buf b;
     gal_buf_init(&b);
