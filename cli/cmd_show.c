@@ -94,7 +94,8 @@ static int format_doc(const gal_doc_info *info, const gal_buf *text, int raw, in
 
 static int write_out(gal_buf *out)
 {
-    if (fwrite(out->data, 1, out->len, stdout) != out->len || fflush(stdout)) {
+    /* out->data is NULL while nothing was written (an index of no document) */
+    if ((out->len && fwrite(out->data, 1, out->len, stdout) != out->len) || fflush(stdout)) {
         fprintf(stderr, "galley: error: cannot write to standard output: %s\n", strerror(errno));
         return GAL_EXIT_SYSTEM;
     }

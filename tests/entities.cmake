@@ -27,9 +27,10 @@ if(Python3_Interpreter_FOUND)
 endif()
 
 # An index of no entity (an empty dump; or every document purged) lists
-# none, alone and beside another: no sort of an empty list (UBSan).
+# none, alone and beside another, and shows no document: no sort or write
+# of an empty list (UBSan).
 add_test(NAME cli_entities_none
-         COMMAND sh -c "rm -rf \"$1\" \"$2\" && : >\"$3\" && \"$0\" index -q -o \"$1\" \"$3\" && \"$0\" index -q -o \"$2\" \"$3\" && one=$(\"$0\" entities \"$1\" --top 0 --json) && two=$(\"$0\" entities \"$1\" \"$2\" --top 0) && [ -z \"$one$two\" ]"
+         COMMAND sh -c "rm -rf \"$1\" \"$2\" && : >\"$3\" && \"$0\" index -q -o \"$1\" \"$3\" && \"$0\" index -q -o \"$2\" \"$3\" && one=$(\"$0\" entities \"$1\" --top 0 --json) && two=$(\"$0\" entities \"$1\" \"$2\" --top 0) && three=$(\"$0\" show \"$1\" --all) && [ -z \"$one$two$three\" ]"
                  ${GALLEY_BIN} ${CMAKE_CURRENT_BINARY_DIR}/entities_none_1
                  ${CMAKE_CURRENT_BINARY_DIR}/entities_none_2 ${CMAKE_CURRENT_BINARY_DIR}/entities_none.jsonl)
 set_tests_properties(cli_entities_none PROPERTIES ENVIRONMENT "${GALLEY_TEST_ENV}")
