@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "commands.h"
 #include "index_dirs.h"
 #include "parallel_for.h"
@@ -73,7 +74,7 @@ int gal_cmd_verify(int argc, char **argv)
      * prints its problems as they are found */
     gal_index_dirs dirs;
     int status = gal_index_dirs_expand("verify", &dir, 1, &dirs), first = status;
-    check *checks = dirs.n ? calloc(dirs.n, sizeof *checks) : NULL;
+    check *checks = dirs.n ? gal_calloc(dirs.n, sizeof *checks) : NULL;
     if (dirs.n && !checks) {
         gal_index_dirs_free(&dirs);
         return gal_report(gal_error_set(GAL_ENOMEM, "out of memory"));
@@ -86,9 +87,9 @@ int gal_cmd_verify(int argc, char **argv)
     for (size_t i = 0; i < dirs.n; i++) {
         int one = print_check(&checks[i], quiet);
         first = first ? first : one;
-        free(checks[i].lines);
+        free(checks[i].lines); /* open_memstream's */
     }
-    free(checks);
+    gal_free(checks);
     gal_index_dirs_free(&dirs);
     return first;
 }
@@ -107,7 +108,6 @@ static void run_check(void *arg, size_t i)
     gal_error_keep(&c->error, rc);
 }
 
-/* Verify one index; its exit status. */
 /* Print c's kept problems, then its summary or error; its exit status. */
 static int print_check(check *c, int quiet)
 {

@@ -303,7 +303,6 @@ int gal_shards_of_one_run(const gal_index_set *set)
 
 /* gal_shards_in_input_order's walk: each document to the caller's fn. */
 typedef struct order_ctx {
-    gal_index_set *set;
     source *src;
     gal_shard_doc_fn fn;
     void *ctx;
@@ -324,7 +323,7 @@ int gal_shards_in_input_order(gal_index_set *set, const char *const *dirs, gal_s
 {
     source *src;
     int rc = sources_of(set, dirs, &src, NULL);
-    order_ctx c = {set, src, fn, ctx};
+    order_ctx c = {src, fn, ctx};
     if (!rc)
         rc = walk_shards(src, set->n, hand_over, &c);
     gal_free(src);

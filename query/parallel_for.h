@@ -19,8 +19,8 @@
 
 /* Call fn(arg, i) once for every i in [0, n), on up to nthreads threads
  * (0: one a core), this one among them, in no particular order; return
- * when every call has returned.  fn must not call gal_parallel_for itself (it would run its
- * loop alone). */
+ * when every call has returned.  fn must not call gal_parallel_for itself
+ * (it would run its loop alone). */
 void gal_parallel_for(size_t n, size_t nthreads, void (*fn)(void *arg, size_t i), void *arg);
 
 #endif
