@@ -553,9 +553,13 @@ static void print_device_times(FILE *out, const brun *runs, size_t n)
         short_name(&runs[i], name, sizeof name);
         human_bytes((double)p->h2d_bytes, up, sizeof up);
         human_bytes((double)p->d2h_bytes, down, sizeof down);
-        fprintf(out, "%-*s %6.2f s %5.1f GB/s %7.2f s %6.2f s %5.1f GB/s  (%s up, %s down)\n",
+        char pinned[32];
+        human_bytes((double)p->pinned_bytes, pinned, sizeof pinned);
+        fprintf(out, "%-*s %6.2f s %5.1f GB/s %7.2f s %6.2f s %5.1f GB/s  (%s up, %s down; "
+                     "%s pinned%s)\n",
                 NAME_W, name, p->h2d_sec, gbps(p->h2d_bytes, p->h2d_sec), p->kernel_sec,
-                p->d2h_sec, gbps(p->d2h_bytes, p->d2h_sec), up, down);
+                p->d2h_sec, gbps(p->d2h_bytes, p->d2h_sec), up, down, pinned,
+                p->pinned_heap_bytes ? ", some on the heap" : "");
         /* by kernel, MB/s of raw text: what to compare across devices */
         for (unsigned k = 0; k < p->nkernels; k++)
             fprintf(out, "%-*s   %-22s %7.2f s %8.0f MB/s of text, %" PRIu64 " launches\n",
@@ -789,9 +793,10 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
         fprintf(f, "\"user_sec\": %.3f, \"sys_sec\": %.3f, \"disk_bytes\": %" PRIu64
                    ", \"tables_bytes\": %" PRIu64 ",\n   \"h2d_bytes\": %" PRIu64
                    ", \"d2h_bytes\": %" PRIu64 ", \"entity_host_docs\": %" PRIu64
+                   ",\n   \"pinned_bytes\": %" PRIu64 ", \"pinned_heap_bytes\": %" PRIu64
                    ", \"share\": {",
                 r->user_sec, r->sys_sec, r->disk_bytes, r->tables_total, p->h2d_bytes,
-                p->d2h_bytes, p->entity_host_docs);
+                p->d2h_bytes, p->entity_host_docs, p->pinned_bytes, p->pinned_heap_bytes);
         for (int k = M_READ; k <= M_WRITE; k++)
             fprintf(f, "%s\"%.*s\": %.4f", k == M_READ ? "" : ", ",
                     (int)(strlen(metrics[k].key) - 4), metrics[k].key, m[k] / s);

@@ -46,6 +46,21 @@ void gal_free(void *p)
     free(p);
 }
 
+void *gal_alloc_from(const gal_allocator *a, size_t align, size_t n)
+{
+    return a ? a->alloc(a->ctx, n) : gal_malloc_aligned(align, n);
+}
+
+void gal_free_to(const gal_allocator *a, void *p)
+{
+    if (!p)
+        return;
+    if (a)
+        a->free(a->ctx, p);
+    else
+        gal_free(p);
+}
+
 int gal_grow(void **p, size_t *cap, size_t need, size_t size, size_t min)
 {
     if (need <= *cap)

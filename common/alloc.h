@@ -26,6 +26,23 @@ char *gal_strndup(const char *s, size_t n);
  * caller says what it was doing.  Pass the array as (void **)&array. */
 int gal_grow(void **p, size_t *cap, size_t need, size_t size, size_t min);
 
+/* Where an array's memory comes from when the heap will not do: the
+ * pinned host memory an OpenCL GPU copies into by DMA
+ * (indexer/cl_pinned.h).  alloc returns at least n bytes, aligned for
+ * any type, or NULL; free takes back what alloc gave.  Arrays that can live in
+ * such memory (gal_tokens, gal_mentions) hold a pointer to one; NULL means
+ * the heap. */
+typedef struct gal_allocator {
+    void *(*alloc)(void *ctx, size_t n);
+    void (*free)(void *ctx, void *p);
+    void *ctx;
+} gal_allocator;
+
+/* n bytes from a, or from the heap (aligned to align) when a is NULL. */
+void *gal_alloc_from(const gal_allocator *a, size_t align, size_t n);
+/* Give p back to a (the heap when a is NULL); NULL is a no-op. */
+void gal_free_to(const gal_allocator *a, void *p);
+
 /* Tests only: the nth allocation from now (1-based) and every later one fail;
  * 0 turns failure injection off. */
 void gal_alloc_fail_at(unsigned long nth);

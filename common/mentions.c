@@ -1,5 +1,7 @@
 #include "mentions.h"
 
+#include <string.h>
+
 #include "alloc.h"
 #include "status.h"
 
@@ -8,21 +10,30 @@ void gal_mentions_init(gal_mentions *m)
     m->hash = NULL;
     m->doc = m->pos = m->start = m->end = NULL;
     m->n = m->cap = 0;
+    m->mem = NULL;
 }
 
 void gal_mentions_release(gal_mentions *m)
 {
-    gal_free(m->hash);
-    gal_free(m->doc);
-    gal_free(m->pos);
-    gal_free(m->start);
-    gal_free(m->end);
+    gal_free_to(m->mem, m->hash);
+    gal_free_to(m->mem, m->doc);
+    gal_free_to(m->mem, m->pos);
+    gal_free_to(m->mem, m->start);
+    gal_free_to(m->mem, m->end);
     gal_mentions_init(m);
 }
 
-static int grow(void **p, size_t n, size_t size)
+/* Room for n elements of size bytes at *p, which holds old of them. */
+static int grow(const gal_allocator *mem, void **p, size_t old, size_t n, size_t size)
 {
-    void *q = gal_realloc(*p, n * size);
+    void *q;
+    if (!mem) {
+        q = gal_realloc(*p, n * size);
+    } else if ((q = mem->alloc(mem->ctx, n * size))) {
+        if (*p)
+            memcpy(q, *p, old * size);
+        gal_free_to(mem, *p);
+    }
     if (!q)
         return gal_error_set(GAL_ENOMEM, "out of memory for %zu entity mentions", n);
     *p = q;
@@ -35,11 +46,11 @@ int gal_mentions_reserve(gal_mentions *m, size_t n)
         return 0;
     size_t cap = n + n / 4 + 16;
     int rc;
-    if ((rc = grow((void **)&m->hash, cap, sizeof *m->hash)) ||
-        (rc = grow((void **)&m->doc, cap, sizeof *m->doc)) ||
-        (rc = grow((void **)&m->pos, cap, sizeof *m->pos)) ||
-        (rc = grow((void **)&m->start, cap, sizeof *m->start)) ||
-        (rc = grow((void **)&m->end, cap, sizeof *m->end)))
+    if ((rc = grow(m->mem, (void **)&m->hash, m->n, cap, sizeof *m->hash)) ||
+        (rc = grow(m->mem, (void **)&m->doc, m->n, cap, sizeof *m->doc)) ||
+        (rc = grow(m->mem, (void **)&m->pos, m->n, cap, sizeof *m->pos)) ||
+        (rc = grow(m->mem, (void **)&m->start, m->n, cap, sizeof *m->start)) ||
+        (rc = grow(m->mem, (void **)&m->end, m->n, cap, sizeof *m->end)))
         return rc;
     m->cap = cap;
     return 0;

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alloc.h"
+
 typedef struct gal_mentions {
     uint64_t *hash;   /* entity key: gal_term_hash_folded(folded words joined by ' ', GAL_SEED_ENTITY) */
     uint32_t *doc;    /* batch-local document, never decreasing: mentions come in document order */
@@ -15,6 +17,9 @@ typedef struct gal_mentions {
     uint32_t *start;  /* byte range of the surface form in the batch text (display form) */
     uint32_t *end;
     size_t n, cap;
+    /* where the arrays come from: NULL, the heap; a GPU's go into its pinned
+     * memory (set after gal_mentions_init; kept until gal_mentions_release) */
+    const gal_allocator *mem;
 } gal_mentions;
 
 void gal_mentions_init(gal_mentions *m);

@@ -68,6 +68,11 @@ void gal_cl_tokenizer_set_zero_copy(gal_cl_tokenizer *tk, int on)
     tk->zero_copy = on;
 }
 
+int gal_cl_tokenizer_zero_copy(const gal_cl_tokenizer *tk)
+{
+    return tk->zero_copy;
+}
+
 static void release_in_place(gal_cl_tokenizer *tk)
 {
     for (int i = 0; i < B_N; i++)

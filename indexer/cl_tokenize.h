@@ -52,6 +52,9 @@ void gal_cl_tokenizer_set_per_token(gal_cl_tokenizer *tk, int per_token);
  * the kernels (the default elsewhere).  Same output; for tests and
  * benchmarks. */
 void gal_cl_tokenizer_set_zero_copy(gal_cl_tokenizer *tk, int on);
+/* Whether the kernels write into the caller's arrays in place; if not, the
+ * tokens are copied down, best into pinned memory (cl_pinned.h). */
+int gal_cl_tokenizer_zero_copy(const gal_cl_tokenizer *tk);
 
 /* Tokenize a batch exactly as gal_tokenize_ref does (same arguments, same
  * output, written into *out, which grows as needed).  Blocks until the

@@ -12,6 +12,7 @@
 #include "batch.h"
 #include "cl_runtime.h"
 #include "cl_entities.h"
+#include "cl_pinned.h"
 #include "cl_tokenize.h"
 #include "clock.h"
 #include "entities.h"
@@ -95,6 +96,7 @@ typedef struct build_state {
     gal_cl *cl;
     gal_cl_tokenizer *clt;
     gal_cl_entity_finder *cle;
+    gal_cl_pinned *pinned; /* where a device's tokens and mentions are copied */
     unsigned ncomp, ntok, nenc;
     size_t nwork, ntoksets, nencs;
     work *slots;
@@ -779,6 +781,7 @@ static int alloc_pools(build_state *s)
     for (size_t i = 0; i < s->ntoksets; i++) {
         gal_tokens_init(&s->toksets[i].tokens);
         gal_mentions_init(&s->toksets[i].mentions);
+        s->toksets[i].tokens.mem = s->toksets[i].mentions.mem = gal_cl_pinned_allocator(s->pinned);
         gal_queue_push(&s->tok_free_q, &s->toksets[i]);
     }
     for (size_t i = 0; i < s->nencs; i++) {
@@ -846,6 +849,11 @@ static int state_open(build_state *s)
     } else {
         open_device(s);
     }
+    /* a device that copies its results down copies them into pinned
+     * memory (cl_pinned.h) */
+    if (s->clt && !gal_cl_tokenizer_zero_copy(s->clt) &&
+        (rc = gal_cl_pinned_new(s->cl, &s->pinned)))
+        return rc;
     if ((rc = gal_writer_open(o->out_dir, o->append || o->resume, &s->w)) ||
         (rc = gal_writer_set_shard(s->w, o->nshards > 1 ? o->shard : 0,
                                    o->nshards > 1 ? o->nshards : 0)))
@@ -981,6 +989,7 @@ static void state_report(build_state *s)
     }
     if (s->cle)
         report->entity_host_docs = gal_cl_entities_host_docs(s->cle);
+    gal_cl_pinned_usage(s->pinned, &report->pinned_bytes, &report->pinned_heap_bytes);
     char data[4096];
     struct stat sb;
     snprintf(data, sizeof data, "%s/data.mdb", s->opts->out_dir);
@@ -996,8 +1005,9 @@ static void state_release(build_state *s)
     gal_free(s->threads);
     gal_cl_tokenizer_free(s->clt);
     gal_cl_entities_free(s->cle);
+    free_pools(s); /* their arrays may be the pinned memory of the device */
+    gal_cl_pinned_free(s->pinned);
     gal_cl_close(s->cl);
-    free_pools(s);
     gal_writer_close(s->w);
     gal_queue_release(&s->free_q);
     gal_queue_release(&s->tok_free_q);
@@ -1056,6 +1066,8 @@ static void sum_reports(const router *r, gal_build_report *out)
         out->h2d_bytes += p->h2d_bytes;
         out->d2h_bytes += p->d2h_bytes;
         out->entity_host_docs += p->entity_host_docs;
+        out->pinned_bytes += p->pinned_bytes;
+        out->pinned_heap_bytes += p->pinned_heap_bytes;
         for (unsigned i = 0; i < p->nkernels; i++) {
             unsigned j = 0;
             while (j < out->nkernels && strcmp(out->kernels[j].name, p->kernels[i].name))

@@ -96,6 +96,9 @@ typedef struct gal_build_report {
     uint64_t h2d_bytes, d2h_bytes;
     uint64_t entity_host_docs; /* documents whose mentions overflowed their room
                                 * on the device, redone on the host */
+    /* host memory the device's results were copied into at the end: pinned
+     * (cl_pinned.h), and heap that stood in where the driver gave none */
+    uint64_t pinned_bytes, pinned_heap_bytes;
     gal_cl_kernel_time kernels[GAL_CL_MAX_KERNEL_TIMES]; /* kernel_sec by kernel */
     unsigned nkernels;
     char device[256];      /* what tokenized: "reference (host C)" or the OpenCL device */

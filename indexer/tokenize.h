@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alloc.h"
+
 typedef struct gal_tokens {
     uint64_t *hash;
     uint32_t *doc;
@@ -34,6 +36,10 @@ typedef struct gal_tokens {
     uint32_t *doc_tokens;
     size_t ndocs;
     size_t docs_cap;
+    /* where the arrays come from: NULL, the heap; a GPU's tokens go into
+     * its pinned memory (set after gal_tokens_init, before the first
+     * reserve; kept until gal_tokens_release) */
+    const gal_allocator *mem;
 } gal_tokens;
 
 void gal_tokens_init(gal_tokens *t);

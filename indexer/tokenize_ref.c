@@ -17,15 +17,16 @@ void gal_tokens_init(gal_tokens *t)
     t->hash = NULL;
     t->doc = t->pos = t->offset = t->doc_tokens = NULL;
     t->n = t->cap = t->ndocs = t->docs_cap = 0;
+    t->mem = NULL;
 }
 
 void gal_tokens_release(gal_tokens *t)
 {
-    gal_free(t->hash);
-    gal_free(t->doc);
-    gal_free(t->pos);
-    gal_free(t->offset);
-    gal_free(t->doc_tokens);
+    gal_free_to(t->mem, t->hash);
+    gal_free_to(t->mem, t->doc);
+    gal_free_to(t->mem, t->pos);
+    gal_free_to(t->mem, t->offset);
+    gal_free_to(t->mem, t->doc_tokens);
     gal_tokens_init(t);
 }
 
@@ -35,14 +36,14 @@ void gal_tokens_release(gal_tokens *t)
  * arrays as it goes. */
 #define TOKEN_ALIGN 4096
 
-static int grow(void **p, size_t old, size_t n, size_t size)
+static int grow(const gal_allocator *mem, void **p, size_t old, size_t n, size_t size)
 {
-    void *q = n <= SIZE_MAX / size ? gal_malloc_aligned(TOKEN_ALIGN, n * size) : NULL;
+    void *q = n <= SIZE_MAX / size ? gal_alloc_from(mem, TOKEN_ALIGN, n * size) : NULL;
     if (!q)
         return gal_error_set(GAL_ENOMEM, "out of memory for %zu tokens", n);
     if (*p)
         memcpy(q, *p, old * size);
-    gal_free(*p);
+    gal_free_to(mem, *p);
     *p = q;
     return 0;
 }
@@ -52,15 +53,16 @@ int gal_tokens_reserve(gal_tokens *t, size_t ntokens, size_t ndocs)
     int rc = 0;
     if (ntokens > t->cap) {
         size_t cap = ntokens + ntokens / 4;
-        if ((rc = grow((void **)&t->hash, t->cap, cap, sizeof *t->hash)) ||
-            (rc = grow((void **)&t->doc, t->cap, cap, sizeof *t->doc)) ||
-            (rc = grow((void **)&t->pos, t->cap, cap, sizeof *t->pos)) ||
-            (rc = grow((void **)&t->offset, t->cap, cap, sizeof *t->offset)))
+        if ((rc = grow(t->mem, (void **)&t->hash, t->cap, cap, sizeof *t->hash)) ||
+            (rc = grow(t->mem, (void **)&t->doc, t->cap, cap, sizeof *t->doc)) ||
+            (rc = grow(t->mem, (void **)&t->pos, t->cap, cap, sizeof *t->pos)) ||
+            (rc = grow(t->mem, (void **)&t->offset, t->cap, cap, sizeof *t->offset)))
             return rc;
         t->cap = cap;
     }
     if (ndocs > t->docs_cap) {
-        if ((rc = grow((void **)&t->doc_tokens, t->docs_cap, ndocs, sizeof *t->doc_tokens)))
+        if ((rc = grow(t->mem, (void **)&t->doc_tokens, t->docs_cap, ndocs,
+                       sizeof *t->doc_tokens)))
             return rc;
         t->docs_cap = ndocs;
     }

@@ -34,3 +34,12 @@ if(GALLEY_BENCH_PYTHON3)
                    --galley ${GALLEY_BIN})
   set_tests_properties(cli_bench_index PROPERTIES ENVIRONMENT "${GALLEY_TEST_ENV}" TIMEOUT 600)
 endif()
+
+# The GPU design's copies into pinned memory and into heap memory write the
+# reference path's tables (test_device_copies.sh; skipped without a device).
+add_test(NAME device_copies
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/test_device_copies.sh ${GALLEY_BIN}
+                 ${CMAKE_CURRENT_BINARY_DIR}/device_copies_work
+                 ${PROJECT_SOURCE_DIR}/samples/news.jsonl)
+set_tests_properties(device_copies PROPERTIES
+  ENVIRONMENT "${GALLEY_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 300)

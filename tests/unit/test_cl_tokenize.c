@@ -23,6 +23,7 @@
 #include "alloc.h"
 #include "check.h"
 #include "cl_runtime.h"
+#include "cl_pinned.h"
 #include "cl_tokenize.h"
 #include "status.h"
 #include "tokenize.h"
@@ -257,14 +258,23 @@ static void random_batch(bytes *text, uint32_t **doc_start, uint32_t **body_star
     *ndocs = nd;
 }
 
-static void test_random(gal_cl_tokenizer **tks, int ntk, uint64_t seed, const char *cl_type)
+static void test_random(gal_cl *dev, gal_cl_tokenizer **tks, int ntk, uint64_t seed)
 {
     static const uint32_t chunks[] = {1, 2, 3, 4, 5, 7, 16, 63, 64, 100, 512, 4096, 65536};
     const int rounds = 300;
+    const char *cl_type = dev->info.type;
     bytes text = {0};
-    gal_tokens ref, cl;
+    /* a tokenizer that copies its tokens down writes them into pinned
+     * memory, as galley index has it do (cl_pinned.h), the other one in
+     * place into heap arrays */
+    gal_tokens ref, cl, pinned;
     gal_tokens_init(&ref);
     gal_tokens_init(&cl);
+    gal_tokens_init(&pinned);
+    gal_cl_pinned *pin = NULL;
+    CHECK(gal_cl_pinned_new(dev, &pin) == 0 && pin != NULL);
+    pinned.mem = gal_cl_pinned_allocator(pin);
+    uint64_t most_pinned = 0;
     size_t total_bytes = 0, total_tokens = 0;
     int failed = 0;
     if (ntk > 1) { /* the other tokenizer takes the doc/pos and copy paths the device does not */
@@ -281,7 +291,8 @@ static void test_random(gal_cl_tokenizer **tks, int ntk, uint64_t seed, const ch
             chunk = 16; /* keep the number of work-items sane */
         CHECK(gal_cl_tokenizer_set_chunk(tk, chunk) == 0);
         int rc1 = gal_tokenize_ref(text.p, (uint32_t)text.n, ds, bs, nd, &ref);
-        int rc2 = gal_cl_tokenize(tk, text.p, (uint32_t)text.n, ds, bs, nd, &cl);
+        gal_tokens *out = gal_cl_tokenizer_zero_copy(tk) ? &cl : &pinned;
+        int rc2 = gal_cl_tokenize(tk, text.p, (uint32_t)text.n, ds, bs, nd, out);
         CHECK_EQ_U64(rc1, 0);
         if (rc2)
             fprintf(stderr, "gal_cl_tokenize: %s\n", gal_error_detail(rc2));
@@ -290,8 +301,12 @@ static void test_random(gal_cl_tokenizer **tks, int ntk, uint64_t seed, const ch
         snprintf(what, sizeof what,
                  "random round %d (seed %llu, %u docs, %zu bytes, chunk %u)", r,
                  (unsigned long long)seed, nd, text.n, chunk);
-        if (!rc1 && !rc2 && !same_tokens(what, &ref, &cl))
+        if (!rc1 && !rc2 && !same_tokens(what, &ref, out))
             failed++;
+        uint64_t held, heap;
+        gal_cl_pinned_usage(pin, &held, &heap);
+        CHECK_EQ_U64(heap, 0);
+        most_pinned = held > most_pinned ? held : most_pinned;
         total_bytes += text.n;
         total_tokens += ref.n;
         gal_free(ds);
@@ -303,9 +318,49 @@ static void test_random(gal_cl_tokenizer **tks, int ntk, uint64_t seed, const ch
         gal_cl_tokenizer_set_per_token(tks[1], strcmp(cl_type, "CPU") != 0);
         gal_cl_tokenizer_set_zero_copy(tks[1], strcmp(cl_type, "CPU") == 0);
     }
+    /* every round had a copying tokenizer; the pinned arrays go back */
+    printf("random: up to %llu bytes of pinned tokens\n", (unsigned long long)most_pinned);
+    CHECK(most_pinned > 0);
+    gal_tokens_release(&pinned);
+    uint64_t held, heap;
+    gal_cl_pinned_usage(pin, &held, &heap);
+    CHECK_EQ_U64(held + heap, 0);
+    gal_cl_pinned_free(pin);
     gal_tokens_release(&ref);
     gal_tokens_release(&cl);
     gal_free(text.p);
+}
+
+/* GALLEY_CL_PINNED: 0 turns pinned memory off, anything but 0 or 1 is an
+ * error; and what is left held when the source goes is released with it
+ * (ASan would see a leak otherwise). */
+static void test_pinned_switch(gal_cl *dev)
+{
+    gal_cl_pinned *pin = (gal_cl_pinned *)&pin;
+    setenv("GALLEY_CL_PINNED", "0", 1);
+    CHECK(gal_cl_pinned_new(dev, &pin) == 0 && pin == NULL);
+    CHECK(gal_cl_pinned_allocator(pin) == NULL);
+    setenv("GALLEY_CL_PINNED", "yes", 1);
+    CHECK(gal_cl_pinned_new(dev, &pin) == GAL_EUSAGE && pin == NULL);
+    setenv("GALLEY_CL_PINNED", "1", 1);
+    CHECK(gal_cl_pinned_new(dev, &pin) == 0 && pin != NULL);
+    unsetenv("GALLEY_CL_PINNED");
+    const gal_allocator *a = gal_cl_pinned_allocator(pin);
+    uint8_t *p = a->alloc(a->ctx, 1 << 20), *q = a->alloc(a->ctx, 100);
+    CHECK(p != NULL && q != NULL);
+    if (p && q) {
+        memset(p, 0xA5, 1 << 20); /* the host writes and reads it as any memory */
+        memset(q, 0x5A, 100);
+        CHECK(p[12345] == 0xA5 && q[99] == 0x5A);
+    }
+    uint64_t held, heap;
+    gal_cl_pinned_usage(pin, &held, &heap);
+    CHECK_EQ_U64(held + heap, (1 << 20) + 100);
+    a->free(a->ctx, p);
+    gal_cl_pinned_usage(pin, &held, &heap);
+    CHECK_EQ_U64(held + heap, 100);
+    gal_cl_pinned_free(pin); /* q still held */
+    gal_cl_pinned_free(NULL);
 }
 
 /* ---- (b) corpora ----------------------------------------------------- */
@@ -689,7 +744,8 @@ int main(int argc, char **argv)
         printf("program build %.2f s, from cache %.2f s\n", t1 - t0, t2 - t1);
         test_runtime(cl, tmpdir);
         test_fixed(tks[0]);
-        test_random(tks, 2, seed, cl->info.type);
+        test_pinned_switch(cl);
+        test_random(cl, tks, 2, seed);
         test_corpora(tks[1], shared);
     }
     gal_cl_tokenizer_free(tks[0]);

@@ -1,0 +1,61 @@
+#!/bin/sh
+# test_device_copies.sh GALLEY WORK SAMPLE — the path a GPU takes, on
+# whatever OpenCL device is here (PoCL in CI): the kernels' GPU design
+# (GALLEY_CL_DESIGN=gpu) copies tokens and entity mentions down into pinned
+# memory (indexer/cl_pinned.h, the default) or, with GALLEY_CL_PINNED=0,
+# into heap memory; both must write the tables the reference path writes,
+# over batches whose arrays grow.  A bad GALLEY_CL_PINNED is refused before
+# the index is made.  Exit 77 (ctest: skipped) without a device or mdb_dump.
+set -eu
+galley=$1 work=$2 sample=$3
+command -v mdb_dump >/dev/null || { echo "skipped: mdb_dump (lmdb-utils) missing"; exit 77; }
+if ! "$galley" devices | grep -q '^ *0'; then
+    echo "skipped: galley devices lists no OpenCL device"
+    exit 77
+fi
+rm -rf "$work" && mkdir -p "$work"
+# 120 copies of the sample, each with ids of its own: 4.6 MB, 5 batches of 1 MB
+# growing from the smallest (the copy with the most text comes last)
+i=0
+while [ $i -lt 120 ]; do
+    sed "s/\"id\": \"/\"id\": \"c$i-/" "$sample"
+    [ $i -ge 100 ] && sed "s/\"id\": \"/\"id\": \"d$i-/" "$sample"
+    i=$((i + 1))
+done >"$work/in.jsonl"
+digest() {
+    for t in postings lexicon vocab docs ids text docstats entities; do
+        printf '%s %s\n' "$t" "$(mdb_dump -s "$t" "$1" | md5sum)"
+    done
+}
+"$galley" index -q --batch-mb 1 --device ref -o "$work/ref" "$work/in.jsonl"
+digest "$work/ref" >"$work/ref.digest"
+status=0
+for pinned in 1 0; do
+    GALLEY_CL_DESIGN=gpu GALLEY_CL_PINNED=$pinned \
+        "$galley" bench index --device 0 --batch-mb 1 "$work/in.jsonl" >"$work/bench-$pinned.txt"
+    GALLEY_CL_DESIGN=gpu GALLEY_CL_PINNED=$pinned \
+        "$galley" index -q --batch-mb 1 --device 0 -o "$work/gpu-$pinned" "$work/in.jsonl"
+    digest "$work/gpu-$pinned" >"$work/gpu-$pinned.digest"
+    if cmp -s "$work/ref.digest" "$work/gpu-$pinned.digest"; then
+        echo "GALLEY_CL_PINNED=$pinned: the same tables as the reference path"
+    else
+        echo "FAIL: GALLEY_CL_PINNED=$pinned wrote other tables than the reference path:"
+        diff "$work/ref.digest" "$work/gpu-$pinned.digest" || true
+        status=1
+    fi
+done
+# bench index says how much was pinned: some with 1, none with 0
+grep -E 'down; [0-9.]+ [kMG]B pinned\)' "$work/bench-1.txt" | grep -vq ' 0.0 kB pinned' ||
+    { echo "FAIL: GALLEY_CL_PINNED=1 pinned nothing"; grep pinned "$work/bench-1.txt"; status=1; }
+grep -q ' 0.0 kB pinned)' "$work/bench-0.txt" ||
+    { echo "FAIL: GALLEY_CL_PINNED=0 pinned memory"; grep pinned "$work/bench-0.txt"; status=1; }
+if GALLEY_CL_DESIGN=gpu GALLEY_CL_PINNED=yes "$galley" index -q --device 0 -o "$work/bad" \
+    "$work/in.jsonl" 2>"$work/bad.err"; then
+    echo "FAIL: GALLEY_CL_PINNED=yes was taken"
+    status=1
+elif ! grep -q "bad GALLEY_CL_PINNED 'yes'" "$work/bad.err" || [ -e "$work/bad" ]; then
+    echo "FAIL: GALLEY_CL_PINNED=yes: no clear error, or the index was made:"
+    cat "$work/bad.err"
+    status=1
+fi
+exit $status
