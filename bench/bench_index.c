@@ -651,6 +651,47 @@ static void print_waits(FILE *out, const brun *runs, size_t n)
     fprintf(out, "pace: the stage whose threads are busiest, which the others wait for\n");
 }
 
+/* The busy seconds of each stage, in stage_names' order. */
+static void stage_busy(const gal_build_report *p, double busy[GAL_NSTAGES])
+{
+    busy[GAL_STAGE_READ] = p->read_sec;
+    busy[GAL_STAGE_COMPRESS] = p->compress_sec;
+    busy[GAL_STAGE_TOKENIZE] = p->tokenize_sec + p->entities_sec;
+    busy[GAL_STAGE_ENCODE] = p->encode_sec;
+    busy[GAL_STAGE_WRITE] = p->write_sec;
+}
+
+/* What each stage's threads used of the CPU, against their busy seconds: on
+ * a GPU the tokenizer threads' busy time is mostly waiting for the device,
+ * and whether that wait costs a core shows here; on a machine with fewer
+ * cores than threads, the others' waits for a core. */
+static void print_cpu(FILE *out, const brun *runs, size_t n)
+{
+    print_head(out, "CPU seconds per stage, summed over its threads, and as a share of their "
+                    "busy seconds",
+               stage_names, GAL_NSTAGES, 13);
+    fprintf(out, " %8s\n", "other");
+    for (size_t i = 0; i < n; i++) {
+        if (runs[i].rc)
+            continue;
+        const gal_build_report *p = &runs[i].rep;
+        char name[NAME_W + 1];
+        short_name(&runs[i], name, sizeof name);
+        double busy[GAL_NSTAGES], other = runs[i].user_sec + runs[i].sys_sec;
+        stage_busy(p, busy);
+        fprintf(out, "%-*s", NAME_W, name);
+        for (int k = 0; k < GAL_NSTAGES; k++) {
+            fprintf(out, " %6.2f %5.0f%%", p->cpu_sec[k],
+                    busy[k] > 0 ? 100.0 * p->cpu_sec[k] / busy[k] : 0.0);
+            other -= p->cpu_sec[k];
+        }
+        fprintf(out, " %8.2f\n", other);
+    }
+    fprintf(out, "each thread's own CPU clock, over all its work (an encoder's also over the\n"
+                 "choice of bigram words: above 100%%); other: the rest of the process's CPU\n"
+                 "(read-ahead, after-commit updates, the OpenCL driver's threads, setup)\n");
+}
+
 static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_bytes)
 {
     const brun *any = NULL;
@@ -722,6 +763,7 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
            "training), tokenizer threads (tokenize, entities), encoder threads\n"
            "(encode), writer (write); threads: compressor+tokenizer+encoder\n");
     print_waits(out, runs, n);
+    print_cpu(out, runs, n);
     print_device_times(out, runs, n);
     print_head(out, "index tables (bytes, share of raw text)", shown_tables, NSHOWN, 17);
     fprintf(out, " %17s\n", "other");
@@ -807,6 +849,13 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
                     p->wait_room[k]);
         double load[GAL_NSTAGES];
         int pace = stage_load(p, load);
+        fputs("},\n   \"cpu\": {", f);
+        double other = r->user_sec + r->sys_sec;
+        for (int k = 0; k < GAL_NSTAGES; k++) {
+            fprintf(f, "%s\"%s\": %.4f", k ? ", " : "", stage_names[k], p->cpu_sec[k]);
+            other -= p->cpu_sec[k];
+        }
+        fprintf(f, ", \"other\": %.4f", other);
         fputs("},\n   \"load\": {", f);
         for (int k = 0; k < GAL_NSTAGES; k++)
             fprintf(f, "%s\"%s\": %.4f", k ? ", " : "", stage_names[k], load[k]);

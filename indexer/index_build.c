@@ -136,6 +136,8 @@ typedef struct build_state {
     /* compressor, tokenizer and encoder threads, under stats_mu */
     double tokenize_sec, entities_sec, compress_sec;
     double common_wait_sec; /* encoders waiting for the first batch's bigram words */
+    double cpu_sec[GAL_NSTAGES]; /* its threads' CPU seconds, by stage (under stats_mu) */
+    double train_cpu_sec;        /* reader thread only: of its CPU, training */
 } build_state;
 
 /* The reader and what the indexes it feeds share: the inputs, the place in
@@ -156,6 +158,7 @@ struct router {
     uint64_t doc_in_file;   /* documents of it seen so far, skipped ones included */
     uint64_t file_input;    /* input bytes of the current file read so far (atomic) */
     double busy;            /* the reader's seconds working, not waiting */
+    double cpu_sec;         /* the reader thread's CPU seconds */
     pthread_mutex_t mu;     /* rstats, read_files; one progress line at a time */
     gal_read_stats rstats;
     uint64_t read_files;
@@ -294,10 +297,11 @@ static void show_progress(router *r, int final)
  * one reported. */
 static int send_filled(build_state *s)
 {
-    double t0 = gal_now_sec();
+    double t0 = gal_now_sec(), c0 = gal_thread_cpu_sec();
     int rc = gal_text_dict_prepare(s->tdict, &s->fill->batch);
     double t1 = gal_now_sec();
     s->train_sec += t1 - t0;
+    s->train_cpu_sec += gal_thread_cpu_sec() - c0;
     if (rc)
         return rc;
     s->fill->seq = s->next_seq++;
@@ -352,7 +356,7 @@ static void *reader_main(void *arg)
     const gal_build_opts *o = r->opts;
     gal_read_opts ropts = {o->format, o->strict, o->quiet};
     int rc = 0;
-    double t0 = gal_now_sec();
+    double t0 = gal_now_sec(), c0 = gal_thread_cpu_sec();
     for (unsigned k = 0; k < r->nstates && !rc; k++) {
         build_state *s = &r->states[k];
         if (!s->started) /* complete already */
@@ -390,6 +394,7 @@ static void *reader_main(void *arg)
             rc = send_filled(s);
     }
     r->busy += gal_now_sec() - t0;
+    r->cpu_sec += gal_thread_cpu_sec() - c0;
     for (unsigned k = 0; k < r->nstates; k++) {
         build_state *s = &r->states[k];
         if (!s->started) /* complete already */
@@ -402,10 +407,13 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
-/* The last thread of a stage to finish closes its output queue. */
-static void stage_done(build_state *s, unsigned *running, gal_queue *out)
+/* The last thread of a stage to finish closes its output queue.  The
+ * thread's CPU seconds, from its start, go to the stage's. */
+static void stage_done(build_state *s, int stage, unsigned *running, gal_queue *out)
 {
+    double cpu = gal_thread_cpu_sec();
     pthread_mutex_lock(&s->stats_mu);
+    s->cpu_sec[stage] += cpu;
     int last = --*running == 0;
     pthread_mutex_unlock(&s->stats_mu);
     if (last)
@@ -448,7 +456,7 @@ static void *compressor_main(void *arg)
             break;
     }
     ZSTD_freeCCtx(cctx);
-    stage_done(s, &s->comp_running, &s->comp_q);
+    stage_done(s, GAL_STAGE_COMPRESS, &s->comp_running, &s->comp_q);
     return NULL;
 }
 
@@ -507,7 +515,7 @@ static void *tokenizer_main(void *arg)
         if (!pass_on(&s->tok_gate, &s->token_q, wk))
             break;
     }
-    stage_done(s, &s->tok_running, &s->token_q);
+    stage_done(s, GAL_STAGE_TOKENIZE, &s->tok_running, &s->token_q);
     return NULL;
 }
 
@@ -572,7 +580,7 @@ static void *encoder_main(void *arg)
         if (!pass_on(&s->enc_gate, &s->enc_q, wk))
             break;
     }
-    stage_done(s, &s->enc_running, &s->enc_q);
+    stage_done(s, GAL_STAGE_ENCODE, &s->enc_running, &s->enc_q);
     return NULL;
 }
 
@@ -581,6 +589,7 @@ static void *encoder_main(void *arg)
 /* Commit s's batches in order until its input ends or it stops. */
 static void write_all(build_state *s)
 {
+    double c0 = gal_thread_cpu_sec(); /* the calling thread has done other work */
     work *wk;
     while ((wk = gal_queue_pop(&s->enc_q))) {
         /* both branches keep input order: the compressed batch is this one */
@@ -615,6 +624,7 @@ static void write_all(build_state *s)
         gal_queue_close(&s->tok_free_q);
         gal_queue_close(&s->enc_free_q);
     }
+    s->cpu_sec[GAL_STAGE_WRITE] = gal_thread_cpu_sec() - c0;
 }
 
 static void *writer_main(void *arg)
@@ -976,6 +986,8 @@ static void state_report(build_state *s)
     report->compress_sec = s->compress_sec + s->train_sec;
     report->tokenize_sec = s->tokenize_sec;
     report->entities_sec = s->entities_sec;
+    memcpy(report->cpu_sec, s->cpu_sec, sizeof report->cpu_sec);
+    report->cpu_sec[GAL_STAGE_COMPRESS] += s->train_cpu_sec;
     if (s->cl) {
         /* every command has finished: each batch waits for its queue */
         const gal_cl_profile *pf = &s->cl->prof;
@@ -1055,10 +1067,12 @@ static void sum_reports(const router *r, gal_build_report *out)
         out->commit_sec += p->commit_sec;
         out->update_sec += p->update_sec;
         out->read_sec -= r->states[k].train_sec; /* counted as compressing */
+        out->cpu_sec[GAL_STAGE_READ] -= r->states[k].train_cpu_sec;
         for (int st = 0; st < GAL_NSTAGES; st++) {
             out->wait_input[st] += p->wait_input[st];
             out->wait_order[st] += p->wait_order[st];
             out->wait_room[st] += p->wait_room[st];
+            out->cpu_sec[st] += p->cpu_sec[st];
         }
         out->h2d_sec += p->h2d_sec;
         out->kernel_sec += p->kernel_sec;
@@ -1087,6 +1101,7 @@ static void sum_reports(const router *r, gal_build_report *out)
     }
     out->writers = r->nstates;
     out->read_sec += r->busy;
+    out->cpu_sec[GAL_STAGE_READ] += r->cpu_sec;
     out->files = r->read_files;
     out->skipped = r->rstats.skipped;
     out->seconds = gal_now_sec() - r->start;

@@ -80,6 +80,12 @@ typedef struct gal_build_report {
      * tokenize and find entities, the encoder threads encode, the calling
      * thread writes. */
     double read_sec, compress_sec, tokenize_sec, entities_sec, encode_sec, write_sec;
+    /* CPU seconds of each stage's threads (their own clocks), summed; the
+     * dictionary's training on the reader counts as compressing.  Busy
+     * minus CPU is time the work waited for a core, the disk or a device;
+     * the process's CPU beyond them went to read-ahead, after-commit and
+     * driver threads. */
+    double cpu_sec[GAL_NSTAGES];
     double commit_sec; /* of write_sec, LMDB's commits (pages written and synced) */
     double update_sec; /* the in-memory tables updated after each commit, beside the
                         * next batch's puts (write_sec counts only the wait for them) */

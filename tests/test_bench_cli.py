@@ -9,7 +9,8 @@
     table on every device (the tokenizer is byte-identical everywhere), stage
     seconds that are not negative, every stage's waits (input, order, room),
     commits inside the writer's time, each stage's busy share and the busiest
-    named as the pace, and device copy/kernel figures that are
+    named as the pace, each stage's CPU seconds (none negative, their sum
+    within the process's), no pinned memory on the reference path, and device copy/kernel figures that are
     zero on the reference path and, on an OpenCL device, positive (event
     profiling), with every text byte uploaded once.
   - `--compare F` against the same file prints ratios of 1.00x.
@@ -140,6 +141,19 @@ def main():
             check(sorted(load) == sorted(waits) and min(load.values()) >= 0 and
                   r.get("pace") in load and load[r["pace"]] == max(load.values()),
                   "%s: load %r, pace %r" % (name, load, r.get("pace")))
+            # each stage's threads' CPU seconds: every stage, none negative,
+            # and no more between them than the process used
+            cpu = r.get("cpu", {})
+            stages = sorted(waits)
+            check(sorted(cpu) == sorted(stages + ["other"]) and
+                  min(cpu[k] for k in stages) >= 0 and cpu["other"] >= -0.05,
+                  "%s: cpu %r (user %r + sys %r)" % (name, cpu, r["user_sec"], r["sys_sec"]))
+            # pinned memory: none on the reference path; on a device, none
+            # that the heap had to stand in for
+            check(r["pinned_bytes"] == 0 and r["pinned_heap_bytes"] == 0 if name == "ref"
+                  else r["pinned_heap_bytes"] == 0,
+                  "%s: pinned %r, on the heap %r" % (name, r["pinned_bytes"],
+                                                     r["pinned_heap_bytes"]))
             if tables is None:
                 tables = r["tables"]
             check(r["tables"] == tables, "%s: table sizes differ from the first run's" % name)
