@@ -592,16 +592,26 @@ static double per_thread(double sec, unsigned n)
     return sec / (n ? n : 1);
 }
 
+/* The busy seconds of each stage, in stage_names' order. */
+static void stage_busy(const gal_build_report *p, double busy[GAL_NSTAGES])
+{
+    busy[GAL_STAGE_READ] = p->read_sec;
+    busy[GAL_STAGE_COMPRESS] = p->compress_sec;
+    busy[GAL_STAGE_TOKENIZE] = p->tokenize_sec + p->entities_sec;
+    busy[GAL_STAGE_ENCODE] = p->encode_sec;
+    busy[GAL_STAGE_WRITE] = p->write_sec;
+}
+
 /* Each stage's busy seconds per thread over the wall time, and the stage
  * whose threads are busiest: the one that sets the pace. */
 static int stage_load(const gal_build_report *p, double load[GAL_NSTAGES])
 {
-    double s = p->seconds > 0 ? p->seconds : 1e-9;
-    load[GAL_STAGE_READ] = p->read_sec / s;
-    load[GAL_STAGE_COMPRESS] = per_thread(p->compress_sec, p->compress_threads) / s;
-    load[GAL_STAGE_TOKENIZE] = per_thread(p->tokenize_sec + p->entities_sec, p->tokenize_threads) / s;
-    load[GAL_STAGE_ENCODE] = per_thread(p->encode_sec, p->encode_threads) / s;
-    load[GAL_STAGE_WRITE] = per_thread(p->write_sec, p->writers) / s;
+    double s = p->seconds > 0 ? p->seconds : 1e-9, busy[GAL_NSTAGES];
+    const unsigned threads[GAL_NSTAGES] = {1, p->compress_threads, p->tokenize_threads,
+                                           p->encode_threads, p->writers};
+    stage_busy(p, busy);
+    for (int k = 0; k < GAL_NSTAGES; k++)
+        load[k] = per_thread(busy[k], threads[k]) / s;
     int pace = 0;
     for (int k = 1; k < GAL_NSTAGES; k++)
         if (load[k] > load[pace])
@@ -649,16 +659,6 @@ static void print_waits(FILE *out, const brun *runs, size_t n)
         fprintf(out, "  %s\n", stage_names[pace]);
     }
     fprintf(out, "pace: the stage whose threads are busiest, which the others wait for\n");
-}
-
-/* The busy seconds of each stage, in stage_names' order. */
-static void stage_busy(const gal_build_report *p, double busy[GAL_NSTAGES])
-{
-    busy[GAL_STAGE_READ] = p->read_sec;
-    busy[GAL_STAGE_COMPRESS] = p->compress_sec;
-    busy[GAL_STAGE_TOKENIZE] = p->tokenize_sec + p->entities_sec;
-    busy[GAL_STAGE_ENCODE] = p->encode_sec;
-    busy[GAL_STAGE_WRITE] = p->write_sec;
 }
 
 /* What each stage's threads used of the CPU, against their busy seconds: on
