@@ -359,6 +359,17 @@ static void test_pinned_switch(gal_cl *dev)
     a->free(a->ctx, p);
     gal_cl_pinned_usage(pin, &held, &heap);
     CHECK_EQ_U64(held + heap, 100);
+    /* more than the device allocates at once: heap memory stands in (left
+     * untouched; on a device whose limit is past a few GB, not tried) */
+    uint64_t over = dev->info.max_alloc_bytes + 4096;
+    if (dev->info.max_alloc_bytes && over <= (8ull << 30)) {
+        void *big = a->alloc(a->ctx, (size_t)over);
+        gal_cl_pinned_usage(pin, &held, &heap);
+        CHECK(big != NULL && heap == over);
+        a->free(a->ctx, big);
+        gal_cl_pinned_usage(pin, &held, &heap);
+        CHECK_EQ_U64(heap, 0);
+    }
     gal_cl_pinned_free(pin); /* q still held */
     gal_cl_pinned_free(NULL);
 }
