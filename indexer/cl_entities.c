@@ -324,7 +324,7 @@ static int find(gal_cl_entity_finder *ce, const gal_cl_tokenizer *from, const ui
             memset(&in, 0, sizeof in); /* not this batch's: upload */
     }
     rc = run(ce, text, doc_start, ndocs, tokens, in, out);
-    cl_int err = clFinish(ce->cl->queue);
+    cl_int err = gal_cl_finish(ce->cl);
     gal_cl_profile_collect(ce->cl);
     if (!rc && err != CL_SUCCESS)
         rc = gal_cl_fail("clFinish", err, ce->cl);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -415,6 +416,9 @@ int gal_cl_open_slot(const char *spec, unsigned slot, gal_cl **out)
     const char *design = getenv("GALLEY_CL_DESIGN");
     if (design && *design && strcmp(design, "cpu") != 0 && strcmp(design, "gpu") != 0)
         return gal_error_set(GAL_EUSAGE, "bad GALLEY_CL_DESIGN '%s' (want cpu or gpu)", design);
+    const char *wait = getenv("GALLEY_CL_WAIT");
+    if (wait && *wait && strcmp(wait, "block") != 0 && strcmp(wait, "poll") != 0)
+        return gal_error_set(GAL_EUSAGE, "bad GALLEY_CL_WAIT '%s' (want block or poll)", wait);
     gal_cl *cl = gal_calloc(1, sizeof *cl);
     if (!cl)
         return gal_error_set(GAL_ENOMEM, "out of memory opening an OpenCL device");
@@ -424,6 +428,7 @@ int gal_cl_open_slot(const char *spec, unsigned slot, gal_cl **out)
         goto fail;
     cl->cpu_design = design && *design ? strcmp(design, "cpu") == 0
                                        : strcmp(cl->info.type, "CPU") == 0;
+    cl->poll_wait = wait && !strcmp(wait, "poll");
     cl_int err;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)pc.platform,
                                      0};
@@ -846,12 +851,42 @@ int gal_cl_buf_read(gal_cl *cl, const gal_cl_buf *b, void *dst, size_t size, cl_
     if (size == 0)
         return 0;
     cl_event *ev = pending_slot(cl, KIND_D2H, size);
-    cl_int err = clEnqueueReadBuffer(cl->queue, b->mem, block, 0, size, dst, 0, NULL, ev);
+    cl_bool wait_here = block && !cl->poll_wait;
+    cl_int err = clEnqueueReadBuffer(cl->queue, b->mem, wait_here, 0, size, dst, 0, NULL, ev);
     if (err != CL_SUCCESS)
         return gal_error_set(GAL_ECL, "clEnqueueReadBuffer failed: %s on '%s' (%zu bytes)",
                              gal_cl_strerror(err), cl->info.name, size);
     pending_push(cl, ev);
+    if (block && !wait_here && (err = gal_cl_finish(cl)) != CL_SUCCESS)
+        return gal_cl_fail("clFinish", err, cl);
     return 0;
+}
+
+/* The polling wait's sleeps: short at first, as most waits are for a few
+ * copies and kernels (milliseconds), then longer, never long enough to
+ * matter against a batch's device time. */
+#define POLL_FIRST_NS 20000L
+#define POLL_MOST_NS 200000L
+
+cl_int gal_cl_finish(gal_cl *cl)
+{
+    cl_event marker;
+    if (cl->poll_wait && clEnqueueMarkerWithWaitList(cl->queue, 0, NULL, &marker) == CL_SUCCESS) {
+        clFlush(cl->queue);
+        long ns = POLL_FIRST_NS;
+        for (;;) {
+            cl_int status = CL_COMPLETE;
+            if (clGetEventInfo(marker, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status,
+                               NULL) != CL_SUCCESS ||
+                status <= CL_COMPLETE) /* done, or failed: clFinish says how */
+                break;
+            struct timespec ts = {0, ns};
+            nanosleep(&ts, NULL);
+            ns = ns * 2 < POLL_MOST_NS ? ns * 2 : POLL_MOST_NS;
+        }
+        clReleaseEvent(marker);
+    }
+    return clFinish(cl->queue); /* at once after the marker */
 }
 
 static void add_kernel_time(gal_cl_profile *pf, const char *name, double sec)

@@ -97,6 +97,11 @@ typedef struct gal_cl {
      * device buffers.  From the device type, unless GALLEY_CL_DESIGN says
      * "cpu" or "gpu": so the GPU design runs, and is tested, on PoCL. */
     int cpu_design;
+    /* How the host waits for the device: clFinish and blocking reads (0),
+     * or, with GALLEY_CL_WAIT=poll, a marker's status read between short
+     * sleeps (gal_cl_finish): some drivers spend a clFinish spinning a
+     * core that the encoders and compressors could use. */
+    int poll_wait;
     gal_cl_profile prof;     /* totals since gal_cl_open */
     gal_cl_pending *pending; /* commands queued since the last collect */
     size_t npending, pending_cap;
@@ -159,7 +164,8 @@ typedef struct gal_cl_buf {
 int gal_cl_buf_reserve(const gal_cl *cl, gal_cl_buf *b, size_t size, cl_mem_flags flags);
 void gal_cl_buf_release(gal_cl_buf *b);
 /* Queue a copy of size bytes to (non-blocking) or from the device; its
- * time is profiled (gal_cl_profile_collect). */
+ * time is profiled (gal_cl_profile_collect).  A blocking read waits as
+ * gal_cl_finish does. */
 int gal_cl_buf_write(gal_cl *cl, const gal_cl_buf *b, const void *src, size_t size);
 int gal_cl_buf_read(gal_cl *cl, const gal_cl_buf *b, void *dst, size_t size, cl_bool block);
 
@@ -175,6 +181,10 @@ int gal_cl_set_args(const gal_cl *cl, cl_kernel k, const char *name, const gal_c
 /* Run kernel k over n items (n > 0), rounding the global size up to a
  * multiple of local; the kernels ignore the extra items. */
 int gal_cl_launch(gal_cl *cl, cl_kernel k, const char *name, size_t n, size_t local);
+
+/* Wait until every command queued on cl has finished (see poll_wait);
+ * clFinish's status. */
+cl_int gal_cl_finish(gal_cl *cl);
 
 /* After clFinish on cl's queue: add the device times of every command queued
  * since the last call to cl->prof and release their events.  Never fails: a

@@ -385,7 +385,7 @@ int gal_cl_tokenize(gal_cl_tokenizer *tk, const uint8_t *text, uint32_t nbytes,
     rc = run(tk, text, doc_start, body_start, ndocs, out);
     /* Wait even after an error: enqueued copies still point at the caller's
      * memory. */
-    cl_int err = clFinish(tk->cl->queue);
+    cl_int err = gal_cl_finish(tk->cl);
     gal_cl_profile_collect(tk->cl);
     if (!rc && err != CL_SUCCESS)
         rc = gal_cl_fail("clFinish", err, tk->cl);

@@ -3,9 +3,10 @@
 # whatever OpenCL device is here (PoCL in CI): the kernels' GPU design
 # (GALLEY_CL_DESIGN=gpu) copies tokens and entity mentions down into pinned
 # memory (indexer/cl_pinned.h, the default) or, with GALLEY_CL_PINNED=0,
-# into heap memory; both must write the tables the reference path writes,
-# over batches whose arrays grow.  A bad GALLEY_CL_PINNED is refused before
-# the index is made.  Exit 77 (ctest: skipped) without a device or mdb_dump.
+# into heap memory, and waits for the device by clFinish or by polling
+# (GALLEY_CL_WAIT=poll); each must write the tables the reference path
+# writes, over batches whose arrays grow.  A bad GALLEY_CL_PINNED or
+# GALLEY_CL_WAIT is refused, the first before the index is made.  Exit 77 (ctest: skipped) without a device or mdb_dump.
 set -eu
 galley=$1 work=$2 sample=$3
 command -v mdb_dump >/dev/null || { echo "skipped: mdb_dump (lmdb-utils) missing"; exit 77; }
@@ -30,17 +31,21 @@ digest() {
 "$galley" index -q --batch-mb 1 --device ref -o "$work/ref" "$work/in.jsonl"
 digest "$work/ref" >"$work/ref.digest"
 status=0
-for pinned in 1 0; do
-    GALLEY_CL_DESIGN=gpu GALLEY_CL_PINNED=$pinned \
+# pinned or not, and waiting for the device by polling (GALLEY_CL_WAIT=poll)
+for pinned in 1 0 poll; do
+    wait=block
+    [ $pinned = poll ] && pinned=1 wait=poll
+    name=gpu-$pinned-$wait
+    GALLEY_CL_DESIGN=gpu GALLEY_CL_PINNED=$pinned GALLEY_CL_WAIT=$wait \
         "$galley" bench index --device 0 --batch-mb 1 "$work/in.jsonl" >"$work/bench-$pinned.txt"
-    GALLEY_CL_DESIGN=gpu GALLEY_CL_PINNED=$pinned \
-        "$galley" index -q --batch-mb 1 --device 0 -o "$work/gpu-$pinned" "$work/in.jsonl"
-    digest "$work/gpu-$pinned" >"$work/gpu-$pinned.digest"
-    if cmp -s "$work/ref.digest" "$work/gpu-$pinned.digest"; then
-        echo "GALLEY_CL_PINNED=$pinned: the same tables as the reference path"
+    GALLEY_CL_DESIGN=gpu GALLEY_CL_PINNED=$pinned GALLEY_CL_WAIT=$wait \
+        "$galley" index -q --batch-mb 1 --device 0 -o "$work/$name" "$work/in.jsonl"
+    digest "$work/$name" >"$work/$name.digest"
+    if cmp -s "$work/ref.digest" "$work/$name.digest"; then
+        echo "GALLEY_CL_PINNED=$pinned GALLEY_CL_WAIT=$wait: the same tables as the reference path"
     else
-        echo "FAIL: GALLEY_CL_PINNED=$pinned wrote other tables than the reference path:"
-        diff "$work/ref.digest" "$work/gpu-$pinned.digest" || true
+        echo "FAIL: GALLEY_CL_PINNED=$pinned GALLEY_CL_WAIT=$wait wrote other tables than the reference path:"
+        diff "$work/ref.digest" "$work/$name.digest" || true
         status=1
     fi
 done
@@ -56,6 +61,12 @@ if GALLEY_CL_DESIGN=gpu GALLEY_CL_PINNED=yes "$galley" index -q --device 0 -o "$
 elif ! grep -q "bad GALLEY_CL_PINNED 'yes'" "$work/bad.err" || [ -e "$work/bad" ]; then
     echo "FAIL: GALLEY_CL_PINNED=yes: no clear error, or the index was made:"
     cat "$work/bad.err"
+    status=1
+fi
+if GALLEY_CL_WAIT=spin "$galley" index -q --device 0 -o "$work/bad-wait" "$work/in.jsonl" \
+    2>"$work/bad-wait.err" || ! grep -q "bad GALLEY_CL_WAIT 'spin'" "$work/bad-wait.err"; then
+    echo "FAIL: GALLEY_CL_WAIT=spin was taken, or without a clear error:"
+    cat "$work/bad-wait.err"
     status=1
 fi
 exit $status

@@ -286,6 +286,7 @@ static void test_random(gal_cl *dev, gal_cl_tokenizer **tks, int ntk, uint64_t s
         uint32_t *ds = NULL, *bs = NULL, nd = 0;
         random_batch(&text, &ds, &bs, &nd);
         gal_cl_tokenizer *tk = tks[r % ntk];
+        dev->poll_wait = (r / ntk) % 2; /* both ways of waiting, for each tokenizer */
         uint32_t chunk = chunks[below(sizeof chunks / sizeof chunks[0])];
         if (chunk < 16 && text.n > 200000)
             chunk = 16; /* keep the number of work-items sane */
@@ -318,6 +319,7 @@ static void test_random(gal_cl *dev, gal_cl_tokenizer **tks, int ntk, uint64_t s
         gal_cl_tokenizer_set_per_token(tks[1], strcmp(cl_type, "CPU") != 0);
         gal_cl_tokenizer_set_zero_copy(tks[1], strcmp(cl_type, "CPU") == 0);
     }
+    dev->poll_wait = 0;
     /* every round had a copying tokenizer; the pinned arrays go back */
     printf("random: up to %llu bytes of pinned tokens\n", (unsigned long long)most_pinned);
     CHECK(most_pinned > 0);
