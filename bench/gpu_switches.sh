@@ -3,21 +3,23 @@
 # environment on the lent GPU machine, side by side: each setting in turn,
 # ROUNDS times over, on all of the generated corpus with ARGS, then each
 # once as one index.  For switches such as GALLEY_CL_PINNED (pinned host
-# memory for the device's copies) and GALLEY_CL_WAIT (how the host waits
-# for the device), which a GPU alone can weigh; bench index's CPU table
-# says what the tokenizer threads' waits cost.
+# memory for the device's copies), GALLEY_CL_WAIT (how the host waits for
+# the device) and GALLEY_CL_GROUP (tokens grouped by term on the device),
+# which a GPU alone can weigh; bench index's CPU table says what the
+# tokenizer threads' waits cost and what the encoders saved.
 #
 #   [SWITCHES="VAR=V ...|VAR=V ...|..."] [ARGS="--shards 4"] [ROUNDS=2]
 #       sh bench/gpu_switches.sh [N]
 #       N parts of GEN_SIZE (default 3 × 1G); needs .gpu/ (bench/gpu_prepare.sh);
-#       SWITCHES defaults to unpinned, pinned, and pinned with polling
+#       SWITCHES defaults to unpinned, pinned, pinned with polling, and
+#       pinned with grouping on the device
 set -u
 
 size=${1:-3}
 log_name=gpu_switches.log
 . "$(pwd)/bench/gpu_setup.sh"
 
-switches=${SWITCHES:-GALLEY_CL_PINNED=0|GALLEY_CL_PINNED=1|GALLEY_CL_PINNED=1 GALLEY_CL_WAIT=poll}
+switches=${SWITCHES:-GALLEY_CL_PINNED=0|GALLEY_CL_PINNED=1|GALLEY_CL_PINNED=1 GALLEY_CL_WAIT=poll|GALLEY_CL_PINNED=1 GALLEY_CL_GROUP=1}
 args=${ARGS:---shards 4}
 rounds=${ROUNDS:-2}
 # a wrapper per setting, so that bench_run runs it as a binary; a run's

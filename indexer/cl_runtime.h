@@ -53,7 +53,7 @@ typedef struct gal_cl_device_info {
 
 /* One kernel's share of the device time: which kernel dominates differs
  * from one device to another, and is what a kernel design is chosen by. */
-#define GAL_CL_MAX_KERNEL_TIMES 8
+#define GAL_CL_MAX_KERNEL_TIMES 16
 typedef struct gal_cl_kernel_time {
     char name[32];
     double sec;

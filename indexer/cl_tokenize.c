@@ -367,6 +367,7 @@ int gal_cl_tokenize(gal_cl_tokenizer *tk, const uint8_t *text, uint32_t nbytes,
 {
     out->n = 0;
     out->ndocs = 0;
+    out->nsorted = 0;
     memset(&tk->last, 0, sizeof tk->last);
     release_in_place(tk); /* the last batch's entities are done */
     int rc = gal_tokens_reserve(out, out->cap, ndocs);
@@ -402,6 +403,7 @@ int gal_cl_tokenize(gal_cl_tokenizer *tk, const uint8_t *text, uint32_t nbytes,
         m->text = *mem_of(tk, B_TEXT);
         m->doc_start = *mem_of(tk, B_DOC_START);
         m->hash = *mem_of(tk, B_HASH);
+        m->doc = *mem_of(tk, B_DOC);
         m->pos = *mem_of(tk, B_POS);
         m->offset = *mem_of(tk, B_OFFSET);
     }

@@ -73,7 +73,7 @@ typedef struct gal_cl_token_mems {
     uint32_t nbytes; /* text bytes on the device: doc_start[ndocs] */
     uint32_t ndocs;
     size_t ntok;
-    cl_mem text, doc_start, hash, pos, offset;
+    cl_mem text, doc_start, hash, doc, pos, offset;
 } gal_cl_token_mems;
 
 void gal_cl_tokenizer_mems(const gal_cl_tokenizer *tk, gal_cl_token_mems *out);

@@ -12,6 +12,7 @@
 #include "batch.h"
 #include "cl_runtime.h"
 #include "cl_entities.h"
+#include "cl_group.h"
 #include "cl_pinned.h"
 #include "cl_tokenize.h"
 #include "clock.h"
@@ -97,6 +98,7 @@ typedef struct build_state {
     gal_cl_tokenizer *clt;
     gal_cl_entity_finder *cle;
     gal_cl_pinned *pinned; /* where a device's tokens and mentions are copied */
+    gal_cl_grouper *clg;   /* groups tokens by term on the device (GALLEY_CL_GROUP=1) */
     unsigned ncomp, ntok, nenc;
     size_t nwork, ntoksets, nencs;
     work *slots;
@@ -471,6 +473,8 @@ static int tokenize_one(build_state *s, work *wk)
                                       b->body_start, b->ndocs, tokens)
                     : gal_tokenize_ref(b->text.data, (uint32_t)b->text.len, b->doc_start,
                                        b->body_start, b->ndocs, tokens);
+    if (!rc && s->clg)
+        rc = gal_cl_group(s->clg, s->clt, tokens);
     double t1 = gal_now_sec();
     if (rc)
         return rc;
@@ -864,6 +868,10 @@ static int state_open(build_state *s)
     if (s->clt && !gal_cl_tokenizer_zero_copy(s->clt) &&
         (rc = gal_cl_pinned_new(s->cl, &s->pinned)))
         return rc;
+    int group = 0;
+    if (s->clt && ((rc = gal_cl_group_wanted(&group)) ||
+                   (group && (rc = gal_cl_grouper_new(s->cl, &s->clg)))))
+        return rc;
     if ((rc = gal_writer_open(o->out_dir, o->append || o->resume, &s->w)) ||
         (rc = gal_writer_set_shard(s->w, o->nshards > 1 ? o->shard : 0,
                                    o->nshards > 1 ? o->nshards : 0)))
@@ -1017,6 +1025,7 @@ static void state_release(build_state *s)
     gal_free(s->threads);
     gal_cl_tokenizer_free(s->clt);
     gal_cl_entities_free(s->cle);
+    gal_cl_grouper_free(s->clg);
     free_pools(s); /* their arrays may be the pinned memory of the device */
     gal_cl_pinned_free(s->pinned);
     gal_cl_close(s->cl);

@@ -26,6 +26,8 @@ void gal_builder_release(gal_builder *b)
     gal_free(b->scratch);
     gal_free(b->chunk_pos);
     gal_free(b->bigram_at);
+    gal_free(b->words);
+    gal_free(b->common_bits);
     gal_free(b->out.keys);
     gal_free(b->out.val_off);
     gal_buf_release(&b->out.data);
@@ -265,11 +267,11 @@ static int out_reserve(gal_postings_out *o)
     return 0;
 }
 
-/* Encode one term's occurrences as chunks of at most GAL_CHUNK_DOCS docs,
- * straight into the output. */
-static int encode_term(gal_builder *b, const gal_term_group *g, uint32_t first_doc)
+/* Encode one term's occurrences, occ[0, g->count), as chunks of at most
+ * GAL_CHUNK_DOCS docs, straight into the output. */
+static int encode_term(gal_builder *b, const gal_term_group *g, const gal_occ *occ,
+                       uint32_t first_doc)
 {
-    const gal_occ *occ = b->occ + g->start;
     uint32_t *docs = b->scratch, *tfs = b->scratch + GAL_CHUNK_DOCS;
     if (g->count > b->chunk_pos_cap) {
         gal_free(b->chunk_pos);
@@ -305,26 +307,106 @@ static int encode_term(gal_builder *b, const gal_term_group *g, uint32_t first_d
     return 0;
 }
 
-/* How many tokens ahead pass 1 prefetches its term's slot: the table is
- * larger than the caches, and the lookups are otherwise serial misses. */
-#define PREFETCH_AHEAD 16
+/* Encode every term, in terms[] order; a word's occurrences are in
+ * word_occ when it is not NULL (the device's sorted tokens), the others'
+ * (and then every term's) in b->occ. */
+static int encode_terms(gal_builder *b, const gal_occ *word_occ, uint32_t first_doc)
+{
+    b->out.nchunks = 0;
+    gal_buf_clear(&b->out.data);
+    int rc = out_reserve(&b->out);
+    if (rc)
+        return rc;
+    b->out.val_off[0] = 0;
+    for (size_t k = 0; k < b->nterms && !rc; k++) {
+        const gal_term_group *g = &b->terms[k];
+        const gal_occ *occ = word_occ && g->kind == GAL_TERM_WORD ? word_occ : b->occ;
+        rc = encode_term(b, g, occ + g->start, first_doc);
+    }
+    return rc;
+}
 
-int gal_builder_run(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m,
-                    uint32_t first_doc)
+/* An empty term table and the per-chunk scratch, for a batch. */
+static int prepare(gal_builder *b)
 {
     int rc;
     b->nterms = 0;
+    b->nbigrams = 0;
     if (!b->slots && (rc = rehash(b, 1 << 16)))
         return rc;
     slots_clear(b);
     if (!b->scratch && !(b->scratch = gal_malloc(2 * GAL_CHUNK_DOCS * sizeof *b->scratch)))
         return oom("scratch");
+    return 0;
+}
 
+/* Entity mentions: terms of their own, after the tokens; *term[i] is
+ * mention i's term (NULL when there are none). */
+static int add_mentions(gal_builder *b, const gal_builder_mentions *m, uint32_t **term)
+{
+    size_t nm = m ? m->n : 0;
+    *term = NULL;
+    if (nm && !(*term = gal_malloc(nm * sizeof **term)))
+        return oom("mentions");
+    for (size_t i = 0; i < nm; i++) {
+        gal_term_slot *s = slot_of(b, m->hash[i], 0, GAL_TERM_ENTITY);
+        if (!s)
+            return GAL_ENOMEM;
+        s->count++;
+        (*term)[i] = s->term - 1;
+    }
+    return 0;
+}
+
+/* The table's terms into hash order; fill[] maps a term's first-seen index
+ * to its place in occ, which gets room for all *total occurrences. */
+static int order_terms(gal_builder *b, size_t *total)
+{
+    int rc;
+    counts_to_terms(b);
+    /* the table indexes terms by their first-seen order: stale once they
+     * are sorted */
+    slots_clear(b);
+    gal_free(b->fill);
+    if (!(b->fill = gal_malloc((b->nterms + 1) * sizeof *b->fill)))
+        return oom("fill");
+    if (b->nterms > 1 && (rc = sort_terms(b)))
+        return rc;
+    if (b->nterms == 1)
+        b->terms[0].start = 0;
+    size_t n = 0;
+    for (size_t k = 0; k < b->nterms; k++) {
+        b->fill[b->terms[k].start] = (uint32_t)n;
+        b->terms[k].start = (uint32_t)n;
+        n += b->terms[k].count;
+    }
+    if (n > b->occ_cap) {
+        gal_free(b->occ);
+        b->occ_cap = 0;
+        if (!(b->occ = gal_malloc(n * sizeof *b->occ)))
+            return oom("occurrences");
+        b->occ_cap = n;
+    }
+    *total = n;
+    return 0;
+}
+
+/* How many tokens ahead pass 1 prefetches its term's slot: the table is
+ * larger than the caches, and the lookups are otherwise serial misses. */
+#define PREFETCH_AHEAD 16
+
+/* Group on the host: every token's term through the hash table, then a
+ * stable counting sort of the occurrences by term. */
+static int run_hashed(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m,
+                      uint32_t first_doc)
+{
+    int rc = prepare(b);
+    if (rc)
+        return rc;
     /* pass 1: term of each token, kept in the offset array, and the
      * bigrams: a pair of adjacent common words is found at its second word,
      * from what its slot says and what the first one's said */
     uint32_t *term_idx = t->offset;
-    b->nbigrams = 0;
     int prev_common = 0;     /* token i - 1 is a common word */
     uint32_t prev_offset = 0; /* its offset (term_idx overwrote it) */
     for (size_t i = 0; i < t->n; i++) {
@@ -355,54 +437,13 @@ int gal_builder_run(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m
         prev_common = common;
         prev_offset = offset;
     }
-    /* entity mentions: terms of their own, after the words */
-    size_t nm = m ? m->n : 0;
     uint32_t *mention_term = NULL;
-    if (nm && !(mention_term = gal_malloc(nm * sizeof *mention_term)))
-        return oom("mentions");
-    for (size_t i = 0; i < nm; i++) {
-        gal_term_slot *s = slot_of(b, m->hash[i], 0, GAL_TERM_ENTITY);
-        if (!s) {
-            gal_free(mention_term);
-            return GAL_ENOMEM;
-        }
-        s->count++;
-        mention_term[i] = s->term - 1;
-    }
-    counts_to_terms(b);
-    /* the table indexes terms by their first-seen order: stale once they
-     * are sorted */
-    slots_clear(b);
-
-    /* pass 2: order terms by hash; fill[] maps a term's first-seen index to
-     * its place in occ */
-    gal_free(b->fill);
-    if (!(b->fill = gal_malloc((b->nterms + 1) * sizeof *b->fill))) {
-        gal_free(mention_term);
-        return oom("fill");
-    }
-    if (b->nterms > 1 && (rc = sort_terms(b))) {
+    size_t total;
+    if ((rc = add_mentions(b, m, &mention_term)) || (rc = order_terms(b, &total))) {
         gal_free(mention_term);
         return rc;
     }
-    if (b->nterms == 1)
-        b->terms[0].start = 0;
-    size_t total = 0;
-    for (size_t k = 0; k < b->nterms; k++) {
-        b->fill[b->terms[k].start] = (uint32_t)total;
-        b->terms[k].start = (uint32_t)total;
-        total += b->terms[k].count;
-    }
     /* pass 3: stable scatter of (doc, pos) into term order */
-    if (total > b->occ_cap) {
-        gal_free(b->occ);
-        b->occ_cap = 0;
-        if (!(b->occ = gal_malloc(total * sizeof *b->occ))) {
-            gal_free(mention_term);
-            return oom("occurrences");
-        }
-        b->occ_cap = total;
-    }
     uint32_t *fill = b->fill;
     size_t next_bigram = 0;
     for (size_t i = 0; i < t->n; i++) {
@@ -419,17 +460,144 @@ int gal_builder_run(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m
             next_bigram++;
         }
     }
+    size_t nm = m ? m->n : 0;
     for (size_t i = 0; i < nm; i++) /* mentions come in (doc, pos) order */
         b->occ[fill[mention_term[i]]++] = (gal_occ){m->doc[i], m->pos[i]};
     gal_free(mention_term);
+    return encode_terms(b, NULL, first_doc);
+}
 
-    b->out.nchunks = 0;
-    gal_buf_clear(&b->out.data);
-    if ((rc = out_reserve(&b->out)))
-        return rc;
-    b->out.val_off[0] = 0;
-    for (size_t k = 0; k < b->nterms; k++)
-        if ((rc = encode_term(b, &b->terms[k], first_doc)))
-            return rc;
+/* Room for n terms in terms[] (kept) and terms_tmp[]. */
+static int terms_reserve(gal_builder *b, size_t n)
+{
+    if (n <= b->terms_cap)
+        return 0;
+    gal_term_group *t = gal_realloc(b->terms, n * sizeof *t);
+    if (!t)
+        return oom("terms");
+    b->terms = t;
+    gal_free(b->terms_tmp);
+    if (!(b->terms_tmp = gal_malloc(n * sizeof *b->terms_tmp))) {
+        b->terms_cap = 0; /* terms_tmp is gone: slot_of must make both again */
+        gal_free(b->terms);
+        b->terms = NULL;
+        return oom("terms");
+    }
+    b->terms_cap = n;
     return 0;
+}
+
+/* A word and a bigram or entity key with the same hash in one batch:
+ * run_presorted leaves such a batch to run_hashed, which makes them one
+ * term as it always has. */
+#define MIXED_TERM 1
+
+/* The word terms of a presorted batch into b->words: a run of one key in
+ * t's sorted tokens each, in key order, after the unindexed tokens; and
+ * the bit of each token that is a common word set in b->common_bits. */
+static int word_runs(gal_builder *b, const gal_tokens *t, size_t *nwords)
+{
+    const uint64_t *key = t->sorted_hash;
+    size_t n = t->nsorted, i = 0, nw = 0, nbits = n / 64 + 1;
+    if (nbits > b->common_bits_cap) {
+        gal_free(b->common_bits);
+        b->common_bits_cap = 0;
+        if (!(b->common_bits = gal_malloc(nbits * sizeof *b->common_bits)))
+            return oom("common words");
+        b->common_bits_cap = nbits;
+    }
+    memset(b->common_bits, 0, nbits * sizeof *b->common_bits);
+    while (i < n && key[i] == GAL_HASH_NONE)
+        i++;
+    while (i < n) {
+        size_t end = i + 1;
+        while (end < n && key[end] == key[i])
+            end++;
+        if (gal_grow((void **)&b->words, &b->words_cap, nw + 1, sizeof *b->words, 4096))
+            return oom("terms");
+        b->words[nw++] = (gal_term_group){key[i], t->offset[t->sorted_idx[i]], (uint32_t)i,
+                                          (uint32_t)(end - i), GAL_TERM_WORD};
+        if (is_common(b, key[i])) /* a term at a time, not a token */
+            for (size_t k = i; k < end; k++)
+                b->common_bits[t->sorted_idx[k] / 64] |= 1ull << (t->sorted_idx[k] % 64);
+        i = end;
+    }
+    *nwords = nw;
+    return 0;
+}
+
+/* Group with the device's sort (t->sorted_*): the words' occurrences are
+ * already in term order, and only the bigrams and entity mentions, a few
+ * in ten of the occurrences, go through the hash table and the counting
+ * sort.  The two hash-ordered lists are then merged. */
+static int run_presorted(gal_builder *b, const gal_tokens *t, const gal_builder_mentions *m,
+                         uint32_t first_doc)
+{
+    size_t nwords = 0;
+    int rc = prepare(b);
+    if (rc || (rc = word_runs(b, t, &nwords)))
+        return rc;
+    /* the bigrams, as run_hashed finds them, in token order: two common
+     * words in a row (bits i - 1 and i), in one field of one document */
+    uint64_t carry = 0; /* the previous word's last bit */
+    for (size_t w = 0; w < t->n / 64 + 1; w++) {
+        uint64_t bits = b->common_bits[w];
+        uint64_t pairs = bits & (bits << 1 | carry);
+        carry = bits >> 63;
+        for (; pairs; pairs &= pairs - 1) {
+            size_t i = w * 64 + (size_t)__builtin_ctzll(pairs);
+            if (t->doc[i] != t->doc[i - 1] || t->pos[i] != t->pos[i - 1] + 1)
+                continue;
+            gal_term_slot *s = slot_of(b, gal_bigram_hash(t->hash[i - 1], t->hash[i]),
+                                       t->offset[i - 1], GAL_TERM_BIGRAM);
+            if (!s)
+                return GAL_ENOMEM;
+            s->count++;
+            if ((rc = bigram_push(b, (uint32_t)(i - 1), s->term - 1)))
+                return rc;
+        }
+    }
+    uint32_t *mention_term = NULL;
+    size_t total;
+    if ((rc = add_mentions(b, m, &mention_term)) || (rc = order_terms(b, &total))) {
+        gal_free(mention_term);
+        return rc;
+    }
+    for (size_t k = 0; k < b->nbigrams; k++) {
+        uint32_t i = b->bigram_at[2 * k];
+        b->occ[b->fill[b->bigram_at[2 * k + 1]]++] = (gal_occ){t->doc[i], t->pos[i]};
+    }
+    size_t nm = m ? m->n : 0;
+    for (size_t i = 0; i < nm; i++)
+        b->occ[b->fill[mention_term[i]]++] = (gal_occ){m->doc[i], m->pos[i]};
+    gal_free(mention_term);
+
+    /* merge the words and the others by hash into terms_tmp */
+    if ((rc = terms_reserve(b, b->nterms + nwords)))
+        return rc;
+    gal_term_group *out = b->terms_tmp;
+    size_t i = 0, k = 0, nout = 0;
+    while (i < nwords || k < b->nterms) {
+        if (i < nwords && k < b->nterms && b->words[i].hash == b->terms[k].hash)
+            return MIXED_TERM;
+        if (i < nwords && (k == b->nterms || b->words[i].hash < b->terms[k].hash))
+            out[nout++] = b->words[i++];
+        else
+            out[nout++] = b->terms[k++];
+    }
+    b->terms_tmp = b->terms;
+    b->terms = out;
+    b->nterms = nout;
+    return encode_terms(b, (const gal_occ *)t->sorted_occ, first_doc);
+}
+
+int gal_builder_run(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m,
+                    uint32_t first_doc)
+{
+    if (t->nsorted && t->nsorted == t->n) {
+        int rc = run_presorted(b, t, m, first_doc);
+        if (rc != MIXED_TERM)
+            return rc;
+    }
+    return run_hashed(b, t, m, first_doc);
 }

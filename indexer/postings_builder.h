@@ -76,6 +76,12 @@ typedef struct gal_builder {
     size_t chunk_pos_cap;
     uint32_t *bigram_at;   /* (token index, term index) of each bigram */
     size_t nbigrams, bigrams_cap;
+    /* presorted batches (run_presorted): the word terms, and a bit per
+     * token that is a common word */
+    gal_term_group *words;
+    size_t words_cap;
+    uint64_t *common_bits;
+    size_t common_bits_cap;
     uint64_t common_set[256]; /* keys of the words that pair into bigrams,
                                * open addressing (0 = empty: no word's key) */
     gal_postings_out out;
@@ -96,7 +102,9 @@ int gal_builder_top_words(gal_builder *b, const gal_tokens *t, size_t k, uint64_
 /* Group tokens t (whose offset[] array is reused as scratch and left
  * undefined) and the mentions m (may be NULL), and encode postings with
  * document numbers shifted by first_doc.  Results: b->terms[0..nterms) in
- * hash order and b->out. */
+ * hash order and b->out.  When a device sorted t's tokens by key
+ * (t->nsorted == t->n), the words are taken from that order and only the
+ * bigrams and mentions are grouped here; the results are the same. */
 int gal_builder_run(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m,
                     uint32_t first_doc);
 

@@ -36,6 +36,15 @@ typedef struct gal_tokens {
     uint32_t *doc_tokens;
     size_t ndocs;
     size_t docs_cap;
+    /* The same tokens in term-key order, when a device grouped them
+     * (cl_group.h; else nsorted is 0): the k-th has key sorted_hash[k],
+     * document and position sorted_occ[2k] and [2k + 1], and is token
+     * sorted_idx[k]; tokens of one key in token order, all n of them, the
+     * unindexed (key GAL_HASH_NONE, 0) first. */
+    uint64_t *sorted_hash;
+    uint32_t *sorted_occ;
+    uint32_t *sorted_idx;
+    size_t nsorted, sorted_cap;
     /* where the arrays come from: NULL, the heap; a GPU's tokens go into
      * its pinned memory (set after gal_tokens_init, before the first
      * reserve; kept until gal_tokens_release) */
@@ -48,6 +57,8 @@ void gal_tokens_release(gal_tokens *t);
  * the arrays are page-aligned (a CPU OpenCL device writes into them in
  * place).  GAL_ENOMEM on failure. */
 int gal_tokens_reserve(gal_tokens *t, size_t ntokens, size_t ndocs);
+/* Room for n tokens in the sorted arrays (their contents are not kept). */
+int gal_tokens_reserve_sorted(gal_tokens *t, size_t n);
 
 /* Plain-C reference tokenizer built on kernels/tokenizer_rules.h. */
 int gal_tokenize_ref(const uint8_t *text, uint32_t nbytes, const uint32_t *doc_start,

@@ -17,6 +17,9 @@ void gal_tokens_init(gal_tokens *t)
     t->hash = NULL;
     t->doc = t->pos = t->offset = t->doc_tokens = NULL;
     t->n = t->cap = t->ndocs = t->docs_cap = 0;
+    t->sorted_hash = NULL;
+    t->sorted_occ = t->sorted_idx = NULL;
+    t->nsorted = t->sorted_cap = 0;
     t->mem = NULL;
 }
 
@@ -27,6 +30,9 @@ void gal_tokens_release(gal_tokens *t)
     gal_free_to(t->mem, t->pos);
     gal_free_to(t->mem, t->offset);
     gal_free_to(t->mem, t->doc_tokens);
+    gal_free_to(t->mem, t->sorted_hash);
+    gal_free_to(t->mem, t->sorted_occ);
+    gal_free_to(t->mem, t->sorted_idx);
     gal_tokens_init(t);
 }
 
@@ -69,6 +75,21 @@ int gal_tokens_reserve(gal_tokens *t, size_t ntokens, size_t ndocs)
     return 0;
 }
 
+int gal_tokens_reserve_sorted(gal_tokens *t, size_t n)
+{
+    if (n <= t->sorted_cap)
+        return 0;
+    size_t cap = n + n / 4;
+    int rc;
+    t->sorted_cap = 0; /* until all three have room */
+    if ((rc = grow(t->mem, (void **)&t->sorted_hash, 0, cap, sizeof *t->sorted_hash)) ||
+        (rc = grow(t->mem, (void **)&t->sorted_occ, 0, cap, 2 * sizeof *t->sorted_occ)) ||
+        (rc = grow(t->mem, (void **)&t->sorted_idx, 0, cap, sizeof *t->sorted_idx)))
+        return rc;
+    t->sorted_cap = cap;
+    return 0;
+}
+
 /* Append the tokens of text[from, to) with positions from first_pos on;
  * returns how many there were, or a negative status. */
 static long scan_field(const uint8_t *text, uint32_t from, uint32_t to, uint32_t doc,
@@ -98,6 +119,7 @@ int gal_tokenize_ref(const uint8_t *text, uint32_t nbytes, const uint32_t *doc_s
     (void)nbytes;
     out->n = 0;
     out->ndocs = 0;
+    out->nsorted = 0;
     int rc = gal_tokens_reserve(out, out->cap, ndocs);
     if (rc)
         return rc;

@@ -23,6 +23,7 @@
 #include "alloc.h"
 #include "check.h"
 #include "cl_runtime.h"
+#include "cl_group.h"
 #include "cl_pinned.h"
 #include "cl_tokenize.h"
 #include "status.h"
@@ -258,6 +259,42 @@ static void random_batch(bytes *text, uint32_t **doc_start, uint32_t **body_star
     *ndocs = nd;
 }
 
+static const gal_tokens *sort_by;
+
+static int by_key_then_index(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    uint64_t kx = sort_by->hash[x], ky = sort_by->hash[y];
+    return kx != ky ? (kx > ky) - (kx < ky) : (x > y) - (x < y);
+}
+
+/* t's sorted arrays (cl_group.h) against a stable sort of its tokens by
+ * key on the host. */
+static int same_sorted(const char *what, const gal_tokens *t)
+{
+    if (t->nsorted != t->n) {
+        fprintf(stderr, "%s: %zu of %zu tokens sorted\n", what, t->nsorted, t->n);
+        return 0;
+    }
+    uint32_t *order = gal_malloc((t->n ? t->n : 1) * sizeof *order);
+    for (size_t i = 0; i < t->n; i++)
+        order[i] = (uint32_t)i;
+    sort_by = t;
+    qsort(order, t->n, sizeof *order, by_key_then_index);
+    size_t k = 0;
+    for (; k < t->n; k++) {
+        uint32_t i = order[k];
+        if (t->sorted_idx[k] != i || t->sorted_hash[k] != t->hash[i] ||
+            t->sorted_occ[2 * k] != t->doc[i] || t->sorted_occ[2 * k + 1] != t->pos[i])
+            break;
+    }
+    if (k < t->n)
+        fprintf(stderr, "%s: sorted token %zu is %u (key %016llx), not %u\n", what, k,
+                t->sorted_idx[k], (unsigned long long)t->sorted_hash[k], order[k]);
+    gal_free(order);
+    return k == t->n;
+}
+
 static void test_random(gal_cl *dev, gal_cl_tokenizer **tks, int ntk, uint64_t seed)
 {
     static const uint32_t chunks[] = {1, 2, 3, 4, 5, 7, 16, 63, 64, 100, 512, 4096, 65536};
@@ -275,6 +312,13 @@ static void test_random(gal_cl *dev, gal_cl_tokenizer **tks, int ntk, uint64_t s
     CHECK(gal_cl_pinned_new(dev, &pin) == 0 && pin != NULL);
     pinned.mem = gal_cl_pinned_allocator(pin);
     uint64_t most_pinned = 0;
+    /* every third round, the tokens grouped by key on the device too */
+    gal_cl_grouper *grouper = NULL;
+    int rc_group = gal_cl_grouper_new(dev, &grouper);
+    if (rc_group)
+        fprintf(stderr, "gal_cl_grouper_new: %s\n", gal_error_detail(rc_group));
+    CHECK(rc_group == 0);
+    size_t grouped = 0;
     size_t total_bytes = 0, total_tokens = 0;
     int failed = 0;
     if (ntk > 1) { /* the other tokenizer takes the doc/pos and copy paths the device does not */
@@ -304,6 +348,15 @@ static void test_random(gal_cl *dev, gal_cl_tokenizer **tks, int ntk, uint64_t s
                  (unsigned long long)seed, nd, text.n, chunk);
         if (!rc1 && !rc2 && !same_tokens(what, &ref, out))
             failed++;
+        if (grouper && !rc2 && r % 3 == 0) {
+            int rc3 = gal_cl_group(grouper, tk, out);
+            if (rc3)
+                fprintf(stderr, "gal_cl_group: %s\n", gal_error_detail(rc3));
+            CHECK_EQ_U64(rc3, 0);
+            if (!rc3 && !same_sorted(what, out))
+                failed++;
+            grouped += out->n;
+        }
         uint64_t held, heap;
         gal_cl_pinned_usage(pin, &held, &heap);
         CHECK_EQ_U64(heap, 0);
@@ -320,6 +373,9 @@ static void test_random(gal_cl *dev, gal_cl_tokenizer **tks, int ntk, uint64_t s
         gal_cl_tokenizer_set_zero_copy(tks[1], strcmp(cl_type, "CPU") == 0);
     }
     dev->poll_wait = 0;
+    printf("random: %zu tokens grouped by key on the device\n", grouped);
+    CHECK(grouped > 0);
+    gal_cl_grouper_free(grouper);
     /* every round had a copying tokenizer; the pinned arrays go back */
     printf("random: up to %llu bytes of pinned tokens\n", (unsigned long long)most_pinned);
     CHECK(most_pinned > 0);
