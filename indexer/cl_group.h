@@ -2,8 +2,9 @@
  * cl_group.h — a batch's tokens grouped by term on an OpenCL device.
  *
  * The postings builder groups a batch's tokens by term with a hash table
- * and a counting sort on the host (postings_builder.c): on the H200
- * machine about a third of the encoders' time, the largest stage there.
+ * and a counting sort on the host (postings_builder.c): a third of the
+ * encoders' CPU (news-200m), and the encoders were the largest stage on
+ * the H200 machine.
  * gal_cl_group sorts the tokens the tokenizer left on the device by term
  * key instead (kernels/group.cl, a stable radix sort) and copies down each
  * token's key, document and position in that order, which the builder
