@@ -9,10 +9,10 @@
 # tokenizer threads' waits cost and what the encoders saved.
 #
 #   [SWITCHES="VAR=V ...|VAR=V ...|..."] [ARGS="--shards 4"] [ROUNDS=2]
-#       sh bench/gpu_switches.sh [N]
+#   [RUN_LIMIT=150] sh bench/gpu_switches.sh [N]
 #       N parts of GEN_SIZE (default 3 × 1G); needs .gpu/ (bench/gpu_prepare.sh);
 #       SWITCHES defaults to unpinned, pinned, pinned with polling, and
-#       pinned with grouping on the device
+#       pinned with grouping on the device; RUN_LIMIT: seconds a run may take
 set -u
 
 size=${1:-3}
@@ -31,7 +31,9 @@ IFS='|'
 k=0
 for set in $switches; do
     k=$((k + 1))
-    printf '#!/bin/sh\nexec env %s "%s" "$@"\n' "$set" "$gpu/galley" >"$wrappers/$k"
+    # a setting that runs far slower than the others must not eat the call
+    printf '#!/bin/sh\nexec timeout %s env %s "%s" "$@"\n' "${RUN_LIMIT:-150}" "$set" \
+        "$gpu/galley" >"$wrappers/$k"
     chmod +x "$wrappers/$k"
     echo "$set" >"$wrappers/$k.name"
 done
