@@ -507,6 +507,12 @@ static int word_runs(gal_builder *b, const gal_tokens *t, size_t *nwords)
         b->common_bits_cap = nbits;
     }
     memset(b->common_bits, 0, nbits * sizeof *b->common_bits);
+    /* the device's order is checked, not trusted: keys never decrease and
+     * every index names a token (a few milliseconds a batch) */
+    for (size_t k = 0; k < n; k++)
+        if (t->sorted_idx[k] >= n || (k && key[k] < key[k - 1]))
+            return gal_error_set(GAL_ECL, "the device's grouping of a batch is out of "
+                                 "order at token %zu of %zu", k, n);
     while (i < n && key[i] == GAL_HASH_NONE)
         i++;
     while (i < n) {

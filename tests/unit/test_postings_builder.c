@@ -18,6 +18,7 @@
 #include "check.h"
 #include "format.h"
 #include "postings_builder.h"
+#include "status.h"
 #include "tokenize.h"
 #include "tokenizer_rules.h"
 
@@ -174,6 +175,29 @@ int main(void)
         for (size_t k = 0; k < hashed.nterms; k++)
             bigrams += hashed.terms[k].kind == GAL_TERM_BIGRAM;
         mentions += nm;
+        gal_free(mh);
+        gal_free(md);
+        gal_free(mp);
+    }
+    /* a device's order that is not one is refused, not followed */
+    rng = seed;
+    {
+        uint64_t *mh;
+        uint32_t *md, *mp;
+        size_t nm;
+        random_batch(&t, &mh, &md, &mp, &nm, 0);
+        gal_builder_mentions m = {mh, md, mp, nm};
+        host_sort(&t);
+        t.sorted_idx[t.n / 2] = (uint32_t)t.n;
+        CHECK(gal_builder_run(&presorted, &t, &m, 0) == GAL_ECL);
+        host_sort(&t);
+        if (t.n > 2) {
+            uint64_t x = t.sorted_hash[1];
+            t.sorted_hash[1] = t.sorted_hash[t.n - 1];
+            t.sorted_hash[t.n - 1] = x;
+            CHECK(x == t.sorted_hash[1] ||
+                  gal_builder_run(&presorted, &t, &m, 0) == GAL_ECL);
+        }
         gal_free(mh);
         gal_free(md);
         gal_free(mp);
