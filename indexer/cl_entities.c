@@ -60,11 +60,7 @@ void gal_cl_entities_free(gal_cl_entity_finder *ce)
         return;
     for (int i = 0; i < B_N; i++)
         gal_cl_buf_release(&ce->b[i]);
-    for (int i = 0; i < K_N; i++)
-        if (ce->k[i])
-            clReleaseKernel(ce->k[i]);
-    if (ce->prog)
-        clReleaseProgram(ce->prog);
+    gal_cl_kernels_release(ce->prog, ce->k, K_N);
     gal_free(ce->doc_first);
     gal_free(ce->slot_first);
     gal_free(ce->counts);
@@ -82,28 +78,14 @@ int gal_cl_entities_new(gal_cl *cl, gal_cl_entity_finder **out)
     ce->cl = cl;
     gal_mentions_init(&ce->spill);
     int cpu = cl->cpu_design;
-    int rc = gal_cl_build(cl, "entities.cl", NULL, &ce->prog);
+    size_t wg[K_N];
+    int rc = gal_cl_kernels_new(cl, "entities.cl", kernel_names, K_N, &ce->prog, ce->k, wg);
     if (rc)
         goto fail;
-    for (int i = 0; i < K_N; i++) {
-        cl_int err;
-        ce->k[i] = clCreateKernel(ce->prog, kernel_names[i], &err);
-        if (!ce->k[i]) {
-            rc = gal_error_set(GAL_ECL, "clCreateKernel failed: %s on '%s' (kernel %s)",
-                               gal_cl_strerror(err), cl->info.name, kernel_names[i]);
-            goto fail;
-        }
-        size_t wg = 0;
-        err = clGetKernelWorkGroupInfo(ce->k[i], cl->device, CL_KERNEL_WORK_GROUP_SIZE,
-                                       sizeof wg, &wg, NULL);
-        if (err != CL_SUCCESS) {
-            rc = gal_cl_fail("clGetKernelWorkGroupInfo", err, cl);
-            goto fail;
-        }
-        /* long divergent per-document scans: one item per group on PoCL,
-         * as for the tokenizer's chunk kernels */
-        ce->local[i] = cpu ? 1 : (wg < 64 ? (wg ? wg : 1) : 64);
-    }
+    /* long divergent per-document scans: one item per group on PoCL, as for
+     * the tokenizer's chunk kernels */
+    for (int i = 0; i < K_N; i++)
+        ce->local[i] = cpu ? 1 : (wg[i] < 64 ? (wg[i] ? wg[i] : 1) : 64);
     *out = ce;
     return 0;
 fail:

@@ -45,11 +45,7 @@ void gal_cl_grouper_free(gal_cl_grouper *g)
         return;
     for (int i = 0; i < B_N; i++)
         gal_cl_buf_release(&g->b[i]);
-    for (int i = 0; i < K_N; i++)
-        if (g->k[i])
-            clReleaseKernel(g->k[i]);
-    if (g->prog)
-        clReleaseProgram(g->prog);
+    gal_cl_kernels_release(g->prog, g->k, K_N);
     gal_free(g);
 }
 
@@ -60,24 +56,13 @@ int gal_cl_grouper_new(gal_cl *cl, gal_cl_grouper **out)
     if (!g)
         return gal_error_set(GAL_ENOMEM, "out of memory for the OpenCL grouper");
     g->cl = cl;
-    int rc = gal_cl_build(cl, "group.cl", NULL, &g->prog);
-    for (int i = 0; i < K_N && !rc; i++) {
-        cl_int err;
-        if (!(g->k[i] = clCreateKernel(g->prog, kernel_names[i], &err))) {
-            rc = gal_error_set(GAL_ECL, "clCreateKernel failed: %s on '%s' (kernel %s)",
-                               gal_cl_strerror(err), cl->info.name, kernel_names[i]);
-            break;
-        }
-        size_t wg = 0;
-        err = clGetKernelWorkGroupInfo(g->k[i], cl->device, CL_KERNEL_WORK_GROUP_SIZE,
-                                       sizeof wg, &wg, NULL);
-        if (err != CL_SUCCESS)
-            rc = gal_cl_fail("clGetKernelWorkGroupInfo", err, cl);
-        else if (wg < GROUP_ITEMS)
+    size_t wg[K_N];
+    int rc = gal_cl_kernels_new(cl, "group.cl", kernel_names, K_N, &g->prog, g->k, wg);
+    for (int i = 0; i < K_N && !rc; i++)
+        if (wg[i] < GROUP_ITEMS)
             rc = gal_error_set(GAL_ECL, "'%s' runs %zu work-items in a group of kernel %s, "
                                "fewer than the %u that grouping tokens needs",
-                               cl->info.name, wg, kernel_names[i], GROUP_ITEMS);
-    }
+                               cl->info.name, wg[i], kernel_names[i], GROUP_ITEMS);
     if (rc) {
         gal_cl_grouper_free(g);
         return rc;

@@ -775,6 +775,33 @@ out:
 
 /* ---- buffers and launches, for the kernels' drivers ---- */
 
+int gal_cl_kernels_new(gal_cl *cl, const char *kernel_file_name, const char *const *names,
+                       size_t n, cl_program *prog, cl_kernel *k, size_t *wg)
+{
+    int rc = gal_cl_build(cl, kernel_file_name, NULL, prog);
+    for (size_t i = 0; i < n && !rc; i++) {
+        cl_int err;
+        if (!(k[i] = clCreateKernel(*prog, names[i], &err)))
+            return gal_error_set(GAL_ECL, "clCreateKernel failed: %s on '%s' (kernel %s)",
+                                 gal_cl_strerror(err), cl->info.name, names[i]);
+        wg[i] = 0;
+        err = clGetKernelWorkGroupInfo(k[i], cl->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof *wg,
+                                       &wg[i], NULL);
+        if (err != CL_SUCCESS)
+            rc = gal_cl_fail("clGetKernelWorkGroupInfo", err, cl);
+    }
+    return rc;
+}
+
+void gal_cl_kernels_release(cl_program prog, cl_kernel *k, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (k[i])
+            clReleaseKernel(k[i]);
+    if (prog)
+        clReleaseProgram(prog);
+}
+
 int gal_cl_buf_reserve(const gal_cl *cl, gal_cl_buf *b, size_t size, cl_mem_flags flags)
 {
     if (size == 0)

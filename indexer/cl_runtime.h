@@ -149,6 +149,16 @@ void gal_cl_close(gal_cl *cl);
 int gal_cl_build(gal_cl *cl, const char *kernel_file_name, const char *options,
                  cl_program *out);
 
+/* Build kernel_file_name (gal_cl_build) into *prog and make its n kernels
+ * names[i] into k[i], with the largest work-group each runs on cl's device
+ * (CL_KERNEL_WORK_GROUP_SIZE) in wg[i].  On failure what was made stays in
+ * *prog and k[] (the rest NULL) for gal_cl_kernels_release.  Errors: those
+ * of gal_cl_build, GAL_ECL naming the kernel. */
+int gal_cl_kernels_new(gal_cl *cl, const char *kernel_file_name, const char *const *names,
+                       size_t n, cl_program *prog, cl_kernel *k, size_t *wg);
+/* Release the n kernels k[] (NULL ones skipped) and prog (may be NULL). */
+void gal_cl_kernels_release(cl_program prog, cl_kernel *k, size_t n);
+
 /* Record "CALL failed: CL_NAME on 'DEVICE'" and return GAL_ECL; for the
  * wrappers built on this module.  device may be NULL. */
 int gal_cl_fail(const char *call, cl_int code, const gal_cl *cl);

@@ -89,11 +89,7 @@ void gal_cl_tokenizer_free(gal_cl_tokenizer *tk)
     release_in_place(tk);
     for (int i = 0; i < B_N; i++)
         gal_cl_buf_release(&tk->b[i]);
-    for (int i = 0; i < K_N; i++)
-        if (tk->k[i])
-            clReleaseKernel(tk->k[i]);
-    if (tk->prog)
-        clReleaseProgram(tk->prog);
+    gal_cl_kernels_release(tk->prog, tk->k, K_N);
     gal_free(tk->first);
     gal_free(tk);
 }
@@ -122,30 +118,17 @@ int gal_cl_tokenizer_new(gal_cl *cl, gal_cl_tokenizer **out)
             goto fail;
         tk->default_chunk = tk->chunk;
     }
-    if ((rc = gal_cl_build(cl, "tokenize.cl", NULL, &tk->prog)))
+    size_t wg[K_N];
+    if ((rc = gal_cl_kernels_new(cl, "tokenize.cl", kernel_names, K_N, &tk->prog, tk->k, wg)))
         goto fail;
     for (int i = 0; i < K_N; i++) {
-        cl_int err;
-        tk->k[i] = clCreateKernel(tk->prog, kernel_names[i], &err);
-        if (!tk->k[i]) {
-            rc = gal_error_set(GAL_ECL, "clCreateKernel failed: %s on '%s' (kernel %s)",
-                               gal_cl_strerror(err), cl->info.name, kernel_names[i]);
-            goto fail;
-        }
-        size_t wg = 0;
-        err = clGetKernelWorkGroupInfo(tk->k[i], cl->device, CL_KERNEL_WORK_GROUP_SIZE,
-                                       sizeof wg, &wg, NULL);
-        if (err != CL_SUCCESS) {
-            rc = gal_cl_fail("clGetKernelWorkGroupInfo", err, cl);
-            goto fail;
-        }
         /* PoCL runs a work-group's items as a loop it tries to vectorise;
          * the chunk kernels are long divergent scans that run twice as fast
          * one item per group.  Elsewhere 64 is safe and fills a GPU wave. */
         if (cpu && (i == K_SLOTS || i == K_COMPACT || i == K_EMIT || i == K_FILL))
             tk->local[i] = 1;
         else
-            tk->local[i] = wg < 64 ? (wg ? wg : 1) : 64;
+            tk->local[i] = wg[i] < 64 ? (wg[i] ? wg[i] : 1) : 64;
     }
     *out = tk;
     return 0;
