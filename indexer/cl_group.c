@@ -3,8 +3,6 @@
  */
 #include "cl_group.h"
 
-#include <stdlib.h>
-#include <string.h>
 
 #include "alloc.h"
 #include "status.h"
@@ -32,11 +30,7 @@ struct gal_cl_grouper {
 
 int gal_cl_group_wanted(int *on)
 {
-    const char *env = getenv("GALLEY_CL_GROUP");
-    *on = env && !strcmp(env, "1");
-    if (env && *env && strcmp(env, "0") && strcmp(env, "1"))
-        return gal_error_set(GAL_EUSAGE, "bad GALLEY_CL_GROUP '%s' (want 0 or 1)", env);
-    return 0;
+    return gal_cl_env_switch("GALLEY_CL_GROUP", 0, on);
 }
 
 void gal_cl_grouper_free(gal_cl_grouper *g)

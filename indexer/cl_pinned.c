@@ -5,8 +5,6 @@
 #include "cl_pinned.h"
 
 #include <pthread.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "status.h"
 
@@ -109,11 +107,9 @@ static void pinned_free(void *ctx, void *host)
 int gal_cl_pinned_new(gal_cl *cl, gal_cl_pinned **out)
 {
     *out = NULL;
-    const char *env = getenv("GALLEY_CL_PINNED");
-    if (env && *env && strcmp(env, "0") && strcmp(env, "1"))
-        return gal_error_set(GAL_EUSAGE, "bad GALLEY_CL_PINNED '%s' (want 0 or 1)", env);
-    if (env && !strcmp(env, "0"))
-        return 0;
+    int on, rc = gal_cl_env_switch("GALLEY_CL_PINNED", 1, &on);
+    if (rc || !on)
+        return rc;
     gal_cl_pinned *p = gal_calloc(1, sizeof *p);
     if (!p)
         return gal_error_set(GAL_ENOMEM, "out of memory for pinned memory's list");

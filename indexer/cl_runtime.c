@@ -775,6 +775,15 @@ out:
 
 /* ---- buffers and launches, for the kernels' drivers ---- */
 
+int gal_cl_env_switch(const char *name, int dflt, int *on)
+{
+    const char *env = getenv(name);
+    if (env && *env && strcmp(env, "0") && strcmp(env, "1"))
+        return gal_error_set(GAL_EUSAGE, "bad %s '%s' (want 0 or 1)", name, env);
+    *on = env && *env ? env[0] == '1' : dflt;
+    return 0;
+}
+
 int gal_cl_kernels_new(gal_cl *cl, const char *kernel_file_name, const char *const *names,
                        size_t n, cl_program *prog, cl_kernel *k, size_t *wg)
 {

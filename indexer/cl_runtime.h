@@ -159,6 +159,11 @@ int gal_cl_kernels_new(gal_cl *cl, const char *kernel_file_name, const char *con
 /* Release the n kernels k[] (NULL ones skipped) and prog (may be NULL). */
 void gal_cl_kernels_release(cl_program prog, cl_kernel *k, size_t n);
 
+/* An on/off switch from the environment variable name: *on is 1 for "1",
+ * 0 for "0", dflt when it is unset or empty; GAL_EUSAGE (naming it) for
+ * anything else. */
+int gal_cl_env_switch(const char *name, int dflt, int *on);
+
 /* Record "CALL failed: CL_NAME on 'DEVICE'" and return GAL_ECL; for the
  * wrappers built on this module.  device may be NULL. */
 int gal_cl_fail(const char *call, cl_int code, const gal_cl *cl);
