@@ -3,7 +3,6 @@
  */
 #include "cl_group.h"
 
-
 #include "alloc.h"
 #include "status.h"
 
