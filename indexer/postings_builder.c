@@ -77,6 +77,41 @@ static int is_common(const gal_builder *b, uint64_t hash)
     }
 }
 
+/* Room for n terms in terms[] (kept) and terms_tmp[]. */
+static int terms_reserve(gal_builder *b, size_t n)
+{
+    if (n <= b->terms_cap)
+        return 0;
+    gal_term_group *t = gal_realloc(b->terms, n * sizeof *t);
+    if (!t)
+        return oom("terms");
+    b->terms = t;
+    gal_free(b->terms_tmp);
+    if (!(b->terms_tmp = gal_malloc(n * sizeof *b->terms_tmp))) {
+        b->terms_cap = 0; /* terms_tmp is gone: slot_of must make both again */
+        gal_free(b->terms);
+        b->terms = NULL;
+        return oom("terms");
+    }
+    b->terms_cap = n;
+    return 0;
+}
+
+/* Room for n elements of size bytes in *p, which holds *cap of them and
+ * whose contents need not be kept: a fresh array, not a copy, when it
+ * grows.  what names it in the error. */
+static int scratch_reserve(void **p, size_t *cap, size_t n, size_t size, const char *what)
+{
+    if (n <= *cap)
+        return 0;
+    gal_free(*p);
+    *cap = 0;
+    if (!(*p = gal_malloc(n * size)))
+        return oom(what);
+    *cap = n;
+    return 0;
+}
+
 /* The slot of term hash, inserting the term (of kind, first occurrence at
  * batch offset) when it is new; NULL when out of memory.  A bigram or an
  * entity key found again re-marks its term's kind, as the last one seen. */
@@ -93,21 +128,8 @@ static gal_term_slot *slot_of(gal_builder *b, uint64_t hash, uint32_t offset, ui
             return s;
         }
     }
-    if (b->nterms == b->terms_cap) {
-        size_t cap = b->terms_cap ? b->terms_cap * 2 : 4096;
-        gal_term_group *t = gal_realloc(b->terms, cap * sizeof *t);
-        if (!t) {
-            oom("terms");
-            return NULL;
-        }
-        b->terms = t;
-        gal_free(b->terms_tmp);
-        if (!(b->terms_tmp = gal_malloc(cap * sizeof *b->terms_tmp))) {
-            oom("terms");
-            return NULL;
-        }
-        b->terms_cap = cap;
-    }
+    if (b->nterms == b->terms_cap && terms_reserve(b, b->terms_cap ? b->terms_cap * 2 : 4096))
+        return NULL;
     b->terms[b->nterms] = (gal_term_group){hash, offset, 0, 0, kind};
     b->slots[i] = (gal_term_slot){hash, (uint32_t)++b->nterms, 0, (uint32_t)is_common(b, hash)};
     if (b->nterms * 2 > b->nslots) {
@@ -273,13 +295,10 @@ static int encode_term(gal_builder *b, const gal_term_group *g, const gal_occ *o
                        uint32_t first_doc)
 {
     uint32_t *docs = b->scratch, *tfs = b->scratch + GAL_CHUNK_DOCS;
-    if (g->count > b->chunk_pos_cap) {
-        gal_free(b->chunk_pos);
-        b->chunk_pos_cap = 0;
-        if (!(b->chunk_pos = gal_malloc(g->count * sizeof *b->chunk_pos)))
-            return oom("positions");
-        b->chunk_pos_cap = g->count;
-    }
+    int rc = scratch_reserve((void **)&b->chunk_pos, &b->chunk_pos_cap, g->count,
+                             sizeof *b->chunk_pos, "positions");
+    if (rc)
+        return rc;
     uint32_t *pos = b->chunk_pos;
     uint32_t i = 0, run_docs = 0;
     while (i < g->count) {
@@ -292,8 +311,7 @@ static int encode_term(gal_builder *b, const gal_term_group *g, const gal_occ *o
             tfs[ndocs] = tf;
             ndocs++;
         }
-        int rc = out_reserve(&b->out);
-        if (rc)
+        if ((rc = out_reserve(&b->out)))
             return rc;
         uint8_t *key = b->out.keys + b->out.nchunks * GAL_POSTINGS_KEY_LEN;
         gal_postings_key(key, first_doc, g->hash, docs[0]);
@@ -380,15 +398,8 @@ static int order_terms(gal_builder *b, size_t *total)
         b->terms[k].start = (uint32_t)n;
         n += b->terms[k].count;
     }
-    if (n > b->occ_cap) {
-        gal_free(b->occ);
-        b->occ_cap = 0;
-        if (!(b->occ = gal_malloc(n * sizeof *b->occ)))
-            return oom("occurrences");
-        b->occ_cap = n;
-    }
     *total = n;
-    return 0;
+    return scratch_reserve((void **)&b->occ, &b->occ_cap, n, sizeof *b->occ, "occurrences");
 }
 
 /* How many tokens ahead pass 1 prefetches its term's slot: the table is
@@ -467,26 +478,6 @@ static int run_hashed(gal_builder *b, gal_tokens *t, const gal_builder_mentions 
     return encode_terms(b, NULL, first_doc);
 }
 
-/* Room for n terms in terms[] (kept) and terms_tmp[]. */
-static int terms_reserve(gal_builder *b, size_t n)
-{
-    if (n <= b->terms_cap)
-        return 0;
-    gal_term_group *t = gal_realloc(b->terms, n * sizeof *t);
-    if (!t)
-        return oom("terms");
-    b->terms = t;
-    gal_free(b->terms_tmp);
-    if (!(b->terms_tmp = gal_malloc(n * sizeof *b->terms_tmp))) {
-        b->terms_cap = 0; /* terms_tmp is gone: slot_of must make both again */
-        gal_free(b->terms);
-        b->terms = NULL;
-        return oom("terms");
-    }
-    b->terms_cap = n;
-    return 0;
-}
-
 /* A word and a bigram or entity key with the same hash in one batch:
  * run_presorted leaves such a batch to run_hashed, which makes them one
  * term as it always has. */
@@ -499,13 +490,10 @@ static int word_runs(gal_builder *b, const gal_tokens *t, size_t *nwords)
 {
     const uint64_t *key = t->sorted_hash;
     size_t n = t->nsorted, i = 0, nw = 0, nbits = n / 64 + 1;
-    if (nbits > b->common_bits_cap) {
-        gal_free(b->common_bits);
-        b->common_bits_cap = 0;
-        if (!(b->common_bits = gal_malloc(nbits * sizeof *b->common_bits)))
-            return oom("common words");
-        b->common_bits_cap = nbits;
-    }
+    int rc = scratch_reserve((void **)&b->common_bits, &b->common_bits_cap, nbits,
+                             sizeof *b->common_bits, "common words");
+    if (rc)
+        return rc;
     memset(b->common_bits, 0, nbits * sizeof *b->common_bits);
     /* the device's order is checked, not trusted: keys never decrease and
      * every index names a token (a few milliseconds a batch) */
