@@ -61,6 +61,21 @@ void gal_free_to(const gal_allocator *a, void *p)
         gal_free(p);
 }
 
+int gal_regrow_from(const gal_allocator *a, size_t align, void **p, size_t n_old, size_t n)
+{
+    void *q;
+    if (!a && !align) {
+        q = gal_realloc(*p, n);
+    } else if ((q = gal_alloc_from(a, align, n)) && *p) {
+        memcpy(q, *p, n_old);
+        gal_free_to(a, *p);
+    }
+    if (!q)
+        return -1;
+    *p = q;
+    return 0;
+}
+
 int gal_grow(void **p, size_t *cap, size_t need, size_t size, size_t min)
 {
     if (need <= *cap)

@@ -42,6 +42,10 @@ typedef struct gal_allocator {
 void *gal_alloc_from(const gal_allocator *a, size_t align, size_t n);
 /* Give p back to a (the heap when a is NULL); NULL is a no-op. */
 void gal_free_to(const gal_allocator *a, void *p);
+/* Grow *p (NULL, or n_old bytes from a) to n bytes from a, its first n_old
+ * bytes kept: from the heap when a is NULL, aligned to align, or by realloc
+ * (in place where it can) when align is 0.  0, or -1 with *p unchanged. */
+int gal_regrow_from(const gal_allocator *a, size_t align, void **p, size_t n_old, size_t n);
 
 /* Tests only: the nth allocation from now (1-based) and every later one fail;
  * 0 turns failure injection off. */

@@ -1,7 +1,5 @@
 #include "mentions.h"
 
-#include <string.h>
-
 #include "alloc.h"
 #include "status.h"
 
@@ -26,17 +24,8 @@ void gal_mentions_release(gal_mentions *m)
 /* Room for n elements of size bytes at *p, which holds old of them. */
 static int grow(const gal_allocator *mem, void **p, size_t old, size_t n, size_t size)
 {
-    void *q;
-    if (!mem) {
-        q = gal_realloc(*p, n * size);
-    } else if ((q = mem->alloc(mem->ctx, n * size))) {
-        if (*p)
-            memcpy(q, *p, old * size);
-        gal_free_to(mem, *p);
-    }
-    if (!q)
+    if (gal_regrow_from(mem, 0, p, old * size, n * size))
         return gal_error_set(GAL_ENOMEM, "out of memory for %zu entity mentions", n);
-    *p = q;
     return 0;
 }
 

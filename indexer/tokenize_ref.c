@@ -6,7 +6,6 @@
 #include "tokenize.h"
 
 #include <stdint.h>
-#include <string.h>
 
 #include "alloc.h"
 #include "status.h"
@@ -44,13 +43,8 @@ void gal_tokens_release(gal_tokens *t)
 
 static int grow(const gal_allocator *mem, void **p, size_t old, size_t n, size_t size)
 {
-    void *q = n <= SIZE_MAX / size ? gal_alloc_from(mem, TOKEN_ALIGN, n * size) : NULL;
-    if (!q)
+    if (n > SIZE_MAX / size || gal_regrow_from(mem, TOKEN_ALIGN, p, old * size, n * size))
         return gal_error_set(GAL_ENOMEM, "out of memory for %zu tokens", n);
-    if (*p)
-        memcpy(q, *p, old * size);
-    gal_free_to(mem, *p);
-    *p = q;
     return 0;
 }
 
