@@ -661,6 +661,16 @@ static void print_waits(FILE *out, const brun *runs, size_t n)
     fprintf(out, "pace: the stage whose threads are busiest, which the others wait for\n");
 }
 
+/* The process's CPU seconds beyond its stages' threads: read-ahead,
+ * after-commit updates, the OpenCL driver's threads, setup. */
+static double cpu_other(const brun *r)
+{
+    double other = r->user_sec + r->sys_sec;
+    for (int k = 0; k < GAL_NSTAGES; k++)
+        other -= r->rep.cpu_sec[k];
+    return other;
+}
+
 /* What each stage's threads used of the CPU, against their busy seconds: on
  * a GPU the tokenizer threads' busy time is mostly waiting for the device,
  * and whether that wait costs a core shows here; on a machine with fewer
@@ -677,15 +687,13 @@ static void print_cpu(FILE *out, const brun *runs, size_t n)
         const gal_build_report *p = &runs[i].rep;
         char name[NAME_W + 1];
         short_name(&runs[i], name, sizeof name);
-        double busy[GAL_NSTAGES], other = runs[i].user_sec + runs[i].sys_sec;
+        double busy[GAL_NSTAGES];
         stage_busy(p, busy);
         fprintf(out, "%-*s", NAME_W, name);
-        for (int k = 0; k < GAL_NSTAGES; k++) {
+        for (int k = 0; k < GAL_NSTAGES; k++)
             fprintf(out, " %6.2f %5.0f%%", p->cpu_sec[k],
                     busy[k] > 0 ? 100.0 * p->cpu_sec[k] / busy[k] : 0.0);
-            other -= p->cpu_sec[k];
-        }
-        fprintf(out, " %8.2f\n", other);
+        fprintf(out, " %8.2f\n", cpu_other(&runs[i]));
     }
     fprintf(out, "each thread's own CPU clock, over all its work (an encoder's also over the\n"
                  "choice of bigram words: above 100%%); other: the rest of the process's CPU\n"
@@ -850,12 +858,9 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
         double load[GAL_NSTAGES];
         int pace = stage_load(p, load);
         fputs("},\n   \"cpu\": {", f);
-        double other = r->user_sec + r->sys_sec;
-        for (int k = 0; k < GAL_NSTAGES; k++) {
+        for (int k = 0; k < GAL_NSTAGES; k++)
             fprintf(f, "%s\"%s\": %.4f", k ? ", " : "", stage_names[k], p->cpu_sec[k]);
-            other -= p->cpu_sec[k];
-        }
-        fprintf(f, ", \"other\": %.4f", other);
+        fprintf(f, ", \"other\": %.4f", cpu_other(r));
         fputs("},\n   \"load\": {", f);
         for (int k = 0; k < GAL_NSTAGES; k++)
             fprintf(f, "%s\"%s\": %.4f", k ? ", " : "", stage_names[k], load[k]);
