@@ -24,6 +24,23 @@ int check_exit(const char *name)
     return 0;
 }
 
+static const uint64_t *order_key;
+
+static int by_key_then_index(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    uint64_t kx = order_key[x], ky = order_key[y];
+    return kx != ky ? (kx > ky) - (kx < ky) : (x > y) - (x < y);
+}
+
+void check_order_by_key(const uint64_t *key, uint32_t *order, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        order[i] = (uint32_t)i;
+    order_key = key;
+    qsort(order, n, sizeof *order, by_key_then_index);
+}
+
 int check_scratch_env(char *dir, unsigned maxdbs, size_t mapsize, MDB_env **env)
 {
     *env = NULL;

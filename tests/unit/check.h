@@ -9,6 +9,7 @@
 #define GAL_CHECK_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <lmdb.h>
@@ -48,6 +49,10 @@ int check_scratch_env(char *dir, unsigned maxdbs, size_t mapsize, MDB_env **env)
 
 /* Remove dir and everything under it (a failed check when it cannot be). */
 void check_remove_tree(const char *dir);
+
+/* order[0, n) = 0 .. n - 1 by key[i], stably (equal keys by index): a batch's
+ * tokens grouped by term, as a device's grouping (cl_group.h) must give. */
+void check_order_by_key(const uint64_t *key, uint32_t *order, size_t n);
 
 /* Mark the whole program skipped (e.g. ../shared is absent), with a reason. */
 void check_skip(const char *why);

@@ -259,15 +259,6 @@ static void random_batch(bytes *text, uint32_t **doc_start, uint32_t **body_star
     *ndocs = nd;
 }
 
-static const gal_tokens *sort_by;
-
-static int by_key_then_index(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    uint64_t kx = sort_by->hash[x], ky = sort_by->hash[y];
-    return kx != ky ? (kx > ky) - (kx < ky) : (x > y) - (x < y);
-}
-
 /* t's sorted arrays (cl_group.h) against a stable sort of its tokens by
  * key on the host. */
 static int same_sorted(const char *what, const gal_tokens *t)
@@ -277,10 +268,7 @@ static int same_sorted(const char *what, const gal_tokens *t)
         return 0;
     }
     uint32_t *order = gal_malloc((t->n ? t->n : 1) * sizeof *order);
-    for (size_t i = 0; i < t->n; i++)
-        order[i] = (uint32_t)i;
-    sort_by = t;
-    qsort(order, t->n, sizeof *order, by_key_then_index);
+    check_order_by_key(t->hash, order, t->n);
     size_t k = 0;
     for (; k < t->n; k++) {
         uint32_t i = order[k];

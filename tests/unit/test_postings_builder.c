@@ -11,7 +11,6 @@
  * mention's key is a word's, which the presorted way leaves to the hashed
  * one (the two must still agree).
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -74,23 +73,11 @@ static void random_batch(gal_tokens *t, uint64_t **mhash, uint32_t **mdoc, uint3
     t->ndocs = ndocs;
 }
 
-static const gal_tokens *sort_by;
-
-static int by_key_then_index(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    uint64_t kx = sort_by->hash[x], ky = sort_by->hash[y];
-    return kx != ky ? (kx > ky) - (kx < ky) : (x > y) - (x < y);
-}
-
 /* What the device gives: t's tokens by key, stably. */
 static void host_sort(gal_tokens *t)
 {
     CHECK(gal_tokens_reserve_sorted(t, t->n) == 0);
-    for (size_t i = 0; i < t->n; i++)
-        t->sorted_idx[i] = (uint32_t)i;
-    sort_by = t;
-    qsort(t->sorted_idx, t->n, sizeof *t->sorted_idx, by_key_then_index);
+    check_order_by_key(t->hash, t->sorted_idx, t->n);
     for (size_t k = 0; k < t->n; k++) {
         uint32_t i = t->sorted_idx[k];
         t->sorted_hash[k] = t->hash[i];
