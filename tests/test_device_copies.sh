@@ -8,10 +8,11 @@
 # device (GALLEY_CL_GROUP=1); each must write the tables the reference path
 # writes, over batches whose arrays grow.  A bad GALLEY_CL_PINNED,
 # GALLEY_CL_WAIT or GALLEY_CL_GROUP is refused, the first before the index
-# is made.  Exit 77 (ctest: skipped) without a device or mdb_dump.
+# is made.  Exit 77 (ctest: skipped) without a device or lmdb-utils.
 set -eu
 galley=$1 work=$2 sample=$3
-command -v mdb_dump >/dev/null || { echo "skipped: mdb_dump (lmdb-utils) missing"; exit 77; }
+command -v mdb_dump >/dev/null && command -v mdb_stat >/dev/null ||
+    { echo "skipped: mdb_dump or mdb_stat (lmdb-utils) missing"; exit 77; }
 if ! "$galley" devices | grep -q '^ *0'; then
     echo "skipped: galley devices lists no OpenCL device"
     exit 77
@@ -25,11 +26,9 @@ while [ $i -lt 120 ]; do
     [ $i -ge 100 ] && sed "s/\"id\": \"/\"id\": \"d$i-/" "$sample"
     i=$((i + 1))
 done >"$work/in.jsonl"
-digest() {
-    for t in postings lexicon vocab docs ids text docstats entities; do
-        printf '%s %s\n' "$t" "$(mdb_dump -s "$t" "$1" | md5sum)"
-    done
-}
+# one line per content table: bench/index_digest.sh, what benchmarks compare
+# builds with
+digest() { sh "$(dirname "$0")/../bench/index_digest.sh" "$1"; }
 "$galley" index -q --batch-mb 1 --device ref -o "$work/ref" "$work/in.jsonl"
 digest "$work/ref" >"$work/ref.digest"
 status=0
