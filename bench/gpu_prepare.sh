@@ -8,9 +8,7 @@
 #
 # With BASE_BUILD_DIR, its galley (the same libraries) goes in as
 # .gpu/galley-base, for gpu_stalls.sh and gpu_shards.sh to time a change
-# against.  BASE_BUILD_DIR "env:NAME=VALUE" makes .gpu/galley-base the same
-# galley run with that environment variable instead (a switch such as
-# GALLEY_CL_PINNED=0 timed against the default, with no second build).
+# against.  (Environment switches of one binary: gpu_switches.sh.)
 #
 # Then, with the device tool: run `sh bench/gpu_run.sh` with carry [".gpu"].
 # Everything is about 40 MB, under the tool's 64 MiB limit.
@@ -27,14 +25,7 @@ rm -rf "$dst"
 mkdir -p "$dst/lib" "$dst/train"
 
 cp "$build/galley" "$dst/galley"
-case ${2:-} in
-"") ;;
-env:*=*)
-    printf '#!/bin/sh\n# galley with %s\nexec env %s "$(dirname "$0")/galley" "$@"\n' \
-        "${2#env:}" "${2#env:}" >"$dst/galley-base"
-    chmod +x "$dst/galley-base" ;;
-*) cp "$2/galley" "$dst/galley-base" ;;
-esac
+[ $# -lt 2 ] || cp "$2/galley" "$dst/galley-base"
 # the libraries galley links, except glibc's own (the machine has a newer one)
 ldd "$build/galley" | awk '$3 ~ /^\// {print $3}' | while read -r lib; do
     case $(basename "$lib") in
