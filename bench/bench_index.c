@@ -41,6 +41,7 @@
 #include "reader.h"
 #include "status.h"
 #include "store.h"
+#include "text_pack.h"
 
 static const char help[] =
     "usage: galley bench index INPUT... [OPTIONS]\n"
@@ -70,6 +71,7 @@ static const char help[] =
     "                   default), auto, ref, a device number from 'galley\n"
     "                   devices', or a comma-separated list of these\n"
     "  --batch-mb N     megabytes of text per batch [32]\n"
+    "  --text-level L   zstd level of the stored text, as for 'galley index' [3]\n"
     "  --threads N      compressor, tokenizer and encoder threads, as for\n"
     "                   'galley index'\n"
     "  --format F       jsonl, trec, warc or text: skip format detection\n"
@@ -505,6 +507,13 @@ static int bench_one(const gal_build_opts *opts, const char *spec, brun *r)
 
 /* ---- output ---- */
 
+/* The zstd level of the stored text as --text-level says it (0: as it is). */
+static int text_level_of(const gal_build_opts *o)
+{
+    return o->text_level == GAL_TEXT_LEVEL_RAW ? 0 : o->text_level ? o->text_level
+                                                                    : GAL_TEXT_INDEX_LEVEL;
+}
+
 static void human_bytes(double n, char *out, size_t cap)
 {
     if (n >= 1e9)
@@ -700,7 +709,8 @@ static void print_cpu(FILE *out, const brun *runs, size_t n)
                  "(read-ahead, after-commit updates, the OpenCL driver's threads, setup)\n");
 }
 
-static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_bytes)
+static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_bytes,
+                         int text_level)
 {
     const brun *any = NULL;
     for (size_t i = 0; i < n; i++)
@@ -712,9 +722,12 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
         char raw[32], in[32];
         human_bytes((double)any->rep.raw_bytes, raw, sizeof raw);
         human_bytes((double)input_bytes, in, sizeof in);
+        char level[32] = "as it is";
+        if (text_level)
+            snprintf(level, sizeof level, "at zstd level %d", text_level);
         fprintf(out, "corpus: %" PRIu64 " documents, %" PRIu64 " tokens, %s of raw text (%s of input "
-               "files)\n\n",
-               any->rep.docs, any->rep.tokens, raw, in);
+               "files); stored text %s\n\n",
+               any->rep.docs, any->rep.tokens, raw, in, level);
     }
     fprintf(out, "%-*s %8s %8s %9s %9s %9s %9s %9s %9s\n", NAME_W, "device", "wall s", "MB/s", "kdocs/s",
            "Mtok/s", "CPU/wall", "peak RSS", "index/raw", "post/raw");
@@ -806,8 +819,8 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
     }
     fprintf(f, "{\"galley_bench\": \"index\", \"version\": 1, \"date\": \"%s\", \"host\": ", date);
     gal_bench_json_str(f, un.nodename, strlen(un.nodename));
-    fprintf(f, ", \"machine\": \"%s\", \"cpus\": %ld, \"batch_mb\": %zu,\n \"inputs\": [",
-            un.machine, sysconf(_SC_NPROCESSORS_ONLN), o->batch_bytes >> 20);
+    fprintf(f, ", \"machine\": \"%s\", \"cpus\": %ld, \"batch_mb\": %zu, \"text_level\": %d,\n \"inputs\": [",
+            un.machine, sysconf(_SC_NPROCESSORS_ONLN), o->batch_bytes >> 20, text_level_of(o));
     for (size_t i = 0; i < ninputs; i++) {
         if (i)
             fputs(", ", f);
@@ -1347,7 +1360,7 @@ int gal_bench_index(int argc, char **argv)
         pick_median(builds, nspecs, repeat, i, &runs[i]);
     /* with --json -, the JSON alone goes to stdout and the table to stderr */
     FILE *table = json && !strcmp(json, "-") ? stderr : stdout;
-    print_tables(table, runs, nspecs, input_bytes);
+    print_tables(table, runs, nspecs, input_bytes, text_level_of(&o));
     if (compare)
         print_compare(table, runs, nspecs, &old, compare);
     if (json) {

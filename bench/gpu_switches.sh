@@ -6,20 +6,24 @@
 # memory for the device's copies), GALLEY_CL_WAIT (how the host waits for
 # the device) and GALLEY_CL_GROUP (tokens grouped by term on the device),
 # which a GPU alone can weigh; bench index's CPU table says what the
-# tokenizer threads' waits cost and what the encoders saved.
+# tokenizer threads' waits cost and what the encoders saved.  A setting's
+# words without '=' are options added to the command (--text-level 0: the
+# stored text left for `galley optimize`, which frees the compressors'
+# cores).
 #
 #   [SWITCHES="VAR=V ...|VAR=V ...|..."] [ARGS="--shards 4"] [ROUNDS=2]
 #   [RUN_LIMIT=150] sh bench/gpu_switches.sh [N]
 #       N parts of GEN_SIZE (default 3 × 1G); needs .gpu/ (bench/gpu_prepare.sh);
-#       SWITCHES defaults to unpinned, pinned, pinned with polling, and
-#       pinned with grouping on the device; RUN_LIMIT: seconds a run may take
+#       SWITCHES defaults to unpinned, pinned, pinned with polling,
+#       pinned with grouping on the device, and pinned with the text stored
+#       as it is; RUN_LIMIT: seconds a run may take
 set -u
 
 size=${1:-3}
 log_name=gpu_switches.log
 . "$(pwd)/bench/gpu_setup.sh"
 
-switches=${SWITCHES:-GALLEY_CL_PINNED=0|GALLEY_CL_PINNED=1|GALLEY_CL_PINNED=1 GALLEY_CL_WAIT=poll|GALLEY_CL_PINNED=1 GALLEY_CL_GROUP=1}
+switches=${SWITCHES:-GALLEY_CL_PINNED=0|GALLEY_CL_PINNED=1|GALLEY_CL_PINNED=1 GALLEY_CL_WAIT=poll|GALLEY_CL_PINNED=1 GALLEY_CL_GROUP=1|GALLEY_CL_PINNED=1 --text-level 0}
 args=${ARGS:---shards 4}
 rounds=${ROUNDS:-2}
 # a wrapper per setting, so that bench_run runs it as a binary; a run's
@@ -32,13 +36,15 @@ k=0
 for set in $switches; do
     k=$((k + 1))
     # a setting that runs far slower than the others must not eat the call
-    printf '#!/bin/sh\nexec timeout %s env %s "%s" "$@"\n' "${RUN_LIMIT:-150}" "$set" \
-        "$gpu/galley" >"$wrappers/$k"
+    envs=$(echo "$set" | tr ' ' '\n' | grep '=' | tr '\n' ' ')
+    extra=$(echo "$set" | tr ' ' '\n' | grep -v '=' | tr '\n' ' ')
+    printf '#!/bin/sh\nexec timeout %s env %s "%s" "$@" %s\n' "${RUN_LIMIT:-150}" "$envs" \
+        "$gpu/galley" "$extra" >"$wrappers/$k"
     chmod +x "$wrappers/$k"
     echo "$set" >"$wrappers/$k.name"
 done
 IFS=$oldifs
-name_of() { sed -e 's/GALLEY_CL_//g' -e 's/[= ]//g' "$wrappers/$1.name"; }
+name_of() { sed -e 's/GALLEY_CL_//g' -e 's/--//g' -e 's/[= ]//g' "$wrappers/$1.name"; }
 round=1
 while [ "$round" -le "$rounds" ]; do
     i=1

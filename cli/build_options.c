@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "format.h"
+#include "text_pack.h"
 
 int gal_build_option(const char *cmd, const char *arg, const char *val, gal_build_opts *o)
 {
@@ -15,6 +16,15 @@ int gal_build_option(const char *cmd, const char *arg, const char *val, gal_buil
         if (!val || *end || mb < 1 || mb > 2048)
             return -gal_usage_error(cmd, "--batch-mb needs a number from 1 to 2048");
         o->batch_bytes = (size_t)mb << 20;
+        return 2;
+    }
+    if (!strcmp(arg, "--text-level")) {
+        char *end;
+        long n = val ? strtol(val, &end, 10) : -1;
+        if (!val || *end || n < 0 || n > GAL_TEXT_INDEX_LEVEL_MAX)
+            return -gal_usage_error(cmd, "--text-level needs a level from 0 to %d",
+                                    GAL_TEXT_INDEX_LEVEL_MAX);
+        o->text_level = n ? (int)n : GAL_TEXT_LEVEL_RAW;
         return 2;
     }
     if (!strcmp(arg, "--threads")) {
@@ -123,6 +133,9 @@ void gal_build_summary(const gal_build_opts *o, const gal_build_report *r, int r
     if (r->replaced)
         fprintf(stderr, "galley: %llu earlier documents replaced by new ones with their %s\n",
                 (unsigned long long)r->replaced, r->replaced_by == GAL_REPLACE_URL ? "urls" : "ids");
+    if (!rc && o->text_level == GAL_TEXT_LEVEL_RAW)
+        fprintf(stderr, "galley: note: the stored text is kept as it is (--text-level 0); "
+                        "'galley optimize' compresses it\n");
     /* each batch costs every query term a seek: past a few dozen, say what
      * merges them */
     if (!rc && r->index_batches > 64)

@@ -9,7 +9,7 @@
 
 static const char help[] =
     "usage: galley bench index INPUT... [--device D|all] [--batch-mb N]\n"
-    "                          [--json FILE] [--compare OLD.json]\n"
+    "                          [--text-level L] [--json FILE] [--compare OLD.json]\n"
     "       galley bench query INDEX QUERIES [--json FILE] [--warmup N] [--runs N]\n"
     "       galley bench postings INDEX [--bounds]\n"
     "\n"

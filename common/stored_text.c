@@ -57,6 +57,18 @@ int gal_stored_text_encode(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level, 
     return gal_record_seal_from(out, start, gal_record_doc_key(doc));
 }
 
+int gal_stored_text_put_raw(const void *text, size_t len, unsigned doc, gal_buf *out)
+{
+    size_t start = out->len;
+    uint8_t kind = GAL_TEXT_RAW;
+    int rc = gal_buf_reserve(out, 1 + len + 4);
+    if (!rc)
+        rc = gal_buf_append(out, &kind, 1);
+    if (!rc)
+        rc = gal_buf_append(out, text, len);
+    return rc ? rc : gal_record_seal_from(out, start, gal_record_doc_key(doc));
+}
+
 int gal_stored_text_encode_group(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level,
                                  const void *texts, const uint32_t *lens, uint32_t m,
                                  unsigned first_doc, gal_buf *out)

@@ -69,6 +69,10 @@ enum {
 int gal_stored_text_encode(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level, const void *text,
                            size_t len, unsigned doc, gal_buf *out);
 
+/* Append the sealed raw record (kind GAL_TEXT_RAW) of text[0, len), stored
+ * under document doc, to out (not cleared). */
+int gal_stored_text_put_raw(const void *text, size_t len, unsigned doc, gal_buf *out);
+
 /* Append the sealed group record of m (2..GAL_TEXT_GROUP_DOCS) documents
  * from first_doc on, whose texts are at texts, the i-th lens[i] bytes long
  * and followed by '\n', to out (not cleared).  1, and out as it was, when

@@ -749,7 +749,9 @@ static void plan_threads(build_state *s)
     int gpu = s->clt && !strcmp(s->cl->info.type, "GPU");
     s->ntok = s->clt || n < 3 ? 1 : n / 3;
     unsigned rest = gpu ? n : n - s->ntok; /* n >= 3 */
-    s->ncomp = rest > 1 ? rest / 2 : 1;
+    /* text stored as it is costs a compressor next to nothing: one will do,
+     * the encoders take the rest */
+    s->ncomp = s->opts->text_level == GAL_TEXT_LEVEL_RAW ? 1 : rest > 1 ? rest / 2 : 1;
     s->nenc = rest > s->ncomp ? rest - s->ncomp : 1;
     /* every batch past the reader can hold a token set and, past the
      * tokenizers, an encoded batch: no stage ever waits on a later one */
@@ -893,7 +895,10 @@ static int state_open(build_state *s)
     const void *dict;
     size_t dict_len;
     gal_writer_dict(s->w, &dict, &dict_len);
-    if ((rc = gal_text_dict_new(dict, dict_len, &s->tdict)))
+    int level = o->text_level == GAL_TEXT_LEVEL_RAW ? 0
+                : o->text_level                     ? o->text_level
+                                                    : GAL_TEXT_INDEX_LEVEL;
+    if ((rc = gal_text_dict_new(dict, dict_len, level, &s->tdict)))
         return rc;
     plan_threads(s);
     s->report->compress_threads = s->ncomp;
@@ -902,8 +907,8 @@ static int state_open(build_state *s)
     if ((rc = alloc_pools(s)))
         return rc;
     char note[512];
-    snprintf(note, sizeof note, "device=%s batch_mb=%zu threads=%u+%u+%u", s->report->device,
-             o->batch_bytes >> 20, s->ncomp, s->ntok, s->nenc);
+    snprintf(note, sizeof note, "device=%s batch_mb=%zu threads=%u+%u+%u text_level=%d",
+             s->report->device, o->batch_bytes >> 20, s->ncomp, s->ntok, s->nenc, level);
     if ((rc = gal_writer_set_build_note(s->w, note)))
         return rc;
     /* every input of the run gets its number now; the reader thread never

@@ -27,6 +27,9 @@
  * or --mpi, a process each). */
 #define GAL_MAX_SHARDS_HERE 64
 
+/* gal_build_opts.text_level: the text stored as it is (--text-level 0) */
+#define GAL_TEXT_LEVEL_RAW (-1)
+
 typedef struct gal_build_opts {
     const char *out_dir;
     const char *const *inputs;
@@ -36,6 +39,10 @@ typedef struct gal_build_opts {
                            * one machine, which spread over its GPUs
                            * (gal_cl_open_slot); 0 alone */
     size_t batch_bytes;   /* text bytes per batch */
+    int text_level;       /* zstd level of the stored text, 1 to
+                           * GAL_TEXT_INDEX_LEVEL_MAX (text_pack.h); 0: the
+                           * default, GAL_TEXT_INDEX_LEVEL; GAL_TEXT_LEVEL_RAW:
+                           * stored as it is, for `galley optimize` to pack */
     gal_format format;    /* GAL_FORMAT_AUTO to detect per file */
     int strict;           /* malformed records are fatal */
     int quiet;            /* no warnings, no progress */

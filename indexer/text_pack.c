@@ -33,18 +33,19 @@
 #define DICT_MEDIUM_TEXT (8u << 20)
 #define DICT_LARGE_TEXT (24u << 20)
 #define DICT_SAMPLE_BYTES (4u << 20)
-#define TEXT_LEVEL 3
 
 struct gal_text_dict {
-    ZSTD_CDict *cdict; /* NULL until the index has a dictionary */
+    ZSTD_CDict *cdict; /* NULL until the index has a dictionary, or at level 0 */
+    int level;
 };
 
-int gal_text_dict_new(const void *dict, size_t dict_len, gal_text_dict **out)
+int gal_text_dict_new(const void *dict, size_t dict_len, int level, gal_text_dict **out)
 {
     gal_text_dict *td = gal_calloc(1, sizeof *td);
     if (!td)
         return gal_error_set(GAL_ENOMEM, "out of memory for zstd");
-    if (dict && !(td->cdict = ZSTD_createCDict(dict, dict_len, TEXT_LEVEL))) {
+    td->level = level;
+    if (dict && level && !(td->cdict = ZSTD_createCDict(dict, dict_len, level))) {
         gal_text_dict_free(td);
         return gal_error_set(GAL_ECORRUPT, "corrupt index: bad zstd dictionary");
     }
@@ -110,13 +111,13 @@ static int train(gal_text_dict *td, gal_batch *b)
                         : b->text.len >= DICT_MEDIUM_TEXT ? DICT_MEDIUM_BYTES
                                                           : DICT_SMALL_BYTES;
     if (!rc)
-        rc = gal_text_dict_train(sample.data, sizes, nsamples, dict_bytes, TEXT_LEVEL,
+        rc = gal_text_dict_train(sample.data, sizes, nsamples, dict_bytes, td->level,
                                  &b->new_dict);
     if (rc == 1) { /* go without */
         gal_buf_clear(&b->new_dict);
         rc = 0;
     } else if (!rc && !(td->cdict = ZSTD_createCDict(b->new_dict.data, b->new_dict.len,
-                                                     TEXT_LEVEL))) {
+                                                     td->level))) {
         rc = gal_error_set(GAL_ENOMEM, "out of memory for a zstd dictionary");
     }
     gal_buf_release(&sample);
@@ -128,7 +129,7 @@ int gal_text_dict_prepare(gal_text_dict *td, gal_batch *b)
 {
     gal_buf_clear(&b->new_dict);
     int rc = 0;
-    if (!td->cdict && b->ndocs >= DICT_MIN_DOCS)
+    if (td->level && !td->cdict && b->ndocs >= DICT_MIN_DOCS)
         rc = train(td, b);
     b->use_dict = td->cdict != NULL;
     return rc;
@@ -179,6 +180,23 @@ int gal_text_pack_docs(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level, cons
     return rc < 0 ? rc : 0;
 }
 
+/* Level 0: each document's text as it is, for `galley optimize` to pack
+ * (a kind byte and a checksum more than the text). */
+static int pack_raw(gal_batch *b)
+{
+    int rc = gal_buf_reserve(&b->stored, b->text.len + (size_t)b->ndocs * 5);
+    for (uint32_t d = 0; d < b->ndocs && !rc; d++) {
+        b->stored_off[d] = b->stored.len;
+        b->stored_doc[d] = d;
+        rc = gal_stored_text_put_raw(b->text.data + b->doc_start[d],
+                                     b->doc_start[d + 1] - 1 - b->doc_start[d], b->first_doc + d,
+                                     &b->stored);
+    }
+    b->stored_off[b->ndocs] = b->stored.len;
+    b->nstored = b->ndocs;
+    return rc;
+}
+
 int gal_text_pack(ZSTD_CCtx *cctx, const gal_text_dict *td, gal_batch *b)
 {
     gal_buf_clear(&b->stored);
@@ -195,7 +213,9 @@ int gal_text_pack(ZSTD_CCtx *cctx, const gal_text_dict *td, gal_batch *b)
         b->stored_cap = b->ndocs + 1;
     }
     /* stored text: title '\n' body, without the document's final newline */
-    return gal_text_pack_docs(cctx, b->use_dict ? td->cdict : NULL, TEXT_LEVEL,
+    if (td->level == 0)
+        return pack_raw(b);
+    return gal_text_pack_docs(cctx, b->use_dict ? td->cdict : NULL, td->level,
                               (const uint8_t *)b->text.data, b->doc_start, b->ndocs, b->first_doc,
                               &b->stored, b->stored_off, b->stored_doc, &b->nstored);
 }

@@ -21,13 +21,23 @@
 
 typedef struct gal_text_dict gal_text_dict;
 
-/* dict/dict_len: the index's dictionary, or NULL when it has none yet. */
-int gal_text_dict_new(const void *dict, size_t dict_len, gal_text_dict **out);
+/* The zstd level `galley index` stores text at unless told otherwise
+ * (--text-level): level 3 with the dictionary is the best trade of speed
+ * and size found for ~1 kB news documents (bench/HISTORY.md). */
+#define GAL_TEXT_INDEX_LEVEL 3
+/* The levels --text-level takes: 0 stores the text as it is (records of
+ * kind GAL_TEXT_RAW; `galley optimize` packs it later), 1 to this zstd. */
+#define GAL_TEXT_INDEX_LEVEL_MAX 19
+
+/* dict/dict_len: the index's dictionary, or NULL when it has none yet.
+ * level: what the documents are compressed at, 0 to store them as they are
+ * (then no dictionary is trained or used). */
+int gal_text_dict_new(const void *dict, size_t dict_len, int level, gal_text_dict **out);
 void gal_text_dict_free(gal_text_dict *td); /* NULL is fine */
 
-/* In batch order: train the dictionary on b when the index has none yet
- * and b is large enough (b->new_dict then holds it), and mark whether b is
- * compressed with it (b->use_dict). */
+/* In batch order: train the dictionary on b when the index has none yet,
+ * b is large enough and its text is compressed (b->new_dict then holds
+ * it), and mark whether b is compressed with it (b->use_dict). */
 int gal_text_dict_prepare(gal_text_dict *td, gal_batch *b);
 
 /* Train a dictionary of at most dict_bytes for zstd at level on the
@@ -49,7 +59,8 @@ int gal_text_pack_docs(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level, cons
                        gal_buf *out, size_t *off, uint32_t *doc, uint32_t *nrec);
 
 /* Fill b->stored, stored_off, stored_doc and nstored with sealed records:
- * groups of consecutive documents, or one alone (stored_text.h).
+ * groups of consecutive documents, or one alone (stored_text.h); at level 0
+ * a raw record per document.
  * Any thread, after gal_text_dict_prepare() saw b; cctx is the thread's. */
 int gal_text_pack(ZSTD_CCtx *cctx, const gal_text_dict *td, gal_batch *b);
 

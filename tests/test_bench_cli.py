@@ -114,6 +114,7 @@ def main():
             sys.exit(1)
         check("seconds and share of wall time per stage" in p.stdout + p.stderr,
               "bench index printed no stage table")
+        p_first_out = p.stdout
         doc = json.load(open(js))
         runs = doc["runs"]
         check(len(runs) == 1 + len(devices), "%d runs for %d devices + ref" % (len(runs), len(devices)))
@@ -192,6 +193,22 @@ def main():
             check(len(walls) == 3 and r["seconds"] == sorted(walls)[1],
                   "--repeat 3: seconds %r, builds %r" % (r["seconds"], walls))
             check("wall s of its 3 builds" in p.stdout, "--repeat 3 did not list the builds")
+        check(doc.get("text_level") == 3 and "stored text at zstd level 3" in p_first_out,
+              "default text level: JSON %r" % doc.get("text_level"))
+        # --text-level 0: the text stored as it is, said in the table and the JSON
+        js0 = os.path.join(tmp, "raw.json")
+        p = subprocess.run([a.galley, "bench", "index", SAMPLE, "--device", "ref", "--text-level",
+                            "0", "--json", js0], capture_output=True, text=True, timeout=600,
+                           env=env)
+        check(p.returncode == 0 and "stored text as it is" in p.stdout,
+              "bench --text-level 0: exit %d: %s" % (p.returncode, p.stderr.strip()))
+        if p.returncode == 0:
+            raw_doc = json.load(open(js0))
+            r = raw_doc["runs"][0]
+            check(raw_doc.get("text_level") == 0 and r["tables"]["text"] >= r["raw_bytes"] >
+                  tables["text"], "--text-level 0: level %r, text table %r of %r raw (%r at 3)"
+                  % (raw_doc.get("text_level"), r["tables"]["text"], r["raw_bytes"],
+                     tables["text"]))
         for bad in ("0", "17", "x"):
             p = subprocess.run([a.galley, "bench", "index", SAMPLE, "--repeat", bad],
                                capture_output=True, text=True, timeout=60, env=env)

@@ -18,6 +18,11 @@ On a generated corpus indexed in 1 MB batches (no ../shared needed):
     index records how many documents it packed; --text-level 0 copies the
     table as it was, and a later optimize packs it even with nothing left
     to merge;
+  - `galley index --text-level 0` stores the text as it is (no dictionary)
+    and every other table as level 3 does; snippets, `show --all` and
+    answers are the same, optimize packs it smaller than level 3 did, and
+    an --append at the default level trains the dictionary; levels 1 and
+    19 read back; a bad --text-level exits 2 before anything is made;
   - optimizing again leaves the index alone; --append after optimizing
     answers like --append without it, and the next optimize packs only the
     appended documents, keeping the blocks packed before;
@@ -155,6 +160,7 @@ def check_optimize(a, f):
     rc_.same_answers(a, f, batches, once, queries, "optimized")
     check_packed_text(a, f, batches, once, original, err)
     check_copied_text(a, f, batches, copied, original)
+    check_raw_text(a, f, corpus, batches, queries, original)
 
     rc, _, err = optimize(a, twice, "--group-docs", "2000")
     f.check(rc == 0, "optimize --group-docs 2000: exit %d: %s" % (rc, err.strip()))
@@ -268,6 +274,69 @@ def check_copied_text(a, f, batches, copied, original):
     f.check(rc == 0, "verify after packing at level 3: exit %d: %s" % (rc, out.strip()))
 
 
+def check_raw_text(a, f, corpus, batches, queries, original):
+    """`galley index --text-level 0` stores the text as it is, with no
+    dictionary, and writes every other table as level 3 does; optimize packs
+    it; --append at the default level then trains the dictionary; other
+    levels read back too."""
+    raw = os.path.join(a.work, "raw")
+    rc, _, err = rc_.run([a.galley, "index", "-q", "--device", "ref", "--batch-mb", "1",
+                          "--text-level", "0", "-o", raw, corpus], timeout=600)
+    if not f.check(rc == 0, "index --text-level 0: exit %d: %s" % (rc, err.strip())):
+        return
+    st, ref = rc_.stats(a.galley, raw), rc_.stats(a.galley, batches)
+    f.check(st["text_dict_bytes"] == 0, "--text-level 0 trained a dictionary of %d bytes"
+            % st["text_dict_bytes"])
+    f.check(st["build"].endswith(" text_level=0") and ref["build"].endswith(" text_level=3"),
+            "stats' build notes: %r, %r" % (st["build"], ref["build"]))
+    text, ref_text = st["tables"]["text"]["bytes"], ref["tables"]["text"]["bytes"]
+    f.check(text >= st["raw_bytes"] > ref_text,
+            "text table %d bytes at level 0 for %d raw bytes (%d at level 3)"
+            % (text, st["raw_bytes"], ref_text))
+    for table in ("postings", "ids", "docstats", "lexicon", "vocab"):
+        f.check(rc_.dump_table(raw, table) == rc_.dump_table(batches, table),
+                "%s: --text-level 0 wrote another table than level 3" % table)
+    f.check(export(a, raw) == original, "the stored text differs at --text-level 0")
+    rc_.same_answers(a, f, batches, raw, queries[:8], "--text-level 0")
+    rc, out = rc_.verify(a.galley, raw)
+    f.check(rc == 0, "verify at --text-level 0: exit %d: %s" % (rc, out.strip()))
+    # snippets come from the stored text: the same lines either way
+    shown = [rc_.run([a.galley, "query", d, queries[0], "--limit", "3"]) for d in (raw, batches)]
+    f.check(shown[0][0] == 0 and shown[0][1] == shown[1][1] and "\u2026" in shown[0][1],
+            "query with snippets at --text-level 0: exit %d, %r" % (shown[0][0], shown[0][1][:300]))
+    packed = os.path.join(a.work, "raw-packed")
+    shutil.copytree(raw, packed)
+    rc, _, err = optimize(a, packed)
+    f.check(rc == 0 and "packed at level 7" in err,
+            "optimize of a --text-level 0 index: exit %d: %s" % (rc, err.strip()))
+    after = rc_.stats(a.galley, packed)
+    f.check(after["tables"]["text"]["bytes"] < ref_text and
+            after["text_packed_docs"] == after["documents"],
+            "optimize left the text table at %d bytes (%d at level 3), %d of %d documents packed"
+            % (after["tables"]["text"]["bytes"], ref_text, after["text_packed_docs"],
+               after["documents"]))
+    f.check(export(a, packed) == original, "the stored text differs after optimize")
+    print("text table: level 0 %d bytes, level 3 %d, level 0 optimized %d (raw text %d)"
+          % (text, ref_text, after["tables"]["text"]["bytes"], st["raw_bytes"]))
+    # the next run at the default level trains the dictionary the index lacks
+    level3 = os.path.join(a.work, "level-3-appended")
+    shutil.copytree(batches, level3)
+    rc_.append_to(a, f, (raw, level3), corpus)
+    st = rc_.stats(a.galley, raw)
+    f.check(st["text_dict_bytes"] > 0, "--append at level 3 trained no dictionary")
+    rc, out = rc_.verify(a.galley, raw)
+    f.check(rc == 0, "verify after --append at level 3: exit %d: %s" % (rc, out.strip()))
+    f.check(export(a, raw) == export(a, level3),
+            "the stored text after --append differs from a level-3 index's after the same")
+    for level in ("1", "19"):
+        other = os.path.join(a.work, "level-" + level)
+        rc, _, err = rc_.run([a.galley, "index", "-q", "--device", "ref", "--text-level", level,
+                              "-o", other, corpus], timeout=600)
+        f.check(rc == 0 and export(a, other) == original,
+                "index --text-level %s: exit %d, stored text %s: %s"
+                % (level, rc, "differs" if rc == 0 else "not read", err.strip()))
+
+
 def check_usage(a, f):
     rc, _, err = optimize(a, os.path.join(a.work, "no-such-index"))
     f.check(rc == 3, "optimize of a missing index: exit %d: %s" % (rc, err.strip()))
@@ -279,6 +348,11 @@ def check_usage(a, f):
     for bad in ("20", "-1", "x"):
         rc, _, err = optimize(a, os.path.join(a.work, "batches"), "--text-level", bad)
         f.check(rc == 2, "--text-level %s: exit %d: %s" % (bad, rc, err.strip()))
+        rc, _, err = rc_.run([a.galley, "index", "-q", "--text-level", bad, "-o",
+                              os.path.join(a.work, "never"), SAMPLE])
+        f.check(rc == 2 and "--text-level needs a level from 0 to 19" in err and
+                not os.path.exists(os.path.join(a.work, "never")),
+                "index --text-level %s: exit %d: %s" % (bad, rc, err.strip()))
 
 
 def main():
