@@ -41,7 +41,6 @@
 #include "reader.h"
 #include "status.h"
 #include "store.h"
-#include "text_pack.h"
 
 static const char help[] =
     "usage: galley bench index INPUT... [OPTIONS]\n"
@@ -507,13 +506,6 @@ static int bench_one(const gal_build_opts *opts, const char *spec, brun *r)
 
 /* ---- output ---- */
 
-/* The zstd level of the stored text as --text-level says it (0: as it is). */
-static int text_level_of(const gal_build_opts *o)
-{
-    return o->text_level == GAL_TEXT_LEVEL_RAW ? 0 : o->text_level ? o->text_level
-                                                                    : GAL_TEXT_INDEX_LEVEL;
-}
-
 static void human_bytes(double n, char *out, size_t cap)
 {
     if (n >= 1e9)
@@ -820,7 +812,7 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
     fprintf(f, "{\"galley_bench\": \"index\", \"version\": 1, \"date\": \"%s\", \"host\": ", date);
     gal_bench_json_str(f, un.nodename, strlen(un.nodename));
     fprintf(f, ", \"machine\": \"%s\", \"cpus\": %ld, \"batch_mb\": %zu, \"text_level\": %d,\n \"inputs\": [",
-            un.machine, sysconf(_SC_NPROCESSORS_ONLN), o->batch_bytes >> 20, text_level_of(o));
+            un.machine, sysconf(_SC_NPROCESSORS_ONLN), o->batch_bytes >> 20, gal_build_text_level(o));
     for (size_t i = 0; i < ninputs; i++) {
         if (i)
             fputs(", ", f);
@@ -1360,7 +1352,7 @@ int gal_bench_index(int argc, char **argv)
         pick_median(builds, nspecs, repeat, i, &runs[i]);
     /* with --json -, the JSON alone goes to stdout and the table to stderr */
     FILE *table = json && !strcmp(json, "-") ? stderr : stdout;
-    print_tables(table, runs, nspecs, input_bytes, text_level_of(&o));
+    print_tables(table, runs, nspecs, input_bytes, gal_build_text_level(&o));
     if (compare)
         print_compare(table, runs, nspecs, &old, compare);
     if (json) {

@@ -231,6 +231,8 @@ def run_galley(args, corpus, queries_file, workdir):
     cmd = [args.galley, "index", "-o", idx, "--device", args.device, "-q", corpus]
     if args.batch_mb:
         cmd[4:4] = ["--batch-mb", str(args.batch_mb)]
+    if args.text_level is not None:
+        cmd[4:4] = ["--text-level", str(args.text_level)]
     p = subprocess.run([sys.executable, "-c", PEAK_RSS_OF_CHILD] + cmd,
                        stderr=subprocess.PIPE, text=True)
     lines = p.stderr.strip().splitlines()
@@ -575,6 +577,8 @@ def main():
     ap.add_argument("--galley", help="the galley binary (default: build-bench/galley, build/galley)")
     ap.add_argument("--device", default="auto", help="galley's --device (default auto)")
     ap.add_argument("--batch-mb", type=int, help="galley's --batch-mb")
+    ap.add_argument("--text-level", type=int,
+                    help="galley's --text-level (0: text stored as it is, packed by optimize)")
     ap.add_argument("--workdir", help="scratch directory (default: a new one under $TMPDIR)")
     ap.add_argument("--keep", action="store_true", help="keep the indexes")
     ap.add_argument("--json", help="write every figure, per query too, to this file")

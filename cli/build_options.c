@@ -133,7 +133,7 @@ void gal_build_summary(const gal_build_opts *o, const gal_build_report *r, int r
     if (r->replaced)
         fprintf(stderr, "galley: %llu earlier documents replaced by new ones with their %s\n",
                 (unsigned long long)r->replaced, r->replaced_by == GAL_REPLACE_URL ? "urls" : "ids");
-    if (!rc && o->text_level == GAL_TEXT_LEVEL_RAW)
+    if (!rc && gal_build_text_level(o) == 0)
         fprintf(stderr, "galley: note: the stored text is kept as it is (--text-level 0); "
                         "'galley optimize' compresses it\n");
     /* each batch costs every query term a seek: past a few dozen, say what

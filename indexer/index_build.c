@@ -743,6 +743,13 @@ static int plan_resume(build_state *s, char **files, size_t nfiles, size_t *firs
  * which there set the pace (a shard of 4 on 16 cores had 1 compressor,
  * busy 87 %, and 2 encoders; bench/README.md).  A CPU device's kernels
  * run on the cores and count as a tokenizer. */
+int gal_build_text_level(const gal_build_opts *o)
+{
+    return o->text_level == GAL_TEXT_LEVEL_RAW ? 0
+           : o->text_level                     ? o->text_level
+                                               : GAL_TEXT_INDEX_LEVEL;
+}
+
 static void plan_threads(build_state *s)
 {
     unsigned n = s->thread_budget;
@@ -751,7 +758,7 @@ static void plan_threads(build_state *s)
     unsigned rest = gpu ? n : n - s->ntok; /* n >= 3 */
     /* text stored as it is costs a compressor next to nothing: one will do,
      * the encoders take the rest */
-    s->ncomp = s->opts->text_level == GAL_TEXT_LEVEL_RAW ? 1 : rest > 1 ? rest / 2 : 1;
+    s->ncomp = gal_build_text_level(s->opts) == 0 ? 1 : rest > 1 ? rest / 2 : 1;
     s->nenc = rest > s->ncomp ? rest - s->ncomp : 1;
     /* every batch past the reader can hold a token set and, past the
      * tokenizers, an encoded batch: no stage ever waits on a later one */
@@ -895,9 +902,7 @@ static int state_open(build_state *s)
     const void *dict;
     size_t dict_len;
     gal_writer_dict(s->w, &dict, &dict_len);
-    int level = o->text_level == GAL_TEXT_LEVEL_RAW ? 0
-                : o->text_level                     ? o->text_level
-                                                    : GAL_TEXT_INDEX_LEVEL;
+    int level = gal_build_text_level(o);
     if ((rc = gal_text_dict_new(dict, dict_len, level, &s->tdict)))
         return rc;
     plan_threads(s);

@@ -68,6 +68,10 @@ typedef struct gal_build_opts {
                               * 0: one index */
 } gal_build_opts;
 
+/* The zstd level o stores text at: 0 for as it is, else 1 to
+ * GAL_TEXT_INDEX_LEVEL_MAX. */
+int gal_build_text_level(const gal_build_opts *o);
+
 /* The stages of a build, in the order a batch passes them. */
 enum { GAL_STAGE_READ, GAL_STAGE_COMPRESS, GAL_STAGE_TOKENIZE, GAL_STAGE_ENCODE,
        GAL_STAGE_WRITE, GAL_NSTAGES };
