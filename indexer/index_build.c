@@ -732,6 +732,13 @@ static int plan_resume(build_state *s, char **files, size_t nfiles, size_t *firs
     return 0;
 }
 
+int gal_build_text_level(const gal_build_opts *o)
+{
+    return o->text_level == GAL_TEXT_LEVEL_RAW ? 0
+           : o->text_level                     ? o->text_level
+                                               : GAL_TEXT_INDEX_LEVEL;
+}
+
 /* Compressor, tokenizer and encoder threads of one index, out of its
  * budget (index_threads).  The device takes one tokenizer thread (one
  * command queue); on the host the three stages cost about the same (each
@@ -743,13 +750,6 @@ static int plan_resume(build_state *s, char **files, size_t nfiles, size_t *firs
  * which there set the pace (a shard of 4 on 16 cores had 1 compressor,
  * busy 87 %, and 2 encoders; bench/README.md).  A CPU device's kernels
  * run on the cores and count as a tokenizer. */
-int gal_build_text_level(const gal_build_opts *o)
-{
-    return o->text_level == GAL_TEXT_LEVEL_RAW ? 0
-           : o->text_level                     ? o->text_level
-                                               : GAL_TEXT_INDEX_LEVEL;
-}
-
 static void plan_threads(build_state *s)
 {
     unsigned n = s->thread_budget;
