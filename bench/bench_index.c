@@ -530,6 +530,14 @@ static void short_name(const brun *r, char *out, size_t cap)
 
 #define NAME_W 34
 
+/* A table row's first column: the run's short name, padded. */
+static void put_name(FILE *out, const brun *r)
+{
+    char name[NAME_W + 1];
+    short_name(r, name, sizeof name);
+    fprintf(out, "%-*s", NAME_W, name);
+}
+
 /* GB/s of a copy, or 0 when it took no measurable time. */
 static double gbps(uint64_t bytes, double sec)
 {
@@ -631,9 +639,7 @@ static void print_waits(FILE *out, const brun *runs, size_t n)
         if (runs[i].rc)
             continue;
         const gal_build_report *p = &runs[i].rep;
-        char name[NAME_W + 1];
-        short_name(&runs[i], name, sizeof name);
-        fprintf(out, "%-*s", NAME_W, name);
+        put_name(out, &runs[i]);
         for (int k = 0; k < GAL_NSTAGES; k++)
             fprintf(out, " %5.2f %5.2f %5.2f", p->wait_input[k], p->wait_order[k], p->wait_room[k]);
         fprintf(out, " %8.2f %8.2f\n", p->commit_sec, p->update_sec);
@@ -650,11 +656,9 @@ static void print_waits(FILE *out, const brun *runs, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (runs[i].rc)
             continue;
-        char name[NAME_W + 1];
-        short_name(&runs[i], name, sizeof name);
         double load[GAL_NSTAGES];
         int pace = stage_load(&runs[i].rep, load);
-        fprintf(out, "%-*s", NAME_W, name);
+        put_name(out, &runs[i]);
         for (int k = 0; k < GAL_NSTAGES; k++)
             fprintf(out, " %8.1f%%", 100.0 * load[k]);
         fprintf(out, "  %s\n", stage_names[pace]);
@@ -686,11 +690,9 @@ static void print_cpu(FILE *out, const brun *runs, size_t n)
         if (runs[i].rc)
             continue;
         const gal_build_report *p = &runs[i].rep;
-        char name[NAME_W + 1];
-        short_name(&runs[i], name, sizeof name);
         double busy[GAL_NSTAGES];
         stage_busy(p, busy);
-        fprintf(out, "%-*s", NAME_W, name);
+        put_name(out, &runs[i]);
         for (int k = 0; k < GAL_NSTAGES; k++)
             fprintf(out, " %6.2f %5.0f%%", p->cpu_sec[k],
                     busy[k] > 0 ? 100.0 * p->cpu_sec[k] / busy[k] : 0.0);
@@ -754,11 +756,9 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
     for (size_t i = 0; i < n; i++) {
         if (runs[i].rc)
             continue;
-        char name[NAME_W + 1];
-        short_name(&runs[i], name, sizeof name);
         double m[NMETRICS], s = runs[i].rep.seconds > 0 ? runs[i].rep.seconds : 1e-9;
         run_metrics(&runs[i], m);
-        fprintf(out, "%-*s", NAME_W, name);
+        put_name(out, &runs[i]);
         for (int k = M_READ; k <= M_WRITE; k++)
             fprintf(out, " %7.2f %5.1f%%", m[k], 100.0 * m[k] / s);
         char threads[48];
@@ -783,10 +783,9 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
     for (size_t i = 0; i < n; i++) {
         if (runs[i].rc)
             continue;
-        char name[NAME_W + 1], b[32];
-        short_name(&runs[i], name, sizeof name);
+        char b[32];
         double raw = runs[i].rep.raw_bytes ? (double)runs[i].rep.raw_bytes : 1;
-        fprintf(out, "%-*s", NAME_W, name);
+        put_name(out, &runs[i]);
         uint64_t other = runs[i].tables_total;
         for (size_t k = 0; k < NSHOWN; k++) {
             uint64_t t = table_get(&runs[i], shown_tables[k]);
@@ -1122,9 +1121,7 @@ static void print_compare(FILE *out, const brun *runs, size_t n, const jval *old
                 if (ok && ok->num && key && key->type == J_STR && !strcmp(key->str, want))
                     match = &oruns->kid[k];
             }
-        char name[NAME_W + 1];
-        short_name(&runs[i], name, sizeof name);
-        fprintf(out, "%-*s", NAME_W, name);
+        put_name(out, &runs[i]);
         if (!match) {
             fprintf(out, " (not in the old run)\n");
             continue;
