@@ -71,6 +71,8 @@ static const char help[] =
     "                   devices', or a comma-separated list of these\n"
     "  --batch-mb N     megabytes of text per batch [32]\n"
     "  --text-level L   zstd level of the stored text, as for 'galley index' [3]\n"
+    "  --keep-cache     leave the index's written pages in the page cache, as\n"
+    "                   for 'galley index' (by default they are dropped)\n"
     "  --threads N      compressor, tokenizer and encoder threads, as for\n"
     "                   'galley index'\n"
     "  --format F       jsonl, trec, warc or text: skip format detection\n"
@@ -704,8 +706,9 @@ static void print_cpu(FILE *out, const brun *runs, size_t n)
 }
 
 static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_bytes,
-                         int text_level)
+                         const gal_build_opts *o)
 {
+    int text_level = gal_build_text_level(o);
     const brun *any = NULL;
     for (size_t i = 0; i < n; i++)
         if (!runs[i].rc) {
@@ -720,8 +723,9 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
         if (text_level)
             snprintf(level, sizeof level, "at zstd level %d", text_level);
         fprintf(out, "corpus: %" PRIu64 " documents, %" PRIu64 " tokens, %s of raw text (%s of input "
-               "files); stored text %s\n\n",
-               any->rep.docs, any->rep.tokens, raw, in, level);
+               "files); stored text %s; written pages %s the page cache\n\n",
+               any->rep.docs, any->rep.tokens, raw, in, level,
+               o->keep_cache ? "kept in" : "dropped from");
     }
     fprintf(out, "%-*s %8s %8s %9s %9s %9s %9s %9s %9s\n", NAME_W, "device", "wall s", "MB/s", "kdocs/s",
            "Mtok/s", "CPU/wall", "peak RSS", "index/raw", "post/raw");
@@ -810,8 +814,9 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
     }
     fprintf(f, "{\"galley_bench\": \"index\", \"version\": 1, \"date\": \"%s\", \"host\": ", date);
     gal_bench_json_str(f, un.nodename, strlen(un.nodename));
-    fprintf(f, ", \"machine\": \"%s\", \"cpus\": %ld, \"batch_mb\": %zu, \"text_level\": %d,\n \"inputs\": [",
-            un.machine, sysconf(_SC_NPROCESSORS_ONLN), o->batch_bytes >> 20, gal_build_text_level(o));
+    fprintf(f, ", \"machine\": \"%s\", \"cpus\": %ld, \"batch_mb\": %zu, \"text_level\": %d,\n \"keep_cache\": %s, \"inputs\": [",
+            un.machine, sysconf(_SC_NPROCESSORS_ONLN), o->batch_bytes >> 20, gal_build_text_level(o),
+            o->keep_cache ? "true" : "false");
     for (size_t i = 0; i < ninputs; i++) {
         if (i)
             fputs(", ", f);
@@ -1349,7 +1354,7 @@ int gal_bench_index(int argc, char **argv)
         pick_median(builds, nspecs, repeat, i, &runs[i]);
     /* with --json -, the JSON alone goes to stdout and the table to stderr */
     FILE *table = json && !strcmp(json, "-") ? stderr : stdout;
-    print_tables(table, runs, nspecs, input_bytes, gal_build_text_level(&o));
+    print_tables(table, runs, nspecs, input_bytes, &o);
     if (compare)
         print_compare(table, runs, nspecs, &old, compare);
     if (json) {

@@ -27,6 +27,10 @@ int gal_build_option(const char *cmd, const char *arg, const char *val, gal_buil
         o->text_level = n ? (int)n : GAL_TEXT_LEVEL_RAW;
         return 2;
     }
+    if (!strcmp(arg, "--keep-cache")) {
+        o->keep_cache = 1;
+        return 1;
+    }
     if (!strcmp(arg, "--threads")) {
         char *end;
         long n = val ? strtol(val, &end, 10) : 0;

@@ -36,6 +36,8 @@ static const char help[] =
     "  --batch-mb N         megabytes of text per batch [32]\n"
     "  --text-level L       zstd level of the stored text, 1 to 19 [3]; 0 stores\n"
     "                       it as it is (as 'galley index' does)\n"
+    "  --keep-cache         leave the merged index's pages in the page cache,\n"
+    "                       as for 'galley index'\n"
     "  --threads N          compressor, tokenizer and encoder threads; at least 3\n"
     "  --append             add the documents to an existing index\n"
     "  --replace            a document replaces earlier ones with its id, in\n"
@@ -85,7 +87,7 @@ int gal_cmd_merge(int argc, char **argv)
             goto out;
         } else if ((shared = gal_build_run_option("merge", a, val, &o)) != 0 ||
                    ((!strcmp(a, "--batch-mb") || !strcmp(a, "--threads") ||
-                     !strcmp(a, "--text-level")) &&
+                     !strcmp(a, "--text-level") || !strcmp(a, "--keep-cache")) &&
                     (shared = gal_build_option("merge", a, val, &o)) != 0)) {
             if (shared < 0) {
                 status = -shared;

@@ -287,6 +287,13 @@ int gal_store_txn_begin(gal_store *st, int rdonly, MDB_txn **txn)
     return rc ? gal_store_error(st, rc, "cannot begin a transaction on") : 0;
 }
 
+void gal_store_drop_cached(gal_store *st)
+{
+    int fd;
+    if (!mdb_env_get_fd(st->env, &fd))
+        (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+}
+
 int gal_store_grow(gal_store *st)
 {
     MDB_envinfo info;

@@ -41,6 +41,13 @@ int gal_store_txn_begin(gal_store *st, int rdonly, MDB_txn **txn);
  * back into SIGBUS: with this little room left, either is a full disk. */
 int gal_store_disk_nearly_full(const char *dir);
 
+/* Ask the kernel to drop the data file's cached pages that are clean and
+ * mapped by no process: after a commit (which synced its pages), what it
+ * wrote.  A bulk load writes far more than it reads back, and left in the
+ * page cache that output pushes out what the machine was using; the pages
+ * LMDB reads through its map stay.  Advice only: nothing fails. */
+void gal_store_drop_cached(gal_store *st);
+
 /* Double the map size; no transaction may be open in this process. */
 int gal_store_grow(gal_store *st);
 

@@ -891,6 +891,7 @@ static int state_open(build_state *s)
         (rc = gal_writer_set_shard(s->w, o->nshards > 1 ? o->shard : 0,
                                    o->nshards > 1 ? o->nshards : 0)))
         return rc;
+    gal_writer_keep_cache(s->w, o->keep_cache);
     s->replace = o->replace;
     if (o->resume) {
         if ((rc = plan_resume(s, r->files, r->nfiles, &s->first_input, &s->complete)))

@@ -43,6 +43,8 @@ typedef struct gal_build_opts {
                            * GAL_TEXT_INDEX_LEVEL_MAX (text_pack.h); 0: the
                            * default, GAL_TEXT_INDEX_LEVEL; GAL_TEXT_LEVEL_RAW:
                            * stored as it is, for `galley optimize` to pack */
+    int keep_cache;       /* leave the index's written pages in the page cache
+                           * (gal_writer_keep_cache) */
     gal_format format;    /* GAL_FORMAT_AUTO to detect per file */
     int strict;           /* malformed records are fatal */
     int quiet;            /* no warnings, no progress */

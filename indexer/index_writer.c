@@ -104,6 +104,7 @@ struct gal_writer {
     uint32_t run_first_file;
     gal_resume_point resume;
     char *build_note;
+    int keep_cache; /* leave what commits write in the page cache */
     unsigned shard_k, shard_n; /* meta "shard" (0/0: none), as loaded or set */
     /* The postings table's last leaf page as committed, and as the batch
      * being written leaves it (chunk_blocks.h): known when this process
@@ -897,6 +898,8 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
     double t1 = gal_now_sec();
     if ((rc = gal_store_write(w->st, write_batch_txn, &bw, "cannot write batch to")))
         return rc;
+    if (!w->keep_cache)
+        gal_store_drop_cached(w->st);
     uint64_t new_terms = bw.new_terms, collisions = bw.collisions;
     /* what the transaction took beyond its puts: the commit (and the
      * tries before a map growth, rare) */
@@ -926,6 +929,11 @@ int gal_writer_commit(gal_writer *w, const gal_encoded *e, gal_batch *b, uint64_
     /* the writer's whole share (the updates run beside it) */
     w->totals.write_sec += gal_now_sec() - t0;
     return 0;
+}
+
+void gal_writer_keep_cache(gal_writer *w, int keep)
+{
+    w->keep_cache = keep;
 }
 
 void gal_writer_resume_point(const gal_writer *w, gal_resume_point *out)
@@ -983,5 +991,7 @@ int gal_writer_finish(gal_writer *w)
     int mrc;
     if (!rc && (mrc = mdb_env_sync(w->st->env, 1)))
         rc = gal_store_error(w->st, mrc, "cannot sync");
+    if (!rc && !w->keep_cache)
+        gal_store_drop_cached(w->st);
     return rc;
 }

@@ -92,6 +92,14 @@ int gal_writer_set_shard(gal_writer *w, unsigned k, unsigned n);
  * commit. */
 int gal_writer_set_replace(gal_writer *w, gal_replace_key key);
 
+/* Whether the pages each commit writes stay in the page cache (keep) or
+ * are handed back to the kernel once synced (the default: a bulk load's
+ * output would otherwise push out what the machine was using, and on a
+ * virtual machine whose host takes back freed memory, taking fresh pages
+ * for it cost as much as the rest of the writer's work; see
+ * gal_store_drop_cached). */
+void gal_writer_keep_cache(gal_writer *w, int keep);
+
 /* Record a description of how the index was built (meta "build"), in the
  * next commit. */
 int gal_writer_set_build_note(gal_writer *w, const char *note);

@@ -25,7 +25,8 @@ set(GALLEY_REL_TESTS
   "mpi|test_mpi.py|300"
   "replace|test_replace.py|300"
   "purge|test_purge.py|300"
-  "shards|test_shards.py|300")
+  "shards|test_shards.py|300"
+  "page_cache|test_page_cache.py|300")
 foreach(entry IN LISTS GALLEY_REL_TESTS)
   string(REPLACE "|" ";" parts "${entry}")
   list(GET parts 0 name)

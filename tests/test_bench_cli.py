@@ -195,16 +195,23 @@ def main():
             check("wall s of its 3 builds" in p.stdout, "--repeat 3 did not list the builds")
         check(doc.get("text_level") == 3 and "stored text at zstd level 3" in p_first_out,
               "default text level: JSON %r" % doc.get("text_level"))
-        # --text-level 0: the text stored as it is, said in the table and the JSON
+        check(doc.get("keep_cache") is False and
+              "written pages dropped from the page cache" in p_first_out,
+              "default page cache: JSON keep_cache %r" % doc.get("keep_cache"))
+        # --text-level 0: the text stored as it is, said in the table and the
+        # JSON; --keep-cache likewise
         js0 = os.path.join(tmp, "raw.json")
         p = subprocess.run([a.galley, "bench", "index", SAMPLE, "--device", "ref", "--text-level",
-                            "0", "--json", js0], capture_output=True, text=True, timeout=600,
-                           env=env)
-        check(p.returncode == 0 and "stored text as it is" in p.stdout,
-              "bench --text-level 0: exit %d: %s" % (p.returncode, p.stderr.strip()))
+                            "0", "--keep-cache", "--json", js0], capture_output=True, text=True,
+                           timeout=600, env=env)
+        check(p.returncode == 0 and "stored text as it is" in p.stdout and
+              "written pages kept in the page cache" in p.stdout,
+              "bench --text-level 0 --keep-cache: exit %d: %s" % (p.returncode, p.stderr.strip()))
         if p.returncode == 0:
             raw_doc = json.load(open(js0))
             r = raw_doc["runs"][0]
+            check(raw_doc.get("keep_cache") is True, "--keep-cache: JSON keep_cache %r"
+                  % raw_doc.get("keep_cache"))
             check(raw_doc.get("text_level") == 0 and r["tables"]["text"] >= r["raw_bytes"] >
                   tables["text"], "--text-level 0: level %r, text table %r of %r raw (%r at 3)"
                   % (raw_doc.get("text_level"), r["tables"]["text"], r["raw_bytes"],
