@@ -7,7 +7,8 @@
     LMDB read through its map, and the last meta page); with --keep-cache
     most of it is.  Both indexes verify, hold the same tables and answer
     the same queries, and an --append to the default one drops its pages
-    too.  `galley merge --keep-cache` keeps them as well.
+    too, and so does each shard's writer of --shards 2.  `galley merge
+    --keep-cache` keeps them.
   - Skipped, with the reason, where the file system keeps pages that
     posix_fadvise(DONTNEED) asked it to drop (tmpfs), or util-linux's
     fincore, which counts a file's resident pages, is missing.
@@ -92,6 +93,16 @@ def check_builds(a, f):
     build(a, os.path.join(a.work, "dropped"), more, "--append")
     d = resident_share(dropped)
     f.check(d < 0.25, "an --append left %.0f%% of data.mdb in the page cache" % (100 * d))
+
+    # --shards: every shard's writer drops what it writes
+    shards = os.path.join(a.work, "shards")
+    rc, _, err = rc_.run([a.galley, "index", "-q", "--device", "ref", "--batch-mb", "4",
+                          "--shards", "2", "-o", shards, corpus], timeout=300)
+    if f.check(rc == 0, "index --shards 2: exit %d: %s" % (rc, err.strip())):
+        for k in (1, 2):
+            s = resident_share(os.path.join(shards, "shard-%d" % k, "data.mdb"))
+            f.check(s < 0.25, "shard %d left %.0f%% of its data.mdb in the page cache"
+                    % (k, 100 * s))
 
     merged = os.path.join(a.work, "merged")
     rc, _, err = rc_.run([a.galley, "merge", "-q", "--device", "ref", "--keep-cache", "-o",
