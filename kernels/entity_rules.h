@@ -1318,10 +1318,18 @@ GAL_FN int gal_ent_shouts(GAL_TEXT text, gal_u32 lo, gal_u32 hi)
 }
 
 /* Where the line holding text[i] ends: the first '\n' in text[i, hi), or
- * hi.  The host has a vectorised memchr for this; the device scans. */
+ * hi.  The host has a vectorised memchr for this; the device steps over
+ * eight bytes without a '\n' at a time (a byte at a time, this scan was a
+ * tenth of the entity kernel's time on PoCL) and finds the byte itself
+ * in the last word. */
 GAL_FN gal_u32 gal_ent_line_end(GAL_TEXT text, gal_u32 i, gal_u32 hi)
 {
 #if defined(__OPENCL_VERSION__) || defined(__OPENCL_C_VERSION__)
+    for (; i < hi && hi - i >= 8u; i += 8u) {
+        gal_u64 x = gal_load8(text + i) ^ (GAL_BYTES_01 * (gal_u64)'\n'); /* 0 where '\n' */
+        if ((x - GAL_BYTES_01) & ~x & GAL_BYTES_80)
+            break;
+    }
     while (i < hi && text[i] != '\n')
         i++;
     return i;
