@@ -43,3 +43,10 @@ add_test(NAME device_copies
                  ${PROJECT_SOURCE_DIR}/samples/news.jsonl)
 set_tests_properties(device_copies PROPERTIES
   ENVIRONMENT "${GALLEY_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 300)
+
+# bench/tools/encode_bench runs the postings builder on the sample again and
+# again and finds every run's output the same (it exits 1 when one differs).
+add_test(NAME bench_encode_tool
+         COMMAND $<TARGET_FILE:encode_bench> ${PROJECT_SOURCE_DIR}/samples/news.jsonl 3)
+set_tests_properties(bench_encode_tool PROPERTIES
+  PASS_REGULAR_EXPRESSION "builder, 3 runs: fastest [0-9.]+ ms.*output crc [0-9a-f]+")
