@@ -19,20 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
+#include "clock.h"
 #include "crc32c.h"
-#include "entities.h"
 #include "format.h"
 #include "postings_builder.h"
-#include "reader.h"
 #include "status.h"
-#include "tokenize.h"
-#include "clock.h"
-
-static int add_doc(void *p, const gal_doc *doc)
-{
-    return gal_batch_add(p, doc, 0);
-}
+#include "tool_batch.h"
 
 static int by_double(const void *a, const void *b)
 {
@@ -58,22 +50,13 @@ int main(int argc, char **argv)
         return 2;
     }
     gal_batch b;
-    gal_batch_init(&b);
-    gal_batch_reset(&b, 0);
-    gal_read_opts opts = {GAL_FORMAT_JSONL, 1, 0};
-    gal_read_stats stats = {0};
-    int rc = gal_read_file(argv[1], &opts, add_doc, &b, &stats);
-    if (rc)
-        return fail("reading", rc);
     gal_tokens t;
     gal_mentions m;
-    gal_tokens_init(&t);
-    gal_mentions_init(&m);
-    const uint8_t *text = (const uint8_t *)b.text.data;
+    gal_batch_init(&b);
+    int rc = tool_batch_load(argv[1], NULL, NULL, &b, &t, &m);
+    if (rc)
+        return fail(argv[1], rc);
     uint32_t nbytes = (uint32_t)b.text.len;
-    if ((rc = gal_tokenize_ref(text, nbytes, b.doc_start, b.body_start, b.ndocs, &t)) ||
-        (rc = gal_entities_ref(text, nbytes, b.doc_start, b.body_start, b.ndocs, &t, &m)))
-        return fail("tokenizing", rc);
     gal_builder builder;
     gal_builder_init(&builder);
     uint64_t common[GAL_BIGRAM_WORDS];

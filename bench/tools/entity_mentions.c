@@ -14,41 +14,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
-#include "entities.h"
 #include "entity_table.h"
-#include "reader.h"
 #include "status.h"
-#include "tokenize.h"
+#include "tool_batch.h"
 
 typedef struct ids {
     char **v;
     size_t n, cap;
 } ids;
 
-struct ctx {
-    gal_batch *b;
-    ids *ids;
-};
-
-static int add_doc(void *p, const gal_doc *doc)
+/* Keep each document's id, in batch order. */
+static int keep_id(void *p, const gal_doc *doc)
 {
-    struct ctx *c = p;
-    if (c->ids->n == c->ids->cap) {
-        size_t cap = c->ids->cap ? c->ids->cap * 2 : 64;
-        char **v = realloc(c->ids->v, cap * sizeof *v);
+    ids *names = p;
+    if (names->n == names->cap) {
+        size_t cap = names->cap ? names->cap * 2 : 64;
+        char **v = realloc(names->v, cap * sizeof *v);
         if (!v)
             return GAL_ENOMEM;
-        c->ids->v = v;
-        c->ids->cap = cap;
+        names->v = v;
+        names->cap = cap;
     }
     char *id = malloc(doc->id_len + 1);
     if (!id)
         return GAL_ENOMEM;
     memcpy(id, doc->id, doc->id_len);
     id[doc->id_len] = '\0';
-    c->ids->v[c->ids->n++] = id;
-    return gal_batch_add(c->b, doc, 0);
+    names->v[names->n++] = id;
+    return 0;
 }
 
 static void put_json_string(FILE *f, const uint8_t *s, size_t n)
@@ -76,28 +69,16 @@ int main(int argc, char **argv)
         return 2;
     }
     gal_batch b;
+    gal_tokens tok;
+    gal_mentions m;
     gal_batch_init(&b);
-    gal_batch_reset(&b, 0);
     ids names = {NULL, 0, 0};
-    struct ctx c = {&b, &names};
-    gal_read_opts opts = {GAL_FORMAT_JSONL, 1, 0};
-    gal_read_stats stats = {0};
-    int rc = gal_read_file(input, &opts, add_doc, &c, &stats);
+    int rc = tool_batch_load(input, keep_id, &names, &b, &tok, &m);
     if (rc) {
         fprintf(stderr, "entity_mentions: %s\n", gal_error_detail(rc));
         return 1;
     }
-    gal_tokens tok;
-    gal_mentions m;
-    gal_tokens_init(&tok);
-    gal_mentions_init(&m);
     const uint8_t *text = (const uint8_t *)b.text.data;
-    uint32_t nbytes = (uint32_t)b.text.len;
-    if ((rc = gal_tokenize_ref(text, nbytes, b.doc_start, b.body_start, b.ndocs, &tok)) ||
-        (rc = gal_entities_ref(text, nbytes, b.doc_start, b.body_start, b.ndocs, &tok, &m))) {
-        fprintf(stderr, "entity_mentions: %s\n", gal_error_detail(rc));
-        return 1;
-    }
     size_t k = 0;
     for (uint32_t d = 0; d < b.ndocs; d++) {
         fputs("{\"id\": ", stdout);
