@@ -74,31 +74,35 @@ void gal_pfor_plan_rice(const uint32_t *v, size_t n, gal_pfor_plan *plan)
  * ties favour fewer exceptions (faster decoding). */
 void gal_pfor_plan_of(const uint32_t *v, size_t n, gal_pfor_plan *plan)
 {
-    uint32_t any = 0;
-    for (size_t i = 0; i < n; i++)
-        any |= v[i];
-    unsigned top = bits_of(any);
+    /* bytes of an exception's high part, d bits above the width: the
+     * index gap's byte and ceil(d / 7) varint bytes */
+    static const uint8_t exc_len[33] = {1, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4, 4,
+                                        4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6};
     /* two histograms, for even and odd values: runs of values of the same
-     * length would otherwise wait on each other's increment */
-    size_t count[33], odd[33];
-    memset(count, 0, (top + 1) * sizeof *count);
-    memset(odd, 0, (top + 1) * sizeof *odd);
+     * length would otherwise wait on each other's increment.  Fixed sizes,
+     * cleared and summed without a call; the widest length found on the way */
+    uint32_t count[33] = {0}, odd[33] = {0};
+    uint32_t any = 0;
     size_t i = 0;
     for (; i + 1 < n; i += 2) {
+        any |= v[i] | v[i + 1];
         count[bits_of(v[i])]++;
         odd[bits_of(v[i + 1])]++;
     }
-    if (i < n)
+    if (i < n) {
+        any |= v[i];
         count[bits_of(v[i])]++;
-    for (unsigned len = 0; len <= top; len++)
+    }
+    for (unsigned len = 0; len <= 32; len++)
         count[len] += odd[len];
+    unsigned top = bits_of(any);
     size_t best_cost = (n * top + 7) / 8 + 1, best_nexc = 0;
     unsigned best = top;
     for (unsigned b = top; b-- > 0;) {
         size_t exc_bytes = 0, nexc = 0;
         for (unsigned len = b + 1; len <= top; len++) {
             nexc += count[len];
-            exc_bytes += count[len] * (1 + (len - b + 6) / 7);
+            exc_bytes += count[len] * exc_len[len - b];
         }
         if (exc_bytes >= best_cost) /* exceptions only grow as b shrinks */
             break;
@@ -126,12 +130,10 @@ static uint8_t *put_last_bits(uint8_t *p, uint64_t acc, unsigned have)
     return p;
 }
 
-/* v[0, n)'s low b bits, value i at bit i * b, little-endian; returns the
- * end of the last byte written. */
-static uint8_t *pack(const uint32_t *v, size_t n, unsigned b, uint8_t *p)
+/* v[0, n)'s low b bits, value i at bit i * b, little-endian, one at a
+ * time; returns the end of the last byte written. */
+static inline uint8_t *pack_each(const uint32_t *v, size_t n, unsigned b, uint8_t *p)
 {
-    if (!b)
-        return p;
     const uint32_t mask = b == 32 ? 0xFFFFFFFFu : (1u << b) - 1u;
     /* 32 bits out at a time: have < 32 before each add and b <= 32, so the
      * 64-bit accumulator never overflows */
@@ -148,6 +150,56 @@ static uint8_t *pack(const uint32_t *v, size_t n, unsigned b, uint8_t *p)
         }
     }
     return put_last_bits(p, acc, have);
+}
+
+/* The same for a width of at most 16 known when inlined: eight values
+ * fill b whole bytes, so each group of eight is put together as two
+ * halves of four with shifts by constants and stored as b bytes, with no
+ * bit counter between them; the values after the last whole group go one
+ * at a time. */
+static inline uint8_t *pack_groups(const uint32_t *v, size_t n, unsigned b, uint8_t *p)
+{
+    const uint64_t mask = (1u << b) - 1u;
+    const unsigned half = 4 * b; /* the bits of four values, at most 64 */
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t lo = 0, hi = 0;
+#pragma GCC unroll 4
+        for (unsigned j = 0; j < 4; j++) {
+            lo |= (v[i + j] & mask) << (j * b);
+            hi |= (v[i + 4 + j] & mask) << (j * b);
+        }
+        /* little-endian stores, as x86-64 and the GPUs' hosts are */
+        if (b <= 8) {
+            uint64_t w = lo | hi << half;
+            memcpy(p, &w, b);
+        } else if (half == 64) {
+            memcpy(p, &lo, 8);
+            memcpy(p + 8, &hi, 8);
+        } else {
+            uint64_t w0 = lo | hi << (half & 63), w1 = hi >> ((64 - half) & 63);
+            memcpy(p, &w0, 8);
+            memcpy(p + 8, &w1, b - 8);
+        }
+        p += b;
+    }
+    return pack_each(v + i, n - i, b, p);
+}
+
+/* v[0, n)'s low b bits, value i at bit i * b, little-endian; returns the
+ * end of the last byte written.  The widths that postings use (gaps and
+ * positions seldom need 16 bits) each get their own copy of pack_groups. */
+static uint8_t *pack(const uint32_t *v, size_t n, unsigned b, uint8_t *p)
+{
+    switch (b) {
+    case 0: return p;
+#define PACK_WIDTH(w) case w: return pack_groups(v, n, w, p);
+    PACK_WIDTH(1) PACK_WIDTH(2) PACK_WIDTH(3) PACK_WIDTH(4) PACK_WIDTH(5) PACK_WIDTH(6)
+    PACK_WIDTH(7) PACK_WIDTH(8) PACK_WIDTH(9) PACK_WIDTH(10) PACK_WIDTH(11) PACK_WIDTH(12)
+    PACK_WIDTH(13) PACK_WIDTH(14) PACK_WIDTH(15) PACK_WIDTH(16)
+#undef PACK_WIDTH
+    default: return pack_each(v, n, b, p);
+    }
 }
 
 /* Each value's high part v >> k in unary: that many 0 bits, then a 1 bit,

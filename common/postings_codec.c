@@ -47,11 +47,6 @@ int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *
 {
     if (ndocs == 0)
         return gal_error_set(GAL_EUSAGE, "internal error: empty postings chunk");
-    if (run_docs && run_docs < ndocs)
-        return gal_error_set(GAL_EUSAGE, "internal error: a run shorter than its last chunk");
-    /* the first varint, and the run's count in a run's last chunk */
-    uint64_t head = (uint64_t)ndocs << 2 | (run_docs ? 2 : 0);
-    size_t head_len = gal_varint_len(head | 1) + (run_docs ? gal_varint_len(run_docs) : 0);
     size_t npos = 0;
     for (uint32_t i = 0; i < ndocs; i++) {
         if (tfs[i] == 0)
@@ -71,11 +66,30 @@ int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *
         tv[i] = tfs[i] - 1;
     size_t k = 0;
     for (uint32_t i = 0; i < ndocs; i++) {
+        uint32_t tf = tfs[i];
         pv[k] = positions[k];
         k++;
-        for (uint32_t j = 1; j < tfs[i]; j++, k++)
+        for (uint32_t j = 1; j < tf; j++, k++)
             pv[k] = positions[k] - positions[k - 1] - 1;
     }
+    int rc = gal_chunk_encode_values(dv, tv, pv, ndocs, npos, docs[ndocs - 1] - docs[0], run_docs,
+                                     key, out);
+    if (vals != stack)
+        gal_free(vals);
+    return rc;
+}
+
+int gal_chunk_encode_values(const uint32_t *dv, const uint32_t *tv, const uint32_t *pv,
+                            uint32_t ndocs, size_t npos, uint32_t span, uint32_t run_docs,
+                            const uint8_t key[GAL_POSTINGS_KEY_LEN], gal_buf *out)
+{
+    if (ndocs == 0)
+        return gal_error_set(GAL_EUSAGE, "internal error: empty postings chunk");
+    if (run_docs && run_docs < ndocs)
+        return gal_error_set(GAL_EUSAGE, "internal error: a run shorter than its last chunk");
+    /* the first varint, and the run's count in a run's last chunk */
+    uint64_t head = (uint64_t)ndocs << 2 | (run_docs ? 2 : 0);
+    size_t head_len = gal_varint_len(head | 1) + (run_docs ? gal_varint_len(run_docs) : 0);
 
     /* weigh the two bodies; a tie goes to the simpler, plain one (not a
      * candidate past PLAIN_MAX_DOCS).  The packed body takes at least
@@ -86,7 +100,6 @@ int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *
                                                      varints_len(tv, ndocs) + varints_len(pv, npos)
                                                : SIZE_MAX;
     gal_pfor_plan plan[3];
-    uint32_t span = docs[ndocs - 1] - docs[0];
     int packed = plain_len > head_len + PACKED_MIN;
     if (packed) {
         gal_pfor_plan_of(dv, ndocs - 1, &plan[0]);
@@ -104,7 +117,7 @@ int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *
                          : plain_len;
     int rc = gal_buf_reserve(out, room + GAL_RECORD_TRAILER);
     if (rc)
-        goto done;
+        return rc;
     uint8_t *p = out->data + start;
     if (!packed) {
         p += gal_varint_put(p, head);
@@ -139,9 +152,6 @@ int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *
     rc = gal_record_seal_from(out, start, gal_record_key(key, GAL_POSTINGS_KEY_LEN));
     if (rc)
         out->len = start;
-done:
-    if (vals != stack)
-        gal_free(vals);
     return rc;
 }
 

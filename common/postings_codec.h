@@ -44,6 +44,16 @@ int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *
                      uint32_t ndocs, uint32_t run_docs, const uint8_t key[GAL_POSTINGS_KEY_LEN],
                      gal_buf *out);
 
+/* The same chunk from the sections' values as gal_chunk_encode() derives
+ * them: dv[0, ndocs - 1) the document gaps, tv[0, ndocs) the tfs less one,
+ * pv[0, npos) each document's first position then its gaps less one (npos
+ * the tfs' sum), span the last document less the first.  For a caller
+ * that walks its postings anyway (the index builder) and so derives them
+ * as it goes, where a copy of absolute values would be read twice. */
+int gal_chunk_encode_values(const uint32_t *dv, const uint32_t *tv, const uint32_t *pv,
+                            uint32_t ndocs, size_t npos, uint32_t span, uint32_t run_docs,
+                            const uint8_t key[GAL_POSTINGS_KEY_LEN], gal_buf *out);
+
 /* A parsed chunk: pointers into the record, valid as long as it is. */
 typedef struct gal_chunk_view {
     uint32_t first_doc;

@@ -112,22 +112,35 @@ static int scratch_reserve(void **p, size_t *cap, size_t n, size_t size, const c
     return 0;
 }
 
+/* Insert term hash (of kind, first occurrence at batch offset) into the
+ * empty slot i that the probe for it ended on; NULL when out of memory. */
+static gal_term_slot *slot_insert(gal_builder *b, size_t i, uint64_t hash, uint32_t offset,
+                                  uint32_t kind);
+
 /* The slot of term hash, inserting the term (of kind, first occurrence at
  * batch offset) when it is new; NULL when out of memory.  A bigram or an
- * entity key found again re-marks its term's kind, as the last one seen. */
-static gal_term_slot *slot_of(gal_builder *b, uint64_t hash, uint32_t offset, uint32_t kind)
+ * entity key found again re-marks its term's kind, as the last one seen.
+ * Most tokens find their term: that probe is inlined into the loops, the
+ * insertion is not. */
+static inline gal_term_slot *slot_of(gal_builder *b, uint64_t hash, uint32_t offset,
+                                     uint32_t kind)
 {
     size_t mask = b->nslots - 1, i = (size_t)hash & mask;
     for (;; i = (i + 1) & mask) {
         gal_term_slot *s = &b->slots[i];
         if (!s->term)
-            break;
+            return slot_insert(b, i, hash, offset, kind);
         if (s->hash == hash) {
             if (kind != GAL_TERM_WORD)
                 b->terms[s->term - 1].kind = kind;
             return s;
         }
     }
+}
+
+static gal_term_slot *slot_insert(gal_builder *b, size_t i, uint64_t hash, uint32_t offset,
+                                  uint32_t kind)
+{
     if (b->nterms == b->terms_cap && terms_reserve(b, b->terms_cap ? b->terms_cap * 2 : 4096))
         return NULL;
     b->terms[b->nterms] = (gal_term_group){hash, offset, 0, 0, kind};
@@ -290,34 +303,41 @@ static int out_reserve(gal_postings_out *o)
 }
 
 /* Encode one term's occurrences, occ[0, g->count), as chunks of at most
- * GAL_CHUNK_DOCS docs, straight into the output. */
+ * GAL_CHUNK_DOCS docs, straight into the output: the sections' values
+ * (document gaps, tfs less one, position gaps) are taken as the
+ * occurrences are walked, once. */
 static int encode_term(gal_builder *b, const gal_term_group *g, const gal_occ *occ,
                        uint32_t first_doc)
 {
-    uint32_t *docs = b->scratch, *tfs = b->scratch + GAL_CHUNK_DOCS;
+    uint32_t *dv = b->scratch, *tv = b->scratch + GAL_CHUNK_DOCS;
     int rc = scratch_reserve((void **)&b->chunk_pos, &b->chunk_pos_cap, g->count,
                              sizeof *b->chunk_pos, "positions");
     if (rc)
         return rc;
-    uint32_t *pos = b->chunk_pos;
+    uint32_t *pv = b->chunk_pos;
+    const uint32_t count = g->count; /* a local: the stores below may not change it */
     uint32_t i = 0, run_docs = 0;
-    while (i < g->count) {
-        uint32_t ndocs = 0, npos = 0;
-        while (i < g->count && ndocs < GAL_CHUNK_DOCS) {
-            uint32_t d = occ[i].doc, tf = 0;
-            for (; i < g->count && occ[i].doc == d; i++, tf++)
-                pos[npos++] = occ[i].pos;
-            docs[ndocs] = d + first_doc;
-            tfs[ndocs] = tf;
-            ndocs++;
+    while (i < count) {
+        uint32_t ndocs = 0, npos = 0, first = occ[i].doc, prev = first;
+        while (i < count && ndocs < GAL_CHUNK_DOCS) {
+            uint32_t d = occ[i].doc, at = i, last = occ[i].pos;
+            pv[npos++] = last;
+            for (i++; i < count && occ[i].doc == d; i++) {
+                pv[npos++] = occ[i].pos - last - 1;
+                last = occ[i].pos;
+            }
+            if (ndocs)
+                dv[ndocs - 1] = d - prev - 1;
+            tv[ndocs++] = i - at - 1;
+            prev = d;
         }
         if ((rc = out_reserve(&b->out)))
             return rc;
         uint8_t *key = b->out.keys + b->out.nchunks * GAL_POSTINGS_KEY_LEN;
-        gal_postings_key(key, first_doc, g->hash, docs[0]);
+        gal_postings_key(key, first_doc, g->hash, first + first_doc);
         run_docs += ndocs;
-        if ((rc = gal_chunk_encode(docs, tfs, pos, ndocs, i == g->count ? run_docs : 0, key,
-                                   &b->out.data)))
+        if ((rc = gal_chunk_encode_values(dv, tv, pv, ndocs, npos, prev - first,
+                                          i == count ? run_docs : 0, key, &b->out.data)))
             return rc;
         b->out.nchunks++;
         b->out.val_off[b->out.nchunks] = b->out.data.len;
