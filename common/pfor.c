@@ -49,11 +49,11 @@ void gal_pfor_plan_rice(const uint32_t *v, size_t n, gal_pfor_plan *plan)
         lo = GAL_PFOR_RICE_MAX_K - 3;
     uint64_t h0 = 0, h1 = 0, h2 = 0, h3 = 0;
     for (size_t i = 0; i < n; i++) {
-        uint32_t x = v[i];
-        h0 += x >> lo;
-        h1 += x >> (lo + 1);
-        h2 += x >> (lo + 2);
-        h3 += x >> (lo + 3);
+        uint32_t x = v[i] >> lo; /* the others by constants: cheaper shifts */
+        h0 += x;
+        h1 += x >> 1;
+        h2 += x >> 2;
+        h3 += x >> 3;
     }
     const uint64_t highs[4] = {h0, h1, h2, h3};
     for (unsigned j = 0; j < 4; j++) {
