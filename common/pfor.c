@@ -6,6 +6,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "cpu_clones.h"
 #include "format.h" /* gal_put_le32, gal_put_le64 */
 #include "pfor_simd.h"
 #include "varint.h"
@@ -36,6 +37,7 @@ static size_t rice_size(size_t n, unsigned k, uint64_t highs)
 /* The best Rice parameter for gaps lies near log2 of their mean, lower
  * when a few large ones raise the mean: the four up to it are weighed
  * exactly, in one pass. */
+GAL_CPU_CLONES
 void gal_pfor_plan_rice(const uint32_t *v, size_t n, gal_pfor_plan *plan)
 {
     if (n == 0 || plan->rice)
@@ -72,6 +74,7 @@ void gal_pfor_plan_rice(const uint32_t *v, size_t n, gal_pfor_plan *plan)
  * high part then takes ceil((L - b) / 7) varint bytes.  Widths are tried
  * from the widest down, and a narrower one must be strictly smaller, so
  * ties favour fewer exceptions (faster decoding). */
+GAL_CPU_CLONES
 void gal_pfor_plan_of(const uint32_t *v, size_t n, gal_pfor_plan *plan)
 {
     /* bytes of an exception's high part, d bits above the width: the
@@ -229,6 +232,7 @@ static uint8_t *put_unary(const uint32_t *v, size_t n, unsigned k, uint8_t *p)
     return put_last_bits(p, acc, have);
 }
 
+GAL_CPU_CLONES
 size_t gal_pfor_encode(const uint32_t *v, size_t n, const gal_pfor_plan *plan, uint8_t *out)
 {
     gal_pfor_plan own;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "cpu_clones.h"
 #include "pfor.h"
 #include "record.h"
 #include "status.h"
@@ -41,44 +42,7 @@ static uint8_t *put_varints(uint8_t *p, const uint32_t *v, size_t n)
     return p;
 }
 
-int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *positions,
-                     uint32_t ndocs, uint32_t run_docs, const uint8_t key[GAL_POSTINGS_KEY_LEN],
-                     gal_buf *out)
-{
-    if (ndocs == 0)
-        return gal_error_set(GAL_EUSAGE, "internal error: empty postings chunk");
-    size_t npos = 0;
-    for (uint32_t i = 0; i < ndocs; i++) {
-        if (tfs[i] == 0)
-            return gal_error_set(GAL_EUSAGE, "internal error: postings with tf 0");
-        npos += tfs[i];
-    }
-    /* the three sections' values, side by side: doc gaps (ndocs - 1 of
-     * them, in ndocs slots), tfs - 1, position gaps */
-    size_t nvals = 2 * (size_t)ndocs + npos;
-    uint32_t stack[STACK_VALUES], *vals = stack;
-    if (nvals > STACK_VALUES && !(vals = gal_malloc(nvals * sizeof *vals)))
-        return gal_error_set(GAL_ENOMEM, "out of memory encoding postings");
-    uint32_t *dv = vals, *tv = vals + ndocs, *pv = vals + 2 * (size_t)ndocs;
-    for (uint32_t i = 1; i < ndocs; i++)
-        dv[i - 1] = docs[i] - docs[i - 1] - 1;
-    for (uint32_t i = 0; i < ndocs; i++)
-        tv[i] = tfs[i] - 1;
-    size_t k = 0;
-    for (uint32_t i = 0; i < ndocs; i++) {
-        uint32_t tf = tfs[i];
-        pv[k] = positions[k];
-        k++;
-        for (uint32_t j = 1; j < tf; j++, k++)
-            pv[k] = positions[k] - positions[k - 1] - 1;
-    }
-    int rc = gal_chunk_encode_values(dv, tv, pv, ndocs, npos, docs[ndocs - 1] - docs[0], run_docs,
-                                     key, out);
-    if (vals != stack)
-        gal_free(vals);
-    return rc;
-}
-
+GAL_CPU_CLONES
 int gal_chunk_encode_values(const uint32_t *dv, const uint32_t *tv, const uint32_t *pv,
                             uint32_t ndocs, size_t npos, uint32_t span, uint32_t run_docs,
                             const uint8_t key[GAL_POSTINGS_KEY_LEN], gal_buf *out)
@@ -152,6 +116,44 @@ int gal_chunk_encode_values(const uint32_t *dv, const uint32_t *tv, const uint32
     rc = gal_record_seal_from(out, start, gal_record_key(key, GAL_POSTINGS_KEY_LEN));
     if (rc)
         out->len = start;
+    return rc;
+}
+
+int gal_chunk_encode(const uint32_t *docs, const uint32_t *tfs, const uint32_t *positions,
+                     uint32_t ndocs, uint32_t run_docs, const uint8_t key[GAL_POSTINGS_KEY_LEN],
+                     gal_buf *out)
+{
+    if (ndocs == 0)
+        return gal_error_set(GAL_EUSAGE, "internal error: empty postings chunk");
+    size_t npos = 0;
+    for (uint32_t i = 0; i < ndocs; i++) {
+        if (tfs[i] == 0)
+            return gal_error_set(GAL_EUSAGE, "internal error: postings with tf 0");
+        npos += tfs[i];
+    }
+    /* the three sections' values, side by side: doc gaps (ndocs - 1 of
+     * them, in ndocs slots), tfs - 1, position gaps */
+    size_t nvals = 2 * (size_t)ndocs + npos;
+    uint32_t stack[STACK_VALUES], *vals = stack;
+    if (nvals > STACK_VALUES && !(vals = gal_malloc(nvals * sizeof *vals)))
+        return gal_error_set(GAL_ENOMEM, "out of memory encoding postings");
+    uint32_t *dv = vals, *tv = vals + ndocs, *pv = vals + 2 * (size_t)ndocs;
+    for (uint32_t i = 1; i < ndocs; i++)
+        dv[i - 1] = docs[i] - docs[i - 1] - 1;
+    for (uint32_t i = 0; i < ndocs; i++)
+        tv[i] = tfs[i] - 1;
+    size_t k = 0;
+    for (uint32_t i = 0; i < ndocs; i++) {
+        uint32_t tf = tfs[i];
+        pv[k] = positions[k];
+        k++;
+        for (uint32_t j = 1; j < tf; j++, k++)
+            pv[k] = positions[k] - positions[k - 1] - 1;
+    }
+    int rc = gal_chunk_encode_values(dv, tv, pv, ndocs, npos, docs[ndocs - 1] - docs[0], run_docs,
+                                     key, out);
+    if (vals != stack)
+        gal_free(vals);
     return rc;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "cpu_clones.h"
 #include "format.h"
 #include "postings_codec.h"
 #include "status.h"
@@ -605,6 +606,7 @@ static int run_presorted(gal_builder *b, const gal_tokens *t, const gal_builder_
     return encode_terms(b, (const gal_occ *)t->sorted_occ, first_doc);
 }
 
+GAL_CPU_CLONES
 int gal_builder_run(gal_builder *b, gal_tokens *t, const gal_builder_mentions *m,
                     uint32_t first_doc)
 {
