@@ -7,10 +7,10 @@
  * to a lent machine too), while the encoder's bit counts, shifts by
  * variables and short loops get the newer instructions where they exist.
  * Only where it measured: the postings builder alone
- * (bench/tools/encode_bench) ran 7 % faster, the same bytes.  GCC 12 or later only: clang 15 (the fuzz
- * build) names the clones' dispatcher so that callers in other files must
- * see the attribute too.  Elsewhere, or with -DGAL_NO_CPU_CLONES, it is
- * nothing.
+ * (bench/tools/encode_bench) ran 7 % faster, writing the same bytes.
+ * GCC 12 or later only: clang 15 (the fuzz build) names the clones'
+ * dispatcher so that callers in other files must see the attribute too.
+ * Elsewhere, or with -DGAL_NO_CPU_CLONES, it is nothing.
  */
 #ifndef GAL_CPU_CLONES_H
 #define GAL_CPU_CLONES_H
