@@ -10,13 +10,16 @@
  * (bench/tools/encode_bench) ran 7 % faster, writing the same bytes.
  * GCC 12 or later only: clang 15 (the fuzz build) names the clones'
  * dispatcher so that callers in other files must see the attribute too.
- * Elsewhere, or with -DGAL_NO_CPU_CLONES, it is nothing.
+ * Not under ThreadSanitizer: the loader runs the dispatcher while it
+ * relocates, before the sanitizer's runtime is up, and every program that
+ * links the encoder died at start (AddressSanitizer runs them).  Elsewhere,
+ * or with -DGAL_NO_CPU_CLONES, it is nothing.
  */
 #ifndef GAL_CPU_CLONES_H
 #define GAL_CPU_CLONES_H
 
 #if defined(__x86_64__) && defined(__GNUC__) && __GNUC__ >= 12 && !defined(__clang__) && \
-    !defined(GAL_NO_CPU_CLONES)
+    !defined(__SANITIZE_THREAD__) && !defined(GAL_NO_CPU_CLONES)
 #define GAL_CPU_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #endif
 #ifndef GAL_CPU_CLONES
