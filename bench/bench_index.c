@@ -32,6 +32,7 @@
 #include "alloc.h"
 #include "bench.h"
 #include "clock.h"
+#include "cpu_clones.h"
 #include "build_options.h"
 #include "cl_entities.h"
 #include "cl_runtime.h"
@@ -723,9 +724,9 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
         if (text_level)
             snprintf(level, sizeof level, "at zstd level %d", text_level);
         fprintf(out, "corpus: %" PRIu64 " documents, %" PRIu64 " tokens, %s of raw text (%s of input "
-               "files); stored text %s; written pages %s the page cache\n\n",
+               "files); stored text %s; written pages %s the page cache; encoder code for %s\n\n",
                any->rep.docs, any->rep.tokens, raw, in, level,
-               o->keep_cache ? "kept in" : "dropped from");
+               o->keep_cache ? "kept in" : "dropped from", gal_cpu_clones_running());
     }
     fprintf(out, "%-*s %8s %8s %9s %9s %9s %9s %9s %9s\n", NAME_W, "device", "wall s", "MB/s", "kdocs/s",
            "Mtok/s", "CPU/wall", "peak RSS", "index/raw", "post/raw");
@@ -814,9 +815,10 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
     }
     fprintf(f, "{\"galley_bench\": \"index\", \"version\": 1, \"date\": \"%s\", \"host\": ", date);
     gal_bench_json_str(f, un.nodename, strlen(un.nodename));
-    fprintf(f, ", \"machine\": \"%s\", \"cpus\": %ld, \"batch_mb\": %zu, \"text_level\": %d,\n \"keep_cache\": %s, \"inputs\": [",
-            un.machine, sysconf(_SC_NPROCESSORS_ONLN), o->batch_bytes >> 20, gal_build_text_level(o),
-            o->keep_cache ? "true" : "false");
+    fprintf(f, ", \"machine\": \"%s\", \"cpus\": %ld, \"encoder_code\": \"%s\", \"batch_mb\": %zu,\n"
+               " \"text_level\": %d, \"keep_cache\": %s, \"inputs\": [",
+            un.machine, sysconf(_SC_NPROCESSORS_ONLN), gal_cpu_clones_running(),
+            o->batch_bytes >> 20, gal_build_text_level(o), o->keep_cache ? "true" : "false");
     for (size_t i = 0; i < ninputs; i++) {
         if (i)
             fputs(", ", f);

@@ -21,9 +21,22 @@
 #if defined(__x86_64__) && defined(__GNUC__) && __GNUC__ >= 12 && !defined(__clang__) && \
     !defined(__SANITIZE_THREAD__) && !defined(GAL_NO_CPU_CLONES)
 #define GAL_CPU_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
-#ifndef GAL_CPU_CLONES
+#define GAL_CPU_CLONES_BUILT 1
+#else
 #define GAL_CPU_CLONES
+#define GAL_CPU_CLONES_BUILT 0
 #endif
+
+/* Which copy this CPU runs, for benchmarks to say beside their figures:
+ * "x86-64-v3", "x86-64", or "baseline" when this build has no clones. */
+static inline const char *gal_cpu_clones_running(void)
+{
+#if GAL_CPU_CLONES_BUILT
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("x86-64-v3") ? "x86-64-v3" : "x86-64";
+#else
+    return "baseline";
+#endif
+}
 
 #endif

@@ -198,6 +198,11 @@ def main():
         check(doc.get("keep_cache") is False and
               "written pages dropped from the page cache" in p_first_out,
               "default page cache: JSON keep_cache %r" % doc.get("keep_cache"))
+        # which copy of the encoder ran (common/cpu_clones.h), said both ways
+        code = doc.get("encoder_code")
+        check(code in ("x86-64-v3", "x86-64", "baseline") and
+              "encoder code for %s\n" % code in p_first_out,
+              "encoder code: JSON %r, corpus line %r" % (code, p_first_out.splitlines()[:1]))
         # --text-level 0: the text stored as it is, said in the table and the
         # JSON; --keep-cache likewise
         js0 = os.path.join(tmp, "raw.json")
