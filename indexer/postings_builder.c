@@ -316,7 +316,7 @@ static int encode_term(gal_builder *b, const gal_term_group *g, const gal_occ *o
     if (rc)
         return rc;
     uint32_t *pv = b->chunk_pos;
-    const uint32_t count = g->count; /* a local: the stores below may not change it */
+    const uint32_t count = g->count; /* not reloaded after every store below */
     uint32_t i = 0, run_docs = 0;
     while (i < count) {
         uint32_t ndocs = 0, npos = 0, first = occ[i].doc, prev = first;
