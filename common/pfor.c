@@ -179,7 +179,8 @@ static inline uint8_t *pack_groups(const uint32_t *v, size_t n, unsigned b, uint
         } else if (half == 64) {
             memcpy(p, &lo, 8);
             memcpy(p + 8, &hi, 8);
-        } else {
+        } else { /* 8 < b < 16; the & 63 only keeps the shifts in range in this
+                  * branch's copies for widths that never reach it */
             uint64_t w0 = lo | hi << (half & 63), w1 = hi >> ((64 - half) & 63);
             memcpy(p, &w0, 8);
             memcpy(p + 8, &w1, b - 8);
