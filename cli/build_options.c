@@ -39,6 +39,15 @@ int gal_build_option(const char *cmd, const char *arg, const char *val, gal_buil
         o->threads = (unsigned)n;
         return 2;
     }
+    if (!strcmp(arg, "--read-threads")) {
+        char *end;
+        long n = val ? strtol(val, &end, 10) : 0;
+        if (!val || *end || n < 1 || n > GAL_MAX_READ_THREADS)
+            return -gal_usage_error(cmd, "--read-threads needs a number from 1 to %d",
+                                    GAL_MAX_READ_THREADS);
+        o->read_threads = (unsigned)n;
+        return 2;
+    }
     if (!strcmp(arg, "--shard")) {
         unsigned k, n;
         if (!val || !gal_shard_parse(val, &k, &n))

@@ -21,6 +21,8 @@
 
 /* Most compressor + tokenizer + encoder threads a build starts. */
 #define GAL_MAX_THREADS 64
+/* Most threads JSON Lines are parsed on (--read-threads). */
+#define GAL_MAX_READ_THREADS 16
 
 /* Most shards one `galley index --shards` builds: each is a pipeline with
  * threads and batches of its own in this process (more shards: --shard K/N
@@ -55,6 +57,10 @@ typedef struct gal_build_opts {
                               * or url (id_replace.h); GAL_REPLACE_NONE: no */
     unsigned threads;     /* compressor + tokenizer + encoder threads; 0: the
                            * cores beyond the reader and writer, at least 3 */
+    unsigned read_threads; /* JSON Lines parsed on this many threads, the
+                            * reader handing the records on in order
+                            * (gal_read_opts.parse_threads); 0: 1, the
+                            * reader's own */
     int merge;            /* the inputs are galley indexes: their documents are
                            * indexed again from their stored text, in order,
                            * each keeping its source file (`galley merge`) */
@@ -69,6 +75,9 @@ typedef struct gal_build_opts {
                               * the same as `--shard K/N` alone would make.
                               * 0: one index */
 } gal_build_opts;
+
+/* The threads o's JSON Lines are parsed on: o->read_threads, or 1. */
+unsigned gal_build_read_threads(const gal_build_opts *o);
 
 /* The zstd level o stores text at: 0 for as it is, else 1 to
  * GAL_TEXT_INDEX_LEVEL_MAX. */
@@ -122,6 +131,7 @@ typedef struct gal_build_report {
     unsigned nkernels;
     char device[256];      /* what tokenized: "reference (host C)" or the OpenCL device */
     unsigned compress_threads, tokenize_threads, encode_threads; /* over every index */
+    unsigned read_threads;   /* JSON Lines parsed on these (gal_build_read_threads) */
     unsigned writers;      /* indexes written side by side, a writer thread each */
 } gal_build_report;
 

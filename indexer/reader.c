@@ -225,7 +225,7 @@ static int format_by_content(gal_rd_src *r, gal_format *out)
 int gal_read_file(const char *path, const gal_read_opts *opts, gal_doc_fn fn, void *ctx,
                   gal_read_stats *stats)
 {
-    static const gal_read_opts defaults = {GAL_FORMAT_AUTO, 0, 0};
+    static const gal_read_opts defaults = {.format = GAL_FORMAT_AUTO};
     gal_read_stats unused;
     gal_rd_src r;
     memset(&r, 0, sizeof r);

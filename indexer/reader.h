@@ -64,6 +64,11 @@ typedef struct gal_read_opts {
     gal_format format; /* GAL_FORMAT_AUTO to detect */
     int strict;        /* malformed record: 1 = fatal GAL_EINPUT, 0 = warn and skip */
     int quiet;         /* 1 = do not print warnings for skipped records */
+    /* JSON Lines: records parsed on this many threads of their own, which
+     * the calling thread hands over in input order, as one thread would
+     * (0 or 1: on the calling thread; a file of one block always is) */
+    unsigned parse_threads;
+    size_t parse_block; /* bytes of lines a parsing thread takes at once; 0: 4 MiB */
 } gal_read_opts;
 
 typedef struct gal_read_stats {
@@ -72,6 +77,7 @@ typedef struct gal_read_stats {
     uint64_t skipped;      /* malformed records skipped (with a warning each) */
     uint64_t raw_bytes;    /* decompressed bytes read */
     uint64_t input_bytes;  /* bytes read from disk (compressed size) */
+    double parse_cpu_sec;  /* CPU seconds of the threads that parsed (parse_threads) */
 } gal_read_stats;
 
 /* Expand inputs (files, directories, "-") into the ordered list of files to

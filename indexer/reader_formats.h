@@ -75,7 +75,41 @@ int gal_rd_emit(gal_rd_src *r, const gal_doc *doc);
  * and larger values become U+FFFD. */
 int gal_rd_put_utf8(gal_buf *b, uint32_t cp);
 
+/* One JSON Lines record, parsed (reader_jsonl.c) but not yet handed over:
+ * reader_jsonl_parallel.c parses lines on other threads and hands them over
+ * in order on the reader's. */
+typedef struct gal_jsonl_field {
+    size_t off;      /* in the line, or in the scratch buffer when in_scratch */
+    size_t len;
+    int in_scratch;  /* it had escapes: decoded into the scratch buffer */
+    int set;         /* 0: the field is missing */
+} gal_jsonl_field;
+
+typedef struct gal_jsonl_line {
+    gal_jsonl_field id, title, text, date, url;
+    const char *err; /* a malformed line: what is wrong (a string constant), */
+    size_t err_at;   /* and where, 0-based in the line */
+} gal_jsonl_line;
+
+enum { GAL_JSONL_RECORD, GAL_JSONL_BLANK, GAL_JSONL_MALFORMED, GAL_JSONL_OOM };
+
+/* Parse line[start, len) (start skips a byte order mark), decoding strings
+ * with escapes to the end of scratch (never cleared here) and keys into
+ * keybuf; returns one of the GAL_JSONL_ kinds.  Sets nothing shared: safe on
+ * any thread. */
+int gal_jsonl_parse_line(const uint8_t *line, size_t len, size_t start, gal_buf *scratch,
+                         gal_buf *keybuf, gal_jsonl_line *out);
+
+/* What the reader does with a parsed line of the given kind: hand over its
+ * document, or report it malformed (gal_rd_malformed) or out of memory
+ * (len: the line's length), as line lineno ending at stream offset
+ * end_offset.  The reader's thread only. */
+int gal_jsonl_hand_over(gal_rd_src *r, int kind, const gal_jsonl_line *l, const uint8_t *line,
+                        size_t len, const gal_buf *scratch, uint64_t lineno, uint64_t end_offset);
+
 int gal_read_jsonl(gal_rd_src *r);
+/* The same on r->opts->parse_threads threads (reader_jsonl_parallel.c). */
+int gal_read_jsonl_parallel(gal_rd_src *r);
 int gal_read_trec(gal_rd_src *r);
 int gal_read_text(gal_rd_src *r);
 int gal_read_warc(gal_rd_src *r);

@@ -408,51 +408,84 @@ static int parse_record(jparser *p, gal_buf *scratch, gal_buf *keybuf, jfield *f
     return 0;
 }
 
-static void set_doc_field(const jfield *f, const gal_buf *scratch, const char **s, size_t *len)
+/* A field of a parsed line, where the reader's doc will find it. */
+static void set_field(gal_jsonl_field *out, const jfield *f, const uint8_t *line)
 {
-    if (!f->set) {
-        *s = NULL;
-        *len = 0;
-        return;
-    }
-    *s = (const char *)(f->v.in_scratch ? scratch->data + f->v.off : f->v.p);
-    *len = f->v.len;
+    out->in_scratch = f->set && f->v.in_scratch;
+    out->off = !f->set ? 0 : f->v.in_scratch ? f->v.off : (size_t)(f->v.p - line);
+    out->len = f->set ? f->v.len : 0;
+    out->set = f->set;
 }
 
-static int read_line(gal_rd_src *r, const uint8_t *line, size_t len, size_t start,
-                     uint64_t lineno, uint64_t end_offset, gal_buf *scratch, gal_buf *keybuf)
+int gal_jsonl_parse_line(const uint8_t *line, size_t len, size_t start, gal_buf *scratch,
+                         gal_buf *keybuf, gal_jsonl_line *out)
 {
     size_t k = start;
     while (k < len && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r'))
         k++;
     if (k == len)
-        return 0; /* blank line */
+        return GAL_JSONL_BLANK;
 
     jparser p = {line, len, start, NULL, 0, 0};
     jfield f[F_COUNT];
     memset(f, 0, sizeof f);
-    gal_buf_clear(scratch);
     if (parse_record(&p, scratch, keybuf, f)) {
-        if (p.oom)
-            return gal_error_set(GAL_ENOMEM, "%s:%llu: out of memory decoding a %zu-byte line",
-                                 r->name, (unsigned long long)lineno, len);
-        return gal_rd_malformed(r, lineno, "invalid JSON at column %zu: %s", p.err_at + 1, p.err);
+        out->err = p.err;
+        out->err_at = p.err_at;
+        return p.oom ? GAL_JSONL_OOM : GAL_JSONL_MALFORMED;
     }
+    set_field(&out->id, &f[F_ID], line);
+    set_field(&out->title, &f[F_TITLE], line);
+    set_field(&out->text, &f[F_TEXT], line);
+    set_field(&out->date, &f[F_DATE], line);
+    set_field(&out->url, &f[F_URL], line);
+    return GAL_JSONL_RECORD;
+}
+
+static void doc_field(const gal_jsonl_field *f, const uint8_t *line, const gal_buf *scratch,
+                      const char **s, size_t *len)
+{
+    *s = !f->set ? NULL : (const char *)(f->in_scratch ? scratch->data : line) + f->off;
+    *len = f->len;
+}
+
+int gal_jsonl_hand_over(gal_rd_src *r, int kind, const gal_jsonl_line *l, const uint8_t *line,
+                        size_t len, const gal_buf *scratch, uint64_t lineno, uint64_t end_offset)
+{
+    if (kind == GAL_JSONL_BLANK)
+        return 0;
+    if (kind == GAL_JSONL_OOM)
+        return gal_error_set(GAL_ENOMEM, "%s:%llu: out of memory decoding a %zu-byte line",
+                             r->name, (unsigned long long)lineno, len);
+    if (kind == GAL_JSONL_MALFORMED)
+        return gal_rd_malformed(r, lineno, "invalid JSON at column %zu: %s", l->err_at + 1,
+                                l->err);
     gal_doc doc;
     memset(&doc, 0, sizeof doc);
-    set_doc_field(&f[F_ID], scratch, &doc.id, &doc.id_len);
-    set_doc_field(&f[F_TITLE], scratch, &doc.title, &doc.title_len);
-    set_doc_field(&f[F_TEXT], scratch, &doc.text, &doc.text_len);
-    set_doc_field(&f[F_DATE], scratch, &doc.date, &doc.date_len);
-    set_doc_field(&f[F_URL], scratch, &doc.url, &doc.url_len);
+    doc_field(&l->id, line, scratch, &doc.id, &doc.id_len);
+    doc_field(&l->title, line, scratch, &doc.title, &doc.title_len);
+    doc_field(&l->text, line, scratch, &doc.text, &doc.text_len);
+    doc_field(&l->date, line, scratch, &doc.date, &doc.date_len);
+    doc_field(&l->url, line, scratch, &doc.url, &doc.url_len);
     doc.path = r->path;
     doc.line = lineno;
     doc.end_offset = end_offset;
     return gal_rd_emit(r, &doc);
 }
 
+static int read_line(gal_rd_src *r, const uint8_t *line, size_t len, size_t start,
+                     uint64_t lineno, uint64_t end_offset, gal_buf *scratch, gal_buf *keybuf)
+{
+    gal_jsonl_line l;
+    gal_buf_clear(scratch);
+    int kind = gal_jsonl_parse_line(line, len, start, scratch, keybuf, &l);
+    return gal_jsonl_hand_over(r, kind, &l, line, len, scratch, lineno, end_offset);
+}
+
 int gal_read_jsonl(gal_rd_src *r)
 {
+    if (r->opts->parse_threads > 1)
+        return gal_read_jsonl_parallel(r);
     gal_buf scratch, keybuf;
     gal_buf_init(&scratch);
     gal_buf_init(&keybuf);

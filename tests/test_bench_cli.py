@@ -201,14 +201,21 @@ def main():
         # which copy of the encoder ran (common/cpu_clones.h), said both ways
         code = doc.get("encoder_code")
         check(code in ("x86-64-v3", "x86-64", "baseline") and
-              "encoder code for %s\n" % code in p_first_out,
+              "encoder code for %s;" % code in p_first_out,
               "encoder code: JSON %r, corpus line %r" % (code, p_first_out.splitlines()[:1]))
+        # how many threads parse JSON Lines: one unless asked (index_build.c),
+        # said both ways
+        nread = doc.get("read_threads")
+        check(nread == 1 and
+              "JSON Lines parsed on %d thread%s\n" % (nread, "" if nread == 1 else "s")
+              in p_first_out,
+              "read threads: JSON %r, corpus line %r" % (nread, p_first_out.splitlines()[:1]))
         # --text-level 0: the text stored as it is, said in the table and the
         # JSON; --keep-cache likewise
         js0 = os.path.join(tmp, "raw.json")
         p = subprocess.run([a.galley, "bench", "index", SAMPLE, "--device", "ref", "--text-level",
-                            "0", "--keep-cache", "--json", js0], capture_output=True, text=True,
-                           timeout=600, env=env)
+                            "0", "--keep-cache", "--read-threads", "2", "--json", js0],
+                           capture_output=True, text=True, timeout=600, env=env)
         check(p.returncode == 0 and "stored text as it is" in p.stdout and
               "written pages kept in the page cache" in p.stdout,
               "bench --text-level 0 --keep-cache: exit %d: %s" % (p.returncode, p.stderr.strip()))
@@ -217,6 +224,8 @@ def main():
             r = raw_doc["runs"][0]
             check(raw_doc.get("keep_cache") is True, "--keep-cache: JSON keep_cache %r"
                   % raw_doc.get("keep_cache"))
+            check(raw_doc.get("read_threads") == 2 and "JSON Lines parsed on 2 threads" in p.stdout,
+                  "--read-threads 2: JSON read_threads %r" % raw_doc.get("read_threads"))
             check(raw_doc.get("text_level") == 0 and r["tables"]["text"] >= r["raw_bytes"] >
                   tables["text"], "--text-level 0: level %r, text table %r of %r raw (%r at 3)"
                   % (raw_doc.get("text_level"), r["tables"]["text"], r["raw_bytes"],

@@ -321,6 +321,53 @@ def test_compression(g, work):
                   got == len(docs), len(docs), "%s (exit %d) %s" % (got, grc, short(gerr)))
 
 
+def test_read_threads(g, work):
+    log("\n[JSON Lines parsed on several threads: the same index, warnings and errors]")
+    rng = random.Random(SEED + 7)
+    docs = make_docs(rng, 7000, 110)
+    lines = jsonl(docs, rng).split(b"\n")
+    # malformed lines among them, each warned about by its line number
+    for at in (5, 2500, 4100, 6999):
+        lines.insert(at, b'{"id": "broken%d", "text": "no end' % at)
+    data = b"\n".join(lines)
+    check("the input is more than one 4 MiB parsing block", len(data) > (6 << 20), "> 6 MiB",
+          len(data))
+    base = fresh(os.path.join(work, "readthreads"))
+    results = {}
+    for kind, blob in (("plain", data), ("zstd", zst(data))):
+        for n in ("1", "3"):
+            d = os.path.join(base, "%s-%s" % (kind, n))
+            write(os.path.join(d, "news.jsonl"), blob)
+            rc, out, err = g.index("idx", "news.jsonl", opts=("--read-threads", n), cwd=d)
+            warnings = [l for l in err.splitlines() if "warning" in l]
+            names, why = mdb_tables(os.path.join(d, "idx"))
+            tables = {t: mdb_table(os.path.join(d, "idx"), t)[1] for t in names or []
+                      if t not in ("meta", "files")}
+            results[(kind, n)] = (rc, summary(err), warnings, tables)
+            rc, out, err = g.index("strict", "news.jsonl",
+                                   opts=("--read-threads", n, "--strict"), cwd=d)
+            results[(kind, n, "strict")] = (rc, last_line(err))
+    for kind in ("plain", "zstd"):
+        one, three = results[(kind, "1")], results[(kind, "3")]
+        check("%s: one reading thread: exit 0, %d documents, 4 skipped" % (kind, len(docs)),
+              one[0] == 0 and one[1] == (len(docs), 4), (0, (len(docs), 4)), one[:2])
+        check("%s: three: the same exit, counts and warnings" % kind,
+              three[:3] == one[:3], one[:3], three[:3])
+        check("%s: three: the same tables (%d)" % (kind, len(one[3])),
+              one[3] and three[3] == one[3], sorted(one[3]),
+              [t for t in one[3] if three[3].get(t) != one[3][t]])
+        s1, s3 = results[(kind, "1", "strict")], results[(kind, "3", "strict")]
+        check("%s --strict: exit 4 at line 6, the same error with three threads" % kind,
+              s1[0] == 4 and "news.jsonl:6:" in s1[1] and s3 == s1, s1, s3)
+    for bad in ("0", "17", "x"):
+        rc, out, err = g.index(os.path.join(base, "never"), os.path.join(base, "plain-1",
+                                                                         "news.jsonl"),
+                               opts=("--read-threads", bad))
+        check("--read-threads %s: usage error" % bad,
+              rc == 2 and "--read-threads needs a number from 1 to 16" in err, 2,
+              "%d: %s" % (rc, short(err)))
+
+
 def test_malformed(g, work):
     log("\n[malformed JSON lines]")
     base = fresh(os.path.join(work, "malformed"))
@@ -692,6 +739,7 @@ def main():
     work = os.path.abspath(args.work)
     g = Galley(os.path.abspath(args.galley))
     tests = [("help", test_help), ("compression", test_compression),
+             ("readthreads", test_read_threads),
              ("malformed", test_malformed), ("badbytes", test_bad_bytes),
              ("truncated", test_truncated), ("missing", test_missing),
              ("empty", test_empty), ("directory", test_directory), ("stdin", test_stdin),

@@ -20,7 +20,7 @@ int tool_batch_load(const char *path, int (*on_doc)(void *ctx, const gal_doc *do
     gal_mentions_init(m);
     gal_batch_reset(b, 0);
     load_ctx c = {b, on_doc, ctx};
-    gal_read_opts opts = {GAL_FORMAT_JSONL, 1, 0};
+    gal_read_opts opts = {.format = GAL_FORMAT_JSONL, .strict = 1};
     gal_read_stats stats = {0};
     int rc = gal_read_file(path, &opts, add_doc, &c, &stats);
     const uint8_t *text = (const uint8_t *)b->text.data;

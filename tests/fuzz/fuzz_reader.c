@@ -7,6 +7,7 @@
  * readable for their full length; end offsets never go backwards (resume
  * depends on it); strict mode never hands over more documents than lenient.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "fuzz_common.h"
@@ -50,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     seen lenient, strict;
     memset(&lenient, 0, sizeof lenient);
     memset(&strict, 0, sizeof strict);
-    gal_read_opts opts = {FUZZ_FORMAT, 0, 1};
+    gal_read_opts opts = {.format = FUZZ_FORMAT, .quiet = 1};
     gal_read_stats st;
     memset(&st, 0, sizeof st);
     int rc = gal_read_file(path, &opts, on_doc, &lenient, &st);
@@ -63,6 +64,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(src <= 0);
     FUZZ_ASSERT(strict.docs <= lenient.docs);
     FUZZ_ASSERT(src != 0 || strict.docs == lenient.docs);
+#if FUZZ_FORMAT == GAL_FORMAT_JSONL
+    /* on parsing threads, with blocks of a few bytes (many jobs), a stream
+     * that reads whole gives the same documents and the same strict error */
+    if (rc == 0) {
+        char detail[1024];
+        snprintf(detail, sizeof detail, "%s", src ? gal_error_detail(src) : "");
+        gal_read_opts par = {.format = FUZZ_FORMAT, .quiet = 1, .parse_threads = 2,
+                             .parse_block = 1 + size % 61};
+        seen a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        FUZZ_ASSERT(gal_read_file(path, &par, on_doc, &a, NULL) == 0);
+        FUZZ_ASSERT(a.docs == lenient.docs && a.sum == lenient.sum &&
+                    a.last_end == lenient.last_end);
+        par.strict = 1;
+        int prc = gal_read_file(path, &par, on_doc, &b, NULL);
+        FUZZ_ASSERT(prc == src && b.docs == strict.docs && b.sum == strict.sum);
+        FUZZ_ASSERT(strcmp(detail, prc ? gal_error_detail(prc) : "") == 0);
+    }
+#endif
     gal_error_clear();
     return 0;
 }

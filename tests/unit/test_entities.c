@@ -469,7 +469,7 @@ static void corpora(gal_cl_entity_finder *ce, const char *shared)
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         struct corpus_ctx c = {ce, {0}, 0, 0, e->d_name};
         uint64_t host_before = gal_cl_entities_host_docs(ce);
-        gal_read_opts opts = {GAL_FORMAT_AUTO, 0, 1};
+        gal_read_opts opts = {.format = GAL_FORMAT_AUTO, .quiet = 1};
         gal_read_stats st = {0};
         clock_t t0 = clock();
         int rc = gal_read_file(path, &opts, corpus_doc, &c, &st);

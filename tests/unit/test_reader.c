@@ -184,11 +184,11 @@ typedef struct result {
     char detail[1024];
 } result;
 
-static result read_with(const char *path, gal_format format, int strict, int quiet)
+static result read_opts(const char *path, const gal_read_opts *opts, size_t stop_after)
 {
     result r;
     memset(&r, 0, sizeof r);
-    gal_read_opts opts = {format, strict, quiet};
+    r.docs.stop_after = stop_after;
     fflush(stderr);
     int saved = dup(2);
     char wpath[600];
@@ -197,7 +197,7 @@ static result read_with(const char *path, gal_format format, int strict, int qui
     dup2(fd, 2);
     close(fd);
     gal_error_clear();
-    r.rc = gal_read_file(path, &opts, collect, &r.docs, &r.stats);
+    r.rc = gal_read_file(path, opts, collect, &r.docs, &r.stats);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
@@ -208,6 +208,12 @@ static result read_with(const char *path, gal_format format, int strict, int qui
     if (f)
         fclose(f);
     return r;
+}
+
+static result read_with(const char *path, gal_format format, int strict, int quiet)
+{
+    gal_read_opts opts = {.format = format, .strict = strict, .quiet = quiet};
+    return read_opts(path, &opts, 0);
 }
 
 static result read_str(const char *name, const char *content, int strict)
@@ -1038,7 +1044,7 @@ static void test_compressed(void)
         coll c;
         memset(&c, 0, sizeof c);
         c.stop_after = 10;
-        gal_read_opts opts = {GAL_FORMAT_AUTO, 0, 0};
+        gal_read_opts opts = {.format = GAL_FORMAT_AUTO};
         CHECK(gal_read_file(tpath("big.jsonl.gz"), &opts, collect, &c, NULL) == 5);
         CHECK_EQ_U64(c.n, 10);
         coll_free(&c);
@@ -1235,7 +1241,7 @@ static void test_callback_stop(void)
     c.stop_after = 2;
     gal_read_stats st;
     memset(&st, 0, sizeof st);
-    gal_read_opts opts = {GAL_FORMAT_AUTO, 0, 0};
+    gal_read_opts opts = {.format = GAL_FORMAT_AUTO};
     CHECK(gal_read_file(p, &opts, collect, &c, &st) == 5);
     CHECK_EQ_U64(c.n, 2);
     coll_free(&c);
@@ -1266,6 +1272,122 @@ static void test_alloc_failures(void)
         coll_free(&r.docs);
     }
     CHECK(ok > 0 && failed > 0);
+}
+
+/* ---- JSONL parsed on several threads ------------------------------------ */
+
+static int cdoc_eq(const cdoc *a, const cdoc *b)
+{
+    return str_eq(&a->id, &b->id) && str_eq(&a->title, &b->title) &&
+           str_eq(&a->text, &b->text) && str_eq(&a->date, &b->date) &&
+           str_eq(&a->url, &b->url) && a->line == b->line && a->end_offset == b->end_offset;
+}
+
+/* Reading path with the parsing threads must give what one thread gives:
+ * status and detail, every document with its line and end offset, the
+ * counts, and the warnings in their order. */
+static void check_parallel_same(const char *path, int strict, size_t stop_after, unsigned threads,
+                                size_t block)
+{
+    gal_read_opts one = {.strict = strict};
+    gal_read_opts many = {.strict = strict, .parse_threads = threads, .parse_block = block};
+    result a = read_opts(path, &one, stop_after);
+    char wa[sizeof warnings];
+    memcpy(wa, warnings, sizeof wa);
+    result b = read_opts(path, &many, stop_after);
+    /* a read that stops early has read ahead further on parsing threads:
+     * the bytes read count only for a whole read */
+    int same = a.rc == b.rc && !strcmp(a.detail, b.detail) && a.docs.n == b.docs.n &&
+               a.stats.docs == b.stats.docs && a.stats.skipped == b.stats.skipped &&
+               (a.rc || a.stats.raw_bytes == b.stats.raw_bytes) && !strcmp(wa, warnings);
+    size_t first_bad = a.docs.n;
+    for (size_t i = 0; same && i < a.docs.n; i++)
+        if (!cdoc_eq(&a.docs.v[i], &b.docs.v[i])) {
+            first_bad = i;
+            same = 0;
+        }
+    if (!same)
+        fprintf(stderr, "  %s, strict %d, %u threads, %zu-byte blocks: rc %d/%d, docs %zu/%zu, "
+                        "skipped %llu/%llu, first different doc %zu\n    [%s]\n    [%s]\n",
+                path, strict, threads, block, a.rc, b.rc, a.docs.n, b.docs.n,
+                (unsigned long long)a.stats.skipped, (unsigned long long)b.stats.skipped,
+                first_bad, a.detail, b.detail);
+    CHECK(same);
+    coll_free(&a.docs);
+    coll_free(&b.docs);
+}
+
+/* Lines of every kind: escapes, blank and white lines, CRLF, malformed
+ * ones, a line longer than many blocks, numbers as ids, skipped nesting. */
+static char *tricky_jsonl(size_t nlines, size_t *len)
+{
+    size_t cap = nlines * 160 + 400000, n = 0;
+    char *s = malloc(cap);
+    n += (size_t)sprintf(s + n, "\xEF\xBB\xBF{\"id\":\"bom\",\"title\":\"first\"}\n");
+    for (size_t i = 0; i < nlines; i++) {
+        switch (i % 97) {
+        case 5: n += (size_t)sprintf(s + n, "\n"); break;
+        case 6: n += (size_t)sprintf(s + n, "   \t\r\n"); break;
+        case 7: n += (size_t)sprintf(s + n, "{\"id\":\"bad%zu\",\"title\":\"x\n", i); break;
+        case 8: n += (size_t)sprintf(s + n, "{\"id\":%zu,\"text\":\"a\\u00e9\\ud83d\\ude00 b\"}\r\n", i); break;
+        case 9: n += (size_t)sprintf(s + n, "[1,2]\n"); break;
+        case 12: /* a byte order mark is one only at the start of the stream */
+            n += (size_t)sprintf(s + n, "\xEF\xBB\xBF{\"id\":\"mid%zu\"}\n", i);
+            break;
+        case 10: n += (size_t)sprintf(s + n, "{\"id\":\"n%zu\",\"x\":{\"y\":[1,{\"z\":null}]},\"body\":\"q\\\"t\\\\\"}\n", i); break;
+        case 11:
+            if (i == 11) { /* one line of 300 kB */
+                n += (size_t)sprintf(s + n, "{\"id\":\"long\",\"text\":\"");
+                for (int k = 0; k < 30000; k++)
+                    n += (size_t)sprintf(s + n, "word%04d \\n", k % 10000);
+                n += (size_t)sprintf(s + n, "\"}\n");
+            }
+            break;
+        default:
+            n += (size_t)sprintf(s + n, "{\"id\":\"d%zu\",\"title\":\"Title %zu\",\"text\":\"Body of %zu, "
+                                        "with\\ttabs and \\\"quotes\\\".\",\"date\":\"2020-01-%02zu\",\"url\":\"u/%zu\"}\n",
+                                 i, i, i, i % 28 + 1, i);
+        }
+    }
+    n += (size_t)sprintf(s + n, "{\"id\":\"last\",\"title\":\"no newline\"}");
+    *len = n;
+    return s;
+}
+
+static void test_jsonl_parallel(void)
+{
+    size_t len;
+    char *text = tricky_jsonl(20000, &len);
+    char plain[600], gz[600], zst[600], cut[600];
+    snprintf(plain, sizeof plain, "%s", tpath("par.jsonl"));
+    snprintf(gz, sizeof gz, "%s", tpath("par.jsonl.gz"));
+    snprintf(zst, sizeof zst, "%s", tpath("par.jsonl.zst"));
+    snprintf(cut, sizeof cut, "%s", tpath("par-cut.jsonl.zst"));
+    write_bytes(plain, text, len);
+    size_t gn, zn;
+    unsigned char *g = gzip_bytes(text, len, &gn), *z = zstd_bytes(text, len, &zn);
+    write_bytes(gz, g, gn);
+    write_bytes(zst, z, zn);
+    write_bytes(cut, z, zn * 2 / 3); /* a truncated stream: an error after some documents */
+    free(g);
+    free(z);
+    static const size_t blocks[] = {1, 100, 4096, 65536, 0};
+    for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
+        check_parallel_same(plain, 0, 0, 2, blocks[b]);
+        check_parallel_same(plain, 1, 0, 3, blocks[b]);
+        check_parallel_same(gz, 0, 0, 4, blocks[b]);
+    }
+    check_parallel_same(zst, 0, 0, 2, (size_t)1 << 20);
+    check_parallel_same(cut, 0, 0, 3, (size_t)1 << 20); /* reads of 1 MiB, as one thread's */
+    check_parallel_same(plain, 0, 777, 2, 4096);         /* the callback stops the read */
+    result r = read_with(cut, GAL_FORMAT_AUTO, 0, 1);
+    CHECK(r.rc == GAL_EINPUT && r.docs.n > 1000); /* the truncated case is not vacuous */
+    coll_free(&r.docs);
+    free(text);
+    /* a file of one block is parsed on the calling thread: same again */
+    write_str(plain, "{\"id\":\"1\"}\n\n{bad\n{\"id\":\"2\"}");
+    check_parallel_same(plain, 0, 0, 2, 0);
+    check_parallel_same(plain, 1, 0, 2, 0);
 }
 
 /* ---- shared corpora ---------------------------------------------------------- */
@@ -1300,7 +1422,16 @@ static void compare_corpus(const char *shared, const char *name)
     }
     CHECK_EQ_U64(bad, 0);
     CHECK(j.stats.raw_bytes > j.stats.input_bytes);
-    printf("%s: %zu documents identical in JSONL and TREC\n", name, j.docs.n);
+    /* parsed on three threads, 64 kB at a time: the same documents */
+    gal_read_opts par = {.strict = 1, .parse_threads = 3, .parse_block = 65536};
+    result p = read_opts(jp, &par, 0);
+    size_t differ = p.docs.n == j.docs.n ? 0 : 1;
+    for (size_t i = 0; !differ && i < j.docs.n; i++)
+        differ = !cdoc_eq(&j.docs.v[i], &p.docs.v[i]);
+    CHECK(p.rc == 0 && differ == 0);
+    coll_free(&p.docs);
+    printf("%s: %zu documents identical in JSONL and TREC, and parsed on 3 threads\n", name,
+           j.docs.n);
     coll_free(&j.docs);
     coll_free(&t.docs);
 }
@@ -1318,6 +1449,7 @@ int main(int argc, char **argv)
     test_jsonl_malformed();
     test_jsonl_lines();
     test_jsonl_huge();
+    test_jsonl_parallel();
     test_trec();
     test_warc();
     test_warc_charsets();

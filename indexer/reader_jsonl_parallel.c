@@ -1,0 +1,280 @@
+/*
+ * reader_jsonl_parallel.c — JSON Lines parsed on several threads, handed
+ * over in input order on the reader's.
+ *
+ * A build has one reader thread, and on a machine with many cores it can
+ * set the pace (bench/README.md: the H200 machine's builds with --shards);
+ * parsing is most of what it does for JSON Lines, and lines parse apart.
+ * So the reader's thread only cuts the decompressed stream into jobs of
+ * whole lines, reading straight into each job's buffer as gal_rd_fill()
+ * would (blocks of GAL_RD_BLOCK at most, so a stream that fails fails
+ * after the same bytes); parsing threads turn a job's lines into parsed
+ * records (gal_jsonl_parse_line); and the reader's thread hands those over
+ * job after job with their line numbers and offsets made whole.  The
+ * documents, the warnings, the counts and a strict run's error are the
+ * ones gal_read_jsonl() gives, in the same order.
+ */
+#include <pthread.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "alloc.h"
+#include "clock.h"
+#include "reader_formats.h"
+#include "status.h"
+
+#define DEFAULT_BLOCK ((size_t)4 << 20)
+
+/* A line of a job that is not blank. */
+typedef struct parsed_line {
+    gal_jsonl_line l;
+    size_t at, len;  /* the line in the job's text, without its '\n' */
+    size_t end;      /* just past the '\n' (or the line, at the stream's end) */
+    uint64_t line;   /* 1-based within the job */
+    int kind;        /* GAL_JSONL_RECORD, _MALFORMED or _OOM */
+} parsed_line;
+
+typedef struct job {
+    gal_buf text;        /* whole lines; only the stream's last may lack its '\n' */
+    uint64_t offset;     /* stream offset of text.data[0] */
+    gal_buf scratch;     /* the strings with escapes, decoded */
+    gal_buf keybuf;
+    parsed_line *lines;
+    size_t n, cap;
+    uint64_t nlines;     /* lines in text, blank ones too */
+    uint64_t oom_line;   /* no room to keep line oom_line (of oom_len bytes): */
+    size_t oom_len;      /* the lines before it are kept; 0 when all are */
+    int done;            /* parsed (under the pool's lock) */
+} job;
+
+typedef struct pool {
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv; /* a job was queued, or stop */
+    pthread_cond_t done_cv; /* a job was parsed */
+    job *jobs;
+    unsigned njobs;
+    uint64_t queued; /* jobs queued so far: job k is jobs[k % njobs] */
+    uint64_t taken;  /* of those, taken by a parsing thread */
+    int stop;
+    double cpu_sec;  /* the parsing threads' CPU seconds, as each leaves */
+} pool;
+
+static int keep_line(job *j, const parsed_line *p)
+{
+    if (j->n == j->cap) {
+        size_t cap = j->cap ? j->cap * 2 : 4096;
+        parsed_line *l = gal_realloc(j->lines, cap * sizeof *l);
+        if (!l)
+            return -1;
+        j->lines = l;
+        j->cap = cap;
+    }
+    j->lines[j->n++] = *p;
+    return 0;
+}
+
+/* Parse every line of j, as gal_read_jsonl() cuts and parses them. */
+static void parse_job(job *j)
+{
+    const uint8_t *d = j->text.data;
+    size_t n = j->text.len, at = 0;
+    j->n = 0;
+    j->nlines = 0;
+    j->oom_line = 0;
+    gal_buf_clear(&j->scratch);
+    while (at < n) {
+        const uint8_t *nl = memchr(d + at, '\n', n - at);
+        size_t len = nl ? (size_t)(nl - (d + at)) : n - at;
+        size_t end = at + len + (nl != NULL);
+        j->nlines++;
+        size_t start = 0;
+        if (j->offset + at == 0 && len >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF)
+            start = 3; /* UTF-8 byte order mark */
+        parsed_line p = {.at = at, .len = len, .end = end, .line = j->nlines};
+        p.kind = gal_jsonl_parse_line(d + at, len, start, &j->scratch, &j->keybuf, &p.l);
+        if (p.kind != GAL_JSONL_BLANK && keep_line(j, &p)) {
+            j->oom_line = j->nlines;
+            j->oom_len = len;
+            return;
+        }
+        at = end;
+    }
+}
+
+static void *parser_main(void *arg)
+{
+    pool *p = arg;
+    prctl(PR_SET_NAME, "galley-parse"); /* for top -H and perf --comm */
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->stop && p->taken == p->queued)
+            pthread_cond_wait(&p->work_cv, &p->mu);
+        if (p->stop)
+            break;
+        job *j = &p->jobs[p->taken++ % p->njobs];
+        pthread_mutex_unlock(&p->mu);
+        parse_job(j);
+        pthread_mutex_lock(&p->mu);
+        j->done = 1;
+        pthread_cond_broadcast(&p->done_cv);
+    }
+    p->cpu_sec += gal_thread_cpu_sec();
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Fill j with whole lines: the bytes r holds unconsumed, then the stream's
+ * next ones until there are block bytes and a '\n' among them, or the
+ * stream ends; the part of a line after the last '\n' goes back to r for
+ * the next job.  A failed read leaves j the whole lines read before it,
+ * as gal_read_jsonl() would hand them over, and its status in *read_rc.
+ * Returns GAL_ENOMEM or 0 (an empty j: the stream has ended). */
+static int fill_job(gal_rd_src *r, job *j, size_t block, int *read_rc)
+{
+    size_t step = block < GAL_RD_BLOCK ? block : GAL_RD_BLOCK;
+    gal_buf_clear(&j->text);
+    j->offset = gal_rd_offset(r);
+    if (gal_buf_append(&j->text, gal_rd_data(r), gal_rd_avail(r)))
+        return gal_error_set(GAL_ENOMEM, "%s: out of memory reading", r->name);
+    r->base += r->buf.len;
+    r->buf.len = r->pos = 0;
+    size_t searched = 0; /* bytes of text known to hold no '\n' */
+    while (!r->eof) {
+        if (j->text.len >= block) {
+            if (memchr(j->text.data + searched, '\n', j->text.len - searched))
+                break;
+            searched = j->text.len; /* a line longer than a block: read on */
+        }
+        if (gal_buf_reserve(&j->text, step))
+            return gal_error_set(GAL_ENOMEM, "%s: out of memory reading", r->name);
+        size_t got = 0;
+        int rc = gal_istream_read(r->in, j->text.data + j->text.len, step, &got);
+        if (rc) {
+            *read_rc = rc;
+            break;
+        }
+        j->text.len += got;
+        if (got < step)
+            r->eof = 1;
+    }
+    size_t cut = j->text.len; /* at the stream's end its last line may lack a '\n' */
+    if (!r->eof || *read_rc)
+        while (cut > 0 && j->text.data[cut - 1] != '\n')
+            cut--;
+    if (!*read_rc && gal_buf_append(&r->buf, j->text.data + cut, j->text.len - cut))
+        return gal_error_set(GAL_ENOMEM, "%s: out of memory reading", r->name);
+    r->base = j->offset + cut; /* where r's bytes, the rest of that line, start */
+    j->text.len = cut;
+    return 0;
+}
+
+/* Hand over j's documents (and report its malformed lines), its first line
+ * being line first_line + 1 of the stream. */
+static int hand_over_job(gal_rd_src *r, const job *j, uint64_t first_line)
+{
+    for (size_t i = 0; i < j->n; i++) {
+        const parsed_line *p = &j->lines[i];
+        int rc = gal_jsonl_hand_over(r, p->kind, &p->l, j->text.data + p->at, p->len,
+                                     &j->scratch, first_line + p->line, j->offset + p->end);
+        if (rc)
+            return rc;
+    }
+    if (j->oom_line)
+        return gal_error_set(GAL_ENOMEM, "%s:%llu: out of memory parsing a %zu-byte line",
+                             r->name, (unsigned long long)(first_line + j->oom_line), j->oom_len);
+    return 0;
+}
+
+static void job_release(job *j)
+{
+    gal_buf_release(&j->text);
+    gal_buf_release(&j->scratch);
+    gal_buf_release(&j->keybuf);
+    gal_free(j->lines);
+}
+
+/* With the parsing threads running: fill jobs while a slot is free and the
+ * stream lasts, hand over the oldest when it is parsed.  *line_base: lines
+ * handed over so far. */
+static int run_jobs(gal_rd_src *r, pool *p, size_t block, uint64_t *line_base, int *read_rc)
+{
+    uint64_t handed = 0;
+    int at_end = 0;
+    for (;;) {
+        if (!at_end && p->queued - handed < p->njobs) {
+            job *j = &p->jobs[p->queued % p->njobs];
+            int rc = fill_job(r, j, block, read_rc);
+            if (rc)
+                return rc;
+            at_end = r->eof || *read_rc;
+            if (j->text.len == 0)
+                continue;
+            pthread_mutex_lock(&p->mu);
+            j->done = 0;
+            p->queued++;
+            pthread_cond_signal(&p->work_cv);
+            pthread_mutex_unlock(&p->mu);
+            continue;
+        }
+        if (handed == p->queued)
+            return 0;
+        job *j = &p->jobs[handed % p->njobs];
+        pthread_mutex_lock(&p->mu);
+        while (!j->done)
+            pthread_cond_wait(&p->done_cv, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+        int rc = hand_over_job(r, j, *line_base);
+        if (rc)
+            return rc;
+        *line_base += j->nlines;
+        handed++;
+    }
+}
+
+int gal_read_jsonl_parallel(gal_rd_src *r)
+{
+    size_t block = r->opts->parse_block ? r->opts->parse_block : DEFAULT_BLOCK;
+    unsigned nthreads = r->opts->parse_threads;
+    pool p;
+    memset(&p, 0, sizeof p);
+    p.njobs = 2 * nthreads + 1; /* one parsing per thread, as many ready */
+    if (!(p.jobs = gal_calloc(p.njobs, sizeof *p.jobs)))
+        return gal_error_set(GAL_ENOMEM, "%s: out of memory reading", r->name);
+    uint64_t line_base = 0;
+    int read_rc = 0;
+    /* a file of one job is parsed here: no threads for a small file */
+    int rc = fill_job(r, &p.jobs[0], block, &read_rc);
+    if (!rc && (r->eof || read_rc)) {
+        parse_job(&p.jobs[0]);
+        rc = hand_over_job(r, &p.jobs[0], line_base);
+    } else if (!rc) {
+        pthread_t *threads = gal_calloc(nthreads, sizeof *threads);
+        unsigned started = 0;
+        pthread_mutex_init(&p.mu, NULL);
+        pthread_cond_init(&p.work_cv, NULL);
+        pthread_cond_init(&p.done_cv, NULL);
+        p.queued = 1; /* job 0, filled above */
+        while (threads && started < nthreads &&
+               pthread_create(&threads[started], NULL, parser_main, &p) == 0)
+            started++;
+        if (!started)
+            rc = gal_error_set(GAL_ENOMEM, "%s: cannot start a thread to parse", r->name);
+        else
+            rc = run_jobs(r, &p, block, &line_base, &read_rc);
+        pthread_mutex_lock(&p.mu);
+        p.stop = 1;
+        pthread_cond_broadcast(&p.work_cv);
+        pthread_mutex_unlock(&p.mu);
+        for (unsigned i = 0; i < started; i++)
+            pthread_join(threads[i], NULL);
+        gal_free(threads);
+        r->stats->parse_cpu_sec += p.cpu_sec;
+        pthread_cond_destroy(&p.done_cv);
+        pthread_cond_destroy(&p.work_cv);
+        pthread_mutex_destroy(&p.mu);
+    }
+    for (unsigned i = 0; i < p.njobs; i++)
+        job_release(&p.jobs[i]);
+    gal_free(p.jobs);
+    return rc ? rc : read_rc;
+}
