@@ -1,7 +1,7 @@
 /*
  * build_options.h — the index-building options that `galley index` and
  * `galley bench index` share (--batch-mb, --text-level, --keep-cache,
- * --threads, --format, --shard, --shards), those of a run that `galley
+ * --threads, --read-threads, --format, --shard, --shards), those of a run that `galley
  * index` and `galley merge` share, parsed in one place, and the line that
  * sums up a build.
  */

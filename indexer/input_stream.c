@@ -451,6 +451,17 @@ int gal_istream_read(gal_istream *s, void *dst, size_t n, size_t *got)
     return read_ahead(s, dst, n, got);
 }
 
+int gal_istream_plain_file(const gal_istream *s, uint64_t *size)
+{
+    struct stat sb;
+    /* standard input may be a file read from elsewhere than its start */
+    if (!s->own_fd || s->comp != GAL_COMPRESSION_NONE || fstat(s->fd, &sb) != 0 ||
+        !S_ISREG(sb.st_mode))
+        return -1;
+    *size = (uint64_t)sb.st_size;
+    return s->fd;
+}
+
 gal_compression gal_istream_compression(const gal_istream *s) { return s->comp; }
 uint64_t gal_istream_in_bytes(const gal_istream *s)
 {

@@ -38,6 +38,12 @@ int gal_istream_open(const char *path, gal_istream **out);
  * an error the stream stays failed and returns the same status. */
 int gal_istream_read(gal_istream *s, void *dst, size_t n, size_t *got);
 
+/* The file descriptor of a stream that is a regular file stored as it is
+ * (no compression), for reading at offsets of one's own (pread), and its
+ * size now in *size; -1 for anything else (a pipe, standard input even
+ * from a file, gzip, zstd).  The stream itself is left as it is. */
+int gal_istream_plain_file(const gal_istream *s, uint64_t *size);
+
 /* The compression found by gal_istream_open(). */
 gal_compression gal_istream_compression(const gal_istream *s);
 

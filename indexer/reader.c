@@ -113,7 +113,7 @@ int gal_rd_emit(gal_rd_src *r, const gal_doc *doc)
 {
     r->stats->docs++;
     gal_doc d = *doc;
-    d.input_bytes = gal_istream_in_bytes(r->in);
+    d.input_bytes = r->read_around ? r->around_bytes : gal_istream_in_bytes(r->in);
     return r->fn(r->ctx, &d);
 }
 
@@ -261,8 +261,8 @@ int gal_read_file(const char *path, const gal_read_opts *opts, gal_doc_fn fn, vo
     default: rc = gal_read_text(&r); break;
     }
 done:
-    stats->raw_bytes += gal_istream_out_bytes(r.in);
-    stats->input_bytes += gal_istream_in_bytes(r.in);
+    stats->raw_bytes += r.read_around ? r.around_bytes : gal_istream_out_bytes(r.in);
+    stats->input_bytes += r.read_around ? r.around_bytes : gal_istream_in_bytes(r.in);
     gal_istream_close(r.in);
     gal_buf_release(&r.buf);
     return rc;

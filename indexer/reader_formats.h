@@ -32,6 +32,11 @@ typedef struct gal_rd_src {
     gal_doc_fn fn;
     void *ctx;
     gal_read_stats *stats;
+    /* a plain file read at offsets of the parser's own, around the stream
+     * (reader_jsonl_parallel.c): the bytes read so far, which stand for the
+     * stream's counts (progress, raw and input bytes) */
+    int read_around;
+    uint64_t around_bytes;
 } gal_rd_src;
 
 /* Read one more block after the unconsumed bytes.  Sets eof when the stream

@@ -4,19 +4,27 @@
  *
  * A build has one reader thread, and on a machine with many cores it can
  * set the pace (bench/README.md: the H200 machine's builds with --shards);
- * parsing is most of what it does for JSON Lines, and lines parse apart.
- * So the reader's thread only cuts the decompressed stream into jobs of
- * whole lines, reading straight into each job's buffer as gal_rd_fill()
- * would (blocks of GAL_RD_BLOCK at most, so a stream that fails fails
- * after the same bytes); parsing threads turn a job's lines into parsed
- * records (gal_jsonl_parse_line); and the reader's thread hands those over
- * job after job with their line numbers and offsets made whole.  The
- * documents, the warnings, the counts and a strict run's error are the
- * ones gal_read_jsonl() gives, in the same order.
+ * reading and parsing are most of what it does for JSON Lines, and lines
+ * parse apart.  The work comes in jobs of whole lines, which parsing
+ * threads turn into parsed records (gal_jsonl_parse_line) and the reader's
+ * thread hands over job after job, line numbers and offsets made whole:
+ * the documents, warnings, counts and a strict run's error are the ones
+ * gal_read_jsonl() gives, in the same order.
+ *
+ * A plain file larger than a job is read by the parsing threads
+ * themselves, each at its own offsets (pread): job k holds the lines that
+ * start in bytes [k B, (k + 1) B), B the block, its last line read on to
+ * its '\n', so no thread needs another's bytes to know where its lines
+ * are, and the reader's thread reads nothing.  Anything else (gzip, zstd,
+ * a pipe) is one stream: the reader's thread cuts it into jobs, reading
+ * straight into each job's buffer as gal_rd_fill() would (blocks of
+ * GAL_RD_BLOCK at most, so a stream that fails fails after the same bytes).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "clock.h"
@@ -37,6 +45,9 @@ typedef struct parsed_line {
 typedef struct job {
     gal_buf text;        /* whole lines; only the stream's last may lack its '\n' */
     uint64_t offset;     /* stream offset of text.data[0] */
+    uint64_t from, to;   /* a plain file read at offsets: the lines starting here */
+    int read_errno;      /* that read failed (errno), at read_at */
+    uint64_t read_at;
     gal_buf scratch;     /* the strings with escapes, decoded */
     gal_buf keybuf;
     parsed_line *lines;
@@ -56,6 +67,7 @@ typedef struct pool {
     uint64_t queued; /* jobs queued so far: job k is jobs[k % njobs] */
     uint64_t taken;  /* of those, taken by a parsing thread */
     int stop;
+    int fd;          /* >= 0: a plain file, which the jobs read at offsets */
     double cpu_sec;  /* the parsing threads' CPU seconds, as each leaves */
 } pool;
 
@@ -101,6 +113,74 @@ static void parse_job(job *j)
     }
 }
 
+/* Append up to n bytes of fd from offset at to j->text: fewer only at the
+ * end of the file.  0, or -1 with j->read_errno set (ENOMEM: no room). */
+static int pread_append(int fd, job *j, uint64_t at, size_t n)
+{
+    if (gal_buf_reserve(&j->text, n)) {
+        j->read_errno = ENOMEM;
+        j->read_at = at;
+        return -1;
+    }
+    while (n > 0) {
+        ssize_t got = pread(fd, j->text.data + j->text.len, n, (off_t)at);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            j->read_errno = errno;
+            j->read_at = at;
+            return -1;
+        }
+        if (got == 0)
+            break;
+        j->text.len += (size_t)got;
+        at += (uint64_t)got;
+        n -= (size_t)got;
+    }
+    return 0;
+}
+
+/* Read into j the lines of fd that start in [j->from, j->to): a line starts
+ * at offset 0 or after a '\n', so the byte before `from` is read too, and
+ * the last line on past `to` to its '\n' (or the end of the file). */
+static void read_range(int fd, job *j)
+{
+    uint64_t at = j->from ? j->from - 1 : 0;
+    gal_buf_clear(&j->text);
+    j->read_errno = 0;
+    if (pread_append(fd, j, at, (size_t)(j->to - at)))
+        return;
+    size_t first = 0, len = j->text.len;
+    if (j->from) {
+        const uint8_t *nl = memchr(j->text.data, '\n', len);
+        first = nl ? (size_t)(nl - j->text.data) + 1 : len;
+    }
+    if (at + first >= j->to) { /* inside one line begun in an earlier job */
+        j->text.len = 0;
+        j->offset = j->to;
+        return;
+    }
+    /* read on while the range ends inside a line and the file goes on */
+    size_t step = 1 << 16;
+    while (len == j->to - at && j->text.data[j->text.len - 1] != '\n') {
+        size_t was = j->text.len;
+        if (pread_append(fd, j, at + was, step))
+            return;
+        const uint8_t *nl = memchr(j->text.data + was, '\n', j->text.len - was);
+        if (nl) {
+            j->text.len = (size_t)(nl - j->text.data) + 1;
+            break;
+        }
+        if (j->text.len < was + step)
+            break; /* the end of the file */
+        if (step < ((size_t)1 << 26))
+            step *= 2;
+    }
+    memmove(j->text.data, j->text.data + first, j->text.len - first);
+    j->text.len -= first;
+    j->offset = at + first;
+}
+
 static void *parser_main(void *arg)
 {
     pool *p = arg;
@@ -113,7 +193,10 @@ static void *parser_main(void *arg)
             break;
         job *j = &p->jobs[p->taken++ % p->njobs];
         pthread_mutex_unlock(&p->mu);
-        parse_job(j);
+        if (p->fd >= 0)
+            read_range(p->fd, j);
+        if (!j->read_errno)
+            parse_job(j);
         pthread_mutex_lock(&p->mu);
         j->done = 1;
         pthread_cond_broadcast(&p->done_cv);
@@ -123,10 +206,10 @@ static void *parser_main(void *arg)
     return NULL;
 }
 
-/* Fill j with whole lines: the bytes r holds unconsumed, then the stream's
- * next ones until there are block bytes and a '\n' among them, or the
- * stream ends; the part of a line after the last '\n' goes back to r for
- * the next job.  A failed read leaves j the whole lines read before it,
+/* Fill j with whole lines of the stream: the bytes r holds unconsumed, then
+ * the stream's next ones until there are block bytes and a '\n' among them,
+ * or the stream ends; the part of a line after the last '\n' goes back to r
+ * for the next job.  A failed read leaves j the whole lines read before it,
  * as gal_read_jsonl() would hand them over, and its status in *read_rc.
  * Returns GAL_ENOMEM or 0 (an empty j: the stream has ended). */
 static int fill_job(gal_rd_src *r, job *j, size_t block, int *read_rc)
@@ -172,6 +255,13 @@ static int fill_job(gal_rd_src *r, job *j, size_t block, int *read_rc)
  * being line first_line + 1 of the stream. */
 static int hand_over_job(gal_rd_src *r, const job *j, uint64_t first_line)
 {
+    if (j->read_errno == ENOMEM)
+        return gal_error_set(GAL_ENOMEM, "%s: out of memory reading", r->name);
+    if (j->read_errno)
+        return gal_error_set(GAL_EIO, "%s: read failed at offset %llu: %s", r->name,
+                             (unsigned long long)j->read_at, strerror(j->read_errno));
+    if (r->read_around && j->text.len && j->offset + j->text.len > r->around_bytes)
+        r->around_bytes = j->offset + j->text.len;
     for (size_t i = 0; i < j->n; i++) {
         const parsed_line *p = &j->lines[i];
         int rc = gal_jsonl_hand_over(r, p->kind, &p->l, j->text.data + p->at, p->len,
@@ -193,21 +283,45 @@ static void job_release(job *j)
     gal_free(j->lines);
 }
 
-/* With the parsing threads running: fill jobs while a slot is free and the
- * stream lasts, hand over the oldest when it is parsed.  *line_base: lines
+/* Make the next job, in j: the next range of a plain file of *size bytes
+ * (looked at again once passed, in case it grew), or the stream's next
+ * lines; *made when there was one, *at_end once there is no more. */
+static int next_job(gal_rd_src *r, pool *p, job *j, size_t block, uint64_t *size, int *made,
+                    int *at_end, int *read_rc)
+{
+    if (p->fd < 0) {
+        int rc = fill_job(r, j, block, read_rc);
+        *at_end = rc || r->eof || *read_rc;
+        *made = !rc && j->text.len > 0;
+        return rc;
+    }
+    uint64_t from = p->queued * (uint64_t)block;
+    if (from >= *size && (gal_istream_plain_file(r->in, size) < 0 || from >= *size)) {
+        *at_end = 1;
+        *made = 0;
+        return 0;
+    }
+    j->from = from;
+    j->to = from + block;
+    *made = 1;
+    return 0;
+}
+
+/* With the parsing threads running: make jobs while a slot is free and the
+ * input lasts, hand over the oldest when it is parsed.  *line_base: lines
  * handed over so far. */
-static int run_jobs(gal_rd_src *r, pool *p, size_t block, uint64_t *line_base, int *read_rc)
+static int run_jobs(gal_rd_src *r, pool *p, size_t block, uint64_t size, uint64_t *line_base,
+                    int *read_rc)
 {
     uint64_t handed = 0;
     int at_end = 0;
     for (;;) {
         if (!at_end && p->queued - handed < p->njobs) {
             job *j = &p->jobs[p->queued % p->njobs];
-            int rc = fill_job(r, j, block, read_rc);
+            int made, rc = next_job(r, p, j, block, &size, &made, &at_end, read_rc);
             if (rc)
                 return rc;
-            at_end = r->eof || *read_rc;
-            if (j->text.len == 0)
+            if (!made)
                 continue;
             pthread_mutex_lock(&p->mu);
             j->done = 0;
@@ -231,6 +345,34 @@ static int run_jobs(gal_rd_src *r, pool *p, size_t block, uint64_t *line_base, i
     }
 }
 
+/* Start the parsing threads, run the jobs, stop the threads. */
+static int run_pool(gal_rd_src *r, pool *p, unsigned nthreads, size_t block, uint64_t size,
+                    uint64_t *line_base, int *read_rc)
+{
+    pthread_t *threads = gal_calloc(nthreads, sizeof *threads);
+    unsigned started = 0;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work_cv, NULL);
+    pthread_cond_init(&p->done_cv, NULL);
+    while (threads && started < nthreads &&
+           pthread_create(&threads[started], NULL, parser_main, p) == 0)
+        started++;
+    int rc = started ? run_jobs(r, p, block, size, line_base, read_rc)
+                     : gal_error_set(GAL_ENOMEM, "%s: cannot start a thread to parse", r->name);
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->work_cv);
+    pthread_mutex_unlock(&p->mu);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    gal_free(threads);
+    r->stats->parse_cpu_sec += p->cpu_sec;
+    pthread_cond_destroy(&p->done_cv);
+    pthread_cond_destroy(&p->work_cv);
+    pthread_mutex_destroy(&p->mu);
+    return rc;
+}
+
 int gal_read_jsonl_parallel(gal_rd_src *r)
 {
     size_t block = r->opts->parse_block ? r->opts->parse_block : DEFAULT_BLOCK;
@@ -240,38 +382,24 @@ int gal_read_jsonl_parallel(gal_rd_src *r)
     p.njobs = 2 * nthreads + 1; /* one parsing per thread, as many ready */
     if (!(p.jobs = gal_calloc(p.njobs, sizeof *p.jobs)))
         return gal_error_set(GAL_ENOMEM, "%s: out of memory reading", r->name);
-    uint64_t line_base = 0;
-    int read_rc = 0;
-    /* a file of one job is parsed here: no threads for a small file */
-    int rc = fill_job(r, &p.jobs[0], block, &read_rc);
-    if (!rc && (r->eof || read_rc)) {
-        parse_job(&p.jobs[0]);
-        rc = hand_over_job(r, &p.jobs[0], line_base);
-    } else if (!rc) {
-        pthread_t *threads = gal_calloc(nthreads, sizeof *threads);
-        unsigned started = 0;
-        pthread_mutex_init(&p.mu, NULL);
-        pthread_cond_init(&p.work_cv, NULL);
-        pthread_cond_init(&p.done_cv, NULL);
-        p.queued = 1; /* job 0, filled above */
-        while (threads && started < nthreads &&
-               pthread_create(&threads[started], NULL, parser_main, &p) == 0)
-            started++;
-        if (!started)
-            rc = gal_error_set(GAL_ENOMEM, "%s: cannot start a thread to parse", r->name);
-        else
-            rc = run_jobs(r, &p, block, &line_base, &read_rc);
-        pthread_mutex_lock(&p.mu);
-        p.stop = 1;
-        pthread_cond_broadcast(&p.work_cv);
-        pthread_mutex_unlock(&p.mu);
-        for (unsigned i = 0; i < started; i++)
-            pthread_join(threads[i], NULL);
-        gal_free(threads);
-        r->stats->parse_cpu_sec += p.cpu_sec;
-        pthread_cond_destroy(&p.done_cv);
-        pthread_cond_destroy(&p.work_cv);
-        pthread_mutex_destroy(&p.mu);
+    uint64_t line_base = 0, size = 0;
+    int read_rc = 0, rc = 0;
+    p.fd = gal_rd_offset(r) == 0 ? gal_istream_plain_file(r->in, &size) : -1;
+    if (p.fd >= 0 && size > block) {
+        r->read_around = 1;
+        rc = run_pool(r, &p, nthreads, block, size, &line_base, &read_rc);
+    } else {
+        /* one stream; a file of one job is parsed here: no threads for a
+         * small file */
+        p.fd = -1;
+        rc = fill_job(r, &p.jobs[0], block, &read_rc);
+        if (!rc && (r->eof || read_rc)) {
+            parse_job(&p.jobs[0]);
+            rc = hand_over_job(r, &p.jobs[0], line_base);
+        } else if (!rc) {
+            p.queued = 1; /* job 0, filled above */
+            rc = run_pool(r, &p, nthreads, block, size, &line_base, &read_rc);
+        }
     }
     for (unsigned i = 0; i < p.njobs; i++)
         job_release(&p.jobs[i]);

@@ -1371,11 +1371,33 @@ static void test_jsonl_parallel(void)
     write_bytes(cut, z, zn * 2 / 3); /* a truncated stream: an error after some documents */
     free(g);
     free(z);
+    /* the plain file is read at offsets by the parsing threads (blocks
+     * smaller than it), the gzip one as a stream cut by the reader */
     static const size_t blocks[] = {1, 100, 4096, 65536, 0};
     for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
-        check_parallel_same(plain, 0, 0, 2, blocks[b]);
-        check_parallel_same(plain, 1, 0, 3, blocks[b]);
+        if (blocks[b] >= 4096 || blocks[b] == 0) {
+            check_parallel_same(plain, 0, 0, 2, blocks[b]);
+            check_parallel_same(plain, 1, 0, 3, blocks[b]);
+        }
         check_parallel_same(gz, 0, 0, 4, blocks[b]);
+    }
+    check_parallel_same(plain, 0, 0, 2, 1000); /* ranges inside the 300 kB line */
+    {
+        /* the last line, without its '\n', runs from one range to the file's end */
+        char tail[600];
+        snprintf(tail, sizeof tail, "%s", tpath("par-tail.jsonl"));
+        size_t tn = 0;
+        char *t = malloc(40000);
+        for (int k = 0; k < 100; k++)
+            tn += (size_t)sprintf(t + tn, "{\"id\":\"t%d\"}\n", k);
+        tn += (size_t)sprintf(t + tn, "{\"id\":\"end\",\"text\":\"");
+        while (tn < 30000)
+            t[tn++] = 'x';
+        tn += (size_t)sprintf(t + tn, "\"}");
+        write_bytes(tail, t, tn);
+        free(t);
+        check_parallel_same(tail, 0, 0, 2, 4096);
+        check_parallel_same(tail, 1, 0, 3, 1000);
     }
     check_parallel_same(zst, 0, 0, 2, (size_t)1 << 20);
     check_parallel_same(cut, 0, 0, 3, (size_t)1 << 20); /* reads of 1 MiB, as one thread's */
