@@ -50,3 +50,10 @@ add_test(NAME bench_encode_tool
          COMMAND $<TARGET_FILE:encode_bench> ${PROJECT_SOURCE_DIR}/samples/news.jsonl 3)
 set_tests_properties(bench_encode_tool PROPERTIES
   PASS_REGULAR_EXPRESSION "builder, 3 runs: fastest [0-9.]+ ms.*output crc [0-9a-f]+")
+
+# bench/tools/read_bench reads the sample with the JSON Lines reader and
+# finds every run's documents the same (it exits 1 when one differs).
+add_test(NAME bench_read_tool
+         COMMAND $<TARGET_FILE:read_bench> ${PROJECT_SOURCE_DIR}/samples/news.jsonl 3 3)
+set_tests_properties(bench_read_tool PROPERTIES
+  PASS_REGULAR_EXPRESSION "reader, 3 runs: fastest [0-9.]+ ms.*documents crc [0-9a-f]+")
