@@ -13,7 +13,8 @@
  * Unknown keys are validated and skipped without recursion.
  *
  * A string without escapes is handed over in place (no copy, however long
- * the line); one with escapes is decoded into a per-line scratch buffer.
+ * the line); one with escapes is decoded into a scratch buffer (one a line,
+ * or one a job of lines on parsing threads: reader_jsonl_parallel.c).
  */
 #include <stdbool.h>
 #include <string.h>
