@@ -169,6 +169,45 @@ static int join_updates(gal_writer *w)
     return w->update_rc;
 }
 
+/* What this run reads of the index before it writes: a damaged page can
+ * make LMDB hand back a record outside the map, or fault itself.  Each read
+ * runs under the fault guard (fault_guard.h), and a fault is reported as
+ * corruption of `what` before this run can add to a damaged file. */
+static int read_guarded(gal_writer *w, MDB_txn *txn, int (*read)(gal_writer *, MDB_txn *, void *),
+                        void *arg, const char *what)
+{
+    gal_fault_guard guard = {.armed = 0};
+    sigjmp_buf jb;
+    if (sigsetjmp(jb, 1)) {
+        gal_fault_disarm(&guard);
+        return gal_error_set(GAL_ECORRUPT, "corrupt index '%s': a page of %s is damaged "
+                             "('galley verify' says more); nothing was added",
+                             w->st->dir, what);
+    }
+    gal_fault_arm(&guard, &jb);
+    int rc = read(w, txn, arg);
+    gal_fault_disarm(&guard);
+    return rc;
+}
+
+/* Every term of the lexicon into the known terms, from the reader arg. */
+static int read_lexicon(gal_writer *w, MDB_txn *txn, void *arg)
+{
+    (void)txn;
+    gal_hblock_reader *r = arg;
+    int rc = 0, more;
+    for (more = gal_hblock_seek(r, 0, 0); more == 0 && !rc; more = gal_hblock_next(r)) {
+        if (r->len == 0 || r->len > GAL_MAX_TERM_BYTES)
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': a lexicon term of %zu bytes",
+                               w->st->dir, r->len);
+        else
+            rc = gal_known_terms_add(w->known, r->hash,
+                                     gal_known_terms_fingerprint((const char *)r->rec, r->len));
+    }
+    return !rc && more < 0 ? more : rc;
+}
+
+/* The whole lexicon is read before anything is written. */
 static int load_known_terms(gal_writer *w, MDB_txn *txn)
 {
     gal_hblock_reader r;
@@ -177,42 +216,17 @@ static int load_known_terms(gal_writer *w, MDB_txn *txn)
         rc = gal_hblock_open(&r, txn, w->st->lexicon, GAL_DB_LEXICON);
     if (rc)
         return rc;
-    /* The whole lexicon is read before anything is written: a damaged page
-     * that LMDB would fault on is reported here as corruption
-     * (fault_guard.h), before this run can add to a damaged file. */
-    gal_fault_guard guard = {.armed = 0};
-    sigjmp_buf jb;
-    if (sigsetjmp(jb, 1)) {
-        gal_fault_disarm(&guard);
-        gal_hblock_close(&r);
-        return gal_error_set(GAL_ECORRUPT, "corrupt index '%s': a page of the lexicon is "
-                             "damaged ('galley verify' says more); nothing was added",
-                             w->st->dir);
-    }
-    gal_fault_arm(&guard, &jb);
-    int more;
-    for (more = gal_hblock_seek(&r, 0, 0); more == 0 && !rc; more = gal_hblock_next(&r)) {
-        if (r.len == 0 || r.len > GAL_MAX_TERM_BYTES)
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': a lexicon term of %zu bytes",
-                               w->st->dir, r.len);
-        else
-            rc = gal_known_terms_add(w->known, r.hash,
-                                     gal_known_terms_fingerprint((const char *)r.rec, r.len));
-    }
-    gal_fault_disarm(&guard);
-    if (!rc && more < 0)
-        rc = more;
+    rc = read_guarded(w, txn, read_lexicon, &r, "the lexicon");
     gal_hblock_close(&r);
     return rc;
 }
 
-static int load_state(gal_writer *w, int append)
+/* The index's totals, dictionary, run state and bigram words into w. */
+static int read_meta(gal_writer *w, MDB_txn *txn, void *arg)
 {
+    int append = *(const int *)arg;
     gal_store *st = w->st;
-    MDB_txn *txn;
-    int rc = gal_store_txn_begin(st, 1, &txn);
-    if (rc)
-        return rc;
+    int rc;
     gal_writer_totals *t = &w->totals;
     const void *dict;
     size_t dict_len;
@@ -224,7 +238,7 @@ static int load_state(gal_writer *w, int append)
         (rc = gal_meta_get_u64(st, txn, GAL_META_COLLISIONS, &t->collisions)) ||
         (rc = gal_meta_get_u64(st, txn, GAL_META_CREATED, &w->created)) ||
         (rc = gal_meta_get_zdict(st, txn, &dict, &dict_len)))
-        goto done;
+        return rc;
     uint64_t files, run_first, complete, run_replace;
     const void *resume, *common;
     size_t resume_len, common_len;
@@ -233,16 +247,13 @@ static int load_state(gal_writer *w, int append)
         (rc = gal_meta_get_u64(st, txn, GAL_META_RUN_COMPLETE, &complete)) ||
         (rc = gal_meta_get_u64(st, txn, GAL_META_RUN_REPLACE, &run_replace)) ||
         (rc = gal_meta_get_bytes(st, txn, GAL_META_RESUME, &resume, &resume_len)) ||
-        (rc = gal_meta_get_bytes(st, txn, GAL_META_BIGRAM_WORDS, &common, &common_len)))
-        goto done;
-    if ((rc = gal_meta_get_shard(st, txn, &w->shard_k, &w->shard_n)))
-        goto done;
+        (rc = gal_meta_get_bytes(st, txn, GAL_META_BIGRAM_WORDS, &common, &common_len)) ||
+        (rc = gal_meta_get_shard(st, txn, &w->shard_k, &w->shard_n)))
+        return rc;
     if (common) {
-        if (common_len % 8 || common_len / 8 > GAL_BIGRAM_WORDS) {
-            rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': meta '%s' has %zu bytes", st->dir,
-                               GAL_META_BIGRAM_WORDS, common_len);
-            goto done;
-        }
+        if (common_len % 8 || common_len / 8 > GAL_BIGRAM_WORDS)
+            return gal_error_set(GAL_ECORRUPT, "corrupt index '%s': meta '%s' has %zu bytes",
+                                 st->dir, GAL_META_BIGRAM_WORDS, common_len);
         w->ncommon = common_len / 8;
         for (size_t i = 0; i < w->ncommon; i++)
             w->common[i] = gal_get_le64((const uint8_t *)common + 8 * i);
@@ -260,24 +271,36 @@ static int load_state(gal_writer *w, int append)
         w->resume.file_no = (uint32_t)gal_get_le64(resume);
         w->resume.offset = gal_get_le64((const uint8_t *)resume + 8);
     }
-    if (t->batches && !append) {
-        rc = gal_error_set(GAL_EUSAGE, "'%s' already holds an index of %llu documents; use --append to add to it",
-                           st->dir, (unsigned long long)t->docs);
-        goto done;
-    }
+    if (t->batches && !append)
+        return gal_error_set(GAL_EUSAGE, "'%s' already holds an index of %llu documents; use --append to add to it",
+                             st->dir, (unsigned long long)t->docs);
     if (dict && (rc = gal_buf_append(&w->dict, dict, dict_len)))
-        goto done;
+        return rc;
     MDB_stat ms;
-    if ((rc = mdb_stat(txn, st->postings, &ms))) {
-        rc = gal_store_error(st, rc, "cannot read the postings table of");
-        goto done;
-    }
+    if ((rc = mdb_stat(txn, st->postings, &ms)))
+        return gal_store_error(st, rc, "cannot read the postings table of");
     if (ms.ms_entries == 0)
         w->postings_fill = (gal_leaf_fill){ms.ms_psize, 0, 0};
-    rc = load_known_terms(w, txn);
-done:
+    return 0;
+}
+
+static int load_state(gal_writer *w, int append)
+{
+    MDB_txn *txn;
+    int rc = gal_store_txn_begin(w->st, 1, &txn);
+    if (rc)
+        return rc;
+    rc = read_guarded(w, txn, read_meta, &append, "its metadata");
+    if (!rc)
+        rc = load_known_terms(w, txn);
     mdb_txn_abort(txn);
     return rc;
+}
+
+static int number_forms(gal_writer *w, MDB_txn *txn, void *arg)
+{
+    (void)arg;
+    return gal_entity_table_number_forms(txn, w->entities, w->forms);
 }
 
 /* Number the forms the entity table already has, as the lexicon is read:
@@ -285,20 +308,7 @@ done:
 static int number_entity_forms(gal_writer *w, MDB_txn *txn)
 {
     int rc = gal_entity_forms_new(&w->forms);
-    if (rc)
-        return rc;
-    gal_fault_guard guard = {.armed = 0};
-    sigjmp_buf jb;
-    if (sigsetjmp(jb, 1)) {
-        gal_fault_disarm(&guard);
-        return gal_error_set(GAL_ECORRUPT, "corrupt index '%s': a page of the entity table is "
-                             "damaged ('galley verify' says more); nothing was added",
-                             w->st->dir);
-    }
-    gal_fault_arm(&guard, &jb);
-    rc = gal_entity_table_number_forms(txn, w->entities, w->forms);
-    gal_fault_disarm(&guard);
-    return rc;
+    return rc ? rc : read_guarded(w, txn, number_forms, NULL, "the entity table");
 }
 
 static int open_entity_tables(gal_writer *w)

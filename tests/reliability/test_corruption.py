@@ -30,6 +30,7 @@ import os
 import random
 import re
 import shutil
+import struct
 import subprocess
 import sys
 
@@ -286,6 +287,30 @@ def run_checks(a, f, scratch, bbc):
         f.check(rc == 3 and "zdict" in err and kept,
                 "zdict flipped: optimize exits %d (want 3 naming zdict, the file kept): %s"
                 % (rc, (out + err).strip()[:300]))
+
+    # the zdict record's size in its LMDB node (u16 low, u16 high, u16 flags
+    # F_BIGDATA, u16 key size, the key) made huge, in every copy of the meta
+    # page: LMDB hands back a record that runs past the map, and reading it
+    # faults; --append reads it before it writes, and must stop (exit 3,
+    # the file as it was) instead of dying on the signal
+    if zdict:
+        node = struct.pack("<HHHH", len(zdict) & 0xFFFF, len(zdict) >> 16, 1, 5) + b"zdict"
+        data = bytearray(open(os.path.join(idx, "data.mdb"), "rb").read())
+        spots = [m.start() for m in re.finditer(re.escape(node), data)]
+        if f.check(spots, "the zdict record's LMDB node could not be located in data.mdb"):
+            for at in spots:
+                data[at + 2:at + 4] = struct.pack("<H", 0x7FFF)
+            shutil.rmtree(copy, ignore_errors=True)
+            os.makedirs(copy)
+            open(os.path.join(copy, "data.mdb"), "wb").write(data)
+            more = os.path.join(scratch, "zdict-more.jsonl")
+            open(more, "wb").write(subprocess.run(["zstd", "-dc", bbc], capture_output=True,
+                                                  check=True).stdout.split(b"\n", 5)[0] + b"\n")
+            rc, out, err, kept = run_keeping(copy, [a.galley, "index", "-q", "--device", "ref",
+                                                    "--append", "-o", copy, more], 120)
+            f.check(rc == 3 and "corrupt" in err and kept,
+                    "zdict node's size made huge: index --append exits %d (want 3, the file "
+                    "kept): %s" % (rc, (out + err).strip()[:300]))
 
     # docstats (doc_record.h), narrow: u32 n | 1 << 31, three widths, a
     # zero, the dates' base, then n lengths, n title lengths and n dates at
