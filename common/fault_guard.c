@@ -50,6 +50,15 @@ void gal_fault_disarm(gal_fault_guard *g)
     g->armed = 0;
 }
 
+sigjmp_buf *gal_fault_pause(void)
+{
+    sigjmp_buf *jb = fault_jmp;
+    fault_jmp = NULL;
+    return jb;
+}
+
+void gal_fault_resume(sigjmp_buf *jb) { fault_jmp = jb; }
+
 void gal_fault_lmdb_assert(MDB_env *env, const char *msg)
 {
     (void)env;

@@ -34,6 +34,14 @@ typedef struct gal_fault_guard {
 void gal_fault_arm(gal_fault_guard *g, sigjmp_buf *jb);
 void gal_fault_disarm(gal_fault_guard *g); /* idempotent */
 
+/* Let a fault on this thread take its default course (a crash) until
+ * gal_fault_resume(), the guard staying armed: for a callback into code
+ * that reads no index in the middle of a guarded walk, where a fault is a
+ * bug and jumping back out of it would leave its locks and state behind.
+ * Costs no system call. */
+sigjmp_buf *gal_fault_pause(void);
+void gal_fault_resume(sigjmp_buf *jb); /* what gal_fault_pause() returned */
+
 /* LMDB's assertion handler (mdb_env_set_assert), for every environment
  * galley reads: a damaged page can also fail one of LMDB's own checks,
  * which abort()s after calling this.  Inside a guarded walk it jumps back

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "fault_guard.h"
 #include "buf.h"
 #include "format.h"
 #include "index.h"
@@ -147,24 +148,9 @@ static int source_emit(source *src, gal_buf *text, uint64_t *read, gal_doc_fn fn
     stats->input_bytes += out.title_len + out.text_len;
     src->next++;
     src->peeked = 0;
-    return fn(ctx, &out);
-}
-
-int gal_read_index(const char *dir, gal_doc_fn fn, void *ctx, gal_read_stats *stats)
-{
-    gal_index_set set;
-    source *src;
-    gal_buf text;
-    gal_buf_init(&text);
-    uint64_t read = 0;
-    int rc = sources_open(&dir, 1, &set, &src, stats);
-    while (!rc && !(rc = source_peek(src)))
-        rc = source_emit(src, &text, &read, fn, ctx, stats);
-    if (rc == 1)
-        rc = 0;
-    gal_buf_release(&text);
-    gal_free(src);
-    gal_index_set_close(&set);
+    sigjmp_buf *guarded = gal_fault_pause(); /* the caller's code reads no index */
+    rc = fn(ctx, &out);
+    gal_fault_resume(guarded);
     return rc;
 }
 
@@ -232,6 +218,8 @@ static int walk_shards(source *src, size_t n, int (*take)(void *ctx, source *k),
 }
 
 typedef struct read_ctx {
+    source *src;
+    size_t n;
     gal_buf text;
     uint64_t read;
     gal_doc_fn fn;
@@ -245,20 +233,62 @@ static int emit_next(void *vctx, source *k)
     return source_emit(k, &c->text, &c->read, c->fn, c->ctx, c->stats);
 }
 
+/* Every document of one index, or of a run's shards in the inputs' order. */
+static int walk(read_ctx *c)
+{
+    int rc = 0;
+    if (c->n > 1)
+        return walk_shards(c->src, c->n, emit_next, c);
+    while (!rc && !(rc = source_peek(c->src)))
+        rc = emit_next(c, c->src);
+    return rc == 1 ? 0 : rc;
+}
+
+/* walk(c) with every read of the indexes under the fault guard
+ * (fault_guard.h; source_emit pauses it while the caller's fn runs): LMDB
+ * trusts its pages, and a damaged one can make a read fault, which stops
+ * the read as the corruption it almost surely is instead of killing the
+ * run that reads it (a merge, whose output keeps what it committed). */
+static int walk_guarded(read_ctx *c, const char *dir)
+{
+    gal_fault_guard guard = {.armed = 0};
+    sigjmp_buf jb;
+    if (sigsetjmp(jb, 1)) {
+        gal_fault_disarm(&guard);
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: reading '%s'%s faulted inside LMDB "
+                             "(a damaged page?); 'galley verify' says where", dir,
+                             c->n > 1 ? " or another shard of its run" : "");
+    }
+    gal_fault_arm(&guard, &jb);
+    int rc = walk(c);
+    gal_fault_disarm(&guard);
+    return rc;
+}
+
+static int read_indexes(const char *const *dirs, size_t n, gal_doc_fn fn, void *ctx,
+                        gal_read_stats *stats)
+{
+    gal_index_set set;
+    read_ctx c = {.n = n, .read = 0, .fn = fn, .ctx = ctx, .stats = stats};
+    gal_buf_init(&c.text);
+    int rc = sources_open(dirs, n, &set, &c.src, stats);
+    if (!rc)
+        rc = walk_guarded(&c, dirs[0]);
+    gal_buf_release(&c.text);
+    gal_free(c.src);
+    gal_index_set_close(&set);
+    return rc;
+}
+
+int gal_read_index(const char *dir, gal_doc_fn fn, void *ctx, gal_read_stats *stats)
+{
+    return read_indexes(&dir, 1, fn, ctx, stats);
+}
+
 int gal_read_index_shards(char *const *dirs, size_t n, gal_doc_fn fn, void *ctx,
                           gal_read_stats *stats)
 {
-    gal_index_set set;
-    source *src;
-    read_ctx c = {.read = 0, .fn = fn, .ctx = ctx, .stats = stats};
-    gal_buf_init(&c.text);
-    int rc = sources_open((const char *const *)dirs, n, &set, &src, stats);
-    if (!rc)
-        rc = walk_shards(src, n, emit_next, &c);
-    gal_buf_release(&c.text);
-    gal_free(src);
-    gal_index_set_close(&set);
-    return rc;
+    return read_indexes((const char *const *)dirs, n, fn, ctx, stats);
 }
 
 /* The input files of an index, in number order: paths joined by '\0'. */

@@ -23,7 +23,7 @@ flipped (found by searching data.mdb for the record's bytes).  Then:
     leaves the index file as it was.
 Last, copies with many random bytes flipped anywhere in data.mdb: galley
 query (words, phrases, prefixes, snippets), entities, show (one, all), compact, verify,
-optimize and index --append must exit 0, 1 or 3 (never a signal, never a
+optimize, merge and index --append must exit 0, 1 or 3 (never a signal, never a
 hang).
 """
 import os
@@ -311,6 +311,12 @@ def run_checks(a, f, scratch, bbc):
             f.check(rc == 3 and "corrupt" in err and kept,
                     "zdict node's size made huge: index --append exits %d (want 3, the file "
                     "kept): %s" % (rc, (out + err).strip()[:300]))
+            # a merge reads it on its reader thread, under a guard of its own
+            rc, out, err = rc_.run([a.galley, "merge", "-q", "--device", "ref", "-o",
+                                    os.path.join(scratch, "merged-zdict-node"), copy], timeout=300)
+            f.check(rc == 3 and "corrupt" in err,
+                    "zdict node's size made huge: merge exits %d (want 3): %s"
+                    % (rc, (out + err).strip()[:300]))
 
     # docstats (doc_record.h), narrow: u32 n | 1 << 31, three widths, a
     # zero, the dates' base, then n lengths, n title lengths and n dates at
@@ -392,6 +398,7 @@ def run_checks(a, f, scratch, bbc):
         if keep:
             shutil.copy(os.path.join(copy, "data.mdb"), os.path.join(keep, "flips-%d.mdb" % t))
         shutil.rmtree(copy + "-compact", ignore_errors=True)
+        shutil.rmtree(copy + "-merged", ignore_errors=True)
         for argv in ([a.galley, "query", copy, "--count", "said"],
                      [a.galley, "query", copy, "-n", "3", "government OR film"],
                      [a.galley, "query", copy, "-n", "3", "--json", '"the film" gov*'],
@@ -401,6 +408,7 @@ def run_checks(a, f, scratch, bbc):
                      [a.galley, "compact", copy, copy + "-compact"],
                      [a.galley, "verify", "-q", copy],
                      [a.galley, "optimize", copy],
+                     [a.galley, "merge", "-q", "--device", "ref", "-o", copy + "-merged", copy],
                      [a.galley, "index", "-q", "--device", "ref", "--append", "-o", copy, more]):
             try:
                 rc, out, err = rc_.run(argv, timeout=60)
