@@ -23,7 +23,7 @@ flipped (found by searching data.mdb for the record's bytes).  Then:
     leaves the index file as it was.
 Last, copies with many random bytes flipped anywhere in data.mdb: galley
 query (words, phrases, prefixes, snippets), entities, show (one, all), compact, verify,
-optimize, merge and index --append must exit 0, 1 or 3 (never a signal, never a
+optimize, merge, delete and index --append must exit 0, 1 or 3 (never a signal, never a
 hang).
 """
 import os
@@ -409,6 +409,7 @@ def run_checks(a, f, scratch, bbc):
                      [a.galley, "verify", "-q", copy],
                      [a.galley, "optimize", copy],
                      [a.galley, "merge", "-q", "--device", "ref", "-o", copy + "-merged", copy],
+                     [a.galley, "delete", copy, "#5"],
                      [a.galley, "index", "-q", "--device", "ref", "--append", "-o", copy, more]):
             try:
                 rc, out, err = rc_.run(argv, timeout=60)
