@@ -724,12 +724,13 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
         char level[32] = "as it is";
         if (text_level)
             snprintf(level, sizeof level, "at zstd level %d", text_level);
+        unsigned nread = gal_build_read_threads(o);
         fprintf(out, "corpus: %" PRIu64 " documents, %" PRIu64 " tokens, %s of raw text (%s of input "
                "files); stored text %s; written pages %s the page cache; encoder code for %s; "
                "JSON Lines parsed on %u thread%s\n\n",
                any->rep.docs, any->rep.tokens, raw, in, level,
-               o->keep_cache ? "kept in" : "dropped from", gal_cpu_clones_running(),
-               gal_build_read_threads(o), gal_build_read_threads(o) == 1 ? "" : "s");
+               o->keep_cache ? "kept in" : "dropped from", gal_cpu_clones_running(), nread,
+               nread == 1 ? "" : "s");
     }
     fprintf(out, "%-*s %8s %8s %9s %9s %9s %9s %9s %9s\n", NAME_W, "device", "wall s", "MB/s", "kdocs/s",
            "Mtok/s", "CPU/wall", "peak RSS", "index/raw", "post/raw");

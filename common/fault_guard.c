@@ -50,6 +50,23 @@ void gal_fault_disarm(gal_fault_guard *g)
     g->armed = 0;
 }
 
+int gal_fault_call(int (*fn)(void *arg), void *arg, int *sig)
+{
+    gal_fault_guard guard = {.armed = 0};
+    sigjmp_buf jb;
+    int got = sigsetjmp(jb, 1);
+    if (got) {
+        gal_fault_disarm(&guard);
+        *sig = got;
+        return 0;
+    }
+    *sig = 0;
+    gal_fault_arm(&guard, &jb);
+    int rc = fn(arg);
+    gal_fault_disarm(&guard);
+    return rc;
+}
+
 sigjmp_buf *gal_fault_pause(void)
 {
     sigjmp_buf *jb = fault_jmp;

@@ -34,6 +34,13 @@ typedef struct gal_fault_guard {
 void gal_fault_arm(gal_fault_guard *g, sigjmp_buf *jb);
 void gal_fault_disarm(gal_fault_guard *g); /* idempotent */
 
+/* fn(arg) under a guard of its own: fn's status, or, when a fault (or a
+ * failed LMDB assertion) jumped back out of it, 0 with *sig the signal, for
+ * the caller to say what was damaged.  *sig is 0 when fn returned.  For a
+ * walk that needs nothing cleaned up after a jump beyond what its caller
+ * owns. */
+int gal_fault_call(int (*fn)(void *arg), void *arg, int *sig);
+
 /* Let a fault on this thread take its default course (a crash) until
  * gal_fault_resume(), the guard staying armed: for a callback into code
  * that reads no index in the middle of a guarded walk, where a fault is a

@@ -1138,7 +1138,6 @@ static void sum_reports(const router *r, gal_build_report *out)
     out->writers = r->nstates;
     out->read_sec += r->busy;
     out->cpu_sec[GAL_STAGE_READ] += r->cpu_sec + r->rstats.parse_cpu_sec;
-    out->read_threads = gal_build_read_threads(r->opts);
     out->files = r->read_files;
     out->skipped = r->rstats.skipped;
     out->seconds = gal_now_sec() - r->start;

@@ -131,7 +131,6 @@ typedef struct gal_build_report {
     unsigned nkernels;
     char device[256];      /* what tokenized: "reference (host C)" or the OpenCL device */
     unsigned compress_threads, tokenize_threads, encode_threads; /* over every index */
-    unsigned read_threads;   /* JSON Lines parsed on these (gal_build_read_threads) */
     unsigned writers;      /* indexes written side by side, a writer thread each */
 } gal_build_report;
 

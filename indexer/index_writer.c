@@ -169,6 +169,19 @@ static int join_updates(gal_writer *w)
     return w->update_rc;
 }
 
+typedef struct guarded_read {
+    gal_writer *w;
+    MDB_txn *txn;
+    int (*read)(gal_writer *w, MDB_txn *txn, void *arg);
+    void *arg;
+} guarded_read;
+
+static int call_read(void *p)
+{
+    guarded_read *g = p;
+    return g->read(g->w, g->txn, g->arg);
+}
+
 /* What this run reads of the index before it writes: a damaged page can
  * make LMDB hand back a record outside the map, or fault itself.  Each read
  * runs under the fault guard (fault_guard.h), and a fault is reported as
@@ -176,17 +189,12 @@ static int join_updates(gal_writer *w)
 static int read_guarded(gal_writer *w, MDB_txn *txn, int (*read)(gal_writer *, MDB_txn *, void *),
                         void *arg, const char *what)
 {
-    gal_fault_guard guard = {.armed = 0};
-    sigjmp_buf jb;
-    if (sigsetjmp(jb, 1)) {
-        gal_fault_disarm(&guard);
+    guarded_read g = {w, txn, read, arg};
+    int sig, rc = gal_fault_call(call_read, &g, &sig);
+    if (sig)
         return gal_error_set(GAL_ECORRUPT, "corrupt index '%s': a page of %s is damaged "
                              "('galley verify' says more); nothing was added",
                              w->st->dir, what);
-    }
-    gal_fault_arm(&guard, &jb);
-    int rc = read(w, txn, arg);
-    gal_fault_disarm(&guard);
     return rc;
 }
 

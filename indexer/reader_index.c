@@ -233,9 +233,11 @@ static int emit_next(void *vctx, source *k)
     return source_emit(k, &c->text, &c->read, c->fn, c->ctx, c->stats);
 }
 
-/* Every document of one index, or of a run's shards in the inputs' order. */
-static int walk(read_ctx *c)
+/* Every document of one index, or of a run's shards in the inputs' order:
+ * c is the read_ctx. */
+static int walk(void *vc)
 {
+    read_ctx *c = vc;
     int rc = 0;
     if (c->n > 1)
         return walk_shards(c->src, c->n, emit_next, c);
@@ -251,17 +253,11 @@ static int walk(read_ctx *c)
  * run that reads it (a merge, whose output keeps what it committed). */
 static int walk_guarded(read_ctx *c, const char *dir)
 {
-    gal_fault_guard guard = {.armed = 0};
-    sigjmp_buf jb;
-    if (sigsetjmp(jb, 1)) {
-        gal_fault_disarm(&guard);
+    int sig, rc = gal_fault_call(walk, c, &sig);
+    if (sig)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: reading '%s'%s faulted inside LMDB "
                              "(a damaged page?); 'galley verify' says where", dir,
                              c->n > 1 ? " or another shard of its run" : "");
-    }
-    gal_fault_arm(&guard, &jb);
-    int rc = walk(c);
-    gal_fault_disarm(&guard);
     return rc;
 }
 

@@ -3,10 +3,13 @@
  * page (fault_guard.h): inside a guarded walk the walk jumps back to its
  * sigsetjmp() point, as it does for a fault; elsewhere the process reports
  * the index as corrupt and exits with status 3 instead of aborting; two
- * threads' guards armed at once each bring their own thread back.  (A page
+ * threads' guards armed at once each bring their own thread back;
+ * gal_fault_call runs a function under a guard, and a paused guard lets a
+ * fault take its default course.  (A page
  * damaged just so is hard to make on purpose: the handler is called as LMDB
  * calls it.)
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -60,6 +63,52 @@ static void test_unguarded(void)
     CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 3);
     CHECK(strstr(msg, "index is corrupt") && strstr(msg, "test: IS_LEAF(mp)"));
+}
+
+static int assert_fails(void *arg)
+{
+    (void)arg;
+    gal_fault_lmdb_assert(NULL, "test: IS_LEAF(mp)");
+    return 99; /* the handler must not return */
+}
+
+static int returns_seven(void *arg)
+{
+    (void)arg;
+    return 7;
+}
+
+/* A check that fails while the guard is paused, then one after it resumes:
+ * the first must take the unguarded course (exit 3), so this never gets
+ * to the second. */
+static int paused_then_fails(void *arg)
+{
+    (void)arg;
+    sigjmp_buf *jb = gal_fault_pause();
+    gal_fault_lmdb_assert(NULL, "test: paused");
+    gal_fault_resume(jb);
+    return assert_fails(NULL);
+}
+
+/* gal_fault_call: fn's status when it returns, 0 and the signal when a
+ * fault jumped back; a paused guard lets the fault take its default
+ * course (here LMDB's failed check: the corrupt-index exit, status 3). */
+static void test_call(void)
+{
+    int sig = -1;
+    CHECK(gal_fault_call(returns_seven, NULL, &sig) == 7 && sig == 0);
+    CHECK(gal_fault_call(assert_fails, NULL, &sig) == 0 && sig == SIGABRT);
+    CHECK(gal_fault_call(returns_seven, NULL, &sig) == 7 && sig == 0); /* usable again */
+    pid_t pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 2);
+        gal_fault_call(paused_then_fails, NULL, &sig);
+        _exit(sig == SIGABRT ? 98 : 99); /* the paused check must not jump back */
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 3);
 }
 
 /* Two threads, each with its own guard armed at once, fault in turn: each
@@ -124,6 +173,7 @@ static void test_guarded_threads(void)
 int main(void)
 {
     test_guarded();
+    test_call();
     test_guarded_threads();
     test_unguarded();
     return check_exit("test_fault_guard");
