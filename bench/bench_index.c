@@ -76,7 +76,7 @@ static const char help[] =
     "                   for 'galley index' (by default they are dropped)\n"
     "  --threads N      compressor, tokenizer and encoder threads, as for\n"
     "                   'galley index'\n"
-    "  --read-threads N JSON Lines parsed on N threads, as for 'galley index'\n"
+    "  --read-threads N JSON Lines and WARC parsed on N threads, as for 'galley index'\n"
     "  --format F       jsonl, trec, warc or text: skip format detection\n"
     "  --shard K/N      build only the K-th of N shards of the documents\n"
     "  --shards N       build all N shards side by side, the inputs read once,\n"
@@ -724,13 +724,14 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
         char level[32] = "as it is";
         if (text_level)
             snprintf(level, sizeof level, "at zstd level %d", text_level);
-        unsigned nread = gal_build_read_threads(o);
+        unsigned nread = gal_build_read_threads(o, GAL_FORMAT_JSONL);
+        unsigned nwarc = gal_build_read_threads(o, GAL_FORMAT_WARC);
         fprintf(out, "corpus: %" PRIu64 " documents, %" PRIu64 " tokens, %s of raw text (%s of input "
                "files); stored text %s; written pages %s the page cache; encoder code for %s; "
-               "JSON Lines parsed on %u thread%s\n\n",
+               "JSON Lines parsed on %u thread%s, WARC on %u\n\n",
                any->rep.docs, any->rep.tokens, raw, in, level,
                o->keep_cache ? "kept in" : "dropped from", gal_cpu_clones_running(), nread,
-               nread == 1 ? "" : "s");
+               nread == 1 ? "" : "s", nwarc);
     }
     fprintf(out, "%-*s %8s %8s %9s %9s %9s %9s %9s %9s\n", NAME_W, "device", "wall s", "MB/s", "kdocs/s",
            "Mtok/s", "CPU/wall", "peak RSS", "index/raw", "post/raw");
@@ -820,10 +821,11 @@ static void write_json(FILE *f, const brun *runs, size_t n, const gal_build_opts
     fprintf(f, "{\"galley_bench\": \"index\", \"version\": 1, \"date\": \"%s\", \"host\": ", date);
     gal_bench_json_str(f, un.nodename, strlen(un.nodename));
     fprintf(f, ", \"machine\": \"%s\", \"cpus\": %ld, \"encoder_code\": \"%s\", \"batch_mb\": %zu,\n"
-               " \"text_level\": %d, \"keep_cache\": %s, \"read_threads\": %u, \"inputs\": [",
+               " \"text_level\": %d, \"keep_cache\": %s, \"read_threads\": %u, \"warc_read_threads\": %u,\n"
+               " \"inputs\": [",
             un.machine, sysconf(_SC_NPROCESSORS_ONLN), gal_cpu_clones_running(),
             o->batch_bytes >> 20, gal_build_text_level(o), o->keep_cache ? "true" : "false",
-            gal_build_read_threads(o));
+            gal_build_read_threads(o, GAL_FORMAT_JSONL), gal_build_read_threads(o, GAL_FORMAT_WARC));
     for (size_t i = 0; i < ninputs; i++) {
         if (i)
             fputs(", ", f);

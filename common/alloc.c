@@ -4,12 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Failure injection is for single-threaded tests; the counter is not atomic. */
+/* Failure injection, for tests.  fail_at is set while no other thread
+ * runs (threads started later see it); the count is atomic, so a reader's
+ * parsing threads can fail too.  No cost while it is off. */
 static unsigned long fail_at, count;
 
 static int should_fail(void)
 {
-    return fail_at && ++count >= fail_at;
+    return fail_at && __atomic_add_fetch(&count, 1, __ATOMIC_RELAXED) >= fail_at;
 }
 
 void gal_alloc_fail_at(unsigned long nth)

@@ -357,7 +357,7 @@ static void *reader_main(void *arg)
     prctl(PR_SET_NAME, "galley-read"); /* for top -H and perf --comm */
     const gal_build_opts *o = r->opts;
     gal_read_opts ropts = {.format = o->format, .strict = o->strict, .quiet = o->quiet,
-                           .parse_threads = gal_build_read_threads(o)};
+                           .parse_threads = o->read_threads};
     int rc = 0;
     double t0 = gal_now_sec(), c0 = gal_thread_cpu_sec();
     for (unsigned k = 0; k < r->nstates && !rc; k++) {
@@ -769,12 +769,14 @@ static void plan_threads(build_state *s)
     s->nencs = s->nenc + 1;
 }
 
-unsigned gal_build_read_threads(const gal_build_opts *o)
+unsigned gal_build_read_threads(const gal_build_opts *o, gal_format f)
 {
-    /* one (the reader's own) unless asked: on 2 cores more only moved the
-     * work between them and added a third to it (bench/README.md); where
-     * the reader sets the pace, on many cores, it is yet to be measured */
-    return o->read_threads ? o->read_threads : 1;
+    /* JSON Lines on the reader's own thread unless asked: on 2 cores more
+     * only moved the work between them and added a third to it
+     * (bench/README.md); WARC on two (reader.h) */
+    if (o->read_threads)
+        return o->read_threads;
+    return f == GAL_FORMAT_WARC ? GAL_WARC_PARSE_THREADS : 1;
 }
 
 /* The compressor, tokenizer and encoder threads of each of nindexes

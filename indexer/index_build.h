@@ -57,10 +57,10 @@ typedef struct gal_build_opts {
                               * or url (id_replace.h); GAL_REPLACE_NONE: no */
     unsigned threads;     /* compressor + tokenizer + encoder threads; 0: the
                            * cores beyond the reader and writer, at least 3 */
-    unsigned read_threads; /* JSON Lines parsed on this many threads, the
-                            * reader handing the records on in order
-                            * (gal_read_opts.parse_threads); 0: 1, the
-                            * reader's own */
+    unsigned read_threads; /* JSON Lines and WARC parsed on this many
+                            * threads, the reader handing the records on in
+                            * order (gal_read_opts.parse_threads); 0: each
+                            * format's default */
     int merge;            /* the inputs are galley indexes: their documents are
                            * indexed again from their stored text, in order,
                            * each keeping its source file (`galley merge`) */
@@ -76,8 +76,9 @@ typedef struct gal_build_opts {
                               * 0: one index */
 } gal_build_opts;
 
-/* The threads o's JSON Lines are parsed on: o->read_threads, or 1. */
-unsigned gal_build_read_threads(const gal_build_opts *o);
+/* The threads o's records of format f (GAL_FORMAT_JSONL or _WARC) are
+ * parsed on: o->read_threads, or the format's default. */
+unsigned gal_build_read_threads(const gal_build_opts *o, gal_format f);
 
 /* The zstd level o stores text at: 0 for as it is, else 1 to
  * GAL_TEXT_INDEX_LEVEL_MAX. */

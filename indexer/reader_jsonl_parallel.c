@@ -21,13 +21,11 @@
  * GAL_RD_BLOCK at most, so a stream that fails fails after the same bytes).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "alloc.h"
-#include "clock.h"
+#include "parse_pool.h"
 #include "reader_formats.h"
 #include "status.h"
 
@@ -55,21 +53,19 @@ typedef struct job {
     uint64_t nlines;     /* lines in text, blank ones too */
     uint64_t oom_line;   /* no room to keep line oom_line (of oom_len bytes): */
     size_t oom_len;      /* the lines before it are kept; 0 when all are */
-    int done;            /* parsed (under the pool's lock) */
 } job;
 
-typedef struct pool {
-    pthread_mutex_t mu;
-    pthread_cond_t work_cv; /* a job was queued, or stop */
-    pthread_cond_t done_cv; /* a job was parsed */
-    job *jobs;
-    unsigned njobs;
-    uint64_t queued; /* jobs queued so far: job k is jobs[k % njobs] */
-    uint64_t taken;  /* of those, taken by a parsing thread */
-    int stop;
-    int fd;          /* >= 0: a plain file, which the jobs read at offsets */
-    double cpu_sec;  /* the parsing threads' CPU seconds, as each leaves */
-} pool;
+/* What the jobs of one file share. */
+typedef struct jobs {
+    gal_rd_src *r;
+    job *v;
+    unsigned n;
+    size_t block;
+    int fd;              /* >= 0: a plain file, which the jobs read at offsets */
+    uint64_t size;       /* its size, as last looked at */
+    uint64_t line_base;  /* lines handed over so far */
+    int read_rc;         /* the stream's read failed: after the jobs made */
+} jobs;
 
 static int keep_line(job *j, const parsed_line *p)
 {
@@ -181,29 +177,15 @@ static void read_range(int fd, job *j)
     j->offset = at + first;
 }
 
-static void *parser_main(void *arg)
+/* A parsing thread: read the job's range of a plain file, then parse it. */
+static void parse_slot(void *ctx, unsigned slot)
 {
-    pool *p = arg;
-    prctl(PR_SET_NAME, "galley-parse"); /* for top -H and perf --comm */
-    pthread_mutex_lock(&p->mu);
-    for (;;) {
-        while (!p->stop && p->taken == p->queued)
-            pthread_cond_wait(&p->work_cv, &p->mu);
-        if (p->stop)
-            break;
-        job *j = &p->jobs[p->taken++ % p->njobs];
-        pthread_mutex_unlock(&p->mu);
-        if (p->fd >= 0)
-            read_range(p->fd, j);
-        if (!j->read_errno)
-            parse_job(j);
-        pthread_mutex_lock(&p->mu);
-        j->done = 1;
-        pthread_cond_broadcast(&p->done_cv);
-    }
-    p->cpu_sec += gal_thread_cpu_sec();
-    pthread_mutex_unlock(&p->mu);
-    return NULL;
+    jobs *js = ctx;
+    job *j = &js->v[slot];
+    if (js->fd >= 0)
+        read_range(js->fd, j);
+    if (!j->read_errno)
+        parse_job(j);
 }
 
 /* Fill j with whole lines of the stream: the bytes r holds unconsumed, then
@@ -283,126 +265,68 @@ static void job_release(job *j)
     gal_free(j->lines);
 }
 
-/* Make the next job, in j: the next range of a plain file of *size bytes
- * (looked at again once passed, in case it grew), or the stream's next
- * lines; *made when there was one, *at_end once there is no more. */
-static int next_job(gal_rd_src *r, pool *p, job *j, size_t block, uint64_t *size, int *made,
-                    int *at_end, int *read_rc)
+/* Make job k in its slot: the next range of a plain file (its size looked
+ * at again once passed, in case it grew), or the stream's next lines. */
+static int make_job(void *ctx, uint64_t k, unsigned slot, int *made, int *at_end)
 {
-    if (p->fd < 0) {
-        int rc = fill_job(r, j, block, read_rc);
-        *at_end = rc || r->eof || *read_rc;
+    jobs *js = ctx;
+    job *j = &js->v[slot];
+    if (js->fd < 0) {
+        int rc = fill_job(js->r, j, js->block, &js->read_rc);
+        *at_end = rc || js->r->eof || js->read_rc;
         *made = !rc && j->text.len > 0;
         return rc;
     }
-    uint64_t from = p->queued * (uint64_t)block;
-    if (from >= *size && (gal_istream_plain_file(r->in, size) < 0 || from >= *size)) {
+    uint64_t from = k * (uint64_t)js->block;
+    if (from >= js->size &&
+        (gal_istream_plain_file(js->r->in, &js->size) < 0 || from >= js->size)) {
         *at_end = 1;
         *made = 0;
         return 0;
     }
     j->from = from;
-    j->to = from + block;
+    j->to = from + js->block;
     *made = 1;
     return 0;
 }
 
-/* With the parsing threads running: make jobs while a slot is free and the
- * input lasts, hand over the oldest when it is parsed.  *line_base: lines
- * handed over so far. */
-static int run_jobs(gal_rd_src *r, pool *p, size_t block, uint64_t size, uint64_t *line_base,
-                    int *read_rc)
+static int hand_over_slot(void *ctx, unsigned slot)
 {
-    uint64_t handed = 0;
-    int at_end = 0;
-    for (;;) {
-        if (!at_end && p->queued - handed < p->njobs) {
-            job *j = &p->jobs[p->queued % p->njobs];
-            int made, rc = next_job(r, p, j, block, &size, &made, &at_end, read_rc);
-            if (rc)
-                return rc;
-            if (!made)
-                continue;
-            pthread_mutex_lock(&p->mu);
-            j->done = 0;
-            p->queued++;
-            pthread_cond_signal(&p->work_cv);
-            pthread_mutex_unlock(&p->mu);
-            continue;
-        }
-        if (handed == p->queued)
-            return 0;
-        job *j = &p->jobs[handed % p->njobs];
-        pthread_mutex_lock(&p->mu);
-        while (!j->done)
-            pthread_cond_wait(&p->done_cv, &p->mu);
-        pthread_mutex_unlock(&p->mu);
-        int rc = hand_over_job(r, j, *line_base);
-        if (rc)
-            return rc;
-        *line_base += j->nlines;
-        handed++;
-    }
-}
-
-/* Start the parsing threads, run the jobs, stop the threads. */
-static int run_pool(gal_rd_src *r, pool *p, unsigned nthreads, size_t block, uint64_t size,
-                    uint64_t *line_base, int *read_rc)
-{
-    pthread_t *threads = gal_calloc(nthreads, sizeof *threads);
-    unsigned started = 0;
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->work_cv, NULL);
-    pthread_cond_init(&p->done_cv, NULL);
-    while (threads && started < nthreads &&
-           pthread_create(&threads[started], NULL, parser_main, p) == 0)
-        started++;
-    int rc = started ? run_jobs(r, p, block, size, line_base, read_rc)
-                     : gal_error_set(GAL_ENOMEM, "%s: cannot start a thread to parse", r->name);
-    pthread_mutex_lock(&p->mu);
-    p->stop = 1;
-    pthread_cond_broadcast(&p->work_cv);
-    pthread_mutex_unlock(&p->mu);
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
-    gal_free(threads);
-    r->stats->parse_cpu_sec += p->cpu_sec;
-    pthread_cond_destroy(&p->done_cv);
-    pthread_cond_destroy(&p->work_cv);
-    pthread_mutex_destroy(&p->mu);
+    jobs *js = ctx;
+    const job *j = &js->v[slot];
+    int rc = hand_over_job(js->r, j, js->line_base);
+    js->line_base += j->nlines;
     return rc;
 }
 
 int gal_read_jsonl_parallel(gal_rd_src *r)
 {
-    size_t block = r->opts->parse_block ? r->opts->parse_block : DEFAULT_BLOCK;
-    unsigned nthreads = r->opts->parse_threads;
-    pool p;
-    memset(&p, 0, sizeof p);
-    p.njobs = 2 * nthreads + 1; /* one parsing per thread, as many ready */
-    if (!(p.jobs = gal_calloc(p.njobs, sizeof *p.jobs)))
+    jobs js = {.r = r, .n = 2 * r->opts->parse_threads + 1}; /* one parsing per thread, as many ready */
+    js.block = r->opts->parse_block ? r->opts->parse_block : DEFAULT_BLOCK;
+    if (!(js.v = gal_calloc(js.n, sizeof *js.v)))
         return gal_error_set(GAL_ENOMEM, "%s: out of memory reading", r->name);
-    uint64_t line_base = 0, size = 0;
-    int read_rc = 0, rc = 0;
-    p.fd = gal_rd_offset(r) == 0 ? gal_istream_plain_file(r->in, &size) : -1;
-    if (p.fd >= 0 && size > block) {
+    gal_parse_pool pp = {.ctx = &js, .nslots = js.n, .make = make_job, .parse = parse_slot,
+                         .hand_over = hand_over_slot};
+    double *cpu = &r->stats->parse_cpu_sec;
+    int rc = 0;
+    js.fd = gal_rd_offset(r) == 0 ? gal_istream_plain_file(r->in, &js.size) : -1;
+    if (js.fd >= 0 && js.size > js.block) {
         r->read_around = 1;
-        rc = run_pool(r, &p, nthreads, block, size, &line_base, &read_rc);
+        rc = gal_parse_pool_run(&pp, r->opts->parse_threads, 0, r->name, cpu);
     } else {
         /* one stream; a file of one job is parsed here: no threads for a
          * small file */
-        p.fd = -1;
-        rc = fill_job(r, &p.jobs[0], block, &read_rc);
-        if (!rc && (r->eof || read_rc)) {
-            parse_job(&p.jobs[0]);
-            rc = hand_over_job(r, &p.jobs[0], line_base);
+        js.fd = -1;
+        rc = fill_job(r, &js.v[0], js.block, &js.read_rc);
+        if (!rc && (r->eof || js.read_rc)) {
+            parse_job(&js.v[0]);
+            rc = hand_over_slot(&js, 0);
         } else if (!rc) {
-            p.queued = 1; /* job 0, filled above */
-            rc = run_pool(r, &p, nthreads, block, size, &line_base, &read_rc);
+            rc = gal_parse_pool_run(&pp, r->opts->parse_threads, 1, r->name, cpu); /* job 0, filled above */
         }
     }
-    for (unsigned i = 0; i < p.njobs; i++)
-        job_release(&p.jobs[i]);
-    gal_free(p.jobs);
-    return rc ? rc : read_rc;
+    for (unsigned i = 0; i < js.n; i++)
+        job_release(&js.v[i]);
+    gal_free(js.v);
+    return rc ? rc : js.read_rc;
 }

@@ -25,7 +25,9 @@
  * with a warning naming its line, and reading goes on at the next line
  * that starts "WARC/".
  */
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -191,7 +193,8 @@ static int skip_bytes(gal_rd_src *r, uint64_t n, uint64_t *line, int *rc)
     }
 }
 
-/* Undo chunked transfer coding of d[0, n) into out; -1 when malformed. */
+/* Undo chunked transfer coding of d[0, n) into out; 1 when malformed,
+ * or GAL_ENOMEM. */
 static int dechunk(const uint8_t *d, size_t n, gal_buf *out)
 {
     size_t i = 0;
@@ -207,17 +210,17 @@ static int dechunk(const uint8_t *d, size_t n, gal_buf *out)
             else
                 break;
             if (size > (MAX_RECORD >> 4))
-                return -1;
+                return 1;
             size = size * 16 + (uint64_t)v;
         }
         const uint8_t *nl = i < n ? memchr(d + i, '\n', n - i) : NULL; /* extensions, CR LF */
         if (!digits || !nl)
-            return -1;
+            return 1;
         i = (size_t)(nl - d) + 1;
         if (size == 0)
             return 0; /* trailers, if any, are not wanted */
         if (size > n - i)
-            return -1;
+            return 1;
         if (gal_buf_append(out, d + i, (size_t)size))
             return GAL_ENOMEM;
         i += (size_t)size;
@@ -244,11 +247,23 @@ static int split_plain(const uint8_t *d, size_t n, bool cp1252, gal_buf *title, 
     return rc ? rc : put_plain(text, d + bs, n - bs, cp1252);
 }
 
-typedef struct scratch {
-    gal_buf title, text, body;
-    gal_buf utf8;         /* a page converted from its charset */
-    gal_charset_conv conv;
-} scratch;
+void gal_warc_scratch_init(gal_warc_scratch *s)
+{
+    gal_buf_init(&s->title);
+    gal_buf_init(&s->text);
+    gal_buf_init(&s->body);
+    gal_buf_init(&s->utf8);
+    gal_charset_conv_init(&s->conv);
+}
+
+void gal_warc_scratch_release(gal_warc_scratch *s)
+{
+    gal_buf_release(&s->title);
+    gal_buf_release(&s->text);
+    gal_buf_release(&s->body);
+    gal_buf_release(&s->utf8);
+    gal_charset_conv_release(&s->conv);
+}
 
 enum { KIND_NONE, KIND_PLAIN, KIND_HTML };
 
@@ -267,8 +282,8 @@ static int kind_of(field ctype, const uint8_t *body, size_t n)
     return i < n && body[i] == '<' ? KIND_HTML : KIND_NONE;
 }
 
-/* Title and text of a page body of the given kind into s. */
-static int page_text(int kind, field ctype, const uint8_t *body, size_t n, scratch *s)
+/* Title and text of a page body of the given kind, appended to s's. */
+static int page_text(int kind, field ctype, const uint8_t *body, size_t n, gal_warc_scratch *s)
 {
     char name[GAL_CHARSET_NAME_MAX];
     gal_charset cs = gal_html_charset(ctype.p, ctype.n, name);
@@ -291,25 +306,26 @@ static int page_text(int kind, field ctype, const uint8_t *body, size_t n, scrat
     return split_plain(body, n, cs == GAL_CHARSET_CP1252, &s->title, &s->text);
 }
 
-/* An HTTP response block d[0, n): its page into s.  1 when it gives no
- * document (not 2xx, not text); -1 with *why when it cannot be read. */
-static int http_page(const uint8_t *d, size_t n, scratch *s, const char **why)
+/* An HTTP response block d[0, n): its page appended to s (GAL_WARC_DOC),
+ * GAL_WARC_NONE when it gives no document (not 2xx, not text),
+ * GAL_WARC_MALFORMED with *why when it cannot be read, or GAL_ENOMEM. */
+static int http_page(const uint8_t *d, size_t n, gal_warc_scratch *s, const char **why)
 {
     if (n < 12 || memcmp(d, "HTTP/", 5) != 0) {
         *why = "invalid WARC: a response record without an HTTP status line";
-        return -1;
+        return GAL_WARC_MALFORMED;
     }
     const uint8_t *sp = memchr(d, ' ', n < 16 ? n : 16);
     if (!sp || (size_t)(sp - d) + 4 > n) {
         *why = "invalid WARC: a response record without an HTTP status line";
-        return -1;
+        return GAL_WARC_MALFORMED;
     }
     if (sp[1] != '2')
-        return 1;
+        return GAL_WARC_NONE;
     size_t hend = head_end(d, n);
     if (!hend) {
         *why = "invalid WARC: HTTP headers without an end";
-        return -1;
+        return GAL_WARC_MALFORMED;
     }
     http_head h;
     memset(&h, 0, sizeof h);
@@ -319,16 +335,18 @@ static int http_page(const uint8_t *d, size_t n, scratch *s, const char **why)
     if (type_is(h.transfer, "chunked")) {
         gal_buf_clear(&s->body);
         int rc = dechunk(body, blen, &s->body);
+        if (rc == GAL_ENOMEM)
+            return rc;
         if (rc) {
             *why = "invalid WARC: bad chunked transfer coding in an HTTP response";
-            return rc == GAL_ENOMEM ? rc : -1;
+            return GAL_WARC_MALFORMED;
         }
         body = s->body.data;
         blen = s->body.len;
     }
     int kind = kind_of(h.ctype, body, blen);
     if (kind == KIND_NONE)
-        return 1;
+        return GAL_WARC_NONE;
     if (h.coding.n && !type_is(h.coding, "identity")) {
         bool gzip = type_is(h.coding, "gzip") || type_is(h.coding, "x-gzip");
         bool deflate = type_is(h.coding, "deflate");
@@ -337,7 +355,7 @@ static int http_page(const uint8_t *d, size_t n, scratch *s, const char **why)
                                                               : GAL_CODING_ZSTD;
         if (!gzip && !deflate && coding == GAL_CODING_ZSTD && !type_is(h.coding, "zstd")) {
             *why = "HTTP content coding other than gzip, deflate, br or zstd is not read";
-            return -1;
+            return GAL_WARC_MALFORMED;
         }
         gal_buf coded;
         gal_buf_init(&coded);
@@ -350,9 +368,9 @@ static int http_page(const uint8_t *d, size_t n, scratch *s, const char **why)
                                     &s->body);
         }
         gal_buf_release(&coded);
-        if (rc) {
+        if (rc) { /* gal_content_decode's -1 is also its GAL_ENOMEM */
             *why = "invalid WARC: HTTP content that does not decode (or over 64 MB)";
-            return rc == GAL_ENOMEM ? rc : -1;
+            return GAL_WARC_MALFORMED;
         }
         body = s->body.data;
         blen = s->body.len;
@@ -360,45 +378,59 @@ static int http_page(const uint8_t *d, size_t n, scratch *s, const char **why)
     return page_text(kind, h.ctype, body, blen, s);
 }
 
-/* One whole record: header d[0, hend), block d[hend, hend + h->length). */
-static int read_record(gal_rd_src *r, const uint8_t *d, size_t hend, const warc_head *h,
-                       uint64_t line, uint64_t end_offset, scratch *s)
+int gal_warc_parse_record(const uint8_t *rec, size_t hend, size_t total, gal_warc_scratch *s,
+                          gal_warc_page *out, const char **why)
 {
-    const uint8_t *block = d + hend;
-    size_t n = (size_t)h->length;
-    gal_buf_clear(&s->title);
-    gal_buf_clear(&s->text);
-    int rc = 1;
-    const char *why = NULL;
-    if (field_is(h->type, "conversion"))
+    warc_head h;
+    memset(&h, 0, sizeof h);
+    each_field(rec, hend, warc_field, &h);
+    const uint8_t *block = rec + hend;
+    size_t n = total - hend;
+    size_t title_at = s->title.len, text_at = s->text.len;
+    int rc = GAL_WARC_NONE;
+    *why = NULL;
+    if (field_is(h.type, "conversion"))
         rc = split_plain(block, n, false, &s->title, &s->text);
-    else if (field_is(h->type, "resource")) {
-        int kind = kind_of(h->ctype, block, n);
-        rc = kind == KIND_NONE ? 1 : page_text(kind, h->ctype, block, n, s);
-    } else if (field_is(h->type, "response") && type_is(h->ctype, "application/http"))
-        rc = http_page(block, n, s, &why);
-    if (rc == -1)
-        return gal_rd_malformed(r, line, "%s", why);
-    if (rc)
-        return rc > 0 ? 0 : rc;
+    else if (field_is(h.type, "resource")) {
+        int kind = kind_of(h.ctype, block, n);
+        rc = kind == KIND_NONE ? GAL_WARC_NONE : page_text(kind, h.ctype, block, n, s);
+    } else if (field_is(h.type, "response") && type_is(h.ctype, "application/http"))
+        rc = http_page(block, n, s, why);
+    if (rc != GAL_WARC_DOC)
+        return rc;
 
-    gal_doc doc;
-    memset(&doc, 0, sizeof doc);
-    field id = h->id;
+    field id = h.id;
     if (id.n >= 2 && id.p[0] == '<' && id.p[id.n - 1] == '>') {
         id.p++;
         id.n -= 2;
     }
-    doc.id = id.p;
-    doc.id_len = id.n;
-    doc.title = (const char *)s->title.data;
-    doc.title_len = s->title.len;
-    doc.text = (const char *)s->text.data;
-    doc.text_len = s->text.len;
-    doc.date = h->date.p;
-    doc.date_len = h->date.n;
-    doc.url = h->uri.p;
-    doc.url_len = h->uri.n;
+    *out = (gal_warc_page){.id = id.p, .id_len = id.n, .url = h.uri.p, .url_len = h.uri.n,
+                           .date = h.date.p, .date_len = h.date.n,
+                           .title_at = title_at, .title_len = s->title.len - title_at,
+                           .text_at = text_at, .text_len = s->text.len - text_at};
+    return GAL_WARC_DOC;
+}
+
+int gal_warc_hand_over(gal_rd_src *r, int kind, const gal_warc_page *p,
+                       const gal_warc_scratch *s, const char *why, uint64_t line,
+                       uint64_t end_offset)
+{
+    if (kind == GAL_WARC_MALFORMED)
+        return gal_rd_malformed(r, line, "%s", why);
+    if (kind != GAL_WARC_DOC)
+        return kind == GAL_WARC_NONE ? 0 : kind;
+    gal_doc doc;
+    memset(&doc, 0, sizeof doc);
+    doc.id = p->id;
+    doc.id_len = p->id_len;
+    doc.title = s->title.data ? (const char *)s->title.data + p->title_at : "";
+    doc.title_len = p->title_len;
+    doc.text = s->text.data ? (const char *)s->text.data + p->text_at : "";
+    doc.text_len = p->text_len;
+    doc.date = p->date;
+    doc.date_len = p->date_len;
+    doc.url = p->url;
+    doc.url_len = p->url_len;
     doc.path = r->path;
     doc.line = line;
     doc.end_offset = end_offset;
@@ -410,94 +442,120 @@ static bool is_document_type(field type)
     return field_is(type, "conversion") || field_is(type, "resource") || field_is(type, "response");
 }
 
-int gal_read_warc(gal_rd_src *r)
+/* A damaged record, reported through bad(), or gal_rd_malformed() when
+ * there is none. */
+static int damaged(gal_rd_src *r, gal_warc_bad_fn bad, void *ctx, uint64_t line,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int damaged(gal_rd_src *r, gal_warc_bad_fn bad, void *ctx, uint64_t line,
+                   const char *fmt, ...)
 {
-    scratch s;
-    gal_buf_init(&s.title);
-    gal_buf_init(&s.text);
-    gal_buf_init(&s.body);
-    gal_buf_init(&s.utf8);
-    gal_charset_conv_init(&s.conv);
-    uint64_t line = 1;
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return bad ? bad(ctx, line, msg) : gal_rd_malformed(r, line, "%s", msg);
+}
+
+int gal_warc_next_record(gal_rd_src *r, uint64_t *line, gal_warc_bad_fn bad, void *ctx,
+                         size_t *hend_out, size_t *total, uint64_t *rec_line)
+{
     int rc = 0;
-    while (!rc) {
+    for (;;) {
         /* blank lines between records */
         for (;;) {
             const uint8_t *d = gal_rd_data(r);
             size_t n = gal_rd_avail(r), k = 0;
             while (k < n && (d[k] == '\r' || d[k] == '\n'))
                 k++;
-            gal_rd_consume(r, k, &line);
+            gal_rd_consume(r, k, line);
             if (k < n || r->eof || (rc = gal_rd_fill(r)) != 0)
                 break;
         }
         if (rc || gal_rd_avail(r) == 0)
-            break;
-        uint64_t rec_line = line;
+            return rc;
+        *rec_line = *line;
         size_t hend;
         while (!(hend = head_end(gal_rd_data(r), gal_rd_avail(r))) && !r->eof &&
                gal_rd_avail(r) < MAX_HEAD)
             if ((rc = gal_rd_fill(r)) != 0)
-                goto done;
+                return rc;
         const uint8_t *d = gal_rd_data(r);
         size_t avail = gal_rd_avail(r);
         if (avail < 5 || memcmp(d, "WARC/", 5) != 0) {
-            rc = gal_rd_malformed(r, rec_line, "invalid WARC: expected a \"WARC/1.x\" version line");
-            if (!rc)
-                rc = resync(r, &line);
+            rc = damaged(r, bad, ctx, *rec_line, "invalid WARC: expected a \"WARC/1.x\" version line");
+            if (rc || (rc = resync(r, line)) != 0)
+                return rc;
             continue;
         }
         if (!hend || hend > MAX_HEAD) {
             if (r->eof && avail < MAX_HEAD) {
-                rc = gal_rd_malformed(r, rec_line, "invalid WARC: record header cut short at end of file");
-                gal_rd_consume(r, avail, &line);
-                break;
+                rc = damaged(r, bad, ctx, *rec_line, "invalid WARC: record header cut short at end of file");
+                gal_rd_consume(r, avail, line);
+                return rc;
             }
-            rc = gal_rd_malformed(r, rec_line, "invalid WARC: record header longer than 64 kB");
-            if (!rc)
-                rc = resync(r, &line);
+            rc = damaged(r, bad, ctx, *rec_line, "invalid WARC: record header longer than 64 kB");
+            if (rc || (rc = resync(r, line)) != 0)
+                return rc;
             continue;
         }
         warc_head h;
         memset(&h, 0, sizeof h);
         each_field(d, hend, warc_field, &h);
         if (!h.have_length) {
-            rc = gal_rd_malformed(r, rec_line, "invalid WARC: record without a valid Content-Length");
-            if (!rc)
-                rc = resync(r, &line);
+            rc = damaged(r, bad, ctx, *rec_line, "invalid WARC: record without a valid Content-Length");
+            if (rc || (rc = resync(r, line)) != 0)
+                return rc;
             continue;
         }
         uint64_t length = h.length;
         if (!is_document_type(h.type) || length > MAX_RECORD) {
             if (length > MAX_RECORD && !field_is(h.type, "response") && is_document_type(h.type))
-                rc = gal_rd_malformed(r, rec_line, "WARC record of %llu bytes, over the 64 MB a record may have",
-                                      (unsigned long long)length);
-            if (!rc && skip_bytes(r, hend + length, &line, &rc))
-                rc = gal_rd_malformed(r, rec_line, "invalid WARC: record cut short at end of file");
+                rc = damaged(r, bad, ctx, *rec_line, "WARC record of %llu bytes, over the 64 MB a record may have",
+                             (unsigned long long)length);
+            if (!rc && skip_bytes(r, hend + length, line, &rc))
+                rc = damaged(r, bad, ctx, *rec_line, "invalid WARC: record cut short at end of file");
+            if (rc)
+                return rc;
             continue;
         }
         while (gal_rd_avail(r) < hend + length && !r->eof)
             if ((rc = gal_rd_fill(r)) != 0)
-                goto done;
+                return rc;
         if (gal_rd_avail(r) < hend + length) {
-            rc = gal_rd_malformed(r, rec_line, "invalid WARC: record cut short at end of file (%zu of %llu bytes)",
-                                  gal_rd_avail(r) - hend, (unsigned long long)length);
-            gal_rd_consume(r, gal_rd_avail(r), &line);
-            break;
+            rc = damaged(r, bad, ctx, *rec_line, "invalid WARC: record cut short at end of file (%zu of %llu bytes)",
+                         gal_rd_avail(r) - hend, (unsigned long long)length);
+            gal_rd_consume(r, gal_rd_avail(r), line);
+            return rc;
         }
-        /* the fields point into the buffer that filling moved: again */
-        d = gal_rd_data(r);
-        memset(&h, 0, sizeof h);
-        each_field(d, hend, warc_field, &h);
-        size_t total = hend + (size_t)length;
-        rc = read_record(r, d, hend, &h, rec_line, gal_rd_offset(r) + total, &s);
-        gal_rd_consume(r, total, &line);
+        *hend_out = hend;
+        *total = hend + (size_t)length;
+        return 1;
     }
-done:
-    gal_buf_release(&s.title);
-    gal_buf_release(&s.text);
-    gal_buf_release(&s.body);
-    gal_buf_release(&s.utf8);
-    gal_charset_conv_release(&s.conv);
+}
+
+int gal_read_warc(gal_rd_src *r)
+{
+    unsigned nthreads = r->opts->parse_threads ? r->opts->parse_threads : GAL_WARC_PARSE_THREADS;
+    if (nthreads > 1)
+        return gal_read_warc_parallel(r, nthreads);
+    gal_warc_scratch s;
+    gal_warc_scratch_init(&s);
+    uint64_t line = 1, rec_line;
+    size_t hend, total;
+    int rc;
+    while ((rc = gal_warc_next_record(r, &line, NULL, NULL, &hend, &total, &rec_line)) == 1) {
+        gal_warc_page page = {0};
+        const char *why;
+        gal_buf_clear(&s.title);
+        gal_buf_clear(&s.text);
+        int kind = gal_warc_parse_record(gal_rd_data(r), hend, total, &s, &page, &why);
+        rc = gal_warc_hand_over(r, kind, &page, &s, why, rec_line, gal_rd_offset(r) + total);
+        gal_rd_consume(r, total, &line);
+        if (rc)
+            break;
+    }
+    gal_warc_scratch_release(&s);
     return rc;
 }

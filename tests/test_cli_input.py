@@ -321,8 +321,32 @@ def test_compression(g, work):
                   got == len(docs), len(docs), "%s (exit %d) %s" % (got, grc, short(gerr)))
 
 
+def warc_pages(docs, broken_at):
+    """docs as crawled HTML pages, a damaged record before each index in
+    broken_at; and the line of the first damaged record."""
+    import html
+    recs, first_bad, line = [], None, 1
+    for i, d in enumerate(docs):
+        if i in broken_at:
+            lost = b"Lost\nlost words"
+            bad = warc_record("conversion", lost, "bad%d" % i).replace(
+                b"Content-Length: %d" % len(lost), b"Content-Length: x")
+            recs.append(bad)
+            first_bad = first_bad or line
+            line += bad.count(b"\n")
+        body = "".join("<p>%s</p>\n" % html.escape(t) for t in d["text"].split("\n"))
+        page = ("<html><head><title>%s</title></head><body>%s</body></html>"
+                % (html.escape(d["title"]), body)).encode("utf-8")
+        rec = warc_record("response", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + page,
+                          d["id"], "application/http; msgtype=response",
+                          "https://news.example/%s" % d["id"])
+        recs.append(rec)
+        line += rec.count(b"\n")
+    return b"".join(recs), first_bad
+
+
 def test_read_threads(g, work):
-    log("\n[JSON Lines parsed on several threads: the same index, warnings and errors]")
+    log("\n[JSON Lines and WARC parsed on several threads: the same index, warnings and errors]")
     rng = random.Random(SEED + 7)
     docs = make_docs(rng, 7000, 110)
     lines = jsonl(docs, rng).split(b"\n")
@@ -332,22 +356,28 @@ def test_read_threads(g, work):
     data = b"\n".join(lines)
     check("the input is more than one 4 MiB parsing block", len(data) > (6 << 20), "> 6 MiB",
           len(data))
+    # the same documents as a web crawl, four damaged records among them
+    crawl, crawl_bad_line = warc_pages(docs, (5, 2500, 4100, 6999))
+    check("the crawl is more than one 4 MiB parsing block", len(crawl) > (6 << 20), "> 6 MiB",
+          len(crawl))
     base = fresh(os.path.join(work, "readthreads"))
+    inputs = (("plain", "news.jsonl", data, 6), ("zstd", "news.jsonl", zst(data), 6),
+              ("warc", "news.warc", crawl, crawl_bad_line),
+              ("warc.gz", "news.warc.gz", gz(crawl), crawl_bad_line))
     results = {}
-    for kind, blob in (("plain", data), ("zstd", zst(data))):
+    for kind, name, blob, _ in inputs:
         for n in ("1", "3"):
             d = os.path.join(base, "%s-%s" % (kind, n))
-            write(os.path.join(d, "news.jsonl"), blob)
-            rc, out, err = g.index("idx", "news.jsonl", opts=("--read-threads", n), cwd=d)
+            write(os.path.join(d, name), blob)
+            rc, out, err = g.index("idx", name, opts=("--read-threads", n), cwd=d)
             warnings = [l for l in err.splitlines() if "warning" in l]
             names, why = mdb_tables(os.path.join(d, "idx"))
             tables = {t: mdb_table(os.path.join(d, "idx"), t)[1] for t in names or []
                       if t not in ("meta", "files")}
             results[(kind, n)] = (rc, summary(err), warnings, tables)
-            rc, out, err = g.index("strict", "news.jsonl",
-                                   opts=("--read-threads", n, "--strict"), cwd=d)
+            rc, out, err = g.index("strict", name, opts=("--read-threads", n, "--strict"), cwd=d)
             results[(kind, n, "strict")] = (rc, last_line(err))
-    for kind in ("plain", "zstd"):
+    for kind, name, _, bad_line in inputs:
         one, three = results[(kind, "1")], results[(kind, "3")]
         check("%s: one reading thread: exit 0, %d documents, 4 skipped" % (kind, len(docs)),
               one[0] == 0 and one[1] == (len(docs), 4), (0, (len(docs), 4)), one[:2])
@@ -357,8 +387,8 @@ def test_read_threads(g, work):
               one[3] and three[3] == one[3], sorted(one[3]),
               [t for t in one[3] if three[3].get(t) != one[3][t]])
         s1, s3 = results[(kind, "1", "strict")], results[(kind, "3", "strict")]
-        check("%s --strict: exit 4 at line 6, the same error with three threads" % kind,
-              s1[0] == 4 and "news.jsonl:6:" in s1[1] and s3 == s1, s1, s3)
+        check("%s --strict: exit 4 at line %d, the same error with three threads" % (kind, bad_line),
+              s1[0] == 4 and ("%s:%d:" % (name, bad_line)) in s1[1] and s3 == s1, s1, s3)
     for bad in ("0", "17", "x"):
         rc, out, err = g.index(os.path.join(base, "never"), os.path.join(base, "plain-1",
                                                                          "news.jsonl"),

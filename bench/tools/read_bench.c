@@ -1,8 +1,8 @@
 /*
- * read_bench.c — the JSON Lines reader alone (stage 1 without the batch
- * layout), on one thread and on several, for what a whole build on a few
- * cores cannot show: on the machine that builds at GB/s the reader thread
- * sets the pace, and parsing is most of its work.
+ * read_bench.c — the reader alone (stage 1 without the batch layout), on
+ * one thread and on several, for what a whole build on a few cores cannot
+ * show: on the machine that builds at GB/s the reader thread sets the
+ * pace, and parsing is most of its work (JSON Lines; WARC, HTML pages).
  *
  *   read_bench FILE [THREADS [RUNS]]
  *

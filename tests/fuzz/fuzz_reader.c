@@ -5,7 +5,8 @@
  *
  * Properties: no memory error, no hang; every document's strings are
  * readable for their full length; end offsets never go backwards (resume
- * depends on it); strict mode never hands over more documents than lenient.
+ * depends on it); strict mode never hands over more documents than lenient;
+ * JSON Lines and WARC give the same documents and errors on parsing threads.
  */
 #include <stdio.h>
 #include <string.h>
@@ -51,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     seen lenient, strict;
     memset(&lenient, 0, sizeof lenient);
     memset(&strict, 0, sizeof strict);
-    gal_read_opts opts = {.format = FUZZ_FORMAT, .quiet = 1};
+    gal_read_opts opts = {.format = FUZZ_FORMAT, .quiet = 1, .parse_threads = 1};
     gal_read_stats st;
     memset(&st, 0, sizeof st);
     int rc = gal_read_file(path, &opts, on_doc, &lenient, &st);
@@ -64,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(src <= 0);
     FUZZ_ASSERT(strict.docs <= lenient.docs);
     FUZZ_ASSERT(src != 0 || strict.docs == lenient.docs);
-#if FUZZ_FORMAT == GAL_FORMAT_JSONL
+#if FUZZ_FORMAT == GAL_FORMAT_JSONL || FUZZ_FORMAT == GAL_FORMAT_WARC
     /* on parsing threads, with blocks of a few bytes (many jobs), a stream
      * that reads whole gives the same documents and the same strict error */
     if (rc == 0) {

@@ -1272,6 +1272,39 @@ static void test_alloc_failures(void)
         coll_free(&r.docs);
     }
     CHECK(ok > 0 && failed > 0);
+
+    /* WARC on parsing threads, a job a record: an allocation that fails
+     * anywhere, on the reader's thread or a parsing thread, is the read's
+     * GAL_ENOMEM, never a crash or a document lost without an error */
+    char *w = NULL;
+    size_t wn = 0;
+    for (int i = 0; i < 6; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "p%d", i);
+        warc_add_str(&w, &wn, "response", RESPONSE, id,
+                     HTTP_OK "Content-Type: text/html\r\n\r\n<title>T &amp; t</title><p>a <b>b</b></p>");
+        if (i == 2)
+            raw_add(&w, &wn, "WARC/1.0\r\nContent-Length: x\r\n\r\n");
+    }
+    snprintf(p, sizeof p, "%s", tpath("alloc.warc"));
+    write_bytes(p, w, wn);
+    free(w);
+    gal_read_opts par = {.parse_threads = 2, .parse_block = 1, .quiet = 1};
+    ok = failed = 0;
+    for (unsigned long k = 1; k < 120; k++) {
+        gal_alloc_fail_at(k);
+        result r = read_opts(p, &par, 0);
+        gal_alloc_fail_at(0);
+        if (r.rc == 0) {
+            ok++;
+            CHECK_EQ_U64(r.docs.n, 6);
+        } else {
+            failed++;
+            CHECK(r.rc == GAL_ENOMEM);
+        }
+        coll_free(&r.docs);
+    }
+    CHECK(ok > 0 && failed > 0);
 }
 
 /* ---- JSONL parsed on several threads ------------------------------------ */
@@ -1289,7 +1322,7 @@ static int cdoc_eq(const cdoc *a, const cdoc *b)
 static void check_parallel_same(const char *path, int strict, size_t stop_after, unsigned threads,
                                 size_t block)
 {
-    gal_read_opts one = {.strict = strict};
+    gal_read_opts one = {.strict = strict, .parse_threads = 1};
     gal_read_opts many = {.strict = strict, .parse_threads = threads, .parse_block = block};
     result a = read_opts(path, &one, stop_after);
     char wa[sizeof warnings];
@@ -1412,6 +1445,134 @@ static void test_jsonl_parallel(void)
     check_parallel_same(plain, 1, 0, 2, 0);
 }
 
+/* ---- WARC parsed on several threads ------------------------------------- */
+
+/* Records of every kind, many times over: pages in several codings and
+ * charsets, records that are not pages, pages that are not documents,
+ * damaged records (from record `first_damaged` on), junk between
+ * records, a record of 300 kB, and a last record cut short. */
+static char *tricky_warc(size_t nrecords, size_t first_damaged, size_t *len)
+{
+    char *w = NULL, id[64], page[512];
+    *len = 0;
+    const char *zipped = "<html><title>Zipped</title><body>inflated words</body></html>";
+    size_t zn;
+    unsigned char *z = gzip_bytes(zipped, strlen(zipped), &zn);
+    for (size_t i = 0; i < nrecords; i++) {
+        snprintf(id, sizeof id, "r%zu", i);
+        int damaged = i >= first_damaged;
+        switch (i % 23) {
+        case 3: warc_add_str(&w, len, "warcinfo", "application/warc-fields", id, "software: t\r\n"); break;
+        case 4: coded_response(&w, len, id, "gzip", z, zn); break;
+        case 5:
+            warc_add_str(&w, len, "response", RESPONSE, id,
+                         HTTP_OK "Content-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         "16\r\n<title>Chunked</title>6\r\n<p>abc\r\n0\r\n\r\n");
+            break;
+        case 6: warc_add_str(&w, len, "response", RESPONSE, id, "HTTP/1.1 404 Not Found\r\n\r\n<p>x</p>"); break;
+        case 7: warc_add_str(&w, len, "conversion", "text/plain", id, "WET title\nWET body\n"); break;
+        case 8:
+            warc_add_str(&w, len, "response", RESPONSE, id,
+                         HTTP_OK "Content-Type: text/html; charset=ISO-8859-1\r\n\r\n<title>Caf\xe9</title><p>\x93q\x94</p>");
+            break;
+        case 9:
+            if (damaged)
+                raw_add(&w, len, "WARC/1.0\r\nWARC-Type: conversion\r\nContent-Length: lots\r\n\r\nlost\r\n\r\n");
+            break;
+        case 10:
+            if (damaged)
+                warc_add_str(&w, len, "response", RESPONSE, id,
+                             HTTP_OK "Content-Type: text/html\r\nContent-Encoding: gzip\r\n\r\nnot gzip");
+            break;
+        case 11:
+            if (damaged)
+                raw_add(&w, len, "junk between records\n");
+            break;
+        case 12:
+            if (damaged)
+                warc_add_str(&w, len, "response", RESPONSE, id, "<p>no HTTP status line</p>");
+            break;
+        case 13: warc_add_str(&w, len, "resource", NULL, id, "  <p>untyped markup</p>"); break;
+        case 14:
+            if (i == 14) { /* a page of 300 kB */
+                size_t big = 300000, bn = 0;
+                char *b = malloc(big + 64);
+                bn = (size_t)sprintf(b, HTTP_OK "Content-Type: text/html\r\n\r\n<title>Big</title><p>");
+                while (bn + 12 < big)
+                    bn += (size_t)sprintf(b + bn, "word%05zu ", bn % 99991);
+                warc_add(&w, len, "response", RESPONSE, id, b, bn);
+                free(b);
+                break;
+            }
+            /* fall through */
+        default:
+            snprintf(page, sizeof page,
+                     HTTP_OK "Content-Type: text/html; charset=utf-8\r\n\r\n<html><head><title>Page %zu"
+                     "</title></head><body><p>Body of page %zu &amp; more, <b>bold</b> text.</p></body></html>",
+                     i, i);
+            warc_add_str(&w, len, "response", RESPONSE, id, page);
+        }
+        if (i % 7 == 0)
+            raw_add(&w, len, "\r\n"); /* blank lines between records */
+    }
+    raw_add(&w, len, "WARC/1.0\r\nWARC-Type: conversion\r\nContent-Length: 500\r\n\r\nshort");
+    free(z);
+    return w;
+}
+
+/* The WARC reader with parsing threads gives what one thread gives (the
+ * same check as for JSON Lines): jobs from one record each to many, plain
+ * and compressed, damaged records in strict and lenient runs, a stream
+ * cut short, and a callback that stops. */
+static void test_warc_parallel(void)
+{
+    size_t len;
+    char *w = tricky_warc(5000, 40, &len);
+    char *plain = strdup(tpath("mixed.warc")), *gz = strdup(tpath("mixed.warc.gz"));
+    char *zst = strdup(tpath("mixed.warc.zst")), *cut = strdup(tpath("cutmixed.warc.gz"));
+    char *late = strdup(tpath("late.warc"));
+    write_bytes(plain, w, len);
+    size_t gn, zn;
+    unsigned char *g = gzip_bytes(w, len, &gn), *z = zstd_bytes(w, len, &zn);
+    write_bytes(gz, g, gn);
+    write_bytes(zst, z, zn);
+    write_bytes(cut, g, gn * 2 / 3);
+    const size_t blocks[] = {1, 700, 65536, 0};
+    for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
+        check_parallel_same(plain, 0, 0, 2, blocks[b]);
+        check_parallel_same(plain, 1, 0, 3, blocks[b]);
+        check_parallel_same(gz, 0, 0, 4, blocks[b]);
+    }
+    check_parallel_same(zst, 0, 0, 3, 4096);
+    check_parallel_same(cut, 0, 0, 2, 4096); /* the same documents, then the same error */
+    check_parallel_same(cut, 1, 0, 2, 4096);
+    check_parallel_same(plain, 0, 1234, 3, 4096); /* the callback stops the read */
+    /* a strict run that meets its first damaged record deep in the file */
+    free(w);
+    w = tricky_warc(5000, 4000, &len);
+    write_bytes(late, w, len);
+    check_parallel_same(late, 1, 0, 3, 8192);
+    check_parallel_same(late, 0, 0, 3, 8192);
+    /* the small files of the tests above */
+    const char *small[] = {"crawl.warc", "crawl.warc.gz", "damaged.warc", "cut-head.warc",
+                           "big.warc", "charsets.warc", "codings.warc"};
+    for (size_t i = 0; i < sizeof small / sizeof *small; i++) {
+        char *p = strdup(tpath(small[i]));
+        check_parallel_same(p, 0, 0, 2, 1);
+        check_parallel_same(p, 1, 0, 3, 0);
+        free(p);
+    }
+    printf("WARC: one thread and 2-4 parsing threads agree on %zu-byte files\n", len);
+    free(w);
+    free(g);
+    free(z);
+    free(plain);
+    free(gz);
+    free(zst);
+    free(cut);
+    free(late);
+}
+
 /* ---- shared corpora ---------------------------------------------------------- */
 
 static void compare_corpus(const char *shared, const char *name)
@@ -1476,6 +1637,7 @@ int main(int argc, char **argv)
     test_warc();
     test_warc_charsets();
     test_warc_codings();
+    test_warc_parallel();
     test_text();
     test_detect();
     test_compressed();
