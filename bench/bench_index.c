@@ -76,7 +76,8 @@ static const char help[] =
     "                   for 'galley index' (by default they are dropped)\n"
     "  --threads N      compressor, tokenizer and encoder threads, as for\n"
     "                   'galley index'\n"
-    "  --read-threads N JSON Lines and WARC parsed on N threads, as for 'galley index'\n"
+    "  --read-threads N JSON Lines, TREC and WARC parsed on N threads, as for\n"
+    "                   'galley index'\n"
     "  --format F       jsonl, trec, warc or text: skip format detection\n"
     "  --shard K/N      build only the K-th of N shards of the documents\n"
     "  --shards N       build all N shards side by side, the inputs read once,\n"
@@ -728,7 +729,7 @@ static void print_tables(FILE *out, const brun *runs, size_t n, uint64_t input_b
         unsigned nwarc = gal_build_read_threads(o, GAL_FORMAT_WARC);
         fprintf(out, "corpus: %" PRIu64 " documents, %" PRIu64 " tokens, %s of raw text (%s of input "
                "files); stored text %s; written pages %s the page cache; encoder code for %s; "
-               "JSON Lines parsed on %u thread%s, WARC on %u\n\n",
+               "JSON Lines and TREC parsed on %u thread%s, WARC on %u\n\n",
                any->rep.docs, any->rep.tokens, raw, in, level,
                o->keep_cache ? "kept in" : "dropped from", gal_cpu_clones_running(), nread,
                nread == 1 ? "" : "s", nwarc);

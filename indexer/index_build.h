@@ -57,7 +57,7 @@ typedef struct gal_build_opts {
                               * or url (id_replace.h); GAL_REPLACE_NONE: no */
     unsigned threads;     /* compressor + tokenizer + encoder threads; 0: the
                            * cores beyond the reader and writer, at least 3 */
-    unsigned read_threads; /* JSON Lines and WARC parsed on this many
+    unsigned read_threads; /* JSON Lines, TREC and WARC parsed on this many
                             * threads, the reader handing the records on in
                             * order (gal_read_opts.parse_threads); 0: each
                             * format's default */
@@ -76,8 +76,8 @@ typedef struct gal_build_opts {
                               * 0: one index */
 } gal_build_opts;
 
-/* The threads o's records of format f (GAL_FORMAT_JSONL or _WARC) are
- * parsed on: o->read_threads, or the format's default. */
+/* The threads o's records of format f (GAL_FORMAT_JSONL, _TREC or _WARC)
+ * are parsed on: o->read_threads, or the format's default. */
 unsigned gal_build_read_threads(const gal_build_opts *o, gal_format f);
 
 /* The zstd level o stores text at: 0 for as it is, else 1 to

@@ -64,18 +64,18 @@ typedef int (*gal_doc_fn)(void *ctx, const gal_doc *doc);
  * HTML is most of a WARC reader's work, and on 2 cores two threads built
  * generated news as web pages 4 % (host path) to 12 % (PoCL) faster than
  * the reader's own thread, with the same CPU (bench/README.md); JSON Lines
- * parse too fast for that to pay. */
+ * and TREC parse too fast for that to pay. */
 #define GAL_WARC_PARSE_THREADS 2u
 
 typedef struct gal_read_opts {
     gal_format format; /* GAL_FORMAT_AUTO to detect */
     int strict;        /* malformed record: 1 = fatal GAL_EINPUT, 0 = warn and skip */
     int quiet;         /* 1 = do not print warnings for skipped records */
-    /* JSON Lines and WARC: records parsed on this many threads of their
-     * own, which the calling thread hands over in input order, as one
-     * thread would (1: on the calling thread; a file of one block always
-     * is).  0: each format's default, JSON Lines on the calling thread and
-     * WARC on GAL_WARC_PARSE_THREADS. */
+    /* JSON Lines, TREC and WARC: records parsed on this many threads of
+     * their own, which the calling thread hands over in input order, as
+     * one thread would (1: on the calling thread; a file of one block
+     * always is).  0: each format's default, JSON Lines and TREC on the
+     * calling thread and WARC on GAL_WARC_PARSE_THREADS. */
     unsigned parse_threads;
     size_t parse_block; /* bytes of records a parsing thread takes at once; 0: 4 MiB */
 } gal_read_opts;

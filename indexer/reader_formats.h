@@ -1,7 +1,8 @@
 /*
  * reader_formats.h — what reader.c shares with the per-format parsers
- * (reader_jsonl.c, reader_trec.c, reader_text.c, reader_warc.c, and the
- * parallel readers of JSON Lines and WARC).  Internal to indexer/.
+ * (reader_jsonl.c, reader_trec.c, reader_text.c, reader_warc.c, and
+ * reader_jsonl_parallel.c and reader_records.c, which parse records on
+ * threads of their own).  Internal to indexer/.
  *
  * A gal_rd_src is a window over the decompressed stream: bytes
  * [pos, buf.len) of buf are read but not yet consumed, and buf.data[0] sits
@@ -120,61 +121,71 @@ int gal_read_jsonl_parallel(gal_rd_src *r);
 int gal_read_trec(gal_rd_src *r);
 int gal_read_text(gal_rd_src *r);
 
-/* WARC (reader_warc.c) in two steps, so that reader_warc_parallel.c can
- * turn records into pages on other threads: the reader's thread frames
- * each record (gal_warc_next_record), any thread parses one
- * (gal_warc_parse_record), and the reader's thread hands the page over
- * (gal_warc_hand_over). */
-typedef int (*gal_warc_bad_fn)(void *ctx, uint64_t line, const char *msg);
+/* Formats whose records are framed and then parsed apart (TREC, WARC), so
+ * that reader_records.c can parse them on other threads: the reader's
+ * thread frames each record (next), any thread parses one (parse), and
+ * the reader's thread hands its document over (gal_rec_hand_over). */
+typedef int (*gal_rec_bad_fn)(void *ctx, uint64_t line, const char *msg);
 
-/* Frame the stream's next record of a kind that can hold a document: 1
- * with it at gal_rd_data(r)[0, *total), its header fields ending at *hend
- * and its first line *rec_line (not consumed); 0 at the end; or a negative
- * status.  Other records are passed over; damaged ones and those cut short
- * are reported through bad(ctx, line, message), or gal_rd_malformed() when
- * bad is NULL, and passed over when that returns 0.  *line: the line
- * reached, as gal_rd_consume() counts. */
-int gal_warc_next_record(gal_rd_src *r, uint64_t *line, gal_warc_bad_fn bad, void *ctx,
-                         size_t *hend, size_t *total, uint64_t *rec_line);
-
-/* Where a record's page leaves what it is made of. */
-typedef struct gal_warc_scratch {
-    gal_buf title, text;  /* pages' titles and texts, appended */
-    gal_buf body;         /* a response's body, dechunked or decoded */
-    gal_buf utf8;         /* a page converted from its charset */
+/* Where a record's parse leaves what it makes; one per parsing thread's
+ * job.  out[]: fields decoded or made from the record, appended. */
+typedef struct gal_rec_scratch {
+    gal_buf out[2];
+    gal_buf body;         /* WARC: a response's body, dechunked or decoded */
+    gal_buf utf8;         /* WARC: a page converted from its charset */
     gal_charset_conv conv;
-} gal_warc_scratch;
+} gal_rec_scratch;
 
-void gal_warc_scratch_init(gal_warc_scratch *s);
-void gal_warc_scratch_release(gal_warc_scratch *s);
+void gal_rec_scratch_init(gal_rec_scratch *s);
+void gal_rec_scratch_release(gal_rec_scratch *s);
 
-typedef struct gal_warc_page {
-    const char *id, *url, *date;  /* in the record */
-    size_t id_len, url_len, date_len;
-    size_t title_at, title_len;   /* in the scratch's title */
-    size_t text_at, text_len;     /* in the scratch's text */
-} gal_warc_page;
+/* A field of a parsed record: in the record itself (where 1) or in the
+ * scratch's out[where - 2]; where 0: missing. */
+typedef struct gal_rec_field {
+    size_t off, len;
+    int where;
+} gal_rec_field;
 
-enum { GAL_WARC_DOC, GAL_WARC_NONE, GAL_WARC_MALFORMED };
+enum { GAL_REC_MISSING, GAL_REC_IN_RECORD, GAL_REC_IN_OUT0, GAL_REC_IN_OUT1 };
 
-/* Parse the framed record rec[0, total), header fields up to hend: its
- * page's title and text appended to s's, *out set (GAL_WARC_DOC);
- * GAL_WARC_NONE when it holds no document (not a 2xx response, not text);
- * GAL_WARC_MALFORMED with *why (a string constant); or GAL_ENOMEM.  Sets
- * nothing shared: safe on any thread. */
-int gal_warc_parse_record(const uint8_t *rec, size_t hend, size_t total, gal_warc_scratch *s,
-                          gal_warc_page *out, const char **why);
+typedef struct gal_rec_doc {
+    gal_rec_field id, title, text, date, url;
+} gal_rec_doc;
+
+/* What a parse gives: a document, none (a record that holds no document,
+ * passed over without a word), a malformed record (with a reason), or a
+ * negative status (GAL_ENOMEM). */
+enum { GAL_REC_DOC, GAL_REC_NONE, GAL_REC_MALFORMED };
+
+typedef struct gal_rec_format {
+    /* Frame the stream's next record: 1 with it at gal_rd_data(r)[0,
+     * *total) (not consumed), a number of the format's own in *aux (WARC:
+     * where the header fields end) and its first line in *rec_line; 0 at
+     * the end; or a negative status.  Damaged records found in framing are
+     * reported through bad(ctx, line, message), or gal_rd_malformed() when
+     * bad is NULL, and passed over when that returns 0.  *line: the line
+     * reached, as gal_rd_consume() counts. */
+    int (*next)(gal_rd_src *r, uint64_t *line, gal_rec_bad_fn bad, void *ctx, size_t *aux,
+                size_t *total, uint64_t *rec_line);
+    /* Parse the framed record rec[0, total), appending to s->out: a GAL_REC_
+     * kind (*why a string constant for GAL_REC_MALFORMED) or GAL_ENOMEM.
+     * Sets nothing shared: safe on any thread. */
+    int (*parse)(const uint8_t *rec, size_t aux, size_t total, gal_rec_scratch *s,
+                 gal_rec_doc *out, const char **why);
+} gal_rec_format;
 
 /* What the reader does with a parsed record of the given kind, as the
- * record at line `line` ending at stream offset end_offset: hand over its
- * document, report it malformed, or pass a status on.  The reader's
+ * record rec at line `line` ending at stream offset end_offset: hand over
+ * its document, report it malformed, or pass a status on.  The reader's
  * thread only. */
-int gal_warc_hand_over(gal_rd_src *r, int kind, const gal_warc_page *p,
-                       const gal_warc_scratch *s, const char *why, uint64_t line,
-                       uint64_t end_offset);
+int gal_rec_hand_over(gal_rd_src *r, int kind, const gal_rec_doc *d, const uint8_t *rec,
+                      const gal_rec_scratch *s, const char *why, uint64_t line,
+                      uint64_t end_offset);
+
+/* Read every record of r in format f, parsed on nthreads threads (1: on
+ * the calling thread), handed over in input order (reader_records.c). */
+int gal_read_records(gal_rd_src *r, const gal_rec_format *f, unsigned nthreads);
 
 int gal_read_warc(gal_rd_src *r);
-/* The same, records parsed on nthreads threads (reader_warc_parallel.c). */
-int gal_read_warc_parallel(gal_rd_src *r, unsigned nthreads);
 
 #endif

@@ -17,12 +17,6 @@
 #include "reader_formats.h"
 #include "status.h"
 
-typedef struct span {
-    size_t off, len;   /* in the block, or in scratch when in_scratch */
-    bool in_scratch;
-    bool set;
-} span;
-
 static bool tag_end(uint8_t c)
 {
     return c == '>' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -125,46 +119,36 @@ static int decode_entities(gal_buf *out, const uint8_t *d, size_t cs, size_t ce)
     return gal_buf_append(out, d + run, ce - run);
 }
 
-/* Give d[cs, ce) as a field: in place when it holds no '&', else decoded. */
-static int take(span *sp, gal_buf *scratch, const uint8_t *d, size_t cs, size_t ce)
+/* Give d[cs, ce) as a field: in place when it holds no '&', else decoded
+ * to the end of scratch. */
+static int take(gal_rec_field *f, gal_buf *scratch, const uint8_t *d, size_t cs, size_t ce)
 {
-    sp->set = true;
     if (!memchr(d + cs, '&', ce - cs)) {
-        sp->in_scratch = false;
-        sp->off = cs;
-        sp->len = ce - cs;
+        *f = (gal_rec_field){cs, ce - cs, GAL_REC_IN_RECORD};
         return 0;
     }
-    sp->in_scratch = true;
-    sp->off = scratch->len;
+    *f = (gal_rec_field){scratch->len, 0, GAL_REC_IN_OUT0};
     int rc = decode_entities(scratch, d, cs, ce);
-    sp->len = scratch->len - sp->off;
+    f->len = scratch->len - f->off;
     return rc;
 }
 
-static void give(const span *sp, const uint8_t *block, const gal_buf *scratch, const char **s,
-                 size_t *len)
+/* gal_rec_format.parse: one complete block d[0, n) from "<DOC" to just
+ * past "</DOC>", its decoded fields appended to s->out[0]. */
+static int parse_block(const uint8_t *d, size_t aux, size_t n, gal_rec_scratch *s,
+                       gal_rec_doc *out, const char **why)
 {
-    *s = NULL;
-    *len = 0;
-    if (sp->set) {
-        *s = (const char *)(sp->in_scratch ? scratch->data : block) + sp->off;
-        *len = sp->len;
-    }
-}
-
-/* One complete block d[0, n) from "<DOC" to just past "</DOC>". */
-static int read_block(gal_rd_src *r, const uint8_t *d, size_t n, uint64_t line,
-                      uint64_t end_offset, gal_buf *scratch)
-{
-    span id = {0}, title = {0}, text = {0};
+    (void)aux;
+    gal_buf *scratch = &s->out[0];
+    gal_rec_field id = {0}, title = {0}, text = {0};
     size_t cs, ce, after;
     int rc;
-    gal_buf_clear(scratch);
 
     int found = find_elem(d, n, 0, "DOCNO", &cs, &ce, &after);
-    if (found < 0)
-        return gal_rd_malformed(r, line, "invalid TREC: <DOCNO> is not closed");
+    if (found < 0) {
+        *why = "invalid TREC: <DOCNO> is not closed";
+        return GAL_REC_MALFORMED;
+    }
     if (found == 0) {
         while (cs < ce && (d[cs] == ' ' || d[cs] == '\t' || d[cs] == '\n' || d[cs] == '\r'))
             cs++;
@@ -176,18 +160,23 @@ static int read_block(gal_rd_src *r, const uint8_t *d, size_t n, uint64_t line,
     }
 
     static const char *const title_tags[] = {"HEADLINE", "HEAD", "TITLE"};
+    static const char *const not_closed[] = {"invalid TREC: <HEADLINE> is not closed",
+                                             "invalid TREC: <HEAD> is not closed",
+                                             "invalid TREC: <TITLE> is not closed"};
     size_t best = n;
-    const char *best_tag = NULL;
+    int best_k = -1;
     for (int k = 0; k < 3; k++) {
         size_t o = find_tag(d, n, 0, title_tags[k], false);
         if (o < best) {
             best = o;
-            best_tag = title_tags[k];
+            best_k = k;
         }
     }
-    if (best_tag) {
-        if (find_elem(d, n, best, best_tag, &cs, &ce, &after) < 0)
-            return gal_rd_malformed(r, line, "invalid TREC: <%s> is not closed", best_tag);
+    if (best_k >= 0) {
+        if (find_elem(d, n, best, title_tags[best_k], &cs, &ce, &after) < 0) {
+            *why = not_closed[best_k];
+            return GAL_REC_MALFORMED;
+        }
         strip_newlines(d, &cs, &ce);
         if ((rc = take(&title, scratch, d, cs, ce)) != 0)
             return rc;
@@ -202,12 +191,11 @@ static int read_block(gal_rd_src *r, const uint8_t *d, size_t n, uint64_t line,
         } else {
             /* a later TEXT: the body moves to the end of scratch (where
              * it already is when it was decoded) and grows there */
-            if (!text.in_scratch) {
+            if (text.where == GAL_REC_IN_RECORD) {
                 size_t off = scratch->len;
                 if (gal_buf_append(scratch, d + text.off, text.len))
                     return GAL_ENOMEM;
-                text.off = off;
-                text.in_scratch = true;
+                text = (gal_rec_field){off, text.len, GAL_REC_IN_OUT0};
             }
             if (gal_buf_push(scratch, '\n') || decode_entities(scratch, d, cs, ce))
                 return GAL_ENOMEM;
@@ -216,45 +204,39 @@ static int read_block(gal_rd_src *r, const uint8_t *d, size_t n, uint64_t line,
         ntext++;
         from = after;
     }
-    if (found < 0)
-        return gal_rd_malformed(r, line, "invalid TREC: <TEXT> is not closed");
-
-    gal_doc doc;
-    memset(&doc, 0, sizeof doc);
-    give(&id, d, scratch, &doc.id, &doc.id_len);
-    give(&title, d, scratch, &doc.title, &doc.title_len);
-    give(&text, d, scratch, &doc.text, &doc.text_len);
-    doc.path = r->path;
-    doc.line = line;
-    doc.end_offset = end_offset;
-    return gal_rd_emit(r, &doc);
+    if (found < 0) {
+        *why = "invalid TREC: <TEXT> is not closed";
+        return GAL_REC_MALFORMED;
+    }
+    *out = (gal_rec_doc){.id = id, .title = title, .text = text};
+    return GAL_REC_DOC;
 }
 
-int gal_read_trec(gal_rd_src *r)
+/* gal_rec_format.next: the next <DOC> ... </DOC> block. */
+static int next_block(gal_rd_src *r, uint64_t *line, gal_rec_bad_fn bad, void *ctx, size_t *aux,
+                      size_t *total, uint64_t *doc_line)
 {
-    gal_buf scratch;
-    gal_buf_init(&scratch);
-    uint64_t line = 1;
-    int rc = 0;
+    int rc;
+    *aux = 0;
     for (;;) {
         /* find the next <DOC> */
         size_t n = gal_rd_avail(r);
         size_t o = find_tag(gal_rd_data(r), n, 0, "DOC", false);
         if (o == n) {
             if (r->eof)
-                break;
+                return 0;
             /* keep a tail that may be the start of a split "<DOC" */
             size_t keep = n < 4 ? n : 4;
-            gal_rd_consume(r, n - keep, &line);
+            gal_rd_consume(r, n - keep, line);
             if ((rc = gal_rd_fill(r)) != 0)
-                break;
+                return rc;
             continue;
         }
-        gal_rd_consume(r, o, &line);
-        uint64_t doc_line = line;
+        gal_rd_consume(r, o, line);
+        *doc_line = *line;
 
         /* find its </DOC>, reading more as needed */
-        size_t scan = 4, end;
+        size_t scan = 4;
         for (;;) {
             const uint8_t *d = gal_rd_data(r);
             n = gal_rd_avail(r);
@@ -262,29 +244,25 @@ int gal_read_trec(gal_rd_src *r)
             if (c < n) {
                 const uint8_t *gt = memchr(d + c, '>', n - c);
                 if (gt) {
-                    end = (size_t)(gt - d) + 1;
-                    break;
+                    *total = (size_t)(gt - d) + 1;
+                    return 1;
                 }
             }
-            if (r->eof) {
-                end = 0;
+            if (r->eof)
                 break;
-            }
             scan = c < n ? c : (n > 6 ? n - 6 : 4);
             if ((rc = gal_rd_fill(r)) != 0)
-                goto done;
+                return rc;
         }
-        if (end == 0) {
-            rc = gal_rd_malformed(r, doc_line, "invalid TREC: <DOC> without </DOC> at end of file");
-            gal_rd_consume(r, gal_rd_avail(r), &line);
-            break;
-        }
-        rc = read_block(r, gal_rd_data(r), end, doc_line, gal_rd_offset(r) + end, &scratch);
-        gal_rd_consume(r, end, &line);
-        if (rc)
-            break;
+        static const char msg[] = "invalid TREC: <DOC> without </DOC> at end of file";
+        rc = bad ? bad(ctx, *doc_line, msg) : gal_rd_malformed(r, *doc_line, "%s", msg);
+        gal_rd_consume(r, gal_rd_avail(r), line);
+        return rc;
     }
-done:
-    gal_buf_release(&scratch);
-    return rc;
+}
+
+int gal_read_trec(gal_rd_src *r)
+{
+    static const gal_rec_format trec = {next_block, parse_block};
+    return gal_read_records(r, &trec, r->opts->parse_threads ? r->opts->parse_threads : 1);
 }

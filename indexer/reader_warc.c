@@ -247,24 +247,6 @@ static int split_plain(const uint8_t *d, size_t n, bool cp1252, gal_buf *title, 
     return rc ? rc : put_plain(text, d + bs, n - bs, cp1252);
 }
 
-void gal_warc_scratch_init(gal_warc_scratch *s)
-{
-    gal_buf_init(&s->title);
-    gal_buf_init(&s->text);
-    gal_buf_init(&s->body);
-    gal_buf_init(&s->utf8);
-    gal_charset_conv_init(&s->conv);
-}
-
-void gal_warc_scratch_release(gal_warc_scratch *s)
-{
-    gal_buf_release(&s->title);
-    gal_buf_release(&s->text);
-    gal_buf_release(&s->body);
-    gal_buf_release(&s->utf8);
-    gal_charset_conv_release(&s->conv);
-}
-
 enum { KIND_NONE, KIND_PLAIN, KIND_HTML };
 
 static int kind_of(field ctype, const uint8_t *body, size_t n)
@@ -283,7 +265,7 @@ static int kind_of(field ctype, const uint8_t *body, size_t n)
 }
 
 /* Title and text of a page body of the given kind, appended to s's. */
-static int page_text(int kind, field ctype, const uint8_t *body, size_t n, gal_warc_scratch *s)
+static int page_text(int kind, field ctype, const uint8_t *body, size_t n, gal_rec_scratch *s)
 {
     char name[GAL_CHARSET_NAME_MAX];
     gal_charset cs = gal_html_charset(ctype.p, ctype.n, name);
@@ -302,30 +284,30 @@ static int page_text(int kind, field ctype, const uint8_t *body, size_t n, gal_w
         }
     }
     if (kind == KIND_HTML)
-        return gal_html_text(body, n, cs == GAL_CHARSET_CP1252, &s->title, &s->text);
-    return split_plain(body, n, cs == GAL_CHARSET_CP1252, &s->title, &s->text);
+        return gal_html_text(body, n, cs == GAL_CHARSET_CP1252, &s->out[0], &s->out[1]);
+    return split_plain(body, n, cs == GAL_CHARSET_CP1252, &s->out[0], &s->out[1]);
 }
 
-/* An HTTP response block d[0, n): its page appended to s (GAL_WARC_DOC),
- * GAL_WARC_NONE when it gives no document (not 2xx, not text),
- * GAL_WARC_MALFORMED with *why when it cannot be read, or GAL_ENOMEM. */
-static int http_page(const uint8_t *d, size_t n, gal_warc_scratch *s, const char **why)
+/* An HTTP response block d[0, n): its page appended to s (GAL_REC_DOC),
+ * GAL_REC_NONE when it gives no document (not 2xx, not text),
+ * GAL_REC_MALFORMED with *why when it cannot be read, or GAL_ENOMEM. */
+static int http_page(const uint8_t *d, size_t n, gal_rec_scratch *s, const char **why)
 {
     if (n < 12 || memcmp(d, "HTTP/", 5) != 0) {
         *why = "invalid WARC: a response record without an HTTP status line";
-        return GAL_WARC_MALFORMED;
+        return GAL_REC_MALFORMED;
     }
     const uint8_t *sp = memchr(d, ' ', n < 16 ? n : 16);
     if (!sp || (size_t)(sp - d) + 4 > n) {
         *why = "invalid WARC: a response record without an HTTP status line";
-        return GAL_WARC_MALFORMED;
+        return GAL_REC_MALFORMED;
     }
     if (sp[1] != '2')
-        return GAL_WARC_NONE;
+        return GAL_REC_NONE;
     size_t hend = head_end(d, n);
     if (!hend) {
         *why = "invalid WARC: HTTP headers without an end";
-        return GAL_WARC_MALFORMED;
+        return GAL_REC_MALFORMED;
     }
     http_head h;
     memset(&h, 0, sizeof h);
@@ -339,14 +321,14 @@ static int http_page(const uint8_t *d, size_t n, gal_warc_scratch *s, const char
             return rc;
         if (rc) {
             *why = "invalid WARC: bad chunked transfer coding in an HTTP response";
-            return GAL_WARC_MALFORMED;
+            return GAL_REC_MALFORMED;
         }
         body = s->body.data;
         blen = s->body.len;
     }
     int kind = kind_of(h.ctype, body, blen);
     if (kind == KIND_NONE)
-        return GAL_WARC_NONE;
+        return GAL_REC_NONE;
     if (h.coding.n && !type_is(h.coding, "identity")) {
         bool gzip = type_is(h.coding, "gzip") || type_is(h.coding, "x-gzip");
         bool deflate = type_is(h.coding, "deflate");
@@ -355,7 +337,7 @@ static int http_page(const uint8_t *d, size_t n, gal_warc_scratch *s, const char
                                                               : GAL_CODING_ZSTD;
         if (!gzip && !deflate && coding == GAL_CODING_ZSTD && !type_is(h.coding, "zstd")) {
             *why = "HTTP content coding other than gzip, deflate, br or zstd is not read";
-            return GAL_WARC_MALFORMED;
+            return GAL_REC_MALFORMED;
         }
         gal_buf coded;
         gal_buf_init(&coded);
@@ -370,7 +352,7 @@ static int http_page(const uint8_t *d, size_t n, gal_warc_scratch *s, const char
         gal_buf_release(&coded);
         if (rc) { /* gal_content_decode's -1 is also its GAL_ENOMEM */
             *why = "invalid WARC: HTTP content that does not decode (or over 64 MB)";
-            return GAL_WARC_MALFORMED;
+            return GAL_REC_MALFORMED;
         }
         body = s->body.data;
         blen = s->body.len;
@@ -378,25 +360,34 @@ static int http_page(const uint8_t *d, size_t n, gal_warc_scratch *s, const char
     return page_text(kind, h.ctype, body, blen, s);
 }
 
-int gal_warc_parse_record(const uint8_t *rec, size_t hend, size_t total, gal_warc_scratch *s,
-                          gal_warc_page *out, const char **why)
+/* A field given by pointer into the record rec. */
+static gal_rec_field in_record(const uint8_t *rec, field f)
+{
+    if (!f.p)
+        return (gal_rec_field){0, 0, GAL_REC_MISSING};
+    return (gal_rec_field){(size_t)((const uint8_t *)f.p - rec), f.n, GAL_REC_IN_RECORD};
+}
+
+/* A framed record rec[0, total), header fields up to hend: its page's
+ * title appended to s->out[0] and text to s->out[1]. */
+static int parse_record(const uint8_t *rec, size_t hend, size_t total, gal_rec_scratch *s,
+                        gal_rec_doc *out, const char **why)
 {
     warc_head h;
     memset(&h, 0, sizeof h);
     each_field(rec, hend, warc_field, &h);
     const uint8_t *block = rec + hend;
     size_t n = total - hend;
-    size_t title_at = s->title.len, text_at = s->text.len;
-    int rc = GAL_WARC_NONE;
-    *why = NULL;
+    size_t title_at = s->out[0].len, text_at = s->out[1].len;
+    int rc = GAL_REC_NONE;
     if (field_is(h.type, "conversion"))
-        rc = split_plain(block, n, false, &s->title, &s->text);
+        rc = split_plain(block, n, false, &s->out[0], &s->out[1]);
     else if (field_is(h.type, "resource")) {
         int kind = kind_of(h.ctype, block, n);
-        rc = kind == KIND_NONE ? GAL_WARC_NONE : page_text(kind, h.ctype, block, n, s);
+        rc = kind == KIND_NONE ? GAL_REC_NONE : page_text(kind, h.ctype, block, n, s);
     } else if (field_is(h.type, "response") && type_is(h.ctype, "application/http"))
         rc = http_page(block, n, s, why);
-    if (rc != GAL_WARC_DOC)
+    if (rc != GAL_REC_DOC)
         return rc;
 
     field id = h.id;
@@ -404,37 +395,14 @@ int gal_warc_parse_record(const uint8_t *rec, size_t hend, size_t total, gal_war
         id.p++;
         id.n -= 2;
     }
-    *out = (gal_warc_page){.id = id.p, .id_len = id.n, .url = h.uri.p, .url_len = h.uri.n,
-                           .date = h.date.p, .date_len = h.date.n,
-                           .title_at = title_at, .title_len = s->title.len - title_at,
-                           .text_at = text_at, .text_len = s->text.len - text_at};
-    return GAL_WARC_DOC;
-}
-
-int gal_warc_hand_over(gal_rd_src *r, int kind, const gal_warc_page *p,
-                       const gal_warc_scratch *s, const char *why, uint64_t line,
-                       uint64_t end_offset)
-{
-    if (kind == GAL_WARC_MALFORMED)
-        return gal_rd_malformed(r, line, "%s", why);
-    if (kind != GAL_WARC_DOC)
-        return kind == GAL_WARC_NONE ? 0 : kind;
-    gal_doc doc;
-    memset(&doc, 0, sizeof doc);
-    doc.id = p->id;
-    doc.id_len = p->id_len;
-    doc.title = s->title.data ? (const char *)s->title.data + p->title_at : "";
-    doc.title_len = p->title_len;
-    doc.text = s->text.data ? (const char *)s->text.data + p->text_at : "";
-    doc.text_len = p->text_len;
-    doc.date = p->date;
-    doc.date_len = p->date_len;
-    doc.url = p->url;
-    doc.url_len = p->url_len;
-    doc.path = r->path;
-    doc.line = line;
-    doc.end_offset = end_offset;
-    return gal_rd_emit(r, &doc);
+    *out = (gal_rec_doc){
+        .id = in_record(rec, id),
+        .url = in_record(rec, h.uri),
+        .date = in_record(rec, h.date),
+        .title = {title_at, s->out[0].len - title_at, GAL_REC_IN_OUT0},
+        .text = {text_at, s->out[1].len - text_at, GAL_REC_IN_OUT1},
+    };
+    return GAL_REC_DOC;
 }
 
 static bool is_document_type(field type)
@@ -444,10 +412,10 @@ static bool is_document_type(field type)
 
 /* A damaged record, reported through bad(), or gal_rd_malformed() when
  * there is none. */
-static int damaged(gal_rd_src *r, gal_warc_bad_fn bad, void *ctx, uint64_t line,
+static int damaged(gal_rd_src *r, gal_rec_bad_fn bad, void *ctx, uint64_t line,
                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static int damaged(gal_rd_src *r, gal_warc_bad_fn bad, void *ctx, uint64_t line,
+static int damaged(gal_rd_src *r, gal_rec_bad_fn bad, void *ctx, uint64_t line,
                    const char *fmt, ...)
 {
     char msg[256];
@@ -458,8 +426,9 @@ static int damaged(gal_rd_src *r, gal_warc_bad_fn bad, void *ctx, uint64_t line,
     return bad ? bad(ctx, line, msg) : gal_rd_malformed(r, line, "%s", msg);
 }
 
-int gal_warc_next_record(gal_rd_src *r, uint64_t *line, gal_warc_bad_fn bad, void *ctx,
-                         size_t *hend_out, size_t *total, uint64_t *rec_line)
+/* gal_rec_format.next: *aux is where the header fields end. */
+static int next_record(gal_rd_src *r, uint64_t *line, gal_rec_bad_fn bad, void *ctx,
+                       size_t *hend_out, size_t *total, uint64_t *rec_line)
 {
     int rc = 0;
     for (;;) {
@@ -537,25 +506,7 @@ int gal_warc_next_record(gal_rd_src *r, uint64_t *line, gal_warc_bad_fn bad, voi
 
 int gal_read_warc(gal_rd_src *r)
 {
-    unsigned nthreads = r->opts->parse_threads ? r->opts->parse_threads : GAL_WARC_PARSE_THREADS;
-    if (nthreads > 1)
-        return gal_read_warc_parallel(r, nthreads);
-    gal_warc_scratch s;
-    gal_warc_scratch_init(&s);
-    uint64_t line = 1, rec_line;
-    size_t hend, total;
-    int rc;
-    while ((rc = gal_warc_next_record(r, &line, NULL, NULL, &hend, &total, &rec_line)) == 1) {
-        gal_warc_page page = {0};
-        const char *why;
-        gal_buf_clear(&s.title);
-        gal_buf_clear(&s.text);
-        int kind = gal_warc_parse_record(gal_rd_data(r), hend, total, &s, &page, &why);
-        rc = gal_warc_hand_over(r, kind, &page, &s, why, rec_line, gal_rd_offset(r) + total);
-        gal_rd_consume(r, total, &line);
-        if (rc)
-            break;
-    }
-    gal_warc_scratch_release(&s);
-    return rc;
+    static const gal_rec_format warc = {next_record, parse_record};
+    return gal_read_records(r, &warc,
+                            r->opts->parse_threads ? r->opts->parse_threads : GAL_WARC_PARSE_THREADS);
 }

@@ -203,11 +203,11 @@ def main():
         check(code in ("x86-64-v3", "x86-64", "baseline") and
               "encoder code for %s;" % code in p_first_out,
               "encoder code: JSON %r, corpus line %r" % (code, p_first_out.splitlines()[:1]))
-        # how many threads parse JSON Lines and WARC: one and two unless
-        # asked (index_build.c, reader.h), said both ways
+        # how many threads parse JSON Lines and TREC, and WARC: one and two
+        # unless asked (index_build.c, reader.h), said both ways
         nread, nwarc = doc.get("read_threads"), doc.get("warc_read_threads")
         check(nread == 1 and nwarc == 2 and
-              "JSON Lines parsed on 1 thread, WARC on 2\n" in p_first_out,
+              "JSON Lines and TREC parsed on 1 thread, WARC on 2\n" in p_first_out,
               "read threads: JSON %r and %r, corpus line %r"
               % (nread, nwarc, p_first_out.splitlines()[:1]))
         # --text-level 0: the text stored as it is, said in the table and the
@@ -225,7 +225,7 @@ def main():
             check(raw_doc.get("keep_cache") is True, "--keep-cache: JSON keep_cache %r"
                   % raw_doc.get("keep_cache"))
             check(raw_doc.get("read_threads") == 2 and raw_doc.get("warc_read_threads") == 2 and
-                  "JSON Lines parsed on 2 threads, WARC on 2" in p.stdout,
+                  "JSON Lines and TREC parsed on 2 threads, WARC on 2" in p.stdout,
                   "--read-threads 2: JSON read_threads %r" % raw_doc.get("read_threads"))
             check(raw_doc.get("text_level") == 0 and r["tables"]["text"] >= r["raw_bytes"] >
                   tables["text"], "--text-level 0: level %r, text table %r of %r raw (%r at 3)"

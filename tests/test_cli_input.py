@@ -345,8 +345,26 @@ def warc_pages(docs, broken_at):
     return b"".join(recs), first_bad
 
 
+def trec_blocks(docs, broken_at):
+    """docs as TREC blocks, a damaged block (its DOCNO never closed) before
+    each index in broken_at; and the line of the first damaged block."""
+    import html
+    blocks, first_bad, line = [], None, 1
+    for i, d in enumerate(docs):
+        if i in broken_at:
+            bad = "<DOC>\n<DOCNO> bad%d\n<TEXT>\nlost\n</TEXT>\n</DOC>\n" % i
+            blocks.append(bad)
+            first_bad = first_bad or line
+            line += bad.count("\n")
+        b = ("<DOC>\n<DOCNO> %s </DOCNO>\n<HEADLINE>\n%s\n</HEADLINE>\n<TEXT>\n%s\n</TEXT>\n</DOC>\n"
+             % (d["id"], html.escape(d["title"], quote=False), html.escape(d["text"], quote=False)))
+        blocks.append(b)
+        line += b.count("\n")
+    return "".join(blocks).encode("utf-8"), first_bad
+
+
 def test_read_threads(g, work):
-    log("\n[JSON Lines and WARC parsed on several threads: the same index, warnings and errors]")
+    log("\n[JSON Lines, TREC and WARC parsed on several threads: the same index, warnings and errors]")
     rng = random.Random(SEED + 7)
     docs = make_docs(rng, 7000, 110)
     lines = jsonl(docs, rng).split(b"\n")
@@ -360,8 +378,10 @@ def test_read_threads(g, work):
     crawl, crawl_bad_line = warc_pages(docs, (5, 2500, 4100, 6999))
     check("the crawl is more than one 4 MiB parsing block", len(crawl) > (6 << 20), "> 6 MiB",
           len(crawl))
+    trec, trec_bad_line = trec_blocks(docs, (5, 2500, 4100, 6999))
     base = fresh(os.path.join(work, "readthreads"))
     inputs = (("plain", "news.jsonl", data, 6), ("zstd", "news.jsonl", zst(data), 6),
+              ("trec", "news.trec", trec, trec_bad_line),
               ("warc", "news.warc", crawl, crawl_bad_line),
               ("warc.gz", "news.warc.gz", gz(crawl), crawl_bad_line))
     results = {}

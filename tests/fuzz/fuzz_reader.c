@@ -6,7 +6,8 @@
  * Properties: no memory error, no hang; every document's strings are
  * readable for their full length; end offsets never go backwards (resume
  * depends on it); strict mode never hands over more documents than lenient;
- * JSON Lines and WARC give the same documents and errors on parsing threads.
+ * JSON Lines, TREC and WARC give the same documents and errors on parsing
+ * threads.
  */
 #include <stdio.h>
 #include <string.h>
@@ -65,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(src <= 0);
     FUZZ_ASSERT(strict.docs <= lenient.docs);
     FUZZ_ASSERT(src != 0 || strict.docs == lenient.docs);
-#if FUZZ_FORMAT == GAL_FORMAT_JSONL || FUZZ_FORMAT == GAL_FORMAT_WARC
+#if FUZZ_FORMAT != GAL_FORMAT_TEXT
     /* on parsing threads, with blocks of a few bytes (many jobs), a stream
      * that reads whole gives the same documents and the same strict error */
     if (rc == 0) {

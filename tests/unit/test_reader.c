@@ -1445,6 +1445,95 @@ static void test_jsonl_parallel(void)
     check_parallel_same(plain, 1, 0, 2, 0);
 }
 
+/* ---- TREC parsed on several threads ------------------------------------- */
+
+/* Blocks of every kind, many times over: entities, several TEXTs, CR LF,
+ * no title or no text, text between blocks, damaged blocks (from block
+ * `first_damaged` on), one of 300 kB, and a last block never closed. */
+static char *tricky_trec(size_t nblocks, size_t first_damaged, size_t *len)
+{
+    size_t cap = nblocks * 300 + 400000, n = 0;
+    char *s = malloc(cap);
+    for (size_t i = 0; i < nblocks; i++) {
+        int damaged = i >= first_damaged;
+        switch (i % 19) {
+        case 2: n += (size_t)sprintf(s + n, "<doc>\n<docno> l%zu </docno>\n<head>H &#233;&#x20ac;</head>\n<text>\nfirst\n</text>\n<P>x</P>\n<TEXT>\nsecond &amp; &nbsp;\n</TEXT>\n</doc>\n", i); break;
+        case 3: n += (size_t)sprintf(s + n, "<DOC>\r\n<DOCNO>c%zu</DOCNO>\r\n<TITLE>\r\nCR\r\n</TITLE>\r\n<TEXT>\r\n\r\nbody\r\n</TEXT>\r\n</DOC>\r\n", i); break;
+        case 4: n += (size_t)sprintf(s + n, "text between blocks\n<DOC>\n<DOCNO>t%zu</DOCNO>\n</DOC>\n", i); break;
+        case 5:
+            if (damaged)
+                n += (size_t)sprintf(s + n, "<DOC>\n<DOCNO>bad%zu\n<TEXT>\nx\n</TEXT>\n</DOC>\n", i);
+            break;
+        case 6:
+            if (damaged)
+                n += (size_t)sprintf(s + n, "<DOC>\n<DOCNO>u%zu</DOCNO>\n<HEADLINE>open\n</DOC>\n", i);
+            break;
+        case 7:
+            if (damaged)
+                n += (size_t)sprintf(s + n, "<DOC>\n<DOCNO>v%zu</DOCNO>\n<TEXT>\nnever closed\n</DOC>\n", i);
+            break;
+        case 8:
+            if (i == 8) { /* a block of 300 kB */
+                n += (size_t)sprintf(s + n, "<DOC>\n<DOCNO>big</DOCNO>\n<TEXT>\n");
+                for (int k = 0; k < 30000; k++)
+                    n += (size_t)sprintf(s + n, "w%04d &lt; ", k % 9973);
+                n += (size_t)sprintf(s + n, "\n</TEXT>\n</DOC>\n");
+                break;
+            }
+            /* fall through */
+        default:
+            n += (size_t)sprintf(s + n, "<DOC>\n<DOCNO> d%zu </DOCNO>\n<HEADLINE>\nTitle %zu &amp; co\n</HEADLINE>\n"
+                                        "<TEXT>\nBody of %zu, with &lt;tags&gt; and words.\n</TEXT>\n</DOC>\n", i, i, i);
+        }
+    }
+    n += (size_t)sprintf(s + n, "<DOC>\n<DOCNO>cut</DOCNO>\n<TEXT>\nno end\n");
+    *len = n;
+    return s;
+}
+
+/* The TREC reader with parsing threads gives what one thread gives, as
+ * for JSON Lines and WARC. */
+static void test_trec_parallel(void)
+{
+    size_t len;
+    char *t = tricky_trec(20000, 30, &len);
+    char *plain = strdup(tpath("mixed.trec")), *gz = strdup(tpath("mixed.trec.gz"));
+    char *cut = strdup(tpath("cutmixed.trec.gz")), *late = strdup(tpath("late.trec"));
+    write_bytes(plain, t, len);
+    size_t gn;
+    unsigned char *g = gzip_bytes(t, len, &gn);
+    write_bytes(gz, g, gn);
+    write_bytes(cut, g, gn * 2 / 3);
+    const size_t blocks[] = {1, 700, 65536, 0};
+    for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
+        check_parallel_same(plain, 0, 0, 2, blocks[b]);
+        check_parallel_same(plain, 1, 0, 3, blocks[b]);
+        check_parallel_same(gz, 0, 0, 4, blocks[b]);
+    }
+    check_parallel_same(cut, 0, 0, 2, 4096); /* the same documents, then the same error */
+    check_parallel_same(cut, 1, 0, 3, 4096);
+    check_parallel_same(plain, 0, 2345, 3, 4096); /* the callback stops the read */
+    free(t);
+    t = tricky_trec(20000, 15000, &len);
+    write_bytes(late, t, len);
+    check_parallel_same(late, 1, 0, 3, 8192); /* a strict run stopped deep in the file */
+    check_parallel_same(late, 0, 0, 3, 8192);
+    const char *small[] = {"t.trec", "t3.sgml", "big.trec"};
+    for (size_t i = 0; i < sizeof small / sizeof *small; i++) {
+        char *p = strdup(tpath(small[i]));
+        check_parallel_same(p, 0, 0, 2, 1);
+        check_parallel_same(p, 1, 0, 3, 0);
+        free(p);
+    }
+    printf("TREC: one thread and 2-4 parsing threads agree on %zu-byte files\n", len);
+    free(t);
+    free(g);
+    free(plain);
+    free(gz);
+    free(cut);
+    free(late);
+}
+
 /* ---- WARC parsed on several threads ------------------------------------- */
 
 /* Records of every kind, many times over: pages in several codings and
@@ -1607,12 +1696,15 @@ static void compare_corpus(const char *shared, const char *name)
     CHECK(j.stats.raw_bytes > j.stats.input_bytes);
     /* parsed on three threads, 64 kB at a time: the same documents */
     gal_read_opts par = {.strict = 1, .parse_threads = 3, .parse_block = 65536};
-    result p = read_opts(jp, &par, 0);
-    size_t differ = p.docs.n == j.docs.n ? 0 : 1;
-    for (size_t i = 0; !differ && i < j.docs.n; i++)
-        differ = !cdoc_eq(&j.docs.v[i], &p.docs.v[i]);
-    CHECK(p.rc == 0 && differ == 0);
-    coll_free(&p.docs);
+    for (int k = 0; k < 2; k++) {
+        const result *one = k ? &t : &j;
+        result p = read_opts(k ? tp : jp, &par, 0);
+        size_t differ = p.docs.n == one->docs.n ? 0 : 1;
+        for (size_t i = 0; !differ && i < one->docs.n; i++)
+            differ = !cdoc_eq(&one->docs.v[i], &p.docs.v[i]);
+        CHECK(p.rc == 0 && differ == 0);
+        coll_free(&p.docs);
+    }
     printf("%s: %zu documents identical in JSONL and TREC, and parsed on 3 threads\n", name,
            j.docs.n);
     coll_free(&j.docs);
@@ -1638,6 +1730,7 @@ int main(int argc, char **argv)
     test_warc_charsets();
     test_warc_codings();
     test_warc_parallel();
+    test_trec_parallel();
     test_text();
     test_detect();
     test_compressed();
