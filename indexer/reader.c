@@ -117,6 +117,35 @@ int gal_rd_emit(gal_rd_src *r, const gal_doc *doc)
     return r->fn(r->ctx, &d);
 }
 
+static void give(const gal_rec_field *f, const uint8_t *rec, const gal_buf *out0,
+                 const gal_buf *out1, const char **p, size_t *len)
+{
+    *p = NULL;
+    *len = 0;
+    if (f->where == GAL_REC_MISSING)
+        return;
+    const gal_buf *out = f->where == GAL_REC_IN_OUT0 ? out0 : out1;
+    const uint8_t *base = f->where == GAL_REC_IN_RECORD ? rec : out->data;
+    *p = base ? (const char *)base + f->off : "";
+    *len = f->len;
+}
+
+int gal_rec_emit(gal_rd_src *r, const gal_rec_doc *d, const uint8_t *rec, const gal_buf *out0,
+                 const gal_buf *out1, uint64_t line, uint64_t end_offset)
+{
+    gal_doc doc;
+    memset(&doc, 0, sizeof doc);
+    give(&d->id, rec, out0, out1, &doc.id, &doc.id_len);
+    give(&d->title, rec, out0, out1, &doc.title, &doc.title_len);
+    give(&d->text, rec, out0, out1, &doc.text, &doc.text_len);
+    give(&d->date, rec, out0, out1, &doc.date, &doc.date_len);
+    give(&d->url, rec, out0, out1, &doc.url, &doc.url_len);
+    doc.path = r->path;
+    doc.line = line;
+    doc.end_offset = end_offset;
+    return gal_rd_emit(r, &doc);
+}
+
 int gal_rd_put_utf8(gal_buf *b, uint32_t cp)
 {
     uint8_t u[4];

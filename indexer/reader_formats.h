@@ -83,18 +83,29 @@ int gal_rd_emit(gal_rd_src *r, const gal_doc *doc);
  * and larger values become U+FFFD. */
 int gal_rd_put_utf8(gal_buf *b, uint32_t cp);
 
+/* A field of a parsed record (any format): in the record itself or in one
+ * of two buffers of the parse's making (out0, out1), or missing. */
+typedef struct gal_rec_field {
+    size_t off, len;
+    int where;
+} gal_rec_field;
+
+enum { GAL_REC_MISSING, GAL_REC_IN_RECORD, GAL_REC_IN_OUT0, GAL_REC_IN_OUT1 };
+
+typedef struct gal_rec_doc {
+    gal_rec_field id, title, text, date, url;
+} gal_rec_doc;
+
+/* Hand over the document d of record rec, its fields in rec, out0 or out1,
+ * as the record at line `line` ending at stream offset end_offset. */
+int gal_rec_emit(gal_rd_src *r, const gal_rec_doc *d, const uint8_t *rec, const gal_buf *out0,
+                 const gal_buf *out1, uint64_t line, uint64_t end_offset);
+
 /* One JSON Lines record, parsed (reader_jsonl.c) but not yet handed over:
  * reader_jsonl_parallel.c parses lines on other threads and hands them over
  * in order on the reader's. */
-typedef struct gal_jsonl_field {
-    size_t off;      /* in the line, or in the scratch buffer when in_scratch */
-    size_t len;
-    int in_scratch;  /* it had escapes: decoded into the scratch buffer */
-    int set;         /* 0: the field is missing */
-} gal_jsonl_field;
-
 typedef struct gal_jsonl_line {
-    gal_jsonl_field id, title, text, date, url;
+    gal_rec_doc doc; /* in the line, or (a string with escapes) in scratch: out0 */
     const char *err; /* a malformed line: what is wrong (a string constant), */
     size_t err_at;   /* and where, 0-based in the line */
 } gal_jsonl_line;
@@ -138,19 +149,6 @@ typedef struct gal_rec_scratch {
 
 void gal_rec_scratch_init(gal_rec_scratch *s);
 void gal_rec_scratch_release(gal_rec_scratch *s);
-
-/* A field of a parsed record: in the record itself (where 1) or in the
- * scratch's out[where - 2]; where 0: missing. */
-typedef struct gal_rec_field {
-    size_t off, len;
-    int where;
-} gal_rec_field;
-
-enum { GAL_REC_MISSING, GAL_REC_IN_RECORD, GAL_REC_IN_OUT0, GAL_REC_IN_OUT1 };
-
-typedef struct gal_rec_doc {
-    gal_rec_field id, title, text, date, url;
-} gal_rec_doc;
 
 /* What a parse gives: a document, none (a record that holds no document,
  * passed over without a word), a malformed record (with a reason), or a

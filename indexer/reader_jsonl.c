@@ -409,13 +409,15 @@ static int parse_record(jparser *p, gal_buf *scratch, gal_buf *keybuf, jfield *f
     return 0;
 }
 
-/* A field of a parsed line, where the reader's doc will find it. */
-static void set_field(gal_jsonl_field *out, const jfield *f, const uint8_t *line)
+/* A field of a parsed line, where the reader's doc will find it: in the
+ * line, or decoded into scratch (out0). */
+static gal_rec_field doc_field(const jfield *f, const uint8_t *line)
 {
-    out->in_scratch = f->set && f->v.in_scratch;
-    out->off = !f->set ? 0 : f->v.in_scratch ? f->v.off : (size_t)(f->v.p - line);
-    out->len = f->set ? f->v.len : 0;
-    out->set = f->set;
+    if (!f->set)
+        return (gal_rec_field){0, 0, GAL_REC_MISSING};
+    if (f->v.in_scratch)
+        return (gal_rec_field){f->v.off, f->v.len, GAL_REC_IN_OUT0};
+    return (gal_rec_field){(size_t)(f->v.p - line), f->v.len, GAL_REC_IN_RECORD};
 }
 
 int gal_jsonl_parse_line(const uint8_t *line, size_t len, size_t start, gal_buf *scratch,
@@ -435,19 +437,12 @@ int gal_jsonl_parse_line(const uint8_t *line, size_t len, size_t start, gal_buf 
         out->err_at = p.err_at;
         return p.oom ? GAL_JSONL_OOM : GAL_JSONL_MALFORMED;
     }
-    set_field(&out->id, &f[F_ID], line);
-    set_field(&out->title, &f[F_TITLE], line);
-    set_field(&out->text, &f[F_TEXT], line);
-    set_field(&out->date, &f[F_DATE], line);
-    set_field(&out->url, &f[F_URL], line);
+    out->doc = (gal_rec_doc){.id = doc_field(&f[F_ID], line),
+                             .title = doc_field(&f[F_TITLE], line),
+                             .text = doc_field(&f[F_TEXT], line),
+                             .date = doc_field(&f[F_DATE], line),
+                             .url = doc_field(&f[F_URL], line)};
     return GAL_JSONL_RECORD;
-}
-
-static void doc_field(const gal_jsonl_field *f, const uint8_t *line, const gal_buf *scratch,
-                      const char **s, size_t *len)
-{
-    *s = !f->set ? NULL : (const char *)(f->in_scratch ? scratch->data : line) + f->off;
-    *len = f->len;
 }
 
 int gal_jsonl_hand_over(gal_rd_src *r, int kind, const gal_jsonl_line *l, const uint8_t *line,
@@ -461,17 +456,7 @@ int gal_jsonl_hand_over(gal_rd_src *r, int kind, const gal_jsonl_line *l, const 
     if (kind == GAL_JSONL_MALFORMED)
         return gal_rd_malformed(r, lineno, "invalid JSON at column %zu: %s", l->err_at + 1,
                                 l->err);
-    gal_doc doc;
-    memset(&doc, 0, sizeof doc);
-    doc_field(&l->id, line, scratch, &doc.id, &doc.id_len);
-    doc_field(&l->title, line, scratch, &doc.title, &doc.title_len);
-    doc_field(&l->text, line, scratch, &doc.text, &doc.text_len);
-    doc_field(&l->date, line, scratch, &doc.date, &doc.date_len);
-    doc_field(&l->url, line, scratch, &doc.url, &doc.url_len);
-    doc.path = r->path;
-    doc.line = lineno;
-    doc.end_offset = end_offset;
-    return gal_rd_emit(r, &doc);
+    return gal_rec_emit(r, &l->doc, line, scratch, NULL, lineno, end_offset);
 }
 
 static int read_line(gal_rd_src *r, const uint8_t *line, size_t len, size_t start,

@@ -42,18 +42,6 @@ void gal_rec_scratch_release(gal_rec_scratch *s)
     gal_charset_conv_release(&s->conv);
 }
 
-static void give(const gal_rec_field *f, const uint8_t *rec, const gal_rec_scratch *s,
-                 const char **p, size_t *len)
-{
-    *p = NULL;
-    *len = 0;
-    if (f->where == GAL_REC_MISSING)
-        return;
-    const uint8_t *base = f->where == GAL_REC_IN_RECORD ? rec : s->out[f->where - GAL_REC_IN_OUT0].data;
-    *p = base ? (const char *)base + f->off : "";
-    *len = f->len;
-}
-
 int gal_rec_hand_over(gal_rd_src *r, int kind, const gal_rec_doc *d, const uint8_t *rec,
                       const gal_rec_scratch *s, const char *why, uint64_t line,
                       uint64_t end_offset)
@@ -62,17 +50,7 @@ int gal_rec_hand_over(gal_rd_src *r, int kind, const gal_rec_doc *d, const uint8
         return gal_rd_malformed(r, line, "%s", why);
     if (kind != GAL_REC_DOC)
         return kind == GAL_REC_NONE ? 0 : kind;
-    gal_doc doc;
-    memset(&doc, 0, sizeof doc);
-    give(&d->id, rec, s, &doc.id, &doc.id_len);
-    give(&d->title, rec, s, &doc.title, &doc.title_len);
-    give(&d->text, rec, s, &doc.text, &doc.text_len);
-    give(&d->date, rec, s, &doc.date, &doc.date_len);
-    give(&d->url, rec, s, &doc.url, &doc.url_len);
-    doc.path = r->path;
-    doc.line = line;
-    doc.end_offset = end_offset;
-    return gal_rd_emit(r, &doc);
+    return gal_rec_emit(r, d, rec, &s->out[0], &s->out[1], line, end_offset);
 }
 
 /* One thread: frame, parse and hand over each record in turn. */
