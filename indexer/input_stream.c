@@ -11,7 +11,8 @@
  * .warc.gz of a gzip member per page, which decodes at about 110 MB/s here,
  * as slowly as their HTML is read; plain text costs the kernel's copy).
  * A small file, or one whose thread cannot start, is decoded straight into
- * the caller's buffer as it is asked.
+ * the caller's buffer as it is asked.  A gzip file of many members can be
+ * decoded on several threads besides (gzip_parallel.h).
  */
 #include "input_stream.h"
 
@@ -27,6 +28,7 @@
 #include <zstd_errors.h>
 
 #include "alloc.h"
+#include "gzip_parallel.h"
 #include "status.h"
 
 #define IN_BLOCK ((size_t)1 << 20)
@@ -44,6 +46,14 @@
 
 static int ahead_always;
 void gal_istream_ahead_always(int on) { ahead_always = on; }
+
+/* A gzip file of many members is decoded on several threads
+ * (gzip_parallel.h) when its first member ends within FIRST_MEMBER_MAX
+ * bytes (a .warc.gz's first record; a file of one member never does) and
+ * it holds at least four jobs of gzpar_chunk compressed bytes. */
+#define FIRST_MEMBER_MAX ((uint64_t)1 << 20)
+static size_t gzpar_chunk = (size_t)2 << 20;
+void gal_istream_gzip_chunk(size_t bytes) { gzpar_chunk = bytes; }
 
 typedef struct ahead_block {
     uint8_t *data;
@@ -67,6 +77,10 @@ struct gal_istream {
     z_stream z;
     int z_ready;
     int z_between;        /* 1 before the first member and after each one */
+    unsigned gz_threads;  /* > 1: a file of many members on this many threads */
+    int gz_first_done;    /* the first member has ended */
+    gal_gzpar *par;       /* members being decoded on threads, from in_total */
+    uint64_t par_bytes, par_redone; /* what they handed out (gal_gzpar_counts) */
     /* zstd */
     ZSTD_DCtx *zd;
     size_t zd_last;       /* last ZSTD_decompressStream() hint; 0 = frame done */
@@ -149,6 +163,11 @@ static int small_file(const gal_istream *s)
 
 int gal_istream_open(const char *path, gal_istream **out)
 {
+    return gal_istream_open_threads(path, 1, out);
+}
+
+int gal_istream_open_threads(const char *path, unsigned gzip_threads, gal_istream **out)
+{
     int rc;
     gal_istream *s = gal_calloc(1, sizeof *s);
     if (!s)
@@ -184,6 +203,7 @@ int gal_istream_open(const char *path, gal_istream **out)
         }
         s->z_ready = 1;
         s->z_between = 1;
+        s->gz_threads = gzip_threads;
     } else if (s->in_len >= 4 && s->in[0] == 0x28 && s->in[1] == 0xb5 && s->in[2] == 0x2f &&
                s->in[3] == 0xfd) {
         s->comp = GAL_COMPRESSION_ZSTD;
@@ -235,11 +255,58 @@ static int read_plain(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
     return 0;
 }
 
+/* The first member has ended at compressed offset `at`: decode the rest on
+ * threads if the file looks like many members (gzip_parallel.h). */
+static void consider_threads(gal_istream *s, uint64_t at)
+{
+    struct stat sb;
+    s->gz_first_done = 1;
+    if (s->gz_threads < 2 || !s->own_fd || at > FIRST_MEMBER_MAX || fstat(s->fd, &sb) != 0 ||
+        !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < 4 * (uint64_t)gzpar_chunk ||
+        at >= (uint64_t)sb.st_size)
+        return;
+    s->par = gal_gzpar_start(s->fd, at, (uint64_t)sb.st_size, s->gz_threads, gzpar_chunk);
+    if (s->par)
+        s->in_pos = s->in_len; /* the threads read the file at offsets of their own */
+}
+
+/* Take decoded bytes from the threads; when they have no more that is
+ * sure, go on as one stream from the member boundary they reached. */
+static int read_gzip_threads(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
+{
+    uint64_t resume, in_done;
+    if (gal_gzpar_read(s->par, dst, n, got, &resume, &in_done))
+        return fail(s, gal_error_set(GAL_ENOMEM, "%s: out of memory in the gzip decoder",
+                                     s->name));
+    __atomic_store_n(&s->in_total, in_done, __ATOMIC_RELAXED);
+    s->out_total += *got;
+    if (*got)
+        return 0;
+    gal_gzpar_counts(s->par, &s->par_bytes, &s->par_redone);
+    gal_gzpar_stop(s->par);
+    s->par = NULL;
+    if (lseek(s->fd, (off_t)resume, SEEK_SET) < 0)
+        return fail(s, gal_error_set(GAL_EIO, "%s: seek failed at offset %llu: %s", s->name,
+                                     (unsigned long long)resume, strerror(errno)));
+    s->in_pos = s->in_len = 0;
+    s->in_eof = 0;
+    s->z_between = 1;
+    return 0;
+}
+
 static int read_gzip(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
 {
     z_stream *z = &s->z;
     size_t have = 0;
     while (have < n) {
+        if (s->par) {
+            size_t k;
+            int rc = read_gzip_threads(s, dst + have, n - have, &k);
+            if (rc)
+                return rc;
+            have += k;
+            continue;
+        }
         if (s->in_pos == s->in_len && !s->in_eof) {
             int rc = refill(s, 1);
             if (rc)
@@ -266,6 +333,8 @@ static int read_gzip(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
         s->out_total += made;
         if (zr == Z_STREAM_END) {
             s->z_between = 1;
+            if (!s->gz_first_done)
+                consider_threads(s, s->in_total - (s->in_len - s->in_pos));
         } else if (zr == Z_OK) {
             continue;
         } else if (zr == Z_BUF_ERROR) {
@@ -469,6 +538,11 @@ uint64_t gal_istream_in_bytes(const gal_istream *s)
 }
 uint64_t gal_istream_out_bytes(const gal_istream *s) { return s->ahead ? s->handed : s->out_total; }
 const char *gal_istream_name(const gal_istream *s) { return s->name; }
+uint64_t gal_istream_gzip_threaded(const gal_istream *s, uint64_t *redone)
+{
+    *redone = s->par_redone;
+    return s->par_bytes;
+}
 
 void gal_istream_close(gal_istream *s)
 {
@@ -486,6 +560,7 @@ void gal_istream_close(gal_istream *s)
         pthread_cond_destroy(&s->cv);
         pthread_mutex_destroy(&s->mu);
     }
+    gal_gzpar_stop(s->par);
     for (int k = 0; k < AHEAD_BLOCKS; k++)
         gal_free(s->ring[k].data);
     gal_free(s->err);

@@ -4,7 +4,8 @@
  * Opens a path (or "-" for standard input), sniffs its first bytes and
  * decodes gzip (1f 8b; concatenated members allowed), zstd (28 b5 2f fd;
  * several frames allowed) or passes plain bytes through.  Memory stays
- * bounded: one 1 MiB input block plus the decoder's own state.
+ * bounded: one 1 MiB input block plus the decoder's own state (and, for a
+ * gzip file of many members decoded on threads, a few chunks' output).
  *
  * A stream that ends inside a gzip member or a zstd frame, a corrupt stream
  * and a failed read are errors, never a short success: gal_istream_read()
@@ -32,6 +33,11 @@ typedef struct gal_istream gal_istream;
  * GAL_ENOMEM.  *out is written only on success; close it with
  * gal_istream_close(). */
 int gal_istream_open(const char *path, gal_istream **out);
+
+/* The same, a gzip file of many members (a .warc.gz) decoded on
+ * gzip_threads threads when it has more than a few MB
+ * (gzip_parallel.h); 1: on one, as gal_istream_open() does. */
+int gal_istream_open_threads(const char *path, unsigned gzip_threads, gal_istream **out);
 
 /* Read up to n decompressed bytes into dst.  *got is n unless the stream
  * ended cleanly, and 0 only at its end.  Errors as described above; after
@@ -63,5 +69,16 @@ void gal_istream_close(gal_istream *s);
  * small their file (for the fuzz target, whose inputs are small files);
  * by default a small file is read on the caller's thread. */
 void gal_istream_ahead_always(int on);
+
+/* The compressed bytes of a job of the threads that decode a gzip file of
+ * many members (2 MiB; tests make it small, so that small files take many
+ * jobs). */
+void gal_istream_gzip_chunk(size_t bytes);
+
+/* Of s's decoded bytes, those decoded on the threads of a gzip file of many
+ * members, and in *redone those decoded again on the caller's thread where
+ * a thread began at bytes that only looked like a member (read it once the
+ * stream has ended, cleanly or not). */
+uint64_t gal_istream_gzip_threaded(const gal_istream *s, uint64_t *redone);
 
 #endif

@@ -269,7 +269,12 @@ int gal_read_file(const char *path, const gal_read_opts *opts, gal_doc_fn fn, vo
     r.stats = stats;
     r.path = path;
 
-    int rc = gal_istream_open(path, &r.in);
+    /* a gzip file of many members (a .warc.gz) is decoded on as many
+     * threads as its records are parsed on */
+    unsigned gz_threads = r.opts->parse_threads;
+    if (!gz_threads)
+        gz_threads = format_by_name(path) == GAL_FORMAT_WARC ? GAL_WARC_PARSE_THREADS : 1;
+    int rc = gal_istream_open_threads(path, gz_threads, &r.in);
     if (rc)
         return rc;
     r.name = gal_istream_name(r.in);

@@ -74,8 +74,9 @@ typedef struct gal_read_opts {
     /* JSON Lines, TREC and WARC: records parsed on this many threads of
      * their own, which the calling thread hands over in input order, as
      * one thread would (1: on the calling thread; a file of one block
-     * always is).  0: each format's default, JSON Lines and TREC on the
-     * calling thread and WARC on GAL_WARC_PARSE_THREADS. */
+     * always is); a gzip file of many members is decoded on as many.  0:
+     * each format's default, JSON Lines and TREC on the calling thread and
+     * WARC (a file named so, for its decoding) on GAL_WARC_PARSE_THREADS. */
     unsigned parse_threads;
     size_t parse_block; /* bytes of records a parsing thread takes at once; 0: 4 MiB */
 } gal_read_opts;

@@ -24,6 +24,6 @@ export TSAN_OPTIONS="halt_on_error=0:exitcode=66"
 export POCL_CACHE_DIR="$build/pocl-cache"
 mkdir -p "$POCL_CACHE_DIR"
 if [ $# -eq 0 ]; then
-    set -- -R '^(test_fault_guard|test_parallel_for|test_reader|cli_input|reliability_threads|reliability_shards|reliability_mpi)$'
+    set -- -R '^(test_fault_guard|test_parallel_for|test_reader|test_gzip_parallel|cli_input|reliability_threads|reliability_shards|reliability_mpi)$'
 fi
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" "$@"

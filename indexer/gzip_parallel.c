@@ -1,0 +1,361 @@
+#include "gzip_parallel.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "alloc.h"
+#include "buf.h"
+
+#define READ_BLOCK ((size_t)1 << 20)
+#define OUT_STEP ((size_t)1 << 18)
+/* A chunk whose members decode to more than this (one huge member) is not
+ * decoded ahead: the caller goes on as one stream. */
+#define CHUNK_OUT_MAX ((size_t)64 << 20)
+
+enum { CHUNK_OK, CHUNK_NO_HEADER, CHUNK_FAILED };
+
+typedef struct chunk {
+    uint64_t lo, hi;     /* the compressed range in which its members start */
+    uint64_t start, end; /* where its first member starts and its last ends */
+    int result;          /* CHUNK_ */
+    int done;            /* decoded (under the lock) */
+    gal_buf out;
+} chunk;
+
+struct gal_gzpar {
+    int fd;
+    uint64_t from, size;
+    size_t csize;
+    uint64_t nchunks;
+    chunk *ring;         /* chunk k in ring[k % nslots] */
+    unsigned nslots;
+    uint64_t made;       /* chunks queued */
+    uint64_t taken;      /* of those, taken by a thread */
+    uint64_t freed;      /* chunks whose slot is free again, in order */
+    uint64_t next;       /* the chunk to hand out next */
+    const gal_buf *cur;  /* the output being handed out, from `at` */
+    size_t at;
+    uint64_t cur_end;    /* the member boundary where it ends */
+    int cur_in_ring;     /* cur is a slot's (freed once handed out) */
+    uint64_t v;          /* the member boundary where what was handed out ends */
+    int give_up;         /* a chunk that decodes from v on no thread: resume at v */
+    uint64_t from_threads, redone; /* bytes handed out, by where they were decoded */
+    gal_buf own;         /* a chunk decoded again on the caller's thread */
+    uint8_t *own_in;
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv, done_cv;
+    int stop;
+    pthread_t *threads;
+    unsigned nthreads;
+};
+
+/* Whether b[0, 10) could be a gzip member's header: magic, deflate, no
+ * reserved flag, a known extra-flags value.  The decoder has the last word. */
+static int header_at(const uint8_t *b)
+{
+    return b[0] == 0x1f && b[1] == 0x8b && b[2] == 8 && (b[3] & 0xE0) == 0 &&
+           (b[8] == 0 || b[8] == 2 || b[8] == 4);
+}
+
+static int pread_full(int fd, uint8_t *dst, size_t n, uint64_t at, size_t *got)
+{
+    size_t have = 0;
+    while (have < n) {
+        ssize_t r = pread(fd, dst + have, n - have, (off_t)(at + have));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        have += (size_t)r;
+    }
+    *got = have;
+    return 0;
+}
+
+/* The first offset in [lo, hi) where a member header could start: 0 with
+ * *at, or 1 when there is none, -1 when a read fails. */
+static int find_header(int fd, uint64_t lo, uint64_t hi, uint64_t size, uint8_t *buf,
+                       uint64_t *at)
+{
+    for (uint64_t pos = lo; pos < hi;) {
+        size_t want = READ_BLOCK, got;
+        if (want > size - pos)
+            want = (size_t)(size - pos);
+        if (pread_full(fd, buf, want, pos, &got))
+            return -1;
+        if (got < 10)
+            return 1;
+        size_t last = got - 9; /* candidates whose header is whole in buf */
+        for (size_t i = 0; i < last && pos + i < hi;) {
+            const uint8_t *p = memchr(buf + i, 0x1f, last - i);
+            if (!p)
+                break;
+            i = (size_t)(p - buf);
+            if (pos + i >= hi)
+                break;
+            if (header_at(p)) {
+                *at = pos + i;
+                return 0;
+            }
+            i++;
+        }
+        pos += last;
+    }
+    return 1;
+}
+
+/* Decode members from `start`, one after another, until one ends at or
+ * past `hi` or at the end of the file: 0 with *end, or -1 when they do not
+ * decode (not a member there, corrupt, cut short, more than CHUNK_OUT_MAX)
+ * or a read fails.  inbuf: READ_BLOCK bytes of room. */
+static int decode_members(int fd, uint64_t start, uint64_t hi, uint64_t size, gal_buf *out,
+                          uint64_t *end, uint8_t *inbuf)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+        return -1;
+    uint64_t base = start; /* file offset of inbuf[0] */
+    size_t inlen = 0, inpos = 0;
+    int rc = -1;
+    for (;;) {
+        if (inflateReset(&z) != Z_OK)
+            break;
+        int zr = Z_OK;
+        while (zr != Z_STREAM_END) {
+            if (inpos == inlen) {
+                base += inlen;
+                inlen = inpos = 0;
+                if (base >= size || pread_full(fd, inbuf, READ_BLOCK, base, &inlen) || !inlen)
+                    goto done; /* cut short, or a failed read */
+            }
+            if (out->len > CHUNK_OUT_MAX || gal_buf_reserve(out, OUT_STEP))
+                goto done;
+            z.next_in = inbuf + inpos;
+            z.avail_in = (uInt)(inlen - inpos);
+            z.next_out = out->data + out->len;
+            z.avail_out = (uInt)(out->cap - out->len);
+            uInt room = z.avail_out;
+            zr = inflate(&z, Z_NO_FLUSH);
+            out->len += room - z.avail_out;
+            inpos = inlen - z.avail_in;
+            if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+                goto done;
+        }
+        uint64_t member_end = base + inpos;
+        if (member_end >= hi || member_end >= size) {
+            *end = member_end;
+            rc = 0;
+            break;
+        }
+    }
+done:
+    inflateEnd(&z);
+    return rc;
+}
+
+static void decode_chunk(gal_gzpar *p, chunk *c, uint8_t *inbuf)
+{
+    gal_buf_clear(&c->out);
+    int f = find_header(p->fd, c->lo, c->hi, p->size, inbuf, &c->start);
+    if (f)
+        c->result = f > 0 ? CHUNK_NO_HEADER : CHUNK_FAILED;
+    else
+        c->result = decode_members(p->fd, c->start, c->hi, p->size, &c->out, &c->end, inbuf)
+                        ? CHUNK_FAILED
+                        : CHUNK_OK;
+}
+
+static void *decoder_main(void *arg)
+{
+    gal_gzpar *p = arg;
+    prctl(PR_SET_NAME, "galley-gunzip"); /* for top -H and perf --comm */
+    uint8_t *inbuf = gal_malloc(READ_BLOCK);
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->stop && p->taken == p->made)
+            pthread_cond_wait(&p->work_cv, &p->mu);
+        if (p->stop)
+            break;
+        chunk *c = &p->ring[p->taken++ % p->nslots];
+        pthread_mutex_unlock(&p->mu);
+        if (inbuf)
+            decode_chunk(p, c, inbuf);
+        else
+            c->result = CHUNK_FAILED;
+        pthread_mutex_lock(&p->mu);
+        c->done = 1;
+        pthread_cond_broadcast(&p->done_cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    gal_free(inbuf);
+    return NULL;
+}
+
+/* Queue chunks while a slot is free (the caller holds the lock). */
+static void queue_chunks(gal_gzpar *p)
+{
+    while (p->made < p->nchunks && p->made < p->freed + p->nslots) {
+        chunk *c = &p->ring[p->made % p->nslots];
+        c->lo = p->from + p->made * (uint64_t)p->csize;
+        c->hi = c->lo + p->csize < p->size ? c->lo + p->csize : p->size;
+        c->done = 0;
+        p->made++;
+        pthread_cond_signal(&p->work_cv);
+    }
+}
+
+gal_gzpar *gal_gzpar_start(int fd, uint64_t from, uint64_t size, unsigned nthreads,
+                           size_t chunk_bytes)
+{
+    if (from >= size || nthreads == 0 || chunk_bytes < 16)
+        return NULL;
+    gal_gzpar *p = gal_calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->fd = fd;
+    p->from = p->v = from;
+    p->size = size;
+    p->csize = chunk_bytes;
+    p->nchunks = (size - from + chunk_bytes - 1) / chunk_bytes;
+    p->nslots = 2 * nthreads + 1; /* one decoding per thread, as many ready */
+    p->ring = gal_calloc(p->nslots, sizeof *p->ring);
+    p->threads = gal_calloc(nthreads, sizeof *p->threads);
+    p->own_in = gal_malloc(READ_BLOCK);
+    if (!p->ring || !p->threads || !p->own_in) {
+        gal_free(p->ring);
+        gal_free(p->threads);
+        gal_free(p->own_in);
+        gal_free(p);
+        return NULL;
+    }
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work_cv, NULL);
+    pthread_cond_init(&p->done_cv, NULL);
+    while (p->nthreads < nthreads &&
+           pthread_create(&p->threads[p->nthreads], NULL, decoder_main, p) == 0)
+        p->nthreads++;
+    if (p->nthreads == 0) {
+        gal_gzpar_stop(p);
+        return NULL;
+    }
+    pthread_mutex_lock(&p->mu);
+    queue_chunks(p);
+    pthread_mutex_unlock(&p->mu);
+    return p;
+}
+
+/* The next chunk's output to hand out, from the member boundary p->v: the
+ * chunk's own when it starts there, else decoded again here; 0 when none
+ * is left or none decodes from v (p->give_up). */
+static int next_output(gal_gzpar *p)
+{
+    while (!p->give_up && p->next < p->nchunks) {
+        chunk *c = &p->ring[p->next % p->nslots];
+        pthread_mutex_lock(&p->mu);
+        while (!c->done)
+            pthread_cond_wait(&p->done_cv, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+        p->next++;
+        if (p->v >= c->hi) { /* inside members handed out already */
+            pthread_mutex_lock(&p->mu);
+            p->freed++;
+            queue_chunks(p);
+            pthread_mutex_unlock(&p->mu);
+            continue;
+        }
+        if (c->result == CHUNK_OK && c->start == p->v) {
+            p->cur = &c->out;
+            p->cur_end = c->end;
+            p->cur_in_ring = 1;
+        } else {
+            /* a header found by chance, or a damaged chunk: from v here */
+            uint64_t hi = c->hi;
+            pthread_mutex_lock(&p->mu);
+            p->freed++;
+            queue_chunks(p);
+            pthread_mutex_unlock(&p->mu);
+            gal_buf_clear(&p->own);
+            uint64_t end;
+            if (decode_members(p->fd, p->v, hi, p->size, &p->own, &end, p->own_in)) {
+                p->give_up = 1;
+                return 0;
+            }
+            p->cur = &p->own;
+            p->cur_end = end;
+            p->cur_in_ring = 0;
+        }
+        p->at = 0;
+        return 1;
+    }
+    return 0;
+}
+
+int gal_gzpar_read(gal_gzpar *p, uint8_t *dst, size_t n, size_t *got, uint64_t *resume_at,
+                   uint64_t *in_done)
+{
+    size_t have = 0;
+    while (have < n) {
+        if (!p->cur && !next_output(p))
+            break;
+        size_t k = p->cur->len - p->at;
+        if (k > n - have)
+            k = n - have;
+        memcpy(dst + have, p->cur->data + p->at, k);
+        p->at += k;
+        have += k;
+        if (p->cur_in_ring)
+            p->from_threads += k;
+        else
+            p->redone += k;
+        if (p->at == p->cur->len) { /* all of it handed out */
+            p->v = p->cur_end;
+            if (p->cur_in_ring) {
+                pthread_mutex_lock(&p->mu);
+                p->freed++;
+                queue_chunks(p);
+                pthread_mutex_unlock(&p->mu);
+            }
+            p->cur = NULL;
+        }
+    }
+    *got = have;
+    *resume_at = p->v;
+    *in_done = p->v;
+    return 0;
+}
+
+void gal_gzpar_counts(const gal_gzpar *p, uint64_t *from_threads, uint64_t *redone)
+{
+    *from_threads = p->from_threads;
+    *redone = p->redone;
+}
+
+void gal_gzpar_stop(gal_gzpar *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->work_cv);
+    pthread_mutex_unlock(&p->mu);
+    for (unsigned i = 0; i < p->nthreads; i++)
+        pthread_join(p->threads[i], NULL);
+    pthread_cond_destroy(&p->done_cv);
+    pthread_cond_destroy(&p->work_cv);
+    pthread_mutex_destroy(&p->mu);
+    for (unsigned i = 0; i < p->nslots; i++)
+        gal_buf_release(&p->ring[i].out);
+    gal_buf_release(&p->own);
+    gal_free(p->ring);
+    gal_free(p->threads);
+    gal_free(p->own_in);
+    gal_free(p);
+}

@@ -1,0 +1,47 @@
+/*
+ * gzip_parallel.h — a file of many gzip members (a .warc.gz, one member a
+ * record, as crawlers write them) decoded on several threads.  Internal to
+ * indexer/ (input_stream.c).
+ *
+ * The file is cut into chunks of compressed bytes; a thread decodes each
+ * chunk from the first member header it finds in it, member after member,
+ * until a member ends at or past the chunk's end.  A header can be found
+ * by chance inside a member's compressed bytes, so no chunk's output is
+ * taken on trust: it is handed out only when it starts exactly where the
+ * output handed out before it ended (a member boundary zlib itself found,
+ * every member's CRC and length checked).  Where that fails, the chunk is
+ * decoded again on the caller's thread from that boundary, and where that
+ * fails too (a damaged or truncated file), the caller goes on as one
+ * stream from the last boundary, so that every error is the one a single
+ * decoder gives, after the same bytes.
+ */
+#ifndef GAL_GZIP_PARALLEL_H
+#define GAL_GZIP_PARALLEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct gal_gzpar gal_gzpar;
+
+/* Decode the members of regular file fd (size bytes) from offset `from`, a
+ * member boundary, on nthreads threads, chunk bytes at a time; NULL when
+ * they cannot start (out of memory, no thread). */
+gal_gzpar *gal_gzpar_start(int fd, uint64_t from, uint64_t size, unsigned nthreads,
+                           size_t chunk);
+
+/* Up to n more decoded bytes in order into dst: 0 with *got > 0; or 0 with
+ * *got 0 when no more is sure, and the stream goes on from member boundary
+ * *resume_at (the end of the file after a clean end: every member
+ * decoded).  *in_done: the compressed bytes behind what was handed out.
+ * GAL_ENOMEM only. */
+int gal_gzpar_read(gal_gzpar *p, uint8_t *dst, size_t n, size_t *got, uint64_t *resume_at,
+                   uint64_t *in_done);
+
+/* Bytes handed out so far from the threads' chunks, and from chunks
+ * decoded again on the caller's thread. */
+void gal_gzpar_counts(const gal_gzpar *p, uint64_t *from_threads, uint64_t *redone);
+
+/* Stop the threads and free everything; NULL is a no-op. */
+void gal_gzpar_stop(gal_gzpar *p);
+
+#endif
