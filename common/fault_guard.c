@@ -54,9 +54,13 @@ int gal_fault_call(int (*fn)(void *arg), void *arg, int *sig)
 {
     gal_fault_guard guard = {.armed = 0};
     sigjmp_buf jb;
+    /* inside another guarded stretch (a write within a walk), the outer
+     * jump point is this thread's again afterwards */
+    sigjmp_buf *volatile outer = fault_jmp;
     int got = sigsetjmp(jb, 1);
     if (got) {
         gal_fault_disarm(&guard);
+        fault_jmp = outer;
         *sig = got;
         return 0;
     }
@@ -64,6 +68,7 @@ int gal_fault_call(int (*fn)(void *arg), void *arg, int *sig)
     gal_fault_arm(&guard, &jb);
     int rc = fn(arg);
     gal_fault_disarm(&guard);
+    fault_jmp = outer;
     return rc;
 }
 

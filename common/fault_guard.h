@@ -38,7 +38,8 @@ void gal_fault_disarm(gal_fault_guard *g); /* idempotent */
  * failed LMDB assertion) jumped back out of it, 0 with *sig the signal, for
  * the caller to say what was damaged.  *sig is 0 when fn returned.  For a
  * walk that needs nothing cleaned up after a jump beyond what its caller
- * owns. */
+ * owns.  Inside another guard, that guard's jump point holds again after
+ * it. */
 int gal_fault_call(int (*fn)(void *arg), void *arg, int *sig);
 
 /* Let a fault on this thread take its default course (a crash) until

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,12 +263,24 @@ fail:
     return rc;
 }
 
+/* The environments of writes that faulted, kept reachable (not a leak) until
+ * the process ends. */
+static MDB_env *abandoned_envs[8];
+static unsigned nabandoned;
+static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void gal_store_close(gal_store *st)
 {
     if (!st)
         return;
-    if (st->env)
+    if (st->abandoned) {
+        pthread_mutex_lock(&abandoned_lock);
+        if (nabandoned < sizeof abandoned_envs / sizeof *abandoned_envs)
+            abandoned_envs[nabandoned++] = st->env;
+        pthread_mutex_unlock(&abandoned_lock);
+    } else if (st->env) {
         mdb_env_close(st->env);
+    }
     if (st->lock_fd >= 0)
         close(st->lock_fd); /* releases the flock */
     gal_free(st->dir);
@@ -305,15 +318,44 @@ int gal_store_grow(gal_store *st)
     return rc ? gal_store_error(st, rc, "cannot grow the map of") : 0;
 }
 
+typedef struct guarded_write {
+    int (*write)(void *ctx, MDB_txn *txn);
+    void *ctx;
+    MDB_txn *txn;
+} guarded_write;
+
+static int call_write(void *arg)
+{
+    guarded_write *g = arg;
+    return g->write(g->ctx, g->txn);
+}
+
 int gal_store_write(gal_store *st, int (*write)(void *ctx, MDB_txn *txn), void *ctx,
                     const char *what)
 {
+    if (st->abandoned) /* its write transaction is still open */
+        return gal_error_set(GAL_ECORRUPT, "corrupt index: '%s' cannot be written after a "
+                             "write faulted", st->dir);
     for (;;) {
         MDB_txn *txn;
         int rc = gal_store_txn_begin(st, 0, &txn);
         if (rc)
             return rc;
-        int wrc = write(ctx, txn);
+        /* LMDB trusts its pages when it writes too: a put into a page whose
+         * node sizes are damaged copies past the map and faults.  Under the
+         * fault guard that ends the write as corruption.  The transaction
+         * is not aborted: the jump left cursors on LMDB's stack linked into
+         * it, which an abort would free; nor is it committed, so the file
+         * (written only at a commit) stays as it was, and the process ends
+         * with the environment open (gal_store_close). */
+        guarded_write g = {write, ctx, txn};
+        int sig, wrc = gal_fault_call(call_write, &g, &sig);
+        if (sig) {
+            st->abandoned = 1;
+            return gal_error_set(GAL_ECORRUPT, "corrupt index: writing to '%s' faulted inside "
+                                 "LMDB (a damaged page?); nothing of this write was kept; "
+                                 "'galley verify' says where", st->dir);
+        }
         if (wrc == 0)
             wrc = mdb_txn_commit(txn);
         else

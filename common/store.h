@@ -22,6 +22,10 @@ typedef struct gal_store {
      * transaction open): pointers into it kept across transactions, such
      * as the text dictionary's, are stale after one.  Atomic. */
     unsigned long remaps;
+    /* A write faulted inside LMDB (gal_store_write): its transaction is
+     * left as it is, never aborted or committed, and the environment never
+     * closed, for the process to end with (see gal_store_write). */
+    int abandoned;
 } gal_store;
 
 enum { GAL_STORE_READ = 0, GAL_STORE_WRITE = 1 };

@@ -318,6 +318,32 @@ def run_checks(a, f, scratch, bbc):
                     "zdict node's size made huge: merge exits %d (want 3): %s"
                     % (rc, (out + err).strip()[:300]))
 
+    # the same for small records that --append only writes, never reads:
+    # LMDB's put copies the damaged node past the map and faults; the write
+    # stops (exit 3), its transaction never committed, the file as it was
+    meta = dict(dump(idx, "meta"))
+    more = os.path.join(scratch, "put-more.jsonl")
+    open(more, "wb").write(b'{"id": "put1", "title": "t", "text": "one more"}\n')
+    for key in (b"updated", b"resume"):
+        if not f.check(key in meta, "meta holds no %r record" % key):
+            continue
+        n = len(meta[key])
+        node = struct.pack("<HHHH", n & 0xFFFF, n >> 16, 0, len(key)) + key
+        data = bytearray(open(os.path.join(idx, "data.mdb"), "rb").read())
+        spots = [m.start() for m in re.finditer(re.escape(node), data)]
+        if not f.check(spots, "the %r record's LMDB node could not be located" % key):
+            continue
+        for at in spots:
+            data[at + 2:at + 4] = struct.pack("<H", 0x7FFF)
+        shutil.rmtree(copy, ignore_errors=True)
+        os.makedirs(copy)
+        open(os.path.join(copy, "data.mdb"), "wb").write(data)
+        rc, out, err, kept = run_keeping(copy, [a.galley, "index", "-q", "--device", "ref",
+                                                "--append", "-o", copy, more], 120)
+        f.check(rc == 3 and "faulted" in err and kept,
+                "%r node's size made huge: index --append exits %d (want 3, the file kept): %s"
+                % (key, rc, (out + err).strip()[:300]))
+
     # docstats (doc_record.h), narrow: u32 n | 1 << 31, three widths, a
     # zero, the dates' base, then n lengths, n title lengths and n dates at
     # those widths, a u32 CRC per block of documents and slice, the record's

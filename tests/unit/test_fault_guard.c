@@ -90,6 +90,17 @@ static int paused_then_fails(void *arg)
     return assert_fails(NULL);
 }
 
+/* A guarded call inside a guarded call (a write within a walk): after the
+ * inner one returns, a fault jumps back to the outer one's point. */
+static int inner_then_fails(void *arg)
+{
+    int *inner_sig = arg;
+    int inner = gal_fault_call(returns_seven, NULL, inner_sig);
+    if (inner != 7)
+        return 1;
+    return assert_fails(NULL);
+}
+
 /* gal_fault_call: fn's status when it returns, 0 and the signal when a
  * fault jumped back; a paused guard lets the fault take its default
  * course (here LMDB's failed check: the corrupt-index exit, status 3). */
@@ -99,6 +110,9 @@ static void test_call(void)
     CHECK(gal_fault_call(returns_seven, NULL, &sig) == 7 && sig == 0);
     CHECK(gal_fault_call(assert_fails, NULL, &sig) == 0 && sig == SIGABRT);
     CHECK(gal_fault_call(returns_seven, NULL, &sig) == 7 && sig == 0); /* usable again */
+    int inner_sig = -1;
+    CHECK(gal_fault_call(inner_then_fails, &inner_sig, &sig) == 0 && sig == SIGABRT &&
+          inner_sig == 0);
     pid_t pid = fork();
     if (pid == 0) {
         int devnull = open("/dev/null", O_WRONLY);
