@@ -77,6 +77,9 @@
 #define GAL_DB_TEXT "text"
 #define GAL_DB_DOCSTATS "docstats"
 #define GAL_DB_FILES "files"
+/* A files record is an input's path: longer than this, it is damaged (a
+ * path the kernel takes is at most 4096 bytes). */
+#define GAL_FILE_PATH_MAX 65536u
 #define GAL_DB_DELETED "deleted"
 
 /* meta keys */

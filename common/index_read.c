@@ -357,6 +357,9 @@ int gal_snapshot_doc(gal_snapshot *s, uint32_t doc, gal_doc_info *out)
     gal_put_be32(fkey, f->file_no);
     MDB_val fk = {4, fkey}, fv;
     int mrc = mdb_get(s->txn, s->ix->st->files, &fk, &fv);
+    if (mrc == 0 && fv.mv_size > GAL_FILE_PATH_MAX)
+        return gal_error_set(GAL_ECORRUPT, "corrupt index '%s': input file %u's path of %zu bytes",
+                             s->ix->st->dir, f->file_no, fv.mv_size);
     if (mrc == 0) {
         out->source = fv.mv_data;
         out->source_len = fv.mv_size;
@@ -382,6 +385,9 @@ int gal_snapshot_files(gal_snapshot *s, gal_file_fn fn, void *ctx)
         if (k.mv_size != 4)
             rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': a files key of %zu bytes", st->dir,
                                k.mv_size);
+        else if (v.mv_size > GAL_FILE_PATH_MAX)
+            rc = gal_error_set(GAL_ECORRUPT, "corrupt index '%s': input file %u's path of %zu bytes",
+                               st->dir, gal_get_be32(k.mv_data), v.mv_size);
         else
             rc = fn(ctx, gal_get_be32(k.mv_data), v.mv_data, v.mv_size);
     }

@@ -11,8 +11,11 @@ flipped (found by searching data.mdb for the record's bytes).  Then:
     answers as before;
   - document record / stored text of doc N: `galley show #N` exits 3 naming
     the docs / text table;
+  - an input file's path record made 2 GB long: merge and query exit 3;
   - the text dictionary (meta zdict): show, verify and optimize exit 3
-    naming it (its checksum, meta zdict_crc);
+    naming it (its checksum, meta zdict_crc); its record's size made huge,
+    and the size of records --append writes without reading them
+    (updated, resume): --append exits 3 and leaves the file as it was;
   - docstats record of the first batch: a flipped length makes a query
     that ranks documents of that batch exit 3 naming docstats (a block is
     checked when a query first reads it, not at every snapshot), while a
@@ -156,6 +159,23 @@ def run_keeping(copy, argv, timeout):
     return rc, out, err, open(os.path.join(copy, "data.mdb"), "rb").read() == before
 
 
+def huge_node_copy(idx, copy, key, size, bigdata):
+    """A copy of idx in which the LMDB node of the record key (of size bytes;
+    bigdata: on overflow pages) says the record is about 2 GB long, in
+    every copy of its page: LMDB then hands back a record that runs past
+    the map.  The node: u16 size low, u16 size high, u16 flags, u16 key
+    size, the key.  False when the node is not found."""
+    node = struct.pack("<HHHH", size & 0xFFFF, size >> 16, 1 if bigdata else 0, len(key)) + key
+    data = bytearray(open(os.path.join(idx, "data.mdb"), "rb").read())
+    spots = [m.start() for m in re.finditer(re.escape(node), data)]
+    for at in spots:
+        data[at + 2:at + 4] = struct.pack("<H", 0x7FFF)
+    shutil.rmtree(copy, ignore_errors=True)
+    os.makedirs(copy)
+    open(os.path.join(copy, "data.mdb"), "wb").write(data)
+    return bool(spots)
+
+
 def run_checks(a, f, scratch, bbc):
     rng = random.Random(a.seed)
     idx = os.path.join(scratch, "idx")
@@ -288,21 +308,12 @@ def run_checks(a, f, scratch, bbc):
                 "zdict flipped: optimize exits %d (want 3 naming zdict, the file kept): %s"
                 % (rc, (out + err).strip()[:300]))
 
-    # the zdict record's size in its LMDB node (u16 low, u16 high, u16 flags
-    # F_BIGDATA, u16 key size, the key) made huge, in every copy of the meta
-    # page: LMDB hands back a record that runs past the map, and reading it
-    # faults; --append reads it before it writes, and must stop (exit 3,
+    # the zdict record's size in its LMDB node made huge (huge_node_copy):
+    # reading it faults; --append reads it before it writes, and must stop (exit 3,
     # the file as it was) instead of dying on the signal
     if zdict:
-        node = struct.pack("<HHHH", len(zdict) & 0xFFFF, len(zdict) >> 16, 1, 5) + b"zdict"
-        data = bytearray(open(os.path.join(idx, "data.mdb"), "rb").read())
-        spots = [m.start() for m in re.finditer(re.escape(node), data)]
-        if f.check(spots, "the zdict record's LMDB node could not be located in data.mdb"):
-            for at in spots:
-                data[at + 2:at + 4] = struct.pack("<H", 0x7FFF)
-            shutil.rmtree(copy, ignore_errors=True)
-            os.makedirs(copy)
-            open(os.path.join(copy, "data.mdb"), "wb").write(data)
+        if f.check(huge_node_copy(idx, copy, b"zdict", len(zdict), True),
+                   "the zdict record's LMDB node could not be located in data.mdb"):
             more = os.path.join(scratch, "zdict-more.jsonl")
             open(more, "wb").write(subprocess.run(["zstd", "-dc", bbc], capture_output=True,
                                                   check=True).stdout.split(b"\n", 5)[0] + b"\n")
@@ -327,22 +338,32 @@ def run_checks(a, f, scratch, bbc):
     for key in (b"updated", b"resume"):
         if not f.check(key in meta, "meta holds no %r record" % key):
             continue
-        n = len(meta[key])
-        node = struct.pack("<HHHH", n & 0xFFFF, n >> 16, 0, len(key)) + key
-        data = bytearray(open(os.path.join(idx, "data.mdb"), "rb").read())
-        spots = [m.start() for m in re.finditer(re.escape(node), data)]
-        if not f.check(spots, "the %r record's LMDB node could not be located" % key):
+        if not f.check(huge_node_copy(idx, copy, key, len(meta[key]), False),
+                       "the %r record's LMDB node could not be located" % key):
             continue
-        for at in spots:
-            data[at + 2:at + 4] = struct.pack("<H", 0x7FFF)
-        shutil.rmtree(copy, ignore_errors=True)
-        os.makedirs(copy)
-        open(os.path.join(copy, "data.mdb"), "wb").write(data)
         rc, out, err, kept = run_keeping(copy, [a.galley, "index", "-q", "--device", "ref",
                                                 "--append", "-o", copy, more], 120)
         f.check(rc == 3 and "faulted" in err and kept,
                 "%r node's size made huge: index --append exits %d (want 3, the file kept): %s"
                 % (key, rc, (out + err).strip()[:300]))
+
+    # an input file's path (files table) whose node size is made huge:
+    # merge copied it as a 2 GB path and died on SIGBUS; every reader of
+    # the paths now stops at it (exit 3)
+    files = dump(idx, "files")
+    if f.check(files, "the files table is empty"):
+        k, v = files[0]
+        if f.check(huge_node_copy(idx, copy, k, len(v), False),
+                   "the first files record's LMDB node could not be located"):
+            rc, out, err = rc_.run([a.galley, "merge", "-q", "--device", "ref", "-o",
+                                    os.path.join(scratch, "merged-files-node"), copy], timeout=300)
+            f.check(rc == 3 and "path of" in err,
+                    "files node's size made huge: merge exits %d (want 3 naming the path): %s"
+                    % (rc, (out + err).strip()[:300]))
+            rc, out, err = rc_.run([a.galley, "query", copy, "said", "-n", "3"], timeout=60)
+            f.check(rc == 3 and "path of" in err,
+                    "files node's size made huge: query exits %d (want 3 naming the path): %s"
+                    % (rc, (out + err).strip()[:300]))
 
     # docstats (doc_record.h), narrow: u32 n | 1 << 31, three widths, a
     # zero, the dates' base, then n lengths, n title lengths and n dates at
