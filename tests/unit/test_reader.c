@@ -1248,6 +1248,29 @@ static void test_callback_stop(void)
 }
 
 /* Every allocation failing in turn: an error or success, never a crash. */
+/* Read path with its k-th allocation failing, for every k below most: the
+ * read gives all want documents or fails with GAL_ENOMEM, and both
+ * happen. */
+static void fail_each_allocation(const char *path, const gal_read_opts *opts, unsigned long most,
+                                 size_t want)
+{
+    int ok = 0, failed = 0;
+    for (unsigned long k = 1; k < most; k++) {
+        gal_alloc_fail_at(k);
+        result r = read_opts(path, opts, 0);
+        gal_alloc_fail_at(0);
+        if (r.rc == 0) {
+            ok++;
+            CHECK_EQ_U64(r.docs.n, want);
+        } else {
+            failed++;
+            CHECK(r.rc == GAL_ENOMEM);
+        }
+        coll_free(&r.docs);
+    }
+    CHECK(ok > 0 && failed > 0);
+}
+
 static void test_alloc_failures(void)
 {
     char p[600];
@@ -1257,21 +1280,8 @@ static void test_alloc_failures(void)
     unsigned char *g = gzip_bytes(j, strlen(j), &gn);
     write_bytes(p, g, gn);
     free(g);
-    int ok = 0, failed = 0;
-    for (unsigned long k = 1; k < 40; k++) {
-        gal_alloc_fail_at(k);
-        result r = read_with(p, GAL_FORMAT_AUTO, 1, 0);
-        gal_alloc_fail_at(0);
-        if (r.rc == 0) {
-            ok++;
-            CHECK_EQ_U64(r.docs.n, 2);
-        } else {
-            failed++;
-            CHECK(r.rc == GAL_ENOMEM);
-        }
-        coll_free(&r.docs);
-    }
-    CHECK(ok > 0 && failed > 0);
+    gal_read_opts strict = {.strict = 1};
+    fail_each_allocation(p, &strict, 40, 2);
 
     /* WARC on parsing threads, a job a record: an allocation that fails
      * anywhere, on the reader's thread or a parsing thread, is the read's
@@ -1290,21 +1300,7 @@ static void test_alloc_failures(void)
     write_bytes(p, w, wn);
     free(w);
     gal_read_opts par = {.parse_threads = 2, .parse_block = 1, .quiet = 1};
-    ok = failed = 0;
-    for (unsigned long k = 1; k < 120; k++) {
-        gal_alloc_fail_at(k);
-        result r = read_opts(p, &par, 0);
-        gal_alloc_fail_at(0);
-        if (r.rc == 0) {
-            ok++;
-            CHECK_EQ_U64(r.docs.n, 6);
-        } else {
-            failed++;
-            CHECK(r.rc == GAL_ENOMEM);
-        }
-        coll_free(&r.docs);
-    }
-    CHECK(ok > 0 && failed > 0);
+    fail_each_allocation(p, &par, 120, 6);
 }
 
 /* ---- JSONL parsed on several threads ------------------------------------ */
