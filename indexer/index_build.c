@@ -774,9 +774,7 @@ unsigned gal_build_read_threads(const gal_build_opts *o, gal_format f)
     /* JSON Lines on the reader's own thread unless asked: on 2 cores more
      * only moved the work between them and added a third to it
      * (bench/README.md); WARC on two (reader.h) */
-    if (o->read_threads)
-        return o->read_threads;
-    return f == GAL_FORMAT_WARC ? GAL_WARC_PARSE_THREADS : 1;
+    return gal_read_parse_threads(o->read_threads, f);
 }
 
 /* The compressor, tokenizer and encoder threads of each of nindexes

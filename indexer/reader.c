@@ -146,6 +146,13 @@ int gal_rec_emit(gal_rd_src *r, const gal_rec_doc *d, const uint8_t *rec, const 
     return gal_rd_emit(r, &doc);
 }
 
+unsigned gal_read_parse_threads(unsigned asked, gal_format f)
+{
+    if (asked)
+        return asked;
+    return f == GAL_FORMAT_WARC ? GAL_WARC_PARSE_THREADS : 1;
+}
+
 int gal_rd_put_utf8(gal_buf *b, uint32_t cp)
 {
     uint8_t u[4];
@@ -270,10 +277,9 @@ int gal_read_file(const char *path, const gal_read_opts *opts, gal_doc_fn fn, vo
     r.path = path;
 
     /* a gzip file of many members (a .warc.gz) is decoded on as many
-     * threads as its records are parsed on */
-    unsigned gz_threads = r.opts->parse_threads;
-    if (!gz_threads)
-        gz_threads = format_by_name(path) == GAL_FORMAT_WARC ? GAL_WARC_PARSE_THREADS : 1;
+     * threads as its records are parsed on (the format by its name: the
+     * stream decides when its first member ends, before detection could) */
+    unsigned gz_threads = gal_read_parse_threads(r.opts->parse_threads, format_by_name(path));
     int rc = gal_istream_open_threads(path, gz_threads, &r.in);
     if (rc)
         return rc;

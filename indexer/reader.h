@@ -67,6 +67,12 @@ typedef int (*gal_doc_fn)(void *ctx, const gal_doc *doc);
  * and TREC parse too fast for that to pay. */
 #define GAL_WARC_PARSE_THREADS 2u
 
+/* The threads records of format f are parsed on when `asked` were
+ * (gal_read_opts.parse_threads): asked, or when 0 the format's default,
+ * GAL_WARC_PARSE_THREADS for WARC and 1 (the calling thread) for the
+ * others. */
+unsigned gal_read_parse_threads(unsigned asked, gal_format f);
+
 typedef struct gal_read_opts {
     gal_format format; /* GAL_FORMAT_AUTO to detect */
     int strict;        /* malformed record: 1 = fatal GAL_EINPUT, 0 = warn and skip */

@@ -127,8 +127,8 @@ int gal_jsonl_hand_over(gal_rd_src *r, int kind, const gal_jsonl_line *l, const 
                         size_t len, const gal_buf *scratch, uint64_t lineno, uint64_t end_offset);
 
 int gal_read_jsonl(gal_rd_src *r);
-/* The same on r->opts->parse_threads threads (reader_jsonl_parallel.c). */
-int gal_read_jsonl_parallel(gal_rd_src *r);
+/* The same on nthreads threads (reader_jsonl_parallel.c). */
+int gal_read_jsonl_parallel(gal_rd_src *r, unsigned nthreads);
 int gal_read_trec(gal_rd_src *r);
 int gal_read_text(gal_rd_src *r);
 

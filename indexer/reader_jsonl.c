@@ -470,8 +470,9 @@ static int read_line(gal_rd_src *r, const uint8_t *line, size_t len, size_t star
 
 int gal_read_jsonl(gal_rd_src *r)
 {
-    if (r->opts->parse_threads > 1)
-        return gal_read_jsonl_parallel(r);
+    unsigned nthreads = gal_read_parse_threads(r->opts->parse_threads, GAL_FORMAT_JSONL);
+    if (nthreads > 1)
+        return gal_read_jsonl_parallel(r, nthreads);
     gal_buf scratch, keybuf;
     gal_buf_init(&scratch);
     gal_buf_init(&keybuf);

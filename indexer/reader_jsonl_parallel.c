@@ -299,9 +299,9 @@ static int hand_over_slot(void *ctx, unsigned slot)
     return rc;
 }
 
-int gal_read_jsonl_parallel(gal_rd_src *r)
+int gal_read_jsonl_parallel(gal_rd_src *r, unsigned nthreads)
 {
-    jobs js = {.r = r, .n = 2 * r->opts->parse_threads + 1}; /* one parsing per thread, as many ready */
+    jobs js = {.r = r, .n = 2 * nthreads + 1}; /* one parsing per thread, as many ready */
     js.block = r->opts->parse_block ? r->opts->parse_block : DEFAULT_BLOCK;
     if (!(js.v = gal_calloc(js.n, sizeof *js.v)))
         return gal_error_set(GAL_ENOMEM, "%s: out of memory reading", r->name);
@@ -312,7 +312,7 @@ int gal_read_jsonl_parallel(gal_rd_src *r)
     js.fd = gal_rd_offset(r) == 0 ? gal_istream_plain_file(r->in, &js.size) : -1;
     if (js.fd >= 0 && js.size > js.block) {
         r->read_around = 1;
-        rc = gal_parse_pool_run(&pp, r->opts->parse_threads, 0, r->name, cpu);
+        rc = gal_parse_pool_run(&pp, nthreads, 0, r->name, cpu);
     } else {
         /* one stream; a file of one job is parsed here: no threads for a
          * small file */
@@ -322,7 +322,7 @@ int gal_read_jsonl_parallel(gal_rd_src *r)
             parse_job(&js.v[0]);
             rc = hand_over_slot(&js, 0);
         } else if (!rc) {
-            rc = gal_parse_pool_run(&pp, r->opts->parse_threads, 1, r->name, cpu); /* job 0, filled above */
+            rc = gal_parse_pool_run(&pp, nthreads, 1, r->name, cpu); /* job 0, filled above */
         }
     }
     for (unsigned i = 0; i < js.n; i++)

@@ -264,5 +264,5 @@ static int next_block(gal_rd_src *r, uint64_t *line, gal_rec_bad_fn bad, void *c
 int gal_read_trec(gal_rd_src *r)
 {
     static const gal_rec_format trec = {next_block, parse_block};
-    return gal_read_records(r, &trec, r->opts->parse_threads ? r->opts->parse_threads : 1);
+    return gal_read_records(r, &trec, gal_read_parse_threads(r->opts->parse_threads, GAL_FORMAT_TREC));
 }

@@ -507,6 +507,5 @@ static int next_record(gal_rd_src *r, uint64_t *line, gal_rec_bad_fn bad, void *
 int gal_read_warc(gal_rd_src *r)
 {
     static const gal_rec_format warc = {next_record, parse_record};
-    return gal_read_records(r, &warc,
-                            r->opts->parse_threads ? r->opts->parse_threads : GAL_WARC_PARSE_THREADS);
+    return gal_read_records(r, &warc, gal_read_parse_threads(r->opts->parse_threads, GAL_FORMAT_WARC));
 }
