@@ -160,9 +160,8 @@ typedef struct gal_rec_format {
      * *total) (not consumed), a number of the format's own in *aux (WARC:
      * where the header fields end) and its first line in *rec_line; 0 at
      * the end; or a negative status.  Damaged records found in framing are
-     * reported through bad(ctx, line, message), or gal_rd_malformed() when
-     * bad is NULL, and passed over when that returns 0.  *line: the line
-     * reached, as gal_rd_consume() counts. */
+     * reported through bad(ctx, line, message) and passed over when that
+     * returns 0.  *line: the line reached, as gal_rd_consume() counts. */
     int (*next)(gal_rd_src *r, uint64_t *line, gal_rec_bad_fn bad, void *ctx, size_t *aux,
                 size_t *total, uint64_t *rec_line);
     /* Parse the framed record rec[0, total), appending to s->out: a GAL_REC_
@@ -179,6 +178,13 @@ typedef struct gal_rec_format {
 int gal_rec_hand_over(gal_rd_src *r, int kind, const gal_rec_doc *d, const uint8_t *rec,
                       const gal_rec_scratch *s, const char *why, uint64_t line,
                       uint64_t end_offset);
+
+/* Bytes of records a parsing thread takes at once (gal_read_opts.parse_block,
+ * 4 MiB when 0), for reader_jsonl_parallel.c and reader_records.c. */
+static inline size_t gal_rd_parse_block(const gal_rd_src *r)
+{
+    return r->opts->parse_block ? r->opts->parse_block : (size_t)4 << 20;
+}
 
 /* Read every record of r in format f, parsed on nthreads threads (1: on
  * the calling thread), handed over in input order (reader_records.c). */

@@ -29,8 +29,6 @@
 #include "reader_formats.h"
 #include "status.h"
 
-#define DEFAULT_BLOCK ((size_t)4 << 20)
-
 /* A line of a job that is not blank. */
 typedef struct parsed_line {
     gal_jsonl_line l;
@@ -302,7 +300,7 @@ static int hand_over_slot(void *ctx, unsigned slot)
 int gal_read_jsonl_parallel(gal_rd_src *r, unsigned nthreads)
 {
     jobs js = {.r = r, .n = 2 * nthreads + 1}; /* one parsing per thread, as many ready */
-    js.block = r->opts->parse_block ? r->opts->parse_block : DEFAULT_BLOCK;
+    js.block = gal_rd_parse_block(r);
     if (!(js.v = gal_calloc(js.n, sizeof *js.v)))
         return gal_error_set(GAL_ENOMEM, "%s: out of memory reading", r->name);
     gal_parse_pool pp = {.ctx = &js, .nslots = js.n, .make = make_job, .parse = parse_slot,

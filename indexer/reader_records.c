@@ -22,8 +22,6 @@
 #include "reader_formats.h"
 #include "status.h"
 
-#define DEFAULT_BLOCK ((size_t)4 << 20)
-
 void gal_rec_scratch_init(gal_rec_scratch *s)
 {
     gal_buf_init(&s->out[0]);
@@ -53,6 +51,12 @@ int gal_rec_hand_over(gal_rd_src *r, int kind, const gal_rec_doc *d, const uint8
     return gal_rec_emit(r, d, rec, &s->out[0], &s->out[1], line, end_offset);
 }
 
+/* On one thread a damaged record is reported as it is framed. */
+static int report_now(void *r, uint64_t line, const char *msg)
+{
+    return gal_rd_malformed(r, line, "%s", msg);
+}
+
 /* One thread: frame, parse and hand over each record in turn. */
 static int read_here(gal_rd_src *r, const gal_rec_format *f)
 {
@@ -61,7 +65,7 @@ static int read_here(gal_rd_src *r, const gal_rec_format *f)
     uint64_t line = 1, rec_line;
     size_t aux, total;
     int rc;
-    while ((rc = f->next(r, &line, NULL, NULL, &aux, &total, &rec_line)) == 1) {
+    while ((rc = f->next(r, &line, report_now, r, &aux, &total, &rec_line)) == 1) {
         gal_rec_doc d;
         const char *why = NULL;
         gal_buf_clear(&s.out[0]);
@@ -224,7 +228,7 @@ int gal_read_records(gal_rd_src *r, const gal_rec_format *f, unsigned nthreads)
     if (nthreads <= 1)
         return read_here(r, f);
     jobs js = {.r = r, .f = f, .n = 2 * nthreads + 1, .line = 1}; /* one parsing per thread, as many ready */
-    js.block = r->opts->parse_block ? r->opts->parse_block : DEFAULT_BLOCK;
+    js.block = gal_rd_parse_block(r);
     if (!(js.v = gal_calloc(js.n, sizeof *js.v)))
         return gal_error_set(GAL_ENOMEM, "%s: out of memory reading", r->name);
     for (unsigned i = 0; i < js.n; i++)

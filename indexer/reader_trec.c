@@ -254,8 +254,7 @@ static int next_block(gal_rd_src *r, uint64_t *line, gal_rec_bad_fn bad, void *c
             if ((rc = gal_rd_fill(r)) != 0)
                 return rc;
         }
-        static const char msg[] = "invalid TREC: <DOC> without </DOC> at end of file";
-        rc = bad ? bad(ctx, *doc_line, msg) : gal_rd_malformed(r, *doc_line, "%s", msg);
+        rc = bad(ctx, *doc_line, "invalid TREC: <DOC> without </DOC> at end of file");
         gal_rd_consume(r, gal_rd_avail(r), line);
         return rc;
     }

@@ -410,20 +410,18 @@ static bool is_document_type(field type)
     return field_is(type, "conversion") || field_is(type, "resource") || field_is(type, "response");
 }
 
-/* A damaged record, reported through bad(), or gal_rd_malformed() when
- * there is none. */
-static int damaged(gal_rd_src *r, gal_rec_bad_fn bad, void *ctx, uint64_t line,
-                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A damaged record, its message formatted, reported through bad(). */
+static int damaged(gal_rec_bad_fn bad, void *ctx, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static int damaged(gal_rd_src *r, gal_rec_bad_fn bad, void *ctx, uint64_t line,
-                   const char *fmt, ...)
+static int damaged(gal_rec_bad_fn bad, void *ctx, uint64_t line, const char *fmt, ...)
 {
     char msg[256];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return bad ? bad(ctx, line, msg) : gal_rd_malformed(r, line, "%s", msg);
+    return bad(ctx, line, msg);
 }
 
 /* gal_rec_format.next: *aux is where the header fields end. */
@@ -453,18 +451,18 @@ static int next_record(gal_rd_src *r, uint64_t *line, gal_rec_bad_fn bad, void *
         const uint8_t *d = gal_rd_data(r);
         size_t avail = gal_rd_avail(r);
         if (avail < 5 || memcmp(d, "WARC/", 5) != 0) {
-            rc = damaged(r, bad, ctx, *rec_line, "invalid WARC: expected a \"WARC/1.x\" version line");
+            rc = damaged(bad, ctx, *rec_line, "invalid WARC: expected a \"WARC/1.x\" version line");
             if (rc || (rc = resync(r, line)) != 0)
                 return rc;
             continue;
         }
         if (!hend || hend > MAX_HEAD) {
             if (r->eof && avail < MAX_HEAD) {
-                rc = damaged(r, bad, ctx, *rec_line, "invalid WARC: record header cut short at end of file");
+                rc = damaged(bad, ctx, *rec_line, "invalid WARC: record header cut short at end of file");
                 gal_rd_consume(r, avail, line);
                 return rc;
             }
-            rc = damaged(r, bad, ctx, *rec_line, "invalid WARC: record header longer than 64 kB");
+            rc = damaged(bad, ctx, *rec_line, "invalid WARC: record header longer than 64 kB");
             if (rc || (rc = resync(r, line)) != 0)
                 return rc;
             continue;
@@ -473,7 +471,7 @@ static int next_record(gal_rd_src *r, uint64_t *line, gal_rec_bad_fn bad, void *
         memset(&h, 0, sizeof h);
         each_field(d, hend, warc_field, &h);
         if (!h.have_length) {
-            rc = damaged(r, bad, ctx, *rec_line, "invalid WARC: record without a valid Content-Length");
+            rc = damaged(bad, ctx, *rec_line, "invalid WARC: record without a valid Content-Length");
             if (rc || (rc = resync(r, line)) != 0)
                 return rc;
             continue;
@@ -481,10 +479,10 @@ static int next_record(gal_rd_src *r, uint64_t *line, gal_rec_bad_fn bad, void *
         uint64_t length = h.length;
         if (!is_document_type(h.type) || length > MAX_RECORD) {
             if (length > MAX_RECORD && !field_is(h.type, "response") && is_document_type(h.type))
-                rc = damaged(r, bad, ctx, *rec_line, "WARC record of %llu bytes, over the 64 MB a record may have",
+                rc = damaged(bad, ctx, *rec_line, "WARC record of %llu bytes, over the 64 MB a record may have",
                              (unsigned long long)length);
             if (!rc && skip_bytes(r, hend + length, line, &rc))
-                rc = damaged(r, bad, ctx, *rec_line, "invalid WARC: record cut short at end of file");
+                rc = damaged(bad, ctx, *rec_line, "invalid WARC: record cut short at end of file");
             if (rc)
                 return rc;
             continue;
@@ -493,7 +491,7 @@ static int next_record(gal_rd_src *r, uint64_t *line, gal_rec_bad_fn bad, void *
             if ((rc = gal_rd_fill(r)) != 0)
                 return rc;
         if (gal_rd_avail(r) < hend + length) {
-            rc = damaged(r, bad, ctx, *rec_line, "invalid WARC: record cut short at end of file (%zu of %llu bytes)",
+            rc = damaged(bad, ctx, *rec_line, "invalid WARC: record cut short at end of file (%zu of %llu bytes)",
                          gal_rd_avail(r) - hend, (unsigned long long)length);
             gal_rd_consume(r, gal_rd_avail(r), line);
             return rc;
