@@ -212,6 +212,15 @@ static void queue_chunks(gal_gzpar *p)
     }
 }
 
+/* The oldest chunk's slot is free again: queue the next chunks. */
+static void free_slot(gal_gzpar *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->freed++;
+    queue_chunks(p);
+    pthread_mutex_unlock(&p->mu);
+}
+
 gal_gzpar *gal_gzpar_start(int fd, uint64_t from, uint64_t size, unsigned nthreads,
                            size_t chunk_bytes)
 {
@@ -265,10 +274,7 @@ static int next_output(gal_gzpar *p)
         pthread_mutex_unlock(&p->mu);
         p->next++;
         if (p->v >= c->hi) { /* inside members handed out already */
-            pthread_mutex_lock(&p->mu);
-            p->freed++;
-            queue_chunks(p);
-            pthread_mutex_unlock(&p->mu);
+            free_slot(p);
             continue;
         }
         if (c->result == CHUNK_OK && c->start == p->v) {
@@ -278,10 +284,7 @@ static int next_output(gal_gzpar *p)
         } else {
             /* a header found by chance, or a damaged chunk: from v here */
             uint64_t hi = c->hi;
-            pthread_mutex_lock(&p->mu);
-            p->freed++;
-            queue_chunks(p);
-            pthread_mutex_unlock(&p->mu);
+            free_slot(p);
             gal_buf_clear(&p->own);
             uint64_t end;
             if (decode_members(p->fd, p->v, hi, p->size, &p->own, &end, p->own_in)) {
@@ -298,8 +301,7 @@ static int next_output(gal_gzpar *p)
     return 0;
 }
 
-int gal_gzpar_read(gal_gzpar *p, uint8_t *dst, size_t n, size_t *got, uint64_t *resume_at,
-                   uint64_t *in_done)
+size_t gal_gzpar_read(gal_gzpar *p, uint8_t *dst, size_t n, uint64_t *boundary)
 {
     size_t have = 0;
     while (have < n) {
@@ -317,19 +319,13 @@ int gal_gzpar_read(gal_gzpar *p, uint8_t *dst, size_t n, size_t *got, uint64_t *
             p->redone += k;
         if (p->at == p->cur->len) { /* all of it handed out */
             p->v = p->cur_end;
-            if (p->cur_in_ring) {
-                pthread_mutex_lock(&p->mu);
-                p->freed++;
-                queue_chunks(p);
-                pthread_mutex_unlock(&p->mu);
-            }
+            if (p->cur_in_ring)
+                free_slot(p);
             p->cur = NULL;
         }
     }
-    *got = have;
-    *resume_at = p->v;
-    *in_done = p->v;
-    return 0;
+    *boundary = p->v;
+    return have;
 }
 
 void gal_gzpar_counts(const gal_gzpar *p, uint64_t *from_threads, uint64_t *redone)

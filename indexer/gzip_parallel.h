@@ -29,13 +29,13 @@ typedef struct gal_gzpar gal_gzpar;
 gal_gzpar *gal_gzpar_start(int fd, uint64_t from, uint64_t size, unsigned nthreads,
                            size_t chunk);
 
-/* Up to n more decoded bytes in order into dst: 0 with *got > 0; or 0 with
- * *got 0 when no more is sure, and the stream goes on from member boundary
- * *resume_at (the end of the file after a clean end: every member
- * decoded).  *in_done: the compressed bytes behind what was handed out.
- * GAL_ENOMEM only. */
-int gal_gzpar_read(gal_gzpar *p, uint8_t *dst, size_t n, size_t *got, uint64_t *resume_at,
-                   uint64_t *in_done);
+/* Up to n more decoded bytes in order into dst, and how many: 0 when no
+ * more is sure (the end of the file after a clean end, every member
+ * decoded; else a chunk that decodes from the boundary on no thread, or
+ * did not fit in memory), the stream then going on as one decoder from
+ * *boundary.  *boundary: the member boundary where what was handed out
+ * ends, in compressed bytes. */
+size_t gal_gzpar_read(gal_gzpar *p, uint8_t *dst, size_t n, uint64_t *boundary);
 
 /* Bytes handed out so far from the threads' chunks, and from chunks
  * decoded again on the caller's thread. */

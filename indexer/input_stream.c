@@ -274,11 +274,9 @@ static void consider_threads(gal_istream *s, uint64_t at)
  * sure, go on as one stream from the member boundary they reached. */
 static int read_gzip_threads(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
 {
-    uint64_t resume, in_done;
-    if (gal_gzpar_read(s->par, dst, n, got, &resume, &in_done))
-        return fail(s, gal_error_set(GAL_ENOMEM, "%s: out of memory in the gzip decoder",
-                                     s->name));
-    __atomic_store_n(&s->in_total, in_done, __ATOMIC_RELAXED);
+    uint64_t resume;
+    *got = gal_gzpar_read(s->par, dst, n, &resume);
+    __atomic_store_n(&s->in_total, resume, __ATOMIC_RELAXED);
     s->out_total += *got;
     if (*got)
         return 0;
