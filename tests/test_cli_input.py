@@ -321,46 +321,50 @@ def test_compression(g, work):
                   got == len(docs), len(docs), "%s (exit %d) %s" % (got, grc, short(gerr)))
 
 
-def warc_pages(docs, broken_at):
-    """docs as crawled HTML pages, a damaged record before each index in
-    broken_at; and the line of the first damaged record."""
-    import html
-    recs, first_bad, line = [], None, 1
+def with_damaged(docs, record, damaged, broken_at):
+    """docs as records (record(doc) -> bytes), a damaged one (damaged(i))
+    before each index in broken_at; and the line the first damaged one
+    starts on."""
+    out, first_bad, line = [], None, 1
     for i, d in enumerate(docs):
         if i in broken_at:
-            lost = b"Lost\nlost words"
-            bad = warc_record("conversion", lost, "bad%d" % i).replace(
-                b"Content-Length: %d" % len(lost), b"Content-Length: x")
-            recs.append(bad)
             first_bad = first_bad or line
-            line += bad.count(b"\n")
-        body = "".join("<p>%s</p>\n" % html.escape(t) for t in d["text"].split("\n"))
-        page = ("<html><head><title>%s</title></head><body>%s</body></html>"
-                % (html.escape(d["title"]), body)).encode("utf-8")
-        rec = warc_record("response", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + page,
-                          d["id"], "application/http; msgtype=response",
-                          "https://news.example/%s" % d["id"])
-        recs.append(rec)
-        line += rec.count(b"\n")
-    return b"".join(recs), first_bad
+            out.append(damaged(i))
+            line += out[-1].count(b"\n")
+        out.append(record(d))
+        line += out[-1].count(b"\n")
+    return b"".join(out), first_bad
 
 
-def trec_blocks(docs, broken_at):
-    """docs as TREC blocks, a damaged block (its DOCNO never closed) before
-    each index in broken_at; and the line of the first damaged block."""
+def warc_page(d):
+    """A document as a crawled HTML page."""
     import html
-    blocks, first_bad, line = [], None, 1
-    for i, d in enumerate(docs):
-        if i in broken_at:
-            bad = "<DOC>\n<DOCNO> bad%d\n<TEXT>\nlost\n</TEXT>\n</DOC>\n" % i
-            blocks.append(bad)
-            first_bad = first_bad or line
-            line += bad.count("\n")
-        b = ("<DOC>\n<DOCNO> %s </DOCNO>\n<HEADLINE>\n%s\n</HEADLINE>\n<TEXT>\n%s\n</TEXT>\n</DOC>\n"
-             % (d["id"], html.escape(d["title"], quote=False), html.escape(d["text"], quote=False)))
-        blocks.append(b)
-        line += b.count("\n")
-    return "".join(blocks).encode("utf-8"), first_bad
+    body = "".join("<p>%s</p>\n" % html.escape(t) for t in d["text"].split("\n"))
+    page = ("<html><head><title>%s</title></head><body>%s</body></html>"
+            % (html.escape(d["title"]), body)).encode("utf-8")
+    return warc_record("response", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + page,
+                       d["id"], "application/http; msgtype=response",
+                       "https://news.example/%s" % d["id"])
+
+
+def warc_damaged(i):
+    """A WARC record without a valid Content-Length."""
+    lost = b"Lost\nlost words"
+    return warc_record("conversion", lost, "bad%d" % i).replace(
+        b"Content-Length: %d" % len(lost), b"Content-Length: x")
+
+
+def trec_block(d):
+    """A document as a TREC block."""
+    import html
+    return ("<DOC>\n<DOCNO> %s </DOCNO>\n<HEADLINE>\n%s\n</HEADLINE>\n<TEXT>\n%s\n</TEXT>\n</DOC>\n"
+            % (d["id"], html.escape(d["title"], quote=False),
+               html.escape(d["text"], quote=False))).encode("utf-8")
+
+
+def trec_damaged(i):
+    """A TREC block whose DOCNO is never closed."""
+    return b"<DOC>\n<DOCNO> bad%d\n<TEXT>\nlost\n</TEXT>\n</DOC>\n" % i
 
 
 def test_read_threads(g, work):
@@ -375,10 +379,11 @@ def test_read_threads(g, work):
     check("the input is more than one 4 MiB parsing block", len(data) > (6 << 20), "> 6 MiB",
           len(data))
     # the same documents as a web crawl, four damaged records among them
-    crawl, crawl_bad_line = warc_pages(docs, (5, 2500, 4100, 6999))
+    broken_at = (5, 2500, 4100, 6999)
+    crawl, crawl_bad_line = with_damaged(docs, warc_page, warc_damaged, broken_at)
     check("the crawl is more than one 4 MiB parsing block", len(crawl) > (6 << 20), "> 6 MiB",
           len(crawl))
-    trec, trec_bad_line = trec_blocks(docs, (5, 2500, 4100, 6999))
+    trec, trec_bad_line = with_damaged(docs, trec_block, trec_damaged, broken_at)
     base = fresh(os.path.join(work, "readthreads"))
     inputs = (("plain", "news.jsonl", data, 6), ("zstd", "news.jsonl", zst(data), 6),
               ("trec", "news.trec", trec, trec_bad_line),
