@@ -2,9 +2,11 @@
 # gpu_warc.sh — the web-crawl reader on the lent GPU machine, whose cores
 # this VM does not have: the generated news made into web pages
 # (jsonl_to_warc.py), as .warc and as .warc.gz of a gzip member per record,
-# each indexed with its records parsed (and the .warc.gz's members decoded)
-# on 1, 2 (the default), 4 and 8 threads, ROUNDS times over, alternating;
-# then the same settings on the JSON Lines for comparison.  Figures to
+# and the JSON Lines as .jsonl.gz of one member (gzip -6), each indexed
+# with its records parsed (and the .warc.gz's members, or from 3 threads
+# on the .jsonl.gz's deflate blocks, decoded) on 1, 2 (the default), 4 and
+# 8 threads, ROUNDS times over, alternating; then the same settings on the
+# JSON Lines for comparison.  Figures to
 # $OUT/gpu_warc.log, the runs' JSON in one warc-json.tgz.
 #
 #   [ROUNDS=1] [THREADS="1 2 4 8"] [ARGS="--shards 4"] sh bench/gpu_warc.sh [N]
@@ -20,6 +22,7 @@ t0=$(date +%s)
 for f in $inputs; do
     python3 "$here/bench/jsonl_to_warc.py" "$f" "${f%.jsonl}.warc" &
     python3 "$here/bench/jsonl_to_warc.py" "$f" "${f%.jsonl}.warc.gz" &
+    gzip -6 -c "$f" > "$f.gz" &
 done
 wait
 echo "converted in $(( $(date +%s) - t0 )) s:"; ls -l "$corpus"
@@ -30,7 +33,7 @@ rounds=${ROUNDS:-1}
 jsonl=$inputs
 round=1
 while [ "$round" -le "$rounds" ]; do
-    for kind in warc warc.gz; do
+    for kind in warc warc.gz jsonl.gz; do
         inputs="$corpus/news-*.$kind"
         for t in $threads; do
             # shellcheck disable=SC2086

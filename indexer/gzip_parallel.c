@@ -10,6 +10,8 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "deflate_scan.h"
+#include "gzip_blocks.h"
 
 #define READ_BLOCK ((size_t)1 << 20)
 #define OUT_STEP ((size_t)1 << 18)
@@ -17,20 +19,32 @@
  * decoded ahead: the caller goes on as one stream. */
 #define CHUNK_OUT_MAX ((size_t)64 << 20)
 
-enum { CHUNK_OK, CHUNK_NO_HEADER, CHUNK_FAILED };
+/* A chunk whose first guessed block start does not decode is tried again
+ * from the next guess, this many times. */
+#define GUESSES_MAX 8
 
+enum { CHUNK_OK, CHUNK_NO_HEADER, CHUNK_FAILED, CHUNK_LAST };
+
+/* Positions are in bytes (members) or bits (blocks): p->unit to a byte. */
 typedef struct chunk {
-    uint64_t lo, hi;     /* the compressed range in which its members start */
-    uint64_t start, end; /* where its first member starts and its last ends */
+    uint64_t lo, hi;     /* the compressed range in which its members (blocks) start */
+    uint64_t start, end; /* where its first member (block) starts and its last ends */
     int result;          /* CHUNK_ */
     int done;            /* decoded (under the lock) */
-    gal_buf out;
+    gal_buf out;         /* members */
+    gal_blocks_piece piece; /* blocks */
 } chunk;
 
 struct gal_gzpar {
     int fd;
-    uint64_t from, size;
-    size_t csize;
+    int blocks;          /* one member's deflate blocks, not many members */
+    unsigned unit;       /* positions to a byte: 1, or 8 for blocks */
+    uint64_t from, size; /* size in positions */
+    uint64_t file_size;  /* in bytes */
+    uint64_t csize;      /* in positions */
+    uint8_t window[GAL_WINDOW]; /* blocks: the 32 KiB before what is handed out next */
+    uint8_t first_window[GAL_WINDOW]; /* blocks: the one before `from` */
+    uint32_t crc;        /* blocks: CRC-32 of what was handed out */
     uint64_t nchunks;
     chunk *ring;         /* chunk k in ring[k % nslots] */
     unsigned nslots;
@@ -161,16 +175,69 @@ done:
     return rc;
 }
 
-static void decode_chunk(gal_gzpar *p, chunk *c, uint8_t *inbuf)
+static void decode_members_chunk(gal_gzpar *p, chunk *c, uint8_t *inbuf)
 {
     gal_buf_clear(&c->out);
-    int f = find_header(p->fd, c->lo, c->hi, p->size, inbuf, &c->start);
+    int f = find_header(p->fd, c->lo, c->hi, p->file_size, inbuf, &c->start);
     if (f)
         c->result = f > 0 ? CHUNK_NO_HEADER : CHUNK_FAILED;
     else
-        c->result = decode_members(p->fd, c->start, c->hi, p->size, &c->out, &c->end, inbuf)
-                        ? CHUNK_FAILED
-                        : CHUNK_OK;
+        c->result =
+            decode_members(p->fd, c->start, c->hi, p->file_size, &c->out, &c->end, inbuf)
+                ? CHUNK_FAILED
+                : CHUNK_OK;
+}
+
+static int chunk_result(int blocks_rc)
+{
+    return blocks_rc == GAL_BLOCKS_BOUNDARY ? CHUNK_OK
+           : blocks_rc == GAL_BLOCKS_LAST   ? CHUNK_LAST
+                                            : CHUNK_FAILED;
+}
+
+/* Blocks: the first chunk from `from`, whose window is known; any other
+ * from the first guess of a block start in it that decodes. */
+static void decode_blocks_chunk(gal_gzpar *p, chunk *c, uint8_t *inbuf, gal_buf *scan,
+                                gal_buf *scratch)
+{
+    gal_blocks_piece *pc = &c->piece;
+    if (c->lo == p->from) {
+        gal_buf_clear(&pc->out);
+        gal_buf_clear(&pc->runs);
+        c->start = p->from;
+        int rc = gal_blocks_decode(p->fd, p->file_size, c->start, c->hi, p->first_window,
+                                   &pc->out, CHUNK_OUT_MAX, &pc->end, inbuf);
+        c->end = pc->end;
+        c->result = chunk_result(rc);
+        return;
+    }
+    /* the chunk's bytes, and a header's worth past them, to guess in */
+    uint64_t base = c->lo / 8, stop = (c->hi + 7) / 8 + GAL_DEFLATE_HEADER_MAX;
+    if (stop > p->file_size)
+        stop = p->file_size;
+    size_t n = (size_t)(stop - base), got;
+    gal_buf_clear(scan);
+    c->result = CHUNK_FAILED;
+    if (gal_buf_reserve(scan, n + 8) || pread_full(p->fd, scan->data, n, base, &got))
+        return;
+    memset(scan->data + got, 0, 8);
+    uint64_t at = c->lo;
+    for (int guess = 0; guess < GUESSES_MAX; guess++, at++) {
+        at = base * 8 + gal_deflate_find_dynamic(scan->data, (uint64_t)got * 8, at - base * 8,
+                                                 c->hi - base * 8);
+        if (at >= c->hi) {
+            c->result = CHUNK_NO_HEADER;
+            return;
+        }
+        int rc =
+            gal_blocks_guess(p->fd, p->file_size, at, c->hi, pc, CHUNK_OUT_MAX, scratch, inbuf);
+        if (rc != GAL_BLOCKS_FAILED) {
+            c->start = at;
+            c->end = pc->end;
+            c->result = chunk_result(rc);
+            return;
+        }
+    }
 }
 
 static void *decoder_main(void *arg)
@@ -178,6 +245,9 @@ static void *decoder_main(void *arg)
     gal_gzpar *p = arg;
     prctl(PR_SET_NAME, "galley-gunzip"); /* for top -H and perf --comm */
     uint8_t *inbuf = gal_malloc(READ_BLOCK);
+    gal_buf scan, scratch;
+    gal_buf_init(&scan);
+    gal_buf_init(&scratch);
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!p->stop && p->taken == p->made)
@@ -186,8 +256,10 @@ static void *decoder_main(void *arg)
             break;
         chunk *c = &p->ring[p->taken++ % p->nslots];
         pthread_mutex_unlock(&p->mu);
-        if (inbuf)
-            decode_chunk(p, c, inbuf);
+        if (inbuf && p->blocks)
+            decode_blocks_chunk(p, c, inbuf, &scan, &scratch);
+        else if (inbuf)
+            decode_members_chunk(p, c, inbuf);
         else
             c->result = CHUNK_FAILED;
         pthread_mutex_lock(&p->mu);
@@ -196,6 +268,8 @@ static void *decoder_main(void *arg)
     }
     pthread_mutex_unlock(&p->mu);
     gal_free(inbuf);
+    gal_buf_release(&scan);
+    gal_buf_release(&scratch);
     return NULL;
 }
 
@@ -221,19 +295,28 @@ static void free_slot(gal_gzpar *p)
     pthread_mutex_unlock(&p->mu);
 }
 
-gal_gzpar *gal_gzpar_start(int fd, uint64_t from, uint64_t size, unsigned nthreads,
-                           size_t chunk_bytes)
+/* window: NULL for members, else the 32 KiB before bit `from`. */
+static gal_gzpar *start(int fd, uint64_t from, uint64_t file_size, unsigned nthreads,
+                        size_t chunk_bytes, const uint8_t *window)
 {
-    if (from >= size || nthreads == 0 || chunk_bytes < 16)
+    unsigned unit = window ? 8 : 1;
+    if (from >= file_size * unit || nthreads == 0 || chunk_bytes < 16)
         return NULL;
     gal_gzpar *p = gal_calloc(1, sizeof *p);
     if (!p)
         return NULL;
     p->fd = fd;
+    p->blocks = window != NULL;
+    p->unit = unit;
+    if (window) {
+        memcpy(p->window, window, GAL_WINDOW);
+        memcpy(p->first_window, window, GAL_WINDOW);
+    }
     p->from = p->v = from;
-    p->size = size;
-    p->csize = chunk_bytes;
-    p->nchunks = (size - from + chunk_bytes - 1) / chunk_bytes;
+    p->file_size = file_size;
+    p->size = file_size * unit;
+    p->csize = (uint64_t)chunk_bytes * unit;
+    p->nchunks = (p->size - from + p->csize - 1) / p->csize;
     p->nslots = 2 * nthreads + 1; /* one decoding per thread, as many ready */
     p->ring = gal_calloc(p->nslots, sizeof *p->ring);
     p->threads = gal_calloc(nthreads, sizeof *p->threads);
@@ -261,6 +344,50 @@ gal_gzpar *gal_gzpar_start(int fd, uint64_t from, uint64_t size, unsigned nthrea
     return p;
 }
 
+gal_gzpar *gal_gzpar_start(int fd, uint64_t from, uint64_t size, unsigned nthreads,
+                           size_t chunk_bytes)
+{
+    return start(fd, from, size, nthreads, chunk_bytes, NULL);
+}
+
+gal_gzpar *gal_gzpar_start_blocks(int fd, uint64_t from_bit, uint64_t size, unsigned nthreads,
+                                  size_t chunk_bytes, const uint8_t window[GAL_WINDOW])
+{
+    return start(fd, from_bit, size, nthreads, chunk_bytes, window);
+}
+
+/* Blocks: the window after n more bytes of output. */
+static void window_push(uint8_t *w, const uint8_t *d, size_t n)
+{
+    if (n >= GAL_WINDOW) {
+        memcpy(w, d + n - GAL_WINDOW, GAL_WINDOW);
+    } else {
+        memmove(w, w + n, GAL_WINDOW - n);
+        memcpy(w + GAL_WINDOW - n, d, n);
+    }
+}
+
+/* Blocks: output about to be handed out. */
+static void blocks_taken(gal_gzpar *p, const gal_buf *out)
+{
+    p->crc = (uint32_t)crc32(p->crc, out->data, (uInt)out->len);
+    window_push(p->window, out->data, out->len);
+}
+
+/* Decode from p->v to the first boundary at or past hi on this thread:
+ * 0, or -1 when it does not (then the stream goes on as one decoder). */
+static int decode_again(gal_gzpar *p, uint64_t hi, uint64_t *end)
+{
+    gal_buf_clear(&p->own);
+    if (!p->blocks)
+        return decode_members(p->fd, p->v, hi, p->file_size, &p->own, end, p->own_in);
+    if (gal_blocks_decode(p->fd, p->file_size, p->v, hi, p->window, &p->own, CHUNK_OUT_MAX, end,
+                          p->own_in) != GAL_BLOCKS_BOUNDARY)
+        return -1; /* damaged, or the member's last block: one decoder finishes it */
+    blocks_taken(p, &p->own);
+    return 0;
+}
+
 /* The next chunk's output to hand out, from the member boundary p->v: the
  * chunk's own when it starts there, else decoded again here; 0 when none
  * is left or none decodes from v (p->give_up). */
@@ -273,21 +400,29 @@ static int next_output(gal_gzpar *p)
             pthread_cond_wait(&p->done_cv, &p->mu);
         pthread_mutex_unlock(&p->mu);
         p->next++;
-        if (p->v >= c->hi) { /* inside members handed out already */
+        if (p->v >= c->hi) { /* inside members (blocks) handed out already */
             free_slot(p);
             continue;
         }
+        if (c->result == CHUNK_LAST && c->start == p->v) {
+            free_slot(p); /* the member's last blocks and trailer: one decoder's */
+            p->give_up = 1;
+            return 0;
+        }
         if (c->result == CHUNK_OK && c->start == p->v) {
-            p->cur = &c->out;
+            gal_buf *out = p->blocks ? &c->piece.out : &c->out;
+            if (p->blocks) {
+                gal_blocks_resolve(&c->piece, p->window);
+                blocks_taken(p, out);
+            }
+            p->cur = out;
             p->cur_end = c->end;
             p->cur_in_ring = 1;
         } else {
-            /* a header found by chance, or a damaged chunk: from v here */
-            uint64_t hi = c->hi;
+            /* a start found by chance, or a damaged chunk: from v here */
+            uint64_t hi = c->hi, end;
             free_slot(p);
-            gal_buf_clear(&p->own);
-            uint64_t end;
-            if (decode_members(p->fd, p->v, hi, p->size, &p->own, &end, p->own_in)) {
+            if (decode_again(p, hi, &end)) {
                 p->give_up = 1;
                 return 0;
             }
@@ -328,6 +463,12 @@ size_t gal_gzpar_read(gal_gzpar *p, uint8_t *dst, size_t n, uint64_t *boundary)
     return have;
 }
 
+void gal_gzpar_blocks_state(const gal_gzpar *p, uint8_t window[GAL_WINDOW], uint32_t *crc)
+{
+    memcpy(window, p->window, GAL_WINDOW);
+    *crc = p->crc;
+}
+
 void gal_gzpar_counts(const gal_gzpar *p, uint64_t *from_threads, uint64_t *redone)
 {
     *from_threads = p->from_threads;
@@ -347,8 +488,10 @@ void gal_gzpar_stop(gal_gzpar *p)
     pthread_cond_destroy(&p->done_cv);
     pthread_cond_destroy(&p->work_cv);
     pthread_mutex_destroy(&p->mu);
-    for (unsigned i = 0; i < p->nslots; i++)
+    for (unsigned i = 0; i < p->nslots; i++) {
         gal_buf_release(&p->ring[i].out);
+        gal_blocks_piece_release(&p->ring[i].piece);
+    }
     gal_buf_release(&p->own);
     gal_free(p->ring);
     gal_free(p->threads);

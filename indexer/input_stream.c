@@ -53,6 +53,12 @@ void gal_istream_ahead_always(int on) { ahead_always = on; }
  * it holds at least four jobs of gzpar_chunk compressed bytes. */
 #define FIRST_MEMBER_MAX ((uint64_t)1 << 20)
 static size_t gzpar_chunk = (size_t)2 << 20;
+/* A member that has taken half a job of compressed bytes (a .jsonl.gz of
+ * one member) has the rest of its blocks decoded on the threads, when what
+ * is left of the file holds at least four jobs and there are at least
+ * three threads: each block is decoded twice there (gzip_blocks.h), so
+ * two threads gain nothing over one decoder. */
+#define BLOCKS_THREADS_MIN 3
 void gal_istream_gzip_chunk(size_t bytes) { gzpar_chunk = bytes; }
 
 typedef struct ahead_block {
@@ -81,6 +87,14 @@ struct gal_istream {
     int gz_first_done;    /* the first member has ended */
     gal_gzpar *par;       /* members being decoded on threads, from in_total */
     uint64_t par_bytes, par_redone; /* what they handed out (gal_gzpar_counts) */
+    uint64_t file_size;   /* a regular file's size, else 0 */
+    uint64_t member_in;   /* where the member being decoded began, in the file */
+    int member_tried;     /* its blocks were put on the threads (or could not be) */
+    int par_blocks;       /* par decodes the member's blocks */
+    int gz_raw;           /* the member's rest after the threads: raw deflate, and
+                             its trailer checked here */
+    uint32_t member_crc;  /* CRC-32 and length of the member's output before */
+    uint64_t member_len;  /* the threads, and since, in the raw rest */
     /* zstd */
     ZSTD_DCtx *zd;
     size_t zd_last;       /* last ZSTD_decompressStream() hint; 0 = frame done */
@@ -204,6 +218,9 @@ int gal_istream_open_threads(const char *path, unsigned gzip_threads, gal_istrea
         s->z_ready = 1;
         s->z_between = 1;
         s->gz_threads = gzip_threads;
+        struct stat sb;
+        if (s->own_fd && fstat(s->fd, &sb) == 0 && S_ISREG(sb.st_mode))
+            s->file_size = (uint64_t)sb.st_size;
     } else if (s->in_len >= 4 && s->in[0] == 0x28 && s->in[1] == 0xb5 && s->in[2] == 0x2f &&
                s->in[3] == 0xfd) {
         s->comp = GAL_COMPRESSION_ZSTD;
@@ -255,40 +272,140 @@ static int read_plain(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
     return 0;
 }
 
+/* Compressed bytes taken by the decoder so far. */
+static uint64_t taken(const gal_istream *s)
+{
+    return s->in_total - (s->in_len - s->in_pos);
+}
+
 /* The first member has ended at compressed offset `at`: decode the rest on
  * threads if the file looks like many members (gzip_parallel.h). */
 static void consider_threads(gal_istream *s, uint64_t at)
 {
-    struct stat sb;
     s->gz_first_done = 1;
-    if (s->gz_threads < 2 || !s->own_fd || at > FIRST_MEMBER_MAX || fstat(s->fd, &sb) != 0 ||
-        !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < 4 * (uint64_t)gzpar_chunk ||
-        at >= (uint64_t)sb.st_size)
+    if (s->gz_threads < 2 || !s->file_size || at > FIRST_MEMBER_MAX ||
+        s->file_size < 4 * (uint64_t)gzpar_chunk || at >= s->file_size)
         return;
-    s->par = gal_gzpar_start(s->fd, at, (uint64_t)sb.st_size, s->gz_threads, gzpar_chunk);
+    s->par = gal_gzpar_start(s->fd, at, s->file_size, s->gz_threads, gzpar_chunk);
     if (s->par)
         s->in_pos = s->in_len; /* the threads read the file at offsets of their own */
 }
 
+/* A long member's decoder stands between two blocks: decode the rest of
+ * its blocks on threads, from here (gzip_parallel.h). */
+static void consider_blocks(gal_istream *s)
+{
+    uint8_t window[GAL_WINDOW];
+    uInt wlen = GAL_WINDOW;
+    uint64_t at = taken(s);
+    s->member_tried = 1;
+    if (s->file_size - at < 4 * (uint64_t)gzpar_chunk ||
+        inflateGetDictionary(&s->z, window, &wlen) != Z_OK || wlen != GAL_WINDOW)
+        return;
+    uint64_t bit = at * 8 - (uint64_t)(s->z.data_type & 63); /* bits zlib holds */
+    s->par = gal_gzpar_start_blocks(s->fd, bit, s->file_size, s->gz_threads, gzpar_chunk, window);
+    if (!s->par)
+        return;
+    s->par_blocks = 1;
+    s->member_crc = (uint32_t)s->z.adler;
+    s->member_len = s->z.total_out;
+    s->in_pos = s->in_len;
+}
+
+/* After the threads, the member's rest from bit `at` as raw deflate with
+ * the window they left, the CRC-32 and length carried on by hand. */
+static int start_raw_rest(gal_istream *s, uint64_t at, uint64_t handed)
+{
+    uint8_t window[GAL_WINDOW];
+    uint32_t crc;
+    gal_gzpar_blocks_state(s->par, window, &crc);
+    s->member_crc = (uint32_t)crc32_combine(s->member_crc, crc, (z_off_t)handed);
+    s->member_len += handed;
+    s->par_blocks = 0;
+    s->gz_raw = 1;
+    if (inflateReset2(&s->z, -MAX_WBITS) != Z_OK ||
+        inflateSetDictionary(&s->z, window, GAL_WINDOW) != Z_OK)
+        return fail(s, gal_error_set(GAL_EINPUT, "%s: gzip decoder reset failed", s->name));
+    int rc = refill(s, 1);
+    if (rc)
+        return rc;
+    unsigned used = (unsigned)(at & 7); /* bits of the first byte before the block */
+    if (used && s->in_len) {
+        if (inflatePrime(&s->z, (int)(8 - used), s->in[0] >> used) != Z_OK)
+            return fail(s, gal_error_set(GAL_EINPUT, "%s: gzip decoder reset failed", s->name));
+        s->in_pos = 1;
+    }
+    return 0;
+}
+
 /* Take decoded bytes from the threads; when they have no more that is
- * sure, go on as one stream from the member boundary they reached. */
+ * sure, go on as one stream from the member (block) boundary they reached. */
 static int read_gzip_threads(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
 {
     uint64_t resume;
     *got = gal_gzpar_read(s->par, dst, n, &resume);
-    __atomic_store_n(&s->in_total, resume, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->in_total, s->par_blocks ? resume / 8 : resume, __ATOMIC_RELAXED);
     s->out_total += *got;
     if (*got)
         return 0;
-    gal_gzpar_counts(s->par, &s->par_bytes, &s->par_redone);
-    gal_gzpar_stop(s->par);
-    s->par = NULL;
-    if (lseek(s->fd, (off_t)resume, SEEK_SET) < 0)
-        return fail(s, gal_error_set(GAL_EIO, "%s: seek failed at offset %llu: %s", s->name,
-                                     (unsigned long long)resume, strerror(errno)));
+    uint64_t bytes, redone;
+    gal_gzpar_counts(s->par, &bytes, &redone);
+    int rc = 0;
+    uint64_t at = s->par_blocks ? resume / 8 : resume;
+    if (lseek(s->fd, (off_t)at, SEEK_SET) < 0)
+        rc = fail(s, gal_error_set(GAL_EIO, "%s: seek failed at offset %llu: %s", s->name,
+                                   (unsigned long long)at, strerror(errno)));
     s->in_pos = s->in_len = 0;
     s->in_eof = 0;
+    if (!rc && s->par_blocks)
+        rc = start_raw_rest(s, resume, bytes + redone);
+    else
+        s->z_between = 1;
+    gal_gzpar_stop(s->par);
+    s->par = NULL;
+    s->par_bytes += bytes;
+    s->par_redone += redone;
+    return rc;
+}
+
+static uint32_t le32(const uint8_t *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* The raw rest of a member has ended at its last block: check the gzip
+ * trailer after it as zlib would, and go on to the next member. */
+static int end_raw_member(gal_istream *s)
+{
+    uint64_t end_bit = taken(s) * 8 - (uint64_t)(s->z.data_type & 63);
+    uint64_t past = taken(s) - (end_bit + 7) / 8; /* bytes zlib took after the block */
+    if (past > s->in_pos)
+        return fail(s, gal_error_set(GAL_EINPUT, "%s: gzip decoder lost its place at offset %llu",
+                                     s->name, (unsigned long long)s->out_total));
+    s->in_pos -= (size_t)past;
+    int rc = refill(s, 8);
+    if (rc)
+        return rc;
+    /* zlib's order: the CRC once its four bytes are there, then the length */
+    const uint8_t *t = s->in + s->in_pos;
+    size_t have = s->in_len - s->in_pos;
+    uint32_t crc = have < 4 ? 0 : le32(t), len = have < 8 ? 0 : le32(t + 4);
+    const char *wrong = have < 4                            ? NULL
+                        : crc != s->member_crc              ? "incorrect data check"
+                        : have < 8                          ? NULL
+                        : len != (uint32_t)s->member_len    ? "incorrect length check"
+                                                            : "";
+    if (!wrong)
+        return fail(s, gal_error_set(GAL_EINPUT, "%s: truncated gzip stream at offset %llu",
+                                     s->name, (unsigned long long)s->out_total));
+    if (*wrong)
+        return fail(s, gal_error_set(GAL_EINPUT, "%s: corrupt gzip stream at offset %llu (%s)",
+                                     s->name, (unsigned long long)s->out_total, wrong));
+    s->in_pos += 8;
+    s->gz_raw = 0;
     s->z_between = 1;
+    if (inflateReset2(&s->z, 16 + MAX_WBITS) != Z_OK)
+        return fail(s, gal_error_set(GAL_EINPUT, "%s: gzip decoder reset failed", s->name));
     return 0;
 }
 
@@ -317,22 +434,42 @@ static int read_gzip(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
                 return fail(s, gal_error_set(GAL_EINPUT, "%s: gzip decoder reset failed",
                                              s->name));
             s->z_between = 0;
+            s->member_in = taken(s);
+            s->member_tried = 0;
         }
+        /* a long member stops between blocks, to be put on the threads */
+        int to_blocks = !s->gz_raw && !s->member_tried && s->gz_threads >= BLOCKS_THREADS_MIN &&
+                        s->file_size && taken(s) - s->member_in > gzpar_chunk / 2;
         z->next_in = s->in + s->in_pos;
         z->avail_in = (uInt)(s->in_len - s->in_pos);
         z->next_out = dst + have;
         size_t room = n - have;
         z->avail_out = room > (1u << 30) ? (1u << 30) : (uInt)room;
         uInt before_out = z->avail_out;
-        int zr = inflate(z, Z_NO_FLUSH);
+        int zr = inflate(z, to_blocks || s->gz_raw ? Z_BLOCK : Z_NO_FLUSH);
         size_t made = before_out - z->avail_out;
         s->in_pos = s->in_len - z->avail_in;
+        if (s->gz_raw) {
+            s->member_crc = (uint32_t)crc32(s->member_crc, dst + have, (uInt)made);
+            s->member_len += made;
+        }
         have += made;
         s->out_total += made;
+        if ((zr == Z_OK || zr == Z_BUF_ERROR) && (z->data_type & 128)) {
+            int rc = 0;
+            if (s->gz_raw && (z->data_type & 64))
+                rc = end_raw_member(s);
+            else if (to_blocks && !(z->data_type & 64))
+                consider_blocks(s);
+            if (rc)
+                return rc;
+            if (s->par || s->z_between)
+                continue;
+        }
         if (zr == Z_STREAM_END) {
             s->z_between = 1;
             if (!s->gz_first_done)
-                consider_threads(s, s->in_total - (s->in_len - s->in_pos));
+                consider_threads(s, taken(s));
         } else if (zr == Z_OK) {
             continue;
         } else if (zr == Z_BUF_ERROR) {

@@ -1,10 +1,14 @@
 /*
- * test_gzip_parallel.c — a gzip file of many members decoded on threads
+ * test_gzip_parallel.c — a gzip file decoded on threads
  * (indexer/gzip_parallel.c) gives what one decoder gives: the same bytes,
- * and the same error after the same bytes, for clean files, files whose
- * members hold bytes that look like member headers (and whole members
- * stored inside other members), files cut short, corrupt or followed by
- * garbage, and a file of one member, which is never decoded on threads.
+ * and the same error after the same bytes.  Files of many members: clean,
+ * members that hold bytes that look like member headers (and whole
+ * members stored inside other members), cut short, corrupt or followed by
+ * garbage.  Files of one long member, its deflate blocks on threads: every
+ * level, small and large blocks, stored and fixed-code blocks among them
+ * (which no thread guesses), two long members one after the other, cut
+ * short, a corrupt byte, a wrong CRC or length in the trailer, garbage
+ * after; on two threads such a file stays with one decoder.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,21 +24,40 @@
 
 static char dir[] = "/tmp/galley-gzpar-XXXXXX";
 
-/* data[0, n) as one gzip member at level (0: stored blocks), appended. */
-static void add_member(gal_buf *out, const void *data, size_t n, int level)
+/* data[0, n) as one gzip member at level (0: stored blocks) and memLevel
+ * (1 makes blocks of 128 symbols, 9 of 32,768), appended.  With mixed, the
+ * middle fifth is written with fixed codes and the fifth after it stored,
+ * blocks that no thread guesses. */
+static void add_member_with(gal_buf *out, const void *data, size_t n, int level, int mem_level,
+                            int mixed)
 {
     z_stream z;
     memset(&z, 0, sizeof z);
-    CHECK(deflateInit2(&z, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-    size_t bound = deflateBound(&z, (uLong)n) + 64;
+    CHECK(deflateInit2(&z, level, Z_DEFLATED, 16 + MAX_WBITS, mem_level, Z_DEFAULT_STRATEGY) ==
+          Z_OK);
+    size_t bound = deflateBound(&z, (uLong)n) + 4096;
     CHECK(gal_buf_reserve(out, bound) == 0);
-    z.next_in = (Bytef *)data;
-    z.avail_in = (uInt)n;
     z.next_out = out->data + out->len;
     z.avail_out = (uInt)bound;
-    CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+    const uint8_t *d = data;
+    size_t cuts[6] = {0, 2 * n / 5, 3 * n / 5, 4 * n / 5, n, n};
+    for (int part = 0; part < 5; part++) {
+        int strategy = mixed && part == 2 ? Z_FIXED : Z_DEFAULT_STRATEGY;
+        int lvl = mixed && part == 3 ? 0 : level;
+        if (part > 0)
+            CHECK(deflateParams(&z, lvl, strategy) == Z_OK);
+        z.next_in = (Bytef *)d + cuts[part];
+        z.avail_in = (uInt)(cuts[part + 1] - cuts[part]);
+        CHECK(deflate(&z, part == 4 ? Z_FINISH : Z_NO_FLUSH) ==
+              (part == 4 ? Z_STREAM_END : Z_OK));
+    }
     out->len += bound - z.avail_out;
     deflateEnd(&z);
+}
+
+static void add_member(gal_buf *out, const void *data, size_t n, int level)
+{
+    add_member_with(out, data, n, level, 8, 0);
 }
 
 typedef struct decoded {
@@ -141,6 +164,108 @@ static void make_crawl(gal_buf *file, size_t nrecords, int traps, size_t *first)
     gal_buf_release(&fake);
 }
 
+/* Bytes of one member on 3 and 4 threads, and damaged; mixed: two fifths
+ * of it in blocks no thread guesses. */
+static void check_one_member(const char *name, const gal_buf *file, int mixed, int damage,
+                             uint64_t *redone)
+{
+    decoded b;
+    for (unsigned t = 3; t <= 4; t++) {
+        check_same(name, file, t, &b);
+        /* most of it on the threads; the first jobs' worth is decoded
+         * before they start */
+        if (b.threaded <= b.out_len / (mixed ? 4 : 2))
+            fprintf(stderr, "  %s: %llu of %llu bytes on %u threads\n", name,
+                    (unsigned long long)b.threaded, (unsigned long long)b.out_len, t);
+        CHECK(b.threaded > b.out_len / (mixed ? 4 : 2));
+        *redone += b.redone;
+        gal_buf_release(&b.bytes);
+    }
+    if (!damage)
+        return;
+    size_t cuts[] = {file->len / 2, file->len - 9, file->len - 5, file->len - 1};
+    for (size_t k = 0; k < sizeof cuts / sizeof *cuts; k++) {
+        gal_buf cut = {file->data, cuts[k], file->cap};
+        check_same("cut.jsonl.gz", &cut, 3, &b);
+        gal_buf_release(&b.bytes);
+    }
+    gal_buf bad;
+    gal_buf_init(&bad);
+    gal_buf_append(&bad, file->data, file->len);
+    /* a corrupt byte early, in the middle and late (a code that fails, or
+     * the CRC), the trailer's CRC and its length wrong, garbage after */
+    size_t at[] = {file->len / 5, file->len / 2, file->len - 200, file->len - 8, file->len - 2};
+    for (size_t k = 0; k < sizeof at / sizeof *at; k++) {
+        bad.data[at[k]] ^= 0x21;
+        check_same("corrupt.jsonl.gz", &bad, 3, &b);
+        gal_buf_release(&b.bytes);
+        bad.data[at[k]] ^= 0x21;
+    }
+    /* a wrong CRC in a trailer cut short: the CRC's error, as zlib's */
+    bad.data[file->len - 7] ^= 0x21;
+    gal_buf cut = {bad.data, file->len - 1, bad.cap};
+    check_same("crc-cut.jsonl.gz", &cut, 3, &b);
+    gal_buf_release(&b.bytes);
+    bad.data[file->len - 7] ^= 0x21;
+    gal_buf_append(&bad, "garbage!", 8);
+    check_same("garbage.jsonl.gz", &bad, 4, &b);
+    gal_buf_release(&b.bytes);
+    gal_buf_release(&bad);
+}
+
+/* Lines of JSON of record i's text, as a .jsonl.gz holds. */
+static void make_lines(gal_buf *text, size_t nrecords)
+{
+    char rec[8192];
+    for (size_t i = 0; i < nrecords; i++) {
+        size_t n = record_text(i, rec, sizeof rec);
+        char head[64];
+        int h = snprintf(head, sizeof head, "{\"id\": \"%zu\", \"text\": \"", i);
+        gal_buf_append(text, head, (size_t)h);
+        gal_buf_append(text, rec + 10, n - 10); /* past "WARC/1.0\r\n" */
+        gal_buf_append(text, "\"}\n", 3);
+    }
+}
+
+static void one_member_files(void)
+{
+    gal_istream_gzip_chunk(16 << 10);
+    gal_buf text, one;
+    gal_buf_init(&text);
+    gal_buf_init(&one);
+    make_lines(&text, 2000);
+    uint64_t redone = 0;
+    /* on two threads, one decoder: each block would be decoded twice */
+    decoded b;
+    add_member(&one, text.data, text.len, 6);
+    check_same("two.jsonl.gz", &one, 2, &b);
+    CHECK(b.threaded == 0 && b.redone == 0);
+    gal_buf_release(&b.bytes);
+    struct {
+        int level, mem_level, mixed;
+    } kinds[] = {{1, 8, 0}, {6, 8, 0}, {9, 9, 0}, {6, 1, 0}, {6, 8, 1}, {4, 2, 1}};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        one.len = 0;
+        add_member_with(&one, text.data, text.len, kinds[k].level, kinds[k].mem_level,
+                        kinds[k].mixed);
+        check_one_member("one.jsonl.gz", &one, kinds[k].mixed, k == 1 || k == 4, &redone);
+    }
+    /* two long members, one after the other (`cat a.gz b.gz`) */
+    one.len = 0;
+    add_member_with(&one, text.data, text.len, 6, 3, 0);
+    add_member_with(&one, text.data, text.len / 2, 5, 4, 0);
+    check_same("two-members.jsonl.gz", &one, 3, &b);
+    CHECK(b.threaded > b.out_len / 2);
+    gal_buf_release(&b.bytes);
+    /* where stored and fixed-code blocks stood, the caller decoded again */
+    CHECK(redone > 0);
+    printf("one gzip member's blocks decoded on 3-4 threads: the same bytes and errors as one "
+           "decoder (%llu bytes decoded again where no thread guessed a block)\n",
+           (unsigned long long)redone);
+    gal_buf_release(&one);
+    gal_buf_release(&text);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir))
@@ -187,18 +312,7 @@ int main(void)
         gal_buf_release(&bad);
         gal_buf_release(&crawl);
     }
-    /* one member of the whole text: never on threads */
-    gal_buf one, text;
-    gal_buf_init(&one);
-    gal_buf_init(&text);
-    char rec[8192];
-    for (size_t i = 0; i < 2000; i++)
-        gal_buf_append(&text, rec, record_text(i, rec, sizeof rec));
-    add_member(&one, text.data, text.len, 6);
-    check_same("one.jsonl.gz", &one, 3, &b);
-    CHECK(b.threaded == 0 && b.redone == 0);
-    gal_buf_release(&one);
-    gal_buf_release(&text);
+    one_member_files();
     /* a chunk that began at a member stored inside another was decoded
      * again from the true boundary */
     CHECK(redone_with_traps > 0);

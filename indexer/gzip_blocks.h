@@ -1,0 +1,71 @@
+/*
+ * gzip_blocks.h — a piece of one deflate stream decoded from a block
+ * boundary, where the 32 KiB of output before it may not be known yet.
+ * Internal to indexer/ (gzip_parallel.c).
+ *
+ * A back-reference may copy from the 32 KiB window before the piece, so a
+ * thread that decodes the middle of a gzip member cannot know those bytes.
+ * It decodes twice, with two stand-in windows that differ at every place
+ * (a byte of the place's number in one, another in the other): the output
+ * bytes that differ came from the window, and the pair of values says
+ * from where.  Each stretch of them is kept as a run (where in the piece,
+ * from where in the window, how long); once the window is known, on the
+ * caller's thread, the runs are copied in (gal_blocks_resolve).  In JSON
+ * Lines they never die out: a key that every line repeats is copied from
+ * the line before, and so on back to the window (a third of the bytes of
+ * the generated news, in runs of about ten), so both passes run to the
+ * piece's end; they stop early when 32 KiB in a row agree.  zlib does both
+ * passes, so all its checks hold on the real stream.
+ */
+#ifndef GAL_GZIP_BLOCKS_H
+#define GAL_GZIP_BLOCKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define GAL_WINDOW 32768
+
+enum {
+    GAL_BLOCKS_BOUNDARY, /* stopped at a block boundary at or past `stop` */
+    GAL_BLOCKS_LAST,     /* the stream's last block ended before it */
+    GAL_BLOCKS_FAILED    /* not deflate there, cut short, too much output, a read failed */
+};
+
+/* Decode the deflate stream of regular file fd (size bytes) from bit
+ * `start` (where a block begins) with the window before it, until a block
+ * boundary at bit >= stop: GAL_BLOCKS_ with *end the boundary.  Output is
+ * appended to out, at most limit bytes (more is GAL_BLOCKS_FAILED).
+ * inbuf: GAL_BLOCKS_READ bytes of room. */
+#define GAL_BLOCKS_READ ((size_t)1 << 20)
+int gal_blocks_decode(int fd, uint64_t size, uint64_t start, uint64_t stop,
+                      const uint8_t window[GAL_WINDOW], gal_buf *out, size_t limit, uint64_t *end,
+                      uint8_t *inbuf);
+
+/* Output bytes that came from the window: at offset `at` of the piece,
+ * len of them, from place `from` on. */
+typedef struct gal_blocks_run {
+    uint32_t at, from, len;
+} gal_blocks_run;
+
+/* A piece decoded without its window. */
+typedef struct gal_blocks_piece {
+    gal_buf out;        /* pass one: final but in the runs */
+    gal_buf runs;       /* gal_blocks_run, by offset */
+    uint64_t end;       /* the boundary where it stopped (GAL_BLOCKS_BOUNDARY) */
+} gal_blocks_piece;
+
+/* Decode from bit start as gal_blocks_decode does, the window unknown:
+ * GAL_BLOCKS_ (the piece's buffers are reused from call to call; scratch
+ * is room of the caller's). */
+int gal_blocks_guess(int fd, uint64_t size, uint64_t start, uint64_t stop, gal_blocks_piece *pc,
+                     size_t limit, gal_buf *scratch, uint8_t *inbuf);
+
+/* Fill in the piece's runs from the window (the 32 KiB of output
+ * before it). */
+void gal_blocks_resolve(gal_blocks_piece *pc, const uint8_t window[GAL_WINDOW]);
+
+void gal_blocks_piece_release(gal_blocks_piece *pc);
+
+#endif
