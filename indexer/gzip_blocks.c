@@ -6,6 +6,9 @@
 #include <unistd.h>
 
 #include <zlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define OUT_STEP ((size_t)1 << 18)
 /* Pass two is run this much at a time, compared with pass one as it goes. */
@@ -133,6 +136,21 @@ static void make_stand_ins(void)
     }
 }
 
+/* A bit for each of a[0, n) that differs from b's, n <= 16. */
+static inline unsigned differing(const uint8_t *a, const uint8_t *b, size_t n)
+{
+#ifdef __SSE2__
+    if (n == 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)a), y = _mm_loadu_si128((const __m128i *)b);
+        return ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) & 0xFFFFu;
+    }
+#endif
+    unsigned mask = 0;
+    for (size_t i = 0; i < n; i++)
+        mask |= (unsigned)(a[i] != b[i]) << i;
+    return mask;
+}
+
 /* Pass two, FLIP_STEP at a time into scratch, each step compared with pass
  * one: a run for every stretch of bytes that differ.  It stops once 32 KiB in a row
  * agree (nothing later can reach the window) or the piece ends. */
@@ -166,27 +184,27 @@ static int find_runs(int fd, uint64_t size, uint64_t start, uint64_t stop, gal_b
         gal_blocks_run *runs = (gal_blocks_run *)(pc->runs.data + pc->runs.len);
         size_t nruns = 0;
         const uint8_t *one = pc->out.data + done, *two = scratch->data;
-        for (size_t i = 0; i < want; i++) {
-            /* most bytes agree: step over eight at a time */
-            while (i + 8 <= want && memcmp(one + i, two + i, 8) == 0)
-                i += 8;
-            if (i == want || one[i] == two[i])
-                continue;
-            uint8_t high = (uint8_t)(two[i] - one[i] - 1);
-            uint32_t at = (uint32_t)(done + i), from = (uint32_t)high << 8 | one[i];
-            if (high >= GAL_WINDOW >> 8) {
-                rc = -1;
-                break;
+        for (size_t i = 0; i < want && !rc; i += 16) {
+            unsigned differ = differing(one + i, two + i, want - i < 16 ? want - i : 16);
+            while (differ) {
+                size_t k = i + (size_t)__builtin_ctz(differ);
+                differ &= differ - 1;
+                uint8_t high = (uint8_t)(two[k] - one[k] - 1);
+                uint32_t at = (uint32_t)(done + k), from = (uint32_t)high << 8 | one[k];
+                if (high >= GAL_WINDOW >> 8) {
+                    rc = -1;
+                    break;
+                }
+                agree_from = done + k + 1;
+                /* a copy from the window is a run of places, often carried
+                 * on by copies of the copy: one run for it */
+                if (last && last->at + last->len == at && last->from + last->len == from) {
+                    last->len++;
+                    continue;
+                }
+                last = &runs[nruns++];
+                *last = (gal_blocks_run){at, from, 1};
             }
-            agree_from = done + i + 1;
-            /* a copy from the window is a run of places, often carried on by
-             * copies of the copy: one run for it */
-            if (last && last->at + last->len == at && last->from + last->len == from) {
-                last->len++;
-                continue;
-            }
-            last = &runs[nruns++];
-            *last = (gal_blocks_run){at, from, 1};
         }
         pc->runs.len += nruns * sizeof(gal_blocks_run);
         done += want;
@@ -221,6 +239,24 @@ void gal_blocks_resolve(gal_blocks_piece *pc, const uint8_t window[GAL_WINDOW])
         const uint8_t *src = window + run[k].from;
         for (uint32_t i = 0; i < run[k].len; i++) /* mostly a byte or two */
             dst[i] = src[i];
+    }
+}
+
+void gal_blocks_window_after(const gal_blocks_piece *pc, const uint8_t before[GAL_WINDOW],
+                             uint8_t after[GAL_WINDOW])
+{
+    size_t len = pc->out.len;
+    size_t keep = len < GAL_WINDOW ? GAL_WINDOW - len : 0; /* of before, at its end */
+    size_t tail = len - (len < GAL_WINDOW ? 0 : len - GAL_WINDOW); /* of the piece */
+    size_t start = len - tail;
+    memcpy(after, before + GAL_WINDOW - keep, keep);
+    memcpy(after + keep, pc->out.data + start, tail);
+    /* the runs that reach into the piece's last tail bytes, from the end */
+    const gal_blocks_run *run = (const gal_blocks_run *)pc->runs.data;
+    for (size_t k = pc->runs.len / sizeof *run; k-- > 0 && run[k].at + run[k].len > start;) {
+        for (uint32_t i = 0; i < run[k].len; i++)
+            if (run[k].at + i >= start)
+                after[keep + run[k].at + i - start] = before[run[k].from + i];
     }
 }
 

@@ -9,8 +9,9 @@
  * (a byte of the place's number in one, another in the other): the output
  * bytes that differ came from the window, and the pair of values says
  * from where.  Each stretch of them is kept as a run (where in the piece,
- * from where in the window, how long); once the window is known, on the
- * caller's thread, the runs are copied in (gal_blocks_resolve).  In JSON
+ * from where in the window, how long); once the window is known, the runs
+ * are copied in (gal_blocks_resolve), and the window after the piece can
+ * be had before that (gal_blocks_window_after).  In JSON
  * Lines they never die out: a key that every line repeats is copied from
  * the line before, and so on back to the window (a third of the bytes of
  * the generated news, in runs of about ten), so both passes run to the
@@ -65,6 +66,11 @@ int gal_blocks_guess(int fd, uint64_t size, uint64_t start, uint64_t stop, gal_b
 /* Fill in the piece's runs from the window (the 32 KiB of output
  * before it). */
 void gal_blocks_resolve(gal_blocks_piece *pc, const uint8_t window[GAL_WINDOW]);
+
+/* The 32 KiB of output after the piece, from the 32 KiB before it: what
+ * the next piece is filled in from, without filling in this one. */
+void gal_blocks_window_after(const gal_blocks_piece *pc, const uint8_t before[GAL_WINDOW],
+                             uint8_t after[GAL_WINDOW]);
 
 void gal_blocks_piece_release(gal_blocks_piece *pc);
 

@@ -33,6 +33,9 @@ typedef struct chunk {
     int done;            /* decoded (under the lock) */
     gal_buf out;         /* members */
     gal_blocks_piece piece; /* blocks */
+    uint64_t index;      /* blocks: its number, from 0 */
+    int resolved;        /* blocks: the window's bytes filled in on its thread */
+    uint32_t crc;        /* blocks: then the CRC-32 of its output */
 } chunk;
 
 struct gal_gzpar {
@@ -45,6 +48,14 @@ struct gal_gzpar {
     uint8_t window[GAL_WINDOW]; /* blocks: the 32 KiB before what is handed out next */
     uint8_t first_window[GAL_WINDOW]; /* blocks: the one before `from` */
     uint32_t crc;        /* blocks: CRC-32 of what was handed out */
+    /* blocks: the window passed on from chunk to chunk by the threads, so
+     * that each fills in its own chunk: the window before chunk chain_k,
+     * which begins at chain_end; broken where a chunk does not begin there
+     * (the caller fills in from that one on) */
+    uint64_t chain_k, chain_end;
+    int chain_broken;
+    uint8_t chain_window[GAL_WINDOW];
+    pthread_cond_t chain_cv;
     uint64_t nchunks;
     chunk *ring;         /* chunk k in ring[k % nslots] */
     unsigned nslots;
@@ -240,11 +251,48 @@ static void decode_blocks_chunk(gal_gzpar *p, chunk *c, uint8_t *inbuf, gal_buf 
     }
 }
 
+/* Blocks: when the window before chunk c is known (the chunk before it
+ * has passed it on), pass on the window after c, then fill in c's bytes
+ * from the window and take its CRC, here rather than on the caller's
+ * thread, where they would set the pace.  The chain follows the caller's
+ * rules (next_output): a chunk inside output before it is passed over, one
+ * that does not begin where that output ended breaks the chain.  before:
+ * GAL_WINDOW bytes of the thread's. */
+static void pass_chain(gal_gzpar *p, chunk *c, uint8_t *before)
+{
+    pthread_mutex_lock(&p->mu);
+    while (!p->stop && !p->chain_broken && p->chain_k != c->index)
+        pthread_cond_wait(&p->chain_cv, &p->mu);
+    int mine = !p->stop && !p->chain_broken;
+    if (mine && p->chain_end < c->hi) {
+        if (c->result == CHUNK_OK && c->start == p->chain_end) {
+            memcpy(before, p->chain_window, GAL_WINDOW);
+            gal_blocks_window_after(&c->piece, before, p->chain_window);
+            p->chain_end = c->end;
+        } else {
+            p->chain_broken = 1;
+            mine = 0;
+        }
+    } else {
+        mine = 0;
+    }
+    if (!p->chain_broken)
+        p->chain_k++;
+    pthread_cond_broadcast(&p->chain_cv);
+    pthread_mutex_unlock(&p->mu);
+    if (!mine)
+        return;
+    gal_blocks_resolve(&c->piece, before);
+    c->crc = (uint32_t)crc32(0, c->piece.out.data, (uInt)c->piece.out.len);
+    c->resolved = 1;
+}
+
 static void *decoder_main(void *arg)
 {
     gal_gzpar *p = arg;
     prctl(PR_SET_NAME, "galley-gunzip"); /* for top -H and perf --comm */
     uint8_t *inbuf = gal_malloc(READ_BLOCK);
+    uint8_t *before = p->blocks ? gal_malloc(GAL_WINDOW) : NULL;
     gal_buf scan, scratch;
     gal_buf_init(&scan);
     gal_buf_init(&scratch);
@@ -256,9 +304,14 @@ static void *decoder_main(void *arg)
             break;
         chunk *c = &p->ring[p->taken++ % p->nslots];
         pthread_mutex_unlock(&p->mu);
-        if (inbuf && p->blocks)
+        c->resolved = 0;
+        if (inbuf && p->blocks) {
             decode_blocks_chunk(p, c, inbuf, &scan, &scratch);
-        else if (inbuf)
+            if (before)
+                pass_chain(p, c, before);
+            else
+                c->result = CHUNK_FAILED; /* the chain must not wait for it */
+        } else if (inbuf)
             decode_members_chunk(p, c, inbuf);
         else
             c->result = CHUNK_FAILED;
@@ -268,6 +321,7 @@ static void *decoder_main(void *arg)
     }
     pthread_mutex_unlock(&p->mu);
     gal_free(inbuf);
+    gal_free(before);
     gal_buf_release(&scan);
     gal_buf_release(&scratch);
     return NULL;
@@ -278,6 +332,7 @@ static void queue_chunks(gal_gzpar *p)
 {
     while (p->made < p->nchunks && p->made < p->freed + p->nslots) {
         chunk *c = &p->ring[p->made % p->nslots];
+        c->index = p->made;
         c->lo = p->from + p->made * (uint64_t)p->csize;
         c->hi = c->lo + p->csize < p->size ? c->lo + p->csize : p->size;
         c->done = 0;
@@ -311,7 +366,9 @@ static gal_gzpar *start(int fd, uint64_t from, uint64_t file_size, unsigned nthr
     if (window) {
         memcpy(p->window, window, GAL_WINDOW);
         memcpy(p->first_window, window, GAL_WINDOW);
+        memcpy(p->chain_window, window, GAL_WINDOW);
     }
+    p->chain_end = from;
     p->from = p->v = from;
     p->file_size = file_size;
     p->size = file_size * unit;
@@ -331,6 +388,7 @@ static gal_gzpar *start(int fd, uint64_t from, uint64_t file_size, unsigned nthr
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->work_cv, NULL);
     pthread_cond_init(&p->done_cv, NULL);
+    pthread_cond_init(&p->chain_cv, NULL);
     while (p->nthreads < nthreads &&
            pthread_create(&p->threads[p->nthreads], NULL, decoder_main, p) == 0)
         p->nthreads++;
@@ -367,11 +425,16 @@ static void window_push(uint8_t *w, const uint8_t *d, size_t n)
     }
 }
 
-/* Blocks: output about to be handed out. */
-static void blocks_taken(gal_gzpar *p, const gal_buf *out)
+/* Blocks: output about to be handed out, of CRC-32 crc. */
+static void blocks_taken(gal_gzpar *p, const gal_buf *out, uint32_t crc)
 {
-    p->crc = (uint32_t)crc32(p->crc, out->data, (uInt)out->len);
+    p->crc = (uint32_t)crc32_combine(p->crc, crc, (z_off_t)out->len);
     window_push(p->window, out->data, out->len);
+}
+
+static uint32_t crc_of(const gal_buf *b)
+{
+    return (uint32_t)crc32(0, b->data, (uInt)b->len);
 }
 
 /* Decode from p->v to the first boundary at or past hi on this thread:
@@ -384,7 +447,7 @@ static int decode_again(gal_gzpar *p, uint64_t hi, uint64_t *end)
     if (gal_blocks_decode(p->fd, p->file_size, p->v, hi, p->window, &p->own, CHUNK_OUT_MAX, end,
                           p->own_in) != GAL_BLOCKS_BOUNDARY)
         return -1; /* damaged, or the member's last block: one decoder finishes it */
-    blocks_taken(p, &p->own);
+    blocks_taken(p, &p->own, crc_of(&p->own));
     return 0;
 }
 
@@ -411,10 +474,10 @@ static int next_output(gal_gzpar *p)
         }
         if (c->result == CHUNK_OK && c->start == p->v) {
             gal_buf *out = p->blocks ? &c->piece.out : &c->out;
-            if (p->blocks) {
+            if (p->blocks && !c->resolved) /* the chain broke before it */
                 gal_blocks_resolve(&c->piece, p->window);
-                blocks_taken(p, out);
-            }
+            if (p->blocks)
+                blocks_taken(p, out, c->resolved ? c->crc : crc_of(out));
             p->cur = out;
             p->cur_end = c->end;
             p->cur_in_ring = 1;
@@ -482,10 +545,12 @@ void gal_gzpar_stop(gal_gzpar *p)
     pthread_mutex_lock(&p->mu);
     p->stop = 1;
     pthread_cond_broadcast(&p->work_cv);
+    pthread_cond_broadcast(&p->chain_cv);
     pthread_mutex_unlock(&p->mu);
     for (unsigned i = 0; i < p->nthreads; i++)
         pthread_join(p->threads[i], NULL);
     pthread_cond_destroy(&p->done_cv);
+    pthread_cond_destroy(&p->chain_cv);
     pthread_cond_destroy(&p->work_cv);
     pthread_mutex_destroy(&p->mu);
     for (unsigned i = 0; i < p->nslots; i++) {

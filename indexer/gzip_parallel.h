@@ -19,9 +19,10 @@
  * A file of one member (a .jsonl.gz) is cut the same way into the deflate
  * blocks of its one stream: a thread guesses where the first block in its
  * chunk begins (deflate_scan.h) and decodes blocks from there without the
- * 32 KiB window before them (gzip_blocks.h); the bytes that came from that
- * window are filled in as the chunk is handed out, once the chunk before
- * it is.  Positions are then in bits, and the boundaries are those between
+ * 32 KiB window before them (gzip_blocks.h).  The threads pass the window
+ * on from chunk to chunk, each filling in its own chunk's bytes from the
+ * window and taking its CRC-32 (where the chain breaks, the caller's thread
+ * does).  Positions are then in bits, and the boundaries are those between
  * blocks.  The member's last chunk, its trailer and what follows are left
  * to one decoder, which gets the window and the CRC-32 of what was handed
  * out (gal_gzpar_blocks_state) to check the trailer with.
