@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -59,7 +60,25 @@ static size_t gzpar_chunk = (size_t)2 << 20;
  * three threads: each block is decoded twice there (gzip_blocks.h), so
  * two threads gain nothing over one decoder. */
 #define BLOCKS_THREADS_MIN 3
-void gal_istream_gzip_chunk(size_t bytes) { gzpar_chunk = bytes; }
+static int gzpar_chunk_set; /* by the caller: GALLEY_GZIP_CHUNK is not read */
+void gal_istream_gzip_chunk(size_t bytes)
+{
+    gzpar_chunk = bytes;
+    gzpar_chunk_set = 1;
+}
+
+/* GALLEY_GZIP_CHUNK, bytes of a job (at least 1024), so that a test can put
+ * a small file on the threads; anything else is ignored. */
+static void gzip_chunk_from_env(void)
+{
+    const char *env = getenv("GALLEY_GZIP_CHUNK");
+    if (gzpar_chunk_set || !env || !*env)
+        return;
+    char *end;
+    unsigned long v = strtoul(env, &end, 10);
+    if (!*end && v >= 1024 && v <= ((unsigned long)1 << 30))
+        gzpar_chunk = (size_t)v;
+}
 
 typedef struct ahead_block {
     uint8_t *data;
@@ -218,6 +237,7 @@ int gal_istream_open_threads(const char *path, unsigned gzip_threads, gal_istrea
         s->z_ready = 1;
         s->z_between = 1;
         s->gz_threads = gzip_threads;
+        gzip_chunk_from_env();
         struct stat sb;
         if (s->own_fd && fstat(s->fd, &sb) == 0 && S_ISREG(sb.st_mode))
             s->file_size = (uint64_t)sb.st_size;

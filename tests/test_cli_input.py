@@ -385,7 +385,11 @@ def test_read_threads(g, work):
           len(crawl))
     trec, trec_bad_line = with_damaged(docs, trec_block, trec_damaged, broken_at)
     base = fresh(os.path.join(work, "readthreads"))
+    # jobs of 64 kB, so that the .jsonl.gz (about 2 MB, one member) has its
+    # deflate blocks decoded on the threads, and the .warc.gz its members
+    os.environ["GALLEY_GZIP_CHUNK"] = "65536"
     inputs = (("plain", "news.jsonl", data, 6), ("zstd", "news.jsonl", zst(data), 6),
+              ("gzip", "news.jsonl.gz", gz(data), 6),
               ("trec", "news.trec", trec, trec_bad_line),
               ("warc", "news.warc", crawl, crawl_bad_line),
               ("warc.gz", "news.warc.gz", gz(crawl), crawl_bad_line))
@@ -414,6 +418,7 @@ def test_read_threads(g, work):
         s1, s3 = results[(kind, "1", "strict")], results[(kind, "3", "strict")]
         check("%s --strict: exit 4 at line %d, the same error with three threads" % (kind, bad_line),
               s1[0] == 4 and ("%s:%d:" % (name, bad_line)) in s1[1] and s3 == s1, s1, s3)
+    del os.environ["GALLEY_GZIP_CHUNK"]
     for bad in ("0", "17", "x"):
         rc, out, err = g.index(os.path.join(base, "never"), os.path.join(base, "plain-1",
                                                                          "news.jsonl"),
