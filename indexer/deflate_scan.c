@@ -33,20 +33,20 @@ static int code_ok(const uint8_t *len, unsigned n, int complete_only, int none_o
     return left == 0 || (!complete_only && max == 1);
 }
 
-int gal_deflate_dynamic_at(const uint8_t *b, uint64_t nbits, uint64_t at)
+int gal_deflate_code_lengths(const uint8_t *b, uint64_t nbits, uint64_t at,
+                             uint8_t len[GAL_DEFLATE_CODES], unsigned *nlit_out,
+                             unsigned *ndist_out, uint64_t *after)
 {
     static const uint8_t order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5,
                                       11, 4, 12, 3, 13, 2, 14, 1, 15};
-    if (at + 17 > nbits)
+    if (at + 14 > nbits)
         return 0;
-    uint32_t head = bits(b, at, 17);
-    if ((head & 7) != 4) /* not the last block (bit 0), dynamic codes (10) */
-        return 0;
-    unsigned nlit = ((head >> 3) & 31) + 257, ndist = ((head >> 8) & 31) + 1;
-    unsigned nclen = ((head >> 13) & 15) + 4;
+    uint32_t head = bits(b, at, 14);
+    unsigned nlit = (head & 31) + 257, ndist = ((head >> 5) & 31) + 1;
+    unsigned nclen = ((head >> 10) & 15) + 4;
     if (nlit > 286 || ndist > 30)
         return 0;
-    at += 17;
+    at += 14;
     if (at + 3 * nclen > nbits)
         return 0;
     uint8_t clen[19] = {0};
@@ -78,7 +78,6 @@ int gal_deflate_dynamic_at(const uint8_t *b, uint64_t nbits, uint64_t at)
         }
     }
 
-    uint8_t len[286 + 30];
     unsigned total = nlit + ndist;
     for (unsigned n = 0; n < total;) {
         if (at + 14 > nbits)
@@ -111,7 +110,22 @@ int gal_deflate_dynamic_at(const uint8_t *b, uint64_t nbits, uint64_t at)
     }
     if (len[256] == 0) /* no end-of-block code */
         return 0;
-    return code_ok(len, nlit, 0, 0) && code_ok(len + nlit, ndist, 0, 1);
+    if (!code_ok(len, nlit, 0, 0) || !code_ok(len + nlit, ndist, 0, 1))
+        return 0;
+    *nlit_out = nlit;
+    *ndist_out = ndist;
+    *after = at;
+    return 1;
+}
+
+int gal_deflate_dynamic_at(const uint8_t *b, uint64_t nbits, uint64_t at)
+{
+    uint8_t len[GAL_DEFLATE_CODES];
+    unsigned nlit, ndist;
+    uint64_t after;
+    /* not the last block (bit 0), dynamic codes (10) */
+    return at + 3 <= nbits && bits(b, at, 3) == 4 &&
+           gal_deflate_code_lengths(b, nbits, at + 3, len, &nlit, &ndist, &after);
 }
 
 uint64_t gal_deflate_find_dynamic(const uint8_t *b, uint64_t nbits, uint64_t from, uint64_t to)

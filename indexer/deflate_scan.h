@@ -22,6 +22,15 @@
  * most 3 + 14 + 57 + 316 * 14 bits. */
 #define GAL_DEFLATE_HEADER_MAX 600
 
+/* The literal/length and distance code lengths of a dynamic block whose
+ * header goes on at bit `at` (after its three bits of block type): 1 with
+ * len[0, *nlit) and len[*nlit, *nlit + *ndist) and *after, the bit after
+ * the header; 0 where zlib would refuse them (or b ends first). */
+#define GAL_DEFLATE_CODES (286 + 30)
+int gal_deflate_code_lengths(const uint8_t *b, uint64_t nbits, uint64_t at,
+                             uint8_t len[GAL_DEFLATE_CODES], unsigned *nlit, unsigned *ndist,
+                             uint64_t *after);
+
 /* Whether bits [bit, ...) of b (deflate's order: from each byte's lowest
  * bit up) hold the whole header of a dynamic-Huffman block that is not
  * the stream's last, every code in it as zlib would accept it.  b holds

@@ -1,18 +1,14 @@
 #include "gzip_blocks.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <zlib.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
+
+#include "inflate_marked.h"
 
 #define OUT_STEP ((size_t)1 << 18)
-/* Pass two is run this much at a time, compared with pass one as it goes. */
-#define FLIP_STEP ((size_t)64 << 10)
 
 enum { RUN_LIMIT = GAL_BLOCKS_FAILED + 1 }; /* the output reached its limit */
 
@@ -122,146 +118,116 @@ int gal_blocks_decode(int fd, uint64_t size, uint64_t start, uint64_t stop,
     return rc == RUN_LIMIT ? GAL_BLOCKS_FAILED : rc;
 }
 
-/* The stand-in windows: pass one's byte at place j is j's low byte, pass
- * two's that plus one plus j's high byte, so the two differ at every place
- * and the pair says which. */
-static uint8_t stand_one[GAL_WINDOW], stand_two[GAL_WINDOW];
-static pthread_once_t stand_once = PTHREAD_ONCE_INIT;
-
-static void make_stand_ins(void)
+int gal_pread_full(int fd, uint8_t *dst, size_t n, uint64_t at, size_t *got)
 {
-    for (unsigned j = 0; j < GAL_WINDOW; j++) {
-        stand_one[j] = (uint8_t)j;
-        stand_two[j] = (uint8_t)(j + 1 + (j >> 8));
-    }
-}
-
-/* A bit for each of a[0, n) that differs from b's, n <= 16. */
-static inline unsigned differing(const uint8_t *a, const uint8_t *b, size_t n)
-{
-#ifdef __SSE2__
-    if (n == 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)a), y = _mm_loadu_si128((const __m128i *)b);
-        return ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) & 0xFFFFu;
-    }
-#endif
-    unsigned mask = 0;
-    for (size_t i = 0; i < n; i++)
-        mask |= (unsigned)(a[i] != b[i]) << i;
-    return mask;
-}
-
-/* Pass two, FLIP_STEP at a time into scratch, each step compared with pass
- * one: a run for every stretch of bytes that differ.  It stops once 32 KiB in a row
- * agree (nothing later can reach the window) or the piece ends. */
-static int find_runs(int fd, uint64_t size, uint64_t start, uint64_t stop, gal_blocks_piece *pc,
-                      gal_buf *scratch, uint8_t *inbuf)
-{
-    raw_in r;
-    int rc = 0;
-    size_t total = pc->out.len, done = 0, agree_from = 0;
-    gal_blocks_run *last = NULL; /* the run before, in pc->runs */
-    if (raw_open(&r, fd, size, start, stand_two, inbuf)) {
-        raw_close(&r);
-        return -1;
-    }
-    while (done < total && done - agree_from < GAL_WINDOW) {
-        size_t want = total - done < FLIP_STEP ? total - done : FLIP_STEP;
-        uint64_t end;
-        gal_buf_clear(scratch);
-        if (raw_run(&r, scratch, want, stop, &end) == GAL_BLOCKS_FAILED || scratch->len != want) {
-            rc = -1;
+    size_t have = 0;
+    while (have < n) {
+        ssize_t r = pread(fd, dst + have, n - have, (off_t)(at + have));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
             break;
-        }
-        /* room for a run per byte, so that runs are written in place */
-        size_t last_at = last ? (size_t)((uint8_t *)last - pc->runs.data) : 0;
-        if (gal_buf_reserve(&pc->runs, want * sizeof(gal_blocks_run))) {
-            rc = -1;
-            break;
-        }
-        if (last) /* the buffer may have moved */
-            last = (gal_blocks_run *)(pc->runs.data + last_at);
-        gal_blocks_run *runs = (gal_blocks_run *)(pc->runs.data + pc->runs.len);
-        size_t nruns = 0;
-        const uint8_t *one = pc->out.data + done, *two = scratch->data;
-        for (size_t i = 0; i < want && !rc; i += 16) {
-            unsigned differ = differing(one + i, two + i, want - i < 16 ? want - i : 16);
-            while (differ) {
-                size_t k = i + (size_t)__builtin_ctz(differ);
-                differ &= differ - 1;
-                uint8_t high = (uint8_t)(two[k] - one[k] - 1);
-                uint32_t at = (uint32_t)(done + k), from = (uint32_t)high << 8 | one[k];
-                if (high >= GAL_WINDOW >> 8) {
-                    rc = -1;
-                    break;
-                }
-                agree_from = done + k + 1;
-                /* a copy from the window is a run of places, often carried
-                 * on by copies of the copy: one run for it */
-                if (last && last->at + last->len == at && last->from + last->len == from) {
-                    last->len++;
-                    continue;
-                }
-                last = &runs[nruns++];
-                *last = (gal_blocks_run){at, from, 1};
-            }
-        }
-        pc->runs.len += nruns * sizeof(gal_blocks_run);
-        done += want;
-        if (rc)
-            break;
+        have += (size_t)r;
     }
-    raw_close(&r);
-    return rc;
+    *got = have;
+    return 0;
 }
 
 int gal_blocks_guess(int fd, uint64_t size, uint64_t start, uint64_t stop, gal_blocks_piece *pc,
-                     size_t limit, gal_buf *scratch, uint8_t *inbuf)
+                     size_t limit, gal_buf *input)
 {
-    pthread_once(&stand_once, make_stand_ins);
+    gal_buf *symbols = &pc->symbols;
     gal_buf_clear(&pc->out);
-    gal_buf_clear(&pc->runs);
-    int rc = gal_blocks_decode(fd, size, start, stop, stand_one, &pc->out, limit, &pc->end, inbuf);
-    if (rc == GAL_BLOCKS_FAILED)
-        return rc;
-    if (find_runs(fd, size, start, stop, pc, scratch, inbuf))
+    gal_buf_clear(symbols);
+    pc->marked = 0;
+    uint64_t base = start / 8;
+    if (base >= size)
         return GAL_BLOCKS_FAILED;
-    return rc;
+    /* the piece's bytes and a block's worth past them (more if need be);
+     * room for text that deflate packed four to one (more if need be) */
+    uint64_t span = (stop + 7) / 8 - base + ((uint64_t)256 << 10);
+    size_t room = (size_t)span * 4;
+    for (;;) {
+        if (span > size - base)
+            span = size - base;
+        if (room > limit)
+            room = limit;
+        size_t got;
+        if (gal_buf_reserve(input, (size_t)span + 16) ||
+            gal_buf_reserve(symbols, room * sizeof(uint16_t)) ||
+            gal_pread_full(fd, input->data, (size_t)span, base, &got) || got != span)
+            return GAL_BLOCKS_FAILED;
+        memset(input->data + span, 0, 16);
+        int at_end = base + span == size;
+        size_t n;
+        uint64_t end;
+        int rc = gal_inflate_marked(input->data, span * 8, at_end, start - base * 8,
+                                    stop - base * 8, (uint16_t *)symbols->data, room, &n, &end);
+        if (rc == GAL_MARKED_MORE) {
+            span *= 2;
+            continue;
+        }
+        if (rc == GAL_MARKED_FULL && room < limit) {
+            room *= 2;
+            continue;
+        }
+        if (rc != GAL_MARKED_BOUNDARY && rc != GAL_MARKED_LAST)
+            return GAL_BLOCKS_FAILED;
+        symbols->len = n * sizeof(uint16_t);
+        pc->marked = 1;
+        pc->end = base * 8 + end;
+        return rc == GAL_MARKED_LAST ? GAL_BLOCKS_LAST : GAL_BLOCKS_BOUNDARY;
+    }
 }
 
-void gal_blocks_resolve(gal_blocks_piece *pc, const uint8_t window[GAL_WINDOW])
+/* A symbol's byte: its own below 256, else the window's at its place. */
+static void symbol_bytes(uint8_t table[256 + GAL_WINDOW], const uint8_t window[GAL_WINDOW])
 {
-    const gal_blocks_run *run = (const gal_blocks_run *)pc->runs.data;
-    size_t n = pc->runs.len / sizeof *run;
+    for (unsigned v = 0; v < 256; v++)
+        table[v] = (uint8_t)v;
+    memcpy(table + 256, window, GAL_WINDOW);
+}
+
+int gal_blocks_resolve(gal_blocks_piece *pc, const uint8_t window[GAL_WINDOW])
+{
+    if (!pc->marked)
+        return 0;
+    size_t n = pc->symbols.len / sizeof(uint16_t);
+    uint8_t table[256 + GAL_WINDOW];
+    symbol_bytes(table, window);
+    if (gal_buf_reserve(&pc->out, n))
+        return -1;
+    const uint16_t *sym = (const uint16_t *)pc->symbols.data;
     uint8_t *o = pc->out.data;
-    for (size_t k = 0; k < n; k++) {
-        uint8_t *dst = o + run[k].at;
-        const uint8_t *src = window + run[k].from;
-        for (uint32_t i = 0; i < run[k].len; i++) /* mostly a byte or two */
-            dst[i] = src[i];
-    }
+    for (size_t i = 0; i < n; i++) /* no branch: a third of them are places */
+        o[i] = table[sym[i]];
+    pc->out.len = n;
+    pc->marked = 0;
+    return 0;
 }
 
 void gal_blocks_window_after(const gal_blocks_piece *pc, const uint8_t before[GAL_WINDOW],
                              uint8_t after[GAL_WINDOW])
 {
-    size_t len = pc->out.len;
+    size_t len = pc->marked ? pc->symbols.len / sizeof(uint16_t) : pc->out.len;
     size_t keep = len < GAL_WINDOW ? GAL_WINDOW - len : 0; /* of before, at its end */
-    size_t tail = len - (len < GAL_WINDOW ? 0 : len - GAL_WINDOW); /* of the piece */
-    size_t start = len - tail;
+    size_t tail = GAL_WINDOW - keep, start = len - tail;    /* of the piece */
     memcpy(after, before + GAL_WINDOW - keep, keep);
-    memcpy(after + keep, pc->out.data + start, tail);
-    /* the runs that reach into the piece's last tail bytes, from the end */
-    const gal_blocks_run *run = (const gal_blocks_run *)pc->runs.data;
-    for (size_t k = pc->runs.len / sizeof *run; k-- > 0 && run[k].at + run[k].len > start;) {
-        for (uint32_t i = 0; i < run[k].len; i++)
-            if (run[k].at + i >= start)
-                after[keep + run[k].at + i - start] = before[run[k].from + i];
+    if (!pc->marked) {
+        memcpy(after + keep, pc->out.data + start, tail);
+        return;
     }
+    uint8_t table[256 + GAL_WINDOW];
+    symbol_bytes(table, before);
+    const uint16_t *sym = (const uint16_t *)pc->symbols.data + start;
+    for (size_t i = 0; i < tail; i++)
+        after[keep + i] = table[sym[i]];
 }
 
 void gal_blocks_piece_release(gal_blocks_piece *pc)
 {
     gal_buf_release(&pc->out);
-    gal_buf_release(&pc->runs);
+    gal_buf_release(&pc->symbols);
 }

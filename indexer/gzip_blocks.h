@@ -5,18 +5,15 @@
  *
  * A back-reference may copy from the 32 KiB window before the piece, so a
  * thread that decodes the middle of a gzip member cannot know those bytes.
- * It decodes twice, with two stand-in windows that differ at every place
- * (a byte of the place's number in one, another in the other): the output
- * bytes that differ came from the window, and the pair of values says
- * from where.  Each stretch of them is kept as a run (where in the piece,
- * from where in the window, how long); once the window is known, the runs
- * are copied in (gal_blocks_resolve), and the window after the piece can
- * be had before that (gal_blocks_window_after).  In JSON
- * Lines they never die out: a key that every line repeats is copied from
- * the line before, and so on back to the window (a third of the bytes of
- * the generated news, in runs of about ten), so both passes run to the
- * piece's end; they stop early when 32 KiB in a row agree.  zlib does both
- * passes, so all its checks hold on the real stream.
+ * It decodes with a decoder of its own that writes 16-bit symbols, a byte
+ * or a place in the window (inflate_marked.h); once the window is known,
+ * each symbol is looked up in a table of the 256 bytes and the window's
+ * (gal_blocks_resolve), and the window after the piece can be had before
+ * that (gal_blocks_window_after).  In JSON Lines the places never die out:
+ * a key that every line repeats is copied from the line before, and so on
+ * back to the window (a third of the bytes of the generated news).  A
+ * piece whose window is known (the caller's thread, or the first piece)
+ * is decoded by zlib (gal_blocks_decode).
  */
 #ifndef GAL_GZIP_BLOCKS_H
 #define GAL_GZIP_BLOCKS_H
@@ -44,28 +41,28 @@ int gal_blocks_decode(int fd, uint64_t size, uint64_t start, uint64_t stop,
                       const uint8_t window[GAL_WINDOW], gal_buf *out, size_t limit, uint64_t *end,
                       uint8_t *inbuf);
 
-/* Output bytes that came from the window: at offset `at` of the piece,
- * len of them, from place `from` on. */
-typedef struct gal_blocks_run {
-    uint32_t at, from, len;
-} gal_blocks_run;
-
 /* A piece decoded without its window. */
 typedef struct gal_blocks_piece {
-    gal_buf out;        /* pass one: final but in the runs */
-    gal_buf runs;       /* gal_blocks_run, by offset */
+    gal_buf out;        /* its bytes, once known */
+    gal_buf symbols;    /* until then: uint16_t, a byte or 256 + a place */
+    int marked;         /* symbols, not out, hold it */
     uint64_t end;       /* the boundary where it stopped (GAL_BLOCKS_BOUNDARY) */
 } gal_blocks_piece;
 
-/* Decode from bit start as gal_blocks_decode does, the window unknown:
- * GAL_BLOCKS_ (the piece's buffers are reused from call to call; scratch
- * is room of the caller's). */
+/* Decode from bit start as gal_blocks_decode does, the window unknown,
+ * into pc's symbols: GAL_BLOCKS_ (the piece's buffers are reused from call
+ * to call; input is room of the caller's). */
 int gal_blocks_guess(int fd, uint64_t size, uint64_t start, uint64_t stop, gal_blocks_piece *pc,
-                     size_t limit, gal_buf *scratch, uint8_t *inbuf);
+                     size_t limit, gal_buf *input);
 
-/* Fill in the piece's runs from the window (the 32 KiB of output
- * before it). */
-void gal_blocks_resolve(gal_blocks_piece *pc, const uint8_t window[GAL_WINDOW]);
+/* n bytes of fd from offset at, fewer only at its end (*got): 0, or -1
+ * when a read fails. */
+int gal_pread_full(int fd, uint8_t *dst, size_t n, uint64_t at, size_t *got);
+
+/* The piece's bytes from its symbols and the window (the 32 KiB of output
+ * before it); 0, or -1 out of memory.  A piece of bytes already: nothing
+ * to do. */
+int gal_blocks_resolve(gal_blocks_piece *pc, const uint8_t window[GAL_WINDOW]);
 
 /* The 32 KiB of output after the piece, from the 32 KiB before it: what
  * the next piece is filled in from, without filling in this one. */

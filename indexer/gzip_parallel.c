@@ -87,23 +87,6 @@ static int header_at(const uint8_t *b)
            (b[8] == 0 || b[8] == 2 || b[8] == 4);
 }
 
-static int pread_full(int fd, uint8_t *dst, size_t n, uint64_t at, size_t *got)
-{
-    size_t have = 0;
-    while (have < n) {
-        ssize_t r = pread(fd, dst + have, n - have, (off_t)(at + have));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return -1;
-        if (r == 0)
-            break;
-        have += (size_t)r;
-    }
-    *got = have;
-    return 0;
-}
-
 /* The first offset in [lo, hi) where a member header could start: 0 with
  * *at, or 1 when there is none, -1 when a read fails. */
 static int find_header(int fd, uint64_t lo, uint64_t hi, uint64_t size, uint8_t *buf,
@@ -113,7 +96,7 @@ static int find_header(int fd, uint64_t lo, uint64_t hi, uint64_t size, uint8_t 
         size_t want = READ_BLOCK, got;
         if (want > size - pos)
             want = (size_t)(size - pos);
-        if (pread_full(fd, buf, want, pos, &got))
+        if (gal_pread_full(fd, buf, want, pos, &got))
             return -1;
         if (got < 10)
             return 1;
@@ -158,7 +141,7 @@ static int decode_members(int fd, uint64_t start, uint64_t hi, uint64_t size, ga
             if (inpos == inlen) {
                 base += inlen;
                 inlen = inpos = 0;
-                if (base >= size || pread_full(fd, inbuf, READ_BLOCK, base, &inlen) || !inlen)
+                if (base >= size || gal_pread_full(fd, inbuf, READ_BLOCK, base, &inlen) || !inlen)
                     goto done; /* cut short, or a failed read */
             }
             if (out->len > CHUNK_OUT_MAX || gal_buf_reserve(out, OUT_STEP))
@@ -209,12 +192,12 @@ static int chunk_result(int blocks_rc)
 /* Blocks: the first chunk from `from`, whose window is known; any other
  * from the first guess of a block start in it that decodes. */
 static void decode_blocks_chunk(gal_gzpar *p, chunk *c, uint8_t *inbuf, gal_buf *scan,
-                                gal_buf *scratch)
+                                gal_buf *input)
 {
     gal_blocks_piece *pc = &c->piece;
     if (c->lo == p->from) {
         gal_buf_clear(&pc->out);
-        gal_buf_clear(&pc->runs);
+        pc->marked = 0;
         c->start = p->from;
         int rc = gal_blocks_decode(p->fd, p->file_size, c->start, c->hi, p->first_window,
                                    &pc->out, CHUNK_OUT_MAX, &pc->end, inbuf);
@@ -229,7 +212,7 @@ static void decode_blocks_chunk(gal_gzpar *p, chunk *c, uint8_t *inbuf, gal_buf 
     size_t n = (size_t)(stop - base), got;
     gal_buf_clear(scan);
     c->result = CHUNK_FAILED;
-    if (gal_buf_reserve(scan, n + 8) || pread_full(p->fd, scan->data, n, base, &got))
+    if (gal_buf_reserve(scan, n + 8) || gal_pread_full(p->fd, scan->data, n, base, &got))
         return;
     memset(scan->data + got, 0, 8);
     uint64_t at = c->lo;
@@ -241,7 +224,7 @@ static void decode_blocks_chunk(gal_gzpar *p, chunk *c, uint8_t *inbuf, gal_buf 
             return;
         }
         int rc =
-            gal_blocks_guess(p->fd, p->file_size, at, c->hi, pc, CHUNK_OUT_MAX, scratch, inbuf);
+            gal_blocks_guess(p->fd, p->file_size, at, c->hi, pc, CHUNK_OUT_MAX, input);
         if (rc != GAL_BLOCKS_FAILED) {
             c->start = at;
             c->end = pc->end;
@@ -282,9 +265,10 @@ static void pass_chain(gal_gzpar *p, chunk *c, uint8_t *before)
     pthread_mutex_unlock(&p->mu);
     if (!mine)
         return;
-    gal_blocks_resolve(&c->piece, before);
-    c->crc = (uint32_t)crc32(0, c->piece.out.data, (uInt)c->piece.out.len);
-    c->resolved = 1;
+    if (gal_blocks_resolve(&c->piece, before) == 0) { /* else the caller tries */
+        c->crc = (uint32_t)crc32(0, c->piece.out.data, (uInt)c->piece.out.len);
+        c->resolved = 1;
+    }
 }
 
 static void *decoder_main(void *arg)
@@ -293,9 +277,9 @@ static void *decoder_main(void *arg)
     prctl(PR_SET_NAME, "galley-gunzip"); /* for top -H and perf --comm */
     uint8_t *inbuf = gal_malloc(READ_BLOCK);
     uint8_t *before = p->blocks ? gal_malloc(GAL_WINDOW) : NULL;
-    gal_buf scan, scratch;
+    gal_buf scan, input;
     gal_buf_init(&scan);
-    gal_buf_init(&scratch);
+    gal_buf_init(&input);
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!p->stop && p->taken == p->made)
@@ -306,7 +290,7 @@ static void *decoder_main(void *arg)
         pthread_mutex_unlock(&p->mu);
         c->resolved = 0;
         if (inbuf && p->blocks) {
-            decode_blocks_chunk(p, c, inbuf, &scan, &scratch);
+            decode_blocks_chunk(p, c, inbuf, &scan, &input);
             if (before)
                 pass_chain(p, c, before);
             else
@@ -323,7 +307,7 @@ static void *decoder_main(void *arg)
     gal_free(inbuf);
     gal_free(before);
     gal_buf_release(&scan);
-    gal_buf_release(&scratch);
+    gal_buf_release(&input);
     return NULL;
 }
 
@@ -472,10 +456,11 @@ static int next_output(gal_gzpar *p)
             p->give_up = 1;
             return 0;
         }
-        if (c->result == CHUNK_OK && c->start == p->v) {
+        /* blocks the chain did not reach (it broke before them): here */
+        int ok = c->result == CHUNK_OK && c->start == p->v &&
+                 (!p->blocks || c->resolved || gal_blocks_resolve(&c->piece, p->window) == 0);
+        if (ok) {
             gal_buf *out = p->blocks ? &c->piece.out : &c->out;
-            if (p->blocks && !c->resolved) /* the chain broke before it */
-                gal_blocks_resolve(&c->piece, p->window);
             if (p->blocks)
                 blocks_taken(p, out, c->resolved ? c->crc : crc_of(out));
             p->cur = out;

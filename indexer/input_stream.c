@@ -56,10 +56,7 @@ void gal_istream_ahead_always(int on) { ahead_always = on; }
 static size_t gzpar_chunk = (size_t)2 << 20;
 /* A member that has taken half a job of compressed bytes (a .jsonl.gz of
  * one member) has the rest of its blocks decoded on the threads, when what
- * is left of the file holds at least four jobs and there are at least
- * three threads: each block is decoded twice there (gzip_blocks.h), so
- * two threads gain nothing over one decoder. */
-#define BLOCKS_THREADS_MIN 3
+ * is left of the file holds at least four jobs. */
 static int gzpar_chunk_set; /* by the caller: GALLEY_GZIP_CHUNK is not read */
 void gal_istream_gzip_chunk(size_t bytes)
 {
@@ -458,8 +455,8 @@ static int read_gzip(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
             s->member_tried = 0;
         }
         /* a long member stops between blocks, to be put on the threads */
-        int to_blocks = !s->gz_raw && !s->member_tried && s->gz_threads >= BLOCKS_THREADS_MIN &&
-                        s->file_size && taken(s) - s->member_in > gzpar_chunk / 2;
+        int to_blocks = !s->gz_raw && !s->member_tried && s->gz_threads > 1 && s->file_size &&
+                        taken(s) - s->member_in > gzpar_chunk / 2;
         z->next_in = s->in + s->in_pos;
         z->avail_in = (uInt)(s->in_len - s->in_pos);
         z->next_out = dst + have;
