@@ -17,6 +17,7 @@
 
 #include "alloc.h"
 #include "commands.h"
+#include "fault_guard.h"
 #include "format.h"
 #include "index.h"
 #include "index_dirs.h"
@@ -59,16 +60,37 @@ static int push(gal_index_dirs *l, char *dir, int owned, gal_index *ix)
     return 0;
 }
 
+typedef struct origin_read {
+    gal_index *ix;
+    gal_snapshot *s;
+    gal_index_origin *o;
+} origin_read;
+
+static int read_origin(void *arg)
+{
+    origin_read *r = arg;
+    int rc = gal_snapshot_begin(r->ix, &r->s);
+    return rc ? rc : gal_snapshot_origin(r->s, r->o);
+}
+
 /* The shard K of N that index dir says it is (0 of 0: none); the index
- * stays open in *keep when keep is not NULL. */
+ * stays open in *keep when keep is not NULL.  Its metadata is read under
+ * the fault guard: a damaged page there ends the command as corruption,
+ * not with a signal (a directory of damaged shards). */
 static int shard_of(const char *dir, gal_index_origin *o, gal_index **keep)
 {
     gal_index *ix = NULL;
-    gal_snapshot *s = NULL;
     int rc = gal_index_open(dir, &ix);
-    if (!rc && !(rc = gal_snapshot_begin(ix, &s)))
-        rc = gal_snapshot_origin(s, o);
-    gal_snapshot_end(s);
+    if (!rc) {
+        origin_read r = {ix, NULL, o};
+        int sig;
+        rc = gal_fault_call(read_origin, &r, &sig);
+        if (sig)
+            rc = gal_error_set(GAL_ECORRUPT, "index '%s' is corrupt: an LMDB page of its "
+                               "metadata is damaged (signal %d while reading it); 'galley "
+                               "verify %s' says more", dir, sig, dir);
+        gal_snapshot_end(r.s);
+    }
     if (!rc && keep)
         *keep = ix;
     else

@@ -76,7 +76,10 @@ int gal_index_set_open(gal_index_set *set, const char *const *dirs, size_t n);
 int gal_index_set_adopt(gal_index_set *set, const char *const *dirs, gal_index **opened, size_t n);
 void gal_index_set_close(gal_index_set *set); /* a zeroed set is fine */
 
-/* Begin a read transaction.  Close with gal_snapshot_end() before the index. */
+/* Begin a read transaction.  Close with gal_snapshot_end() before the index.
+ * *out is set before the first read (NULL again on failure), so that a
+ * fault guard around the call can end a snapshot a damaged page left half
+ * made. */
 int gal_snapshot_begin(gal_index *ix, gal_snapshot **out);
 void gal_snapshot_end(gal_snapshot *s); /* NULL is fine */
 

@@ -229,6 +229,7 @@ static int load_docstats(gal_snapshot *s)
 int gal_snapshot_begin(gal_index *ix, gal_snapshot **out)
 {
     gal_snapshot *s = gal_calloc(1, sizeof *s);
+    *out = s; /* at once, for a fault guard's caller to end it (index.h) */
     if (!s)
         return gal_error_set(GAL_ENOMEM, "out of memory");
     s->ix = ix;
@@ -249,9 +250,9 @@ int gal_snapshot_begin(gal_index *ix, gal_snapshot **out)
     }
     if (rc) {
         gal_snapshot_end(s);
+        *out = NULL;
         return rc;
     }
-    *out = s;
     return 0;
 }
 

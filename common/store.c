@@ -122,6 +122,31 @@ static int check_version(gal_store *st, MDB_txn *txn)
     return 0;
 }
 
+typedef struct opening {
+    gal_store *st;
+    MDB_txn *txn;
+} opening;
+
+/* Every table's handle, and the versions checked. */
+static int open_tables(void *arg)
+{
+    opening *op = arg;
+    gal_store *st = op->st;
+    MDB_txn *txn = op->txn;
+    int rc;
+    if ((rc = open_dbi(st, txn, GAL_DB_META, &st->meta)) ||
+        (rc = open_dbi(st, txn, GAL_DB_POSTINGS, &st->postings)) ||
+        (rc = open_dbi(st, txn, GAL_DB_LEXICON, &st->lexicon)) ||
+        (rc = open_dbi(st, txn, GAL_DB_VOCAB, &st->vocab)) ||
+        (rc = open_dbi(st, txn, GAL_DB_DOCS, &st->docs)) ||
+        (rc = open_dbi(st, txn, GAL_DB_IDS, &st->ids)) ||
+        (rc = open_dbi(st, txn, GAL_DB_TEXT, &st->text)) ||
+        (rc = open_dbi(st, txn, GAL_DB_DOCSTATS, &st->docstats)) ||
+        (rc = open_dbi(st, txn, GAL_DB_FILES, &st->files)))
+        return rc;
+    return check_version(st, txn);
+}
+
 /* LMDB's lock file for MAX_READERS readers: 64-byte slots after a
  * 192-byte header (LMDB 0.9, 64-bit). */
 #define MAX_READERS 1024
@@ -231,15 +256,16 @@ int gal_store_open(const char *dir, int mode, gal_store **out)
     }
     if ((rc = gal_store_txn_begin(st, !st->writable, &txn)))
         goto fail;
-    if ((rc = open_dbi(st, txn, GAL_DB_META, &st->meta)) ||
-        (rc = open_dbi(st, txn, GAL_DB_POSTINGS, &st->postings)) ||
-        (rc = open_dbi(st, txn, GAL_DB_LEXICON, &st->lexicon)) ||
-        (rc = open_dbi(st, txn, GAL_DB_VOCAB, &st->vocab)) ||
-        (rc = open_dbi(st, txn, GAL_DB_DOCS, &st->docs)) ||
-        (rc = open_dbi(st, txn, GAL_DB_IDS, &st->ids)) ||
-        (rc = open_dbi(st, txn, GAL_DB_TEXT, &st->text)) ||
-        (rc = open_dbi(st, txn, GAL_DB_DOCSTATS, &st->docstats)) ||
-        (rc = open_dbi(st, txn, GAL_DB_FILES, &st->files)) || (rc = check_version(st, txn)))
+    /* a damaged page of the tables' directory or the meta table faults
+     * here, in every command that opens the index: corruption, not a signal
+     * (the transaction has only read, so aborting it is safe) */
+    opening op = {st, txn};
+    int sig;
+    rc = gal_fault_call(open_tables, &op, &sig);
+    if (sig)
+        rc = gal_error_set(GAL_ECORRUPT, "index '%s' is corrupt: an LMDB page of its tables or "
+                           "metadata is damaged (signal %d while opening it)", dir, sig);
+    if (rc)
         goto fail;
     /* the deleted table came with format 10: a reader of an older index
      * finds none, and nothing is deleted there */
