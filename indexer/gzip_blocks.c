@@ -12,6 +12,23 @@
 
 enum { RUN_LIMIT = GAL_BLOCKS_FAILED + 1 }; /* the output reached its limit */
 
+int gal_pread_full(int fd, uint8_t *dst, size_t n, uint64_t at, size_t *got)
+{
+    size_t have = 0;
+    while (have < n) {
+        ssize_t r = pread(fd, dst + have, n - have, (off_t)(at + have));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        have += (size_t)r;
+    }
+    *got = have;
+    return 0;
+}
+
 /* zlib on a raw deflate stream from any bit of a file. */
 typedef struct raw_in {
     z_stream z;
@@ -27,19 +44,10 @@ static int refill(raw_in *r)
 {
     r->base += r->len;
     r->len = 0;
-    while (r->base < r->size && r->len < GAL_BLOCKS_READ) {
-        size_t want = GAL_BLOCKS_READ - r->len;
-        if (want > r->size - r->base - r->len)
-            want = (size_t)(r->size - r->base - r->len);
-        if (want == 0)
-            break;
-        ssize_t got = pread(r->fd, r->buf + r->len, want, (off_t)(r->base + r->len));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        r->len += (size_t)got;
-    }
+    size_t want = r->size - r->base < GAL_BLOCKS_READ ? (size_t)(r->size - r->base)
+                                                      : GAL_BLOCKS_READ;
+    if (r->base < r->size && gal_pread_full(r->fd, r->buf, want, r->base, &r->len))
+        r->len = 0;
     r->z.next_in = r->buf;
     r->z.avail_in = (uInt)r->len;
     return r->len ? 0 : -1; /* nothing left: cut short, or a failed read */
@@ -118,55 +126,42 @@ int gal_blocks_decode(int fd, uint64_t size, uint64_t start, uint64_t stop,
     return rc == RUN_LIMIT ? GAL_BLOCKS_FAILED : rc;
 }
 
-int gal_pread_full(int fd, uint8_t *dst, size_t n, uint64_t at, size_t *got)
+
+int gal_blocks_read(int fd, uint64_t size, gal_buf *in, uint64_t base, uint64_t end)
 {
-    size_t have = 0;
-    while (have < n) {
-        ssize_t r = pread(fd, dst + have, n - have, (off_t)(at + have));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return -1;
-        if (r == 0)
-            break;
-        have += (size_t)r;
-    }
-    *got = have;
+    if (end > size)
+        end = size;
+    size_t n = end > base ? (size_t)(end - base) : 0, got;
+    gal_buf_clear(in);
+    if (gal_buf_reserve(in, n + 16) || gal_pread_full(fd, in->data, n, base, &got) || got != n)
+        return -1;
+    memset(in->data + n, 0, 16);
+    in->len = n;
     return 0;
 }
 
-int gal_blocks_guess(int fd, uint64_t size, uint64_t start, uint64_t stop, gal_blocks_piece *pc,
-                     size_t limit, gal_buf *input)
+int gal_blocks_guess(int fd, uint64_t size, gal_buf *in, uint64_t base, uint64_t start,
+                     uint64_t stop, gal_blocks_piece *pc, size_t limit)
 {
     gal_buf *symbols = &pc->symbols;
     gal_buf_clear(&pc->out);
     gal_buf_clear(symbols);
     pc->marked = 0;
-    uint64_t base = start / 8;
-    if (base >= size)
-        return GAL_BLOCKS_FAILED;
-    /* the piece's bytes and a block's worth past them (more if need be);
-     * room for text that deflate packed four to one (more if need be) */
-    uint64_t span = (stop + 7) / 8 - base + ((uint64_t)256 << 10);
-    size_t room = (size_t)span * 4;
+    /* room for text that deflate packed four to one (more if need be) */
+    size_t room = in->len * 4;
     for (;;) {
-        if (span > size - base)
-            span = size - base;
         if (room > limit)
             room = limit;
-        size_t got;
-        if (gal_buf_reserve(input, (size_t)span + 16) ||
-            gal_buf_reserve(symbols, room * sizeof(uint16_t)) ||
-            gal_pread_full(fd, input->data, (size_t)span, base, &got) || got != span)
+        if (gal_buf_reserve(symbols, room * sizeof(uint16_t)))
             return GAL_BLOCKS_FAILED;
-        memset(input->data + span, 0, 16);
-        int at_end = base + span == size;
+        int at_end = base + in->len >= size;
         size_t n;
         uint64_t end;
-        int rc = gal_inflate_marked(input->data, span * 8, at_end, start - base * 8,
+        int rc = gal_inflate_marked(in->data, (uint64_t)in->len * 8, at_end, start - base * 8,
                                     stop - base * 8, (uint16_t *)symbols->data, room, &n, &end);
-        if (rc == GAL_MARKED_MORE) {
-            span *= 2;
+        if (rc == GAL_MARKED_MORE) { /* a block runs on past the bytes read */
+            if (gal_blocks_read(fd, size, in, base, base + 2 * (uint64_t)in->len + 1))
+                return GAL_BLOCKS_FAILED;
             continue;
         }
         if (rc == GAL_MARKED_FULL && room < limit) {

@@ -49,11 +49,17 @@ typedef struct gal_blocks_piece {
     uint64_t end;       /* the boundary where it stopped (GAL_BLOCKS_BOUNDARY) */
 } gal_blocks_piece;
 
-/* Decode from bit start as gal_blocks_decode does, the window unknown,
- * into pc's symbols: GAL_BLOCKS_ (the piece's buffers are reused from call
- * to call; input is room of the caller's). */
-int gal_blocks_guess(int fd, uint64_t size, uint64_t start, uint64_t stop, gal_blocks_piece *pc,
-                     size_t limit, gal_buf *input);
+/* Bytes [base, end) of a file of size bytes (fewer past its end) into in,
+ * and 16 zero bytes after them, as gal_blocks_guess reads them: 0, or -1
+ * when the read fails or memory runs out. */
+int gal_blocks_read(int fd, uint64_t size, gal_buf *in, uint64_t base, uint64_t end);
+
+/* Decode from bit start (of the file) as gal_blocks_decode does, the
+ * window unknown, into pc's symbols: GAL_BLOCKS_.  in holds the file's
+ * bytes from base (gal_blocks_read); more are read into it where a block
+ * runs on past them.  The piece's buffers are reused from call to call. */
+int gal_blocks_guess(int fd, uint64_t size, gal_buf *in, uint64_t base, uint64_t start,
+                     uint64_t stop, gal_blocks_piece *pc, size_t limit);
 
 /* n bytes of fd from offset at, fewer only at its end (*got): 0, or -1
  * when a read fails. */

@@ -22,10 +22,13 @@
 /* A chunk whose first guessed block start does not decode is tried again
  * from the next guess, this many times. */
 #define GUESSES_MAX 8
+/* Bytes read past a chunk's end, where its last block ends (a block of
+ * gzip's is rarely over 100 kB). */
+#define BLOCK_PAST ((uint64_t)256 << 10)
 
 enum { CHUNK_OK, CHUNK_NO_HEADER, CHUNK_FAILED, CHUNK_LAST };
 
-/* Positions are in bytes (members) or bits (blocks): p->unit to a byte. */
+/* Positions are in bytes (members) or bits (blocks). */
 typedef struct chunk {
     uint64_t lo, hi;     /* the compressed range in which its members (blocks) start */
     uint64_t start, end; /* where its first member (block) starts and its last ends */
@@ -41,7 +44,6 @@ typedef struct chunk {
 struct gal_gzpar {
     int fd;
     int blocks;          /* one member's deflate blocks, not many members */
-    unsigned unit;       /* positions to a byte: 1, or 8 for blocks */
     uint64_t from, size; /* size in positions */
     uint64_t file_size;  /* in bytes */
     uint64_t csize;      /* in positions */
@@ -191,8 +193,7 @@ static int chunk_result(int blocks_rc)
 
 /* Blocks: the first chunk from `from`, whose window is known; any other
  * from the first guess of a block start in it that decodes. */
-static void decode_blocks_chunk(gal_gzpar *p, chunk *c, uint8_t *inbuf, gal_buf *scan,
-                                gal_buf *input)
+static void decode_blocks_chunk(gal_gzpar *p, chunk *c, uint8_t *inbuf, gal_buf *input)
 {
     gal_blocks_piece *pc = &c->piece;
     if (c->lo == p->from) {
@@ -205,26 +206,21 @@ static void decode_blocks_chunk(gal_gzpar *p, chunk *c, uint8_t *inbuf, gal_buf 
         c->result = chunk_result(rc);
         return;
     }
-    /* the chunk's bytes, and a header's worth past them, to guess in */
-    uint64_t base = c->lo / 8, stop = (c->hi + 7) / 8 + GAL_DEFLATE_HEADER_MAX;
-    if (stop > p->file_size)
-        stop = p->file_size;
-    size_t n = (size_t)(stop - base), got;
-    gal_buf_clear(scan);
+    /* the chunk's bytes and a block's worth past them: to guess in, and to
+     * decode from the guess (more are read if a block runs on) */
+    uint64_t base = c->lo / 8;
     c->result = CHUNK_FAILED;
-    if (gal_buf_reserve(scan, n + 8) || gal_pread_full(p->fd, scan->data, n, base, &got))
+    if (gal_blocks_read(p->fd, p->file_size, input, base, (c->hi + 7) / 8 + BLOCK_PAST))
         return;
-    memset(scan->data + got, 0, 8);
     uint64_t at = c->lo;
     for (int guess = 0; guess < GUESSES_MAX; guess++, at++) {
-        at = base * 8 + gal_deflate_find_dynamic(scan->data, (uint64_t)got * 8, at - base * 8,
-                                                 c->hi - base * 8);
+        at = base * 8 + gal_deflate_find_dynamic(input->data, (uint64_t)input->len * 8,
+                                                 at - base * 8, c->hi - base * 8);
         if (at >= c->hi) {
             c->result = CHUNK_NO_HEADER;
             return;
         }
-        int rc =
-            gal_blocks_guess(p->fd, p->file_size, at, c->hi, pc, CHUNK_OUT_MAX, input);
+        int rc = gal_blocks_guess(p->fd, p->file_size, input, base, at, c->hi, pc, CHUNK_OUT_MAX);
         if (rc != GAL_BLOCKS_FAILED) {
             c->start = at;
             c->end = pc->end;
@@ -277,8 +273,7 @@ static void *decoder_main(void *arg)
     prctl(PR_SET_NAME, "galley-gunzip"); /* for top -H and perf --comm */
     uint8_t *inbuf = gal_malloc(READ_BLOCK);
     uint8_t *before = p->blocks ? gal_malloc(GAL_WINDOW) : NULL;
-    gal_buf scan, input;
-    gal_buf_init(&scan);
+    gal_buf input;
     gal_buf_init(&input);
     pthread_mutex_lock(&p->mu);
     for (;;) {
@@ -290,7 +285,7 @@ static void *decoder_main(void *arg)
         pthread_mutex_unlock(&p->mu);
         c->resolved = 0;
         if (inbuf && p->blocks) {
-            decode_blocks_chunk(p, c, inbuf, &scan, &input);
+            decode_blocks_chunk(p, c, inbuf, &input);
             if (before)
                 pass_chain(p, c, before);
             else
@@ -306,7 +301,6 @@ static void *decoder_main(void *arg)
     pthread_mutex_unlock(&p->mu);
     gal_free(inbuf);
     gal_free(before);
-    gal_buf_release(&scan);
     gal_buf_release(&input);
     return NULL;
 }
@@ -346,7 +340,6 @@ static gal_gzpar *start(int fd, uint64_t from, uint64_t file_size, unsigned nthr
         return NULL;
     p->fd = fd;
     p->blocks = window != NULL;
-    p->unit = unit;
     if (window) {
         memcpy(p->window, window, GAL_WINDOW);
         memcpy(p->first_window, window, GAL_WINDOW);

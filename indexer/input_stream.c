@@ -29,6 +29,7 @@
 #include <zstd_errors.h>
 
 #include "alloc.h"
+#include "format.h"
 #include "gzip_parallel.h"
 #include "status.h"
 
@@ -361,14 +362,14 @@ static int read_gzip_threads(gal_istream *s, uint8_t *dst, size_t n, size_t *got
 {
     uint64_t resume;
     *got = gal_gzpar_read(s->par, dst, n, &resume);
-    __atomic_store_n(&s->in_total, s->par_blocks ? resume / 8 : resume, __ATOMIC_RELAXED);
+    uint64_t at = s->par_blocks ? resume / 8 : resume; /* the byte it is in */
+    __atomic_store_n(&s->in_total, at, __ATOMIC_RELAXED);
     s->out_total += *got;
     if (*got)
         return 0;
     uint64_t bytes, redone;
     gal_gzpar_counts(s->par, &bytes, &redone);
     int rc = 0;
-    uint64_t at = s->par_blocks ? resume / 8 : resume;
     if (lseek(s->fd, (off_t)at, SEEK_SET) < 0)
         rc = fail(s, gal_error_set(GAL_EIO, "%s: seek failed at offset %llu: %s", s->name,
                                    (unsigned long long)at, strerror(errno)));
@@ -383,11 +384,6 @@ static int read_gzip_threads(gal_istream *s, uint8_t *dst, size_t n, size_t *got
     s->par_bytes += bytes;
     s->par_redone += redone;
     return rc;
-}
-
-static uint32_t le32(const uint8_t *b)
-{
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
 /* The raw rest of a member has ended at its last block: check the gzip
@@ -406,7 +402,7 @@ static int end_raw_member(gal_istream *s)
     /* zlib's order: the CRC once its four bytes are there, then the length */
     const uint8_t *t = s->in + s->in_pos;
     size_t have = s->in_len - s->in_pos;
-    uint32_t crc = have < 4 ? 0 : le32(t), len = have < 8 ? 0 : le32(t + 4);
+    uint32_t crc = have < 4 ? 0 : gal_get_le32(t), len = have < 8 ? 0 : gal_get_le32(t + 4);
     const char *wrong = have < 4                            ? NULL
                         : crc != s->member_crc              ? "incorrect data check"
                         : have < 8                          ? NULL
