@@ -144,6 +144,12 @@ static int open_tables(void *arg)
         (rc = open_dbi(st, txn, GAL_DB_DOCSTATS, &st->docstats)) ||
         (rc = open_dbi(st, txn, GAL_DB_FILES, &st->files)))
         return rc;
+    /* the deleted table came with format 10: a reader of an older index
+     * finds none, and nothing is deleted there */
+    int mrc = mdb_dbi_open(txn, GAL_DB_DELETED, st->writable ? MDB_CREATE : 0, &st->deleted);
+    if (mrc && mrc != MDB_NOTFOUND)
+        return gal_store_error(st, mrc, "cannot open table in");
+    st->has_deleted = mrc == 0;
     return check_version(st, txn);
 }
 
@@ -258,23 +264,23 @@ int gal_store_open(const char *dir, int mode, gal_store **out)
         goto fail;
     /* a damaged page of the tables' directory or the meta table faults
      * here, in every command that opens the index: corruption, not a signal
-     * (the transaction has only read, so aborting it is safe) */
+     * (a reader's transaction has only read, so aborting it is safe) */
     opening op = {st, txn};
     int sig;
     rc = gal_fault_call(open_tables, &op, &sig);
-    if (sig)
+    if (sig) {
         rc = gal_error_set(GAL_ECORRUPT, "index '%s' is corrupt: an LMDB page of its tables or "
                            "metadata is damaged (signal %d while opening it)", dir, sig);
+        /* a writer may have been creating a table its format lacks (a put
+         * into the damaged pages), which leaves a cursor of LMDB's stack
+         * linked into the transaction: left open, as gal_store_write does */
+        if (st->writable) {
+            st->abandoned = 1;
+            txn = NULL;
+        }
+    }
     if (rc)
         goto fail;
-    /* the deleted table came with format 10: a reader of an older index
-     * finds none, and nothing is deleted there */
-    mrc = mdb_dbi_open(txn, GAL_DB_DELETED, st->writable ? MDB_CREATE : 0, &st->deleted);
-    if (mrc && mrc != MDB_NOTFOUND) {
-        rc = gal_store_error(st, mrc, "cannot open table in");
-        goto fail;
-    }
-    st->has_deleted = mrc == 0;
     if ((mrc = mdb_txn_commit(txn))) {
         txn = NULL;
         rc = gal_store_error(st, mrc, "cannot open index");

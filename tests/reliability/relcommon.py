@@ -1,9 +1,9 @@
 """Shared helpers for the reliability tests (tests/reliability/*.py).
 
-Every test takes --galley BIN --work DIR [--shared DIR] [--seed N] and exits
-0 (pass), 1 (fail) or 77 (skipped, with the reason printed).  Nothing here
-shares code with galley: the corpora are read with the zstd command and
-Python's json module.
+Every test takes --galley BIN --work DIR [--shared DIR] [--seed N], prints its
+seed first, and exits 0 (pass), 1 (fail) or 77 (skipped, with the reason
+printed).  Nothing here shares code with galley: the corpora are read with
+the zstd command and Python's json module.
 """
 import argparse
 import json
@@ -32,6 +32,9 @@ def parse_args(desc, need_shared=False, extra=None):
     if a.seed is None:
         env = os.environ.get("GALLEY_TEST_SEED")
         a.seed = int(env) if env else int(time.time()) % 1000003
+    # every test says its seed first, so that a failure in CI can be rerun
+    print("seed %d (rerun with --seed %d or GALLEY_TEST_SEED=%d)" % (a.seed, a.seed, a.seed),
+          flush=True)
     if need_shared:
         corpora = os.path.join(a.shared or "", "corpora")
         if not a.shared or not os.path.isdir(corpora):

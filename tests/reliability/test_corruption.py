@@ -50,7 +50,6 @@ def main():
     if shutil.which("mdb_dump") is None:
         rc_.skip("mdb_dump (lmdb-utils) is not installed")
     bbc = rc_.corpus(a.shared, "bbc.jsonl.zst")
-    print("seed %d (rerun with --seed %d)" % (a.seed, a.seed), flush=True)
     f = rc_.Failures("corruption")
     rc_.fresh_dir(a.work)
     scratch = rc_.scratch_dir(a.work, "corrupt")

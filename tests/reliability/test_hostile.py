@@ -22,7 +22,6 @@ import relcommon as rc_  # noqa: E402
 
 def main():
     a = rc_.parse_args(__doc__)
-    print("seed %d" % a.seed, flush=True)
     rc_.run_checks(a, rc_.Failures("hostile"), run_checks)
 
 

@@ -253,7 +253,6 @@ def check_all(a, f):
 
 def main():
     a = rc_.parse_args(__doc__.splitlines()[0])
-    print("seed %d" % a.seed)
     rc_.run_checks(a, rc_.Failures("merge"), check_all)
 
 

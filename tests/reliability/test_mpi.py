@@ -62,7 +62,8 @@ def check_all(a, f):
     print("mpirun -n 3: shards as --shard K/3 writes them; merged, one index of the inputs "
           "byte for byte")
     # --device auto: each rank's place on the node picks among the GPUs; with
-    # none (PoCL here), every rank takes the device auto takes alone
+    # none (here a CPU device, which auto leaves to the reference path), every
+    # rank takes what auto takes alone
     auto = os.path.join(a.work, "ranks-auto")
     rc, _, err = rc_.run([mpirun, "-n", "2", "--oversubscribe", a.galley, "index", "--mpi", "-q",
                           "--device", "auto", "--batch-mb", "1", "-o", auto, parts[0]],
@@ -88,7 +89,6 @@ def check_all(a, f):
 
 def main():
     a = rc_.parse_args(__doc__.splitlines()[0])
-    print("seed %d" % a.seed)
     rc_.run_checks(a, rc_.Failures("mpi"), check_all)
 
 

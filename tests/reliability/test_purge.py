@@ -156,7 +156,6 @@ def check_rounds(a, f):
 
 def main():
     a = rc_.parse_args(__doc__.splitlines()[0])
-    print("seed %d" % a.seed)
     rc_.run_checks(a, rc_.Failures("purge"), check_rounds)
 
 
