@@ -325,14 +325,15 @@ static void child_run(const gal_build_opts *base, const char *spec, const char *
     o.progress = 0;
     if (strcmp(spec, "ref")) {
         /* warm the program and kernel caches; an "auto" without a device
-         * falls back in the build */
+         * falls back in the build, and one with a CPU device only takes the
+         * reference path there (gal_cl_open_for_build) */
         gal_cl *cl = NULL;
         gal_cl_tokenizer *tk = NULL;
         double t0 = gal_now_sec();
-        int rc = gal_cl_open(spec, &cl);
-        if (!rc)
+        int rc = strcmp(spec, "auto") ? gal_cl_open(spec, &cl) : gal_cl_open_for_build(0, &cl);
+        if (!rc && cl)
             rc = gal_cl_tokenizer_new(cl, &tk);
-        if (!rc)
+        if (!rc && cl)
             rc = warm_kernels(cl, tk);
         r->setup_sec = gal_now_sec() - t0;
         gal_cl_tokenizer_free(tk);

@@ -450,6 +450,18 @@ fail:
     return rc;
 }
 
+int gal_cl_open_for_build(unsigned slot, gal_cl **out)
+{
+    gal_cl *cl = NULL;
+    int rc = gal_cl_open_slot("auto", slot, &cl);
+    if (!rc && strcmp(cl->info.type, "CPU") == 0) {
+        gal_cl_close(cl);
+        cl = NULL;
+    }
+    *out = cl;
+    return rc;
+}
+
 void gal_cl_close(gal_cl *cl)
 {
     if (!cl)

@@ -649,7 +649,9 @@ static void open_device(build_state *s)
     const char *spec = s->opts->device ? s->opts->device : "auto";
     if (!strcmp(spec, "ref"))
         return;
-    int rc = gal_cl_open_slot(spec, s->opts->device_slot, &s->cl);
+    int rc = gal_cl_open_for_build(s->opts->device_slot, &s->cl);
+    if (!rc && !s->cl)
+        return; /* a CPU device only: the reference path does its work */
     if (!rc)
         rc = gal_cl_tokenizer_new(s->cl, &s->clt);
     if (!rc)

@@ -5,22 +5,22 @@ For every ../shared/corpora/NAME.jsonl.zst (and its NAME.trec.zst twin) this
 builds galley indexes:
     NAME.jsonl.ref   galley index --device ref --format jsonl
     NAME.trec.ref    galley index --device ref --format trec
-    NAME.jsonl.auto  galley index --device auto   (only when `galley devices`
-                     lists a device; skipped with --no-auto)
+    NAME.jsonl.dev0  galley index --device 0   (the first OpenCL device, only
+                     when `galley devices` lists one; skipped with --no-device)
 then runs 30+ hard queries per corpus (apostrophes, u.s., digits, hyphens,
 long phrases, very common words, mixed case, non-ASCII, absent words, curly
 apostrophes, phrases that would cross the title/body boundary or a token too
 long to index) and compares `galley query --count` on every index with the
 brute-force oracle (oracle.py, written from DESIGN.md's tokenizer rules), and
 `galley query --ids` sets for a handful; with mdb_dump at hand it also checks
-that the ref and auto indexes hold identical tables (all but meta and files),
+that the ref and device indexes hold identical tables (all but meta and files),
 as DESIGN.md says output must not depend on the device.  Random phrases cut
 from the documents (seeded, --seed) add more.  Prints a table, then every mismatch
 as (corpus, index, query, expected, got).  Exit 0 when all agree, 1 on any
 mismatch, 77 (skip) when ../shared/corpora or a required command is missing.
 
   test_corpus_queries.py --galley PATH --shared DIR --work DIR
-                         [--corpus NAME]... [--no-auto] [--no-trec] [--seed N]
+                         [--corpus NAME]... [--no-device] [--no-trec] [--seed N]
 """
 
 import argparse
@@ -280,7 +280,7 @@ def main():
     ap.add_argument("--shared", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--corpus", action="append", help="only this corpus (repeatable)")
-    ap.add_argument("--no-auto", action="store_true", help="skip the --device auto index")
+    ap.add_argument("--no-device", action="store_true", help="skip the --device 0 index")
     ap.add_argument("--no-trec", action="store_true", help="skip the TREC index")
     ap.add_argument("--seed", type=int, default=RANDOM_SEED,
                     help="seed of the random phrases [%d]" % RANDOM_SEED)
@@ -292,11 +292,13 @@ def main():
     if status is not None:
         return status
 
-    use_auto = False
-    if not args.no_auto:
-        use_auto, why = have_device(args.galley)
-        log("galley devices: %s -> %s" % (why, "also indexing with --device auto"
-                                          if use_auto else "ref only"))
+    # the first device by number: --device auto leaves a CPU device to the
+    # reference path, and this compares the kernels' tables with its
+    use_device = False
+    if not args.no_device:
+        use_device, why = have_device(args.galley)
+        log("galley devices: %s -> %s" % (why, "also indexing with --device 0"
+                                          if use_device else "ref only"))
 
     # Index builds run one at a time in the background while the oracle
     # tokenizes (2 cores: one for galley, one for Python).
@@ -308,8 +310,8 @@ def main():
         variants = [("jsonl.ref", jpath, "jsonl", "ref")]
         if not args.no_trec and os.path.exists(tpath):
             variants.append(("trec.ref", tpath, "trec", "ref"))
-        if use_auto:
-            variants.append(("jsonl.auto", jpath, "jsonl", "auto"))
+        if use_device:
+            variants.append(("jsonl.dev0", jpath, "jsonl", "0"))
         for tag, src, fmt, dev in variants:
             out = os.path.join(args.work, "%s.%s" % (name, tag))
             jobs[(name, tag)] = pool.submit(build_index, args.galley, src, fmt, dev, out)
@@ -344,17 +346,17 @@ def main():
                                    res["docs"]))
             indexes[tag] = os.path.join(args.work, "%s.%s" % (name, tag))
 
-        if "jsonl.ref" in indexes and "jsonl.auto" in indexes and shutil.which("mdb_dump"):
+        if "jsonl.ref" in indexes and "jsonl.dev0" in indexes and shutil.which("mdb_dump"):
             # DESIGN.md: output must not depend on the device.
             a = table_digests(indexes["jsonl.ref"])
-            b = table_digests(indexes["jsonl.auto"])
+            b = table_digests(indexes["jsonl.dev0"])
             same = a is not None and a == b
-            log("[%s] tables of jsonl.ref and jsonl.auto (all but meta, files): %s"
+            log("[%s] tables of jsonl.ref and jsonl.dev0 (all but meta, files): %s"
                 % (name, "identical" if same else "DIFFER"))
             if not same:
                 diff = sorted(t for t in set(a or {}) | set(b or {})
                               if (a or {}).get(t) != (b or {}).get(t))
-                mismatches.append((name, "jsonl.auto", "(mdb_dump tables vs jsonl.ref)",
+                mismatches.append((name, "jsonl.dev0", "(mdb_dump tables vs jsonl.ref)",
                                    "identical tables", "differ: %s" % ", ".join(diff)))
 
         log("\n== %s: %d documents, %d queries (oracle %.1fs; random queries seed %d)"
@@ -388,7 +390,7 @@ def main():
             if check_ids:
                 want_ids = set(corpus.ids(q))
                 for tag in tags:
-                    if tag not in indexes or tag.endswith(".auto"):
+                    if tag not in indexes or tag.endswith(".dev0"):
                         continue
                     got_ids, rc = galley_ids(args.galley, indexes[tag], q)
                     got_set = set(got_ids)

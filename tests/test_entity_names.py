@@ -62,8 +62,9 @@ def main():
     docs = load(corpus)
 
     devices = ["ref"]
-    if subprocess.run([a.galley, "devices"], capture_output=True).returncode == 0:
-        devices.append("auto")
+    listed = subprocess.run([a.galley, "devices"], capture_output=True, text=True)
+    if listed.returncode == 0 and any(line[:1].isdigit() for line in listed.stdout.splitlines()):
+        devices.append("0")  # by number: --device auto leaves a CPU device to the reference path
     answers = {}
     failures = []
     for device in devices:

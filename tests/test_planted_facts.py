@@ -10,7 +10,8 @@ That is ground truth that does not come from galley nor from our oracle.
 This test generates a corpus (--size, default 24M) with them, builds
     ref    galley index --device ref --batch-mb 4   (several batches, so the
            facts are spread over batches and chunks)
-    auto   the same with --device auto, when `galley devices` lists a device
+    dev    the same on the first GPU, else the first device, by number, when
+           `galley devices` lists one
     gpu    and again with GALLEY_CL_DESIGN=gpu: the kernels' GPU design
            (per-token kernels, device buffers, copies) on that device, so
            the path a GPU takes runs here on PoCL too (on a GPU: "cpu", the
@@ -69,11 +70,12 @@ def devices(galley):
         return []
 
 
-def auto_type(found):
-    """The type of the device --device auto picks among found: the first
-    GPU, else the first device."""
+def first_device(found):
+    """The device to build on among found: the first GPU, else the first
+    device (by number: --device auto leaves a CPU device to the reference
+    path)."""
     gpus = [d for d in found if d.get("type") == "GPU"]
-    return (gpus or found)[0].get("type")
+    return (gpus or found)[0]
 
 
 class Checker:
@@ -193,11 +195,13 @@ def main():
     indexes = [("ref", os.path.join(args.work, "ref"), ["--device", "ref"], {})]
     found = devices(args.galley)
     if found:
-        indexes.append(("auto", os.path.join(args.work, "auto"), ["--device", "auto"], {}))
+        dev = first_device(found)
+        number = str(dev.get("index", 0))
+        indexes.append(("dev", os.path.join(args.work, "dev"), ["--device", number], {}))
         # the other design of the kernels than the device's own (on PoCL,
         # the GPU's: per-token kernels, device buffers and copies)
-        other = "cpu" if auto_type(found) == "GPU" else "gpu"
-        indexes.append((other, os.path.join(args.work, other), ["--device", "auto"],
+        other = "cpu" if dev.get("type") == "GPU" else "gpu"
+        indexes.append((other, os.path.join(args.work, other), ["--device", number],
                         {"GALLEY_CL_DESIGN": other}))
     else:
         log("note: `galley devices` lists no OpenCL device: only the reference path is built")
