@@ -17,6 +17,9 @@
   - `--repeat 3` builds three times and reports the build of median wall time,
     with all three; 0, 17 or a word is a usage error.
   - `galley index -q` on a device, its kernels compiled afresh, prints nothing.
+  - the default device (auto) is the first GPU, else the first device that
+    is not a CPU, else the host reference path; a CPU device builds when
+    named by number.
   - `galley bench postings INDEX --bounds` walks the index twice (its figures,
     then the bounds); both walks must see the same positions and the same
     bytes of each part, and every bound must be positive.
@@ -48,6 +51,39 @@ def check(cond, msg):
 def run(argv):
     p = subprocess.run(argv, capture_output=True, text=True, timeout=600)
     return p.returncode, p.stdout, p.stderr
+
+
+def built_on(galley, idx):
+    """The device `galley stats` says idx was built on."""
+    rc, out, _ = run([galley, "stats", idx])
+    m = re.search(r"^build: +device=(.*?) batch_mb=", out, re.M)
+    return m.group(1) if rc == 0 and m else None
+
+
+def check_auto_device(galley, tmp, devices, env):
+    """--device auto (the default) takes the first GPU, else the first device
+    that is not a CPU, else the host reference path; a CPU device only by
+    number."""
+    gpus = [d for d in devices if d["type"] == "GPU"]
+    others = [d for d in devices if d["type"] != "CPU"]
+    want = (gpus or others)[0]["name"] if others else "reference (host C)"
+    idx = os.path.join(tmp, "auto")
+    p = subprocess.run([galley, "index", "-q", "-o", idx, SAMPLE], capture_output=True,
+                       text=True, timeout=600, env=env)
+    check(p.returncode == 0, "index, default device: exit %d: %s" % (p.returncode, p.stderr))
+    got = built_on(galley, idx)
+    check(got == want, "the default device built on %r, want %r (devices: %s)"
+          % (got, want, [(d["name"], d["type"]) for d in devices]))
+    for d in devices:
+        if d["type"] != "CPU":
+            continue
+        idx = os.path.join(tmp, "cpu-%d" % d["index"])
+        p = subprocess.run([galley, "index", "-q", "--device", str(d["index"]), "-o", idx,
+                            SAMPLE], capture_output=True, text=True, timeout=600, env=env)
+        got = built_on(galley, idx)
+        check(p.returncode == 0 and got == d["name"], "--device %d (a CPU): exit %d, built on "
+              "%r, want %r" % (d["index"], p.returncode, got, d["name"]))
+        break
 
 
 def check_postings_bounds(galley, tmp):
@@ -248,6 +284,7 @@ def main():
                                capture_output=True, text=True, timeout=600, env=cold)
             check(p.returncode == 0 and p.stderr == "",
                   "index -q, cold kernel cache: exit %d, stderr %r" % (p.returncode, p.stderr))
+        check_auto_device(a.galley, tmp, devices, env)
         check_postings_bounds(a.galley, tmp)
     if failures:
         print("bench_cli: %d failure(s)" % failures)
