@@ -77,9 +77,8 @@ int gal_index_set_adopt(gal_index_set *set, const char *const *dirs, gal_index *
 void gal_index_set_close(gal_index_set *set); /* a zeroed set is fine */
 
 /* Begin a read transaction.  Close with gal_snapshot_end() before the index.
- * *out is set before the first read (NULL again on failure), so that a
- * fault guard around the call can end a snapshot a damaged page left half
- * made. */
+ * Its first reads run under the fault guard (fault_guard.h): a damaged
+ * page there is GAL_ECORRUPT.  *out is NULL on failure. */
 int gal_snapshot_begin(gal_index *ix, gal_snapshot **out);
 void gal_snapshot_end(gal_snapshot *s); /* NULL is fine */
 

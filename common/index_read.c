@@ -12,6 +12,7 @@
 #include "batch_table.h"
 #include "chunk_cursor.h"
 #include "doc_record.h"
+#include "fault_guard.h"
 #include "format.h"
 #include "hash_blocks.h"
 #include "id_table.h"
@@ -67,6 +68,9 @@ struct gal_snapshot {
     uint32_t group_first;
     gal_deleted_set deleted; /* once deleted_loaded */
     int deleted_loaded;
+    /* load_docstats' cursor while it reads: a fault there (a damaged
+     * page) jumps past its close, so gal_snapshot_end closes it */
+    MDB_cursor *loading;
 };
 
 /* A chunk's positions are decoded one document's run at a time, for the
@@ -188,6 +192,7 @@ static int load_docstats(gal_snapshot *s)
     int mrc = mdb_cursor_open(s->txn, st->docstats, &cur);
     if (mrc)
         return gal_store_error(st, mrc, "cannot read docstats of");
+    s->loading = cur;
     size_t cap = 0;
     MDB_val k, v;
     int rc = 0;
@@ -214,6 +219,7 @@ static int load_docstats(gal_snapshot *s)
     if (!rc && mrc != MDB_NOTFOUND)
         rc = gal_store_error(st, mrc, "cannot read docstats of");
     mdb_cursor_close(cur);
+    s->loading = NULL;
     size_t nstates = 0;
     for (size_t i = 0; i < s->nbatches; i++)
         nstates += block_states(s->batches[i].n);
@@ -226,10 +232,10 @@ static int load_docstats(gal_snapshot *s)
     return rc;
 }
 
-int gal_snapshot_begin(gal_index *ix, gal_snapshot **out)
+static int snapshot_begin(gal_index *ix, gal_snapshot **out)
 {
     gal_snapshot *s = gal_calloc(1, sizeof *s);
-    *out = s; /* at once, for a fault guard's caller to end it (index.h) */
+    *out = s; /* at once, for gal_snapshot_begin to end it after a fault */
     if (!s)
         return gal_error_set(GAL_ENOMEM, "out of memory");
     s->ix = ix;
@@ -256,10 +262,41 @@ int gal_snapshot_begin(gal_index *ix, gal_snapshot **out)
     return 0;
 }
 
+typedef struct snapshot_start {
+    gal_index *ix;
+    gal_snapshot **out;
+} snapshot_start;
+
+static int start_snapshot(void *arg)
+{
+    snapshot_start *a = arg;
+    return snapshot_begin(a->ix, a->out);
+}
+
+int gal_snapshot_begin(gal_index *ix, gal_snapshot **out)
+{
+    /* the first reads of every command that searches or prints an index
+     * (the document count, each batch's document statistics, the bigram
+     * words) follow pages nothing has checked yet: under the fault guard,
+     * a damaged one ends the command as corruption, not with a signal */
+    snapshot_start a = {ix, out};
+    int sig, rc = gal_fault_call(start_snapshot, &a, &sig);
+    if (sig) {
+        gal_snapshot_end(*out);
+        *out = NULL;
+        rc = gal_error_set(GAL_ECORRUPT, "index '%s' is corrupt: an LMDB page of its metadata "
+                           "or document statistics is damaged (signal %d while reading it); "
+                           "'galley verify %s' says more", ix->st->dir, sig, ix->st->dir);
+    }
+    return rc;
+}
+
 void gal_snapshot_end(gal_snapshot *s)
 {
     if (!s)
         return;
+    if (s->loading)
+        mdb_cursor_close(s->loading);
     if (s->txn)
         mdb_txn_abort(s->txn);
     ZSTD_freeDCtx(s->dctx);

@@ -276,6 +276,9 @@ int gal_index_delete(const char *dir, const char *const *ids, const size_t *lens
     if (!rc) {
         report->deleted = gone.n;
         report->total = del.count + gone.n;
+    } else { /* the caller reads nothing of a failed call */
+        gal_free(report->found);
+        report->found = NULL;
     }
     gal_free(gone.v);
     gal_deleted_release(&del);

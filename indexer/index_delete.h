@@ -12,7 +12,7 @@ typedef struct gal_delete_report {
     uint64_t deleted;   /* documents deleted by this call */
     uint64_t total;     /* documents the index has deleted, this call's included */
     uint8_t *found;     /* found[i]: ids[i] named a live document, found[n + j]:
-                         * nums[j] is one (caller frees) */
+                         * nums[j] is one (caller frees; NULL after a failure) */
 } gal_delete_report;
 
 /* Delete every live document whose id is one of ids[0..n) (lens[i] bytes

@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -40,6 +41,25 @@ def parse_args(desc, need_shared=False, extra=None):
         if not a.shared or not os.path.isdir(corpora):
             skip("no corpus directory '%s' (../shared is absent)" % corpora)
     return a
+
+
+def sanitizer_error(err):
+    """The first line of a sanitizer's report in err, None when there is none.
+    Two kinds do not count.  A SEGV or BUS on an unknown address: in a
+    sanitized build (tests/run_sanitized.sh) the read-only commands have no
+    fault handler of galley's, so a read of a damaged index faults into the
+    sanitizer's.  A leak after galley said the index is corrupt: a fault's
+    jump out of LMDB abandons what the guarded walk held, on purpose, as the
+    process is about to end (fault_guard.h)."""
+    corrupt = re.search(r"^galley: error: .*corrupt", err, re.M) is not None
+    for line in err.splitlines():
+        if re.search(r"AddressSanitizer: (SEGV|BUS) on unknown address", line):
+            continue
+        if corrupt and "ERROR: LeakSanitizer" in line:
+            continue
+        if re.search(r"ERROR: (Address|Leak|Thread)Sanitizer|runtime error:", line):
+            return line.strip()
+    return None
 
 
 def skip(why):
