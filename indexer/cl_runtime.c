@@ -331,6 +331,7 @@ struct pick_ctx {
     unsigned skip_gpus; /* auto: GPUs to pass over before the one taken */
     int found_gpu;      /* auto: a GPU was found (stop) */
     int found;          /* a device was chosen */
+    unsigned rank;      /* auto: the chosen one's, 2 a GPU, 1 neither GPU nor CPU, 0 a CPU */
     cl_platform_id platform;
     cl_device_id device;
     unsigned index;
@@ -348,14 +349,16 @@ static int pick_visit(cl_platform_id p, cl_device_id d, unsigned index, void *ct
         cl_int err = clGetDeviceInfo(d, CL_DEVICE_TYPE, sizeof type, &type, NULL);
         if (err != CL_SUCCESS)
             return gal_cl_fail("clGetDeviceInfo", err, NULL);
-        if (!(type & CL_DEVICE_TYPE_GPU) && pc->found)
-            return 0;
-        if ((type & CL_DEVICE_TYPE_GPU) && pc->skip_gpus) { /* another run's */
+        unsigned rank = (type & CL_DEVICE_TYPE_GPU) ? 2u : (type & CL_DEVICE_TYPE_CPU) ? 0u : 1u;
+        if (rank == 2u && pc->skip_gpus) { /* another run's */
             pc->skip_gpus--;
             return 0;
         }
+        if (pc->found && rank <= pc->rank)
+            return 0;
         pc->found = 1;
-        pc->found_gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
+        pc->rank = rank;
+        pc->found_gpu = rank == 2u;
     }
     pc->platform = p;
     pc->device = d;
@@ -383,7 +386,7 @@ int gal_cl_open(const char *spec, gal_cl **out)
 
 int gal_cl_open_slot(const char *spec, unsigned slot, gal_cl **out)
 {
-    struct pick_ctx pc = {-1, 0, 0, 0, NULL, NULL, 0};
+    struct pick_ctx pc = {-1, 0, 0, 0, 0, NULL, NULL, 0};
     if (spec && *spec && strcmp(spec, "auto") != 0) {
         char *end = NULL;
         errno = 0;

@@ -118,7 +118,8 @@ const char *gal_cl_strerror(cl_int code);
 int gal_cl_list_devices(gal_cl_device_info *out, size_t cap, size_t *count);
 
 /* Open a device.  spec is "auto" (or NULL or ""): the first GPU if there is
- * one, else the first device of any type; or "N": the device with global
+ * one, else the first device that is not a CPU (an accelerator), else the
+ * first device; or "N": the device with global
  * index N as gal_cl_list_devices lists it.  On success *out is a new handle
  * that the caller closes with gal_cl_close.
  * Errors: GAL_ENOTFOUND (no platform, no device, no device N: the caller
@@ -129,7 +130,7 @@ int gal_cl_open(const char *spec, gal_cl **out);
 /* The same, where several runs on one machine share its GPUs (`galley index
  * --mpi`: slot is the rank's place on its node): "auto" takes GPU number
  * slot mod (the GPUs there are), in the order gal_cl_list_devices lists
- * them; without a GPU, the first device as before.  Slot 0 is
+ * them; without a GPU, what gal_cl_open picks.  Slot 0 is
  * gal_cl_open. */
 int gal_cl_open_slot(const char *spec, unsigned slot, gal_cl **out);
 
