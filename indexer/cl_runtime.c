@@ -332,6 +332,7 @@ struct pick_ctx {
     int found_gpu;      /* auto: a GPU was found (stop) */
     int found;          /* a device was chosen */
     unsigned rank;      /* auto: the chosen one's, 2 a GPU, 1 neither GPU nor CPU, 0 a CPU */
+    int no_cpu;         /* auto for a build: a CPU device is never taken */
     cl_platform_id platform;
     cl_device_id device;
     unsigned index;
@@ -350,6 +351,8 @@ static int pick_visit(cl_platform_id p, cl_device_id d, unsigned index, void *ct
         if (err != CL_SUCCESS)
             return gal_cl_fail("clGetDeviceInfo", err, NULL);
         unsigned rank = (type & CL_DEVICE_TYPE_GPU) ? 2u : (type & CL_DEVICE_TYPE_CPU) ? 0u : 1u;
+        if (rank == 0u && pc->no_cpu)
+            return 0;
         if (rank == 2u && pc->skip_gpus) { /* another run's */
             pc->skip_gpus--;
             return 0;
@@ -384,9 +387,11 @@ int gal_cl_open(const char *spec, gal_cl **out)
     return gal_cl_open_slot(spec, 0, out);
 }
 
-int gal_cl_open_slot(const char *spec, unsigned slot, gal_cl **out)
+/* gal_cl_open_slot, and with no_cpu gal_cl_open_for_build ("auto" only) */
+static int open_picked(const char *spec, unsigned slot, int no_cpu, gal_cl **out)
 {
-    struct pick_ctx pc = {-1, 0, 0, 0, 0, NULL, NULL, 0};
+    struct pick_ctx pc = {.want = -1, .no_cpu = no_cpu};
+    *out = NULL;
     if (spec && *spec && strcmp(spec, "auto") != 0) {
         char *end = NULL;
         errno = 0;
@@ -412,6 +417,8 @@ int gal_cl_open_slot(const char *spec, unsigned slot, gal_cl **out)
     if (!pc.found) {
         if (total == 0)
             return gal_error_set(GAL_ENOTFOUND, "no OpenCL platform or device found");
+        if (pc.want < 0) /* CPU devices only, passed over (no_cpu) */
+            return 0;
         return gal_error_set(GAL_ENOTFOUND, "no OpenCL device %ld (there are %u)", pc.want,
                              total);
     }
@@ -453,16 +460,14 @@ fail:
     return rc;
 }
 
+int gal_cl_open_slot(const char *spec, unsigned slot, gal_cl **out)
+{
+    return open_picked(spec, slot, 0, out);
+}
+
 int gal_cl_open_for_build(unsigned slot, gal_cl **out)
 {
-    gal_cl *cl = NULL;
-    int rc = gal_cl_open_slot("auto", slot, &cl);
-    if (!rc && strcmp(cl->info.type, "CPU") == 0) {
-        gal_cl_close(cl);
-        cl = NULL;
-    }
-    *out = cl;
-    return rc;
+    return open_picked("auto", slot, 1, out);
 }
 
 void gal_cl_close(gal_cl *cl)

@@ -134,9 +134,9 @@ int gal_cl_open(const char *spec, gal_cl **out);
  * gal_cl_open. */
 int gal_cl_open_slot(const char *spec, unsigned slot, gal_cl **out);
 
-/* What an index build's "auto" opens: gal_cl_open_slot's device, unless it
- * is a CPU; then *out is NULL (and 0 returned) and the build takes the host
- * reference path.  On the same cores the reference path runs the same rules
+/* What an index build's "auto" opens: gal_cl_open_slot's choice with the
+ * CPU devices passed over (never opened); when they are all there is, *out
+ * is NULL (and 0 returned) and the build takes the host reference path.  On the same cores the reference path runs the same rules
  * faster and in less memory than an OpenCL CPU device (PoCL, news-200m:
  * 5.2 against 5.6 s, peak RSS 0.93 against 1.30 GB), and it has no kernels
  * to compile first (PoCL on a cold cache: ~25 s before the first document).

@@ -126,7 +126,6 @@ int gal_blocks_decode(int fd, uint64_t size, uint64_t start, uint64_t stop,
     return rc == RUN_LIMIT ? GAL_BLOCKS_FAILED : rc;
 }
 
-
 int gal_blocks_read(int fd, uint64_t size, gal_buf *in, uint64_t base, uint64_t end)
 {
     if (end > size)
