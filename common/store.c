@@ -177,6 +177,31 @@ static void back_lock_file(const char *lock)
     close(fd);
 }
 
+/* A data.mdb shorter than the pages its newest commit uses: a copy that
+ * stopped early, or a file cut by a disk that filled up.  LMDB maps the
+ * missing pages anyway, so a read of one faults (SIGBUS) somewhere deep in
+ * a command, and a writer's pwrite past the end would leave holes of zeros
+ * for pages.  Said here, once, before anything reads: a commit writes its
+ * pages before its meta page, so a file that a finished commit names is
+ * never shorter, however a writer runs beside this one. */
+static int check_length(gal_store *st)
+{
+    MDB_envinfo info;
+    MDB_stat es;
+    int fd;
+    struct stat sb;
+    if (mdb_env_info(st->env, &info) || mdb_env_stat(st->env, &es) ||
+        mdb_env_get_fd(st->env, &fd) || fstat(fd, &sb) != 0)
+        return 0; /* nothing to compare: the reads that follow say what is wrong */
+    uint64_t need = ((uint64_t)info.me_last_pgno + 1) * es.ms_psize;
+    if ((uint64_t)sb.st_size >= need)
+        return 0;
+    return gal_error_set(GAL_ECORRUPT, "index '%s' is corrupt: its data.mdb is %llu bytes, but "
+                         "its last commit uses %llu (cut short: a copy that stopped early, or a "
+                         "disk that filled up?)", st->dir, (unsigned long long)sb.st_size,
+                         (unsigned long long)need);
+}
+
 /* Whether dir holds shard-K directories: what `galley index --shards` and
  * `--mpi` make, the shards of one index and no index of its own. */
 static int holds_shards(const char *dir)
@@ -231,6 +256,10 @@ int gal_store_open(const char *dir, int mode, gal_store **out)
             rc = gal_error_set(GAL_ENOTFOUND, "no index at '%s': %s", dir,
                                stat(dir, &sb) != 0 ? strerror(errno) : "data.mdb is missing");
         goto fail;
+    } else if (sb.st_size == 0) { /* LMDB would say "Bad file descriptor" */
+        rc = gal_error_set(GAL_ECORRUPT, "index '%s' is corrupt: its data.mdb is empty (cut "
+                           "short, or still being created)", dir);
+        goto fail;
     }
 
     /* LMDB creates lock.mdb and writes its header through a shared map:
@@ -260,7 +289,7 @@ int gal_store_open(const char *dir, int mode, gal_store **out)
         rc = gal_store_error(st, mrc, "cannot open index");
         goto fail;
     }
-    if ((rc = gal_store_txn_begin(st, !st->writable, &txn)))
+    if ((rc = check_length(st)) || (rc = gal_store_txn_begin(st, !st->writable, &txn)))
         goto fail;
     /* a damaged page of the tables' directory or the meta table faults
      * here, in every command that opens the index: corruption, not a signal
