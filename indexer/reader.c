@@ -4,7 +4,8 @@
  * The format comes from opts, else from the name without its compression
  * suffix (.jsonl .json .ndjson → JSONL, .trec .sgml .sgm → TREC, .warc .wet
  * → WARC, .txt → TEXT), else from the first non-blank bytes of content ('{'
- * → JSONL, "<DOC" → TREC, "WARC/" → WARC, anything else → TEXT).
+ * or '[' → JSONL, "<DOC" → TREC, "WARC/" → WARC, anything else → TEXT).  The
+ * JSONL reader takes a file that starts with '[' as one JSON array.
  */
 #include "reader.h"
 
@@ -56,6 +57,42 @@ int gal_rd_malformed(gal_rd_src *r, uint64_t line, const char *fmt, ...)
         fprintf(stderr, "galley: warning: %s:%llu: %s (record skipped)\n", r->name,
                 (unsigned long long)line, what);
     return 0;
+}
+
+void gal_rd_too_long_msg(const gal_rd_src *r, const char *what, char *msg, size_t cap)
+{
+    size_t max = gal_rd_max_record(r);
+    if (max >= (1u << 20))
+        snprintf(msg, cap, "%s longer than %zu MB, the most a record may have", what, max >> 20);
+    else
+        snprintf(msg, cap, "%s longer than %zu bytes, the most a record may have", what, max);
+}
+
+int gal_rd_too_long(gal_rd_src *r, uint64_t line, const char *what)
+{
+    char msg[160];
+    gal_rd_too_long_msg(r, what, msg, sizeof msg);
+    return gal_rd_malformed(r, line, "%s", msg);
+}
+
+int gal_rd_skip_line(gal_rd_src *r, uint64_t *line)
+{
+    for (;;) {
+        const uint8_t *d = gal_rd_data(r);
+        size_t n = gal_rd_avail(r);
+        const uint8_t *nl = memchr(d, '\n', n);
+        if (nl) {
+            r->pos += (size_t)(nl - d) + 1;
+            ++*line;
+            return 0;
+        }
+        r->pos += n;
+        if (r->eof)
+            return 0;
+        int rc = gal_rd_fill(r);
+        if (rc)
+            return rc;
+    }
 }
 
 void gal_rd_consume(gal_rd_src *r, size_t n, uint64_t *line)
@@ -236,10 +273,14 @@ static int format_by_content(gal_rd_src *r, gal_format *out)
         size_t n = gal_rd_avail(r);
         while (i < n && is_blank(d[i]))
             i++;
+        if (i == n && n > gal_rd_max_record(r)) { /* blank for longer than a record */
+            *out = GAL_FORMAT_TEXT;
+            return 0;
+        }
         /* the byte, and for '<' three more to see "DOC", for 'W' four to
          * see "ARC/" */
         if (i < n && ((d[i] != '<' && d[i] != 'W') || n - i >= 5 || r->eof)) {
-            if (d[i] == '{')
+            if (d[i] == '{' || d[i] == '[') /* '[': one JSON array of documents */
                 *out = GAL_FORMAT_JSONL;
             else if (d[i] == '<' && n - i >= 4 && strncasecmp((const char *)d + i + 1, "DOC", 3) == 0)
                 *out = GAL_FORMAT_TREC;

@@ -73,6 +73,14 @@ typedef int (*gal_doc_fn)(void *ctx, const gal_doc *doc);
  * others. */
 unsigned gal_read_parse_threads(unsigned asked, gal_format f);
 
+/* The longest record a reader takes (a JSON line, a TREC document, a text
+ * file, a WARC record): a longer one is skipped with a warning, passed over
+ * a block at a time, so that one line of many gigabytes (a JSON array
+ * written on one line, a file of NUL bytes) cannot fill the memory.  News
+ * articles are kilobytes; a 64 MB document already takes about 0.8 GB of
+ * a build's memory (its tokens and positions). */
+#define GAL_READ_MAX_RECORD ((size_t)64 << 20)
+
 typedef struct gal_read_opts {
     gal_format format; /* GAL_FORMAT_AUTO to detect */
     int strict;        /* malformed record: 1 = fatal GAL_EINPUT, 0 = warn and skip */
@@ -85,6 +93,7 @@ typedef struct gal_read_opts {
      * WARC (a file named so, for its decoding) on GAL_WARC_PARSE_THREADS. */
     unsigned parse_threads;
     size_t parse_block; /* bytes of records a parsing thread takes at once; 0: 4 MiB */
+    size_t max_record;  /* the longest record kept; 0: GAL_READ_MAX_RECORD */
 } gal_read_opts;
 
 typedef struct gal_read_stats {

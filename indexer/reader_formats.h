@@ -110,7 +110,8 @@ typedef struct gal_jsonl_line {
     size_t err_at;   /* and where, 0-based in the line */
 } gal_jsonl_line;
 
-enum { GAL_JSONL_RECORD, GAL_JSONL_BLANK, GAL_JSONL_MALFORMED, GAL_JSONL_OOM };
+/* GAL_JSONL_TOO_LONG: a line longer than gal_rd_max_record(), not parsed */
+enum { GAL_JSONL_RECORD, GAL_JSONL_BLANK, GAL_JSONL_MALFORMED, GAL_JSONL_OOM, GAL_JSONL_TOO_LONG };
 
 /* Parse line[start, len) (start skips a byte order mark), decoding strings
  * with escapes to the end of scratch (never cleared here) and keys into
@@ -126,7 +127,10 @@ int gal_jsonl_parse_line(const uint8_t *line, size_t len, size_t start, gal_buf 
 int gal_jsonl_hand_over(gal_rd_src *r, int kind, const gal_jsonl_line *l, const uint8_t *line,
                         size_t len, const gal_buf *scratch, uint64_t lineno, uint64_t end_offset);
 
+/* JSON Lines, or (a file whose first byte other than blanks is '[') one
+ * JSON array of documents, gal_read_json_array (reader_json_array.c). */
 int gal_read_jsonl(gal_rd_src *r);
+int gal_read_json_array(gal_rd_src *r);
 /* The same on nthreads threads (reader_jsonl_parallel.c). */
 int gal_read_jsonl_parallel(gal_rd_src *r, unsigned nthreads);
 int gal_read_trec(gal_rd_src *r);
@@ -185,6 +189,23 @@ static inline size_t gal_rd_parse_block(const gal_rd_src *r)
 {
     return r->opts->parse_block ? r->opts->parse_block : (size_t)4 << 20;
 }
+
+/* The longest record r's reader keeps (gal_read_opts.max_record). */
+static inline size_t gal_rd_max_record(const gal_rd_src *r)
+{
+    return r->opts->max_record ? r->opts->max_record : GAL_READ_MAX_RECORD;
+}
+
+/* A record longer than gal_rd_max_record(r), from line `line`: reported
+ * (gal_rd_malformed, what: "JSON line", "text file", ...); the message
+ * alone, for framing that reports through a gal_rec_bad_fn. */
+int gal_rd_too_long(gal_rd_src *r, uint64_t line, const char *what);
+void gal_rd_too_long_msg(const gal_rd_src *r, const char *what, char *msg, size_t cap);
+
+/* Pass over the stream's bytes up to and including its next '\n', a block at
+ * a time (what is unconsumed first); the end of the stream ends it too.
+ * *line counts the '\n'.  0 or the stream's error status. */
+int gal_rd_skip_line(gal_rd_src *r, uint64_t *line);
 
 /* Read every record of r in format f, parsed on nthreads threads (1: on
  * the calling thread), handed over in input order (reader_records.c). */

@@ -453,6 +453,8 @@ int gal_jsonl_hand_over(gal_rd_src *r, int kind, const gal_jsonl_line *l, const 
     if (kind == GAL_JSONL_OOM)
         return gal_error_set(GAL_ENOMEM, "%s:%llu: out of memory decoding a %zu-byte line",
                              r->name, (unsigned long long)lineno, len);
+    if (kind == GAL_JSONL_TOO_LONG)
+        return gal_rd_too_long(r, lineno, "JSON line");
     if (kind == GAL_JSONL_MALFORMED)
         return gal_rd_malformed(r, lineno, "invalid JSON at column %zu: %s", l->err_at + 1,
                                 l->err);
@@ -468,8 +470,35 @@ static int read_line(gal_rd_src *r, const uint8_t *line, size_t len, size_t star
     return gal_jsonl_hand_over(r, kind, &l, line, len, scratch, lineno, end_offset);
 }
 
+/* Whether the file's first byte other than blanks (after a byte order
+ * mark) is '[': one JSON array of documents.  Reads as far as it takes, up
+ * to a record's length; consumes nothing. */
+static int starts_array(gal_rd_src *r, int *yes)
+{
+    size_t i = 0;
+    *yes = 0;
+    for (;;) {
+        const uint8_t *d = gal_rd_data(r);
+        size_t n = gal_rd_avail(r);
+        if (i == 0 && n >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF)
+            i = 3;
+        while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n'))
+            i++;
+        if (i < n || r->eof || n > gal_rd_max_record(r)) {
+            *yes = i < n && d[i] == '[';
+            return 0;
+        }
+        int rc = gal_rd_fill(r);
+        if (rc)
+            return rc;
+    }
+}
+
 int gal_read_jsonl(gal_rd_src *r)
 {
+    int array, rc = gal_rd_offset(r) == 0 ? starts_array(r, &array) : (array = 0);
+    if (rc || array)
+        return rc ? rc : gal_read_json_array(r);
     unsigned nthreads = gal_read_parse_threads(r->opts->parse_threads, GAL_FORMAT_JSONL);
     if (nthreads > 1)
         return gal_read_jsonl_parallel(r, nthreads);
@@ -478,7 +507,7 @@ int gal_read_jsonl(gal_rd_src *r)
     gal_buf_init(&keybuf);
     uint64_t lineno = 0;
     size_t scan = 0; /* bytes already searched for '\n' */
-    int rc = 0;
+    size_t max = gal_rd_max_record(r);
     for (;;) {
         const uint8_t *d = gal_rd_data(r);
         size_t n = gal_rd_avail(r), len, used;
@@ -486,6 +515,13 @@ int gal_read_jsonl(gal_rd_src *r)
         if (nl) {
             len = (size_t)(nl - d);
             used = len + 1;
+        } else if (!r->eof && n > max) { /* no end in sight: passed over, not kept */
+            uint64_t ends = 0;
+            scan = 0;
+            if ((rc = gal_rd_too_long(r, ++lineno, "JSON line")) ||
+                (rc = gal_rd_skip_line(r, &ends)))
+                break;
+            continue;
         } else if (!r->eof) {
             scan = n;
             if ((rc = gal_rd_fill(r)) != 0)
@@ -501,7 +537,9 @@ int gal_read_jsonl(gal_rd_src *r)
         size_t start = 0;
         if (gal_rd_offset(r) == 0 && len >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF)
             start = 3; /* UTF-8 byte order mark */
-        rc = read_line(r, d, len, start, lineno, gal_rd_offset(r) + used, &scratch, &keybuf);
+        rc = len > max ? gal_rd_too_long(r, lineno, "JSON line")
+                       : read_line(r, d, len, start, lineno, gal_rd_offset(r) + used, &scratch,
+                                   &keybuf);
         r->pos += used;
         if (rc)
             break;

@@ -44,6 +44,7 @@ typedef struct job {
     uint64_t from, to;   /* a plain file read at offsets: the lines starting here */
     int read_errno;      /* that read failed (errno), at read_at */
     uint64_t read_at;
+    uint64_t read_end;   /* a plain file: the offset its reads reached */
     gal_buf scratch;     /* the strings with escapes, decoded */
     gal_buf keybuf;
     parsed_line *lines;
@@ -51,6 +52,8 @@ typedef struct job {
     uint64_t nlines;     /* lines in text, blank ones too */
     uint64_t oom_line;   /* no room to keep line oom_line (of oom_len bytes): */
     size_t oom_len;      /* the lines before it are kept; 0 when all are */
+    int cut_long;        /* text ends inside a line longer than a record may be,
+                          * whose rest was not read */
 } job;
 
 /* What the jobs of one file share. */
@@ -59,6 +62,7 @@ typedef struct jobs {
     job *v;
     unsigned n;
     size_t block;
+    size_t max;          /* the longest line kept (gal_rd_max_record) */
     int fd;              /* >= 0: a plain file, which the jobs read at offsets */
     uint64_t size;       /* its size, as last looked at */
     uint64_t line_base;  /* lines handed over so far */
@@ -79,8 +83,9 @@ static int keep_line(job *j, const parsed_line *p)
     return 0;
 }
 
-/* Parse every line of j, as gal_read_jsonl() cuts and parses them. */
-static void parse_job(job *j)
+/* Parse every line of j, as gal_read_jsonl() cuts and parses them; a line
+ * longer than max is not parsed (GAL_JSONL_TOO_LONG). */
+static void parse_job(job *j, size_t max)
 {
     const uint8_t *d = j->text.data;
     size_t n = j->text.len, at = 0;
@@ -97,7 +102,10 @@ static void parse_job(job *j)
         if (j->offset + at == 0 && len >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF)
             start = 3; /* UTF-8 byte order mark */
         parsed_line p = {.at = at, .len = len, .end = end, .line = j->nlines};
-        p.kind = gal_jsonl_parse_line(d + at, len, start, &j->scratch, &j->keybuf, &p.l);
+        if (len > max || (!nl && j->cut_long))
+            p.kind = GAL_JSONL_TOO_LONG;
+        else
+            p.kind = gal_jsonl_parse_line(d + at, len, start, &j->scratch, &j->keybuf, &p.l);
         if (p.kind != GAL_JSONL_BLANK && keep_line(j, &p)) {
             j->oom_line = j->nlines;
             j->oom_len = len;
@@ -136,14 +144,17 @@ static int pread_append(int fd, job *j, uint64_t at, size_t n)
 
 /* Read into j the lines of fd that start in [j->from, j->to): a line starts
  * at offset 0 or after a '\n', so the byte before `from` is read too, and
- * the last line on past `to` to its '\n' (or the end of the file). */
-static void read_range(int fd, job *j)
+ * the last line on past `to` to its '\n' (or the end of the file), or until
+ * it is longer than max (j->cut_long). */
+static void read_range(int fd, job *j, size_t max)
 {
     uint64_t at = j->from ? j->from - 1 : 0;
     gal_buf_clear(&j->text);
     j->read_errno = 0;
+    j->cut_long = 0;
     if (pread_append(fd, j, at, (size_t)(j->to - at)))
         return;
+    j->read_end = at + j->text.len;
     size_t first = 0, len = j->text.len;
     if (j->from) {
         const uint8_t *nl = memchr(j->text.data, '\n', len);
@@ -155,11 +166,21 @@ static void read_range(int fd, job *j)
         return;
     }
     /* read on while the range ends inside a line and the file goes on */
-    size_t step = 1 << 16;
+    size_t step = 1 << 16, line_start = first;
+    for (size_t k = len; k > first; k--)
+        if (j->text.data[k - 1] == '\n') {
+            line_start = k;
+            break;
+        }
     while (len == j->to - at && j->text.data[j->text.len - 1] != '\n') {
         size_t was = j->text.len;
+        if (was - line_start > max) { /* the rest is the next jobs' to pass over */
+            j->cut_long = 1;
+            break;
+        }
         if (pread_append(fd, j, at + was, step))
             return;
+        j->read_end = at + j->text.len;
         const uint8_t *nl = memchr(j->text.data + was, '\n', j->text.len - was);
         if (nl) {
             j->text.len = (size_t)(nl - j->text.data) + 1;
@@ -181,32 +202,47 @@ static void parse_slot(void *ctx, unsigned slot)
     jobs *js = ctx;
     job *j = &js->v[slot];
     if (js->fd >= 0)
-        read_range(js->fd, j);
+        read_range(js->fd, j, js->max);
     if (!j->read_errno)
-        parse_job(j);
+        parse_job(j, js->max);
 }
 
 /* Fill j with whole lines of the stream: the bytes r holds unconsumed, then
  * the stream's next ones until there are block bytes and a '\n' among them,
  * or the stream ends; the part of a line after the last '\n' goes back to r
- * for the next job.  A failed read leaves j the whole lines read before it,
- * as gal_read_jsonl() would hand them over, and its status in *read_rc.
- * Returns GAL_ENOMEM or 0 (an empty j: the stream has ended). */
-static int fill_job(gal_rd_src *r, job *j, size_t block, int *read_rc)
+ * for the next job.  A line longer than max with no '\n' before it is all j
+ * gets: its first bytes (j->cut_long), the rest passed over unkept.  A
+ * failed read leaves j the whole lines read before it, as gal_read_jsonl()
+ * would hand them over, and its status in *read_rc.  Returns GAL_ENOMEM or
+ * 0 (an empty j: the stream has ended). */
+static int fill_job(gal_rd_src *r, job *j, size_t block, size_t max, int *read_rc)
 {
     size_t step = block < GAL_RD_BLOCK ? block : GAL_RD_BLOCK;
     gal_buf_clear(&j->text);
+    j->cut_long = 0;
     j->offset = gal_rd_offset(r);
     if (gal_buf_append(&j->text, gal_rd_data(r), gal_rd_avail(r)))
         return gal_error_set(GAL_ENOMEM, "%s: out of memory reading", r->name);
     r->base += r->buf.len;
     r->buf.len = r->pos = 0;
     size_t searched = 0; /* bytes of text known to hold no '\n' */
+    int whole = 0;       /* text holds a '\n' */
     while (!r->eof) {
-        if (j->text.len >= block) {
-            if (memchr(j->text.data + searched, '\n', j->text.len - searched))
+        if (j->text.len >= block || j->text.len > max) {
+            if (!whole && !(whole = memchr(j->text.data + searched, '\n',
+                                           j->text.len - searched) != NULL))
+                searched = j->text.len; /* a line longer than a block: read on */
+            if (whole && j->text.len >= block)
                 break;
-            searched = j->text.len; /* a line longer than a block: read on */
+            if (!whole && j->text.len > max) {
+                uint64_t ends = 0;
+                int rc;
+                j->cut_long = 1;
+                r->base = j->offset + j->text.len; /* r holds nothing */
+                if ((rc = gal_rd_skip_line(r, &ends)))
+                    *read_rc = rc;
+                return 0;
+            }
         }
         if (gal_buf_reserve(&j->text, step))
             return gal_error_set(GAL_ENOMEM, "%s: out of memory reading", r->name);
@@ -231,6 +267,10 @@ static int fill_job(gal_rd_src *r, job *j, size_t block, int *read_rc)
     return 0;
 }
 
+/* The stream has ended and fill_job has taken all it held (after a long
+ * line passed over, r may hold the lines after it with the stream ended). */
+static int stream_done(const gal_rd_src *r) { return r->eof && gal_rd_avail(r) == 0; }
+
 /* Hand over j's documents (and report its malformed lines), its first line
  * being line first_line + 1 of the stream. */
 static int hand_over_job(gal_rd_src *r, const job *j, uint64_t first_line)
@@ -240,8 +280,9 @@ static int hand_over_job(gal_rd_src *r, const job *j, uint64_t first_line)
     if (j->read_errno)
         return gal_error_set(GAL_EIO, "%s: read failed at offset %llu: %s", r->name,
                              (unsigned long long)j->read_at, strerror(j->read_errno));
-    if (r->read_around && j->text.len && j->offset + j->text.len > r->around_bytes)
-        r->around_bytes = j->offset + j->text.len;
+    /* a job inside one long line holds no text, but its range was read */
+    if (r->read_around && j->read_end > r->around_bytes)
+        r->around_bytes = j->read_end;
     for (size_t i = 0; i < j->n; i++) {
         const parsed_line *p = &j->lines[i];
         int rc = gal_jsonl_hand_over(r, p->kind, &p->l, j->text.data + p->at, p->len,
@@ -270,8 +311,8 @@ static int make_job(void *ctx, uint64_t k, unsigned slot, int *made, int *at_end
     jobs *js = ctx;
     job *j = &js->v[slot];
     if (js->fd < 0) {
-        int rc = fill_job(js->r, j, js->block, &js->read_rc);
-        *at_end = rc || js->r->eof || js->read_rc;
+        int rc = fill_job(js->r, j, js->block, js->max, &js->read_rc);
+        *at_end = rc || stream_done(js->r) || js->read_rc;
         *made = !rc && j->text.len > 0;
         return rc;
     }
@@ -301,6 +342,7 @@ int gal_read_jsonl_parallel(gal_rd_src *r, unsigned nthreads)
 {
     jobs js = {.r = r, .n = 2 * nthreads + 1}; /* one parsing per thread, as many ready */
     js.block = gal_rd_parse_block(r);
+    js.max = gal_rd_max_record(r);
     if (!(js.v = gal_calloc(js.n, sizeof *js.v)))
         return gal_error_set(GAL_ENOMEM, "%s: out of memory reading", r->name);
     gal_parse_pool pp = {.ctx = &js, .nslots = js.n, .make = make_job, .parse = parse_slot,
@@ -315,9 +357,9 @@ int gal_read_jsonl_parallel(gal_rd_src *r, unsigned nthreads)
         /* one stream; a file of one job is parsed here: no threads for a
          * small file */
         js.fd = -1;
-        rc = fill_job(r, &js.v[0], js.block, &js.read_rc);
-        if (!rc && (r->eof || js.read_rc)) {
-            parse_job(&js.v[0]);
+        rc = fill_job(r, &js.v[0], js.block, js.max, &js.read_rc);
+        if (!rc && (stream_done(r) || js.read_rc)) {
+            parse_job(&js.v[0], js.max);
             rc = hand_over_slot(&js, 0);
         } else if (!rc) {
             rc = gal_parse_pool_run(&pp, nthreads, 1, r->name, cpu); /* job 0, filled above */

@@ -4,7 +4,8 @@
  * The first line is the title (without its CR LF or LF), the rest is the
  * body after any blank lines that follow the title; the id is the path as
  * given.  A UTF-8 byte order mark is dropped.  An empty file still gives
- * one (empty) document, so every input file counts.
+ * one (empty) document, so every input file counts; one longer than a
+ * record may be (gal_rd_max_record) gives none, with a warning.
  */
 #include <string.h>
 
@@ -13,9 +14,21 @@
 int gal_read_text(gal_rd_src *r)
 {
     int rc;
-    while (!r->eof)
+    for (;;) {
+        if (gal_rd_avail(r) > gal_rd_max_record(r)) { /* not a document: passed over */
+            rc = gal_rd_too_long(r, 1, "text file");
+            while (!rc && !r->eof) {
+                r->pos = r->buf.len;
+                rc = gal_rd_fill(r);
+            }
+            r->pos = r->buf.len;
+            return rc;
+        }
+        if (r->eof)
+            break;
         if ((rc = gal_rd_fill(r)) != 0)
             return rc;
+    }
     const uint8_t *d = gal_rd_data(r);
     size_t n = gal_rd_avail(r), i = 0;
     if (gal_rd_offset(r) == 0 && n >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF)

@@ -243,16 +243,27 @@ static int next_block(gal_rd_src *r, uint64_t *line, gal_rec_bad_fn bad, void *c
             size_t c = find_tag(d, n, scan, "DOC", true);
             if (c < n) {
                 const uint8_t *gt = memchr(d + c, '>', n - c);
-                if (gt) {
+                if (gt && (size_t)(gt - d) < gal_rd_max_record(r)) {
                     *total = (size_t)(gt - d) + 1;
                     return 1;
                 }
+                if (gt)
+                    break; /* whole, but too long */
             }
-            if (r->eof)
+            if (r->eof || n > gal_rd_max_record(r))
                 break;
             scan = c < n ? c : (n > 6 ? n - 6 : 4);
             if ((rc = gal_rd_fill(r)) != 0)
                 return rc;
+        }
+        if (!r->eof || gal_rd_avail(r) > gal_rd_max_record(r)) {
+            /* passed over: reading goes on at the next <DOC> */
+            char msg[160];
+            gal_rd_too_long_msg(r, "TREC document (no </DOC>?)", msg, sizeof msg);
+            gal_rd_consume(r, 4, line);
+            if ((rc = bad(ctx, *doc_line, msg)) != 0)
+                return rc;
+            continue;
         }
         rc = bad(ctx, *doc_line, "invalid TREC: <DOC> without </DOC> at end of file");
         gal_rd_consume(r, gal_rd_avail(r), line);

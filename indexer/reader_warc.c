@@ -20,8 +20,8 @@
  * when the page was fetched, the only date a record is sure to carry.
  * Other records (warcinfo, request, metadata, revisit...) and responses that
  * are not 2xx or not text are passed over without a word.  A record over
- * MAX_RECORD bytes is passed over unread, a block at a time (crawls hold
- * videos), with a warning when it was text.  A damaged record is skipped
+ * gal_rd_max_record() bytes (64 MB) is passed over unread, a block at a
+ * time (crawls hold videos), with a warning when it was text.  A damaged record is skipped
  * with a warning naming its line, and reading goes on at the next line
  * that starts "WARC/".
  */
@@ -39,7 +39,7 @@
 #include "status.h"
 
 #define MAX_HEAD (64u << 10)
-#define MAX_RECORD (64u << 20)
+#define MAX_RECORD GAL_READ_MAX_RECORD /* a body decoded, at most */
 
 typedef struct field {
     const char *p;
@@ -477,10 +477,14 @@ static int next_record(gal_rd_src *r, uint64_t *line, gal_rec_bad_fn bad, void *
             continue;
         }
         uint64_t length = h.length;
-        if (!is_document_type(h.type) || length > MAX_RECORD) {
-            if (length > MAX_RECORD && !field_is(h.type, "response") && is_document_type(h.type))
-                rc = damaged(bad, ctx, *rec_line, "WARC record of %llu bytes, over the 64 MB a record may have",
+        uint64_t max = gal_rd_max_record(r);
+        if (!is_document_type(h.type) || length > max) {
+            if (length > max && !field_is(h.type, "response") && is_document_type(h.type)) {
+                char msg[160];
+                gal_rd_too_long_msg(r, "WARC record", msg, sizeof msg);
+                rc = damaged(bad, ctx, *rec_line, "%s (%llu bytes)", msg,
                              (unsigned long long)length);
+            }
             if (!rc && skip_bytes(r, hend + length, line, &rc))
                 rc = damaged(bad, ctx, *rec_line, "invalid WARC: record cut short at end of file");
             if (rc)

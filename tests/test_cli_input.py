@@ -17,6 +17,10 @@ what the contract says about them:
   * an empty input gives 0 documents and exit 0;
   * a directory is walked recursively, entries in byte order of their names;
   * `-` reads standard input (plain or compressed);
+  * a line longer than a record may be (64 MB) is skipped with a warning
+    naming it, in bounded memory;
+  * one JSON array of the documents, pretty-printed or on one line, indexes
+    as the same documents in JSON Lines do;
   * web crawls: WARC files of HTML pages (plain, and a gzip member per record)
     and WET files of their texts answer as JSON Lines of the same documents
     do; a hit shows the record's id, url and date; a damaged record is a
@@ -698,6 +702,89 @@ def test_stalled_pipe(g, work):
                     pass
 
 
+def test_json_array(g, work):
+    """One JSON array of the documents (pretty-printed over many lines, on one
+    line, zstd-compressed, named .json or not) indexes as the same documents
+    in JSON Lines do: every table but the documents' places in their file
+    equal, and the same answers."""
+    log("\n[a JSON array of documents]")
+    rng = random.Random(SEED + 5)
+    docs = make_docs(rng, 300, 80, prefix="j")
+    data = jsonl(docs, rng)
+    corpus = oracle.Corpus().add_jsonl_bytes(data)
+    base = fresh(os.path.join(work, "array"))
+    pretty = ("\ufeff" + json.dumps(docs, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    one_line = json.dumps(docs, ensure_ascii=True).encode("utf-8")
+    variants = [("lines", "news.jsonl", data), ("pretty", "news.json", pretty),
+                ("one line", "news.json", one_line), ("zstd, no suffix", "news", zst(pretty))]
+    tables = {}
+    for kind, name, blob in variants:
+        d = os.path.join(base, kind.replace(" ", "").replace(",", ""))
+        write(os.path.join(d, name), blob)
+        rc, out, err = g.index("idx", name, cwd=d)
+        ndocs, skipped = summary(err)
+        check("array %s: exit 0, %d documents, none skipped" % (kind, len(docs)),
+              rc == 0 and ndocs == len(docs) and skipped == 0,
+              "exit 0, %d documents" % len(docs), "exit %d: %s" % (rc, short(err)))
+        idx = os.path.join(d, "idx")
+        names, why = mdb_tables(idx)
+        if rc or names is None:
+            continue
+        # docs holds each document's line and offset in its file: those differ
+        tables[kind] = {t: mdb_table(idx, t)[1] for t in names if t not in ("meta", "files", "docs")}
+        if kind != "lines":
+            compare_queries(g, "array " + kind, idx, corpus,
+                            ["everydoc", '"%s"' % docs[5]["title"], "u.s.", "naïve"])
+    for kind in tables:
+        if kind != "lines" and "lines" in tables:
+            same = sorted(tables[kind]) == sorted(tables["lines"]) and all(
+                tables[kind][t] == tables["lines"][t] for t in tables["lines"])
+            check("array %s: every table but docs equals the JSON Lines index's" % kind, same,
+                  "equal mdb_dump -p output", "tables differ")
+
+
+def test_long_lines(g, work):
+    """A line longer than a record may be (64 MB): a JSON array written on
+    one line, a file that is no JSON Lines at all.  It is skipped with a
+    warning naming it, and passed over without being kept: a line of 512 MB
+    from a pipe leaves the documents around it found and the run's memory
+    far below the line's size (before, the reader held the whole line,
+    and one of many gigabytes took all the memory there was)."""
+    log("\n[a line longer than a record may be]")
+    base = fresh(os.path.join(work, "longline"))
+    os.makedirs(base)
+    block = b"x" * (1 << 20)
+    for threads in ("1", "2"):
+        idx = os.path.join(base, "t%s.idx" % threads)
+        p = subprocess.Popen([g.path, "index", "--device", "ref", "--format", "jsonl",
+                              "--read-threads", threads, "-o", idx, "-"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p.stdin.write(b'{"id": "before", "body": "central bank"}\n')
+        for _ in range(512):
+            p.stdin.write(block)
+        p.stdin.write(b'\n{"id": "after", "body": "central bank again"}\n')
+        p.stdin.close()
+        err = p.stderr.read().decode("utf-8", "replace")
+        p.stdout.read()
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        ndocs, skipped = summary(err)
+        check("a 512 MB line, %s reader thread(s): exit 0, 2 documents, 1 skipped" % threads,
+              p.returncode == 0 and ndocs == 2 and skipped == 1, "exit 0, 2 documents, 1 skipped",
+              "exit %d: %s" % (p.returncode, short(err)))
+        check("a 512 MB line, %s reader thread(s): the warning names line 2" % threads,
+              "galley: warning: <stdin>:2: JSON line longer than 64 MB" in err,
+              "<stdin>:2: JSON line longer than 64 MB", short(err))
+        if os.environ.get("GALLEY_SANITIZED") != "1":  # the sanitizers' own memory
+            rss_mb = usage.ru_maxrss / 1024
+            check("a 512 MB line, %s reader thread(s): peak RSS under 320 MB" % threads,
+                  rss_mb < 320, "< 320 MB", "%.0f MB" % rss_mb)
+        if p.returncode == 0:
+            n, rc, qerr = g.count(idx, '"central bank"')
+            check("a 512 MB line, %s reader thread(s): both documents found" % threads,
+                  rc == 0 and n == 2, 2, "exit %d, %s: %s" % (rc, n, qerr))
+
+
 def warc_record(kind, block, rid, ctype=None, uri=None):
     """One WARC/1.0 record of bytes block, with its closing CR LF CR LF."""
     head = ["WARC/1.0", "WARC-Type: " + kind, "WARC-Record-ID: <urn:uuid:%s>" % rid,
@@ -803,7 +890,9 @@ def main():
              ("malformed", test_malformed), ("badbytes", test_bad_bytes),
              ("truncated", test_truncated), ("missing", test_missing),
              ("empty", test_empty), ("directory", test_directory), ("stdin", test_stdin),
-             ("stalled", test_stalled_pipe), ("warc", test_warc)]
+             ("stalled", test_stalled_pipe), ("longline", test_long_lines),
+             ("array", test_json_array),
+             ("warc", test_warc)]
     t0 = time.time()
     for name, fn in tests:
         if args.only and name not in args.only:

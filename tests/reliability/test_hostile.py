@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Hand-made hostile inputs: galley gives a clean result or a clean error.
 
-Inputs (generated on the fly under --work, deleted afterwards): a 100 MB
-single JSON line, the same line without its newline, empty files, a file of
+Inputs (generated on the fly under --work, deleted afterwards): a 60 MB
+single JSON line, the same line without its newline, a 100 MB one (over the
+64 MB a record may have: skipped with a warning), empty files, a file of
 NULs, deeply nested JSON, random bytes named .zst and .gz, a truncated zstd
 file.  Queries: 10,000 quotes, 100,000 '(', 100,000 ')', a 1 MB query (via
 --queries), a query of NULs and invalid UTF-8.  `galley index` must exit 0
@@ -46,23 +47,44 @@ def run_checks(a, f):
     w = a.work
     idx = os.path.join(w, "idx")
 
-    # 100 MB in one JSON line, with and without the final newline
+    # 60 MB in one JSON line, with and without the final newline: one
+    # document, under the 64 MB a record may have
     for newline in (True, False):
         big = os.path.join(w, "big.jsonl")
-        write_big_line(big, 100, newline)
+        write_big_line(big, 60, newline)
         rc, _, err = index(a, idx, big, "--batch-mb", "16", timeout=600)
         os.remove(big)
-        f.check(rc in (0, 4), "100 MB line (newline=%s): index exits %d: %s" % (newline, rc, err.strip()))
+        f.check(rc in (0, 4), "60 MB line (newline=%s): index exits %d: %s" % (newline, rc, err.strip()))
         if rc == 0:
             rc, out, err = rc_.run([a.galley, "query", idx, "--count", "needle"])
-            f.check(rc == 0 and out.strip() == "1", "100 MB line: 'needle' counts %r (exit %d): %s"
+            f.check(rc == 0 and out.strip() == "1", "60 MB line: 'needle' counts %r (exit %d): %s"
                     % (out.strip(), rc, err.strip()))
             rc, out, err = rc_.run([a.galley, "query", idx, "-n", "1", "hostile needle"])
-            f.check(rc == 0, "100 MB line: query with a snippet exits %d: %s" % (rc, err.strip()))
+            f.check(rc == 0, "60 MB line: query with a snippet exits %d: %s" % (rc, err.strip()))
         else:
             f.check(len(err.strip().splitlines()) >= 1 and "error" in err,
-                    "100 MB line refused without a message")
-        print("100 MB line (newline=%s): exit %d" % (newline, rc), flush=True)
+                    "60 MB line refused without a message")
+        print("60 MB line (newline=%s): exit %d" % (newline, rc), flush=True)
+
+    # 100 MB: over the limit, skipped with a warning naming it (an error
+    # with --strict), and the document after it indexed
+    big = os.path.join(w, "big.jsonl")
+    write_big_line(big, 100)
+    with open(big, "ab") as fh:
+        fh.write(b'{"id":"after","text":"needle after"}\n')
+    for strict in ((), ("--strict",)):
+        shutil.rmtree(idx, ignore_errors=True)
+        rc, _, err = rc_.run([a.galley, "index", "--device", "ref", "-o", idx] + list(strict) +
+                             [big], timeout=600)
+        want = "big.jsonl:1: JSON line longer than 64 MB"
+        f.check(rc == (4 if strict else 0) and want in err,
+                "100 MB line %s: exit %d: %s" % (" ".join(strict), rc, err.strip()[-300:]))
+        if not strict and rc == 0:
+            rc, out, err = rc_.run([a.galley, "query", idx, "--ids", "needle"])
+            f.check(rc == 0 and out.split() == ["after"],
+                    "100 MB line: 'needle' finds %r (exit %d): %s" % (out.split(), rc, err.strip()))
+        print("100 MB line %s: exit %d" % (" ".join(strict), rc), flush=True)
+    os.remove(big)
     shutil.rmtree(idx, ignore_errors=True)
 
     cases = {

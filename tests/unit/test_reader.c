@@ -937,7 +937,7 @@ static void test_warc(void)
         if (r.docs.n == 1)
             CHECK_EQ_U64(r.docs.v[0].text.len, 7 * ((pn - strlen(HTTP_OK "Content-Type: text/html\r\n\r\n<p>")) / 11) - 1);
         CHECK_EQ_U64(r.stats.skipped, 2);
-        CHECK(strstr(warnings, "WARC record of 99999999999 bytes, over the 64 MB") != NULL);
+        CHECK(strstr(warnings, "WARC record longer than 64 MB, the most a record may have (99999999999 bytes)") != NULL);
         coll_free(&r.docs);
         free(b);
         free(page);
@@ -1315,11 +1315,14 @@ static int cdoc_eq(const cdoc *a, const cdoc *b)
 /* Reading path with the parsing threads must give what one thread gives:
  * status and detail, every document with its line and end offset, the
  * counts, and the warnings in their order. */
+static size_t parallel_max_record; /* gal_read_opts.max_record of check_parallel_same */
+
 static void check_parallel_same(const char *path, int strict, size_t stop_after, unsigned threads,
                                 size_t block)
 {
-    gal_read_opts one = {.strict = strict, .parse_threads = 1};
-    gal_read_opts many = {.strict = strict, .parse_threads = threads, .parse_block = block};
+    gal_read_opts one = {.strict = strict, .parse_threads = 1, .max_record = parallel_max_record};
+    gal_read_opts many = {.strict = strict, .parse_threads = threads, .parse_block = block,
+                          .max_record = parallel_max_record};
     result a = read_opts(path, &one, stop_after);
     char wa[sizeof warnings];
     memcpy(wa, warnings, sizeof wa);
@@ -1337,10 +1340,12 @@ static void check_parallel_same(const char *path, int strict, size_t stop_after,
         }
     if (!same)
         fprintf(stderr, "  %s, strict %d, %u threads, %zu-byte blocks: rc %d/%d, docs %zu/%zu, "
-                        "skipped %llu/%llu, first different doc %zu\n    [%s]\n    [%s]\n",
+                        "skipped %llu/%llu, bytes %llu/%llu, first different doc %zu\n"
+                        "    [%s]\n    [%s]\n    warnings:\n%.600s\n    against:\n%.600s\n",
                 path, strict, threads, block, a.rc, b.rc, a.docs.n, b.docs.n,
                 (unsigned long long)a.stats.skipped, (unsigned long long)b.stats.skipped,
-                first_bad, a.detail, b.detail);
+                (unsigned long long)a.stats.raw_bytes, (unsigned long long)b.stats.raw_bytes,
+                first_bad, a.detail, b.detail, wa, warnings);
     CHECK(same);
     coll_free(&a.docs);
     coll_free(&b.docs);
@@ -1707,6 +1712,181 @@ static void compare_corpus(const char *shared, const char *name)
     coll_free(&t.docs);
 }
 
+/* One JSON array of documents: objects over several lines, braces and
+ * brackets inside strings, a missing ',' forgiven, elements that are not
+ * objects or do not parse skipped with the line they are on, one too long
+ * passed over; a strict run stops at the first; an array cut short reports
+ * its last element. */
+static void test_json_array(void)
+{
+    const char *a = "\xEF\xBB\xBF  [\n"
+                    "  {\"id\": \"a\",\n   \"text\": \"x { ] \\\" }\"},\n"
+                    "  {\"id\": \"b\"} {\"id\": \"c\"},\n"
+                    "  42, \"str\", [1, {\"id\": \"inner\"}],\n"
+                    "  {\"id\": \"bad\",\n  \"title\": nope},\n"
+                    "  {\"id\": \"long\", \"text\": \"0123456789012345678901234567890123456789\"},\n"
+                    "  {\"id\": \"d\"},\n"
+                    "]\n";
+    char *p = tpath("docs.json");
+    write_str(p, a);
+    gal_read_opts opts = {.max_record = 60};
+    result r = read_opts(p, &opts, 0);
+    CHECK(r.rc == 0);
+    CHECK_EQ_U64(r.docs.n, 4);
+    CHECK_EQ_U64(r.stats.skipped, 5);
+    if (r.docs.n == 4) {
+        CHECK(str_is(&r.docs.v[0].id, "a") && str_is(&r.docs.v[0].text, "x { ] \" }"));
+        CHECK(str_is(&r.docs.v[1].id, "b") && str_is(&r.docs.v[2].id, "c"));
+        CHECK(str_is(&r.docs.v[3].id, "d"));
+        CHECK_EQ_U64(r.docs.v[0].line, 2);
+        CHECK_EQ_U64(r.docs.v[2].line, 4);
+        CHECK_EQ_U64(r.docs.v[3].line, 9);
+        CHECK(r.docs.v[0].end_offset < r.docs.v[1].end_offset &&
+              r.docs.v[2].end_offset < r.docs.v[3].end_offset);
+    }
+    CHECK(strstr(warnings, "docs.json:5: a JSON array element that is not an object") != NULL);
+    CHECK(strstr(warnings, "docs.json:7: invalid JSON at byte 26 of the array element from "
+                           "line 6: invalid literal") != NULL);
+    CHECK(strstr(warnings, "docs.json:8: JSON array element longer than 60 bytes") != NULL);
+    coll_free(&r.docs);
+    opts.strict = 1;
+    r = read_opts(p, &opts, 0);
+    CHECK(r.rc == GAL_EINPUT && r.docs.n == 3 && strstr(r.detail, "docs.json:5: a JSON array"));
+    coll_free(&r.docs);
+
+    r = read_str("cut.json", "[{\"id\": \"a\"},\n {\"id\": \"b\", \"text\": \"cut sh", 0);
+    CHECK(r.rc == 0 && r.docs.n == 1 && r.stats.skipped == 1);
+    CHECK(strstr(warnings, "cut.json:2: JSON array element cut short") != NULL);
+    coll_free(&r.docs);
+    r = read_str("open.json", "[{\"id\": \"a\"},\n", 0);
+    CHECK(r.rc == 0 && r.docs.n == 1 && strstr(warnings, "open.json:2: the JSON array has no "
+                                                          "closing ']'") != NULL);
+    coll_free(&r.docs);
+    r = read_str("after.json", "[{\"id\": \"a\"}]\n\n{\"id\": \"b\"}\n", 0);
+    CHECK(r.rc == 0 && r.docs.n == 1 && strstr(warnings, "after.json:3: invalid JSON: text after "
+                                                          "the array's closing ']'") != NULL);
+    coll_free(&r.docs);
+    r = read_str("colon.json", "[{\"id\": \"a\"} : {\"id\": \"b\"}]", 0);
+    CHECK(r.rc == 0 && r.docs.n == 1 && strstr(warnings, "colon.json:1: invalid JSON: expected "
+                                                          "',' or ']'") != NULL);
+    coll_free(&r.docs);
+    r = read_str("empty.json", " [ ] ", 0);
+    CHECK(r.rc == 0 && r.docs.n == 0 && r.stats.skipped == 0);
+    coll_free(&r.docs);
+}
+
+/* ---- records longer than a record may be ------------------------------- */
+
+/* n bytes of "xxx..." into *s at *len, as a JSON string's or a tag's text. */
+static void add_filler(char *s, size_t *len, size_t n)
+{
+    memset(s + *len, 'x', n);
+    *len += n;
+}
+
+/* Lines over the limit are skipped with a warning naming them, whether the
+ * reader finds their end (a whole line of more bytes) or passes over what
+ * it never keeps (no '\n' for many times the limit); the line just at the
+ * limit is kept; the documents after them keep their line numbers, on one
+ * thread and on several, from a plain file and from a stream. */
+static void test_too_long(void)
+{
+    enum { MAX = 100000 };
+    size_t cap = 40 * MAX, n = 0;
+    char *s = malloc(cap);
+    n += (size_t)sprintf(s + n, "{\"id\":\"a\",\"body\":\"first\"}\n");
+    n += (size_t)sprintf(s + n, "{\"id\":\"long\",\"body\":\"");
+    add_filler(s, &n, 3 * MAX);
+    n += (size_t)sprintf(s + n, "\"}\n{\"id\":\"b\",\"body\":\"second\"}\n");
+    size_t at = n; /* a line of exactly MAX bytes, then one of MAX + 1 */
+    n += (size_t)sprintf(s + n, "{\"id\":\"edge\",\"body\":\"");
+    add_filler(s, &n, MAX - (n - at) - 2);
+    n += (size_t)sprintf(s + n, "\"}\n");
+    at = n;
+    n += (size_t)sprintf(s + n, "{\"id\":\"over\",\"body\":\"");
+    add_filler(s, &n, MAX - (n - at) - 1);
+    n += (size_t)sprintf(s + n, "\"}\n");
+    add_filler(s, &n, 20 * MAX); /* no '\n' for twenty limits */
+    n += (size_t)sprintf(s + n, "\n{\"id\":\"c\",\"body\":\"third\"}\n");
+    add_filler(s, &n, 5 * MAX); /* and the last line, without an end */
+    char *plain = strdup(tpath("long.jsonl")), *zst = strdup(tpath("long.jsonl.zst"));
+    write_bytes(plain, s, n);
+    size_t zn;
+    unsigned char *z = zstd_bytes(s, n, &zn);
+    write_bytes(zst, z, zn);
+    free(z);
+
+    gal_read_opts opts = {.max_record = MAX};
+    result r = read_opts(plain, &opts, 0);
+    CHECK(r.rc == 0);
+    CHECK_EQ_U64(r.docs.n, 4);
+    CHECK_EQ_U64(r.stats.skipped, 4);
+    if (r.docs.n == 4) {
+        CHECK(str_is(&r.docs.v[0].id, "a") && str_is(&r.docs.v[1].id, "b"));
+        CHECK(str_is(&r.docs.v[2].id, "edge") && str_is(&r.docs.v[3].id, "c"));
+        CHECK_EQ_U64(r.docs.v[1].line, 3);
+        CHECK_EQ_U64(r.docs.v[3].line, 7);
+    }
+    CHECK(strstr(warnings, "long.jsonl:2: JSON line longer than 100000 bytes, the most a "
+                           "record may have (record skipped)") != NULL);
+    CHECK(strstr(warnings, "long.jsonl:5: JSON line longer") != NULL);
+    CHECK(strstr(warnings, "long.jsonl:6: JSON line longer") != NULL);
+    CHECK(strstr(warnings, "long.jsonl:8: JSON line longer") != NULL);
+    coll_free(&r.docs);
+    opts.strict = 1;
+    r = read_opts(plain, &opts, 0);
+    CHECK(r.rc == GAL_EINPUT && r.docs.n == 1 && strstr(r.detail, "long.jsonl:2: JSON line"));
+    coll_free(&r.docs);
+
+    parallel_max_record = MAX;
+    const size_t blocks[] = {1, 4096, 65536, 3 * MAX, 0};
+    for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
+        check_parallel_same(plain, 0, 0, 2, blocks[b]);
+        check_parallel_same(plain, 1, 0, 3, blocks[b]);
+        check_parallel_same(zst, 0, 0, 3, blocks[b]);
+    }
+
+    /* TREC: a document over the limit, one without its </DOC> */
+    n = 0;
+    n += (size_t)sprintf(s + n, "<DOC><DOCNO>a</DOCNO><TEXT>one</TEXT></DOC>\n");
+    n += (size_t)sprintf(s + n, "<DOC><DOCNO>long</DOCNO><TEXT>");
+    add_filler(s, &n, 2 * MAX);
+    n += (size_t)sprintf(s + n, "</TEXT></DOC>\n<DOC><DOCNO>b</DOCNO><TEXT>two</TEXT></DOC>\n");
+    n += (size_t)sprintf(s + n, "<DOC><DOCNO>open</DOCNO><TEXT>\n");
+    add_filler(s, &n, 4 * MAX);
+    n += (size_t)sprintf(s + n, "\n<DOC><DOCNO>c</DOCNO><TEXT>three</TEXT></DOC>\n");
+    char *trec = strdup(tpath("long.trec"));
+    write_bytes(trec, s, n);
+    r = read_opts(trec, &opts, 0);
+    CHECK(r.rc == GAL_EINPUT && r.docs.n == 1 && strstr(r.detail, "long.trec:2: TREC document"));
+    coll_free(&r.docs);
+    opts.strict = 0;
+    r = read_opts(trec, &opts, 0);
+    CHECK(r.rc == 0 && r.docs.n == 3 && r.stats.skipped == 2);
+    if (r.docs.n == 3)
+        CHECK(str_is(&r.docs.v[1].id, "b") && str_is(&r.docs.v[2].id, "c") &&
+              r.docs.v[2].line == 6);
+    CHECK(strstr(warnings, "long.trec:4: TREC document (no </DOC>?) longer than") != NULL);
+    coll_free(&r.docs);
+    check_parallel_same(trec, 0, 0, 2, 4096);
+    check_parallel_same(trec, 1, 0, 3, 65536);
+    parallel_max_record = 0;
+
+    /* a text file is one document: none when it is too long */
+    char *text = strdup(tpath("long.txt"));
+    write_bytes(text, s, 3 * MAX);
+    r = read_opts(text, &opts, 0);
+    CHECK(r.rc == 0 && r.docs.n == 0 && r.stats.skipped == 1);
+    CHECK(strstr(warnings, "long.txt:1: text file longer than") != NULL);
+    CHECK_EQ_U64(r.stats.raw_bytes, 3 * MAX);
+    coll_free(&r.docs);
+    free(s);
+    free(plain);
+    free(zst);
+    free(trec);
+    free(text);
+}
+
 int main(int argc, char **argv)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/galley-reader-XXXXXX");
@@ -1728,6 +1908,8 @@ int main(int argc, char **argv)
     test_warc_parallel();
     test_trec_parallel();
     test_text();
+    test_too_long();
+    test_json_array();
     test_detect();
     test_compressed();
     test_input_list();
