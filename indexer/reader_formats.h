@@ -127,10 +127,12 @@ int gal_jsonl_parse_line(const uint8_t *line, size_t len, size_t start, gal_buf 
 int gal_jsonl_hand_over(gal_rd_src *r, int kind, const gal_jsonl_line *l, const uint8_t *line,
                         size_t len, const gal_buf *scratch, uint64_t lineno, uint64_t end_offset);
 
-/* JSON Lines, or (a file whose first byte other than blanks is '[') one
- * JSON array of documents, gal_read_json_array (reader_json_array.c). */
+/* JSON Lines; or, when the file's first byte other than blanks is '[', one
+ * JSON array of documents, and when its first line other than blanks is a
+ * lone '{', objects pretty-printed one after another:
+ * gal_read_json_values (reader_json_array.c). */
 int gal_read_jsonl(gal_rd_src *r);
-int gal_read_json_array(gal_rd_src *r);
+int gal_read_json_values(gal_rd_src *r, int in_array);
 /* The same on nthreads threads (reader_jsonl_parallel.c). */
 int gal_read_jsonl_parallel(gal_rd_src *r, unsigned nthreads);
 int gal_read_trec(gal_rd_src *r);

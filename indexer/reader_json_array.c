@@ -1,9 +1,11 @@
 /*
  * reader_json_array.c — a JSON file that is one array of documents:
  * `[{"id": ..., "title": ..., "text": ...}, {...}]`, on one line or pretty-
- * printed over many, as exports and scrapers write them.  Each object is a
- * document with the fields and aliases of JSON Lines (reader_jsonl.c parses
- * it); its line is the line of its '{'.
+ * printed over many, as exports and scrapers write them; or objects
+ * pretty-printed one after another with no array around them (what `jq .`
+ * makes of JSON Lines).  Each object is a document with the fields and
+ * aliases of JSON Lines (reader_jsonl.c parses it); its line is the line
+ * of its '{'.
  *
  * The array is read element by element, never whole: each element is framed
  * by a scan that follows strings and nesting across blocks, then parsed and
@@ -120,8 +122,8 @@ static int frame_element(gal_rd_src *r, uint64_t *line, size_t *len)
 
 /* Parse and hand over the object at gal_rd_data(r)[0, len), which began on
  * line `line`. */
-static int hand_over_object(gal_rd_src *r, size_t len, uint64_t line, gal_buf *scratch,
-                            gal_buf *keybuf)
+static int hand_over_object(gal_rd_src *r, size_t len, uint64_t line, const char *element,
+                            gal_buf *scratch, gal_buf *keybuf)
 {
     gal_jsonl_line l;
     gal_buf_clear(scratch);
@@ -131,9 +133,8 @@ static int hand_over_object(gal_rd_src *r, size_t len, uint64_t line, gal_buf *s
         uint64_t at = line;
         for (size_t i = 0; i < l.err_at; i++)
             at += d[i] == '\n';
-        return gal_rd_malformed(r, at, "invalid JSON at byte %zu of the array element from "
-                                       "line %llu: %s", l.err_at + 1, (unsigned long long)line,
-                                l.err);
+        return gal_rd_malformed(r, at, "invalid JSON at byte %zu of the %s from line %llu: %s",
+                                l.err_at + 1, element, (unsigned long long)line, l.err);
     }
     return gal_jsonl_hand_over(r, kind, &l, d, len, scratch, line, gal_rd_offset(r) + len);
 }
@@ -152,8 +153,9 @@ static int array_ends(gal_rd_src *r, uint64_t line, const char *what)
     return rc;
 }
 
-int gal_read_json_array(gal_rd_src *r)
+int gal_read_json_values(gal_rd_src *r, int in_array)
 {
+    const char *element = in_array ? "JSON array element" : "JSON value";
     uint64_t line = 1;
     gal_buf scratch, keybuf;
     gal_buf_init(&scratch);
@@ -163,18 +165,20 @@ int gal_read_json_array(gal_rd_src *r)
         d[2] == 0xBF)
         gal_rd_consume(r, 3, &line); /* UTF-8 byte order mark */
     int rc = skip_blanks(r, &line);
-    gal_rd_consume(r, 1, &line); /* the '[' the caller saw */
+    if (in_array)
+        gal_rd_consume(r, 1, &line); /* the '[' the caller saw */
     int want_value = 1, any = 0;
     while (!rc) {
         if ((rc = skip_blanks(r, &line)) != 0)
             break;
         if (gal_rd_avail(r) == 0) {
-            rc = gal_rd_malformed(r, line, "the JSON array has no closing ']' (the file ends "
-                                           "inside it)");
+            if (in_array)
+                rc = gal_rd_malformed(r, line, "the JSON array has no closing ']' (the file "
+                                               "ends inside it)");
             break;
         }
         uint8_t c = gal_rd_data(r)[0];
-        if (c == ']') { /* a ',' before it is forgiven */
+        if (c == ']' && in_array) { /* a ',' before it is forgiven */
             gal_rd_consume(r, 1, &line);
             if ((rc = skip_blanks(r, &line)) == 0 && gal_rd_avail(r) > 0)
                 rc = array_ends(r, line, "invalid JSON: text after the array's closing ']'");
@@ -185,10 +189,14 @@ int gal_read_json_array(gal_rd_src *r)
             want_value = 1;
             continue;
         }
-        if ((!want_value && c != '{') || c == ',' || c == '}' || c == ':') {
-            rc = array_ends(r, line, any ? "invalid JSON: expected ',' or ']' after an element "
-                                           "of the array (the rest of the file is skipped)"
-                                         : "invalid JSON: expected an object in the array");
+        if ((in_array && !want_value && c != '{') || c == ',' || c == '}' || c == ':' ||
+            c == ']') {
+            rc = array_ends(r, line, !in_array ? "invalid JSON: expected an object (the rest "
+                                                 "of the file is skipped)"
+                                     : any ? "invalid JSON: expected ',' or ']' after an "
+                                             "element of the array (the rest of the file is "
+                                             "skipped)"
+                                           : "invalid JSON: expected an object in the array");
             break;
         }
         uint64_t at = line;
@@ -197,14 +205,13 @@ int gal_read_json_array(gal_rd_src *r)
         if (how < 0) {
             rc = how;
         } else if (how == ELEMENT_CUT) {
-            rc = gal_rd_malformed(r, at, "JSON array element cut short at the end of the file");
+            rc = gal_rd_malformed(r, at, "%s cut short at the end of the file", element);
             break;
         } else if (how == ELEMENT_TOO_LONG) {
-            rc = gal_rd_too_long(r, at, "JSON array element");
+            rc = gal_rd_too_long(r, at, element);
         } else {
-            rc = c == '{' ? hand_over_object(r, len, at, &scratch, &keybuf)
-                          : gal_rd_malformed(r, at, "a JSON array element that is not an "
-                                                    "object");
+            rc = c == '{' ? hand_over_object(r, len, at, element, &scratch, &keybuf)
+                          : gal_rd_malformed(r, at, "a %s that is not an object", element);
             gal_rd_consume(r, len, &line);
         }
         want_value = 0;

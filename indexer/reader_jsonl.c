@@ -470,22 +470,32 @@ static int read_line(gal_rd_src *r, const uint8_t *line, size_t len, size_t star
     return gal_jsonl_hand_over(r, kind, &l, line, len, scratch, lineno, end_offset);
 }
 
-/* Whether the file's first byte other than blanks (after a byte order
- * mark) is '[': one JSON array of documents.  Reads as far as it takes, up
- * to a record's length; consumes nothing. */
-static int starts_array(gal_rd_src *r, int *yes)
+enum { PLAIN_LINES, ONE_ARRAY, PRETTY_OBJECTS };
+
+/* How the file's JSON is laid out: ONE_ARRAY when its first byte other than
+ * blanks (after a byte order mark) is '[', PRETTY_OBJECTS when its first
+ * line other than blanks is a lone '{' (never a line of JSON Lines), else
+ * PLAIN_LINES.  Reads as far as it takes, up to a record's length;
+ * consumes nothing. */
+static int layout(gal_rd_src *r, int *how)
 {
     size_t i = 0;
-    *yes = 0;
+    *how = PLAIN_LINES;
     for (;;) {
         const uint8_t *d = gal_rd_data(r);
-        size_t n = gal_rd_avail(r);
+        size_t n = gal_rd_avail(r), k;
         if (i == 0 && n >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF)
             i = 3;
         while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n'))
             i++;
-        if (i < n || r->eof || n > gal_rd_max_record(r)) {
-            *yes = i < n && d[i] == '[';
+        for (k = i + 1; k < n && (d[k] == ' ' || d[k] == '\t' || d[k] == '\r'); k++)
+            ;
+        /* the first byte, and for a '{' what follows it on its line */
+        if ((i < n && (d[i] != '{' || k < n)) || r->eof || n > gal_rd_max_record(r)) {
+            if (i < n && d[i] == '[')
+                *how = ONE_ARRAY;
+            else if (i < n && d[i] == '{' && (k == n || d[k] == '\n'))
+                *how = PRETTY_OBJECTS;
             return 0;
         }
         int rc = gal_rd_fill(r);
@@ -496,9 +506,9 @@ static int starts_array(gal_rd_src *r, int *yes)
 
 int gal_read_jsonl(gal_rd_src *r)
 {
-    int array, rc = gal_rd_offset(r) == 0 ? starts_array(r, &array) : (array = 0);
-    if (rc || array)
-        return rc ? rc : gal_read_json_array(r);
+    int how, rc = gal_rd_offset(r) == 0 ? layout(r, &how) : (how = PLAIN_LINES);
+    if (rc || how != PLAIN_LINES)
+        return rc ? rc : gal_read_json_values(r, how == ONE_ARRAY);
     unsigned nthreads = gal_read_parse_threads(r->opts->parse_threads, GAL_FORMAT_JSONL);
     if (nthreads > 1)
         return gal_read_jsonl_parallel(r, nthreads);

@@ -19,8 +19,9 @@ what the contract says about them:
   * `-` reads standard input (plain or compressed);
   * a line longer than a record may be (64 MB) is skipped with a warning
     naming it, in bounded memory;
-  * one JSON array of the documents, pretty-printed or on one line, indexes
-    as the same documents in JSON Lines do;
+  * one JSON array of the documents, pretty-printed or on one line, or the
+    documents pretty-printed one after another (jq), index as the same
+    documents in JSON Lines do;
   * web crawls: WARC files of HTML pages (plain, and a gzip member per record)
     and WET files of their texts answer as JSON Lines of the same documents
     do; a hit shows the record's id, url and date; a damaged record is a
@@ -704,9 +705,10 @@ def test_stalled_pipe(g, work):
 
 def test_json_array(g, work):
     """One JSON array of the documents (pretty-printed over many lines, on one
-    line, zstd-compressed, named .json or not) indexes as the same documents
-    in JSON Lines do: every table but the documents' places in their file
-    equal, and the same answers."""
+    line, zstd-compressed, named .json or not), or the documents
+    pretty-printed one after another as `jq .` prints them, index as the
+    same documents in JSON Lines do: every table but the documents' places
+    in their file equal, and the same answers."""
     log("\n[a JSON array of documents]")
     rng = random.Random(SEED + 5)
     docs = make_docs(rng, 300, 80, prefix="j")
@@ -715,8 +717,10 @@ def test_json_array(g, work):
     base = fresh(os.path.join(work, "array"))
     pretty = ("\ufeff" + json.dumps(docs, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     one_line = json.dumps(docs, ensure_ascii=True).encode("utf-8")
+    jq = "".join(json.dumps(d, indent=2, ensure_ascii=False) + "\n" for d in docs).encode("utf-8")
     variants = [("lines", "news.jsonl", data), ("pretty", "news.json", pretty),
-                ("one line", "news.json", one_line), ("zstd, no suffix", "news", zst(pretty))]
+                ("one line", "news.json", one_line), ("zstd, no suffix", "news", zst(pretty)),
+                ("objects as jq prints them", "news.jsonl", jq)]
     tables = {}
     for kind, name, blob in variants:
         d = os.path.join(base, kind.replace(" ", "").replace(",", ""))

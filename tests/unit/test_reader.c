@@ -1716,7 +1716,7 @@ static void compare_corpus(const char *shared, const char *name)
  * brackets inside strings, a missing ',' forgiven, elements that are not
  * objects or do not parse skipped with the line they are on, one too long
  * passed over; a strict run stops at the first; an array cut short reports
- * its last element. */
+ * its last element.  And objects pretty-printed with no array. */
 static void test_json_array(void)
 {
     const char *a = "\xEF\xBB\xBF  [\n"
@@ -1745,7 +1745,7 @@ static void test_json_array(void)
               r.docs.v[2].end_offset < r.docs.v[3].end_offset);
     }
     CHECK(strstr(warnings, "docs.json:5: a JSON array element that is not an object") != NULL);
-    CHECK(strstr(warnings, "docs.json:7: invalid JSON at byte 26 of the array element from "
+    CHECK(strstr(warnings, "docs.json:7: invalid JSON at byte 26 of the JSON array element from "
                            "line 6: invalid literal") != NULL);
     CHECK(strstr(warnings, "docs.json:8: JSON array element longer than 60 bytes") != NULL);
     coll_free(&r.docs);
@@ -1772,6 +1772,23 @@ static void test_json_array(void)
     coll_free(&r.docs);
     r = read_str("empty.json", " [ ] ", 0);
     CHECK(r.rc == 0 && r.docs.n == 0 && r.stats.skipped == 0);
+    coll_free(&r.docs);
+
+    /* objects pretty-printed one after another (jq's output), with no array:
+     * found by the lone '{' of the first line; a line of JSON Lines that
+     * starts "{ " is not taken for one */
+    r = read_str("jq.json", "\n{\n  \"id\": \"p1\",\n  \"text\": \"one\"\n}\n"
+                            "{\"id\": \"p2\"}\n{\n  \"id\": \"p3\"\n}\n7\n{\n \"id\": ", 0);
+    CHECK(r.rc == 0 && r.docs.n == 3 && r.stats.skipped == 2);
+    if (r.docs.n == 3)
+        CHECK(str_is(&r.docs.v[0].text, "one") && r.docs.v[0].line == 2 &&
+              str_is(&r.docs.v[2].id, "p3") && r.docs.v[2].line == 7);
+    CHECK(strstr(warnings, "jq.json:10: a JSON value that is not an object") != NULL);
+    CHECK(strstr(warnings, "jq.json:11: JSON value cut short at the end of the file") != NULL);
+    coll_free(&r.docs);
+    r = read_str("lines.json", "{ \"id\": \"l1\" }\n{\"id\": \"l2\"}\n{\n", 0);
+    CHECK(r.rc == 0 && r.docs.n == 2 && r.stats.skipped == 1);
+    CHECK(strstr(warnings, "lines.json:3: invalid JSON") != NULL);
     coll_free(&r.docs);
 }
 
