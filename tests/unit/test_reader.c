@@ -1786,6 +1786,32 @@ static void test_json_array(void)
     CHECK(strstr(warnings, "jq.json:10: a JSON value that is not an object") != NULL);
     CHECK(strstr(warnings, "jq.json:11: JSON value cut short at the end of the file") != NULL);
     coll_free(&r.docs);
+    /* a text of escaped quotes and backslashes over several of the reader's
+     * 1 MiB blocks, after an id of 0 to 6 more bytes: over the seven files
+     * a block ends at every byte of the 7-byte piece, a backslash that
+     * escapes a quote or another backslash included (a quote taken for the
+     * string's end would make the '}' after it end the element) */
+    static const char piece[] = "x\\\"}\\\\z"; /* x\"}\\z: decodes to x"}\z */
+    size_t plen = sizeof piece - 1, reps = 450000;
+    char *big = malloc(reps * plen + 200);
+    for (int pad = 0; pad < 7; pad++) {
+        size_t n = (size_t)sprintf(big, "[{\"id\": \"big%.*s\", \"text\": \"", pad, "pppppp");
+        for (size_t i = 0; i < reps; i++, n += plen)
+            memcpy(big + n, piece, plen);
+        n += (size_t)sprintf(big + n, "\"},\n{\"id\": \"after\"}]\n");
+        p = tpath("escapes.json");
+        write_bytes(p, big, n);
+        r = read_opts(p, NULL, 0);
+        CHECK(r.rc == 0 && r.docs.n == 2 && r.stats.skipped == 0);
+        if (r.docs.n == 2) {
+            CHECK_EQ_U64(r.docs.v[0].text.len, (uint64_t)reps * 5);
+            CHECK(r.docs.v[0].text.len >= 5 && !memcmp(r.docs.v[0].text.p, "x\"}\\z", 5));
+            CHECK(str_is(&r.docs.v[1].id, "after") && r.docs.v[1].line == 2);
+        }
+        coll_free(&r.docs);
+    }
+    free(big);
+
     r = read_str("lines.json", "{ \"id\": \"l1\" }\n{\"id\": \"l2\"}\n{\n", 0);
     CHECK(r.rc == 0 && r.docs.n == 2 && r.stats.skipped == 1);
     CHECK(strstr(warnings, "lines.json:3: invalid JSON") != NULL);
