@@ -293,7 +293,8 @@ int gal_cmd_delete(int argc, char **argv)
     for (size_t i = 0; i < given; i++)
         if (!found[i] && missing++ < 20) {
             if (i < l.n)
-                fprintf(stderr, "galley: no document with id '%s' in '%s'\n", l.v[i], index);
+                fprintf(stderr, "galley: no document with id '%.*s%s' in '%s'\n",
+                        GAL_ECHO(l.v[i]), index);
             else
                 fprintf(stderr, "galley: no document %s in '%s' (or deleted already)\n",
                         l.num_text[i - l.n], index);

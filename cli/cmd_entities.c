@@ -597,11 +597,11 @@ int gal_cmd_entities(int argc, char **argv)
     }
     if ((with || in) && !found_any) {
         if (with)
-            fprintf(stderr, "galley: no entity '%s' in '%s'%s\n", with, dirs[0],
+            fprintf(stderr, "galley: no entity '%.*s%s' in '%s'%s\n", GAL_ECHO(with), dirs[0],
                     ix.n > 1 ? " or the other indexes" : "");
         else
-            fprintf(stderr, "galley: no document matches '%s' in '%s'%s\n", in, dirs[0],
-                    ix.n > 1 ? " or the other indexes" : "");
+            fprintf(stderr, "galley: no document matches '%.*s%s' in '%s'%s\n", GAL_ECHO(in),
+                    dirs[0], ix.n > 1 ? " or the other indexes" : "");
         status = GAL_EXIT_NOHITS;
         goto out;
     }

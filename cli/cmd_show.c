@@ -284,7 +284,8 @@ int gal_cmd_show(int argc, char **argv)
     if (all)
         goto out;
     if (rc == GAL_ENOTFOUND) {
-        fprintf(stderr, "galley: error: no document with id '%s' in '%s'\n", id, index);
+        fprintf(stderr, "galley: error: no document with id '%.*s%s' in '%s'\n", GAL_ECHO(id),
+                index);
         code = GAL_EXIT_NOHITS;
         goto out;
     }

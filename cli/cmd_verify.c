@@ -73,7 +73,7 @@ int gal_cmd_verify(int argc, char **argv)
      * and reported in order, and the first failure's status; one index
      * prints its problems as they are found */
     gal_index_dirs dirs;
-    int status = gal_index_dirs_expand("verify", &dir, 1, &dirs), first = status;
+    int status = gal_index_dirs_expand_damaged("verify", &dir, 1, &dirs), first = status;
     check *checks = dirs.n ? gal_calloc(dirs.n, sizeof *checks) : NULL;
     if (dirs.n && !checks) {
         gal_index_dirs_free(&dirs);
@@ -123,8 +123,16 @@ static int print_check(check *c, int quiet)
     }
     if (rc && rc != GAL_ECORRUPT)
         return gal_report(rc);
-    if (rc == GAL_ECORRUPT && s.records == 0 && s.problems == 0)
-        return gal_report(rc); /* refused to open: wrong version, not an index */
+    if (rc == GAL_ECORRUPT && s.records == 0 && s.problems == 0) {
+        /* refused to open (wrong version, not an index, damaged past
+         * reading): named, as one of several shards */
+        const char *why = gal_error_detail(rc);
+        if (strstr(why, dir))
+            fprintf(stderr, "galley: error: %s\n", why);
+        else
+            fprintf(stderr, "galley: error: '%s': %s\n", dir, why);
+        return GAL_EXIT_INDEX;
+    }
     char purged[48] = "";
     if (s.purged)
         snprintf(purged, sizeof purged, " (%llu purged)", (unsigned long long)s.purged);

@@ -64,6 +64,17 @@ int gal_report(int status)
     return gal_exit_for(status);
 }
 
+int gal_echo_len(const char *s)
+{
+    size_t n = strnlen(s, GAL_ECHO_BYTES + 1);
+    if (n <= GAL_ECHO_BYTES)
+        return (int)n;
+    n = GAL_ECHO_BYTES;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) /* not inside a character */
+        n--;
+    return (int)n;
+}
+
 int gal_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;

@@ -85,10 +85,15 @@ static int shard_of(const char *dir, gal_index_origin *o, gal_index **keep)
         origin_read r = {ix, NULL, o};
         int sig;
         rc = gal_fault_call(read_origin, &r, &sig);
-        if (sig)
+        if (sig) {
             rc = gal_error_set(GAL_ECORRUPT, "index '%s' is corrupt: an LMDB page of its "
                                "metadata is damaged (signal %d while reading it); 'galley "
                                "verify %s' says more", dir, sig, dir);
+        } else if (rc == GAL_ECORRUPT && !strstr(gal_error_detail(rc), dir)) {
+            char why[768]; /* among several shards, say which */
+            snprintf(why, sizeof why, "%s", gal_error_detail(rc));
+            rc = gal_error_set(GAL_ECORRUPT, "'%s': %s", dir, why);
+        }
         gal_snapshot_end(r.s);
     }
     if (!rc && keep)
@@ -99,10 +104,14 @@ static int shard_of(const char *dir, gal_index_origin *o, gal_index **keep)
 }
 
 /* Add the shards names[0, n) of dir (sorted by number), once each says it
- * is the shard its name says, and all N of them are there. */
-static int add_checked(gal_index_dirs *l, const char *dir, char **names, size_t n, int keep)
+ * is the shard its name says, and all N of them are there.  damaged: a shard
+ * that cannot be read as corrupt is added all the same, as the shard its
+ * name says (for verify, which says what is wrong with it). */
+static int add_checked(gal_index_dirs *l, const char *dir, char **names, size_t n, int keep,
+                       int damaged)
 {
-    unsigned total = 0;
+    unsigned total = 0; /* N, as the first shard that could say it says */
+    size_t said = 0;     /* that shard */
     for (size_t i = 0; i < n; i++) {
         unsigned k = gal_shard_dir_number(names[i]);
         char path[4096];
@@ -110,7 +119,11 @@ static int add_checked(gal_index_dirs *l, const char *dir, char **names, size_t 
             return gal_error_set(GAL_EUSAGE, "the path '%s/%s' is too long", dir, names[i]);
         gal_index_origin o;
         gal_index *ix = NULL;
-        int rc = shard_of(path, &o, keep ? &ix : NULL);
+        int rc = shard_of(path, &o, keep ? &ix : NULL), unread = 0;
+        if (rc == GAL_ECORRUPT && damaged) {
+            unread = 1;
+            rc = 0;
+        }
         if (rc)
             return rc;
         /* in the list at once, so that a failure below closes it */
@@ -120,15 +133,19 @@ static int add_checked(gal_index_dirs *l, const char *dir, char **names, size_t 
             gal_index_close(ix);
             return copy ? rc : gal_error_set(GAL_ENOMEM, "out of memory");
         }
-        if (!o.shard_n || o.shard_k != k)
+        if (unread) {
+            /* its own check says what is wrong */
+        } else if (!o.shard_n || o.shard_k != k) {
             return gal_error_set(GAL_ECORRUPT, "'%s' is not shard %u of a run (it holds %s)", path,
                                  k, o.shard_n ? "another shard" : "all documents");
-        if (i == 0)
+        } else if (!total) {
             total = o.shard_n; /* the first one says how many there are */
-        if (o.shard_n != total)
+            said = i;
+        } else if (o.shard_n != total) {
             return gal_error_set(GAL_ECORRUPT, "'%s' holds shard %u of %u, '%s/%s' one of %u: the "
                                                "shards there are not one run's",
-                                 path, k, o.shard_n, dir, names[0], total);
+                                 path, k, o.shard_n, dir, names[said], total);
+        }
         if (k != i + 1)
             return gal_error_set(GAL_ECORRUPT, "'%s' holds shards of %u, but shard %zu of them is "
                                                "missing", dir, total, i + 1);
@@ -141,7 +158,7 @@ static int add_checked(gal_index_dirs *l, const char *dir, char **names, size_t 
 
 /* Add the shards in dir, in order, checked; 0 with nothing added when dir
  * is no directory of shards. */
-static int add_shards(gal_index_dirs *l, const char *dir, int keep)
+static int add_shards(gal_index_dirs *l, const char *dir, int keep, int damaged)
 {
     if (exists(dir, "data.mdb"))
         return 0;
@@ -172,7 +189,7 @@ static int add_shards(gal_index_dirs *l, const char *dir, int keep)
     closedir(d);
     if (!rc && n) {
         qsort(names, n, sizeof *names, by_number);
-        rc = add_checked(l, dir, names, n, keep);
+        rc = add_checked(l, dir, names, n, keep, damaged);
     }
     for (size_t i = 0; i < n; i++)
         gal_free(names[i]);
@@ -181,12 +198,12 @@ static int add_shards(gal_index_dirs *l, const char *dir, int keep)
 }
 
 static int expand(const char *cmd, const char *const *dirs, size_t n, gal_index_dirs *out,
-                  int keep)
+                  int keep, int damaged)
 {
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < n; i++) {
         size_t before = out->n;
-        int rc = add_shards(out, dirs[i], keep);
+        int rc = add_shards(out, dirs[i], keep, damaged);
         if (!rc && out->n == before)
             rc = push(out, (char *)dirs[i], 0, NULL);
         if (rc) {
@@ -203,13 +220,19 @@ static int expand(const char *cmd, const char *const *dirs, size_t n, gal_index_
 
 int gal_index_dirs_expand(const char *cmd, const char *const *dirs, size_t n, gal_index_dirs *out)
 {
-    return expand(cmd, dirs, n, out, 0);
+    return expand(cmd, dirs, n, out, 0, 0);
 }
 
 int gal_index_dirs_expand_open(const char *cmd, const char *const *dirs, size_t n,
                                gal_index_dirs *out)
 {
-    return expand(cmd, dirs, n, out, 1);
+    return expand(cmd, dirs, n, out, 1, 0);
+}
+
+int gal_index_dirs_expand_damaged(const char *cmd, const char *const *dirs, size_t n,
+                                  gal_index_dirs *out)
+{
+    return expand(cmd, dirs, n, out, 0, 1);
 }
 
 void gal_index_dirs_free(gal_index_dirs *l)

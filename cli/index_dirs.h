@@ -30,6 +30,11 @@ int gal_index_dirs_expand(const char *cmd, const char *const *dirs, size_t n, ga
  * wants one handle of an index a process. */
 int gal_index_dirs_expand_open(const char *cmd, const char *const *dirs, size_t n,
                                gal_index_dirs *out);
+/* The same, but a shard that cannot be read as corrupt is listed all the
+ * same, as the shard its name says: `verify` checks it and says what is
+ * wrong with it in its place, after the sound shards before it. */
+int gal_index_dirs_expand_damaged(const char *cmd, const char *const *dirs, size_t n,
+                                  gal_index_dirs *out);
 void gal_index_dirs_free(gal_index_dirs *l); /* a zeroed list is fine; closes out->ix */
 
 #endif

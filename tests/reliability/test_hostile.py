@@ -6,7 +6,8 @@ single JSON line, the same line without its newline, a 100 MB one (over the
 64 MB a record may have: skipped with a warning), empty files, a file of
 NULs, deeply nested JSON, random bytes named .zst and .gz, a truncated zstd
 file.  Queries: 10,000 quotes, 100,000 '(', 100,000 ')', a 1 MB query (via
---queries), a query of NULs and invalid UTF-8.  `galley index` must exit 0
+--queries), a query of NULs and invalid UTF-8; ids and entity names of
+100 kB (said back clipped).  `galley index` must exit 0
 or 4 and `galley query` 0, 1 or 2, with no signal, within a time limit, and
 with a one-line error on stderr when it fails.
 """
@@ -162,6 +163,16 @@ def run_checks(a, f):
     rc, out, err = rc_.run([a.galley, "query", idx, "--queries", qfile, "--count"], timeout=120)
     f.check(rc in (0, 1, 2), "1 MB query via --queries: exit %d: %s" % (rc, err.strip()[:300]))
     print("%d hostile queries and a 1 MB query: clean" % (len(queries) + 3), flush=True)
+
+    # ids and names of 100 kB: not found, said in a line of reasonable length
+    for argv in (["show", idx, "é" * 50000], ["delete", idx, "x" * 100000],
+                 ["entities", idx, "--with", "y" * 100000], ["entities", idx, "--in", "z" * 100000]):
+        rc, out, err = rc_.run([a.galley] + argv, timeout=60)
+        lines = err.strip().splitlines()
+        f.check(rc in (1, 2) and 0 < len(lines) <= 2 and max(len(l) for l in lines) < 400,
+                "%s with a 100 kB argument: exit %d, %d bytes of message: %r"
+                % (argv[0], rc, len(err), err[:200]))
+    print("100 kB ids and names: clean", flush=True)
 
 
 if __name__ == "__main__":
