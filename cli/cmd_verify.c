@@ -123,16 +123,10 @@ static int print_check(check *c, int quiet)
     }
     if (rc && rc != GAL_ECORRUPT)
         return gal_report(rc);
-    if (rc == GAL_ECORRUPT && s.records == 0 && s.problems == 0) {
-        /* refused to open (wrong version, not an index, damaged past
-         * reading): named, as one of several shards */
-        const char *why = gal_error_detail(rc);
-        if (strstr(why, dir))
-            fprintf(stderr, "galley: error: %s\n", why);
-        else
-            fprintf(stderr, "galley: error: '%s': %s\n", dir, why);
-        return GAL_EXIT_INDEX;
-    }
+    /* refused to open (wrong version, not an index, damaged past reading):
+     * named, as one of several shards */
+    if (rc == GAL_ECORRUPT && s.records == 0 && s.problems == 0)
+        return gal_report(gal_error_naming(rc, dir));
     char purged[48] = "";
     if (s.purged)
         snprintf(purged, sizeof purged, " (%llu purged)", (unsigned long long)s.purged);

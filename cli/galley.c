@@ -64,6 +64,16 @@ int gal_report(int status)
     return gal_exit_for(status);
 }
 
+int gal_error_naming(int rc, const char *dir)
+{
+    const char *detail = gal_error_detail(rc);
+    if (strstr(detail, dir))
+        return rc;
+    char why[768];
+    snprintf(why, sizeof why, "%s", detail);
+    return gal_error_set(rc, "'%s': %s", dir, why);
+}
+
 int gal_echo_len(const char *s)
 {
     size_t n = strnlen(s, GAL_ECHO_BYTES + 1);

@@ -89,10 +89,8 @@ static int shard_of(const char *dir, gal_index_origin *o, gal_index **keep)
             rc = gal_error_set(GAL_ECORRUPT, "index '%s' is corrupt: an LMDB page of its "
                                "metadata is damaged (signal %d while reading it); 'galley "
                                "verify %s' says more", dir, sig, dir);
-        } else if (rc == GAL_ECORRUPT && !strstr(gal_error_detail(rc), dir)) {
-            char why[768]; /* among several shards, say which */
-            snprintf(why, sizeof why, "%s", gal_error_detail(rc));
-            rc = gal_error_set(GAL_ECORRUPT, "'%s': %s", dir, why);
+        } else if (rc == GAL_ECORRUPT) {
+            rc = gal_error_naming(rc, dir); /* among several shards, say which */
         }
         gal_snapshot_end(r.s);
     }

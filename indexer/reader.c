@@ -75,6 +75,18 @@ int gal_rd_too_long(gal_rd_src *r, uint64_t line, const char *what)
     return gal_rd_malformed(r, line, "%s", msg);
 }
 
+int gal_rd_skip_rest(gal_rd_src *r)
+{
+    for (;;) {
+        r->pos = r->buf.len;
+        if (r->eof)
+            return 0;
+        int rc = gal_rd_fill(r);
+        if (rc)
+            return rc;
+    }
+}
+
 int gal_rd_skip_line(gal_rd_src *r, uint64_t *line)
 {
     for (;;) {

@@ -110,6 +110,12 @@ typedef struct gal_jsonl_line {
     size_t err_at;   /* and where, 0-based in the line */
 } gal_jsonl_line;
 
+/* JSON's whitespace, between its tokens. */
+static inline int gal_json_blank(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /* GAL_JSONL_TOO_LONG: a line longer than gal_rd_max_record(), not parsed */
 enum { GAL_JSONL_RECORD, GAL_JSONL_BLANK, GAL_JSONL_MALFORMED, GAL_JSONL_OOM, GAL_JSONL_TOO_LONG };
 
@@ -203,6 +209,10 @@ static inline size_t gal_rd_max_record(const gal_rd_src *r)
  * alone, for framing that reports through a gal_rec_bad_fn. */
 int gal_rd_too_long(gal_rd_src *r, uint64_t line, const char *what);
 void gal_rd_too_long_msg(const gal_rd_src *r, const char *what, char *msg, size_t cap);
+
+/* Pass over the rest of the stream, a block at a time, keeping none of it.
+ * 0 or the stream's error status. */
+int gal_rd_skip_rest(gal_rd_src *r);
 
 /* Pass over the stream's bytes up to and including its next '\n', a block at
  * a time (what is unconsumed first); the end of the stream ends it too.

@@ -29,8 +29,6 @@ typedef struct value_scan {
     int scalar;     /* a number or a literal: ends before , ] } or a blank */
 } value_scan;
 
-static int is_blank(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
 /* Backslashes just before d[to], counted down to d[from]. */
 static size_t backslashes_before(const uint8_t *d, size_t from, size_t to)
 {
@@ -72,7 +70,7 @@ static size_t scan_value(value_scan *s, const uint8_t *d, size_t from, size_t n)
     for (size_t i = from; i < n; i++) {
         uint8_t c = d[i];
         if (s->scalar) {
-            if (c == ',' || c == ']' || c == '}' || is_blank(c))
+            if (c == ',' || c == ']' || c == '}' || gal_json_blank(c))
                 return i;
         } else if (s->in_string) {
             if ((i = string_end(s, d, i, n)) == n)
@@ -97,7 +95,7 @@ static int skip_blanks(gal_rd_src *r, uint64_t *line)
     for (;;) {
         const uint8_t *d = gal_rd_data(r);
         size_t n = gal_rd_avail(r), k = 0;
-        while (k < n && is_blank(d[k]))
+        while (k < n && gal_json_blank(d[k]))
             k++;
         gal_rd_consume(r, k, line);
         if (k < n || r->eof)
@@ -177,13 +175,7 @@ static int hand_over_object(gal_rd_src *r, size_t len, uint64_t line, const char
 static int array_ends(gal_rd_src *r, uint64_t line, const char *what)
 {
     int rc = gal_rd_malformed(r, line, "%s", what);
-    while (!rc) {
-        r->pos = r->buf.len;
-        if (r->eof)
-            break;
-        rc = gal_rd_fill(r);
-    }
-    return rc;
+    return rc ? rc : gal_rd_skip_rest(r);
 }
 
 int gal_read_json_values(gal_rd_src *r, int in_array)

@@ -71,12 +71,8 @@ static int jerr(jparser *p, size_t at, const char *what)
 
 static void skip_ws(jparser *p)
 {
-    while (p->i < p->n) {
-        uint8_t c = p->s[p->i];
-        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
-            break;
+    while (p->i < p->n && gal_json_blank(p->s[p->i]))
         p->i++;
-    }
 }
 
 static int hex4(const uint8_t *s)
@@ -486,7 +482,7 @@ static int layout(gal_rd_src *r, int *how)
         size_t n = gal_rd_avail(r), k;
         if (i == 0 && n >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF)
             i = 3;
-        while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n'))
+        while (i < n && gal_json_blank(d[i]))
             i++;
         for (k = i + 1; k < n && (d[k] == ' ' || d[k] == '\t' || d[k] == '\r'); k++)
             ;

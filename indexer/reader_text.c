@@ -17,12 +17,7 @@ int gal_read_text(gal_rd_src *r)
     for (;;) {
         if (gal_rd_avail(r) > gal_rd_max_record(r)) { /* not a document: passed over */
             rc = gal_rd_too_long(r, 1, "text file");
-            while (!rc && !r->eof) {
-                r->pos = r->buf.len;
-                rc = gal_rd_fill(r);
-            }
-            r->pos = r->buf.len;
-            return rc;
+            return rc ? rc : gal_rd_skip_rest(r);
         }
         if (r->eof)
             break;

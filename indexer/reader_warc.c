@@ -21,9 +21,9 @@
  * Other records (warcinfo, request, metadata, revisit...) and responses that
  * are not 2xx or not text are passed over without a word.  A record over
  * gal_rd_max_record() bytes (64 MB) is passed over unread, a block at a
- * time (crawls hold videos), with a warning when it was text.  A damaged record is skipped
- * with a warning naming its line, and reading goes on at the next line
- * that starts "WARC/".
+ * time (crawls hold videos), with a warning when it was text.  A damaged
+ * record is skipped with a warning naming its line, and reading goes on at
+ * the next line that starts "WARC/".
  */
 #include <stdarg.h>
 #include <stdbool.h>
