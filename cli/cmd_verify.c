@@ -20,6 +20,9 @@ static const char verify_help[] =
     "statistics), the lexicon against the vocabulary, and the counts kept in\n"
     "the metadata against what the tables hold.  Each problem is printed on\n"
     "stdout as one line naming the table and the key; a summary goes to stderr.\n"
+    "A damaged page that LMDB cannot read ends that table's check, said once;\n"
+    "the other tables are checked all the same.  Bytes of damaged terms and ids\n"
+    "that are not printable UTF-8 are shown as \\xNN.\n"
     "It reads one committed state, so it may run while 'galley index' writes.\n"
     "A directory of shards (galley index --shards N or --mpi): every shard,\n"
     "checked at once, a core each, and reported in order.\n"
@@ -130,18 +133,22 @@ static int print_check(check *c, int quiet)
     char purged[48] = "";
     if (s.purged)
         snprintf(purged, sizeof purged, " (%llu purged)", (unsigned long long)s.purged);
+    char stopped[64] = "";
+    if (s.tables_stopped)
+        snprintf(stopped, sizeof stopped, " (%llu table%s not read to the end)",
+                 (unsigned long long)s.tables_stopped, s.tables_stopped == 1 ? "" : "s");
     if (!quiet)
         fprintf(stderr,
                 "galley: verified '%s': %llu records: %llu documents, %llu stored texts, "
                 "%llu batches, %llu terms, %llu entities, %llu postings chunks (%llu of them in "
-                "%llu blocks; %llu postings, %llu positions), %llu deleted%s; %llu problem%s\n",
+                "%llu blocks; %llu postings, %llu positions), %llu deleted%s; %llu problem%s%s\n",
                 dir, (unsigned long long)s.records, (unsigned long long)s.docs,
                 (unsigned long long)s.texts, (unsigned long long)s.batches,
                 (unsigned long long)s.terms, (unsigned long long)s.entities,
                 (unsigned long long)s.chunks, (unsigned long long)s.block_chunks,
                 (unsigned long long)s.postings_blocks, (unsigned long long)s.postings, (unsigned long long)s.positions,
                 (unsigned long long)s.deleted, purged, (unsigned long long)s.problems,
-                s.problems == 1 ? "" : "s");
+                s.problems == 1 ? "" : "s", stopped);
     if (rc)
         return gal_report(rc);
     return GAL_EXIT_OK;

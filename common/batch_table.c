@@ -153,22 +153,17 @@ int gal_batch_each_prefixed(MDB_txn *txn, MDB_dbi table, const void *prefix, siz
     return rc;
 }
 
-int gal_doc_block_find(MDB_txn *txn, MDB_dbi table, const char *table_name, uint32_t doc,
-                       MDB_val *v, uint32_t *first)
+int gal_doc_block_seek(MDB_cursor *cur, const char *table_name, uint32_t doc, MDB_val *v,
+                       uint32_t *first)
 {
     uint8_t key[4];
     gal_put_be32(key, doc);
     MDB_val k = {4, key};
-    MDB_cursor *cur;
-    int mrc = mdb_cursor_open(txn, table, &cur);
-    if (!mrc) {
-        mrc = mdb_cursor_get(cur, &k, v, MDB_SET_RANGE);
-        if (mrc == MDB_NOTFOUND)
-            mrc = mdb_cursor_get(cur, &k, v, MDB_LAST);
-        else if (!mrc && (k.mv_size != 4 || gal_get_be32(k.mv_data) > doc))
-            mrc = mdb_cursor_get(cur, &k, v, MDB_PREV);
-        mdb_cursor_close(cur);
-    }
+    int mrc = mdb_cursor_get(cur, &k, v, MDB_SET_RANGE);
+    if (mrc == MDB_NOTFOUND)
+        mrc = mdb_cursor_get(cur, &k, v, MDB_LAST);
+    else if (!mrc && (k.mv_size != 4 || gal_get_be32(k.mv_data) > doc))
+        mrc = mdb_cursor_get(cur, &k, v, MDB_PREV);
     if (mrc == MDB_NOTFOUND)
         return 1;
     if (mrc)
@@ -180,6 +175,43 @@ int gal_doc_block_find(MDB_txn *txn, MDB_dbi table, const char *table_name, uint
     return *first > doc ? 1 : 0;
 }
 
+int gal_doc_block_find(MDB_txn *txn, MDB_dbi table, const char *table_name, uint32_t doc,
+                       MDB_val *v, uint32_t *first)
+{
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(txn, table, &cur);
+    if (mrc)
+        return gal_store_read_error(mrc, table_name);
+    int rc = gal_doc_block_seek(cur, table_name, doc, v, first);
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+int gal_doc_block_at_cursor(MDB_cursor *cur, uint32_t doc, gal_doc_block *b)
+{
+    if (b->n && doc - b->first_doc < b->n)
+        return 0;
+    MDB_val v;
+    uint32_t first = 0;
+    int rc = gal_doc_block_seek(cur, GAL_DB_DOCS, doc, &v, &first);
+    if (!rc)
+        rc = gal_doc_block_open(v.mv_data, v.mv_size, first, b);
+    return rc ? rc : doc - b->first_doc < b->n ? 0 : 1;
+}
+
+int gal_doc_block_at(MDB_txn *txn, MDB_dbi docs, uint32_t doc, gal_doc_block *b)
+{
+    if (b->n && doc - b->first_doc < b->n)
+        return 0;
+    MDB_cursor *cur;
+    int mrc = mdb_cursor_open(txn, docs, &cur);
+    if (mrc)
+        return gal_store_read_error(mrc, GAL_DB_DOCS);
+    int rc = gal_doc_block_at_cursor(cur, doc, b);
+    mdb_cursor_close(cur);
+    return rc;
+}
+
 int gal_doc_fields_at(MDB_txn *txn, MDB_dbi docs, uint32_t doc, gal_doc_block *b,
                       const gal_doc_fields **f)
 {
@@ -187,16 +219,4 @@ int gal_doc_fields_at(MDB_txn *txn, MDB_dbi docs, uint32_t doc, gal_doc_block *b
     if (rc == 1)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: no record of document %u", doc);
     return rc ? rc : gal_doc_block_get(b, doc - b->first_doc, f);
-}
-
-int gal_doc_block_at(MDB_txn *txn, MDB_dbi docs, uint32_t doc, gal_doc_block *b)
-{
-    if (b->n && doc - b->first_doc < b->n)
-        return 0;
-    MDB_val v;
-    uint32_t first = 0;
-    int rc = gal_doc_block_find(txn, docs, GAL_DB_DOCS, doc, &v, &first);
-    if (!rc)
-        rc = gal_doc_block_open(v.mv_data, v.mv_size, first, b);
-    return rc ? rc : doc - b->first_doc < b->n ? 0 : 1;
 }

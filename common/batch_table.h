@@ -35,11 +35,18 @@ int gal_batch_each_prefixed(MDB_txn *txn, MDB_dbi table, const void *prefix, siz
 int gal_doc_block_find(MDB_txn *txn, MDB_dbi table, const char *table_name, uint32_t doc,
                        MDB_val *v, uint32_t *first);
 
+/* gal_doc_block_find through cur, a cursor on the table that the caller
+ * keeps: none is opened or closed (a walk that must not leave one behind
+ * when a damaged page makes it jump out: verify.c). */
+int gal_doc_block_seek(MDB_cursor *cur, const char *table_name, uint32_t doc, MDB_val *v,
+                       uint32_t *first);
+
 /* Open in b the docs block that holds doc, unless b holds it already: 0,
  * 1 when no block holds doc, or a negative gal_status (the block damaged,
- * GAL_ECORRUPT). */
+ * GAL_ECORRUPT).  _cursor: through the caller's cursor on docs. */
 struct gal_doc_block;
 int gal_doc_block_at(MDB_txn *txn, MDB_dbi docs, uint32_t doc, struct gal_doc_block *b);
+int gal_doc_block_at_cursor(MDB_cursor *cur, uint32_t doc, struct gal_doc_block *b);
 
 /* Document doc's record, through b as gal_doc_block_at reads it: 0 with *f
  * (valid until b reads another block), or GAL_ECORRUPT when no block holds

@@ -1,11 +1,14 @@
 /*
- * verify.c — gal_index_verify(): walk every table of an index in one read
- * transaction and report each damaged or inconsistent record (verify.h).
+ * verify.c — gal_index_verify(): walk every table of an index at one
+ * commit and report each damaged or inconsistent record (verify.h).  A
+ * table whose pages LMDB cannot read is reported where its walk stopped,
+ * and the next table is read all the same (`stage`); reads of one table
+ * made from another's walk have a transaction of their own, so damage
+ * they meet does not end the walk (`lookup_begin`).
  */
 #include "verify.h"
 
-#include <setjmp.h>
-#include <signal.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +30,13 @@
 #include "store.h"
 #include "stored_text.h"
 #include "terms.h"
+#include "tokenizer_rules.h"
 
 /* Lines printed before the rest are only counted. */
 #define MAX_REPORTED 1000
+/* Bytes of a term or id a message shows, and its room once escaped. */
+#define SHOWN_BYTES 64
+#define SHOWN_ROOM (4 * SHOWN_BYTES + 4)
 /* More positions than this in one chunk are not decoded (128 documents). */
 #define GAL_CHECK_MAX_POSITIONS (1u << 26)
 
@@ -68,9 +75,26 @@ typedef struct hblock_walk {
     uint64_t hash;
 } hblock_walk;
 
+typedef struct lexicon_entry {
+    uint64_t hash;
+    const char *term; /* in the map */
+    size_t len;
+} lexicon_entry;
+
 typedef struct vctx {
     gal_store *st;
     MDB_txn *txn;
+    size_t snapshot;   /* its commit: a fresh transaction must see the same */
+    const uint8_t *map_lo, *map_hi; /* LMDB's map of the file */
+    int txn_failed;    /* LMDB failed a read in it, and refuses the rest */
+    MDB_txn *look;     /* for lookups into other tables (lookup_begin) */
+    MDB_cursor *look_docs;     /* its cursors, kept here: a fault that jumps */
+    gal_hblock_reader look_lex; /* out of a lookup leaves none behind */
+    int look_lex_open;
+    int look_failed;   /* a lookup failed: begin it again */
+    int look_refused;  /* it cannot be: no more cross-checks */
+    unsigned look_said; /* tables whose failed lookups were reported (a bit each) */
+    int stopped;       /* the stage's table was not read to its end */
     FILE *report;
     gal_verify_stats s;
     uint64_t meta_docs, meta_terms, meta_batches, meta_files, meta_tokens;
@@ -87,6 +111,10 @@ typedef struct vctx {
     uint64_t named_positions; /* positions of words (terms in the lexicon) */
     uint64_t *purged;         /* a bit per purged document (deleted.h), NULL: none */
     postings_walk pw;
+    int postings_whole;       /* every postings record was read: has_postings() knows */
+    lexicon_entry *lex;       /* every lexicon term, to match the postings' */
+    size_t nlex, lex_cap;
+    const char *stage;       /* the table whose walk is under way */
     const char *table;       /* being read: named when LMDB faults */
     MDB_cursor *cur;         /* the walk's cursor, while one is open */
 } vctx;
@@ -126,10 +154,108 @@ static void problem_detail(vctx *v, int rc)
     problem(v, "%s", d);
 }
 
-/* An LMDB failure while walking `table`: the walk of that table stops. */
+/* An LMDB failure reading `table`.  LMDB refuses every later read of the
+ * transaction (MDB_BAD_TXN): those are echoes of this one and not said;
+ * the next stage reads in a fresh transaction. */
 static void problem_mdb(vctx *v, const char *table, int mrc)
 {
+    if (v->txn_failed && mrc == MDB_BAD_TXN)
+        return;
+    v->txn_failed = 1;
     problem(v, "%s: cannot read the table: %s", table, mdb_strerror(mrc));
+}
+
+/* Reads of one table made from another's walk (a document's record for its
+ * stored text, a term's entry in vocab) go through a transaction of their
+ * own, so that a damaged page they meet fails that transaction and not the
+ * walk's.  It is begun again after a failure, at the same commit; NULL when
+ * it cannot be, and the cross-check is then skipped.  lookup_end() after
+ * each: failed when LMDB (or the record read) failed. */
+static void lookup_close(vctx *v)
+{
+    if (v->look_docs)
+        mdb_cursor_close(v->look_docs);
+    v->look_docs = NULL;
+    if (v->look_lex_open)
+        gal_hblock_close(&v->look_lex);
+    v->look_lex_open = 0;
+    if (v->look)
+        mdb_txn_abort(v->look);
+    v->look = NULL;
+}
+
+static MDB_txn *lookup_begin(vctx *v, const char *table)
+{
+    v->table = table;
+    if (v->look && !v->look_failed)
+        return v->look;
+    lookup_close(v);
+    MDB_txn *t;
+    if (v->look_refused || gal_store_txn_begin(v->st, 1, &t)) {
+        gal_error_clear();
+        v->look_refused = 1;
+        return NULL;
+    }
+    if (mdb_txn_id(t) != v->snapshot) { /* a writer committed: not the same state */
+        mdb_txn_abort(t);
+        v->look_refused = 1;
+        return NULL;
+    }
+    v->look = t;
+    v->look_failed = 0;
+    return t;
+}
+
+static void lookup_end(vctx *v, int failed)
+{
+    v->table = v->stage;
+    v->look_failed |= failed;
+}
+
+/* A lookup into table failed in LMDB: said once a table (bit), as the
+ * next lookups there meet the same damage. */
+static void problem_lookup(vctx *v, unsigned bit, const char *table, int mrc)
+{
+    if (!(v->look_said & bit))
+        problem(v, "%s: cannot read the table: %s", table, mdb_strerror(mrc));
+    v->look_said |= bit;
+}
+
+enum { SAID_FILES = 1, SAID_VOCAB = 2 };
+
+/* Bytes from the index for a message: at most SHOWN_BYTES of them, bytes
+ * that are not printable UTF-8 (a damaged record's) as \xNN. */
+static const char *shown(char out[SHOWN_ROOM], const void *bytes, size_t len)
+{
+    const uint8_t *p = bytes;
+    uint32_t n = len > SHOWN_BYTES ? SHOWN_BYTES : (uint32_t)len;
+    size_t o = 0;
+    for (uint32_t i = 0; i < n;) {
+        int32_t cp;
+        uint32_t k = gal_utf8_decode(p, i, n, &cp);
+        if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
+            o += (size_t)snprintf(out + o, SHOWN_ROOM - o, "\\x%02x", p[i]);
+            i++;
+            continue;
+        }
+        memcpy(out + o, p + i, k);
+        o += k;
+        i += k;
+    }
+    if (len > n)
+        o += (size_t)snprintf(out + o, SHOWN_ROOM - o, "...");
+    out[o] = '\0';
+    return out;
+}
+
+/* Whether LMDB's record lies in its map: a damaged page's node can point
+ * anywhere in memory, where reading would fault or read something else. */
+static int in_map(const vctx *v, const MDB_val *x)
+{
+    const uint8_t *p = x->mv_data;
+    if (!v->map_lo)
+        return 1;
+    return p >= v->map_lo && p <= v->map_hi && x->mv_size <= (size_t)(v->map_hi - p);
 }
 
 static const batch_ref *find_batch(const vctx *v, uint32_t doc)
@@ -160,6 +286,7 @@ static int walk(vctx *v, MDB_dbi dbi, const char *table, walk_fn fn)
     v->cur = mrc ? NULL : cur; /* closed at the end if a fault jumps out of the walk */
     if (mrc) {
         problem_mdb(v, table, mrc);
+        v->stopped = 1;
         return 0;
     }
     MDB_val k, val;
@@ -167,10 +294,26 @@ static int walk(vctx *v, MDB_dbi dbi, const char *table, walk_fn fn)
     for (mrc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); mrc == 0 && !rc;
          mrc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
         v->s.records++;
+        if (!in_map(v, &k) || !in_map(v, &val)) {
+            problem(v, "%s: an LMDB page is damaged (a record outside the file); the rest of "
+                       "the table is not checked", table);
+            v->stopped = 1;
+            v->txn_failed = 1;
+            mrc = MDB_NOTFOUND; /* said */
+            break;
+        }
         rc = fn(v, &k, &val);
     }
-    if (!rc && mrc != MDB_NOTFOUND)
-        problem_mdb(v, table, mrc);
+    if (!rc && mrc != MDB_NOTFOUND) {
+        v->stopped = 1;
+        if (mrc == MDB_BAD_TXN) /* never a first failure: a read of another table failed */
+            problem(v, "%s: the rest of the table is not checked: a read of another table "
+                       "failed, and LMDB refuses every read after that", table);
+        else
+            problem(v, "%s: cannot read the table: %s (the rest of it is not checked)", table,
+                    mdb_strerror(mrc));
+        v->txn_failed = 1;
+    }
     mdb_cursor_close(cur);
     v->cur = NULL;
     return rc;
@@ -295,11 +438,13 @@ static void check_file_no(vctx *v, uint32_t doc, uint32_t file_no)
     uint8_t fk[4];
     gal_put_be32(fk, file_no);
     MDB_val key = {4, fk}, fv;
-    int mrc = mdb_get(v->txn, v->st->files, &key, &fv);
+    MDB_txn *txn = lookup_begin(v, GAL_DB_FILES);
+    int mrc = txn ? mdb_get(txn, v->st->files, &key, &fv) : 0;
+    lookup_end(v, mrc && mrc != MDB_NOTFOUND);
     if (mrc == MDB_NOTFOUND)
         problem(v, "docs doc %u: file number %u is not in the files table", doc, file_no);
     else if (mrc)
-        problem_mdb(v, GAL_DB_FILES, mrc);
+        problem_lookup(v, SAID_FILES, GAL_DB_FILES, mrc);
 }
 
 /* A block of document records: every entry, the next block after it. */
@@ -350,8 +495,13 @@ static int read_doc(vctx *v, uint32_t doc, gal_doc_fields *f)
 {
     gal_doc_block *b = &v->doc_block;
     const gal_doc_fields *e;
-    if (gal_doc_block_at(v->txn, v->st->docs, doc, b) ||
-        gal_doc_block_get(b, doc - b->first_doc, &e))
+    MDB_txn *txn = lookup_begin(v, GAL_DB_DOCS);
+    if (txn && !v->look_docs && mdb_cursor_open(txn, v->st->docs, &v->look_docs))
+        v->look_docs = NULL;
+    int bad = !v->look_docs || gal_doc_block_at_cursor(v->look_docs, doc, b) ||
+              gal_doc_block_get(b, doc - b->first_doc, &e);
+    lookup_end(v, bad && txn);
+    if (bad)
         return 1;
     *f = *e;
     return 0;
@@ -434,10 +584,10 @@ static void check_id_record(vctx *v, const gal_hblock_reader *r)
         }
         if (read_doc(v, doc, &f))
             continue; /* reported by the docs walk */
+        char id[SHOWN_ROOM];
         if (f.id_len == 0 || gal_id_hash(f.id, f.id_len) != r->hash)
-            problem(v, "ids %016llx of batch %u: points at doc %u, whose id is '%.*s'",
-                    (unsigned long long)r->hash, r->batch, doc,
-                    f.id_len > 64 ? 64 : (int)f.id_len, f.id);
+            problem(v, "ids %016llx of batch %u: points at doc %u, whose id is '%s'",
+                    (unsigned long long)r->hash, r->batch, doc, shown(id, f.id, f.id_len));
     }
     if (more < 0 || !any)
         problem(v, "ids %016llx of batch %u: a malformed record", (unsigned long long)r->hash,
@@ -534,7 +684,7 @@ static void check_lexicon_term(vctx *v, const gal_hblock_reader *r)
     v->s.terms++;
     uint64_t hash = r->hash;
     const char *term = (const char *)r->rec;
-    int shown = r->len > 64 ? 64 : (int)r->len;
+    char t[SHOWN_ROOM];
     if (r->len == 0 || r->len > GAL_MAX_TERM_BYTES) {
         problem(v, "lexicon term %016llx: %zu bytes long", (unsigned long long)hash, r->len);
         return;
@@ -543,21 +693,26 @@ static void check_lexicon_term(vctx *v, const gal_hblock_reader *r)
         problem(v, "lexicon term %016llx: batch %u, beyond the %llu documents",
                 (unsigned long long)hash, r->batch, (unsigned long long)v->meta_docs);
     if (gal_term_hash_folded(term, r->len, GAL_SEED_WORD) != hash)
-        problem(v, "lexicon term %016llx: '%.*s' does not hash to its key",
-                (unsigned long long)hash, shown, term);
+        problem(v, "lexicon term %016llx: '%s' does not hash to its key",
+                (unsigned long long)hash, shown(t, term, r->len));
     uint8_t vkey[4 + GAL_MAX_TERM_BYTES];
     gal_put_be32(vkey, r->batch);
     memcpy(vkey + 4, term, r->len);
     MDB_val vk = {4 + r->len, vkey}, vv;
-    int mrc = mdb_get(v->txn, v->st->vocab, &vk, &vv);
+    MDB_txn *txn = lookup_begin(v, GAL_DB_VOCAB);
+    if (!txn) {
+        lookup_end(v, 0);
+        return;
+    }
+    int mrc = mdb_get(txn, v->st->vocab, &vk, &vv);
+    lookup_end(v, mrc && mrc != MDB_NOTFOUND);
     if (mrc == MDB_NOTFOUND)
-        problem(v, "lexicon term %016llx: '%.*s' is not in vocab", (unsigned long long)hash,
-                shown, term);
+        problem(v, "lexicon term %016llx: '%s' is not in vocab", (unsigned long long)hash, shown(t, term, r->len));
     else if (mrc)
-        problem_mdb(v, GAL_DB_VOCAB, mrc);
+        problem_lookup(v, SAID_VOCAB, GAL_DB_VOCAB, mrc);
     else if (vv.mv_size != 8 || gal_get_be64(vv.mv_data) != hash)
-        problem(v, "lexicon term %016llx: vocab '%.*s' points elsewhere", (unsigned long long)hash,
-                shown, term);
+        problem(v, "lexicon term %016llx: vocab '%s' points elsewhere", (unsigned long long)hash,
+                shown(t, term, r->len));
 }
 
 static int check_lexicon(vctx *v, const MDB_val *k, const MDB_val *val)
@@ -575,22 +730,24 @@ static int check_vocab(vctx *v, const MDB_val *k, const MDB_val *val)
     }
     const char *term = (const char *)k->mv_data + 4;
     size_t len = k->mv_size - 4;
-    int shown = len > 64 ? 64 : (int)len;
+    char t[SHOWN_ROOM];
     if (val->mv_size != 8) {
-        problem(v, "vocab '%.*s': value of %zu bytes, not 8", shown, term, val->mv_size);
+        problem(v, "vocab '%s': value of %zu bytes, not 8", shown(t, term, len), val->mv_size);
         return 0;
     }
     uint64_t hash = gal_get_be64(val->mv_data), next;
-    gal_hblock_reader r;
-    int rc = gal_hblock_open(&r, v->txn, v->st->lexicon, GAL_DB_LEXICON);
-    if (!rc)
-        rc = gal_hblock_find(&r, gal_get_be32(k->mv_data), hash, &next);
-    gal_hblock_close(&r);
+    gal_hblock_reader *r = &v->look_lex;
+    MDB_txn *txn = lookup_begin(v, GAL_DB_LEXICON);
+    int rc = -1;
+    if (txn && !v->look_lex_open)
+        v->look_lex_open = !gal_hblock_open(r, txn, v->st->lexicon, GAL_DB_LEXICON);
+    if (v->look_lex_open)
+        rc = gal_hblock_find(r, gal_get_be32(k->mv_data), hash, &next);
+    lookup_end(v, rc < 0 && txn);
     if (rc == 1)
-        problem(v, "vocab '%.*s': term %016llx is not in the lexicon", shown, term,
-                (unsigned long long)hash);
-    else if (rc == 0 && (r.len != len || memcmp(r.rec, term, len) != 0))
-        problem(v, "vocab '%.*s': lexicon term %016llx is another word", shown, term,
+        problem(v, "vocab '%s': term %016llx is not in the lexicon", shown(t, term, len), (unsigned long long)hash);
+    else if (rc == 0 && (r->len != len || memcmp(r->rec, term, len) != 0))
+        problem(v, "vocab '%s': lexicon term %016llx is another word", shown(t, term, len),
                 (unsigned long long)hash);
     /* else a damaged lexicon block: reported by the lexicon walk */
     gal_error_clear();
@@ -780,11 +937,6 @@ static int run_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-typedef struct lexicon_entry {
-    uint64_t hash;
-    const char *term;
-    int shown; /* how many of its bytes a message shows */
-} lexicon_entry;
 
 static int lexicon_cmp(const void *pa, const void *pb)
 {
@@ -792,13 +944,27 @@ static int lexicon_cmp(const void *pa, const void *pb)
     return a->hash < b->hash ? -1 : a->hash > b->hash;
 }
 
-/* After the postings walk: one entry per term, then against the lexicon
- * (both in hash order): a lexicon term without postings is a problem, a
- * postings term without a lexicon entry a bigram or an entity. */
-static void match_lexicon(vctx *v)
+/* One block of the lexicon, for match_lexicon: its terms' hashes, and the
+ * bytes in the map.  A damaged block is the lexicon walk's to report. */
+static int collect_lexicon(vctx *v, const MDB_val *k, const MDB_val *val)
+{
+    gal_hblock_reader r;
+    memset(&r, 0, sizeof r);
+    r.table = GAL_DB_LEXICON;
+    for (int rc = gal_hblock_read(&r, k, val); !rc; rc = gal_hblock_next(&r)) {
+        if (gal_grow((void **)&v->lex, &v->lex_cap, v->nlex + 1, sizeof *v->lex, 4096))
+            return gal_error_set(GAL_ENOMEM, "out of memory matching the lexicon to the postings");
+        v->lex[v->nlex++] = (lexicon_entry){r.hash, (const char *)r.rec, r.len};
+    }
+    gal_error_clear();
+    return 0;
+}
+
+/* After the postings walk: one run per term, in hash order, for
+ * match_lexicon and has_postings. */
+static void merge_runs(vctx *v)
 {
     postings_walk *w = &v->pw;
-    v->table = GAL_DB_LEXICON;
     if (w->nruns > 1)
         qsort(w->runs, w->nruns, sizeof *w->runs, run_cmp);
     size_t n = 0;
@@ -809,36 +975,33 @@ static void match_lexicon(vctx *v)
             w->runs[n++] = w->runs[i];
     }
     v->s.postings_terms = n;
-    /* the lexicon is in hash order within each batch: all of it, sorted */
-    lexicon_entry *lex = NULL;
-    size_t nlex = 0, cap = 0;
-    gal_hblock_reader r;
-    int more = gal_hblock_open(&r, v->txn, v->st->lexicon, GAL_DB_LEXICON);
-    if (more) {
-        problem_detail(v, more);
-        return;
-    }
-    for (more = gal_hblock_seek(&r, 0, 0); more != 1; more = gal_hblock_next(&r)) {
-        if (more < 0) { /* a damaged block (the lexicon walk says so): the next one */
-            r.left = 0;
-            continue;
-        }
-        if (gal_grow((void **)&lex, &cap, nlex + 1, sizeof *lex, 4096)) {
-            problem(v, "lexicon: out of memory matching it to the postings");
-            break;
-        }
-        lex[nlex++] = (lexicon_entry){r.hash, (const char *)r.rec, r.len > 64 ? 64 : (int)r.len};
-    }
-    gal_hblock_close(&r);
-    gal_error_clear(); /* a damaged block: reported by the lexicon walk */
+}
+
+/* After the postings walk and merge_runs: against the lexicon
+ * (both in hash order): a lexicon term without postings is a problem, a
+ * postings term without a lexicon entry a bigram or an entity. */
+static int match_lexicon(vctx *v)
+{
+    postings_walk *w = &v->pw;
+    size_t n = v->s.postings_terms;
+    /* the lexicon is in hash order within each batch: all of it, sorted;
+     * walked again (its records are counted once, by its own walk) */
+    uint64_t records = v->s.records;
+    int rc = walk(v, v->st->lexicon, GAL_DB_LEXICON, collect_lexicon);
+    v->s.records = records;
+    if (rc || v->stopped)
+        return rc; /* said by walk; unmatched terms would be no problem of theirs */
+    lexicon_entry *lex = v->lex;
+    size_t nlex = v->nlex;
     if (nlex > 1)
         qsort(lex, nlex, sizeof *lex, lexicon_cmp);
     size_t i = 0;
+    char t[SHOWN_ROOM];
     for (size_t j = 0; j < nlex; j++) {
         uint64_t hash = lex[j].hash;
         if (j > 0 && lex[j - 1].hash == hash) {
-            problem(v, "lexicon term %016llx '%.*s': in two batches", (unsigned long long)hash,
-                    lex[j].shown, lex[j].term);
+            problem(v, "lexicon term %016llx '%s': in two batches", (unsigned long long)hash,
+                    shown(t, lex[j].term, lex[j].len));
             continue;
         }
         for (; i < n && w->runs[i].hash < hash; i++)
@@ -847,12 +1010,12 @@ static void match_lexicon(vctx *v)
             v->named_positions += w->runs[i].positions;
             i++;
         } else {
-            problem(v, "lexicon term %016llx '%.*s': no postings", (unsigned long long)hash,
-                    lex[j].shown, lex[j].term);
+            problem(v, "lexicon term %016llx '%s': no postings", (unsigned long long)hash,
+                    shown(t, lex[j].term, lex[j].len));
         }
     }
     v->s.unnamed_terms += n - i;
-    gal_free(lex);
+    return 0;
 }
 
 /* ---- entities (after the postings walk: every entity has postings) ---- */
@@ -884,16 +1047,16 @@ static int check_entity(void *ctx, const gal_entity_info *e)
                 e->first_doc, (unsigned long long)v->meta_docs);
     if (e->display_len == 0 || e->display_count == 0 || e->display_count > e->mentions)
         problem(v, "entities entity %016llx: bad display form", h);
-    if (!has_postings(v, e->hash))
-        problem(v, "entities entity %016llx '%.*s': no postings", h,
-                e->display_len > 64 ? 64 : (int)e->display_len, e->display);
+    char name[SHOWN_ROOM];
+    if (v->postings_whole && !has_postings(v, e->hash))
+        problem(v, "entities entity %016llx '%s': no postings", h,
+                shown(name, e->display, e->display_len));
     return 0;
 }
 
 static int check_entities(vctx *v)
 {
     MDB_dbi entities;
-    v->table = "entities";
     int rc = gal_entity_table_open(v->txn, 0, &entities);
     if (rc) {
         problem(v, "entities: cannot open the table: %s", gal_error_detail(rc));
@@ -902,26 +1065,212 @@ static int check_entities(vctx *v)
     rc = gal_entity_each(v->txn, entities, check_entity, v);
     if (rc == GAL_ENOMEM)
         return rc;
-    if (rc)
+    if (rc) {
         problem_detail(v, rc); /* a damaged record stops the walk */
+        v->stopped = 1;
+        v->txn_failed = 1;
+    }
     return 0;
 }
 
-static int check_postings(vctx *v)
+/* ---- the stages: a table each, or a check across tables ---- */
+
+/* Where LMDB mapped the file, which it does not say: the mapping in
+ * /proc/self/maps that holds a record it returned.  Unknown (no check):
+ * map_lo stays NULL. */
+static void find_map(vctx *v)
 {
+    MDB_cursor *cur;
+    MDB_val k, val;
+    if (mdb_cursor_open(v->txn, v->st->meta, &cur))
+        return;
+    v->cur = cur;
+    int mrc = mdb_cursor_get(cur, &k, &val, MDB_FIRST);
+    mdb_cursor_close(cur);
+    v->cur = NULL;
+    FILE *maps = mrc ? NULL : fopen("/proc/self/maps", "r");
+    if (!maps)
+        return;
+    uintptr_t p = (uintptr_t)val.mv_data, lo, hi;
+    char line[512];
+    while (fgets(line, sizeof line, maps))
+        if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &lo, &hi) == 2 && lo <= p && p < hi) {
+            v->map_lo = (const uint8_t *)lo;
+            v->map_hi = (const uint8_t *)hi;
+            break;
+        }
+    fclose(maps);
+}
+
+static int stage_meta(void *arg)
+{
+    find_map(arg);
+    read_meta(arg);
+    return 0;
+}
+
+static int stage_docstats(void *arg)
+{
+    vctx *v = arg;
+    int rc = walk(v, v->st->docstats, GAL_DB_DOCSTATS, check_docstats);
+    if (rc || v->stopped)
+        return rc;
+    if (v->next_batch_doc != v->meta_docs)
+        problem(v, "docstats: batches cover %u documents, meta counts %llu", v->next_batch_doc,
+                (unsigned long long)v->meta_docs);
+    if (v->s.batches != v->meta_batches)
+        problem(v, "meta %s: %llu, docstats holds %llu batches", GAL_META_BATCHES,
+                (unsigned long long)v->meta_batches, (unsigned long long)v->s.batches);
+    return 0;
+}
+
+static int stage_deleted(void *arg)
+{
+    vctx *v = arg;
+    int rc = v->st->has_deleted ? walk(v, v->st->deleted, GAL_DB_DELETED, check_deleted) : 0;
+    if (!rc && !v->stopped)
+        check_deleted_count(v);
+    return rc;
+}
+
+/* docs and text: one record (or block) per document, in order */
+static int stage_docs(void *arg)
+{
+    vctx *v = arg;
+    v->next_doc = 0;
+    int rc = walk(v, v->st->docs, GAL_DB_DOCS, check_doc);
+    if (!rc && !v->stopped)
+        missing_range(v, GAL_DB_DOCS, v->next_doc, v->meta_docs);
+    return rc;
+}
+
+static int stage_text(void *arg)
+{
+    vctx *v = arg;
+    v->next_doc = 0;
+    int rc = walk(v, v->st->text, GAL_DB_TEXT, check_text);
+    if (!rc && !v->stopped)
+        missing_range(v, GAL_DB_TEXT, v->next_doc, v->meta_docs);
+    return rc;
+}
+
+static int stage_ids(void *arg)
+{
+    vctx *v = arg;
+    return walk(v, v->st->ids, GAL_DB_IDS, check_ids);
+}
+
+static int stage_files(void *arg)
+{
+    vctx *v = arg;
+    return walk(v, v->st->files, GAL_DB_FILES, check_file);
+}
+
+static int stage_lexicon(void *arg)
+{
+    vctx *v = arg;
+    return walk(v, v->st->lexicon, GAL_DB_LEXICON, check_lexicon);
+}
+
+static int stage_vocab(void *arg)
+{
+    vctx *v = arg;
+    return walk(v, v->st->vocab, GAL_DB_VOCAB, check_vocab);
+}
+
+static int stage_postings(void *arg)
+{
+    vctx *v = arg;
     int rc = walk(v, v->st->postings, GAL_DB_POSTINGS, check_postings_record);
-    if (!rc)
+    if (!rc && !v->stopped) {
         close_run(v);
-    if (!rc) {
-        match_lexicon(v);
-        rc = check_entities(v);
+        merge_runs(v);
     }
-    gal_free(v->pw.runs);
-    v->pw.runs = NULL;
+    return rc;
+}
+
+static int stage_match_lexicon(void *arg) { return match_lexicon(arg); }
+
+static int stage_entities(void *arg) { return check_entities(arg); }
+
+/* A fresh read transaction, after LMDB failed a read (it then refuses the
+ * rest of its transaction) or faulted inside one.  It must see the commit
+ * the first one saw, or the tables checked so far would not be checked
+ * against the rest: 1 when a writer has committed since. */
+static int fresh_txn(vctx *v, int *changed)
+{
+    mdb_txn_abort(v->txn);
+    v->txn = NULL;
+    int rc = gal_store_txn_begin(v->st, 1, &v->txn);
+    if (rc)
+        return rc;
+    v->txn_failed = 0;
+    *changed = mdb_txn_id(v->txn) != v->snapshot;
+    return 0;
+}
+
+/* Run one stage, reading `table`, under a fault guard of its own: a page
+ * that LMDB cannot read ends that table's walk, said in one line, and the
+ * next stage goes on in a fresh transaction.  *whole (may be NULL): whether
+ * the table was read to its end.  Nonzero: an error that stops the check
+ * (out of memory; 1, the index changed while it was checked). */
+static int stage(vctx *v, const char *table, int (*fn)(void *), int *whole)
+{
+    int changed = 0, rc;
+    if (v->txn_failed && (rc = fresh_txn(v, &changed)))
+        return rc;
+    if (changed) {
+        problem(v, "%s: not checked: the index was committed to while it was checked (check "
+                   "it again)", table);
+        return 1;
+    }
+    v->stage = v->table = table;
+    v->stopped = 0;
+    int sig;
+    rc = gal_fault_call(fn, v, &sig);
+    if (sig) {
+        if (v->table != table)
+            problem(v, "%s: an LMDB page is damaged (signal %d while reading the table); the "
+                       "rest of %s is not checked", v->table, sig, table);
+        else
+            problem(v, "%s: an LMDB page is damaged (signal %d while reading the table); the "
+                       "rest of it is not checked", table, sig);
+        if (v->cur)
+            mdb_cursor_close(v->cur);
+        v->cur = NULL;
+        v->stopped = 1;
+        v->txn_failed = 1; /* LMDB may have been left halfway through a read */
+        v->look_failed = 1;
+    }
+    if (v->stopped)
+        v->s.tables_stopped++;
+    if (whole)
+        *whole = !v->stopped;
     return rc;
 }
 
 /* ---- the whole index ---- */
+
+/* The walks' transaction and the lookups' (lookup_begin), at one commit:
+ * begun again while a writer commits between the two. */
+static int begin_snapshot(vctx *v)
+{
+    for (;;) {
+        int rc = gal_store_txn_begin(v->st, 1, &v->txn);
+        if (rc)
+            return rc;
+        v->snapshot = mdb_txn_id(v->txn);
+        if ((rc = gal_store_txn_begin(v->st, 1, &v->look))) {
+            v->look = NULL;
+            return rc;
+        }
+        if (mdb_txn_id(v->look) == v->snapshot)
+            return 0;
+        mdb_txn_abort(v->look);
+        mdb_txn_abort(v->txn);
+        v->look = v->txn = NULL;
+    }
+}
 
 int gal_index_verify(const char *dir, FILE *report, gal_verify_stats *out)
 {
@@ -930,83 +1279,58 @@ int gal_index_verify(const char *dir, FILE *report, gal_verify_stats *out)
     v.report = report;
     gal_buf_init(&v.text);
     gal_doc_block_init(&v.doc_block);
-    v.next_batch_doc = 0;
-    v.next_doc = 0;
-    gal_fault_guard guard = {.armed = 0};
     int rc = gal_store_open(dir, GAL_STORE_READ, &v.st);
     if (rc)
         return rc;
-    if ((rc = gal_store_txn_begin(v.st, 1, &v.txn)))
+    if ((rc = begin_snapshot(&v)))
         goto done;
     if (!(v.dctx = ZSTD_createDCtx())) {
         rc = gal_error_set(GAL_ENOMEM, "out of memory for zstd");
         goto done;
     }
-    /* a damaged LMDB page: report the table being read (fault_guard.h) */
-    sigjmp_buf jb;
-    int sig = sigsetjmp(jb, 1);
-    if (sig) {
-        problem(&v, "%s: an LMDB page is damaged (signal %d while reading the table)",
-                v.table ? v.table : GAL_DB_META, sig);
-        rc = gal_error_set(GAL_ECORRUPT, "index '%s' is corrupt: %llu problem%s found", dir,
-                           (unsigned long long)v.s.problems, v.s.problems == 1 ? "" : "s");
+    /* the batches first: docs and postings are checked against them; the
+     * deleted documents before text and postings, which check what is purged */
+    int lexicon_whole = 0, vocab_whole = 0, matched = 0;
+    if ((rc = stage(&v, GAL_DB_META, stage_meta, NULL)) ||
+        (rc = stage(&v, GAL_DB_DOCSTATS, stage_docstats, NULL)) ||
+        (rc = stage(&v, GAL_DB_DELETED, stage_deleted, NULL)) ||
+        (rc = stage(&v, GAL_DB_DOCS, stage_docs, NULL)) ||
+        (rc = stage(&v, GAL_DB_TEXT, stage_text, NULL)) ||
+        (rc = stage(&v, GAL_DB_IDS, stage_ids, NULL)) ||
+        (rc = stage(&v, GAL_DB_FILES, stage_files, NULL)) ||
+        (rc = stage(&v, GAL_DB_LEXICON, stage_lexicon, &lexicon_whole)) ||
+        (rc = stage(&v, GAL_DB_VOCAB, stage_vocab, &vocab_whole)))
         goto done;
-    }
-    gal_fault_arm(&guard, &jb);
-    v.table = GAL_DB_META;
-    read_meta(&v);
-
-    if ((rc = walk(&v, v.st->docstats, GAL_DB_DOCSTATS, check_docstats)))
-        goto done;
-    if (v.next_batch_doc != v.meta_docs)
-        problem(&v, "docstats: batches cover %u documents, meta counts %llu", v.next_batch_doc,
-                (unsigned long long)v.meta_docs);
-    if (v.s.batches != v.meta_batches)
-        problem(&v, "meta %s: %llu, docstats holds %llu batches", GAL_META_BATCHES,
-                (unsigned long long)v.meta_batches, (unsigned long long)v.s.batches);
-
-    /* first: the text and postings walks check what is purged */
-    if (v.st->has_deleted && (rc = walk(&v, v.st->deleted, GAL_DB_DELETED, check_deleted)))
-        goto done;
-    check_deleted_count(&v);
-
-    v.next_doc = 0;
-    if ((rc = walk(&v, v.st->docs, GAL_DB_DOCS, check_doc)))
-        goto done;
-    missing_range(&v, GAL_DB_DOCS, v.next_doc, v.meta_docs);
-    v.next_doc = 0;
-    if ((rc = walk(&v, v.st->text, GAL_DB_TEXT, check_text)))
-        goto done;
-    missing_range(&v, GAL_DB_TEXT, v.next_doc, v.meta_docs);
-
-    if ((rc = walk(&v, v.st->ids, GAL_DB_IDS, check_ids)) ||
-        (rc = walk(&v, v.st->files, GAL_DB_FILES, check_file)) ||
-        (rc = walk(&v, v.st->lexicon, GAL_DB_LEXICON, check_lexicon)) ||
-        (rc = walk(&v, v.st->vocab, GAL_DB_VOCAB, check_vocab)))
-        goto done;
-    if (v.s.terms != v.meta_terms)
+    /* counts are compared only when both tables were read to their ends */
+    if (lexicon_whole && v.s.terms != v.meta_terms)
         problem(&v, "meta %s: %llu, the lexicon holds %llu", GAL_META_TERMS,
                 (unsigned long long)v.meta_terms, (unsigned long long)v.s.terms);
-    if (v.s.vocab != v.s.terms)
+    if (lexicon_whole && vocab_whole && v.s.vocab != v.s.terms)
         problem(&v, "vocab: %llu entries, the lexicon holds %llu", (unsigned long long)v.s.vocab,
                 (unsigned long long)v.s.terms);
 
-    if ((rc = check_postings(&v)))
+    /* every term and entity must have postings: known once all were read
+     * (and every term, once the whole lexicon could be) */
+    if ((rc = stage(&v, GAL_DB_POSTINGS, stage_postings, &v.postings_whole)) ||
+        (v.postings_whole && lexicon_whole &&
+         (rc = stage(&v, GAL_DB_LEXICON, stage_match_lexicon, &matched))) ||
+        (rc = stage(&v, "entities", stage_entities, NULL)))
         goto done;
-    if (v.named_positions > v.meta_tokens)
+    if (matched && v.named_positions > v.meta_tokens)
         problem(&v, "meta %s: %llu, the words' postings hold %llu positions", GAL_META_TOKENS,
                 (unsigned long long)v.meta_tokens, (unsigned long long)v.named_positions);
 
-    if (v.s.problems)
+done:
+    if (rc == 1) /* the index changed: said as a problem */
+        rc = 0;
+    if (!rc && v.s.problems)
         rc = gal_error_set(GAL_ECORRUPT, "index '%s' is corrupt: %llu problem%s found", dir,
                            (unsigned long long)v.s.problems, v.s.problems == 1 ? "" : "s");
-done:
-    gal_fault_disarm(&guard);
     if (out)
         *out = v.s;
-    if (v.cur)
-        mdb_cursor_close(v.cur);
-    gal_free(v.pw.runs); /* when a fault jumped out of the postings walk */
+    gal_free(v.pw.runs);
+    gal_free(v.lex);
+    lookup_close(&v);
     if (v.txn)
         mdb_txn_abort(v.txn);
     ZSTD_freeDCtx(v.dctx);

@@ -49,10 +49,13 @@ typedef struct gal_verify_stats {
     uint64_t entities;        /* entity table records */
     uint64_t deleted;         /* deleted documents (deleted.h) */
     uint64_t purged;          /* those of them purged */
+    uint64_t tables_stopped;  /* walks that LMDB could not take to the table's end */
 } gal_verify_stats;
 
 /* Check the index in dir (read-only; a writer may run meanwhile: one read
- * transaction sees one committed state).  Each problem is one line on
+ * transaction sees one committed state).  A table whose pages LMDB cannot
+ * read (a fault, MDB_CORRUPTED) is reported in one line and left where its
+ * walk stopped; the other tables are checked all the same.  Each problem is one line on
  * report (NULL: not printed) naming the table and the key, e.g.
  *   postings record batch 0 term 9f3ac0de12345678 doc 4096: bad document section
  * Returns 0 when the index is sound, GAL_ECORRUPT when any problem was

@@ -22,6 +22,9 @@ flipped (found by searching data.mdb for the record's bytes).  Then:
     count, which reads no lengths, answers as before; a flipped header
     makes every query exit 3; a flipped record CRC is verify's to find;
   - in every case `galley verify` exits 3 and names the table and key;
+  - an LMDB page of one table made unreadable (vocab, lexicon, docs,
+    postings): verify names it in a line or two and reads every other table
+    to its end; a term damaged to hold an escape byte is printed escaped;
     `galley optimize` on a flipped postings chunk or stored text exits 3 and
     leaves the index file as it was.
 Copies of data.mdb cut short (its last pages missing): every command exits 0,
@@ -213,6 +216,72 @@ def truncated_copies(a, f, src, copy, more):
             runs += 1
     print("truncated copies: %d runs, each said the index was cut short or empty" % runs,
           flush=True)
+
+
+def summary_count(out, what):
+    """A count from verify's summary line ("... 15623 entities, ..."), or None."""
+    m = re.search(r"verified .*?\b(\d+) %s\b" % what, out)
+    return int(m.group(1)) if m else None
+
+
+def damaged_pages(a, f, idx, copy, intact):
+    """One LMDB page of a table made unreadable (its header's page flags
+    zeroed: LMDB says MDB_CORRUPTED, or fails an assertion): verify names
+    that table in a line or two, and reads every other table to its end
+    (before: its walks stopped there, or each later read said MDB_BAD_TXN,
+    one line per term, and the postings were not checked at all)."""
+    src = open(os.path.join(idx, "data.mdb"), "rb").read()
+    chunks, entities = summary_count(intact, "postings chunks"), summary_count(intact, "entities")
+    # table damaged -> what is still read whole after it
+    for table, whole in (("vocab", "postings chunks"), ("lexicon", "postings chunks"),
+                         ("docs", "postings chunks"), ("postings", "entities")):
+        at = -1
+        recs = [(k, v) for k, v in dump(idx, table) if len(k + v) >= 12 and len(v) < 1000]
+        for k, v in recs[len(recs) // 2:]:  # a leaf in the middle: a record's key and value
+            at = src.find(k + v)
+            if at >= 0 and src.find(k + v, at + 1) < 0:
+                break
+            at = -1
+        if not f.check(at >= 0, "no record of %s located in data.mdb" % table):
+            continue
+        data = bytearray(src)
+        page = at // 4096 * 4096
+        data[page + 10:page + 12] = b"\0\0"  # struct MDB_page: pgno 8, pad 2, flags 2
+        shutil.rmtree(copy, ignore_errors=True)
+        os.makedirs(copy)
+        open(os.path.join(copy, "data.mdb"), "wb").write(data)
+        rc, out, err = rc_.run([a.galley, "verify", copy], timeout=120)
+        lines = out.splitlines()
+        want = chunks if whole == "postings chunks" else entities
+        f.check(rc == 3 and 1 <= len(lines) <= 4 and "MDB_BAD_TXN" not in out and
+                any(line.startswith(table + ":") and "not checked" in line for line in lines) and
+                "not read to the end" in err and summary_count(err, whole) == want,
+                "page of %s damaged: verify exits %d, want 3, a line or two naming %s, and "
+                "all %s %s read: %s" % (table, rc, table, want, whole,
+                                        (out + err).strip()[-700:]))
+
+
+def escaped_bytes(a, f, idx, copy):
+    """A term in the vocabulary damaged to hold an escape byte: verify says
+    it as \\x1b, never writes the byte (a terminal would act on it)."""
+    src = open(os.path.join(idx, "data.mdb"), "rb").read()
+    recs = dump(idx, "vocab")
+    for k, v in recs[len(recs) // 3:]:
+        at = src.find(k + v)
+        if len(k) >= 8 and at >= 0 and src.find(k + v, at + 1) < 0:
+            break
+    else:
+        f.check(False, "no vocab record located in data.mdb")
+        return
+    data = bytearray(src)
+    data[at + 5] = 0x1B  # the term's second byte (the key is batch ‖ term)
+    shutil.rmtree(copy, ignore_errors=True)
+    os.makedirs(copy)
+    open(os.path.join(copy, "data.mdb"), "wb").write(data)
+    rc, out, err = rc_.run([a.galley, "verify", copy], timeout=120)
+    f.check(rc == 3 and "\\x1b" in out and "\x1b" not in out + err,
+            "a vocab term damaged to hold ESC: verify exits %d, want 3, saying it as \\x1b: %r"
+            % (rc, (out + err)[-500:]))
 
 
 def run_checks(a, f, scratch, bbc):
@@ -466,6 +535,9 @@ def run_checks(a, f, scratch, bbc):
                         "%s block flipped: %s exits %d (want 3 naming %s, the file as it "
                         "was): %s" % (table, fails, rc, table, (out + err).strip()[:300]))
         f.check(n >= 1, "no %s block could be located in data.mdb" % table)
+
+    damaged_pages(a, f, idx, copy, vout)
+    escaped_bytes(a, f, idx, copy)
 
     src = open(os.path.join(idx, "data.mdb"), "rb").read()
     more = os.path.join(scratch, "more.jsonl")  # what --append adds to a damaged copy
