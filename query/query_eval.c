@@ -27,7 +27,7 @@
 
 #define DOC_END UINT32_MAX
 
-enum { IT_EMPTY, IT_TERM, IT_PHRASE, IT_NEAR, IT_DATE, IT_AND, IT_OR };
+enum { IT_EMPTY, IT_TERM, IT_PHRASE, IT_NEAR, IT_DATE, IT_DOCSET, IT_AND, IT_OR };
 
 typedef struct ctx {
     gal_snapshot *s;
@@ -91,6 +91,8 @@ struct it {
     uint32_t near;
     /* DATE */
     int64_t lo, hi;
+    /* DOCSET: a bit per document of the snapshot (build_prefix_rest) */
+    uint64_t *bits;
     /* AND, OR */
     uint32_t nkids, nnegs, nfilts;
     it **kids, **negs, **filts;
@@ -252,6 +254,7 @@ static void it_free(it *t)
     gal_free(t->filts);
     gal_free(t->heap);
     gal_free(t->on_doc);
+    gal_free(t->bits);
     if (!t->memo_lent) {
         gal_free(t->memo_docs);
         gal_free(t->memo_freqs);
@@ -429,6 +432,19 @@ static int prefix_kept(const gal_search_stats *st, const gal_qnode *q, uint64_t 
 
 static int build(ctx *c, const gal_qnode *q, it **out);
 
+/* What a prefix of more than cap terms is told (once, by whoever searches). */
+#define PREFIX_NOTE_LEN 200
+static void prefix_note(char msg[PREFIX_NOTE_LEN], const gal_qnode *q, unsigned cap)
+{
+    int shown = (int)(q->folded_len > 64 ? 64 : q->folded_len);
+    if (q->title) /* build_prefix reads no more under title: */
+        snprintf(msg, PREFIX_NOTE_LEN, "'title:%.*s*' matches more than %u terms; "
+                 "searching the first %u", shown, q->folded, cap, cap);
+    else
+        snprintf(msg, PREFIX_NOTE_LEN, "'%.*s*' matches more than %u terms: every one "
+                 "finds documents, the first %u rank them", shown, q->folded, cap, cap);
+}
+
 static int add_kid(it ***arr, uint32_t *n, it *kid)
 {
     it **a = gal_realloc(*arr, (*n + 1) * sizeof *a);
@@ -436,6 +452,86 @@ static int add_kid(it ***arr, uint32_t *n, it *kid)
         return nomem();
     a[(*n)++] = kid;
     *arr = a;
+    return 0;
+}
+
+/* Every term of a prefix, for build_prefix_rest. */
+typedef struct term_list {
+    uint64_t *hashes;
+    size_t n, cap;
+} term_list;
+
+static int list_term(void *vctx, const char *term, size_t len, uint64_t hash)
+{
+    term_list *l = vctx;
+    (void)term;
+    (void)len;
+    if (gal_grow((void **)&l->hashes, &l->cap, l->n + 1, sizeof *l->hashes, 1024))
+        return nomem();
+    l->hashes[l->n++] = hash;
+    return 0;
+}
+
+static int by_hash(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The documents of prefix q's terms other than the n it ranks (ranked: the
+ * cap's first ones, or those the indexes searched as one keep), as a set
+ * the query matches but does not score: each term's documents are read
+ * once, a chunk at a time, into a bit per document, so that what a prefix
+ * finds, counts and excludes is exact however many terms it has, in
+ * memory of a bit a document.  *out: a DOCSET, or NULL when they add no
+ * document. */
+static int build_prefix_rest(ctx *c, const gal_qnode *q, const uint64_t *ranked, unsigned n,
+                             it **out)
+{
+    *out = NULL;
+    term_list all = {0};
+    uint64_t *sorted = gal_malloc(((size_t)n + 1) * sizeof *sorted);
+    it *t = it_new(IT_DOCSET, q);
+    int rc = sorted && t && (t->bits = gal_calloc((size_t)c->ndocs / 64 + 1, sizeof *t->bits))
+                 ? gal_snapshot_terms_with_prefix(c->s, q->folded, q->folded_len, list_term, &all)
+                 : nomem();
+    if (!rc) {
+        memcpy(sorted, ranked, (size_t)n * sizeof *sorted);
+        qsort(sorted, n, sizeof *sorted, by_hash);
+        /* read in key order (batch, then hash): the postings' pages in
+         * turn, not at random */
+        qsort(all.hashes, all.n, sizeof *all.hashes, by_hash);
+    }
+    uint64_t found = 0;
+    for (size_t i = 0; !rc && i < all.n; i++) {
+        if (bsearch(&all.hashes[i], sorted, n, sizeof *sorted, by_hash))
+            continue;
+        gal_postings *p;
+        if ((rc = gal_postings_open(c->s, all.hashes[i], &p)))
+            break;
+        int more;
+        while ((more = gal_postings_next_chunk(p)) == 1) {
+            const uint32_t *docs, *tfs;
+            size_t k = gal_postings_rest(p, &docs, &tfs);
+            for (size_t j = 0; j < k; j++) {
+                uint32_t d = docs[j];
+                if (d < c->ndocs && !(t->bits[d >> 6] >> (d & 63) & 1)) {
+                    t->bits[d >> 6] |= 1ull << (d & 63);
+                    found++;
+                }
+            }
+        }
+        gal_postings_close(p);
+        rc = more < 0 ? more : 0;
+    }
+    gal_free(all.hashes);
+    gal_free(sorted);
+    if (rc || !found) {
+        it_free(t);
+        return rc;
+    }
+    t->cost = found;
+    *out = t;
     return 0;
 }
 
@@ -467,19 +563,29 @@ static int build_prefix(ctx *c, const gal_qnode *q, it **out)
         gal_free(pc.hashes);
         return rc;
     }
+    int cut = rc == 1; /* terms it does not rank: this index has more */
     if (c->stats) { /* the first terms of all the indexes, not this one's */
         unsigned kept = 0;
         for (unsigned k = 0; k < pc.n; k++)
             if (prefix_kept(c->stats, q, pc.hashes[k]))
                 pc.hashes[kept++] = pc.hashes[k];
+        cut |= kept < pc.n;
         pc.n = kept;
         rc = 0;
     }
     if (rc == 1 && c->note) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "'%.*s*' matches more than %u terms; searching the first %u",
-                 (int)(q->folded_len > 64 ? 64 : q->folded_len), q->folded, pc.cap, pc.cap);
+        char msg[PREFIX_NOTE_LEN];
+        prefix_note(msg, q, pc.cap);
         c->note(c->note_ctx, msg);
+    }
+    /* the rest are found, not ranked; not by the matcher, which marks the
+     * ranked terms in the hits' text, nor under title:, which needs their
+     * positions */
+    it *rest = NULL;
+    if (cut && !c->no_stats && !q->title &&
+        (rc = build_prefix_rest(c, q, pc.hashes, pc.n, &rest))) {
+        gal_free(pc.hashes);
+        return rc;
     }
     it *t = NULL;
     if (pc.n == 0) {
@@ -500,6 +606,27 @@ static int build_prefix(ctx *c, const gal_qnode *q, it **out)
         }
     }
     gal_free(pc.hashes);
+    if (!rc && rest) {
+        if (t->kind == IT_EMPTY) {
+            it_free(t);
+            t = rest;
+        } else {
+            if (t->kind != IT_OR) { /* one ranked term */
+                it *or = it_new(IT_OR, q);
+                if (!or || add_kid(&or->kids, &or->nkids, t)) {
+                    it_free(or);
+                    rc = nomem();
+                } else {
+                    or->cost = t->cost;
+                    t = or;
+                }
+            }
+            if (!rc && !(rc = add_kid(&t->kids, &t->nkids, rest)))
+                t->cost += rest->cost;
+            else
+                it_free(rest);
+        }
+    }
     if (rc) {
         it_free(t);
         return rc;
@@ -1078,6 +1205,18 @@ static int advance(ctx *c, it *t, uint32_t target)
         t->doc = mn;
         return mn != DOC_END;
     }
+    case IT_DOCSET:
+        for (uint32_t d = target; d < c->ndocs;) {
+            uint64_t w = t->bits[d >> 6] >> (d & 63);
+            if (w) {
+                t->doc = d + (uint32_t)__builtin_ctzll(w);
+                t->freq = 1;
+                return 1;
+            }
+            d = (d | 63) + 1;
+        }
+        t->doc = DOC_END;
+        return 0;
     case IT_DATE:
         for (uint32_t d = target; d < c->ndocs; d++) {
             int64_t dt = gal_snapshot_doc_date(c->s, d);
@@ -1359,10 +1498,8 @@ void gal_search_stats_report(const gal_search_stats *st, const gal_search_opts *
 {
     for (size_t i = 0; o && o->note && i < st->ncapped; i++) {
         const gal_qnode *q = st->capped[i];
-        char msg[160];
-        snprintf(msg, sizeof msg, "'%.*s*' matches more than %u terms; searching the first %u",
-                 (int)(q->folded_len > 64 ? 64 : q->folded_len), q->folded, st->prefix_cap,
-                 st->prefix_cap);
+        char msg[PREFIX_NOTE_LEN];
+        prefix_note(msg, q, st->prefix_cap);
         o->note(o->note_ctx, msg);
     }
 }

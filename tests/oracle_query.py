@@ -21,8 +21,9 @@ Language (DESIGN.md "Query language", `galley query --help`, issue 3):
                  "at most N tokens other than the chosen ones" is available as
                  near_rule="other" for comparison; the two agree for two words.
   pre*           prefix: every lexicon term (a folded token of any title or body)
-                 starting with the folded prefix; at most `prefix_cap` (256)
-                 terms, the first in UTF-8 byte order
+                 starting with the folded prefix (galley ranks by the first
+                 `prefix_cap`, 256, in UTF-8 byte order, and finds by all);
+                 under title: only those first `prefix_cap` terms
   title:X        X (word, "phrase", "near"~N, prefix*, or (group)) inside titles
   date:A..B      inclusive days on the date part of the document's ISO date;
                  A or B may be left out; YYYY-MM and YYYY mean the whole month or
@@ -437,6 +438,8 @@ class QCorpus:
             terms, capped = self.expand(node[1])
             if capped:
                 self.notes.append("prefix %s* capped at %d terms" % (node[1], self.prefix_cap))
+            if not node[2]:  # beyond the cap, terms find documents all the same
+                terms = [t for t in self.lexicon() if t.startswith(node[1])]
             terms = set(terms)
             rx = re.compile(r"(?<= )" + re.escape(node[1]) + r"[^ ]*(?= )")
             out = set()
@@ -575,9 +578,11 @@ def selftest():
     eq("near fields", c.ids('"new york"~5'), ["2"])
     eq("near repeated", c.ids('"plan plan"~0'), ["3"])
     eq("prefix", c.ids("defic*"), ["1", "3"])
-    eq("prefix capped", c.ids("b*"), ["2"])  # bank, based; not body, budget
+    eq("prefix beyond the cap", c.ids("b*"), ["1", "2", "4"])  # bank, based, body, budget
     eq("prefix note", c.notes, ["prefix b* capped at 2 terms"])
     eq("title prefix", c.ids("title:tra*"), ["2", "3"])
+    eq("title prefix capped", c.ids("title:b*"), [])  # bank, based: in no title; budget is
+    eq("title prefix note", c.notes, ["prefix b* capped at 2 terms"])
     eq("date month", c.ids("date:1987-03"), ["2", "3"])
     eq("date range", c.ids("date:1987-02-26..1987-03-01"), ["1", "2"])
     eq("date open", c.ids("date:..1987-02-26"), ["1"])

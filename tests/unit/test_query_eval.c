@@ -60,6 +60,10 @@ static const char *const queries[] = {
     "dollar -date:1987-03",
     "exp*", /* an OR of 65 to 256 words at the root: ranked a window at a time */
     "oil OR oil OR zzzyyyqqq OR gold",
+    /* more than 256 words: the first rank, the rest find (a set of documents) */
+    "c*",
+    "s* -said",
+    "wheat -(c* OR d*)",
 };
 #define NQ (sizeof queries / sizeof queries[0])
 
