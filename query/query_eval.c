@@ -27,7 +27,7 @@
 
 #define DOC_END UINT32_MAX
 
-enum { IT_EMPTY, IT_TERM, IT_PHRASE, IT_NEAR, IT_DATE, IT_DOCSET, IT_AND, IT_OR };
+enum { IT_EMPTY, IT_TERM, IT_PHRASE, IT_NEAR, IT_DATE, IT_DOCSET, IT_PREFIX_TEXT, IT_AND, IT_OR };
 
 typedef struct ctx {
     gal_snapshot *s;
@@ -578,12 +578,15 @@ static int build_prefix(ctx *c, const gal_qnode *q, it **out)
         prefix_note(msg, q, pc.cap);
         c->note(c->note_ctx, msg);
     }
-    /* the rest are found, not ranked; not by the matcher, which marks the
-     * ranked terms in the hits' text, nor under title:, which needs their
-     * positions */
+    /* the rest are found, not ranked (not under title:, which needs their
+     * positions); the matcher finds them in a hit's text instead */
     it *rest = NULL;
-    if (cut && !c->no_stats && !q->title &&
-        (rc = build_prefix_rest(c, q, pc.hashes, pc.n, &rest))) {
+    rc = 0;
+    if (cut && !q->title && c->no_stats && !(rest = it_new(IT_PREFIX_TEXT, q)))
+        rc = nomem();
+    else if (cut && !q->title && !c->no_stats)
+        rc = build_prefix_rest(c, q, pc.hashes, pc.n, &rest);
+    if (rc) {
         gal_free(pc.hashes);
         return rc;
     }
@@ -2115,10 +2118,36 @@ struct gal_matcher {
     rangevec rv;
 };
 
+/* The positions in doc's stored text of every word that starts with prefix
+ * t's bytes: how the matcher marks the prefix's words beyond the ones it
+ * ranks (their postings are never opened one by one). */
+static int prefix_text_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
+{
+    gal_doc_info info;
+    gal_buf text;
+    gal_buf_init(&text);
+    int rc = gal_snapshot_doc(c->s, doc, &info);
+    uint32_t title_len = rc ? 0 : (uint32_t)info.title_len, tp = 0,
+             bp = rc ? 0 : info.title_tokens + GAL_TITLE_BODY_GAP;
+    if (!rc)
+        rc = gal_snapshot_text(c->s, doc, &text);
+    gal_term w;
+    for (size_t i = 0; !rc && gal_term_next((const char *)text.data, text.len, i, &w); i = w.end) {
+        uint32_t pos = w.start < title_len ? tp++ : bp++;
+        if (w.hash != GAL_HASH_NONE && w.folded_len >= t->q->folded_len &&
+            !memcmp(w.folded, t->q->folded, t->q->folded_len))
+            rc = range_push(rv, pos, pos);
+    }
+    gal_buf_release(&text);
+    return rc;
+}
+
 static int collect(ctx *c, it *t, uint32_t doc, rangevec *rv)
 {
     int rc;
     switch (t->kind) {
+    case IT_PREFIX_TEXT:
+        return prefix_text_check(c, t, doc, rv);
     case IT_TERM:
     case IT_PHRASE:
     case IT_NEAR:

@@ -25,6 +25,7 @@ more words (see oracle_query.py); fts5 (default) is SQLite FTS5's rule.
 """
 
 import argparse
+import json
 import concurrent.futures
 import os
 import random
@@ -293,6 +294,28 @@ def check_errors(galley, index, name, mismatches):
     return rows
 
 
+def check_prefix_marks(galley, index, name, mismatches):
+    """A prefix of more terms than --prefix-cap: every hit, also one that
+    only the terms past the cap find, has its words marked, and each mark
+    is a word that starts with the prefix (in the text `show --raw` prints)."""
+    q, prefix = "s*", "s"
+    p = run([galley, "query", index, q, "--prefix-cap", "3", "--json", "-n", "60", "--sort", "doc"])
+    hits = [json.loads(line) for line in p.stdout.decode("utf-8").splitlines()]
+    problems = []
+    if p.returncode != 0 or len(hits) != 60:
+        problems.append("exit %d, %d hits" % (p.returncode, len(hits)))
+    for h in hits:
+        text = run([galley, "show", index, "#%d" % h["doc"], "--raw"]).stdout
+        words = [text[a:b].decode("utf-8", "replace") for a, b in h["matches"]]
+        if not words or any(not w.lower().startswith(prefix) for w in words):
+            problems.append("doc %d marks %r" % (h["doc"], words[:5]))
+            break
+    if problems:
+        mismatches.append((name, q + " --prefix-cap 3 --json", "marks", "-", "; ".join(problems)))
+    return "%-52s %d hits, each with marks of words starting %r%s" % (
+        q + " --prefix-cap 3 --json", len(hits), prefix, " !" if problems else "")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--galley", required=True)
@@ -343,6 +366,7 @@ def main():
             log("-- bad queries (exit 2, one line naming the column):")
             for row in check_errors(args.galley, index, name, mismatches):
                 log(row)
+            log(check_prefix_marks(args.galley, index, name, mismatches))
         summary.append((name, len(queries), nbad, time.time() - t1))
         log("%s: %d of %d queries agree in %.1fs"
             % (name, len(queries) - nbad, len(queries), time.time() - t1))
