@@ -466,14 +466,15 @@ static int open_runs(entity_walk *w, MDB_txn *txn, MDB_dbi entities, uint64_t fi
         int rc = gal_hblock_open(&r->br, txn, entities, GAL_DB_ENTITIES);
         if (rc)
             return rc;
+        w->nruns++; /* walk_close closes it from here on, after a fault too */
         rc = gal_hblock_seek(&r->br, (uint32_t)batch, 0);
         if (rc == 0 && r->br.batch >= end_doc)
             rc = 1;
         if (rc) {
             gal_hblock_close(&r->br);
+            w->nruns--;
             return rc == 1 ? 0 : rc;
         }
-        w->nruns++;
         r->batch = r->br.batch;
         r->hash = r->br.hash;
         /* damaged branch pages can answer with a smaller key: without this,
@@ -493,6 +494,7 @@ static void walk_close(entity_walk *w)
         gal_hblock_close(&w->runs[i].br);
     gal_free(w->runs);
     gal_free(w->heap.at);
+    memset(w, 0, sizeof *w);
 }
 
 static int walk_open(entity_walk *w, MDB_txn *txn, MDB_dbi entities, uint64_t first_doc,
@@ -541,44 +543,66 @@ static int walk_record(entity_walk *w, uint64_t hash, record_view *rv)
     return 0; /* or the batch's last record: the run ends */
 }
 
-int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
-{
+struct gal_entity_each_state {
     entity_walk w;
-    int rc = walk_open(&w, txn, entities, 0, (uint64_t)UINT32_MAX + 1);
-    if (rc)
-        return rc;
-    totals t = {0}; /* one entity's forms */
-    entity_totals e = {0};
-    gal_entity_form *forms = NULL;
-    size_t forms_cap = 0;
+    totals t; /* one entity's forms */
+    entity_totals e;
+    gal_entity_form *forms;
+    size_t forms_cap;
+};
+
+void gal_entity_each_release(gal_entity_each_state *st)
+{
+    if (!st)
+        return;
+    walk_close(&st->w);
+    gal_free(st->t.slots);
+    gal_free(st->e.numbered.at);
+    gal_free(st->forms);
+    gal_free(st);
+}
+
+int gal_entity_each_kept(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx,
+                         gal_entity_each_state **state)
+{
+    gal_entity_each_state *st = gal_calloc(1, sizeof *st);
+    if (!(*state = st))
+        return gal_error_set(GAL_ENOMEM, "out of memory reading entities");
+    int rc = walk_open(&st->w, txn, entities, 0, (uint64_t)UINT32_MAX + 1);
     uint64_t hash;
-    while (!rc && !walk_next_entity(&w, &hash)) {
-        totals_start(&e, hash);
+    while (!rc && !walk_next_entity(&st->w, &hash)) {
+        totals *t = &st->t;
+        entity_totals *e = &st->e;
+        totals_start(e, hash);
         record_view rv;
-        while (!(rc = walk_record(&w, hash, &rv)) && !(rc = add_record(&t, &e, &rv, NULL)))
+        while (!(rc = walk_record(&st->w, hash, &rv)) && !(rc = add_record(t, e, &rv, NULL)))
             ;
         if (rc == 1) {
-            choose_display(&t, &e);
-            if (!(rc = list_forms(&t, &e, &forms, &forms_cap))) {
-                e.info.forms = forms;
-                e.info.nforms = e.numbered.n;
-                rc = fn(ctx, &e.info);
+            choose_display(t, e);
+            if (!(rc = list_forms(t, e, &st->forms, &st->forms_cap))) {
+                e->info.forms = st->forms;
+                e->info.nforms = e->numbered.n;
+                rc = fn(ctx, &e->info);
             }
         }
         /* forgetting this entity's forms: cheap while the table is small */
-        if (t.cap > 256) {
-            gal_free(t.slots);
-            t = (totals){0};
-        } else if (t.n) {
-            memset(t.slots, 0, t.cap * sizeof *t.slots);
-            t.n = 0;
+        if (t->cap > 256) {
+            gal_free(t->slots);
+            *t = (totals){0};
+        } else if (t->n) {
+            memset(t->slots, 0, t->cap * sizeof *t->slots);
+            t->n = 0;
         }
     }
-    walk_close(&w);
-    gal_free(t.slots);
-    gal_free(e.numbered.at);
-    gal_free(forms);
+    gal_entity_each_release(st);
+    *state = NULL;
     return rc;
+}
+
+int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx)
+{
+    gal_entity_each_state *st;
+    return gal_entity_each_kept(txn, entities, fn, ctx, &st);
 }
 
 /* ---- merging batches (galley optimize) ---------------------------------- */

@@ -134,6 +134,16 @@ int gal_entity_get(MDB_txn *txn, MDB_dbi entities, uint64_t hash, gal_entity_inf
 typedef int (*gal_entity_fn)(void *ctx, const gal_entity_info *e);
 int gal_entity_each(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx);
 
+/* The same, with what the walk holds (its cursors, its arrays) kept in
+ * *state from before its first allocation until it returns: a caller that
+ * goes on after a fault jumped out of the walk (fault_guard.h; verify
+ * checks the tables after it) releases it with gal_entity_each_release(),
+ * leaving nothing behind.  *state is NULL again after a normal return. */
+typedef struct gal_entity_each_state gal_entity_each_state;
+int gal_entity_each_kept(MDB_txn *txn, MDB_dbi entities, gal_entity_fn fn, void *ctx,
+                         gal_entity_each_state **state);
+void gal_entity_each_release(gal_entity_each_state *state); /* NULL is fine */
+
 /* Merge the records of the consecutive batches whose first documents are
  * in [first_doc, end_doc) into one record per entity under first_doc, as
  * `galley optimize` merges batches into groups: put(ctx, key, block)

@@ -117,6 +117,7 @@ typedef struct vctx {
     const char *stage;       /* the table whose walk is under way */
     const char *table;       /* being read: named when LMDB faults */
     MDB_cursor *cur;         /* the walk's cursor, while one is open */
+    gal_entity_each_state *entity_walk; /* the entities walk's, while it runs */
 } vctx;
 
 /* Whether doc's deleted record says it is purged (deleted.h). */
@@ -1062,7 +1063,7 @@ static int check_entities(vctx *v)
         problem(v, "entities: cannot open the table: %s", gal_error_detail(rc));
         return 0;
     }
-    rc = gal_entity_each(v->txn, entities, check_entity, v);
+    rc = gal_entity_each_kept(v->txn, entities, check_entity, v, &v->entity_walk);
     if (rc == GAL_ENOMEM)
         return rc;
     if (rc) {
@@ -1238,6 +1239,8 @@ static int stage(vctx *v, const char *table, int (*fn)(void *), int *whole)
         if (v->cur)
             mdb_cursor_close(v->cur);
         v->cur = NULL;
+        gal_entity_each_release(v->entity_walk);
+        v->entity_walk = NULL;
         v->stopped = 1;
         v->txn_failed = 1; /* LMDB may have been left halfway through a read */
         v->look_failed = 1;

@@ -1209,10 +1209,10 @@ static int advance(ctx *c, it *t, uint32_t target)
         return mn != DOC_END;
     }
     case IT_DOCSET:
-        for (uint32_t d = target; d < c->ndocs;) {
+        for (uint64_t d = target; d < c->ndocs;) {
             uint64_t w = t->bits[d >> 6] >> (d & 63);
             if (w) {
-                t->doc = d + (uint32_t)__builtin_ctzll(w);
+                t->doc = (uint32_t)d + (uint32_t)__builtin_ctzll(w);
                 t->freq = 1;
                 return 1;
             }
