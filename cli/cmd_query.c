@@ -47,7 +47,7 @@ static const char query_help[] =
     "                             tokens between the first and the last (FTS5 NEAR)\n"
     "  tarif*                     prefix: every term that starts so; the first\n"
     "                             --prefix-cap of them (256) rank the hits, the\n"
-    "                             rest only find them (under title:, only those)\n"
+    "                             rest only find them\n"
     "  title:tariffs              word, \"phrase\", prefix* or (group) in the title;\n"
     "                             its idf counts the documents it is in anywhere\n"
     "  entity:\"Scott Bessent\"     named entity\n"

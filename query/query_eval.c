@@ -437,12 +437,9 @@ static int build(ctx *c, const gal_qnode *q, it **out);
 static void prefix_note(char msg[PREFIX_NOTE_LEN], const gal_qnode *q, unsigned cap)
 {
     int shown = (int)(q->folded_len > 64 ? 64 : q->folded_len);
-    if (q->title) /* build_prefix reads no more under title: */
-        snprintf(msg, PREFIX_NOTE_LEN, "'title:%.*s*' matches more than %u terms; "
-                 "searching the first %u", shown, q->folded, cap, cap);
-    else
-        snprintf(msg, PREFIX_NOTE_LEN, "'%.*s*' matches more than %u terms: every one "
-                 "finds documents, the first %u rank them", shown, q->folded, cap, cap);
+    snprintf(msg, PREFIX_NOTE_LEN, "'%s%.*s*' matches more than %u terms: every one finds "
+             "documents, the first %u rank them", q->title ? "title:" : "", shown, q->folded,
+             cap, cap);
 }
 
 static int add_kid(it ***arr, uint32_t *n, it *kid)
@@ -478,13 +475,49 @@ static int by_hash(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Document d into t's set: 1 when it was not there yet. */
+static int set_doc(ctx *c, it *t, uint32_t d)
+{
+    if (d >= c->ndocs || (t->bits[d >> 6] >> (d & 63) & 1))
+        return 0;
+    t->bits[d >> 6] |= 1ull << (d & 63);
+    return 1;
+}
+
+/* The documents of one term into t's set: all of them, or under title:
+ * those where it is in the title (its first position, the only one read). */
+static int add_term_docs(ctx *c, it *t, gal_postings *p, uint64_t *found)
+{
+    int more;
+    if (!t->q->title) {
+        while ((more = gal_postings_next_chunk(p)) == 1) {
+            const uint32_t *docs, *tfs;
+            size_t k = gal_postings_rest(p, &docs, &tfs);
+            for (size_t j = 0; j < k; j++)
+                *found += set_doc(c, t, docs[j]);
+        }
+        return more < 0 ? more : 0;
+    }
+    while ((more = gal_postings_next(p)) == 1) {
+        uint32_t d = gal_postings_doc(p), tf = gal_postings_tf(p);
+        const uint32_t *pos = gal_postings_positions(p);
+        if (!pos && tf)
+            return gal_error_set(GAL_ECORRUPT,
+                                 "postings of document %" PRIu32 " have no positions", d);
+        if (tf && pos[0] < gal_snapshot_doc_title_tokens(c->s, d))
+            *found += set_doc(c, t, d);
+    }
+    return more < 0 ? more : 0;
+}
+
 /* The documents of prefix q's terms other than the n it ranks (ranked: the
  * cap's first ones, or those the indexes searched as one keep), as a set
  * the query matches but does not score: each term's documents are read
  * once, a chunk at a time, into a bit per document, so that what a prefix
  * finds, counts and excludes is exact however many terms it has, in
- * memory of a bit a document.  *out: a DOCSET, or NULL when they add no
- * document. */
+ * memory of a bit a document.  Under title: a document counts when the
+ * term's first position is in its title.  *out: a DOCSET, or NULL when
+ * they add no document. */
 static int build_prefix_rest(ctx *c, const gal_qnode *q, const uint64_t *ranked, unsigned n,
                              it **out)
 {
@@ -509,20 +542,8 @@ static int build_prefix_rest(ctx *c, const gal_qnode *q, const uint64_t *ranked,
         gal_postings *p;
         if ((rc = gal_postings_open(c->s, all.hashes[i], &p)))
             break;
-        int more;
-        while ((more = gal_postings_next_chunk(p)) == 1) {
-            const uint32_t *docs, *tfs;
-            size_t k = gal_postings_rest(p, &docs, &tfs);
-            for (size_t j = 0; j < k; j++) {
-                uint32_t d = docs[j];
-                if (d < c->ndocs && !(t->bits[d >> 6] >> (d & 63) & 1)) {
-                    t->bits[d >> 6] |= 1ull << (d & 63);
-                    found++;
-                }
-            }
-        }
+        rc = add_term_docs(c, t, p, &found);
         gal_postings_close(p);
-        rc = more < 0 ? more : 0;
     }
     gal_free(all.hashes);
     gal_free(sorted);
@@ -578,13 +599,13 @@ static int build_prefix(ctx *c, const gal_qnode *q, it **out)
         prefix_note(msg, q, pc.cap);
         c->note(c->note_ctx, msg);
     }
-    /* the rest are found, not ranked (not under title:, which needs their
-     * positions); the matcher finds them in a hit's text instead */
+    /* the rest are found, not ranked; the matcher finds them in a hit's
+     * text instead */
     it *rest = NULL;
     rc = 0;
-    if (cut && !q->title && c->no_stats && !(rest = it_new(IT_PREFIX_TEXT, q)))
+    if (cut && c->no_stats && !(rest = it_new(IT_PREFIX_TEXT, q)))
         rc = nomem();
-    else if (cut && !q->title && !c->no_stats)
+    else if (cut && !c->no_stats)
         rc = build_prefix_rest(c, q, pc.hashes, pc.n, &rest);
     if (rc) {
         gal_free(pc.hashes);
@@ -2133,6 +2154,8 @@ static int prefix_text_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
         rc = gal_snapshot_text(c->s, doc, &text);
     gal_term w;
     for (size_t i = 0; !rc && gal_term_next((const char *)text.data, text.len, i, &w); i = w.end) {
+        if (t->q->title && w.start >= title_len)
+            break;
         uint32_t pos = w.start < title_len ? tp++ : bp++;
         if (w.hash != GAL_HASH_NONE && w.folded_len >= t->q->folded_len &&
             !memcmp(w.folded, t->q->folded, t->q->folded_len))

@@ -64,6 +64,7 @@ static const char *const queries[] = {
     "c*",
     "s* -said",
     "wheat -(c* OR d*)",
+    "title:s* oil",
 };
 #define NQ (sizeof queries / sizeof queries[0])
 
