@@ -26,14 +26,14 @@ enum {
     GAL_EXIT_SYSTEM = 6,
 };
 
-/* A string the user gave, for a message: at most GAL_ECHO_BYTES of it (cut
- * at a character's start), and "..." after it when cut, so that an id or a
- * name of megabytes does not make a message of megabytes.  Use as
- *   printf("'%.*s%s'", GAL_ECHO(s)). */
 /* rc, a status whose detail is then sure to name the index dir (prefixed
  * "'dir': " unless it does already): among several shards, which one. */
 int gal_error_naming(int rc, const char *dir);
 
+/* A string the user gave, for a message: at most GAL_ECHO_BYTES of it (cut
+ * at a character's start), and "..." after it when cut, so that an id or a
+ * name of megabytes does not make a message of megabytes.  Use as
+ *   printf("'%.*s%s'", GAL_ECHO(s)). */
 #define GAL_ECHO_BYTES 120
 int gal_echo_len(const char *s);
 #define GAL_ECHO(s) gal_echo_len(s), (s), ((s)[gal_echo_len(s)] ? "..." : "")

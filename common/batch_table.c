@@ -201,7 +201,7 @@ int gal_doc_block_at_cursor(MDB_cursor *cur, uint32_t doc, gal_doc_block *b)
 
 int gal_doc_block_at(MDB_txn *txn, MDB_dbi docs, uint32_t doc, gal_doc_block *b)
 {
-    if (b->n && doc - b->first_doc < b->n)
+    if (b->n && doc - b->first_doc < b->n) /* b holds it: no cursor to open */
         return 0;
     MDB_cursor *cur;
     int mrc = mdb_cursor_open(txn, docs, &cur);

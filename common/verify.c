@@ -81,7 +81,10 @@ typedef struct lexicon_entry {
     size_t len;
 } lexicon_entry;
 
-typedef struct vctx {
+typedef struct vctx vctx;
+typedef int (*walk_fn)(vctx *v, const MDB_val *k, const MDB_val *val);
+
+struct vctx {
     gal_store *st;
     MDB_txn *txn;
     size_t snapshot;   /* its commit: a fresh transaction must see the same */
@@ -117,8 +120,10 @@ typedef struct vctx {
     const char *stage;       /* the table whose walk is under way */
     const char *table;       /* being read: named when LMDB faults */
     MDB_cursor *cur;         /* the walk's cursor, while one is open */
+    MDB_dbi walk_dbi;        /* stage_walk's table and check */
+    walk_fn walk_check;
     gal_entity_each_state *entity_walk; /* the entities walk's, while it runs */
-} vctx;
+};
 
 /* Whether doc's deleted record says it is purged (deleted.h). */
 static int is_purged(const vctx *v, uint32_t doc)
@@ -153,17 +158,6 @@ static void problem_detail(vctx *v, int rc)
     if (!strncmp(d, prefix, sizeof prefix - 1))
         d += sizeof prefix - 1;
     problem(v, "%s", d);
-}
-
-/* An LMDB failure reading `table`.  LMDB refuses every later read of the
- * transaction (MDB_BAD_TXN): those are echoes of this one and not said;
- * the next stage reads in a fresh transaction. */
-static void problem_mdb(vctx *v, const char *table, int mrc)
-{
-    if (v->txn_failed && mrc == MDB_BAD_TXN)
-        return;
-    v->txn_failed = 1;
-    problem(v, "%s: cannot read the table: %s", table, mdb_strerror(mrc));
 }
 
 /* Reads of one table made from another's walk (a document's record for its
@@ -275,8 +269,6 @@ static const batch_ref *find_batch(const vctx *v, uint32_t doc)
     return doc - b->first_doc < b->n ? b : NULL;
 }
 
-typedef int (*walk_fn)(vctx *v, const MDB_val *k, const MDB_val *val);
-
 /* Call fn on every record of dbi in key order; fn returns 0, or a negative
  * status that stops everything (out of memory). */
 static int walk(vctx *v, MDB_dbi dbi, const char *table, walk_fn fn)
@@ -286,8 +278,9 @@ static int walk(vctx *v, MDB_dbi dbi, const char *table, walk_fn fn)
     int mrc = mdb_cursor_open(v->txn, dbi, &cur);
     v->cur = mrc ? NULL : cur; /* closed at the end if a fault jumps out of the walk */
     if (mrc) {
-        problem_mdb(v, table, mrc);
+        problem(v, "%s: cannot read the table: %s", table, mdb_strerror(mrc));
         v->stopped = 1;
+        v->txn_failed = 1;
         return 0;
     }
     MDB_val k, val;
@@ -305,14 +298,10 @@ static int walk(vctx *v, MDB_dbi dbi, const char *table, walk_fn fn)
         }
         rc = fn(v, &k, &val);
     }
-    if (!rc && mrc != MDB_NOTFOUND) {
+    if (!rc && mrc != MDB_NOTFOUND) { /* LMDB refuses the rest of the transaction */
+        problem(v, "%s: cannot read the table: %s (the rest of it is not checked)", table,
+                mdb_strerror(mrc));
         v->stopped = 1;
-        if (mrc == MDB_BAD_TXN) /* never a first failure: a read of another table failed */
-            problem(v, "%s: the rest of the table is not checked: a read of another table "
-                       "failed, and LMDB refuses every read after that", table);
-        else
-            problem(v, "%s: cannot read the table: %s (the rest of it is not checked)", table,
-                    mdb_strerror(mrc));
         v->txn_failed = 1;
     }
     mdb_cursor_close(cur);
@@ -1134,49 +1123,24 @@ static int stage_deleted(void *arg)
     return rc;
 }
 
-/* docs and text: one record (or block) per document, in order */
-static int stage_docs(void *arg)
+/* A table whose check is its walk alone (ids, files, lexicon, vocab): the
+ * table and the record check that walk_stage() set. */
+static int stage_walk(void *arg)
+{
+    vctx *v = arg;
+    return walk(v, v->walk_dbi, v->stage, v->walk_check);
+}
+
+/* docs and text, walked as stage_walk does: one record (or block) per
+ * document, in order; the documents after the last one are missing */
+static int stage_per_doc(void *arg)
 {
     vctx *v = arg;
     v->next_doc = 0;
-    int rc = walk(v, v->st->docs, GAL_DB_DOCS, check_doc);
+    int rc = stage_walk(v);
     if (!rc && !v->stopped)
-        missing_range(v, GAL_DB_DOCS, v->next_doc, v->meta_docs);
+        missing_range(v, v->stage, v->next_doc, v->meta_docs);
     return rc;
-}
-
-static int stage_text(void *arg)
-{
-    vctx *v = arg;
-    v->next_doc = 0;
-    int rc = walk(v, v->st->text, GAL_DB_TEXT, check_text);
-    if (!rc && !v->stopped)
-        missing_range(v, GAL_DB_TEXT, v->next_doc, v->meta_docs);
-    return rc;
-}
-
-static int stage_ids(void *arg)
-{
-    vctx *v = arg;
-    return walk(v, v->st->ids, GAL_DB_IDS, check_ids);
-}
-
-static int stage_files(void *arg)
-{
-    vctx *v = arg;
-    return walk(v, v->st->files, GAL_DB_FILES, check_file);
-}
-
-static int stage_lexicon(void *arg)
-{
-    vctx *v = arg;
-    return walk(v, v->st->lexicon, GAL_DB_LEXICON, check_lexicon);
-}
-
-static int stage_vocab(void *arg)
-{
-    vctx *v = arg;
-    return walk(v, v->st->vocab, GAL_DB_VOCAB, check_vocab);
 }
 
 static int stage_postings(void *arg)
@@ -1252,6 +1216,16 @@ static int stage(vctx *v, const char *table, int (*fn)(void *), int *whole)
     return rc;
 }
 
+/* stage() of fn (stage_walk, stage_per_doc) over table's records, each
+ * given to check. */
+static int walk_stage(vctx *v, const char *table, MDB_dbi dbi, walk_fn check,
+                      int (*fn)(void *), int *whole)
+{
+    v->walk_dbi = dbi;
+    v->walk_check = check;
+    return stage(v, table, fn, whole);
+}
+
 /* ---- the whole index ---- */
 
 /* The walks' transaction and the lookups' (lookup_begin), at one commit:
@@ -1297,12 +1271,13 @@ int gal_index_verify(const char *dir, FILE *report, gal_verify_stats *out)
     if ((rc = stage(&v, GAL_DB_META, stage_meta, NULL)) ||
         (rc = stage(&v, GAL_DB_DOCSTATS, stage_docstats, NULL)) ||
         (rc = stage(&v, GAL_DB_DELETED, stage_deleted, NULL)) ||
-        (rc = stage(&v, GAL_DB_DOCS, stage_docs, NULL)) ||
-        (rc = stage(&v, GAL_DB_TEXT, stage_text, NULL)) ||
-        (rc = stage(&v, GAL_DB_IDS, stage_ids, NULL)) ||
-        (rc = stage(&v, GAL_DB_FILES, stage_files, NULL)) ||
-        (rc = stage(&v, GAL_DB_LEXICON, stage_lexicon, &lexicon_whole)) ||
-        (rc = stage(&v, GAL_DB_VOCAB, stage_vocab, &vocab_whole)))
+        (rc = walk_stage(&v, GAL_DB_DOCS, v.st->docs, check_doc, stage_per_doc, NULL)) ||
+        (rc = walk_stage(&v, GAL_DB_TEXT, v.st->text, check_text, stage_per_doc, NULL)) ||
+        (rc = walk_stage(&v, GAL_DB_IDS, v.st->ids, check_ids, stage_walk, NULL)) ||
+        (rc = walk_stage(&v, GAL_DB_FILES, v.st->files, check_file, stage_walk, NULL)) ||
+        (rc = walk_stage(&v, GAL_DB_LEXICON, v.st->lexicon, check_lexicon, stage_walk,
+                         &lexicon_whole)) ||
+        (rc = walk_stage(&v, GAL_DB_VOCAB, v.st->vocab, check_vocab, stage_walk, &vocab_whole)))
         goto done;
     /* counts are compared only when both tables were read to their ends */
     if (lexicon_whole && v.s.terms != v.meta_terms)
