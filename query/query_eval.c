@@ -49,6 +49,11 @@ typedef struct ctx {
      * ranking or counting loop yields them */
     const gal_deleted_set *del;
     uint64_t deleted_hits; /* matches skipped for it: a lone phrase's idf counts them */
+    /* scores are wanted (a ranked search, not a count or a walk of the
+     * matches), and how deep under NOT the node being built is (a NOT
+     * scores nothing): whether a prefix's terms past the cap are scored */
+    int ranking;
+    unsigned under_not;
 } ctx;
 
 /* A raw postings cursor and the document it is on. */
@@ -91,8 +96,10 @@ struct it {
     uint32_t near;
     /* DATE */
     int64_t lo, hi;
-    /* DOCSET: a bit per document of the snapshot (build_prefix_rest) */
+    /* DOCSET: a bit per document of the snapshot (build_prefix_rest), and
+     * when it ranks, each document's score from its terms */
     uint64_t *bits;
+    double *acc;
     /* AND, OR */
     uint32_t nkids, nnegs, nfilts;
     it **kids, **negs, **filts;
@@ -174,7 +181,9 @@ struct gal_search_stats {
     const gal_qnode **capped; /* prefixes with more terms than that */
     size_t ncapped, capped_cap;
     unsigned prefix_cap;
-    int no_phrases; /* counting only: which prefix terms, no phrase's count */
+    /* counting only: which prefix terms, no document count of a phrase or
+     * of a prefix's terms past the cap */
+    int no_phrases;
 };
 
 static int by_leaf(const void *a, const void *b)
@@ -185,16 +194,26 @@ static int by_leaf(const void *a, const void *b)
     return x->hash < y->hash ? -1 : x->hash > y->hash;
 }
 
-/* The documents all the indexes have of leaf t; `local` (this index's) for
- * a leaf none of them counted, which only a damaged index could make. */
+/* The documents all the indexes have of leaf (q, hash), when they were
+ * counted (several indexes searched as one): 1 and *df, else 0. */
+static int stats_df(const ctx *c, const gal_qnode *q, uint64_t hash, uint64_t *df)
+{
+    if (!c->stats || !c->stats->n)
+        return 0;
+    stat_entry key = {q, hash, 0};
+    const stat_entry *e = bsearch(&key, c->stats->v, c->stats->n, sizeof key, by_leaf);
+    if (e)
+        *df = e->df;
+    return e != NULL;
+}
+
+/* Leaf t's documents in all the indexes; `local` (this index's) when they
+ * were not counted: one index, or a leaf none of them counted, which only
+ * a damaged index could make. */
 static uint64_t leaf_df(const ctx *c, const it *t, uint64_t local)
 {
-    if (!c->stats)
-        return local;
-    stat_entry key = {t->q, t->key_hash, 0};
-    const stat_entry *e = c->stats->n ? bsearch(&key, c->stats->v, c->stats->n, sizeof key, by_leaf)
-                                      : NULL;
-    return e ? e->df : local;
+    uint64_t df;
+    return stats_df(c, t->q, t->key_hash, &df) ? df : local;
 }
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -255,6 +274,7 @@ static void it_free(it *t)
     gal_free(t->heap);
     gal_free(t->on_doc);
     gal_free(t->bits);
+    gal_free(t->acc);
     if (!t->memo_lent) {
         gal_free(t->memo_docs);
         gal_free(t->memo_freqs);
@@ -431,15 +451,16 @@ static int prefix_kept(const gal_search_stats *st, const gal_qnode *q, uint64_t 
 }
 
 static int build(ctx *c, const gal_qnode *q, it **out);
+static int stats_push(gal_search_stats *st, const gal_qnode *q, uint64_t hash, uint64_t df);
 
 /* What a prefix of more than cap terms is told (once, by whoever searches). */
 #define PREFIX_NOTE_LEN 200
 static void prefix_note(char msg[PREFIX_NOTE_LEN], const gal_qnode *q, unsigned cap)
 {
     int shown = (int)(q->folded_len > 64 ? 64 : q->folded_len);
-    snprintf(msg, PREFIX_NOTE_LEN, "'%s%.*s*' matches more than %u terms: every one finds "
-             "documents, the first %u rank them", q->title ? "title:" : "", shown, q->folded,
-             cap, cap);
+    snprintf(msg, PREFIX_NOTE_LEN, "'%s%.*s*' matches more than %u terms: those past the "
+             "first %u are read in one pass (--prefix-cap)", q->title ? "title:" : "", shown,
+             q->folded, cap, cap);
 }
 
 static int add_kid(it ***arr, uint32_t *n, it *kid)
@@ -484,69 +505,127 @@ static int set_doc(ctx *c, it *t, uint32_t d)
     return 1;
 }
 
-/* The documents of one term into t's set: all of them, or under title:
- * those where it is in the title (its first position, the only one read). */
-static int add_term_docs(ctx *c, it *t, gal_postings *p, uint64_t *found)
+/* The documents of one term into t's set, and when t ranks, the term's
+ * score in each (of idf) added to the document's: all of them, or under
+ * title: those where it is in the title (tf: its positions there). */
+static int add_term_docs(ctx *c, it *t, gal_postings *p, double idf, uint64_t *found)
 {
     int more;
     if (!t->q->title) {
+        uint32_t dl[GAL_CHUNK_DOCS];
+        double sc[GAL_CHUNK_DOCS];
         while ((more = gal_postings_next_chunk(p)) == 1) {
             const uint32_t *docs, *tfs;
             size_t k = gal_postings_rest(p, &docs, &tfs);
             for (size_t j = 0; j < k; j++)
                 *found += set_doc(c, t, docs[j]);
+            if (!t->acc)
+                continue;
+            gal_snapshot_doc_tokens_many(c->s, docs, k, dl);
+            gal_bm25_terms(&c->bm, idf, tfs, dl, k, sc);
+            for (size_t j = 0; j < k; j++)
+                if (docs[j] < c->ndocs)
+                    t->acc[docs[j]] += sc[j];
         }
         return more < 0 ? more : 0;
     }
     while ((more = gal_postings_next(p)) == 1) {
-        uint32_t d = gal_postings_doc(p), tf = gal_postings_tf(p);
+        uint32_t d = gal_postings_doc(p), tf = gal_postings_tf(p), in_title = 0;
         const uint32_t *pos = gal_postings_positions(p);
         if (!pos && tf)
             return gal_error_set(GAL_ECORRUPT,
                                  "postings of document %" PRIu32 " have no positions", d);
-        if (tf && pos[0] < gal_snapshot_doc_title_tokens(c->s, d))
-            *found += set_doc(c, t, d);
+        uint32_t tt = tf ? gal_snapshot_doc_title_tokens(c->s, d) : 0;
+        while (in_title < tf && pos[in_title] < tt)
+            in_title++;
+        if (!in_title)
+            continue;
+        *found += set_doc(c, t, d);
+        if (t->acc && d < c->ndocs)
+            t->acc[d] += gal_bm25_term(&c->bm, idf, in_title, gal_snapshot_doc_tokens(c->s, d));
     }
     return more < 0 ? more : 0;
 }
 
-/* The documents of prefix q's terms other than the n it ranks (ranked: the
- * cap's first ones, or those the indexes searched as one keep), as a set
- * the query matches but does not score: each term's documents are read
+/* Prefix q's terms other than the n it reads through cursors of their own
+ * (ranked: the cap's first ones, or those the indexes searched as one
+ * keep), in key order (batch, then hash), so that reading them in turn
+ * walks the postings' pages in order, not at random. */
+static int prefix_rest_terms(ctx *c, const gal_qnode *q, const uint64_t *ranked, unsigned n,
+                             term_list *rest)
+{
+    *rest = (term_list){0};
+    uint64_t *sorted = gal_malloc(((size_t)n + 1) * sizeof *sorted);
+    if (!sorted)
+        return nomem();
+    memcpy(sorted, ranked, (size_t)n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, by_hash);
+    int rc = gal_snapshot_terms_with_prefix(c->s, q->folded, q->folded_len, list_term, rest);
+    if (!rc) {
+        qsort(rest->hashes, rest->n, sizeof *rest->hashes, by_hash);
+        size_t w = 0;
+        for (size_t i = 0; i < rest->n; i++)
+            if (!bsearch(&rest->hashes[i], sorted, n, sizeof *sorted, by_hash))
+                rest->hashes[w++] = rest->hashes[i];
+        rest->n = w;
+    }
+    gal_free(sorted);
+    return rc;
+}
+
+/* The statistics pass of several indexes searched as one: the document
+ * count of each of prefix q's terms past its first n, which the ranking
+ * pass scores them by wherever it meets them (stats_df). */
+static int count_prefix_rest(ctx *c, const gal_qnode *q, const uint64_t *ranked, unsigned n)
+{
+    term_list rest;
+    int rc = prefix_rest_terms(c, q, ranked, n, &rest);
+    for (size_t i = 0; !rc && i < rest.n; i++) {
+        gal_postings *p;
+        if ((rc = gal_postings_open(c->s, rest.hashes[i], &p)))
+            break;
+        rc = stats_push(c->collect, q, rest.hashes[i], gal_postings_df(p));
+        gal_postings_close(p);
+    }
+    gal_free(rest.hashes);
+    return rc;
+}
+
+/* The documents of prefix q's terms other than the n it reads through
+ * cursors, as a set the query matches: each term's documents are read
  * once, a chunk at a time, into a bit per document, so that what a prefix
- * finds, counts and excludes is exact however many terms it has, in
- * memory of a bit a document.  Under title: a document counts when the
- * term's first position is in its title.  *out: a DOCSET, or NULL when
- * they add no document. */
+ * finds, counts and excludes is exact however many terms it has, in memory
+ * of a bit a document.  When the search ranks, each term's BM25 score is
+ * added into a sum per document as well (a double: 8 bytes a document),
+ * so a prefix ranks by all its terms whatever the cap: the scores of every
+ * term read through a cursor, added in another order (they may differ in
+ * a double's last bits).  Under title: a term
+ * counts where it is in the title.  *out: a DOCSET, or NULL when they add
+ * no document. */
 static int build_prefix_rest(ctx *c, const gal_qnode *q, const uint64_t *ranked, unsigned n,
                              it **out)
 {
     *out = NULL;
-    term_list all = {0};
-    uint64_t *sorted = gal_malloc(((size_t)n + 1) * sizeof *sorted);
+    term_list rest = {0};
     it *t = it_new(IT_DOCSET, q);
-    int rc = sorted && t && (t->bits = gal_calloc((size_t)c->ndocs / 64 + 1, sizeof *t->bits))
-                 ? gal_snapshot_terms_with_prefix(c->s, q->folded, q->folded_len, list_term, &all)
+    int scored = c->ranking && !c->under_not;
+    int rc = t && (t->bits = gal_calloc((size_t)c->ndocs / 64 + 1, sizeof *t->bits)) &&
+                     (!scored || (t->acc = gal_calloc((size_t)c->ndocs + 1, sizeof *t->acc)))
+                 ? prefix_rest_terms(c, q, ranked, n, &rest)
                  : nomem();
-    if (!rc) {
-        memcpy(sorted, ranked, (size_t)n * sizeof *sorted);
-        qsort(sorted, n, sizeof *sorted, by_hash);
-        /* read in key order (batch, then hash): the postings' pages in
-         * turn, not at random */
-        qsort(all.hashes, all.n, sizeof *all.hashes, by_hash);
-    }
     uint64_t found = 0;
-    for (size_t i = 0; !rc && i < all.n; i++) {
-        if (bsearch(&all.hashes[i], sorted, n, sizeof *sorted, by_hash))
-            continue;
+    for (size_t i = 0; !rc && i < rest.n; i++) {
         gal_postings *p;
-        if ((rc = gal_postings_open(c->s, all.hashes[i], &p)))
+        if ((rc = gal_postings_open(c->s, rest.hashes[i], &p)))
             break;
-        rc = add_term_docs(c, t, p, &found);
+        uint64_t df = 0;
+        if (scored && !stats_df(c, q, rest.hashes[i], &df))
+            df = gal_postings_df(p);
+        double idf = scored ? gal_bm25_idf(&c->bm, df) : 0.0;
+        rc = add_term_docs(c, t, p, idf, &found);
         gal_postings_close(p);
     }
-    gal_free(all.hashes);
-    gal_free(sorted);
+    gal_free(rest.hashes);
     if (rc || !found) {
         it_free(t);
         return rc;
@@ -580,11 +659,11 @@ static int build_prefix(ctx *c, const gal_qnode *q, it **out)
         gal_free(pc.hashes);
         return rc;
     }
-    if (rc == 1 && c->collect && (rc = mark_capped(c->collect, q))) {
+    int cut = rc == 1; /* terms past the cap: this index has more */
+    if (cut && c->collect && (rc = mark_capped(c->collect, q))) {
         gal_free(pc.hashes);
         return rc;
     }
-    int cut = rc == 1; /* terms it does not rank: this index has more */
     if (c->stats) { /* the first terms of all the indexes, not this one's */
         unsigned kept = 0;
         for (unsigned k = 0; k < pc.n; k++)
@@ -592,19 +671,21 @@ static int build_prefix(ctx *c, const gal_qnode *q, it **out)
                 pc.hashes[kept++] = pc.hashes[k];
         cut |= kept < pc.n;
         pc.n = kept;
-        rc = 0;
     }
-    if (rc == 1 && c->note) {
+    if (cut && !c->stats && c->note) {
         char msg[PREFIX_NOTE_LEN];
         prefix_note(msg, q, pc.cap);
         c->note(c->note_ctx, msg);
     }
-    /* the rest are found, not ranked; the matcher finds them in a hit's
-     * text instead */
+    /* the terms past them: the matcher finds them in a hit's text, the
+     * statistics pass of several indexes counts their documents, a search
+     * reads them in one pass */
     it *rest = NULL;
     rc = 0;
     if (cut && c->no_stats && !(rest = it_new(IT_PREFIX_TEXT, q)))
         rc = nomem();
+    else if (cut && c->collect) /* counting for several indexes: no documents */
+        rc = c->collect->no_phrases || c->under_not ? 0 : count_prefix_rest(c, q, pc.hashes, pc.n);
     else if (cut && !c->no_stats)
         rc = build_prefix_rest(c, q, pc.hashes, pc.n, &rest);
     if (rc) {
@@ -770,7 +851,10 @@ static int build(ctx *c, const gal_qnode *q, it **out)
             const gal_qnode *kq = q->kids[k];
             it *kid;
             int isnot = kq->kind == GAL_Q_NOT;
-            if ((rc = build(c, isnot ? kq->kids[0] : kq, &kid)))
+            c->under_not += isnot;
+            rc = build(c, isnot ? kq->kids[0] : kq, &kid);
+            c->under_not -= isnot;
+            if (rc)
                 goto fail;
             if (isnot)
                 rc = add_kid(&t->negs, &t->nnegs, kid);
@@ -1278,6 +1362,8 @@ static double score(ctx *c, const it *t)
             if (t->kids[k]->doc == t->doc)
                 s += score(c, t->kids[k]);
         return s;
+    case IT_DOCSET:
+        return t->acc ? t->acc[t->doc] : 0;
     default:
         return 0;
     }
@@ -1473,8 +1559,8 @@ static int sort_prefix_terms(gal_search_stats *st)
     return 0;
 }
 
-/* Keep each prefix's first prefix_cap terms of all the indexes so far, and
- * the document counts of only those. */
+/* Keep each prefix's first prefix_cap terms of all the indexes so far: the
+ * ones each index reads through cursors of their own. */
 static int cut_prefixes(gal_search_stats *st)
 {
     int rc = sort_prefix_terms(st);
@@ -1497,7 +1583,8 @@ static int cut_prefixes(gal_search_stats *st)
         in_node++;
     }
     st->pn = w;
-    /* a prefix's leaf counts only while its term is among those kept */
+    /* the kept terms, for lookups; every term's count stays (a term past
+     * the cap in one index is ranked from its sum all the same) */
     stat_entry *kept = gal_malloc((st->pn ? st->pn : 1) * sizeof *kept);
     if (!kept)
         return nomem();
@@ -1505,14 +1592,6 @@ static int cut_prefixes(gal_search_stats *st)
         kept[k] = (stat_entry){st->pv[k].q, st->pv[k].hash, 0};
     if (st->pn > 1)
         qsort(kept, st->pn, sizeof *kept, by_leaf);
-    size_t keep = 0;
-    for (size_t i = 0; i < st->n; i++) {
-        const stat_entry *e = &st->v[i];
-        if (e->q->kind != GAL_Q_PREFIX ||
-            (st->pn && bsearch(e, kept, st->pn, sizeof *kept, by_leaf)))
-            st->v[keep++] = *e;
-    }
-    st->n = keep;
     gal_free(st->prefix_keys);
     st->prefix_keys = kept;
     return 0;
@@ -2054,6 +2133,7 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
     size_t offset = o ? o->offset : 0, limit = o ? o->limit : 10;
     h.m = o ? o->sort : GAL_SORT_SCORE;
     h.k = offset + limit < offset ? SIZE_MAX : offset + limit;
+    c.ranking = !(o && o->count_only);
     if ((rc = build(&c, q->root, &root)))
         goto out;
     if (o && o->count_only) {

@@ -316,6 +316,41 @@ def check_prefix_marks(galley, index, name, mismatches):
         q + " --prefix-cap 3 --json", len(hits), prefix, " !" if problems else "")
 
 
+PREFIX_RANKING = ("s*", "c* OR d*", "oil s*", "title:s* oil", "s* -said", "(b* OR gold) -c*")
+
+
+def check_prefix_ranking(galley, index, name, mismatches):
+    """A prefix ranks by every term it has: --prefix-cap 3 (its terms past
+    the third read in one pass, their scores summed per document) gives the
+    hits and scores that every term read through a cursor of its own gives
+    (--prefix-cap 100000), but for the rounding of a float."""
+    rows = []
+    for q in PREFIX_RANKING:
+        got = {}
+        for cap, n in (("3", "25"), ("100000", "30")):
+            p = run([galley, "query", index, q, "--prefix-cap", cap, "--json", "-n", n])
+            got[cap] = ([(h["doc"], h["score"]) for h in
+                         map(json.loads, p.stdout.decode("utf-8").splitlines())], p.returncode)
+        (capped, rc3), (full, rcf) = got["3"], got["100000"]
+        by_doc = dict(full)
+        problems = []
+        if rc3 != 0 or rcf != 0 or not capped:
+            problems.append("exit %d / %d, %d hits" % (rc3, rcf, len(capped)))
+        for rank, ((doc, score), (_, want)) in enumerate(zip(capped, full)):
+            # scores are printed to 5 significant digits
+            tol = 2e-4 * max(1.0, abs(want))
+            if abs(score - want) > tol or abs(by_doc.get(doc, -1.0) - score) > tol:
+                problems.append("rank %d: doc %d scores %s, every term read through a cursor "
+                                "%s (that rank's score %s)" % (rank + 1, doc, score,
+                                                               by_doc.get(doc), want))
+                break
+        if problems:
+            mismatches.append((name, q + " --prefix-cap 3", "scores", "-", "; ".join(problems)))
+        rows.append("%-52s %d hits ranked as with every term a cursor%s"
+                    % (q + " --prefix-cap 3", len(capped), " !" if problems else ""))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--galley", required=True)
@@ -367,6 +402,8 @@ def main():
             for row in check_errors(args.galley, index, name, mismatches):
                 log(row)
             log(check_prefix_marks(args.galley, index, name, mismatches))
+            for row in check_prefix_ranking(args.galley, index, name, mismatches):
+                log(row)
         summary.append((name, len(queries), nbad, time.time() - t1))
         log("%s: %d of %d queries agree in %.1fs"
             % (name, len(queries) - nbad, len(queries), time.time() - t1))
