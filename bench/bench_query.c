@@ -59,6 +59,9 @@ static const char help[] =
     "  --part-threads N  with several indexes (or shards), how many one query\n"
     "                  searches at once, a thread each [the cores shared out\n"
     "                  among --threads, at least 1]\n"
+    "  --prefix-cap N  terms of one prefix* read through cursors of their own,\n"
+    "                  as 'galley query' takes it (the same hits and scores)\n"
+    "                  [256]\n"
     "  -h, --help      show this help\n"
     "\n"
     "exit status:\n"
@@ -329,7 +332,8 @@ int gal_bench_query(int argc, char **argv)
     int npos = 0;
     if (!pos)
         return gal_report(GAL_ENOMEM);
-    long warmup = 1, runs = 3, limit = 10, threads = 1, part_threads = 0;
+    long warmup = 1, runs = 3, limit = 10, threads = 1, part_threads = 0,
+         prefix_cap = GAL_PREFIX_CAP_DEFAULT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -360,6 +364,10 @@ int gal_bench_query(int argc, char **argv)
         } else if (!strcmp(a, "--part-threads")) {
             if (gal_bench_parse_count(val, 1, 64, &part_threads))
                 return usage_free(pos, gal_usage_error("bench query", "--part-threads needs a number from 1 to 64"));
+            i++;
+        } else if (!strcmp(a, "--prefix-cap")) {
+            if (gal_bench_parse_count(val, 1, 100000, &prefix_cap))
+                return usage_free(pos, gal_usage_error("bench query", "--prefix-cap needs a number from 1 to 100000"));
             i++;
         } else if (a[0] == '-' && a[1]) {
             return usage_free(pos, gal_usage_error("bench query", "unknown option '%s'", a));
@@ -410,7 +418,8 @@ int gal_bench_query(int argc, char **argv)
     if ((size_t)part_threads > nix)
         part_threads = (long)nix;
     gal_search_opts so = {.sort = GAL_SORT_SCORE, .limit = (size_t)limit,
-                          .part_threads = (unsigned)part_threads};
+                          .part_threads = (unsigned)part_threads,
+                          .prefix_cap = (unsigned)prefix_cap};
     /* the first pass also finds the lines that do not parse */
     for (long w = 0; w < (warmup ? warmup : 1) && !rc; w++)
         rc = run_pass(snaps, nix, &set, 0, &so, &res, NULL, NULL, NULL);
@@ -498,10 +507,11 @@ int gal_bench_query(int argc, char **argv)
         fprintf(jf,
                 ",\n \"docs\": %" PRIu64 ", \"terms\": %" PRIu64 ", \"queries\": %zu, \"left_out\": %zu,"
                 " \"warmup\": %ld, \"runs\": %ld, \"limit\": %ld, \"threads\": %ld,"
-                " \"part_threads\": %ld,\n"
+                " \"part_threads\": %ld, \"prefix_cap\": %ld,\n"
                 " \"mean_ms\": %.4f, \"p50_ms\": %.4f, \"p95_ms\": %.4f, \"p99_ms\": %.4f,"
                 " \"max_ms\": %.4f, \"qps\": %.1f,\n \"per_query\": [",
                 st.docs, st.terms, good, set.n - good, warmup, runs, limit, threads, part_threads,
+                prefix_cap,
                 mean, p50, p95,
                 p99, max, qps);
         int first = 1;

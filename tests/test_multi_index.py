@@ -187,8 +187,12 @@ def main():
             return None, err
         j = json.loads(out)
         return ([q.get("count") for q in j["per_query"]], j.get("indexes"), j.get("threads"),
-                sum(q.get("ms", 0) > 0 for q in j["per_query"])), err
+                sum(q.get("ms", 0) > 0 for q in j["per_query"]), j.get("prefix_cap")), err
     one, _ = bench_counts([whole])
+    capped, err = bench_counts([whole], "--prefix-cap", "2")
+    check("bench query --prefix-cap 2: the same counts, the cap in its JSON",
+          one is not None and capped is not None and one[0] == capped[0] and capped[4] == 2,
+          "%s / %s: %s" % (one, capped, err))
     for name, (parts, _) in layouts.items():
         many, err = bench_counts(parts)
         check("%s: bench query counts as one index, and lists the indexes" % name,
