@@ -300,7 +300,9 @@ static int parse_word(parser *p, gal_qnode **out)
     size_t stars = end;
     while (stars > from && p->s[stars - 1] == '*')
         stars--;
-    if (stars == end || stars == from)
+    if (stars == from && end > from) /* stars alone: no word to grow */
+        return fail(p, from, "'*' needs the start of a word before it (a prefix such as tarif*)");
+    if (stars == end)
         return leaf_from_text(p, from, end, GAL_Q_PHRASE, 0, from, out);
     gal_qnode *leaf;
     int rc = leaf_from_text(p, from, stars, GAL_Q_PHRASE, 0, from, &leaf);

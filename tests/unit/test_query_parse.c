@@ -118,6 +118,11 @@ static void test_errors(void)
     EXPECT("date:1988..1987", "ERR: date range ends before it starts at column 6");
     EXPECT("title: x", "ERR: title: needs a word, a \"phrase\" or a (group) at column 1");
     EXPECT("new-york*", "ERR: a prefix* must be a single word at column 1");
+#define STARS_ALONE "ERR: '*' needs the start of a word before it (a prefix such as tarif*)"
+    EXPECT("*", STARS_ALONE " at column 1");
+    EXPECT("oil **", STARS_ALONE " at column 5");
+    EXPECT("title:*", STARS_ALONE " at column 7");
+    EXPECT("oil &&", "oil"); /* a word of no letters is passed over */
     EXPECT("AND a", "ERR: AND needs a term before it at column 1");
 }
 
