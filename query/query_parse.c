@@ -386,6 +386,9 @@ static int parse_primary(parser *p, uint8_t title, gal_qnode **out)
             rc = parse_quoted(p, GAL_Q_ENTITY, at, out);
         } else {
             size_t we = word_end(p, p->i);
+            if (we > p->i + 1 && p->s[we - 1] == '*' && p->s[p->i] != '*')
+                return fail(p, at, "entity: takes a whole name, not a prefix* "
+                                   "('galley entities --match WORD' lists names)");
             rc = leaf_from_text(p, p->i, we, GAL_Q_ENTITY, 0, at, out);
             p->i = we;
             if (!rc && !*out)
