@@ -562,6 +562,8 @@ def run_checks(a, f, scratch, bbc):
         for argv in ([a.galley, "query", copy, "--count", "said"],
                      [a.galley, "query", copy, "-n", "3", "government OR film"],
                      [a.galley, "query", copy, "-n", "3", "--json", '"the film" gov*'],
+                     # a prefix past its cap: its other terms read, and scored, in one pass
+                     [a.galley, "query", copy, "-n", "3", "--prefix-cap", "2", "s* film"],
                      [a.galley, "entities", copy, "--top", "5"],
                      [a.galley, "show", copy, "#5"],
                      [a.galley, "show", copy, "--all"],
