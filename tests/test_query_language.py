@@ -323,7 +323,8 @@ def check_prefix_ranking(galley, index, name, mismatches):
     """A prefix ranks by every term it has: --prefix-cap 3 (its terms past
     the third read in one pass, their scores summed per document) gives the
     hits and scores that every term read through a cursor of its own gives
-    (--prefix-cap 100000), but for the rounding of a float."""
+    (--prefix-cap 100000): the same sums added in another order, which may
+    differ in their last bits, so in the last decimal printed at most."""
     rows = []
     for q in PREFIX_RANKING:
         got = {}
@@ -337,7 +338,7 @@ def check_prefix_ranking(galley, index, name, mismatches):
         if rc3 != 0 or rcf != 0 or not capped:
             problems.append("exit %d / %d, %d hits" % (rc3, rcf, len(capped)))
         for rank, ((doc, score), (_, want)) in enumerate(zip(capped, full)):
-            # scores are printed to 5 significant digits
+            # scores are printed to 4 decimals
             tol = 2e-4 * max(1.0, abs(want))
             if abs(score - want) > tol or abs(by_doc.get(doc, -1.0) - score) > tol:
                 problems.append("rank %d: doc %d scores %s, every term read through a cursor "
