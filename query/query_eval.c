@@ -183,7 +183,7 @@ struct gal_search_stats {
     unsigned prefix_cap;
     /* counting only: which prefix terms, no document count of a phrase or
      * of a prefix's terms past the cap */
-    int no_phrases;
+    int count_only;
 };
 
 static int by_leaf(const void *a, const void *b)
@@ -685,7 +685,7 @@ static int build_prefix(ctx *c, const gal_qnode *q, it **out)
     if (cut && c->no_stats && !(rest = it_new(IT_PREFIX_TEXT, q)))
         rc = nomem();
     else if (cut && c->collect) /* counting for several indexes: no documents */
-        rc = c->collect->no_phrases || c->under_not ? 0 : count_prefix_rest(c, q, pc.hashes, pc.n);
+        rc = c->collect->count_only || c->under_not ? 0 : count_prefix_rest(c, q, pc.hashes, pc.n);
     else if (cut && !c->no_stats)
         rc = build_prefix_rest(c, q, pc.hashes, pc.n, &rest);
     if (rc) {
@@ -1468,7 +1468,7 @@ static int collect_dfs(ctx *c, it *t, gal_search_stats *st)
         return stats_push(st, t->q, t->key_hash, t->cost);
     case IT_PHRASE:
     case IT_NEAR:
-        if (st->no_phrases)
+        if (st->count_only)
             return 0;
         if ((rc = count_docs(c, t, &df)) || (rc = stats_push(st, t->q, t->key_hash, df)))
             return rc;
@@ -1624,7 +1624,7 @@ int gal_search_stats_add(gal_search_stats *st, gal_snapshot *s, const gal_query 
     if (!rc) {
         c.collect = st;
         st->prefix_cap = c.prefix_cap;
-        st->no_phrases = own.count_only;
+        st->count_only = own.count_only;
         rc = build(&c, q->root, &root);
     }
     if (!rc && !lone_phrase(q))
@@ -1668,7 +1668,7 @@ int gal_search_stats_merge(gal_search_stats *st, gal_search_stats *from)
     st->docs += from->docs;
     st->tokens += from->tokens;
     st->prefix_cap = from->prefix_cap;
-    st->no_phrases = from->no_phrases;
+    st->count_only = from->count_only;
     return stats_settle(st);
 }
 
