@@ -64,6 +64,14 @@ static size_t word_end(const parser *p, size_t from)
     return e;
 }
 
+/* Where the '*'s that end the word [from, end) begin (end when none). */
+static size_t stars_start(const parser *p, size_t from, size_t end)
+{
+    while (end > from && p->s[end - 1] == '*')
+        end--;
+    return end;
+}
+
 static int word_is(const parser *p, size_t from, size_t end, const char *w)
 {
     size_t n = strlen(w);
@@ -297,9 +305,7 @@ static int parse_word(parser *p, gal_qnode **out)
 {
     size_t from = p->i, end = word_end(p, from);
     p->i = end;
-    size_t stars = end;
-    while (stars > from && p->s[stars - 1] == '*')
-        stars--;
+    size_t stars = stars_start(p, from, end);
     if (stars == from && end > from) /* stars alone: no word to grow */
         return fail(p, from, "'*' needs the start of a word before it (a prefix such as tarif*)");
     if (stars == end)
@@ -386,7 +392,8 @@ static int parse_primary(parser *p, uint8_t title, gal_qnode **out)
             rc = parse_quoted(p, GAL_Q_ENTITY, at, out);
         } else {
             size_t we = word_end(p, p->i);
-            if (we > p->i + 1 && p->s[we - 1] == '*' && p->s[p->i] != '*')
+            size_t stars = stars_start(p, p->i, we);
+            if (stars > p->i && stars < we)
                 return fail(p, at, "entity: takes a whole name, not a prefix* "
                                    "('galley entities --match WORD' lists names)");
             rc = leaf_from_text(p, p->i, we, GAL_Q_ENTITY, 0, at, out);

@@ -21,8 +21,9 @@ Language (DESIGN.md "Query language", `galley query --help`, issue 3):
                  "at most N tokens other than the chosen ones" is available as
                  near_rule="other" for comparison; the two agree for two words.
   pre*           prefix: every lexicon term (a folded token of any title or body)
-                 starting with the folded prefix (galley ranks by the first
-                 `prefix_cap`, 256, in UTF-8 byte order, and finds by all)
+                 starting with the folded prefix (galley reads the first
+                 `prefix_cap`, 256, in UTF-8 byte order, through cursors of
+                 their own and the rest in one pass; it finds and ranks by all)
   title:X        X (word, "phrase", "near"~N, prefix*, or (group)) inside titles
   date:A..B      inclusive days on the date part of the document's ISO date;
                  A or B may be left out; YYYY-MM and YYYY mean the whole month or

@@ -125,6 +125,8 @@ static void test_errors(void)
     EXPECT("oil &&", "oil"); /* a word of no letters is passed over */
     EXPECT("oil entity:Trump*", "ERR: entity: takes a whole name, not a prefix* "
                                 "('galley entities --match WORD' lists names) at column 5");
+    EXPECT("entity:*x*", "ERR: entity: takes a whole name, not a prefix* "
+                         "('galley entities --match WORD' lists names) at column 1");
     EXPECT("entity:*", "ERR: entity: needs a name at column 1");
     EXPECT("AND a", "ERR: AND needs a term before it at column 1");
 }
