@@ -15,7 +15,11 @@
  * several tokens (`u.s.`, `reagan's`, `york-based`) are the phrase of those
  * tokens, none (`--`, `&`) is dropped.  Dates are YYYY, YYYY-MM or
  * YYYY-MM-DD, inclusive, either end may be left open.  A query must have at
- * least one positive term: `-a` alone, or `a OR -b`, are errors.
+ * least one positive term: `-a` alone, or `a OR -b`, are errors.  So are
+ * a prefix* inside quotes (a phrase's words match whole) and `title:-a`
+ * (a NOT goes before title:), which the tokenizer would otherwise have
+ * turned silently into other queries ("a b*" into "a b", title:-a into
+ * title:a).
  *
  * Every error is GAL_EUSAGE with a one-line detail ending in
  * "at column N" (1-based, counted in code points) where a place is known.

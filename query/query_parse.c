@@ -268,6 +268,23 @@ static int parse_date(parser *p, size_t at, size_t from, size_t end, gal_qnode *
 static int parse_or(parser *p, uint8_t title, gal_qnode **out);
 static int parse_unary(parser *p, uint8_t title, gal_qnode **out);
 
+/* Where in the quoted text [from, end) a word ends in '*' (a prefix
+ * written inside quotes), or end when none does.  A '*' standing alone
+ * ("5 * 3") or inside a word ("a*b") is punctuation, as the tokenizer
+ * makes it. */
+static size_t quoted_prefix_at(const parser *p, size_t from, size_t end)
+{
+    for (size_t k = from; k < end; k++) {
+        size_t word = k;
+        while (k < end && !is_space((unsigned char)p->s[k]))
+            k++;
+        size_t stars = stars_start(p, word, k);
+        if (stars > word && stars < k)
+            return word;
+    }
+    return end;
+}
+
 /* A quoted phrase starting at p->i (on the '"'), with an optional ~N. */
 static int parse_quoted(parser *p, gal_qkind kind, size_t col_off, gal_qnode **out)
 {
@@ -276,6 +293,15 @@ static int parse_quoted(parser *p, gal_qkind kind, size_t col_off, gal_qnode **o
     if (!close)
         return fail(p, open, "unclosed quote");
     size_t from = open + 1, end = (size_t)(close - p->s);
+    /* the tokenizer would drop the '*' and look for the word as written:
+     * "oil pri*" would find no "oil price" and say nothing why */
+    size_t star_word = quoted_prefix_at(p, from, end);
+    if (star_word < end)
+        return fail(p, kind == GAL_Q_ENTITY ? col_off : star_word, kind == GAL_Q_ENTITY
+                                      ? "entity: takes a whole name, not a prefix* "
+                                        "('galley entities --match WORD' lists names)"
+                                      : "a prefix* cannot go inside a \"phrase\" (a phrase "
+                                        "matches whole words; a prefix goes outside quotes)");
     p->i = end + 1;
     uint32_t near = 0;
     int has_near = 0;
@@ -370,6 +396,10 @@ static int parse_primary(parser *p, uint8_t title, gal_qnode **out)
         p->i += 6;
         if (p->i >= p->len || is_space((unsigned char)p->s[p->i]) || p->s[p->i] == ')')
             return fail(p, at, "title: needs a word, a \"phrase\" or a (group)");
+        /* the tokenizer would drop the '-' and search the title for the word */
+        if (p->s[p->i] == '-' && p->i + 1 < p->len && !is_stop((unsigned char)p->s[p->i + 1]))
+            return fail(p, at, "title: cannot take '-': write -title:word to leave out the "
+                               "documents with the word in their title");
         if (++p->depth > GAL_QUERY_MAX_DEPTH)
             return fail(p, at, "query is nested too deeply");
         int rc = parse_primary(p, 1, out);

@@ -211,6 +211,10 @@ class _Parser:
             if close < 0:
                 raise QueryError("unclosed quote", self.col(start))
             inner = s[start + 1:close]
+            for m in re.finditer(r"\S+", inner):
+                if m.group().endswith("*") and m.group().strip("*"):
+                    raise QueryError("a prefix* cannot go inside quotes",
+                                     self.col(start + 1 + m.start()))
             self.i = close + 1
             m = re.match(r"~(\d+)", s[self.i:])
             if m:
@@ -223,6 +227,8 @@ class _Parser:
             self.i = start + 6
             if self.i >= len(s) or s[self.i] in SPACE or s[self.i] == ")":
                 raise QueryError("title: needs a word, phrase or group", self.col(start))
+            if s[self.i] == "-" and self.i + 1 < len(s) and s[self.i + 1] not in SPACE + '()"':
+                raise QueryError("title: cannot take '-'", self.col(start))
             return self.parse_primary(True)
         if word.startswith("date:"):
             self.i = end
@@ -520,6 +526,9 @@ def selftest():
     eq("bad date", err("date:1987-02-30"), 6)
     eq("reversed range", err("date:1987-03..1987-02") is not None, True)
     eq("dangling OR", err("a OR") is not None, True)
+    eq("prefix in quotes", err('a "b c*"'), 6)
+    eq("star alone in quotes", fmt(parse('"b * c"')), '"b c"')
+    eq("minus after title:", err("title:-a b"), 1)
 
     # NEAR windows, both rules.
     toks = "a x b c".split()

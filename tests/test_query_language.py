@@ -113,6 +113,8 @@ ERRORS = [
     ("cocoa )", None),
     ("date:yesterday", None),
     ("-cocoa", None),
+    ('"cocoa bah*"', 8),
+    ("title:-cocoa coffee", 1),
 ]
 
 # A generic list for a corpus added later.

@@ -128,6 +128,19 @@ static void test_errors(void)
     EXPECT("entity:*x*", "ERR: entity: takes a whole name, not a prefix* "
                          "('galley entities --match WORD' lists names) at column 1");
     EXPECT("entity:*", "ERR: entity: needs a name at column 1");
+    EXPECT("oil entity:\"George Bu*\"", "ERR: entity: takes a whole name, not a prefix* "
+                                        "('galley entities --match WORD' lists names) at column 5");
+#define QUOTED_PREFIX "ERR: a prefix* cannot go inside a \"phrase\" (a phrase matches whole " \
+                      "words; a prefix goes outside quotes)"
+    EXPECT("\"oil pri*\"", QUOTED_PREFIX " at column 6");
+    EXPECT("a \"pri** oil\"~3", QUOTED_PREFIX " at column 4");
+    EXPECT("title:\"oil  pri*\"", QUOTED_PREFIX " at column 13");
+    /* a star alone or inside a word is punctuation, as the tokenizer has it */
+    EXPECT("\"5 * 3\"", "\"5 3\"");
+    EXPECT("\"a*b c\"", "\"a b c\"");
+    EXPECT("title:-oil gas", "ERR: title: cannot take '-': write -title:word to leave out the "
+                             "documents with the word in their title at column 1");
+    EXPECT("-title:oil gas", "(and (not title:oil) gas)");
     EXPECT("AND a", "ERR: AND needs a term before it at column 1");
 }
 
