@@ -331,10 +331,35 @@ static int add_record(totals *t, entity_totals *e, record_view *r, group_forms *
     return 0;
 }
 
+/* A form in capitals that could be written otherwise: every ASCII letter
+ * upper-case, and two words or a word of five letters or more (a
+ * dateline's "NEW YORK" or "WASHINGTON", a shouted headline's name).
+ * Shorter ones are acronyms, shown as they are (IBM, NASA, U.S.). */
+static int shouted(const char *s, size_t len)
+{
+    unsigned words = 0, letters = 0, longest = 0;
+    for (size_t i = 0; i <= len; i++) {
+        unsigned char c = i < len ? (unsigned char)s[i] : ' ';
+        if (c >= 'a' && c <= 'z')
+            return 0;
+        if (c >= 'A' && c <= 'Z') {
+            letters++;
+        } else if (c == ' ' && letters) {
+            words++;
+            longest = letters > longest ? letters : longest;
+            letters = 0;
+        }
+    }
+    return words >= 2 || longest >= 5;
+}
+
 int gal_entity_form_shown_before(const gal_entity_form *a, const gal_entity_form *b)
 {
     if (a->full != b->full)
         return a->full > b->full;
+    int a_shouts = shouted(a->s, a->len), b_shouts = shouted(b->s, b->len);
+    if (a_shouts != b_shouts)
+        return b_shouts;
     if (a->count != b->count)
         return a->count > b->count;
     return gal_key_order(a->s, a->len, b->s, b->len) > 0;

@@ -24,7 +24,8 @@
  *
  * An entity's totals are the sums over its batch records; its display form
  * follows from its forms' totals: the most frequent form that names it in
- * full (ties: the last in byte order), so an --append or optimize shows
+ * full, one in capitals only when it has no other (ties: the last in byte
+ * order; gal_entity_form_shown_before), so an --append or optimize shows
  * the names one build shows.  Batch records
  * keep each commit an append: a table of running totals, updated in place,
  * rewrote most of its pages on every batch (on 1 GB of news, 3 s of the
@@ -103,9 +104,12 @@ typedef struct gal_entity_form {
 } gal_entity_form;
 
 /* Whether form a is shown rather than b as the entity's name: one that
- * names it in full, then the more frequent, then the last in byte order
- * (lower case comes after capitals: "Mid" rather than a headline's "MID").
- * A strict order: the form shown does not depend on the order forms come in. */
+ * names it in full, then one not in capitals (a dateline's "NEW YORK" or
+ * "LONDON" gives way to "New York" and "London" however often it comes;
+ * a short acronym such as IBM or NASA is not counted as capitals), then
+ * the more frequent, then the last in byte order (lower case comes after
+ * capitals: "Mid" rather than a headline's "MID").  A strict order: the
+ * form shown does not depend on the order forms come in. */
 int gal_entity_form_shown_before(const gal_entity_form *a, const gal_entity_form *b);
 
 /* One entity's totals over every batch; display points into the LMDB map
