@@ -6,7 +6,7 @@
         [--min-precision P --min-recall R]
 
 The labels (tests/data/entities_labelled.jsonl) are real documents from
-../shared/corpora (Reuters-21578, BBC, 20 Newsgroups), each with a field
+../shared/corpora (Reuters-21578, BBC, 20 Newsgroups, AG News), each with a field
 "entities": the mentions marked by hand, reading the text, as surface strings
 in order (title first).  What was marked:
   - proper names of people (without roles or honorifics: "Tony Blair", not
@@ -15,7 +15,9 @@ in order (title first).  What was marked:
     things (teams, events, laws, products, titles of works);
   - acronyms and ticker symbols that name one of those (IMF, <SNE.T> -> SNE);
   - names written in lower case too (20 Newsgroups has some): they count
-    against recall, as they should.
+    against recall, as they should;
+  - names in a headline written in title case (AG News: "Avalanche Sign
+    Damphousse to One-Year Deal"), as in any other text.
 Not marked: nationality words (Japanese, Irish), months and days, roles or
 titles alone (the Speaker), ordinary words that start a sentence, sign-offs
 ("Reuter"), e-mail addresses, and anything on a shouted (all-caps) headline
@@ -41,7 +43,8 @@ def key(s):
 
 
 def corpus_of(source):
-    return {"reuters21578": "reuters", "bbc": "bbc", "20news-bydate": "20news"}.get(source, source)
+    return {"reuters21578": "reuters", "bbc": "bbc", "20news-bydate": "20news",
+            "ag_news": "agnews"}.get(source, source)
 
 
 def main():
@@ -96,7 +99,7 @@ def main():
 
     ok = True
     print("%-8s %6s %6s %6s %9s %7s" % ("corpus", "labels", "found", "match", "precision", "recall"))
-    for c in ["reuters", "bbc", "20news", "overall"]:
+    for c in ["reuters", "bbc", "20news", "agnews", "overall"]:
         if not gold[c] and not found[c]:
             continue
         p = tp[c] / found[c] if found[c] else 0.0

@@ -248,14 +248,14 @@ static int stats_one(const char *index, int json, totals *sum)
         int e = gal_buf_append(&b, tmp, strlen(tmp)) || gal_json_string(&b, index, strlen(index));
         snprintf(tmp, sizeof tmp,
                  ",\"format_version\":%" PRIu32 ",\"tokenizer_version\":%" PRIu32
- ",\"documents\":%" PRIu64 ",\"deleted_documents\":%" PRIu64 ",\"purged_documents\":%" PRIu64
+                 ",\"entity_rules_version\":%" PRIu32 ",\"documents\":%" PRIu64 ",\"deleted_documents\":%" PRIu64 ",\"purged_documents\":%" PRIu64
                  ",\"tokens\":%" PRIu64 ",\"terms\":%" PRIu64
                  ",\"raw_bytes\":%" PRIu64 ",\"batches\":%" PRIu64 ",\"collisions\":%" PRIu64
                  ",\"avg_doc_tokens\":%.2f,\"file_bytes\":%" PRIu64 ",\"table_bytes\":%" PRIu64
                  ",\"postings_bytes_per_position\":%.3f,\"index_raw_ratio\":%.4f"
                  ",\"index_raw_ratio_without_text\":%.4f,\"text_packed_docs\":%" PRIu64
                  ",\"text_dict_bytes\":%" PRIu64 ",\"created\":\"%s\",\"updated\":\"%s\",\"build\":",
-                 st.format_version, st.tokenizer_version, st.docs, in.deleted, st.purged, st.tokens, st.terms,
+                 st.format_version, st.tokenizer_version, st.entity_rules_version, st.docs, in.deleted, st.purged, st.tokens, st.terms,
                  st.raw_bytes, st.batches, st.collisions, st.avg_doc_tokens, in.file_bytes, total,
                  per_pos, ratio, ratio_nt, in.text_packed, in.dict_bytes, created, updated);
         e = e || gal_buf_append(&b, tmp, strlen(tmp)) ||
@@ -277,8 +277,8 @@ static int stats_one(const char *index, int json, totals *sum)
     } else {
         char a[32], c[32];
         printf("index:              %s\n", index);
-        printf("format:             %" PRIu32 " (tokenizer %" PRIu32 ")\n", st.format_version,
-               st.tokenizer_version);
+        printf("format:             %" PRIu32 " (tokenizer %" PRIu32 ", entity rules %" PRIu32
+               ")\n", st.format_version, st.tokenizer_version, st.entity_rules_version);
         printf("created:            %s\nupdated:            %s\n", created, updated);
         printf("build:              %s\n", in.build[0] ? in.build : "unknown");
         if (in.shard[0])

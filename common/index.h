@@ -36,6 +36,7 @@ typedef struct gal_index_stats {
                           * out their positions */
     uint32_t format_version;
     uint32_t tokenizer_version;
+    uint32_t entity_rules_version; /* the oldest its documents' entities were found by */
     double avg_doc_tokens; /* tokens over the documents BM25 counts */
 } gal_index_stats;
 

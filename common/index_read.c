@@ -327,7 +327,7 @@ int gal_snapshot_stats(gal_snapshot *s, gal_index_stats *out)
 {
     gal_store *st = s->ix->st;
     gal_index_stats r;
-    uint64_t fmt, tok;
+    uint64_t fmt, tok, rules;
     int rc;
     memset(&r, 0, sizeof r);
     if ((rc = gal_meta_get_u64(st, s->txn, GAL_META_DOCS, &r.docs)) ||
@@ -338,10 +338,12 @@ int gal_snapshot_stats(gal_snapshot *s, gal_index_stats *out)
         (rc = gal_meta_get_u64(st, s->txn, GAL_META_COLLISIONS, &r.collisions)) ||
         (rc = gal_meta_get_u64(st, s->txn, GAL_META_PURGED, &r.purged)) ||
         (rc = gal_meta_get_u64(st, s->txn, GAL_META_FORMAT, &fmt)) ||
-        (rc = gal_meta_get_u64(st, s->txn, GAL_META_TOKENIZER, &tok)))
+        (rc = gal_meta_get_u64(st, s->txn, GAL_META_TOKENIZER, &tok)) ||
+        (rc = gal_meta_get_u64(st, s->txn, GAL_META_ENTITY_RULES, &rules)))
         return rc;
     r.format_version = (uint32_t)fmt;
     r.tokenizer_version = (uint32_t)tok;
+    r.entity_rules_version = (uint32_t)rules;
     if (r.purged > r.docs)
         return gal_error_set(GAL_ECORRUPT, "corrupt index: meta counts %llu purged documents "
                              "of %llu", (unsigned long long)r.purged, (unsigned long long)r.docs);

@@ -106,6 +106,9 @@ struct gal_writer {
     char *build_note;
     int keep_cache; /* leave what commits write in the page cache */
     unsigned shard_k, shard_n; /* meta "shard" (0/0: none), as loaded or set */
+    /* meta "entity_rules_version": the oldest rules any of the index's
+     * documents had their entities found by */
+    uint64_t entity_rules;
     /* The postings table's last leaf page as committed, and as the batch
      * being written leaves it (chunk_blocks.h): known when this process
      * wrote the table from empty. */
@@ -247,6 +250,17 @@ static int read_meta(gal_writer *w, MDB_txn *txn, void *arg)
         (rc = gal_meta_get_u64(st, txn, GAL_META_CREATED, &w->created)) ||
         (rc = gal_meta_get_zdict(st, txn, &dict, &dict_len)))
         return rc;
+    uint64_t rules;
+    if ((rc = gal_meta_get_u64(st, txn, GAL_META_ENTITY_RULES, &rules)))
+        return rc;
+    /* older batches keep the mentions they were given: worth a word, as
+     * galley entities then counts some of them by other rules */
+    w->entity_rules = t->docs && rules < GAL_ENTITY_RULES_VERSION ? rules : GAL_ENTITY_RULES_VERSION;
+    if (t->docs && rules != GAL_ENTITY_RULES_VERSION)
+        fprintf(stderr, "galley: note: the %llu documents already in '%s' had their entities "
+                "found by rules version %llu, this galley has %u: they keep them (index them "
+                "again to find them anew)\n", (unsigned long long)t->docs, st->dir,
+                (unsigned long long)rules, GAL_ENTITY_RULES_VERSION);
     uint64_t files, run_first, complete, run_replace;
     const void *resume, *common;
     size_t resume_len, common_len;
@@ -740,7 +754,7 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
     gal_put_le64(resume + 8, b->end_offset);
     if ((rc = gal_meta_put_u64(st, txn, GAL_META_FORMAT, GAL_FORMAT_VERSION)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_TOKENIZER, GAL_TOKENIZER_VERSION)) ||
-        (rc = gal_meta_put_u64(st, txn, GAL_META_ENTITY_RULES, GAL_ENTITY_RULES_VERSION)) ||
+        (rc = gal_meta_put_u64(st, txn, GAL_META_ENTITY_RULES, w->entity_rules)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_DOCS, tot->docs + b->ndocs)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_TOKENS, tot->tokens + ntokens)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_TERMS, tot->terms + *new_terms)) ||

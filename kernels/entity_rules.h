@@ -43,6 +43,17 @@
  *  7. Linking: a later one-word mention equal to the last word of an earlier
  *     person-like mention (two or three capitalised, non-acronym words, no
  *     connector, no organisation word at the end) takes that mention's key.
+ *  8. A title in title case (its first field, followed by another, with at
+ *     least GAL_ENT_TITLE_CAPS capitalised words and no lower-case word
+ *     but function words and connectors: "Avalanche Sign Damphousse to
+ *     One-Year Deal") says nothing by its capitals, so its runs are not
+ *     names.  Instead, from left to right, the longest stretch of at most
+ *     GAL_ENT_TITLE_SPAN tokens from a capitalised one whose key is that
+ *     of a mention in the rest of the document (not a tentative one) is a
+ *     mention; failing that, a capitalised word that is the last word of
+ *     a person-like mention there takes its key, as rule 7 would
+ *     (Damphousse, Vincent Damphousse).  Other capitalised words of such
+ *     a title give nothing.
  *
  * The key of a mention is gal_term_hash_folded(folded words joined by one
  * space, GAL_SEED_ENTITY) (common/terms.h); its surface is the byte range
@@ -74,9 +85,13 @@ typedef ushort gal_u16;
 typedef uint16_t gal_u16;
 #endif
 
-#define GAL_ENTITY_RULES_VERSION 1u
+#define GAL_ENTITY_RULES_VERSION 2u /* 2: rule 8, titles in title case */
 #define GAL_ENT_SHOUT_PCT 75u
 #define GAL_ENT_SHOUT_MIN 6u
+/* Rule 8: a title is in title case from this many capitalised words, and
+ * a name found in one is at most this many tokens. */
+#define GAL_ENT_TITLE_CAPS 3u
+#define GAL_ENT_TITLE_SPAN 6u
 /* A line shorter than this (bytes) does not wrap into the next one. */
 #define GAL_ENT_WRAP_MIN 40u
 
@@ -1591,6 +1606,35 @@ GAL_FN int gal_ent_cap_is(gal_ent_ctx *c, gal_u32 t, gal_u32 mask)
     return (gal_ent_class_of(c, t) & mask) && gal_ent_is_cap(c, t);
 }
 
+/* Token t's bytes [c->toff[t], end), folded, into hs: one word of a key. */
+GAL_FN void gal_ent_hash_word(const gal_ent_ctx *c, gal_hasher *hs, gal_u32 t, gal_u32 end)
+{
+    for (gal_u32 i = c->toff[t]; i < end;) {
+        if (c->hi - i >= 8u) {
+            /* up to eight ASCII bytes of the token at once: capitals get
+             * their 0x20 bit, as below one by one */
+            gal_u32 k = end - i < 8u ? end - i : 8u;
+            gal_u64 w = gal_load8(c->text + i);
+            if (k < 8u)
+                w &= ((gal_u64)1 << (8u * k)) - 1u;
+            if (!(w & GAL_BYTES_80)) {
+                gal_hasher_bytes(hs, w | (gal_bytes_in(w, 'A', 'Z') >> 2), k);
+                i += k;
+                continue;
+            }
+        }
+        gal_u32 byte = c->text[i];
+        if (byte < 0x80u) { /* ASCII: folds and encodes to one byte */
+            gal_hasher_byte(hs, byte - 'A' < 26u ? byte + 32u : byte);
+            i++;
+            continue;
+        }
+        gal_i32 cp;
+        i += gal_utf8_decode(c->text, i, end, &cp);
+        gal_hasher_cp(hs, gal_cp_fold(cp));
+    }
+}
+
 /* Rule 5 and the record: tokens [a, b] of a run after rules 4. */
 GAL_FN void gal_ent_emit(gal_ent_ctx *c, gal_u32 a, gal_u32 b, int initial)
 {
@@ -1642,30 +1686,7 @@ GAL_FN void gal_ent_emit(gal_ent_ctx *c, gal_u32 a, gal_u32 b, int initial)
             titles_only = 0;
         if (t > a)
             gal_hasher_byte(&hs, ' ');
-        for (gal_u32 i = c->toff[t]; i < end;) {
-            if (c->hi - i >= 8u) {
-                /* up to eight ASCII bytes of the token at once: capitals
-                 * get their 0x20 bit, as below one by one */
-                gal_u32 k = end - i < 8u ? end - i : 8u;
-                gal_u64 w = gal_load8(c->text + i);
-                if (k < 8u)
-                    w &= ((gal_u64)1 << (8u * k)) - 1u;
-                if (!(w & GAL_BYTES_80)) {
-                    gal_hasher_bytes(&hs, w | (gal_bytes_in(w, 'A', 'Z') >> 2), k);
-                    i += k;
-                    continue;
-                }
-            }
-            gal_u32 byte = c->text[i];
-            if (byte < 0x80u) { /* ASCII: folds and encodes to one byte */
-                gal_hasher_byte(&hs, byte - 'A' < 26u ? byte + 32u : byte);
-                i++;
-                continue;
-            }
-            gal_i32 cp;
-            i += gal_utf8_decode(c->text, i, end, &cp);
-            gal_hasher_cp(&hs, gal_cp_fold(cp));
-        }
+        gal_ent_hash_word(c, &hs, t, end);
     }
     if (titles_only || (letters_only && c->text[first_end] != '.'))
         return;
@@ -1805,6 +1826,130 @@ GAL_FN gal_u32 gal_ent_finish(gal_ent_ctx *c)
     return out - m0;
 }
 
+/* Rule 8: where the document's first field ends when it is a title in
+ * title case, else t0 (a title that shouts is left to rule 3). */
+GAL_FN gal_u32 gal_ent_title_case_end(const gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos,
+                                      gal_u32 t0, gal_u32 t1)
+{
+    gal_u32 caps = 0, t = t0;
+    for (; t < t1 && (t == t0 || tpos[t] == tpos[t - 1u] + 1u); t++) {
+        gal_u32 off = c->toff[t], b = c->text[off];
+        if (gal_ent_upper_at(c->text, off, c->hi))
+            caps++;
+        else if ((b - 'a' < 26u || b >= 0x80u) &&
+                 (c->thash[t] == GAL_HASH_NONE ||
+                  !(gal_ent_class(c->thash[t]) & (GAL_ENT_FUNC | GAL_ENT_CONN | GAL_ENT_AND))))
+            return t0; /* a lower-case word of content: the capitals mean something */
+    }
+    if (t == t1 || caps < GAL_ENT_TITLE_CAPS || gal_ent_shouts(c->text, c->toff[t0], c->toff[t]))
+        return t0;
+    return t;
+}
+
+/* Swap mentions x and y of the document's arrays. */
+GAL_FN void gal_ent_swap(gal_ent_ctx *c, gal_u32 x, gal_u32 y)
+{
+    gal_u64 h = c->mhash[x];
+    c->mhash[x] = c->mhash[y];
+    c->mhash[y] = h;
+    gal_u32 v = c->mfirst[x];
+    c->mfirst[x] = c->mfirst[y];
+    c->mfirst[y] = v;
+    v = c->mlast[x];
+    c->mlast[x] = c->mlast[y];
+    c->mlast[y] = v;
+    v = c->mstart[x];
+    c->mstart[x] = c->mstart[y];
+    c->mstart[y] = v;
+    v = c->mend[x];
+    c->mend[x] = c->mend[y];
+    c->mend[y] = v;
+    v = c->mflag[x];
+    c->mflag[x] = c->mflag[y];
+    c->mflag[y] = v;
+}
+
+/* Reverse the order of mentions [lo, hi). */
+GAL_FN void gal_ent_reverse(gal_ent_ctx *c, gal_u32 lo, gal_u32 hi)
+{
+    for (; lo + 1u < hi; lo++, hi--)
+        gal_ent_swap(c, lo, hi - 1u);
+}
+
+/* Rule 8 over the title [t0, tb) in title case, once the rest of the
+ * document has given its mentions; the title's go before them, so that
+ * all stay in token order. */
+GAL_FN void gal_ent_title_names(gal_ent_ctx *c, gal_u32 t0, gal_u32 tb)
+{
+    gal_u32 m0 = c->m0, m1 = c->m0 + c->n;
+    /* filters of the keys a stretch may match and of the last words of
+     * person-like mentions */
+    gal_u64 keys[4] = {0u, 0u, 0u, 0u}, last_words[4] = {0u, 0u, 0u, 0u};
+    for (gal_u32 k = m0; k < m1; k++) {
+        if (c->mflag[k] & GAL_ENT_M_TENTATIVE)
+            continue;
+        gal_ent_bits_add(keys, c->mhash[k]);
+        if (c->mflag[k] & GAL_ENT_M_PERSON)
+            gal_ent_bits_add(last_words, c->thash[c->mlast[k]]);
+    }
+    if (m1 == m0)
+        return;
+    gal_ent_cache_start(c, t0);
+    for (gal_u32 i = t0; i < tb;) {
+        if (c->thash[i] == GAL_HASH_NONE || !gal_ent_is_cap(c, i)) {
+            i++;
+            continue;
+        }
+        gal_u32 len = 0, like = 0, like_end = 0, end;
+        gal_hasher hs;
+        gal_hasher_init(&hs, GAL_SEED_ENTITY);
+        for (gal_u32 j = i; j < tb && j - i < GAL_ENT_TITLE_SPAN; j++) {
+            gal_ent_shape_of(c, j, &end);
+            if (j > i)
+                gal_hasher_byte(&hs, ' ');
+            gal_ent_hash_word(c, &hs, j, end);
+            gal_u64 key = gal_hasher_final(&hs);
+            if (!gal_ent_bits_may_have(keys, key))
+                continue;
+            for (gal_u32 k = m0; k < m1; k++)
+                if (!(c->mflag[k] & GAL_ENT_M_TENTATIVE) && c->mhash[k] == key) {
+                    len = j - i + 1u;
+                    like = k;
+                    like_end = end;
+                    break;
+                }
+        }
+        if (!len && gal_ent_bits_may_have(last_words, c->thash[i])) {
+            for (gal_u32 k = m0; k < m1 && !len; k++)
+                if ((c->mflag[k] & GAL_ENT_M_PERSON) && c->thash[c->mlast[k]] == c->thash[i]) {
+                    len = 1u;
+                    like = k;
+                    gal_ent_shape_of(c, i, &like_end);
+                }
+        }
+        if (!len) {
+            i++;
+            continue;
+        }
+        if (c->n == c->cap) {
+            c->full = 1u;
+            return;
+        }
+        gal_u32 m = c->m0 + c->n++;
+        c->mhash[m] = c->mhash[like];
+        c->mfirst[m] = i;
+        c->mlast[m] = i + len - 1u;
+        c->mstart[m] = c->toff[i];
+        c->mend[m] = like_end;
+        /* a word taking a person's key is not itself person-like */
+        c->mflag[m] = len == 1u ? GAL_ENT_M_ONE : c->mflag[like];
+        i += len;
+    }
+    gal_ent_reverse(c, m0, m1);
+    gal_ent_reverse(c, m1, c->m0 + c->n);
+    gal_ent_reverse(c, m0, c->m0 + c->n);
+}
+
 /*
  * All rules over one document: bytes [lo, hi) of text, tokens [t0, t1) of
  * the batch's token arrays (hash, pos, offset as gal_tokens has them).
@@ -1818,7 +1963,9 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
 {
     c->n = 0;
     c->full = 0u;
-    gal_ent_cache_start(c, t0);
+    /* a title in title case is read after the rest (rule 8) */
+    gal_u32 tb = gal_ent_title_case_end(c, tpos, t0, t1);
+    gal_ent_cache_start(c, tb);
     gal_u32 line_lo = c->lo, line_hi = c->lo; /* the current line, [line_lo, line_hi) */
     int shout = 0;
     gal_u32 a = 0, in_run = 0, initial = 0, lowers = 0, and_at = 0;
@@ -1831,13 +1978,13 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
      * same, as nothing tests another flag of a token that is not
      * capitalised. */
     gal_u32 prev_off = 0, prev_end = 0, prev_end_known = 0, prev_shape = 0, prev_cls = 0;
-    for (gal_u32 t = t0; t < t1; t++) {
+    for (gal_u32 t = tb; t < t1; t++) {
         /* Outside a run, a token that starts with a lower-case ASCII letter
          * or a digit on the line already looked at changes nothing below
          * but the previous token's place, its end unknown and its shape
          * and class 0; most tokens are such, so a stretch of them is
          * stepped over at once. */
-        if (!in_run && t > t0) {
+        if (!in_run && t > tb) {
             gal_u32 s = t;
             for (; s < t1; s++) {
                 gal_u32 o = c->toff[s], b = c->text[o];
@@ -1857,7 +2004,7 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
          * the previous token's line: where the gap's short-line test would
          * scan back to. */
         gal_u32 prev_line_lo = line_lo;
-        if (off >= line_hi || t == t0) {
+        if (off >= line_hi || t == tb) {
             line_lo = off;
             while (line_lo > c->lo && c->text[line_lo - 1u] != '\n')
                 line_lo--;
@@ -1869,7 +2016,7 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
          * headline is a fifth of a wire story's capitals). */
         if (!shout && gal_ent_upper_at(c->text, off, c->hi))
             shape = gal_ent_shape(c->text, off, c->hi, &end);
-        int fresh = t == t0 || tpos[t] != tpos[t - 1u] + 1u; /* first of its field */
+        int fresh = t == tb || tpos[t] != tpos[t - 1u] + 1u; /* first of its field */
         int cap = (shape & GAL_ENT_T_CAP) && !shout && c->thash[t] != GAL_HASH_NONE &&
                   !gal_ent_address(c->text, off, end, c->lo, c->hi, shape);
         /* The gap is read only to join a run or to start one; otherwise
@@ -1940,6 +2087,8 @@ GAL_FN gal_u32 gal_ent_doc(gal_ent_ctx *c, GAL_GLOBAL const gal_u32 *tpos, gal_u
     }
     if (in_run)
         gal_ent_run(c, a, t1 - 1u, (int)initial);
+    if (tb > t0 && !c->full)
+        gal_ent_title_names(c, t0, tb);
     return c->full ? GAL_ENT_FULL : gal_ent_finish(c);
 }
 

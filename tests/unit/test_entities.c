@@ -274,6 +274,20 @@ static void check_rules(void)
      * document ends there: the run's rules must not take the shape an
      * earlier run kept at its place (then "Eee and" would be a name) */
     EXPECT("", "said Aaa Bbb Ccc Ddd went to Eee and", "Aaa Bbb Ccc Ddd|Eee");
+    /* rule 8: a title in title case gives the names the body has, the
+     * longest first, and a person's last word linked to the person */
+    EXPECT("Avalanche Sign Damphousse to One-Year Deal (AP)",
+           "AP - The Colorado Avalanche signed Vincent Damphousse.",
+           "Avalanche>linked|Damphousse>linked|AP|AP|Colorado Avalanche|Vincent Damphousse");
+    EXPECT("George W. Bush Wins Second Term", "President George W. Bush won.",
+           "George W. Bush|George W. Bush");
+    EXPECT("Retail Sales Fall in August", "Sales slid in August.", "");
+    EXPECT("Bush Picks Kellogg Chief", "Kellogg Co said Bush asked.", "Bush|Kellogg Co|Bush");
+    /* not title case: a lower-case word of content, too few capitals to
+     * tell, or no body after it (then the old rules, and their mistakes) */
+    EXPECT("Pfizer buys stake in Medarex", "He said Pfizer rose.", "Pfizer|Medarex|Pfizer");
+    EXPECT("Iraq Votes", "Polls closed in Iraq.", "Iraq Votes|Iraq");
+    EXPECT("Bush Picks Kellogg Chief", "", "Bush Picks Kellogg Chief");
     check_long_runs();
 }
 
@@ -387,6 +401,7 @@ static void random_batches(gal_cl_entity_finder *ce)
         "'", "\xE2\x80\x99", "&", "São Paulo", "ÉCOLE", "Ünal", "x_y@Z.com", "The ", "However, ",
         "JANUARY", "Monday", "Japanese", "Co", "Inc", "\xFF", "\xC3", "Σ", "Жук", "1987",
         "A.H. ", "Trump", "TV", "a", "I", "Reuter", "!", "?", ":", "\t",
+        "Wins ", "Deal ", "Sign ", /* titles in title case (rule 8) */
     };
     size_t npieces = sizeof pieces / sizeof pieces[0];
     for (int round = 0; round < 40; round++) {
