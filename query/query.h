@@ -8,18 +8,19 @@
  *   and_expr:= unary ( ["AND"] unary )*          implicit AND binds tighter than OR
  *   unary   := "NOT" unary | "-" unary | primary
  *   primary := "(" or_expr ")" | "title:" primary | atom
- *   atom    := word | word* | "quoted words" | "quoted words"~N
+ *   atom    := word | word* | "quoted words" | "quoted words"~N  (a quoted word may end in *)
  *            | entity:"Name" | entity:Name | date:FROM..TO
  *
  * A bare word goes through the indexer's tokenizer: one token is a term,
  * several tokens (`u.s.`, `reagan's`, `york-based`) are the phrase of those
  * tokens, none (`--`, `&`) is dropped.  Dates are YYYY, YYYY-MM or
  * YYYY-MM-DD, inclusive, either end may be left open.  A query must have at
- * least one positive term: `-a` alone, or `a OR -b`, are errors.  So are
- * a prefix* inside quotes (a phrase's words match whole) and `title:-a`
- * (a NOT goes before title:), which the tokenizer would otherwise have
- * turned silently into other queries ("a b*" into "a b", title:-a into
- * title:a).
+ * least one positive term: `-a` alone, or `a OR -b`, are errors.  So is
+ * `title:-a` (a NOT goes before title:), which the tokenizer would
+ * otherwise have turned silently into title:a.  A word of a phrase that
+ * ends in '*' is a prefix there ("oil pri*": oil, then any term that
+ * starts with pri), as in SQLite FTS5; its star applies to the word's last
+ * token ("new-yor*": new, then yor*).
  *
  * Every error is GAL_EUSAGE with a one-line detail ending in
  * "at column N" (1-based, counted in code points) where a place is known.
@@ -57,6 +58,7 @@ typedef struct gal_qnode {
     uint32_t near;       /* GAL_Q_NEAR: most tokens allowed between first and last */
     uint32_t nterms;     /* TERM, PHRASE, NEAR, ENTITY */
     uint64_t *hashes;    /* term keys; GAL_HASH_NONE for a token too long to index */
+    uint8_t *prefix;     /* PHRASE, NEAR: 1 where term k is a prefix* ("oil pri*"); NULL: none */
     char *folded;        /* folded tokens joined by single spaces (PREFIX: the prefix) */
     size_t folded_len;
     int64_t date_lo, date_hi;

@@ -23,6 +23,7 @@
 #include "bm25.h"
 #include "format.h"
 #include "status.h"
+#include "term_union.h"
 #include "terms.h"
 
 #define DOC_END UINT32_MAX
@@ -56,9 +57,11 @@ typedef struct ctx {
     unsigned under_not;
 } ctx;
 
-/* A raw postings cursor and the document it is on. */
+/* A raw postings cursor and the document it is on; or, for a prefix*
+ * inside a phrase, the union of its terms' (p NULL). */
 typedef struct cur {
     gal_postings *p;
+    gal_term_union *u;
     uint32_t doc;
     int started;
 } cur;
@@ -228,6 +231,12 @@ static int cur_to(cur *k, uint32_t target)
 {
     if (k->started && k->doc >= target)
         return k->doc != DOC_END;
+    if (k->u) {
+        int r = gal_term_union_seek(k->u, target);
+        k->started = 1;
+        k->doc = r > 0 ? gal_term_union_doc(k->u) : DOC_END;
+        return r;
+    }
     int r = (k->started && target == k->doc + 1) ? gal_postings_next(k->p)
                                                  : gal_postings_seek(k->p, target);
     k->started = 1;
@@ -239,8 +248,20 @@ static int cur_to(cur *k, uint32_t target)
     return 1;
 }
 
+static uint32_t cur_tf(const cur *k)
+{
+    return k->u ? gal_term_union_tf(k->u) : gal_postings_tf(k->p);
+}
+
+static uint64_t cur_df(const cur *k)
+{
+    return k->u ? gal_term_union_df(k->u) : gal_postings_df(k->p);
+}
+
 static int positions_of(cur *k, const uint32_t **pos, uint32_t *tf)
 {
+    if (k->u)
+        return gal_term_union_positions(k->u, pos, tf);
     *tf = gal_postings_tf(k->p);
     *pos = gal_postings_positions(k->p);
     if (!*pos && *tf)
@@ -255,8 +276,10 @@ static void it_free(it *t)
 {
     if (!t)
         return;
-    for (uint32_t k = 0; k < t->n; k++)
+    for (uint32_t k = 0; k < t->n; k++) {
         gal_postings_close(t->cs[k].p);
+        gal_term_union_close(t->cs[k].u);
+    }
     for (uint32_t k = 0; k < t->nkids; k++)
         it_free(t->kids[k]);
     for (uint32_t k = 0; k < t->nnegs; k++)
@@ -310,9 +333,43 @@ static int waits(const ctx *c, const it *t, uint64_t df)
     return df >= c->ndocs / 4 && df >= t->cost * 8;
 }
 
-/* A cursor over the given term keys: one (TERM) or several (PHRASE, NEAR). */
+/* The folded text of q's term i (its words are joined by single spaces). */
+static const char *word_at(const gal_qnode *q, uint32_t i, size_t *len)
+{
+    const char *w = q->folded, *end = q->folded + q->folded_len;
+    for (; i > 0 && w < end; i--) {
+        const char *sp = memchr(w, ' ', (size_t)(end - w));
+        w = sp ? sp + 1 : end;
+    }
+    const char *sp = memchr(w, ' ', (size_t)(end - w));
+    *len = (size_t)((sp ? sp : end) - w);
+    return w;
+}
+
+/* Open key k of a cursor: term q's term_of[k] when it is a prefix* (a
+ * phrase's), else the postings of hash. */
+static int open_key(ctx *c, const gal_qnode *q, const uint32_t *term_of, uint32_t k,
+                    uint64_t hash, cur *out)
+{
+    if (q->prefix && term_of && q->prefix[term_of[k]]) {
+        size_t len;
+        const char *w = word_at(q, term_of[k], &len);
+        int rc = gal_term_union_open(c->s, w, len, GAL_TERM_UNION_MAX, &out->u);
+        if (rc == GAL_EUSAGE) { /* too many terms: say which phrase */
+            char what[160];
+            snprintf(what, sizeof what, "%s", gal_error_detail(rc));
+            rc = gal_error_set(GAL_EUSAGE, "%s at column %" PRIu32, what, q->column);
+        }
+        return rc;
+    }
+    return gal_postings_open(c->s, hash, &out->p);
+}
+
+/* A cursor over the given term keys: one (TERM) or several (PHRASE, NEAR).
+ * term_of (may be NULL): the term of q each key stands for, for the keys
+ * that are a prefix* (q->prefix). */
 static int build_words(ctx *c, const gal_qnode *q, int kind, const uint64_t *hashes, uint32_t n,
-                       it **out)
+                       const uint32_t *term_of, it **out)
 {
     for (uint32_t k = 0; k < n; k++)
         if (hashes[k] == GAL_HASH_NONE) { /* a word too long to index matches nothing */
@@ -334,21 +391,23 @@ static int build_words(ctx *c, const gal_qnode *q, int kind, const uint64_t *has
     }
     t->cost = UINT64_MAX;
     for (uint32_t k = 0; k < n; k++) {
-        int rc = gal_postings_open(c->s, hashes[k], &t->cs[k].p);
+        int rc = open_key(c, q, term_of, k, hashes[k], &t->cs[k]);
         if (rc) {
-            t->n = k;
+            t->n = k + 1; /* what it opened is closed */
             it_free(t);
             return rc;
         }
         t->offs[k] = k;
-        if (c->no_stats) /* a few seeks, from the start again at each earlier hit */
+        if (c->no_stats && t->cs[k].u) /* a few seeks, from the start again at each earlier hit */
+            gal_term_union_directory(t->cs[k].u, GAL_DIR_NEVER);
+        else if (c->no_stats)
             gal_postings_directory(t->cs[k].p, GAL_DIR_NEVER);
-        uint64_t df = c->no_stats ? 0 : gal_postings_df(t->cs[k].p);
+        uint64_t df = c->no_stats ? 0 : cur_df(&t->cs[k]);
         if (df < t->cost)
             t->cost = df;
         /* insertion sort by df: n is small */
         uint32_t j = k;
-        while (j > 0 && !c->no_stats && gal_postings_df(t->cs[t->order[j - 1]].p) > df) {
+        while (j > 0 && !c->no_stats && cur_df(&t->cs[t->order[j - 1]]) > df) {
             t->order[j] = t->order[j - 1];
             j--;
         }
@@ -361,14 +420,19 @@ static int build_words(ctx *c, const gal_qnode *q, int kind, const uint64_t *has
     t->nlead = n;
     if (kind == IT_PHRASE && n >= 3 && !c->no_stats) {
         uint32_t k = 2; /* two words at least, whose positions narrow the starts */
-        while (k < n && !waits(c, t, gal_postings_df(t->cs[t->order[k]].p)))
+        while (k < n && !waits(c, t, cur_df(&t->cs[t->order[k]])))
             k++;
         t->nlead = k;
     }
     /* the lead words after the rarest are moved to each of its documents
      * (the matcher's cursors never build a directory: no hint for them) */
-    for (uint32_t k = 1; k < t->nlead; k++)
-        gal_postings_expect_seeks(t->cs[t->order[k]].p, t->cost);
+    for (uint32_t k = 1; k < t->nlead; k++) {
+        const cur *o = &t->cs[t->order[k]];
+        if (o->u)
+            gal_term_union_expect_seeks(o->u, t->cost);
+        else
+            gal_postings_expect_seeks(o->p, t->cost);
+    }
     *out = t;
     return 0;
 }
@@ -697,13 +761,13 @@ static int build_prefix(ctx *c, const gal_qnode *q, it **out)
         t = it_new(IT_EMPTY, q);
         rc = t ? 0 : nomem();
     } else if (pc.n == 1) {
-        rc = build_words(c, q, IT_TERM, pc.hashes, 1, &t);
+        rc = build_words(c, q, IT_TERM, pc.hashes, 1, NULL, &t);
     } else {
         t = it_new(IT_OR, q);
         rc = t ? 0 : nomem();
         for (unsigned k = 0; !rc && k < pc.n; k++) {
             it *kid;
-            rc = build_words(c, q, IT_TERM, pc.hashes + k, 1, &kid);
+            rc = build_words(c, q, IT_TERM, pc.hashes + k, 1, NULL, &kid);
             if (!rc && (rc = add_kid(&t->kids, &t->nkids, kid)))
                 it_free(kid);
             if (!rc)
@@ -754,7 +818,9 @@ static int build_phrase(ctx *c, const gal_qnode *q, it **out)
     uint32_t offs[GAL_QUERY_MAX_TOKENS], n = 0;
     for (uint32_t k = 0; k < q->nterms; k++) {
         uint64_t bigram;
-        if (k + 1 < q->nterms && gal_snapshot_bigram(c->s, q->hashes[k], q->hashes[k + 1], &bigram)) {
+        /* a prefix* is never half of a bigram: it is not one word */
+        if (k + 1 < q->nterms && !(q->prefix && (q->prefix[k] || q->prefix[k + 1])) &&
+            gal_snapshot_bigram(c->s, q->hashes[k], q->hashes[k + 1], &bigram)) {
             keys[n] = bigram;
             offs[n++] = k++;
         } else {
@@ -769,12 +835,12 @@ static int build_phrase(ctx *c, const gal_qnode *q, it **out)
          * spans the title and the body: its postings are the phrase's
          * occurrences, so it is a term, whose df the chunk headers give,
          * where a phrase's df means finding every document it is in */
-        int rc = build_words(c, q, IT_TERM, keys, 1, out);
+        int rc = build_words(c, q, IT_TERM, keys, 1, NULL, out);
         if (!rc && (*out)->kind == IT_TERM)
             (*out)->span = 1;
         return rc;
     }
-    int rc = build_words(c, q, IT_PHRASE, keys, n, out);
+    int rc = build_words(c, q, IT_PHRASE, keys, n, offs, out);
     if (rc || (*out)->kind != IT_PHRASE)
         return rc;
     memcpy((*out)->offs, offs, n * sizeof *offs);
@@ -789,26 +855,32 @@ static int build(ctx *c, const gal_qnode *q, it **out)
     *out = NULL;
     switch (q->kind) {
     case GAL_Q_TERM:
-        return build_words(c, q, IT_TERM, q->hashes, 1, out);
+        return build_words(c, q, IT_TERM, q->hashes, 1, NULL, out);
     case GAL_Q_ENTITY:
-        rc = build_words(c, q, IT_TERM, q->hashes, 1, out);
+        rc = build_words(c, q, IT_TERM, q->hashes, 1, NULL, out);
         if (!rc && (*out)->kind == IT_TERM)
             (*out)->span = q->nterms ? q->nterms - 1 : 0;
         return rc;
     case GAL_Q_PHRASE:
         return build_phrase(c, q, out);
     case GAL_Q_NEAR: {
-        /* a word named twice counts once */
+        /* a word named twice counts once (a prefix* and the word alike
+         * are two) */
         uint64_t uniq[GAL_QUERY_MAX_TOKENS];
-        uint32_t n = 0;
+        uint32_t term_of[GAL_QUERY_MAX_TOKENS], n = 0;
+        int any_prefix = 0;
         for (uint32_t k = 0; k < q->nterms && n < GAL_QUERY_MAX_TOKENS; k++) {
+            int pre = q->prefix && q->prefix[k];
             uint32_t j = 0;
-            while (j < n && uniq[j] != q->hashes[k])
+            while (j < n && !(uniq[j] == q->hashes[k] && pre == (q->prefix && q->prefix[term_of[j]])))
                 j++;
-            if (j == n)
-                uniq[n++] = q->hashes[k];
+            if (j == n) {
+                uniq[n] = q->hashes[k];
+                term_of[n++] = k;
+                any_prefix |= pre;
+            }
         }
-        rc = build_words(c, q, n == 1 ? IT_TERM : IT_NEAR, uniq, n, out);
+        rc = build_words(c, q, n == 1 && !any_prefix ? IT_TERM : IT_NEAR, uniq, n, term_of, out);
         if (!rc)
             (*out)->near = q->near;
         return rc;
@@ -926,7 +998,7 @@ static int phrase_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
     const uint32_t *pa;
     uint32_t na, f = 0, ft = 0;
     if (n == 2 && !rv) { /* the common case, with the cursors in registers */
-        uint32_t a = gal_postings_tf(t->cs[1].p) < gal_postings_tf(t->cs[0].p), b = 1 - a;
+        uint32_t a = cur_tf(&t->cs[1]) < cur_tf(&t->cs[0]), b = 1 - a;
         uint32_t nb, qb = 0, oa = t->offs[a], ob = t->offs[b];
         const uint32_t *pb;
         if ((rc = positions_of(&t->cs[a], &pa, &na)) ||
@@ -955,8 +1027,8 @@ static int phrase_check(ctx *c, it *t, uint32_t doc, rangevec *rv)
     uint32_t *by_tf = t->ptr, nl = t->nlead;
     for (uint32_t i = 0; i < nl; i++) {
         uint32_t ci = nl == n ? i : t->order[i]; /* ties in phrase order when none waits */
-        uint32_t tf = gal_postings_tf(t->cs[ci].p), k = i;
-        for (; k > 0 && gal_postings_tf(t->cs[by_tf[k - 1]].p) > tf; k--)
+        uint32_t tf = cur_tf(&t->cs[ci]), k = i;
+        for (; k > 0 && cur_tf(&t->cs[by_tf[k - 1]]) > tf; k--)
             by_tf[k] = by_tf[k - 1];
         by_tf[k] = ci;
     }

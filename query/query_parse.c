@@ -94,6 +94,7 @@ static void node_free(gal_qnode *n)
         node_free(n->kids[k]);
     gal_free(n->kids);
     gal_free(n->hashes);
+    gal_free(n->prefix);
     gal_free(n->folded);
     gal_free(n);
 }
@@ -132,16 +133,30 @@ static int node_add(gal_qnode *n, gal_qnode *kid)
     return 0;
 }
 
+/* Whether the token that ends at s[at] ends a word in '*' there: stars,
+ * then no token at once (in "a*b" the star is punctuation). */
+static int star_after(const parser *p, size_t at, size_t end)
+{
+    size_t k = at;
+    while (k < end && p->s[k] == '*')
+        k++;
+    gal_term t;
+    return k > at && !(k < end && gal_term_next(p->s + k, end - k, 0, &t) && t.start == 0);
+}
+
 /* Tokenize s[from, end) into a TERM or PHRASE (or, with near, NEAR) node;
- * *out = NULL when the text holds no token. */
+ * *out = NULL when the text holds no token.  stars: a token followed by
+ * '*' is a prefix (quoted text); a phrase of one such token is a PREFIX. */
 static int leaf_from_text(parser *p, size_t from, size_t end, gal_qkind kind, uint32_t near,
-                          size_t col_off, gal_qnode **out)
+                          size_t col_off, int stars, gal_qnode **out)
 {
     gal_term t;
-    uint32_t n = 0;
+    uint32_t n = 0, nstars = 0;
     *out = NULL;
-    for (size_t i = from; gal_term_next(p->s + from, end - from, i - from, &t); i = from + t.end)
+    for (size_t i = from; gal_term_next(p->s + from, end - from, i - from, &t); i = from + t.end) {
         n++;
+        nstars += stars && star_after(p, from + t.end, end);
+    }
     if (n == 0)
         return 0;
     if (p->ntokens + n > GAL_QUERY_MAX_TOKENS) {
@@ -151,7 +166,7 @@ static int leaf_from_text(parser *p, size_t from, size_t end, gal_qkind kind, ui
     }
     p->ntokens += n;
     if (kind != GAL_Q_ENTITY)
-        kind = (n == 1) ? GAL_Q_TERM : kind;
+        kind = n > 1 ? kind : nstars ? GAL_Q_PREFIX : GAL_Q_TERM;
     gal_qnode *node = node_new(kind, column_at(p, col_off));
     if (!node)
         return nomem();
@@ -159,7 +174,9 @@ static int leaf_from_text(parser *p, size_t from, size_t end, gal_qkind kind, ui
     node->nterms = n;
     node->hashes = gal_malloc(n * sizeof *node->hashes);
     node->folded = gal_malloc((size_t)n * GAL_FOLDED_MAX + 1);
-    if (!node->hashes || !node->folded) {
+    if (n > 1 && nstars)
+        node->prefix = gal_calloc(n, 1);
+    if (!node->hashes || !node->folded || (n > 1 && nstars && !node->prefix)) {
         node_free(node);
         return nomem();
     }
@@ -171,6 +188,8 @@ static int leaf_from_text(parser *p, size_t from, size_t end, gal_qkind kind, ui
             node->folded[flen++] = ' ';
         memcpy(node->folded + flen, t.folded, tl);
         flen += tl;
+        if (node->prefix)
+            node->prefix[k] = (uint8_t)star_after(p, from + t.end, end);
         node->hashes[k++] = t.hash;
     }
     node->folded[flen] = '\0';
@@ -293,15 +312,10 @@ static int parse_quoted(parser *p, gal_qkind kind, size_t col_off, gal_qnode **o
     if (!close)
         return fail(p, open, "unclosed quote");
     size_t from = open + 1, end = (size_t)(close - p->s);
-    /* the tokenizer would drop the '*' and look for the word as written:
-     * "oil pri*" would find no "oil price" and say nothing why */
-    size_t star_word = quoted_prefix_at(p, from, end);
-    if (star_word < end)
-        return fail(p, kind == GAL_Q_ENTITY ? col_off : star_word, kind == GAL_Q_ENTITY
-                                      ? "entity: takes a whole name, not a prefix* "
-                                        "('galley entities --match WORD' lists names)"
-                                      : "a prefix* cannot go inside a \"phrase\" (a phrase "
-                                        "matches whole words; a prefix goes outside quotes)");
+    /* the tokenizer would drop the '*' and look for the name as written */
+    if (kind == GAL_Q_ENTITY && quoted_prefix_at(p, from, end) < end)
+        return fail(p, col_off, "entity: takes a whole name, not a prefix* "
+                                "('galley entities --match WORD' lists names)");
     p->i = end + 1;
     uint32_t near = 0;
     int has_near = 0;
@@ -318,7 +332,8 @@ static int parse_quoted(parser *p, gal_qkind kind, size_t col_off, gal_qnode **o
         near = v > GAL_QUERY_MAX_NEAR ? GAL_QUERY_MAX_NEAR : (uint32_t)v;
         has_near = 1;
     }
-    int rc = leaf_from_text(p, from, end, has_near ? GAL_Q_NEAR : kind, near, col_off, out);
+    int rc = leaf_from_text(p, from, end, has_near ? GAL_Q_NEAR : kind, near, col_off,
+                            kind != GAL_Q_ENTITY, out);
     if (rc)
         return rc;
     if (!*out)
@@ -335,9 +350,9 @@ static int parse_word(parser *p, gal_qnode **out)
     if (stars == from && end > from) /* stars alone: no word to grow */
         return fail(p, from, "'*' needs the start of a word before it (a prefix such as tarif*)");
     if (stars == end)
-        return leaf_from_text(p, from, end, GAL_Q_PHRASE, 0, from, out);
+        return leaf_from_text(p, from, end, GAL_Q_PHRASE, 0, from, 0, out);
     gal_qnode *leaf;
-    int rc = leaf_from_text(p, from, stars, GAL_Q_PHRASE, 0, from, &leaf);
+    int rc = leaf_from_text(p, from, stars, GAL_Q_PHRASE, 0, from, 0, &leaf);
     if (rc || !leaf) {
         *out = NULL;
         return rc;
@@ -426,7 +441,7 @@ static int parse_primary(parser *p, uint8_t title, gal_qnode **out)
             if (stars > p->i && stars < we)
                 return fail(p, at, "entity: takes a whole name, not a prefix* "
                                    "('galley entities --match WORD' lists names)");
-            rc = leaf_from_text(p, p->i, we, GAL_Q_ENTITY, 0, at, out);
+            rc = leaf_from_text(p, p->i, we, GAL_Q_ENTITY, 0, at, 0, out);
             p->i = we;
             if (!rc && !*out)
                 rc = fail(p, at, "entity: needs a name");
@@ -690,6 +705,23 @@ static int put_day(gal_buf *b, int64_t sec)
     return put(b, tmp);
 }
 
+/* A leaf's folded words, each prefix with its '*'. */
+static int put_words(gal_buf *b, const gal_qnode *n)
+{
+    if (!n->prefix)
+        return gal_buf_append(b, n->folded, n->folded_len);
+    int rc = 0;
+    size_t w = 0;
+    for (uint32_t k = 0; k < n->nterms; k++) {
+        const char *sp = memchr(n->folded + w, ' ', n->folded_len - w);
+        size_t e = sp ? (size_t)(sp - n->folded) : n->folded_len;
+        rc |= (k ? put(b, " ") : 0) | gal_buf_append(b, n->folded + w, e - w);
+        rc |= n->prefix[k] ? put(b, "*") : 0;
+        w = e + 1;
+    }
+    return rc;
+}
+
 static int format_node(const gal_qnode *n, gal_buf *b)
 {
     int rc = 0;
@@ -705,10 +737,10 @@ static int format_node(const gal_qnode *n, gal_buf *b)
     case GAL_Q_ENTITY:
         if (n->kind == GAL_Q_ENTITY)
             rc |= put(b, "entity:");
-        return rc | put(b, "\"") | gal_buf_append(b, n->folded, n->folded_len) | put(b, "\"");
+        return rc | put(b, "\"") | put_words(b, n) | put(b, "\"");
     case GAL_Q_NEAR:
         snprintf(tmp, sizeof tmp, "(near %" PRIu32 " ", n->near);
-        return rc | put(b, tmp) | gal_buf_append(b, n->folded, n->folded_len) | put(b, ")");
+        return rc | put(b, tmp) | put_words(b, n) | put(b, ")");
     case GAL_Q_DATE:
         rc |= put(b, "date:");
         if (n->date_lo > INT64_MIN + 1)

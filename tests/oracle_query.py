@@ -211,16 +211,15 @@ class _Parser:
             if close < 0:
                 raise QueryError("unclosed quote", self.col(start))
             inner = s[start + 1:close]
-            for m in re.finditer(r"\S+", inner):
-                if m.group().endswith("*") and m.group().strip("*"):
-                    raise QueryError("a prefix* cannot go inside quotes",
-                                     self.col(start + 1 + m.start()))
             self.i = close + 1
+            toks = quoted_tokens(inner)
             m = re.match(r"~(\d+)", s[self.i:])
             if m:
                 self.i += m.end()
-                return self.near(inner, int(m.group(1)), title, start)
-            return self.term(inner, title, start)
+                return self.near(toks, int(m.group(1)), title, start)
+            if len(toks) == 1 and toks[0] and toks[0].endswith("*"):
+                return ("prefix", toks[0][:-1], title)
+            return self.term(toks, title, start)
         end = self.word_end(start)
         word = s[start:end]
         if word.startswith("title:"):
@@ -242,14 +241,14 @@ class _Parser:
         return self.term(word, title, start)
 
     def term(self, text, title, start):
-        toks = oracle.tokenize(text)
+        toks = oracle.tokenize(text) if isinstance(text, str) else text
         if not toks:
             raise QueryError("no word to search for", self.col(start))
         return ("term", ["\x02" if t is None else t for t in toks], title)
 
-    def near(self, text, n, title, start):
+    def near(self, toks, n, title, start):
         words = []
-        for t in oracle.tokenize(text):
+        for t in toks:
             t = "\x02" if t is None else t
             if t not in words:
                 words.append(t)
@@ -280,6 +279,20 @@ class _Parser:
         if r is None:
             raise QueryError("bad date", self.col(start + 5))
         return ("date", r[0], r[1])
+
+
+def quoted_tokens(text):
+    """The folded tokens of quoted text, a prefix one ending in '*': a
+    token followed by stars and then no token at once ("a*b" is a, b)."""
+    out = []
+    for m in oracle.WORD_RE.finditer(text):
+        tok = oracle.tokenize(m.group())[0]
+        k = m.end()
+        while k < len(text) and text[k] == "*":
+            k += 1
+        star = k > m.end() and not (k < len(text) and oracle.WORD_RE.match(text, k))
+        out.append(tok + "*" if star and tok is not None else tok)
+    return out
 
 
 def positive(node):
@@ -328,12 +341,19 @@ def _str(rec, key):
     return v if isinstance(v, str) else ""
 
 
+def word_is(token, word):
+    """A token is a query word: the same, or starting so (prefix*)."""
+    if word.endswith("*"):
+        return token != "\x01" and token.startswith(word[:-1])
+    return token == word
+
+
 def near_in(tokens, words, n, rule):
     """Do all the words occur in tokens within the NEAR window?  Smallest
     span over one occurrence of each word (a sweep over the merged positions)."""
-    want = set(words)
-    hits = [(p, t) for p, t in enumerate(tokens) if t in want]
-    if len({t for _, t in hits}) < len(want):
+    want = set(range(len(words)))
+    hits = [(p, w) for p, t in enumerate(tokens) for w in want if word_is(t, words[w])]
+    if len({w for _, w in hits}) < len(want):
         return False
     best = None
     count = {}
@@ -424,6 +444,12 @@ class QCorpus:
         if k == "not":
             return set(range(len(docs))) - self.evaluate(node[1])
         if k == "term":
+            if any(t.endswith("*") for t in node[1]):  # a prefix* inside the phrase
+                rx = re.compile("(?<= )" + " ".join(
+                    re.escape(t[:-1]) + "[^ \x01]*" if t.endswith("*") else re.escape(t)
+                    for t in node[1]) + "(?= )")
+                fields = lambda d: (d.title,) if node[2] else (d.title, d.body)
+                return {i for i, d in enumerate(docs) if any(rx.search(f) for f in fields(d))}
             key = " " + " ".join(node[1]) + " "
             if node[2]:
                 return {i for i, d in enumerate(docs) if key in d.title}
@@ -435,7 +461,7 @@ class QCorpus:
             for i, d in enumerate(docs):
                 for field in (("title",) if title else ("title", "body")):
                     text = d.title if field == "title" else d.body
-                    if all(key in text for key in keys) and \
+                    if all(key in text or key.endswith("* ") for key in keys) and \
                             near_in(d.tokens(field), words, n, self.near_rule):
                         out.add(i)
                         break
@@ -526,8 +552,11 @@ def selftest():
     eq("bad date", err("date:1987-02-30"), 6)
     eq("reversed range", err("date:1987-03..1987-02") is not None, True)
     eq("dangling OR", err("a OR") is not None, True)
-    eq("prefix in quotes", err('a "b c*"'), 6)
+    eq("prefix in a phrase", fmt(parse('a "b c*"')), '(a AND "b c*")')
+    eq("prefix alone in quotes", fmt(parse('"c**"')), "c*")
+    eq("prefix in a near", fmt(parse('"b* c"~2')), '"b* c"~2')
     eq("star alone in quotes", fmt(parse('"b * c"')), '"b c"')
+    eq("star inside a word", fmt(parse('"b*c d"')), '"b c d"')
     eq("minus after title:", err("title:-a b"), 1)
 
     # NEAR windows, both rules.
@@ -563,6 +592,31 @@ def selftest():
                         failures.append("fts5 %s: %d docs differ" % (q, len(got ^ want)))
         if len(failures) == before:
             print("oracle_query self-test: NEAR agrees with SQLite FTS5 on 300 random texts")
+        # a prefix* in a phrase and in NEAR: FTS5's "x" + "y"* and NEAR(x y*, n)
+        vocab = ["a", "ab", "abc", "b", "bc", "c"]
+        texts = [" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 9)))
+                 for _ in range(300)]
+        db.execute("DELETE FROM t")
+        for x in texts:
+            db.execute("INSERT INTO t(x) VALUES (?)", (x,))
+        before = len(failures)
+        for x, y in itertools.product(vocab, repeat=2):
+            cases = [('"%s" + "%s"*' % (x, y), '"%s %s*"' % (x, y)),
+                     ('"%s"* + "%s"' % (x, y), '"%s* %s"' % (x, y))]
+            cases += [("NEAR(%s %s*, %d)" % (x, y, n), '"%s %s*"~%d' % (x, y, n))
+                      for n in (0, 2) if x != y]
+            for fts, ours in cases:
+                want = {r[0] - 1 for r in db.execute("SELECT rowid FROM t WHERE t MATCH ?",
+                                                     (fts,))}
+                c = QCorpus()
+                for i, x_ in enumerate(texts):
+                    c.add_record({"id": str(i), "title": "", "text": x_})
+                got = {int(d.id) for d in c.match(ours)}
+                if got != want:
+                    failures.append("fts5 %s: %d docs differ" % (fts, len(got ^ want)))
+        if len(failures) == before:
+            print("oracle_query self-test: a prefix* in a phrase or NEAR agrees with SQLite "
+                  "FTS5 on 300 random texts")
 
     # Evaluation on toy documents.
     c = QCorpus(prefix_cap=2)
@@ -586,6 +640,11 @@ def selftest():
     eq("near fields", c.ids('"new york"~5'), ["2"])
     eq("near repeated", c.ids('"plan plan"~0'), ["3"])
     eq("prefix", c.ids("defic*"), ["1", "3"])
+    eq("phrase prefix", c.ids('"trade defic*"'), ["1"])
+    eq("phrase prefix first", c.ids('"tra* deficit"'), ["1"])
+    eq("phrase prefix field", c.ids('"new yo*"'), ["2"])  # not across title and body
+    eq("near prefix", c.ids('"wid* deficit"~1'), ["1", "3"])
+    eq("near prefix 0", c.ids('"wid* deficit"~0'), ["1"])
     eq("prefix beyond the cap", c.ids("b*"), ["1", "2", "4"])  # bank, based, body, budget
     eq("prefix note", c.notes, ["prefix b* capped at 2 terms"])
     eq("title prefix", c.ids("title:tra*"), ["2", "3"])

@@ -120,7 +120,8 @@ def main():
                'entity:"Bank of Lomira" OR %s' % w[1], "(%s OR %s) -the" % (w[2], w[4]),
                "zzzznothing", '"the the the"', '"of the" %s' % w[0], '"said the" OR "%s %s"~2' % (w[1], w[2]),
                '%s -"of the"' % w[3], "the -%s*" % w[0][:2], "%s -(%s* OR %s)" % (w[1], w[2][:2], w[4]),
-               "date:2024-06.. -%s*" % w[5][:1], "title:%s* %s" % (w[1][:1], w[2])]
+               "date:2024-06.. -%s*" % w[5][:1], "title:%s* %s" % (w[1][:1], w[2]),
+               '"the %s*"' % w[3][:2], '"%s* the"~3 -%s' % (w[4][:2], w[0])]
     qfile = os.path.join(work, "queries.txt")
     with open(qfile, "w") as f:
         f.write("\n".join(queries) + "\n")

@@ -66,6 +66,8 @@ QUERIES = {
         "date:1987-03-01..1987-03-31 -date:1987-03-15..",
         "date:1987-04-07..1987-04-07 title:oil", "date:1988 oil", "date:1987-02 OR date:1987-10",
         "(date:..1987-03-15 OR date:1987-06) \"crude oil\"~2",
+        '"crude oil pri*"', '"pri* of cocoa"', '"bank of eng*" -"bank of england"',
+        '"oil pri*"~2 -"oil prices"', 'title:"cocoa ex*"', '"u.s. tra*"',
     ],
     "bbc": [
         "blair OR brown", "chelsea OR arsenal OR liverpool", "blair -brown", "election NOT blair",
@@ -78,6 +80,7 @@ QUERIES = {
         "title:blair", 'title:"world cup"', "title:(chelsea OR arsenal)",
         "title:(oil -price)", 'title:"brown blair"~3', "title:elect*",
         "date:2004", "blair date:..2005-12-31",
+        '"prime min*"', '"world c* final"', '"gor* brown"~2 -"gordon brown"', 'title:"wor* cup"',
     ],
     "20news-bydate": [
         "god OR jesus", "nasa OR space OR shuttle", "windows -dos", "gun NOT control",
@@ -90,6 +93,7 @@ QUERIES = {
         "title:hockey", 'title:"space shuttle"', "title:(windows OR dos)",
         "title:(gun -control)", 'title:"for sale"~1', "title:atheis*",
         "date:1993", "god date:..1993-04-30",
+        '"space shut*"', '"x11 win* system"', '"jes* god"~3',
     ],
     "agnews-test": [
         "iraq OR afghanistan", "google OR microsoft OR yahoo", "oil -iraq", "iraq NOT bush",
@@ -101,6 +105,7 @@ QUERIES = {
         "title:iraq", 'title:"oil prices"', "title:(google OR yahoo)",
         "title:(oil -price)", 'title:"sox red"~2', "title:terror*",
         "date:2004", "iraq date:2004-01-01..",
+        '"oil pri*"', '"new yo* city"', '"red so*" -boston', '"pri* oil"~1',
     ],
 }
 
@@ -113,7 +118,6 @@ ERRORS = [
     ("cocoa )", None),
     ("date:yesterday", None),
     ("-cocoa", None),
-    ('"cocoa bah*"', 8),
     ("title:-cocoa coffee", 1),
 ]
 
