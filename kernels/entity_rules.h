@@ -32,7 +32,8 @@
  *     own, the role is dropped, and so are modifiers and "of"+modifier
  *     right after it (Secretary of State George Shultz), unless what follows
  *     ends like an organisation (Justice Department).  Trailing roles with
- *     their modifiers are dropped (Bank of England Governor).  A run of
+ *     their modifiers are dropped (Bank of England Governor), then
+ *     trailing days and months (the Texas Rangers Friday).  A run of
  *     roles and modifiers only is no entity.
  *  5. A one-word mention is dropped when it is one letter (I, A), a month or
  *     a day, a nationality word, a function word, honorific or role; a
@@ -1743,13 +1744,16 @@ GAL_FN void gal_ent_run(gal_ent_ctx *c, gal_u32 a, gal_u32 b, int initial)
         gal_ent_emit(c, n, b, 0);
         return;
     }
-    /* trailing roles and their modifiers */
+    /* trailing roles and their modifiers, and trailing days and months
+     * (a dateline's "Texas Rangers Friday", a dividend's "Pay April") */
     gal_u32 e = b;
     while (e > i && gal_ent_cap_is(c, e, GAL_ENT_ROLE)) {
         e--;
         while (e > i && gal_ent_cap_is(c, e, GAL_ENT_MOD))
             e--;
     }
+    while (e > i && gal_ent_cap_is(c, e, GAL_ENT_DATE))
+        e--;
     gal_ent_emit(c, i, e, initial);
 }
 

@@ -262,6 +262,8 @@ static void check_rules(void)
     EXPECT("", "Secretary of State George Shultz arrived", "George Shultz");
     EXPECT("", "said Bank of England Governor Robin Leigh-Pemberton", "Bank of England|Robin Leigh-Pemberton");
     EXPECT("", "The Justice Department said", "Justice Department");
+    EXPECT("", "beat the Texas Rangers Friday night", "Texas Rangers");
+    EXPECT("", "talks in Baghdad Sunday ended", "Baghdad");
     EXPECT("", "Sonia O'Sullivan won in St. Louis", "Sonia O'Sullivan|St. Louis");
     EXPECT("", "the firm Marks & Spencer said", "Marks & Spencer");
     EXPECT("", "Getty said profits rose. Getty Resources Ltd is based here.", "Getty|Getty Resources Ltd");
