@@ -1850,27 +1850,24 @@ GAL_FN gal_u32 gal_ent_title_case_end(const gal_ent_ctx *c, GAL_GLOBAL const gal
     return t;
 }
 
+GAL_FN void gal_ent_swap_u32(GAL_GLOBAL gal_u32 *v, gal_u32 x, gal_u32 y)
+{
+    gal_u32 t = v[x];
+    v[x] = v[y];
+    v[y] = t;
+}
+
 /* Swap mentions x and y of the document's arrays. */
 GAL_FN void gal_ent_swap(gal_ent_ctx *c, gal_u32 x, gal_u32 y)
 {
     gal_u64 h = c->mhash[x];
     c->mhash[x] = c->mhash[y];
     c->mhash[y] = h;
-    gal_u32 v = c->mfirst[x];
-    c->mfirst[x] = c->mfirst[y];
-    c->mfirst[y] = v;
-    v = c->mlast[x];
-    c->mlast[x] = c->mlast[y];
-    c->mlast[y] = v;
-    v = c->mstart[x];
-    c->mstart[x] = c->mstart[y];
-    c->mstart[y] = v;
-    v = c->mend[x];
-    c->mend[x] = c->mend[y];
-    c->mend[y] = v;
-    v = c->mflag[x];
-    c->mflag[x] = c->mflag[y];
-    c->mflag[y] = v;
+    gal_ent_swap_u32(c->mfirst, x, y);
+    gal_ent_swap_u32(c->mlast, x, y);
+    gal_ent_swap_u32(c->mstart, x, y);
+    gal_ent_swap_u32(c->mend, x, y);
+    gal_ent_swap_u32(c->mflag, x, y);
 }
 
 /* Reverse the order of mentions [lo, hi). */
