@@ -48,7 +48,7 @@ static const char query_help[] =
     "  tarif*                     prefix: every term that starts so, each scored\n"
     "                             as a word (an OR of them all)\n"
     "  \"oil pri*\"                 a prefix in a phrase or ~N: any term that starts\n"
-    "                             so fills its place (at most 4096 such terms)\n"
+    "                             so fills its place (at most 16384 such terms)\n"
     "  title:tariffs              word, \"phrase\", prefix* or (group) in the title;\n"
     "                             its idf counts the documents it is in anywhere;\n"
     "                             -title:tariffs leaves out those with it in the title\n"

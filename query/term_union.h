@@ -18,8 +18,10 @@
 
 #include "index.h"
 
-/* How many terms a prefix inside a phrase may stand for. */
-#define GAL_TERM_UNION_MAX 4096u
+/* How many terms a prefix inside a phrase may stand for: each is a cursor
+ * of its own (news-200m: "s* oil", some 15,000 terms, 1.8 s and 320 MB;
+ * "oil pri*" 0.06 s). */
+#define GAL_TERM_UNION_MAX 16384u
 
 typedef struct gal_term_union gal_term_union;
 
