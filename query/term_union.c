@@ -23,6 +23,8 @@ struct gal_term_union {
     uint32_t cur;    /* the union's document */
     uint32_t *pos;   /* merged positions at cur */
     size_t pos_cap;
+    uint64_t df;     /* gal_term_union_df, once asked */
+    int df_known;
     char prefix[64]; /* for the message past max_terms */
 };
 
@@ -86,10 +88,12 @@ void gal_term_union_close(gal_term_union *u)
 
 uint64_t gal_term_union_df(gal_term_union *u)
 {
-    uint64_t df = 0;
-    for (uint32_t i = 0; i < u->n; i++)
-        df += gal_postings_df(u->p[i]);
-    return df;
+    if (!u->df_known) { /* asked again and again while a phrase orders its words */
+        for (uint32_t i = 0; i < u->n; i++)
+            u->df += gal_postings_df(u->p[i]);
+        u->df_known = 1;
+    }
+    return u->df;
 }
 
 static void sift_down(gal_term_union *u, uint32_t i)
