@@ -86,7 +86,8 @@ typedef ushort gal_u16;
 typedef uint16_t gal_u16;
 #endif
 
-#define GAL_ENTITY_RULES_VERSION 2u /* 2: rule 8, titles in title case */
+/* 2: rule 8 (titles in title case), and trailing days and months (rule 4) */
+#define GAL_ENTITY_RULES_VERSION 2u
 #define GAL_ENT_SHOUT_PCT 75u
 #define GAL_ENT_SHOUT_MIN 6u
 /* Rule 8: a title is in title case from this many capitalised words, and
