@@ -13,6 +13,7 @@ struct gal_term_union {
     unsigned max_terms;
     uint32_t n;
     gal_postings **p;
+    size_t p_cap;
     uint32_t *doc;   /* each term's document (DOC_END: done), once started */
     /* the terms in a min-heap by document, so that a seek moves only those
      * behind the target (most of a prefix's terms are rare, and far ahead)
@@ -35,6 +36,8 @@ static int add_term(void *ctx, const char *term, size_t len, uint64_t hash)
     gal_term_union *u = ctx;
     if (u->n == u->max_terms)
         return 1;
+    if (gal_grow((void **)&u->p, &u->p_cap, (size_t)u->n + 1, sizeof *u->p, 16))
+        return gal_error_set(GAL_ENOMEM, "out of memory for a prefix in a phrase");
     gal_postings *p;
     int rc = gal_postings_open(u->s, hash, &p);
     if (rc)
@@ -53,10 +56,7 @@ int gal_term_union_open(gal_snapshot *s, const char *prefix, size_t len, unsigne
     u->max_terms = max_terms;
     u->cur = DOC_END;
     snprintf(u->prefix, sizeof u->prefix, "%.*s", (int)(len > 48 ? 48 : len), prefix);
-    u->p = gal_calloc(max_terms ? max_terms : 1, sizeof *u->p);
-    int rc = u->p ? 0 : gal_error_set(GAL_ENOMEM, "out of memory for a prefix in a phrase");
-    if (!rc)
-        rc = gal_snapshot_terms_with_prefix(s, prefix, len, add_term, u);
+    int rc = gal_snapshot_terms_with_prefix(s, prefix, len, add_term, u);
     if (rc == 1)
         rc = gal_error_set(GAL_EUSAGE, "'%s*' in a phrase stands for more than %u terms: "
                                        "give it more letters", u->prefix, max_terms);
