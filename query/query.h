@@ -77,6 +77,10 @@ typedef struct gal_query {
 int gal_query_parse(const char *text, size_t len, gal_query **out);
 void gal_query_free(gal_query *q); /* NULL is fine */
 
+/* The folded text of leaf n's term i: its terms are n->folded's words,
+ * joined by single spaces. */
+const char *gal_query_word(const gal_qnode *n, uint32_t i, size_t *len);
+
 /* Append a one-line S-expression of the tree (for tests and --explain):
  * (and a (or b "c d") (not e) (near 3 x y) title:f pre* date:1987-03-01..1987-03-31 entity:"x y") */
 int gal_query_format(const gal_query *q, gal_buf *out);

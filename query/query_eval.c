@@ -258,6 +258,22 @@ static uint64_t cur_df(const cur *k)
     return k->u ? gal_term_union_df(k->u) : gal_postings_df(k->p);
 }
 
+static void cur_directory(const cur *k, int when)
+{
+    if (k->u)
+        gal_term_union_directory(k->u, when);
+    else
+        gal_postings_directory(k->p, when);
+}
+
+static void cur_expect_seeks(const cur *k, uint64_t n)
+{
+    if (k->u)
+        gal_term_union_expect_seeks(k->u, n);
+    else
+        gal_postings_expect_seeks(k->p, n);
+}
+
 static int positions_of(cur *k, const uint32_t **pos, uint32_t *tf)
 {
     if (k->u)
@@ -333,19 +349,6 @@ static int waits(const ctx *c, const it *t, uint64_t df)
     return df >= c->ndocs / 4 && df >= t->cost * 8;
 }
 
-/* The folded text of q's term i (its words are joined by single spaces). */
-static const char *word_at(const gal_qnode *q, uint32_t i, size_t *len)
-{
-    const char *w = q->folded, *end = q->folded + q->folded_len;
-    for (; i > 0 && w < end; i--) {
-        const char *sp = memchr(w, ' ', (size_t)(end - w));
-        w = sp ? sp + 1 : end;
-    }
-    const char *sp = memchr(w, ' ', (size_t)(end - w));
-    *len = (size_t)((sp ? sp : end) - w);
-    return w;
-}
-
 /* Open key k of a cursor: term q's term_of[k] when it is a prefix* (a
  * phrase's), else the postings of hash. */
 static int open_key(ctx *c, const gal_qnode *q, const uint32_t *term_of, uint32_t k,
@@ -353,7 +356,7 @@ static int open_key(ctx *c, const gal_qnode *q, const uint32_t *term_of, uint32_
 {
     if (q->prefix && term_of && q->prefix[term_of[k]]) {
         size_t len;
-        const char *w = word_at(q, term_of[k], &len);
+        const char *w = gal_query_word(q, term_of[k], &len);
         int rc = gal_term_union_open(c->s, w, len, GAL_TERM_UNION_MAX, &out->u);
         if (rc == GAL_EUSAGE) { /* too many terms: say which phrase */
             char what[160];
@@ -398,10 +401,8 @@ static int build_words(ctx *c, const gal_qnode *q, int kind, const uint64_t *has
             return rc;
         }
         t->offs[k] = k;
-        if (c->no_stats && t->cs[k].u) /* a few seeks, from the start again at each earlier hit */
-            gal_term_union_directory(t->cs[k].u, GAL_DIR_NEVER);
-        else if (c->no_stats)
-            gal_postings_directory(t->cs[k].p, GAL_DIR_NEVER);
+        if (c->no_stats) /* a few seeks, from the start again at each earlier hit */
+            cur_directory(&t->cs[k], GAL_DIR_NEVER);
         uint64_t df = c->no_stats ? 0 : cur_df(&t->cs[k]);
         if (df < t->cost)
             t->cost = df;
@@ -426,13 +427,8 @@ static int build_words(ctx *c, const gal_qnode *q, int kind, const uint64_t *has
     }
     /* the lead words after the rarest are moved to each of its documents
      * (the matcher's cursors never build a directory: no hint for them) */
-    for (uint32_t k = 1; k < t->nlead; k++) {
-        const cur *o = &t->cs[t->order[k]];
-        if (o->u)
-            gal_term_union_expect_seeks(o->u, t->cost);
-        else
-            gal_postings_expect_seeks(o->p, t->cost);
-    }
+    for (uint32_t k = 1; k < t->nlead; k++)
+        cur_expect_seeks(&t->cs[t->order[k]], t->cost);
     *out = t;
     return 0;
 }

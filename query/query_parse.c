@@ -144,6 +144,24 @@ static int star_after(const parser *p, size_t at, size_t end)
     return k > at && !(k < end && gal_term_next(p->s + k, end - k, 0, &t) && t.start == 0);
 }
 
+/* Whether a token of s[from, end) ends in '*' as star_after() reads it. */
+static int has_prefix_token(const parser *p, size_t from, size_t end)
+{
+    gal_term t;
+    for (size_t i = from; gal_term_next(p->s + from, end - from, i - from, &t); i = from + t.end)
+        if (star_after(p, from + t.end, end))
+            return 1;
+    return 0;
+}
+
+/* entity: names an entity whole; the tokenizer would drop a '*' and look
+ * for the name as written. */
+static int entity_prefix_fail(const parser *p, size_t at)
+{
+    return fail(p, at, "entity: takes a whole name, not a prefix* "
+                       "('galley entities --match WORD' lists names)");
+}
+
 /* Tokenize s[from, end) into a TERM or PHRASE (or, with near, NEAR) node;
  * *out = NULL when the text holds no token.  stars: a token followed by
  * '*' is a prefix (quoted text); a phrase of one such token is a PREFIX. */
@@ -287,23 +305,6 @@ static int parse_date(parser *p, size_t at, size_t from, size_t end, gal_qnode *
 static int parse_or(parser *p, uint8_t title, gal_qnode **out);
 static int parse_unary(parser *p, uint8_t title, gal_qnode **out);
 
-/* Where in the quoted text [from, end) a word ends in '*' (a prefix
- * written inside quotes), or end when none does.  A '*' standing alone
- * ("5 * 3") or inside a word ("a*b") is punctuation, as the tokenizer
- * makes it. */
-static size_t quoted_prefix_at(const parser *p, size_t from, size_t end)
-{
-    for (size_t k = from; k < end; k++) {
-        size_t word = k;
-        while (k < end && !is_space((unsigned char)p->s[k]))
-            k++;
-        size_t stars = stars_start(p, word, k);
-        if (stars > word && stars < k)
-            return word;
-    }
-    return end;
-}
-
 /* A quoted phrase starting at p->i (on the '"'), with an optional ~N. */
 static int parse_quoted(parser *p, gal_qkind kind, size_t col_off, gal_qnode **out)
 {
@@ -312,10 +313,8 @@ static int parse_quoted(parser *p, gal_qkind kind, size_t col_off, gal_qnode **o
     if (!close)
         return fail(p, open, "unclosed quote");
     size_t from = open + 1, end = (size_t)(close - p->s);
-    /* the tokenizer would drop the '*' and look for the name as written */
-    if (kind == GAL_Q_ENTITY && quoted_prefix_at(p, from, end) < end)
-        return fail(p, col_off, "entity: takes a whole name, not a prefix* "
-                                "('galley entities --match WORD' lists names)");
+    if (kind == GAL_Q_ENTITY && has_prefix_token(p, from, end))
+        return entity_prefix_fail(p, col_off);
     p->i = end + 1;
     uint32_t near = 0;
     int has_near = 0;
@@ -437,10 +436,8 @@ static int parse_primary(parser *p, uint8_t title, gal_qnode **out)
             rc = parse_quoted(p, GAL_Q_ENTITY, at, out);
         } else {
             size_t we = word_end(p, p->i);
-            size_t stars = stars_start(p, p->i, we);
-            if (stars > p->i && stars < we)
-                return fail(p, at, "entity: takes a whole name, not a prefix* "
-                                   "('galley entities --match WORD' lists names)");
+            if (has_prefix_token(p, p->i, we))
+                return entity_prefix_fail(p, at);
             rc = leaf_from_text(p, p->i, we, GAL_Q_ENTITY, 0, at, 0, out);
             p->i = we;
             if (!rc && !*out)
@@ -705,19 +702,28 @@ static int put_day(gal_buf *b, int64_t sec)
     return put(b, tmp);
 }
 
+const char *gal_query_word(const gal_qnode *n, uint32_t i, size_t *len)
+{
+    const char *w = n->folded, *end = n->folded + n->folded_len;
+    for (; i > 0 && w < end; i--) {
+        const char *sp = memchr(w, ' ', (size_t)(end - w));
+        w = sp ? sp + 1 : end;
+    }
+    const char *sp = memchr(w, ' ', (size_t)(end - w));
+    *len = (size_t)((sp ? sp : end) - w);
+    return w;
+}
+
 /* A leaf's folded words, each prefix with its '*'. */
 static int put_words(gal_buf *b, const gal_qnode *n)
 {
     if (!n->prefix)
         return gal_buf_append(b, n->folded, n->folded_len);
     int rc = 0;
-    size_t w = 0;
     for (uint32_t k = 0; k < n->nterms; k++) {
-        const char *sp = memchr(n->folded + w, ' ', n->folded_len - w);
-        size_t e = sp ? (size_t)(sp - n->folded) : n->folded_len;
-        rc |= (k ? put(b, " ") : 0) | gal_buf_append(b, n->folded + w, e - w);
-        rc |= n->prefix[k] ? put(b, "*") : 0;
-        w = e + 1;
+        size_t len;
+        const char *w = gal_query_word(n, k, &len);
+        rc |= (k ? put(b, " ") : 0) | gal_buf_append(b, w, len) | (n->prefix[k] ? put(b, "*") : 0);
     }
     return rc;
 }
