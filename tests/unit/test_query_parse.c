@@ -128,6 +128,8 @@ static void test_errors(void)
     EXPECT("entity:*x*", "ERR: entity: takes a whole name, not a prefix* "
                          "('galley entities --match WORD' lists names) at column 1");
     EXPECT("entity:*", "ERR: entity: needs a name at column 1");
+    EXPECT("entity:\"Bu*,\"", "ERR: entity: takes a whole name, not a prefix* "
+                              "('galley entities --match WORD' lists names) at column 1");
     EXPECT("oil entity:\"George Bu*\"", "ERR: entity: takes a whole name, not a prefix* "
                                         "('galley entities --match WORD' lists names) at column 5");
     /* a word of a phrase that ends in '*' is a prefix there */
