@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""compare.py — galley against SQLite FTS5, tantivy, Xapian and ripgrep: one
-corpus, one query set, one machine, one run.
+"""compare.py — galley against SQLite FTS5, tantivy, Xapian, Lucene and ripgrep:
+one corpus, one query set, one machine, one run.
 
     bench/compare.py                                  # Reuters-21578
     bench/compare.py --corpus /tmp/news-1g.jsonl      # a gen_news corpus
@@ -35,6 +35,18 @@ the ten best by its ranking.
                 so that it splits the words as its indexer did (5.93 and
                 1,000 are one term each, Denmark's is not denmark), BM25,
                 get_mset(0, 10) with an exact count.
+  Lucene        9.4.2 in a JVM of its own (bench/lucene/LuceneBench.java; set
+                up once by bench/lucene/setup.sh, else left out): title and
+                body TextFields (positions, stored), split at every character
+                neither letter nor digit and lower-cased (as tantivy's default
+                tokenizer splits), --lucene-threads threads adding documents
+                to one IndexWriter (RAM buffer --lucene-ram-mb), commit and
+                close (merges waited for).  It reads the JSON Lines file
+                itself, into memory first, and times that apart: its e2e
+                adds its own parsing.  Per query: the clauses below, each a
+                phrase (or term) of Lucene's analysis in title or body, all
+                required; top 10 by BM25 and an exact count, one collector;
+                at least --lucene-warmup unmeasured passes (JIT compiling).
   ripgrep       no index: `rg -c -i` over the JSON Lines file per query (a
                 regular expression per word or phrase, piped for AND), as a
                 grep baseline.  It counts lines (documents) where the words
@@ -68,6 +80,7 @@ SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared"))
 DEFAULT_CORPUS = os.path.join(SHARED, "corpora", "reuters21578.jsonl.zst")
 DEFAULT_QUERIES = os.path.join(HERE, "queries", "reuters.txt")
 VENV_PYTHON = os.path.join(HERE, ".venv", "bin", "python")
+LUCENE_DIR = os.path.join(HERE, ".lucene")  # bench/lucene/setup.sh fills it
 
 try:
     import tantivy
@@ -432,6 +445,35 @@ def run_xapian(args, xapian, docs, queries, workdir):
     return out
 
 
+def lucene_ready():
+    return (shutil.which("java") and os.path.isfile(os.path.join(LUCENE_DIR, "lucene.jar"))
+            and os.path.isfile(os.path.join(LUCENE_DIR, "classes", "LuceneBench.class")))
+
+
+def run_lucene(args, corpus, queries, workdir):
+    """LuceneBench in a JVM: it parses the corpus, builds, and times the
+    queries of args.queries itself; its figures come back as JSON."""
+    path = os.path.join(workdir, "lucene")
+    cp = os.pathsep.join([os.path.join(LUCENE_DIR, "lucene.jar"), os.path.join(LUCENE_DIR, "classes")])
+    threads = args.lucene_threads or os.cpu_count() or 1
+    cmd = ["java", "-Xmx%dg" % args.lucene_heap_gb, "-cp", cp, "LuceneBench", corpus, path,
+           args.queries, str(max(args.warmup, args.lucene_warmup)), str(args.runs), str(threads), str(args.lucene_ram_mb)]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode:
+        raise RuntimeError("LuceneBench failed: " + p.stderr.strip()[-2000:])
+    got = json.loads(p.stdout)
+    if len(got["queries"]) != len(queries):
+        raise RuntimeError("LuceneBench answered %d queries of %d" % (len(got["queries"]), len(queries)))
+    per, samples = {}, []
+    for q, r in zip(queries, got["queries"]):
+        per[q] = (r["count"], sum(r["ms"]) / len(r["ms"]))
+        samples.extend(r["ms"])
+    return {"tool": "lucene", "version": got["version"], "index_only_sec": got["index_only_sec"],
+            "build_sec": got["index_only_sec"] + got["parse_sec"], "parse_sec": got["parse_sec"],
+            "index_bytes": dir_bytes(path), "per_query": per, "latency": latency_summary(samples),
+            "note": "Java, in the JVM; %d indexing threads; top 10 by BM25 + exact count" % threads}
+
+
 def run_rg(args, corpus, queries):
     rg = shutil.which("rg")
     version = subprocess.run([rg, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
@@ -533,6 +575,9 @@ def report(res, meta, args):
     print("\nbuild s: documents in memory -> committed index (galley: the whole `galley index` run)")
     print("e2e s: from the JSON Lines file (FTS5, tantivy, Xapian: + %.2f s of Python JSON parsing)"
           % meta["parse_sec"])
+    for r in res:
+        if r["tool"] == "lucene":
+            print("       (Lucene: + %.2f s of its own parsing, in Java)" % r["parse_sec"])
 
     ratios = print_ratios(g, others, "galley's ratios")
     opt_ratios = print_ratios(opt, others, "optimized galley's ratios") if opt else {}
@@ -590,6 +635,15 @@ def main():
     ap.add_argument("--no-xapian", action="store_true")
     ap.add_argument("--xapian-flush", type=int, default=100000,
                     help="Xapian's XAPIAN_FLUSH_THRESHOLD, documents (default 100000)")
+    ap.add_argument("--no-lucene", action="store_true")
+    ap.add_argument("--lucene-threads", type=int, default=0,
+                    help="threads adding documents to Lucene's IndexWriter (0 = one per CPU)")
+    ap.add_argument("--lucene-warmup", type=int, default=5,
+                    help="unmeasured passes Lucene gets at least: its JVM compiles the hot code "
+                         "as it runs (default 5)")
+    ap.add_argument("--lucene-ram-mb", type=int, default=256, help="IndexWriter's RAM buffer")
+    ap.add_argument("--lucene-heap-gb", type=int, default=0,
+                    help="the JVM's -Xmx (0 = 2 GB plus 3 times the corpus)")
     ap.add_argument("--no-rg", action="store_true")
     ap.add_argument("--rg-queries", type=int, default=0,
                     help="run ripgrep on only this many queries, evenly spaced (0 = all)")
@@ -661,6 +715,17 @@ def main():
                 if not args.keep:
                     shutil.rmtree(os.path.join(workdir, "xapian"), ignore_errors=True)
         del docs
+        if not args.no_lucene:
+            if not lucene_ready():
+                log("lucene: not set up (bench/lucene/setup.sh, and a JDK); left out")
+                print("lucene: not set up; left out of this run", flush=True)
+            else:
+                if not args.lucene_heap_gb:
+                    args.lucene_heap_gb = 2 + 3 * meta["jsonl_bytes"] // (1 << 30)
+                begin_build("lucene")
+                res.append(run_lucene(args, corpus, queries, workdir))
+                if not args.keep:
+                    shutil.rmtree(os.path.join(workdir, "lucene"), ignore_errors=True)
         if not args.no_rg:
             if not shutil.which("rg"):
                 log("ripgrep: 'rg' not found (apt-get install ripgrep); left out")

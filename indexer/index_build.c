@@ -670,6 +670,44 @@ static void open_device(build_state *s)
     snprintf(r->device, sizeof r->device, "%s", s->cl->info.name);
 }
 
+static int cmp_paths(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* GAL_EUSAGE naming the first of inputs[] that the index's first `files`
+ * input records name: a run read it already, and --resume reads only what
+ * an interrupted run has left. */
+static int refuse_read_inputs(build_state *s, uint32_t files, char **inputs, size_t n)
+{
+    char **read = files ? gal_calloc(files, sizeof *read) : NULL;
+    if (files && !read)
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    uint32_t nread = 0;
+    int rc = 0;
+    for (uint32_t no = 0; no < files && !rc; no++) {
+        rc = gal_writer_file_path(s->w, no, &read[nread]);
+        if (!rc)
+            nread++;
+        else if (rc == GAL_ENOTFOUND)
+            rc = 0; /* a number a resumed run left unused */
+    }
+    if (!rc)
+        qsort(read, nread, sizeof *read, cmp_paths);
+    for (size_t i = 0; i < n && !rc; i++) {
+        const char *key = inputs[i];
+        if (read && bsearch(&key, read, nread, sizeof *read, cmp_paths))
+            rc = gal_error_set(GAL_EUSAGE,
+                               "--resume: '%s' was read by an earlier run of '%s', which finished; "
+                               "--resume continues an interrupted run (add new inputs with "
+                               "--append)", inputs[i], s->opts->out_dir);
+    }
+    for (uint32_t i = 0; i < nread; i++)
+        gal_free(read[i]);
+    gal_free(read);
+    return rc;
+}
+
 /* Check that the inputs are those of the interrupted run and find where to
  * start reading: the file of the last committed document, after it. */
 static int plan_resume(build_state *s, char **files, size_t nfiles, size_t *first_input,
@@ -681,10 +719,12 @@ static int plan_resume(build_state *s, char **files, size_t nfiles, size_t *firs
         gal_writer_begin_run(s->w);
         return 0;
     }
+    size_t run_files = rp.files - rp.run_first_file;
     if (rp.complete) {
         /* Complete, unless a later run over other inputs (an --append) was
-         * killed before its first commit: then those inputs start now. */
-        int same = rp.files - rp.run_first_file == nfiles;
+         * killed before its first commit: then those inputs start now.  An
+         * input some run already read would go in twice: refused. */
+        int same = run_files == nfiles;
         for (size_t i = 0; same && i < nfiles; i++) {
             char *path = NULL;
             int rc = gal_writer_file_path(s->w, rp.run_first_file + (uint32_t)i, &path);
@@ -693,18 +733,21 @@ static int plan_resume(build_state *s, char **files, size_t nfiles, size_t *firs
             same = !strcmp(path, files[i]);
             gal_free(path);
         }
-        if (same)
+        if (same) {
             *complete = 1;
-        else
+            return 0;
+        }
+        int rc = refuse_read_inputs(s, rp.files, files, nfiles);
+        if (!rc)
             gal_writer_begin_run(s->w);
-        return 0;
+        return rc;
     }
     size_t k = rp.file_no - rp.run_first_file;
-    if (rp.file_no < rp.run_first_file || k >= nfiles)
+    if (rp.file_no < rp.run_first_file || k >= nfiles || nfiles < run_files)
         return gal_error_set(GAL_EUSAGE,
-                             "--resume needs the inputs of the interrupted run: it read %zu files, "
-                             "%zu are given", k + 1, nfiles);
-    for (size_t i = 0; i <= k; i++) {
+                             "--resume needs the inputs of the interrupted run: it had %zu, "
+                             "%zu %s given", run_files, nfiles, nfiles == 1 ? "is" : "are");
+    for (size_t i = 0; i < run_files; i++) {
         char *path = NULL;
         int rc = gal_writer_file_path(s->w, rp.run_first_file + (uint32_t)i, &path);
         if (rc)

@@ -26,6 +26,11 @@ what the contract says about them:
     and WET files of their texts answer as JSON Lines of the same documents
     do; a hit shows the record's id, url and date; a damaged record is a
     warning naming its line (exit 4 with --strict);
+  * --resume reads only what an interrupted run left: after a run killed
+    with one batch committed (its first input a FIFO that stops), the same
+    inputs finish it with every document once; fewer inputs than the run
+    had are refused (exit 2), and so is an input a finished run read
+    (which would go in twice); inputs no run read start a new run;
   * `galley index --help` exits 0 and documents the exit codes; an unknown
     option exits 2 with "Try 'galley index --help'".
 Expected answers to queries come from oracle.py.
@@ -873,6 +878,67 @@ def test_warc(g, work):
           rc == 4 and ("damaged.warc:%d: invalid WARC" % line) in err, "exit 4", "%d: %s" % (rc, short(err)))
 
 
+def index_batches(g, idx):
+    rc, out, _ = g.run("stats", idx, "--json")
+    try:
+        return json.loads(out).get("batches", 0) if rc == 0 else 0
+    except ValueError:
+        return 0
+
+
+def test_resume_inputs(g, work):
+    log("\n[--resume: which inputs]")
+    base = fresh(os.path.join(work, "resume"))
+    rng = random.Random(SEED + 7)
+    first = jsonl(make_docs(rng, 8000, 80, prefix="r"))  # about 5 MB: several 1 MB batches
+    second = write(os.path.join(base, "second.jsonl"), jsonl(make_docs(rng, 300, 50, prefix="s")))
+    later = write(os.path.join(base, "later.jsonl"), jsonl(make_docs(rng, 200, 50, prefix="l")))
+    fifo = os.path.join(base, "first.jsonl")
+    os.mkfifo(fifo)
+    idx = os.path.join(base, "idx")
+    opts = ["--device", "ref", "--batch-mb", "1"]
+    # the run reads the FIFO, commits a batch, then waits for more: killed there
+    run = subprocess.Popen([g.path, "index", "-q", "-o", idx] + opts + ["first.jsonl", "second.jsonl"],
+                           cwd=base, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(fifo, "wb") as f:
+        f.write(first[: len(first) // 2])
+        f.flush()
+        deadline = time.time() + 120
+        while index_batches(g, idx) < 1 and time.time() < deadline and run.poll() is None:
+            time.sleep(0.1)
+        run.kill()
+        run.wait()
+    committed = index_batches(g, idx)
+    if not check("--resume: the interrupted run committed a batch", committed >= 1, ">= 1",
+                 committed):
+        return
+    os.remove(fifo)
+    write(fifo, first)
+    rc, _, err = g.index(idx, "first.jsonl", opts=opts + ["--resume"], cwd=base)
+    check("--resume with fewer inputs than the run had: exit 2", rc == 2, 2,
+          "%d: %s" % (rc, short(err)))
+    check("--resume with fewer inputs: says how many the run had", "it had 2" in err,
+          "'it had 2'", short(err))
+    rc, _, err = g.index(idx, "first.jsonl", "second.jsonl", opts=opts + ["--resume"], cwd=base)
+    check("--resume with the run's inputs: exit 0", rc == 0, 0, "%d: %s" % (rc, short(err)))
+    want = sorted("r%05d" % i for i in range(8000)) + sorted("s%05d" % i for i in range(300))
+    got = sorted(g.ids(idx, "everydoc")[0])
+    check("--resume: every document once", got == sorted(want),
+          "%d ids" % len(want), "%d ids, %d distinct" % (len(got), len(set(got))))
+    rc, _, err = g.index(idx, "first.jsonl", "second.jsonl", opts=opts + ["--resume"], cwd=base)
+    check("--resume of a finished run: nothing to do", rc == 0 and "nothing to resume" in err,
+          "exit 0, 'nothing to resume'", "%d: %s" % (rc, short(err)))
+    rc, _, err = g.index(idx, "second.jsonl", "later.jsonl", opts=opts + ["--resume"], cwd=base)
+    check("--resume with an input a finished run read: exit 2 naming it",
+          rc == 2 and "'second.jsonl' was read by an earlier run" in err,
+          "exit 2, 'second.jsonl' was read...", "%d: %s" % (rc, short(err)))
+    rc, _, err = g.index(idx, "later.jsonl", opts=opts + ["--resume"], cwd=base)
+    check("--resume with inputs no run read: a new run", rc == 0, 0, "%d: %s" % (rc, short(err)))
+    n = len(g.ids(idx, "everydoc")[0])
+    check("--resume with new inputs: their documents added once", n == 8000 + 300 + 200,
+          8500, n)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--galley", required=True)
@@ -896,7 +962,7 @@ def main():
              ("empty", test_empty), ("directory", test_directory), ("stdin", test_stdin),
              ("stalled", test_stalled_pipe), ("longline", test_long_lines),
              ("array", test_json_array),
-             ("warc", test_warc)]
+             ("warc", test_warc), ("resume", test_resume_inputs)]
     t0 = time.time()
     for name, fn in tests:
         if args.only and name not in args.only:
