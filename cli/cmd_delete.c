@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "commands.h"
+#include "id_lines.h"
 #include "index.h"
 #include "index_delete.h"
 #include "index_dirs.h"
@@ -33,7 +34,11 @@ static const char delete_help[] =
     "\n"
     "options:\n"
     "  --ids FILE  read the ids (or #N) from FILE ('-': standard input), one a\n"
-    "              line: 'galley query INDEX QUERY --ids --limit 0' prints them\n"
+    "              line: 'galley query INDEX QUERY --ids --limit 0' prints them;\n"
+    "              an id (here or as an argument) that starts with '\"' is a\n"
+    "              JSON string, as --ids writes an id holding a control\n"
+    "              character or starting with '\"' or '#' (\"#12\" is an id,\n"
+    "              #12 a number)\n"
     "  --query Q   delete every live document query Q matches (with ids and\n"
     "              --ids too: all of them, in the one transaction)\n"
     "  -q, --quiet no summary line\n"
@@ -52,7 +57,7 @@ static const char delete_help[] =
     "     or the query matched none\n"
     "  2  usage error, or a query that does not parse\n"
     "  3  index missing, locked by a writer, or corrupt\n"
-    "  4  FILE cannot be read\n"
+    "  4  FILE cannot be read, or holds a quoted id that is not a JSON string\n"
     "  6  out of memory, disk full or another system error\n";
 
 typedef struct id_list {
@@ -84,11 +89,8 @@ static int push_number(id_list *l, const char *s, size_t n, int *was)
     return 0;
 }
 
-static int push(id_list *l, const char *s, size_t n)
+static int push_id(id_list *l, const char *s, size_t n)
 {
-    int was, rc = push_number(l, s, n, &was);
-    if (rc || was)
-        return rc;
     if (gal_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v, 64) ||
         gal_grow((void **)&l->len, &l->len_cap, l->n + 1, sizeof *l->len, 64))
         return gal_error_set(GAL_ENOMEM, "out of memory reading ids");
@@ -96,6 +98,24 @@ static int push(id_list *l, const char *s, size_t n)
         return gal_error_set(GAL_ENOMEM, "out of memory reading ids");
     l->len[l->n++] = n;
     return 0;
+}
+
+/* An id as given: a JSON string when quoted (id_lines.h), else as it is;
+ * where names the argument or line for an error. */
+static int push_given(id_list *l, const char *s, size_t n, gal_buf *scratch, const char *where)
+{
+    const char *id, *why = "";
+    size_t id_n;
+    if (gal_id_line_get(s, n, scratch, &id, &id_n, &why))
+        return gal_error_set(GAL_EINPUT, "%s: a quoted id that is not one JSON string (%s)", where,
+                             why);
+    if (id != s) { /* quoted: an id, even "#12" */
+        if (memchr(id, '\0', id_n))
+            return gal_error_set(GAL_EINPUT, "%s: a NUL byte in an id", where);
+        return push_id(l, id, id_n);
+    }
+    int was, rc = push_number(l, s, n, &was);
+    return rc || was ? rc : push_id(l, s, n);
 }
 
 /* One id a line; a trailing '\r' and empty lines are dropped. */
@@ -109,6 +129,8 @@ static int read_ids(const char *path, id_list *l)
     ssize_t got;
     int rc = 0;
     unsigned long lineno = 0;
+    gal_buf scratch;
+    gal_buf_init(&scratch);
     while (!rc && (got = getline(&line, &cap, f)) >= 0) {
         size_t n = (size_t)got;
         lineno++;
@@ -116,9 +138,13 @@ static int read_ids(const char *path, id_list *l)
             n--;
         if (memchr(line, '\0', n))
             rc = gal_error_set(GAL_EINPUT, "'%s', line %lu: a NUL byte in an id", path, lineno);
-        else if (n)
-            rc = push(l, line, n);
+        else if (n) {
+            char where[64 + 32];
+            snprintf(where, sizeof where, "'%.64s', line %lu", path, lineno);
+            rc = push_given(l, line, n, &scratch, where);
+        }
     }
+    gal_buf_release(&scratch);
     if (!rc && ferror(f))
         rc = gal_error_set(GAL_EINPUT, "cannot read '%s': %s", path, strerror(errno));
     free(line);
@@ -209,8 +235,17 @@ int gal_cmd_delete(int argc, char **argv)
             status = gal_usage_error("delete", "unknown option '%s'", a);
         } else if (!index) {
             index = a;
-        } else if (push(&l, a, strlen(a))) {
-            status = gal_report(GAL_ENOMEM);
+        } else {
+            gal_buf scratch;
+            gal_buf_init(&scratch);
+            char where[96];
+            snprintf(where, sizeof where, "argument %d", i);
+            int rc = push_given(&l, a, strlen(a), &scratch, where);
+            gal_buf_release(&scratch);
+            if (rc == GAL_EINPUT)
+                status = gal_usage_error("delete", "%s", gal_error_detail(rc));
+            else if (rc)
+                status = gal_report(rc);
         }
     }
     if (status != GAL_EXIT_OK)

@@ -99,8 +99,10 @@ static const char help[] =
     "  0  success\n"
     "  2  usage error\n"
     "  3  the index is locked by another writer, or corrupt\n"
-    "  4  input error: missing, unreadable or truncated input, or a malformed\n"
-    "     record with --strict\n"
+    "  4  input error: missing or unreadable input, a malformed record with\n"
+    "     --strict, or a damaged input (a truncated .gz: what came before the\n"
+    "     damage is indexed, and the other inputs; with --strict the run stops\n"
+    "     there)\n"
     "  5  OpenCL error on the requested device\n"
     "  6  out of memory, disk full or another system error\n";
 

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "commands.h"
+#include "id_lines.h"
 #include "index.h"
 #include "index_dirs.h"
 #include "output.h"
@@ -67,7 +68,9 @@ static const char query_help[] =
     "                      day of their dates, oldest first ('undated' first);\n"
     "                      with --json one object per period\n"
     "  --ids               print only external ids, one per line (all of them unless\n"
-    "                      --limit is given)\n"
+    "                      --limit is given); an id holding a control character\n"
+    "                      (a newline) or starting with '\"' or '#' as a JSON\n"
+    "                      string, a document without one as #N\n"
     "  --json              one JSON object per hit: query (with --queries), rank,\n"
     "                      index (with several), id, doc, score, date, url, title,\n"
     "                      source, snippet, snippet_matches (byte ranges in\n"
@@ -409,7 +412,7 @@ static int write_ids(runner *r, const char *qtext, size_t qlen, int tagged)
             break;
         id_of[k].off = ids.len;
         if (info.id_len) {
-            rc = gal_buf_append(&ids, info.id, info.id_len);
+            rc = gal_id_line_put(&ids, info.id, info.id_len);
         } else {
             char line[24];
             snprintf(line, sizeof line, "#%" PRIu32, info.doc);

@@ -1,8 +1,10 @@
 /*
  * galley.c — entry point: dispatch to a subcommand.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,8 +56,24 @@ int gal_exit_for(int status)
 
 void gal_print_note(void *ctx, const char *msg)
 {
+    /* each note once: a query that names one prefix 200 times, or a
+     * directory of shards, would say the same thing again and again */
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static uint64_t said[64];
+    static unsigned nsaid;
     (void)ctx;
-    fprintf(stderr, "galley: note: %s\n", msg);
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+    for (const char *c = msg; *c; c++)
+        h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
+    pthread_mutex_lock(&mu);
+    int seen = 0;
+    for (unsigned i = 0; i < nsaid && !seen; i++)
+        seen = said[i] == h;
+    if (!seen && nsaid < sizeof said / sizeof *said)
+        said[nsaid++] = h;
+    pthread_mutex_unlock(&mu);
+    if (!seen)
+        fprintf(stderr, "galley: note: %s\n", msg);
 }
 
 int gal_report(int status)

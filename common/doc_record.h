@@ -44,6 +44,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dates.h"
+
 #include "buf.h"
 #include "format.h"
 
@@ -162,16 +164,5 @@ static inline uint32_t gal_docstats_title_tokens(const void *data, uint32_t n, u
     return gal_docstats_entry(p + GAL_DOCSTATS_NARROW_HEAD + (size_t)n * p[4], p[5], i);
 }
 int64_t gal_docstats_date(const void *data, uint32_t n, uint32_t i);
-
-/* Parse an ISO 8601 date ("1987-02-26", "1987-02-26T15:01:01.790",
- * "2025-04-01 10:00:00Z", "...+02:00") into seconds since 1970 UTC (no
- * offset means UTC).  Returns 0, or -1 when s is not such a date. */
-int gal_date_parse(const char *s, size_t len, int64_t *sec);
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-int64_t gal_days_from_civil(int64_t y, unsigned m, unsigned d);
-
-/* The proleptic Gregorian date of a day counted from 1970-01-01. */
-void gal_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
 #endif

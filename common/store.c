@@ -16,6 +16,7 @@
 #include "crc32c.h"
 #include "fault_guard.h"
 #include "format.h"
+#include "make_dirs.h"
 #include "status.h"
 #include "tokenizer_rules.h"
 
@@ -240,7 +241,7 @@ int gal_store_open(const char *dir, int mode, gal_store **out)
                                            "--shards N --append", dir);
             goto fail;
         }
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        if (gal_make_dirs(dir, 1) != 0) { /* its parents too, as -o promises */
             rc = gal_error_set(errno == ENOSPC ? GAL_EFULL : GAL_EIO, "cannot create '%s': %s",
                                dir, strerror(errno));
             goto fail;

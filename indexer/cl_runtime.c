@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "make_dirs.h"
 #include "status.h"
 #include "tokenizer_rules.h"
 
@@ -597,17 +598,7 @@ static int cache_dir(char *buf, size_t size, int create)
         return 0;
     if (!create)
         return 1;
-    /* mkdir -p */
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        int bad = mkdir(buf, 0755) != 0 && errno != EEXIST;
-        *p = '/';
-        if (bad)
-            return 0;
-    }
-    return mkdir(buf, 0755) == 0 || errno == EEXIST;
+    return gal_make_dirs(buf, 1) == 0;
 }
 
 static int cache_path(char *buf, size_t size, cache_key key, int create)

@@ -1,6 +1,7 @@
 #include "index_build.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <stdio.h>
@@ -167,6 +168,12 @@ struct router {
     double start, last_progress;
     int progress;
     uint64_t total_input;
+    uint64_t bad_dates; /* documents whose date could not be read */
+    /* inputs damaged part way (a truncated .gz): what came before the
+     * damage is indexed, the run goes on with the next input, and ends
+     * with an error naming the first */
+    uint64_t damaged;
+    const char *first_damaged;
 };
 
 static void gate_init(seq_gate *g)
@@ -327,6 +334,27 @@ static int hand_off(build_state *s)
     return 0;
 }
 
+/* How many unreadable dates a run names one by one; the rest it counts. */
+#define BAD_DATES_SHOWN 5
+
+/* A date that does not read leaves its document undated (no date: range
+ * finds it, --sort date puts it last): say so, naming the place. */
+static void note_bad_date(router *r, const gal_doc *doc)
+{
+    int64_t sec;
+    if (gal_date_parse(doc->date, doc->date_len, &sec) == 0 || r->bad_dates++ >= BAD_DATES_SHOWN)
+        return;
+    char shown[81];
+    size_t n = doc->date_len < sizeof shown - 1 ? doc->date_len : sizeof shown - 1;
+    for (size_t i = 0; i < n; i++) /* one line, whatever the input held */
+        shown[i] = (unsigned char)doc->date[i] < 0x20 ? '?' : doc->date[i];
+    shown[n] = '\0';
+    fprintf(stderr,
+            "galley: warning: %s:%" PRIu64 ": date '%s' is not an ISO 8601 or RFC 2822 date of "
+            "a day there is: the document is indexed undated\n",
+            doc->path, doc->line, shown);
+}
+
 static int on_doc(void *ctx, const gal_doc *doc)
 {
     router *r = ctx;
@@ -338,6 +366,8 @@ static int on_doc(void *ctx, const gal_doc *doc)
     if (s->skipping && r->input_no == s->first_input && doc->end_offset <= s->skip_offset)
         return 0; /* committed by the interrupted run */
     uint32_t file_no = s->first_file_no + (uint32_t)(r->input_no - s->first_input);
+    if (doc->date_len && !s->opts->quiet)
+        note_bad_date(r, doc);
     int rc;
     if (s->opts->merge && (rc = gal_merge_file_no(&s->merge_files, r->input_no, doc->path,
                                                    doc->source_no, &file_no)))
@@ -382,6 +412,14 @@ static void *reader_main(void *arg)
             rc = gal_read_index_shards(r->files, r->nfiles, on_doc, r, &one);
         else
             rc = gal_read_index(r->files[i], on_doc, r, &one);
+        if (rc == GAL_EINPUT && !o->strict && !o->merge) {
+            if (!r->damaged++)
+                r->first_damaged = r->files[i];
+            fprintf(stderr, "galley: warning: %s: the rest of it is passed over; the documents "
+                            "before are indexed and the other inputs go on\n",
+                    gal_error_detail(rc));
+            rc = 0;
+        }
         pthread_mutex_lock(&r->mu);
         r->rstats.input_bytes += one.input_bytes;
         r->rstats.raw_bytes += one.raw_bytes;
@@ -397,6 +435,9 @@ static void *reader_main(void *arg)
         if (s->started && s->fill->batch.ndocs)
             rc = send_filled(s);
     }
+    if (r->bad_dates > BAD_DATES_SHOWN)
+        fprintf(stderr, "galley: warning: %" PRIu64 " documents in all had dates that do not "
+                        "read, and are indexed undated\n", r->bad_dates);
     r->busy += gal_now_sec() - t0;
     r->cpu_sec += gal_thread_cpu_sec() - c0;
     for (unsigned k = 0; k < r->nstates; k++) {
@@ -1243,6 +1284,11 @@ static int run_status(router *r)
         if (!rc)
             rc = one;
     }
+    if (!rc && r->damaged)
+        rc = gal_error_set(GAL_EINPUT, "%" PRIu64 " damaged input%s ('%s'%s, said above): what "
+                                       "came before the damage is indexed, and the other inputs",
+                           r->damaged, r->damaged > 1 ? "s" : "", r->first_damaged,
+                           r->damaged > 1 ? " the first" : "");
     return rc;
 }
 

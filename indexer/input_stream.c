@@ -426,6 +426,7 @@ static int read_gzip(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
 {
     z_stream *z = &s->z;
     size_t have = 0;
+    *got = 0; /* kept up to date: what came before a damage is still handed on */
     while (have < n) {
         if (s->par) {
             size_t k;
@@ -433,6 +434,7 @@ static int read_gzip(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
             if (rc)
                 return rc;
             have += k;
+            *got = have;
             continue;
         }
         if (s->in_pos == s->in_len && !s->in_eof) {
@@ -441,6 +443,13 @@ static int read_gzip(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
                 return rc;
         }
         if (s->z_between) {
+            /* zeros after a member (a file padded to a block size) are
+             * no member: gzip passes over them, and so does this */
+            while (s->in_pos < s->in_len && s->in[s->in_pos] == 0) {
+                int rc = ++s->in_pos == s->in_len && !s->in_eof ? refill(s, 1) : 0;
+                if (rc)
+                    return rc;
+            }
             if (s->in_pos == s->in_len && s->in_eof)
                 break; /* clean end after the last member */
             if (inflateReset(z) != Z_OK)
@@ -467,6 +476,7 @@ static int read_gzip(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
             s->member_len += made;
         }
         have += made;
+        *got = have;
         s->out_total += made;
         if ((zr == Z_OK || zr == Z_BUF_ERROR) && (z->data_type & 128)) {
             int rc = 0;
@@ -488,14 +498,18 @@ static int read_gzip(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
         } else if (zr == Z_BUF_ERROR) {
             if (s->in_pos == s->in_len && s->in_eof)
                 return fail(s, gal_error_set(GAL_EINPUT,
-                                             "%s: truncated gzip stream at offset %llu",
-                                             s->name, (unsigned long long)s->out_total));
+                                             "%s: truncated gzip stream: the file ends inside a "
+                                             "member, at byte %llu (%llu bytes decoded)",
+                                             s->name, (unsigned long long)taken(s),
+                                             (unsigned long long)s->out_total));
         } else if (zr == Z_MEM_ERROR) {
             return fail(s, gal_error_set(GAL_ENOMEM, "%s: out of memory in the gzip decoder",
                                          s->name));
         } else {
             return fail(s, gal_error_set(GAL_EINPUT,
-                                         "%s: corrupt gzip stream at offset %llu (%s)", s->name,
+                                         "%s: corrupt gzip stream near byte %llu of the file, "
+                                         "%llu bytes decoded (%s)",
+                                         s->name, (unsigned long long)taken(s),
                                          (unsigned long long)s->out_total,
                                          z->msg ? z->msg : "Z_DATA_ERROR"));
         }
@@ -507,6 +521,7 @@ static int read_gzip(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
 static int read_zstd(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
 {
     ZSTD_outBuffer out = {dst, n, 0};
+    *got = 0;
     while (out.pos < n) {
         if (s->in_pos == s->in_len && !s->in_eof) {
             int rc = refill(s, 1);
@@ -521,19 +536,25 @@ static int read_zstd(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
         size_t r = ZSTD_decompressStream(s->zd, &out, &in);
         s->in_pos = in.pos;
         s->out_total += out.pos - before;
+        *got = out.pos; /* what came before a damage is still handed on */
         if (ZSTD_isError(r)) {
             ZSTD_ErrorCode code = ZSTD_getErrorCode(r);
             if (code == ZSTD_error_memory_allocation)
                 return fail(s, gal_error_set(GAL_ENOMEM, "%s: out of memory in the zstd decoder",
                                              s->name));
             return fail(s, gal_error_set(GAL_EINPUT,
-                                         "%s: corrupt zstd stream at offset %llu (%s)", s->name,
+                                         "%s: corrupt zstd stream near byte %llu of the file, "
+                                         "%llu bytes decoded (%s)",
+                                         s->name, (unsigned long long)taken(s),
                                          (unsigned long long)s->out_total, ZSTD_getErrorName(r)));
         }
         s->zd_last = r;
         if (at_end && r != 0 && out.pos == before)
-            return fail(s, gal_error_set(GAL_EINPUT, "%s: truncated zstd stream at offset %llu",
-                                         s->name, (unsigned long long)s->out_total));
+            return fail(s, gal_error_set(GAL_EINPUT,
+                                         "%s: truncated zstd stream: the file ends inside a "
+                                         "frame, at byte %llu (%llu bytes decoded)",
+                                         s->name, (unsigned long long)taken(s),
+                                         (unsigned long long)s->out_total));
     }
     *got = out.pos;
     return 0;
@@ -558,8 +579,19 @@ static int decode(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
         s->out_total += have;
         break;
     }
-    if (rc)
-        return rc;
+    if (rc) {
+        /* the bytes decoded before the damage first, as the last of the
+         * stream (their complete records are read); the error after them
+         * is gal_istream_end_status's */
+        s->failed = rc;
+        *got = have;
+        if (!have)
+            return rc;
+        if (!s->err)
+            s->err = gal_strndup(gal_error_detail(rc), strlen(gal_error_detail(rc)));
+        s->done = 1;
+        return 0;
+    }
     if (have < n)
         s->done = 1;
     *got = have;
@@ -677,6 +709,15 @@ int gal_istream_plain_file(const gal_istream *s, uint64_t *size)
         return -1;
     *size = (uint64_t)sb.st_size;
     return s->fd;
+}
+
+int gal_istream_end_status(const gal_istream *s)
+{
+    /* the decoder's thread, if any, has handed on its last block, and
+     * wrote these before it did */
+    if (!s->failed)
+        return 0;
+    return gal_error_set(s->failed, "%s", s->err ? s->err : gal_strerror(s->failed));
 }
 
 gal_compression gal_istream_compression(const gal_istream *s) { return s->comp; }

@@ -62,6 +62,11 @@ uint64_t gal_istream_out_bytes(const gal_istream *s);
 /* The name used in messages: the path, or "<stdin>" for "-". */
 const char *gal_istream_name(const gal_istream *s);
 
+/* Once the stream has been read to its end: 0, or the error that ended it
+ * early, after the bytes decoded before it (a truncated or damaged .gz or
+ * .zst hands those on as the last of the stream). */
+int gal_istream_end_status(const gal_istream *s);
+
 /* Close the file (not standard input) and free everything; NULL is a no-op. */
 void gal_istream_close(gal_istream *s);
 

@@ -311,6 +311,21 @@ static int format_by_content(gal_rd_src *r, gal_format *out)
     }
 }
 
+/* How far into a file that would be read as plain text a NUL byte marks
+ * it as binary (text never holds one; JPEG, PDF, ELF all do early). */
+#define BINARY_PROBE ((size_t)64 << 10)
+
+static int looks_binary(gal_rd_src *r, int *binary)
+{
+    int rc;
+    while (gal_rd_avail(r) < BINARY_PROBE && !r->eof)
+        if ((rc = gal_rd_fill(r)) != 0)
+            return rc;
+    size_t n = gal_rd_avail(r);
+    *binary = memchr(gal_rd_data(r), 0, n < BINARY_PROBE ? n : BINARY_PROBE) != NULL;
+    return 0;
+}
+
 int gal_read_file(const char *path, const gal_read_opts *opts, gal_doc_fn fn, void *ctx,
                   gal_read_stats *stats)
 {
@@ -347,12 +362,24 @@ int gal_read_file(const char *path, const gal_read_opts *opts, gal_doc_fn fn, vo
         if (rc)
             goto done;
     }
+    if (format == GAL_FORMAT_TEXT && r.opts->format == GAL_FORMAT_AUTO) {
+        int binary = 0;
+        if ((rc = looks_binary(&r, &binary)))
+            goto done;
+        if (binary) { /* an image or a program among the archive's files */
+            rc = gal_rd_malformed(&r, 1, "binary data (a NUL byte near the start), not text: "
+                                         "the file is passed over (--format text takes it)");
+            goto done;
+        }
+    }
     switch (format) {
     case GAL_FORMAT_JSONL: rc = gal_read_jsonl(&r); break;
     case GAL_FORMAT_TREC: rc = gal_read_trec(&r); break;
     case GAL_FORMAT_WARC: rc = gal_read_warc(&r); break;
     default: rc = gal_read_text(&r); break;
     }
+    if (!rc) /* a damage the stream met after the bytes it handed on */
+        rc = gal_istream_end_status(r.in);
 done:
     stats->raw_bytes += r.read_around ? r.around_bytes : gal_istream_out_bytes(r.in);
     stats->input_bytes += r.read_around ? r.around_bytes : gal_istream_in_bytes(r.in);

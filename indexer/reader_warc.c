@@ -7,7 +7,8 @@
  * exactly Content-Length bytes of block, and CR LF CR LF.  Documents come
  * from three kinds of record:
  *   - conversion (WET): the block is plain text, its first line the title;
- *   - response: an HTTP response with a 2xx status whose Content-Type is
+ *   - response (the record's Content-Type application/http, or none and a
+ *     block that starts "HTTP/"): an HTTP response with a 2xx status whose Content-Type is
  *     HTML (text/html, application/xhtml+xml) or text/plain; chunked
  *     transfer coding and gzip, deflate, br or zstd content coding are
  *     undone (content_coding.h), a
@@ -385,7 +386,10 @@ static int parse_record(const uint8_t *rec, size_t hend, size_t total, gal_rec_s
     else if (field_is(h.type, "resource")) {
         int kind = kind_of(h.ctype, block, n);
         rc = kind == KIND_NONE ? GAL_REC_NONE : page_text(kind, h.ctype, block, n, s);
-    } else if (field_is(h.type, "response") && type_is(h.ctype, "application/http"))
+    } else if (field_is(h.type, "response") &&
+               (type_is(h.ctype, "application/http") ||
+                /* a crawler that leaves the record's type out: the block says */
+                (!h.ctype.n && n >= 5 && !memcmp(block, "HTTP/", 5))))
         rc = http_page(block, n, s, why);
     if (rc != GAL_REC_DOC)
         return rc;

@@ -55,6 +55,10 @@ typedef struct ctx {
      * scores nothing): whether a prefix's terms past the cap are scored */
     int ranking;
     unsigned under_not;
+    /* the terms the prefixes in phrases of the tree being built stand
+     * for, together: a query of many ("t* t* t* ...") is held to the one
+     * limit of GAL_TERM_UNION_MAX cursors, not that many times it */
+    uint32_t union_terms;
 } ctx;
 
 /* A raw postings cursor and the document it is on; or, for a prefix*
@@ -357,12 +361,20 @@ static int open_key(ctx *c, const gal_qnode *q, const uint32_t *term_of, uint32_
     if (q->prefix && term_of && q->prefix[term_of[k]]) {
         size_t len;
         const char *w = gal_query_word(q, term_of[k], &len);
-        int rc = gal_term_union_open(c->s, w, len, GAL_TERM_UNION_MAX, &out->u);
-        if (rc == GAL_EUSAGE) { /* too many terms: say which phrase */
+        uint32_t left = GAL_TERM_UNION_MAX - c->union_terms;
+        int rc = gal_term_union_open(c->s, w, len, left, &out->u);
+        if (rc == GAL_EUSAGE && left < GAL_TERM_UNION_MAX)
+            rc = gal_error_set(GAL_EUSAGE, "the prefixes in phrases stand for more than %u terms "
+                                           "together (the phrase at column %" PRIu32
+                                           " reaches it): give them more letters",
+                               GAL_TERM_UNION_MAX, q->column);
+        else if (rc == GAL_EUSAGE) { /* too many terms: say which phrase */
             char what[160];
             snprintf(what, sizeof what, "%s", gal_error_detail(rc));
             rc = gal_error_set(GAL_EUSAGE, "%s at column %" PRIu32, what, q->column);
         }
+        if (!rc)
+            c->union_terms += gal_term_union_terms(out->u);
         return rc;
     }
     return gal_postings_open(c->s, hash, &out->p);
@@ -511,6 +523,13 @@ static int prefix_kept(const gal_search_stats *st, const gal_qnode *q, uint64_t 
 }
 
 static int build(ctx *c, const gal_qnode *q, it **out);
+
+/* A query's whole tree: its prefixes in phrases start their count anew. */
+static int build_root(ctx *c, const gal_qnode *q, it **out)
+{
+    c->union_terms = 0;
+    return build(c, q, out);
+}
 static int stats_push(gal_search_stats *st, const gal_qnode *q, uint64_t hash, uint64_t df);
 
 /* What a prefix of more than cap terms is told (once, by whoever searches). */
@@ -1693,7 +1712,7 @@ int gal_search_stats_add(gal_search_stats *st, gal_snapshot *s, const gal_query 
         c.collect = st;
         st->prefix_cap = c.prefix_cap;
         st->count_only = own.count_only;
-        rc = build(&c, q->root, &root);
+        rc = build_root(&c, q->root, &root);
     }
     if (!rc && !lone_phrase(q))
         rc = collect_dfs(&c, root, st);
@@ -2184,7 +2203,7 @@ int gal_search_each(gal_snapshot *s, const gal_query *q, const gal_search_opts *
     ctx c;
     it *root = NULL;
     int rc = ctx_init(&c, s, o);
-    if (!rc && !(rc = build(&c, q->root, &root)))
+    if (!rc && !(rc = build_root(&c, q->root, &root)))
         rc = walk_matches(&c, root, fn, arg, n);
     it_free(root);
     return rc;
@@ -2202,7 +2221,7 @@ int gal_search(gal_snapshot *s, const gal_query *q, const gal_search_opts *o, ga
     h.m = o ? o->sort : GAL_SORT_SCORE;
     h.k = offset + limit < offset ? SIZE_MAX : offset + limit;
     c.ranking = !(o && o->count_only);
-    if ((rc = build(&c, q->root, &root)))
+    if ((rc = build_root(&c, q->root, &root)))
         goto out;
     if (o && o->count_only) {
         gal_results_release(r);
@@ -2385,7 +2404,7 @@ int gal_matcher_doc(gal_matcher *m, uint32_t doc, const gal_posrange **ranges, s
         it_free(m->root);
         m->root = NULL;
     }
-    if (!m->root && (rc = build(&m->c, m->q->root, &m->root)))
+    if (!m->root && (rc = build_root(&m->c, m->q->root, &m->root)))
         return rc;
     m->last = doc;
     m->rv.n = 0;

@@ -5,7 +5,7 @@
  * and the tree by GAL_QUERY_MAX_TOKENS, so a megabyte of '(' or '"' gets an
  * error line, never a stack overflow or a huge allocation.
  */
-#include "doc_record.h"
+#include "dates.h"
 #include "query.h"
 
 #include <inttypes.h>
@@ -22,6 +22,7 @@ typedef struct parser {
     size_t i;
     unsigned depth;
     uint32_t ntokens;
+    uint32_t nprefixes; /* prefix* words so far */
 } parser;
 
 static int is_space(unsigned char c)
@@ -162,6 +163,13 @@ static int entity_prefix_fail(const parser *p, size_t at)
                        "('galley entities --match WORD' lists names)");
 }
 
+static int too_many_prefixes(parser *p, size_t at)
+{
+    char msg[96];
+    snprintf(msg, sizeof msg, "query has more than %u prefixes (word*)", GAL_QUERY_MAX_PREFIXES);
+    return fail(p, at, msg);
+}
+
 /* Tokenize s[from, end) into a TERM or PHRASE (or, with near, NEAR) node;
  * *out = NULL when the text holds no token.  stars: a token followed by
  * '*' is a prefix (quoted text); a phrase of one such token is a PREFIX. */
@@ -177,6 +185,8 @@ static int leaf_from_text(parser *p, size_t from, size_t end, gal_qkind kind, ui
     }
     if (n == 0)
         return 0;
+    if ((p->nprefixes += nstars) > GAL_QUERY_MAX_PREFIXES)
+        return too_many_prefixes(p, col_off);
     if (p->ntokens + n > GAL_QUERY_MAX_TOKENS) {
         char msg[96];
         snprintf(msg, sizeof msg, "query has more than %u words", GAL_QUERY_MAX_TOKENS);
@@ -222,14 +232,9 @@ static int leaf_from_text(parser *p, size_t from, size_t end, gal_qkind kind, ui
 
 /* ---- dates -------------------------------------------------------------- */
 
-/* gal_days_from_civil() is in common/doc_record.h, shared with the indexer. */
+/* gal_days_from_civil() and gal_days_in_month() are in common/dates.h, shared with
+ * the indexer. */
 
-static unsigned days_in_month(int64_t y, unsigned m)
-{
-    static const unsigned dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 ? 28u + (unsigned)leap : dm[m - 1];
-}
 
 static int read_num(const char *s, size_t n, unsigned digits, unsigned *v)
 {
@@ -254,12 +259,12 @@ static int parse_day(const char *s, size_t n, int64_t *lo, int64_t *hi)
         if (s[4] != '-' || n < 7 || read_num(s + 5, 2, 2, &m) || m < 1 || m > 12)
             return -1;
         if (n > 7) {
-            if (s[7] != '-' || read_num(s + 8, n - 8, 2, &d) || d < 1 || d > days_in_month(y, m))
+            if (s[7] != '-' || read_num(s + 8, n - 8, 2, &d) || d < 1 || d > gal_days_in_month(y, m))
                 return -1;
         }
     }
     unsigned m0 = m ? m : 1, m1 = m ? m : 12;
-    unsigned d0 = d ? d : 1, d1 = d ? d : days_in_month(y, m1);
+    unsigned d0 = d ? d : 1, d1 = d ? d : gal_days_in_month(y, m1);
     *lo = gal_days_from_civil(y, m0, d0) * 86400;
     *hi = gal_days_from_civil(y, m1, d1) * 86400 + 86399;
     return 0;
@@ -359,6 +364,10 @@ static int parse_word(parser *p, gal_qnode **out)
     if (leaf->kind != GAL_Q_TERM) {
         node_free(leaf);
         return fail(p, from, "a prefix* must be a single word");
+    }
+    if (++p->nprefixes > GAL_QUERY_MAX_PREFIXES) {
+        node_free(leaf);
+        return too_many_prefixes(p, from);
     }
     leaf->kind = GAL_Q_PREFIX;
     *out = leaf;
@@ -645,7 +654,7 @@ static int check_positive(parser *p, const gal_qnode *n, int *positive)
 
 int gal_query_parse(const char *text, size_t len, gal_query **out)
 {
-    parser p = {text, len, 0, 0, 0};
+    parser p = {.s = text, .len = len};
     gal_qnode *root = NULL;
     int rc = parse_or(&p, 0, &root);
     if (rc)

@@ -86,6 +86,11 @@ void gal_term_union_close(gal_term_union *u)
     gal_free(u);
 }
 
+uint32_t gal_term_union_terms(const gal_term_union *u)
+{
+    return u->n;
+}
+
 uint64_t gal_term_union_df(gal_term_union *u)
 {
     if (!u->df_known) { /* asked again and again while a phrase orders its words */

@@ -20,5 +20,10 @@ add_test(NAME cli_input
 set_tests_properties(cli_input PROPERTIES
   ENVIRONMENT "${GALLEY_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 600)
 
+add_test(NAME id_lines
+         COMMAND ${GALLEY_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/test_id_lines.py
+                 --galley ${GALLEY_BIN} --work ${CMAKE_CURRENT_BINARY_DIR}/id_lines_work)
+set_tests_properties(id_lines PROPERTIES ENVIRONMENT "${GALLEY_TEST_ENV}" TIMEOUT 300)
+
 galley_shared_data_test(corpus_queries ${GALLEY_PYTHON3} test_corpus_queries.py 900)
 galley_shared_data_test(planted_facts ${GALLEY_PYTHON3} test_planted_facts.py 600)

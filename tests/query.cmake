@@ -24,3 +24,12 @@ if(GALLEY_QUERY_PYTHON3)
                    --galley ${GALLEY_BIN} --work ${CMAKE_CURRENT_BINARY_DIR}/multi_index_work)
   set_tests_properties(query_multi_index PROPERTIES ENVIRONMENT "${GALLEY_TEST_ENV}" TIMEOUT 300)
 endif()
+
+# what one short query may cost: prefixes, in phrases and bare (its own
+# small corpus)
+if(GALLEY_QUERY_PYTHON3)
+  add_test(NAME query_limits
+           COMMAND ${GALLEY_QUERY_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/test_query_limits.py
+                   --galley ${GALLEY_BIN} --work ${CMAKE_CURRENT_BINARY_DIR}/query_limits_work)
+  set_tests_properties(query_limits PROPERTIES ENVIRONMENT "${GALLEY_TEST_ENV}" TIMEOUT 300)
+endif()

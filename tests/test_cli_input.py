@@ -12,7 +12,14 @@ what the contract says about them:
   * invalid UTF-8 and NUL bytes inside texts never crash galley, act as
     separators, and the other documents are found;
   * truncated .gz and .zst inputs exit 4 naming the file, and the batches
-    committed before the damage stay searchable (--batch-mb 1);
+    committed before the damage stay searchable (--batch-mb 1); among other
+    inputs, the others are indexed too, and the damaged one's complete
+    records (--strict stops there); zeros after the last gzip member are
+    passed over, as gzip does;
+  * dates in ISO 8601 and RFC 2822 forms are read as the day they name
+    (date:, --sort date); others, and days that do not exist, leave the
+    document undated with a warning naming the line;
+  * a binary file among a directory's is passed over with a warning;
   * a missing input exits 4 before anything is written (no index directory);
   * an empty input gives 0 documents and exit 0;
   * a directory is walked recursively, entries in byte order of their names;
@@ -588,6 +595,71 @@ def test_truncated(g, work):
         check("truncated .%s: phrase query on what was committed" % suffix, got == want, want, got)
 
 
+def test_damaged_among_others(g, work):
+    log("\n[a damaged input among others; zeros after the last gzip member]")
+    base = fresh(os.path.join(work, "damaged-among"))
+    rng = random.Random(SEED + 8)
+    first = write(os.path.join(base, "first.jsonl"), jsonl(make_docs(rng, 50, 40, prefix="f")))
+    cut_docs = make_docs(rng, 400, 40, prefix="c")
+    blob = gz(jsonl(cut_docs))
+    cut = write(os.path.join(base, "cut.jsonl.gz"), blob[: len(blob) * 2 // 3])
+    p = subprocess.run(["gzip", "-dc", cut], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    readable = complete_lines(p.stdout)
+    last = write(os.path.join(base, "last.jsonl"), jsonl(make_docs(rng, 30, 40, prefix="l")))
+    idx = fresh(os.path.join(base, "idx"))
+    rc, out, err = g.index(idx, first, cut, last)
+    check("a damaged input among others: exit 4", rc == 4, 4, "%d: %s" % (rc, short(err)))
+    check("... a warning and the error name cut.jsonl.gz",
+          "cut.jsonl.gz: truncated gzip stream" in err and "1 damaged input ('" in err,
+          "both lines", short(err, 600))
+    ids = g.ids(idx, "everydoc")[0]
+    n_cut = sum(1 for i in ids if i.startswith("c"))
+    check("... the inputs before and after it are indexed",
+          sum(1 for i in ids if i[0] in "fl") == 80, 80, len(ids))
+    check("... and the damaged one's complete lines, in order",
+          0 < n_cut <= readable and sorted(i for i in ids if i.startswith("c"))
+          == ["c%05d" % k for k in range(n_cut)], "0 < n <= %d" % readable, n_cut)
+    rc, _, err = g.index(fresh(os.path.join(base, "idx-strict")), first, cut, last,
+                         opts=("--strict",))
+    ids = g.ids(os.path.join(base, "idx-strict"), "everydoc")[0]
+    check("--strict: exit 4 and nothing after the damage",
+          rc == 4 and not any(i.startswith("l") for i in ids), "exit 4, no l*",
+          "%d, %d l*" % (rc, sum(1 for i in ids if i.startswith("l"))))
+    padded = write(os.path.join(base, "padded.jsonl.gz"), gz(jsonl(cut_docs)) + b"\0" * 3000)
+    idx = fresh(os.path.join(base, "idx-padded"))
+    rc, out, err = g.index(idx, padded)
+    check("zeros after the last gzip member: exit 0, every document",
+          rc == 0 and len(g.ids(idx, "everydoc")[0]) == len(cut_docs), "exit 0, 400",
+          "%d: %s" % (rc, short(err)))
+
+
+def test_dates(g, work):
+    log("\n[dates: ISO 8601 and RFC 2822 forms, read as the day they name]")
+    base = fresh(os.path.join(work, "dates"))
+    given = [("d1", "2020-01-31"), ("d2", "2020-01-31T23:30:00-05:00"),
+             ("d3", "Fri, 31 Jan 2020 08:00:00 GMT"), ("d4", "2020/01/31"),
+             ("d5", "2020-02-01T01:00:00+09:00"), ("d6", "2020-02-30"), ("d7", "1987"),
+             ("d8", "2020-01-31garbage"), ("d9", "31 Jan 2020")]
+    f = write(os.path.join(base, "dated.jsonl"),
+              "".join(json.dumps({"id": i, "title": "dated", "text": "datedoc", "date": d}) + "\n"
+                      for i, d in given).encode())
+    idx = fresh(os.path.join(base, "idx"))
+    rc, out, err = g.index(idx, f)
+    check("dates: exit 0", rc == 0, 0, "%d: %s" % (rc, short(err)))
+    ids = sorted(g.ids(idx, "datedoc date:2020-01-31")[0])
+    check("date:2020-01-31 finds what says that day, in any form or zone", ids ==
+          ["d1", "d2", "d3", "d4", "d9"], ["d1", "d2", "d3", "d4", "d9"], ids)
+    ids = sorted(g.ids(idx, "datedoc date:2020-02")[0])
+    check("date:2020-02 finds 02-01, not an impossible 02-30", ids == ["d5"], ["d5"], ids)
+    for line, value in ((6, "2020-02-30"), (7, "1987"), (8, "2020-01-31garbage")):
+        check("a date that does not read: a warning naming line %d" % line,
+              ("dated.jsonl:%d: date '%s'" % (line, value)) in err, value, short(err, 800))
+    rc, out, _ = g.run("query", idx, "datedoc", "--sort", "date", "--ids", "--limit", "0")
+    order = out.split()
+    check("--sort date: the undated last", order[-3:] and sorted(order[-3:]) == ["d6", "d7", "d8"],
+          "d6 d7 d8 last", order)
+
+
 def test_missing(g, work):
     log("\n[missing input]")
     base = fresh(os.path.join(work, "missing"))
@@ -643,6 +715,17 @@ def test_directory(g, work):
         ids, qrc, _ = g.ids(idx, "walkorder")
         # Every document scores the same, so hits come in document order.
         check("directory: walked recursively in byte order of names", ids == want, want, ids)
+    # formats found by content: a binary file among them is passed over
+    write(os.path.join(d, "m", "photo.jpg"), b"\xff\xd8\xff\xe0\x00\x10JFIF\x00walkorder" * 50)
+    write(os.path.join(d, "notes.txt"), b"Walk notes\nwalkorder in a text file\n")
+    idx = fresh(os.path.join(base, "idx-mixed"))
+    rc, out, err = g.index(idx, d)
+    ndocs, skipped = summary(err)
+    check("directory with a binary file: exit 0, %d documents, 1 skipped" % (len(want) + 1),
+          rc == 0 and ndocs == len(want) + 1 and skipped == 1,
+          "exit 0, 7 documents, 1 skipped", "exit %d: %s" % (rc, short(err)))
+    check("... the warning names the binary file", "photo.jpg:1: binary data" in err,
+          "photo.jpg:1: binary data", short(err))
 
 
 def test_stdin(g, work):
@@ -824,7 +907,9 @@ def test_warc(g, work):
                 "<style>p { margin: 0 }</style></head><body><!-- skipme -->%s</body></html>"
                 % (html.escape(d["title"]), body)).encode("utf-8")
         http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + page
-        rec = warc_record("response", http, d["id"], "application/http; msgtype=response",
+        # a crawler may leave the record's type out: the block says HTTP
+        rec = warc_record("response", http, d["id"],
+                          None if i % 7 == 3 else "application/http; msgtype=response",
                           "https://news.example/%s" % d["id"])
         pages.append(rec)
         responses.append(rec)
@@ -958,7 +1043,8 @@ def main():
     tests = [("help", test_help), ("compression", test_compression),
              ("readthreads", test_read_threads),
              ("malformed", test_malformed), ("badbytes", test_bad_bytes),
-             ("truncated", test_truncated), ("missing", test_missing),
+             ("truncated", test_truncated), ("damaged", test_damaged_among_others),
+             ("dates", test_dates), ("missing", test_missing),
              ("empty", test_empty), ("directory", test_directory), ("stdin", test_stdin),
              ("stalled", test_stalled_pipe), ("longline", test_long_lines),
              ("array", test_json_array),

@@ -616,12 +616,6 @@ static void test_doc_blocks(unsigned seed)
     gal_buf_release(&copy);
     gal_doc_block_release(&db);
 
-    int64_t s;
-    CHECK(gal_date_parse("1987-02-26T15:01:01.79", 22, &s) == 0 && s == 541350061);
-    CHECK(gal_date_parse("1970-01-01", 10, &s) == 0 && s == 0);
-    CHECK(gal_date_parse("2025-04-01T10:00:00+02:00", 25, &s) == 0 && s == 1743494400);
-    CHECK(gal_date_parse("26-FEB-1987", 11, &s) != 0);
-    CHECK(gal_date_parse("", 0, &s) != 0);
 }
 
 /* Where entry d of slice k of a docstats record is, and how wide it is. */

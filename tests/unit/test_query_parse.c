@@ -168,6 +168,16 @@ static void test_absurd(void)
         q[k] = (k & 1) ? ' ' : 'a';
     q[n] = 0;
     EXPECT(q, "ERR: query has more than 1024 words at column 2049");
+    /* prefixes, bare or in phrases, count together: 64 parse, a 65th not */
+    q[0] = 0;
+    for (int k = 0; k < 64; k++)
+        strcat(q, k % 2 ? "t* " : "\"u* ab\" ");
+    gal_query *ok;
+    CHECK(gal_query_parse(q, strlen(q), &ok) == 0);
+    if (ok)
+        gal_query_free(ok);
+    strcat(q, "v*");
+    EXPECT(q, "ERR: query has more than 64 prefixes (word*) at column 353");
     /* 1 MB of random bytes */
     srand(12345);
     for (int round = 0; round < 20; round++) {

@@ -1074,7 +1074,7 @@ static void test_compressed(void)
     write_bytes(tpath("cut.jsonl.gz"), g, gn / 2);
     r = read_with(tpath("cut.jsonl.gz"), GAL_FORMAT_AUTO, 0, 0);
     CHECK(r.rc == GAL_EINPUT);
-    CHECK(strstr(r.detail, "cut.jsonl.gz: truncated gzip stream at offset ") != NULL);
+    CHECK(strstr(r.detail, "cut.jsonl.gz: truncated gzip stream: the file ends inside a member, at byte ") != NULL);
     coll_free(&r.docs);
     write_bytes(tpath("cut2.jsonl.gz"), g, gn - 4); /* only the trailer's size is missing */
     r = read_with(tpath("cut2.jsonl.gz"), GAL_FORMAT_AUTO, 0, 0);
@@ -1083,7 +1083,7 @@ static void test_compressed(void)
     write_bytes(tpath("cut.jsonl.zst"), z, zn / 2);
     r = read_with(tpath("cut.jsonl.zst"), GAL_FORMAT_AUTO, 0, 0);
     CHECK(r.rc == GAL_EINPUT);
-    CHECK(strstr(r.detail, "cut.jsonl.zst: truncated zstd stream at offset ") != NULL);
+    CHECK(strstr(r.detail, "cut.jsonl.zst: truncated zstd stream: the file ends inside a frame, at byte ") != NULL);
     CHECK(r.docs.n < ndocs);
     coll_free(&r.docs);
     write_bytes(tpath("cut2.jsonl.zst"), z, zn - 1);
