@@ -214,6 +214,7 @@ int gal_cmd_delete(int argc, char **argv)
     gal_index_dirs dirs = {0};
     uint8_t *found = NULL;
     doc_numbers *per = NULL; /* a directory of shards' query matches, each shard's */
+    gal_delete_target **targets = NULL; /* each shard open to write */
     for (int i = 1; i < argc && status == GAL_EXIT_OK; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -291,6 +292,21 @@ int gal_cmd_delete(int argc, char **argv)
             goto out;
         }
     }
+    /* every shard's writer lock first: one another writer holds stops
+     * the command before any shard has changed */
+    if (!(targets = gal_calloc(dirs.n, sizeof *targets))) {
+        status = gal_report(gal_error_set(GAL_ENOMEM, "out of memory"));
+        goto out;
+    }
+    for (size_t k = 0; k < dirs.n; k++)
+        if ((rc = gal_delete_open(dirs.dir[k], &targets[k]))) {
+            status = gal_report(rc);
+            if (rc == GAL_ENOTFOUND) /* no index there, as for every command that reads one */
+                status = GAL_EXIT_INDEX;
+            if (dirs.n > 1)
+                fprintf(stderr, "galley: nothing deleted in '%s'\n", index);
+            goto out;
+        }
     for (size_t k = 0; k < dirs.n; k++) {
         const char *dir = dirs.dir[k];
         for (size_t i = 0; per && i < per[k].n && !rc; i++)
@@ -304,11 +320,11 @@ int gal_cmd_delete(int argc, char **argv)
             continue;
         gal_delete_report r = {0};
         any = 1;
-        if ((rc = gal_index_delete(dir, (const char *const *)l.v, l.len, l.n, l.nums, l.nnums,
-                                   &r))) {
+        if ((rc = gal_delete_in(targets[k], (const char *const *)l.v, l.len, l.n, l.nums, l.nnums,
+                                &r))) {
             status = gal_report(rc);
-            if (rc == GAL_ENOTFOUND) /* no index there, as for every command that reads one */
-                status = GAL_EXIT_INDEX;
+            if (k) /* each shard's deletions are a transaction of their own */
+                fprintf(stderr, "galley: the shards before '%s' have deleted theirs\n", dir);
             goto out;
         }
         for (size_t i = 0; i < given; i++)
@@ -341,6 +357,9 @@ int gal_cmd_delete(int argc, char **argv)
                 (unsigned long long)deleted, index, (unsigned long long)total);
     status = missing || (query && !matched) ? GAL_EXIT_NOHITS : GAL_EXIT_OK;
 out:
+    for (size_t k = 0; targets && k < dirs.n; k++)
+        gal_delete_close(targets[k]);
+    gal_free(targets);
     for (size_t i = 0; i < l.n; i++)
         gal_free(l.v[i]);
     gal_free(l.v);

@@ -165,6 +165,29 @@ static gal_entity_form *copy_forms(const gal_entity_info *e)
     return f;
 }
 
+/* A name as shown: its form with each run of blanks (a line break of the
+ * text it was found in, the spaces of a table) one space.  NULL when out
+ * of memory. */
+static char *name_of(const uint8_t *s, size_t len, size_t *out_len)
+{
+    char *name = gal_malloc(len + 1);
+    if (!name)
+        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        int blank = s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r');
+        if (!blank)
+            name[n++] = (char)s[i];
+        else if (n && name[n - 1] != ' ')
+            name[n++] = ' ';
+    }
+    while (n && name[n - 1] == ' ')
+        n--;
+    name[n] = '\0';
+    *out_len = n;
+    return name;
+}
+
 static int collect(void *p, const gal_entity_info *e)
 {
     list *l = p;
@@ -172,16 +195,15 @@ static int collect(void *p, const gal_entity_info *e)
         return 0;
     if (gal_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v, 256))
         return gal_error_set(GAL_ENOMEM, "out of memory listing entities");
-    char *name = gal_malloc(e->display_len + 1);
+    size_t len;
+    char *name = name_of((const uint8_t *)e->display, e->display_len, &len);
     gal_entity_form *forms = l->keep_forms ? copy_forms(e) : NULL;
     if (!name || (l->keep_forms && !forms)) {
         gal_free(name);
         gal_free(forms);
         return gal_error_set(GAL_ENOMEM, "out of memory listing entities");
     }
-    memcpy(name, e->display, e->display_len);
-    name[e->display_len] = '\0';
-    l->v[l->n++] = (row){e->hash, e->docs, e->mentions, 0, e->display_count, name, e->display_len,
+    l->v[l->n++] = (row){e->hash, e->docs, e->mentions, 0, e->display_count, name, len,
                          forms, l->keep_forms ? e->nforms : 0};
     return 0;
 }
@@ -466,14 +488,13 @@ static int merge_entity(row *v, size_t n, gal_entity_form **all, size_t *cap)
             best = *all + i - 1;
     }
     if (best) {
-        char *name = gal_malloc(best->len + 1);
+        size_t len;
+        char *name = name_of((const uint8_t *)best->s, best->len, &len);
         if (!name)
             return gal_error_set(GAL_ENOMEM, "out of memory adding up entity forms");
-        memcpy(name, best->s, best->len);
-        name[best->len] = '\0';
         gal_free(v[0].name);
         v[0].name = name;
-        v[0].len = best->len;
+        v[0].len = len;
         v[0].display_count = best->count;
     }
     for (size_t i = 1; i < n; i++) {

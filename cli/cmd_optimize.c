@@ -51,7 +51,9 @@ static const char optimize_help[] =
     "exit status:\n"
     "  0  done, or nothing to merge\n"
     "  2  usage error\n"
-    "  3  INDEX is missing, corrupt or being written by another process\n"
+    "  3  INDEX is missing, corrupt or being written by another process, or\n"
+    "     another process had it open when the new file was to take its place\n"
+    "     (it is left as it was)\n"
     "  6  out of memory, disk full or another system error\n";
 
 static int optimize_one(const char *dir, const gal_optimize_opts *opts, int quiet);
@@ -116,6 +118,10 @@ static int optimize_one(const char *dir, const gal_optimize_opts *opts, int quie
     }
     if (rc)
         return gal_report(rc);
+    if (r.blocked) { /* the work was done for nothing: a script must know */
+        fprintf(stderr, "galley: error: '%s' left as it was: %s\n", dir, r.skipped);
+        return GAL_EXIT_INDEX;
+    }
     if (quiet)
         return GAL_EXIT_OK;
     if (r.skipped)

@@ -137,8 +137,9 @@ static int parse_args(int argc, char **argv, qopts *o, const char **pos)
     o->so.note = gal_print_note;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        /* "-word" is a query (NOT word); options are --long, -n and -h */
-        int is_opt = a[0] == '-' && (a[1] == '-' || !strcmp(a, "-n") || !strcmp(a, "-h"));
+        /* "-word" is a query (NOT word); options are --long, -n, -nN and -h */
+        int n_joined = a[0] == '-' && a[1] == 'n' && a[2] >= '0' && a[2] <= '9';
+        int is_opt = a[0] == '-' && (a[1] == '-' || !strcmp(a, "-n") || !strcmp(a, "-h") || n_joined);
         if (only_pos || !is_opt) {
             pos[npos++] = a;
             continue;
@@ -150,8 +151,8 @@ static int parse_args(int argc, char **argv, qopts *o, const char **pos)
         /* --opt=value or --opt value */
         const char *val = NULL;
         char name[32];
-        const char *eq = strchr(a, '=');
-        size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+        const char *eq = n_joined ? NULL : strchr(a, '=');
+        size_t nl = n_joined ? 2 : eq ? (size_t)(eq - a) : strlen(a);
         if (nl >= sizeof name)
             return gal_usage_error("query", "unknown option '%s'", a);
         memcpy(name, a, nl);
@@ -162,7 +163,9 @@ static int parse_args(int argc, char **argv, qopts *o, const char **pos)
                     !strcmp(name, "--prefix-cap") || !strcmp(name, "--histogram") ||
                     !strcmp(name, "--part-threads");
         if (takes) {
-            if (eq)
+            if (n_joined) /* -n5 */
+                val = a + 2;
+            else if (eq)
                 val = eq + 1;
             else if (i + 1 < argc)
                 val = argv[++i];

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "commands.h"
+#include "id_lines.h"
 #include "index.h"
 #include "index_dirs.h"
 #include "output.h"
@@ -22,6 +23,8 @@ static const char show_help[] =
     "       galley show INDEX --all\n"
     "\n"
     "Print a stored document: by external id, or by document number (#N or --doc N).\n"
+    "An ID that starts with '\"' is a JSON string, as 'query --ids' writes an id\n"
+    "holding a control character or starting with '\"' or '#' (\"#12\" is an id).\n"
     "Deleted and replaced documents are not shown; an id names the one that\n"
     "replaced them.  INDEX may be a directory of shards (galley index --shards\n"
     "N or --mpi): an id is looked for in every shard, --all prints the shards'\n"
@@ -229,9 +232,23 @@ int gal_cmd_show(int argc, char **argv)
         return gal_usage_error("show", "--all takes no ID, --doc or --raw");
     if (!index || (!id && !by_number && !all))
         return gal_usage_error("show", "missing %s", index ? "ID" : "INDEX and ID");
-    if (id && id[0] == '#' && id[1]) {
-        if (parse_doc(id + 1, &doc))
+    /* an id as 'query --ids' writes it: quoted, a JSON string ("#12" is an
+     * id, #12 a document number) */
+    gal_buf quoted;
+    gal_buf_init(&quoted);
+    const char *id_bytes = id;
+    size_t id_len = id ? strlen(id) : 0;
+    const char *why = "";
+    if (id && gal_id_line_get(id, id_len, &quoted, &id_bytes, &id_len, &why)) {
+        gal_buf_release(&quoted);
+        return gal_usage_error("show", "'%s' is a quoted id that is not one JSON string (%s)", id,
+                               why);
+    }
+    if (id && id_bytes == id && id[0] == '#' && id[1]) {
+        if (parse_doc(id + 1, &doc)) {
+            gal_buf_release(&quoted);
             return gal_usage_error("show", "'%s' is not a document number", id);
+        }
         by_number = 1;
     }
 
@@ -239,9 +256,12 @@ int gal_cmd_show(int argc, char **argv)
      * inputs' order (shard after shard when they are not of one run) */
     gal_index_dirs dirs;
     int code = gal_index_dirs_expand("show", &index, 1, &dirs), rc = 0;
-    if (code != GAL_EXIT_OK)
+    if (code != GAL_EXIT_OK) {
+        gal_buf_release(&quoted);
         return code;
+    }
     if (dirs.n > 1 && by_number) {
+        gal_buf_release(&quoted);
         gal_index_dirs_free(&dirs);
         return gal_usage_error("show", "a document number names a document of one shard: give "
                                        "'%s/shard-K'", index);
@@ -276,7 +296,7 @@ int gal_cmd_show(int argc, char **argv)
                 goto out;
             continue;
         }
-        rc = by_number ? 0 : gal_snapshot_find_id(s, id, strlen(id), &doc);
+        rc = by_number ? 0 : gal_snapshot_find_id(s, id_bytes, id_len, &doc);
         where = dirs.dir[k];
         if (rc != GAL_ENOTFOUND)
             break; /* found, or an error */
@@ -313,6 +333,7 @@ int gal_cmd_show(int argc, char **argv)
 out:
     gal_buf_release(&text);
     gal_buf_release(&out);
+    gal_buf_release(&quoted);
     gal_snapshot_end(s);
     gal_index_close(ix);
     gal_index_dirs_free(&dirs);

@@ -57,6 +57,7 @@ typedef struct info {
     uint64_t deleted; /* documents deleted (deleted.h) */
     char build[512];
     char shard[32]; /* "K/N", or empty: every document */
+    int run_complete; /* the latest run read all its input: 1, 0, or -1 unknown */
 } info;
 
 /* Page counts of every named database, and the build metadata. */
@@ -111,6 +112,11 @@ static int read_tables(const char *dir, info *in)
     in->build[n] = '\0';
     if ((rc = gal_meta_get_bytes(st, txn, GAL_META_SHARD, &p, &n)))
         goto out;
+    const void *done;
+    size_t done_len;
+    if ((rc = gal_meta_get_bytes(st, txn, GAL_META_RUN_COMPLETE, &done, &done_len)))
+        goto out;
+    in->run_complete = done && done_len == 8 ? gal_get_le64(done) != 0 : -1;
     snprintf(in->shard, sizeof in->shard, "%.*s", p ? (int)(n < 31 ? n : 31) : 0, p ? (const char *)p : "");
 out:
     if (txn)
@@ -261,6 +267,10 @@ static int stats_one(const char *index, int json, totals *sum)
         e = e || gal_buf_append(&b, tmp, strlen(tmp)) ||
             gal_json_string(&b, in.build, strlen(in.build)) || gal_buf_append(&b, ",\"shard\":", 9) ||
             (in.shard[0] ? gal_json_string(&b, in.shard, strlen(in.shard)) : gal_buf_append(&b, "null", 4)) ||
+            gal_buf_append(&b, ",\"last_run_complete\":", 21) ||
+            (in.run_complete < 0 ? gal_buf_append(&b, "null", 4)
+             : in.run_complete   ? gal_buf_append(&b, "true", 4)
+                                 : gal_buf_append(&b, "false", 5)) ||
             gal_buf_append(&b, ",\"tables\":{", 11);
         for (size_t k = 0; k < NTABLES && !e; k++) {
             snprintf(tmp, sizeof tmp, "%s\"%s\":{\"bytes\":%" PRIu64 ",\"entries\":%" PRIu64 ",\"depth\":%u}",
@@ -283,6 +293,9 @@ static int stats_one(const char *index, int json, totals *sum)
         printf("build:              %s\n", in.build[0] ? in.build : "unknown");
         if (in.shard[0])
             printf("shard:              %s of the inputs' documents\n", in.shard);
+        if (in.run_complete == 0)
+            printf("last run:           stopped before the end of its input (killed?): what it "
+                   "committed is here; 'galley index --resume' with its inputs goes on\n");
         printf("batches:            %" PRIu64 "\n", st.batches);
         if (in.deleted && st.purged == in.deleted)
             printf("documents:          %" PRIu64 " (%" PRIu64 " deleted or replaced and purged, %"

@@ -68,6 +68,7 @@ static int add(walk *w, gal_snapshot *s, uint32_t doc, gal_buf *text)
     if (rc)
         return rc;
     d.path = "";
+    w->out->raw_bytes += d.title_len + d.text_len;
     if (gal_grow((void **)&w->docs, &w->cap, w->batch.ndocs + 1, sizeof *w->docs, 256))
         return gal_error_set(GAL_ENOMEM, "out of memory reading deleted documents");
     w->docs[w->batch.ndocs] = doc;

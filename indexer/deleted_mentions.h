@@ -36,6 +36,7 @@ typedef struct gal_gone_mentions {
     gal_gone_mention *v; /* by key, then document */
     size_t n, cap;
     gal_buf forms;
+    uint64_t raw_bytes; /* the documents' title and body bytes, as meta counts them */
 } gal_gone_mentions;
 
 /* Every mention in the documents of [from, to) that del holds but has not

@@ -350,8 +350,8 @@ static void note_bad_date(router *r, const gal_doc *doc)
         shown[i] = (unsigned char)doc->date[i] < 0x20 ? '?' : doc->date[i];
     shown[n] = '\0';
     fprintf(stderr,
-            "galley: warning: %s:%" PRIu64 ": date '%s' is not an ISO 8601 or RFC 2822 date of "
-            "a day there is: the document is indexed undated\n",
+            "galley: warning: %s:%" PRIu64 ": date '%s' is no day in ISO 8601 or RFC 2822 "
+            "form: the document is indexed undated\n",
             doc->path, doc->line, shown);
 }
 

@@ -227,25 +227,49 @@ static int write_deletions(void *ctx, MDB_txn *txn)
     return rc ? rc : gal_meta_put_u64(d->st, txn, GAL_META_FORMAT, GAL_FORMAT_VERSION);
 }
 
-int gal_index_delete(const char *dir, const char *const *ids, const size_t *lens, size_t n,
-                     const uint32_t *nums, size_t m, gal_delete_report *report)
+struct gal_delete_target {
+    gal_store *st; /* open to write: the index's writer lock is held */
+};
+
+int gal_delete_open(const char *dir, gal_delete_target **out)
 {
-    memset(report, 0, sizeof *report);
+    *out = NULL;
     char data[4096];
     struct stat sb;
     if ((size_t)snprintf(data, sizeof data, "%s/data.mdb", dir) >= sizeof data ||
         stat(data, &sb) != 0)
         return gal_error_set(GAL_ENOTFOUND, "no index at '%s'", dir);
+    gal_delete_target *t = gal_calloc(1, sizeof *t);
+    if (!t)
+        return gal_error_set(GAL_ENOMEM, "out of memory");
+    int rc = gal_store_open(dir, GAL_STORE_WRITE, &t->st);
+    if (rc)
+        gal_free(t);
+    else
+        *out = t;
+    return rc;
+}
+
+void gal_delete_close(gal_delete_target *t)
+{
+    if (!t)
+        return;
+    gal_store_close(t->st);
+    gal_free(t);
+}
+
+int gal_delete_in(gal_delete_target *t, const char *const *ids, const size_t *lens, size_t n,
+                  const uint32_t *nums, size_t m, gal_delete_report *report)
+{
+    memset(report, 0, sizeof *report);
+    gal_store *st = t->st;
     if (!(report->found = gal_calloc(n + m ? n + m : 1, 1)))
         return gal_error_set(GAL_ENOMEM, "out of memory for %zu ids", n + m);
-    gal_store *st = NULL;
     MDB_txn *txn = NULL;
     gal_deleted_set del = {0};
     doc_list gone = {0};
     uint64_t ndocs = 0, batches = 0;
-    int rc = gal_store_open(dir, GAL_STORE_WRITE, &st);
-    if (!rc)
-        rc = gal_store_txn_begin(st, 1, &txn);
+    int rc = gal_store_txn_begin(st, 1, &txn);
     if (!rc && !(rc = gal_meta_get_u64(st, txn, GAL_META_DOCS, &ndocs)) &&
         !(rc = gal_meta_get_u64(st, txn, GAL_META_BATCHES, &batches)))
         rc = gal_deleted_load(st, txn, (uint32_t)ndocs, &del);
@@ -254,8 +278,7 @@ int gal_index_delete(const char *dir, const char *const *ids, const size_t *lens
             report->found[n + j] = 1;
             rc = push(&gone, nums[j]);
         }
-    id_matcher match = {txn, st ? st->docs : 0, {0}, &del, NULL, n, ids, lens, report->found,
-                        &gone};
+    id_matcher match = {txn, st->docs, {0}, &del, NULL, n, ids, lens, report->found, &gone};
     gal_doc_block_init(&match.block);
     wanted *w = NULL;
     if (!rc && n && !(rc = wanted_sorted(ids, lens, n, &w))) {
@@ -282,6 +305,17 @@ int gal_index_delete(const char *dir, const char *const *ids, const size_t *lens
     }
     gal_free(gone.v);
     gal_deleted_release(&del);
-    gal_store_close(st);
+    return rc;
+}
+
+int gal_index_delete(const char *dir, const char *const *ids, const size_t *lens, size_t n,
+                     const uint32_t *nums, size_t m, gal_delete_report *report)
+{
+    memset(report, 0, sizeof *report);
+    gal_delete_target *t;
+    int rc = gal_delete_open(dir, &t);
+    if (!rc)
+        rc = gal_delete_in(t, ids, lens, n, nums, m, report);
+    gal_delete_close(t);
     return rc;
 }

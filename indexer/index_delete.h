@@ -23,4 +23,13 @@ typedef struct gal_delete_report {
 int gal_index_delete(const char *dir, const char *const *ids, const size_t *lens, size_t n,
                      const uint32_t *nums, size_t m, gal_delete_report *report);
 
+/* The same in two steps, for a directory of shards: every shard's writer
+ * lock taken (gal_delete_open) before any deletes, so that a shard another
+ * writer holds stops the command before it has changed anything. */
+typedef struct gal_delete_target gal_delete_target;
+int gal_delete_open(const char *dir, gal_delete_target **out);
+int gal_delete_in(gal_delete_target *t, const char *const *ids, const size_t *lens, size_t n,
+                  const uint32_t *nums, size_t m, gal_delete_report *report);
+void gal_delete_close(gal_delete_target *t); /* NULL is fine */
+
 #endif

@@ -110,6 +110,8 @@ typedef struct optimizer {
     gal_gone_mentions gone;   /* the mentions of the group's documents purged now */
     uint64_t tokens;          /* meta tokens of the source */
     uint64_t purged_tokens;   /* their positions, which meta tokens no longer counts */
+    uint64_t raw_before;      /* meta raw_bytes before the purge */
+    uint64_t purged_raw;      /* the purged documents' share of it, group by group */
     /* terms of the lexicon a group held only in purged documents: each goes
      * to the lexicon of the first later group that has postings of it, or
      * out of the lexicon (terms_dropped) */
@@ -924,8 +926,9 @@ static int write_terms_and_entities(optimizer *o, const group *g)
     uint64_t end = (uint64_t)g->first_doc + g->ndocs;
     /* a group's at a time: memory for the mentions of its documents only */
     gal_gone_mentions_release(&o->gone);
-    if (!rc && o->npending)
-        rc = gal_gone_mentions_find(o->text_snap, &o->deleted, g->first_doc, end, &o->gone);
+    if (!rc && o->npending && !(rc = gal_gone_mentions_find(o->text_snap, &o->deleted,
+                                                            g->first_doc, end, &o->gone)))
+        o->purged_raw += o->gone.raw_bytes;
     if (!rc)
         rc = gal_entity_merge_group(o->entities, o->src, o->src_entities, g->first_doc, end,
                                     put_hblock, &entities, o->gone.n ? take_off_purged : NULL, o);
@@ -996,6 +999,21 @@ static int put_terms_left(optimizer *o)
     uint8_t v[8];
     gal_put_le64(v, terms - o->terms_dropped);
     MDB_val key = {strlen(GAL_META_TERMS), (void *)GAL_META_TERMS}, val = {sizeof v, v};
+    int mrc = mdb_put(o->dst, meta, &key, &val, 0);
+    return mrc ? db_error(mrc, "cannot write the new file") : 0;
+}
+
+/* Meta raw_bytes less the purged documents' text, over what the copy of
+ * meta wrote: the index/raw ratio of `galley stats` counts what is left. */
+static int put_raw_bytes(optimizer *o)
+{
+    MDB_dbi meta;
+    int rc = dst_dbi(o, GAL_DB_META, &meta);
+    if (rc)
+        return rc;
+    uint8_t v[8];
+    gal_put_le64(v, o->purged_raw < o->raw_before ? o->raw_before - o->purged_raw : 0);
+    MDB_val key = {strlen(GAL_META_RAW_BYTES), (void *)GAL_META_RAW_BYTES}, val = {8, v};
     int mrc = mdb_put(o->dst, meta, &key, &val, 0);
     return mrc ? db_error(mrc, "cannot write the new file") : 0;
 }
@@ -1084,6 +1102,8 @@ static int write_new_file(optimizer *o, const char *tmp, size_t mapsize)
         show_progress(o, 1);
     if (!rc && o->npending)
         rc = put_terms_left(o);
+    if (!rc && o->npending) /* known once every group's purged text was read */
+        rc = put_raw_bytes(o);
     if (!rc) {
         mrc = mdb_txn_commit(o->dst);
         o->dst = NULL;
@@ -1119,6 +1139,8 @@ static int source_damaged(int rc, const char *dir)
 static int plan_purge(optimizer *o)
 {
     int rc = gal_meta_get_u64(o->st, o->src, GAL_META_TOKENS, &o->tokens);
+    if (!rc)
+        rc = gal_meta_get_u64(o->st, o->src, GAL_META_RAW_BYTES, &o->raw_before);
     size_t bi = 0;
     uint32_t doc;
     for (uint64_t from = 0; !rc && gal_deleted_next_pending(&o->deleted, from, &doc);
@@ -1251,6 +1273,7 @@ int gal_index_optimize(const char *dir, const gal_optimize_opts *opts, gal_optim
     rc = gal_store_close_replacing(o->st, tmp, &cp);
     o->st = NULL;
     r->skipped = cp.skipped;
+    r->blocked = cp.skipped != NULL;
     if (cp.compacted)
         r->bytes_after = cp.after;
 out:

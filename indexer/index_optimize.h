@@ -34,6 +34,8 @@ typedef struct gal_optimize_report {
     uint64_t terms_dropped; /* words only they held, out of the lexicon */
     double seconds;
     const char *skipped; /* why the index was left as it was, or NULL */
+    int blocked;         /* skipped though there was work: its new file could not take
+                          * the old one's place (another process has the index open) */
     int text_level;      /* the stored text was packed again at this level (0: copied) */
     gal_text_repack_stats text;
 } gal_optimize_report;

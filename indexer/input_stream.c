@@ -408,12 +408,21 @@ static int end_raw_member(gal_istream *s)
                         : have < 8                          ? NULL
                         : len != (uint32_t)s->member_len    ? "incorrect length check"
                                                             : "";
+    /* the places zlib would name: the file's end, or just past the
+     * trailer's field that is wrong */
     if (!wrong)
-        return fail(s, gal_error_set(GAL_EINPUT, "%s: truncated gzip stream at offset %llu",
-                                     s->name, (unsigned long long)s->out_total));
+        return fail(s, gal_error_set(GAL_EINPUT,
+                                     "%s: truncated gzip stream: the file ends inside a member, "
+                                     "at byte %llu (%llu bytes decoded)",
+                                     s->name, (unsigned long long)(taken(s) + have),
+                                     (unsigned long long)s->out_total));
     if (*wrong)
-        return fail(s, gal_error_set(GAL_EINPUT, "%s: corrupt gzip stream at offset %llu (%s)",
-                                     s->name, (unsigned long long)s->out_total, wrong));
+        return fail(s, gal_error_set(GAL_EINPUT,
+                                     "%s: corrupt gzip stream near byte %llu of the file, %llu "
+                                     "bytes decoded (%s)",
+                                     s->name,
+                                     (unsigned long long)(taken(s) + (crc != s->member_crc ? 4 : 8)),
+                                     (unsigned long long)s->out_total, wrong));
     s->in_pos += 8;
     s->gz_raw = 0;
     s->z_between = 1;

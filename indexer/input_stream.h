@@ -8,10 +8,14 @@
  * gzip file of many members decoded on threads, a few chunks' output).
  *
  * A stream that ends inside a gzip member or a zstd frame, a corrupt stream
- * and a failed read are errors, never a short success: gal_istream_read()
- * returns GAL_EINPUT (truncated or corrupt) or GAL_EIO (read failed) with a
- * detail that names the file and the decompressed offset, e.g.
- *   news.jsonl.zst: truncated zstd stream at offset 123456
+ * and a failed read are errors: GAL_EINPUT (truncated or corrupt) or GAL_EIO
+ * (read failed), with a detail that names the file, the place in it and the
+ * bytes decoded, e.g.
+ *   news.jsonl.zst: truncated zstd stream: the file ends inside a frame, at
+ *   byte 40123 (123456 bytes decoded)
+ * The bytes decoded before such a damage are handed on first, as the last
+ * of the stream (a short read), and gal_istream_end_status() then gives
+ * the error; gal_istream_read() returns it when nothing came before it.
  */
 #ifndef GAL_INPUT_STREAM_H
 #define GAL_INPUT_STREAM_H

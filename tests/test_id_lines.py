@@ -2,7 +2,8 @@
 """test_id_lines.py - external ids through `query --ids` and `delete --ids`.
 
 `galley query IDX Q --ids --limit 0 | galley delete IDX --ids -` must delete
-exactly the documents Q matched, whatever their ids hold.  Ids with a
+exactly the documents Q matched, whatever their ids hold, and `galley show
+IDX LINE` must show the document of each line.  Ids with a
 newline, a tab, a leading '"' or '#', or a carriage return at the end come
 out as JSON strings (one line each, and "#1" never read as document 1);
 plain ones, accented ones included, as they are.  Checked for each such id
@@ -72,6 +73,9 @@ def main():
     for i, id_ in enumerate(IDS):
         rc, ids, err = galley(g, "query", idx, "w%d" % i, "--ids", "--limit", "0")
         check("%r: --ids prints one line" % id_, rc == 0 and ids.count("\n") == 1, 1, ids)
+        rc, out, err = galley(g, "show", idx, ids.rstrip("\n"), "--json")
+        shown = json.loads(out)["id"] if rc == 0 and out.strip() else None
+        check("%r: show takes the line --ids printed" % id_, shown == id_, id_, "%d %r %s" % (rc, shown, err))
         rc, out, err = galley(g, "delete", idx, "--ids", "-", stdin=ids.encode())
         gone.append("t%d" % i)
         check("%r: delete exits 0" % id_, rc == 0, 0, "%d %s" % (rc, err))

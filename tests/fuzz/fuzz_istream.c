@@ -35,8 +35,10 @@ static int read_all(gal_istream *s, uint64_t *total, uint32_t *sum)
         for (size_t i = 0; i < got; i++)
             *sum = *sum * 31 + block[i];
         *total += got;
-        if (got < sizeof block || *total >= FUZZ_MAX_OUT)
+        if (*total >= FUZZ_MAX_OUT)
             return 0;
+        if (got < sizeof block) /* the end, or a damage after these bytes */
+            return gal_istream_end_status(s);
     }
 }
 

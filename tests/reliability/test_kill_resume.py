@@ -5,6 +5,8 @@ Over Reuters + BBC (JSONL, zstd) with 1 MB batches, each trial starts a
 build, kills it after a random delay, and checks that
   - the index opens and answers (galley query exits 0 or 1), and `galley
     verify` passes;
+  - `stats` says the run stopped (last_run_complete false) while some
+    documents are missing, and true once resumed;
   - every committed document is answerable: for a fixed set of queries the
     ids found are exactly those the uninterrupted index finds among the
     first N documents (N = documents committed);
@@ -113,7 +115,11 @@ def one_trial(a, inputs, scratch, k, delay, order, full_docs, full_ids, full_cou
     committed = None
     try:
         if os.path.exists(os.path.join(d, "data.mdb")):
-            committed = rc_.stats(a.galley, d)["documents"]
+            st = rc_.stats(a.galley, d)
+            committed = st["documents"]
+            if 0 < committed < full_docs and st.get("last_run_complete") is not False:
+                problems.append("stats after the kill at %d documents: last_run_complete %r"
+                                % (committed, st.get("last_run_complete")))
             vrc, vout = rc_.verify(a.galley, d)
             if vrc != 0:
                 problems.append("verify after the kill: exit %d: %s" % (vrc, vout.strip()[-800:]))
@@ -132,7 +138,11 @@ def one_trial(a, inputs, scratch, k, delay, order, full_docs, full_ids, full_cou
         if rrc != 0:
             problems.append("--resume failed with %d: %s" % (rrc, rerr.strip()))
         else:
-            docs = rc_.stats(a.galley, d)["documents"]
+            st = rc_.stats(a.galley, d)
+            docs = st["documents"]
+            if st.get("last_run_complete") is not True:
+                problems.append("stats after --resume: last_run_complete %r"
+                                % st.get("last_run_complete"))
             if docs != full_docs:
                 problems.append("resumed index holds %d documents, uninterrupted %d"
                                 % (docs, full_docs))

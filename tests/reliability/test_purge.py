@@ -15,7 +15,7 @@ documents alone, in the same order:
   - `entities --top 0` lists every entity with the reference's names and
     counts;
   - once an optimize has purged every deleted document, `stats` has the
-    reference's tokens and terms, and every query's top 10 has the
+    reference's tokens, terms and raw text bytes, and every query's top 10 has the
     reference's ids and BM25 scores.
 """
 import json
@@ -108,7 +108,7 @@ def compare(a, f, index, live, queries, purged, what):
         f.check(st["purged_documents"] == st["deleted_documents"],
                 "%s: %d deleted, %d purged"
                 % (what, st["deleted_documents"], st["purged_documents"]))
-        for k in ("tokens", "terms"):
+        for k in ("tokens", "terms", "raw_bytes"):
             f.check(st[k] == st_ref[k], "%s: %s %d, the reference %d" % (what, k, st[k], st_ref[k]))
         mine = rc_.top_hits(a.galley, index, queries)
         theirs = rc_.top_hits(a.galley, ref, queries)

@@ -31,7 +31,9 @@ import json
 import os
 import random
 import shutil
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relcommon as rc_  # noqa: E402
@@ -205,6 +207,7 @@ def check_read_as_one(a, f):
         rc, _, err = rc_.run([a.galley] + args)
         f.check(rc == 2 and says in err, "%s: exit %d: %s" % (" ".join(args[:1] + args[2:]), rc,
                                                              err.strip()))
+    check_delete_shard_held(a, f, out, queries[0])
     intact = os.path.join(a.work, "before-deletes")  # for the capped prefix below
     shutil.copytree(out, intact)
     rc, _, err = rc_.run([a.galley, "delete", out, ids[0], ids[1], ids[2], "no-such-id"])
@@ -261,6 +264,36 @@ def check_read_as_one(a, f):
     rc, _, err = rc_.run([a.galley, "query", out, "said", "--count"])
     f.check(rc == 3 and "is not shard 2 of a run" in err, "a whole index as shard-2: exit %d: %s"
             % (rc, err.strip()))
+
+
+def check_delete_shard_held(a, f, out, q):
+    """A shard another writer holds (an --append waiting on its input)
+    stops `delete DIR` before any shard has deleted anything."""
+    held = shard_dirs(out)[-1]
+    holder, busy, deadline = None, False, time.time() + 120
+    try:
+        # the probe (a delete of no id) takes the lock for a moment too: a
+        # holder that met it starts again
+        while not busy and time.time() < deadline:
+            if holder is None or holder.poll() is not None:
+                holder = subprocess.Popen([a.galley, "index", "-q", "--device", "ref", "-o", held,
+                                           "--shard", "3/3", "--append", "-"],
+                                          stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL)
+            time.sleep(0.3)
+            rc, _, err = rc_.run([a.galley, "delete", held, "no-such-id"])
+            busy = rc == 3 and "being written" in err
+        f.check(busy, "the --append holding shard 3 took its writer lock")
+        before = rc_.query_counts(a.galley, out, [q]).get(q)
+        rc, _, err = rc_.run([a.galley, "delete", out, "--query", q])
+        after = rc_.query_counts(a.galley, out, [q]).get(q)
+        f.check(rc == 3 and "nothing deleted" in err and after == before and before,
+                "delete DIR with shard 3 held: exit %d, %s -> %s matches: %s"
+                % (rc, before, after, err.strip()))
+    finally:
+        if holder:
+            holder.stdin.close()
+            holder.wait(timeout=120)
 
 
 def index_argv(a, out, src, *extra):

@@ -89,6 +89,9 @@ static decoded decode_file(const char *path, unsigned threads, size_t read_size)
         if (got < read_size)
             break;
     }
+    /* a damage after bytes decoded: those first, then the error */
+    if (!d.rc && (d.rc = gal_istream_end_status(s)))
+        snprintf(d.detail, sizeof d.detail, "%s", gal_error_detail(d.rc));
     d.in_bytes = gal_istream_in_bytes(s);
     d.threaded = gal_istream_gzip_threaded(s, &d.redone);
     d.out_len = d.bytes.len;
