@@ -112,12 +112,10 @@ static int read_tables(const char *dir, info *in)
     in->build[n] = '\0';
     if ((rc = gal_meta_get_bytes(st, txn, GAL_META_SHARD, &p, &n)))
         goto out;
-    const void *done;
-    size_t done_len;
-    if ((rc = gal_meta_get_bytes(st, txn, GAL_META_RUN_COMPLETE, &done, &done_len)))
-        goto out;
-    in->run_complete = done && done_len == 8 ? gal_get_le64(done) != 0 : -1;
     snprintf(in->shard, sizeof in->shard, "%.*s", p ? (int)(n < 31 ? n : 31) : 0, p ? (const char *)p : "");
+    if ((rc = gal_meta_get_bytes(st, txn, GAL_META_RUN_COMPLETE, &p, &n)))
+        goto out;
+    in->run_complete = p && n == 8 ? gal_get_le64(p) != 0 : -1;
 out:
     if (txn)
         mdb_txn_abort(txn);

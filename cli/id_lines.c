@@ -8,6 +8,7 @@
 
 #include "output.h"
 #include "status.h"
+#include "tokenizer_rules.h" /* gal_utf8_encode */
 
 static int must_quote(const unsigned char *s, size_t n)
 {
@@ -39,32 +40,6 @@ static int hex4(const char *s, uint32_t *v)
         *v = *v << 4 | (uint32_t)d;
     }
     return 0;
-}
-
-static int put_utf8(gal_buf *b, uint32_t cp)
-{
-    unsigned char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (unsigned char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (unsigned char)(0xC0 | cp >> 6);
-        u[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (unsigned char)(0xE0 | cp >> 12);
-        u[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-        u[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (unsigned char)(0xF0 | cp >> 18);
-        u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
-        u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-        u[3] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return gal_buf_append(b, u, n);
 }
 
 /* The JSON string s[0, n) (quotes included) decoded into b. */
@@ -110,7 +85,8 @@ static int unquote(const char *s, size_t n, gal_buf *b, const char **why)
             *why = "half a surrogate pair";
             return GAL_EINPUT;
         }
-        int rc = put_utf8(b, cp);
+        gal_u8 u[4];
+        int rc = gal_buf_append(b, u, gal_utf8_encode((gal_i32)cp, u));
         if (rc)
             return rc;
     }

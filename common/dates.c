@@ -85,6 +85,23 @@ static void blanks(scan *t)
         t->at++;
 }
 
+/* How many letters come next. */
+static size_t letters(const scan *t)
+{
+    size_t n = 0;
+    while (t->at + n < t->len && lower(t->s[t->at + n]) >= 'a' && lower(t->s[t->at + n]) <= 'z')
+        n++;
+    return n;
+}
+
+/* The n letters next are name's first n, in any case. */
+static int word_is(const scan *t, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!name[i] || lower(t->s[t->at + i]) != name[i])
+            return 0;
+    return 1;
+}
 
 /* hh:mm, then :ss and a fraction of a second if there. */
 static int clock_time(scan *t, int *h, int *mi, int *se)
@@ -162,17 +179,10 @@ static int month_name(scan *t)
     static const char names[12][10] = {"january", "february", "march",     "april",
                                        "may",     "june",     "july",      "august",
                                        "september", "october", "november", "december"};
-    size_t n = 0;
-    while (t->at + n < t->len && lower(t->s[t->at + n]) >= 'a' && lower(t->s[t->at + n]) <= 'z')
-        n++;
-    if (n < 3)
-        return 0;
-    for (int m = 0; m < 12; m++) {
+    size_t n = letters(t);
+    for (int m = 0; m < 12 && n >= 3; m++) {
         size_t full = strlen(names[m]);
-        int same = n == 3 || (n == full) || (n == 4 && m == 8); /* "Sept" */
-        for (size_t i = 0; same && i < n && i < full; i++)
-            same = lower(t->s[t->at + i]) == names[m][i];
-        if (same && n <= full) {
+        if ((n == 3 || n == full || (n == 4 && m == 8)) /* "Sept" */ && word_is(t, n, names[m])) {
             t->at += n;
             take(t, '.');
             return m + 1;
@@ -186,31 +196,21 @@ static int zone_name(scan *t)
 {
     static const char *const zones[] = {"gmt", "utc", "ut", "z",   "est", "edt", "cst",
                                         "cdt", "mst", "mdt", "pst", "pdt"};
-    size_t n = 0;
-    while (t->at + n < t->len && lower(t->s[t->at + n]) >= 'a' && lower(t->s[t->at + n]) <= 'z')
-        n++;
-    for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
-        if (strlen(zones[z]) != n)
-            continue;
-        size_t i = 0;
-        while (i < n && lower(t->s[t->at + i]) == zones[z][i])
-            i++;
-        if (i == n) {
+    size_t n = letters(t);
+    for (size_t z = 0; z < sizeof zones / sizeof *zones; z++)
+        if (strlen(zones[z]) == n && word_is(t, n, zones[z])) {
             t->at += n;
             return 0;
         }
-    }
     return -1;
 }
 
 /* [Thu,] 26 Feb 1987 [15:01[:01]] [+0000 | GMT ...] */
 static int rfc2822(scan *t, int *y, int *mo, int *d, int *h, int *mi, int *se)
 {
-    size_t at = t->at;
-    while (at < t->len && lower(t->s[at]) >= 'a' && lower(t->s[at]) <= 'z')
-        at++;
-    if (at > t->at) { /* a day's name, then a comma */
-        t->at = at;
+    size_t day = letters(t);
+    if (day) { /* a day's name, then a comma */
+        t->at += day;
         if (!take(t, ','))
             return -1;
         blanks(t);

@@ -337,12 +337,12 @@ static int hand_off(build_state *s)
 /* How many unreadable dates a run names one by one; the rest it counts. */
 #define BAD_DATES_SHOWN 5
 
-/* A date that does not read leaves its document undated (no date: range
- * finds it, --sort date puts it last): say so, naming the place. */
-static void note_bad_date(router *r, const gal_doc *doc)
+/* A date that did not read left its document undated (no date: range
+ * finds it, --sort date puts it last): say so, naming the place.  added:
+ * the document as the batch took it, its date parsed there. */
+static void note_bad_date(router *r, const gal_doc *doc, const gal_batch_doc *added)
 {
-    int64_t sec;
-    if (gal_date_parse(doc->date, doc->date_len, &sec) == 0 || r->bad_dates++ >= BAD_DATES_SHOWN)
+    if (!doc->date_len || added->date_sec != GAL_NO_DATE || r->bad_dates++ >= BAD_DATES_SHOWN)
         return;
     char shown[81];
     size_t n = doc->date_len < sizeof shown - 1 ? doc->date_len : sizeof shown - 1;
@@ -366,8 +366,6 @@ static int on_doc(void *ctx, const gal_doc *doc)
     if (s->skipping && r->input_no == s->first_input && doc->end_offset <= s->skip_offset)
         return 0; /* committed by the interrupted run */
     uint32_t file_no = s->first_file_no + (uint32_t)(r->input_no - s->first_input);
-    if (doc->date_len && !s->opts->quiet)
-        note_bad_date(r, doc);
     int rc;
     if (s->opts->merge && (rc = gal_merge_file_no(&s->merge_files, r->input_no, doc->path,
                                                    doc->source_no, &file_no)))
@@ -375,6 +373,8 @@ static int on_doc(void *ctx, const gal_doc *doc)
     rc = gal_batch_add(&s->fill->batch, doc, file_no);
     if (rc)
         return rc;
+    if (!s->opts->quiet)
+        note_bad_date(r, doc, &s->fill->batch.docs[s->fill->batch.ndocs - 1]);
     s->next_doc++;
     if (s->fill->batch.text.len >= s->opts->batch_bytes)
         return hand_off(s);

@@ -386,6 +386,28 @@ static int read_gzip_threads(gal_istream *s, uint8_t *dst, size_t n, size_t *got
     return rc;
 }
 
+/* The two ways a compressed stream is damaged, in the one wording every
+ * decoder (one thread or several) gives: the file ends inside a unit
+ * (gzip "member", zstd "frame"), at byte `at`; or its bytes are wrong near
+ * `at`.  Both count the bytes decoded before. */
+static int truncated(gal_istream *s, const char *codec, const char *unit, uint64_t at)
+{
+    return fail(s, gal_error_set(GAL_EINPUT,
+                                 "%s: truncated %s stream: the file ends inside a %s, at byte "
+                                 "%llu (%llu bytes decoded)",
+                                 s->name, codec, unit, (unsigned long long)at,
+                                 (unsigned long long)s->out_total));
+}
+
+static int corrupt(gal_istream *s, const char *codec, uint64_t at, const char *why)
+{
+    return fail(s, gal_error_set(GAL_EINPUT,
+                                 "%s: corrupt %s stream near byte %llu of the file, %llu bytes "
+                                 "decoded (%s)",
+                                 s->name, codec, (unsigned long long)at,
+                                 (unsigned long long)s->out_total, why));
+}
+
 /* The raw rest of a member has ended at its last block: check the gzip
  * trailer after it as zlib would, and go on to the next member. */
 static int end_raw_member(gal_istream *s)
@@ -411,18 +433,9 @@ static int end_raw_member(gal_istream *s)
     /* the places zlib would name: the file's end, or just past the
      * trailer's field that is wrong */
     if (!wrong)
-        return fail(s, gal_error_set(GAL_EINPUT,
-                                     "%s: truncated gzip stream: the file ends inside a member, "
-                                     "at byte %llu (%llu bytes decoded)",
-                                     s->name, (unsigned long long)(taken(s) + have),
-                                     (unsigned long long)s->out_total));
+        return truncated(s, "gzip", "member", taken(s) + have);
     if (*wrong)
-        return fail(s, gal_error_set(GAL_EINPUT,
-                                     "%s: corrupt gzip stream near byte %llu of the file, %llu "
-                                     "bytes decoded (%s)",
-                                     s->name,
-                                     (unsigned long long)(taken(s) + (crc != s->member_crc ? 4 : 8)),
-                                     (unsigned long long)s->out_total, wrong));
+        return corrupt(s, "gzip", taken(s) + (crc != s->member_crc ? 4 : 8), wrong);
     s->in_pos += 8;
     s->gz_raw = 0;
     s->z_between = 1;
@@ -506,21 +519,12 @@ static int read_gzip(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
             continue;
         } else if (zr == Z_BUF_ERROR) {
             if (s->in_pos == s->in_len && s->in_eof)
-                return fail(s, gal_error_set(GAL_EINPUT,
-                                             "%s: truncated gzip stream: the file ends inside a "
-                                             "member, at byte %llu (%llu bytes decoded)",
-                                             s->name, (unsigned long long)taken(s),
-                                             (unsigned long long)s->out_total));
+                return truncated(s, "gzip", "member", taken(s));
         } else if (zr == Z_MEM_ERROR) {
             return fail(s, gal_error_set(GAL_ENOMEM, "%s: out of memory in the gzip decoder",
                                          s->name));
         } else {
-            return fail(s, gal_error_set(GAL_EINPUT,
-                                         "%s: corrupt gzip stream near byte %llu of the file, "
-                                         "%llu bytes decoded (%s)",
-                                         s->name, (unsigned long long)taken(s),
-                                         (unsigned long long)s->out_total,
-                                         z->msg ? z->msg : "Z_DATA_ERROR"));
+            return corrupt(s, "gzip", taken(s), z->msg ? z->msg : "Z_DATA_ERROR");
         }
     }
     *got = have;
@@ -551,19 +555,11 @@ static int read_zstd(gal_istream *s, uint8_t *dst, size_t n, size_t *got)
             if (code == ZSTD_error_memory_allocation)
                 return fail(s, gal_error_set(GAL_ENOMEM, "%s: out of memory in the zstd decoder",
                                              s->name));
-            return fail(s, gal_error_set(GAL_EINPUT,
-                                         "%s: corrupt zstd stream near byte %llu of the file, "
-                                         "%llu bytes decoded (%s)",
-                                         s->name, (unsigned long long)taken(s),
-                                         (unsigned long long)s->out_total, ZSTD_getErrorName(r)));
+            return corrupt(s, "zstd", taken(s), ZSTD_getErrorName(r));
         }
         s->zd_last = r;
         if (at_end && r != 0 && out.pos == before)
-            return fail(s, gal_error_set(GAL_EINPUT,
-                                         "%s: truncated zstd stream: the file ends inside a "
-                                         "frame, at byte %llu (%llu bytes decoded)",
-                                         s->name, (unsigned long long)taken(s),
-                                         (unsigned long long)s->out_total));
+            return truncated(s, "zstd", "frame", taken(s));
     }
     *got = out.pos;
     return 0;

@@ -18,6 +18,7 @@
 #include "input_stream.h"
 #include "reader_formats.h"
 #include "status.h"
+#include "tokenizer_rules.h" /* gal_utf8_encode */
 
 int gal_rd_fill(gal_rd_src *r)
 {
@@ -204,30 +205,10 @@ unsigned gal_read_parse_threads(unsigned asked, gal_format f)
 
 int gal_rd_put_utf8(gal_buf *b, uint32_t cp)
 {
-    uint8_t u[4];
-    size_t n;
     if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
         cp = 0xFFFD;
-    if (cp < 0x80) {
-        u[0] = (uint8_t)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (uint8_t)(0xC0 | (cp >> 6));
-        u[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (uint8_t)(0xE0 | (cp >> 12));
-        u[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (uint8_t)(0xF0 | (cp >> 18));
-        u[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (uint8_t)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return gal_buf_append(b, u, n);
+    gal_u8 u[4];
+    return gal_buf_append(b, u, gal_utf8_encode((gal_i32)cp, u));
 }
 
 static int ends_with(const char *s, size_t len, const char *suffix)
