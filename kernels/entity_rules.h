@@ -86,8 +86,9 @@ typedef ushort gal_u16;
 typedef uint16_t gal_u16;
 #endif
 
-/* 2: rule 8 (titles in title case), and trailing days and months (rule 4) */
-#define GAL_ENTITY_RULES_VERSION 2u
+/* 2: rule 8 (titles in title case), and trailing days and months (rule 4)
+ * 3: a tab, or a wide run of spaces in a line (a column gap), parts two names */
+#define GAL_ENTITY_RULES_VERSION 3u
 #define GAL_ENT_SHOUT_PCT 75u
 #define GAL_ENT_SHOUT_MIN 6u
 /* Rule 8: a title is in title case from this many capitalised words, and
@@ -96,6 +97,8 @@ typedef uint16_t gal_u16;
 #define GAL_ENT_TITLE_SPAN 6u
 /* A line shorter than this (bytes) does not wrap into the next one. */
 #define GAL_ENT_WRAP_MIN 40u
+/* This many spaces in a row (or one tab) part columns, not words. */
+#define GAL_ENT_COLUMN_SPACES 3u
 
 /* word classes */
 #define GAL_ENT_CONN 0x001u    /* lower-case connector inside a name */
@@ -1451,7 +1454,7 @@ GAL_FN int gal_ent_address(GAL_TEXT text, gal_u32 i, gal_u32 end, gal_u32 lo, ga
 }
 
 /* what the bytes between two tokens allow */
-#define GAL_ENT_G_BLANK 1u /* blanks only, at most one line break, no indent after it */
+#define GAL_ENT_G_BLANK 1u /* blanks only, at most one line break, no indent after it, no column gap */
 #define GAL_ENT_G_END 2u   /* a sentence may end here: . ! ? : or a paragraph break */
 #define GAL_ENT_G_DOT 4u   /* "." right after the token, then blanks as in G_BLANK */
 #define GAL_ENT_G_HYPH 8u  /* exactly "-" */
@@ -1464,17 +1467,24 @@ GAL_FN int gal_ent_address(GAL_TEXT text, gal_u32 i, gal_u32 end, gal_u32 lo, ga
 GAL_FN gal_u32 gal_ent_gap(GAL_TEXT text, gal_u32 i, gal_u32 end, gal_u32 line_lo)
 {
     gal_u32 len = end - i, nl = 0, indent = 0, other = 0, stop = 0, amp = 0, g = 0;
+    gal_u32 spaces = 0, column = 0;
     if (len == 1u && text[i] == ' ') /* most gaps: what the loop below finds */
         return GAL_ENT_G_BLANK;
     for (gal_u32 k = i; k < end; k++) {
         gal_u32 b = text[k];
         if (b == ' ' || b == '\t') {
             indent += nl ? 1u : 0u;
+            spaces = b == ' ' ? spaces + 1u : 0u;
+            /* a tab, or a wide gap inside a line, is a table's or a
+             * signature's column: "Smith   Acme Corp" names two things
+             * (spaces after a line break are an indent, judged above) */
+            column |= b == '\t' || (!nl && spaces >= GAL_ENT_COLUMN_SPACES);
         } else if (b == '\n') {
             nl++;
-            indent = 0;
+            indent = spaces = 0;
         } else {
             other++;
+            spaces = 0;
             stop |= b == '.' || b == '!' || b == '?' || b == ':';
             amp += b == '&';
         }
@@ -1485,18 +1495,18 @@ GAL_FN gal_u32 gal_ent_gap(GAL_TEXT text, gal_u32 i, gal_u32 end, gal_u32 line_l
          * is a paragraph break too; wrapped prose has long lines */
         para = i - line_lo < GAL_ENT_WRAP_MIN;
     }
-    if (other == 0 && !para)
+    if (other == 0 && !para && !column)
         g |= GAL_ENT_G_BLANK;
     if (stop || para)
         g |= GAL_ENT_G_END;
-    if (other == 1 && text[i] == '.' && !para)
+    if (other == 1 && text[i] == '.' && !para && !column)
         g |= GAL_ENT_G_DOT;
     if (len == 1 && text[i] == '-')
         g |= GAL_ENT_G_HYPH;
     if ((len == 1 && text[i] == '\'') ||
         (len == 3 && text[i] == 0xE2u && text[i + 1] == 0x80u && text[i + 2] == 0x99u))
         g |= GAL_ENT_G_APOS;
-    if (other == 1 && amp == 1 && nl == 0)
+    if (other == 1 && amp == 1 && nl == 0 && !column)
         g |= GAL_ENT_G_AMP;
     return g;
 }

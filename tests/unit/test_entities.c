@@ -270,6 +270,15 @@ static void check_rules(void)
     EXPECT("", "money market operators were divided over whether the Bank\nof France will", "Bank\nof France");
     EXPECT("", "the Bank\nof France", "Bank|France"); /* a short line does not wrap */
     EXPECT("", "said Smith\n\nJones went", "Smith");
+    /* a column gap (a tab, or three spaces) parts two names on one line, as
+     * in a signature block or a table; two spaces are still one gap */
+    EXPECT("", "from John Smith   Acme Corp here", "John Smith|Acme Corp");
+    EXPECT("", "from John Smith\tAcme Corp here", "John Smith|Acme Corp");
+    EXPECT("", "from John Smith  Acme Corp here", "John Smith  Acme Corp");
+    EXPECT("", "from Marks   &   Spencer here", "Marks|Spencer");
+    /* a tab-indented line after a long one: a column, not a wrapped name */
+    EXPECT("", "the letter was sent on Monday by the writer to Roy Smith\n\tJohn Hall wrote",
+           "Roy Smith|John Hall");
     EXPECT("", "mail John_Smith@Example.com now", "");
     EXPECT("", "watch TV with the MPs", "");
     /* the scan never looks at the shape of a run's last connector when the
@@ -398,7 +407,7 @@ static void check_overflow(gal_cl_entity_finder *ce)
 static void random_batches(gal_cl_entity_finder *ce)
 {
     static const char *const pieces[] = {
-        "Donald Trump", " ", "  ", "\n", "\n\n", "\n    ", ". ", ", ", "the ", "of ", "and ",
+        "Donald Trump", " ", "  ", "   ", "\n", "\n\n", "\n    ", ". ", ", ", "the ", "of ", "and ",
         "Bank", "England", "Mr. ", "Dr ", "President ", "Prime Minister ", "CCTV", "U.S.", "-",
         "'", "\xE2\x80\x99", "&", "São Paulo", "ÉCOLE", "Ünal", "x_y@Z.com", "The ", "However, ",
         "JANUARY", "Monday", "Japanese", "Co", "Inc", "\xFF", "\xC3", "Σ", "Жук", "1987",
