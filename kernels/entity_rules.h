@@ -13,7 +13,7 @@
  *     gal_cp_fold(); an acronym is a capitalised token of two or more code
  *     points that all change (so no digits): CCTV, IMF.
  *  2. A run is a maximal sequence of capitalised tokens separated only by
- *     spaces and tabs with at most one line break, with lower-case
+ *     spaces with at most one line break, with lower-case
  *     connectors inside (of, de, van, al, bin...; "the" right after one:
  *     "News of the World").  Also joining: a hyphen (Kilroy-Silk), an
  *     apostrophe after one letter (O'Sullivan), an ampersand (Moet &
@@ -21,7 +21,9 @@
  *     abbreviation or a single letter (Mr. Blair, St. Louis, U.S., W.P. Ball)
  *     unless a function word follows.  Anything else separates: other
  *     punctuation, commas, quotes, a paragraph break (two line breaks, or a
- *     line break then an indent of two or more blanks), the title/body gap.
+ *     line break then an indent of two or more blanks), a column gap (a
+ *     tab, or GAL_ENT_COLUMN_SPACES spaces in a row inside a line: a
+ *     signature's or a table's columns), the title/body gap.
  *     A capitalised function word (The, However, And...) starts a new run.
  *  3. Lines that shout (at least GAL_ENT_SHOUT_PCT percent of their cased
  *     letters upper-case, and at least GAL_ENT_SHOUT_MIN cased letters: an
