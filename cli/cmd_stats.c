@@ -58,6 +58,7 @@ typedef struct info {
     char build[512];
     char shard[32]; /* "K/N", or empty: every document */
     int run_complete; /* the latest run read all its input: 1, 0, or -1 unknown */
+    int run_merge;    /* the latest run was a merge (format.h, GAL_RESUME_MERGE) */
 } info;
 
 /* Page counts of every named database, and the build metadata. */
@@ -116,6 +117,9 @@ static int read_tables(const char *dir, info *in)
     if ((rc = gal_meta_get_bytes(st, txn, GAL_META_RUN_COMPLETE, &p, &n)))
         goto out;
     in->run_complete = p && n == 8 ? gal_get_le64(p) != 0 : -1;
+    if ((rc = gal_meta_get_bytes(st, txn, GAL_META_RESUME, &p, &n)))
+        goto out;
+    in->run_merge = p && n == 16 && gal_get_le64(p) == GAL_RESUME_MERGE;
 out:
     if (txn)
         mdb_txn_abort(txn);
@@ -291,7 +295,11 @@ static int stats_one(const char *index, int json, totals *sum)
         printf("build:              %s\n", in.build[0] ? in.build : "unknown");
         if (in.shard[0])
             printf("shard:              %s of the inputs' documents\n", in.shard);
-        if (in.run_complete == 0)
+        if (in.run_complete == 0 && in.run_merge)
+            printf("last run:           a merge, stopped before the end of its sources "
+                   "(killed?): what it committed is here; a merge is not resumed: merge again "
+                   "into a new index\n");
+        else if (in.run_complete == 0)
             printf("last run:           stopped before the end of its input (killed?): what it "
                    "committed is here; 'galley index --resume' with its inputs goes on\n");
         printf("batches:            %" PRIu64 "\n", st.batches);

@@ -132,8 +132,10 @@ int gal_distinct_indexes(const char *cmd, const char *const *dirs, size_t n)
 
 /* LMDB trusts its pages: a damaged B-tree page (a flipped bit on disk) can
  * make a read fault inside it.  Records carry checksums, pages do not, so
- * commands that only read an index turn such a fault into the corruption
- * error it almost surely is, instead of a crash; `galley verify` names the
+ * commands that only read an index (and delete, whose one write transaction
+ * a fault leaves uncommitted, as a kill would) turn such a fault into the
+ * corruption error it almost surely is, instead of a crash (the writers
+ * guard their reads themselves: fault_guard.h); `galley verify` names the
  * damaged place. */
 static void on_fault(int sig)
 {
@@ -180,10 +182,13 @@ int main(int argc, char **argv)
         printf("galley 0.1.0\n");
         return GAL_EXIT_OK;
     }
-    static const char *const readers[] = {"query", "show", "stats", "entities"};
+    static const char *const readers[] = {"query", "show", "stats", "entities", "delete"};
     for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++)
         if (!strcmp(argv[1], readers[i]))
             catch_faults();
+    if (!strcmp(argv[1], "bench") && argc > 2 &&
+        (!strcmp(argv[2], "query") || !strcmp(argv[2], "postings")))
+        catch_faults();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);

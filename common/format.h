@@ -105,6 +105,9 @@
 #define GAL_META_ENTITY_RULES "entity_rules_version"
 #define GAL_META_BIGRAM_WORDS "bigram_words" /* sorted u64 LE word keys: see gal_bigram_hash */
 #define GAL_META_RESUME "resume"           /* file number ‖ offset (u64 LE each): input done so far */
+/* The resume record's file number when the run is a `galley merge`: its
+ * offsets count source documents, not input bytes, and no run resumes it. */
+#define GAL_RESUME_MERGE UINT64_MAX
 #define GAL_META_RUN_FIRST_FILE "run_first_file" /* file number the latest run started at */
 #define GAL_META_RUN_COMPLETE "run_complete"     /* 1 once the latest run read all its input */
 #define GAL_META_DELETED "deleted"         /* u64 LE: records in the deleted table */

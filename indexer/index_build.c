@@ -783,6 +783,10 @@ static int plan_resume(build_state *s, char **files, size_t nfiles, size_t *firs
             gal_writer_begin_run(s->w);
         return rc;
     }
+    if (rp.merge) /* its files are the sources' inputs, its offsets documents */
+        return gal_error_set(GAL_EUSAGE, "the interrupted run of '%s' was a merge, which cannot "
+                                         "be resumed: merge again into a new index",
+                             s->opts->out_dir);
     size_t k = rp.file_no - rp.run_first_file;
     if (rp.file_no < rp.run_first_file || k >= nfiles || nfiles < run_files)
         return gal_error_set(GAL_EUSAGE,
@@ -988,6 +992,8 @@ static int state_open(build_state *s)
                                    o->nshards > 1 ? o->nshards : 0)))
         return rc;
     gal_writer_keep_cache(s->w, o->keep_cache);
+    if (o->merge)
+        gal_writer_set_merge(s->w);
     s->replace = o->replace;
     if (o->resume) {
         if ((rc = plan_resume(s, r->files, r->nfiles, &s->first_input, &s->complete)))

@@ -104,6 +104,7 @@ struct gal_writer {
     uint32_t run_first_file;
     gal_resume_point resume;
     char *build_note;
+    int merge; /* this run merges indexes (gal_writer_set_merge) */
     int keep_cache; /* leave what commits write in the page cache */
     unsigned shard_k, shard_n; /* meta "shard" (0/0: none), as loaded or set */
     /* meta "entity_rules_version": the oldest rules any of the index's
@@ -290,6 +291,7 @@ static int read_meta(gal_writer *w, MDB_txn *txn, void *arg)
     w->resume.replace = run_replace <= GAL_REPLACE_URL ? (gal_replace_key)run_replace
                                                        : GAL_REPLACE_NONE;
     if (resume && resume_len == 16) {
+        w->resume.merge = gal_get_le64(resume) == GAL_RESUME_MERGE;
         w->resume.file_no = (uint32_t)gal_get_le64(resume);
         w->resume.offset = gal_get_le64((const uint8_t *)resume + 8);
     }
@@ -750,7 +752,7 @@ static int write_batch(gal_writer *w, const gal_encoded *e, MDB_txn *txn, const 
     const gal_writer_totals *tot = &w->totals;
     uint64_t now = (uint64_t)time(NULL);
     uint8_t resume[16];
-    gal_put_le64(resume, b->end_file_no);
+    gal_put_le64(resume, w->merge ? GAL_RESUME_MERGE : b->end_file_no);
     gal_put_le64(resume + 8, b->end_offset);
     if ((rc = gal_meta_put_u64(st, txn, GAL_META_FORMAT, GAL_FORMAT_VERSION)) ||
         (rc = gal_meta_put_u64(st, txn, GAL_META_TOKENIZER, GAL_TOKENIZER_VERSION)) ||
@@ -996,6 +998,11 @@ int gal_writer_file_path(gal_writer *w, uint32_t no, char **path)
 void gal_writer_begin_run(gal_writer *w)
 {
     w->run_first_file = w->next_file_no;
+}
+
+void gal_writer_set_merge(gal_writer *w)
+{
+    w->merge = 1;
 }
 
 void gal_writer_continue_run(gal_writer *w, uint32_t file_no)

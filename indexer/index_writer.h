@@ -118,6 +118,7 @@ typedef struct gal_resume_point {
     uint64_t offset;         /* decompressed offset just past that document */
     uint32_t files;          /* input files recorded by all runs */
     gal_replace_key replace; /* the latest run replaced documents: by what */
+    int merge;               /* the latest run was a merge (GAL_RESUME_MERGE) */
 } gal_resume_point;
 
 void gal_writer_resume_point(const gal_writer *w, gal_resume_point *out);
@@ -129,6 +130,10 @@ int gal_writer_file_path(gal_writer *w, uint32_t no, char **path);
 /* Start a new run: its first input gets the next file number, and the run
  * is marked incomplete with the next commit. */
 void gal_writer_begin_run(gal_writer *w);
+
+/* The run is a merge: it records GAL_RESUME_MERGE as its resume point,
+ * so that `index --resume` refuses an index a merge left unfinished. */
+void gal_writer_set_merge(gal_writer *w);
 
 /* Continue the latest run at file number file_no (resume): the next
  * gal_writer_add_file() gets that number again. */

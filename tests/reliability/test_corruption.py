@@ -30,8 +30,8 @@ flipped (found by searching data.mdb for the record's bytes).  Then:
 Copies of data.mdb cut short (its last pages missing): every command exits 0,
 1 or 3, a 3 saying the index is corrupt.
 Last, copies with many random bytes flipped anywhere in data.mdb: galley
-query (words, phrases, prefixes, snippets), entities, show (one, all), compact, verify,
-optimize, merge, delete and index --append must exit 0, 1 or 3 (never a signal, never a
+query (words, phrases, prefixes, snippets), bench query, entities, show (one, all), compact,
+verify, optimize, merge, delete (an id, a query) and index --append must exit 0, 1 or 3 (never a signal, never a
 hang).
 """
 import os
@@ -546,6 +546,8 @@ def run_checks(a, f, scratch, bbc):
     truncated_copies(a, f, src, copy, more)
 
     # many random bytes anywhere: LMDB's own pages included
+    queries = os.path.join(scratch, "queries.txt")
+    open(queries, "w").write('said\n"the film"\ngov*\n')
     outcomes = {}
     for t in range(a.random_trials):
         data = bytearray(src)
@@ -571,6 +573,8 @@ def run_checks(a, f, scratch, bbc):
                      [a.galley, "verify", "-q", copy],
                      [a.galley, "optimize", copy],
                      [a.galley, "merge", "-q", "--device", "ref", "-o", copy + "-merged", copy],
+                     [a.galley, "bench", "query", copy, queries, "--runs", "1"],
+                     [a.galley, "delete", copy, "--query", "t*"],
                      [a.galley, "delete", copy, "#5"],
                      [a.galley, "index", "-q", "--device", "ref", "--append", "-o", copy, more]):
             try:

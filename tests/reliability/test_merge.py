@@ -18,7 +18,8 @@ needed), indexed in 1 MB batches:
   - `--append` adds a merge to an existing index;
   - a source damaged late in its stored text stops the merge with exit 3
     naming the source and the document, and the merged index keeps, and
-    verifies, every batch committed before;
+    verifies, every batch committed before; stats says a merge is not
+    resumed, and `index --resume` refuses it (exit 2);
   - usage: no -o, no source, a source given twice, the output among the
     sources, an output that holds an index without --append, an option of
     `galley index` that merge does not take (exit 2); a source that is no
@@ -194,7 +195,7 @@ def check_shards(a, f, parts, whole, queries):
           "follow each other (%d hits)" % len(one))
 
 
-def check_damaged(a, f, first, rest, whole_docs):
+def check_damaged(a, f, first, rest, whole_docs, parts):
     rng = random.Random(a.seed)
     blocks = dump(rest, "text")
     key, block = blocks[-1]
@@ -215,7 +216,18 @@ def check_damaged(a, f, first, rest, whole_docs):
             % (docs, first_docs, whole_docs))
     rc, text = rc_.verify(a.galley, out)
     f.check(rc == 0, "verify what the interrupted merge kept: exit %d: %s" % (rc, text.strip()))
-    print("damaged source: exit 3, %d documents kept" % docs)
+    # its files are the sources' inputs and its resume point counts source
+    # documents: --resume with those inputs read them from a wrong place
+    # and doubled documents; stats says to merge again, --resume refuses
+    rc, text, err = rc_.run([a.galley, "stats", out])
+    f.check(rc == 0 and "a merge is not resumed" in text and "--resume" not in text,
+            "stats of an interrupted merge: exit %d: %s" % (rc, (text + err).strip()[-500:]))
+    rc, _, err = rc_.run([a.galley, "index", "-q", "--device", "ref", "--batch-mb", "1",
+                          "--resume", "-o", out] + parts, timeout=300)
+    f.check(rc == 2 and "was a merge" in err and rc_.stats(a.galley, out)["documents"] == docs,
+            "index --resume of an interrupted merge: exit %d (want 2, %d documents kept): %s"
+            % (rc, docs, err.strip()))
+    print("damaged source: exit 3, %d documents kept; --resume refused" % docs)
 
 
 def check_usage(a, f, first, rest, parts):
@@ -247,7 +259,7 @@ def check_all(a, f):
     build(a, f, whole, *parts)
     first, rest = check_parts(a, f, parts, whole)
     check_shards(a, f, parts, whole, queries)
-    check_damaged(a, f, first, rest, rc_.stats(a.galley, whole)["documents"])
+    check_damaged(a, f, first, rest, rc_.stats(a.galley, whole)["documents"], parts)
     check_usage(a, f, first, rest, parts)
 
 
