@@ -42,10 +42,12 @@
  *     multi-word mention ending in a nationality word too (West German).
  *  6. A one-word mention that starts a sentence (first token of a field, or
  *     after . ! ? : or a paragraph break) is kept only if it is an acronym or
- *     the same word occurs in another kept mention of the document.
+ *     the same word occurs in another kept mention of the document (one
+ *     of the GAL_ENT_LINK_SPAN mentions either side).
  *  7. Linking: a later one-word mention equal to the last word of an earlier
  *     person-like mention (two or three capitalised, non-acronym words, no
- *     connector, no organisation word at the end) takes that mention's key.
+ *     connector, no organisation word at the end; one of the
+ *     GAL_ENT_LINK_SPAN mentions kept before it) takes that mention's key.
  *  8. A title in title case (its first field, followed by another, with at
  *     least GAL_ENT_TITLE_CAPS capitalised words and no lower-case word
  *     but function words and connectors: "Avalanche Sign Damphousse to
@@ -89,7 +91,8 @@ typedef uint16_t gal_u16;
 #endif
 
 /* 2: rule 8 (titles in title case), and trailing days and months (rule 4)
- * 3: a tab, or a wide run of spaces in a line (a column gap), parts two names */
+ * 3: a tab, or a wide run of spaces in a line (a column gap), parts two names;
+ *    rules 6 and 7 look GAL_ENT_LINK_SPAN mentions away at most */
 #define GAL_ENTITY_RULES_VERSION 3u
 #define GAL_ENT_SHOUT_PCT 75u
 #define GAL_ENT_SHOUT_MIN 6u
@@ -99,6 +102,11 @@ typedef uint16_t gal_u16;
 #define GAL_ENT_TITLE_SPAN 6u
 /* A line shorter than this (bytes) does not wrap into the next one. */
 #define GAL_ENT_WRAP_MIN 40u
+/* Rules 6 and 7 look for a word in at most this many mentions either side
+ * (rule 7: before).  A news story has fewer in all; a document of
+ * megabytes (a book, a dump pasted as one record) has hundreds of
+ * thousands, and a look at every one for each would take minutes. */
+#define GAL_ENT_LINK_SPAN 1024u
 /* This many spaces in a row (or one tab) part columns, not words. */
 #define GAL_ENT_COLUMN_SPACES 3u
 
@@ -1805,8 +1813,9 @@ GAL_FN gal_u32 gal_ent_finish(gal_ent_ctx *c)
             c->mflag[m] |= GAL_ENT_M_DROP;
             continue;
         }
-        gal_u32 seen = 0;
-        for (gal_u32 k = m0; k < m1 && !seen; k++) {
+        gal_u32 seen = 0, k0 = m - m0 > GAL_ENT_LINK_SPAN ? m - GAL_ENT_LINK_SPAN : m0;
+        gal_u32 k1 = m1 - m > GAL_ENT_LINK_SPAN ? m + GAL_ENT_LINK_SPAN + 1u : m1;
+        for (gal_u32 k = k0; k < k1 && !seen; k++) {
             if (c->mflag[k] & (GAL_ENT_M_TENTATIVE | GAL_ENT_M_DROP))
                 continue;
             for (gal_u32 t = c->mfirst[k]; t <= c->mlast[k] && !seen; t++)
@@ -1824,7 +1833,8 @@ GAL_FN gal_u32 gal_ent_finish(gal_ent_ctx *c)
         if ((c->mflag[m] & GAL_ENT_M_ONE) &&
             gal_ent_bits_may_have(last_words, c->thash[c->mfirst[m]])) {
             gal_u64 h = c->thash[c->mfirst[m]];
-            for (gal_u32 k = out; k-- > m0;) /* kept mentions before m */
+            gal_u32 k0 = out - m0 > GAL_ENT_LINK_SPAN ? out - GAL_ENT_LINK_SPAN : m0;
+            for (gal_u32 k = out; k-- > k0;) /* kept mentions before m */
                 if ((c->mflag[k] & GAL_ENT_M_PERSON) && c->thash[c->mlast[k]] == h) {
                     c->mhash[m] = c->mhash[k];
                     break;
