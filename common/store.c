@@ -241,6 +241,10 @@ int gal_store_open(const char *dir, int mode, gal_store **out)
                                            "--shards N --append", dir);
             goto fail;
         }
+        if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+            rc = gal_error_set(GAL_EUSAGE, "'%s' is a file, not an index (a directory)", dir);
+            goto fail;
+        }
         if (gal_make_dirs(dir, 1) != 0) { /* its parents too, as -o promises */
             rc = gal_error_set(errno == ENOSPC ? GAL_EFULL : GAL_EIO, "cannot create '%s': %s",
                                dir, strerror(errno));
@@ -248,6 +252,13 @@ int gal_store_open(const char *dir, int mode, gal_store **out)
         }
         if ((rc = take_writer_lock(st)))
             goto fail;
+        /* LMDB would take an empty file for a new index: what was there
+         * would be lost without a word (readers say it is cut short) */
+        if (stat(data, &sb) == 0 && sb.st_size == 0) {
+            rc = gal_error_set(GAL_ECORRUPT, "index '%s' is corrupt: its data.mdb is empty (cut "
+                               "short, or its creation was killed: remove it to start anew)", dir);
+            goto fail;
+        }
     } else if (stat(data, &sb) != 0) {
         if (holds_shards(dir))
             rc = gal_error_set(GAL_ENOTFOUND, "no index at '%s': it holds the shards of one "

@@ -230,6 +230,15 @@ def test_help(g, work):
     check("unknown option says Try 'galley index --help'",
           "Try 'galley index --help'" in err, "Try 'galley index --help' on stderr", short(err))
     check("unknown option writes no index", not os.path.exists(idx), "no " + idx, "it exists")
+    # -o naming a file: a usage error, the file untouched (it was exit 6,
+    # "cannot open 'FILE/writer.lock': Not a directory")
+    afile = write(os.path.join(work, "a-file"), b"not an index\n")
+    good = write(os.path.join(work, "one.jsonl"), b'{"id": "g1", "title": "t", "text": "x"}\n')
+    rc, out, err = g.index(afile, good)
+    check("-o FILE exits 2 naming it", rc == 2 and "a-file" in err and "is a file" in err,
+          "2, 'is a file'", "%d: %s" % (rc, short(err)))
+    check("-o FILE leaves it as it was", open(afile, "rb").read() == b"not an index\n",
+          "unchanged", "changed")
 
 
 def mdb_tables(index):
