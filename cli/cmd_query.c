@@ -63,7 +63,8 @@ static const char query_help[] =
     "  --limit N, -n N     show N hits (default 10; 0 = all)\n"
     "  --offset N          skip the first N hits\n"
     "  --sort KEY          score (default), date (newest first) or doc (input order)\n"
-    "  --count             print only the number of matching documents\n"
+    "  --count             print only the number of matching documents (of\n"
+    "                      --count, --ids and --json the last given decides)\n"
     "  --histogram UNIT    the number of matching documents per year, month or\n"
     "                      day of their dates, oldest first ('undated' first);\n"
     "                      with --json one object per period\n"
@@ -180,7 +181,6 @@ static int parse_args(int argc, char **argv, qopts *o, const char **pos)
             return -1;
         } else if (!strcmp(name, "--count")) {
             o->out = OUT_COUNT;
-            o->so.count_only = 1;
         } else if (!strcmp(name, "--ids")) {
             o->out = OUT_IDS;
         } else if (!strcmp(name, "--json")) {
@@ -264,6 +264,7 @@ static int parse_args(int argc, char **argv, qopts *o, const char **pos)
                                    pos[i]);
     if (o->out == OUT_IDS && !o->limit_given)
         o->so.limit = SIZE_MAX;
+    o->so.count_only = o->out == OUT_COUNT; /* the last of --count, --ids, --json */
     if (o->so.histogram) {
         if (o->out == OUT_IDS || o->out == OUT_COUNT)
             return gal_usage_error("query", "--histogram prints counts: give it without --%s",

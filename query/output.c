@@ -90,6 +90,37 @@ static int json_spans(gal_buf *b, const gal_span *v, size_t n)
     return rc ? rc : gal_buf_push(b, ']');
 }
 
+/* Where byte x of text[0, n) lands in the string gal_json_string makes of
+ * it, once decoded: each invalid UTF-8 sequence there is one U+FFFD, three
+ * bytes, whatever its own length. */
+static uint32_t decoded_at(const gal_u8 *text, size_t n, uint32_t x)
+{
+    uint32_t shift = 0;
+    for (size_t i = 0; i < x && i < n;) {
+        if (text[i] < 0x80) {
+            i++;
+            continue;
+        }
+        gal_i32 cp;
+        gal_u32 len = gal_utf8_decode(text, (gal_u32)i, n > UINT32_MAX ? UINT32_MAX : (gal_u32)n, &cp);
+        if (cp < 0)
+            shift += 3u - len;
+        i += len;
+    }
+    return x + shift;
+}
+
+/* Spans of text as byte ranges of its JSON string, decoded. */
+static int json_spans_of(gal_buf *b, const gal_buf *text, const gal_span *v, size_t n)
+{
+    int rc = gal_buf_push(b, '[');
+    for (size_t k = 0; !rc && k < n; k++)
+        rc = putf(b, "%s[%" PRIu32 ",%" PRIu32 "]", k ? "," : "",
+                  decoded_at(text->data, text->len, v[k].start),
+                  decoded_at(text->data, text->len, v[k].end));
+    return rc ? rc : gal_buf_push(b, ']');
+}
+
 int gal_out_hit_json(gal_buf *b, const gal_hit_view *h, const char *query, size_t query_len)
 {
     int rc = gal_buf_push(b, '{');
@@ -117,7 +148,8 @@ int gal_out_hit_json(gal_buf *b, const gal_hit_view *h, const char *query, size_
              put(b, ",\"snippet\":") ||
              gal_json_string(b, (const char *)h->snippet->text.data, h->snippet->text.len) ||
              put(b, ",\"snippet_matches\":") ||
-             json_spans(b, h->snippet->marks.v, h->snippet->marks.n) || put(b, ",\"matches\":") ||
+             json_spans_of(b, &h->snippet->text, h->snippet->marks.v, h->snippet->marks.n) ||
+             put(b, ",\"matches\":") ||
              json_spans(b, h->matches, h->nmatches) || put(b, "}\n");
     return rc ? GAL_ENOMEM : 0;
 }

@@ -527,6 +527,20 @@ def test_bad_bytes(g, work):
                '"nulleft nulright"', "alphanine", "bad title", '"bad title"',
                "été", "ÉTÉ", '"été été"', "plain", "continuation"]
         compare_queries(g, "invalid bytes are separators", idx, corpus, qs)
+        # the snippet shows each invalid sequence as U+FFFD (3 bytes, the
+        # invalid ones 1 to 5): snippet_matches count the snippet's bytes
+        bad = []
+        for w in ("betaone", "betatwo", "betathree", "betafive", "betaten", "plain"):
+            rc, out, err = g.run("query", idx, w, "--json")
+            hits = [json.loads(line) for line in out.splitlines()] if rc == 0 else []
+            for h in hits:
+                text = h["snippet"].encode()
+                got = [text[a:b].decode(errors="replace") for a, b in h["snippet_matches"]]
+                if got != [w]:
+                    bad.append("%s: %s" % (w, got))
+            if not hits:
+                bad.append("%s: exit %d: %s" % (w, rc, short(err)))
+        check("snippet_matches past invalid bytes", not bad, "each the word", "; ".join(bad))
 
     # A raw NUL byte inside a JSON string is not valid JSON; whatever galley
     # makes of that record, it must not crash and must find the others.
