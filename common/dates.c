@@ -120,7 +120,15 @@ static int clock_time(scan *t, int *h, int *mi, int *se)
         }
     }
     /* 24:00 is the end of a day; a leap second is :60 */
-    return *h > 24 || *mi > 59 || *se > 60 || (*h == 24 && (*mi || *se)) ? -1 : 0;
+    if (*h > 24 || *mi > 59 || *se > 60 || (*h == 24 && (*mi || *se)))
+        return -1;
+    /* both belong to the day they are written with (date:1987-12-31 finds
+     * 23:59:60 of that day): kept in it, as its last second */
+    if (*h == 24)
+        *h = 23, *mi = 59, *se = 59;
+    if (*se == 60)
+        *se = 59;
+    return 0;
 }
 
 /* +hh:mm, +hhmm or +hh (or -): checked, then left out (dates.h). */

@@ -26,8 +26,11 @@ static void test_iso(void)
     CHECK(read_date("1987/02/26") == DAY(1987, 2, 26));
     CHECK(read_date("2024-02-29") == DAY(2024, 2, 29));
     CHECK(read_date("2000-02-29") == DAY(2000, 2, 29));
-    CHECK(read_date("2020-01-31T24:00") == DAY(2020, 2, 1));
-    CHECK(read_date("2016-12-31T23:59:60Z") == DAY(2017, 1, 1));
+    /* the end of a day and a leap second stay in the day they are written
+     * with, as its last second (date:2016-12-31 finds them) */
+    CHECK(read_date("2020-01-31T24:00") == DAY(2020, 2, 1) - 1);
+    CHECK(read_date("2016-12-31T23:59:60Z") == DAY(2017, 1, 1) - 1);
+    CHECK(read_date("1987-02-26T24:00:00") == DAY(1987, 2, 27) - 1);
     /* an offset is checked and left out: the day and time as written */
     int64_t t = DAY(2020, 1, 31) + 23 * 3600 + 30 * 60;
     CHECK(read_date("2020-01-31T23:30:00-05:00") == t);
