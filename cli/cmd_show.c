@@ -85,14 +85,23 @@ static int format_doc(const gal_doc_info *info, const gal_buf *text, int raw, in
                gal_buf_append(out, ",\"text\":", 8) || gal_json_string(out, body, body_len) ||
                gal_buf_append(out, "}\n", 2);
     }
-    fprintf(stdout, "id:     %.*s\ndoc:    %" PRIu32 "\ndate:   %.*s\n%s%.*s%ssource: %.*s\ntokens: %" PRIu32
-                    "\ntitle:  %.*s\n\n",
-            (int)info->id_len, info->id, info->doc, (int)info->date_len, info->date,
-            info->url_len ? "url:    " : "", (int)info->url_len, info->url,
-            info->url_len ? "\n" : "", (int)info->source_len, info->source, info->tokens, (int)tl,
-            (const char *)text->data);
-    return gal_buf_append(out, body, body_len) ||
-           ((!body_len || body[body_len - 1] != '\n') && gal_buf_push(out, '\n'));
+    /* for a terminal: a control byte of the text (ESC) is shown as '?', as
+     * query shows it; --raw and --json give the bytes */
+    snprintf(tmp, sizeof tmp, "\ndoc:    %" PRIu32 "\ndate:   ", info->doc);
+    int rc = gal_buf_append(out, "id:     ", 8) || gal_out_safe(out, info->id, info->id_len, 0) ||
+             gal_buf_append(out, tmp, strlen(tmp)) ||
+             gal_out_safe(out, info->date, info->date_len, 0) || gal_buf_push(out, '\n');
+    if (!rc && info->url_len)
+        rc = gal_buf_append(out, "url:    ", 8) || gal_out_safe(out, info->url, info->url_len, 0) ||
+             gal_buf_push(out, '\n');
+    snprintf(tmp, sizeof tmp, "\ntokens: %" PRIu32 "\ntitle:  ", info->tokens);
+    if (!rc)
+        rc = gal_buf_append(out, "source: ", 8) ||
+             gal_out_safe(out, info->source, info->source_len, 0) ||
+             gal_buf_append(out, tmp, strlen(tmp)) ||
+             gal_out_safe(out, (const char *)text->data, tl, 0) || gal_buf_append(out, "\n\n", 2) ||
+             gal_out_safe(out, body, body_len, 1);
+    return rc || ((!body_len || body[body_len - 1] != '\n') && gal_buf_push(out, '\n'));
 }
 
 static int write_out(gal_buf *out)

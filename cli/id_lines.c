@@ -14,9 +14,16 @@ static int must_quote(const unsigned char *s, size_t n)
 {
     if (n && (s[0] == '"' || s[0] == '#'))
         return 1;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (s[i] < 0x20 || s[i] == 0x7F)
             return 1;
+        /* C1 controls (U+0085 is a line break to some readers: Python's
+         * splitlines), and U+2028 and U+2029, line and paragraph breaks */
+        if (s[i] == 0xC2 && i + 1 < n && s[i + 1] >= 0x80 && s[i + 1] <= 0x9F)
+            return 1;
+        if (s[i] == 0xE2 && i + 2 < n && s[i + 1] == 0x80 && (s[i + 2] == 0xA8 || s[i + 2] == 0xA9))
+            return 1;
+    }
     return 0;
 }
 

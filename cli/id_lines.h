@@ -3,7 +3,8 @@
  * and `galley delete --ids` (and its ID arguments) reads them back.
  *
  * An id goes out as it is, unless that would read back as something else:
- * one holding a control byte (a newline would make it two ids), or starting
+ * one holding a control character (a newline would make it two ids; C1
+ * controls, U+2028 and U+2029 too, line breaks to some readers), or starting
  * with '"' or '#' ("#12" names document 12), is written as a JSON string
  * instead, "a\nb".  A line that starts with '"' is read as such a string.
  */

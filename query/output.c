@@ -57,10 +57,17 @@ int gal_json_string(gal_buf *b, const char *s, size_t n)
         if (c >= 0x80) {
             gal_i32 cp;
             gal_u32 len = gal_utf8_decode(u, (gal_u32)i, n > UINT32_MAX ? UINT32_MAX : (gal_u32)n, &cp);
-            if (cp < 0)
+            if (cp < 0) {
                 rc = put(b, "\\ufffd");
-            else
+            } else if (cp <= 0x9F || cp == 0x2028 || cp == 0x2029) {
+                /* C1 controls and the line and paragraph separators, which
+                 * some readers of lines break at (Python's splitlines) */
+                char e[7] = {'\\', 'u', hex[cp >> 12], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15],
+                             hex[cp & 15], 0};
+                rc = put(b, e);
+            } else {
                 rc = gal_buf_append(b, u + i, len);
+            }
             i += len;
             continue;
         }
@@ -154,15 +161,21 @@ int gal_out_hit_json(gal_buf *b, const gal_hit_view *h, const char *query, size_
     return rc ? GAL_ENOMEM : 0;
 }
 
-/* Text for a terminal: control bytes (ESC included) shown as '?'. */
-static int put_safe(gal_buf *b, const char *s, size_t n)
+int gal_out_safe(gal_buf *b, const char *s, size_t n, int lines)
 {
-    int rc = 0;
+    int rc = gal_buf_reserve(b, n);
     for (size_t i = 0; !rc && i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        rc = gal_buf_push(b, (c < 0x20 || c == 0x7F) ? '?' : c);
+        int keep = (c >= 0x20 && c != 0x7F) || (lines && (c == '\n' || c == '\t'));
+        rc = gal_buf_push(b, keep ? c : '?');
     }
     return rc;
+}
+
+/* Text for a terminal on one line. */
+static int put_safe(gal_buf *b, const char *s, size_t n)
+{
+    return gal_out_safe(b, s, n, 0);
 }
 
 static int put_marked(gal_buf *b, const gal_excerpt *e, int color, const char *base)

@@ -38,4 +38,8 @@ int gal_out_hit_json(gal_buf *b, const gal_hit_view *h, const char *query, size_
  * snippet.  color: ANSI bold titles and highlighted matches. */
 int gal_out_hit_people(gal_buf *b, const gal_hit_view *h, int color);
 
+/* s[0, n) for a terminal onto b: control bytes (ESC included) and DEL as
+ * '?', but for newlines and tabs when lines is set. */
+int gal_out_safe(gal_buf *b, const char *s, size_t n, int lines);
+
 #endif

@@ -20,7 +20,8 @@ import shutil
 import subprocess
 import sys
 
-IDS = ["a\nb", "a", "b", "#1", "#x", '"q', "tab\there", "cr\r", "plain", "unicod\u00e9", "\u00e9\u0001"]
+IDS = ["a\nb", "a", "b", "#1", "#x", '"q', "tab\there", "cr\r", "plain", "unicod\u00e9", "\u00e9\u0001",
+       "nel\u0085x", "ls\u2028x", "ps\u2029x"]
 
 failures = []
 
@@ -55,7 +56,9 @@ def build(g, work, name):
 def live(g, idx):
     """The titles of the live documents (t0, t1 ...)."""
     rc, out, _ = galley(g, "query", idx, "every", "--json", "--limit", "0")
-    return sorted(json.loads(l)["title"] for l in out.splitlines() if l.strip())
+    # JSON lines end at "\n" alone (an id may hold U+2028, which
+    # splitlines() would break at)
+    return sorted(json.loads(l)["title"] for l in out.split("\n") if l.strip())
 
 
 def main():
@@ -72,10 +75,21 @@ def main():
     gone = []
     for i, id_ in enumerate(IDS):
         rc, ids, err = galley(g, "query", idx, "w%d" % i, "--ids", "--limit", "0")
-        check("%r: --ids prints one line" % id_, rc == 0 and ids.count("\n") == 1, 1, ids)
+        # one line to every reader: Python's splitlines breaks at U+0085,
+        # U+2028 and U+2029 too
+        check("%r: --ids prints one line" % id_,
+              rc == 0 and ids.count("\n") == 1 and len(ids.splitlines()) == 1, 1, ids)
         rc, out, err = galley(g, "show", idx, ids.rstrip("\n"), "--json")
         shown = json.loads(out)["id"] if rc == 0 and out.strip() else None
         check("%r: show takes the line --ids printed" % id_, shown == id_, id_, "%d %r %s" % (rc, shown, err))
+        # show's labelled form, for a terminal: the id on its line, no
+        # control byte but the line breaks (ESC or a newline were raw)
+        rc, out, err = galley(g, "show", idx, ids.rstrip("\n"))
+        lines = out.split("\n")
+        check("%r: show prints it on the id line, controls as '?'" % id_,
+              rc == 0 and len(lines) > 1 and lines[0].startswith("id:") and
+              lines[1].startswith("doc:") and not any(ord(c) < 0x20 and c != "\n" for c in out),
+              "id: ... / doc: ...", "%d %r" % (rc, out[:80]))
         rc, out, err = galley(g, "delete", idx, "--ids", "-", stdin=ids.encode())
         gone.append("t%d" % i)
         check("%r: delete exits 0" % id_, rc == 0, 0, "%d %s" % (rc, err))
